@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's first command: set up everything on a fresh Debian machine,
+# build and install rls_audit, start a throwaway PostgreSQL 15 cluster and
+# walk through the DBA's release: snapshot, a bad migration, what changed,
+# the exact CREATE POLICY to put it back.
+#
+# usage: scripts/demo.sh [--keep]     (--keep leaves the cluster running)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+keep=0
+for arg in "$@"; do
+    case $arg in
+        --keep) keep=1 ;;
+        *) die "usage: scripts/demo.sh [--keep]" ;;
+    esac
+done
+
+mkdir -p "$WORK"
+setup
+install_extension
+cluster_start demo
+trap '[ $keep = 1 ] || cluster_stop demo' EXIT
+recreate_db rls_audit_demo
+log "running demo/demo.sql"
+psql -X -d rls_audit_demo -v ON_ERROR_STOP=1 -e -f "$ROOT/demo/demo.sql"
+if [ $keep = 1 ]; then
+    log "cluster left running; connect with:"
+    echo "    psql -h $CLUSTER_SOCK -p $CLUSTER_PORT -U postgres rls_audit_demo"
+else
+    log "cluster stopped; run scripts/demo.sh --keep to keep it and connect with:"
+    echo "    psql -h $CLUSTER_SOCK -p $CLUSTER_PORT -U postgres rls_audit_demo"
+fi

@@ -1,0 +1,81 @@
+-- rls_audit bootstrap: history tables, views and their privileges.
+-- CREATE EXTENSION has already created the schema named in the control file.
+
+-- One row per snapshot. The content lives in the three snapshot_* tables.
+CREATE TABLE rls_audit.snapshot_meta (
+    id           bigserial PRIMARY KEY,
+    label        text UNIQUE,
+    taken_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- session_user, not current_user: the writers are SECURITY DEFINER
+    taken_by     name NOT NULL DEFAULT session_user,
+    note         text,
+    is_baseline  boolean NOT NULL DEFAULT false,
+    fingerprint  text NOT NULL CHECK (fingerprint ~ '^[0-9a-f]{64}$'),
+    policy_count integer NOT NULL,
+    table_count  integer NOT NULL,
+    role_count   integer NOT NULL
+);
+-- at most one baseline at any time
+CREATE UNIQUE INDEX snapshot_meta_one_baseline
+    ON rls_audit.snapshot_meta (is_baseline) WHERE is_baseline;
+
+CREATE TABLE rls_audit.snapshot_policies (
+    snapshot_id bigint NOT NULL REFERENCES rls_audit.snapshot_meta (id) ON DELETE CASCADE,
+    schema_name name NOT NULL,
+    table_name  name NOT NULL,
+    policy_name name NOT NULL,
+    permissive  text NOT NULL CHECK (permissive IN ('PERMISSIVE', 'RESTRICTIVE')),
+    command     text NOT NULL CHECK (command IN ('ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE')),
+    roles       name[] NOT NULL,
+    using_expr  text,
+    check_expr  text,
+    PRIMARY KEY (snapshot_id, schema_name, table_name, policy_name)
+);
+
+CREATE TABLE rls_audit.snapshot_tables (
+    snapshot_id bigint NOT NULL REFERENCES rls_audit.snapshot_meta (id) ON DELETE CASCADE,
+    schema_name name NOT NULL,
+    table_name  name NOT NULL,
+    owner       name NOT NULL,
+    rls_enabled boolean NOT NULL,
+    rls_forced  boolean NOT NULL,
+    PRIMARY KEY (snapshot_id, schema_name, table_name)
+);
+
+CREATE TABLE rls_audit.snapshot_roles (
+    snapshot_id bigint NOT NULL REFERENCES rls_audit.snapshot_meta (id) ON DELETE CASCADE,
+    role_name   name NOT NULL,
+    superuser   boolean NOT NULL,
+    bypassrls   boolean NOT NULL,
+    can_login   boolean NOT NULL,
+    PRIMARY KEY (snapshot_id, role_name)
+);
+
+CREATE VIEW rls_audit.snapshots AS
+SELECT id, label, taken_at, taken_by, note, is_baseline,
+       policy_count AS policies, table_count AS tables, fingerprint
+  FROM rls_audit.snapshot_meta;
+
+-- pg_dump carries the history (and the sequence position) with the database.
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_meta', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_meta_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_policies', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_roles', '');
+
+-- History is written only by rls_audit's SECURITY DEFINER functions.
+REVOKE ALL ON rls_audit.snapshot_meta, rls_audit.snapshot_policies,
+              rls_audit.snapshot_tables, rls_audit.snapshot_roles,
+              rls_audit.snapshots FROM PUBLIC;
+REVOKE ALL ON SEQUENCE rls_audit.snapshot_meta_id_seq FROM PUBLIC;
+
+COMMENT ON TABLE rls_audit.snapshot_meta IS
+    'rls_audit: one row per snapshot (read it through the rls_audit.snapshots view)';
+COMMENT ON TABLE rls_audit.snapshot_policies IS
+    'rls_audit: every policy as it was when the snapshot was taken; expressions are schema-qualified pg_get_expr text';
+COMMENT ON TABLE rls_audit.snapshot_tables IS
+    'rls_audit: every ordinary and partitioned table with its owner and RLS flags at snapshot time';
+COMMENT ON TABLE rls_audit.snapshot_roles IS
+    'rls_audit: every role''s superuser, bypassrls and login attributes at snapshot time';
+COMMENT ON VIEW rls_audit.snapshots IS
+    'rls_audit: the snapshot list; fingerprint is a SHA-256 of the canonical state, equal for equal states';

@@ -1,0 +1,69 @@
+//! One error type for the whole extension. Each variant carries the SQLSTATE
+//! of SPEC §4, so a caller can branch on the code instead of parsing text.
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::PgSqlErrorCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RlsAuditError {
+    #[error("snapshot \"{0}\" does not exist")]
+    UnknownSnapshot(String),
+    #[error("policy \"{policy}\" for table {table} does not exist")]
+    UnknownPolicy { table: String, policy: String },
+    #[error("relation with OID {0} does not exist")]
+    UnknownTable(u32),
+    #[error("a snapshot labelled \"{0}\" already exists")]
+    DuplicateLabel(String),
+    #[error("{0}")]
+    NullArgument(String),
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("{0}")]
+    ObjectState(String),
+    #[error("rls_audit internal error: {0}")]
+    Spi(#[from] pgrx::spi::Error),
+}
+
+impl RlsAuditError {
+    pub fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            RlsAuditError::UnknownSnapshot(_) | RlsAuditError::UnknownPolicy { .. } => {
+                ERRCODE_UNDEFINED_OBJECT
+            }
+            RlsAuditError::UnknownTable(_) => ERRCODE_UNDEFINED_TABLE,
+            RlsAuditError::DuplicateLabel(_) => ERRCODE_UNIQUE_VIOLATION,
+            RlsAuditError::NullArgument(_) => ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            RlsAuditError::InvalidParameter(_) => ERRCODE_INVALID_PARAMETER_VALUE,
+            RlsAuditError::ObjectState(_) => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            RlsAuditError::Spi(_) => ERRCODE_INTERNAL_ERROR,
+        }
+    }
+
+    /// What the user can do next; shown as the HINT line.
+    fn hint(&self) -> Option<&'static str> {
+        match self {
+            RlsAuditError::UnknownSnapshot(_) => Some(
+                "A reference is a label, 'baseline', 'latest' or a snapshot id: \
+                 try SELECT * FROM rls_audit.snapshots",
+            ),
+            RlsAuditError::UnknownPolicy { .. } => Some("try SELECT * FROM pg_catalog.pg_policies"),
+            RlsAuditError::DuplicateLabel(_) => {
+                Some("labels are unique: choose another one, or forget the old snapshot first")
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<RlsAuditError> for ErrorReport {
+    fn from(e: RlsAuditError) -> Self {
+        let hint = e.hint();
+        let report = ErrorReport::new(e.sqlstate(), e.to_string(), "rls_audit");
+        match hint {
+            Some(h) => report.set_hint(h),
+            None => report,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, RlsAuditError>;

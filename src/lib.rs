@@ -1,0 +1,32 @@
+//! rls_audit: keeps PostgreSQL row-level security honest from inside the
+//! database. This file only wires the modules and the SQL files together.
+use pgrx::prelude::*;
+
+::pgrx::pg_module_magic!(name, version);
+
+pub mod catalog;
+pub mod error;
+pub mod ident;
+pub mod regclass;
+pub mod restore;
+pub mod snapshot;
+
+// Tables, views and grants first: every function below reads or writes them.
+extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
+// Comments and privileges on the generated functions last.
+extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

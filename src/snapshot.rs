@@ -1,0 +1,344 @@
+//! Snapshots: the DBA's restore point, stored as rows.
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+
+use crate::catalog::{self, State};
+use crate::error::{Result, RlsAuditError};
+
+/// Serialises snapshot writers so that "the first snapshot becomes the
+/// baseline" and label checks hold under concurrency (an arbitrary constant:
+/// 'rls_' 'snap' in ASCII).
+const SNAPSHOT_LOCK_KEY: i64 = 0x726c_735f_736e_6170;
+
+/// Resolve a snapshot reference in SPEC order: exact label, `baseline`,
+/// `latest`, decimal id. Returns the snapshot id.
+pub fn resolve_ref(client: &SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
+    let reference = reference.ok_or_else(|| {
+        RlsAuditError::NullArgument(
+            "snapshot reference must not be NULL (use a label, 'baseline', 'latest' or an id)"
+                .into(),
+        )
+    })?;
+    const Q: &str = r#"
+SELECT coalesce(
+    (SELECT id FROM rls_audit.snapshot_meta WHERE label = $1),
+    CASE $1
+        WHEN 'baseline' THEN (SELECT id FROM rls_audit.snapshot_meta WHERE is_baseline)
+        WHEN 'latest' THEN (SELECT max(id) FROM rls_audit.snapshot_meta)
+    END,
+    CASE WHEN $1 ~ '^[0-9]{1,18}$'
+         THEN (SELECT id FROM rls_audit.snapshot_meta WHERE id = $1::bigint)
+    END)"#;
+    let id = client
+        .select(Q, Some(1), &[reference.into()])?
+        .first()
+        .get_one::<i64>()?;
+    id.ok_or_else(|| RlsAuditError::UnknownSnapshot(reference.to_string()))
+}
+
+/// Take a snapshot of the live state; returns its id.
+pub fn take(
+    client: &mut SpiClient<'_>,
+    label: Option<&str>,
+    note: Option<&str>,
+    baseline: bool,
+) -> Result<i64> {
+    if let Some(l) = label {
+        if l.trim().is_empty() {
+            return Err(RlsAuditError::InvalidParameter(
+                "a snapshot label must not be empty (pass NULL for no label)".into(),
+            ));
+        }
+    }
+    client.update(
+        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
+        None,
+        &[SNAPSHOT_LOCK_KEY.into()],
+    )?;
+    if let Some(l) = label {
+        let taken = client
+            .select(
+                "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE label = $1)",
+                None,
+                &[l.into()],
+            )?
+            .first()
+            .get_one::<bool>()?
+            .unwrap_or(false);
+        if taken {
+            return Err(RlsAuditError::DuplicateLabel(l.to_string()));
+        }
+    }
+
+    let state = catalog::read_live_state(client)?;
+    let fingerprint = state.fingerprint();
+
+    let has_baseline = client
+        .select(
+            "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE is_baseline)",
+            None,
+            &[],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false);
+    let make_baseline = baseline || !has_baseline;
+    if make_baseline && has_baseline {
+        client.update(
+            "UPDATE rls_audit.snapshot_meta SET is_baseline = false WHERE is_baseline",
+            None,
+            &[],
+        )?;
+    }
+
+    let id = client
+        .update(
+            r#"INSERT INTO rls_audit.snapshot_meta
+                   (label, note, is_baseline, fingerprint, policy_count, table_count, role_count)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+            None,
+            &[
+                label.into(),
+                note.into(),
+                make_baseline.into(),
+                fingerprint.as_str().into(),
+                (state.policies.len() as i32).into(),
+                (state.tables.len() as i32).into(),
+                (state.roles.len() as i32).into(),
+            ],
+        )?
+        .first()
+        .get_one::<i64>()?
+        .ok_or_else(|| RlsAuditError::ObjectState("snapshot row was not created".into()))?;
+
+    store_state(client, id, &state)?;
+    Ok(id)
+}
+
+/// Write a state's rows set-wise: one INSERT per content table, the columns
+/// passed as arrays and unnested, instead of one SPI call per row.
+fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()> {
+    if !state.policies.is_empty() {
+        let p = &state.policies;
+        let col = |f: fn(&catalog::Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
+        // roles travel as a text array of text arrays' literals; arrays of
+        // arrays must be rectangular, so each list is packed as one string
+        let roles: Vec<String> = p
+            .iter()
+            .map(|x| serde_json::to_string(&x.roles).unwrap_or_else(|_| "[]".into()))
+            .collect();
+        let using: Vec<Option<String>> = p.iter().map(|x| x.using_expr.clone()).collect();
+        let check: Vec<Option<String>> = p.iter().map(|x| x.check_expr.clone()).collect();
+        client.update(
+            r#"INSERT INTO rls_audit.snapshot_policies
+                   (snapshot_id, schema_name, table_name, policy_name, permissive, command,
+                    roles, using_expr, check_expr)
+               SELECT $1, s, t, n, pm, c,
+                      ARRAY(SELECT pg_catalog.jsonb_array_elements_text(r::jsonb))::name[],
+                      u, k
+                 FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
+                                 pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]),
+                                 pg_catalog.unnest($6::text[]), pg_catalog.unnest($7::text[]),
+                                 pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]))
+                      AS x(s, t, n, pm, c, r, u, k)"#,
+            None,
+            &[
+                id.into(),
+                col(|x| x.schema_name.clone()).into(),
+                col(|x| x.table_name.clone()).into(),
+                col(|x| x.policy_name.clone()).into(),
+                col(|x| x.permissive.clone()).into(),
+                col(|x| x.command.clone()).into(),
+                roles.into(),
+                using.into(),
+                check.into(),
+            ],
+        )?;
+    }
+    if !state.tables.is_empty() {
+        let t = &state.tables;
+        client.update(
+            r#"INSERT INTO rls_audit.snapshot_tables
+                   (snapshot_id, schema_name, table_name, owner, rls_enabled, rls_forced)
+               SELECT $1, s, t, o, e, f
+                 FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
+                                 pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::bool[]),
+                                 pg_catalog.unnest($6::bool[]))
+                      AS x(s, t, o, e, f)"#,
+            None,
+            &[
+                id.into(),
+                t.iter()
+                    .map(|x| x.schema_name.clone())
+                    .collect::<Vec<_>>()
+                    .into(),
+                t.iter()
+                    .map(|x| x.table_name.clone())
+                    .collect::<Vec<_>>()
+                    .into(),
+                t.iter().map(|x| x.owner.clone()).collect::<Vec<_>>().into(),
+                t.iter().map(|x| x.rls_enabled).collect::<Vec<_>>().into(),
+                t.iter().map(|x| x.rls_forced).collect::<Vec<_>>().into(),
+            ],
+        )?;
+    }
+    if !state.roles.is_empty() {
+        let r = &state.roles;
+        client.update(
+            r#"INSERT INTO rls_audit.snapshot_roles
+                   (snapshot_id, role_name, superuser, bypassrls, can_login)
+               SELECT $1, n, s, b, l
+                 FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::bool[]),
+                                 pg_catalog.unnest($4::bool[]), pg_catalog.unnest($5::bool[]))
+                      AS x(n, s, b, l)"#,
+            None,
+            &[
+                id.into(),
+                r.iter()
+                    .map(|x| x.role_name.clone())
+                    .collect::<Vec<_>>()
+                    .into(),
+                r.iter().map(|x| x.superuser).collect::<Vec<_>>().into(),
+                r.iter().map(|x| x.bypassrls).collect::<Vec<_>>().into(),
+                r.iter().map(|x| x.can_login).collect::<Vec<_>>().into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Read a stored snapshot back into a [`State`].
+pub fn load_state(client: &SpiClient<'_>, id: i64) -> Result<State> {
+    let mut state = State::default();
+    for row in client.select(
+        r#"SELECT schema_name::text, table_name::text, policy_name::text, permissive, command,
+                  roles::text[], using_expr, check_expr
+             FROM rls_audit.snapshot_policies WHERE snapshot_id = $1"#,
+        None,
+        &[id.into()],
+    )? {
+        state.policies.push(catalog::Policy {
+            schema_name: row.get::<String>(1)?.unwrap_or_default(),
+            table_name: row.get::<String>(2)?.unwrap_or_default(),
+            policy_name: row.get::<String>(3)?.unwrap_or_default(),
+            permissive: row.get::<String>(4)?.unwrap_or_default(),
+            command: row.get::<String>(5)?.unwrap_or_default(),
+            roles: row.get::<Vec<String>>(6)?.unwrap_or_default(),
+            using_expr: row.get::<String>(7)?,
+            check_expr: row.get::<String>(8)?,
+        });
+    }
+    for row in client.select(
+        r#"SELECT schema_name::text, table_name::text, owner::text, rls_enabled, rls_forced
+             FROM rls_audit.snapshot_tables WHERE snapshot_id = $1"#,
+        None,
+        &[id.into()],
+    )? {
+        state.tables.push(catalog::Table {
+            schema_name: row.get::<String>(1)?.unwrap_or_default(),
+            table_name: row.get::<String>(2)?.unwrap_or_default(),
+            owner: row.get::<String>(3)?.unwrap_or_default(),
+            rls_enabled: row.get::<bool>(4)?.unwrap_or(false),
+            rls_forced: row.get::<bool>(5)?.unwrap_or(false),
+        });
+    }
+    for row in client.select(
+        r#"SELECT role_name::text, superuser, bypassrls, can_login
+             FROM rls_audit.snapshot_roles WHERE snapshot_id = $1"#,
+        None,
+        &[id.into()],
+    )? {
+        state.roles.push(catalog::Role {
+            role_name: row.get::<String>(1)?.unwrap_or_default(),
+            superuser: row.get::<bool>(2)?.unwrap_or(false),
+            bypassrls: row.get::<bool>(3)?.unwrap_or(false),
+            can_login: row.get::<bool>(4)?.unwrap_or(false),
+        });
+    }
+    state.canonicalize();
+    Ok(state)
+}
+
+pub fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
+    client.update(
+        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
+        None,
+        &[SNAPSHOT_LOCK_KEY.into()],
+    )?;
+    let id = resolve_ref(client, reference)?;
+    client.update(
+        "UPDATE rls_audit.snapshot_meta SET is_baseline = false WHERE is_baseline AND id <> $1",
+        None,
+        &[id.into()],
+    )?;
+    client.update(
+        "UPDATE rls_audit.snapshot_meta SET is_baseline = true WHERE id = $1",
+        None,
+        &[id.into()],
+    )?;
+    Ok(id)
+}
+
+pub fn forget(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<()> {
+    client.update(
+        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
+        None,
+        &[SNAPSHOT_LOCK_KEY.into()],
+    )?;
+    let id = resolve_ref(client, reference)?;
+    let is_baseline = client
+        .select(
+            "SELECT (SELECT is_baseline FROM rls_audit.snapshot_meta WHERE id = $1)",
+            None,
+            &[id.into()],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false);
+    if is_baseline {
+        return Err(RlsAuditError::ObjectState(format!(
+            "snapshot {id} is the baseline and cannot be forgotten: \
+             set another baseline first with rls_audit.set_baseline(ref)"
+        )));
+    }
+    client.update(
+        "DELETE FROM rls_audit.snapshot_meta WHERE id = $1",
+        None,
+        &[id.into()],
+    )?;
+    Ok(())
+}
+
+// SECURITY DEFINER: history tables are writable only by the extension owner.
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn snapshot(
+    label: default!(Option<&str>, "NULL"),
+    note: default!(Option<&str>, "NULL"),
+    baseline: default!(Option<bool>, false),
+) -> std::result::Result<i64, pgrx::pg_sys::panic::ErrorReport> {
+    // NULL for `baseline` means "no preference", like the default
+    let baseline = baseline.unwrap_or(false);
+    Ok(Spi::connect_mut(|c| take(c, label, note, baseline))?)
+}
+
+// The SQL is spelled out only to name the argument `ref` (a Rust keyword).
+// SECURITY DEFINER: moves the baseline flag in a history table.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit.set_baseline("ref" text) RETURNS bigint
+    VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn set_baseline_fn(
+    reference: Option<&str>,
+) -> std::result::Result<i64, pgrx::pg_sys::panic::ErrorReport> {
+    Ok(Spi::connect_mut(|c| set_baseline(c, reference))?)
+}
+
+// SECURITY DEFINER: deletes from history tables.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit.forget("ref" text) RETURNS void
+    VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn forget_fn(reference: Option<&str>) -> std::result::Result<(), pgrx::pg_sys::panic::ErrorReport> {
+    Ok(Spi::connect_mut(|c| forget(c, reference))?)
+}
