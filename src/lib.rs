@@ -16,9 +16,12 @@ extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
 // Comments and privileges on the generated functions last.
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
+// pg_schema needs an inline module; the tests themselves live in tests.rs
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
-mod tests;
+mod tests {
+    include!("tests.rs");
+}
 
 /// Required by `cargo pgrx test`.
 #[cfg(test)]

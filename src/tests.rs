@@ -1,2 +1,360 @@
-//! `#[pg_test]`s: behaviour inside one backend, through SQL as a DBA calls it.
+// `#[pg_test]`s: behaviour inside one backend, exercised through SQL the way
+// a DBA calls it. Each test runs in its own transaction, rolled back after.
 use pgrx::prelude::*;
+
+// Runs a statement in a subtransaction and returns its SQLSTATE ('00000' on
+// success), so a test can assert the exact code an error carries.
+extension_sql!(
+    r#"
+CREATE FUNCTION rls_audit.test_sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN '00000';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END $$;
+"#,
+    name = "test_helpers"
+);
+
+fn run(sql: &str) {
+    Spi::run(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+fn one<T: FromDatum + IntoDatum>(sql: &str) -> Option<T> {
+    Spi::get_one::<T>(sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn sqlstate(sql: &str) -> String {
+    Spi::get_one_with_args::<String>("SELECT rls_audit.test_sqlstate_of($1)", &[sql.into()])
+        .expect("sqlstate_of")
+        .expect("a SQLSTATE")
+}
+
+fn snapshot_count() -> i64 {
+    one::<i64>("SELECT count(*) FROM rls_audit.snapshots").unwrap_or(-1)
+}
+
+fn tenant_schema() {
+    run(r#"
+        CREATE ROLE rls_test_app NOLOGIN;
+        CREATE TABLE public.customers (id int PRIMARY KEY, tenant_id int NOT NULL);
+        ALTER TABLE public.customers ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY tenant_isolation ON public.customers FOR ALL TO rls_test_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+    "#);
+}
+
+#[pg_test]
+fn first_snapshot_becomes_baseline_and_ids_increase() {
+    tenant_schema();
+    let a = one::<i64>("SELECT rls_audit.snapshot('a')").unwrap();
+    let b = one::<i64>("SELECT rls_audit.snapshot('b', 'a note')").unwrap();
+    assert!(b > a);
+    assert_eq!(
+        one::<i64>("SELECT id FROM rls_audit.snapshots WHERE is_baseline"),
+        Some(a)
+    );
+    assert_eq!(
+        one::<String>("SELECT note FROM rls_audit.snapshots WHERE label = 'b'").as_deref(),
+        Some("a note")
+    );
+    // baseline => true moves the flag, and there is only ever one baseline
+    let c = one::<i64>("SELECT rls_audit.snapshot('c', baseline => true)").unwrap();
+    assert_eq!(
+        one::<i64>("SELECT count(*) FROM rls_audit.snapshots WHERE is_baseline"),
+        Some(1)
+    );
+    assert_eq!(
+        one::<i64>("SELECT id FROM rls_audit.snapshots WHERE is_baseline"),
+        Some(c)
+    );
+    assert_eq!(one::<i64>("SELECT rls_audit.set_baseline('a')"), Some(a));
+    assert_eq!(
+        one::<i64>("SELECT id FROM rls_audit.snapshots WHERE is_baseline"),
+        Some(a)
+    );
+}
+
+#[pg_test]
+fn snapshot_content_matches_the_catalog() {
+    tenant_schema();
+    let id = one::<i64>("SELECT rls_audit.snapshot()").unwrap();
+    let policies = one::<i64>(&format!(
+        "SELECT count(*) FROM rls_audit.snapshot_policies WHERE snapshot_id = {id}"
+    ));
+    let live = one::<i64>(
+        "SELECT count(*) FROM pg_policies WHERE schemaname NOT IN ('pg_catalog', 'rls_audit')",
+    );
+    assert_eq!(policies, live);
+    assert_eq!(
+        one::<i64>(&format!(
+            "SELECT policies::bigint FROM rls_audit.snapshots WHERE id = {id}"
+        )),
+        live
+    );
+    // expressions are schema-qualified pg_get_expr text, roles sorted names
+    assert_eq!(
+        one::<String>(&format!(
+            "SELECT using_expr FROM rls_audit.snapshot_policies WHERE snapshot_id = {id}"
+        ))
+        .as_deref(),
+        Some("(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer)")
+    );
+    assert_eq!(
+        one::<String>(&format!(
+            "SELECT roles::text FROM rls_audit.snapshot_policies WHERE snapshot_id = {id}"
+        ))
+        .as_deref(),
+        Some("{rls_test_app}")
+    );
+    assert_eq!(
+        one::<bool>(&format!(
+            "SELECT rls_enabled AND NOT rls_forced FROM rls_audit.snapshot_tables
+              WHERE snapshot_id = {id} AND table_name = 'customers'"
+        )),
+        Some(true)
+    );
+    // rls_audit's own tables and predefined pg_* roles are not part of the state
+    assert_eq!(
+        one::<i64>(&format!(
+            "SELECT count(*) FROM rls_audit.snapshot_tables
+              WHERE snapshot_id = {id} AND schema_name = 'rls_audit'"
+        )),
+        Some(0)
+    );
+    assert_eq!(
+        one::<i64>(&format!(
+            "SELECT count(*) FROM rls_audit.snapshot_roles
+              WHERE snapshot_id = {id} AND role_name LIKE 'pg\\_%'"
+        )),
+        Some(0)
+    );
+    assert_eq!(
+        one::<bool>(&format!(
+            "SELECT NOT superuser AND NOT bypassrls AND NOT can_login FROM rls_audit.snapshot_roles
+              WHERE snapshot_id = {id} AND role_name = 'rls_test_app'"
+        )),
+        Some(true)
+    );
+}
+
+#[pg_test]
+fn fingerprint_is_equal_for_equal_states_only() {
+    tenant_schema();
+    let fp = |label: &str| {
+        let id = one::<i64>(&format!("SELECT rls_audit.snapshot('{label}')")).unwrap();
+        one::<String>(&format!("SELECT fingerprint FROM rls_audit.snapshots WHERE id = {id}"))
+            .unwrap()
+    };
+    let a = fp("a");
+    assert_eq!(a.len(), 64);
+    assert_eq!(fp("b"), a, "nothing changed");
+    run("ALTER POLICY tenant_isolation ON public.customers USING (tenant_id = 1)");
+    let c = fp("c");
+    assert_ne!(c, a, "USING changed");
+    run("ALTER POLICY tenant_isolation ON public.customers
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)");
+    assert_eq!(fp("d"), a, "changed back");
+    run("ALTER TABLE public.customers FORCE ROW LEVEL SECURITY");
+    assert_ne!(fp("e"), a, "FORCE changed");
+    run("ALTER TABLE public.customers NO FORCE ROW LEVEL SECURITY");
+    run("ALTER ROLE rls_test_app BYPASSRLS");
+    assert_ne!(fp("f"), a, "role attribute changed");
+}
+
+#[pg_test]
+fn references_resolve_label_then_keywords_then_id() {
+    let a = one::<i64>("SELECT rls_audit.snapshot('first')").unwrap();
+    let b = one::<i64>("SELECT rls_audit.snapshot()").unwrap();
+    let resolve = |r: &str| {
+        Spi::get_one_with_args::<i64>(
+            "SELECT id FROM rls_audit.snapshots
+              WHERE id = (SELECT rls_audit.set_baseline($1))",
+            &[r.into()],
+        )
+        .unwrap()
+    };
+    assert_eq!(resolve("first"), Some(a));
+    assert_eq!(resolve("latest"), Some(b));
+    assert_eq!(resolve(&a.to_string()), Some(a));
+    assert_eq!(resolve("baseline"), Some(a));
+    // an exact label wins over the keyword
+    let c = one::<i64>("SELECT rls_audit.snapshot('latest')").unwrap();
+    let d = one::<i64>("SELECT rls_audit.snapshot()").unwrap();
+    assert!(d > c);
+    assert_eq!(resolve("latest"), Some(c));
+}
+
+#[pg_test]
+fn every_bad_input_has_its_sqlstate_and_changes_nothing() {
+    tenant_schema();
+    run("SELECT rls_audit.snapshot('base')");
+    run("SELECT rls_audit.snapshot('other')");
+    let before = snapshot_count();
+    let cases = [
+        ("SELECT rls_audit.set_baseline('no such snapshot')", "42704"),
+        ("SELECT rls_audit.forget('no such snapshot')", "42704"),
+        ("SELECT rls_audit.forget('99999')", "42704"),
+        ("SELECT rls_audit.snapshot('base')", "23505"),
+        ("SELECT rls_audit.forget('base')", "55000"),
+        ("SELECT rls_audit.forget('baseline')", "55000"),
+        ("SELECT rls_audit.set_baseline(NULL)", "22004"),
+        ("SELECT rls_audit.forget(NULL)", "22004"),
+        ("SELECT rls_audit.snapshot('   ')", "22023"),
+        (
+            "SELECT rls_audit.policy_ddl('public.customers', 'nope')",
+            "42704",
+        ),
+        (
+            "SELECT rls_audit.policy_ddl('public.nope', 'tenant_isolation')",
+            "42P01",
+        ),
+        (
+            "SELECT rls_audit.policy_ddl(4000000000::oid::regclass, 'x')",
+            "42P01",
+        ),
+    ];
+    for (sql, code) in cases {
+        assert_eq!(sqlstate(sql), code, "{sql}");
+    }
+    assert_eq!(
+        snapshot_count(),
+        before,
+        "a failed call must not leave a snapshot"
+    );
+    assert_eq!(
+        one::<String>("SELECT label FROM rls_audit.snapshots WHERE is_baseline").as_deref(),
+        Some("base")
+    );
+    // and the happy path still works afterwards
+    assert_eq!(sqlstate("SELECT rls_audit.forget('other')"), "00000");
+    assert_eq!(snapshot_count(), before - 1);
+}
+
+#[pg_test]
+fn policy_ddl_round_trips_awkward_names_under_empty_search_path() {
+    run(r#"
+        CREATE SCHEMA "Intake Ω";
+        CREATE TABLE "Intake Ω"."forms ""v2""" (id int, tenant_id int, "Owner" text);
+        CREATE ROLE "Role With Space";
+        CREATE ROLE "select";
+        CREATE FUNCTION "Intake Ω".current_tenant() RETURNS int LANGUAGE sql STABLE
+            AS $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::int $$;
+        CREATE POLICY "Tenant ""Read"" Ω" ON "Intake Ω"."forms ""v2""" AS RESTRICTIVE
+            FOR SELECT TO "Role With Space", "select"
+            USING (tenant_id = "Intake Ω".current_tenant());
+        CREATE POLICY "order" ON "Intake Ω"."forms ""v2""" FOR INSERT
+            WITH CHECK ("Owner" = current_user AND tenant_id > 0);
+        CREATE POLICY plain ON "Intake Ω"."forms ""v2""" FOR UPDATE TO public
+            USING (true) WITH CHECK (tenant_id IN (SELECT 1));
+    "#);
+    let rows = "SELECT policyname::text || permissive || cmd || roles::text
+                       || coalesce(qual, '-') || coalesce(with_check, '-')
+                  FROM pg_policies WHERE schemaname = 'Intake Ω' ORDER BY policyname";
+    let before: Vec<String> = Spi::connect(|c| {
+        c.select(rows, None, &[])
+            .unwrap()
+            .map(|r| r.get::<String>(1).unwrap().unwrap())
+            .collect()
+    });
+    assert_eq!(before.len(), 3);
+    let ddl: Vec<String> = Spi::connect(|c| {
+        c.select(
+            "SELECT rls_audit.policy_ddl(format('%I.%I', schemaname, tablename)::regclass, policyname)
+               FROM pg_policies WHERE schemaname = 'Intake Ω'",
+            None,
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.get::<String>(1).unwrap().unwrap())
+        .collect()
+    });
+    run(
+        r#"DROP POLICY "Tenant ""Read"" Ω" ON "Intake Ω"."forms ""v2""";
+           DROP POLICY "order" ON "Intake Ω"."forms ""v2""";
+           DROP POLICY plain ON "Intake Ω"."forms ""v2""""#,
+    );
+    run("SET LOCAL search_path = ''");
+    for stmt in &ddl {
+        run(stmt);
+    }
+    run("RESET search_path");
+    let after: Vec<String> = Spi::connect(|c| {
+        c.select(rows, None, &[])
+            .unwrap()
+            .map(|r| r.get::<String>(1).unwrap().unwrap())
+            .collect()
+    });
+    assert_eq!(before, after);
+}
+
+#[pg_test]
+fn quote_ident_agrees_with_the_server_for_every_keyword() {
+    let words: Vec<String> = Spi::connect(|c| {
+        c.select("SELECT word FROM pg_get_keywords()", None, &[])
+            .unwrap()
+            .map(|r| r.get::<String>(1).unwrap().unwrap())
+            .collect()
+    });
+    assert!(words.len() > 400);
+    let extra = [
+        "Mixed",
+        "with space",
+        "q\"uote",
+        "Ωmega",
+        "_ok",
+        "a1",
+        "1a",
+        "",
+    ];
+    for w in words.iter().map(String::as_str).chain(extra) {
+        let server =
+            Spi::get_one_with_args::<String>("SELECT quote_ident($1)", &[w.into()]).unwrap();
+        assert_eq!(Some(crate::ident::quote_ident(w)), server, "{w:?}");
+    }
+}
+
+#[pg_test]
+fn history_is_closed_to_public() {
+    run("CREATE ROLE rls_test_nobody NOLOGIN");
+    for t in [
+        "snapshot_meta",
+        "snapshot_policies",
+        "snapshot_tables",
+        "snapshot_roles",
+        "snapshots",
+    ] {
+        for privilege in ["SELECT", "INSERT", "UPDATE", "DELETE"] {
+            assert_eq!(
+                one::<bool>(&format!(
+                    "SELECT has_table_privilege('rls_test_nobody', 'rls_audit.{t}', '{privilege}')"
+                )),
+                Some(false),
+                "{privilege} on {t}"
+            );
+        }
+    }
+    for f in [
+        "snapshot(text, text, boolean)",
+        "set_baseline(text)",
+        "forget(text)",
+    ] {
+        assert_eq!(
+            one::<bool>(&format!(
+                "SELECT has_function_privilege('rls_test_nobody', 'rls_audit.{f}', 'EXECUTE')"
+            )),
+            Some(false),
+            "{f}"
+        );
+    }
+    // every rls_audit function is documented for \df+
+    assert_eq!(
+        one::<i64>(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'rls_audit' AND p.proname NOT LIKE 'test\\_%'
+                AND obj_description(p.oid, 'pg_proc') IS NULL"
+        ),
+        Some(0)
+    );
+}
