@@ -186,8 +186,8 @@ SELECT n.nspname::text, c.relname::text, p.polname::text,
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE p.polrelid = $1 AND p.polname = $2"#;
-    let rows = client.select(Q, Some(1), &[table.into(), policy.into()])?;
-    for row in rows {
+    let mut rows = client.select(Q, Some(1), &[table.into(), policy.into()])?;
+    if let Some(row) = rows.next() {
         let mut roles = row.get::<Vec<String>>(6)?.unwrap_or_default();
         roles.sort();
         return Ok(Some(Policy {

@@ -67,3 +67,6 @@ impl From<RlsAuditError> for ErrorReport {
 }
 
 pub type Result<T> = std::result::Result<T, RlsAuditError>;
+
+/// What a `#[pg_extern]` returns: pgrx raises the error with its SQLSTATE.
+pub type SqlResult<T> = std::result::Result<T, ErrorReport>;

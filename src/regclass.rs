@@ -6,7 +6,7 @@
 use pgrx::callconv::{Arg, ArgAbi};
 use pgrx::nullable::Nullable;
 use pgrx::prelude::*;
-use pgrx::{FromDatum, IntoDatum};
+use pgrx::FromDatum;
 
 #[derive(Clone, Copy, Debug)]
 pub struct RegClass(pub pg_sys::Oid);
@@ -18,15 +18,6 @@ impl FromDatum for RegClass {
         _typoid: pg_sys::Oid,
     ) -> Option<Self> {
         pg_sys::Oid::from_polymorphic_datum(datum, is_null, pg_sys::OIDOID).map(RegClass)
-    }
-}
-
-impl IntoDatum for RegClass {
-    fn into_datum(self) -> Option<pg_sys::Datum> {
-        self.0.into_datum()
-    }
-    fn type_oid() -> pg_sys::Oid {
-        pg_sys::REGCLASSOID
     }
 }
 
@@ -48,23 +39,6 @@ impl FromDatum for Name {
         // SAFETY: a non-null `name` datum points at a NUL-terminated NameData
         let c = unsafe { core::ffi::CStr::from_ptr(datum.cast_mut_ptr::<core::ffi::c_char>()) };
         Some(Name(c.to_string_lossy().into_owned()))
-    }
-}
-
-impl IntoDatum for Name {
-    fn into_datum(self) -> Option<pg_sys::Datum> {
-        // `name` has a text-compatible input function; go through it
-        let c = std::ffi::CString::new(self.0).ok()?;
-        // SAFETY: namein copies the bytes into a palloc'd NameData
-        unsafe {
-            Some(pgrx::direct_function_call_as_datum(
-                pg_sys::namein,
-                &[c.as_c_str().into_datum()],
-            )?)
-        }
-    }
-    fn type_oid() -> pg_sys::Oid {
-        pg_sys::NAMEOID
     }
 }
 

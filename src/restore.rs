@@ -3,7 +3,7 @@
 use pgrx::prelude::*;
 
 use crate::catalog::{self, Policy};
-use crate::error::RlsAuditError;
+use crate::error::{RlsAuditError, SqlResult};
 use crate::ident::{quote_ident, quote_qualified};
 use crate::regclass::{Name, RegClass};
 
@@ -51,10 +51,7 @@ pub fn render_create_policy(p: &Policy) -> String {
 
 #[pg_extern(stable)]
 #[search_path(pg_catalog, pg_temp)]
-fn policy_ddl(
-    tbl: RegClass,
-    policy: Name,
-) -> std::result::Result<String, pgrx::pg_sys::panic::ErrorReport> {
+fn policy_ddl(tbl: RegClass, policy: Name) -> SqlResult<String> {
     let (RegClass(tbl), Name(policy)) = (tbl, policy);
     let found = Spi::connect(|c| catalog::read_live_policy(c, tbl, &policy))?;
     if let Some(p) = found {

@@ -3,7 +3,7 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
 use crate::catalog::{self, State};
-use crate::error::{Result, RlsAuditError};
+use crate::error::{Result, RlsAuditError, SqlResult};
 
 /// Serialises snapshot writers so that "the first snapshot becomes the
 /// baseline" and label checks hold under concurrency (an arbitrary constant:
@@ -316,7 +316,7 @@ fn snapshot(
     label: default!(Option<&str>, "NULL"),
     note: default!(Option<&str>, "NULL"),
     baseline: default!(Option<bool>, false),
-) -> std::result::Result<i64, pgrx::pg_sys::panic::ErrorReport> {
+) -> SqlResult<i64> {
     // NULL for `baseline` means "no preference", like the default
     let baseline = baseline.unwrap_or(false);
     Ok(Spi::connect_mut(|c| take(c, label, note, baseline))?)
@@ -328,9 +328,7 @@ fn snapshot(
 CREATE FUNCTION rls_audit.set_baseline("ref" text) RETURNS bigint
     VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
-fn set_baseline_fn(
-    reference: Option<&str>,
-) -> std::result::Result<i64, pgrx::pg_sys::panic::ErrorReport> {
+fn set_baseline_fn(reference: Option<&str>) -> SqlResult<i64> {
     Ok(Spi::connect_mut(|c| set_baseline(c, reference))?)
 }
 
@@ -339,6 +337,6 @@ fn set_baseline_fn(
 CREATE FUNCTION rls_audit.forget("ref" text) RETURNS void
     VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
-fn forget_fn(reference: Option<&str>) -> std::result::Result<(), pgrx::pg_sys::panic::ErrorReport> {
+fn forget_fn(reference: Option<&str>) -> SqlResult<()> {
     Ok(Spi::connect_mut(|c| forget(c, reference))?)
 }
