@@ -39,8 +39,14 @@ fi
 
 # --- tier 2: pg_regress ----------------------------------------------------
 install_extension
-cluster_start test
+# pg_cron runs check_drift() in the cron test; with TCP off its jobs need
+# background workers instead of libpq connections
+cron_conf=("shared_preload_libraries = 'pg_cron'" "cron.database_name = 'rls_audit_regress'"
+           "cron.use_background_workers = on" "max_worker_processes = 16")
+cluster_start test "${cron_conf[@]}"
 recreate_db rls_audit_regress
+# restart so pg_cron's launcher attaches to the database just created
+cluster_start test "${cron_conf[@]}"
 regress_out=$WORK/regress
 rm -rf "$regress_out"; mkdir -p "$regress_out"
 mapfile -t tests < <(cd "$ROOT/tests/pg_regress/sql" && ls -1 *.sql | sed 's/\.sql$//' | sort)

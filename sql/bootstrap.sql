@@ -51,6 +51,20 @@ CREATE TABLE rls_audit.snapshot_roles (
     PRIMARY KEY (snapshot_id, role_name)
 );
 
+-- One row per check_drift() run (the nightly pg_cron job).
+CREATE TABLE rls_audit.drift_runs (
+    id          bigserial PRIMARY KEY,
+    run_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- the baseline may later be forgotten; the run and its report stay
+    baseline_id bigint REFERENCES rls_audit.snapshot_meta (id) ON DELETE SET NULL,
+    critical    integer NOT NULL,
+    high        integer NOT NULL,
+    medium      integer NOT NULL,
+    low         integer NOT NULL,
+    info        integer NOT NULL,
+    report      jsonb NOT NULL
+);
+
 CREATE VIEW rls_audit.snapshots AS
 SELECT id, label, taken_at, taken_by, note, is_baseline,
        policy_count AS policies, table_count AS tables, fingerprint
@@ -62,12 +76,14 @@ SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_meta_id_seq', '')
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_policies', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_roles', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs_id_seq', '');
 
 -- History is written only by rls_audit's SECURITY DEFINER functions.
 REVOKE ALL ON rls_audit.snapshot_meta, rls_audit.snapshot_policies,
               rls_audit.snapshot_tables, rls_audit.snapshot_roles,
-              rls_audit.snapshots FROM PUBLIC;
-REVOKE ALL ON SEQUENCE rls_audit.snapshot_meta_id_seq FROM PUBLIC;
+              rls_audit.drift_runs, rls_audit.snapshots FROM PUBLIC;
+REVOKE ALL ON SEQUENCE rls_audit.snapshot_meta_id_seq, rls_audit.drift_runs_id_seq FROM PUBLIC;
 
 COMMENT ON TABLE rls_audit.snapshot_meta IS
     'rls_audit: one row per snapshot (read it through the rls_audit.snapshots view)';
@@ -77,5 +93,7 @@ COMMENT ON TABLE rls_audit.snapshot_tables IS
     'rls_audit: every ordinary and partitioned table with its owner and RLS flags at snapshot time';
 COMMENT ON TABLE rls_audit.snapshot_roles IS
     'rls_audit: every role''s superuser, bypassrls and login attributes at snapshot time';
+COMMENT ON TABLE rls_audit.drift_runs IS
+    'rls_audit: one row per check_drift() run: counts per severity and the drift rows as jsonb';
 COMMENT ON VIEW rls_audit.snapshots IS
     'rls_audit: the snapshot list; fingerprint is a SHA-256 of the canonical state, equal for equal states';

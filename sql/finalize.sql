@@ -9,8 +9,25 @@ COMMENT ON FUNCTION rls_audit.forget(text) IS
 COMMENT ON FUNCTION rls_audit.policy_ddl(regclass, name) IS
     'rls_audit: the exact CREATE POLICY statement for a live policy, schema-qualified so it means the same under any search_path';
 
+COMMENT ON FUNCTION rls_audit.drift(text, text) IS
+    'rls_audit: what changed in RLS between a snapshot and another snapshot, or the live state when target is NULL; one row per change, most severe first';
+COMMENT ON FUNCTION rls_audit.assert_no_drift(text, text) IS
+    'rls_audit: raise SQLSTATE P0001 listing the drift at or above min_severity since the baseline; for CI and psql -v ON_ERROR_STOP=1 migration scripts';
+COMMENT ON FUNCTION rls_audit.check_drift(text) IS
+    'rls_audit: for pg_cron: record a drift run in rls_audit.drift_runs, NOTIFY rls_audit with a JSON summary, WARNING on high or critical drift; returns the run id';
+COMMENT ON FUNCTION rls_audit.restore_script(text) IS
+    'rls_audit: one BEGIN; ... COMMIT; script that turns the live policies and table RLS flags back into the snapshot''s';
+COMMENT ON FUNCTION rls_audit.restore(text) IS
+    'rls_audit: run the restore_script() statements in the caller''s transaction, with the caller''s rights; returns how many ran';
+
 -- Writers run with the extension owner's rights; only roles the DBA grants
 -- EXECUTE to may call them.
 REVOKE ALL ON FUNCTION rls_audit.snapshot(text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.set_baseline(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.forget(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.check_drift(text) FROM PUBLIC;
+-- Readers of history: SECURITY DEFINER too, so EXECUTE is the one door.
+REVOKE ALL ON FUNCTION rls_audit.drift(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.assert_no_drift(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.restore_script(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.restore(text) FROM PUBLIC;

@@ -8,7 +8,9 @@ use pgrx::prelude::*;
 ::pgrx::pg_module_magic!(name, version);
 
 pub mod catalog;
+pub mod drift;
 pub mod error;
+pub mod expr;
 pub mod ident;
 pub mod regclass;
 pub mod restore;

@@ -3,10 +3,10 @@
 //! pgrx's `PgRelation` opens the relation while decoding the argument, so an
 //! OID with no table behind it fails with an internal error before our code
 //! runs. Keeping the bare OID lets us answer SPEC §4's 42P01 ourselves.
-use pgrx::callconv::{Arg, ArgAbi};
+use pgrx::callconv::{Arg, ArgAbi, BoxRet, FcInfo};
 use pgrx::nullable::Nullable;
 use pgrx::prelude::*;
-use pgrx::FromDatum;
+use pgrx::{FromDatum, IntoDatum};
 
 #[derive(Clone, Copy, Debug)]
 pub struct RegClass(pub pg_sys::Oid);
@@ -39,6 +39,27 @@ impl FromDatum for Name {
         // SAFETY: a non-null `name` datum points at a NUL-terminated NameData
         let c = unsafe { core::ffi::CStr::from_ptr(datum.cast_mut_ptr::<core::ffi::c_char>()) };
         Some(Name(c.to_string_lossy().into_owned()))
+    }
+}
+
+impl IntoDatum for Name {
+    fn into_datum(self) -> Option<pg_sys::Datum> {
+        let c = std::ffi::CString::new(self.0).ok()?;
+        // SAFETY: namein copies (and truncates to NAMEDATALEN) into a palloc'd NameData
+        unsafe { pgrx::direct_function_call_as_datum(pg_sys::namein, &[c.as_c_str().into_datum()]) }
+    }
+    fn type_oid() -> pg_sys::Oid {
+        pg_sys::NAMEOID
+    }
+}
+
+// SAFETY: returns the datum IntoDatum built (a palloc'd NameData) or NULL
+unsafe impl BoxRet for Name {
+    unsafe fn box_into<'fcx>(self, fcinfo: &mut FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
+        match self.into_datum() {
+            Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
+            None => fcinfo.return_null(),
+        }
     }
 }
 

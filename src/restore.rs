@@ -1,9 +1,16 @@
-//! Writing policies back: `policy_ddl` today; the restore script reuses the
-//! same renderer so a restored policy is byte-for-byte the snapshot's.
+//! Writing policies back: `policy_ddl`, `restore_script` and `restore`.
+//!
+//! The restore plan is derived from the drift rows between the snapshot and
+//! the live state, so restore fixes exactly what `drift()` reports, and every
+//! `CREATE POLICY` comes from the one renderer below with the snapshot's
+//! stored, schema-qualified expressions.
+use std::collections::BTreeSet;
+
 use pgrx::prelude::*;
 
-use crate::catalog::{self, Policy};
-use crate::error::{RlsAuditError, SqlResult};
+use crate::catalog::{self, Policy, State};
+use crate::drift;
+use crate::error::{Result, RlsAuditError, SqlResult};
 use crate::ident::{quote_ident, quote_qualified};
 use crate::regclass::{Name, RegClass};
 
@@ -74,6 +81,208 @@ fn policy_ddl(tbl: RegClass, policy: Name) -> SqlResult<String> {
         None => RlsAuditError::UnknownTable(tbl.to_u32()),
     };
     Err(err.into())
+}
+
+/// What a restore does: the statements to run, in order, and the notes
+/// about what it deliberately leaves alone.
+#[derive(Debug, Default, PartialEq)]
+pub struct Plan {
+    pub statements: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+fn drop_policy(schema: &str, table: &str, policy: &str) -> String {
+    format!(
+        "DROP POLICY IF EXISTS {} ON {};",
+        quote_ident(policy),
+        quote_qualified(schema, table)
+    )
+}
+
+fn alter_table(schema: &str, table: &str, action: &str) -> String {
+    format!(
+        "ALTER TABLE {} {action} ROW LEVEL SECURITY;",
+        quote_qualified(schema, table)
+    )
+}
+
+/// One line of a SQL comment, whatever the text holds.
+fn comment_text(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+/// Turn the drift from `snapshot` to `live` into the statements that make
+/// the live policies and RLS flags the snapshot's again. Tables are never
+/// created or dropped and roles never altered: those become notes.
+pub fn plan(snapshot: &State, live: &State) -> Plan {
+    let rows = drift::diff(snapshot, live);
+    let new_tables: BTreeSet<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r.change == "table_added")
+        .filter_map(|r| Some((r.schema_name.as_deref()?, r.table_name.as_deref()?)))
+        .collect();
+    let mut drops = BTreeSet::new();
+    let mut creates = BTreeSet::new();
+    let mut flags = BTreeSet::new();
+    let mut notes = Vec::new();
+    for r in &rows {
+        let (Some(s), Some(t)) = (r.schema_name.as_deref(), r.table_name.as_deref()) else {
+            notes.push(format!("roles are not altered: {}", r.detail));
+            continue;
+        };
+        let p = r.policy_name.as_deref();
+        match (r.change, p) {
+            ("policy_added", Some(p)) if new_tables.contains(&(s, t)) => notes.push(format!(
+                "policy {} on new table {} left in place",
+                quote_ident(p),
+                quote_qualified(s, t)
+            )),
+            ("policy_added", Some(p)) => {
+                drops.insert((s, t, p));
+            }
+            ("policy_removed", Some(_)) if r.severity == drift::Severity::Info => {
+                notes.push(format!(
+                    "{} no longer exists: its policy {} cannot be recreated",
+                    quote_qualified(s, t),
+                    quote_ident(p.unwrap_or_default())
+                ))
+            }
+            ("policy_removed", Some(p)) => {
+                creates.insert((s, t, p));
+            }
+            ("policy_changed", Some(p)) => {
+                drops.insert((s, t, p));
+                creates.insert((s, t, p));
+            }
+            ("rls_disabled", _) => {
+                flags.insert((s, t, "ENABLE"));
+            }
+            ("rls_enabled", _) => {
+                flags.insert((s, t, "DISABLE"));
+            }
+            ("rls_unforced", _) => {
+                flags.insert((s, t, "FORCE"));
+            }
+            ("rls_forced", _) => {
+                flags.insert((s, t, "NO FORCE"));
+            }
+            ("table_added", _) => {
+                notes.push(format!("new table {} left in place", quote_qualified(s, t)))
+            }
+            ("table_removed", _) => notes.push(format!(
+                "{} no longer exists and is not recreated",
+                quote_qualified(s, t)
+            )),
+            _ => {}
+        }
+    }
+    let mut statements: Vec<String> = drops.iter().map(|(s, t, p)| drop_policy(s, t, p)).collect();
+    for key in &creates {
+        if let Some(p) = snapshot.policies.iter().find(|p| {
+            (
+                p.schema_name.as_str(),
+                p.table_name.as_str(),
+                p.policy_name.as_str(),
+            ) == *key
+        }) {
+            statements.push(render_create_policy(p));
+        }
+    }
+    statements.extend(flags.iter().map(|(s, t, a)| alter_table(s, t, a)));
+    Plan { statements, notes }
+}
+
+/// The snapshot and the plan that turns the live state back into it.
+fn plan_for(client: &pgrx::spi::SpiClient<'_>, reference: Option<&str>) -> Result<(i64, Plan)> {
+    let id = crate::snapshot::resolve_ref(client, reference)?;
+    let snap = crate::snapshot::load_state(client, id)?;
+    let live = catalog::read_live_state(client)?;
+    Ok((id, plan(&snap, &live)))
+}
+
+/// The whole script: header, BEGIN, statements, notes, COMMIT.
+pub fn render_script(
+    id: i64,
+    label: Option<&str>,
+    fingerprint: &str,
+    generated_at: &str,
+    plan: &Plan,
+) -> String {
+    let mut out = String::new();
+    out.push_str("-- rls_audit restore script\n");
+    out.push_str(&format!("-- snapshot:     {id}\n"));
+    out.push_str(&format!(
+        "-- label:        {}\n",
+        comment_text(
+            &label
+                .map(crate::ident::quote_literal)
+                .unwrap_or_else(|| "(none)".into())
+        )
+    ));
+    out.push_str(&format!("-- fingerprint:  {fingerprint}\n"));
+    out.push_str(&format!("-- generated at: {generated_at}\n"));
+    out.push_str("-- Turns the live policies and table RLS flags back into the snapshot's.\n");
+    out.push_str("BEGIN;\n");
+    if plan.statements.is_empty() {
+        out.push_str("-- nothing to restore: policies and RLS flags match the snapshot\n");
+    }
+    for s in &plan.statements {
+        out.push_str(s);
+        out.push('\n');
+    }
+    for n in &plan.notes {
+        out.push_str(&format!("-- not restored: {}\n", comment_text(n)));
+    }
+    out.push_str("COMMIT;\n");
+    out
+}
+
+// The SQL is spelled out only to name the argument `ref` (a Rust keyword).
+// SECURITY DEFINER: reads snapshot history, which PUBLIC cannot.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit.restore_script("ref" text DEFAULT 'baseline') RETURNS text
+    STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn restore_script(reference: Option<&str>) -> SqlResult<String> {
+    Ok(Spi::connect(|c| -> Result<String> {
+        let (id, plan) = plan_for(c, reference)?;
+        let row = c
+            .select(
+                "SELECT label, fingerprint, pg_catalog.to_char(pg_catalog.now() AT TIME ZONE 'UTC',
+                        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                   FROM rls_audit.snapshot_meta WHERE id = $1",
+                Some(1),
+                &[id.into()],
+            )?
+            .first();
+        let label = row.get::<String>(1)?;
+        let fingerprint = row.get::<String>(2)?.unwrap_or_default();
+        let at = row.get::<String>(3)?.unwrap_or_default();
+        Ok(render_script(
+            id,
+            label.as_deref(),
+            &fingerprint,
+            &at,
+            &plan,
+        ))
+    })?)
+}
+
+// SECURITY INVOKER on purpose: the DDL runs with the caller's rights, so only
+// someone who may alter those tables' policies can restore them.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit.restore("ref" text DEFAULT 'baseline') RETURNS integer
+    VOLATILE SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn restore(reference: Option<&str>) -> SqlResult<i32> {
+    let (_, plan) = Spi::connect(|c| plan_for(c, reference))?;
+    Spi::connect_mut(|c| -> Result<()> {
+        for s in &plan.statements {
+            c.update(s.as_str(), None, &[])?;
+        }
+        Ok(())
+    })?;
+    Ok(plan.statements.len() as i32)
 }
 
 #[cfg(test)]

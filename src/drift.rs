@@ -1,0 +1,1143 @@
+//! Drift: the difference between two states, as rows with a severity.
+//!
+//! [`diff`] is a pure function over two [`State`]s; `drift()`,
+//! `assert_no_drift()`, `check_drift()`, the restore script and the report all
+//! build on it, so they can never disagree about what changed.
+use std::collections::{BTreeMap, BTreeSet};
+
+use pgrx::prelude::*;
+use serde::Serialize;
+
+use crate::catalog::{self, Policy, State, Table};
+use crate::error::{Result, RlsAuditError, SqlResult};
+use crate::expr::is_constant_true;
+use crate::regclass::Name;
+use crate::snapshot;
+
+/// The severity vocabulary, most severe first.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+
+    /// Parse a severity word; anything else is SQLSTATE 22023.
+    pub fn parse(word: &str) -> Result<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str() == word)
+            .ok_or_else(|| {
+                RlsAuditError::InvalidParameter(format!(
+                    "\"{word}\" is not a severity (use critical, high, medium, low or info)"
+                ))
+            })
+    }
+}
+
+/// One drift row, with the columns of `rls_audit.drift()`.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct DriftRow {
+    pub severity: Severity,
+    pub change: &'static str,
+    pub schema_name: Option<String>,
+    pub table_name: Option<String>,
+    pub policy_name: Option<String>,
+    pub attribute: Option<String>,
+    pub baseline_value: Option<String>,
+    pub current_value: Option<String>,
+    pub detail: String,
+}
+
+impl DriftRow {
+    /// SPEC order: severity, then schema, table, policy, attribute; NULLs
+    /// last as SQL sorts them; the detail keeps role rows stable.
+    fn sort_key(&self) -> impl Ord + '_ {
+        fn nulls_last(v: &Option<String>) -> (bool, &str) {
+            (v.is_none(), v.as_deref().unwrap_or(""))
+        }
+        (
+            self.severity,
+            nulls_last(&self.schema_name),
+            nulls_last(&self.table_name),
+            nulls_last(&self.policy_name),
+            nulls_last(&self.attribute),
+            self.detail.as_str(),
+        )
+    }
+}
+
+type TableKey<'a> = (&'a str, &'a str);
+type PolicyKey<'a> = (&'a str, &'a str, &'a str);
+
+fn policy_key(p: &Policy) -> PolicyKey<'_> {
+    (&p.schema_name, &p.table_name, &p.policy_name)
+}
+
+fn qualified(schema: &str, table: &str) -> String {
+    crate::ident::quote_qualified(schema, table)
+}
+
+fn roles_text(roles: &[String]) -> String {
+    format!("{{{}}}", roles.join(","))
+}
+
+fn expr_text(e: &Option<String>) -> Option<String> {
+    e.clone()
+}
+
+/// Which commands a policy's command covers.
+fn command_set(cmd: &str) -> BTreeSet<&'static str> {
+    match cmd {
+        "SELECT" => ["SELECT"].into(),
+        "INSERT" => ["INSERT"].into(),
+        "UPDATE" => ["UPDATE"].into(),
+        "DELETE" => ["DELETE"].into(),
+        _ => ["SELECT", "INSERT", "UPDATE", "DELETE"].into(),
+    }
+}
+
+/// Who a policy reaches, in the terms of the severity rules.
+struct Audience<'a> {
+    login_roles: BTreeSet<&'a str>,
+}
+
+impl Audience<'_> {
+    /// A policy applies to PUBLIC or to a role that can log in.
+    fn reaches_people(&self, roles: &[String]) -> bool {
+        roles.is_empty()
+            || roles
+                .iter()
+                .any(|r| r == "public" || self.login_roles.contains(r.as_str()))
+    }
+
+    /// The unconditional case: a permissive policy whose USING or CHECK is
+    /// constant true for PUBLIC or a login role.
+    fn is_open(&self, p: &Policy) -> bool {
+        p.permissive == "PERMISSIVE"
+            && (is_constant_true(p.using_expr.as_deref())
+                || is_constant_true(p.check_expr.as_deref()))
+            && self.reaches_people(&p.roles)
+    }
+}
+
+/// Compare `base` (the baseline) with `cur` (a later snapshot or the live
+/// state) and classify every difference. See the README's severity table.
+pub fn diff(base: &State, cur: &State) -> Vec<DriftRow> {
+    let mut rows = Vec::new();
+    let audience = Audience {
+        login_roles: cur
+            .roles
+            .iter()
+            .filter(|r| r.can_login)
+            .map(|r| r.role_name.as_str())
+            .collect(),
+    };
+    let base_tables: BTreeMap<TableKey, &Table> = base
+        .tables
+        .iter()
+        .map(|t| ((t.schema_name.as_str(), t.table_name.as_str()), t))
+        .collect();
+    let cur_tables: BTreeMap<TableKey, &Table> = cur
+        .tables
+        .iter()
+        .map(|t| ((t.schema_name.as_str(), t.table_name.as_str()), t))
+        .collect();
+    let base_pol: BTreeMap<PolicyKey, &Policy> =
+        base.policies.iter().map(|p| (policy_key(p), p)).collect();
+    let cur_pol: BTreeMap<PolicyKey, &Policy> =
+        cur.policies.iter().map(|p| (policy_key(p), p)).collect();
+    let tables_with_base_policies: BTreeSet<TableKey> = base
+        .policies
+        .iter()
+        .map(|p| (p.schema_name.as_str(), p.table_name.as_str()))
+        .collect();
+
+    // --- policies ---
+    for (key, p) in &cur_pol {
+        if base_pol.contains_key(key) {
+            continue;
+        }
+        let table_is_new = !base_tables.contains_key(&(key.0, key.1));
+        let (severity, why) = if audience.is_open(p) {
+            (
+                Severity::Critical,
+                "permissive policy that is constantly true for PUBLIC or a login role",
+            )
+        } else if p.permissive == "RESTRICTIVE" {
+            (Severity::Medium, "restrictive policy added: narrows access")
+        } else if table_is_new {
+            (Severity::Low, "permissive policy on a new table")
+        } else {
+            (Severity::High, "permissive policy added: widens access")
+        };
+        rows.push(DriftRow {
+            severity,
+            change: "policy_added",
+            schema_name: Some(p.schema_name.clone()),
+            table_name: Some(p.table_name.clone()),
+            policy_name: Some(p.policy_name.clone()),
+            attribute: None,
+            baseline_value: None,
+            current_value: Some(crate::restore::render_create_policy(p)),
+            detail: format!(
+                "{why} ({} {} to {})",
+                p.permissive,
+                p.command,
+                roles_text(&p.roles)
+            ),
+        });
+    }
+    for (key, p) in &base_pol {
+        if cur_pol.contains_key(key) {
+            continue;
+        }
+        let table_gone = !cur_tables.contains_key(&(key.0, key.1));
+        let (severity, why) = if table_gone {
+            (Severity::Info, "policy removed with its table")
+        } else if p.permissive == "RESTRICTIVE" {
+            (Severity::High, "restrictive policy removed: widens access")
+        } else {
+            (
+                Severity::Medium,
+                "permissive policy removed: narrows access",
+            )
+        };
+        rows.push(DriftRow {
+            severity,
+            change: "policy_removed",
+            schema_name: Some(p.schema_name.clone()),
+            table_name: Some(p.table_name.clone()),
+            policy_name: Some(p.policy_name.clone()),
+            attribute: None,
+            baseline_value: Some(crate::restore::render_create_policy(p)),
+            current_value: None,
+            detail: format!(
+                "{why} ({} {} to {})",
+                p.permissive,
+                p.command,
+                roles_text(&p.roles)
+            ),
+        });
+    }
+    for (key, b) in &base_pol {
+        if let Some(c) = cur_pol.get(key) {
+            policy_changes(b, c, &audience, &mut rows);
+        }
+    }
+
+    // --- tables ---
+    for (key, c) in &cur_tables {
+        match base_tables.get(key) {
+            None => {
+                let (severity, why) = if c.rls_enabled {
+                    (Severity::Info, "new table, row-level security enabled")
+                } else {
+                    (Severity::Low, "new table without row-level security")
+                };
+                rows.push(table_row(
+                    severity,
+                    "table_added",
+                    c,
+                    None,
+                    None,
+                    None,
+                    why.into(),
+                ));
+            }
+            Some(b) => {
+                if b.rls_enabled && !c.rls_enabled {
+                    let had_policies = tables_with_base_policies.contains(key);
+                    let (severity, why) = if had_policies {
+                        (Severity::Critical, "row-level security disabled on a table that has policies: every grant now sees every row")
+                    } else {
+                        (Severity::High, "row-level security disabled")
+                    };
+                    rows.push(table_row(
+                        severity,
+                        "rls_disabled",
+                        c,
+                        Some("rls_enabled"),
+                        Some(true),
+                        Some(false),
+                        why.into(),
+                    ));
+                } else if !b.rls_enabled && c.rls_enabled {
+                    rows.push(table_row(
+                        Severity::Medium,
+                        "rls_enabled",
+                        c,
+                        Some("rls_enabled"),
+                        Some(false),
+                        Some(true),
+                        "row-level security enabled: narrows access".into(),
+                    ));
+                }
+                if b.rls_forced && !c.rls_forced {
+                    rows.push(table_row(
+                        Severity::High,
+                        "rls_unforced",
+                        c,
+                        Some("rls_forced"),
+                        Some(true),
+                        Some(false),
+                        format!(
+                            "FORCE removed: the owner ({}) bypasses the policies again",
+                            c.owner
+                        ),
+                    ));
+                } else if !b.rls_forced && c.rls_forced {
+                    rows.push(table_row(
+                        Severity::Medium,
+                        "rls_forced",
+                        c,
+                        Some("rls_forced"),
+                        Some(false),
+                        Some(true),
+                        format!(
+                            "FORCE added: the owner ({}) is now subject to the policies",
+                            c.owner
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for (key, b) in &base_tables {
+        if !cur_tables.contains_key(key) {
+            rows.push(table_row(
+                Severity::Low,
+                "table_removed",
+                b,
+                None,
+                None,
+                None,
+                "table no longer exists".into(),
+            ));
+        }
+    }
+
+    // --- roles ---
+    let base_roles: BTreeMap<&str, &catalog::Role> = base
+        .roles
+        .iter()
+        .map(|r| (r.role_name.as_str(), r))
+        .collect();
+    let cur_roles: BTreeMap<&str, &catalog::Role> = cur
+        .roles
+        .iter()
+        .map(|r| (r.role_name.as_str(), r))
+        .collect();
+    for (name, c) in &cur_roles {
+        match base_roles.get(name) {
+            None => {
+                let (severity, why) = if c.superuser || c.bypassrls {
+                    (
+                        Severity::Critical,
+                        "new role that bypasses row-level security",
+                    )
+                } else if c.can_login {
+                    (Severity::Low, "new login role")
+                } else {
+                    (Severity::Info, "new role")
+                };
+                rows.push(role_row(
+                    severity,
+                    "role_added",
+                    name,
+                    None,
+                    None,
+                    None,
+                    why,
+                ));
+            }
+            Some(b) => {
+                let attrs = [
+                    ("superuser", b.superuser, c.superuser),
+                    ("bypassrls", b.bypassrls, c.bypassrls),
+                    ("can_login", b.can_login, c.can_login),
+                ];
+                for (attr, was, now) in attrs {
+                    if was == now {
+                        continue;
+                    }
+                    let (severity, why) = match (attr, now) {
+                        ("superuser", true) => (
+                            Severity::Critical,
+                            "became superuser: bypasses row-level security",
+                        ),
+                        ("bypassrls", true) => (
+                            Severity::Critical,
+                            "gained BYPASSRLS: bypasses row-level security",
+                        ),
+                        ("can_login", true) => (
+                            Severity::High,
+                            "can log in now: its policies reach a person",
+                        ),
+                        ("superuser", false) => (Severity::Medium, "lost superuser"),
+                        ("bypassrls", false) => (
+                            Severity::Medium,
+                            "lost BYPASSRLS: row-level security applies again",
+                        ),
+                        _ => (Severity::Medium, "can no longer log in"),
+                    };
+                    rows.push(role_row(
+                        severity,
+                        "role_changed",
+                        name,
+                        Some(attr),
+                        Some(was),
+                        Some(now),
+                        why,
+                    ));
+                }
+            }
+        }
+    }
+    for name in base_roles.keys() {
+        if !cur_roles.contains_key(name) {
+            rows.push(role_row(
+                Severity::Medium,
+                "role_removed",
+                name,
+                None,
+                None,
+                None,
+                "role no longer exists",
+            ));
+        }
+    }
+
+    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    rows
+}
+
+fn table_row(
+    severity: Severity,
+    change: &'static str,
+    t: &Table,
+    attribute: Option<&str>,
+    was: Option<bool>,
+    now: Option<bool>,
+    why: String,
+) -> DriftRow {
+    DriftRow {
+        severity,
+        change,
+        schema_name: Some(t.schema_name.clone()),
+        table_name: Some(t.table_name.clone()),
+        policy_name: None,
+        attribute: attribute.map(Into::into),
+        baseline_value: was.map(|b| b.to_string()),
+        current_value: now.map(|b| b.to_string()),
+        detail: why,
+    }
+}
+
+fn role_row(
+    severity: Severity,
+    change: &'static str,
+    role: &str,
+    attribute: Option<&str>,
+    was: Option<bool>,
+    now: Option<bool>,
+    why: &str,
+) -> DriftRow {
+    DriftRow {
+        severity,
+        change,
+        schema_name: None,
+        table_name: None,
+        policy_name: None,
+        attribute: attribute.map(Into::into),
+        baseline_value: was.map(|b| b.to_string()),
+        current_value: now.map(|b| b.to_string()),
+        detail: format!("role {}: {why}", crate::ident::quote_ident(role)),
+    }
+}
+
+/// One row per changed attribute of a policy present in both states.
+fn policy_changes(b: &Policy, c: &Policy, audience: &Audience, rows: &mut Vec<DriftRow>) {
+    let restrictive = c.permissive == "RESTRICTIVE";
+    let open_now = audience.is_open(c);
+    let mut push = |attribute: &str,
+                    was: Option<String>,
+                    now: Option<String>,
+                    severity: Severity,
+                    why: String| {
+        rows.push(DriftRow {
+            severity,
+            change: "policy_changed",
+            schema_name: Some(c.schema_name.clone()),
+            table_name: Some(c.table_name.clone()),
+            policy_name: Some(c.policy_name.clone()),
+            attribute: Some(attribute.into()),
+            baseline_value: was,
+            current_value: now,
+            detail: why,
+        });
+    };
+    // a change that makes the policy constantly true for people is critical
+    let widening = |why: &str| {
+        if open_now {
+            (
+                Severity::Critical,
+                format!("{why}; the policy is now constantly true for PUBLIC or a login role"),
+            )
+        } else {
+            (Severity::High, why.to_string())
+        }
+    };
+
+    if b.permissive != c.permissive {
+        let (sev, why) = if restrictive {
+            (
+                Severity::Medium,
+                "PERMISSIVE became RESTRICTIVE: narrows access".to_string(),
+            )
+        } else {
+            widening("RESTRICTIVE became PERMISSIVE: widens access")
+        };
+        push(
+            "permissive",
+            Some(b.permissive.clone()),
+            Some(c.permissive.clone()),
+            sev,
+            why,
+        );
+    }
+    if b.command != c.command {
+        let (old, new) = (command_set(&b.command), command_set(&c.command));
+        // a permissive policy on more commands grants more; a restrictive one restricts more
+        let grows = !new.is_subset(&old);
+        let shrinks = !old.is_subset(&new);
+        let widens = if restrictive { shrinks } else { grows };
+        let (sev, why) = if widens {
+            widening(&format!(
+                "command {} became {}: can widen access",
+                b.command, c.command
+            ))
+        } else {
+            (
+                Severity::Medium,
+                format!("command {} became {}: narrows access", b.command, c.command),
+            )
+        };
+        push(
+            "command",
+            Some(b.command.clone()),
+            Some(c.command.clone()),
+            sev,
+            why,
+        );
+    }
+    if b.roles != c.roles {
+        let as_set = |r: &[String]| -> BTreeSet<String> {
+            if r.is_empty() {
+                ["public".to_string()].into()
+            } else {
+                r.iter().cloned().collect()
+            }
+        };
+        let (old, new) = (as_set(&b.roles), as_set(&c.roles));
+        let to_public = new.contains("public") && !old.contains("public");
+        let grows = to_public || !new.is_subset(&old);
+        let shrinks = !old.is_subset(&new) || (old.contains("public") && !new.contains("public"));
+        let widens = if restrictive { shrinks } else { grows };
+        let (sev, why) = if widens {
+            widening(if to_public {
+                "roles widened to PUBLIC"
+            } else {
+                "roles changed: can widen access"
+            })
+        } else {
+            (Severity::Medium, "roles narrowed".to_string())
+        };
+        push(
+            "roles",
+            Some(roles_text(&b.roles)),
+            Some(roles_text(&c.roles)),
+            sev,
+            why,
+        );
+    }
+    if b.using_expr != c.using_expr {
+        let (sev, why) = widening("USING changed: rows visible may differ");
+        push(
+            "using",
+            expr_text(&b.using_expr),
+            expr_text(&c.using_expr),
+            sev,
+            why,
+        );
+    }
+    if b.check_expr != c.check_expr {
+        let (sev, why) = widening("WITH CHECK changed: rows writable may differ");
+        push(
+            "check",
+            expr_text(&b.check_expr),
+            expr_text(&c.check_expr),
+            sev,
+            why,
+        );
+    }
+}
+
+/// Resolve the two sides of a comparison: a snapshot and either another
+/// snapshot or (target NULL) the live state. Returns (baseline id, states).
+pub fn states_for(
+    client: &pgrx::spi::SpiClient<'_>,
+    baseline: Option<&str>,
+    target: Option<&str>,
+) -> Result<(i64, State, State)> {
+    let base_id = snapshot::resolve_ref(client, baseline)?;
+    let base = snapshot::load_state(client, base_id)?;
+    let cur = match target {
+        Some(t) => {
+            let id = snapshot::resolve_ref(client, Some(t))?;
+            snapshot::load_state(client, id)?
+        }
+        None => catalog::read_live_state(client)?,
+    };
+    Ok((base_id, base, cur))
+}
+
+type DriftTuple = (
+    String,
+    String,
+    Option<Name>,
+    Option<Name>,
+    Option<Name>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+fn to_tuple(r: DriftRow) -> DriftTuple {
+    (
+        r.severity.as_str().to_string(),
+        r.change.to_string(),
+        r.schema_name.map(Name),
+        r.table_name.map(Name),
+        r.policy_name.map(Name),
+        r.attribute,
+        r.baseline_value,
+        r.current_value,
+        r.detail,
+    )
+}
+
+// SECURITY DEFINER: reads snapshot history, which PUBLIC cannot.
+// The column list must stay spelled out in the signature: pgrx reads the
+// name!() markers from it to write RETURNS TABLE.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn drift(
+    baseline: default!(Option<&str>, "'baseline'"),
+    target: default!(Option<&str>, "NULL"),
+) -> std::result::Result<
+    TableIterator<
+        'static,
+        (
+            name!(severity, String),
+            name!(change, String),
+            name!(schema_name, Option<Name>),
+            name!(table_name, Option<Name>),
+            name!(policy_name, Option<Name>),
+            name!(attribute, Option<String>),
+            name!(baseline_value, Option<String>),
+            name!(current_value, Option<String>),
+            name!(detail, String),
+        ),
+    >,
+    pgrx::pg_sys::panic::ErrorReport,
+> {
+    let (_, base, cur) = Spi::connect(|c| states_for(c, baseline, target))?;
+    let rows: Vec<DriftTuple> = diff(&base, &cur).into_iter().map(to_tuple).collect();
+    Ok(TableIterator::new(rows))
+}
+
+/// Render drift rows as lines for an error DETAIL or a WARNING.
+pub fn describe(rows: &[DriftRow]) -> String {
+    rows.iter()
+        .map(|r| {
+            let mut what = vec![r.change.to_string()];
+            if let (Some(s), Some(t)) = (&r.schema_name, &r.table_name) {
+                what.push(qualified(s, t));
+            }
+            if let Some(p) = &r.policy_name {
+                what.push(format!("policy {}", crate::ident::quote_ident(p)));
+            }
+            if let Some(a) = &r.attribute {
+                what.push(a.clone());
+            }
+            format!("{}: {} — {}", r.severity.as_str(), what.join(" "), r.detail)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// SECURITY DEFINER: reads snapshot history, which PUBLIC cannot.
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn assert_no_drift(
+    baseline: default!(Option<&str>, "'baseline'"),
+    min_severity: default!(Option<&str>, "'low'"),
+) -> SqlResult<()> {
+    let min = Severity::parse(min_severity.unwrap_or("low"))?;
+    let (base_id, base, cur) = Spi::connect(|c| states_for(c, baseline, None))?;
+    let rows: Vec<DriftRow> = diff(&base, &cur)
+        .into_iter()
+        .filter(|r| r.severity <= min)
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let report = pgrx::pg_sys::panic::ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_RAISE_EXCEPTION,
+        format!(
+            "rls_audit: {} drift row(s) at or above {} since snapshot {base_id}",
+            rows.len(),
+            min.as_str()
+        ),
+        "rls_audit",
+    )
+    .set_detail(describe(&rows))
+    .set_hint("SELECT * FROM rls_audit.drift() shows the rows; rls_audit.restore_script() writes the rollback");
+    Err(report)
+}
+
+/// Counts per severity, in vocabulary order.
+pub fn counts(rows: &[DriftRow]) -> [i32; 5] {
+    let mut n = [0i32; 5];
+    for r in rows {
+        n[r.severity as usize] += 1;
+    }
+    n
+}
+
+// SECURITY DEFINER: writes drift_runs, which only the extension may write.
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn check_drift(baseline: default!(Option<&str>, "'baseline'")) -> SqlResult<i64> {
+    let (base_id, base, cur) = Spi::connect(|c| states_for(c, baseline, None))?;
+    let rows = diff(&base, &cur);
+    let n = counts(&rows);
+    let report =
+        serde_json::to_string(&rows).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;
+    let run_id = Spi::connect_mut(|c| -> Result<i64> {
+        let id = c
+            .update(
+                r#"INSERT INTO rls_audit.drift_runs
+                       (baseline_id, critical, high, medium, low, info, report)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id"#,
+                None,
+                &[
+                    base_id.into(),
+                    n[0].into(),
+                    n[1].into(),
+                    n[2].into(),
+                    n[3].into(),
+                    n[4].into(),
+                    report.as_str().into(),
+                ],
+            )?
+            .first()
+            .get_one::<i64>()?
+            .ok_or_else(|| RlsAuditError::ObjectState("drift run was not recorded".into()))?;
+        let summary = serde_json::json!({
+            "run_id": id, "baseline_id": base_id,
+            "critical": n[0], "high": n[1], "medium": n[2], "low": n[3], "info": n[4],
+        })
+        .to_string();
+        c.update(
+            "SELECT pg_catalog.pg_notify('rls_audit', $1)",
+            None,
+            &[summary.as_str().into()],
+        )?;
+        Ok(id)
+    })?;
+    if n[0] + n[1] > 0 {
+        let serious: Vec<DriftRow> = rows
+            .into_iter()
+            .filter(|r| r.severity <= Severity::High)
+            .collect();
+        pgrx::warning!(
+            "rls_audit: drift run {run_id}: {} critical, {} high since snapshot {base_id}\n{}",
+            n[0],
+            n[1],
+            describe(&serious)
+        );
+    }
+    Ok(run_id)
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+    use crate::catalog::Role;
+
+    fn pol(name: &str, permissive: &str, cmd: &str, roles: &[&str], using: Option<&str>) -> Policy {
+        Policy {
+            schema_name: "public".into(),
+            table_name: "t".into(),
+            policy_name: name.into(),
+            permissive: permissive.into(),
+            command: cmd.into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using_expr: using.map(Into::into),
+            check_expr: None,
+        }
+    }
+
+    fn table(enabled: bool, forced: bool) -> Table {
+        Table {
+            schema_name: "public".into(),
+            table_name: "t".into(),
+            owner: "owner".into(),
+            rls_enabled: enabled,
+            rls_forced: forced,
+        }
+    }
+
+    fn role(name: &str, sup: bool, bypass: bool, login: bool) -> Role {
+        Role {
+            role_name: name.into(),
+            superuser: sup,
+            bypassrls: bypass,
+            can_login: login,
+        }
+    }
+
+    fn state(policies: Vec<Policy>, tables: Vec<Table>) -> State {
+        State {
+            policies,
+            tables,
+            roles: vec![
+                role("app", false, false, true),
+                role("batch", false, false, false),
+            ],
+        }
+    }
+
+    const TENANT: &str = "(tenant_id = 1)";
+
+    fn only(rows: Vec<DriftRow>) -> DriftRow {
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        rows.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn identical_states_have_no_drift() {
+        let s = state(
+            vec![pol("p", "PERMISSIVE", "ALL", &["app"], Some(TENANT))],
+            vec![table(true, true)],
+        );
+        assert!(diff(&s, &s.clone()).is_empty());
+    }
+
+    #[test]
+    fn permissive_added_is_high() {
+        let b = state(vec![], vec![table(true, false)]);
+        let c = state(
+            vec![pol("p", "PERMISSIVE", "SELECT", &["batch"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        let r = only(diff(&b, &c));
+        assert_eq!((r.change, r.severity), ("policy_added", Severity::High));
+        assert!(r
+            .current_value
+            .unwrap()
+            .starts_with("CREATE POLICY p ON public.t"));
+    }
+
+    #[test]
+    fn always_true_for_public_or_login_role_is_critical() {
+        let b = state(vec![], vec![table(true, false)]);
+        for (roles, expect) in [
+            (&["public"][..], Severity::Critical),
+            (&["app"][..], Severity::Critical), // app can log in
+            (&["batch"][..], Severity::High),   // NOLOGIN: widening, not unconditional
+        ] {
+            let c = state(
+                vec![pol(
+                    "open",
+                    "PERMISSIVE",
+                    "ALL",
+                    roles,
+                    Some("((x = 1) OR true)"),
+                )],
+                vec![table(true, false)],
+            );
+            assert_eq!(only(diff(&b, &c)).severity, expect, "{roles:?}");
+        }
+    }
+
+    #[test]
+    fn restrictive_added_is_narrowing_and_removed_is_widening() {
+        let with = state(
+            vec![pol("r", "RESTRICTIVE", "ALL", &["public"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        let without = state(vec![], vec![table(true, false)]);
+        let added = only(diff(&without, &with));
+        assert_eq!(
+            (added.change, added.severity),
+            ("policy_added", Severity::Medium)
+        );
+        let removed = only(diff(&with, &without));
+        assert_eq!(
+            (removed.change, removed.severity),
+            ("policy_removed", Severity::High)
+        );
+        assert!(removed.baseline_value.unwrap().contains("AS RESTRICTIVE"));
+    }
+
+    #[test]
+    fn permissive_removed_is_narrowing() {
+        let with = state(
+            vec![pol("p", "PERMISSIVE", "ALL", &["app"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        let without = state(vec![], vec![table(true, false)]);
+        let r = only(diff(&with, &without));
+        assert_eq!((r.change, r.severity), ("policy_removed", Severity::Medium));
+    }
+
+    #[test]
+    fn rls_disabled_with_policies_is_critical_without_is_high() {
+        let p = vec![pol("p", "PERMISSIVE", "ALL", &["app"], Some(TENANT))];
+        let r = only(diff(
+            &state(p.clone(), vec![table(true, false)]),
+            &state(p, vec![table(false, false)]),
+        ));
+        assert_eq!((r.change, r.severity), ("rls_disabled", Severity::Critical));
+        assert_eq!(
+            (r.baseline_value.as_deref(), r.current_value.as_deref()),
+            (Some("true"), Some("false"))
+        );
+        let r = only(diff(
+            &state(vec![], vec![table(true, false)]),
+            &state(vec![], vec![table(false, false)]),
+        ));
+        assert_eq!((r.change, r.severity), ("rls_disabled", Severity::High));
+    }
+
+    #[test]
+    fn enabling_and_forcing_narrow_unforcing_widens() {
+        let r = only(diff(
+            &state(vec![], vec![table(false, false)]),
+            &state(vec![], vec![table(true, false)]),
+        ));
+        assert_eq!((r.change, r.severity), ("rls_enabled", Severity::Medium));
+        let r = only(diff(
+            &state(vec![], vec![table(true, false)]),
+            &state(vec![], vec![table(true, true)]),
+        ));
+        assert_eq!((r.change, r.severity), ("rls_forced", Severity::Medium));
+        let r = only(diff(
+            &state(vec![], vec![table(true, true)]),
+            &state(vec![], vec![table(true, false)]),
+        ));
+        assert_eq!((r.change, r.severity), ("rls_unforced", Severity::High));
+    }
+
+    #[test]
+    fn using_changed_is_high_and_critical_when_it_becomes_true() {
+        let b = state(
+            vec![pol("p", "PERMISSIVE", "ALL", &["batch"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        let c = state(
+            vec![pol(
+                "p",
+                "PERMISSIVE",
+                "ALL",
+                &["batch"],
+                Some("(tenant_id = 2)"),
+            )],
+            vec![table(true, false)],
+        );
+        let r = only(diff(&b, &c));
+        assert_eq!(
+            (r.change, r.attribute.as_deref(), r.severity),
+            ("policy_changed", Some("using"), Severity::High)
+        );
+        let c = state(
+            vec![pol("p", "PERMISSIVE", "ALL", &["app"], Some("true"))],
+            vec![table(true, false)],
+        );
+        let rows = diff(&b, &c);
+        assert_eq!(rows.len(), 2, "roles and using");
+        assert!(
+            rows.iter().all(|r| r.severity == Severity::Critical),
+            "{rows:#?}"
+        );
+    }
+
+    #[test]
+    fn roles_widened_to_public_and_narrowed() {
+        let b = state(
+            vec![pol("p", "PERMISSIVE", "ALL", &["batch"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        let c = state(
+            vec![pol(
+                "p",
+                "PERMISSIVE",
+                "ALL",
+                &["batch", "public"],
+                Some(TENANT),
+            )],
+            vec![table(true, false)],
+        );
+        let r = only(diff(&b, &c));
+        assert_eq!(
+            (r.attribute.as_deref(), r.severity),
+            (Some("roles"), Severity::High)
+        );
+        assert_eq!(r.current_value.as_deref(), Some("{batch,public}"));
+        let r = only(diff(&c, &b));
+        assert_eq!(
+            (r.attribute.as_deref(), r.severity),
+            (Some("roles"), Severity::Medium)
+        );
+        // a restrictive policy that reaches fewer roles lets more through
+        let rb = state(
+            vec![pol(
+                "r",
+                "RESTRICTIVE",
+                "ALL",
+                &["batch", "app"],
+                Some(TENANT),
+            )],
+            vec![table(true, false)],
+        );
+        let rc = state(
+            vec![pol("r", "RESTRICTIVE", "ALL", &["batch"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        assert_eq!(only(diff(&rb, &rc)).severity, Severity::High);
+    }
+
+    #[test]
+    fn command_and_permissive_flips() {
+        let b = state(
+            vec![pol("p", "PERMISSIVE", "SELECT", &["batch"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        let c = state(
+            vec![pol("p", "PERMISSIVE", "ALL", &["batch"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        assert_eq!(only(diff(&b, &c)).severity, Severity::High);
+        assert_eq!(only(diff(&c, &b)).severity, Severity::Medium);
+        let r = state(
+            vec![pol("p", "RESTRICTIVE", "SELECT", &["batch"], Some(TENANT))],
+            vec![table(true, false)],
+        );
+        let row = only(diff(&b, &r));
+        assert_eq!(
+            (row.attribute.as_deref(), row.severity),
+            (Some("permissive"), Severity::Medium)
+        );
+        assert_eq!(only(diff(&r, &b)).severity, Severity::High);
+    }
+
+    #[test]
+    fn roles_gaining_bypass_are_critical() {
+        let b = state(vec![], vec![]);
+        let mut c = b.clone();
+        c.roles[1].bypassrls = true;
+        let r = only(diff(&b, &c));
+        assert_eq!(
+            (r.change, r.attribute.as_deref(), r.severity),
+            ("role_changed", Some("bypassrls"), Severity::Critical)
+        );
+        assert!(r.detail.starts_with("role batch:"));
+        let mut d = b.clone();
+        d.roles.push(role("root2", true, false, true));
+        assert_eq!(only(diff(&b, &d)).severity, Severity::Critical);
+        let mut e = b.clone();
+        e.roles.push(role("plain", false, false, false));
+        assert_eq!(only(diff(&b, &e)).severity, Severity::Info);
+        assert_eq!(only(diff(&e, &b)).change, "role_removed");
+    }
+
+    #[test]
+    fn new_protected_tables_are_info_unprotected_low() {
+        let b = state(vec![], vec![]);
+        let c = state(
+            vec![pol("p", "PERMISSIVE", "ALL", &["batch"], Some(TENANT))],
+            vec![table(true, true)],
+        );
+        let rows = diff(&b, &c);
+        let sev: Vec<_> = rows.iter().map(|r| (r.change, r.severity)).collect();
+        assert_eq!(
+            sev,
+            vec![
+                ("policy_added", Severity::Low),
+                ("table_added", Severity::Info)
+            ]
+        );
+        let c = state(vec![], vec![table(false, false)]);
+        assert_eq!(only(diff(&b, &c)).severity, Severity::Low);
+    }
+
+    #[test]
+    fn rows_are_ordered_by_severity_then_names() {
+        let mut t2 = table(true, false);
+        t2.table_name = "a".into();
+        let b = state(
+            vec![pol("p", "PERMISSIVE", "ALL", &["app"], Some(TENANT))],
+            vec![table(true, false), t2.clone()],
+        );
+        let mut t2_off = t2.clone();
+        t2_off.rls_enabled = false;
+        let c = state(vec![], vec![table(false, false), t2_off]);
+        let rows = diff(&b, &c);
+        let order: Vec<_> = rows
+            .iter()
+            .map(|r| (r.severity, r.change, r.table_name.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                (Severity::Critical, "rls_disabled", "t".to_string()),
+                (Severity::High, "rls_disabled", "a".to_string()),
+                (Severity::Medium, "policy_removed", "t".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn severity_words_parse() {
+        assert_eq!(Severity::parse("high").unwrap(), Severity::High);
+        assert!(Severity::parse("HIGH").is_err());
+        assert!(Severity::parse("severe").is_err());
+    }
+}

@@ -1,0 +1,403 @@
+//! Deciding whether a policy expression is constantly true.
+//!
+//! Policies are stored as `pg_get_expr` text, which PostgreSQL's deparser
+//! writes in one canonical shape: fully parenthesised, keywords upper case,
+//! literals with explicit casts. A small parser over that shape folds the
+//! boolean structure (`OR`, `AND`, `NOT`, parentheses) and compares constant
+//! literals (`1 = 1`, `'a'::text = 'a'::text`), so `true`, `(true)`,
+//! `(1 = 1)` and `((tenant_id = 1) OR true)` are all recognised while
+//! anything that reads a column, a setting or a function is "unknown".
+//! Unknown is never treated as true: the analysis only errs towards silence.
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    LParen,
+    RParen,
+    /// a word: identifier, keyword or number
+    Word(String),
+    /// a quoted string literal (content, unescaped)
+    Str(String),
+    /// a double-quoted identifier
+    Ident(String),
+    /// an operator such as `=`, `<>`, `::`
+    Op(String),
+    Comma,
+}
+
+fn tokenize(s: &str) -> Option<Vec<Tok>> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '(' {
+            out.push(Tok::LParen);
+            i += 1;
+        } else if c == ')' {
+            out.push(Tok::RParen);
+            i += 1;
+        } else if c == ',' {
+            out.push(Tok::Comma);
+            i += 1;
+        } else if c == '\'' || ((c == 'E' || c == 'e') && chars.get(i + 1) == Some(&'\'')) {
+            // string literal; E'' strings may escape with backslashes
+            let escapes = c != '\'';
+            i += if escapes { 2 } else { 1 };
+            let mut lit = String::new();
+            loop {
+                let ch = *chars.get(i)?;
+                if escapes && ch == '\\' {
+                    lit.push(*chars.get(i + 1)?);
+                    i += 2;
+                } else if ch == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        lit.push('\'');
+                        i += 2;
+                    } else {
+                        i += 1;
+                        break;
+                    }
+                } else {
+                    lit.push(ch);
+                    i += 1;
+                }
+            }
+            out.push(Tok::Str(lit));
+        } else if c == '"' {
+            i += 1;
+            let mut id = String::new();
+            loop {
+                let ch = *chars.get(i)?;
+                if ch == '"' {
+                    if chars.get(i + 1) == Some(&'"') {
+                        id.push('"');
+                        i += 2;
+                    } else {
+                        i += 1;
+                        break;
+                    }
+                } else {
+                    id.push(ch);
+                    i += 1;
+                }
+            }
+            out.push(Tok::Ident(id));
+        } else if c.is_alphanumeric() || c == '_' || c == '$' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
+                i += 1;
+            }
+            // numbers with a fractional part stay one word
+            if i < chars.len()
+                && chars[i] == '.'
+                && chars[start].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+            {
+                i += 1;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            out.push(Tok::Word(chars[start..i].iter().collect()));
+        } else if c == '.' {
+            out.push(Tok::Op(".".into()));
+            i += 1;
+        } else if "+-*/<>=~!@#%^&|`?:[]".contains(c) {
+            let start = i;
+            while i < chars.len() && "+-*/<>=~!@#%^&|`?:".contains(chars[i]) {
+                i += 1;
+            }
+            if i == start {
+                i += 1; // a lone [ or ]
+            }
+            out.push(Tok::Op(chars[start..i].iter().collect()));
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// A constant literal, normalised for comparison.
+#[derive(Debug, Clone, PartialEq)]
+enum Lit {
+    Num(String),
+    Str(String),
+    Bool(bool),
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
+    matches!(t, Some(Tok::Word(w)) if w.eq_ignore_ascii_case(kw))
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+
+    /// `None` = unknown, `Some(b)` = constant b.
+    fn or_expr(&mut self) -> Option<Option<bool>> {
+        let mut acc = self.and_expr()?;
+        while is_kw(self.peek(), "OR") {
+            self.pos += 1;
+            let rhs = self.and_expr()?;
+            acc = match (acc, rhs) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            };
+        }
+        Some(acc)
+    }
+
+    fn and_expr(&mut self) -> Option<Option<bool>> {
+        let mut acc = self.not_expr()?;
+        while is_kw(self.peek(), "AND") {
+            self.pos += 1;
+            let rhs = self.not_expr()?;
+            acc = match (acc, rhs) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            };
+        }
+        Some(acc)
+    }
+
+    fn not_expr(&mut self) -> Option<Option<bool>> {
+        if is_kw(self.peek(), "NOT") {
+            self.pos += 1;
+            return Some(self.not_expr()?.map(|b| !b));
+        }
+        self.primary()
+    }
+
+    /// A parenthesised expression, or a run of tokens up to the next
+    /// top-level AND / OR / `)`, evaluated as a comparison of constants.
+    fn primary(&mut self) -> Option<Option<bool>> {
+        if self.peek() == Some(&Tok::LParen) {
+            // a parenthesised boolean, unless it turns out to be the left
+            // operand of a comparison, e.g. `(1)::integer = 1`
+            let save = self.pos;
+            self.pos += 1;
+            let inner = self.or_expr();
+            if inner.is_some() && self.peek() == Some(&Tok::RParen) {
+                self.pos += 1;
+                if self.at_boundary() {
+                    return inner;
+                }
+            }
+            self.pos = save;
+        }
+        let start = self.pos;
+        let mut depth = 0usize;
+        while let Some(t) = self.peek() {
+            match t {
+                Tok::LParen => depth += 1,
+                Tok::RParen if depth == 0 => break,
+                Tok::RParen => depth -= 1,
+                Tok::Word(w)
+                    if depth == 0
+                        && (w.eq_ignore_ascii_case("AND") || w.eq_ignore_ascii_case("OR")) =>
+                {
+                    break
+                }
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return None; // malformed: nothing to evaluate
+        }
+        Some(eval_atom(&self.toks[start..self.pos]))
+    }
+
+    fn at_boundary(&self) -> bool {
+        matches!(self.peek(), None | Some(Tok::RParen))
+            || is_kw(self.peek(), "AND")
+            || is_kw(self.peek(), "OR")
+    }
+}
+
+/// Read one literal (with optional `::type` casts) from the front of `toks`;
+/// returns it and how many tokens it used.
+fn literal(toks: &[Tok]) -> Option<(Lit, usize)> {
+    let (mut lit, mut used) = match toks.first()? {
+        Tok::Word(w) if w.eq_ignore_ascii_case("true") => (Lit::Bool(true), 1),
+        Tok::Word(w) if w.eq_ignore_ascii_case("false") => (Lit::Bool(false), 1),
+        Tok::Word(w) if w.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            (Lit::Num(w.trim_start_matches('0').to_string()), 1)
+        }
+        Tok::Str(s) => (Lit::Str(s.clone()), 1),
+        Tok::LParen => {
+            // (literal) or (literal)::type
+            let (inner, n) = literal(&toks[1..])?;
+            if toks.get(1 + n) != Some(&Tok::RParen) {
+                return None;
+            }
+            (inner, n + 2)
+        }
+        _ => return None,
+    };
+    // casts: ::word, ::"ident", ::schema.word — the value is what counts
+    while let Some(Tok::Op(op)) = toks.get(used) {
+        if op != "::" {
+            break;
+        }
+        match toks.get(used + 1) {
+            Some(Tok::Word(t)) | Some(Tok::Ident(t)) => {
+                if t.eq_ignore_ascii_case("boolean") || t.eq_ignore_ascii_case("bool") {
+                    if let Lit::Str(s) = &lit {
+                        lit = match s.to_ascii_lowercase().as_str() {
+                            "t" | "true" | "yes" | "on" | "1" => Lit::Bool(true),
+                            "f" | "false" | "no" | "off" | "0" => Lit::Bool(false),
+                            _ => return None,
+                        };
+                    }
+                }
+                used += 2;
+                if toks.get(used) == Some(&Tok::Op(".".into())) {
+                    used += 2;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some((lit, used))
+}
+
+fn eval_atom(toks: &[Tok]) -> Option<bool> {
+    // a lone boolean literal
+    if let Some((Lit::Bool(b), n)) = literal(toks) {
+        if n == toks.len() {
+            return Some(b);
+        }
+    }
+    // literal OP literal
+    let (a, n) = literal(toks)?;
+    let op = match toks.get(n)? {
+        Tok::Op(op) => op.as_str(),
+        _ => return None,
+    };
+    let (b, m) = literal(&toks[n + 1..])?;
+    if n + 1 + m != toks.len() {
+        return None;
+    }
+    let same_kind = std::mem::discriminant(&a) == std::mem::discriminant(&b);
+    if !same_kind {
+        return None;
+    }
+    match op {
+        "=" => Some(a == b),
+        "<>" | "!=" => Some(a != b),
+        ">=" | "<=" if a == b => Some(true),
+        _ => None,
+    }
+}
+
+/// `Some(true)` when the expression is constantly true, `Some(false)` when
+/// constantly false, `None` when it depends on anything else.
+pub fn constant_value(expr: &str) -> Option<bool> {
+    let toks = tokenize(expr)?;
+    let mut p = Parser { toks, pos: 0 };
+    let v = p.or_expr()?;
+    if p.pos != p.toks.len() {
+        return None;
+    }
+    v
+}
+
+/// True when `expr` is constantly true. A missing expression (NULL) is not.
+pub fn is_constant_true(expr: Option<&str>) -> bool {
+    expr.and_then(constant_value) == Some(true)
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn plain_and_parenthesised_true() {
+        for e in [
+            "true",
+            "(true)",
+            "((true))",
+            "TRUE",
+            "'t'::boolean",
+            "(1 = 1)",
+            "1 = 1",
+        ] {
+            assert_eq!(constant_value(e), Some(true), "{e}");
+        }
+    }
+
+    #[test]
+    fn or_true_anywhere_makes_it_true() {
+        assert_eq!(constant_value("((tenant_id = 1) OR true)"), Some(true));
+        assert_eq!(
+            constant_value("(true OR (owner_id = auth.uid()))"),
+            Some(true)
+        );
+        assert_eq!(
+            constant_value("((tenant_id = 1) OR ((x > 2) AND false) OR (1 = 1))"),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn constants_compared_by_value() {
+        assert_eq!(constant_value("('a'::text = 'a'::text)"), Some(true));
+        assert_eq!(constant_value("('a'::text = 'b'::text)"), Some(false));
+        assert_eq!(constant_value("(1 <> 2)"), Some(true));
+        assert_eq!(constant_value("((1)::integer = 1)"), Some(true));
+        assert_eq!(constant_value("(NOT false)"), Some(true));
+        assert_eq!(constant_value("(true AND (2 >= 2))"), Some(true));
+    }
+
+    #[test]
+    fn anything_reading_data_is_unknown() {
+        for e in [
+            "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer)",
+            "(tenant_id = tenant_id)",
+            "((tenant_id = 1) AND true)",
+            "(owner_id = auth.uid())",
+            "(x OR false)",
+            "current_setting('app.open'::text)::boolean",
+            "(1 < 2)",
+            "",
+        ] {
+            assert_eq!(constant_value(e), None, "{e}");
+        }
+        assert!(!is_constant_true(None));
+    }
+
+    #[test]
+    fn false_is_false_not_true() {
+        assert_eq!(constant_value("false"), Some(false));
+        assert_eq!(constant_value("((x = 1) AND false)"), Some(false));
+        assert!(!is_constant_true(Some("false")));
+    }
+
+    #[test]
+    fn quoted_text_cannot_fake_keywords() {
+        assert_eq!(constant_value("(name = 'x OR true'::text)"), None);
+        assert_eq!(constant_value("(\"OR\" = 1)"), None);
+        assert_eq!(constant_value("'it''s'::text = 'it''s'::text"), Some(true));
+    }
+
+    #[test]
+    fn malformed_text_is_unknown() {
+        for e in ["(true", "true)", "'open", "OR true", "true OR", "(())"] {
+            assert_eq!(constant_value(e), None, "{e}");
+        }
+    }
+}
