@@ -53,36 +53,41 @@ SELECT id, label, taken_by, is_baseline, policies, tables, left(fingerprint, 16)
   FROM rls_audit.snapshots ORDER BY id;
 
 \echo
-\echo '== 5. What changed, read straight from the two snapshots'
-SELECT coalesce(b.table_name, a.table_name) AS table_name,
-       coalesce(b.policy_name, a.policy_name) AS policy_name,
-       CASE WHEN a.policy_name IS NULL THEN 'removed' ELSE 'added' END AS change,
-       coalesce(b.roles, a.roles) AS roles, coalesce(b.using_expr, a.using_expr) AS using_expr
-  FROM (SELECT * FROM rls_audit.snapshot_policies
-         WHERE snapshot_id = (SELECT id FROM rls_audit.snapshots WHERE label = 'before-release')) b
-  FULL JOIN (SELECT * FROM rls_audit.snapshot_policies
-         WHERE snapshot_id = (SELECT id FROM rls_audit.snapshots WHERE label = 'after-migration')) a
-    USING (schema_name, table_name, policy_name)
- WHERE a.policy_name IS NULL OR b.policy_name IS NULL
- ORDER BY 1, 2;
-SELECT b.table_name, b.rls_enabled AS enabled_before, a.rls_enabled AS enabled_after,
-       b.rls_forced AS forced_before, a.rls_forced AS forced_after
-  FROM rls_audit.snapshot_tables b
-  JOIN rls_audit.snapshot_tables a USING (schema_name, table_name)
- WHERE b.snapshot_id = (SELECT id FROM rls_audit.snapshots WHERE label = 'before-release')
-   AND a.snapshot_id = (SELECT id FROM rls_audit.snapshots WHERE label = 'after-migration')
-   AND (a.rls_enabled, a.rls_forced) IS DISTINCT FROM (b.rls_enabled, b.rls_forced);
+\echo '== 5. What changed since the restore point, most severe first'
+SELECT severity, change, table_name, policy_name, attribute, detail
+  FROM rls_audit.drift('before-release');
 
 \echo
-\echo '== 6. The exact CREATE POLICY for a live policy (PostgreSQL has no pg_get_policydef)'
+\echo '== 6. The migration gate a CI job runs: fail on anything high or worse'
+\set ON_ERROR_STOP off
+SELECT rls_audit.assert_no_drift('before-release', 'high');
+\set ON_ERROR_STOP on
+
+\echo
+\echo '== 7. The nightly pg_cron job records a run (and NOTIFYs rls_audit)'
+SELECT rls_audit.check_drift('before-release') AS run_id;
+SELECT id, baseline_id, critical, high, medium, low, info FROM rls_audit.drift_runs;
+
+\echo
+\echo '== 8. The rollback script, written from the snapshot (no more recreating policies from memory)'
+SELECT rls_audit.restore_script('before-release') AS script \gset
+\echo :script
+
+\echo
+\echo '== 9. Restore, and drift is empty again'
+SELECT rls_audit.restore('before-release') AS statements_run;
+SELECT count(*) AS drift_rows FROM rls_audit.drift('before-release');
+
+\echo
+\echo '== 10. The exact CREATE POLICY for a live policy (PostgreSQL has no pg_get_policydef)'
 SELECT rls_audit.policy_ddl('shop.customers', 'tenant_isolation');
-SELECT rls_audit.policy_ddl('shop.services', 'allow all for now');
 
 \echo
-\echo '== 7. Bad input gets a clear error and changes nothing'
+\echo '== 11. Bad input gets a clear error and changes nothing'
 \set ON_ERROR_STOP off
 SELECT rls_audit.snapshot('before-release');
 SELECT rls_audit.forget('before-release');
 SELECT rls_audit.policy_ddl('shop.customers', 'no such policy');
+SELECT rls_audit.assert_no_drift('before-release', 'severe');
 \set ON_ERROR_STOP on
 SELECT count(*) AS snapshots FROM rls_audit.snapshots;
