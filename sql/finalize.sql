@@ -20,6 +20,11 @@ COMMENT ON FUNCTION rls_audit.restore_script(text) IS
 COMMENT ON FUNCTION rls_audit.restore(text) IS
     'rls_audit: run the restore_script() statements in the caller''s transaction, with the caller''s rights; returns how many ran';
 
+COMMENT ON FUNCTION rls_audit.verify_isolation(name, text, name, regclass[], text[], boolean) IS
+    'rls_audit: prove fail-closed tenant isolation on live data by acting as role with setting unset, empty and set to each tenant; every probe is rolled back; returns PASS/FAIL/SKIP/ERROR per check';
+COMMENT ON FUNCTION rls_audit.probe(name, regclass, jsonb) IS
+    'rls_audit: what role sees in a table with these settings: outcome rows, no_rows, denied or error (rolled back, caller state untouched)';
+
 -- Writers run with the extension owner's rights; only roles the DBA grants
 -- EXECUTE to may call them.
 REVOKE ALL ON FUNCTION rls_audit.snapshot(text, text, boolean) FROM PUBLIC;

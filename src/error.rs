@@ -11,6 +11,14 @@ pub enum RlsAuditError {
     UnknownPolicy { table: String, policy: String },
     #[error("relation with OID {0} does not exist")]
     UnknownTable(u32),
+    #[error("role \"{0}\" does not exist")]
+    UnknownRole(String),
+    #[error("column \"{column}\" does not exist in {table}")]
+    UnknownColumn { column: String, table: String },
+    #[error("{0}")]
+    WrongObjectType(String),
+    #[error("{0}")]
+    InsufficientPrivilege(String),
     #[error("a snapshot labelled \"{0}\" already exists")]
     DuplicateLabel(String),
     #[error("{0}")]
@@ -27,9 +35,12 @@ impl RlsAuditError {
     pub fn sqlstate(&self) -> PgSqlErrorCode {
         use PgSqlErrorCode::*;
         match self {
-            RlsAuditError::UnknownSnapshot(_) | RlsAuditError::UnknownPolicy { .. } => {
-                ERRCODE_UNDEFINED_OBJECT
-            }
+            RlsAuditError::UnknownSnapshot(_)
+            | RlsAuditError::UnknownPolicy { .. }
+            | RlsAuditError::UnknownRole(_) => ERRCODE_UNDEFINED_OBJECT,
+            RlsAuditError::UnknownColumn { .. } => ERRCODE_UNDEFINED_COLUMN,
+            RlsAuditError::WrongObjectType(_) => ERRCODE_WRONG_OBJECT_TYPE,
+            RlsAuditError::InsufficientPrivilege(_) => ERRCODE_INSUFFICIENT_PRIVILEGE,
             RlsAuditError::UnknownTable(_) => ERRCODE_UNDEFINED_TABLE,
             RlsAuditError::DuplicateLabel(_) => ERRCODE_UNIQUE_VIOLATION,
             RlsAuditError::NullArgument(_) => ERRCODE_NULL_VALUE_NOT_ALLOWED,
@@ -49,6 +60,10 @@ impl RlsAuditError {
             RlsAuditError::UnknownPolicy { .. } => Some("try SELECT * FROM pg_catalog.pg_policies"),
             RlsAuditError::DuplicateLabel(_) => {
                 Some("labels are unique: choose another one, or forget the old snapshot first")
+            }
+            RlsAuditError::UnknownRole(_) => Some("try SELECT rolname FROM pg_catalog.pg_roles"),
+            RlsAuditError::InsufficientPrivilege(_) => {
+                Some("run it as a superuser or as a member of the role (GRANT role TO caller)")
             }
             _ => None,
         }

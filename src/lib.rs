@@ -12,12 +12,19 @@ pub mod drift;
 pub mod error;
 pub mod expr;
 pub mod ident;
+pub mod isolation;
 pub mod regclass;
 pub mod restore;
 pub mod snapshot;
 
 // Tables, views and grants first: every function below reads or writes them.
 extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
+// The probe runner used by verify_isolation and probe.
+extension_sql_file!(
+    "../sql/probe.sql",
+    name = "probe_runner",
+    requires = ["bootstrap"]
+);
 // Comments and privileges on the generated functions last.
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 

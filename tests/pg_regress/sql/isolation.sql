@@ -1,0 +1,167 @@
+-- The auto-shop tenant go-live: verify_rls.sql replaced by verify_isolation().
+-- A healthy four-table schema passes every check; then one leak at a time,
+-- each turning exactly the checks it breaks to FAIL.
+SET client_min_messages = warning;
+CREATE EXTENSION rls_audit;
+CREATE ROLE app_user LOGIN NOBYPASSRLS;
+CREATE ROLE "App User" NOLOGIN;
+CREATE ROLE not_a_member NOLOGIN;
+CREATE SCHEMA shop;
+GRANT USAGE ON SCHEMA shop TO app_user, "App User";
+CREATE TABLE shop.customers    (id serial PRIMARY KEY, tenant_id int NOT NULL, name text);
+CREATE TABLE shop.vehicles     (id serial PRIMARY KEY, tenant_id int NOT NULL, vin text);
+CREATE TABLE shop.appointments (id serial PRIMARY KEY, tenant_id int NOT NULL, at timestamptz);
+CREATE TABLE shop.services     (id serial PRIMARY KEY, tenant_id int NOT NULL, price numeric);
+CREATE TABLE shop.settings_without_tenant (id int);
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['customers', 'vehicles', 'appointments', 'services'] LOOP
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON shop.%I TO app_user, "App User"', t);
+        EXECUTE format('ALTER TABLE shop.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE shop.%I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format($p$CREATE POLICY tenant_isolation ON shop.%I FOR ALL TO app_user, "App User"
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)$p$, t);
+        EXECUTE format('INSERT INTO shop.%I (tenant_id) SELECT 1 + g %% 3 FROM generate_series(1, 30) g', t);
+    END LOOP;
+END $$;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA shop TO app_user, "App User";
+CREATE TABLE row_counts AS
+    SELECT 'before' AS at, (SELECT count(*) FROM shop.customers) + (SELECT count(*) FROM shop.vehicles)
+         + (SELECT count(*) FROM shop.appointments) + (SELECT count(*) FROM shop.services) AS n;
+RESET client_min_messages;
+
+-- 1. healthy: every check passes
+SELECT check_name, table_name, count(*) AS rows, string_agg(DISTINCT status, ',') AS status
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id')
+ GROUP BY check_name, table_name ORDER BY table_name NULLS FIRST, check_name;
+SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.customers'::regclass]);
+
+-- after every call: the caller's role and data are as before
+SELECT current_user = session_user AS same_role,
+       coalesce(current_setting('app.tenant_id', true), '') = '' AS setting_not_set;
+
+-- the release-checklist form: only what is not PASS
+SELECT check_name, table_name, tenant, status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id')
+ WHERE status <> 'PASS';
+
+-- the same with a quoted role and a setting with a dot and capitals
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['customers', 'vehicles', 'appointments', 'services'] LOOP
+        EXECUTE format($p$CREATE POLICY "Tenant ""Scope""" ON shop.%I FOR ALL TO "App User"
+            USING (tenant_id = NULLIF(current_setting('My.Tenant_ID', true), '')::int)
+            WITH CHECK (tenant_id = NULLIF(current_setting('My.Tenant_ID', true), '')::int)$p$, t);
+        EXECUTE format($p$ALTER POLICY tenant_isolation ON shop.%I TO app_user$p$, t);
+    END LOOP;
+END $$;
+SELECT status, count(*) FROM rls_audit.verify_isolation('App User', 'My.Tenant_ID') GROUP BY 1;
+
+-- a leak report shows only what changed: this helper keeps the expected output short
+CREATE FUNCTION pg_temp.leaks() RETURNS TABLE (check_name text, table_name name, tenants bigint, status text)
+LANGUAGE sql AS $$
+    SELECT check_name, table_name, count(*), status
+      FROM rls_audit.verify_isolation('app_user', 'app.tenant_id')
+     WHERE status <> 'PASS' GROUP BY 1, 2, 4 ORDER BY 2 NULLS FIRST, 1
+$$;
+
+-- 2. an always-true permissive SELECT policy
+CREATE POLICY "read all (temporary)" ON shop.customers FOR SELECT TO app_user USING (true);
+SELECT * FROM pg_temp.leaks();
+DROP POLICY "read all (temporary)" ON shop.customers;
+
+-- 3. a default-tenant policy: COALESCE(..., '1') instead of failing closed
+ALTER POLICY tenant_isolation ON shop.vehicles
+    USING (tenant_id = COALESCE(NULLIF(current_setting('app.tenant_id', true), ''), '1')::int);
+SELECT * FROM pg_temp.leaks();
+ALTER POLICY tenant_isolation ON shop.vehicles
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+
+-- 4. an INSERT policy WITH CHECK (true)
+CREATE POLICY "insert anything" ON shop.appointments FOR INSERT TO app_user WITH CHECK (true);
+SELECT * FROM pg_temp.leaks();
+DROP POLICY "insert anything" ON shop.appointments;
+
+-- 5. an UPDATE policy WITH CHECK (true)
+CREATE POLICY "update own" ON shop.services FOR UPDATE TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int) WITH CHECK (true);
+SELECT * FROM pg_temp.leaks();
+DROP POLICY "update own" ON shop.services;
+
+-- 6. the role granted BYPASSRLS: policies stop applying everywhere
+ALTER ROLE app_user BYPASSRLS;
+SELECT check_name, count(*) AS rows, string_agg(DISTINCT status, ',') AS status
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id')
+ WHERE status <> 'PASS' GROUP BY 1 ORDER BY 1;
+ALTER ROLE app_user NOBYPASSRLS;
+
+-- 7. the app role owning an unforced table: the owner bypasses its policies
+ALTER TABLE shop.services OWNER TO app_user;
+ALTER TABLE shop.services NO FORCE ROW LEVEL SECURITY;
+SELECT * FROM pg_temp.leaks();
+ALTER TABLE shop.services FORCE ROW LEVEL SECURITY;
+SELECT * FROM pg_temp.leaks();
+ALTER TABLE shop.services OWNER TO postgres;
+
+-- write_probes => false, explicit tenants, and a table with one tenant only
+SELECT check_name, tenant, status, detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.vehicles'::regclass],
+                                  tenants => ARRAY['2', '3'], write_probes => false);
+CREATE TABLE shop.single (id serial PRIMARY KEY, tenant_id int);
+INSERT INTO shop.single (tenant_id) VALUES (7);
+SELECT check_name, tenant, status, detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.single'::regclass]);
+
+-- probe(): the checklist primitive ("anon SELECT is denied")
+CREATE ROLE anon NOLOGIN;
+SELECT * FROM rls_audit.probe('anon', 'shop.customers');
+SELECT * FROM rls_audit.probe('app_user', 'shop.customers');
+SELECT * FROM rls_audit.probe('app_user', 'shop.customers', '{"app.tenant_id": "2"}');
+SELECT * FROM rls_audit.probe('app_user', 'shop.customers', '{"app.tenant_id": ""}');
+SELECT * FROM rls_audit.probe('app_user', 'shop.customers', '{"app.tenant_id": "x"}');
+
+-- nothing changed: same rows, same role
+INSERT INTO row_counts
+    SELECT 'after', (SELECT count(*) FROM shop.customers) + (SELECT count(*) FROM shop.vehicles)
+         + (SELECT count(*) FROM shop.appointments) + (SELECT count(*) FROM shop.services);
+SELECT count(DISTINCT n) = 1 AS rows_unchanged FROM row_counts;
+SELECT current_user = session_user AS same_role;
+
+-- bad input: a clear error with its SQLSTATE
+\set VERBOSITY sqlstate
+SELECT * FROM rls_audit.verify_isolation('nobody', 'app.tenant_id');
+SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', 'no_such_column');
+SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.settings_without_tenant'::regclass]);
+SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY[4000000000::oid::regclass]);
+SELECT * FROM rls_audit.verify_isolation('app_user', 'not a setting');
+SELECT * FROM rls_audit.verify_isolation(NULL, 'app.tenant_id');
+SELECT * FROM rls_audit.probe('app_user', 'shop.nope');
+SELECT * FROM rls_audit.probe('app_user', 'shop.customers', '[1, 2]');
+\set VERBOSITY default
+-- a caller who may not become the role gets 42501 before anything runs;
+-- a member of the role may verify it
+CREATE ROLE auditor LOGIN;
+GRANT USAGE ON SCHEMA rls_audit TO auditor;
+GRANT "App User" TO auditor;
+SELECT 'shop.customers'::regclass::oid AS customers_oid \gset
+\c - auditor
+SELECT * FROM rls_audit.verify_isolation('not_a_member', 'app.tenant_id');
+SELECT * FROM rls_audit.probe('not_a_member', :customers_oid::oid::regclass);
+SELECT * FROM rls_audit.probe('app_user', :customers_oid::oid::regclass);
+SELECT * FROM rls_audit.probe('App User', :customers_oid::oid::regclass, '{"My.Tenant_ID": 1}');
+\c - postgres
+
+SET client_min_messages = warning;
+DROP SCHEMA shop CASCADE;
+DROP TABLE row_counts;
+REVOKE ALL ON SCHEMA rls_audit FROM auditor;
+REVOKE "App User" FROM auditor;
+DROP ROLE auditor;
+DROP ROLE app_user;
+DROP ROLE "App User";
+DROP ROLE not_a_member;
+DROP ROLE anon;
+DROP EXTENSION rls_audit;
+DROP SCHEMA rls_audit;
