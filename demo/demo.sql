@@ -32,6 +32,8 @@ BEGIN
 END $$;
 INSERT INTO shop.customers (tenant_id, name) VALUES (1, 'Edgar''s first customer'), (2, 'Other shop');
 INSERT INTO shop.services (tenant_id, name, price) VALUES (1, 'Oil change', 49), (2, 'Brakes', 180);
+INSERT INTO shop.vehicles (tenant_id, customer_id, vin) VALUES (1, 1, '1HGCM82633A004352'), (2, 2, 'JH4KA7561PC008269');
+INSERT INTO shop.appointments (tenant_id, vehicle_id, starts_at) VALUES (1, 1, now()), (2, 2, now());
 
 \echo
 \echo '== 2. Install rls_audit and take the restore point before the release'
@@ -83,7 +85,21 @@ SELECT count(*) AS drift_rows FROM rls_audit.drift('before-release');
 SELECT rls_audit.policy_ddl('shop.customers', 'tenant_isolation');
 
 \echo
-\echo '== 11. Bad input gets a clear error and changes nothing'
+\echo '== 11. The go-live isolation proof, on live data (every probe rolled back): anything not PASS?'
+SELECT status, count(*) FROM rls_audit.verify_isolation('app_user', 'app.tenant_id') GROUP BY status;
+SELECT check_name, table_name, tenant, status, detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id') WHERE status <> 'PASS';
+\echo 'A support engineer adds a "temporary" read-all policy:'
+CREATE POLICY "support can read all" ON shop.customers FOR SELECT TO app_user USING (true);
+SELECT check_name, table_name, tenant, status, rows_seen, detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id') WHERE status <> 'PASS';
+DROP POLICY "support can read all" ON shop.customers;
+\echo 'The promotion checklist line "anon SELECT is denied":'
+SELECT * FROM rls_audit.probe('anon', 'shop.customers');
+SELECT * FROM rls_audit.probe('app_user', 'shop.customers', '{"app.tenant_id": "1"}');
+
+\echo
+\echo '== 12. Bad input gets a clear error and changes nothing'
 \set ON_ERROR_STOP off
 SELECT rls_audit.snapshot('before-release');
 SELECT rls_audit.forget('before-release');

@@ -129,6 +129,23 @@ INSERT INTO row_counts
 SELECT count(DISTINCT n) = 1 AS rows_unchanged FROM row_counts;
 SELECT current_user = session_user AS same_role;
 
+-- a cancelled run (statement_timeout mid-probe) leaves the caller as it was,
+-- including a setting the caller had set itself
+CREATE TABLE shop.slow (id int, tenant_id int);
+INSERT INTO shop.slow VALUES (1, 1), (2, 2), (3, 3);
+GRANT SELECT ON shop.slow TO app_user;
+ALTER TABLE shop.slow ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sleepy ON shop.slow TO app_user USING (pg_sleep(0.2) IS NOT NULL);
+BEGIN;
+SET LOCAL app.tenant_id = '9';
+SAVEPOINT before_probe;
+SET LOCAL statement_timeout = '100ms';
+SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.slow'::regclass]);
+ROLLBACK TO SAVEPOINT before_probe;
+SELECT current_user = session_user AS same_role, current_setting('app.tenant_id') AS setting,
+       (SELECT count(*) FROM shop.slow) AS rows;
+COMMIT;
+
 -- bad input: a clear error with its SQLSTATE
 \set VERBOSITY sqlstate
 SELECT * FROM rls_audit.verify_isolation('nobody', 'app.tenant_id');
