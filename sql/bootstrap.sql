@@ -65,6 +65,23 @@ CREATE TABLE rls_audit.drift_runs (
     report      jsonb NOT NULL
 );
 
+-- Reviewed lint findings: each row silences exactly one finding, and keeps
+-- who decided it, when and why.
+CREATE TABLE rls_audit.lint_ignore (
+    lint     text NOT NULL CHECK (lint IN (
+                 'rls_disabled', 'policy_exists_rls_disabled', 'rls_enabled_no_policy',
+                 'rls_not_forced', 'policy_always_true', 'policy_to_public',
+                 'multiple_permissive_policies', 'bypassrls_role', 'security_definer_search_path',
+                 'view_bypasses_rls', 'policy_per_row_function',
+                 'current_setting_without_missing_ok')),
+    -- the finding's schema.object_name (roles: the role name), as lint() shows it
+    object   text NOT NULL,
+    reason   text NOT NULL CHECK (pg_catalog.btrim(reason) <> ''),
+    added_by name NOT NULL DEFAULT session_user,
+    added_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (lint, object)
+);
+
 CREATE VIEW rls_audit.snapshots AS
 SELECT id, label, taken_at, taken_by, note, is_baseline,
        policy_count AS policies, table_count AS tables, fingerprint
@@ -78,11 +95,12 @@ SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_roles', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.lint_ignore', '');
 
 -- History is written only by rls_audit's SECURITY DEFINER functions.
 REVOKE ALL ON rls_audit.snapshot_meta, rls_audit.snapshot_policies,
               rls_audit.snapshot_tables, rls_audit.snapshot_roles,
-              rls_audit.drift_runs, rls_audit.snapshots FROM PUBLIC;
+              rls_audit.drift_runs, rls_audit.lint_ignore, rls_audit.snapshots FROM PUBLIC;
 REVOKE ALL ON SEQUENCE rls_audit.snapshot_meta_id_seq, rls_audit.drift_runs_id_seq FROM PUBLIC;
 
 COMMENT ON TABLE rls_audit.snapshot_meta IS
@@ -95,5 +113,7 @@ COMMENT ON TABLE rls_audit.snapshot_roles IS
     'rls_audit: every role''s superuser, bypassrls and login attributes at snapshot time';
 COMMENT ON TABLE rls_audit.drift_runs IS
     'rls_audit: one row per check_drift() run: counts per severity and the drift rows as jsonb';
+COMMENT ON TABLE rls_audit.lint_ignore IS
+    'rls_audit: reviewed lint findings; a row (lint, object, reason) silences exactly that finding in lint()';
 COMMENT ON VIEW rls_audit.snapshots IS
     'rls_audit: the snapshot list; fingerprint is a SHA-256 of the canonical state, equal for equal states';

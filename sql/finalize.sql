@@ -25,6 +25,11 @@ COMMENT ON FUNCTION rls_audit.verify_isolation(name, text, name, regclass[], tex
 COMMENT ON FUNCTION rls_audit.probe(name, regclass, jsonb) IS
     'rls_audit: what role sees in a table with these settings: outcome rows, no_rows, denied or error (rolled back, caller state untouched)';
 
+COMMENT ON FUNCTION rls_audit.lint(text[]) IS
+    'rls_audit: the RLS posture''s known mistakes (12 lints) with severity, detail and a concrete remediation; NULL schemas = every non-system schema; suppressed findings are left out';
+COMMENT ON FUNCTION rls_audit.lint_suppressed(text[]) IS
+    'rls_audit: the findings silenced by rls_audit.lint_ignore, with the reason, who added it and when';
+
 -- Writers run with the extension owner's rights; only roles the DBA grants
 -- EXECUTE to may call them.
 REVOKE ALL ON FUNCTION rls_audit.snapshot(text, text, boolean) FROM PUBLIC;
@@ -36,3 +41,5 @@ REVOKE ALL ON FUNCTION rls_audit.drift(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.assert_no_drift(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.restore_script(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.restore(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.lint(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.lint_suppressed(text[]) FROM PUBLIC;

@@ -316,6 +316,87 @@ pub fn constant_value(expr: &str) -> Option<bool> {
     v
 }
 
+/// A function call found in an expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// the schema it was qualified with, if any
+    pub schema: Option<String>,
+    pub name: String,
+    /// number of arguments
+    pub args: usize,
+    /// inside a `(SELECT ...)`, i.e. evaluated once per statement
+    pub in_subselect: bool,
+}
+
+/// Every `name(...)` call in a deparsed expression, with whether it sits
+/// inside a scalar sub-select. Keywords the deparser writes with
+/// parentheses (`COALESCE(`, `NULLIF(`, `ANY (`) come back too; callers look
+/// names up in `pg_proc`, where those do not exist.
+pub fn calls(expr: &str) -> Vec<Call> {
+    let Some(toks) = tokenize(expr) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    // one entry per open parenthesis: does it open a sub-select?
+    let mut stack: Vec<bool> = Vec::new();
+    for i in 0..toks.len() {
+        match &toks[i] {
+            Tok::LParen => {
+                stack.push(is_kw(toks.get(i + 1), "SELECT"));
+                continue;
+            }
+            Tok::RParen => {
+                stack.pop();
+                continue;
+            }
+            _ => {}
+        }
+        let name = match &toks[i] {
+            Tok::Word(w) | Tok::Ident(w) => w,
+            _ => continue,
+        };
+        if toks.get(i + 1) != Some(&Tok::LParen) {
+            continue;
+        }
+        // `::numeric(10,2)` is a type modifier, not a call
+        let prev = if i >= 1 { toks.get(i - 1) } else { None };
+        if matches!(prev, Some(Tok::Op(op)) if op == "::") {
+            continue;
+        }
+        let schema = match (prev, if i >= 2 { toks.get(i - 2) } else { None }) {
+            (Some(Tok::Op(dot)), Some(Tok::Word(s) | Tok::Ident(s))) if dot == "." => {
+                Some(s.clone())
+            }
+            _ => None,
+        };
+        // count the arguments: top-level commas inside the call's parentheses
+        let (mut depth, mut commas, mut empty) = (0usize, 0usize, true);
+        for t in &toks[i + 1..] {
+            match t {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Tok::Comma if depth == 1 => commas += 1,
+                _ => {}
+            }
+            if depth >= 1 && !matches!(t, Tok::LParen) || depth > 1 {
+                empty = false;
+            }
+        }
+        out.push(Call {
+            schema,
+            name: name.clone(),
+            args: if empty { 0 } else { commas + 1 },
+            in_subselect: stack.iter().any(|s| *s),
+        });
+    }
+    out
+}
+
 /// True when `expr` is constantly true. A missing expression (NULL) is not.
 pub fn is_constant_true(expr: Option<&str>) -> bool {
     expr.and_then(constant_value) == Some(true)
@@ -392,6 +473,41 @@ mod unit {
         assert_eq!(constant_value("(name = 'x OR true'::text)"), None);
         assert_eq!(constant_value("(\"OR\" = 1)"), None);
         assert_eq!(constant_value("'it''s'::text = 'it''s'::text"), Some(true));
+    }
+
+    #[test]
+    fn calls_know_whether_they_are_wrapped() {
+        let c = calls("(owner_id = auth.uid())");
+        assert_eq!(
+            c,
+            vec![Call {
+                schema: Some("auth".into()),
+                name: "uid".into(),
+                args: 0,
+                in_subselect: false
+            }]
+        );
+        let c = calls("(owner_id = ( SELECT auth.uid() AS uid))");
+        assert_eq!(c.len(), 1);
+        assert!(c[0].in_subselect);
+    }
+
+    #[test]
+    fn calls_count_arguments() {
+        let c = calls("(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer)");
+        let cs: Vec<_> = c.iter().map(|c| (c.name.as_str(), c.args)).collect();
+        assert_eq!(cs, vec![("NULLIF", 2), ("current_setting", 2)]);
+        let c = calls("((tenant)::text = current_setting('app.tenant'::text))");
+        assert_eq!(c[0].args, 1);
+        // casts with type modifiers are not calls
+        assert!(calls("((x)::numeric(10,2) > (0)::numeric)").is_empty());
+        assert_eq!(
+            calls("(f(g(1, 2), 3) AND h())")
+                .iter()
+                .map(|c| c.args)
+                .collect::<Vec<_>>(),
+            vec![2, 2, 0]
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod expr;
 pub mod ident;
 pub mod isolation;
+pub mod lint;
 pub mod regclass;
 pub mod restore;
 pub mod snapshot;
