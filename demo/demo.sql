@@ -59,6 +59,10 @@ SELECT id, label, taken_by, is_baseline, policies, tables, left(fingerprint, 16)
 SELECT severity, change, table_name, policy_name, attribute, detail
   FROM rls_audit.drift('before-release');
 
+\echo 'The same problems as lint findings, high and above:'
+SELECT lint, severity, object_name, remediation FROM rls_audit.lint(ARRAY['shop'])
+ WHERE severity IN ('critical', 'high');
+
 \echo
 \echo '== 6. The migration gate a CI job runs: fail on anything high or worse'
 \set ON_ERROR_STOP off
@@ -99,7 +103,17 @@ SELECT * FROM rls_audit.probe('anon', 'shop.customers');
 SELECT * FROM rls_audit.probe('app_user', 'shop.customers', '{"app.tenant_id": "1"}');
 
 \echo
-\echo '== 12. Bad input gets a clear error and changes nothing'
+\echo '== 12. Lint the posture: what a reviewer would flag, with the fix to run'
+SELECT lint, severity, schema_name, object_name, remediation FROM rls_audit.lint(ARRAY['shop']);
+\echo 'Reviewed and accepted: the per-row current_setting() calls stay for now'
+INSERT INTO rls_audit.lint_ignore (lint, object, reason)
+SELECT lint, 'shop.' || object_name, 'accepted for v1.7; wrap in (SELECT ...) in v1.8 (CHG-1234)'
+  FROM rls_audit.lint(ARRAY['shop']) WHERE lint = 'policy_per_row_function';
+SELECT lint, severity, object_name FROM rls_audit.lint(ARRAY['shop']);
+SELECT lint, object_name, reason, added_by FROM rls_audit.lint_suppressed(ARRAY['shop']);
+
+\echo
+\echo '== 13. Bad input gets a clear error and changes nothing'
 \set ON_ERROR_STOP off
 SELECT rls_audit.snapshot('before-release');
 SELECT rls_audit.forget('before-release');
