@@ -82,6 +82,73 @@ CREATE TABLE rls_audit.lint_ignore (
     PRIMARY KEY (lint, object)
 );
 
+-- The tracked state: what rls_audit last saw of every policy and of every
+-- table whose RLS is enabled or forced or that has policies. Names are the
+-- key (they survive pg_dump); OIDs follow renames within one database.
+CREATE TABLE rls_audit.tracked_policies (
+    policy_oid  oid NOT NULL,
+    table_oid   oid NOT NULL,
+    schema_name name NOT NULL,
+    table_name  name NOT NULL,
+    policy_name name NOT NULL,
+    permissive  text NOT NULL,
+    command     text NOT NULL,
+    roles       name[] NOT NULL,
+    using_expr  text,
+    check_expr  text,
+    PRIMARY KEY (schema_name, table_name, policy_name)
+);
+CREATE INDEX tracked_policies_oid ON rls_audit.tracked_policies (policy_oid);
+
+CREATE TABLE rls_audit.tracked_tables (
+    table_oid   oid NOT NULL,
+    schema_oid  oid NOT NULL,
+    schema_name name NOT NULL,
+    table_name  name NOT NULL,
+    rls_enabled boolean NOT NULL,
+    rls_forced  boolean NOT NULL,
+    PRIMARY KEY (schema_name, table_name)
+);
+CREATE INDEX tracked_tables_oid ON rls_audit.tracked_tables (table_oid);
+CREATE INDEX tracked_tables_schema ON rls_audit.tracked_tables (schema_oid);
+
+-- The change log. Each row's hash covers its content and the previous
+-- row's hash (rls_audit._event_hash), so an edited, deleted or inserted row
+-- breaks the chain that verify_log() walks.
+CREATE SEQUENCE rls_audit.events_id_seq;
+CREATE TABLE rls_audit.events (
+    id                bigint PRIMARY KEY,
+    occurred_at       timestamptz NOT NULL,
+    txid              bigint NOT NULL,
+    session_user_name name NOT NULL,
+    current_user_name name NOT NULL,
+    application_name  text,
+    client_addr       inet,
+    command_tag       text NOT NULL,
+    change            text NOT NULL CHECK (change IN (
+        'policy_added', 'policy_removed', 'policy_changed', 'rls_enabled', 'rls_disabled',
+        'rls_forced', 'rls_unforced', 'table_added', 'table_removed', 'role_added',
+        'role_removed', 'role_changed', 'renamed', 'frozen', 'unfrozen')),
+    schema_name       name,
+    table_name        name,
+    policy_name       name,
+    before            jsonb,
+    after             jsonb,
+    statement         text,
+    ticket            text,
+    prev_hash         text,
+    hash              text NOT NULL
+);
+ALTER SEQUENCE rls_audit.events_id_seq OWNED BY rls_audit.events.id;
+
+-- At most one row: present while RLS changes are frozen.
+CREATE TABLE rls_audit.freeze_state (
+    reason    text NOT NULL,
+    frozen_by name NOT NULL,
+    frozen_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE UNIQUE INDEX freeze_state_one_row ON rls_audit.freeze_state ((true));
+
 CREATE VIEW rls_audit.snapshots AS
 SELECT id, label, taken_at, taken_by, note, is_baseline,
        policy_count AS policies, table_count AS tables, fingerprint
@@ -96,12 +163,20 @@ SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_roles', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.lint_ignore', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_policies', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.events', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.events_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.freeze_state', '');
 
 -- History is written only by rls_audit's SECURITY DEFINER functions.
 REVOKE ALL ON rls_audit.snapshot_meta, rls_audit.snapshot_policies,
               rls_audit.snapshot_tables, rls_audit.snapshot_roles,
-              rls_audit.drift_runs, rls_audit.lint_ignore, rls_audit.snapshots FROM PUBLIC;
-REVOKE ALL ON SEQUENCE rls_audit.snapshot_meta_id_seq, rls_audit.drift_runs_id_seq FROM PUBLIC;
+              rls_audit.drift_runs, rls_audit.lint_ignore, rls_audit.snapshots,
+              rls_audit.tracked_policies, rls_audit.tracked_tables, rls_audit.events,
+              rls_audit.freeze_state FROM PUBLIC;
+REVOKE ALL ON SEQUENCE rls_audit.snapshot_meta_id_seq, rls_audit.drift_runs_id_seq,
+                       rls_audit.events_id_seq FROM PUBLIC;
 
 COMMENT ON TABLE rls_audit.snapshot_meta IS
     'rls_audit: one row per snapshot (read it through the rls_audit.snapshots view)';
@@ -115,5 +190,13 @@ COMMENT ON TABLE rls_audit.drift_runs IS
     'rls_audit: one row per check_drift() run: counts per severity and the drift rows as jsonb';
 COMMENT ON TABLE rls_audit.lint_ignore IS
     'rls_audit: reviewed lint findings; a row (lint, object, reason) silences exactly that finding in lint()';
+COMMENT ON TABLE rls_audit.tracked_policies IS
+    'rls_audit: the tracked state of every policy, kept by the event triggers (the "before" of the next event)';
+COMMENT ON TABLE rls_audit.tracked_tables IS
+    'rls_audit: the tracked RLS flags of every table that has RLS enabled or forced or has policies';
+COMMENT ON TABLE rls_audit.events IS
+    'rls_audit: one row per captured RLS change, with who, what, before/after definitions, the statement and a hash chain';
+COMMENT ON TABLE rls_audit.freeze_state IS
+    'rls_audit: one row while RLS changes are frozen (rls_audit.freeze / unfreeze)';
 COMMENT ON VIEW rls_audit.snapshots IS
     'rls_audit: the snapshot list; fingerprint is a SHA-256 of the canonical state, equal for equal states';

@@ -30,6 +30,23 @@ COMMENT ON FUNCTION rls_audit.lint(text[]) IS
 COMMENT ON FUNCTION rls_audit.lint_suppressed(text[]) IS
     'rls_audit: the findings silenced by rls_audit.lint_ignore, with the reason, who added it and when';
 
+COMMENT ON FUNCTION rls_audit._capture_ddl() IS
+    'rls_audit internal: ddl_command_end event trigger: compares the objects a DDL touched with the tracked state and logs the difference';
+COMMENT ON FUNCTION rls_audit._capture_drop() IS
+    'rls_audit internal: sql_drop event trigger: logs the policies and tracked tables a DROP removed, with their full definitions';
+COMMENT ON FUNCTION rls_audit._seed_tracked() IS
+    'rls_audit internal: make the tracked state the live one (run by CREATE EXTENSION)';
+COMMENT ON FUNCTION rls_audit.untracked_changes() IS
+    'rls_audit: the differences between the live catalog and the tracked state (changes made while the event triggers did not fire), as drift rows';
+COMMENT ON FUNCTION rls_audit.record_untracked(text) IS
+    'rls_audit: write one UNTRACKED event per untracked change so the log matches the catalog again; returns how many';
+COMMENT ON FUNCTION rls_audit.freeze(text) IS
+    'rls_audit: freeze RLS changes: any captured change fails with SQLSTATE 55000 naming the reason unless rls_audit.ticket is set';
+COMMENT ON FUNCTION rls_audit.unfreeze() IS
+    'rls_audit: end a freeze';
+COMMENT ON FUNCTION rls_audit.verify_log() IS
+    'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact';
+
 -- Writers run with the extension owner's rights; only roles the DBA grants
 -- EXECUTE to may call them.
 REVOKE ALL ON FUNCTION rls_audit.snapshot(text, text, boolean) FROM PUBLIC;
@@ -43,3 +60,15 @@ REVOKE ALL ON FUNCTION rls_audit.restore_script(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.restore(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.lint(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.lint_suppressed(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit._seed_tracked() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit._capture_ddl() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit._capture_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.untracked_changes() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.record_untracked(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.freeze(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.unfreeze() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.verify_log() FROM PUBLIC;
+
+-- The tracked state starts as the live state: installing into a database
+-- that already has policies leaves nothing untracked.
+SELECT rls_audit._seed_tracked();

@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+pub mod capture;
 pub mod catalog;
 pub mod drift;
 pub mod error;
@@ -24,6 +25,12 @@ extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
 extension_sql_file!(
     "../sql/probe.sql",
     name = "probe_runner",
+    requires = ["bootstrap"]
+);
+// The event log's hash function.
+extension_sql_file!(
+    "../sql/capture.sql",
+    name = "capture_sql",
     requires = ["bootstrap"]
 );
 // Comments and privileges on the generated functions last.

@@ -1,0 +1,1201 @@
+//! Change history: event-trigger capture, the tracked state, the
+//! tamper-evident event log and the change freeze.
+//!
+//! The tracked state (tracked_policies, tracked_tables) is what rls_audit
+//! last saw of every policy and every RLS-relevant table. At
+//! `ddl_command_end` and `sql_drop` the objects a DDL touched are compared
+//! with their tracked rows: the tracked row is the `before` (so a dropped
+//! policy's definition never has to be read while it is being dropped), the
+//! catalog row the `after`, and the difference is the event. Only touched
+//! objects are read, so a capture costs the same at 10 or 10 000 policies.
+use std::collections::BTreeSet;
+
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use serde_json::{json, Value};
+
+use crate::catalog::{Policy, State, Table, EXCLUDED_SCHEMAS_SQL};
+use crate::drift::{self, DriftRow};
+use crate::error::{Result, RlsAuditError, SqlResult};
+use crate::regclass::Name;
+
+/// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it).
+const POLICY_RELATION_ID: pg_sys::Oid = pg_sys::Oid::from_u32(3256);
+
+/// Serialises appends to the hash chain (ASCII 'rls_' 'chai').
+const CHAIN_LOCK_KEY: i64 = 0x726c_735f_6368_6169;
+
+/// Who and what a batch of events is about.
+struct Ctx {
+    current_user: String,
+    command_tag: String,
+    /// replaces current_query() as the event's statement (record_untracked's note)
+    statement: Option<String>,
+}
+
+/// An event before it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub change: &'static str,
+    pub schema_name: Option<String>,
+    pub table_name: Option<String>,
+    pub policy_name: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+fn policy_json(p: &Policy) -> Value {
+    serde_json::to_value(p).unwrap_or(Value::Null)
+}
+
+fn table_json(t: &TrackedTable) -> Value {
+    json!({
+        "schema_name": t.schema_name, "table_name": t.table_name,
+        "rls_enabled": t.rls_enabled, "rls_forced": t.rls_forced,
+    })
+}
+
+/// A tracked (or live) table, with the identities that follow renames.
+#[derive(Debug, Clone, PartialEq)]
+struct TrackedTable {
+    table_oid: pg_sys::Oid,
+    schema_oid: pg_sys::Oid,
+    schema_name: String,
+    table_name: String,
+    rls_enabled: bool,
+    rls_forced: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct TrackedPolicy {
+    policy_oid: pg_sys::Oid,
+    table_oid: pg_sys::Oid,
+    policy: Policy,
+}
+
+const POLICY_COLS: &str =
+    "schema_name::text, table_name::text, policy_name::text, permissive, command, \
+                           roles::text[], using_expr, check_expr";
+
+fn read_policy_row(r: &pgrx::spi::SpiHeapTupleData, first: usize) -> Result<Policy> {
+    let mut roles = r.get::<Vec<String>>(first + 5)?.unwrap_or_default();
+    roles.sort();
+    Ok(Policy {
+        schema_name: r.get::<String>(first)?.unwrap_or_default(),
+        table_name: r.get::<String>(first + 1)?.unwrap_or_default(),
+        policy_name: r.get::<String>(first + 2)?.unwrap_or_default(),
+        permissive: r.get::<String>(first + 3)?.unwrap_or_default(),
+        command: r.get::<String>(first + 4)?.unwrap_or_default(),
+        roles,
+        using_expr: r.get::<String>(first + 6)?,
+        check_expr: r.get::<String>(first + 7)?,
+    })
+}
+
+/// The live policy with this OID (None once it is gone).
+fn live_policy(c: &SpiClient<'_>, oid: pg_sys::Oid) -> Result<Option<TrackedPolicy>> {
+    let q = format!(
+        r#"
+SELECT p.oid, p.polrelid, n.nspname::text, c.relname::text, p.polname::text,
+       CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
+                     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+       ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
+               FROM pg_catalog.unnest(p.polroles) AS x),
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
+  FROM pg_catalog.pg_policy p
+  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE p.oid = $1 AND {EXCLUDED_SCHEMAS_SQL}"#
+    );
+    let mut rows = c.select(q.as_str(), Some(1), &[oid.into()])?;
+    let Some(r) = rows.next() else {
+        return Ok(None);
+    };
+    Ok(Some(TrackedPolicy {
+        policy_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
+        table_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
+        policy: read_policy_row(&r, 3)?,
+    }))
+}
+
+/// The tracked policy with this OID, or (after a dump/restore changed the
+/// OIDs) the one with these names.
+fn tracked_policy(
+    c: &SpiClient<'_>,
+    oid: pg_sys::Oid,
+    names: Option<(&str, &str, &str)>,
+) -> Result<Option<TrackedPolicy>> {
+    let (s, t, p) = names.unwrap_or(("", "", ""));
+    let q = format!(
+        "SELECT policy_oid, table_oid, {POLICY_COLS} FROM rls_audit.tracked_policies
+          WHERE policy_oid = $1 OR (schema_name, table_name, policy_name) = ($2::name, $3::name, $4::name)
+          ORDER BY policy_oid = $1 DESC LIMIT 1"
+    );
+    let mut rows = c.select(
+        q.as_str(),
+        Some(1),
+        &[oid.into(), s.into(), t.into(), p.into()],
+    )?;
+    let Some(r) = rows.next() else {
+        return Ok(None);
+    };
+    Ok(Some(TrackedPolicy {
+        policy_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
+        table_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
+        policy: read_policy_row(&r, 3)?,
+    }))
+}
+
+/// The live table with this OID, if it is an ordinary or partitioned table
+/// outside the excluded schemas; and whether it has policies.
+fn live_table(c: &SpiClient<'_>, oid: pg_sys::Oid) -> Result<Option<(TrackedTable, bool)>> {
+    let q = format!(
+        r#"
+SELECT c.oid, c.relnamespace, n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = $1 AND c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}"#
+    );
+    let mut rows = c.select(q.as_str(), Some(1), &[oid.into()])?;
+    let Some(r) = rows.next() else {
+        return Ok(None);
+    };
+    Ok(Some((
+        read_table_row(&r)?,
+        r.get::<bool>(7)?.unwrap_or(false),
+    )))
+}
+
+fn read_table_row(r: &pgrx::spi::SpiHeapTupleData) -> Result<TrackedTable> {
+    Ok(TrackedTable {
+        table_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
+        schema_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
+        schema_name: r.get::<String>(3)?.unwrap_or_default(),
+        table_name: r.get::<String>(4)?.unwrap_or_default(),
+        rls_enabled: r.get::<bool>(5)?.unwrap_or(false),
+        rls_forced: r.get::<bool>(6)?.unwrap_or(false),
+    })
+}
+
+fn tracked_table(
+    c: &SpiClient<'_>,
+    oid: pg_sys::Oid,
+    names: Option<(&str, &str)>,
+) -> Result<Option<TrackedTable>> {
+    let (s, t) = names.unwrap_or(("", ""));
+    let mut rows = c.select(
+        "SELECT table_oid, schema_oid, schema_name::text, table_name::text, rls_enabled, rls_forced
+           FROM rls_audit.tracked_tables
+          WHERE table_oid = $1 OR (schema_name, table_name) = ($2::name, $3::name)
+          ORDER BY table_oid = $1 DESC LIMIT 1",
+        Some(1),
+        &[oid.into(), s.into(), t.into()],
+    )?;
+    match rows.next() {
+        Some(r) => Ok(Some(read_table_row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+fn upsert_policy(
+    c: &mut SpiClient<'_>,
+    old: Option<&TrackedPolicy>,
+    new: &TrackedPolicy,
+) -> Result<()> {
+    if let Some(o) = old {
+        delete_policy(c, o)?;
+    }
+    let p = &new.policy;
+    c.update(
+        "INSERT INTO rls_audit.tracked_policies
+             (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
+              roles, using_expr, check_expr)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10)",
+        None,
+        &[
+            new.policy_oid.into(),
+            new.table_oid.into(),
+            p.schema_name.as_str().into(),
+            p.table_name.as_str().into(),
+            p.policy_name.as_str().into(),
+            p.permissive.as_str().into(),
+            p.command.as_str().into(),
+            p.roles.clone().into(),
+            p.using_expr.clone().into(),
+            p.check_expr.clone().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn delete_policy(c: &mut SpiClient<'_>, o: &TrackedPolicy) -> Result<()> {
+    c.update(
+        "DELETE FROM rls_audit.tracked_policies
+          WHERE (schema_name, table_name, policy_name) = ($1::name, $2::name, $3::name)",
+        None,
+        &[
+            o.policy.schema_name.as_str().into(),
+            o.policy.table_name.as_str().into(),
+            o.policy.policy_name.as_str().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn delete_table(c: &mut SpiClient<'_>, t: &TrackedTable) -> Result<()> {
+    c.update(
+        "DELETE FROM rls_audit.tracked_tables WHERE (schema_name, table_name) = ($1::name, $2::name)",
+        None,
+        &[t.schema_name.as_str().into(), t.table_name.as_str().into()],
+    )?;
+    Ok(())
+}
+
+fn upsert_table(
+    c: &mut SpiClient<'_>,
+    old: Option<&TrackedTable>,
+    new: &TrackedTable,
+) -> Result<()> {
+    if let Some(o) = old {
+        delete_table(c, o)?;
+    }
+    c.update(
+        "INSERT INTO rls_audit.tracked_tables
+             (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        None,
+        &[
+            new.table_oid.into(),
+            new.schema_oid.into(),
+            new.schema_name.as_str().into(),
+            new.table_name.as_str().into(),
+            new.rls_enabled.into(),
+            new.rls_forced.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn policy_draft(change: &'static str, before: Option<&Policy>, after: Option<&Policy>) -> Draft {
+    let p = after.or(before).cloned().unwrap_or_else(|| Policy {
+        schema_name: String::new(),
+        table_name: String::new(),
+        policy_name: String::new(),
+        permissive: String::new(),
+        command: String::new(),
+        roles: Vec::new(),
+        using_expr: None,
+        check_expr: None,
+    });
+    Draft {
+        change,
+        schema_name: Some(p.schema_name),
+        table_name: Some(p.table_name),
+        policy_name: Some(p.policy_name),
+        before: before.map(policy_json),
+        after: after.map(policy_json),
+    }
+}
+
+/// A policy a DDL created or altered.
+fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
+    let Some(live) = live_policy(c, oid)? else {
+        return Ok(());
+    };
+    let p = &live.policy;
+    let old = tracked_policy(
+        c,
+        oid,
+        Some((&p.schema_name, &p.table_name, &p.policy_name)),
+    )?;
+    match &old {
+        None => out.push(policy_draft("policy_added", None, Some(p))),
+        Some(o) if o.policy_oid == live.policy_oid => {
+            let renamed = (o.policy.schema_name != p.schema_name
+                || o.policy.table_name != p.table_name
+                || o.policy.policy_name != p.policy_name)
+                && Policy {
+                    schema_name: p.schema_name.clone(),
+                    table_name: p.table_name.clone(),
+                    policy_name: p.policy_name.clone(),
+                    ..o.policy.clone()
+                } == *p;
+            if renamed {
+                out.push(policy_draft("renamed", Some(&o.policy), Some(p)));
+            } else if o.policy != *p {
+                out.push(policy_draft("policy_changed", Some(&o.policy), Some(p)));
+            }
+        }
+        // matched by name only: the object was recreated (restore, or a
+        // change made while capture was off); equal definitions are adopted
+        Some(o) => {
+            if o.policy != *p {
+                out.push(policy_draft("policy_changed", Some(&o.policy), Some(p)));
+            }
+        }
+    }
+    if old.as_ref() != Some(&live) {
+        upsert_policy(c, old.as_ref(), &live)?;
+    }
+    // the policy's table is tracked from now on (it has policies)
+    if let Some((t, _)) = live_table(c, live.table_oid)? {
+        let tt = tracked_table(c, t.table_oid, Some((&t.schema_name, &t.table_name)))?;
+        if tt.is_none() {
+            upsert_table(c, None, &t)?;
+        } else if let Some(old_t) = tt.filter(|o| {
+            o.table_oid != t.table_oid
+                && o.rls_enabled == t.rls_enabled
+                && o.rls_forced == t.rls_forced
+        }) {
+            upsert_table(c, Some(&old_t), &t)?;
+        }
+    }
+    Ok(())
+}
+
+/// A table a DDL altered: its RLS flags and names.
+fn on_table(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
+    let Some((live, has_policies)) = live_table(c, oid)? else {
+        return Ok(());
+    };
+    let old = tracked_table(c, oid, Some((&live.schema_name, &live.table_name)))?;
+    let relevant = live.rls_enabled || live.rls_forced || has_policies;
+    let base = old.clone().unwrap_or(TrackedTable {
+        rls_enabled: false,
+        rls_forced: false,
+        ..live.clone()
+    });
+    let renamed = old.as_ref().is_some_and(|o| {
+        o.table_oid == live.table_oid
+            && (o.schema_name != live.schema_name || o.table_name != live.table_name)
+    });
+    if renamed {
+        out.push(Draft {
+            change: "renamed",
+            schema_name: Some(live.schema_name.clone()),
+            table_name: Some(live.table_name.clone()),
+            policy_name: None,
+            before: Some(table_json(&base)),
+            after: Some(table_json(&TrackedTable {
+                rls_enabled: base.rls_enabled,
+                rls_forced: base.rls_forced,
+                ..live.clone()
+            })),
+        });
+        c.update(
+            "UPDATE rls_audit.tracked_policies SET schema_name = $3, table_name = $4
+              WHERE (schema_name, table_name) = ($1::name, $2::name)",
+            None,
+            &[
+                base.schema_name.as_str().into(),
+                base.table_name.as_str().into(),
+                live.schema_name.as_str().into(),
+                live.table_name.as_str().into(),
+            ],
+        )?;
+    }
+    let change = if base.rls_enabled != live.rls_enabled {
+        Some(if live.rls_enabled {
+            "rls_enabled"
+        } else {
+            "rls_disabled"
+        })
+    } else if base.rls_forced != live.rls_forced {
+        Some(if live.rls_forced {
+            "rls_forced"
+        } else {
+            "rls_unforced"
+        })
+    } else {
+        None
+    };
+    if let Some(change) = change {
+        out.push(Draft {
+            change,
+            schema_name: Some(live.schema_name.clone()),
+            table_name: Some(live.table_name.clone()),
+            policy_name: None,
+            before: Some(table_json(&TrackedTable {
+                schema_name: live.schema_name.clone(),
+                table_name: live.table_name.clone(),
+                ..base.clone()
+            })),
+            after: Some(table_json(&live)),
+        });
+    }
+    match (&old, relevant) {
+        (Some(o), false) => delete_table(c, o)?,
+        (Some(o), true) if *o != live => upsert_table(c, Some(o), &live)?,
+        (None, true) => upsert_table(c, None, &live)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A schema a DDL renamed: every tracked object in it follows.
+fn on_schema(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
+    let new_name = c
+        .select(
+            "SELECT (SELECT nspname::text FROM pg_catalog.pg_namespace WHERE oid = $1)",
+            Some(1),
+            &[oid.into()],
+        )?
+        .first()
+        .get_one::<String>()?;
+    let Some(new_name) = new_name else {
+        return Ok(());
+    };
+    let old_names: Vec<String> = c
+        .select(
+            "SELECT DISTINCT schema_name::text FROM rls_audit.tracked_tables WHERE schema_oid = $1 AND schema_name <> $2",
+            None,
+            &[oid.into(), new_name.as_str().into()],
+        )?
+        .map(|r| r.get::<String>(1).ok().flatten().unwrap_or_default())
+        .collect();
+    for old in old_names {
+        out.push(Draft {
+            change: "renamed",
+            schema_name: Some(new_name.clone()),
+            table_name: None,
+            policy_name: None,
+            before: Some(json!({ "schema_name": old })),
+            after: Some(json!({ "schema_name": new_name })),
+        });
+        for t in ["tracked_tables", "tracked_policies"] {
+            c.update(
+                &format!("UPDATE rls_audit.{t} SET schema_name = $2 WHERE schema_name = $1"),
+                None,
+                &[old.as_str().into(), new_name.as_str().into()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// pg_dump output sets exactly these for the whole restore; a superuser
+/// session that has all three is replaying a dump, whose tracked state and
+/// events arrive as data: capture stays out of its way. (Superusers can
+/// switch capture off anyway; untracked_changes() shows what happened.)
+fn restoring(c: &SpiClient<'_>) -> Result<bool> {
+    Ok(c.select(
+        "SELECT pg_catalog.current_setting('row_security') = 'off'
+            AND pg_catalog.current_setting('check_function_bodies') = 'off'
+            AND pg_catalog.current_setting('search_path') IN ('', '\"\"')",
+        Some(1),
+        &[],
+    )?
+    .first()
+    .get_one::<bool>()?
+    .unwrap_or(false)
+        && unsafe { pg_sys::superuser() })
+}
+
+/// Append drafts to the log, after the freeze check.
+fn write_events(
+    c: &mut SpiClient<'_>,
+    ctx: &Ctx,
+    drafts: Vec<Draft>,
+    check_freeze: bool,
+) -> Result<i32> {
+    if drafts.is_empty() {
+        return Ok(0);
+    }
+    let ticket = c
+        .select(
+            "SELECT NULLIF(pg_catalog.current_setting('rls_audit.ticket', true), '')",
+            Some(1),
+            &[],
+        )?
+        .first()
+        .get_one::<String>()?;
+    if check_freeze && ticket.is_none() {
+        let reason = c
+            .select(
+                "SELECT (SELECT reason FROM rls_audit.freeze_state)",
+                Some(1),
+                &[],
+            )?
+            .first()
+            .get_one::<String>()?;
+        if let Some(reason) = reason {
+            return Err(RlsAuditError::ObjectState(format!(
+                "row-level security changes are frozen: {reason} \
+                 (SET rls_audit.ticket = '<change id>' to make a ticketed change, or SELECT rls_audit.unfreeze())"
+            )));
+        }
+    }
+    // one chain: appends are serialised until commit
+    c.update(
+        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
+        None,
+        &[CHAIN_LOCK_KEY.into()],
+    )?;
+    let mut prev = c
+        .select(
+            "SELECT (SELECT hash FROM rls_audit.events ORDER BY id DESC LIMIT 1)",
+            Some(1),
+            &[],
+        )?
+        .first()
+        .get_one::<String>()?;
+    let n = drafts.len() as i32;
+    for d in drafts {
+        let hash = c
+            .update(
+                r#"
+INSERT INTO rls_audit.events
+    (id, occurred_at, txid, session_user_name, current_user_name, application_name, client_addr,
+     command_tag, change, schema_name, table_name, policy_name, before, after, statement, ticket,
+     prev_hash, hash)
+SELECT v.*, rls_audit._event_hash(v.id, v.occurred_at, v.txid, v.su, v.cu, v.app, v.addr, v.tag,
+                                  v.change, v.s, v.t, v.p, v.b, v.a, v.stmt, v.ticket, v.prev)
+  FROM (SELECT pg_catalog.nextval('rls_audit.events_id_seq'::pg_catalog.regclass),
+               pg_catalog.statement_timestamp(), pg_catalog.txid_current(), session_user,
+               $1::name, pg_catalog.current_setting('application_name'), pg_catalog.inet_client_addr(),
+               $2::text, $3::text, $4::name, $5::name, $6::name, $7::jsonb, $8::jsonb,
+               coalesce($11::text, pg_catalog.current_query()), $9::text, $10::text)
+       AS v(id, occurred_at, txid, su, cu, app, addr, tag, change, s, t, p, b, a, stmt, ticket, prev)
+RETURNING hash"#,
+                Some(1),
+                &[
+                    ctx.current_user.as_str().into(),
+                    ctx.command_tag.as_str().into(),
+                    d.change.into(),
+                    d.schema_name.into(),
+                    d.table_name.into(),
+                    d.policy_name.into(),
+                    d.before.map(pgrx::JsonB).into(),
+                    d.after.map(pgrx::JsonB).into(),
+                    ticket.clone().into(),
+                    prev.clone().into(),
+                    ctx.statement.clone().into(),
+                ],
+            )?
+            .first()
+            .get_one::<String>()?;
+        prev = hash;
+    }
+    Ok(n)
+}
+
+/// Runs `f` with the rights of the owner of rls_audit's tables, then puts
+/// the caller's user id and security context back (also on error: the
+/// guard's Drop runs while an error unwinds, and PostgreSQL restores both
+/// when the (sub)transaction aborts).
+fn as_owner<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+    let owner = Spi::connect(|c| {
+        c.select(
+            // by name, not 'rls_audit.events'::regclass: the DDL's user may
+            // have no USAGE on the schema
+            "SELECT c.relowner FROM pg_catalog.pg_class c
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'rls_audit' AND c.relname = 'events'",
+            Some(1),
+            &[],
+        )?
+        .first()
+        .get_one::<pg_sys::Oid>()
+    })?
+    .ok_or_else(|| RlsAuditError::ObjectState("rls_audit.events is missing".into()))?;
+    struct Restore(pg_sys::Oid, i32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: restores exactly what GetUserIdAndSecContext returned
+            unsafe { pg_sys::SetUserIdAndSecContext(self.0, self.1) }
+        }
+    }
+    let (mut uid, mut ctx) = (pg_sys::InvalidOid, 0i32);
+    // SAFETY: plain reads and writes of the backend's user id state
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut uid, &mut ctx);
+        pg_sys::SetUserIdAndSecContext(owner, ctx | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32);
+    }
+    let _restore = Restore(uid, ctx);
+    f()
+}
+
+fn user_name(oid: pg_sys::Oid) -> String {
+    // SAFETY: noerr = true returns NULL for a dropped role
+    unsafe {
+        let p = pg_sys::GetUserNameFromId(oid, true);
+        if p.is_null() {
+            format!("oid {}", oid.to_u32())
+        } else {
+            core::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+        }
+    }
+}
+
+fn event_tag(fcinfo: pg_sys::FunctionCallInfo) -> Result<String> {
+    // SAFETY: called as an event trigger, the context is EventTriggerData
+    unsafe {
+        let ctx = (*fcinfo).context;
+        if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_EventTriggerData {
+            return Err(RlsAuditError::ObjectState(
+                "not called as an event trigger".into(),
+            ));
+        }
+        let data = ctx as *mut pg_sys::EventTriggerData;
+        let name = pg_sys::GetCommandTagName((*data).tag);
+        Ok(core::ffi::CStr::from_ptr(name)
+            .to_string_lossy()
+            .into_owned())
+    }
+}
+
+fn capture_end(tag: String) -> Result<()> {
+    // the DDL's own user, before we borrow the owner's rights
+    let ctx = Ctx {
+        current_user: user_name(unsafe { pg_sys::GetUserId() }),
+        command_tag: tag,
+        statement: None,
+    };
+    as_owner(|| {
+        Spi::connect_mut(|c| {
+            if restoring(c)? {
+                return Ok(());
+            }
+            if ctx.command_tag == "DROP OWNED" {
+                // DROP OWNED rewrites role lists of policies it does not drop,
+                // and reports none of them: compare everything once
+                let drafts = reconcile_drafts(c)?;
+                write_events(c, &ctx, drafts, true)?;
+                return resync(c);
+            }
+            let mut touched: Vec<(pg_sys::Oid, pg_sys::Oid)> = Vec::new();
+            for r in c.select(
+                "SELECT DISTINCT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands()
+                  WHERE classid IN ('pg_catalog.pg_policy'::pg_catalog.regclass,
+                                    'pg_catalog.pg_class'::pg_catalog.regclass,
+                                    'pg_catalog.pg_namespace'::pg_catalog.regclass)",
+                None,
+                &[],
+            )? {
+                touched.push((
+                    r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
+                    r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
+                ));
+            }
+            let mut drafts = Vec::new();
+            for (class, oid) in touched {
+                if class == POLICY_RELATION_ID {
+                    on_policy(c, oid, &mut drafts)?;
+                } else if class == pg_sys::RelationRelationId {
+                    on_table(c, oid, &mut drafts)?;
+                } else {
+                    on_schema(c, oid, &mut drafts)?;
+                }
+            }
+            write_events(c, &ctx, drafts, true)?;
+            Ok(())
+        })
+    })
+}
+
+fn capture_drop(tag: String) -> Result<()> {
+    let ctx = Ctx {
+        current_user: user_name(unsafe { pg_sys::GetUserId() }),
+        command_tag: tag,
+        statement: None,
+    };
+    as_owner(|| {
+        Spi::connect_mut(|c| {
+            if restoring(c)? {
+                return Ok(());
+            }
+            let mut dropped: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
+            for r in c.select(
+                "SELECT object_type, objid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects()
+                  WHERE object_type IN ('policy', 'table') ORDER BY object_type",
+                None,
+                &[],
+            )? {
+                dropped.push((
+                    r.get::<String>(1)?.unwrap_or_default(),
+                    r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
+                    r.get::<Vec<String>>(3)?.unwrap_or_default(),
+                ));
+            }
+            let mut drafts = Vec::new();
+            // policies first ("policy" < "table"), then their tables
+            for (kind, oid, names) in dropped {
+                if kind == "policy" {
+                    let key = match names.as_slice() {
+                        [s, t, p] => Some((s.as_str(), t.as_str(), p.as_str())),
+                        _ => None,
+                    };
+                    if let Some(old) = tracked_policy(c, oid, key)? {
+                        drafts.push(policy_draft("policy_removed", Some(&old.policy), None));
+                        delete_policy(c, &old)?;
+                    }
+                } else {
+                    let key = match names.as_slice() {
+                        [s, t] => Some((s.as_str(), t.as_str())),
+                        _ => None,
+                    };
+                    if let Some(old) = tracked_table(c, oid, key)? {
+                        drafts.push(Draft {
+                            change: "table_removed",
+                            schema_name: Some(old.schema_name.clone()),
+                            table_name: Some(old.table_name.clone()),
+                            policy_name: None,
+                            before: Some(table_json(&old)),
+                            after: None,
+                        });
+                        delete_table(c, &old)?;
+                    }
+                }
+            }
+            // a table left with no policy and RLS off is no longer tracked
+            c.update(
+                "DELETE FROM rls_audit.tracked_tables t
+                  WHERE NOT t.rls_enabled AND NOT t.rls_forced
+                    AND NOT EXISTS (SELECT 1 FROM rls_audit.tracked_policies p
+                                     WHERE (p.schema_name, p.table_name) = (t.schema_name, t.table_name))",
+                None,
+                &[],
+            )?;
+            write_events(c, &ctx, drafts, true)?;
+            Ok(())
+        })
+    })
+}
+
+// Event trigger functions run as the user issuing the DDL (so the event
+// names them), and borrow the extension owner's rights only to write.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._capture_ddl() RETURNS event_trigger
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn capture_ddl(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
+    let tag = event_tag(fcinfo)?;
+    Ok(capture_end(tag)?)
+}
+
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._capture_drop() RETURNS event_trigger
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn capture_sql_drop(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
+    let tag = event_tag(fcinfo)?;
+    Ok(capture_drop(tag)?)
+}
+
+extension_sql!(
+    r#"
+CREATE EVENT TRIGGER rls_audit_ddl ON ddl_command_end
+    WHEN TAG IN ('CREATE POLICY', 'ALTER POLICY', 'ALTER TABLE', 'ALTER SCHEMA', 'DROP OWNED')
+    EXECUTE FUNCTION rls_audit._capture_ddl();
+CREATE EVENT TRIGGER rls_audit_drop ON sql_drop
+    WHEN TAG IN ('DROP POLICY', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
+    EXECUTE FUNCTION rls_audit._capture_drop();
+"#,
+    name = "event_triggers",
+    requires = [capture_ddl, capture_sql_drop]
+);
+
+// ---------------------------------------------------------------------------
+// tracked state as a whole: seed, untracked changes, resync
+
+/// The tracked state as a [`State`] (no roles: roles have no events).
+fn tracked_state(c: &SpiClient<'_>) -> Result<State> {
+    let mut s = State::default();
+    for r in c.select(
+        &format!("SELECT {POLICY_COLS} FROM rls_audit.tracked_policies"),
+        None,
+        &[],
+    )? {
+        s.policies.push(read_policy_row(&r, 1)?);
+    }
+    for r in c.select(
+        "SELECT schema_name::text, table_name::text, rls_enabled, rls_forced FROM rls_audit.tracked_tables",
+        None,
+        &[],
+    )? {
+        s.tables.push(Table {
+            schema_name: r.get::<String>(1)?.unwrap_or_default(),
+            table_name: r.get::<String>(2)?.unwrap_or_default(),
+            owner: String::new(),
+            rls_enabled: r.get::<bool>(3)?.unwrap_or(false),
+            rls_forced: r.get::<bool>(4)?.unwrap_or(false),
+        });
+    }
+    s.canonicalize();
+    Ok(s)
+}
+
+/// Tracked and live states, made comparable: a live table that is not
+/// tracked counts as "RLS off, no policies" on the tracked side; owners and
+/// roles are left out (they have no events).
+fn comparable(c: &SpiClient<'_>) -> Result<(State, State)> {
+    let mut tracked = tracked_state(c)?;
+    let mut live = crate::catalog::read_live_state(c)?;
+    live.roles.clear();
+    let with_policies: BTreeSet<(String, String)> = live
+        .policies
+        .iter()
+        .map(|p| (p.schema_name.clone(), p.table_name.clone()))
+        .collect();
+    let tracked_names: BTreeSet<(String, String)> = tracked
+        .tables
+        .iter()
+        .map(|t| (t.schema_name.clone(), t.table_name.clone()))
+        .collect();
+    live.tables.retain(|t| {
+        let key = (t.schema_name.clone(), t.table_name.clone());
+        t.rls_enabled
+            || t.rls_forced
+            || with_policies.contains(&key)
+            || tracked_names.contains(&key)
+    });
+    for t in &mut live.tables {
+        t.owner.clear();
+        if !tracked_names.contains(&(t.schema_name.clone(), t.table_name.clone())) {
+            tracked.tables.push(Table {
+                rls_enabled: false,
+                rls_forced: false,
+                ..t.clone()
+            });
+        }
+    }
+    tracked.canonicalize();
+    live.canonicalize();
+    Ok((tracked, live))
+}
+
+/// One event per object that differs between the tracked and live states.
+fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
+    let (tracked, live) = comparable(c)?;
+    let rows = drift::diff(&tracked, &live);
+    let mut seen = BTreeSet::new();
+    let mut drafts = Vec::new();
+    for r in rows {
+        let key = (
+            r.schema_name.clone(),
+            r.table_name.clone(),
+            r.policy_name.clone(),
+        );
+        if !seen.insert(key) {
+            continue; // one event per object, however many attributes changed
+        }
+        let find_p = |s: &State| {
+            s.policies
+                .iter()
+                .find(|p| {
+                    Some(&p.schema_name) == r.schema_name.as_ref()
+                        && Some(&p.table_name) == r.table_name.as_ref()
+                        && Some(&p.policy_name) == r.policy_name.as_ref()
+                })
+                .cloned()
+        };
+        let find_t = |s: &State| {
+            s.tables
+                .iter()
+                .find(|t| {
+                    Some(&t.schema_name) == r.schema_name.as_ref()
+                        && Some(&t.table_name) == r.table_name.as_ref()
+                })
+                .map(|t| {
+                    json!({ "schema_name": t.schema_name, "table_name": t.table_name,
+                                 "rls_enabled": t.rls_enabled, "rls_forced": t.rls_forced })
+                })
+        };
+        let (before, after) = if r.policy_name.is_some() {
+            (
+                find_p(&tracked).map(|p| policy_json(&p)),
+                find_p(&live).map(|p| policy_json(&p)),
+            )
+        } else {
+            (find_t(&tracked), find_t(&live))
+        };
+        drafts.push(Draft {
+            change: r.change,
+            schema_name: r.schema_name,
+            table_name: r.table_name,
+            policy_name: r.policy_name,
+            before,
+            after,
+        });
+    }
+    Ok(drafts)
+}
+
+/// Make the tracked state the live one (OIDs included).
+fn resync(c: &mut SpiClient<'_>) -> Result<()> {
+    c.update("DELETE FROM rls_audit.tracked_policies", None, &[])?;
+    c.update("DELETE FROM rls_audit.tracked_tables", None, &[])?;
+    c.update(
+        &format!(
+            r#"
+INSERT INTO rls_audit.tracked_policies
+    (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command, roles, using_expr, check_expr)
+SELECT p.oid, p.polrelid, n.nspname, c.relname, p.polname,
+       CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
+                     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+       ARRAY(SELECT r FROM (SELECT CASE WHEN x = 0 THEN 'public'
+                                        ELSE pg_catalog.pg_get_userbyid(x)::text END AS r
+                              FROM pg_catalog.unnest(p.polroles) AS x) s
+              ORDER BY r COLLATE "C")::name[],
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
+  FROM pg_catalog.pg_policy p
+  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}"#
+        ),
+        None,
+        &[],
+    )?;
+    c.update(
+        &format!(
+            r#"
+INSERT INTO rls_audit.tracked_tables (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced)
+SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}
+   AND (c.relrowsecurity OR c.relforcerowsecurity
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"#
+        ),
+        None,
+        &[],
+    )?;
+    Ok(())
+}
+
+// Called once by CREATE EXTENSION: the tracked state starts as the live one.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._seed_tracked() RETURNS void
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn seed_tracked() -> SqlResult<()> {
+    Ok(Spi::connect_mut(resync)?)
+}
+
+type DriftTuple = (
+    String,
+    String,
+    Option<Name>,
+    Option<Name>,
+    Option<Name>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+fn drift_tuple(r: DriftRow) -> DriftTuple {
+    (
+        r.severity.as_str().to_string(),
+        r.change.to_string(),
+        r.schema_name.map(Name),
+        r.table_name.map(Name),
+        r.policy_name.map(Name),
+        r.attribute,
+        r.baseline_value,
+        r.current_value,
+        r.detail,
+    )
+}
+
+// SECURITY DEFINER: reads the tracked state, which PUBLIC cannot.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn untracked_changes() -> std::result::Result<
+    TableIterator<
+        'static,
+        (
+            name!(severity, String),
+            name!(change, String),
+            name!(schema_name, Option<Name>),
+            name!(table_name, Option<Name>),
+            name!(policy_name, Option<Name>),
+            name!(attribute, Option<String>),
+            name!(baseline_value, Option<String>),
+            name!(current_value, Option<String>),
+            name!(detail, String),
+        ),
+    >,
+    pgrx::pg_sys::panic::ErrorReport,
+> {
+    let (tracked, live) = Spi::connect(comparable)?;
+    let rows: Vec<DriftTuple> = drift::diff(&tracked, &live)
+        .into_iter()
+        .map(drift_tuple)
+        .collect();
+    Ok(TableIterator::new(rows))
+}
+
+/// The role the caller really is, inside a SECURITY DEFINER function.
+fn outer_user() -> String {
+    user_name(unsafe { pg_sys::GetOuterUserId() })
+}
+
+// SECURITY DEFINER: writes events and the tracked state.
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn record_untracked(note: default!(Option<&str>, "NULL")) -> SqlResult<i32> {
+    let ctx = Ctx {
+        current_user: outer_user(),
+        command_tag: "UNTRACKED".into(),
+        // the note is kept as each event's statement
+        statement: note.map(Into::into),
+    };
+    Ok(Spi::connect_mut(|c| -> Result<i32> {
+        let drafts = reconcile_drafts(c)?;
+        // recording what already happened is not a new change: no freeze check
+        let n = write_events(c, &ctx, drafts, false)?;
+        resync(c)?;
+        Ok(n)
+    })?)
+}
+
+// SECURITY DEFINER: writes the freeze state and the event log.
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn freeze(reason: Option<&str>) -> SqlResult<()> {
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| {
+            RlsAuditError::InvalidParameter(
+                "a freeze needs a reason, e.g. 'release 1.7 window'".into(),
+            )
+        })?;
+    let ctx = Ctx {
+        current_user: outer_user(),
+        command_tag: "FREEZE".into(),
+        statement: None,
+    };
+    Ok(Spi::connect_mut(|c| -> Result<()> {
+        let old = c
+            .select(
+                "SELECT (SELECT reason FROM rls_audit.freeze_state)",
+                Some(1),
+                &[],
+            )?
+            .first()
+            .get_one::<String>()?;
+        c.update("DELETE FROM rls_audit.freeze_state", None, &[])?;
+        c.update(
+            "INSERT INTO rls_audit.freeze_state (reason, frozen_by) VALUES ($1, $2)",
+            None,
+            &[reason.into(), ctx.current_user.as_str().into()],
+        )?;
+        let before = match old {
+            Some(r) => json!({ "frozen": true, "reason": r }),
+            None => json!({ "frozen": false }),
+        };
+        let draft = Draft {
+            change: "frozen",
+            schema_name: None,
+            table_name: None,
+            policy_name: None,
+            before: Some(before),
+            after: Some(json!({ "frozen": true, "reason": reason })),
+        };
+        write_events(c, &ctx, vec![draft], false)?;
+        Ok(())
+    })?)
+}
+
+// SECURITY DEFINER: writes the freeze state and the event log.
+#[pg_extern(security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn unfreeze() -> SqlResult<()> {
+    let ctx = Ctx {
+        current_user: outer_user(),
+        command_tag: "UNFREEZE".into(),
+        statement: None,
+    };
+    Ok(Spi::connect_mut(|c| -> Result<()> {
+        let old = c
+            .select(
+                "SELECT (SELECT reason FROM rls_audit.freeze_state)",
+                Some(1),
+                &[],
+            )?
+            .first()
+            .get_one::<String>()?;
+        let Some(old) = old else {
+            pgrx::notice!("rls_audit: row-level security changes were not frozen");
+            return Ok(());
+        };
+        c.update("DELETE FROM rls_audit.freeze_state", None, &[])?;
+        let draft = Draft {
+            change: "unfrozen",
+            schema_name: None,
+            table_name: None,
+            policy_name: None,
+            before: Some(json!({ "frozen": true, "reason": old })),
+            after: Some(json!({ "frozen": false })),
+        };
+        write_events(c, &ctx, vec![draft], false)?;
+        Ok(())
+    })?)
+}
+
+// SECURITY DEFINER: reads the event log, which PUBLIC cannot.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn verify_log() -> std::result::Result<
+    TableIterator<'static, (name!(event_id, i64), name!(problem, String))>,
+    pgrx::pg_sys::panic::ErrorReport,
+> {
+    let rows = Spi::connect(|c| -> Result<Vec<(i64, String)>> {
+        let mut out = Vec::new();
+        for r in c.select(
+            r#"
+SELECT id,
+       prev_hash IS DISTINCT FROM pg_catalog.lag(hash) OVER (ORDER BY id),
+       hash IS DISTINCT FROM rls_audit._event_hash(id, occurred_at, txid, session_user_name,
+           current_user_name, application_name, client_addr, command_tag, change, schema_name,
+           table_name, policy_name, before, after, statement, ticket, prev_hash)
+  FROM rls_audit.events ORDER BY id"#,
+            None,
+            &[],
+        )? {
+            let id = r.get::<i64>(1)?.unwrap_or(0);
+            if r.get::<bool>(2)?.unwrap_or(false) {
+                out.push((id, "prev_hash does not match the hash of the event before it: an event was deleted or inserted here".into()));
+            }
+            if r.get::<bool>(3)?.unwrap_or(false) {
+                out.push((
+                    id,
+                    "hash does not match the event's content: the row was edited".into(),
+                ));
+            }
+        }
+        Ok(out)
+    })?;
+    Ok(TableIterator::new(rows))
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn drafts_carry_full_definitions() {
+        let p = Policy {
+            schema_name: "s".into(),
+            table_name: "t".into(),
+            policy_name: "p".into(),
+            permissive: "PERMISSIVE".into(),
+            command: "ALL".into(),
+            roles: vec!["app".into()],
+            using_expr: Some("true".into()),
+            check_expr: None,
+        };
+        let d = policy_draft("policy_removed", Some(&p), None);
+        assert_eq!(d.policy_name.as_deref(), Some("p"));
+        let before = d.before.unwrap();
+        assert_eq!(before["using_expr"], "true");
+        assert_eq!(before["roles"], json!(["app"]));
+        assert!(d.after.is_none());
+    }
+}
