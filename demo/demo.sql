@@ -49,6 +49,11 @@ CREATE POLICY "allow all for now" ON shop.services FOR SELECT TO PUBLIC USING (t
 COMMIT;
 SELECT rls_audit.snapshot('after-migration', 'migration 006 applied');
 
+\echo 'Every change was captured as it happened, by whom, with the full definition:'
+SELECT id, command_tag, change, table_name, policy_name, current_user_name,
+       before ->> 'using_expr' AS dropped_using
+  FROM rls_audit.events ORDER BY id;
+
 \echo
 \echo '== 4. The snapshot list: the fingerprints differ, so the posture changed'
 SELECT id, label, taken_by, is_baseline, policies, tables, left(fingerprint, 16) AS fingerprint
@@ -83,6 +88,16 @@ SELECT rls_audit.restore_script('before-release') AS script \gset
 \echo '== 9. Restore, and drift is empty again'
 SELECT rls_audit.restore('before-release') AS statements_run;
 SELECT count(*) AS drift_rows FROM rls_audit.drift('before-release');
+
+\echo 'The restore is in the log too, and the hash chain verifies:'
+SELECT id, command_tag, change, table_name, policy_name FROM rls_audit.events WHERE id > 3 ORDER BY id;
+SELECT count(*) AS broken_links FROM rls_audit.verify_log();
+\echo 'A release freeze: RLS changes need a ticket'
+SELECT rls_audit.freeze('v1.7 release window');
+\set ON_ERROR_STOP off
+CREATE POLICY "quick fix" ON shop.customers FOR SELECT TO anon USING (true);
+\set ON_ERROR_STOP on
+SELECT rls_audit.unfreeze();
 
 \echo
 \echo '== 10. The exact CREATE POLICY for a live policy (PostgreSQL has no pg_get_policydef)'

@@ -3,6 +3,8 @@
 # tier, ending with one summary line:
 #   1. Rust unit tests and #[pg_test]s   (cargo pgrx test, one throwaway cluster)
 #   2. pg_regress: what a DBA sees in psql (tests/pg_regress, its own cluster)
+#   3. scenarios needing several sessions or client tools (tests/scenarios):
+#      8 concurrent pgbench clients, pg_dump/pg_restore round trips
 # Exits non-zero when anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -65,6 +67,17 @@ if [ "$rc" != 0 ]; then
     [ -f "$regress_out/regression.diffs" ] && head -150 "$regress_out/regression.diffs"
     [ "$f" = 0 ] && failed=$((failed + 1))
 fi
+
+# --- tier 3: scenarios that need more than one session ----------------------
+for scenario in "$ROOT"/tests/scenarios/*.sh; do
+    name=$(basename "$scenario" .sh)
+    if bash "$scenario" >"$WORK/scenario-$name.log" 2>&1; then
+        passed=$((passed + 1)); echo "scenario $name ... ok"
+    else
+        failed=$((failed + 1)); echo "scenario $name ... FAILED"; tier_failed+=("scenario $name")
+    fi
+    grep -E "^$name" "$WORK/scenario-$name.log" || tail -20 "$WORK/scenario-$name.log"
+done
 cluster_stop test
 
 for t in "${tier_failed[@]}"; do log "FAILED: $t"; done

@@ -475,22 +475,23 @@ fn on_schema(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
     Ok(())
 }
 
-/// pg_dump output sets exactly these for the whole restore; a superuser
-/// session that has all three is replaying a dump, whose tracked state and
-/// events arrive as data: capture stays out of its way. (Superusers can
-/// switch capture off anyway; untracked_changes() shows what happened.)
+/// pg_dump output turns off row_security and check_function_bodies for the
+/// whole restore (its search_path = '' is hidden from us by our own pinned
+/// search_path). A superuser session with both off is replaying a dump,
+/// whose tracked state and events arrive as data: capture stays out of its
+/// way. Superusers can switch capture off anyway (session_replication_role),
+/// and untracked_changes() shows whatever happened meanwhile.
 fn restoring(c: &SpiClient<'_>) -> Result<bool> {
-    Ok(c.select(
-        "SELECT pg_catalog.current_setting('row_security') = 'off'
-            AND pg_catalog.current_setting('check_function_bodies') = 'off'
-            AND pg_catalog.current_setting('search_path') IN ('', '\"\"')",
-        Some(1),
-        &[],
-    )?
-    .first()
-    .get_one::<bool>()?
-    .unwrap_or(false)
-        && unsafe { pg_sys::superuser() })
+    Ok(unsafe { pg_sys::superuser() }
+        && c.select(
+            "SELECT pg_catalog.current_setting('row_security') = 'off'
+                AND pg_catalog.current_setting('check_function_bodies') = 'off'",
+            Some(1),
+            &[],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false))
 }
 
 /// Append drafts to the log, after the freeze check.
