@@ -136,3 +136,8 @@ SELECT rls_audit.policy_ddl('shop.customers', 'no such policy');
 SELECT rls_audit.assert_no_drift('before-release', 'severe');
 \set ON_ERROR_STOP on
 SELECT count(*) AS snapshots FROM rls_audit.snapshots;
+
+\echo
+\echo '== 14. The release checklist, filled in from the live database (markdown; format => ''json'' for machines)'
+SELECT rls_audit.report('before-release') AS report \gset
+\echo :report

@@ -47,6 +47,9 @@ COMMENT ON FUNCTION rls_audit.unfreeze() IS
 COMMENT ON FUNCTION rls_audit.verify_log() IS
     'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact';
 
+COMMENT ON FUNCTION rls_audit.report(text, text) IS
+    'rls_audit: the release validation checklist (A pre-execution, B verification, C security scan, D rollback, sign-off) filled in from the live database, with a GO / NO-GO verdict; format markdown or json';
+
 -- Writers run with the extension owner's rights; only roles the DBA grants
 -- EXECUTE to may call them.
 REVOKE ALL ON FUNCTION rls_audit.snapshot(text, text, boolean) FROM PUBLIC;
@@ -68,6 +71,7 @@ REVOKE ALL ON FUNCTION rls_audit.record_untracked(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.freeze(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.unfreeze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.verify_log() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.report(text, text) FROM PUBLIC;
 
 -- The tracked state starts as the live state: installing into a database
 -- that already has policies leaves nothing untracked.

@@ -16,6 +16,7 @@ pub mod ident;
 pub mod isolation;
 pub mod lint;
 pub mod regclass;
+pub mod report;
 pub mod restore;
 pub mod snapshot;
 

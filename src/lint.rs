@@ -250,7 +250,7 @@ fn non_immutable(
 }
 
 fn policy_lints(
-    c: &SpiClient<'_>,
+    c: Option<&SpiClient<'_>>,
     pols: &[PolicyRow],
     login_roles: &BTreeSet<String>,
     out: &mut Vec<Finding>,
@@ -273,7 +273,12 @@ fn policy_lints(
             v
         })
         .collect();
-    let volatile = non_immutable(c, &candidates)?;
+    // without the catalog (a snapshot's state) volatility is unknown and
+    // policy_per_row_function cannot be judged
+    let volatile = match c {
+        Some(c) => non_immutable(c, &candidates)?,
+        None => BTreeSet::new(),
+    };
 
     for (p, calls) in pols.iter().zip(&calls) {
         let table = quote_qualified(&p.schema, &p.table);
@@ -621,7 +626,7 @@ pub fn run_all(c: &SpiClient<'_>, schemas: Option<&[Option<String>]>) -> Result<
     for t in tables(c)? {
         table_lints(&t, &mut out);
     }
-    policy_lints(c, &policies(c)?, &login, &mut out)?;
+    policy_lints(Some(c), &policies(c)?, &login, &mut out)?;
     function_lints(c, &mut out)?;
     view_lints(c, &mut out)?;
     if let Some(list) = schemas {
@@ -637,6 +642,79 @@ pub fn run_all(c: &SpiClient<'_>, schemas: Option<&[Option<String>]>) -> Result<
         ))
     });
     Ok(out)
+}
+
+/// The lints that can be judged from a [`State`] alone (a snapshot has no
+/// grants, functions, views or volatility): the same rules as `lint()`, so a
+/// baseline and the live database can be compared like for like.
+pub fn lint_state(state: &crate::catalog::State) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let roles: BTreeMap<&str, &crate::catalog::Role> = state
+        .roles
+        .iter()
+        .map(|r| (r.role_name.as_str(), r))
+        .collect();
+    let mut login = BTreeSet::new();
+    for r in &state.roles {
+        if r.can_login {
+            login.insert(r.role_name.clone());
+            if r.bypassrls && !r.superuser {
+                out.push(Finding {
+                    lint: "bypassrls_role",
+                    severity: Severity::High,
+                    schema_name: None,
+                    object_name: quote_ident(&r.role_name),
+                    detail: "a login role with BYPASSRLS: every policy is ignored for its sessions"
+                        .into(),
+                    remediation: format!("ALTER ROLE {} NOBYPASSRLS;", quote_ident(&r.role_name)),
+                });
+            }
+        }
+    }
+    for t in &state.tables {
+        let owner = roles.get(t.owner.as_str());
+        let row = TableRow {
+            schema: t.schema_name.clone(),
+            name: t.table_name.clone(),
+            owner: t.owner.clone(),
+            owner_login: owner.is_some_and(|o| o.can_login),
+            owner_super: owner.is_some_and(|o| o.superuser),
+            rls_enabled: t.rls_enabled,
+            rls_forced: t.rls_forced,
+            policies: state
+                .policies
+                .iter()
+                .filter(|p| p.schema_name == t.schema_name && p.table_name == t.table_name)
+                .count() as i64,
+            grants: Vec::new(),
+        };
+        table_lints(&row, &mut out);
+    }
+    let pols: Vec<PolicyRow> = state
+        .policies
+        .iter()
+        .map(|p| PolicyRow {
+            schema: p.schema_name.clone(),
+            table: p.table_name.clone(),
+            name: p.policy_name.clone(),
+            permissive: p.permissive == "PERMISSIVE",
+            command: p.command.clone(),
+            roles: p.roles.clone(),
+            using_expr: p.using_expr.clone(),
+            check_expr: p.check_expr.clone(),
+        })
+        .collect();
+    // without a client no query runs, so this cannot fail
+    let _ = policy_lints(None, &pols, &login, &mut out);
+    out.sort_by(|a, b| {
+        (a.severity, a.lint, &a.schema_name, &a.object_name).cmp(&(
+            b.severity,
+            b.lint,
+            &b.schema_name,
+            &b.object_name,
+        ))
+    });
+    out
 }
 
 /// (lint, object) → (reason, added_by, added_at)
@@ -662,6 +740,26 @@ fn suppressions(c: &SpiClient<'_>) -> Result<Suppressions> {
         );
     }
     Ok(m)
+}
+
+/// A suppressed finding and the reason it was accepted.
+pub type Suppressed = (Finding, String);
+
+/// Split findings into (open, suppressed with their reason).
+pub fn split_suppressed(
+    c: &SpiClient<'_>,
+    findings: Vec<Finding>,
+) -> Result<(Vec<Finding>, Vec<Suppressed>)> {
+    let ignore = suppressions(c)?;
+    let mut open = Vec::new();
+    let mut silenced = Vec::new();
+    for f in findings {
+        match ignore.get(&(f.lint.to_string(), f.object_key())) {
+            Some((reason, _, _)) => silenced.push((f, reason.clone())),
+            None => open.push(f),
+        }
+    }
+    Ok((open, silenced))
 }
 
 /// Findings not silenced by `lint_ignore`.

@@ -1,0 +1,626 @@
+//! The release validation report: the seeds' checklists (pre-execution,
+//! verification, security scan, rollback, sign-off) filled in from the live
+//! database. One [`Report`] struct is built from drift, lint, the event log
+//! and the chain check; markdown and JSON are two renderings of it, so they
+//! always carry the same content.
+use std::collections::{BTreeMap, BTreeSet};
+
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use serde::Serialize;
+
+use crate::drift::{self, DriftRow, Severity};
+use crate::error::{Result, RlsAuditError, SqlResult};
+use crate::lint::{self, Finding};
+
+#[derive(Serialize, Debug)]
+pub struct Report {
+    pub database: String,
+    pub generated_at: String,
+    /// GO or NO-GO, computed from the content
+    pub verdict: &'static str,
+    pub verdict_reasons: Vec<String>,
+    pub pre_execution: PreExecution,
+    pub verification: Verification,
+    pub security_scan: SecurityScan,
+    pub rollback: Rollback,
+    pub sign_off: SignOff,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Baseline {
+    pub id: i64,
+    pub label: Option<String>,
+    pub fingerprint: String,
+    pub taken_at: String,
+    pub taken_by: String,
+}
+
+#[derive(Serialize, Debug)]
+pub struct PreExecution {
+    pub baseline: Baseline,
+    /// unsuppressed lint findings at high or critical
+    pub open_high_findings: Vec<FindingRow>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FindingRow {
+    pub lint: String,
+    pub severity: String,
+    pub schema_name: Option<String>,
+    pub object_name: String,
+    pub detail: String,
+}
+
+impl From<&Finding> for FindingRow {
+    fn from(f: &Finding) -> Self {
+        FindingRow {
+            lint: f.lint.to_string(),
+            severity: f.severity.as_str().to_string(),
+            schema_name: f.schema_name.clone(),
+            object_name: f.object_name.clone(),
+            detail: f.detail.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, Debug)]
+pub struct Verification {
+    /// critical, high, medium, low, info
+    pub drift_counts: BTreeMap<String, usize>,
+    pub drift: Vec<DriftRow>,
+    pub policies_per_table: Vec<PolicyCount>,
+    pub events_since_baseline: Vec<EventRow>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct PolicyCount {
+    pub schema_name: String,
+    pub table_name: String,
+    pub baseline: usize,
+    pub current: usize,
+}
+
+#[derive(Serialize, Debug)]
+pub struct EventRow {
+    pub id: i64,
+    pub occurred_at: String,
+    pub who: String,
+    pub command_tag: String,
+    pub change: String,
+    pub object: String,
+    pub ticket: Option<String>,
+    pub statement: Option<String>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct SecurityScan {
+    /// findings of the lints a snapshot can be judged by, now vs at the baseline
+    pub new: Vec<FindingRow>,
+    pub fixed: Vec<FindingRow>,
+    pub unchanged: Vec<FindingRow>,
+    /// every open finding of lint() now (all twelve lints)
+    pub open_now: Vec<FindingRow>,
+    pub suppressed: Vec<SuppressedRow>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct SuppressedRow {
+    pub lint: String,
+    pub object: String,
+    pub reason: String,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Rollback {
+    pub restore_statements: usize,
+    pub commands: Vec<String>,
+    pub untracked_changes: usize,
+    pub chain_intact: bool,
+    pub broken_links: usize,
+}
+
+#[derive(Serialize, Debug)]
+pub struct SignOff {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub date: Option<String>,
+    pub decision: Option<String>,
+}
+
+fn count(c: &SpiClient<'_>, q: &str) -> Result<usize> {
+    Ok(c.select(q, Some(1), &[])?
+        .first()
+        .get_one::<i64>()?
+        .unwrap_or(0) as usize)
+}
+
+fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
+    let (base_id, base, cur) = drift::states_for(c, baseline, None)?;
+    let meta = c
+        .select(
+            "SELECT label, fingerprint, pg_catalog.to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
+                    taken_by::text, pg_catalog.current_database()::text,
+                    pg_catalog.to_char(pg_catalog.now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
+                    taken_at
+               FROM rls_audit.snapshot_meta WHERE id = $1",
+            Some(1),
+            &[base_id.into()],
+        )?
+        .first();
+    let baseline = Baseline {
+        id: base_id,
+        label: meta.get::<String>(1)?,
+        fingerprint: meta.get::<String>(2)?.unwrap_or_default(),
+        taken_at: meta.get::<String>(3)?.unwrap_or_default(),
+        taken_by: meta.get::<String>(4)?.unwrap_or_default(),
+    };
+    let database = meta.get::<String>(5)?.unwrap_or_default();
+    let generated_at = meta.get::<String>(6)?.unwrap_or_default();
+
+    // B: drift and policy counts
+    let drift_rows = drift::diff(&base, &cur);
+    let mut drift_counts: BTreeMap<String, usize> = Severity::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    for r in &drift_rows {
+        *drift_counts
+            .entry(r.severity.as_str().to_string())
+            .or_default() += 1;
+    }
+    let mut per_table: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for t in base.tables.iter().chain(cur.tables.iter()) {
+        per_table
+            .entry((t.schema_name.clone(), t.table_name.clone()))
+            .or_default();
+    }
+    for p in &base.policies {
+        per_table
+            .entry((p.schema_name.clone(), p.table_name.clone()))
+            .or_default()
+            .0 += 1;
+    }
+    for p in &cur.policies {
+        per_table
+            .entry((p.schema_name.clone(), p.table_name.clone()))
+            .or_default()
+            .1 += 1;
+    }
+    let policies_per_table = per_table
+        .into_iter()
+        .filter(|(_, (b, n))| *b > 0 || *n > 0)
+        .map(
+            |((schema_name, table_name), (baseline, current))| PolicyCount {
+                schema_name,
+                table_name,
+                baseline,
+                current,
+            },
+        )
+        .collect();
+    let mut events_since_baseline = Vec::new();
+    for r in c.select(
+        "SELECT e.id, pg_catalog.to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+                e.current_user_name::text, e.command_tag, e.change,
+                concat_ws('.', pg_catalog.quote_ident(e.schema_name), pg_catalog.quote_ident(e.table_name),
+                          pg_catalog.quote_ident(e.policy_name)),
+                e.ticket, e.statement
+           FROM rls_audit.events e, rls_audit.snapshot_meta s
+          WHERE s.id = $1 AND e.occurred_at >= s.taken_at ORDER BY e.id",
+        None,
+        &[base_id.into()],
+    )? {
+        events_since_baseline.push(EventRow {
+            id: r.get::<i64>(1)?.unwrap_or(0),
+            occurred_at: r.get::<String>(2)?.unwrap_or_default(),
+            who: r.get::<String>(3)?.unwrap_or_default(),
+            command_tag: r.get::<String>(4)?.unwrap_or_default(),
+            change: r.get::<String>(5)?.unwrap_or_default(),
+            object: r.get::<String>(6)?.unwrap_or_default(),
+            ticket: r.get::<String>(7)?,
+            statement: r.get::<String>(8)?,
+        });
+    }
+
+    // C: lint now (all lints) and the like-for-like comparison with the baseline
+    let (open_now, suppressed) = lint::split_suppressed(c, lint::run_all(c, None)?)?;
+    let ignore: BTreeSet<(String, String)> = suppressed
+        .iter()
+        .map(|(f, _)| (f.lint.to_string(), f.object_key()))
+        .collect();
+    let comparable = |s: &crate::catalog::State| -> BTreeSet<FindingRow> {
+        lint::lint_state(s)
+            .iter()
+            .filter(|f| !ignore.contains(&(f.lint.to_string(), f.object_key())))
+            .map(|f| FindingRow {
+                detail: String::new(),
+                ..FindingRow::from(f)
+            })
+            .collect()
+    };
+    let (then, now) = (comparable(&base), comparable(&cur));
+    let security_scan = SecurityScan {
+        new: now.difference(&then).cloned().collect(),
+        fixed: then.difference(&now).cloned().collect(),
+        unchanged: now.intersection(&then).cloned().collect(),
+        open_now: open_now.iter().map(FindingRow::from).collect(),
+        suppressed: suppressed
+            .iter()
+            .map(|(f, reason)| SuppressedRow {
+                lint: f.lint.to_string(),
+                object: f.object_key(),
+                reason: reason.clone(),
+            })
+            .collect(),
+    };
+    let open_high_findings: Vec<FindingRow> = open_now
+        .iter()
+        .filter(|f| f.severity <= Severity::High)
+        .map(FindingRow::from)
+        .collect();
+
+    // D: rollback and the integrity of the log
+    let plan = crate::restore::plan(&base, &cur);
+    let untracked = count(
+        c,
+        "SELECT pg_catalog.count(*) FROM rls_audit.untracked_changes()",
+    )?;
+    let broken = count(c, "SELECT pg_catalog.count(*) FROM rls_audit.verify_log()")?;
+    let reference = match &baseline.label {
+        Some(l) => crate::ident::quote_literal(l),
+        None => format!("'{}'", base_id),
+    };
+    let rollback = Rollback {
+        restore_statements: plan.statements.len(),
+        commands: vec![
+            format!("psql -X -v ON_ERROR_STOP=1 -At -c \"SELECT rls_audit.restore_script({reference})\" > rollback.sql"),
+            "psql -X -v ON_ERROR_STOP=1 -f rollback.sql".into(),
+            format!("psql -X -v ON_ERROR_STOP=1 -c \"SELECT rls_audit.assert_no_drift({reference}, 'low')\""),
+        ],
+        untracked_changes: untracked,
+        chain_intact: broken == 0,
+        broken_links: broken,
+    };
+
+    // the verdict: NO-GO while anything critical is open
+    let mut reasons = Vec::new();
+    let critical_drift = drift_counts.get("critical").copied().unwrap_or(0);
+    if critical_drift > 0 {
+        reasons.push(format!(
+            "{critical_drift} critical drift row(s) since the baseline"
+        ));
+    }
+    let critical_lint = open_now
+        .iter()
+        .filter(|f| f.severity == Severity::Critical)
+        .count();
+    if critical_lint > 0 {
+        reasons.push(format!("{critical_lint} critical lint finding(s) open"));
+    }
+    if broken > 0 {
+        reasons.push(format!(
+            "the event log's hash chain is broken in {broken} place(s)"
+        ));
+    }
+    let verdict = if reasons.is_empty() { "GO" } else { "NO-GO" };
+
+    Ok(Report {
+        database,
+        generated_at,
+        verdict,
+        verdict_reasons: reasons,
+        pre_execution: PreExecution {
+            baseline,
+            open_high_findings,
+        },
+        verification: Verification {
+            drift_counts,
+            drift: drift_rows,
+            policies_per_table,
+            events_since_baseline,
+        },
+        security_scan,
+        rollback,
+        sign_off: SignOff {
+            name: None,
+            role: None,
+            date: None,
+            decision: None,
+        },
+    })
+}
+
+/// Text for a markdown table cell: pipes, backticks, backslashes and line
+/// breaks cannot end the cell or the row. Nothing else is escaped, so names
+/// stay readable in psql's unaligned output.
+pub fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("\\`"),
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+fn table(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
+    if rows.is_empty() {
+        out.push_str("_none_\n\n");
+        return;
+    }
+    out.push_str(&format!("| {} |\n", header.join(" | ")));
+    out.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
+    for r in rows {
+        let cells: Vec<String> = r.iter().map(|c| cell(c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out.push('\n');
+}
+
+fn findings_rows(f: &[FindingRow]) -> Vec<Vec<String>> {
+    f.iter()
+        .map(|f| {
+            vec![
+                f.severity.clone(),
+                f.lint.clone(),
+                match &f.schema_name {
+                    Some(s) => format!("{}.{}", crate::ident::quote_ident(s), f.object_name),
+                    None => f.object_name.clone(),
+                },
+                f.detail.clone(),
+            ]
+        })
+        .collect()
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut o = String::new();
+    let b = &r.pre_execution.baseline;
+    o.push_str("# RLS release validation report\n\n");
+    o.push_str(&format!(
+        "Database `{}` · generated {} · baseline snapshot {}\n\n",
+        cell(&r.database),
+        r.generated_at,
+        b.id
+    ));
+    o.push_str(&format!("**Verdict: {}**", r.verdict));
+    if r.verdict_reasons.is_empty() {
+        o.push_str(" — nothing critical is open.\n\n");
+    } else {
+        o.push_str(&format!(" — {}.\n\n", cell(&r.verdict_reasons.join("; "))));
+    }
+
+    o.push_str("## A. Pre-execution\n\n");
+    table(
+        &mut o,
+        &["baseline", "value"],
+        vec![
+            vec!["snapshot id".into(), b.id.to_string()],
+            vec![
+                "label".into(),
+                b.label.clone().unwrap_or_else(|| "(none)".into()),
+            ],
+            vec!["fingerprint".into(), b.fingerprint.clone()],
+            vec!["taken at".into(), b.taken_at.clone()],
+            vec!["taken by".into(), b.taken_by.clone()],
+        ],
+    );
+    o.push_str(&format!(
+        "Open lint findings at high or above: {}\n\n",
+        r.pre_execution.open_high_findings.len()
+    ));
+    table(
+        &mut o,
+        &["severity", "lint", "object", "detail"],
+        findings_rows(&r.pre_execution.open_high_findings),
+    );
+
+    let v = &r.verification;
+    o.push_str("## B. Verification\n\n");
+    o.push_str(&format!(
+        "Drift since the baseline: {} critical, {} high, {} medium, {} low, {} info\n\n",
+        v.drift_counts["critical"],
+        v.drift_counts["high"],
+        v.drift_counts["medium"],
+        v.drift_counts["low"],
+        v.drift_counts["info"]
+    ));
+    table(
+        &mut o,
+        &["severity", "change", "object", "attribute", "detail"],
+        v.drift
+            .iter()
+            .map(|d| {
+                let object = [&d.schema_name, &d.table_name, &d.policy_name]
+                    .iter()
+                    .filter_map(|x| x.as_deref())
+                    .map(crate::ident::quote_ident)
+                    .collect::<Vec<_>>()
+                    .join(".");
+                vec![
+                    d.severity.as_str().into(),
+                    d.change.into(),
+                    object,
+                    d.attribute.clone().unwrap_or_default(),
+                    d.detail.clone(),
+                ]
+            })
+            .collect(),
+    );
+    o.push_str("Policies per table:\n\n");
+    table(
+        &mut o,
+        &["table", "baseline", "now"],
+        v.policies_per_table
+            .iter()
+            .map(|p| {
+                vec![
+                    crate::ident::quote_qualified(&p.schema_name, &p.table_name),
+                    p.baseline.to_string(),
+                    p.current.to_string(),
+                ]
+            })
+            .collect(),
+    );
+    o.push_str(&format!(
+        "Changes recorded since the baseline: {}\n\n",
+        v.events_since_baseline.len()
+    ));
+    table(
+        &mut o,
+        &[
+            "event",
+            "at (UTC)",
+            "who",
+            "command",
+            "change",
+            "object",
+            "ticket",
+            "statement",
+        ],
+        v.events_since_baseline
+            .iter()
+            .map(|e| {
+                vec![
+                    e.id.to_string(),
+                    e.occurred_at.clone(),
+                    e.who.clone(),
+                    e.command_tag.clone(),
+                    e.change.clone(),
+                    e.object.clone(),
+                    e.ticket.clone().unwrap_or_default(),
+                    e.statement
+                        .clone()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(120)
+                        .collect(),
+                ]
+            })
+            .collect(),
+    );
+
+    let s = &r.security_scan;
+    o.push_str("## C. Security scan\n\n");
+    o.push_str(&format!(
+        "Compared with the baseline: {} new, {} fixed, {} unchanged.\n\n",
+        s.new.len(),
+        s.fixed.len(),
+        s.unchanged.len()
+    ));
+    for (title, rows) in [
+        ("New", &s.new),
+        ("Fixed", &s.fixed),
+        ("Unchanged", &s.unchanged),
+    ] {
+        o.push_str(&format!("{title}:\n\n"));
+        table(
+            &mut o,
+            &["severity", "lint", "object", "detail"],
+            findings_rows(rows),
+        );
+    }
+    o.push_str(&format!(
+        "All open findings now (lint()): {}\n\n",
+        s.open_now.len()
+    ));
+    table(
+        &mut o,
+        &["severity", "lint", "object", "detail"],
+        findings_rows(&s.open_now),
+    );
+    o.push_str(&format!("Suppressed findings: {}\n\n", s.suppressed.len()));
+    table(
+        &mut o,
+        &["lint", "object", "reason"],
+        s.suppressed
+            .iter()
+            .map(|x| vec![x.lint.clone(), x.object.clone(), x.reason.clone()])
+            .collect(),
+    );
+
+    let d = &r.rollback;
+    o.push_str("## D. Rollback\n\n");
+    o.push_str(&format!(
+        "`rls_audit.restore_script()` for snapshot {} has {} statement(s). To roll back:\n\n",
+        b.id, d.restore_statements
+    ));
+    o.push_str("```sh\n");
+    for c in &d.commands {
+        o.push_str(c);
+        o.push('\n');
+    }
+    o.push_str("```\n\n");
+    o.push_str(&format!(
+        "Untracked changes: {} · event log hash chain: {}\n\n",
+        d.untracked_changes,
+        if d.chain_intact {
+            "intact".to_string()
+        } else {
+            format!("BROKEN in {} place(s)", d.broken_links)
+        }
+    ));
+
+    o.push_str("## Sign-off\n\n");
+    o.push_str(&format!("Computed verdict: **{}**\n\n", r.verdict));
+    o.push_str("| field | value |\n| --- | --- |\n");
+    for f in ["Name", "Role", "Date", "Decision (GO / NO-GO)"] {
+        o.push_str(&format!("| {f} | |\n"));
+    }
+    o
+}
+
+// SECURITY DEFINER: reads snapshot history, the event log and lint_ignore.
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn report(
+    baseline: default!(Option<&str>, "'baseline'"),
+    format: default!(Option<&str>, "'markdown'"),
+) -> SqlResult<String> {
+    let format = format.unwrap_or("markdown");
+    if format != "markdown" && format != "json" {
+        return Err(RlsAuditError::InvalidParameter(format!(
+            "\"{format}\" is not a report format (use markdown or json)"
+        ))
+        .into());
+    }
+    let r = Spi::connect(|c| build(c, baseline))?;
+    Ok(if format == "json" {
+        serde_json::to_string_pretty(&r).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?
+    } else {
+        markdown(&r)
+    })
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_a_table() {
+        let c = cell("a|b`c\nd\\e");
+        assert_eq!(c, "a\\|b\\`c d\\\\e");
+        // every pipe left in the cell is escaped
+        let bytes: Vec<char> = c.chars().collect();
+        for (i, ch) in bytes.iter().enumerate() {
+            if *ch == '|' {
+                assert_eq!(bytes[i - 1], '\\');
+            }
+        }
+        assert!(!c.contains('\n'));
+    }
+
+    #[test]
+    fn empty_tables_say_none() {
+        let mut o = String::new();
+        table(&mut o, &["a"], vec![]);
+        assert_eq!(o, "_none_\n\n");
+        table(&mut o, &["a", "b"], vec![vec!["x|y".into(), "z".into()]]);
+        assert!(o.contains("| a | b |\n| --- | --- |\n| x\\|y | z |\n"));
+    }
+}
