@@ -55,6 +55,8 @@ install_extension() {
     log "building and installing rls_audit"
     (cd "$ROOT" && cargo pgrx install --pg-config "$PG_CONFIG" "$@" >"$WORK/install.log" 2>&1) \
         || { tail -40 "$WORK/install.log"; die "cargo pgrx install failed"; }
+    # released install scripts, so older versions can be installed and upgraded
+    cp "$ROOT"/sql/released/rls_audit--*.sql "$("$PG_CONFIG" --sharedir)/extension/"
 }
 
 # cluster_start NAME [extra postgresql.conf lines...]

@@ -20,6 +20,10 @@ log "cargo fmt --check and cargo clippy -D warnings"
 if ! (cd "$ROOT" && cargo fmt --all -- --check >/dev/null); then
     tier_failed+=("cargo fmt --check (run cargo fmt)"); failed=$((failed + 1))
 fi
+# released scripts are never edited after release
+if ! (cd "$ROOT/sql" && sha256sum --quiet -c released/SHA256SUMS); then
+    tier_failed+=("a released SQL script was edited (sql/released/SHA256SUMS)"); failed=$((failed + 1))
+fi
 if ! (cd "$ROOT" && cargo clippy --all-targets --quiet -- -D warnings 2>"$WORK/clippy.log"); then
     cat "$WORK/clippy.log"; tier_failed+=("cargo clippy"); failed=$((failed + 1))
 fi

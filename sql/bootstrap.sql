@@ -140,6 +140,8 @@ CREATE TABLE rls_audit.events (
     hash              text NOT NULL
 );
 ALTER SEQUENCE rls_audit.events_id_seq OWNED BY rls_audit.events.id;
+-- 0.2.0: report() and reviews read "events since the baseline" by time
+CREATE INDEX events_occurred_at ON rls_audit.events (occurred_at);
 
 -- At most one row: present while RLS changes are frozen.
 CREATE TABLE rls_audit.freeze_state (

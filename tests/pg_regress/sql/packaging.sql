@@ -13,15 +13,15 @@ SELECT extname, extnamespace::regnamespace AS schema, extrelocatable
 
 -- every function is documented for \df+
 SELECT p.oid::regprocedure AS function, obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented
-  FROM pg_proc p WHERE p.pronamespace = 'rls_audit'::regnamespace ORDER BY 1;
+  FROM pg_proc p WHERE p.pronamespace = 'rls_audit'::regnamespace ORDER BY p.oid::regprocedure::text;
 
 -- writers are SECURITY DEFINER with a pinned search_path
 SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer, p.proconfig
-  FROM pg_proc p WHERE p.pronamespace = 'rls_audit'::regnamespace ORDER BY 1;
+  FROM pg_proc p WHERE p.pronamespace = 'rls_audit'::regnamespace ORDER BY p.oid::regprocedure::text;
 
 -- history is registered for pg_dump, sequence included
-SELECT unnest(extconfig)::regclass AS dumped
-  FROM pg_extension WHERE extname = 'rls_audit' ORDER BY 1;
+SELECT c::regclass AS dumped
+  FROM pg_extension, unnest(extconfig) AS c WHERE extname = 'rls_audit' ORDER BY c::regclass::text;
 
 -- PUBLIC has no rights on history and cannot call the writers
 CREATE ROLE rls_regress_nobody NOLOGIN;

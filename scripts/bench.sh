@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# SPEC §5 as ratios measured side by side in one run (never bare times):
+#   scripts/bench.sh            2 000 tables / 10 000 policies, 4 x 1 000 000 rows, growth to 50 000
+#   scripts/bench.sh --quick    200 tables / 1 000 policies, 4 x 100 000 rows, growth to 10 000
+# Sets up its own throwaway cluster (release build of rls_audit) and prints
+# one line per measure: "name: ratio R (target T) PASS|FAIL" and the medians.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+if [ $quick = 1 ]; then
+    TABLES=200; ROWS=100000; GROWTH=(200 1000 2000); REPS=5; DDL_REPS=30
+else
+    TABLES=2000; ROWS=1000000; GROWTH=(200 2000 10000); REPS=5; DDL_REPS=40
+fi
+mkdir -p "$WORK"
+setup
+install_extension --release
+cluster_start bench "shared_buffers = '1GB'" "work_mem = '64MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'"
+trap 'cluster_stop bench' EXIT
+q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+results=()
+verdict() {  # name ratio op target details
+    local name=$1 ratio=$2 op=$3 target=$4 details=$5 ok
+    ok=$(awk -v r="$ratio" -v t="$target" -v op="$op" 'BEGIN { print ((op == "<=" && r <= t) || (op == "<" && r < t)) ? "PASS" : "FAIL" }')
+    local line
+    line=$(printf '%s: ratio %s (target %s %s) %s   [%s]' "$name" "$ratio" "$op" "$target" "$ok" "$details")
+    echo "$line"; results+=("$line")
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+for db in rls_audit_bench rls_audit_bench_small; do recreate_db $db >/dev/null 2>&1; done
+q -d postgres -c "DROP ROLE IF EXISTS bench_app" -c "CREATE ROLE bench_app NOLOGIN"
+for db in rls_audit_bench rls_audit_bench_small; do
+    q -d $db -c "SET client_min_messages = warning" -c "CREATE EXTENSION rls_audit" -f "$ROOT/benches/helpers.sql"
+done
+log "generating $TABLES tables with $((TABLES * 5)) policies"
+q -d rls_audit_bench -c "SELECT bench.make_policies('b', $TABLES)" >/dev/null
+q -d rls_audit_bench_small -c "SELECT bench.make_policies('b', 2)" >/dev/null
+q -d rls_audit_bench -c "VACUUM ANALYZE" -c "SELECT rls_audit.snapshot('bench-base')" >/dev/null
+
+# 1. snapshot() vs the floor: pg_policies into a temp table plus the table flags
+floor_sql="CREATE TEMP TABLE f_pol AS SELECT * FROM pg_catalog.pg_policies"
+floor_tab="CREATE TEMP TABLE f_tab AS SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p')"
+m() { q -d "$1" -c "SELECT round(bench.median_ms(\$q\$$2\$q\$, $3, ${4:-NULL}, ${5:-NULL})::numeric, 3)"; }
+snap=$(m rls_audit_bench "SELECT rls_audit.snapshot()" $REPS)
+fl1=$(m rls_audit_bench "$floor_sql" $REPS NULL "'DROP TABLE f_pol'")
+fl2=$(m rls_audit_bench "$floor_tab" $REPS NULL "'DROP TABLE f_tab'")
+floor=$(awk -v a="$fl1" -v b="$fl2" 'BEGIN { print a + b }')
+verdict "snapshot_vs_floor ($((TABLES * 5)) policies)" "$(ratio "$snap" "$floor")" "<=" 1.5 "snapshot ${snap} ms, floor ${floor} ms"
+
+# 2. capture: CREATE POLICY / DROP POLICY / DISABLE RLS with the event
+#    triggers on vs off, at 10 policies and at $((TABLES * 5))
+capture() {  # db, what -> "on off"
+    local db=$1 what=$2 sql setup teardown on off
+    case $what in
+        create) sql="CREATE POLICY bench_p ON b.t1 FOR SELECT USING (tenant_id = 7)"; setup=NULL; teardown="'DROP POLICY bench_p ON b.t1'" ;;
+        drop)   sql="DROP POLICY bench_p ON b.t1"; setup="'CREATE POLICY bench_p ON b.t1 FOR SELECT USING (tenant_id = 7)'"; teardown=NULL ;;
+        disable) sql="ALTER TABLE b.t1 DISABLE ROW LEVEL SECURITY"; setup=NULL; teardown="'ALTER TABLE b.t1 ENABLE ROW LEVEL SECURITY'" ;;
+    esac
+    on=$(m "$db" "$sql" $DDL_REPS "$setup" "$teardown")
+    q -d "$db" -c "ALTER EVENT TRIGGER rls_audit_ddl DISABLE" -c "ALTER EVENT TRIGGER rls_audit_drop DISABLE"
+    off=$(m "$db" "$sql" $DDL_REPS "$setup" "$teardown")
+    q -d "$db" -c "ALTER EVENT TRIGGER rls_audit_ddl ENABLE" -c "ALTER EVENT TRIGGER rls_audit_drop ENABLE"
+    q -d "$db" -c "SELECT rls_audit.record_untracked('benchmark toggled the event triggers')" >/dev/null
+    echo "$on $off"
+}
+for what in create drop disable; do
+    read -r on_big off_big <<<"$(capture rls_audit_bench $what)"
+    read -r on_small off_small <<<"$(capture rls_audit_bench_small $what)"
+    r_big=$(ratio "$on_big" "$off_big"); r_small=$(ratio "$on_small" "$off_small")
+    verdict "capture_${what}_overhead ($((TABLES * 5)) policies)" "$r_big" "<=" 2 "with triggers ${on_big} ms, without ${off_big} ms"
+    spread=$(awk -v a="$r_big" -v b="$r_small" 'BEGIN { m = a > b ? a : b; n = a > b ? b : a; printf "%.2f", m / n }')
+    verdict "capture_${what}_scale (10 vs $((TABLES * 5)) policies)" "$spread" "<=" 1.2 "overhead ${r_small} at 10 policies, ${r_big} at $((TABLES * 5))"
+done
+
+# 3. drift() against the live state vs snapshot()
+drift=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.drift('bench-base')" $REPS)
+verdict "drift_vs_snapshot" "$(ratio "$drift" "$snap")" "<=" 2 "drift ${drift} ms, snapshot ${snap} ms"
+
+# 4. lint() vs reading pg_policies, and vs the same lints as plain catalog queries
+lint=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.lint()" $REPS)
+pol=$(m rls_audit_bench "SELECT count(*) FROM (SELECT * FROM pg_catalog.pg_policies) p" $REPS)
+peer=$(m rls_audit_bench "SELECT bench.catalog_lints()" $REPS)
+verdict "lint_vs_pg_policies" "$(ratio "$lint" "$pol")" "<=" 3 "lint ${lint} ms, pg_policies ${pol} ms"
+verdict "lint_vs_catalog_queries" "$(ratio "$lint" "$peer")" "<" 1 "lint ${lint} ms, splinter-style queries ${peer} ms"
+
+# 5. verify_isolation() on 4 tables of $ROWS rows vs counting them
+log "generating 4 x $ROWS rows"
+q -d rls_audit_bench >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE SCHEMA IF NOT EXISTS iso;
+GRANT USAGE ON SCHEMA iso TO bench_app;
+DO \$\$ DECLARE i int; BEGIN
+FOR i IN 1..4 LOOP
+    EXECUTE format('CREATE TABLE IF NOT EXISTS iso.big%s (id bigserial PRIMARY KEY, tenant_id int NOT NULL, payload text)', i);
+    EXECUTE format('INSERT INTO iso.big%s (tenant_id, payload) SELECT 1 + g %% 16, md5(g::text) FROM generate_series(1, $ROWS) g', i);
+    EXECUTE format('CREATE INDEX ON iso.big%s (tenant_id)', i);
+    EXECUTE format('ALTER TABLE iso.big%s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', i);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON iso.big%s TO bench_app', i);
+    EXECUTE format('GRANT USAGE ON SEQUENCE iso.big%s_id_seq TO bench_app', i);
+    EXECUTE format(\$p\$CREATE POLICY tenant ON iso.big%s TO bench_app
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)\$p\$, i);
+END LOOP; END \$\$;
+VACUUM ANALYZE iso.big1, iso.big2, iso.big3, iso.big4;
+SQL
+iso=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.verify_isolation('bench_app', 'app.tenant_id', tables => ARRAY['iso.big1', 'iso.big2', 'iso.big3', 'iso.big4']::regclass[])" $REPS)
+cnt=$(m rls_audit_bench "SELECT (SELECT count(*) FROM iso.big1) + (SELECT count(*) FROM iso.big2) + (SELECT count(*) FROM iso.big3) + (SELECT count(*) FROM iso.big4)" $REPS)
+pct=$(awk -v a="$iso" -v b="$cnt" 'BEGIN { printf "%.2f", 100 * a / b }')
+verdict "verify_isolation_vs_count (4 x $ROWS rows, percent)" "$pct" "<" 1 "verify_isolation ${iso} ms, count(*) ${cnt} ms"
+
+# 6. growth: snapshot() and drift() per 1 000 policies as the catalog grows,
+#    and peak backend memory (VmHWM) at the largest size
+done_tables=$TABLES
+prev=""
+for t in "${GROWTH[@]}"; do
+    if [ "$t" -gt "$done_tables" ]; then
+        log "growing to $t tables ($((t * 5)) policies)"
+        q -d rls_audit_bench -c "SET client_min_messages = warning" -c "SELECT bench.make_policies('g$t', $((t - done_tables)))" >/dev/null
+        done_tables=$t
+    fi
+    n=$(q -d rls_audit_bench -c "SELECT count(*) FROM pg_catalog.pg_policy")
+    s=$(m rls_audit_bench "SELECT rls_audit.snapshot()" 3)
+    d=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.drift('bench-base')" 3)
+    per_s=$(awk -v a="$s" -v n="$n" 'BEGIN { printf "%.3f", 1000 * a / n }')
+    per_d=$(awk -v a="$d" -v n="$n" 'BEGIN { printf "%.3f", 1000 * a / n }')
+    echo "growth at $n policies: snapshot ${s} ms (${per_s} ms per 1000), drift ${d} ms (${per_d} ms per 1000)"
+    results+=("growth at $n policies: snapshot ${s} ms (${per_s} ms/1000), drift ${d} ms (${per_d} ms/1000)")
+    [ -z "$prev" ] && { first_s=$per_s; first_d=$per_d; }
+    prev=$n; last_s=$per_s; last_d=$per_d
+done
+verdict "snapshot_growth (cost per policy, largest / smallest)" "$(ratio "$last_s" "$first_s")" "<=" 1.5 "linear means about 1"
+verdict "drift_growth (cost per policy, largest / smallest)" "$(ratio "$last_d" "$first_d")" "<=" 1.5 "linear means about 1"
+for what in "SELECT rls_audit.snapshot()" "SELECT count(*) FROM rls_audit.drift('bench-base')"; do
+    kb=$(psql -X -qAt -d rls_audit_bench -v ON_ERROR_STOP=1 <<SQL
+SELECT pg_backend_pid() AS pid \gset
+SELECT substring(pg_catalog.pg_read_file('/proc/' || :pid || '/status') FROM 'VmHWM:\s+(\d+)')::int AS before \gset
+$what;
+SELECT substring(pg_catalog.pg_read_file('/proc/' || :pid || '/status') FROM 'VmHWM:\s+(\d+)')::int - :before;
+SQL
+)
+    kb=$(tail -1 <<<"$kb")
+    echo "memory at $prev policies: peak backend RSS grew by $((kb / 1024)) MiB during: $what"
+    results+=("memory at $prev policies: +$((kb / 1024)) MiB peak RSS for $what")
+done
+
+echo
+echo "== summary"
+for r in "${results[@]}"; do echo "$r"; done

@@ -1,0 +1,73 @@
+-- ALTER EXTENSION rls_audit UPDATE keeps all history: install 0.1.0 from its
+-- frozen script, fill every history table, update, check nothing was lost and
+-- capture goes on, and that the result equals a fresh install.
+SET client_min_messages = warning;
+CREATE EXTENSION rls_audit VERSION '0.1.0';
+CREATE TABLE public.orders (id int, tenant_id int);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON public.orders USING (tenant_id = 1);
+SELECT rls_audit.snapshot('v0.1-baseline') IS NOT NULL AS snapshot;
+ALTER POLICY tenant ON public.orders USING (tenant_id = 2);
+SELECT rls_audit.check_drift() IS NOT NULL AS drift_run;
+INSERT INTO rls_audit.lint_ignore (lint, object, reason) VALUES ('rls_not_forced', 'public.orders', 'owner is postgres');
+SELECT rls_audit.freeze('upgrade window');
+RESET client_min_messages;
+SELECT extversion FROM pg_extension WHERE extname = 'rls_audit';
+CREATE TEMP TABLE before_update AS
+SELECT (SELECT count(*) FROM rls_audit.snapshots) AS snapshots,
+       (SELECT count(*) FROM rls_audit.snapshot_policies) AS snapshot_policies,
+       (SELECT string_agg(hash, ',' ORDER BY id) FROM rls_audit.events) AS event_hashes,
+       (SELECT count(*) FROM rls_audit.drift_runs) AS drift_runs,
+       (SELECT count(*) FROM rls_audit.lint_ignore) AS suppressions,
+       (SELECT count(*) FROM rls_audit.freeze_state) AS frozen,
+       (SELECT count(*) FROM rls_audit.tracked_policies) AS tracked;
+
+ALTER EXTENSION rls_audit UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'rls_audit';
+SELECT b.snapshots = (SELECT count(*) FROM rls_audit.snapshots) AS snapshots_kept,
+       b.snapshot_policies = (SELECT count(*) FROM rls_audit.snapshot_policies) AS contents_kept,
+       b.event_hashes = (SELECT string_agg(hash, ',' ORDER BY id) FROM rls_audit.events) AS events_kept,
+       b.drift_runs = (SELECT count(*) FROM rls_audit.drift_runs) AS drift_runs_kept,
+       b.suppressions = (SELECT count(*) FROM rls_audit.lint_ignore) AS suppressions_kept,
+       b.frozen = (SELECT count(*) FROM rls_audit.freeze_state) AS freeze_kept,
+       b.tracked = (SELECT count(*) FROM rls_audit.tracked_policies) AS tracked_kept
+  FROM before_update b;
+SELECT count(*) AS broken_links FROM rls_audit.verify_log();
+-- capture goes on (a ticketed change: the freeze survived the update too)
+SET rls_audit.ticket = 'CHG-upgrade';
+DROP POLICY tenant ON public.orders;
+RESET rls_audit.ticket;
+SELECT change, policy_name, ticket FROM rls_audit.events ORDER BY id DESC LIMIT 1;
+SELECT count(*) AS broken_links FROM rls_audit.verify_log();
+SELECT count(*) AS drift_rows FROM rls_audit.drift('v0.1-baseline');
+
+-- the updated extension has exactly the objects of a fresh 0.2.0 install
+CREATE TEMP TABLE updated_members AS
+SELECT pg_describe_object(classid, objid, objsubid) AS member
+  FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'rls_audit');
+CREATE TEMP TABLE updated_indexes AS
+SELECT indexrelid::regclass::text AS idx FROM pg_index WHERE indrelid::regclass::text LIKE 'rls_audit.%';
+SET client_min_messages = warning;
+SELECT rls_audit.unfreeze();
+DROP EXTENSION rls_audit;
+CREATE EXTENSION rls_audit;
+RESET client_min_messages;
+SELECT 'only after update' AS side, member FROM (TABLE updated_members EXCEPT
+       SELECT pg_describe_object(classid, objid, objsubid) FROM pg_depend
+        WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+          AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'rls_audit')) a
+UNION ALL
+SELECT 'only when fresh', member FROM (SELECT pg_describe_object(classid, objid, objsubid) FROM pg_depend
+        WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+          AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'rls_audit')
+       EXCEPT TABLE updated_members) b(member);
+SELECT idx FROM (SELECT indexrelid::regclass::text AS idx FROM pg_index
+                  WHERE indrelid::regclass::text LIKE 'rls_audit.%'
+                 EXCEPT TABLE updated_indexes) x;
+SELECT count(*) AS updated_indexes FROM updated_indexes WHERE idx = 'rls_audit.events_occurred_at';
+
+SET client_min_messages = warning;
+DROP TABLE public.orders;
+DROP EXTENSION rls_audit;
+DROP SCHEMA rls_audit;
