@@ -16,7 +16,10 @@ fi
 mkdir -p "$WORK"
 setup
 install_extension --release
-cluster_start bench "shared_buffers = '1GB'" "work_mem = '64MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'"
+# pg_stat_statements (track = all) is the profile: it shows which statements
+# inside rls_audit's functions the time goes to
+cluster_start bench "shared_buffers = '1GB'" "work_mem = '64MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'" \
+    "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = all"
 trap 'cluster_stop bench' EXIT
 q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 results=()
@@ -32,8 +35,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 for db in rls_audit_bench rls_audit_bench_small; do recreate_db $db >/dev/null 2>&1; done
 q -d postgres -c "DROP ROLE IF EXISTS bench_app" -c "CREATE ROLE bench_app NOLOGIN"
 for db in rls_audit_bench rls_audit_bench_small; do
-    q -d $db -c "SET client_min_messages = warning" -c "CREATE EXTENSION rls_audit" -f "$ROOT/benches/helpers.sql"
+    q -d $db -c "SET client_min_messages = warning" -c "CREATE EXTENSION rls_audit" \
+        -c "CREATE EXTENSION pg_stat_statements" -f "$ROOT/benches/helpers.sql"
 done
+profile() {  # top statements by total time since the last reset: "calls x mean ms: query"
+    q -d rls_audit_bench -c "SELECT calls || ' x ' || round(mean_exec_time::numeric, 3) || ' ms: ' || regexp_replace(left(query, 90), '\\s+', ' ', 'g')
+                               FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                                AND query !~ 'bench\\.|pg_stat_statements' ORDER BY total_exec_time DESC LIMIT ${1:-8}"
+}
+reset_profile() { q -d rls_audit_bench -c "SELECT pg_stat_statements_reset()" >/dev/null; }
 log "generating $TABLES tables with $((TABLES * 5)) policies"
 q -d rls_audit_bench -c "SELECT bench.make_policies('b', $TABLES)" >/dev/null
 q -d rls_audit_bench_small -c "SELECT bench.make_policies('b', 2)" >/dev/null
@@ -66,7 +76,10 @@ capture() {  # db, what -> "on off"
     echo "$on $off"
 }
 for what in create drop disable; do
+    reset_profile
     read -r on_big off_big <<<"$(capture rls_audit_bench $what)"
+    echo "profile of capture_$what (statements run inside the capture, by total time):"
+    profile 6 | sed 's/^/    /'
     read -r on_small off_small <<<"$(capture rls_audit_bench_small $what)"
     r_big=$(ratio "$on_big" "$off_big"); r_small=$(ratio "$on_small" "$off_small")
     verdict "capture_${what}_overhead ($((TABLES * 5)) policies)" "$r_big" "<=" 2 "with triggers ${on_big} ms, without ${off_big} ms"
@@ -80,7 +93,8 @@ verdict "drift_vs_snapshot" "$(ratio "$drift" "$snap")" "<=" 2 "drift ${drift} m
 
 # 4. lint() vs reading pg_policies, and vs the same lints as plain catalog queries
 lint=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.lint()" $REPS)
-pol=$(m rls_audit_bench "SELECT count(*) FROM (SELECT * FROM pg_catalog.pg_policies) p" $REPS)
+# the floor reads every column of pg_policies (so every expression is deparsed)
+pol=$(m rls_audit_bench "SELECT md5(string_agg(p::text, '')) FROM pg_catalog.pg_policies p" $REPS)
 peer=$(m rls_audit_bench "SELECT bench.catalog_lints()" $REPS)
 verdict "lint_vs_pg_policies" "$(ratio "$lint" "$pol")" "<=" 3 "lint ${lint} ms, pg_policies ${pol} ms"
 verdict "lint_vs_catalog_queries" "$(ratio "$lint" "$peer")" "<" 1 "lint ${lint} ms, splinter-style queries ${peer} ms"
@@ -105,9 +119,12 @@ FOR i IN 1..4 LOOP
 END LOOP; END \$\$;
 VACUUM ANALYZE iso.big1, iso.big2, iso.big3, iso.big4;
 SQL
+reset_profile
 iso=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.verify_isolation('bench_app', 'app.tenant_id', tables => ARRAY['iso.big1', 'iso.big2', 'iso.big3', 'iso.big4']::regclass[])" $REPS)
 cnt=$(m rls_audit_bench "SELECT (SELECT count(*) FROM iso.big1) + (SELECT count(*) FROM iso.big2) + (SELECT count(*) FROM iso.big3) + (SELECT count(*) FROM iso.big4)" $REPS)
 pct=$(awk -v a="$iso" -v b="$cnt" 'BEGIN { printf "%.2f", 100 * a / b }')
+echo "profile of verify_isolation (statements inside it, by total time):"
+profile 6 | sed 's/^/    /'
 verdict "verify_isolation_vs_count (4 x $ROWS rows, percent)" "$pct" "<" 1 "verify_isolation ${iso} ms, count(*) ${cnt} ms"
 
 # 6. growth: snapshot() and drift() per 1 000 policies as the catalog grows,
