@@ -14,8 +14,8 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use serde_json::{json, Value};
 
-use crate::catalog::{Policy, State, Table, EXCLUDED_SCHEMAS_SQL};
-use crate::drift::{self, DriftRow};
+use crate::catalog::{Policy, State, Table, EXCLUDED_SCHEMAS_SQL, POLICY_DEFINITION_SQL};
+use crate::drift;
 use crate::error::{Result, RlsAuditError, SqlResult};
 use crate::regclass::Name;
 
@@ -97,13 +97,7 @@ fn live_policy(c: &SpiClient<'_>, oid: pg_sys::Oid) -> Result<Option<TrackedPoli
     let q = format!(
         r#"
 SELECT p.oid, p.polrelid, n.nspname::text, c.relname::text, p.polname::text,
-       CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
-       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
-                     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
-       ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
-               FROM pg_catalog.unnest(p.polroles) AS x),
-       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
-       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
+       {POLICY_DEFINITION_SQL}
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -975,32 +969,6 @@ fn seed_tracked() -> SqlResult<()> {
     Ok(Spi::connect_mut(resync)?)
 }
 
-type DriftTuple = (
-    String,
-    String,
-    Option<Name>,
-    Option<Name>,
-    Option<Name>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
-
-fn drift_tuple(r: DriftRow) -> DriftTuple {
-    (
-        r.severity.as_str().to_string(),
-        r.change.to_string(),
-        r.schema_name.map(Name),
-        r.table_name.map(Name),
-        r.policy_name.map(Name),
-        r.attribute,
-        r.baseline_value,
-        r.current_value,
-        r.detail,
-    )
-}
-
 // SECURITY DEFINER: reads the tracked state, which PUBLIC cannot.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, security_definer)]
@@ -1023,9 +991,9 @@ fn untracked_changes() -> std::result::Result<
     pgrx::pg_sys::panic::ErrorReport,
 > {
     let (tracked, live) = Spi::connect(comparable)?;
-    let rows: Vec<DriftTuple> = drift::diff(&tracked, &live)
+    let rows: Vec<drift::DriftTuple> = drift::diff(&tracked, &live)
         .into_iter()
-        .map(drift_tuple)
+        .map(drift::to_tuple)
         .collect();
     Ok(TableIterator::new(rows))
 }

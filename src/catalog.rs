@@ -83,6 +83,17 @@ pub const EXCLUDED_SCHEMAS_SQL: &str =
     "n.nspname NOT IN ('pg_catalog', 'information_schema', 'rls_audit') \
      AND n.nspname !~ '^pg_(toast|temp_)'";
 
+/// A policy's definition as every reader selects it from `pg_policy p`:
+/// permissive, command, roles (`public` for PUBLIC), USING, WITH CHECK.
+pub const POLICY_DEFINITION_SQL: &str =
+    "CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
+                     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+       ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
+               FROM pg_catalog.unnest(p.polroles) AS x),
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)";
+
 /// The whole posture in ONE statement, so policies, tables and roles come
 /// from the same MVCC snapshot even under READ COMMITTED. Expressions are
 /// deparsed with the caller's search_path replaced by `pg_catalog` (every
@@ -98,14 +109,7 @@ WITH rel AS (
      WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}
 )
 SELECT 'p' AS kind, r.nspname, r.relname, p.polname::text,
-       CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
-       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
-                     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
-       ARRAY(SELECT CASE WHEN x = 0 THEN 'public'
-                         ELSE pg_catalog.pg_get_userbyid(x)::text END
-               FROM pg_catalog.unnest(p.polroles) AS x),
-       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
-       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
+       {POLICY_DEFINITION_SQL},
        NULL::bool, NULL::bool, NULL::bool
   FROM pg_catalog.pg_policy p JOIN rel r ON r.oid = p.polrelid
 UNION ALL
@@ -172,21 +176,16 @@ pub fn read_live_policy(
     table: pg_sys::Oid,
     policy: &str,
 ) -> Result<Option<Policy>> {
-    const Q: &str = r#"
+    let q = format!(
+        r#"
 SELECT n.nspname::text, c.relname::text, p.polname::text,
-       CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
-       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
-                     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
-       ARRAY(SELECT CASE WHEN x = 0 THEN 'public'
-                         ELSE pg_catalog.pg_get_userbyid(x)::text END
-               FROM pg_catalog.unnest(p.polroles) AS x),
-       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
-       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
+       {POLICY_DEFINITION_SQL}
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE p.polrelid = $1 AND p.polname = $2"#;
-    let mut rows = client.select(Q, Some(1), &[table.into(), policy.into()])?;
+ WHERE p.polrelid = $1 AND p.polname = $2"#
+    );
+    let mut rows = client.select(q.as_str(), Some(1), &[table.into(), policy.into()])?;
     if let Some(row) = rows.next() {
         let mut roles = row.get::<Vec<String>>(6)?.unwrap_or_default();
         roles.sort();

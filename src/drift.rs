@@ -624,7 +624,8 @@ pub fn states_for(
     Ok((base_id, base, cur))
 }
 
-type DriftTuple = (
+/// One row of drift() and untracked_changes(), as SQL sees it.
+pub type DriftTuple = (
     String,
     String,
     Option<Name>,
@@ -636,7 +637,7 @@ type DriftTuple = (
     String,
 );
 
-fn to_tuple(r: DriftRow) -> DriftTuple {
+pub fn to_tuple(r: DriftRow) -> DriftTuple {
     (
         r.severity.as_str().to_string(),
         r.change.to_string(),

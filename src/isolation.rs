@@ -395,6 +395,30 @@ impl Sql<'_> {
     }
 }
 
+/// May the caller become `role` at all? Asked of PostgreSQL itself (a
+/// probe that only switches role), before anything else runs.
+fn ensure_can_act_as(c: &mut SpiClient<'_>, role: &str) -> Result<()> {
+    let can = run(
+        c,
+        Some(role),
+        &Vec::new(),
+        &Q::Read("SELECT ARRAY['ok']".into()),
+        &[],
+    )?;
+    if can.sqlstate == "42501" {
+        Err(RlsAuditError::InsufficientPrivilege(format!(
+            "permission denied to act as role \"{role}\": the caller must be allowed to SET ROLE to it"
+        )))
+    } else if !can.ok() {
+        Err(RlsAuditError::ObjectState(format!(
+            "cannot act as role \"{role}\": {}",
+            can.error_text()
+        )))
+    } else {
+        Ok(())
+    }
+}
+
 /// Everything one verify_isolation call needs.
 struct Run<'a> {
     setting: &'a str,
@@ -482,24 +506,7 @@ fn verify(
     check_setting_name(c, setting)?;
     let targets = targets(c, role, column, tables)?;
 
-    // May the caller become the role at all? Asked of PostgreSQL itself.
-    let can = run(
-        c,
-        Some(role),
-        &Vec::new(),
-        &Q::Read("SELECT ARRAY['ok']".into()),
-        &[],
-    )?;
-    if can.sqlstate == "42501" {
-        return Err(RlsAuditError::InsufficientPrivilege(format!(
-            "permission denied to act as role \"{role}\": the caller must be allowed to SET ROLE to it"
-        )));
-    } else if !can.ok() {
-        return Err(RlsAuditError::ObjectState(format!(
-            "cannot act as role \"{role}\": {}",
-            can.error_text()
-        )));
-    }
+    ensure_can_act_as(c, role)?;
 
     let base: Settings = match &info.search_path {
         Some(p) => vec![("search_path".into(), Some(p.clone()))],
@@ -976,18 +983,7 @@ fn probe_one(
         .first()
         .get_one::<String>()?
         .ok_or(RlsAuditError::UnknownTable(tbl.to_u32()))?;
-    let can = run(
-        c,
-        Some(role),
-        &Vec::new(),
-        &Q::Read("SELECT ARRAY['ok']".into()),
-        &[],
-    )?;
-    if can.sqlstate == "42501" {
-        return Err(RlsAuditError::InsufficientPrivilege(format!(
-            "permission denied to act as role \"{role}\": the caller must be allowed to SET ROLE to it"
-        )));
-    }
+    ensure_can_act_as(c, role)?;
     let sql = Q::Read(format!(
         "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM {name})::text]"
     ));
