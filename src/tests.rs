@@ -358,3 +358,78 @@ fn history_is_closed_to_public() {
         Some(0)
     );
 }
+
+/// Every function x every kind of bad argument: the SPEC's SQLSTATE, no
+/// backend crash, and nothing changed (snapshots, events, drift runs,
+/// suppressions, freeze state and policies are counted before and after).
+#[pg_test]
+fn bad_input_table_for_every_function() {
+    tenant_schema();
+    run("SELECT rls_audit.snapshot('base')");
+    let state = || {
+        one::<String>(
+            "SELECT concat_ws(',', (SELECT count(*) FROM rls_audit.snapshots),
+                    (SELECT count(*) FROM rls_audit.events), (SELECT count(*) FROM rls_audit.drift_runs),
+                    (SELECT count(*) FROM rls_audit.lint_ignore), (SELECT count(*) FROM rls_audit.freeze_state),
+                    (SELECT count(*) FROM pg_policies), (SELECT string_agg(label, ',') FROM rls_audit.snapshots))",
+        )
+        .unwrap()
+    };
+    let before = state();
+    let huge = "x".repeat(100_000);
+    let cases: Vec<(String, &str)> = vec![
+        // snapshots
+        ("SELECT rls_audit.snapshot('base')".into(), "23505"),
+        ("SELECT rls_audit.snapshot('')".into(), "22023"),
+        ("SELECT rls_audit.set_baseline(NULL)".into(), "22004"),
+        (format!("SELECT rls_audit.set_baseline('{huge}')"), "42704"),
+        ("SELECT rls_audit.forget('')".into(), "42704"),
+        ("SELECT rls_audit.forget('base')".into(), "55000"),
+        ("SELECT rls_audit.forget('-1')".into(), "42704"),
+        ("SELECT rls_audit.forget('99999999999999999999999')".into(), "42704"),
+        // drift
+        ("SELECT * FROM rls_audit.drift('nope')".into(), "42704"),
+        ("SELECT * FROM rls_audit.drift('base', 'nope')".into(), "42704"),
+        ("SELECT * FROM rls_audit.drift(NULL)".into(), "22004"),
+        ("SELECT rls_audit.assert_no_drift('base', 'severe')".into(), "22023"),
+        ("SELECT rls_audit.assert_no_drift('base', '')".into(), "22023"),
+        ("SELECT rls_audit.assert_no_drift('nope')".into(), "42704"),
+        ("SELECT rls_audit.check_drift('nope')".into(), "42704"),
+        // restore
+        ("SELECT rls_audit.policy_ddl('public.customers', 'nope')".into(), "42704"),
+        ("SELECT rls_audit.policy_ddl('public.nope', 'x')".into(), "42P01"),
+        ("SELECT rls_audit.policy_ddl(0::oid::regclass, 'x')".into(), "42P01"),
+        ("SELECT rls_audit.restore_script('nope')".into(), "42704"),
+        ("SELECT rls_audit.restore_script(NULL)".into(), "22004"),
+        ("SELECT rls_audit.restore('nope')".into(), "42704"),
+        // isolation
+        ("SELECT * FROM rls_audit.verify_isolation('nope', 'app.tenant_id')".into(), "42704"),
+        ("SELECT * FROM rls_audit.verify_isolation(NULL, 'app.tenant_id')".into(), "22004"),
+        ("SELECT * FROM rls_audit.verify_isolation('rls_test_app', NULL)".into(), "22004"),
+        ("SELECT * FROM rls_audit.verify_isolation('rls_test_app', '')".into(), "22023"),
+        (format!("SELECT * FROM rls_audit.verify_isolation('rls_test_app', '{huge}')"), "22023"),
+        ("SELECT * FROM rls_audit.verify_isolation('rls_test_app', 'app.tenant_id', 'nope')".into(), "42703"),
+        ("SELECT * FROM rls_audit.verify_isolation('rls_test_app', 'app.tenant_id', tables => ARRAY[0::oid::regclass])".into(), "42P01"),
+        ("SELECT * FROM rls_audit.verify_isolation('rls_test_app', 'app.tenant_id', tables => ARRAY['pg_class'::regclass])".into(), "42703"),
+        ("SELECT * FROM rls_audit.probe('nope', 'public.customers')".into(), "42704"),
+        ("SELECT * FROM rls_audit.probe('rls_test_app', 0::oid::regclass)".into(), "42P01"),
+        ("SELECT * FROM rls_audit.probe('rls_test_app', 'public.customers', '\"text\"')".into(), "22023"),
+        ("SELECT * FROM rls_audit.probe('rls_test_app', 'public.customers', '{\"bad name\": 1}')".into(), "22023"),
+        ("SELECT * FROM rls_audit.probe('rls_test_app', 'public.customers', '{\"app.x\": [1]}')".into(), "22023"),
+        // lint, report, freeze
+        ("SELECT rls_audit.report('base', 'pdf')".into(), "22023"),
+        ("SELECT rls_audit.report('nope')".into(), "42704"),
+        ("SELECT rls_audit.freeze(NULL)".into(), "22023"),
+        ("SELECT rls_audit.freeze('   ')".into(), "22023"),
+        ("INSERT INTO rls_audit.lint_ignore (lint, object, reason) VALUES ('nope', 'x', 'y')".into(), "23514"),
+    ];
+    for (sql, code) in &cases {
+        let label: String = sql.chars().take(120).collect();
+        assert_eq!(sqlstate(sql), *code, "{label}");
+    }
+    assert_eq!(state(), before, "a rejected call changed something");
+    // NULLs where the SPEC has a meaning are not errors
+    assert_eq!(sqlstate("SELECT count(*) FROM rls_audit.lint(NULL)"), "00000");
+    assert_eq!(sqlstate("SELECT count(*) FROM rls_audit.drift('base', NULL)"), "00000");
+    assert_eq!(sqlstate("SELECT rls_audit.snapshot(NULL, NULL, NULL)"), "00000");
+}
