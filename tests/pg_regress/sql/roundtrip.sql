@@ -25,6 +25,34 @@ SELECT setseed(0.4242);
 
 CREATE TEMP TABLE fuzz_results (iteration int, ok boolean, detail text);
 
+-- Replay the event log of one schema into the set of policies it describes:
+-- added/changed set a definition, removed deletes it, a policy rename moves
+-- it, a table rename moves the table's policies.
+CREATE FUNCTION pg_temp.replay(sch text, from_id bigint) RETURNS TABLE
+    (table_name text, policy_name text, def jsonb) LANGUAGE plpgsql AS $$
+DECLARE e record;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS replayed (table_name text, policy_name text, def jsonb);
+    TRUNCATE replayed;
+    FOR e IN SELECT * FROM rls_audit.events WHERE id > from_id ORDER BY id LOOP
+        CONTINUE WHEN coalesce(e.after ->> 'schema_name', e.before ->> 'schema_name') IS DISTINCT FROM sch;
+        IF e.change IN ('policy_added', 'policy_changed') THEN
+            DELETE FROM replayed r WHERE r.table_name = e.after ->> 'table_name' AND r.policy_name = e.after ->> 'policy_name';
+            INSERT INTO replayed VALUES (e.after ->> 'table_name', e.after ->> 'policy_name', e.after);
+        ELSIF e.change = 'policy_removed' THEN
+            DELETE FROM replayed r WHERE r.table_name = e.before ->> 'table_name' AND r.policy_name = e.before ->> 'policy_name';
+        ELSIF e.change = 'renamed' AND e.after ? 'policy_name' THEN
+            DELETE FROM replayed r WHERE r.table_name = e.before ->> 'table_name' AND r.policy_name = e.before ->> 'policy_name';
+            INSERT INTO replayed VALUES (e.after ->> 'table_name', e.after ->> 'policy_name', e.after);
+        ELSIF e.change = 'renamed' AND e.after ? 'table_name' THEN
+            UPDATE replayed r SET table_name = e.after ->> 'table_name',
+                                  def = jsonb_set(r.def, '{table_name}', e.after -> 'table_name')
+             WHERE r.table_name = e.before ->> 'table_name';
+        END IF;
+    END LOOP;
+    RETURN QUERY SELECT * FROM replayed;
+END $$;
+
 CREATE FUNCTION pg_temp.pick(a text[]) RETURNS text LANGUAGE sql VOLATILE
     AS $$ SELECT a[1 + floor(random() * array_length(a, 1))::int] $$;
 
@@ -52,10 +80,11 @@ DECLARE
     cmds text[] := ARRAY['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
     paths text[] := ARRAY['''''', 'public', '"Helpers ""Ω""", public', 'pg_catalog'];
     sch text; tbl text; pol text; cmd text; i int; k int; n int;
-    snap_label text; drift_rows int; same boolean; r record;
+    snap_label text; drift_rows int; same boolean; r record; mark bigint; replay_diff int;
 BEGIN
     FOR i IN 1..iterations LOOP
         sch := pg_temp.ident(i);
+        SELECT coalesce(max(id), 0) INTO mark FROM rls_audit.events;
         EXECUTE format('CREATE SCHEMA %I', sch);
         FOR k IN 1..3 LOOP
             tbl := pg_temp.ident(k);
@@ -111,9 +140,26 @@ BEGIN
         SELECT a.fingerprint = b.fingerprint INTO same
           FROM rls_audit.snapshots a, rls_audit.snapshots b
          WHERE a.label = snap_label AND b.label = snap_label || ' after';
-        INSERT INTO fuzz_results VALUES (i, drift_rows = 0 AND same,
-            format('schema %I: %s drift rows, fingerprint %s', sch, drift_rows,
-                   CASE WHEN same THEN 'equal' ELSE 'differs' END));
+        -- the events since the schema was made replay to exactly its policies
+        SELECT count(*) INTO replay_diff FROM (
+            (SELECT table_name, policy_name, def - 'schema_name' FROM pg_temp.replay(sch, mark)
+             EXCEPT
+             SELECT sp.table_name::text, sp.policy_name::text,
+                    jsonb_build_object('table_name', sp.table_name, 'policy_name', sp.policy_name,
+                                       'permissive', sp.permissive, 'command', sp.command,
+                                       'roles', (SELECT jsonb_agg(x ORDER BY x COLLATE "C") FROM unnest(sp.roles::text[]) x),
+                                       'using_expr', sp.using_expr, 'check_expr', sp.check_expr)
+               FROM rls_audit.snapshot_policies sp JOIN rls_audit.snapshots s ON s.id = sp.snapshot_id
+              WHERE s.label = snap_label || ' after' AND sp.schema_name = sch)
+            UNION ALL
+            (SELECT sp.table_name::text, sp.policy_name::text, NULL::jsonb
+               FROM rls_audit.snapshot_policies sp JOIN rls_audit.snapshots s ON s.id = sp.snapshot_id
+              WHERE s.label = snap_label || ' after' AND sp.schema_name = sch
+             EXCEPT
+             SELECT table_name, policy_name, NULL FROM pg_temp.replay(sch, mark))) d;
+        INSERT INTO fuzz_results VALUES (i, drift_rows = 0 AND same AND replay_diff = 0,
+            format('schema %I: %s drift rows, fingerprint %s, %s replay mismatches', sch, drift_rows,
+                   CASE WHEN same THEN 'equal' ELSE 'differs' END, replay_diff));
         EXECUTE format('DROP SCHEMA %I CASCADE', sch);
     END LOOP;
 END
