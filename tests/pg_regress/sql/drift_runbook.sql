@@ -50,7 +50,16 @@ SELECT dblink_connect('listener', format('dbname=%s port=%s host=%s', current_da
                       current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)));
 SELECT dblink_exec('listener', 'LISTEN rls_audit');
 SELECT rls_audit.check_drift('pre-001_rls_hardening') AS run_id;
-SELECT notify_name, extra::jsonb AS summary FROM dblink_get_notify('listener');
+-- delivery to the other session is asynchronous: wait for it (at most 5 s)
+CREATE TEMP TABLE got (notify_name text, be_pid int, extra text);
+DO $$ BEGIN
+    FOR i IN 1..50 LOOP
+        INSERT INTO got SELECT * FROM dblink_get_notify('listener');
+        EXIT WHEN EXISTS (SELECT 1 FROM got);
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END $$;
+SELECT notify_name, extra::jsonb AS summary FROM got;
 SELECT dblink_disconnect('listener');
 DROP EXTENSION dblink;
 SELECT id, baseline_id, critical, high, medium, low, info, jsonb_array_length(report) AS rows,
