@@ -116,11 +116,14 @@ fn comment_text(s: &str) -> String {
 /// created or dropped and roles never altered: those become notes.
 pub fn plan(snapshot: &State, live: &State) -> Plan {
     let rows = drift::diff(snapshot, live);
-    let new_tables: BTreeSet<(&str, &str)> = rows
-        .iter()
-        .filter(|r| r.change == "table_added")
-        .filter_map(|r| Some((r.schema_name.as_deref()?, r.table_name.as_deref()?)))
-        .collect();
+    let tables_with = |change: &str| -> BTreeSet<(&str, &str)> {
+        rows.iter()
+            .filter(|r| r.change == change)
+            .filter_map(|r| Some((r.schema_name.as_deref()?, r.table_name.as_deref()?)))
+            .collect()
+    };
+    let new_tables = tables_with("table_added");
+    let gone_tables = tables_with("table_removed");
     let mut drops = BTreeSet::new();
     let mut creates = BTreeSet::new();
     let mut flags = BTreeSet::new();
@@ -140,13 +143,11 @@ pub fn plan(snapshot: &State, live: &State) -> Plan {
             ("policy_added", Some(p)) => {
                 drops.insert((s, t, p));
             }
-            ("policy_removed", Some(_)) if r.severity == drift::Severity::Info => {
-                notes.push(format!(
-                    "{} no longer exists: its policy {} cannot be recreated",
-                    quote_qualified(s, t),
-                    quote_ident(p.unwrap_or_default())
-                ))
-            }
+            ("policy_removed", Some(p)) if gone_tables.contains(&(s, t)) => notes.push(format!(
+                "{} no longer exists: its policy {} cannot be recreated",
+                quote_qualified(s, t),
+                quote_ident(p)
+            )),
             ("policy_removed", Some(p)) => {
                 creates.insert((s, t, p));
             }
@@ -361,5 +362,82 @@ mod unit {
         let mut q = p("ALL", "PERMISSIVE", &[], Some("true"), None);
         q.roles.clear();
         assert!(render_create_policy(&q).contains(" TO PUBLIC "));
+    }
+
+    fn table(name: &str, enabled: bool, forced: bool) -> catalog::Table {
+        catalog::Table {
+            schema_name: "s".into(),
+            table_name: name.into(),
+            owner: "o".into(),
+            rls_enabled: enabled,
+            rls_forced: forced,
+        }
+    }
+
+    fn pol(t: &str, name: &str, using: &str) -> Policy {
+        Policy {
+            schema_name: "s".into(),
+            table_name: t.into(),
+            policy_name: name.into(),
+            permissive: "PERMISSIVE".into(),
+            command: "ALL".into(),
+            roles: vec!["public".into()],
+            using_expr: Some(using.into()),
+            check_expr: None,
+        }
+    }
+
+    #[test]
+    fn plan_undoes_policy_and_flag_changes_and_leaves_tables_alone() {
+        let snap = State {
+            policies: vec![
+                pol("kept", "changed", "(a = 1)"),
+                pol("kept", "dropped", "(b = 1)"),
+                pol("gone", "g", "true"),
+            ],
+            tables: vec![table("kept", true, true), table("gone", true, false)],
+            roles: vec![],
+        };
+        let live = State {
+            policies: vec![
+                pol("kept", "changed", "(a = 2)"),
+                pol("kept", "added", "true"),
+                pol("fresh", "f", "true"),
+            ],
+            tables: vec![table("kept", false, true), table("fresh", true, false)],
+            roles: vec![],
+        };
+        let plan = plan(&snap, &live);
+        assert_eq!(
+            plan.statements,
+            vec![
+                "DROP POLICY IF EXISTS added ON s.kept;",
+                "DROP POLICY IF EXISTS changed ON s.kept;",
+                "CREATE POLICY changed ON s.kept FOR ALL TO PUBLIC USING ((a = 1));",
+                "CREATE POLICY dropped ON s.kept FOR ALL TO PUBLIC USING ((b = 1));",
+                "ALTER TABLE s.kept ENABLE ROW LEVEL SECURITY;",
+            ]
+        );
+        let notes = plan.notes.join("\n");
+        assert!(
+            notes.contains("s.gone no longer exists: its policy g cannot be recreated"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("policy f on new table s.fresh left in place"),
+            "{notes}"
+        );
+        assert!(notes.contains("new table s.fresh left in place"), "{notes}");
+        // nothing to do for equal states
+        assert_eq!(plan_of_equal(), Plan::default());
+    }
+
+    fn plan_of_equal() -> Plan {
+        let s = State {
+            policies: vec![pol("t", "p", "true")],
+            tables: vec![table("t", true, false)],
+            roles: vec![],
+        };
+        plan(&s, &s.clone())
     }
 }

@@ -121,8 +121,8 @@ fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()>
     if !state.policies.is_empty() {
         let p = &state.policies;
         let col = |f: fn(&catalog::Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
-        // roles travel as a text array of text arrays' literals; arrays of
-        // arrays must be rectangular, so each list is packed as one string
+        // role lists differ in length and SQL arrays of arrays must be
+        // rectangular, so each list travels as one JSON string
         let roles: Vec<String> = p
             .iter()
             .map(|x| serde_json::to_string(&x.roles).unwrap_or_else(|_| "[]".into()))
