@@ -1022,6 +1022,62 @@ fn record_untracked(note: default!(Option<&str>, "NULL")) -> SqlResult<i32> {
     })?)
 }
 
+/// Move the freeze state to `reason` (Some = frozen, None = not frozen) and
+/// log the move; freezing twice replaces the reason, unfreezing when not
+/// frozen only says so.
+fn set_freeze(reason: Option<&str>) -> Result<()> {
+    let ctx = Ctx {
+        current_user: outer_user(),
+        command_tag: if reason.is_some() {
+            "FREEZE"
+        } else {
+            "UNFREEZE"
+        }
+        .into(),
+        statement: None,
+    };
+    Spi::connect_mut(|c| -> Result<()> {
+        let old = c
+            .select(
+                "SELECT (SELECT reason FROM rls_audit.freeze_state)",
+                Some(1),
+                &[],
+            )?
+            .first()
+            .get_one::<String>()?;
+        if old.is_none() && reason.is_none() {
+            pgrx::notice!("rls_audit: row-level security changes were not frozen");
+            return Ok(());
+        }
+        c.update("DELETE FROM rls_audit.freeze_state", None, &[])?;
+        if let Some(r) = reason {
+            c.update(
+                "INSERT INTO rls_audit.freeze_state (reason, frozen_by) VALUES ($1, $2)",
+                None,
+                &[r.into(), ctx.current_user.as_str().into()],
+            )?;
+        }
+        let state = |r: Option<&str>| match r {
+            Some(r) => json!({ "frozen": true, "reason": r }),
+            None => json!({ "frozen": false }),
+        };
+        let draft = Draft {
+            change: if reason.is_some() {
+                "frozen"
+            } else {
+                "unfrozen"
+            },
+            schema_name: None,
+            table_name: None,
+            policy_name: None,
+            before: Some(state(old.as_deref())),
+            after: Some(state(reason)),
+        };
+        write_events(c, &ctx, vec![draft], false)?;
+        Ok(())
+    })
+}
+
 // SECURITY DEFINER: writes the freeze state and the event log.
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -1034,77 +1090,14 @@ fn freeze(reason: Option<&str>) -> SqlResult<()> {
                 "a freeze needs a reason, e.g. 'release 1.7 window'".into(),
             )
         })?;
-    let ctx = Ctx {
-        current_user: outer_user(),
-        command_tag: "FREEZE".into(),
-        statement: None,
-    };
-    Ok(Spi::connect_mut(|c| -> Result<()> {
-        let old = c
-            .select(
-                "SELECT (SELECT reason FROM rls_audit.freeze_state)",
-                Some(1),
-                &[],
-            )?
-            .first()
-            .get_one::<String>()?;
-        c.update("DELETE FROM rls_audit.freeze_state", None, &[])?;
-        c.update(
-            "INSERT INTO rls_audit.freeze_state (reason, frozen_by) VALUES ($1, $2)",
-            None,
-            &[reason.into(), ctx.current_user.as_str().into()],
-        )?;
-        let before = match old {
-            Some(r) => json!({ "frozen": true, "reason": r }),
-            None => json!({ "frozen": false }),
-        };
-        let draft = Draft {
-            change: "frozen",
-            schema_name: None,
-            table_name: None,
-            policy_name: None,
-            before: Some(before),
-            after: Some(json!({ "frozen": true, "reason": reason })),
-        };
-        write_events(c, &ctx, vec![draft], false)?;
-        Ok(())
-    })?)
+    Ok(set_freeze(Some(reason))?)
 }
 
 // SECURITY DEFINER: writes the freeze state and the event log.
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn unfreeze() -> SqlResult<()> {
-    let ctx = Ctx {
-        current_user: outer_user(),
-        command_tag: "UNFREEZE".into(),
-        statement: None,
-    };
-    Ok(Spi::connect_mut(|c| -> Result<()> {
-        let old = c
-            .select(
-                "SELECT (SELECT reason FROM rls_audit.freeze_state)",
-                Some(1),
-                &[],
-            )?
-            .first()
-            .get_one::<String>()?;
-        let Some(old) = old else {
-            pgrx::notice!("rls_audit: row-level security changes were not frozen");
-            return Ok(());
-        };
-        c.update("DELETE FROM rls_audit.freeze_state", None, &[])?;
-        let draft = Draft {
-            change: "unfrozen",
-            schema_name: None,
-            table_name: None,
-            policy_name: None,
-            before: Some(json!({ "frozen": true, "reason": old })),
-            after: Some(json!({ "frozen": false })),
-        };
-        write_events(c, &ctx, vec![draft], false)?;
-        Ok(())
-    })?)
+    Ok(set_freeze(None)?)
 }
 
 // SECURITY DEFINER: reads the event log, which PUBLIC cannot.
