@@ -1,5 +1,5 @@
 -- A statement cancelled in the middle of rls_audit's work (statement_timeout
--- here; pg_cancel_backend raises the same error) leaves no partial rows: a
+-- or pg_cancel_backend) leaves no partial rows: a
 -- second session holds the lock a snapshot or a capture needs, the call
 -- waits, the timeout cancels it, and nothing of it remains.
 SET client_min_messages = warning;
@@ -29,6 +29,19 @@ SELECT rls_audit.snapshot('cancelled');
 ALTER TABLE public.ledger DISABLE ROW LEVEL SECURITY;
 CREATE POLICY cancelled ON public.ledger USING (true);
 RESET statement_timeout;
+SELECT pg_temp.history() AS after_timeouts;
+-- the same with pg_cancel_backend from a third session
+SELECT dblink_connect('canceller', format('dbname=%s port=%s host=%s', current_database(),
+                      current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)));
+SELECT dblink_send_query('canceller', format('SELECT pg_sleep(0.3), pg_cancel_backend(%s)', pg_backend_pid()));
+SELECT rls_audit.snapshot('cancelled');
+SELECT * FROM dblink_get_result('canceller') AS t(s text, c boolean);
+-- (an async dblink query is finished only once get_result returns nothing)
+SELECT count(*) AS drained FROM dblink_get_result('canceller') AS t(s text, c boolean);
+SELECT dblink_send_query('canceller', format('SELECT pg_sleep(0.3), pg_cancel_backend(%s)', pg_backend_pid()));
+ALTER TABLE public.ledger DISABLE ROW LEVEL SECURITY;
+SELECT * FROM dblink_get_result('canceller') AS t(s text, c boolean);
+SELECT dblink_disconnect('canceller');
 SELECT pg_temp.history() AS after_cancels;
 
 SELECT dblink_exec('holder', 'COMMIT');

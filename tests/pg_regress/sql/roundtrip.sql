@@ -59,10 +59,10 @@ END $$;
 CREATE FUNCTION pg_temp.pick(a text[]) RETURNS text LANGUAGE sql VOLATILE
     AS $$ SELECT a[1 + floor(random() * array_length(a, 1))::int] $$;
 
--- one awkward identifier
+-- one awkward identifier (up to 62 of the 63 bytes a name may have)
 CREATE FUNCTION pg_temp.ident(n int) RETURNS text LANGUAGE sql VOLATILE AS $$
     SELECT pg_temp.pick(ARRAY['tenant', 'Tenant Read', 'a"b', 'with space', 'select', 'Ωmega',
-                              'ÜberTable', 'order', 'x' || repeat('y', 50), 'T''quote'])
+                              'ÜberTable', 'order', 'x' || repeat('y', 58), 'T''quote'])
            || ' ' || n
 $$;
 
