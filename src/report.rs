@@ -229,21 +229,30 @@ fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
         .iter()
         .map(|(f, _)| (f.lint.to_string(), f.object_key()))
         .collect();
-    let comparable = |s: &crate::catalog::State| -> BTreeSet<FindingRow> {
+    // keyed by (lint, object): the detail may differ between then and now
+    // (it names counts and roles), the finding is the same
+    let comparable = |s: &crate::catalog::State| -> BTreeMap<(String, String), FindingRow> {
         lint::lint_state(s)
             .iter()
             .filter(|f| !ignore.contains(&(f.lint.to_string(), f.object_key())))
-            .map(|f| FindingRow {
-                detail: String::new(),
-                ..FindingRow::from(f)
-            })
+            .map(|f| ((f.lint.to_string(), f.object_key()), FindingRow::from(f)))
             .collect()
     };
     let (then, now) = (comparable(&base), comparable(&cur));
+    let pick = |from: &BTreeMap<(String, String), FindingRow>,
+                keep: &dyn Fn(&(String, String)) -> bool| {
+        let mut rows: Vec<FindingRow> = from
+            .iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(_, f)| f.clone())
+            .collect();
+        rows.sort();
+        rows
+    };
     let security_scan = SecurityScan {
-        new: now.difference(&then).cloned().collect(),
-        fixed: then.difference(&now).cloned().collect(),
-        unchanged: now.intersection(&then).cloned().collect(),
+        new: pick(&now, &|k| !then.contains_key(k)),
+        fixed: pick(&then, &|k| !now.contains_key(k)),
+        unchanged: pick(&now, &|k| then.contains_key(k)),
         open_now: open_now.iter().map(FindingRow::from).collect(),
         suppressed: suppressed
             .iter()
