@@ -31,10 +31,12 @@ fi
 # --- tier 1: unit tests + #[pg_test]s ------------------------------------
 log "cargo pgrx test (unit tests and #[pg_test]s)"
 install -d -o postgres -g postgres "$WORK/pgrx-test"
-rc=0
+# (errexit off around the pipelines: their exit codes are read, not fatal)
+set +e
 (cd "$ROOT" && cargo pgrx test pg$PG_MAJOR --runas postgres --pgdata "$WORK/pgrx-test/data") \
-    2>&1 | tee "$WORK/pgrx-test.log" | grep -E '^test |^test result|panicked|^error' || true
+    2>&1 | tee "$WORK/pgrx-test.log" | grep -E '^test |^test result|panicked|^error'
 rc=${PIPESTATUS[0]}
+set -e
 while read -r p f; do
     passed=$((passed + p)); failed=$((failed + f))
 done < <(sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$WORK/pgrx-test.log")
@@ -57,12 +59,13 @@ regress_out=$WORK/regress
 rm -rf "$regress_out"; mkdir -p "$regress_out"
 mapfile -t tests < <(cd "$ROOT/tests/pg_regress/sql" && ls -1 *.sql | sed 's/\.sql$//' | sort)
 log "pg_regress: ${tests[*]}"
-rc=0
+set +e
 "/usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/test/regress/pg_regress" \
     --use-existing --host="$CLUSTER_SOCK" --port="$CLUSTER_PORT" --user=postgres \
     --dbname=rls_audit_regress --inputdir="$ROOT/tests/pg_regress" --outputdir="$regress_out" \
-    "${tests[@]}" 2>&1 | tee "$WORK/regress.log" || true
+    "${tests[@]}" 2>&1 | tee "$WORK/regress.log"
 rc=${PIPESTATUS[0]}
+set -e
 p=$(grep -cE '\.\.\. ok' "$WORK/regress.log" || true)
 f=$(grep -cE '\.\.\. FAILED' "$WORK/regress.log" || true)
 passed=$((passed + p)); failed=$((failed + f))
