@@ -523,11 +523,7 @@ fn write_events(
         }
     }
     // one chain: appends are serialised until commit
-    c.update(
-        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
-        None,
-        &[CHAIN_LOCK_KEY.into()],
-    )?;
+    crate::snapshot::advisory_xact_lock(c, CHAIN_LOCK_KEY)?;
     let mut prev = c
         .select(
             "SELECT (SELECT hash FROM rls_audit.events ORDER BY id DESC LIMIT 1)",
@@ -641,8 +637,10 @@ fn event_tag(fcinfo: pg_sys::FunctionCallInfo) -> Result<String> {
     }
 }
 
-fn capture_end(tag: String) -> Result<()> {
-    // the DDL's own user, before we borrow the owner's rights
+/// What both event triggers do around their own work: name the DDL's own
+/// user (before borrowing the owner's rights), borrow them, and stay out of
+/// a pg_dump restore.
+fn capture(tag: String, work: impl FnOnce(&mut SpiClient<'_>, &Ctx) -> Result<()>) -> Result<()> {
     let ctx = Ctx {
         current_user: user_name(unsafe { pg_sys::GetUserId() }),
         command_tag: tag,
@@ -653,56 +651,53 @@ fn capture_end(tag: String) -> Result<()> {
             if restoring(c)? {
                 return Ok(());
             }
-            if ctx.command_tag == "DROP OWNED" {
-                // DROP OWNED rewrites role lists of policies it does not drop,
-                // and reports none of them: compare everything once
-                let drafts = reconcile_drafts(c)?;
-                write_events(c, &ctx, drafts, true)?;
-                return resync(c);
-            }
-            let mut touched: Vec<(pg_sys::Oid, pg_sys::Oid)> = Vec::new();
-            for r in c.select(
-                "SELECT DISTINCT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands()
-                  WHERE classid IN ('pg_catalog.pg_policy'::pg_catalog.regclass,
-                                    'pg_catalog.pg_class'::pg_catalog.regclass,
-                                    'pg_catalog.pg_namespace'::pg_catalog.regclass)",
-                None,
-                &[],
-            )? {
-                touched.push((
-                    r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
-                    r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-                ));
-            }
-            let mut drafts = Vec::new();
-            for (class, oid) in touched {
-                if class == POLICY_RELATION_ID {
-                    on_policy(c, oid, &mut drafts)?;
-                } else if class == pg_sys::RelationRelationId {
-                    on_table(c, oid, &mut drafts)?;
-                } else {
-                    on_schema(c, oid, &mut drafts)?;
-                }
-            }
-            write_events(c, &ctx, drafts, true)?;
-            Ok(())
+            work(c, &ctx)
         })
     })
 }
 
-fn capture_drop(tag: String) -> Result<()> {
-    let ctx = Ctx {
-        current_user: user_name(unsafe { pg_sys::GetUserId() }),
-        command_tag: tag,
-        statement: None,
-    };
-    as_owner(|| {
-        Spi::connect_mut(|c| {
-            if restoring(c)? {
-                return Ok(());
+fn capture_end(tag: String) -> Result<()> {
+    capture(tag, |c, ctx| {
+        if ctx.command_tag == "DROP OWNED" {
+            // DROP OWNED rewrites role lists of policies it does not drop,
+            // and reports none of them: compare everything once
+            let drafts = reconcile_drafts(c)?;
+            write_events(c, ctx, drafts, true)?;
+            return resync(c);
+        }
+        let mut touched: Vec<(pg_sys::Oid, pg_sys::Oid)> = Vec::new();
+        for r in c.select(
+            "SELECT DISTINCT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands()
+                  WHERE classid IN ('pg_catalog.pg_policy'::pg_catalog.regclass,
+                                    'pg_catalog.pg_class'::pg_catalog.regclass,
+                                    'pg_catalog.pg_namespace'::pg_catalog.regclass)",
+            None,
+            &[],
+        )? {
+            touched.push((
+                r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
+                r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
+            ));
+        }
+        let mut drafts = Vec::new();
+        for (class, oid) in touched {
+            if class == POLICY_RELATION_ID {
+                on_policy(c, oid, &mut drafts)?;
+            } else if class == pg_sys::RelationRelationId {
+                on_table(c, oid, &mut drafts)?;
+            } else {
+                on_schema(c, oid, &mut drafts)?;
             }
-            let mut dropped: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
-            for r in c.select(
+        }
+        write_events(c, ctx, drafts, true)?;
+        Ok(())
+    })
+}
+
+fn capture_drop(tag: String) -> Result<()> {
+    capture(tag, |c, ctx| {
+        let mut dropped: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
+        for r in c.select(
                 "SELECT object_type, objid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects()
                   WHERE object_type IN ('policy', 'table') ORDER BY object_type",
                 None,
@@ -714,38 +709,38 @@ fn capture_drop(tag: String) -> Result<()> {
                     r.get::<Vec<String>>(3)?.unwrap_or_default(),
                 ));
             }
-            let mut drafts = Vec::new();
-            // policies first ("policy" < "table"), then their tables
-            for (kind, oid, names) in dropped {
-                if kind == "policy" {
-                    let key = match names.as_slice() {
-                        [s, t, p] => Some((s.as_str(), t.as_str(), p.as_str())),
-                        _ => None,
-                    };
-                    if let Some(old) = tracked_policy(c, oid, key)? {
-                        drafts.push(policy_draft("policy_removed", Some(&old.policy), None));
-                        delete_policy(c, &old)?;
-                    }
-                } else {
-                    let key = match names.as_slice() {
-                        [s, t] => Some((s.as_str(), t.as_str())),
-                        _ => None,
-                    };
-                    if let Some(old) = tracked_table(c, oid, key)? {
-                        drafts.push(Draft {
-                            change: "table_removed",
-                            schema_name: Some(old.schema_name.clone()),
-                            table_name: Some(old.table_name.clone()),
-                            policy_name: None,
-                            before: Some(table_json(&old)),
-                            after: None,
-                        });
-                        delete_table(c, &old)?;
-                    }
+        let mut drafts = Vec::new();
+        // policies first ("policy" < "table"), then their tables
+        for (kind, oid, names) in dropped {
+            if kind == "policy" {
+                let key = match names.as_slice() {
+                    [s, t, p] => Some((s.as_str(), t.as_str(), p.as_str())),
+                    _ => None,
+                };
+                if let Some(old) = tracked_policy(c, oid, key)? {
+                    drafts.push(policy_draft("policy_removed", Some(&old.policy), None));
+                    delete_policy(c, &old)?;
+                }
+            } else {
+                let key = match names.as_slice() {
+                    [s, t] => Some((s.as_str(), t.as_str())),
+                    _ => None,
+                };
+                if let Some(old) = tracked_table(c, oid, key)? {
+                    drafts.push(Draft {
+                        change: "table_removed",
+                        schema_name: Some(old.schema_name.clone()),
+                        table_name: Some(old.table_name.clone()),
+                        policy_name: None,
+                        before: Some(table_json(&old)),
+                        after: None,
+                    });
+                    delete_table(c, &old)?;
                 }
             }
-            // a table left with no policy and RLS off is no longer tracked
-            c.update(
+        }
+        // a table left with no policy and RLS off is no longer tracked
+        c.update(
                 "DELETE FROM rls_audit.tracked_tables t
                   WHERE NOT t.rls_enabled AND NOT t.rls_forced
                     AND NOT EXISTS (SELECT 1 FROM rls_audit.tracked_policies p
@@ -753,9 +748,8 @@ fn capture_drop(tag: String) -> Result<()> {
                 None,
                 &[],
             )?;
-            write_events(c, &ctx, drafts, true)?;
-            Ok(())
-        })
+        write_events(c, ctx, drafts, true)?;
+        Ok(())
     })
 }
 

@@ -10,6 +10,17 @@ use crate::error::{Result, RlsAuditError, SqlResult};
 /// 'rls_' 'snap' in ASCII).
 const SNAPSHOT_LOCK_KEY: i64 = 0x726c_735f_736e_6170;
 
+/// Take a transaction-scoped advisory lock: it is released at commit or
+/// rollback, so writers that take the same key are serialised.
+pub fn advisory_xact_lock(client: &mut SpiClient<'_>, key: i64) -> Result<()> {
+    client.update(
+        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
+        None,
+        &[key.into()],
+    )?;
+    Ok(())
+}
+
 /// Resolve a snapshot reference in SPEC order: exact label, `baseline`,
 /// `latest`, decimal id. Returns the snapshot id.
 pub fn resolve_ref(client: &SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
@@ -50,11 +61,7 @@ pub fn take(
             ));
         }
     }
-    client.update(
-        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
-        None,
-        &[SNAPSHOT_LOCK_KEY.into()],
-    )?;
+    advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
     if let Some(l) = label {
         let taken = client
             .select(
@@ -260,11 +267,7 @@ pub fn load_state(client: &SpiClient<'_>, id: i64) -> Result<State> {
 }
 
 pub fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
-    client.update(
-        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
-        None,
-        &[SNAPSHOT_LOCK_KEY.into()],
-    )?;
+    advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
     let id = resolve_ref(client, reference)?;
     client.update(
         "UPDATE rls_audit.snapshot_meta SET is_baseline = false WHERE is_baseline AND id <> $1",
@@ -280,11 +283,7 @@ pub fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Resu
 }
 
 pub fn forget(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<()> {
-    client.update(
-        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
-        None,
-        &[SNAPSHOT_LOCK_KEY.into()],
-    )?;
+    advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
     let id = resolve_ref(client, reference)?;
     let is_baseline = client
         .select(
