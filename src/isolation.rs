@@ -48,14 +48,6 @@ impl Outcome {
                 .as_deref()
                 .is_some_and(|m| m.starts_with("permission denied"))
     }
-    /// 42501 from a WITH CHECK / USING refusal.
-    fn refused_by_rls(&self) -> bool {
-        self.sqlstate == "42501"
-            && self
-                .message
-                .as_deref()
-                .is_some_and(|m| m.contains("row-level security"))
-    }
     fn error_text(&self) -> String {
         format!(
             "{}: {}",
@@ -67,11 +59,10 @@ impl Outcome {
 
 type Settings = Vec<(String, Option<String>)>;
 
-/// A probe's SQL: a query returning one text[], or a write whose row count
-/// is the answer.
+/// A probe's SQL: a query returning one text[] (the write probes run on a
+/// shadow table, see [`write_probe`]).
 enum Q {
     Read(String),
-    Write(String),
 }
 
 /// Run one probe through `rls_audit._probe`. `role` None = as the caller.
@@ -82,10 +73,8 @@ fn run(
     query: &Q,
     args: &[String],
 ) -> Result<Outcome> {
-    let (sql, count) = match query {
-        Q::Read(s) => (s.as_str(), false),
-        Q::Write(s) => (s.as_str(), true),
-    };
+    let Q::Read(sql) = query;
+    let count = false;
     let flat: Vec<Option<String>> = settings
         .iter()
         .flat_map(|(k, v)| [Some(k.clone()), v.clone()])
@@ -120,8 +109,8 @@ struct Target {
     rls_forced: bool,
     /// `format_type` of the tenant column, used to cast bound values
     col_type: String,
-    /// columns copied by the insert probe (no default, not generated)
-    copy_cols: Vec<String>,
+    /// the tenant column
+    column: String,
 }
 
 impl Target {
@@ -136,33 +125,99 @@ struct RoleInfo {
     search_path: Option<String>,
 }
 
-fn role_info(c: &SpiClient<'_>, role: &str) -> Result<RoleInfo> {
-    // the role's own search_path (ALTER ROLE ... SET), else the database's,
-    // else the server's: what the application's sessions would use
-    const Q: &str = r#"
-SELECT r.rolsuper, r.rolbypassrls,
-       coalesce(
-         (SELECT pg_catalog.substr(x, 13) FROM pg_catalog.pg_db_role_setting s,
-                 pg_catalog.unnest(s.setconfig) x
-           WHERE s.setrole = r.oid AND s.setdatabase = d.oid AND x LIKE 'search\_path=%' LIMIT 1),
-         (SELECT pg_catalog.substr(x, 13) FROM pg_catalog.pg_db_role_setting s,
-                 pg_catalog.unnest(s.setconfig) x
-           WHERE s.setrole = r.oid AND s.setdatabase = 0 AND x LIKE 'search\_path=%' LIMIT 1),
-         (SELECT pg_catalog.substr(x, 13) FROM pg_catalog.pg_db_role_setting s,
-                 pg_catalog.unnest(s.setconfig) x
-           WHERE s.setrole = 0 AND s.setdatabase = d.oid AND x LIKE 'search\_path=%' LIMIT 1),
-         (SELECT boot_val FROM pg_catalog.pg_settings WHERE name = 'search_path'))
-  FROM pg_catalog.pg_roles r, pg_catalog.pg_database d
- WHERE r.rolname = $1 AND d.datname = pg_catalog.current_database()"#;
-    let mut rows = c.select(Q, Some(1), &[role.into()])?;
-    match rows.next() {
-        Some(row) => Ok(RoleInfo {
-            superuser: row.get::<bool>(1)?.unwrap_or(false),
-            bypassrls: row.get::<bool>(2)?.unwrap_or(false),
-            search_path: row.get::<String>(3)?,
-        }),
-        None => Err(RlsAuditError::UnknownRole(role.to_string())),
+/// What a fresh login of `role` in this database gets for a setting, and
+/// from where: `ALTER ROLE … IN DATABASE … SET`, then `ALTER ROLE … SET`,
+/// then `ALTER DATABASE … SET` (PostgreSQL's own order), then the server's
+/// configuration file when the caller may read it. None: no default.
+const FRESH_LOGIN_SETTING: &str = r#"
+SELECT v.value, v.source FROM (
+    SELECT s.setdatabase <> 0 AND s.setrole <> 0 AS in_db, s.setrole <> 0 AS for_role,
+           pg_catalog.substr(x.x, pg_catalog.strpos(x.x, '=') + 1) AS value,
+           CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN 'ALTER ROLE ... IN DATABASE ... SET'
+                WHEN s.setrole <> 0 THEN 'ALTER ROLE ... SET'
+                ELSE 'ALTER DATABASE ... SET' END AS source
+      FROM pg_catalog.pg_db_role_setting s
+      CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS x(x)
+     WHERE s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = $1))
+       AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d
+                                  WHERE d.datname = pg_catalog.current_database()))
+       AND NOT (s.setrole = 0 AND s.setdatabase = 0)
+       AND pg_catalog.lower(pg_catalog.split_part(x.x, '=', 1)) = pg_catalog.lower($2)) v
+ ORDER BY v.in_db DESC, v.for_role DESC LIMIT 1"#;
+
+/// The server configuration file's value (pg_file_settings is readable by
+/// superusers and pg_read_all_settings only; placeholders such as
+/// app.tenant_id are not listed in pg_settings).
+const FILE_SETTING: &str = r#"
+SELECT f.setting, 'postgresql.conf' FROM pg_catalog.pg_file_settings f
+ WHERE pg_catalog.lower(f.name) = pg_catalog.lower($1) AND f.applied
+ ORDER BY f.seqno DESC LIMIT 1"#;
+
+/// A fresh login's value of `setting` for `role`: (value, where from).
+fn fresh_login_setting(
+    c: &SpiClient<'_>,
+    role: &str,
+    setting: &str,
+) -> Result<Option<(String, String)>> {
+    let first = |rows: pgrx::spi::SpiTupleTable| -> Result<Option<(String, String)>> {
+        let mut rows = rows;
+        match rows.next() {
+            Some(r) => Ok(Some((
+                r.get::<String>(1)?.unwrap_or_default(),
+                r.get::<String>(2)?.unwrap_or_default(),
+            ))),
+            None => Ok(None),
+        }
+    };
+    if let Some(v) = first(c.select(FRESH_LOGIN_SETTING, Some(1), &[role.into(), setting.into()])?)? {
+        return Ok(Some(v));
     }
+    let may_read_file = c
+        .select(
+            "SELECT pg_catalog.has_function_privilege('pg_catalog.pg_show_all_file_settings()', 'EXECUTE')",
+            Some(1),
+            &[],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false);
+    if may_read_file {
+        return first(c.select(FILE_SETTING, Some(1), &[setting.into()])?);
+    }
+    Ok(None)
+}
+
+fn role_info(c: &SpiClient<'_>, role: &str) -> Result<RoleInfo> {
+    let mut rows = c.select(
+        "SELECT r.rolsuper, r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = $1",
+        Some(1),
+        &[role.into()],
+    )?;
+    let Some(row) = rows.next() else {
+        return Err(RlsAuditError::UnknownRole(role.to_string()));
+    };
+    let (superuser, bypassrls) = (
+        row.get::<bool>(1)?.unwrap_or(false),
+        row.get::<bool>(2)?.unwrap_or(false),
+    );
+    // the role's own search_path, else the database's, else the server's:
+    // what the application's sessions would use
+    let search_path = match fresh_login_setting(c, role, "search_path")? {
+        Some((v, _)) => Some(v),
+        None => c
+            .select(
+                "SELECT boot_val FROM pg_catalog.pg_settings WHERE name = 'search_path'",
+                Some(1),
+                &[],
+            )?
+            .first()
+            .get_one::<String>()?,
+    };
+    Ok(RoleInfo {
+        superuser,
+        bypassrls,
+        search_path,
+    })
 }
 
 /// A custom setting (`app.tenant_id`) or one PostgreSQL knows.
@@ -244,12 +299,7 @@ fn targets(
 SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
        c.relrowsecurity, c.relforcerowsecurity,
-       pg_catalog.format_type(a.atttypid, a.atttypmod),
-       ARRAY(SELECT x.attname::text FROM pg_catalog.pg_attribute x
-              WHERE x.attrelid = c.oid AND x.attnum > 0 AND NOT x.attisdropped
-                AND x.attname <> $2 AND NOT x.atthasdef
-                AND x.attidentity = '' AND x.attgenerated = ''
-              ORDER BY x.attnum)
+       pg_catalog.format_type(a.atttypid, a.atttypmod)
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a
@@ -270,7 +320,7 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
             rls_enabled: row.get::<bool>(5)?.unwrap_or(false),
             rls_forced: row.get::<bool>(6)?.unwrap_or(false),
             col_type: row.get::<String>(7)?.unwrap_or_default(),
-            copy_cols: row.get::<Vec<String>>(8)?.unwrap_or_default(),
+            column: column.to_string(),
         });
     }
     if out.is_empty() && tables.is_none() {
@@ -337,67 +387,34 @@ impl Sql<'_> {
             self.ty()
         ))
     }
-    /// Copy one row of tenant $1[1] as a row of tenant $1[2].
-    fn insert(&self) -> Q {
-        let (tbl, col, ty) = (self.tbl(), &self.col, self.ty());
-        let cols: Vec<String> = self.t.copy_cols.iter().map(|c| quote_ident(c)).collect();
-        let (target_cols, source_cols) = if cols.is_empty() {
-            (col.clone(), format!("$1[2]::{ty}"))
-        } else {
-            let src: Vec<String> = cols.iter().map(|c| format!("t.{c}")).collect();
-            (
-                format!("{}, {col}", cols.join(", ")),
-                format!("{}, $1[2]::{ty}", src.join(", ")),
-            )
-        };
-        Q::Write(format!(
-            "INSERT INTO {tbl} ({target_cols})
-             SELECT {source_cols} FROM {tbl} t WHERE t.{col} = $1[1]::{ty} LIMIT 1"
-        ))
-    }
-    /// The rows to write: one row of tenant $1[1] (ctid keeps it to one
-    /// row and cheap; the tenant repeated because partitions share ctids).
-    fn one_row_of_first(&self) -> String {
-        let (tbl, col, ty) = (self.tbl(), &self.col, self.ty());
-        format!(
-            "t.{col} = $1[1]::{ty} AND t.ctid = ANY (ARRAY(SELECT x.ctid FROM {tbl} x
-                                                         WHERE x.{col} = $1[1]::{ty} LIMIT 1))"
-        )
-    }
-    /// Touch one row of tenant $1[1] without changing it.
-    fn update_reach(&self) -> Q {
-        Q::Write(format!(
-            "UPDATE {} t SET {col} = t.{col} WHERE {}",
-            self.tbl(),
-            self.one_row_of_first(),
-            col = self.col
-        ))
-    }
-    /// Move the current tenant's rows to tenant $1[1]. Deliberately without
-    /// a WHERE clause: reading a column would make PostgreSQL check the new
-    /// rows against the SELECT policies too, and an application's
-    /// `UPDATE t SET tenant_id = ...` has no such safety net.
-    fn update_move(&self) -> Q {
-        Q::Write(format!(
-            "UPDATE {} SET {} = $1[1]::{}",
-            self.tbl(),
-            self.col,
-            self.ty()
-        ))
-    }
-    /// Delete one row of tenant $1[1].
-    fn delete(&self) -> Q {
-        Q::Write(format!(
-            "DELETE FROM {} t WHERE {}",
-            self.tbl(),
-            self.one_row_of_first()
-        ))
-    }
 }
 
-/// May the caller become `role` at all? Asked of PostgreSQL itself (a
-/// probe that only switches role), before anything else runs.
+/// The right to `SET ROLE`: membership on PostgreSQL 15 and older, the SET
+/// option of a membership from 16 on; superusers always.
+#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+const MAY_SET_ROLE: &str =
+    "SELECT pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER') FROM pg_catalog.pg_roles r WHERE r.rolname = $1";
+#[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+const MAY_SET_ROLE: &str =
+    "SELECT pg_catalog.pg_has_role(session_user, r.oid, 'SET') FROM pg_catalog.pg_roles r WHERE r.rolname = $1";
+
+/// May the caller become `role` at all? Asked twice, before anything else
+/// runs: the right PostgreSQL's SET ROLE checks (the session user's), and
+/// a probe that really switches.
 fn ensure_can_act_as(c: &mut SpiClient<'_>, role: &str) -> Result<()> {
+    let denied = || {
+        RlsAuditError::InsufficientPrivilege(format!(
+            "permission denied to act as role \"{role}\": the caller must be allowed to SET ROLE to it"
+        ))
+    };
+    let may = c
+        .select(MAY_SET_ROLE, Some(1), &[role.into()])?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false);
+    if !may {
+        return Err(denied());
+    }
     let can = run(
         c,
         Some(role),
@@ -406,9 +423,7 @@ fn ensure_can_act_as(c: &mut SpiClient<'_>, role: &str) -> Result<()> {
         &[],
     )?;
     if can.sqlstate == "42501" {
-        Err(RlsAuditError::InsufficientPrivilege(format!(
-            "permission denied to act as role \"{role}\": the caller must be allowed to SET ROLE to it"
-        )))
+        Err(denied())
     } else if !can.ok() {
         Err(RlsAuditError::ObjectState(format!(
             "cannot act as role \"{role}\": {}",
@@ -503,10 +518,30 @@ fn verify(
     write_probes: bool,
 ) -> Result<Vec<Check>> {
     let info = role_info(c, role)?;
-    check_setting_name(c, setting)?;
-    let targets = targets(c, role, column, tables)?;
-
     ensure_can_act_as(c, role)?;
+    check_setting_name(c, setting)?;
+    if tables.is_some_and(|t| t.iter().flatten().next().is_none()) {
+        return Err(RlsAuditError::InvalidParameter(
+            "tables is an empty array: pass NULL for every table with the tenant column".into(),
+        ));
+    }
+    if tenants.is_some_and(|t| t.iter().flatten().next().is_none()) {
+        return Err(RlsAuditError::InvalidParameter(
+            "tenants is an empty array: pass NULL to sample tenant values from each table".into(),
+        ));
+    }
+    let targets = targets(c, role, column, tables)?;
+    // "unset" is what a fresh login of the role gets: its defaults apply
+    let fresh = fresh_login_setting(c, role, setting)?;
+    let defined_here = c
+        .select(
+            "SELECT pg_catalog.current_setting($1, true) IS NOT NULL",
+            Some(1),
+            &[setting.into()],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false);
 
     let base: Settings = match &info.search_path {
         Some(p) => vec![("search_path".into(), Some(p.clone()))],
@@ -566,19 +601,19 @@ fn verify(
             t,
             col: col.clone(),
         };
-        let o = run(
-            c,
-            Some(role),
-            &run_cx.with_tenant(None),
-            &sql.visible(),
-            &[],
-        )?;
-        unset.push(fail_closed(
-            "fail_closed_unset",
-            t,
-            &o,
-            &format!("{setting} unset"),
-        ));
+        let (value, how) = match &fresh {
+            Some((v, from)) => (
+                Some(v.as_str()),
+                format!("{setting} not set by the application (a fresh login of {role} gets '{v}' from {from})"),
+            ),
+            None if defined_here => (
+                None,
+                format!("{setting} unset (this session had already defined it, so unset reads as '')"),
+            ),
+            None => (None, format!("{setting} unset")),
+        };
+        let o = run(c, Some(role), &run_cx.with_tenant(value), &sql.visible(), &[])?;
+        unset.push(fail_closed("fail_closed_unset", t, &o, &how));
     }
 
     for (t, unset_check) in targets.iter().zip(unset) {
@@ -650,137 +685,19 @@ fn verify(
             }
             continue;
         }
-        let mut reads = Vec::new();
-        let mut inserts = Vec::new();
-        let mut updates = Vec::new();
-        let mut deletes = Vec::new();
-        for (i, a) in tenant_list.iter().enumerate() {
-            let others: Vec<String> = tenant_list.iter().filter(|x| *x != a).cloned().collect();
+        for (a, others) in tenant_pairs(&tenant_list) {
             let settings = run_cx.with_tenant(Some(a));
-            // tenant_read
-            reads.push(if others.is_empty() {
+            out.push(if others.is_empty() {
                 check("tenant_read", Some(t), Some(a), "SKIP", None,
                     format!("only tenant {a} has rows: no other tenant to look for (pass tenants => ARRAY[...])"))
             } else {
                 let o = run(c, Some(role), &settings, &sql.visible_of(), &others)?;
-                if o.ok() && o.count() == 0 {
-                    check("tenant_read", Some(t), Some(a), "PASS", Some(0),
-                        format!("as tenant {a}, no row of {} is visible", others.join(", ")))
-                } else if o.ok() {
-                    check("tenant_read", Some(t), Some(a), "FAIL", Some(o.count()),
-                        format!("as tenant {a}, {} rows of other tenants ({}) are visible", o.count(), others.join(", ")))
-                } else if o.denied() {
-                    check("tenant_read", Some(t), Some(a), "PASS", Some(0), format!("the role cannot read the table at all ({})", o.error_text()))
-                } else {
-                    check("tenant_read", Some(t), Some(a), "ERROR", None, format!("reading as tenant {a} fails: {}", o.error_text()))
-                }
-            });
-            let b = tenant_list
-                .get((i + 1) % tenant_list.len())
-                .filter(|b| *b != a);
-            if !write_probes {
-                continue;
-            }
-            let Some(b) = b else {
-                for (list, name) in [
-                    (&mut inserts, "tenant_insert"),
-                    (&mut updates, "tenant_update"),
-                    (&mut deletes, "tenant_delete"),
-                ] {
-                    list.push(check(
-                        name,
-                        Some(t),
-                        Some(a),
-                        "SKIP",
-                        None,
-                        format!("only tenant {a} has rows: no other tenant to write as"),
-                    ));
-                }
-                continue;
-            };
-            // tenant_insert: a copy of one of A's rows, re-labelled as B's
-            let o = run(
-                c,
-                Some(role),
-                &settings,
-                &sql.insert(),
-                &[a.clone(), b.clone()],
-            )?;
-            inserts.push(if o.ok() && o.count() > 0 {
-                check("tenant_insert", Some(t), Some(a), "FAIL", Some(o.count()),
-                    format!("as tenant {a}, a row for tenant {b} was inserted: the INSERT policy's WITH CHECK lets it through"))
-            } else if o.ok() {
-                check("tenant_insert", Some(t), Some(a), "SKIP", Some(0),
-                    format!("as tenant {a}, no row of {a} is visible to copy, so the insert was not tried"))
-            } else if o.refused_by_rls() {
-                check("tenant_insert", Some(t), Some(a), "PASS", Some(0),
-                    format!("inserting a row for tenant {b} as {a} is refused by row-level security"))
-            } else if o.denied() {
-                check("tenant_insert", Some(t), Some(a), "PASS", Some(0), format!("the role has no INSERT privilege ({})", o.error_text()))
-            } else {
-                // a unique, not-null or foreign key error proves nothing either way
-                check("tenant_insert", Some(t), Some(a), "SKIP", None,
-                    format!("the probe row was rejected for another reason, so isolation is unproven: {}", o.error_text()))
-            });
-            // tenant_update: B's rows unreachable, and A's rows cannot move to B
-            let one_b = std::slice::from_ref(b);
-            let reach = run(c, Some(role), &settings, &sql.update_reach(), one_b)?;
-            let moved = run(c, Some(role), &settings, &sql.update_move(), one_b)?;
-            updates.push(update_check(t, a, b, &reach, &moved));
-            // tenant_delete: B's rows unreachable
-            let o = run(
-                c,
-                Some(role),
-                &settings,
-                &sql.delete(),
-                std::slice::from_ref(b),
-            )?;
-            deletes.push(if o.ok() && o.count() == 0 {
-                check(
-                    "tenant_delete",
-                    Some(t),
-                    Some(a),
-                    "PASS",
-                    Some(0),
-                    format!("as tenant {a}, deleting {b}'s rows touches none"),
-                )
-            } else if o.ok() {
-                check(
-                    "tenant_delete",
-                    Some(t),
-                    Some(a),
-                    "FAIL",
-                    Some(o.count()),
-                    format!("as tenant {a}, a row of tenant {b} could be deleted"),
-                )
-            } else if o.sqlstate == "42501" {
-                check(
-                    "tenant_delete",
-                    Some(t),
-                    Some(a),
-                    "PASS",
-                    Some(0),
-                    format!("deleting {b}'s rows as {a} is refused ({})", o.error_text()),
-                )
-            } else {
-                check(
-                    "tenant_delete",
-                    Some(t),
-                    Some(a),
-                    "SKIP",
-                    None,
-                    format!(
-                        "the delete probe failed for another reason: {}",
-                        o.error_text()
-                    ),
-                )
+                read_check(t, a, &others, &o)
             });
         }
-        out.extend(reads);
         if write_probes {
-            out.extend(inserts);
-            out.extend(updates);
-            out.extend(deletes);
+            let outcomes = write_probe(c, role, t, column, &run_cx, &tenant_list)?;
+            out.extend(write_checks(t, &tenant_list, &outcomes));
         } else {
             for name in ["tenant_insert", "tenant_update", "tenant_delete"] {
                 out.push(check(
@@ -797,63 +714,215 @@ fn verify(
     Ok(out)
 }
 
-fn update_check(t: &Target, a: &str, b: &str, reach: &Outcome, moved: &Outcome) -> Check {
-    let mut fails = Vec::new();
-    let mut skips = Vec::new();
-    let mut rows = 0;
-    if reach.ok() && reach.count() > 0 {
-        rows += reach.count();
-        fails.push(format!("a row of tenant {b} could be updated"));
-    } else if !reach.ok() && reach.sqlstate != "42501" {
-        skips.push(format!(
-            "updating {b}'s rows failed: {}",
-            reach.error_text()
-        ));
-    }
-    if moved.ok() && moved.count() > 0 {
-        rows += moved.count();
-        fails.push(format!(
-            "UPDATE ... SET tenant to {b} moved {} of tenant {a}'s rows to {b}: the UPDATE policy's WITH CHECK lets it through",
-            moved.count()
-        ));
-    } else if moved.ok() {
-        skips.push(format!(
-            "no row of tenant {a} could be updated, so moving one to {b} was not tried"
-        ));
-    } else if moved.sqlstate != "42501" {
-        skips.push(format!(
-            "moving a row to {b} failed for another reason: {}",
-            moved.error_text()
-        ));
-    }
-    if !fails.is_empty() {
-        check(
-            "tenant_update",
-            Some(t),
-            Some(a),
-            "FAIL",
-            Some(rows),
-            format!("as tenant {a}: {}", fails.join("; ")),
-        )
-    } else if !skips.is_empty() {
-        check(
-            "tenant_update",
-            Some(t),
-            Some(a),
-            "SKIP",
-            Some(0),
-            format!("as tenant {a}: {}", skips.join("; ")),
-        )
+/// Each tenant with the other tenants of the list.
+fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
+    tenants
+        .iter()
+        .map(|a| {
+            let others = tenants.iter().filter(|x| *x != a).cloned().collect();
+            (a.as_str(), others)
+        })
+        .collect()
+}
+
+/// tenant_read: with the setting at tenant A, no row of another tenant.
+fn read_check(t: &Target, a: &str, others: &[String], o: &Outcome) -> Check {
+    let others = others.join(", ");
+    if o.ok() && o.count() == 0 {
+        check("tenant_read", Some(t), Some(a), "PASS", Some(0),
+            format!("as tenant {a}, no row of {others} is visible"))
+    } else if o.ok() {
+        check("tenant_read", Some(t), Some(a), "FAIL", Some(o.count()),
+            format!("as tenant {a}, {} rows of other tenants ({others}) are visible", o.count()))
+    } else if o.denied() {
+        check("tenant_read", Some(t), Some(a), "PASS", Some(0),
+            format!("the role cannot read the table at all ({})", o.error_text()))
     } else {
-        check(
-            "tenant_update",
-            Some(t),
-            Some(a),
-            "PASS",
-            Some(0),
-            format!("as tenant {a}, {b}'s rows are unreachable and moving a row to {b} is refused"),
+        check("tenant_read", Some(t), Some(a), "ERROR", None,
+            format!("reading as tenant {a} fails: {}", o.error_text()))
+    }
+}
+
+/// Rows copied into the shadow table per tenant: enough to see every
+/// policy at work, few enough that a probe costs the same on any table.
+const SHADOW_ROWS: i32 = 16;
+
+/// One row of `rls_audit._write_probe`: a statement run as `tenant` (or,
+/// with check `copied`, how many rows of `tenant` the shadow holds; with no
+/// tenant, why the shadow could not be set up).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteOutcome {
+    pub tenant: Option<String>,
+    pub check: Option<String>,
+    pub value: Option<String>,
+    pub rows: Option<i64>,
+    pub sqlstate: String,
+    pub message: Option<String>,
+}
+
+impl WriteOutcome {
+    fn ok(&self) -> bool {
+        self.sqlstate == "00000"
+    }
+    fn denied(&self) -> bool {
+        self.sqlstate == "42501"
+            && self
+                .message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("permission denied"))
+    }
+    fn error_text(&self) -> String {
+        format!(
+            "{}: {}",
+            self.sqlstate,
+            self.message.as_deref().unwrap_or("")
         )
     }
+}
+
+/// Run the shadow-table write probes of one table (sql/probe.sql).
+fn write_probe(
+    c: &mut SpiClient<'_>,
+    role: &str,
+    t: &Target,
+    column: &str,
+    run_cx: &Run<'_>,
+    tenants: &[String],
+) -> Result<Vec<WriteOutcome>> {
+    let base: Vec<Option<String>> = run_cx
+        .base
+        .iter()
+        .flat_map(|(k, v)| [Some(k.clone()), v.clone()])
+        .collect();
+    let mut out = Vec::new();
+    for r in c.update(
+        "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
+           FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7)",
+        None,
+        &[
+            role.into(),
+            t.qualified().into(),
+            column.into(),
+            base.into(),
+            run_cx.setting.into(),
+            tenants.to_vec().into(),
+            SHADOW_ROWS.into(),
+        ],
+    )? {
+        out.push(WriteOutcome {
+            tenant: r.get::<String>(1)?,
+            check: r.get::<String>(2)?,
+            value: r.get::<String>(3)?,
+            rows: r.get::<i64>(4)?,
+            sqlstate: r.get::<String>(5)?.unwrap_or_else(|| "00000".into()),
+            // the shadow stands in for the table: name the table
+            message: r
+                .get::<String>(6)?
+                .map(|m| m.replace("\"rls_audit_shadow\"", &format!("\"{}\"", t.table))),
+        });
+    }
+    Ok(out)
+}
+
+/// The statement a write outcome stands for, as a DBA would type it.
+fn statement_text(t: &Target, o: &WriteOutcome) -> String {
+    let col = quote_ident(&t.column);
+    let v = o.value.as_deref().unwrap_or("NULL");
+    match o.check.as_deref() {
+        Some("tenant_delete") => format!("DELETE FROM {}", t.qualified()),
+        Some("tenant_update") => format!("UPDATE {} SET {col} = {v}", t.qualified()),
+        _ => format!("INSERT INTO {} (..., {col}) VALUES (..., {v})", t.qualified()),
+    }
+}
+
+/// tenant_insert / tenant_update / tenant_delete from the write probe's
+/// outcomes: FAIL when any statement touched a row of another tenant
+/// (that is a real statement the role can run), PASS when none did (a
+/// statement that fails touches nothing), SKIP when there was nothing to
+/// touch, ERROR when the probe could not run.
+fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Vec<Check> {
+    let names = ["tenant_insert", "tenant_update", "tenant_delete"];
+    if let Some(broken) = outcomes.iter().find(|o| o.tenant.is_none() && !o.ok()) {
+        return names
+            .iter()
+            .flat_map(|name| {
+                tenants.iter().map(move |a| {
+                    check(name, Some(t), Some(a), "ERROR", None,
+                        format!("the write probe could not be set up: {}", broken.error_text()))
+                })
+            })
+            .collect();
+    }
+    let copied = |tenant: &str| {
+        outcomes
+            .iter()
+            .filter(|o| o.check.as_deref() == Some("copied") && o.tenant.as_deref() == Some(tenant))
+            .filter_map(|o| o.rows)
+            .sum::<i64>()
+    };
+    let mut out = Vec::new();
+    for name in names {
+        for a in tenants {
+            let foreign: i64 = tenants.iter().filter(|x| *x != a).map(|x| copied(x)).sum();
+            let mine: Vec<&WriteOutcome> = outcomes
+                .iter()
+                .filter(|o| o.check.as_deref() == Some(name) && o.tenant.as_deref() == Some(a))
+                .collect();
+            let nothing = if name == "tenant_insert" {
+                (mine.is_empty() || copied(a) + foreign == 0)
+                    .then(|| format!("only tenant {a} is probed: no other tenant to write a row for"))
+            } else {
+                (foreign == 0).then(|| {
+                    format!("no row of another tenant to reach as {a} (pass tenants => ARRAY[...] with tenants that have rows)")
+                })
+            };
+            if let Some(why) = nothing {
+                out.push(check(name, Some(t), Some(a), "SKIP", None, why));
+                continue;
+            }
+            let leaks: Vec<&&WriteOutcome> =
+                mine.iter().filter(|o| o.ok() && o.rows.unwrap_or(0) > 0).collect();
+            if !leaks.is_empty() {
+                let rows: i64 = leaks.iter().filter_map(|o| o.rows).sum();
+                let what: Vec<String> = leaks
+                    .iter()
+                    .map(|o| {
+                        let n = o.rows.unwrap_or(0);
+                        let verb = match name {
+                            "tenant_insert" => "inserts",
+                            "tenant_delete" => "deletes",
+                            _ => "changes or moves",
+                        };
+                        format!("`{}` {verb} {n} row{} of another tenant", statement_text(t, o),
+                            if n == 1 { "" } else { "s" })
+                    })
+                    .collect();
+                out.push(check(name, Some(t), Some(a), "FAIL", Some(rows),
+                    format!("as tenant {a}: {}", what.join("; "))));
+            } else if mine.iter().all(|o| o.denied()) {
+                out.push(check(name, Some(t), Some(a), "PASS", Some(0),
+                    format!("the role has no privilege for it ({})", mine[0].error_text())));
+            } else {
+                // a failing statement touched nothing; say why once per reason
+                let mut refused: Vec<String> = mine
+                    .iter()
+                    .filter(|o| !o.ok())
+                    .map(|o| o.error_text())
+                    .collect();
+                refused.sort();
+                refused.dedup();
+                let mut detail = format!(
+                    "as tenant {a}, none of {} statements with no WHERE touches a row of another tenant",
+                    mine.len()
+                );
+                if !refused.is_empty() {
+                    detail.push_str(&format!(" (refused: {})", refused.join("; ")));
+                }
+                out.push(check(name, Some(t), Some(a), "PASS", Some(0), detail));
+            }
+        }
+    }
+    out
 }
 
 type CheckRow = (
@@ -949,6 +1018,7 @@ fn probe_one(
     settings: &serde_json::Value,
 ) -> Result<ProbeRow> {
     let info = role_info(c, role)?;
+    ensure_can_act_as(c, role)?;
     let obj = settings.as_object().ok_or_else(|| {
         RlsAuditError::InvalidParameter(
             "settings must be a JSON object such as {\"app.tenant_id\": \"1\"}".into(),
@@ -960,6 +1030,12 @@ fn probe_one(
     };
     for (k, v) in obj {
         check_setting_name(c, k)?;
+        // the probe acts as `role` and nobody else
+        if ["role", "session_authorization"].contains(&k.to_ascii_lowercase().as_str()) {
+            return Err(RlsAuditError::InvalidParameter(format!(
+                "setting \"{k}\" changes who the probe runs as: name the role in the role argument"
+            )));
+        }
         let value = match v {
             serde_json::Value::Null => None,
             serde_json::Value::String(x) => Some(x.clone()),
@@ -983,7 +1059,6 @@ fn probe_one(
         .first()
         .get_one::<String>()?
         .ok_or(RlsAuditError::UnknownTable(tbl.to_u32()))?;
-    ensure_can_act_as(c, role)?;
     let sql = Q::Read(format!(
         "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM {name})::text]"
     ));

@@ -1,0 +1,3 @@
+-- rls_audit 0.2.0 -> 0.3.0: the guarantees that hold under attack.
+-- Everything a fresh 0.3.0 install has that 0.2.0 did not; the upgrade test
+-- checks that the two end up with exactly the same objects.
