@@ -13,7 +13,10 @@ CREATE TABLE rls_audit.snapshot_meta (
     fingerprint  text NOT NULL CHECK (fingerprint ~ '^[0-9a-f]{64}$'),
     policy_count integer NOT NULL,
     table_count  integer NOT NULL,
-    role_count   integer NOT NULL
+    role_count   integer NOT NULL,
+    -- 0.3.0: the database whose OIDs the content rows carry (system
+    -- identifier/database OID); drift follows objects by OID only there
+    db_ident     text
 );
 -- at most one baseline at any time
 CREATE UNIQUE INDEX snapshot_meta_one_baseline
@@ -29,6 +32,12 @@ CREATE TABLE rls_audit.snapshot_policies (
     roles       name[] NOT NULL,
     using_expr  text,
     check_expr  text,
+    -- 0.3.0: identity (see snapshot_meta.db_ident) and what the policy
+    -- stores: md5 of its expression trees without locations, role OIDs
+    policy_oid  oid,
+    table_oid   oid,
+    tree        text,
+    role_oids   oid[],
     PRIMARY KEY (snapshot_id, schema_name, table_name, policy_name)
 );
 
@@ -39,6 +48,7 @@ CREATE TABLE rls_audit.snapshot_tables (
     owner       name NOT NULL,
     rls_enabled boolean NOT NULL,
     rls_forced  boolean NOT NULL,
+    table_oid   oid,
     PRIMARY KEY (snapshot_id, schema_name, table_name)
 );
 
@@ -48,6 +58,7 @@ CREATE TABLE rls_audit.snapshot_roles (
     superuser   boolean NOT NULL,
     bypassrls   boolean NOT NULL,
     can_login   boolean NOT NULL,
+    role_oid    oid,
     PRIMARY KEY (snapshot_id, role_name)
 );
 
@@ -83,8 +94,10 @@ CREATE TABLE rls_audit.lint_ignore (
 );
 
 -- The tracked state: what rls_audit last saw of every policy and of every
--- table whose RLS is enabled or forced or that has policies. Names are the
--- key (they survive pg_dump); OIDs follow renames within one database.
+-- table whose RLS is enabled or that has policies. Names are the key (they
+-- survive pg_dump); OIDs follow renames, but only in the database named by
+-- db_ident (system identifier/database OID): rows restored into another
+-- database are matched by name until the restore recreates their objects.
 CREATE TABLE rls_audit.tracked_policies (
     policy_oid  oid NOT NULL,
     table_oid   oid NOT NULL,
@@ -96,6 +109,12 @@ CREATE TABLE rls_audit.tracked_policies (
     roles       name[] NOT NULL,
     using_expr  text,
     check_expr  text,
+    db_ident    text,
+    -- what decides "changed": md5 of the expression trees without their
+    -- locations, and the role OIDs (renaming what they reference changes
+    -- only the text above)
+    tree        text,
+    role_oids   oid[],
     PRIMARY KEY (schema_name, table_name, policy_name)
 );
 CREATE INDEX tracked_policies_oid ON rls_audit.tracked_policies (policy_oid);
@@ -107,6 +126,7 @@ CREATE TABLE rls_audit.tracked_tables (
     table_name  name NOT NULL,
     rls_enabled boolean NOT NULL,
     rls_forced  boolean NOT NULL,
+    db_ident    text,
     PRIMARY KEY (schema_name, table_name)
 );
 CREATE INDEX tracked_tables_oid ON rls_audit.tracked_tables (table_oid);

@@ -2,21 +2,37 @@
 //! tamper-evident event log and the change freeze.
 //!
 //! The tracked state (tracked_policies, tracked_tables) is what rls_audit
-//! last saw of every policy and every RLS-relevant table. At
-//! `ddl_command_end` and `sql_drop` the objects a DDL touched are compared
-//! with their tracked rows: the tracked row is the `before` (so a dropped
-//! policy's definition never has to be read while it is being dropped), the
-//! catalog row the `after`, and the difference is the event. Only touched
-//! objects are read, so a capture costs the same at 10 or 10 000 policies.
+//! last saw of every policy and every RLS-relevant table (RLS enabled, or
+//! with policies). The event triggers fire for every DDL, whatever its tag:
+//! at `ddl_command_end` the objects a DDL touched, and every policy that
+//! depends on them, are compared with their tracked rows; at `sql_drop` the
+//! policies and tables it removed are. The tracked row is the `before` (so a
+//! dropped policy's definition never has to be read while it is being
+//! dropped), the catalog row the `after`, and the difference is the event.
+//! Only touched objects are read, so a capture costs the same at 10 or
+//! 10 000 policies.
+//!
+//! Within one database objects are followed by OID (see
+//! [`crate::identity`]): a rename is one `renamed` event, and a policy is
+//! changed only when what PostgreSQL stores changed (its expression trees,
+//! role OIDs, command or kind), not when a column, function, type or role
+//! it references was renamed. Where OIDs changed (a pg_dump restored into
+//! another database) names are the key, and an object recreated exactly as
+//! tracked is adopted silently: a restore records nothing.
 use std::collections::BTreeSet;
 
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
+use pgrx::PgList;
 use serde_json::{json, Value};
 
-use crate::catalog::{Policy, State, Table, EXCLUDED_SCHEMAS_SQL, POLICY_DEFINITION_SQL};
+use crate::catalog::{
+    self, Identity, Policy, PolicyId, State, Table, EXCLUDED_SCHEMAS_SQL, POLICY_DEFINITION_SQL,
+    POLICY_TREE_SQL,
+};
 use crate::drift;
 use crate::error::{Result, RlsAuditError, SqlResult};
+use crate::ident::{quote_ident, quote_literal, quote_qualified};
 use crate::regclass::Name;
 
 /// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it).
@@ -29,7 +45,8 @@ const CHAIN_LOCK_KEY: i64 = 0x726c_735f_6368_6169;
 struct Ctx {
     current_user: String,
     command_tag: String,
-    /// replaces current_query() as the event's statement (record_untracked's note)
+    /// the statement that made the change, when it could be singled out of
+    /// the client's query string (else each event gets a rendered one)
     statement: Option<String>,
 }
 
@@ -60,6 +77,8 @@ fn table_json(t: &TrackedTable) -> Value {
 struct TrackedTable {
     table_oid: pg_sys::Oid,
     schema_oid: pg_sys::Oid,
+    /// the database the OIDs belong to ([`catalog::db_ident`])
+    db_ident: Option<String>,
     schema_name: String,
     table_name: String,
     rls_enabled: bool,
@@ -70,12 +89,40 @@ struct TrackedTable {
 struct TrackedPolicy {
     policy_oid: pg_sys::Oid,
     table_oid: pg_sys::Oid,
+    db_ident: Option<String>,
+    /// [`POLICY_TREE_SQL`] and `polroles`: what the policy stores
+    tree: String,
+    role_oids: Vec<u32>,
     policy: Policy,
 }
 
-const POLICY_COLS: &str =
-    "schema_name::text, table_name::text, policy_name::text, permissive, command, \
-                           roles::text[], using_expr, check_expr";
+impl TrackedPolicy {
+    /// The same pg_policy row as `live` (same OID, in this database).
+    fn is_object(&self, live: &TrackedPolicy) -> bool {
+        self.policy_oid == live.policy_oid && self.db_ident == live.db_ident
+    }
+
+    /// Does `live` define what this one does? By what PostgreSQL stores
+    /// when both are the same object (a renamed column or role changes the
+    /// text, not the policy); by the text otherwise.
+    fn same_definition(&self, live: &TrackedPolicy) -> bool {
+        let (a, b) = (&self.policy, &live.policy);
+        if a.permissive != b.permissive || a.command != b.command {
+            return false;
+        }
+        if self.is_object(live) && !self.tree.is_empty() {
+            self.tree == live.tree && self.role_oids == live.role_oids
+        } else {
+            a.roles == b.roles && a.using_expr == b.using_expr && a.check_expr == b.check_expr
+        }
+    }
+}
+
+/// Columns of a tracked_policies row, in [`read_tracked_policy`]'s order.
+const TRACKED_POLICY_COLS: &str =
+    "policy_oid, table_oid, db_ident, tree, role_oids::pg_catalog.int8[], \
+     schema_name::text, table_name::text, policy_name::text, permissive, command, roles::text[], \
+     using_expr, check_expr";
 
 fn read_policy_row(r: &pgrx::spi::SpiHeapTupleData, first: usize) -> Result<Policy> {
     let mut roles = r.get::<Vec<String>>(first + 5)?.unwrap_or_default();
@@ -92,30 +139,44 @@ fn read_policy_row(r: &pgrx::spi::SpiHeapTupleData, first: usize) -> Result<Poli
     })
 }
 
-/// The live policy with this OID (None once it is gone).
+/// A tracked_policies row, or a live one selected in the same column order.
+fn read_tracked_policy(r: &pgrx::spi::SpiHeapTupleData) -> Result<TrackedPolicy> {
+    Ok(TrackedPolicy {
+        policy_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
+        table_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
+        db_ident: r.get::<String>(3)?,
+        tree: r.get::<String>(4)?.unwrap_or_default(),
+        role_oids: catalog::sorted_oids(r.get::<Vec<i64>>(5)?),
+        policy: read_policy_row(r, 6)?,
+    })
+}
+
+/// The live policy with this OID (None once it is gone, or when its table
+/// is outside the tracked schemas).
 fn live_policy(c: &SpiClient<'_>, oid: pg_sys::Oid) -> Result<Option<TrackedPolicy>> {
     let q = format!(
         r#"
-SELECT p.oid, p.polrelid, n.nspname::text, c.relname::text, p.polname::text,
+SELECT p.oid, p.polrelid, $2::text, {POLICY_TREE_SQL}, p.polroles::pg_catalog.int8[],
+       n.nspname::text, c.relname::text, p.polname::text,
        {POLICY_DEFINITION_SQL}
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE p.oid = $1 AND {EXCLUDED_SCHEMAS_SQL}"#
     );
-    let mut rows = c.select(q.as_str(), Some(1), &[oid.into()])?;
-    let Some(r) = rows.next() else {
-        return Ok(None);
-    };
-    Ok(Some(TrackedPolicy {
-        policy_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
-        table_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-        policy: read_policy_row(&r, 3)?,
-    }))
+    let mut rows = c.select(
+        q.as_str(),
+        Some(1),
+        &[oid.into(), catalog::db_ident().into()],
+    )?;
+    match rows.next() {
+        Some(r) => Ok(Some(read_tracked_policy(&r)?)),
+        None => Ok(None),
+    }
 }
 
-/// The tracked policy with this OID, or (after a dump/restore changed the
-/// OIDs) the one with these names.
+/// The tracked policy with this OID in this database, or (where OIDs
+/// changed, after a dump/restore) the one with these names.
 fn tracked_policy(
     c: &SpiClient<'_>,
     oid: pg_sys::Oid,
@@ -123,23 +184,26 @@ fn tracked_policy(
 ) -> Result<Option<TrackedPolicy>> {
     let (s, t, p) = names.unwrap_or(("", "", ""));
     let q = format!(
-        "SELECT policy_oid, table_oid, {POLICY_COLS} FROM rls_audit.tracked_policies
-          WHERE policy_oid = $1 OR (schema_name, table_name, policy_name) = ($2::name, $3::name, $4::name)
-          ORDER BY policy_oid = $1 DESC LIMIT 1"
+        "SELECT {TRACKED_POLICY_COLS} FROM rls_audit.tracked_policies
+          WHERE (policy_oid = $1 AND db_ident = $5)
+             OR (schema_name, table_name, policy_name) = ($2::name, $3::name, $4::name)
+          ORDER BY (policy_oid = $1 AND db_ident = $5) DESC LIMIT 1"
     );
     let mut rows = c.select(
         q.as_str(),
         Some(1),
-        &[oid.into(), s.into(), t.into(), p.into()],
+        &[
+            oid.into(),
+            s.into(),
+            t.into(),
+            p.into(),
+            catalog::db_ident().into(),
+        ],
     )?;
-    let Some(r) = rows.next() else {
-        return Ok(None);
-    };
-    Ok(Some(TrackedPolicy {
-        policy_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
-        table_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-        policy: read_policy_row(&r, 3)?,
-    }))
+    match rows.next() {
+        Some(r) => Ok(Some(read_tracked_policy(&r)?)),
+        None => Ok(None),
+    }
 }
 
 /// The live table with this OID, if it is an ordinary or partitioned table
@@ -147,18 +211,23 @@ fn tracked_policy(
 fn live_table(c: &SpiClient<'_>, oid: pg_sys::Oid) -> Result<Option<(TrackedTable, bool)>> {
     let q = format!(
         r#"
-SELECT c.oid, c.relnamespace, n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
+SELECT c.oid, c.relnamespace, $2::text, n.nspname::text, c.relname::text,
+       c.relrowsecurity, c.relforcerowsecurity,
        EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.oid = $1 AND c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}"#
     );
-    let mut rows = c.select(q.as_str(), Some(1), &[oid.into()])?;
+    let mut rows = c.select(
+        q.as_str(),
+        Some(1),
+        &[oid.into(), catalog::db_ident().into()],
+    )?;
     let Some(r) = rows.next() else {
         return Ok(None);
     };
     Ok(Some((
         read_table_row(&r)?,
-        r.get::<bool>(7)?.unwrap_or(false),
+        r.get::<bool>(8)?.unwrap_or(false),
     )))
 }
 
@@ -166,10 +235,11 @@ fn read_table_row(r: &pgrx::spi::SpiHeapTupleData) -> Result<TrackedTable> {
     Ok(TrackedTable {
         table_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
         schema_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-        schema_name: r.get::<String>(3)?.unwrap_or_default(),
-        table_name: r.get::<String>(4)?.unwrap_or_default(),
-        rls_enabled: r.get::<bool>(5)?.unwrap_or(false),
-        rls_forced: r.get::<bool>(6)?.unwrap_or(false),
+        db_ident: r.get::<String>(3)?,
+        schema_name: r.get::<String>(4)?.unwrap_or_default(),
+        table_name: r.get::<String>(5)?.unwrap_or_default(),
+        rls_enabled: r.get::<bool>(6)?.unwrap_or(false),
+        rls_forced: r.get::<bool>(7)?.unwrap_or(false),
     })
 }
 
@@ -180,12 +250,18 @@ fn tracked_table(
 ) -> Result<Option<TrackedTable>> {
     let (s, t) = names.unwrap_or(("", ""));
     let mut rows = c.select(
-        "SELECT table_oid, schema_oid, schema_name::text, table_name::text, rls_enabled, rls_forced
+        "SELECT table_oid, schema_oid, db_ident, schema_name::text, table_name::text,
+                rls_enabled, rls_forced
            FROM rls_audit.tracked_tables
-          WHERE table_oid = $1 OR (schema_name, table_name) = ($2::name, $3::name)
-          ORDER BY table_oid = $1 DESC LIMIT 1",
+          WHERE (table_oid = $1 AND db_ident = $4) OR (schema_name, table_name) = ($2::name, $3::name)
+          ORDER BY (table_oid = $1 AND db_ident = $4) DESC LIMIT 1",
         Some(1),
-        &[oid.into(), s.into(), t.into()],
+        &[
+            oid.into(),
+            s.into(),
+            t.into(),
+            catalog::db_ident().into(),
+        ],
     )?;
     match rows.next() {
         Some(r) => Ok(Some(read_table_row(&r)?)),
@@ -202,11 +278,12 @@ fn upsert_policy(
         delete_policy(c, o)?;
     }
     let p = &new.policy;
+    let role_oids: Vec<i64> = new.role_oids.iter().map(|o| i64::from(*o)).collect();
     c.update(
         "INSERT INTO rls_audit.tracked_policies
              (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
-              roles, using_expr, check_expr)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10)",
+              roles, using_expr, check_expr, db_ident, tree, role_oids)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10, $11, $12, $13::pg_catalog.int8[]::pg_catalog.oid[])",
         None,
         &[
             new.policy_oid.into(),
@@ -219,6 +296,9 @@ fn upsert_policy(
             p.roles.clone().into(),
             p.using_expr.clone().into(),
             p.check_expr.clone().into(),
+            new.db_ident.clone().into(),
+            new.tree.as_str().into(),
+            role_oids.into(),
         ],
     )?;
     Ok(())
@@ -257,8 +337,8 @@ fn upsert_table(
     }
     c.update(
         "INSERT INTO rls_audit.tracked_tables
-             (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+             (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         None,
         &[
             new.table_oid.into(),
@@ -267,6 +347,7 @@ fn upsert_table(
             new.table_name.as_str().into(),
             new.rls_enabled.into(),
             new.rls_forced.into(),
+            new.db_ident.clone().into(),
         ],
     )?;
     Ok(())
@@ -293,7 +374,8 @@ fn policy_draft(change: &'static str, before: Option<&Policy>, after: Option<&Po
     }
 }
 
-/// A policy a DDL created or altered.
+/// A policy a DDL created, altered, or changed through something it
+/// references.
 fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
     let Some(live) = live_policy(c, oid)? else {
         return Ok(());
@@ -306,44 +388,51 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
     )?;
     match &old {
         None => out.push(policy_draft("policy_added", None, Some(p))),
-        Some(o) if o.policy_oid == live.policy_oid => {
-            let renamed = (o.policy.schema_name != p.schema_name
-                || o.policy.table_name != p.table_name
-                || o.policy.policy_name != p.policy_name)
-                && Policy {
-                    schema_name: p.schema_name.clone(),
-                    table_name: p.table_name.clone(),
-                    policy_name: p.policy_name.clone(),
-                    ..o.policy.clone()
-                } == *p;
-            if renamed {
-                out.push(policy_draft("renamed", Some(&o.policy), Some(p)));
-            } else if o.policy != *p {
-                out.push(policy_draft("policy_changed", Some(&o.policy), Some(p)));
+        Some(o) if o.is_object(&live) => {
+            // its table's rename was an event of its own; the policy's own
+            // name is the policy's rename
+            if o.policy.policy_name != p.policy_name {
+                let mut before = o.policy.clone();
+                before.schema_name = p.schema_name.clone();
+                before.table_name = p.table_name.clone();
+                let mut after = before.clone();
+                after.policy_name = p.policy_name.clone();
+                out.push(policy_draft("renamed", Some(&before), Some(&after)));
+            }
+            if !o.same_definition(&live) {
+                let mut before = o.policy.clone();
+                before.schema_name = p.schema_name.clone();
+                before.table_name = p.table_name.clone();
+                before.policy_name = p.policy_name.clone();
+                out.push(policy_draft("policy_changed", Some(&before), Some(p)));
             }
         }
-        // matched by name only: the object was recreated (restore, or a
+        // matched by name only: the object was recreated (a restore, or a
         // change made while capture was off); equal definitions are adopted
         Some(o) => {
-            if o.policy != *p {
+            if !o.same_definition(&live) {
                 out.push(policy_draft("policy_changed", Some(&o.policy), Some(p)));
             }
         }
     }
+    // the tracked row follows the live one: new text after a referenced
+    // object's rename, the OIDs of a restored policy
     if old.as_ref() != Some(&live) {
         upsert_policy(c, old.as_ref(), &live)?;
     }
     // the policy's table is tracked from now on (it has policies)
     if let Some((t, _)) = live_table(c, live.table_oid)? {
         let tt = tracked_table(c, t.table_oid, Some((&t.schema_name, &t.table_name)))?;
-        if tt.is_none() {
-            upsert_table(c, None, &t)?;
-        } else if let Some(old_t) = tt.filter(|o| {
-            o.table_oid != t.table_oid
-                && o.rls_enabled == t.rls_enabled
-                && o.rls_forced == t.rls_forced
-        }) {
-            upsert_table(c, Some(&old_t), &t)?;
+        match tt {
+            None => upsert_table(c, None, &t)?,
+            Some(o)
+                if (o.table_oid != t.table_oid || o.db_ident != t.db_ident)
+                    && o.rls_enabled == t.rls_enabled
+                    && o.rls_forced == t.rls_forced =>
+            {
+                upsert_table(c, Some(&o), &t)?
+            }
+            Some(_) => {}
         }
     }
     Ok(())
@@ -355,14 +444,20 @@ fn on_table(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Re
         return Ok(());
     };
     let old = tracked_table(c, oid, Some((&live.schema_name, &live.table_name)))?;
-    let relevant = live.rls_enabled || live.rls_forced || has_policies;
+    // RLS-relevant: enabled, or with policies. FORCE alone does nothing
+    // while RLS is off (and pg_dump sets it before the history is
+    // restored), so it is recorded with the ENABLE that makes it matter.
+    let relevant = live.rls_enabled || has_policies;
+    if old.is_none() && !relevant {
+        return Ok(());
+    }
     let base = old.clone().unwrap_or(TrackedTable {
         rls_enabled: false,
-        rls_forced: false,
         ..live.clone()
     });
     let renamed = old.as_ref().is_some_and(|o| {
         o.table_oid == live.table_oid
+            && o.db_ident == live.db_ident
             && (o.schema_name != live.schema_name || o.table_name != live.table_name)
     });
     if renamed {
@@ -378,17 +473,7 @@ fn on_table(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Re
                 ..live.clone()
             })),
         });
-        c.update(
-            "UPDATE rls_audit.tracked_policies SET schema_name = $3, table_name = $4
-              WHERE (schema_name, table_name) = ($1::name, $2::name)",
-            None,
-            &[
-                base.schema_name.as_str().into(),
-                base.table_name.as_str().into(),
-                live.schema_name.as_str().into(),
-                live.table_name.as_str().into(),
-            ],
-        )?;
+        rename_tracked_policies(c, &base, &live)?;
     }
     let change = if base.rls_enabled != live.rls_enabled {
         Some(if live.rls_enabled {
@@ -428,6 +513,26 @@ fn on_table(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Re
     Ok(())
 }
 
+/// The tracked policies of a renamed table take its new names.
+fn rename_tracked_policies(
+    c: &mut SpiClient<'_>,
+    old: &TrackedTable,
+    new: &TrackedTable,
+) -> Result<()> {
+    c.update(
+        "UPDATE rls_audit.tracked_policies SET schema_name = $3, table_name = $4
+          WHERE (schema_name, table_name) = ($1::name, $2::name)",
+        None,
+        &[
+            old.schema_name.as_str().into(),
+            old.table_name.as_str().into(),
+            new.schema_name.as_str().into(),
+            new.table_name.as_str().into(),
+        ],
+    )?;
+    Ok(())
+}
+
 /// A schema a DDL renamed: every tracked object in it follows.
 fn on_schema(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
     let new_name = c
@@ -443,9 +548,14 @@ fn on_schema(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
     };
     let old_names: Vec<String> = c
         .select(
-            "SELECT DISTINCT schema_name::text FROM rls_audit.tracked_tables WHERE schema_oid = $1 AND schema_name <> $2",
+            "SELECT DISTINCT schema_name::text FROM rls_audit.tracked_tables
+              WHERE schema_oid = $1 AND db_ident = $3 AND schema_name <> $2",
             None,
-            &[oid.into(), new_name.as_str().into()],
+            &[
+                oid.into(),
+                new_name.as_str().into(),
+                catalog::db_ident().into(),
+            ],
         )?
         .map(|r| r.get::<String>(1).ok().flatten().unwrap_or_default())
         .collect();
@@ -469,23 +579,165 @@ fn on_schema(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
     Ok(())
 }
 
-/// pg_dump output turns off row_security and check_function_bodies for the
-/// whole restore (its search_path = '' is hidden from us by our own pinned
-/// search_path). A superuser session with both off is replaying a dump,
-/// whose tracked state and events arrive as data: capture stays out of its
-/// way. Superusers can switch capture off anyway (session_replication_role),
-/// and untracked_changes() shows whatever happened meanwhile.
-fn restoring(c: &SpiClient<'_>) -> Result<bool> {
-    Ok(unsafe { pg_sys::superuser() }
-        && c.select(
-            "SELECT pg_catalog.current_setting('row_security') = 'off'
-                AND pg_catalog.current_setting('check_function_bodies') = 'off'",
-            Some(1),
-            &[],
-        )?
-        .first()
-        .get_one::<bool>()?
-        .unwrap_or(false))
+/// Policies that depend on an object (pg_depend): the policies of a table,
+/// and every policy whose expressions name a column, table, function, type
+/// or operator. For a schema: those of every such object in it.
+const DEPENDENT_POLICIES_SQL: &str = r#"
+SELECT DISTINCT d.objid FROM pg_catalog.pg_depend d
+ WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass
+   AND ((d.refclassid = $1 AND d.refobjid = $2)
+     OR ($1 = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND (
+            (d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+             AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = $2))
+         OR (d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+             AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_proc WHERE pronamespace = $2))
+         OR (d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass
+             AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_type WHERE typnamespace = $2))
+         OR (d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass
+             AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_operator WHERE oprnamespace = $2)))))"#;
+
+fn dependent_policies(
+    c: &SpiClient<'_>,
+    class: pg_sys::Oid,
+    oid: pg_sys::Oid,
+) -> Result<Vec<pg_sys::Oid>> {
+    let mut out = Vec::new();
+    for r in c.select(DEPENDENT_POLICIES_SQL, None, &[class.into(), oid.into()])? {
+        if let Some(o) = r.get::<pg_sys::Oid>(1)? {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+/// The statement to record for an event whose own statement could not be
+/// singled out (the DDL ran inside a function or a DO block, or came from
+/// record_untracked()): rendered from the change itself, so a query string
+/// with other statements (and whatever secrets they hold) never is.
+fn rendered_statement(d: &Draft) -> String {
+    let get = |v: &Option<Value>, k: &str| -> String {
+        v.as_ref()
+            .and_then(|j| j.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let policy = |v: &Option<Value>| -> Option<Policy> {
+        v.as_ref()
+            .and_then(|j| serde_json::from_value::<Policy>(j.clone()).ok())
+    };
+    let table = quote_qualified(
+        d.schema_name.as_deref().unwrap_or_default(),
+        d.table_name.as_deref().unwrap_or_default(),
+    );
+    let on = |p: &str| format!("{} ON {table}", quote_ident(p));
+    let pname = d.policy_name.clone().unwrap_or_default();
+    match d.change {
+        "policy_added" => policy(&d.after)
+            .map(|p| crate::restore::render_create_policy(&p))
+            .unwrap_or_default(),
+        "policy_removed" => format!("DROP POLICY {};", on(&pname)),
+        "policy_changed" => match policy(&d.after) {
+            Some(p) => {
+                let mut s = format!("ALTER POLICY {}", on(&pname));
+                let roles: Vec<String> = p
+                    .roles
+                    .iter()
+                    .map(|r| {
+                        if r == "public" {
+                            "PUBLIC".into()
+                        } else {
+                            quote_ident(r)
+                        }
+                    })
+                    .collect();
+                if !roles.is_empty() {
+                    s.push_str(&format!(" TO {}", roles.join(", ")));
+                }
+                if let Some(u) = &p.using_expr {
+                    s.push_str(&format!(" USING ({u})"));
+                }
+                if let Some(k) = &p.check_expr {
+                    s.push_str(&format!(" WITH CHECK ({k})"));
+                }
+                s + ";"
+            }
+            None => String::new(),
+        },
+        "renamed" if d.policy_name.is_some() => format!(
+            "ALTER POLICY {} ON {table} RENAME TO {};",
+            quote_ident(&get(&d.before, "policy_name")),
+            quote_ident(&pname)
+        ),
+        "renamed" if d.table_name.is_some() => {
+            let (s0, t0) = (get(&d.before, "schema_name"), get(&d.before, "table_name"));
+            let (s1, t1) = (get(&d.after, "schema_name"), get(&d.after, "table_name"));
+            let mut parts = Vec::new();
+            if s0 != s1 {
+                parts.push(format!(
+                    "ALTER TABLE {} SET SCHEMA {};",
+                    quote_qualified(&s0, &t0),
+                    quote_ident(&s1)
+                ));
+            }
+            if t0 != t1 {
+                parts.push(format!(
+                    "ALTER TABLE {} RENAME TO {};",
+                    quote_qualified(&s1, &t0),
+                    quote_ident(&t1)
+                ));
+            }
+            parts.join(" ")
+        }
+        "renamed" => format!(
+            "ALTER SCHEMA {} RENAME TO {};",
+            quote_ident(&get(&d.before, "schema_name")),
+            quote_ident(&get(&d.after, "schema_name"))
+        ),
+        "rls_enabled" => format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;"),
+        "rls_disabled" => format!("ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"),
+        "rls_forced" => format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY;"),
+        "rls_unforced" => format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;"),
+        "table_removed" => format!("DROP TABLE {table};"),
+        "frozen" => format!(
+            "SELECT rls_audit.freeze({});",
+            quote_literal(&get(&d.after, "reason"))
+        ),
+        "unfrozen" => "SELECT rls_audit.unfreeze();".into(),
+        _ => String::new(),
+    }
+}
+
+/// `rls_audit.ticket`, when it holds more than white space.
+fn ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
+    Ok(c.select(
+        "SELECT NULLIF(pg_catalog.btrim(pg_catalog.current_setting('rls_audit.ticket', true)), '')",
+        Some(1),
+        &[],
+    )?
+    .first()
+    .get_one::<String>()?)
+}
+
+/// The freeze reason when RLS changes are frozen and no ticket is set.
+fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
+    if ticket(c)?.is_some() {
+        return Ok(None);
+    }
+    Ok(c.select(
+        "SELECT (SELECT reason FROM rls_audit.freeze_state)",
+        Some(1),
+        &[],
+    )?
+    .first()
+    .get_one::<String>()?)
+}
+
+fn frozen_error(reason: &str) -> RlsAuditError {
+    RlsAuditError::ObjectState(format!(
+        "row-level security changes are frozen: {reason} \
+         (SET rls_audit.ticket = '<change id>' to make a ticketed change, or SELECT rls_audit.unfreeze())"
+    ))
 }
 
 /// Append drafts to the log, after the freeze check.
@@ -498,30 +750,12 @@ fn write_events(
     if drafts.is_empty() {
         return Ok(0);
     }
-    let ticket = c
-        .select(
-            "SELECT NULLIF(pg_catalog.current_setting('rls_audit.ticket', true), '')",
-            Some(1),
-            &[],
-        )?
-        .first()
-        .get_one::<String>()?;
-    if check_freeze && ticket.is_none() {
-        let reason = c
-            .select(
-                "SELECT (SELECT reason FROM rls_audit.freeze_state)",
-                Some(1),
-                &[],
-            )?
-            .first()
-            .get_one::<String>()?;
-        if let Some(reason) = reason {
-            return Err(RlsAuditError::ObjectState(format!(
-                "row-level security changes are frozen: {reason} \
-                 (SET rls_audit.ticket = '<change id>' to make a ticketed change, or SELECT rls_audit.unfreeze())"
-            )));
+    if check_freeze {
+        if let Some(reason) = frozen_without_ticket(c)? {
+            return Err(frozen_error(&reason));
         }
     }
+    let ticket = ticket(c)?;
     // one chain: appends are serialised until commit
     crate::snapshot::advisory_xact_lock(c, CHAIN_LOCK_KEY)?;
     let mut prev = c
@@ -534,6 +768,10 @@ fn write_events(
         .get_one::<String>()?;
     let n = drafts.len() as i32;
     for d in drafts {
+        let statement = ctx
+            .statement
+            .clone()
+            .unwrap_or_else(|| rendered_statement(&d));
         let hash = c
             .update(
                 r#"
@@ -547,7 +785,7 @@ SELECT v.*, rls_audit._event_hash(v.id, v.occurred_at, v.txid, v.su, v.cu, v.app
                pg_catalog.statement_timestamp(), pg_catalog.txid_current(), session_user,
                $1::name, pg_catalog.current_setting('application_name'), pg_catalog.inet_client_addr(),
                $2::text, $3::text, $4::name, $5::name, $6::name, $7::jsonb, $8::jsonb,
-               coalesce($11::text, pg_catalog.current_query()), $9::text, $10::text)
+               $11::text, $9::text, $10::text)
        AS v(id, occurred_at, txid, su, cu, app, addr, tag, change, s, t, p, b, a, stmt, ticket, prev)
 RETURNING hash"#,
                 Some(1),
@@ -562,7 +800,7 @@ RETURNING hash"#,
                     d.after.map(pgrx::JsonB).into(),
                     ticket.clone().into(),
                     prev.clone().into(),
-                    ctx.statement.clone().into(),
+                    statement.into(),
                 ],
             )?
             .first()
@@ -620,8 +858,9 @@ fn user_name(oid: pg_sys::Oid) -> String {
     }
 }
 
-fn event_tag(fcinfo: pg_sys::FunctionCallInfo) -> Result<String> {
-    // SAFETY: called as an event trigger, the context is EventTriggerData
+/// The event trigger's data, or an error when not called as one.
+fn event_data(fcinfo: pg_sys::FunctionCallInfo) -> Result<*mut pg_sys::EventTriggerData> {
+    // SAFETY: fcinfo comes from PostgreSQL's function manager
     unsafe {
         let ctx = (*fcinfo).context;
         if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_EventTriggerData {
@@ -629,35 +868,90 @@ fn event_tag(fcinfo: pg_sys::FunctionCallInfo) -> Result<String> {
                 "not called as an event trigger".into(),
             ));
         }
-        let data = ctx as *mut pg_sys::EventTriggerData;
+        Ok(ctx as *mut pg_sys::EventTriggerData)
+    }
+}
+
+fn event_tag(data: *mut pg_sys::EventTriggerData) -> String {
+    // SAFETY: data is a valid EventTriggerData (event_data checked it)
+    unsafe {
         let name = pg_sys::GetCommandTagName((*data).tag);
-        Ok(core::ffi::CStr::from_ptr(name)
+        core::ffi::CStr::from_ptr(name)
             .to_string_lossy()
-            .into_owned())
+            .into_owned()
+    }
+}
+
+/// The one statement of the client's query string that is the DDL being
+/// captured: the string is split with PostgreSQL's own parser and the
+/// statement whose parse tree equals the event's is cut out by its
+/// location. None when no statement matches (the DDL ran inside a
+/// function or DO block): the event then gets a rendered statement, never
+/// the query string, which may hold other statements and their secrets.
+fn current_statement(data: *mut pg_sys::EventTriggerData) -> Option<String> {
+    // SAFETY: data is a valid EventTriggerData; debug_query_string is the
+    // backend's current query string (or NULL); raw_parser only reads it.
+    unsafe {
+        let tree = (*data).parsetree;
+        let q = pg_sys::debug_query_string;
+        if tree.is_null() || q.is_null() {
+            return None;
+        }
+        let query = core::ffi::CStr::from_ptr(q).to_bytes();
+        // the string was parsed once already; should the parser still
+        // complain, no statement is singled out
+        let raw =
+            PgTryBuilder::new(|| pg_sys::raw_parser(q, pg_sys::RawParseMode::RAW_PARSE_DEFAULT))
+                .catch_others(|_| std::ptr::null_mut())
+                .execute();
+        if raw.is_null() {
+            return None;
+        }
+        let list = PgList::<pg_sys::RawStmt>::from_pg(raw);
+        for stmt in list.iter_ptr() {
+            if stmt.is_null() || !pg_sys::equal((*stmt).stmt.cast(), tree.cast()) {
+                continue;
+            }
+            let start = usize::try_from((*stmt).stmt_location).unwrap_or(0);
+            let len = usize::try_from((*stmt).stmt_len).unwrap_or(0);
+            let end = if len == 0 {
+                query.len()
+            } else {
+                (start + len).min(query.len())
+            };
+            let text = String::from_utf8_lossy(query.get(start..end)?)
+                .trim()
+                .to_string();
+            return Some(if text.ends_with(';') {
+                text
+            } else {
+                text + ";"
+            });
+        }
+        None
     }
 }
 
 /// What both event triggers do around their own work: name the DDL's own
-/// user (before borrowing the owner's rights), borrow them, and stay out of
-/// a pg_dump restore.
-fn capture(tag: String, work: impl FnOnce(&mut SpiClient<'_>, &Ctx) -> Result<()>) -> Result<()> {
+/// user (before borrowing the owner's rights), single out its statement,
+/// and borrow the owner's rights to read and write the history. No session
+/// setting switches this off: a restore is recognised by what it creates
+/// (identical to the restored tracked state), not by how the session is set.
+fn capture(
+    fcinfo: pg_sys::FunctionCallInfo,
+    work: impl FnOnce(&mut SpiClient<'_>, &Ctx) -> Result<()>,
+) -> Result<()> {
+    let data = event_data(fcinfo)?;
     let ctx = Ctx {
         current_user: user_name(unsafe { pg_sys::GetUserId() }),
-        command_tag: tag,
-        statement: None,
+        command_tag: event_tag(data),
+        statement: current_statement(data),
     };
-    as_owner(|| {
-        Spi::connect_mut(|c| {
-            if restoring(c)? {
-                return Ok(());
-            }
-            work(c, &ctx)
-        })
-    })
+    as_owner(|| Spi::connect_mut(|c| work(c, &ctx)))
 }
 
-fn capture_end(tag: String) -> Result<()> {
-    capture(tag, |c, ctx| {
+fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
+    capture(fcinfo, |c, ctx| {
         if ctx.command_tag == "DROP OWNED" {
             // DROP OWNED rewrites role lists of policies it does not drop,
             // and reports none of them: compare everything once
@@ -668,9 +962,7 @@ fn capture_end(tag: String) -> Result<()> {
         let mut touched: Vec<(pg_sys::Oid, pg_sys::Oid)> = Vec::new();
         for r in c.select(
             "SELECT DISTINCT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands()
-                  WHERE classid IN ('pg_catalog.pg_policy'::pg_catalog.regclass,
-                                    'pg_catalog.pg_class'::pg_catalog.regclass,
-                                    'pg_catalog.pg_namespace'::pg_catalog.regclass)",
+              WHERE objid <> 0",
             None,
             &[],
         )? {
@@ -680,35 +972,55 @@ fn capture_end(tag: String) -> Result<()> {
             ));
         }
         let mut drafts = Vec::new();
-        for (class, oid) in touched {
-            if class == POLICY_RELATION_ID {
-                on_policy(c, oid, &mut drafts)?;
-            } else if class == pg_sys::RelationRelationId {
-                on_table(c, oid, &mut drafts)?;
-            } else {
-                on_schema(c, oid, &mut drafts)?;
+        // schemas and tables first: their renames carry their policies'
+        // names along, so a policy is renamed only when its own name changed
+        for (class, oid) in &touched {
+            if *class == pg_sys::NamespaceRelationId {
+                on_schema(c, *oid, &mut drafts)?;
+            } else if *class == pg_sys::RelationRelationId {
+                on_table(c, *oid, &mut drafts)?;
             }
+        }
+        // then each policy the DDL touched, or that depends on what it
+        // touched (a renamed column, function or type changes its text only)
+        let mut policies: BTreeSet<u32> = BTreeSet::new();
+        for (class, oid) in &touched {
+            if *class == POLICY_RELATION_ID {
+                policies.insert(oid.to_u32());
+            } else {
+                for p in dependent_policies(c, *class, *oid)? {
+                    policies.insert(p.to_u32());
+                }
+            }
+        }
+        for p in policies {
+            on_policy(c, pg_sys::Oid::from(p), &mut drafts)?;
         }
         write_events(c, ctx, drafts, true)?;
         Ok(())
     })
 }
 
-fn capture_drop(tag: String) -> Result<()> {
-    capture(tag, |c, ctx| {
+fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
+    capture(fcinfo, |c, ctx| {
         let mut dropped: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
         for r in c.select(
-                "SELECT object_type, objid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects()
-                  WHERE object_type IN ('policy', 'table') ORDER BY object_type",
-                None,
-                &[],
-            )? {
-                dropped.push((
-                    r.get::<String>(1)?.unwrap_or_default(),
-                    r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-                    r.get::<Vec<String>>(3)?.unwrap_or_default(),
-                ));
-            }
+            "SELECT object_type, objid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects()
+              WHERE object_type IN ('policy', 'table') ORDER BY object_type",
+            None,
+            &[],
+        )? {
+            dropped.push((
+                r.get::<String>(1)?.unwrap_or_default(),
+                r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
+                r.get::<Vec<String>>(3)?.unwrap_or_default(),
+            ));
+        }
+        // rls_audit's own tables go only with DROP EXTENSION
+        dropped.retain(|(_, _, names)| names.first().map(String::as_str) != Some("rls_audit"));
+        if dropped.is_empty() {
+            return Ok(());
+        }
         let mut drafts = Vec::new();
         // policies first ("policy" < "table"), then their tables
         for (kind, oid, names) in dropped {
@@ -741,16 +1053,42 @@ fn capture_drop(tag: String) -> Result<()> {
         }
         // a table left with no policy and RLS off is no longer tracked
         c.update(
-                "DELETE FROM rls_audit.tracked_tables t
-                  WHERE NOT t.rls_enabled AND NOT t.rls_forced
-                    AND NOT EXISTS (SELECT 1 FROM rls_audit.tracked_policies p
-                                     WHERE (p.schema_name, p.table_name) = (t.schema_name, t.table_name))",
-                None,
-                &[],
-            )?;
+            "DELETE FROM rls_audit.tracked_tables t
+              WHERE NOT t.rls_enabled
+                AND NOT EXISTS (SELECT 1 FROM rls_audit.tracked_policies p
+                                 WHERE (p.schema_name, p.table_name) = (t.schema_name, t.table_name))",
+            None,
+            &[],
+        )?;
         write_events(c, ctx, drafts, true)?;
         Ok(())
     })
+}
+
+/// At ddl_command_start of DROP EXTENSION / DROP SCHEMA: does the command
+/// name rls_audit itself? (Its parse tree, printed: the names are quoted
+/// strings there, whatever the PostgreSQL version.)
+fn drops_rls_audit(data: *mut pg_sys::EventTriggerData) -> bool {
+    // SAFETY: data is a valid EventTriggerData; nodeToString only reads
+    unsafe {
+        let tree = (*data).parsetree;
+        if tree.is_null() || (*tree).type_ != pg_sys::NodeTag::T_DropStmt {
+            return false;
+        }
+        let stmt = tree as *mut pg_sys::DropStmt;
+        let kind = (*stmt).removeType;
+        if kind != pg_sys::ObjectType::OBJECT_EXTENSION && kind != pg_sys::ObjectType::OBJECT_SCHEMA
+        {
+            return false;
+        }
+        let printed = pg_sys::nodeToString((*stmt).objects.cast());
+        if printed.is_null() {
+            return false;
+        }
+        core::ffi::CStr::from_ptr(printed)
+            .to_string_lossy()
+            .contains("\"rls_audit\"")
+    }
 }
 
 // Event trigger functions run as the user issuing the DDL (so the event
@@ -760,8 +1098,7 @@ CREATE FUNCTION rls_audit._capture_ddl() RETURNS event_trigger
     SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
 fn capture_ddl(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
-    let tag = event_tag(fcinfo)?;
-    Ok(capture_end(tag)?)
+    Ok(capture_end(fcinfo)?)
 }
 
 #[pg_extern(sql = r#"
@@ -769,60 +1106,121 @@ CREATE FUNCTION rls_audit._capture_drop() RETURNS event_trigger
     SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
 fn capture_sql_drop(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
-    let tag = event_tag(fcinfo)?;
-    Ok(capture_drop(tag)?)
+    Ok(capture_drop(fcinfo)?)
 }
 
+// A freeze also holds rls_audit itself: dropping the extension (or its
+// schema) would end the freeze and the record with it.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._guard_drop() RETURNS event_trigger
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn guard_drop(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
+    let data = event_data(fcinfo)?;
+    if !drops_rls_audit(data) {
+        return Ok(());
+    }
+    let reason = as_owner(|| Spi::connect(|c| frozen_without_ticket(c)))?;
+    match reason {
+        Some(r) => Err(RlsAuditError::ObjectState(format!(
+            "row-level security changes are frozen: {r} \
+             (unfreeze with SELECT rls_audit.unfreeze() before dropping rls_audit, \
+             or SET rls_audit.ticket = '<change id>')"
+        ))
+        .into()),
+        None => Ok(()),
+    }
+}
+
+// Every tag: a policy can change or disappear through any DDL that touches
+// what it depends on (DROP FUNCTION ... CASCADE, ALTER TABLE ... RENAME
+// COLUMN, ALTER SCHEMA ... RENAME). A DDL that touches nothing tracked
+// costs one read of pg_event_trigger_ddl_commands().
 extension_sql!(
     r#"
 CREATE EVENT TRIGGER rls_audit_ddl ON ddl_command_end
-    WHEN TAG IN ('CREATE POLICY', 'ALTER POLICY', 'ALTER TABLE', 'ALTER SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION rls_audit._capture_ddl();
 CREATE EVENT TRIGGER rls_audit_drop ON sql_drop
-    WHEN TAG IN ('DROP POLICY', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
     EXECUTE FUNCTION rls_audit._capture_drop();
+CREATE EVENT TRIGGER rls_audit_guard ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
+    EXECUTE FUNCTION rls_audit._guard_drop();
 "#,
     name = "event_triggers",
-    requires = [capture_ddl, capture_sql_drop]
+    requires = [capture_ddl, capture_sql_drop, guard_drop]
 );
 
 // ---------------------------------------------------------------------------
 // tracked state as a whole: seed, untracked changes, resync
 
-/// The tracked state as a [`State`] (no roles: roles have no events).
-fn tracked_state(c: &SpiClient<'_>) -> Result<State> {
+/// The tracked state as a [`State`] (no roles: roles have no events), with
+/// the identity of the rows whose OIDs belong to this database.
+fn tracked_state(c: &SpiClient<'_>) -> Result<(State, Identity)> {
+    let here = catalog::db_ident();
     let mut s = State::default();
+    let mut ids = Identity {
+        db: Some(here.clone()),
+        ..Identity::default()
+    };
     for r in c.select(
-        &format!("SELECT {POLICY_COLS} FROM rls_audit.tracked_policies"),
+        &format!("SELECT {TRACKED_POLICY_COLS} FROM rls_audit.tracked_policies"),
         None,
         &[],
     )? {
-        s.policies.push(read_policy_row(&r, 1)?);
+        let t = read_tracked_policy(&r)?;
+        if t.db_ident.as_deref() == Some(here.as_str()) {
+            let p = &t.policy;
+            ids.policies.insert(
+                (
+                    p.schema_name.clone(),
+                    p.table_name.clone(),
+                    p.policy_name.clone(),
+                ),
+                PolicyId {
+                    oid: t.policy_oid.to_u32(),
+                    table_oid: t.table_oid.to_u32(),
+                    tree: t.tree.clone(),
+                    role_oids: t.role_oids.clone(),
+                },
+            );
+        }
+        s.policies.push(t.policy);
     }
     for r in c.select(
-        "SELECT schema_name::text, table_name::text, rls_enabled, rls_forced FROM rls_audit.tracked_tables",
+        "SELECT table_oid, schema_oid, db_ident, schema_name::text, table_name::text,
+                rls_enabled, rls_forced
+           FROM rls_audit.tracked_tables",
         None,
         &[],
     )? {
+        let t = read_table_row(&r)?;
+        if t.db_ident.as_deref() == Some(here.as_str()) {
+            ids.tables.insert(
+                (t.schema_name.clone(), t.table_name.clone()),
+                t.table_oid.to_u32(),
+            );
+        }
         s.tables.push(Table {
-            schema_name: r.get::<String>(1)?.unwrap_or_default(),
-            table_name: r.get::<String>(2)?.unwrap_or_default(),
+            schema_name: t.schema_name,
+            table_name: t.table_name,
             owner: String::new(),
-            rls_enabled: r.get::<bool>(3)?.unwrap_or(false),
-            rls_forced: r.get::<bool>(4)?.unwrap_or(false),
+            rls_enabled: t.rls_enabled,
+            rls_forced: t.rls_forced,
         });
     }
     s.canonicalize();
-    Ok(s)
+    Ok((s, ids))
 }
 
-/// Tracked and live states, made comparable: a live table that is not
-/// tracked counts as "RLS off, no policies" on the tracked side; owners and
-/// roles are left out (they have no events).
-fn comparable(c: &SpiClient<'_>) -> Result<(State, State)> {
-    let mut tracked = tracked_state(c)?;
-    let mut live = crate::catalog::read_live_state(c)?;
+/// Tracked and live states, made comparable: the tracked state in today's
+/// names (objects renamed while capture was off are the returned rows), a
+/// live table that is not tracked counts as "RLS off, no policies" on the
+/// tracked side; owners and roles are left out (they have no events).
+fn comparable(c: &SpiClient<'_>) -> Result<(State, State, Vec<drift::DriftRow>)> {
+    let (mut tracked, tracked_ids) = tracked_state(c)?;
+    let (mut live, live_ids) = catalog::read_live(c)?;
     live.roles.clear();
+    let renamed = drift::align(&mut tracked, &tracked_ids, &live, &live_ids);
     let with_policies: BTreeSet<(String, String)> = live
         .policies
         .iter()
@@ -835,32 +1233,50 @@ fn comparable(c: &SpiClient<'_>) -> Result<(State, State)> {
         .collect();
     live.tables.retain(|t| {
         let key = (t.schema_name.clone(), t.table_name.clone());
-        t.rls_enabled
-            || t.rls_forced
-            || with_policies.contains(&key)
-            || tracked_names.contains(&key)
+        t.rls_enabled || with_policies.contains(&key) || tracked_names.contains(&key)
     });
     for t in &mut live.tables {
         t.owner.clear();
         if !tracked_names.contains(&(t.schema_name.clone(), t.table_name.clone())) {
+            // untracked: RLS was off and FORCE was not recorded on its own
             tracked.tables.push(Table {
                 rls_enabled: false,
-                rls_forced: false,
                 ..t.clone()
             });
         }
     }
     tracked.canonicalize();
     live.canonicalize();
-    Ok((tracked, live))
+    Ok((tracked, live, renamed))
+}
+
+/// The differences between the tracked state and the catalog, as drift rows.
+fn untracked_rows(c: &SpiClient<'_>) -> Result<Vec<drift::DriftRow>> {
+    let (tracked, live, mut rows) = comparable(c)?;
+    rows.extend(drift::diff(&tracked, &live));
+    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(rows)
 }
 
 /// One event per object that differs between the tracked and live states.
 fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
-    let (tracked, live) = comparable(c)?;
+    let (tracked, live, renamed) = comparable(c)?;
+    let mut drafts: Vec<Draft> = renamed
+        .into_iter()
+        .map(|r| {
+            let names = |v: &Option<String>| json!({ "name": v });
+            Draft {
+                change: "renamed",
+                schema_name: r.schema_name,
+                table_name: r.table_name,
+                policy_name: r.policy_name,
+                before: Some(names(&r.baseline_value)),
+                after: Some(names(&r.current_value)),
+            }
+        })
+        .collect();
     let rows = drift::diff(&tracked, &live);
     let mut seen = BTreeSet::new();
-    let mut drafts = Vec::new();
     for r in rows {
         let key = (
             r.schema_name.clone(),
@@ -920,7 +1336,8 @@ fn resync(c: &mut SpiClient<'_>) -> Result<()> {
         &format!(
             r#"
 INSERT INTO rls_audit.tracked_policies
-    (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command, roles, using_expr, check_expr)
+    (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command, roles,
+     using_expr, check_expr, db_ident, tree, role_oids)
 SELECT p.oid, p.polrelid, n.nspname, c.relname, p.polname,
        CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
        CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
@@ -929,27 +1346,29 @@ SELECT p.oid, p.polrelid, n.nspname, c.relname, p.polname,
                                         ELSE pg_catalog.pg_get_userbyid(x)::text END AS r
                               FROM pg_catalog.unnest(p.polroles) AS x) s
               ORDER BY r COLLATE "C")::name[],
-       pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
+       $1, {POLICY_TREE_SQL},
+       ARRAY(SELECT x FROM pg_catalog.unnest(p.polroles) AS x ORDER BY x)
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}"#
         ),
         None,
-        &[],
+        &[catalog::db_ident().into()],
     )?;
     c.update(
         &format!(
             r#"
-INSERT INTO rls_audit.tracked_tables (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced)
-SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity
+INSERT INTO rls_audit.tracked_tables
+    (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
+SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, $1
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}
-   AND (c.relrowsecurity OR c.relforcerowsecurity
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"#
+   AND (c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"#
         ),
         None,
-        &[],
+        &[catalog::db_ident().into()],
     )?;
     Ok(())
 }
@@ -984,8 +1403,7 @@ fn untracked_changes() -> std::result::Result<
     >,
     pgrx::pg_sys::panic::ErrorReport,
 > {
-    let (tracked, live) = Spi::connect(comparable)?;
-    let rows: Vec<drift::DriftTuple> = drift::diff(&tracked, &live)
+    let rows: Vec<drift::DriftTuple> = Spi::connect(untracked_rows)?
         .into_iter()
         .map(drift::to_tuple)
         .collect();

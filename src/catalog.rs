@@ -4,6 +4,8 @@
 //! Snapshots store a `State`, and everything that compares or restores works
 //! on `State`s, so no other module queries `pg_policy` its own way.
 use pgrx::prelude::*;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -77,6 +79,48 @@ impl State {
     }
 }
 
+/// Which object each name stood for, in which database. PostgreSQL keys
+/// its catalog by OID: a rename keeps the OID, and a policy's stored
+/// expression tree and role OIDs do not change when a column, function,
+/// type or role it references is renamed (only their text rendering does).
+/// So within one database, [`crate::identity::align`] follows objects by
+/// OID; across databases (a dump restored elsewhere) OIDs mean nothing and
+/// names are the key. Kept out of [`State`]: it never enters a fingerprint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// [`db_ident`] of the database the OIDs belong to; None: unknown
+    pub db: Option<String>,
+    pub tables: BTreeMap<(String, String), u32>,
+    pub policies: BTreeMap<(String, String, String), PolicyId>,
+    pub roles: BTreeMap<String, u32>,
+}
+
+/// A policy's identity and what it stores rather than how it reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyId {
+    pub oid: u32,
+    pub table_oid: u32,
+    /// [`POLICY_TREE_SQL`]: the USING and WITH CHECK trees without locations
+    pub tree: String,
+    /// `polroles` (0 = PUBLIC), sorted
+    pub role_oids: Vec<u32>,
+}
+
+/// This database, as "system identifier/database OID": OIDs are only
+/// comparable between states with the same ident. A physical replica or a
+/// promoted standby has the same; a dump restored anywhere else does not.
+pub fn db_ident() -> String {
+    // SAFETY: plain reads of process-global state set at backend start
+    let (sysid, db) = unsafe { (pg_sys::GetSystemIdentifier(), pg_sys::MyDatabaseId) };
+    format!("{sysid}/{}", db.to_u32())
+}
+
+/// What a policy stores, from `pg_policy p`: md5 of the USING and WITH
+/// CHECK node trees with their `:location` offsets removed (the same
+/// expression typed at another place in a statement has other offsets).
+pub const POLICY_TREE_SQL: &str = "coalesce(pg_catalog.md5(pg_catalog.regexp_replace(p.polqual::text, ':location -?[0-9]+', '', 'g')), '-') || '/' || \
+     coalesce(pg_catalog.md5(pg_catalog.regexp_replace(p.polwithcheck::text, ':location -?[0-9]+', '', 'g')), '-')";
+
 /// Schemas whose tables are never part of the posture: the system's, TOAST,
 /// other sessions' temporary schemas, and rls_audit's own.
 pub const EXCLUDED_SCHEMAS_SQL: &str =
@@ -110,16 +154,19 @@ WITH rel AS (
 )
 SELECT 'p' AS kind, r.nspname, r.relname, p.polname::text,
        {POLICY_DEFINITION_SQL},
-       NULL::bool, NULL::bool, NULL::bool
+       NULL::bool, NULL::bool, NULL::bool,
+       p.oid, p.polrelid, {POLICY_TREE_SQL}, p.polroles::pg_catalog.int8[]
   FROM pg_catalog.pg_policy p JOIN rel r ON r.oid = p.polrelid
 UNION ALL
 SELECT 't', r.nspname, r.relname, pg_catalog.pg_get_userbyid(r.relowner)::text,
        NULL, NULL, NULL, NULL, NULL,
-       r.relrowsecurity, r.relforcerowsecurity, NULL
+       r.relrowsecurity, r.relforcerowsecurity, NULL,
+       r.oid, NULL, NULL, NULL
   FROM rel r
 UNION ALL
 SELECT 'r', a.rolname::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       a.rolsuper, a.rolbypassrls, a.rolcanlogin
+       a.rolsuper, a.rolbypassrls, a.rolcanlogin,
+       a.oid, NULL, NULL, NULL
   FROM pg_catalog.pg_roles a
  WHERE a.rolname !~ '^pg_'
 "#
@@ -137,37 +184,84 @@ fn flag(row: &pgrx::spi::SpiHeapTupleData, i: usize) -> Result<bool> {
 /// Read the live posture. The caller must run under a pinned
 /// `search_path = pg_catalog, pg_temp` (see [`state_query`]).
 pub fn read_live_state(client: &pgrx::spi::SpiClient<'_>) -> Result<State> {
+    Ok(read_live(client)?.0)
+}
+
+/// The live posture and which objects its names stand for.
+pub fn read_live(client: &pgrx::spi::SpiClient<'_>) -> Result<(State, Identity)> {
     let mut state = State::default();
+    let mut ids = Identity {
+        db: Some(db_ident()),
+        ..Identity::default()
+    };
     let rows = client.select(state_query().as_str(), None, &[])?;
     for row in rows {
+        let oid = row.get::<pg_sys::Oid>(13)?.map(|o| o.to_u32()).unwrap_or(0);
         match text(&row, 1)?.as_str() {
-            "p" => state.policies.push(Policy {
-                schema_name: text(&row, 2)?,
-                table_name: text(&row, 3)?,
-                policy_name: text(&row, 4)?,
-                permissive: text(&row, 5)?,
-                command: text(&row, 6)?,
-                roles: row.get::<Vec<String>>(7)?.unwrap_or_default(),
-                using_expr: row.get::<String>(8)?,
-                check_expr: row.get::<String>(9)?,
-            }),
-            "t" => state.tables.push(Table {
-                schema_name: text(&row, 2)?,
-                table_name: text(&row, 3)?,
-                owner: text(&row, 4)?,
-                rls_enabled: flag(&row, 10)?,
-                rls_forced: flag(&row, 11)?,
-            }),
-            _ => state.roles.push(Role {
-                role_name: text(&row, 2)?,
-                superuser: flag(&row, 10)?,
-                bypassrls: flag(&row, 11)?,
-                can_login: flag(&row, 12)?,
-            }),
+            "p" => {
+                let p = Policy {
+                    schema_name: text(&row, 2)?,
+                    table_name: text(&row, 3)?,
+                    policy_name: text(&row, 4)?,
+                    permissive: text(&row, 5)?,
+                    command: text(&row, 6)?,
+                    roles: row.get::<Vec<String>>(7)?.unwrap_or_default(),
+                    using_expr: row.get::<String>(8)?,
+                    check_expr: row.get::<String>(9)?,
+                };
+                ids.policies.insert(
+                    (
+                        p.schema_name.clone(),
+                        p.table_name.clone(),
+                        p.policy_name.clone(),
+                    ),
+                    PolicyId {
+                        oid,
+                        table_oid: row.get::<pg_sys::Oid>(14)?.map(|o| o.to_u32()).unwrap_or(0),
+                        tree: text(&row, 15)?,
+                        role_oids: sorted_oids(row.get::<Vec<i64>>(16)?),
+                    },
+                );
+                state.policies.push(p);
+            }
+            "t" => {
+                let t = Table {
+                    schema_name: text(&row, 2)?,
+                    table_name: text(&row, 3)?,
+                    owner: text(&row, 4)?,
+                    rls_enabled: flag(&row, 10)?,
+                    rls_forced: flag(&row, 11)?,
+                };
+                ids.tables
+                    .insert((t.schema_name.clone(), t.table_name.clone()), oid);
+                state.tables.push(t);
+            }
+            _ => {
+                let r = Role {
+                    role_name: text(&row, 2)?,
+                    superuser: flag(&row, 10)?,
+                    bypassrls: flag(&row, 11)?,
+                    can_login: flag(&row, 12)?,
+                };
+                ids.roles.insert(r.role_name.clone(), oid);
+                state.roles.push(r);
+            }
         }
     }
     state.canonicalize();
-    Ok(state)
+    Ok((state, ids))
+}
+
+/// `polroles` as a sorted list of plain numbers. Read as int8[]: 0 stands
+/// for PUBLIC there, and an oid 0 would arrive as a NULL element.
+pub fn sorted_oids(oids: Option<Vec<i64>>) -> Vec<u32> {
+    let mut v: Vec<u32> = oids
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|o| u32::try_from(o).ok())
+        .collect();
+    v.sort_unstable();
+    v
 }
 
 /// Read one live policy by table OID and name (for `policy_ddl`).

@@ -74,7 +74,7 @@ pub struct DriftRow {
 impl DriftRow {
     /// SPEC order: severity, then schema, table, policy, attribute; NULLs
     /// last as SQL sorts them; the detail keeps role rows stable.
-    fn sort_key(&self) -> impl Ord + '_ {
+    pub fn sort_key(&self) -> impl Ord + '_ {
         fn nulls_last(v: &Option<String>) -> (bool, &str) {
             (v.is_none(), v.as_deref().unwrap_or(""))
         }
@@ -605,23 +605,105 @@ fn policy_changes(b: &Policy, c: &Policy, audience: &Audience, rows: &mut Vec<Dr
     }
 }
 
+/// Two states made comparable: the baseline rewritten into the current
+/// names where OIDs say an object was renamed (see [`crate::identity`]).
+pub struct Compared {
+    pub base_id: i64,
+    pub base: State,
+    pub cur: State,
+    pub renamed: Vec<DriftRow>,
+}
+
+impl Compared {
+    /// The drift rows: the renames, then every difference, in SPEC order.
+    pub fn rows(&self) -> Vec<DriftRow> {
+        let mut rows = self.renamed.clone();
+        rows.extend(diff(&self.base, &self.cur));
+        rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        rows
+    }
+}
+
+/// Align `base` with `cur` by identity and turn the renames into rows.
+pub fn align(
+    base: &mut State,
+    base_ids: &catalog::Identity,
+    cur: &State,
+    cur_ids: &catalog::Identity,
+) -> Vec<DriftRow> {
+    crate::identity::align(base, base_ids, cur, cur_ids)
+        .into_iter()
+        .map(renamed_row)
+        .collect()
+}
+
+/// A rename as a drift row: `info`, the new names in the key columns, the
+/// old and new name as the values.
+pub fn renamed_row(r: crate::identity::Rename) -> DriftRow {
+    use crate::identity::Kind;
+    let (s, t, p) = r.new.clone();
+    let (old, new, what, schema, table, policy) = match r.kind {
+        Kind::Table => (
+            qualified(&r.old.0, &r.old.1),
+            qualified(&s, &t),
+            "table renamed or moved to another schema",
+            Some(s),
+            Some(t),
+            None,
+        ),
+        Kind::Policy => (
+            crate::ident::quote_ident(&r.old.2),
+            crate::ident::quote_ident(&p),
+            "policy renamed",
+            Some(s),
+            Some(t),
+            Some(p),
+        ),
+        Kind::Role => (
+            crate::ident::quote_ident(&r.old.0),
+            crate::ident::quote_ident(&s),
+            "role renamed",
+            None,
+            None,
+            None,
+        ),
+    };
+    DriftRow {
+        severity: Severity::Info,
+        change: "renamed",
+        schema_name: schema,
+        table_name: table,
+        policy_name: policy,
+        attribute: Some("name".into()),
+        detail: format!("{what}: {old} is now {new} (the same object, followed by its OID)"),
+        baseline_value: Some(old),
+        current_value: Some(new),
+    }
+}
+
 /// Resolve the two sides of a comparison: a snapshot and either another
-/// snapshot or (target NULL) the live state. Returns (baseline id, states).
+/// snapshot or (target NULL) the live state.
 pub fn states_for(
     client: &pgrx::spi::SpiClient<'_>,
     baseline: Option<&str>,
     target: Option<&str>,
-) -> Result<(i64, State, State)> {
+) -> Result<Compared> {
     let base_id = snapshot::resolve_ref(client, baseline)?;
-    let base = snapshot::load_state(client, base_id)?;
-    let cur = match target {
+    let (mut base, base_ids) = snapshot::load(client, base_id)?;
+    let (cur, cur_ids) = match target {
         Some(t) => {
             let id = snapshot::resolve_ref(client, Some(t))?;
-            snapshot::load_state(client, id)?
+            snapshot::load(client, id)?
         }
-        None => catalog::read_live_state(client)?,
+        None => catalog::read_live(client)?,
     };
-    Ok((base_id, base, cur))
+    let renamed = align(&mut base, &base_ids, &cur, &cur_ids);
+    Ok(Compared {
+        base_id,
+        base,
+        cur,
+        renamed,
+    })
 }
 
 /// One row of drift() and untracked_changes(), as SQL sees it.
@@ -677,8 +759,8 @@ fn drift(
     >,
     pgrx::pg_sys::panic::ErrorReport,
 > {
-    let (_, base, cur) = Spi::connect(|c| states_for(c, baseline, target))?;
-    let rows: Vec<DriftTuple> = diff(&base, &cur).into_iter().map(to_tuple).collect();
+    let compared = Spi::connect(|c| states_for(c, baseline, target))?;
+    let rows: Vec<DriftTuple> = compared.rows().into_iter().map(to_tuple).collect();
     Ok(TableIterator::new(rows))
 }
 
@@ -710,8 +792,10 @@ fn assert_no_drift(
     min_severity: default!(Option<&str>, "'low'"),
 ) -> SqlResult<()> {
     let min = Severity::parse(min_severity.unwrap_or("low"))?;
-    let (base_id, base, cur) = Spi::connect(|c| states_for(c, baseline, None))?;
-    let rows: Vec<DriftRow> = diff(&base, &cur)
+    let compared = Spi::connect(|c| states_for(c, baseline, None))?;
+    let base_id = compared.base_id;
+    let rows: Vec<DriftRow> = compared
+        .rows()
         .into_iter()
         .filter(|r| r.severity <= min)
         .collect();
@@ -745,8 +829,9 @@ pub fn counts(rows: &[DriftRow]) -> [i32; 5] {
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn check_drift(baseline: default!(Option<&str>, "'baseline'")) -> SqlResult<i64> {
-    let (base_id, base, cur) = Spi::connect(|c| states_for(c, baseline, None))?;
-    let rows = diff(&base, &cur);
+    let compared = Spi::connect(|c| states_for(c, baseline, None))?;
+    let base_id = compared.base_id;
+    let rows = compared.rows();
     let n = counts(&rows);
     let report =
         serde_json::to_string(&rows).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;

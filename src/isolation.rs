@@ -169,7 +169,9 @@ fn fresh_login_setting(
             None => Ok(None),
         }
     };
-    if let Some(v) = first(c.select(FRESH_LOGIN_SETTING, Some(1), &[role.into(), setting.into()])?)? {
+    if let Some(v) =
+        first(c.select(FRESH_LOGIN_SETTING, Some(1), &[role.into(), setting.into()])?)?
+    {
         return Ok(Some(v));
     }
     let may_read_file = c
@@ -612,7 +614,13 @@ fn verify(
             ),
             None => (None, format!("{setting} unset")),
         };
-        let o = run(c, Some(role), &run_cx.with_tenant(value), &sql.visible(), &[])?;
+        let o = run(
+            c,
+            Some(role),
+            &run_cx.with_tenant(value),
+            &sql.visible(),
+            &[],
+        )?;
         unset.push(fail_closed("fail_closed_unset", t, &o, &how));
     }
 
@@ -729,17 +737,44 @@ fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
 fn read_check(t: &Target, a: &str, others: &[String], o: &Outcome) -> Check {
     let others = others.join(", ");
     if o.ok() && o.count() == 0 {
-        check("tenant_read", Some(t), Some(a), "PASS", Some(0),
-            format!("as tenant {a}, no row of {others} is visible"))
+        check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "PASS",
+            Some(0),
+            format!("as tenant {a}, no row of {others} is visible"),
+        )
     } else if o.ok() {
-        check("tenant_read", Some(t), Some(a), "FAIL", Some(o.count()),
-            format!("as tenant {a}, {} rows of other tenants ({others}) are visible", o.count()))
+        check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "FAIL",
+            Some(o.count()),
+            format!(
+                "as tenant {a}, {} rows of other tenants ({others}) are visible",
+                o.count()
+            ),
+        )
     } else if o.denied() {
-        check("tenant_read", Some(t), Some(a), "PASS", Some(0),
-            format!("the role cannot read the table at all ({})", o.error_text()))
+        check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "PASS",
+            Some(0),
+            format!("the role cannot read the table at all ({})", o.error_text()),
+        )
     } else {
-        check("tenant_read", Some(t), Some(a), "ERROR", None,
-            format!("reading as tenant {a} fails: {}", o.error_text()))
+        check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "ERROR",
+            None,
+            format!("reading as tenant {a} fails: {}", o.error_text()),
+        )
     }
 }
 
@@ -831,7 +866,10 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
     match o.check.as_deref() {
         Some("tenant_delete") => format!("DELETE FROM {}", t.qualified()),
         Some("tenant_update") => format!("UPDATE {} SET {col} = {v}", t.qualified()),
-        _ => format!("INSERT INTO {} (..., {col}) VALUES (..., {v})", t.qualified()),
+        _ => format!(
+            "INSERT INTO {} (..., {col}) VALUES (..., {v})",
+            t.qualified()
+        ),
     }
 }
 
@@ -847,8 +885,17 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
             .iter()
             .flat_map(|name| {
                 tenants.iter().map(move |a| {
-                    check(name, Some(t), Some(a), "ERROR", None,
-                        format!("the write probe could not be set up: {}", broken.error_text()))
+                    check(
+                        name,
+                        Some(t),
+                        Some(a),
+                        "ERROR",
+                        None,
+                        format!(
+                            "the write probe could not be set up: {}",
+                            broken.error_text()
+                        ),
+                    )
                 })
             })
             .collect();
@@ -869,8 +916,9 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 .filter(|o| o.check.as_deref() == Some(name) && o.tenant.as_deref() == Some(a))
                 .collect();
             let nothing = if name == "tenant_insert" {
-                (mine.is_empty() || copied(a) + foreign == 0)
-                    .then(|| format!("only tenant {a} is probed: no other tenant to write a row for"))
+                (mine.is_empty() || copied(a) + foreign == 0).then(|| {
+                    format!("only tenant {a} is probed: no other tenant to write a row for")
+                })
             } else {
                 (foreign == 0).then(|| {
                     format!("no row of another tenant to reach as {a} (pass tenants => ARRAY[...] with tenants that have rows)")
@@ -880,8 +928,10 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 out.push(check(name, Some(t), Some(a), "SKIP", None, why));
                 continue;
             }
-            let leaks: Vec<&&WriteOutcome> =
-                mine.iter().filter(|o| o.ok() && o.rows.unwrap_or(0) > 0).collect();
+            let leaks: Vec<&&WriteOutcome> = mine
+                .iter()
+                .filter(|o| o.ok() && o.rows.unwrap_or(0) > 0)
+                .collect();
             if !leaks.is_empty() {
                 let rows: i64 = leaks.iter().filter_map(|o| o.rows).sum();
                 let what: Vec<String> = leaks
@@ -893,15 +943,33 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                             "tenant_delete" => "deletes",
                             _ => "changes or moves",
                         };
-                        format!("`{}` {verb} {n} row{} of another tenant", statement_text(t, o),
-                            if n == 1 { "" } else { "s" })
+                        format!(
+                            "`{}` {verb} {n} row{} of another tenant",
+                            statement_text(t, o),
+                            if n == 1 { "" } else { "s" }
+                        )
                     })
                     .collect();
-                out.push(check(name, Some(t), Some(a), "FAIL", Some(rows),
-                    format!("as tenant {a}: {}", what.join("; "))));
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "FAIL",
+                    Some(rows),
+                    format!("as tenant {a}: {}", what.join("; ")),
+                ));
             } else if mine.iter().all(|o| o.denied()) {
-                out.push(check(name, Some(t), Some(a), "PASS", Some(0),
-                    format!("the role has no privilege for it ({})", mine[0].error_text())));
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "PASS",
+                    Some(0),
+                    format!(
+                        "the role has no privilege for it ({})",
+                        mine[0].error_text()
+                    ),
+                ));
             } else {
                 // a failing statement touched nothing; say why once per reason
                 let mut refused: Vec<String> = mine

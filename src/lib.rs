@@ -13,6 +13,7 @@ pub mod drift;
 pub mod error;
 pub mod expr;
 pub mod ident;
+pub mod identity;
 pub mod isolation;
 pub mod lint;
 pub mod regclass;

@@ -136,7 +136,11 @@ fn count(c: &SpiClient<'_>, q: &str) -> Result<usize> {
 }
 
 fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
-    let (base_id, base, cur) = drift::states_for(c, baseline, None)?;
+    let compared = drift::states_for(c, baseline, None)?;
+    let drift_rows = compared.rows();
+    let drift::Compared {
+        base_id, base, cur, ..
+    } = compared;
     let meta = c
         .select(
             "SELECT label, fingerprint, pg_catalog.to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
@@ -159,7 +163,6 @@ fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
     let generated_at = meta.get::<String>(6)?.unwrap_or_default();
 
     // B: drift and policy counts
-    let drift_rows = drift::diff(&base, &cur);
     let mut drift_counts: BTreeMap<String, usize> = Severity::ALL
         .iter()
         .map(|s| (s.as_str().to_string(), 0))
@@ -591,7 +594,12 @@ fn report(
     baseline: default!(Option<&str>, "'baseline'"),
     format: default!(Option<&str>, "'markdown'"),
 ) -> SqlResult<String> {
-    let format = format.unwrap_or("markdown");
+    let format = format
+        .ok_or_else(|| {
+            RlsAuditError::NullArgument("format must not be NULL (markdown or json)".into())
+        })?
+        .trim()
+        .to_ascii_lowercase();
     if format != "markdown" && format != "json" {
         return Err(RlsAuditError::InvalidParameter(format!(
             "\"{format}\" is not a report format (use markdown or json)"

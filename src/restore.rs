@@ -195,10 +195,11 @@ pub fn plan(snapshot: &State, live: &State) -> Plan {
 
 /// The snapshot and the plan that turns the live state back into it.
 fn plan_for(client: &pgrx::spi::SpiClient<'_>, reference: Option<&str>) -> Result<(i64, Plan)> {
-    let id = crate::snapshot::resolve_ref(client, reference)?;
-    let snap = crate::snapshot::load_state(client, id)?;
-    let live = catalog::read_live_state(client)?;
-    Ok((id, plan(&snap, &live)))
+    // the snapshot in today's names: a renamed table gets its flags and
+    // policies back under its new name, and a policy whose referenced
+    // column, function or role was renamed is not recreated
+    let compared = drift::states_for(client, reference, None)?;
+    Ok((compared.base_id, plan(&compared.base, &compared.cur)))
 }
 
 /// The whole script: header, BEGIN, statements, notes, COMMIT.
@@ -224,6 +225,10 @@ pub fn render_script(
     out.push_str(&format!("-- generated at: {generated_at}\n"));
     out.push_str("-- Turns the live policies and table RLS flags back into the snapshot's.\n");
     out.push_str("BEGIN;\n");
+    // as pg_dump does: names in the script resolve the same whatever the
+    // replaying session's search_path (a schema listed before pg_catalog
+    // could otherwise supply its own "=" operator)
+    out.push_str("SET LOCAL search_path = pg_catalog, pg_temp;\n");
     if plan.statements.is_empty() {
         out.push_str("-- nothing to restore: policies and RLS flags match the snapshot\n");
     }

@@ -47,6 +47,24 @@ SELECT coalesce(
     id.ok_or_else(|| RlsAuditError::UnknownSnapshot(reference.to_string()))
 }
 
+/// A label must not be empty, nor read as another kind of reference:
+/// `baseline`, `latest` and all-digit labels would let a snapshot stand in
+/// for the real baseline, the newest snapshot or another id wherever a
+/// reference is resolved (check_drift(), report(), restore()).
+pub fn check_label(l: &str) -> Result<()> {
+    if l.trim().is_empty() {
+        return Err(RlsAuditError::InvalidParameter(
+            "a snapshot label must not be empty (pass NULL for no label)".into(),
+        ));
+    }
+    if l == "baseline" || l == "latest" || l.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(RlsAuditError::InvalidParameter(format!(
+            "\"{l}\" is reserved: 'baseline', 'latest' and numbers already name snapshots (choose another label)"
+        )));
+    }
+    Ok(())
+}
+
 /// Take a snapshot of the live state; returns its id.
 pub fn take(
     client: &mut SpiClient<'_>,
@@ -55,11 +73,7 @@ pub fn take(
     baseline: bool,
 ) -> Result<i64> {
     if let Some(l) = label {
-        if l.trim().is_empty() {
-            return Err(RlsAuditError::InvalidParameter(
-                "a snapshot label must not be empty (pass NULL for no label)".into(),
-            ));
-        }
+        check_label(l)?;
     }
     advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
     if let Some(l) = label {
@@ -77,7 +91,7 @@ pub fn take(
         }
     }
 
-    let state = catalog::read_live_state(client)?;
+    let (state, ids) = catalog::read_live(client)?;
     let fingerprint = state.fingerprint();
 
     let has_baseline = client
@@ -101,8 +115,9 @@ pub fn take(
     let id = client
         .update(
             r#"INSERT INTO rls_audit.snapshot_meta
-                   (label, note, is_baseline, fingerprint, policy_count, table_count, role_count)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+                   (label, note, is_baseline, fingerprint, policy_count, table_count, role_count,
+                    db_ident)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"#,
             None,
             &[
                 label.into(),
@@ -112,19 +127,25 @@ pub fn take(
                 (state.policies.len() as i32).into(),
                 (state.tables.len() as i32).into(),
                 (state.roles.len() as i32).into(),
+                ids.db.clone().into(),
             ],
         )?
         .first()
         .get_one::<i64>()?
         .ok_or_else(|| RlsAuditError::ObjectState("snapshot row was not created".into()))?;
 
-    store_state(client, id, &state)?;
+    store_state(client, id, &state, &ids)?;
     Ok(id)
 }
 
 /// Write a state's rows set-wise: one INSERT per content table, the columns
 /// passed as arrays and unnested, instead of one SPI call per row.
-fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()> {
+fn store_state(
+    client: &mut SpiClient<'_>,
+    id: i64,
+    state: &State,
+    ids: &catalog::Identity,
+) -> Result<()> {
     if !state.policies.is_empty() {
         let p = &state.policies;
         let col = |f: fn(&catalog::Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
@@ -136,18 +157,37 @@ fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()>
             .collect();
         let using: Vec<Option<String>> = p.iter().map(|x| x.using_expr.clone()).collect();
         let check: Vec<Option<String>> = p.iter().map(|x| x.check_expr.clone()).collect();
+        let id_of = |x: &catalog::Policy| {
+            ids.policies
+                .get(&(
+                    x.schema_name.clone(),
+                    x.table_name.clone(),
+                    x.policy_name.clone(),
+                ))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let pids: Vec<catalog::PolicyId> = p.iter().map(id_of).collect();
+        let oid = |v: u32| pg_sys::Oid::from(v);
+        let role_oids: Vec<String> = pids
+            .iter()
+            .map(|i| serde_json::to_string(&i.role_oids).unwrap_or_else(|_| "[]".into()))
+            .collect();
         client.update(
             r#"INSERT INTO rls_audit.snapshot_policies
                    (snapshot_id, schema_name, table_name, policy_name, permissive, command,
-                    roles, using_expr, check_expr)
+                    roles, using_expr, check_expr, policy_oid, table_oid, tree, role_oids)
                SELECT $1, s, t, n, pm, c,
                       ARRAY(SELECT pg_catalog.jsonb_array_elements_text(r::jsonb))::name[],
-                      u, k
+                      u, k, po, tpo, tr,
+                      ARRAY(SELECT pg_catalog.jsonb_array_elements_text(ro::jsonb))::oid[]
                  FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
                                  pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]),
                                  pg_catalog.unnest($6::text[]), pg_catalog.unnest($7::text[]),
-                                 pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]))
-                      AS x(s, t, n, pm, c, r, u, k)"#,
+                                 pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]),
+                                 pg_catalog.unnest($10::oid[]), pg_catalog.unnest($11::oid[]),
+                                 pg_catalog.unnest($12::text[]), pg_catalog.unnest($13::text[]))
+                      AS x(s, t, n, pm, c, r, u, k, po, tpo, tr, ro)"#,
             None,
             &[
                 id.into(),
@@ -159,6 +199,16 @@ fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()>
                 roles.into(),
                 using.into(),
                 check.into(),
+                pids.iter().map(|i| oid(i.oid)).collect::<Vec<_>>().into(),
+                pids.iter()
+                    .map(|i| oid(i.table_oid))
+                    .collect::<Vec<_>>()
+                    .into(),
+                pids.iter()
+                    .map(|i| i.tree.clone())
+                    .collect::<Vec<_>>()
+                    .into(),
+                role_oids.into(),
             ],
         )?;
     }
@@ -166,12 +216,12 @@ fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()>
         let t = &state.tables;
         client.update(
             r#"INSERT INTO rls_audit.snapshot_tables
-                   (snapshot_id, schema_name, table_name, owner, rls_enabled, rls_forced)
-               SELECT $1, s, t, o, e, f
+                   (snapshot_id, schema_name, table_name, owner, rls_enabled, rls_forced, table_oid)
+               SELECT $1, s, t, o, e, f, i
                  FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
                                  pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::bool[]),
-                                 pg_catalog.unnest($6::bool[]))
-                      AS x(s, t, o, e, f)"#,
+                                 pg_catalog.unnest($6::bool[]), pg_catalog.unnest($7::oid[]))
+                      AS x(s, t, o, e, f, i)"#,
             None,
             &[
                 id.into(),
@@ -186,6 +236,13 @@ fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()>
                 t.iter().map(|x| x.owner.clone()).collect::<Vec<_>>().into(),
                 t.iter().map(|x| x.rls_enabled).collect::<Vec<_>>().into(),
                 t.iter().map(|x| x.rls_forced).collect::<Vec<_>>().into(),
+                t.iter()
+                    .map(|x| {
+                        let k = (x.schema_name.clone(), x.table_name.clone());
+                        pg_sys::Oid::from(ids.tables.get(&k).copied().unwrap_or(0))
+                    })
+                    .collect::<Vec<_>>()
+                    .into(),
             ],
         )?;
     }
@@ -193,11 +250,12 @@ fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()>
         let r = &state.roles;
         client.update(
             r#"INSERT INTO rls_audit.snapshot_roles
-                   (snapshot_id, role_name, superuser, bypassrls, can_login)
-               SELECT $1, n, s, b, l
+                   (snapshot_id, role_name, superuser, bypassrls, can_login, role_oid)
+               SELECT $1, n, s, b, l, i
                  FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::bool[]),
-                                 pg_catalog.unnest($4::bool[]), pg_catalog.unnest($5::bool[]))
-                      AS x(n, s, b, l)"#,
+                                 pg_catalog.unnest($4::bool[]), pg_catalog.unnest($5::bool[]),
+                                 pg_catalog.unnest($6::oid[]))
+                      AS x(n, s, b, l, i)"#,
             None,
             &[
                 id.into(),
@@ -208,6 +266,10 @@ fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()>
                 r.iter().map(|x| x.superuser).collect::<Vec<_>>().into(),
                 r.iter().map(|x| x.bypassrls).collect::<Vec<_>>().into(),
                 r.iter().map(|x| x.can_login).collect::<Vec<_>>().into(),
+                r.iter()
+                    .map(|x| pg_sys::Oid::from(ids.roles.get(&x.role_name).copied().unwrap_or(0)))
+                    .collect::<Vec<_>>()
+                    .into(),
             ],
         )?;
     }
@@ -216,15 +278,35 @@ fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State) -> Result<()>
 
 /// Read a stored snapshot back into a [`State`].
 pub fn load_state(client: &SpiClient<'_>, id: i64) -> Result<State> {
+    Ok(load(client, id)?.0)
+}
+
+/// A stored snapshot and the identity of its objects (none for snapshots
+/// taken before 0.3.0: they are compared by name).
+pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, catalog::Identity)> {
     let mut state = State::default();
+    let db = client
+        .select(
+            "SELECT db_ident FROM rls_audit.snapshot_meta WHERE id = $1",
+            Some(1),
+            &[id.into()],
+        )?
+        .first()
+        .get_one::<String>()?;
+    let mut ids = catalog::Identity {
+        db,
+        ..catalog::Identity::default()
+    };
+    let oid = |o: Option<pg_sys::Oid>| o.map(|o| o.to_u32()).unwrap_or(0);
     for row in client.select(
         r#"SELECT schema_name::text, table_name::text, policy_name::text, permissive, command,
-                  roles::text[], using_expr, check_expr
+                  roles::text[], using_expr, check_expr, policy_oid, table_oid, tree,
+                  role_oids::pg_catalog.int8[]
              FROM rls_audit.snapshot_policies WHERE snapshot_id = $1"#,
         None,
         &[id.into()],
     )? {
-        state.policies.push(catalog::Policy {
+        let p = catalog::Policy {
             schema_name: row.get::<String>(1)?.unwrap_or_default(),
             table_name: row.get::<String>(2)?.unwrap_or_default(),
             policy_name: row.get::<String>(3)?.unwrap_or_default(),
@@ -233,37 +315,62 @@ pub fn load_state(client: &SpiClient<'_>, id: i64) -> Result<State> {
             roles: row.get::<Vec<String>>(6)?.unwrap_or_default(),
             using_expr: row.get::<String>(7)?,
             check_expr: row.get::<String>(8)?,
-        });
+        };
+        if let Some(policy_oid) = row.get::<pg_sys::Oid>(9)? {
+            ids.policies.insert(
+                (
+                    p.schema_name.clone(),
+                    p.table_name.clone(),
+                    p.policy_name.clone(),
+                ),
+                catalog::PolicyId {
+                    oid: policy_oid.to_u32(),
+                    table_oid: oid(row.get::<pg_sys::Oid>(10)?),
+                    tree: row.get::<String>(11)?.unwrap_or_default(),
+                    role_oids: catalog::sorted_oids(row.get::<Vec<i64>>(12)?),
+                },
+            );
+        }
+        state.policies.push(p);
     }
     for row in client.select(
-        r#"SELECT schema_name::text, table_name::text, owner::text, rls_enabled, rls_forced
+        r#"SELECT schema_name::text, table_name::text, owner::text, rls_enabled, rls_forced, table_oid
              FROM rls_audit.snapshot_tables WHERE snapshot_id = $1"#,
         None,
         &[id.into()],
     )? {
-        state.tables.push(catalog::Table {
+        let t = catalog::Table {
             schema_name: row.get::<String>(1)?.unwrap_or_default(),
             table_name: row.get::<String>(2)?.unwrap_or_default(),
             owner: row.get::<String>(3)?.unwrap_or_default(),
             rls_enabled: row.get::<bool>(4)?.unwrap_or(false),
             rls_forced: row.get::<bool>(5)?.unwrap_or(false),
-        });
+        };
+        if let Some(o) = row.get::<pg_sys::Oid>(6)? {
+            ids.tables
+                .insert((t.schema_name.clone(), t.table_name.clone()), o.to_u32());
+        }
+        state.tables.push(t);
     }
     for row in client.select(
-        r#"SELECT role_name::text, superuser, bypassrls, can_login
+        r#"SELECT role_name::text, superuser, bypassrls, can_login, role_oid
              FROM rls_audit.snapshot_roles WHERE snapshot_id = $1"#,
         None,
         &[id.into()],
     )? {
-        state.roles.push(catalog::Role {
+        let r = catalog::Role {
             role_name: row.get::<String>(1)?.unwrap_or_default(),
             superuser: row.get::<bool>(2)?.unwrap_or(false),
             bypassrls: row.get::<bool>(3)?.unwrap_or(false),
             can_login: row.get::<bool>(4)?.unwrap_or(false),
-        });
+        };
+        if let Some(o) = row.get::<pg_sys::Oid>(5)? {
+            ids.roles.insert(r.role_name.clone(), o.to_u32());
+        }
+        state.roles.push(r);
     }
     state.canonicalize();
-    Ok(state)
+    Ok((state, ids))
 }
 
 pub fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
