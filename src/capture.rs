@@ -48,6 +48,10 @@ struct Ctx {
     /// the statement that made the change, when it could be singled out of
     /// the client's query string (else each event gets a rendered one)
     statement: Option<String>,
+    /// the DDL is an ALTER TABLE with an ENABLE/DISABLE/FORCE/NO FORCE ROW
+    /// LEVEL SECURITY subcommand: only such a DDL changes RLS flags, so only
+    /// it may record (or adopt) a flag change
+    sets_rls_flags: bool,
 }
 
 /// An event before it is written.
@@ -200,10 +204,30 @@ fn tracked_policy(
             catalog::db_ident().into(),
         ],
     )?;
-    match rows.next() {
-        Some(r) => Ok(Some(read_tracked_policy(&r)?)),
-        None => Ok(None),
+    let Some(mut t) = rows.next().map(|r| read_tracked_policy(&r)).transpose()? else {
+        return Ok(None);
+    };
+    // roles are kept by OID: a role renamed since (no event trigger sees
+    // that) is named as it is called now
+    if t.db_ident.as_deref() == Some(catalog::db_ident().as_str()) && !t.role_oids.is_empty() {
+        let oids: Vec<i64> = t.role_oids.iter().map(|o| i64::from(*o)).collect();
+        let names = c
+            .select(
+                "SELECT ARRAY(SELECT CASE WHEN o = 0 THEN 'public' ELSE r.rolname::text END
+                                FROM pg_catalog.unnest($1::pg_catalog.int8[]) AS o
+                                LEFT JOIN pg_catalog.pg_roles r ON r.oid = o::pg_catalog.oid)",
+                Some(1),
+                &[oids.into()],
+            )?
+            .first()
+            .get_one::<Vec<Option<String>>>()?
+            .unwrap_or_default();
+        if let Some(mut names) = names.into_iter().collect::<Option<Vec<String>>>() {
+            names.sort();
+            t.policy.roles = names;
+        }
     }
+    Ok(Some(t))
 }
 
 /// The live table with this OID, if it is an ordinary or partitioned table
@@ -438,12 +462,51 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
     Ok(())
 }
 
-/// A table a DDL altered: its RLS flags and names.
-fn on_table(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
+/// A table a DDL altered: its names always, its RLS flags when the DDL set
+/// them. Any other ALTER TABLE (ADD CONSTRAINT, RENAME COLUMN) leaves the
+/// tracked flags alone: a flag that differs then was changed while capture
+/// was off (untracked_changes() shows it), or, during a restore, the table
+/// is not yet enabled.
+fn on_table(
+    c: &mut SpiClient<'_>,
+    oid: pg_sys::Oid,
+    sets_flags: bool,
+    out: &mut Vec<Draft>,
+) -> Result<()> {
     let Some((live, has_policies)) = live_table(c, oid)? else {
         return Ok(());
     };
     let old = tracked_table(c, oid, Some((&live.schema_name, &live.table_name)))?;
+    if !sets_flags {
+        let Some(o) = old else {
+            return Ok(());
+        };
+        let same_object = o.table_oid == live.table_oid && o.db_ident == live.db_ident;
+        let follows = TrackedTable {
+            rls_enabled: o.rls_enabled,
+            rls_forced: o.rls_forced,
+            ..live.clone()
+        };
+        if same_object && (o.schema_name != live.schema_name || o.table_name != live.table_name) {
+            out.push(Draft {
+                change: "renamed",
+                schema_name: Some(live.schema_name.clone()),
+                table_name: Some(live.table_name.clone()),
+                policy_name: None,
+                before: Some(table_json(&o)),
+                after: Some(table_json(&follows)),
+            });
+            rename_tracked_policies(c, &o, &live)?;
+            upsert_table(c, Some(&o), &follows)?;
+        } else if !same_object
+            && o.rls_enabled == live.rls_enabled
+            && o.rls_forced == live.rls_forced
+        {
+            // recreated as tracked (a restore): adopt its OIDs
+            upsert_table(c, Some(&o), &live)?;
+        }
+        return Ok(());
+    }
     // RLS-relevant: enabled, or with policies. FORCE alone does nothing
     // while RLS is off (and pg_dump sets it before the history is
     // restored), so it is recorded with the ENABLE that makes it matter.
@@ -932,6 +995,31 @@ fn current_statement(data: *mut pg_sys::EventTriggerData) -> Option<String> {
     }
 }
 
+/// Is the DDL an ALTER TABLE with an RLS flag subcommand?
+fn sets_rls_flags(data: *mut pg_sys::EventTriggerData) -> bool {
+    use pg_sys::AlterTableType as At;
+    // SAFETY: data is a valid EventTriggerData; the list is the statement's
+    unsafe {
+        let tree = (*data).parsetree;
+        if tree.is_null() || (*tree).type_ != pg_sys::NodeTag::T_AlterTableStmt {
+            return false;
+        }
+        let stmt = tree as *mut pg_sys::AlterTableStmt;
+        PgList::<pg_sys::AlterTableCmd>::from_pg((*stmt).cmds)
+            .iter_ptr()
+            .any(|cmd| {
+                !cmd.is_null()
+                    && matches!(
+                        (*cmd).subtype,
+                        At::AT_EnableRowSecurity
+                            | At::AT_DisableRowSecurity
+                            | At::AT_ForceRowSecurity
+                            | At::AT_NoForceRowSecurity
+                    )
+            })
+    }
+}
+
 /// What both event triggers do around their own work: name the DDL's own
 /// user (before borrowing the owner's rights), single out its statement,
 /// and borrow the owner's rights to read and write the history. No session
@@ -946,6 +1034,7 @@ fn capture(
         current_user: user_name(unsafe { pg_sys::GetUserId() }),
         command_tag: event_tag(data),
         statement: current_statement(data),
+        sets_rls_flags: sets_rls_flags(data),
     };
     as_owner(|| Spi::connect_mut(|c| work(c, &ctx)))
 }
@@ -978,7 +1067,7 @@ fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
             if *class == pg_sys::NamespaceRelationId {
                 on_schema(c, *oid, &mut drafts)?;
             } else if *class == pg_sys::RelationRelationId {
-                on_table(c, *oid, &mut drafts)?;
+                on_table(c, *oid, ctx.sets_rls_flags, &mut drafts)?;
             }
         }
         // then each policy the DDL touched, or that depends on what it
@@ -1424,6 +1513,7 @@ fn record_untracked(note: default!(Option<&str>, "NULL")) -> SqlResult<i32> {
         command_tag: "UNTRACKED".into(),
         // the note is kept as each event's statement
         statement: note.map(Into::into),
+        sets_rls_flags: false,
     };
     Ok(Spi::connect_mut(|c| -> Result<i32> {
         let drafts = reconcile_drafts(c)?;
@@ -1447,6 +1537,7 @@ fn set_freeze(reason: Option<&str>) -> Result<()> {
         }
         .into(),
         statement: None,
+        sets_rls_flags: false,
     };
     Spi::connect_mut(|c| -> Result<()> {
         let old = c
