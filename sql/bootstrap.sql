@@ -85,13 +85,17 @@ CREATE TABLE rls_audit.lint_ignore (
                  'multiple_permissive_policies', 'bypassrls_role', 'security_definer_search_path',
                  'view_bypasses_rls', 'policy_per_row_function',
                  'current_setting_without_missing_ok')),
-    -- the finding's schema.object_name (roles: the role name), as lint() shows it
+    -- the finding's object_name as lint() prints it (roles: the role name);
+    -- the older spelling schema.object_name keeps working
     object   text NOT NULL,
     reason   text NOT NULL CHECK (pg_catalog.btrim(reason) <> ''),
     added_by name NOT NULL DEFAULT session_user,
     added_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (lint, object)
+    -- 0.3.0: the finding's schema; NULL matches the object in any schema
+    schema_name name
 );
+CREATE UNIQUE INDEX lint_ignore_one_row
+    ON rls_audit.lint_ignore (lint, object, (coalesce(schema_name, ''::name)));
 
 -- The tracked state: what rls_audit last saw of every policy and of every
 -- table whose RLS is enabled or that has policies. Names are the key (they

@@ -18,3 +18,36 @@ AS $$
 $$;
 COMMENT ON FUNCTION rls_audit._event_hash(bigint, timestamptz, bigint, name, name, text, inet, text, text, name, name, name, jsonb, jsonb, text, text, text) IS
     'rls_audit internal: SHA-256 of one event''s canonical content and the previous event''s hash';
+
+-- "Constantly true" is what PostgreSQL's constant folding says: the
+-- planner reduces a constant WHERE clause to nothing (true) or to a
+-- one-time filter "false". EXPLAIN plans and never executes; rls_audit
+-- hands over only expressions that name no column and nothing outside
+-- pg_catalog (src/expr.rs), and this runs with the caller's own rights.
+-- NULL: not a constant (or not an expression at all).
+CREATE FUNCTION rls_audit._folds_to(expr text) RETURNS boolean
+-- VOLATILE only because PostgreSQL runs no utility statement (EXPLAIN) in a
+-- STABLE function; it reads nothing and writes nothing
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fold$
+DECLARE
+    plan json;
+    node json;
+BEGIN
+    EXECUTE 'EXPLAIN (COSTS OFF, FORMAT JSON) SELECT 1 WHERE (' || expr || ')::boolean' INTO plan;
+    node := plan -> 0 -> 'Plan';
+    IF node ->> 'Node Type' = 'Result' AND node -> 'Plans' IS NULL THEN
+        IF node ->> 'One-Time Filter' IS NULL THEN
+            RETURN true;
+        ELSIF node ->> 'One-Time Filter' = 'false' THEN
+            RETURN false;
+        END IF;
+    END IF;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END
+$fold$;
+COMMENT ON FUNCTION rls_audit._folds_to(text) IS
+    'rls_audit internal: true/false when PostgreSQL''s planner folds a constant boolean expression to that value, NULL otherwise';

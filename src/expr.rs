@@ -8,9 +8,119 @@
 //! `(1 = 1)` and `((tenant_id = 1) OR true)` are all recognised while
 //! anything that reads a column, a setting or a function is "unknown".
 //! Unknown is never treated as true: the analysis only errs towards silence.
+//!
+//! An atom the literal comparison cannot decide (`(2 > 1)`, `COALESCE(NULL,
+//! true)`, `1 = ANY (ARRAY[1, 2])`, `true IS TRUE`, `CASE WHEN true THEN
+//! true END`, `(SELECT true)`) is handed to PostgreSQL's own constant
+//! folding when running inside PostgreSQL (see [`set_folder`]): the planner
+//! decides, so every form it folds is recognised. Only atoms that name no
+//! column and nothing outside pg_catalog are handed over (see
+//! [`foldable_text`]): folding evaluates immutable functions, and a
+//! user-defined one must never run with rls_audit's rights.
+
+use once_cell::sync::OnceCell;
+
+/// Decides a constant atom the way PostgreSQL does (Some(value)) or says
+/// it depends on something (None).
+pub type Folder = fn(&str) -> Option<bool>;
+
+static FOLDER: OnceCell<Folder> = OnceCell::new();
+
+/// Install PostgreSQL's constant folding (done once per backend, at load).
+pub fn set_folder(f: Folder) {
+    let _ = FOLDER.set(f);
+}
+
+/// The [`Folder`] inside PostgreSQL: rls_audit._folds_to (sql/capture.sql)
+/// asks the planner, in a subtransaction of its own (PL/pgSQL's exception
+/// block), so an expression it cannot plan is simply "not constant".
+pub fn fold_with_postgres(expr: &str) -> Option<bool> {
+    pgrx::Spi::connect(|c| {
+        c.select("SELECT rls_audit._folds_to($1)", Some(1), &[expr.into()])?
+            .first()
+            .get_one::<bool>()
+    })
+    .ok()
+    .flatten()
+}
+
+/// Words that are not columns in a deparsed constant expression.
+const KEYWORDS: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "is",
+    "not",
+    "and",
+    "or",
+    "case",
+    "when",
+    "then",
+    "else",
+    "end",
+    "any",
+    "all",
+    "some",
+    "array",
+    "in",
+    "between",
+    "distinct",
+    "from",
+    "unknown",
+    "select",
+    "symmetric",
+    "like",
+    "ilike",
+    "similar",
+    "to",
+    "escape",
+    "collate",
+];
+
+/// The atom as text PostgreSQL may fold: no column (a bare word that is
+/// neither a keyword, a number, a function name nor a type after `::`), no
+/// quoted identifier, no qualified name (anything outside pg_catalog is
+/// schema-qualified in pg_get_expr output under search_path = pg_catalog),
+/// no `OPERATOR(...)`, no subquery with a FROM. `(SELECT x)` is `x`.
+pub fn foldable_text(toks: &[Tok]) -> Option<String> {
+    let toks = match toks.first() {
+        Some(Tok::Word(w)) if w.eq_ignore_ascii_case("select") => &toks[1..],
+        _ => toks,
+    };
+    if toks.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Ident(_) => return None,
+            Tok::Op(op) if op == "." => return None,
+            Tok::Word(w) => {
+                let lower = w.to_ascii_lowercase();
+                let numeric = w.chars().all(|c| c.is_ascii_digit() || c == '.');
+                let after_cast = i > 0 && toks[i - 1] == Tok::Op("::".into());
+                let call = toks.get(i + 1) == Some(&Tok::LParen);
+                if lower == "operator" || lower == "from" {
+                    return None;
+                }
+                if !(numeric || after_cast || call || KEYWORDS.contains(&lower.as_str())) {
+                    return None;
+                }
+                out.push_str(w);
+            }
+            Tok::Str(v) => out.push_str(&crate::ident::quote_literal(v)),
+            Tok::Op(op) => out.push_str(op),
+            Tok::LParen => out.push('('),
+            Tok::RParen => out.push(')'),
+            Tok::Comma => out.push(','),
+        }
+        out.push(' ');
+    }
+    Some(out.trim_end().to_string())
+}
 
 #[derive(Debug, Clone, PartialEq)]
-enum Tok {
+pub enum Tok {
     LParen,
     RParen,
     /// a word: identifier, keyword or number
@@ -218,7 +328,11 @@ impl Parser {
         if self.pos == start {
             return None; // malformed: nothing to evaluate
         }
-        Some(eval_atom(&self.toks[start..self.pos]))
+        let atom = &self.toks[start..self.pos];
+        Some(eval_atom(atom).or_else(|| {
+            let fold = FOLDER.get()?;
+            fold(&foldable_text(atom)?)
+        }))
     }
 
     fn at_boundary(&self) -> bool {

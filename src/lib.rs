@@ -38,6 +38,13 @@ extension_sql_file!(
 // Comments and privileges on the generated functions last.
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
+/// Once per backend, when the library is loaded: policy expressions are
+/// judged "constantly true" by PostgreSQL's own constant folding.
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    expr::set_folder(expr::fold_with_postgres);
+}
+
 // pg_schema needs an inline module; the tests themselves live in tests.rs
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]

@@ -717,29 +717,55 @@ pub fn lint_state(state: &crate::catalog::State) -> Vec<Finding> {
     out
 }
 
-/// (lint, object) → (reason, added_by, added_at)
-type Suppressions = BTreeMap<(String, String), (String, String, String)>;
+/// One `lint_ignore` row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suppression {
+    pub lint: String,
+    /// NULL: the object in any schema
+    pub schema_name: Option<String>,
+    pub object: String,
+    pub reason: String,
+    pub added_by: String,
+    pub added_at: String,
+}
 
-fn suppressions(c: &SpiClient<'_>) -> Result<Suppressions> {
-    let mut m = BTreeMap::new();
+impl Suppression {
+    /// Does this row silence `f`? `object` is the `object_name` lint()
+    /// prints, in `schema_name` or (NULL) in any schema; the older spelling
+    /// `schema.object` (quote_ident parts) keeps working.
+    pub fn silences(&self, f: &Finding) -> bool {
+        if self.lint != f.lint {
+            return false;
+        }
+        match &self.schema_name {
+            Some(s) => f.schema_name.as_deref() == Some(s.as_str()) && self.object == f.object_name,
+            None => self.object == f.object_name || self.object == f.object_key(),
+        }
+    }
+}
+
+fn suppressions(c: &SpiClient<'_>) -> Result<Vec<Suppression>> {
+    let mut out = Vec::new();
     for r in c.select(
-        "SELECT lint, object, reason, added_by::text, added_at::text FROM rls_audit.lint_ignore",
+        "SELECT lint, schema_name::text, object, reason, added_by::text, added_at::text
+           FROM rls_audit.lint_ignore",
         None,
         &[],
     )? {
-        m.insert(
-            (
-                r.get::<String>(1)?.unwrap_or_default(),
-                r.get::<String>(2)?.unwrap_or_default(),
-            ),
-            (
-                r.get::<String>(3)?.unwrap_or_default(),
-                r.get::<String>(4)?.unwrap_or_default(),
-                r.get::<String>(5)?.unwrap_or_default(),
-            ),
-        );
+        out.push(Suppression {
+            lint: r.get::<String>(1)?.unwrap_or_default(),
+            schema_name: r.get::<String>(2)?,
+            object: r.get::<String>(3)?.unwrap_or_default(),
+            reason: r.get::<String>(4)?.unwrap_or_default(),
+            added_by: r.get::<String>(5)?.unwrap_or_default(),
+            added_at: r.get::<String>(6)?.unwrap_or_default(),
+        });
     }
-    Ok(m)
+    Ok(out)
+}
+
+fn silenced_by<'a>(rules: &'a [Suppression], f: &Finding) -> Option<&'a Suppression> {
+    rules.iter().find(|r| r.silences(f))
 }
 
 /// A suppressed finding and the reason it was accepted.
@@ -754,8 +780,8 @@ pub fn split_suppressed(
     let mut open = Vec::new();
     let mut silenced = Vec::new();
     for f in findings {
-        match ignore.get(&(f.lint.to_string(), f.object_key())) {
-            Some((reason, _, _)) => silenced.push((f, reason.clone())),
+        match silenced_by(&ignore, &f) {
+            Some(rule) => silenced.push((f, rule.reason.clone())),
             None => open.push(f),
         }
     }
@@ -770,7 +796,7 @@ pub fn open_findings(
     let ignore = suppressions(c)?;
     Ok(run_all(c, schemas)?
         .into_iter()
-        .filter(|f| !ignore.contains_key(&(f.lint.to_string(), f.object_key())))
+        .filter(|f| silenced_by(&ignore, f).is_none())
         .collect())
 }
 
@@ -840,7 +866,8 @@ fn lint_suppressed(
         Ok(run_all(c, schemas.as_deref())?
             .into_iter()
             .filter_map(|f| {
-                let (reason, by, at) = ignore.get(&(f.lint.to_string(), f.object_key()))?.clone();
+                let rule = silenced_by(&ignore, &f)?.clone();
+                let (reason, by, at) = (rule.reason, rule.added_by, rule.added_at);
                 Some((
                     f.lint.to_string(),
                     f.severity.as_str().to_string(),
@@ -864,6 +891,43 @@ pub fn is_lint(name: &str) -> bool {
 #[cfg(test)]
 mod unit {
     use super::*;
+
+    #[test]
+    fn suppressions_match_what_lint_prints_and_the_old_spelling() {
+        let f = Finding {
+            lint: "rls_not_forced",
+            severity: Severity::Medium,
+            schema_name: Some("Billing Ω".into()),
+            object_name: "invoices".into(),
+            detail: String::new(),
+            remediation: String::new(),
+        };
+        let rule = |schema: Option<&str>, object: &str| Suppression {
+            lint: "rls_not_forced".into(),
+            schema_name: schema.map(Into::into),
+            object: object.into(),
+            reason: "r".into(),
+            added_by: "u".into(),
+            added_at: "t".into(),
+        };
+        assert!(
+            rule(None, "invoices").silences(&f),
+            "object_name in any schema"
+        );
+        assert!(rule(Some("Billing Ω"), "invoices").silences(&f));
+        assert!(!rule(Some("public"), "invoices").silences(&f));
+        assert!(
+            rule(None, "\"Billing Ω\".invoices").silences(&f),
+            "old spelling"
+        );
+        assert!(!rule(None, "Billing Ω.invoices").silences(&f));
+        assert!(!rule(None, "orders").silences(&f));
+        let other = Suppression {
+            lint: "rls_disabled".into(),
+            ..rule(None, "invoices")
+        };
+        assert!(!other.silences(&f));
+    }
 
     fn set(v: &[&str]) -> BTreeSet<String> {
         v.iter().map(|s| s.to_string()).collect()
