@@ -31,9 +31,11 @@ COMMENT ON FUNCTION rls_audit.lint_suppressed(text[]) IS
     'rls_audit: the findings silenced by rls_audit.lint_ignore, with the reason, who added it and when';
 
 COMMENT ON FUNCTION rls_audit._capture_ddl() IS
-    'rls_audit internal: ddl_command_end event trigger: compares the objects a DDL touched with the tracked state and logs the difference';
+    'rls_audit internal: ddl_command_end event trigger (every tag): compares the objects a DDL touched, and the policies depending on them, with the tracked state and logs the difference';
 COMMENT ON FUNCTION rls_audit._capture_drop() IS
-    'rls_audit internal: sql_drop event trigger: logs the policies and tracked tables a DROP removed, with their full definitions';
+    'rls_audit internal: sql_drop event trigger (every tag): logs the policies and tracked tables a DDL removed (DROP ... CASCADE of a function, type or column included), with their full definitions';
+COMMENT ON FUNCTION rls_audit._guard_drop() IS
+    'rls_audit internal: ddl_command_start event trigger: while RLS changes are frozen, DROP EXTENSION rls_audit (or DROP SCHEMA rls_audit) needs the ticket too';
 COMMENT ON FUNCTION rls_audit._seed_tracked() IS
     'rls_audit internal: make the tracked state the live one (run by CREATE EXTENSION)';
 COMMENT ON FUNCTION rls_audit.untracked_changes() IS
@@ -66,6 +68,7 @@ REVOKE ALL ON FUNCTION rls_audit.lint_suppressed(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._seed_tracked() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._capture_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._capture_drop() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit._guard_drop() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.untracked_changes() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.record_untracked(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.freeze(text) FROM PUBLIC;

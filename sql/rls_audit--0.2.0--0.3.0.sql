@@ -17,3 +17,268 @@ ALTER TABLE @extschema@.lint_ignore ADD COLUMN schema_name name;
 ALTER TABLE @extschema@.lint_ignore DROP CONSTRAINT lint_ignore_pkey;
 CREATE UNIQUE INDEX lint_ignore_one_row
     ON @extschema@.lint_ignore (lint, object, (coalesce(schema_name, ''::name)));
+
+-- The tracked state follows objects by OID only in the database the OIDs
+-- belong to (db_ident), and decides "changed" by what PostgreSQL stores.
+-- Rows whose OID still names the same object are bound to this database;
+-- a policy also takes its stored trees when its text is the live text (a
+-- policy changed while capture was off keeps showing in untracked_changes()).
+ALTER TABLE @extschema@.tracked_policies
+    ADD COLUMN db_ident text, ADD COLUMN tree text, ADD COLUMN role_oids oid[];
+ALTER TABLE @extschema@.tracked_tables ADD COLUMN db_ident text;
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+UPDATE @extschema@.tracked_tables t
+   SET db_ident = (SELECT s.system_identifier::text FROM pg_catalog.pg_control_system() s)
+                  || '/' || (SELECT d.oid::text FROM pg_catalog.pg_database d
+                              WHERE d.datname = pg_catalog.current_database())
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = t.table_oid AND n.nspname = t.schema_name AND c.relname = t.table_name;
+UPDATE @extschema@.tracked_policies t
+   SET db_ident = (SELECT s.system_identifier::text FROM pg_catalog.pg_control_system() s)
+                  || '/' || (SELECT d.oid::text FROM pg_catalog.pg_database d
+                              WHERE d.datname = pg_catalog.current_database()),
+       tree = coalesce(pg_catalog.md5(pg_catalog.regexp_replace(p.polqual::text, ':location -?[0-9]+', '', 'g')), '-') || '/' ||
+              coalesce(pg_catalog.md5(pg_catalog.regexp_replace(p.polwithcheck::text, ':location -?[0-9]+', '', 'g')), '-'),
+       role_oids = ARRAY(SELECT x FROM pg_catalog.unnest(p.polroles) AS x ORDER BY x)
+  FROM pg_catalog.pg_policy p
+  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE p.oid = t.policy_oid AND n.nspname = t.schema_name AND c.relname = t.table_name
+   AND p.polname = t.policy_name
+   AND pg_catalog.pg_get_expr(p.polqual, p.polrelid) IS NOT DISTINCT FROM t.using_expr
+   AND pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) IS NOT DISTINCT FROM t.check_expr;
+-- FORCE alone (RLS off, no policies) is no longer tracked on its own
+DELETE FROM @extschema@.tracked_tables t
+ WHERE NOT t.rls_enabled
+   AND NOT EXISTS (SELECT 1 FROM @extschema@.tracked_policies p
+                    WHERE (p.schema_name, p.table_name) = (t.schema_name, t.table_name));
+
+-- Exact write probes on a rolled-back shadow table (sql/probe.sql).
+CREATE FUNCTION @extschema@._shadow_witness() RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $w$
+BEGIN
+    INSERT INTO pg_temp.rls_audit_witness (old_row, new_row)
+    VALUES (CASE WHEN TG_OP <> 'INSERT' THEN pg_catalog.to_jsonb(OLD) END,
+            CASE WHEN TG_OP <> 'DELETE' THEN pg_catalog.to_jsonb(NEW) END);
+    RETURN NULL;
+END
+$w$;
+COMMENT ON FUNCTION @extschema@._shadow_witness() IS
+    'rls_audit internal: AFTER ROW trigger of the write-probe shadow table; records each row a probe statement touched';
+
+CREATE FUNCTION @extschema@._write_probe(
+    p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
+    p_tenants text[], p_rows integer)
+RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
+               o_message text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $probe$
+DECLARE
+    v_type text;
+    v_applies boolean;
+    v_cols text;
+    v_touched text;
+    r record;
+    a text;
+    x text;
+    i int;
+    n bigint;
+    v_results text[] := '{}';
+    v_stmts text[];
+BEGIN
+    BEGIN
+        SELECT pg_catalog.format_type(t.atttypid, t.atttypmod) INTO v_type
+          FROM pg_catalog.pg_attribute t
+         WHERE t.attrelid = p_table AND t.attname = p_col AND t.attnum > 0 AND NOT t.attisdropped;
+        -- the column list with the tenant column replaced by $1 (insert probe)
+        SELECT pg_catalog.string_agg(CASE WHEN t.attname = p_col
+                                          THEN pg_catalog.format('$1::%s', v_type)
+                                          ELSE pg_catalog.quote_ident(t.attname) END,
+                                     ', ' ORDER BY t.attnum)
+          INTO v_cols
+          FROM pg_catalog.pg_attribute t
+         WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
+        -- rows of other tenants the statement touched, read back as the role
+        v_touched := pg_catalog.format(
+            'SELECT pg_catalog.count(*) FROM pg_temp.rls_audit_witness w
+              WHERE (pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.old_row)).%1$I
+                        IS DISTINCT FROM $1::%2$s AND w.old_row IS NOT NULL
+                 OR (pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.new_row)).%1$I
+                        IS DISTINCT FROM $1::%2$s AND w.new_row IS NOT NULL',
+            p_col, v_type);
+
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_shadow (LIKE %s)', p_table);
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_template (LIKE %s)', p_table);
+        CREATE TEMP TABLE rls_audit_witness (old_row jsonb, new_row jsonb);
+        FOREACH a IN ARRAY p_tenants LOOP
+            EXECUTE pg_catalog.format(
+                'INSERT INTO pg_temp.rls_audit_shadow SELECT * FROM %s t WHERE t.%I = $1::%s LIMIT %s',
+                p_table, p_col, v_type, p_rows) USING a;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            -- how many rows of this tenant the probes work on
+            v_results := v_results || ARRAY[a, 'copied', NULL, n::text, '00000', NULL];
+        END LOOP;
+        -- the insert probe copies one existing row and relabels it
+        INSERT INTO pg_temp.rls_audit_template SELECT * FROM pg_temp.rls_audit_shadow LIMIT 1;
+
+        SELECT c.relrowsecurity AND NOT ro.rolsuper AND NOT ro.rolbypassrls
+               AND (c.relforcerowsecurity OR NOT pg_catalog.pg_has_role(ro.oid, c.relowner, 'USAGE'))
+          INTO v_applies
+          FROM pg_catalog.pg_class c, pg_catalog.pg_roles ro
+         WHERE c.oid = p_table AND ro.rolname = p_role;
+        IF v_applies THEN
+            ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY;
+            ALTER TABLE pg_temp.rls_audit_shadow FORCE ROW LEVEL SECURITY;
+            FOR r IN
+                SELECT pol.polname,
+                       CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END AS kind,
+                       CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
+                                       WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS cmd,
+                       (SELECT pg_catalog.string_agg(CASE WHEN u.u = 0 THEN 'PUBLIC'
+                                    ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(u.u)) END, ', ')
+                          FROM pg_catalog.unnest(pol.polroles) AS u(u)) AS roles,
+                       pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) AS qual,
+                       pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) AS wcheck
+                  FROM pg_catalog.pg_policy pol WHERE pol.polrelid = p_table
+            LOOP
+                EXECUTE pg_catalog.format('CREATE POLICY %I ON pg_temp.rls_audit_shadow AS %s FOR %s TO %s%s%s',
+                    r.polname, r.kind, r.cmd, r.roles,
+                    CASE WHEN r.qual IS NOT NULL THEN ' USING (' || r.qual || ')' ELSE '' END,
+                    CASE WHEN r.wcheck IS NOT NULL THEN ' WITH CHECK (' || r.wcheck || ')' ELSE '' END);
+            END LOOP;
+        END IF;
+        -- the role's privileges on the real table, column by column
+        FOR r IN
+            SELECT t.attname, pv.pv
+              FROM pg_catalog.pg_attribute t,
+                   pg_catalog.unnest(ARRAY['SELECT', 'INSERT', 'UPDATE']) AS pv(pv)
+             WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+               AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, pv.pv)
+        LOOP
+            EXECUTE pg_catalog.format('GRANT %s (%I) ON pg_temp.rls_audit_shadow TO %I', r.pv, r.attname, p_role);
+        END LOOP;
+        IF pg_catalog.has_table_privilege(p_role, p_table, 'DELETE') THEN
+            EXECUTE pg_catalog.format('GRANT DELETE ON pg_temp.rls_audit_shadow TO %I', p_role);
+        END IF;
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON pg_temp.rls_audit_witness TO %I', p_role);
+        EXECUTE pg_catalog.format('GRANT SELECT ON pg_temp.rls_audit_template TO %I', p_role);
+        CREATE TRIGGER rls_audit_witness AFTER INSERT OR UPDATE OR DELETE ON pg_temp.rls_audit_shadow
+            FOR EACH ROW EXECUTE FUNCTION @extschema@._shadow_witness();
+
+        FOREACH a IN ARRAY p_tenants LOOP
+            -- (check, value) pairs: the statements an application could run as A
+            v_stmts := ARRAY['tenant_delete', NULL, 'tenant_update', a];
+            FOREACH x IN ARRAY p_tenants LOOP
+                IF x IS DISTINCT FROM a THEN
+                    v_stmts := v_stmts || ARRAY['tenant_update', x, 'tenant_insert', x];
+                END IF;
+            END LOOP;
+            FOR i IN 1 .. pg_catalog.array_length(v_stmts, 1) / 2 LOOP
+                n := NULL;
+                BEGIN
+                    FOR j IN 1 .. coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2 LOOP
+                        PERFORM pg_catalog.set_config(p_settings[2 * j - 1], p_settings[2 * j], true);
+                    END LOOP;
+                    PERFORM pg_catalog.set_config(p_setting, a, true);
+                    EXECUTE pg_catalog.format('SET LOCAL ROLE %I', p_role);
+                    CASE v_stmts[2 * i - 1]
+                        WHEN 'tenant_delete' THEN
+                            EXECUTE 'DELETE FROM pg_temp.rls_audit_shadow';
+                        WHEN 'tenant_update' THEN
+                            EXECUTE pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s',
+                                                      p_col, v_type) USING v_stmts[2 * i];
+                        ELSE
+                            EXECUTE pg_catalog.format('INSERT INTO pg_temp.rls_audit_shadow SELECT %s FROM pg_temp.rls_audit_template',
+                                                      v_cols) USING v_stmts[2 * i];
+                    END CASE;
+                    EXECUTE v_touched INTO n USING a;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+                EXCEPTION WHEN OTHERS THEN
+                    IF SQLSTATE = 'RA000' THEN
+                        o_state := '00000';
+                        o_message := NULL;
+                    ELSE
+                        o_state := SQLSTATE;
+                        o_message := SQLERRM;
+                        n := NULL;
+                    END IF;
+                END;
+                -- kept as text until the outer rollback; RETURN NEXT after it
+                v_results := v_results || ARRAY[a, v_stmts[2 * i - 1], v_stmts[2 * i], n::text,
+                                                o_state, o_message];
+            END LOOP;
+        END LOOP;
+        RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+    EXCEPTION WHEN OTHERS THEN
+        IF SQLSTATE <> 'RA000' THEN
+            -- the probe itself could not be set up: one row says why
+            v_results := ARRAY[NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
+        END IF;
+    END;
+    FOR i IN 1 .. pg_catalog.array_length(v_results, 1) / 6 LOOP
+        o_tenant := v_results[6 * i - 5];
+        o_check := v_results[6 * i - 4];
+        o_value := v_results[6 * i - 3];
+        o_rows := v_results[6 * i - 2]::bigint;
+        o_state := v_results[6 * i - 1];
+        o_message := v_results[6 * i];
+        RETURN NEXT;
+    END LOOP;
+END
+$probe$;
+COMMENT ON FUNCTION @extschema@._write_probe(name, regclass, name, text[], text, text[], integer) IS
+    'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';
+
+-- "Constantly true" is what PostgreSQL's constant folding says.
+CREATE FUNCTION @extschema@._folds_to(expr text) RETURNS boolean
+-- VOLATILE only because PostgreSQL runs no utility statement (EXPLAIN) in a
+-- STABLE function; it reads nothing and writes nothing
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fold$
+DECLARE
+    plan json;
+    node json;
+BEGIN
+    EXECUTE 'EXPLAIN (COSTS OFF, FORMAT JSON) SELECT 1 WHERE (' || expr || ')::boolean' INTO plan;
+    node := plan -> 0 -> 'Plan';
+    IF node ->> 'Node Type' = 'Result' AND node -> 'Plans' IS NULL THEN
+        IF node ->> 'One-Time Filter' IS NULL THEN
+            RETURN true;
+        ELSIF node ->> 'One-Time Filter' = 'false' THEN
+            RETURN false;
+        END IF;
+    END IF;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END
+$fold$;
+COMMENT ON FUNCTION @extschema@._folds_to(text) IS
+    'rls_audit internal: true/false when PostgreSQL''s planner folds a constant boolean expression to that value, NULL otherwise';
+
+-- Capture of every DDL tag (a policy can go with DROP FUNCTION ... CASCADE
+-- or change text with ALTER TABLE ... RENAME COLUMN), and the freeze also
+-- holding DROP EXTENSION rls_audit.
+DROP EVENT TRIGGER rls_audit_ddl;
+DROP EVENT TRIGGER rls_audit_drop;
+CREATE FUNCTION @extschema@._guard_drop() RETURNS event_trigger
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'guard_drop_wrapper';
+REVOKE ALL ON FUNCTION @extschema@._guard_drop() FROM PUBLIC;
+CREATE EVENT TRIGGER rls_audit_ddl ON ddl_command_end
+    EXECUTE FUNCTION @extschema@._capture_ddl();
+CREATE EVENT TRIGGER rls_audit_drop ON sql_drop
+    EXECUTE FUNCTION @extschema@._capture_drop();
+CREATE EVENT TRIGGER rls_audit_guard ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
+    EXECUTE FUNCTION @extschema@._guard_drop();
+COMMENT ON FUNCTION @extschema@._guard_drop() IS
+    'rls_audit internal: ddl_command_start event trigger: while RLS changes are frozen, DROP EXTENSION rls_audit (or DROP SCHEMA rls_audit) needs the ticket too';
+COMMENT ON FUNCTION @extschema@._capture_ddl() IS
+    'rls_audit internal: ddl_command_end event trigger (every tag): compares the objects a DDL touched, and the policies depending on them, with the tracked state and logs the difference';
+COMMENT ON FUNCTION @extschema@._capture_drop() IS
+    'rls_audit internal: sql_drop event trigger (every tag): logs the policies and tracked tables a DDL removed (DROP ... CASCADE of a function, type or column included), with their full definitions';

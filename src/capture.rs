@@ -1030,13 +1030,24 @@ fn capture(
     work: impl FnOnce(&mut SpiClient<'_>, &Ctx) -> Result<()>,
 ) -> Result<()> {
     let data = event_data(fcinfo)?;
+    // rls_audit's own scripts change only rls_audit's objects (and an
+    // upgrade script runs while the tables are not yet current)
+    if crate::schema::in_own_script() {
+        return Ok(());
+    }
     let ctx = Ctx {
         current_user: user_name(unsafe { pg_sys::GetUserId() }),
         command_tag: event_tag(data),
         statement: current_statement(data),
         sets_rls_flags: sets_rls_flags(data),
     };
-    as_owner(|| Spi::connect_mut(|c| work(c, &ctx)))
+    as_owner(|| {
+        Spi::connect_mut(|c| {
+            // fail closed: a DDL is not let through unrecorded
+            crate::schema::require_current(c)?;
+            work(c, &ctx)
+        })
+    })
 }
 
 fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
@@ -1209,7 +1220,7 @@ fn guard_drop(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
     if !drops_rls_audit(data) {
         return Ok(());
     }
-    let reason = as_owner(|| Spi::connect(|c| frozen_without_ticket(c)))?;
+    let reason = as_owner(|| Spi::connect(frozen_without_ticket))?;
     match reason {
         Some(r) => Err(RlsAuditError::ObjectState(format!(
             "row-level security changes are frozen: {r} \
@@ -1245,6 +1256,7 @@ CREATE EVENT TRIGGER rls_audit_guard ON ddl_command_start
 /// The tracked state as a [`State`] (no roles: roles have no events), with
 /// the identity of the rows whose OIDs belong to this database.
 fn tracked_state(c: &SpiClient<'_>) -> Result<(State, Identity)> {
+    crate::schema::require_current(c)?;
     let here = catalog::db_ident();
     let mut s = State::default();
     let mut ids = Identity {
@@ -1421,6 +1433,11 @@ fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
 fn resync(c: &mut SpiClient<'_>) -> Result<()> {
     c.update("DELETE FROM rls_audit.tracked_policies", None, &[])?;
     c.update("DELETE FROM rls_audit.tracked_tables", None, &[])?;
+    if !crate::schema::is_current(c)? {
+        // an older version's install script (CREATE EXTENSION rls_audit
+        // VERSION '0.1.0') seeds its own tables; the upgrade binds them
+        return resync_legacy(c);
+    }
     c.update(
         &format!(
             r#"
@@ -1458,6 +1475,39 @@ SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relrowsecurity, c.relforce
         ),
         None,
         &[catalog::db_ident().into()],
+    )?;
+    Ok(())
+}
+
+/// [`resync`] for the tables of 0.1.0 and 0.2.0 (no identity columns).
+fn resync_legacy(c: &mut SpiClient<'_>) -> Result<()> {
+    c.update(
+        &format!(
+            r#"
+INSERT INTO rls_audit.tracked_policies
+    (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command, roles,
+     using_expr, check_expr)
+SELECT p.oid, p.polrelid, n.nspname, c.relname, p.polname, {POLICY_DEFINITION_SQL}
+  FROM pg_catalog.pg_policy p
+  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}"#
+        ),
+        None,
+        &[],
+    )?;
+    c.update(
+        &format!(
+            r#"
+INSERT INTO rls_audit.tracked_tables (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced)
+SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}
+   AND (c.relrowsecurity OR c.relforcerowsecurity
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"#
+        ),
+        None,
+        &[],
     )?;
     Ok(())
 }

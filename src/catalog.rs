@@ -112,6 +112,8 @@ pub struct PolicyId {
 pub fn db_ident() -> String {
     // SAFETY: plain reads of process-global state set at backend start
     let (sysid, db) = unsafe { (pg_sys::GetSystemIdentifier(), pg_sys::MyDatabaseId) };
+    // signed, as pg_control_system() shows it (the upgrade script binds rows in SQL)
+    let sysid = sysid as i64;
     format!("{sysid}/{}", db.to_u32())
 }
 

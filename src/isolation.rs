@@ -915,7 +915,11 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 .iter()
                 .filter(|o| o.check.as_deref() == Some(name) && o.tenant.as_deref() == Some(a))
                 .collect();
-            let nothing = if name == "tenant_insert" {
+            let nothing = if tenants.len() < 2 {
+                Some(format!(
+                    "only tenant {a} has rows: no other tenant to write as"
+                ))
+            } else if name == "tenant_insert" {
                 (mine.is_empty() || copied(a) + foreign == 0).then(|| {
                     format!("only tenant {a} is probed: no other tenant to write a row for")
                 })
@@ -979,12 +983,24 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     .collect();
                 refused.sort();
                 refused.dedup();
-                let mut detail = format!(
-                    "as tenant {a}, none of {} statements with no WHERE touches a row of another tenant",
-                    mine.len()
-                );
+                let values: Vec<&str> = mine.iter().filter_map(|o| o.value.as_deref()).collect();
+                let (tbl, col) = (t.qualified(), quote_ident(&t.column));
+                let mut detail = match name {
+                    "tenant_delete" => format!(
+                        "as tenant {a}, DELETE FROM {tbl} (no WHERE) deletes no row of another tenant"
+                    ),
+                    "tenant_update" => format!(
+                        "as tenant {a}, UPDATE {tbl} SET {col} = {} (no WHERE) neither changes a row of \
+                         another tenant nor moves one to another tenant",
+                        values.join(" | ")
+                    ),
+                    _ => format!(
+                        "as tenant {a}, no row for tenant {} can be inserted",
+                        values.join(" or ")
+                    ),
+                };
                 if !refused.is_empty() {
-                    detail.push_str(&format!(" (refused: {})", refused.join("; ")));
+                    detail.push_str(&format!(" (refused with {})", refused.join("; ")));
                 }
                 out.push(check(name, Some(t), Some(a), "PASS", Some(0), detail));
             }

@@ -19,6 +19,7 @@ pub mod lint;
 pub mod regclass;
 pub mod report;
 pub mod restore;
+pub mod schema;
 pub mod snapshot;
 
 // Tables, views and grants first: every function below reads or writes them.

@@ -745,6 +745,7 @@ impl Suppression {
 }
 
 fn suppressions(c: &SpiClient<'_>) -> Result<Vec<Suppression>> {
+    crate::schema::require_current(c)?;
     let mut out = Vec::new();
     for r in c.select(
         "SELECT lint, schema_name::text, object, reason, added_by::text, added_at::text

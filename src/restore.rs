@@ -91,6 +91,32 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
+impl Plan {
+    /// After the plan (which works in today's names): a renamed policy gets
+    /// its snapshot name back; a renamed table or role keeps its name (the
+    /// application may use it) and gets a note.
+    pub fn undo_renames(&mut self, renamed: &[drift::DriftRow]) {
+        for r in renamed {
+            // the values are quote_ident output (drift::renamed_row)
+            let (Some(old), Some(new)) = (&r.baseline_value, &r.current_value) else {
+                continue;
+            };
+            match (&r.schema_name, &r.table_name, &r.policy_name) {
+                (Some(s), Some(t), Some(_)) => self.statements.push(format!(
+                    "ALTER POLICY {new} ON {} RENAME TO {old};",
+                    quote_qualified(s, t)
+                )),
+                (Some(_), Some(_), None) => self.notes.push(format!(
+                    "table {old} is now {new}: its policies and flags are restored under the new name, which is kept"
+                )),
+                _ => self
+                    .notes
+                    .push(format!("roles are not altered: role {old} is now {new}")),
+            }
+        }
+    }
+}
+
 fn drop_policy(schema: &str, table: &str, policy: &str) -> String {
     format!(
         "DROP POLICY IF EXISTS {} ON {};",
@@ -199,7 +225,9 @@ fn plan_for(client: &pgrx::spi::SpiClient<'_>, reference: Option<&str>) -> Resul
     // policies back under its new name, and a policy whose referenced
     // column, function or role was renamed is not recreated
     let compared = drift::states_for(client, reference, None)?;
-    Ok((compared.base_id, plan(&compared.base, &compared.cur)))
+    let mut plan = plan(&compared.base, &compared.cur);
+    plan.undo_renames(&compared.renamed);
+    Ok((compared.base_id, plan))
 }
 
 /// The whole script: header, BEGIN, statements, notes, COMMIT.

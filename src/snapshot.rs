@@ -75,6 +75,7 @@ pub fn take(
     if let Some(l) = label {
         check_label(l)?;
     }
+    crate::schema::require_current(client)?;
     advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
     if let Some(l) = label {
         let taken = client
@@ -284,6 +285,7 @@ pub fn load_state(client: &SpiClient<'_>, id: i64) -> Result<State> {
 /// A stored snapshot and the identity of its objects (none for snapshots
 /// taken before 0.3.0: they are compared by name).
 pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, catalog::Identity)> {
+    crate::schema::require_current(client)?;
     let mut state = State::default();
     let db = client
         .select(

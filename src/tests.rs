@@ -179,11 +179,19 @@ fn references_resolve_label_then_keywords_then_id() {
     assert_eq!(resolve("latest"), Some(b));
     assert_eq!(resolve(&a.to_string()), Some(a));
     assert_eq!(resolve("baseline"), Some(a));
-    // an exact label wins over the keyword
-    let c = one::<i64>("SELECT rls_audit.snapshot('latest')").unwrap();
-    let d = one::<i64>("SELECT rls_audit.snapshot()").unwrap();
-    assert!(d > c);
-    assert_eq!(resolve("latest"), Some(c));
+    // the keywords and ids cannot be taken as labels, so nobody can point
+    // check_drift() or report() at another snapshot than the real baseline
+    for label in ["baseline", "latest", "1", "007", "123456789012345678901"] {
+        assert_eq!(
+            sqlstate(&format!("SELECT rls_audit.snapshot('{label}')")),
+            "22023",
+            "{label}"
+        );
+    }
+    assert_eq!(resolve("latest"), Some(b));
+    // labels that merely look alike are fine
+    assert!(one::<i64>("SELECT rls_audit.snapshot('latest-2026')").is_some());
+    assert!(one::<i64>("SELECT rls_audit.snapshot('v1')").is_some());
 }
 
 #[pg_test]
@@ -418,6 +426,13 @@ fn bad_input_table_for_every_function() {
         ("SELECT * FROM rls_audit.probe('rls_test_app', 'public.customers', '{\"app.x\": [1]}')".into(), "22023"),
         // lint, report, freeze
         ("SELECT rls_audit.report('base', 'pdf')".into(), "22023"),
+        ("SELECT rls_audit.report('base', NULL)".into(), "22004"),
+        ("SELECT rls_audit.snapshot('baseline')".into(), "22023"),
+        ("SELECT rls_audit.snapshot('latest')".into(), "22023"),
+        ("SELECT rls_audit.snapshot('42')".into(), "22023"),
+        ("SELECT * FROM rls_audit.verify_isolation('rls_test_app', 'app.tenant_id', tables => '{}')".into(), "22023"),
+        ("SELECT * FROM rls_audit.verify_isolation('rls_test_app', 'app.tenant_id', tenants => '{}')".into(), "22023"),
+        ("SELECT * FROM rls_audit.probe('rls_test_app', 'public.customers', '{\"role\": \"postgres\"}')".into(), "22023"),
         ("SELECT rls_audit.report('nope')".into(), "42704"),
         ("SELECT rls_audit.freeze(NULL)".into(), "22023"),
         ("SELECT rls_audit.freeze('   ')".into(), "22023"),
