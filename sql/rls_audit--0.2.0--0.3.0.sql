@@ -84,6 +84,7 @@ DECLARE
     r record;
     a text;
     x text;
+    v_from text;
     i int;
     n bigint;
     v_results text[] := '{}';
@@ -121,8 +122,13 @@ BEGIN
             -- how many rows of this tenant the probes work on
             v_results := v_results || ARRAY[a, 'copied', NULL, n::text, '00000', NULL];
         END LOOP;
-        -- the insert probe copies one existing row and relabels it
-        INSERT INTO pg_temp.rls_audit_template SELECT * FROM pg_temp.rls_audit_shadow LIMIT 1;
+        -- the insert probe copies an existing row and relabels it: the
+        -- first row of each tenant, so each tenant's kind of values is tried
+        FOREACH a IN ARRAY p_tenants LOOP
+            EXECUTE pg_catalog.format(
+                'INSERT INTO pg_temp.rls_audit_template SELECT * FROM pg_temp.rls_audit_shadow t
+                  WHERE t.%I = $1::%s LIMIT 1', p_col, v_type) USING a;
+        END LOOP;
 
         SELECT c.relrowsecurity AND NOT ro.rolsuper AND NOT ro.rolbypassrls
                AND (c.relforcerowsecurity OR NOT pg_catalog.pg_has_role(ro.oid, c.relowner, 'USAGE'))
@@ -170,13 +176,17 @@ BEGIN
 
         FOREACH a IN ARRAY p_tenants LOOP
             -- (check, value) pairs: the statements an application could run as A
-            v_stmts := ARRAY['tenant_delete', NULL, 'tenant_update', a];
+            -- (check, value, template tenant) triples
+            v_stmts := ARRAY['tenant_delete', NULL, NULL, 'tenant_update', a, NULL];
             FOREACH x IN ARRAY p_tenants LOOP
                 IF x IS DISTINCT FROM a THEN
-                    v_stmts := v_stmts || ARRAY['tenant_update', x, 'tenant_insert', x];
+                    v_stmts := v_stmts || ARRAY['tenant_update', x, NULL];
+                    FOREACH v_from IN ARRAY p_tenants LOOP
+                        v_stmts := v_stmts || ARRAY['tenant_insert', x, v_from];
+                    END LOOP;
                 END IF;
             END LOOP;
-            FOR i IN 1 .. pg_catalog.array_length(v_stmts, 1) / 2 LOOP
+            FOR i IN 1 .. pg_catalog.array_length(v_stmts, 1) / 3 LOOP
                 n := NULL;
                 BEGIN
                     FOR j IN 1 .. coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2 LOOP
@@ -184,15 +194,17 @@ BEGIN
                     END LOOP;
                     PERFORM pg_catalog.set_config(p_setting, a, true);
                     EXECUTE pg_catalog.format('SET LOCAL ROLE %I', p_role);
-                    CASE v_stmts[2 * i - 1]
+                    CASE v_stmts[3 * i - 2]
                         WHEN 'tenant_delete' THEN
                             EXECUTE 'DELETE FROM pg_temp.rls_audit_shadow';
                         WHEN 'tenant_update' THEN
                             EXECUTE pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s',
-                                                      p_col, v_type) USING v_stmts[2 * i];
+                                                      p_col, v_type) USING v_stmts[3 * i - 1];
                         ELSE
-                            EXECUTE pg_catalog.format('INSERT INTO pg_temp.rls_audit_shadow SELECT %s FROM pg_temp.rls_audit_template',
-                                                      v_cols) USING v_stmts[2 * i];
+                            EXECUTE pg_catalog.format(
+                                'INSERT INTO pg_temp.rls_audit_shadow SELECT %s FROM pg_temp.rls_audit_template t
+                                  WHERE t.%I = $2::%s', v_cols, p_col, v_type)
+                                USING v_stmts[3 * i - 1], v_stmts[3 * i];
                     END CASE;
                     EXECUTE v_touched INTO n USING a;
                     RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
@@ -207,7 +219,7 @@ BEGIN
                     END IF;
                 END;
                 -- kept as text until the outer rollback; RETURN NEXT after it
-                v_results := v_results || ARRAY[a, v_stmts[2 * i - 1], v_stmts[2 * i], n::text,
+                v_results := v_results || ARRAY[a, v_stmts[3 * i - 2], v_stmts[3 * i - 1], n::text,
                                                 o_state, o_message];
             END LOOP;
         END LOOP;

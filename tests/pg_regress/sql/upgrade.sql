@@ -72,6 +72,10 @@ SELECT pg_describe_object(classid, objid, objsubid) AS member
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'rls_audit');
 CREATE TEMP TABLE updated_indexes AS
 SELECT indexrelid::regclass::text AS idx FROM pg_index WHERE indrelid::regclass::text LIKE 'rls_audit.%';
+CREATE TEMP TABLE updated_functions AS
+SELECT p.oid::regprocedure::text AS fn, p.prosrc, p.proconfig::text AS config, p.prosecdef,
+       p.provolatile, obj_description(p.oid, 'pg_proc') AS comment
+  FROM pg_proc p WHERE p.pronamespace = 'rls_audit'::regnamespace;
 CREATE TEMP TABLE updated_columns AS
 SELECT a.attrelid::regclass::text AS tbl, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default_value
@@ -95,6 +99,16 @@ SELECT idx FROM (SELECT indexrelid::regclass::text AS idx FROM pg_index
                   WHERE indrelid::regclass::text LIKE 'rls_audit.%'
                  EXCEPT TABLE updated_indexes) x;
 SELECT count(*) AS updated_indexes FROM updated_indexes WHERE idx = 'rls_audit.events_occurred_at';
+-- the same function bodies, settings, rights and comments
+SELECT 'only after update' AS side, fn FROM (TABLE updated_functions EXCEPT
+       SELECT p.oid::regprocedure::text, p.prosrc, p.proconfig::text, p.prosecdef, p.provolatile,
+              obj_description(p.oid, 'pg_proc')
+         FROM pg_proc p WHERE p.pronamespace = 'rls_audit'::regnamespace) x
+UNION ALL
+SELECT 'only when fresh', fn FROM (SELECT p.oid::regprocedure::text AS fn, p.prosrc, p.proconfig::text,
+              p.prosecdef, p.provolatile, obj_description(p.oid, 'pg_proc')
+         FROM pg_proc p WHERE p.pronamespace = 'rls_audit'::regnamespace
+       EXCEPT TABLE updated_functions) y;
 -- the same columns, in the same order, with the same types and defaults
 SELECT 'only after update' AS side, * FROM (TABLE updated_columns EXCEPT
        SELECT a.attrelid::regclass::text, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Isolation oracle: verify_isolation's verdicts against what PostgreSQL
+# really does. Generated cases (fixed seed): a small tenant table with random
+# permissive/restrictive policies per command (true, tenant match, wrong
+# column, OR forms, IS NOT NULL, a default tenant, role-dependent, false),
+# random grants, owner or owner's member as the role, FORCE or not, and role,
+# role-in-database and database defaults for the setting. The truth comes
+# from real statements run as the role in rolled-back subtransactions
+# (SELECT, DELETE and UPDATE with no WHERE, INSERT of another tenant's row),
+# and "unset" from a real fresh login of the role. Every verdict must equal
+# the truth: no false PASS, no false FAIL, nothing left undecided.
+#
+# ORACLE_CASES (default 300) and ORACLE_SEED change the run; scripts/fuzz.sh
+# runs more. Runs against the test cluster (PGHOST/PGPORT from lib.sh).
+set -euo pipefail
+cases=${ORACLE_CASES:-300}
+seed=${ORACLE_SEED:-0.31}
+half=$(( (cases + 1) / 2 ))
+q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+
+q -d postgres <<'SQL'
+SET client_min_messages = warning;
+DO $$
+DECLARE r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['oracle_r0', 'oracle_r1', 'oracle_r2', 'oracle_r3', 'oracle_other', 'oracle_owner'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I LOGIN', r);
+        END IF;
+    END LOOP;
+END $$;
+-- every case role inherits oracle_owner: a table it owns is the role's own
+GRANT oracle_owner TO oracle_r0, oracle_r1, oracle_r2, oracle_r3;
+-- role defaults for the setting (cluster-wide; the databases add theirs)
+ALTER ROLE oracle_r1 SET app.tenant = '1';
+ALTER ROLE oracle_r3 SET app.tenant = '';
+ALTER ROLE oracle_r0 RESET app.tenant;
+ALTER ROLE oracle_r2 RESET app.tenant;
+SQL
+
+# db 1 has no database default; db 2 sets app.tenant = '3' for everyone
+setup_db() {
+    local db=$1 first=$2 last=$3 db_default=$4
+    q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    [ -n "$db_default" ] && q -d postgres -c "ALTER DATABASE $db SET app.tenant = '$db_default'"
+    q -d postgres -c "ALTER ROLE oracle_r2 IN DATABASE $db SET app.tenant = '2'"
+    q -d "$db" -v first="$first" -v last="$last" -v seed="$seed" <<'SQL' >/dev/null
+SET client_min_messages = warning;
+CREATE EXTENSION rls_audit;
+CREATE SCHEMA oracle;
+GRANT USAGE ON SCHEMA oracle TO PUBLIC;
+CREATE TABLE oracle.cases (k int PRIMARY KEY, role name, tbl regclass);
+GRANT SELECT ON oracle.cases TO PUBLIC;
+-- what a role sees in a table (an error is closed: nothing)
+CREATE FUNCTION oracle.visible(t regclass) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s', t) INTO n;
+    RETURN n;
+EXCEPTION WHEN OTHERS THEN
+    RETURN 0;
+END $$;
+SELECT setseed(:seed);
+SELECT set_config('oracle.first', :'first', false), set_config('oracle.last', :'last', false);
+DO $gen$
+DECLARE
+    k int;
+    t text;
+    r text;
+    n int;
+    cmd text;
+    exprs text[] := ARRAY[
+        'true',
+        'false',
+        'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int',
+        'tenant_id::text = current_setting(''app.tenant'', true)',
+        'id = NULLIF(current_setting(''app.tenant'', true), '''')::int',
+        'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body IS NULL',
+        'current_setting(''app.tenant'', true) IS NOT NULL',
+        'tenant_id = COALESCE(NULLIF(current_setting(''app.tenant'', true), ''''), ''1'')::int',
+        'current_user = ''oracle_r1''',
+        'tenant_id > 1',
+        'body IS NOT NULL AND tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int'];
+    cmds text[] := ARRAY['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+    pick int;
+BEGIN
+    FOR k IN current_setting('oracle.first')::int .. current_setting('oracle.last')::int LOOP
+        t := 't_' || k;
+        r := 'oracle_r' || (k % 4);
+        EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
+        -- 1 to 3 rows for each of the tenants 1, 2, 3; some bodies NULL
+        EXECUTE format($i$INSERT INTO oracle.%I
+            SELECT g * 10 + s, g, CASE WHEN random() < 0.3 THEN NULL ELSE 'b' || g END
+              FROM generate_series(1, 3) g, generate_series(1, 1 + floor(random() * 3)::int) s$i$, t);
+        pick := floor(random() * 10)::int;
+        IF pick = 0 THEN
+            EXECUTE format('ALTER TABLE oracle.%I OWNER TO %I', t, r);
+        ELSIF pick = 1 THEN
+            EXECUTE format('ALTER TABLE oracle.%I OWNER TO oracle_owner', t);
+        END IF;
+        IF random() < 0.9 THEN EXECUTE format('ALTER TABLE oracle.%I ENABLE ROW LEVEL SECURITY', t); END IF;
+        IF random() < 0.5 THEN EXECUTE format('ALTER TABLE oracle.%I FORCE ROW LEVEL SECURITY', t); END IF;
+        IF random() < 0.85 THEN EXECUTE format('GRANT SELECT ON oracle.%I TO %I', t, r); END IF;
+        IF random() < 0.7 THEN EXECUTE format('GRANT INSERT ON oracle.%I TO %I', t, r); END IF;
+        IF random() < 0.7 THEN EXECUTE format('GRANT UPDATE ON oracle.%I TO %I', t, r); END IF;
+        IF random() < 0.7 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', t, r); END IF;
+        FOR n IN 1 .. floor(random() * 5)::int LOOP
+            cmd := cmds[1 + floor(random() * 5)::int];
+            EXECUTE format('CREATE POLICY p%s ON oracle.%I AS %s FOR %s TO %s %s %s', n, t,
+                CASE WHEN random() < 0.7 THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, cmd,
+                (ARRAY[quote_ident(r), 'PUBLIC', 'oracle_other'])[1 + floor(random() * 3)::int],
+                CASE WHEN cmd <> 'INSERT' THEN 'USING (' || exprs[1 + floor(random() * 11)::int] || ')' ELSE '' END,
+                CASE WHEN cmd IN ('ALL', 'INSERT', 'UPDATE') AND random() < 0.8
+                     THEN 'WITH CHECK (' || exprs[1 + floor(random() * 11)::int] || ')' ELSE '' END);
+        END LOOP;
+        INSERT INTO oracle.cases VALUES (k, r, format('oracle.%I', t)::regclass);
+    END LOOP;
+END
+$gen$;
+SQL
+}
+setup_db rls_audit_oracle_1 1 "$half" ""
+setup_db rls_audit_oracle_2 $((half + 1)) "$cases" 3
+
+for db in rls_audit_oracle_1 rls_audit_oracle_2; do
+    # truth for "unset": a real fresh login of each role counts what it sees
+    q -d "$db" -c "CREATE TABLE oracle.unset_truth (k int, visible bigint)"
+    for r in oracle_r0 oracle_r1 oracle_r2 oracle_r3; do
+        q -d "$db" -U "$r" -c "SELECT k, oracle.visible(tbl) FROM oracle.cases WHERE role = current_user" \
+            | q -d "$db" -c "COPY oracle.unset_truth FROM STDIN WITH (FORMAT csv, DELIMITER '|')"
+    done
+    # truth for the rest: the real statements as the role, rolled back
+    q -d "$db" <<'SQL' >/dev/null
+SET client_min_messages = warning;
+CREATE TABLE oracle.truth (k int, check_name text, tenant text, leak boolean);
+INSERT INTO oracle.truth SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.unset_truth;
+DO $truth$
+DECLARE
+    c record;
+    a int;
+    x int;
+    f int;
+    n bigint;
+    tmpl record;
+    leak boolean;
+BEGIN
+    FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
+        -- fail_closed_empty: the setting is ''
+        BEGIN
+            PERFORM set_config('app.tenant', '', true);
+            EXECUTE format('SET LOCAL ROLE %I', c.role);
+            EXECUTE format('SELECT count(*) FROM %s', c.tbl) INTO n;
+            RAISE EXCEPTION USING ERRCODE = 'RA000';
+        EXCEPTION WHEN OTHERS THEN
+            IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
+        END;
+        INSERT INTO oracle.truth VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
+        FOR a IN 1 .. 3 LOOP
+            -- tenant_read: SELECT * as tenant a sees another tenant's row
+            BEGIN
+                PERFORM set_config('app.tenant', a::text, true);
+                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
+                RAISE EXCEPTION USING ERRCODE = 'RA000';
+            EXCEPTION WHEN OTHERS THEN
+                IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
+            END;
+            INSERT INTO oracle.truth VALUES (c.k, 'tenant_read', a::text, n > 0);
+            -- tenant_delete: DELETE with no WHERE removes another tenant's row
+            leak := false;
+            BEGIN
+                EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
+                PERFORM set_config('app.tenant', a::text, true);
+                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('DELETE FROM %s', c.tbl);
+                RESET ROLE;
+                EXECUTE format('SELECT count(*) FROM before_rows b WHERE b.tenant_id <> %s
+                                   AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.id = b.id)', a, c.tbl) INTO n;
+                leak := n > 0;
+                RAISE EXCEPTION USING ERRCODE = 'RA000';
+            EXCEPTION WHEN OTHERS THEN
+                NULL;
+            END;
+            INSERT INTO oracle.truth VALUES (c.k, 'tenant_delete', a::text, leak);
+            -- tenant_update: UPDATE ... SET tenant_id = x with no WHERE
+            -- changes another tenant's row or moves a row to another tenant
+            leak := false;
+            FOR x IN 1 .. 3 LOOP
+                BEGIN
+                    EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
+                    PERFORM set_config('app.tenant', a::text, true);
+                    EXECUTE format('SET LOCAL ROLE %I', c.role);
+                    EXECUTE format('UPDATE %s SET tenant_id = %s', c.tbl, x);
+                    RESET ROLE;
+                    EXECUTE format('SELECT count(*) FROM before_rows b JOIN %s t ON t.id = b.id
+                                     WHERE t.ctid::text <> b.tid AND (b.tenant_id <> %s OR t.tenant_id <> %s)',
+                                   c.tbl, a, a) INTO n;
+                    leak := leak OR n > 0;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+            END LOOP;
+            INSERT INTO oracle.truth VALUES (c.k, 'tenant_update', a::text, leak);
+            -- tenant_insert: a copy of any tenant's first row, as tenant x's
+            leak := false;
+            FOR x, f IN SELECT xx, ff FROM generate_series(1, 3) xx, generate_series(1, 3) ff LOOP
+                CONTINUE WHEN x = a;
+                EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
+                BEGIN
+                    PERFORM set_config('app.tenant', a::text, true);
+                    EXECUTE format('SET LOCAL ROLE %I', c.role);
+                    EXECUTE format('INSERT INTO %s (id, tenant_id, body) VALUES ($1, $2, $3)', c.tbl)
+                        USING tmpl.id, x, tmpl.body;
+                    leak := true;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+            END LOOP;
+            INSERT INTO oracle.truth VALUES (c.k, 'tenant_insert', a::text, leak);
+        END LOOP;
+    END LOOP;
+END
+$truth$;
+CREATE TABLE oracle.verdicts (k int, check_name text, tenant text, status text, detail text);
+SQL
+    # verify_isolation as a DBA runs it: one fresh session per call
+    for k in $(q -d "$db" -c "SELECT k FROM oracle.cases ORDER BY k"); do
+        q -d "$db" -c "INSERT INTO oracle.verdicts
+            SELECT $k, v.check_name, v.tenant, v.status, v.detail FROM oracle.cases c,
+                   rls_audit.verify_isolation(c.role, 'app.tenant', tables => ARRAY[c.tbl]) v
+             WHERE c.k = $k AND v.check_name NOT IN ('role_not_superuser', 'role_no_bypassrls', 'rls_enabled', 'rls_forced')"
+    done
+done
+
+fail=0
+total=0
+for db in rls_audit_oracle_1 rls_audit_oracle_2; do
+    read -r n checks leaks false_pass false_fail undecided < <(q -d "$db" -F ' ' <<'SQL'
+SELECT (SELECT count(*) FROM oracle.cases), count(*), count(*) FILTER (WHERE t.leak),
+       count(*) FILTER (WHERE v.status = 'PASS' AND t.leak),
+       count(*) FILTER (WHERE v.status = 'FAIL' AND NOT t.leak),
+       count(*) FILTER (WHERE v.status NOT IN ('PASS', 'FAIL') OR v.status IS NULL)
+  FROM oracle.truth t
+  LEFT JOIN oracle.verdicts v ON (v.k, v.check_name, v.tenant) IS NOT DISTINCT FROM (t.k, t.check_name, t.tenant);
+SQL
+)
+    total=$((total + n))
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided"
+    if [ "$false_pass" != 0 ] || [ "$false_fail" != 0 ] || [ "$undecided" != 0 ]; then
+        fail=1
+        q -d "$db" <<'SQL'
+SELECT t.k, t.check_name, t.tenant, t.leak, v.status, left(v.detail, 160)
+  FROM oracle.truth t
+  LEFT JOIN oracle.verdicts v ON (v.k, v.check_name, v.tenant) IS NOT DISTINCT FROM (t.k, t.check_name, t.tenant)
+ WHERE v.status IS DISTINCT FROM CASE WHEN t.leak THEN 'FAIL' ELSE 'PASS' END
+ ORDER BY t.k, t.check_name, t.tenant LIMIT 20;
+SQL
+    fi
+done
+echo "isolation_oracle: $total generated cases in all"
+[ "$total" -ge "$cases" ] || fail=1
+if [ "$fail" = 0 ]; then
+    for db in rls_audit_oracle_1 rls_audit_oracle_2; do q -d postgres -c "DROP DATABASE $db WITH (FORCE)"; done
+fi
+exit $fail
