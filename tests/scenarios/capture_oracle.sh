@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Capture oracle: random DDL sequences (fixed seeds) over policies, tables,
+# schemas, columns, functions, types and roles: create, alter, rename, SET
+# SCHEMA, DROP ... CASCADE, ENABLE/FORCE toggles, steps rolled back on
+# purpose, steps under a freeze, and a pg_dump | psql restore in the middle
+# of some sequences. After each: the events replay to exactly the catalog's
+# policies and table flags, untracked_changes() is empty, verify_log() is
+# empty, and every frozen step failed with 55000 and changed nothing (or
+# changed nothing RLS-relevant). SQL side: capture_oracle.sql.
+#
+# CAPTURE_SEQUENCES (default 200) and CAPTURE_RESTORES (default 10) change
+# the run; scripts/fuzz.sh runs more. Runs against the test cluster.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+sequences=${CAPTURE_SEQUENCES:-200}
+restores=${CAPTURE_RESTORES:-10}
+steps=12
+db=rls_audit_capture_oracle
+q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+
+fresh_db() {
+    q -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"
+    q -d "$1" -c "SET client_min_messages = warning" -c "CREATE EXTENSION rls_audit"
+    q -d "$1" -f "$here/capture_oracle.sql" >/dev/null
+}
+
+fail=0
+# in one database, one session per batch of sequences
+fresh_db $db
+q -d $db -c "CREATE TABLE oracle_cap.results (seq int, replay_mismatches bigint, untracked bigint,
+                                              broken_links bigint, bad_steps bigint, steps bigint)"
+batch=20
+for ((first = 1; first <= sequences; first += batch)); do
+    last=$((first + batch - 1)); [ $last -gt "$sequences" ] && last=$sequences
+    q -d $db <<SQL >/dev/null
+SET client_min_messages = warning;
+DO \$\$
+DECLARE s int;
+BEGIN
+    FOR s IN $first .. $last LOOP
+        PERFORM oracle_cap.begin(s);
+        PERFORM oracle_cap.run(s, 1, $steps);
+        INSERT INTO oracle_cap.results SELECT * FROM oracle_cap.check(s);
+        PERFORM oracle_cap.finish(s);
+    END LOOP;
+END \$\$;
+SQL
+done
+read -r n mism untracked bad total_steps broken < <(q -d $db -F ' ' -c "
+    SELECT count(*), sum(replay_mismatches), sum(untracked), sum(bad_steps), sum(steps),
+           (SELECT count(*) FROM rls_audit.verify_log()) FROM oracle_cap.results")
+echo "capture_oracle: $n sequences, $total_steps DDL steps, replay mismatches $mism, untracked $untracked, bad frozen/rolled-back steps $bad, broken links $broken"
+if [ "$mism" != 0 ] || [ "$untracked" != 0 ] || [ "$bad" != 0 ] || [ "$broken" != 0 ] || [ "$n" -lt "$sequences" ]; then
+    fail=1
+    q -d $db -c "SELECT * FROM oracle_cap.results WHERE replay_mismatches + untracked + bad_steps > 0 LIMIT 10"
+fi
+
+# sequences with a pg_dump | psql restore in the middle
+for ((r = 1; r <= restores; r++)); do
+    seq=$((sequences + r))
+    fresh_db rls_audit_capture_src
+    q -d rls_audit_capture_src -c "SET client_min_messages = warning" \
+        -c "SELECT oracle_cap.begin($seq)" -c "SELECT oracle_cap.run($seq, 1, $((steps / 2)))" >/dev/null
+    q -d postgres -c "DROP DATABASE IF EXISTS rls_audit_capture_dst WITH (FORCE)" -c "CREATE DATABASE rls_audit_capture_dst"
+    # the database as pg_dump | psql carries it; the oracle's own records
+    # travel beside it
+    pg_dump --exclude-schema=oracle_cap rls_audit_capture_src | q -d rls_audit_capture_dst >/dev/null
+    q -d rls_audit_capture_dst -f "$here/capture_oracle.sql" >/dev/null
+    for t in renames steps marks; do
+        q -d rls_audit_capture_src -c "COPY oracle_cap.$t TO STDOUT" | q -d rls_audit_capture_dst -c "COPY oracle_cap.$t FROM STDIN"
+    done
+    q -d rls_audit_capture_dst -c "SET client_min_messages = warning" -c "SELECT setseed(0.$seq)" \
+        -c "SELECT oracle_cap.run($seq, $((steps / 2 + 1)), $steps)" >/dev/null
+    result=$(q -d rls_audit_capture_dst -F ' ' -c "SELECT replay_mismatches, untracked, bad_steps, (SELECT count(*) FROM rls_audit.verify_log()) FROM oracle_cap.check($seq)")
+    echo "capture_oracle (restore in the middle, sequence $seq): replay mismatches, untracked, bad steps, broken links: $result"
+    [ "$result" = "0 0 0 0" ] || fail=1
+    q -d rls_audit_capture_dst -c "SELECT oracle_cap.finish($seq)" >/dev/null
+done
+if [ "$fail" = 0 ]; then
+    for d in $db rls_audit_capture_src rls_audit_capture_dst; do q -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"; done
+fi
+exit $fail
