@@ -945,6 +945,45 @@ fn event_tag(data: *mut pg_sys::EventTriggerData) -> String {
     }
 }
 
+/// Where the statements of the current query string start and end, found
+/// once per query string: a migration sent as one string of many statements
+/// is split once, and each DDL then parses only its own statement.
+struct Split {
+    /// the query string's address, length and a sample of its bytes
+    key: (usize, usize, u64),
+    ranges: Vec<(usize, usize)>,
+    /// where the next DDL's statement most likely is (they run in order)
+    next: usize,
+}
+
+thread_local! {
+    static SPLIT: std::cell::RefCell<Option<Split>> = const { std::cell::RefCell::new(None) };
+}
+
+/// PostgreSQL's raw parser over `text`; None when it complains (the string
+/// ran once already, so it should not).
+fn raw_parse(text: &[u8]) -> Option<PgList<pg_sys::RawStmt>> {
+    let text = std::ffi::CString::new(text).ok()?;
+    // SAFETY: raw_parser only reads the NUL-terminated string; an ERROR it
+    // raises is caught and leaves nothing behind but memory in the current
+    // context, which the event trigger's context frees
+    let list = PgTryBuilder::new(|| unsafe {
+        pg_sys::raw_parser(text.as_ptr(), pg_sys::RawParseMode::RAW_PARSE_DEFAULT)
+    })
+    .catch_others(|_| std::ptr::null_mut())
+    .execute();
+    // SAFETY: a List of RawStmt, as raw_parser returns
+    (!list.is_null()).then(|| unsafe { PgList::<pg_sys::RawStmt>::from_pg(list) })
+}
+
+fn sample_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes[..bytes.len().min(256)].hash(&mut h);
+    bytes[bytes.len().saturating_sub(256)..].hash(&mut h);
+    h.finish()
+}
+
 /// The one statement of the client's query string that is the DDL being
 /// captured: the string is split with PostgreSQL's own parser and the
 /// statement whose parse tree equals the event's is cut out by its
@@ -953,46 +992,61 @@ fn event_tag(data: *mut pg_sys::EventTriggerData) -> String {
 /// the query string, which may hold other statements and their secrets.
 fn current_statement(data: *mut pg_sys::EventTriggerData) -> Option<String> {
     // SAFETY: data is a valid EventTriggerData; debug_query_string is the
-    // backend's current query string (or NULL); raw_parser only reads it.
-    unsafe {
-        let tree = (*data).parsetree;
-        let q = pg_sys::debug_query_string;
-        if tree.is_null() || q.is_null() {
-            return None;
-        }
-        let query = core::ffi::CStr::from_ptr(q).to_bytes();
-        // the string was parsed once already; should the parser still
-        // complain, no statement is singled out
-        let raw =
-            PgTryBuilder::new(|| pg_sys::raw_parser(q, pg_sys::RawParseMode::RAW_PARSE_DEFAULT))
-                .catch_others(|_| std::ptr::null_mut())
-                .execute();
-        if raw.is_null() {
-            return None;
-        }
-        let list = PgList::<pg_sys::RawStmt>::from_pg(raw);
-        for stmt in list.iter_ptr() {
-            if stmt.is_null() || !pg_sys::equal((*stmt).stmt.cast(), tree.cast()) {
-                continue;
-            }
-            let start = usize::try_from((*stmt).stmt_location).unwrap_or(0);
-            let len = usize::try_from((*stmt).stmt_len).unwrap_or(0);
-            let end = if len == 0 {
-                query.len()
-            } else {
-                (start + len).min(query.len())
-            };
-            let text = String::from_utf8_lossy(query.get(start..end)?)
-                .trim()
-                .to_string();
-            return Some(if text.ends_with(';') {
-                text
-            } else {
-                text + ";"
+    // backend's current query string (or NULL), only read here
+    let (tree, q) = unsafe { ((*data).parsetree, pg_sys::debug_query_string) };
+    if tree.is_null() || q.is_null() {
+        return None;
+    }
+    // SAFETY: a NUL-terminated string PostgreSQL keeps for the whole query
+    let query = unsafe { core::ffi::CStr::from_ptr(q) }.to_bytes();
+    let key = (q as usize, query.len(), sample_hash(query));
+    SPLIT.with(|cell| {
+        let mut cached = cell.borrow_mut();
+        if cached.as_ref().map(|s| s.key) != Some(key) {
+            let ranges = raw_parse(query)?
+                .iter_ptr()
+                .filter(|st| !st.is_null())
+                .map(|st| {
+                    // SAFETY: st is a RawStmt of the list just parsed
+                    let (loc, len) = unsafe { ((*st).stmt_location, (*st).stmt_len) };
+                    let start = usize::try_from(loc).unwrap_or(0).min(query.len());
+                    let end = match usize::try_from(len) {
+                        Ok(0) | Err(_) => query.len(),
+                        Ok(n) => (start + n).min(query.len()),
+                    };
+                    (start, end)
+                })
+                .collect();
+            *cached = Some(Split {
+                key,
+                ranges,
+                next: 0,
             });
         }
+        let split = cached.as_mut()?;
+        let n = split.ranges.len();
+        for k in 0..n {
+            let idx = (split.next + k) % n;
+            let (start, end) = split.ranges[idx];
+            let text = query.get(start..end)?;
+            let one = raw_parse(text)?;
+            let same = one.len() == 1
+                && one.get_ptr(0).is_some_and(|st| {
+                    // SAFETY: both are parse trees; equal() only reads them
+                    unsafe { pg_sys::equal((*st).stmt.cast(), tree.cast()) }
+                });
+            if same {
+                split.next = idx + 1;
+                let text = String::from_utf8_lossy(text).trim().to_string();
+                return Some(if text.ends_with(';') {
+                    text
+                } else {
+                    text + ";"
+                });
+            }
+        }
         None
-    }
+    })
 }
 
 /// Is the DDL an ALTER TABLE with an RLS flag subcommand?

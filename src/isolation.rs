@@ -983,7 +983,12 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     .collect();
                 refused.sort();
                 refused.dedup();
-                let values: Vec<&str> = mine.iter().filter_map(|o| o.value.as_deref()).collect();
+                let mut values: Vec<&str> = Vec::new();
+                for v in mine.iter().filter_map(|o| o.value.as_deref()) {
+                    if !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
                 let (tbl, col) = (t.qualified(), quote_ident(&t.column));
                 let mut detail = match name {
                     "tenant_delete" => format!(

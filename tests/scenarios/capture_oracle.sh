@@ -71,10 +71,12 @@ for ((r = 1; r <= restores; r++)); do
     done
     q -d rls_audit_capture_dst -c "SET client_min_messages = warning" -c "SELECT setseed(0.$seq)" \
         -c "SELECT oracle_cap.run($seq, $((steps / 2 + 1)), $steps)" >/dev/null
-    result=$(q -d rls_audit_capture_dst -F ' ' -c "SELECT replay_mismatches, untracked, bad_steps, (SELECT count(*) FROM rls_audit.verify_log()) FROM oracle_cap.check($seq)")
+    result=$(q -d rls_audit_capture_dst -F ' ' -c "SET client_min_messages = warning" -c "SELECT replay_mismatches, untracked, bad_steps, (SELECT count(*) FROM rls_audit.verify_log()) FROM oracle_cap.check($seq)")
     echo "capture_oracle (restore in the middle, sequence $seq): replay mismatches, untracked, bad steps, broken links: $result"
     [ "$result" = "0 0 0 0" ] || fail=1
-    q -d rls_audit_capture_dst -c "SELECT oracle_cap.finish($seq)" >/dev/null
+    # the role is shared by both databases: only the restored one keeps it
+    q -d postgres -c "DROP DATABASE rls_audit_capture_src WITH (FORCE)"
+    q -d rls_audit_capture_dst -c "SET client_min_messages = warning" -c "SELECT oracle_cap.finish($seq)" >/dev/null
 done
 if [ "$fail" = 0 ]; then
     for d in $db rls_audit_capture_src rls_audit_capture_dst; do q -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"; done
