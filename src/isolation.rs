@@ -28,10 +28,31 @@ pub struct Outcome {
     pub message: Option<String>,
 }
 
-impl Outcome {
+/// What a probe's SQLSTATE and message say, for read and write probes alike.
+trait ProbeState {
+    fn state(&self) -> (&str, Option<&str>);
     fn ok(&self) -> bool {
-        self.sqlstate == "00000"
+        self.state().0 == "00000"
     }
+    /// 42501 on the table itself: the role has no privilege at all (a
+    /// WITH CHECK refusal is 42501 too, but says "row-level security").
+    fn denied(&self) -> bool {
+        let (code, message) = self.state();
+        code == "42501" && message.is_some_and(|m| m.starts_with("permission denied"))
+    }
+    fn error_text(&self) -> String {
+        let (code, message) = self.state();
+        format!("{code}: {}", message.unwrap_or(""))
+    }
+}
+
+impl ProbeState for Outcome {
+    fn state(&self) -> (&str, Option<&str>) {
+        (&self.sqlstate, self.message.as_deref())
+    }
+}
+
+impl Outcome {
     fn count(&self) -> i64 {
         self.values
             .first()
@@ -39,21 +60,6 @@ impl Outcome {
             .flatten()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0)
-    }
-    /// 42501 on the table itself: the role has no privilege at all.
-    fn denied(&self) -> bool {
-        self.sqlstate == "42501"
-            && self
-                .message
-                .as_deref()
-                .is_some_and(|m| m.starts_with("permission denied"))
-    }
-    fn error_text(&self) -> String {
-        format!(
-            "{}: {}",
-            self.sqlstate,
-            self.message.as_deref().unwrap_or("")
-        )
     }
 }
 
@@ -795,23 +801,9 @@ pub struct WriteOutcome {
     pub message: Option<String>,
 }
 
-impl WriteOutcome {
-    fn ok(&self) -> bool {
-        self.sqlstate == "00000"
-    }
-    fn denied(&self) -> bool {
-        self.sqlstate == "42501"
-            && self
-                .message
-                .as_deref()
-                .is_some_and(|m| m.starts_with("permission denied"))
-    }
-    fn error_text(&self) -> String {
-        format!(
-            "{}: {}",
-            self.sqlstate,
-            self.message.as_deref().unwrap_or("")
-        )
+impl ProbeState for WriteOutcome {
+    fn state(&self) -> (&str, Option<&str>) {
+        (&self.sqlstate, self.message.as_deref())
     }
 }
 
@@ -962,17 +954,24 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     Some(rows),
                     format!("as tenant {a}: {}", what.join("; ")),
                 ));
-            } else if mine.iter().all(|o| o.denied()) {
+            } else if let Some(first) = mine.first().filter(|_| mine.iter().all(|o| o.denied())) {
                 out.push(check(
                     name,
                     Some(t),
                     Some(a),
                     "PASS",
                     Some(0),
-                    format!(
-                        "the role has no privilege for it ({})",
-                        mine[0].error_text()
-                    ),
+                    format!("the role has no privilege for it ({})", first.error_text()),
+                ));
+            } else if mine.is_empty() {
+                // the probe ran no statement for this tenant: nothing is proven
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "ERROR",
+                    None,
+                    format!("the write probe returned no outcome for tenant {a}"),
                 ));
             } else {
                 // a failing statement touched nothing; say why once per reason
@@ -1207,4 +1206,121 @@ fn probe(
         .unwrap_or_else(|| serde_json::json!({}));
     let row = Spi::connect_mut(|c| probe_one(c, role, tbl, &settings))?;
     Ok(TableIterator::new(vec![row]))
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            schema: "shop".into(),
+            table: "orders".into(),
+            owner: "postgres".into(),
+            role_owns: false,
+            rls_enabled: true,
+            rls_forced: true,
+            col_type: "integer".into(),
+            column: "tenant_id".into(),
+        }
+    }
+
+    fn outcome(
+        tenant: &str,
+        check: &str,
+        value: Option<&str>,
+        rows: Option<i64>,
+        state: &str,
+    ) -> WriteOutcome {
+        WriteOutcome {
+            tenant: Some(tenant.into()),
+            check: Some(check.into()),
+            value: value.map(Into::into),
+            rows,
+            sqlstate: state.into(),
+            message: (state != "00000").then(|| {
+                if state == "42501" {
+                    "new row violates row-level security policy for table \"orders\"".to_string()
+                } else {
+                    "boom".to_string()
+                }
+            }),
+        }
+    }
+
+    fn copied(tenant: &str, n: i64) -> WriteOutcome {
+        outcome(tenant, "copied", None, Some(n), "00000")
+    }
+
+    fn status<'a>(checks: &'a [Check], name: &str, tenant: &str) -> &'a Check {
+        checks
+            .iter()
+            .find(|c| c.check_name == name && c.tenant.as_deref() == Some(tenant))
+            .expect("a check row")
+    }
+
+    #[test]
+    fn a_touched_row_of_another_tenant_fails_with_the_statement() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let outcomes = vec![
+            copied("1", 3),
+            copied("2", 3),
+            outcome("1", "tenant_delete", None, Some(3), "00000"),
+            outcome("1", "tenant_update", Some("1"), Some(0), "42501"),
+            outcome("1", "tenant_update", Some("2"), Some(2), "00000"),
+            outcome("1", "tenant_insert", Some("2"), Some(0), "42501"),
+            outcome("2", "tenant_delete", None, Some(0), "00000"),
+            outcome("2", "tenant_update", Some("2"), Some(0), "00000"),
+            outcome("2", "tenant_update", Some("1"), None, "23502"),
+            outcome("2", "tenant_insert", Some("1"), Some(1), "00000"),
+        ];
+        let checks = write_checks(&target(), &tenants, &outcomes);
+        let d = status(&checks, "tenant_delete", "1");
+        assert_eq!((d.status, d.rows_seen), ("FAIL", Some(3)));
+        assert!(d.detail.contains("DELETE FROM shop.orders"), "{}", d.detail);
+        let u = status(&checks, "tenant_update", "1");
+        assert_eq!((u.status, u.rows_seen), ("FAIL", Some(2)));
+        assert!(u.detail.contains("SET tenant_id = 2"), "{}", u.detail);
+        assert_eq!(status(&checks, "tenant_insert", "1").status, "PASS");
+        assert_eq!(status(&checks, "tenant_delete", "2").status, "PASS");
+        // a statement that fails touched nothing: closed, and the detail says why
+        let u2 = status(&checks, "tenant_update", "2");
+        assert_eq!(u2.status, "PASS");
+        assert!(u2.detail.contains("23502"), "{}", u2.detail);
+        assert_eq!(status(&checks, "tenant_insert", "2").status, "FAIL");
+    }
+
+    #[test]
+    fn no_privilege_passes_and_says_so() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let mut denied = outcome("1", "tenant_delete", None, None, "42501");
+        denied.message = Some("permission denied for table rls_audit_shadow".into());
+        let outcomes = vec![copied("1", 1), copied("2", 1), denied];
+        let checks = write_checks(&target(), &tenants, &outcomes);
+        let d = status(&checks, "tenant_delete", "1");
+        assert_eq!(d.status, "PASS");
+        assert!(d.detail.contains("no privilege"), "{}", d.detail);
+    }
+
+    #[test]
+    fn nothing_to_reach_is_skip_and_a_broken_probe_is_error() {
+        let one = vec!["7".to_string()];
+        let checks = write_checks(&target(), &one, &[copied("7", 2)]);
+        assert!(checks.iter().all(|c| c.status == "SKIP"));
+        // given tenants without rows: nothing of another tenant to reach
+        let two = vec!["1".to_string(), "2".to_string()];
+        let checks = write_checks(&target(), &two, &[copied("1", 2), copied("2", 0)]);
+        assert_eq!(status(&checks, "tenant_delete", "1").status, "SKIP");
+        let broken = WriteOutcome {
+            tenant: None,
+            check: None,
+            value: None,
+            rows: None,
+            sqlstate: "42P01".into(),
+            message: Some("relation does not exist".into()),
+        };
+        let checks = write_checks(&target(), &two, &[broken]);
+        assert_eq!(checks.len(), 6);
+        assert!(checks.iter().all(|c| c.status == "ERROR"));
+    }
 }
