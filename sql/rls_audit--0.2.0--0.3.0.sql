@@ -37,8 +37,8 @@ UPDATE @extschema@.tracked_policies t
    SET db_ident = (SELECT s.system_identifier::text FROM pg_catalog.pg_control_system() s)
                   || '/' || (SELECT d.oid::text FROM pg_catalog.pg_database d
                               WHERE d.datname = pg_catalog.current_database()),
-       tree = coalesce(pg_catalog.md5(pg_catalog.regexp_replace(p.polqual::text, ':location -?[0-9]+', '', 'g')), '-') || '/' ||
-              coalesce(pg_catalog.md5(pg_catalog.regexp_replace(p.polwithcheck::text, ':location -?[0-9]+', '', 'g')), '-'),
+       tree = coalesce(pg_catalog.md5(p.polqual::text), '-') || '/' ||
+              coalesce(pg_catalog.md5(p.polwithcheck::text), '-'),
        role_oids = ARRAY(SELECT x FROM pg_catalog.unnest(p.polroles) AS x ORDER BY x)
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid

@@ -52,6 +52,9 @@ struct Ctx {
     /// LEVEL SECURITY subcommand: only such a DDL changes RLS flags, so only
     /// it may record (or adopt) a flag change
     sets_rls_flags: bool,
+    /// the DDL renames or moves something (RENAME, SET SCHEMA, an enum
+    /// value): only then can the text of a policy that depends on it change
+    renames: bool,
 }
 
 /// An event before it is written.
@@ -114,10 +117,14 @@ impl TrackedPolicy {
         if a.permissive != b.permissive || a.command != b.command {
             return false;
         }
+        let same_text =
+            a.roles == b.roles && a.using_expr == b.using_expr && a.check_expr == b.check_expr;
         if self.is_object(live) && !self.tree.is_empty() {
-            self.tree == live.tree && self.role_oids == live.role_oids
+            // the same stored trees (whatever their text reads now), or the
+            // same expressions restated at other offsets
+            self.role_oids == live.role_oids && (self.tree == live.tree || same_text)
         } else {
-            a.roles == b.roles && a.using_expr == b.using_expr && a.check_expr == b.check_expr
+            same_text
         }
     }
 }
@@ -1049,6 +1056,20 @@ fn current_statement(data: *mut pg_sys::EventTriggerData) -> Option<String> {
     })
 }
 
+/// Does the DDL rename or move an object (whose dependent policies then
+/// read differently, though they did not change)?
+fn renames_something(data: *mut pg_sys::EventTriggerData) -> bool {
+    use pg_sys::NodeTag as Tag;
+    // SAFETY: data is a valid EventTriggerData
+    let tree = unsafe { (*data).parsetree };
+    !tree.is_null()
+        && matches!(
+            // SAFETY: a non-null parse tree starts with its node tag
+            unsafe { (*tree).type_ },
+            Tag::T_RenameStmt | Tag::T_AlterObjectSchemaStmt | Tag::T_AlterEnumStmt
+        )
+}
+
 /// Is the DDL an ALTER TABLE with an RLS flag subcommand?
 fn sets_rls_flags(data: *mut pg_sys::EventTriggerData) -> bool {
     use pg_sys::AlterTableType as At;
@@ -1094,6 +1115,7 @@ fn capture(
         command_tag: event_tag(data),
         statement: current_statement(data),
         sets_rls_flags: sets_rls_flags(data),
+        renames: renames_something(data),
     };
     as_owner(|| {
         Spi::connect_mut(|c| {
@@ -1141,7 +1163,7 @@ fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
         for (class, oid) in &touched {
             if *class == POLICY_RELATION_ID {
                 policies.insert(oid.to_u32());
-            } else {
+            } else if ctx.renames {
                 for p in dependent_policies(c, *class, *oid)? {
                     policies.insert(p.to_u32());
                 }
@@ -1612,12 +1634,14 @@ fn outer_user() -> String {
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn record_untracked(note: default!(Option<&str>, "NULL")) -> SqlResult<i32> {
+    crate::schema::require_primary("record_untracked")?;
     let ctx = Ctx {
         current_user: outer_user(),
         command_tag: "UNTRACKED".into(),
         // the note is kept as each event's statement
         statement: note.map(Into::into),
         sets_rls_flags: false,
+        renames: false,
     };
     Ok(Spi::connect_mut(|c| -> Result<i32> {
         let drafts = reconcile_drafts(c)?;
@@ -1642,6 +1666,7 @@ fn set_freeze(reason: Option<&str>) -> Result<()> {
         .into(),
         statement: None,
         sets_rls_flags: false,
+        renames: false,
     };
     Spi::connect_mut(|c| -> Result<()> {
         let old = c
@@ -1689,6 +1714,7 @@ fn set_freeze(reason: Option<&str>) -> Result<()> {
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn freeze(reason: Option<&str>) -> SqlResult<()> {
+    crate::schema::require_primary("freeze")?;
     let reason = reason
         .map(str::trim)
         .filter(|r| !r.is_empty())
@@ -1704,6 +1730,7 @@ fn freeze(reason: Option<&str>) -> SqlResult<()> {
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn unfreeze() -> SqlResult<()> {
+    crate::schema::require_primary("unfreeze")?;
     Ok(set_freeze(None)?)
 }
 

@@ -100,7 +100,7 @@ pub struct Identity {
 pub struct PolicyId {
     pub oid: u32,
     pub table_oid: u32,
-    /// [`POLICY_TREE_SQL`]: the USING and WITH CHECK trees without locations
+    /// [`POLICY_TREE_SQL`]: md5 of the USING and WITH CHECK trees
     pub tree: String,
     /// `polroles` (0 = PUBLIC), sorted
     pub role_oids: Vec<u32>,
@@ -118,10 +118,13 @@ pub fn db_ident() -> String {
 }
 
 /// What a policy stores, from `pg_policy p`: md5 of the USING and WITH
-/// CHECK node trees with their `:location` offsets removed (the same
-/// expression typed at another place in a statement has other offsets).
-pub const POLICY_TREE_SQL: &str = "coalesce(pg_catalog.md5(pg_catalog.regexp_replace(p.polqual::text, ':location -?[0-9]+', '', 'g')), '-') || '/' || \
-     coalesce(pg_catalog.md5(pg_catalog.regexp_replace(p.polwithcheck::text, ':location -?[0-9]+', '', 'g')), '-')";
+/// CHECK node trees. The trees also hold `:location` offsets into the
+/// statement that wrote them, so an unchanged tree always hashes the same
+/// (a rename of what it references does not touch it), while the same
+/// expression restated by a later ALTER POLICY may hash differently: that
+/// case is caught by comparing the text too (see TrackedPolicy::same_definition).
+pub const POLICY_TREE_SQL: &str = "coalesce(pg_catalog.md5(p.polqual::text), '-') || '/' || \
+     coalesce(pg_catalog.md5(p.polwithcheck::text), '-')";
 
 /// Schemas whose tables are never part of the posture: the system's, TOAST,
 /// other sessions' temporary schemas, and rls_audit's own.

@@ -829,6 +829,7 @@ pub fn counts(rows: &[DriftRow]) -> [i32; 5] {
 #[pg_extern(security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn check_drift(baseline: default!(Option<&str>, "'baseline'")) -> SqlResult<i64> {
+    crate::schema::require_primary("check_drift")?;
     let compared = Spi::connect(|c| states_for(c, baseline, None))?;
     let base_id = compared.base_id;
     let rows = compared.rows();

@@ -27,6 +27,8 @@ pub enum RlsAuditError {
     InvalidParameter(String),
     #[error("{0}")]
     ObjectState(String),
+    #[error("{0} cannot run on a hot standby: it writes")]
+    ReadOnly(String),
     #[error("rls_audit internal error: {0}")]
     Spi(#[from] pgrx::spi::Error),
 }
@@ -46,6 +48,7 @@ impl RlsAuditError {
             RlsAuditError::NullArgument(_) => ERRCODE_NULL_VALUE_NOT_ALLOWED,
             RlsAuditError::InvalidParameter(_) => ERRCODE_INVALID_PARAMETER_VALUE,
             RlsAuditError::ObjectState(_) => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            RlsAuditError::ReadOnly(_) => ERRCODE_READ_ONLY_SQL_TRANSACTION,
             RlsAuditError::Spi(_) => ERRCODE_INTERNAL_ERROR,
         }
     }
@@ -65,6 +68,11 @@ impl RlsAuditError {
             RlsAuditError::InsufficientPrivilege(_) => {
                 Some("run it as a superuser or as a member of the role (GRANT role TO caller)")
             }
+            RlsAuditError::ReadOnly(_) => Some(
+                "run it on the primary; on a standby, drift(), lint(), probe(), verify_isolation(..., \
+                 write_probes => false), verify_log(), untracked_changes(), report() and \
+                 restore_script() work",
+            ),
             _ => None,
         }
     }

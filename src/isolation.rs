@@ -73,7 +73,7 @@ enum Q {
 
 /// Run one probe through `rls_audit._probe`. `role` None = as the caller.
 fn run(
-    c: &mut SpiClient<'_>,
+    c: &SpiClient<'_>,
     role: Option<&str>,
     settings: &Settings,
     query: &Q,
@@ -85,7 +85,10 @@ fn run(
         .iter()
         .flat_map(|(k, v)| [Some(k.clone()), v.clone()])
         .collect();
-    let table = c.update(
+    // a read-only SPI call: on a hot standby nothing may ask for a
+    // transaction id (the probe runner is VOLATILE, its own statements run
+    // read-write where they must)
+    let table = c.select(
         "SELECT o_result, o_state, o_message FROM rls_audit._probe($1, $2, $3, $4, $5)",
         Some(1),
         &[
@@ -409,7 +412,7 @@ const MAY_SET_ROLE: &str =
 /// May the caller become `role` at all? Asked twice, before anything else
 /// runs: the right PostgreSQL's SET ROLE checks (the session user's), and
 /// a probe that really switches.
-fn ensure_can_act_as(c: &mut SpiClient<'_>, role: &str) -> Result<()> {
+fn ensure_can_act_as(c: &SpiClient<'_>, role: &str) -> Result<()> {
     let denied = || {
         RlsAuditError::InsufficientPrivilege(format!(
             "permission denied to act as role \"{role}\": the caller must be allowed to SET ROLE to it"
@@ -517,7 +520,7 @@ fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check 
 }
 
 fn verify(
-    c: &mut SpiClient<'_>,
+    c: &SpiClient<'_>,
     role: &str,
     setting: &str,
     column: &str,
@@ -809,7 +812,7 @@ impl ProbeState for WriteOutcome {
 
 /// Run the shadow-table write probes of one table (sql/probe.sql).
 fn write_probe(
-    c: &mut SpiClient<'_>,
+    c: &SpiClient<'_>,
     role: &str,
     t: &Target,
     column: &str,
@@ -822,7 +825,7 @@ fn write_probe(
         .flat_map(|(k, v)| [Some(k.clone()), v.clone()])
         .collect();
     let mut out = Vec::new();
-    for r in c.update(
+    for r in c.select(
         "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
            FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7)",
         None,
@@ -1067,7 +1070,11 @@ fn verify_isolation(
         tenant_column.as_ref().map(|n| n.0.as_str()),
         "tenant_column",
     )?;
-    let checks = Spi::connect_mut(|c| {
+    // write probes create a temporary shadow table: not on a standby
+    if write_probes.unwrap_or(true) {
+        crate::schema::require_primary("verify_isolation")?;
+    }
+    let checks = Spi::connect(|c| {
         verify(
             c,
             role,
@@ -1100,7 +1107,7 @@ type ProbeRow = (String, Option<i64>, Option<String>, Option<String>);
 
 /// `probe()`: what `role` sees in `tbl` with these settings.
 fn probe_one(
-    c: &mut SpiClient<'_>,
+    c: &SpiClient<'_>,
     role: &str,
     tbl: pg_sys::Oid,
     settings: &serde_json::Value,
@@ -1204,7 +1211,7 @@ fn probe(
     let settings = settings
         .map(|j| j.0)
         .unwrap_or_else(|| serde_json::json!({}));
-    let row = Spi::connect_mut(|c| probe_one(c, role, tbl, &settings))?;
+    let row = Spi::connect(|c| probe_one(c, role, tbl, &settings))?;
     Ok(TableIterator::new(vec![row]))
 }
 

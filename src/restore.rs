@@ -309,6 +309,7 @@ CREATE FUNCTION rls_audit.restore("ref" text DEFAULT 'baseline') RETURNS integer
     VOLATILE SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
 fn restore(reference: Option<&str>) -> SqlResult<i32> {
+    crate::schema::require_primary("restore")?;
     let (_, plan) = Spi::connect(|c| plan_for(c, reference))?;
     Spi::connect_mut(|c| -> Result<()> {
         for s in &plan.statements {

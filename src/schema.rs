@@ -50,6 +50,17 @@ pub fn require_current(c: &SpiClient<'_>) -> Result<()> {
     )))
 }
 
+/// Writers stop on a hot standby with 25006 and a hint to use the primary,
+/// before they read anything (instead of failing half-way at their first
+/// write with an internal error).
+pub fn require_primary(what: &str) -> Result<()> {
+    // SAFETY: a plain read of the shared recovery state
+    if unsafe { pg_sys::RecoveryInProgress() } {
+        return Err(RlsAuditError::ReadOnly(format!("rls_audit.{what}()")));
+    }
+    Ok(())
+}
+
 /// Is rls_audit's own install or upgrade script running?
 pub fn in_own_script() -> bool {
     // SAFETY: plain reads of backend globals; get_extension_oid with

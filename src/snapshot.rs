@@ -425,6 +425,7 @@ fn snapshot(
     note: default!(Option<&str>, "NULL"),
     baseline: default!(Option<bool>, false),
 ) -> SqlResult<i64> {
+    crate::schema::require_primary("snapshot")?;
     // NULL for `baseline` means "no preference", like the default
     let baseline = baseline.unwrap_or(false);
     Ok(Spi::connect_mut(|c| take(c, label, note, baseline))?)
@@ -437,6 +438,7 @@ CREATE FUNCTION rls_audit.set_baseline("ref" text) RETURNS bigint
     VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
 fn set_baseline_fn(reference: Option<&str>) -> SqlResult<i64> {
+    crate::schema::require_primary("set_baseline")?;
     Ok(Spi::connect_mut(|c| set_baseline(c, reference))?)
 }
 
@@ -446,5 +448,6 @@ CREATE FUNCTION rls_audit.forget("ref" text) RETURNS void
     VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
 fn forget_fn(reference: Option<&str>) -> SqlResult<()> {
+    crate::schema::require_primary("forget")?;
     Ok(Spi::connect_mut(|c| forget(c, reference))?)
 }

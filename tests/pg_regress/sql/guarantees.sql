@@ -159,6 +159,7 @@ SELECT count(*) AS events_before FROM rls_audit.events \gset
 ALTER TABLE g.t RENAME COLUMN body TO content;
 ALTER FUNCTION g.tenant() RENAME TO current_tenant;
 ALTER TYPE g.mood RENAME TO feeling;
+ALTER TYPE g.feeling RENAME VALUE 'ok' TO 'fine';
 ALTER ROLE g_reader RENAME TO g_viewer;
 CREATE SCHEMA g_fns;
 ALTER FUNCTION g.current_tenant() SET SCHEMA g_fns;
