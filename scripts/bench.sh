@@ -2,26 +2,38 @@
 # SPEC §5 as ratios measured side by side in one run (never bare times):
 #   scripts/bench.sh            2 000 tables / 10 000 policies, 4 x 1 000 000 rows, growth to 50 000
 #   scripts/bench.sh --quick    200 tables / 1 000 policies, 4 x 100 000 rows, growth to 10 000
+#   --pg 18                     on PostgreSQL 18 (default 15)
 # Sets up its own throwaway cluster (release build of rls_audit) and prints
 # one line per measure: "name: ratio R (target T) PASS|FAIL" and the medians.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 quick=0
-[ "${1:-}" = "--quick" ] && quick=1
+pg=15
+while (($#)); do
+    case $1 in
+        --quick) quick=1; shift ;;
+        --pg) case ${2:-} in 15|18) pg=$2 ;; *) die "usage: scripts/bench.sh [--quick] [--pg 15|18]" ;; esac; shift 2 ;;
+        *) die "usage: scripts/bench.sh [--quick] [--pg 15|18]" ;;
+    esac
+done
 if [ $quick = 1 ]; then
     TABLES=200; ROWS=100000; GROWTH=(200 1000 2000); REPS=5; DDL_REPS=30
 else
     TABLES=2000; ROWS=1000000; GROWTH=(200 2000 10000); REPS=5; DDL_REPS=40
 fi
 mkdir -p "$WORK"
+[ "$pg" = 18 ] && export NEED_PG18=1
 setup
+use_pg "$pg"
+export PATH="$PG_BIN:$PATH"
 install_extension --release
 # pg_stat_statements (track = all) is the profile: it shows which statements
 # inside rls_audit's functions the time goes to
-cluster_start bench "shared_buffers = '1GB'" "work_mem = '64MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'" \
+bench=bench; [ "$pg" = 15 ] || bench=bench$pg
+cluster_start $bench "shared_buffers = '1GB'" "work_mem = '64MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'" \
     "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = all" \
     "max_locks_per_transaction = 1024"
-trap 'cluster_stop bench' EXIT
+trap 'cluster_stop $bench' EXIT
 q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 results=()
 verdict() {  # name ratio op target details

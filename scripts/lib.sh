@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
 # Shared set-up for scripts/demo.sh and scripts/test.sh: installs what is
 # missing (each step is skipped when already done), builds and installs the
-# extension, and runs throwaway PostgreSQL 15 clusters owned by `postgres` on
-# a private port and Unix socket (no TCP).
+# extension, and runs throwaway PostgreSQL clusters owned by `postgres` on a
+# private port and Unix socket (no TCP). PostgreSQL 15 comes from Debian's
+# packages; 18 is built once from PostgreSQL's source (Debian's
+# postgresql-18 source package) into $WORK/pg18 and reused.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_MAJOR=15
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
-PG_CONFIG=$PG_BIN/pg_config
 PGRX_VERSION=0.18.1
+PG18_ORIG=postgresql-18_18.6.orig.tar.bz2
 WORK=${RLS_AUDIT_WORK:-/var/tmp/rls_audit}
 export PATH="$HOME/.cargo/bin:$PATH"
+
+# use_pg MAJOR: the PostgreSQL the following steps use (PG_MAJOR, PG_BIN,
+# PG_CONFIG); 15 is Debian's, 18 the one built from source
+use_pg() {
+    PG_MAJOR=$1
+    case $PG_MAJOR in
+        15) PG_BIN=/usr/lib/postgresql/15/bin ;;
+        18) PG_BIN=$WORK/pg18/bin ;;
+        *) die "PostgreSQL $PG_MAJOR is not set up here (15 or 18)" ;;
+    esac
+    PG_CONFIG=$PG_BIN/pg_config
+    PG_REGRESS=$("$PG_CONFIG" --pkglibdir 2>/dev/null || echo /nonexistent)/pgxs/src/test/regress/pg_regress
+}
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -39,18 +52,67 @@ ensure_cargo_pgrx() {
         log "installing cargo-pgrx $PGRX_VERSION (about 4 minutes, once)"
         cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
     fi
-    if ! grep -qs "pg$PG_MAJOR = \"$PG_CONFIG\"" "$HOME/.pgrx/config.toml"; then
-        log "cargo pgrx init --pg$PG_MAJOR $PG_CONFIG"
-        cargo pgrx init --pg$PG_MAJOR "$PG_CONFIG" >/dev/null
+    # pgrx keeps one list of PostgreSQLs: name every one that is set up
+    local args=(--pg15 /usr/lib/postgresql/15/bin/pg_config) missing=0
+    [ -x "$WORK/pg18/bin/pg_config" ] && args+=(--pg18 "$WORK/pg18/bin/pg_config")
+    for ((i = 1; i < ${#args[@]}; i += 2)); do
+        grep -qs "${args[i-1]#--} = \"${args[i]}\"" "$HOME/.pgrx/config.toml" || missing=1
+    done
+    if [ $missing = 1 ]; then
+        log "cargo pgrx init ${args[*]}"
+        cargo pgrx init "${args[@]}" >/dev/null
     fi
+}
+
+# PostgreSQL 18 from source, once: the postgresql-18 source package's
+# upstream tarball from the Debian archive this machine's apt uses, checked
+# against the sha256 in the archive's Sources index, built into $WORK/pg18
+# with the contrib modules the tests and benches use (dblink,
+# pg_stat_statements): about 3 minutes on 2 cores; later runs find it.
+ensure_pg18() {
+    [ -x "$WORK/pg18/bin/postgres" ] && [ -f "$WORK/pg18/lib/dblink.so" ] && return 0
+    local pkgs=(bison flex curl xz-utils bzip2) missing=() p
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    local mirror src=$WORK/src suite sum=""
+    mirror=$(grep -m1 -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}')
+    [ -n "$mirror" ] || mirror=$(grep -m1 -h '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}')
+    [ -n "$mirror" ] || die "no Debian archive in apt's sources to fetch PostgreSQL 18's source from"
+    mkdir -p "$src"
+    for suite in sid forky trixie; do
+        sum=$(curl -sf "$mirror/dists/$suite/main/source/Sources.xz" | xz -dc \
+              | awk -v f="$PG18_ORIG" '$3 == f && length($1) == 64 { print $1; exit }') || true
+        [ -n "$sum" ] && break
+    done
+    [ -n "$sum" ] || die "$PG18_ORIG is not in the archive's Sources indexes"
+    log "building PostgreSQL 18 from $PG18_ORIG (sha256 $sum; about 3 minutes, once)"
+    curl -sf -o "$src/$PG18_ORIG" "$mirror/pool/main/p/postgresql-18/$PG18_ORIG" \
+        || die "could not download $PG18_ORIG"
+    echo "$sum  $src/$PG18_ORIG" | sha256sum -c --quiet || die "$PG18_ORIG does not match its sha256"
+    rm -rf "$src/pg18" && mkdir -p "$src/pg18"
+    tar -xjf "$src/$PG18_ORIG" -C "$src/pg18" --strip-components=1
+    (cd "$src/pg18" && ./configure --prefix="$WORK/pg18" --without-icu --without-readline --without-zlib \
+        >"$src/pg18-configure.log" 2>&1 && make -j2 >"$src/pg18-make.log" 2>&1 \
+        && make install >"$src/pg18-install.log" 2>&1 \
+        && make -C contrib/dblink install >>"$src/pg18-install.log" 2>&1 \
+        && make -C contrib/pg_stat_statements install >>"$src/pg18-install.log" 2>&1) \
+        || { tail -20 "$src"/pg18-*.log; die "building PostgreSQL 18 failed"; }
+    rm -rf "$src/pg18"
 }
 
 setup() {
     ensure_packages
+    [ "${NEED_PG18:-0}" = 1 ] && ensure_pg18
     ensure_cargo_pgrx
 }
 
-# Build and install into the system PostgreSQL 15 (needs root, as set-up does).
+# Build and install into the PostgreSQL of use_pg (needs root, as set-up does).
 install_extension() {
     log "building and installing rls_audit"
     (cd "$ROOT" && cargo pgrx install --pg-config "$PG_CONFIG" "$@" >"$WORK/install.log" 2>&1) \
@@ -68,6 +130,8 @@ cluster_start() {
     case $name in
         demo) CLUSTER_PORT=54371 ;;
         test) CLUSTER_PORT=54372 ;;
+        demo18) CLUSTER_PORT=54375 ;;
+        test18) CLUSTER_PORT=54376 ;;
         *)    CLUSTER_PORT=54373 ;;
     esac
     install -d -o postgres -g postgres "$WORK/$name" "$CLUSTER_SOCK"
@@ -118,3 +182,5 @@ recreate_db() {
     psql -X -q -d postgres -v ON_ERROR_STOP=1 \
         -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\""
 }
+
+use_pg "${PG_MAJOR:-15}"

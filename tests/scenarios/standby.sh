@@ -72,6 +72,7 @@ reads=(
     "SELECT md5(string_agg(v::text, '|' ORDER BY v::text)) FROM rls_audit.verify_isolation('standby_app', 'app.tenant_id', write_probes => false) v"
     "SELECT md5(regexp_replace(rls_audit.restore_script('release'), 'generated at: [^\n]+', ''))"
     "SELECT md5(regexp_replace(rls_audit.report('release'), '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.+Z]+', '', 'g'))"
+    "SELECT count(*) FROM (SELECT rls_audit.assert_no_drift('release', 'critical')) a"
 )
 for sql in "${reads[@]}"; do
     on_primary=$(q "${primary[@]}" -d $db -c "$sql")

@@ -1,11 +1,13 @@
 -- What CREATE EXTENSION sets up, who may touch it, and what DROP EXTENSION leaves.
 CREATE EXTENSION rls_audit;
 
--- every member object, as \dx+ rls_audit lists it
+-- every member object, as \dx+ rls_audit lists it (PostgreSQL 17+ also
+-- lists each table's row type as a member: those come with their tables)
 SELECT pg_describe_object(classid, objid, objsubid) AS member
   FROM pg_depend
  WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'rls_audit')
+   AND classid <> 'pg_type'::regclass
  ORDER BY 1;
 
 SELECT extname, extnamespace::regnamespace AS schema, extrelocatable
