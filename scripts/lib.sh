@@ -81,8 +81,9 @@ ensure_pg18() {
         apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
     local mirror src=$WORK/src suite sum=""
-    mirror=$(grep -m1 -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}')
-    [ -n "$mirror" ] || mirror=$(grep -m1 -h '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}')
+    # (either file may be missing: deb822 .sources or the classic list)
+    mirror=$(grep -m1 -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' || true)
+    [ -n "$mirror" ] || mirror=$(grep -m1 -h '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' || true)
     [ -n "$mirror" ] || die "no Debian archive in apt's sources to fetch PostgreSQL 18's source from"
     mkdir -p "$src"
     for suite in sid forky trixie; do
