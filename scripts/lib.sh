@@ -70,7 +70,8 @@ ensure_cargo_pgrx() {
 # with the contrib modules the tests and benches use (dblink,
 # pg_stat_statements): about 3 minutes on 2 cores; later runs find it.
 ensure_pg18() {
-    [ -x "$WORK/pg18/bin/postgres" ] && [ -f "$WORK/pg18/lib/dblink.so" ] && return 0
+    [ -x "$WORK/pg18/bin/postgres" ] \
+        && [ -f "$("$WORK/pg18/bin/pg_config" --pkglibdir)/dblink.so" ] && return 0
     local pkgs=(bison flex curl xz-utils bzip2) missing=() p
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
