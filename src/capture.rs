@@ -789,11 +789,8 @@ fn ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
     .get_one::<String>()?)
 }
 
-/// The freeze reason when RLS changes are frozen and no ticket is set.
-fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
-    if ticket(c)?.is_some() {
-        return Ok(None);
-    }
+/// Why RLS changes are frozen, when they are.
+fn freeze_reason(c: &SpiClient<'_>) -> Result<Option<String>> {
     Ok(c.select(
         "SELECT (SELECT reason FROM rls_audit.freeze_state)",
         Some(1),
@@ -801,6 +798,14 @@ fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
     )?
     .first()
     .get_one::<String>()?)
+}
+
+/// The freeze reason when RLS changes are frozen and no ticket is set.
+fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
+    if ticket(c)?.is_some() {
+        return Ok(None);
+    }
+    freeze_reason(c)
 }
 
 fn frozen_error(reason: &str) -> RlsAuditError {
@@ -820,12 +825,12 @@ fn write_events(
     if drafts.is_empty() {
         return Ok(0);
     }
-    if check_freeze {
-        if let Some(reason) = frozen_without_ticket(c)? {
+    let ticket = ticket(c)?;
+    if check_freeze && ticket.is_none() {
+        if let Some(reason) = freeze_reason(c)? {
             return Err(frozen_error(&reason));
         }
     }
-    let ticket = ticket(c)?;
     // one chain: appends are serialised until commit
     crate::snapshot::advisory_xact_lock(c, CHAIN_LOCK_KEY)?;
     let mut prev = c
