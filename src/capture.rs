@@ -713,13 +713,7 @@ fn rendered_statement(d: &Draft) -> String {
                 let roles: Vec<String> = p
                     .roles
                     .iter()
-                    .map(|r| {
-                        if r == "public" {
-                            "PUBLIC".into()
-                        } else {
-                            quote_ident(r)
-                        }
-                    })
+                    .map(|r| crate::restore::render_role(r))
                     .collect();
                 if !roles.is_empty() {
                     s.push_str(&format!(" TO {}", roles.join(", ")));

@@ -65,26 +65,24 @@ impl Outcome {
 
 type Settings = Vec<(String, Option<String>)>;
 
-/// A probe's SQL: a query returning one text[] (the write probes run on a
-/// shadow table, see [`write_probe`]).
-enum Q {
-    Read(String),
+/// Settings as the probe runners take them: name, value, name, value, …
+fn flatten(settings: &Settings) -> Vec<Option<String>> {
+    settings
+        .iter()
+        .flat_map(|(k, v)| [Some(k.clone()), v.clone()])
+        .collect()
 }
 
-/// Run one probe through `rls_audit._probe`. `role` None = as the caller.
+/// Run one probe through `rls_audit._probe`: `sql` is a query returning
+/// one text[] (writes run on a shadow table, see [`write_probe`]). `role`
+/// None = as the caller.
 fn run(
     c: &SpiClient<'_>,
     role: Option<&str>,
     settings: &Settings,
-    query: &Q,
+    sql: &str,
     args: &[String],
 ) -> Result<Outcome> {
-    let Q::Read(sql) = query;
-    let count = false;
-    let flat: Vec<Option<String>> = settings
-        .iter()
-        .flat_map(|(k, v)| [Some(k.clone()), v.clone()])
-        .collect();
     // a read-only SPI call: on a hot standby nothing may ask for a
     // transaction id (the probe runner is VOLATILE, its own statements run
     // read-write where they must)
@@ -93,10 +91,12 @@ fn run(
         Some(1),
         &[
             role.into(),
-            flat.into(),
+            flatten(settings).into(),
             sql.into(),
             args.to_vec().into(),
-            count.into(),
+            // p_count: the runner's write mode, unused since write probes
+            // moved to _write_probe (kept: the function's signature is released)
+            false.into(),
         ],
     )?;
     let row = table.first();
@@ -369,9 +369,9 @@ impl Sql<'_> {
         &self.t.col_type
     }
     /// Up to N distinct tenant values, one index descent each (loose index scan).
-    fn sample(&self) -> Q {
+    fn sample(&self) -> String {
         let (tbl, col) = (self.tbl(), &self.col);
-        Q::Read(format!(
+        format!(
             "WITH RECURSIVE s(v, n) AS (
                  (SELECT t.{col}, 1 FROM {tbl} t WHERE t.{col} IS NOT NULL ORDER BY t.{col} LIMIT 1)
                  UNION ALL
@@ -379,24 +379,24 @@ impl Sql<'_> {
                         s.n + 1
                    FROM s WHERE s.n < {SAMPLE_TENANTS} AND s.v IS NOT NULL)
              SELECT ARRAY(SELECT s.v::text FROM s WHERE s.v IS NOT NULL)"
-        ))
+        )
     }
     /// Rows visible at all (bounded).
-    fn visible(&self) -> Q {
-        Q::Read(format!(
+    fn visible(&self) -> String {
+        format!(
             "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} LIMIT {PROBE_LIMIT}) s)::text]",
             self.tbl()
-        ))
+        )
     }
     /// Rows of the tenants in $1 visible (bounded).
-    fn visible_of(&self) -> Q {
-        Q::Read(format!(
+    fn visible_of(&self) -> String {
+        format!(
             "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} t
                 WHERE t.{} = ANY ($1::{}[]) LIMIT {PROBE_LIMIT}) s)::text]",
             self.tbl(),
             self.col,
             self.ty()
-        ))
+        )
     }
 }
 
@@ -426,13 +426,7 @@ fn ensure_can_act_as(c: &SpiClient<'_>, role: &str) -> Result<()> {
     if !may {
         return Err(denied());
     }
-    let can = run(
-        c,
-        Some(role),
-        &Vec::new(),
-        &Q::Read("SELECT ARRAY['ok']".into()),
-        &[],
-    )?;
+    let can = run(c, Some(role), &Vec::new(), "SELECT ARRAY['ok']", &[])?;
     if can.sqlstate == "42501" {
         Err(denied())
     } else if !can.ok() {
@@ -819,11 +813,6 @@ fn write_probe(
     run_cx: &Run<'_>,
     tenants: &[String],
 ) -> Result<Vec<WriteOutcome>> {
-    let base: Vec<Option<String>> = run_cx
-        .base
-        .iter()
-        .flat_map(|(k, v)| [Some(k.clone()), v.clone()])
-        .collect();
     let mut out = Vec::new();
     for r in c.select(
         "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
@@ -833,7 +822,7 @@ fn write_probe(
             role.into(),
             t.qualified().into(),
             column.into(),
-            base.into(),
+            flatten(&run_cx.base).into(),
             run_cx.setting.into(),
             tenants.to_vec().into(),
             SHADOW_ROWS.into(),
@@ -1154,9 +1143,7 @@ fn probe_one(
         .first()
         .get_one::<String>()?
         .ok_or(RlsAuditError::UnknownTable(tbl.to_u32()))?;
-    let sql = Q::Read(format!(
-        "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM {name})::text]"
-    ));
+    let sql = format!("SELECT ARRAY[(SELECT pg_catalog.count(*) FROM {name})::text]");
     let o = run(c, Some(role), &s, &sql, &[])?;
     Ok(if o.ok() {
         let n = o.count();

@@ -431,11 +431,7 @@ fn policy_lints(
                 names.sort();
                 format!(
                     "{} {cmd}: {}",
-                    if role == "public" {
-                        "PUBLIC".into()
-                    } else {
-                        quote_ident(role)
-                    },
+                    crate::restore::render_role(role),
                     names.join(", ")
                 )
             })

@@ -15,7 +15,7 @@ use crate::ident::{quote_ident, quote_qualified};
 use crate::regclass::{Name, RegClass};
 
 /// Render one role of a `TO` list: PUBLIC is a keyword, not a role name.
-fn render_role(role: &str) -> String {
+pub(crate) fn render_role(role: &str) -> String {
     if role == "public" {
         "PUBLIC".to_string()
     } else {
