@@ -79,3 +79,17 @@ REVOKE ALL ON FUNCTION rls_audit.report(text, text) FROM PUBLIC;
 -- The tracked state starts as the live state: installing into a database
 -- that already has policies leaves nothing untracked.
 SELECT rls_audit._seed_tracked();
+
+-- Capture: every tag. A policy can change or disappear through any DDL that
+-- touches what it depends on (DROP FUNCTION ... CASCADE, ALTER TABLE ...
+-- RENAME COLUMN, ALTER SCHEMA ... RENAME). A DDL that touches nothing
+-- tracked costs one read of pg_event_trigger_ddl_commands(). Created last,
+-- after the seed: from here on every change is an event.
+CREATE EVENT TRIGGER rls_audit_ddl ON ddl_command_end
+    EXECUTE FUNCTION rls_audit._capture_ddl();
+CREATE EVENT TRIGGER rls_audit_drop ON sql_drop
+    EXECUTE FUNCTION rls_audit._capture_drop();
+-- At the start of DROP EXTENSION / DROP SCHEMA: a freeze holds rls_audit too.
+CREATE EVENT TRIGGER rls_audit_guard ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
+    EXECUTE FUNCTION rls_audit._guard_drop();

@@ -26,14 +26,12 @@ use pgrx::spi::SpiClient;
 use pgrx::PgList;
 use serde_json::{json, Value};
 
-use crate::catalog::{
-    self, Identity, Policy, PolicyId, State, Table, EXCLUDED_SCHEMAS_SQL, POLICY_DEFINITION_SQL,
-    POLICY_TREE_SQL,
-};
-use crate::drift;
-use crate::error::{Result, RlsAuditError, SqlResult};
+use crate::catalog;
+use crate::diff::{self, DriftRow};
+use crate::error::{Result, RlsAuditError};
 use crate::ident::{quote_ident, quote_literal, quote_qualified};
-use crate::regclass::Name;
+use crate::model::{Change, Identity, Policy, PolicyId, State, Table, TrackedPolicy, TrackedTable};
+use crate::render;
 
 /// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it).
 const POLICY_RELATION_ID: pg_sys::Oid = pg_sys::Oid::from_u32(3256);
@@ -42,25 +40,25 @@ const POLICY_RELATION_ID: pg_sys::Oid = pg_sys::Oid::from_u32(3256);
 const CHAIN_LOCK_KEY: i64 = 0x726c_735f_6368_6169;
 
 /// Who and what a batch of events is about.
-struct Ctx {
-    current_user: String,
-    command_tag: String,
+pub(crate) struct Ctx {
+    pub(crate) current_user: String,
+    pub(crate) command_tag: String,
     /// the statement that made the change, when it could be singled out of
     /// the client's query string (else each event gets a rendered one)
-    statement: Option<String>,
+    pub(crate) statement: Option<String>,
     /// the DDL is an ALTER TABLE with an ENABLE/DISABLE/FORCE/NO FORCE ROW
     /// LEVEL SECURITY subcommand: only such a DDL changes RLS flags, so only
     /// it may record (or adopt) a flag change
-    sets_rls_flags: bool,
+    pub(crate) sets_rls_flags: bool,
     /// the DDL renames or moves something (RENAME, SET SCHEMA, an enum
     /// value): only then can the text of a policy that depends on it change
-    renames: bool,
+    pub(crate) renames: bool,
 }
 
 /// An event before it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
-    pub change: &'static str,
+    pub change: Change,
     pub schema_name: Option<String>,
     pub table_name: Option<String>,
     pub policy_name: Option<String>,
@@ -79,111 +77,24 @@ fn table_json(t: &TrackedTable) -> Value {
     })
 }
 
-/// A tracked (or live) table, with the identities that follow renames.
-#[derive(Debug, Clone, PartialEq)]
-struct TrackedTable {
-    table_oid: pg_sys::Oid,
-    schema_oid: pg_sys::Oid,
-    /// the database the OIDs belong to ([`catalog::db_ident`])
-    db_ident: Option<String>,
-    schema_name: String,
-    table_name: String,
-    rls_enabled: bool,
-    rls_forced: bool,
+/// Columns of a tracked_policies row, in `catalog::decode_tracked_policy`'s order.
+macro_rules! tracked_policy_cols {
+    () => {
+        "policy_oid, table_oid, db_ident, tree, role_oids::pg_catalog.int8[], \
+         schema_name::text, table_name::text, policy_name::text, permissive, command, roles::text[], \
+         using_expr, check_expr"
+    };
 }
 
-#[derive(Debug, Clone, PartialEq)]
-struct TrackedPolicy {
-    policy_oid: pg_sys::Oid,
-    table_oid: pg_sys::Oid,
-    db_ident: Option<String>,
-    /// [`POLICY_TREE_SQL`] and `polroles`: what the policy stores
-    tree: String,
-    role_oids: Vec<u32>,
-    policy: Policy,
+/// Columns of a tracked_tables row, in `catalog::decode_tracked_table`'s order.
+macro_rules! tracked_table_cols {
+    () => {
+        "table_oid, schema_oid, db_ident, schema_name::text, table_name::text, rls_enabled, rls_forced"
+    };
 }
 
-impl TrackedPolicy {
-    /// The same pg_policy row as `live` (same OID, in this database).
-    fn is_object(&self, live: &TrackedPolicy) -> bool {
-        self.policy_oid == live.policy_oid && self.db_ident == live.db_ident
-    }
-
-    /// Does `live` define what this one does? By what PostgreSQL stores
-    /// when both are the same object (a renamed column or role changes the
-    /// text, not the policy); by the text otherwise.
-    fn same_definition(&self, live: &TrackedPolicy) -> bool {
-        let (a, b) = (&self.policy, &live.policy);
-        if a.permissive != b.permissive || a.command != b.command {
-            return false;
-        }
-        let same_text =
-            a.roles == b.roles && a.using_expr == b.using_expr && a.check_expr == b.check_expr;
-        if self.is_object(live) && !self.tree.is_empty() {
-            // the same stored trees (whatever their text reads now), or the
-            // same expressions restated at other offsets
-            self.role_oids == live.role_oids && (self.tree == live.tree || same_text)
-        } else {
-            same_text
-        }
-    }
-}
-
-/// Columns of a tracked_policies row, in [`read_tracked_policy`]'s order.
-const TRACKED_POLICY_COLS: &str =
-    "policy_oid, table_oid, db_ident, tree, role_oids::pg_catalog.int8[], \
-     schema_name::text, table_name::text, policy_name::text, permissive, command, roles::text[], \
-     using_expr, check_expr";
-
-fn read_policy_row(r: &pgrx::spi::SpiHeapTupleData, first: usize) -> Result<Policy> {
-    let mut roles = r.get::<Vec<String>>(first + 5)?.unwrap_or_default();
-    roles.sort();
-    Ok(Policy {
-        schema_name: r.get::<String>(first)?.unwrap_or_default(),
-        table_name: r.get::<String>(first + 1)?.unwrap_or_default(),
-        policy_name: r.get::<String>(first + 2)?.unwrap_or_default(),
-        permissive: r.get::<String>(first + 3)?.unwrap_or_default(),
-        command: r.get::<String>(first + 4)?.unwrap_or_default(),
-        roles,
-        using_expr: r.get::<String>(first + 6)?,
-        check_expr: r.get::<String>(first + 7)?,
-    })
-}
-
-/// A tracked_policies row, or a live one selected in the same column order.
-fn read_tracked_policy(r: &pgrx::spi::SpiHeapTupleData) -> Result<TrackedPolicy> {
-    Ok(TrackedPolicy {
-        policy_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
-        table_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-        db_ident: r.get::<String>(3)?,
-        tree: r.get::<String>(4)?.unwrap_or_default(),
-        role_oids: catalog::sorted_oids(r.get::<Vec<i64>>(5)?),
-        policy: read_policy_row(r, 6)?,
-    })
-}
-
-/// The live policy with this OID (None once it is gone, or when its table
-/// is outside the tracked schemas).
-fn live_policy(c: &SpiClient<'_>, oid: pg_sys::Oid) -> Result<Option<TrackedPolicy>> {
-    let q = format!(
-        r#"
-SELECT p.oid, p.polrelid, $2::text, {POLICY_TREE_SQL}, p.polroles::pg_catalog.int8[],
-       n.nspname::text, c.relname::text, p.polname::text,
-       {POLICY_DEFINITION_SQL}
-  FROM pg_catalog.pg_policy p
-  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE p.oid = $1 AND {EXCLUDED_SCHEMAS_SQL}"#
-    );
-    let mut rows = c.select(
-        q.as_str(),
-        Some(1),
-        &[oid.into(), catalog::db_ident().into()],
-    )?;
-    match rows.next() {
-        Some(r) => Ok(Some(read_tracked_policy(&r)?)),
-        None => Ok(None),
-    }
+fn oid_of(o: u32) -> pg_sys::Oid {
+    pg_sys::Oid::from(o)
 }
 
 /// The tracked policy with this OID in this database, or (where OIDs
@@ -194,14 +105,15 @@ fn tracked_policy(
     names: Option<(&str, &str, &str)>,
 ) -> Result<Option<TrackedPolicy>> {
     let (s, t, p) = names.unwrap_or(("", "", ""));
-    let q = format!(
-        "SELECT {TRACKED_POLICY_COLS} FROM rls_audit.tracked_policies
-          WHERE (policy_oid = $1 AND db_ident = $5)
-             OR (schema_name, table_name, policy_name) = ($2::name, $3::name, $4::name)
-          ORDER BY (policy_oid = $1 AND db_ident = $5) DESC LIMIT 1"
-    );
     let mut rows = c.select(
-        q.as_str(),
+        concat!(
+            "SELECT ",
+            tracked_policy_cols!(),
+            " FROM rls_audit.tracked_policies
+               WHERE (policy_oid = $1 AND db_ident = $5)
+                  OR (schema_name, table_name, policy_name) = ($2::name, $3::name, $4::name)
+               ORDER BY (policy_oid = $1 AND db_ident = $5) DESC LIMIT 1"
+        ),
         Some(1),
         &[
             oid.into(),
@@ -211,67 +123,21 @@ fn tracked_policy(
             catalog::db_ident().into(),
         ],
     )?;
-    let Some(mut t) = rows.next().map(|r| read_tracked_policy(&r)).transpose()? else {
+    let Some(mut t) = rows
+        .next()
+        .map(|r| catalog::decode_tracked_policy(&r))
+        .transpose()?
+    else {
         return Ok(None);
     };
     // roles are kept by OID: a role renamed since (no event trigger sees
     // that) is named as it is called now
     if t.db_ident.as_deref() == Some(catalog::db_ident().as_str()) && !t.role_oids.is_empty() {
-        let oids: Vec<i64> = t.role_oids.iter().map(|o| i64::from(*o)).collect();
-        let names = c
-            .select(
-                "SELECT ARRAY(SELECT CASE WHEN o = 0 THEN 'public' ELSE r.rolname::text END
-                                FROM pg_catalog.unnest($1::pg_catalog.int8[]) AS o
-                                LEFT JOIN pg_catalog.pg_roles r ON r.oid = o::pg_catalog.oid)",
-                Some(1),
-                &[oids.into()],
-            )?
-            .first()
-            .get_one::<Vec<Option<String>>>()?
-            .unwrap_or_default();
-        if let Some(mut names) = names.into_iter().collect::<Option<Vec<String>>>() {
-            names.sort();
+        if let Some(names) = catalog::role_names(c, &t.role_oids)? {
             t.policy.roles = names;
         }
     }
     Ok(Some(t))
-}
-
-/// The live table with this OID, if it is an ordinary or partitioned table
-/// outside the excluded schemas; and whether it has policies.
-fn live_table(c: &SpiClient<'_>, oid: pg_sys::Oid) -> Result<Option<(TrackedTable, bool)>> {
-    let q = format!(
-        r#"
-SELECT c.oid, c.relnamespace, $2::text, n.nspname::text, c.relname::text,
-       c.relrowsecurity, c.relforcerowsecurity,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid)
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.oid = $1 AND c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}"#
-    );
-    let mut rows = c.select(
-        q.as_str(),
-        Some(1),
-        &[oid.into(), catalog::db_ident().into()],
-    )?;
-    let Some(r) = rows.next() else {
-        return Ok(None);
-    };
-    Ok(Some((
-        read_table_row(&r)?,
-        r.get::<bool>(8)?.unwrap_or(false),
-    )))
-}
-
-fn read_table_row(r: &pgrx::spi::SpiHeapTupleData) -> Result<TrackedTable> {
-    Ok(TrackedTable {
-        table_oid: r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
-        schema_oid: r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-        db_ident: r.get::<String>(3)?,
-        schema_name: r.get::<String>(4)?.unwrap_or_default(),
-        table_name: r.get::<String>(5)?.unwrap_or_default(),
-        rls_enabled: r.get::<bool>(6)?.unwrap_or(false),
-        rls_forced: r.get::<bool>(7)?.unwrap_or(false),
-    })
 }
 
 fn tracked_table(
@@ -281,11 +147,13 @@ fn tracked_table(
 ) -> Result<Option<TrackedTable>> {
     let (s, t) = names.unwrap_or(("", ""));
     let mut rows = c.select(
-        "SELECT table_oid, schema_oid, db_ident, schema_name::text, table_name::text,
-                rls_enabled, rls_forced
-           FROM rls_audit.tracked_tables
-          WHERE (table_oid = $1 AND db_ident = $4) OR (schema_name, table_name) = ($2::name, $3::name)
-          ORDER BY (table_oid = $1 AND db_ident = $4) DESC LIMIT 1",
+        concat!(
+            "SELECT ",
+            tracked_table_cols!(),
+            " FROM rls_audit.tracked_tables
+               WHERE (table_oid = $1 AND db_ident = $4) OR (schema_name, table_name) = ($2::name, $3::name)
+               ORDER BY (table_oid = $1 AND db_ident = $4) DESC LIMIT 1"
+        ),
         Some(1),
         &[
             oid.into(),
@@ -294,10 +162,9 @@ fn tracked_table(
             catalog::db_ident().into(),
         ],
     )?;
-    match rows.next() {
-        Some(r) => Ok(Some(read_table_row(&r)?)),
-        None => Ok(None),
-    }
+    rows.next()
+        .map(|r| catalog::decode_tracked_table(&r))
+        .transpose()
 }
 
 fn upsert_policy(
@@ -317,13 +184,13 @@ fn upsert_policy(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10, $11, $12, $13::pg_catalog.int8[]::pg_catalog.oid[])",
         None,
         &[
-            new.policy_oid.into(),
-            new.table_oid.into(),
+            oid_of(new.policy_oid).into(),
+            oid_of(new.table_oid).into(),
             p.schema_name.as_str().into(),
             p.table_name.as_str().into(),
             p.policy_name.as_str().into(),
-            p.permissive.as_str().into(),
-            p.command.as_str().into(),
+            p.permissive.as_sql().into(),
+            p.command.as_sql().into(),
             p.roles.clone().into(),
             p.using_expr.clone().into(),
             p.check_expr.clone().into(),
@@ -372,8 +239,8 @@ fn upsert_table(
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
         None,
         &[
-            new.table_oid.into(),
-            new.schema_oid.into(),
+            oid_of(new.table_oid).into(),
+            oid_of(new.schema_oid).into(),
             new.schema_name.as_str().into(),
             new.table_name.as_str().into(),
             new.rls_enabled.into(),
@@ -384,22 +251,13 @@ fn upsert_table(
     Ok(())
 }
 
-fn policy_draft(change: &'static str, before: Option<&Policy>, after: Option<&Policy>) -> Draft {
-    let p = after.or(before).cloned().unwrap_or_else(|| Policy {
-        schema_name: String::new(),
-        table_name: String::new(),
-        policy_name: String::new(),
-        permissive: String::new(),
-        command: String::new(),
-        roles: Vec::new(),
-        using_expr: None,
-        check_expr: None,
-    });
+fn policy_draft(change: Change, before: Option<&Policy>, after: Option<&Policy>) -> Draft {
+    let p = after.or(before);
     Draft {
         change,
-        schema_name: Some(p.schema_name),
-        table_name: Some(p.table_name),
-        policy_name: Some(p.policy_name),
+        schema_name: p.map(|p| p.schema_name.clone()),
+        table_name: p.map(|p| p.table_name.clone()),
+        policy_name: p.map(|p| p.policy_name.clone()),
         before: before.map(policy_json),
         after: after.map(policy_json),
     }
@@ -408,7 +266,7 @@ fn policy_draft(change: &'static str, before: Option<&Policy>, after: Option<&Po
 /// A policy a DDL created, altered, or changed through something it
 /// references.
 fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
-    let Some(live) = live_policy(c, oid)? else {
+    let Some(live) = catalog::tracked_policy_by_oid(c, oid)? else {
         return Ok(());
     };
     let p = &live.policy;
@@ -418,7 +276,7 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
         Some((&p.schema_name, &p.table_name, &p.policy_name)),
     )?;
     match &old {
-        None => out.push(policy_draft("policy_added", None, Some(p))),
+        None => out.push(policy_draft(Change::PolicyAdded, None, Some(p))),
         Some(o) if o.is_object(&live) => {
             // its table's rename was an event of its own; the policy's own
             // name is the policy's rename
@@ -428,21 +286,25 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
                 before.table_name = p.table_name.clone();
                 let mut after = before.clone();
                 after.policy_name = p.policy_name.clone();
-                out.push(policy_draft("renamed", Some(&before), Some(&after)));
+                out.push(policy_draft(Change::Renamed, Some(&before), Some(&after)));
             }
             if !o.same_definition(&live) {
                 let mut before = o.policy.clone();
                 before.schema_name = p.schema_name.clone();
                 before.table_name = p.table_name.clone();
                 before.policy_name = p.policy_name.clone();
-                out.push(policy_draft("policy_changed", Some(&before), Some(p)));
+                out.push(policy_draft(Change::PolicyChanged, Some(&before), Some(p)));
             }
         }
         // matched by name only: the object was recreated (a restore, or a
         // change made while capture was off); equal definitions are adopted
         Some(o) => {
             if !o.same_definition(&live) {
-                out.push(policy_draft("policy_changed", Some(&o.policy), Some(p)));
+                out.push(policy_draft(
+                    Change::PolicyChanged,
+                    Some(&o.policy),
+                    Some(p),
+                ));
             }
         }
     }
@@ -452,8 +314,12 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
         upsert_policy(c, old.as_ref(), &live)?;
     }
     // the policy's table is tracked from now on (it has policies)
-    if let Some((t, _)) = live_table(c, live.table_oid)? {
-        let tt = tracked_table(c, t.table_oid, Some((&t.schema_name, &t.table_name)))?;
+    if let Some((t, _)) = catalog::tracked_table_by_oid(c, oid_of(live.table_oid))? {
+        let tt = tracked_table(
+            c,
+            oid_of(t.table_oid),
+            Some((&t.schema_name, &t.table_name)),
+        )?;
         match tt {
             None => upsert_table(c, None, &t)?,
             Some(o)
@@ -480,7 +346,7 @@ fn on_table(
     sets_flags: bool,
     out: &mut Vec<Draft>,
 ) -> Result<()> {
-    let Some((live, has_policies)) = live_table(c, oid)? else {
+    let Some((live, has_policies)) = catalog::tracked_table_by_oid(c, oid)? else {
         return Ok(());
     };
     let old = tracked_table(c, oid, Some((&live.schema_name, &live.table_name)))?;
@@ -496,7 +362,7 @@ fn on_table(
         };
         if same_object && (o.schema_name != live.schema_name || o.table_name != live.table_name) {
             out.push(Draft {
-                change: "renamed",
+                change: Change::Renamed,
                 schema_name: Some(live.schema_name.clone()),
                 table_name: Some(live.table_name.clone()),
                 policy_name: None,
@@ -532,7 +398,7 @@ fn on_table(
     });
     if renamed {
         out.push(Draft {
-            change: "renamed",
+            change: Change::Renamed,
             schema_name: Some(live.schema_name.clone()),
             table_name: Some(live.table_name.clone()),
             policy_name: None,
@@ -547,15 +413,15 @@ fn on_table(
     }
     let change = if base.rls_enabled != live.rls_enabled {
         Some(if live.rls_enabled {
-            "rls_enabled"
+            Change::RlsEnabled
         } else {
-            "rls_disabled"
+            Change::RlsDisabled
         })
     } else if base.rls_forced != live.rls_forced {
         Some(if live.rls_forced {
-            "rls_forced"
+            Change::RlsForced
         } else {
-            "rls_unforced"
+            Change::RlsUnforced
         })
     } else {
         None
@@ -605,15 +471,7 @@ fn rename_tracked_policies(
 
 /// A schema a DDL renamed: every tracked object in it follows.
 fn on_schema(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
-    let new_name = c
-        .select(
-            "SELECT (SELECT nspname::text FROM pg_catalog.pg_namespace WHERE oid = $1)",
-            Some(1),
-            &[oid.into()],
-        )?
-        .first()
-        .get_one::<String>()?;
-    let Some(new_name) = new_name else {
+    let Some(new_name) = catalog::schema_name(c, oid)? else {
         return Ok(());
     };
     let old_names: Vec<String> = c
@@ -631,53 +489,21 @@ fn on_schema(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
         .collect();
     for old in old_names {
         out.push(Draft {
-            change: "renamed",
+            change: Change::Renamed,
             schema_name: Some(new_name.clone()),
             table_name: None,
             policy_name: None,
             before: Some(json!({ "schema_name": old })),
             after: Some(json!({ "schema_name": new_name })),
         });
-        for t in ["tracked_tables", "tracked_policies"] {
-            c.update(
-                &format!("UPDATE rls_audit.{t} SET schema_name = $2 WHERE schema_name = $1"),
-                None,
-                &[old.as_str().into(), new_name.as_str().into()],
-            )?;
+        for q in [
+            "UPDATE rls_audit.tracked_tables SET schema_name = $2 WHERE schema_name = $1",
+            "UPDATE rls_audit.tracked_policies SET schema_name = $2 WHERE schema_name = $1",
+        ] {
+            c.update(q, None, &[old.as_str().into(), new_name.as_str().into()])?;
         }
     }
     Ok(())
-}
-
-/// Policies that depend on an object (pg_depend): the policies of a table,
-/// and every policy whose expressions name a column, table, function, type
-/// or operator. For a schema: those of every such object in it.
-const DEPENDENT_POLICIES_SQL: &str = r#"
-SELECT DISTINCT d.objid FROM pg_catalog.pg_depend d
- WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass
-   AND ((d.refclassid = $1 AND d.refobjid = $2)
-     OR ($1 = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND (
-            (d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-             AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = $2))
-         OR (d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-             AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_proc WHERE pronamespace = $2))
-         OR (d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass
-             AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_type WHERE typnamespace = $2))
-         OR (d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass
-             AND d.refobjid IN (SELECT oid FROM pg_catalog.pg_operator WHERE oprnamespace = $2)))))"#;
-
-fn dependent_policies(
-    c: &SpiClient<'_>,
-    class: pg_sys::Oid,
-    oid: pg_sys::Oid,
-) -> Result<Vec<pg_sys::Oid>> {
-    let mut out = Vec::new();
-    for r in c.select(DEPENDENT_POLICIES_SQL, None, &[class.into(), oid.into()])? {
-        if let Some(o) = r.get::<pg_sys::Oid>(1)? {
-            out.push(o);
-        }
-    }
-    Ok(out)
 }
 
 /// The statement to record for an event whose own statement could not be
@@ -696,25 +522,22 @@ fn rendered_statement(d: &Draft) -> String {
         v.as_ref()
             .and_then(|j| serde_json::from_value::<Policy>(j.clone()).ok())
     };
-    let table = quote_qualified(
+    let (schema, tname) = (
         d.schema_name.as_deref().unwrap_or_default(),
         d.table_name.as_deref().unwrap_or_default(),
     );
+    let table = quote_qualified(schema, tname);
     let on = |p: &str| format!("{} ON {table}", quote_ident(p));
     let pname = d.policy_name.clone().unwrap_or_default();
     match d.change {
-        "policy_added" => policy(&d.after)
-            .map(|p| crate::restore::render_create_policy(&p))
+        Change::PolicyAdded => policy(&d.after)
+            .map(|p| render::render_create_policy(&p))
             .unwrap_or_default(),
-        "policy_removed" => format!("DROP POLICY {};", on(&pname)),
-        "policy_changed" => match policy(&d.after) {
+        Change::PolicyRemoved => format!("DROP POLICY {};", on(&pname)),
+        Change::PolicyChanged => match policy(&d.after) {
             Some(p) => {
                 let mut s = format!("ALTER POLICY {}", on(&pname));
-                let roles: Vec<String> = p
-                    .roles
-                    .iter()
-                    .map(|r| crate::restore::render_role(r))
-                    .collect();
+                let roles: Vec<String> = p.roles.iter().map(|r| render::render_role(r)).collect();
                 if !roles.is_empty() {
                     s.push_str(&format!(" TO {}", roles.join(", ")));
                 }
@@ -728,12 +551,12 @@ fn rendered_statement(d: &Draft) -> String {
             }
             None => String::new(),
         },
-        "renamed" if d.policy_name.is_some() => format!(
+        Change::Renamed if d.policy_name.is_some() => format!(
             "ALTER POLICY {} ON {table} RENAME TO {};",
             quote_ident(&get(&d.before, "policy_name")),
             quote_ident(&pname)
         ),
-        "renamed" if d.table_name.is_some() => {
+        Change::Renamed if d.table_name.is_some() => {
             let (s0, t0) = (get(&d.before, "schema_name"), get(&d.before, "table_name"));
             let (s1, t1) = (get(&d.after, "schema_name"), get(&d.after, "table_name"));
             let mut parts = Vec::new();
@@ -753,22 +576,25 @@ fn rendered_statement(d: &Draft) -> String {
             }
             parts.join(" ")
         }
-        "renamed" => format!(
+        Change::Renamed => format!(
             "ALTER SCHEMA {} RENAME TO {};",
             quote_ident(&get(&d.before, "schema_name")),
             quote_ident(&get(&d.after, "schema_name"))
         ),
-        "rls_enabled" => format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;"),
-        "rls_disabled" => format!("ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"),
-        "rls_forced" => format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY;"),
-        "rls_unforced" => format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;"),
-        "table_removed" => format!("DROP TABLE {table};"),
-        "frozen" => format!(
+        Change::RlsEnabled => render::alter_rls(schema, tname, "ENABLE"),
+        Change::RlsDisabled => render::alter_rls(schema, tname, "DISABLE"),
+        Change::RlsForced => render::alter_rls(schema, tname, "FORCE"),
+        Change::RlsUnforced => render::alter_rls(schema, tname, "NO FORCE"),
+        Change::TableRemoved => format!("DROP TABLE {table};"),
+        Change::Frozen => format!(
             "SELECT rls_audit.freeze({});",
             quote_literal(&get(&d.after, "reason"))
         ),
-        "unfrozen" => "SELECT rls_audit.unfreeze();".into(),
-        _ => String::new(),
+        Change::Unfrozen => "SELECT rls_audit.unfreeze();".into(),
+        // drift-only words: a capture never records these
+        Change::TableAdded | Change::RoleAdded | Change::RoleRemoved | Change::RoleChanged => {
+            String::new()
+        }
     }
 }
 
@@ -795,7 +621,7 @@ fn freeze_reason(c: &SpiClient<'_>) -> Result<Option<String>> {
 }
 
 /// The freeze reason when RLS changes are frozen and no ticket is set.
-fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
+pub(crate) fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
     if ticket(c)?.is_some() {
         return Ok(None);
     }
@@ -810,7 +636,7 @@ fn frozen_error(reason: &str) -> RlsAuditError {
 }
 
 /// Append drafts to the log, after the freeze check.
-fn write_events(
+pub(crate) fn write_events(
     c: &mut SpiClient<'_>,
     ctx: &Ctx,
     drafts: Vec<Draft>,
@@ -861,7 +687,7 @@ RETURNING hash"#,
                 &[
                     ctx.current_user.as_str().into(),
                     ctx.command_tag.as_str().into(),
-                    d.change.into(),
+                    d.change.as_sql().into(),
                     d.schema_name.into(),
                     d.table_name.into(),
                     d.policy_name.into(),
@@ -883,21 +709,9 @@ RETURNING hash"#,
 /// the caller's user id and security context back (also on error: the
 /// guard's Drop runs while an error unwinds, and PostgreSQL restores both
 /// when the (sub)transaction aborts).
-fn as_owner<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
-    let owner = Spi::connect(|c| {
-        c.select(
-            // by name, not 'rls_audit.events'::regclass: the DDL's user may
-            // have no USAGE on the schema
-            "SELECT c.relowner FROM pg_catalog.pg_class c
-               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-              WHERE n.nspname = 'rls_audit' AND c.relname = 'events'",
-            Some(1),
-            &[],
-        )?
-        .first()
-        .get_one::<pg_sys::Oid>()
-    })?
-    .ok_or_else(|| RlsAuditError::ObjectState("rls_audit.events is missing".into()))?;
+pub(crate) fn as_owner<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+    let owner = Spi::connect(catalog::history_owner)?
+        .ok_or_else(|| RlsAuditError::ObjectState("rls_audit.events is missing".into()))?;
     struct Restore(pg_sys::Oid, i32);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -915,7 +729,7 @@ fn as_owner<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
     f()
 }
 
-fn user_name(oid: pg_sys::Oid) -> String {
+pub(crate) fn user_name(oid: pg_sys::Oid) -> String {
     // SAFETY: noerr = true returns NULL for a dropped role
     unsafe {
         let p = pg_sys::GetUserNameFromId(oid, true);
@@ -928,7 +742,9 @@ fn user_name(oid: pg_sys::Oid) -> String {
 }
 
 /// The event trigger's data, or an error when not called as one.
-fn event_data(fcinfo: pg_sys::FunctionCallInfo) -> Result<*mut pg_sys::EventTriggerData> {
+pub(crate) fn event_data(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Result<*mut pg_sys::EventTriggerData> {
     // SAFETY: fcinfo comes from PostgreSQL's function manager
     unsafe {
         let ctx = (*fcinfo).context;
@@ -1125,7 +941,7 @@ fn capture(
     })
 }
 
-fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
+pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     capture(fcinfo, |c, ctx| {
         if ctx.command_tag == "DROP OWNED" {
             // DROP OWNED rewrites role lists of policies it does not drop,
@@ -1163,7 +979,7 @@ fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
             if *class == POLICY_RELATION_ID {
                 policies.insert(oid.to_u32());
             } else if ctx.renames {
-                for p in dependent_policies(c, *class, *oid)? {
+                for p in catalog::dependent_policies(c, *class, *oid)? {
                     policies.insert(p.to_u32());
                 }
             }
@@ -1176,7 +992,7 @@ fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     })
 }
 
-fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
+pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     capture(fcinfo, |c, ctx| {
         let mut dropped: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
         for r in c.select(
@@ -1205,7 +1021,7 @@ fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                     _ => None,
                 };
                 if let Some(old) = tracked_policy(c, oid, key)? {
-                    drafts.push(policy_draft("policy_removed", Some(&old.policy), None));
+                    drafts.push(policy_draft(Change::PolicyRemoved, Some(&old.policy), None));
                     delete_policy(c, &old)?;
                 }
             } else {
@@ -1215,7 +1031,7 @@ fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                 };
                 if let Some(old) = tracked_table(c, oid, key)? {
                     drafts.push(Draft {
-                        change: "table_removed",
+                        change: Change::TableRemoved,
                         schema_name: Some(old.schema_name.clone()),
                         table_name: Some(old.table_name.clone()),
                         policy_name: None,
@@ -1243,7 +1059,7 @@ fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
 /// At ddl_command_start of DROP EXTENSION / DROP SCHEMA: does the command
 /// name rls_audit itself? (Its parse tree, printed: the names are quoted
 /// strings there, whatever the PostgreSQL version.)
-fn drops_rls_audit(data: *mut pg_sys::EventTriggerData) -> bool {
+pub(crate) fn drops_rls_audit(data: *mut pg_sys::EventTriggerData) -> bool {
     // SAFETY: data is a valid EventTriggerData; nodeToString only reads
     unsafe {
         let tree = (*data).parsetree;
@@ -1266,65 +1082,6 @@ fn drops_rls_audit(data: *mut pg_sys::EventTriggerData) -> bool {
     }
 }
 
-// Event trigger functions run as the user issuing the DDL (so the event
-// names them), and borrow the extension owner's rights only to write.
-#[pg_extern(sql = r#"
-CREATE FUNCTION rls_audit._capture_ddl() RETURNS event_trigger
-    SET search_path = pg_catalog, pg_temp
-    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
-fn capture_ddl(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
-    Ok(capture_end(fcinfo)?)
-}
-
-#[pg_extern(sql = r#"
-CREATE FUNCTION rls_audit._capture_drop() RETURNS event_trigger
-    SET search_path = pg_catalog, pg_temp
-    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
-fn capture_sql_drop(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
-    Ok(capture_drop(fcinfo)?)
-}
-
-// A freeze also holds rls_audit itself: dropping the extension (or its
-// schema) would end the freeze and the record with it.
-#[pg_extern(sql = r#"
-CREATE FUNCTION rls_audit._guard_drop() RETURNS event_trigger
-    SET search_path = pg_catalog, pg_temp
-    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
-fn guard_drop(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
-    let data = event_data(fcinfo)?;
-    if !drops_rls_audit(data) {
-        return Ok(());
-    }
-    let reason = as_owner(|| Spi::connect(frozen_without_ticket))?;
-    match reason {
-        Some(r) => Err(RlsAuditError::ObjectState(format!(
-            "row-level security changes are frozen: {r} \
-             (unfreeze with SELECT rls_audit.unfreeze() before dropping rls_audit, \
-             or SET rls_audit.ticket = '<change id>')"
-        ))
-        .into()),
-        None => Ok(()),
-    }
-}
-
-// Every tag: a policy can change or disappear through any DDL that touches
-// what it depends on (DROP FUNCTION ... CASCADE, ALTER TABLE ... RENAME
-// COLUMN, ALTER SCHEMA ... RENAME). A DDL that touches nothing tracked
-// costs one read of pg_event_trigger_ddl_commands().
-extension_sql!(
-    r#"
-CREATE EVENT TRIGGER rls_audit_ddl ON ddl_command_end
-    EXECUTE FUNCTION rls_audit._capture_ddl();
-CREATE EVENT TRIGGER rls_audit_drop ON sql_drop
-    EXECUTE FUNCTION rls_audit._capture_drop();
-CREATE EVENT TRIGGER rls_audit_guard ON ddl_command_start
-    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
-    EXECUTE FUNCTION rls_audit._guard_drop();
-"#,
-    name = "event_triggers",
-    requires = [capture_ddl, capture_sql_drop, guard_drop]
-);
-
 // ---------------------------------------------------------------------------
 // tracked state as a whole: seed, untracked changes, resync
 
@@ -1339,11 +1096,15 @@ fn tracked_state(c: &SpiClient<'_>) -> Result<(State, Identity)> {
         ..Identity::default()
     };
     for r in c.select(
-        &format!("SELECT {TRACKED_POLICY_COLS} FROM rls_audit.tracked_policies"),
+        concat!(
+            "SELECT ",
+            tracked_policy_cols!(),
+            " FROM rls_audit.tracked_policies"
+        ),
         None,
         &[],
     )? {
-        let t = read_tracked_policy(&r)?;
+        let t = catalog::decode_tracked_policy(&r)?;
         if t.db_ident.as_deref() == Some(here.as_str()) {
             let p = &t.policy;
             ids.policies.insert(
@@ -1353,8 +1114,8 @@ fn tracked_state(c: &SpiClient<'_>) -> Result<(State, Identity)> {
                     p.policy_name.clone(),
                 ),
                 PolicyId {
-                    oid: t.policy_oid.to_u32(),
-                    table_oid: t.table_oid.to_u32(),
+                    oid: t.policy_oid,
+                    table_oid: t.table_oid,
                     tree: t.tree.clone(),
                     role_oids: t.role_oids.clone(),
                 },
@@ -1363,18 +1124,18 @@ fn tracked_state(c: &SpiClient<'_>) -> Result<(State, Identity)> {
         s.policies.push(t.policy);
     }
     for r in c.select(
-        "SELECT table_oid, schema_oid, db_ident, schema_name::text, table_name::text,
-                rls_enabled, rls_forced
-           FROM rls_audit.tracked_tables",
+        concat!(
+            "SELECT ",
+            tracked_table_cols!(),
+            " FROM rls_audit.tracked_tables"
+        ),
         None,
         &[],
     )? {
-        let t = read_table_row(&r)?;
+        let t = catalog::decode_tracked_table(&r)?;
         if t.db_ident.as_deref() == Some(here.as_str()) {
-            ids.tables.insert(
-                (t.schema_name.clone(), t.table_name.clone()),
-                t.table_oid.to_u32(),
-            );
+            ids.tables
+                .insert((t.schema_name.clone(), t.table_name.clone()), t.table_oid);
         }
         s.tables.push(Table {
             schema_name: t.schema_name,
@@ -1392,11 +1153,11 @@ fn tracked_state(c: &SpiClient<'_>) -> Result<(State, Identity)> {
 /// names (objects renamed while capture was off are the returned rows), a
 /// live table that is not tracked counts as "RLS off, no policies" on the
 /// tracked side; owners and roles are left out (they have no events).
-fn comparable(c: &SpiClient<'_>) -> Result<(State, State, Vec<drift::DriftRow>)> {
+fn comparable(c: &SpiClient<'_>) -> Result<(State, State, Vec<DriftRow>)> {
     let (mut tracked, tracked_ids) = tracked_state(c)?;
     let (mut live, live_ids) = catalog::read_live(c)?;
     live.roles.clear();
-    let renamed = drift::align(&mut tracked, &tracked_ids, &live, &live_ids);
+    let renamed = diff::align(&mut tracked, &tracked_ids, &live, &live_ids);
     let with_policies: BTreeSet<(String, String)> = live
         .policies
         .iter()
@@ -1427,22 +1188,22 @@ fn comparable(c: &SpiClient<'_>) -> Result<(State, State, Vec<drift::DriftRow>)>
 }
 
 /// The differences between the tracked state and the catalog, as drift rows.
-fn untracked_rows(c: &SpiClient<'_>) -> Result<Vec<drift::DriftRow>> {
+pub(crate) fn untracked_rows(c: &SpiClient<'_>) -> Result<Vec<DriftRow>> {
     let (tracked, live, mut rows) = comparable(c)?;
-    rows.extend(drift::diff(&tracked, &live));
+    rows.extend(diff::diff(&tracked, &live));
     rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(rows)
 }
 
 /// One event per object that differs between the tracked and live states.
-fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
+pub(crate) fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
     let (tracked, live, renamed) = comparable(c)?;
     let mut drafts: Vec<Draft> = renamed
         .into_iter()
         .map(|r| {
             let names = |v: &Option<String>| json!({ "name": v });
             Draft {
-                change: "renamed",
+                change: Change::Renamed,
                 schema_name: r.schema_name,
                 table_name: r.table_name,
                 policy_name: r.policy_name,
@@ -1451,7 +1212,7 @@ fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
             }
         })
         .collect();
-    let rows = drift::diff(&tracked, &live);
+    let rows = diff::diff(&tracked, &live);
     let mut seen = BTreeSet::new();
     for r in rows {
         let key = (
@@ -1505,156 +1266,24 @@ fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
 }
 
 /// Make the tracked state the live one (OIDs included).
-fn resync(c: &mut SpiClient<'_>) -> Result<()> {
+pub(crate) fn resync(c: &mut SpiClient<'_>) -> Result<()> {
     c.update("DELETE FROM rls_audit.tracked_policies", None, &[])?;
     c.update("DELETE FROM rls_audit.tracked_tables", None, &[])?;
-    if !crate::schema::is_current(c)? {
-        // an older version's install script (CREATE EXTENSION rls_audit
-        // VERSION '0.1.0') seeds its own tables; the upgrade binds them
-        return resync_legacy(c);
-    }
-    c.update(
-        &format!(
-            r#"
-INSERT INTO rls_audit.tracked_policies
-    (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command, roles,
-     using_expr, check_expr, db_ident, tree, role_oids)
-SELECT p.oid, p.polrelid, n.nspname, c.relname, p.polname,
-       CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
-       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
-                     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
-       ARRAY(SELECT r FROM (SELECT CASE WHEN x = 0 THEN 'public'
-                                        ELSE pg_catalog.pg_get_userbyid(x)::text END AS r
-                              FROM pg_catalog.unnest(p.polroles) AS x) s
-              ORDER BY r COLLATE "C")::name[],
-       pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
-       $1, {POLICY_TREE_SQL},
-       ARRAY(SELECT x FROM pg_catalog.unnest(p.polroles) AS x ORDER BY x)
-  FROM pg_catalog.pg_policy p
-  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}"#
-        ),
-        None,
-        &[catalog::db_ident().into()],
-    )?;
-    c.update(
-        &format!(
-            r#"
-INSERT INTO rls_audit.tracked_tables
-    (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
-SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, $1
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}
-   AND (c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"#
-        ),
-        None,
-        &[catalog::db_ident().into()],
-    )?;
-    Ok(())
-}
-
-/// [`resync`] for the tables of 0.1.0 and 0.2.0 (no identity columns).
-fn resync_legacy(c: &mut SpiClient<'_>) -> Result<()> {
-    c.update(
-        &format!(
-            r#"
-INSERT INTO rls_audit.tracked_policies
-    (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command, roles,
-     using_expr, check_expr)
-SELECT p.oid, p.polrelid, n.nspname, c.relname, p.polname, {POLICY_DEFINITION_SQL}
-  FROM pg_catalog.pg_policy p
-  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}"#
-        ),
-        None,
-        &[],
-    )?;
-    c.update(
-        &format!(
-            r#"
-INSERT INTO rls_audit.tracked_tables (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced)
-SELECT c.oid, c.relnamespace, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}
-   AND (c.relrowsecurity OR c.relforcerowsecurity
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"#
-        ),
-        None,
-        &[],
-    )?;
-    Ok(())
-}
-
-// Called once by CREATE EXTENSION: the tracked state starts as the live one.
-#[pg_extern(sql = r#"
-CREATE FUNCTION rls_audit._seed_tracked() RETURNS void
-    SET search_path = pg_catalog, pg_temp
-    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
-fn seed_tracked() -> SqlResult<()> {
-    Ok(Spi::connect_mut(resync)?)
-}
-
-// SECURITY DEFINER: reads the tracked state, which PUBLIC cannot.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn untracked_changes() -> std::result::Result<
-    TableIterator<
-        'static,
-        (
-            name!(severity, String),
-            name!(change, String),
-            name!(schema_name, Option<Name>),
-            name!(table_name, Option<Name>),
-            name!(policy_name, Option<Name>),
-            name!(attribute, Option<String>),
-            name!(baseline_value, Option<String>),
-            name!(current_value, Option<String>),
-            name!(detail, String),
-        ),
-    >,
-    pgrx::pg_sys::panic::ErrorReport,
-> {
-    let rows: Vec<drift::DriftTuple> = Spi::connect(untracked_rows)?
-        .into_iter()
-        .map(drift::to_tuple)
-        .collect();
-    Ok(TableIterator::new(rows))
+    // an older version's install script (CREATE EXTENSION rls_audit
+    // VERSION '0.1.0') seeds its own tables; the upgrade binds them
+    let legacy = !crate::schema::is_current(c)?;
+    catalog::resync_tracked(c, legacy)
 }
 
 /// The role the caller really is, inside a SECURITY DEFINER function.
-fn outer_user() -> String {
+pub(crate) fn outer_user() -> String {
     user_name(unsafe { pg_sys::GetOuterUserId() })
-}
-
-// SECURITY DEFINER: writes events and the tracked state.
-#[pg_extern(security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn record_untracked(note: default!(Option<&str>, "NULL")) -> SqlResult<i32> {
-    crate::schema::require_primary("record_untracked")?;
-    let ctx = Ctx {
-        current_user: outer_user(),
-        command_tag: "UNTRACKED".into(),
-        // the note is kept as each event's statement
-        statement: note.map(Into::into),
-        sets_rls_flags: false,
-        renames: false,
-    };
-    Ok(Spi::connect_mut(|c| -> Result<i32> {
-        let drafts = reconcile_drafts(c)?;
-        // recording what already happened is not a new change: no freeze check
-        let n = write_events(c, &ctx, drafts, false)?;
-        resync(c)?;
-        Ok(n)
-    })?)
 }
 
 /// Move the freeze state to `reason` (Some = frozen, None = not frozen) and
 /// log the move; freezing twice replaces the reason, unfreezing when not
 /// frozen only says so.
-fn set_freeze(reason: Option<&str>) -> Result<()> {
+pub(crate) fn set_freeze(reason: Option<&str>) -> Result<()> {
     let ctx = Ctx {
         current_user: outer_user(),
         command_tag: if reason.is_some() {
@@ -1694,9 +1323,9 @@ fn set_freeze(reason: Option<&str>) -> Result<()> {
         };
         let draft = Draft {
             change: if reason.is_some() {
-                "frozen"
+                Change::Frozen
             } else {
-                "unfrozen"
+                Change::Unfrozen
             },
             schema_name: None,
             table_name: None,
@@ -1709,65 +1338,32 @@ fn set_freeze(reason: Option<&str>) -> Result<()> {
     })
 }
 
-// SECURITY DEFINER: writes the freeze state and the event log.
-#[pg_extern(security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn freeze(reason: Option<&str>) -> SqlResult<()> {
-    crate::schema::require_primary("freeze")?;
-    let reason = reason
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| {
-            RlsAuditError::InvalidParameter(
-                "a freeze needs a reason, e.g. 'release 1.7 window'".into(),
-            )
-        })?;
-    Ok(set_freeze(Some(reason))?)
-}
-
-// SECURITY DEFINER: writes the freeze state and the event log.
-#[pg_extern(security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn unfreeze() -> SqlResult<()> {
-    crate::schema::require_primary("unfreeze")?;
-    Ok(set_freeze(None)?)
-}
-
-// SECURITY DEFINER: reads the event log, which PUBLIC cannot.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn verify_log() -> std::result::Result<
-    TableIterator<'static, (name!(event_id, i64), name!(problem, String))>,
-    pgrx::pg_sys::panic::ErrorReport,
-> {
-    let rows = Spi::connect(|c| -> Result<Vec<(i64, String)>> {
-        let mut out = Vec::new();
-        for r in c.select(
-            r#"
+/// Every place the event log's hash chain is broken: (event id, problem).
+pub(crate) fn broken_links(c: &SpiClient<'_>) -> Result<Vec<(i64, String)>> {
+    let mut out = Vec::new();
+    for r in c.select(
+        r#"
 SELECT id,
-       prev_hash IS DISTINCT FROM pg_catalog.lag(hash) OVER (ORDER BY id),
-       hash IS DISTINCT FROM rls_audit._event_hash(id, occurred_at, txid, session_user_name,
-           current_user_name, application_name, client_addr, command_tag, change, schema_name,
-           table_name, policy_name, before, after, statement, ticket, prev_hash)
+   prev_hash IS DISTINCT FROM pg_catalog.lag(hash) OVER (ORDER BY id),
+   hash IS DISTINCT FROM rls_audit._event_hash(id, occurred_at, txid, session_user_name,
+       current_user_name, application_name, client_addr, command_tag, change, schema_name,
+       table_name, policy_name, before, after, statement, ticket, prev_hash)
   FROM rls_audit.events ORDER BY id"#,
-            None,
-            &[],
-        )? {
-            let id = r.get::<i64>(1)?.unwrap_or(0);
-            if r.get::<bool>(2)?.unwrap_or(false) {
-                out.push((id, "prev_hash does not match the hash of the event before it: an event was deleted or inserted here".into()));
-            }
-            if r.get::<bool>(3)?.unwrap_or(false) {
-                out.push((
-                    id,
-                    "hash does not match the event's content: the row was edited".into(),
-                ));
-            }
+        None,
+        &[],
+    )? {
+        let id = r.get::<i64>(1)?.unwrap_or(0);
+        if r.get::<bool>(2)?.unwrap_or(false) {
+            out.push((id, "prev_hash does not match the hash of the event before it: an event was deleted or inserted here".into()));
         }
-        Ok(out)
-    })?;
-    Ok(TableIterator::new(rows))
+        if r.get::<bool>(3)?.unwrap_or(false) {
+            out.push((
+                id,
+                "hash does not match the event's content: the row was edited".into(),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -1780,13 +1376,13 @@ mod unit {
             schema_name: "s".into(),
             table_name: "t".into(),
             policy_name: "p".into(),
-            permissive: "PERMISSIVE".into(),
-            command: "ALL".into(),
+            permissive: crate::model::Mode::Permissive,
+            command: crate::model::Command::All,
             roles: vec!["app".into()],
             using_expr: Some("true".into()),
             check_expr: None,
         };
-        let d = policy_draft("policy_removed", Some(&p), None);
+        let d = policy_draft(Change::PolicyRemoved, Some(&p), None);
         assert_eq!(d.policy_name.as_deref(), Some("p"));
         let before = d.before.unwrap();
         assert_eq!(before["using_expr"], "true");

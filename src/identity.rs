@@ -16,7 +16,7 @@
 //! alone: their OIDs mean nothing to each other, and names are the key.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::catalog::{Identity, State};
+use crate::model::{Identity, State};
 
 /// What kind of object a [`Rename`] is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +128,7 @@ pub fn align(
         &cur_ids.policies_by_oid(),
         &policy_keys,
     );
-    let cur_by_key: HashMap<(&str, &str, &str), &crate::catalog::Policy> = cur
+    let cur_by_key: HashMap<(&str, &str, &str), &crate::model::Policy> = cur
         .policies
         .iter()
         .map(|p| {
@@ -209,7 +209,7 @@ impl Identity {
 #[cfg(test)]
 mod unit {
     use super::*;
-    use crate::catalog::{Policy, PolicyId, Role, Table};
+    use crate::model::{Command, Mode, Policy, PolicyId, Role, Table};
 
     fn table(s: &str, t: &str, enabled: bool) -> Table {
         Table {
@@ -226,8 +226,8 @@ mod unit {
             schema_name: s.into(),
             table_name: t.into(),
             policy_name: p.into(),
-            permissive: "PERMISSIVE".into(),
-            command: "ALL".into(),
+            permissive: Mode::Permissive,
+            command: Command::All,
             roles: roles.iter().map(|r| r.to_string()).collect(),
             using_expr: Some(using.into()),
             check_expr: None,

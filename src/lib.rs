@@ -7,20 +7,36 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
-pub mod capture;
-pub mod catalog;
-pub mod drift;
-pub mod error;
-pub mod expr;
-pub mod ident;
-pub mod identity;
-pub mod isolation;
-pub mod lint;
-pub mod regclass;
-pub mod report;
-pub mod restore;
-pub mod schema;
-pub mod snapshot;
+// The SQL surface: every #[pg_extern], thin.
+mod api;
+
+// The typed model and the one module that reads the catalog into it.
+mod catalog;
+mod model;
+
+// Pure decisions over the model (no SPI; ordinary #[test]s).
+mod diff;
+mod expr;
+mod ident;
+mod identity;
+mod lint;
+mod plan;
+mod render;
+mod report;
+mod verdict;
+
+// Gathering and storing: probes, capture, rls_audit's own tables.
+mod capture;
+mod drift;
+mod isolation;
+mod restore;
+mod snapshot;
+mod store;
+
+// Plumbing: errors with SQLSTATEs, SQL types, the extension's schema state.
+mod error;
+mod regclass;
+mod schema;
 
 // Tables, views and grants first: every function below reads or writes them.
 extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);

@@ -1,37 +1,79 @@
-//! Lint: the RLS posture's known mistakes, as rows.
+//! Lint: the RLS posture's known mistakes, as findings. Pure: the rules
+//! are plain functions over a [`Posture`] (read by `catalog::read_posture`,
+//! or made from a snapshot's state), one function per rule, listed once in
+//! [`RULES`]; expressions are judged by `expr.rs`, not by regular
+//! expressions.
 //!
-//! One read-only catalog query per lint family (tables, policies, roles,
-//! functions, views); the rules themselves are plain Rust over the rows, and
-//! expressions are judged by `expr.rs`, not by regular expressions.
+//! To add a rule: write `fn my_rule(p: &Posture, out: &mut Vec<Finding>)`,
+//! add it to [`RULES`] (and to lint_ignore's CHECK in `sql/bootstrap.sql`,
+//! which `model_words_match_check_constraints` compares), add a unit test
+//! below and a line to the README's lint table.
 use std::collections::{BTreeMap, BTreeSet};
 
-use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
-
-use crate::catalog::EXCLUDED_SCHEMAS_SQL;
-use crate::drift::Severity;
-use crate::error::Result;
 use crate::expr::{self, is_constant_true};
 use crate::ident::{quote_ident, quote_qualified};
-use crate::regclass::Name;
+use crate::model::{Mode, Policy, Posture, Severity, TableFacts};
+use crate::render::render_role;
 
-/// Every lint, in catalogue order (README lists them the same way).
-pub const LINTS: [&str; 12] = [
-    "rls_disabled",
-    "policy_exists_rls_disabled",
-    "rls_enabled_no_policy",
-    "rls_not_forced",
-    "policy_always_true",
-    "policy_to_public",
-    "multiple_permissive_policies",
-    "bypassrls_role",
-    "security_definer_search_path",
-    "view_bypasses_rls",
-    "policy_per_row_function",
-    "current_setting_without_missing_ok",
+/// One lint rule: its name (what `lint()` prints and `lint_ignore` names)
+/// and the function that finds its findings.
+pub struct Rule {
+    pub name: &'static str,
+    pub check: fn(&Posture, &mut Vec<Finding>),
+}
+
+/// Every rule, in catalogue order (the README lists them the same way).
+pub const RULES: &[Rule] = &[
+    Rule {
+        name: "rls_disabled",
+        check: rls_disabled,
+    },
+    Rule {
+        name: "policy_exists_rls_disabled",
+        check: policy_exists_rls_disabled,
+    },
+    Rule {
+        name: "rls_enabled_no_policy",
+        check: rls_enabled_no_policy,
+    },
+    Rule {
+        name: "rls_not_forced",
+        check: rls_not_forced,
+    },
+    Rule {
+        name: "policy_always_true",
+        check: policy_always_true,
+    },
+    Rule {
+        name: "policy_to_public",
+        check: policy_to_public,
+    },
+    Rule {
+        name: "multiple_permissive_policies",
+        check: multiple_permissive_policies,
+    },
+    Rule {
+        name: "bypassrls_role",
+        check: bypassrls_role,
+    },
+    Rule {
+        name: "security_definer_search_path",
+        check: security_definer_search_path,
+    },
+    Rule {
+        name: "view_bypasses_rls",
+        check: view_bypasses_rls,
+    },
+    Rule {
+        name: "policy_per_row_function",
+        check: policy_per_row_function,
+    },
+    Rule {
+        name: "current_setting_without_missing_ok",
+        check: current_setting_without_missing_ok,
+    },
 ];
 
-/// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub lint: &'static str,
@@ -53,106 +95,143 @@ impl Finding {
     }
 }
 
-struct TableRow {
-    schema: String,
-    name: String,
-    owner: String,
-    owner_login: bool,
-    owner_super: bool,
-    rls_enabled: bool,
-    rls_forced: bool,
-    policies: i64,
-    /// non-owner grantees and what they may do, e.g. "PUBLIC: SELECT"
-    grants: Vec<String>,
-}
-
-fn tables(c: &SpiClient<'_>) -> Result<Vec<TableRow>> {
-    let q = format!(
-        r#"
-SELECT n.nspname::text, c.relname::text, o.rolname::text, o.rolcanlogin, o.rolsuper,
-       c.relrowsecurity, c.relforcerowsecurity,
-       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid),
-       ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END
-                    || ': ' || pg_catalog.string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type)
-               FROM pg_catalog.aclexplode(c.relacl) a
-               LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
-              WHERE a.grantee <> c.relowner
-                AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
-              GROUP BY a.grantee, r.rolname ORDER BY 1)
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
- WHERE c.relkind IN ('r', 'p') AND {EXCLUDED_SCHEMAS_SQL}
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                      AND d.objid = c.oid AND d.deptype = 'e')"#
-    );
+/// Every finding of every rule for the schemas asked (None = all), in SPEC
+/// order. Role findings belong to no schema and come only when no filter
+/// is given.
+pub fn run(posture: &Posture, schemas: Option<&[Option<String>]>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for r in c.select(q.as_str(), None, &[])? {
-        out.push(TableRow {
-            schema: r.get::<String>(1)?.unwrap_or_default(),
-            name: r.get::<String>(2)?.unwrap_or_default(),
-            owner: r.get::<String>(3)?.unwrap_or_default(),
-            owner_login: r.get::<bool>(4)?.unwrap_or(false),
-            owner_super: r.get::<bool>(5)?.unwrap_or(false),
-            rls_enabled: r.get::<bool>(6)?.unwrap_or(false),
-            rls_forced: r.get::<bool>(7)?.unwrap_or(false),
-            policies: r.get::<i64>(8)?.unwrap_or(0),
-            grants: r.get::<Vec<String>>(9)?.unwrap_or_default(),
-        });
+    for rule in RULES {
+        let from = out.len();
+        (rule.check)(posture, &mut out);
+        debug_assert!(out[from..].iter().all(|f| f.lint == rule.name));
     }
-    Ok(out)
+    if let Some(list) = schemas {
+        let keep: BTreeSet<&str> = list.iter().flatten().map(String::as_str).collect();
+        out.retain(|f| f.schema_name.as_deref().is_some_and(|s| keep.contains(s)));
+    }
+    out.sort_by(|a, b| {
+        (a.severity, a.lint, &a.schema_name, &a.object_name).cmp(&(
+            b.severity,
+            b.lint,
+            &b.schema_name,
+            &b.object_name,
+        ))
+    });
+    out
 }
 
-fn table_lints(t: &TableRow, out: &mut Vec<Finding>) {
-    let q = quote_qualified(&t.schema, &t.name);
-    let mut push = |lint, severity, detail: String, remediation: String| {
-        out.push(Finding {
-            lint,
-            severity,
-            schema_name: Some(t.schema.clone()),
-            object_name: quote_ident(&t.name),
-            detail,
-            remediation,
-        })
-    };
-    if !t.rls_enabled && t.policies > 0 {
-        push(
+/// The functions the policies call, (schema, name), pg_catalog for
+/// unqualified calls: the catalog looks up their volatility once.
+pub fn called_functions(policies: &[Policy]) -> BTreeSet<(String, String)> {
+    policies
+        .iter()
+        .flat_map(calls_of)
+        .map(|k| (k.schema.unwrap_or_else(|| "pg_catalog".into()), k.name))
+        .collect()
+}
+
+fn calls_of(p: &Policy) -> Vec<expr::Call> {
+    [&p.using_expr, &p.check_expr]
+        .into_iter()
+        .flatten()
+        .flat_map(|e| expr::calls(e))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// table rules
+
+/// A finding about a table.
+fn table_finding(
+    t: &TableFacts,
+    lint: &'static str,
+    severity: Severity,
+    detail: String,
+    remediation: String,
+) -> Finding {
+    Finding {
+        lint,
+        severity,
+        schema_name: Some(t.table.schema_name.clone()),
+        object_name: quote_ident(&t.table.table_name),
+        detail,
+        remediation,
+    }
+}
+
+fn qualified(t: &TableFacts) -> String {
+    quote_qualified(&t.table.schema_name, &t.table.table_name)
+}
+
+/// RLS off on a table other roles reach through grants (a table with
+/// policies gets policy_exists_rls_disabled instead).
+fn rls_disabled(p: &Posture, out: &mut Vec<Finding>) {
+    for t in &p.tables {
+        if !t.table.rls_enabled && t.policies == 0 && !t.grants.is_empty() {
+            out.push(table_finding(
+                t,
+                "rls_disabled",
+                Severity::High,
+                format!(
+                    "row-level security is off and other roles reach every row through grants ({})",
+                    t.grants.join("; ")
+                ),
+                format!("ALTER TABLE {} ENABLE ROW LEVEL SECURITY; then CREATE POLICY for each role that needs rows", qualified(t)),
+            ));
+        }
+    }
+}
+
+/// Policies that do nothing because RLS is off.
+fn policy_exists_rls_disabled(p: &Posture, out: &mut Vec<Finding>) {
+    for t in p
+        .tables
+        .iter()
+        .filter(|t| !t.table.rls_enabled && t.policies > 0)
+    {
+        out.push(table_finding(
+            t,
             "policy_exists_rls_disabled",
             Severity::Critical,
             format!(
-                "{} polic{} but row-level security is disabled: the policies do nothing",
-                if t.policies == 1 {
-                    "has 1".to_string()
-                } else {
-                    format!("has {}", t.policies)
-                },
+                "has {} polic{} but row-level security is disabled: the policies do nothing",
+                t.policies,
                 if t.policies == 1 { "y" } else { "ies" }
             ),
-            format!("ALTER TABLE {q} ENABLE ROW LEVEL SECURITY;"),
-        );
-    } else if !t.rls_enabled && !t.grants.is_empty() {
-        push(
-            "rls_disabled",
-            Severity::High,
-            format!(
-                "row-level security is off and other roles reach every row through grants ({})",
-                t.grants.join("; ")
-            ),
-            format!("ALTER TABLE {q} ENABLE ROW LEVEL SECURITY; then CREATE POLICY for each role that needs rows"),
-        );
+            format!("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;", qualified(t)),
+        ));
     }
-    if t.rls_enabled && t.policies == 0 {
-        push(
+}
+
+/// RLS on without a policy: deny-all, perhaps on purpose.
+fn rls_enabled_no_policy(p: &Posture, out: &mut Vec<Finding>) {
+    for t in p
+        .tables
+        .iter()
+        .filter(|t| t.table.rls_enabled && t.policies == 0)
+    {
+        out.push(table_finding(
+            t,
             "rls_enabled_no_policy",
             Severity::Info,
             "row-level security is enabled without any policy: only the owner and BYPASSRLS roles see rows".into(),
-            format!("CREATE POLICY ... ON {q} for the roles that need rows, or leave it deny-all on purpose"),
-        );
+            format!("CREATE POLICY ... ON {} for the roles that need rows, or leave it deny-all on purpose", qualified(t)),
+        ));
     }
-    if t.rls_enabled && !t.rls_forced {
+}
+
+/// RLS on but not forced: the owner bypasses it (high when the owner is an
+/// application login rather than a superuser or a NOLOGIN owner role).
+fn rls_not_forced(p: &Posture, out: &mut Vec<Finding>) {
+    for t in p
+        .tables
+        .iter()
+        .filter(|t| t.table.rls_enabled && !t.table.rls_forced)
+    {
         let app_owner = t.owner_login && !t.owner_super;
-        push(
+        let owner = quote_ident(&t.table.owner);
+        out.push(table_finding(
+            t,
             "rls_not_forced",
             if app_owner {
                 Severity::High
@@ -160,181 +239,107 @@ fn table_lints(t: &TableRow, out: &mut Vec<Finding>) {
                 Severity::Low
             },
             if app_owner {
-                format!(
-                    "the owner {} can log in and bypasses the policies: RLS is not forced",
-                    quote_ident(&t.owner)
-                )
+                format!("the owner {owner} can log in and bypasses the policies: RLS is not forced")
             } else {
-                format!(
-                    "the owner {} bypasses the policies: RLS is not forced",
-                    quote_ident(&t.owner)
-                )
+                format!("the owner {owner} bypasses the policies: RLS is not forced")
             },
-            format!("ALTER TABLE {q} FORCE ROW LEVEL SECURITY;"),
-        );
-    }
-}
-
-struct PolicyRow {
-    schema: String,
-    table: String,
-    name: String,
-    permissive: bool,
-    command: String,
-    roles: Vec<String>,
-    using_expr: Option<String>,
-    check_expr: Option<String>,
-}
-
-fn policies(c: &SpiClient<'_>) -> Result<Vec<PolicyRow>> {
-    let q = format!(
-        r#"
-SELECT n.nspname::text, c.relname::text, p.polname::text, p.polpermissive,
-       CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
-                     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
-       ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
-               FROM pg_catalog.unnest(p.polroles) AS x),
-       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
-       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
-  FROM pg_catalog.pg_policy p
-  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE {EXCLUDED_SCHEMAS_SQL}
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                      AND d.objid = c.oid AND d.deptype = 'e')"#
-    );
-    let mut out = Vec::new();
-    for r in c.select(q.as_str(), None, &[])? {
-        let mut roles = r.get::<Vec<String>>(6)?.unwrap_or_default();
-        roles.sort();
-        out.push(PolicyRow {
-            schema: r.get::<String>(1)?.unwrap_or_default(),
-            table: r.get::<String>(2)?.unwrap_or_default(),
-            name: r.get::<String>(3)?.unwrap_or_default(),
-            permissive: r.get::<bool>(4)?.unwrap_or(true),
-            command: r.get::<String>(5)?.unwrap_or_default(),
-            roles,
-            using_expr: r.get::<String>(7)?,
-            check_expr: r.get::<String>(8)?,
-        });
-    }
-    Ok(out)
-}
-
-/// Functions (schema, name) that are not IMMUTABLE, among `candidates`.
-fn non_immutable(
-    c: &SpiClient<'_>,
-    candidates: &BTreeSet<(String, String)>,
-) -> Result<BTreeSet<(String, String)>> {
-    if candidates.is_empty() {
-        return Ok(BTreeSet::new());
-    }
-    let (schemas, names): (Vec<String>, Vec<String>) = candidates.iter().cloned().unzip();
-    let mut out = BTreeSet::new();
-    for r in c.select(
-        "SELECT DISTINCT x.s, x.f
-           FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS x(s, f)
-           JOIN pg_catalog.pg_namespace n ON n.nspname = x.s
-           JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid AND p.proname = x.f
-          WHERE p.provolatile <> 'i'",
-        None,
-        &[schemas.into(), names.into()],
-    )? {
-        out.insert((
-            r.get::<String>(1)?.unwrap_or_default(),
-            r.get::<String>(2)?.unwrap_or_default(),
+            format!("ALTER TABLE {} FORCE ROW LEVEL SECURITY;", qualified(t)),
         ));
     }
-    Ok(out)
 }
 
-fn policy_lints(
-    c: Option<&SpiClient<'_>>,
-    pols: &[PolicyRow],
-    login_roles: &BTreeSet<String>,
-    out: &mut Vec<Finding>,
-) -> Result<()> {
-    // calls per policy, and the set of functions to look up once
-    let mut candidates = BTreeSet::new();
-    let calls: Vec<Vec<expr::Call>> = pols
-        .iter()
-        .map(|p| {
-            let mut v = Vec::new();
-            for e in [&p.using_expr, &p.check_expr].into_iter().flatten() {
-                v.extend(expr::calls(e));
-            }
-            for k in &v {
-                candidates.insert((
-                    k.schema.clone().unwrap_or_else(|| "pg_catalog".into()),
-                    k.name.clone(),
-                ));
-            }
-            v
-        })
-        .collect();
-    // without the catalog (a snapshot's state) volatility is unknown and
-    // policy_per_row_function cannot be judged
-    let volatile = match c {
-        Some(c) => non_immutable(c, &candidates)?,
-        None => BTreeSet::new(),
-    };
+// ---------------------------------------------------------------------------
+// policy rules
 
-    for (p, calls) in pols.iter().zip(&calls) {
-        let table = quote_qualified(&p.schema, &p.table);
-        let object = format!("{}.{}", quote_ident(&p.table), quote_ident(&p.name));
-        let mut push = |lint, severity, detail: String, remediation: String| {
-            out.push(Finding {
-                lint,
-                severity,
-                schema_name: Some(p.schema.clone()),
-                object_name: object.clone(),
-                detail,
-                remediation,
-            })
-        };
-        let to_public = p.roles.is_empty() || p.roles.iter().any(|r| r == "public");
-        let reaches_people = to_public || p.roles.iter().any(|r| login_roles.contains(r));
+/// A finding about a policy (`table.policy` in its schema).
+fn policy_finding(
+    p: &Policy,
+    lint: &'static str,
+    severity: Severity,
+    detail: String,
+    remediation: String,
+) -> Finding {
+    Finding {
+        lint,
+        severity,
+        schema_name: Some(p.schema_name.clone()),
+        object_name: format!(
+            "{}.{}",
+            quote_ident(&p.table_name),
+            quote_ident(&p.policy_name)
+        ),
+        detail,
+        remediation,
+    }
+}
+
+/// The login roles' names.
+fn login_roles(p: &Posture) -> BTreeSet<&str> {
+    p.roles
+        .iter()
+        .filter(|r| r.can_login)
+        .map(|r| r.role_name.as_str())
+        .collect()
+}
+
+/// A USING or WITH CHECK that is constantly true: critical when it opens
+/// every row to PUBLIC or a login role.
+fn policy_always_true(posture: &Posture, out: &mut Vec<Finding>) {
+    let login = login_roles(posture);
+    for p in &posture.policies {
         let using_true = is_constant_true(p.using_expr.as_deref());
         let check_true = is_constant_true(p.check_expr.as_deref());
-        if using_true || check_true {
-            let which = match (using_true, check_true) {
-                (true, true) => "USING and WITH CHECK are",
-                (true, false) => "USING is",
-                _ => "WITH CHECK is",
-            };
-            let severity = match (p.permissive, reaches_people) {
-                (false, _) => Severity::Low,
-                (true, true) => Severity::Critical,
-                (true, false) => Severity::High,
-            };
-            let effect = if p.permissive {
-                format!(
-                    "every row is open to {{{}}} for {}",
-                    p.roles.join(","),
-                    p.command
-                )
-            } else {
-                "the restrictive policy restricts nothing".to_string()
-            };
-            push(
-                "policy_always_true",
-                severity,
-                format!("{which} constantly true: {effect}"),
-                format!(
-                    "ALTER POLICY {} ON {table} {}; or DROP POLICY {} ON {table};",
-                    quote_ident(&p.name),
-                    if using_true {
-                        "USING (<tenant condition>)"
-                    } else {
-                        "WITH CHECK (<tenant condition>)"
-                    },
-                    quote_ident(&p.name)
-                ),
-            );
+        if !(using_true || check_true) {
+            continue;
         }
-        if p.permissive && to_public {
-            push(
+        let reaches_people =
+            p.applies_to_public() || p.roles.iter().any(|r| login.contains(r.as_str()));
+        let permissive = p.permissive == Mode::Permissive;
+        let which = match (using_true, check_true) {
+            (true, true) => "USING and WITH CHECK are",
+            (true, false) => "USING is",
+            _ => "WITH CHECK is",
+        };
+        let severity = match (permissive, reaches_people) {
+            (false, _) => Severity::Low,
+            (true, true) => Severity::Critical,
+            (true, false) => Severity::High,
+        };
+        let effect = if permissive {
+            format!(
+                "every row is open to {{{}}} for {}",
+                p.roles.join(","),
+                p.command
+            )
+        } else {
+            "the restrictive policy restricts nothing".to_string()
+        };
+        let table = quote_qualified(&p.schema_name, &p.table_name);
+        out.push(policy_finding(
+            p,
+            "policy_always_true",
+            severity,
+            format!("{which} constantly true: {effect}"),
+            format!(
+                "ALTER POLICY {} ON {table} {}; or DROP POLICY {} ON {table};",
+                quote_ident(&p.policy_name),
+                if using_true {
+                    "USING (<tenant condition>)"
+                } else {
+                    "WITH CHECK (<tenant condition>)"
+                },
+                quote_ident(&p.policy_name)
+            ),
+        ));
+    }
+}
+
+/// A permissive policy for PUBLIC: every role, present and future.
+fn policy_to_public(posture: &Posture, out: &mut Vec<Finding>) {
+    for p in &posture.policies {
+        if p.permissive == Mode::Permissive && p.applies_to_public() {
+            out.push(policy_finding(
+                p,
                 "policy_to_public",
                 Severity::Medium,
                 format!(
@@ -342,13 +347,23 @@ fn policy_lints(
                     p.command
                 ),
                 format!(
-                    "ALTER POLICY {} ON {table} TO <the roles that need it>;",
-                    quote_ident(&p.name)
+                    "ALTER POLICY {} ON {} TO <the roles that need it>;",
+                    quote_ident(&p.policy_name),
+                    quote_qualified(&p.schema_name, &p.table_name)
                 ),
-            );
+            ));
         }
-        // per-row calls: unwrapped calls of non-immutable functions
-        let per_row: BTreeSet<String> = calls
+    }
+}
+
+/// Calls of non-IMMUTABLE functions not wrapped in a sub-select run once
+/// per row. Not judged when volatility is unknown (a snapshot).
+fn policy_per_row_function(posture: &Posture, out: &mut Vec<Finding>) {
+    let Some(volatile) = &posture.non_immutable else {
+        return;
+    };
+    for p in &posture.policies {
+        let per_row: BTreeSet<String> = calls_of(p)
             .iter()
             .filter(|k| !k.in_subselect)
             .filter(|k| {
@@ -365,60 +380,73 @@ fn policy_lints(
                 format!("{name}({})", if k.args > 0 { "…" } else { "" })
             })
             .collect();
-        if !per_row.is_empty() {
-            let list: Vec<String> = per_row.into_iter().collect();
-            let wrapped: Vec<String> = list.iter().map(|f| format!("(SELECT {f})")).collect();
-            push(
-                "policy_per_row_function",
-                Severity::Low,
-                format!("calls {} for every row: not IMMUTABLE and not wrapped in a sub-select", list.join(", ")),
-                format!(
-                    "ALTER POLICY {} ON {table} with each call wrapped so it runs once per statement: {}",
-                    quote_ident(&p.name),
-                    wrapped.join(", ")
-                ),
-            );
+        if per_row.is_empty() {
+            continue;
         }
-        if calls.iter().any(|k| {
+        let list: Vec<String> = per_row.into_iter().collect();
+        let wrapped: Vec<String> = list.iter().map(|f| format!("(SELECT {f})")).collect();
+        out.push(policy_finding(
+            p,
+            "policy_per_row_function",
+            Severity::Low,
+            format!(
+                "calls {} for every row: not IMMUTABLE and not wrapped in a sub-select",
+                list.join(", ")
+            ),
+            format!(
+                "ALTER POLICY {} ON {} with each call wrapped so it runs once per statement: {}",
+                quote_ident(&p.policy_name),
+                quote_qualified(&p.schema_name, &p.table_name),
+                wrapped.join(", ")
+            ),
+        ));
+    }
+}
+
+/// `current_setting(name)` raises an error when the setting is unset.
+fn current_setting_without_missing_ok(posture: &Posture, out: &mut Vec<Finding>) {
+    for p in &posture.policies {
+        if calls_of(p).iter().any(|k| {
             k.name == "current_setting"
                 && k.args == 1
                 && k.schema.as_deref().is_none_or(|s| s == "pg_catalog")
         }) {
-            push(
+            out.push(policy_finding(
+                p,
                 "current_setting_without_missing_ok",
                 Severity::Low,
                 "current_setting(name) without missing_ok raises an error when the setting is unset, instead of matching no row".into(),
                 "use NULLIF(current_setting('<name>', true), '') so an unset or empty setting matches nothing".into(),
-            );
+            ));
         }
     }
+}
 
-    // multiple_permissive_policies: one finding per table, listing each
-    // (role, command) served by more than one permissive policy
-    // (schema, table) → (role, command) → policy names
-    type Overlaps<'a> = BTreeMap<(String, &'a str), Vec<&'a str>>;
+/// One finding per table, listing each (role, command) served by more
+/// than one permissive policy (each is evaluated and OR-ed).
+fn multiple_permissive_policies(posture: &Posture, out: &mut Vec<Finding>) {
+    // (schema, table) → (role, command word) → policy names; by the word,
+    // so the detail lists commands alphabetically
+    type Overlaps<'a> = BTreeMap<(String, &'static str), Vec<&'a str>>;
     let mut by_table: BTreeMap<(&str, &str), Overlaps> = BTreeMap::new();
-    for p in pols.iter().filter(|p| p.permissive) {
-        let cmds: &[&str] = match p.command.as_str() {
-            "ALL" => &["SELECT", "INSERT", "UPDATE", "DELETE"],
-            "SELECT" => &["SELECT"],
-            "INSERT" => &["INSERT"],
-            "UPDATE" => &["UPDATE"],
-            _ => &["DELETE"],
-        };
+    for p in posture
+        .policies
+        .iter()
+        .filter(|p| p.permissive == Mode::Permissive)
+    {
         let roles = if p.roles.is_empty() {
             vec!["public".to_string()]
         } else {
             p.roles.clone()
         };
         for r in roles {
-            for cmd in cmds {
+            for cmd in p.command.covers() {
                 by_table
-                    .entry((p.schema.as_str(), p.table.as_str()))
+                    .entry((p.schema_name.as_str(), p.table_name.as_str()))
                     .or_default()
-                    .entry((r.clone(), cmd))
+                    .entry((r.clone(), cmd.as_sql()))
                     .or_default()
-                    .push(&p.name);
+                    .push(&p.policy_name);
             }
         }
     }
@@ -429,11 +457,7 @@ fn policy_lints(
             .map(|((role, cmd), names)| {
                 let mut names: Vec<String> = names.iter().map(|n| quote_ident(n)).collect();
                 names.sort();
-                format!(
-                    "{} {cmd}: {}",
-                    crate::restore::render_role(role),
-                    names.join(", ")
-                )
+                format!("{} {cmd}: {}", render_role(role), names.join(", "))
             })
             .collect();
         if !overlaps.is_empty() {
@@ -447,81 +471,52 @@ fn policy_lints(
             });
         }
     }
-    Ok(())
 }
 
-fn role_lints(c: &SpiClient<'_>, out: &mut Vec<Finding>) -> Result<BTreeSet<String>> {
-    let mut login = BTreeSet::new();
-    for r in c.select(
-        "SELECT rolname::text, rolbypassrls AND NOT rolsuper
-           FROM pg_catalog.pg_roles WHERE rolcanlogin AND rolname !~ '^pg_'",
-        None,
-        &[],
-    )? {
-        let name = r.get::<String>(1)?.unwrap_or_default();
-        if r.get::<bool>(2)?.unwrap_or(false) {
-            out.push(Finding {
-                lint: "bypassrls_role",
-                severity: Severity::High,
-                schema_name: None,
-                object_name: quote_ident(&name),
-                detail: "a login role with BYPASSRLS: every policy is ignored for its sessions"
-                    .into(),
-                remediation: format!("ALTER ROLE {} NOBYPASSRLS;", quote_ident(&name)),
-            });
-        }
-        login.insert(name);
+// ---------------------------------------------------------------------------
+// roles, functions, views
+
+/// A login role with BYPASSRLS (superusers bypass anyway and are not
+/// listed twice).
+fn bypassrls_role(posture: &Posture, out: &mut Vec<Finding>) {
+    for r in posture
+        .roles
+        .iter()
+        .filter(|r| r.can_login && r.bypassrls && !r.superuser)
+    {
+        out.push(Finding {
+            lint: "bypassrls_role",
+            severity: Severity::High,
+            schema_name: None,
+            object_name: quote_ident(&r.role_name),
+            detail: "a login role with BYPASSRLS: every policy is ignored for its sessions".into(),
+            remediation: format!("ALTER ROLE {} NOBYPASSRLS;", quote_ident(&r.role_name)),
+        });
     }
-    Ok(login)
 }
 
-fn function_lints(c: &SpiClient<'_>, out: &mut Vec<Finding>) -> Result<()> {
-    let q = format!(
-        r#"
-SELECT n.nspname::text, p.proname::text, pg_catalog.oidvectortypes(p.proargtypes),
-       (SELECT pg_catalog.substr(x, 13) FROM pg_catalog.unnest(p.proconfig) x
-         WHERE x LIKE 'search\_path=%' LIMIT 1),
-       ARRAY(SELECT s.nspname::text FROM pg_catalog.pg_namespace s
-              WHERE EXISTS (SELECT 1 FROM pg_catalog.aclexplode(s.nspacl) a
-                             WHERE a.grantee = 0 AND a.privilege_type = 'CREATE'))
-  FROM pg_catalog.pg_proc p
-  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
- WHERE p.prosecdef AND {EXCLUDED_SCHEMAS_SQL}
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-                      AND d.objid = p.oid AND d.deptype = 'e')"#
-    );
-    for r in c.select(q.as_str(), None, &[])? {
-        let schema = r.get::<String>(1)?.unwrap_or_default();
-        let name = r.get::<String>(2)?.unwrap_or_default();
-        let args = r.get::<String>(3)?.unwrap_or_default();
-        let path = r.get::<String>(4)?;
-        let writable: BTreeSet<String> = r
-            .get::<Vec<String>>(5)?
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        let object = format!("{}({args})", quote_ident(&name));
-        let remediation = format!(
-            "ALTER FUNCTION {}.{object} SET search_path = pg_catalog, pg_temp;",
-            quote_ident(&schema)
-        );
-        let problem = match path.as_deref() {
+/// A SECURITY DEFINER function whose search_path the caller controls.
+fn security_definer_search_path(posture: &Posture, out: &mut Vec<Finding>) {
+    for f in &posture.functions {
+        let object = format!("{}({})", quote_ident(&f.name), f.args);
+        let problem = match f.search_path.as_deref() {
             None => Some((Severity::High, "SECURITY DEFINER without a fixed search_path: the caller's path decides what it runs".to_string())),
-            Some(p) => search_path_problem(p, &writable),
+            Some(p) => search_path_problem(p, &f.public_writable),
         };
         if let Some((severity, detail)) = problem {
             out.push(Finding {
                 lint: "security_definer_search_path",
                 severity,
-                schema_name: Some(schema),
+                schema_name: Some(f.schema_name.clone()),
+                remediation: format!(
+                    "ALTER FUNCTION {}.{object} SET search_path = pg_catalog, pg_temp;",
+                    quote_ident(&f.schema_name)
+                ),
                 object_name: object,
                 detail,
-                remediation,
             });
         }
     }
-    Ok(())
 }
 
 /// What is wrong with a SECURITY DEFINER function's fixed search_path.
@@ -550,168 +545,34 @@ fn search_path_problem(
     }
 }
 
-fn view_lints(c: &SpiClient<'_>, out: &mut Vec<Finding>) -> Result<()> {
-    // a view runs with its owner's rights unless security_invoker; it
-    // bypasses a table's policies when that owner is superuser, BYPASSRLS,
-    // or owns the table without FORCE
-    let q = format!(
-        r#"
-SELECT DISTINCT n.nspname::text, v.relname::text, o.rolname::text,
-       tn.nspname::text, t.relname::text,
-       CASE WHEN o.rolsuper THEN 'is a superuser'
-            WHEN o.rolbypassrls THEN 'has BYPASSRLS'
-            ELSE 'owns it and RLS is not forced' END
-  FROM pg_catalog.pg_class v
-  JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
-  JOIN pg_catalog.pg_roles o ON o.oid = v.relowner
-  JOIN pg_catalog.pg_rewrite w ON w.ev_class = v.oid
-  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                             AND d.objid = w.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid AND t.relrowsecurity
-  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
- WHERE v.relkind = 'v' AND {EXCLUDED_SCHEMAS_SQL}
-   AND NOT coalesce(v.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on',
-                                                   'security_invoker=1', 'security_invoker=yes'], false)
-   AND (o.rolsuper OR o.rolbypassrls OR (t.relowner = v.relowner AND NOT t.relforcerowsecurity))
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                      AND e.objid = v.oid AND e.deptype = 'e')
- ORDER BY 1, 2, 4, 5"#
-    );
-    let mut views: BTreeMap<(String, String), (String, Vec<String>)> = BTreeMap::new();
-    for r in c.select(q.as_str(), None, &[])? {
-        let schema = r.get::<String>(1)?.unwrap_or_default();
-        let view = r.get::<String>(2)?.unwrap_or_default();
-        let owner = r.get::<String>(3)?.unwrap_or_default();
-        let table = quote_qualified(
-            &r.get::<String>(4)?.unwrap_or_default(),
-            &r.get::<String>(5)?.unwrap_or_default(),
-        );
-        let why = r.get::<String>(6)?.unwrap_or_default();
-        views
-            .entry((schema, view))
-            .or_insert_with(|| (owner, Vec::new()))
-            .1
-            .push(format!("{table} (owner {why})"));
-    }
-    for ((schema, view), (owner, tables)) in views {
+/// A view that runs as an owner who bypasses a table's policies.
+fn view_bypasses_rls(posture: &Posture, out: &mut Vec<Finding>) {
+    for v in &posture.views {
+        let tables: Vec<String> = v
+            .tables
+            .iter()
+            .map(|(s, t, why)| format!("{} (owner {why})", quote_qualified(s, t)))
+            .collect();
         out.push(Finding {
             lint: "view_bypasses_rls",
             severity: Severity::High,
-            schema_name: Some(schema.clone()),
-            object_name: quote_ident(&view),
+            schema_name: Some(v.schema_name.clone()),
+            object_name: quote_ident(&v.view_name),
             detail: format!(
                 "the view runs as its owner {} and so skips the row-level security of {}",
-                quote_ident(&owner),
+                quote_ident(&v.owner),
                 tables.join(", ")
             ),
             remediation: format!(
                 "ALTER VIEW {} SET (security_invoker = on);",
-                quote_qualified(&schema, &view)
+                quote_qualified(&v.schema_name, &v.view_name)
             ),
         });
     }
-    Ok(())
 }
 
-/// Every finding, suppressed or not, for the schemas asked (None = all).
-/// Role findings belong to no schema and come only when no filter is given.
-pub fn run_all(c: &SpiClient<'_>, schemas: Option<&[Option<String>]>) -> Result<Vec<Finding>> {
-    let mut out = Vec::new();
-    let login = role_lints(c, &mut out)?;
-    for t in tables(c)? {
-        table_lints(&t, &mut out);
-    }
-    policy_lints(Some(c), &policies(c)?, &login, &mut out)?;
-    function_lints(c, &mut out)?;
-    view_lints(c, &mut out)?;
-    if let Some(list) = schemas {
-        let keep: BTreeSet<&str> = list.iter().flatten().map(String::as_str).collect();
-        out.retain(|f| f.schema_name.as_deref().is_some_and(|s| keep.contains(s)));
-    }
-    out.sort_by(|a, b| {
-        (a.severity, a.lint, &a.schema_name, &a.object_name).cmp(&(
-            b.severity,
-            b.lint,
-            &b.schema_name,
-            &b.object_name,
-        ))
-    });
-    Ok(out)
-}
-
-/// The lints that can be judged from a [`State`] alone (a snapshot has no
-/// grants, functions, views or volatility): the same rules as `lint()`, so a
-/// baseline and the live database can be compared like for like.
-pub fn lint_state(state: &crate::catalog::State) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let roles: BTreeMap<&str, &crate::catalog::Role> = state
-        .roles
-        .iter()
-        .map(|r| (r.role_name.as_str(), r))
-        .collect();
-    let mut login = BTreeSet::new();
-    for r in &state.roles {
-        if r.can_login {
-            login.insert(r.role_name.clone());
-            if r.bypassrls && !r.superuser {
-                out.push(Finding {
-                    lint: "bypassrls_role",
-                    severity: Severity::High,
-                    schema_name: None,
-                    object_name: quote_ident(&r.role_name),
-                    detail: "a login role with BYPASSRLS: every policy is ignored for its sessions"
-                        .into(),
-                    remediation: format!("ALTER ROLE {} NOBYPASSRLS;", quote_ident(&r.role_name)),
-                });
-            }
-        }
-    }
-    for t in &state.tables {
-        let owner = roles.get(t.owner.as_str());
-        let row = TableRow {
-            schema: t.schema_name.clone(),
-            name: t.table_name.clone(),
-            owner: t.owner.clone(),
-            owner_login: owner.is_some_and(|o| o.can_login),
-            owner_super: owner.is_some_and(|o| o.superuser),
-            rls_enabled: t.rls_enabled,
-            rls_forced: t.rls_forced,
-            policies: state
-                .policies
-                .iter()
-                .filter(|p| p.schema_name == t.schema_name && p.table_name == t.table_name)
-                .count() as i64,
-            grants: Vec::new(),
-        };
-        table_lints(&row, &mut out);
-    }
-    let pols: Vec<PolicyRow> = state
-        .policies
-        .iter()
-        .map(|p| PolicyRow {
-            schema: p.schema_name.clone(),
-            table: p.table_name.clone(),
-            name: p.policy_name.clone(),
-            permissive: p.permissive == "PERMISSIVE",
-            command: p.command.clone(),
-            roles: p.roles.clone(),
-            using_expr: p.using_expr.clone(),
-            check_expr: p.check_expr.clone(),
-        })
-        .collect();
-    // without a client no query runs, so this cannot fail
-    let _ = policy_lints(None, &pols, &login, &mut out);
-    out.sort_by(|a, b| {
-        (a.severity, a.lint, &a.schema_name, &a.object_name).cmp(&(
-            b.severity,
-            b.lint,
-            &b.schema_name,
-            &b.object_name,
-        ))
-    });
-    out
-}
+// ---------------------------------------------------------------------------
+// suppressions
 
 /// One `lint_ignore` row.
 #[derive(Clone, Debug, PartialEq)]
@@ -740,149 +601,23 @@ impl Suppression {
     }
 }
 
-fn suppressions(c: &SpiClient<'_>) -> Result<Vec<Suppression>> {
-    crate::schema::require_current(c)?;
-    let mut out = Vec::new();
-    for r in c.select(
-        "SELECT lint, schema_name::text, object, reason, added_by::text, added_at::text
-           FROM rls_audit.lint_ignore",
-        None,
-        &[],
-    )? {
-        out.push(Suppression {
-            lint: r.get::<String>(1)?.unwrap_or_default(),
-            schema_name: r.get::<String>(2)?,
-            object: r.get::<String>(3)?.unwrap_or_default(),
-            reason: r.get::<String>(4)?.unwrap_or_default(),
-            added_by: r.get::<String>(5)?.unwrap_or_default(),
-            added_at: r.get::<String>(6)?.unwrap_or_default(),
-        });
-    }
-    Ok(out)
-}
-
-fn silenced_by<'a>(rules: &'a [Suppression], f: &Finding) -> Option<&'a Suppression> {
-    rules.iter().find(|r| r.silences(f))
-}
-
 /// A suppressed finding and the reason it was accepted.
-pub type Suppressed = (Finding, String);
+pub type Suppressed = (Finding, Suppression);
 
-/// Split findings into (open, suppressed with their reason).
+/// Split findings into (open, suppressed with the row that silences them).
 pub fn split_suppressed(
-    c: &SpiClient<'_>,
     findings: Vec<Finding>,
-) -> Result<(Vec<Finding>, Vec<Suppressed>)> {
-    let ignore = suppressions(c)?;
+    rules: &[Suppression],
+) -> (Vec<Finding>, Vec<Suppressed>) {
     let mut open = Vec::new();
     let mut silenced = Vec::new();
     for f in findings {
-        match silenced_by(&ignore, &f) {
-            Some(rule) => silenced.push((f, rule.reason.clone())),
+        match rules.iter().find(|r| r.silences(&f)) {
+            Some(rule) => silenced.push((f, rule.clone())),
             None => open.push(f),
         }
     }
-    Ok((open, silenced))
-}
-
-/// Findings not silenced by `lint_ignore`.
-pub fn open_findings(
-    c: &SpiClient<'_>,
-    schemas: Option<&[Option<String>]>,
-) -> Result<Vec<Finding>> {
-    let ignore = suppressions(c)?;
-    Ok(run_all(c, schemas)?
-        .into_iter()
-        .filter(|f| silenced_by(&ignore, f).is_none())
-        .collect())
-}
-
-type LintRow = (String, String, Option<Name>, String, String, String);
-
-fn to_row(f: Finding) -> LintRow {
-    (
-        f.lint.to_string(),
-        f.severity.as_str().to_string(),
-        f.schema_name.map(Name),
-        f.object_name,
-        f.detail,
-        f.remediation,
-    )
-}
-
-// SECURITY DEFINER: reads lint_ignore, which PUBLIC cannot; the catalog
-// reads would be the same for any caller.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn lint(
-    schemas: default!(Option<Vec<Option<String>>>, "NULL"),
-) -> std::result::Result<
-    TableIterator<
-        'static,
-        (
-            name!(lint, String),
-            name!(severity, String),
-            name!(schema_name, Option<Name>),
-            name!(object_name, String),
-            name!(detail, String),
-            name!(remediation, String),
-        ),
-    >,
-    pgrx::pg_sys::panic::ErrorReport,
-> {
-    let rows = Spi::connect(|c| open_findings(c, schemas.as_deref()))?;
-    Ok(TableIterator::new(
-        rows.into_iter().map(to_row).collect::<Vec<_>>(),
-    ))
-}
-
-// SECURITY DEFINER: reads lint_ignore, which PUBLIC cannot.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn lint_suppressed(
-    schemas: default!(Option<Vec<Option<String>>>, "NULL"),
-) -> std::result::Result<
-    TableIterator<
-        'static,
-        (
-            name!(lint, String),
-            name!(severity, String),
-            name!(schema_name, Option<Name>),
-            name!(object_name, String),
-            name!(reason, String),
-            name!(added_by, String),
-            name!(added_at, String),
-        ),
-    >,
-    pgrx::pg_sys::panic::ErrorReport,
-> {
-    let rows = Spi::connect(|c| -> Result<Vec<_>> {
-        let ignore = suppressions(c)?;
-        Ok(run_all(c, schemas.as_deref())?
-            .into_iter()
-            .filter_map(|f| {
-                let rule = silenced_by(&ignore, &f)?.clone();
-                let (reason, by, at) = (rule.reason, rule.added_by, rule.added_at);
-                Some((
-                    f.lint.to_string(),
-                    f.severity.as_str().to_string(),
-                    f.schema_name.map(Name),
-                    f.object_name,
-                    reason,
-                    by,
-                    at,
-                ))
-            })
-            .collect())
-    })?;
-    Ok(TableIterator::new(rows))
-}
-
-/// Is `name` one of the lints (lint_ignore's CHECK constraint lists the same)?
-pub fn is_lint(name: &str) -> bool {
-    LINTS.contains(&name)
+    (open, silenced)
 }
 
 #[cfg(test)]
@@ -962,9 +697,300 @@ mod unit {
 
     #[test]
     fn lint_names_are_the_spec_catalogue() {
-        assert_eq!(LINTS.len(), 12);
-        assert!(is_lint("view_bypasses_rls"));
-        assert!(!is_lint("unknown"));
+        assert_eq!(RULES.len(), 12);
+        let names: BTreeSet<&str> = RULES.iter().map(|r| r.name).collect();
+        assert_eq!(names.len(), RULES.len(), "rule names are unique");
+        assert!(names.contains("view_bypasses_rls"));
+    }
+
+    use crate::model::{BypassingView, Command, DefinerFunction, Role, Table};
+
+    fn table(
+        name: &str,
+        enabled: bool,
+        forced: bool,
+        policies: usize,
+        grants: &[&str],
+    ) -> TableFacts {
+        TableFacts {
+            table: Table {
+                schema_name: "app".into(),
+                table_name: name.into(),
+                owner: "owner".into(),
+                rls_enabled: enabled,
+                rls_forced: forced,
+            },
+            owner_login: false,
+            owner_super: false,
+            policies,
+            grants: grants.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+
+    fn policy(name: &str, mode: Mode, cmd: Command, roles: &[&str], using: &str) -> Policy {
+        Policy {
+            schema_name: "app".into(),
+            table_name: "t".into(),
+            policy_name: name.into(),
+            permissive: mode,
+            command: cmd,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using_expr: Some(using.into()),
+            check_expr: None,
+        }
+    }
+
+    fn role(name: &str, login: bool, bypass: bool) -> Role {
+        Role {
+            role_name: name.into(),
+            superuser: false,
+            bypassrls: bypass,
+            can_login: login,
+        }
+    }
+
+    /// The lints one rule finds in `posture`.
+    fn found(rule: &str, posture: &Posture) -> Vec<Finding> {
+        let r = RULES.iter().find(|r| r.name == rule).unwrap();
+        let mut out = Vec::new();
+        (r.check)(posture, &mut out);
+        assert!(out.iter().all(|f| f.lint == rule), "{out:#?}");
+        out
+    }
+
+    const TENANT: &str =
+        "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer)";
+
+    #[test]
+    fn a_clean_posture_has_no_findings() {
+        let clean = Posture {
+            roles: vec![role("app_user", true, false)],
+            tables: vec![table("t", true, true, 1, &["app_user: SELECT"])],
+            policies: vec![policy(
+                "tenant",
+                Mode::Permissive,
+                Command::All,
+                &["app_user"],
+                TENANT,
+            )],
+            non_immutable: Some(BTreeSet::new()),
+            ..Posture::default()
+        };
+        assert_eq!(run(&clean, None), vec![]);
+    }
+
+    #[test]
+    fn table_rules() {
+        let p = Posture {
+            tables: vec![
+                table("open", false, false, 0, &["PUBLIC: SELECT"]),
+                table("private", false, false, 0, &[]),
+                table("idle", false, false, 2, &[]),
+                table("deny_all", true, true, 0, &[]),
+                table("unforced", true, false, 1, &[]),
+            ],
+            ..Posture::default()
+        };
+        let objects =
+            |rule| -> Vec<String> { found(rule, &p).into_iter().map(|f| f.object_name).collect() };
+        assert_eq!(
+            objects("rls_disabled"),
+            ["open"],
+            "no grants: nobody else reaches it"
+        );
+        assert_eq!(objects("policy_exists_rls_disabled"), ["idle"]);
+        assert!(found("policy_exists_rls_disabled", &p)[0]
+            .detail
+            .starts_with("has 2 policies"));
+        assert_eq!(objects("rls_enabled_no_policy"), ["deny_all"]);
+        assert_eq!(objects("rls_not_forced"), ["unforced"]);
+        assert_eq!(found("rls_not_forced", &p)[0].severity, Severity::Low);
+        let mut login_owner = p.clone();
+        login_owner.tables[4].owner_login = true;
+        assert_eq!(
+            found("rls_not_forced", &login_owner)[0].severity,
+            Severity::High
+        );
+    }
+
+    #[test]
+    fn policy_rules() {
+        let p = Posture {
+            roles: vec![role("app_user", true, false), role("batch", false, false)],
+            policies: vec![
+                policy(
+                    "open",
+                    Mode::Permissive,
+                    Command::Select,
+                    &["app_user"],
+                    "true",
+                ),
+                policy(
+                    "batch_open",
+                    Mode::Permissive,
+                    Command::All,
+                    &["batch"],
+                    "(1 = 1)",
+                ),
+                policy("noop", Mode::Restrictive, Command::All, &["public"], "true"),
+                policy(
+                    "everyone",
+                    Mode::Permissive,
+                    Command::Select,
+                    &["public"],
+                    TENANT,
+                ),
+                policy(
+                    "strict",
+                    Mode::Permissive,
+                    Command::All,
+                    &["app_user"],
+                    "(tenant_id = (current_setting('app.tenant_id'::text))::integer)",
+                ),
+            ],
+            non_immutable: Some([("pg_catalog".to_string(), "current_setting".to_string())].into()),
+            ..Posture::default()
+        };
+        let sev: Vec<(String, Severity)> = found("policy_always_true", &p)
+            .into_iter()
+            .map(|f| (f.object_name, f.severity))
+            .collect();
+        assert_eq!(
+            sev,
+            [
+                ("t.open".to_string(), Severity::Critical),
+                ("t.batch_open".to_string(), Severity::High),
+                ("t.noop".to_string(), Severity::Low),
+            ]
+        );
+        let public: Vec<String> = found("policy_to_public", &p)
+            .into_iter()
+            .map(|f| f.object_name)
+            .collect();
+        assert_eq!(
+            public,
+            ["t.everyone"],
+            "a restrictive policy to PUBLIC narrows"
+        );
+        let per_row = found("policy_per_row_function", &p);
+        assert_eq!(per_row.len(), 2, "{per_row:#?}");
+        assert!(per_row[0]
+            .remediation
+            .contains("(SELECT current_setting(…))"));
+        let unknown = Posture {
+            non_immutable: None,
+            ..p.clone()
+        };
+        assert!(
+            found("policy_per_row_function", &unknown).is_empty(),
+            "not judged from a snapshot"
+        );
+        let missing_ok: Vec<String> = found("current_setting_without_missing_ok", &p)
+            .into_iter()
+            .map(|f| f.object_name)
+            .collect();
+        assert_eq!(missing_ok, ["t.strict"]);
+        let overlap = found("multiple_permissive_policies", &p);
+        assert_eq!(overlap.len(), 1);
+        assert!(
+            overlap[0].detail.contains("app_user SELECT: open, strict"),
+            "{}",
+            overlap[0].detail
+        );
+        assert!(
+            !overlap[0].detail.contains("PUBLIC"),
+            "{}",
+            overlap[0].detail
+        );
+    }
+
+    #[test]
+    fn role_function_and_view_rules() {
+        let p = Posture {
+            roles: vec![role("etl", true, true), role("svc", false, true)],
+            functions: vec![
+                DefinerFunction {
+                    schema_name: "app".into(),
+                    name: "f".into(),
+                    args: "integer".into(),
+                    search_path: None,
+                    public_writable: BTreeSet::new(),
+                },
+                DefinerFunction {
+                    schema_name: "app".into(),
+                    name: "g".into(),
+                    args: String::new(),
+                    search_path: Some("pg_catalog, pg_temp".into()),
+                    public_writable: BTreeSet::new(),
+                },
+            ],
+            views: vec![BypassingView {
+                schema_name: "app".into(),
+                view_name: "v".into(),
+                owner: "owner".into(),
+                tables: vec![("app".into(), "t".into(), "is a superuser".into())],
+            }],
+            ..Posture::default()
+        };
+        let bypass: Vec<String> = found("bypassrls_role", &p)
+            .into_iter()
+            .map(|f| f.object_name)
+            .collect();
+        assert_eq!(bypass, ["etl"], "NOLOGIN roles are not sessions");
+        let definer = found("security_definer_search_path", &p);
+        assert_eq!(definer.len(), 1);
+        assert_eq!(
+            (definer[0].object_name.as_str(), definer[0].severity),
+            ("f(integer)", Severity::High)
+        );
+        let view = found("view_bypasses_rls", &p);
+        assert_eq!(view[0].detail, "the view runs as its owner owner and so skips the row-level security of app.t (owner is a superuser)");
+    }
+
+    #[test]
+    fn schema_filter_drops_role_findings_and_order_is_severity_first() {
+        let p = Posture {
+            roles: vec![role("etl", true, true)],
+            tables: vec![
+                table("idle", false, false, 1, &[]),
+                table("deny_all", true, true, 0, &[]),
+            ],
+            ..Posture::default()
+        };
+        let all: Vec<&str> = run(&p, None).iter().map(|f| f.lint).collect::<Vec<_>>();
+        assert_eq!(
+            all,
+            [
+                "policy_exists_rls_disabled",
+                "bypassrls_role",
+                "rls_enabled_no_policy"
+            ]
+        );
+        let filtered = run(&p, Some(&[Some("app".to_string())]));
+        assert_eq!(filtered.len(), 2);
+        assert!(run(&p, Some(&[Some("other".to_string())])).is_empty());
+    }
+
+    #[test]
+    fn split_keeps_the_silencing_row() {
+        let f = found(
+            "bypassrls_role",
+            &Posture {
+                roles: vec![role("etl", true, true)],
+                ..Posture::default()
+            },
+        );
+        let rule = Suppression {
+            lint: "bypassrls_role".into(),
+            schema_name: None,
+            object: "etl".into(),
+            reason: "ETL needs it".into(),
+            added_by: "dba".into(),
+            added_at: "t".into(),
+        };
+        let (open, silenced) = split_suppressed(f, std::slice::from_ref(&rule));
+        assert!(open.is_empty());
+        assert_eq!(silenced[0].1.reason, "ETL needs it");
     }
 
     #[test]

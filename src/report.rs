@@ -1,17 +1,15 @@
-//! The release validation report: the seeds' checklists (pre-execution,
+//! The release validation report (pure): the seeds' checklists (pre-execution,
 //! verification, security scan, rollback, sign-off) filled in from the live
 //! database. One [`Report`] struct is built from drift, lint, the event log
 //! and the chain check; markdown and JSON are two renderings of it, so they
 //! always carry the same content.
 use std::collections::{BTreeMap, BTreeSet};
 
-use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
 use serde::Serialize;
 
-use crate::drift::{self, DriftRow, Severity};
-use crate::error::{Result, RlsAuditError, SqlResult};
-use crate::lint::{self, Finding};
+use crate::diff::{Compared, DriftRow};
+use crate::lint::{self, Finding, Suppression};
+use crate::model::{Posture, Severity, State};
 
 #[derive(Serialize, Debug)]
 pub struct Report {
@@ -56,7 +54,7 @@ impl From<&Finding> for FindingRow {
     fn from(f: &Finding) -> Self {
         FindingRow {
             lint: f.lint.to_string(),
-            severity: f.severity.as_str().to_string(),
+            severity: f.severity.as_sql().to_string(),
             schema_name: f.schema_name.clone(),
             object_name: f.object_name.clone(),
             detail: f.detail.clone(),
@@ -128,48 +126,41 @@ pub struct SignOff {
     pub decision: Option<String>,
 }
 
-fn count(c: &SpiClient<'_>, q: &str) -> Result<usize> {
-    Ok(c.select(q, Some(1), &[])?
-        .first()
-        .get_one::<i64>()?
-        .unwrap_or(0) as usize)
+/// What a report is built from: gathered by `api::report` (the drift
+/// comparison, the snapshot's header, the events since it, lint now, the
+/// untracked changes and the chain check), judged here.
+pub struct Inputs {
+    pub compared: Compared,
+    pub baseline: Baseline,
+    pub database: String,
+    pub generated_at: String,
+    pub events: Vec<EventRow>,
+    /// every finding of lint() now, suppressed or not
+    pub lint_now: Vec<Finding>,
+    pub suppressions: Vec<Suppression>,
+    pub untracked: usize,
+    pub broken_links: usize,
 }
 
-fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
-    let compared = drift::states_for(c, baseline, None)?;
-    let drift_rows = compared.rows();
-    let drift::Compared {
+/// The report: the seeds' five sections and the verdict, from the inputs
+/// alone. One piece because each section's numbers feed the verdict at
+/// its end; the sections are marked B, C and D as in the seeds.
+pub fn build(input: Inputs) -> Report {
+    let drift_rows = input.compared.rows();
+    let Compared {
         base_id, base, cur, ..
-    } = compared;
-    let meta = c
-        .select(
-            "SELECT label, fingerprint, pg_catalog.to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
-                    taken_by::text, pg_catalog.current_database()::text,
-                    pg_catalog.to_char(pg_catalog.now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
-                    taken_at
-               FROM rls_audit.snapshot_meta WHERE id = $1",
-            Some(1),
-            &[base_id.into()],
-        )?
-        .first();
-    let baseline = Baseline {
-        id: base_id,
-        label: meta.get::<String>(1)?,
-        fingerprint: meta.get::<String>(2)?.unwrap_or_default(),
-        taken_at: meta.get::<String>(3)?.unwrap_or_default(),
-        taken_by: meta.get::<String>(4)?.unwrap_or_default(),
-    };
-    let database = meta.get::<String>(5)?.unwrap_or_default();
-    let generated_at = meta.get::<String>(6)?.unwrap_or_default();
+    } = input.compared;
+    let baseline = input.baseline;
+    let (database, generated_at) = (input.database, input.generated_at);
 
     // B: drift and policy counts
     let mut drift_counts: BTreeMap<String, usize> = Severity::ALL
         .iter()
-        .map(|s| (s.as_str().to_string(), 0))
+        .map(|s| (s.as_sql().to_string(), 0))
         .collect();
     for r in &drift_rows {
         *drift_counts
-            .entry(r.severity.as_str().to_string())
+            .entry(r.severity.as_sql().to_string())
             .or_default() += 1;
     }
     let mut per_table: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
@@ -202,40 +193,17 @@ fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
             },
         )
         .collect();
-    let mut events_since_baseline = Vec::new();
-    for r in c.select(
-        "SELECT e.id, pg_catalog.to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
-                e.current_user_name::text, e.command_tag, e.change,
-                concat_ws('.', pg_catalog.quote_ident(e.schema_name), pg_catalog.quote_ident(e.table_name),
-                          pg_catalog.quote_ident(e.policy_name)),
-                e.ticket, e.statement
-           FROM rls_audit.events e, rls_audit.snapshot_meta s
-          WHERE s.id = $1 AND e.occurred_at >= s.taken_at ORDER BY e.id",
-        None,
-        &[base_id.into()],
-    )? {
-        events_since_baseline.push(EventRow {
-            id: r.get::<i64>(1)?.unwrap_or(0),
-            occurred_at: r.get::<String>(2)?.unwrap_or_default(),
-            who: r.get::<String>(3)?.unwrap_or_default(),
-            command_tag: r.get::<String>(4)?.unwrap_or_default(),
-            change: r.get::<String>(5)?.unwrap_or_default(),
-            object: r.get::<String>(6)?.unwrap_or_default(),
-            ticket: r.get::<String>(7)?,
-            statement: r.get::<String>(8)?,
-        });
-    }
-
+    let events_since_baseline = input.events;
     // C: lint now (all lints) and the like-for-like comparison with the baseline
-    let (open_now, suppressed) = lint::split_suppressed(c, lint::run_all(c, None)?)?;
+    let (open_now, suppressed) = lint::split_suppressed(input.lint_now, &input.suppressions);
     let ignore: BTreeSet<(String, String)> = suppressed
         .iter()
         .map(|(f, _)| (f.lint.to_string(), f.object_key()))
         .collect();
     // keyed by (lint, object): the detail may differ between then and now
     // (it names counts and roles), the finding is the same
-    let comparable = |s: &crate::catalog::State| -> BTreeMap<(String, String), FindingRow> {
-        lint::lint_state(s)
+    let comparable = |s: &State| -> BTreeMap<(String, String), FindingRow> {
+        lint::run(&Posture::from_state(s), None)
             .iter()
             .filter(|f| !ignore.contains(&(f.lint.to_string(), f.object_key())))
             .map(|f| ((f.lint.to_string(), f.object_key()), FindingRow::from(f)))
@@ -259,10 +227,10 @@ fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
         open_now: open_now.iter().map(FindingRow::from).collect(),
         suppressed: suppressed
             .iter()
-            .map(|(f, reason)| SuppressedRow {
+            .map(|(f, rule)| SuppressedRow {
                 lint: f.lint.to_string(),
                 object: f.object_key(),
-                reason: reason.clone(),
+                reason: rule.reason.clone(),
             })
             .collect(),
     };
@@ -273,12 +241,8 @@ fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
         .collect();
 
     // D: rollback and the integrity of the log
-    let plan = crate::restore::plan(&base, &cur);
-    let untracked = count(
-        c,
-        "SELECT pg_catalog.count(*) FROM rls_audit.untracked_changes()",
-    )?;
-    let broken = count(c, "SELECT pg_catalog.count(*) FROM rls_audit.verify_log()")?;
+    let plan = crate::plan::plan(&base, &cur);
+    let (untracked, broken) = (input.untracked, input.broken_links);
     let reference = match &baseline.label {
         Some(l) => crate::ident::quote_literal(l),
         None => format!("'{}'", base_id),
@@ -317,7 +281,7 @@ fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
     }
     let verdict = if reasons.is_empty() { "GO" } else { "NO-GO" };
 
-    Ok(Report {
+    Report {
         database,
         generated_at,
         verdict,
@@ -340,9 +304,8 @@ fn build(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Report> {
             date: None,
             decision: None,
         },
-    })
+    }
 }
-
 /// Text for a markdown table cell: pipes, backticks, backslashes and line
 /// breaks cannot end the cell or the row. Nothing else is escaped, so names
 /// stay readable in psql's unaligned output.
@@ -455,8 +418,8 @@ pub fn markdown(r: &Report) -> String {
                     .collect::<Vec<_>>()
                     .join(".");
                 vec![
-                    d.severity.as_str().into(),
-                    d.change.into(),
+                    d.severity.as_sql().into(),
+                    d.change.as_sql().into(),
                     object,
                     d.attribute.clone().unwrap_or_default(),
                     d.detail.clone(),
@@ -585,33 +548,6 @@ pub fn markdown(r: &Report) -> String {
         o.push_str(&format!("| {f} | |\n"));
     }
     o
-}
-
-// SECURITY DEFINER: reads snapshot history, the event log and lint_ignore.
-#[pg_extern(stable, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn report(
-    baseline: default!(Option<&str>, "'baseline'"),
-    format: default!(Option<&str>, "'markdown'"),
-) -> SqlResult<String> {
-    let format = format
-        .ok_or_else(|| {
-            RlsAuditError::NullArgument("format must not be NULL (markdown or json)".into())
-        })?
-        .trim()
-        .to_ascii_lowercase();
-    if format != "markdown" && format != "json" {
-        return Err(RlsAuditError::InvalidParameter(format!(
-            "\"{format}\" is not a report format (use markdown or json)"
-        ))
-        .into());
-    }
-    let r = Spi::connect(|c| build(c, baseline))?;
-    Ok(if format == "json" {
-        serde_json::to_string_pretty(&r).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?
-    } else {
-        markdown(&r)
-    })
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-use crate::catalog::{self, State};
-use crate::error::{Result, RlsAuditError, SqlResult};
+use crate::catalog;
+use crate::error::{Result, RlsAuditError};
+use crate::model::{Identity, Policy, PolicyId, State};
 
 /// Serialises snapshot writers so that "the first snapshot becomes the
 /// baseline" and label checks hold under concurrency (an arbitrary constant:
@@ -141,15 +142,10 @@ pub fn take(
 
 /// Write a state's rows set-wise: one INSERT per content table, the columns
 /// passed as arrays and unnested, instead of one SPI call per row.
-fn store_state(
-    client: &mut SpiClient<'_>,
-    id: i64,
-    state: &State,
-    ids: &catalog::Identity,
-) -> Result<()> {
+fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State, ids: &Identity) -> Result<()> {
     if !state.policies.is_empty() {
         let p = &state.policies;
-        let col = |f: fn(&catalog::Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
+        let col = |f: fn(&Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
         // role lists differ in length and SQL arrays of arrays must be
         // rectangular, so each list travels as one JSON string
         let roles: Vec<String> = p
@@ -158,7 +154,7 @@ fn store_state(
             .collect();
         let using: Vec<Option<String>> = p.iter().map(|x| x.using_expr.clone()).collect();
         let check: Vec<Option<String>> = p.iter().map(|x| x.check_expr.clone()).collect();
-        let id_of = |x: &catalog::Policy| {
+        let id_of = |x: &Policy| {
             ids.policies
                 .get(&(
                     x.schema_name.clone(),
@@ -168,7 +164,7 @@ fn store_state(
                 .cloned()
                 .unwrap_or_default()
         };
-        let pids: Vec<catalog::PolicyId> = p.iter().map(id_of).collect();
+        let pids: Vec<PolicyId> = p.iter().map(id_of).collect();
         let oid = |v: u32| pg_sys::Oid::from(v);
         let role_oids: Vec<String> = pids
             .iter()
@@ -195,8 +191,8 @@ fn store_state(
                 col(|x| x.schema_name.clone()).into(),
                 col(|x| x.table_name.clone()).into(),
                 col(|x| x.policy_name.clone()).into(),
-                col(|x| x.permissive.clone()).into(),
-                col(|x| x.command.clone()).into(),
+                col(|x| x.permissive.to_string()).into(),
+                col(|x| x.command.to_string()).into(),
                 roles.into(),
                 using.into(),
                 check.into(),
@@ -277,14 +273,9 @@ fn store_state(
     Ok(())
 }
 
-/// Read a stored snapshot back into a [`State`].
-pub fn load_state(client: &SpiClient<'_>, id: i64) -> Result<State> {
-    Ok(load(client, id)?.0)
-}
-
 /// A stored snapshot and the identity of its objects (none for snapshots
 /// taken before 0.3.0: they are compared by name).
-pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, catalog::Identity)> {
+pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)> {
     crate::schema::require_current(client)?;
     let mut state = State::default();
     let db = client
@@ -295,9 +286,9 @@ pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, catalog::Identity
         )?
         .first()
         .get_one::<String>()?;
-    let mut ids = catalog::Identity {
+    let mut ids = Identity {
         db,
-        ..catalog::Identity::default()
+        ..Identity::default()
     };
     let oid = |o: Option<pg_sys::Oid>| o.map(|o| o.to_u32()).unwrap_or(0);
     for row in client.select(
@@ -308,16 +299,7 @@ pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, catalog::Identity
         None,
         &[id.into()],
     )? {
-        let p = catalog::Policy {
-            schema_name: row.get::<String>(1)?.unwrap_or_default(),
-            table_name: row.get::<String>(2)?.unwrap_or_default(),
-            policy_name: row.get::<String>(3)?.unwrap_or_default(),
-            permissive: row.get::<String>(4)?.unwrap_or_default(),
-            command: row.get::<String>(5)?.unwrap_or_default(),
-            roles: row.get::<Vec<String>>(6)?.unwrap_or_default(),
-            using_expr: row.get::<String>(7)?,
-            check_expr: row.get::<String>(8)?,
-        };
+        let p = catalog::decode_policy(&row, 1)?;
         if let Some(policy_oid) = row.get::<pg_sys::Oid>(9)? {
             ids.policies.insert(
                 (
@@ -325,11 +307,11 @@ pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, catalog::Identity
                     p.table_name.clone(),
                     p.policy_name.clone(),
                 ),
-                catalog::PolicyId {
+                PolicyId {
                     oid: policy_oid.to_u32(),
                     table_oid: oid(row.get::<pg_sys::Oid>(10)?),
                     tree: row.get::<String>(11)?.unwrap_or_default(),
-                    role_oids: catalog::sorted_oids(row.get::<Vec<i64>>(12)?),
+                    role_oids: crate::model::sorted_oids(row.get::<Vec<i64>>(12)?),
                 },
             );
         }
@@ -341,13 +323,7 @@ pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, catalog::Identity
         None,
         &[id.into()],
     )? {
-        let t = catalog::Table {
-            schema_name: row.get::<String>(1)?.unwrap_or_default(),
-            table_name: row.get::<String>(2)?.unwrap_or_default(),
-            owner: row.get::<String>(3)?.unwrap_or_default(),
-            rls_enabled: row.get::<bool>(4)?.unwrap_or(false),
-            rls_forced: row.get::<bool>(5)?.unwrap_or(false),
-        };
+        let t = catalog::decode_table(&row, [1, 2, 3, 4, 5])?;
         if let Some(o) = row.get::<pg_sys::Oid>(6)? {
             ids.tables
                 .insert((t.schema_name.clone(), t.table_name.clone()), o.to_u32());
@@ -360,12 +336,7 @@ pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, catalog::Identity
         None,
         &[id.into()],
     )? {
-        let r = catalog::Role {
-            role_name: row.get::<String>(1)?.unwrap_or_default(),
-            superuser: row.get::<bool>(2)?.unwrap_or(false),
-            bypassrls: row.get::<bool>(3)?.unwrap_or(false),
-            can_login: row.get::<bool>(4)?.unwrap_or(false),
-        };
+        let r = catalog::decode_role(&row, [1, 2, 3, 4])?;
         if let Some(o) = row.get::<pg_sys::Oid>(5)? {
             ids.roles.insert(r.role_name.clone(), o.to_u32());
         }
@@ -415,39 +386,4 @@ pub fn forget(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<()>
         &[id.into()],
     )?;
     Ok(())
-}
-
-// SECURITY DEFINER: history tables are writable only by the extension owner.
-#[pg_extern(security_definer)]
-#[search_path(pg_catalog, pg_temp)]
-fn snapshot(
-    label: default!(Option<&str>, "NULL"),
-    note: default!(Option<&str>, "NULL"),
-    baseline: default!(Option<bool>, false),
-) -> SqlResult<i64> {
-    crate::schema::require_primary("snapshot")?;
-    // NULL for `baseline` means "no preference", like the default
-    let baseline = baseline.unwrap_or(false);
-    Ok(Spi::connect_mut(|c| take(c, label, note, baseline))?)
-}
-
-// The SQL is spelled out only to name the argument `ref` (a Rust keyword).
-// SECURITY DEFINER: moves the baseline flag in a history table.
-#[pg_extern(sql = r#"
-CREATE FUNCTION rls_audit.set_baseline("ref" text) RETURNS bigint
-    VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
-fn set_baseline_fn(reference: Option<&str>) -> SqlResult<i64> {
-    crate::schema::require_primary("set_baseline")?;
-    Ok(Spi::connect_mut(|c| set_baseline(c, reference))?)
-}
-
-// SECURITY DEFINER: deletes from history tables.
-#[pg_extern(sql = r#"
-CREATE FUNCTION rls_audit.forget("ref" text) RETURNS void
-    VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
-fn forget_fn(reference: Option<&str>) -> SqlResult<()> {
-    crate::schema::require_primary("forget")?;
-    Ok(Spi::connect_mut(|c| forget(c, reference))?)
 }

@@ -448,3 +448,57 @@ fn bad_input_table_for_every_function() {
     assert_eq!(sqlstate("SELECT count(*) FROM rls_audit.drift('base', NULL)"), "00000");
     assert_eq!(sqlstate("SELECT rls_audit.snapshot(NULL, NULL, NULL)"), "00000");
 }
+
+/// Every word list in a CHECK constraint of rls_audit's tables is exactly
+/// its enum's (or, for lint names, the rule table's): a word added on one
+/// side only fails here, not at the first INSERT in production.
+#[pg_test]
+fn model_words_match_check_constraints() {
+    use crate::model::{Change, Command, Mode};
+    let words = |all: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = all.iter().map(|w| w.to_string()).collect();
+        v.sort();
+        v
+    };
+    let expected = |column: &str| -> Option<Vec<String>> {
+        Some(match column {
+            "permissive" => words(&Mode::ALL.iter().map(|m| m.as_sql()).collect::<Vec<_>>()),
+            "command" => words(&Command::ALL.iter().map(|m| m.as_sql()).collect::<Vec<_>>()),
+            "change" => words(&Change::ALL.iter().map(|m| m.as_sql()).collect::<Vec<_>>()),
+            "lint" => words(&crate::lint::RULES.iter().map(|r| r.name).collect::<Vec<_>>()),
+            _ => return None,
+        })
+    };
+    let lists: Vec<(String, String, Vec<String>)> = Spi::connect(|c| {
+        c.select(
+            r#"SELECT c.conrelid::regclass::text, a.attname::text,
+                      ARRAY(SELECT m[1] FROM regexp_matches(pg_get_constraintdef(c.oid),
+                                                             '''([^'']*)''::text', 'g') AS m
+                             ORDER BY 1 COLLATE "C")
+                 FROM pg_constraint c
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                WHERE c.contype = 'c' AND c.connamespace = 'rls_audit'::regnamespace
+                  AND pg_get_constraintdef(c.oid) LIKE '%= ANY (ARRAY[%'"#,
+            None,
+            &[],
+        )
+        .unwrap()
+        .map(|r| {
+            (
+                r.get::<String>(1).unwrap().unwrap(),
+                r.get::<String>(2).unwrap().unwrap(),
+                r.get::<Vec<String>>(3).unwrap().unwrap(),
+            )
+        })
+        .collect()
+    });
+    let columns: Vec<&str> = lists.iter().map(|(_, col, _)| col.as_str()).collect();
+    for col in ["permissive", "command", "change", "lint"] {
+        assert!(columns.contains(&col), "no word-list CHECK on {col}: {lists:?}");
+    }
+    for (table, column, list) in &lists {
+        let want = expected(column)
+            .unwrap_or_else(|| panic!("{table}.{column}: a word list with no enum in model.rs"));
+        assert_eq!(list, &want, "{table}.{column}");
+    }
+}

@@ -1,0 +1,624 @@
+//! The catalog gateway: the only module that reads PostgreSQL's catalog.
+//!
+//! catalog → [`crate::model`] → pure decisions → rows. Every read is one SQL
+//! file under `sql/catalog/` (see its README), included at build time; the
+//! scope rule (which schemas and relkinds count) and a policy's definition
+//! columns are written once and filled into each file. Each model struct has
+//! one decoder here, used for catalog rows and for rls_audit's own history
+//! rows alike (they select the same columns in the same order).
+use once_cell::sync::Lazy;
+use pgrx::prelude::*;
+use pgrx::spi::{SpiClient, SpiHeapTupleData};
+
+use crate::error::{Result, RlsAuditError};
+use crate::model::{
+    self, BypassingView, DefinerFunction, Identity, Policy, PolicyId, Posture, Role, State, Table,
+    TableFacts, Target, TrackedPolicy, TrackedTable,
+};
+
+/// The scope rule, on `pg_namespace n`: the system's schemas, TOAST, other
+/// sessions' temporary schemas and rls_audit's own are never part of the
+/// posture.
+const IN_SCOPE: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'rls_audit') \
+     AND n.nspname !~ '^pg_(toast|temp_)'";
+
+/// The relkind rule, on `pg_class c`: RLS exists on ordinary and
+/// partitioned tables only.
+const IS_TABLE: &str = "c.relkind IN ('r', 'p')";
+
+/// [`crate::model::Mode`] and [`crate::model::Command`] of `pg_policy p`.
+const POLICY_MODE: &str = "CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END";
+const POLICY_COMMAND: &str = "CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' \
+     WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END";
+
+/// A policy's definition from `pg_policy p`, in [`decode_policy`]'s order
+/// after the three names: mode, command, roles (`public` for PUBLIC),
+/// USING, WITH CHECK.
+const POLICY_DEFINITION: &str = "{policy_mode}, {policy_command},
+       ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
+               FROM pg_catalog.unnest(p.polroles) AS x),
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)";
+
+/// What a policy stores, from `pg_policy p`: md5 of the USING and WITH
+/// CHECK node trees. The trees also hold `:location` offsets into the
+/// statement that wrote them, so an unchanged tree always hashes the same
+/// (a rename of what it references does not touch it), while the same
+/// expression restated by a later ALTER POLICY may hash differently: that
+/// case is caught by comparing the text too (TrackedPolicy::same_definition).
+const POLICY_TREE: &str = "coalesce(pg_catalog.md5(p.polqual::text), '-') || '/' || \
+     coalesce(pg_catalog.md5(p.polwithcheck::text), '-')";
+
+/// A query file with the shared rules filled in.
+fn fill(sql: &str) -> String {
+    sql.replace("{policy_definition}", POLICY_DEFINITION)
+        .replace("{policy_mode}", POLICY_MODE)
+        .replace("{policy_command}", POLICY_COMMAND)
+        .replace("{policy_tree}", POLICY_TREE)
+        .replace("{in_scope}", IN_SCOPE)
+        .replace("{is_table}", IS_TABLE)
+}
+
+/// `static NAME: Lazy<String>` for `sql/catalog/<file>`, filled once per
+/// backend.
+macro_rules! query {
+    ($($name:ident = $file:literal;)+) => {
+        $(static $name: Lazy<String> =
+            Lazy::new(|| fill(include_str!(concat!("../../sql/catalog/", $file))));)+
+    };
+}
+
+query! {
+    STATE = "state.sql";
+    POLICY_BY_NAME = "policy_by_name.sql";
+    RELATION_NAME = "relation_name.sql";
+    QUALIFIED_NAME = "qualified_name.sql";
+    TRACKED_POLICY_BY_OID = "tracked_policy_by_oid.sql";
+    TRACKED_TABLE_BY_OID = "tracked_table_by_oid.sql";
+    ROLE_NAMES = "role_names.sql";
+    SCHEMA_NAME = "schema_name.sql";
+    DEPENDENT_POLICIES = "dependent_policies.sql";
+    HISTORY_OWNER = "history_owner.sql";
+    RESYNC_POLICIES = "resync_policies.sql";
+    RESYNC_TABLES = "resync_tables.sql";
+    RESYNC_POLICIES_LEGACY = "resync_policies_legacy.sql";
+    RESYNC_TABLES_LEGACY = "resync_tables_legacy.sql";
+    LINT_TABLES = "lint_tables.sql";
+    LINT_POLICIES = "lint_policies.sql";
+    LOGIN_ROLES = "login_roles.sql";
+    NON_IMMUTABLE = "non_immutable.sql";
+    DEFINER_FUNCTIONS = "definer_functions.sql";
+    BYPASSING_VIEWS = "bypassing_views.sql";
+    FRESH_LOGIN_SETTING = "fresh_login_setting.sql";
+    MAY_READ_FILE_SETTINGS = "may_read_file_settings.sql";
+    FILE_SETTING = "file_setting.sql";
+    ROLE = "role.sql";
+    SETTING_KNOWN = "setting_known.sql";
+    SETTING_DEFINED = "setting_defined.sql";
+    TARGET_CHECK = "target_check.sql";
+    TARGETS = "targets.sql";
+}
+
+/// The right to `SET ROLE`: membership on PostgreSQL 15 and older, the SET
+/// option of a membership from 16 on; superusers always.
+#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+const MAY_SET_ROLE: &str = include_str!("../../sql/catalog/may_set_role_member.sql");
+#[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+const MAY_SET_ROLE: &str = include_str!("../../sql/catalog/may_set_role_set.sql");
+
+// ---------------------------------------------------------------------------
+// decoders: one per model struct
+
+fn text(row: &SpiHeapTupleData, i: usize) -> Result<String> {
+    Ok(row.get::<String>(i)?.unwrap_or_default())
+}
+
+fn flag(row: &SpiHeapTupleData, i: usize) -> Result<bool> {
+    Ok(row.get::<bool>(i)?.unwrap_or(false))
+}
+
+fn oid(row: &SpiHeapTupleData, i: usize) -> Result<u32> {
+    Ok(row.get::<pg_sys::Oid>(i)?.map(|o| o.to_u32()).unwrap_or(0))
+}
+
+/// A word column (mode, command) into its enum; a word the model does not
+/// know means the catalog and rls_audit disagree.
+fn word<T: std::str::FromStr<Err = RlsAuditError>>(row: &SpiHeapTupleData, i: usize) -> Result<T> {
+    text(row, i)?.parse().map_err(|e: RlsAuditError| {
+        RlsAuditError::ObjectState(format!("unexpected catalog value: {e}"))
+    })
+}
+
+/// A [`Policy`] from eight columns starting at `first`: schema, table,
+/// name, mode, command, roles, USING, WITH CHECK.
+pub fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Policy> {
+    let mut roles = row.get::<Vec<String>>(first + 5)?.unwrap_or_default();
+    roles.sort();
+    Ok(Policy {
+        schema_name: text(row, first)?,
+        table_name: text(row, first + 1)?,
+        policy_name: text(row, first + 2)?,
+        permissive: word(row, first + 3)?,
+        command: word(row, first + 4)?,
+        roles,
+        using_expr: row.get::<String>(first + 6)?,
+        check_expr: row.get::<String>(first + 7)?,
+    })
+}
+
+/// A [`Table`] from the columns at `at`: schema, table, owner, RLS
+/// enabled, RLS forced.
+pub fn decode_table(row: &SpiHeapTupleData, at: [usize; 5]) -> Result<Table> {
+    Ok(Table {
+        schema_name: text(row, at[0])?,
+        table_name: text(row, at[1])?,
+        owner: text(row, at[2])?,
+        rls_enabled: flag(row, at[3])?,
+        rls_forced: flag(row, at[4])?,
+    })
+}
+
+/// A [`Role`] from the columns at `at`: name, superuser, BYPASSRLS, login.
+pub fn decode_role(row: &SpiHeapTupleData, at: [usize; 4]) -> Result<Role> {
+    Ok(Role {
+        role_name: text(row, at[0])?,
+        superuser: flag(row, at[1])?,
+        bypassrls: flag(row, at[2])?,
+        can_login: flag(row, at[3])?,
+    })
+}
+
+/// A [`TrackedPolicy`]: policy OID, table OID, db ident, tree, role OIDs
+/// (int8[]), then a policy's eight columns.
+pub fn decode_tracked_policy(row: &SpiHeapTupleData) -> Result<TrackedPolicy> {
+    Ok(TrackedPolicy {
+        policy_oid: oid(row, 1)?,
+        table_oid: oid(row, 2)?,
+        db_ident: row.get::<String>(3)?,
+        tree: text(row, 4)?,
+        role_oids: model::sorted_oids(row.get::<Vec<i64>>(5)?),
+        policy: decode_policy(row, 6)?,
+    })
+}
+
+/// A [`TrackedTable`]: table OID, schema OID, db ident, schema, table,
+/// RLS enabled, RLS forced.
+pub fn decode_tracked_table(row: &SpiHeapTupleData) -> Result<TrackedTable> {
+    Ok(TrackedTable {
+        table_oid: oid(row, 1)?,
+        schema_oid: oid(row, 2)?,
+        db_ident: row.get::<String>(3)?,
+        schema_name: text(row, 4)?,
+        table_name: text(row, 5)?,
+        rls_enabled: flag(row, 6)?,
+        rls_forced: flag(row, 7)?,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// the posture
+
+/// This database, as "system identifier/database OID": OIDs are only
+/// comparable between states with the same ident. A physical replica or a
+/// promoted standby has the same; a dump restored anywhere else does not.
+pub fn db_ident() -> String {
+    // SAFETY: plain reads of process-global state set at backend start
+    let (sysid, db) = unsafe { (pg_sys::GetSystemIdentifier(), pg_sys::MyDatabaseId) };
+    // signed, as pg_control_system() shows it (the upgrade script binds rows in SQL)
+    let sysid = sysid as i64;
+    format!("{sysid}/{}", db.to_u32())
+}
+
+/// The live posture and which objects its names stand for. The caller must
+/// run under a pinned `search_path = pg_catalog, pg_temp` (see state.sql).
+pub fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
+    let mut state = State::default();
+    let mut ids = Identity {
+        db: Some(db_ident()),
+        ..Identity::default()
+    };
+    for row in client.select(STATE.as_str(), None, &[])? {
+        let oid = oid(&row, 13)?;
+        match text(&row, 1)?.as_str() {
+            "p" => {
+                let p = decode_policy(&row, 2)?;
+                ids.policies.insert(
+                    (
+                        p.schema_name.clone(),
+                        p.table_name.clone(),
+                        p.policy_name.clone(),
+                    ),
+                    PolicyId {
+                        oid,
+                        table_oid: self::oid(&row, 14)?,
+                        tree: text(&row, 15)?,
+                        role_oids: model::sorted_oids(row.get::<Vec<i64>>(16)?),
+                    },
+                );
+                state.policies.push(p);
+            }
+            "t" => {
+                let t = decode_table(&row, [2, 3, 4, 10, 11])?;
+                ids.tables
+                    .insert((t.schema_name.clone(), t.table_name.clone()), oid);
+                state.tables.push(t);
+            }
+            _ => {
+                let r = decode_role(&row, [2, 10, 11, 12])?;
+                ids.roles.insert(r.role_name.clone(), oid);
+                state.roles.push(r);
+            }
+        }
+    }
+    state.canonicalize();
+    Ok((state, ids))
+}
+
+/// One live policy by table OID and name (for `policy_ddl`).
+pub fn read_live_policy(
+    client: &SpiClient<'_>,
+    table: pg_sys::Oid,
+    policy: &str,
+) -> Result<Option<Policy>> {
+    let mut rows = client.select(
+        POLICY_BY_NAME.as_str(),
+        Some(1),
+        &[table.into(), policy.into()],
+    )?;
+    rows.next().map(|r| decode_policy(&r, 1)).transpose()
+}
+
+fn one<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
+    client: &SpiClient<'_>,
+    sql: &str,
+    args: &[pgrx::datum::DatumWithOid],
+) -> Result<Option<T>> {
+    Ok(client.select(sql, Some(1), args)?.first().get_one::<T>()?)
+}
+
+/// A relation's name as regclass prints it (None: no such relation).
+pub fn relation_name(client: &SpiClient<'_>, rel: pg_sys::Oid) -> Result<Option<String>> {
+    one(client, RELATION_NAME.as_str(), &[rel.into()])
+}
+
+/// A relation's quoted, schema-qualified name (None: no such relation).
+pub fn qualified_name(client: &SpiClient<'_>, rel: pg_sys::Oid) -> Result<Option<String>> {
+    one(client, QUALIFIED_NAME.as_str(), &[rel.into()])
+}
+
+// ---------------------------------------------------------------------------
+// capture: the objects one DDL touched
+
+/// The live policy with this OID (None once it is gone, or when its table
+/// is out of scope).
+pub fn tracked_policy_by_oid(
+    client: &SpiClient<'_>,
+    policy: pg_sys::Oid,
+) -> Result<Option<TrackedPolicy>> {
+    let mut rows = client.select(
+        TRACKED_POLICY_BY_OID.as_str(),
+        Some(1),
+        &[policy.into(), db_ident().into()],
+    )?;
+    rows.next().map(|r| decode_tracked_policy(&r)).transpose()
+}
+
+/// The live table with this OID, if it is a table in scope; and whether it
+/// has policies.
+pub fn tracked_table_by_oid(
+    client: &SpiClient<'_>,
+    table: pg_sys::Oid,
+) -> Result<Option<(TrackedTable, bool)>> {
+    let mut rows = client.select(
+        TRACKED_TABLE_BY_OID.as_str(),
+        Some(1),
+        &[table.into(), db_ident().into()],
+    )?;
+    let Some(r) = rows.next() else {
+        return Ok(None);
+    };
+    Ok(Some((decode_tracked_table(&r)?, flag(&r, 8)?)))
+}
+
+/// Role OIDs (0 = PUBLIC) as sorted names; None when one of them is gone.
+pub fn role_names(client: &SpiClient<'_>, oids: &[u32]) -> Result<Option<Vec<String>>> {
+    let oids: Vec<i64> = oids.iter().map(|o| i64::from(*o)).collect();
+    let names = one::<Vec<Option<String>>>(client, ROLE_NAMES.as_str(), &[oids.into()])?;
+    Ok(names
+        .unwrap_or_default()
+        .into_iter()
+        .collect::<Option<Vec<String>>>()
+        .map(|mut n| {
+            n.sort();
+            n
+        }))
+}
+
+/// A schema's name (None: no such schema).
+pub fn schema_name(client: &SpiClient<'_>, schema: pg_sys::Oid) -> Result<Option<String>> {
+    one(client, SCHEMA_NAME.as_str(), &[schema.into()])
+}
+
+/// The policies that depend on object `oid` of catalog `class`.
+pub fn dependent_policies(
+    client: &SpiClient<'_>,
+    class: pg_sys::Oid,
+    oid: pg_sys::Oid,
+) -> Result<Vec<pg_sys::Oid>> {
+    let mut out = Vec::new();
+    for r in client.select(
+        DEPENDENT_POLICIES.as_str(),
+        None,
+        &[class.into(), oid.into()],
+    )? {
+        if let Some(o) = r.get::<pg_sys::Oid>(1)? {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+/// The owner of rls_audit's history tables.
+pub fn history_owner(client: &SpiClient<'_>) -> Result<Option<pg_sys::Oid>> {
+    one(client, HISTORY_OWNER.as_str(), &[])
+}
+
+/// Fill the (emptied) tracked state from the catalog; `legacy`: the tables
+/// of 0.1.0 and 0.2.0, which have no identity columns.
+pub fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result<()> {
+    if legacy {
+        client.update(RESYNC_POLICIES_LEGACY.as_str(), None, &[])?;
+        client.update(RESYNC_TABLES_LEGACY.as_str(), None, &[])?;
+    } else {
+        let here = db_ident();
+        client.update(RESYNC_POLICIES.as_str(), None, &[here.as_str().into()])?;
+        client.update(RESYNC_TABLES.as_str(), None, &[here.as_str().into()])?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// lint
+
+/// Everything the lint rules look at, in one read per fact family.
+pub fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
+    let mut posture = Posture::default();
+    for r in client.select(LOGIN_ROLES.as_str(), None, &[])? {
+        posture.roles.push(decode_role(&r, [1, 2, 3, 4])?);
+    }
+    for r in client.select(LINT_TABLES.as_str(), None, &[])? {
+        posture.tables.push(TableFacts {
+            table: Table {
+                schema_name: text(&r, 1)?,
+                table_name: text(&r, 2)?,
+                owner: text(&r, 3)?,
+                rls_enabled: flag(&r, 6)?,
+                rls_forced: flag(&r, 7)?,
+            },
+            owner_login: flag(&r, 4)?,
+            owner_super: flag(&r, 5)?,
+            policies: usize::try_from(r.get::<i64>(8)?.unwrap_or(0)).unwrap_or(0),
+            grants: r.get::<Vec<String>>(9)?.unwrap_or_default(),
+        });
+    }
+    for r in client.select(LINT_POLICIES.as_str(), None, &[])? {
+        posture.policies.push(decode_policy(&r, 1)?);
+    }
+    let called = crate::lint::called_functions(&posture.policies);
+    posture.non_immutable = Some(non_immutable(client, &called)?);
+    for r in client.select(DEFINER_FUNCTIONS.as_str(), None, &[])? {
+        posture.functions.push(DefinerFunction {
+            schema_name: text(&r, 1)?,
+            name: text(&r, 2)?,
+            args: text(&r, 3)?,
+            search_path: r.get::<String>(4)?,
+            public_writable: r
+                .get::<Vec<String>>(5)?
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        });
+    }
+    for r in client.select(BYPASSING_VIEWS.as_str(), None, &[])? {
+        let (schema, view) = (text(&r, 1)?, text(&r, 2)?);
+        let table = (text(&r, 4)?, text(&r, 5)?, text(&r, 6)?);
+        // rows come ordered by view: one entry per view, its tables in order
+        match posture.views.last_mut() {
+            Some(v) if v.schema_name == schema && v.view_name == view => v.tables.push(table),
+            _ => posture.views.push(BypassingView {
+                schema_name: schema,
+                view_name: view,
+                owner: text(&r, 3)?,
+                tables: vec![table],
+            }),
+        }
+    }
+    Ok(posture)
+}
+
+/// Functions (schema, name) that are not IMMUTABLE, among `candidates`.
+fn non_immutable(
+    client: &SpiClient<'_>,
+    candidates: &std::collections::BTreeSet<(String, String)>,
+) -> Result<std::collections::BTreeSet<(String, String)>> {
+    let mut out = std::collections::BTreeSet::new();
+    if candidates.is_empty() {
+        return Ok(out);
+    }
+    let (schemas, names): (Vec<String>, Vec<String>) = candidates.iter().cloned().unzip();
+    for r in client.select(
+        NON_IMMUTABLE.as_str(),
+        None,
+        &[schemas.into(), names.into()],
+    )? {
+        out.insert((text(&r, 1)?, text(&r, 2)?));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// isolation: the role, its settings and the tables to probe
+
+/// A role's RLS-relevant attributes.
+pub struct RoleInfo {
+    pub superuser: bool,
+    pub bypassrls: bool,
+    /// the search_path a fresh session of the role gets
+    pub search_path: Option<String>,
+}
+
+/// A fresh login's value of `setting` for `role`: (value, where from). The
+/// role-in-database, role and database defaults (PostgreSQL's order), then
+/// the server's configuration file when the caller may read it.
+pub fn fresh_login_setting(
+    c: &SpiClient<'_>,
+    role: &str,
+    setting: &str,
+) -> Result<Option<(String, String)>> {
+    let first = |mut rows: pgrx::spi::SpiTupleTable| -> Result<Option<(String, String)>> {
+        match rows.next() {
+            Some(r) => Ok(Some((text(&r, 1)?, text(&r, 2)?))),
+            None => Ok(None),
+        }
+    };
+    let found = first(c.select(
+        FRESH_LOGIN_SETTING.as_str(),
+        Some(1),
+        &[role.into(), setting.into()],
+    )?)?;
+    if found.is_some() {
+        return Ok(found);
+    }
+    if one::<bool>(c, MAY_READ_FILE_SETTINGS.as_str(), &[])?.unwrap_or(false) {
+        return first(c.select(FILE_SETTING.as_str(), Some(1), &[setting.into()])?);
+    }
+    Ok(None)
+}
+
+/// `role`'s attributes and fresh-login search_path; 42704 when it does not
+/// exist.
+pub fn role_info(c: &SpiClient<'_>, role: &str) -> Result<RoleInfo> {
+    let (superuser, bypassrls, boot_path) = {
+        let mut rows = c.select(ROLE.as_str(), Some(1), &[role.into()])?;
+        let Some(row) = rows.next() else {
+            return Err(RlsAuditError::UnknownRole(role.to_string()));
+        };
+        (flag(&row, 1)?, flag(&row, 2)?, row.get::<String>(3)?)
+    };
+    // the role's own search_path, else the database's, else the server's:
+    // what the application's sessions would use
+    let search_path = match fresh_login_setting(c, role, "search_path")? {
+        Some((v, _)) => Some(v),
+        None => boot_path,
+    };
+    Ok(RoleInfo {
+        superuser,
+        bypassrls,
+        search_path,
+    })
+}
+
+/// May the session user `SET ROLE` to `role`?
+pub fn may_set_role(c: &SpiClient<'_>, role: &str) -> Result<bool> {
+    Ok(one::<bool>(c, MAY_SET_ROLE, &[role.into()])?.unwrap_or(false))
+}
+
+/// Is `setting` a setting PostgreSQL knows?
+pub fn setting_known(c: &SpiClient<'_>, setting: &str) -> Result<bool> {
+    Ok(one::<bool>(c, SETTING_KNOWN.as_str(), &[setting.into()])?.unwrap_or(false))
+}
+
+/// Has this session defined `setting`?
+pub fn setting_defined(c: &SpiClient<'_>, setting: &str) -> Result<bool> {
+    Ok(one::<bool>(c, SETTING_DEFINED.as_str(), &[setting.into()])?.unwrap_or(false))
+}
+
+/// The tables to verify: the given ones (each must exist, be a table and
+/// have the column), or every table in scope that has the column.
+pub fn targets(
+    c: &SpiClient<'_>,
+    role: &str,
+    column: &str,
+    tables: Option<&[Option<pg_sys::Oid>]>,
+) -> Result<Vec<Target>> {
+    if let Some(list) = tables {
+        for oid in list.iter().flatten() {
+            let row = c
+                .select(
+                    TARGET_CHECK.as_str(),
+                    Some(1),
+                    &[(*oid).into(), column.into()],
+                )?
+                .first();
+            let name = row.get::<String>(2)?.unwrap_or_default();
+            match row.get::<String>(1)?.as_deref() {
+                None => return Err(RlsAuditError::UnknownTable(oid.to_u32())),
+                Some("r") | Some("p") => {}
+                Some(_) => {
+                    return Err(RlsAuditError::WrongObjectType(format!(
+                        "{name} is not a table"
+                    )))
+                }
+            }
+            if !row.get::<bool>(3)?.unwrap_or(false) {
+                return Err(RlsAuditError::UnknownColumn {
+                    column: column.to_string(),
+                    table: name,
+                });
+            }
+        }
+    }
+    let oids: Option<Vec<pg_sys::Oid>> = tables.map(|l| l.iter().flatten().copied().collect());
+    let mut out = Vec::new();
+    for row in c.select(
+        TARGETS.as_str(),
+        None,
+        &[role.into(), column.into(), oids.into()],
+    )? {
+        out.push(Target {
+            schema: text(&row, 1)?,
+            table: text(&row, 2)?,
+            owner: text(&row, 3)?,
+            role_owns: flag(&row, 4)?,
+            rls_enabled: flag(&row, 5)?,
+            rls_forced: flag(&row, 6)?,
+            col_type: text(&row, 7)?,
+            column: column.to_string(),
+        });
+    }
+    if out.is_empty() && tables.is_none() {
+        return Err(RlsAuditError::UnknownColumn {
+            column: column.to_string(),
+            table: "any table outside the system schemas".into(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_is_filled() {
+        for sql in [
+            include_str!("../../sql/catalog/state.sql"),
+            include_str!("../../sql/catalog/resync_policies.sql"),
+            include_str!("../../sql/catalog/lint_policies.sql"),
+            include_str!("../../sql/catalog/targets.sql"),
+        ] {
+            let filled = fill(sql);
+            for p in [
+                "{in_scope}",
+                "{is_table}",
+                "{policy_definition}",
+                "{policy_mode}",
+                "{policy_command}",
+                "{policy_tree}",
+            ] {
+                assert!(!filled.contains(p), "{p} left in {filled}");
+            }
+        }
+        assert!(fill("{policy_definition}").contains("'RESTRICTIVE'"));
+    }
+}

@@ -1,0 +1,561 @@
+//! The typed state every part of rls_audit works on, and its vocabularies.
+//!
+//! catalog (reads PostgreSQL) → **model** → pure decisions (diff, plan,
+//! lint rules, isolation verdicts, report) → rows (api). Nothing here
+//! touches SPI. Each vocabulary word is spelled once, in its enum's
+//! `as_sql`; the CHECK constraints of `sql/bootstrap.sql` use the same
+//! words, and a `#[pg_test]` (`model_words_match_check_constraints`) fails
+//! when the two lists part.
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, RlsAuditError};
+
+/// "a, b or c": the words a parameter may take, for an error message.
+fn one_of(words: &[&str]) -> String {
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.join(""),
+    }
+}
+
+/// Implements the SQL spelling of a word enum: `as_sql`, `ALL`, `FromStr`
+/// and `Display`, from one list of (variant, word) pairs.
+macro_rules! vocabulary {
+    ($ty:ident, $what:literal, [$(($v:ident, $w:literal)),+ $(,)?]) => {
+        impl $ty {
+            /// Every word, in vocabulary order (the `#[pg_test]`
+            /// model_words_match_check_constraints compares it with SQL).
+            #[allow(dead_code)]
+            pub const ALL: &'static [$ty] = &[$($ty::$v),+];
+
+            /// The word as SQL stores and prints it.
+            pub const fn as_sql(self) -> &'static str {
+                match self {
+                    $($ty::$v => $w),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = RlsAuditError;
+
+            fn from_str(word: &str) -> Result<$ty> {
+                match word {
+                    $($w => Ok($ty::$v),)+
+                    _ => Err(RlsAuditError::InvalidParameter(format!(
+                        "\"{word}\" is not {} (use {})",
+                        $what,
+                        one_of(&[$($w),+])
+                    ))),
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_sql())
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_sql())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<$ty, D::Error> {
+                let word = String::deserialize(d)?;
+                word.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// What a policy applies to (`pg_policy.polcmd`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Command {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+vocabulary!(
+    Command,
+    "a policy command",
+    [
+        (All, "ALL"),
+        (Select, "SELECT"),
+        (Insert, "INSERT"),
+        (Update, "UPDATE"),
+        (Delete, "DELETE"),
+    ]
+);
+
+impl Command {
+    /// The single commands this one covers (ALL covers all four).
+    pub fn covers(self) -> &'static [Command] {
+        match self {
+            Command::All => &[
+                Command::Select,
+                Command::Insert,
+                Command::Update,
+                Command::Delete,
+            ],
+            Command::Select => &[Command::Select],
+            Command::Insert => &[Command::Insert],
+            Command::Update => &[Command::Update],
+            Command::Delete => &[Command::Delete],
+        }
+    }
+}
+
+/// How a policy combines with the others (`pg_policy.polpermissive`):
+/// permissive policies are OR-ed, restrictive ones AND-ed on top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mode {
+    Permissive,
+    Restrictive,
+}
+
+vocabulary!(
+    Mode,
+    "PERMISSIVE or RESTRICTIVE",
+    [(Permissive, "PERMISSIVE"), (Restrictive, "RESTRICTIVE")]
+);
+
+/// The severity vocabulary (SPEC), most severe first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+vocabulary!(
+    Severity,
+    "a severity",
+    [
+        (Critical, "critical"),
+        (High, "high"),
+        (Medium, "medium"),
+        (Low, "low"),
+        (Info, "info"),
+    ]
+);
+
+/// What changed: the `change` column of `drift()`, `untracked_changes()`
+/// and `events`. The last two are event-only (the freeze has no drift).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Change {
+    PolicyAdded,
+    PolicyRemoved,
+    PolicyChanged,
+    RlsEnabled,
+    RlsDisabled,
+    RlsForced,
+    RlsUnforced,
+    TableAdded,
+    TableRemoved,
+    RoleAdded,
+    RoleRemoved,
+    RoleChanged,
+    Renamed,
+    Frozen,
+    Unfrozen,
+}
+
+vocabulary!(
+    Change,
+    "a change kind",
+    [
+        (PolicyAdded, "policy_added"),
+        (PolicyRemoved, "policy_removed"),
+        (PolicyChanged, "policy_changed"),
+        (RlsEnabled, "rls_enabled"),
+        (RlsDisabled, "rls_disabled"),
+        (RlsForced, "rls_forced"),
+        (RlsUnforced, "rls_unforced"),
+        (TableAdded, "table_added"),
+        (TableRemoved, "table_removed"),
+        (RoleAdded, "role_added"),
+        (RoleRemoved, "role_removed"),
+        (RoleChanged, "role_changed"),
+        (Renamed, "renamed"),
+        (Frozen, "frozen"),
+        (Unfrozen, "unfrozen"),
+    ]
+);
+
+/// One row of `pg_policy`, with names instead of OIDs.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Policy {
+    pub schema_name: String,
+    pub table_name: String,
+    pub policy_name: String,
+    pub permissive: Mode,
+    pub command: Command,
+    /// sorted role names; `public` stands for PUBLIC
+    pub roles: Vec<String>,
+    pub using_expr: Option<String>,
+    pub check_expr: Option<String>,
+}
+
+impl Policy {
+    /// The roles it applies to, PUBLIC spelled `public` (an empty list,
+    /// which PostgreSQL never stores, reads as PUBLIC too).
+    pub fn applies_to_public(&self) -> bool {
+        self.roles.is_empty() || self.roles.iter().any(|r| r == "public")
+    }
+}
+
+/// An ordinary or partitioned table and its RLS flags.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Table {
+    pub schema_name: String,
+    pub table_name: String,
+    pub owner: String,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+}
+
+/// The role attributes that decide whether RLS applies at all.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Role {
+    pub role_name: String,
+    pub superuser: bool,
+    pub bypassrls: bool,
+    pub can_login: bool,
+}
+
+/// The RLS posture of a database (SPEC §2). Always kept in canonical order,
+/// so equal postures serialise to equal bytes.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    pub policies: Vec<Policy>,
+    pub tables: Vec<Table>,
+    pub roles: Vec<Role>,
+}
+
+impl State {
+    /// Sort everything by name (byte order, not the database collation, so
+    /// the order does not depend on where the state was read).
+    pub fn canonicalize(&mut self) {
+        for p in &mut self.policies {
+            p.roles.sort();
+            p.roles.dedup();
+        }
+        self.policies.sort();
+        self.tables.sort();
+        self.roles.sort();
+    }
+
+    /// Hex SHA-256 of the canonical JSON form: equal states, equal prints.
+    pub fn fingerprint(&self) -> String {
+        let mut canonical = self.clone();
+        canonical.canonicalize();
+        // serialising plain structs of strings and bools cannot fail
+        let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
+        let digest = Sha256::digest(&bytes);
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Which object each name stood for, in which database. PostgreSQL keys
+/// its catalog by OID: a rename keeps the OID, and a policy's stored
+/// expression tree and role OIDs do not change when a column, function,
+/// type or role it references is renamed (only their text rendering does).
+/// So within one database, [`crate::identity::align`] follows objects by
+/// OID; across databases (a dump restored elsewhere) OIDs mean nothing and
+/// names are the key. Kept out of [`State`]: it never enters a fingerprint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// `catalog::db_ident` of the database the OIDs belong to; None: unknown
+    pub db: Option<String>,
+    pub tables: BTreeMap<(String, String), u32>,
+    pub policies: BTreeMap<(String, String, String), PolicyId>,
+    pub roles: BTreeMap<String, u32>,
+}
+
+/// A policy's identity and what it stores rather than how it reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyId {
+    pub oid: u32,
+    pub table_oid: u32,
+    /// md5 of the USING and WITH CHECK trees (`sql/catalog/state.sql`)
+    pub tree: String,
+    /// `polroles` (0 = PUBLIC), sorted
+    pub role_oids: Vec<u32>,
+}
+
+/// `polroles` as a sorted list of plain numbers. Read as int8[]: 0 stands
+/// for PUBLIC there, and an oid 0 would arrive as a NULL element.
+pub fn sorted_oids(oids: Option<Vec<i64>>) -> Vec<u32> {
+    let mut v: Vec<u32> = oids
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|o| u32::try_from(o).ok())
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// A policy as the tracked state keeps it (and as capture reads a live one
+/// to compare): the definition and what identifies it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackedPolicy {
+    pub policy_oid: u32,
+    pub table_oid: u32,
+    /// the database the OIDs belong to (`catalog::db_ident`)
+    pub db_ident: Option<String>,
+    /// md5 of the stored trees and `polroles`: what the policy stores
+    pub tree: String,
+    pub role_oids: Vec<u32>,
+    pub policy: Policy,
+}
+
+impl TrackedPolicy {
+    /// The same pg_policy row as `live` (same OID, in this database).
+    pub fn is_object(&self, live: &TrackedPolicy) -> bool {
+        self.policy_oid == live.policy_oid && self.db_ident == live.db_ident
+    }
+
+    /// Does `live` define what this one does? By what PostgreSQL stores
+    /// when both are the same object (a renamed column or role changes the
+    /// text, not the policy); by the text otherwise.
+    pub fn same_definition(&self, live: &TrackedPolicy) -> bool {
+        let (a, b) = (&self.policy, &live.policy);
+        if a.permissive != b.permissive || a.command != b.command {
+            return false;
+        }
+        let same_text =
+            a.roles == b.roles && a.using_expr == b.using_expr && a.check_expr == b.check_expr;
+        if self.is_object(live) && !self.tree.is_empty() {
+            // the same stored trees (whatever their text reads now), or the
+            // same expressions restated at other offsets
+            self.role_oids == live.role_oids && (self.tree == live.tree || same_text)
+        } else {
+            same_text
+        }
+    }
+}
+
+/// A table as the tracked state keeps it, with the identities that follow
+/// renames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackedTable {
+    pub table_oid: u32,
+    pub schema_oid: u32,
+    pub db_ident: Option<String>,
+    pub schema_name: String,
+    pub table_name: String,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+}
+
+/// What lint judges beyond the [`State`]: a table with its owner's
+/// attributes, policy count and grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableFacts {
+    pub table: Table,
+    pub owner_login: bool,
+    pub owner_super: bool,
+    pub policies: usize,
+    /// non-owner grantees and what they may do, e.g. "PUBLIC: SELECT"
+    pub grants: Vec<String>,
+}
+
+/// A SECURITY DEFINER function and its fixed search_path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinerFunction {
+    pub schema_name: String,
+    pub name: String,
+    /// argument types as `oidvectortypes` prints them
+    pub args: String,
+    /// None: no `SET search_path`
+    pub search_path: Option<String>,
+    /// schemas where PUBLIC may create objects
+    pub public_writable: std::collections::BTreeSet<String>,
+}
+
+/// A view that skips the row-level security of a table it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BypassingView {
+    pub schema_name: String,
+    pub view_name: String,
+    pub owner: String,
+    /// (schema, table, why the owner bypasses it)
+    pub tables: Vec<(String, String, String)>,
+}
+
+/// Everything the lint rules look at. Read from the catalog, or made from
+/// a snapshot's [`State`] (which has no grants, functions, views or
+/// volatility: those rules then find nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Posture {
+    pub roles: Vec<Role>,
+    pub tables: Vec<TableFacts>,
+    pub policies: Vec<Policy>,
+    pub functions: Vec<DefinerFunction>,
+    pub views: Vec<BypassingView>,
+    /// (schema, name) of the non-IMMUTABLE functions the policies call;
+    /// None: unknown (a snapshot), and policy_per_row_function is not judged
+    pub non_immutable: Option<std::collections::BTreeSet<(String, String)>>,
+}
+
+impl Posture {
+    /// The posture a snapshot's state shows: roles, tables and policies.
+    pub fn from_state(state: &State) -> Posture {
+        let roles: BTreeMap<&str, &Role> = state
+            .roles
+            .iter()
+            .map(|r| (r.role_name.as_str(), r))
+            .collect();
+        let tables = state
+            .tables
+            .iter()
+            .map(|t| {
+                let owner = roles.get(t.owner.as_str());
+                TableFacts {
+                    table: t.clone(),
+                    owner_login: owner.is_some_and(|o| o.can_login),
+                    owner_super: owner.is_some_and(|o| o.superuser),
+                    policies: state
+                        .policies
+                        .iter()
+                        .filter(|p| p.schema_name == t.schema_name && p.table_name == t.table_name)
+                        .count(),
+                    grants: Vec::new(),
+                }
+            })
+            .collect();
+        Posture {
+            roles: state.roles.clone(),
+            tables,
+            policies: state.policies.clone(),
+            ..Posture::default()
+        }
+    }
+}
+
+/// A table under test and what the probes need to know about it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub schema: String,
+    pub table: String,
+    pub owner: String,
+    /// the role has the owner's rights (owns it or inherits the owner)
+    pub role_owns: bool,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    /// `format_type` of the tenant column, used to cast bound values
+    pub col_type: String,
+    /// the tenant column
+    pub column: String,
+}
+
+impl Target {
+    pub fn qualified(&self) -> String {
+        crate::ident::quote_qualified(&self.schema, &self.table)
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    fn policy(name: &str, roles: &[&str]) -> Policy {
+        Policy {
+            schema_name: "public".into(),
+            table_name: "t".into(),
+            policy_name: name.into(),
+            permissive: Mode::Permissive,
+            command: Command::All,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using_expr: Some("true".into()),
+            check_expr: None,
+        }
+    }
+
+    #[test]
+    fn fingerprint_ignores_order_but_not_content() {
+        let a = State {
+            policies: vec![policy("a", &["x", "y"]), policy("b", &["public"])],
+            ..Default::default()
+        };
+        let b = State {
+            policies: vec![policy("b", &["public"]), policy("a", &["y", "x"])],
+            ..Default::default()
+        };
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_eq!(a.fingerprint().len(), 64);
+
+        let mut c = a.clone();
+        c.policies[0].using_expr = Some("false".into());
+        assert_ne!(a.fingerprint(), c.fingerprint());
+
+        let mut d = a.clone();
+        d.policies[0].check_expr = Some("true".into());
+        assert_ne!(a.fingerprint(), d.fingerprint(), "NULL and 'true' differ");
+
+        let mut e = a.clone();
+        e.policies[0].command = Command::Select;
+        assert_ne!(a.fingerprint(), e.fingerprint());
+    }
+
+    #[test]
+    fn empty_state_has_a_stable_fingerprint() {
+        assert_eq!(
+            State::default().fingerprint(),
+            State::default().fingerprint()
+        );
+    }
+
+    #[test]
+    fn words_round_trip_and_serialise_as_sql_spells_them() {
+        for c in Command::ALL {
+            assert_eq!(c.as_sql().parse::<Command>().unwrap(), *c);
+        }
+        for c in Change::ALL {
+            assert_eq!(c.as_sql().parse::<Change>().unwrap(), *c);
+            assert_eq!(
+                serde_json::to_string(c).unwrap(),
+                format!("\"{}\"", c.as_sql())
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&policy("a", &["x"])).unwrap(),
+            r#"{"schema_name":"public","table_name":"t","policy_name":"a","permissive":"PERMISSIVE","command":"ALL","roles":["x"],"using_expr":"true","check_expr":null}"#,
+            "the JSON form (and so every stored fingerprint) is unchanged"
+        );
+        let e = "HIGH".parse::<Severity>().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "\"HIGH\" is not a severity (use critical, high, medium, low or info)"
+        );
+        assert!("select".parse::<Command>().is_err());
+        assert_eq!(
+            serde_json::from_str::<Mode>("\"RESTRICTIVE\"").unwrap(),
+            Mode::Restrictive
+        );
+        assert!(serde_json::from_str::<Mode>("\"OTHER\"").is_err());
+    }
+
+    #[test]
+    fn all_covers_every_command_and_severity_orders_most_severe_first() {
+        assert_eq!(Command::All.covers().len(), 4);
+        assert_eq!(Command::Update.covers(), &[Command::Update]);
+        let mut s = Severity::ALL.to_vec();
+        s.reverse();
+        s.sort();
+        assert_eq!(s, Severity::ALL);
+    }
+}

@@ -1,0 +1,158 @@
+//! SQL text rendered from the model: the one place a `CREATE POLICY`, a
+//! `DROP POLICY` or an RLS flag statement is written. Pure: drift rows,
+//! restore plans, capture's rendered statements and lint remediations all
+//! use it, so they spell a policy the same way.
+use crate::ident::{quote_ident, quote_qualified};
+use crate::model::{Mode, Policy};
+
+/// Render one role of a `TO` list: PUBLIC is a keyword, not a role name.
+pub(crate) fn render_role(role: &str) -> String {
+    if role == "public" {
+        "PUBLIC".to_string()
+    } else {
+        quote_ident(role)
+    }
+}
+
+/// The exact `CREATE POLICY` statement for a policy.
+///
+/// `FOR` is always spelled out (never left to the ALL default) and the
+/// expressions are the stored, schema-qualified `pg_get_expr` text, so the
+/// statement means the same under any caller search_path.
+pub fn render_create_policy(p: &Policy) -> String {
+    let mut sql = format!(
+        "CREATE POLICY {} ON {}",
+        quote_ident(&p.policy_name),
+        quote_qualified(&p.schema_name, &p.table_name)
+    );
+    if p.permissive == Mode::Restrictive {
+        sql.push_str(" AS RESTRICTIVE");
+    }
+    sql.push_str(" FOR ");
+    sql.push_str(p.command.as_sql());
+    let roles: Vec<String> = if p.roles.is_empty() {
+        vec!["PUBLIC".into()]
+    } else {
+        p.roles.iter().map(|r| render_role(r)).collect()
+    };
+    sql.push_str(" TO ");
+    sql.push_str(&roles.join(", "));
+    if let Some(u) = &p.using_expr {
+        sql.push_str(&format!(" USING ({u})"));
+    }
+    if let Some(c) = &p.check_expr {
+        sql.push_str(&format!(" WITH CHECK ({c})"));
+    }
+    sql.push(';');
+    sql
+}
+
+/// `DROP POLICY IF EXISTS`, so a script can be replayed.
+pub fn drop_policy(schema: &str, table: &str, policy: &str) -> String {
+    format!(
+        "DROP POLICY IF EXISTS {} ON {};",
+        quote_ident(policy),
+        quote_qualified(schema, table)
+    )
+}
+
+/// `ALTER TABLE … ENABLE|DISABLE|FORCE|NO FORCE ROW LEVEL SECURITY`.
+pub fn alter_rls(schema: &str, table: &str, action: &str) -> String {
+    format!(
+        "ALTER TABLE {} {action} ROW LEVEL SECURITY;",
+        quote_qualified(schema, table)
+    )
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+    use crate::model::Command;
+
+    fn p(cmd: &str, permissive: &str, roles: &[&str], u: Option<&str>, c: Option<&str>) -> Policy {
+        Policy {
+            schema_name: "Intake Ω".into(),
+            table_name: "forms \"v2\"".into(),
+            policy_name: "Tenant Read".into(),
+            permissive: permissive.parse().unwrap(),
+            command: cmd.parse().unwrap(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using_expr: u.map(Into::into),
+            check_expr: c.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn renders_awkward_names_and_public() {
+        let sql = render_create_policy(&p(
+            "SELECT",
+            "PERMISSIVE",
+            &["Role With Space", "public"],
+            Some("(tenant_id = 1)"),
+            None,
+        ));
+        assert_eq!(
+            sql,
+            "CREATE POLICY \"Tenant Read\" ON \"Intake Ω\".\"forms \"\"v2\"\"\" FOR SELECT \
+             TO \"Role With Space\", PUBLIC USING ((tenant_id = 1));"
+        );
+    }
+
+    #[test]
+    fn restrictive_and_check_only() {
+        let sql = render_create_policy(&p("INSERT", "RESTRICTIVE", &["app"], None, Some("true")));
+        assert!(
+            sql.contains(" AS RESTRICTIVE FOR INSERT TO app WITH CHECK (true);"),
+            "{sql}"
+        );
+        assert!(!sql.contains("USING"));
+    }
+
+    #[test]
+    fn every_command_is_spelled_out() {
+        for cmd in ["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"] {
+            let sql = render_create_policy(&p(cmd, "PERMISSIVE", &["public"], Some("true"), None));
+            assert!(sql.contains(&format!(" FOR {cmd} TO PUBLIC ")), "{sql}");
+            assert!(!sql.contains("AS RESTRICTIVE"));
+        }
+    }
+
+    #[test]
+    fn keyword_names_are_quoted() {
+        let mut q = p(
+            "UPDATE",
+            "PERMISSIVE",
+            &["user"],
+            Some("true"),
+            Some("true"),
+        );
+        q.policy_name = "select".into();
+        q.schema_name = "order".into();
+        q.table_name = "table".into();
+        assert_eq!(
+            render_create_policy(&q),
+            "CREATE POLICY \"select\" ON \"order\".\"table\" FOR UPDATE TO \"user\" \
+             USING (true) WITH CHECK (true);"
+        );
+    }
+
+    #[test]
+    fn empty_role_list_means_public() {
+        let mut q = p("ALL", "PERMISSIVE", &[], Some("true"), None);
+        q.roles.clear();
+        assert!(render_create_policy(&q).contains(" TO PUBLIC "));
+    }
+
+    #[test]
+    fn drop_and_flag_statements_quote_names() {
+        assert_eq!(
+            drop_policy("S", "t", "p 1"),
+            "DROP POLICY IF EXISTS \"p 1\" ON \"S\".t;"
+        );
+        assert_eq!(
+            alter_rls("s", "order", "NO FORCE"),
+            "ALTER TABLE s.\"order\" NO FORCE ROW LEVEL SECURITY;"
+        );
+        assert_eq!(Command::ALL.len(), 5);
+    }
+}

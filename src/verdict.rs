@@ -1,0 +1,717 @@
+//! Isolation verdicts: probe outcomes in, check rows out. Pure: the probes
+//! themselves run in [`crate::isolation`] (as the role, always rolled
+//! back); this module only reads what they returned, so every PASS, FAIL,
+//! SKIP and ERROR rule is unit-tested below with made-up outcomes.
+//!
+//! To add a check: gather its outcome into [`TableEvidence`] (isolation.rs),
+//! judge it here in [`table_checks`], test it below, and list it in the
+//! README's check table.
+use crate::ident::quote_ident;
+use crate::model::Target;
+
+/// Bounded visibility probes count at most this many rows: enough to say
+/// "rows leak", cheap enough for tables of any size.
+pub const PROBE_LIMIT: i64 = 100;
+
+/// What one probe returned.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub values: Vec<Option<String>>,
+    pub sqlstate: String,
+    pub message: Option<String>,
+}
+
+/// What a probe's SQLSTATE and message say, for read and write probes alike.
+pub trait ProbeState {
+    fn state(&self) -> (&str, Option<&str>);
+    fn ok(&self) -> bool {
+        self.state().0 == "00000"
+    }
+    /// 42501 on the table itself: the role has no privilege at all (a
+    /// WITH CHECK refusal is 42501 too, but says "row-level security").
+    fn denied(&self) -> bool {
+        let (code, message) = self.state();
+        code == "42501" && message.is_some_and(|m| m.starts_with("permission denied"))
+    }
+    fn error_text(&self) -> String {
+        let (code, message) = self.state();
+        format!("{code}: {}", message.unwrap_or(""))
+    }
+}
+
+impl ProbeState for Outcome {
+    fn state(&self) -> (&str, Option<&str>) {
+        (&self.sqlstate, self.message.as_deref())
+    }
+}
+
+impl Outcome {
+    pub fn count(&self) -> i64 {
+        self.values
+            .first()
+            .cloned()
+            .flatten()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// One result row of `verify_isolation`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub check_name: &'static str,
+    pub schema_name: Option<String>,
+    pub table_name: Option<String>,
+    pub tenant: Option<String>,
+    pub status: &'static str,
+    pub rows_seen: Option<i64>,
+    pub detail: String,
+}
+
+/// What a fresh login gets for the tenant setting, and whether this
+/// session had defined it before (then "unset" can only read as '').
+#[derive(Debug, Clone, Default)]
+pub struct SettingFacts {
+    pub setting: String,
+    /// (value, where from) of a fresh login's default
+    pub fresh: Option<(String, String)>,
+    pub defined_here: bool,
+}
+
+impl SettingFacts {
+    /// The value the unset probe runs with, and how the detail says it.
+    pub fn unset(&self, role: &str) -> (Option<&str>, String) {
+        let setting = &self.setting;
+        match &self.fresh {
+            Some((v, from)) => (
+                Some(v.as_str()),
+                format!("{setting} not set by the application (a fresh login of {role} gets '{v}' from {from})"),
+            ),
+            None if self.defined_here => (
+                None,
+                format!("{setting} unset (this session had already defined it, so unset reads as '')"),
+            ),
+            None => (None, format!("{setting} unset")),
+        }
+    }
+}
+
+/// The tenants a table was probed with.
+#[derive(Debug, Clone)]
+pub enum Tenants {
+    /// given, or sampled from the table
+    Values(Vec<String>),
+    /// sampling as the caller failed
+    SampleFailed(Outcome),
+}
+
+/// Everything the probes of one table returned.
+#[derive(Debug, Clone)]
+pub struct TableEvidence {
+    pub target: Target,
+    /// the visibility probe with the setting unset, and with it ''
+    pub unset: Outcome,
+    pub empty: Outcome,
+    pub tenants: Tenants,
+    /// per tenant: the visibility probe of the other tenants' rows (None:
+    /// no other tenant to look for)
+    pub reads: Vec<(String, Option<Outcome>)>,
+    /// the write probe's outcomes; None when write probes are off
+    pub writes: Option<Vec<WriteOutcome>>,
+}
+
+/// Everything one verify_isolation call found.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub role: String,
+    pub superuser: bool,
+    pub bypassrls: bool,
+    pub setting: SettingFacts,
+    pub tables: Vec<TableEvidence>,
+}
+
+/// The check rows of one verify_isolation call, in output order: the
+/// role's two checks, then each table's.
+pub fn verdicts(e: &Evidence) -> Vec<Check> {
+    let mut out = role_checks(e);
+    for t in &e.tables {
+        out.extend(table_checks(e, t));
+    }
+    out
+}
+
+fn role_checks(e: &Evidence) -> Vec<Check> {
+    let role = &e.role;
+    vec![
+        if e.superuser {
+            check(
+                "role_not_superuser",
+                None,
+                None,
+                "FAIL",
+                None,
+                format!("{role} is a superuser: row-level security never applies to it"),
+            )
+        } else {
+            check(
+                "role_not_superuser",
+                None,
+                None,
+                "PASS",
+                None,
+                format!("{role} is not a superuser"),
+            )
+        },
+        if e.bypassrls {
+            check(
+                "role_no_bypassrls",
+                None,
+                None,
+                "FAIL",
+                None,
+                format!(
+                    "{role} has BYPASSRLS: fix with ALTER ROLE {} NOBYPASSRLS",
+                    quote_ident(role)
+                ),
+            )
+        } else {
+            check(
+                "role_no_bypassrls",
+                None,
+                None,
+                "PASS",
+                None,
+                format!("{role} is NOBYPASSRLS"),
+            )
+        },
+    ]
+}
+
+const TENANT_CHECKS: [&str; 4] = [
+    "tenant_read",
+    "tenant_insert",
+    "tenant_update",
+    "tenant_delete",
+];
+
+/// One table's checks: flags, fail-closed, then per tenant reads and writes.
+fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
+    let (t, role) = (&ev.target, &e.role);
+    let mut out = Vec::new();
+    out.push(if t.rls_enabled {
+        check(
+            "rls_enabled",
+            Some(t),
+            None,
+            "PASS",
+            None,
+            "row-level security is enabled".into(),
+        )
+    } else {
+        check(
+            "rls_enabled",
+            Some(t),
+            None,
+            "FAIL",
+            None,
+            format!(
+                "row-level security is disabled: fix with ALTER TABLE {} ENABLE ROW LEVEL SECURITY",
+                t.qualified()
+            ),
+        )
+    });
+    out.push(match (t.rls_forced, t.role_owns) {
+        (true, _) => check(
+            "rls_forced",
+            Some(t),
+            None,
+            "PASS",
+            None,
+            "row-level security is forced".into(),
+        ),
+        (false, true) => check(
+            "rls_forced",
+            Some(t),
+            None,
+            "FAIL",
+            None,
+            format!(
+            "{role} owns the table (owner {}) and RLS is not forced, so its policies do not apply: \
+             fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.owner, t.qualified()),
+        ),
+        (false, false) => check(
+            "rls_forced",
+            Some(t),
+            None,
+            "PASS",
+            None,
+            format!(
+                "not forced, but {role} does not own the table (owner {})",
+                t.owner
+            ),
+        ),
+    });
+    let (_, how_unset) = e.setting.unset(role);
+    out.push(fail_closed("fail_closed_unset", t, &ev.unset, &how_unset));
+    out.push(fail_closed(
+        "fail_closed_empty",
+        t,
+        &ev.empty,
+        &format!("{} = ''", e.setting.setting),
+    ));
+    let tenants = match &ev.tenants {
+        Tenants::SampleFailed(o) => {
+            let why = format!(
+                "could not sample tenant values as the caller ({})",
+                o.error_text()
+            );
+            out.extend(
+                TENANT_CHECKS
+                    .iter()
+                    .map(|name| check(name, Some(t), None, "SKIP", None, why.clone())),
+            );
+            return out;
+        }
+        Tenants::Values(v) if v.is_empty() => {
+            out.extend(TENANT_CHECKS.iter().map(|name| check(name, Some(t), None, "SKIP", None,
+                "no tenant values: the table is empty (pass tenants => ARRAY[...] to probe anyway)".into())));
+            return out;
+        }
+        Tenants::Values(v) => v,
+    };
+    for ((a, others), (_, probe)) in tenant_pairs(tenants).into_iter().zip(&ev.reads) {
+        out.push(match probe {
+            None => check("tenant_read", Some(t), Some(a), "SKIP", None,
+                format!("only tenant {a} has rows: no other tenant to look for (pass tenants => ARRAY[...])")),
+            Some(o) => read_check(t, a, &others, o),
+        });
+    }
+    match &ev.writes {
+        Some(outcomes) => out.extend(write_checks(t, tenants, outcomes)),
+        None => out.extend(TENANT_CHECKS[1..].iter().map(|name| {
+            check(
+                name,
+                Some(t),
+                None,
+                "SKIP",
+                None,
+                "write probes disabled (write_probes => false)".into(),
+            )
+        })),
+    }
+    out
+}
+
+fn check(
+    name: &'static str,
+    t: Option<&Target>,
+    tenant: Option<&str>,
+    status: &'static str,
+    rows: Option<i64>,
+    detail: String,
+) -> Check {
+    Check {
+        check_name: name,
+        schema_name: t.map(|t| t.schema.clone()),
+        table_name: t.map(|t| t.table.clone()),
+        tenant: tenant.map(Into::into),
+        status,
+        rows_seen: rows,
+        detail,
+    }
+}
+
+/// fail_closed_unset / fail_closed_empty: no row visible, or an error.
+fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check {
+    if !o.ok() {
+        let detail = if o.denied() {
+            format!(
+                "closed: the role has no SELECT privilege ({})",
+                o.error_text()
+            )
+        } else {
+            // an error is closed: the application gets no rows either
+            format!("closed: the query errors with {how} ({})", o.error_text())
+        };
+        return check(name, Some(t), None, "PASS", Some(0), detail);
+    }
+    let n = o.count();
+    if n == 0 {
+        check(
+            name,
+            Some(t),
+            None,
+            "PASS",
+            Some(0),
+            format!("no row visible with {how}"),
+        )
+    } else {
+        let more = if n >= PROBE_LIMIT {
+            " (counting stopped there)"
+        } else {
+            ""
+        };
+        check(
+            name,
+            Some(t),
+            None,
+            "FAIL",
+            Some(n),
+            format!("{n} rows visible with {how}{more}: the policy does not fail closed"),
+        )
+    }
+}
+
+/// Each tenant with the other tenants of the list.
+pub fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
+    tenants
+        .iter()
+        .map(|a| {
+            let others = tenants.iter().filter(|x| *x != a).cloned().collect();
+            (a.as_str(), others)
+        })
+        .collect()
+}
+
+/// tenant_read: with the setting at tenant A, no row of another tenant.
+fn read_check(t: &Target, a: &str, others: &[String], o: &Outcome) -> Check {
+    let others = others.join(", ");
+    if o.ok() && o.count() == 0 {
+        check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "PASS",
+            Some(0),
+            format!("as tenant {a}, no row of {others} is visible"),
+        )
+    } else if o.ok() {
+        check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "FAIL",
+            Some(o.count()),
+            format!(
+                "as tenant {a}, {} rows of other tenants ({others}) are visible",
+                o.count()
+            ),
+        )
+    } else if o.denied() {
+        check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "PASS",
+            Some(0),
+            format!("the role cannot read the table at all ({})", o.error_text()),
+        )
+    } else {
+        check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "ERROR",
+            None,
+            format!("reading as tenant {a} fails: {}", o.error_text()),
+        )
+    }
+}
+
+/// One row of `rls_audit._write_probe`: a statement run as `tenant` (or,
+/// with check `copied`, how many rows of `tenant` the shadow holds; with no
+/// tenant, why the shadow could not be set up).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteOutcome {
+    pub tenant: Option<String>,
+    pub check: Option<String>,
+    pub value: Option<String>,
+    pub rows: Option<i64>,
+    pub sqlstate: String,
+    pub message: Option<String>,
+}
+
+impl ProbeState for WriteOutcome {
+    fn state(&self) -> (&str, Option<&str>) {
+        (&self.sqlstate, self.message.as_deref())
+    }
+}
+
+/// The statement a write outcome stands for, as a DBA would type it.
+fn statement_text(t: &Target, o: &WriteOutcome) -> String {
+    let col = quote_ident(&t.column);
+    let v = o.value.as_deref().unwrap_or("NULL");
+    match o.check.as_deref() {
+        Some("tenant_delete") => format!("DELETE FROM {}", t.qualified()),
+        Some("tenant_update") => format!("UPDATE {} SET {col} = {v}", t.qualified()),
+        _ => format!(
+            "INSERT INTO {} (..., {col}) VALUES (..., {v})",
+            t.qualified()
+        ),
+    }
+}
+
+/// tenant_insert / tenant_update / tenant_delete from the write probe's
+/// outcomes: FAIL when any statement touched a row of another tenant
+/// (that is a real statement the role can run), PASS when none did (a
+/// statement that fails touches nothing), SKIP when there was nothing to
+/// touch, ERROR when the probe could not run.
+fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Vec<Check> {
+    let names = ["tenant_insert", "tenant_update", "tenant_delete"];
+    if let Some(broken) = outcomes.iter().find(|o| o.tenant.is_none() && !o.ok()) {
+        return names
+            .iter()
+            .flat_map(|name| {
+                tenants.iter().map(move |a| {
+                    check(
+                        name,
+                        Some(t),
+                        Some(a),
+                        "ERROR",
+                        None,
+                        format!(
+                            "the write probe could not be set up: {}",
+                            broken.error_text()
+                        ),
+                    )
+                })
+            })
+            .collect();
+    }
+    let copied = |tenant: &str| {
+        outcomes
+            .iter()
+            .filter(|o| o.check.as_deref() == Some("copied") && o.tenant.as_deref() == Some(tenant))
+            .filter_map(|o| o.rows)
+            .sum::<i64>()
+    };
+    let mut out = Vec::new();
+    for name in names {
+        for a in tenants {
+            let foreign: i64 = tenants.iter().filter(|x| *x != a).map(|x| copied(x)).sum();
+            let mine: Vec<&WriteOutcome> = outcomes
+                .iter()
+                .filter(|o| o.check.as_deref() == Some(name) && o.tenant.as_deref() == Some(a))
+                .collect();
+            let nothing = if tenants.len() < 2 {
+                Some(format!(
+                    "only tenant {a} has rows: no other tenant to write as"
+                ))
+            } else if name == "tenant_insert" {
+                (mine.is_empty() || copied(a) + foreign == 0).then(|| {
+                    format!("only tenant {a} is probed: no other tenant to write a row for")
+                })
+            } else {
+                (foreign == 0).then(|| {
+                    format!("no row of another tenant to reach as {a} (pass tenants => ARRAY[...] with tenants that have rows)")
+                })
+            };
+            if let Some(why) = nothing {
+                out.push(check(name, Some(t), Some(a), "SKIP", None, why));
+                continue;
+            }
+            let leaks: Vec<&&WriteOutcome> = mine
+                .iter()
+                .filter(|o| o.ok() && o.rows.unwrap_or(0) > 0)
+                .collect();
+            if !leaks.is_empty() {
+                let rows: i64 = leaks.iter().filter_map(|o| o.rows).sum();
+                let what: Vec<String> = leaks
+                    .iter()
+                    .map(|o| {
+                        let n = o.rows.unwrap_or(0);
+                        let verb = match name {
+                            "tenant_insert" => "inserts",
+                            "tenant_delete" => "deletes",
+                            _ => "changes or moves",
+                        };
+                        format!(
+                            "`{}` {verb} {n} row{} of another tenant",
+                            statement_text(t, o),
+                            if n == 1 { "" } else { "s" }
+                        )
+                    })
+                    .collect();
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "FAIL",
+                    Some(rows),
+                    format!("as tenant {a}: {}", what.join("; ")),
+                ));
+            } else if let Some(first) = mine.first().filter(|_| mine.iter().all(|o| o.denied())) {
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "PASS",
+                    Some(0),
+                    format!("the role has no privilege for it ({})", first.error_text()),
+                ));
+            } else if mine.is_empty() {
+                // the probe ran no statement for this tenant: nothing is proven
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "ERROR",
+                    None,
+                    format!("the write probe returned no outcome for tenant {a}"),
+                ));
+            } else {
+                // a failing statement touched nothing; say why once per reason
+                let mut refused: Vec<String> = mine
+                    .iter()
+                    .filter(|o| !o.ok())
+                    .map(|o| o.error_text())
+                    .collect();
+                refused.sort();
+                refused.dedup();
+                let mut values: Vec<&str> = Vec::new();
+                for v in mine.iter().filter_map(|o| o.value.as_deref()) {
+                    if !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
+                let (tbl, col) = (t.qualified(), quote_ident(&t.column));
+                let mut detail = match name {
+                    "tenant_delete" => format!(
+                        "as tenant {a}, DELETE FROM {tbl} (no WHERE) deletes no row of another tenant"
+                    ),
+                    "tenant_update" => format!(
+                        "as tenant {a}, UPDATE {tbl} SET {col} = {} (no WHERE) neither changes a row of \
+                         another tenant nor moves one to another tenant",
+                        values.join(" | ")
+                    ),
+                    _ => format!(
+                        "as tenant {a}, no row for tenant {} can be inserted",
+                        values.join(" or ")
+                    ),
+                };
+                if !refused.is_empty() {
+                    detail.push_str(&format!(" (refused with {})", refused.join("; ")));
+                }
+                out.push(check(name, Some(t), Some(a), "PASS", Some(0), detail));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            schema: "shop".into(),
+            table: "orders".into(),
+            owner: "postgres".into(),
+            role_owns: false,
+            rls_enabled: true,
+            rls_forced: true,
+            col_type: "integer".into(),
+            column: "tenant_id".into(),
+        }
+    }
+
+    fn outcome(
+        tenant: &str,
+        check: &str,
+        value: Option<&str>,
+        rows: Option<i64>,
+        state: &str,
+    ) -> WriteOutcome {
+        WriteOutcome {
+            tenant: Some(tenant.into()),
+            check: Some(check.into()),
+            value: value.map(Into::into),
+            rows,
+            sqlstate: state.into(),
+            message: (state != "00000").then(|| {
+                if state == "42501" {
+                    "new row violates row-level security policy for table \"orders\"".to_string()
+                } else {
+                    "boom".to_string()
+                }
+            }),
+        }
+    }
+
+    fn copied(tenant: &str, n: i64) -> WriteOutcome {
+        outcome(tenant, "copied", None, Some(n), "00000")
+    }
+
+    fn status<'a>(checks: &'a [Check], name: &str, tenant: &str) -> &'a Check {
+        checks
+            .iter()
+            .find(|c| c.check_name == name && c.tenant.as_deref() == Some(tenant))
+            .expect("a check row")
+    }
+
+    #[test]
+    fn a_touched_row_of_another_tenant_fails_with_the_statement() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let outcomes = vec![
+            copied("1", 3),
+            copied("2", 3),
+            outcome("1", "tenant_delete", None, Some(3), "00000"),
+            outcome("1", "tenant_update", Some("1"), Some(0), "42501"),
+            outcome("1", "tenant_update", Some("2"), Some(2), "00000"),
+            outcome("1", "tenant_insert", Some("2"), Some(0), "42501"),
+            outcome("2", "tenant_delete", None, Some(0), "00000"),
+            outcome("2", "tenant_update", Some("2"), Some(0), "00000"),
+            outcome("2", "tenant_update", Some("1"), None, "23502"),
+            outcome("2", "tenant_insert", Some("1"), Some(1), "00000"),
+        ];
+        let checks = write_checks(&target(), &tenants, &outcomes);
+        let d = status(&checks, "tenant_delete", "1");
+        assert_eq!((d.status, d.rows_seen), ("FAIL", Some(3)));
+        assert!(d.detail.contains("DELETE FROM shop.orders"), "{}", d.detail);
+        let u = status(&checks, "tenant_update", "1");
+        assert_eq!((u.status, u.rows_seen), ("FAIL", Some(2)));
+        assert!(u.detail.contains("SET tenant_id = 2"), "{}", u.detail);
+        assert_eq!(status(&checks, "tenant_insert", "1").status, "PASS");
+        assert_eq!(status(&checks, "tenant_delete", "2").status, "PASS");
+        // a statement that fails touched nothing: closed, and the detail says why
+        let u2 = status(&checks, "tenant_update", "2");
+        assert_eq!(u2.status, "PASS");
+        assert!(u2.detail.contains("23502"), "{}", u2.detail);
+        assert_eq!(status(&checks, "tenant_insert", "2").status, "FAIL");
+    }
+
+    #[test]
+    fn no_privilege_passes_and_says_so() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let mut denied = outcome("1", "tenant_delete", None, None, "42501");
+        denied.message = Some("permission denied for table rls_audit_shadow".into());
+        let outcomes = vec![copied("1", 1), copied("2", 1), denied];
+        let checks = write_checks(&target(), &tenants, &outcomes);
+        let d = status(&checks, "tenant_delete", "1");
+        assert_eq!(d.status, "PASS");
+        assert!(d.detail.contains("no privilege"), "{}", d.detail);
+    }
+
+    #[test]
+    fn nothing_to_reach_is_skip_and_a_broken_probe_is_error() {
+        let one = vec!["7".to_string()];
+        let checks = write_checks(&target(), &one, &[copied("7", 2)]);
+        assert!(checks.iter().all(|c| c.status == "SKIP"));
+        // given tenants without rows: nothing of another tenant to reach
+        let two = vec!["1".to_string(), "2".to_string()];
+        let checks = write_checks(&target(), &two, &[copied("1", 2), copied("2", 0)]);
+        assert_eq!(status(&checks, "tenant_delete", "1").status, "SKIP");
+        let broken = WriteOutcome {
+            tenant: None,
+            check: None,
+            value: None,
+            rows: None,
+            sqlstate: "42P01".into(),
+            message: Some("relation does not exist".into()),
+        };
+        let checks = write_checks(&target(), &two, &[broken]);
+        assert_eq!(checks.len(), 6);
+        assert!(checks.iter().all(|c| c.status == "ERROR"));
+    }
+}
