@@ -29,12 +29,8 @@ use serde_json::{json, Value};
 use crate::catalog;
 use crate::diff::{self, DriftRow};
 use crate::error::{Result, RlsAuditError};
-use crate::ident::{quote_ident, quote_literal, quote_qualified};
 use crate::model::{Change, Identity, Policy, PolicyId, State, Table, TrackedPolicy, TrackedTable};
 use crate::render;
-
-/// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it).
-const POLICY_RELATION_ID: pg_sys::Oid = pg_sys::Oid::from_u32(3256);
 
 /// Serialises appends to the hash chain (ASCII 'rls_' 'chai').
 const CHAIN_LOCK_KEY: i64 = 0x726c_735f_6368_6169;
@@ -340,6 +336,8 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
 /// tracked flags alone: a flag that differs then was changed while capture
 /// was off (untracked_changes() shows it), or, during a restore, the table
 /// is not yet enabled.
+/// One piece: the rename, the flag change and the tracked row's update read and write the
+/// same before/after pair, in that order.
 fn on_table(
     c: &mut SpiClient<'_>,
     oid: pg_sys::Oid,
@@ -526,71 +524,36 @@ fn rendered_statement(d: &Draft) -> String {
         d.schema_name.as_deref().unwrap_or_default(),
         d.table_name.as_deref().unwrap_or_default(),
     );
-    let table = quote_qualified(schema, tname);
-    let on = |p: &str| format!("{} ON {table}", quote_ident(p));
     let pname = d.policy_name.clone().unwrap_or_default();
     match d.change {
         Change::PolicyAdded => policy(&d.after)
             .map(|p| render::render_create_policy(&p))
             .unwrap_or_default(),
-        Change::PolicyRemoved => format!("DROP POLICY {};", on(&pname)),
-        Change::PolicyChanged => match policy(&d.after) {
-            Some(p) => {
-                let mut s = format!("ALTER POLICY {}", on(&pname));
-                let roles: Vec<String> = p.roles.iter().map(|r| render::render_role(r)).collect();
-                if !roles.is_empty() {
-                    s.push_str(&format!(" TO {}", roles.join(", ")));
-                }
-                if let Some(u) = &p.using_expr {
-                    s.push_str(&format!(" USING ({u})"));
-                }
-                if let Some(k) = &p.check_expr {
-                    s.push_str(&format!(" WITH CHECK ({k})"));
-                }
-                s + ";"
-            }
-            None => String::new(),
-        },
-        Change::Renamed if d.policy_name.is_some() => format!(
-            "ALTER POLICY {} ON {table} RENAME TO {};",
-            quote_ident(&get(&d.before, "policy_name")),
-            quote_ident(&pname)
-        ),
-        Change::Renamed if d.table_name.is_some() => {
-            let (s0, t0) = (get(&d.before, "schema_name"), get(&d.before, "table_name"));
-            let (s1, t1) = (get(&d.after, "schema_name"), get(&d.after, "table_name"));
-            let mut parts = Vec::new();
-            if s0 != s1 {
-                parts.push(format!(
-                    "ALTER TABLE {} SET SCHEMA {};",
-                    quote_qualified(&s0, &t0),
-                    quote_ident(&s1)
-                ));
-            }
-            if t0 != t1 {
-                parts.push(format!(
-                    "ALTER TABLE {} RENAME TO {};",
-                    quote_qualified(&s1, &t0),
-                    quote_ident(&t1)
-                ));
-            }
-            parts.join(" ")
+        Change::PolicyRemoved => render::drop_policy_strict(schema, tname, &pname),
+        Change::PolicyChanged => policy(&d.after)
+            .map(|p| render::alter_policy(&p))
+            .unwrap_or_default(),
+        Change::Renamed if d.policy_name.is_some() => {
+            render::rename_policy(schema, tname, &get(&d.before, "policy_name"), &pname)
         }
-        Change::Renamed => format!(
-            "ALTER SCHEMA {} RENAME TO {};",
-            quote_ident(&get(&d.before, "schema_name")),
-            quote_ident(&get(&d.after, "schema_name"))
+        Change::Renamed if d.table_name.is_some() => render::move_table(
+            (
+                &get(&d.before, "schema_name"),
+                &get(&d.before, "table_name"),
+            ),
+            (&get(&d.after, "schema_name"), &get(&d.after, "table_name")),
+        ),
+        Change::Renamed => render::rename_schema(
+            &get(&d.before, "schema_name"),
+            &get(&d.after, "schema_name"),
         ),
         Change::RlsEnabled => render::alter_rls(schema, tname, "ENABLE"),
         Change::RlsDisabled => render::alter_rls(schema, tname, "DISABLE"),
         Change::RlsForced => render::alter_rls(schema, tname, "FORCE"),
         Change::RlsUnforced => render::alter_rls(schema, tname, "NO FORCE"),
-        Change::TableRemoved => format!("DROP TABLE {table};"),
-        Change::Frozen => format!(
-            "SELECT rls_audit.freeze({});",
-            quote_literal(&get(&d.after, "reason"))
-        ),
-        Change::Unfrozen => "SELECT rls_audit.unfreeze();".into(),
+        Change::TableRemoved => render::drop_table(schema, tname),
+        Change::Frozen => render::freeze(&get(&d.after, "reason")),
+        Change::Unfrozen => render::unfreeze(),
         // drift-only words: a capture never records these
         Change::TableAdded | Change::RoleAdded | Change::RoleRemoved | Change::RoleChanged => {
             String::new()
@@ -976,7 +939,7 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
         // touched (a renamed column, function or type changes its text only)
         let mut policies: BTreeSet<u32> = BTreeSet::new();
         for (class, oid) in &touched {
-            if *class == POLICY_RELATION_ID {
+            if *class == catalog::POLICY_RELATION_ID {
                 policies.insert(oid.to_u32());
             } else if ctx.renames {
                 for p in catalog::dependent_policies(c, *class, *oid)? {

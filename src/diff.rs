@@ -120,6 +120,8 @@ fn tables_by_name(s: &State) -> BTreeMap<TableKey<'_>, &Table> {
 }
 
 /// Policies added, removed and changed.
+/// One piece: added, removed and changed are the three halves of one comparison by key, and
+/// each arm is a row of the README's severity table.
 fn diff_policies(
     base: &State,
     cur: &State,
@@ -206,6 +208,8 @@ fn diff_policies(
 }
 
 /// Tables added and removed, and their RLS flags flipped.
+/// One piece: each arm is a row of the README's severity table, kept side by side so the
+/// table and the code can be read against each other.
 fn diff_tables(
     base: &State,
     base_tables: &BTreeMap<TableKey, &Table>,
@@ -309,6 +313,8 @@ fn diff_tables(
 }
 
 /// Roles added and removed, and their RLS-relevant attributes flipped.
+/// One piece: each arm is a row of the README's severity table, kept side by side so the
+/// table and the code can be read against each other.
 fn diff_roles(base: &State, cur: &State, rows: &mut Vec<DriftRow>) {
     let base_roles: BTreeMap<&str, &model::Role> = base
         .roles
@@ -446,6 +452,8 @@ fn role_row(
 }
 
 /// One row per changed attribute of a policy present in both states.
+/// One piece: every attribute is judged by the same widening rule (a permissive policy
+/// widens by growing, a restrictive one by shrinking), which reads best once.
 fn policy_changes(b: &Policy, c: &Policy, audience: &Audience, rows: &mut Vec<DriftRow>) {
     let restrictive = c.permissive == Mode::Restrictive;
     let open_now = audience.is_open(c);

@@ -64,7 +64,7 @@ impl RlsAuditError {
             RlsAuditError::DuplicateLabel(_) => {
                 Some("labels are unique: choose another one, or forget the old snapshot first")
             }
-            RlsAuditError::UnknownRole(_) => Some("try SELECT rolname FROM pg_catalog.pg_roles"),
+            RlsAuditError::UnknownRole(_) => Some("\\du in psql lists the roles"),
             RlsAuditError::InsufficientPrivilege(_) => {
                 Some("run it as a superuser or as a member of the role (GRANT role TO caller)")
             }

@@ -134,6 +134,7 @@ pub enum Tok {
     Comma,
 }
 
+/// One piece: a lexer is one loop over the characters, one arm per token kind.
 fn tokenize(s: &str) -> Option<Vec<Tok>> {
     let chars: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
@@ -445,7 +446,7 @@ pub struct Call {
 /// Every `name(...)` call in a deparsed expression, with whether it sits
 /// inside a scalar sub-select. Keywords the deparser writes with
 /// parentheses (`COALESCE(`, `NULLIF(`, `ANY (`) come back too; callers look
-/// names up in `pg_proc`, where those do not exist.
+/// names up in the function catalog, where those do not exist.
 pub fn calls(expr: &str) -> Vec<Call> {
     let Some(toks) = tokenize(expr) else {
         return Vec::new();

@@ -66,6 +66,8 @@ fn moves<K: Ord + Clone + std::hash::Hash>(
 
 /// Rewrite `base` into `cur`'s names where both are the same database and
 /// an OID says the object is the same; returns what was renamed.
+/// One piece: tables, then policies (which follow their tables), then roles: the order is
+/// the algorithm.
 pub fn align(
     base: &mut State,
     base_ids: &Identity,

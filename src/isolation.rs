@@ -176,6 +176,8 @@ impl Run<'_> {
 
 /// Run every probe of one verify_isolation call and gather what they
 /// returned; [`verdicts`] turns that into check rows.
+/// One piece: the probe order is part of the proof (every unset probe runs before any probe
+/// defines the setting in this session).
 pub fn gather(
     c: &SpiClient<'_>,
     role: &str,

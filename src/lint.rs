@@ -813,6 +813,7 @@ mod unit {
         );
     }
 
+    // One piece: one made-up posture exercises every policy rule side by side.
     #[test]
     fn policy_rules() {
         let p = Posture {

@@ -76,7 +76,7 @@ macro_rules! vocabulary {
     };
 }
 
-/// What a policy applies to (`pg_policy.polcmd`).
+/// What a policy applies to (the catalog's `polcmd`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Command {
     All,
@@ -116,7 +116,7 @@ impl Command {
     }
 }
 
-/// How a policy combines with the others (`pg_policy.polpermissive`):
+/// How a policy combines with the others (the catalog's `polpermissive`):
 /// permissive policies are OR-ed, restrictive ones AND-ed on top.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Mode {
@@ -195,7 +195,7 @@ vocabulary!(
     ]
 );
 
-/// One row of `pg_policy`, with names instead of OIDs.
+/// One policy as the catalog holds it, with names instead of OIDs.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Policy {
     pub schema_name: String,
@@ -273,7 +273,7 @@ impl State {
 /// its catalog by OID: a rename keeps the OID, and a policy's stored
 /// expression tree and role OIDs do not change when a column, function,
 /// type or role it references is renamed (only their text rendering does).
-/// So within one database, [`crate::identity::align`] follows objects by
+/// So within one database, `identity::align` follows objects by
 /// OID; across databases (a dump restored elsewhere) OIDs mean nothing and
 /// names are the key. Kept out of [`State`]: it never enters a fingerprint.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -323,7 +323,7 @@ pub struct TrackedPolicy {
 }
 
 impl TrackedPolicy {
-    /// The same pg_policy row as `live` (same OID, in this database).
+    /// The same catalog row as `live` (same OID, in this database).
     pub fn is_object(&self, live: &TrackedPolicy) -> bool {
         self.policy_oid == live.policy_oid && self.db_ident == live.db_ident
     }

@@ -52,6 +52,7 @@ fn comment_text(s: &str) -> String {
 /// Turn the drift from `snapshot` to `live` into the statements that make
 /// the live policies and RLS flags the snapshot's again. Tables are never
 /// created or dropped and roles never altered: those become notes.
+/// One piece: one match over the drift rows, an arm per change kind.
 pub fn plan(snapshot: &State, live: &State) -> Plan {
     let rows = diff::diff(snapshot, live);
     let tables_with = |change: Change| -> BTreeSet<(&str, &str)> {

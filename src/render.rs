@@ -64,6 +64,92 @@ pub fn alter_rls(schema: &str, table: &str, action: &str) -> String {
     )
 }
 
+/// `DROP POLICY` as a DBA typed it (no IF EXISTS: it existed).
+pub fn drop_policy_strict(schema: &str, table: &str, policy: &str) -> String {
+    format!(
+        "DROP POLICY {} ON {};",
+        quote_ident(policy),
+        quote_qualified(schema, table)
+    )
+}
+
+/// The `ALTER POLICY` that gives an existing policy `p`'s roles and
+/// expressions (its command and mode cannot be altered).
+pub fn alter_policy(p: &Policy) -> String {
+    let mut s = format!(
+        "ALTER POLICY {} ON {}",
+        quote_ident(&p.policy_name),
+        quote_qualified(&p.schema_name, &p.table_name)
+    );
+    let roles: Vec<String> = p.roles.iter().map(|r| render_role(r)).collect();
+    if !roles.is_empty() {
+        s.push_str(&format!(" TO {}", roles.join(", ")));
+    }
+    if let Some(u) = &p.using_expr {
+        s.push_str(&format!(" USING ({u})"));
+    }
+    if let Some(k) = &p.check_expr {
+        s.push_str(&format!(" WITH CHECK ({k})"));
+    }
+    s + ";"
+}
+
+/// `ALTER POLICY … RENAME TO`.
+pub fn rename_policy(schema: &str, table: &str, old: &str, new: &str) -> String {
+    format!(
+        "ALTER POLICY {} ON {} RENAME TO {};",
+        quote_ident(old),
+        quote_qualified(schema, table),
+        quote_ident(new)
+    )
+}
+
+/// A table moved and/or renamed: `SET SCHEMA` first, then `RENAME TO`.
+pub fn move_table(from: (&str, &str), to: (&str, &str)) -> String {
+    let ((s0, t0), (s1, t1)) = (from, to);
+    let mut parts = Vec::new();
+    if s0 != s1 {
+        parts.push(format!(
+            "ALTER TABLE {} SET SCHEMA {};",
+            quote_qualified(s0, t0),
+            quote_ident(s1)
+        ));
+    }
+    if t0 != t1 {
+        parts.push(format!(
+            "ALTER TABLE {} RENAME TO {};",
+            quote_qualified(s1, t0),
+            quote_ident(t1)
+        ));
+    }
+    parts.join(" ")
+}
+
+/// `ALTER SCHEMA … RENAME TO`.
+pub fn rename_schema(old: &str, new: &str) -> String {
+    format!(
+        "ALTER SCHEMA {} RENAME TO {};",
+        quote_ident(old),
+        quote_ident(new)
+    )
+}
+
+pub fn drop_table(schema: &str, table: &str) -> String {
+    format!("DROP TABLE {};", quote_qualified(schema, table))
+}
+
+/// The freeze calls, as recorded for the freeze's own events.
+pub fn freeze(reason: &str) -> String {
+    format!(
+        "SELECT rls_audit.freeze({});",
+        crate::ident::quote_literal(reason)
+    )
+}
+
+pub fn unfreeze() -> String {
+    "SELECT rls_audit.unfreeze();".into()
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;
@@ -141,6 +227,38 @@ mod unit {
         let mut q = p("ALL", "PERMISSIVE", &[], Some("true"), None);
         q.roles.clear();
         assert!(render_create_policy(&q).contains(" TO PUBLIC "));
+    }
+
+    #[test]
+    fn event_statements_quote_names() {
+        let q = p(
+            "SELECT",
+            "PERMISSIVE",
+            &["app", "public"],
+            Some("(a = 1)"),
+            None,
+        );
+        assert_eq!(
+            alter_policy(&q),
+            "ALTER POLICY \"Tenant Read\" ON \"Intake Ω\".\"forms \"\"v2\"\"\" TO app, PUBLIC USING ((a = 1));"
+        );
+        assert_eq!(
+            move_table(("a", "T"), ("b", "t2")),
+            "ALTER TABLE a.\"T\" SET SCHEMA b; ALTER TABLE b.\"T\" RENAME TO t2;"
+        );
+        assert_eq!(
+            move_table(("a", "t"), ("a", "u")),
+            "ALTER TABLE a.t RENAME TO u;"
+        );
+        assert_eq!(
+            rename_policy("s", "t", "old", "New"),
+            "ALTER POLICY old ON s.t RENAME TO \"New\";"
+        );
+        assert_eq!(
+            freeze("it's release"),
+            "SELECT rls_audit.freeze('it''s release');"
+        );
+        assert_eq!(drop_policy_strict("s", "t", "p"), "DROP POLICY p ON s.t;");
     }
 
     #[test]

@@ -353,6 +353,7 @@ fn findings_rows(f: &[FindingRow]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// One piece: the template of the seeds' checklist, section by section in their order.
 pub fn markdown(r: &Report) -> String {
     let mut o = String::new();
     let b = &r.pre_execution.baseline;

@@ -4,7 +4,7 @@ use pgrx::spi::SpiClient;
 
 use crate::catalog;
 use crate::error::{Result, RlsAuditError};
-use crate::model::{Identity, Policy, PolicyId, State};
+use crate::model::{Identity, Policy, PolicyId, Role, State, Table};
 
 /// Serialises snapshot writers so that "the first snapshot becomes the
 /// baseline" and label checks hold under concurrency (an arbitrary constant:
@@ -144,132 +144,144 @@ pub fn take(
 /// passed as arrays and unnested, instead of one SPI call per row.
 fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State, ids: &Identity) -> Result<()> {
     if !state.policies.is_empty() {
-        let p = &state.policies;
-        let col = |f: fn(&Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
-        // role lists differ in length and SQL arrays of arrays must be
-        // rectangular, so each list travels as one JSON string
-        let roles: Vec<String> = p
-            .iter()
-            .map(|x| serde_json::to_string(&x.roles).unwrap_or_else(|_| "[]".into()))
-            .collect();
-        let using: Vec<Option<String>> = p.iter().map(|x| x.using_expr.clone()).collect();
-        let check: Vec<Option<String>> = p.iter().map(|x| x.check_expr.clone()).collect();
-        let id_of = |x: &Policy| {
-            ids.policies
-                .get(&(
-                    x.schema_name.clone(),
-                    x.table_name.clone(),
-                    x.policy_name.clone(),
-                ))
-                .cloned()
-                .unwrap_or_default()
-        };
-        let pids: Vec<PolicyId> = p.iter().map(id_of).collect();
-        let oid = |v: u32| pg_sys::Oid::from(v);
-        let role_oids: Vec<String> = pids
-            .iter()
-            .map(|i| serde_json::to_string(&i.role_oids).unwrap_or_else(|_| "[]".into()))
-            .collect();
-        client.update(
-            r#"INSERT INTO rls_audit.snapshot_policies
-                   (snapshot_id, schema_name, table_name, policy_name, permissive, command,
-                    roles, using_expr, check_expr, policy_oid, table_oid, tree, role_oids)
-               SELECT $1, s, t, n, pm, c,
-                      ARRAY(SELECT pg_catalog.jsonb_array_elements_text(r::jsonb))::name[],
-                      u, k, po, tpo, tr,
-                      ARRAY(SELECT pg_catalog.jsonb_array_elements_text(ro::jsonb))::oid[]
-                 FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
-                                 pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]),
-                                 pg_catalog.unnest($6::text[]), pg_catalog.unnest($7::text[]),
-                                 pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]),
-                                 pg_catalog.unnest($10::oid[]), pg_catalog.unnest($11::oid[]),
-                                 pg_catalog.unnest($12::text[]), pg_catalog.unnest($13::text[]))
-                      AS x(s, t, n, pm, c, r, u, k, po, tpo, tr, ro)"#,
-            None,
-            &[
-                id.into(),
-                col(|x| x.schema_name.clone()).into(),
-                col(|x| x.table_name.clone()).into(),
-                col(|x| x.policy_name.clone()).into(),
-                col(|x| x.permissive.to_string()).into(),
-                col(|x| x.command.to_string()).into(),
-                roles.into(),
-                using.into(),
-                check.into(),
-                pids.iter().map(|i| oid(i.oid)).collect::<Vec<_>>().into(),
-                pids.iter()
-                    .map(|i| oid(i.table_oid))
-                    .collect::<Vec<_>>()
-                    .into(),
-                pids.iter()
-                    .map(|i| i.tree.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                role_oids.into(),
-            ],
-        )?;
+        store_policies(client, id, &state.policies, ids)?;
     }
     if !state.tables.is_empty() {
-        let t = &state.tables;
-        client.update(
-            r#"INSERT INTO rls_audit.snapshot_tables
-                   (snapshot_id, schema_name, table_name, owner, rls_enabled, rls_forced, table_oid)
-               SELECT $1, s, t, o, e, f, i
-                 FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
-                                 pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::bool[]),
-                                 pg_catalog.unnest($6::bool[]), pg_catalog.unnest($7::oid[]))
-                      AS x(s, t, o, e, f, i)"#,
-            None,
-            &[
-                id.into(),
-                t.iter()
-                    .map(|x| x.schema_name.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                t.iter()
-                    .map(|x| x.table_name.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                t.iter().map(|x| x.owner.clone()).collect::<Vec<_>>().into(),
-                t.iter().map(|x| x.rls_enabled).collect::<Vec<_>>().into(),
-                t.iter().map(|x| x.rls_forced).collect::<Vec<_>>().into(),
-                t.iter()
-                    .map(|x| {
-                        let k = (x.schema_name.clone(), x.table_name.clone());
-                        pg_sys::Oid::from(ids.tables.get(&k).copied().unwrap_or(0))
-                    })
-                    .collect::<Vec<_>>()
-                    .into(),
-            ],
-        )?;
+        store_tables(client, id, &state.tables, ids)?;
     }
     if !state.roles.is_empty() {
-        let r = &state.roles;
-        client.update(
-            r#"INSERT INTO rls_audit.snapshot_roles
-                   (snapshot_id, role_name, superuser, bypassrls, can_login, role_oid)
-               SELECT $1, n, s, b, l, i
-                 FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::bool[]),
-                                 pg_catalog.unnest($4::bool[]), pg_catalog.unnest($5::bool[]),
-                                 pg_catalog.unnest($6::oid[]))
-                      AS x(n, s, b, l, i)"#,
-            None,
-            &[
-                id.into(),
-                r.iter()
-                    .map(|x| x.role_name.clone())
-                    .collect::<Vec<_>>()
-                    .into(),
-                r.iter().map(|x| x.superuser).collect::<Vec<_>>().into(),
-                r.iter().map(|x| x.bypassrls).collect::<Vec<_>>().into(),
-                r.iter().map(|x| x.can_login).collect::<Vec<_>>().into(),
-                r.iter()
-                    .map(|x| pg_sys::Oid::from(ids.roles.get(&x.role_name).copied().unwrap_or(0)))
-                    .collect::<Vec<_>>()
-                    .into(),
-            ],
-        )?;
+        store_roles(client, id, &state.roles, ids)?;
     }
+    Ok(())
+}
+
+fn store_policies(client: &mut SpiClient<'_>, id: i64, p: &[Policy], ids: &Identity) -> Result<()> {
+    let col = |f: fn(&Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
+    // role lists differ in length and SQL arrays of arrays must be
+    // rectangular, so each list travels as one JSON string
+    let roles: Vec<String> = p
+        .iter()
+        .map(|x| serde_json::to_string(&x.roles).unwrap_or_else(|_| "[]".into()))
+        .collect();
+    let using: Vec<Option<String>> = p.iter().map(|x| x.using_expr.clone()).collect();
+    let check: Vec<Option<String>> = p.iter().map(|x| x.check_expr.clone()).collect();
+    let id_of = |x: &Policy| {
+        ids.policies
+            .get(&(
+                x.schema_name.clone(),
+                x.table_name.clone(),
+                x.policy_name.clone(),
+            ))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let pids: Vec<PolicyId> = p.iter().map(id_of).collect();
+    let oid = |v: u32| pg_sys::Oid::from(v);
+    let role_oids: Vec<String> = pids
+        .iter()
+        .map(|i| serde_json::to_string(&i.role_oids).unwrap_or_else(|_| "[]".into()))
+        .collect();
+    client.update(
+        r#"INSERT INTO rls_audit.snapshot_policies
+               (snapshot_id, schema_name, table_name, policy_name, permissive, command,
+                roles, using_expr, check_expr, policy_oid, table_oid, tree, role_oids)
+           SELECT $1, s, t, n, pm, c,
+                  ARRAY(SELECT pg_catalog.jsonb_array_elements_text(r::jsonb))::name[],
+                  u, k, po, tpo, tr,
+                  ARRAY(SELECT pg_catalog.jsonb_array_elements_text(ro::jsonb))::oid[]
+             FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
+                             pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]),
+                             pg_catalog.unnest($6::text[]), pg_catalog.unnest($7::text[]),
+                             pg_catalog.unnest($8::text[]), pg_catalog.unnest($9::text[]),
+                             pg_catalog.unnest($10::oid[]), pg_catalog.unnest($11::oid[]),
+                             pg_catalog.unnest($12::text[]), pg_catalog.unnest($13::text[]))
+                  AS x(s, t, n, pm, c, r, u, k, po, tpo, tr, ro)"#,
+        None,
+        &[
+            id.into(),
+            col(|x| x.schema_name.clone()).into(),
+            col(|x| x.table_name.clone()).into(),
+            col(|x| x.policy_name.clone()).into(),
+            col(|x| x.permissive.to_string()).into(),
+            col(|x| x.command.to_string()).into(),
+            roles.into(),
+            using.into(),
+            check.into(),
+            pids.iter().map(|i| oid(i.oid)).collect::<Vec<_>>().into(),
+            pids.iter()
+                .map(|i| oid(i.table_oid))
+                .collect::<Vec<_>>()
+                .into(),
+            pids.iter()
+                .map(|i| i.tree.clone())
+                .collect::<Vec<_>>()
+                .into(),
+            role_oids.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn store_tables(client: &mut SpiClient<'_>, id: i64, t: &[Table], ids: &Identity) -> Result<()> {
+    client.update(
+        r#"INSERT INTO rls_audit.snapshot_tables
+               (snapshot_id, schema_name, table_name, owner, rls_enabled, rls_forced, table_oid)
+           SELECT $1, s, t, o, e, f, i
+             FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
+                             pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::bool[]),
+                             pg_catalog.unnest($6::bool[]), pg_catalog.unnest($7::oid[]))
+                  AS x(s, t, o, e, f, i)"#,
+        None,
+        &[
+            id.into(),
+            t.iter()
+                .map(|x| x.schema_name.clone())
+                .collect::<Vec<_>>()
+                .into(),
+            t.iter()
+                .map(|x| x.table_name.clone())
+                .collect::<Vec<_>>()
+                .into(),
+            t.iter().map(|x| x.owner.clone()).collect::<Vec<_>>().into(),
+            t.iter().map(|x| x.rls_enabled).collect::<Vec<_>>().into(),
+            t.iter().map(|x| x.rls_forced).collect::<Vec<_>>().into(),
+            t.iter()
+                .map(|x| {
+                    let k = (x.schema_name.clone(), x.table_name.clone());
+                    pg_sys::Oid::from(ids.tables.get(&k).copied().unwrap_or(0))
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn store_roles(client: &mut SpiClient<'_>, id: i64, r: &[Role], ids: &Identity) -> Result<()> {
+    client.update(
+        r#"INSERT INTO rls_audit.snapshot_roles
+               (snapshot_id, role_name, superuser, bypassrls, can_login, role_oid)
+           SELECT $1, n, s, b, l, i
+             FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::bool[]),
+                             pg_catalog.unnest($4::bool[]), pg_catalog.unnest($5::bool[]),
+                             pg_catalog.unnest($6::oid[]))
+                  AS x(n, s, b, l, i)"#,
+        None,
+        &[
+            id.into(),
+            r.iter()
+                .map(|x| x.role_name.clone())
+                .collect::<Vec<_>>()
+                .into(),
+            r.iter().map(|x| x.superuser).collect::<Vec<_>>().into(),
+            r.iter().map(|x| x.bypassrls).collect::<Vec<_>>().into(),
+            r.iter().map(|x| x.can_login).collect::<Vec<_>>().into(),
+            r.iter()
+                .map(|x| pg_sys::Oid::from(ids.roles.get(&x.role_name).copied().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .into(),
+        ],
+    )?;
     Ok(())
 }
 

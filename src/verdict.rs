@@ -1,5 +1,5 @@
 //! Isolation verdicts: probe outcomes in, check rows out. Pure: the probes
-//! themselves run in [`crate::isolation`] (as the role, always rolled
+//! themselves run in `isolation.rs` (as the role, always rolled
 //! back); this module only reads what they returned, so every PASS, FAIL,
 //! SKIP and ERROR rule is unit-tested below with made-up outcomes.
 //!
@@ -195,6 +195,7 @@ const TENANT_CHECKS: [&str; 4] = [
 ];
 
 /// One table's checks: flags, fail-closed, then per tenant reads and writes.
+/// One piece: the checks come out in the order the SPEC lists them for a table.
 fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
     let (t, role) = (&ev.target, &e.role);
     let mut out = Vec::new();
@@ -456,6 +457,8 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
 /// (that is a real statement the role can run), PASS when none did (a
 /// statement that fails touches nothing), SKIP when there was nothing to
 /// touch, ERROR when the probe could not run.
+/// One piece: SKIP, FAIL, PASS and ERROR are judged per (check, tenant) in one pass so each
+/// row gets exactly one status.
 fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Vec<Check> {
     let names = ["tenant_insert", "tenant_update", "tenant_delete"];
     if let Some(broken) = outcomes.iter().find(|o| o.tenant.is_none() && !o.ok()) {

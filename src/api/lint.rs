@@ -5,8 +5,18 @@ use pgrx::prelude::*;
 use crate::catalog;
 use crate::error::Result;
 use crate::lint::{self, Finding, Suppressed};
+use crate::model::Posture;
 use crate::regclass::Name;
 use crate::store;
+
+/// The live posture, with the volatility of every function its policies
+/// call.
+pub(super) fn posture(c: &pgrx::spi::SpiClient<'_>) -> Result<Posture> {
+    let mut posture = catalog::read_posture(c)?;
+    let called = lint::called_functions(&posture.policies);
+    posture.non_immutable = Some(catalog::non_immutable(c, &called)?);
+    Ok(posture)
+}
 
 /// Every finding for the schemas asked, split into open and suppressed.
 fn findings(
@@ -14,7 +24,7 @@ fn findings(
     schemas: Option<&[Option<String>]>,
 ) -> Result<(Vec<Finding>, Vec<Suppressed>)> {
     let rules = store::suppressions(c)?;
-    let all = lint::run(&catalog::read_posture(c)?, schemas);
+    let all = lint::run(&posture(c)?, schemas);
     Ok(lint::split_suppressed(all, &rules))
 }
 

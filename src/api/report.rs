@@ -4,7 +4,6 @@ use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
 use crate::capture;
-use crate::catalog;
 use crate::drift;
 use crate::error::{Result, RlsAuditError, SqlResult};
 use crate::lint;
@@ -64,7 +63,7 @@ fn gather(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Inputs> {
         database,
         generated_at,
         events,
-        lint_now: lint::run(&catalog::read_posture(c)?, None),
+        lint_now: lint::run(&super::lint::posture(c)?, None),
         suppressions: store::suppressions(c)?,
         untracked: capture::untracked_rows(c)?.len(),
         broken_links: capture::broken_links(c)?.len(),

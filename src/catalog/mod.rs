@@ -16,6 +16,10 @@ use crate::model::{
     TableFacts, Target, TrackedPolicy, TrackedTable,
 };
 
+/// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it):
+/// how an event trigger recognises a policy among the objects a DDL touched.
+pub const POLICY_RELATION_ID: pg_sys::Oid = pg_sys::Oid::from_u32(3256);
+
 /// The scope rule, on `pg_namespace n`: the system's schemas, TOAST, other
 /// sessions' temporary schemas and rls_audit's own are never part of the
 /// posture.
@@ -380,7 +384,9 @@ pub fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result<()> {
 // ---------------------------------------------------------------------------
 // lint
 
-/// Everything the lint rules look at, in one read per fact family.
+/// Everything the lint rules look at, in one read per fact family; the
+/// volatility of the functions the policies call is read separately
+/// ([`non_immutable`]), once lint has parsed which those are.
 pub fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
     let mut posture = Posture::default();
     for r in client.select(LOGIN_ROLES.as_str(), None, &[])? {
@@ -404,8 +410,6 @@ pub fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
     for r in client.select(LINT_POLICIES.as_str(), None, &[])? {
         posture.policies.push(decode_policy(&r, 1)?);
     }
-    let called = crate::lint::called_functions(&posture.policies);
-    posture.non_immutable = Some(non_immutable(client, &called)?);
     for r in client.select(DEFINER_FUNCTIONS.as_str(), None, &[])? {
         posture.functions.push(DefinerFunction {
             schema_name: text(&r, 1)?,
@@ -437,7 +441,7 @@ pub fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
 }
 
 /// Functions (schema, name) that are not IMMUTABLE, among `candidates`.
-fn non_immutable(
+pub fn non_immutable(
     client: &SpiClient<'_>,
     candidates: &std::collections::BTreeSet<(String, String)>,
 ) -> Result<std::collections::BTreeSet<(String, String)>> {
