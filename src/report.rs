@@ -554,6 +554,90 @@ pub fn markdown(r: &Report) -> String {
 #[cfg(test)]
 mod unit {
     use super::*;
+    use crate::model::{Command, Mode, Policy, Table};
+
+    fn state(rls: bool) -> State {
+        State {
+            policies: vec![Policy {
+                schema_name: "shop".into(),
+                table_name: "orders".into(),
+                policy_name: "tenant".into(),
+                permissive: Mode::Permissive,
+                command: Command::All,
+                roles: vec!["app_user".into()],
+                using_expr: Some("(tenant_id = 1)".into()),
+                check_expr: None,
+            }],
+            tables: vec![Table {
+                schema_name: "shop".into(),
+                table_name: "orders".into(),
+                owner: "owner".into(),
+                rls_enabled: rls,
+                rls_forced: true,
+            }],
+            roles: vec![],
+        }
+    }
+
+    fn inputs(base: State, cur: State) -> Inputs {
+        Inputs {
+            compared: Compared {
+                base_id: 1,
+                base,
+                cur,
+                renamed: vec![],
+            },
+            baseline: Baseline {
+                id: 1,
+                label: Some("before-release".into()),
+                fingerprint: "f".repeat(64),
+                taken_at: "2026-11-25 10:00:00 UTC".into(),
+                taken_by: "dba".into(),
+            },
+            database: "app".into(),
+            generated_at: "2026-11-25 11:00:00 UTC".into(),
+            events: vec![],
+            lint_now: vec![],
+            suppressions: vec![],
+            untracked: 0,
+            broken_links: 0,
+        }
+    }
+
+    #[test]
+    fn an_unchanged_database_is_go() {
+        let r = build(inputs(state(true), state(true)));
+        assert_eq!((r.verdict, r.verdict_reasons.len()), ("GO", 0));
+        assert_eq!(r.rollback.restore_statements, 0);
+        assert!(r.rollback.commands[0].contains("restore_script('before-release')"));
+        assert_eq!(r.verification.policies_per_table.len(), 1);
+    }
+
+    #[test]
+    fn critical_drift_a_broken_chain_and_new_findings_are_no_go() {
+        let mut i = inputs(state(true), state(false));
+        i.broken_links = 2;
+        let r = build(i);
+        assert_eq!(r.verdict, "NO-GO");
+        assert_eq!(
+            r.verdict_reasons,
+            [
+                "1 critical drift row(s) since the baseline",
+                "the event log's hash chain is broken in 2 place(s)"
+            ]
+        );
+        assert_eq!(r.verification.drift_counts["critical"], 1);
+        // the restore re-enables RLS, and the scan sees the new finding
+        assert_eq!(r.rollback.restore_statements, 1);
+        let new: Vec<&str> = r
+            .security_scan
+            .new
+            .iter()
+            .map(|f| f.lint.as_str())
+            .collect();
+        assert_eq!(new, ["policy_exists_rls_disabled"]);
+        assert!(markdown(&r).contains("NO-GO"));
+    }
 
     #[test]
     fn cells_cannot_break_a_table() {

@@ -653,6 +653,205 @@ mod unit {
             .expect("a check row")
     }
 
+    /// A visibility probe that counted `n` rows.
+    fn seen(n: i64) -> Outcome {
+        Outcome {
+            values: vec![Some(n.to_string())],
+            sqlstate: "00000".into(),
+            message: None,
+        }
+    }
+
+    fn failed(code: &str, message: &str) -> Outcome {
+        Outcome {
+            values: vec![],
+            sqlstate: code.into(),
+            message: Some(message.into()),
+        }
+    }
+
+    fn evidence(tables: Vec<TableEvidence>) -> Evidence {
+        Evidence {
+            role: "app_user".into(),
+            superuser: false,
+            bypassrls: false,
+            setting: SettingFacts {
+                setting: "app.tenant_id".into(),
+                fresh: None,
+                defined_here: false,
+            },
+            tables,
+        }
+    }
+
+    fn table(tenants: Tenants, reads: Vec<(String, Option<Outcome>)>) -> TableEvidence {
+        TableEvidence {
+            target: target(),
+            unset: seen(0),
+            empty: seen(0),
+            tenants,
+            reads,
+            writes: None,
+        }
+    }
+
+    fn row<'a>(checks: &'a [Check], name: &str) -> &'a Check {
+        checks
+            .iter()
+            .find(|c| c.check_name == name)
+            .expect("a check row")
+    }
+
+    #[test]
+    fn a_closed_table_passes_every_read_check_in_spec_order() {
+        let t = table(
+            Tenants::Values(vec!["1".into(), "2".into()]),
+            vec![("1".into(), Some(seen(0))), ("2".into(), Some(seen(0)))],
+        );
+        let checks = verdicts(&evidence(vec![t]));
+        let names: Vec<(&str, Option<&str>, &str)> = checks
+            .iter()
+            .map(|c| (c.check_name, c.tenant.as_deref(), c.status))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("role_not_superuser", None, "PASS"),
+                ("role_no_bypassrls", None, "PASS"),
+                ("rls_enabled", None, "PASS"),
+                ("rls_forced", None, "PASS"),
+                ("fail_closed_unset", None, "PASS"),
+                ("fail_closed_empty", None, "PASS"),
+                ("tenant_read", Some("1"), "PASS"),
+                ("tenant_read", Some("2"), "PASS"),
+                ("tenant_insert", None, "SKIP"),
+                ("tenant_update", None, "SKIP"),
+                ("tenant_delete", None, "SKIP"),
+            ]
+        );
+        assert_eq!(
+            row(&checks, "tenant_insert").detail,
+            "write probes disabled (write_probes => false)"
+        );
+    }
+
+    #[test]
+    fn leaks_fail_and_errors_are_closed_or_error() {
+        let mut t = table(
+            Tenants::Values(vec!["1".into(), "2".into(), "3".into()]),
+            vec![
+                ("1".into(), Some(seen(4))),
+                (
+                    "2".into(),
+                    Some(failed("42501", "permission denied for table orders")),
+                ),
+                (
+                    "3".into(),
+                    Some(failed("22P02", "invalid input syntax for type integer")),
+                ),
+            ],
+        );
+        t.unset = seen(PROBE_LIMIT);
+        t.empty = failed("22P02", "invalid input syntax for type integer: \"\"");
+        let checks = verdicts(&evidence(vec![t]));
+        let unset = row(&checks, "fail_closed_unset");
+        assert_eq!((unset.status, unset.rows_seen), ("FAIL", Some(PROBE_LIMIT)));
+        assert!(
+            unset.detail.contains("(counting stopped there)"),
+            "{}",
+            unset.detail
+        );
+        let empty = row(&checks, "fail_closed_empty");
+        assert_eq!(
+            empty.status, "PASS",
+            "an error is closed: the application gets no rows"
+        );
+        assert!(empty
+            .detail
+            .starts_with("closed: the query errors with app.tenant_id = ''"));
+        let reads: Vec<(&str, Option<i64>)> = checks
+            .iter()
+            .filter(|c| c.check_name == "tenant_read")
+            .map(|c| (c.status, c.rows_seen))
+            .collect();
+        assert_eq!(
+            reads,
+            [("FAIL", Some(4)), ("PASS", Some(0)), ("ERROR", None)]
+        );
+    }
+
+    #[test]
+    fn role_and_flags_fail_with_their_fix() {
+        let mut t = table(Tenants::Values(vec![]), vec![]);
+        t.target.rls_enabled = false;
+        t.target.rls_forced = false;
+        t.target.role_owns = true;
+        let mut e = evidence(vec![t]);
+        e.superuser = true;
+        e.bypassrls = true;
+        let checks = verdicts(&e);
+        assert_eq!(row(&checks, "role_not_superuser").status, "FAIL");
+        assert!(row(&checks, "role_no_bypassrls")
+            .detail
+            .contains("ALTER ROLE app_user NOBYPASSRLS"));
+        assert!(row(&checks, "rls_enabled")
+            .detail
+            .contains("ALTER TABLE shop.orders ENABLE ROW LEVEL SECURITY"));
+        assert!(row(&checks, "rls_forced")
+            .detail
+            .contains("FORCE ROW LEVEL SECURITY"));
+        // no tenants at all: every tenant check is SKIP, and says why
+        let skips: Vec<&Check> = checks
+            .iter()
+            .filter(|c| c.check_name.starts_with("tenant_"))
+            .collect();
+        assert_eq!(skips.len(), 4);
+        assert!(skips
+            .iter()
+            .all(|c| c.status == "SKIP" && c.detail.contains("the table is empty")));
+    }
+
+    #[test]
+    fn a_failed_sample_and_a_lone_tenant_skip_with_the_reason() {
+        let sample = table(
+            Tenants::SampleFailed(failed("42501", "permission denied for table orders")),
+            vec![],
+        );
+        let lone = table(Tenants::Values(vec!["7".into()]), vec![("7".into(), None)]);
+        let checks = verdicts(&evidence(vec![sample, lone]));
+        let skipped: Vec<&str> = checks
+            .iter()
+            .filter(|c| c.status == "SKIP")
+            .map(|c| c.detail.as_str())
+            .collect();
+        assert!(skipped[..4]
+            .iter()
+            .all(|d| d.starts_with("could not sample tenant values as the caller (42501")));
+        assert!(
+            skipped[4].starts_with("only tenant 7 has rows"),
+            "{skipped:?}"
+        );
+    }
+
+    #[test]
+    fn unset_means_what_a_fresh_login_gets() {
+        let mut facts = SettingFacts {
+            setting: "app.tenant_id".into(),
+            fresh: Some(("1".into(), "ALTER ROLE ... SET".into())),
+            defined_here: true,
+        };
+        let (value, how) = facts.unset("app_user");
+        assert_eq!(value, Some("1"));
+        assert!(
+            how.contains("a fresh login of app_user gets '1' from ALTER ROLE ... SET"),
+            "{how}"
+        );
+        facts.fresh = None;
+        let (value, how) = facts.unset("app_user");
+        assert_eq!(value, None);
+        assert!(how.contains("unset reads as ''"), "{how}");
+    }
+
     #[test]
     fn a_touched_row_of_another_tenant_fails_with_the_statement() {
         let tenants = vec!["1".to_string(), "2".to_string()];
