@@ -5,6 +5,7 @@
 #   --pg 18                     on PostgreSQL 18 (default 15)
 # Sets up its own throwaway cluster (release build of rls_audit) and prints
 # one line per measure: "name: ratio R (target T) PASS|FAIL" and the medians.
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 quick=0
@@ -30,7 +31,7 @@ install_extension --release
 # pg_stat_statements (track = all) is the profile: it shows which statements
 # inside rls_audit's functions the time goes to
 bench=bench; [ "$pg" = 15 ] || bench=bench$pg
-cluster_start $bench "shared_buffers = '1GB'" "work_mem = '64MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'" \
+cluster_start "$bench" "shared_buffers = '1GB'" "work_mem = '64MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'" \
     "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = all" \
     "max_locks_per_transaction = 1024"
 trap 'cluster_stop $bench' EXIT

@@ -6,6 +6,7 @@
 #
 # usage: scripts/demo.sh [--pg 15|18] [--keep]   (--keep leaves the cluster running;
 #        --pg 18 builds PostgreSQL 18 from source first, once)
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 keep=0
@@ -27,7 +28,7 @@ use_pg "$pg"
 export PATH="$PG_BIN:$PATH"
 demo=demo; [ "$pg" = 15 ] || demo=demo$pg
 install_extension
-cluster_start $demo
+cluster_start "$demo"
 trap '[ $keep = 1 ] || cluster_stop $demo' EXIT
 recreate_db rls_audit_demo
 log "running demo/demo.sql"

@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh [N]     (default 500; CI runs 30 round trips, 300
 #                            isolation cases, 200 + 10 capture sequences)
 # Needs the set-up of scripts/test.sh (run it once first).
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 n=${1:-500}
 [[ $n =~ ^[0-9]+$ ]] || die "usage: scripts/fuzz.sh [N]"

@@ -23,7 +23,9 @@ use_pg() {
         *) die "PostgreSQL $PG_MAJOR is not set up here (15 or 18)" ;;
     esac
     PG_CONFIG=$PG_BIN/pg_config
-    PG_REGRESS=$("$PG_CONFIG" --pkglibdir 2>/dev/null || echo /nonexistent)/pgxs/src/test/regress/pg_regress
+    # pg_regress lives in the PGXS tree pg_config names
+    PG_REGRESS=$("$PG_CONFIG" --pgxs 2>/dev/null | sed 's|/src/makefiles/pgxs.mk$||' || echo /nonexistent)/src/test/regress/pg_regress
+    export PG_MAJOR PG_BIN PG_CONFIG PG_REGRESS
 }
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -32,8 +34,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Debian packages: the server and headers pgrx builds against, clang for
 # bindgen, sudo to run clusters as `postgres`, pg_cron and pgTAP for tests.
 ensure_packages() {
-    local pkgs=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang
-                pkg-config sudo postgresql-$PG_MAJOR-cron postgresql-$PG_MAJOR-pgtap)
+    local pkgs=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libclang-dev clang
+                pkg-config sudo "postgresql-$PG_MAJOR-cron" "postgresql-$PG_MAJOR-pgtap" shellcheck)
     local missing=() p
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -53,12 +55,12 @@ ensure_cargo_pgrx() {
         cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
     fi
     # pgrx keeps one list of PostgreSQLs: name every one that is set up
-    local args=(--pg15 /usr/lib/postgresql/15/bin/pg_config) missing=0
+    local args=(--pg15 /usr/lib/postgresql/15/bin/pg_config) stale=0
     [ -x "$WORK/pg18/bin/pg_config" ] && args+=(--pg18 "$WORK/pg18/bin/pg_config")
     for ((i = 1; i < ${#args[@]}; i += 2)); do
-        grep -qs "${args[i-1]#--} = \"${args[i]}\"" "$HOME/.pgrx/config.toml" || missing=1
+        grep -qs "${args[i-1]#--} = \"${args[i]}\"" "$HOME/.pgrx/config.toml" || stale=1
     done
-    if [ $missing = 1 ]; then
+    if [ $stale = 1 ]; then
         log "cargo pgrx init ${args[*]}"
         cargo pgrx init "${args[@]}" >/dev/null
     fi
@@ -115,6 +117,8 @@ setup() {
 }
 
 # Build and install into the PostgreSQL of use_pg (needs root, as set-up does).
+# install_extension [cargo pgrx install flags, e.g. --release]
+# shellcheck disable=SC2120  # the flags are optional
 install_extension() {
     log "building and installing rls_audit"
     (cd "$ROOT" && cargo pgrx install --pg-config "$PG_CONFIG" "$@" >"$WORK/install.log" 2>&1) \
@@ -139,6 +143,8 @@ cluster_start() {
     install -d -o postgres -g postgres "$WORK/$name" "$CLUSTER_SOCK"
     if [ ! -f "$CLUSTER_DATA/PG_VERSION" ]; then
         log "initdb $CLUSTER_DATA"
+        # the log is root's on purpose (it lives next to root's other logs)
+        # shellcheck disable=SC2024
         sudo -u postgres "$PG_BIN/initdb" -D "$CLUSTER_DATA" -U postgres --auth=trust \
             -E UTF8 --locale=C --no-sync >"$WORK/$name/initdb.log" 2>&1 \
             || { cat "$WORK/$name/initdb.log"; die "initdb failed"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: the same set-up as the demo, then every test
 # tier, ending with one summary line:
-#   0. cargo fmt, clippy, the released scripts' checksums (once)
+#   0. cargo fmt, clippy, shellcheck, the released scripts' checksums (once)
 #   1. Rust unit tests and #[pg_test]s   (cargo pgrx test, one throwaway cluster)
 #   2. pg_regress: what a DBA sees in psql (tests/pg_regress, its own cluster)
 #   3. scenarios needing several sessions or client tools (tests/scenarios):
@@ -14,6 +14,7 @@
 #
 # usage: scripts/test.sh [--pg 15|18|all]     (default: all)
 # Exits non-zero when anything failed.
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 versions=(15 18)
@@ -39,7 +40,7 @@ failed=0
 tier_failed=()
 
 # --- tier 0: formatting and lints gate everything ---------------------------
-log "cargo fmt --check and cargo clippy -D warnings"
+log "cargo fmt --check, cargo clippy -D warnings, shellcheck"
 if ! (cd "$ROOT" && cargo fmt --all -- --check >/dev/null); then
     tier_failed+=("cargo fmt --check (run cargo fmt)"); failed=$((failed + 1))
 fi
@@ -50,13 +51,17 @@ fi
 if ! (cd "$ROOT" && cargo clippy --all-targets --quiet -- -D warnings 2>"$WORK/clippy.log"); then
     cat "$WORK/clippy.log"; tier_failed+=("cargo clippy"); failed=$((failed + 1))
 fi
+# every shell script, its sourced lib.sh followed
+if ! (cd "$ROOT" && shellcheck -x scripts/*.sh tests/scenarios/*.sh .ci/run); then
+    tier_failed+=("shellcheck"); failed=$((failed + 1))
+fi
 
 for v in "${versions[@]}"; do
     use_pg "$v"
     export PG_MAJOR
     # client tools (psql, pg_dump, pgbench, pg_basebackup) of the same version
     export PATH="$PG_BIN:$PATH"
-    cluster=test; [ "$v" = 15 ] || cluster=test$v
+    cluster="test"; [ "$v" = 15 ] || cluster="test$v"
 
     # --- tier 1: unit tests + #[pg_test]s --------------------------------
     log "PostgreSQL $v: cargo pgrx test (unit tests and #[pg_test]s)"
@@ -77,7 +82,8 @@ for v in "${versions[@]}"; do
 
     # --- tier 2: pg_regress ------------------------------------------------
     install_extension
-    mapfile -t tests < <(cd "$ROOT/tests/pg_regress/sql" && ls -1 *.sql | sed 's/\.sql$//' | sort)
+    tests=()
+    for f in "$ROOT"/tests/pg_regress/sql/*.sql; do tests+=("$(basename "$f" .sql)"); done
     if [ "$v" = 15 ]; then
         # pg_cron runs check_drift() in the cron test; with TCP off its jobs
         # need background workers instead of libpq connections

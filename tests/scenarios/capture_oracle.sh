@@ -11,6 +11,7 @@
 # CAPTURE_SEQUENCES (default 200) and CAPTURE_RESTORES (default 10) change
 # the run; scripts/fuzz.sh runs more. Runs against the test cluster.
 set -euo pipefail
+(($# == 0)) || { echo "usage: tests/scenarios/capture_oracle.sh (no arguments; settings come from the environment)" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 sequences=${CAPTURE_SEQUENCES:-200}
 restores=${CAPTURE_RESTORES:-10}

@@ -7,6 +7,7 @@
 # itself (it happens just the same with rls_audit's triggers disabled), so
 # pgbench retries deadlocks (--max-tries); any failure left is a real one.
 set -euo pipefail
+(($# == 0)) || { echo "usage: tests/scenarios/concurrency.sh (no arguments; settings come from the environment)" >&2; exit 2; }
 db=rls_audit_concurrency
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 psql -X -q -d $db -v ON_ERROR_STOP=1 <<'SQL'

@@ -4,6 +4,7 @@
 # recorded by the restore itself), the chain verifies, nothing is untracked,
 # and capture and drift() go on. Runs against the test cluster.
 set -euo pipefail
+(($# == 0)) || { echo "usage: tests/scenarios/dump_restore.sh (no arguments; settings come from the environment)" >&2; exit 2; }
 src=rls_audit_dump_src
 q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 for db in $src rls_audit_dump_plain rls_audit_dump_custom; do

@@ -13,6 +13,7 @@
 # ORACLE_CASES (default 300) and ORACLE_SEED change the run; scripts/fuzz.sh
 # runs more. Runs against the test cluster (PGHOST/PGPORT from lib.sh).
 set -euo pipefail
+(($# == 0)) || { echo "usage: tests/scenarios/isolation_oracle.sh (no arguments; settings come from the environment)" >&2; exit 2; }
 cases=${ORACLE_CASES:-300}
 seed=${ORACLE_SEED:-0.31}
 half=$(( (cases + 1) / 2 ))

@@ -6,6 +6,8 @@
 # policies change on it, and the events continue the same chain and drift
 # against the old baseline works. Runs against the test cluster.
 set -euo pipefail
+(($# == 0)) || { echo "usage: tests/scenarios/standby.sh (no arguments; settings come from the environment)" >&2; exit 2; }
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 db=rls_audit_standby
 sdir=$WORK/standby
