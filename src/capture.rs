@@ -53,13 +53,13 @@ pub(crate) struct Ctx {
 
 /// An event before it is written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Draft {
-    pub change: Change,
-    pub schema_name: Option<String>,
-    pub table_name: Option<String>,
-    pub policy_name: Option<String>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+pub(crate) struct Draft {
+    pub(crate) change: Change,
+    pub(crate) schema_name: Option<String>,
+    pub(crate) table_name: Option<String>,
+    pub(crate) policy_name: Option<String>,
+    pub(crate) before: Option<Value>,
+    pub(crate) after: Option<Value>,
 }
 
 fn policy_json(p: &Policy) -> Value {

@@ -13,22 +13,22 @@ use crate::render::render_create_policy;
 
 /// One drift row, with the columns of `rls_audit.drift()`.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
-pub struct DriftRow {
-    pub severity: Severity,
-    pub change: Change,
-    pub schema_name: Option<String>,
-    pub table_name: Option<String>,
-    pub policy_name: Option<String>,
-    pub attribute: Option<String>,
-    pub baseline_value: Option<String>,
-    pub current_value: Option<String>,
-    pub detail: String,
+pub(crate) struct DriftRow {
+    pub(crate) severity: Severity,
+    pub(crate) change: Change,
+    pub(crate) schema_name: Option<String>,
+    pub(crate) table_name: Option<String>,
+    pub(crate) policy_name: Option<String>,
+    pub(crate) attribute: Option<String>,
+    pub(crate) baseline_value: Option<String>,
+    pub(crate) current_value: Option<String>,
+    pub(crate) detail: String,
 }
 
 impl DriftRow {
     /// SPEC order: severity, then schema, table, policy, attribute; NULLs
     /// last as SQL sorts them; the detail keeps role rows stable.
-    pub fn sort_key(&self) -> impl Ord + '_ {
+    pub(crate) fn sort_key(&self) -> impl Ord + '_ {
         fn nulls_last(v: &Option<String>) -> (bool, &str) {
             (v.is_none(), v.as_deref().unwrap_or(""))
         }
@@ -93,7 +93,7 @@ impl Audience<'_> {
 
 /// Compare `base` (the baseline) with `cur` (a later snapshot or the live
 /// state) and classify every difference. See the README's severity table.
-pub fn diff(base: &State, cur: &State) -> Vec<DriftRow> {
+pub(crate) fn diff(base: &State, cur: &State) -> Vec<DriftRow> {
     let mut rows = Vec::new();
     let audience = Audience {
         login_roles: cur
@@ -582,16 +582,16 @@ fn policy_changes(b: &Policy, c: &Policy, audience: &Audience, rows: &mut Vec<Dr
 
 /// Two states made comparable: the baseline rewritten into the current
 /// names where OIDs say an object was renamed (see [`crate::identity`]).
-pub struct Compared {
-    pub base_id: i64,
-    pub base: State,
-    pub cur: State,
-    pub renamed: Vec<DriftRow>,
+pub(crate) struct Compared {
+    pub(crate) base_id: i64,
+    pub(crate) base: State,
+    pub(crate) cur: State,
+    pub(crate) renamed: Vec<DriftRow>,
 }
 
 impl Compared {
     /// The drift rows: the renames, then every difference, in SPEC order.
-    pub fn rows(&self) -> Vec<DriftRow> {
+    pub(crate) fn rows(&self) -> Vec<DriftRow> {
         let mut rows = self.renamed.clone();
         rows.extend(diff(&self.base, &self.cur));
         rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -600,7 +600,7 @@ impl Compared {
 }
 
 /// Align `base` with `cur` by identity and turn the renames into rows.
-pub fn align(
+pub(crate) fn align(
     base: &mut State,
     base_ids: &Identity,
     cur: &State,
@@ -614,7 +614,7 @@ pub fn align(
 
 /// A rename as a drift row: `info`, the new names in the key columns, the
 /// old and new name as the values.
-pub fn renamed_row(r: crate::identity::Rename) -> DriftRow {
+pub(crate) fn renamed_row(r: crate::identity::Rename) -> DriftRow {
     use crate::identity::Kind;
     let (s, t, p) = r.new.clone();
     let (old, new, what, schema, table, policy) = match r.kind {
@@ -657,7 +657,7 @@ pub fn renamed_row(r: crate::identity::Rename) -> DriftRow {
 }
 
 /// Render drift rows as lines for an error DETAIL or a WARNING.
-pub fn describe(rows: &[DriftRow]) -> String {
+pub(crate) fn describe(rows: &[DriftRow]) -> String {
     rows.iter()
         .map(|r| {
             let mut what = vec![r.change.as_sql().to_string()];
@@ -677,7 +677,7 @@ pub fn describe(rows: &[DriftRow]) -> String {
 }
 
 /// Counts per severity, in vocabulary order.
-pub fn counts(rows: &[DriftRow]) -> [i32; 5] {
+pub(crate) fn counts(rows: &[DriftRow]) -> [i32; 5] {
     let mut n = [0i32; 5];
     for r in rows {
         n[r.severity as usize] += 1;

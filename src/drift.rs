@@ -11,7 +11,7 @@ use crate::snapshot;
 
 /// Resolve the two sides of a comparison: a snapshot and either another
 /// snapshot or (target NULL) the live state.
-pub fn states_for(
+pub(crate) fn states_for(
     client: &SpiClient<'_>,
     baseline: Option<&str>,
     target: Option<&str>,
@@ -36,7 +36,7 @@ pub fn states_for(
 
 /// Record one `check_drift()` run in `drift_runs` and announce it on the
 /// `rls_audit` channel; returns the run's id.
-pub fn record_run(c: &mut SpiClient<'_>, base_id: i64, rows: &[DriftRow]) -> Result<i64> {
+pub(crate) fn record_run(c: &mut SpiClient<'_>, base_id: i64, rows: &[DriftRow]) -> Result<i64> {
     let n = diff::counts(rows);
     let report =
         serde_json::to_string(rows).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;

@@ -4,7 +4,7 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::PgSqlErrorCode;
 
 #[derive(Debug, thiserror::Error)]
-pub enum RlsAuditError {
+pub(crate) enum RlsAuditError {
     #[error("snapshot \"{0}\" does not exist")]
     UnknownSnapshot(String),
     #[error("policy \"{policy}\" for table {table} does not exist")]
@@ -34,7 +34,7 @@ pub enum RlsAuditError {
 }
 
 impl RlsAuditError {
-    pub fn sqlstate(&self) -> PgSqlErrorCode {
+    pub(crate) fn sqlstate(&self) -> PgSqlErrorCode {
         use PgSqlErrorCode::*;
         match self {
             RlsAuditError::UnknownSnapshot(_)
@@ -89,7 +89,7 @@ impl From<RlsAuditError> for ErrorReport {
     }
 }
 
-pub type Result<T> = std::result::Result<T, RlsAuditError>;
+pub(crate) type Result<T> = std::result::Result<T, RlsAuditError>;
 
 /// What a `#[pg_extern]` returns: pgrx raises the error with its SQLSTATE.
-pub type SqlResult<T> = std::result::Result<T, ErrorReport>;
+pub(crate) type SqlResult<T> = std::result::Result<T, ErrorReport>;

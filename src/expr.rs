@@ -22,19 +22,19 @@ use once_cell::sync::OnceCell;
 
 /// Decides a constant atom the way PostgreSQL does (Some(value)) or says
 /// it depends on something (None).
-pub type Folder = fn(&str) -> Option<bool>;
+pub(crate) type Folder = fn(&str) -> Option<bool>;
 
 static FOLDER: OnceCell<Folder> = OnceCell::new();
 
 /// Install PostgreSQL's constant folding (done once per backend, at load).
-pub fn set_folder(f: Folder) {
+pub(crate) fn set_folder(f: Folder) {
     let _ = FOLDER.set(f);
 }
 
 /// The [`Folder`] inside PostgreSQL: rls_audit._folds_to (sql/capture.sql)
 /// asks the planner, in a subtransaction of its own (PL/pgSQL's exception
 /// block), so an expression it cannot plan is simply "not constant".
-pub fn fold_with_postgres(expr: &str) -> Option<bool> {
+pub(crate) fn fold_with_postgres(expr: &str) -> Option<bool> {
     pgrx::Spi::connect(|c| {
         c.select("SELECT rls_audit._folds_to($1)", Some(1), &[expr.into()])?
             .first()
@@ -82,7 +82,7 @@ const KEYWORDS: &[&str] = &[
 /// quoted identifier, no qualified name (anything outside pg_catalog is
 /// schema-qualified in pg_get_expr output under search_path = pg_catalog),
 /// no `OPERATOR(...)`, no subquery with a FROM. `(SELECT x)` is `x`.
-pub fn foldable_text(toks: &[Tok]) -> Option<String> {
+pub(crate) fn foldable_text(toks: &[Tok]) -> Option<String> {
     let toks = match toks.first() {
         Some(Tok::Word(w)) if w.eq_ignore_ascii_case("select") => &toks[1..],
         _ => toks,
@@ -120,7 +120,7 @@ pub fn foldable_text(toks: &[Tok]) -> Option<String> {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
+pub(crate) enum Tok {
     LParen,
     RParen,
     /// a word: identifier, keyword or number
@@ -421,7 +421,7 @@ fn eval_atom(toks: &[Tok]) -> Option<bool> {
 
 /// `Some(true)` when the expression is constantly true, `Some(false)` when
 /// constantly false, `None` when it depends on anything else.
-pub fn constant_value(expr: &str) -> Option<bool> {
+pub(crate) fn constant_value(expr: &str) -> Option<bool> {
     let toks = tokenize(expr)?;
     let mut p = Parser { toks, pos: 0 };
     let v = p.or_expr()?;
@@ -433,21 +433,21 @@ pub fn constant_value(expr: &str) -> Option<bool> {
 
 /// A function call found in an expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
+pub(crate) struct Call {
     /// the schema it was qualified with, if any
-    pub schema: Option<String>,
-    pub name: String,
+    pub(crate) schema: Option<String>,
+    pub(crate) name: String,
     /// number of arguments
-    pub args: usize,
+    pub(crate) args: usize,
     /// inside a `(SELECT ...)`, i.e. evaluated once per statement
-    pub in_subselect: bool,
+    pub(crate) in_subselect: bool,
 }
 
 /// Every `name(...)` call in a deparsed expression, with whether it sits
 /// inside a scalar sub-select. Keywords the deparser writes with
 /// parentheses (`COALESCE(`, `NULLIF(`, `ANY (`) come back too; callers look
 /// names up in the function catalog, where those do not exist.
-pub fn calls(expr: &str) -> Vec<Call> {
+pub(crate) fn calls(expr: &str) -> Vec<Call> {
     let Some(toks) = tokenize(expr) else {
         return Vec::new();
     };
@@ -513,7 +513,7 @@ pub fn calls(expr: &str) -> Vec<Call> {
 }
 
 /// True when `expr` is constantly true. A missing expression (NULL) is not.
-pub fn is_constant_true(expr: Option<&str>) -> bool {
+pub(crate) fn is_constant_true(expr: Option<&str>) -> bool {
     expr.and_then(constant_value) == Some(true)
 }
 

@@ -191,7 +191,7 @@ fn is_bare_safe(ident: &str) -> bool {
 }
 
 /// Quote an identifier exactly when PostgreSQL's `quote_ident` would.
-pub fn quote_ident(ident: &str) -> String {
+pub(crate) fn quote_ident(ident: &str) -> String {
     if is_bare_safe(ident) {
         return ident.to_string();
     }
@@ -208,14 +208,14 @@ pub fn quote_ident(ident: &str) -> String {
 }
 
 /// `schema.name`, each part quoted.
-pub fn quote_qualified(schema: &str, name: &str) -> String {
+pub(crate) fn quote_qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
 /// A string literal for generated SQL. Standard-conforming strings are on by
 /// default since 9.1; a backslash makes us switch to the E'' form so the
 /// literal means the same whatever that setting is.
-pub fn quote_literal(value: &str) -> String {
+pub(crate) fn quote_literal(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 3);
     if value.contains('\\') {
         out.push('E');

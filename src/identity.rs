@@ -20,7 +20,7 @@ use crate::model::{Identity, State};
 
 /// What kind of object a [`Rename`] is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Table,
     Policy,
     Role,
@@ -29,10 +29,10 @@ pub enum Kind {
 /// One object found under a new name: (schema, table, policy) for tables
 /// and policies (policy empty for a table), (role, "", "") for roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rename {
-    pub kind: Kind,
-    pub old: (String, String, String),
-    pub new: (String, String, String),
+pub(crate) struct Rename {
+    pub(crate) kind: Kind,
+    pub(crate) old: (String, String, String),
+    pub(crate) new: (String, String, String),
 }
 
 /// Map each name of `base` to the name its OID has in `cur`. A mapping is
@@ -68,7 +68,7 @@ fn moves<K: Ord + Clone + std::hash::Hash>(
 /// an OID says the object is the same; returns what was renamed.
 /// One piece: tables, then policies (which follow their tables), then roles: the order is
 /// the algorithm.
-pub fn align(
+pub(crate) fn align(
     base: &mut State,
     base_ids: &Identity,
     cur: &State,

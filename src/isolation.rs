@@ -22,7 +22,7 @@ use crate::verdict::{
 /// How many tenant values are sampled per table when none are given.
 const SAMPLE_TENANTS: i64 = 3;
 
-pub type Settings = Vec<(String, Option<String>)>;
+pub(crate) type Settings = Vec<(String, Option<String>)>;
 
 /// Settings as the probe runners take them: name, value, name, value, …
 fn flatten(settings: &Settings) -> Vec<Option<String>> {
@@ -35,7 +35,7 @@ fn flatten(settings: &Settings) -> Vec<Option<String>> {
 /// Run one probe through `rls_audit._probe`: `sql` is a query returning
 /// one text[] (writes run on a shadow table, see [`write_probe`]). `role`
 /// None = as the caller.
-pub fn run(
+pub(crate) fn run(
     c: &SpiClient<'_>,
     role: Option<&str>,
     settings: &Settings,
@@ -67,7 +67,7 @@ pub fn run(
 }
 
 /// A custom setting (`app.tenant_id`) or one PostgreSQL knows.
-pub fn check_setting_name(c: &SpiClient<'_>, setting: &str) -> Result<()> {
+pub(crate) fn check_setting_name(c: &SpiClient<'_>, setting: &str) -> Result<()> {
     let custom = {
         let parts: Vec<&str> = setting.split('.').collect();
         parts.len() >= 2
@@ -138,7 +138,7 @@ impl Sql<'_> {
 /// May the caller become `role` at all? Asked twice, before anything else
 /// runs: the right PostgreSQL's SET ROLE checks (the session user's), and
 /// a probe that really switches.
-pub fn ensure_can_act_as(c: &SpiClient<'_>, role: &str) -> Result<()> {
+pub(crate) fn ensure_can_act_as(c: &SpiClient<'_>, role: &str) -> Result<()> {
     let denied = || {
         RlsAuditError::InsufficientPrivilege(format!(
             "permission denied to act as role \"{role}\": the caller must be allowed to SET ROLE to it"
@@ -178,7 +178,7 @@ impl Run<'_> {
 /// returned; [`verdicts`] turns that into check rows.
 /// One piece: the probe order is part of the proof (every unset probe runs before any probe
 /// defines the setting in this session).
-pub fn gather(
+pub(crate) fn gather(
     c: &SpiClient<'_>,
     role: &str,
     setting: &str,
@@ -335,10 +335,10 @@ fn write_probe(
 }
 
 /// One row of `probe()`: outcome, rows_visible, sqlstate, message.
-pub type ProbeRow = (String, Option<i64>, Option<String>, Option<String>);
+pub(crate) type ProbeRow = (String, Option<i64>, Option<String>, Option<String>);
 
 /// `probe()`: what `role` sees in `tbl` with these settings.
-pub fn probe_one(
+pub(crate) fn probe_one(
     c: &SpiClient<'_>,
     role: &str,
     tbl: pg_sys::Oid,

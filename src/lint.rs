@@ -17,13 +17,13 @@ use crate::render::render_role;
 
 /// One lint rule: its name (what `lint()` prints and `lint_ignore` names)
 /// and the function that finds its findings.
-pub struct Rule {
-    pub name: &'static str,
-    pub check: fn(&Posture, &mut Vec<Finding>),
+pub(crate) struct Rule {
+    pub(crate) name: &'static str,
+    pub(crate) check: fn(&Posture, &mut Vec<Finding>),
 }
 
 /// Every rule, in catalogue order (the README lists them the same way).
-pub const RULES: &[Rule] = &[
+pub(crate) const RULES: &[Rule] = &[
     Rule {
         name: "rls_disabled",
         check: rls_disabled,
@@ -75,19 +75,19 @@ pub const RULES: &[Rule] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub lint: &'static str,
-    pub severity: Severity,
-    pub schema_name: Option<String>,
-    pub object_name: String,
-    pub detail: String,
-    pub remediation: String,
+pub(crate) struct Finding {
+    pub(crate) lint: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) schema_name: Option<String>,
+    pub(crate) object_name: String,
+    pub(crate) detail: String,
+    pub(crate) remediation: String,
 }
 
 impl Finding {
     /// The key a `lint_ignore` row names: `schema.object` (each part as
     /// quote_ident writes it), or the role name for role findings.
-    pub fn object_key(&self) -> String {
+    pub(crate) fn object_key(&self) -> String {
         match &self.schema_name {
             Some(s) => format!("{}.{}", quote_ident(s), self.object_name),
             None => self.object_name.clone(),
@@ -98,7 +98,7 @@ impl Finding {
 /// Every finding of every rule for the schemas asked (None = all), in SPEC
 /// order. Role findings belong to no schema and come only when no filter
 /// is given.
-pub fn run(posture: &Posture, schemas: Option<&[Option<String>]>) -> Vec<Finding> {
+pub(crate) fn run(posture: &Posture, schemas: Option<&[Option<String>]>) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in RULES {
         let from = out.len();
@@ -122,7 +122,7 @@ pub fn run(posture: &Posture, schemas: Option<&[Option<String>]>) -> Vec<Finding
 
 /// The functions the policies call, (schema, name), pg_catalog for
 /// unqualified calls: the catalog looks up their volatility once.
-pub fn called_functions(policies: &[Policy]) -> BTreeSet<(String, String)> {
+pub(crate) fn called_functions(policies: &[Policy]) -> BTreeSet<(String, String)> {
     policies
         .iter()
         .flat_map(calls_of)
@@ -576,21 +576,21 @@ fn view_bypasses_rls(posture: &Posture, out: &mut Vec<Finding>) {
 
 /// One `lint_ignore` row.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Suppression {
-    pub lint: String,
+pub(crate) struct Suppression {
+    pub(crate) lint: String,
     /// NULL: the object in any schema
-    pub schema_name: Option<String>,
-    pub object: String,
-    pub reason: String,
-    pub added_by: String,
-    pub added_at: String,
+    pub(crate) schema_name: Option<String>,
+    pub(crate) object: String,
+    pub(crate) reason: String,
+    pub(crate) added_by: String,
+    pub(crate) added_at: String,
 }
 
 impl Suppression {
     /// Does this row silence `f`? `object` is the `object_name` lint()
     /// prints, in `schema_name` or (NULL) in any schema; the older spelling
     /// `schema.object` (quote_ident parts) keeps working.
-    pub fn silences(&self, f: &Finding) -> bool {
+    pub(crate) fn silences(&self, f: &Finding) -> bool {
         if self.lint != f.lint {
             return false;
         }
@@ -602,10 +602,10 @@ impl Suppression {
 }
 
 /// A suppressed finding and the reason it was accepted.
-pub type Suppressed = (Finding, Suppression);
+pub(crate) type Suppressed = (Finding, Suppression);
 
 /// Split findings into (open, suppressed with the row that silences them).
-pub fn split_suppressed(
+pub(crate) fn split_suppressed(
     findings: Vec<Finding>,
     rules: &[Suppression],
 ) -> (Vec<Finding>, Vec<Suppressed>) {

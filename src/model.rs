@@ -30,10 +30,10 @@ macro_rules! vocabulary {
             /// Every word, in vocabulary order (the `#[pg_test]`
             /// model_words_match_check_constraints compares it with SQL).
             #[allow(dead_code)]
-            pub const ALL: &'static [$ty] = &[$($ty::$v),+];
+            pub(crate) const ALL: &'static [$ty] = &[$($ty::$v),+];
 
             /// The word as SQL stores and prints it.
-            pub const fn as_sql(self) -> &'static str {
+            pub(crate) const fn as_sql(self) -> &'static str {
                 match self {
                     $($ty::$v => $w),+
                 }
@@ -78,7 +78,7 @@ macro_rules! vocabulary {
 
 /// What a policy applies to (the catalog's `polcmd`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Command {
+pub(crate) enum Command {
     All,
     Select,
     Insert,
@@ -100,7 +100,7 @@ vocabulary!(
 
 impl Command {
     /// The single commands this one covers (ALL covers all four).
-    pub fn covers(self) -> &'static [Command] {
+    pub(crate) fn covers(self) -> &'static [Command] {
         match self {
             Command::All => &[
                 Command::Select,
@@ -119,7 +119,7 @@ impl Command {
 /// How a policy combines with the others (the catalog's `polpermissive`):
 /// permissive policies are OR-ed, restrictive ones AND-ed on top.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Mode {
+pub(crate) enum Mode {
     Permissive,
     Restrictive,
 }
@@ -132,7 +132,7 @@ vocabulary!(
 
 /// The severity vocabulary (SPEC), most severe first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
+pub(crate) enum Severity {
     Critical,
     High,
     Medium,
@@ -155,7 +155,7 @@ vocabulary!(
 /// What changed: the `change` column of `drift()`, `untracked_changes()`
 /// and `events`. The last two are event-only (the freeze has no drift).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Change {
+pub(crate) enum Change {
     PolicyAdded,
     PolicyRemoved,
     PolicyChanged,
@@ -197,58 +197,58 @@ vocabulary!(
 
 /// One policy as the catalog holds it, with names instead of OIDs.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Policy {
-    pub schema_name: String,
-    pub table_name: String,
-    pub policy_name: String,
-    pub permissive: Mode,
-    pub command: Command,
+pub(crate) struct Policy {
+    pub(crate) schema_name: String,
+    pub(crate) table_name: String,
+    pub(crate) policy_name: String,
+    pub(crate) permissive: Mode,
+    pub(crate) command: Command,
     /// sorted role names; `public` stands for PUBLIC
-    pub roles: Vec<String>,
-    pub using_expr: Option<String>,
-    pub check_expr: Option<String>,
+    pub(crate) roles: Vec<String>,
+    pub(crate) using_expr: Option<String>,
+    pub(crate) check_expr: Option<String>,
 }
 
 impl Policy {
     /// The roles it applies to, PUBLIC spelled `public` (an empty list,
     /// which PostgreSQL never stores, reads as PUBLIC too).
-    pub fn applies_to_public(&self) -> bool {
+    pub(crate) fn applies_to_public(&self) -> bool {
         self.roles.is_empty() || self.roles.iter().any(|r| r == "public")
     }
 }
 
 /// An ordinary or partitioned table and its RLS flags.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Table {
-    pub schema_name: String,
-    pub table_name: String,
-    pub owner: String,
-    pub rls_enabled: bool,
-    pub rls_forced: bool,
+pub(crate) struct Table {
+    pub(crate) schema_name: String,
+    pub(crate) table_name: String,
+    pub(crate) owner: String,
+    pub(crate) rls_enabled: bool,
+    pub(crate) rls_forced: bool,
 }
 
 /// The role attributes that decide whether RLS applies at all.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Role {
-    pub role_name: String,
-    pub superuser: bool,
-    pub bypassrls: bool,
-    pub can_login: bool,
+pub(crate) struct Role {
+    pub(crate) role_name: String,
+    pub(crate) superuser: bool,
+    pub(crate) bypassrls: bool,
+    pub(crate) can_login: bool,
 }
 
 /// The RLS posture of a database (SPEC §2). Always kept in canonical order,
 /// so equal postures serialise to equal bytes.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
-pub struct State {
-    pub policies: Vec<Policy>,
-    pub tables: Vec<Table>,
-    pub roles: Vec<Role>,
+pub(crate) struct State {
+    pub(crate) policies: Vec<Policy>,
+    pub(crate) tables: Vec<Table>,
+    pub(crate) roles: Vec<Role>,
 }
 
 impl State {
     /// Sort everything by name (byte order, not the database collation, so
     /// the order does not depend on where the state was read).
-    pub fn canonicalize(&mut self) {
+    pub(crate) fn canonicalize(&mut self) {
         for p in &mut self.policies {
             p.roles.sort();
             p.roles.dedup();
@@ -259,7 +259,7 @@ impl State {
     }
 
     /// Hex SHA-256 of the canonical JSON form: equal states, equal prints.
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         let mut canonical = self.clone();
         canonical.canonicalize();
         // serialising plain structs of strings and bools cannot fail
@@ -277,28 +277,28 @@ impl State {
 /// OID; across databases (a dump restored elsewhere) OIDs mean nothing and
 /// names are the key. Kept out of [`State`]: it never enters a fingerprint.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Identity {
+pub(crate) struct Identity {
     /// `catalog::db_ident` of the database the OIDs belong to; None: unknown
-    pub db: Option<String>,
-    pub tables: BTreeMap<(String, String), u32>,
-    pub policies: BTreeMap<(String, String, String), PolicyId>,
-    pub roles: BTreeMap<String, u32>,
+    pub(crate) db: Option<String>,
+    pub(crate) tables: BTreeMap<(String, String), u32>,
+    pub(crate) policies: BTreeMap<(String, String, String), PolicyId>,
+    pub(crate) roles: BTreeMap<String, u32>,
 }
 
 /// A policy's identity and what it stores rather than how it reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PolicyId {
-    pub oid: u32,
-    pub table_oid: u32,
+pub(crate) struct PolicyId {
+    pub(crate) oid: u32,
+    pub(crate) table_oid: u32,
     /// md5 of the USING and WITH CHECK trees (`sql/catalog/state.sql`)
-    pub tree: String,
+    pub(crate) tree: String,
     /// `polroles` (0 = PUBLIC), sorted
-    pub role_oids: Vec<u32>,
+    pub(crate) role_oids: Vec<u32>,
 }
 
 /// `polroles` as a sorted list of plain numbers. Read as int8[]: 0 stands
 /// for PUBLIC there, and an oid 0 would arrive as a NULL element.
-pub fn sorted_oids(oids: Option<Vec<i64>>) -> Vec<u32> {
+pub(crate) fn sorted_oids(oids: Option<Vec<i64>>) -> Vec<u32> {
     let mut v: Vec<u32> = oids
         .unwrap_or_default()
         .into_iter()
@@ -311,27 +311,27 @@ pub fn sorted_oids(oids: Option<Vec<i64>>) -> Vec<u32> {
 /// A policy as the tracked state keeps it (and as capture reads a live one
 /// to compare): the definition and what identifies it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TrackedPolicy {
-    pub policy_oid: u32,
-    pub table_oid: u32,
+pub(crate) struct TrackedPolicy {
+    pub(crate) policy_oid: u32,
+    pub(crate) table_oid: u32,
     /// the database the OIDs belong to (`catalog::db_ident`)
-    pub db_ident: Option<String>,
+    pub(crate) db_ident: Option<String>,
     /// md5 of the stored trees and `polroles`: what the policy stores
-    pub tree: String,
-    pub role_oids: Vec<u32>,
-    pub policy: Policy,
+    pub(crate) tree: String,
+    pub(crate) role_oids: Vec<u32>,
+    pub(crate) policy: Policy,
 }
 
 impl TrackedPolicy {
     /// The same catalog row as `live` (same OID, in this database).
-    pub fn is_object(&self, live: &TrackedPolicy) -> bool {
+    pub(crate) fn is_object(&self, live: &TrackedPolicy) -> bool {
         self.policy_oid == live.policy_oid && self.db_ident == live.db_ident
     }
 
     /// Does `live` define what this one does? By what PostgreSQL stores
     /// when both are the same object (a renamed column or role changes the
     /// text, not the policy); by the text otherwise.
-    pub fn same_definition(&self, live: &TrackedPolicy) -> bool {
+    pub(crate) fn same_definition(&self, live: &TrackedPolicy) -> bool {
         let (a, b) = (&self.policy, &live.policy);
         if a.permissive != b.permissive || a.command != b.command {
             return false;
@@ -351,69 +351,69 @@ impl TrackedPolicy {
 /// A table as the tracked state keeps it, with the identities that follow
 /// renames.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TrackedTable {
-    pub table_oid: u32,
-    pub schema_oid: u32,
-    pub db_ident: Option<String>,
-    pub schema_name: String,
-    pub table_name: String,
-    pub rls_enabled: bool,
-    pub rls_forced: bool,
+pub(crate) struct TrackedTable {
+    pub(crate) table_oid: u32,
+    pub(crate) schema_oid: u32,
+    pub(crate) db_ident: Option<String>,
+    pub(crate) schema_name: String,
+    pub(crate) table_name: String,
+    pub(crate) rls_enabled: bool,
+    pub(crate) rls_forced: bool,
 }
 
 /// What lint judges beyond the [`State`]: a table with its owner's
 /// attributes, policy count and grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableFacts {
-    pub table: Table,
-    pub owner_login: bool,
-    pub owner_super: bool,
-    pub policies: usize,
+pub(crate) struct TableFacts {
+    pub(crate) table: Table,
+    pub(crate) owner_login: bool,
+    pub(crate) owner_super: bool,
+    pub(crate) policies: usize,
     /// non-owner grantees and what they may do, e.g. "PUBLIC: SELECT"
-    pub grants: Vec<String>,
+    pub(crate) grants: Vec<String>,
 }
 
 /// A SECURITY DEFINER function and its fixed search_path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DefinerFunction {
-    pub schema_name: String,
-    pub name: String,
+pub(crate) struct DefinerFunction {
+    pub(crate) schema_name: String,
+    pub(crate) name: String,
     /// argument types as `oidvectortypes` prints them
-    pub args: String,
+    pub(crate) args: String,
     /// None: no `SET search_path`
-    pub search_path: Option<String>,
+    pub(crate) search_path: Option<String>,
     /// schemas where PUBLIC may create objects
-    pub public_writable: std::collections::BTreeSet<String>,
+    pub(crate) public_writable: std::collections::BTreeSet<String>,
 }
 
 /// A view that skips the row-level security of a table it reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BypassingView {
-    pub schema_name: String,
-    pub view_name: String,
-    pub owner: String,
+pub(crate) struct BypassingView {
+    pub(crate) schema_name: String,
+    pub(crate) view_name: String,
+    pub(crate) owner: String,
     /// (schema, table, why the owner bypasses it)
-    pub tables: Vec<(String, String, String)>,
+    pub(crate) tables: Vec<(String, String, String)>,
 }
 
 /// Everything the lint rules look at. Read from the catalog, or made from
 /// a snapshot's [`State`] (which has no grants, functions, views or
 /// volatility: those rules then find nothing).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Posture {
-    pub roles: Vec<Role>,
-    pub tables: Vec<TableFacts>,
-    pub policies: Vec<Policy>,
-    pub functions: Vec<DefinerFunction>,
-    pub views: Vec<BypassingView>,
+pub(crate) struct Posture {
+    pub(crate) roles: Vec<Role>,
+    pub(crate) tables: Vec<TableFacts>,
+    pub(crate) policies: Vec<Policy>,
+    pub(crate) functions: Vec<DefinerFunction>,
+    pub(crate) views: Vec<BypassingView>,
     /// (schema, name) of the non-IMMUTABLE functions the policies call;
     /// None: unknown (a snapshot), and policy_per_row_function is not judged
-    pub non_immutable: Option<std::collections::BTreeSet<(String, String)>>,
+    pub(crate) non_immutable: Option<std::collections::BTreeSet<(String, String)>>,
 }
 
 impl Posture {
     /// The posture a snapshot's state shows: roles, tables and policies.
-    pub fn from_state(state: &State) -> Posture {
+    pub(crate) fn from_state(state: &State) -> Posture {
         let roles: BTreeMap<&str, &Role> = state
             .roles
             .iter()
@@ -448,22 +448,22 @@ impl Posture {
 
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]
-pub struct Target {
-    pub schema: String,
-    pub table: String,
-    pub owner: String,
+pub(crate) struct Target {
+    pub(crate) schema: String,
+    pub(crate) table: String,
+    pub(crate) owner: String,
     /// the role has the owner's rights (owns it or inherits the owner)
-    pub role_owns: bool,
-    pub rls_enabled: bool,
-    pub rls_forced: bool,
+    pub(crate) role_owns: bool,
+    pub(crate) rls_enabled: bool,
+    pub(crate) rls_forced: bool,
     /// `format_type` of the tenant column, used to cast bound values
-    pub col_type: String,
+    pub(crate) col_type: String,
     /// the tenant column
-    pub column: String,
+    pub(crate) column: String,
 }
 
 impl Target {
-    pub fn qualified(&self) -> String {
+    pub(crate) fn qualified(&self) -> String {
         crate::ident::quote_qualified(&self.schema, &self.table)
     }
 }

@@ -13,16 +13,16 @@ use crate::render;
 /// What a restore does: the statements to run, in order, and the notes
 /// about what it deliberately leaves alone.
 #[derive(Debug, Default, PartialEq)]
-pub struct Plan {
-    pub statements: Vec<String>,
-    pub notes: Vec<String>,
+pub(crate) struct Plan {
+    pub(crate) statements: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl Plan {
     /// After the plan (which works in today's names): a renamed policy gets
     /// its snapshot name back; a renamed table or role keeps its name (the
     /// application may use it) and gets a note.
-    pub fn undo_renames(&mut self, renamed: &[DriftRow]) {
+    pub(crate) fn undo_renames(&mut self, renamed: &[DriftRow]) {
         for r in renamed {
             // the values are quote_ident output (diff::renamed_row)
             let (Some(old), Some(new)) = (&r.baseline_value, &r.current_value) else {
@@ -53,7 +53,7 @@ fn comment_text(s: &str) -> String {
 /// the live policies and RLS flags the snapshot's again. Tables are never
 /// created or dropped and roles never altered: those become notes.
 /// One piece: one match over the drift rows, an arm per change kind.
-pub fn plan(snapshot: &State, live: &State) -> Plan {
+pub(crate) fn plan(snapshot: &State, live: &State) -> Plan {
     let rows = diff::diff(snapshot, live);
     let tables_with = |change: Change| -> BTreeSet<(&str, &str)> {
         rows.iter()
@@ -138,7 +138,7 @@ pub fn plan(snapshot: &State, live: &State) -> Plan {
 }
 
 /// The whole script: header, BEGIN, statements, notes, COMMIT.
-pub fn render_script(
+pub(crate) fn render_script(
     id: i64,
     label: Option<&str>,
     fingerprint: &str,

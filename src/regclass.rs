@@ -9,7 +9,7 @@ use pgrx::prelude::*;
 use pgrx::{FromDatum, IntoDatum};
 
 #[derive(Clone, Copy, Debug)]
-pub struct RegClass(pub pg_sys::Oid);
+pub(crate) struct RegClass(pub pg_sys::Oid);
 
 impl FromDatum for RegClass {
     unsafe fn from_polymorphic_datum(
@@ -25,7 +25,7 @@ impl_sql_translatable!(RegClass, "regclass");
 
 /// A `name` argument (NAMEDATALEN-limited identifier), decoded to a String.
 #[derive(Clone, Debug)]
-pub struct Name(pub String);
+pub(crate) struct Name(pub String);
 
 impl FromDatum for Name {
     unsafe fn from_polymorphic_datum(

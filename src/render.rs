@@ -19,7 +19,7 @@ pub(crate) fn render_role(role: &str) -> String {
 /// `FOR` is always spelled out (never left to the ALL default) and the
 /// expressions are the stored, schema-qualified `pg_get_expr` text, so the
 /// statement means the same under any caller search_path.
-pub fn render_create_policy(p: &Policy) -> String {
+pub(crate) fn render_create_policy(p: &Policy) -> String {
     let mut sql = format!(
         "CREATE POLICY {} ON {}",
         quote_ident(&p.policy_name),
@@ -48,7 +48,7 @@ pub fn render_create_policy(p: &Policy) -> String {
 }
 
 /// `DROP POLICY IF EXISTS`, so a script can be replayed.
-pub fn drop_policy(schema: &str, table: &str, policy: &str) -> String {
+pub(crate) fn drop_policy(schema: &str, table: &str, policy: &str) -> String {
     format!(
         "DROP POLICY IF EXISTS {} ON {};",
         quote_ident(policy),
@@ -57,7 +57,7 @@ pub fn drop_policy(schema: &str, table: &str, policy: &str) -> String {
 }
 
 /// `ALTER TABLE … ENABLE|DISABLE|FORCE|NO FORCE ROW LEVEL SECURITY`.
-pub fn alter_rls(schema: &str, table: &str, action: &str) -> String {
+pub(crate) fn alter_rls(schema: &str, table: &str, action: &str) -> String {
     format!(
         "ALTER TABLE {} {action} ROW LEVEL SECURITY;",
         quote_qualified(schema, table)
@@ -65,7 +65,7 @@ pub fn alter_rls(schema: &str, table: &str, action: &str) -> String {
 }
 
 /// `DROP POLICY` as a DBA typed it (no IF EXISTS: it existed).
-pub fn drop_policy_strict(schema: &str, table: &str, policy: &str) -> String {
+pub(crate) fn drop_policy_strict(schema: &str, table: &str, policy: &str) -> String {
     format!(
         "DROP POLICY {} ON {};",
         quote_ident(policy),
@@ -75,7 +75,7 @@ pub fn drop_policy_strict(schema: &str, table: &str, policy: &str) -> String {
 
 /// The `ALTER POLICY` that gives an existing policy `p`'s roles and
 /// expressions (its command and mode cannot be altered).
-pub fn alter_policy(p: &Policy) -> String {
+pub(crate) fn alter_policy(p: &Policy) -> String {
     let mut s = format!(
         "ALTER POLICY {} ON {}",
         quote_ident(&p.policy_name),
@@ -95,7 +95,7 @@ pub fn alter_policy(p: &Policy) -> String {
 }
 
 /// `ALTER POLICY … RENAME TO`.
-pub fn rename_policy(schema: &str, table: &str, old: &str, new: &str) -> String {
+pub(crate) fn rename_policy(schema: &str, table: &str, old: &str, new: &str) -> String {
     format!(
         "ALTER POLICY {} ON {} RENAME TO {};",
         quote_ident(old),
@@ -105,7 +105,7 @@ pub fn rename_policy(schema: &str, table: &str, old: &str, new: &str) -> String 
 }
 
 /// A table moved and/or renamed: `SET SCHEMA` first, then `RENAME TO`.
-pub fn move_table(from: (&str, &str), to: (&str, &str)) -> String {
+pub(crate) fn move_table(from: (&str, &str), to: (&str, &str)) -> String {
     let ((s0, t0), (s1, t1)) = (from, to);
     let mut parts = Vec::new();
     if s0 != s1 {
@@ -126,7 +126,7 @@ pub fn move_table(from: (&str, &str), to: (&str, &str)) -> String {
 }
 
 /// `ALTER SCHEMA … RENAME TO`.
-pub fn rename_schema(old: &str, new: &str) -> String {
+pub(crate) fn rename_schema(old: &str, new: &str) -> String {
     format!(
         "ALTER SCHEMA {} RENAME TO {};",
         quote_ident(old),
@@ -134,19 +134,19 @@ pub fn rename_schema(old: &str, new: &str) -> String {
     )
 }
 
-pub fn drop_table(schema: &str, table: &str) -> String {
+pub(crate) fn drop_table(schema: &str, table: &str) -> String {
     format!("DROP TABLE {};", quote_qualified(schema, table))
 }
 
 /// The freeze calls, as recorded for the freeze's own events.
-pub fn freeze(reason: &str) -> String {
+pub(crate) fn freeze(reason: &str) -> String {
     format!(
         "SELECT rls_audit.freeze({});",
         crate::ident::quote_literal(reason)
     )
 }
 
-pub fn unfreeze() -> String {
+pub(crate) fn unfreeze() -> String {
     "SELECT rls_audit.unfreeze();".into()
 }
 

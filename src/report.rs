@@ -12,42 +12,42 @@ use crate::lint::{self, Finding, Suppression};
 use crate::model::{Posture, Severity, State};
 
 #[derive(Serialize, Debug)]
-pub struct Report {
-    pub database: String,
-    pub generated_at: String,
+pub(crate) struct Report {
+    pub(crate) database: String,
+    pub(crate) generated_at: String,
     /// GO or NO-GO, computed from the content
-    pub verdict: &'static str,
-    pub verdict_reasons: Vec<String>,
-    pub pre_execution: PreExecution,
-    pub verification: Verification,
-    pub security_scan: SecurityScan,
-    pub rollback: Rollback,
-    pub sign_off: SignOff,
+    pub(crate) verdict: &'static str,
+    pub(crate) verdict_reasons: Vec<String>,
+    pub(crate) pre_execution: PreExecution,
+    pub(crate) verification: Verification,
+    pub(crate) security_scan: SecurityScan,
+    pub(crate) rollback: Rollback,
+    pub(crate) sign_off: SignOff,
 }
 
 #[derive(Serialize, Debug)]
-pub struct Baseline {
-    pub id: i64,
-    pub label: Option<String>,
-    pub fingerprint: String,
-    pub taken_at: String,
-    pub taken_by: String,
+pub(crate) struct Baseline {
+    pub(crate) id: i64,
+    pub(crate) label: Option<String>,
+    pub(crate) fingerprint: String,
+    pub(crate) taken_at: String,
+    pub(crate) taken_by: String,
 }
 
 #[derive(Serialize, Debug)]
-pub struct PreExecution {
-    pub baseline: Baseline,
+pub(crate) struct PreExecution {
+    pub(crate) baseline: Baseline,
     /// unsuppressed lint findings at high or critical
-    pub open_high_findings: Vec<FindingRow>,
+    pub(crate) open_high_findings: Vec<FindingRow>,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FindingRow {
-    pub lint: String,
-    pub severity: String,
-    pub schema_name: Option<String>,
-    pub object_name: String,
-    pub detail: String,
+pub(crate) struct FindingRow {
+    pub(crate) lint: String,
+    pub(crate) severity: String,
+    pub(crate) schema_name: Option<String>,
+    pub(crate) object_name: String,
+    pub(crate) detail: String,
 }
 
 impl From<&Finding> for FindingRow {
@@ -63,89 +63,89 @@ impl From<&Finding> for FindingRow {
 }
 
 #[derive(Serialize, Debug)]
-pub struct Verification {
+pub(crate) struct Verification {
     /// critical, high, medium, low, info
-    pub drift_counts: BTreeMap<String, usize>,
-    pub drift: Vec<DriftRow>,
-    pub policies_per_table: Vec<PolicyCount>,
-    pub events_since_baseline: Vec<EventRow>,
+    pub(crate) drift_counts: BTreeMap<String, usize>,
+    pub(crate) drift: Vec<DriftRow>,
+    pub(crate) policies_per_table: Vec<PolicyCount>,
+    pub(crate) events_since_baseline: Vec<EventRow>,
 }
 
 #[derive(Serialize, Debug)]
-pub struct PolicyCount {
-    pub schema_name: String,
-    pub table_name: String,
-    pub baseline: usize,
-    pub current: usize,
+pub(crate) struct PolicyCount {
+    pub(crate) schema_name: String,
+    pub(crate) table_name: String,
+    pub(crate) baseline: usize,
+    pub(crate) current: usize,
 }
 
 #[derive(Serialize, Debug)]
-pub struct EventRow {
-    pub id: i64,
-    pub occurred_at: String,
-    pub who: String,
-    pub command_tag: String,
-    pub change: String,
-    pub object: String,
-    pub ticket: Option<String>,
-    pub statement: Option<String>,
+pub(crate) struct EventRow {
+    pub(crate) id: i64,
+    pub(crate) occurred_at: String,
+    pub(crate) who: String,
+    pub(crate) command_tag: String,
+    pub(crate) change: String,
+    pub(crate) object: String,
+    pub(crate) ticket: Option<String>,
+    pub(crate) statement: Option<String>,
 }
 
 #[derive(Serialize, Debug)]
-pub struct SecurityScan {
+pub(crate) struct SecurityScan {
     /// findings of the lints a snapshot can be judged by, now vs at the baseline
-    pub new: Vec<FindingRow>,
-    pub fixed: Vec<FindingRow>,
-    pub unchanged: Vec<FindingRow>,
+    pub(crate) new: Vec<FindingRow>,
+    pub(crate) fixed: Vec<FindingRow>,
+    pub(crate) unchanged: Vec<FindingRow>,
     /// every open finding of lint() now (all twelve lints)
-    pub open_now: Vec<FindingRow>,
-    pub suppressed: Vec<SuppressedRow>,
+    pub(crate) open_now: Vec<FindingRow>,
+    pub(crate) suppressed: Vec<SuppressedRow>,
 }
 
 #[derive(Serialize, Debug)]
-pub struct SuppressedRow {
-    pub lint: String,
-    pub object: String,
-    pub reason: String,
+pub(crate) struct SuppressedRow {
+    pub(crate) lint: String,
+    pub(crate) object: String,
+    pub(crate) reason: String,
 }
 
 #[derive(Serialize, Debug)]
-pub struct Rollback {
-    pub restore_statements: usize,
-    pub commands: Vec<String>,
-    pub untracked_changes: usize,
-    pub chain_intact: bool,
-    pub broken_links: usize,
+pub(crate) struct Rollback {
+    pub(crate) restore_statements: usize,
+    pub(crate) commands: Vec<String>,
+    pub(crate) untracked_changes: usize,
+    pub(crate) chain_intact: bool,
+    pub(crate) broken_links: usize,
 }
 
 #[derive(Serialize, Debug)]
-pub struct SignOff {
-    pub name: Option<String>,
-    pub role: Option<String>,
-    pub date: Option<String>,
-    pub decision: Option<String>,
+pub(crate) struct SignOff {
+    pub(crate) name: Option<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) date: Option<String>,
+    pub(crate) decision: Option<String>,
 }
 
 /// What a report is built from: gathered by `api::report` (the drift
 /// comparison, the snapshot's header, the events since it, lint now, the
 /// untracked changes and the chain check), judged here.
-pub struct Inputs {
-    pub compared: Compared,
-    pub baseline: Baseline,
-    pub database: String,
-    pub generated_at: String,
-    pub events: Vec<EventRow>,
+pub(crate) struct Inputs {
+    pub(crate) compared: Compared,
+    pub(crate) baseline: Baseline,
+    pub(crate) database: String,
+    pub(crate) generated_at: String,
+    pub(crate) events: Vec<EventRow>,
     /// every finding of lint() now, suppressed or not
-    pub lint_now: Vec<Finding>,
-    pub suppressions: Vec<Suppression>,
-    pub untracked: usize,
-    pub broken_links: usize,
+    pub(crate) lint_now: Vec<Finding>,
+    pub(crate) suppressions: Vec<Suppression>,
+    pub(crate) untracked: usize,
+    pub(crate) broken_links: usize,
 }
 
 /// The report: the seeds' five sections and the verdict, from the inputs
 /// alone. One piece because each section's numbers feed the verdict at
 /// its end; the sections are marked B, C and D as in the seeds.
-pub fn build(input: Inputs) -> Report {
+pub(crate) fn build(input: Inputs) -> Report {
     let drift_rows = input.compared.rows();
     let Compared {
         base_id, base, cur, ..
@@ -309,7 +309,7 @@ pub fn build(input: Inputs) -> Report {
 /// Text for a markdown table cell: pipes, backticks, backslashes and line
 /// breaks cannot end the cell or the row. Nothing else is escaped, so names
 /// stay readable in psql's unaligned output.
-pub fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
@@ -354,7 +354,7 @@ fn findings_rows(f: &[FindingRow]) -> Vec<Vec<String>> {
 }
 
 /// One piece: the template of the seeds' checklist, section by section in their order.
-pub fn markdown(r: &Report) -> String {
+pub(crate) fn markdown(r: &Report) -> String {
     let mut o = String::new();
     let b = &r.pre_execution.baseline;
     o.push_str("# RLS release validation report\n\n");

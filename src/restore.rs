@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::plan::{self, Plan};
 
 /// The snapshot and the plan that turns the live state back into it.
-pub fn plan_for(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(i64, Plan)> {
+pub(crate) fn plan_for(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(i64, Plan)> {
     // the snapshot in today's names: a renamed table gets its flags and
     // policies back under its new name, and a policy whose referenced
     // column, function or role was renamed is not recreated
@@ -20,7 +20,7 @@ pub fn plan_for(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(i64,
 
 /// `restore_script()`: the plan as a script, with the snapshot's label and
 /// fingerprint in its header.
-pub fn script(c: &SpiClient<'_>, reference: Option<&str>) -> Result<String> {
+pub(crate) fn script(c: &SpiClient<'_>, reference: Option<&str>) -> Result<String> {
     let (id, plan) = plan_for(c, reference)?;
     let row = c
         .select(

@@ -18,7 +18,7 @@ use crate::error::{Result, RlsAuditError};
 static CURRENT: AtomicBool = AtomicBool::new(false);
 
 /// Do rls_audit's tables have this library's columns?
-pub fn is_current(c: &SpiClient<'_>) -> Result<bool> {
+pub(crate) fn is_current(c: &SpiClient<'_>) -> Result<bool> {
     if CURRENT.load(Ordering::Relaxed) {
         return Ok(true);
     }
@@ -40,7 +40,7 @@ pub fn is_current(c: &SpiClient<'_>) -> Result<bool> {
 }
 
 /// Stop with a clear error unless the tables are current.
-pub fn require_current(c: &SpiClient<'_>) -> Result<()> {
+pub(crate) fn require_current(c: &SpiClient<'_>) -> Result<()> {
     if is_current(c)? {
         return Ok(());
     }
@@ -53,7 +53,7 @@ pub fn require_current(c: &SpiClient<'_>) -> Result<()> {
 /// Writers stop on a hot standby with 25006 and a hint to use the primary,
 /// before they read anything (instead of failing half-way at their first
 /// write with an internal error).
-pub fn require_primary(what: &str) -> Result<()> {
+pub(crate) fn require_primary(what: &str) -> Result<()> {
     // SAFETY: a plain read of the shared recovery state
     if unsafe { pg_sys::RecoveryInProgress() } {
         return Err(RlsAuditError::ReadOnly(format!("rls_audit.{what}()")));
@@ -62,7 +62,7 @@ pub fn require_primary(what: &str) -> Result<()> {
 }
 
 /// Is rls_audit's own install or upgrade script running?
-pub fn in_own_script() -> bool {
+pub(crate) fn in_own_script() -> bool {
     // SAFETY: plain reads of backend globals; get_extension_oid with
     // missing_ok = true returns InvalidOid instead of raising
     unsafe {

@@ -13,7 +13,7 @@ const SNAPSHOT_LOCK_KEY: i64 = 0x726c_735f_736e_6170;
 
 /// Take a transaction-scoped advisory lock: it is released at commit or
 /// rollback, so writers that take the same key are serialised.
-pub fn advisory_xact_lock(client: &mut SpiClient<'_>, key: i64) -> Result<()> {
+pub(crate) fn advisory_xact_lock(client: &mut SpiClient<'_>, key: i64) -> Result<()> {
     client.update(
         "SELECT pg_catalog.pg_advisory_xact_lock($1)",
         None,
@@ -24,7 +24,7 @@ pub fn advisory_xact_lock(client: &mut SpiClient<'_>, key: i64) -> Result<()> {
 
 /// Resolve a snapshot reference in SPEC order: exact label, `baseline`,
 /// `latest`, decimal id. Returns the snapshot id.
-pub fn resolve_ref(client: &SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
+pub(crate) fn resolve_ref(client: &SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
     let reference = reference.ok_or_else(|| {
         RlsAuditError::NullArgument(
             "snapshot reference must not be NULL (use a label, 'baseline', 'latest' or an id)"
@@ -52,7 +52,7 @@ SELECT coalesce(
 /// `baseline`, `latest` and all-digit labels would let a snapshot stand in
 /// for the real baseline, the newest snapshot or another id wherever a
 /// reference is resolved (check_drift(), report(), restore()).
-pub fn check_label(l: &str) -> Result<()> {
+pub(crate) fn check_label(l: &str) -> Result<()> {
     if l.trim().is_empty() {
         return Err(RlsAuditError::InvalidParameter(
             "a snapshot label must not be empty (pass NULL for no label)".into(),
@@ -67,7 +67,7 @@ pub fn check_label(l: &str) -> Result<()> {
 }
 
 /// Take a snapshot of the live state; returns its id.
-pub fn take(
+pub(crate) fn take(
     client: &mut SpiClient<'_>,
     label: Option<&str>,
     note: Option<&str>,
@@ -287,7 +287,7 @@ fn store_roles(client: &mut SpiClient<'_>, id: i64, r: &[Role], ids: &Identity) 
 
 /// A stored snapshot and the identity of its objects (none for snapshots
 /// taken before 0.3.0: they are compared by name).
-pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)> {
+pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)> {
     crate::schema::require_current(client)?;
     let mut state = State::default();
     let db = client
@@ -358,7 +358,7 @@ pub fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)> {
     Ok((state, ids))
 }
 
-pub fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
+pub(crate) fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
     advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
     let id = resolve_ref(client, reference)?;
     client.update(
@@ -374,7 +374,7 @@ pub fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Resu
     Ok(id)
 }
 
-pub fn forget(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<()> {
+pub(crate) fn forget(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<()> {
     advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
     let id = resolve_ref(client, reference)?;
     let is_baseline = client

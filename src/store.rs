@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::lint::Suppression;
 
 /// Every `lint_ignore` row.
-pub fn suppressions(c: &SpiClient<'_>) -> Result<Vec<Suppression>> {
+pub(crate) fn suppressions(c: &SpiClient<'_>) -> Result<Vec<Suppression>> {
     crate::schema::require_current(c)?;
     let mut out = Vec::new();
     for r in c.select(

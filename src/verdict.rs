@@ -11,18 +11,18 @@ use crate::model::Target;
 
 /// Bounded visibility probes count at most this many rows: enough to say
 /// "rows leak", cheap enough for tables of any size.
-pub const PROBE_LIMIT: i64 = 100;
+pub(crate) const PROBE_LIMIT: i64 = 100;
 
 /// What one probe returned.
 #[derive(Debug, Clone)]
-pub struct Outcome {
-    pub values: Vec<Option<String>>,
-    pub sqlstate: String,
-    pub message: Option<String>,
+pub(crate) struct Outcome {
+    pub(crate) values: Vec<Option<String>>,
+    pub(crate) sqlstate: String,
+    pub(crate) message: Option<String>,
 }
 
 /// What a probe's SQLSTATE and message say, for read and write probes alike.
-pub trait ProbeState {
+pub(crate) trait ProbeState {
     fn state(&self) -> (&str, Option<&str>);
     fn ok(&self) -> bool {
         self.state().0 == "00000"
@@ -46,7 +46,7 @@ impl ProbeState for Outcome {
 }
 
 impl Outcome {
-    pub fn count(&self) -> i64 {
+    pub(crate) fn count(&self) -> i64 {
         self.values
             .first()
             .cloned()
@@ -58,29 +58,29 @@ impl Outcome {
 
 /// One result row of `verify_isolation`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Check {
-    pub check_name: &'static str,
-    pub schema_name: Option<String>,
-    pub table_name: Option<String>,
-    pub tenant: Option<String>,
-    pub status: &'static str,
-    pub rows_seen: Option<i64>,
-    pub detail: String,
+pub(crate) struct Check {
+    pub(crate) check_name: &'static str,
+    pub(crate) schema_name: Option<String>,
+    pub(crate) table_name: Option<String>,
+    pub(crate) tenant: Option<String>,
+    pub(crate) status: &'static str,
+    pub(crate) rows_seen: Option<i64>,
+    pub(crate) detail: String,
 }
 
 /// What a fresh login gets for the tenant setting, and whether this
 /// session had defined it before (then "unset" can only read as '').
 #[derive(Debug, Clone, Default)]
-pub struct SettingFacts {
-    pub setting: String,
+pub(crate) struct SettingFacts {
+    pub(crate) setting: String,
     /// (value, where from) of a fresh login's default
-    pub fresh: Option<(String, String)>,
-    pub defined_here: bool,
+    pub(crate) fresh: Option<(String, String)>,
+    pub(crate) defined_here: bool,
 }
 
 impl SettingFacts {
     /// The value the unset probe runs with, and how the detail says it.
-    pub fn unset(&self, role: &str) -> (Option<&str>, String) {
+    pub(crate) fn unset(&self, role: &str) -> (Option<&str>, String) {
         let setting = &self.setting;
         match &self.fresh {
             Some((v, from)) => (
@@ -98,7 +98,7 @@ impl SettingFacts {
 
 /// The tenants a table was probed with.
 #[derive(Debug, Clone)]
-pub enum Tenants {
+pub(crate) enum Tenants {
     /// given, or sampled from the table
     Values(Vec<String>),
     /// sampling as the caller failed
@@ -107,32 +107,32 @@ pub enum Tenants {
 
 /// Everything the probes of one table returned.
 #[derive(Debug, Clone)]
-pub struct TableEvidence {
-    pub target: Target,
+pub(crate) struct TableEvidence {
+    pub(crate) target: Target,
     /// the visibility probe with the setting unset, and with it ''
-    pub unset: Outcome,
-    pub empty: Outcome,
-    pub tenants: Tenants,
+    pub(crate) unset: Outcome,
+    pub(crate) empty: Outcome,
+    pub(crate) tenants: Tenants,
     /// per tenant: the visibility probe of the other tenants' rows (None:
     /// no other tenant to look for)
-    pub reads: Vec<(String, Option<Outcome>)>,
+    pub(crate) reads: Vec<(String, Option<Outcome>)>,
     /// the write probe's outcomes; None when write probes are off
-    pub writes: Option<Vec<WriteOutcome>>,
+    pub(crate) writes: Option<Vec<WriteOutcome>>,
 }
 
 /// Everything one verify_isolation call found.
 #[derive(Debug, Clone)]
-pub struct Evidence {
-    pub role: String,
-    pub superuser: bool,
-    pub bypassrls: bool,
-    pub setting: SettingFacts,
-    pub tables: Vec<TableEvidence>,
+pub(crate) struct Evidence {
+    pub(crate) role: String,
+    pub(crate) superuser: bool,
+    pub(crate) bypassrls: bool,
+    pub(crate) setting: SettingFacts,
+    pub(crate) tables: Vec<TableEvidence>,
 }
 
 /// The check rows of one verify_isolation call, in output order: the
 /// role's two checks, then each table's.
-pub fn verdicts(e: &Evidence) -> Vec<Check> {
+pub(crate) fn verdicts(e: &Evidence) -> Vec<Check> {
     let mut out = role_checks(e);
     for t in &e.tables {
         out.extend(table_checks(e, t));
@@ -364,7 +364,7 @@ fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check 
 }
 
 /// Each tenant with the other tenants of the list.
-pub fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
+pub(crate) fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
     tenants
         .iter()
         .map(|a| {
@@ -423,13 +423,13 @@ fn read_check(t: &Target, a: &str, others: &[String], o: &Outcome) -> Check {
 /// with check `copied`, how many rows of `tenant` the shadow holds; with no
 /// tenant, why the shadow could not be set up).
 #[derive(Debug, Clone, PartialEq)]
-pub struct WriteOutcome {
-    pub tenant: Option<String>,
-    pub check: Option<String>,
-    pub value: Option<String>,
-    pub rows: Option<i64>,
-    pub sqlstate: String,
-    pub message: Option<String>,
+pub(crate) struct WriteOutcome {
+    pub(crate) tenant: Option<String>,
+    pub(crate) check: Option<String>,
+    pub(crate) value: Option<String>,
+    pub(crate) rows: Option<i64>,
+    pub(crate) sqlstate: String,
+    pub(crate) message: Option<String>,
 }
 
 impl ProbeState for WriteOutcome {

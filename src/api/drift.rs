@@ -10,7 +10,7 @@ use crate::model::Severity;
 use crate::regclass::Name;
 
 /// One row of drift() and untracked_changes(), as SQL sees it.
-pub type DriftTuple = (
+pub(crate) type DriftTuple = (
     String,
     String,
     Option<Name>,
@@ -22,7 +22,7 @@ pub type DriftTuple = (
     String,
 );
 
-pub fn to_tuple(r: DriftRow) -> DriftTuple {
+pub(crate) fn to_tuple(r: DriftRow) -> DriftTuple {
     (
         r.severity.as_sql().to_string(),
         r.change.as_sql().to_string(),

@@ -18,7 +18,7 @@ use crate::model::{
 
 /// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it):
 /// how an event trigger recognises a policy among the objects a DDL touched.
-pub const POLICY_RELATION_ID: pg_sys::Oid = pg_sys::Oid::from_u32(3256);
+pub(crate) const POLICY_RELATION_ID: pg_sys::Oid = pg_sys::Oid::from_u32(3256);
 
 /// The scope rule, on `pg_namespace n`: the system's schemas, TOAST, other
 /// sessions' temporary schemas and rls_audit's own are never part of the
@@ -135,7 +135,7 @@ fn word<T: std::str::FromStr<Err = RlsAuditError>>(row: &SpiHeapTupleData, i: us
 
 /// A [`Policy`] from eight columns starting at `first`: schema, table,
 /// name, mode, command, roles, USING, WITH CHECK.
-pub fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Policy> {
+pub(crate) fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Policy> {
     let mut roles = row.get::<Vec<String>>(first + 5)?.unwrap_or_default();
     roles.sort();
     Ok(Policy {
@@ -152,7 +152,7 @@ pub fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Policy> {
 
 /// A [`Table`] from the columns at `at`: schema, table, owner, RLS
 /// enabled, RLS forced.
-pub fn decode_table(row: &SpiHeapTupleData, at: [usize; 5]) -> Result<Table> {
+pub(crate) fn decode_table(row: &SpiHeapTupleData, at: [usize; 5]) -> Result<Table> {
     Ok(Table {
         schema_name: text(row, at[0])?,
         table_name: text(row, at[1])?,
@@ -163,7 +163,7 @@ pub fn decode_table(row: &SpiHeapTupleData, at: [usize; 5]) -> Result<Table> {
 }
 
 /// A [`Role`] from the columns at `at`: name, superuser, BYPASSRLS, login.
-pub fn decode_role(row: &SpiHeapTupleData, at: [usize; 4]) -> Result<Role> {
+pub(crate) fn decode_role(row: &SpiHeapTupleData, at: [usize; 4]) -> Result<Role> {
     Ok(Role {
         role_name: text(row, at[0])?,
         superuser: flag(row, at[1])?,
@@ -174,7 +174,7 @@ pub fn decode_role(row: &SpiHeapTupleData, at: [usize; 4]) -> Result<Role> {
 
 /// A [`TrackedPolicy`]: policy OID, table OID, db ident, tree, role OIDs
 /// (int8[]), then a policy's eight columns.
-pub fn decode_tracked_policy(row: &SpiHeapTupleData) -> Result<TrackedPolicy> {
+pub(crate) fn decode_tracked_policy(row: &SpiHeapTupleData) -> Result<TrackedPolicy> {
     Ok(TrackedPolicy {
         policy_oid: oid(row, 1)?,
         table_oid: oid(row, 2)?,
@@ -187,7 +187,7 @@ pub fn decode_tracked_policy(row: &SpiHeapTupleData) -> Result<TrackedPolicy> {
 
 /// A [`TrackedTable`]: table OID, schema OID, db ident, schema, table,
 /// RLS enabled, RLS forced.
-pub fn decode_tracked_table(row: &SpiHeapTupleData) -> Result<TrackedTable> {
+pub(crate) fn decode_tracked_table(row: &SpiHeapTupleData) -> Result<TrackedTable> {
     Ok(TrackedTable {
         table_oid: oid(row, 1)?,
         schema_oid: oid(row, 2)?,
@@ -205,7 +205,7 @@ pub fn decode_tracked_table(row: &SpiHeapTupleData) -> Result<TrackedTable> {
 /// This database, as "system identifier/database OID": OIDs are only
 /// comparable between states with the same ident. A physical replica or a
 /// promoted standby has the same; a dump restored anywhere else does not.
-pub fn db_ident() -> String {
+pub(crate) fn db_ident() -> String {
     // SAFETY: plain reads of process-global state set at backend start
     let (sysid, db) = unsafe { (pg_sys::GetSystemIdentifier(), pg_sys::MyDatabaseId) };
     // signed, as pg_control_system() shows it (the upgrade script binds rows in SQL)
@@ -215,7 +215,7 @@ pub fn db_ident() -> String {
 
 /// The live posture and which objects its names stand for. The caller must
 /// run under a pinned `search_path = pg_catalog, pg_temp` (see state.sql).
-pub fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
+pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
     let mut state = State::default();
     let mut ids = Identity {
         db: Some(db_ident()),
@@ -259,7 +259,7 @@ pub fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
 }
 
 /// One live policy by table OID and name (for `policy_ddl`).
-pub fn read_live_policy(
+pub(crate) fn read_live_policy(
     client: &SpiClient<'_>,
     table: pg_sys::Oid,
     policy: &str,
@@ -281,12 +281,12 @@ fn one<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
 }
 
 /// A relation's name as regclass prints it (None: no such relation).
-pub fn relation_name(client: &SpiClient<'_>, rel: pg_sys::Oid) -> Result<Option<String>> {
+pub(crate) fn relation_name(client: &SpiClient<'_>, rel: pg_sys::Oid) -> Result<Option<String>> {
     one(client, RELATION_NAME.as_str(), &[rel.into()])
 }
 
 /// A relation's quoted, schema-qualified name (None: no such relation).
-pub fn qualified_name(client: &SpiClient<'_>, rel: pg_sys::Oid) -> Result<Option<String>> {
+pub(crate) fn qualified_name(client: &SpiClient<'_>, rel: pg_sys::Oid) -> Result<Option<String>> {
     one(client, QUALIFIED_NAME.as_str(), &[rel.into()])
 }
 
@@ -295,7 +295,7 @@ pub fn qualified_name(client: &SpiClient<'_>, rel: pg_sys::Oid) -> Result<Option
 
 /// The live policy with this OID (None once it is gone, or when its table
 /// is out of scope).
-pub fn tracked_policy_by_oid(
+pub(crate) fn tracked_policy_by_oid(
     client: &SpiClient<'_>,
     policy: pg_sys::Oid,
 ) -> Result<Option<TrackedPolicy>> {
@@ -309,7 +309,7 @@ pub fn tracked_policy_by_oid(
 
 /// The live table with this OID, if it is a table in scope; and whether it
 /// has policies.
-pub fn tracked_table_by_oid(
+pub(crate) fn tracked_table_by_oid(
     client: &SpiClient<'_>,
     table: pg_sys::Oid,
 ) -> Result<Option<(TrackedTable, bool)>> {
@@ -325,7 +325,7 @@ pub fn tracked_table_by_oid(
 }
 
 /// Role OIDs (0 = PUBLIC) as sorted names; None when one of them is gone.
-pub fn role_names(client: &SpiClient<'_>, oids: &[u32]) -> Result<Option<Vec<String>>> {
+pub(crate) fn role_names(client: &SpiClient<'_>, oids: &[u32]) -> Result<Option<Vec<String>>> {
     let oids: Vec<i64> = oids.iter().map(|o| i64::from(*o)).collect();
     let names = one::<Vec<Option<String>>>(client, ROLE_NAMES.as_str(), &[oids.into()])?;
     Ok(names
@@ -339,12 +339,12 @@ pub fn role_names(client: &SpiClient<'_>, oids: &[u32]) -> Result<Option<Vec<Str
 }
 
 /// A schema's name (None: no such schema).
-pub fn schema_name(client: &SpiClient<'_>, schema: pg_sys::Oid) -> Result<Option<String>> {
+pub(crate) fn schema_name(client: &SpiClient<'_>, schema: pg_sys::Oid) -> Result<Option<String>> {
     one(client, SCHEMA_NAME.as_str(), &[schema.into()])
 }
 
 /// The policies that depend on object `oid` of catalog `class`.
-pub fn dependent_policies(
+pub(crate) fn dependent_policies(
     client: &SpiClient<'_>,
     class: pg_sys::Oid,
     oid: pg_sys::Oid,
@@ -363,13 +363,13 @@ pub fn dependent_policies(
 }
 
 /// The owner of rls_audit's history tables.
-pub fn history_owner(client: &SpiClient<'_>) -> Result<Option<pg_sys::Oid>> {
+pub(crate) fn history_owner(client: &SpiClient<'_>) -> Result<Option<pg_sys::Oid>> {
     one(client, HISTORY_OWNER.as_str(), &[])
 }
 
 /// Fill the (emptied) tracked state from the catalog; `legacy`: the tables
 /// of 0.1.0 and 0.2.0, which have no identity columns.
-pub fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result<()> {
+pub(crate) fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result<()> {
     if legacy {
         client.update(RESYNC_POLICIES_LEGACY.as_str(), None, &[])?;
         client.update(RESYNC_TABLES_LEGACY.as_str(), None, &[])?;
@@ -387,7 +387,7 @@ pub fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result<()> {
 /// Everything the lint rules look at, in one read per fact family; the
 /// volatility of the functions the policies call is read separately
 /// ([`non_immutable`]), once lint has parsed which those are.
-pub fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
+pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
     let mut posture = Posture::default();
     for r in client.select(LOGIN_ROLES.as_str(), None, &[])? {
         posture.roles.push(decode_role(&r, [1, 2, 3, 4])?);
@@ -441,7 +441,7 @@ pub fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
 }
 
 /// Functions (schema, name) that are not IMMUTABLE, among `candidates`.
-pub fn non_immutable(
+pub(crate) fn non_immutable(
     client: &SpiClient<'_>,
     candidates: &std::collections::BTreeSet<(String, String)>,
 ) -> Result<std::collections::BTreeSet<(String, String)>> {
@@ -464,17 +464,17 @@ pub fn non_immutable(
 // isolation: the role, its settings and the tables to probe
 
 /// A role's RLS-relevant attributes.
-pub struct RoleInfo {
-    pub superuser: bool,
-    pub bypassrls: bool,
+pub(crate) struct RoleInfo {
+    pub(crate) superuser: bool,
+    pub(crate) bypassrls: bool,
     /// the search_path a fresh session of the role gets
-    pub search_path: Option<String>,
+    pub(crate) search_path: Option<String>,
 }
 
 /// A fresh login's value of `setting` for `role`: (value, where from). The
 /// role-in-database, role and database defaults (PostgreSQL's order), then
 /// the server's configuration file when the caller may read it.
-pub fn fresh_login_setting(
+pub(crate) fn fresh_login_setting(
     c: &SpiClient<'_>,
     role: &str,
     setting: &str,
@@ -501,7 +501,7 @@ pub fn fresh_login_setting(
 
 /// `role`'s attributes and fresh-login search_path; 42704 when it does not
 /// exist.
-pub fn role_info(c: &SpiClient<'_>, role: &str) -> Result<RoleInfo> {
+pub(crate) fn role_info(c: &SpiClient<'_>, role: &str) -> Result<RoleInfo> {
     let (superuser, bypassrls, boot_path) = {
         let mut rows = c.select(ROLE.as_str(), Some(1), &[role.into()])?;
         let Some(row) = rows.next() else {
@@ -523,23 +523,23 @@ pub fn role_info(c: &SpiClient<'_>, role: &str) -> Result<RoleInfo> {
 }
 
 /// May the session user `SET ROLE` to `role`?
-pub fn may_set_role(c: &SpiClient<'_>, role: &str) -> Result<bool> {
+pub(crate) fn may_set_role(c: &SpiClient<'_>, role: &str) -> Result<bool> {
     Ok(one::<bool>(c, MAY_SET_ROLE, &[role.into()])?.unwrap_or(false))
 }
 
 /// Is `setting` a setting PostgreSQL knows?
-pub fn setting_known(c: &SpiClient<'_>, setting: &str) -> Result<bool> {
+pub(crate) fn setting_known(c: &SpiClient<'_>, setting: &str) -> Result<bool> {
     Ok(one::<bool>(c, SETTING_KNOWN.as_str(), &[setting.into()])?.unwrap_or(false))
 }
 
 /// Has this session defined `setting`?
-pub fn setting_defined(c: &SpiClient<'_>, setting: &str) -> Result<bool> {
+pub(crate) fn setting_defined(c: &SpiClient<'_>, setting: &str) -> Result<bool> {
     Ok(one::<bool>(c, SETTING_DEFINED.as_str(), &[setting.into()])?.unwrap_or(false))
 }
 
 /// The tables to verify: the given ones (each must exist, be a table and
 /// have the column), or every table in scope that has the column.
-pub fn targets(
+pub(crate) fn targets(
     c: &SpiClient<'_>,
     role: &str,
     column: &str,
