@@ -70,11 +70,13 @@ COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
 --   * pg_temp.rls_audit_shadow is LIKE the table (no defaults, unique,
 --     check or foreign keys: only the policies decide) and holds up to
 --     p_rows rows of each tenant in p_tenants;
---   * it gets the table's policies (same names, PERMISSIVE/RESTRICTIVE,
---     command, roles, USING and WITH CHECK text), and RLS exactly when RLS
---     applies to the role on the real table (enabled, the role neither
---     superuser nor BYPASSRLS, and forced or the role not inheriting the
---     owner); FORCE because the caller owns the shadow;
+--   * it gets the table's policies (p_policies: the CREATE POLICY
+--     statements rls_audit renders from the catalog for the shadow, same
+--     names, PERMISSIVE/RESTRICTIVE, command, roles, USING and WITH CHECK),
+--     and RLS exactly when RLS applies to the role on the real table
+--     (p_applies: enabled, the role neither superuser nor BYPASSRLS, and
+--     forced or the role not inheriting the owner); FORCE because the
+--     caller owns the shadow;
 --   * the role gets on it the table and column privileges it has on the
 --     real table, so "permission denied" is answered the same way;
 --   * an AFTER ROW trigger writes every row the statement really touched
@@ -104,7 +106,7 @@ COMMENT ON FUNCTION rls_audit._shadow_witness() IS
 
 CREATE FUNCTION rls_audit._write_probe(
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
-    p_tenants text[], p_rows integer)
+    p_tenants text[], p_rows integer, p_applies boolean, p_policies text[])
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -112,7 +114,6 @@ SET search_path = pg_catalog, pg_temp
 AS $probe$
 DECLARE
     v_type text;
-    v_applies boolean;
     v_cols text;
     v_touched text;
     r record;
@@ -164,30 +165,11 @@ BEGIN
                   WHERE t.%I = $1::%s LIMIT 1', p_col, v_type) USING a;
         END LOOP;
 
-        SELECT c.relrowsecurity AND NOT ro.rolsuper AND NOT ro.rolbypassrls
-               AND (c.relforcerowsecurity OR NOT pg_catalog.pg_has_role(ro.oid, c.relowner, 'USAGE'))
-          INTO v_applies
-          FROM pg_catalog.pg_class c, pg_catalog.pg_roles ro
-         WHERE c.oid = p_table AND ro.rolname = p_role;
-        IF v_applies THEN
+        IF p_applies THEN
             ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY;
             ALTER TABLE pg_temp.rls_audit_shadow FORCE ROW LEVEL SECURITY;
-            FOR r IN
-                SELECT pol.polname,
-                       CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END AS kind,
-                       CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
-                                       WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS cmd,
-                       (SELECT pg_catalog.string_agg(CASE WHEN u.u = 0 THEN 'PUBLIC'
-                                    ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(u.u)) END, ', ')
-                          FROM pg_catalog.unnest(pol.polroles) AS u(u)) AS roles,
-                       pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) AS qual,
-                       pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) AS wcheck
-                  FROM pg_catalog.pg_policy pol WHERE pol.polrelid = p_table
-            LOOP
-                EXECUTE pg_catalog.format('CREATE POLICY %I ON pg_temp.rls_audit_shadow AS %s FOR %s TO %s%s%s',
-                    r.polname, r.kind, r.cmd, r.roles,
-                    CASE WHEN r.qual IS NOT NULL THEN ' USING (' || r.qual || ')' ELSE '' END,
-                    CASE WHEN r.wcheck IS NOT NULL THEN ' WITH CHECK (' || r.wcheck || ')' ELSE '' END);
+            FOREACH x IN ARRAY p_policies LOOP
+                EXECUTE x;
             END LOOP;
         END IF;
         -- the role's privileges on the real table, column by column
@@ -275,5 +257,5 @@ BEGIN
     END LOOP;
 END
 $probe$;
-COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer) IS
+COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[]) IS
     'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';

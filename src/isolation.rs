@@ -13,7 +13,8 @@ use pgrx::spi::SpiClient;
 use crate::catalog;
 use crate::error::{Result, RlsAuditError};
 use crate::ident::quote_ident;
-use crate::model::Target;
+use crate::model::{Policy, Target};
+use crate::render;
 use crate::verdict::{
     tenant_pairs, Evidence, Outcome, ProbeState, SettingFacts, TableEvidence, Tenants,
     WriteOutcome, PROBE_LIMIT,
@@ -270,7 +271,13 @@ pub(crate) fn gather(
                 reads.push((a.to_string(), probe));
             }
             if write_probes && !list.is_empty() {
-                writes = Some(write_probe(c, role, &t, column, &run_cx, list)?);
+                // RLS applies to the role exactly as PostgreSQL decides it:
+                // enabled, not superuser or BYPASSRLS, forced or not the owner
+                let applies = t.rls_enabled
+                    && !info.superuser
+                    && !info.bypassrls
+                    && (t.rls_forced || !t.role_owns);
+                writes = Some(write_probe(c, role, &t, applies, &run_cx, list)?);
             }
         }
         out.push(TableEvidence {
@@ -295,28 +302,49 @@ pub(crate) fn gather(
 /// policy at work, few enough that a probe costs the same on any table.
 const SHADOW_ROWS: i32 = 16;
 
+/// The table's policies as CREATE POLICY statements for the write probe's
+/// shadow copy (`pg_temp.rls_audit_shadow`): the same names, modes,
+/// commands, roles and expressions, rendered by the one renderer.
+fn shadow_policies(c: &SpiClient<'_>, t: &Target) -> Result<Vec<String>> {
+    Ok(catalog::table_policies(c, t.oid)?
+        .into_iter()
+        .map(|p| {
+            render::render_create_policy(&Policy {
+                schema_name: "pg_temp".into(),
+                table_name: "rls_audit_shadow".into(),
+                ..p
+            })
+        })
+        .collect())
+}
+
 /// Run the shadow-table write probes of one table (sql/probe.sql).
+/// `applies`: row-level security applies to the role on the real table,
+/// so the shadow gets it (and the policies) too.
 fn write_probe(
     c: &SpiClient<'_>,
     role: &str,
     t: &Target,
-    column: &str,
+    applies: bool,
     run_cx: &Run<'_>,
     tenants: &[String],
 ) -> Result<Vec<WriteOutcome>> {
+    let policies = shadow_policies(c, t)?;
     let mut out = Vec::new();
     for r in c.select(
         "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
-           FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7)",
+           FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9)",
         None,
         &[
             role.into(),
             t.qualified().into(),
-            column.into(),
+            t.column.as_str().into(),
             flatten(&run_cx.base).into(),
             run_cx.setting.into(),
             tenants.to_vec().into(),
             SHADOW_ROWS.into(),
+            applies.into(),
+            policies.into(),
         ],
     )? {
         out.push(WriteOutcome {

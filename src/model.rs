@@ -449,6 +449,7 @@ impl Posture {
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
+    pub(crate) oid: u32,
     pub(crate) schema: String,
     pub(crate) table: String,
     pub(crate) owner: String,

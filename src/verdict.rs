@@ -608,6 +608,7 @@ mod unit {
 
     fn target() -> Target {
         Target {
+            oid: 16384,
             schema: "shop".into(),
             table: "orders".into(),
             owner: "postgres".into(),

@@ -1,11 +1,11 @@
 -- The tables verify_isolation probes for role $1 and tenant column $2:
 -- those in $3 (oid[]), or (NULL) every table in scope with the column,
 -- partitions excluded (their parent is probed). Owner, whether the role
--- has the owner's rights, flags, and the column's type for casting.
+-- has the owner's rights, flags, the column's type for casting, the OID.
 SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
        c.relrowsecurity, c.relforcerowsecurity,
-       pg_catalog.format_type(a.atttypid, a.atttypmod)
+       pg_catalog.format_type(a.atttypid, a.atttypmod), c.oid
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

@@ -101,6 +101,7 @@ query! {
     SETTING_DEFINED = "setting_defined.sql";
     TARGET_CHECK = "target_check.sql";
     TARGETS = "targets.sql";
+    TABLE_POLICIES = "table_policies.sql";
 }
 
 /// The right to `SET ROLE`: membership on PostgreSQL 15 and older, the SET
@@ -580,6 +581,7 @@ pub(crate) fn targets(
         &[role.into(), column.into(), oids.into()],
     )? {
         out.push(Target {
+            oid: oid(&row, 8)?,
             schema: text(&row, 1)?,
             table: text(&row, 2)?,
             owner: text(&row, 3)?,
@@ -595,6 +597,19 @@ pub(crate) fn targets(
             column: column.to_string(),
             table: "any table outside the system schemas".into(),
         });
+    }
+    Ok(out)
+}
+
+/// Every policy of one table.
+pub(crate) fn table_policies(c: &SpiClient<'_>, table: u32) -> Result<Vec<Policy>> {
+    let mut out = Vec::new();
+    for r in c.select(
+        TABLE_POLICIES.as_str(),
+        None,
+        &[pg_sys::Oid::from(table).into()],
+    )? {
+        out.push(decode_policy(&r, 1)?);
     }
     Ok(out)
 }
