@@ -4,7 +4,7 @@
 //! [`RULES`]; expressions are judged by `expr.rs`, not by regular
 //! expressions.
 //!
-//! To add a rule: write `fn my_rule(p: &Posture, out: &mut Vec<Finding>)`,
+//! To add a rule: write `fn my_rule(p: &Facts, out: &mut Vec<Finding>)`,
 //! add it to [`RULES`] (and to lint_ignore's CHECK in `sql/bootstrap.sql`,
 //! which `model_words_match_check_constraints` compares), add a unit test
 //! below and a line to the README's lint table.
@@ -19,7 +19,7 @@ use crate::render::render_role;
 /// and the function that finds its findings.
 pub(crate) struct Rule {
     pub(crate) name: &'static str,
-    pub(crate) check: fn(&Posture, &mut Vec<Finding>),
+    pub(crate) check: fn(&Facts, &mut Vec<Finding>),
 }
 
 /// Every rule, in catalogue order (the README lists them the same way).
@@ -98,7 +98,7 @@ impl Finding {
 /// Every finding of every rule for the schemas asked (None = all), in SPEC
 /// order. Role findings belong to no schema and come only when no filter
 /// is given.
-pub(crate) fn run(posture: &Posture, schemas: Option<&[Option<String>]>) -> Vec<Finding> {
+pub(crate) fn run(posture: &Facts, schemas: Option<&[Option<String>]>) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in RULES {
         let from = out.len();
@@ -120,14 +120,52 @@ pub(crate) fn run(posture: &Posture, schemas: Option<&[Option<String>]>) -> Vec<
     out
 }
 
-/// The functions the policies call, (schema, name), pg_catalog for
-/// unqualified calls: the catalog looks up their volatility once.
-pub(crate) fn called_functions(policies: &[Policy]) -> BTreeSet<(String, String)> {
-    policies
-        .iter()
-        .flat_map(calls_of)
-        .map(|k| (k.schema.unwrap_or_else(|| "pg_catalog".into()), k.name))
-        .collect()
+/// A [`Posture`] with each policy's function calls parsed once (every
+/// rule that looks at calls, and the volatility read, share them).
+pub(crate) struct Facts {
+    posture: Posture,
+    /// `expr::calls` of each policy's USING and WITH CHECK, by index
+    calls: Vec<Vec<expr::Call>>,
+}
+
+impl Facts {
+    pub(crate) fn new(posture: Posture) -> Facts {
+        let calls = posture.policies.iter().map(calls_of).collect();
+        Facts { posture, calls }
+    }
+
+    /// The functions the policies call, (schema, name), pg_catalog for
+    /// unqualified calls: the catalog looks up their volatility once.
+    pub(crate) fn called_functions(&self) -> BTreeSet<(String, String)> {
+        self.calls
+            .iter()
+            .flatten()
+            .map(|k| {
+                (
+                    k.schema.clone().unwrap_or_else(|| "pg_catalog".into()),
+                    k.name.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// Which of [`Facts::called_functions`] are not IMMUTABLE.
+    pub(crate) fn set_non_immutable(&mut self, functions: BTreeSet<(String, String)>) {
+        self.posture.non_immutable = Some(functions);
+    }
+
+    /// Each policy with its calls.
+    fn policies_with_calls(&self) -> impl Iterator<Item = (&Policy, &Vec<expr::Call>)> {
+        self.posture.policies.iter().zip(&self.calls)
+    }
+}
+
+impl std::ops::Deref for Facts {
+    type Target = Posture;
+
+    fn deref(&self) -> &Posture {
+        &self.posture
+    }
 }
 
 fn calls_of(p: &Policy) -> Vec<expr::Call> {
@@ -165,7 +203,7 @@ fn qualified(t: &TableFacts) -> String {
 
 /// RLS off on a table other roles reach through grants (a table with
 /// policies gets policy_exists_rls_disabled instead).
-fn rls_disabled(p: &Posture, out: &mut Vec<Finding>) {
+fn rls_disabled(p: &Facts, out: &mut Vec<Finding>) {
     for t in &p.tables {
         if !t.table.rls_enabled && t.policies == 0 && !t.grants.is_empty() {
             out.push(table_finding(
@@ -183,7 +221,7 @@ fn rls_disabled(p: &Posture, out: &mut Vec<Finding>) {
 }
 
 /// Policies that do nothing because RLS is off.
-fn policy_exists_rls_disabled(p: &Posture, out: &mut Vec<Finding>) {
+fn policy_exists_rls_disabled(p: &Facts, out: &mut Vec<Finding>) {
     for t in p
         .tables
         .iter()
@@ -204,7 +242,7 @@ fn policy_exists_rls_disabled(p: &Posture, out: &mut Vec<Finding>) {
 }
 
 /// RLS on without a policy: deny-all, perhaps on purpose.
-fn rls_enabled_no_policy(p: &Posture, out: &mut Vec<Finding>) {
+fn rls_enabled_no_policy(p: &Facts, out: &mut Vec<Finding>) {
     for t in p
         .tables
         .iter()
@@ -222,7 +260,7 @@ fn rls_enabled_no_policy(p: &Posture, out: &mut Vec<Finding>) {
 
 /// RLS on but not forced: the owner bypasses it (high when the owner is an
 /// application login rather than a superuser or a NOLOGIN owner role).
-fn rls_not_forced(p: &Posture, out: &mut Vec<Finding>) {
+fn rls_not_forced(p: &Facts, out: &mut Vec<Finding>) {
     for t in p
         .tables
         .iter()
@@ -274,7 +312,7 @@ fn policy_finding(
 }
 
 /// The login roles' names.
-fn login_roles(p: &Posture) -> BTreeSet<&str> {
+fn login_roles(p: &Facts) -> BTreeSet<&str> {
     p.roles
         .iter()
         .filter(|r| r.can_login)
@@ -284,7 +322,7 @@ fn login_roles(p: &Posture) -> BTreeSet<&str> {
 
 /// A USING or WITH CHECK that is constantly true: critical when it opens
 /// every row to PUBLIC or a login role.
-fn policy_always_true(posture: &Posture, out: &mut Vec<Finding>) {
+fn policy_always_true(posture: &Facts, out: &mut Vec<Finding>) {
     let login = login_roles(posture);
     for p in &posture.policies {
         let using_true = is_constant_true(p.using_expr.as_deref());
@@ -335,7 +373,7 @@ fn policy_always_true(posture: &Posture, out: &mut Vec<Finding>) {
 }
 
 /// A permissive policy for PUBLIC: every role, present and future.
-fn policy_to_public(posture: &Posture, out: &mut Vec<Finding>) {
+fn policy_to_public(posture: &Facts, out: &mut Vec<Finding>) {
     for p in &posture.policies {
         if p.permissive == Mode::Permissive && p.applies_to_public() {
             out.push(policy_finding(
@@ -358,12 +396,12 @@ fn policy_to_public(posture: &Posture, out: &mut Vec<Finding>) {
 
 /// Calls of non-IMMUTABLE functions not wrapped in a sub-select run once
 /// per row. Not judged when volatility is unknown (a snapshot).
-fn policy_per_row_function(posture: &Posture, out: &mut Vec<Finding>) {
+fn policy_per_row_function(posture: &Facts, out: &mut Vec<Finding>) {
     let Some(volatile) = &posture.non_immutable else {
         return;
     };
-    for p in &posture.policies {
-        let per_row: BTreeSet<String> = calls_of(p)
+    for (p, calls) in posture.policies_with_calls() {
+        let per_row: BTreeSet<String> = calls
             .iter()
             .filter(|k| !k.in_subselect)
             .filter(|k| {
@@ -404,9 +442,9 @@ fn policy_per_row_function(posture: &Posture, out: &mut Vec<Finding>) {
 }
 
 /// `current_setting(name)` raises an error when the setting is unset.
-fn current_setting_without_missing_ok(posture: &Posture, out: &mut Vec<Finding>) {
-    for p in &posture.policies {
-        if calls_of(p).iter().any(|k| {
+fn current_setting_without_missing_ok(posture: &Facts, out: &mut Vec<Finding>) {
+    for (p, calls) in posture.policies_with_calls() {
+        if calls.iter().any(|k| {
             k.name == "current_setting"
                 && k.args == 1
                 && k.schema.as_deref().is_none_or(|s| s == "pg_catalog")
@@ -424,7 +462,7 @@ fn current_setting_without_missing_ok(posture: &Posture, out: &mut Vec<Finding>)
 
 /// One finding per table, listing each (role, command) served by more
 /// than one permissive policy (each is evaluated and OR-ed).
-fn multiple_permissive_policies(posture: &Posture, out: &mut Vec<Finding>) {
+fn multiple_permissive_policies(posture: &Facts, out: &mut Vec<Finding>) {
     // (schema, table) → (role, command word) → policy names; by the word,
     // so the detail lists commands alphabetically
     type Overlaps<'a> = BTreeMap<(String, &'static str), Vec<&'a str>>;
@@ -478,7 +516,7 @@ fn multiple_permissive_policies(posture: &Posture, out: &mut Vec<Finding>) {
 
 /// A login role with BYPASSRLS (superusers bypass anyway and are not
 /// listed twice).
-fn bypassrls_role(posture: &Posture, out: &mut Vec<Finding>) {
+fn bypassrls_role(posture: &Facts, out: &mut Vec<Finding>) {
     for r in posture
         .roles
         .iter()
@@ -496,7 +534,7 @@ fn bypassrls_role(posture: &Posture, out: &mut Vec<Finding>) {
 }
 
 /// A SECURITY DEFINER function whose search_path the caller controls.
-fn security_definer_search_path(posture: &Posture, out: &mut Vec<Finding>) {
+fn security_definer_search_path(posture: &Facts, out: &mut Vec<Finding>) {
     for f in &posture.functions {
         let object = format!("{}({})", quote_ident(&f.name), f.args);
         let problem = match f.search_path.as_deref() {
@@ -546,7 +584,7 @@ fn search_path_problem(
 }
 
 /// A view that runs as an owner who bypasses a table's policies.
-fn view_bypasses_rls(posture: &Posture, out: &mut Vec<Finding>) {
+fn view_bypasses_rls(posture: &Facts, out: &mut Vec<Finding>) {
     for v in &posture.views {
         let tables: Vec<String> = v
             .tables
@@ -753,7 +791,7 @@ mod unit {
     fn found(rule: &str, posture: &Posture) -> Vec<Finding> {
         let r = RULES.iter().find(|r| r.name == rule).unwrap();
         let mut out = Vec::new();
-        (r.check)(posture, &mut out);
+        (r.check)(&Facts::new(posture.clone()), &mut out);
         assert!(out.iter().all(|f| f.lint == rule), "{out:#?}");
         out
     }
@@ -776,7 +814,7 @@ mod unit {
             non_immutable: Some(BTreeSet::new()),
             ..Posture::default()
         };
-        assert_eq!(run(&clean, None), vec![]);
+        assert_eq!(run(&Facts::new(clean.clone()), None), vec![]);
     }
 
     #[test]
@@ -958,7 +996,10 @@ mod unit {
             ],
             ..Posture::default()
         };
-        let all: Vec<&str> = run(&p, None).iter().map(|f| f.lint).collect::<Vec<_>>();
+        let all: Vec<&str> = run(&Facts::new(p.clone()), None)
+            .iter()
+            .map(|f| f.lint)
+            .collect::<Vec<_>>();
         assert_eq!(
             all,
             [
@@ -967,9 +1008,9 @@ mod unit {
                 "rls_enabled_no_policy"
             ]
         );
-        let filtered = run(&p, Some(&[Some("app".to_string())]));
+        let filtered = run(&Facts::new(p.clone()), Some(&[Some("app".to_string())]));
         assert_eq!(filtered.len(), 2);
-        assert!(run(&p, Some(&[Some("other".to_string())])).is_empty());
+        assert!(run(&Facts::new(p.clone()), Some(&[Some("other".to_string())])).is_empty());
     }
 
     #[test]

@@ -203,7 +203,7 @@ pub(crate) fn build(input: Inputs) -> Report {
     // keyed by (lint, object): the detail may differ between then and now
     // (it names counts and roles), the finding is the same
     let comparable = |s: &State| -> BTreeMap<(String, String), FindingRow> {
-        lint::run(&Posture::from_state(s), None)
+        lint::run(&lint::Facts::new(Posture::from_state(s)), None)
             .iter()
             .filter(|f| !ignore.contains(&(f.lint.to_string(), f.object_key())))
             .map(|f| ((f.lint.to_string(), f.object_key()), FindingRow::from(f)))

@@ -4,18 +4,17 @@ use pgrx::prelude::*;
 
 use crate::catalog;
 use crate::error::Result;
-use crate::lint::{self, Finding, Suppressed};
-use crate::model::Posture;
+use crate::lint::{self, Facts, Finding, Suppressed};
 use crate::regclass::Name;
 use crate::store;
 
 /// The live posture, with the volatility of every function its policies
 /// call.
-pub(super) fn posture(c: &pgrx::spi::SpiClient<'_>) -> Result<Posture> {
-    let mut posture = catalog::read_posture(c)?;
-    let called = lint::called_functions(&posture.policies);
-    posture.non_immutable = Some(catalog::non_immutable(c, &called)?);
-    Ok(posture)
+pub(super) fn posture(c: &pgrx::spi::SpiClient<'_>) -> Result<Facts> {
+    let mut facts = Facts::new(catalog::read_posture(c)?);
+    let volatile = catalog::non_immutable(c, &facts.called_functions())?;
+    facts.set_non_immutable(volatile);
+    Ok(facts)
 }
 
 /// Every finding for the schemas asked, split into open and suppressed.
