@@ -73,21 +73,13 @@ struct Audience<'a> {
 }
 
 impl Audience<'_> {
-    /// A policy applies to PUBLIC or to a role that can log in.
-    fn reaches_people(&self, roles: &[String]) -> bool {
-        roles.is_empty()
-            || roles
-                .iter()
-                .any(|r| r == "public" || self.login_roles.contains(r.as_str()))
-    }
-
     /// The unconditional case: a permissive policy whose USING or CHECK is
     /// constant true for PUBLIC or a login role.
     fn is_open(&self, p: &Policy) -> bool {
         p.permissive == Mode::Permissive
             && (is_constant_true(p.using_expr.as_deref())
                 || is_constant_true(p.check_expr.as_deref()))
-            && self.reaches_people(&p.roles)
+            && p.reaches_people(&self.login_roles)
     }
 }
 

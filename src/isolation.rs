@@ -16,8 +16,7 @@ use crate::ident::quote_ident;
 use crate::model::{Policy, Target};
 use crate::render;
 use crate::verdict::{
-    tenant_pairs, Evidence, Outcome, ProbeState, SettingFacts, TableEvidence, Tenants,
-    WriteOutcome, PROBE_LIMIT,
+    Evidence, Outcome, ProbeState, SettingFacts, TableEvidence, Tenants, WriteOutcome, PROBE_LIMIT,
 };
 
 /// How many tenant values are sampled per table when none are given.
@@ -268,7 +267,7 @@ pub(crate) fn gather(
                     let settings = run_cx.with_tenant(Some(a));
                     Some(run(c, Some(role), &settings, &sql.visible_of(), &others)?)
                 };
-                reads.push((a.to_string(), probe));
+                reads.push((a.to_string(), others, probe));
             }
             if write_probes && !list.is_empty() {
                 // RLS applies to the role exactly as PostgreSQL decides it:
@@ -296,6 +295,17 @@ pub(crate) fn gather(
         setting: facts,
         tables: out,
     })
+}
+
+/// Each tenant with the other tenants of the list.
+fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
+    tenants
+        .iter()
+        .map(|a| {
+            let others = tenants.iter().filter(|x| *x != a).cloned().collect();
+            (a.as_str(), others)
+        })
+        .collect()
 }
 
 /// Rows copied into the shadow table per tenant: enough to see every

@@ -330,8 +330,7 @@ fn policy_always_true(posture: &Facts, out: &mut Vec<Finding>) {
         if !(using_true || check_true) {
             continue;
         }
-        let reaches_people =
-            p.applies_to_public() || p.roles.iter().any(|r| login.contains(r.as_str()));
+        let reaches_people = p.reaches_people(&login);
         let permissive = p.permissive == Mode::Permissive;
         let which = match (using_true, check_true) {
             (true, true) => "USING and WITH CHECK are",

@@ -215,6 +215,12 @@ impl Policy {
     pub(crate) fn applies_to_public(&self) -> bool {
         self.roles.is_empty() || self.roles.iter().any(|r| r == "public")
     }
+
+    /// It applies to PUBLIC or to one of `login_roles`: it reaches a person
+    /// (the severity rules of drift and lint both ask this).
+    pub(crate) fn reaches_people(&self, login_roles: &std::collections::BTreeSet<&str>) -> bool {
+        self.applies_to_public() || self.roles.iter().any(|r| login_roles.contains(r.as_str()))
+    }
 }
 
 /// An ordinary or partitioned table and its RLS flags.

@@ -113,9 +113,9 @@ pub(crate) struct TableEvidence {
     pub(crate) unset: Outcome,
     pub(crate) empty: Outcome,
     pub(crate) tenants: Tenants,
-    /// per tenant: the visibility probe of the other tenants' rows (None:
-    /// no other tenant to look for)
-    pub(crate) reads: Vec<(String, Option<Outcome>)>,
+    /// per tenant: the other tenants, and the visibility probe of their
+    /// rows (None: no other tenant to look for)
+    pub(crate) reads: Vec<(String, Vec<String>, Option<Outcome>)>,
     /// the write probe's outcomes; None when write probes are off
     pub(crate) writes: Option<Vec<WriteOutcome>>,
 }
@@ -280,11 +280,11 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         }
         Tenants::Values(v) => v,
     };
-    for ((a, others), (_, probe)) in tenant_pairs(tenants).into_iter().zip(&ev.reads) {
+    for (a, others, probe) in &ev.reads {
         out.push(match probe {
             None => check("tenant_read", Some(t), Some(a), "SKIP", None,
                 format!("only tenant {a} has rows: no other tenant to look for (pass tenants => ARRAY[...])")),
-            Some(o) => read_check(t, a, &others, o),
+            Some(o) => read_check(t, a, others, o),
         });
     }
     match &ev.writes {
@@ -361,17 +361,6 @@ fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check 
             format!("{n} rows visible with {how}{more}: the policy does not fail closed"),
         )
     }
-}
-
-/// Each tenant with the other tenants of the list.
-pub(crate) fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
-    tenants
-        .iter()
-        .map(|a| {
-            let others = tenants.iter().filter(|x| *x != a).cloned().collect();
-            (a.as_str(), others)
-        })
-        .collect()
 }
 
 /// tenant_read: with the setting at tenant A, no row of another tenant.
@@ -685,7 +674,10 @@ mod unit {
         }
     }
 
-    fn table(tenants: Tenants, reads: Vec<(String, Option<Outcome>)>) -> TableEvidence {
+    fn table(
+        tenants: Tenants,
+        reads: Vec<(String, Vec<String>, Option<Outcome>)>,
+    ) -> TableEvidence {
         TableEvidence {
             target: target(),
             unset: seen(0),
@@ -707,7 +699,10 @@ mod unit {
     fn a_closed_table_passes_every_read_check_in_spec_order() {
         let t = table(
             Tenants::Values(vec!["1".into(), "2".into()]),
-            vec![("1".into(), Some(seen(0))), ("2".into(), Some(seen(0)))],
+            vec![
+                ("1".into(), vec!["2".into()], Some(seen(0))),
+                ("2".into(), vec!["1".into()], Some(seen(0))),
+            ],
         );
         let checks = verdicts(&evidence(vec![t]));
         let names: Vec<(&str, Option<&str>, &str)> = checks
@@ -741,13 +736,15 @@ mod unit {
         let mut t = table(
             Tenants::Values(vec!["1".into(), "2".into(), "3".into()]),
             vec![
-                ("1".into(), Some(seen(4))),
+                ("1".into(), vec!["2".into(), "3".into()], Some(seen(4))),
                 (
                     "2".into(),
+                    vec!["1".into(), "3".into()],
                     Some(failed("42501", "permission denied for table orders")),
                 ),
                 (
                     "3".into(),
+                    vec!["1".into(), "2".into()],
                     Some(failed("22P02", "invalid input syntax for type integer")),
                 ),
             ],
@@ -818,7 +815,10 @@ mod unit {
             Tenants::SampleFailed(failed("42501", "permission denied for table orders")),
             vec![],
         );
-        let lone = table(Tenants::Values(vec!["7".into()]), vec![("7".into(), None)]);
+        let lone = table(
+            Tenants::Values(vec!["7".into()]),
+            vec![("7".into(), vec![], None)],
+        );
         let checks = verdicts(&evidence(vec![sample, lone]));
         let skipped: Vec<&str> = checks
             .iter()

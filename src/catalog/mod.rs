@@ -395,13 +395,7 @@ pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
     }
     for r in client.select(LINT_TABLES.as_str(), None, &[])? {
         posture.tables.push(TableFacts {
-            table: Table {
-                schema_name: text(&r, 1)?,
-                table_name: text(&r, 2)?,
-                owner: text(&r, 3)?,
-                rls_enabled: flag(&r, 6)?,
-                rls_forced: flag(&r, 7)?,
-            },
+            table: decode_table(&r, [1, 2, 3, 6, 7])?,
             owner_login: flag(&r, 4)?,
             owner_super: flag(&r, 5)?,
             policies: usize::try_from(r.get::<i64>(8)?.unwrap_or(0)).unwrap_or(0),
