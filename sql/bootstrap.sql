@@ -151,7 +151,8 @@ CREATE TABLE rls_audit.events (
     change            text NOT NULL CHECK (change IN (
         'policy_added', 'policy_removed', 'policy_changed', 'rls_enabled', 'rls_disabled',
         'rls_forced', 'rls_unforced', 'table_added', 'table_removed', 'role_added',
-        'role_removed', 'role_changed', 'renamed', 'frozen', 'unfrozen')),
+        'role_removed', 'role_changed', 'renamed', 'access_widened', 'access_narrowed',
+        'frozen', 'unfrozen')),
     schema_name       name,
     table_name        name,
     policy_name       name,

@@ -555,7 +555,12 @@ fn rendered_statement(d: &Draft) -> String {
         Change::Frozen => render::freeze(&get(&d.after, "reason")),
         Change::Unfrozen => render::unfreeze(),
         // drift-only words: a capture never records these
-        Change::TableAdded | Change::RoleAdded | Change::RoleRemoved | Change::RoleChanged => {
+        Change::TableAdded
+        | Change::RoleAdded
+        | Change::RoleRemoved
+        | Change::RoleChanged
+        | Change::AccessWidened
+        | Change::AccessNarrowed => {
             String::new()
         }
     }

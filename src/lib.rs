@@ -15,6 +15,7 @@ mod catalog;
 mod model;
 
 // Pure decisions over the model (no SPI; ordinary #[test]s).
+mod access;
 mod diff;
 mod expr;
 mod ident;

@@ -169,6 +169,8 @@ pub(crate) enum Change {
     RoleRemoved,
     RoleChanged,
     Renamed,
+    AccessWidened,
+    AccessNarrowed,
     Frozen,
     Unfrozen,
 }
@@ -190,8 +192,31 @@ vocabulary!(
         (RoleRemoved, "role_removed"),
         (RoleChanged, "role_changed"),
         (Renamed, "renamed"),
+        (AccessWidened, "access_widened"),
+        (AccessNarrowed, "access_narrowed"),
         (Frozen, "frozen"),
         (Unfrozen, "unfrozen"),
+    ]
+);
+
+/// What a role may do to a table's rows for one command (`access_matrix`,
+/// access drift), narrowest first so the widest path is the maximum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Access {
+    Denied,
+    NoRows,
+    Filtered,
+    AllRows,
+}
+
+vocabulary!(
+    Access,
+    "an access level",
+    [
+        (Denied, "denied"),
+        (NoRows, "no_rows"),
+        (Filtered, "filtered"),
+        (AllRows, "all_rows"),
     ]
 );
 
@@ -450,6 +475,148 @@ impl Posture {
             ..Posture::default()
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// the access model's facts (SPEC §3 "Access model")
+
+/// A relation by name: (schema, name).
+pub(crate) type RelName = (String, String);
+
+/// Everything beyond policies that decides who reaches which rows: roles,
+/// memberships, schema USAGE, relations with their grants and the paths
+/// around them, SECURITY DEFINER functions. Names, not OIDs, so a
+/// snapshot's facts compare with another database's. Kept in canonical
+/// order ([`AccessFacts::canonicalize`]); snapshots store it as JSON.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AccessFacts {
+    pub(crate) roles: Vec<AccessRole>,
+    pub(crate) memberships: Vec<Membership>,
+    pub(crate) schemas: Vec<SchemaUsage>,
+    pub(crate) relations: Vec<Relation>,
+    pub(crate) functions: Vec<DefinerPath>,
+}
+
+impl AccessFacts {
+    pub(crate) fn canonicalize(&mut self) {
+        self.roles.sort();
+        self.memberships.sort();
+        self.memberships.dedup();
+        self.schemas.sort();
+        for r in &mut self.relations {
+            r.grants.sort();
+            r.grants.dedup();
+            r.reads.sort();
+            r.reads.dedup();
+            r.updatable.sort();
+        }
+        self.relations.sort();
+        for f in &mut self.functions {
+            f.executors.sort();
+            f.reads.sort();
+            f.reads.dedup();
+        }
+        self.functions.sort();
+    }
+}
+
+/// A role's attributes (attributes are never inherited).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct AccessRole {
+    pub(crate) name: String,
+    pub(crate) superuser: bool,
+    pub(crate) bypassrls: bool,
+    pub(crate) login: bool,
+}
+
+/// `member` belongs to `role`: it inherits the role's privileges when
+/// `inherit`, and may `SET ROLE` to it when `set` (PostgreSQL 16's grant
+/// options; before 16, the member's INHERIT attribute and always).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Membership {
+    pub(crate) role: String,
+    pub(crate) member: String,
+    pub(crate) inherit: bool,
+    pub(crate) set: bool,
+}
+
+/// A schema and the roles holding USAGE on it (`public` for PUBLIC).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct SchemaUsage {
+    pub(crate) schema: String,
+    pub(crate) usage: Vec<String>,
+}
+
+/// What kind of relation: RLS exists on tables only.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RelKind {
+    Table,
+    Partitioned,
+    View,
+    Matview,
+}
+
+impl RelKind {
+    /// From `pg_class.relkind`.
+    pub(crate) fn from_relkind(k: &str) -> Option<RelKind> {
+        match k {
+            "r" => Some(RelKind::Table),
+            "p" => Some(RelKind::Partitioned),
+            "v" => Some(RelKind::View),
+            "m" => Some(RelKind::Matview),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_table(self) -> bool {
+        matches!(self, RelKind::Table | RelKind::Partitioned)
+    }
+}
+
+/// A privilege on a relation: `grantee` (`public` for PUBLIC) may run
+/// `command` (never ALL), on the whole table or (`columns`) on some columns.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Grant {
+    pub(crate) grantee: String,
+    pub(crate) command: Command,
+    pub(crate) columns: bool,
+}
+
+/// A table, partition, view or materialized view.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Relation {
+    pub(crate) schema: String,
+    pub(crate) name: String,
+    pub(crate) kind: RelKind,
+    pub(crate) owner: String,
+    pub(crate) rls_enabled: bool,
+    pub(crate) rls_forced: bool,
+    /// a view that checks as its caller
+    pub(crate) security_invoker: bool,
+    /// the partitioned table this is a partition of
+    pub(crate) parent: Option<RelName>,
+    /// the commands a view accepts without triggers or rules
+    pub(crate) updatable: Vec<Command>,
+    pub(crate) grants: Vec<Grant>,
+    /// what a view or materialized view reads
+    pub(crate) reads: Vec<RelName>,
+}
+
+/// A SECURITY DEFINER function: it runs as `owner` for whoever may execute
+/// it, and reads `reads`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct DefinerPath {
+    pub(crate) schema: String,
+    pub(crate) name: String,
+    /// argument types as `oidvectortypes` prints them
+    pub(crate) args: String,
+    pub(crate) owner: String,
+    /// roles that may EXECUTE it (`public` for PUBLIC)
+    pub(crate) executors: Vec<String>,
+    /// (relation, recorded): recorded by PostgreSQL (a BEGIN ATOMIC body),
+    /// or only named in a string body
+    pub(crate) reads: Vec<(RelName, bool)>,
 }
 
 /// A table under test and what the probes need to know about it.

@@ -1,0 +1,913 @@
+//! The access model (SPEC §3 "Access model"): who reaches which rows of
+//! which table, for each command, and by which path. Pure: the facts come
+//! from `catalog::read_access` (or a snapshot), the policies from the
+//! state; `access_matrix()`, access drift, the lint rules of round 2,
+//! `verify_isolation`'s role checks and the report's access section all ask
+//! this one [`Model`].
+//!
+//! How PostgreSQL decides, and so how the model does:
+//! - a role acts with the privileges of every role it *inherits*
+//!   (memberships with INHERIT, followed transitively) plus PUBLIC; role
+//!   attributes (SUPERUSER, BYPASSRLS) are never inherited, but a role may
+//!   `SET ROLE` to any role it reaches through memberships with SET, and
+//!   then has that role's attributes: a path to its bypass;
+//! - RLS does not apply when it is off, to superusers and BYPASSRLS roles,
+//!   or (unless forced) to the table's owner and every role inheriting it;
+//! - otherwise the permissive policies for the command that apply to one of
+//!   the inherited roles are OR-ed, the restrictive ones AND-ed on top; no
+//!   permissive policy means no row;
+//! - a view that is not `security_invoker` reads its tables as its owner,
+//!   a materialized view holds what its owner saw (it has no RLS), a
+//!   partition is its own table with its own flags and policies, and a
+//!   SECURITY DEFINER function reads as its owner.
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::expr::constant_value;
+use crate::ident::{quote_ident, quote_qualified};
+use crate::model::{
+    Access, AccessFacts, AccessRole, Command, DefinerPath, Mode, Policy, RelName, Relation,
+};
+
+/// The four commands a matrix row is about, in output order.
+pub(crate) const COMMANDS: [Command; 4] = [
+    Command::Select,
+    Command::Insert,
+    Command::Update,
+    Command::Delete,
+];
+
+/// Predefined roles whose members hold privileges on every table (and
+/// USAGE on every schema).
+const READ_ALL: &str = "pg_read_all_data";
+const WRITE_ALL: &str = "pg_write_all_data";
+
+/// Deep enough for any real partition tree; a guard, not a limit.
+const MAX_PARTITION_DEPTH: usize = 16;
+
+/// What a role reaches through one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reach {
+    pub(crate) access: Access,
+    /// the path (None: denied on every path)
+    pub(crate) via: Option<String>,
+    /// the filtering policies, or why all rows or none pass
+    pub(crate) detail: String,
+    why: Why,
+}
+
+/// Why RLS let a path through, as far as the SET ROLE rule cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    Superuser,
+    Bypass,
+    Owner,
+    Other,
+}
+
+impl Reach {
+    fn denied(detail: String) -> Reach {
+        Reach {
+            access: Access::Denied,
+            via: None,
+            detail,
+            why: Why::Other,
+        }
+    }
+}
+
+/// One row of `access_matrix()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cell {
+    pub(crate) role: String,
+    pub(crate) schema: String,
+    pub(crate) table: String,
+    pub(crate) command: Command,
+    pub(crate) reach: Reach,
+}
+
+/// A policy expression's value, decided once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Value {
+    /// no expression for this command (a permissive one then adds nothing,
+    /// a restrictive one restricts nothing)
+    Absent,
+    Const(bool),
+    Depends,
+}
+
+fn value(e: Option<&str>) -> Value {
+    match e {
+        None => Value::Absent,
+        Some(text) => constant_value(text).map_or(Value::Depends, Value::Const),
+    }
+}
+
+/// A policy with its USING and (for INSERT) WITH CHECK values.
+struct Judged<'a> {
+    policy: &'a Policy,
+    using: Value,
+    /// WITH CHECK, or USING when there is none (PostgreSQL's rule for ALL)
+    check: Value,
+}
+
+impl Judged<'_> {
+    fn value_for(&self, cmd: Command) -> Value {
+        if cmd == Command::Insert {
+            self.check
+        } else {
+            self.using
+        }
+    }
+}
+
+type Key<'a> = (&'a str, &'a str);
+
+/// The facts, indexed once; every question is answered from here.
+pub(crate) struct Model<'a> {
+    roles: BTreeMap<&'a str, &'a AccessRole>,
+    /// role → the roles whose privileges it has (itself included)
+    inherits: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// role → the roles it may SET ROLE to (itself excluded)
+    sets: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    usage: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    relations: BTreeMap<Key<'a>, &'a Relation>,
+    policies: BTreeMap<Key<'a>, Vec<Judged<'a>>>,
+    /// table → views and materialized views reading it
+    readers: BTreeMap<Key<'a>, Vec<&'a Relation>>,
+    /// table → its partitions
+    partitions: BTreeMap<Key<'a>, Vec<&'a Relation>>,
+    /// table → (definer function reading it, recorded by PostgreSQL)
+    functions: BTreeMap<Key<'a>, Vec<(&'a DefinerPath, bool)>>,
+}
+
+fn key(n: &RelName) -> Key<'_> {
+    (n.0.as_str(), n.1.as_str())
+}
+
+/// Every role reachable from `start` along `edges`, `start` included. The
+/// visited set guards against cycles (PostgreSQL forbids them; a snapshot
+/// from elsewhere might not).
+fn reach_all<'a>(start: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>) -> BTreeSet<&'a str> {
+    let mut seen = BTreeSet::from([start]);
+    let mut todo = vec![start];
+    while let Some(r) = todo.pop() {
+        for next in edges.get(r).into_iter().flatten() {
+            if seen.insert(next) {
+                todo.push(next);
+            }
+        }
+    }
+    seen
+}
+
+impl<'a> Model<'a> {
+    pub(crate) fn new(facts: &'a AccessFacts, policies: &'a [Policy]) -> Model<'a> {
+        let roles: BTreeMap<&str, &AccessRole> =
+            facts.roles.iter().map(|r| (r.name.as_str(), r)).collect();
+        let mut inherit_edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut set_edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for m in &facts.memberships {
+            if m.inherit {
+                inherit_edges.entry(&m.member).or_default().push(&m.role);
+            }
+            if m.set {
+                set_edges.entry(&m.member).or_default().push(&m.role);
+            }
+        }
+        let inherits = roles
+            .keys()
+            .map(|r| (*r, reach_all(r, &inherit_edges)))
+            .collect();
+        let sets = roles
+            .keys()
+            .map(|r| {
+                let mut s = reach_all(r, &set_edges);
+                s.remove(r);
+                (*r, s)
+            })
+            .collect();
+        let usage = facts
+            .schemas
+            .iter()
+            .map(|s| {
+                (
+                    s.schema.as_str(),
+                    s.usage.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        let relations: BTreeMap<Key, &Relation> = facts
+            .relations
+            .iter()
+            .map(|r| ((r.schema.as_str(), r.name.as_str()), r))
+            .collect();
+        let mut readers: BTreeMap<Key, Vec<&Relation>> = BTreeMap::new();
+        let mut partitions: BTreeMap<Key, Vec<&Relation>> = BTreeMap::new();
+        for r in &facts.relations {
+            for t in &r.reads {
+                readers.entry(key(t)).or_default().push(r);
+            }
+            if let Some(p) = &r.parent {
+                partitions.entry(key(p)).or_default().push(r);
+            }
+        }
+        let mut functions: BTreeMap<Key, Vec<(&DefinerPath, bool)>> = BTreeMap::new();
+        for f in &facts.functions {
+            for (t, recorded) in &f.reads {
+                functions.entry(key(t)).or_default().push((f, *recorded));
+            }
+        }
+        let mut by_table: BTreeMap<Key, Vec<Judged>> = BTreeMap::new();
+        for p in policies {
+            let using = value(p.using_expr.as_deref());
+            let check = match p.check_expr.as_deref() {
+                Some(c) => value(Some(c)),
+                None => using,
+            };
+            by_table
+                .entry((p.schema_name.as_str(), p.table_name.as_str()))
+                .or_default()
+                .push(Judged {
+                    policy: p,
+                    using,
+                    check,
+                });
+        }
+        Model {
+            roles,
+            inherits,
+            sets,
+            usage,
+            relations,
+            policies: by_table,
+            readers,
+            partitions,
+            functions,
+        }
+    }
+
+    /// Does the role exist in these facts?
+    pub(crate) fn knows_role(&self, role: &str) -> bool {
+        self.roles.contains_key(role)
+    }
+
+    /// The roles a matrix shows by default: login roles that are not
+    /// superusers.
+    pub(crate) fn login_roles(&self) -> Vec<String> {
+        self.roles
+            .values()
+            .filter(|r| r.login && !r.superuser)
+            .map(|r| r.name.clone())
+            .collect()
+    }
+
+    /// The tables a matrix has rows for: RLS enabled, or policies, or a
+    /// privilege held by a role other than the owner.
+    pub(crate) fn relevant_tables(&self) -> Vec<RelName> {
+        self.relations
+            .values()
+            .filter(|r| r.kind.is_table())
+            .filter(|r| {
+                r.rls_enabled
+                    || self.policies.contains_key(&(r.schema.as_str(), r.name.as_str()))
+                    || r.grants.iter().any(|g| g.grantee != r.owner)
+            })
+            .map(|r| (r.schema.clone(), r.name.clone()))
+            .collect()
+    }
+
+    /// The roles whose privileges `role` has, itself included.
+    pub(crate) fn inherited(&self, role: &str) -> BTreeSet<&'a str> {
+        self.inherits.get(role).cloned().unwrap_or_default()
+    }
+
+    /// The roles `role` may SET ROLE to, itself excluded.
+    pub(crate) fn settable(&self, role: &str) -> BTreeSet<&'a str> {
+        self.sets.get(role).cloned().unwrap_or_default()
+    }
+
+    fn attrs(&self, role: &str) -> Option<&'a AccessRole> {
+        self.roles.get(role).copied()
+    }
+
+    fn has_usage(&self, roles: &BTreeSet<&str>, schema: &str) -> bool {
+        if roles.contains(READ_ALL) || roles.contains(WRITE_ALL) {
+            return true;
+        }
+        self.usage
+            .get(schema)
+            .is_some_and(|u| u.contains("public") || u.iter().any(|g| roles.contains(g)))
+    }
+
+    /// The role holding `cmd` on `rel` for someone acting with `roles`:
+    /// the actor itself or PUBLIC first, table-wide before column grants.
+    /// (grantee, column-level only)
+    fn privilege(
+        &self,
+        actor: &str,
+        roles: &BTreeSet<&str>,
+        rel: &'a Relation,
+        cmd: Command,
+    ) -> Option<(&'a str, bool)> {
+        let best = rel
+            .grants
+            .iter()
+            .filter(|g| g.command == cmd)
+            .filter(|g| g.grantee == "public" || roles.contains(g.grantee.as_str()))
+            .min_by_key(|g| {
+                (
+                    g.columns,
+                    g.grantee != actor && g.grantee != "public",
+                    g.grantee.as_str(),
+                )
+            });
+        if let Some(g) = best {
+            return Some((g.grantee.as_str(), g.columns));
+        }
+        let all = if cmd == Command::Select {
+            READ_ALL
+        } else {
+            WRITE_ALL
+        };
+        roles.contains(all).then_some((all, false))
+    }
+
+    /// What `actor`, acting as itself, reaches in `rel` for `cmd`.
+    pub(crate) fn direct(&self, actor: &str, rel: &'a Relation, cmd: Command) -> Reach {
+        let attrs = self.attrs(actor);
+        if attrs.is_some_and(|a| a.superuser) {
+            return Reach {
+                access: Access::AllRows,
+                via: Some("superuser".into()),
+                detail: "a superuser bypasses privileges and row-level security".into(),
+                why: Why::Superuser,
+            };
+        }
+        let roles = self.inherited(actor);
+        if !self.has_usage(&roles, &rel.schema) {
+            return Reach::denied(format!("no USAGE on schema {}", quote_ident(&rel.schema)));
+        }
+        let Some((holder, columns)) = self.privilege(actor, &roles, rel, cmd) else {
+            return Reach::denied(format!("no {cmd} privilege"));
+        };
+        let owner_inherited = roles.contains(rel.owner.as_str());
+        let grant_via = if holder == rel.owner && owner_inherited {
+            owner_via(actor, &rel.owner)
+        } else if holder == actor || holder == "public" {
+            "grant".to_string()
+        } else {
+            format!("grant via {}", quote_ident(holder))
+        };
+        let cols = if columns { " (on some columns)" } else { "" };
+        if !rel.rls_enabled {
+            return Reach {
+                access: Access::AllRows,
+                via: Some(grant_via),
+                detail: format!("row-level security is disabled{cols}"),
+                why: Why::Other,
+            };
+        }
+        if attrs.is_some_and(|a| a.bypassrls) {
+            return Reach {
+                access: Access::AllRows,
+                via: Some("bypassrls".into()),
+                detail: format!("the role has BYPASSRLS{cols}"),
+                why: Why::Bypass,
+            };
+        }
+        if owner_inherited && !rel.rls_forced {
+            return Reach {
+                access: Access::AllRows,
+                via: Some(owner_via(actor, &rel.owner)),
+                detail: format!("the owner bypasses row-level security that is not forced{cols}"),
+                why: Why::Owner,
+            };
+        }
+        let (access, detail) = self.by_policies(&roles, rel, cmd);
+        Reach {
+            access,
+            via: Some(grant_via),
+            detail: format!("{detail}{cols}"),
+            why: Why::Other,
+        }
+    }
+
+    /// What the policies let through for someone acting with `roles`.
+    fn by_policies(&self, roles: &BTreeSet<&str>, rel: &Relation, cmd: Command) -> (Access, String) {
+        let applicable: Vec<&Judged> = self
+            .policies
+            .get(&(rel.schema.as_str(), rel.name.as_str()))
+            .into_iter()
+            .flatten()
+            .filter(|j| j.policy.command.covers().contains(&cmd))
+            .filter(|j| {
+                j.policy.applies_to_public()
+                    || j.policy.roles.iter().any(|r| roles.contains(r.as_str()))
+            })
+            .collect();
+        let (permissive, restrictive): (Vec<&Judged>, Vec<&Judged>) = applicable
+            .into_iter()
+            .partition(|j| j.policy.permissive == Mode::Permissive);
+        let names = |js: &[&Judged], pick: fn(Value) -> bool| -> String {
+            let mut v: Vec<String> = js
+                .iter()
+                .filter(|j| pick(j.value_for(cmd)))
+                .map(|j| quote_ident(&j.policy.policy_name))
+                .collect();
+            v.sort();
+            v.join(", ")
+        };
+        // a permissive policy without an expression for this command adds nothing
+        let live: Vec<&Judged> = permissive
+            .iter()
+            .copied()
+            .filter(|j| j.value_for(cmd) != Value::Absent)
+            .collect();
+        if live.is_empty() {
+            return (
+                Access::NoRows,
+                format!("no permissive {cmd} policy applies: no row passes"),
+            );
+        }
+        let false_restrictive = names(&restrictive, |v| v == Value::Const(false));
+        if !false_restrictive.is_empty() {
+            return (
+                Access::NoRows,
+                format!("restrictive polic(ies) {false_restrictive} are constantly false"),
+            );
+        }
+        if live.iter().all(|j| j.value_for(cmd) == Value::Const(false)) {
+            return (
+                Access::NoRows,
+                format!(
+                    "permissive polic(ies) {} are constantly false",
+                    names(&live, |_| true)
+                ),
+            );
+        }
+        let open = names(&live, |v| v == Value::Const(true));
+        let restricting = names(&restrictive, |v| v == Value::Depends);
+        if !open.is_empty() && restricting.is_empty() {
+            return (
+                Access::AllRows,
+                format!("{open} {} constantly true", if open.contains(", ") { "are" } else { "is" }),
+            );
+        }
+        let filtering = if open.is_empty() {
+            names(&live, |v| v == Value::Depends)
+        } else {
+            String::new()
+        };
+        let detail = match (filtering.is_empty(), restricting.is_empty()) {
+            (false, false) => format!("filtered by {filtering}; restricted by {restricting}"),
+            (false, true) => format!("filtered by {filtering}"),
+            _ => format!("restricted by {restricting}"),
+        };
+        (Access::Filtered, detail)
+    }
+
+    /// The widest of every path from `role` to `table` for `cmd`.
+    pub(crate) fn reach(&self, role: &str, table: &RelName, cmd: Command) -> Reach {
+        let Some(rel) = self.relations.get(&key(table)).copied() else {
+            return Reach::denied("no such table".into());
+        };
+        let mut best = self.direct(role, rel, cmd);
+        if best.access == Access::AllRows {
+            return best;
+        }
+        for cand in self.other_paths(role, rel, cmd) {
+            if cand.access > best.access {
+                best = cand;
+                if best.access == Access::AllRows {
+                    break;
+                }
+            }
+        }
+        best
+    }
+
+    /// Every path besides acting as itself: SET ROLE to a role that
+    /// bypasses, views, materialized views, partitions, definer functions.
+    fn other_paths(&self, role: &str, rel: &'a Relation, cmd: Command) -> Vec<Reach> {
+        let mut out = Vec::new();
+        for s in self.settable(role) {
+            let r = self.direct(s, rel, cmd);
+            let via = match r.why {
+                Why::Superuser => format!("superuser via set role {}", quote_ident(s)),
+                Why::Bypass => format!("bypassrls via set role {}", quote_ident(s)),
+                Why::Owner => format!("owner via set role {}", quote_ident(s)),
+                // SET-only memberships give a path to a role's bypass, not
+                // its privileges (SPEC)
+                Why::Other => continue,
+            };
+            out.push(Reach {
+                via: Some(via),
+                detail: format!("{} may SET ROLE {}: {}", quote_ident(role), quote_ident(s), r.detail),
+                ..r
+            });
+        }
+        let roles = self.inherited(role);
+        let is_super = self.attrs(role).is_some_and(|a| a.superuser);
+        let may = |rel: &'a Relation, cmd: Command| {
+            is_super
+                || (self.has_usage(&roles, &rel.schema)
+                    && self.privilege(role, &roles, rel, cmd).is_some())
+        };
+        let table = (rel.schema.as_str(), rel.name.as_str());
+        for v in self.readers.get(&table).into_iter().flatten() {
+            let through = match v.kind {
+                crate::model::RelKind::View if !v.security_invoker => {
+                    (cmd == Command::Select || v.updatable.contains(&cmd)) && may(v, cmd)
+                }
+                crate::model::RelKind::Matview => cmd == Command::Select && may(v, cmd),
+                _ => false,
+            };
+            if !through {
+                continue;
+            }
+            let r = self.direct(&v.owner, rel, cmd);
+            let (via, what) = if v.kind == crate::model::RelKind::Matview {
+                (
+                    format!("materialized view {}", quote_qualified(&v.schema, &v.name)),
+                    format!(
+                        "a materialized view has no row-level security; it holds what its owner {} saw",
+                        quote_ident(&v.owner)
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        "view {} as {}",
+                        quote_qualified(&v.schema, &v.name),
+                        quote_ident(&v.owner)
+                    ),
+                    format!("the view reads as its owner {}", quote_ident(&v.owner)),
+                )
+            };
+            if r.access > Access::Denied {
+                out.push(Reach {
+                    via: Some(via),
+                    detail: format!("{what}: {}", r.detail),
+                    ..r
+                });
+            }
+        }
+        self.partition_paths(role, rel, cmd, 0, &mut out);
+        if cmd == Command::Select {
+            for (f, recorded) in self.functions.get(&table).into_iter().flatten() {
+                let executes = is_super
+                    || (self.has_usage(&roles, &f.schema)
+                        && f.executors
+                            .iter()
+                            .any(|e| e == "public" || roles.contains(e.as_str())));
+                if !executes {
+                    continue;
+                }
+                let r = self.direct(&f.owner, rel, cmd);
+                if r.access == Access::Denied {
+                    continue;
+                }
+                let how = if *recorded {
+                    "reads it"
+                } else {
+                    "names it in its body (PostgreSQL records no dependency)"
+                };
+                out.push(Reach {
+                    via: Some(format!(
+                        "function {}({}) as {}",
+                        quote_qualified(&f.schema, &f.name),
+                        f.args,
+                        quote_ident(&f.owner)
+                    )),
+                    detail: format!("SECURITY DEFINER, {how}: {}", r.detail),
+                    ..r
+                });
+            }
+        }
+        out
+    }
+
+    /// Partitions reached directly: each is its own table, with its own
+    /// flags and policies.
+    fn partition_paths(
+        &self,
+        role: &str,
+        rel: &Relation,
+        cmd: Command,
+        depth: usize,
+        out: &mut Vec<Reach>,
+    ) {
+        if depth >= MAX_PARTITION_DEPTH {
+            return;
+        }
+        for p in self
+            .partitions
+            .get(&(rel.schema.as_str(), rel.name.as_str()))
+            .into_iter()
+            .flatten()
+        {
+            let r = self.direct(role, p, cmd);
+            if r.access > Access::Denied {
+                out.push(Reach {
+                    via: Some(format!("partition {}", quote_qualified(&p.schema, &p.name))),
+                    detail: format!("queried directly, the partition applies its own RLS: {}", r.detail),
+                    ..r
+                });
+            }
+            self.partition_paths(role, p, cmd, depth + 1, out);
+        }
+    }
+
+    /// The matrix: one cell per role × relevant table × command, ordered
+    /// by role, schema, table, command.
+    pub(crate) fn matrix(&self, roles: &[String], schemas: Option<&BTreeSet<String>>) -> Vec<Cell> {
+        let tables: Vec<RelName> = self
+            .relevant_tables()
+            .into_iter()
+            .filter(|(s, _)| schemas.is_none_or(|keep| keep.contains(s)))
+            .collect();
+        let mut roles: Vec<&String> = roles.iter().collect();
+        roles.sort();
+        roles.dedup();
+        let mut out = Vec::with_capacity(roles.len() * tables.len() * COMMANDS.len());
+        for role in roles {
+            for t in &tables {
+                for cmd in COMMANDS {
+                    out.push(Cell {
+                        role: role.clone(),
+                        schema: t.0.clone(),
+                        table: t.1.clone(),
+                        command: cmd,
+                        reach: self.reach(role, t, cmd),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+fn owner_via(actor: &str, owner: &str) -> String {
+    if actor == owner {
+        "owner".into()
+    } else {
+        format!("owner via {}", quote_ident(owner))
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+    use crate::model::{Grant, Membership, RelKind, SchemaUsage};
+
+    fn role(name: &str, login: bool) -> AccessRole {
+        AccessRole {
+            name: name.into(),
+            superuser: false,
+            bypassrls: false,
+            login,
+        }
+    }
+
+    fn grant(who: &str, cmd: Command) -> Grant {
+        Grant {
+            grantee: who.into(),
+            command: cmd,
+            columns: false,
+        }
+    }
+
+    fn table(name: &str, owner: &str, rls: bool, forced: bool, grants: Vec<Grant>) -> Relation {
+        Relation {
+            schema: "s".into(),
+            name: name.into(),
+            kind: RelKind::Table,
+            owner: owner.into(),
+            rls_enabled: rls,
+            rls_forced: forced,
+            security_invoker: false,
+            parent: None,
+            updatable: vec![],
+            grants,
+            reads: vec![],
+        }
+    }
+
+    fn pol(name: &str, mode: Mode, cmd: Command, roles: &[&str], using: &str) -> Policy {
+        Policy {
+            schema_name: "s".into(),
+            table_name: "t".into(),
+            policy_name: name.into(),
+            permissive: mode,
+            command: cmd,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using_expr: Some(using.into()),
+            check_expr: None,
+        }
+    }
+
+    fn facts() -> AccessFacts {
+        AccessFacts {
+            roles: vec![
+                role("app", true),
+                role("owner", false),
+                role("reader", false),
+                AccessRole {
+                    bypassrls: true,
+                    ..role("admin", false)
+                },
+            ],
+            memberships: vec![],
+            schemas: vec![SchemaUsage {
+                schema: "s".into(),
+                usage: vec!["public".into(), "owner".into()],
+            }],
+            relations: vec![table(
+                "t",
+                "owner",
+                true,
+                false,
+                vec![
+                    grant("owner", Command::Select),
+                    grant("reader", Command::Select),
+                ],
+            )],
+            functions: vec![],
+        }
+    }
+
+    fn t() -> RelName {
+        ("s".into(), "t".into())
+    }
+
+    fn member(role: &str, member: &str, inherit: bool, set: bool) -> Membership {
+        Membership {
+            role: role.into(),
+            member: member.into(),
+            inherit,
+            set,
+        }
+    }
+
+    #[test]
+    fn no_privilege_is_denied_and_a_grant_via_a_role_is_named() {
+        let policies = vec![pol("tenant", Mode::Permissive, Command::All, &["public"], "(tenant_id = 1)")];
+        let f = facts();
+        let m = Model::new(&f, &policies);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!(r.access, Access::Denied);
+        assert_eq!(r.via, None);
+
+        let mut f = facts();
+        f.memberships.push(member("reader", "app", true, true));
+        let m = Model::new(&f, &policies);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!(r.access, Access::Filtered);
+        assert_eq!(r.via.as_deref(), Some("grant via reader"));
+        assert_eq!(r.detail, "filtered by tenant");
+        assert_eq!(m.reach("app", &t(), Command::Delete).access, Access::Denied);
+    }
+
+    #[test]
+    fn inheriting_the_owner_skips_rls_unless_forced() {
+        let mut f = facts();
+        f.memberships.push(member("owner", "app", true, true));
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!((r.access, r.via.as_deref()), (Access::AllRows, Some("owner via owner")));
+
+        f.relations[0].rls_forced = true;
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!(r.access, Access::NoRows, "forced, no policy: {r:?}");
+    }
+
+    #[test]
+    fn set_only_membership_gives_the_bypass_not_the_privileges() {
+        let mut f = facts();
+        // SET without INHERIT to the reader: no privileges come along
+        f.memberships.push(member("reader", "app", false, true));
+        let m = Model::new(&f, &[]);
+        assert_eq!(m.reach("app", &t(), Command::Select).access, Access::Denied);
+        // SET to a BYPASSRLS role that holds a grant: all rows
+        f.relations[0].grants.push(grant("admin", Command::Select));
+        f.memberships.push(member("admin", "app", false, true));
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!(r.access, Access::AllRows);
+        assert_eq!(r.via.as_deref(), Some("bypassrls via set role admin"));
+        // INHERIT without SET: the grant comes along, the bypass does not
+        f.memberships.pop();
+        f.memberships.push(member("admin", "app", true, false));
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!((r.access, r.via.as_deref()), (Access::NoRows, Some("grant via admin")));
+    }
+
+    #[test]
+    fn permissive_and_restrictive_combine_like_postgres() {
+        let mut f = facts();
+        f.relations[0].grants.push(grant("app", Command::Select));
+        f.relations[0].grants.push(grant("app", Command::Insert));
+        let only_restrictive = vec![pol("r", Mode::Restrictive, Command::All, &["app"], "(a = 1)")];
+        let m = Model::new(&f, &only_restrictive);
+        assert_eq!(m.reach("app", &t(), Command::Select).access, Access::NoRows);
+
+        let open = vec![pol("p", Mode::Permissive, Command::Select, &["app"], "true")];
+        let m = Model::new(&f, &open);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!((r.access, r.detail.as_str()), (Access::AllRows, "p is constantly true"));
+        assert_eq!(m.reach("app", &t(), Command::Insert).access, Access::NoRows);
+
+        let mut both = open.clone();
+        both.extend(only_restrictive.clone());
+        let m = Model::new(&f, &both);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!((r.access, r.detail.as_str()), (Access::Filtered, "restricted by r"));
+
+        let closed = vec![pol("p", Mode::Permissive, Command::All, &["app"], "false")];
+        assert_eq!(Model::new(&f, &closed).reach("app", &t(), Command::Select).access, Access::NoRows);
+        // a policy for another role does not apply
+        let other = vec![pol("p", Mode::Permissive, Command::All, &["reader"], "true")];
+        assert_eq!(Model::new(&f, &other).reach("app", &t(), Command::Select).access, Access::NoRows);
+    }
+
+    #[test]
+    fn a_definer_view_reads_as_its_owner_an_invoker_view_does_not() {
+        let mut f = facts();
+        let mut v = table("v", "owner", false, false, vec![grant("app", Command::Select)]);
+        v.kind = RelKind::View;
+        v.reads = vec![t()];
+        f.relations.push(v.clone());
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!((r.access, r.via.as_deref()), (Access::AllRows, Some("view s.v as owner")));
+        assert_eq!(m.reach("app", &t(), Command::Delete).access, Access::Denied, "not updatable");
+
+        f.relations[1].security_invoker = true;
+        let m = Model::new(&f, &[]);
+        assert_eq!(m.reach("app", &t(), Command::Select).access, Access::Denied);
+
+        v.kind = RelKind::Matview;
+        v.name = "m".into();
+        f.relations[1] = v;
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!((r.access, r.via.as_deref()), (Access::AllRows, Some("materialized view s.m")));
+    }
+
+    #[test]
+    fn partitions_and_definer_functions_are_paths() {
+        let mut f = facts();
+        let mut p = table("t_1", "owner", false, false, vec![grant("app", Command::Select)]);
+        p.parent = Some(t());
+        f.relations.push(p);
+        f.functions.push(DefinerPath {
+            schema: "s".into(),
+            name: "f".into(),
+            args: "integer".into(),
+            owner: "owner".into(),
+            executors: vec!["public".into()],
+            reads: vec![(t(), true)],
+        });
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!(r.access, Access::AllRows);
+        assert_eq!(r.via.as_deref(), Some("partition s.t_1"), "first path wins a tie");
+        f.relations.pop();
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!(r.via.as_deref(), Some("function s.f(integer) as owner"));
+        // no EXECUTE, no path
+        f.functions[0].executors = vec!["owner".into()];
+        let m = Model::new(&f, &[]);
+        assert_eq!(m.reach("app", &t(), Command::Select).access, Access::Denied);
+    }
+
+    #[test]
+    fn membership_cycles_terminate_and_schema_usage_is_required() {
+        let mut f = facts();
+        f.memberships.push(member("reader", "app", true, true));
+        f.memberships.push(member("app", "reader", true, true));
+        let m = Model::new(&f, &[]);
+        assert!(m.inherited("app").contains("reader"));
+        assert_eq!(m.reach("app", &t(), Command::Select).access, Access::NoRows);
+        f.schemas[0].usage = vec!["owner".into()];
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!((r.access, r.detail.as_str()), (Access::Denied, "no USAGE on schema s"));
+    }
+
+    #[test]
+    fn the_matrix_covers_relevant_tables_for_login_roles() {
+        let mut f = facts();
+        f.relations.push(table("plain", "owner", false, false, vec![grant("owner", Command::Select)]));
+        let m = Model::new(&f, &[]);
+        assert_eq!(m.login_roles(), vec!["app".to_string()]);
+        assert_eq!(m.relevant_tables(), vec![t()], "an owner-only table without RLS is not relevant");
+        let cells = m.matrix(&m.login_roles(), None);
+        assert_eq!(cells.len(), 4);
+        assert_eq!(cells[0].command, Command::Select);
+        assert!(m.matrix(&m.login_roles(), Some(&BTreeSet::from(["x".to_string()]))).is_empty());
+    }
+}
