@@ -30,6 +30,19 @@ COMMENT ON FUNCTION rls_audit.lint(text[]) IS
 COMMENT ON FUNCTION rls_audit.lint_suppressed(text[]) IS
     'rls_audit: the findings silenced by rls_audit.lint_ignore, with the reason, who added it and when';
 
+-- access_matrix(): the SPEC's signature (roles name[]) over the C half.
+-- SECURITY DEFINER like the other readers, so EXECUTE on it is the one
+-- door (the catalog reads are the same for any caller).
+CREATE FUNCTION rls_audit.access_matrix(roles name[] DEFAULT NULL, schemas text[] DEFAULT NULL)
+RETURNS TABLE (role_name name, schema_name name, table_name name, command text,
+               access text, via text, detail text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'SELECT * FROM rls_audit._access_matrix($1::text[], $2)';
+COMMENT ON FUNCTION rls_audit.access_matrix(name[], text[]) IS
+    'rls_audit: who reaches which rows: role x table x command -> denied, no_rows, filtered or all_rows, with the widest path (grant, owner, bypassrls, SET ROLE, view, materialized view, partition, SECURITY DEFINER function) in via and the filtering policies or the reason in detail; NULL roles = login roles that are not superusers';
+COMMENT ON FUNCTION rls_audit._access_matrix(text[], text[]) IS
+    'rls_audit internal: the C half of access_matrix()';
+
 COMMENT ON FUNCTION rls_audit._capture_ddl() IS
     'rls_audit internal: ddl_command_end event trigger (every tag): compares the objects a DDL touched, and the policies depending on them, with the tracked state and logs the difference';
 COMMENT ON FUNCTION rls_audit._capture_drop() IS
@@ -75,6 +88,8 @@ REVOKE ALL ON FUNCTION rls_audit.freeze(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.unfreeze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.verify_log() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.report(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.access_matrix(name[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit._access_matrix(text[], text[]) FROM PUBLIC;
 
 -- The tracked state starts as the live state: installing into a database
 -- that already has policies leaves nothing untracked.

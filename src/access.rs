@@ -647,6 +647,51 @@ impl<'a> Model<'a> {
     }
 }
 
+/// The relations among `candidates` a function body names: as an
+/// unquoted identifier (any case, when the name is all lower case) or as a
+/// quoted one. PostgreSQL records no dependency for a string body, so this
+/// is the best that can be known; dynamic SQL (`EXECUTE format(...)`) that
+/// builds the name stays invisible (README, "What the model cannot see").
+pub(crate) fn named_in_body<'n>(
+    body: &str,
+    candidates: impl Iterator<Item = &'n RelName>,
+) -> Vec<RelName> {
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    let mut chars = body.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch == '"' {
+            let mut w = String::new();
+            while let Some(c) = chars.next() {
+                if c == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        w.push('"');
+                        continue;
+                    }
+                    break;
+                }
+                w.push(c);
+            }
+            words.insert(w);
+        } else if ch.is_alphabetic() || ch == '_' {
+            let mut w = String::from(ch);
+            while let Some(&c) = chars.peek() {
+                if c.is_alphanumeric() || c == '_' || c == '$' {
+                    w.push(c);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            words.insert(w.to_lowercase());
+        }
+    }
+    candidates
+        .filter(|(_, name)| words.contains(name.as_str()))
+        .cloned()
+        .collect()
+}
+
 fn owner_via(actor: &str, owner: &str) -> String {
     if actor == owner {
         "owner".into()
@@ -882,6 +927,24 @@ mod unit {
         f.functions[0].executors = vec!["owner".into()];
         let m = Model::new(&f, &[]);
         assert_eq!(m.reach("app", &t(), Command::Select).access, Access::Denied);
+    }
+
+    #[test]
+    fn a_body_names_tables_quoted_or_not() {
+        let c: Vec<RelName> = vec![
+            ("s".into(), "orders".into()),
+            ("s".into(), "Mixed Case".into()),
+            ("s".into(), "order".into()),
+            ("s".into(), "items".into()),
+        ];
+        let found = named_in_body(
+            "SELECT * FROM S.Orders o JOIN s.\"Mixed Case\" m USING (id) -- order_lines",
+            c.iter(),
+        );
+        assert_eq!(
+            found,
+            vec![("s".into(), "orders".into()), ("s".into(), "Mixed Case".into())]
+        );
     }
 
     #[test]

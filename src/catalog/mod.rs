@@ -102,7 +102,18 @@ query! {
     TARGET_CHECK = "target_check.sql";
     TARGETS = "targets.sql";
     TABLE_POLICIES = "table_policies.sql";
+    ACCESS_ROLES = "access_roles.sql";
+    ACCESS_SCHEMAS = "access_schemas.sql";
+    ACCESS_RELATIONS = "access_relations.sql";
+    ACCESS_FUNCTIONS = "access_functions.sql";
 }
+
+/// Memberships with their INHERIT and SET: the member's INHERIT attribute
+/// (and always SET) on PostgreSQL 15 and older, the grant's options from 16.
+#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+const ACCESS_MEMBERS: &str = include_str!("../../sql/catalog/access_members_pg15.sql");
+#[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+const ACCESS_MEMBERS: &str = include_str!("../../sql/catalog/access_members.sql");
 
 /// The right to `SET ROLE`: membership on PostgreSQL 15 and older, the SET
 /// option of a membership from 16 on; superusers always.
@@ -634,4 +645,141 @@ mod unit {
         }
         assert!(fill("{policy_definition}").contains("'RESTRICTIVE'"));
     }
+}
+
+// ---------------------------------------------------------------------------
+// the access model
+
+/// The access model's facts, one statement per fact family (roles,
+/// memberships, schemas, relations, definer functions), OIDs turned into
+/// names here. The caller runs under the pinned search_path.
+pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
+    use model::{AccessRole, Command, DefinerPath, Grant, Membership, RelKind, Relation};
+    use std::collections::BTreeMap;
+
+    let mut facts = model::AccessFacts::default();
+    // role OID → name; 0 is PUBLIC
+    let mut names: BTreeMap<i64, String> = BTreeMap::from([(0, "public".to_string())]);
+    for r in c.select(ACCESS_ROLES.as_str(), None, &[])? {
+        let name = text(&r, 2)?;
+        names.insert(r.get::<i64>(1)?.unwrap_or(-1), name.clone());
+        facts.roles.push(AccessRole {
+            name,
+            superuser: flag(&r, 3)?,
+            bypassrls: flag(&r, 4)?,
+            login: flag(&r, 5)?,
+        });
+    }
+    let name_of = |o: i64| names.get(&o).cloned();
+    for r in c.select(ACCESS_MEMBERS, None, &[])? {
+        let (Some(role), Some(member)) = (
+            r.get::<i64>(1)?.and_then(name_of),
+            r.get::<i64>(2)?.and_then(name_of),
+        ) else {
+            continue;
+        };
+        facts.memberships.push(Membership {
+            role,
+            member,
+            inherit: flag(&r, 3)?,
+            set: flag(&r, 4)?,
+        });
+    }
+    for r in c.select(ACCESS_SCHEMAS.as_str(), None, &[])? {
+        facts.schemas.push(model::SchemaUsage {
+            schema: text(&r, 1)?,
+            usage: r
+                .get::<Vec<i64>>(2)?
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(name_of)
+                .collect(),
+        });
+    }
+    // "grantee-oid PRIVILEGE" pairs into grants
+    let grants = |pairs: Vec<String>, columns: bool| -> Vec<Grant> {
+        pairs
+            .iter()
+            .filter_map(|p| {
+                let (who, what) = p.split_once(' ')?;
+                Some(Grant {
+                    grantee: name_of(who.parse().ok()?)?,
+                    command: what.parse::<Command>().ok()?,
+                    columns,
+                })
+            })
+            .collect()
+    };
+    let mut by_oid: BTreeMap<i64, model::RelName> = BTreeMap::new();
+    // (relation index, parent OID, read OIDs): resolved once every name is known
+    let mut links: Vec<(usize, Option<i64>, Vec<i64>)> = Vec::new();
+    for r in c.select(ACCESS_RELATIONS.as_str(), None, &[])? {
+        let Some(kind) = RelKind::from_relkind(&text(&r, 4)?) else {
+            continue;
+        };
+        let (schema, name) = (text(&r, 2)?, text(&r, 3)?);
+        by_oid.insert(r.get::<i64>(1)?.unwrap_or(-1), (schema.clone(), name.clone()));
+        let bits = r.get::<i32>(10)?.unwrap_or(0);
+        let updatable = [(8, Command::Insert), (4, Command::Update), (16, Command::Delete)]
+            .into_iter()
+            .filter(|(bit, _)| bits & bit != 0)
+            .map(|(_, cmd)| cmd)
+            .collect();
+        let mut all = grants(r.get::<Vec<String>>(11)?.unwrap_or_default(), false);
+        all.extend(grants(r.get::<Vec<String>>(12)?.unwrap_or_default(), true));
+        links.push((
+            facts.relations.len(),
+            r.get::<i64>(9)?,
+            r.get::<Vec<i64>>(13)?.unwrap_or_default(),
+        ));
+        facts.relations.push(Relation {
+            schema,
+            name,
+            kind,
+            owner: r.get::<i64>(5)?.and_then(name_of).unwrap_or_default(),
+            rls_enabled: flag(&r, 6)?,
+            rls_forced: flag(&r, 7)?,
+            security_invoker: flag(&r, 8)?,
+            parent: None,
+            updatable,
+            grants: all,
+            reads: Vec::new(),
+        });
+    }
+    for (i, parent, reads) in links {
+        facts.relations[i].parent = parent.and_then(|p| by_oid.get(&p).cloned());
+        facts.relations[i].reads = reads.iter().filter_map(|o| by_oid.get(o).cloned()).collect();
+    }
+    for r in c.select(ACCESS_FUNCTIONS.as_str(), None, &[])? {
+        let mut reads: Vec<(model::RelName, bool)> = r
+            .get::<Vec<i64>>(6)?
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|o| by_oid.get(o).cloned())
+            .map(|n| (n, true))
+            .collect();
+        if let Some(body) = r.get::<String>(7)? {
+            let named = crate::access::named_in_body(&body, by_oid.values());
+            for n in named {
+                if !reads.iter().any(|(m, _)| *m == n) {
+                    reads.push((n, false));
+                }
+            }
+        }
+        facts.functions.push(DefinerPath {
+            schema: text(&r, 1)?,
+            name: text(&r, 2)?,
+            args: text(&r, 3)?,
+            owner: r.get::<i64>(4)?.and_then(name_of).unwrap_or_default(),
+            executors: r
+                .get::<Vec<i64>>(5)?
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(name_of)
+                .collect(),
+            reads,
+        });
+    }
+    facts.canonicalize();
+    Ok(facts)
 }

@@ -1,0 +1,73 @@
+//! `access_matrix()`: who reaches which rows of which table, per command,
+//! by the widest path. The model: [`crate::access`]; the facts:
+//! `catalog::read_access`.
+use std::collections::BTreeSet;
+
+use pgrx::prelude::*;
+
+use crate::access::{Cell, Model};
+use crate::catalog;
+use crate::error::{Result, RlsAuditError};
+use crate::regclass::Name;
+
+/// The matrix for `roles` (None: the login roles that are not superusers)
+/// over `schemas` (None: every schema in scope), from the live catalog.
+fn live_matrix(
+    c: &pgrx::spi::SpiClient<'_>,
+    roles: Option<&[Option<String>]>,
+    schemas: Option<&[Option<String>]>,
+) -> Result<Vec<Cell>> {
+    let (state, _) = catalog::read_live(c)?;
+    let facts = catalog::read_access(c)?;
+    let model = Model::new(&facts, &state.policies);
+    let roles = match roles {
+        None => model.login_roles(),
+        Some(list) => {
+            let named: Vec<String> = list.iter().flatten().cloned().collect();
+            if let Some(unknown) = named.iter().find(|r| !model.knows_role(r)) {
+                return Err(RlsAuditError::UnknownRole(unknown.clone()));
+            }
+            named
+        }
+    };
+    let keep: Option<BTreeSet<String>> = schemas.map(|s| s.iter().flatten().cloned().collect());
+    Ok(model.matrix(&roles, keep.as_ref()))
+}
+
+// The C half of access_matrix(); the SQL wrapper in sql/finalize.sql gives
+// it the SPEC's signature (roles name[]). Invoker's rights: it reads only
+// catalogs every role can read.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn _access_matrix(
+    roles: Option<Vec<Option<String>>>,
+    schemas: Option<Vec<Option<String>>>,
+) -> std::result::Result<
+    TableIterator<
+        'static,
+        (
+            name!(role_name, Name),
+            name!(schema_name, Name),
+            name!(table_name, Name),
+            name!(command, String),
+            name!(access, String),
+            name!(via, Option<String>),
+            name!(detail, String),
+        ),
+    >,
+    pgrx::pg_sys::panic::ErrorReport,
+> {
+    let cells = Spi::connect(|c| live_matrix(c, roles.as_deref(), schemas.as_deref()))?;
+    Ok(TableIterator::new(cells.into_iter().map(|c| {
+        (
+            Name(c.role),
+            Name(c.schema),
+            Name(c.table),
+            c.command.as_sql().to_string(),
+            c.reach.access.as_sql().to_string(),
+            c.reach.via,
+            c.reach.detail,
+        )
+    })))
+}
