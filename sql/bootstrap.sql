@@ -62,6 +62,15 @@ CREATE TABLE rls_audit.snapshot_roles (
     PRIMARY KEY (snapshot_id, role_name)
 );
 
+-- 0.3.0: the access model's facts of a snapshot (roles, memberships,
+-- schema USAGE, relations with grants and paths, SECURITY DEFINER
+-- functions) as one canonical JSON document; snapshots without a row were
+-- taken before 0.3.0 and their access drift is "unknown".
+CREATE TABLE rls_audit.snapshot_access (
+    snapshot_id bigint PRIMARY KEY REFERENCES rls_audit.snapshot_meta (id) ON DELETE CASCADE,
+    facts       jsonb NOT NULL
+);
+
 -- One row per check_drift() run (the nightly pg_cron job).
 CREATE TABLE rls_audit.drift_runs (
     id          bigserial PRIMARY KEY,
@@ -84,7 +93,9 @@ CREATE TABLE rls_audit.lint_ignore (
                  'rls_not_forced', 'policy_always_true', 'policy_to_public',
                  'multiple_permissive_policies', 'bypassrls_role', 'security_definer_search_path',
                  'view_bypasses_rls', 'policy_per_row_function',
-                 'current_setting_without_missing_ok')),
+                 'current_setting_without_missing_ok', 'materialized_view_exposes_rls',
+                 'role_can_bypass_rls', 'member_of_table_owner', 'security_definer_exposes_rls',
+                 'restrictive_only', 'write_policy_unconditional')),
     -- the finding's object_name as lint() prints it (roles: the role name);
     -- the older spelling schema.object_name keeps working
     object   text NOT NULL,
@@ -186,6 +197,7 @@ SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_meta_id_seq', '')
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_policies', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_roles', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.snapshot_access', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.lint_ignore', '');
@@ -197,7 +209,7 @@ SELECT pg_catalog.pg_extension_config_dump('rls_audit.freeze_state', '');
 
 -- History is written only by rls_audit's SECURITY DEFINER functions.
 REVOKE ALL ON rls_audit.snapshot_meta, rls_audit.snapshot_policies,
-              rls_audit.snapshot_tables, rls_audit.snapshot_roles,
+              rls_audit.snapshot_tables, rls_audit.snapshot_roles, rls_audit.snapshot_access,
               rls_audit.drift_runs, rls_audit.lint_ignore, rls_audit.snapshots,
               rls_audit.tracked_policies, rls_audit.tracked_tables, rls_audit.events,
               rls_audit.freeze_state FROM PUBLIC;
@@ -212,6 +224,8 @@ COMMENT ON TABLE rls_audit.snapshot_tables IS
     'rls_audit: every ordinary and partitioned table with its owner and RLS flags at snapshot time';
 COMMENT ON TABLE rls_audit.snapshot_roles IS
     'rls_audit: every role''s superuser, bypassrls and login attributes at snapshot time';
+COMMENT ON TABLE rls_audit.snapshot_access IS
+    'rls_audit: the access model''s facts at snapshot time (memberships, grants, owners, views, materialized views, partitions, SECURITY DEFINER functions) as one jsonb document; none for snapshots taken before 0.3.0';
 COMMENT ON TABLE rls_audit.drift_runs IS
     'rls_audit: one row per check_drift() run: counts per severity and the drift rows as jsonb';
 COMMENT ON TABLE rls_audit.lint_ignore IS

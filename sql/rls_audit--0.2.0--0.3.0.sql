@@ -274,3 +274,46 @@ COMMENT ON FUNCTION @extschema@._capture_ddl() IS
     'rls_audit internal: ddl_command_end event trigger (every tag): compares the objects a DDL touched, and the policies depending on them, with the tracked state and logs the difference';
 COMMENT ON FUNCTION @extschema@._capture_drop() IS
     'rls_audit internal: sql_drop event trigger (every tag): logs the policies and tracked tables a DDL removed (DROP ... CASCADE of a function, type or column included), with their full definitions';
+
+-- The access model (access_matrix(), access drift, lint round 2).
+-- Snapshots keep the access facts; those taken before have none and their
+-- access drift is "unknown".
+CREATE TABLE @extschema@.snapshot_access (
+    snapshot_id bigint PRIMARY KEY REFERENCES @extschema@.snapshot_meta (id) ON DELETE CASCADE,
+    facts       jsonb NOT NULL
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.snapshot_access', '');
+REVOKE ALL ON @extschema@.snapshot_access FROM PUBLIC;
+COMMENT ON TABLE @extschema@.snapshot_access IS
+    'rls_audit: the access model''s facts at snapshot time (memberships, grants, owners, views, materialized views, partitions, SECURITY DEFINER functions) as one jsonb document; none for snapshots taken before 0.3.0';
+ALTER TABLE @extschema@.events DROP CONSTRAINT events_change_check;
+ALTER TABLE @extschema@.events ADD CONSTRAINT events_change_check CHECK (change IN (
+    'policy_added', 'policy_removed', 'policy_changed', 'rls_enabled', 'rls_disabled',
+    'rls_forced', 'rls_unforced', 'table_added', 'table_removed', 'role_added',
+    'role_removed', 'role_changed', 'renamed', 'access_widened', 'access_narrowed',
+    'frozen', 'unfrozen'));
+ALTER TABLE @extschema@.lint_ignore DROP CONSTRAINT lint_ignore_lint_check;
+ALTER TABLE @extschema@.lint_ignore ADD CONSTRAINT lint_ignore_lint_check CHECK (lint IN (
+    'rls_disabled', 'policy_exists_rls_disabled', 'rls_enabled_no_policy',
+    'rls_not_forced', 'policy_always_true', 'policy_to_public',
+    'multiple_permissive_policies', 'bypassrls_role', 'security_definer_search_path',
+    'view_bypasses_rls', 'policy_per_row_function',
+    'current_setting_without_missing_ok', 'materialized_view_exposes_rls',
+    'role_can_bypass_rls', 'member_of_table_owner', 'security_definer_exposes_rls',
+    'restrictive_only', 'write_policy_unconditional'));
+CREATE FUNCTION @extschema@._access_matrix(roles text[] DEFAULT NULL, schemas text[] DEFAULT NULL)
+RETURNS TABLE (role_name name, schema_name name, table_name name, command text,
+               access text, via text, detail text)
+    STABLE SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '_access_matrix_wrapper';
+CREATE FUNCTION @extschema@.access_matrix(roles name[] DEFAULT NULL, schemas text[] DEFAULT NULL)
+RETURNS TABLE (role_name name, schema_name name, table_name name, command text,
+               access text, via text, detail text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'SELECT * FROM rls_audit._access_matrix($1::text[], $2)';
+REVOKE ALL ON FUNCTION @extschema@.access_matrix(name[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._access_matrix(text[], text[]) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.access_matrix(name[], text[]) IS
+    'rls_audit: who reaches which rows: role x table x command -> denied, no_rows, filtered or all_rows, with the widest path (grant, owner, bypassrls, SET ROLE, view, materialized view, partition, SECURITY DEFINER function) in via and the filtering policies or the reason in detail; NULL roles = login roles that are not superusers';
+COMMENT ON FUNCTION @extschema@._access_matrix(text[], text[]) IS
+    'rls_audit internal: the C half of access_matrix()';

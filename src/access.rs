@@ -65,6 +65,12 @@ enum Why {
 }
 
 impl Reach {
+    /// RLS did not apply on this path because of who acts (superuser,
+    /// BYPASSRLS, the owner of a table that is not forced).
+    pub(crate) fn bypasses_rls(&self) -> bool {
+        matches!(self.why, Why::Superuser | Why::Bypass | Why::Owner)
+    }
+
     fn denied(detail: String) -> Reach {
         Reach {
             access: Access::Denied,
@@ -286,7 +292,58 @@ impl<'a> Model<'a> {
         self.sets.get(role).cloned().unwrap_or_default()
     }
 
-    fn attrs(&self, role: &str) -> Option<&'a AccessRole> {
+    /// A relation by name.
+    pub(crate) fn relation(&self, name: &RelName) -> Option<&'a Relation> {
+        self.relations.get(&key(name)).copied()
+    }
+
+    /// May `role` run `cmd` on `rel` at all (privilege and schema USAGE)?
+    pub(crate) fn may(&self, role: &str, rel: &'a Relation, cmd: Command) -> bool {
+        if self.attrs(role).is_some_and(|a| a.superuser) {
+            return true;
+        }
+        let roles = self.inherited(role);
+        self.has_usage(&roles, &rel.schema) && self.privilege(role, &roles, rel, cmd).is_some()
+    }
+
+    /// May `role` execute the definer function `f`?
+    pub(crate) fn may_execute(&self, role: &str, f: &DefinerPath) -> bool {
+        if self.attrs(role).is_some_and(|a| a.superuser) {
+            return true;
+        }
+        let roles = self.inherited(role);
+        self.has_usage(&roles, &f.schema)
+            && f.executors
+                .iter()
+                .any(|e| e == "public" || roles.contains(e.as_str()))
+    }
+
+    /// The superuser or BYPASSRLS roles `role` inherits or may SET ROLE
+    /// to (itself excluded), each with the attribute: (role, "SUPERUSER" or
+    /// "BYPASSRLS"). Attributes are not inherited, but a role it inherits
+    /// is also one it may become where SET allows; both are listed.
+    pub(crate) fn bypassing_roles(&self, role: &str) -> Vec<(String, &'static str)> {
+        let mut reach: BTreeSet<&str> = self.settable(role);
+        reach.extend(self.inherited(role));
+        reach.remove(role);
+        reach
+            .into_iter()
+            .filter_map(|r| {
+                let a = self.attrs(r)?;
+                let what = if a.superuser {
+                    "SUPERUSER"
+                } else if a.bypassrls {
+                    "BYPASSRLS"
+                } else {
+                    return None;
+                };
+                Some((r.to_string(), what))
+            })
+            .collect()
+    }
+
+    /// The role's attributes.
+    pub(crate) fn attrs(&self, role: &str) -> Option<&'a AccessRole> {
         self.roles.get(role).copied()
     }
 
@@ -506,20 +563,13 @@ impl<'a> Model<'a> {
                 ..r
             });
         }
-        let roles = self.inherited(role);
-        let is_super = self.attrs(role).is_some_and(|a| a.superuser);
-        let may = |rel: &'a Relation, cmd: Command| {
-            is_super
-                || (self.has_usage(&roles, &rel.schema)
-                    && self.privilege(role, &roles, rel, cmd).is_some())
-        };
         let table = (rel.schema.as_str(), rel.name.as_str());
         for v in self.readers.get(&table).into_iter().flatten() {
             let through = match v.kind {
                 crate::model::RelKind::View if !v.security_invoker => {
-                    (cmd == Command::Select || v.updatable.contains(&cmd)) && may(v, cmd)
+                    (cmd == Command::Select || v.updatable.contains(&cmd)) && self.may(role, v, cmd)
                 }
-                crate::model::RelKind::Matview => cmd == Command::Select && may(v, cmd),
+                crate::model::RelKind::Matview => cmd == Command::Select && self.may(role, v, cmd),
                 _ => false,
             };
             if !through {
@@ -555,12 +605,7 @@ impl<'a> Model<'a> {
         self.partition_paths(role, rel, cmd, 0, &mut out);
         if cmd == Command::Select {
             for (f, recorded) in self.functions.get(&table).into_iter().flatten() {
-                let executes = is_super
-                    || (self.has_usage(&roles, &f.schema)
-                        && f.executors
-                            .iter()
-                            .any(|e| e == "public" || roles.contains(e.as_str())));
-                if !executes {
+                if !self.may_execute(role, f) {
                     continue;
                 }
                 let r = self.direct(&f.owner, rel, cmd);

@@ -1125,7 +1125,7 @@ fn comparable(c: &SpiClient<'_>) -> Result<(State, State, Vec<DriftRow>)> {
     let (mut tracked, tracked_ids) = tracked_state(c)?;
     let (mut live, live_ids) = catalog::read_live(c)?;
     live.roles.clear();
-    let renamed = diff::align(&mut tracked, &tracked_ids, &live, &live_ids);
+    let renamed = diff::align(&mut tracked, &tracked_ids, &live, &live_ids, None);
     let with_policies: BTreeSet<(String, String)> = live
         .policies
         .iter()

@@ -7,8 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::access::{Model, Reach, COMMANDS};
 use crate::expr::is_constant_true;
-use crate::model::{self, Change, Command, Identity, Mode, Policy, Severity, State, Table};
+use crate::model::{
+    self, Access, AccessFacts, Change, Command, Identity, Mode, Policy, Severity, State, Table,
+};
 use crate::render::render_create_policy;
 
 /// One drift row, with the columns of `rls_audit.drift()`.
@@ -573,35 +576,207 @@ fn policy_changes(b: &Policy, c: &Policy, audience: &Audience, rows: &mut Vec<Dr
 }
 
 /// Two states made comparable: the baseline rewritten into the current
-/// names where OIDs say an object was renamed (see [`crate::identity`]).
+/// names where OIDs say an object was renamed (see [`crate::identity`]),
+/// with the access facts of each side (None: a snapshot taken before
+/// 0.3.0, whose access is unknown).
 pub(crate) struct Compared {
     pub(crate) base_id: i64,
     pub(crate) base: State,
     pub(crate) cur: State,
     pub(crate) renamed: Vec<DriftRow>,
+    pub(crate) base_access: Option<AccessFacts>,
+    pub(crate) cur_access: Option<AccessFacts>,
 }
 
 impl Compared {
-    /// The drift rows: the renames, then every difference, in SPEC order.
+    /// The drift rows: the renames, then every difference, access
+    /// included, in SPEC order.
     pub(crate) fn rows(&self) -> Vec<DriftRow> {
         let mut rows = self.renamed.clone();
         rows.extend(diff(&self.base, &self.cur));
+        rows.extend(self.access_rows());
         rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        rows
+    }
+
+    /// `access_widened` / `access_narrowed` (SPEC §3 "Access model"): for
+    /// every role both sides know that is a non-superuser login on either
+    /// side, every table both sides have that is RLS-relevant on either
+    /// side, and each command, the access levels compared. Widened to
+    /// `all_rows` is critical, any other widening high, a narrowing
+    /// medium. A side without access facts gives one `info` row saying the
+    /// comparison is unknown, never a row per table.
+    fn access_rows(&self) -> Vec<DriftRow> {
+        let (Some(bf), Some(cf)) = (&self.base_access, &self.cur_access) else {
+            let which = if self.base_access.is_none() { "the baseline" } else { "the target" };
+            return vec![DriftRow {
+                severity: Severity::Info,
+                change: Change::AccessWidened,
+                schema_name: None,
+                table_name: None,
+                policy_name: None,
+                attribute: None,
+                baseline_value: Some("unknown".into()),
+                current_value: None,
+                detail: format!(
+                    "access unknown: {which} snapshot was taken before 0.3.0 and keeps no access facts (memberships, grants, paths); take a new snapshot to compare access"
+                ),
+            }];
+        };
+        let (bm, cm) = (
+            Model::new(bf, &self.base.policies),
+            Model::new(cf, &self.cur.policies),
+        );
+        let login = |f: &AccessFacts| -> BTreeMap<String, (bool, bool)> {
+            f.roles
+                .iter()
+                .map(|r| (r.name.clone(), (r.login, r.superuser)))
+                .collect()
+        };
+        let (br, cr) = (login(bf), login(cf));
+        let roles: Vec<&String> = br
+            .iter()
+            .filter_map(|(name, (bl, bs))| {
+                let (cl, cs) = cr.get(name)?;
+                ((*bl || *cl) && !(*bs && *cs)).then_some(name)
+            })
+            .collect();
+        let tables_of = |f: &AccessFacts| -> BTreeSet<model::RelName> {
+            f.relations
+                .iter()
+                .filter(|r| r.kind.is_table())
+                .map(|r| (r.schema.clone(), r.name.clone()))
+                .collect()
+        };
+        let (bt, ct) = (tables_of(bf), tables_of(cf));
+        let relevant: BTreeSet<model::RelName> = bm
+            .relevant_tables()
+            .into_iter()
+            .chain(cm.relevant_tables())
+            .filter(|t| bt.contains(t) && ct.contains(t))
+            .collect();
+        let mut rows = Vec::new();
+        for role in roles {
+            for t in &relevant {
+                for cmd in COMMANDS {
+                    let (a, b) = (bm.reach(role, t, cmd), cm.reach(role, t, cmd));
+                    if a.access != b.access {
+                        rows.push(access_row(role, t, cmd, &a, &b));
+                    }
+                }
+            }
+        }
         rows
     }
 }
 
-/// Align `base` with `cur` by identity and turn the renames into rows.
+/// One access change as a drift row.
+fn access_row(role: &str, t: &model::RelName, cmd: Command, a: &Reach, b: &Reach) -> DriftRow {
+    let widened = b.access > a.access;
+    let (severity, change) = match (widened, b.access) {
+        (true, Access::AllRows) => (Severity::Critical, Change::AccessWidened),
+        (true, _) => (Severity::High, Change::AccessWidened),
+        (false, _) => (Severity::Medium, Change::AccessNarrowed),
+    };
+    let r = crate::ident::quote_ident(role);
+    let path = |x: &Reach| x.via.clone().unwrap_or_else(|| "no path".into());
+    let detail = if widened {
+        format!("{r} now reaches {} via {}: {}", b.access, path(b), b.detail)
+    } else {
+        format!(
+            "{r} reached {} via {}; now {}: {}",
+            a.access,
+            path(a),
+            b.access,
+            b.detail
+        )
+    };
+    DriftRow {
+        severity,
+        change,
+        schema_name: Some(t.0.clone()),
+        table_name: Some(t.1.clone()),
+        policy_name: None,
+        attribute: Some(cmd.as_sql().to_string()),
+        baseline_value: Some(format!("{role}: {}", a.access)),
+        current_value: Some(format!("{role}: {}", b.access)),
+        detail,
+    }
+}
+
+/// Rewrite access facts into the names the renames found (tables and
+/// roles; all at once, so a swap of two names stays a swap).
+pub(crate) fn rename_access(facts: &mut AccessFacts, renames: &[crate::identity::Rename]) {
+    use crate::identity::Kind;
+    let mut roles: BTreeMap<String, String> = BTreeMap::new();
+    let mut tables: BTreeMap<model::RelName, model::RelName> = BTreeMap::new();
+    for r in renames {
+        match r.kind {
+            Kind::Role => {
+                roles.insert(r.old.0.clone(), r.new.0.clone());
+            }
+            Kind::Table => {
+                tables.insert((r.old.0.clone(), r.old.1.clone()), (r.new.0.clone(), r.new.1.clone()));
+            }
+            Kind::Policy => {}
+        }
+    }
+    if roles.is_empty() && tables.is_empty() {
+        return;
+    }
+    let role = |n: &mut String| {
+        if let Some(new) = roles.get(n.as_str()) {
+            *n = new.clone();
+        }
+    };
+    let table = |n: &mut model::RelName| {
+        if let Some(new) = tables.get(n) {
+            *n = new.clone();
+        }
+    };
+    for r in &mut facts.roles {
+        role(&mut r.name);
+    }
+    for m in &mut facts.memberships {
+        role(&mut m.role);
+        role(&mut m.member);
+    }
+    for s in &mut facts.schemas {
+        s.usage.iter_mut().for_each(role);
+    }
+    for rel in &mut facts.relations {
+        let mut name = (rel.schema.clone(), rel.name.clone());
+        table(&mut name);
+        (rel.schema, rel.name) = name;
+        role(&mut rel.owner);
+        rel.grants.iter_mut().for_each(|g| role(&mut g.grantee));
+        rel.reads.iter_mut().for_each(table);
+        if let Some(p) = &mut rel.parent {
+            table(p);
+        }
+    }
+    for f in &mut facts.functions {
+        role(&mut f.owner);
+        f.executors.iter_mut().for_each(role);
+        f.reads.iter_mut().for_each(|(n, _)| table(n));
+    }
+    facts.canonicalize();
+}
+
+/// Align `base` with `cur` by identity: the renames found, rewritten into
+/// `base` (and into the baseline's access facts).
 pub(crate) fn align(
     base: &mut State,
     base_ids: &Identity,
     cur: &State,
     cur_ids: &Identity,
+    base_access: Option<&mut AccessFacts>,
 ) -> Vec<DriftRow> {
-    crate::identity::align(base, base_ids, cur, cur_ids)
-        .into_iter()
-        .map(renamed_row)
-        .collect()
+    let renames = crate::identity::align(base, base_ids, cur, cur_ids);
+    if let Some(facts) = base_access {
+        rename_access(facts, &renames);
+    }
+    renames.into_iter().map(renamed_row).collect()
 }
 
 /// A rename as a drift row: `info`, the new names in the key columns, the
@@ -1034,5 +1209,89 @@ mod unit {
                 (Severity::Medium, Change::PolicyRemoved, "t".to_string()),
             ]
         );
+    }
+
+    fn access_facts(extra: &[model::Membership]) -> AccessFacts {
+        use model::{AccessRole, Grant, RelKind, Relation, SchemaUsage};
+        let role = |n: &str, login: bool| AccessRole {
+            name: n.into(),
+            superuser: false,
+            bypassrls: false,
+            login,
+        };
+        AccessFacts {
+            roles: vec![role("app", true), role("owner", false)],
+            memberships: extra.to_vec(),
+            schemas: vec![SchemaUsage {
+                schema: "public".into(),
+                usage: vec!["public".into()],
+            }],
+            relations: vec![Relation {
+                schema: "public".into(),
+                name: "t".into(),
+                kind: RelKind::Table,
+                owner: "owner".into(),
+                rls_enabled: true,
+                rls_forced: false,
+                security_invoker: false,
+                parent: None,
+                updatable: vec![],
+                grants: vec![Grant {
+                    grantee: "app".into(),
+                    command: Command::Select,
+                    columns: false,
+                }],
+                reads: vec![],
+            }],
+            functions: vec![],
+        }
+    }
+
+    #[test]
+    fn access_widening_and_narrowing_become_rows_and_unknown_is_one_row() {
+        let state = State {
+            policies: vec![pol("p", "PERMISSIVE", "ALL", &["app"], Some("(a = 1)"))],
+            tables: vec![table(true, false)],
+            roles: vec![],
+        };
+        let owner = model::Membership {
+            role: "owner".into(),
+            member: "app".into(),
+            inherit: true,
+            set: true,
+        };
+        let compared = |b: Option<AccessFacts>, c: Option<AccessFacts>| Compared {
+            base_id: 1,
+            base: state.clone(),
+            cur: state.clone(),
+            renamed: vec![],
+            base_access: b,
+            cur_access: c,
+        };
+        let plain = access_facts(&[]);
+        let member = access_facts(&[owner]);
+        assert!(compared(Some(plain.clone()), Some(plain.clone())).rows().is_empty());
+
+        let rows = compared(Some(plain.clone()), Some(member.clone())).rows();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.severity, r.change, r.attribute.clone().unwrap_or_default()))
+            .collect();
+        // SELECT: filtered -> all_rows; the owner's implicit rights are not
+        // in these facts, so INSERT/UPDATE/DELETE stay denied
+        assert_eq!(got, vec![(Severity::Critical, Change::AccessWidened, "SELECT".to_string())]);
+        assert_eq!(rows[0].baseline_value.as_deref(), Some("app: filtered"));
+        assert_eq!(rows[0].current_value.as_deref(), Some("app: all_rows"));
+        assert!(rows[0].detail.contains("owner via owner"), "{}", rows[0].detail);
+
+        let rows = compared(Some(member), Some(plain.clone())).rows();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].severity, rows[0].change), (Severity::Medium, Change::AccessNarrowed));
+
+        let rows = compared(None, Some(plain)).rows();
+        assert_eq!(rows.len(), 1, "unknown is one row, not one per table");
+        assert_eq!(rows[0].severity, Severity::Info);
+        assert_eq!(rows[0].baseline_value.as_deref(), Some("unknown"));
+        assert!(rows[0].detail.contains("before 0.3.0"));
     }
 }

@@ -18,19 +18,22 @@ pub(crate) fn states_for(
 ) -> Result<Compared> {
     let base_id = snapshot::resolve_ref(client, baseline)?;
     let (mut base, base_ids) = snapshot::load(client, base_id)?;
-    let (cur, cur_ids) = match target {
+    let mut base_access = snapshot::load_access(client, base_id)?;
+    let ((cur, cur_ids), cur_access) = match target {
         Some(t) => {
             let id = snapshot::resolve_ref(client, Some(t))?;
-            snapshot::load(client, id)?
+            (snapshot::load(client, id)?, snapshot::load_access(client, id)?)
         }
-        None => catalog::read_live(client)?,
+        None => (catalog::read_live(client)?, Some(catalog::read_access(client)?)),
     };
-    let renamed = diff::align(&mut base, &base_ids, &cur, &cur_ids);
+    let renamed = diff::align(&mut base, &base_ids, &cur, &cur_ids, base_access.as_mut());
     Ok(Compared {
         base_id,
         base,
         cur,
         renamed,
+        base_access,
+        cur_access,
     })
 }
 

@@ -200,7 +200,16 @@ pub(crate) fn gather(
             "tenants is an empty array: pass NULL to sample tenant values from each table".into(),
         ));
     }
-    let targets = catalog::targets(c, role, column, tables)?;
+    let mut targets = catalog::targets(c, role, column, tables)?;
+    // the role-level facts come from the access model: the bypassing roles
+    // it may become, and whether it has each table owner's rights
+    let access = catalog::read_access(c)?;
+    let model = crate::access::Model::new(&access, &[]);
+    let inherited = model.inherited(role);
+    for t in &mut targets {
+        t.role_owns = inherited.contains(t.owner.as_str());
+    }
+    let bypass_via = model.bypassing_roles(role);
     // "unset" is what a fresh login of the role gets: its defaults apply
     let facts = SettingFacts {
         setting: setting.to_string(),
@@ -292,6 +301,7 @@ pub(crate) fn gather(
         role: role.to_string(),
         superuser: info.superuser,
         bypassrls: info.bypassrls,
+        bypass_via,
         setting: facts,
         tables: out,
     })

@@ -10,9 +10,10 @@
 //! below and a line to the README's lint table.
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::access::Model;
 use crate::expr::{self, is_constant_true};
 use crate::ident::{quote_ident, quote_qualified};
-use crate::model::{Mode, Policy, Posture, Severity, TableFacts};
+use crate::model::{Access, Command, Mode, Policy, Posture, RelKind, Severity, TableFacts};
 use crate::render::render_role;
 
 /// One lint rule: its name (what `lint()` prints and `lint_ignore` names)
@@ -71,6 +72,31 @@ pub(crate) const RULES: &[Rule] = &[
     Rule {
         name: "current_setting_without_missing_ok",
         check: current_setting_without_missing_ok,
+    },
+    // round 2: the access model (crate::access)
+    Rule {
+        name: "materialized_view_exposes_rls",
+        check: materialized_view_exposes_rls,
+    },
+    Rule {
+        name: "role_can_bypass_rls",
+        check: role_can_bypass_rls,
+    },
+    Rule {
+        name: "member_of_table_owner",
+        check: member_of_table_owner,
+    },
+    Rule {
+        name: "security_definer_exposes_rls",
+        check: security_definer_exposes_rls,
+    },
+    Rule {
+        name: "restrictive_only",
+        check: restrictive_only,
+    },
+    Rule {
+        name: "write_policy_unconditional",
+        check: write_policy_unconditional,
     },
 ];
 
@@ -241,18 +267,33 @@ fn policy_exists_rls_disabled(p: &Facts, out: &mut Vec<Finding>) {
     }
 }
 
-/// RLS on without a policy: deny-all, perhaps on purpose.
+/// RLS on without a policy: deny-all, perhaps on purpose; `medium` when a
+/// non-owner role holds a grant (it is denied every row), `info` otherwise.
 fn rls_enabled_no_policy(p: &Facts, out: &mut Vec<Finding>) {
     for t in p
         .tables
         .iter()
         .filter(|t| t.table.rls_enabled && t.policies == 0)
     {
+        let (severity, detail) = if t.grants.is_empty() {
+            (
+                Severity::Info,
+                "row-level security is enabled without any policy: only the owner and BYPASSRLS roles see rows".to_string(),
+            )
+        } else {
+            (
+                Severity::Medium,
+                format!(
+                    "row-level security is enabled without any policy, yet other roles hold grants ({}): every row is denied to them",
+                    t.grants.join("; ")
+                ),
+            )
+        };
         out.push(table_finding(
             t,
             "rls_enabled_no_policy",
-            Severity::Info,
-            "row-level security is enabled without any policy: only the owner and BYPASSRLS roles see rows".into(),
+            severity,
+            detail,
             format!("CREATE POLICY ... ON {} for the roles that need rows, or leave it deny-all on purpose", qualified(t)),
         ));
     }
@@ -393,8 +434,12 @@ fn policy_to_public(posture: &Facts, out: &mut Vec<Finding>) {
     }
 }
 
-/// Calls of non-IMMUTABLE functions not wrapped in a sub-select run once
-/// per row. Not judged when volatility is unknown (a snapshot).
+/// Built-in functions policy_per_row_function still judges: the setting
+/// reads tenant policies are built on.
+const PER_ROW_BUILTINS: &[&str] = &["current_setting"];
+
+/// Calls of non-IMMUTABLE user functions (or `current_setting`) not
+/// wrapped in a sub-select run once per row. Not judged when volatility is unknown (a snapshot).
 fn policy_per_row_function(posture: &Facts, out: &mut Vec<Finding>) {
     let Some(volatile) = &posture.non_immutable else {
         return;
@@ -404,10 +449,12 @@ fn policy_per_row_function(posture: &Facts, out: &mut Vec<Finding>) {
             .iter()
             .filter(|k| !k.in_subselect)
             .filter(|k| {
-                volatile.contains(&(
-                    k.schema.clone().unwrap_or_else(|| "pg_catalog".into()),
-                    k.name.clone(),
-                ))
+                let schema = k.schema.as_deref().unwrap_or("pg_catalog");
+                // a user function (auth.uid() and the like), or the
+                // setting read that tenant policies are built on; other
+                // built-ins (now(), ...) are PostgreSQL's business
+                let judged = schema != "pg_catalog" || PER_ROW_BUILTINS.contains(&k.name.as_str());
+                judged && volatile.contains(&(schema.to_string(), k.name.clone()))
             })
             .map(|k| {
                 let name = match &k.schema {
@@ -609,6 +656,279 @@ fn view_bypasses_rls(posture: &Facts, out: &mut Vec<Finding>) {
 }
 
 // ---------------------------------------------------------------------------
+// round 2: the access model
+
+/// The access model over the posture, when its facts are known.
+fn model(p: &Facts) -> Option<Model<'_>> {
+    p.access.as_ref().map(|f| Model::new(f, &p.policies))
+}
+
+/// A materialized view over an RLS table that a role reads although the
+/// table's policies would filter it: a materialized view has no RLS.
+fn materialized_view_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
+    let (Some(m), Some(facts)) = (model(p), p.access.as_ref()) else {
+        return;
+    };
+    let people = m.login_roles();
+    for mv in facts.relations.iter().filter(|r| r.kind == RelKind::Matview) {
+        for t in &mv.reads {
+            let Some(table) = m.relation(t).filter(|t| t.kind.is_table() && t.rls_enabled) else {
+                continue;
+            };
+            let exposed: Vec<String> = people
+                .iter()
+                .filter(|r| **r != mv.owner && m.may(r, mv, Command::Select))
+                .filter(|r| m.direct(r, table, Command::Select).access < Access::AllRows)
+                .map(|r| quote_ident(r))
+                .collect();
+            if exposed.is_empty() {
+                continue;
+            }
+            out.push(Finding {
+                lint: "materialized_view_exposes_rls",
+                severity: Severity::High,
+                schema_name: Some(mv.schema.clone()),
+                object_name: quote_ident(&mv.name),
+                detail: format!(
+                    "materialized views have no row-level security: {} read{} in it what the owner {} saw of {}, which its policies filter for them",
+                    exposed.join(", "),
+                    if exposed.len() == 1 { "s" } else { "" },
+                    quote_ident(&mv.owner),
+                    quote_qualified(&t.0, &t.1)
+                ),
+                remediation: format!(
+                    "REVOKE SELECT ON {} FROM {};",
+                    quote_qualified(&mv.schema, &mv.name),
+                    exposed.join(", ")
+                ),
+            });
+        }
+    }
+}
+
+/// A login role that inherits, or may SET ROLE to, a superuser or
+/// BYPASSRLS role: one statement away from ignoring every policy.
+fn role_can_bypass_rls(p: &Facts, out: &mut Vec<Finding>) {
+    let Some(m) = model(p) else {
+        return;
+    };
+    for role in m.login_roles() {
+        if m.attrs(&role).is_some_and(|a| a.bypassrls) {
+            continue; // bypassrls_role reports it
+        }
+        let bypassing = m.bypassing_roles(&role);
+        if bypassing.is_empty() {
+            continue;
+        }
+        let listed: Vec<String> = bypassing
+            .iter()
+            .map(|(r, what)| format!("{} ({what})", quote_ident(r)))
+            .collect();
+        let superuser = bypassing.iter().any(|(_, w)| *w == "SUPERUSER");
+        out.push(Finding {
+            lint: "role_can_bypass_rls",
+            severity: if superuser { Severity::Critical } else { Severity::High },
+            schema_name: None,
+            object_name: quote_ident(&role),
+            detail: format!(
+                "a login role that can become {} with SET ROLE: every policy is then ignored",
+                listed.join(", ")
+            ),
+            remediation: bypassing
+                .iter()
+                .map(|(r, _)| format!("REVOKE {} FROM {};", quote_ident(r), quote_ident(&role)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        });
+    }
+}
+
+/// A login role that inherits the owner of an RLS table that is not
+/// forced: PostgreSQL skips RLS for the owner and every role inheriting it.
+fn member_of_table_owner(p: &Facts, out: &mut Vec<Finding>) {
+    let (Some(m), Some(facts)) = (model(p), p.access.as_ref()) else {
+        return;
+    };
+    for role in m.login_roles() {
+        let inherited = m.inherited(&role);
+        let tables: Vec<&crate::model::Relation> = facts
+            .relations
+            .iter()
+            .filter(|t| t.kind.is_table() && t.rls_enabled && !t.rls_forced)
+            .filter(|t| t.owner != role && inherited.contains(t.owner.as_str()))
+            .collect();
+        if tables.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = tables
+            .iter()
+            .map(|t| format!("{} (owner {})", quote_qualified(&t.schema, &t.name), quote_ident(&t.owner)))
+            .collect();
+        out.push(Finding {
+            lint: "member_of_table_owner",
+            severity: Severity::High,
+            schema_name: None,
+            object_name: quote_ident(&role),
+            detail: format!(
+                "inherits the owner of {}: row-level security is not forced, so its sessions see every row",
+                names.join(", ")
+            ),
+            remediation: tables
+                .iter()
+                .map(|t| format!("ALTER TABLE {} FORCE ROW LEVEL SECURITY;", quote_qualified(&t.schema, &t.name)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        });
+    }
+}
+
+/// A SECURITY DEFINER function that a role RLS filters may execute, owned
+/// by a role that bypasses the policies of a table the function reads.
+fn security_definer_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
+    let (Some(m), Some(facts)) = (model(p), p.access.as_ref()) else {
+        return;
+    };
+    let people = m.login_roles();
+    for f in &facts.functions {
+        let mut exposed_tables = Vec::new();
+        let mut callers: BTreeSet<String> = BTreeSet::new();
+        for (t, recorded) in &f.reads {
+            let Some(table) = m.relation(t).filter(|t| t.kind.is_table() && t.rls_enabled) else {
+                continue;
+            };
+            let owner = m.direct(&f.owner, table, Command::Select);
+            if !owner.bypasses_rls() {
+                continue;
+            }
+            let filtered: Vec<&String> = people
+                .iter()
+                .filter(|r| **r != f.owner && m.may_execute(r, f))
+                .filter(|r| m.direct(r, table, Command::Select).access < Access::AllRows)
+                .collect();
+            if filtered.is_empty() {
+                continue;
+            }
+            callers.extend(filtered.iter().map(|r| quote_ident(r)));
+            exposed_tables.push(format!(
+                "{}{}",
+                quote_qualified(&t.0, &t.1),
+                if *recorded { "" } else { " (named in its body)" }
+            ));
+        }
+        if exposed_tables.is_empty() {
+            continue;
+        }
+        let object = format!("{}({})", quote_ident(&f.name), f.args);
+        let public = f.executors.iter().any(|e| e == "public");
+        out.push(Finding {
+            lint: "security_definer_exposes_rls",
+            severity: Severity::High,
+            schema_name: Some(f.schema.clone()),
+            detail: format!(
+                "runs as {}, who bypasses the row-level security of {}, and {} may execute it",
+                quote_ident(&f.owner),
+                exposed_tables.join(", "),
+                callers.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+            remediation: format!(
+                "ALTER FUNCTION {}.{object} SECURITY INVOKER;{}",
+                quote_ident(&f.schema),
+                if public {
+                    format!(" or REVOKE EXECUTE ON FUNCTION {}.{object} FROM PUBLIC;", quote_ident(&f.schema))
+                } else {
+                    String::new()
+                }
+            ),
+            object_name: object,
+        });
+    }
+}
+
+/// A granted RLS table whose policies for some command are all
+/// RESTRICTIVE: restrictive policies only narrow permissive ones, so
+/// without one nothing passes.
+fn restrictive_only(p: &Facts, out: &mut Vec<Finding>) {
+    for t in p.tables.iter().filter(|t| t.table.rls_enabled && !t.grants.is_empty()) {
+        let on_table: Vec<&Policy> = p
+            .policies
+            .iter()
+            .filter(|q| q.schema_name == t.table.schema_name && q.table_name == t.table.table_name)
+            .collect();
+        let denied: Vec<&str> = crate::access::COMMANDS
+            .iter()
+            .filter(|cmd| {
+                let covering: Vec<&&Policy> =
+                    on_table.iter().filter(|q| q.command.covers().contains(cmd)).collect();
+                !covering.is_empty() && covering.iter().all(|q| q.permissive == Mode::Restrictive)
+            })
+            .map(|c| c.as_sql())
+            .collect();
+        if denied.is_empty() {
+            continue;
+        }
+        out.push(table_finding(
+            t,
+            "restrictive_only",
+            Severity::Medium,
+            format!(
+                "only RESTRICTIVE policies for {}: with no permissive policy every row is denied to the roles granted it ({})",
+                denied.join(", "),
+                t.grants.join("; ")
+            ),
+            format!(
+                "CREATE POLICY <name> ON {} AS PERMISSIVE FOR {} TO <role> USING (<condition>); restrictive policies then narrow it",
+                qualified(t),
+                denied[0]
+            ),
+        ));
+    }
+}
+
+/// An UPDATE or DELETE policy whose USING is constantly true while SELECT
+/// is scoped: the role changes or deletes rows it cannot see.
+fn write_policy_unconditional(p: &Facts, out: &mut Vec<Finding>) {
+    for w in p.policies.iter().filter(|w| {
+        w.permissive == Mode::Permissive
+            && matches!(w.command, Command::Update | Command::Delete)
+            && is_constant_true(w.using_expr.as_deref())
+    }) {
+        // a SELECT policy on the same table for the same audience that
+        // filters: its condition is the one the write should carry
+        let scoped = p.policies.iter().find(|s| {
+            s.schema_name == w.schema_name
+                && s.table_name == w.table_name
+                && s.permissive == Mode::Permissive
+                && s.command.covers().contains(&Command::Select)
+                && s.using_expr.is_some()
+                && !is_constant_true(s.using_expr.as_deref())
+                && (s.applies_to_public()
+                    || w.applies_to_public()
+                    || s.roles.iter().any(|r| w.roles.contains(r)))
+        });
+        let Some(scoped) = scoped else {
+            continue;
+        };
+        let condition = scoped.using_expr.clone().unwrap_or_default();
+        out.push(policy_finding(
+            w,
+            "write_policy_unconditional",
+            Severity::High,
+            format!(
+                "{} USING is constantly true while SELECT is scoped by {}: {} reaches every row, also rows it cannot see",
+                w.command,
+                quote_ident(&scoped.policy_name),
+                w.command
+            ),
+            format!(
+                "ALTER POLICY {} ON {} USING ({condition});",
+                quote_ident(&w.policy_name),
+                quote_qualified(&w.schema_name, &w.table_name)
+            ),
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------
 // suppressions
 
 /// One `lint_ignore` row.
@@ -734,7 +1054,7 @@ mod unit {
 
     #[test]
     fn lint_names_are_the_spec_catalogue() {
-        assert_eq!(RULES.len(), 12);
+        assert_eq!(RULES.len(), 18);
         let names: BTreeSet<&str> = RULES.iter().map(|r| r.name).collect();
         assert_eq!(names.len(), RULES.len(), "rule names are unique");
         assert!(names.contains("view_bypasses_rls"));
@@ -1051,5 +1371,159 @@ mod unit {
             ..f
         };
         assert_eq!(r.object_key(), "app_user");
+    }
+
+    /// The access facts of the SPEC's well-built schema: app.t owned by a
+    /// NOLOGIN owner, ENABLE + FORCE, granted to app_user, with an
+    /// invoker view over it.
+    fn well_built_access() -> crate::model::AccessFacts {
+        use crate::model::{AccessFacts, AccessRole, Grant, RelKind, Relation, SchemaUsage};
+        let role = |n: &str, login: bool| AccessRole {
+            name: n.into(),
+            superuser: false,
+            bypassrls: false,
+            login,
+        };
+        let rel = |name: &str, kind: RelKind, grants: Vec<Grant>| Relation {
+            schema: "app".into(),
+            name: name.into(),
+            kind,
+            owner: "owner".into(),
+            rls_enabled: kind.is_table(),
+            rls_forced: kind.is_table(),
+            security_invoker: kind == RelKind::View,
+            parent: None,
+            updatable: vec![],
+            grants,
+            reads: if kind.is_table() { vec![] } else { vec![("app".into(), "t".into())] },
+        };
+        let g = |who: &str, cmd: Command| Grant {
+            grantee: who.into(),
+            command: cmd,
+            columns: false,
+        };
+        AccessFacts {
+            roles: vec![role("app_user", true), role("owner", false)],
+            memberships: vec![],
+            schemas: vec![SchemaUsage {
+                schema: "app".into(),
+                usage: vec!["owner".into(), "app_user".into()],
+            }],
+            relations: vec![
+                rel("t", RelKind::Table, vec![g("owner", Command::Select), g("app_user", Command::Select), g("app_user", Command::Update)]),
+                rel("v", RelKind::View, vec![g("app_user", Command::Select)]),
+            ],
+            functions: vec![],
+        }
+    }
+
+    fn well_built() -> Posture {
+        let mut tenant = policy("tenant", Mode::Permissive, Command::All, &["app_user"], TENANT);
+        tenant.check_expr = Some(TENANT.into());
+        Posture {
+            roles: vec![role("app_user", true, false), role("owner", false, false)],
+            tables: vec![table("t", true, true, 1, &["app_user: SELECT, UPDATE"])],
+            policies: vec![tenant],
+            access: Some(well_built_access()),
+            non_immutable: Some(BTreeSet::from([("pg_catalog".to_string(), "current_setting".to_string())])),
+            ..Posture::default()
+        }
+    }
+
+    #[test]
+    fn the_well_built_schema_has_nothing_above_low() {
+        let all = run(&Facts::new(well_built()), None);
+        assert!(all.iter().all(|f| f.severity >= Severity::Low), "{all:#?}");
+    }
+
+    #[test]
+    fn round_two_rules_fire_on_their_fixtures() {
+        use crate::model::{DefinerPath, Membership, RelKind};
+        // a matview over t, readable by app_user
+        let mut p = well_built();
+        let facts = p.access.as_mut().unwrap();
+        facts.relations[1].kind = RelKind::Matview;
+        let f = found("materialized_view_exposes_rls", &p);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].remediation, "REVOKE SELECT ON app.v FROM app_user;");
+
+        // app_user may SET ROLE to a BYPASSRLS role; inherits the owner
+        let mut p = well_built();
+        let facts = p.access.as_mut().unwrap();
+        facts.roles.push(crate::model::AccessRole {
+            name: "admin".into(),
+            superuser: false,
+            bypassrls: true,
+            login: false,
+        });
+        facts.memberships.push(Membership { role: "admin".into(), member: "app_user".into(), inherit: false, set: true });
+        assert_eq!(found("role_can_bypass_rls", &p)[0].remediation, "REVOKE admin FROM app_user;");
+        assert!(found("member_of_table_owner", &p).is_empty(), "forced: the owner's membership is harmless");
+        let facts = p.access.as_mut().unwrap();
+        facts.memberships.push(Membership { role: "owner".into(), member: "app_user".into(), inherit: true, set: true });
+        facts.relations[0].rls_forced = false;
+        assert_eq!(
+            found("member_of_table_owner", &p)[0].remediation,
+            "ALTER TABLE app.t FORCE ROW LEVEL SECURITY;"
+        );
+
+        // a definer function owned by the (unforced) owner, PUBLIC may run it
+        let mut p = well_built();
+        let facts = p.access.as_mut().unwrap();
+        facts.relations[0].rls_forced = false;
+        facts.functions.push(DefinerPath {
+            schema: "app".into(),
+            name: "all_rows".into(),
+            args: "".into(),
+            owner: "owner".into(),
+            executors: vec!["public".into()],
+            reads: vec![(("app".into(), "t".into()), true)],
+        });
+        let f = found("security_definer_exposes_rls", &p);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].object_name, "all_rows()");
+        assert!(f[0].remediation.starts_with("ALTER FUNCTION app.all_rows() SECURITY INVOKER;"));
+
+        // only restrictive policies for a granted table
+        let mut p = well_built();
+        p.policies[0].permissive = Mode::Restrictive;
+        assert_eq!(found("restrictive_only", &p).len(), 1);
+
+        // UPDATE USING true next to a scoped SELECT
+        let mut p = well_built();
+        p.policies.push(policy("upd", Mode::Permissive, Command::Update, &["app_user"], "true"));
+        let f = found("write_policy_unconditional", &p);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].remediation, format!("ALTER POLICY upd ON app.t USING ({TENANT});"));
+
+        // rls_enabled_no_policy: medium with a grant, info without
+        let mut p = well_built();
+        p.policies.clear();
+        p.tables[0].policies = 0;
+        assert_eq!(found("rls_enabled_no_policy", &p)[0].severity, Severity::Medium);
+        p.tables[0].grants.clear();
+        assert_eq!(found("rls_enabled_no_policy", &p)[0].severity, Severity::Info);
+
+        // without access facts (an old snapshot) the access rules are silent
+        let mut p = well_built();
+        p.access = None;
+        p.policies[0].permissive = Mode::Restrictive;
+        assert!(found("role_can_bypass_rls", &p).is_empty());
+    }
+
+    #[test]
+    fn per_row_function_keeps_to_user_functions_and_current_setting() {
+        let mut p = well_built();
+        p.policies[0].using_expr = Some("((owner_id = auth.uid()) AND (created_at < now()))".into());
+        p.policies[0].check_expr = None;
+        p.non_immutable = Some(BTreeSet::from([
+            ("auth".to_string(), "uid".to_string()),
+            ("pg_catalog".to_string(), "now".to_string()),
+        ]));
+        let f = found("policy_per_row_function", &p);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].detail.contains("auth.uid()") && !f[0].detail.contains("now"), "{}", f[0].detail);
+        p.policies[0].using_expr = Some("(owner_id = ( SELECT auth.uid() AS uid))".into());
+        assert!(found("policy_per_row_function", &p).is_empty(), "a wrapped call is fine");
     }
 }

@@ -440,6 +440,9 @@ pub(crate) struct Posture {
     /// (schema, name) of the non-IMMUTABLE functions the policies call;
     /// None: unknown (a snapshot), and policy_per_row_function is not judged
     pub(crate) non_immutable: Option<std::collections::BTreeSet<(String, String)>>,
+    /// the access model's facts; None (a snapshot taken before 0.3.0): the
+    /// rules that need them find nothing
+    pub(crate) access: Option<AccessFacts>,
 }
 
 impl Posture {

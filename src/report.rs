@@ -586,6 +586,8 @@ mod unit {
                 base,
                 cur,
                 renamed: vec![],
+                base_access: Some(Default::default()),
+                cur_access: Some(Default::default()),
             },
             baseline: Baseline {
                 id: 1,

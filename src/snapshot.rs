@@ -4,7 +4,7 @@ use pgrx::spi::SpiClient;
 
 use crate::catalog;
 use crate::error::{Result, RlsAuditError};
-use crate::model::{Identity, Policy, PolicyId, Role, State, Table};
+use crate::model::{AccessFacts, Identity, Policy, PolicyId, Role, State, Table};
 
 /// Serialises snapshot writers so that "the first snapshot becomes the
 /// baseline" and label checks hold under concurrency (an arbitrary constant:
@@ -137,6 +137,7 @@ pub(crate) fn take(
         .ok_or_else(|| RlsAuditError::ObjectState("snapshot row was not created".into()))?;
 
     store_state(client, id, &state, &ids)?;
+    store_access(client, id, &catalog::read_access(client)?)?;
     Ok(id)
 }
 
@@ -283,6 +284,37 @@ fn store_roles(client: &mut SpiClient<'_>, id: i64, r: &[Role], ids: &Identity) 
         ],
     )?;
     Ok(())
+}
+
+/// The access facts of snapshot `id`, as one canonical JSON document
+/// (they are read and compared whole, never row by row).
+fn store_access(client: &mut SpiClient<'_>, id: i64, facts: &AccessFacts) -> Result<()> {
+    let doc = serde_json::to_string(facts).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;
+    client.update(
+        "INSERT INTO rls_audit.snapshot_access (snapshot_id, facts) VALUES ($1, $2::jsonb)",
+        None,
+        &[id.into(), doc.as_str().into()],
+    )?;
+    Ok(())
+}
+
+/// The access facts snapshot `id` keeps; None for a snapshot taken before
+/// 0.3.0 (access drift against it is unknown, never guessed).
+pub(crate) fn load_access(client: &SpiClient<'_>, id: i64) -> Result<Option<AccessFacts>> {
+    let doc = client
+        .select(
+            "SELECT facts::text FROM rls_audit.snapshot_access WHERE snapshot_id = $1",
+            Some(1),
+            &[id.into()],
+        )?
+        .first()
+        .get_one::<String>()?;
+    doc.map(|d| {
+        serde_json::from_str(&d).map_err(|e| {
+            RlsAuditError::ObjectState(format!("snapshot {id}: unreadable access facts: {e}"))
+        })
+    })
+    .transpose()
 }
 
 /// A stored snapshot and the identity of its objects (none for snapshots

@@ -126,6 +126,9 @@ pub(crate) struct Evidence {
     pub(crate) role: String,
     pub(crate) superuser: bool,
     pub(crate) bypassrls: bool,
+    /// superuser or BYPASSRLS roles it inherits or may SET ROLE to (the
+    /// access model), with the attribute
+    pub(crate) bypass_via: Vec<(String, &'static str)>,
     pub(crate) setting: SettingFacts,
     pub(crate) tables: Vec<TableEvidence>,
 }
@@ -174,6 +177,29 @@ fn role_checks(e: &Evidence) -> Vec<Check> {
                     quote_ident(role)
                 ),
             )
+        } else if !e.bypass_via.is_empty() {
+            let listed: Vec<String> = e
+                .bypass_via
+                .iter()
+                .map(|(r, what)| format!("{} ({what})", quote_ident(r)))
+                .collect();
+            let fix: Vec<String> = e
+                .bypass_via
+                .iter()
+                .map(|(r, _)| format!("REVOKE {} FROM {};", quote_ident(r), quote_ident(role)))
+                .collect();
+            check(
+                "role_no_bypassrls",
+                None,
+                None,
+                "FAIL",
+                None,
+                format!(
+                    "{role} is NOBYPASSRLS but may SET ROLE {}: every policy is then ignored; fix with {}",
+                    listed.join(", "),
+                    fix.join(" ")
+                ),
+            )
         } else {
             check(
                 "role_no_bypassrls",
@@ -181,7 +207,7 @@ fn role_checks(e: &Evidence) -> Vec<Check> {
                 None,
                 "PASS",
                 None,
-                format!("{role} is NOBYPASSRLS"),
+                format!("{role} is NOBYPASSRLS and cannot become a role that bypasses RLS"),
             )
         },
     ]
@@ -665,6 +691,7 @@ mod unit {
             role: "app_user".into(),
             superuser: false,
             bypassrls: false,
+            bypass_via: vec![],
             setting: SettingFacts {
                 setting: "app.tenant_id".into(),
                 fresh: None,
@@ -916,5 +943,15 @@ mod unit {
         let checks = write_checks(&target(), &two, &[broken]);
         assert_eq!(checks.len(), 6);
         assert!(checks.iter().all(|c| c.status == "ERROR"));
+    }
+
+    #[test]
+    fn a_role_that_may_become_a_bypassing_role_fails_role_no_bypassrls() {
+        let mut e = evidence(vec![]);
+        e.bypass_via = vec![("admin".into(), "BYPASSRLS")];
+        let checks = verdicts(&e);
+        let c = row(&checks, "role_no_bypassrls");
+        assert_eq!(c.status, "FAIL");
+        assert!(c.detail.contains("REVOKE admin FROM app_user;"), "{}", c.detail);
     }
 }

@@ -443,6 +443,7 @@ pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
             }),
         }
     }
+    posture.access = Some(read_access(client)?);
     Ok(posture)
 }
 
