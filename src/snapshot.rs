@@ -301,14 +301,18 @@ fn store_access(client: &mut SpiClient<'_>, id: i64, facts: &AccessFacts) -> Res
 /// The access facts snapshot `id` keeps; None for a snapshot taken before
 /// 0.3.0 (access drift against it is unknown, never guessed).
 pub(crate) fn load_access(client: &SpiClient<'_>, id: i64) -> Result<Option<AccessFacts>> {
-    let doc = client
+    // no row at all for a snapshot taken before 0.3.0
+    let doc = match client
         .select(
             "SELECT facts::text FROM rls_audit.snapshot_access WHERE snapshot_id = $1",
             Some(1),
             &[id.into()],
         )?
-        .first()
-        .get_one::<String>()?;
+        .next()
+    {
+        Some(row) => row.get::<String>(1)?,
+        None => None,
+    };
     doc.map(|d| {
         serde_json::from_str(&d).map_err(|e| {
             RlsAuditError::ObjectState(format!("snapshot {id}: unreadable access facts: {e}"))

@@ -64,6 +64,12 @@ RESET rls_audit.ticket;
 SELECT change, policy_name, ticket FROM rls_audit.events ORDER BY id DESC LIMIT 1;
 SELECT count(*) AS broken_links FROM rls_audit.verify_log();
 SELECT count(*) AS drift_rows FROM rls_audit.drift('v0.1-baseline') WHERE change NOT LIKE 'role%';
+-- a snapshot taken before 0.3.0 keeps no access facts: its access drift is
+-- one "unknown" info row, never a row per table
+SELECT severity, change, baseline_value, detail
+  FROM rls_audit.drift('v0.1-baseline') WHERE change LIKE 'access%';
+SELECT count(*) AS not_info FROM rls_audit.drift('v0.1-baseline')
+ WHERE change LIKE 'access%' AND severity <> 'info';
 
 -- the updated extension has exactly the objects of a fresh install
 CREATE TEMP TABLE updated_members AS
