@@ -1,0 +1,333 @@
+-- The access model: access_matrix() checked against what PostgreSQL really
+-- does when each role runs the statement (the oracle), one fixture per
+-- path; then random roles, memberships, grants and policies compared cell
+-- by cell; access drift; lint round 2.
+SET client_min_messages = warning;
+CREATE EXTENSION rls_audit;
+
+-- The oracle: run a statement as a role in a subtransaction that is always
+-- rolled back, and say what it touched. A SELECT counts rows; UPDATE and
+-- DELETE count affected rows (no WHERE: the widest statement); INSERT tries
+-- rows 1..12 one by one. 0 = no_rows, all = all_rows, else filtered; a
+-- permission error = denied (an RLS WITH CHECK error is a refused row).
+CREATE FUNCTION pg_temp.seen(r name, cmd text, rel text, via text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint := 0;
+    total bigint;
+    denied boolean := false;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s', rel) INTO total;
+    IF cmd = 'INSERT' THEN
+        total := 12;
+    END IF;
+    BEGIN
+        EXECUTE format('SET LOCAL ROLE %I', r);
+        IF via IS NOT NULL THEN
+            EXECUTE format('SET LOCAL ROLE %I', via);
+        END IF;
+        IF cmd = 'SELECT' THEN
+            EXECUTE format('SELECT count(*) FROM %s', rel) INTO n;
+        ELSIF cmd = 'UPDATE' THEN
+            EXECUTE format('UPDATE %s SET note = ''x''', rel);
+            GET DIAGNOSTICS n = ROW_COUNT;
+        ELSIF cmd = 'DELETE' THEN
+            EXECUTE format('DELETE FROM %s', rel);
+            GET DIAGNOSTICS n = ROW_COUNT;
+        ELSE
+            FOR i IN 1..12 LOOP
+                BEGIN
+                    EXECUTE format('INSERT INTO %s (id, tenant_id, note) VALUES ($1, $1 %% 3 + 1, ''x'')', rel) USING i;
+                    n := n + 1;
+                EXCEPTION WHEN insufficient_privilege THEN
+                    IF SQLERRM NOT LIKE '%row-level security%' THEN
+                        denied := true;
+                    END IF;
+                END;
+            END LOOP;
+        END IF;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION
+        WHEN insufficient_privilege THEN denied := true;
+        WHEN raise_exception THEN NULL;
+    END;
+    RETURN CASE WHEN denied THEN 'denied' WHEN n = 0 THEN 'no_rows'
+                WHEN n = total THEN 'all_rows' ELSE 'filtered' END;
+END $$;
+
+-- One fixture per path. acc_owner owns everything (NOLOGIN, RLS not
+-- forced); the policy lets tenant 1's rows through.
+CREATE ROLE acc_owner NOLOGIN;
+CREATE ROLE acc_readers NOLOGIN;
+CREATE ROLE acc_admin NOLOGIN BYPASSRLS;
+CREATE ROLE acc_grant LOGIN;             -- a grant
+CREATE ROLE acc_via LOGIN;               -- a grant via acc_readers
+CREATE ROLE acc_self_owner LOGIN;        -- owns acc.notes
+CREATE ROLE acc_heir LOGIN;              -- inherits acc_owner
+CREATE ROLE acc_bypass LOGIN BYPASSRLS;  -- BYPASSRLS itself
+CREATE ROLE acc_setter LOGIN NOINHERIT;  -- may SET ROLE acc_admin
+CREATE ROLE acc_viewer LOGIN;            -- a definer view
+CREATE ROLE acc_invoker LOGIN;           -- a security_invoker view
+CREATE ROLE acc_mv LOGIN;                -- a materialized view
+CREATE ROLE acc_part LOGIN;              -- a partition reached directly
+CREATE ROLE acc_fn LOGIN;                -- a SECURITY DEFINER function
+GRANT acc_readers TO acc_via;
+GRANT acc_owner TO acc_heir;
+GRANT acc_admin TO acc_setter;
+CREATE SCHEMA acc AUTHORIZATION acc_owner;
+GRANT USAGE ON SCHEMA acc TO PUBLIC;
+SET ROLE acc_owner;
+CREATE TABLE acc.orders (id int, tenant_id int, note text);
+INSERT INTO acc.orders SELECT g, g % 3 + 1, 'n' FROM generate_series(1, 9) g;
+ALTER TABLE acc.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON acc.orders USING (tenant_id = 1);
+GRANT SELECT, INSERT, UPDATE, DELETE ON acc.orders TO acc_grant, acc_readers, acc_bypass, acc_invoker;
+GRANT SELECT ON acc.orders TO acc_admin;
+CREATE VIEW acc.orders_definer AS SELECT * FROM acc.orders;
+CREATE VIEW acc.orders_invoker WITH (security_invoker) AS SELECT * FROM acc.orders;
+CREATE MATERIALIZED VIEW acc.orders_mv AS SELECT * FROM acc.orders;
+GRANT SELECT ON acc.orders_definer TO acc_viewer;
+GRANT SELECT ON acc.orders_invoker TO acc_invoker;
+GRANT SELECT ON acc.orders_mv TO acc_mv;
+CREATE FUNCTION acc.all_orders() RETURNS SETOF acc.orders LANGUAGE sql STABLE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT * FROM acc.orders;
+END;
+REVOKE EXECUTE ON FUNCTION acc.all_orders() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION acc.all_orders() TO acc_fn;
+CREATE TABLE acc.events (id int, tenant_id int, note text) PARTITION BY LIST (tenant_id);
+CREATE TABLE acc.events_1 PARTITION OF acc.events FOR VALUES IN (1);
+CREATE TABLE acc.events_23 PARTITION OF acc.events FOR VALUES IN (2, 3);
+INSERT INTO acc.events SELECT g, g % 3 + 1, 'n' FROM generate_series(1, 9) g;
+ALTER TABLE acc.events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE acc.events FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON acc.events USING (tenant_id = 1);
+GRANT SELECT ON acc.events, acc.events_23 TO acc_part;
+RESET ROLE;
+CREATE TABLE acc.notes (id int, tenant_id int, note text);
+INSERT INTO acc.notes SELECT g, g % 3 + 1, 'n' FROM generate_series(1, 9) g;
+ALTER TABLE acc.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON acc.notes USING (tenant_id = 1);
+ALTER TABLE acc.notes OWNER TO acc_self_owner;
+RESET client_min_messages;
+
+CREATE TEMP TABLE matrix AS
+SELECT * FROM rls_audit.access_matrix(NULL, ARRAY['acc']) WHERE role_name LIKE 'acc\_%';
+-- every path: the matrix's access and via, and what the statement really
+-- did through that path (the relation queried, as the role or, for SET
+-- ROLE, as the role it switched to)
+SELECT f.role, f.tbl, f.cmd, m.access, m.via, o.observed, m.access = o.observed AS agrees
+  FROM (VALUES
+        ('acc_grant',      'orders',    'SELECT', 'acc.orders',          NULL),
+        ('acc_grant',      'orders',    'INSERT', 'acc.orders',          NULL),
+        ('acc_grant',      'orders',    'UPDATE', 'acc.orders',          NULL),
+        ('acc_grant',      'orders',    'DELETE', 'acc.orders',          NULL),
+        ('acc_via',        'orders',    'SELECT', 'acc.orders',          NULL),
+        ('acc_self_owner', 'notes',     'SELECT', 'acc.notes',           NULL),
+        ('acc_heir',       'orders',    'DELETE', 'acc.orders',          NULL),
+        ('acc_bypass',     'orders',    'SELECT', 'acc.orders',          NULL),
+        ('acc_setter',     'orders',    'SELECT', 'acc.orders',          'acc_admin'),
+        ('acc_setter',     'orders',    'DELETE', 'acc.orders',          'acc_admin'),
+        ('acc_viewer',     'orders',    'SELECT', 'acc.orders_definer',  NULL),
+        ('acc_invoker',    'orders',    'SELECT', 'acc.orders_invoker',  NULL),
+        ('acc_mv',         'orders',    'SELECT', 'acc.orders_mv',       NULL),
+        ('acc_part',       'events',    'SELECT', 'acc.events_23',       NULL),
+        ('acc_part',       'events_23', 'SELECT', 'acc.events_23',       NULL),
+        ('acc_part',       'events_1',  'SELECT', 'acc.events_1',        NULL),
+        ('acc_fn',         'orders',    'SELECT', 'acc.all_orders()',    NULL)
+       ) AS f(role, tbl, cmd, rel, via)
+  JOIN matrix m ON m.role_name = f.role AND m.table_name = f.tbl AND m.command = f.cmd
+ CROSS JOIN LATERAL (SELECT pg_temp.seen(f.role, f.cmd, f.rel, f.via) AS observed) o
+ ORDER BY 1, 2, 3;
+-- the paths PostgreSQL does not take: the invoker view checks as its
+-- caller, SET ROLE without a bypass gives nothing, NOINHERIT keeps grants
+SELECT role_name, table_name, command, access, via, detail FROM matrix
+ WHERE role_name IN ('acc_invoker', 'acc_setter', 'acc_viewer') AND table_name = 'orders'
+   AND command IN ('SELECT', 'UPDATE')
+ ORDER BY 1, 2, 3;
+SELECT role_name, access, via, detail FROM matrix
+ WHERE (role_name, table_name, command) IN (('acc_mv', 'orders', 'SELECT'), ('acc_fn', 'orders', 'SELECT'),
+                                             ('acc_part', 'events', 'SELECT'), ('acc_heir', 'orders', 'DELETE'))
+ ORDER BY 1;
+-- bad input: an unknown role is 42704, nothing else happens
+\set VERBOSITY sqlstate
+SELECT * FROM rls_audit.access_matrix(ARRAY['acc_nobody']);
+\set VERBOSITY default
+SELECT count(*) AS rows_for_two_roles FROM rls_audit.access_matrix(ARRAY['acc_grant', 'acc_via'], ARRAY['acc']);
+
+-- verify_isolation's role checks use the model: acc_setter may SET ROLE a
+-- BYPASSRLS role, acc_heir inherits the owner
+SELECT check_name, status, detail FROM rls_audit.verify_isolation('acc_setter', 'app.tenant_id', 'tenant_id',
+       ARRAY['acc.orders'::regclass], ARRAY['1'], false) WHERE check_name = 'role_no_bypassrls';
+SELECT check_name, status, detail FROM rls_audit.verify_isolation('acc_heir', 'app.tenant_id', 'tenant_id',
+       ARRAY['acc.orders'::regclass], ARRAY['1'], false) WHERE check_name = 'rls_forced';
+
+-- Access drift: each widening and narrowing is a row with its severity
+SET client_min_messages = warning;
+SELECT rls_audit.snapshot('acc-before', baseline => true) > 0 AS snapshot_taken;
+GRANT acc_owner TO acc_grant;                        -- inherits the owner
+ALTER ROLE acc_via BYPASSRLS;                        -- a role gains BYPASSRLS
+GRANT SELECT ON acc.orders_mv TO acc_invoker;        -- a grant on a matview
+SET ROLE acc_owner;
+CREATE VIEW acc.orders_open AS SELECT * FROM acc.orders;  -- a new definer view
+GRANT SELECT ON acc.orders_open TO acc_part;
+REVOKE ALL ON acc.orders FROM acc_bypass;            -- a narrowing
+RESET ROLE;
+RESET client_min_messages;
+SELECT severity, change, table_name, attribute, baseline_value, current_value
+  FROM rls_audit.drift('acc-before') WHERE change LIKE 'access%' AND baseline_value LIKE 'acc\_%'
+ ORDER BY baseline_value, table_name, attribute;
+SELECT detail FROM rls_audit.drift('acc-before')
+ WHERE change = 'access_widened' AND baseline_value = 'acc_part: denied';
+-- a snapshot now has the same access: no access row
+SET client_min_messages = warning;
+SELECT rls_audit.snapshot('acc-after') > 0 AS snapshot_taken;
+RESET client_min_messages;
+SELECT count(*) AS access_rows FROM rls_audit.drift('acc-after') WHERE change LIKE 'access%';
+SELECT count(*) AS access_rows_between_snapshots FROM rls_audit.drift('acc-before', 'acc-after')
+ WHERE change LIKE 'access%' AND baseline_value LIKE 'acc\_%';
+
+-- Lint round 2 on these fixtures
+SELECT lint, severity, schema_name, object_name, remediation FROM rls_audit.lint()
+ WHERE lint IN ('materialized_view_exposes_rls', 'role_can_bypass_rls', 'member_of_table_owner',
+                'security_definer_exposes_rls', 'restrictive_only', 'write_policy_unconditional')
+   AND (schema_name = 'acc' OR object_name LIKE 'acc\_%')
+ ORDER BY 1, 3, 4;
+SET ROLE acc_owner;
+CREATE TABLE acc.only_restrictive (id int, tenant_id int, note text);
+ALTER TABLE acc.only_restrictive ENABLE ROW LEVEL SECURITY;
+CREATE POLICY narrow ON acc.only_restrictive AS RESTRICTIVE USING (tenant_id = 1);
+GRANT SELECT ON acc.only_restrictive TO acc_grant;
+CREATE POLICY everyone_deletes ON acc.orders FOR DELETE USING (true);
+CREATE TABLE acc.granted_no_policy (id int);
+ALTER TABLE acc.granted_no_policy ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON acc.granted_no_policy TO acc_grant;
+RESET ROLE;
+SELECT lint, severity, object_name, remediation FROM rls_audit.lint(ARRAY['acc'])
+ WHERE lint IN ('restrictive_only', 'write_policy_unconditional', 'rls_enabled_no_policy')
+ ORDER BY 1, 3;
+
+-- The well-built schema: ENABLE + FORCE, a tenant policy TO the app role
+-- with USING and WITH CHECK, owned by a NOLOGIN role, a security_invoker
+-- view over it: nothing above low.
+CREATE ROLE wb_owner NOLOGIN;
+CREATE ROLE wb_app LOGIN;
+CREATE SCHEMA wb AUTHORIZATION wb_owner;
+GRANT USAGE ON SCHEMA wb TO wb_app;
+SET ROLE wb_owner;
+CREATE TABLE wb.orders (id int, tenant_id int);
+ALTER TABLE wb.orders ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wb.orders FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON wb.orders TO wb_app
+    USING (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::int))
+    WITH CHECK (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::int));
+GRANT SELECT, INSERT, UPDATE, DELETE ON wb.orders TO wb_app;
+CREATE VIEW wb.my_orders WITH (security_invoker) AS SELECT * FROM wb.orders;
+GRANT SELECT ON wb.my_orders TO wb_app;
+RESET ROLE;
+SELECT count(*) AS findings_above_low FROM rls_audit.lint()
+ WHERE severity IN ('critical', 'high', 'medium')
+   AND (schema_name = 'wb' OR object_name IN ('wb_app', 'wb_owner'));
+
+-- Property: random roles, memberships, grants and policies; every cell of
+-- the matrix equals what running the statement as the role shows (SET ROLE
+-- paths: as each BYPASSRLS role it may become).
+SET client_min_messages = warning;
+CREATE TEMP TABLE prop_results (round int, role_name name, table_name name, command text,
+                                access text, observed text);
+DO $prop$
+DECLARE
+    preds text[] := ARRAY['(id % 2) = 0', '(id % 3) = 0', '(id % 12) >= 6', 'true', 'false'];
+    cmds text[] := ARRAY['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+    grantees text[] := ARRAY['PUBLIC', 'prop_g1', 'prop_g2', 'prop_r1', 'prop_r2', 'prop_r3'];
+    members text[] := ARRAY['prop_g1', 'prop_g2', 'prop_r1', 'prop_r2', 'prop_r3'];
+    set_mode text := CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END;
+    m record;
+    obs text;
+    alt text;
+    can boolean;
+BEGIN
+    PERFORM setseed(0.42);
+    FOR round IN 1..10 LOOP
+        CREATE ROLE prop_o NOLOGIN;
+        CREATE ROLE prop_g1 NOLOGIN;
+        EXECUTE format('CREATE ROLE prop_g2 NOLOGIN %s', CASE WHEN random() < 0.5 THEN 'BYPASSRLS' ELSE '' END);
+        FOR i IN 1..3 LOOP
+            EXECUTE format('CREATE ROLE prop_r%s LOGIN %s', i, CASE WHEN random() < 0.3 THEN 'NOINHERIT' ELSE '' END);
+        END LOOP;
+        -- memberships among the login and group roles (never cycles)
+        FOR i IN 1..4 LOOP
+            BEGIN
+                EXECUTE format('GRANT %I TO %I', members[1 + floor(random() * 2)::int],
+                               members[3 + floor(random() * 3)::int]);
+            EXCEPTION WHEN OTHERS THEN NULL;
+            END;
+        END LOOP;
+        IF random() < 0.3 THEN
+            GRANT prop_g1 TO prop_g2;
+        END IF;
+        CREATE SCHEMA prop AUTHORIZATION prop_o;
+        GRANT USAGE ON SCHEMA prop TO PUBLIC;
+        FOR t IN 1..3 LOOP
+            EXECUTE format('CREATE TABLE prop.t%s (id int, tenant_id int, note text)', t);
+            EXECUTE format('ALTER TABLE prop.t%s OWNER TO prop_o', t);
+            EXECUTE format('INSERT INTO prop.t%s SELECT g, 1, ''n'' FROM generate_series(1, 12) g', t);
+            IF random() < 0.8 THEN
+                EXECUTE format('ALTER TABLE prop.t%s ENABLE ROW LEVEL SECURITY', t);
+            END IF;
+            IF random() < 0.5 THEN
+                EXECUTE format('ALTER TABLE prop.t%s FORCE ROW LEVEL SECURITY', t);
+            END IF;
+            FOR p IN 1..floor(random() * 4)::int LOOP
+                DECLARE
+                    cmd text := cmds[1 + floor(random() * 5)::int];
+                    pred text := preds[1 + floor(random() * 5)::int];
+                BEGIN
+                    EXECUTE format('CREATE POLICY p%s ON prop.t%s AS %s FOR %s TO %s %s',
+                        p, t, CASE WHEN random() < 0.7 THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, cmd,
+                        grantees[1 + floor(random() * 6)::int],
+                        CASE WHEN cmd = 'INSERT' THEN format('WITH CHECK (%s)', pred)
+                             ELSE format('USING (%s)', pred) END);
+                END;
+            END LOOP;
+            FOR g IN 1..5 LOOP
+                EXECUTE format('GRANT %s ON prop.t%s TO %s',
+                    (ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'])[1 + floor(random() * 4)::int], t,
+                    grantees[1 + floor(random() * 6)::int]);
+            END LOOP;
+        END LOOP;
+        FOR m IN SELECT * FROM rls_audit.access_matrix(ARRAY['prop_r1', 'prop_r2', 'prop_r3'], ARRAY['prop']) LOOP
+            obs := pg_temp.seen(m.role_name, m.command, format('prop.%I', m.table_name));
+            -- SET ROLE paths: as each BYPASSRLS role it may become
+            FOR alt IN SELECT rolname FROM pg_roles WHERE rolbypassrls AND rolname LIKE 'prop\_%'
+                                                      AND rolname <> m.role_name LOOP
+                EXECUTE format('SELECT pg_has_role(%L, %L, %L)', m.role_name, alt, set_mode) INTO can;
+                IF can THEN
+                    obs := (SELECT a FROM unnest(ARRAY[obs, pg_temp.seen(m.role_name, m.command,
+                                  format('prop.%I', m.table_name), alt)]) a
+                             ORDER BY array_position(ARRAY['denied', 'no_rows', 'filtered', 'all_rows'], a) DESC
+                             LIMIT 1);
+                END IF;
+            END LOOP;
+            INSERT INTO prop_results VALUES (round, m.role_name, m.table_name, m.command, m.access, obs);
+        END LOOP;
+        DROP SCHEMA prop CASCADE;
+        DROP ROLE prop_r1, prop_r2, prop_r3, prop_g2, prop_g1, prop_o;
+    END LOOP;
+END
+$prop$;
+RESET client_min_messages;
+SELECT count(*) AS cells_compared, count(*) FILTER (WHERE access <> observed) AS disagreements,
+       count(DISTINCT access) AS access_levels_seen
+  FROM prop_results;
+SELECT * FROM prop_results WHERE access <> observed ORDER BY 1, 2, 3, 4;
+
+-- clean up the cluster-wide roles
+SET client_min_messages = warning;
+DROP SCHEMA acc CASCADE;
+DROP SCHEMA wb CASCADE;
+DROP EXTENSION rls_audit;
+DROP SCHEMA rls_audit;
+DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
+          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, wb_owner, wb_app;
