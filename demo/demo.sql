@@ -128,6 +128,24 @@ SELECT lint, severity, object_name FROM rls_audit.lint(ARRAY['shop']);
 SELECT lint, object_name, reason, added_by FROM rls_audit.lint_suppressed(ARRAY['shop']);
 
 \echo
+\echo '== 12b. Who reaches which rows, by which path: the access matrix for the app role'
+SELECT role_name, table_name, command, access, via, detail
+  FROM rls_audit.access_matrix(ARRAY['app_user'], ARRAY['shop'])
+ WHERE command IN ('SELECT', 'DELETE');
+\echo 'Someone grants app_user a reporting role that has BYPASSRLS: one statement opens every tenant'
+DROP ROLE IF EXISTS reporting;
+CREATE ROLE reporting NOLOGIN BYPASSRLS;
+GRANT USAGE ON SCHEMA shop TO reporting;
+GRANT SELECT ON shop.customers TO reporting;
+GRANT reporting TO app_user;
+SELECT severity, change, table_name, attribute, baseline_value, current_value, detail
+  FROM rls_audit.drift('before-release') WHERE change LIKE 'access%';
+REVOKE reporting FROM app_user;
+REVOKE SELECT ON shop.customers FROM reporting;
+REVOKE USAGE ON SCHEMA shop FROM reporting;
+DROP ROLE reporting;
+
+\echo
 \echo '== 13. Bad input gets a clear error and changes nothing'
 \set ON_ERROR_STOP off
 SELECT rls_audit.snapshot('before-release');

@@ -267,6 +267,23 @@ impl<'a> Model<'a> {
             .collect()
     }
 
+    /// The roles whose access drift compares: login roles that are not
+    /// superusers, and every role a policy names or a table grant goes to
+    /// (an application role is often NOLOGIN, reached by SET ROLE).
+    pub(crate) fn audience(&self) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = self.login_roles().into_iter().collect();
+        for judged in self.policies.values().flatten() {
+            out.extend(judged.policy.roles.iter().cloned());
+        }
+        for r in self.relations.values().filter(|r| r.kind.is_table()) {
+            out.extend(r.grants.iter().map(|g| g.grantee.clone()));
+        }
+        out.retain(|r| {
+            r != "public" && self.roles.contains_key(r.as_str()) && !r.starts_with("pg_")
+        });
+        out
+    }
+
     /// The tables a matrix has rows for: RLS enabled, or policies, or a
     /// privilege held by a role other than the owner.
     pub(crate) fn relevant_tables(&self) -> Vec<RelName> {
@@ -275,7 +292,9 @@ impl<'a> Model<'a> {
             .filter(|r| r.kind.is_table())
             .filter(|r| {
                 r.rls_enabled
-                    || self.policies.contains_key(&(r.schema.as_str(), r.name.as_str()))
+                    || self
+                        .policies
+                        .contains_key(&(r.schema.as_str(), r.name.as_str()))
                     || r.grants.iter().any(|g| g.grantee != r.owner)
             })
             .map(|r| (r.schema.clone(), r.name.clone()))
@@ -450,7 +469,12 @@ impl<'a> Model<'a> {
     }
 
     /// What the policies let through for someone acting with `roles`.
-    fn by_policies(&self, roles: &BTreeSet<&str>, rel: &Relation, cmd: Command) -> (Access, String) {
+    fn by_policies(
+        &self,
+        roles: &BTreeSet<&str>,
+        rel: &Relation,
+        cmd: Command,
+    ) -> (Access, String) {
         let applicable: Vec<&Judged> = self
             .policies
             .get(&(rel.schema.as_str(), rel.name.as_str()))
@@ -507,7 +531,10 @@ impl<'a> Model<'a> {
         if !open.is_empty() && restricting.is_empty() {
             return (
                 Access::AllRows,
-                format!("{open} {} constantly true", if open.contains(", ") { "are" } else { "is" }),
+                format!(
+                    "{open} {} constantly true",
+                    if open.contains(", ") { "are" } else { "is" }
+                ),
             );
         }
         let filtering = if open.is_empty() {
@@ -559,7 +586,12 @@ impl<'a> Model<'a> {
             };
             out.push(Reach {
                 via: Some(via),
-                detail: format!("{} may SET ROLE {}: {}", quote_ident(role), quote_ident(s), r.detail),
+                detail: format!(
+                    "{} may SET ROLE {}: {}",
+                    quote_ident(role),
+                    quote_ident(s),
+                    r.detail
+                ),
                 ..r
             });
         }
@@ -655,7 +687,10 @@ impl<'a> Model<'a> {
             if r.access > Access::Denied {
                 out.push(Reach {
                     via: Some(format!("partition {}", quote_qualified(&p.schema, &p.name))),
-                    detail: format!("queried directly, the partition applies its own RLS: {}", r.detail),
+                    detail: format!(
+                        "queried directly, the partition applies its own RLS: {}",
+                        r.detail
+                    ),
                     ..r
                 });
             }
@@ -841,7 +876,13 @@ mod unit {
 
     #[test]
     fn no_privilege_is_denied_and_a_grant_via_a_role_is_named() {
-        let policies = vec![pol("tenant", Mode::Permissive, Command::All, &["public"], "(tenant_id = 1)")];
+        let policies = vec![pol(
+            "tenant",
+            Mode::Permissive,
+            Command::All,
+            &["public"],
+            "(tenant_id = 1)",
+        )];
         let f = facts();
         let m = Model::new(&f, &policies);
         let r = m.reach("app", &t(), Command::Select);
@@ -864,7 +905,10 @@ mod unit {
         f.memberships.push(member("owner", "app", true, true));
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
-        assert_eq!((r.access, r.via.as_deref()), (Access::AllRows, Some("owner via owner")));
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::AllRows, Some("owner via owner"))
+        );
 
         f.relations[0].rls_forced = true;
         let m = Model::new(&f, &[]);
@@ -891,7 +935,10 @@ mod unit {
         f.memberships.push(member("admin", "app", true, false));
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
-        assert_eq!((r.access, r.via.as_deref()), (Access::NoRows, Some("grant via admin")));
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::NoRows, Some("grant via admin"))
+        );
     }
 
     #[test]
@@ -899,40 +946,87 @@ mod unit {
         let mut f = facts();
         f.relations[0].grants.push(grant("app", Command::Select));
         f.relations[0].grants.push(grant("app", Command::Insert));
-        let only_restrictive = vec![pol("r", Mode::Restrictive, Command::All, &["app"], "(a = 1)")];
+        let only_restrictive = vec![pol(
+            "r",
+            Mode::Restrictive,
+            Command::All,
+            &["app"],
+            "(a = 1)",
+        )];
         let m = Model::new(&f, &only_restrictive);
         assert_eq!(m.reach("app", &t(), Command::Select).access, Access::NoRows);
 
-        let open = vec![pol("p", Mode::Permissive, Command::Select, &["app"], "true")];
+        let open = vec![pol(
+            "p",
+            Mode::Permissive,
+            Command::Select,
+            &["app"],
+            "true",
+        )];
         let m = Model::new(&f, &open);
         let r = m.reach("app", &t(), Command::Select);
-        assert_eq!((r.access, r.detail.as_str()), (Access::AllRows, "p is constantly true"));
+        assert_eq!(
+            (r.access, r.detail.as_str()),
+            (Access::AllRows, "p is constantly true")
+        );
         assert_eq!(m.reach("app", &t(), Command::Insert).access, Access::NoRows);
 
         let mut both = open.clone();
         both.extend(only_restrictive.clone());
         let m = Model::new(&f, &both);
         let r = m.reach("app", &t(), Command::Select);
-        assert_eq!((r.access, r.detail.as_str()), (Access::Filtered, "restricted by r"));
+        assert_eq!(
+            (r.access, r.detail.as_str()),
+            (Access::Filtered, "restricted by r")
+        );
 
         let closed = vec![pol("p", Mode::Permissive, Command::All, &["app"], "false")];
-        assert_eq!(Model::new(&f, &closed).reach("app", &t(), Command::Select).access, Access::NoRows);
+        assert_eq!(
+            Model::new(&f, &closed)
+                .reach("app", &t(), Command::Select)
+                .access,
+            Access::NoRows
+        );
         // a policy for another role does not apply
-        let other = vec![pol("p", Mode::Permissive, Command::All, &["reader"], "true")];
-        assert_eq!(Model::new(&f, &other).reach("app", &t(), Command::Select).access, Access::NoRows);
+        let other = vec![pol(
+            "p",
+            Mode::Permissive,
+            Command::All,
+            &["reader"],
+            "true",
+        )];
+        assert_eq!(
+            Model::new(&f, &other)
+                .reach("app", &t(), Command::Select)
+                .access,
+            Access::NoRows
+        );
     }
 
     #[test]
     fn a_definer_view_reads_as_its_owner_an_invoker_view_does_not() {
         let mut f = facts();
-        let mut v = table("v", "owner", false, false, vec![grant("app", Command::Select)]);
+        let mut v = table(
+            "v",
+            "owner",
+            false,
+            false,
+            vec![grant("app", Command::Select)],
+        );
         v.kind = RelKind::View;
         v.reads = vec![t()];
         f.relations.push(v.clone());
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
-        assert_eq!((r.access, r.via.as_deref()), (Access::AllRows, Some("view s.v as owner")));
-        assert_eq!(m.reach("app", &t(), Command::Delete).access, Access::Denied, "not updatable");
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::AllRows, Some("view s.v as owner"))
+        );
+        assert_eq!(
+            m.reach("app", &t(), Command::Delete).access,
+            Access::Denied,
+            "not updatable"
+        );
 
         f.relations[1].security_invoker = true;
         let m = Model::new(&f, &[]);
@@ -943,13 +1037,22 @@ mod unit {
         f.relations[1] = v;
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
-        assert_eq!((r.access, r.via.as_deref()), (Access::AllRows, Some("materialized view s.m")));
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::AllRows, Some("materialized view s.m"))
+        );
     }
 
     #[test]
     fn partitions_and_definer_functions_are_paths() {
         let mut f = facts();
-        let mut p = table("t_1", "owner", false, false, vec![grant("app", Command::Select)]);
+        let mut p = table(
+            "t_1",
+            "owner",
+            false,
+            false,
+            vec![grant("app", Command::Select)],
+        );
         p.parent = Some(t());
         f.relations.push(p);
         f.functions.push(DefinerPath {
@@ -963,7 +1066,11 @@ mod unit {
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
         assert_eq!(r.access, Access::AllRows);
-        assert_eq!(r.via.as_deref(), Some("partition s.t_1"), "first path wins a tie");
+        assert_eq!(
+            r.via.as_deref(),
+            Some("partition s.t_1"),
+            "first path wins a tie"
+        );
         f.relations.pop();
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
@@ -988,7 +1095,10 @@ mod unit {
         );
         assert_eq!(
             found,
-            vec![("s".into(), "orders".into()), ("s".into(), "Mixed Case".into())]
+            vec![
+                ("s".into(), "orders".into()),
+                ("s".into(), "Mixed Case".into())
+            ]
         );
     }
 
@@ -1003,19 +1113,34 @@ mod unit {
         f.schemas[0].usage = vec!["owner".into()];
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
-        assert_eq!((r.access, r.detail.as_str()), (Access::Denied, "no USAGE on schema s"));
+        assert_eq!(
+            (r.access, r.detail.as_str()),
+            (Access::Denied, "no USAGE on schema s")
+        );
     }
 
     #[test]
     fn the_matrix_covers_relevant_tables_for_login_roles() {
         let mut f = facts();
-        f.relations.push(table("plain", "owner", false, false, vec![grant("owner", Command::Select)]));
+        f.relations.push(table(
+            "plain",
+            "owner",
+            false,
+            false,
+            vec![grant("owner", Command::Select)],
+        ));
         let m = Model::new(&f, &[]);
         assert_eq!(m.login_roles(), vec!["app".to_string()]);
-        assert_eq!(m.relevant_tables(), vec![t()], "an owner-only table without RLS is not relevant");
+        assert_eq!(
+            m.relevant_tables(),
+            vec![t()],
+            "an owner-only table without RLS is not relevant"
+        );
         let cells = m.matrix(&m.login_roles(), None);
         assert_eq!(cells.len(), 4);
         assert_eq!(cells[0].command, Command::Select);
-        assert!(m.matrix(&m.login_roles(), Some(&BTreeSet::from(["x".to_string()]))).is_empty());
+        assert!(m
+            .matrix(&m.login_roles(), Some(&BTreeSet::from(["x".to_string()])))
+            .is_empty());
     }
 }

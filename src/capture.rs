@@ -560,9 +560,7 @@ fn rendered_statement(d: &Draft) -> String {
         | Change::RoleRemoved
         | Change::RoleChanged
         | Change::AccessWidened
-        | Change::AccessNarrowed => {
-            String::new()
-        }
+        | Change::AccessNarrowed => String::new(),
     }
 }
 

@@ -600,15 +600,19 @@ impl Compared {
     }
 
     /// `access_widened` / `access_narrowed` (SPEC §3 "Access model"): for
-    /// every role both sides know that is a non-superuser login on either
-    /// side, every table both sides have that is RLS-relevant on either
+    /// every role both sides know that is a login, a policy's role or a
+    /// grantee on either side (not a superuser on both), every table both sides have that is RLS-relevant on either
     /// side, and each command, the access levels compared. Widened to
     /// `all_rows` is critical, any other widening high, a narrowing
     /// medium. A side without access facts gives one `info` row saying the
     /// comparison is unknown, never a row per table.
     fn access_rows(&self) -> Vec<DriftRow> {
         let (Some(bf), Some(cf)) = (&self.base_access, &self.cur_access) else {
-            let which = if self.base_access.is_none() { "the baseline" } else { "the target" };
+            let which = if self.base_access.is_none() {
+                "the baseline"
+            } else {
+                "the target"
+            };
             return vec![DriftRow {
                 severity: Severity::Info,
                 change: Change::AccessWidened,
@@ -627,18 +631,17 @@ impl Compared {
             Model::new(bf, &self.base.policies),
             Model::new(cf, &self.cur.policies),
         );
-        let login = |f: &AccessFacts| -> BTreeMap<String, (bool, bool)> {
-            f.roles
-                .iter()
-                .map(|r| (r.name.clone(), (r.login, r.superuser)))
-                .collect()
-        };
-        let (br, cr) = (login(bf), login(cf));
-        let roles: Vec<&String> = br
+        // the roles whose access is compared: those both sides know that
+        // are not superusers on both, and that a person uses (login) or
+        // that the posture names (a policy's role, a grantee) on either side
+        let (ba, ca) = (bm.audience(), cm.audience());
+        let roles: Vec<&String> = ba
             .iter()
-            .filter_map(|(name, (bl, bs))| {
-                let (cl, cs) = cr.get(name)?;
-                ((*bl || *cl) && !(*bs && *cs)).then_some(name)
+            .filter(|r| cm.knows_role(r) && bm.knows_role(r))
+            .chain(ca.iter().filter(|r| !ba.contains(*r) && bm.knows_role(r)))
+            .filter(|r| {
+                !(bm.attrs(r).is_some_and(|a| a.superuser)
+                    && cm.attrs(r).is_some_and(|a| a.superuser))
             })
             .collect();
         let tables_of = |f: &AccessFacts| -> BTreeSet<model::RelName> {
@@ -716,7 +719,10 @@ pub(crate) fn rename_access(facts: &mut AccessFacts, renames: &[crate::identity:
                 roles.insert(r.old.0.clone(), r.new.0.clone());
             }
             Kind::Table => {
-                tables.insert((r.old.0.clone(), r.old.1.clone()), (r.new.0.clone(), r.new.1.clone()));
+                tables.insert(
+                    (r.old.0.clone(), r.old.1.clone()),
+                    (r.new.0.clone(), r.new.1.clone()),
+                );
             }
             Kind::Policy => {}
         }
@@ -1270,23 +1276,45 @@ mod unit {
         };
         let plain = access_facts(&[]);
         let member = access_facts(&[owner]);
-        assert!(compared(Some(plain.clone()), Some(plain.clone())).rows().is_empty());
+        assert!(compared(Some(plain.clone()), Some(plain.clone()))
+            .rows()
+            .is_empty());
 
         let rows = compared(Some(plain.clone()), Some(member.clone())).rows();
         let got: Vec<_> = rows
             .iter()
-            .map(|r| (r.severity, r.change, r.attribute.clone().unwrap_or_default()))
+            .map(|r| {
+                (
+                    r.severity,
+                    r.change,
+                    r.attribute.clone().unwrap_or_default(),
+                )
+            })
             .collect();
         // SELECT: filtered -> all_rows; the owner's implicit rights are not
         // in these facts, so INSERT/UPDATE/DELETE stay denied
-        assert_eq!(got, vec![(Severity::Critical, Change::AccessWidened, "SELECT".to_string())]);
+        assert_eq!(
+            got,
+            vec![(
+                Severity::Critical,
+                Change::AccessWidened,
+                "SELECT".to_string()
+            )]
+        );
         assert_eq!(rows[0].baseline_value.as_deref(), Some("app: filtered"));
         assert_eq!(rows[0].current_value.as_deref(), Some("app: all_rows"));
-        assert!(rows[0].detail.contains("owner via owner"), "{}", rows[0].detail);
+        assert!(
+            rows[0].detail.contains("owner via owner"),
+            "{}",
+            rows[0].detail
+        );
 
         let rows = compared(Some(member), Some(plain.clone())).rows();
         assert_eq!(rows.len(), 1);
-        assert_eq!((rows[0].severity, rows[0].change), (Severity::Medium, Change::AccessNarrowed));
+        assert_eq!(
+            (rows[0].severity, rows[0].change),
+            (Severity::Medium, Change::AccessNarrowed)
+        );
 
         let rows = compared(None, Some(plain)).rows();
         assert_eq!(rows.len(), 1, "unknown is one row, not one per table");

@@ -22,9 +22,15 @@ pub(crate) fn states_for(
     let ((cur, cur_ids), cur_access) = match target {
         Some(t) => {
             let id = snapshot::resolve_ref(client, Some(t))?;
-            (snapshot::load(client, id)?, snapshot::load_access(client, id)?)
+            (
+                snapshot::load(client, id)?,
+                snapshot::load_access(client, id)?,
+            )
         }
-        None => (catalog::read_live(client)?, Some(catalog::read_access(client)?)),
+        None => (
+            catalog::read_live(client)?,
+            Some(catalog::read_access(client)?),
+        ),
     };
     let renamed = diff::align(&mut base, &base_ids, &cur, &cur_ids, base_access.as_mut());
     Ok(Compared {

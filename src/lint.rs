@@ -670,7 +670,11 @@ fn materialized_view_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
         return;
     };
     let people = m.login_roles();
-    for mv in facts.relations.iter().filter(|r| r.kind == RelKind::Matview) {
+    for mv in facts
+        .relations
+        .iter()
+        .filter(|r| r.kind == RelKind::Matview)
+    {
         for t in &mv.reads {
             let Some(table) = m.relation(t).filter(|t| t.kind.is_table() && t.rls_enabled) else {
                 continue;
@@ -727,7 +731,11 @@ fn role_can_bypass_rls(p: &Facts, out: &mut Vec<Finding>) {
         let superuser = bypassing.iter().any(|(_, w)| *w == "SUPERUSER");
         out.push(Finding {
             lint: "role_can_bypass_rls",
-            severity: if superuser { Severity::Critical } else { Severity::High },
+            severity: if superuser {
+                Severity::Critical
+            } else {
+                Severity::High
+            },
             schema_name: None,
             object_name: quote_ident(&role),
             detail: format!(
@@ -762,7 +770,13 @@ fn member_of_table_owner(p: &Facts, out: &mut Vec<Finding>) {
         }
         let names: Vec<String> = tables
             .iter()
-            .map(|t| format!("{} (owner {})", quote_qualified(&t.schema, &t.name), quote_ident(&t.owner)))
+            .map(|t| {
+                format!(
+                    "{} (owner {})",
+                    quote_qualified(&t.schema, &t.name),
+                    quote_ident(&t.owner)
+                )
+            })
             .collect();
         out.push(Finding {
             lint: "member_of_table_owner",
@@ -812,7 +826,11 @@ fn security_definer_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
             exposed_tables.push(format!(
                 "{}{}",
                 quote_qualified(&t.0, &t.1),
-                if *recorded { "" } else { " (named in its body)" }
+                if *recorded {
+                    ""
+                } else {
+                    " (named in its body)"
+                }
             ));
         }
         if exposed_tables.is_empty() {
@@ -834,7 +852,10 @@ fn security_definer_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
                 "ALTER FUNCTION {}.{object} SECURITY INVOKER;{}",
                 quote_ident(&f.schema),
                 if public {
-                    format!(" or REVOKE EXECUTE ON FUNCTION {}.{object} FROM PUBLIC;", quote_ident(&f.schema))
+                    format!(
+                        " or REVOKE EXECUTE ON FUNCTION {}.{object} FROM PUBLIC;",
+                        quote_ident(&f.schema)
+                    )
                 } else {
                     String::new()
                 }
@@ -848,7 +869,11 @@ fn security_definer_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
 /// RESTRICTIVE: restrictive policies only narrow permissive ones, so
 /// without one nothing passes.
 fn restrictive_only(p: &Facts, out: &mut Vec<Finding>) {
-    for t in p.tables.iter().filter(|t| t.table.rls_enabled && !t.grants.is_empty()) {
+    for t in p
+        .tables
+        .iter()
+        .filter(|t| t.table.rls_enabled && !t.grants.is_empty())
+    {
         let on_table: Vec<&Policy> = p
             .policies
             .iter()
@@ -857,8 +882,10 @@ fn restrictive_only(p: &Facts, out: &mut Vec<Finding>) {
         let denied: Vec<&str> = crate::access::COMMANDS
             .iter()
             .filter(|cmd| {
-                let covering: Vec<&&Policy> =
-                    on_table.iter().filter(|q| q.command.covers().contains(cmd)).collect();
+                let covering: Vec<&&Policy> = on_table
+                    .iter()
+                    .filter(|q| q.command.covers().contains(cmd))
+                    .collect();
                 !covering.is_empty() && covering.iter().all(|q| q.permissive == Mode::Restrictive)
             })
             .map(|c| c.as_sql())
@@ -1395,7 +1422,11 @@ mod unit {
             parent: None,
             updatable: vec![],
             grants,
-            reads: if kind.is_table() { vec![] } else { vec![("app".into(), "t".into())] },
+            reads: if kind.is_table() {
+                vec![]
+            } else {
+                vec![("app".into(), "t".into())]
+            },
         };
         let g = |who: &str, cmd: Command| Grant {
             grantee: who.into(),
@@ -1410,7 +1441,15 @@ mod unit {
                 usage: vec!["owner".into(), "app_user".into()],
             }],
             relations: vec![
-                rel("t", RelKind::Table, vec![g("owner", Command::Select), g("app_user", Command::Select), g("app_user", Command::Update)]),
+                rel(
+                    "t",
+                    RelKind::Table,
+                    vec![
+                        g("owner", Command::Select),
+                        g("app_user", Command::Select),
+                        g("app_user", Command::Update),
+                    ],
+                ),
                 rel("v", RelKind::View, vec![g("app_user", Command::Select)]),
             ],
             functions: vec![],
@@ -1418,14 +1457,23 @@ mod unit {
     }
 
     fn well_built() -> Posture {
-        let mut tenant = policy("tenant", Mode::Permissive, Command::All, &["app_user"], TENANT);
+        let mut tenant = policy(
+            "tenant",
+            Mode::Permissive,
+            Command::All,
+            &["app_user"],
+            TENANT,
+        );
         tenant.check_expr = Some(TENANT.into());
         Posture {
             roles: vec![role("app_user", true, false), role("owner", false, false)],
             tables: vec![table("t", true, true, 1, &["app_user: SELECT, UPDATE"])],
             policies: vec![tenant],
             access: Some(well_built_access()),
-            non_immutable: Some(BTreeSet::from([("pg_catalog".to_string(), "current_setting".to_string())])),
+            non_immutable: Some(BTreeSet::from([(
+                "pg_catalog".to_string(),
+                "current_setting".to_string(),
+            )])),
             ..Posture::default()
         }
     }
@@ -1456,11 +1504,27 @@ mod unit {
             bypassrls: true,
             login: false,
         });
-        facts.memberships.push(Membership { role: "admin".into(), member: "app_user".into(), inherit: false, set: true });
-        assert_eq!(found("role_can_bypass_rls", &p)[0].remediation, "REVOKE admin FROM app_user;");
-        assert!(found("member_of_table_owner", &p).is_empty(), "forced: the owner's membership is harmless");
+        facts.memberships.push(Membership {
+            role: "admin".into(),
+            member: "app_user".into(),
+            inherit: false,
+            set: true,
+        });
+        assert_eq!(
+            found("role_can_bypass_rls", &p)[0].remediation,
+            "REVOKE admin FROM app_user;"
+        );
+        assert!(
+            found("member_of_table_owner", &p).is_empty(),
+            "forced: the owner's membership is harmless"
+        );
         let facts = p.access.as_mut().unwrap();
-        facts.memberships.push(Membership { role: "owner".into(), member: "app_user".into(), inherit: true, set: true });
+        facts.memberships.push(Membership {
+            role: "owner".into(),
+            member: "app_user".into(),
+            inherit: true,
+            set: true,
+        });
         facts.relations[0].rls_forced = false;
         assert_eq!(
             found("member_of_table_owner", &p)[0].remediation,
@@ -1482,7 +1546,9 @@ mod unit {
         let f = found("security_definer_exposes_rls", &p);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].object_name, "all_rows()");
-        assert!(f[0].remediation.starts_with("ALTER FUNCTION app.all_rows() SECURITY INVOKER;"));
+        assert!(f[0]
+            .remediation
+            .starts_with("ALTER FUNCTION app.all_rows() SECURITY INVOKER;"));
 
         // only restrictive policies for a granted table
         let mut p = well_built();
@@ -1491,18 +1557,33 @@ mod unit {
 
         // UPDATE USING true next to a scoped SELECT
         let mut p = well_built();
-        p.policies.push(policy("upd", Mode::Permissive, Command::Update, &["app_user"], "true"));
+        p.policies.push(policy(
+            "upd",
+            Mode::Permissive,
+            Command::Update,
+            &["app_user"],
+            "true",
+        ));
         let f = found("write_policy_unconditional", &p);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].remediation, format!("ALTER POLICY upd ON app.t USING ({TENANT});"));
+        assert_eq!(
+            f[0].remediation,
+            format!("ALTER POLICY upd ON app.t USING ({TENANT});")
+        );
 
         // rls_enabled_no_policy: medium with a grant, info without
         let mut p = well_built();
         p.policies.clear();
         p.tables[0].policies = 0;
-        assert_eq!(found("rls_enabled_no_policy", &p)[0].severity, Severity::Medium);
+        assert_eq!(
+            found("rls_enabled_no_policy", &p)[0].severity,
+            Severity::Medium
+        );
         p.tables[0].grants.clear();
-        assert_eq!(found("rls_enabled_no_policy", &p)[0].severity, Severity::Info);
+        assert_eq!(
+            found("rls_enabled_no_policy", &p)[0].severity,
+            Severity::Info
+        );
 
         // without access facts (an old snapshot) the access rules are silent
         let mut p = well_built();
@@ -1514,7 +1595,8 @@ mod unit {
     #[test]
     fn per_row_function_keeps_to_user_functions_and_current_setting() {
         let mut p = well_built();
-        p.policies[0].using_expr = Some("((owner_id = auth.uid()) AND (created_at < now()))".into());
+        p.policies[0].using_expr =
+            Some("((owner_id = auth.uid()) AND (created_at < now()))".into());
         p.policies[0].check_expr = None;
         p.non_immutable = Some(BTreeSet::from([
             ("auth".to_string(), "uid".to_string()),
@@ -1522,8 +1604,15 @@ mod unit {
         ]));
         let f = found("policy_per_row_function", &p);
         assert_eq!(f.len(), 1);
-        assert!(f[0].detail.contains("auth.uid()") && !f[0].detail.contains("now"), "{}", f[0].detail);
+        assert!(
+            f[0].detail.contains("auth.uid()") && !f[0].detail.contains("now"),
+            "{}",
+            f[0].detail
+        );
         p.policies[0].using_expr = Some("(owner_id = ( SELECT auth.uid() AS uid))".into());
-        assert!(found("policy_per_row_function", &p).is_empty(), "a wrapped call is fine");
+        assert!(
+            found("policy_per_row_function", &p).is_empty(),
+            "a wrapped call is fine"
+        );
     }
 }

@@ -289,7 +289,8 @@ fn store_roles(client: &mut SpiClient<'_>, id: i64, r: &[Role], ids: &Identity) 
 /// The access facts of snapshot `id`, as one canonical JSON document
 /// (they are read and compared whole, never row by row).
 fn store_access(client: &mut SpiClient<'_>, id: i64, facts: &AccessFacts) -> Result<()> {
-    let doc = serde_json::to_string(facts).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;
+    let doc =
+        serde_json::to_string(facts).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;
     client.update(
         "INSERT INTO rls_audit.snapshot_access (snapshot_id, facts) VALUES ($1, $2::jsonb)",
         None,

@@ -952,6 +952,10 @@ mod unit {
         let checks = verdicts(&e);
         let c = row(&checks, "role_no_bypassrls");
         assert_eq!(c.status, "FAIL");
-        assert!(c.detail.contains("REVOKE admin FROM app_user;"), "{}", c.detail);
+        assert!(
+            c.detail.contains("REVOKE admin FROM app_user;"),
+            "{}",
+            c.detail
+        );
     }
 }

@@ -719,13 +719,20 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             continue;
         };
         let (schema, name) = (text(&r, 2)?, text(&r, 3)?);
-        by_oid.insert(r.get::<i64>(1)?.unwrap_or(-1), (schema.clone(), name.clone()));
+        by_oid.insert(
+            r.get::<i64>(1)?.unwrap_or(-1),
+            (schema.clone(), name.clone()),
+        );
         let bits = r.get::<i32>(10)?.unwrap_or(0);
-        let updatable = [(8, Command::Insert), (4, Command::Update), (16, Command::Delete)]
-            .into_iter()
-            .filter(|(bit, _)| bits & bit != 0)
-            .map(|(_, cmd)| cmd)
-            .collect();
+        let updatable = [
+            (8, Command::Insert),
+            (4, Command::Update),
+            (16, Command::Delete),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, cmd)| cmd)
+        .collect();
         let mut all = grants(r.get::<Vec<String>>(11)?.unwrap_or_default(), false);
         all.extend(grants(r.get::<Vec<String>>(12)?.unwrap_or_default(), true));
         links.push((
@@ -749,7 +756,10 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
     }
     for (i, parent, reads) in links {
         facts.relations[i].parent = parent.and_then(|p| by_oid.get(&p).cloned());
-        facts.relations[i].reads = reads.iter().filter_map(|o| by_oid.get(o).cloned()).collect();
+        facts.relations[i].reads = reads
+            .iter()
+            .filter_map(|o| by_oid.get(o).cloned())
+            .collect();
     }
     for r in c.select(ACCESS_FUNCTIONS.as_str(), None, &[])? {
         let mut reads: Vec<(model::RelName, bool)> = r
