@@ -26,7 +26,7 @@ COMMENT ON FUNCTION rls_audit.probe(name, regclass, jsonb) IS
     'rls_audit: what role sees in a table with these settings: outcome rows, no_rows, denied or error (rolled back, caller state untouched)';
 
 COMMENT ON FUNCTION rls_audit.lint(text[]) IS
-    'rls_audit: the RLS posture''s known mistakes (12 lints) with severity, detail and a concrete remediation; NULL schemas = every non-system schema; suppressed findings are left out';
+    'rls_audit: the RLS posture''s known mistakes (18 lints) with severity, detail and a concrete remediation; NULL schemas = every non-system schema; suppressed findings are left out';
 COMMENT ON FUNCTION rls_audit.lint_suppressed(text[]) IS
     'rls_audit: the findings silenced by rls_audit.lint_ignore, with the reason, who added it and when';
 

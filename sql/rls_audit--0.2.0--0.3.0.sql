@@ -317,3 +317,5 @@ COMMENT ON FUNCTION @extschema@.access_matrix(name[], text[]) IS
     'rls_audit: who reaches which rows: role x table x command -> denied, no_rows, filtered or all_rows, with the widest path (grant, owner, bypassrls, SET ROLE, view, materialized view, partition, SECURITY DEFINER function) in via and the filtering policies or the reason in detail; NULL roles = login roles that are not superusers';
 COMMENT ON FUNCTION @extschema@._access_matrix(text[], text[]) IS
     'rls_audit internal: the C half of access_matrix()';
+COMMENT ON FUNCTION @extschema@.lint(text[]) IS
+    'rls_audit: the RLS posture''s known mistakes (18 lints) with severity, detail and a concrete remediation; NULL schemas = every non-system schema; suppressed findings are left out';
