@@ -620,34 +620,6 @@ pub(crate) fn table_policies(c: &SpiClient<'_>, table: u32) -> Result<Vec<Policy
     Ok(out)
 }
 
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    #[test]
-    fn every_placeholder_is_filled() {
-        for sql in [
-            include_str!("../../sql/catalog/state.sql"),
-            include_str!("../../sql/catalog/resync_policies.sql"),
-            include_str!("../../sql/catalog/lint_policies.sql"),
-            include_str!("../../sql/catalog/targets.sql"),
-        ] {
-            let filled = fill(sql);
-            for p in [
-                "{in_scope}",
-                "{is_table}",
-                "{policy_definition}",
-                "{policy_mode}",
-                "{policy_command}",
-                "{policy_tree}",
-            ] {
-                assert!(!filled.contains(p), "{p} left in {filled}");
-            }
-        }
-        assert!(fill("{policy_definition}").contains("'RESTRICTIVE'"));
-    }
-}
-
 // ---------------------------------------------------------------------------
 // the access model
 
@@ -793,4 +765,32 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
     }
     facts.canonicalize();
     Ok(facts)
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_is_filled() {
+        for sql in [
+            include_str!("../../sql/catalog/state.sql"),
+            include_str!("../../sql/catalog/resync_policies.sql"),
+            include_str!("../../sql/catalog/lint_policies.sql"),
+            include_str!("../../sql/catalog/targets.sql"),
+        ] {
+            let filled = fill(sql);
+            for p in [
+                "{in_scope}",
+                "{is_table}",
+                "{policy_definition}",
+                "{policy_mode}",
+                "{policy_command}",
+                "{policy_tree}",
+            ] {
+                assert!(!filled.contains(p), "{p} left in {filled}");
+            }
+        }
+        assert!(fill("{policy_definition}").contains("'RESTRICTIVE'"));
+    }
 }
