@@ -144,6 +144,8 @@ pub(crate) struct Model<'a> {
     partitions: BTreeMap<Key<'a>, Vec<&'a Relation>>,
     /// table → (definer function reading it, recorded by PostgreSQL)
     functions: BTreeMap<Key<'a>, Vec<(&'a DefinerPath, bool)>>,
+    /// the empty role set, for roles the facts do not know
+    none: BTreeSet<&'a str>,
 }
 
 fn key(n: &RelName) -> Key<'_> {
@@ -249,6 +251,7 @@ impl<'a> Model<'a> {
             readers,
             partitions,
             functions,
+            none: BTreeSet::new(),
         }
     }
 
@@ -301,14 +304,15 @@ impl<'a> Model<'a> {
             .collect()
     }
 
-    /// The roles whose privileges `role` has, itself included.
-    pub(crate) fn inherited(&self, role: &str) -> BTreeSet<&'a str> {
-        self.inherits.get(role).cloned().unwrap_or_default()
+    /// The roles whose privileges `role` has, itself included (empty for
+    /// a role the facts do not know).
+    pub(crate) fn inherited(&self, role: &str) -> &BTreeSet<&'a str> {
+        self.inherits.get(role).unwrap_or(&self.none)
     }
 
     /// The roles `role` may SET ROLE to, itself excluded.
-    pub(crate) fn settable(&self, role: &str) -> BTreeSet<&'a str> {
-        self.sets.get(role).cloned().unwrap_or_default()
+    pub(crate) fn settable(&self, role: &str) -> &BTreeSet<&'a str> {
+        self.sets.get(role).unwrap_or(&self.none)
     }
 
     /// A relation by name.
@@ -322,7 +326,7 @@ impl<'a> Model<'a> {
             return true;
         }
         let roles = self.inherited(role);
-        self.has_usage(&roles, &rel.schema) && self.privilege(role, &roles, rel, cmd).is_some()
+        self.has_usage(roles, &rel.schema) && self.privilege(role, roles, rel, cmd).is_some()
     }
 
     /// May `role` execute the definer function `f`?
@@ -331,7 +335,7 @@ impl<'a> Model<'a> {
             return true;
         }
         let roles = self.inherited(role);
-        self.has_usage(&roles, &f.schema)
+        self.has_usage(roles, &f.schema)
             && f.executors
                 .iter()
                 .any(|e| e == "public" || roles.contains(e.as_str()))
@@ -342,7 +346,7 @@ impl<'a> Model<'a> {
     /// "BYPASSRLS"). Attributes are not inherited, but a role it inherits
     /// is also one it may become where SET allows; both are listed.
     pub(crate) fn bypassing_roles(&self, role: &str) -> Vec<(String, &'static str)> {
-        let mut reach: BTreeSet<&str> = self.settable(role);
+        let mut reach: BTreeSet<&str> = self.settable(role).clone();
         reach.extend(self.inherited(role));
         reach.remove(role);
         reach
@@ -420,10 +424,10 @@ impl<'a> Model<'a> {
             };
         }
         let roles = self.inherited(actor);
-        if !self.has_usage(&roles, &rel.schema) {
+        if !self.has_usage(roles, &rel.schema) {
             return Reach::denied(format!("no USAGE on schema {}", quote_ident(&rel.schema)));
         }
-        let Some((holder, columns)) = self.privilege(actor, &roles, rel, cmd) else {
+        let Some((holder, columns)) = self.privilege(actor, roles, rel, cmd) else {
             return Reach::denied(format!("no {cmd} privilege"));
         };
         let owner_inherited = roles.contains(rel.owner.as_str());
@@ -459,7 +463,7 @@ impl<'a> Model<'a> {
                 why: Why::Owner,
             };
         }
-        let (access, detail) = self.by_policies(&roles, rel, cmd);
+        let (access, detail) = self.by_policies(roles, rel, cmd);
         Reach {
             access,
             via: Some(grant_via),
@@ -574,7 +578,7 @@ impl<'a> Model<'a> {
     /// bypasses, views, materialized views, partitions, definer functions.
     fn other_paths(&self, role: &str, rel: &'a Relation, cmd: Command) -> Vec<Reach> {
         let mut out = Vec::new();
-        for s in self.settable(role) {
+        for s in self.settable(role).iter().copied() {
             let r = self.direct(s, rel, cmd);
             let via = match r.why {
                 Why::Superuser => format!("superuser via set role {}", quote_ident(s)),

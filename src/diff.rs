@@ -634,16 +634,14 @@ impl Compared {
         // the roles whose access is compared: those both sides know that
         // are not superusers on both, and that a person uses (login) or
         // that the posture names (a policy's role, a grantee) on either side
-        let (ba, ca) = (bm.audience(), cm.audience());
-        let roles: Vec<&String> = ba
-            .iter()
-            .filter(|r| cm.knows_role(r) && bm.knows_role(r))
-            .chain(ca.iter().filter(|r| !ba.contains(*r) && bm.knows_role(r)))
-            .filter(|r| {
-                !(bm.attrs(r).is_some_and(|a| a.superuser)
+        let mut roles = bm.audience();
+        roles.extend(cm.audience());
+        roles.retain(|r| {
+            bm.knows_role(r)
+                && cm.knows_role(r)
+                && !(bm.attrs(r).is_some_and(|a| a.superuser)
                     && cm.attrs(r).is_some_and(|a| a.superuser))
-            })
-            .collect();
+        });
         let tables_of = |f: &AccessFacts| -> BTreeSet<model::RelName> {
             f.relations
                 .iter()
@@ -659,7 +657,7 @@ impl Compared {
             .filter(|t| bt.contains(t) && ct.contains(t))
             .collect();
         let mut rows = Vec::new();
-        for role in roles {
+        for role in &roles {
             for t in &relevant {
                 for cmd in COMMANDS {
                     let (a, b) = (bm.reach(role, t, cmd), cm.reach(role, t, cmd));

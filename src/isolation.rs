@@ -203,7 +203,7 @@ pub(crate) fn gather(
     let mut targets = catalog::targets(c, role, column, tables)?;
     // the role-level facts come from the access model: the bypassing roles
     // it may become, and whether it has each table owner's rights
-    let access = catalog::read_access(c)?;
+    let access = catalog::read_role_facts(c)?;
     let model = crate::access::Model::new(&access, &[]);
     let inherited = model.inherited(role);
     for t in &mut targets {

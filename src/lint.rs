@@ -869,24 +869,29 @@ fn security_definer_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
 /// RESTRICTIVE: restrictive policies only narrow permissive ones, so
 /// without one nothing passes.
 fn restrictive_only(p: &Facts, out: &mut Vec<Finding>) {
+    let mut by_table: BTreeMap<(&str, &str), Vec<&Policy>> = BTreeMap::new();
+    for q in &p.policies {
+        by_table
+            .entry((q.schema_name.as_str(), q.table_name.as_str()))
+            .or_default()
+            .push(q);
+    }
     for t in p
         .tables
         .iter()
         .filter(|t| t.table.rls_enabled && !t.grants.is_empty())
     {
-        let on_table: Vec<&Policy> = p
-            .policies
-            .iter()
-            .filter(|q| q.schema_name == t.table.schema_name && q.table_name == t.table.table_name)
-            .collect();
+        let on_table = by_table
+            .get(&(t.table.schema_name.as_str(), t.table.table_name.as_str()))
+            .map_or(&[][..], Vec::as_slice);
         let denied: Vec<&str> = crate::access::COMMANDS
             .iter()
             .filter(|cmd| {
-                let covering: Vec<&&Policy> = on_table
+                let mut covering = on_table
                     .iter()
                     .filter(|q| q.command.covers().contains(cmd))
-                    .collect();
-                !covering.is_empty() && covering.iter().all(|q| q.permissive == Mode::Restrictive)
+                    .peekable();
+                covering.peek().is_some() && covering.all(|q| q.permissive == Mode::Restrictive)
             })
             .map(|c| c.as_sql())
             .collect();

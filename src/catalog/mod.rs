@@ -623,16 +623,16 @@ pub(crate) fn table_policies(c: &SpiClient<'_>, table: u32) -> Result<Vec<Policy
 // ---------------------------------------------------------------------------
 // the access model
 
-/// The access model's facts, one statement per fact family (roles,
-/// memberships, schemas, relations, definer functions), OIDs turned into
-/// names here. The caller runs under the pinned search_path.
-pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
-    use model::{AccessRole, Command, DefinerPath, Grant, Membership, RelKind, Relation};
-    use std::collections::BTreeMap;
-
+/// Who is who and who may act as whom: every role with its attributes and
+/// every membership, as facts with only those two families filled (what
+/// verify_isolation's role checks need), and each role OID's name (0 is
+/// PUBLIC) for the other families.
+fn read_roles(
+    c: &SpiClient<'_>,
+) -> Result<(model::AccessFacts, std::collections::BTreeMap<i64, String>)> {
+    use model::{AccessRole, Membership};
     let mut facts = model::AccessFacts::default();
-    // role OID → name; 0 is PUBLIC
-    let mut names: BTreeMap<i64, String> = BTreeMap::from([(0, "public".to_string())]);
+    let mut names = std::collections::BTreeMap::from([(0, "public".to_string())]);
     for r in c.select(ACCESS_ROLES.as_str(), None, &[])? {
         let name = text(&r, 2)?;
         names.insert(r.get::<i64>(1)?.unwrap_or(-1), name.clone());
@@ -643,12 +643,11 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             login: flag(&r, 5)?,
         });
     }
-    let name_of = |o: i64| names.get(&o).cloned();
     for r in c.select(ACCESS_MEMBERS, None, &[])? {
-        let (Some(role), Some(member)) = (
-            r.get::<i64>(1)?.and_then(name_of),
-            r.get::<i64>(2)?.and_then(name_of),
-        ) else {
+        let name_of = |i: usize| -> Result<Option<String>> {
+            Ok(r.get::<i64>(i)?.and_then(|o| names.get(&o).cloned()))
+        };
+        let (Some(role), Some(member)) = (name_of(1)?, name_of(2)?) else {
             continue;
         };
         facts.memberships.push(Membership {
@@ -658,6 +657,25 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             set: flag(&r, 4)?,
         });
     }
+    Ok((facts, names))
+}
+
+/// Roles and memberships only (see [`read_roles`]).
+pub(crate) fn read_role_facts(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
+    let (mut facts, _) = read_roles(c)?;
+    facts.canonicalize();
+    Ok(facts)
+}
+
+/// The access model's facts, one statement per fact family (roles,
+/// memberships, schemas, relations, definer functions), OIDs turned into
+/// names here. The caller runs under the pinned search_path.
+pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
+    use model::{Command, DefinerPath, Grant, RelKind, Relation};
+    use std::collections::BTreeMap;
+
+    let (mut facts, names) = read_roles(c)?;
+    let name_of = |o: i64| names.get(&o).cloned();
     for r in c.select(ACCESS_SCHEMAS.as_str(), None, &[])? {
         facts.schemas.push(model::SchemaUsage {
             schema: text(&r, 1)?,
