@@ -157,5 +157,6 @@ SELECT count(*) AS snapshots FROM rls_audit.snapshots;
 
 \echo
 \echo '== 14. The release checklist, filled in from the live database (markdown; format => ''json'' for machines)'
-SELECT rls_audit.report('before-release') AS report \gset
+\echo '   (section C lists every table app_user reaches in full, with the path)'
+SELECT rls_audit.report('before-release', roles => ARRAY['app_user']) AS report \gset
 \echo :report

@@ -62,8 +62,8 @@ COMMENT ON FUNCTION rls_audit.unfreeze() IS
 COMMENT ON FUNCTION rls_audit.verify_log() IS
     'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact';
 
-COMMENT ON FUNCTION rls_audit.report(text, text) IS
-    'rls_audit: the release validation checklist (A pre-execution, B verification, C security scan, D rollback, sign-off) filled in from the live database, with a GO / NO-GO verdict; format markdown or json';
+COMMENT ON FUNCTION rls_audit.report(text, text, text[]) IS
+    'rls_audit: the release validation checklist (A pre-execution, B verification, C security scan with who reaches every row, D rollback, sign-off) filled in from the live database, with a GO / NO-GO verdict; format markdown or json; roles: whose all_rows access to list (NULL = login roles that are not superusers)';
 
 -- Writers run with the extension owner's rights; only roles the DBA grants
 -- EXECUTE to may call them.
@@ -87,7 +87,7 @@ REVOKE ALL ON FUNCTION rls_audit.record_untracked(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.freeze(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.unfreeze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.verify_log() FROM PUBLIC;
-REVOKE ALL ON FUNCTION rls_audit.report(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.report(text, text, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.access_matrix(name[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._access_matrix(text[], text[]) FROM PUBLIC;
 

@@ -319,3 +319,35 @@ COMMENT ON FUNCTION @extschema@._access_matrix(text[], text[]) IS
     'rls_audit internal: the C half of access_matrix()';
 COMMENT ON FUNCTION @extschema@.lint(text[]) IS
     'rls_audit: the RLS posture''s known mistakes (18 lints) with severity, detail and a concrete remediation; NULL schemas = every non-system schema; suppressed findings are left out';
+
+-- report() gains its access section and a third argument, roles (whose
+-- all_rows access it lists). The new function is created first, takes over
+-- every EXECUTE grant the DBA gave on the old one, then the old one goes.
+CREATE FUNCTION @extschema@.report(baseline text DEFAULT 'baseline', format text DEFAULT 'markdown',
+                                   roles text[] DEFAULT NULL)
+RETURNS text
+    STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'report_wrapper';
+REVOKE ALL ON FUNCTION @extschema@.report(text, text, text[]) FROM PUBLIC;
+DO $grants$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                    ELSE pg_catalog.quote_ident(r.rolname) END AS who,
+               a.is_grantable
+          FROM pg_catalog.pg_proc p,
+               LATERAL pg_catalog.aclexplode(p.proacl) a
+          LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+         WHERE p.oid = '@extschema@.report(text, text)'::pg_catalog.regprocedure
+           AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.report(text, text, text[]) TO %s%s',
+                                  g.who, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$grants$;
+DROP FUNCTION @extschema@.report(text, text);
+COMMENT ON FUNCTION @extschema@.report(text, text, text[]) IS
+    'rls_audit: the release validation checklist (A pre-execution, B verification, C security scan with who reaches every row, D rollback, sign-off) filled in from the live database, with a GO / NO-GO verdict; format markdown or json; roles: whose all_rows access to list (NULL = login roles that are not superusers)';

@@ -97,9 +97,26 @@ pub(crate) struct SecurityScan {
     pub(crate) new: Vec<FindingRow>,
     pub(crate) fixed: Vec<FindingRow>,
     pub(crate) unchanged: Vec<FindingRow>,
-    /// every open finding of lint() now (all twelve lints)
+    /// every open finding of lint() now (every lint)
     pub(crate) open_now: Vec<FindingRow>,
     pub(crate) suppressed: Vec<SuppressedRow>,
+    /// the roles the access section is for (report's `roles` argument;
+    /// default: the login roles that are not superusers)
+    pub(crate) access_roles: Vec<String>,
+    /// every role × table × command of those roles where access is
+    /// `all_rows`, with its path (`access_matrix()`'s rows)
+    pub(crate) all_rows: Vec<AccessRow>,
+}
+
+/// One `all_rows` cell of `access_matrix()`.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AccessRow {
+    pub(crate) role_name: String,
+    pub(crate) schema_name: String,
+    pub(crate) table_name: String,
+    pub(crate) command: String,
+    pub(crate) via: String,
+    pub(crate) detail: String,
 }
 
 #[derive(Serialize, Debug)]
@@ -140,6 +157,8 @@ pub(crate) struct Inputs {
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) untracked: usize,
     pub(crate) broken_links: usize,
+    /// the roles of the access section, known to exist in the live facts
+    pub(crate) access_roles: Vec<String>,
 }
 
 /// The report: the seeds' five sections and the verdict, from the inputs
@@ -147,6 +166,7 @@ pub(crate) struct Inputs {
 /// its end; the sections are marked B, C and D as in the seeds.
 pub(crate) fn build(input: Inputs) -> Report {
     let drift_rows = input.compared.rows();
+    let all_rows = all_rows(&input.compared, &input.access_roles);
     let Compared {
         base_id, base, cur, ..
     } = input.compared;
@@ -233,6 +253,8 @@ pub(crate) fn build(input: Inputs) -> Report {
                 reason: rule.reason.clone(),
             })
             .collect(),
+        access_roles: input.access_roles,
+        all_rows,
     };
     let open_high_findings: Vec<FindingRow> = open_now
         .iter()
@@ -306,6 +328,27 @@ pub(crate) fn build(input: Inputs) -> Report {
         },
     }
 }
+/// The access section: every cell of the live access matrix for `roles`
+/// where the role reaches every row, with the path.
+fn all_rows(compared: &Compared, roles: &[String]) -> Vec<AccessRow> {
+    let Some(facts) = &compared.cur_access else {
+        return Vec::new();
+    };
+    crate::access::Model::new(facts, &compared.cur.policies)
+        .matrix(roles, None)
+        .into_iter()
+        .filter(|c| c.reach.access == crate::model::Access::AllRows)
+        .map(|c| AccessRow {
+            role_name: c.role,
+            schema_name: c.schema,
+            table_name: c.table,
+            command: c.command.as_sql().to_string(),
+            via: c.reach.via.unwrap_or_default(),
+            detail: c.reach.detail,
+        })
+        .collect()
+}
+
 /// Text for a markdown table cell: pipes, backticks, backslashes and line
 /// breaks cannot end the cell or the row. Nothing else is escaped, so names
 /// stay readable in psql's unaligned output.
@@ -520,6 +563,32 @@ pub(crate) fn markdown(r: &Report) -> String {
             .collect(),
     );
 
+    o.push_str(&format!(
+        "Who reaches every row (access_matrix(), all_rows) for {}: {}\n\n",
+        if s.access_roles.is_empty() {
+            "no role".to_string()
+        } else {
+            cell(&s.access_roles.join(", "))
+        },
+        s.all_rows.len()
+    ));
+    table(
+        &mut o,
+        &["role", "table", "command", "via", "detail"],
+        s.all_rows
+            .iter()
+            .map(|a| {
+                vec![
+                    a.role_name.clone(),
+                    crate::ident::quote_qualified(&a.schema_name, &a.table_name),
+                    a.command.clone(),
+                    a.via.clone(),
+                    a.detail.clone(),
+                ]
+            })
+            .collect(),
+    );
+
     let d = &r.rollback;
     o.push_str("## D. Rollback\n\n");
     o.push_str(&format!(
@@ -603,7 +672,67 @@ mod unit {
             suppressions: vec![],
             untracked: 0,
             broken_links: 0,
+            access_roles: vec![],
         }
+    }
+
+    #[test]
+    fn the_access_section_lists_every_all_rows_cell_of_the_named_roles() {
+        use crate::model::{AccessFacts, AccessRole, Grant, RelKind, Relation, SchemaUsage};
+        let role = |name: &str, bypassrls: bool| AccessRole {
+            name: name.into(),
+            superuser: false,
+            bypassrls,
+            login: true,
+        };
+        let facts = AccessFacts {
+            roles: vec![role("app_user", false), role("reporting", true)],
+            memberships: vec![],
+            schemas: vec![SchemaUsage {
+                schema: "shop".into(),
+                usage: vec!["app_user".into(), "reporting".into()],
+            }],
+            relations: vec![Relation {
+                schema: "shop".into(),
+                name: "orders".into(),
+                kind: RelKind::Table,
+                owner: "owner".into(),
+                rls_enabled: true,
+                rls_forced: true,
+                security_invoker: false,
+                parent: None,
+                updatable: vec![],
+                grants: ["app_user", "reporting"]
+                    .iter()
+                    .map(|g| Grant {
+                        grantee: g.to_string(),
+                        command: Command::Select,
+                        columns: false,
+                    })
+                    .collect(),
+                reads: vec![],
+            }],
+            functions: vec![],
+        };
+        let mut i = inputs(state(true), state(true));
+        i.compared.cur_access = Some(facts);
+        i.access_roles = vec!["app_user".into(), "reporting".into()];
+        let r = build(i);
+        // app_user is filtered by the tenant policy; reporting bypasses RLS
+        let rows: Vec<(&str, &str, &str)> = r
+            .security_scan
+            .all_rows
+            .iter()
+            .map(|a| (a.role_name.as_str(), a.command.as_str(), a.via.as_str()))
+            .collect();
+        assert_eq!(rows, [("reporting", "SELECT", "bypassrls")]);
+        let md = markdown(&r);
+        assert!(md.contains("for app_user, reporting: 1"));
+        assert!(md.contains("| reporting | shop.orders | SELECT | bypassrls |"));
+        // without access facts (or roles) the section is empty, not an error
+        let r = build(inputs(state(true), state(true)));
+        assert!(r.security_scan.all_rows.is_empty());
+        assert!(markdown(&r).contains("for no role: 0"));
     }
 
     #[test]

@@ -20,18 +20,28 @@ fn live_matrix(
     let (state, _) = catalog::read_live(c)?;
     let facts = catalog::read_access(c)?;
     let model = Model::new(&facts, &state.policies);
-    let roles = match roles {
-        None => model.login_roles(),
+    let roles = matrix_roles(&model, roles)?;
+    let keep: Option<BTreeSet<String>> = schemas.map(|s| s.iter().flatten().cloned().collect());
+    Ok(model.matrix(&roles, keep.as_ref()))
+}
+
+/// The roles a matrix is for: the named ones (each must exist: `42704`),
+/// or, for NULL, the login roles that are not superusers. NULL elements
+/// are skipped.
+pub(crate) fn matrix_roles(
+    model: &Model<'_>,
+    roles: Option<&[Option<String>]>,
+) -> Result<Vec<String>> {
+    match roles {
+        None => Ok(model.login_roles()),
         Some(list) => {
             let named: Vec<String> = list.iter().flatten().cloned().collect();
             if let Some(unknown) = named.iter().find(|r| !model.knows_role(r)) {
                 return Err(RlsAuditError::UnknownRole(unknown.clone()));
             }
-            named
+            Ok(named)
         }
-    };
-    let keep: Option<BTreeSet<String>> = schemas.map(|s| s.iter().flatten().cloned().collect());
-    Ok(model.matrix(&roles, keep.as_ref()))
+    }
 }
 
 // The C half of access_matrix(); the SQL wrapper in sql/finalize.sql gives

@@ -3,6 +3,7 @@
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
+use crate::access::Model;
 use crate::capture;
 use crate::drift;
 use crate::error::{Result, RlsAuditError, SqlResult};
@@ -11,8 +12,18 @@ use crate::report::{self, Baseline, EventRow, Inputs};
 use crate::store;
 
 /// Everything a report is built from, read in one SPI connection.
-fn gather(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Inputs> {
+fn gather(
+    c: &SpiClient<'_>,
+    baseline: Option<&str>,
+    roles: Option<&[Option<String>]>,
+) -> Result<Inputs> {
     let compared = drift::states_for(c, baseline, None)?;
+    let access_roles = match &compared.cur_access {
+        Some(facts) => {
+            super::access::matrix_roles(&Model::new(facts, &compared.cur.policies), roles)?
+        }
+        None => Vec::new(),
+    };
     let base_id = compared.base_id;
     let meta = c
         .select(
@@ -67,15 +78,19 @@ fn gather(c: &SpiClient<'_>, baseline: Option<&str>) -> Result<Inputs> {
         suppressions: store::suppressions(c)?,
         untracked: capture::untracked_rows(c)?.len(),
         broken_links: capture::broken_links(c)?.len(),
+        access_roles,
     })
 }
 
 // SECURITY DEFINER: reads snapshot history, the event log and lint_ignore.
+// `roles`: whose all_rows access the report lists (NULL: the login roles
+// that are not superusers, as access_matrix()).
 #[pg_extern(stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn report(
     baseline: default!(Option<&str>, "'baseline'"),
     format: default!(Option<&str>, "'markdown'"),
+    roles: default!(Option<Vec<Option<String>>>, "NULL"),
 ) -> SqlResult<String> {
     let format = format
         .ok_or_else(|| {
@@ -89,7 +104,7 @@ fn report(
         ))
         .into());
     }
-    let r = Spi::connect(|c| gather(c, baseline))?;
+    let r = Spi::connect(|c| gather(c, baseline, roles.as_deref()))?;
     let r = report::build(r);
     Ok(if format == "json" {
         serde_json::to_string_pretty(&r).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?

@@ -71,6 +71,47 @@ SELECT count(*) AS drift_table_rows,
 SELECT l FROM pg_temp.section(:'r', 'B', '^\| (critical|high|medium|low|info) \|.*pipe') AS l;
 SELECT * FROM pg_temp.section(:'r', 'C', 'pipe');
 
+-- C lists who reaches every row: for the roles named (default: the login
+-- roles that are not superusers), each all_rows cell with its path; the
+-- same cells access_matrix() gives, and PostgreSQL agrees when the role
+-- runs the query
+SET client_min_messages = warning;
+CREATE ROLE "rep Reporter" LOGIN BYPASSRLS;
+CREATE ROLE rep_app LOGIN;
+GRANT USAGE ON SCHEMA storage TO "rep Reporter", rep_app;
+GRANT SELECT ON storage.objects TO "rep Reporter";
+GRANT SELECT, UPDATE ON storage.objects TO rep_app;
+GRANT authenticated TO rep_app;
+INSERT INTO storage.objects VALUES (1, 'avatars', 1), (2, 'private', 2);
+RESET client_min_messages;
+SELECT rls_audit.report('pre-001', 'markdown', ARRAY['rep Reporter', 'rep_app']) AS r \gset
+SELECT * FROM pg_temp.section(:'r', 'C', '^(Who reaches|\| rep)');
+SET ROLE "rep Reporter";
+SELECT count(*) AS reporter_sees FROM storage.objects;
+SET ROLE rep_app;
+SELECT count(*) AS app_sees FROM storage.objects;
+RESET ROLE;
+SELECT rls_audit.report('pre-001', 'json', ARRAY['rep Reporter', 'rep_app']::name[]) AS j \gset
+SELECT (SELECT jsonb_agg(to_jsonb(m) - 'access' ORDER BY role_name, table_name, command)
+          FROM rls_audit.access_matrix(ARRAY['rep Reporter', 'rep_app']) m WHERE access = 'all_rows')
+       = (SELECT jsonb_agg(x ORDER BY x ->> 'role_name', x ->> 'table_name', x ->> 'command')
+            FROM jsonb_array_elements((:'j'::jsonb) #> '{security_scan,all_rows}') x) AS same_as_access_matrix;
+-- by default: every login role that is not a superuser
+SELECT rls_audit.report('pre-001', 'json') AS j \gset
+SELECT (:'j'::jsonb) #> '{security_scan,access_roles}' ? 'rep Reporter' AS reporter_listed,
+       (:'j'::jsonb) #> '{security_scan,access_roles}' ? 'rep_app' AS app_listed,
+       (:'j'::jsonb) #> '{security_scan,access_roles}' ? 'postgres' AS superuser_listed;
+SELECT rls_audit.report('pre-001', roles => '{}') AS r \gset
+SELECT * FROM pg_temp.section(:'r', 'C', '^Who reaches');
+\set VERBOSITY sqlstate
+SELECT rls_audit.report('pre-001', 'markdown', ARRAY['no such role']);
+\set VERBOSITY default
+SET client_min_messages = warning;
+DELETE FROM storage.objects;
+DROP OWNED BY "rep Reporter", rep_app;
+DROP ROLE "rep Reporter", rep_app;
+RESET client_min_messages;
+
 -- after the rollback: GO
 SET client_min_messages = warning;
 DROP TABLE public."pipe|table";

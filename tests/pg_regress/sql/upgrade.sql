@@ -16,6 +16,10 @@ INSERT INTO rls_audit.snapshot_tables VALUES (1, 'public', 'orders', 'postgres',
 INSERT INTO rls_audit.drift_runs (baseline_id, critical, high, medium, low, info, report)
 VALUES (1, 0, 1, 0, 0, 0, '[]');
 INSERT INTO rls_audit.lint_ignore (lint, object, reason) VALUES ('rls_not_forced', 'public.orders', 'owner is postgres');
+-- a DBA's grant on report(): 0.3.0 replaces the function (a third
+-- argument), and the grant must come along
+CREATE ROLE "upg release manager";
+GRANT EXECUTE ON FUNCTION rls_audit.report(text, text) TO "upg release manager" WITH GRANT OPTION;
 RESET client_min_messages;
 -- between the package upgrade and ALTER EXTENSION UPDATE: nothing is let
 -- through unrecorded, and the error says what to run
@@ -50,6 +54,11 @@ SELECT b.snapshots = (SELECT count(*) FROM rls_audit.snapshots) AS snapshots_kep
        b.tracked = (SELECT count(*) FROM rls_audit.tracked_policies) AS tracked_kept
   FROM before_update b;
 SELECT count(*) AS broken_links FROM rls_audit.verify_log();
+-- report() has its new signature, the DBA's grant (with its grant option)
+-- and still nothing for PUBLIC
+SELECT has_function_privilege('upg release manager', 'rls_audit.report(text, text, text[])', 'EXECUTE WITH GRANT OPTION') AS grant_kept,
+       has_function_privilege('public', 'rls_audit.report(text, text, text[])', 'EXECUTE') AS public_may,
+       to_regprocedure('rls_audit.report(text, text)') IS NULL AS old_signature_gone;
 -- the tracked rows are bound to this database, nothing shows as untracked,
 -- and the 0.1.0 spelling of a suppression still silences its finding
 SELECT count(*) FILTER (WHERE db_ident IS NULL) AS unbound_policies,
@@ -131,4 +140,5 @@ SELECT 'only when fresh', * FROM (SELECT a.attrelid::regclass::text, a.attnum, a
 SET client_min_messages = warning;
 DROP TABLE public.orders;
 DROP EXTENSION rls_audit;
+DROP ROLE "upg release manager";
 DROP SCHEMA rls_audit;
