@@ -3,6 +3,8 @@
 #   scripts/bench.sh            2 000 tables / 10 000 policies, 4 x 1 000 000 rows, growth to 50 000
 #   scripts/bench.sh --quick    200 tables / 1 000 policies, 4 x 100 000 rows, growth to 10 000
 #   --pg 18                     on PostgreSQL 18 (default 15)
+# Ends with the peer comparison (benches/peer.sh: pgrls from PyPI in a
+# throwaway venv, linting benches/defects.sql and the bench schema).
 # Sets up its own throwaway cluster (release build of rls_audit) and prints
 # one line per measure: "name: ratio R (target T) PASS|FAIL" and the medians.
 # shellcheck source=scripts/lib.sh
@@ -113,6 +115,26 @@ peer=$(m rls_audit_bench "SELECT bench.catalog_lints()" $REPS)
 verdict "lint_vs_pg_policies" "$(ratio "$lint" "$pol")" "<=" 3 "lint ${lint} ms, pg_policies ${pol} ms"
 verdict "lint_vs_catalog_queries" "$(ratio "$lint" "$peer")" "<" 1 "lint ${lint} ms, splinter-style queries ${peer} ms"
 
+# 4b. access_matrix() for 10 login roles (members of the app role, which
+#     holds every table's grants) vs lint() on the same catalog
+q -d postgres >/dev/null <<'SQL'
+SET client_min_messages = warning;
+DO $$ DECLARE i int; BEGIN
+FOR i IN 1..10 LOOP
+    EXECUTE format('DROP ROLE IF EXISTS bench_login%s', i);
+    EXECUTE format('CREATE ROLE bench_login%s LOGIN IN ROLE bench_app', i);
+END LOOP; END $$;
+SQL
+q -d rls_audit_bench -c "GRANT USAGE ON SCHEMA b TO bench_app" -c "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA b TO bench_app"
+logins="ARRAY(SELECT 'bench_login' || g FROM generate_series(1, 10) g)::name[]"
+cells=$(q -d rls_audit_bench -c "SELECT count(*) FROM rls_audit.access_matrix($logins)")
+reset_profile
+am=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.access_matrix($logins)" $REPS)
+lint2=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.lint()" $REPS)
+echo "profile of access_matrix and lint (statements inside them, by total time):"
+profile 6 | sed 's/^/    /'
+verdict "access_matrix_vs_lint (10 login roles, $cells cells, $((TABLES * 5)) policies)" "$(ratio "$am" "$lint2")" "<=" 2 "access_matrix ${am} ms, lint ${lint2} ms"
+
 # 5. verify_isolation() on 4 tables of $ROWS rows vs counting them
 log "generating 4 x $ROWS rows"
 q -d rls_audit_bench >/dev/null <<SQL
@@ -175,6 +197,13 @@ SQL
     echo "memory at $prev policies: peak backend RSS grew by $((kb / 1024)) MiB during: $what"
     results+=("memory at $prev policies: +$((kb / 1024)) MiB peak RSS for $what")
 done
+
+# 7. the peer: pgrls lint (PyPI, throwaway venv) on benches/defects.sql and
+#    on the bench schema, with rls_audit.lint() beside it
+log "peer comparison: pgrls lint vs rls_audit.lint()"
+peer_out=$("$ROOT/benches/peer.sh" rls_audit_bench b --reps 3)
+echo "$peer_out"
+while IFS= read -r line; do results+=("$line"); done < <(grep -E '^(rls_audit|pgrls): found|^peer_lint_time' <<<"$peer_out")
 
 echo
 echo "== summary"

@@ -52,7 +52,7 @@ if ! (cd "$ROOT" && cargo clippy --all-targets --quiet -- -D warnings 2>"$WORK/c
     cat "$WORK/clippy.log"; tier_failed+=("cargo clippy"); failed=$((failed + 1))
 fi
 # every shell script, its sourced lib.sh followed
-if ! (cd "$ROOT" && shellcheck -x scripts/*.sh tests/scenarios/*.sh .ci/run); then
+if ! (cd "$ROOT" && shellcheck -x scripts/*.sh benches/*.sh tests/scenarios/*.sh .ci/run); then
     tier_failed+=("shellcheck"); failed=$((failed + 1))
 fi
 
