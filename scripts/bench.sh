@@ -135,6 +135,13 @@ echo "profile of access_matrix and lint (statements inside them, by total time):
 profile 6 | sed 's/^/    /'
 verdict "access_matrix_vs_lint (10 login roles, $cells cells, $((TABLES * 5)) policies)" "$(ratio "$am" "$lint2")" "<=" 2 "access_matrix ${am} ms, lint ${lint2} ms"
 
+# 4c. the peer: pgrls lint (PyPI, throwaway venv) on benches/defects.sql and
+#     on the bench schema (before it grows), with rls_audit.lint() beside it
+log "peer comparison: pgrls lint vs rls_audit.lint()"
+peer_out=$("$ROOT/benches/peer.sh" rls_audit_bench b --reps 3)
+echo "$peer_out"
+while IFS= read -r line; do results+=("$line"); done < <(grep -E '^(rls_audit|pgrls): found|^peer_lint_time' <<<"$peer_out")
+
 # 5. verify_isolation() on 4 tables of $ROWS rows vs counting them
 log "generating 4 x $ROWS rows"
 q -d rls_audit_bench >/dev/null <<SQL
@@ -197,13 +204,6 @@ SQL
     echo "memory at $prev policies: peak backend RSS grew by $((kb / 1024)) MiB during: $what"
     results+=("memory at $prev policies: +$((kb / 1024)) MiB peak RSS for $what")
 done
-
-# 7. the peer: pgrls lint (PyPI, throwaway venv) on benches/defects.sql and
-#    on the bench schema, with rls_audit.lint() beside it
-log "peer comparison: pgrls lint vs rls_audit.lint()"
-peer_out=$("$ROOT/benches/peer.sh" rls_audit_bench b --reps 3)
-echo "$peer_out"
-while IFS= read -r line; do results+=("$line"); done < <(grep -E '^(rls_audit|pgrls): found|^peer_lint_time' <<<"$peer_out")
 
 echo
 echo "== summary"
