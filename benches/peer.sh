@@ -39,3 +39,15 @@ psql -X -q -v ON_ERROR_STOP=1 -d rls_audit_peer -f "$ROOT/benches/defects.sql" >
 psql -X -q -v ON_ERROR_STOP=1 -d rls_audit_peer -c "SET client_min_messages = warning" -c "CREATE EXTENSION rls_audit"
 log "rls_audit.lint() and pgrls $PGRLS_VERSION on benches/defects.sql"
 PATH="$venv/bin:$PATH" python3 "$ROOT/benches/peer_compare.py" rls_audit_peer "${bench[@]}" "$reps"
+
+# the roles are cluster-wide: leave none behind
+psql -X -q -d postgres -c "DROP DATABASE rls_audit_peer WITH (FORCE)"
+psql -X -q -d postgres >/dev/null <<'SQL'
+DO $$
+DECLARE r text;
+BEGIN
+    FOR r IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'peer\_%' LOOP
+        EXECUTE format('DROP ROLE %I', r);
+    END LOOP;
+END $$;
+SQL

@@ -17,9 +17,9 @@ fn live_matrix(
     roles: Option<&[Option<String>]>,
     schemas: Option<&[Option<String>]>,
 ) -> Result<Vec<Cell>> {
-    let (state, _) = catalog::read_live(c)?;
+    let policies = catalog::read_policies(c)?;
     let facts = catalog::read_access(c)?;
-    let model = Model::new(&facts, &state.policies);
+    let model = Model::new(&facts, &policies);
     let roles = matrix_roles(&model, roles)?;
     let keep: Option<BTreeSet<String>> = schemas.map(|s| s.iter().flatten().cloned().collect());
     Ok(model.matrix(&roles, keep.as_ref()))
@@ -60,8 +60,8 @@ fn _access_matrix(
             name!(role_name, Name),
             name!(schema_name, Name),
             name!(table_name, Name),
-            name!(command, String),
-            name!(access, String),
+            name!(command, &'static str),
+            name!(access, &'static str),
             name!(via, Option<String>),
             name!(detail, String),
         ),
@@ -74,8 +74,8 @@ fn _access_matrix(
             Name(c.role),
             Name(c.schema),
             Name(c.table),
-            c.command.as_sql().to_string(),
-            c.reach.access.as_sql().to_string(),
+            c.command.as_sql(),
+            c.reach.access.as_sql(),
             c.reach.via,
             c.reach.detail,
         )

@@ -106,6 +106,7 @@ query! {
     ACCESS_SCHEMAS = "access_schemas.sql";
     ACCESS_RELATIONS = "access_relations.sql";
     ACCESS_FUNCTIONS = "access_functions.sql";
+    ACCESS_POLICIES = "access_policies.sql";
 }
 
 /// Memberships with their INHERIT and SET: the member's INHERIT attribute
@@ -399,6 +400,15 @@ pub(crate) fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result
 /// Everything the lint rules look at, in one read per fact family; the
 /// volatility of the functions the policies call is read separately
 /// ([`non_immutable`]), once lint has parsed which those are.
+/// Every policy in scope, as the access model judges them (no identity
+/// columns: cheaper than [`read_live`] when only the policies matter).
+pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
+    client
+        .select(ACCESS_POLICIES.as_str(), None, &[])?
+        .map(|r| decode_policy(&r, 1))
+        .collect()
+}
+
 pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
     let mut posture = Posture::default();
     for r in client.select(LOGIN_ROLES.as_str(), None, &[])? {
