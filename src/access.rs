@@ -81,6 +81,17 @@ impl Reach {
     }
 }
 
+/// What one table's reach is computed from, besides the roles (see
+/// [`Model::same_inputs`]).
+#[derive(PartialEq)]
+struct Inputs<'a> {
+    relation: Option<&'a Relation>,
+    policies: Vec<&'a Policy>,
+    readers: Vec<&'a Relation>,
+    partitions: Vec<&'a Relation>,
+    functions: Vec<(&'a DefinerPath, bool)>,
+}
+
 /// One row of `access_matrix()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Cell {
@@ -712,6 +723,56 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// Does `table` have the same inputs here as in `other`, apart from
+    /// roles, memberships and schema USAGE (the caller compares those
+    /// once)? Its relation, its policies, the views and materialized views
+    /// reading it, the definer functions reading it, and its partitions
+    /// (each with its own policies and partitions). Equal inputs give
+    /// equal reach for every role and command, so drift can skip the table.
+    pub(crate) fn same_inputs(&self, other: &Model<'_>, table: &RelName) -> bool {
+        self.same_table(other, key(table), 0)
+    }
+
+    fn same_table(&self, other: &Model<'_>, k: Key<'_>, depth: usize) -> bool {
+        if depth >= MAX_PARTITION_DEPTH {
+            return false;
+        }
+        let mine = self.inputs(k);
+        mine == other.inputs(k)
+            && mine
+                .partitions
+                .iter()
+                .all(|p| self.same_table(other, (p.schema.as_str(), p.name.as_str()), depth + 1))
+    }
+
+    /// What a table's reach is computed from (besides roles), in a
+    /// comparable order.
+    fn inputs(&self, k: Key<'_>) -> Inputs<'a> {
+        let mut policies: Vec<&'a Policy> = self
+            .policies
+            .get(&k)
+            .into_iter()
+            .flatten()
+            .map(|j| j.policy)
+            .collect();
+        policies.sort_by(|a, b| a.policy_name.cmp(&b.policy_name));
+        let mut readers: Vec<&'a Relation> = self.readers.get(&k).cloned().unwrap_or_default();
+        readers.sort();
+        let mut partitions: Vec<&'a Relation> =
+            self.partitions.get(&k).cloned().unwrap_or_default();
+        partitions.sort();
+        let mut functions: Vec<(&'a DefinerPath, bool)> =
+            self.functions.get(&k).cloned().unwrap_or_default();
+        functions.sort();
+        Inputs {
+            relation: self.relations.get(&k).copied(),
+            policies,
+            readers,
+            partitions,
+            functions,
+        }
+    }
+
     /// The matrix: one cell per role × relevant table × command, ordered
     /// by role, schema, table, command.
     pub(crate) fn matrix(&self, roles: &[String], schemas: Option<&BTreeSet<String>>) -> Vec<Cell> {
@@ -1156,6 +1217,60 @@ mod unit {
         assert!(m
             .matrix(&m.login_roles(), Some(&BTreeSet::from(["x".to_string()])))
             .is_empty());
+    }
+
+    #[test]
+    fn same_inputs_sees_every_input_of_a_table_and_nothing_else() {
+        let policies = vec![pol(
+            "tenant",
+            Mode::Permissive,
+            Command::All,
+            &["reader"],
+            "(tenant_id = 1)",
+        )];
+        let mut base = facts();
+        base.relations.push(table("u", "owner", true, true, vec![]));
+        let mut part = table("t_1", "owner", false, false, vec![]);
+        part.parent = Some(t());
+        base.relations.push(part);
+        base.canonicalize();
+        let same = |f: &AccessFacts, p: &[Policy], which: &str| {
+            Model::new(&base, &policies).same_inputs(&Model::new(f, p), &("s".into(), which.into()))
+        };
+        assert!(same(&base, &policies, "t"));
+        // a grant on the table
+        let mut f = base.clone();
+        f.relations.iter_mut().find(|r| r.name == "t").unwrap().grants.push(grant("app", Command::Delete));
+        assert!(!same(&f, &policies, "t"));
+        assert!(same(&f, &policies, "u"), "another table's grant is not an input of u");
+        // a policy's expression
+        let mut p = policies.clone();
+        p[0].using_expr = Some("true".into());
+        assert!(!same(&base, &p, "t"));
+        assert!(same(&base, &p, "u"));
+        // a view that reads it
+        let mut f = base.clone();
+        let mut v = table("v", "owner", false, false, vec![grant("app", Command::Select)]);
+        v.kind = RelKind::View;
+        v.reads = vec![t()];
+        f.relations.push(v);
+        f.canonicalize();
+        assert!(!same(&f, &policies, "t"));
+        // its partition's flags
+        let mut f = base.clone();
+        f.relations.iter_mut().find(|r| r.name == "t_1").unwrap().rls_enabled = true;
+        assert!(!same(&f, &policies, "t"));
+        // a definer function that reads it
+        let mut f = base.clone();
+        f.functions.push(DefinerPath {
+            schema: "s".into(),
+            name: "all_t".into(),
+            args: String::new(),
+            owner: "owner".into(),
+            executors: vec!["app".into()],
+            reads: vec![(t(), true)],
+        });
+        assert!(!same(&f, &policies, "t"));
     }
 
     /// Not a test: the matrix's cost at the bench's size (2 000 tables,

@@ -656,9 +656,16 @@ impl Compared {
             .chain(cm.relevant_tables())
             .filter(|t| bt.contains(t) && ct.contains(t))
             .collect();
+        // a table whose inputs are the same on both sides, under the same
+        // roles, memberships and USAGE, reaches the same: not computed
+        let same_roles =
+            bf.roles == cf.roles && bf.memberships == cf.memberships && bf.schemas == cf.schemas;
         let mut rows = Vec::new();
-        for role in &roles {
-            for t in &relevant {
+        for t in &relevant {
+            if same_roles && bm.same_inputs(&cm, t) {
+                continue;
+            }
+            for role in &roles {
                 for cmd in COMMANDS {
                     let (a, b) = (bm.reach(role, t, cmd), cm.reach(role, t, cmd));
                     if a.access != b.access {
