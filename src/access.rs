@@ -1240,9 +1240,17 @@ mod unit {
         assert!(same(&base, &policies, "t"));
         // a grant on the table
         let mut f = base.clone();
-        f.relations.iter_mut().find(|r| r.name == "t").unwrap().grants.push(grant("app", Command::Delete));
+        f.relations
+            .iter_mut()
+            .find(|r| r.name == "t")
+            .unwrap()
+            .grants
+            .push(grant("app", Command::Delete));
         assert!(!same(&f, &policies, "t"));
-        assert!(same(&f, &policies, "u"), "another table's grant is not an input of u");
+        assert!(
+            same(&f, &policies, "u"),
+            "another table's grant is not an input of u"
+        );
         // a policy's expression
         let mut p = policies.clone();
         p[0].using_expr = Some("true".into());
@@ -1250,7 +1258,13 @@ mod unit {
         assert!(same(&base, &p, "u"));
         // a view that reads it
         let mut f = base.clone();
-        let mut v = table("v", "owner", false, false, vec![grant("app", Command::Select)]);
+        let mut v = table(
+            "v",
+            "owner",
+            false,
+            false,
+            vec![grant("app", Command::Select)],
+        );
         v.kind = RelKind::View;
         v.reads = vec![t()];
         f.relations.push(v);
@@ -1258,7 +1272,11 @@ mod unit {
         assert!(!same(&f, &policies, "t"));
         // its partition's flags
         let mut f = base.clone();
-        f.relations.iter_mut().find(|r| r.name == "t_1").unwrap().rls_enabled = true;
+        f.relations
+            .iter_mut()
+            .find(|r| r.name == "t_1")
+            .unwrap()
+            .rls_enabled = true;
         assert!(!same(&f, &policies, "t"));
         // a definer function that reads it
         let mut f = base.clone();
