@@ -397,9 +397,6 @@ pub(crate) fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result
 // ---------------------------------------------------------------------------
 // lint
 
-/// Everything the lint rules look at, in one read per fact family; the
-/// volatility of the functions the policies call is read separately
-/// ([`non_immutable`]), once lint has parsed which those are.
 /// Every policy in scope, as the access model judges them (no identity
 /// columns: cheaper than [`read_live`] when only the policies matter).
 pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
@@ -409,6 +406,9 @@ pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
         .collect()
 }
 
+/// Everything the lint rules look at, in one read per fact family; the
+/// volatility of the functions the policies call is read separately
+/// ([`non_immutable`]), once lint has parsed which those are.
 pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
     let mut posture = Posture::default();
     for r in client.select(LOGIN_ROLES.as_str(), None, &[])? {
