@@ -62,6 +62,8 @@ COMMENT ON FUNCTION rls_audit.unfreeze() IS
 COMMENT ON FUNCTION rls_audit.verify_log() IS
     'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact';
 
+COMMENT ON FUNCTION rls_audit.assert_fingerprint(text) IS
+    'rls_audit: ERROR 55000 naming both fingerprints unless the live RLS state (policies, RLS flags, roles) has this fingerprint; restore_script() calls it first';
 COMMENT ON FUNCTION rls_audit.report(text, text, text[]) IS
     'rls_audit: the release validation checklist (A pre-execution, B verification, C security scan with who reaches every row, D rollback, sign-off) filled in from the live database, with a GO / NO-GO verdict; format markdown or json; roles: whose all_rows access to list (NULL = login roles that are not superusers)';
 

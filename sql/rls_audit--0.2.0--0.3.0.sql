@@ -351,3 +351,11 @@ $grants$;
 DROP FUNCTION @extschema@.report(text, text);
 COMMENT ON FUNCTION @extschema@.report(text, text, text[]) IS
     'rls_audit: the release validation checklist (A pre-execution, B verification, C security scan with who reaches every row, D rollback, sign-off) filled in from the live database, with a GO / NO-GO verdict; format markdown or json; roles: whose all_rows access to list (NULL = login roles that are not superusers)';
+
+-- restore_script()'s guard: the script stops (55000, nothing changed)
+-- unless the live state still has the fingerprint it was written against.
+CREATE FUNCTION @extschema@.assert_fingerprint(expected text) RETURNS void
+    STABLE SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'assert_fingerprint_wrapper';
+COMMENT ON FUNCTION @extschema@.assert_fingerprint(text) IS
+    'rls_audit: ERROR 55000 naming both fingerprints unless the live RLS state (policies, RLS flags, roles) has this fingerprint; restore_script() calls it first';

@@ -27,6 +27,10 @@ pub(crate) enum RlsAuditError {
     InvalidParameter(String),
     #[error("{0}")]
     ObjectState(String),
+    #[error(
+        "the live RLS state has fingerprint {live}, not {expected}: policies, RLS flags or roles changed since this was prepared; nothing was changed"
+    )]
+    FingerprintMoved { expected: String, live: String },
     #[error("{0} cannot run on a hot standby: it writes")]
     ReadOnly(String),
     #[error("rls_audit internal error: {0}")]
@@ -47,7 +51,9 @@ impl RlsAuditError {
             RlsAuditError::DuplicateLabel(_) => ERRCODE_UNIQUE_VIOLATION,
             RlsAuditError::NullArgument(_) => ERRCODE_NULL_VALUE_NOT_ALLOWED,
             RlsAuditError::InvalidParameter(_) => ERRCODE_INVALID_PARAMETER_VALUE,
-            RlsAuditError::ObjectState(_) => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            RlsAuditError::ObjectState(_) | RlsAuditError::FingerprintMoved { .. } => {
+                ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
+            }
             RlsAuditError::ReadOnly(_) => ERRCODE_READ_ONLY_SQL_TRANSACTION,
             RlsAuditError::Spi(_) => ERRCODE_INTERNAL_ERROR,
         }
@@ -72,6 +78,9 @@ impl RlsAuditError {
                 "run it on the primary; on a standby, drift(), lint(), probe(), verify_isolation(..., \
                  write_probes => false), verify_log(), untracked_changes(), report() and \
                  restore_script() work",
+            ),
+            RlsAuditError::FingerprintMoved { .. } => Some(
+                "see what changed with SELECT * FROM rls_audit.drift(), then write a new script with rls_audit.restore_script()",
             ),
             _ => None,
         }

@@ -142,6 +142,7 @@ pub(crate) fn render_script(
     id: i64,
     label: Option<&str>,
     fingerprint: &str,
+    live_fingerprint: &str,
     generated_at: &str,
     plan: &Plan,
 ) -> String {
@@ -164,6 +165,16 @@ pub(crate) fn render_script(
     // replaying session's search_path (a schema listed before pg_catalog
     // could otherwise supply its own "=" operator)
     out.push_str("SET LOCAL search_path = pg_catalog, pg_temp;\n");
+    // the guard: a script prepared before someone else's change must not
+    // silently undo or half-apply it; the check stops the transaction with
+    // both fingerprints named, before any statement runs
+    out.push_str(
+        "-- guard: stop here, nothing changed, unless the live state is still the one this script was written against\n",
+    );
+    out.push_str(&format!(
+        "SELECT rls_audit.assert_fingerprint({});\n",
+        crate::ident::quote_literal(live_fingerprint)
+    ));
     if plan.statements.is_empty() {
         out.push_str("-- nothing to restore: policies and RLS flags match the snapshot\n");
     }

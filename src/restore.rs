@@ -9,19 +9,26 @@ use crate::plan::{self, Plan};
 
 /// The snapshot and the plan that turns the live state back into it.
 pub(crate) fn plan_for(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(i64, Plan)> {
+    let (id, plan, _) = plan_with_live(client, reference)?;
+    Ok((id, plan))
+}
+
+/// [`plan_for`], and the fingerprint of the live state it was planned
+/// against (the script's guard checks it is still that state).
+fn plan_with_live(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(i64, Plan, String)> {
     // the snapshot in today's names: a renamed table gets its flags and
     // policies back under its new name, and a policy whose referenced
     // column, function or role was renamed is not recreated
     let compared = drift::states_for(client, reference, None)?;
     let mut plan = plan::plan(&compared.base, &compared.cur);
     plan.undo_renames(&compared.renamed);
-    Ok((compared.base_id, plan))
+    Ok((compared.base_id, plan, compared.cur.fingerprint()))
 }
 
 /// `restore_script()`: the plan as a script, with the snapshot's label and
 /// fingerprint in its header.
 pub(crate) fn script(c: &SpiClient<'_>, reference: Option<&str>) -> Result<String> {
-    let (id, plan) = plan_for(c, reference)?;
+    let (id, plan, live) = plan_with_live(c, reference)?;
     let row = c
         .select(
             "SELECT label, fingerprint, pg_catalog.to_char(pg_catalog.now() AT TIME ZONE 'UTC',
@@ -38,6 +45,7 @@ pub(crate) fn script(c: &SpiClient<'_>, reference: Option<&str>) -> Result<Strin
         id,
         label.as_deref(),
         &fingerprint,
+        &live,
         &at,
         &plan,
     ))

@@ -36,6 +36,26 @@ fn restore_script(reference: Option<&str>) -> SqlResult<String> {
     Ok(Spi::connect(|c| restore::script(c, reference))?)
 }
 
+// The restore script's guard: ERROR 55000 naming both fingerprints unless
+// the live state still has `expected`. Invoker's rights: it reads only the
+// catalog.
+#[pg_extern(stable)]
+#[search_path(pg_catalog, pg_temp)]
+fn assert_fingerprint(expected: Option<&str>) -> SqlResult<()> {
+    let expected = expected.ok_or_else(|| {
+        RlsAuditError::NullArgument("expected fingerprint must not be NULL".into())
+    })?;
+    let live = Spi::connect(catalog::read_live)?.0.fingerprint();
+    if live != expected.trim() {
+        return Err(RlsAuditError::FingerprintMoved {
+            expected: expected.to_string(),
+            live,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 // SECURITY INVOKER on purpose: the DDL runs with the caller's rights, so only
 // someone who may alter those tables' policies can restore them.
 #[pg_extern(sql = r#"

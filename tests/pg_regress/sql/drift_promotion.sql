@@ -42,7 +42,7 @@ SELECT rls_audit.assert_no_drift('staging-restore-point');
 
 -- the production rollback script, written by rls_audit (the header's time varies)
 SELECT regexp_replace(rls_audit.restore_script('staging-restore-point'),
-                      '(generated at: )\S+|(fingerprint:  )[0-9a-f]{64}', '\1\2<varies>', 'g') AS script;
+                      '(generated at: )\S+|(fingerprint:  |assert_fingerprint\('')[0-9a-f]{64}', '\1\2<varies>', 'g') AS script;
 
 -- and a hardening that is kept: the new state becomes the baseline
 SELECT rls_audit.snapshot('prod-hardened', baseline => true) AS id;
@@ -55,7 +55,7 @@ SELECT count(*) AS anon_policies FROM pg_policies WHERE 'anon' = ANY (roles);
 -- a second restore has nothing left to do
 SELECT rls_audit.restore('staging-restore-point') AS statements_run;
 SELECT regexp_replace(rls_audit.restore_script('staging-restore-point'),
-                      '(generated at: )\S+|(fingerprint:  )[0-9a-f]{64}', '\1\2<varies>', 'g') AS script;
+                      '(generated at: )\S+|(fingerprint:  |assert_fingerprint\('')[0-9a-f]{64}', '\1\2<varies>', 'g') AS script;
 
 -- snapshot against snapshot
 SELECT severity, change, table_name, policy_name

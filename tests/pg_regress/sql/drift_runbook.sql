@@ -68,7 +68,7 @@ SELECT id, baseline_id, critical, high, medium, low, info, jsonb_array_length(re
 
 -- rollback: 001_rls_hardening_rollback.sql, generated
 SELECT regexp_replace(rls_audit.restore_script('pre-001_rls_hardening'),
-                      '(generated at: )\S+|(fingerprint:  )[0-9a-f]{64}', '\1\2<varies>', 'g') AS script;
+                      '(generated at: )\S+|(fingerprint:  |assert_fingerprint\('')[0-9a-f]{64}', '\1\2<varies>', 'g') AS script;
 BEGIN;
 SELECT rls_audit.restore('pre-001_rls_hardening') AS statements_run;
 SELECT count(*) AS drift_rows FROM rls_audit.drift('pre-001_rls_hardening');

@@ -97,6 +97,22 @@ SELECT fingerprint = (SELECT fingerprint FROM rls_audit.snapshots WHERE label = 
        AS identical_to_restore_point
   FROM rls_audit.snapshots WHERE label = 'recreated';
 
+-- assert_fingerprint() (restore_script()'s guard) agrees with snapshots:
+-- the live state has the fingerprint of a snapshot taken just now, and
+-- anything else stops with 55000 naming both
+SELECT fingerprint AS fp FROM rls_audit.snapshots WHERE label = 'recreated' \gset
+SELECT rls_audit.assert_fingerprint(:'fp')::text = '' AS passes;
+\set VERBOSITY sqlstate
+SELECT rls_audit.assert_fingerprint(repeat('0', 64));
+SELECT rls_audit.assert_fingerprint(NULL);
+\set VERBOSITY default
+DO $$
+BEGIN
+    PERFORM rls_audit.assert_fingerprint(repeat('0', 64));
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    RAISE NOTICE 'guard: %', regexp_replace(SQLERRM, '[0-9a-f]{64}, not', '<live>, not');
+END $$;
+
 DROP SCHEMA "Intake Ω" CASCADE;
 DROP SCHEMA helpers CASCADE;
 DROP ROLE "Role With Space";
