@@ -62,6 +62,10 @@ COMMENT ON FUNCTION rls_audit.unfreeze() IS
 COMMENT ON FUNCTION rls_audit.verify_log() IS
     'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact';
 
+COMMENT ON FUNCTION rls_audit.export(text) IS
+    'rls_audit: a snapshot as a canonical, versioned JSON document (format, format_version, extension and server version, fingerprint, access_fingerprint, state, access); equal states export equal bytes; keep it in git and import() it elsewhere';
+COMMENT ON FUNCTION rls_audit.import(jsonb, text) IS
+    'rls_audit: store an export() document as a snapshot with this label after checking its format and that its content hashes to its fingerprints (22023 otherwise, nothing stored); compared with the live state by names; returns the snapshot id';
 COMMENT ON FUNCTION rls_audit.assert_fingerprint(text) IS
     'rls_audit: ERROR 55000 naming both fingerprints unless the live RLS state (policies, RLS flags, roles) has this fingerprint; restore_script() calls it first';
 COMMENT ON FUNCTION rls_audit.report(text, text, text[]) IS
@@ -90,6 +94,8 @@ REVOKE ALL ON FUNCTION rls_audit.freeze(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.unfreeze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.verify_log() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.report(text, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.export(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.import(jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.access_matrix(name[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._access_matrix(text[], text[]) FROM PUBLIC;
 

@@ -359,3 +359,17 @@ CREATE FUNCTION @extschema@.assert_fingerprint(expected text) RETURNS void
     LANGUAGE c AS 'MODULE_PATHNAME', 'assert_fingerprint_wrapper';
 COMMENT ON FUNCTION @extschema@.assert_fingerprint(text) IS
     'rls_audit: ERROR 55000 naming both fingerprints unless the live RLS state (policies, RLS flags, roles) has this fingerprint; restore_script() calls it first';
+
+-- export() / import(): a snapshot as a versioned JSON document and back.
+CREATE FUNCTION @extschema@.export("ref" text DEFAULT 'baseline') RETURNS jsonb
+    STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'export_fn_wrapper';
+CREATE FUNCTION @extschema@.import(doc jsonb, label text) RETURNS bigint
+    VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'import_fn_wrapper';
+REVOKE ALL ON FUNCTION @extschema@.export(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.import(jsonb, text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.export(text) IS
+    'rls_audit: a snapshot as a canonical, versioned JSON document (format, format_version, extension and server version, fingerprint, access_fingerprint, state, access); equal states export equal bytes; keep it in git and import() it elsewhere';
+COMMENT ON FUNCTION @extschema@.import(jsonb, text) IS
+    'rls_audit: store an export() document as a snapshot with this label after checking its format and that its content hashes to its fingerprints (22023 otherwise, nothing stored); compared with the live state by names; returns the snapshot id';

@@ -17,6 +17,7 @@ mod model;
 // Pure decisions over the model (no SPI; ordinary #[test]s).
 mod access;
 mod diff;
+mod export;
 mod expr;
 mod ident;
 mod identity;

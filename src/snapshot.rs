@@ -73,6 +73,18 @@ pub(crate) fn take(
     note: Option<&str>,
     baseline: bool,
 ) -> Result<i64> {
+    let claimed = claim(client, label)?;
+    let (state, ids) = catalog::read_live(client)?;
+    let access = catalog::read_access(client)?;
+    store(client, claimed, note, baseline, &state, &ids, Some(&access))
+}
+
+/// A snapshot label checked and free, under the snapshot lock.
+pub(crate) struct Claimed<'l>(Option<&'l str>);
+
+/// Check `label` (reserved words, duplicates: `23505`) and take the
+/// snapshot lock, before anything is read or written.
+pub(crate) fn claim<'l>(client: &mut SpiClient<'_>, label: Option<&'l str>) -> Result<Claimed<'l>> {
     if let Some(l) = label {
         check_label(l)?;
     }
@@ -92,10 +104,22 @@ pub(crate) fn take(
             return Err(RlsAuditError::DuplicateLabel(l.to_string()));
         }
     }
+    Ok(Claimed(label))
+}
 
-    let (state, ids) = catalog::read_live(client)?;
+/// Store a state (and its access facts, when known) as a snapshot; the
+/// first snapshot, or one asked to be, becomes the baseline. Returns its id.
+pub(crate) fn store(
+    client: &mut SpiClient<'_>,
+    label: Claimed<'_>,
+    note: Option<&str>,
+    baseline: bool,
+    state: &State,
+    ids: &Identity,
+    access: Option<&AccessFacts>,
+) -> Result<i64> {
+    let label = label.0;
     let fingerprint = state.fingerprint();
-
     let has_baseline = client
         .select(
             "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE is_baseline)",
@@ -136,8 +160,10 @@ pub(crate) fn take(
         .get_one::<i64>()?
         .ok_or_else(|| RlsAuditError::ObjectState("snapshot row was not created".into()))?;
 
-    store_state(client, id, &state, &ids)?;
-    store_access(client, id, &catalog::read_access(client)?)?;
+    store_state(client, id, state, ids)?;
+    if let Some(a) = access {
+        store_access(client, id, a)?;
+    }
     Ok(id)
 }
 

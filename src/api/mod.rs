@@ -4,6 +4,7 @@
 mod access;
 mod capture;
 mod drift;
+mod export;
 mod isolation;
 mod lint;
 mod report;
