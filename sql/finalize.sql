@@ -62,6 +62,12 @@ COMMENT ON FUNCTION rls_audit.unfreeze() IS
 COMMENT ON FUNCTION rls_audit.verify_log() IS
     'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact';
 
+COMMENT ON FUNCTION rls_audit.lint_sarif(text[]) IS
+    'rls_audit: lint() as a SARIF 2.1.0 log for code scanning: one rule per lint, one result per finding (level from severity, logical location, stable partialFingerprints), suppressed findings with their reason';
+COMMENT ON FUNCTION rls_audit.lint_junit(text[]) IS
+    'rls_audit: lint() as JUnit XML: one testsuite per lint, one failing testcase per open finding (type = severity), suppressed findings skipped with their reason, a passing testcase for a clean lint';
+COMMENT ON FUNCTION rls_audit.verify_isolation_junit(name, text, name, regclass[], text[], boolean) IS
+    'rls_audit: verify_isolation() as JUnit XML: one testsuite per table (role-level checks under the role), one testcase per check and tenant; FAIL is a failure, SKIP skipped, ERROR an error: a check that could not run never passes';
 COMMENT ON FUNCTION rls_audit.export(text) IS
     'rls_audit: a snapshot as a canonical, versioned JSON document (format, format_version, extension and server version, fingerprint, access_fingerprint, state, access); equal states export equal bytes; keep it in git and import() it elsewhere';
 COMMENT ON FUNCTION rls_audit.import(jsonb, text) IS
@@ -95,6 +101,8 @@ REVOKE ALL ON FUNCTION rls_audit.unfreeze() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.verify_log() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.report(text, text, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.export(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.lint_sarif(text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.lint_junit(text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.import(jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.access_matrix(name[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._access_matrix(text[], text[]) FROM PUBLIC;

@@ -373,3 +373,26 @@ COMMENT ON FUNCTION @extschema@.export(text) IS
     'rls_audit: a snapshot as a canonical, versioned JSON document (format, format_version, extension and server version, fingerprint, access_fingerprint, state, access); equal states export equal bytes; keep it in git and import() it elsewhere';
 COMMENT ON FUNCTION @extschema@.import(jsonb, text) IS
     'rls_audit: store an export() document as a snapshot with this label after checking its format and that its content hashes to its fingerprints (22023 otherwise, nothing stored); compared with the live state by names; returns the snapshot id';
+
+-- CI outputs: lint() as SARIF 2.1.0.
+CREATE FUNCTION @extschema@.lint_sarif(schemas text[] DEFAULT NULL) RETURNS jsonb
+    STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'lint_sarif_wrapper';
+REVOKE ALL ON FUNCTION @extschema@.lint_sarif(text[]) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.lint_sarif(text[]) IS
+    'rls_audit: lint() as a SARIF 2.1.0 log for code scanning: one rule per lint, one result per finding (level from severity, logical location, stable partialFingerprints), suppressed findings with their reason';
+CREATE FUNCTION @extschema@.lint_junit(schemas text[] DEFAULT NULL) RETURNS xml
+    STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'lint_junit_wrapper';
+REVOKE ALL ON FUNCTION @extschema@.lint_junit(text[]) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.lint_junit(text[]) IS
+    'rls_audit: lint() as JUnit XML: one testsuite per lint, one failing testcase per open finding (type = severity), suppressed findings skipped with their reason, a passing testcase for a clean lint';
+CREATE FUNCTION @extschema@.verify_isolation_junit(
+    "role" name, "setting" text, "tenant_column" name DEFAULT 'tenant_id',
+    "tables" regclass[] DEFAULT NULL, "tenants" text[] DEFAULT NULL,
+    "write_probes" boolean DEFAULT true)
+RETURNS xml
+VOLATILE SET search_path = pg_catalog, pg_temp
+LANGUAGE c AS 'MODULE_PATHNAME', 'verify_isolation_junit_wrapper';
+COMMENT ON FUNCTION @extschema@.verify_isolation_junit(name, text, name, regclass[], text[], boolean) IS
+    'rls_audit: verify_isolation() as JUnit XML: one testsuite per table (role-level checks under the role), one testcase per check and tenant; FAIL is a failure, SKIP skipped, ERROR an error: a check that could not run never passes';

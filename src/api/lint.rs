@@ -3,7 +3,7 @@
 use pgrx::prelude::*;
 
 use crate::catalog;
-use crate::error::Result;
+use crate::error::{Result, SqlResult};
 use crate::lint::{self, Facts, Finding, Suppressed};
 use crate::regclass::Name;
 use crate::store;
@@ -59,6 +59,26 @@ fn lint(
             f.remediation,
         )
     })))
+}
+
+// SECURITY DEFINER: reads lint_ignore, which PUBLIC cannot.
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn lint_sarif(schemas: default!(Option<Vec<Option<String>>>, "NULL")) -> SqlResult<pgrx::JsonB> {
+    let (open, silenced) = Spi::connect(|c| findings(c, schemas.as_deref()))?;
+    Ok(pgrx::JsonB(crate::ci::sarif(&open, &silenced)))
+}
+
+// SECURITY DEFINER: reads lint_ignore, which PUBLIC cannot. Declared xml;
+// the text is built well-formed (ci::xml_text), so no XML parser is needed
+// in the server.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit.lint_junit(schemas text[] DEFAULT NULL) RETURNS xml
+    STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn lint_junit(schemas: Option<Vec<Option<String>>>) -> SqlResult<String> {
+    let (open, silenced) = Spi::connect(|c| findings(c, schemas.as_deref()))?;
+    Ok(crate::ci::lint_junit(&open, &silenced))
 }
 
 // SECURITY DEFINER: reads lint_ignore, which PUBLIC cannot.
