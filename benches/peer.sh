@@ -23,7 +23,7 @@ done
 
 venv=$WORK/pgrls-venv
 if ! "$venv/bin/pgrls" --version 2>/dev/null | grep -q "$PGRLS_VERSION"; then
-    if ! python3 -m venv --help >/dev/null 2>&1; then
+    if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
         log "installing python3-venv"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null

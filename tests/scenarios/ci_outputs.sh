@@ -27,7 +27,7 @@ if [ ! -x "$tools/node_modules/.bin/sarif-multitool" ]; then
     npm install --silent --no-audit --no-fund --prefix "$tools" "@microsoft/sarif-multitool@$SARIF_MULTITOOL" >/dev/null
 fi
 if ! "$tools/venv/bin/python" -c "import junitparser" 2>/dev/null; then
-    python3 -m venv --help >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null; }
+    python3 -c "import ensurepip, venv" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null; }
     rm -rf "$tools/venv"
     python3 -m venv "$tools/venv"
     "$tools/venv/bin/pip" install -q "junitparser==$JUNITPARSER"
