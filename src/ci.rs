@@ -425,6 +425,15 @@ mod unit {
     }
 
     #[test]
+    fn every_lint_has_its_own_description() {
+        for r in RULES {
+            let (short, full, _) = describe(r.name);
+            assert_ne!(short, "rls_audit lint", "{} has no SARIF description", r.name);
+            assert!(full.len() > short.len(), "{}", r.name);
+        }
+    }
+
+    #[test]
     fn junit_counts_and_escapes() {
         let x = lint_junit(&[finding("rls_disabled", "orders")], &[]);
         assert!(x.contains(&format!(
