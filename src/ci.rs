@@ -428,7 +428,11 @@ mod unit {
     fn every_lint_has_its_own_description() {
         for r in RULES {
             let (short, full, _) = describe(r.name);
-            assert_ne!(short, "rls_audit lint", "{} has no SARIF description", r.name);
+            assert_ne!(
+                short, "rls_audit lint",
+                "{} has no SARIF description",
+                r.name
+            );
             assert!(full.len() > short.len(), "{}", r.name);
         }
     }
