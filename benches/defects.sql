@@ -5,16 +5,7 @@
 -- peer_, and are dropped and re-created here.
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS peer CASCADE;
-DO $$
-DECLARE r text;
-BEGIN
-    FOR r IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'peer\_%' LOOP
-        EXECUTE format('DROP OWNED BY %I CASCADE', r);
-    END LOOP;
-    FOR r IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'peer\_%' LOOP
-        EXECUTE format('DROP ROLE %I', r);
-    END LOOP;
-END $$;
+\ir defects_drop_roles.sql
 
 CREATE ROLE peer_owner NOLOGIN;             -- owns the tables: not a login
 CREATE ROLE peer_app NOLOGIN;               -- the application role the policies name

@@ -42,12 +42,4 @@ PATH="$venv/bin:$PATH" python3 "$ROOT/benches/peer_compare.py" rls_audit_peer "$
 
 # the roles are cluster-wide: leave none behind
 psql -X -q -d postgres -c "DROP DATABASE rls_audit_peer WITH (FORCE)"
-psql -X -q -d postgres >/dev/null <<'SQL'
-DO $$
-DECLARE r text;
-BEGIN
-    FOR r IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'peer\_%' LOOP
-        EXECUTE format('DROP ROLE %I', r);
-    END LOOP;
-END $$;
-SQL
+psql -X -q -d postgres -f "$ROOT/benches/defects_drop_roles.sql" >/dev/null

@@ -3,32 +3,34 @@
 //! around it.
 use pgrx::spi::SpiClient;
 
+use crate::diff::Compared;
 use crate::drift;
 use crate::error::Result;
 use crate::plan::{self, Plan};
 
 /// The snapshot and the plan that turns the live state back into it.
 pub(crate) fn plan_for(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(i64, Plan)> {
-    let (id, plan, _) = plan_with_live(client, reference)?;
-    Ok((id, plan))
+    let (compared, plan) = planned(client, reference)?;
+    Ok((compared.base_id, plan))
 }
 
-/// [`plan_for`], and the fingerprint of the live state it was planned
-/// against (the script's guard checks it is still that state).
-fn plan_with_live(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(i64, Plan, String)> {
+/// The comparison a plan is made from (the script's guard takes the live
+/// state's fingerprint from it), and the plan.
+fn planned(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(Compared, Plan)> {
     // the snapshot in today's names: a renamed table gets its flags and
     // policies back under its new name, and a policy whose referenced
     // column, function or role was renamed is not recreated
     let compared = drift::states_for(client, reference, None)?;
     let mut plan = plan::plan(&compared.base, &compared.cur);
     plan.undo_renames(&compared.renamed);
-    Ok((compared.base_id, plan, compared.cur.fingerprint()))
+    Ok((compared, plan))
 }
 
 /// `restore_script()`: the plan as a script, with the snapshot's label and
 /// fingerprint in its header.
 pub(crate) fn script(c: &SpiClient<'_>, reference: Option<&str>) -> Result<String> {
-    let (id, plan, live) = plan_with_live(c, reference)?;
+    let (compared, plan) = planned(c, reference)?;
+    let (id, live) = (compared.base_id, compared.cur.fingerprint());
     let row = c
         .select(
             "SELECT label, fingerprint, pg_catalog.to_char(pg_catalog.now() AT TIME ZONE 'UTC',

@@ -134,15 +134,8 @@ fi
 # roles are cluster-wide: the defect fixtures' roles go first, so the
 # recipe's lint sees only what its migrations made
 drop_roles() {
-    psql -X -q -d postgres >/dev/null <<'SQL'
-DO $$
-DECLARE r text;
-BEGIN
-    FOR r IN SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'peer\_%' OR rolname = 'ci_app' LOOP
-        EXECUTE format('DROP ROLE %I', r);
-    END LOOP;
-END $$;
-SQL
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -f "$ROOT/benches/defects_drop_roles.sql" \
+        -c "DROP ROLE IF EXISTS ci_app" >/dev/null
 }
 psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE $db WITH (FORCE)"
 drop_roles
