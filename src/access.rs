@@ -591,7 +591,9 @@ impl<'a> Model<'a> {
         let mut out = Vec::new();
         for s in self.settable(role).iter().copied() {
             // only a role that bypasses RLS here is a path (below); the
-            // others are skipped before their reach is computed
+            // others are skipped before their reach is computed. These are
+            // direct()'s superuser, BYPASSRLS and unforced-owner cases:
+            // change them together
             let attrs = self.attrs(s);
             let bypasses = attrs.is_some_and(|a| a.superuser)
                 || (rel.rls_enabled
