@@ -30,6 +30,7 @@ use crate::catalog;
 use crate::diff::{self, DriftRow};
 use crate::error::{Result, RlsAuditError};
 use crate::model::{Change, Identity, Policy, PolicyId, State, Table, TrackedPolicy, TrackedTable};
+use crate::prepared;
 use crate::render;
 
 /// Serialises appends to the hash chain (ASCII 'rls_' 'chai').
@@ -82,6 +83,18 @@ macro_rules! tracked_policy_cols {
     };
 }
 
+/// A tracked_policies row's role OIDs as they are named now, when its OIDs
+/// are this database's (`$5`: its ident); see [`catalog::name_roles_now`].
+macro_rules! roles_now {
+    () => {
+        "CASE WHEN db_ident = $5 THEN
+             ARRAY(SELECT CASE WHEN o OPERATOR(pg_catalog.=) 0 THEN 'public' ELSE r.rolname::text END
+                     FROM pg_catalog.unnest(role_oids) AS o
+                     LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) o)
+         END"
+    };
+}
+
 /// Columns of a tracked_tables row, in `catalog::decode_tracked_table`'s order.
 macro_rules! tracked_table_cols {
     () => {
@@ -101,14 +114,24 @@ fn tracked_policy(
     names: Option<(&str, &str, &str)>,
 ) -> Result<Option<TrackedPolicy>> {
     let (s, t, p) = names.unwrap_or(("", "", ""));
-    let mut rows = c.select(
+    // by OID in this database first, else by name (each through its index)
+    let mut rows = prepared::select(
+        c,
         concat!(
             "SELECT ",
             tracked_policy_cols!(),
+            ", 0, ",
+            roles_now!(),
             " FROM rls_audit.tracked_policies
-               WHERE (policy_oid = $1 AND db_ident = $5)
-                  OR (schema_name, table_name, policy_name) = ($2::name, $3::name, $4::name)
-               ORDER BY (policy_oid = $1 AND db_ident = $5) DESC LIMIT 1"
+               WHERE policy_oid = $1 AND db_ident = $5
+              UNION ALL
+             SELECT ",
+            tracked_policy_cols!(),
+            ", 1, ",
+            roles_now!(),
+            " FROM rls_audit.tracked_policies
+               WHERE (schema_name, table_name, policy_name) = ($2::name, $3::name, $4::name)
+             ORDER BY 14 LIMIT 1"
         ),
         Some(1),
         &[
@@ -119,20 +142,11 @@ fn tracked_policy(
             catalog::db_ident().into(),
         ],
     )?;
-    let Some(mut t) = rows
-        .next()
-        .map(|r| catalog::decode_tracked_policy(&r))
-        .transpose()?
-    else {
+    let Some(r) = rows.next() else {
         return Ok(None);
     };
-    // roles are kept by OID: a role renamed since (no event trigger sees
-    // that) is named as it is called now
-    if t.db_ident.as_deref() == Some(catalog::db_ident().as_str()) && !t.role_oids.is_empty() {
-        if let Some(names) = catalog::role_names(c, &t.role_oids)? {
-            t.policy.roles = names;
-        }
-    }
+    let mut t = catalog::decode_tracked_policy(&r)?;
+    catalog::name_roles_now(&mut t, r.get::<Vec<Option<String>>>(15)?);
     Ok(Some(t))
 }
 
@@ -142,13 +156,18 @@ fn tracked_table(
     names: Option<(&str, &str)>,
 ) -> Result<Option<TrackedTable>> {
     let (s, t) = names.unwrap_or(("", ""));
-    let mut rows = c.select(
+    // by OID in this database first, else by name (each through its index)
+    let mut rows = prepared::select(
+        c,
         concat!(
             "SELECT ",
             tracked_table_cols!(),
-            " FROM rls_audit.tracked_tables
-               WHERE (table_oid = $1 AND db_ident = $4) OR (schema_name, table_name) = ($2::name, $3::name)
-               ORDER BY (table_oid = $1 AND db_ident = $4) DESC LIMIT 1"
+            ", 0 FROM rls_audit.tracked_tables WHERE table_oid = $1 AND db_ident = $4
+              UNION ALL
+             SELECT ",
+            tracked_table_cols!(),
+            ", 1 FROM rls_audit.tracked_tables WHERE (schema_name, table_name) = ($2::name, $3::name)
+             ORDER BY 8 LIMIT 1"
         ),
         Some(1),
         &[
@@ -173,7 +192,7 @@ fn upsert_policy(
     }
     let p = &new.policy;
     let role_oids: Vec<i64> = new.role_oids.iter().map(|o| i64::from(*o)).collect();
-    c.update(
+    prepared::update(c, 
         "INSERT INTO rls_audit.tracked_policies
              (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
               roles, using_expr, check_expr, db_ident, tree, role_oids)
@@ -199,7 +218,8 @@ fn upsert_policy(
 }
 
 fn delete_policy(c: &mut SpiClient<'_>, o: &TrackedPolicy) -> Result<()> {
-    c.update(
+    prepared::update(
+        c,
         "DELETE FROM rls_audit.tracked_policies
           WHERE (schema_name, table_name, policy_name) = ($1::name, $2::name, $3::name)",
         None,
@@ -213,7 +233,7 @@ fn delete_policy(c: &mut SpiClient<'_>, o: &TrackedPolicy) -> Result<()> {
 }
 
 fn delete_table(c: &mut SpiClient<'_>, t: &TrackedTable) -> Result<()> {
-    c.update(
+    prepared::update(c, 
         "DELETE FROM rls_audit.tracked_tables WHERE (schema_name, table_name) = ($1::name, $2::name)",
         None,
         &[t.schema_name.as_str().into(), t.table_name.as_str().into()],
@@ -229,7 +249,8 @@ fn upsert_table(
     if let Some(o) = old {
         delete_table(c, o)?;
     }
-    c.update(
+    prepared::update(
+        c,
         "INSERT INTO rls_audit.tracked_tables
              (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -262,15 +283,11 @@ fn policy_draft(change: Change, before: Option<&Policy>, after: Option<&Policy>)
 /// A policy a DDL created, altered, or changed through something it
 /// references.
 fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
-    let Some(live) = catalog::tracked_policy_by_oid(c, oid)? else {
+    let catalog::Pair { live, tracked: old } = catalog::capture_policy(c, oid)?;
+    let Some(live) = live else {
         return Ok(());
     };
     let p = &live.policy;
-    let old = tracked_policy(
-        c,
-        oid,
-        Some((&p.schema_name, &p.table_name, &p.policy_name)),
-    )?;
     match &old {
         None => out.push(policy_draft(Change::PolicyAdded, None, Some(p))),
         Some(o) if o.is_object(&live) => {
@@ -310,12 +327,7 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
         upsert_policy(c, old.as_ref(), &live)?;
     }
     // the policy's table is tracked from now on (it has policies)
-    if let Some((t, _)) = catalog::tracked_table_by_oid(c, oid_of(live.table_oid))? {
-        let tt = tracked_table(
-            c,
-            oid_of(t.table_oid),
-            Some((&t.schema_name, &t.table_name)),
-        )?;
+    if let (Some((t, _)), tt) = catalog::capture_table(c, oid_of(live.table_oid))? {
         match tt {
             None => upsert_table(c, None, &t)?,
             Some(o)
@@ -344,10 +356,16 @@ fn on_table(
     sets_flags: bool,
     out: &mut Vec<Draft>,
 ) -> Result<()> {
-    let Some((live, has_policies)) = catalog::tracked_table_by_oid(c, oid)? else {
+    // indexes, sequences, views, composite types: never RLS-relevant, and
+    // known from the relation cache without a statement (CREATE INDEX)
+    // SAFETY: a syscache lookup; '\0' when there is no such relation
+    let kind = unsafe { pg_sys::get_rel_relkind(oid) } as u8;
+    if kind != b'r' && kind != b'p' {
+        return Ok(());
+    }
+    let (Some((live, has_policies)), old) = catalog::capture_table(c, oid)? else {
         return Ok(());
     };
-    let old = tracked_table(c, oid, Some((&live.schema_name, &live.table_name)))?;
     if !sets_flags {
         let Some(o) = old else {
             return Ok(());
@@ -453,7 +471,8 @@ fn rename_tracked_policies(
     old: &TrackedTable,
     new: &TrackedTable,
 ) -> Result<()> {
-    c.update(
+    prepared::update(
+        c,
         "UPDATE rls_audit.tracked_policies SET schema_name = $3, table_name = $4
           WHERE (schema_name, table_name) = ($1::name, $2::name)",
         None,
@@ -564,20 +583,24 @@ fn rendered_statement(d: &Draft) -> String {
     }
 }
 
-/// `rls_audit.ticket`, when it holds more than white space.
-fn ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
-    Ok(c.select(
-        "SELECT NULLIF(pg_catalog.btrim(pg_catalog.current_setting('rls_audit.ticket', true)), '')",
-        Some(1),
-        &[],
-    )?
-    .first()
-    .get_one::<String>()?)
+/// `rls_audit.ticket`, when it holds more than spaces (as
+/// `NULLIF(btrim(current_setting('rls_audit.ticket', true)), '')`), read
+/// straight from the setting.
+fn ticket() -> Option<String> {
+    // SAFETY: missing_ok = true returns NULL for a setting never set; the
+    // value is copied before anything else can change it
+    let value = unsafe {
+        let p = pg_sys::GetConfigOption(c"rls_audit.ticket".as_ptr(), true, false);
+        (!p.is_null()).then(|| core::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+    }?;
+    let t = value.trim_matches(' ');
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// Why RLS changes are frozen, when they are.
 fn freeze_reason(c: &SpiClient<'_>) -> Result<Option<String>> {
-    Ok(c.select(
+    Ok(prepared::select(
+        c,
         "SELECT (SELECT reason FROM rls_audit.freeze_state)",
         Some(1),
         &[],
@@ -588,7 +611,7 @@ fn freeze_reason(c: &SpiClient<'_>) -> Result<Option<String>> {
 
 /// The freeze reason when RLS changes are frozen and no ticket is set.
 pub(crate) fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
-    if ticket(c)?.is_some() {
+    if ticket().is_some() {
         return Ok(None);
     }
     freeze_reason(c)
@@ -611,62 +634,68 @@ pub(crate) fn write_events(
     if drafts.is_empty() {
         return Ok(0);
     }
-    let ticket = ticket(c)?;
-    if check_freeze && ticket.is_none() {
-        if let Some(reason) = freeze_reason(c)? {
-            return Err(frozen_error(&reason));
-        }
-    }
+    let ticket = ticket();
+    // a freeze stops the DDL unless a ticket is set (the freeze's own
+    // events are written while it moves)
+    let stop_if_frozen = check_freeze && ticket.is_none();
     // one chain: appends are serialised until commit
-    crate::snapshot::advisory_xact_lock(c, CHAIN_LOCK_KEY)?;
-    let mut prev = c
-        .select(
-            "SELECT (SELECT hash FROM rls_audit.events ORDER BY id DESC LIMIT 1)",
-            Some(1),
-            &[],
-        )?
-        .first()
-        .get_one::<String>()?;
+    crate::snapshot::advisory_xact_lock(CHAIN_LOCK_KEY);
     let n = drafts.len() as i32;
     for d in drafts {
         let statement = ctx
             .statement
             .clone()
             .unwrap_or_else(|| rendered_statement(&d));
-        let hash = c
-            .update(
-                r#"
+        // One statement per event: the freeze check, the chain's tail and
+        // the insert (each later statement sees the event before it).
+        let row = prepared::update(
+            c,
+            r#"
+WITH frozen AS (SELECT reason FROM rls_audit.freeze_state WHERE $10::boolean),
+appended AS (
 INSERT INTO rls_audit.events
     (id, occurred_at, txid, session_user_name, current_user_name, application_name, client_addr,
      command_tag, change, schema_name, table_name, policy_name, before, after, statement, ticket,
      prev_hash, hash)
-SELECT v.*, rls_audit._event_hash(v.id, v.occurred_at, v.txid, v.su, v.cu, v.app, v.addr, v.tag,
-                                  v.change, v.s, v.t, v.p, v.b, v.a, v.stmt, v.ticket, v.prev)
+SELECT v.*,
+       -- rls_audit._event_hash(v.*), written out: a SQL function with a
+       -- pinned search_path is never inlined, and calling it would parse
+       -- and plan its body on every event. verify_log() checks every hash
+       -- with the function itself, so this copy cannot drift from it.
+       pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
+           v.id, (EXTRACT(epoch FROM v.occurred_at) OPERATOR(pg_catalog.*) 1000000)::bigint, v.txid,
+           v.su, v.cu, v.app, pg_catalog.host(v.addr), v.tag, v.change, v.s, v.t, v.p, v.b, v.a,
+           v.stmt, v.ticket, v.prev)::pg_catalog.text, 'UTF8')), 'hex')
   FROM (SELECT pg_catalog.nextval('rls_audit.events_id_seq'::pg_catalog.regclass),
                pg_catalog.statement_timestamp(), pg_catalog.txid_current(), session_user,
                $1::name, pg_catalog.current_setting('application_name'), pg_catalog.inet_client_addr(),
                $2::text, $3::text, $4::name, $5::name, $6::name, $7::jsonb, $8::jsonb,
-               $11::text, $9::text, $10::text)
+               $11::text, $9::text,
+               (SELECT e.hash FROM rls_audit.events e ORDER BY e.id DESC LIMIT 1))
        AS v(id, occurred_at, txid, su, cu, app, addr, tag, change, s, t, p, b, a, stmt, ticket, prev)
-RETURNING hash"#,
-                Some(1),
-                &[
-                    ctx.current_user.as_str().into(),
-                    ctx.command_tag.as_str().into(),
-                    d.change.as_sql().into(),
-                    d.schema_name.into(),
-                    d.table_name.into(),
-                    d.policy_name.into(),
-                    d.before.map(pgrx::JsonB).into(),
-                    d.after.map(pgrx::JsonB).into(),
-                    ticket.clone().into(),
-                    prev.clone().into(),
-                    statement.into(),
-                ],
-            )?
-            .first()
-            .get_one::<String>()?;
-        prev = hash;
+ WHERE NOT EXISTS (SELECT FROM frozen)
+RETURNING hash)
+SELECT (SELECT reason FROM frozen), (SELECT hash FROM appended)"#,
+            Some(1),
+            &[
+                ctx.current_user.as_str().into(),
+                ctx.command_tag.as_str().into(),
+                d.change.as_sql().into(),
+                d.schema_name.into(),
+                d.table_name.into(),
+                d.policy_name.into(),
+                d.before.map(pgrx::JsonB).into(),
+                d.after.map(pgrx::JsonB).into(),
+                ticket.clone().into(),
+                stop_if_frozen.into(),
+                statement.into(),
+            ],
+        )?
+        .first()
+        .get_two::<String, String>()?;
+        if let (Some(reason), _) = row {
+            return Err(frozen_error(&reason));
+        }
     }
     Ok(n)
 }
@@ -676,7 +705,7 @@ RETURNING hash"#,
 /// guard's Drop runs while an error unwinds, and PostgreSQL restores both
 /// when the (sub)transaction aborts).
 pub(crate) fn as_owner<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
-    let owner = Spi::connect(catalog::history_owner)?
+    let owner = catalog::history_owner()
         .ok_or_else(|| RlsAuditError::ObjectState("rls_audit.events is missing".into()))?;
     struct Restore(pg_sys::Oid, i32);
     impl Drop for Restore {
@@ -908,6 +937,14 @@ fn capture(
 }
 
 pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
+    // a DROP reports what it removed at sql_drop, and nothing here
+    // (ProcessUtilitySlow collects no command for it)
+    // SAFETY: event_data checked the context; a non-null parse tree starts
+    // with its node tag
+    let tree = unsafe { (*event_data(fcinfo)?).parsetree };
+    if !tree.is_null() && unsafe { (*tree).type_ } == pg_sys::NodeTag::T_DropStmt {
+        return Ok(());
+    }
     capture(fcinfo, |c, ctx| {
         if ctx.command_tag == "DROP OWNED" {
             // DROP OWNED rewrites role lists of policies it does not drop,
@@ -917,7 +954,8 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
             return resync(c);
         }
         let mut touched: Vec<(pg_sys::Oid, pg_sys::Oid)> = Vec::new();
-        for r in c.select(
+        for r in prepared::select(
+            c,
             "SELECT DISTINCT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands()
               WHERE objid <> 0",
             None,
@@ -961,7 +999,7 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
 pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     capture(fcinfo, |c, ctx| {
         let mut dropped: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
-        for r in c.select(
+        for r in prepared::select(c, 
             "SELECT object_type, objid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects()
               WHERE object_type IN ('policy', 'table') ORDER BY object_type",
             None,
@@ -979,6 +1017,7 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
             return Ok(());
         }
         let mut drafts = Vec::new();
+        let mut emptied: BTreeSet<(String, String)> = BTreeSet::new();
         // policies first ("policy" < "table"), then their tables
         for (kind, oid, names) in dropped {
             if kind == "policy" {
@@ -989,6 +1028,7 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                 if let Some(old) = tracked_policy(c, oid, key)? {
                     drafts.push(policy_draft(Change::PolicyRemoved, Some(&old.policy), None));
                     delete_policy(c, &old)?;
+                    emptied.insert((old.policy.schema_name, old.policy.table_name));
                 }
             } else {
                 let key = match names.as_slice() {
@@ -1009,14 +1049,21 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
             }
         }
         // a table left with no policy and RLS off is no longer tracked
-        c.update(
-            "DELETE FROM rls_audit.tracked_tables t
-              WHERE NOT t.rls_enabled
-                AND NOT EXISTS (SELECT 1 FROM rls_audit.tracked_policies p
-                                 WHERE (p.schema_name, p.table_name) = (t.schema_name, t.table_name))",
-            None,
-            &[],
-        )?;
+        // (only the tables whose policies went are looked at)
+        if !emptied.is_empty() {
+            let (schemas, tables): (Vec<String>, Vec<String>) = emptied.into_iter().unzip();
+            prepared::update(
+                c,
+                "DELETE FROM rls_audit.tracked_tables t
+                  USING ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS g(s, n)
+                  WHERE (t.schema_name, t.table_name) = (g.s::name, g.n::name)
+                    AND NOT t.rls_enabled
+                    AND NOT EXISTS (SELECT 1 FROM rls_audit.tracked_policies p
+                                     WHERE (p.schema_name, p.table_name) = (t.schema_name, t.table_name))",
+                None,
+                &[schemas.into(), tables.into()],
+            )?;
+        }
         write_events(c, ctx, drafts, true)?;
         Ok(())
     })

@@ -13,13 +13,17 @@ const SNAPSHOT_LOCK_KEY: i64 = 0x726c_735f_736e_6170;
 
 /// Take a transaction-scoped advisory lock: it is released at commit or
 /// rollback, so writers that take the same key are serialised.
-pub(crate) fn advisory_xact_lock(client: &mut SpiClient<'_>, key: i64) -> Result<()> {
-    client.update(
-        "SELECT pg_catalog.pg_advisory_xact_lock($1)",
-        None,
-        &[key.into()],
-    )?;
-    Ok(())
+/// Called directly (no statement to parse and plan: the event triggers
+/// take the chain's lock on every captured DDL).
+pub(crate) fn advisory_xact_lock(key: i64) {
+    // SAFETY: pg_advisory_xact_lock(bigint) takes one by-value int8 and
+    // returns void; it waits for the lock or raises (a deadlock, a cancel)
+    unsafe {
+        pgrx::fcinfo::direct_function_call_as_datum(
+            pg_sys::pg_advisory_xact_lock_int8,
+            &[Some(pg_sys::Datum::from(key))],
+        );
+    }
 }
 
 /// Resolve a snapshot reference in SPEC order: exact label, `baseline`,
@@ -89,7 +93,7 @@ pub(crate) fn claim<'l>(client: &mut SpiClient<'_>, label: Option<&'l str>) -> R
         check_label(l)?;
     }
     crate::schema::require_current(client)?;
-    advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
+    advisory_xact_lock(SNAPSHOT_LOCK_KEY);
     if let Some(l) = label {
         let taken = client
             .select(
@@ -422,7 +426,7 @@ pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)>
 }
 
 pub(crate) fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
-    advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
+    advisory_xact_lock(SNAPSHOT_LOCK_KEY);
     let id = resolve_ref(client, reference)?;
     client.update(
         "UPDATE rls_audit.snapshot_meta SET is_baseline = false WHERE is_baseline AND id <> $1",
@@ -438,7 +442,7 @@ pub(crate) fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) 
 }
 
 pub(crate) fn forget(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<()> {
-    advisory_xact_lock(client, SNAPSHOT_LOCK_KEY)?;
+    advisory_xact_lock(SNAPSHOT_LOCK_KEY);
     let id = resolve_ref(client, reference)?;
     let is_baseline = client
         .select(

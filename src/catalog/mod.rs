@@ -77,12 +77,10 @@ query! {
     POLICY_BY_NAME = "policy_by_name.sql";
     RELATION_NAME = "relation_name.sql";
     QUALIFIED_NAME = "qualified_name.sql";
-    TRACKED_POLICY_BY_OID = "tracked_policy_by_oid.sql";
-    TRACKED_TABLE_BY_OID = "tracked_table_by_oid.sql";
-    ROLE_NAMES = "role_names.sql";
+    CAPTURE_POLICY = "capture_policy.sql";
+    CAPTURE_TABLE = "capture_table.sql";
     SCHEMA_NAME = "schema_name.sql";
     DEPENDENT_POLICIES = "dependent_policies.sql";
-    HISTORY_OWNER = "history_owner.sql";
     RESYNC_POLICIES = "resync_policies.sql";
     RESYNC_TABLES = "resync_tables.sql";
     RESYNC_POLICIES_LEGACY = "resync_policies_legacy.sql";
@@ -287,10 +285,12 @@ pub(crate) fn read_live_policy(
 
 fn one<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
     client: &SpiClient<'_>,
-    sql: &str,
+    sql: &'static str,
     args: &[pgrx::datum::DatumWithOid],
 ) -> Result<Option<T>> {
-    Ok(client.select(sql, Some(1), args)?.first().get_one::<T>()?)
+    Ok(crate::prepared::select(client, sql, Some(1), args)?
+        .first()
+        .get_one::<T>()?)
 }
 
 /// A relation's name as regclass prints it (None: no such relation).
@@ -306,49 +306,79 @@ pub(crate) fn qualified_name(client: &SpiClient<'_>, rel: pg_sys::Oid) -> Result
 // ---------------------------------------------------------------------------
 // capture: the objects one DDL touched
 
-/// The live policy with this OID (None once it is gone, or when its table
-/// is out of scope).
-pub(crate) fn tracked_policy_by_oid(
+/// A live object and its tracked row, as one capture compares them.
+pub(crate) struct Pair<T> {
+    pub(crate) live: Option<T>,
+    pub(crate) tracked: Option<T>,
+}
+
+/// For the event triggers, in one statement: the live policy with this OID
+/// (if it is in scope) and its tracked row, matched by OID in this
+/// database or else by the live policy's names. A tracked row whose OIDs
+/// are this database's names its roles as they are called now (a role
+/// renamed since: no event trigger sees that), unless one is gone.
+pub(crate) fn capture_policy(
     client: &SpiClient<'_>,
     policy: pg_sys::Oid,
-) -> Result<Option<TrackedPolicy>> {
-    let mut rows = client.select(
-        TRACKED_POLICY_BY_OID.as_str(),
-        Some(1),
+) -> Result<Pair<TrackedPolicy>> {
+    let mut pair = Pair {
+        live: None,
+        tracked: None,
+    };
+    for r in crate::prepared::select(
+        client,
+        CAPTURE_POLICY.as_str(),
+        None,
         &[policy.into(), db_ident().into()],
-    )?;
-    rows.next().map(|r| decode_tracked_policy(&r)).transpose()
+    )? {
+        let mut p = decode_tracked_policy(&r)?;
+        if text(&r, 14)? == "live" {
+            pair.live = Some(p);
+            continue;
+        }
+        name_roles_now(&mut p, r.get::<Vec<Option<String>>>(15)?);
+        pair.tracked = Some(p);
+    }
+    Ok(pair)
 }
 
-/// The live table with this OID, if it is a table in scope; and whether it
-/// has policies.
-pub(crate) fn tracked_table_by_oid(
+/// Roles are tracked by OID: a role renamed since (no event trigger sees
+/// that) is named as it is called `now` (the names of the tracked row's
+/// role OIDs, read with it; None when its OIDs are another database's),
+/// unless one of them is gone.
+pub(crate) fn name_roles_now(p: &mut TrackedPolicy, now: Option<Vec<Option<String>>>) {
+    if p.role_oids.is_empty() {
+        return;
+    }
+    if let Some(mut names) = now.and_then(|n| n.into_iter().collect::<Option<Vec<String>>>()) {
+        names.sort();
+        p.policy.roles = names;
+    }
+}
+
+/// For the event triggers, in one statement: the live table with this OID
+/// (if it is a table in scope) with whether it has policies, and its
+/// tracked row, matched by OID in this database or else by the live
+/// table's names.
+pub(crate) fn capture_table(
     client: &SpiClient<'_>,
     table: pg_sys::Oid,
-) -> Result<Option<(TrackedTable, bool)>> {
-    let mut rows = client.select(
-        TRACKED_TABLE_BY_OID.as_str(),
-        Some(1),
+) -> Result<(Option<(TrackedTable, bool)>, Option<TrackedTable>)> {
+    let (mut live, mut tracked) = (None, None);
+    for r in crate::prepared::select(
+        client,
+        CAPTURE_TABLE.as_str(),
+        None,
         &[table.into(), db_ident().into()],
-    )?;
-    let Some(r) = rows.next() else {
-        return Ok(None);
-    };
-    Ok(Some((decode_tracked_table(&r)?, flag(&r, 8)?)))
-}
-
-/// Role OIDs (0 = PUBLIC) as sorted names; None when one of them is gone.
-pub(crate) fn role_names(client: &SpiClient<'_>, oids: &[u32]) -> Result<Option<Vec<String>>> {
-    let oids: Vec<i64> = oids.iter().map(|o| i64::from(*o)).collect();
-    let names = one::<Vec<Option<String>>>(client, ROLE_NAMES.as_str(), &[oids.into()])?;
-    Ok(names
-        .unwrap_or_default()
-        .into_iter()
-        .collect::<Option<Vec<String>>>()
-        .map(|mut n| {
-            n.sort();
-            n
-        }))
+    )? {
+        let t = decode_tracked_table(&r)?;
+        if text(&r, 9)? == "live" {
+            live = Some((t, flag(&r, 8)?));
+        } else {
+            tracked = Some(t);
+        }
+    }
+    Ok((live, tracked))
 }
 
 /// A schema's name (None: no such schema).
@@ -363,7 +393,8 @@ pub(crate) fn dependent_policies(
     oid: pg_sys::Oid,
 ) -> Result<Vec<pg_sys::Oid>> {
     let mut out = Vec::new();
-    for r in client.select(
+    for r in crate::prepared::select(
+        client,
         DEPENDENT_POLICIES.as_str(),
         None,
         &[class.into(), oid.into()],
@@ -375,9 +406,33 @@ pub(crate) fn dependent_policies(
     Ok(out)
 }
 
-/// The owner of rls_audit's history tables.
-pub(crate) fn history_owner(client: &SpiClient<'_>) -> Result<Option<pg_sys::Oid>> {
-    one(client, HISTORY_OWNER.as_str(), &[])
+/// The owner of rls_audit's history tables (`rls_audit.events`), looked up
+/// by name in the catalog caches: every captured DDL asks, so no statement
+/// is run. By name, not through a regclass cast: the DDL's user may have
+/// no USAGE on the schema, and none is needed here.
+pub(crate) fn history_owner() -> Option<pg_sys::Oid> {
+    // SAFETY: missing_ok lookups return InvalidOid instead of raising; the
+    // cache tuple is read (a fixed-width pg_class field) and released
+    unsafe {
+        let nsp = pg_sys::get_namespace_oid(c"rls_audit".as_ptr(), true);
+        if nsp == pg_sys::InvalidOid {
+            return None;
+        }
+        let rel = pg_sys::get_relname_relid(c"events".as_ptr(), nsp);
+        if rel == pg_sys::InvalidOid {
+            return None;
+        }
+        let tup = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::RELOID as i32,
+            pg_sys::Datum::from(rel),
+        );
+        if tup.is_null() {
+            return None;
+        }
+        let owner = (*pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_class>()).relowner;
+        pg_sys::ReleaseSysCache(tup);
+        Some(owner)
+    }
 }
 
 /// Fill the (emptied) tracked state from the catalog; `legacy`: the tables
