@@ -192,7 +192,7 @@ fn upsert_policy(
     }
     let p = &new.policy;
     let role_oids: Vec<i64> = new.role_oids.iter().map(|o| i64::from(*o)).collect();
-    prepared::update(c, 
+    prepared::update(c,
         "INSERT INTO rls_audit.tracked_policies
              (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
               roles, using_expr, check_expr, db_ident, tree, role_oids)
@@ -233,7 +233,7 @@ fn delete_policy(c: &mut SpiClient<'_>, o: &TrackedPolicy) -> Result<()> {
 }
 
 fn delete_table(c: &mut SpiClient<'_>, t: &TrackedTable) -> Result<()> {
-    prepared::update(c, 
+    prepared::update(c,
         "DELETE FROM rls_audit.tracked_tables WHERE (schema_name, table_name) = ($1::name, $2::name)",
         None,
         &[t.schema_name.as_str().into(), t.table_name.as_str().into()],
@@ -999,7 +999,7 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
 pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     capture(fcinfo, |c, ctx| {
         let mut dropped: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
-        for r in prepared::select(c, 
+        for r in prepared::select(c,
             "SELECT object_type, objid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects()
               WHERE object_type IN ('policy', 'table') ORDER BY object_type",
             None,
