@@ -356,6 +356,9 @@ pub(crate) fn name_roles_now(p: &mut TrackedPolicy, now: Option<Vec<Option<Strin
     }
 }
 
+/// A live table and whether it has policies.
+pub(crate) type LiveTable = (TrackedTable, bool);
+
 /// For the event triggers, in one statement: the live table with this OID
 /// (if it is a table in scope) with whether it has policies, and its
 /// tracked row, matched by OID in this database or else by the live
@@ -363,7 +366,7 @@ pub(crate) fn name_roles_now(p: &mut TrackedPolicy, now: Option<Vec<Option<Strin
 pub(crate) fn capture_table(
     client: &SpiClient<'_>,
     table: pg_sys::Oid,
-) -> Result<(Option<(TrackedTable, bool)>, Option<TrackedTable>)> {
+) -> Result<(Option<LiveTable>, Option<TrackedTable>)> {
     let (mut live, mut tracked) = (None, None);
     for r in crate::prepared::select(
         client,
