@@ -103,6 +103,49 @@ for what in create drop disable; do
     verdict "capture_${what}_scale (10 vs $((TABLES * 5)) policies)" "$spread" "<=" 1.2 "overhead ${r_small} at 10 policies, ${r_big} at $((TABLES * 5))"
 done
 
+# 2b. capture against the peer: the same DDL with rls_audit's triggers, with
+#     the hand-written audit trigger (benches/handwritten_audit.sql, in a
+#     second database of the same size on this cluster) and with neither
+#     (rls_audit's triggers disabled). Totals as a client runs them: pgbench,
+#     one transaction per statement (commit included), pairs that leave the
+#     catalog as they found it; pg_stat_statements tracks top-level
+#     statements only here, so its profiling is not part of the cost.
+log "capture vs the hand-written audit trigger"
+recreate_db rls_audit_bench_hw >/dev/null 2>&1
+q -d rls_audit_bench_hw -c "SET client_min_messages = warning" -f "$ROOT/benches/helpers.sql" \
+    -c "SELECT bench.make_policies('b', $TABLES)" -f "$ROOT/benches/handwritten_audit.sql" -c "VACUUM ANALYZE" >/dev/null
+pairs=(
+    "policy|CREATE POLICY bench_p ON b.t1 FOR SELECT USING (tenant_id = 7);|DROP POLICY bench_p ON b.t1;"
+    "rls|ALTER TABLE b.t1 DISABLE ROW LEVEL SECURITY;|ALTER TABLE b.t1 ENABLE ROW LEVEL SECURITY;"
+    "index|CREATE INDEX bench_i ON b.t2 (id);|DROP INDEX b.bench_i;"
+)
+totals() {  # db script -> mean ms per pair (pgbench latency average)
+    PGOPTIONS="-c pg_stat_statements.track=top" "$PG_BIN/pgbench" -n -f "$2" -t $((DDL_REPS * 10)) "$1" 2>/dev/null \
+        | awk '/latency average/ { print $4 }'
+}
+toggle() {  # ENABLE|DISABLE rls_audit's capture triggers
+    q -d rls_audit_bench -c "ALTER EVENT TRIGGER rls_audit_ddl $1" -c "ALTER EVENT TRIGGER rls_audit_drop $1"
+}
+for pair in "${pairs[@]}"; do
+    IFS='|' read -r what first second <<<"$pair"
+    script="$WORK/bench_$what.sql"
+    printf '%s\n%s\n' "$first" "$second" >"$script"
+    # once each first, so both databases start with warm buffers
+    totals rls_audit_bench "$script" >/dev/null
+    totals rls_audit_bench_hw "$script" >/dev/null
+    t_rls=$(totals rls_audit_bench "$script")
+    t_hw=$(totals rls_audit_bench_hw "$script")
+    toggle DISABLE
+    t_bare=$(totals rls_audit_bench "$script")
+    toggle ENABLE
+    verdict "capture_vs_handwritten_$what (pgbench totals, $((TABLES * 5)) policies)" "$(ratio "$t_rls" "$t_hw")" "<=" 1.25 \
+        "with rls_audit ${t_rls} ms, with the hand-written trigger ${t_hw} ms, with neither ${t_bare} ms per pair"
+    verdict "capture_vs_bare_$what (pgbench totals)" "$(ratio "$t_rls" "$t_bare")" "<=" 2 \
+        "with rls_audit ${t_rls} ms, triggers disabled ${t_bare} ms per pair"
+done
+q -d rls_audit_bench -c "SELECT rls_audit.record_untracked('benchmark toggled the event triggers')" >/dev/null
+q -d postgres -c "DROP DATABASE rls_audit_bench_hw" >/dev/null
+
 # 3. drift() against the live state vs snapshot()
 drift=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.drift('bench-base')" $REPS)
 verdict "drift_vs_snapshot" "$(ratio "$drift" "$snap")" "<=" 2 "drift ${drift} ms, snapshot ${snap} ms"
