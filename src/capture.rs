@@ -819,11 +819,18 @@ fn current_statement(data: *mut pg_sys::EventTriggerData) -> Option<String> {
     let key = (q as usize, query.len(), sample_hash(query));
     SPLIT.with(|cell| {
         let mut cached = cell.borrow_mut();
+        // the trees of a query string parsed just now: compared as they are
+        // (equal() ignores locations), so a DDL sent on its own is parsed once
+        let mut fresh: Option<PgList<pg_sys::RawStmt>> = None;
         if cached.as_ref().map(|s| s.key) != Some(key) {
-            let ranges = raw_parse(query)?
+            let list = raw_parse(query)?;
+            // one range per list element, so they share their indexes
+            let ranges = list
                 .iter_ptr()
-                .filter(|st| !st.is_null())
                 .map(|st| {
+                    if st.is_null() {
+                        return (0, 0);
+                    }
                     // SAFETY: st is a RawStmt of the list just parsed
                     let (loc, len) = unsafe { ((*st).stmt_location, (*st).stmt_len) };
                     let start = usize::try_from(loc).unwrap_or(0).min(query.len());
@@ -839,6 +846,7 @@ fn current_statement(data: *mut pg_sys::EventTriggerData) -> Option<String> {
                 ranges,
                 next: 0,
             });
+            fresh = Some(list);
         }
         let split = cached.as_mut()?;
         let n = split.ranges.len();
@@ -846,12 +854,17 @@ fn current_statement(data: *mut pg_sys::EventTriggerData) -> Option<String> {
             let idx = (split.next + k) % n;
             let (start, end) = split.ranges[idx];
             let text = query.get(start..end)?;
-            let one = raw_parse(text)?;
-            let same = one.len() == 1
-                && one.get_ptr(0).is_some_and(|st| {
-                    // SAFETY: both are parse trees; equal() only reads them
-                    unsafe { pg_sys::equal((*st).stmt.cast(), tree.cast()) }
-                });
+            // SAFETY: both are parse trees; equal() only reads them
+            let same_tree = |st: *mut pg_sys::RawStmt| unsafe {
+                !st.is_null() && pg_sys::equal((*st).stmt.cast(), tree.cast())
+            };
+            let same = match &fresh {
+                Some(list) => list.get_ptr(idx).is_some_and(same_tree),
+                None => {
+                    let one = raw_parse(text)?;
+                    one.len() == 1 && one.get_ptr(0).is_some_and(same_tree)
+                }
+            };
             if same {
                 split.next = idx + 1;
                 let text = String::from_utf8_lossy(text).trim().to_string();
