@@ -136,29 +136,10 @@ pub(crate) fn verify(doc: serde_json::Value) -> Result<(State, Option<AccessFact
 #[cfg(test)]
 mod unit {
     use super::*;
-    use crate::model::{AccessRole, Command, Mode, Policy, Table};
+    use crate::model::{AccessRole, Policy};
 
     fn state() -> State {
-        State {
-            policies: vec![Policy {
-                schema_name: "shop".into(),
-                table_name: "orders".into(),
-                policy_name: "tenant".into(),
-                permissive: Mode::Permissive,
-                command: Command::All,
-                roles: vec!["app_user".into()],
-                using_expr: Some("(tenant_id = 1)".into()),
-                check_expr: None,
-            }],
-            tables: vec![Table {
-                schema_name: "shop".into(),
-                table_name: "orders".into(),
-                owner: "owner".into(),
-                rls_enabled: true,
-                rls_forced: true,
-            }],
-            roles: vec![],
-        }
+        crate::model::shop_orders(true)
     }
 
     fn access() -> AccessFacts {

@@ -645,6 +645,33 @@ impl Target {
     }
 }
 
+/// The unit tests' one-table state: `shop.orders`, owned by `owner`, RLS
+/// forced (and enabled as `rls_enabled` says), one permissive tenant
+/// policy for `app_user`.
+#[cfg(test)]
+pub(crate) fn shop_orders(rls_enabled: bool) -> State {
+    State {
+        policies: vec![Policy {
+            schema_name: "shop".into(),
+            table_name: "orders".into(),
+            policy_name: "tenant".into(),
+            permissive: Mode::Permissive,
+            command: Command::All,
+            roles: vec!["app_user".into()],
+            using_expr: Some("(tenant_id = 1)".into()),
+            check_expr: None,
+        }],
+        tables: vec![Table {
+            schema_name: "shop".into(),
+            table_name: "orders".into(),
+            owner: "owner".into(),
+            rls_enabled,
+            rls_forced: true,
+        }],
+        roles: vec![],
+    }
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;

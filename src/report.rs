@@ -623,29 +623,10 @@ pub(crate) fn markdown(r: &Report) -> String {
 #[cfg(test)]
 mod unit {
     use super::*;
-    use crate::model::{Command, Mode, Policy, Table};
+    use crate::model::Command;
 
     fn state(rls: bool) -> State {
-        State {
-            policies: vec![Policy {
-                schema_name: "shop".into(),
-                table_name: "orders".into(),
-                policy_name: "tenant".into(),
-                permissive: Mode::Permissive,
-                command: Command::All,
-                roles: vec!["app_user".into()],
-                using_expr: Some("(tenant_id = 1)".into()),
-                check_expr: None,
-            }],
-            tables: vec![Table {
-                schema_name: "shop".into(),
-                table_name: "orders".into(),
-                owner: "owner".into(),
-                rls_enabled: rls,
-                rls_forced: true,
-            }],
-            roles: vec![],
-        }
+        crate::model::shop_orders(rls)
     }
 
     fn inputs(base: State, cur: State) -> Inputs {
