@@ -77,6 +77,13 @@ verdict "snapshot_vs_floor ($((TABLES * 5)) policies)" "$(ratio "$snap" "$floor"
 
 # 2. capture: CREATE POLICY / DROP POLICY / DISABLE RLS with the event
 #    triggers on vs off, at 10 policies and at $((TABLES * 5))
+toggle() {  # db ENABLE|DISABLE: rls_audit's capture triggers; back on, the
+            # changes made meanwhile are recorded as untracked
+    q -d "$1" -c "ALTER EVENT TRIGGER rls_audit_ddl $2" -c "ALTER EVENT TRIGGER rls_audit_drop $2"
+    if [ "$2" = ENABLE ]; then
+        q -d "$1" -c "SELECT rls_audit.record_untracked('benchmark toggled the event triggers')" >/dev/null
+    fi
+}
 capture() {  # db, what -> "on off"
     local db=$1 what=$2 sql setup teardown on off
     case $what in
@@ -85,10 +92,9 @@ capture() {  # db, what -> "on off"
         disable) sql="ALTER TABLE b.t1 DISABLE ROW LEVEL SECURITY"; setup=NULL; teardown="'ALTER TABLE b.t1 ENABLE ROW LEVEL SECURITY'" ;;
     esac
     on=$(m "$db" "$sql" $DDL_REPS "$setup" "$teardown")
-    q -d "$db" -c "ALTER EVENT TRIGGER rls_audit_ddl DISABLE" -c "ALTER EVENT TRIGGER rls_audit_drop DISABLE"
+    toggle "$db" DISABLE
     off=$(m "$db" "$sql" $DDL_REPS "$setup" "$teardown")
-    q -d "$db" -c "ALTER EVENT TRIGGER rls_audit_ddl ENABLE" -c "ALTER EVENT TRIGGER rls_audit_drop ENABLE"
-    q -d "$db" -c "SELECT rls_audit.record_untracked('benchmark toggled the event triggers')" >/dev/null
+    toggle "$db" ENABLE
     echo "$on $off"
 }
 for what in create drop disable; do
@@ -123,9 +129,6 @@ totals() {  # db script -> mean ms per pair (pgbench latency average)
     PGOPTIONS="-c pg_stat_statements.track=top" "$PG_BIN/pgbench" -n -f "$2" -t $((DDL_REPS * 10)) "$1" 2>/dev/null \
         | awk '/latency average/ { print $4 }'
 }
-toggle() {  # ENABLE|DISABLE rls_audit's capture triggers
-    q -d rls_audit_bench -c "ALTER EVENT TRIGGER rls_audit_ddl $1" -c "ALTER EVENT TRIGGER rls_audit_drop $1"
-}
 for pair in "${pairs[@]}"; do
     IFS='|' read -r what first second <<<"$pair"
     script="$WORK/bench_$what.sql"
@@ -135,15 +138,14 @@ for pair in "${pairs[@]}"; do
     totals rls_audit_bench_hw "$script" >/dev/null
     t_rls=$(totals rls_audit_bench "$script")
     t_hw=$(totals rls_audit_bench_hw "$script")
-    toggle DISABLE
+    toggle rls_audit_bench DISABLE
     t_bare=$(totals rls_audit_bench "$script")
-    toggle ENABLE
+    toggle rls_audit_bench ENABLE
     verdict "capture_vs_handwritten_$what (pgbench totals, $((TABLES * 5)) policies)" "$(ratio "$t_rls" "$t_hw")" "<=" 1.25 \
         "with rls_audit ${t_rls} ms, with the hand-written trigger ${t_hw} ms, with neither ${t_bare} ms per pair"
     verdict "capture_vs_bare_$what (pgbench totals)" "$(ratio "$t_rls" "$t_bare")" "<=" 2 \
         "with rls_audit ${t_rls} ms, triggers disabled ${t_bare} ms per pair"
 done
-q -d rls_audit_bench -c "SELECT rls_audit.record_untracked('benchmark toggled the event triggers')" >/dev/null
 q -d postgres -c "DROP DATABASE rls_audit_bench_hw" >/dev/null
 
 # 3. drift() against the live state vs snapshot()

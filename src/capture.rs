@@ -83,18 +83,6 @@ macro_rules! tracked_policy_cols {
     };
 }
 
-/// A tracked_policies row's role OIDs as they are named now, when its OIDs
-/// are this database's (`$5`: its ident); see [`catalog::name_roles_now`].
-macro_rules! roles_now {
-    () => {
-        "CASE WHEN db_ident = $5 THEN
-             ARRAY(SELECT CASE WHEN o OPERATOR(pg_catalog.=) 0 THEN 'public' ELSE r.rolname::text END
-                     FROM pg_catalog.unnest(role_oids) AS o
-                     LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) o)
-         END"
-    };
-}
-
 /// Columns of a tracked_tables row, in `catalog::decode_tracked_table`'s order.
 macro_rules! tracked_table_cols {
     () => {
@@ -104,82 +92,6 @@ macro_rules! tracked_table_cols {
 
 fn oid_of(o: u32) -> pg_sys::Oid {
     pg_sys::Oid::from(o)
-}
-
-/// The tracked policy with this OID in this database, or (where OIDs
-/// changed, after a dump/restore) the one with these names.
-fn tracked_policy(
-    c: &SpiClient<'_>,
-    oid: pg_sys::Oid,
-    names: Option<(&str, &str, &str)>,
-) -> Result<Option<TrackedPolicy>> {
-    let (s, t, p) = names.unwrap_or(("", "", ""));
-    // by OID in this database first, else by name (each through its index)
-    let mut rows = prepared::select(
-        c,
-        concat!(
-            "SELECT ",
-            tracked_policy_cols!(),
-            ", 0, ",
-            roles_now!(),
-            " FROM rls_audit.tracked_policies
-               WHERE policy_oid = $1 AND db_ident = $5
-              UNION ALL
-             SELECT ",
-            tracked_policy_cols!(),
-            ", 1, ",
-            roles_now!(),
-            " FROM rls_audit.tracked_policies
-               WHERE (schema_name, table_name, policy_name) = ($2::name, $3::name, $4::name)
-             ORDER BY 14 LIMIT 1"
-        ),
-        Some(1),
-        &[
-            oid.into(),
-            s.into(),
-            t.into(),
-            p.into(),
-            catalog::db_ident().into(),
-        ],
-    )?;
-    let Some(r) = rows.next() else {
-        return Ok(None);
-    };
-    let mut t = catalog::decode_tracked_policy(&r)?;
-    catalog::name_roles_now(&mut t, r.get::<Vec<Option<String>>>(15)?);
-    Ok(Some(t))
-}
-
-fn tracked_table(
-    c: &SpiClient<'_>,
-    oid: pg_sys::Oid,
-    names: Option<(&str, &str)>,
-) -> Result<Option<TrackedTable>> {
-    let (s, t) = names.unwrap_or(("", ""));
-    // by OID in this database first, else by name (each through its index)
-    let mut rows = prepared::select(
-        c,
-        concat!(
-            "SELECT ",
-            tracked_table_cols!(),
-            ", 0 FROM rls_audit.tracked_tables WHERE table_oid = $1 AND db_ident = $4
-              UNION ALL
-             SELECT ",
-            tracked_table_cols!(),
-            ", 1 FROM rls_audit.tracked_tables WHERE (schema_name, table_name) = ($2::name, $3::name)
-             ORDER BY 8 LIMIT 1"
-        ),
-        Some(1),
-        &[
-            oid.into(),
-            s.into(),
-            t.into(),
-            catalog::db_ident().into(),
-        ],
-    )?;
-    rows.next()
-        .map(|r| catalog::decode_tracked_table(&r))
-        .transpose()
 }
 
 fn upsert_policy(
@@ -283,7 +195,7 @@ fn policy_draft(change: Change, before: Option<&Policy>, after: Option<&Policy>)
 /// A policy a DDL created, altered, or changed through something it
 /// references.
 fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
-    let catalog::Pair { live, tracked: old } = catalog::capture_policy(c, oid)?;
+    let catalog::Pair { live, tracked: old } = catalog::capture_policy(c, oid, None)?;
     let Some(live) = live else {
         return Ok(());
     };
@@ -327,7 +239,7 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
         upsert_policy(c, old.as_ref(), &live)?;
     }
     // the policy's table is tracked from now on (it has policies)
-    if let (Some((t, _)), tt) = catalog::capture_table(c, oid_of(live.table_oid))? {
+    if let (Some((t, _)), tt) = catalog::capture_table(c, oid_of(live.table_oid), None)? {
         match tt {
             None => upsert_table(c, None, &t)?,
             Some(o)
@@ -363,7 +275,7 @@ fn on_table(
     if kind != b'r' && kind != b'p' {
         return Ok(());
     }
-    let (Some((live, has_policies)), old) = catalog::capture_table(c, oid)? else {
+    let (Some((live, has_policies)), old) = catalog::capture_table(c, oid, None)? else {
         return Ok(());
     };
     if !sets_flags {
@@ -1038,7 +950,7 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                     [s, t, p] => Some((s.as_str(), t.as_str(), p.as_str())),
                     _ => None,
                 };
-                if let Some(old) = tracked_policy(c, oid, key)? {
+                if let Some(old) = catalog::capture_policy(c, oid, key)?.tracked {
                     drafts.push(policy_draft(Change::PolicyRemoved, Some(&old.policy), None));
                     delete_policy(c, &old)?;
                     emptied.insert((old.policy.schema_name, old.policy.table_name));
@@ -1048,7 +960,7 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                     [s, t] => Some((s.as_str(), t.as_str())),
                     _ => None,
                 };
-                if let Some(old) = tracked_table(c, oid, key)? {
+                if let Some(old) = catalog::capture_table(c, oid, key)?.1 {
                     drafts.push(Draft {
                         change: Change::TableRemoved,
                         schema_name: Some(old.schema_name.clone()),

@@ -314,12 +314,15 @@ pub(crate) struct Pair<T> {
 
 /// For the event triggers, in one statement: the live policy with this OID
 /// (if it is in scope) and its tracked row, matched by OID in this
-/// database or else by the live policy's names. A tracked row whose OIDs
-/// are this database's names its roles as they are called now (a role
-/// renamed since: no event trigger sees that), unless one is gone.
+/// database or else by the live policy's names, or by `names` (schema,
+/// table, policy: what sql_drop reported) once the policy is gone. A
+/// tracked row whose OIDs are this database's names its roles as they are
+/// called now (a role renamed since: no event trigger sees that), unless
+/// one is gone.
 pub(crate) fn capture_policy(
     client: &SpiClient<'_>,
     policy: pg_sys::Oid,
+    names: Option<(&str, &str, &str)>,
 ) -> Result<Pair<TrackedPolicy>> {
     let mut pair = Pair {
         live: None,
@@ -329,7 +332,13 @@ pub(crate) fn capture_policy(
         client,
         CAPTURE_POLICY.as_str(),
         None,
-        &[policy.into(), db_ident().into()],
+        &[
+            policy.into(),
+            db_ident().into(),
+            names.map(|n| n.0).into(),
+            names.map(|n| n.1).into(),
+            names.map(|n| n.2).into(),
+        ],
     )? {
         let mut p = decode_tracked_policy(&r)?;
         if text(&r, 14)? == "live" {
@@ -346,7 +355,7 @@ pub(crate) fn capture_policy(
 /// that) is named as it is called `now` (the names of the tracked row's
 /// role OIDs, read with it; None when its OIDs are another database's),
 /// unless one of them is gone.
-pub(crate) fn name_roles_now(p: &mut TrackedPolicy, now: Option<Vec<Option<String>>>) {
+fn name_roles_now(p: &mut TrackedPolicy, now: Option<Vec<Option<String>>>) {
     if p.role_oids.is_empty() {
         return;
     }
@@ -362,17 +371,24 @@ pub(crate) type LiveTable = (TrackedTable, bool);
 /// For the event triggers, in one statement: the live table with this OID
 /// (if it is a table in scope) with whether it has policies, and its
 /// tracked row, matched by OID in this database or else by the live
-/// table's names.
+/// table's names, or by `names` (schema, table: what sql_drop reported)
+/// once the table is gone.
 pub(crate) fn capture_table(
     client: &SpiClient<'_>,
     table: pg_sys::Oid,
+    names: Option<(&str, &str)>,
 ) -> Result<(Option<LiveTable>, Option<TrackedTable>)> {
     let (mut live, mut tracked) = (None, None);
     for r in crate::prepared::select(
         client,
         CAPTURE_TABLE.as_str(),
         None,
-        &[table.into(), db_ident().into()],
+        &[
+            table.into(),
+            db_ident().into(),
+            names.map(|n| n.0).into(),
+            names.map(|n| n.1).into(),
+        ],
     )? {
         let t = decode_tracked_table(&r)?;
         if text(&r, 9)? == "live" {
