@@ -289,14 +289,44 @@ impl State {
         self.roles.sort();
     }
 
+    /// Whether [`State::canonicalize`] would leave this state as it is.
+    fn is_canonical(&self) -> bool {
+        fn sorted<T: Ord>(v: &[T]) -> bool {
+            v.windows(2).all(|w| w[0] <= w[1])
+        }
+        self.policies
+            .iter()
+            .all(|p| p.roles.windows(2).all(|w| w[0] < w[1]))
+            && sorted(&self.policies)
+            && sorted(&self.tables)
+            && sorted(&self.roles)
+    }
+
     /// Hex SHA-256 of the canonical JSON form: equal states, equal prints.
+    /// The JSON is streamed into the hash, never held; a state read from
+    /// the catalog is canonical already and is not copied.
     pub(crate) fn fingerprint(&self) -> String {
-        let mut canonical = self.clone();
-        canonical.canonicalize();
-        // serialising plain structs of strings and bools cannot fail
-        let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
-        let digest = Sha256::digest(&bytes);
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        struct Hasher(Sha256);
+        impl std::io::Write for Hasher {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut h = Hasher(Sha256::new());
+        // serialising plain structs of strings and bools into a writer
+        // that cannot fail cannot fail
+        let _ = if self.is_canonical() {
+            serde_json::to_writer(&mut h, self)
+        } else {
+            let mut canonical = self.clone();
+            canonical.canonicalize();
+            serde_json::to_writer(&mut h, &canonical)
+        };
+        h.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -713,6 +743,27 @@ mod unit {
         let mut e = a.clone();
         e.policies[0].command = Command::Select;
         assert_ne!(a.fingerprint(), e.fingerprint());
+    }
+
+    #[test]
+    fn streamed_fingerprint_is_the_digest_of_the_canonical_json() {
+        // snapshots store fingerprints: the streamed hash must equal the
+        // digest of the whole canonical document, canonical input or not
+        let canonical = State {
+            policies: vec![policy("a", &["x", "y"]), policy("b", &["public"])],
+            tables: vec![shop_orders(true).tables[0].clone()],
+            ..Default::default()
+        };
+        let shuffled = State {
+            policies: vec![policy("b", &["public"]), policy("a", &["y", "x", "x"])],
+            ..canonical.clone()
+        };
+        let whole = Sha256::digest(serde_json::to_vec(&canonical).unwrap());
+        let expected: String = whole.iter().map(|b| format!("{b:02x}")).collect();
+        assert!(canonical.is_canonical());
+        assert!(!shuffled.is_canonical());
+        assert_eq!(canonical.fingerprint(), expected);
+        assert_eq!(shuffled.fingerprint(), expected);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Snapshots: the DBA's restore point, stored as rows.
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
+use pgrx::PgMemoryContexts;
 
 use crate::catalog;
 use crate::error::{Result, RlsAuditError};
@@ -171,29 +172,59 @@ pub(crate) fn store(
     Ok(id)
 }
 
-/// Write a state's rows set-wise: one INSERT per content table, the columns
-/// passed as arrays and unnested, instead of one SPI call per row.
+/// Rows per INSERT when a state is stored.
+const CHUNK: usize = 2000;
+
+/// Write `items` a chunk at a time. Each chunk's arguments (the column
+/// arrays) are built in a memory context of their own, deleted before the
+/// next chunk: SPI would otherwise keep every argument until the
+/// connection ends, a second copy of the whole state.
+fn in_chunks<T>(items: &[T], mut write: impl FnMut(&[T]) -> Result<()>) -> Result<()> {
+    for chunk in items.chunks(CHUNK) {
+        let mut cx = PgMemoryContexts::new("rls_audit snapshot rows");
+        // SAFETY: cx is a fresh child of the current context; it lives
+        // until the end of this iteration, after the statement that reads
+        // the arguments allocated in it has finished
+        unsafe { cx.switch_to(|_| write(chunk)) }?;
+    }
+    Ok(())
+}
+
+/// A list as a SQL array literal (`{"a","b"}`), cast to its type in SQL:
+/// every element quoted, `"` and `\` escaped.
+fn array_literal<T: std::fmt::Display>(items: &[T]) -> String {
+    let mut out = String::from("{");
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for ch in x.to_string().chars() {
+            if ch == '"' || ch == '\\' {
+                out.push('\\');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
+}
+
+/// Write a state's rows set-wise: one INSERT per chunk of each content
+/// table, the columns passed as arrays and unnested.
 fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State, ids: &Identity) -> Result<()> {
-    if !state.policies.is_empty() {
-        store_policies(client, id, &state.policies, ids)?;
-    }
-    if !state.tables.is_empty() {
-        store_tables(client, id, &state.tables, ids)?;
-    }
-    if !state.roles.is_empty() {
-        store_roles(client, id, &state.roles, ids)?;
-    }
+    in_chunks(&state.policies, |p| store_policies(client, id, p, ids))?;
+    in_chunks(&state.tables, |t| store_tables(client, id, t, ids))?;
+    in_chunks(&state.roles, |r| store_roles(client, id, r, ids))?;
     Ok(())
 }
 
 fn store_policies(client: &mut SpiClient<'_>, id: i64, p: &[Policy], ids: &Identity) -> Result<()> {
     let col = |f: fn(&Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
     // role lists differ in length and SQL arrays of arrays must be
-    // rectangular, so each list travels as one JSON string
-    let roles: Vec<String> = p
-        .iter()
-        .map(|x| serde_json::to_string(&x.roles).unwrap_or_else(|_| "[]".into()))
-        .collect();
+    // rectangular, so each list travels as one array literal
+    let roles: Vec<String> = p.iter().map(|x| array_literal(&x.roles)).collect();
     let using: Vec<Option<String>> = p.iter().map(|x| x.using_expr.clone()).collect();
     let check: Vec<Option<String>> = p.iter().map(|x| x.check_expr.clone()).collect();
     let id_of = |x: &Policy| {
@@ -208,18 +239,12 @@ fn store_policies(client: &mut SpiClient<'_>, id: i64, p: &[Policy], ids: &Ident
     };
     let pids: Vec<PolicyId> = p.iter().map(id_of).collect();
     let oid = |v: u32| pg_sys::Oid::from(v);
-    let role_oids: Vec<String> = pids
-        .iter()
-        .map(|i| serde_json::to_string(&i.role_oids).unwrap_or_else(|_| "[]".into()))
-        .collect();
+    let role_oids: Vec<String> = pids.iter().map(|i| array_literal(&i.role_oids)).collect();
     client.update(
         r#"INSERT INTO rls_audit.snapshot_policies
                (snapshot_id, schema_name, table_name, policy_name, permissive, command,
                 roles, using_expr, check_expr, policy_oid, table_oid, tree, role_oids)
-           SELECT $1, s, t, n, pm, c,
-                  ARRAY(SELECT pg_catalog.jsonb_array_elements_text(r::jsonb))::name[],
-                  u, k, po, tpo, tr,
-                  ARRAY(SELECT pg_catalog.jsonb_array_elements_text(ro::jsonb))::oid[]
+           SELECT $1, s, t, n, pm, c, r::name[], u, k, po, tpo, tr, ro::oid[]
              FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[]),
                              pg_catalog.unnest($4::text[]), pg_catalog.unnest($5::text[]),
                              pg_catalog.unnest($6::text[]), pg_catalog.unnest($7::text[]),
@@ -370,57 +395,63 @@ pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)>
         ..Identity::default()
     };
     let oid = |o: Option<pg_sys::Oid>| o.map(|o| o.to_u32()).unwrap_or(0);
-    for row in client.select(
+    catalog::each_row(
+        client,
         r#"SELECT schema_name::text, table_name::text, policy_name::text, permissive, command,
                   roles::text[], using_expr, check_expr, policy_oid, table_oid, tree,
                   role_oids::pg_catalog.int8[]
              FROM rls_audit.snapshot_policies WHERE snapshot_id = $1"#,
-        None,
         &[id.into()],
-    )? {
-        let p = catalog::decode_policy(&row, 1)?;
-        if let Some(policy_oid) = row.get::<pg_sys::Oid>(9)? {
-            ids.policies.insert(
-                (
-                    p.schema_name.clone(),
-                    p.table_name.clone(),
-                    p.policy_name.clone(),
-                ),
-                PolicyId {
-                    oid: policy_oid.to_u32(),
-                    table_oid: oid(row.get::<pg_sys::Oid>(10)?),
-                    tree: row.get::<String>(11)?.unwrap_or_default(),
-                    role_oids: crate::model::sorted_oids(row.get::<Vec<i64>>(12)?),
-                },
-            );
-        }
-        state.policies.push(p);
-    }
-    for row in client.select(
+        |row| {
+            let p = catalog::decode_policy(row, 1)?;
+            if let Some(policy_oid) = row.get::<pg_sys::Oid>(9)? {
+                ids.policies.insert(
+                    (
+                        p.schema_name.clone(),
+                        p.table_name.clone(),
+                        p.policy_name.clone(),
+                    ),
+                    PolicyId {
+                        oid: policy_oid.to_u32(),
+                        table_oid: oid(row.get::<pg_sys::Oid>(10)?),
+                        tree: row.get::<String>(11)?.unwrap_or_default(),
+                        role_oids: crate::model::sorted_oids(row.get::<Vec<i64>>(12)?),
+                    },
+                );
+            }
+            state.policies.push(p);
+            Ok(())
+        },
+    )?;
+    catalog::each_row(
+        client,
         r#"SELECT schema_name::text, table_name::text, owner::text, rls_enabled, rls_forced, table_oid
              FROM rls_audit.snapshot_tables WHERE snapshot_id = $1"#,
-        None,
         &[id.into()],
-    )? {
-        let t = catalog::decode_table(&row, [1, 2, 3, 4, 5])?;
-        if let Some(o) = row.get::<pg_sys::Oid>(6)? {
-            ids.tables
-                .insert((t.schema_name.clone(), t.table_name.clone()), o.to_u32());
-        }
-        state.tables.push(t);
-    }
-    for row in client.select(
+        |row| {
+            let t = catalog::decode_table(row, [1, 2, 3, 4, 5])?;
+            if let Some(o) = row.get::<pg_sys::Oid>(6)? {
+                ids.tables
+                    .insert((t.schema_name.clone(), t.table_name.clone()), o.to_u32());
+            }
+            state.tables.push(t);
+            Ok(())
+        },
+    )?;
+    catalog::each_row(
+        client,
         r#"SELECT role_name::text, superuser, bypassrls, can_login, role_oid
              FROM rls_audit.snapshot_roles WHERE snapshot_id = $1"#,
-        None,
         &[id.into()],
-    )? {
-        let r = catalog::decode_role(&row, [1, 2, 3, 4])?;
-        if let Some(o) = row.get::<pg_sys::Oid>(5)? {
-            ids.roles.insert(r.role_name.clone(), o.to_u32());
-        }
-        state.roles.push(r);
-    }
+        |row| {
+            let r = catalog::decode_role(row, [1, 2, 3, 4])?;
+            if let Some(o) = row.get::<pg_sys::Oid>(5)? {
+                ids.roles.insert(r.role_name.clone(), o.to_u32());
+            }
+            state.roles.push(r);
+            Ok(())
+        },
+    )?;
     state.canonicalize();
     Ok((state, ids))
 }

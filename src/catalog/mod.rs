@@ -6,6 +6,8 @@
 //! columns are written once and filled into each file. Each model struct has
 //! one decoder here, used for catalog rows and for rls_audit's own history
 //! rows alike (they select the same columns in the same order).
+use std::collections::BTreeSet;
+
 use once_cell::sync::Lazy;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiHeapTupleData};
@@ -213,6 +215,71 @@ pub(crate) fn decode_tracked_table(row: &SpiHeapTupleData) -> Result<TrackedTabl
 // ---------------------------------------------------------------------------
 // the posture
 
+/// Rows a read fetches per batch in [`each_row`].
+const BATCH: std::ffi::c_long = 1000;
+
+/// Decode every row of a read (one statement, one MVCC snapshot) through a
+/// cursor, a batch at a time, freeing each batch once decoded: memory holds
+/// one batch of SPI rows besides what `f` keeps, never the whole result
+/// (pgrx frees SPI results only when the connection ends). `done` runs
+/// after each batch.
+pub(crate) fn each_row_then(
+    client: &SpiClient<'_>,
+    sql: &str,
+    args: &[pgrx::datum::DatumWithOid],
+    mut f: impl FnMut(&SpiHeapTupleData) -> Result<()>,
+    mut done: impl FnMut(),
+) -> Result<()> {
+    let mut cursor = client.try_open_cursor(sql, args)?;
+    loop {
+        let fetched = {
+            let batch = cursor.fetch(BATCH)?;
+            let n = batch.len();
+            for row in batch {
+                f(&row)?;
+            }
+            n
+        };
+        // SAFETY: SPI_tuptable is the batch fetched above, whose
+        // SpiTupleTable is gone; no other SPI call ran in between, and
+        // nothing refers to its rows any more (f copied what it keeps)
+        unsafe {
+            if !pg_sys::SPI_tuptable.is_null() {
+                pg_sys::SPI_freetuptable(pg_sys::SPI_tuptable);
+                pg_sys::SPI_tuptable = std::ptr::null_mut();
+            }
+        }
+        done();
+        if (fetched as std::ffi::c_long) < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+/// [`each_row_then`] with nothing to do between batches.
+pub(crate) fn each_row(
+    client: &SpiClient<'_>,
+    sql: &str,
+    args: &[pgrx::datum::DatumWithOid],
+    f: impl FnMut(&SpiHeapTupleData) -> Result<()>,
+) -> Result<()> {
+    each_row_then(client, sql, args, f, || {})
+}
+
+/// Drop the relation cache entries of `tables` (when not in use), exactly
+/// as an invalidation message for them would. Deparsing a policy
+/// (`pg_get_expr`) opens its table, and opening a table builds its cache
+/// entry with every one of its policies parsed, kept for the rest of the
+/// session: reading 50 000 policies would leave the backend over 100 MiB
+/// larger. A table used later simply has its entry built again.
+pub(crate) fn release_relcache(tables: &mut BTreeSet<u32>) {
+    for t in std::mem::take(tables) {
+        // SAFETY: the same call PostgreSQL makes for an invalidation
+        // message; an entry still referenced is rebuilt, not freed
+        unsafe { pg_sys::RelationCacheInvalidateEntry(pg_sys::Oid::from(t)) };
+    }
+}
+
 /// This database, as "system identifier/database OID": OIDs are only
 /// comparable between states with the same ident. A physical replica or a
 /// promoted standby has the same; a dump restored anywhere else does not.
@@ -232,39 +299,49 @@ pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
         db: Some(db_ident()),
         ..Identity::default()
     };
-    for row in client.select(STATE.as_str(), None, &[])? {
-        let oid = oid(&row, 13)?;
-        match text(&row, 1)?.as_str() {
-            "p" => {
-                let p = decode_policy(&row, 2)?;
-                ids.policies.insert(
-                    (
-                        p.schema_name.clone(),
-                        p.table_name.clone(),
-                        p.policy_name.clone(),
-                    ),
-                    PolicyId {
-                        oid,
-                        table_oid: self::oid(&row, 14)?,
-                        tree: text(&row, 15)?,
-                        role_oids: model::sorted_oids(row.get::<Vec<i64>>(16)?),
-                    },
-                );
-                state.policies.push(p);
+    // the tables whose policies the current batch deparsed
+    let opened = std::cell::RefCell::new(BTreeSet::new());
+    each_row_then(
+        client,
+        STATE.as_str(),
+        &[],
+        |row| {
+            let oid = oid(row, 13)?;
+            match text(row, 1)?.as_str() {
+                "p" => {
+                    let p = decode_policy(row, 2)?;
+                    opened.borrow_mut().insert(self::oid(row, 14)?);
+                    ids.policies.insert(
+                        (
+                            p.schema_name.clone(),
+                            p.table_name.clone(),
+                            p.policy_name.clone(),
+                        ),
+                        PolicyId {
+                            oid,
+                            table_oid: self::oid(row, 14)?,
+                            tree: text(row, 15)?,
+                            role_oids: model::sorted_oids(row.get::<Vec<i64>>(16)?),
+                        },
+                    );
+                    state.policies.push(p);
+                }
+                "t" => {
+                    let t = decode_table(row, [2, 3, 4, 10, 11])?;
+                    ids.tables
+                        .insert((t.schema_name.clone(), t.table_name.clone()), oid);
+                    state.tables.push(t);
+                }
+                _ => {
+                    let r = decode_role(row, [2, 10, 11, 12])?;
+                    ids.roles.insert(r.role_name.clone(), oid);
+                    state.roles.push(r);
+                }
             }
-            "t" => {
-                let t = decode_table(&row, [2, 3, 4, 10, 11])?;
-                ids.tables
-                    .insert((t.schema_name.clone(), t.table_name.clone()), oid);
-                state.tables.push(t);
-            }
-            _ => {
-                let r = decode_role(&row, [2, 10, 11, 12])?;
-                ids.roles.insert(r.role_name.clone(), oid);
-                state.roles.push(r);
-            }
-        }
-    }
+            Ok(())
+        },
+        || release_relcache(&mut opened.borrow_mut()),
+    )?;
     state.canonicalize();
     Ok((state, ids))
 }
