@@ -216,7 +216,7 @@ profile 6 | sed 's/^/    /'
 verdict "verify_isolation_vs_count (4 x $ROWS rows, percent)" "$pct" "<" 1 "verify_isolation ${iso} ms, count(*) ${cnt} ms"
 
 # 6. growth: snapshot() and drift() per 1 000 policies as the catalog grows,
-#    and peak backend memory (VmHWM) at the largest size
+#    and peak backend memory at the largest size
 done_tables=$TABLES
 prev=""
 for t in "${GROWTH[@]}"; do
@@ -237,17 +237,45 @@ for t in "${GROWTH[@]}"; do
 done
 verdict "snapshot_growth (cost per policy, largest / smallest)" "$(ratio "$last_s" "$first_s")" "<=" 1.5 "linear means about 1"
 verdict "drift_growth (cost per policy, largest / smallest)" "$(ratio "$last_d" "$first_d")" "<=" 1.5 "linear means about 1"
-for what in "SELECT rls_audit.snapshot()" "SELECT count(*) FROM rls_audit.drift('bench-base')"; do
-    kb=$(psql -X -qAt -d rls_audit_bench -v ON_ERROR_STOP=1 <<SQL
-SELECT pg_backend_pid() AS pid \gset
-SELECT substring(pg_catalog.pg_read_file('/proc/' || :pid || '/status') FROM 'VmHWM:\s+(\d+)')::int AS before \gset
-$what;
-SELECT substring(pg_catalog.pg_read_file('/proc/' || :pid || '/status') FROM 'VmHWM:\s+(\d+)')::int - :before;
-SQL
-)
-    kb=$(tail -1 <<<"$kb")
-    echo "memory at $prev policies: peak backend RSS grew by $((kb / 1024)) MiB during: $what"
-    results+=("memory at $prev policies: +$((kb / 1024)) MiB peak RSS for $what")
+# memory at the largest size, each statement in a fresh backend: the peak
+# of the backend's private memory (RssAnon, sampled every 5 ms while the
+# statement runs) and, as before, the growth of VmHWM, which also counts
+# the shared buffers the backend touched (the cluster's cache, not memory
+# the call allocates). The floor (pg_policies into a temp table) beside it.
+peak_mem() {  # statement -> "private_MiB vmhwm_MiB"
+    local pid a0 h0 a peak line
+    coproc PSQL { psql -X -qAt -d rls_audit_bench 2>&1; }
+    echo "SELECT pg_backend_pid();" >&"${PSQL[1]}"
+    read -r pid <&"${PSQL[0]}"
+    status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
+    a0=$(status_kb RssAnon); h0=$(status_kb VmHWM); peak=$a0
+    echo "$1; SELECT 'rls_audit-bench-done';" >&"${PSQL[1]}"
+    while :; do
+        a=$(status_kb RssAnon)
+        if [ -n "$a" ] && [ "$a" -gt "$peak" ]; then peak=$a; fi
+        if read -t 0.005 -r line <&"${PSQL[0]}" && [ "$line" = rls_audit-bench-done ]; then break; fi
+    done
+    echo "$(( (peak - a0) / 1024 )) $(( ($(status_kb VmHWM) - h0) / 1024 ))"
+    echo '\q' >&"${PSQL[1]}"
+    wait "$PSQL_PID" 2>/dev/null || true
+}
+read -r floor_mem floor_hwm <<<"$(peak_mem "CREATE TEMP TABLE f_mem AS SELECT * FROM pg_catalog.pg_policies")"
+echo "memory at $prev policies: floor (pg_policies into a temp table) +${floor_mem} MiB private, VmHWM +${floor_hwm} MiB"
+results+=("memory at $prev policies: floor +${floor_mem} MiB private (VmHWM +${floor_hwm} MiB)")
+for what in snapshot drift lint access_matrix; do
+    case $what in
+        snapshot) sql="SELECT rls_audit.snapshot()" ;;
+        drift) sql="SELECT count(*) FROM rls_audit.drift('bench-base')" ;;
+        lint) sql="SELECT count(*) FROM rls_audit.lint()" ;;
+        access_matrix) sql="SELECT count(*) FROM rls_audit.access_matrix()" ;;
+    esac
+    read -r mib hwm <<<"$(peak_mem "$sql")"
+    if [ "$what" = snapshot ] || [ "$what" = drift ]; then
+        verdict "memory_${what} ($prev policies, MiB)" "$mib" "<" 64 "peak private memory +${mib} MiB, VmHWM +${hwm} MiB, floor +${floor_mem} MiB"
+    else
+        echo "memory at $prev policies: ${what}() +${mib} MiB private, VmHWM +${hwm} MiB"
+        results+=("memory at $prev policies: ${what}() +${mib} MiB private (VmHWM +${hwm} MiB)")
+    fi
 done
 
 echo
