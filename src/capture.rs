@@ -1045,12 +1045,8 @@ fn tracked_state(c: &SpiClient<'_>) -> Result<(State, Identity)> {
         let t = catalog::decode_tracked_policy(&r)?;
         if t.db_ident.as_deref() == Some(here.as_str()) {
             let p = &t.policy;
-            ids.policies.insert(
-                (
-                    p.schema_name.clone(),
-                    p.table_name.clone(),
-                    p.policy_name.clone(),
-                ),
+            ids.add_policy(
+                p,
                 PolicyId {
                     oid: t.policy_oid,
                     table_oid: t.table_oid,
@@ -1072,8 +1068,7 @@ fn tracked_state(c: &SpiClient<'_>) -> Result<(State, Identity)> {
     )? {
         let t = catalog::decode_tracked_table(&r)?;
         if t.db_ident.as_deref() == Some(here.as_str()) {
-            ids.tables
-                .insert((t.schema_name.clone(), t.table_name.clone()), t.table_oid);
+            ids.add_table(&t.schema_name, &t.table_name, t.table_oid);
         }
         s.tables.push(Table {
             schema_name: t.schema_name,

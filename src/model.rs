@@ -346,6 +346,33 @@ pub(crate) struct Identity {
     pub(crate) roles: BTreeMap<String, u32>,
 }
 
+impl Identity {
+    /// The key of a policy in [`Identity::policies`]: its three names.
+    fn policy_key(p: &Policy) -> (String, String, String) {
+        (
+            p.schema_name.clone(),
+            p.table_name.clone(),
+            p.policy_name.clone(),
+        )
+    }
+
+    /// Record which policy `p`'s names stand for.
+    pub(crate) fn add_policy(&mut self, p: &Policy, id: PolicyId) {
+        self.policies.insert(Self::policy_key(p), id);
+    }
+
+    /// What `p`'s names stood for (None: not known).
+    pub(crate) fn policy(&self, p: &Policy) -> Option<&PolicyId> {
+        self.policies.get(&Self::policy_key(p))
+    }
+
+    /// Record which table `schema.table` stands for.
+    pub(crate) fn add_table(&mut self, schema: &str, table: &str, oid: u32) {
+        self.tables
+            .insert((schema.to_string(), table.to_string()), oid);
+    }
+}
+
 /// A policy's identity and what it stores rather than how it reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct PolicyId {

@@ -227,17 +227,10 @@ fn store_policies(client: &mut SpiClient<'_>, id: i64, p: &[Policy], ids: &Ident
     let roles: Vec<String> = p.iter().map(|x| array_literal(&x.roles)).collect();
     let using: Vec<Option<String>> = p.iter().map(|x| x.using_expr.clone()).collect();
     let check: Vec<Option<String>> = p.iter().map(|x| x.check_expr.clone()).collect();
-    let id_of = |x: &Policy| {
-        ids.policies
-            .get(&(
-                x.schema_name.clone(),
-                x.table_name.clone(),
-                x.policy_name.clone(),
-            ))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let pids: Vec<PolicyId> = p.iter().map(id_of).collect();
+    let pids: Vec<PolicyId> = p
+        .iter()
+        .map(|x| ids.policy(x).cloned().unwrap_or_default())
+        .collect();
     let oid = |v: u32| pg_sys::Oid::from(v);
     let role_oids: Vec<String> = pids.iter().map(|i| array_literal(&i.role_oids)).collect();
     client.update(
@@ -405,12 +398,8 @@ pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)>
         |row| {
             let p = catalog::decode_policy(row, 1)?;
             if let Some(policy_oid) = row.get::<pg_sys::Oid>(9)? {
-                ids.policies.insert(
-                    (
-                        p.schema_name.clone(),
-                        p.table_name.clone(),
-                        p.policy_name.clone(),
-                    ),
+                ids.add_policy(
+                    &p,
                     PolicyId {
                         oid: policy_oid.to_u32(),
                         table_oid: oid(row.get::<pg_sys::Oid>(10)?),
@@ -431,8 +420,7 @@ pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)>
         |row| {
             let t = catalog::decode_table(row, [1, 2, 3, 4, 5])?;
             if let Some(o) = row.get::<pg_sys::Oid>(6)? {
-                ids.tables
-                    .insert((t.schema_name.clone(), t.table_name.clone()), o.to_u32());
+                ids.add_table(&t.schema_name, &t.table_name, o.to_u32());
             }
             state.tables.push(t);
             Ok(())

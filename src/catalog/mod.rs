@@ -311,12 +311,8 @@ pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
                 "p" => {
                     let p = decode_policy(row, 2)?;
                     opened.borrow_mut().insert(self::oid(row, 14)?);
-                    ids.policies.insert(
-                        (
-                            p.schema_name.clone(),
-                            p.table_name.clone(),
-                            p.policy_name.clone(),
-                        ),
+                    ids.add_policy(
+                        &p,
                         PolicyId {
                             oid,
                             table_oid: self::oid(row, 14)?,
@@ -328,8 +324,7 @@ pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
                 }
                 "t" => {
                     let t = decode_table(row, [2, 3, 4, 10, 11])?;
-                    ids.tables
-                        .insert((t.schema_name.clone(), t.table_name.clone()), oid);
+                    ids.add_table(&t.schema_name, &t.table_name, oid);
                     state.tables.push(t);
                 }
                 _ => {
