@@ -938,6 +938,20 @@ mod unit {
         }
     }
 
+    /// View `v`, owned by `owner`, reading `t`; `app` may SELECT it.
+    fn view_of_t() -> Relation {
+        let mut v = table(
+            "v",
+            "owner",
+            false,
+            false,
+            vec![grant("app", Command::Select)],
+        );
+        v.kind = RelKind::View;
+        v.reads = vec![t()];
+        v
+    }
+
     fn t() -> RelName {
         ("s".into(), "t".into())
     }
@@ -1083,15 +1097,7 @@ mod unit {
     #[test]
     fn a_definer_view_reads_as_its_owner_an_invoker_view_does_not() {
         let mut f = facts();
-        let mut v = table(
-            "v",
-            "owner",
-            false,
-            false,
-            vec![grant("app", Command::Select)],
-        );
-        v.kind = RelKind::View;
-        v.reads = vec![t()];
+        let mut v = view_of_t();
         f.relations.push(v.clone());
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
@@ -1260,16 +1266,7 @@ mod unit {
         assert!(same(&base, &p, "u"));
         // a view that reads it
         let mut f = base.clone();
-        let mut v = table(
-            "v",
-            "owner",
-            false,
-            false,
-            vec![grant("app", Command::Select)],
-        );
-        v.kind = RelKind::View;
-        v.reads = vec![t()];
-        f.relations.push(v);
+        f.relations.push(view_of_t());
         f.canonicalize();
         assert!(!same(&f, &policies, "t"));
         // its partition's flags
