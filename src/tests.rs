@@ -498,3 +498,87 @@ fn model_words_match_check_constraints() {
         assert_eq!(list, &want, "{table}.{column}");
     }
 }
+
+/// The event triggers read a touched policy or table from the system
+/// caches (catalog::live); snapshot() reads the same objects through
+/// sql/catalog/state.sql. Both must give the same answer for every object,
+/// whatever its names, roles, command, mode or expressions: the SQL read
+/// is the oracle.
+#[pg_test]
+fn live_readers_agree_with_the_catalog_queries() {
+    use crate::catalog;
+    run(r#"
+        CREATE ROLE "rls test ""Ω"" role" NOLOGIN;
+        CREATE ROLE rls_test_b NOLOGIN;
+        CREATE SCHEMA "Sch ""q"" é";
+        CREATE TABLE "Sch ""q"" é"."T a""b" (id int, tenant_id int, "Col x" text);
+        ALTER TABLE "Sch ""q"" é"."T a""b" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+        CREATE POLICY "p ""1"" ü" ON "Sch ""q"" é"."T a""b" AS RESTRICTIVE FOR SELECT
+            TO "rls test ""Ω"" role", rls_test_b USING ("Col x" = 'it''s' AND tenant_id > 0);
+        CREATE POLICY p2 ON "Sch ""q"" é"."T a""b" FOR INSERT WITH CHECK (tenant_id = 7);
+        CREATE POLICY p3 ON "Sch ""q"" é"."T a""b" FOR UPDATE TO PUBLIC, rls_test_b
+            USING (true) WITH CHECK (id IS NOT NULL);
+        CREATE POLICY p4 ON "Sch ""q"" é"."T a""b" FOR DELETE USING (false);
+        CREATE POLICY p5 ON "Sch ""q"" é"."T a""b" USING (tenant_id = ANY (ARRAY[1, 2]));
+        CREATE TABLE public.parted (id int, tenant_id int) PARTITION BY RANGE (id);
+        CREATE TABLE public.parted_1 PARTITION OF public.parted FOR VALUES FROM (0) TO (10);
+        CREATE POLICY on_parted ON public.parted USING (tenant_id = 1);
+        CREATE TABLE public.plain (id int);
+        CREATE VIEW public.a_view AS SELECT 1 AS one;
+        CREATE TEMP TABLE temp_t (id int);
+        CREATE POLICY on_temp ON temp_t USING (true);
+        SET LOCAL search_path = pg_catalog, pg_temp;
+    "#);
+    let (state, ids) = Spi::connect(catalog::read_live).expect("read_live");
+    let here = catalog::db_ident();
+    let mut seen = 0;
+    for p in &state.policies {
+        let id = ids.policy(p).expect("every policy has an identity");
+        let live = catalog::live::policy(pg_sys::Oid::from(id.oid), &here)
+            .expect("live::policy")
+            .expect("an in-scope policy is found");
+        assert_eq!(live.policy, *p, "definition of {}", p.policy_name);
+        assert_eq!(live.tree, id.tree, "tree of {}", p.policy_name);
+        assert_eq!(live.role_oids, id.role_oids, "role OIDs of {}", p.policy_name);
+        assert_eq!((live.policy_oid, live.table_oid), (id.oid, id.table_oid));
+        seen += 1;
+    }
+    assert!(seen >= 6, "the test's policies were read: {seen}");
+    for t in &state.tables {
+        let oid = ids.tables[&(t.schema_name.clone(), t.table_name.clone())];
+        let (live, has_policies) = catalog::live::table(pg_sys::Oid::from(oid), &here)
+            .expect("live::table")
+            .expect("an in-scope table is found");
+        assert_eq!(
+            (&live.schema_name, &live.table_name, live.rls_enabled, live.rls_forced),
+            (&t.schema_name, &t.table_name, t.rls_enabled, t.rls_forced)
+        );
+        let with_policies = state
+            .policies
+            .iter()
+            .any(|p| (&p.schema_name, &p.table_name) == (&t.schema_name, &t.table_name));
+        assert_eq!(has_policies, with_policies, "{}", t.table_name);
+    }
+    // out of scope: a temporary table's policy, a view, no such object
+    let oid_of = |q: &str| pg_sys::Oid::from(one::<pg_sys::Oid>(q).unwrap().to_u32());
+    let temp_policy = oid_of("SELECT oid FROM pg_catalog.pg_policy WHERE polname = 'on_temp'");
+    assert!(catalog::live::policy(temp_policy, &here).unwrap().is_none());
+    let view = oid_of("SELECT 'public.a_view'::pg_catalog.regclass::pg_catalog.oid");
+    assert!(catalog::live::table(view, &here).unwrap().is_none());
+    let nothing = pg_sys::Oid::from(4_000_000_000u32);
+    assert!(catalog::live::policy(nothing, &here).unwrap().is_none());
+    assert!(catalog::live::table(nothing, &here).unwrap().is_none());
+    // the Rust copy of the scope rule says what the SQL one says
+    for name in [
+        "public", "pg_catalog", "information_schema", "rls_audit", "pg_toast",
+        "pg_toast_temp_3", "pg_temp_3", "pg_temp", "pgx", "Pg_temp_1", "rls_audit2", "x pg_temp_1",
+    ] {
+        let sql_rule = Spi::get_one_with_args::<bool>(
+            &format!("SELECT {} FROM (SELECT $1::name AS nspname) n", catalog::IN_SCOPE),
+            &[name.into()],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(catalog::live::schema_in_scope(name), sql_rule, "{name}");
+    }
+}

@@ -3,14 +3,19 @@
 //! catalog → [`crate::model`] → pure decisions → rows. Every read is one SQL
 //! file under `sql/catalog/` (see its README), included at build time; the
 //! scope rule (which schemas and relkinds count) and a policy's definition
-//! columns are written once and filled into each file. Each model struct has
-//! one decoder here, used for catalog rows and for rls_audit's own history
-//! rows alike (they select the same columns in the same order).
+//! columns are written once and filled into each file. One exception, for
+//! speed: the event triggers read the one policy or table a DDL touched
+//! from the system caches ([`live`]), held to the SQL reads by a test. Each
+//! model struct has one decoder here, used for catalog rows and for
+//! rls_audit's own history rows alike (they select the same columns in the
+//! same order).
 use std::collections::BTreeSet;
 
 use once_cell::sync::Lazy;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiHeapTupleData};
+
+pub(crate) mod live;
 
 use crate::error::{Result, RlsAuditError};
 use crate::model::{
@@ -25,7 +30,8 @@ pub(crate) const POLICY_RELATION_ID: pg_sys::Oid = pg_sys::Oid::from_u32(3256);
 /// The scope rule, on `pg_namespace n`: the system's schemas, TOAST, other
 /// sessions' temporary schemas and rls_audit's own are never part of the
 /// posture.
-const IN_SCOPE: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'rls_audit') \
+pub(crate) const IN_SCOPE: &str =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema', 'rls_audit') \
      AND n.nspname !~ '^pg_(toast|temp_)'";
 
 /// The relkind rule, on `pg_class c`: RLS exists on ordinary and
@@ -79,8 +85,10 @@ query! {
     POLICY_BY_NAME = "policy_by_name.sql";
     RELATION_NAME = "relation_name.sql";
     QUALIFIED_NAME = "qualified_name.sql";
-    CAPTURE_POLICY = "capture_policy.sql";
-    CAPTURE_TABLE = "capture_table.sql";
+    TRACKED_POLICY_BY_OID = "tracked_policy_by_oid.sql";
+    TRACKED_POLICY_BY_NAME = "tracked_policy_by_name.sql";
+    TRACKED_TABLE_BY_OID = "tracked_table_by_oid.sql";
+    TRACKED_TABLE_BY_NAME = "tracked_table_by_name.sql";
     SCHEMA_NAME = "schema_name.sql";
     DEPENDENT_POLICIES = "dependent_policies.sql";
     RESYNC_POLICIES = "resync_policies.sql";
@@ -384,43 +392,70 @@ pub(crate) struct Pair<T> {
     pub(crate) tracked: Option<T>,
 }
 
-/// For the event triggers, in one statement: the live policy with this OID
-/// (if it is in scope) and its tracked row, matched by OID in this
-/// database or else by the live policy's names, or by `names` (schema,
-/// table, policy: what sql_drop reported) once the policy is gone. A
-/// tracked row whose OIDs are this database's names its roles as they are
-/// called now (a role renamed since: no event trigger sees that), unless
-/// one is gone.
+/// For the event triggers: the live policy with this OID (if it is in
+/// scope, read from the system caches: [`live::policy`]) and its tracked
+/// row, matched by OID in this database or else by the live policy's
+/// names, or by `names` (schema, table, policy: what sql_drop reported)
+/// once the policy is gone. A tracked row whose OIDs are this database's
+/// names its roles as they are called now (a role renamed since: no event
+/// trigger sees that), unless one is gone.
 pub(crate) fn capture_policy(
     client: &SpiClient<'_>,
     policy: pg_sys::Oid,
     names: Option<(&str, &str, &str)>,
 ) -> Result<Pair<TrackedPolicy>> {
-    let mut pair = Pair {
-        live: None,
-        tracked: None,
-    };
-    for r in crate::prepared::select(
+    let here = db_ident();
+    let live = live::policy(policy, &here)?;
+    let mut tracked = tracked_one(
         client,
-        CAPTURE_POLICY.as_str(),
-        None,
-        &[
-            policy.into(),
-            db_ident().into(),
-            names.map(|n| n.0).into(),
-            names.map(|n| n.1).into(),
-            names.map(|n| n.2).into(),
-        ],
-    )? {
-        let mut p = decode_tracked_policy(&r)?;
-        if text(&r, 14)? == "live" {
-            pair.live = Some(p);
-            continue;
-        }
-        name_roles_now(&mut p, r.get::<Vec<Option<String>>>(15)?);
-        pair.tracked = Some(p);
+        TRACKED_POLICY_BY_OID.as_str(),
+        &[policy.into(), here.as_str().into()],
+        decode_tracked_policy,
+    )?;
+    let key = live
+        .as_ref()
+        .map(|l| {
+            (
+                l.policy.schema_name.as_str(),
+                l.policy.table_name.as_str(),
+                l.policy.policy_name.as_str(),
+            )
+        })
+        .or(names);
+    if let (None, Some((s, t, p))) = (&tracked, key) {
+        tracked = tracked_one(
+            client,
+            TRACKED_POLICY_BY_NAME.as_str(),
+            &[s.into(), t.into(), p.into()],
+            decode_tracked_policy,
+        )?;
     }
-    Ok(pair)
+    if let Some(p) = tracked.as_mut() {
+        if p.db_ident.as_deref() == Some(here.as_str()) {
+            let now = p.role_oids.iter().map(|o| {
+                if *o == 0 {
+                    Some("public".to_string())
+                } else {
+                    live::role_name_if_exists(*o)
+                }
+            });
+            name_roles_now(p, Some(now.collect()));
+        }
+    }
+    Ok(Pair { live, tracked })
+}
+
+/// The one row of a tracked-state lookup, decoded (None: no row).
+fn tracked_one<T>(
+    client: &SpiClient<'_>,
+    sql: &'static str,
+    args: &[pgrx::datum::DatumWithOid],
+    decode: fn(&SpiHeapTupleData) -> Result<T>,
+) -> Result<Option<T>> {
+    match crate::prepared::select(client, sql, Some(1), args)?.next() {
+        Some(row) => Ok(Some(decode(&row)?)),
+        None => Ok(None),
+    }
 }
 
 /// Roles are tracked by OID: a role renamed since (no event trigger sees
@@ -440,34 +475,35 @@ fn name_roles_now(p: &mut TrackedPolicy, now: Option<Vec<Option<String>>>) {
 /// A live table and whether it has policies.
 pub(crate) type LiveTable = (TrackedTable, bool);
 
-/// For the event triggers, in one statement: the live table with this OID
-/// (if it is a table in scope) with whether it has policies, and its
-/// tracked row, matched by OID in this database or else by the live
-/// table's names, or by `names` (schema, table: what sql_drop reported)
-/// once the table is gone.
+/// For the event triggers: the live table with this OID (if it is a table
+/// in scope, read from the system caches: [`live::table`]) with whether it
+/// has policies, and its tracked row, matched by OID in this database or
+/// else by the live table's names, or by `names` (schema, table: what
+/// sql_drop reported) once the table is gone.
 pub(crate) fn capture_table(
     client: &SpiClient<'_>,
     table: pg_sys::Oid,
     names: Option<(&str, &str)>,
 ) -> Result<(Option<LiveTable>, Option<TrackedTable>)> {
-    let (mut live, mut tracked) = (None, None);
-    for r in crate::prepared::select(
+    let here = db_ident();
+    let live = live::table(table, &here)?;
+    let mut tracked = tracked_one(
         client,
-        CAPTURE_TABLE.as_str(),
-        None,
-        &[
-            table.into(),
-            db_ident().into(),
-            names.map(|n| n.0).into(),
-            names.map(|n| n.1).into(),
-        ],
-    )? {
-        let t = decode_tracked_table(&r)?;
-        if text(&r, 9)? == "live" {
-            live = Some((t, flag(&r, 8)?));
-        } else {
-            tracked = Some(t);
-        }
+        TRACKED_TABLE_BY_OID.as_str(),
+        &[table.into(), here.as_str().into()],
+        decode_tracked_table,
+    )?;
+    let key = live
+        .as_ref()
+        .map(|(l, _)| (l.schema_name.as_str(), l.table_name.as_str()))
+        .or(names);
+    if let (None, Some((s, t))) = (&tracked, key) {
+        tracked = tracked_one(
+            client,
+            TRACKED_TABLE_BY_NAME.as_str(),
+            &[s.into(), t.into()],
+            decode_tracked_table,
+        )?;
     }
     Ok((live, tracked))
 }

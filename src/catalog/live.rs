@@ -1,0 +1,313 @@
+//! The event triggers' hot path: one touched policy or table read straight
+//! from the system caches, without a statement.
+//!
+//! A capture sits inside every DDL, and starting the executor for a
+//! catalog join costs more than the lookups themselves. These readers give
+//! exactly what `sql/catalog/state.sql` gives for the same object — the
+//! same scope rule, the same deparsed text (PostgreSQL's own `pg_get_expr`,
+//! called directly, under the caller's pinned `search_path`), the same
+//! tree digest (`md5_text`) and role names (`pg_get_userbyid`'s spelling)
+//! — and `tests::live_readers_agree_with_the_catalog_queries` holds them
+//! to that with hostile names.
+use pgrx::prelude::*;
+use pgrx::{direct_function_call, IntoDatum};
+
+use crate::error::{Result, RlsAuditError};
+use crate::model::{Policy, TrackedPolicy, TrackedTable};
+
+/// pg_policy's indexes (catalog/pg_policy.h, the same in every supported
+/// version): by OID, and by (polrelid, polname).
+const POLICY_OID_INDEX: pg_sys::Oid = pg_sys::Oid::from_u32(3257);
+const POLICY_RELID_INDEX: pg_sys::Oid = pg_sys::Oid::from_u32(3258);
+
+/// pg_policy's columns (catalog/pg_policy.h).
+const ANUM_OID: i16 = 1;
+const ANUM_POLNAME: i32 = 2;
+const ANUM_POLRELID: i16 = 3;
+const ANUM_POLCMD: i32 = 4;
+const ANUM_POLPERMISSIVE: i32 = 5;
+const ANUM_POLROLES: i32 = 6;
+const ANUM_POLQUAL: i32 = 7;
+const ANUM_POLWITHCHECK: i32 = 8;
+
+/// The scope rule of `catalog::IN_SCOPE`, on a schema's name: the
+/// system's schemas, TOAST, temporary schemas and rls_audit's own are
+/// never part of the posture.
+pub(crate) fn schema_in_scope(name: &str) -> bool {
+    !matches!(name, "pg_catalog" | "information_schema" | "rls_audit")
+        && !name.starts_with("pg_toast")
+        && !name.starts_with("pg_temp_")
+}
+
+/// A role's name as `pg_get_userbyid` spells it, `public` for PUBLIC.
+pub(crate) fn role_name(oid: u32) -> String {
+    if oid == 0 {
+        return "public".into();
+    }
+    role_name_if_exists(oid).unwrap_or_else(|| format!("unknown (OID={oid})"))
+}
+
+/// A role's name, None when it is gone.
+pub(crate) fn role_name_if_exists(oid: u32) -> Option<String> {
+    // SAFETY: noerr = true returns NULL for a role that does not exist
+    unsafe {
+        let p = pg_sys::GetUserNameFromId(pg_sys::Oid::from(oid), true);
+        (!p.is_null()).then(|| core::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+    }
+}
+
+fn cstr(p: *const core::ffi::c_char) -> String {
+    // SAFETY: callers pass NUL-terminated strings from the catalog
+    unsafe { core::ffi::CStr::from_ptr(p) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A schema's name (None: no such schema).
+fn namespace_name(oid: pg_sys::Oid) -> Option<String> {
+    // SAFETY: a syscache lookup; NULL when there is no such schema
+    let p = unsafe { pg_sys::get_namespace_name(oid) };
+    (!p.is_null()).then(|| cstr(p))
+}
+
+/// A relation's schema, name, kind and RLS flags from the relation
+/// syscache.
+struct RelRow {
+    namespace: pg_sys::Oid,
+    name: String,
+    kind: u8,
+    rls: bool,
+    force: bool,
+}
+
+fn rel_row(oid: pg_sys::Oid) -> Option<RelRow> {
+    // SAFETY: the cache tuple is read (fixed-width fields and the name)
+    // and released before returning
+    unsafe {
+        let tup = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::RELOID as i32,
+            pg_sys::Datum::from(oid),
+        );
+        if tup.is_null() {
+            return None;
+        }
+        let c = &*pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_class>();
+        let row = RelRow {
+            namespace: c.relnamespace,
+            name: cstr(c.relname.data.as_ptr()),
+            kind: c.relkind as u8,
+            rls: c.relrowsecurity,
+            force: c.relforcerowsecurity,
+        };
+        pg_sys::ReleaseSysCache(tup);
+        Some(row)
+    }
+}
+
+/// One scan of pg_policy through `index` on its column `attno` = `value`:
+/// `f` sees each row (with pg_policy's descriptor) until it returns false.
+fn scan_policies(
+    index: pg_sys::Oid,
+    attno: i16,
+    value: pg_sys::Oid,
+    mut f: impl FnMut(*mut pg_sys::HeapTupleData, pg_sys::TupleDesc) -> Result<bool>,
+) -> Result<()> {
+    // SAFETY: the standard catalog scan (table_open, systable_beginscan,
+    // systable_endscan, table_close); an ERROR inside aborts the
+    // transaction, which releases the scan, the lock and the relation
+    unsafe {
+        let rel = pg_sys::table_open(
+            crate::catalog::POLICY_RELATION_ID,
+            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+        );
+        let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+        pg_sys::ScanKeyInit(
+            &mut key,
+            attno,
+            pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
+            pg_sys::Oid::from(pg_sys::F_OIDEQ),
+            pg_sys::Datum::from(value),
+        );
+        let scan = pg_sys::systable_beginscan(rel, index, true, std::ptr::null_mut(), 1, &mut key);
+        let desc = (*rel).rd_att;
+        let mut result = Ok(());
+        loop {
+            let tup = pg_sys::systable_getnext(scan);
+            if tup.is_null() {
+                break;
+            }
+            match f(tup, desc) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        pg_sys::systable_endscan(scan);
+        pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        result
+    }
+}
+
+/// A column of a pg_policy row; None when NULL.
+unsafe fn attr(
+    tup: *mut pg_sys::HeapTupleData,
+    desc: pg_sys::TupleDesc,
+    attno: i32,
+) -> Option<pg_sys::Datum> {
+    let mut isnull = false;
+    // SAFETY: tup is a pg_policy row and desc pg_policy's descriptor
+    let d = unsafe { pg_sys::heap_getattr(tup, attno, desc, &mut isnull) };
+    (!isnull).then_some(d)
+}
+
+/// `pg_get_expr(tree, table)` and `md5(tree::text)` of a stored tree.
+fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> (Option<String>, String) {
+    let Some(tree) = tree else {
+        return (None, "-".into());
+    };
+    // SAFETY: pg_get_expr and md5_text take a text (pg_node_tree is one)
+    // and detoast it themselves; both return text or raise an ERROR
+    unsafe {
+        let text =
+            direct_function_call::<String>(pg_sys::pg_get_expr, &[Some(tree), table.into_datum()]);
+        let md5 = direct_function_call::<String>(pg_sys::md5_text, &[Some(tree)]);
+        (text, md5.unwrap_or_default())
+    }
+}
+
+/// The live policy with this OID, as the tracked state would keep it;
+/// None when it is gone or outside the scope.
+pub(crate) fn policy(oid: pg_sys::Oid, db_ident: &str) -> Result<Option<TrackedPolicy>> {
+    let mut found = None;
+    scan_policies(POLICY_OID_INDEX, ANUM_OID, oid, |tup, desc| {
+        found = decode(tup, desc, db_ident)?;
+        Ok(false)
+    })?;
+    Ok(found)
+}
+
+/// Does the table have policies?
+pub(crate) fn has_policies(table: pg_sys::Oid) -> Result<bool> {
+    let mut any = false;
+    scan_policies(POLICY_RELID_INDEX, ANUM_POLRELID, table, |_, _| {
+        any = true;
+        Ok(false)
+    })?;
+    Ok(any)
+}
+
+fn decode(
+    tup: *mut pg_sys::HeapTupleData,
+    desc: pg_sys::TupleDesc,
+    db_ident: &str,
+) -> Result<Option<TrackedPolicy>> {
+    let bad = |what: &str| RlsAuditError::ObjectState(format!("unexpected pg_policy row: {what}"));
+    // SAFETY: tup is the pg_policy row the scan returned, desc its
+    // descriptor; fixed-width columns are read by value, the others copied
+    let (oid, name, table, cmd, permissive, roles, qual, check) = unsafe {
+        let get = |n| attr(tup, desc, n);
+        let oid = get(ANUM_OID as i32).and_then(|d| pg_sys::Oid::from_datum(d, false));
+        let name = get(ANUM_POLNAME).map(|d| cstr(d.cast_mut_ptr::<core::ffi::c_char>()));
+        let table = get(ANUM_POLRELID as i32).and_then(|d| pg_sys::Oid::from_datum(d, false));
+        let cmd = get(ANUM_POLCMD).map(|d| d.value() as u8);
+        let permissive = get(ANUM_POLPERMISSIVE).and_then(|d| bool::from_datum(d, false));
+        let roles = get(ANUM_POLROLES).and_then(|d| Vec::<pg_sys::Oid>::from_datum(d, false));
+        (
+            oid,
+            name,
+            table,
+            cmd,
+            permissive,
+            roles,
+            get(ANUM_POLQUAL),
+            get(ANUM_POLWITHCHECK),
+        )
+    };
+    let (Some(oid), Some(name), Some(table), Some(cmd), Some(permissive)) =
+        (oid, name, table, cmd, permissive)
+    else {
+        return Err(bad("a NULL column"));
+    };
+    let Some(rel) = rel_row(table) else {
+        return Ok(None);
+    };
+    let Some(schema) = namespace_name(rel.namespace) else {
+        return Ok(None);
+    };
+    if !schema_in_scope(&schema) {
+        return Ok(None);
+    }
+    let command = match cmd {
+        b'r' => "SELECT",
+        b'a' => "INSERT",
+        b'w' => "UPDATE",
+        b'd' => "DELETE",
+        _ => "ALL",
+    };
+    let mode = if permissive {
+        "PERMISSIVE"
+    } else {
+        "RESTRICTIVE"
+    };
+    let role_oids: Vec<u32> = roles
+        .unwrap_or_default()
+        .iter()
+        .map(|o| o.to_u32())
+        .collect();
+    let mut names: Vec<String> = role_oids.iter().map(|o| role_name(*o)).collect();
+    names.sort();
+    let mut sorted = role_oids;
+    sorted.sort_unstable();
+    let (using_expr, using_md5) = deparse(qual, table);
+    let (check_expr, check_md5) = deparse(check, table);
+    Ok(Some(TrackedPolicy {
+        policy_oid: oid.to_u32(),
+        table_oid: table.to_u32(),
+        db_ident: Some(db_ident.to_string()),
+        tree: format!("{using_md5}/{check_md5}"),
+        role_oids: sorted,
+        policy: Policy {
+            schema_name: schema,
+            table_name: rel.name,
+            policy_name: name,
+            permissive: mode.parse().map_err(|_| bad("mode"))?,
+            command: command.parse().map_err(|_| bad("command"))?,
+            roles: names,
+            using_expr,
+            check_expr,
+        },
+    }))
+}
+
+/// The live table with this OID, as the tracked state would keep it, and
+/// whether it has policies; None unless it is an ordinary or partitioned
+/// table in scope.
+pub(crate) fn table(oid: pg_sys::Oid, db_ident: &str) -> Result<Option<(TrackedTable, bool)>> {
+    let Some(rel) = rel_row(oid) else {
+        return Ok(None);
+    };
+    if rel.kind != b'r' && rel.kind != b'p' {
+        return Ok(None);
+    }
+    let Some(schema) = namespace_name(rel.namespace) else {
+        return Ok(None);
+    };
+    if !schema_in_scope(&schema) {
+        return Ok(None);
+    }
+    Ok(Some((
+        TrackedTable {
+            table_oid: oid.to_u32(),
+            schema_oid: rel.namespace.to_u32(),
+            db_ident: Some(db_ident.to_string()),
+            schema_name: schema,
+            table_name: rel.name,
+            rls_enabled: rel.rls,
+            rls_forced: rel.force,
+        },
+        has_policies(oid)?,
+    )))
+}
