@@ -94,37 +94,58 @@ fn oid_of(o: u32) -> pg_sys::Oid {
     pg_sys::Oid::from(o)
 }
 
+/// The tracked row of a policy becomes `new`: the row `old` (matched by
+/// its names) is updated in place, or a row is added.
 fn upsert_policy(
     c: &mut SpiClient<'_>,
     old: Option<&TrackedPolicy>,
     new: &TrackedPolicy,
 ) -> Result<()> {
-    if let Some(o) = old {
-        delete_policy(c, o)?;
-    }
     let p = &new.policy;
     let role_oids: Vec<i64> = new.role_oids.iter().map(|o| i64::from(*o)).collect();
-    prepared::update(c,
-        "INSERT INTO rls_audit.tracked_policies
-             (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
-              roles, using_expr, check_expr, db_ident, tree, role_oids)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10, $11, $12, $13::pg_catalog.int8[]::pg_catalog.oid[])",
+    let mut args = vec![
+        oid_of(new.policy_oid).into(),
+        oid_of(new.table_oid).into(),
+        p.schema_name.as_str().into(),
+        p.table_name.as_str().into(),
+        p.policy_name.as_str().into(),
+        p.permissive.as_sql().into(),
+        p.command.as_sql().into(),
+        p.roles.clone().into(),
+        p.using_expr.clone().into(),
+        p.check_expr.clone().into(),
+        new.db_ident.clone().into(),
+        new.tree.as_str().into(),
+        role_oids.into(),
+    ];
+    let Some(o) = old else {
+        prepared::update(
+            c,
+            "INSERT INTO rls_audit.tracked_policies
+                 (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
+                  roles, using_expr, check_expr, db_ident, tree, role_oids)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10, $11, $12,
+                     $13::pg_catalog.int8[]::pg_catalog.oid[])",
+            None,
+            &args,
+        )?;
+        return Ok(());
+    };
+    args.extend([
+        o.policy.schema_name.as_str().into(),
+        o.policy.table_name.as_str().into(),
+        o.policy.policy_name.as_str().into(),
+    ]);
+    prepared::update(
+        c,
+        "UPDATE rls_audit.tracked_policies
+            SET (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
+                 roles, using_expr, check_expr, db_ident, tree, role_oids)
+              = ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10, $11, $12,
+                 $13::pg_catalog.int8[]::pg_catalog.oid[])
+          WHERE (schema_name, table_name, policy_name) = ($14::name, $15::name, $16::name)",
         None,
-        &[
-            oid_of(new.policy_oid).into(),
-            oid_of(new.table_oid).into(),
-            p.schema_name.as_str().into(),
-            p.table_name.as_str().into(),
-            p.policy_name.as_str().into(),
-            p.permissive.as_sql().into(),
-            p.command.as_sql().into(),
-            p.roles.clone().into(),
-            p.using_expr.clone().into(),
-            p.check_expr.clone().into(),
-            new.db_ident.clone().into(),
-            new.tree.as_str().into(),
-            role_oids.into(),
-        ],
+        &args,
     )?;
     Ok(())
 }
@@ -153,29 +174,42 @@ fn delete_table(c: &mut SpiClient<'_>, t: &TrackedTable) -> Result<()> {
     Ok(())
 }
 
+/// The tracked row of a table becomes `new`: the row `old` (matched by its
+/// names) is updated in place, or a row is added.
 fn upsert_table(
     c: &mut SpiClient<'_>,
     old: Option<&TrackedTable>,
     new: &TrackedTable,
 ) -> Result<()> {
-    if let Some(o) = old {
-        delete_table(c, o)?;
-    }
+    let mut args = vec![
+        oid_of(new.table_oid).into(),
+        oid_of(new.schema_oid).into(),
+        new.schema_name.as_str().into(),
+        new.table_name.as_str().into(),
+        new.rls_enabled.into(),
+        new.rls_forced.into(),
+        new.db_ident.clone().into(),
+    ];
+    let Some(o) = old else {
+        prepared::update(
+            c,
+            "INSERT INTO rls_audit.tracked_tables
+                 (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            None,
+            &args,
+        )?;
+        return Ok(());
+    };
+    args.extend([o.schema_name.as_str().into(), o.table_name.as_str().into()]);
     prepared::update(
         c,
-        "INSERT INTO rls_audit.tracked_tables
-             (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "UPDATE rls_audit.tracked_tables
+            SET (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
+              = ($1, $2, $3, $4, $5, $6, $7)
+          WHERE (schema_name, table_name) = ($8::name, $9::name)",
         None,
-        &[
-            oid_of(new.table_oid).into(),
-            oid_of(new.schema_oid).into(),
-            new.schema_name.as_str().into(),
-            new.table_name.as_str().into(),
-            new.rls_enabled.into(),
-            new.rls_forced.into(),
-            new.db_ident.clone().into(),
-        ],
+        &args,
     )?;
     Ok(())
 }
@@ -552,45 +586,64 @@ pub(crate) fn write_events(
     let stop_if_frozen = check_freeze && ticket.is_none();
     // one chain: appends are serialised until commit
     crate::snapshot::advisory_xact_lock(CHAIN_LOCK_KEY);
+    // the freeze and the chain's tail, read once under the lock (with a
+    // fresh snapshot: a kept plan run as a write takes one); each event
+    // then chains to the one written before it
+    let (reason, mut prev) = prepared::update(
+        c,
+        "SELECT (SELECT reason FROM rls_audit.freeze_state),
+                (SELECT e.hash FROM rls_audit.events e ORDER BY e.id DESC LIMIT 1)",
+        Some(1),
+        &[],
+    )?
+    .first()
+    .get_two::<String, String>()?;
+    if let (Some(reason), true) = (reason, stop_if_frozen) {
+        return Err(frozen_error(&reason));
+    }
+    let who = Who::now()?;
     let n = drafts.len() as i32;
     for d in drafts {
         let statement = ctx
             .statement
             .clone()
             .unwrap_or_else(|| rendered_statement(&d));
-        // One statement per event: the freeze check, the chain's tail and
-        // the insert (each later statement sees the event before it).
-        let row = prepared::update(
+        let id = who.next_id()?;
+        let hash = event_hash(&json!([
+            id,
+            who.occurred_at + PG_EPOCH_US,
+            who.txid,
+            who.session_user,
+            ctx.current_user,
+            who.application_name,
+            who.client_host,
+            ctx.command_tag,
+            d.change.as_sql(),
+            d.schema_name,
+            d.table_name,
+            d.policy_name,
+            d.before,
+            d.after,
+            statement,
+            ticket,
+            prev,
+        ]))?;
+        prepared::update(
             c,
-            r#"
-WITH frozen AS (SELECT reason FROM rls_audit.freeze_state WHERE $10::boolean),
-appended AS (
-INSERT INTO rls_audit.events
-    (id, occurred_at, txid, session_user_name, current_user_name, application_name, client_addr,
-     command_tag, change, schema_name, table_name, policy_name, before, after, statement, ticket,
-     prev_hash, hash)
-SELECT v.*,
-       -- rls_audit._event_hash(v.*), written out: a SQL function with a
-       -- pinned search_path is never inlined, and calling it would parse
-       -- and plan its body on every event. verify_log() checks every hash
-       -- with the function itself, so this copy cannot drift from it.
-       pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
-           v.id, (EXTRACT(epoch FROM v.occurred_at) OPERATOR(pg_catalog.*) 1000000)::bigint, v.txid,
-           v.su, v.cu, v.app, pg_catalog.host(v.addr), v.tag, v.change, v.s, v.t, v.p, v.b, v.a,
-           v.stmt, v.ticket, v.prev)::pg_catalog.text, 'UTF8')), 'hex')
-  FROM (SELECT pg_catalog.nextval('rls_audit.events_id_seq'::pg_catalog.regclass),
-               pg_catalog.statement_timestamp(), pg_catalog.txid_current(), session_user,
-               $1::name, pg_catalog.current_setting('application_name'), pg_catalog.inet_client_addr(),
-               $2::text, $3::text, $4::name, $5::name, $6::name, $7::jsonb, $8::jsonb,
-               $11::text, $9::text,
-               (SELECT e.hash FROM rls_audit.events e ORDER BY e.id DESC LIMIT 1))
-       AS v(id, occurred_at, txid, su, cu, app, addr, tag, change, s, t, p, b, a, stmt, ticket, prev)
- WHERE NOT EXISTS (SELECT FROM frozen)
-RETURNING hash)
-SELECT (SELECT reason FROM frozen), (SELECT hash FROM appended)"#,
-            Some(1),
+            "INSERT INTO rls_audit.events
+                 (id, occurred_at, txid, session_user_name, current_user_name, application_name,
+                  client_addr, command_tag, change, schema_name, table_name, policy_name, before,
+                  after, statement, ticket, prev_hash, hash)
+             VALUES ($1, $2, $3, $4::name, $5::name, $6, pg_catalog.inet_client_addr(), $7, $8,
+                     $9::name, $10::name, $11::name, $12::jsonb, $13::jsonb, $14, $15, $16, $17)",
+            None,
             &[
+                id.into(),
+                who.timestamp()?.into(),
+                who.txid.into(),
+                who.session_user.as_str().into(),
                 ctx.current_user.as_str().into(),
+                who.application_name.clone().into(),
                 ctx.command_tag.as_str().into(),
                 d.change.as_sql().into(),
                 d.schema_name.into(),
@@ -598,18 +651,103 @@ SELECT (SELECT reason FROM frozen), (SELECT hash FROM appended)"#,
                 d.policy_name.into(),
                 d.before.map(pgrx::JsonB).into(),
                 d.after.map(pgrx::JsonB).into(),
-                ticket.clone().into(),
-                stop_if_frozen.into(),
                 statement.into(),
+                ticket.clone().into(),
+                prev.clone().into(),
+                hash.as_str().into(),
             ],
-        )?
-        .first()
-        .get_two::<String, String>()?;
-        if let (Some(reason), _) = row {
-            return Err(frozen_error(&reason));
-        }
+        )?;
+        prev = Some(hash);
     }
     Ok(n)
+}
+
+/// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
+const PG_EPOCH_US: i64 = 946_684_800_000_000;
+
+/// What every event of one DDL shares: when, in which transaction, by
+/// whom, from where — as `statement_timestamp()`, `txid_current()`,
+/// `session_user`, `current_setting('application_name')` and
+/// `host(inet_client_addr())` give them.
+struct Who {
+    /// PostgreSQL's microseconds since 2000-01-01
+    occurred_at: i64,
+    txid: i64,
+    session_user: String,
+    application_name: Option<String>,
+    client_host: Option<String>,
+    sequence: pg_sys::Oid,
+}
+
+impl Who {
+    fn now() -> Result<Who> {
+        let missing = || RlsAuditError::ObjectState("rls_audit.events_id_seq is missing".into());
+        // SAFETY: plain reads of the backend's state; the two functions are
+        // called as SQL calls them, and return NULL (None) or a value
+        unsafe {
+            let nsp = pg_sys::get_namespace_oid(c"rls_audit".as_ptr(), true);
+            let sequence = pg_sys::get_relname_relid(c"events_id_seq".as_ptr(), nsp);
+            if nsp == pg_sys::InvalidOid || sequence == pg_sys::InvalidOid {
+                return Err(missing());
+            }
+            let app = pg_sys::GetConfigOption(c"application_name".as_ptr(), true, false);
+            let addr = pgrx::direct_function_call_as_datum(pg_sys::inet_client_addr, &[]);
+            Ok(Who {
+                occurred_at: pg_sys::GetCurrentStatementStartTimestamp(),
+                txid: pg_sys::GetTopFullTransactionId().value as i64,
+                session_user: user_name(pg_sys::GetSessionUserId()),
+                application_name: (!app.is_null()).then(|| {
+                    core::ffi::CStr::from_ptr(app)
+                        .to_string_lossy()
+                        .into_owned()
+                }),
+                client_host: addr.and_then(|a| {
+                    pgrx::direct_function_call::<String>(pg_sys::network_host, &[Some(a)])
+                }),
+                sequence,
+            })
+        }
+    }
+
+    /// The next event id (`nextval('rls_audit.events_id_seq')`).
+    fn next_id(&self) -> Result<i64> {
+        // SAFETY: nextval_oid takes the sequence's OID and returns int8
+        unsafe {
+            pgrx::direct_function_call::<i64>(pg_sys::nextval_oid, &[self.sequence.into_datum()])
+        }
+        .ok_or_else(|| RlsAuditError::ObjectState("nextval returned NULL".into()))
+    }
+
+    fn timestamp(&self) -> Result<pgrx::datum::TimestampWithTimeZone> {
+        pgrx::datum::TimestampWithTimeZone::try_from(self.occurred_at)
+            .map_err(|e| RlsAuditError::ObjectState(format!("statement timestamp: {e:?}")))
+    }
+}
+
+/// `rls_audit._event_hash` of one event, given the array it hashes (in
+/// its order): PostgreSQL's own jsonb text of the array (jsonb_in, then
+/// jsonb_out: keys ordered, numbers and strings spelled as jsonb spells
+/// them), as UTF-8, SHA-256, hex. verify_log() checks every stored hash
+/// with the SQL function itself, so the two cannot drift apart unseen.
+fn event_hash(array: &Value) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let text = std::ffi::CString::new(array.to_string())
+        .map_err(|_| RlsAuditError::InvalidParameter("an event holds a NUL character".into()))?;
+    // SAFETY: jsonb_in takes a cstring and returns a jsonb (or raises an
+    // ERROR); jsonb_out takes that jsonb and returns a palloc'd cstring in
+    // the database's encoding, converted to UTF-8 as convert_to() would
+    let digest = unsafe {
+        let jsonb =
+            pgrx::direct_function_call_as_datum(pg_sys::jsonb_in, &[text.as_c_str().into_datum()])
+                .ok_or_else(|| RlsAuditError::ObjectState("jsonb_in returned NULL".into()))?;
+        let out = pgrx::direct_function_call_as_datum(pg_sys::jsonb_out, &[Some(jsonb)])
+            .ok_or_else(|| RlsAuditError::ObjectState("jsonb_out returned NULL".into()))?;
+        let p = out.cast_mut_ptr::<core::ffi::c_char>();
+        let len = core::ffi::CStr::from_ptr(p).to_bytes().len();
+        let utf8 = pg_sys::pg_server_to_any(p, len as i32, pg_sys::pg_enc::PG_UTF8 as i32);
+        Sha256::digest(core::ffi::CStr::from_ptr(utf8).to_bytes())
+    };
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Runs `f` with the rights of the owner of rls_audit's tables, then puts
@@ -953,7 +1091,21 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                 if let Some(old) = catalog::capture_policy(c, oid, key)?.tracked {
                     drafts.push(policy_draft(Change::PolicyRemoved, Some(&old.policy), None));
                     delete_policy(c, &old)?;
-                    emptied.insert((old.policy.schema_name, old.policy.table_name));
+                    // a table that keeps RLS or other policies stays
+                    // RLS-relevant (the common DROP POLICY)
+                    let here = catalog::db_ident();
+                    let relevant = old.db_ident.as_deref() == Some(here.as_str())
+                        && catalog::live::table(oid_of(old.table_oid), &here)?.is_some_and(
+                            |(t, has_policies)| {
+                                t.rls_enabled
+                                    && has_policies
+                                    && (&t.schema_name, &t.table_name)
+                                        == (&old.policy.schema_name, &old.policy.table_name)
+                            },
+                        );
+                    if !relevant {
+                        emptied.insert((old.policy.schema_name, old.policy.table_name));
+                    }
                 }
             } else {
                 let key = match names.as_slice() {
