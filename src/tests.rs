@@ -582,3 +582,51 @@ fn live_readers_agree_with_the_catalog_queries() {
         assert_eq!(catalog::live::schema_in_scope(name), sql_rule, "{name}");
     }
 }
+
+/// Capture hashes each event in Rust (PostgreSQL's jsonb text of the
+/// event, SHA-256); verify_log() checks with rls_audit._event_hash in SQL.
+/// With names, a ticket and an application name full of what JSON must
+/// escape (quotes, backslashes, control characters, non-ASCII), every
+/// stored hash is still the SQL function's: the SQL hash is the oracle.
+#[pg_test]
+fn event_hashes_are_the_sql_hash_for_hostile_values() {
+    run(r#"
+        -- PostgreSQL keeps application_name ASCII (é becomes ??)
+        SET LOCAL application_name = 'app "q" \ é';
+        SET LOCAL rls_audit.ticket = U&'T-1 "x" \\ \00e9 \0009 \0001 end';
+        CREATE SCHEMA U&"s \\ ""q"" \000a nl";
+        CREATE TABLE U&"s \\ ""q"" \000a nl".U&"t \0009 Ω" (id int, tenant_id int);
+        ALTER TABLE U&"s \\ ""q"" \000a nl".U&"t \0009 Ω" ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY U&"p \0001 \001f \007f \2028 ü" ON U&"s \\ ""q"" \000a nl".U&"t \0009 Ω"
+            USING (tenant_id = 1 AND 'a"b\c' <> U&'\0002');
+        ALTER POLICY U&"p \0001 \001f \007f \2028 ü" ON U&"s \\ ""q"" \000a nl".U&"t \0009 Ω"
+            RENAME TO "plain";
+        DROP TABLE U&"s \\ ""q"" \000a nl".U&"t \0009 Ω";
+    "#);
+    let events = one::<i64>("SELECT count(*) FROM rls_audit.events").unwrap_or(0);
+    assert!(events >= 4, "the DDL was captured: {events} events");
+    assert_eq!(
+        one::<i64>(
+            "SELECT count(*) FROM rls_audit.events e
+              WHERE e.hash IS DISTINCT FROM rls_audit._event_hash(e.id, e.occurred_at, e.txid,
+                    e.session_user_name, e.current_user_name, e.application_name, e.client_addr,
+                    e.command_tag, e.change, e.schema_name, e.table_name, e.policy_name, e.before,
+                    e.after, e.statement, e.ticket, e.prev_hash)"
+        ),
+        Some(0)
+    );
+    assert_eq!(
+        one::<i64>("SELECT count(*) FROM rls_audit.verify_log()"),
+        Some(0)
+    );
+    // and they are not vacuous: the hostile values are in what was hashed
+    assert_eq!(
+        one::<i64>(
+            "SELECT count(*) FROM rls_audit.events
+              WHERE application_name = current_setting('application_name')
+                AND application_name LIKE 'app \"q\" \\\\ %'
+                AND ticket LIKE '%' || chr(1) || '%' AND strpos(schema_name, chr(10)) > 0"
+        ),
+        Some(events)
+    );
+}
