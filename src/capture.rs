@@ -229,7 +229,7 @@ fn policy_draft(change: Change, before: Option<&Policy>, after: Option<&Policy>)
 /// A policy a DDL created, altered, or changed through something it
 /// references.
 fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
-    let catalog::Pair { live, tracked: old } = catalog::capture_policy(c, oid, None)?;
+    let catalog::Pair { live, tracked: old } = catalog::capture_policy(c, oid)?;
     let Some(live) = live else {
         return Ok(());
     };
@@ -273,7 +273,7 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
         upsert_policy(c, old.as_ref(), &live)?;
     }
     // the policy's table is tracked from now on (it has policies)
-    if let (Some((t, _)), tt) = catalog::capture_table(c, oid_of(live.table_oid), None)? {
+    if let (Some((t, _)), tt) = catalog::capture_table(c, oid_of(live.table_oid))? {
         match tt {
             None => upsert_table(c, None, &t)?,
             Some(o)
@@ -309,7 +309,7 @@ fn on_table(
     if kind != b'r' && kind != b'p' {
         return Ok(());
     }
-    let (Some((live, has_policies)), old) = catalog::capture_table(c, oid, None)? else {
+    let (Some((live, has_policies)), old) = catalog::capture_table(c, oid)? else {
         return Ok(());
     };
     if !sets_flags {
@@ -1088,7 +1088,7 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                     [s, t, p] => Some((s.as_str(), t.as_str(), p.as_str())),
                     _ => None,
                 };
-                if let Some(old) = catalog::capture_policy(c, oid, key)?.tracked {
+                if let Some(old) = catalog::dropped_policy(c, oid, key)? {
                     drafts.push(policy_draft(Change::PolicyRemoved, Some(&old.policy), None));
                     delete_policy(c, &old)?;
                     // a table that keeps RLS or other policies stays
@@ -1112,7 +1112,7 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                     [s, t] => Some((s.as_str(), t.as_str())),
                     _ => None,
                 };
-                if let Some(old) = catalog::capture_table(c, oid, key)?.1 {
+                if let Some(old) = catalog::dropped_table(c, oid, key)? {
                     drafts.push(Draft {
                         change: Change::TableRemoved,
                         schema_name: Some(old.schema_name.clone()),

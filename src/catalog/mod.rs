@@ -393,36 +393,62 @@ pub(crate) struct Pair<T> {
 }
 
 /// For the event triggers: the live policy with this OID (if it is in
-/// scope, read from the system caches: [`live::policy`]) and its tracked
-/// row, matched by OID in this database or else by the live policy's
-/// names, or by `names` (schema, table, policy: what sql_drop reported)
-/// once the policy is gone. A tracked row whose OIDs are this database's
-/// names its roles as they are called now (a role renamed since: no event
-/// trigger sees that), unless one is gone.
+/// scope, read from the system caches: [`live::policy`]) and, when there
+/// is one, its tracked row, matched by OID in this database or else by the
+/// live policy's names. A DDL on something out of scope (a temporary
+/// table's policy) costs no statement.
 pub(crate) fn capture_policy(
     client: &SpiClient<'_>,
     policy: pg_sys::Oid,
-    names: Option<(&str, &str, &str)>,
 ) -> Result<Pair<TrackedPolicy>> {
     let here = db_ident();
-    let live = live::policy(policy, &here)?;
+    let Some(live) = live::policy(policy, &here)? else {
+        return Ok(Pair {
+            live: None,
+            tracked: None,
+        });
+    };
+    let p = &live.policy;
+    let names = (
+        p.schema_name.as_str(),
+        p.table_name.as_str(),
+        p.policy_name.as_str(),
+    );
+    let tracked = tracked_policy(client, policy, Some(names), &here)?;
+    Ok(Pair {
+        live: Some(live),
+        tracked,
+    })
+}
+
+/// For sql_drop: the tracked row of a dropped policy, matched by OID in
+/// this database or else by `names` (schema, table, policy: what sql_drop
+/// reported; None when it reported something else).
+pub(crate) fn dropped_policy(
+    client: &SpiClient<'_>,
+    policy: pg_sys::Oid,
+    names: Option<(&str, &str, &str)>,
+) -> Result<Option<TrackedPolicy>> {
+    tracked_policy(client, policy, names, &db_ident())
+}
+
+/// The tracked row of a policy, by OID in this database (`here`), else by
+/// names. A row whose OIDs are this database's names its roles as they are
+/// called now (a role renamed since: no event trigger sees that), unless
+/// one is gone.
+fn tracked_policy(
+    client: &SpiClient<'_>,
+    policy: pg_sys::Oid,
+    names: Option<(&str, &str, &str)>,
+    here: &str,
+) -> Result<Option<TrackedPolicy>> {
     let mut tracked = tracked_one(
         client,
         TRACKED_POLICY_BY_OID.as_str(),
-        &[policy.into(), here.as_str().into()],
+        &[policy.into(), here.into()],
         decode_tracked_policy,
     )?;
-    let key = live
-        .as_ref()
-        .map(|l| {
-            (
-                l.policy.schema_name.as_str(),
-                l.policy.table_name.as_str(),
-                l.policy.policy_name.as_str(),
-            )
-        })
-        .or(names);
-    if let (None, Some((s, t, p))) = (&tracked, key) {
+    if let (None, Some((s, t, p))) = (&tracked, names) {
         tracked = tracked_one(
             client,
             TRACKED_POLICY_BY_NAME.as_str(),
@@ -431,7 +457,7 @@ pub(crate) fn capture_policy(
         )?;
     }
     if let Some(p) = tracked.as_mut() {
-        if p.db_ident.as_deref() == Some(here.as_str()) {
+        if p.db_ident.as_deref() == Some(here) {
             let now = p.role_oids.iter().map(|o| {
                 if *o == 0 {
                     Some("public".to_string())
@@ -442,7 +468,7 @@ pub(crate) fn capture_policy(
             name_roles_now(p, Some(now.collect()));
         }
     }
-    Ok(Pair { live, tracked })
+    Ok(tracked)
 }
 
 /// The one row of a tracked-state lookup, decoded (None: no row).
@@ -477,35 +503,54 @@ pub(crate) type LiveTable = (TrackedTable, bool);
 
 /// For the event triggers: the live table with this OID (if it is a table
 /// in scope, read from the system caches: [`live::table`]) with whether it
-/// has policies, and its tracked row, matched by OID in this database or
-/// else by the live table's names, or by `names` (schema, table: what
-/// sql_drop reported) once the table is gone.
+/// has policies and, when there is one, its tracked row, matched by OID in
+/// this database or else by the live table's names. A DDL on something out
+/// of scope (a temporary table) costs no statement.
 pub(crate) fn capture_table(
     client: &SpiClient<'_>,
     table: pg_sys::Oid,
-    names: Option<(&str, &str)>,
 ) -> Result<(Option<LiveTable>, Option<TrackedTable>)> {
     let here = db_ident();
-    let live = live::table(table, &here)?;
-    let mut tracked = tracked_one(
+    let Some((live, has_policies)) = live::table(table, &here)? else {
+        return Ok((None, None));
+    };
+    let names = (live.schema_name.as_str(), live.table_name.as_str());
+    let tracked = tracked_table(client, table, Some(names), &here)?;
+    Ok((Some((live, has_policies)), tracked))
+}
+
+/// For sql_drop: the tracked row of a dropped table, matched by OID in this
+/// database or else by `names` (schema, table: what sql_drop reported;
+/// None when it reported something else).
+pub(crate) fn dropped_table(
+    client: &SpiClient<'_>,
+    table: pg_sys::Oid,
+    names: Option<(&str, &str)>,
+) -> Result<Option<TrackedTable>> {
+    tracked_table(client, table, names, &db_ident())
+}
+
+fn tracked_table(
+    client: &SpiClient<'_>,
+    table: pg_sys::Oid,
+    names: Option<(&str, &str)>,
+    here: &str,
+) -> Result<Option<TrackedTable>> {
+    let tracked = tracked_one(
         client,
         TRACKED_TABLE_BY_OID.as_str(),
-        &[table.into(), here.as_str().into()],
+        &[table.into(), here.into()],
         decode_tracked_table,
     )?;
-    let key = live
-        .as_ref()
-        .map(|(l, _)| (l.schema_name.as_str(), l.table_name.as_str()))
-        .or(names);
-    if let (None, Some((s, t))) = (&tracked, key) {
-        tracked = tracked_one(
+    match (tracked, names) {
+        (None, Some((s, t))) => tracked_one(
             client,
             TRACKED_TABLE_BY_NAME.as_str(),
             &[s.into(), t.into()],
             decode_tracked_table,
-        )?;
+        ),
+        (tracked, _) => Ok(tracked),
     }
-    Ok((live, tracked))
 }
 
 /// A schema's name (None: no such schema).
