@@ -29,6 +29,7 @@ use serde_json::{json, Value};
 use crate::catalog;
 use crate::diff::{self, DriftRow};
 use crate::error::{Result, RlsAuditError};
+use crate::heap;
 use crate::model::{Change, Identity, Policy, PolicyId, State, Table, TrackedPolicy, TrackedTable};
 use crate::prepared;
 use crate::render;
@@ -602,6 +603,10 @@ pub(crate) fn write_events(
         return Err(frozen_error(&reason));
     }
     let who = Who::now()?;
+    // rows go straight into the heap and its indexes while the log is the
+    // plain table rls_audit created (crate::heap); else through SQL
+    let events = heap::Own::open(c"events")?;
+    let direct = events.direct(&["events_change_check"]).then_some(events);
     let n = drafts.len() as i32;
     for d in drafts {
         let statement = ctx
@@ -628,35 +633,76 @@ pub(crate) fn write_events(
             ticket,
             prev,
         ]))?;
-        prepared::update(
-            c,
-            "INSERT INTO rls_audit.events
-                 (id, occurred_at, txid, session_user_name, current_user_name, application_name,
-                  client_addr, command_tag, change, schema_name, table_name, policy_name, before,
-                  after, statement, ticket, prev_hash, hash)
-             VALUES ($1, $2, $3, $4::name, $5::name, $6, pg_catalog.inet_client_addr(), $7, $8,
-                     $9::name, $10::name, $11::name, $12::jsonb, $13::jsonb, $14, $15, $16, $17)",
-            None,
-            &[
-                id.into(),
-                who.timestamp()?.into(),
-                who.txid.into(),
-                who.session_user.as_str().into(),
-                ctx.current_user.as_str().into(),
-                who.application_name.clone().into(),
-                ctx.command_tag.as_str().into(),
-                d.change.as_sql().into(),
-                d.schema_name.into(),
-                d.table_name.into(),
-                d.policy_name.into(),
-                d.before.map(pgrx::JsonB).into(),
-                d.after.map(pgrx::JsonB).into(),
-                statement.into(),
-                ticket.clone().into(),
-                prev.clone().into(),
-                hash.as_str().into(),
-            ],
-        )?;
+        if let Some(events) = &direct {
+            events.insert(&[
+                ("id", id.into_datum()),
+                ("occurred_at", Some(pg_sys::Datum::from(who.occurred_at))),
+                ("txid", who.txid.into_datum()),
+                (
+                    "session_user_name",
+                    Some(heap::name_datum(&who.session_user)?),
+                ),
+                (
+                    "current_user_name",
+                    Some(heap::name_datum(&ctx.current_user)?),
+                ),
+                (
+                    "application_name",
+                    who.application_name.clone().into_datum(),
+                ),
+                ("client_addr", who.client_addr),
+                ("command_tag", ctx.command_tag.as_str().into_datum()),
+                ("change", d.change.as_sql().into_datum()),
+                (
+                    "schema_name",
+                    d.schema_name.as_deref().map(heap::name_datum).transpose()?,
+                ),
+                (
+                    "table_name",
+                    d.table_name.as_deref().map(heap::name_datum).transpose()?,
+                ),
+                (
+                    "policy_name",
+                    d.policy_name.as_deref().map(heap::name_datum).transpose()?,
+                ),
+                ("before", d.before.map(pgrx::JsonB).into_datum()),
+                ("after", d.after.map(pgrx::JsonB).into_datum()),
+                ("statement", statement.into_datum()),
+                ("ticket", ticket.clone().into_datum()),
+                ("prev_hash", prev.clone().into_datum()),
+                ("hash", hash.as_str().into_datum()),
+            ])?;
+        } else {
+            prepared::update(
+                c,
+                "INSERT INTO rls_audit.events
+                     (id, occurred_at, txid, session_user_name, current_user_name, application_name,
+                      client_addr, command_tag, change, schema_name, table_name, policy_name, before,
+                      after, statement, ticket, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4::name, $5::name, $6, pg_catalog.inet_client_addr(), $7, $8,
+                         $9::name, $10::name, $11::name, $12::jsonb, $13::jsonb, $14, $15, $16, $17)",
+                None,
+                &[
+                    id.into(),
+                    who.timestamp()?.into(),
+                    who.txid.into(),
+                    who.session_user.as_str().into(),
+                    ctx.current_user.as_str().into(),
+                    who.application_name.clone().into(),
+                    ctx.command_tag.as_str().into(),
+                    d.change.as_sql().into(),
+                    d.schema_name.into(),
+                    d.table_name.into(),
+                    d.policy_name.into(),
+                    d.before.map(pgrx::JsonB).into(),
+                    d.after.map(pgrx::JsonB).into(),
+                    statement.into(),
+                    ticket.clone().into(),
+                    prev.clone().into(),
+                    hash.as_str().into(),
+                ],
+            )?;
+        }
         prev = Some(hash);
     }
     Ok(n)
@@ -676,6 +722,8 @@ struct Who {
     session_user: String,
     application_name: Option<String>,
     client_host: Option<String>,
+    /// `inet_client_addr()`
+    client_addr: Option<pg_sys::Datum>,
     sequence: pg_sys::Oid,
 }
 
@@ -704,6 +752,7 @@ impl Who {
                 client_host: addr.and_then(|a| {
                     pgrx::direct_function_call::<String>(pg_sys::network_host, &[Some(a)])
                 }),
+                client_addr: addr,
                 sequence,
             })
         }

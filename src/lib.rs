@@ -38,6 +38,7 @@ mod store;
 
 // Plumbing: errors with SQLSTATEs, SQL types, the extension's schema state.
 mod error;
+mod heap;
 mod prepared;
 mod regclass;
 mod schema;

@@ -630,3 +630,52 @@ fn event_hashes_are_the_sql_hash_for_hostile_values() {
         Some(events)
     );
 }
+
+/// Capture appends events straight into the heap and the indexes while
+/// rls_audit.events is the plain table rls_audit created (crate::heap).
+/// What a DBA adds to it still holds, exactly as for an INSERT: a trigger
+/// fires, a CHECK constraint stops the DDL, a unique index refuses a
+/// duplicate id.
+#[pg_test]
+fn event_log_appends_honour_what_a_dba_adds_to_the_table() {
+    tenant_schema();
+    let events = || one::<i64>("SELECT count(*) FROM rls_audit.events").unwrap_or(-1);
+    // the plain table: appended directly, chain intact
+    let before = events();
+    run("CREATE POLICY direct_1 ON public.customers USING (true)");
+    assert_eq!(events(), before + 1);
+    // a unique index refuses a duplicate id (the sequence set back)
+    run("SELECT pg_catalog.setval('rls_audit.events_id_seq', 1, true)");
+    assert_eq!(
+        sqlstate("CREATE POLICY dup ON public.customers USING (true)"),
+        "23505"
+    );
+    run("SELECT pg_catalog.setval('rls_audit.events_id_seq', (SELECT max(id) FROM rls_audit.events))");
+    // a trigger a DBA added fires for every event
+    run(r#"
+        CREATE TABLE public.shipped (id bigint);
+        CREATE FUNCTION public.ship() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO public.shipped VALUES (NEW.id); RETURN NEW; END $$;
+        CREATE TRIGGER ship AFTER INSERT ON rls_audit.events
+            FOR EACH ROW EXECUTE FUNCTION public.ship();
+        CREATE POLICY shipped_1 ON public.customers USING (true);
+        ALTER POLICY shipped_1 ON public.customers RENAME TO shipped_2;
+    "#);
+    assert_eq!(one::<i64>("SELECT count(*) FROM public.shipped"), Some(2));
+    run("DROP TRIGGER ship ON rls_audit.events");
+    // a CHECK constraint a DBA added stops a DDL that breaks it
+    run("ALTER TABLE rls_audit.events ADD CONSTRAINT needs_ticket CHECK (ticket IS NOT NULL) NOT VALID");
+    assert_eq!(
+        sqlstate("CREATE POLICY unticketed ON public.customers USING (true)"),
+        "23514"
+    );
+    run("SET LOCAL rls_audit.ticket = 'CHG-1'");
+    run("CREATE POLICY ticketed ON public.customers USING (true)");
+    run("ALTER TABLE rls_audit.events DROP CONSTRAINT needs_ticket");
+    // whichever way each event went in, the chain is whole
+    assert_eq!(one::<i64>("SELECT count(*) FROM rls_audit.verify_log()"), Some(0));
+    assert_eq!(
+        one::<i64>("SELECT count(*) FROM rls_audit.events WHERE policy_name IN ('direct_1', 'shipped_1', 'shipped_2', 'ticketed')"),
+        Some(4)
+    );
+}

@@ -1,0 +1,154 @@
+//! Rows of rls_audit's own tables read and written without the executor,
+//! for the one path that runs inside every captured DDL: appending to the
+//! event log.
+//!
+//! Starting the executor for a one-row INSERT (and re-preparing the
+//! table's CHECK constraint each time) costs several times the insert
+//! itself. A row goes in as PostgreSQL inserts catalog rows instead: the
+//! heap tuple, then one entry per index (`CatalogTupleInsertWithInfo`,
+//! which checks uniqueness as any insert does). That is exact only for a
+//! plain table, so [`Own::direct`] says whether the table still is one: no
+//! triggers, rules or row security, plain-column indexes only, and no
+//! CHECK constraint but the ones rls_audit created (whose values the
+//! caller guarantees). A table a DBA has extended with any of these is
+//! written through SQL as before.
+use pgrx::prelude::*;
+
+use crate::error::{Result, RlsAuditError};
+
+/// One of rls_audit's tables, opened for writing: the lock is held to the
+/// end of the transaction, as an INSERT would hold it.
+pub(crate) struct Own {
+    rel: pg_sys::Relation,
+    indexes: *mut pg_sys::ResultRelInfo,
+}
+
+impl Own {
+    /// `rls_audit.<name>` with RowExclusiveLock.
+    pub(crate) fn open(name: &core::ffi::CStr) -> Result<Own> {
+        // SAFETY: missing_ok lookups return InvalidOid; table_open raises
+        // if the relation went away in between
+        unsafe {
+            let nsp = pg_sys::get_namespace_oid(c"rls_audit".as_ptr(), true);
+            let oid = if nsp == pg_sys::InvalidOid {
+                pg_sys::InvalidOid
+            } else {
+                pg_sys::get_relname_relid(name.as_ptr(), nsp)
+            };
+            if oid == pg_sys::InvalidOid {
+                return Err(RlsAuditError::ObjectState(format!(
+                    "rls_audit.{} is missing",
+                    name.to_string_lossy()
+                )));
+            }
+            let rel = pg_sys::table_open(oid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
+            let indexes = pg_sys::CatalogOpenIndexes(rel);
+            Ok(Own { rel, indexes })
+        }
+    }
+
+    /// Can rows go in without the executor and mean exactly what an
+    /// INSERT would? `checks`: the CHECK constraints rls_audit created on
+    /// this table (their values are the caller's to guarantee).
+    pub(crate) fn direct(&self, checks: &[&str]) -> bool {
+        // SAFETY: reads of the open relation's cache entry and of the
+        // index infos CatalogOpenIndexes built
+        unsafe {
+            let class = &*(*self.rel).rd_rel;
+            if class.relhastriggers || class.relrowsecurity || !(*self.rel).rd_rules.is_null() {
+                return false;
+            }
+            let constr = (*(*self.rel).rd_att).constr;
+            if !constr.is_null() {
+                let c = &*constr;
+                for i in 0..c.num_check as usize {
+                    let check = &*c.check.add(i);
+                    let name = core::ffi::CStr::from_ptr(check.ccname).to_string_lossy();
+                    if !checks.contains(&name.as_ref()) {
+                        return false;
+                    }
+                }
+            }
+            let info = &*self.indexes;
+            for i in 0..info.ri_NumIndices as usize {
+                let ii = &**info.ri_IndexRelationInfo.add(i);
+                let index = *info.ri_IndexRelationDescs.add(i);
+                if !ii.ii_Expressions.is_null()
+                    || !ii.ii_Predicate.is_null()
+                    || !ii.ii_ExclusionOps.is_null()
+                    || !(*(*index).rd_index).indimmediate
+                {
+                    return false;
+                }
+            }
+            true
+        }
+    }
+
+    /// Insert one row given by column name. A column left out must be
+    /// nullable and have no default, and every named column must exist:
+    /// else the table is not the one rls_audit created, and this is an
+    /// error rather than a row an INSERT would not have written.
+    pub(crate) fn insert(&self, row: &[(&str, Option<pg_sys::Datum>)]) -> Result<()> {
+        // SAFETY: the tuple is formed from the relation's own descriptor
+        // with one datum (or NULL) per attribute, then inserted as a
+        // catalog row is; an ERROR (a duplicate key) aborts the transaction
+        unsafe {
+            let desc = (*self.rel).rd_att;
+            let natts = (*desc).natts as usize;
+            let mut values = vec![pg_sys::Datum::from(0usize); natts];
+            let mut nulls = vec![true; natts];
+            let mut used = 0;
+            for i in 0..natts {
+                let att = &*(*desc).attrs.as_ptr().add(i);
+                if att.attisdropped {
+                    continue;
+                }
+                let name = core::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
+                if let Some((_, v)) = row.iter().find(|(n, _)| *n == name) {
+                    used += 1;
+                    if let Some(d) = v {
+                        values[i] = *d;
+                        nulls[i] = false;
+                    }
+                }
+                if nulls[i] && (att.attnotnull || att.atthasdef) {
+                    return Err(RlsAuditError::ObjectState(format!(
+                        "rls_audit.{}: column {name} needs a value",
+                        pgrx::name_data_to_str(&(*(*self.rel).rd_rel).relname)
+                    )));
+                }
+            }
+            if used != row.len() {
+                return Err(RlsAuditError::ObjectState(
+                    "rls_audit's table lacks a column it writes".into(),
+                ));
+            }
+            let tup = pg_sys::heap_form_tuple(desc, values.as_mut_ptr(), nulls.as_mut_ptr());
+            pg_sys::CatalogTupleInsertWithInfo(self.rel, tup, self.indexes);
+            pg_sys::heap_freetuple(tup);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Own {
+    fn drop(&mut self) {
+        // SAFETY: closes what open() opened; the lock stays to the end of
+        // the transaction (NoLock)
+        unsafe {
+            pg_sys::CatalogCloseIndexes(self.indexes);
+            pg_sys::table_close(self.rel, pg_sys::NoLock as pg_sys::LOCKMODE);
+        }
+    }
+}
+
+/// A `name` datum (NameData, truncated to NAMEDATALEN - 1 bytes as a cast
+/// to name truncates).
+pub(crate) fn name_datum(s: &str) -> Result<pg_sys::Datum> {
+    let c = std::ffi::CString::new(s)
+        .map_err(|_| RlsAuditError::InvalidParameter("a name holds a NUL character".into()))?;
+    // SAFETY: namein takes a cstring and returns a palloc'd NameData
+    unsafe { pgrx::direct_function_call_as_datum(pg_sys::namein, &[c.as_c_str().into_datum()]) }
+        .ok_or_else(|| RlsAuditError::ObjectState("namein returned NULL".into()))
+}
