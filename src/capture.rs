@@ -606,7 +606,9 @@ pub(crate) fn write_events(
     // rows go straight into the heap and its indexes while the log is the
     // plain table rls_audit created (crate::heap); else through SQL
     let events = heap::Own::open(c"events")?;
-    let direct = events.direct(&["events_change_check"]).then_some(events);
+    let direct = events
+        .direct(&["events_change_check"], &EVENT_COLUMNS)
+        .then_some(events);
     let n = drafts.len() as i32;
     for d in drafts {
         let statement = ctx
@@ -707,6 +709,28 @@ pub(crate) fn write_events(
     }
     Ok(n)
 }
+
+/// The columns capture writes into rls_audit.events.
+const EVENT_COLUMNS: [&str; 18] = [
+    "id",
+    "occurred_at",
+    "txid",
+    "session_user_name",
+    "current_user_name",
+    "application_name",
+    "client_addr",
+    "command_tag",
+    "change",
+    "schema_name",
+    "table_name",
+    "policy_name",
+    "before",
+    "after",
+    "statement",
+    "ticket",
+    "prev_hash",
+    "hash",
+];
 
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
 const PG_EPOCH_US: i64 = 946_684_800_000_000;

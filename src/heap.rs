@@ -47,13 +47,36 @@ impl Own {
         }
     }
 
-    /// Can rows go in without the executor and mean exactly what an
-    /// INSERT would? `checks`: the CHECK constraints rls_audit created on
-    /// this table (their values are the caller's to guarantee).
-    pub(crate) fn direct(&self, checks: &[&str]) -> bool {
+    /// Can rows of `columns` go in without the executor and mean exactly
+    /// what an INSERT would? `checks`: the CHECK constraints rls_audit
+    /// created on this table (their values are the caller's to guarantee).
+    /// Every other column must take NULL: nullable, with no default,
+    /// identity or generation expression.
+    pub(crate) fn direct(&self, checks: &[&str], columns: &[&str]) -> bool {
         // SAFETY: reads of the open relation's cache entry and of the
         // index infos CatalogOpenIndexes built
         unsafe {
+            let desc = (*self.rel).rd_att;
+            let mut found = 0;
+            for i in 0..(*desc).natts as usize {
+                let att = &*(*desc).attrs.as_ptr().add(i);
+                if att.attisdropped {
+                    continue;
+                }
+                let name = core::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
+                if columns.contains(&name.as_ref()) {
+                    found += 1;
+                } else if att.attnotnull
+                    || att.atthasdef
+                    || att.attidentity != 0
+                    || att.attgenerated != 0
+                {
+                    return false;
+                }
+            }
+            if found != columns.len() {
+                return false;
+            }
             let class = &*(*self.rel).rd_rel;
             if class.relhastriggers || class.relrowsecurity || !(*self.rel).rd_rules.is_null() {
                 return false;

@@ -672,6 +672,13 @@ fn event_log_appends_honour_what_a_dba_adds_to_the_table() {
     run("SET LOCAL rls_audit.ticket = 'CHG-1'");
     run("CREATE POLICY ticketed ON public.customers USING (true)");
     run("ALTER TABLE rls_audit.events DROP CONSTRAINT needs_ticket");
+    // a column a DBA added with a default gets it
+    run("ALTER TABLE rls_audit.events ADD COLUMN shipped boolean NOT NULL DEFAULT false");
+    run("CREATE POLICY defaulted ON public.customers USING (true)");
+    assert_eq!(
+        one::<bool>("SELECT shipped FROM rls_audit.events WHERE policy_name = 'defaulted'"),
+        Some(false)
+    );
     // whichever way each event went in, the chain is whole
     assert_eq!(one::<i64>("SELECT count(*) FROM rls_audit.verify_log()"), Some(0));
     assert_eq!(
