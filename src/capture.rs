@@ -587,25 +587,20 @@ pub(crate) fn write_events(
     let stop_if_frozen = check_freeze && ticket.is_none();
     // one chain: appends are serialised until commit
     crate::snapshot::advisory_xact_lock(CHAIN_LOCK_KEY);
-    // the freeze and the chain's tail, read once under the lock (with a
-    // fresh snapshot: a kept plan run as a write takes one); each event
-    // then chains to the one written before it
-    let (reason, mut prev) = prepared::update(
-        c,
-        "SELECT (SELECT reason FROM rls_audit.freeze_state),
-                (SELECT e.hash FROM rls_audit.events e ORDER BY e.id DESC LIMIT 1)",
-        Some(1),
-        &[],
-    )?
-    .first()
-    .get_two::<String, String>()?;
+    // the freeze and the chain's tail, read once under the lock, as
+    // committed now (whatever the isolation level: crate::heap), then each
+    // event chains to the one written before it
+    let events = heap::Own::open(c"events")?;
+    let reason =
+        heap::Own::open_with(c"freeze_state", pg_sys::AccessShareLock as pg_sys::LOCKMODE)?
+            .any_row("reason");
+    let mut prev = events.newest("hash")?;
     if let (Some(reason), true) = (reason, stop_if_frozen) {
         return Err(frozen_error(&reason));
     }
     let who = Who::now()?;
     // rows go straight into the heap and its indexes while the log is the
     // plain table rls_audit created (crate::heap); else through SQL
-    let events = heap::Own::open(c"events")?;
     let direct = events
         .direct(&["events_change_check"], &EVENT_COLUMNS)
         .then_some(events);

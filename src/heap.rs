@@ -26,6 +26,11 @@ pub(crate) struct Own {
 impl Own {
     /// `rls_audit.<name>` with RowExclusiveLock.
     pub(crate) fn open(name: &core::ffi::CStr) -> Result<Own> {
+        Self::open_with(name, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE)
+    }
+
+    /// `rls_audit.<name>` with `lock`.
+    pub(crate) fn open_with(name: &core::ffi::CStr, lock: pg_sys::LOCKMODE) -> Result<Own> {
         // SAFETY: missing_ok lookups return InvalidOid; table_open raises
         // if the relation went away in between
         unsafe {
@@ -41,7 +46,7 @@ impl Own {
                     name.to_string_lossy()
                 )));
             }
-            let rel = pg_sys::table_open(oid, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
+            let rel = pg_sys::table_open(oid, lock);
             let indexes = pg_sys::CatalogOpenIndexes(rel);
             Ok(Own { rel, indexes })
         }
@@ -152,6 +157,96 @@ impl Own {
             pg_sys::heap_freetuple(tup);
         }
         Ok(())
+    }
+}
+
+impl Own {
+    /// The text column `column` of the row a scan returned (None: NULL, or
+    /// no such column).
+    unsafe fn text_of(&self, tup: *mut pg_sys::HeapTupleData, column: &str) -> Option<String> {
+        // SAFETY: tup is a row of this relation, read with its descriptor
+        unsafe {
+            let desc = (*self.rel).rd_att;
+            for i in 0..(*desc).natts as usize {
+                let att = &*(*desc).attrs.as_ptr().add(i);
+                if att.attisdropped
+                    || core::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_bytes()
+                        != column.as_bytes()
+                {
+                    continue;
+                }
+                let mut isnull = false;
+                let d = pg_sys::heap_getattr(tup, i as i32 + 1, desc, &mut isnull);
+                return if isnull {
+                    None
+                } else {
+                    String::from_datum(d, false)
+                };
+            }
+            None
+        }
+    }
+
+    /// Text column `column` of some row (the table is expected to hold at
+    /// most one), as committed now or written by this transaction
+    /// (SnapshotSelf: see [`Own::newest`]).
+    pub(crate) fn any_row(&self, column: &str) -> Option<String> {
+        // SAFETY: a heap scan of the open relation, ended before returning
+        unsafe {
+            let scan = pg_sys::systable_beginscan(
+                self.rel,
+                pg_sys::InvalidOid,
+                false,
+                &raw mut pg_sys::SnapshotSelfData,
+                0,
+                std::ptr::null_mut(),
+            );
+            let tup = pg_sys::systable_getnext(scan);
+            let value = if tup.is_null() {
+                None
+            } else {
+                self.text_of(tup, column)
+            };
+            pg_sys::systable_endscan(scan);
+            value
+        }
+    }
+
+    /// Text column `column` of the row with the highest primary key, as
+    /// committed now or written by this transaction: SnapshotSelf, not the
+    /// transaction's snapshot, so under REPEATABLE READ and SERIALIZABLE
+    /// too the newest row is found (and no predicate lock is taken). Only
+    /// meaningful while writers of this table are serialised by a lock.
+    pub(crate) fn newest(&self, column: &str) -> Result<Option<String>> {
+        // SAFETY: an ordered scan of the open relation through its primary
+        // key index (opened by CatalogOpenIndexes), ended before returning
+        unsafe {
+            let info = &*self.indexes;
+            let pkey = (0..info.ri_NumIndices as usize)
+                .map(|i| *info.ri_IndexRelationDescs.add(i))
+                .find(|ix| (*(**ix).rd_index).indisprimary)
+                .ok_or_else(|| {
+                    RlsAuditError::ObjectState("rls_audit's table has no primary key".into())
+                })?;
+            let scan = pg_sys::systable_beginscan_ordered(
+                self.rel,
+                pkey,
+                &raw mut pg_sys::SnapshotSelfData,
+                0,
+                std::ptr::null_mut(),
+            );
+            let tup = pg_sys::systable_getnext_ordered(
+                scan,
+                pg_sys::ScanDirection::BackwardScanDirection,
+            );
+            let value = if tup.is_null() {
+                None
+            } else {
+                self.text_of(tup, column)
+            };
+            pg_sys::systable_endscan_ordered(scan);
+            Ok(value)
+        }
     }
 }
 
