@@ -103,6 +103,38 @@ fn upsert_policy(
     new: &TrackedPolicy,
 ) -> Result<()> {
     let p = &new.policy;
+    let rows = heap::Own::open(c"tracked_policies")?;
+    if rows.direct(&[], &TRACKED_POLICY_COLUMNS) {
+        let row = [
+            (
+                "policy_oid",
+                Some(pg_sys::Datum::from(oid_of(new.policy_oid))),
+            ),
+            (
+                "table_oid",
+                Some(pg_sys::Datum::from(oid_of(new.table_oid))),
+            ),
+            ("schema_name", Some(heap::name_datum(&p.schema_name)?)),
+            ("table_name", Some(heap::name_datum(&p.table_name)?)),
+            ("policy_name", Some(heap::name_datum(&p.policy_name)?)),
+            ("permissive", p.permissive.as_sql().into_datum()),
+            ("command", p.command.as_sql().into_datum()),
+            ("roles", Some(heap::names_datum(&p.roles)?)),
+            ("using_expr", p.using_expr.clone().into_datum()),
+            ("check_expr", p.check_expr.clone().into_datum()),
+            ("db_ident", new.db_ident.clone().into_datum()),
+            ("tree", new.tree.as_str().into_datum()),
+            ("role_oids", Some(heap::oids_datum(&new.role_oids))),
+        ];
+        return match old
+            .map(|o| tracked_policy_tid(&rows, o))
+            .transpose()?
+            .flatten()
+        {
+            Some(tid) => rows.update(tid, &row),
+            None => rows.insert(&row),
+        };
+    }
     let role_oids: Vec<i64> = new.role_oids.iter().map(|o| i64::from(*o)).collect();
     let mut args = vec![
         oid_of(new.policy_oid).into(),
@@ -151,7 +183,83 @@ fn upsert_policy(
     Ok(())
 }
 
+/// The columns capture writes into rls_audit.tracked_policies.
+const TRACKED_POLICY_COLUMNS: [&str; 13] = [
+    "policy_oid",
+    "table_oid",
+    "schema_name",
+    "table_name",
+    "policy_name",
+    "permissive",
+    "command",
+    "roles",
+    "using_expr",
+    "check_expr",
+    "db_ident",
+    "tree",
+    "role_oids",
+];
+
+/// The columns capture writes into rls_audit.tracked_tables.
+const TRACKED_TABLE_COLUMNS: [&str; 7] = [
+    "table_oid",
+    "schema_oid",
+    "schema_name",
+    "table_name",
+    "rls_enabled",
+    "rls_forced",
+    "db_ident",
+];
+
+/// Where the tracked row of `o` is (by its names, the key).
+fn tracked_policy_tid(
+    rows: &heap::Own,
+    o: &TrackedPolicy,
+) -> Result<Option<pg_sys::ItemPointerData>> {
+    let mut tid = None;
+    rows.find(
+        &["schema_name", "table_name", "policy_name"],
+        &[
+            heap::Key::Name(&o.policy.schema_name),
+            heap::Key::Name(&o.policy.table_name),
+            heap::Key::Name(&o.policy.policy_name),
+        ],
+        |r| {
+            tid = Some(r.tid());
+            Ok(false)
+        },
+    )?;
+    Ok(tid)
+}
+
+/// Where the tracked row of `t` is (by its names, the key).
+fn tracked_table_tid(
+    rows: &heap::Own,
+    t: &TrackedTable,
+) -> Result<Option<pg_sys::ItemPointerData>> {
+    let mut tid = None;
+    rows.find(
+        &["schema_name", "table_name"],
+        &[
+            heap::Key::Name(&t.schema_name),
+            heap::Key::Name(&t.table_name),
+        ],
+        |r| {
+            tid = Some(r.tid());
+            Ok(false)
+        },
+    )?;
+    Ok(tid)
+}
+
 fn delete_policy(c: &mut SpiClient<'_>, o: &TrackedPolicy) -> Result<()> {
+    let rows = heap::Own::open(c"tracked_policies")?;
+    if rows.direct(&[], &TRACKED_POLICY_COLUMNS) {
+        if let Some(tid) = tracked_policy_tid(&rows, o)? {
+            rows.delete(tid);
+        }
+        return Ok(());
+    }
     prepared::update(
         c,
         "DELETE FROM rls_audit.tracked_policies
@@ -167,6 +275,13 @@ fn delete_policy(c: &mut SpiClient<'_>, o: &TrackedPolicy) -> Result<()> {
 }
 
 fn delete_table(c: &mut SpiClient<'_>, t: &TrackedTable) -> Result<()> {
+    let rows = heap::Own::open(c"tracked_tables")?;
+    if rows.direct(&[], &TRACKED_TABLE_COLUMNS) {
+        if let Some(tid) = tracked_table_tid(&rows, t)? {
+            rows.delete(tid);
+        }
+        return Ok(());
+    }
     prepared::update(c,
         "DELETE FROM rls_audit.tracked_tables WHERE (schema_name, table_name) = ($1::name, $2::name)",
         None,
@@ -182,6 +297,32 @@ fn upsert_table(
     old: Option<&TrackedTable>,
     new: &TrackedTable,
 ) -> Result<()> {
+    let rows = heap::Own::open(c"tracked_tables")?;
+    if rows.direct(&[], &TRACKED_TABLE_COLUMNS) {
+        let row = [
+            (
+                "table_oid",
+                Some(pg_sys::Datum::from(oid_of(new.table_oid))),
+            ),
+            (
+                "schema_oid",
+                Some(pg_sys::Datum::from(oid_of(new.schema_oid))),
+            ),
+            ("schema_name", Some(heap::name_datum(&new.schema_name)?)),
+            ("table_name", Some(heap::name_datum(&new.table_name)?)),
+            ("rls_enabled", new.rls_enabled.into_datum()),
+            ("rls_forced", new.rls_forced.into_datum()),
+            ("db_ident", new.db_ident.clone().into_datum()),
+        ];
+        return match old
+            .map(|o| tracked_table_tid(&rows, o))
+            .transpose()?
+            .flatten()
+        {
+            Some(tid) => rows.update(tid, &row),
+            None => rows.insert(&row),
+        };
+    }
     let mut args = vec![
         oid_of(new.table_oid).into(),
         oid_of(new.schema_oid).into(),
@@ -230,7 +371,7 @@ fn policy_draft(change: Change, before: Option<&Policy>, after: Option<&Policy>)
 /// A policy a DDL created, altered, or changed through something it
 /// references.
 fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> Result<()> {
-    let catalog::Pair { live, tracked: old } = catalog::capture_policy(c, oid)?;
+    let catalog::Pair { live, tracked: old } = catalog::capture_policy(oid)?;
     let Some(live) = live else {
         return Ok(());
     };
@@ -274,7 +415,7 @@ fn on_policy(c: &mut SpiClient<'_>, oid: pg_sys::Oid, out: &mut Vec<Draft>) -> R
         upsert_policy(c, old.as_ref(), &live)?;
     }
     // the policy's table is tracked from now on (it has policies)
-    if let (Some((t, _)), tt) = catalog::capture_table(c, oid_of(live.table_oid))? {
+    if let (Some((t, _)), tt) = catalog::capture_table(oid_of(live.table_oid))? {
         match tt {
             None => upsert_table(c, None, &t)?,
             Some(o)
@@ -310,7 +451,7 @@ fn on_table(
     if kind != b'r' && kind != b'p' {
         return Ok(());
     }
-    let (Some((live, has_policies)), old) = catalog::capture_table(c, oid)? else {
+    let (Some((live, has_policies)), old) = catalog::capture_table(oid)? else {
         return Ok(());
     };
     if !sets_flags {
@@ -1156,7 +1297,7 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                     [s, t, p] => Some((s.as_str(), t.as_str(), p.as_str())),
                     _ => None,
                 };
-                if let Some(old) = catalog::dropped_policy(c, oid, key)? {
+                if let Some(old) = catalog::dropped_policy(oid, key)? {
                     drafts.push(policy_draft(Change::PolicyRemoved, Some(&old.policy), None));
                     delete_policy(c, &old)?;
                     // a table that keeps RLS or other policies stays
@@ -1180,7 +1321,7 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
                     [s, t] => Some((s.as_str(), t.as_str())),
                     _ => None,
                 };
-                if let Some(old) = catalog::dropped_table(c, oid, key)? {
+                if let Some(old) = catalog::dropped_table(oid, key)? {
                     drafts.push(Draft {
                         change: Change::TableRemoved,
                         schema_name: Some(old.schema_name.clone()),

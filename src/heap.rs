@@ -118,9 +118,23 @@ impl Own {
     /// else the table is not the one rls_audit created, and this is an
     /// error rather than a row an INSERT would not have written.
     pub(crate) fn insert(&self, row: &[(&str, Option<pg_sys::Datum>)]) -> Result<()> {
+        let tup = self.form(row)?;
+        // SAFETY: a tuple of this relation, inserted as a catalog row is; an
+        // ERROR (a duplicate key) aborts the transaction
+        unsafe {
+            pg_sys::CatalogTupleInsertWithInfo(self.rel, tup, self.indexes);
+            pg_sys::heap_freetuple(tup);
+            // as SPI runs each write as a command of its own: what comes
+            // next (a later write of the same row, an SQL read) sees it
+            pg_sys::CommandCounterIncrement();
+        }
+        Ok(())
+    }
+
+    /// A heap tuple of this relation from values by column name.
+    fn form(&self, row: &[(&str, Option<pg_sys::Datum>)]) -> Result<pg_sys::HeapTuple> {
         // SAFETY: the tuple is formed from the relation's own descriptor
-        // with one datum (or NULL) per attribute, then inserted as a
-        // catalog row is; an ERROR (a duplicate key) aborts the transaction
+        // with one datum (or NULL) per attribute
         unsafe {
             let desc = (*self.rel).rd_att;
             let natts = (*desc).natts as usize;
@@ -152,11 +166,12 @@ impl Own {
                     "rls_audit's table lacks a column it writes".into(),
                 ));
             }
-            let tup = pg_sys::heap_form_tuple(desc, values.as_mut_ptr(), nulls.as_mut_ptr());
-            pg_sys::CatalogTupleInsertWithInfo(self.rel, tup, self.indexes);
-            pg_sys::heap_freetuple(tup);
+            Ok(pg_sys::heap_form_tuple(
+                desc,
+                values.as_mut_ptr(),
+                nulls.as_mut_ptr(),
+            ))
         }
-        Ok(())
     }
 }
 
@@ -247,6 +262,260 @@ impl Own {
             pg_sys::systable_endscan_ordered(scan);
             Ok(value)
         }
+    }
+}
+
+/// A key value of an index lookup.
+pub(crate) enum Key<'a> {
+    Oid(u32),
+    Name(&'a str),
+}
+
+impl Own {
+    /// The attribute number of `column` (None: no such column).
+    fn attno(&self, column: &str) -> Option<i16> {
+        // SAFETY: reads of the open relation's descriptor
+        unsafe {
+            let desc = (*self.rel).rd_att;
+            (0..(*desc).natts as usize).find_map(|i| {
+                let att = &*(*desc).attrs.as_ptr().add(i);
+                (!att.attisdropped
+                    && core::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_bytes()
+                        == column.as_bytes())
+                .then_some(i as i16 + 1)
+            })
+        }
+    }
+
+    /// Each row whose `columns` equal `keys`, found through the index that
+    /// starts with exactly those columns, as committed now or written by
+    /// this transaction (SnapshotSelf, as [`Own::newest`]: no predicate
+    /// lock, whatever the isolation level). `f` returns false to stop.
+    pub(crate) fn find(
+        &self,
+        columns: &[&str],
+        keys: &[Key<'_>],
+        mut f: impl FnMut(&Row<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let missing =
+            || RlsAuditError::ObjectState("rls_audit's table lacks an index it reads".into());
+        let attnos: Vec<i16> = columns
+            .iter()
+            .map(|c| self.attno(c))
+            .collect::<Option<_>>()
+            .ok_or_else(missing)?;
+        // SAFETY: an index scan of the open relation (keys in heap column
+        // numbers, as systable_beginscan takes them), ended before returning
+        unsafe {
+            let info = &*self.indexes;
+            let index = (0..info.ri_NumIndices as usize)
+                .map(|i| *info.ri_IndexRelationDescs.add(i))
+                .find(|ix| {
+                    let ind = &*(**ix).rd_index;
+                    let k = ind.indkey.values.as_slice(ind.indnkeyatts as usize);
+                    k.len() >= attnos.len() && k[..attnos.len()] == attnos[..]
+                })
+                .ok_or_else(missing)?;
+            let mut scankeys: Vec<pg_sys::ScanKeyData> = Vec::with_capacity(keys.len());
+            for (attno, key) in attnos.iter().zip(keys) {
+                let (proc_, datum) = match key {
+                    Key::Oid(o) => (pg_sys::F_OIDEQ, pg_sys::Datum::from(pg_sys::Oid::from(*o))),
+                    Key::Name(n) => (pg_sys::F_NAMEEQ, name_datum(n)?),
+                };
+                let mut k: pg_sys::ScanKeyData = std::mem::zeroed();
+                pg_sys::ScanKeyInit(
+                    &mut k,
+                    *attno,
+                    pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
+                    pg_sys::Oid::from(proc_),
+                    datum,
+                );
+                scankeys.push(k);
+            }
+            let scan = pg_sys::systable_beginscan(
+                self.rel,
+                (*index).rd_id,
+                true,
+                &raw mut pg_sys::SnapshotSelfData,
+                scankeys.len() as i32,
+                scankeys.as_mut_ptr(),
+            );
+            let mut result = Ok(());
+            loop {
+                let tup = pg_sys::systable_getnext(scan);
+                if tup.is_null() {
+                    break;
+                }
+                match f(&Row { own: self, tup }) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            pg_sys::systable_endscan(scan);
+            result
+        }
+    }
+
+    /// Replace the row at `tid` (found by [`Own::find`]) with `row`, as
+    /// [`Own::insert`] forms it; its index entries are added.
+    pub(crate) fn update(
+        &self,
+        tid: pg_sys::ItemPointerData,
+        row: &[(&str, Option<pg_sys::Datum>)],
+    ) -> Result<()> {
+        let tup = self.form(row)?;
+        let mut tid = tid;
+        // SAFETY: tid is a row of this relation read in this transaction;
+        // a concurrent update of it raises an ERROR (fail closed)
+        unsafe {
+            pg_sys::CatalogTupleUpdateWithInfo(self.rel, &mut tid, tup, self.indexes);
+            pg_sys::heap_freetuple(tup);
+            pg_sys::CommandCounterIncrement();
+        }
+        Ok(())
+    }
+
+    /// Delete the row at `tid` (found by [`Own::find`]).
+    pub(crate) fn delete(&self, tid: pg_sys::ItemPointerData) {
+        let mut tid = tid;
+        // SAFETY: as for update
+        unsafe {
+            pg_sys::simple_heap_delete(self.rel, &mut tid);
+            pg_sys::CommandCounterIncrement();
+        }
+    }
+}
+
+/// A row [`Own::find`] found, read by column name.
+pub(crate) struct Row<'a> {
+    own: &'a Own,
+    tup: *mut pg_sys::HeapTupleData,
+}
+
+impl Row<'_> {
+    pub(crate) fn tid(&self) -> pg_sys::ItemPointerData {
+        // SAFETY: the scan's current tuple
+        unsafe { (*self.tup).t_self }
+    }
+
+    fn datum(&self, column: &str) -> Option<pg_sys::Datum> {
+        let attno = self.own.attno(column)?;
+        let mut isnull = false;
+        // SAFETY: the scan's current tuple, read with its relation's descriptor
+        let d = unsafe {
+            pg_sys::heap_getattr(self.tup, attno as i32, (*self.own.rel).rd_att, &mut isnull)
+        };
+        (!isnull).then_some(d)
+    }
+
+    pub(crate) fn text(&self, column: &str) -> Option<String> {
+        // SAFETY: a text column's datum
+        self.datum(column)
+            .and_then(|d| unsafe { String::from_datum(d, false) })
+    }
+
+    pub(crate) fn name(&self, column: &str) -> Option<String> {
+        // SAFETY: a name column's datum points at its NameData
+        self.datum(column).map(|d| unsafe {
+            core::ffi::CStr::from_ptr(d.cast_mut_ptr::<core::ffi::c_char>())
+                .to_string_lossy()
+                .into_owned()
+        })
+    }
+
+    pub(crate) fn oid(&self, column: &str) -> u32 {
+        self.datum(column).map(|d| d.value() as u32).unwrap_or(0)
+    }
+
+    pub(crate) fn flag(&self, column: &str) -> bool {
+        self.datum(column).is_some_and(|d| d.value() != 0)
+    }
+
+    pub(crate) fn oids(&self, column: &str) -> Vec<u32> {
+        // SAFETY: an oid[] column's datum
+        self.datum(column)
+            .and_then(|d| unsafe { Vec::<Option<pg_sys::Oid>>::from_datum(d, false) })
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .map(|o| o.to_u32())
+            .collect()
+    }
+
+    /// A name[] column (NULL elements left out).
+    pub(crate) fn names(&self, column: &str) -> Vec<String> {
+        let Some(d) = self.datum(column) else {
+            return Vec::new();
+        };
+        // SAFETY: a name[] column's datum, detoasted, deconstructed with
+        // name's storage (fixed NAMEDATALEN bytes, by reference, char-aligned)
+        unsafe {
+            let arr = pg_sys::pg_detoast_datum(d.cast_mut_ptr()).cast::<pg_sys::ArrayType>();
+            let mut elems: *mut pg_sys::Datum = std::ptr::null_mut();
+            let mut nulls: *mut bool = std::ptr::null_mut();
+            let mut n = 0i32;
+            pg_sys::deconstruct_array(
+                arr,
+                pg_sys::NAMEOID,
+                pg_sys::NAMEDATALEN as i32,
+                false,
+                pg_sys::TYPALIGN_CHAR as core::ffi::c_char,
+                &mut elems,
+                &mut nulls,
+                &mut n,
+            );
+            (0..n as usize)
+                .filter(|i| !*nulls.add(*i))
+                .map(|i| {
+                    core::ffi::CStr::from_ptr((*elems.add(i)).cast_mut_ptr::<core::ffi::c_char>())
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect()
+        }
+    }
+}
+
+/// A name[] datum of `names`.
+pub(crate) fn names_datum(names: &[String]) -> Result<pg_sys::Datum> {
+    let mut elems: Vec<pg_sys::Datum> =
+        names.iter().map(|n| name_datum(n)).collect::<Result<_>>()?;
+    // SAFETY: construct_array copies the NameData elements into a new array
+    unsafe {
+        let arr = pg_sys::construct_array(
+            elems.as_mut_ptr(),
+            elems.len() as i32,
+            pg_sys::NAMEOID,
+            pg_sys::NAMEDATALEN as i32,
+            false,
+            pg_sys::TYPALIGN_CHAR as core::ffi::c_char,
+        );
+        Ok(pg_sys::Datum::from(arr))
+    }
+}
+
+/// An oid[] datum of `oids`.
+pub(crate) fn oids_datum(oids: &[u32]) -> pg_sys::Datum {
+    let mut elems: Vec<pg_sys::Datum> = oids
+        .iter()
+        .map(|o| pg_sys::Datum::from(pg_sys::Oid::from(*o)))
+        .collect();
+    // SAFETY: construct_array copies the by-value oid elements into a new
+    // array without a NULL bitmap
+    unsafe {
+        let arr = pg_sys::construct_array(
+            elems.as_mut_ptr(),
+            elems.len() as i32,
+            pg_sys::OIDOID,
+            std::mem::size_of::<pg_sys::Oid>() as i32,
+            true,
+            pg_sys::TYPALIGN_INT as core::ffi::c_char,
+        );
+        pg_sys::Datum::from(arr)
     }
 }
 

@@ -85,10 +85,6 @@ query! {
     POLICY_BY_NAME = "policy_by_name.sql";
     RELATION_NAME = "relation_name.sql";
     QUALIFIED_NAME = "qualified_name.sql";
-    TRACKED_POLICY_BY_OID = "tracked_policy_by_oid.sql";
-    TRACKED_POLICY_BY_NAME = "tracked_policy_by_name.sql";
-    TRACKED_TABLE_BY_OID = "tracked_table_by_oid.sql";
-    TRACKED_TABLE_BY_NAME = "tracked_table_by_name.sql";
     SCHEMA_NAME = "schema_name.sql";
     DEPENDENT_POLICIES = "dependent_policies.sql";
     RESYNC_POLICIES = "resync_policies.sql";
@@ -397,10 +393,7 @@ pub(crate) struct Pair<T> {
 /// is one, its tracked row, matched by OID in this database or else by the
 /// live policy's names. A DDL on something out of scope (a temporary
 /// table's policy) costs no statement.
-pub(crate) fn capture_policy(
-    client: &SpiClient<'_>,
-    policy: pg_sys::Oid,
-) -> Result<Pair<TrackedPolicy>> {
+pub(crate) fn capture_policy(policy: pg_sys::Oid) -> Result<Pair<TrackedPolicy>> {
     let here = db_ident();
     let Some(live) = live::policy(policy, &here)? else {
         return Ok(Pair {
@@ -414,7 +407,7 @@ pub(crate) fn capture_policy(
         p.table_name.as_str(),
         p.policy_name.as_str(),
     );
-    let tracked = tracked_policy(client, policy, Some(names), &here)?;
+    let tracked = tracked_policy(policy, Some(names), &here)?;
     Ok(Pair {
         live: Some(live),
         tracked,
@@ -425,11 +418,10 @@ pub(crate) fn capture_policy(
 /// this database or else by `names` (schema, table, policy: what sql_drop
 /// reported; None when it reported something else).
 pub(crate) fn dropped_policy(
-    client: &SpiClient<'_>,
     policy: pg_sys::Oid,
     names: Option<(&str, &str, &str)>,
 ) -> Result<Option<TrackedPolicy>> {
-    tracked_policy(client, policy, names, &db_ident())
+    tracked_policy(policy, names, &db_ident())
 }
 
 /// The tracked row of a policy, by OID in this database (`here`), else by
@@ -437,23 +429,31 @@ pub(crate) fn dropped_policy(
 /// called now (a role renamed since: no event trigger sees that), unless
 /// one is gone.
 fn tracked_policy(
-    client: &SpiClient<'_>,
     policy: pg_sys::Oid,
     names: Option<(&str, &str, &str)>,
     here: &str,
 ) -> Result<Option<TrackedPolicy>> {
-    let mut tracked = tracked_one(
-        client,
-        TRACKED_POLICY_BY_OID.as_str(),
-        &[policy.into(), here.into()],
-        decode_tracked_policy,
+    use crate::heap::Key;
+    let rows = crate::heap::Own::open_with(
+        c"tracked_policies",
+        pg_sys::AccessShareLock as pg_sys::LOCKMODE,
     )?;
+    let mut tracked = None;
+    rows.find(&["policy_oid"], &[Key::Oid(policy.to_u32())], |r| {
+        if r.text("db_ident").as_deref() != Some(here) {
+            return Ok(true);
+        }
+        tracked = Some(tracked_policy_of(r)?);
+        Ok(false)
+    })?;
     if let (None, Some((s, t, p))) = (&tracked, names) {
-        tracked = tracked_one(
-            client,
-            TRACKED_POLICY_BY_NAME.as_str(),
-            &[s.into(), t.into(), p.into()],
-            decode_tracked_policy,
+        rows.find(
+            &["schema_name", "table_name", "policy_name"],
+            &[Key::Name(s), Key::Name(t), Key::Name(p)],
+            |r| {
+                tracked = Some(tracked_policy_of(r)?);
+                Ok(false)
+            },
         )?;
     }
     if let Some(p) = tracked.as_mut() {
@@ -471,16 +471,56 @@ fn tracked_policy(
     Ok(tracked)
 }
 
-/// The one row of a tracked-state lookup, decoded (None: no row).
-fn tracked_one<T>(
-    client: &SpiClient<'_>,
-    sql: &'static str,
-    args: &[pgrx::datum::DatumWithOid],
-    decode: fn(&SpiHeapTupleData) -> Result<T>,
-) -> Result<Option<T>> {
-    match crate::prepared::select(client, sql, Some(1), args)?.next() {
-        Some(row) => Ok(Some(decode(&row)?)),
-        None => Ok(None),
+/// A word column (mode, command) of a tracked row into its enum.
+fn word_of<T: std::str::FromStr<Err = RlsAuditError>>(
+    r: &crate::heap::Row<'_>,
+    column: &str,
+) -> Result<T> {
+    r.text(column)
+        .unwrap_or_default()
+        .parse()
+        .map_err(|e: RlsAuditError| {
+            RlsAuditError::ObjectState(format!("unexpected tracked value: {e}"))
+        })
+}
+
+/// A [`TrackedPolicy`] from a tracked_policies row, as
+/// [`decode_tracked_policy`] decodes the same columns read through SQL.
+fn tracked_policy_of(r: &crate::heap::Row<'_>) -> Result<TrackedPolicy> {
+    let mut role_oids = r.oids("role_oids");
+    role_oids.sort_unstable();
+    let mut roles = r.names("roles");
+    roles.sort();
+    Ok(TrackedPolicy {
+        policy_oid: r.oid("policy_oid"),
+        table_oid: r.oid("table_oid"),
+        db_ident: r.text("db_ident"),
+        tree: r.text("tree").unwrap_or_default(),
+        role_oids,
+        policy: Policy {
+            schema_name: r.name("schema_name").unwrap_or_default(),
+            table_name: r.name("table_name").unwrap_or_default(),
+            policy_name: r.name("policy_name").unwrap_or_default(),
+            permissive: word_of(r, "permissive")?,
+            command: word_of(r, "command")?,
+            roles,
+            using_expr: r.text("using_expr"),
+            check_expr: r.text("check_expr"),
+        },
+    })
+}
+
+/// A [`TrackedTable`] from a tracked_tables row, as
+/// [`decode_tracked_table`] decodes the same columns read through SQL.
+fn tracked_table_of(r: &crate::heap::Row<'_>) -> TrackedTable {
+    TrackedTable {
+        table_oid: r.oid("table_oid"),
+        schema_oid: r.oid("schema_oid"),
+        db_ident: r.text("db_ident"),
+        schema_name: r.name("schema_name").unwrap_or_default(),
+        table_name: r.name("table_name").unwrap_or_default(),
+        rls_enabled: r.flag("rls_enabled"),
+        rls_forced: r.flag("rls_forced"),
     }
 }
 
@@ -507,7 +547,6 @@ pub(crate) type LiveTable = (TrackedTable, bool);
 /// this database or else by the live table's names. A DDL on something out
 /// of scope (a temporary table) costs no statement.
 pub(crate) fn capture_table(
-    client: &SpiClient<'_>,
     table: pg_sys::Oid,
 ) -> Result<(Option<LiveTable>, Option<TrackedTable>)> {
     let here = db_ident();
@@ -515,7 +554,7 @@ pub(crate) fn capture_table(
         return Ok((None, None));
     };
     let names = (live.schema_name.as_str(), live.table_name.as_str());
-    let tracked = tracked_table(client, table, Some(names), &here)?;
+    let tracked = tracked_table(table, Some(names), &here)?;
     Ok((Some((live, has_policies)), tracked))
 }
 
@@ -523,34 +562,43 @@ pub(crate) fn capture_table(
 /// database or else by `names` (schema, table: what sql_drop reported;
 /// None when it reported something else).
 pub(crate) fn dropped_table(
-    client: &SpiClient<'_>,
     table: pg_sys::Oid,
     names: Option<(&str, &str)>,
 ) -> Result<Option<TrackedTable>> {
-    tracked_table(client, table, names, &db_ident())
+    tracked_table(table, names, &db_ident())
 }
 
+/// The tracked row of a table, by OID in this database (`here`), else by
+/// names.
 fn tracked_table(
-    client: &SpiClient<'_>,
     table: pg_sys::Oid,
     names: Option<(&str, &str)>,
     here: &str,
 ) -> Result<Option<TrackedTable>> {
-    let tracked = tracked_one(
-        client,
-        TRACKED_TABLE_BY_OID.as_str(),
-        &[table.into(), here.into()],
-        decode_tracked_table,
+    use crate::heap::Key;
+    let rows = crate::heap::Own::open_with(
+        c"tracked_tables",
+        pg_sys::AccessShareLock as pg_sys::LOCKMODE,
     )?;
-    match (tracked, names) {
-        (None, Some((s, t))) => tracked_one(
-            client,
-            TRACKED_TABLE_BY_NAME.as_str(),
-            &[s.into(), t.into()],
-            decode_tracked_table,
-        ),
-        (tracked, _) => Ok(tracked),
+    let mut tracked = None;
+    rows.find(&["table_oid"], &[Key::Oid(table.to_u32())], |r| {
+        if r.text("db_ident").as_deref() != Some(here) {
+            return Ok(true);
+        }
+        tracked = Some(tracked_table_of(r));
+        Ok(false)
+    })?;
+    if let (None, Some((s, t))) = (&tracked, names) {
+        rows.find(
+            &["schema_name", "table_name"],
+            &[Key::Name(s), Key::Name(t)],
+            |r| {
+                tracked = Some(tracked_table_of(r));
+                Ok(false)
+            },
+        )?;
     }
+    Ok(tracked)
 }
 
 /// A schema's name (None: no such schema).
