@@ -64,7 +64,7 @@ impl Own {
             let desc = (*self.rel).rd_att;
             let mut found = 0;
             for i in 0..(*desc).natts as usize {
-                let att = &*(*desc).attrs.as_ptr().add(i);
+                let att = attr(desc, i);
                 if att.attisdropped {
                     continue;
                 }
@@ -142,7 +142,7 @@ impl Own {
             let mut nulls = vec![true; natts];
             let mut used = 0;
             for i in 0..natts {
-                let att = &*(*desc).attrs.as_ptr().add(i);
+                let att = attr(desc, i);
                 if att.attisdropped {
                     continue;
                 }
@@ -183,7 +183,7 @@ impl Own {
         unsafe {
             let desc = (*self.rel).rd_att;
             for i in 0..(*desc).natts as usize {
-                let att = &*(*desc).attrs.as_ptr().add(i);
+                let att = attr(desc, i);
                 if att.attisdropped
                     || core::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_bytes()
                         != column.as_bytes()
@@ -278,7 +278,7 @@ impl Own {
         unsafe {
             let desc = (*self.rel).rd_att;
             (0..(*desc).natts as usize).find_map(|i| {
-                let att = &*(*desc).attrs.as_ptr().add(i);
+                let att = attr(desc, i);
                 (!att.attisdropped
                     && core::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_bytes()
                         == column.as_bytes())
@@ -477,6 +477,20 @@ impl Row<'_> {
                 })
                 .collect()
         }
+    }
+}
+
+/// Attribute `i` (0-based) of a tuple descriptor, whatever the version's
+/// layout (PostgreSQL 18 keeps the attributes after compact copies).
+unsafe fn attr<'a>(desc: pg_sys::TupleDesc, i: usize) -> &'a pg_sys::FormData_pg_attribute {
+    // SAFETY: desc is a valid descriptor and i < natts (callers loop to natts)
+    #[cfg(not(feature = "pg18"))]
+    unsafe {
+        &*(*desc).attrs.as_ptr().add(i)
+    }
+    #[cfg(feature = "pg18")]
+    unsafe {
+        &*pg_sys::TupleDescAttr(desc, i as core::ffi::c_int)
     }
 }
 
