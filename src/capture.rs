@@ -1225,19 +1225,7 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
             write_events(c, ctx, drafts, true)?;
             return resync(c);
         }
-        let mut touched: Vec<(pg_sys::Oid, pg_sys::Oid)> = Vec::new();
-        for r in prepared::select(
-            c,
-            "SELECT DISTINCT classid, objid FROM pg_catalog.pg_event_trigger_ddl_commands()
-              WHERE objid <> 0",
-            None,
-            &[],
-        )? {
-            touched.push((
-                r.get::<pg_sys::Oid>(1)?.unwrap_or(pg_sys::InvalidOid),
-                r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-            ));
-        }
+        let touched = catalog::live::touched()?;
         let mut drafts = Vec::new();
         // schemas and tables first: their renames carry their policies'
         // names along, so a policy is renamed only when its own name changed
@@ -1270,19 +1258,7 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
 
 pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     capture(fcinfo, |c, ctx| {
-        let mut dropped: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
-        for r in prepared::select(c,
-            "SELECT object_type, objid, address_names FROM pg_catalog.pg_event_trigger_dropped_objects()
-              WHERE object_type IN ('policy', 'table') ORDER BY object_type",
-            None,
-            &[],
-        )? {
-            dropped.push((
-                r.get::<String>(1)?.unwrap_or_default(),
-                r.get::<pg_sys::Oid>(2)?.unwrap_or(pg_sys::InvalidOid),
-                r.get::<Vec<String>>(3)?.unwrap_or_default(),
-            ));
-        }
+        let mut dropped = catalog::live::dropped()?;
         // rls_audit's own tables go only with DROP EXTENSION
         dropped.retain(|(_, _, names)| names.first().map(String::as_str) != Some("rls_audit"));
         if dropped.is_empty() {

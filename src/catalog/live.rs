@@ -311,3 +311,131 @@ pub(crate) fn table(oid: pg_sys::Oid, db_ident: &str) -> Result<Option<(TrackedT
         has_policies(oid)?,
     )))
 }
+
+/// The rows of one of the event trigger functions
+/// (`pg_event_trigger_ddl_commands`, `pg_event_trigger_dropped_objects`),
+/// called as the executor calls a set-returning function in a FROM list
+/// (materialize mode), without a statement. `f` sees each row's slot.
+fn event_trigger_rows(
+    name: &core::ffi::CStr,
+    call: unsafe fn(pg_sys::FunctionCallInfo) -> pg_sys::Datum,
+    mut f: impl FnMut(*mut pg_sys::TupleTableSlot) -> Result<()>,
+) -> Result<()> {
+    // SAFETY: the function is a built-in found by name; it is given what
+    // the executor gives it (an FmgrInfo, a ReturnSetInfo allowing
+    // materialize mode, an expression context for its per-query memory),
+    // and its tuplestore is read with a slot of the descriptor it returns,
+    // then everything is released. An ERROR it raises unwinds through the
+    // pgrx-guarded call and aborts the DDL, as SQL would.
+    unsafe {
+        let oid = pg_sys::fmgr_internal_function(name.as_ptr());
+        if oid == pg_sys::InvalidOid {
+            return Err(RlsAuditError::ObjectState(format!(
+                "{} is not a built-in function",
+                name.to_string_lossy()
+            )));
+        }
+        let mut flinfo: pg_sys::FmgrInfo = std::mem::zeroed();
+        pg_sys::fmgr_info(oid, &mut flinfo);
+        let econtext = pg_sys::CreateStandaloneExprContext();
+        let mut rsinfo = pg_sys::ReturnSetInfo {
+            type_: pg_sys::NodeTag::T_ReturnSetInfo,
+            econtext,
+            allowedModes: pg_sys::SetFunctionReturnMode::SFRM_Materialize as i32,
+            returnMode: pg_sys::SetFunctionReturnMode::SFRM_ValuePerCall,
+            isDone: pg_sys::ExprDoneCond::ExprSingleResult,
+            ..Default::default()
+        };
+        let mut fcinfo: pg_sys::FunctionCallInfoBaseData = std::mem::zeroed();
+        fcinfo.flinfo = &mut flinfo;
+        fcinfo.resultinfo = (&raw mut rsinfo).cast();
+        fcinfo.fncollation = pg_sys::InvalidOid;
+        fcinfo.nargs = 0;
+        call(&mut fcinfo);
+        let mut result = Ok(());
+        if !rsinfo.setResult.is_null() && !rsinfo.setDesc.is_null() {
+            let slot =
+                pg_sys::MakeSingleTupleTableSlot(rsinfo.setDesc, &pg_sys::TTSOpsMinimalTuple);
+            while pg_sys::tuplestore_gettupleslot(rsinfo.setResult, true, false, slot) {
+                if let Err(e) = f(slot) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            pg_sys::ExecDropSingleTupleTableSlot(slot);
+            pg_sys::tuplestore_end(rsinfo.setResult);
+        }
+        pg_sys::FreeExprContext(econtext, true);
+        result
+    }
+}
+
+/// Column `attno` (1-based) of a slot; None when NULL.
+unsafe fn slot_value(slot: *mut pg_sys::TupleTableSlot, attno: i32) -> Option<pg_sys::Datum> {
+    let mut isnull = false;
+    // SAFETY: slot holds a row of the function's result descriptor
+    let d = unsafe { pg_sys::slot_getattr(slot, attno, &mut isnull) };
+    (!isnull).then_some(d)
+}
+
+/// What `SELECT DISTINCT classid, objid FROM pg_event_trigger_ddl_commands()
+/// WHERE objid <> 0` gives, in the order the DDL touched them.
+pub(crate) fn touched() -> Result<Vec<(pg_sys::Oid, pg_sys::Oid)>> {
+    let mut out: Vec<(pg_sys::Oid, pg_sys::Oid)> = Vec::new();
+    event_trigger_rows(
+        c"pg_event_trigger_ddl_commands",
+        pg_sys::pg_event_trigger_ddl_commands,
+        |slot| {
+            // SAFETY: columns 1 and 2 are classid and objid (oid)
+            let (class, obj) = unsafe { (slot_value(slot, 1), slot_value(slot, 2)) };
+            let class = class
+                .map(|d| pg_sys::Oid::from(d.value() as u32))
+                .unwrap_or(pg_sys::InvalidOid);
+            let obj = obj
+                .map(|d| pg_sys::Oid::from(d.value() as u32))
+                .unwrap_or(pg_sys::InvalidOid);
+            if obj != pg_sys::InvalidOid && !out.contains(&(class, obj)) {
+                out.push((class, obj));
+            }
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// What `SELECT object_type, objid, address_names FROM
+/// pg_event_trigger_dropped_objects() WHERE object_type IN ('policy',
+/// 'table') ORDER BY object_type` gives: policies first, then tables.
+pub(crate) fn dropped() -> Result<Vec<(String, pg_sys::Oid, Vec<String>)>> {
+    let mut out: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
+    event_trigger_rows(
+        c"pg_event_trigger_dropped_objects",
+        pg_sys::pg_event_trigger_dropped_objects,
+        |slot| {
+            // SAFETY: column 7 is object_type (text), 2 objid (oid), 11
+            // address_names (text[])
+            unsafe {
+                let kind = slot_value(slot, 7)
+                    .and_then(|d| String::from_datum(d, false))
+                    .unwrap_or_default();
+                if kind != "policy" && kind != "table" {
+                    return Ok(());
+                }
+                let obj = slot_value(slot, 2)
+                    .map(|d| pg_sys::Oid::from(d.value() as u32))
+                    .unwrap_or(pg_sys::InvalidOid);
+                let names = slot_value(slot, 11)
+                    .and_then(|d| Vec::<Option<String>>::from_datum(d, false))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                out.push((kind, obj, names));
+            }
+            Ok(())
+        },
+    )?;
+    // a stable sort: "policy" < "table", each in the order dropped
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
