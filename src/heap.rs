@@ -20,7 +20,9 @@ use crate::error::{Result, RlsAuditError};
 /// end of the transaction, as an INSERT would hold it.
 pub(crate) struct Own {
     rel: pg_sys::Relation,
-    indexes: *mut pg_sys::ResultRelInfo,
+    /// its indexes, opened on first use (a read of a table's only row
+    /// needs none)
+    indexes: std::cell::Cell<*mut pg_sys::ResultRelInfo>,
 }
 
 impl Own {
@@ -47,9 +49,21 @@ impl Own {
                 )));
             }
             let rel = pg_sys::table_open(oid, lock);
-            let indexes = pg_sys::CatalogOpenIndexes(rel);
-            Ok(Own { rel, indexes })
+            Ok(Own {
+                rel,
+                indexes: std::cell::Cell::new(std::ptr::null_mut()),
+            })
         }
+    }
+
+    /// The table's indexes with their index infos (CatalogOpenIndexes),
+    /// opened once.
+    fn indexes(&self) -> *mut pg_sys::ResultRelInfo {
+        if self.indexes.get().is_null() {
+            // SAFETY: the relation is open; closed in Drop
+            self.indexes.set(unsafe { pg_sys::CatalogOpenIndexes(self.rel) });
+        }
+        self.indexes.get()
     }
 
     /// Can rows of `columns` go in without the executor and mean exactly
@@ -97,7 +111,7 @@ impl Own {
                     }
                 }
             }
-            let info = &*self.indexes;
+            let info = &*self.indexes();
             for i in 0..info.ri_NumIndices as usize {
                 let ii = &**info.ri_IndexRelationInfo.add(i);
                 let index = *info.ri_IndexRelationDescs.add(i);
@@ -122,7 +136,7 @@ impl Own {
         // SAFETY: a tuple of this relation, inserted as a catalog row is; an
         // ERROR (a duplicate key) aborts the transaction
         unsafe {
-            pg_sys::CatalogTupleInsertWithInfo(self.rel, tup, self.indexes);
+            pg_sys::CatalogTupleInsertWithInfo(self.rel, tup, self.indexes());
             pg_sys::heap_freetuple(tup);
             // as SPI runs each write as a command of its own: what comes
             // next (a later write of the same row, an SQL read) sees it
@@ -236,7 +250,7 @@ impl Own {
         // SAFETY: an ordered scan of the open relation through its primary
         // key index (opened by CatalogOpenIndexes), ended before returning
         unsafe {
-            let info = &*self.indexes;
+            let info = &*self.indexes();
             let pkey = (0..info.ri_NumIndices as usize)
                 .map(|i| *info.ri_IndexRelationDescs.add(i))
                 .find(|ix| (*(**ix).rd_index).indisprimary)
@@ -307,7 +321,7 @@ impl Own {
         // SAFETY: an index scan of the open relation (keys in heap column
         // numbers, as systable_beginscan takes them), ended before returning
         unsafe {
-            let info = &*self.indexes;
+            let info = &*self.indexes();
             let index = (0..info.ri_NumIndices as usize)
                 .map(|i| *info.ri_IndexRelationDescs.add(i))
                 .find(|ix| {
@@ -372,7 +386,7 @@ impl Own {
         // SAFETY: tid is a row of this relation read in this transaction;
         // a concurrent update of it raises an ERROR (fail closed)
         unsafe {
-            pg_sys::CatalogTupleUpdateWithInfo(self.rel, &mut tid, tup, self.indexes);
+            pg_sys::CatalogTupleUpdateWithInfo(self.rel, &mut tid, tup, self.indexes());
             pg_sys::heap_freetuple(tup);
             pg_sys::CommandCounterIncrement();
         }
@@ -538,7 +552,9 @@ impl Drop for Own {
         // SAFETY: closes what open() opened; the lock stays to the end of
         // the transaction (NoLock)
         unsafe {
-            pg_sys::CatalogCloseIndexes(self.indexes);
+            if !self.indexes.get().is_null() {
+                pg_sys::CatalogCloseIndexes(self.indexes.get());
+            }
             pg_sys::table_close(self.rel, pg_sys::NoLock as pg_sys::LOCKMODE);
         }
     }
