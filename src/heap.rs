@@ -61,7 +61,8 @@ impl Own {
     fn indexes(&self) -> *mut pg_sys::ResultRelInfo {
         if self.indexes.get().is_null() {
             // SAFETY: the relation is open; closed in Drop
-            self.indexes.set(unsafe { pg_sys::CatalogOpenIndexes(self.rel) });
+            self.indexes
+                .set(unsafe { pg_sys::CatalogOpenIndexes(self.rel) });
         }
         self.indexes.get()
     }

@@ -328,7 +328,7 @@ fn event_trigger_rows(
     // then everything is released. An ERROR it raises unwinds through the
     // pgrx-guarded call and aborts the DDL, as SQL would.
     unsafe {
-        let oid = pg_sys::fmgr_internal_function(name.as_ptr());
+        let oid = builtin_oid(name);
         if oid == pg_sys::InvalidOid {
             return Err(RlsAuditError::ObjectState(format!(
                 "{} is not a built-in function",
@@ -368,6 +368,27 @@ fn event_trigger_rows(
         pg_sys::FreeExprContext(econtext, true);
         result
     }
+}
+
+/// A built-in function's OID by its C name, looked up once per backend
+/// (fmgr_internal_function searches the whole built-in table; built-in
+/// OIDs never change).
+fn builtin_oid(name: &core::ffi::CStr) -> pg_sys::Oid {
+    thread_local! {
+        static FOUND: std::cell::RefCell<Vec<(std::ffi::CString, pg_sys::Oid)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    FOUND.with(|found| {
+        if let Some((_, oid)) = found.borrow().iter().find(|(n, _)| n.as_c_str() == name) {
+            return *oid;
+        }
+        // SAFETY: a lookup in the built-in function table; InvalidOid when absent
+        let oid = unsafe { pg_sys::fmgr_internal_function(name.as_ptr()) };
+        if oid != pg_sys::InvalidOid {
+            found.borrow_mut().push((name.to_owned(), oid));
+        }
+        oid
+    })
 }
 
 /// Column `attno` (1-based) of a slot; None when NULL.
