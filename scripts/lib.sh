@@ -128,7 +128,7 @@ install_extension() {
 }
 
 # cluster_start NAME [extra postgresql.conf lines...]
-# Sets CLUSTER_SOCK, CLUSTER_PORT and CLUSTER_DATA for the started cluster.
+# Sets CLUSTER_SOCK, CLUSTER_PORT, CLUSTER_DATA and CLUSTER_LOG for the started cluster.
 cluster_start() {
     local name=$1; shift
     CLUSTER_DATA=$WORK/$name/data
@@ -175,7 +175,9 @@ cluster_start() {
             || { tail -20 "$WORK/$name/server.log"; die "cluster $name did not start"; }
     fi
     rm -f "$CLUSTER_DATA/rls_audit.conf.new"
-    export PGHOST=$CLUSTER_SOCK PGPORT=$CLUSTER_PORT PGUSER=postgres
+    # the server log (scenarios compare rls_audit's event lines with it)
+    CLUSTER_LOG=$WORK/$name/server.log
+    export PGHOST=$CLUSTER_SOCK PGPORT=$CLUSTER_PORT PGUSER=postgres CLUSTER_LOG
 }
 
 cluster_stop() {

@@ -84,14 +84,16 @@ for v in "${versions[@]}"; do
     install_extension
     tests=()
     for f in "$ROOT"/tests/pg_regress/sql/*.sql; do tests+=("$(basename "$f" .sql)"); done
+    # rls_audit preloaded: its hook captures role statements (the #[pg_test]
+    # cluster above runs without it, and tests what happens then)
     if [ "$v" = 15 ]; then
         # pg_cron runs check_drift() in the cron test; with TCP off its jobs
         # need background workers instead of libpq connections
-        conf=("shared_preload_libraries = 'pg_cron'" "cron.database_name = 'rls_audit_regress'"
+        conf=("shared_preload_libraries = 'pg_cron, rls_audit'" "cron.database_name = 'rls_audit_regress'"
               "cron.use_background_workers = on" "max_worker_processes = 16")
     else
         # pg_cron and pgTAP are Debian packages for 15 only
-        conf=("max_worker_processes = 16")
+        conf=("shared_preload_libraries = 'rls_audit'" "max_worker_processes = 16")
         mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -vx -e cron -e pgtap)
     fi
     cluster_start "$cluster" "${conf[@]}"

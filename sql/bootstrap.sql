@@ -82,7 +82,11 @@ CREATE TABLE rls_audit.drift_runs (
     medium      integer NOT NULL,
     low         integer NOT NULL,
     info        integer NOT NULL,
-    report      jsonb NOT NULL
+    report      jsonb NOT NULL,
+    -- 0.3.0: the event log's head when the run was made (log_head()), so
+    -- a later rewrite or truncation of the chain shows against it
+    head_id     bigint,
+    head_hash   text
 );
 
 -- Reviewed lint findings: each row silences exactly one finding, and keeps
@@ -141,10 +145,45 @@ CREATE TABLE rls_audit.tracked_tables (
     rls_enabled boolean NOT NULL,
     rls_forced  boolean NOT NULL,
     db_ident    text,
+    -- 0.3.0: who owns the table and what others were granted on it
+    -- ([{grantee, grantee_oid, privileges}], privileges as GRANT spells
+    -- them: SELECT, UPDATE (col), … WITH GRANT OPTION); role OIDs are
+    -- compared within the cluster of db_ident
+    owner       name,
+    owner_oid   oid,
+    grants      jsonb,
     PRIMARY KEY (schema_name, table_name)
 );
 CREATE INDEX tracked_tables_oid ON rls_audit.tracked_tables (table_oid);
 CREATE INDEX tracked_tables_schema ON rls_audit.tracked_tables (schema_oid);
+
+-- 0.3.0: the roles and memberships rls_audit last saw. PostgreSQL has no
+-- event triggers for role statements: with rls_audit preloaded a
+-- ProcessUtility hook keeps these; untracked_changes() compares them with
+-- the catalog either way. Role OIDs are cluster-wide: they are followed
+-- only in the cluster named by cluster_ident (its system identifier).
+CREATE TABLE rls_audit.tracked_roles (
+    role_oid      oid NOT NULL,
+    role_name     name NOT NULL,
+    superuser     boolean NOT NULL,
+    bypassrls     boolean NOT NULL,
+    can_login     boolean NOT NULL,
+    cluster_ident text,
+    PRIMARY KEY (role_name)
+);
+CREATE INDEX tracked_roles_oid ON rls_audit.tracked_roles (role_oid);
+
+CREATE TABLE rls_audit.tracked_memberships (
+    role_oid       oid NOT NULL,
+    member_oid     oid NOT NULL,
+    role_name      name NOT NULL,
+    member_name    name NOT NULL,
+    admin_option   boolean NOT NULL,
+    inherit_option boolean NOT NULL,
+    set_option     boolean NOT NULL,
+    cluster_ident  text,
+    PRIMARY KEY (role_name, member_name)
+);
 
 -- The change log. Each row's hash covers its content and the previous
 -- row's hash (rls_audit._event_hash), so an edited, deleted or inserted row
@@ -163,7 +202,8 @@ CREATE TABLE rls_audit.events (
         'policy_added', 'policy_removed', 'policy_changed', 'rls_enabled', 'rls_disabled',
         'rls_forced', 'rls_unforced', 'table_added', 'table_removed', 'role_added',
         'role_removed', 'role_changed', 'renamed', 'access_widened', 'access_narrowed',
-        'frozen', 'unfrozen')),
+        'frozen', 'unfrozen', 'membership_added', 'membership_removed', 'grant_added',
+        'grant_removed', 'owner_changed')),
     schema_name       name,
     table_name        name,
     policy_name       name,
@@ -203,6 +243,8 @@ SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.lint_ignore', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_policies', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_roles', '');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_memberships', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.events', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.events_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.freeze_state', '');
@@ -211,8 +253,8 @@ SELECT pg_catalog.pg_extension_config_dump('rls_audit.freeze_state', '');
 REVOKE ALL ON rls_audit.snapshot_meta, rls_audit.snapshot_policies,
               rls_audit.snapshot_tables, rls_audit.snapshot_roles, rls_audit.snapshot_access,
               rls_audit.drift_runs, rls_audit.lint_ignore, rls_audit.snapshots,
-              rls_audit.tracked_policies, rls_audit.tracked_tables, rls_audit.events,
-              rls_audit.freeze_state FROM PUBLIC;
+              rls_audit.tracked_policies, rls_audit.tracked_tables, rls_audit.tracked_roles,
+              rls_audit.tracked_memberships, rls_audit.events, rls_audit.freeze_state FROM PUBLIC;
 REVOKE ALL ON SEQUENCE rls_audit.snapshot_meta_id_seq, rls_audit.drift_runs_id_seq,
                        rls_audit.events_id_seq FROM PUBLIC;
 
@@ -233,7 +275,11 @@ COMMENT ON TABLE rls_audit.lint_ignore IS
 COMMENT ON TABLE rls_audit.tracked_policies IS
     'rls_audit: the tracked state of every policy, kept by the event triggers (the "before" of the next event)';
 COMMENT ON TABLE rls_audit.tracked_tables IS
-    'rls_audit: the tracked RLS flags of every table that has RLS enabled or forced or has policies';
+    'rls_audit: the tracked RLS flags, owner and grants of every table that has RLS enabled or has policies';
+COMMENT ON TABLE rls_audit.tracked_roles IS
+    'rls_audit: the tracked superuser, bypassrls and login attributes of every role (kept by the role hook when rls_audit is preloaded; compared by untracked_changes())';
+COMMENT ON TABLE rls_audit.tracked_memberships IS
+    'rls_audit: the tracked role memberships with their admin, inherit and set options (kept by the role hook when rls_audit is preloaded; compared by untracked_changes())';
 COMMENT ON TABLE rls_audit.events IS
     'rls_audit: one row per captured RLS change, with who, what, before/after definitions, the statement and a hash chain';
 COMMENT ON TABLE rls_audit.freeze_state IS

@@ -14,7 +14,7 @@ COMMENT ON FUNCTION rls_audit.drift(text, text) IS
 COMMENT ON FUNCTION rls_audit.assert_no_drift(text, text) IS
     'rls_audit: raise SQLSTATE P0001 listing the drift at or above min_severity since the baseline; for CI and psql -v ON_ERROR_STOP=1 migration scripts';
 COMMENT ON FUNCTION rls_audit.check_drift(text) IS
-    'rls_audit: for pg_cron: record a drift run in rls_audit.drift_runs, NOTIFY rls_audit with a JSON summary, WARNING on high or critical drift; returns the run id';
+    'rls_audit: for pg_cron: record a drift run (with the event log''s head) in rls_audit.drift_runs, NOTIFY rls_audit with a JSON summary, WARNING on high or critical drift; returns the run id';
 COMMENT ON FUNCTION rls_audit.restore_script(text) IS
     'rls_audit: one BEGIN; ... COMMIT; script that turns the live policies and table RLS flags back into the snapshot''s';
 COMMENT ON FUNCTION rls_audit.restore(text) IS
@@ -52,15 +52,19 @@ COMMENT ON FUNCTION rls_audit._guard_drop() IS
 COMMENT ON FUNCTION rls_audit._seed_tracked() IS
     'rls_audit internal: make the tracked state the live one (run by CREATE EXTENSION)';
 COMMENT ON FUNCTION rls_audit.untracked_changes() IS
-    'rls_audit: the differences between the live catalog and the tracked state (changes made while the event triggers did not fire), as drift rows';
+    'rls_audit: the differences between the live catalog and the tracked state (changes made while the event triggers or the role hook did not fire: policies, RLS flags, roles, memberships, table owners and grants), as drift rows';
 COMMENT ON FUNCTION rls_audit.record_untracked(text) IS
     'rls_audit: write one UNTRACKED event per untracked change so the log matches the catalog again; returns how many';
 COMMENT ON FUNCTION rls_audit.freeze(text) IS
     'rls_audit: freeze RLS changes: any captured change fails with SQLSTATE 55000 naming the reason unless rls_audit.ticket is set';
 COMMENT ON FUNCTION rls_audit.unfreeze() IS
     'rls_audit: end a freeze';
-COMMENT ON FUNCTION rls_audit.verify_log() IS
-    'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact';
+COMMENT ON FUNCTION rls_audit.verify_log(text) IS
+    'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact; given a head kept elsewhere (a hash, or id:hash from log_head()), also a row unless the chain still reaches it';
+COMMENT ON FUNCTION rls_audit.log_head() IS
+    'rls_audit: the newest event''s id and hash: keep it outside the database (with the server log''s rls_audit event lines) and check it later with verify_log(''id:hash'')';
+COMMENT ON FUNCTION rls_audit._seed_access() IS
+    'rls_audit internal: make the tracked roles, memberships, table owners and grants the live ones (run by ALTER EXTENSION UPDATE from 0.2.0)';
 
 COMMENT ON FUNCTION rls_audit.lint_sarif(text[]) IS
     'rls_audit: lint() as a SARIF 2.1.0 log for code scanning: one rule per lint, one result per finding (level from severity, logical location, stable partialFingerprints), suppressed findings with their reason';
@@ -98,7 +102,9 @@ REVOKE ALL ON FUNCTION rls_audit.untracked_changes() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.record_untracked(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.freeze(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.unfreeze() FROM PUBLIC;
-REVOKE ALL ON FUNCTION rls_audit.verify_log() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.verify_log(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit.log_head() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit._seed_access() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.report(text, text, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.export(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.lint_sarif(text[]) FROM PUBLIC;

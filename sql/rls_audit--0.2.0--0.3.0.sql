@@ -291,7 +291,8 @@ ALTER TABLE @extschema@.events ADD CONSTRAINT events_change_check CHECK (change 
     'policy_added', 'policy_removed', 'policy_changed', 'rls_enabled', 'rls_disabled',
     'rls_forced', 'rls_unforced', 'table_added', 'table_removed', 'role_added',
     'role_removed', 'role_changed', 'renamed', 'access_widened', 'access_narrowed',
-    'frozen', 'unfrozen'));
+    'frozen', 'unfrozen', 'membership_added', 'membership_removed', 'grant_added',
+    'grant_removed', 'owner_changed'));
 ALTER TABLE @extschema@.lint_ignore DROP CONSTRAINT lint_ignore_lint_check;
 ALTER TABLE @extschema@.lint_ignore ADD CONSTRAINT lint_ignore_lint_check CHECK (lint IN (
     'rls_disabled', 'policy_exists_rls_disabled', 'rls_enabled_no_policy',
@@ -396,3 +397,90 @@ VOLATILE SET search_path = pg_catalog, pg_temp
 LANGUAGE c AS 'MODULE_PATHNAME', 'verify_isolation_junit_wrapper';
 COMMENT ON FUNCTION @extschema@.verify_isolation_junit(name, text, name, regclass[], text[], boolean) IS
     'rls_audit: verify_isolation() as JUnit XML: one testsuite per table (role-level checks under the role), one testcase per check and tenant; FAIL is a failure, SKIP skipped, ERROR an error: a check that could not run never passes';
+
+-- Nothing escapes the record: roles, memberships, table owners and grants
+-- are tracked too (the role hook records role statements when rls_audit is
+-- preloaded; untracked_changes() compares them either way). They start as
+-- they are now, like the rest of the tracked state at CREATE EXTENSION.
+ALTER TABLE @extschema@.tracked_tables
+    ADD COLUMN owner name, ADD COLUMN owner_oid oid, ADD COLUMN grants jsonb;
+COMMENT ON TABLE @extschema@.tracked_tables IS
+    'rls_audit: the tracked RLS flags, owner and grants of every table that has RLS enabled or has policies';
+CREATE TABLE @extschema@.tracked_roles (
+    role_oid      oid NOT NULL,
+    role_name     name NOT NULL,
+    superuser     boolean NOT NULL,
+    bypassrls     boolean NOT NULL,
+    can_login     boolean NOT NULL,
+    cluster_ident text,
+    PRIMARY KEY (role_name)
+);
+CREATE INDEX tracked_roles_oid ON @extschema@.tracked_roles (role_oid);
+CREATE TABLE @extschema@.tracked_memberships (
+    role_oid       oid NOT NULL,
+    member_oid     oid NOT NULL,
+    role_name      name NOT NULL,
+    member_name    name NOT NULL,
+    admin_option   boolean NOT NULL,
+    inherit_option boolean NOT NULL,
+    set_option     boolean NOT NULL,
+    cluster_ident  text,
+    PRIMARY KEY (role_name, member_name)
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracked_roles', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracked_memberships', '');
+REVOKE ALL ON @extschema@.tracked_roles, @extschema@.tracked_memberships FROM PUBLIC;
+COMMENT ON TABLE @extschema@.tracked_roles IS
+    'rls_audit: the tracked superuser, bypassrls and login attributes of every role (kept by the role hook when rls_audit is preloaded; compared by untracked_changes())';
+COMMENT ON TABLE @extschema@.tracked_memberships IS
+    'rls_audit: the tracked role memberships with their admin, inherit and set options (kept by the role hook when rls_audit is preloaded; compared by untracked_changes())';
+CREATE FUNCTION @extschema@._seed_access() RETURNS void
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'seed_access_wrapper';
+REVOKE ALL ON FUNCTION @extschema@._seed_access() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@._seed_access() IS
+    'rls_audit internal: make the tracked roles, memberships, table owners and grants the live ones (run by ALTER EXTENSION UPDATE from 0.2.0)';
+SELECT @extschema@._seed_access();
+COMMENT ON FUNCTION @extschema@.untracked_changes() IS
+    'rls_audit: the differences between the live catalog and the tracked state (changes made while the event triggers or the role hook did not fire: policies, RLS flags, roles, memberships, table owners and grants), as drift rows';
+
+-- The chain anchored outside the database: a drift run records the log's
+-- head; log_head() gives it; verify_log() checks a head kept elsewhere.
+ALTER TABLE @extschema@.drift_runs ADD COLUMN head_id bigint, ADD COLUMN head_hash text;
+COMMENT ON FUNCTION @extschema@.check_drift(text) IS
+    'rls_audit: for pg_cron: record a drift run (with the event log''s head) in rls_audit.drift_runs, NOTIFY rls_audit with a JSON summary, WARNING on high or critical drift; returns the run id';
+CREATE FUNCTION @extschema@.log_head() RETURNS TABLE (id bigint, hash text)
+    STRICT STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'log_head_wrapper';
+REVOKE ALL ON FUNCTION @extschema@.log_head() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.log_head() IS
+    'rls_audit: the newest event''s id and hash: keep it outside the database (with the server log''s rls_audit event lines) and check it later with verify_log(''id:hash'')';
+-- verify_log() takes the head to check; the DBA's grants on the old one
+-- come along, then it goes
+CREATE FUNCTION @extschema@.verify_log(expected_head text DEFAULT NULL)
+RETURNS TABLE (event_id bigint, problem text)
+    STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'verify_log_wrapper';
+REVOKE ALL ON FUNCTION @extschema@.verify_log(text) FROM PUBLIC;
+DO $grants$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                    ELSE pg_catalog.quote_ident(r.rolname) END AS who,
+               a.is_grantable
+          FROM pg_catalog.pg_proc p,
+               LATERAL pg_catalog.aclexplode(p.proacl) a
+          LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+         WHERE p.oid = '@extschema@.verify_log()'::pg_catalog.regprocedure
+           AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.verify_log(text) TO %s%s',
+                                  g.who, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$grants$;
+DROP FUNCTION @extschema@.verify_log();
+COMMENT ON FUNCTION @extschema@.verify_log(text) IS
+    'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact; given a head kept elsewhere (a hash, or id:hash from log_head()), also a row unless the chain still reaches it';

@@ -26,6 +26,7 @@ use pgrx::spi::SpiClient;
 use pgrx::PgList;
 use serde_json::{json, Value};
 
+use crate::authz::Scope;
 use crate::catalog;
 use crate::diff::{self, DriftRow};
 use crate::error::{Result, RlsAuditError};
@@ -51,6 +52,9 @@ pub(crate) struct Ctx {
     /// the DDL renames or moves something (RENAME, SET SCHEMA, an enum
     /// value): only then can the text of a policy that depends on it change
     pub(crate) renames: bool,
+    /// the DDL is an ALTER TABLE … OWNER TO: only it changes a table's
+    /// tracked owner (REASSIGN OWNED has no event trigger: crate::hook)
+    pub(crate) changes_owner: bool,
 }
 
 /// An event before it is written.
@@ -200,8 +204,9 @@ const TRACKED_POLICY_COLUMNS: [&str; 13] = [
     "role_oids",
 ];
 
-/// The columns capture writes into rls_audit.tracked_tables.
-const TRACKED_TABLE_COLUMNS: [&str; 7] = [
+/// The columns capture writes into rls_audit.tracked_tables (the owner and
+/// grants through crate::authz).
+const TRACKED_TABLE_COLUMNS: [&str; 10] = [
     "table_oid",
     "schema_oid",
     "schema_name",
@@ -209,6 +214,9 @@ const TRACKED_TABLE_COLUMNS: [&str; 7] = [
     "rls_enabled",
     "rls_forced",
     "db_ident",
+    "owner",
+    "owner_oid",
+    "grants",
 ];
 
 /// Where the tracked row of `o` is (by its names, the key).
@@ -320,7 +328,11 @@ fn upsert_table(
             .flatten()
         {
             Some(tid) => rows.update(tid, &row),
-            None => rows.insert(&row),
+            None => {
+                rows.insert(&row)?;
+                drop(rows);
+                seed_access(c, new)
+            }
         };
     }
     let mut args = vec![
@@ -341,7 +353,7 @@ fn upsert_table(
             None,
             &args,
         )?;
-        return Ok(());
+        return seed_access(c, new);
     };
     args.extend([o.schema_name.as_str().into(), o.table_name.as_str().into()]);
     prepared::update(
@@ -354,6 +366,15 @@ fn upsert_table(
         &args,
     )?;
     Ok(())
+}
+
+/// A table tracked from now on starts with its owner and grants as they
+/// are (they are no RLS event by themselves; later changes are).
+fn seed_access(c: &mut SpiClient<'_>, t: &TrackedTable) -> Result<()> {
+    match crate::authz::live_table_access(t.table_oid) {
+        Some(access) => crate::authz::put_table_access(c, &t.schema_name, &t.table_name, &access),
+        None => Ok(()),
+    }
 }
 
 fn policy_draft(change: Change, before: Option<&Policy>, after: Option<&Policy>) -> Draft {
@@ -650,6 +671,13 @@ fn rendered_statement(d: &Draft) -> String {
             ),
             (&get(&d.after, "schema_name"), &get(&d.after, "table_name")),
         ),
+        Change::Renamed
+            if d.before
+                .as_ref()
+                .is_some_and(|b| b.get("role_name").is_some()) =>
+        {
+            crate::authz::rendered_statement(d)
+        }
         Change::Renamed => render::rename_schema(
             &get(&d.before, "schema_name"),
             &get(&d.after, "schema_name"),
@@ -661,13 +689,17 @@ fn rendered_statement(d: &Draft) -> String {
         Change::TableRemoved => render::drop_table(schema, tname),
         Change::Frozen => render::freeze(&get(&d.after, "reason")),
         Change::Unfrozen => render::unfreeze(),
-        // drift-only words: a capture never records these
-        Change::TableAdded
-        | Change::RoleAdded
+        // the role, membership, grant and owner facts (crate::authz)
+        Change::RoleAdded
         | Change::RoleRemoved
         | Change::RoleChanged
-        | Change::AccessWidened
-        | Change::AccessNarrowed => String::new(),
+        | Change::MembershipAdded
+        | Change::MembershipRemoved
+        | Change::GrantAdded
+        | Change::GrantRemoved
+        | Change::OwnerChanged => crate::authz::rendered_statement(d),
+        // drift-only words: a capture never records these
+        Change::TableAdded | Change::AccessWidened | Change::AccessNarrowed => String::new(),
     }
 }
 
@@ -771,6 +803,22 @@ pub(crate) fn write_events(
             ticket,
             prev,
         ]))?;
+        // its server log line, written if the transaction commits
+        crate::anchor::note(&crate::anchor::Line {
+            id,
+            hash: &hash,
+            prev_hash: prev.as_deref(),
+            txid: who.txid,
+            change: d.change.as_sql(),
+            command_tag: &ctx.command_tag,
+            schema_name: d.schema_name.as_deref(),
+            table_name: d.table_name.as_deref(),
+            policy_name: d.policy_name.as_deref(),
+            role_name: role_of(&d),
+            session_user: &who.session_user,
+            current_user: &ctx.current_user,
+            ticket: ticket.as_deref(),
+        });
         if let Some(events) = &direct {
             events.insert(&[
                 ("id", id.into_datum()),
@@ -844,6 +892,16 @@ pub(crate) fn write_events(
         prev = Some(hash);
     }
     Ok(n)
+}
+
+/// The role an event is about (role, membership and grant events name it
+/// in their definitions), for its server log line.
+fn role_of(d: &Draft) -> Option<&str> {
+    [&d.after, &d.before]
+        .into_iter()
+        .flatten()
+        .find_map(|v| v.get("role_name").or_else(|| v.get("grantee")))
+        .and_then(Value::as_str)
 }
 
 /// The columns capture writes into rls_audit.events.
@@ -1152,29 +1210,37 @@ fn renames_something(data: *mut pg_sys::EventTriggerData) -> bool {
         )
 }
 
-/// Is the DDL an ALTER TABLE with an RLS flag subcommand?
-fn sets_rls_flags(data: *mut pg_sys::EventTriggerData) -> bool {
-    use pg_sys::AlterTableType as At;
+/// The subcommands of an ALTER TABLE (none for any other DDL).
+fn alter_table_subcommands(
+    data: *mut pg_sys::EventTriggerData,
+) -> Vec<pg_sys::AlterTableType::Type> {
     // SAFETY: data is a valid EventTriggerData; the list is the statement's
     unsafe {
         let tree = (*data).parsetree;
         if tree.is_null() || (*tree).type_ != pg_sys::NodeTag::T_AlterTableStmt {
-            return false;
+            return Vec::new();
         }
         let stmt = tree as *mut pg_sys::AlterTableStmt;
         PgList::<pg_sys::AlterTableCmd>::from_pg((*stmt).cmds)
             .iter_ptr()
-            .any(|cmd| {
-                !cmd.is_null()
-                    && matches!(
-                        (*cmd).subtype,
-                        At::AT_EnableRowSecurity
-                            | At::AT_DisableRowSecurity
-                            | At::AT_ForceRowSecurity
-                            | At::AT_NoForceRowSecurity
-                    )
-            })
+            .filter(|cmd| !cmd.is_null())
+            .map(|cmd| (*cmd).subtype)
+            .collect()
     }
+}
+
+/// Is the DDL an ALTER TABLE with an RLS flag subcommand?
+fn sets_rls_flags(subcommands: &[pg_sys::AlterTableType::Type]) -> bool {
+    use pg_sys::AlterTableType as At;
+    subcommands.iter().any(|t| {
+        matches!(
+            *t,
+            At::AT_EnableRowSecurity
+                | At::AT_DisableRowSecurity
+                | At::AT_ForceRowSecurity
+                | At::AT_NoForceRowSecurity
+        )
+    })
 }
 
 /// What both event triggers do around their own work: name the DDL's own
@@ -1192,12 +1258,14 @@ fn capture(
     if crate::schema::in_own_script() {
         return Ok(());
     }
+    let subcommands = alter_table_subcommands(data);
     let ctx = Ctx {
         current_user: user_name(unsafe { pg_sys::GetUserId() }),
         command_tag: event_tag(data),
         statement: current_statement(data),
-        sets_rls_flags: sets_rls_flags(data),
+        sets_rls_flags: sets_rls_flags(&subcommands),
         renames: renames_something(data),
+        changes_owner: subcommands.contains(&pg_sys::AlterTableType::AT_ChangeOwner),
     };
     as_owner(|| {
         Spi::connect_mut(|c| {
@@ -1220,13 +1288,23 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     capture(fcinfo, |c, ctx| {
         if ctx.command_tag == "DROP OWNED" {
             // DROP OWNED rewrites role lists of policies it does not drop,
-            // and reports none of them: compare everything once
-            let drafts = reconcile_drafts(c)?;
+            // revokes the role's grants, and reports none of them: compare
+            // everything of this database once
+            let drafts = reconcile_drafts(c, Scope::Database)?;
             write_events(c, ctx, drafts, true)?;
-            return resync(c);
+            return resync(c, Scope::Database);
+        }
+        let mut drafts = Vec::new();
+        // GRANT / REVOKE on tables: PostgreSQL reports them without their
+        // tables; the parse tree names them
+        let granted = crate::authz::grant_targets(tree)?;
+        for table in &granted {
+            crate::authz::on_table(c, *table, &mut drafts)?;
+        }
+        if !granted.is_empty() {
+            return write_events(c, ctx, drafts, true).map(|_| ());
         }
         let touched = catalog::live::touched()?;
-        let mut drafts = Vec::new();
         // schemas and tables first: their renames carry their policies'
         // names along, so a policy is renamed only when its own name changed
         for (class, oid) in &touched {
@@ -1250,6 +1328,15 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
         }
         for p in policies {
             on_policy(c, pg_sys::Oid::from(p), &mut drafts)?;
+        }
+        // ALTER TABLE … OWNER TO: the tracked owner (and the grants, whose
+        // grantor moves with it)
+        if ctx.changes_owner {
+            for (class, oid) in &touched {
+                if *class == pg_sys::RelationRelationId {
+                    crate::authz::on_table(c, oid.to_u32(), &mut drafts)?;
+                }
+            }
         }
         write_events(c, ctx, drafts, true)?;
         Ok(())
@@ -1457,16 +1544,20 @@ fn comparable(c: &SpiClient<'_>) -> Result<(State, State, Vec<DriftRow>)> {
     Ok((tracked, live, renamed))
 }
 
-/// The differences between the tracked state and the catalog, as drift rows.
+/// The differences between the tracked state and the catalog, as drift
+/// rows: policies and table flags, then roles, memberships, table owners
+/// and grants (crate::authz).
 pub(crate) fn untracked_rows(c: &SpiClient<'_>) -> Result<Vec<DriftRow>> {
     let (tracked, live, mut rows) = comparable(c)?;
     rows.extend(diff::diff(&tracked, &live));
+    rows.extend(crate::authz::untracked_rows(Scope::All)?);
     rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(rows)
 }
 
-/// One event per object that differs between the tracked and live states.
-pub(crate) fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
+/// One event per object that differs between the tracked and live states
+/// (roles and memberships too when `scope` is All).
+pub(crate) fn reconcile_drafts(c: &SpiClient<'_>, scope: Scope) -> Result<Vec<Draft>> {
     let (tracked, live, renamed) = comparable(c)?;
     let mut drafts: Vec<Draft> = renamed
         .into_iter()
@@ -1532,17 +1623,23 @@ pub(crate) fn reconcile_drafts(c: &SpiClient<'_>) -> Result<Vec<Draft>> {
             after,
         });
     }
+    drafts.extend(crate::authz::reconcile_drafts(scope)?);
     Ok(drafts)
 }
 
-/// Make the tracked state the live one (OIDs included).
-pub(crate) fn resync(c: &mut SpiClient<'_>) -> Result<()> {
+/// Make the tracked state the live one (OIDs included; roles and
+/// memberships too when `scope` is All).
+pub(crate) fn resync(c: &mut SpiClient<'_>, scope: Scope) -> Result<()> {
     c.update("DELETE FROM rls_audit.tracked_policies", None, &[])?;
     c.update("DELETE FROM rls_audit.tracked_tables", None, &[])?;
     // an older version's install script (CREATE EXTENSION rls_audit
     // VERSION '0.1.0') seeds its own tables; the upgrade binds them
     let legacy = !crate::schema::is_current(c)?;
-    catalog::resync_tracked(c, legacy)
+    catalog::resync_tracked(c, legacy)?;
+    if legacy {
+        return Ok(());
+    }
+    crate::authz::resync(c, scope)
 }
 
 /// The role the caller really is, inside a SECURITY DEFINER function.
@@ -1565,6 +1662,7 @@ pub(crate) fn set_freeze(reason: Option<&str>) -> Result<()> {
         statement: None,
         sets_rls_flags: false,
         renames: false,
+        changes_owner: false,
     };
     Spi::connect_mut(|c| -> Result<()> {
         let old = c

@@ -49,11 +49,18 @@ pub(crate) fn record_run(c: &mut SpiClient<'_>, base_id: i64, rows: &[DriftRow])
     let n = diff::counts(rows);
     let report =
         serde_json::to_string(rows).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;
+    // the event log's head at this run: kept here and in the notification,
+    // so a later rewrite or truncation of the chain shows against any copy
+    let head = crate::anchor::head(c)?;
+    let (head_id, head_hash) = (
+        head.as_ref().map(|h| h.0),
+        head.as_ref().map(|h| h.1.clone()),
+    );
     let id = c
         .update(
             r#"INSERT INTO rls_audit.drift_runs
-                   (baseline_id, critical, high, medium, low, info, report)
-               VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id"#,
+                   (baseline_id, critical, high, medium, low, info, report, head_id, head_hash)
+               VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) RETURNING id"#,
             None,
             &[
                 base_id.into(),
@@ -63,6 +70,8 @@ pub(crate) fn record_run(c: &mut SpiClient<'_>, base_id: i64, rows: &[DriftRow])
                 n[3].into(),
                 n[4].into(),
                 report.as_str().into(),
+                head_id.into(),
+                head_hash.clone().into(),
             ],
         )?
         .first()
@@ -71,6 +80,7 @@ pub(crate) fn record_run(c: &mut SpiClient<'_>, base_id: i64, rows: &[DriftRow])
     let summary = serde_json::json!({
         "run_id": id, "baseline_id": base_id,
         "critical": n[0], "high": n[1], "medium": n[2], "low": n[3], "info": n[4],
+        "head_id": head_id, "head_hash": head_hash,
     })
     .to_string();
     c.update(

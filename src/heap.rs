@@ -148,25 +148,47 @@ impl Own {
 
     /// A heap tuple of this relation from values by column name.
     fn form(&self, row: &[(&str, Option<pg_sys::Datum>)]) -> Result<pg_sys::HeapTuple> {
+        // SAFETY: reads of the open relation's descriptor
+        let natts = unsafe { (*(*self.rel).rd_att).natts as usize };
+        self.form_over(
+            vec![pg_sys::Datum::from(0usize); natts],
+            vec![true; natts],
+            row,
+        )
+    }
+
+    /// A heap tuple of this relation: `values` / `nulls` (one per
+    /// attribute) with the columns `row` names replaced. A column left
+    /// NULL must be nullable and have no default, and every named column
+    /// must exist: else the table is not the one rls_audit created, and
+    /// this is an error rather than a row an INSERT would not have written.
+    fn form_over(
+        &self,
+        mut values: Vec<pg_sys::Datum>,
+        mut nulls: Vec<bool>,
+        row: &[(&str, Option<pg_sys::Datum>)],
+    ) -> Result<pg_sys::HeapTuple> {
         // SAFETY: the tuple is formed from the relation's own descriptor
         // with one datum (or NULL) per attribute
         unsafe {
             let desc = (*self.rel).rd_att;
             let natts = (*desc).natts as usize;
-            let mut values = vec![pg_sys::Datum::from(0usize); natts];
-            let mut nulls = vec![true; natts];
             let mut used = 0;
             for i in 0..natts {
                 let att = attr(desc, i);
                 if att.attisdropped {
+                    nulls[i] = true;
                     continue;
                 }
                 let name = core::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_string_lossy();
                 if let Some((_, v)) = row.iter().find(|(n, _)| *n == name) {
                     used += 1;
-                    if let Some(d) = v {
-                        values[i] = *d;
-                        nulls[i] = false;
+                    match v {
+                        Some(d) => {
+                            values[i] = *d;
+                            nulls[i] = false;
+                        }
+                        None => nulls[i] = true,
                     }
                 }
                 if nulls[i] && (att.attnotnull || att.atthasdef) {
@@ -375,18 +397,76 @@ impl Own {
         }
     }
 
-    /// Replace the row at `tid` (found by [`Own::find`]) with `row`, as
-    /// [`Own::insert`] forms it; its index entries are added.
+    /// Each row of the table, as committed now or written by this
+    /// transaction (SnapshotSelf, as [`Own::find`]). `f` returns false to
+    /// stop.
+    pub(crate) fn scan(&self, mut f: impl FnMut(&Row<'_>) -> Result<bool>) -> Result<()> {
+        // SAFETY: a heap scan of the open relation, ended before returning
+        unsafe {
+            let scan = pg_sys::systable_beginscan(
+                self.rel,
+                pg_sys::InvalidOid,
+                false,
+                &raw mut pg_sys::SnapshotSelfData,
+                0,
+                std::ptr::null_mut(),
+            );
+            let mut result = Ok(());
+            loop {
+                let tup = pg_sys::systable_getnext(scan);
+                if tup.is_null() {
+                    break;
+                }
+                match f(&Row { own: self, tup }) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            pg_sys::systable_endscan(scan);
+            result
+        }
+    }
+
+    /// Change the columns `row` names in the row at `tid` (found by
+    /// [`Own::find`]); the others keep their values, as in an UPDATE. Its
+    /// index entries are added.
     pub(crate) fn update(
         &self,
         tid: pg_sys::ItemPointerData,
         row: &[(&str, Option<pg_sys::Datum>)],
     ) -> Result<()> {
-        let tup = self.form(row)?;
         let mut tid = tid;
         // SAFETY: tid is a row of this relation read in this transaction;
-        // a concurrent update of it raises an ERROR (fail closed)
+        // the old row is read from its pinned buffer (released once the new
+        // tuple, which copies what it keeps, is formed); a concurrent update
+        // of it raises an ERROR (fail closed)
         unsafe {
+            let desc = (*self.rel).rd_att;
+            let natts = (*desc).natts as usize;
+            let mut values = vec![pg_sys::Datum::from(0usize); natts];
+            let mut nulls = vec![true; natts];
+            let mut old: pg_sys::HeapTupleData = std::mem::zeroed();
+            old.t_self = tid;
+            let mut buffer: pg_sys::Buffer = pg_sys::InvalidBuffer as pg_sys::Buffer;
+            if !pg_sys::heap_fetch(
+                self.rel,
+                &raw mut pg_sys::SnapshotSelfData,
+                &mut old,
+                &mut buffer,
+                false,
+            ) {
+                return Err(RlsAuditError::ObjectState(
+                    "a row of rls_audit's table went away while it was being updated".into(),
+                ));
+            }
+            pg_sys::heap_deform_tuple(&mut old, desc, values.as_mut_ptr(), nulls.as_mut_ptr());
+            let formed = self.form_over(values, nulls, row);
+            pg_sys::ReleaseBuffer(buffer);
+            let tup = formed?;
             pg_sys::CatalogTupleUpdateWithInfo(self.rel, &mut tid, tup, self.indexes());
             pg_sys::heap_freetuple(tup);
             pg_sys::CommandCounterIncrement();
@@ -431,6 +511,14 @@ impl Row<'_> {
         // SAFETY: a text column's datum
         self.datum(column)
             .and_then(|d| unsafe { String::from_datum(d, false) })
+    }
+
+    /// A jsonb column, as serde_json reads PostgreSQL's text of it.
+    pub(crate) fn json(&self, column: &str) -> Option<serde_json::Value> {
+        // SAFETY: a jsonb column's datum
+        self.datum(column)
+            .and_then(|d| unsafe { pgrx::JsonB::from_datum(d, false) })
+            .map(|j| j.0)
     }
 
     pub(crate) fn name(&self, column: &str) -> Option<String> {
@@ -497,7 +585,10 @@ impl Row<'_> {
 
 /// Attribute `i` (0-based) of a tuple descriptor, whatever the version's
 /// layout (PostgreSQL 18 keeps the attributes after compact copies).
-unsafe fn attr<'a>(desc: pg_sys::TupleDesc, i: usize) -> &'a pg_sys::FormData_pg_attribute {
+pub(crate) unsafe fn attr<'a>(
+    desc: pg_sys::TupleDesc,
+    i: usize,
+) -> &'a pg_sys::FormData_pg_attribute {
     // SAFETY: desc is a valid descriptor and i < natts (callers loop to natts)
     #[cfg(not(feature = "pg18"))]
     unsafe {

@@ -29,6 +29,8 @@ mod report;
 mod verdict;
 
 // Gathering and storing: probes, capture, rls_audit's own tables.
+mod anchor;
+mod authz;
 mod capture;
 mod drift;
 mod isolation;
@@ -39,6 +41,7 @@ mod store;
 // Plumbing: errors with SQLSTATEs, SQL types, the extension's schema state.
 mod error;
 mod heap;
+mod hook;
 mod prepared;
 mod regclass;
 mod schema;
@@ -60,11 +63,15 @@ extension_sql_file!(
 // Comments and privileges on the generated functions last.
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
-/// Once per backend, when the library is loaded: policy expressions are
-/// judged "constantly true" by PostgreSQL's own constant folding.
+/// Once per backend (or in the postmaster, when preloaded), when the library
+/// is loaded: policy expressions are judged "constantly true" by
+/// PostgreSQL's own constant folding; the server log setting is defined;
+/// when preloaded, the hook that captures role statements is installed.
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     expr::set_folder(expr::fold_with_postgres);
+    anchor::define_settings();
+    hook::install();
 }
 
 // pg_schema needs an inline module; the tests themselves live in tests.rs

@@ -153,7 +153,10 @@ vocabulary!(
 );
 
 /// What changed: the `change` column of `drift()`, `untracked_changes()`
-/// and `events`. The last two are event-only (the freeze has no drift).
+/// and `events`. `frozen` / `unfrozen` are event-only (the freeze has no
+/// drift); the membership, grant and owner words are the tracked role and
+/// table facts' (events and `untracked_changes()`; `drift()` reports their
+/// effect as `access_widened` / `access_narrowed`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Change {
     PolicyAdded,
@@ -173,6 +176,11 @@ pub(crate) enum Change {
     AccessNarrowed,
     Frozen,
     Unfrozen,
+    MembershipAdded,
+    MembershipRemoved,
+    GrantAdded,
+    GrantRemoved,
+    OwnerChanged,
 }
 
 vocabulary!(
@@ -196,6 +204,11 @@ vocabulary!(
         (AccessNarrowed, "access_narrowed"),
         (Frozen, "frozen"),
         (Unfrozen, "unfrozen"),
+        (MembershipAdded, "membership_added"),
+        (MembershipRemoved, "membership_removed"),
+        (GrantAdded, "grant_added"),
+        (GrantRemoved, "grant_removed"),
+        (OwnerChanged, "owner_changed"),
     ]
 );
 

@@ -150,6 +150,89 @@ pub(crate) fn unfreeze() -> String {
     "SELECT rls_audit.unfreeze();".into()
 }
 
+/// `CREATE ROLE` with the attributes rls_audit tracks.
+pub(crate) fn create_role(role: &str, superuser: bool, bypassrls: bool, can_login: bool) -> String {
+    format!(
+        "CREATE ROLE {} {} {} {};",
+        quote_ident(role),
+        if superuser {
+            "SUPERUSER"
+        } else {
+            "NOSUPERUSER"
+        },
+        if bypassrls {
+            "BYPASSRLS"
+        } else {
+            "NOBYPASSRLS"
+        },
+        if can_login { "LOGIN" } else { "NOLOGIN" }
+    )
+}
+
+/// `ALTER ROLE` setting the attributes rls_audit tracks.
+pub(crate) fn alter_role(role: &str, superuser: bool, bypassrls: bool, can_login: bool) -> String {
+    create_role(role, superuser, bypassrls, can_login).replacen("CREATE ROLE", "ALTER ROLE", 1)
+}
+
+pub(crate) fn drop_role(role: &str) -> String {
+    format!("DROP ROLE {};", quote_ident(role))
+}
+
+pub(crate) fn rename_role(old: &str, new: &str) -> String {
+    format!(
+        "ALTER ROLE {} RENAME TO {};",
+        quote_ident(old),
+        quote_ident(new)
+    )
+}
+
+/// `GRANT role TO member`, with the admin option when it is held.
+pub(crate) fn grant_role(role: &str, member: &str, admin: bool) -> String {
+    format!(
+        "GRANT {} TO {}{};",
+        quote_ident(role),
+        quote_ident(member),
+        if admin { " WITH ADMIN OPTION" } else { "" }
+    )
+}
+
+pub(crate) fn revoke_role(role: &str, member: &str) -> String {
+    format!("REVOKE {} FROM {};", quote_ident(role), quote_ident(member))
+}
+
+/// `GRANT` / `REVOKE` of table privileges as rls_audit spells them
+/// (`SELECT`, `UPDATE (col)`, `… WITH GRANT OPTION`).
+pub(crate) fn grant_table(
+    grant: bool,
+    privileges: &[String],
+    schema: &str,
+    table: &str,
+    grantee: &str,
+) -> String {
+    let plain: Vec<&str> = privileges
+        .iter()
+        .map(|p| p.trim_end_matches(" WITH GRANT OPTION"))
+        .collect();
+    let option = grant && privileges.iter().any(|p| p.ends_with(" WITH GRANT OPTION"));
+    format!(
+        "{} {} ON TABLE {} {} {}{};",
+        if grant { "GRANT" } else { "REVOKE" },
+        plain.join(", "),
+        quote_qualified(schema, table),
+        if grant { "TO" } else { "FROM" },
+        render_role(grantee),
+        if option { " WITH GRANT OPTION" } else { "" }
+    )
+}
+
+pub(crate) fn alter_owner(schema: &str, table: &str, owner: &str) -> String {
+    format!(
+        "ALTER TABLE {} OWNER TO {};",
+        quote_qualified(schema, table),
+        quote_ident(owner)
+    )
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;

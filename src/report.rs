@@ -133,6 +133,19 @@ pub(crate) struct Rollback {
     pub(crate) untracked_changes: usize,
     pub(crate) chain_intact: bool,
     pub(crate) broken_links: usize,
+    /// the newest event's id and hash: keep it outside the database and
+    /// check it later with verify_log('id:hash')
+    pub(crate) log_head: Option<LogHead>,
+    /// "on" when rls_audit is preloaded and its hook records role
+    /// statements as events, "off" when only untracked_changes() and
+    /// drift() find them
+    pub(crate) role_capture: &'static str,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub(crate) struct LogHead {
+    pub(crate) id: i64,
+    pub(crate) hash: String,
 }
 
 #[derive(Serialize, Debug)]
@@ -157,6 +170,8 @@ pub(crate) struct Inputs {
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) untracked: usize,
     pub(crate) broken_links: usize,
+    pub(crate) log_head: Option<LogHead>,
+    pub(crate) role_capture: bool,
     /// the roles of the access section, known to exist in the live facts
     pub(crate) access_roles: Vec<String>,
 }
@@ -279,6 +294,8 @@ pub(crate) fn build(input: Inputs) -> Report {
         untracked_changes: untracked,
         chain_intact: broken == 0,
         broken_links: broken,
+        log_head: input.log_head,
+        role_capture: if input.role_capture { "on" } else { "off" },
     };
 
     // the verdict: NO-GO while anything critical is open
@@ -610,6 +627,22 @@ pub(crate) fn markdown(r: &Report) -> String {
             format!("BROKEN in {} place(s)", d.broken_links)
         }
     ));
+    match &d.log_head {
+        Some(h) => o.push_str(&format!(
+            "Event log head: `{}:{}` — keep it outside the database; later, \
+             `SELECT * FROM rls_audit.verify_log('{}:{}')` returns no rows while the chain still reaches it.\n\n",
+            h.id, h.hash, h.id, h.hash
+        )),
+        None => o.push_str("Event log head: none (no event recorded yet).\n\n"),
+    }
+    o.push_str(&format!(
+        "Role capture: {}\n\n",
+        if d.role_capture == "on" {
+            "on (rls_audit is preloaded: role, membership and owner statements are events)"
+        } else {
+            "off (rls_audit is not in shared_preload_libraries: role and membership changes are found by untracked_changes() and drift() only)"
+        }
+    ));
 
     o.push_str("## Sign-off\n\n");
     o.push_str(&format!("Computed verdict: **{}**\n\n", r.verdict));
@@ -653,6 +686,8 @@ mod unit {
             suppressions: vec![],
             untracked: 0,
             broken_links: 0,
+            log_head: None,
+            role_capture: true,
             access_roles: vec![],
         }
     }

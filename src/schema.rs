@@ -17,7 +17,8 @@ use crate::error::{Result, RlsAuditError};
 /// (an extension is never downgraded in place).
 static CURRENT: AtomicBool = AtomicBool::new(false);
 
-/// Do rls_audit's tables have this library's columns?
+/// Do rls_audit's tables have this library's columns (the newest: the
+/// tracked tables' grants)?
 pub(crate) fn is_current(c: &SpiClient<'_>) -> Result<bool> {
     if CURRENT.load(Ordering::Relaxed) {
         return Ok(true);
@@ -25,8 +26,8 @@ pub(crate) fn is_current(c: &SpiClient<'_>) -> Result<bool> {
     let current = c
         .select(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-                             WHERE attrelid = pg_catalog.to_regclass('rls_audit.tracked_policies')
-                               AND attname = 'db_ident' AND NOT attisdropped)",
+                             WHERE attrelid = pg_catalog.to_regclass('rls_audit.tracked_tables')
+                               AND attname = 'grants' AND NOT attisdropped)",
             Some(1),
             &[],
         )?

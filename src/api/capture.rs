@@ -55,7 +55,22 @@ CREATE FUNCTION rls_audit._seed_tracked() RETURNS void
     SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
 fn seed_tracked() -> SqlResult<()> {
-    Ok(Spi::connect_mut(capture::resync)?)
+    Ok(Spi::connect_mut(|c| {
+        capture::resync(c, crate::authz::Scope::All)
+    })?)
+}
+
+// Called once by ALTER EXTENSION rls_audit UPDATE from 0.2.0: roles,
+// memberships, table owners and grants start as they are (CREATE EXTENSION
+// seeds them with the rest of the tracked state).
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._seed_access() RETURNS void
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn seed_access() -> SqlResult<()> {
+    Ok(Spi::connect_mut(|c| {
+        crate::authz::resync(c, crate::authz::Scope::All)
+    })?)
 }
 
 // SECURITY DEFINER: reads the tracked state, which PUBLIC cannot.
@@ -98,12 +113,13 @@ fn record_untracked(note: default!(Option<&str>, "NULL")) -> SqlResult<i32> {
         statement: note.map(Into::into),
         sets_rls_flags: false,
         renames: false,
+        changes_owner: false,
     };
     Ok(Spi::connect_mut(|c| -> Result<i32> {
-        let drafts = capture::reconcile_drafts(c)?;
+        let drafts = capture::reconcile_drafts(c, crate::authz::Scope::All)?;
         // recording what already happened is not a new change: no freeze check
         let n = capture::write_events(c, &ctx, drafts, false)?;
-        capture::resync(c)?;
+        capture::resync(c, crate::authz::Scope::All)?;
         Ok(n)
     })?)
 }
@@ -136,10 +152,35 @@ fn unfreeze() -> SqlResult<()> {
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
-fn verify_log() -> std::result::Result<
-    TableIterator<'static, (name!(event_id, i64), name!(problem, String))>,
+fn verify_log(
+    expected_head: default!(Option<&str>, "NULL"),
+) -> std::result::Result<
+    TableIterator<'static, (name!(event_id, Option<i64>), name!(problem, String))>,
     pgrx::pg_sys::panic::ErrorReport,
 > {
-    let rows = Spi::connect(capture::broken_links)?;
+    let expected: Option<crate::anchor::ExpectedHead> =
+        expected_head.map(str::parse).transpose()?;
+    let rows = Spi::connect(|c| -> Result<Vec<(Option<i64>, String)>> {
+        let mut rows: Vec<(Option<i64>, String)> = capture::broken_links(c)?
+            .into_iter()
+            .map(|(id, p)| (Some(id), p))
+            .collect();
+        if let Some(e) = &expected {
+            rows.extend(crate::anchor::check_head(c, e)?);
+        }
+        Ok(rows)
+    })?;
     Ok(TableIterator::new(rows))
+}
+
+// SECURITY DEFINER: reads the event log, which PUBLIC cannot.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn log_head() -> std::result::Result<
+    TableIterator<'static, (name!(id, i64), name!(hash, String))>,
+    pgrx::pg_sys::panic::ErrorReport,
+> {
+    let head = Spi::connect(crate::anchor::head)?;
+    Ok(TableIterator::new(head))
 }

@@ -78,6 +78,8 @@ fn gather(
         suppressions: store::suppressions(c)?,
         untracked: capture::untracked_rows(c)?.len(),
         broken_links: capture::broken_links(c)?.len(),
+        log_head: crate::anchor::head(c)?.map(|(id, hash)| crate::report::LogHead { id, hash }),
+        role_capture: crate::hook::role_capture_on(),
         access_roles,
     })
 }
