@@ -243,8 +243,11 @@ SELECT pg_catalog.pg_extension_config_dump('rls_audit.drift_runs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.lint_ignore', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_policies', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_tables', '');
-SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_roles', '');
-SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_memberships', '');
+-- roles are the cluster's, not the database's: a restored database reads
+-- them from the cluster it lands in (CREATE EXTENSION seeds them there, so
+-- rows carried along would collide with that seed); pg_dump carries none
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_roles', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('rls_audit.tracked_memberships', 'WHERE false');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.events', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.events_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('rls_audit.freeze_state', '');

@@ -427,8 +427,11 @@ CREATE TABLE @extschema@.tracked_memberships (
     cluster_ident  text,
     PRIMARY KEY (role_name, member_name)
 );
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracked_roles', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracked_memberships', '');
+-- roles are the cluster's, not the database's: a restored database reads
+-- them from the cluster it lands in (CREATE EXTENSION seeds them there, so
+-- rows carried along would collide with that seed); pg_dump carries none
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracked_roles', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.tracked_memberships', 'WHERE false');
 REVOKE ALL ON @extschema@.tracked_roles, @extschema@.tracked_memberships FROM PUBLIC;
 COMMENT ON TABLE @extschema@.tracked_roles IS
     'rls_audit: the tracked superuser, bypassrls and login attributes of every role (kept by the role hook when rls_audit is preloaded; compared by untracked_changes())';

@@ -18,8 +18,10 @@
 //!   cluster-wide), is still found, and [`reconcile_drafts`] records it.
 //!
 //! Roles are followed by OID within one cluster (`cluster_ident`, the
-//! system identifier), so a rename is one `renamed` event; names are the
-//! key where OIDs changed (a history restored into another cluster).
+//! system identifier): a rename changes no policy, grant or membership
+//! (they hold the OID), so it records nothing and the tracked names
+//! follow. Names are the key where OIDs changed (a history restored into
+//! another cluster).
 use std::collections::{BTreeMap, BTreeSet};
 
 use pgrx::prelude::*;
@@ -836,17 +838,15 @@ fn pair_roles<'a>(
 ) -> Vec<(Option<&'a RoleFact>, Option<&'a RoleFact>)> {
     let mut taken = vec![false; tracked.len()];
     let mut out = Vec::new();
-    let live_oids: BTreeSet<u32> = live.iter().map(|l| l.oid).collect();
     for l in live {
         let by_oid = tracked
             .iter()
             .position(|(t, cl)| cl.as_deref() == Some(here) && t.oid == l.oid);
-        // by name only a row whose OID is not a live role's here
+        // by name only a row of another cluster (here, an OID that is gone
+        // was a role that is gone: one of the same name is another role)
         let by_name = || {
             tracked.iter().enumerate().position(|(i, (t, cl))| {
-                !taken[i]
-                    && t.name == l.name
-                    && (cl.as_deref() != Some(here) || !live_oids.contains(&t.oid))
+                !taken[i] && t.name == l.name && cl.as_deref() != Some(here)
             })
         };
         let i = by_oid.or_else(by_name);
@@ -872,7 +872,6 @@ fn pair_memberships<'a>(
 ) -> Vec<(Option<&'a MemberFact>, Option<&'a MemberFact>)> {
     let mut taken = vec![false; tracked.len()];
     let mut out = Vec::new();
-    let live_keys: BTreeSet<(u32, u32)> = live.iter().map(|l| (l.role_oid, l.member_oid)).collect();
     for l in live {
         let by_oid = tracked.iter().position(|(t, cl)| {
             cl.as_deref() == Some(here) && (t.role_oid, t.member_oid) == (l.role_oid, l.member_oid)
@@ -881,8 +880,7 @@ fn pair_memberships<'a>(
             tracked.iter().enumerate().position(|(i, (t, cl))| {
                 !taken[i]
                     && (&t.role, &t.member) == (&l.role, &l.member)
-                    && (cl.as_deref() != Some(here)
-                        || !live_keys.contains(&(t.role_oid, t.member_oid)))
+                    && cl.as_deref() != Some(here)
             })
         };
         let i = by_oid.or_else(by_name);
@@ -916,13 +914,9 @@ fn role_drafts(t: Option<&RoleFact>, l: Option<&RoleFact>, out: &mut Vec<Draft>)
         (None, Some(l)) => out.push(draft(Change::RoleAdded, None, Some(l.json()))),
         (Some(t), None) => out.push(draft(Change::RoleRemoved, Some(t.json()), None)),
         (Some(t), Some(l)) => {
-            if t.name != l.name {
-                out.push(draft(
-                    Change::Renamed,
-                    Some(json!({ "role_name": t.name })),
-                    Some(json!({ "role_name": l.name })),
-                ));
-            }
+            // a rename changes no policy, grant or membership (they hold
+            // the role's OID): the tracked name follows, and nothing is
+            // recorded
             if !t.same_attributes(l) {
                 let before = RoleFact {
                     name: l.name.clone(),
@@ -966,7 +960,7 @@ fn membership_drafts(t: Option<&MemberFact>, l: Option<&MemberFact>, out: &mut V
     } else {
         Change::MembershipRemoved
     };
-    // the before in today's names (a role renamed since is its own event)
+    // the before in today's names (a rename is no change)
     let before = t.map(|t| match l {
         Some(l) => MemberFact {
             role: l.role.clone(),
@@ -1013,7 +1007,20 @@ fn access_drafts(
             Some(owner(&live.owner)),
         ));
     }
+    // a role's privileges as the old or new owner are its ownership, which
+    // the owner event says: only other grantees' changes are grant events
+    let is_owner = |g: &GrantFact| {
+        !same_owner
+            && if by_oid {
+                g.grantee_oid == tracked.owner_oid || g.grantee_oid == live.owner_oid
+            } else {
+                g.grantee == tracked.owner || g.grantee == live.owner
+            }
+    };
     for (t, l) in pair_grants(tracked, live, by_oid) {
+        if t.or(l).is_some_and(is_owner) {
+            continue;
+        }
         fn privileges(g: Option<&GrantFact>) -> BTreeSet<&str> {
             g.map(|g| g.privileges.iter().map(String::as_str).collect())
                 .unwrap_or_default()
@@ -1437,30 +1444,11 @@ pub(crate) fn untracked_rows(scope: Scope) -> Result<Vec<DriftRow>> {
     if scope == Scope::All {
         let here = cluster_ident();
         let (tracked, live) = (tracked_roles()?, live_roles()?);
-        // roles by their names today, so the drift rules judge attributes;
-        // a rename is a row of its own
+        // roles by their names today, so the drift rules judge attributes
+        // (a rename changes nothing: the tracked name follows)
         let mut base = State::default();
         let mut cur = State::default();
         for (t, l) in pair_roles(&tracked, &live, &here) {
-            if let (Some(t), Some(l)) = (t, l) {
-                if t.name != l.name {
-                    rows.push(DriftRow {
-                        severity: Severity::Info,
-                        change: Change::Renamed,
-                        schema_name: None,
-                        table_name: None,
-                        policy_name: None,
-                        attribute: Some("role_name".into()),
-                        baseline_value: Some(t.name.clone()),
-                        current_value: Some(l.name.clone()),
-                        detail: format!(
-                            "role {} renamed to {}",
-                            quote_ident(&t.name),
-                            quote_ident(&l.name)
-                        ),
-                    });
-                }
-            }
             if let Some(t) = t {
                 base.roles.push(Role {
                     role_name: l.map_or(t.name.clone(), |l| l.name.clone()),
@@ -1674,10 +1662,6 @@ pub(crate) fn rendered_statement(d: &Draft) -> String {
             b(v, "can_login"),
         ),
         Change::RoleRemoved => render::drop_role(&s(v, "role_name")),
-        Change::Renamed => render::rename_role(
-            &s(d.before.as_ref(), "role_name"),
-            &s(d.after.as_ref(), "role_name"),
-        ),
         Change::MembershipAdded => {
             render::grant_role(&s(v, "role_name"), &s(v, "member"), b(v, "admin_option"))
         }
@@ -1746,10 +1730,10 @@ mod unit {
         for (t, l) in pair_roles(&tracked, &live, "c1") {
             role_drafts(t, l, &mut out);
         }
+        // a rename records nothing; another cluster's row pairs by name
         let changes: Vec<Change> = out.iter().map(|d| d.change).collect();
-        assert_eq!(changes, vec![Change::RoleChanged, Change::Renamed]);
+        assert_eq!(changes, vec![Change::RoleChanged]);
         assert_eq!(out[0].after.as_ref().unwrap()["bypassrls"], true);
-        assert_eq!(out[1].before.as_ref().unwrap()["role_name"], "old name");
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! rows. A ProcessUtility hook sees them: it reads the roles and
 //! memberships before the statement runs, and afterwards records what the
 //! statement changed as events (`role_added`, `role_changed`,
-//! `role_removed`, `renamed`, `membership_added`, `membership_removed`,
-//! `owner_changed`), in the statement's transaction, in the database where
+//! `role_removed`, `membership_added`, `membership_removed`,
+//! `owner_changed`; a rename changes nothing that holds the role's OID and
+//! records nothing), in the statement's transaction, in the database where
 //! it ran, subject to the freeze and the ticket, exactly as the event
 //! triggers record a policy change ([`crate::authz`] holds the facts).
 //!

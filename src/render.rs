@@ -178,14 +178,6 @@ pub(crate) fn drop_role(role: &str) -> String {
     format!("DROP ROLE {};", quote_ident(role))
 }
 
-pub(crate) fn rename_role(old: &str, new: &str) -> String {
-    format!(
-        "ALTER ROLE {} RENAME TO {};",
-        quote_ident(old),
-        quote_ident(new)
-    )
-}
-
 /// `GRANT role TO member`, with the admin option when it is held.
 pub(crate) fn grant_role(role: &str, member: &str, admin: bool) -> String {
     format!(

@@ -695,7 +695,14 @@ fn event_log_appends_honour_what_a_dba_adds_to_the_table() {
 /// is the oracle, after every kind of change, with hostile names.
 #[pg_test]
 fn tracked_state_written_either_way_matches_the_catalog() {
-    let untracked = || one::<i64>("SELECT count(*) FROM rls_audit.untracked_changes()");
+    // (this cluster does not preload rls_audit: its roles are untracked
+    // here by design, and tests::roles_without_the_hook covers them)
+    let untracked = || {
+        one::<i64>(
+            "SELECT count(*) FROM rls_audit.untracked_changes()
+              WHERE change NOT IN ('role_added', 'role_removed', 'role_changed')",
+        )
+    };
     let steps = [
         r#"CREATE ROLE "r ""q"" Ω" NOLOGIN; CREATE ROLE rls_test_r2 NOLOGIN;
            CREATE SCHEMA "S ""x"" é";
@@ -736,5 +743,97 @@ fn tracked_state_written_either_way_matches_the_catalog() {
     assert_eq!(
         one::<i64>("SELECT count(*) FROM rls_audit.events WHERE change = 'renamed'"),
         Some(6)
+    );
+}
+
+/// Without rls_audit in shared_preload_libraries (this cluster) nothing
+/// records role statements, so nothing may pretend to: report() says role
+/// capture is off, ALTER ROLE / GRANT role leave no event, and yet
+/// untracked_changes() and drift() report them, record_untracked() records
+/// them, and GRANT / ALTER TABLE … OWNER on a tracked table (DDL: the event
+/// triggers see it) are events all the same.
+#[pg_test]
+fn roles_without_the_hook_are_found_not_recorded() {
+    tenant_schema();
+    run(r#"
+        CREATE ROLE "rls Test ""bypass"" Ω" LOGIN;
+        CREATE ROLE rls_test_owner NOLOGIN;
+        SELECT rls_audit.record_untracked('roles of this test');
+        SELECT rls_audit.snapshot('roles before');
+    "#);
+    assert_eq!(
+        one::<String>(
+            "SELECT rls_audit.report(format => 'json')::jsonb #>> '{rollback,role_capture}'"
+        )
+        .as_deref(),
+        Some("off")
+    );
+    assert!(one::<String>("SELECT rls_audit.report()")
+        .unwrap_or_default()
+        .contains("Role capture: off"));
+    let events = || one::<i64>("SELECT count(*) FROM rls_audit.events").unwrap_or(-1);
+    let before = events();
+    run(r#"
+        ALTER ROLE "rls Test ""bypass"" Ω" BYPASSRLS;
+        GRANT rls_test_owner TO "rls Test ""bypass"" Ω";
+    "#);
+    assert_eq!(events(), before, "no hook: no event");
+    let untracked = |change: &str| {
+        Spi::get_one_with_args::<String>(
+            "SELECT string_agg(severity || ' ' || coalesce(attribute, '') || ' ' ||
+                               coalesce(current_value, ''), '; ')
+               FROM rls_audit.untracked_changes() WHERE change = $1",
+            &[change.into()],
+        )
+        .expect("untracked_changes")
+    };
+    assert_eq!(
+        untracked("role_changed").as_deref(),
+        Some("critical bypassrls true")
+    );
+    assert_eq!(
+        untracked("membership_added").as_deref(),
+        Some(r#"high membership "rls Test ""bypass"" Ω" in rls_test_owner (inherit, set)"#)
+    );
+    assert_eq!(
+        one::<i64>(
+            "SELECT count(*) FROM rls_audit.drift('roles before')
+              WHERE change = 'role_changed' AND attribute = 'bypassrls' AND severity = 'critical'"
+        ),
+        Some(1)
+    );
+    // DDL is captured with or without the hook
+    run(r#"
+        GRANT SELECT ON public.customers TO "rls Test ""bypass"" Ω";
+        ALTER TABLE public.customers OWNER TO rls_test_owner;
+    "#);
+    assert_eq!(
+        one::<String>(
+            "SELECT string_agg(change || ':' || coalesce(after ->> 'grantee', after ->> 'owner'), ',' ORDER BY id)
+               FROM rls_audit.events WHERE id > (SELECT max(id) - 2 FROM rls_audit.events)"
+        )
+        .as_deref(),
+        Some(r#"grant_added:rls Test "bypass" Ω,owner_changed:rls_test_owner"#)
+    );
+    // recorded afterwards: one UNTRACKED event per difference
+    assert_eq!(
+        one::<i32>("SELECT rls_audit.record_untracked('found by the nightly check')"),
+        Some(2)
+    );
+    assert_eq!(
+        one::<String>(
+            "SELECT string_agg(change, ',' ORDER BY change) FROM rls_audit.events
+              WHERE command_tag = 'UNTRACKED' AND statement = 'found by the nightly check'"
+        )
+        .as_deref(),
+        Some("membership_added,role_changed")
+    );
+    assert_eq!(
+        one::<i64>("SELECT count(*) FROM rls_audit.untracked_changes()"),
+        Some(0)
+    );
+    assert_eq!(
+        one::<i64>("SELECT count(*) FROM rls_audit.verify_log()"),
+        Some(0)
     );
 }
