@@ -25,7 +25,9 @@
 #     (else it was inserted, or logged while rls_audit.log_events was off);
 #   - rls_audit.verify_log() finds no broken link in the table itself.
 # Events older than the first logged one are not covered (older log files
-# were not given) and are only counted.
+# were not given) and are only counted. A chain that starts over in the log
+# (rls_audit or the database dropped and created again under the same name)
+# is a problem too: give rotated files oldest first.
 # Exits 0 when all match, 1 on any problem ("first bad event: N" last),
 # 2 on a usage error or when the database cannot be read.
 set -euo pipefail
@@ -66,9 +68,15 @@ q "${connect[@]}" -c "COPY (SELECT id, hash, coalesce(prev_hash, '-') FROM rls_a
 q "${connect[@]}" -F $'\t' -c "SELECT coalesce(event_id::text, '-'), problem FROM rls_audit.verify_log()" \
     >"$work/chain" || exit 2
 
-# the log: id, hash, prev_hash of this database's lines. csvlog doubles the
-# quotes inside its message field; stderr lines are taken as they are.
-cat "${files[@]}" | awk -v db="$db_json" '
+# the log: id, hash, prev_hash of this database's lines, in log order. A
+# line without prev_hash starts a chain: an earlier chain of the same
+# database (rls_audit, or the database, dropped and created again) is
+# reported as a restart, "0 RESTART <times> <its newest id>", not compared.
+# csvlog doubles the quotes inside its message field; stderr lines are
+# taken as they are. (The name reaches awk through the environment: -v
+# would undo its escapes.)
+cat "${files[@]}" | DB_JSON="$db_json" awk '
+    BEGIN { db = ENVIRON["DB_JSON"] }
     {
         i = index($0, "rls_audit event: {")
         if (i == 0) next
@@ -82,8 +90,14 @@ cat "${files[@]}" | awk -v db="$db_json" '
         match(head, /"hash":"[0-9a-f]+"/); hash = substr(head, RSTART + 8, RLENGTH - 9)
         prev = "-"
         if (match(head, /"prev_hash":"[0-9a-f]+"/)) prev = substr(head, RSTART + 13, RLENGTH - 14)
-        print id, hash, prev
-    }' | sort -n -k1,1 -u >"$work/log"
+        if (prev == "-" && n > 0) { restarts++; newest = last; n = 0; delete out }
+        out[++n] = id " " hash " " prev
+        last = id
+    }
+    END {
+        if (restarts) print 0, "RESTART", restarts, newest
+        for (k = 1; k <= n; k++) print out[k]
+    }' | sort -n -k1,1 >"$work/log"
 
 awk -v table="$work/table" -v chain="$work/chain" '
     function problem(id, text) {
@@ -100,10 +114,14 @@ awk -v table="$work/table" -v chain="$work/chain" '
             problem(c[1] == "-" ? 0 : c[1], "rls_audit.verify_log(): " c[2])
         }
     }
+    $2 == "RESTART" { restarts = $3; restarted_at = $4; next }
     {
-        id = $1; lh[id] = $2; lp[id] = $3; lids[++nl] = id
+        id = $1; if (!(id in lh)) lids[++nl] = id
+        lh[id] = $2; lp[id] = $3
     }
     END {
+        if (restarts)
+            problem(nt > 0 ? tids[1] : 1, "the server log holds an earlier chain of this database (its newest logged event " restarted_at ", " restarts " restart(s)) that the table does not: rls_audit or the database was dropped and created again")
         if (nl == 0) {
             print "no rls_audit event lines of this database in the log given"
             if (nt > 0) { problem(tids[1], "in the table but not in the server log (" nt " event(s), none logged)") }
