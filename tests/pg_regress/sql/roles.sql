@@ -46,6 +46,41 @@ CREATE ROLE "r New" LOGIN BYPASSRLS;
 ALTER ROLE "r New" RENAME TO "r Renamed";
 DROP ROLE "r Renamed";
 SELECT * FROM pg_temp.events_since(:mark);
+-- membership options: INHERIT and SET are per grant on PostgreSQL 16+
+-- (GRANT … WITH INHERIT FALSE / SET FALSE); before 16, INHERIT is the
+-- member's attribute (ALTER ROLE … NOINHERIT) and SET is always allowed.
+-- Narrowing is membership_removed, widening membership_added, each with
+-- the options before and after.
+SELECT max(id) AS mark FROM rls_audit.events \gset
+SET client_min_messages = warning;
+CREATE ROLE "r Member" LOGIN;
+GRANT r_owner TO "r Member";
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 160000 THEN
+        EXECUTE 'GRANT r_owner TO "r Member" WITH INHERIT FALSE';
+        EXECUTE 'GRANT r_owner TO "r Member" WITH SET FALSE';
+        EXECUTE 'GRANT r_owner TO "r Member" WITH INHERIT TRUE, SET TRUE';
+    ELSE
+        EXECUTE 'ALTER ROLE "r Member" NOINHERIT';
+        EXECUTE 'ALTER ROLE "r Member" INHERIT';
+    END IF;
+END $$;
+REVOKE r_owner FROM "r Member";
+RESET client_min_messages;
+SELECT change, before ->> 'inherit_option' AS inherit_before, after ->> 'inherit_option' AS inherit_after
+  FROM rls_audit.events
+ WHERE id > :mark AND change LIKE 'membership%'
+   AND (before ->> 'inherit_option' IS DISTINCT FROM after ->> 'inherit_option')
+ ORDER BY id;
+SELECT count(*) = CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 2 ELSE 0 END
+       AS set_option_events_as_the_version_has_them
+  FROM rls_audit.events
+ WHERE id > :mark AND change LIKE 'membership%' AND before IS NOT NULL AND after IS NOT NULL
+   AND before ->> 'set_option' IS DISTINCT FROM after ->> 'set_option';
+SELECT count(*) AS untracked FROM rls_audit.untracked_changes();
+DROP ROLE "r Member";
+
 -- what changes nothing tracked records nothing: a password, a connection
 -- limit, a grant on an untracked table, a grant the table already has
 SELECT max(id) AS mark FROM rls_audit.events \gset
