@@ -140,6 +140,10 @@ GRANT SELECT ON shop.customers TO reporting;
 GRANT reporting TO app_user;
 SELECT severity, change, table_name, attribute, baseline_value, current_value, detail
   FROM rls_audit.drift('before-release') WHERE change LIKE 'access%';
+\echo 'rls_audit is preloaded here, so each of those statements is already an event, with who ran it:'
+SELECT id, command_tag, change, coalesce(after ->> 'member', after ->> 'grantee', after ->> 'role_name') AS who_gained,
+       coalesce(table_name::text, after ->> 'role_name') AS what, statement
+  FROM rls_audit.events WHERE change IN ('role_added', 'grant_added', 'membership_added') ORDER BY id;
 REVOKE reporting FROM app_user;
 REVOKE SELECT ON shop.customers FROM reporting;
 REVOKE USAGE ON SCHEMA shop FROM reporting;
@@ -154,6 +158,12 @@ SELECT rls_audit.policy_ddl('shop.customers', 'no such policy');
 SELECT rls_audit.assert_no_drift('before-release', 'severe');
 \set ON_ERROR_STOP on
 SELECT count(*) AS snapshots FROM rls_audit.snapshots;
+
+\echo
+\echo '== 13b. The chain anchored outside the database: keep the head; each committed event is also a line in the server log'
+SELECT id AS head_id, hash AS head_hash FROM rls_audit.log_head() \gset
+SELECT :'head_id' || ':' || :'head_hash' AS head_to_keep_in_the_release_ticket;
+SELECT count(*) AS problems FROM rls_audit.verify_log(:'head_id' || ':' || :'head_hash');
 
 \echo
 \echo '== 14. The release checklist, filled in from the live database (markdown; format => ''json'' for machines)'

@@ -28,7 +28,8 @@ use_pg "$pg"
 export PATH="$PG_BIN:$PATH"
 demo=demo; [ "$pg" = 15 ] || demo=demo$pg
 install_extension
-cluster_start "$demo"
+# preloaded: its hook records role, membership and owner statements too
+cluster_start "$demo" "shared_preload_libraries = 'rls_audit'"
 trap '[ $keep = 1 ] || cluster_stop $demo' EXIT
 recreate_db rls_audit_demo
 log "running demo/demo.sql"
