@@ -30,11 +30,13 @@ setup
 use_pg "$pg"
 export PATH="$PG_BIN:$PATH"
 install_extension --release
-# pg_stat_statements (track = all) is the profile: it shows which statements
-# inside rls_audit's functions the time goes to
+# rls_audit preloaded (its role hook on, as in production) and every event a
+# server log line (rls_audit.log_events). pg_stat_statements (track = all) is
+# the profile: it shows which statements inside rls_audit's functions the
+# time goes to
 bench=bench; [ "$pg" = 15 ] || bench=bench$pg
 cluster_start "$bench" "shared_buffers = '1GB'" "work_mem = '64MB'" "max_wal_size = '4GB'" "checkpoint_timeout = '30min'" \
-    "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = all" \
+    "shared_preload_libraries = 'pg_stat_statements, rls_audit'" "pg_stat_statements.track = all" \
     "max_locks_per_transaction = 1024"
 trap 'cluster_stop $bench' EXIT
 q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }

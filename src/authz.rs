@@ -1121,20 +1121,41 @@ pub(crate) fn grant_targets(tree: *mut pg_sys::Node) -> Result<Vec<u32>> {
         }
         match (*stmt).targtype {
             Target::ACL_TARGET_OBJECT => {
+                // the event trigger runs with rls_audit's pinned
+                // search_path, not the statement's: a qualified name is
+                // looked up, an unqualified one stands for every tracked
+                // table of that name (a table the statement did not touch
+                // has no difference to record)
+                let here = catalog::db_ident();
+                let rows = heap::Own::open_with(
+                    c"tracked_tables",
+                    pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+                )?;
                 for rv in pgrx::PgList::<pg_sys::RangeVar>::from_pg((*stmt).objects).iter_ptr() {
-                    if rv.is_null() {
+                    if rv.is_null() || (*rv).relname.is_null() {
                         continue;
                     }
-                    let oid = pg_sys::RangeVarGetRelidExtended(
-                        rv,
-                        pg_sys::NoLock as pg_sys::LOCKMODE,
-                        pg_sys::RVROption::RVR_MISSING_OK,
-                        None,
-                        std::ptr::null_mut(),
-                    );
-                    if oid != pg_sys::InvalidOid {
-                        out.push(oid.to_u32());
+                    let relname = cstr((*rv).relname);
+                    if !(*rv).schemaname.is_null() {
+                        let nsp = pg_sys::get_namespace_oid((*rv).schemaname, true);
+                        let oid = if nsp == pg_sys::InvalidOid {
+                            pg_sys::InvalidOid
+                        } else {
+                            pg_sys::get_relname_relid((*rv).relname, nsp)
+                        };
+                        if oid != pg_sys::InvalidOid {
+                            out.push(oid.to_u32());
+                        }
+                        continue;
                     }
+                    rows.scan(|r| {
+                        if r.name("table_name").as_deref() == Some(relname.as_str())
+                            && r.text("db_ident").as_deref() == Some(here.as_str())
+                        {
+                            out.push(r.oid("table_oid"));
+                        }
+                        Ok(true)
+                    })?;
                 }
             }
             Target::ACL_TARGET_ALL_IN_SCHEMA => {

@@ -46,6 +46,23 @@ CREATE ROLE "r New" LOGIN BYPASSRLS;
 ALTER ROLE "r New" RENAME TO "r Renamed";
 DROP ROLE "r Renamed";
 SELECT * FROM pg_temp.events_since(:mark);
+-- an unqualified table name means what the statement's search_path says
+-- (the event trigger runs with rls_audit's own); DROP OWNED takes the
+-- role's grants with it
+SELECT max(id) AS mark FROM rls_audit.events \gset
+SET search_path = "Shop Ω", public;
+GRANT INSERT ON orders TO r_reader;
+REVOKE INSERT ON orders FROM r_reader;
+RESET search_path;
+CREATE ROLE r_temp;
+GRANT DELETE ON "Shop Ω".orders TO r_temp;
+DROP OWNED BY r_temp;
+DROP ROLE r_temp;
+SELECT command_tag, change,
+       coalesce(after ->> 'grantee', before ->> 'grantee', after ->> 'role_name', before ->> 'role_name') AS who,
+       after -> 'privileges' AS privileges_after
+  FROM rls_audit.events WHERE id > :mark ORDER BY id;
+
 -- membership options: INHERIT and SET are per grant on PostgreSQL 16+
 -- (GRANT … WITH INHERIT FALSE / SET FALSE); before 16, INHERIT is the
 -- member's attribute (ALTER ROLE … NOINHERIT) and SET is always allowed.
