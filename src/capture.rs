@@ -992,18 +992,106 @@ impl Who {
 }
 
 /// `rls_audit._event_hash` of one event, given the array it hashes (in
-/// its order): PostgreSQL's own jsonb text of the array (jsonb_in, then
-/// jsonb_out: keys ordered, numbers and strings spelled as jsonb spells
-/// them), as UTF-8, SHA-256, hex. verify_log() checks every stored hash
-/// with the SQL function itself, so the two cannot drift apart unseen.
+/// its order): PostgreSQL's own jsonb text of the array (what `jsonb_out`
+/// prints for `jsonb_in` of it: keys ordered, numbers and strings spelled
+/// as jsonb spells them), as UTF-8, SHA-256, hex. In a UTF-8 database the
+/// text is written here ([`jsonb_text`]); otherwise PostgreSQL's own
+/// functions write it and the result is converted. verify_log() checks
+/// every stored hash with the SQL function itself, so the two cannot drift
+/// apart unseen.
 fn event_hash(array: &Value) -> Result<String> {
     use sha2::{Digest, Sha256};
+    // SAFETY: a plain read of the database's encoding
+    let utf8 = unsafe { pg_sys::GetDatabaseEncoding() } == pg_sys::pg_enc::PG_UTF8 as i32;
+    let digest = match utf8.then(|| jsonb_text(array)).flatten() {
+        Some(text) => Sha256::digest(text.as_bytes()),
+        None => Sha256::digest(jsonb_text_by_postgres(array)?),
+    };
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `jsonb_out(jsonb_in(v))` written directly: arrays as `[a, b]`, objects
+/// as `{"k": v}` with keys ordered by length and then by bytes (jsonb's
+/// order; serde_json's objects have no duplicate keys), strings escaped as
+/// PostgreSQL's `escape_json` escapes them, integers as they are. None for
+/// what jsonb would spell otherwise (a fraction, an exponent) or refuse (a
+/// NUL character): the caller lets PostgreSQL write or refuse it.
+pub(crate) fn jsonb_text(v: &Value) -> Option<String> {
+    fn write(v: &Value, out: &mut String) -> Option<()> {
+        match v {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => {
+                if !(n.is_i64() || n.is_u64()) {
+                    return None;
+                }
+                out.push_str(&n.to_string());
+            }
+            Value::String(s) => escape(s, out)?,
+            Value::Array(a) => {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write(x, out)?;
+                }
+                out.push(']');
+            }
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort_by(|a, b| {
+                    a.len()
+                        .cmp(&b.len())
+                        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+                });
+                out.push('{');
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    escape(k, out)?;
+                    out.push_str(": ");
+                    write(&m[k.as_str()], out)?;
+                }
+                out.push('}');
+            }
+        }
+        Some(())
+    }
+    fn escape(s: &str, out: &mut String) -> Option<()> {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '\0' => return None,
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        Some(())
+    }
+    let mut out = String::with_capacity(1024);
+    write(v, &mut out)?;
+    Some(out)
+}
+
+/// The same text written by PostgreSQL (`jsonb_in`, then `jsonb_out`),
+/// converted to UTF-8 as `convert_to()` would.
+fn jsonb_text_by_postgres(array: &Value) -> Result<Vec<u8>> {
     let text = std::ffi::CString::new(array.to_string())
         .map_err(|_| RlsAuditError::InvalidParameter("an event holds a NUL character".into()))?;
     // SAFETY: jsonb_in takes a cstring and returns a jsonb (or raises an
     // ERROR); jsonb_out takes that jsonb and returns a palloc'd cstring in
     // the database's encoding, converted to UTF-8 as convert_to() would
-    let digest = unsafe {
+    unsafe {
         let jsonb =
             pgrx::direct_function_call_as_datum(pg_sys::jsonb_in, &[text.as_c_str().into_datum()])
                 .ok_or_else(|| RlsAuditError::ObjectState("jsonb_in returned NULL".into()))?;
@@ -1012,9 +1100,8 @@ fn event_hash(array: &Value) -> Result<String> {
         let p = out.cast_mut_ptr::<core::ffi::c_char>();
         let len = core::ffi::CStr::from_ptr(p).to_bytes().len();
         let utf8 = pg_sys::pg_server_to_any(p, len as i32, pg_sys::pg_enc::PG_UTF8 as i32);
-        Sha256::digest(core::ffi::CStr::from_ptr(utf8).to_bytes())
-    };
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+        Ok(core::ffi::CStr::from_ptr(utf8).to_bytes().to_vec())
+    }
 }
 
 /// Runs `f` with the rights of the owner of rls_audit's tables, then puts

@@ -837,3 +837,30 @@ fn roles_without_the_hook_are_found_not_recorded() {
         Some(0)
     );
 }
+
+/// Capture writes PostgreSQL's jsonb text of each event itself
+/// (capture::jsonb_text): PostgreSQL's own `jsonb::text` is the oracle,
+/// for key orders, nesting and every character JSON escapes.
+#[pg_test]
+fn event_text_is_postgres_jsonb_text() {
+    use serde_json::json;
+    let values = [
+        json!([1, -2, 946684800000000i64, null, true, false, "", [], {}]),
+        json!({"bb": 1, "a": 2, "ccc": {"zz": [1, {"y": null, "x": "é"}], "z": "Ω"}, "b": "q\"uo\\te"}),
+        json!(["\u{1}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}\u{1f}\u{7f}\u{2028}ü/<>", {"schema_name": "s", "roles": ["a b", "public"]}]),
+        json!({"role_name": "r", "member": "m", "admin_option": false, "set_option": true}),
+    ];
+    for v in values {
+        let ours = crate::capture::jsonb_text(&v).expect("a text");
+        let theirs = Spi::get_one_with_args::<String>(
+            "SELECT $1::jsonb::text",
+            &[v.to_string().into()],
+        )
+        .expect("jsonb")
+        .expect("a text");
+        assert_eq!(ours, theirs, "{v}");
+    }
+    // what jsonb spells otherwise is left to PostgreSQL
+    assert_eq!(crate::capture::jsonb_text(&json!([1.5])), None);
+    assert_eq!(crate::capture::jsonb_text(&json!(["nul \u{0} here"])), None);
+}
