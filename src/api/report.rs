@@ -49,8 +49,18 @@ fn gather(
     for r in c.select(
         "SELECT e.id, pg_catalog.to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                 e.current_user_name::text, e.command_tag, e.change,
-                concat_ws('.', pg_catalog.quote_ident(e.schema_name), pg_catalog.quote_ident(e.table_name),
-                          pg_catalog.quote_ident(e.policy_name)),
+                CASE
+                  WHEN e.change IN ('grant_added', 'grant_removed') THEN
+                    concat_ws('.', pg_catalog.quote_ident(e.schema_name), pg_catalog.quote_ident(e.table_name))
+                      || ' to ' || (coalesce(e.after, e.before) ->> 'grantee')
+                  WHEN e.change IN ('membership_added', 'membership_removed') THEN
+                    'role ' || pg_catalog.quote_ident(coalesce(e.after, e.before) ->> 'member')
+                      || ' in ' || pg_catalog.quote_ident(coalesce(e.after, e.before) ->> 'role_name')
+                  WHEN e.change IN ('role_added', 'role_changed', 'role_removed') THEN
+                    'role ' || pg_catalog.quote_ident(coalesce(e.after, e.before) ->> 'role_name')
+                  ELSE concat_ws('.', pg_catalog.quote_ident(e.schema_name), pg_catalog.quote_ident(e.table_name),
+                                 pg_catalog.quote_ident(e.policy_name))
+                END,
                 e.ticket, e.statement
            FROM rls_audit.events e, rls_audit.snapshot_meta s
           WHERE s.id = $1 AND e.occurred_at >= s.taken_at ORDER BY e.id",
