@@ -322,34 +322,14 @@ COMMENT ON FUNCTION @extschema@.lint(text[]) IS
     'rls_audit: the RLS posture''s known mistakes (18 lints) with severity, detail and a concrete remediation; NULL schemas = every non-system schema; suppressed findings are left out';
 
 -- report() gains its access section and a third argument, roles (whose
--- all_rows access it lists). The new function is created first, takes over
--- every EXECUTE grant the DBA gave on the old one, then the old one goes.
+-- all_rows access it lists). The new function is created here; it takes
+-- over the old one's grants at the end of this script.
 CREATE FUNCTION @extschema@.report(baseline text DEFAULT 'baseline', format text DEFAULT 'markdown',
                                    roles text[] DEFAULT NULL)
 RETURNS text
     STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'report_wrapper';
 REVOKE ALL ON FUNCTION @extschema@.report(text, text, text[]) FROM PUBLIC;
-DO $grants$
-DECLARE
-    g record;
-BEGIN
-    FOR g IN
-        SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
-                    ELSE pg_catalog.quote_ident(r.rolname) END AS who,
-               a.is_grantable
-          FROM pg_catalog.pg_proc p,
-               LATERAL pg_catalog.aclexplode(p.proacl) a
-          LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
-         WHERE p.oid = '@extschema@.report(text, text)'::pg_catalog.regprocedure
-           AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
-    LOOP
-        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.report(text, text, text[]) TO %s%s',
-                                  g.who, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-    END LOOP;
-END
-$grants$;
-DROP FUNCTION @extschema@.report(text, text);
 COMMENT ON FUNCTION @extschema@.report(text, text, text[]) IS
     'rls_audit: the release validation checklist (A pre-execution, B verification, C security scan with who reaches every row, D rollback, sign-off) filled in from the live database, with a GO / NO-GO verdict; format markdown or json; roles: whose all_rows access to list (NULL = login roles that are not superusers)';
 
@@ -458,32 +438,41 @@ CREATE FUNCTION @extschema@.log_head() RETURNS TABLE (id bigint, hash text)
 REVOKE ALL ON FUNCTION @extschema@.log_head() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.log_head() IS
     'rls_audit: the newest event''s id and hash: keep it outside the database (with the server log''s rls_audit event lines) and check it later with verify_log(''id:hash'')';
--- verify_log() takes the head to check; the DBA's grants on the old one
--- come along, then it goes
+-- verify_log() takes the head to check
 CREATE FUNCTION @extschema@.verify_log(expected_head text DEFAULT NULL)
 RETURNS TABLE (event_id bigint, problem text)
     STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'verify_log_wrapper';
 REVOKE ALL ON FUNCTION @extschema@.verify_log(text) FROM PUBLIC;
+
+-- report() and verify_log() took new arguments: each new function takes
+-- over every EXECUTE grant the DBA gave on the old one, then the old one goes
 DO $grants$
 DECLARE
+    f record;
     g record;
 BEGIN
-    FOR g IN
-        SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
-                    ELSE pg_catalog.quote_ident(r.rolname) END AS who,
-               a.is_grantable
-          FROM pg_catalog.pg_proc p,
-               LATERAL pg_catalog.aclexplode(p.proacl) a
-          LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
-         WHERE p.oid = '@extschema@.verify_log()'::pg_catalog.regprocedure
-           AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+    FOR f IN
+        SELECT * FROM (VALUES ('@extschema@.report(text, text)', '@extschema@.report(text, text, text[])'),
+                              ('@extschema@.verify_log()', '@extschema@.verify_log(text)')) AS v(old, new)
     LOOP
-        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.verify_log(text) TO %s%s',
-                                  g.who, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        FOR g IN
+            SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                        ELSE pg_catalog.quote_ident(r.rolname) END AS who,
+                   a.is_grantable
+              FROM pg_catalog.pg_proc p,
+                   LATERAL pg_catalog.aclexplode(p.proacl) a
+              LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+             WHERE p.oid = f.old::pg_catalog.regprocedure
+               AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+        LOOP
+            EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', f.new, g.who,
+                                      CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        END LOOP;
     END LOOP;
 END
 $grants$;
+DROP FUNCTION @extschema@.report(text, text);
 DROP FUNCTION @extschema@.verify_log();
 COMMENT ON FUNCTION @extschema@.verify_log(text) IS
     'rls_audit: walk the event hash chain; one row per broken link (edited, deleted or inserted event), none when intact; given a head kept elsewhere (a hash, or id:hash from log_head()), also a row unless the chain still reaches it';

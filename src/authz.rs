@@ -35,7 +35,6 @@ use crate::error::Result;
 use crate::heap::{self, Key};
 use crate::ident::{quote_ident, quote_qualified};
 use crate::model::{Change, Role, Severity, State};
-use crate::prepared;
 use crate::render;
 
 /// What a comparison covers: one database's facts (table owners and
@@ -230,18 +229,7 @@ fn scan_catalog(
             std::ptr::null_mut(),
         );
         let desc = (*rel).rd_att;
-        let mut result = Ok(());
-        loop {
-            let tup = pg_sys::systable_getnext(scan);
-            if tup.is_null() {
-                break;
-            }
-            if let Err(e) = f(tup, desc) {
-                result = Err(e);
-                break;
-            }
-        }
-        pg_sys::systable_endscan(scan);
+        let result = heap::each_tuple(scan, |tup| f(tup, desc).map(|_| true));
         pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
         result
     }
@@ -500,20 +488,6 @@ const MEMBER_COLUMNS: [&str; 8] = [
     "cluster_ident",
 ];
 
-/// The columns of `tracked_tables`, for the direct-write check.
-const TABLE_COLUMNS: [&str; 10] = [
-    "table_oid",
-    "schema_oid",
-    "schema_name",
-    "table_name",
-    "rls_enabled",
-    "rls_forced",
-    "db_ident",
-    "owner",
-    "owner_oid",
-    "grants",
-];
-
 /// A tracked role and the cluster its OID belongs to.
 type Tracked<T> = (T, Option<String>);
 
@@ -563,37 +537,17 @@ fn tracked_memberships() -> Result<Vec<Tracked<MemberFact>>> {
     Ok(out)
 }
 
-/// The row whose `columns` equal `names` (the key), if any.
-fn tid_by_names(
-    rows: &heap::Own,
-    columns: &[&str],
-    names: &[&str],
-) -> Result<Option<pg_sys::ItemPointerData>> {
-    let keys: Vec<Key<'_>> = names.iter().map(|n| Key::Name(n)).collect();
-    let mut tid = None;
-    rows.find(columns, &keys, |r| {
-        tid = Some(r.tid());
-        Ok(false)
-    })?;
-    Ok(tid)
-}
-
 /// The tracked row of role `old` (by name, the key) becomes `new`:
-/// updated, deleted (None) or added (no `old`).
+/// changed, deleted (None) or added (no `old`).
 fn put_role(
     c: &mut SpiClient<'_>,
     old: Option<&RoleFact>,
     new: Option<&RoleFact>,
     cluster: &str,
 ) -> Result<()> {
-    let rows = heap::Own::open(c"tracked_roles")?;
-    if rows.direct(&[], &ROLE_COLUMNS) {
-        let tid = match old {
-            Some(o) => tid_by_names(&rows, &["role_name"], &[&o.name])?,
-            None => None,
-        };
-        let values = |n: &RoleFact| -> Result<[(&str, Option<pg_sys::Datum>); 6]> {
-            Ok([
+    let values = new
+        .map(|n| -> Result<Vec<(&str, Option<pg_sys::Datum>)>> {
+            Ok(vec![
                 (
                     "role_oid",
                     Some(pg_sys::Datum::from(pg_sys::Oid::from(n.oid))),
@@ -604,43 +558,16 @@ fn put_role(
                 ("can_login", n.can_login.into_datum()),
                 ("cluster_ident", cluster.into_datum()),
             ])
-        };
-        return match (tid, new) {
-            (Some(t), Some(n)) => rows.update(t, &values(n)?),
-            (Some(t), None) => {
-                rows.delete(t);
-                Ok(())
-            }
-            (None, Some(n)) => rows.insert(&values(n)?),
-            (None, None) => Ok(()),
-        };
-    }
-    if let Some(o) = old {
-        prepared::update(
-            c,
-            "DELETE FROM rls_audit.tracked_roles WHERE role_name = $1::name",
-            None,
-            &[o.name.as_str().into()],
-        )?;
-    }
-    if let Some(n) = new {
-        prepared::update(
-            c,
-            "INSERT INTO rls_audit.tracked_roles
-                 (role_oid, role_name, superuser, bypassrls, can_login, cluster_ident)
-             VALUES ($1, $2::name, $3, $4, $5, $6)",
-            None,
-            &[
-                pg_sys::Oid::from(n.oid).into(),
-                n.name.as_str().into(),
-                n.superuser.into(),
-                n.bypassrls.into(),
-                n.can_login.into(),
-                cluster.into(),
-            ],
-        )?;
-    }
-    Ok(())
+        })
+        .transpose()?;
+    heap::put(
+        c,
+        c"tracked_roles",
+        &ROLE_COLUMNS,
+        &["role_name"],
+        old.map(|o| [o.name.as_str()]).as_ref().map(|k| &k[..]),
+        values.as_deref(),
+    )
 }
 
 /// The tracked row of membership `old` (by role and member name, the
@@ -651,14 +578,9 @@ fn put_membership(
     new: Option<&MemberFact>,
     cluster: &str,
 ) -> Result<()> {
-    let rows = heap::Own::open(c"tracked_memberships")?;
-    if rows.direct(&[], &MEMBER_COLUMNS) {
-        let tid = match old {
-            Some(o) => tid_by_names(&rows, &["role_name", "member_name"], &[&o.role, &o.member])?,
-            None => None,
-        };
-        let values = |n: &MemberFact| -> Result<[(&str, Option<pg_sys::Datum>); 8]> {
-            Ok([
+    let values = new
+        .map(|n| -> Result<Vec<(&str, Option<pg_sys::Datum>)>> {
+            Ok(vec![
                 (
                     "role_oid",
                     Some(pg_sys::Datum::from(pg_sys::Oid::from(n.role_oid))),
@@ -674,47 +596,18 @@ fn put_membership(
                 ("set_option", n.set.into_datum()),
                 ("cluster_ident", cluster.into_datum()),
             ])
-        };
-        return match (tid, new) {
-            (Some(t), Some(n)) => rows.update(t, &values(n)?),
-            (Some(t), None) => {
-                rows.delete(t);
-                Ok(())
-            }
-            (None, Some(n)) => rows.insert(&values(n)?),
-            (None, None) => Ok(()),
-        };
-    }
-    if let Some(o) = old {
-        prepared::update(
-            c,
-            "DELETE FROM rls_audit.tracked_memberships
-              WHERE (role_name, member_name) = ($1::name, $2::name)",
-            None,
-            &[o.role.as_str().into(), o.member.as_str().into()],
-        )?;
-    }
-    if let Some(n) = new {
-        prepared::update(
-            c,
-            "INSERT INTO rls_audit.tracked_memberships
-                 (role_oid, member_oid, role_name, member_name, admin_option, inherit_option,
-                  set_option, cluster_ident)
-             VALUES ($1, $2, $3::name, $4::name, $5, $6, $7, $8)",
-            None,
-            &[
-                pg_sys::Oid::from(n.role_oid).into(),
-                pg_sys::Oid::from(n.member_oid).into(),
-                n.role.as_str().into(),
-                n.member.as_str().into(),
-                n.admin.into(),
-                n.inherit.into(),
-                n.set.into(),
-                cluster.into(),
-            ],
-        )?;
-    }
-    Ok(())
+        })
+        .transpose()?;
+    heap::put(
+        c,
+        c"tracked_memberships",
+        &MEMBER_COLUMNS,
+        &["role_name", "member_name"],
+        old.map(|o| [o.role.as_str(), o.member.as_str()])
+            .as_ref()
+            .map(|k| &k[..]),
+        values.as_deref(),
+    )
 }
 
 /// A tracked table with its access facts (None: tracked before rls_audit
@@ -785,45 +678,30 @@ fn tracked_access(table: u32, names: (&str, &str), here: &str) -> Result<Option<
     Ok(found)
 }
 
-/// The access facts of the tracked row (schema, table) become `access`.
+/// The access facts of the tracked row (schema, table) become `access`
+/// (a table no longer tracked is left alone).
 pub(crate) fn put_table_access(
     c: &mut SpiClient<'_>,
     schema: &str,
     table: &str,
     access: &TableAccess,
 ) -> Result<()> {
-    let rows = heap::Own::open(c"tracked_tables")?;
-    let grants = access.grants_json();
-    if rows.direct(&[], &TABLE_COLUMNS) {
-        if let Some(tid) = tid_by_names(&rows, &["schema_name", "table_name"], &[schema, table])? {
-            rows.update(
-                tid,
-                &[
-                    ("owner", Some(heap::name_datum(&access.owner)?)),
-                    (
-                        "owner_oid",
-                        Some(pg_sys::Datum::from(pg_sys::Oid::from(access.owner_oid))),
-                    ),
-                    ("grants", pgrx::JsonB(grants).into_datum()),
-                ],
-            )?;
-        }
-        return Ok(());
-    }
-    prepared::update(
+    let values = [
+        ("owner", Some(heap::name_datum(&access.owner)?)),
+        (
+            "owner_oid",
+            Some(pg_sys::Datum::from(pg_sys::Oid::from(access.owner_oid))),
+        ),
+        ("grants", pgrx::JsonB(access.grants_json()).into_datum()),
+    ];
+    heap::change(
         c,
-        "UPDATE rls_audit.tracked_tables SET owner = $3::name, owner_oid = $4, grants = $5::jsonb
-          WHERE (schema_name, table_name) = ($1::name, $2::name)",
-        None,
-        &[
-            schema.into(),
-            table.into(),
-            access.owner.as_str().into(),
-            pg_sys::Oid::from(access.owner_oid).into(),
-            pgrx::JsonB(grants).into(),
-        ],
-    )?;
-    Ok(())
+        c"tracked_tables",
+        &crate::capture::TRACKED_TABLE_COLUMNS,
+        &["schema_name", "table_name"],
+        &[schema, table],
+        &values,
+    )
 }
 
 // ---------------------------------------------------------------------------

@@ -206,7 +206,7 @@ const TRACKED_POLICY_COLUMNS: [&str; 13] = [
 
 /// The columns capture writes into rls_audit.tracked_tables (the owner and
 /// grants through crate::authz).
-const TRACKED_TABLE_COLUMNS: [&str; 10] = [
+pub(crate) const TRACKED_TABLE_COLUMNS: [&str; 10] = [
     "table_oid",
     "schema_oid",
     "schema_name",

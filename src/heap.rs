@@ -377,23 +377,7 @@ impl Own {
                 scankeys.len() as i32,
                 scankeys.as_mut_ptr(),
             );
-            let mut result = Ok(());
-            loop {
-                let tup = pg_sys::systable_getnext(scan);
-                if tup.is_null() {
-                    break;
-                }
-                match f(&Row { own: self, tup }) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-            }
-            pg_sys::systable_endscan(scan);
-            result
+            each_tuple(scan, |tup| f(&Row { own: self, tup }))
         }
     }
 
@@ -411,23 +395,7 @@ impl Own {
                 0,
                 std::ptr::null_mut(),
             );
-            let mut result = Ok(());
-            loop {
-                let tup = pg_sys::systable_getnext(scan);
-                if tup.is_null() {
-                    break;
-                }
-                match f(&Row { own: self, tup }) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-            }
-            pg_sys::systable_endscan(scan);
-            result
+            each_tuple(scan, |tup| f(&Row { own: self, tup }))
         }
     }
 
@@ -482,6 +450,197 @@ impl Own {
             pg_sys::simple_heap_delete(self.rel, &mut tid);
             pg_sys::CommandCounterIncrement();
         }
+    }
+}
+
+/// Each tuple a started systable scan returns, until `f` returns false or
+/// an error; the scan is ended either way.
+///
+/// # Safety
+/// `scan` is a scan begun with `systable_beginscan` and not yet ended.
+pub(crate) unsafe fn each_tuple(
+    scan: pg_sys::SysScanDesc,
+    mut f: impl FnMut(*mut pg_sys::HeapTupleData) -> Result<bool>,
+) -> Result<()> {
+    let mut result = Ok(());
+    // SAFETY: the caller's scan, read to its end (or f's stop) and ended
+    unsafe {
+        loop {
+            let tup = pg_sys::systable_getnext(scan);
+            if tup.is_null() {
+                break;
+            }
+            match f(tup) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        pg_sys::systable_endscan(scan);
+    }
+    result
+}
+
+/// The row of `rls_audit.<table>` whose `key` columns hold the names
+/// `old_key` becomes `new`: changed (the columns `new` names; the others
+/// keep their values), deleted (`new` None), or added (no such row). While
+/// the table is the plain one rls_audit created (`columns`: every column
+/// rls_audit writes) that is done directly, else through SQL, so what a DBA
+/// added to the table (a trigger, a CHECK) still holds.
+pub(crate) fn put(
+    c: &mut pgrx::spi::SpiClient<'_>,
+    table: &core::ffi::CStr,
+    columns: &[&str],
+    key: &[&str],
+    old_key: Option<&[&str]>,
+    new: Option<&[(&str, Option<pg_sys::Datum>)]>,
+) -> Result<()> {
+    put_row(c, table, columns, key, old_key, new, true)
+}
+
+/// As [`put`], for a row that may be gone: nothing is added.
+pub(crate) fn change(
+    c: &mut pgrx::spi::SpiClient<'_>,
+    table: &core::ffi::CStr,
+    columns: &[&str],
+    key: &[&str],
+    old_key: &[&str],
+    new: &[(&str, Option<pg_sys::Datum>)],
+) -> Result<()> {
+    put_row(c, table, columns, key, Some(old_key), Some(new), false)
+}
+
+fn put_row(
+    c: &mut pgrx::spi::SpiClient<'_>,
+    table: &core::ffi::CStr,
+    columns: &[&str],
+    key: &[&str],
+    old_key: Option<&[&str]>,
+    new: Option<&[(&str, Option<pg_sys::Datum>)]>,
+    add: bool,
+) -> Result<()> {
+    let rows = Own::open(table)?;
+    let keys: Option<Vec<Key<'_>>> = old_key.map(|k| k.iter().map(|n| Key::Name(n)).collect());
+    if rows.direct(&[], columns) {
+        let mut tid = None;
+        if let Some(keys) = &keys {
+            rows.find(key, keys, |r| {
+                tid = Some(r.tid());
+                Ok(false)
+            })?;
+        }
+        return match (tid, new) {
+            (Some(t), Some(n)) => rows.update(t, n),
+            (Some(t), None) => {
+                rows.delete(t);
+                Ok(())
+            }
+            (None, Some(n)) if add => rows.insert(n),
+            (None, _) => Ok(()),
+        };
+    }
+    rows.put_by_sql(c, key, old_key, new, add)
+}
+
+impl Own {
+    /// [`put`] through SQL: DELETE, UPDATE (else INSERT) or INSERT, every
+    /// value bound with its column's type.
+    fn put_by_sql(
+        &self,
+        c: &mut pgrx::spi::SpiClient<'_>,
+        key: &[&str],
+        old_key: Option<&[&str]>,
+        new: Option<&[(&str, Option<pg_sys::Datum>)]>,
+        add: bool,
+    ) -> Result<()> {
+        use crate::ident::quote_ident;
+        use pgrx::datum::DatumWithOid;
+        // SAFETY: reads of the open relation's name and descriptor
+        let (table, types) = unsafe {
+            let desc = (*self.rel).rd_att;
+            let types: Vec<(String, pg_sys::Oid)> = (0..(*desc).natts as usize)
+                .map(|i| attr(desc, i))
+                .filter(|a| !a.attisdropped)
+                .map(|a| {
+                    let name = core::ffi::CStr::from_ptr(a.attname.data.as_ptr());
+                    (name.to_string_lossy().into_owned(), a.atttypid)
+                })
+                .collect();
+            let name = pgrx::name_data_to_str(&(*(*self.rel).rd_rel).relname).to_string();
+            (format!("rls_audit.{}", quote_ident(&name)), types)
+        };
+        let type_of = |column: &str| {
+            types
+                .iter()
+                .find(|(n, _)| n == column)
+                .map(|(_, t)| *t)
+                .ok_or_else(|| {
+                    RlsAuditError::ObjectState(format!("{table} has no column {column}"))
+                })
+        };
+        let values = |n: &[(&str, Option<pg_sys::Datum>)]| -> Result<Vec<DatumWithOid<'static>>> {
+            n.iter()
+                .map(|(col, v)| {
+                    let t = type_of(col)?;
+                    // SAFETY: the datum is a value of the column's type
+                    Ok(match v {
+                        Some(d) => unsafe { DatumWithOid::new(*d, t) },
+                        None => DatumWithOid::null_oid(t),
+                    })
+                })
+                .collect()
+        };
+        let mut args: Vec<DatumWithOid<'_>> = Vec::new();
+        let mut where_ = Vec::new();
+        for (i, (k, v)) in key.iter().zip(old_key.unwrap_or_default()).enumerate() {
+            where_.push(format!("{} = ${}::pg_catalog.name", quote_ident(k), i + 1));
+            args.push((*v).into());
+        }
+        let where_ = where_.join(" AND ");
+        match (old_key, new) {
+            (Some(_), None) => {
+                c.update(&format!("DELETE FROM {table} WHERE {where_}"), None, &args)?;
+            }
+            (Some(_), Some(n)) => {
+                let set: Vec<String> = n
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (col, _))| format!("{} = ${}", quote_ident(col), args.len() + i + 1))
+                    .collect();
+                args.extend(values(n)?);
+                let changed = c
+                    .update(
+                        &format!(
+                            "UPDATE {table} SET {} WHERE {where_} RETURNING 1",
+                            set.join(", ")
+                        ),
+                        None,
+                        &args,
+                    )?
+                    .len();
+                if changed == 0 && add {
+                    return self.put_by_sql(c, key, None, new, add);
+                }
+            }
+            (None, Some(n)) if add => {
+                let cols: Vec<String> = n.iter().map(|(col, _)| quote_ident(col)).collect();
+                let params: Vec<String> = (1..=n.len()).map(|i| format!("${i}")).collect();
+                c.update(
+                    &format!(
+                        "INSERT INTO {table} ({}) VALUES ({})",
+                        cols.join(", "),
+                        params.join(", ")
+                    ),
+                    None,
+                    &values(n)?,
+                )?;
+            }
+            (None, _) => {}
+        }
+        Ok(())
     }
 }
 

@@ -67,11 +67,10 @@ unsafe extern "C-unwind" fn process_utility(
     dest: *mut pg_sys::DestReceiver,
     qc: *mut pg_sys::QueryCompletion,
 ) {
-    let watch = or_raise(watch(pstmt));
     // SAFETY: the previous hook (or PostgreSQL's own processing) is called
     // with exactly the arguments this hook was given; an ERROR it raises
     // is caught at the FFI boundary and re-raised
-    unsafe {
+    around(pstmt, query_string, || unsafe {
         match PREVIOUS {
             Some(previous) => pg_sys::ffi::pg_guard_ffi_boundary(|| {
                 previous(
@@ -96,10 +95,7 @@ unsafe extern "C-unwind" fn process_utility(
                 qc,
             ),
         }
-    }
-    if let Some(w) = watch {
-        or_raise(record(w, pstmt, query_string));
-    }
+    });
 }
 
 #[cfg(feature = "pg13")]
@@ -113,9 +109,8 @@ unsafe extern "C-unwind" fn process_utility(
     dest: *mut pg_sys::DestReceiver,
     qc: *mut pg_sys::QueryCompletion,
 ) {
-    let watch = or_raise(watch(pstmt));
     // SAFETY: as above
-    unsafe {
+    around(pstmt, query_string, || unsafe {
         match PREVIOUS {
             Some(previous) => pg_sys::ffi::pg_guard_ffi_boundary(|| {
                 previous(pstmt, query_string, context, params, query_env, dest, qc)
@@ -130,9 +125,16 @@ unsafe extern "C-unwind" fn process_utility(
                 qc,
             ),
         }
-    }
+    });
+}
+
+/// The hook's work around the statement (`run`): what it may change is
+/// read before, what it changed recorded after.
+fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run: impl FnOnce()) {
+    let watch = or_raise(watch(pstmt));
+    run();
     if let Some(w) = watch {
-        or_raise(record(w, pstmt, query_string));
+        or_raise(record(w, pstmt, query));
     }
 }
 

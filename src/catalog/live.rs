@@ -130,22 +130,7 @@ fn scan_policies(
         );
         let scan = pg_sys::systable_beginscan(rel, index, true, std::ptr::null_mut(), 1, &mut key);
         let desc = (*rel).rd_att;
-        let mut result = Ok(());
-        loop {
-            let tup = pg_sys::systable_getnext(scan);
-            if tup.is_null() {
-                break;
-            }
-            match f(tup, desc) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
-        pg_sys::systable_endscan(scan);
+        let result = crate::heap::each_tuple(scan, |tup| f(tup, desc));
         pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
         result
     }

@@ -243,6 +243,40 @@ SELECT count(*) AS broken_links FROM rls_audit.verify_log();
 SELECT event_id = :head_id AS names_the_head, problem LIKE '%rewritten%' AS rewritten
   FROM rls_audit.verify_log(:'head');
 
+-- a DBA's trigger on the tracked role and table rows: they are then
+-- written through SQL, the trigger fires, and the state stays exact
+CREATE TABLE public.seen (tbl text, op text);
+CREATE FUNCTION public.seen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.seen VALUES (TG_TABLE_NAME, TG_OP);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER seen AFTER INSERT OR UPDATE OR DELETE ON rls_audit.tracked_roles
+    FOR EACH ROW EXECUTE FUNCTION public.seen();
+CREATE TRIGGER seen AFTER INSERT OR UPDATE OR DELETE ON rls_audit.tracked_memberships
+    FOR EACH ROW EXECUTE FUNCTION public.seen();
+CREATE TRIGGER seen AFTER INSERT OR UPDATE OR DELETE ON rls_audit.tracked_tables
+    FOR EACH ROW EXECUTE FUNCTION public.seen();
+SET client_min_messages = warning;
+SET rls_audit.ticket = 'CHG-79';
+ALTER ROLE r_reader LOGIN;
+GRANT r_reader TO r_owner;
+GRANT UPDATE ON "Shop Ω".orders TO r_reader;
+CREATE ROLE "r Gone";
+DROP ROLE "r Gone";
+ALTER ROLE r_reader NOLOGIN;
+REVOKE r_reader FROM r_owner;
+REVOKE UPDATE ON "Shop Ω".orders FROM r_reader;
+RESET rls_audit.ticket;
+RESET client_min_messages;
+SELECT tbl, op, count(*) FROM public.seen GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT count(*) AS untracked FROM rls_audit.untracked_changes();
+DROP TABLE public.seen CASCADE;
+DROP TRIGGER seen ON rls_audit.tracked_roles;
+DROP TRIGGER seen ON rls_audit.tracked_memberships;
+DROP TRIGGER seen ON rls_audit.tracked_tables;
+DROP FUNCTION public.seen();
+
 SET client_min_messages = warning;
 DROP SCHEMA "Shop Ω" CASCADE;
 DROP ROLE "r App", r_owner, r_reader;

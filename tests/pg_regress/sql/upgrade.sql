@@ -20,6 +20,8 @@ INSERT INTO rls_audit.lint_ignore (lint, object, reason) VALUES ('rls_not_forced
 -- argument), and the grant must come along
 CREATE ROLE "upg release manager";
 GRANT EXECUTE ON FUNCTION rls_audit.report(text, text) TO "upg release manager" WITH GRANT OPTION;
+-- verify_log() takes an argument in 0.3.0 too
+GRANT EXECUTE ON FUNCTION rls_audit.verify_log() TO "upg release manager";
 RESET client_min_messages;
 -- between the package upgrade and ALTER EXTENSION UPDATE: nothing is let
 -- through unrecorded, and the error says what to run
@@ -58,7 +60,9 @@ SELECT count(*) AS broken_links FROM rls_audit.verify_log();
 -- and still nothing for PUBLIC
 SELECT has_function_privilege('upg release manager', 'rls_audit.report(text, text, text[])', 'EXECUTE WITH GRANT OPTION') AS grant_kept,
        has_function_privilege('public', 'rls_audit.report(text, text, text[])', 'EXECUTE') AS public_may,
-       to_regprocedure('rls_audit.report(text, text)') IS NULL AS old_signature_gone;
+       to_regprocedure('rls_audit.report(text, text)') IS NULL AS old_signature_gone,
+       has_function_privilege('upg release manager', 'rls_audit.verify_log(text)', 'EXECUTE') AS verify_log_grant_kept,
+       to_regprocedure('rls_audit.verify_log()') IS NULL AS old_verify_log_gone;
 -- the tracked rows are bound to this database, nothing shows as untracked,
 -- and the 0.1.0 spelling of a suppression still silences its finding
 SELECT count(*) FILTER (WHERE db_ident IS NULL) AS unbound_policies,
