@@ -468,146 +468,168 @@ pub(crate) fn live_table_access(table: u32) -> Option<TableAccess> {
 // ---------------------------------------------------------------------------
 // the tracked facts
 
-const ROLE_COLUMNS: [&str; 6] = [
-    "role_oid",
-    "role_name",
-    "superuser",
-    "bypassrls",
-    "can_login",
-    "cluster_ident",
-];
+/// A fact tracked in a table of its own, one row per fact: a role or a
+/// membership. Rows are keyed by names (they survive pg_dump and another
+/// cluster); within the cluster of their `cluster_ident` they are followed
+/// by OIDs.
+trait Fact: Clone + PartialEq + Sized {
+    const TABLE: &'static core::ffi::CStr;
+    /// every column rls_audit writes
+    const COLUMNS: &'static [&'static str];
+    /// the key columns (names)
+    const KEY: &'static [&'static str];
+    fn from_row(r: &heap::Row<'_>) -> Self;
+    /// the row's values, with the cluster its OIDs belong to
+    fn values(&self, cluster: &str) -> Result<Vec<(&'static str, Option<pg_sys::Datum>)>>;
+    /// what identifies the fact within a cluster
+    fn oids(&self) -> (u32, u32);
+    /// what identifies it elsewhere: the key columns' values
+    fn names(&self) -> Vec<&str>;
+}
 
-const MEMBER_COLUMNS: [&str; 8] = [
-    "role_oid",
-    "member_oid",
-    "role_name",
-    "member_name",
-    "admin_option",
-    "inherit_option",
-    "set_option",
-    "cluster_ident",
-];
+fn oid_datum(o: u32) -> Option<pg_sys::Datum> {
+    Some(pg_sys::Datum::from(pg_sys::Oid::from(o)))
+}
 
-/// A tracked role and the cluster its OID belongs to.
+impl Fact for RoleFact {
+    const TABLE: &'static core::ffi::CStr = c"tracked_roles";
+    const COLUMNS: &'static [&'static str] = &[
+        "role_oid",
+        "role_name",
+        "superuser",
+        "bypassrls",
+        "can_login",
+        "cluster_ident",
+    ];
+    const KEY: &'static [&'static str] = &["role_name"];
+
+    fn from_row(r: &heap::Row<'_>) -> Self {
+        RoleFact {
+            oid: r.oid("role_oid"),
+            name: r.name("role_name").unwrap_or_default(),
+            superuser: r.flag("superuser"),
+            bypassrls: r.flag("bypassrls"),
+            can_login: r.flag("can_login"),
+        }
+    }
+
+    fn values(&self, cluster: &str) -> Result<Vec<(&'static str, Option<pg_sys::Datum>)>> {
+        Ok(vec![
+            ("role_oid", oid_datum(self.oid)),
+            ("role_name", Some(heap::name_datum(&self.name)?)),
+            ("superuser", self.superuser.into_datum()),
+            ("bypassrls", self.bypassrls.into_datum()),
+            ("can_login", self.can_login.into_datum()),
+            ("cluster_ident", cluster.into_datum()),
+        ])
+    }
+
+    fn oids(&self) -> (u32, u32) {
+        (self.oid, 0)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        vec![&self.name]
+    }
+}
+
+impl Fact for MemberFact {
+    const TABLE: &'static core::ffi::CStr = c"tracked_memberships";
+    const COLUMNS: &'static [&'static str] = &[
+        "role_oid",
+        "member_oid",
+        "role_name",
+        "member_name",
+        "admin_option",
+        "inherit_option",
+        "set_option",
+        "cluster_ident",
+    ];
+    const KEY: &'static [&'static str] = &["role_name", "member_name"];
+
+    fn from_row(r: &heap::Row<'_>) -> Self {
+        MemberFact {
+            role_oid: r.oid("role_oid"),
+            member_oid: r.oid("member_oid"),
+            role: r.name("role_name").unwrap_or_default(),
+            member: r.name("member_name").unwrap_or_default(),
+            admin: r.flag("admin_option"),
+            inherit: r.flag("inherit_option"),
+            set: r.flag("set_option"),
+        }
+    }
+
+    fn values(&self, cluster: &str) -> Result<Vec<(&'static str, Option<pg_sys::Datum>)>> {
+        Ok(vec![
+            ("role_oid", oid_datum(self.role_oid)),
+            ("member_oid", oid_datum(self.member_oid)),
+            ("role_name", Some(heap::name_datum(&self.role)?)),
+            ("member_name", Some(heap::name_datum(&self.member)?)),
+            ("admin_option", self.admin.into_datum()),
+            ("inherit_option", self.inherit.into_datum()),
+            ("set_option", self.set.into_datum()),
+            ("cluster_ident", cluster.into_datum()),
+        ])
+    }
+
+    fn oids(&self) -> (u32, u32) {
+        (self.role_oid, self.member_oid)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        vec![&self.role, &self.member]
+    }
+}
+
+/// A tracked fact and the cluster its OIDs belong to.
 type Tracked<T> = (T, Option<String>);
 
-fn tracked_roles() -> Result<Vec<Tracked<RoleFact>>> {
-    let rows = heap::Own::open_with(
-        c"tracked_roles",
-        pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-    )?;
+/// Every tracked fact of a kind, as committed now or written by this
+/// transaction.
+fn tracked_facts<F: Fact>() -> Result<Vec<Tracked<F>>> {
+    let rows = heap::Own::open_with(F::TABLE, pg_sys::AccessShareLock as pg_sys::LOCKMODE)?;
     let mut out = Vec::new();
     rows.scan(|r| {
-        out.push((
-            RoleFact {
-                oid: r.oid("role_oid"),
-                name: r.name("role_name").unwrap_or_default(),
-                superuser: r.flag("superuser"),
-                bypassrls: r.flag("bypassrls"),
-                can_login: r.flag("can_login"),
-            },
-            r.text("cluster_ident"),
-        ));
+        out.push((F::from_row(r), r.text("cluster_ident")));
         Ok(true)
     })?;
     Ok(out)
 }
 
-fn tracked_memberships() -> Result<Vec<Tracked<MemberFact>>> {
-    let rows = heap::Own::open_with(
-        c"tracked_memberships",
-        pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-    )?;
-    let mut out = Vec::new();
-    rows.scan(|r| {
-        out.push((
-            MemberFact {
-                role_oid: r.oid("role_oid"),
-                member_oid: r.oid("member_oid"),
-                role: r.name("role_name").unwrap_or_default(),
-                member: r.name("member_name").unwrap_or_default(),
-                admin: r.flag("admin_option"),
-                inherit: r.flag("inherit_option"),
-                set: r.flag("set_option"),
-            },
-            r.text("cluster_ident"),
-        ));
-        Ok(true)
-    })?;
-    Ok(out)
-}
-
-/// The tracked row of role `old` (by name, the key) becomes `new`:
+/// The tracked row of `old` (by its names, the key) becomes `new`:
 /// changed, deleted (None) or added (no `old`).
-fn put_role(
+fn put<F: Fact>(
     c: &mut SpiClient<'_>,
-    old: Option<&RoleFact>,
-    new: Option<&RoleFact>,
+    old: Option<&F>,
+    new: Option<&F>,
     cluster: &str,
 ) -> Result<()> {
-    let values = new
-        .map(|n| -> Result<Vec<(&str, Option<pg_sys::Datum>)>> {
-            Ok(vec![
-                (
-                    "role_oid",
-                    Some(pg_sys::Datum::from(pg_sys::Oid::from(n.oid))),
-                ),
-                ("role_name", Some(heap::name_datum(&n.name)?)),
-                ("superuser", n.superuser.into_datum()),
-                ("bypassrls", n.bypassrls.into_datum()),
-                ("can_login", n.can_login.into_datum()),
-                ("cluster_ident", cluster.into_datum()),
-            ])
-        })
-        .transpose()?;
+    let values = new.map(|n| n.values(cluster)).transpose()?;
+    let old_key = old.map(F::names);
     heap::put(
         c,
-        c"tracked_roles",
-        &ROLE_COLUMNS,
-        &["role_name"],
-        old.map(|o| [o.name.as_str()]).as_ref().map(|k| &k[..]),
+        F::TABLE,
+        F::COLUMNS,
+        F::KEY,
+        old_key.as_deref(),
         values.as_deref(),
     )
 }
 
-/// The tracked row of membership `old` (by role and member name, the
-/// key) becomes `new`.
-fn put_membership(
+/// Old rows first, then new ones: a name one row frees may be taken by
+/// another (the names are the key, and a change may swap two).
+fn apply_writes<F: Fact>(
     c: &mut SpiClient<'_>,
-    old: Option<&MemberFact>,
-    new: Option<&MemberFact>,
-    cluster: &str,
+    writes: &[(Option<F>, Option<F>)],
+    here: &str,
 ) -> Result<()> {
-    let values = new
-        .map(|n| -> Result<Vec<(&str, Option<pg_sys::Datum>)>> {
-            Ok(vec![
-                (
-                    "role_oid",
-                    Some(pg_sys::Datum::from(pg_sys::Oid::from(n.role_oid))),
-                ),
-                (
-                    "member_oid",
-                    Some(pg_sys::Datum::from(pg_sys::Oid::from(n.member_oid))),
-                ),
-                ("role_name", Some(heap::name_datum(&n.role)?)),
-                ("member_name", Some(heap::name_datum(&n.member)?)),
-                ("admin_option", n.admin.into_datum()),
-                ("inherit_option", n.inherit.into_datum()),
-                ("set_option", n.set.into_datum()),
-                ("cluster_ident", cluster.into_datum()),
-            ])
-        })
-        .transpose()?;
-    heap::put(
-        c,
-        c"tracked_memberships",
-        &MEMBER_COLUMNS,
-        &["role_name", "member_name"],
-        old.map(|o| [o.role.as_str(), o.member.as_str()])
-            .as_ref()
-            .map(|k| &k[..]),
-        values.as_deref(),
-    )
+    for (old, _) in writes.iter().filter(|(o, _)| o.is_some()) {
+        put(c, old.as_ref(), None, here)?;
+    }
+    for (_, new) in writes.iter().filter(|(_, n)| n.is_some()) {
+        put(c, None, new.as_ref(), here)?;
+    }
+    Ok(())
 }
 
 /// A tracked table with its access facts (None: tracked before rls_audit
@@ -707,58 +729,24 @@ pub(crate) fn put_table_access(
 // ---------------------------------------------------------------------------
 // pairing tracked and live facts, and the events between them
 
-/// Each live role with its tracked row (by OID in this cluster, else by
-/// name), then each tracked role no live role took (gone).
-fn pair_roles<'a>(
-    tracked: &'a [Tracked<RoleFact>],
-    live: &'a [RoleFact],
+/// Each live fact with its tracked row (by OIDs in this cluster, else by
+/// names for a row of another cluster: here, OIDs that are gone were a
+/// role or membership that is gone, and one of the same names is another),
+/// then each tracked row no live fact took (gone).
+fn pair<'a, F: Fact>(
+    tracked: &'a [Tracked<F>],
+    live: &'a [F],
     here: &str,
-) -> Vec<(Option<&'a RoleFact>, Option<&'a RoleFact>)> {
+) -> Vec<(Option<&'a F>, Option<&'a F>)> {
     let mut taken = vec![false; tracked.len()];
     let mut out = Vec::new();
     for l in live {
         let by_oid = tracked
             .iter()
-            .position(|(t, cl)| cl.as_deref() == Some(here) && t.oid == l.oid);
-        // by name only a row of another cluster (here, an OID that is gone
-        // was a role that is gone: one of the same name is another role)
+            .position(|(t, cl)| cl.as_deref() == Some(here) && t.oids() == l.oids());
         let by_name = || {
             tracked.iter().enumerate().position(|(i, (t, cl))| {
-                !taken[i] && t.name == l.name && cl.as_deref() != Some(here)
-            })
-        };
-        let i = by_oid.or_else(by_name);
-        if let Some(i) = i {
-            taken[i] = true;
-        }
-        out.push((i.map(|i| &tracked[i].0), Some(l)));
-    }
-    for (i, (t, _)) in tracked.iter().enumerate() {
-        if !taken[i] {
-            out.push((Some(t), None));
-        }
-    }
-    out
-}
-
-/// Each live membership with its tracked row (by OIDs in this cluster,
-/// else by names), then each tracked one no live one took.
-fn pair_memberships<'a>(
-    tracked: &'a [Tracked<MemberFact>],
-    live: &'a [MemberFact],
-    here: &str,
-) -> Vec<(Option<&'a MemberFact>, Option<&'a MemberFact>)> {
-    let mut taken = vec![false; tracked.len()];
-    let mut out = Vec::new();
-    for l in live {
-        let by_oid = tracked.iter().position(|(t, cl)| {
-            cl.as_deref() == Some(here) && (t.role_oid, t.member_oid) == (l.role_oid, l.member_oid)
-        });
-        let by_name = || {
-            tracked.iter().enumerate().position(|(i, (t, cl))| {
-                !taken[i]
-                    && (&t.role, &t.member) == (&l.role, &l.member)
-                    && cl.as_deref() != Some(here)
+                !taken[i] && t.names() == l.names() && cl.as_deref() != Some(here)
             })
         };
         let i = by_oid.or_else(by_name);
@@ -1123,7 +1111,7 @@ pub(crate) fn on_roles(
     if touched_roles.is_empty() && touched_members.is_empty() {
         return Ok(());
     }
-    let tracked = tracked_roles()?;
+    let tracked = tracked_facts::<RoleFact>()?;
     // a role gone is matched by OID, or by the name it had
     let gone = |t: &RoleFact| {
         before.roles.iter().any(|r| {
@@ -1133,7 +1121,7 @@ pub(crate) fn on_roles(
         })
     };
     let mut writes: Vec<(Option<RoleFact>, Option<RoleFact>)> = Vec::new();
-    for (t, l) in pair_roles(&tracked, &after.roles, &here) {
+    for (t, l) in pair(&tracked, &after.roles, &here) {
         let touched = match (t, l) {
             (_, Some(l)) => touched_roles.contains(&l.oid),
             // a tracked role the statement did not drop stays as it is
@@ -1148,9 +1136,9 @@ pub(crate) fn on_roles(
             writes.push((t.cloned(), l.cloned()));
         }
     }
-    apply_role_writes(c, &writes, &here)?;
+    apply_writes(c, &writes, &here)?;
 
-    let tracked_m = tracked_memberships()?;
+    let tracked_m = tracked_facts::<MemberFact>()?;
     let gone_m = |t: &MemberFact| {
         before.members.iter().any(|m| {
             let key = (m.role_oid, m.member_oid);
@@ -1164,7 +1152,7 @@ pub(crate) fn on_roles(
         })
     };
     let mut m_writes: Vec<(Option<MemberFact>, Option<MemberFact>)> = Vec::new();
-    for (t, l) in pair_memberships(&tracked_m, &after.members, &here) {
+    for (t, l) in pair(&tracked_m, &after.members, &here) {
         let touched = match (t, l) {
             (_, Some(l)) => touched_members.contains(&(l.role_oid, l.member_oid)),
             (Some(t), None) => gone_m(t),
@@ -1199,41 +1187,7 @@ pub(crate) fn on_roles(
             }
         }
     }
-    apply_member_writes(c, &m_writes, &here)
-}
-
-/// Deletions first, then changes, then additions: a name freed by one row
-/// may be taken by another (the names are the key).
-fn apply_role_writes(
-    c: &mut SpiClient<'_>,
-    writes: &[(Option<RoleFact>, Option<RoleFact>)],
-    here: &str,
-) -> Result<()> {
-    for (old, new) in writes.iter().filter(|(_, n)| n.is_none()) {
-        put_role(c, old.as_ref(), new.as_ref(), here)?;
-    }
-    // a change is a delete and an insert, so two renames may swap names
-    for (old, _) in writes.iter().filter(|(o, n)| o.is_some() && n.is_some()) {
-        put_role(c, old.as_ref(), None, here)?;
-    }
-    for (_, new) in writes.iter().filter(|(_, n)| n.is_some()) {
-        put_role(c, None, new.as_ref(), here)?;
-    }
-    Ok(())
-}
-
-fn apply_member_writes(
-    c: &mut SpiClient<'_>,
-    writes: &[(Option<MemberFact>, Option<MemberFact>)],
-    here: &str,
-) -> Result<()> {
-    for (old, _) in writes.iter().filter(|(o, _)| o.is_some()) {
-        put_membership(c, old.as_ref(), None, here)?;
-    }
-    for (_, new) in writes.iter().filter(|(_, n)| n.is_some()) {
-        put_membership(c, None, new.as_ref(), here)?;
-    }
-    Ok(())
+    apply_writes(c, &m_writes, &here)
 }
 
 /// After `REASSIGN OWNED BY old … TO …`: each tracked table a role of
@@ -1319,12 +1273,12 @@ pub(crate) fn reconcile_drafts(scope: Scope) -> Result<Vec<Draft>> {
     let mut out = Vec::new();
     if scope == Scope::All {
         let here = cluster_ident();
-        let (tracked, live) = (tracked_roles()?, live_roles()?);
-        for (t, l) in pair_roles(&tracked, &live, &here) {
+        let (tracked, live) = (tracked_facts::<RoleFact>()?, live_roles()?);
+        for (t, l) in pair(&tracked, &live, &here) {
             role_drafts(t, l, &mut out);
         }
-        let (tracked, live) = (tracked_memberships()?, live_memberships()?);
-        for (t, l) in pair_memberships(&tracked, &live, &here) {
+        let (tracked, live) = (tracked_facts::<MemberFact>()?, live_memberships()?);
+        for (t, l) in pair(&tracked, &live, &here) {
             membership_drafts(t, l, &mut out);
         }
     }
@@ -1342,12 +1296,12 @@ pub(crate) fn untracked_rows(scope: Scope) -> Result<Vec<DriftRow>> {
     let mut rows = Vec::new();
     if scope == Scope::All {
         let here = cluster_ident();
-        let (tracked, live) = (tracked_roles()?, live_roles()?);
+        let (tracked, live) = (tracked_facts::<RoleFact>()?, live_roles()?);
         // roles by their names today, so the drift rules judge attributes
         // (a rename changes nothing: the tracked name follows)
         let mut base = State::default();
         let mut cur = State::default();
-        for (t, l) in pair_roles(&tracked, &live, &here) {
+        for (t, l) in pair(&tracked, &live, &here) {
             if let Some(t) = t {
                 base.roles.push(Role {
                     role_name: l.map_or(t.name.clone(), |l| l.name.clone()),
@@ -1361,8 +1315,8 @@ pub(crate) fn untracked_rows(scope: Scope) -> Result<Vec<DriftRow>> {
         base.canonicalize();
         cur.canonicalize();
         rows.extend(crate::diff::diff(&base, &cur));
-        let (tracked_m, live_m) = (tracked_memberships()?, live_memberships()?);
-        for (t, l) in pair_memberships(&tracked_m, &live_m, &here) {
+        let (tracked_m, live_m) = (tracked_facts::<MemberFact>()?, live_memberships()?);
+        for (t, l) in pair(&tracked_m, &live_m, &here) {
             if let Some(row) = membership_row(t, l, &live) {
                 rows.push(row);
             }
@@ -1500,10 +1454,10 @@ pub(crate) fn resync(c: &mut SpiClient<'_>, scope: Scope) -> Result<()> {
         c.update("DELETE FROM rls_audit.tracked_roles", None, &[])?;
         c.update("DELETE FROM rls_audit.tracked_memberships", None, &[])?;
         for r in live_roles()? {
-            put_role(c, None, Some(&r), &here)?;
+            put(c, None, Some(&r), &here)?;
         }
         for m in live_memberships()? {
-            put_membership(c, None, Some(&m), &here)?;
+            put(c, None, Some(&m), &here)?;
         }
     }
     for (t, live, _) in table_pairs()? {
@@ -1626,7 +1580,7 @@ mod unit {
             role(12, "elsewhere", false),
         ];
         let mut out = Vec::new();
-        for (t, l) in pair_roles(&tracked, &live, "c1") {
+        for (t, l) in pair(&tracked, &live, "c1") {
             role_drafts(t, l, &mut out);
         }
         // a rename records nothing; another cluster's row pairs by name
@@ -1640,7 +1594,7 @@ mod unit {
         let tracked = vec![(role(10, "app", false), Some("c1".to_string()))];
         let live = vec![role(20, "app", false)];
         let mut out = Vec::new();
-        for (t, l) in pair_roles(&tracked, &live, "c1") {
+        for (t, l) in pair(&tracked, &live, "c1") {
             role_drafts(t, l, &mut out);
         }
         let changes: Vec<Change> = out.iter().map(|d| d.change).collect();
