@@ -213,55 +213,17 @@ impl Own {
 }
 
 impl Own {
-    /// The text column `column` of the row a scan returned (None: NULL, or
-    /// no such column).
-    unsafe fn text_of(&self, tup: *mut pg_sys::HeapTupleData, column: &str) -> Option<String> {
-        // SAFETY: tup is a row of this relation, read with its descriptor
-        unsafe {
-            let desc = (*self.rel).rd_att;
-            for i in 0..(*desc).natts as usize {
-                let att = attr(desc, i);
-                if att.attisdropped
-                    || core::ffi::CStr::from_ptr(att.attname.data.as_ptr()).to_bytes()
-                        != column.as_bytes()
-                {
-                    continue;
-                }
-                let mut isnull = false;
-                let d = pg_sys::heap_getattr(tup, i as i32 + 1, desc, &mut isnull);
-                return if isnull {
-                    None
-                } else {
-                    String::from_datum(d, false)
-                };
-            }
-            None
-        }
-    }
-
     /// Text column `column` of some row (the table is expected to hold at
     /// most one), as committed now or written by this transaction
     /// (SnapshotSelf: see [`Own::newest`]).
     pub(crate) fn any_row(&self, column: &str) -> Option<String> {
-        // SAFETY: a heap scan of the open relation, ended before returning
-        unsafe {
-            let scan = pg_sys::systable_beginscan(
-                self.rel,
-                pg_sys::InvalidOid,
-                false,
-                &raw mut pg_sys::SnapshotSelfData,
-                0,
-                std::ptr::null_mut(),
-            );
-            let tup = pg_sys::systable_getnext(scan);
-            let value = if tup.is_null() {
-                None
-            } else {
-                self.text_of(tup, column)
-            };
-            pg_sys::systable_endscan(scan);
-            value
-        }
+        let mut value = None;
+        // (the scan's only error would be the closure's, which has none)
+        let _ = self.scan(|r| {
+            value = r.text(column);
+            Ok(false)
+        });
+        value
     }
 
     /// Text column `column` of the row with the highest primary key, as
@@ -294,7 +256,7 @@ impl Own {
             let value = if tup.is_null() {
                 None
             } else {
-                self.text_of(tup, column)
+                Row { own: self, tup }.text(column)
             };
             pg_sys::systable_endscan_ordered(scan);
             Ok(value)
