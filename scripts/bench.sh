@@ -252,10 +252,18 @@ peak_mem() {  # statement -> "private_MiB vmhwm_MiB"
     status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
     a0=$(status_kb RssAnon); h0=$(status_kb VmHWM); peak=$a0
     echo "$1; SELECT 'rls_audit-bench-done';" >&"${PSQL[1]}"
+    # (a read that times out keeps what it read of a line: put it back
+    # together, or a marker split by the timeout is never seen)
+    local got=""
     while :; do
         a=$(status_kb RssAnon)
         if [ -n "$a" ] && [ "$a" -gt "$peak" ]; then peak=$a; fi
-        if read -t 0.005 -r line <&"${PSQL[0]}" && [ "$line" = rls_audit-bench-done ]; then break; fi
+        if read -t 0.005 -r line <&"${PSQL[0]}"; then
+            [ "$got$line" = rls_audit-bench-done ] && break
+            got=""
+        else
+            got+=$line
+        fi
     done
     echo "$(( (peak - a0) / 1024 )) $(( ($(status_kb VmHWM) - h0) / 1024 ))"
     echo '\q' >&"${PSQL[1]}"
