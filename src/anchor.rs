@@ -14,8 +14,8 @@
 //!
 //! ```text
 //! LOG:  rls_audit event: {"id":42,"hash":"…","prev_hash":"…","database":"shop","txid":918,
-//!       "change":"policy_added","command_tag":"CREATE POLICY","schema_name":"shop",
-//!       "table_name":"orders","policy_name":"tenant","role_name":null,
+//!       "change":"policy_added","command_tag":"CREATE POLICY","object":"shop.orders.tenant",
+//!       "schema_name":"shop","table_name":"orders","policy_name":"tenant","role_name":null,
 //!       "session_user":"alice","current_user":"alice","ticket":null}
 //! ```
 //!
@@ -62,6 +62,8 @@ pub(crate) struct Line<'a> {
     pub(crate) schema_name: Option<&'a str>,
     pub(crate) table_name: Option<&'a str>,
     pub(crate) policy_name: Option<&'a str>,
+    /// what the event is about, named as report() names it
+    pub(crate) object: &'a str,
     pub(crate) role_name: Option<&'a str>,
     pub(crate) session_user: &'a str,
     pub(crate) current_user: &'a str,
@@ -76,7 +78,7 @@ impl Line<'_> {
         let o = |v: Option<&str>| v.map(s).unwrap_or_else(|| "null".into());
         format!(
             "{{\"id\":{},\"hash\":{},\"prev_hash\":{},\"database\":{},\"txid\":{},\"change\":{},\
-             \"command_tag\":{},\"schema_name\":{},\"table_name\":{},\"policy_name\":{},\
+             \"command_tag\":{},\"object\":{},\"schema_name\":{},\"table_name\":{},\"policy_name\":{},\
              \"role_name\":{},\"session_user\":{},\"current_user\":{},\"ticket\":{}}}",
             self.id,
             s(self.hash),
@@ -85,6 +87,7 @@ impl Line<'_> {
             self.txid,
             s(self.change),
             s(self.command_tag),
+            s(self.object),
             o(self.schema_name),
             o(self.table_name),
             o(self.policy_name),
@@ -233,7 +236,8 @@ impl std::str::FromStr for ExpectedHead {
 
 /// Does the chain still reach `expected`? None when it does (an event has
 /// that hash, at that id when one is given); else (the first event id
-/// that cannot be trusted, when it can be named; the problem).
+/// that cannot be trusted, when it can be named; the problem). A hash
+/// given alone takes its id from the drift run that recorded it, if any.
 pub(crate) fn check_head(
     c: &SpiClient<'_>,
     expected: &ExpectedHead,
@@ -248,7 +252,19 @@ pub(crate) fn check_head(
         .get_one::<i64>()?;
     let newest = head(c)?.map(|(id, _)| id);
     let short = &expected.hash[..16];
-    Ok(match (found, expected.id) {
+    // a hash alone: its id is known if a drift run recorded it as its head
+    let id = match (found, expected.id) {
+        (None, None) => c
+            .select(
+                "SELECT (SELECT head_id FROM rls_audit.drift_runs WHERE head_hash = $1 ORDER BY id LIMIT 1)",
+                Some(1),
+                &[expected.hash.as_str().into()],
+            )?
+            .first()
+            .get_one::<i64>()?,
+        (_, id) => id,
+    };
+    Ok(match (found, id) {
         (Some(f), Some(id)) if f == id => None,
         (Some(_), None) => None,
         (Some(f), Some(id)) => Some((
@@ -284,7 +300,8 @@ pub(crate) fn check_head(
             None,
             format!(
                 "no event has the expected head's hash {short}…: the chain was rewritten or \
-                 truncated (give id:hash to have the first missing id named)"
+                 truncated (give id:hash, or a head a drift run recorded, to have the first \
+                 missing id named)"
             ),
         )),
     })
@@ -332,6 +349,7 @@ mod unit {
             schema_name: Some("s\"q"),
             table_name: Some("t"),
             policy_name: None,
+            object: "s\"q.t",
             role_name: None,
             session_user: "u",
             current_user: "u",

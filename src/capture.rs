@@ -814,6 +814,16 @@ pub(crate) fn write_events(
             schema_name: d.schema_name.as_deref(),
             table_name: d.table_name.as_deref(),
             policy_name: d.policy_name.as_deref(),
+            object: &object_name(
+                d.change,
+                [
+                    d.schema_name.as_deref(),
+                    d.table_name.as_deref(),
+                    d.policy_name.as_deref(),
+                ],
+                d.before.as_ref(),
+                d.after.as_ref(),
+            ),
             role_name: role_of(&d),
             session_user: &who.session_user,
             current_user: &ctx.current_user,
@@ -892,6 +902,47 @@ pub(crate) fn write_events(
         prev = Some(hash);
     }
     Ok(n)
+}
+
+/// What an event is about, as the report and the server log name it:
+/// `s.t.p` (each part quoted as `quote_ident` would), `s.t to grantee`,
+/// `role m in r`, `role r`.
+pub(crate) fn object_name(
+    change: Change,
+    names: [Option<&str>; 3],
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> String {
+    use crate::ident::quote_ident;
+    let fact = |k: &str| {
+        after
+            .or(before)
+            .and_then(|v| v.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let dotted = |parts: &[Option<&str>]| -> String {
+        parts
+            .iter()
+            .flatten()
+            .map(|p| quote_ident(p))
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    match change {
+        Change::GrantAdded | Change::GrantRemoved => {
+            format!("{} to {}", dotted(&names[..2]), fact("grantee"))
+        }
+        Change::MembershipAdded | Change::MembershipRemoved => format!(
+            "role {} in {}",
+            quote_ident(fact("member")),
+            quote_ident(fact("role_name"))
+        ),
+        Change::RoleAdded | Change::RoleChanged | Change::RoleRemoved => {
+            format!("role {}", quote_ident(fact("role_name")))
+        }
+        _ => dotted(&names),
+    }
 }
 
 /// The role an event is about (role, membership and grant events name it

@@ -49,18 +49,7 @@ fn gather(
     for r in c.select(
         "SELECT e.id, pg_catalog.to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                 e.current_user_name::text, e.command_tag, e.change,
-                CASE
-                  WHEN e.change IN ('grant_added', 'grant_removed') THEN
-                    concat_ws('.', pg_catalog.quote_ident(e.schema_name), pg_catalog.quote_ident(e.table_name))
-                      || ' to ' || (coalesce(e.after, e.before) ->> 'grantee')
-                  WHEN e.change IN ('membership_added', 'membership_removed') THEN
-                    'role ' || pg_catalog.quote_ident(coalesce(e.after, e.before) ->> 'member')
-                      || ' in ' || pg_catalog.quote_ident(coalesce(e.after, e.before) ->> 'role_name')
-                  WHEN e.change IN ('role_added', 'role_changed', 'role_removed') THEN
-                    'role ' || pg_catalog.quote_ident(coalesce(e.after, e.before) ->> 'role_name')
-                  ELSE concat_ws('.', pg_catalog.quote_ident(e.schema_name), pg_catalog.quote_ident(e.table_name),
-                                 pg_catalog.quote_ident(e.policy_name))
-                END,
+                e.schema_name::text, e.table_name::text, e.policy_name::text, e.before, e.after,
                 e.ticket, e.statement
            FROM rls_audit.events e, rls_audit.snapshot_meta s
           WHERE s.id = $1 AND e.occurred_at >= s.taken_at ORDER BY e.id",
@@ -73,9 +62,18 @@ fn gather(
             who: r.get::<String>(3)?.unwrap_or_default(),
             command_tag: r.get::<String>(4)?.unwrap_or_default(),
             change: r.get::<String>(5)?.unwrap_or_default(),
-            object: r.get::<String>(6)?.unwrap_or_default(),
-            ticket: r.get::<String>(7)?,
-            statement: r.get::<String>(8)?,
+            object: capture::object_name(
+                r.get::<String>(5)?.unwrap_or_default().parse()?,
+                [
+                    r.get::<String>(6)?.as_deref(),
+                    r.get::<String>(7)?.as_deref(),
+                    r.get::<String>(8)?.as_deref(),
+                ],
+                r.get::<pgrx::JsonB>(9)?.map(|j| j.0).as_ref(),
+                r.get::<pgrx::JsonB>(10)?.map(|j| j.0).as_ref(),
+            ),
+            ticket: r.get::<String>(11)?,
+            statement: r.get::<String>(12)?,
         });
     }
     Ok(Inputs {

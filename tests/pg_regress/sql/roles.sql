@@ -213,11 +213,16 @@ REVOKE r_owner FROM "r App";
 GRANT r_owner TO "r App";
 RESET rls_audit.ticket;
 RESET client_min_messages;
-SELECT id || ':' || hash AS later_head, id AS later_id FROM rls_audit.log_head() \gset
+SELECT id || ':' || hash AS later_head, id AS later_id, hash AS later_hash FROM rls_audit.log_head() \gset
+-- the nightly run records that head too
+SELECT rls_audit.check_drift('before elsewhere') AS later_run \gset
 DELETE FROM rls_audit.events WHERE id > :later_id - 3;
 SELECT count(*) AS broken_links FROM rls_audit.verify_log();
 SELECT event_id - :head_id AS first_gone_after_head, problem LIKE 'the chain ends at event%' AS truncated
   FROM rls_audit.verify_log(:'later_head');
+-- the hash alone: its id comes from the drift run that recorded it
+SELECT event_id - :head_id AS first_gone_after_head, problem LIKE 'the chain ends at event%' AS truncated
+  FROM rls_audit.verify_log(:'later_hash');
 SELECT count(*) AS problems FROM rls_audit.verify_log(:'head');
 -- a superuser edits an older event and recomputes every later hash with
 -- rls_audit's own function: the chain verifies, the kept head does not
