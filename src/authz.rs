@@ -614,6 +614,7 @@ fn put<F: Fact>(
         old_key.as_deref(),
         values.as_deref(),
     )
+    .map(|_| ())
 }
 
 /// Old rows first, then new ones: a name one row frees may be taken by

@@ -107,84 +107,54 @@ fn upsert_policy(
     new: &TrackedPolicy,
 ) -> Result<()> {
     let p = &new.policy;
-    let rows = heap::Own::open(c"tracked_policies")?;
-    if rows.direct(&[], &TRACKED_POLICY_COLUMNS) {
-        let row = [
-            (
-                "policy_oid",
-                Some(pg_sys::Datum::from(oid_of(new.policy_oid))),
-            ),
-            (
-                "table_oid",
-                Some(pg_sys::Datum::from(oid_of(new.table_oid))),
-            ),
-            ("schema_name", Some(heap::name_datum(&p.schema_name)?)),
-            ("table_name", Some(heap::name_datum(&p.table_name)?)),
-            ("policy_name", Some(heap::name_datum(&p.policy_name)?)),
-            ("permissive", p.permissive.as_sql().into_datum()),
-            ("command", p.command.as_sql().into_datum()),
-            ("roles", Some(heap::names_datum(&p.roles)?)),
-            ("using_expr", p.using_expr.clone().into_datum()),
-            ("check_expr", p.check_expr.clone().into_datum()),
-            ("db_ident", new.db_ident.clone().into_datum()),
-            ("tree", new.tree.as_str().into_datum()),
-            ("role_oids", Some(heap::oids_datum(&new.role_oids))),
-        ];
-        return match old
-            .map(|o| tracked_policy_tid(&rows, o))
-            .transpose()?
-            .flatten()
-        {
-            Some(tid) => rows.update(tid, &row),
-            None => rows.insert(&row),
-        };
-    }
-    let role_oids: Vec<i64> = new.role_oids.iter().map(|o| i64::from(*o)).collect();
-    let mut args = vec![
-        oid_of(new.policy_oid).into(),
-        oid_of(new.table_oid).into(),
-        p.schema_name.as_str().into(),
-        p.table_name.as_str().into(),
-        p.policy_name.as_str().into(),
-        p.permissive.as_sql().into(),
-        p.command.as_sql().into(),
-        p.roles.clone().into(),
-        p.using_expr.clone().into(),
-        p.check_expr.clone().into(),
-        new.db_ident.clone().into(),
-        new.tree.as_str().into(),
-        role_oids.into(),
+    let row = [
+        (
+            "policy_oid",
+            Some(pg_sys::Datum::from(oid_of(new.policy_oid))),
+        ),
+        (
+            "table_oid",
+            Some(pg_sys::Datum::from(oid_of(new.table_oid))),
+        ),
+        ("schema_name", Some(heap::name_datum(&p.schema_name)?)),
+        ("table_name", Some(heap::name_datum(&p.table_name)?)),
+        ("policy_name", Some(heap::name_datum(&p.policy_name)?)),
+        ("permissive", p.permissive.as_sql().into_datum()),
+        ("command", p.command.as_sql().into_datum()),
+        ("roles", Some(heap::names_datum(&p.roles)?)),
+        ("using_expr", p.using_expr.clone().into_datum()),
+        ("check_expr", p.check_expr.clone().into_datum()),
+        ("db_ident", new.db_ident.clone().into_datum()),
+        ("tree", new.tree.as_str().into_datum()),
+        ("role_oids", Some(heap::oids_datum(&new.role_oids))),
     ];
-    let Some(o) = old else {
-        prepared::update(
-            c,
-            "INSERT INTO rls_audit.tracked_policies
-                 (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
-                  roles, using_expr, check_expr, db_ident, tree, role_oids)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10, $11, $12,
-                     $13::pg_catalog.int8[]::pg_catalog.oid[])",
-            None,
-            &args,
-        )?;
-        return Ok(());
-    };
-    args.extend([
-        o.policy.schema_name.as_str().into(),
-        o.policy.table_name.as_str().into(),
-        o.policy.policy_name.as_str().into(),
-    ]);
-    prepared::update(
+    heap::put(
         c,
-        "UPDATE rls_audit.tracked_policies
-            SET (policy_oid, table_oid, schema_name, table_name, policy_name, permissive, command,
-                 roles, using_expr, check_expr, db_ident, tree, role_oids)
-              = ($1, $2, $3, $4, $5, $6, $7, $8::name[], $9, $10, $11, $12,
-                 $13::pg_catalog.int8[]::pg_catalog.oid[])
-          WHERE (schema_name, table_name, policy_name) = ($14::name, $15::name, $16::name)",
-        None,
-        &args,
-    )?;
-    Ok(())
+        c"tracked_policies",
+        &TRACKED_POLICY_COLUMNS,
+        &POLICY_KEY,
+        old.map(policy_key).as_ref().map(|k| &k[..]),
+        Some(&row),
+    )
+    .map(|_| ())
+}
+
+/// The key of a tracked policy row: its names.
+const POLICY_KEY: [&str; 3] = ["schema_name", "table_name", "policy_name"];
+
+fn policy_key(o: &TrackedPolicy) -> [&str; 3] {
+    [
+        &o.policy.schema_name,
+        &o.policy.table_name,
+        &o.policy.policy_name,
+    ]
+}
+
+/// The key of a tracked table row: its names.
+const TABLE_KEY: [&str; 2] = ["schema_name", "table_name"];
+
+fn table_key(t: &TrackedTable) -> [&str; 2] {
+    [&t.schema_name, &t.table_name]
 }
 
 /// The columns capture writes into rls_audit.tracked_policies.
@@ -219,152 +189,64 @@ pub(crate) const TRACKED_TABLE_COLUMNS: [&str; 10] = [
     "grants",
 ];
 
-/// Where the tracked row of `o` is (by its names, the key).
-fn tracked_policy_tid(
-    rows: &heap::Own,
-    o: &TrackedPolicy,
-) -> Result<Option<pg_sys::ItemPointerData>> {
-    let mut tid = None;
-    rows.find(
-        &["schema_name", "table_name", "policy_name"],
-        &[
-            heap::Key::Name(&o.policy.schema_name),
-            heap::Key::Name(&o.policy.table_name),
-            heap::Key::Name(&o.policy.policy_name),
-        ],
-        |r| {
-            tid = Some(r.tid());
-            Ok(false)
-        },
-    )?;
-    Ok(tid)
-}
-
-/// Where the tracked row of `t` is (by its names, the key).
-fn tracked_table_tid(
-    rows: &heap::Own,
-    t: &TrackedTable,
-) -> Result<Option<pg_sys::ItemPointerData>> {
-    let mut tid = None;
-    rows.find(
-        &["schema_name", "table_name"],
-        &[
-            heap::Key::Name(&t.schema_name),
-            heap::Key::Name(&t.table_name),
-        ],
-        |r| {
-            tid = Some(r.tid());
-            Ok(false)
-        },
-    )?;
-    Ok(tid)
-}
-
 fn delete_policy(c: &mut SpiClient<'_>, o: &TrackedPolicy) -> Result<()> {
-    let rows = heap::Own::open(c"tracked_policies")?;
-    if rows.direct(&[], &TRACKED_POLICY_COLUMNS) {
-        if let Some(tid) = tracked_policy_tid(&rows, o)? {
-            rows.delete(tid);
-        }
-        return Ok(());
-    }
-    prepared::update(
+    heap::put(
         c,
-        "DELETE FROM rls_audit.tracked_policies
-          WHERE (schema_name, table_name, policy_name) = ($1::name, $2::name, $3::name)",
+        c"tracked_policies",
+        &TRACKED_POLICY_COLUMNS,
+        &POLICY_KEY,
+        Some(&policy_key(o)),
         None,
-        &[
-            o.policy.schema_name.as_str().into(),
-            o.policy.table_name.as_str().into(),
-            o.policy.policy_name.as_str().into(),
-        ],
-    )?;
-    Ok(())
+    )
+    .map(|_| ())
 }
 
 fn delete_table(c: &mut SpiClient<'_>, t: &TrackedTable) -> Result<()> {
-    let rows = heap::Own::open(c"tracked_tables")?;
-    if rows.direct(&[], &TRACKED_TABLE_COLUMNS) {
-        if let Some(tid) = tracked_table_tid(&rows, t)? {
-            rows.delete(tid);
-        }
-        return Ok(());
-    }
-    prepared::update(c,
-        "DELETE FROM rls_audit.tracked_tables WHERE (schema_name, table_name) = ($1::name, $2::name)",
+    heap::put(
+        c,
+        c"tracked_tables",
+        &TRACKED_TABLE_COLUMNS,
+        &TABLE_KEY,
+        Some(&table_key(t)),
         None,
-        &[t.schema_name.as_str().into(), t.table_name.as_str().into()],
-    )?;
-    Ok(())
+    )
+    .map(|_| ())
 }
 
 /// The tracked row of a table becomes `new`: the row `old` (matched by its
-/// names) is updated in place, or a row is added.
+/// names) is updated in place (its owner and grants kept), or a row is
+/// added, with the table's owner and grants as they are.
 fn upsert_table(
     c: &mut SpiClient<'_>,
     old: Option<&TrackedTable>,
     new: &TrackedTable,
 ) -> Result<()> {
-    let rows = heap::Own::open(c"tracked_tables")?;
-    if rows.direct(&[], &TRACKED_TABLE_COLUMNS) {
-        let row = [
-            (
-                "table_oid",
-                Some(pg_sys::Datum::from(oid_of(new.table_oid))),
-            ),
-            (
-                "schema_oid",
-                Some(pg_sys::Datum::from(oid_of(new.schema_oid))),
-            ),
-            ("schema_name", Some(heap::name_datum(&new.schema_name)?)),
-            ("table_name", Some(heap::name_datum(&new.table_name)?)),
-            ("rls_enabled", new.rls_enabled.into_datum()),
-            ("rls_forced", new.rls_forced.into_datum()),
-            ("db_ident", new.db_ident.clone().into_datum()),
-        ];
-        return match old
-            .map(|o| tracked_table_tid(&rows, o))
-            .transpose()?
-            .flatten()
-        {
-            Some(tid) => rows.update(tid, &row),
-            None => {
-                rows.insert(&row)?;
-                drop(rows);
-                seed_access(c, new)
-            }
-        };
-    }
-    let mut args = vec![
-        oid_of(new.table_oid).into(),
-        oid_of(new.schema_oid).into(),
-        new.schema_name.as_str().into(),
-        new.table_name.as_str().into(),
-        new.rls_enabled.into(),
-        new.rls_forced.into(),
-        new.db_ident.clone().into(),
+    let row = [
+        (
+            "table_oid",
+            Some(pg_sys::Datum::from(oid_of(new.table_oid))),
+        ),
+        (
+            "schema_oid",
+            Some(pg_sys::Datum::from(oid_of(new.schema_oid))),
+        ),
+        ("schema_name", Some(heap::name_datum(&new.schema_name)?)),
+        ("table_name", Some(heap::name_datum(&new.table_name)?)),
+        ("rls_enabled", new.rls_enabled.into_datum()),
+        ("rls_forced", new.rls_forced.into_datum()),
+        ("db_ident", new.db_ident.clone().into_datum()),
     ];
-    let Some(o) = old else {
-        prepared::update(
-            c,
-            "INSERT INTO rls_audit.tracked_tables
-                 (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            None,
-            &args,
-        )?;
-        return seed_access(c, new);
-    };
-    args.extend([o.schema_name.as_str().into(), o.table_name.as_str().into()]);
-    prepared::update(
+    let put = heap::put(
         c,
-        "UPDATE rls_audit.tracked_tables
-            SET (table_oid, schema_oid, schema_name, table_name, rls_enabled, rls_forced, db_ident)
-              = ($1, $2, $3, $4, $5, $6, $7)
-          WHERE (schema_name, table_name) = ($8::name, $9::name)",
-        None,
-        &args,
+        c"tracked_tables",
+        &TRACKED_TABLE_COLUMNS,
+        &TABLE_KEY,
+        old.map(table_key).as_ref().map(|k| &k[..]),
+        Some(&row),
     )?;
+    if put == heap::Put::Added {
+        seed_access(c, new)?;
+    }
     Ok(())
 }
 

@@ -459,8 +459,17 @@ pub(crate) fn put(
     key: &[&str],
     old_key: Option<&[&str]>,
     new: Option<&[(&str, Option<pg_sys::Datum>)]>,
-) -> Result<()> {
+) -> Result<Put> {
     put_row(c, table, columns, key, old_key, new, true)
+}
+
+/// What [`put`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Put {
+    Changed,
+    Added,
+    Deleted,
+    Nothing,
 }
 
 /// As [`put`], for a row that may be gone: nothing is added.
@@ -472,7 +481,7 @@ pub(crate) fn change(
     old_key: &[&str],
     new: &[(&str, Option<pg_sys::Datum>)],
 ) -> Result<()> {
-    put_row(c, table, columns, key, Some(old_key), Some(new), false)
+    put_row(c, table, columns, key, Some(old_key), Some(new), false).map(|_| ())
 }
 
 fn put_row(
@@ -483,7 +492,7 @@ fn put_row(
     old_key: Option<&[&str]>,
     new: Option<&[(&str, Option<pg_sys::Datum>)]>,
     add: bool,
-) -> Result<()> {
+) -> Result<Put> {
     let rows = Own::open(table)?;
     let keys: Option<Vec<Key<'_>>> = old_key.map(|k| k.iter().map(|n| Key::Name(n)).collect());
     if rows.direct(&[], columns) {
@@ -495,13 +504,13 @@ fn put_row(
             })?;
         }
         return match (tid, new) {
-            (Some(t), Some(n)) => rows.update(t, n),
+            (Some(t), Some(n)) => rows.update(t, n).map(|_| Put::Changed),
             (Some(t), None) => {
                 rows.delete(t);
-                Ok(())
+                Ok(Put::Deleted)
             }
-            (None, Some(n)) if add => rows.insert(n),
-            (None, _) => Ok(()),
+            (None, Some(n)) if add => rows.insert(n).map(|_| Put::Added),
+            (None, _) => Ok(Put::Nothing),
         };
     }
     rows.put_by_sql(c, key, old_key, new, add)
@@ -517,7 +526,7 @@ impl Own {
         old_key: Option<&[&str]>,
         new: Option<&[(&str, Option<pg_sys::Datum>)]>,
         add: bool,
-    ) -> Result<()> {
+    ) -> Result<Put> {
         use crate::ident::quote_ident;
         use pgrx::datum::DatumWithOid;
         // SAFETY: reads of the open relation's name and descriptor
@@ -564,7 +573,14 @@ impl Own {
         let where_ = where_.join(" AND ");
         match (old_key, new) {
             (Some(_), None) => {
-                c.update(&format!("DELETE FROM {table} WHERE {where_}"), None, &args)?;
+                let gone = c
+                    .update(
+                        &format!("DELETE FROM {table} WHERE {where_} RETURNING 1"),
+                        None,
+                        &args,
+                    )?
+                    .len();
+                Ok(if gone > 0 { Put::Deleted } else { Put::Nothing })
             }
             (Some(_), Some(n)) => {
                 let set: Vec<String> = n
@@ -583,8 +599,12 @@ impl Own {
                         &args,
                     )?
                     .len();
-                if changed == 0 && add {
-                    return self.put_by_sql(c, key, None, new, add);
+                if changed > 0 {
+                    Ok(Put::Changed)
+                } else if add {
+                    self.put_by_sql(c, key, None, new, add)
+                } else {
+                    Ok(Put::Nothing)
                 }
             }
             (None, Some(n)) if add => {
@@ -599,10 +619,10 @@ impl Own {
                     None,
                     &values(n)?,
                 )?;
+                Ok(Put::Added)
             }
-            (None, _) => {}
+            (None, _) => Ok(Put::Nothing),
         }
-        Ok(())
     }
 }
 
