@@ -113,18 +113,29 @@ pub(crate) fn note(line: &Line<'_>) {
         return;
     }
     register_callbacks();
-    // SAFETY: plain reads of the backend's transaction and database state
-    let (sub, database) = unsafe {
+    // SAFETY: a plain read of the backend's transaction state
+    let sub = unsafe { pg_sys::GetCurrentSubTransactionId() };
+    let text = DATABASE.with(|d| line.render(d.get_or_init(database_name)));
+    PENDING.with(|p| p.borrow_mut().push((sub, text)));
+}
+
+thread_local! {
+    /// This backend's database's name (a database connected to cannot be
+    /// renamed, so it is read once).
+    static DATABASE: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+}
+
+fn database_name() -> String {
+    // SAFETY: a syscache lookup of the backend's own database; NULL when
+    // it is gone (it cannot be while connected)
+    unsafe {
         let db = pg_sys::get_database_name(pg_sys::MyDatabaseId);
-        let name = if db.is_null() {
+        if db.is_null() {
             String::new()
         } else {
             core::ffi::CStr::from_ptr(db).to_string_lossy().into_owned()
-        };
-        (pg_sys::GetCurrentSubTransactionId(), name)
-    };
-    let text = line.render(&database);
-    PENDING.with(|p| p.borrow_mut().push((sub, text)));
+        }
+    }
 }
 
 fn register_callbacks() {
