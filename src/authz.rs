@@ -676,29 +676,7 @@ fn all_tracked_access() -> Result<Vec<TrackedAccess>> {
 /// The tracked row of a table, by OID in this database, else by its live
 /// names.
 fn tracked_access(table: u32, names: (&str, &str), here: &str) -> Result<Option<TrackedAccess>> {
-    let rows = heap::Own::open_with(
-        c"tracked_tables",
-        pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-    )?;
-    let mut found = None;
-    rows.find(&["table_oid"], &[Key::Oid(table)], |r| {
-        if r.text("db_ident").as_deref() != Some(here) {
-            return Ok(true);
-        }
-        found = Some(tracked_access_of(r));
-        Ok(false)
-    })?;
-    if found.is_none() {
-        rows.find(
-            &["schema_name", "table_name"],
-            &[Key::Name(names.0), Key::Name(names.1)],
-            |r| {
-                found = Some(tracked_access_of(r));
-                Ok(false)
-            },
-        )?;
-    }
-    Ok(found)
+    catalog::tracked_table_row(table, Some(names), here, tracked_access_of)
 }
 
 /// The access facts of the tracked row (schema, table) become `access`

@@ -575,17 +575,28 @@ fn tracked_table(
     names: Option<(&str, &str)>,
     here: &str,
 ) -> Result<Option<TrackedTable>> {
+    tracked_table_row(table.to_u32(), names, here, tracked_table_of)
+}
+
+/// The tracked_tables row of a table, read by `decode`: by OID in this
+/// database (`here`), else by names.
+pub(crate) fn tracked_table_row<T>(
+    table: u32,
+    names: Option<(&str, &str)>,
+    here: &str,
+    decode: impl Fn(&crate::heap::Row<'_>) -> T,
+) -> Result<Option<T>> {
     use crate::heap::Key;
     let rows = crate::heap::Own::open_with(
         c"tracked_tables",
         pg_sys::AccessShareLock as pg_sys::LOCKMODE,
     )?;
     let mut tracked = None;
-    rows.find(&["table_oid"], &[Key::Oid(table.to_u32())], |r| {
+    rows.find(&["table_oid"], &[Key::Oid(table)], |r| {
         if r.text("db_ident").as_deref() != Some(here) {
             return Ok(true);
         }
-        tracked = Some(tracked_table_of(r));
+        tracked = Some(decode(r));
         Ok(false)
     })?;
     if let (None, Some((s, t))) = (&tracked, names) {
@@ -593,7 +604,7 @@ fn tracked_table(
             &["schema_name", "table_name"],
             &[Key::Name(s), Key::Name(t)],
             |r| {
-                tracked = Some(tracked_table_of(r));
+                tracked = Some(decode(r));
                 Ok(false)
             },
         )?;
