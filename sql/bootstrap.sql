@@ -68,7 +68,10 @@ CREATE TABLE rls_audit.snapshot_roles (
 -- taken before 0.3.0 and their access drift is "unknown".
 CREATE TABLE rls_audit.snapshot_access (
     snapshot_id bigint PRIMARY KEY REFERENCES rls_audit.snapshot_meta (id) ON DELETE CASCADE,
-    facts       jsonb NOT NULL
+    -- json, not jsonb: written once and read whole by rls_audit, and
+    -- json is kept as written (jsonb_in would build the whole document as
+    -- a tree first: over 100 MiB for 10 000 tables' grants)
+    facts       json NOT NULL
 );
 
 -- One row per check_drift() run (the nightly pg_cron job).
@@ -270,7 +273,7 @@ COMMENT ON TABLE rls_audit.snapshot_tables IS
 COMMENT ON TABLE rls_audit.snapshot_roles IS
     'rls_audit: every role''s superuser, bypassrls and login attributes at snapshot time';
 COMMENT ON TABLE rls_audit.snapshot_access IS
-    'rls_audit: the access model''s facts at snapshot time (memberships, grants, owners, views, materialized views, partitions, SECURITY DEFINER functions) as one jsonb document; none for snapshots taken before 0.3.0';
+    'rls_audit: the access model''s facts at snapshot time (memberships, grants, owners, views, materialized views, partitions, SECURITY DEFINER functions) as one json document; none for snapshots taken before 0.3.0';
 COMMENT ON TABLE rls_audit.drift_runs IS
     'rls_audit: one row per check_drift() run: counts per severity and the drift rows as jsonb';
 COMMENT ON TABLE rls_audit.lint_ignore IS

@@ -280,12 +280,15 @@ COMMENT ON FUNCTION @extschema@._capture_drop() IS
 -- access drift is "unknown".
 CREATE TABLE @extschema@.snapshot_access (
     snapshot_id bigint PRIMARY KEY REFERENCES @extschema@.snapshot_meta (id) ON DELETE CASCADE,
-    facts       jsonb NOT NULL
+    -- json, not jsonb: written once and read whole by rls_audit, and
+    -- json is kept as written (jsonb_in would build the whole document as
+    -- a tree first: over 100 MiB for 10 000 tables' grants)
+    facts       json NOT NULL
 );
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.snapshot_access', '');
 REVOKE ALL ON @extschema@.snapshot_access FROM PUBLIC;
 COMMENT ON TABLE @extschema@.snapshot_access IS
-    'rls_audit: the access model''s facts at snapshot time (memberships, grants, owners, views, materialized views, partitions, SECURITY DEFINER functions) as one jsonb document; none for snapshots taken before 0.3.0';
+    'rls_audit: the access model''s facts at snapshot time (memberships, grants, owners, views, materialized views, partitions, SECURITY DEFINER functions) as one json document; none for snapshots taken before 0.3.0';
 ALTER TABLE @extschema@.events DROP CONSTRAINT events_change_check;
 ALTER TABLE @extschema@.events ADD CONSTRAINT events_change_check CHECK (change IN (
     'policy_added', 'policy_removed', 'policy_changed', 'rls_enabled', 'rls_disabled',

@@ -316,11 +316,97 @@ impl State {
     }
 
     /// Hex SHA-256 of the canonical JSON form: equal states, equal prints.
-    /// The JSON is streamed into the hash, never held; a state read from
-    /// the catalog is canonical already and is not copied.
+    /// The JSON is streamed into the hash ([`Fingerprinter`]), never held;
+    /// a state read from the catalog is canonical already and is not
+    /// copied.
     pub(crate) fn fingerprint(&self) -> String {
-        struct Hasher(Sha256);
-        impl std::io::Write for Hasher {
+        let copy;
+        let state = if self.is_canonical() {
+            self
+        } else {
+            copy = {
+                let mut c = self.clone();
+                c.canonicalize();
+                c
+            };
+            &copy
+        };
+        let mut h = Fingerprinter::default();
+        // a canonical state is in order: feeding it cannot fail
+        let fed = (state.policies.iter().try_for_each(|p| h.policy(p)))
+            .and_then(|()| state.tables.iter().try_for_each(|t| h.table(t)))
+            .and_then(|()| state.roles.iter().try_for_each(|r| h.role(r)));
+        debug_assert!(fed.is_ok());
+        h.finish()
+    }
+}
+
+/// [`State::fingerprint`] of a state fed one object at a time, in canonical
+/// order (policies, then tables, then roles, each sorted): the hash of the
+/// same JSON document, written as the objects arrive, so a snapshot is
+/// fingerprinted while it is read and written, never held. An object out
+/// of order is an error (the document would not be the canonical one).
+#[derive(Default)]
+pub(crate) struct Fingerprinter {
+    h: Sha256,
+    /// the part being written: 0 none yet, 1 policies, 2 tables, 3 roles
+    part: usize,
+    /// whether the current part has an element (the next needs a comma)
+    any: bool,
+    /// the previous element's sort key, within the current part
+    last: Vec<u8>,
+    /// objects fed per part: policies, tables, roles
+    pub(crate) counts: [usize; 3],
+}
+
+impl Fingerprinter {
+    const PARTS: [&'static str; 3] = ["policies", "tables", "roles"];
+
+    /// Move to `part` (1-based), closing and opening the arrays between.
+    fn enter(&mut self, part: usize) -> Result<()> {
+        if part < self.part {
+            return Err(self.out_of_order());
+        }
+        while self.part < part {
+            let open = if self.part == 0 { "{" } else { "]," };
+            self.h.update(open.as_bytes());
+            self.h
+                .update(format!("\"{}\":[", Self::PARTS[self.part]).as_bytes());
+            self.part += 1;
+            self.any = false;
+            self.last.clear();
+        }
+        Ok(())
+    }
+
+    fn out_of_order(&self) -> RlsAuditError {
+        RlsAuditError::ObjectState(format!(
+            "the posture was read out of canonical order (in its {}): the fingerprint would be wrong",
+            Self::PARTS[self.part.saturating_sub(1)]
+        ))
+    }
+
+    /// Append one element to the current part; `key` is its sort key,
+    /// which must be greater than the previous element's.
+    fn element<T: Serialize>(&mut self, part: usize, key: &[&str], item: &T) -> Result<()> {
+        self.enter(part)?;
+        // the names joined with a byte below any in a name: the order of
+        // the joined keys is the order of the name tuples
+        let mut k = Vec::new();
+        for (i, name) in key.iter().enumerate() {
+            if i > 0 {
+                k.push(0);
+            }
+            k.extend_from_slice(name.as_bytes());
+        }
+        if self.any && k <= self.last {
+            return Err(self.out_of_order());
+        }
+        if self.any {
+            self.h.update(b",");
+        }
+        struct Into<'a>(&'a mut Sha256);
+        impl std::io::Write for Into<'_> {
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
                 self.0.update(buf);
                 Ok(buf.len())
@@ -329,17 +415,46 @@ impl State {
                 Ok(())
             }
         }
-        let mut h = Hasher(Sha256::new());
-        // serialising plain structs of strings and bools into a writer
-        // that cannot fail cannot fail
-        let _ = if self.is_canonical() {
-            serde_json::to_writer(&mut h, self)
-        } else {
-            let mut canonical = self.clone();
-            canonical.canonicalize();
-            serde_json::to_writer(&mut h, &canonical)
-        };
-        h.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        // plain structs of strings and words into a writer that cannot fail
+        serde_json::to_writer(Into(&mut self.h), item)
+            .map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;
+        self.any = true;
+        self.last = k;
+        self.counts[part - 1] += 1;
+        Ok(())
+    }
+
+    /// A policy, its roles sorted and without duplicates.
+    pub(crate) fn policy(&mut self, p: &Policy) -> Result<()> {
+        if !p.roles.windows(2).all(|w| w[0] < w[1]) {
+            return Err(self.out_of_order());
+        }
+        let key = [
+            p.schema_name.as_str(),
+            p.table_name.as_str(),
+            p.policy_name.as_str(),
+        ];
+        self.element(1, &key, p)
+    }
+
+    pub(crate) fn table(&mut self, t: &Table) -> Result<()> {
+        self.element(2, &[t.schema_name.as_str(), t.table_name.as_str()], t)
+    }
+
+    pub(crate) fn role(&mut self, r: &Role) -> Result<()> {
+        self.element(3, &[r.role_name.as_str()], r)
+    }
+
+    /// Close every part (an empty one is `[]`) and give the hex digest.
+    pub(crate) fn finish(mut self) -> String {
+        // entering the last part never goes backwards
+        let _ = self.enter(Self::PARTS.len());
+        self.h.update(b"]}");
+        self.h
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -804,6 +919,89 @@ mod unit {
         assert!(!shuffled.is_canonical());
         assert_eq!(canonical.fingerprint(), expected);
         assert_eq!(shuffled.fingerprint(), expected);
+    }
+
+    fn digest_of_json(state: &State) -> String {
+        let whole = Sha256::digest(serde_json::to_vec(state).unwrap());
+        whole.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn fed_fingerprint_is_the_whole_documents_and_refuses_disorder() {
+        let roles = |names: &[&str]| -> Vec<Role> {
+            names
+                .iter()
+                .map(|n| Role {
+                    role_name: n.to_string(),
+                    superuser: false,
+                    bypassrls: false,
+                    can_login: true,
+                })
+                .collect()
+        };
+        // every mix of empty and full parts, names that are prefixes of
+        // each other (tuple order, not string order) and non-ASCII names
+        let mut p1 = policy("a", &["x"]);
+        p1.table_name = "ab".into();
+        let mut p2 = policy("z", &["x", "y"]);
+        p2.schema_name = "ab".into();
+        p2.table_name = "c".into();
+        let mut p3 = policy("é", &["public"]);
+        p3.table_name = "ab".into();
+        let full = State {
+            policies: vec![p1.clone(), p3.clone(), p2.clone()],
+            tables: shop_orders(true).tables,
+            roles: roles(&["app", "app_user", "Été"]),
+        };
+        let mut states = vec![State::default(), full.clone()];
+        for mask in 1..7 {
+            states.push(State {
+                policies: if mask & 1 != 0 {
+                    full.policies.clone()
+                } else {
+                    vec![]
+                },
+                tables: if mask & 2 != 0 {
+                    full.tables.clone()
+                } else {
+                    vec![]
+                },
+                roles: if mask & 4 != 0 {
+                    full.roles.clone()
+                } else {
+                    vec![]
+                },
+            });
+        }
+        for st in &states {
+            let mut c = st.clone();
+            c.canonicalize();
+            let mut h = Fingerprinter::default();
+            for p in &c.policies {
+                h.policy(p).unwrap();
+            }
+            for t in &c.tables {
+                h.table(t).unwrap();
+            }
+            for r in &c.roles {
+                h.role(r).unwrap();
+            }
+            assert_eq!(h.counts, [c.policies.len(), c.tables.len(), c.roles.len()]);
+            assert_eq!(h.finish(), digest_of_json(&c), "{c:?}");
+            assert_eq!(st.fingerprint(), digest_of_json(&c));
+        }
+        // out of order: a smaller or equal name, an earlier part, unsorted roles
+        let mut h = Fingerprinter::default();
+        h.policy(&p3).unwrap();
+        assert!(h.policy(&p1).is_err());
+        let mut h = Fingerprinter::default();
+        h.policy(&p1).unwrap();
+        assert!(h.policy(&p1).is_err());
+        let mut h = Fingerprinter::default();
+        h.role(&roles(&["a"])[0]).unwrap();
+        assert!(h.table(&full.tables[0]).is_err());
+        let mut h = Fingerprinter::default();
+        assert!(h.policy(&policy("b", &["y", "x"])).is_err());
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Snapshots: the DBA's restore point, stored as rows.
+use std::borrow::Borrow;
+
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use pgrx::PgMemoryContexts;
 
-use crate::catalog;
+use crate::catalog::{self, LiveRow};
 use crate::error::{Result, RlsAuditError};
-use crate::model::{AccessFacts, Identity, Policy, PolicyId, Role, State, Table};
+use crate::model::{AccessFacts, Fingerprinter, Identity, Policy, PolicyId, Role, State, Table};
 
 /// Serialises snapshot writers so that "the first snapshot becomes the
 /// baseline" and label checks hold under concurrency (an arbitrary constant:
@@ -71,7 +72,11 @@ pub(crate) fn check_label(l: &str) -> Result<()> {
     Ok(())
 }
 
-/// Take a snapshot of the live state; returns its id.
+/// Take a snapshot of the live state; returns its id. The posture is
+/// written and fingerprinted as the catalog read streams it, a batch at a
+/// time (never held whole): the access facts are read and stored first,
+/// then the snapshot's row, whose fingerprint and counts are set once the
+/// last batch is written.
 pub(crate) fn take(
     client: &mut SpiClient<'_>,
     label: Option<&str>,
@@ -79,9 +84,72 @@ pub(crate) fn take(
     baseline: bool,
 ) -> Result<i64> {
     let claimed = claim(client, label)?;
-    let (state, ids) = catalog::read_live(client)?;
     let access = catalog::read_access(client)?;
-    store(client, claimed, note, baseline, &state, &ids, Some(&access))
+    let here = catalog::db_ident();
+    // a placeholder fingerprint until the posture has been read
+    let id = insert_meta(
+        client,
+        claimed,
+        note,
+        baseline,
+        &"0".repeat(64),
+        [0; 3],
+        Some(here),
+    )?;
+    store_access(client, id, &access)?;
+    drop(access);
+
+    let mut print = Fingerprinter::default();
+    let batch = std::cell::RefCell::new(Batch::default());
+    catalog::each_live(
+        client,
+        |row| {
+            match row {
+                LiveRow::Policy(p, pid) => {
+                    print.policy(&p)?;
+                    batch.borrow_mut().policies.push((p, pid));
+                }
+                LiveRow::Table(t, oid) => {
+                    print.table(&t)?;
+                    batch.borrow_mut().tables.push((t, oid));
+                }
+                LiveRow::Role(r, oid) => {
+                    print.role(&r)?;
+                    batch.borrow_mut().roles.push((r, oid));
+                }
+            }
+            Ok(())
+        },
+        || {
+            let b = batch.take();
+            write_rows(id, &b.policies, &b.tables, &b.roles)
+        },
+    )?;
+    let counts = print.counts;
+    let fingerprint = print.finish();
+    let as_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    client.update(
+        r#"UPDATE rls_audit.snapshot_meta
+              SET fingerprint = $2, policy_count = $3, table_count = $4, role_count = $5
+            WHERE id = $1"#,
+        None,
+        &[
+            id.into(),
+            fingerprint.as_str().into(),
+            as_i32(counts[0]).into(),
+            as_i32(counts[1]).into(),
+            as_i32(counts[2]).into(),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// One fetched batch of the live posture, waiting to be written.
+#[derive(Default)]
+struct Batch {
+    policies: Vec<(Policy, PolicyId)>,
+    tables: Vec<(Table, u32)>,
+    roles: Vec<(Role, u32)>,
 }
 
 /// A snapshot label checked and free, under the snapshot lock.
@@ -123,8 +191,63 @@ pub(crate) fn store(
     ids: &Identity,
     access: Option<&AccessFacts>,
 ) -> Result<i64> {
-    let label = label.0;
+    let counts = [state.policies.len(), state.tables.len(), state.roles.len()];
     let fingerprint = state.fingerprint();
+    let id = insert_meta(
+        client,
+        label,
+        note,
+        baseline,
+        &fingerprint,
+        counts,
+        ids.db.clone(),
+    )?;
+    // the rows a chunk at a time, each with its identity (none known: a
+    // zero OID, as a snapshot from elsewhere has)
+    let policies: Vec<(&Policy, PolicyId)> = state
+        .policies
+        .iter()
+        .map(|p| (p, ids.policy(p).cloned().unwrap_or_default()))
+        .collect();
+    let tables: Vec<(&Table, u32)> = state
+        .tables
+        .iter()
+        .map(|t| {
+            let k = (t.schema_name.clone(), t.table_name.clone());
+            (t, ids.tables.get(&k).copied().unwrap_or(0))
+        })
+        .collect();
+    let roles: Vec<(&Role, u32)> = state
+        .roles
+        .iter()
+        .map(|r| (r, ids.roles.get(&r.role_name).copied().unwrap_or(0)))
+        .collect();
+    for chunk in policies.chunks(CHUNK) {
+        write_rows::<_, &Table, &Role>(id, chunk, &[], &[])?;
+    }
+    for chunk in tables.chunks(CHUNK) {
+        write_rows::<&Policy, _, &Role>(id, &[], chunk, &[])?;
+    }
+    for chunk in roles.chunks(CHUNK) {
+        write_rows::<&Policy, &Table, _>(id, &[], &[], chunk)?;
+    }
+    if let Some(a) = access {
+        store_access(client, id, a)?;
+    }
+    Ok(id)
+}
+
+/// The snapshot's row (the only baseline when it becomes one); its id.
+fn insert_meta(
+    client: &mut SpiClient<'_>,
+    label: Claimed<'_>,
+    note: Option<&str>,
+    baseline: bool,
+    fingerprint: &str,
+    counts: [usize; 3],
+    db_ident: Option<String>,
+) -> Result<i64> {
+    let label = label.0;
     let has_baseline = client
         .select(
             "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE is_baseline)",
@@ -142,8 +265,8 @@ pub(crate) fn store(
             &[],
         )?;
     }
-
-    let id = client
+    let as_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    client
         .update(
             r#"INSERT INTO rls_audit.snapshot_meta
                    (label, note, is_baseline, fingerprint, policy_count, table_count, role_count,
@@ -154,40 +277,44 @@ pub(crate) fn store(
                 label.into(),
                 note.into(),
                 make_baseline.into(),
-                fingerprint.as_str().into(),
-                (state.policies.len() as i32).into(),
-                (state.tables.len() as i32).into(),
-                (state.roles.len() as i32).into(),
-                ids.db.clone().into(),
+                fingerprint.into(),
+                as_i32(counts[0]).into(),
+                as_i32(counts[1]).into(),
+                as_i32(counts[2]).into(),
+                db_ident.into(),
             ],
         )?
         .first()
         .get_one::<i64>()?
-        .ok_or_else(|| RlsAuditError::ObjectState("snapshot row was not created".into()))?;
-
-    store_state(client, id, state, ids)?;
-    if let Some(a) = access {
-        store_access(client, id, a)?;
-    }
-    Ok(id)
+        .ok_or_else(|| RlsAuditError::ObjectState("snapshot row was not created".into()))
 }
 
-/// Rows per INSERT when a state is stored.
+/// Rows per INSERT when a whole state is stored.
 const CHUNK: usize = 2000;
 
-/// Write `items` a chunk at a time. Each chunk's arguments (the column
-/// arrays) are built in a memory context of their own, deleted before the
-/// next chunk: SPI would otherwise keep every argument until the
-/// connection ends, a second copy of the whole state.
-fn in_chunks<T>(items: &[T], mut write: impl FnMut(&[T]) -> Result<()>) -> Result<()> {
-    for chunk in items.chunks(CHUNK) {
-        let mut cx = PgMemoryContexts::new("rls_audit snapshot rows");
-        // SAFETY: cx is a fresh child of the current context; it lives
-        // until the end of this iteration, after the statement that reads
-        // the arguments allocated in it has finished
-        unsafe { cx.switch_to(|_| write(chunk)) }?;
-    }
-    Ok(())
+/// Write rows of snapshot `id`: one INSERT per content table that has
+/// rows, the columns passed as arrays and unnested. Each write runs in an
+/// SPI connection of its own, whose memory (the column arrays, the
+/// statements) is freed when it returns: SPI would otherwise keep every
+/// argument until the outer connection ends, a second copy of the state.
+fn write_rows<P: Borrow<Policy>, T: Borrow<Table>, R: Borrow<Role>>(
+    id: i64,
+    policies: &[(P, PolicyId)],
+    tables: &[(T, u32)],
+    roles: &[(R, u32)],
+) -> Result<()> {
+    Spi::connect_mut(|c| {
+        if !policies.is_empty() {
+            store_policies(c, id, policies)?;
+        }
+        if !tables.is_empty() {
+            store_tables(c, id, tables)?;
+        }
+        if !roles.is_empty() {
+            store_roles(c, id, roles)?;
+        }
+        Ok(())
+    })
 }
 
 /// A list as a SQL array literal (`{"a","b"}`), cast to its type in SQL:
@@ -211,28 +338,33 @@ fn array_literal<T: std::fmt::Display>(items: &[T]) -> String {
     out
 }
 
-/// Write a state's rows set-wise: one INSERT per chunk of each content
-/// table, the columns passed as arrays and unnested.
-fn store_state(client: &mut SpiClient<'_>, id: i64, state: &State, ids: &Identity) -> Result<()> {
-    in_chunks(&state.policies, |p| store_policies(client, id, p, ids))?;
-    in_chunks(&state.tables, |t| store_tables(client, id, t, ids))?;
-    in_chunks(&state.roles, |r| store_roles(client, id, r, ids))?;
-    Ok(())
-}
-
-fn store_policies(client: &mut SpiClient<'_>, id: i64, p: &[Policy], ids: &Identity) -> Result<()> {
-    let col = |f: fn(&Policy) -> String| p.iter().map(f).collect::<Vec<String>>();
+fn store_policies<P: Borrow<Policy>>(
+    client: &mut SpiClient<'_>,
+    id: i64,
+    rows: &[(P, PolicyId)],
+) -> Result<()> {
+    let col = |f: fn(&Policy) -> String| {
+        rows.iter()
+            .map(|(x, _)| f(x.borrow()))
+            .collect::<Vec<String>>()
+    };
     // role lists differ in length and SQL arrays of arrays must be
     // rectangular, so each list travels as one array literal
-    let roles: Vec<String> = p.iter().map(|x| array_literal(&x.roles)).collect();
-    let using: Vec<Option<String>> = p.iter().map(|x| x.using_expr.clone()).collect();
-    let check: Vec<Option<String>> = p.iter().map(|x| x.check_expr.clone()).collect();
-    let pids: Vec<PolicyId> = p
+    let roles = col(|x| array_literal(&x.roles));
+    let using: Vec<Option<String>> = rows
         .iter()
-        .map(|x| ids.policy(x).cloned().unwrap_or_default())
+        .map(|(x, _)| x.borrow().using_expr.clone())
         .collect();
-    let oid = |v: u32| pg_sys::Oid::from(v);
-    let role_oids: Vec<String> = pids.iter().map(|i| array_literal(&i.role_oids)).collect();
+    let check: Vec<Option<String>> = rows
+        .iter()
+        .map(|(x, _)| x.borrow().check_expr.clone())
+        .collect();
+    let ident =
+        |f: fn(&PolicyId) -> pg_sys::Oid| rows.iter().map(|(_, i)| f(i)).collect::<Vec<_>>();
+    let role_oids: Vec<String> = rows
+        .iter()
+        .map(|(_, i)| array_literal(&i.role_oids))
+        .collect();
     client.update(
         r#"INSERT INTO rls_audit.snapshot_policies
                (snapshot_id, schema_name, table_name, policy_name, permissive, command,
@@ -256,13 +388,10 @@ fn store_policies(client: &mut SpiClient<'_>, id: i64, p: &[Policy], ids: &Ident
             roles.into(),
             using.into(),
             check.into(),
-            pids.iter().map(|i| oid(i.oid)).collect::<Vec<_>>().into(),
-            pids.iter()
-                .map(|i| oid(i.table_oid))
-                .collect::<Vec<_>>()
-                .into(),
-            pids.iter()
-                .map(|i| i.tree.clone())
+            ident(|i| pg_sys::Oid::from(i.oid)).into(),
+            ident(|i| pg_sys::Oid::from(i.table_oid)).into(),
+            rows.iter()
+                .map(|(_, i)| i.tree.clone())
                 .collect::<Vec<_>>()
                 .into(),
             role_oids.into(),
@@ -271,7 +400,21 @@ fn store_policies(client: &mut SpiClient<'_>, id: i64, p: &[Policy], ids: &Ident
     Ok(())
 }
 
-fn store_tables(client: &mut SpiClient<'_>, id: i64, t: &[Table], ids: &Identity) -> Result<()> {
+fn store_tables<T: Borrow<Table>>(
+    client: &mut SpiClient<'_>,
+    id: i64,
+    rows: &[(T, u32)],
+) -> Result<()> {
+    let col = |f: fn(&Table) -> String| {
+        rows.iter()
+            .map(|(x, _)| f(x.borrow()))
+            .collect::<Vec<String>>()
+    };
+    let flag = |f: fn(&Table) -> bool| {
+        rows.iter()
+            .map(|(x, _)| f(x.borrow()))
+            .collect::<Vec<bool>>()
+    };
     client.update(
         r#"INSERT INTO rls_audit.snapshot_tables
                (snapshot_id, schema_name, table_name, owner, rls_enabled, rls_forced, table_oid)
@@ -283,22 +426,13 @@ fn store_tables(client: &mut SpiClient<'_>, id: i64, t: &[Table], ids: &Identity
         None,
         &[
             id.into(),
-            t.iter()
-                .map(|x| x.schema_name.clone())
-                .collect::<Vec<_>>()
-                .into(),
-            t.iter()
-                .map(|x| x.table_name.clone())
-                .collect::<Vec<_>>()
-                .into(),
-            t.iter().map(|x| x.owner.clone()).collect::<Vec<_>>().into(),
-            t.iter().map(|x| x.rls_enabled).collect::<Vec<_>>().into(),
-            t.iter().map(|x| x.rls_forced).collect::<Vec<_>>().into(),
-            t.iter()
-                .map(|x| {
-                    let k = (x.schema_name.clone(), x.table_name.clone());
-                    pg_sys::Oid::from(ids.tables.get(&k).copied().unwrap_or(0))
-                })
+            col(|x| x.schema_name.clone()).into(),
+            col(|x| x.table_name.clone()).into(),
+            col(|x| x.owner.clone()).into(),
+            flag(|x| x.rls_enabled).into(),
+            flag(|x| x.rls_forced).into(),
+            rows.iter()
+                .map(|(_, o)| pg_sys::Oid::from(*o))
                 .collect::<Vec<_>>()
                 .into(),
         ],
@@ -306,7 +440,16 @@ fn store_tables(client: &mut SpiClient<'_>, id: i64, t: &[Table], ids: &Identity
     Ok(())
 }
 
-fn store_roles(client: &mut SpiClient<'_>, id: i64, r: &[Role], ids: &Identity) -> Result<()> {
+fn store_roles<R: Borrow<Role>>(
+    client: &mut SpiClient<'_>,
+    id: i64,
+    rows: &[(R, u32)],
+) -> Result<()> {
+    let flag = |f: fn(&Role) -> bool| {
+        rows.iter()
+            .map(|(x, _)| f(x.borrow()))
+            .collect::<Vec<bool>>()
+    };
     client.update(
         r#"INSERT INTO rls_audit.snapshot_roles
                (snapshot_id, role_name, superuser, bypassrls, can_login, role_oid)
@@ -318,15 +461,15 @@ fn store_roles(client: &mut SpiClient<'_>, id: i64, r: &[Role], ids: &Identity) 
         None,
         &[
             id.into(),
-            r.iter()
-                .map(|x| x.role_name.clone())
+            rows.iter()
+                .map(|(x, _)| x.borrow().role_name.clone())
                 .collect::<Vec<_>>()
                 .into(),
-            r.iter().map(|x| x.superuser).collect::<Vec<_>>().into(),
-            r.iter().map(|x| x.bypassrls).collect::<Vec<_>>().into(),
-            r.iter().map(|x| x.can_login).collect::<Vec<_>>().into(),
-            r.iter()
-                .map(|x| pg_sys::Oid::from(ids.roles.get(&x.role_name).copied().unwrap_or(0)))
+            flag(|x| x.superuser).into(),
+            flag(|x| x.bypassrls).into(),
+            flag(|x| x.can_login).into(),
+            rows.iter()
+                .map(|(_, o)| pg_sys::Oid::from(*o))
                 .collect::<Vec<_>>()
                 .into(),
         ],
@@ -340,7 +483,7 @@ fn store_access(client: &mut SpiClient<'_>, id: i64, facts: &AccessFacts) -> Res
     let doc =
         serde_json::to_string(facts).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;
     client.update(
-        "INSERT INTO rls_audit.snapshot_access (snapshot_id, facts) VALUES ($1, $2::jsonb)",
+        "INSERT INTO rls_audit.snapshot_access (snapshot_id, facts) VALUES ($1, $2::json)",
         None,
         &[id.into(), doc.as_str().into()],
     )?;

@@ -45,7 +45,7 @@ fn assert_fingerprint(expected: Option<&str>) -> SqlResult<()> {
     let expected = expected.ok_or_else(|| {
         RlsAuditError::NullArgument("expected fingerprint must not be NULL".into())
     })?;
-    let live = Spi::connect(catalog::read_live)?.0.fingerprint();
+    let live = Spi::connect(catalog::live_fingerprint)?;
     if live != expected.trim() {
         return Err(RlsAuditError::FingerprintMoved {
             expected: expected.to_string(),

@@ -155,6 +155,7 @@ fn word<T: std::str::FromStr<Err = RlsAuditError>>(row: &SpiHeapTupleData, i: us
 pub(crate) fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Policy> {
     let mut roles = row.get::<Vec<String>>(first + 5)?.unwrap_or_default();
     roles.sort();
+    roles.dedup();
     Ok(Policy {
         schema_name: text(row, first)?,
         table_name: text(row, first + 1)?,
@@ -232,7 +233,7 @@ pub(crate) fn each_row_then(
     sql: &str,
     args: &[pgrx::datum::DatumWithOid],
     mut f: impl FnMut(&SpiHeapTupleData) -> Result<()>,
-    mut done: impl FnMut(),
+    mut done: impl FnMut() -> Result<()>,
 ) -> Result<()> {
     let mut cursor = client.try_open_cursor(sql, args)?;
     loop {
@@ -253,7 +254,7 @@ pub(crate) fn each_row_then(
                 pg_sys::SPI_tuptable = std::ptr::null_mut();
             }
         }
-        done();
+        done()?;
         if (fetched as std::ffi::c_long) < BATCH {
             return Ok(());
         }
@@ -267,7 +268,7 @@ pub(crate) fn each_row(
     args: &[pgrx::datum::DatumWithOid],
     f: impl FnMut(&SpiHeapTupleData) -> Result<()>,
 ) -> Result<()> {
-    each_row_then(client, sql, args, f, || {})
+    each_row_then(client, sql, args, f, || Ok(()))
 }
 
 /// Drop the relation cache entries of `tables` (when not in use), exactly
@@ -295,14 +296,27 @@ pub(crate) fn db_ident() -> String {
     format!("{sysid}/{}", db.to_u32())
 }
 
-/// The live posture and which objects its names stand for. The caller must
-/// run under a pinned `search_path = pg_catalog, pg_temp` (see state.sql).
-pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
-    let mut state = State::default();
-    let mut ids = Identity {
-        db: Some(db_ident()),
-        ..Identity::default()
-    };
+/// One object of the live posture, with what it stands for in this
+/// database.
+pub(crate) enum LiveRow {
+    Policy(Policy, PolicyId),
+    /// a table and its OID
+    Table(Table, u32),
+    /// a role and its OID
+    Role(Role, u32),
+}
+
+/// The live posture one object at a time, in canonical order (policies,
+/// tables, roles, each by name in byte order: see state.sql), never held
+/// whole. `batch_done` runs after each batch the cursor fetched, once the
+/// batch's SPI rows are freed and the relation cache entries its deparsing
+/// built are released. The caller must run under a pinned
+/// `search_path = pg_catalog, pg_temp`.
+pub(crate) fn each_live(
+    client: &SpiClient<'_>,
+    mut f: impl FnMut(LiveRow) -> Result<()>,
+    mut batch_done: impl FnMut() -> Result<()>,
+) -> Result<()> {
     // the tables whose policies the current batch deparsed
     let opened = std::cell::RefCell::new(BTreeSet::new());
     each_row_then(
@@ -314,35 +328,77 @@ pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
             match text(row, 1)?.as_str() {
                 "p" => {
                     let p = decode_policy(row, 2)?;
-                    opened.borrow_mut().insert(self::oid(row, 14)?);
-                    ids.add_policy(
-                        &p,
-                        PolicyId {
-                            oid,
-                            table_oid: self::oid(row, 14)?,
-                            tree: text(row, 15)?,
-                            role_oids: model::sorted_oids(row.get::<Vec<i64>>(16)?),
-                        },
-                    );
+                    let table_oid = self::oid(row, 14)?;
+                    opened.borrow_mut().insert(table_oid);
+                    let id = PolicyId {
+                        oid,
+                        table_oid,
+                        tree: text(row, 15)?,
+                        role_oids: model::sorted_oids(row.get::<Vec<i64>>(16)?),
+                    };
+                    f(LiveRow::Policy(p, id))
+                }
+                "t" => f(LiveRow::Table(decode_table(row, [2, 3, 4, 10, 11])?, oid)),
+                _ => f(LiveRow::Role(decode_role(row, [2, 10, 11, 12])?, oid)),
+            }
+        },
+        || {
+            release_relcache(&mut opened.borrow_mut());
+            batch_done()
+        },
+    )
+}
+
+/// The live posture and which objects its names stand for, whole (drift
+/// compares two of them). The caller must run under a pinned
+/// `search_path = pg_catalog, pg_temp` (see state.sql).
+pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
+    let mut state = State::default();
+    let mut ids = Identity {
+        db: Some(db_ident()),
+        ..Identity::default()
+    };
+    each_live(
+        client,
+        |row| {
+            match row {
+                LiveRow::Policy(p, id) => {
+                    ids.add_policy(&p, id);
                     state.policies.push(p);
                 }
-                "t" => {
-                    let t = decode_table(row, [2, 3, 4, 10, 11])?;
+                LiveRow::Table(t, oid) => {
                     ids.add_table(&t.schema_name, &t.table_name, oid);
                     state.tables.push(t);
                 }
-                _ => {
-                    let r = decode_role(row, [2, 10, 11, 12])?;
+                LiveRow::Role(r, oid) => {
                     ids.roles.insert(r.role_name.clone(), oid);
                     state.roles.push(r);
                 }
             }
             Ok(())
         },
-        || release_relcache(&mut opened.borrow_mut()),
+        || Ok(()),
     )?;
+    // canonical already (state.sql orders it); sorting a sorted list is a
+    // pass over it, and keeps the guarantee if the query ever changes
     state.canonicalize();
     Ok((state, ids))
+}
+
+/// The fingerprint of the live posture ([`State::fingerprint`]), streamed:
+/// nothing but one batch is held.
+pub(crate) fn live_fingerprint(client: &SpiClient<'_>) -> Result<String> {
+    let mut h = model::Fingerprinter::default();
+    each_live(
+        client,
+        |row| match row {
+            LiveRow::Policy(p, _) => h.policy(&p),
+            LiveRow::Table(t, _) => h.table(&t),
+            LiveRow::Role(r, _) => h.role(&r),
+        },
+        || Ok(()),
+    )?;
+    Ok(h.finish())
 }
 
 /// One live policy by table OID and name (for `policy_ddl`).
