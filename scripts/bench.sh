@@ -216,6 +216,38 @@ pct=$(awk -v a="$iso" -v b="$cnt" 'BEGIN { printf "%.2f", 100 * a / b }')
 echo "profile of verify_isolation (statements inside it, by total time):"
 profile 6 | sed 's/^/    /'
 verdict "verify_isolation_vs_count (4 x $ROWS rows, percent)" "$pct" "<" 1 "verify_isolation ${iso} ms, count(*) ${cnt} ms"
+# 5b. the absolute time of one call on 200 tables (1 000 rows each, 16
+#     tenants, the same policy): what a release checklist waits for, with the
+#     exact write checks and without them
+log "verify_isolation on 200 tables"
+q -d rls_audit_bench >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE SCHEMA IF NOT EXISTS iso200;
+GRANT USAGE ON SCHEMA iso200 TO bench_app;
+DO \$\$ DECLARE i int; BEGIN
+FOR i IN 1..200 LOOP
+    EXECUTE format('CREATE TABLE IF NOT EXISTS iso200.t%s (id bigserial PRIMARY KEY, tenant_id int NOT NULL, payload text)', i);
+    EXECUTE format('TRUNCATE iso200.t%s', i);
+    EXECUTE format('INSERT INTO iso200.t%s (tenant_id, payload) SELECT 1 + g %% 16, md5(g::text) FROM generate_series(1, 1000) g', i);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS t%s_tenant ON iso200.t%s (tenant_id)', i, i);
+    EXECUTE format('ALTER TABLE iso200.t%s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', i);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON iso200.t%s TO bench_app', i);
+    EXECUTE format('GRANT USAGE ON SEQUENCE iso200.t%s_id_seq TO bench_app', i);
+    EXECUTE format('DROP POLICY IF EXISTS tenant ON iso200.t%s', i);
+    EXECUTE format(\$p\$CREATE POLICY tenant ON iso200.t%s TO bench_app
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)\$p\$, i);
+END LOOP; END \$\$;
+ANALYZE;
+SQL
+iso200="tables => (SELECT array_agg(c.oid::regclass) FROM pg_catalog.pg_class c WHERE c.relnamespace = 'iso200'::regnamespace AND c.relkind = 'r')"
+iso_w=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.verify_isolation('bench_app', 'app.tenant_id', $iso200)" 3)
+iso_r=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.verify_isolation('bench_app', 'app.tenant_id', $iso200, write_probes => false)" 3)
+per_w=$(awk -v a="$iso_w" 'BEGIN { printf "%.1f", a / 200 }')
+per_r=$(awk -v a="$iso_r" 'BEGIN { printf "%.1f", a / 200 }')
+echo "verify_isolation on 200 tables: ${iso_w} ms with write probes (${per_w} ms per table), ${iso_r} ms without (${per_r} ms per table)"
+results+=("verify_isolation on 200 tables: ${iso_w} ms with write probes (${per_w} ms/table), ${iso_r} ms without (${per_r} ms/table)")
+q -d rls_audit_bench -c "SET client_min_messages = warning" -c "DROP SCHEMA iso200 CASCADE" >/dev/null
 
 # 6. growth: snapshot() and drift() per 1 000 policies as the catalog grows,
 #    and peak backend memory at the largest size
