@@ -113,23 +113,34 @@ pub(crate) fn align(
         }
     }
 
-    // policies: by their own OID (a policy never moves to another table)
-    let policy_keys: Vec<(String, String, String)> = base
-        .policies
-        .iter()
-        .map(|p| {
-            (
-                p.schema_name.clone(),
-                p.table_name.clone(),
-                p.policy_name.clone(),
-            )
-        })
-        .collect();
-    let policy_moves = moves(
-        &base_ids.policies_by_oid(),
-        &cur_ids.policies_by_oid(),
-        &policy_keys,
-    );
+    // policies: by their own OID (a policy never moves to another table);
+    // worked out on borrowed names (a large state is not copied), only the
+    // moves themselves owned
+    type Names = (String, String, String);
+    let policy_moves: BTreeMap<Names, Names> = {
+        fn borrowed(ids: &Identity) -> BTreeMap<(&str, &str, &str), u32> {
+            ids.policies
+                .iter()
+                .map(|((s, t, p), id)| ((s.as_str(), t.as_str(), p.as_str()), id.oid))
+                .collect()
+        }
+        let keys: Vec<(&str, &str, &str)> = base
+            .policies
+            .iter()
+            .map(|p| {
+                (
+                    p.schema_name.as_str(),
+                    p.table_name.as_str(),
+                    p.policy_name.as_str(),
+                )
+            })
+            .collect();
+        let owned = |(s, t, p): (&str, &str, &str)| (s.to_string(), t.to_string(), p.to_string());
+        moves(&borrowed(base_ids), &borrowed(cur_ids), &keys)
+            .into_iter()
+            .map(|(old, new)| (owned(old), owned(new)))
+            .collect()
+    };
     let cur_by_key: HashMap<(&str, &str, &str), &crate::model::Policy> = cur
         .policies
         .iter()
@@ -196,16 +207,6 @@ pub(crate) fn align(
     }
     base.canonicalize();
     out
-}
-
-impl Identity {
-    /// Policy names → policy OID (for [`moves`]).
-    fn policies_by_oid(&self) -> BTreeMap<(String, String, String), u32> {
-        self.policies
-            .iter()
-            .map(|(k, v)| (k.clone(), v.oid))
-            .collect()
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 -- Lint: every policy of a table in scope that no extension owns.
 SELECT n.nspname::text, c.relname::text, p.polname::text,
-       {policy_definition}
+       {policy_definition},
+       p.polrelid
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

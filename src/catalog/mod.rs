@@ -742,10 +742,38 @@ pub(crate) fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result
 /// Every policy in scope, as the access model judges them (no identity
 /// columns: cheaper than [`read_live`] when only the policies matter).
 pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
-    client
-        .select(ACCESS_POLICIES.as_str(), None, &[])?
-        .map(|r| decode_policy(&r, 1))
-        .collect()
+    let mut out = Vec::new();
+    each_policy(client, ACCESS_POLICIES.as_str(), |p| {
+        out.push(p);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The policies a query returns (a policy's eight columns, then its
+/// table's OID), one batch at a time: each batch's SPI rows are freed and
+/// the relation cache entries its deparsing built are released
+/// ([`release_relcache`]), so reading every policy of a large catalog
+/// never holds every table's parsed policies.
+fn each_policy(
+    client: &SpiClient<'_>,
+    sql: &str,
+    mut f: impl FnMut(Policy) -> Result<()>,
+) -> Result<()> {
+    let opened = std::cell::RefCell::new(BTreeSet::new());
+    each_row_then(
+        client,
+        sql,
+        &[],
+        |row| {
+            opened.borrow_mut().insert(oid(row, 9)?);
+            f(decode_policy(row, 1)?)
+        },
+        || {
+            release_relcache(&mut opened.borrow_mut());
+            Ok(())
+        },
+    )
 }
 
 /// Everything the lint rules look at, in one read per fact family; the
@@ -756,18 +784,20 @@ pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
     for r in client.select(LOGIN_ROLES.as_str(), None, &[])? {
         posture.roles.push(decode_role(&r, [1, 2, 3, 4])?);
     }
-    for r in client.select(LINT_TABLES.as_str(), None, &[])? {
+    each_row(client, LINT_TABLES.as_str(), &[], |r| {
         posture.tables.push(TableFacts {
-            table: decode_table(&r, [1, 2, 3, 6, 7])?,
-            owner_login: flag(&r, 4)?,
-            owner_super: flag(&r, 5)?,
+            table: decode_table(r, [1, 2, 3, 6, 7])?,
+            owner_login: flag(r, 4)?,
+            owner_super: flag(r, 5)?,
             policies: usize::try_from(r.get::<i64>(8)?.unwrap_or(0)).unwrap_or(0),
             grants: r.get::<Vec<String>>(9)?.unwrap_or_default(),
         });
-    }
-    for r in client.select(LINT_POLICIES.as_str(), None, &[])? {
-        posture.policies.push(decode_policy(&r, 1)?);
-    }
+        Ok(())
+    })?;
+    each_policy(client, LINT_POLICIES.as_str(), |p| {
+        posture.policies.push(p);
+        Ok(())
+    })?;
     for r in client.select(DEFINER_FUNCTIONS.as_str(), None, &[])? {
         posture.functions.push(DefinerFunction {
             schema_name: text(&r, 1)?,
@@ -1056,11 +1086,12 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
     let mut by_oid: BTreeMap<i64, model::RelName> = BTreeMap::new();
     // (relation index, parent OID, read OIDs): resolved once every name is known
     let mut links: Vec<(usize, Option<i64>, Vec<i64>)> = Vec::new();
-    for r in c.select(ACCESS_RELATIONS.as_str(), None, &[])? {
-        let Some(kind) = RelKind::from_relkind(&text(&r, 4)?) else {
-            continue;
+    // batched: one relation per table of a large catalog
+    each_row(c, ACCESS_RELATIONS.as_str(), &[], |r| {
+        let Some(kind) = RelKind::from_relkind(&text(r, 4)?) else {
+            return Ok(());
         };
-        let (schema, name) = (text(&r, 2)?, text(&r, 3)?);
+        let (schema, name) = (text(r, 2)?, text(r, 3)?);
         by_oid.insert(
             r.get::<i64>(1)?.unwrap_or(-1),
             (schema.clone(), name.clone()),
@@ -1087,15 +1118,16 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             name,
             kind,
             owner: r.get::<i64>(5)?.and_then(name_of).unwrap_or_default(),
-            rls_enabled: flag(&r, 6)?,
-            rls_forced: flag(&r, 7)?,
-            security_invoker: flag(&r, 8)?,
+            rls_enabled: flag(r, 6)?,
+            rls_forced: flag(r, 7)?,
+            security_invoker: flag(r, 8)?,
             parent: None,
             updatable,
             grants: all,
             reads: Vec::new(),
         });
-    }
+        Ok(())
+    })?;
     for (i, parent, reads) in links {
         facts.relations[i].parent = parent.and_then(|p| by_oid.get(&p).cloned());
         facts.relations[i].reads = reads
