@@ -271,17 +271,45 @@ pub(crate) fn each_row(
     each_row_then(client, sql, args, f, || Ok(()))
 }
 
-/// Drop the relation cache entries of `tables` (when not in use), exactly
-/// as an invalidation message for them would. Deparsing a policy
+/// How many tables' relation cache entries one catalog read leaves in
+/// place before it starts releasing them ([`Opened`]): about 6 MiB at five
+/// policies a table.
+const KEEP_TABLES: usize = 500;
+
+/// The tables whose policies a catalog read deparsed, and how many of
+/// their relation cache entries it has left in place. Deparsing a policy
 /// (`pg_get_expr`) opens its table, and opening a table builds its cache
 /// entry with every one of its policies parsed, kept for the rest of the
-/// session: reading 50 000 policies would leave the backend over 100 MiB
-/// larger. A table used later simply has its entry built again.
-pub(crate) fn release_relcache(tables: &mut BTreeSet<u32>) {
-    for t in std::mem::take(tables) {
-        // SAFETY: the same call PostgreSQL makes for an invalidation
-        // message; an entry still referenced is rebuilt, not freed
-        unsafe { pg_sys::RelationCacheInvalidateEntry(pg_sys::Oid::from(t)) };
+/// session, as after any query on the table: reading 50 000 policies
+/// would leave the backend over 100 MiB larger. The first
+/// [`KEEP_TABLES`] tables keep their entries, so a catalog of that size
+/// stays as warm as any query over it would leave it (and a repeated
+/// call does not build them again); past that, each batch's entries are
+/// dropped after it, exactly as an invalidation message would drop them
+/// (a table used later has its entry built again).
+#[derive(Default)]
+struct Opened {
+    kept: usize,
+    batch: BTreeSet<u32>,
+}
+
+impl Opened {
+    fn insert(&mut self, table: u32) {
+        self.batch.insert(table);
+    }
+
+    /// The batch is done: keep its entries while under the limit, drop
+    /// the rest.
+    fn release(&mut self) {
+        for t in std::mem::take(&mut self.batch) {
+            if self.kept < KEEP_TABLES {
+                self.kept += 1;
+                continue;
+            }
+            // SAFETY: the same call PostgreSQL makes for an invalidation
+            // message; an entry still referenced is rebuilt, not freed
+            unsafe { pg_sys::RelationCacheInvalidateEntry(pg_sys::Oid::from(t)) };
+        }
     }
 }
 
@@ -317,8 +345,7 @@ pub(crate) fn each_live(
     mut f: impl FnMut(LiveRow) -> Result<()>,
     mut batch_done: impl FnMut() -> Result<()>,
 ) -> Result<()> {
-    // the tables whose policies the current batch deparsed
-    let opened = std::cell::RefCell::new(BTreeSet::new());
+    let opened = std::cell::RefCell::new(Opened::default());
     each_row_then(
         client,
         STATE.as_str(),
@@ -343,7 +370,7 @@ pub(crate) fn each_live(
             }
         },
         || {
-            release_relcache(&mut opened.borrow_mut());
+            opened.borrow_mut().release();
             batch_done()
         },
     )
@@ -752,15 +779,15 @@ pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
 
 /// The policies a query returns (a policy's eight columns, then its
 /// table's OID), one batch at a time: each batch's SPI rows are freed and
-/// the relation cache entries its deparsing built are released
-/// ([`release_relcache`]), so reading every policy of a large catalog
-/// never holds every table's parsed policies.
+/// the relation cache entries its deparsing built are released past a
+/// limit ([`Opened`]), so reading every policy of a large catalog never
+/// holds every table's parsed policies.
 fn each_policy(
     client: &SpiClient<'_>,
     sql: &str,
     mut f: impl FnMut(Policy) -> Result<()>,
 ) -> Result<()> {
-    let opened = std::cell::RefCell::new(BTreeSet::new());
+    let opened = std::cell::RefCell::new(Opened::default());
     each_row_then(
         client,
         sql,
@@ -770,7 +797,7 @@ fn each_policy(
             f(decode_policy(row, 1)?)
         },
         || {
-            release_relcache(&mut opened.borrow_mut());
+            opened.borrow_mut().release();
             Ok(())
         },
     )

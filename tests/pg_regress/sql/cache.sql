@@ -1,0 +1,51 @@
+-- What a DBA's session keeps after reading a large catalog. Deparsing a
+-- policy opens its table, and PostgreSQL then keeps the table's relation
+-- cache entry, with every policy of it parsed, for the rest of the session
+-- (a "row security descriptor" memory context each). snapshot(), drift(),
+-- lint() and access_matrix() leave 500 of them in place, so a
+-- small catalog stays warm, as any query over it leaves it, and a large one
+-- does not stay in memory; reading pg_policies keeps every one (the
+-- oracle: PostgreSQL's own memory context list, pg_backend_memory_contexts).
+CREATE EXTENSION rls_audit;
+SET client_min_messages = warning;
+-- 700 tables with a policy each (not captured: this test is about reading)
+SET session_replication_role = replica;
+CREATE SCHEMA cache_many;
+DO $$ BEGIN
+FOR i IN 1..700 LOOP
+    EXECUTE format('CREATE TABLE cache_many.t%s (tenant_id int)', i);
+    EXECUTE format('ALTER TABLE cache_many.t%s ENABLE ROW LEVEL SECURITY', i);
+    EXECUTE format($p$CREATE POLICY tenant ON cache_many.t%s
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)$p$, i);
+END LOOP; END $$;
+RESET session_replication_role;
+RESET client_min_messages;
+\set rls_entries '(SELECT count(*) FROM pg_catalog.pg_backend_memory_contexts WHERE name = ''row security descriptor'')'
+
+-- each call in a fresh session: the entries it left behind
+\c
+SELECT rls_audit.snapshot('cache') IS NOT NULL AS snapshot_taken;
+SELECT :rls_entries AS snapshot_entries_kept;
+-- a second snapshot in the same session (its first 500 tables warm): the same state
+SELECT rls_audit.snapshot() AS second \gset
+SELECT count(DISTINCT fingerprint) AS fingerprints, min(policy_count) >= 700 AS all_policies
+  FROM rls_audit.snapshot_meta WHERE label = 'cache' OR id = :second;
+\c
+SELECT count(*) AS drift_rows FROM rls_audit.drift('cache');
+SELECT :rls_entries AS drift_entries_kept;
+\c
+SELECT count(*) > 0 AS lint_findings FROM rls_audit.lint();
+SELECT :rls_entries AS lint_entries_kept;
+\c
+SELECT count(*) > 0 AS matrix_cells FROM rls_audit.access_matrix();
+SELECT :rls_entries AS matrix_entries_kept;
+-- the oracle: a plain read of pg_policies keeps every table's entry
+\c
+SELECT count(qual) AS policies FROM pg_catalog.pg_policies WHERE schemaname = 'cache_many';
+SELECT :rls_entries >= 700 AS plain_read_keeps_all;
+
+SET client_min_messages = warning;
+SET session_replication_role = replica;
+DROP SCHEMA cache_many CASCADE;
+RESET session_replication_role;
+DROP EXTENSION rls_audit;
