@@ -76,7 +76,9 @@ pub(crate) fn check_label(l: &str) -> Result<()> {
 /// written and fingerprinted as the catalog read streams it, a batch at a
 /// time (never held whole): the access facts are read and stored first,
 /// then the snapshot's row, whose fingerprint and counts are set once the
-/// last batch is written.
+/// last batch is written. (In a database that is not UTF-8 the state is
+/// read whole and sorted in Rust: see
+/// [`catalog::streams_in_canonical_order`].)
 pub(crate) fn take(
     client: &mut SpiClient<'_>,
     label: Option<&str>,
@@ -85,6 +87,10 @@ pub(crate) fn take(
 ) -> Result<i64> {
     let claimed = claim(client, label)?;
     let access = catalog::read_access(client)?;
+    if !catalog::streams_in_canonical_order() {
+        let (state, ids) = catalog::read_live(client)?;
+        return store(client, claimed, note, baseline, &state, &ids, Some(&access));
+    }
     let here = catalog::db_ident();
     // a placeholder fingerprint until the posture has been read
     let id = insert_meta(

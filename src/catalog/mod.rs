@@ -412,9 +412,24 @@ pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
     Ok((state, ids))
 }
 
+/// Whether [`each_live`] delivers names in the order Rust sorts them.
+/// COLLATE "C" compares the database's bytes, and only in a UTF-8
+/// database are those the bytes of the names Rust compares (elsewhere
+/// they are converted, and the orders may differ): the streamed writers
+/// ([`live_fingerprint`], `snapshot::take`) hold the state whole and sort
+/// it in Rust otherwise.
+pub(crate) fn streams_in_canonical_order() -> bool {
+    // SAFETY: a plain read of the database's encoding
+    unsafe { pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32 }
+}
+
 /// The fingerprint of the live posture ([`State::fingerprint`]), streamed:
-/// nothing but one batch is held.
+/// nothing but one batch is held (in a UTF-8 database; elsewhere the state
+/// is read whole and sorted).
 pub(crate) fn live_fingerprint(client: &SpiClient<'_>) -> Result<String> {
+    if !streams_in_canonical_order() {
+        return Ok(read_live(client)?.0.fingerprint());
+    }
     let mut h = model::Fingerprinter::default();
     each_live(
         client,
