@@ -190,56 +190,44 @@ echo "$peer_out"
 while IFS= read -r line; do results+=("$line"); done < <(grep -E '^(rls_audit|pgrls): found|^peer_lint_time' <<<"$peer_out")
 
 # 5. verify_isolation() on 4 tables of $ROWS rows vs counting them
-log "generating 4 x $ROWS rows"
-q -d rls_audit_bench >/dev/null <<SQL
+# tenant_tables SCHEMA N ROWS: tables SCHEMA.t1 .. tN of ROWS rows each, 16
+# tenants, RLS forced, one tenant policy for bench_app (whom the probes act as)
+tenant_tables() {
+    q -d rls_audit_bench >/dev/null <<SQL
 SET client_min_messages = warning;
-CREATE SCHEMA IF NOT EXISTS iso;
-GRANT USAGE ON SCHEMA iso TO bench_app;
+DROP SCHEMA IF EXISTS $1 CASCADE;
+CREATE SCHEMA $1;
+GRANT USAGE ON SCHEMA $1 TO bench_app;
 DO \$\$ DECLARE i int; BEGIN
-FOR i IN 1..4 LOOP
-    EXECUTE format('CREATE TABLE IF NOT EXISTS iso.big%s (id bigserial PRIMARY KEY, tenant_id int NOT NULL, payload text)', i);
-    EXECUTE format('INSERT INTO iso.big%s (tenant_id, payload) SELECT 1 + g %% 16, md5(g::text) FROM generate_series(1, $ROWS) g', i);
-    EXECUTE format('CREATE INDEX ON iso.big%s (tenant_id)', i);
-    EXECUTE format('ALTER TABLE iso.big%s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', i);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON iso.big%s TO bench_app', i);
-    EXECUTE format('GRANT USAGE ON SEQUENCE iso.big%s_id_seq TO bench_app', i);
-    EXECUTE format(\$p\$CREATE POLICY tenant ON iso.big%s TO bench_app
+FOR i IN 1..$2 LOOP
+    EXECUTE format('CREATE TABLE $1.t%s (id bigserial PRIMARY KEY, tenant_id int NOT NULL, payload text)', i);
+    EXECUTE format('INSERT INTO $1.t%s (tenant_id, payload) SELECT 1 + g %% 16, md5(g::text) FROM generate_series(1, $3) g', i);
+    EXECUTE format('CREATE INDEX ON $1.t%s (tenant_id)', i);
+    EXECUTE format('ALTER TABLE $1.t%s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', i);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON $1.t%s TO bench_app', i);
+    EXECUTE format('GRANT USAGE ON SEQUENCE $1.t%s_id_seq TO bench_app', i);
+    EXECUTE format(\$p\$CREATE POLICY tenant ON $1.t%s TO bench_app
         USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
         WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)\$p\$, i);
 END LOOP; END \$\$;
-VACUUM ANALYZE iso.big1, iso.big2, iso.big3, iso.big4;
+VACUUM ANALYZE $(seq -f "$1.t%g" -s ', ' 1 "$2");
 SQL
+}
+log "generating 4 x $ROWS rows"
+tenant_tables iso 4 "$ROWS"
 reset_profile
-iso=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.verify_isolation('bench_app', 'app.tenant_id', tables => ARRAY['iso.big1', 'iso.big2', 'iso.big3', 'iso.big4']::regclass[])" $REPS)
-cnt=$(m rls_audit_bench "SELECT (SELECT count(*) FROM iso.big1) + (SELECT count(*) FROM iso.big2) + (SELECT count(*) FROM iso.big3) + (SELECT count(*) FROM iso.big4)" $REPS)
+iso=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.verify_isolation('bench_app', 'app.tenant_id', tables => ARRAY['iso.t1', 'iso.t2', 'iso.t3', 'iso.t4']::regclass[])" $REPS)
+cnt=$(m rls_audit_bench "SELECT (SELECT count(*) FROM iso.t1) + (SELECT count(*) FROM iso.t2) + (SELECT count(*) FROM iso.t3) + (SELECT count(*) FROM iso.t4)" $REPS)
 pct=$(awk -v a="$iso" -v b="$cnt" 'BEGIN { printf "%.2f", 100 * a / b }')
 echo "profile of verify_isolation (statements inside it, by total time):"
 profile 6 | sed 's/^/    /'
 verdict "verify_isolation_vs_count (4 x $ROWS rows, percent)" "$pct" "<" 1 "verify_isolation ${iso} ms, count(*) ${cnt} ms"
+
 # 5b. the absolute time of one call on 200 tables (1 000 rows each, 16
 #     tenants, the same policy): what a release checklist waits for, with the
 #     exact write checks and without them
 log "verify_isolation on 200 tables"
-q -d rls_audit_bench >/dev/null <<SQL
-SET client_min_messages = warning;
-CREATE SCHEMA IF NOT EXISTS iso200;
-GRANT USAGE ON SCHEMA iso200 TO bench_app;
-DO \$\$ DECLARE i int; BEGIN
-FOR i IN 1..200 LOOP
-    EXECUTE format('CREATE TABLE IF NOT EXISTS iso200.t%s (id bigserial PRIMARY KEY, tenant_id int NOT NULL, payload text)', i);
-    EXECUTE format('TRUNCATE iso200.t%s', i);
-    EXECUTE format('INSERT INTO iso200.t%s (tenant_id, payload) SELECT 1 + g %% 16, md5(g::text) FROM generate_series(1, 1000) g', i);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS t%s_tenant ON iso200.t%s (tenant_id)', i, i);
-    EXECUTE format('ALTER TABLE iso200.t%s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', i);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON iso200.t%s TO bench_app', i);
-    EXECUTE format('GRANT USAGE ON SEQUENCE iso200.t%s_id_seq TO bench_app', i);
-    EXECUTE format('DROP POLICY IF EXISTS tenant ON iso200.t%s', i);
-    EXECUTE format(\$p\$CREATE POLICY tenant ON iso200.t%s TO bench_app
-        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
-        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)\$p\$, i);
-END LOOP; END \$\$;
-ANALYZE;
-SQL
+tenant_tables iso200 200 1000
 iso200="tables => (SELECT array_agg(c.oid::regclass) FROM pg_catalog.pg_class c WHERE c.relnamespace = 'iso200'::regnamespace AND c.relkind = 'r')"
 iso_w=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.verify_isolation('bench_app', 'app.tenant_id', $iso200)" 3)
 iso_r=$(m rls_audit_bench "SELECT count(*) FROM rls_audit.verify_isolation('bench_app', 'app.tenant_id', $iso200, write_probes => false)" 3)

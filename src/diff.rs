@@ -50,7 +50,7 @@ type TableKey<'a> = (&'a str, &'a str);
 type PolicyKey<'a> = (&'a str, &'a str, &'a str);
 
 fn policy_key(p: &Policy) -> PolicyKey<'_> {
-    (&p.schema_name, &p.table_name, &p.policy_name)
+    p.names()
 }
 
 fn qualified(schema: &str, table: &str) -> String {

@@ -16,7 +16,7 @@
 //! alone: their OIDs mean nothing to each other, and names are the key.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::{Identity, State};
+use crate::model::{Identity, Policy, State};
 
 /// What kind of object a [`Rename`] is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,37 +124,15 @@ pub(crate) fn align(
                 .map(|((s, t, p), id)| ((s.as_str(), t.as_str(), p.as_str()), id.oid))
                 .collect()
         }
-        let keys: Vec<(&str, &str, &str)> = base
-            .policies
-            .iter()
-            .map(|p| {
-                (
-                    p.schema_name.as_str(),
-                    p.table_name.as_str(),
-                    p.policy_name.as_str(),
-                )
-            })
-            .collect();
+        let keys: Vec<(&str, &str, &str)> = base.policies.iter().map(Policy::names).collect();
         let owned = |(s, t, p): (&str, &str, &str)| (s.to_string(), t.to_string(), p.to_string());
         moves(&borrowed(base_ids), &borrowed(cur_ids), &keys)
             .into_iter()
             .map(|(old, new)| (owned(old), owned(new)))
             .collect()
     };
-    let cur_by_key: HashMap<(&str, &str, &str), &crate::model::Policy> = cur
-        .policies
-        .iter()
-        .map(|p| {
-            (
-                (
-                    p.schema_name.as_str(),
-                    p.table_name.as_str(),
-                    p.policy_name.as_str(),
-                ),
-                p,
-            )
-        })
-        .collect();
+    let cur_by_key: HashMap<(&str, &str, &str), &Policy> =
+        cur.policies.iter().map(|p| (p.names(), p)).collect();
     for p in &mut base.policies {
         let key = (
             p.schema_name.clone(),

@@ -248,6 +248,12 @@ pub(crate) struct Policy {
 }
 
 impl Policy {
+    /// Its three names, schema, table and policy: the key it is compared,
+    /// sorted and followed by everywhere.
+    pub(crate) fn names(&self) -> (&str, &str, &str) {
+        (&self.schema_name, &self.table_name, &self.policy_name)
+    }
+
     /// The roles it applies to, PUBLIC spelled `public` (an empty list,
     /// which PostgreSQL never stores, reads as PUBLIC too).
     pub(crate) fn applies_to_public(&self) -> bool {
@@ -429,12 +435,8 @@ impl Fingerprinter {
         if !p.roles.windows(2).all(|w| w[0] < w[1]) {
             return Err(self.out_of_order());
         }
-        let key = [
-            p.schema_name.as_str(),
-            p.table_name.as_str(),
-            p.policy_name.as_str(),
-        ];
-        self.element(1, &key, p)
+        let (s, t, n) = p.names();
+        self.element(1, &[s, t, n], p)
     }
 
     pub(crate) fn table(&mut self, t: &Table) -> Result<()> {

@@ -123,13 +123,7 @@ pub(crate) fn plan(snapshot: &State, live: &State) -> Plan {
         .map(|(s, t, p)| render::drop_policy(s, t, p))
         .collect();
     for key in &creates {
-        if let Some(p) = snapshot.policies.iter().find(|p| {
-            (
-                p.schema_name.as_str(),
-                p.table_name.as_str(),
-                p.policy_name.as_str(),
-            ) == *key
-        }) {
+        if let Some(p) = snapshot.policies.iter().find(|p| p.names() == *key) {
             statements.push(render::render_create_policy(p));
         }
     }

@@ -500,12 +500,7 @@ pub(crate) fn capture_policy(policy: pg_sys::Oid) -> Result<Pair<TrackedPolicy>>
         });
     };
     let p = &live.policy;
-    let names = (
-        p.schema_name.as_str(),
-        p.table_name.as_str(),
-        p.policy_name.as_str(),
-    );
-    let tracked = tracked_policy(policy, Some(names), &here)?;
+    let tracked = tracked_policy(policy, Some(p.names()), &here)?;
     Ok(Pair {
         live: Some(live),
         tracked,
