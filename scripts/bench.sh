@@ -128,9 +128,15 @@ pairs=(
     "index|CREATE INDEX bench_i ON b.t2 (id);|DROP INDEX b.bench_i;"
 )
 totals() {  # db script -> mean ms per pair (pgbench latency average)
-    PGOPTIONS="-c pg_stat_statements.track=top" "$PG_BIN/pgbench" -n -f "$2" -t $((DDL_REPS * 10)) "$1" 2>/dev/null \
+    PGOPTIONS="-c pg_stat_statements.track=top" "$PG_BIN/pgbench" -n -f "$2" -t "$ROUND_PAIRS" "$1" 2>/dev/null \
         | awk '/latency average/ { print $4 }'
 }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "-" hi }'; }
+# the three sides take turns, ROUNDS times, ROUND_PAIRS pairs each, and each
+# side's median is compared: a machine that slows down for a while slows
+# every side, not the one that happened to run then
+ROUNDS=5; ROUND_PAIRS=1000
 for pair in "${pairs[@]}"; do
     IFS='|' read -r what first second <<<"$pair"
     script="$WORK/bench_$what.sql"
@@ -138,13 +144,20 @@ for pair in "${pairs[@]}"; do
     # once each first, so both databases start with warm buffers
     totals rls_audit_bench "$script" >/dev/null
     totals rls_audit_bench_hw "$script" >/dev/null
-    t_rls=$(totals rls_audit_bench "$script")
-    t_hw=$(totals rls_audit_bench_hw "$script")
-    toggle rls_audit_bench DISABLE
-    t_bare=$(totals rls_audit_bench "$script")
-    toggle rls_audit_bench ENABLE
+    r_rls=(); r_hw=(); r_bare=()
+    for _ in $(seq "$ROUNDS"); do
+        r_rls+=("$(totals rls_audit_bench "$script")")
+        r_hw+=("$(totals rls_audit_bench_hw "$script")")
+        toggle rls_audit_bench DISABLE
+        r_bare+=("$(totals rls_audit_bench "$script")")
+        toggle rls_audit_bench ENABLE
+    done
+    t_rls=$(printf '%s\n' "${r_rls[@]}" | median)
+    t_hw=$(printf '%s\n' "${r_hw[@]}" | median)
+    t_bare=$(printf '%s\n' "${r_bare[@]}" | median)
+    ranges="rounds: $(printf '%s\n' "${r_rls[@]}" | spread), $(printf '%s\n' "${r_hw[@]}" | spread), $(printf '%s\n' "${r_bare[@]}" | spread)"
     verdict "capture_vs_handwritten_$what (pgbench totals, $((TABLES * 5)) policies)" "$(ratio "$t_rls" "$t_hw")" "<=" 1.25 \
-        "with rls_audit ${t_rls} ms, with the hand-written trigger ${t_hw} ms, with neither ${t_bare} ms per pair"
+        "with rls_audit ${t_rls} ms, with the hand-written trigger ${t_hw} ms, with neither ${t_bare} ms per pair, medians of $ROUNDS x $ROUND_PAIRS; $ranges"
     verdict "capture_vs_bare_$what (pgbench totals)" "$(ratio "$t_rls" "$t_bare")" "<=" 2 \
         "with rls_audit ${t_rls} ms, triggers disabled ${t_bare} ms per pair"
 done
