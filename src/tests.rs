@@ -499,6 +499,71 @@ fn model_words_match_check_constraints() {
     }
 }
 
+/// snapshot() writes and fingerprints the catalog as it streams in, in the
+/// order state.sql returns it; the oracle is the whole state read and
+/// sorted in Rust (State::canonicalize): the same fingerprint, and the
+/// stored snapshot loads back as that state with the same identities.
+/// Names are chosen where byte order and tuple order part: prefixes ("a" <
+/// "a b" < "ab"), capitals, quotes, non-ASCII letters and an emoji.
+#[pg_test]
+fn streamed_snapshot_is_the_whole_state_sorted() {
+    use crate::{catalog, snapshot};
+    // (in a database that is not UTF-8 snapshot() takes the whole-state
+    // path, and the assertions below hold for it just the same)
+    let streamed = catalog::streams_in_canonical_order();
+    run(r#"
+        CREATE ROLE "rls stream Ω" NOLOGIN;
+        CREATE ROLE rls_stream_a NOLOGIN;
+        CREATE SCHEMA "a"; CREATE SCHEMA "a b"; CREATE SCHEMA "ab"; CREATE SCHEMA "A"; CREATE SCHEMA "é";
+        DO $$
+        DECLARE s text; t text; p text;
+        BEGIN
+            FOREACH s IN ARRAY ARRAY['a', 'a b', 'ab', 'A', 'é'] LOOP
+                FOREACH t IN ARRAY ARRAY['t', 't t', 'T', 'tt', 'ä', 'q"q'] LOOP
+                    EXECUTE format('CREATE TABLE %I.%I (tenant_id int)', s, t);
+                    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', s, t);
+                    FOREACH p IN ARRAY ARRAY['p', 'P', 'p q', 'pq', 'ü', '😀', 'a"b'] LOOP
+                        EXECUTE format('CREATE POLICY %I ON %I.%I TO %I, rls_stream_a USING (tenant_id = %s)',
+                                       p, s, t, 'rls stream Ω', length(s || t || p));
+                    END LOOP;
+                END LOOP;
+            END LOOP;
+        END $$;
+    "#);
+    let id = one::<i64>("SELECT rls_audit.snapshot('stream oracle')").expect("a snapshot id");
+    let stored = one::<String>(&format!(
+        "SELECT fingerprint FROM rls_audit.snapshot_meta WHERE id = {id}"
+    ))
+    .expect("a fingerprint");
+    let (whole, whole_ids) = Spi::connect(|c| {
+        run("SET LOCAL search_path = pg_catalog, pg_temp");
+        catalog::read_live(c)
+    })
+    .expect("read_live");
+    assert!(whole.policies.len() >= 5 * 6 * 7, "{} policies", whole.policies.len());
+    assert_eq!(
+        stored,
+        whole.fingerprint(),
+        "snapshot fingerprint (streamed: {streamed}) = the whole state's"
+    );
+    assert_eq!(
+        Spi::connect(catalog::live_fingerprint).expect("live_fingerprint"),
+        stored
+    );
+    let (loaded, loaded_ids) = Spi::connect(|c| snapshot::load(c, id)).expect("load");
+    assert_eq!(loaded, whole, "the stored rows are the state");
+    assert_eq!(loaded_ids.policies, whole_ids.policies);
+    assert_eq!(loaded_ids.tables, whole_ids.tables);
+    assert_eq!(loaded_ids.roles, whole_ids.roles);
+    let counts = one::<String>(&format!(
+        "SELECT policy_count || '/' || table_count || '/' || role_count FROM rls_audit.snapshot_meta WHERE id = {id}"
+    ));
+    assert_eq!(
+        counts,
+        Some(format!("{}/{}/{}", whole.policies.len(), whole.tables.len(), whole.roles.len()))
+    );
+}
+
 /// The event triggers read a touched policy or table from the system
 /// caches (catalog::live); snapshot() reads the same objects through
 /// sql/catalog/state.sql. Both must give the same answer for every object,
