@@ -8,6 +8,7 @@
 -- oracle: PostgreSQL's own memory context list, pg_backend_memory_contexts).
 CREATE EXTENSION rls_audit;
 SET client_min_messages = warning;
+DROP ROLE IF EXISTS cache_reader;
 -- 700 tables with a policy each (not captured: this test is about reading)
 SET session_replication_role = replica;
 CREATE SCHEMA cache_many;
@@ -20,6 +21,7 @@ FOR i IN 1..700 LOOP
 END LOOP; END $$;
 RESET session_replication_role;
 RESET client_min_messages;
+CREATE ROLE cache_reader LOGIN;
 \set rls_entries '(SELECT count(*) FROM pg_catalog.pg_backend_memory_contexts WHERE name = ''row security descriptor'')'
 
 -- each call in a fresh session: the entries it left behind
@@ -37,7 +39,7 @@ SELECT :rls_entries AS drift_entries_kept;
 SELECT count(*) > 0 AS lint_findings FROM rls_audit.lint();
 SELECT :rls_entries AS lint_entries_kept;
 \c
-SELECT count(*) > 0 AS matrix_cells FROM rls_audit.access_matrix();
+SELECT count(*) > 0 AS matrix_cells FROM rls_audit.access_matrix(ARRAY['cache_reader']::name[]);
 SELECT :rls_entries AS matrix_entries_kept;
 -- the oracle: a plain read of pg_policies keeps every table's entry
 \c
@@ -48,4 +50,5 @@ SET client_min_messages = warning;
 SET session_replication_role = replica;
 DROP SCHEMA cache_many CASCADE;
 RESET session_replication_role;
+DROP ROLE cache_reader;
 DROP EXTENSION rls_audit;
