@@ -133,7 +133,6 @@ pub(crate) fn take(
     )?;
     let counts = print.counts;
     let fingerprint = print.finish();
-    let as_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     client.update(
         r#"UPDATE rls_audit.snapshot_meta
               SET fingerprint = $2, policy_count = $3, table_count = $4, role_count = $5
@@ -142,12 +141,17 @@ pub(crate) fn take(
         &[
             id.into(),
             fingerprint.as_str().into(),
-            as_i32(counts[0]).into(),
-            as_i32(counts[1]).into(),
-            as_i32(counts[2]).into(),
+            count(counts[0]).into(),
+            count(counts[1]).into(),
+            count(counts[2]).into(),
         ],
     )?;
     Ok(id)
+}
+
+/// A count as snapshot_meta's integer columns hold it.
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// One fetched batch of the live posture, waiting to be written.
@@ -271,7 +275,6 @@ fn insert_meta(
             &[],
         )?;
     }
-    let as_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     client
         .update(
             r#"INSERT INTO rls_audit.snapshot_meta
@@ -284,9 +287,9 @@ fn insert_meta(
                 note.into(),
                 make_baseline.into(),
                 fingerprint.into(),
-                as_i32(counts[0]).into(),
-                as_i32(counts[1]).into(),
-                as_i32(counts[2]).into(),
+                count(counts[0]).into(),
+                count(counts[1]).into(),
+                count(counts[2]).into(),
                 db_ident.into(),
             ],
         )?
