@@ -934,9 +934,10 @@ impl Who {
 /// apart unseen.
 fn event_hash(array: &Value) -> Result<String> {
     use sha2::{Digest, Sha256};
-    // SAFETY: a plain read of the database's encoding
-    let utf8 = unsafe { pg_sys::GetDatabaseEncoding() } == pg_sys::pg_enc::PG_UTF8 as i32;
-    let digest = match utf8.then(|| jsonb_text(array)).flatten() {
+    let digest = match catalog::utf8_database()
+        .then(|| jsonb_text(array))
+        .flatten()
+    {
         Some(text) => Sha256::digest(text.as_bytes()),
         None => Sha256::digest(jsonb_text_by_postgres(array)?),
     };

@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
-use crate::catalog::{self, LiveRow};
+use crate::catalog::{self, LiveRow, LiveRows};
 use crate::error::{Result, RlsAuditError};
 use crate::model::{AccessFacts, Fingerprinter, Identity, Policy, PolicyId, Role, State, Table};
 
@@ -76,9 +76,7 @@ pub(crate) fn check_label(l: &str) -> Result<()> {
 /// written and fingerprinted as the catalog read streams it, a batch at a
 /// time (never held whole): the access facts are read and stored first,
 /// then the snapshot's row, whose fingerprint and counts are set once the
-/// last batch is written. (In a database that is not UTF-8 the state is
-/// read whole and sorted in Rust: see
-/// [`catalog::streams_in_canonical_order`].)
+/// last batch is written.
 pub(crate) fn take(
     client: &mut SpiClient<'_>,
     label: Option<&str>,
@@ -87,10 +85,6 @@ pub(crate) fn take(
 ) -> Result<i64> {
     let claimed = claim(client, label)?;
     let access = catalog::read_access(client)?;
-    if !catalog::streams_in_canonical_order() {
-        let (state, ids) = catalog::read_live(client)?;
-        return store(client, claimed, note, baseline, &state, &ids, Some(&access));
-    }
     let here = catalog::db_ident();
     // a placeholder fingerprint until the posture has been read
     let id = insert_meta(
@@ -106,24 +100,16 @@ pub(crate) fn take(
     drop(access);
 
     let mut print = Fingerprinter::default();
-    let batch = std::cell::RefCell::new(Batch::default());
+    let batch = std::cell::RefCell::new(LiveRows::default());
     catalog::each_live(
         client,
         |row| {
-            match row {
-                LiveRow::Policy(p, pid) => {
-                    print.policy(&p)?;
-                    batch.borrow_mut().policies.push((p, pid));
-                }
-                LiveRow::Table(t, oid) => {
-                    print.table(&t)?;
-                    batch.borrow_mut().tables.push((t, oid));
-                }
-                LiveRow::Role(r, oid) => {
-                    print.role(&r)?;
-                    batch.borrow_mut().roles.push((r, oid));
-                }
+            match &row {
+                LiveRow::Policy(p, _) => print.policy(p)?,
+                LiveRow::Table(t, _) => print.table(t)?,
+                LiveRow::Role(r, _) => print.role(r)?,
             }
+            batch.borrow_mut().push(row);
             Ok(())
         },
         || {
@@ -152,14 +138,6 @@ pub(crate) fn take(
 /// A count as snapshot_meta's integer columns hold it.
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-/// One fetched batch of the live posture, waiting to be written.
-#[derive(Default)]
-struct Batch {
-    policies: Vec<(Policy, PolicyId)>,
-    tables: Vec<(Table, u32)>,
-    roles: Vec<(Role, u32)>,
 }
 
 /// A snapshot label checked and free, under the snapshot lock.
@@ -214,11 +192,13 @@ pub(crate) fn store(
     )?;
     // the rows a chunk at a time, each with its identity (none known: a
     // zero OID, as a snapshot from elsewhere has)
-    let policies: Vec<(&Policy, PolicyId)> = state
-        .policies
-        .iter()
-        .map(|p| (p, ids.policy(p).cloned().unwrap_or_default()))
-        .collect();
+    for chunk in state.policies.chunks(CHUNK) {
+        let rows: Vec<(&Policy, PolicyId)> = chunk
+            .iter()
+            .map(|p| (p, ids.policy(p).cloned().unwrap_or_default()))
+            .collect();
+        write_rows::<_, &Table, &Role>(id, &rows, &[], &[])?;
+    }
     let tables: Vec<(&Table, u32)> = state
         .tables
         .iter()
@@ -232,9 +212,6 @@ pub(crate) fn store(
         .iter()
         .map(|r| (r, ids.roles.get(&r.role_name).copied().unwrap_or(0)))
         .collect();
-    for chunk in policies.chunks(CHUNK) {
-        write_rows::<_, &Table, &Role>(id, chunk, &[], &[])?;
-    }
     for chunk in tables.chunks(CHUNK) {
         write_rows::<&Policy, _, &Role>(id, &[], chunk, &[])?;
     }

@@ -334,17 +334,72 @@ pub(crate) enum LiveRow {
     Role(Role, u32),
 }
 
+/// Live objects gathered: one batch of them (`snapshot::take`), or all of
+/// them where the catalog cannot deliver them in order ([`each_live`]).
+#[derive(Default)]
+pub(crate) struct LiveRows {
+    pub(crate) policies: Vec<(Policy, PolicyId)>,
+    pub(crate) tables: Vec<(Table, u32)>,
+    pub(crate) roles: Vec<(Role, u32)>,
+}
+
+impl LiveRows {
+    pub(crate) fn push(&mut self, row: LiveRow) {
+        match row {
+            LiveRow::Policy(p, id) => self.policies.push((p, id)),
+            LiveRow::Table(t, oid) => self.tables.push((t, oid)),
+            LiveRow::Role(r, oid) => self.roles.push((r, oid)),
+        }
+    }
+
+    /// The rows in canonical order (as [`State::canonicalize`] sorts).
+    fn sorted(mut self) -> impl Iterator<Item = LiveRow> {
+        self.policies.sort_by(|a, b| a.0.cmp(&b.0));
+        self.tables.sort_by(|a, b| a.0.cmp(&b.0));
+        self.roles.sort_by(|a, b| a.0.cmp(&b.0));
+        let policies = self
+            .policies
+            .into_iter()
+            .map(|(p, id)| LiveRow::Policy(p, id));
+        let tables = self.tables.into_iter().map(|(t, o)| LiveRow::Table(t, o));
+        let roles = self.roles.into_iter().map(|(r, o)| LiveRow::Role(r, o));
+        policies.chain(tables).chain(roles)
+    }
+}
+
+/// Whether this database is UTF-8: text read from it is then its own
+/// bytes in Rust, and COLLATE "C" orders names as Rust's byte order does.
+pub(crate) fn utf8_database() -> bool {
+    // SAFETY: a plain read of the database's encoding
+    unsafe { pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32 }
+}
+
 /// The live posture one object at a time, in canonical order (policies,
 /// tables, roles, each by name in byte order: see state.sql), never held
 /// whole. `batch_done` runs after each batch the cursor fetched, once the
 /// batch's SPI rows are freed and the relation cache entries its deparsing
 /// built are released. The caller must run under a pinned
 /// `search_path = pg_catalog, pg_temp`.
+///
+/// COLLATE "C" compares the database's bytes; only in a UTF-8 database
+/// are they the bytes of the names Rust compares. Elsewhere the order may
+/// differ, so every object is gathered and sorted first, and delivered
+/// as one batch.
 pub(crate) fn each_live(
     client: &SpiClient<'_>,
     mut f: impl FnMut(LiveRow) -> Result<()>,
     mut batch_done: impl FnMut() -> Result<()>,
 ) -> Result<()> {
+    let streamed = utf8_database();
+    let mut held = LiveRows::default();
+    let mut deliver = |row: LiveRow| {
+        if streamed {
+            f(row)
+        } else {
+            held.push(row);
+            Ok(())
+        }
+    };
     let opened = std::cell::RefCell::new(Opened::default());
     each_row_then(
         client,
@@ -363,17 +418,26 @@ pub(crate) fn each_live(
                         tree: text(row, 15)?,
                         role_oids: model::sorted_oids(row.get::<Vec<i64>>(16)?),
                     };
-                    f(LiveRow::Policy(p, id))
+                    deliver(LiveRow::Policy(p, id))
                 }
-                "t" => f(LiveRow::Table(decode_table(row, [2, 3, 4, 10, 11])?, oid)),
-                _ => f(LiveRow::Role(decode_role(row, [2, 10, 11, 12])?, oid)),
+                "t" => deliver(LiveRow::Table(decode_table(row, [2, 3, 4, 10, 11])?, oid)),
+                _ => deliver(LiveRow::Role(decode_role(row, [2, 10, 11, 12])?, oid)),
             }
         },
         || {
             opened.borrow_mut().release();
-            batch_done()
+            if streamed {
+                batch_done()
+            } else {
+                Ok(())
+            }
         },
-    )
+    )?;
+    if !streamed {
+        held.sorted().try_for_each(&mut f)?;
+        batch_done()?;
+    }
+    Ok(())
 }
 
 /// The live posture and which objects its names stand for, whole (drift
@@ -406,30 +470,15 @@ pub(crate) fn read_live(client: &SpiClient<'_>) -> Result<(State, Identity)> {
         },
         || Ok(()),
     )?;
-    // canonical already (state.sql orders it); sorting a sorted list is a
-    // pass over it, and keeps the guarantee if the query ever changes
+    // canonical already (each_live delivers it in order); sorting a
+    // sorted list is a pass over it
     state.canonicalize();
     Ok((state, ids))
 }
 
-/// Whether [`each_live`] delivers names in the order Rust sorts them.
-/// COLLATE "C" compares the database's bytes, and only in a UTF-8
-/// database are those the bytes of the names Rust compares (elsewhere
-/// they are converted, and the orders may differ): the streamed writers
-/// ([`live_fingerprint`], `snapshot::take`) hold the state whole and sort
-/// it in Rust otherwise.
-pub(crate) fn streams_in_canonical_order() -> bool {
-    // SAFETY: a plain read of the database's encoding
-    unsafe { pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32 }
-}
-
 /// The fingerprint of the live posture ([`State::fingerprint`]), streamed:
-/// nothing but one batch is held (in a UTF-8 database; elsewhere the state
-/// is read whole and sorted).
+/// nothing but one batch is held.
 pub(crate) fn live_fingerprint(client: &SpiClient<'_>) -> Result<String> {
-    if !streams_in_canonical_order() {
-        return Ok(read_live(client)?.0.fingerprint());
-    }
     let mut h = model::Fingerprinter::default();
     each_live(
         client,
