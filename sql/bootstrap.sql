@@ -1,6 +1,24 @@
 -- rls_audit bootstrap: history tables, views and their privileges.
 -- CREATE EXTENSION has already created the schema named in the control file.
 
+-- rls_audit reads and writes every name, expression and label as UTF-8
+-- (pgrx converts text only in a UTF8 or SQL_ASCII database; elsewhere it
+-- refuses any character outside ASCII, so the first policy, schema or label
+-- named "Größe" would make capture, snapshot() and lint() fail). Refuse the
+-- install up front instead, with nothing created.
+DO $rls_audit_encoding$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() NOT IN ('UTF8', 'SQL_ASCII') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = '0A000',
+            MESSAGE = pg_catalog.format('rls_audit needs a UTF8 database: %I uses %s',
+                                        pg_catalog.current_database(), pg_catalog.getdatabaseencoding()),
+            DETAIL = 'rls_audit reads and compares names, expressions and labels as UTF-8.',
+            HINT = 'Install it in a database created WITH ENCODING ''UTF8'' (pg_dump and pg_restore move the data there).';
+    END IF;
+END
+$rls_audit_encoding$;
+
 -- One row per snapshot. The content lives in the three snapshot_* tables.
 CREATE TABLE rls_audit.snapshot_meta (
     id           bigserial PRIMARY KEY,

@@ -2,6 +2,24 @@
 -- Everything a fresh 0.3.0 install has that 0.2.0 did not; the upgrade test
 -- checks that the two end up with exactly the same objects.
 
+-- rls_audit reads and writes every name, expression and label as UTF-8
+-- (pgrx converts text only in a UTF8 or SQL_ASCII database; elsewhere it
+-- refuses any character outside ASCII, so the first policy, schema or label
+-- named "Größe" would make capture, snapshot() and lint() fail). Refuse the
+-- install up front instead, with nothing created.
+DO $rls_audit_encoding$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() NOT IN ('UTF8', 'SQL_ASCII') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = '0A000',
+            MESSAGE = pg_catalog.format('rls_audit needs a UTF8 database: %I uses %s',
+                                        pg_catalog.current_database(), pg_catalog.getdatabaseencoding()),
+            DETAIL = 'rls_audit reads and compares names, expressions and labels as UTF-8.',
+            HINT = 'Install it in a database created WITH ENCODING ''UTF8'' (pg_dump and pg_restore move the data there).';
+    END IF;
+END
+$rls_audit_encoding$;
+
 -- Snapshots keep each object's identity, so drift follows renames within
 -- one database (rows taken by 0.2.0 have none and are compared by name).
 ALTER TABLE @extschema@.snapshot_meta ADD COLUMN db_ident text;

@@ -334,8 +334,7 @@ pub(crate) enum LiveRow {
     Role(Role, u32),
 }
 
-/// Live objects gathered: one batch of them (`snapshot::take`), or all of
-/// them where the catalog cannot deliver them in order ([`each_live`]).
+/// Live objects gathered: one batch of them (`snapshot::take`).
 #[derive(Default)]
 pub(crate) struct LiveRows {
     pub(crate) policies: Vec<(Policy, PolicyId)>,
@@ -351,24 +350,11 @@ impl LiveRows {
             LiveRow::Role(r, oid) => self.roles.push((r, oid)),
         }
     }
-
-    /// The rows in canonical order (as [`State::canonicalize`] sorts).
-    fn sorted(mut self) -> impl Iterator<Item = LiveRow> {
-        self.policies.sort_by(|a, b| a.0.cmp(&b.0));
-        self.tables.sort_by(|a, b| a.0.cmp(&b.0));
-        self.roles.sort_by(|a, b| a.0.cmp(&b.0));
-        let policies = self
-            .policies
-            .into_iter()
-            .map(|(p, id)| LiveRow::Policy(p, id));
-        let tables = self.tables.into_iter().map(|(t, o)| LiveRow::Table(t, o));
-        let roles = self.roles.into_iter().map(|(r, o)| LiveRow::Role(r, o));
-        policies.chain(tables).chain(roles)
-    }
 }
 
-/// Whether this database is UTF-8: text read from it is then its own
-/// bytes in Rust, and COLLATE "C" orders names as Rust's byte order does.
+/// Whether this database is UTF8 (the one other encoding rls_audit
+/// installs in is SQL_ASCII): text read from it is then its own bytes in
+/// Rust, with no check needed.
 pub(crate) fn utf8_database() -> bool {
     // SAFETY: a plain read of the database's encoding
     unsafe { pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32 }
@@ -381,25 +367,15 @@ pub(crate) fn utf8_database() -> bool {
 /// built are released. The caller must run under a pinned
 /// `search_path = pg_catalog, pg_temp`.
 ///
-/// COLLATE "C" compares the database's bytes; only in a UTF-8 database
-/// are they the bytes of the names Rust compares. Elsewhere the order may
-/// differ, so every object is gathered and sorted first, and delivered
-/// as one batch.
+/// COLLATE "C" compares the database's bytes, which are the UTF-8 bytes
+/// of the names Rust compares: rls_audit installs only in a UTF8 or a
+/// SQL_ASCII database (bootstrap.sql refuses any other encoding), and in
+/// SQL_ASCII pgrx refuses a name that is not valid UTF-8 when it is read.
 pub(crate) fn each_live(
     client: &SpiClient<'_>,
     mut f: impl FnMut(LiveRow) -> Result<()>,
     mut batch_done: impl FnMut() -> Result<()>,
 ) -> Result<()> {
-    let streamed = utf8_database();
-    let mut held = LiveRows::default();
-    let mut deliver = |row: LiveRow| {
-        if streamed {
-            f(row)
-        } else {
-            held.push(row);
-            Ok(())
-        }
-    };
     let opened = std::cell::RefCell::new(Opened::default());
     each_row_then(
         client,
@@ -418,26 +394,17 @@ pub(crate) fn each_live(
                         tree: text(row, 15)?,
                         role_oids: model::sorted_oids(row.get::<Vec<i64>>(16)?),
                     };
-                    deliver(LiveRow::Policy(p, id))
+                    f(LiveRow::Policy(p, id))
                 }
-                "t" => deliver(LiveRow::Table(decode_table(row, [2, 3, 4, 10, 11])?, oid)),
-                _ => deliver(LiveRow::Role(decode_role(row, [2, 10, 11, 12])?, oid)),
+                "t" => f(LiveRow::Table(decode_table(row, [2, 3, 4, 10, 11])?, oid)),
+                _ => f(LiveRow::Role(decode_role(row, [2, 10, 11, 12])?, oid)),
             }
         },
         || {
             opened.borrow_mut().release();
-            if streamed {
-                batch_done()
-            } else {
-                Ok(())
-            }
+            batch_done()
         },
-    )?;
-    if !streamed {
-        held.sorted().try_for_each(&mut f)?;
-        batch_done()?;
-    }
-    Ok(())
+    )
 }
 
 /// The live posture and which objects its names stand for, whole (drift
