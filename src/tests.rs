@@ -926,3 +926,115 @@ fn event_text_is_postgres_jsonb_text() {
     assert_eq!(crate::capture::jsonb_text(&json!([1.5])), None);
     assert_eq!(crate::capture::jsonb_text(&json!(["nul \u{0} here"])), None);
 }
+
+/// snapshot() writes its rows without SQL (crate::heap) while the three
+/// content tables are the plain ones rls_audit created, their foreign
+/// keys' checks included, and through SQL once a DBA extends them. The
+/// oracle is the SQL path itself: the rows either way are the same, a
+/// trigger a DBA added sees every row, and the foreign keys still hold
+/// (forget() cascades).
+#[pg_test]
+fn snapshot_rows_written_either_way_are_the_same() {
+    use crate::model::{Policy, Role, Table};
+    let direct = || {
+        crate::snapshot::write_direct::<&Policy, &Table, &Role>(0, &[], &[], &[])
+            .expect("write_direct")
+    };
+    tenant_schema();
+    run(r#"
+        CREATE ROLE "rls either Ω" NOLOGIN;
+        CREATE SCHEMA "Either ""way""";
+        CREATE TABLE "Either ""way"""."t é" (tenant_id int, body text);
+        ALTER TABLE "Either ""way"""."t é" ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE "Either ""way"""."t é" FORCE ROW LEVEL SECURITY;
+        CREATE POLICY "p ""q""" ON "Either ""way"""."t é" AS RESTRICTIVE FOR UPDATE
+            TO "rls either Ω", rls_test_app USING (tenant_id = 1) WITH CHECK (body <> 'x');
+        CREATE POLICY "😀" ON "Either ""way"""."t é" FOR INSERT WITH CHECK (true);
+        CREATE POLICY ins ON public.customers FOR DELETE TO PUBLIC USING (tenant_id > 0);
+        CREATE TABLE public.seen (n int);
+        CREATE FUNCTION public.see() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO public.seen VALUES (1); RETURN NEW; END $$;
+    "#);
+    assert!(direct(), "the plain tables are written directly");
+    let a = one::<i64>("SELECT rls_audit.snapshot('direct')").unwrap();
+    // a DBA's trigger: the rows go through SQL, and it sees each of them
+    run(r#"
+        CREATE TRIGGER see AFTER INSERT ON rls_audit.snapshot_policies
+            FOR EACH ROW EXECUTE FUNCTION public.see();
+    "#);
+    assert!(!direct(), "a table with a DBA's trigger goes through SQL");
+    let b = one::<i64>("SELECT rls_audit.snapshot('through sql')").unwrap();
+    assert_eq!(
+        one::<i64>("SELECT count(*) FROM public.seen"),
+        one::<i32>(&format!("SELECT policy_count FROM rls_audit.snapshot_meta WHERE id = {b}"))
+            .map(i64::from)
+    );
+    run("DROP TRIGGER see ON rls_audit.snapshot_policies");
+    assert!(direct());
+    for (table, columns) in [
+        (
+            "snapshot_policies",
+            "schema_name, table_name, policy_name, permissive, command, roles, using_expr, check_expr, policy_oid, table_oid, tree, role_oids",
+        ),
+        (
+            "snapshot_tables",
+            "schema_name, table_name, owner, rls_enabled, rls_forced, table_oid",
+        ),
+        (
+            "snapshot_roles",
+            "role_name, superuser, bypassrls, can_login, role_oid",
+        ),
+    ] {
+        let rows = |id: i64| format!("SELECT {columns} FROM rls_audit.{table} WHERE snapshot_id = {id}");
+        let differ = one::<i64>(&format!(
+            "SELECT count(*) FROM (({} EXCEPT ALL {}) UNION ALL ({} EXCEPT ALL {})) d",
+            rows(a),
+            rows(b),
+            rows(b),
+            rows(a)
+        ));
+        assert_eq!(differ, Some(0), "{table}: rows differ between the two ways");
+        assert!(
+            one::<i64>(&format!("SELECT count(*) FROM ({}) r", rows(a))).unwrap_or(0) > 0,
+            "{table} has rows"
+        );
+    }
+    assert_eq!(
+        one::<bool>(&format!(
+            "SELECT a.fingerprint = b.fingerprint FROM rls_audit.snapshot_meta a, rls_audit.snapshot_meta b WHERE a.id = {a} AND b.id = {b}"
+        )),
+        Some(true)
+    );
+    // each way out of the direct path
+    for (extend, undo) in [
+        (
+            "ALTER TABLE rls_audit.snapshot_tables ADD CONSTRAINT dba CHECK (owner <> '') NOT VALID",
+            "ALTER TABLE rls_audit.snapshot_tables DROP CONSTRAINT dba",
+        ),
+        (
+            "ALTER TABLE rls_audit.snapshot_roles ENABLE ROW LEVEL SECURITY",
+            "ALTER TABLE rls_audit.snapshot_roles DISABLE ROW LEVEL SECURITY",
+        ),
+        (
+            "CREATE INDEX dba ON rls_audit.snapshot_policies (lower(policy_name))",
+            "DROP INDEX rls_audit.dba",
+        ),
+    ] {
+        run(extend);
+        assert!(!direct(), "{extend}");
+        run(undo);
+    }
+    assert!(direct());
+    // the foreign keys hold and cascade
+    run("SELECT rls_audit.set_baseline('through sql')");
+    run("SELECT rls_audit.forget('direct')");
+    for table in ["snapshot_policies", "snapshot_tables", "snapshot_roles"] {
+        assert_eq!(
+            one::<i64>(&format!(
+                "SELECT count(*) FROM rls_audit.{table} WHERE snapshot_id = {a}"
+            )),
+            Some(0),
+            "{table}"
+        );
+    }
+}
