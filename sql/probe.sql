@@ -116,7 +116,6 @@ DECLARE
     v_type text;
     v_cols text;
     v_touched text;
-    r record;
     a text;
     x text;
     v_from text;
@@ -166,24 +165,28 @@ BEGIN
         END LOOP;
 
         IF p_applies THEN
-            ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY;
-            ALTER TABLE pg_temp.rls_audit_shadow FORCE ROW LEVEL SECURITY;
+            ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
             FOREACH x IN ARRAY p_policies LOOP
                 EXECUTE x;
             END LOOP;
         END IF;
-        -- the role's privileges on the real table, column by column
-        FOR r IN
-            SELECT t.attname, pv.pv
-              FROM pg_catalog.pg_attribute t,
-                   pg_catalog.unnest(ARRAY['SELECT', 'INSERT', 'UPDATE']) AS pv(pv)
-             WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
-               AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, pv.pv)
-        LOOP
-            EXECUTE pg_catalog.format('GRANT %s (%I) ON pg_temp.rls_audit_shadow TO %I', r.pv, r.attname, p_role);
-        END LOOP;
-        IF pg_catalog.has_table_privilege(p_role, p_table, 'DELETE') THEN
-            EXECUTE pg_catalog.format('GRANT DELETE ON pg_temp.rls_audit_shadow TO %I', p_role);
+        -- the role's privileges on the real table, column by column, in
+        -- one GRANT (each GRANT is a catalog change of its own)
+        SELECT pg_catalog.string_agg(g.grant_item, ', ' ORDER BY g.ord)
+          INTO x
+          FROM (SELECT pv.ord, pg_catalog.format('%s (%s)', pv.pv,
+                           pg_catalog.string_agg(pg_catalog.quote_ident(t.attname), ', ' ORDER BY t.attnum))
+                           AS grant_item
+                  FROM pg_catalog.pg_attribute t,
+                       pg_catalog.unnest(ARRAY['SELECT', 'INSERT', 'UPDATE']) WITH ORDINALITY AS pv(pv, ord)
+                 WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+                   AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, pv.pv)
+                 GROUP BY pv.ord, pv.pv
+                UNION ALL
+                SELECT 4, 'DELETE'
+                 WHERE pg_catalog.has_table_privilege(p_role, p_table, 'DELETE')) AS g;
+        IF x IS NOT NULL THEN
+            EXECUTE pg_catalog.format('GRANT %s ON pg_temp.rls_audit_shadow TO %I', x, p_role);
         END IF;
         EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON pg_temp.rls_audit_witness TO %I', p_role);
         EXECUTE pg_catalog.format('GRANT SELECT ON pg_temp.rls_audit_template TO %I', p_role);
