@@ -1,5 +1,7 @@
 //! Statements prepared once per backend and kept (`SPI_keepplan`), for the
-//! paths that run inside every DDL: the event triggers. A statement run as
+//! paths that run inside every DDL (the event triggers) and the catalog
+//! reads every snapshot(), drift(), lint() and access_matrix() repeats
+//! (`crate::catalog`: the posture, the access facts). A statement run as
 //! text is parsed, analysed and planned on every call, which costs more
 //! than executing it; a kept plan is only executed. PostgreSQL's plan cache
 //! re-validates a kept plan when a table or function it uses changes (or is
@@ -23,7 +25,7 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
-fn plan(
+pub(crate) fn plan(
     c: &SpiClient<'_>,
     sql: &'static str,
     args: &[DatumWithOid<'_>],

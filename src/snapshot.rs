@@ -119,7 +119,8 @@ pub(crate) fn take(
     )?;
     let counts = print.counts;
     let fingerprint = print.finish();
-    client.update(
+    crate::prepared::update(
+        client,
         r#"UPDATE rls_audit.snapshot_meta
               SET fingerprint = $2, policy_count = $3, table_count = $4, role_count = $5
             WHERE id = $1"#,
@@ -152,15 +153,15 @@ pub(crate) fn claim<'l>(client: &mut SpiClient<'_>, label: Option<&'l str>) -> R
     crate::schema::require_current(client)?;
     advisory_xact_lock(SNAPSHOT_LOCK_KEY);
     if let Some(l) = label {
-        let taken = client
-            .select(
-                "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE label = $1)",
-                None,
-                &[l.into()],
-            )?
-            .first()
-            .get_one::<bool>()?
-            .unwrap_or(false);
+        let taken = crate::prepared::select(
+            client,
+            "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE label = $1)",
+            None,
+            &[l.into()],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false);
         if taken {
             return Err(RlsAuditError::DuplicateLabel(l.to_string()));
         }
@@ -235,44 +236,45 @@ fn insert_meta(
     db_ident: Option<String>,
 ) -> Result<i64> {
     let label = label.0;
-    let has_baseline = client
-        .select(
-            "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE is_baseline)",
-            None,
-            &[],
-        )?
-        .first()
-        .get_one::<bool>()?
-        .unwrap_or(false);
+    let has_baseline = crate::prepared::select(
+        client,
+        "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE is_baseline)",
+        None,
+        &[],
+    )?
+    .first()
+    .get_one::<bool>()?
+    .unwrap_or(false);
     let make_baseline = baseline || !has_baseline;
     if make_baseline && has_baseline {
-        client.update(
+        crate::prepared::update(
+            client,
             "UPDATE rls_audit.snapshot_meta SET is_baseline = false WHERE is_baseline",
             None,
             &[],
         )?;
     }
-    client
-        .update(
-            r#"INSERT INTO rls_audit.snapshot_meta
+    crate::prepared::update(
+        client,
+        r#"INSERT INTO rls_audit.snapshot_meta
                    (label, note, is_baseline, fingerprint, policy_count, table_count, role_count,
                     db_ident)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"#,
-            None,
-            &[
-                label.into(),
-                note.into(),
-                make_baseline.into(),
-                fingerprint.into(),
-                count(counts[0]).into(),
-                count(counts[1]).into(),
-                count(counts[2]).into(),
-                db_ident.into(),
-            ],
-        )?
-        .first()
-        .get_one::<i64>()?
-        .ok_or_else(|| RlsAuditError::ObjectState("snapshot row was not created".into()))
+        None,
+        &[
+            label.into(),
+            note.into(),
+            make_baseline.into(),
+            fingerprint.into(),
+            count(counts[0]).into(),
+            count(counts[1]).into(),
+            count(counts[2]).into(),
+            db_ident.into(),
+        ],
+    )?
+    .first()
+    .get_one::<i64>()?
+    .ok_or_else(|| RlsAuditError::ObjectState("snapshot row was not created".into()))
 }
 
 /// Rows per INSERT when a whole state is stored.
@@ -600,7 +602,8 @@ fn store_roles<R: Borrow<Role>>(
 fn store_access(client: &mut SpiClient<'_>, id: i64, facts: &AccessFacts) -> Result<()> {
     let doc =
         serde_json::to_string(facts).map_err(|e| RlsAuditError::ObjectState(e.to_string()))?;
-    client.update(
+    crate::prepared::update(
+        client,
         "INSERT INTO rls_audit.snapshot_access (snapshot_id, facts) VALUES ($1, $2::json)",
         None,
         &[id.into(), doc.as_str().into()],

@@ -230,12 +230,14 @@ const BATCH: std::ffi::c_long = 1000;
 /// after each batch.
 pub(crate) fn each_row_then(
     client: &SpiClient<'_>,
-    sql: &str,
+    sql: &'static str,
     args: &[pgrx::datum::DatumWithOid],
     mut f: impl FnMut(&SpiHeapTupleData) -> Result<()>,
     mut done: impl FnMut() -> Result<()>,
 ) -> Result<()> {
-    let mut cursor = client.try_open_cursor(sql, args)?;
+    // planned once per backend and kept (crate::prepared)
+    let plan = crate::prepared::plan(client, sql, args, false)?;
+    let mut cursor = client.try_open_cursor(&*plan, args)?;
     loop {
         let fetched = {
             let batch = cursor.fetch(BATCH)?;
@@ -264,7 +266,7 @@ pub(crate) fn each_row_then(
 /// [`each_row_then`] with nothing to do between batches.
 pub(crate) fn each_row(
     client: &SpiClient<'_>,
-    sql: &str,
+    sql: &'static str,
     args: &[pgrx::datum::DatumWithOid],
     f: impl FnMut(&SpiHeapTupleData) -> Result<()>,
 ) -> Result<()> {
@@ -810,7 +812,7 @@ pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
 /// holds every table's parsed policies.
 fn each_policy(
     client: &SpiClient<'_>,
-    sql: &str,
+    sql: &'static str,
     mut f: impl FnMut(Policy) -> Result<()>,
 ) -> Result<()> {
     let opened = std::cell::RefCell::new(Opened::default());
@@ -834,7 +836,7 @@ fn each_policy(
 /// ([`non_immutable`]), once lint has parsed which those are.
 pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
     let mut posture = Posture::default();
-    for r in client.select(LOGIN_ROLES.as_str(), None, &[])? {
+    for r in crate::prepared::select(client, LOGIN_ROLES.as_str(), None, &[])? {
         posture.roles.push(decode_role(&r, [1, 2, 3, 4])?);
     }
     each_row(client, LINT_TABLES.as_str(), &[], |r| {
@@ -851,7 +853,7 @@ pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
         posture.policies.push(p);
         Ok(())
     })?;
-    for r in client.select(DEFINER_FUNCTIONS.as_str(), None, &[])? {
+    for r in crate::prepared::select(client, DEFINER_FUNCTIONS.as_str(), None, &[])? {
         posture.functions.push(DefinerFunction {
             schema_name: text(&r, 1)?,
             name: text(&r, 2)?,
@@ -864,7 +866,7 @@ pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
                 .collect(),
         });
     }
-    for r in client.select(BYPASSING_VIEWS.as_str(), None, &[])? {
+    for r in crate::prepared::select(client, BYPASSING_VIEWS.as_str(), None, &[])? {
         let (schema, view) = (text(&r, 1)?, text(&r, 2)?);
         let table = (text(&r, 4)?, text(&r, 5)?, text(&r, 6)?);
         // rows come ordered by view: one entry per view, its tables in order
@@ -1068,7 +1070,7 @@ fn read_roles(
     use model::{AccessRole, Membership};
     let mut facts = model::AccessFacts::default();
     let mut names = std::collections::BTreeMap::from([(0, "public".to_string())]);
-    for r in c.select(ACCESS_ROLES.as_str(), None, &[])? {
+    for r in crate::prepared::select(c, ACCESS_ROLES.as_str(), None, &[])? {
         let name = text(&r, 2)?;
         names.insert(r.get::<i64>(1)?.unwrap_or(-1), name.clone());
         facts.roles.push(AccessRole {
@@ -1078,7 +1080,7 @@ fn read_roles(
             login: flag(&r, 5)?,
         });
     }
-    for r in c.select(ACCESS_MEMBERS, None, &[])? {
+    for r in crate::prepared::select(c, ACCESS_MEMBERS, None, &[])? {
         let name_of = |i: usize| -> Result<Option<String>> {
             Ok(r.get::<i64>(i)?.and_then(|o| names.get(&o).cloned()))
         };
@@ -1111,7 +1113,7 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
 
     let (mut facts, names) = read_roles(c)?;
     let name_of = |o: i64| names.get(&o).cloned();
-    for r in c.select(ACCESS_SCHEMAS.as_str(), None, &[])? {
+    for r in crate::prepared::select(c, ACCESS_SCHEMAS.as_str(), None, &[])? {
         facts.schemas.push(model::SchemaUsage {
             schema: text(&r, 1)?,
             usage: r
@@ -1188,7 +1190,7 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             .filter_map(|o| by_oid.get(o).cloned())
             .collect();
     }
-    for r in c.select(ACCESS_FUNCTIONS.as_str(), None, &[])? {
+    for r in crate::prepared::select(c, ACCESS_FUNCTIONS.as_str(), None, &[])? {
         let mut reads: Vec<(model::RelName, bool)> = r
             .get::<Vec<i64>>(6)?
             .unwrap_or_default()
