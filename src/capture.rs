@@ -106,8 +106,9 @@ fn upsert_policy(
     old: Option<&TrackedPolicy>,
     new: &TrackedPolicy,
 ) -> Result<()> {
-    let p = &new.policy;
-    let row = [
+    let mut row = Vec::with_capacity(TRACKED_POLICY_COLUMNS.len());
+    row.extend(heap::policy_columns(&new.policy)?);
+    row.extend([
         (
             "policy_oid",
             Some(pg_sys::Datum::from(oid_of(new.policy_oid))),
@@ -116,18 +117,10 @@ fn upsert_policy(
             "table_oid",
             Some(pg_sys::Datum::from(oid_of(new.table_oid))),
         ),
-        ("schema_name", Some(heap::name_datum(&p.schema_name)?)),
-        ("table_name", Some(heap::name_datum(&p.table_name)?)),
-        ("policy_name", Some(heap::name_datum(&p.policy_name)?)),
-        ("permissive", p.permissive.as_sql().into_datum()),
-        ("command", p.command.as_sql().into_datum()),
-        ("roles", Some(heap::names_datum(&p.roles)?)),
-        ("using_expr", p.using_expr.clone().into_datum()),
-        ("check_expr", p.check_expr.clone().into_datum()),
         ("db_ident", new.db_ident.clone().into_datum()),
         ("tree", new.tree.as_str().into_datum()),
         ("role_oids", Some(heap::oids_datum(&new.role_oids))),
-    ];
+    ]);
     heap::put(
         c,
         c"tracked_policies",

@@ -845,6 +845,24 @@ impl Drop for Own {
     }
 }
 
+/// A policy's eight columns as rls_audit's tables name them (the snapshot's
+/// and the tracked state's rows): its names, mode, command, roles, USING
+/// and WITH CHECK.
+pub(crate) fn policy_columns(
+    p: &crate::model::Policy,
+) -> Result<[(&'static str, Option<pg_sys::Datum>); 8]> {
+    Ok([
+        ("schema_name", Some(name_datum(&p.schema_name)?)),
+        ("table_name", Some(name_datum(&p.table_name)?)),
+        ("policy_name", Some(name_datum(&p.policy_name)?)),
+        ("permissive", p.permissive.as_sql().into_datum()),
+        ("command", p.command.as_sql().into_datum()),
+        ("roles", Some(names_datum(&p.roles)?)),
+        ("using_expr", p.using_expr.as_deref().into_datum()),
+        ("check_expr", p.check_expr.as_deref().into_datum()),
+    ])
+}
+
 /// A `name` datum (NameData, truncated to NAMEDATALEN - 1 bytes as a cast
 /// to name truncates).
 pub(crate) fn name_datum(s: &str) -> Result<pg_sys::Datum> {

@@ -365,7 +365,7 @@ pub(crate) fn write_direct<P: Borrow<Policy>, T: Borrow<Table>, R: Borrow<Role>>
     tables: &[(T, u32)],
     roles: &[(R, u32)],
 ) -> Result<bool> {
-    use crate::heap::{name_datum, names_datum, oids_datum, Own};
+    use crate::heap::{name_datum, oids_datum, policy_columns, Own};
     let parents = [c"snapshot_meta"];
     // opened, and their indexes opened by direct_under(), before the
     // batch's memory context: they outlive it
@@ -380,7 +380,6 @@ pub(crate) fn write_direct<P: Borrow<Policy>, T: Borrow<Table>, R: Borrow<Role>>
     {
         return Ok(false);
     }
-    let text = |s: &str| s.into_datum();
     let oid = |o: u32| pg_sys::Oid::from(o).into_datum();
     let snapshot = id.into_datum();
     let mut batch = pgrx::PgMemoryContexts::new("rls_audit snapshot rows");
@@ -388,23 +387,18 @@ pub(crate) fn write_direct<P: Borrow<Policy>, T: Borrow<Table>, R: Borrow<Role>>
     // tuple is freed once inserted, and the datums are used only here
     unsafe {
         batch.switch_to(|_| -> Result<()> {
+            let mut row = Vec::with_capacity(POLICY_COLUMNS.len());
             for (p, i) in policies {
-                let p = p.borrow();
-                pol.append(&[
+                row.clear();
+                row.extend(policy_columns(p.borrow())?);
+                row.extend([
                     ("snapshot_id", snapshot),
-                    ("schema_name", Some(name_datum(&p.schema_name)?)),
-                    ("table_name", Some(name_datum(&p.table_name)?)),
-                    ("policy_name", Some(name_datum(&p.policy_name)?)),
-                    ("permissive", text(&p.permissive.to_string())),
-                    ("command", text(&p.command.to_string())),
-                    ("roles", Some(names_datum(&p.roles)?)),
-                    ("using_expr", p.using_expr.as_deref().and_then(text)),
-                    ("check_expr", p.check_expr.as_deref().and_then(text)),
                     ("policy_oid", oid(i.oid)),
                     ("table_oid", oid(i.table_oid)),
-                    ("tree", text(&i.tree)),
+                    ("tree", i.tree.as_str().into_datum()),
                     ("role_oids", Some(oids_datum(&i.role_oids))),
-                ])?;
+                ]);
+                pol.append(&row)?;
             }
             for (t, o) in tables {
                 let t = t.borrow();
