@@ -151,21 +151,8 @@ fn table_key(t: &TrackedTable) -> [&str; 2] {
 }
 
 /// The columns capture writes into rls_audit.tracked_policies.
-const TRACKED_POLICY_COLUMNS: [&str; 13] = [
-    "policy_oid",
-    "table_oid",
-    "schema_name",
-    "table_name",
-    "policy_name",
-    "permissive",
-    "command",
-    "roles",
-    "using_expr",
-    "check_expr",
-    "db_ident",
-    "tree",
-    "role_oids",
-];
+const TRACKED_POLICY_COLUMNS: [&str; 13] =
+    heap::policy_table_columns(["policy_oid", "table_oid", "db_ident", "tree", "role_oids"]);
 
 /// The columns capture writes into rls_audit.tracked_tables (the owner and
 /// grants through crate::authz).

@@ -848,18 +848,50 @@ impl Drop for Own {
 /// A policy's eight columns as rls_audit's tables name them (the snapshot's
 /// and the tracked state's rows): its names, mode, command, roles, USING
 /// and WITH CHECK.
+pub(crate) const POLICY_COLUMNS: [&str; 8] = [
+    "schema_name",
+    "table_name",
+    "policy_name",
+    "permissive",
+    "command",
+    "roles",
+    "using_expr",
+    "check_expr",
+];
+
+/// Every column of a table that holds policies: [`POLICY_COLUMNS`], then
+/// the table's `own`.
+pub(crate) const fn policy_table_columns<const N: usize, const M: usize>(
+    own: [&'static str; N],
+) -> [&'static str; M] {
+    assert!(M == POLICY_COLUMNS.len() + N);
+    let mut out = [""; M];
+    let mut i = 0;
+    while i < M {
+        out[i] = if i < POLICY_COLUMNS.len() {
+            POLICY_COLUMNS[i]
+        } else {
+            own[i - POLICY_COLUMNS.len()]
+        };
+        i += 1;
+    }
+    out
+}
+
+/// The values of a policy's [`POLICY_COLUMNS`].
 pub(crate) fn policy_columns(
     p: &crate::model::Policy,
 ) -> Result<[(&'static str, Option<pg_sys::Datum>); 8]> {
+    let [schema, table, name, mode, command, roles, using, check] = POLICY_COLUMNS;
     Ok([
-        ("schema_name", Some(name_datum(&p.schema_name)?)),
-        ("table_name", Some(name_datum(&p.table_name)?)),
-        ("policy_name", Some(name_datum(&p.policy_name)?)),
-        ("permissive", p.permissive.as_sql().into_datum()),
-        ("command", p.command.as_sql().into_datum()),
-        ("roles", Some(names_datum(&p.roles)?)),
-        ("using_expr", p.using_expr.as_deref().into_datum()),
-        ("check_expr", p.check_expr.as_deref().into_datum()),
+        (schema, Some(name_datum(&p.schema_name)?)),
+        (table, Some(name_datum(&p.table_name)?)),
+        (name, Some(name_datum(&p.policy_name)?)),
+        (mode, p.permissive.as_sql().into_datum()),
+        (command, p.command.as_sql().into_datum()),
+        (roles, Some(names_datum(&p.roles)?)),
+        (using, p.using_expr.as_deref().into_datum()),
+        (check, p.check_expr.as_deref().into_datum()),
     ])
 }
 

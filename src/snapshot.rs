@@ -308,21 +308,13 @@ fn write_rows<P: Borrow<Policy>, T: Borrow<Table>, R: Borrow<Role>>(
     })
 }
 
-const POLICY_COLUMNS: [&str; 13] = [
+const POLICY_COLUMNS: [&str; 13] = crate::heap::policy_table_columns([
     "snapshot_id",
-    "schema_name",
-    "table_name",
-    "policy_name",
-    "permissive",
-    "command",
-    "roles",
-    "using_expr",
-    "check_expr",
     "policy_oid",
     "table_oid",
     "tree",
     "role_oids",
-];
+]);
 /// snapshot_policies' CHECK constraints: the values come from
 /// [`crate::model::Mode`] and [`crate::model::Command`], which spell only
 /// what they allow.
