@@ -1,6 +1,6 @@
 //! Rows of rls_audit's own tables read and written without the executor,
-//! for the one path that runs inside every captured DDL: appending to the
-//! event log.
+//! for the paths that run inside every captured DDL (the event log, the
+//! tracked state) and for a snapshot's rows.
 //!
 //! Starting the executor for a one-row INSERT (and re-preparing the
 //! table's CHECK constraint each time) costs several times the insert
@@ -10,8 +10,10 @@
 //! plain table, so [`Own::direct`] says whether the table still is one: no
 //! triggers, rules or row security, plain-column indexes only, and no
 //! CHECK constraint but the ones rls_audit created (whose values the
-//! caller guarantees). A table a DBA has extended with any of these is
-//! written through SQL as before.
+//! caller guarantees). [`Own::direct_under`] also allows the check
+//! triggers of foreign keys to a parent whose rows the caller guarantees.
+//! A table a DBA has extended with any of these is written through SQL as
+//! before.
 use pgrx::prelude::*;
 
 use crate::error::{Result, RlsAuditError};
