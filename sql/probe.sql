@@ -116,6 +116,7 @@ DECLARE
     v_type text;
     v_cols text;
     v_touched text;
+    v_grants text;
     a text;
     x text;
     v_from text;
@@ -173,7 +174,7 @@ BEGIN
         -- the role's privileges on the real table, column by column, in
         -- one GRANT (each GRANT is a catalog change of its own)
         SELECT pg_catalog.string_agg(g.grant_item, ', ' ORDER BY g.ord)
-          INTO x
+          INTO v_grants
           FROM (SELECT pv.ord, pg_catalog.format('%s (%s)', pv.pv,
                            pg_catalog.string_agg(pg_catalog.quote_ident(t.attname), ', ' ORDER BY t.attnum))
                            AS grant_item
@@ -185,8 +186,8 @@ BEGIN
                 UNION ALL
                 SELECT 4, 'DELETE'
                  WHERE pg_catalog.has_table_privilege(p_role, p_table, 'DELETE')) AS g;
-        IF x IS NOT NULL THEN
-            EXECUTE pg_catalog.format('GRANT %s ON pg_temp.rls_audit_shadow TO %I', x, p_role);
+        IF v_grants IS NOT NULL THEN
+            EXECUTE pg_catalog.format('GRANT %s ON pg_temp.rls_audit_shadow TO %I', v_grants, p_role);
         END IF;
         EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON pg_temp.rls_audit_witness TO %I', p_role);
         EXECUTE pg_catalog.format('GRANT SELECT ON pg_temp.rls_audit_template TO %I', p_role);

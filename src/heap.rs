@@ -168,16 +168,8 @@ impl Own {
     /// else the table is not the one rls_audit created, and this is an
     /// error rather than a row an INSERT would not have written.
     pub(crate) fn insert(&self, row: &[(&str, Option<pg_sys::Datum>)]) -> Result<()> {
-        let tup = self.form(row)?;
-        // SAFETY: a tuple of this relation, inserted as a catalog row is; an
-        // ERROR (a duplicate key) aborts the transaction
-        unsafe {
-            pg_sys::CatalogTupleInsertWithInfo(self.rel, tup, self.indexes());
-            pg_sys::heap_freetuple(tup);
-            // as SPI runs each write as a command of its own: what comes
-            // next (a later write of the same row, an SQL read) sees it
-            pg_sys::CommandCounterIncrement();
-        }
+        self.append(row)?;
+        self.settle();
         Ok(())
     }
 
@@ -185,7 +177,8 @@ impl Own {
     /// rows ends with [`Own::settle`].
     pub(crate) fn append(&self, row: &[(&str, Option<pg_sys::Datum>)]) -> Result<()> {
         let tup = self.form(row)?;
-        // SAFETY: as in insert()
+        // SAFETY: a tuple of this relation, inserted as a catalog row is; an
+        // ERROR (a duplicate key) aborts the transaction
         unsafe {
             pg_sys::CatalogTupleInsertWithInfo(self.rel, tup, self.indexes());
             pg_sys::heap_freetuple(tup);
@@ -194,9 +187,10 @@ impl Own {
     }
 
     /// Make the rows [`Own::append`] wrote visible, as the end of an
-    /// INSERT does.
+    /// INSERT does: SPI runs each write as a command of its own, so what
+    /// comes next (a later write of the same row, an SQL read) sees it.
     pub(crate) fn settle(&self) {
-        // SAFETY: as in insert()
+        // SAFETY: advances the command counter, as any statement's end does
         unsafe { pg_sys::CommandCounterIncrement() };
     }
 

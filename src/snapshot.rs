@@ -308,7 +308,8 @@ fn write_rows<P: Borrow<Policy>, T: Borrow<Table>, R: Borrow<Role>>(
     })
 }
 
-const POLICY_COLUMNS: [&str; 13] = crate::heap::policy_table_columns([
+/// The columns of a snapshot_policies row: a policy's, then its snapshot and identity.
+const SNAPSHOT_POLICY_COLUMNS: [&str; 13] = crate::heap::policy_table_columns([
     "snapshot_id",
     "policy_oid",
     "table_oid",
@@ -366,7 +367,7 @@ pub(crate) fn write_direct<P: Borrow<Policy>, T: Borrow<Table>, R: Borrow<Role>>
         Own::open(c"snapshot_tables")?,
         Own::open(c"snapshot_roles")?,
     );
-    if !(pol.direct_under(&POLICY_CHECKS, &POLICY_COLUMNS, &parents)
+    if !(pol.direct_under(&POLICY_CHECKS, &SNAPSHOT_POLICY_COLUMNS, &parents)
         && tab.direct_under(&[], &TABLE_COLUMNS, &parents)
         && rol.direct_under(&[], &ROLE_COLUMNS, &parents))
     {
@@ -379,7 +380,7 @@ pub(crate) fn write_direct<P: Borrow<Policy>, T: Borrow<Table>, R: Borrow<Role>>
     // tuple is freed once inserted, and the datums are used only here
     unsafe {
         batch.switch_to(|_| -> Result<()> {
-            let mut row = Vec::with_capacity(POLICY_COLUMNS.len());
+            let mut row = Vec::with_capacity(SNAPSHOT_POLICY_COLUMNS.len());
             for (p, i) in policies {
                 row.clear();
                 row.extend(policy_columns(p.borrow())?);
