@@ -30,18 +30,25 @@ pub(crate) struct DriftRow {
 
 impl DriftRow {
     /// SPEC order: severity, then schema, table, policy, attribute; NULLs
-    /// last as SQL sorts them; the detail keeps role rows stable.
+    /// last as SQL sorts them; the detail keeps role rows stable, and the
+    /// change and the two values make the order total (`drift()` sorts
+    /// by the same key in SQL terms: `api::drift::SORT_KEY`).
     pub(crate) fn sort_key(&self) -> impl Ord + '_ {
         fn nulls_last(v: &Option<String>) -> (bool, &str) {
             (v.is_none(), v.as_deref().unwrap_or(""))
         }
         (
-            self.severity,
-            nulls_last(&self.schema_name),
-            nulls_last(&self.table_name),
-            nulls_last(&self.policy_name),
-            nulls_last(&self.attribute),
+            (
+                self.severity,
+                nulls_last(&self.schema_name),
+                nulls_last(&self.table_name),
+                nulls_last(&self.policy_name),
+                nulls_last(&self.attribute),
+            ),
             self.detail.as_str(),
+            self.change.as_sql(),
+            nulls_last(&self.baseline_value),
+            nulls_last(&self.current_value),
         )
     }
 }
@@ -90,6 +97,13 @@ impl Audience<'_> {
 /// state) and classify every difference. See the README's severity table.
 pub(crate) fn diff(base: &State, cur: &State) -> Vec<DriftRow> {
     let mut rows = Vec::new();
+    diff_each(base, cur, &mut |r| rows.push(r));
+    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    rows
+}
+
+/// [`diff`]'s rows, each handed to `out` as it is found, in no order.
+fn diff_each(base: &State, cur: &State, out: &mut dyn FnMut(DriftRow)) {
     let audience = Audience {
         login_roles: cur
             .roles
@@ -100,11 +114,9 @@ pub(crate) fn diff(base: &State, cur: &State) -> Vec<DriftRow> {
     };
     let base_tables = tables_by_name(base);
     let cur_tables = tables_by_name(cur);
-    diff_policies(base, cur, &base_tables, &cur_tables, &audience, &mut rows);
-    diff_tables(base, &base_tables, &cur_tables, &mut rows);
-    diff_roles(base, cur, &mut rows);
-    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    rows
+    diff_policies(base, cur, &base_tables, &cur_tables, &audience, out);
+    diff_tables(base, &base_tables, &cur_tables, out);
+    diff_roles(base, cur, out);
 }
 
 fn tables_by_name(s: &State) -> BTreeMap<TableKey<'_>, &Table> {
@@ -123,7 +135,7 @@ fn diff_policies(
     base_tables: &BTreeMap<TableKey, &Table>,
     cur_tables: &BTreeMap<TableKey, &Table>,
     audience: &Audience,
-    rows: &mut Vec<DriftRow>,
+    out: &mut dyn FnMut(DriftRow),
 ) {
     let base_pol: BTreeMap<PolicyKey, &Policy> =
         base.policies.iter().map(|p| (policy_key(p), p)).collect();
@@ -146,7 +158,7 @@ fn diff_policies(
         } else {
             (Severity::High, "permissive policy added: widens access")
         };
-        rows.push(DriftRow {
+        out(DriftRow {
             severity,
             change: Change::PolicyAdded,
             schema_name: Some(p.schema_name.clone()),
@@ -178,7 +190,7 @@ fn diff_policies(
                 "permissive policy removed: narrows access",
             )
         };
-        rows.push(DriftRow {
+        out(DriftRow {
             severity,
             change: Change::PolicyRemoved,
             schema_name: Some(p.schema_name.clone()),
@@ -197,7 +209,7 @@ fn diff_policies(
     }
     for (key, b) in &base_pol {
         if let Some(c) = cur_pol.get(key) {
-            policy_changes(b, c, audience, rows);
+            policy_changes(b, c, audience, out);
         }
     }
 }
@@ -209,7 +221,7 @@ fn diff_tables(
     base: &State,
     base_tables: &BTreeMap<TableKey, &Table>,
     cur_tables: &BTreeMap<TableKey, &Table>,
-    rows: &mut Vec<DriftRow>,
+    out: &mut dyn FnMut(DriftRow),
 ) {
     let tables_with_base_policies: BTreeSet<TableKey> = base
         .policies
@@ -224,7 +236,7 @@ fn diff_tables(
                 } else {
                     (Severity::Low, "new table without row-level security")
                 };
-                rows.push(table_row(
+                out(table_row(
                     severity,
                     Change::TableAdded,
                     c,
@@ -242,7 +254,7 @@ fn diff_tables(
                     } else {
                         (Severity::High, "row-level security disabled")
                     };
-                    rows.push(table_row(
+                    out(table_row(
                         severity,
                         Change::RlsDisabled,
                         c,
@@ -252,7 +264,7 @@ fn diff_tables(
                         why.into(),
                     ));
                 } else if !b.rls_enabled && c.rls_enabled {
-                    rows.push(table_row(
+                    out(table_row(
                         Severity::Medium,
                         Change::RlsEnabled,
                         c,
@@ -263,7 +275,7 @@ fn diff_tables(
                     ));
                 }
                 if b.rls_forced && !c.rls_forced {
-                    rows.push(table_row(
+                    out(table_row(
                         Severity::High,
                         Change::RlsUnforced,
                         c,
@@ -276,7 +288,7 @@ fn diff_tables(
                         ),
                     ));
                 } else if !b.rls_forced && c.rls_forced {
-                    rows.push(table_row(
+                    out(table_row(
                         Severity::Medium,
                         Change::RlsForced,
                         c,
@@ -294,7 +306,7 @@ fn diff_tables(
     }
     for (key, b) in base_tables {
         if !cur_tables.contains_key(key) {
-            rows.push(table_row(
+            out(table_row(
                 Severity::Low,
                 Change::TableRemoved,
                 b,
@@ -310,7 +322,7 @@ fn diff_tables(
 /// Roles added and removed, and their RLS-relevant attributes flipped.
 /// One piece: each arm is a row of the README's severity table, kept side by side so the
 /// table and the code can be read against each other.
-fn diff_roles(base: &State, cur: &State, rows: &mut Vec<DriftRow>) {
+fn diff_roles(base: &State, cur: &State, out: &mut dyn FnMut(DriftRow)) {
     let base_roles: BTreeMap<&str, &model::Role> = base
         .roles
         .iter()
@@ -334,7 +346,7 @@ fn diff_roles(base: &State, cur: &State, rows: &mut Vec<DriftRow>) {
                 } else {
                     (Severity::Info, "new role")
                 };
-                rows.push(role_row(
+                out(role_row(
                     severity,
                     Change::RoleAdded,
                     name,
@@ -374,7 +386,7 @@ fn diff_roles(base: &State, cur: &State, rows: &mut Vec<DriftRow>) {
                         ),
                         _ => (Severity::Medium, "can no longer log in"),
                     };
-                    rows.push(role_row(
+                    out(role_row(
                         severity,
                         Change::RoleChanged,
                         name,
@@ -389,7 +401,7 @@ fn diff_roles(base: &State, cur: &State, rows: &mut Vec<DriftRow>) {
     }
     for name in base_roles.keys() {
         if !cur_roles.contains_key(name) {
-            rows.push(role_row(
+            out(role_row(
                 Severity::Medium,
                 Change::RoleRemoved,
                 name,
@@ -449,7 +461,7 @@ fn role_row(
 /// One row per changed attribute of a policy present in both states.
 /// One piece: every attribute is judged by the same widening rule (a permissive policy
 /// widens by growing, a restrictive one by shrinking), which reads best once.
-fn policy_changes(b: &Policy, c: &Policy, audience: &Audience, rows: &mut Vec<DriftRow>) {
+fn policy_changes(b: &Policy, c: &Policy, audience: &Audience, out: &mut dyn FnMut(DriftRow)) {
     let restrictive = c.permissive == Mode::Restrictive;
     let open_now = audience.is_open(c);
     let mut push = |attribute: &str,
@@ -457,7 +469,7 @@ fn policy_changes(b: &Policy, c: &Policy, audience: &Audience, rows: &mut Vec<Dr
                     now: Option<String>,
                     severity: Severity,
                     why: String| {
-        rows.push(DriftRow {
+        out(DriftRow {
             severity,
             change: Change::PolicyChanged,
             schema_name: Some(c.schema_name.clone()),
@@ -592,11 +604,19 @@ impl Compared {
     /// The drift rows: the renames, then every difference, access
     /// included, in SPEC order.
     pub(crate) fn rows(&self) -> Vec<DriftRow> {
-        let mut rows = self.renamed.clone();
-        rows.extend(diff(&self.base, &self.cur));
-        rows.extend(self.access_rows());
+        let mut rows = Vec::new();
+        self.each_row(&mut |r| rows.push(r));
         rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         rows
+    }
+
+    /// [`Compared::rows`] one at a time, as they are found, in no order:
+    /// `drift()` sorts them outside memory (see `api::drift`), so a large
+    /// drift is never held whole.
+    pub(crate) fn each_row(&self, out: &mut dyn FnMut(DriftRow)) {
+        self.renamed.iter().cloned().for_each(&mut *out);
+        diff_each(&self.base, &self.cur, out);
+        self.access_each(out);
     }
 
     /// `access_widened` / `access_narrowed` (SPEC §3 "Access model"): for
@@ -606,14 +626,14 @@ impl Compared {
     /// `all_rows` is critical, any other widening high, a narrowing
     /// medium. A side without access facts gives one `info` row saying the
     /// comparison is unknown, never a row per table.
-    fn access_rows(&self) -> Vec<DriftRow> {
+    fn access_each(&self, out: &mut dyn FnMut(DriftRow)) {
         let (Some(bf), Some(cf)) = (&self.base_access, &self.cur_access) else {
             let which = if self.base_access.is_none() {
                 "the baseline"
             } else {
                 "the target"
             };
-            return vec![DriftRow {
+            return out(DriftRow {
                 severity: Severity::Info,
                 change: Change::AccessWidened,
                 schema_name: None,
@@ -625,7 +645,7 @@ impl Compared {
                 detail: format!(
                     "access unknown: {which} snapshot was taken before 0.3.0 and keeps no access facts (memberships, grants, paths); take a new snapshot to compare access"
                 ),
-            }];
+            });
         };
         let (bm, cm) = (
             Model::new(bf, &self.base.policies),
@@ -660,7 +680,6 @@ impl Compared {
         // roles, memberships and USAGE, reaches the same: not computed
         let same_roles =
             bf.roles == cf.roles && bf.memberships == cf.memberships && bf.schemas == cf.schemas;
-        let mut rows = Vec::new();
         for t in &relevant {
             if same_roles && bm.same_inputs(&cm, t) {
                 continue;
@@ -669,12 +688,11 @@ impl Compared {
                 for cmd in COMMANDS {
                     let (a, b) = (bm.reach(role, t, cmd), cm.reach(role, t, cmd));
                     if a.access != b.access {
-                        rows.push(access_row(role, t, cmd, &a, &b));
+                        out(access_row(role, t, cmd, &a, &b));
                     }
                 }
             }
         }
-        rows
     }
 }
 

@@ -33,6 +33,8 @@ pub(crate) enum RlsAuditError {
     FingerprintMoved { expected: String, live: String },
     #[error("{0} cannot run on a hot standby: it writes")]
     ReadOnly(String),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("rls_audit internal error: {0}")]
     Spi(#[from] pgrx::spi::Error),
 }
@@ -55,6 +57,7 @@ impl RlsAuditError {
                 ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
             }
             RlsAuditError::ReadOnly(_) => ERRCODE_READ_ONLY_SQL_TRANSACTION,
+            RlsAuditError::Unsupported(_) => ERRCODE_FEATURE_NOT_SUPPORTED,
             RlsAuditError::Spi(_) => ERRCODE_INTERNAL_ERROR,
         }
     }

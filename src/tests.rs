@@ -1038,3 +1038,114 @@ fn snapshot_rows_written_either_way_are_the_same() {
         );
     }
 }
+
+#[pg_test]
+fn drift_rows_come_out_sorted_as_rust_sorts_them_even_spilled() {
+    tenant_schema();
+    run(r#"
+        CREATE ROLE "Drift Ω" NOLOGIN;
+        CREATE ROLE drift_gone NOLOGIN;
+        CREATE SCHEMA "Zeta";
+        CREATE SCHEMA "alpha é";
+        CREATE TABLE public.renamed_later (tenant_id int);
+        ALTER TABLE public.renamed_later ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY "old name" ON public.renamed_later USING (tenant_id = 1);
+        CREATE POLICY gone ON public.customers AS RESTRICTIVE USING (tenant_id > 0);
+    "#);
+    run("SELECT rls_audit.snapshot('drift order')");
+    // many rows of every kind, with names whose byte order is not their
+    // alphabetical order (capitals, accents, emoji, quotes)
+    run(r#"
+        DO $$
+        BEGIN
+            FOR i IN 1..120 LOOP
+                EXECUTE format('CREATE TABLE %I.%I (tenant_id int, body text)',
+                               CASE WHEN i % 2 = 0 THEN 'Zeta' ELSE 'alpha é' END,
+                               CASE i % 4 WHEN 0 THEN 'T' WHEN 1 THEN 't' WHEN 2 THEN 'é' ELSE '😀 "q"' END || i);
+            END LOOP;
+        END $$;
+        DO $$
+        DECLARE r record;
+        BEGIN
+            FOR r IN SELECT c.oid::regclass AS t FROM pg_catalog.pg_class c
+                      WHERE c.relnamespace IN ('"Zeta"'::regnamespace, '"alpha é"'::regnamespace)
+                        AND c.relkind = 'r'
+            LOOP
+                EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', r.t);
+                EXECUTE format('CREATE POLICY "P" ON %s USING (tenant_id = 1)', r.t);
+                EXECUTE format('CREATE POLICY p ON %s AS RESTRICTIVE FOR INSERT TO "Drift Ω" WITH CHECK (body <> %L)', r.t, 'x');
+                EXECUTE format('CREATE POLICY "é" ON %s FOR SELECT TO rls_test_app USING (true)', r.t);
+                EXECUTE format('GRANT SELECT, INSERT ON %s TO "Drift Ω", rls_test_app', r.t);
+            END LOOP;
+        END $$;
+        ALTER TABLE public.renamed_later RENAME TO "Renamed now";
+        ALTER POLICY "old name" ON public."Renamed now" RENAME TO "new name";
+        ALTER POLICY tenant_isolation ON public.customers USING (tenant_id = 2);
+        DROP POLICY gone ON public.customers;
+        DROP ROLE drift_gone;
+        CREATE ROLE "drift new" LOGIN BYPASSRLS;
+        GRANT SELECT ON public.customers TO "Drift Ω";
+    "#);
+    // the sort and the result may keep 64 kB: both spill to files
+    run("SET LOCAL work_mem = '64kB'");
+    let got: Vec<Vec<Option<String>>> = Spi::connect(|c| {
+        c.select(
+            r#"SELECT severity, change, schema_name::text, table_name::text, policy_name::text,
+                      attribute, baseline_value, current_value, detail
+                 FROM rls_audit.drift('drift order')"#,
+            None,
+            &[],
+        )
+        .expect("drift()")
+        .map(|row| {
+            (1..=9)
+                .map(|i| row.get::<String>(i).expect("a text column"))
+                .collect()
+        })
+        .collect()
+    });
+    run("SET LOCAL search_path = pg_catalog, pg_temp");
+    let expected: Vec<Vec<Option<String>>> = Spi::connect(|c| {
+        crate::drift::states_for(c, Some("drift order"), None)
+            .expect("states_for")
+            .rows()
+    })
+    .into_iter()
+    .map(|r| {
+        let (s, ch, sc, t, p, a, b, cu, d) = crate::api::drift::to_tuple(r);
+        vec![
+            Some(s),
+            Some(ch),
+            sc.map(|n| n.0),
+            t.map(|n| n.0),
+            p.map(|n| n.0),
+            a,
+            b,
+            cu,
+            Some(d),
+        ]
+    })
+    .collect();
+    // a row here is over 200 bytes as a tuple: 400 of them spill past 64 kB
+    assert!(expected.len() > 400, "{} rows", expected.len());
+    let changes: std::collections::BTreeSet<&str> = expected
+        .iter()
+        .filter_map(|r| r[1].as_deref())
+        .collect();
+    for change in [
+        "policy_added",
+        "policy_removed",
+        "policy_changed",
+        "table_added",
+        "role_added",
+        "role_removed",
+        "renamed",
+        "access_widened",
+    ] {
+        assert!(changes.contains(change), "{change} in {changes:?}");
+    }
+    assert_eq!(got.len(), expected.len());
+    for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(g, e, "row {i}");
+    }
+}

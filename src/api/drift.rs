@@ -8,6 +8,7 @@ use crate::drift;
 use crate::error::SqlResult;
 use crate::model::Severity;
 use crate::regclass::Name;
+use crate::sorted::Sorted;
 
 /// One row of drift() and untracked_changes(), as SQL sees it.
 pub(crate) type DriftTuple = (
@@ -37,34 +38,56 @@ pub(crate) fn to_tuple(r: DriftRow) -> DriftTuple {
 }
 
 // SECURITY DEFINER: reads snapshot history, which PUBLIC cannot.
-// The column list must stay spelled out in the signature: pgrx reads the
-// name!() markers from it to write RETURNS TABLE.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
+// Declared by hand (the same declaration pgrx would write) because the rows
+// are returned in materialize mode: each goes into a sort as it is found
+// (crate::sorted), so a drift of a whole new schema is never held whole.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit."drift"(
+    "baseline" TEXT DEFAULT 'baseline',
+    "target" TEXT DEFAULT NULL)
+RETURNS TABLE ("severity" TEXT, "change" TEXT, "schema_name" name, "table_name" name,
+               "policy_name" name, "attribute" TEXT, "baseline_value" TEXT,
+               "current_value" TEXT, "detail" TEXT)
+STABLE SECURITY DEFINER
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
 fn drift(
-    baseline: default!(Option<&str>, "'baseline'"),
-    target: default!(Option<&str>, "NULL"),
-) -> std::result::Result<
-    TableIterator<
-        'static,
-        (
-            name!(severity, String),
-            name!(change, String),
-            name!(schema_name, Option<Name>),
-            name!(table_name, Option<Name>),
-            name!(policy_name, Option<Name>),
-            name!(attribute, Option<String>),
-            name!(baseline_value, Option<String>),
-            name!(current_value, Option<String>),
-            name!(detail, String),
-        ),
-    >,
-    pgrx::pg_sys::panic::ErrorReport,
-> {
+    baseline: Option<&str>,
+    target: Option<&str>,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> SqlResult<()> {
+    let mut out = Sorted::begin(fcinfo, &SORT_KEY)?;
     let compared = Spi::connect(|c| drift::states_for(c, baseline, target))?;
-    let rows: Vec<DriftTuple> = compared.rows().into_iter().map(to_tuple).collect();
-    Ok(TableIterator::new(rows))
+    let mut failed = Ok(());
+    compared.each_row(&mut |r| {
+        if failed.is_ok() {
+            failed = out.put(r.severity as i32, || values(r));
+        }
+    });
+    failed?;
+    drop(compared);
+    Ok(out.finish()?)
+}
+
+/// The order of drift()'s rows, as result columns after the severity's
+/// rank: schema, table, policy, attribute, detail, change, baseline and
+/// current value, as [`DriftRow::sort_key`] orders them in Rust.
+const SORT_KEY: [usize; 8] = [2, 3, 4, 5, 8, 1, 6, 7];
+
+/// A drift row as the datums of drift()'s columns.
+fn values(r: DriftRow) -> crate::sorted::Values {
+    let (severity, change, schema, table, policy, attribute, was, now, detail) = to_tuple(r);
+    vec![
+        severity.into_datum(),
+        change.into_datum(),
+        schema.and_then(IntoDatum::into_datum),
+        table.and_then(IntoDatum::into_datum),
+        policy.and_then(IntoDatum::into_datum),
+        attribute.into_datum(),
+        was.into_datum(),
+        now.into_datum(),
+        detail.into_datum(),
+    ]
 }
 
 // SECURITY DEFINER: reads snapshot history, which PUBLIC cannot.

@@ -3,7 +3,7 @@
 //! the work is in the modules they call.
 mod access;
 mod capture;
-mod drift;
+pub(crate) mod drift;
 mod export;
 mod isolation;
 mod lint;
