@@ -602,17 +602,17 @@ fn store_access(client: &mut SpiClient<'_>, id: i64, facts: &AccessFacts) -> Res
 /// 0.3.0 (access drift against it is unknown, never guessed).
 pub(crate) fn load_access(client: &SpiClient<'_>, id: i64) -> Result<Option<AccessFacts>> {
     // no row at all for a snapshot taken before 0.3.0
-    let doc = match client
-        .select(
-            "SELECT facts::text FROM rls_audit.snapshot_access WHERE snapshot_id = $1",
-            Some(1),
-            &[id.into()],
-        )?
-        .next()
-    {
-        Some(row) => row.get::<String>(1)?,
-        None => None,
-    };
+    let found = client.select(
+        "SELECT facts::text FROM rls_audit.snapshot_access WHERE snapshot_id = $1",
+        Some(1),
+        &[id.into()],
+    )?;
+    // the document is detoasted in a context freed right after (see
+    // catalog::decoding), not in the transaction's
+    let doc = catalog::decoding(|| match found.into_iter().next() {
+        Some(row) => row.get::<String>(1),
+        None => Ok(None),
+    })?;
     doc.map(|d| {
         serde_json::from_str(&d).map_err(|e| {
             RlsAuditError::ObjectState(format!("snapshot {id}: unreadable access facts: {e}"))

@@ -1149,3 +1149,39 @@ fn drift_rows_come_out_sorted_as_rust_sorts_them_even_spilled() {
         assert_eq!(g, e, "row {i}");
     }
 }
+
+#[pg_test]
+fn reading_the_live_state_leaves_nothing_in_the_transaction() {
+    tenant_schema();
+    run(r#"
+        CREATE ROLE "leak Ω" NOLOGIN;
+        DO $$
+        BEGIN
+            FOR i IN 1..200 LOOP
+                EXECUTE format('CREATE TABLE public.leak%s (tenant_id int)', i);
+                FOR j IN 1..5 LOOP
+                    EXECUTE format('CREATE POLICY p%s ON public.leak%s TO "leak Ω", rls_test_app USING (tenant_id = %s)', j, i, j);
+                END LOOP;
+            END LOOP;
+        END $$;
+    "#);
+    run("SET LOCAL search_path = pg_catalog, pg_temp");
+    let transaction = || {
+        one::<i64>(
+            "SELECT total_bytes FROM pg_catalog.pg_backend_memory_contexts WHERE name = 'TopTransactionContext'",
+        )
+        .expect("TopTransactionContext")
+    };
+    // once to warm the caches and the kept plans
+    Spi::connect(|c| crate::catalog::read_live(c).map(|_| ())).expect("read_live");
+    let before = transaction();
+    for _ in 0..3 {
+        let (state, _) = Spi::connect(crate::catalog::read_live).expect("read_live");
+        assert!(state.policies.len() >= 1000);
+        Spi::connect(|c| crate::catalog::read_access(c).map(|_| ())).expect("read_access");
+    }
+    // each policy's two arrays decoded in the transaction's context would
+    // add over 300 kB here
+    let grown = transaction() - before;
+    assert!(grown <= 64 * 1024, "the transaction's context grew {grown} bytes");
+}
