@@ -778,6 +778,19 @@ impl<'a> Model<'a> {
     /// The matrix: one cell per role × relevant table × command, ordered
     /// by role, schema, table, command.
     pub(crate) fn matrix(&self, roles: &[String], schemas: Option<&BTreeSet<String>>) -> Vec<Cell> {
+        let mut out = Vec::new();
+        self.each_cell(roles, schemas, &mut |c| out.push(c));
+        out
+    }
+
+    /// [`Model::matrix`]'s cells one at a time, in its order, never held
+    /// together (`access_matrix()` stores each as it comes).
+    pub(crate) fn each_cell(
+        &self,
+        roles: &[String],
+        schemas: Option<&BTreeSet<String>>,
+        out: &mut dyn FnMut(Cell),
+    ) {
         let tables: Vec<RelName> = self
             .relevant_tables()
             .into_iter()
@@ -786,11 +799,10 @@ impl<'a> Model<'a> {
         let mut roles: Vec<&String> = roles.iter().collect();
         roles.sort();
         roles.dedup();
-        let mut out = Vec::with_capacity(roles.len() * tables.len() * COMMANDS.len());
         for role in roles {
             for t in &tables {
                 for cmd in COMMANDS {
-                    out.push(Cell {
+                    out(Cell {
                         role: role.clone(),
                         schema: t.0.clone(),
                         table: t.1.clone(),
@@ -800,7 +812,6 @@ impl<'a> Model<'a> {
                 }
             }
         }
-        out
     }
 }
 

@@ -45,7 +45,7 @@ mod hook;
 mod prepared;
 mod regclass;
 mod schema;
-mod sorted;
+mod srf;
 
 // Tables, views and grants first: every function below reads or writes them.
 extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);

@@ -1185,3 +1185,81 @@ fn reading_the_live_state_leaves_nothing_in_the_transaction() {
     let grown = transaction() - before;
     assert!(grown <= 64 * 1024, "the transaction's context grew {grown} bytes");
 }
+
+#[pg_test]
+fn access_matrix_rows_are_the_model_cells_in_order_even_spilled() {
+    tenant_schema();
+    run(r#"
+        CREATE ROLE "Matrix Ω" LOGIN;
+        CREATE ROLE matrix_b LOGIN;
+        GRANT rls_test_app TO matrix_b;
+        CREATE SCHEMA "Zeta";
+        DO $$
+        BEGIN
+            FOR i IN 1..60 LOOP
+                EXECUTE format('CREATE TABLE %I.%I (tenant_id int)',
+                               CASE WHEN i % 2 = 0 THEN 'Zeta' ELSE 'public' END,
+                               CASE i % 3 WHEN 0 THEN 'T' WHEN 1 THEN 't' ELSE 'é' END || i);
+                EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY',
+                               CASE WHEN i % 2 = 0 THEN 'Zeta' ELSE 'public' END,
+                               CASE i % 3 WHEN 0 THEN 'T' WHEN 1 THEN 't' ELSE 'é' END || i);
+                EXECUTE format('CREATE POLICY p ON %I.%I TO "Matrix Ω" USING (tenant_id = %s)',
+                               CASE WHEN i % 2 = 0 THEN 'Zeta' ELSE 'public' END,
+                               CASE i % 3 WHEN 0 THEN 'T' WHEN 1 THEN 't' ELSE 'é' END || i, i);
+                EXECUTE format('GRANT SELECT, UPDATE ON %I.%I TO "Matrix Ω", rls_test_app',
+                               CASE WHEN i % 2 = 0 THEN 'Zeta' ELSE 'public' END,
+                               CASE i % 3 WHEN 0 THEN 'T' WHEN 1 THEN 't' ELSE 'é' END || i);
+            END LOOP;
+        END $$;
+    "#);
+    // the result may keep 64 kB: it spills to a file
+    run("SET LOCAL work_mem = '64kB'");
+    let got: Vec<Vec<Option<String>>> = Spi::connect(|c| {
+        c.select(
+            r#"SELECT role_name::text, schema_name::text, table_name::text, command, access, via, detail
+                 FROM rls_audit.access_matrix(ARRAY['Matrix Ω', 'matrix_b', 'rls_test_app']::name[])"#,
+            None,
+            &[],
+        )
+        .expect("access_matrix()")
+        .map(|row| {
+            (1..=7)
+                .map(|i| row.get::<String>(i).expect("a text column"))
+                .collect()
+        })
+        .collect()
+    });
+    run("SET LOCAL search_path = pg_catalog, pg_temp");
+    let expected: Vec<Vec<Option<String>>> = Spi::connect(|c| {
+        let policies = crate::catalog::read_policies(c).expect("read_policies");
+        let facts = crate::catalog::read_access(c).expect("read_access");
+        let model = crate::access::Model::new(&facts, &policies);
+        let roles: Vec<String> = ["Matrix Ω", "matrix_b", "rls_test_app"]
+            .map(String::from)
+            .to_vec();
+        model
+            .matrix(&roles, None)
+            .into_iter()
+            .map(|cell| {
+                vec![
+                    Some(cell.role),
+                    Some(cell.schema),
+                    Some(cell.table),
+                    Some(cell.command.as_sql().to_string()),
+                    Some(cell.reach.access.as_sql().to_string()),
+                    cell.reach.via,
+                    Some(cell.reach.detail),
+                ]
+            })
+            .collect()
+    });
+    // 3 roles x 61 tables x 4 commands, each row well over 100 bytes
+    assert!(expected.len() >= 700, "{} cells", expected.len());
+    let levels: std::collections::BTreeSet<&str> =
+        expected.iter().filter_map(|r| r[4].as_deref()).collect();
+    assert!(levels.len() >= 2, "{levels:?}");
+    assert_eq!(got.len(), expected.len());
+    for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(g, e, "cell {i}");
+    }
+}

@@ -9,20 +9,24 @@ use crate::access::{Cell, Model};
 use crate::catalog;
 use crate::error::{Result, RlsAuditError};
 use crate::regclass::Name;
+use crate::srf::Rows;
 
 /// The matrix for `roles` (None: the login roles that are not superusers)
-/// over `schemas` (None: every schema in scope), from the live catalog.
+/// over `schemas` (None: every schema in scope), from the live catalog,
+/// each cell handed to `out` in the matrix's order.
 fn live_matrix(
     c: &pgrx::spi::SpiClient<'_>,
     roles: Option<&[Option<String>]>,
     schemas: Option<&[Option<String>]>,
-) -> Result<Vec<Cell>> {
+    out: &mut dyn FnMut(Cell),
+) -> Result<()> {
     let policies = catalog::read_policies(c)?;
     let facts = catalog::read_access(c)?;
     let model = Model::new(&facts, &policies);
     let roles = matrix_roles(&model, roles)?;
     let keep: Option<BTreeSet<String>> = schemas.map(|s| s.iter().flatten().cloned().collect());
-    Ok(model.matrix(&roles, keep.as_ref()))
+    model.each_cell(&roles, keep.as_ref(), out);
+    Ok(())
 }
 
 /// The roles a matrix is for: the named ones (each must exist: `42704`),
@@ -46,38 +50,41 @@ pub(crate) fn matrix_roles(
 
 // The C half of access_matrix(); the SQL wrapper in sql/finalize.sql gives
 // it the SPEC's signature (roles name[]). Invoker's rights: it reads only
-// catalogs every role can read.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable)]
-#[search_path(pg_catalog, pg_temp)]
+// catalogs every role can read. Declared by hand (the same declaration
+// pgrx would write) because the cells are returned in materialize mode,
+// each stored as it is computed (crate::srf): a matrix of 10 roles over
+// 10 000 tables is 400 000 cells, never held together.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit."_access_matrix"("roles" TEXT[], "schemas" TEXT[])
+RETURNS TABLE ("role_name" name, "schema_name" name, "table_name" name, "command" TEXT,
+               "access" TEXT, "via" TEXT, "detail" TEXT)
+STABLE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
 fn _access_matrix(
     roles: Option<Vec<Option<String>>>,
     schemas: Option<Vec<Option<String>>>,
-) -> std::result::Result<
-    TableIterator<
-        'static,
-        (
-            name!(role_name, Name),
-            name!(schema_name, Name),
-            name!(table_name, Name),
-            name!(command, &'static str),
-            name!(access, &'static str),
-            name!(via, Option<String>),
-            name!(detail, String),
-        ),
-    >,
-    pgrx::pg_sys::panic::ErrorReport,
-> {
-    let cells = Spi::connect(|c| live_matrix(c, roles.as_deref(), schemas.as_deref()))?;
-    Ok(TableIterator::new(cells.into_iter().map(|c| {
-        (
-            Name(c.role),
-            Name(c.schema),
-            Name(c.table),
-            c.command.as_sql(),
-            c.reach.access.as_sql(),
-            c.reach.via,
-            c.reach.detail,
-        )
-    })))
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> crate::error::SqlResult<()> {
+    let mut rows = Rows::in_order(fcinfo)?;
+    let mut stored = Ok(());
+    Spi::connect(|c| {
+        live_matrix(c, roles.as_deref(), schemas.as_deref(), &mut |cell| {
+            if stored.is_ok() {
+                stored = rows.put(0, || {
+                    vec![
+                        Name(cell.role).into_datum(),
+                        Name(cell.schema).into_datum(),
+                        Name(cell.table).into_datum(),
+                        cell.command.as_sql().into_datum(),
+                        cell.reach.access.as_sql().into_datum(),
+                        cell.reach.via.into_datum(),
+                        cell.reach.detail.into_datum(),
+                    ]
+                });
+            }
+        })
+    })?;
+    stored?;
+    Ok(rows.finish()?)
 }

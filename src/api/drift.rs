@@ -8,7 +8,7 @@ use crate::drift;
 use crate::error::SqlResult;
 use crate::model::Severity;
 use crate::regclass::Name;
-use crate::sorted::Sorted;
+use crate::srf::Rows;
 
 /// One row of drift() and untracked_changes(), as SQL sees it.
 pub(crate) type DriftTuple = (
@@ -56,7 +56,7 @@ fn drift(
     target: Option<&str>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> SqlResult<()> {
-    let mut out = Sorted::begin(fcinfo, &SORT_KEY)?;
+    let mut out = Rows::sorted(fcinfo, &SORT_KEY)?;
     let compared = Spi::connect(|c| drift::states_for(c, baseline, target))?;
     let mut failed = Ok(());
     compared.each_row(&mut |r| {
@@ -75,7 +75,7 @@ fn drift(
 const SORT_KEY: [usize; 8] = [2, 3, 4, 5, 8, 1, 6, 7];
 
 /// A drift row as the datums of drift()'s columns.
-fn values(r: DriftRow) -> crate::sorted::Values {
+fn values(r: DriftRow) -> crate::srf::Values {
     let (severity, change, schema, table, policy, attribute, was, now, detail) = to_tuple(r);
     vec![
         severity.into_datum(),
