@@ -10,7 +10,9 @@ use crate::error::{Result, RlsAuditError};
 use crate::snapshot;
 
 /// Resolve the two sides of a comparison: a snapshot and either another
-/// snapshot or (target NULL) the live state.
+/// snapshot or (target NULL) the live state. The identities (which OID
+/// each name stands for) are dropped once the sides are aligned, before
+/// the access facts are read: the two never take memory at once.
 pub(crate) fn states_for(
     client: &SpiClient<'_>,
     baseline: Option<&str>,
@@ -18,26 +20,28 @@ pub(crate) fn states_for(
 ) -> Result<Compared> {
     let base_id = snapshot::resolve_ref(client, baseline)?;
     let (mut base, base_ids) = snapshot::load(client, base_id)?;
-    let mut base_access = snapshot::load_access(client, base_id)?;
-    let ((cur, cur_ids), cur_access) = match target {
-        Some(t) => {
-            let id = snapshot::resolve_ref(client, Some(t))?;
-            (
-                snapshot::load(client, id)?,
-                snapshot::load_access(client, id)?,
-            )
-        }
-        None => (
-            catalog::read_live(client)?,
-            Some(catalog::read_access(client)?),
-        ),
+    let target_id = target
+        .map(|t| snapshot::resolve_ref(client, Some(t)))
+        .transpose()?;
+    let (cur, cur_ids) = match target_id {
+        Some(id) => snapshot::load(client, id)?,
+        None => catalog::read_live(client)?,
     };
-    let renamed = diff::align(&mut base, &base_ids, &cur, &cur_ids, base_access.as_mut());
+    let renames = crate::identity::align(&mut base, &base_ids, &cur, &cur_ids);
+    drop((base_ids, cur_ids));
+    let mut base_access = snapshot::load_access(client, base_id)?;
+    if let Some(facts) = base_access.as_mut() {
+        diff::rename_access(facts, &renames);
+    }
+    let cur_access = match target_id {
+        Some(id) => snapshot::load_access(client, id)?,
+        None => Some(catalog::read_access(client)?),
+    };
     Ok(Compared {
         base_id,
         base,
         cur,
-        renamed,
+        renamed: renames.into_iter().map(diff::renamed_row).collect(),
         base_access,
         cur_access,
     })
