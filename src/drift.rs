@@ -25,7 +25,10 @@ pub(crate) fn states_for(
         .transpose()?;
     let (cur, cur_ids) = match target_id {
         Some(id) => snapshot::load(client, id)?,
-        None => catalog::read_live(client)?,
+        None => {
+            let followed = base_ids.policies.values().map(|id| id.oid).collect();
+            catalog::read_live_following(client, Some(&followed))?
+        }
     };
     let renames = crate::identity::align(&mut base, &base_ids, &cur, &cur_ids);
     drop((base_ids, cur_ids));

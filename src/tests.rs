@@ -1080,6 +1080,7 @@ fn drift_rows_come_out_sorted_as_rust_sorts_them_even_spilled() {
         END $$;
         ALTER TABLE public.renamed_later RENAME TO "Renamed now";
         ALTER POLICY "old name" ON public."Renamed now" RENAME TO "new name";
+        ALTER TABLE public."Renamed now" RENAME COLUMN tenant_id TO "Tenant";
         ALTER POLICY tenant_isolation ON public.customers USING (tenant_id = 2);
         DROP POLICY gone ON public.customers;
         DROP ROLE drift_gone;
@@ -1128,6 +1129,38 @@ fn drift_rows_come_out_sorted_as_rust_sorts_them_even_spilled() {
     .collect();
     // a row here is over 200 bytes as a tuple: 400 of them spill past 64 kB
     assert!(expected.len() > 400, "{} rows", expected.len());
+    // drift keeps the live identity of only the policies the baseline
+    // has: the same rows as aligning with every live identity
+    let whole: Vec<crate::diff::DriftRow> = Spi::connect(|c| -> crate::error::Result<_> {
+        let id = crate::snapshot::resolve_ref(c, Some("drift order"))?;
+        let (mut base, base_ids) = crate::snapshot::load(c, id)?;
+        let (cur, cur_ids) = crate::catalog::read_live(c)?;
+        let mut base_access = crate::snapshot::load_access(c, id)?;
+        let renamed = crate::diff::align(&mut base, &base_ids, &cur, &cur_ids, base_access.as_mut());
+        let cur_access = Some(crate::catalog::read_access(c)?);
+        Ok(crate::diff::Compared {
+            base_id: id,
+            base,
+            cur,
+            renamed,
+            base_access,
+            cur_access,
+        }
+        .rows())
+    })
+    .expect("the whole comparison");
+    let whole: Vec<Vec<Option<String>>> = whole
+        .into_iter()
+        .map(|r| {
+            let (s, ch, sc, t, p, a, b, cu, d) = crate::api::drift::to_tuple(r);
+            vec![Some(s), Some(ch), sc.map(|n| n.0), t.map(|n| n.0), p.map(|n| n.0), a, b, cu, Some(d)]
+        })
+        .collect();
+    assert_eq!(whole, expected);
+    // the renamed column's policy is the same policy: no change row
+    assert!(!expected
+        .iter()
+        .any(|r| r[4].as_deref() == Some("new name") && r[1].as_deref() == Some("policy_changed")));
     let changes: std::collections::BTreeSet<&str> = expected
         .iter()
         .filter_map(|r| r[1].as_deref())
