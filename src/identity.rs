@@ -65,7 +65,8 @@ fn moves<K: Ord + Clone + std::hash::Hash>(
 }
 
 /// Rewrite `base` into `cur`'s names where both are the same database and
-/// an OID says the object is the same; returns what was renamed.
+/// an OID says the object is the same; returns what was renamed. `cur`
+/// must be canonical ([`State::canonicalize`]), as every reader leaves it.
 /// One piece: tables, then policies (which follow their tables), then roles: the order is
 /// the algorithm.
 pub(crate) fn align(
@@ -131,8 +132,14 @@ pub(crate) fn align(
             .map(|(old, new)| (owned(old), owned(new)))
             .collect()
     };
-    let cur_by_key: HashMap<(&str, &str, &str), &Policy> =
-        cur.policies.iter().map(|p| (p.names(), p)).collect();
+    // cur is canonical (sorted by names, which are unique): a policy is
+    // found by binary search, with no index over a large state
+    let cur_by_key = |key: (&str, &str, &str)| -> Option<&Policy> {
+        cur.policies
+            .binary_search_by(|p| p.names().cmp(&key))
+            .ok()
+            .map(|i| &cur.policies[i])
+    };
     for p in &mut base.policies {
         let key = (
             p.schema_name.clone(),
@@ -175,7 +182,7 @@ pub(crate) fn align(
                 && b.role_oids == c.role_oids;
             if let (true, Some(now)) = (
                 same,
-                cur_by_key.get(&(new_key.0.as_str(), new_key.1.as_str(), new_key.2.as_str())),
+                cur_by_key((new_key.0.as_str(), new_key.1.as_str(), new_key.2.as_str())),
             ) {
                 p.using_expr = now.using_expr.clone();
                 p.check_expr = now.check_expr.clone();
@@ -288,13 +295,14 @@ mod unit {
             &[],
             &[("s", "t", "same", 1, "T1"), ("s", "t", "changed", 2, "T2")],
         );
-        let cur = State {
+        let mut cur = State {
             policies: vec![
                 policy("s", "t", "same", "(new_col = 1)", &["app"]),
                 policy("s", "t", "changed", "(a = 2)", &["app"]),
             ],
             ..State::default()
         };
+        cur.canonicalize();
         let cur_ids = ids(
             "db1",
             &[],

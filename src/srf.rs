@@ -24,7 +24,7 @@ use crate::error::{Result, RlsAuditError};
 
 /// The most memory the sort and the result may each keep before they
 /// spill to temporary files, in kB.
-pub(crate) const MEMORY_KB: i32 = 4096;
+pub(crate) const MEMORY_KB: i32 = 1024;
 
 /// One row: a value per result column (None: NULL).
 pub(crate) type Values = Vec<Option<pg_sys::Datum>>;

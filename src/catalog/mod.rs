@@ -474,6 +474,8 @@ pub(crate) fn read_live_following(
     // canonical already (each_live delivers it in order); sorting a
     // sorted list is a pass over it
     state.canonicalize();
+    // the room a growing list keeps is a third of it at worst
+    state.policies.shrink_to_fit();
     Ok((state, ids))
 }
 
