@@ -31,6 +31,31 @@ fn sqlstate(sql: &str) -> String {
         .expect("a SQLSTATE")
 }
 
+/// Every row of `sql` as text, `columns` columns, in the order returned.
+fn text_rows(sql: &str, columns: usize) -> Vec<Vec<Option<String>>> {
+    Spi::connect(|c| {
+        c.select(sql, None, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .map(|row| {
+                (1..=columns)
+                    .map(|i| row.get::<String>(i).expect("a text column"))
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+/// Drift rows as `text_rows` reads drift()'s columns.
+fn drift_texts(rows: Vec<crate::diff::DriftRow>) -> Vec<Vec<Option<String>>> {
+    rows.into_iter()
+        .map(|r| {
+            let (s, ch, sc, t, p, a, b, cu, d) = crate::api::drift::to_tuple(r);
+            let name = |n: Option<crate::regclass::Name>| n.map(|n| n.0);
+            vec![Some(s), Some(ch), name(sc), name(t), name(p), a, b, cu, Some(d)]
+        })
+        .collect()
+}
+
 fn snapshot_count() -> i64 {
     one::<i64>("SELECT count(*) FROM rls_audit.snapshots").unwrap_or(-1)
 }
@@ -1089,44 +1114,18 @@ fn drift_rows_come_out_sorted_as_rust_sorts_them_even_spilled() {
     "#);
     // the sort and the result may keep 64 kB: both spill to files
     run("SET LOCAL work_mem = '64kB'");
-    let got: Vec<Vec<Option<String>>> = Spi::connect(|c| {
-        c.select(
-            r#"SELECT severity, change, schema_name::text, table_name::text, policy_name::text,
-                      attribute, baseline_value, current_value, detail
-                 FROM rls_audit.drift('drift order')"#,
-            None,
-            &[],
-        )
-        .expect("drift()")
-        .map(|row| {
-            (1..=9)
-                .map(|i| row.get::<String>(i).expect("a text column"))
-                .collect()
-        })
-        .collect()
-    });
+    let got = text_rows(
+        r#"SELECT severity, change, schema_name::text, table_name::text, policy_name::text,
+                  attribute, baseline_value, current_value, detail
+             FROM rls_audit.drift('drift order')"#,
+        9,
+    );
     run("SET LOCAL search_path = pg_catalog, pg_temp");
-    let expected: Vec<Vec<Option<String>>> = Spi::connect(|c| {
+    let expected = drift_texts(Spi::connect(|c| {
         crate::drift::states_for(c, Some("drift order"), None)
             .expect("states_for")
             .rows()
-    })
-    .into_iter()
-    .map(|r| {
-        let (s, ch, sc, t, p, a, b, cu, d) = crate::api::drift::to_tuple(r);
-        vec![
-            Some(s),
-            Some(ch),
-            sc.map(|n| n.0),
-            t.map(|n| n.0),
-            p.map(|n| n.0),
-            a,
-            b,
-            cu,
-            Some(d),
-        ]
-    })
-    .collect();
+    }));
     // a row here is over 200 bytes as a tuple: 400 of them spill past 64 kB
     assert!(expected.len() > 400, "{} rows", expected.len());
     // drift keeps the live identity of only the policies the baseline
@@ -1149,13 +1148,7 @@ fn drift_rows_come_out_sorted_as_rust_sorts_them_even_spilled() {
         .rows())
     })
     .expect("the whole comparison");
-    let whole: Vec<Vec<Option<String>>> = whole
-        .into_iter()
-        .map(|r| {
-            let (s, ch, sc, t, p, a, b, cu, d) = crate::api::drift::to_tuple(r);
-            vec![Some(s), Some(ch), sc.map(|n| n.0), t.map(|n| n.0), p.map(|n| n.0), a, b, cu, Some(d)]
-        })
-        .collect();
+    let whole = drift_texts(whole);
     assert_eq!(whole, expected);
     // the renamed column's policy is the same policy: no change row
     assert!(!expected
@@ -1247,21 +1240,11 @@ fn access_matrix_rows_are_the_model_cells_in_order_even_spilled() {
     "#);
     // the result may keep 64 kB: it spills to a file
     run("SET LOCAL work_mem = '64kB'");
-    let got: Vec<Vec<Option<String>>> = Spi::connect(|c| {
-        c.select(
-            r#"SELECT role_name::text, schema_name::text, table_name::text, command, access, via, detail
-                 FROM rls_audit.access_matrix(ARRAY['Matrix Ω', 'matrix_b', 'rls_test_app']::name[])"#,
-            None,
-            &[],
-        )
-        .expect("access_matrix()")
-        .map(|row| {
-            (1..=7)
-                .map(|i| row.get::<String>(i).expect("a text column"))
-                .collect()
-        })
-        .collect()
-    });
+    let got = text_rows(
+        r#"SELECT role_name::text, schema_name::text, table_name::text, command, access, via, detail
+             FROM rls_audit.access_matrix(ARRAY['Matrix Ω', 'matrix_b', 'rls_test_app']::name[])"#,
+        7,
+    );
     run("SET LOCAL search_path = pg_catalog, pg_temp");
     let expected: Vec<Vec<Option<String>>> = Spi::connect(|c| {
         let policies = crate::catalog::read_policies(c).expect("read_policies");
