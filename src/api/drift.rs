@@ -40,7 +40,7 @@ pub(crate) fn to_tuple(r: DriftRow) -> DriftTuple {
 // SECURITY DEFINER: reads snapshot history, which PUBLIC cannot.
 // Declared by hand (the same declaration pgrx would write) because the rows
 // are returned in materialize mode: each goes into a sort as it is found
-// (crate::sorted), so a drift of a whole new schema is never held whole.
+// (crate::srf), so a drift of a whole new schema is never held whole.
 #[pg_extern(sql = r#"
 CREATE FUNCTION rls_audit."drift"(
     "baseline" TEXT DEFAULT 'baseline',
