@@ -17,7 +17,12 @@ DO $$
 DECLARE
     deadline timestamptz := clock_timestamp() + interval '90 seconds';
 BEGIN
-    WHILE NOT EXISTS (SELECT 1 FROM rls_audit.drift_runs) LOOP
+    -- the run is done when its row is in drift_runs and pg_cron has
+    -- recorded how it ended (pg_cron writes that after the command's
+    -- transaction commits: the drift row can be seen first)
+    WHILE NOT EXISTS (SELECT 1 FROM rls_audit.drift_runs)
+       OR NOT EXISTS (SELECT 1 FROM cron.job_run_details
+                       WHERE status NOT IN ('starting', 'running')) LOOP
         IF clock_timestamp() > deadline THEN
             RAISE EXCEPTION 'pg_cron did not run check_drift() within 90 s';
         END IF;
