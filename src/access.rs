@@ -822,7 +822,7 @@ impl<'a> Model<'a> {
 /// builds the name stays invisible (README, "What the model cannot see").
 pub(crate) fn named_in_body<'n>(
     body: &str,
-    candidates: impl Iterator<Item = &'n RelName>,
+    candidates: impl Iterator<Item = (&'n str, &'n str)>,
 ) -> Vec<RelName> {
     let mut words: BTreeSet<String> = BTreeSet::new();
     let mut chars = body.chars().peekable();
@@ -855,8 +855,8 @@ pub(crate) fn named_in_body<'n>(
         }
     }
     candidates
-        .filter(|(_, name)| words.contains(name.as_str()))
-        .cloned()
+        .filter(|(_, name)| words.contains(*name))
+        .map(|(schema, name)| (schema.to_string(), name.to_string()))
         .collect()
 }
 
@@ -1185,7 +1185,7 @@ mod unit {
         ];
         let found = named_in_body(
             "SELECT * FROM S.Orders o JOIN s.\"Mixed Case\" m USING (id) -- order_lines",
-            c.iter(),
+            c.iter().map(|(s, n)| (s.as_str(), n.as_str())),
         );
         assert_eq!(
             found,

@@ -298,14 +298,17 @@ pub(crate) struct State {
 impl State {
     /// Sort everything by name (byte order, not the database collation, so
     /// the order does not depend on where the state was read).
+    /// (Unstable sorts: every order here is derived over every field, so
+    /// equal elements are identical, and a stable sort's scratch copy of a
+    /// large list would be memory for nothing.)
     pub(crate) fn canonicalize(&mut self) {
         for p in &mut self.policies {
-            p.roles.sort();
+            p.roles.sort_unstable();
             p.roles.dedup();
         }
-        self.policies.sort();
-        self.tables.sort();
-        self.roles.sort();
+        self.policies.sort_unstable();
+        self.tables.sort_unstable();
+        self.roles.sort_unstable();
     }
 
     /// Whether [`State::canonicalize`] would leave this state as it is.
@@ -689,24 +692,24 @@ pub(crate) struct AccessFacts {
 
 impl AccessFacts {
     pub(crate) fn canonicalize(&mut self) {
-        self.roles.sort();
-        self.memberships.sort();
+        self.roles.sort_unstable();
+        self.memberships.sort_unstable();
         self.memberships.dedup();
-        self.schemas.sort();
+        self.schemas.sort_unstable();
         for r in &mut self.relations {
-            r.grants.sort();
+            r.grants.sort_unstable();
             r.grants.dedup();
-            r.reads.sort();
+            r.reads.sort_unstable();
             r.reads.dedup();
-            r.updatable.sort();
+            r.updatable.sort_unstable();
         }
-        self.relations.sort();
+        self.relations.sort_unstable();
         for f in &mut self.functions {
-            f.executors.sort();
-            f.reads.sort();
+            f.executors.sort_unstable();
+            f.reads.sort_unstable();
             f.reads.dedup();
         }
-        self.functions.sort();
+        self.functions.sort_unstable();
     }
 }
 

@@ -639,6 +639,7 @@ pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)>
         ..Identity::default()
     };
     let oid = |o: Option<pg_sys::Oid>| o.map(|o| o.to_u32()).unwrap_or(0);
+    let mut policy_ids: Vec<(usize, PolicyId)> = Vec::new();
     catalog::each_row(
         client,
         r#"SELECT schema_name::text, table_name::text, policy_name::text, permissive, command,
@@ -649,20 +650,25 @@ pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)>
         |row| {
             let p = catalog::decode_policy(row, 1)?;
             if let Some(policy_oid) = row.get::<pg_sys::Oid>(9)? {
-                ids.add_policy(
-                    &p,
+                policy_ids.push((
+                    state.policies.len(),
                     PolicyId {
                         oid: policy_oid.to_u32(),
                         table_oid: oid(row.get::<pg_sys::Oid>(10)?),
                         tree: row.get::<String>(11)?.unwrap_or_default(),
                         role_oids: crate::model::sorted_oids(row.get::<Vec<i64>>(12)?),
                     },
-                );
+                ));
             }
             state.policies.push(p);
             Ok(())
         },
     )?;
+    // keyed by names once the policies are read, as catalog::read_live does
+    state.policies.shrink_to_fit();
+    for (i, id) in policy_ids {
+        ids.add_policy(&state.policies[i], id);
+    }
     catalog::each_row(
         client,
         r#"SELECT schema_name::text, table_name::text, owner::text, rls_enabled, rls_forced, table_oid

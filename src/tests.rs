@@ -1213,6 +1213,53 @@ fn reading_the_live_state_leaves_nothing_in_the_transaction() {
 }
 
 #[pg_test]
+fn a_catalog_read_leaves_no_cache_entries_past_the_kept_tables() {
+    // tables past catalog::KEEP_TABLES, each with a policy naming columns:
+    // deparsing it fills the relation cache and the catalog caches (the
+    // table's pg_class row, each column looked up by number)
+    let make = |from: usize, to: usize| {
+        run(&format!(
+            r#"DO $$
+               BEGIN
+                   FOR i IN {from}..{to} LOOP
+                       EXECUTE format('CREATE TABLE public."Cache é%s" (a int, b int, "Tenant Id" int)', i);
+                       EXECUTE format('CREATE POLICY p ON public."Cache é%s" USING ("Tenant Id" = a + b)', i);
+                   END LOOP;
+               END $$"#
+        ))
+    };
+    let cache = || {
+        one::<i64>(
+            "SELECT used_bytes FROM pg_catalog.pg_backend_memory_contexts WHERE name = 'CacheMemoryContext'",
+        )
+        .expect("CacheMemoryContext")
+    };
+    // what one read of the live state leaves in the caches, from empty ones
+    let left_by_a_read = || {
+        // SAFETY: what PostgreSQL does when its invalidation queue overflows
+        unsafe { pg_sys::InvalidateSystemCaches() };
+        let before = cache();
+        let (state, _) = Spi::connect(crate::catalog::read_live).expect("read_live");
+        (cache() - before, state.policies.len())
+    };
+    let keep = crate::catalog::KEEP_TABLES;
+    make(1, keep + 20);
+    left_by_a_read(); // plans and the system catalogs' own entries
+    let (few, n) = left_by_a_read();
+    assert_eq!(n, keep + 20);
+    make(keep + 21, keep + 320);
+    let (many, n) = left_by_a_read();
+    assert_eq!(n, keep + 320);
+    // the 300 tables more would leave over 300 kB (a pg_class row and three
+    // columns each) if their entries stayed
+    let more = many - few;
+    assert!(
+        more < 300 * 128,
+        "300 tables past the kept ones left {more} bytes in the caches ({few} -> {many})"
+    );
+}
+
+#[pg_test]
 fn access_matrix_rows_are_the_model_cells_in_order_even_spilled() {
     tenant_schema();
     run(r#"

@@ -294,7 +294,7 @@ pub(crate) fn each_row(
 /// How many tables' relation cache entries one catalog read leaves in
 /// place before it starts releasing them ([`Opened`]): about 6 MiB at five
 /// policies a table.
-const KEEP_TABLES: usize = 500;
+pub(crate) const KEEP_TABLES: usize = 500;
 
 /// The tables whose policies a catalog read deparsed, and how many of
 /// their relation cache entries it has left in place. Deparsing a policy
@@ -326,10 +326,43 @@ impl Opened {
                 self.kept += 1;
                 continue;
             }
-            // SAFETY: the same call PostgreSQL makes for an invalidation
-            // message; an entry still referenced is rebuilt, not freed
-            unsafe { pg_sys::RelationCacheInvalidateEntry(pg_sys::Oid::from(t)) };
+            forget_table(pg_sys::Oid::from(t));
         }
+    }
+}
+
+/// Drop what deparsing a table's policies left in this backend's caches:
+/// its relation cache entry and the catalog cache entries of its
+/// `pg_class` row and its columns (`pg_get_expr` looks each column up by
+/// number). Each goes exactly as an invalidation message would drop it:
+/// an entry still referenced is rebuilt or marked dead, never freed under
+/// its user, and anything that needs one later looks it up again.
+fn forget_table(table: pg_sys::Oid) {
+    use pg_sys::SysCacheIdentifier::{ATTNUM, RELOID};
+    let key = pg_sys::Datum::from(table);
+    let none = pg_sys::Datum::from(0);
+    // SAFETY: syscache lookups and invalidations by key, the calls
+    // PostgreSQL's own invalidation processing makes
+    unsafe {
+        pg_sys::RelationCacheInvalidateEntry(table);
+        let tup = pg_sys::SearchSysCache1(RELOID as i32, key);
+        if tup.is_null() {
+            return;
+        }
+        let columns = (*pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_class>()).relnatts;
+        pg_sys::ReleaseSysCache(tup);
+        for attnum in 1..=columns {
+            let hash = pg_sys::GetSysCacheHashValue(
+                ATTNUM as i32,
+                key,
+                pg_sys::Datum::from(attnum),
+                none,
+                none,
+            );
+            pg_sys::SysCacheInvalidate(ATTNUM as i32, hash);
+        }
+        let hash = pg_sys::GetSysCacheHashValue(RELOID as i32, key, none, none, none);
+        pg_sys::SysCacheInvalidate(RELOID as i32, hash);
     }
 }
 
@@ -448,13 +481,17 @@ pub(crate) fn read_live_following(
         db: Some(db_ident()),
         ..Identity::default()
     };
+    // (a policy's place in the state, its identity): keyed by its names
+    // only once the state is read, so the keys are allocated together,
+    // after the state, and their memory is one piece when it is freed
+    let mut policy_ids: Vec<(usize, PolicyId)> = Vec::new();
     each_live(
         client,
         |row| {
             match row {
                 LiveRow::Policy(p, id) => {
                     if followed.is_none_or(|oids| oids.contains(&id.oid)) {
-                        ids.add_policy(&p, id);
+                        policy_ids.push((state.policies.len(), id));
                     }
                     state.policies.push(p);
                 }
@@ -471,11 +508,14 @@ pub(crate) fn read_live_following(
         },
         || Ok(()),
     )?;
+    // the room a growing list keeps is a third of it at worst
+    state.policies.shrink_to_fit();
+    for (i, id) in policy_ids {
+        ids.add_policy(&state.policies[i], id);
+    }
     // canonical already (each_live delivers it in order); sorting a
     // sorted list is a pass over it
     state.canonicalize();
-    // the room a growing list keeps is a third of it at worst
-    state.policies.shrink_to_fit();
     Ok((state, ids))
 }
 
@@ -1172,7 +1212,8 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             })
             .collect()
     };
-    let mut by_oid: BTreeMap<i64, model::RelName> = BTreeMap::new();
+    // a relation's OID to its place in facts.relations (its names are there)
+    let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
     // (relation index, parent OID, read OIDs): resolved once every name is known
     let mut links: Vec<(usize, Option<i64>, Vec<i64>)> = Vec::new();
     // batched: one relation per table of a large catalog
@@ -1181,10 +1222,7 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             return Ok(());
         };
         let (schema, name) = (text(r, 2)?, text(r, 3)?);
-        by_oid.insert(
-            r.get::<i64>(1)?.unwrap_or(-1),
-            (schema.clone(), name.clone()),
-        );
+        by_oid.insert(r.get::<i64>(1)?.unwrap_or(-1), facts.relations.len());
         let bits = r.get::<i32>(10)?.unwrap_or(0);
         let updatable = [
             (8, Command::Insert),
@@ -1217,23 +1255,35 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
         });
         Ok(())
     })?;
+    let name_at = |rels: &[Relation], o: &i64| {
+        by_oid
+            .get(o)
+            .map(|&i| (rels[i].schema.clone(), rels[i].name.clone()))
+    };
     for (i, parent, reads) in links {
-        facts.relations[i].parent = parent.and_then(|p| by_oid.get(&p).cloned());
-        facts.relations[i].reads = reads
+        let parent = parent.and_then(|p| name_at(&facts.relations, &p));
+        let reads = reads
             .iter()
-            .filter_map(|o| by_oid.get(o).cloned())
+            .filter_map(|o| name_at(&facts.relations, o))
             .collect();
+        (facts.relations[i].parent, facts.relations[i].reads) = (parent, reads);
     }
     for r in crate::prepared::select(c, ACCESS_FUNCTIONS.as_str(), None, &[])? {
         let mut reads: Vec<(model::RelName, bool)> = r
             .get::<Vec<i64>>(6)?
             .unwrap_or_default()
             .iter()
-            .filter_map(|o| by_oid.get(o).cloned())
+            .filter_map(|o| name_at(&facts.relations, o))
             .map(|n| (n, true))
             .collect();
         if let Some(body) = r.get::<String>(7)? {
-            let named = crate::access::named_in_body(&body, by_oid.values());
+            let named = crate::access::named_in_body(
+                &body,
+                facts
+                    .relations
+                    .iter()
+                    .map(|r| (r.schema.as_str(), r.name.as_str())),
+            );
             for n in named {
                 if !reads.iter().any(|(m, _)| *m == n) {
                     reads.push((n, false));
