@@ -2,7 +2,7 @@
 -- policy opens its table, and PostgreSQL then keeps the table's relation
 -- cache entry, with every policy of it parsed, for the rest of the session
 -- (a "row security descriptor" memory context each). snapshot(), drift(),
--- lint() and access_matrix() leave 500 of them in place, so a
+-- lint() and access_matrix() leave 300 of them in place, so a
 -- small catalog stays warm, as any query over it leaves it, and a large one
 -- does not stay in memory; reading pg_policies keeps every one (the
 -- oracle: PostgreSQL's own memory context list, pg_backend_memory_contexts).
@@ -28,7 +28,7 @@ CREATE ROLE cache_reader LOGIN;
 \c
 SELECT rls_audit.snapshot('cache') IS NOT NULL AS snapshot_taken;
 SELECT :rls_entries AS snapshot_entries_kept;
--- a second snapshot in the same session (its first 500 tables warm): the same state
+-- a second snapshot in the same session (its first 300 tables warm): the same state
 SELECT rls_audit.snapshot() AS second \gset
 SELECT count(DISTINCT fingerprint) AS fingerprints, min(policy_count) >= 700 AS all_policies
   FROM rls_audit.snapshot_meta WHERE label = 'cache' OR id = :second;
