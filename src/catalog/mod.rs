@@ -294,24 +294,35 @@ pub(crate) fn each_row(
 /// How many tables' relation cache entries one catalog read leaves in
 /// place before it starts releasing them ([`Opened`]): about 3.5 MiB at
 /// five policies a table (each entry holds its policies parsed). 500 made
-/// `drift()` at 50 000 policies 2.5 MiB larger and no repeated call
-/// measurably faster.
+/// `drift()` at 50 000 policies 2.5 MiB larger and a repeated `snapshot()`
+/// of 2 000 tables about 2 % faster.
 pub(crate) const KEEP_TABLES: usize = 300;
 
-/// The tables whose policies a catalog read deparsed, and how many of
-/// their relation cache entries it has left in place. Deparsing a policy
-/// (`pg_get_expr`) opens its table, and opening a table builds its cache
-/// entry with every one of its policies parsed, kept for the rest of the
-/// session, as after any query on the table: reading 50 000 policies
-/// would leave the backend over 100 MiB larger. The first
-/// [`KEEP_TABLES`] tables keep their entries, so a catalog of that size
-/// stays as warm as any query over it would leave it (and a repeated
-/// call does not build them again); past that, each batch's entries are
-/// dropped after it, exactly as an invalidation message would drop them
-/// (a table used later has its entry built again).
+/// How many tables' catalog cache entries (the `pg_class` row and the
+/// columns deparsing looked up) one catalog read leaves in place: about
+/// half a kilobyte a table, 1 MiB in all. Past it they go with the
+/// relation cache entry: 5 MiB of `drift()` at 50 000 policies, at the
+/// cost of looking them up again in the next call (dropping them from the
+/// 301st table on made a repeated `snapshot()` of 2 000 tables 5–10 %
+/// slower).
+pub(crate) const KEEP_LOOKUPS: usize = 2000;
+
+/// The tables whose policies a catalog read deparsed, and how many it has
+/// seen. Deparsing a policy (`pg_get_expr`) opens its table, and opening a
+/// table builds its cache entry with every one of its policies parsed,
+/// kept for the rest of the session, as after any query on the table;
+/// deparsing also looks up the table's row and columns in the catalog
+/// caches. Reading 50 000 policies would leave the backend over 100 MiB
+/// larger. The first [`KEEP_TABLES`] tables keep their entries, so a
+/// catalog of that size stays as warm as any query over it would leave it
+/// (and a repeated call does not build them again); past that, each
+/// batch's relation cache entries are dropped after it, and past
+/// [`KEEP_LOOKUPS`] their catalog cache entries too, exactly as an
+/// invalidation message would drop them (a table used later has its
+/// entries built again).
 #[derive(Default)]
 struct Opened {
-    kept: usize,
+    seen: usize,
     batch: BTreeSet<u32>,
 }
 
@@ -320,26 +331,25 @@ impl Opened {
         self.batch.insert(table);
     }
 
-    /// The batch is done: keep its entries while under the limit, drop
+    /// The batch is done: keep its entries while under the limits, drop
     /// the rest.
     fn release(&mut self) {
         for t in std::mem::take(&mut self.batch) {
-            if self.kept < KEEP_TABLES {
-                self.kept += 1;
-                continue;
+            self.seen += 1;
+            if self.seen > KEEP_TABLES {
+                forget_table(pg_sys::Oid::from(t), self.seen > KEEP_LOOKUPS);
             }
-            forget_table(pg_sys::Oid::from(t));
         }
     }
 }
 
 /// Drop what deparsing a table's policies left in this backend's caches:
-/// its relation cache entry and the catalog cache entries of its
-/// `pg_class` row and its columns (`pg_get_expr` looks each column up by
-/// number). Each goes exactly as an invalidation message would drop it:
-/// an entry still referenced is rebuilt or marked dead, never freed under
-/// its user, and anything that needs one later looks it up again.
-fn forget_table(table: pg_sys::Oid) {
+/// its relation cache entry and, with `lookups`, the catalog cache entries
+/// of its `pg_class` row and its columns (`pg_get_expr` looks each column
+/// up by number). Each goes exactly as an invalidation message would drop
+/// it: an entry still referenced is rebuilt or marked dead, never freed
+/// under its user, and anything that needs one later looks it up again.
+fn forget_table(table: pg_sys::Oid, lookups: bool) {
     use pg_sys::SysCacheIdentifier::{ATTNUM, RELOID};
     let key = pg_sys::Datum::from(table);
     let none = pg_sys::Datum::from(0);
@@ -347,6 +357,9 @@ fn forget_table(table: pg_sys::Oid) {
     // PostgreSQL's own invalidation processing makes
     unsafe {
         pg_sys::RelationCacheInvalidateEntry(table);
+        if !lookups {
+            return;
+        }
         let tup = pg_sys::SearchSysCache1(RELOID as i32, key);
         if tup.is_null() {
             return;
