@@ -51,7 +51,10 @@ verdict() {  # name ratio op target details
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 for db in rls_audit_bench rls_audit_bench_small; do recreate_db $db >/dev/null 2>&1; done
-q -d postgres -c "DROP ROLE IF EXISTS bench_app" -c "CREATE ROLE bench_app NOLOGIN"
+# (created when missing, not dropped first: another database of a reused
+# bench cluster may hold objects of it)
+q -d postgres -c "DO \$\$ BEGIN CREATE ROLE bench_app NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" \
+    -c "ALTER ROLE bench_app NOLOGIN"
 for db in rls_audit_bench rls_audit_bench_small; do
     q -d $db -c "SET client_min_messages = warning" -c "CREATE EXTENSION rls_audit" \
         -c "CREATE EXTENSION pg_stat_statements" -f "$ROOT/benches/helpers.sql"
