@@ -135,97 +135,103 @@ pub(crate) enum Tok {
 }
 
 /// One piece: a lexer is one loop over the characters, one arm per token kind.
+/// It walks byte offsets of `s` and takes words and operators as slices of
+/// it (every policy expression goes through here, several times in lint).
 fn tokenize(s: &str) -> Option<Vec<Tok>> {
-    let chars: Vec<char> = s.chars().collect();
+    // the character at byte offset i (always a character boundary here)
+    let at = |i: usize| s.get(i..).and_then(|rest| rest.chars().next());
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let mut out = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some(c) = at(i) {
+        let next = i + c.len_utf8();
         if c.is_whitespace() {
-            i += 1;
+            i = next;
         } else if c == '(' {
             out.push(Tok::LParen);
-            i += 1;
+            i = next;
         } else if c == ')' {
             out.push(Tok::RParen);
-            i += 1;
+            i = next;
         } else if c == ',' {
             out.push(Tok::Comma);
-            i += 1;
-        } else if c == '\'' || ((c == 'E' || c == 'e') && chars.get(i + 1) == Some(&'\'')) {
+            i = next;
+        } else if c == '\'' || ((c == 'E' || c == 'e') && at(next) == Some('\'')) {
             // string literal; E'' strings may escape with backslashes
             let escapes = c != '\'';
-            i += if escapes { 2 } else { 1 };
+            i = if escapes { next + 1 } else { next };
             let mut lit = String::new();
             loop {
-                let ch = *chars.get(i)?;
+                let ch = at(i)?;
+                let after = i + ch.len_utf8();
                 if escapes && ch == '\\' {
-                    lit.push(*chars.get(i + 1)?);
-                    i += 2;
+                    let escaped = at(after)?;
+                    lit.push(escaped);
+                    i = after + escaped.len_utf8();
                 } else if ch == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
+                    if at(after) == Some('\'') {
                         lit.push('\'');
-                        i += 2;
+                        i = after + 1;
                     } else {
-                        i += 1;
+                        i = after;
                         break;
                     }
                 } else {
                     lit.push(ch);
-                    i += 1;
+                    i = after;
                 }
             }
             out.push(Tok::Str(lit));
         } else if c == '"' {
-            i += 1;
+            i = next;
             let mut id = String::new();
             loop {
-                let ch = *chars.get(i)?;
+                let ch = at(i)?;
+                let after = i + ch.len_utf8();
                 if ch == '"' {
-                    if chars.get(i + 1) == Some(&'"') {
+                    if at(after) == Some('"') {
                         id.push('"');
-                        i += 2;
+                        i = after + 1;
                     } else {
-                        i += 1;
+                        i = after;
                         break;
                     }
                 } else {
                     id.push(ch);
-                    i += 1;
+                    i = after;
                 }
             }
             out.push(Tok::Ident(id));
-        } else if c.is_alphanumeric() || c == '_' || c == '$' {
+        } else if is_word(c) {
             let start = i;
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-            {
-                i += 1;
+            i = next;
+            while let Some(d) = at(i).filter(|&d| is_word(d)) {
+                i += d.len_utf8();
             }
             // numbers with a fractional part stay one word
-            if i < chars.len()
-                && chars[i] == '.'
-                && chars[start].is_ascii_digit()
-                && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+            if at(i) == Some('.')
+                && c.is_ascii_digit()
+                && at(i + 1).is_some_and(|d| d.is_ascii_digit())
             {
                 i += 1;
-                while i < chars.len() && chars[i].is_ascii_digit() {
+                while at(i).is_some_and(|d| d.is_ascii_digit()) {
                     i += 1;
                 }
             }
-            out.push(Tok::Word(chars[start..i].iter().collect()));
+            out.push(Tok::Word(s[start..i].to_string()));
         } else if c == '.' {
             out.push(Tok::Op(".".into()));
-            i += 1;
+            i = next;
         } else if "+-*/<>=~!@#%^&|`?:[]".contains(c) {
             let start = i;
-            while i < chars.len() && "+-*/<>=~!@#%^&|`?:".contains(chars[i]) {
+            // operator characters are ASCII: one byte each
+            while at(i).is_some_and(|d| "+-*/<>=~!@#%^&|`?:".contains(d)) {
                 i += 1;
             }
             if i == start {
-                i += 1; // a lone [ or ]
+                i = next; // a lone [ or ]
             }
-            out.push(Tok::Op(chars[start..i].iter().collect()));
+            out.push(Tok::Op(s[start..i].to_string()));
         } else {
             return None;
         }
@@ -520,6 +526,146 @@ pub(crate) fn is_constant_true(expr: Option<&str>) -> bool {
 #[cfg(test)]
 mod unit {
     use super::*;
+
+    /// The lexer as first written, over a vector of characters: the oracle
+    /// for the one over byte offsets.
+    fn tokenize_by_chars(s: &str) -> Option<Vec<Tok>> {
+        let chars: Vec<char> = s.chars().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_whitespace() {
+                i += 1;
+            } else if c == '(' {
+                out.push(Tok::LParen);
+                i += 1;
+            } else if c == ')' {
+                out.push(Tok::RParen);
+                i += 1;
+            } else if c == ',' {
+                out.push(Tok::Comma);
+                i += 1;
+            } else if c == '\'' || ((c == 'E' || c == 'e') && chars.get(i + 1) == Some(&'\'')) {
+                // string literal; E'' strings may escape with backslashes
+                let escapes = c != '\'';
+                i += if escapes { 2 } else { 1 };
+                let mut lit = String::new();
+                loop {
+                    let ch = *chars.get(i)?;
+                    if escapes && ch == '\\' {
+                        lit.push(*chars.get(i + 1)?);
+                        i += 2;
+                    } else if ch == '\'' {
+                        if chars.get(i + 1) == Some(&'\'') {
+                            lit.push('\'');
+                            i += 2;
+                        } else {
+                            i += 1;
+                            break;
+                        }
+                    } else {
+                        lit.push(ch);
+                        i += 1;
+                    }
+                }
+                out.push(Tok::Str(lit));
+            } else if c == '"' {
+                i += 1;
+                let mut id = String::new();
+                loop {
+                    let ch = *chars.get(i)?;
+                    if ch == '"' {
+                        if chars.get(i + 1) == Some(&'"') {
+                            id.push('"');
+                            i += 2;
+                        } else {
+                            i += 1;
+                            break;
+                        }
+                    } else {
+                        id.push(ch);
+                        i += 1;
+                    }
+                }
+                out.push(Tok::Ident(id));
+            } else if c.is_alphanumeric() || c == '_' || c == '$' {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+                {
+                    i += 1;
+                }
+                // numbers with a fractional part stay one word
+                if i < chars.len()
+                    && chars[i] == '.'
+                    && chars[start].is_ascii_digit()
+                    && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+                {
+                    i += 1;
+                    while i < chars.len() && chars[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+                out.push(Tok::Word(chars[start..i].iter().collect()));
+            } else if c == '.' {
+                out.push(Tok::Op(".".into()));
+                i += 1;
+            } else if "+-*/<>=~!@#%^&|`?:[]".contains(c) {
+                let start = i;
+                while i < chars.len() && "+-*/<>=~!@#%^&|`?:".contains(chars[i]) {
+                    i += 1;
+                }
+                if i == start {
+                    i += 1; // a lone [ or ]
+                }
+                out.push(Tok::Op(chars[start..i].iter().collect()));
+            } else {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn the_lexer_over_byte_offsets_gives_the_tokens_of_the_one_over_characters() {
+        let cases = [
+            "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer)",
+            "((owner_id = ( SELECT (NULLIF(current_setting('app.user_id'::text, true), ''::text))::integer AS \"nullif\")))",
+            "(public OR (tenant_id IS NOT NULL))",
+            "(\"Größe é\" >= 1.5) AND (x.\"we\"\"ird\" <> E'it\\'s \\\\ ok') AND ('don''t' = 'ünï')",
+            "arr[1] = ANY (ARRAY[1, 2]) AND a->>'k' ~~ 'x%' AND b @> '{}'::jsonb AND c !~* '$'",
+            "3.14 + .5 - 2. * 1e10 / $1 || e'\\x' || E'",
+            "x = 'unterminated",
+            "\"unterminated",
+            "E'ends in a backslash \\",
+            "tenant_id = 1 ; DROP TABLE t",
+            "日本語 = 'データ' AND ÿ$ = 1",
+            "",
+            "   ",
+            "[",
+            "a.b.c.d(e, f)::g[]",
+        ];
+        for e in cases {
+            assert_eq!(tokenize(e), tokenize_by_chars(e), "{e}");
+        }
+        // eight are expressions; the unterminated, the `;` and the blank are not
+        let lexed = cases
+            .iter()
+            .filter(|e| tokenize(e).is_some_and(|t| !t.is_empty()));
+        assert_eq!(lexed.count(), 8);
+        assert_eq!(
+            tokenize(cases[3]).map(|t| t[1].clone()),
+            Some(Tok::Ident("Größe é".into()))
+        );
+        // every prefix and suffix of the awkward ones, at character boundaries
+        for e in cases {
+            for (k, _) in e.char_indices() {
+                assert_eq!(tokenize(&e[..k]), tokenize_by_chars(&e[..k]), "{}", &e[..k]);
+                assert_eq!(tokenize(&e[k..]), tokenize_by_chars(&e[k..]), "{}", &e[k..]);
+            }
+        }
+    }
 
     #[test]
     fn plain_and_parenthesised_true() {
