@@ -664,11 +664,7 @@ pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)>
             Ok(())
         },
     )?;
-    // keyed by names once the policies are read, as catalog::read_live does
-    state.policies.shrink_to_fit();
-    for (i, id) in policy_ids {
-        ids.add_policy(&state.policies[i], id);
-    }
+    ids.add_placed_policies(&mut state.policies, policy_ids);
     catalog::each_row(
         client,
         r#"SELECT schema_name::text, table_name::text, owner::text, rls_enabled, rls_forced, table_oid

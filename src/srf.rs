@@ -48,6 +48,8 @@ pub(crate) struct Rows {
     sort: Option<Sort>,
     /// each row's datums, reset after the row is stored
     row_cx: PgMemoryContexts,
+    /// the first row that could not be stored: [`Rows::finish`] returns it
+    failed: Option<RlsAuditError>,
 }
 
 impl Rows {
@@ -108,14 +110,23 @@ impl Rows {
                 store,
                 sort,
                 row_cx: PgMemoryContexts::new("rls_audit result row"),
+                failed: None,
             })
         }
     }
 
     /// Add one row: its rank (ignored in order) and a value per result
     /// column, built by `values` in a memory context that is reset once
-    /// the row is stored.
-    pub(crate) fn put(&mut self, rank: i32, values: impl FnOnce() -> Values) -> Result<()> {
+    /// the row is stored. The rows come from callbacks that cannot fail,
+    /// so a row that cannot be stored is kept as the error
+    /// [`Rows::finish`] returns, and the rows after it are not made.
+    pub(crate) fn put(&mut self, rank: i32, values: impl FnOnce() -> Values) {
+        if self.failed.is_none() {
+            self.failed = self.store(rank, values).err();
+        }
+    }
+
+    fn store(&mut self, rank: i32, values: impl FnOnce() -> Values) -> Result<()> {
         // SAFETY: the datums are made in row_cx and copied by the sort or
         // the tuplestore before it is reset
         let row = unsafe { self.row_cx.switch_to(|_| values()) };
@@ -156,8 +167,12 @@ impl Rows {
     }
 
     /// Hand the rows to the executor as the call's result (sorted first,
-    /// if they are to be).
+    /// if they are to be), or the error of the first row that could not
+    /// be stored.
     pub(crate) fn finish(mut self) -> Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         if let Some(sort) = self.sort.take() {
             sort.drain_into(self.store, self.result);
         }

@@ -67,24 +67,20 @@ fn _access_matrix(
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> crate::error::SqlResult<()> {
     let mut rows = Rows::in_order(fcinfo)?;
-    let mut stored = Ok(());
     Spi::connect(|c| {
         live_matrix(c, roles.as_deref(), schemas.as_deref(), &mut |cell| {
-            if stored.is_ok() {
-                stored = rows.put(0, || {
-                    vec![
-                        Name(cell.role).into_datum(),
-                        Name(cell.schema).into_datum(),
-                        Name(cell.table).into_datum(),
-                        cell.command.as_sql().into_datum(),
-                        cell.reach.access.as_sql().into_datum(),
-                        cell.reach.via.into_datum(),
-                        cell.reach.detail.into_datum(),
-                    ]
-                });
-            }
+            rows.put(0, || {
+                vec![
+                    Name(cell.role).into_datum(),
+                    Name(cell.schema).into_datum(),
+                    Name(cell.table).into_datum(),
+                    cell.command.as_sql().into_datum(),
+                    cell.reach.access.as_sql().into_datum(),
+                    cell.reach.via.into_datum(),
+                    cell.reach.detail.into_datum(),
+                ]
+            })
         })
     })?;
-    stored?;
     Ok(rows.finish()?)
 }

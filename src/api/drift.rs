@@ -58,13 +58,7 @@ fn drift(
 ) -> SqlResult<()> {
     let mut out = Rows::sorted(fcinfo, &SORT_KEY)?;
     let compared = Spi::connect(|c| drift::states_for(c, baseline, target))?;
-    let mut failed = Ok(());
-    compared.each_row(&mut |r| {
-        if failed.is_ok() {
-            failed = out.put(r.severity as i32, || values(r));
-        }
-    });
-    failed?;
+    compared.each_row(&mut |r| out.put(r.severity as i32, || values(r)));
     drop(compared);
     Ok(out.finish()?)
 }

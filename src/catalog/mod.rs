@@ -496,9 +496,7 @@ pub(crate) fn read_live_following(
         db: Some(db_ident()),
         ..Identity::default()
     };
-    // (a policy's place in the state, its identity): keyed by its names
-    // only once the state is read, so the keys are allocated together,
-    // after the state, and their memory is one piece when it is freed
+    // (a policy's place in the state, its identity), keyed once it is read
     let mut policy_ids: Vec<(usize, PolicyId)> = Vec::new();
     each_live(
         client,
@@ -523,11 +521,7 @@ pub(crate) fn read_live_following(
         },
         || Ok(()),
     )?;
-    // the room a growing list keeps is a third of it at worst
-    state.policies.shrink_to_fit();
-    for (i, id) in policy_ids {
-        ids.add_policy(&state.policies[i], id);
-    }
+    ids.add_placed_policies(&mut state.policies, policy_ids);
     // canonical already (each_live delivers it in order); sorting a
     // sorted list is a pass over it
     state.canonicalize();
