@@ -98,11 +98,14 @@ DECLARE
     v_type text;
     v_cols text;
     v_touched text;
+    v_update text;
+    v_insert text;
     v_grants text;
     a text;
     x text;
     v_from text;
     i int;
+    v_done int;
     n bigint;
     v_results text[] := '{}';
     v_stmts text[];
@@ -127,10 +130,19 @@ BEGIN
                  OR (pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.new_row)).%1$I
                         IS DISTINCT FROM $1::%2$s AND w.new_row IS NOT NULL',
             p_col, v_type);
+        v_update := pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s', p_col, v_type);
+        -- the insert probe copies an existing row and relabels it: the
+        -- first row of each tenant, so each tenant's kind of values is tried
+        v_insert := pg_catalog.format(
+            'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
+               FROM (SELECT (w.template).* FROM pg_temp.rls_audit_witness w) t
+              WHERE t.%I = $2::%s', v_cols, p_col, v_type);
 
         EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_shadow (LIKE %s)', p_table);
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_template (LIKE %s)', p_table);
-        CREATE TEMP TABLE rls_audit_witness (old_row jsonb, new_row jsonb);
+        -- the witness also holds the insert probe's templates, typed as
+        -- the shadow's rows (old_row and new_row NULL: never counted)
+        CREATE TEMP TABLE rls_audit_witness (old_row jsonb, new_row jsonb,
+                                             template pg_temp.rls_audit_shadow);
         FOREACH a IN ARRAY p_tenants LOOP
             EXECUTE pg_catalog.format(
                 'INSERT INTO pg_temp.rls_audit_shadow SELECT * FROM %s t WHERE t.%I = $1::%s LIMIT %s',
@@ -139,13 +151,12 @@ BEGIN
             -- how many rows of this tenant the probes work on
             v_results := v_results || ARRAY[a, 'copied', NULL, n::text, '00000', NULL];
         END LOOP;
-        -- the insert probe copies an existing row and relabels it: the
-        -- first row of each tenant, so each tenant's kind of values is tried
-        FOREACH a IN ARRAY p_tenants LOOP
-            EXECUTE pg_catalog.format(
-                'INSERT INTO pg_temp.rls_audit_template SELECT * FROM pg_temp.rls_audit_shadow t
-                  WHERE t.%I = $1::%s LIMIT 1', p_col, v_type) USING a;
-        END LOOP;
+        -- the templates, read before the shadow has row security
+        EXECUTE pg_catalog.format(
+            'INSERT INTO pg_temp.rls_audit_witness (template)
+             SELECT s.t FROM pg_catalog.unnest($1) a(a),
+                    LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%I = a.a::%s LIMIT 1) s',
+            p_col, v_type) USING p_tenants;
 
         IF p_applies THEN
             ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
@@ -172,13 +183,12 @@ BEGIN
             EXECUTE pg_catalog.format('GRANT %s ON pg_temp.rls_audit_shadow TO %I', v_grants, p_role);
         END IF;
         EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON pg_temp.rls_audit_witness TO %I', p_role);
-        EXECUTE pg_catalog.format('GRANT SELECT ON pg_temp.rls_audit_template TO %I', p_role);
         CREATE TRIGGER rls_audit_witness AFTER INSERT OR UPDATE OR DELETE ON pg_temp.rls_audit_shadow
             FOR EACH ROW EXECUTE FUNCTION @extschema@._shadow_witness();
 
         FOREACH a IN ARRAY p_tenants LOOP
-            -- (check, value) pairs: the statements an application could run as A
-            -- (check, value, template tenant) triples
+            -- (check, value, template tenant) triples: the statements an
+            -- application could run as A
             v_stmts := ARRAY['tenant_delete', NULL, NULL, 'tenant_update', a, NULL];
             FOREACH x IN ARRAY p_tenants LOOP
                 IF x IS DISTINCT FROM a THEN
@@ -188,42 +198,57 @@ BEGIN
                     END LOOP;
                 END IF;
             END LOOP;
-            FOR i IN 1 .. pg_catalog.array_length(v_stmts, 1) / 3 LOOP
-                n := NULL;
-                BEGIN
-                    FOR j IN 1 .. coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2 LOOP
-                        PERFORM pg_catalog.set_config(p_settings[2 * j - 1], p_settings[2 * j], true);
-                    END LOOP;
-                    PERFORM pg_catalog.set_config(p_setting, a, true);
-                    EXECUTE pg_catalog.format('SET LOCAL ROLE %I', p_role);
-                    CASE v_stmts[3 * i - 2]
-                        WHEN 'tenant_delete' THEN
-                            EXECUTE 'DELETE FROM pg_temp.rls_audit_shadow';
-                        WHEN 'tenant_update' THEN
-                            EXECUTE pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s',
-                                                      p_col, v_type) USING v_stmts[3 * i - 1];
+            -- A's settings and the role, once for all of A's statements:
+            -- each statement's own rolled-back subtransaction restores them
+            -- as they were set here (a policy function that changes a
+            -- setting changes it for that statement only)
+            v_done := 0;
+            BEGIN
+                FOR i IN 1 .. coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2 LOOP
+                    PERFORM pg_catalog.set_config(p_settings[2 * i - 1], p_settings[2 * i], true);
+                END LOOP;
+                PERFORM pg_catalog.set_config(p_setting, a, true);
+                -- SET LOCAL ROLE, with the name as it is (no identifier folding)
+                PERFORM pg_catalog.set_config('role', p_role, true);
+                FOR i IN 1 .. pg_catalog.array_length(v_stmts, 1) / 3 LOOP
+                    n := NULL;
+                    BEGIN
+                        CASE v_stmts[3 * i - 2]
+                            WHEN 'tenant_delete' THEN
+                                EXECUTE 'DELETE FROM pg_temp.rls_audit_shadow';
+                            WHEN 'tenant_update' THEN
+                                EXECUTE v_update USING v_stmts[3 * i - 1];
+                            ELSE
+                                EXECUTE v_insert USING v_stmts[3 * i - 1], v_stmts[3 * i];
+                        END CASE;
+                        EXECUTE v_touched INTO n USING a;
+                        RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+                    EXCEPTION WHEN OTHERS THEN
+                        IF SQLSTATE = 'RA000' THEN
+                            o_state := '00000';
+                            o_message := NULL;
                         ELSE
-                            EXECUTE pg_catalog.format(
-                                'INSERT INTO pg_temp.rls_audit_shadow SELECT %s FROM pg_temp.rls_audit_template t
-                                  WHERE t.%I = $2::%s', v_cols, p_col, v_type)
-                                USING v_stmts[3 * i - 1], v_stmts[3 * i];
-                    END CASE;
-                    EXECUTE v_touched INTO n USING a;
-                    RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
-                EXCEPTION WHEN OTHERS THEN
-                    IF SQLSTATE = 'RA000' THEN
-                        o_state := '00000';
-                        o_message := NULL;
-                    ELSE
-                        o_state := SQLSTATE;
-                        o_message := SQLERRM;
-                        n := NULL;
-                    END IF;
-                END;
-                -- kept as text until the outer rollback; RETURN NEXT after it
-                v_results := v_results || ARRAY[a, v_stmts[3 * i - 2], v_stmts[3 * i - 1], n::text,
-                                                o_state, o_message];
-            END LOOP;
+                            o_state := SQLSTATE;
+                            o_message := SQLERRM;
+                            n := NULL;
+                        END IF;
+                    END;
+                    -- kept as text until the outer rollback; RETURN NEXT after it
+                    v_results := v_results || ARRAY[a, v_stmts[3 * i - 2], v_stmts[3 * i - 1], n::text,
+                                                    o_state, o_message];
+                    v_done := i;
+                END LOOP;
+                RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+            EXCEPTION WHEN OTHERS THEN
+                -- A's settings or the role could not be set: each of A's
+                -- statements not yet run says why
+                IF SQLSTATE <> 'RA000' THEN
+                    FOR i IN v_done + 1 .. pg_catalog.array_length(v_stmts, 1) / 3 LOOP
+                        v_results := v_results || ARRAY[a, v_stmts[3 * i - 2], v_stmts[3 * i - 1], NULL,
+                                                        SQLSTATE, SQLERRM];
+                    END LOOP;
+                END IF;
+            END;
         END LOOP;
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN

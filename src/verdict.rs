@@ -33,6 +33,18 @@ pub(crate) trait ProbeState {
         let (code, message) = self.state();
         code == "42501" && message.is_some_and(|m| m.starts_with("permission denied"))
     }
+    /// A failure that says nothing about the statement: PostgreSQL itself
+    /// failed (internal error, out of resources, system error), or the
+    /// moment did (serialization, deadlock, a lock not available, an
+    /// operator's cancel). The same statement could succeed on the real
+    /// table, so "it failed, it touched nothing" proves nothing.
+    fn inconclusive(&self) -> bool {
+        let code = self.state().0;
+        ["XX", "53", "58", "40", "57", "08", "25"]
+            .iter()
+            .any(|class| code.starts_with(class))
+            || ["55P03", "55006"].contains(&code)
+    }
     fn error_text(&self) -> String {
         let (code, message) = self.state();
         format!("{code}: {}", message.unwrap_or(""))
@@ -350,6 +362,21 @@ fn check(
 
 /// fail_closed_unset / fail_closed_empty: no row visible, or an error.
 fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check {
+    if o.inconclusive() {
+        // a lock not granted or PostgreSQL failing is not the policy closing
+        return check(
+            name,
+            Some(t),
+            None,
+            "ERROR",
+            None,
+            format!(
+                "reading with {how} failed for a reason that says nothing about the policies ({}); \
+                 run verify_isolation() again",
+                o.error_text()
+            ),
+        );
+    }
     if !o.ok() {
         let detail = if o.denied() {
             format!(
@@ -566,6 +593,22 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     "PASS",
                     Some(0),
                     format!("the role has no privilege for it ({})", first.error_text()),
+                ));
+            } else if let Some(broken) = mine.iter().find(|o| o.inconclusive()) {
+                // a statement that failed for a reason of its own moment
+                // proves nothing about the real table's statement
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "ERROR",
+                    None,
+                    format!(
+                        "as tenant {a}, `{}` failed for a reason that says nothing about the \
+                         policies ({}); run verify_isolation() again",
+                        statement_text(t, broken),
+                        broken.error_text()
+                    ),
                 ));
             } else if mine.is_empty() {
                 // the probe ran no statement for this tenant: nothing is proven
@@ -794,6 +837,16 @@ mod unit {
         assert!(empty
             .detail
             .starts_with("closed: the query errors with app.tenant_id = ''"));
+        // a lock not granted, a serialization failure or PostgreSQL failing
+        // is not the policy closing
+        for state in ["55P03", "40001", "XX000", "53200"] {
+            let mut t = table(Tenants::Values(vec![]), vec![]);
+            t.unset = failed(state, "could not obtain lock on relation \"orders\"");
+            let checks = verdicts(&evidence(vec![t]));
+            let unset = row(&checks, "fail_closed_unset");
+            assert_eq!((unset.status, unset.rows_seen), ("ERROR", None), "{state}");
+            assert!(unset.detail.contains(state), "{}", unset.detail);
+        }
         let reads: Vec<(&str, Option<i64>)> = checks
             .iter()
             .filter(|c| c.check_name == "tenant_read")
@@ -909,6 +962,45 @@ mod unit {
         assert_eq!(u2.status, "PASS");
         assert!(u2.detail.contains("23502"), "{}", u2.detail);
         assert_eq!(status(&checks, "tenant_insert", "2").status, "FAIL");
+    }
+
+    #[test]
+    fn a_statement_that_failed_for_its_moment_is_error_not_pass() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        for (state, refused) in [
+            ("XX000", false),
+            ("40001", false),
+            ("55P03", false),
+            ("53200", false),
+            ("42501", true),
+            ("23502", true),
+            ("P0001", true),
+        ] {
+            let outcomes = vec![
+                copied("1", 1),
+                copied("2", 1),
+                outcome("1", "tenant_insert", Some("2"), None, state),
+                outcome("1", "tenant_insert", Some("2"), Some(0), "00000"),
+            ];
+            let checks = write_checks(&target(), &tenants, &outcomes);
+            let c = status(&checks, "tenant_insert", "1");
+            if refused {
+                assert_eq!(c.status, "PASS", "{state}: {}", c.detail);
+            } else {
+                assert_eq!(c.status, "ERROR", "{state}: {}", c.detail);
+                assert!(c.detail.contains(state), "{}", c.detail);
+                assert!(c.detail.contains("INSERT INTO shop.orders"), "{}", c.detail);
+            }
+        }
+        // a leak found by another statement is still a FAIL
+        let outcomes = vec![
+            copied("1", 1),
+            copied("2", 1),
+            outcome("1", "tenant_insert", Some("2"), None, "XX000"),
+            outcome("1", "tenant_insert", Some("2"), Some(1), "00000"),
+        ];
+        let checks = write_checks(&target(), &tenants, &outcomes);
+        assert_eq!(status(&checks, "tenant_insert", "1").status, "FAIL");
     }
 
     #[test]
