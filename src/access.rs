@@ -112,10 +112,12 @@ enum Value {
     Depends,
 }
 
-fn value(e: Option<&str>) -> Value {
+/// An expression's value from its text (`None`: there is none) and its
+/// constant value (`expr::constant_value`).
+fn value(e: Option<&str>, constant: Option<bool>) -> Value {
     match e {
         None => Value::Absent,
-        Some(text) => constant_value(text).map_or(Value::Depends, Value::Const),
+        Some(_) => constant.map_or(Value::Depends, Value::Const),
     }
 }
 
@@ -181,6 +183,26 @@ fn reach_all<'a>(start: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>) -> BTr
 
 impl<'a> Model<'a> {
     pub(crate) fn new(facts: &'a AccessFacts, policies: &'a [Policy]) -> Model<'a> {
+        let constants: Vec<(Option<bool>, Option<bool>)> = policies
+            .iter()
+            .map(|p| {
+                (
+                    p.using_expr.as_deref().and_then(constant_value),
+                    p.check_expr.as_deref().and_then(constant_value),
+                )
+            })
+            .collect();
+        Model::with_constants(facts, policies, &constants)
+    }
+
+    /// [`Model::new`] with each policy's constant USING and WITH CHECK
+    /// values already decided (`constants[i]` for `policies[i]`), as lint
+    /// has them.
+    pub(crate) fn with_constants(
+        facts: &'a AccessFacts,
+        policies: &'a [Policy],
+        constants: &[(Option<bool>, Option<bool>)],
+    ) -> Model<'a> {
         let roles: BTreeMap<&str, &AccessRole> =
             facts.roles.iter().map(|r| (r.name.as_str(), r)).collect();
         let mut inherit_edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -237,10 +259,11 @@ impl<'a> Model<'a> {
             }
         }
         let mut by_table: BTreeMap<Key, Vec<Judged>> = BTreeMap::new();
-        for p in policies {
-            let using = value(p.using_expr.as_deref());
+        for (i, p) in policies.iter().enumerate() {
+            let (u, c) = constants.get(i).copied().unwrap_or_default();
+            let using = value(p.using_expr.as_deref(), u);
             let check = match p.check_expr.as_deref() {
-                Some(c) => value(Some(c)),
+                Some(e) => value(Some(e), c),
                 None => using,
             };
             by_table

@@ -428,13 +428,35 @@ fn eval_atom(toks: &[Tok]) -> Option<bool> {
 /// `Some(true)` when the expression is constantly true, `Some(false)` when
 /// constantly false, `None` when it depends on anything else.
 pub(crate) fn constant_value(expr: &str) -> Option<bool> {
-    let toks = tokenize(expr)?;
+    value_of(tokenize(expr)?)
+}
+
+fn value_of(toks: Vec<Tok>) -> Option<bool> {
     let mut p = Parser { toks, pos: 0 };
     let v = p.or_expr()?;
     if p.pos != p.toks.len() {
         return None;
     }
     v
+}
+
+/// What lint and the access model ask of one expression, from one pass of
+/// the lexer: its calls ([`calls`]) and its constant value
+/// ([`constant_value`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Examined {
+    pub(crate) calls: Vec<Call>,
+    pub(crate) value: Option<bool>,
+}
+
+pub(crate) fn examine(expr: &str) -> Examined {
+    match tokenize(expr) {
+        Some(toks) => Examined {
+            calls: calls_in(&toks),
+            value: value_of(toks),
+        },
+        None => Examined::default(),
+    }
 }
 
 /// A function call found in an expression.
@@ -453,10 +475,12 @@ pub(crate) struct Call {
 /// inside a scalar sub-select. Keywords the deparser writes with
 /// parentheses (`COALESCE(`, `NULLIF(`, `ANY (`) come back too; callers look
 /// names up in the function catalog, where those do not exist.
+#[cfg(test)]
 pub(crate) fn calls(expr: &str) -> Vec<Call> {
-    let Some(toks) = tokenize(expr) else {
-        return Vec::new();
-    };
+    examine(expr).calls
+}
+
+fn calls_in(toks: &[Tok]) -> Vec<Call> {
     let mut out = Vec::new();
     // one entry per open parenthesis: does it open a sub-select?
     let mut stack: Vec<bool> = Vec::new();

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::access::Model;
-use crate::expr::{self, is_constant_true};
+use crate::expr;
 use crate::ident::{quote_ident, quote_qualified};
 use crate::model::{Access, Command, Mode, Policy, Posture, RelKind, Severity, TableFacts};
 use crate::render::render_role;
@@ -20,7 +20,32 @@ use crate::render::render_role;
 /// and the function that finds its findings.
 pub(crate) struct Rule {
     pub(crate) name: &'static str,
-    pub(crate) check: fn(&Facts, &mut Vec<Finding>),
+    pub(crate) check: fn(&Input, &mut Vec<Finding>),
+}
+
+/// What every rule reads: the [`Facts`] and the access model, built from
+/// them once for all the rules that ask who reaches what.
+pub(crate) struct Input<'a> {
+    facts: &'a Facts,
+    model: Option<Model<'a>>,
+}
+
+impl<'a> Input<'a> {
+    pub(crate) fn new(facts: &'a Facts) -> Input<'a> {
+        let model = facts
+            .access
+            .as_ref()
+            .map(|a| Model::with_constants(a, &facts.policies, &facts.constants));
+        Input { facts, model }
+    }
+}
+
+impl std::ops::Deref for Input<'_> {
+    type Target = Facts;
+
+    fn deref(&self) -> &Facts {
+        self.facts
+    }
 }
 
 /// Every rule, in catalogue order (the README lists them the same way).
@@ -126,9 +151,10 @@ impl Finding {
 /// is given.
 pub(crate) fn run(posture: &Facts, schemas: Option<&[Option<String>]>) -> Vec<Finding> {
     let mut out = Vec::new();
+    let input = Input::new(posture);
     for rule in RULES {
         let from = out.len();
-        (rule.check)(posture, &mut out);
+        (rule.check)(&input, &mut out);
         debug_assert!(out[from..].iter().all(|f| f.lint == rule.name));
     }
     if let Some(list) = schemas {
@@ -146,18 +172,44 @@ pub(crate) fn run(posture: &Facts, schemas: Option<&[Option<String>]>) -> Vec<Fi
     out
 }
 
-/// A [`Posture`] with each policy's function calls parsed once (every
-/// rule that looks at calls, and the volatility read, share them).
+/// A [`Posture`] with each policy's expressions examined once: their
+/// function calls (every rule that looks at calls, and the volatility read,
+/// share them) and their constant values (the constant-true rules and the
+/// access model share those).
 pub(crate) struct Facts {
     posture: Posture,
     /// `expr::calls` of each policy's USING and WITH CHECK, by index
     calls: Vec<Vec<expr::Call>>,
+    /// `expr::constant_value` of each policy's USING and WITH CHECK, by index
+    constants: Vec<(Option<bool>, Option<bool>)>,
 }
 
 impl Facts {
     pub(crate) fn new(posture: Posture) -> Facts {
-        let calls = posture.policies.iter().map(calls_of).collect();
-        Facts { posture, calls }
+        let examine = |e: &Option<String>| e.as_deref().map(expr::examine).unwrap_or_default();
+        let (calls, constants) = posture
+            .policies
+            .iter()
+            .map(|p| {
+                let (using, check) = (examine(&p.using_expr), examine(&p.check_expr));
+                let mut calls = using.calls;
+                calls.extend(check.calls);
+                (calls, (using.value, check.value))
+            })
+            .unzip();
+        Facts {
+            posture,
+            calls,
+            constants,
+        }
+    }
+
+    /// Is policy `i`'s USING (`check` false) or WITH CHECK constantly true?
+    fn constant_true(&self, i: usize, check: bool) -> bool {
+        self.constants
+            .get(i)
+            .and_then(|(u, c)| if check { *c } else { *u })
+            == Some(true)
     }
 
     /// The functions the policies call, (schema, name), pg_catalog for
@@ -194,14 +246,6 @@ impl std::ops::Deref for Facts {
     }
 }
 
-fn calls_of(p: &Policy) -> Vec<expr::Call> {
-    [&p.using_expr, &p.check_expr]
-        .into_iter()
-        .flatten()
-        .flat_map(|e| expr::calls(e))
-        .collect()
-}
-
 // ---------------------------------------------------------------------------
 // table rules
 
@@ -229,7 +273,7 @@ fn qualified(t: &TableFacts) -> String {
 
 /// RLS off on a table other roles reach through grants (a table with
 /// policies gets policy_exists_rls_disabled instead).
-fn rls_disabled(p: &Facts, out: &mut Vec<Finding>) {
+fn rls_disabled(p: &Input, out: &mut Vec<Finding>) {
     for t in &p.tables {
         if !t.table.rls_enabled && t.policies == 0 && !t.grants.is_empty() {
             out.push(table_finding(
@@ -247,7 +291,7 @@ fn rls_disabled(p: &Facts, out: &mut Vec<Finding>) {
 }
 
 /// Policies that do nothing because RLS is off.
-fn policy_exists_rls_disabled(p: &Facts, out: &mut Vec<Finding>) {
+fn policy_exists_rls_disabled(p: &Input, out: &mut Vec<Finding>) {
     for t in p
         .tables
         .iter()
@@ -269,7 +313,7 @@ fn policy_exists_rls_disabled(p: &Facts, out: &mut Vec<Finding>) {
 
 /// RLS on without a policy: deny-all, perhaps on purpose; `medium` when a
 /// non-owner role holds a grant (it is denied every row), `info` otherwise.
-fn rls_enabled_no_policy(p: &Facts, out: &mut Vec<Finding>) {
+fn rls_enabled_no_policy(p: &Input, out: &mut Vec<Finding>) {
     for t in p
         .tables
         .iter()
@@ -301,7 +345,7 @@ fn rls_enabled_no_policy(p: &Facts, out: &mut Vec<Finding>) {
 
 /// RLS on but not forced: the owner bypasses it (high when the owner is an
 /// application login rather than a superuser or a NOLOGIN owner role).
-fn rls_not_forced(p: &Facts, out: &mut Vec<Finding>) {
+fn rls_not_forced(p: &Input, out: &mut Vec<Finding>) {
     for t in p
         .tables
         .iter()
@@ -363,11 +407,13 @@ fn login_roles(p: &Facts) -> BTreeSet<&str> {
 
 /// A USING or WITH CHECK that is constantly true: critical when it opens
 /// every row to PUBLIC or a login role.
-fn policy_always_true(posture: &Facts, out: &mut Vec<Finding>) {
+fn policy_always_true(posture: &Input, out: &mut Vec<Finding>) {
     let login = login_roles(posture);
-    for p in &posture.policies {
-        let using_true = is_constant_true(p.using_expr.as_deref());
-        let check_true = is_constant_true(p.check_expr.as_deref());
+    for (i, p) in posture.policies.iter().enumerate() {
+        let (using_true, check_true) = (
+            posture.constant_true(i, false),
+            posture.constant_true(i, true),
+        );
         if !(using_true || check_true) {
             continue;
         }
@@ -413,7 +459,7 @@ fn policy_always_true(posture: &Facts, out: &mut Vec<Finding>) {
 }
 
 /// A permissive policy for PUBLIC: every role, present and future.
-fn policy_to_public(posture: &Facts, out: &mut Vec<Finding>) {
+fn policy_to_public(posture: &Input, out: &mut Vec<Finding>) {
     for p in &posture.policies {
         if p.permissive == Mode::Permissive && p.applies_to_public() {
             out.push(policy_finding(
@@ -440,7 +486,7 @@ const PER_ROW_BUILTINS: &[&str] = &["current_setting"];
 
 /// Calls of non-IMMUTABLE user functions (or `current_setting`) not
 /// wrapped in a sub-select run once per row. Not judged when volatility is unknown (a snapshot).
-fn policy_per_row_function(posture: &Facts, out: &mut Vec<Finding>) {
+fn policy_per_row_function(posture: &Input, out: &mut Vec<Finding>) {
     let Some(volatile) = &posture.non_immutable else {
         return;
     };
@@ -488,7 +534,7 @@ fn policy_per_row_function(posture: &Facts, out: &mut Vec<Finding>) {
 }
 
 /// `current_setting(name)` raises an error when the setting is unset.
-fn current_setting_without_missing_ok(posture: &Facts, out: &mut Vec<Finding>) {
+fn current_setting_without_missing_ok(posture: &Input, out: &mut Vec<Finding>) {
     for (p, calls) in posture.policies_with_calls() {
         if calls.iter().any(|k| {
             k.name == "current_setting"
@@ -508,7 +554,7 @@ fn current_setting_without_missing_ok(posture: &Facts, out: &mut Vec<Finding>) {
 
 /// One finding per table, listing each (role, command) served by more
 /// than one permissive policy (each is evaluated and OR-ed).
-fn multiple_permissive_policies(posture: &Facts, out: &mut Vec<Finding>) {
+fn multiple_permissive_policies(posture: &Input, out: &mut Vec<Finding>) {
     // (schema, table) → (role, command word) → policy names; by the word,
     // so the detail lists commands alphabetically
     type Overlaps<'a> = BTreeMap<(String, &'static str), Vec<&'a str>>;
@@ -562,7 +608,7 @@ fn multiple_permissive_policies(posture: &Facts, out: &mut Vec<Finding>) {
 
 /// A login role with BYPASSRLS (superusers bypass anyway and are not
 /// listed twice).
-fn bypassrls_role(posture: &Facts, out: &mut Vec<Finding>) {
+fn bypassrls_role(posture: &Input, out: &mut Vec<Finding>) {
     for r in posture
         .roles
         .iter()
@@ -580,7 +626,7 @@ fn bypassrls_role(posture: &Facts, out: &mut Vec<Finding>) {
 }
 
 /// A SECURITY DEFINER function whose search_path the caller controls.
-fn security_definer_search_path(posture: &Facts, out: &mut Vec<Finding>) {
+fn security_definer_search_path(posture: &Input, out: &mut Vec<Finding>) {
     for f in &posture.functions {
         let object = format!("{}({})", quote_ident(&f.name), f.args);
         let problem = match f.search_path.as_deref() {
@@ -630,7 +676,7 @@ fn search_path_problem(
 }
 
 /// A view that runs as an owner who bypasses a table's policies.
-fn view_bypasses_rls(posture: &Facts, out: &mut Vec<Finding>) {
+fn view_bypasses_rls(posture: &Input, out: &mut Vec<Finding>) {
     for v in &posture.views {
         let tables: Vec<String> = v
             .tables
@@ -659,13 +705,13 @@ fn view_bypasses_rls(posture: &Facts, out: &mut Vec<Finding>) {
 // round 2: the access model
 
 /// The access model over the posture, when its facts are known.
-fn model(p: &Facts) -> Option<Model<'_>> {
-    p.access.as_ref().map(|f| Model::new(f, &p.policies))
+fn model<'a>(p: &'a Input<'_>) -> Option<&'a Model<'a>> {
+    p.model.as_ref()
 }
 
 /// A materialized view over an RLS table that a role reads although the
 /// table's policies would filter it: a materialized view has no RLS.
-fn materialized_view_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
+fn materialized_view_exposes_rls(p: &Input, out: &mut Vec<Finding>) {
     let (Some(m), Some(facts)) = (model(p), p.access.as_ref()) else {
         return;
     };
@@ -712,7 +758,7 @@ fn materialized_view_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
 
 /// A login role that inherits, or may SET ROLE to, a superuser or
 /// BYPASSRLS role: one statement away from ignoring every policy.
-fn role_can_bypass_rls(p: &Facts, out: &mut Vec<Finding>) {
+fn role_can_bypass_rls(p: &Input, out: &mut Vec<Finding>) {
     let Some(m) = model(p) else {
         return;
     };
@@ -753,7 +799,7 @@ fn role_can_bypass_rls(p: &Facts, out: &mut Vec<Finding>) {
 
 /// A login role that inherits the owner of an RLS table that is not
 /// forced: PostgreSQL skips RLS for the owner and every role inheriting it.
-fn member_of_table_owner(p: &Facts, out: &mut Vec<Finding>) {
+fn member_of_table_owner(p: &Input, out: &mut Vec<Finding>) {
     let (Some(m), Some(facts)) = (model(p), p.access.as_ref()) else {
         return;
     };
@@ -798,7 +844,7 @@ fn member_of_table_owner(p: &Facts, out: &mut Vec<Finding>) {
 
 /// A SECURITY DEFINER function that a role RLS filters may execute, owned
 /// by a role that bypasses the policies of a table the function reads.
-fn security_definer_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
+fn security_definer_exposes_rls(p: &Input, out: &mut Vec<Finding>) {
     let (Some(m), Some(facts)) = (model(p), p.access.as_ref()) else {
         return;
     };
@@ -868,7 +914,7 @@ fn security_definer_exposes_rls(p: &Facts, out: &mut Vec<Finding>) {
 /// A granted RLS table whose policies for some command are all
 /// RESTRICTIVE: restrictive policies only narrow permissive ones, so
 /// without one nothing passes.
-fn restrictive_only(p: &Facts, out: &mut Vec<Finding>) {
+fn restrictive_only(p: &Input, out: &mut Vec<Finding>) {
     let mut by_table: BTreeMap<(&str, &str), Vec<&Policy>> = BTreeMap::new();
     for q in &p.policies {
         by_table
@@ -918,26 +964,26 @@ fn restrictive_only(p: &Facts, out: &mut Vec<Finding>) {
 
 /// An UPDATE or DELETE policy whose USING is constantly true while SELECT
 /// is scoped: the role changes or deletes rows it cannot see.
-fn write_policy_unconditional(p: &Facts, out: &mut Vec<Finding>) {
-    for w in p.policies.iter().filter(|w| {
+fn write_policy_unconditional(p: &Input, out: &mut Vec<Finding>) {
+    for (_, w) in p.policies.iter().enumerate().filter(|(i, w)| {
         w.permissive == Mode::Permissive
             && matches!(w.command, Command::Update | Command::Delete)
-            && is_constant_true(w.using_expr.as_deref())
+            && p.constant_true(*i, false)
     }) {
         // a SELECT policy on the same table for the same audience that
         // filters: its condition is the one the write should carry
-        let scoped = p.policies.iter().find(|s| {
+        let scoped = p.policies.iter().enumerate().find(|(i, s)| {
             s.schema_name == w.schema_name
                 && s.table_name == w.table_name
                 && s.permissive == Mode::Permissive
                 && s.command.covers().contains(&Command::Select)
                 && s.using_expr.is_some()
-                && !is_constant_true(s.using_expr.as_deref())
+                && !p.constant_true(*i, false)
                 && (s.applies_to_public()
                     || w.applies_to_public()
                     || s.roles.iter().any(|r| w.roles.contains(r)))
         });
-        let Some(scoped) = scoped else {
+        let Some((_, scoped)) = scoped else {
             continue;
         };
         let condition = scoped.using_expr.clone().unwrap_or_default();
@@ -1142,7 +1188,8 @@ mod unit {
     fn found(rule: &str, posture: &Posture) -> Vec<Finding> {
         let r = RULES.iter().find(|r| r.name == rule).unwrap();
         let mut out = Vec::new();
-        (r.check)(&Facts::new(posture.clone()), &mut out);
+        let facts = Facts::new(posture.clone());
+        (r.check)(&Input::new(&facts), &mut out);
         assert!(out.iter().all(|f| f.lint == rule), "{out:#?}");
         out
     }
