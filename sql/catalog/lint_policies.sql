@@ -1,4 +1,7 @@
--- Lint: every policy of a table in scope that no extension owns.
+-- Lint: every policy of a table in scope that no extension owns; with
+-- lint(schemas), only those of tables in $1 and of the tables ($2, $3
+-- pairwise: schema, name) that the materialized views and SECURITY
+-- DEFINER functions in $1 read. $1 NULL: every table.
 SELECT n.nspname::text, c.relname::text, p.polname::text,
        {policy_definition},
        p.polrelid
@@ -9,3 +12,7 @@ SELECT n.nspname::text, c.relname::text, p.polname::text,
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                       AND d.objid = c.oid AND d.deptype = 'e')
+   AND ($1::text[] IS NULL
+        OR n.nspname = ANY ($1::text[])
+        OR EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[])) AS x(s, t)
+                    WHERE x.s = n.nspname AND x.t = c.relname))

@@ -9,9 +9,9 @@ use crate::regclass::Name;
 use crate::store;
 
 /// The live posture, with the volatility of every function its policies
-/// call.
-pub(super) fn posture(c: &pgrx::spi::SpiClient<'_>) -> Result<Facts> {
-    let mut facts = Facts::new(catalog::read_posture(c)?);
+/// call; `schemas` as in `catalog::read_posture`.
+pub(super) fn posture(c: &pgrx::spi::SpiClient<'_>, schemas: Option<&[String]>) -> Result<Facts> {
+    let mut facts = Facts::new(catalog::read_posture(c, schemas)?);
     let volatile = catalog::non_immutable(c, &facts.called_functions())?;
     facts.set_non_immutable(volatile);
     Ok(facts)
@@ -23,7 +23,8 @@ fn findings(
     schemas: Option<&[Option<String>]>,
 ) -> Result<(Vec<Finding>, Vec<Suppressed>)> {
     let rules = store::suppressions(c)?;
-    let all = lint::run(&posture(c)?, schemas);
+    let scope: Option<Vec<String>> = schemas.map(|l| l.iter().flatten().cloned().collect());
+    let all = lint::run(&posture(c, scope.as_deref())?, schemas);
     Ok(lint::split_suppressed(all, &rules))
 }
 

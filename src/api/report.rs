@@ -82,7 +82,7 @@ fn gather(
         database,
         generated_at,
         events,
-        lint_now: lint::run(&super::lint::posture(c)?, None),
+        lint_now: lint::run(&super::lint::posture(c, None)?, None),
         suppressions: store::suppressions(c)?,
         untracked: capture::untracked_rows(c)?.len(),
         broken_links: capture::broken_links(c)?.len(),

@@ -881,7 +881,7 @@ pub(crate) fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result
 /// columns: cheaper than [`read_live`] when only the policies matter).
 pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
     let mut out = Vec::new();
-    each_policy(client, ACCESS_POLICIES.as_str(), |p| {
+    each_policy(client, ACCESS_POLICIES.as_str(), &[], |p| {
         out.push(p);
         Ok(())
     })?;
@@ -896,13 +896,14 @@ pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
 fn each_policy(
     client: &SpiClient<'_>,
     sql: &'static str,
+    args: &[pgrx::datum::DatumWithOid],
     mut f: impl FnMut(Policy) -> Result<()>,
 ) -> Result<()> {
     let opened = std::cell::RefCell::new(Opened::default());
     each_row_then(
         client,
         sql,
-        &[],
+        args,
         |row| {
             opened.borrow_mut().insert(oid(row, 9)?);
             f(decode_policy(row, 1)?)
@@ -917,7 +918,15 @@ fn each_policy(
 /// Everything the lint rules look at, in one read per fact family; the
 /// volatility of the functions the policies call is read separately
 /// ([`non_immutable`]), once lint has parsed which those are.
-pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
+///
+/// `schemas` (lint's filter; `None`: all): the policies, the read that
+/// costs (each is deparsed), are read only for the tables in those schemas
+/// and the tables that their materialized views and SECURITY DEFINER
+/// functions read, whose policies decide what those expose. Every other
+/// fact is read whole: the rules that report in a schema only look there
+/// or through those reads, and role findings (no schema) are not kept
+/// under a filter.
+pub(crate) fn read_posture(client: &SpiClient<'_>, schemas: Option<&[String]>) -> Result<Posture> {
     let mut posture = Posture::default();
     for r in crate::prepared::select(client, LOGIN_ROLES.as_str(), None, &[])? {
         posture.roles.push(decode_role(&r, [1, 2, 3, 4])?);
@@ -932,10 +941,38 @@ pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
         });
         Ok(())
     })?;
-    each_policy(client, LINT_POLICIES.as_str(), |p| {
-        posture.policies.push(p);
-        Ok(())
-    })?;
+    let access = read_access(client)?;
+    let (mut via_schema, mut via_table) = (Vec::new(), Vec::new());
+    if let Some(list) = schemas {
+        let in_scope = |s: &String| list.contains(s);
+        let matview_reads = access
+            .relations
+            .iter()
+            .filter(|r| r.kind == crate::model::RelKind::Matview && in_scope(&r.schema))
+            .flat_map(|r| r.reads.iter());
+        let function_reads = access
+            .functions
+            .iter()
+            .filter(|f| in_scope(&f.schema))
+            .flat_map(|f| f.reads.iter().map(|(t, _)| t));
+        for (s, t) in matview_reads.chain(function_reads) {
+            via_schema.push(s.clone());
+            via_table.push(t.clone());
+        }
+    }
+    each_policy(
+        client,
+        LINT_POLICIES.as_str(),
+        &[
+            schemas.map(<[String]>::to_vec).into(),
+            via_schema.into(),
+            via_table.into(),
+        ],
+        |p| {
+            posture.policies.push(p);
+            Ok(())
+        },
+    )?;
     for r in crate::prepared::select(client, DEFINER_FUNCTIONS.as_str(), None, &[])? {
         posture.functions.push(DefinerFunction {
             schema_name: text(&r, 1)?,
@@ -963,7 +1000,7 @@ pub(crate) fn read_posture(client: &SpiClient<'_>) -> Result<Posture> {
             }),
         }
     }
-    posture.access = Some(read_access(client)?);
+    posture.access = Some(access);
     Ok(posture)
 }
 

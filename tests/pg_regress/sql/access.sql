@@ -323,6 +323,47 @@ SELECT count(*) AS cells_compared, count(*) FILTER (WHERE access <> observed) AS
   FROM prop_results;
 SELECT * FROM prop_results WHERE access <> observed ORDER BY 1, 2, 3, 4;
 
+-- lint(schemas) deparses only the policies of the tables in those schemas
+-- and of the tables their materialized views and SECURITY DEFINER
+-- functions read (those policies decide who the view or function
+-- exposes rows to). A materialized view and a definer function in acc_x
+-- over acc.orders; acc_open sees every row of acc.orders by its own
+-- policy, so neither exposes anything to it: the scoped lint must know
+-- that policy too.
+CREATE ROLE acc_open LOGIN;
+CREATE SCHEMA acc_x AUTHORIZATION acc_owner;
+GRANT USAGE ON SCHEMA acc_x TO PUBLIC;
+SET ROLE acc_owner;
+CREATE POLICY open_reader ON acc.orders FOR SELECT TO acc_open USING (true);
+GRANT SELECT ON acc.orders TO acc_open;
+CREATE MATERIALIZED VIEW acc_x.orders_mv AS SELECT * FROM acc.orders;
+GRANT SELECT ON acc_x.orders_mv TO acc_mv, acc_open;
+CREATE FUNCTION acc_x.all_orders() RETURNS SETOF acc.orders LANGUAGE sql STABLE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT * FROM acc.orders;
+END;
+REVOKE EXECUTE ON FUNCTION acc_x.all_orders() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION acc_x.all_orders() TO acc_fn, acc_open;
+RESET ROLE;
+SELECT lint, object_name, detail FROM rls_audit.lint(ARRAY['acc_x']) ORDER BY 1, 2;
+-- the oracle: each schema's scoped lint is exactly the whole lint's rows
+-- of that schema
+SELECT s AS schema_name,
+       (SELECT count(*) FROM rls_audit.lint(ARRAY[s])) AS scoped,
+       (SELECT count(*) FROM (SELECT * FROM rls_audit.lint(ARRAY[s])
+                              EXCEPT ALL
+                              SELECT * FROM rls_audit.lint() l WHERE l.schema_name = s) d) AS only_scoped,
+       (SELECT count(*) FROM (SELECT * FROM rls_audit.lint() l WHERE l.schema_name = s
+                              EXCEPT ALL
+                              SELECT * FROM rls_audit.lint(ARRAY[s])) d) AS only_whole
+  FROM unnest(ARRAY['acc', 'acc_x', 'wb']) s ORDER BY 1;
+SELECT count(*) AS two_schemas_at_once
+  FROM (SELECT * FROM rls_audit.lint(ARRAY['acc_x', 'wb'])
+        EXCEPT ALL
+        SELECT * FROM rls_audit.lint() l WHERE l.schema_name IN ('acc_x', 'wb')) d;
+DROP SCHEMA acc_x CASCADE;
+
 -- clean up the cluster-wide roles
 SET client_min_messages = warning;
 DROP SCHEMA acc CASCADE;
@@ -330,4 +371,4 @@ DROP SCHEMA wb CASCADE;
 DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
-          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, wb_owner, wb_app;
+          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_open, wb_owner, wb_app;
