@@ -304,10 +304,13 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
                 "could not sample tenant values as the caller ({})",
                 o.error_text()
             );
+            // the caller's own refusal is a reason to name tenants; a lock
+            // not granted or PostgreSQL failing is a reason to run again
+            let status = if o.inconclusive() { "ERROR" } else { "SKIP" };
             out.extend(
                 TENANT_CHECKS
                     .iter()
-                    .map(|name| check(name, Some(t), None, "SKIP", None, why.clone())),
+                    .map(|name| check(name, Some(t), None, status, None, why.clone())),
             );
             return out;
         }
@@ -912,6 +915,21 @@ mod unit {
             skipped[4].starts_with("only tenant 7 has rows"),
             "{skipped:?}"
         );
+        // a sample stopped by a lock is no reason to skip: run again
+        let locked = table(
+            Tenants::SampleFailed(failed(
+                "55P03",
+                "could not obtain lock on relation \"orders\"",
+            )),
+            vec![],
+        );
+        let checks = verdicts(&evidence(vec![locked]));
+        let tenant_checks: Vec<&str> = checks
+            .iter()
+            .filter(|c| c.tenant.is_none() && c.detail.starts_with("could not sample"))
+            .map(|c| c.status)
+            .collect();
+        assert_eq!(tenant_checks, ["ERROR"; 4]);
     }
 
     #[test]
