@@ -16,6 +16,16 @@
 -- p_count it is a write without RETURNING, and the result is its row count
 -- (RETURNING would make PostgreSQL apply SELECT policies to the new rows,
 -- which hides exactly the writes an UPDATE ... WITH CHECK (true) lets through).
+--
+-- The settings may hold the role's own search_path, which the role chooses
+-- (ALTER ROLE ... SET is open to every role for itself): a schema in it can
+-- hold a function, operator or type named like a built-in. So the role is
+-- taken first and everything after it runs with the role's rights only;
+-- every name evaluated once the settings are in place is schema-qualified
+-- (functions, casts; p_sql's too, see isolation.rs), and no operator is
+-- evaluated there at all: the pairs are split before, and the exception
+-- handler runs after the rollback has restored the caller and the pinned
+-- search_path.
 CREATE FUNCTION rls_audit._probe(
     p_role name, p_settings text[], p_sql text, p_args text[], p_count boolean,
     OUT o_result text[], OUT o_state text, OUT o_message text)
@@ -25,25 +35,29 @@ AS $probe$
 DECLARE
     i int;
     n bigint;
+    v_n int := coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2;
+    v_names text[] := ARRAY(SELECT p_settings[2 * g - 1] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
+    v_values text[] := ARRAY(SELECT p_settings[2 * g] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
 BEGIN
     o_state := '00000';
     BEGIN
-        FOR i IN 1 .. coalesce(array_length(p_settings, 1), 0) / 2 LOOP
-            IF p_settings[2 * i] IS NOT NULL THEN
-                PERFORM set_config(p_settings[2 * i - 1], p_settings[2 * i], true);
-            ELSIF current_setting(p_settings[2 * i - 1], true) IS NOT NULL THEN
+        -- SET LOCAL ROLE, with the name as it is (no identifier folding)
+        IF p_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', p_role, true);
+        END IF;
+        FOR i IN 1 .. v_n LOOP
+            IF v_values[i] IS NOT NULL THEN
+                PERFORM pg_catalog.set_config(v_names[i], v_values[i], true);
+            ELSIF pg_catalog.current_setting(v_names[i], true) IS NOT NULL THEN
                 -- a setting this session already defines cannot be undefined;
                 -- its reset value is the closest PostgreSQL has to "unset"
-                PERFORM set_config(p_settings[2 * i - 1], NULL, true);
+                PERFORM pg_catalog.set_config(v_names[i], NULL, true);
             END IF;
         END LOOP;
-        IF p_role IS NOT NULL THEN
-            EXECUTE format('SET LOCAL ROLE %I', p_role);
-        END IF;
         IF p_count THEN
             EXECUTE p_sql USING p_args;
             GET DIAGNOSTICS n = ROW_COUNT;
-            o_result := ARRAY[n::text];
+            o_result := ARRAY[n::pg_catalog.text];
         ELSE
             EXECUTE p_sql INTO o_result USING p_args;
         END IF;
@@ -106,14 +120,14 @@ COMMENT ON FUNCTION rls_audit._shadow_witness() IS
 
 CREATE FUNCTION rls_audit._write_probe(
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
-    p_tenants text[], p_rows integer, p_applies boolean, p_policies text[])
+    p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
+    p_type text, p_eq text)
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $probe$
 DECLARE
-    v_type text;
     v_cols text;
     v_touched text;
     v_update text;
@@ -123,38 +137,50 @@ DECLARE
     x text;
     v_from text;
     i int;
-    v_done int;
+    j int;
     n bigint;
     v_results text[] := '{}';
     v_stmts text[];
+    v_count int;
+    v_check text;
+    v_sql text;
+    v_value text;
+    v_n int := coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2;
+    v_names text[] := ARRAY(SELECT p_settings[2 * g - 1] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
+    v_values text[] := ARRAY(SELECT p_settings[2 * g] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
 BEGIN
     BEGIN
-        SELECT pg_catalog.format_type(t.atttypid, t.atttypmod) INTO v_type
-          FROM pg_catalog.pg_attribute t
-         WHERE t.attrelid = p_table AND t.attname = p_col AND t.attnum > 0 AND NOT t.attisdropped;
+        -- p_type is the tenant column's type and p_eq its equality operator,
+        -- both schema-qualified: the statements below run under the role's
+        -- search_path (see _probe), where an unqualified name could be the
+        -- role's own
         -- the column list with the tenant column replaced by $1 (insert probe)
         SELECT pg_catalog.string_agg(CASE WHEN t.attname = p_col
-                                          THEN pg_catalog.format('$1::%s', v_type)
+                                          THEN pg_catalog.format('$1::%s', p_type)
                                           ELSE pg_catalog.quote_ident(t.attname) END,
                                      ', ' ORDER BY t.attnum)
           INTO v_cols
           FROM pg_catalog.pg_attribute t
          WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
-        -- rows of other tenants the statement touched, read back as the role
+        -- rows of other tenants the statement touched, read back as the
+        -- role: a row whose tenant is not A (NULL included) by the type's
+        -- own equality
         v_touched := pg_catalog.format(
             'SELECT pg_catalog.count(*) FROM pg_temp.rls_audit_witness w
-              WHERE (pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.old_row)).%1$I
-                        IS DISTINCT FROM $1::%2$s AND w.old_row IS NOT NULL
-                 OR (pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.new_row)).%1$I
-                        IS DISTINCT FROM $1::%2$s AND w.new_row IS NOT NULL',
-            p_col, v_type);
-        v_update := pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s', p_col, v_type);
+              WHERE w.old_row IS NOT NULL
+                    AND NOT (((pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.old_row)).%1$I
+                              %3$s $1::%2$s) IS TRUE)
+                 OR w.new_row IS NOT NULL
+                    AND NOT (((pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.new_row)).%1$I
+                              %3$s $1::%2$s) IS TRUE)',
+            p_col, p_type, p_eq);
+        v_update := pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s', p_col, p_type);
         -- the insert probe copies an existing row and relabels it: the
         -- first row of each tenant, so each tenant's kind of values is tried
         v_insert := pg_catalog.format(
             'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
                FROM (SELECT (w.template).* FROM pg_temp.rls_audit_witness w) t
-              WHERE t.%I = $2::%s', v_cols, p_col, v_type);
+              WHERE t.%I %s $2::%s', v_cols, p_col, p_eq, p_type);
 
         EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_shadow (LIKE %s)', p_table);
         -- the witness also holds the insert probe's templates, typed as
@@ -163,8 +189,8 @@ BEGIN
                                              template pg_temp.rls_audit_shadow);
         FOREACH a IN ARRAY p_tenants LOOP
             EXECUTE pg_catalog.format(
-                'INSERT INTO pg_temp.rls_audit_shadow SELECT * FROM %s t WHERE t.%I = $1::%s LIMIT %s',
-                p_table, p_col, v_type, p_rows) USING a;
+                'INSERT INTO pg_temp.rls_audit_shadow SELECT * FROM %s t WHERE t.%I %s $1::%s LIMIT %s',
+                p_table, p_col, p_eq, p_type, p_rows) USING a;
             GET DIAGNOSTICS n = ROW_COUNT;
             -- how many rows of this tenant the probes work on
             v_results := v_results || ARRAY[a, 'copied', NULL, n::text, '00000', NULL];
@@ -173,8 +199,8 @@ BEGIN
         EXECUTE pg_catalog.format(
             'INSERT INTO pg_temp.rls_audit_witness (template)
              SELECT s.t FROM pg_catalog.unnest($1) a(a),
-                    LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%I = a.a::%s LIMIT 1) s',
-            p_col, v_type) USING p_tenants;
+                    LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%I %s a.a::%s LIMIT 1) s',
+            p_col, p_eq, p_type) USING p_tenants;
 
         IF p_applies THEN
             ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
@@ -216,57 +242,40 @@ BEGIN
                     END LOOP;
                 END IF;
             END LOOP;
-            -- A's settings and the role, once for all of A's statements:
-            -- each statement's own rolled-back subtransaction restores them
-            -- as they were set here (a policy function that changes a
-            -- setting changes it for that statement only)
-            v_done := 0;
-            BEGIN
-                FOR i IN 1 .. coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2 LOOP
-                    PERFORM pg_catalog.set_config(p_settings[2 * i - 1], p_settings[2 * i], true);
-                END LOOP;
-                PERFORM pg_catalog.set_config(p_setting, a, true);
-                -- SET LOCAL ROLE, with the name as it is (no identifier folding)
-                PERFORM pg_catalog.set_config('role', p_role, true);
-                FOR i IN 1 .. pg_catalog.array_length(v_stmts, 1) / 3 LOOP
-                    n := NULL;
-                    BEGIN
-                        CASE v_stmts[3 * i - 2]
-                            WHEN 'tenant_delete' THEN
-                                EXECUTE 'DELETE FROM pg_temp.rls_audit_shadow';
-                            WHEN 'tenant_update' THEN
-                                EXECUTE v_update USING v_stmts[3 * i - 1];
-                            ELSE
-                                EXECUTE v_insert USING v_stmts[3 * i - 1], v_stmts[3 * i];
-                        END CASE;
-                        EXECUTE v_touched INTO n USING a;
-                        RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
-                    EXCEPTION WHEN OTHERS THEN
-                        IF SQLSTATE = 'RA000' THEN
-                            o_state := '00000';
-                            o_message := NULL;
-                        ELSE
-                            o_state := SQLSTATE;
-                            o_message := SQLERRM;
-                            n := NULL;
-                        END IF;
-                    END;
-                    -- kept as text until the outer rollback; RETURN NEXT after it
-                    v_results := v_results || ARRAY[a, v_stmts[3 * i - 2], v_stmts[3 * i - 1], n::text,
-                                                    o_state, o_message];
-                    v_done := i;
-                END LOOP;
-                RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
-            EXCEPTION WHEN OTHERS THEN
-                -- A's settings or the role could not be set: each of A's
-                -- statements not yet run says why
-                IF SQLSTATE <> 'RA000' THEN
-                    FOR i IN v_done + 1 .. pg_catalog.array_length(v_stmts, 1) / 3 LOOP
-                        v_results := v_results || ARRAY[a, v_stmts[3 * i - 2], v_stmts[3 * i - 1], NULL,
-                                                        SQLSTATE, SQLERRM];
+            v_count := pg_catalog.array_length(v_stmts, 1) / 3;
+            FOR i IN 1 .. v_count LOOP
+                -- everything the statement needs is decided here, as the
+                -- caller; inside, only the role, the settings and EXECUTE
+                v_check := v_stmts[3 * i - 2];
+                v_value := v_stmts[3 * i - 1];
+                v_from := v_stmts[3 * i];
+                v_sql := CASE v_check
+                             WHEN 'tenant_delete' THEN 'DELETE FROM pg_temp.rls_audit_shadow'
+                             WHEN 'tenant_update' THEN v_update
+                             ELSE v_insert END;
+                n := NULL;
+                BEGIN
+                    PERFORM pg_catalog.set_config('role', p_role, true);
+                    FOR j IN 1 .. v_n LOOP
+                        PERFORM pg_catalog.set_config(v_names[j], v_values[j], true);
                     END LOOP;
-                END IF;
-            END;
+                    PERFORM pg_catalog.set_config(p_setting, a, true);
+                    EXECUTE v_sql USING v_value, v_from;
+                    EXECUTE v_touched INTO n USING a;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+                EXCEPTION WHEN OTHERS THEN
+                    IF SQLSTATE = 'RA000' THEN
+                        o_state := '00000';
+                        o_message := NULL;
+                    ELSE
+                        o_state := SQLSTATE;
+                        o_message := SQLERRM;
+                        n := NULL;
+                    END IF;
+                END;
+                -- kept as text until the outer rollback; RETURN NEXT after it
+                v_results := v_results || ARRAY[a, v_check, v_value, n::text, o_state, o_message];
+            END LOOP;
         END LOOP;
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN
@@ -286,5 +295,5 @@ BEGIN
     END LOOP;
 END
 $probe$;
-COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[]) IS
+COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text) IS
     'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';

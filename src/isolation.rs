@@ -100,8 +100,13 @@ impl Sql<'_> {
     fn tbl(&self) -> String {
         self.t.qualified()
     }
+    /// The column's type and equality, schema-qualified: the read probes
+    /// run under the role's search_path (see `rls_audit._probe`).
     fn ty(&self) -> &str {
-        &self.t.col_type
+        &self.t.col_type_q
+    }
+    fn eq(&self) -> &str {
+        &self.t.col_eq
     }
     /// Up to N distinct tenant values, one index descent each (loose index scan).
     fn sample(&self) -> String {
@@ -113,13 +118,13 @@ impl Sql<'_> {
                  SELECT (SELECT t.{col} FROM {tbl} t WHERE t.{col} > s.v ORDER BY t.{col} LIMIT 1),
                         s.n + 1
                    FROM s WHERE s.n < {SAMPLE_TENANTS} AND s.v IS NOT NULL)
-             SELECT ARRAY(SELECT s.v::text FROM s WHERE s.v IS NOT NULL)"
+             SELECT ARRAY(SELECT s.v::pg_catalog.text FROM s WHERE s.v IS NOT NULL)"
         )
     }
     /// Rows visible at all (bounded).
     fn visible(&self) -> String {
         format!(
-            "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} LIMIT {PROBE_LIMIT}) s)::text]",
+            "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
             self.tbl()
         )
     }
@@ -127,9 +132,10 @@ impl Sql<'_> {
     fn visible_of(&self) -> String {
         format!(
             "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} t
-                WHERE t.{} = ANY ($1::{}[]) LIMIT {PROBE_LIMIT}) s)::text]",
+                WHERE t.{} {} ANY ($1::{}[]) LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
             self.tbl(),
             self.col,
+            self.eq(),
             self.ty()
         )
     }
@@ -353,7 +359,8 @@ fn write_probe(
     let mut out = Vec::new();
     for r in c.select(
         "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
-           FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9)",
+           FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
+                                       $10, $11)",
         None,
         &[
             role.into(),
@@ -365,6 +372,8 @@ fn write_probe(
             SHADOW_ROWS.into(),
             applies.into(),
             policies.into(),
+            t.col_type_q.as_str().into(),
+            t.col_eq.as_str().into(),
         ],
     )? {
         out.push(WriteOutcome {
@@ -424,7 +433,7 @@ pub(crate) fn probe_one(
         s.push((k.clone(), value));
     }
     let name = catalog::qualified_name(c, tbl)?.ok_or(RlsAuditError::UnknownTable(tbl.to_u32()))?;
-    let sql = format!("SELECT ARRAY[(SELECT pg_catalog.count(*) FROM {name})::text]");
+    let sql = format!("SELECT ARRAY[(SELECT pg_catalog.count(*) FROM {name})::pg_catalog.text]");
     let o = run(c, Some(role), &s, &sql, &[])?;
     Ok(if o.ok() {
         let n = o.count();

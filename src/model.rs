@@ -839,8 +839,13 @@ pub(crate) struct Target {
     pub(crate) role_owns: bool,
     pub(crate) rls_enabled: bool,
     pub(crate) rls_forced: bool,
-    /// `format_type` of the tenant column, used to cast bound values
-    pub(crate) col_type: String,
+    /// the tenant column's type, schema-qualified (`pg_catalog.int4`): how
+    /// probes cast bound values, since they run under the role's
+    /// search_path, which the role chooses
+    pub(crate) col_type_q: String,
+    /// the type's equality operator, schema-qualified
+    /// (`OPERATOR(pg_catalog.=)`), for the same reason
+    pub(crate) col_eq: String,
     /// the tenant column
     pub(crate) column: String,
 }

@@ -676,7 +676,8 @@ mod unit {
             role_owns: false,
             rls_enabled: true,
             rls_forced: true,
-            col_type: "integer".into(),
+            col_type_q: "pg_catalog.int4".into(),
+            col_eq: "OPERATOR(pg_catalog.=)".into(),
             column: "tenant_id".into(),
         }
     }

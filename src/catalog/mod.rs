@@ -1004,6 +1004,35 @@ pub(crate) fn read_posture(client: &SpiClient<'_>, schemas: Option<&[String]>) -
     Ok(posture)
 }
 
+/// `OPERATOR(schema.name)` of the equality PostgreSQL uses for type
+/// `typid` (its default btree or hash operator class's, as the type cache
+/// finds it: a domain's base type, varchar's text). A probe running under
+/// the role's search_path names it so, never a bare `=` that the role's
+/// own schemas could answer. A type without one gets pg_catalog's `=`,
+/// which then fails the probe (an ERROR check), never matches silently.
+fn equality_operator(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<String> {
+    // SAFETY: a type cache lookup of an existing type (the column's, read
+    // in this statement); it errors for a missing type, it does not crash
+    let opr = unsafe {
+        (*pg_sys::lookup_type_cache(typid, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int)).eq_opr
+    };
+    if opr == pg_sys::InvalidOid {
+        return Ok("OPERATOR(pg_catalog.=)".into());
+    }
+    let name = c
+        .select(
+            "SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+               FROM pg_catalog.pg_operator o
+               JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+              WHERE o.oid = $1",
+            Some(1),
+            &[opr.into()],
+        )?
+        .first()
+        .get::<String>(1)?;
+    Ok(name.unwrap_or_else(|| "OPERATOR(pg_catalog.=)".into()))
+}
+
 /// Functions (schema, name) that are not IMMUTABLE, among `candidates`.
 pub(crate) fn non_immutable(
     client: &SpiClient<'_>,
@@ -1151,9 +1180,14 @@ pub(crate) fn targets(
             role_owns: flag(&row, 4)?,
             rls_enabled: flag(&row, 5)?,
             rls_forced: flag(&row, 6)?,
-            col_type: text(&row, 7)?,
+            col_type_q: text(&row, 7)?,
+            col_eq: String::new(),
             column: column.to_string(),
         });
+        let type_oid = pg_sys::Oid::from(oid(&row, 9)?);
+        if let Some(t) = out.last_mut() {
+            t.col_eq = equality_operator(c, type_oid)?;
+        }
     }
     if out.is_empty() && tables.is_none() {
         return Err(RlsAuditError::UnknownColumn {

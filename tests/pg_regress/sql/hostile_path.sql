@@ -44,7 +44,58 @@ RESET search_path;
 SELECT (SELECT fingerprint FROM rls_audit.snapshots WHERE label = 'safe')
      = (SELECT fingerprint FROM rls_audit.snapshots WHERE label = 'under hostile path') AS same_fingerprint;
 
+-- A hostile search_path of the probed role itself. A role may set its own
+-- defaults (ALTER ROLE ... SET), so the application role can put a schema of
+-- its own, holding functions, operators and a type named like pg_catalog's,
+-- before pg_catalog. The probes apply that search_path (the application's
+-- sessions have it), yet nothing of that schema runs, neither as the caller
+-- (who may be a superuser) nor as the role, and the verdicts stay
+-- PostgreSQL's own: the table below leaks reads, inserts and moves, and
+-- verify_isolation says so.
 SET client_min_messages = warning;
+CREATE ROLE hp_role LOGIN;
+CREATE SCHEMA hp_own AUTHORIZATION hp_role;
+CREATE TABLE public.leaky (id int, tenant_id int);
+INSERT INTO public.leaky SELECT g, g % 3 + 1 FROM generate_series(1, 9) g;
+ALTER TABLE public.leaky ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.leaky TO hp_role;
+CREATE POLICY read_all ON public.leaky FOR SELECT TO hp_role USING (true);
+CREATE POLICY write_own ON public.leaky FOR ALL TO hp_role
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (true);
+SET ROLE hp_role;
+CREATE FUNCTION hp_own.ran(what text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN RAISE WARNING 'hp_own.% ran as %', what, current_user; RETURN false; END $$;
+CREATE FUNCTION hp_own.eq_int(int, int) RETURNS boolean LANGUAGE sql AS $$ SELECT hp_own.ran('= on int') $$;
+CREATE OPERATOR hp_own.= (LEFTARG = int, RIGHTARG = int, FUNCTION = hp_own.eq_int);
+CREATE FUNCTION hp_own.eq_text(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT hp_own.ran('= on text') $$;
+CREATE OPERATOR hp_own.= (LEFTARG = text, RIGHTARG = text, FUNCTION = hp_own.eq_text);
+CREATE OPERATOR hp_own.<> (LEFTARG = text, RIGHTARG = text, FUNCTION = hp_own.eq_text);
+CREATE FUNCTION hp_own.div(int, int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN PERFORM hp_own.ran('/'); RETURN 0; END $$;
+CREATE OPERATOR hp_own./ (LEFTARG = int, RIGHTARG = int, FUNCTION = hp_own.div);
+CREATE FUNCTION hp_own.set_config(text, text, boolean) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM hp_own.ran('set_config'); RETURN pg_catalog.set_config($1, $2, $3); END $$;
+CREATE FUNCTION hp_own.current_setting(text, boolean) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM hp_own.ran('current_setting'); RETURN pg_catalog.current_setting($1, $2); END $$;
+CREATE FUNCTION hp_own.format(text, name) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN PERFORM hp_own.ran('format'); RETURN pg_catalog.format($1, $2); END $$;
+CREATE FUNCTION hp_own.array_length(anyarray, int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN PERFORM hp_own.ran('array_length'); RETURN pg_catalog.array_length($1, $2); END $$;
+CREATE DOMAIN hp_own.text AS pg_catalog.text CHECK (hp_own.ran('the type text') IS NOT NULL);
+CREATE DOMAIN hp_own.int4 AS pg_catalog.int4 CHECK (hp_own.ran('the type int4') IS NOT NULL);
+ALTER ROLE hp_role SET search_path = hp_own, pg_catalog;
+RESET ROLE;
+RESET client_min_messages;
+SELECT check_name, tenant, status FROM rls_audit.verify_isolation('hp_role', 'app.tenant_id',
+        tables => ARRAY['public.leaky']::regclass[])
+ WHERE check_name LIKE 'tenant%' ORDER BY 1, 2;
+SELECT outcome, rows_visible FROM rls_audit.probe('hp_role', 'public.leaky', '{"app.tenant_id": "1"}');
+
+SET client_min_messages = warning;
+DROP SCHEMA hp_own CASCADE;
+DROP TABLE public.leaky;
+DROP ROLE hp_role;
 DROP SCHEMA evil CASCADE;
 DROP TABLE public.accounts;
 DROP ROLE hp_app;
