@@ -1018,6 +1018,49 @@ fn jsonb_text_by_postgres(array: &Value) -> Result<Vec<u8>> {
     }
 }
 
+/// Run `f` with `search_path = pg_catalog, pg_temp`, as a function
+/// declared `SET search_path` runs (PostgreSQL's own GUC nesting: the
+/// session's value comes back when `f` returns; on an ERROR, the
+/// transaction's or savepoint's abort restores it). For rls_audit's work
+/// outside its SQL functions, where the session's search_path would
+/// otherwise name what its statements call: the ProcessUtility hook, which
+/// runs inside any role statement of any session.
+pub(crate) fn with_pinned_path<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(std::ffi::c_int);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // an ERROR on its way out: the abort pops the nesting level
+            if !std::thread::panicking() {
+                // SAFETY: closes the nesting level opened below, as
+                // fmgr_security_definer does after the call
+                unsafe { pg_sys::AtEOXact_GUC(true, self.0) }
+            }
+        }
+    }
+    // SAFETY: opens a GUC nesting level and sets search_path in it, as
+    // fmgr_security_definer does for a function's SET clause
+    let level = unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"search_path".as_ptr(),
+            c"pg_catalog, pg_temp".as_ptr(),
+            if pg_sys::superuser() {
+                pg_sys::GucContext::PGC_SUSET
+            } else {
+                pg_sys::GucContext::PGC_USERSET
+            },
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        level
+    };
+    let _restore = Restore(level);
+    f()
+}
+
 /// Runs `f` with the rights of the owner of rls_audit's tables, then puts
 /// the caller's user id and security context back (also on error: the
 /// guard's Drop runs while an error unwinds, and PostgreSQL restores both

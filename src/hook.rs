@@ -130,11 +130,15 @@ unsafe extern "C-unwind" fn process_utility(
 
 /// The hook's work around the statement (`run`): what it may change is
 /// read before, what it changed recorded after.
+/// Both run under rls_audit's own search_path, never the session's: the
+/// statement's author chooses that one, and what the hook reads and
+/// writes must not call a function or operator of theirs (the recording
+/// runs as the history tables' owner).
 fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run: impl FnOnce()) {
-    let watch = or_raise(watch(pstmt));
+    let watch = or_raise(capture::with_pinned_path(|| watch(pstmt)));
     run();
     if let Some(w) = watch {
-        or_raise(record(w, pstmt, query));
+        or_raise(capture::with_pinned_path(|| record(w, pstmt, query)));
     }
 }
 

@@ -92,7 +92,46 @@ SELECT check_name, tenant, status FROM rls_audit.verify_isolation('hp_role', 'ap
  WHERE check_name LIKE 'tenant%' ORDER BY 1, 2;
 SELECT outcome, rows_visible FROM rls_audit.probe('hp_role', 'public.leaky', '{"app.tenant_id": "1"}');
 
+-- Role statements under their author's hostile search_path. rls_audit's
+-- ProcessUtility hook reads the roles before CREATE / ALTER / DROP ROLE and
+-- GRANT of a role and records the change after it, as the history tables'
+-- owner: a CREATEROLE role with operators named like pg_catalog's first in
+-- its search_path must not get them run (they would run as that owner, a
+-- superuser typically), and the events must be the real ones. In a new
+-- session whose first statement sets that search_path: nothing rls_audit
+-- keeps per session has been read yet.
 SET client_min_messages = warning;
+CREATE ROLE hp_admin LOGIN CREATEROLE;
+CREATE SCHEMA hp_mine AUTHORIZATION hp_admin;
+\c - hp_admin
+SET client_min_messages = warning;
+CREATE FUNCTION hp_mine.eq_name(name, name) RETURNS boolean LANGUAGE plpgsql
+    SET search_path = pg_catalog AS $$
+BEGIN RAISE WARNING 'hp_mine.= on name ran as %', current_user; RETURN $1 = $2; END $$;
+CREATE OPERATOR hp_mine.= (LEFTARG = name, RIGHTARG = name, FUNCTION = hp_mine.eq_name);
+CREATE FUNCTION hp_mine.eq_oid(oid, oid) RETURNS boolean LANGUAGE plpgsql
+    SET search_path = pg_catalog AS $$
+BEGIN RAISE WARNING 'hp_mine.= on oid ran as %', current_user; RETURN $1 = $2; END $$;
+CREATE OPERATOR hp_mine.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = hp_mine.eq_oid);
+CREATE FUNCTION hp_mine.eq_text(text, text) RETURNS boolean LANGUAGE plpgsql
+    SET search_path = pg_catalog AS $$
+BEGIN RAISE WARNING 'hp_mine.= on text ran as %', current_user; RETURN $1 = $2; END $$;
+CREATE OPERATOR hp_mine.= (LEFTARG = text, RIGHTARG = text, FUNCTION = hp_mine.eq_text);
+\c - hp_admin
+SET search_path = hp_mine, pg_catalog;
+CREATE ROLE hp_group NOLOGIN;
+CREATE ROLE hp_member NOLOGIN;
+GRANT hp_group TO hp_member;
+\c - postgres
+SELECT change, statement FROM rls_audit.events
+ WHERE change IN ('role_added', 'membership_added') AND statement ~ 'hp_'
+ ORDER BY id;
+SELECT count(*) AS broken_links FROM rls_audit.verify_log();
+
+SET client_min_messages = warning;
+DROP ROLE hp_member, hp_group;
+DROP SCHEMA hp_mine CASCADE;
+DROP ROLE hp_admin;
 DROP SCHEMA hp_own CASCADE;
 DROP TABLE public.leaky;
 DROP ROLE hp_role;
