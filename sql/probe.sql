@@ -182,6 +182,12 @@ BEGIN
                FROM (SELECT (w.template).* FROM pg_temp.rls_audit_witness w) t
               WHERE t.%I %s $2::%s', v_cols, p_col, p_eq, p_type);
 
+        -- the witness is a trigger: ordinary triggers fire only while
+        -- session_replication_role is origin (or local), whatever the
+        -- caller's session set (only a superuser can have set it)
+        IF pg_catalog.current_setting('session_replication_role') <> 'origin' THEN
+            PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
+        END IF;
         EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_shadow (LIKE %s)', p_table);
         -- the witness also holds the insert probe's templates, typed as
         -- the shadow's rows (old_row and new_row NULL: never counted)

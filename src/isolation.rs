@@ -166,6 +166,19 @@ pub(crate) fn ensure_can_act_as(c: &SpiClient<'_>, role: &str) -> Result<()> {
     }
 }
 
+/// The settings every probe as the role starts from: what a fresh session
+/// of the role has, whatever the caller's own session set. Row security on
+/// (PostgreSQL's default; a caller with `row_security = off`, as pg_dump
+/// sets it, would have every filtered read fail instead of filter, and an
+/// error reads as closed), and the role's fresh-login search_path.
+fn fresh_session(search_path: Option<String>) -> Settings {
+    let mut s: Settings = vec![("row_security".into(), Some("on".into()))];
+    if let Some(p) = search_path {
+        s.push(("search_path".into(), Some(p)));
+    }
+    s
+}
+
 /// Everything one verify_isolation call needs.
 struct Run<'a> {
     setting: &'a str,
@@ -222,10 +235,7 @@ pub(crate) fn gather(
         fresh: catalog::fresh_login_setting(c, role, setting)?,
         defined_here: catalog::setting_defined(c, setting)?,
     };
-    let base: Settings = match &info.search_path {
-        Some(p) => vec![("search_path".into(), Some(p.clone()))],
-        None => Vec::new(),
-    };
+    let base = fresh_session(info.search_path);
     let run_cx = Run { setting, base };
     let col = quote_ident(column);
 
@@ -408,10 +418,7 @@ pub(crate) fn probe_one(
             "settings must be a JSON object such as {\"app.tenant_id\": \"1\"}".into(),
         )
     })?;
-    let mut s: Settings = match info.search_path {
-        Some(p) => vec![("search_path".into(), Some(p))],
-        None => Vec::new(),
-    };
+    let mut s = fresh_session(info.search_path);
     for (k, v) in obj {
         check_setting_name(c, k)?;
         // the probe acts as `role` and nobody else

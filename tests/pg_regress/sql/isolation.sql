@@ -82,6 +82,23 @@ ALTER POLICY tenant_isolation ON shop.vehicles
 -- 4. an INSERT policy WITH CHECK (true)
 CREATE POLICY "insert anything" ON shop.appointments FOR INSERT TO app_user WITH CHECK (true);
 SELECT * FROM pg_temp.leaks();
+-- the same verdicts whatever the caller's own session has set: with
+-- row_security off (as pg_dump sets it) a filtered read fails instead of
+-- filtering, an error reads as closed, and with session_replication_role
+-- = replica no ordinary trigger fires (the write probes' witness is one)
+CREATE TEMP TABLE default_session AS
+    SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id');
+SET row_security = off;
+SET session_replication_role = replica;
+CREATE TEMP TABLE odd_session AS
+    SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id');
+RESET row_security;
+RESET session_replication_role;
+SELECT (SELECT count(*) FROM default_session WHERE status = 'FAIL') AS fails,
+       (SELECT count(*) FROM (SELECT * FROM odd_session EXCEPT ALL SELECT * FROM default_session) d)
+     + (SELECT count(*) FROM (SELECT * FROM default_session EXCEPT ALL SELECT * FROM odd_session) d)
+       AS differing_rows;
+DROP TABLE default_session, odd_session;
 DROP POLICY "insert anything" ON shop.appointments;
 
 -- 5. an UPDATE policy WITH CHECK (true)
