@@ -124,7 +124,8 @@ CREATE ROLE hp_member NOLOGIN;
 GRANT hp_group TO hp_member;
 \c - postgres
 SELECT change, statement FROM rls_audit.events
- WHERE change IN ('role_added', 'membership_added') AND statement ~ 'hp_'
+ WHERE change IN ('role_added', 'membership_added') AND statement ~ '^(CREATE ROLE|GRANT) hp_'
+   AND NOT (change = 'membership_added' AND statement ~ '^CREATE')
  ORDER BY id;
 SELECT count(*) AS broken_links FROM rls_audit.verify_log();
 
