@@ -150,10 +150,11 @@ DECLARE
     v_values text[] := ARRAY(SELECT p_settings[2 * g] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
 BEGIN
     BEGIN
-        -- p_type is the tenant column's type and p_eq its equality operator,
-        -- both schema-qualified: the statements below run under the role's
-        -- search_path (see _probe), where an unqualified name could be the
-        -- role's own
+        -- p_type is the tenant column's base type (a cast to a domain would
+        -- run its CHECK here, as the caller) and p_eq its equality
+        -- operator, both schema-qualified: the statements below run under
+        -- the role's search_path (see _probe), where an unqualified name
+        -- could be the role's own
         -- the column list with the tenant column replaced by $1 (insert probe)
         SELECT pg_catalog.string_agg(CASE WHEN t.attname = p_col
                                           THEN pg_catalog.format('$1::%s', p_type)

@@ -839,9 +839,8 @@ pub(crate) struct Target {
     pub(crate) role_owns: bool,
     pub(crate) rls_enabled: bool,
     pub(crate) rls_forced: bool,
-    /// the tenant column's type, schema-qualified (`pg_catalog.int4`): how
-    /// probes cast bound values, since they run under the role's
-    /// search_path, which the role chooses
+    /// the tenant column's base type, schema-qualified (`pg_catalog.int4`):
+    /// how probes cast bound values (see `catalog::probe_type`)
     pub(crate) col_type_q: String,
     /// the type's equality operator, schema-qualified
     /// (`OPERATOR(pg_catalog.=)`), for the same reason

@@ -1004,33 +1004,47 @@ pub(crate) fn read_posture(client: &SpiClient<'_>, schemas: Option<&[String]>) -
     Ok(posture)
 }
 
-/// `OPERATOR(schema.name)` of the equality PostgreSQL uses for type
-/// `typid` (its default btree or hash operator class's, as the type cache
-/// finds it: a domain's base type, varchar's text). A probe running under
-/// the role's search_path names it so, never a bare `=` that the role's
-/// own schemas could answer. A type without one gets pg_catalog's `=`,
-/// which then fails the probe (an ERROR check), never matches silently.
-fn equality_operator(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<String> {
-    // SAFETY: a type cache lookup of an existing type (the column's, read
-    // in this statement); it errors for a missing type, it does not crash
-    let opr = unsafe {
-        (*pg_sys::lookup_type_cache(typid, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int)).eq_opr
+/// How the probes name the tenant column's type and equality, for a
+/// column of type `typid`: its base type (a domain's CHECK would run a
+/// function of the domain's owner wherever a value is cast to it, in the
+/// caller's part of a probe too, with the caller's rights; the column's own
+/// assignments still check it, as the role) and that type's equality, the
+/// operator of its default operator class as the type cache finds it
+/// (varchar's is text's), both schema-qualified: `pg_catalog.int4` and
+/// `OPERATOR(pg_catalog.=)`. A probe statement runs under the role's
+/// search_path, which the role chooses, so a bare `=` or `int4` there
+/// could be the role's own. A type without an equality gets
+/// pg_catalog's `=`, which then fails the probe (an ERROR check), never
+/// matches silently.
+fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String)> {
+    // SAFETY: catalog cache lookups of the column's type, read in this
+    // statement; both raise an ERROR for a type that is gone, never crash
+    let (base, opr) = unsafe {
+        let base = pg_sys::getBaseType(typid);
+        let entry = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int);
+        (base, (*entry).eq_opr)
     };
-    if opr == pg_sys::InvalidOid {
-        return Ok("OPERATOR(pg_catalog.=)".into());
-    }
-    let name = c
+    let row = c
         .select(
-            "SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
-               FROM pg_catalog.pg_operator o
-               JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-              WHERE o.oid = $1",
+            "SELECT pg_catalog.format('%I.%I', tn.nspname, t.typname),
+                    (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+                       FROM pg_catalog.pg_operator o
+                       JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                      WHERE o.oid = $2)
+               FROM pg_catalog.pg_type t
+               JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+              WHERE t.oid = $1",
             Some(1),
-            &[opr.into()],
+            &[base.into(), opr.into()],
         )?
-        .first()
-        .get::<String>(1)?;
-    Ok(name.unwrap_or_else(|| "OPERATOR(pg_catalog.=)".into()))
+        .first();
+    let name = row
+        .get::<String>(1)?
+        .ok_or_else(|| RlsAuditError::ObjectState(format!("type {} is gone", typid.to_u32())))?;
+    let eq = row
+        .get::<String>(2)?
+        .unwrap_or_else(|| "OPERATOR(pg_catalog.=)".into());
+    Ok((name, eq))
 }
 
 /// Functions (schema, name) that are not IMMUTABLE, among `candidates`.
@@ -1172,22 +1186,19 @@ pub(crate) fn targets(
         None,
         &[role.into(), column.into(), oids.into()],
     )? {
+        let (col_type_q, col_eq) = probe_type(c, pg_sys::Oid::from(oid(&row, 8)?))?;
         out.push(Target {
-            oid: oid(&row, 8)?,
+            oid: oid(&row, 7)?,
             schema: text(&row, 1)?,
             table: text(&row, 2)?,
             owner: text(&row, 3)?,
             role_owns: flag(&row, 4)?,
             rls_enabled: flag(&row, 5)?,
             rls_forced: flag(&row, 6)?,
-            col_type_q: text(&row, 7)?,
-            col_eq: String::new(),
+            col_type_q,
+            col_eq,
             column: column.to_string(),
         });
-        let type_oid = pg_sys::Oid::from(oid(&row, 9)?);
-        if let Some(t) = out.last_mut() {
-            t.col_eq = equality_operator(c, type_oid)?;
-        }
     }
     if out.is_empty() && tables.is_none() {
         return Err(RlsAuditError::UnknownColumn {

@@ -92,6 +92,43 @@ SELECT check_name, tenant, status FROM rls_audit.verify_isolation('hp_role', 'ap
  WHERE check_name LIKE 'tenant%' ORDER BY 1, 2;
 SELECT outcome, rows_visible FROM rls_audit.probe('hp_role', 'public.leaky', '{"app.tenant_id": "1"}');
 
+-- A tenant column of a domain type whose CHECK calls its owner's function:
+-- verify_isolation casts tenant values to the column's base type, so the
+-- function runs only where the column itself is written, as the probed
+-- role, never as the caller (a superuser here).
+SET client_min_messages = warning;
+CREATE ROLE hp_owner LOGIN;
+CREATE SCHEMA hp_dom AUTHORIZATION hp_owner;
+GRANT USAGE ON SCHEMA hp_dom TO hp_role;
+SET ROLE hp_owner;
+CREATE FUNCTION hp_dom.tenant_ok(int) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+    SET search_path = pg_catalog AS $$
+BEGIN
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE WARNING 'the domain''s check ran as the superuser %', current_user;
+    END IF;
+    RETURN $1 > 0;
+END $$;
+CREATE DOMAIN hp_dom.tenant AS int CHECK (hp_dom.tenant_ok(VALUE));
+CREATE TABLE hp_dom.t (id int, tenant_id hp_dom.tenant);
+INSERT INTO hp_dom.t SELECT g, g % 3 + 1 FROM generate_series(1, 9) g;
+ALTER TABLE hp_dom.t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON hp_dom.t TO hp_role
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (true);
+GRANT SELECT, INSERT, UPDATE, DELETE ON hp_dom.t TO hp_role;
+RESET ROLE;
+ALTER ROLE hp_role RESET search_path;
+RESET client_min_messages;
+SELECT check_name, count(*) FILTER (WHERE status = 'PASS') AS pass,
+       count(*) FILTER (WHERE status = 'FAIL') AS fail
+  FROM rls_audit.verify_isolation('hp_role', 'app.tenant_id', tables => ARRAY['hp_dom.t']::regclass[])
+ WHERE check_name LIKE 'tenant%' GROUP BY 1 ORDER BY 1;
+SET client_min_messages = warning;
+DROP SCHEMA hp_dom CASCADE;
+DROP ROLE hp_owner;
+RESET client_min_messages;
+
 -- Role statements under their author's hostile search_path. rls_audit's
 -- ProcessUtility hook reads the roles before CREATE / ALTER / DROP ROLE and
 -- GRANT of a role and records the change after it, as the history tables'
