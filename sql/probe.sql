@@ -103,7 +103,9 @@ COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
 --   tenant_update  UPDATE shadow SET col = X   for X = A (take-over) and each other tenant (move)
 --   tenant_insert  INSERT a row with col = X   for each other tenant X
 -- and the witness counts the rows of other tenants it touched (old or new
--- tenant distinct from A). A statement that fails touched nothing.
+-- tenant distinct from A). A statement that fails touched nothing (verdict.rs
+-- makes a failure that says nothing about the policies, such as a lock not
+-- granted, an ERROR check instead of a PASS).
 CREATE FUNCTION rls_audit._shadow_witness() RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp

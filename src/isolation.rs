@@ -209,6 +209,21 @@ pub(crate) fn gather(
     let info = catalog::role_info(c, role)?;
     ensure_can_act_as(c, role)?;
     check_setting_name(c, setting)?;
+    // the tenant setting is set to each tenant's value: never one that
+    // decides who the probe runs as, or whether row security and the
+    // write probes' trigger apply at all
+    if [
+        "role",
+        "session_authorization",
+        "row_security",
+        "session_replication_role",
+    ]
+    .contains(&setting.to_ascii_lowercase().as_str())
+    {
+        return Err(RlsAuditError::InvalidParameter(format!(
+            "\"{setting}\" cannot be the tenant setting: it decides how the probes run, not which tenant they see"
+        )));
+    }
     if tables.is_some_and(|t| t.iter().flatten().next().is_none()) {
         return Err(RlsAuditError::InvalidParameter(
             "tables is an empty array: pass NULL for every table with the tenant column".into(),

@@ -170,6 +170,8 @@ SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', 'no_such_c
 SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.settings_without_tenant'::regclass]);
 SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY[4000000000::oid::regclass]);
 SELECT * FROM rls_audit.verify_isolation('app_user', 'not a setting');
+SELECT * FROM rls_audit.verify_isolation('app_user', 'role');
+SELECT * FROM rls_audit.verify_isolation('app_user', 'Row_Security');
 SELECT * FROM rls_audit.verify_isolation(NULL, 'app.tenant_id');
 SELECT * FROM rls_audit.probe('app_user', 'shop.nope');
 SELECT * FROM rls_audit.probe('app_user', 'shop.customers', '[1, 2]');
