@@ -130,12 +130,12 @@ unsafe extern "C-unwind" fn process_utility(
 
 /// The hook's work around the statement (`run`): what it may change is
 /// read before, what it changed recorded after.
-/// Both run under rls_audit's own search_path, never the session's: the
-/// statement's author chooses that one, and what the hook reads and
-/// writes must not call a function or operator of theirs (the recording
-/// runs as the history tables' owner).
+/// What the hook reads and writes runs under rls_audit's own search_path,
+/// never the session's: the statement's author chooses that one, and no
+/// function or operator of theirs may run here (the recording runs as the
+/// history tables' owner). Only a watched statement pays for it.
 fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run: impl FnOnce()) {
-    let watch = or_raise(capture::with_pinned_path(|| watch(pstmt)));
+    let watch = or_raise(watch(pstmt));
     run();
     if let Some(w) = watch {
         or_raise(capture::with_pinned_path(|| record(w, pstmt, query)));
@@ -201,7 +201,8 @@ fn watch(pstmt: *mut pg_sys::PlannedStmt) -> Result<Option<Watch>> {
         return Ok(None);
     }
     Ok(Some(match watch {
-        'r' => Watch::Roles(authz::role_state()?),
+        // read under rls_audit's own search_path (see `around`)
+        'r' => Watch::Roles(capture::with_pinned_path(authz::role_state)?),
         _ => {
             // SAFETY: a ReassignOwnedStmt; its roles resolved as it will
             // resolve them (a missing one fails the statement itself)
