@@ -1181,12 +1181,12 @@ pub(crate) fn targets(
     }
     let oids: Option<Vec<pg_sys::Oid>> = tables.map(|l| l.iter().flatten().copied().collect());
     let mut out = Vec::new();
+    let mut types = Vec::new();
     for row in c.select(
         TARGETS.as_str(),
         None,
         &[role.into(), column.into(), oids.into()],
     )? {
-        let (col_type_q, col_eq) = probe_type(c, pg_sys::Oid::from(oid(&row, 8)?))?;
         out.push(Target {
             oid: oid(&row, 7)?,
             schema: text(&row, 1)?,
@@ -1195,10 +1195,24 @@ pub(crate) fn targets(
             role_owns: flag(&row, 4)?,
             rls_enabled: flag(&row, 5)?,
             rls_forced: flag(&row, 6)?,
-            col_type_q,
-            col_eq,
+            col_type_q: String::new(),
+            col_eq: String::new(),
             column: column.to_string(),
         });
+        types.push(oid(&row, 8)?);
+    }
+    // after the read (no statement runs while its rows are walked), once
+    // per distinct type: most tables share the tenant column's type
+    let mut named: std::collections::BTreeMap<u32, (String, String)> = Default::default();
+    for (t, typid) in out.iter_mut().zip(types) {
+        let (ty, eq) = match named.entry(typid) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(probe_type(c, pg_sys::Oid::from(typid))?)
+            }
+        };
+        t.col_type_q = ty.clone();
+        t.col_eq = eq.clone();
     }
     if out.is_empty() && tables.is_none() {
         return Err(RlsAuditError::UnknownColumn {
