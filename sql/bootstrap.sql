@@ -51,7 +51,7 @@ CREATE TABLE rls_audit.snapshot_policies (
     using_expr  text,
     check_expr  text,
     -- 0.3.0: identity (see snapshot_meta.db_ident) and what the policy
-    -- stores: md5 of its expression trees, role OIDs
+    -- stores: digests of its expression trees, role OIDs
     policy_oid  oid,
     table_oid   oid,
     tree        text,
@@ -150,7 +150,7 @@ CREATE TABLE rls_audit.tracked_policies (
     using_expr  text,
     check_expr  text,
     db_ident    text,
-    -- what decides "changed": md5 of the expression trees, and the role
+    -- what decides "changed": digests of the expression trees, and the role
     -- OIDs (renaming what they reference changes only the text above)
     tree        text,
     role_oids   oid[],

@@ -55,8 +55,11 @@ UPDATE @extschema@.tracked_policies t
    SET db_ident = (SELECT s.system_identifier::text FROM pg_catalog.pg_control_system() s)
                   || '/' || (SELECT d.oid::text FROM pg_catalog.pg_database d
                               WHERE d.datname = pg_catalog.current_database()),
-       tree = coalesce(pg_catalog.md5(p.polqual::text), '-') || '/' ||
-              coalesce(pg_catalog.md5(p.polwithcheck::text), '-'),
+       tree = coalesce(pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+                  p.polqual::pg_catalog.text, pg_catalog.getdatabaseencoding())), 'hex'), 32), '-')
+              || '/' ||
+              coalesce(pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+                  p.polwithcheck::pg_catalog.text, pg_catalog.getdatabaseencoding())), 'hex'), 32), '-'),
        role_oids = ARRAY(SELECT x FROM pg_catalog.unnest(p.polroles) AS x ORDER BY x)
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid

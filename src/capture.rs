@@ -921,7 +921,7 @@ fn event_hash(array: &Value) -> Result<String> {
         Some(text) => Sha256::digest(text.as_bytes()),
         None => Sha256::digest(jsonb_text_by_postgres(array)?),
     };
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::model::hex(&digest))
 }
 
 /// `jsonb_out(jsonb_in(v))` written directly: arrays as `[a, b]`, objects

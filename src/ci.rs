@@ -68,7 +68,7 @@ fn sha256(parts: &[&str]) -> String {
         h.update(p.as_bytes());
         h.update([0u8]);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::hex(&h.finalize())
 }
 
 /// The finding's identity across runs: lint and object. The same finding

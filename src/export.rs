@@ -42,10 +42,7 @@ pub(crate) fn access_fingerprint(facts: &AccessFacts) -> String {
     canonical.canonicalize();
     // plain structs of strings, bools and vectors always serialise
     let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::model::hex(&Sha256::digest(&bytes))
 }
 
 /// The document for a stored snapshot.

@@ -455,12 +455,19 @@ impl Fingerprinter {
         // entering the last part never goes backwards
         let _ = self.enter(Self::PARTS.len());
         self.h.update(b"]}");
-        self.h
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&self.h.finalize())
     }
+}
+
+/// Bytes in lowercase hex, as `encode(…, 'hex')` spells them.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Which object each name stood for, in which database. PostgreSQL keys
@@ -527,7 +534,7 @@ impl Identity {
 pub(crate) struct PolicyId {
     pub(crate) oid: u32,
     pub(crate) table_oid: u32,
-    /// md5 of the USING and WITH CHECK trees (`sql/catalog/state.sql`)
+    /// digests of the USING and WITH CHECK trees (`catalog::live::tree_digest`)
     pub(crate) tree: String,
     /// `polroles` (0 = PUBLIC), sorted
     pub(crate) role_oids: Vec<u32>,
@@ -553,7 +560,7 @@ pub(crate) struct TrackedPolicy {
     pub(crate) table_oid: u32,
     /// the database the OIDs belong to (`catalog::db_ident`)
     pub(crate) db_ident: Option<String>,
-    /// md5 of the stored trees and `polroles`: what the policy stores
+    /// digests of the stored trees and `polroles`: what the policy stores
     pub(crate) tree: String,
     pub(crate) role_oids: Vec<u32>,
     pub(crate) policy: Policy,

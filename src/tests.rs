@@ -607,6 +607,12 @@ fn live_readers_agree_with_the_catalog_queries() {
             USING (true) WITH CHECK (id IS NOT NULL);
         CREATE POLICY p4 ON "Sch ""q"" é"."T a""b" FOR DELETE USING (false);
         CREATE POLICY p5 ON "Sch ""q"" é"."T a""b" USING (tenant_id = ANY (ARRAY[1, 2]));
+        -- a tree of over 40 kB (its constant's bytes spelled out), stored
+        -- compressed out of line
+        DO $$ BEGIN
+            EXECUTE format('CREATE POLICY p6 ON "Sch ""q"" é"."T a""b" FOR SELECT USING ("Col x" <> %L)',
+                           repeat('é€', 1500));
+        END $$;
         CREATE TABLE public.parted (id int, tenant_id int) PARTITION BY RANGE (id);
         CREATE TABLE public.parted_1 PARTITION OF public.parted FOR VALUES FROM (0) TO (10);
         CREATE POLICY on_parted ON public.parted USING (tenant_id = 1);
@@ -626,11 +632,23 @@ fn live_readers_agree_with_the_catalog_queries() {
             .expect("an in-scope policy is found");
         assert_eq!(live.policy, *p, "definition of {}", p.policy_name);
         assert_eq!(live.tree, id.tree, "tree of {}", p.policy_name);
+        // both read the trees in Rust (live::deparse): PostgreSQL's own
+        // pg_get_expr() and the digest spelled in SQL are the oracle
+        let sql = catalog::fill(&format!(
+            "SELECT pg_catalog.pg_get_expr(p.polqual, p.polrelid) || '|', \
+                    pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || '|', {{policy_tree}} \
+               FROM pg_catalog.pg_policy p WHERE p.oid = {}",
+            id.oid
+        ));
+        let (using, check, tree) = Spi::get_three::<String, String, String>(&sql).expect("oracle");
+        let bar = |e: &Option<String>| e.as_ref().map(|e| format!("{e}|"));
+        assert_eq!((bar(&p.using_expr), bar(&p.check_expr)), (using, check), "text of {}", p.policy_name);
+        assert_eq!(Some(id.tree.clone()), tree, "digest of {}", p.policy_name);
         assert_eq!(live.role_oids, id.role_oids, "role OIDs of {}", p.policy_name);
         assert_eq!((live.policy_oid, live.table_oid), (id.oid, id.table_oid));
         seen += 1;
     }
-    assert!(seen >= 6, "the test's policies were read: {seen}");
+    assert!(seen >= 7, "the test's policies were read: {seen}");
     for t in &state.tables {
         let oid = ids.tables[&(t.schema_name.clone(), t.table_name.clone())];
         let (live, has_policies) = catalog::live::table(pg_sys::Oid::from(oid), &here)

@@ -6,7 +6,7 @@
 //! exactly what `sql/catalog/state.sql` gives for the same object — the
 //! same scope rule, the same deparsed text (PostgreSQL's own `pg_get_expr`,
 //! called directly, under the caller's pinned `search_path`), the same
-//! tree digest (`md5_text`) and role names (`pg_get_userbyid`'s spelling)
+//! tree digest ([`tree_digest`]) and role names (`pg_get_userbyid`'s spelling)
 //! — and `tests::live_readers_agree_with_the_catalog_queries` holds them
 //! to that with hostile names.
 use pgrx::prelude::*;
@@ -148,19 +148,36 @@ unsafe fn attr(
     (!isnull).then_some(d)
 }
 
-/// `pg_get_expr(tree, table)` and `md5(tree::text)` of a stored tree.
-fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> (Option<String>, String) {
+/// `pg_get_expr(tree, table)` and the tree's digest ([`tree_digest`]) of
+/// a stored tree, from one detoasted copy of it (each of PostgreSQL's
+/// functions would detoast and decompress it again); `-` for no tree.
+pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> (Option<String>, String) {
     let Some(tree) = tree else {
         return (None, "-".into());
     };
-    // SAFETY: pg_get_expr and md5_text take a text (pg_node_tree is one)
-    // and detoast it themselves; both return text or raise an ERROR
+    // SAFETY: tree is a pg_node_tree (a text) datum; the detoasted copy
+    // (or the value itself when it is plain) lives in the current memory
+    // context, pg_get_expr takes it as its text argument and returns text
+    // or raises an ERROR
     unsafe {
-        let text =
-            direct_function_call::<String>(pg_sys::pg_get_expr, &[Some(tree), table.into_datum()]);
-        let md5 = direct_function_call::<String>(pg_sys::md5_text, &[Some(tree)]);
-        (text, md5.unwrap_or_default())
+        let plain = pg_sys::pg_detoast_datum_packed(tree.cast_mut_ptr::<pg_sys::varlena>());
+        let digest = tree_digest(pgrx::varlena::varlena_to_byte_slice(plain));
+        let text = direct_function_call::<String>(
+            pg_sys::pg_get_expr,
+            &[Some(pg_sys::Datum::from(plain)), table.into_datum()],
+        );
+        (text, digest)
     }
+}
+
+/// What identifies a stored expression tree: the first 128 bits of the
+/// SHA-256 of its text, in hex (as `left(encode(sha256(convert_to(tree::text,
+/// getdatabaseencoding())), 'hex'), 32)` spells it in SQL: `TREE_DIGEST`).
+/// The text is what PostgreSQL stores, so a rename of what the expression
+/// references leaves it alone.
+pub(crate) fn tree_digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    crate::model::hex(&Sha256::digest(bytes)[..16])
 }
 
 /// The live policy with this OID, as the tracked state would keep it;
@@ -246,13 +263,13 @@ fn decode(
     names.sort();
     let mut sorted = role_oids;
     sorted.sort_unstable();
-    let (using_expr, using_md5) = deparse(qual, table);
-    let (check_expr, check_md5) = deparse(check, table);
+    let (using_expr, using_digest) = deparse(qual, table);
+    let (check_expr, check_digest) = deparse(check, table);
     Ok(Some(TrackedPolicy {
         policy_oid: oid.to_u32(),
         table_oid: table.to_u32(),
         db_ident: Some(db_ident.to_string()),
-        tree: format!("{using_md5}/{check_md5}"),
+        tree: format!("{using_digest}/{check_digest}"),
         role_oids: sorted,
         policy: Policy {
             schema_name: schema,

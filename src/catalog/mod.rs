@@ -43,30 +43,53 @@ const POLICY_MODE: &str = "CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RES
 const POLICY_COMMAND: &str = "CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' \
      WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END";
 
+/// A policy's roles from `pg_policy p`: their names (`public` for PUBLIC),
+/// as `pg_get_userbyid` spells them.
+const POLICY_ROLES: &str =
+    "ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
+               FROM pg_catalog.unnest(p.polroles) AS x)";
+
 /// A policy's definition from `pg_policy p`, in [`decode_policy`]'s order
-/// after the three names: mode, command, roles (`public` for PUBLIC),
-/// USING, WITH CHECK.
-const POLICY_DEFINITION: &str = "{policy_mode}, {policy_command},
-       ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
-               FROM pg_catalog.unnest(p.polroles) AS x),
+/// after the three names: mode, command, roles, USING, WITH CHECK.
+const POLICY_DEFINITION: &str = "{policy_mode}, {policy_command}, {policy_roles},
        pg_catalog.pg_get_expr(p.polqual, p.polrelid),
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)";
 
-/// What a policy stores, from `pg_policy p`: md5 of the USING and WITH
-/// CHECK node trees. The trees also hold `:location` offsets into the
-/// statement that wrote them, so an unchanged tree always hashes the same
-/// (a rename of what it references does not touch it), while the same
-/// expression restated by a later ALTER POLICY may hash differently: that
-/// case is caught by comparing the text too (TrackedPolicy::same_definition).
-const POLICY_TREE: &str = "coalesce(pg_catalog.md5(p.polqual::text), '-') || '/' || \
-     coalesce(pg_catalog.md5(p.polwithcheck::text), '-')";
+/// What a policy stores, from `pg_policy p`: the digests of the USING and
+/// WITH CHECK node trees (`live::tree_digest`, spelled in SQL), `-` for
+/// none. The trees also hold `:location` offsets into the statement that
+/// wrote them, so an unchanged tree always hashes the same (a rename of
+/// what it references does not touch it), while the same expression
+/// restated by a later ALTER POLICY may hash differently: that case is
+/// caught by comparing the text too (TrackedPolicy::same_definition).
+/// `state.sql` reads the trees themselves and digests them as it deparses
+/// them, from one detoasted copy (`live::deparse`).
+const POLICY_TREE: &str = "coalesce({tree_digest(p.polqual)}, '-') || '/' || \
+     coalesce({tree_digest(p.polwithcheck)}, '-')";
+
+/// `live::tree_digest` of a stored tree, in SQL: SHA-256 of the tree's
+/// bytes as stored (`convert_to` into the database's own encoding changes
+/// nothing), its first 128 bits in hex.
+fn tree_digest_sql(tree: &str) -> String {
+    format!(
+        "pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(\
+         {tree}::pg_catalog.text, pg_catalog.getdatabaseencoding())), 'hex'), 32)"
+    )
+}
 
 /// A query file with the shared rules filled in.
-fn fill(sql: &str) -> String {
+pub(crate) fn fill(sql: &str) -> String {
+    let tree = POLICY_TREE
+        .replace("{tree_digest(p.polqual)}", &tree_digest_sql("p.polqual"))
+        .replace(
+            "{tree_digest(p.polwithcheck)}",
+            &tree_digest_sql("p.polwithcheck"),
+        );
     sql.replace("{policy_definition}", POLICY_DEFINITION)
+        .replace("{policy_roles}", POLICY_ROLES)
         .replace("{policy_mode}", POLICY_MODE)
         .replace("{policy_command}", POLICY_COMMAND)
-        .replace("{policy_tree}", POLICY_TREE)
+        .replace("{policy_tree}", &tree)
         .replace("{in_scope}", IN_SCOPE)
         .replace("{is_table}", IS_TABLE)
 }
@@ -153,6 +176,18 @@ fn word<T: std::str::FromStr<Err = RlsAuditError>>(row: &SpiHeapTupleData, i: us
 /// A [`Policy`] from eight columns starting at `first`: schema, table,
 /// name, mode, command, roles, USING, WITH CHECK.
 pub(crate) fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Policy> {
+    let using_expr = row.get::<String>(first + 6)?;
+    let check_expr = row.get::<String>(first + 7)?;
+    policy_with(row, first, using_expr, check_expr)
+}
+
+/// A [`Policy`] from its first six columns at `first` and its expressions.
+fn policy_with(
+    row: &SpiHeapTupleData,
+    first: usize,
+    using_expr: Option<String>,
+    check_expr: Option<String>,
+) -> Result<Policy> {
     let mut roles = row.get::<Vec<String>>(first + 5)?.unwrap_or_default();
     roles.sort();
     roles.dedup();
@@ -163,9 +198,48 @@ pub(crate) fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Poli
         permissive: word(row, first + 3)?,
         command: word(row, first + 4)?,
         roles,
-        using_expr: row.get::<String>(first + 6)?,
-        check_expr: row.get::<String>(first + 7)?,
+        using_expr,
+        check_expr,
     })
+}
+
+/// A stored expression tree as the row holds it, neither copied nor
+/// detoasted ([`live::deparse`] detoasts it once); valid while the row is.
+struct Tree(pg_sys::Datum);
+
+impl FromDatum for Tree {
+    unsafe fn from_polymorphic_datum(
+        d: pg_sys::Datum,
+        is_null: bool,
+        _: pg_sys::Oid,
+    ) -> Option<Self> {
+        (!is_null).then_some(Tree(d))
+    }
+}
+
+impl IntoDatum for Tree {
+    fn into_datum(self) -> Option<pg_sys::Datum> {
+        Some(self.0)
+    }
+    fn type_oid() -> pg_sys::Oid {
+        pg_sys::PG_NODE_TREEOID
+    }
+}
+
+/// [`decode_policy`] of a row that holds the stored trees (`pg_node_tree`)
+/// where the deparsed USING and WITH CHECK would be, deparsing them
+/// against `table`; and the trees' digests (`{policy_tree}`).
+fn decode_policy_trees(
+    row: &SpiHeapTupleData,
+    first: usize,
+    table: u32,
+) -> Result<(Policy, String)> {
+    let table = pg_sys::Oid::from(table);
+    let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(first + i)?.map(|t| t.0)) };
+    let (using_expr, using_digest) = live::deparse(tree(6)?, table);
+    let (check_expr, check_digest) = live::deparse(tree(7)?, table);
+    let policy = policy_with(row, first, using_expr, check_expr)?;
+    Ok((policy, format!("{using_digest}/{check_digest}")))
 }
 
 /// A [`Table`] from the columns at `at`: schema, table, owner, RLS
@@ -453,14 +527,14 @@ pub(crate) fn each_live(
             let oid = oid(row, 13)?;
             match text(row, 1)?.as_str() {
                 "p" => {
-                    let p = decode_policy(row, 2)?;
                     let table_oid = self::oid(row, 14)?;
                     opened.borrow_mut().insert(table_oid);
+                    let (p, tree) = decode_policy_trees(row, 2, table_oid)?;
                     let id = PolicyId {
                         oid,
                         table_oid,
-                        tree: text(row, 15)?,
-                        role_oids: model::sorted_oids(row.get::<Vec<i64>>(16)?),
+                        tree,
+                        role_oids: model::sorted_oids(row.get::<Vec<i64>>(15)?),
                     };
                     f(LiveRow::Policy(p, id))
                 }
@@ -1432,7 +1506,9 @@ mod unit {
                 "{policy_definition}",
                 "{policy_mode}",
                 "{policy_command}",
+                "{policy_roles}",
                 "{policy_tree}",
+                "{tree_digest",
             ] {
                 assert!(!filled.contains(p), "{p} left in {filled}");
             }
