@@ -155,18 +155,24 @@ pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> (Optio
     let Some(tree) = tree else {
         return (None, "-".into());
     };
+    // what detoasting and deparsing allocate (the copy, the parsed tree,
+    // the text) goes with this context: a reader deparsing a batch of
+    // policies holds one expression's worth, as the executor does per row
+    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit deparse");
     // SAFETY: tree is a pg_node_tree (a text) datum; the detoasted copy
-    // (or the value itself when it is plain) lives in the current memory
-    // context, pg_get_expr takes it as its text argument and returns text
-    // or raises an ERROR
+    // (or the value itself when it is plain) lives in the scratch context,
+    // pg_get_expr takes it as its text argument and returns text or raises
+    // an ERROR; both results are copied into Rust before the context goes
     unsafe {
-        let plain = pg_sys::pg_detoast_datum_packed(tree.cast_mut_ptr::<pg_sys::varlena>());
-        let digest = tree_digest(pgrx::varlena::varlena_to_byte_slice(plain));
-        let text = direct_function_call::<String>(
-            pg_sys::pg_get_expr,
-            &[Some(pg_sys::Datum::from(plain)), table.into_datum()],
-        );
-        (text, digest)
+        scratch.switch_to(|_| {
+            let plain = pg_sys::pg_detoast_datum_packed(tree.cast_mut_ptr::<pg_sys::varlena>());
+            let digest = tree_digest(pgrx::varlena::varlena_to_byte_slice(plain));
+            let text = direct_function_call::<String>(
+                pg_sys::pg_get_expr,
+                &[Some(pg_sys::Datum::from(plain)), table.into_datum()],
+            );
+            (text, digest)
+        })
     }
 }
 
