@@ -636,14 +636,29 @@ fn live_readers_agree_with_the_catalog_queries() {
         // pg_get_expr() and the digest spelled in SQL are the oracle
         let sql = catalog::fill(&format!(
             "SELECT pg_catalog.pg_get_expr(p.polqual, p.polrelid) || '|', \
-                    pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || '|', {{policy_tree}} \
+                    pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || '|', {{policy_tree}}, \
+                    (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r), ',' ORDER BY r COLLATE \"C\") \
+                       FROM (SELECT DISTINCT CASE WHEN x = 0 THEN 'public' \
+                                             ELSE pg_catalog.pg_get_userbyid(x)::text END AS r \
+                               FROM pg_catalog.unnest(p.polroles) AS x) s) \
                FROM pg_catalog.pg_policy p WHERE p.oid = {}",
             id.oid
         ));
-        let (using, check, tree) = Spi::get_three::<String, String, String>(&sql).expect("oracle");
+        let oracle = Spi::connect(|c| {
+            let row = c.select(&sql, Some(1), &[])?.first();
+            Ok::<_, pgrx::spi::SpiError>((
+                row.get::<String>(1)?,
+                row.get::<String>(2)?,
+                row.get::<String>(3)?,
+                row.get::<String>(4)?,
+            ))
+        })
+        .expect("oracle");
         let bar = |e: &Option<String>| e.as_ref().map(|e| format!("{e}|"));
-        assert_eq!((bar(&p.using_expr), bar(&p.check_expr)), (using, check), "text of {}", p.policy_name);
-        assert_eq!(Some(id.tree.clone()), tree, "digest of {}", p.policy_name);
+        assert_eq!((bar(&p.using_expr), bar(&p.check_expr)), (oracle.0, oracle.1), "text of {}", p.policy_name);
+        assert_eq!(Some(id.tree.clone()), oracle.2, "digest of {}", p.policy_name);
+        let roles: Vec<String> = p.roles.iter().map(|r| crate::ident::quote_ident(r)).collect();
+        assert_eq!(Some(roles.join(",")), oracle.3, "roles of {}", p.policy_name);
         assert_eq!(live.role_oids, id.role_oids, "role OIDs of {}", p.policy_name);
         assert_eq!((live.policy_oid, live.table_oid), (id.oid, id.table_oid));
         seen += 1;

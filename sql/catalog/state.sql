@@ -2,7 +2,7 @@
 -- from the same MVCC snapshot even under READ COMMITTED. Expressions are
 -- deparsed under the pinned search_path = pg_catalog (every rls_audit
 -- function pins it), so every name comes out schema-qualified.
--- Columns: kind, then a policy (2-9), flags (10-12), identity (13-15);
+-- Columns: kind, then a policy (2-8), flags (9-11), identity (12-14);
 -- the branches below the first spell their NULLs' types (each is a
 -- subquery, whose columns are typed before the UNION sees them).
 --
@@ -12,7 +12,8 @@
 -- read, never held whole. A policy's USING and WITH CHECK come as the
 -- stored trees: the reader deparses and digests each from one detoasted
 -- copy (catalog::live::deparse), which SQL could not share between
--- pg_get_expr() and a digest function. Only the tables' names are
+-- pg_get_expr() and a digest function; its roles come as OIDs, named by
+-- the reader from the role cache as pg_get_userbyid() names them. Only the tables' names are
 -- sorted: each table's policies are then read through pg_policy's
 -- (polrelid, polname) index in a nested loop (LATERAL, kept a subquery by
 -- OFFSET 0), which keeps that order, and are deparsed as they come. A
@@ -28,7 +29,7 @@ WITH rel AS (
 )
 SELECT * FROM (
 SELECT 'p' AS kind, r.nspname, r.relname, p.polname::text,
-       {policy_mode}, {policy_command}, {policy_roles}, p.polqual, p.polwithcheck,
+       {policy_mode}, {policy_command}, p.polqual, p.polwithcheck,
        NULL::bool, NULL::bool, NULL::bool,
        p.oid, p.polrelid, p.polroles::pg_catalog.int8[]
   FROM (SELECT * FROM rel ORDER BY nspname COLLATE "C", relname COLLATE "C" OFFSET 0) r
@@ -42,7 +43,7 @@ SELECT 'p' AS kind, r.nspname, r.relname, p.polname::text,
 UNION ALL
 SELECT * FROM (
 SELECT 't', r.nspname, r.relname, pg_catalog.pg_get_userbyid(r.relowner)::text,
-       NULL::text, NULL::text, NULL::text[], NULL::pg_catalog.pg_node_tree, NULL::pg_catalog.pg_node_tree,
+       NULL::text, NULL::text, NULL::pg_catalog.pg_node_tree, NULL::pg_catalog.pg_node_tree,
        r.relrowsecurity, r.relforcerowsecurity, NULL::bool,
        r.oid, NULL::oid, NULL::pg_catalog.int8[]
   FROM rel r
@@ -50,7 +51,7 @@ SELECT 't', r.nspname, r.relname, pg_catalog.pg_get_userbyid(r.relowner)::text,
 UNION ALL
 SELECT * FROM (
 SELECT 'r', a.rolname::text, NULL::text, NULL::text,
-       NULL::text, NULL::text, NULL::text[], NULL::pg_catalog.pg_node_tree, NULL::pg_catalog.pg_node_tree,
+       NULL::text, NULL::text, NULL::pg_catalog.pg_node_tree, NULL::pg_catalog.pg_node_tree,
        a.rolsuper, a.rolbypassrls, a.rolcanlogin,
        a.oid, NULL::oid, NULL::pg_catalog.int8[]
   FROM pg_catalog.pg_roles a

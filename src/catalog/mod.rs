@@ -43,15 +43,12 @@ const POLICY_MODE: &str = "CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RES
 const POLICY_COMMAND: &str = "CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' \
      WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END";
 
-/// A policy's roles from `pg_policy p`: their names (`public` for PUBLIC),
-/// as `pg_get_userbyid` spells them.
-const POLICY_ROLES: &str =
-    "ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
-               FROM pg_catalog.unnest(p.polroles) AS x)";
-
 /// A policy's definition from `pg_policy p`, in [`decode_policy`]'s order
-/// after the three names: mode, command, roles, USING, WITH CHECK.
-const POLICY_DEFINITION: &str = "{policy_mode}, {policy_command}, {policy_roles},
+/// after the three names: mode, command, roles (`public` for PUBLIC),
+/// USING, WITH CHECK.
+const POLICY_DEFINITION: &str = "{policy_mode}, {policy_command},
+       ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
+               FROM pg_catalog.unnest(p.polroles) AS x),
        pg_catalog.pg_get_expr(p.polqual, p.polrelid),
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)";
 
@@ -86,7 +83,6 @@ pub(crate) fn fill(sql: &str) -> String {
             &tree_digest_sql("p.polwithcheck"),
         );
     sql.replace("{policy_definition}", POLICY_DEFINITION)
-        .replace("{policy_roles}", POLICY_ROLES)
         .replace("{policy_mode}", POLICY_MODE)
         .replace("{policy_command}", POLICY_COMMAND)
         .replace("{policy_tree}", &tree)
@@ -176,18 +172,6 @@ fn word<T: std::str::FromStr<Err = RlsAuditError>>(row: &SpiHeapTupleData, i: us
 /// A [`Policy`] from eight columns starting at `first`: schema, table,
 /// name, mode, command, roles, USING, WITH CHECK.
 pub(crate) fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Policy> {
-    let using_expr = row.get::<String>(first + 6)?;
-    let check_expr = row.get::<String>(first + 7)?;
-    policy_with(row, first, using_expr, check_expr)
-}
-
-/// A [`Policy`] from its first six columns at `first` and its expressions.
-fn policy_with(
-    row: &SpiHeapTupleData,
-    first: usize,
-    using_expr: Option<String>,
-    check_expr: Option<String>,
-) -> Result<Policy> {
     let mut roles = row.get::<Vec<String>>(first + 5)?.unwrap_or_default();
     roles.sort();
     roles.dedup();
@@ -198,8 +182,8 @@ fn policy_with(
         permissive: word(row, first + 3)?,
         command: word(row, first + 4)?,
         roles,
-        using_expr,
-        check_expr,
+        using_expr: row.get::<String>(first + 6)?,
+        check_expr: row.get::<String>(first + 7)?,
     })
 }
 
@@ -226,19 +210,32 @@ impl IntoDatum for Tree {
     }
 }
 
-/// [`decode_policy`] of a row that holds the stored trees (`pg_node_tree`)
-/// where the deparsed USING and WITH CHECK would be, deparsing them
-/// against `table`; and the trees' digests (`{policy_tree}`).
-fn decode_policy_trees(
+/// A policy of `state.sql`: its three names, mode and command from column
+/// 2 on, then its stored trees (`pg_node_tree`), deparsed against `table`;
+/// its roles named from their OIDs as `pg_get_userbyid` names them; and
+/// the trees' digests (`{policy_tree}`).
+fn decode_live_policy(
     row: &SpiHeapTupleData,
-    first: usize,
     table: u32,
+    role_oids: &[u32],
 ) -> Result<(Policy, String)> {
     let table = pg_sys::Oid::from(table);
-    let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(first + i)?.map(|t| t.0)) };
-    let (using_expr, using_digest) = live::deparse(tree(6)?, table);
-    let (check_expr, check_digest) = live::deparse(tree(7)?, table);
-    let policy = policy_with(row, first, using_expr, check_expr)?;
+    let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(i)?.map(|t| t.0)) };
+    let (using_expr, using_digest) = live::deparse(tree(7)?, table);
+    let (check_expr, check_digest) = live::deparse(tree(8)?, table);
+    let mut roles: Vec<String> = role_oids.iter().map(|o| live::role_name(*o)).collect();
+    roles.sort();
+    roles.dedup();
+    let policy = Policy {
+        schema_name: text(row, 2)?,
+        table_name: text(row, 3)?,
+        policy_name: text(row, 4)?,
+        permissive: word(row, 5)?,
+        command: word(row, 6)?,
+        roles,
+        using_expr,
+        check_expr,
+    };
     Ok((policy, format!("{using_digest}/{check_digest}")))
 }
 
@@ -524,22 +521,23 @@ pub(crate) fn each_live(
         STATE.as_str(),
         &[],
         |row| {
-            let oid = oid(row, 13)?;
+            let oid = oid(row, 12)?;
             match text(row, 1)?.as_str() {
                 "p" => {
-                    let table_oid = self::oid(row, 14)?;
+                    let table_oid = self::oid(row, 13)?;
                     opened.borrow_mut().insert(table_oid);
-                    let (p, tree) = decode_policy_trees(row, 2, table_oid)?;
+                    let role_oids = model::sorted_oids(row.get::<Vec<i64>>(14)?);
+                    let (p, tree) = decode_live_policy(row, table_oid, &role_oids)?;
                     let id = PolicyId {
                         oid,
                         table_oid,
                         tree,
-                        role_oids: model::sorted_oids(row.get::<Vec<i64>>(15)?),
+                        role_oids,
                     };
                     f(LiveRow::Policy(p, id))
                 }
-                "t" => f(LiveRow::Table(decode_table(row, [2, 3, 4, 10, 11])?, oid)),
-                _ => f(LiveRow::Role(decode_role(row, [2, 10, 11, 12])?, oid)),
+                "t" => f(LiveRow::Table(decode_table(row, [2, 3, 4, 9, 10])?, oid)),
+                _ => f(LiveRow::Role(decode_role(row, [2, 9, 10, 11])?, oid)),
             }
         },
         || {
@@ -1506,7 +1504,6 @@ mod unit {
                 "{policy_definition}",
                 "{policy_mode}",
                 "{policy_command}",
-                "{policy_roles}",
                 "{policy_tree}",
                 "{tree_digest",
             ] {
