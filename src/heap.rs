@@ -894,6 +894,18 @@ pub(crate) fn policy_columns(
 /// A `name` datum (NameData, truncated to NAMEDATALEN - 1 bytes as a cast
 /// to name truncates).
 pub(crate) fn name_datum(s: &str) -> Result<pg_sys::Datum> {
+    let bytes = s.as_bytes();
+    if bytes.len() < pg_sys::NAMEDATALEN as usize && !bytes.contains(&0) {
+        // what namein does for a name that needs no truncation: a zeroed
+        // NameData holding the bytes
+        // SAFETY: palloc0 returns NAMEDATALEN zeroed bytes in the current
+        // memory context, and fewer than that are copied into them
+        unsafe {
+            let out = pg_sys::palloc0(pg_sys::NAMEDATALEN as usize).cast::<u8>();
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), out, bytes.len());
+            return Ok(pg_sys::Datum::from(out));
+        }
+    }
     let c = std::ffi::CString::new(s)
         .map_err(|_| RlsAuditError::InvalidParameter("a name holds a NUL character".into()))?;
     // SAFETY: namein takes a cstring and returns a palloc'd NameData

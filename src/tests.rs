@@ -586,6 +586,38 @@ fn streamed_snapshot_is_the_whole_state_sorted() {
     );
 }
 
+/// heap::name_datum writes a name without namein when it needs no
+/// truncation: the same 64 bytes as namein, truncation included.
+#[pg_test]
+fn name_datum_is_namein() {
+    let cases = [
+        String::new(),
+        "a".into(),
+        "Sch \"q\" é".into(),
+        "x".repeat(63),
+        "x".repeat(64),
+        "é".repeat(31) + "x",
+        "é".repeat(32),
+        "€".repeat(30),
+    ];
+    for s in &cases {
+        let ours = crate::heap::name_datum(s).expect("name_datum");
+        let c = std::ffi::CString::new(s.as_str()).expect("no NUL");
+        // SAFETY: namein takes a cstring and returns a palloc'd NameData;
+        // both datums point at NAMEDATALEN bytes
+        let (a, b) = unsafe {
+            let theirs = pgrx::direct_function_call_as_datum(pg_sys::namein, &[c.as_c_str().into_datum()])
+                .expect("namein");
+            let n = pg_sys::NAMEDATALEN as usize;
+            (
+                std::slice::from_raw_parts(ours.cast_mut_ptr::<u8>(), n).to_vec(),
+                std::slice::from_raw_parts(theirs.cast_mut_ptr::<u8>(), n).to_vec(),
+            )
+        };
+        assert_eq!(a, b, "name of {s:?}");
+    }
+}
+
 /// The event triggers read a touched policy or table from the system
 /// caches (catalog::live); snapshot() reads the same objects through
 /// sql/catalog/state.sql. Both must give the same answer for every object,
