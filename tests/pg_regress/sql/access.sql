@@ -71,6 +71,7 @@ CREATE ROLE acc_invoker LOGIN;           -- a security_invoker view
 CREATE ROLE acc_mv LOGIN;                -- a materialized view
 CREATE ROLE acc_part LOGIN;              -- a partition reached directly
 CREATE ROLE acc_fn LOGIN;                -- a SECURITY DEFINER function
+CREATE ROLE acc_cols LOGIN;              -- privileges on some columns only
 GRANT acc_readers TO acc_via;
 GRANT acc_owner TO acc_heir;
 GRANT acc_admin TO acc_setter;
@@ -83,6 +84,7 @@ ALTER TABLE acc.orders ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON acc.orders USING (tenant_id = 1);
 GRANT SELECT, INSERT, UPDATE, DELETE ON acc.orders TO acc_grant, acc_readers, acc_bypass, acc_invoker;
 GRANT SELECT ON acc.orders TO acc_admin;
+GRANT SELECT (id, note), UPDATE (note) ON acc.orders TO acc_cols;
 CREATE VIEW acc.orders_definer AS SELECT * FROM acc.orders;
 CREATE VIEW acc.orders_invoker WITH (security_invoker) AS SELECT * FROM acc.orders;
 CREATE MATERIALIZED VIEW acc.orders_mv AS SELECT * FROM acc.orders;
@@ -135,7 +137,11 @@ SELECT f.role, f.tbl, f.cmd, m.access, m.via, o.observed, m.access = o.observed 
         ('acc_part',       'events',    'SELECT', 'acc.events_23',       NULL),
         ('acc_part',       'events_23', 'SELECT', 'acc.events_23',       NULL),
         ('acc_part',       'events_1',  'SELECT', 'acc.events_1',        NULL),
-        ('acc_fn',         'orders',    'SELECT', 'acc.all_orders()',    NULL)
+        ('acc_fn',         'orders',    'SELECT', 'acc.all_orders()',    NULL),
+        ('acc_cols',       'orders',    'SELECT', 'acc.orders',          NULL),
+        ('acc_cols',       'orders',    'INSERT', 'acc.orders',          NULL),
+        ('acc_cols',       'orders',    'UPDATE', 'acc.orders',          NULL),
+        ('acc_cols',       'orders',    'DELETE', 'acc.orders',          NULL)
        ) AS f(role, tbl, cmd, rel, via)
   JOIN matrix m ON m.role_name = f.role AND m.table_name = f.tbl AND m.command = f.cmd
  CROSS JOIN LATERAL (SELECT pg_temp.seen(f.role, f.cmd, f.rel, f.via) AS observed) o
@@ -143,7 +149,7 @@ SELECT f.role, f.tbl, f.cmd, m.access, m.via, o.observed, m.access = o.observed 
 -- the paths PostgreSQL does not take: the invoker view checks as its
 -- caller, SET ROLE without a bypass gives nothing, NOINHERIT keeps grants
 SELECT role_name, table_name, command, access, via, detail FROM matrix
- WHERE role_name IN ('acc_invoker', 'acc_setter', 'acc_viewer') AND table_name = 'orders'
+ WHERE role_name IN ('acc_cols', 'acc_invoker', 'acc_setter', 'acc_viewer') AND table_name = 'orders'
    AND command IN ('SELECT', 'UPDATE')
  ORDER BY 1, 2, 3;
 SELECT role_name, access, via, detail FROM matrix
@@ -371,4 +377,5 @@ DROP SCHEMA wb CASCADE;
 DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
-          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_open, wb_owner, wb_app;
+          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_open,
+          wb_owner, wb_app;
