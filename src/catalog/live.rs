@@ -177,10 +177,11 @@ pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> (Optio
 }
 
 /// What identifies a stored expression tree: the first 128 bits of the
-/// SHA-256 of its text, in hex (as `left(encode(sha256(convert_to(tree::text,
-/// getdatabaseencoding())), 'hex'), 32)` spells it in SQL: `TREE_DIGEST`).
+/// SHA-256 of its text, in hex (`left(encode(sha256(convert_to(tree::text,
+/// getdatabaseencoding())), 'hex'), 32)` in SQL: `catalog::policy_tree`).
 /// The text is what PostgreSQL stores, so a rename of what the expression
-/// references leaves it alone.
+/// references leaves it alone; SHA-256, so no other tree can be made to
+/// pass for it (a collision would hide an ALTER POLICY from capture).
 pub(crate) fn tree_digest(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     crate::model::hex(&Sha256::digest(bytes)[..16])

@@ -53,39 +53,36 @@ const POLICY_DEFINITION: &str = "{policy_mode}, {policy_command},
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)";
 
 /// What a policy stores, from `pg_policy p`: the digests of the USING and
-/// WITH CHECK node trees (`live::tree_digest`, spelled in SQL), `-` for
+/// WITH CHECK node trees ([`live::tree_digest`], spelled in SQL), `-` for
 /// none. The trees also hold `:location` offsets into the statement that
 /// wrote them, so an unchanged tree always hashes the same (a rename of
 /// what it references does not touch it), while the same expression
 /// restated by a later ALTER POLICY may hash differently: that case is
 /// caught by comparing the text too (TrackedPolicy::same_definition).
 /// `state.sql` reads the trees themselves and digests them as it deparses
-/// them, from one detoasted copy (`live::deparse`).
-const POLICY_TREE: &str = "coalesce({tree_digest(p.polqual)}, '-') || '/' || \
-     coalesce({tree_digest(p.polwithcheck)}, '-')";
-
-/// `live::tree_digest` of a stored tree, in SQL: SHA-256 of the tree's
-/// bytes as stored (`convert_to` into the database's own encoding changes
-/// nothing), its first 128 bits in hex.
-fn tree_digest_sql(tree: &str) -> String {
+/// them, from one detoasted copy ([`live::deparse`]).
+fn policy_tree() -> String {
+    // SHA-256 of the tree's bytes as stored (`convert_to` into the
+    // database's own encoding changes nothing), its first 128 bits in hex
+    let digest = |tree: &str| {
+        format!(
+            "pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(\
+             {tree}::pg_catalog.text, pg_catalog.getdatabaseencoding())), 'hex'), 32)"
+        )
+    };
     format!(
-        "pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(\
-         {tree}::pg_catalog.text, pg_catalog.getdatabaseencoding())), 'hex'), 32)"
+        "coalesce({}, '-') || '/' || coalesce({}, '-')",
+        digest("p.polqual"),
+        digest("p.polwithcheck")
     )
 }
 
 /// A query file with the shared rules filled in.
 pub(crate) fn fill(sql: &str) -> String {
-    let tree = POLICY_TREE
-        .replace("{tree_digest(p.polqual)}", &tree_digest_sql("p.polqual"))
-        .replace(
-            "{tree_digest(p.polwithcheck)}",
-            &tree_digest_sql("p.polwithcheck"),
-        );
     sql.replace("{policy_definition}", POLICY_DEFINITION)
         .replace("{policy_mode}", POLICY_MODE)
         .replace("{policy_command}", POLICY_COMMAND)
-        .replace("{policy_tree}", &tree)
+        .replace("{policy_tree}", &policy_tree())
         .replace("{in_scope}", IN_SCOPE)
         .replace("{is_table}", IS_TABLE)
 }
@@ -1505,7 +1502,6 @@ mod unit {
                 "{policy_mode}",
                 "{policy_command}",
                 "{policy_tree}",
-                "{tree_digest",
             ] {
                 assert!(!filled.contains(p), "{p} left in {filled}");
             }
