@@ -26,6 +26,7 @@ use crate::expr::constant_value;
 use crate::ident::{quote_ident, quote_qualified};
 use crate::model::{
     Access, AccessFacts, AccessRole, Command, DefinerPath, Mode, Policy, RelName, Relation,
+    RuleWrite,
 };
 
 /// The four commands a matrix row is about, in output order.
@@ -153,6 +154,8 @@ pub(crate) struct Model<'a> {
     policies: BTreeMap<Key<'a>, Vec<Judged<'a>>>,
     /// table → views and materialized views reading it
     readers: BTreeMap<Key<'a>, Vec<&'a Relation>>,
+    /// relation → (relation whose rule writes it, the rule's action)
+    rule_writers: BTreeMap<Key<'a>, Vec<(&'a Relation, &'a RuleWrite)>>,
     /// table → its partitions
     partitions: BTreeMap<Key<'a>, Vec<&'a Relation>>,
     /// table → (definer function reading it, recorded by PostgreSQL)
@@ -244,9 +247,13 @@ impl<'a> Model<'a> {
             .collect();
         let mut readers: BTreeMap<Key, Vec<&Relation>> = BTreeMap::new();
         let mut partitions: BTreeMap<Key, Vec<&Relation>> = BTreeMap::new();
+        let mut rule_writers: BTreeMap<Key, Vec<(&Relation, &RuleWrite)>> = BTreeMap::new();
         for r in &facts.relations {
             for t in &r.reads {
                 readers.entry(key(t)).or_default().push(r);
+            }
+            for w in &r.rules {
+                rule_writers.entry(key(&w.target)).or_default().push((r, w));
             }
             if let Some(p) = &r.parent {
                 partitions.entry(key(p)).or_default().push(r);
@@ -283,6 +290,7 @@ impl<'a> Model<'a> {
             relations,
             policies: by_table,
             readers,
+            rule_writers,
             partitions,
             functions,
             none: BTreeSet::new(),
@@ -684,6 +692,33 @@ impl<'a> Model<'a> {
                 });
             }
         }
+        // a rule on a relation the role may write runs its action as that
+        // relation's owner
+        for (y, w) in self.rule_writers.get(&table).into_iter().flatten() {
+            if w.command != cmd || !self.may(role, y, w.event) {
+                continue;
+            }
+            let r = self.direct(&y.owner, rel, cmd);
+            if r.access > Access::Denied {
+                out.push(Reach {
+                    via: Some(format!(
+                        "rule {} on {} as {}",
+                        quote_ident(&w.name),
+                        quote_qualified(&y.schema, &y.name),
+                        quote_ident(&y.owner)
+                    )),
+                    detail: format!(
+                        "{} on {} runs rule {} as its owner {}: {}",
+                        w.event,
+                        quote_qualified(&y.schema, &y.name),
+                        quote_ident(&w.name),
+                        quote_ident(&y.owner),
+                        r.detail
+                    ),
+                    ..r
+                });
+            }
+        }
         self.partition_paths(role, rel, cmd, 0, &mut out);
         if cmd == Command::Select {
             for (f, recorded) in self.functions.get(&table).into_iter().flatten() {
@@ -926,6 +961,7 @@ mod unit {
             updatable: vec![],
             grants,
             reads: vec![],
+            rules: vec![],
         }
     }
 
@@ -1158,6 +1194,49 @@ mod unit {
             (r.access, r.via.as_deref()),
             (Access::AllRows, Some("materialized view s.m"))
         );
+    }
+
+    #[test]
+    fn a_rule_writes_as_its_relations_owner_for_whoever_fires_it() {
+        // `intake`, owned by `owner`, with a rule ON INSERT DO ALSO INSERT
+        // INTO t; `app` may INSERT into intake only
+        let mut f = facts();
+        let mut intake = table(
+            "intake",
+            "owner",
+            false,
+            false,
+            vec![grant("app", Command::Insert)],
+        );
+        intake.rules.push(crate::model::RuleWrite {
+            name: "fwd".into(),
+            event: Command::Insert,
+            command: Command::Insert,
+            target: t(),
+        });
+        f.relations.push(intake);
+        // the owner's own privileges, as the catalog read lists them
+        f.relations[0].grants.push(grant("owner", Command::Insert));
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Insert);
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::AllRows, Some("rule fwd on s.intake as owner")),
+            "the owner of t is the rule's owner and t is not forced"
+        );
+        // the action inserts: no UPDATE, DELETE or SELECT path
+        for cmd in [Command::Select, Command::Update, Command::Delete] {
+            assert_eq!(m.reach("app", &t(), cmd).access, Access::Denied, "{cmd}");
+        }
+        // the event needs the privilege on intake
+        assert_eq!(
+            m.reach("reader", &t(), Command::Insert).access,
+            Access::Denied
+        );
+        // forced: the owner's own policies (none for INSERT) apply
+        f.relations[0].rls_forced = true;
+        let m = Model::new(&f, &[]);
+        assert!(m.reach("app", &t(), Command::Insert).access < Access::AllRows);
     }
 
     #[test]

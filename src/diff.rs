@@ -1271,6 +1271,7 @@ mod unit {
                     columns: false,
                 }],
                 reads: vec![],
+                rules: vec![],
             }],
             functions: vec![],
         }

@@ -1479,6 +1479,7 @@ mod unit {
             } else {
                 vec![("app".into(), "t".into())]
             },
+            rules: vec![],
         };
         let g = |who: &str, cmd: Command| Grant {
             grantee: who.into(),

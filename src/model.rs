@@ -817,6 +817,23 @@ pub(crate) struct Relation {
     pub(crate) grants: Vec<Grant>,
     /// what a view or materialized view reads
     pub(crate) reads: Vec<RelName>,
+    /// what its rules write when they fire (they run as its owner); left
+    /// out of the stored facts when there is none, so facts read before
+    /// rules were modelled compare equal
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) rules: Vec<RuleWrite>,
+}
+
+/// A rule's action that writes a relation: `ON event TO <the rule's
+/// relation> DO [ALSO | INSTEAD] command … <target>`. PostgreSQL checks the
+/// action's privileges, and applies row security, as the rule's relation's
+/// owner, for whoever may run the event on that relation.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RuleWrite {
+    pub(crate) name: String,
+    pub(crate) event: Command,
+    pub(crate) command: Command,
+    pub(crate) target: RelName,
 }
 
 /// A SECURITY DEFINER function: it runs as `owner` for whoever may execute

@@ -727,6 +727,7 @@ mod unit {
                     })
                     .collect(),
                 reads: vec![],
+                rules: vec![],
             }],
             functions: vec![],
         };

@@ -125,6 +125,7 @@ query! {
     ACCESS_ROLES = "access_roles.sql";
     ACCESS_SCHEMAS = "access_schemas.sql";
     ACCESS_RELATIONS = "access_relations.sql";
+    ACCESS_RULES = "access_rules.sql";
     ACCESS_FUNCTIONS = "access_functions.sql";
     ACCESS_POLICIES = "access_policies.sql";
 }
@@ -205,6 +206,51 @@ impl IntoDatum for Tree {
     fn type_oid() -> pg_sys::Oid {
         pg_sys::PG_NODE_TREEOID
     }
+}
+
+/// What a rule's actions write: (relation OID, command) of each INSERT,
+/// UPDATE or DELETE among `actions` (`pg_rewrite.ev_action`, a list of
+/// Query trees), read from the trees as PostgreSQL stores them: the
+/// command and the range table entry of its result relation.
+fn rule_writes(actions: pg_sys::Datum) -> Vec<(u32, model::Command)> {
+    use model::Command;
+    let mut out = Vec::new();
+    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit rule actions");
+    // SAFETY: actions is a pg_node_tree (text) datum; text_to_cstring
+    // detoasts and copies it, stringToNode parses PostgreSQL's own output
+    // into a List of Query nodes (rewriteDefine.c stores nothing else);
+    // every pointer read is a node of that list, and all of it lives in the
+    // scratch context, deleted on return
+    unsafe {
+        scratch.switch_to(|_| {
+            let text = pg_sys::text_to_cstring(actions.cast_mut_ptr::<pg_sys::text>());
+            let list = pg_sys::stringToNode(text).cast::<pg_sys::List>();
+            if list.is_null() || (*list.cast::<pg_sys::Node>()).type_ != pg_sys::NodeTag::T_List {
+                return;
+            }
+            for q in pgrx::PgList::<pg_sys::Query>::from_pg(list).iter_ptr() {
+                if q.is_null() || (*q).type_ != pg_sys::NodeTag::T_Query {
+                    continue;
+                }
+                let command = match (*q).commandType {
+                    pg_sys::CmdType::CMD_INSERT => Command::Insert,
+                    pg_sys::CmdType::CMD_UPDATE => Command::Update,
+                    pg_sys::CmdType::CMD_DELETE => Command::Delete,
+                    _ => continue,
+                };
+                let Ok(at) = usize::try_from((*q).resultRelation - 1) else {
+                    continue;
+                };
+                let rtable = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable);
+                if let Some(rte) = rtable.get_ptr(at) {
+                    if (*rte).rtekind == pg_sys::RTEKind::RTE_RELATION {
+                        out.push(((*rte).relid.to_u32(), command));
+                    }
+                }
+            }
+        })
+    };
+    out
 }
 
 /// A policy of `state.sql`: its three names, mode and command from column
@@ -1426,6 +1472,7 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             updatable,
             grants: all,
             reads: Vec::new(),
+            rules: Vec::new(),
         });
         Ok(())
     })?;
@@ -1441,6 +1488,31 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             .filter_map(|o| name_at(&facts.relations, o))
             .collect();
         (facts.relations[i].parent, facts.relations[i].reads) = (parent, reads);
+    }
+    for r in crate::prepared::select(c, ACCESS_RULES.as_str(), None, &[])? {
+        let Some(&i) = by_oid.get(&r.get::<i64>(1)?.unwrap_or(-1)) else {
+            continue;
+        };
+        let event = match text(&r, 3)?.as_str() {
+            "2" => Command::Update,
+            "3" => Command::Insert,
+            "4" => Command::Delete,
+            _ => continue,
+        };
+        let name = text(&r, 2)?;
+        let Some(Tree(actions)) = r.get::<Tree>(4)? else {
+            continue;
+        };
+        for (target, command) in rule_writes(actions) {
+            if let Some(target) = name_at(&facts.relations, &i64::from(target)) {
+                facts.relations[i].rules.push(model::RuleWrite {
+                    name: name.clone(),
+                    event,
+                    command,
+                    target,
+                });
+            }
+        }
     }
     for r in crate::prepared::select(c, ACCESS_FUNCTIONS.as_str(), None, &[])? {
         let mut reads: Vec<(model::RelName, bool)> = r

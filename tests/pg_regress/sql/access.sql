@@ -72,6 +72,7 @@ CREATE ROLE acc_mv LOGIN;                -- a materialized view
 CREATE ROLE acc_part LOGIN;              -- a partition reached directly
 CREATE ROLE acc_fn LOGIN;                -- a SECURITY DEFINER function
 CREATE ROLE acc_cols LOGIN;              -- privileges on some columns only
+CREATE ROLE acc_rule LOGIN;              -- a rule that writes as its table's owner
 GRANT acc_readers TO acc_via;
 GRANT acc_owner TO acc_heir;
 GRANT acc_admin TO acc_setter;
@@ -85,6 +86,10 @@ CREATE POLICY tenant ON acc.orders USING (tenant_id = 1);
 GRANT SELECT, INSERT, UPDATE, DELETE ON acc.orders TO acc_grant, acc_readers, acc_bypass, acc_invoker;
 GRANT SELECT ON acc.orders TO acc_admin;
 GRANT SELECT (id, note), UPDATE (note) ON acc.orders TO acc_cols;
+CREATE TABLE acc.intake (id int, tenant_id int, note text);
+CREATE RULE to_orders AS ON INSERT TO acc.intake
+    DO ALSO INSERT INTO acc.orders VALUES (NEW.id, NEW.tenant_id, NEW.note);
+GRANT INSERT ON acc.intake TO acc_rule;
 CREATE VIEW acc.orders_definer AS SELECT * FROM acc.orders;
 CREATE VIEW acc.orders_invoker WITH (security_invoker) AS SELECT * FROM acc.orders;
 CREATE MATERIALIZED VIEW acc.orders_mv AS SELECT * FROM acc.orders;
@@ -141,11 +146,45 @@ SELECT f.role, f.tbl, f.cmd, m.access, m.via, o.observed, m.access = o.observed 
         ('acc_cols',       'orders',    'SELECT', 'acc.orders',          NULL),
         ('acc_cols',       'orders',    'INSERT', 'acc.orders',          NULL),
         ('acc_cols',       'orders',    'UPDATE', 'acc.orders',          NULL),
-        ('acc_cols',       'orders',    'DELETE', 'acc.orders',          NULL)
+        ('acc_cols',       'orders',    'DELETE', 'acc.orders',          NULL),
+        ('acc_rule',       'orders',    'SELECT', 'acc.orders',          NULL),
+        ('acc_rule',       'orders',    'UPDATE', 'acc.orders',          NULL),
+        ('acc_rule',       'orders',    'DELETE', 'acc.orders',          NULL)
        ) AS f(role, tbl, cmd, rel, via)
   JOIN matrix m ON m.role_name = f.role AND m.table_name = f.tbl AND m.command = f.cmd
  CROSS JOIN LATERAL (SELECT pg_temp.seen(f.role, f.cmd, f.rel, f.via) AS observed) o
  ORDER BY 1, 2, 3;
+-- a rule's action runs as its table's owner: acc_rule may only INSERT
+-- into acc.intake, and its rows land in acc.orders as acc_owner would
+-- write them (the owner, RLS not forced). The oracle: insert 12 rows into
+-- acc.intake as the role, count those that reached acc.orders.
+CREATE FUNCTION pg_temp.through_rule(r name) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    before bigint;
+    after bigint;
+BEGIN
+    SELECT count(*) INTO before FROM acc.orders;
+    BEGIN
+        EXECUTE format('SET LOCAL ROLE %I', r);
+        FOR i IN 1..12 LOOP
+            BEGIN
+                INSERT INTO acc.intake VALUES (100 + i, i % 3 + 1, 'r');
+            EXCEPTION WHEN insufficient_privilege THEN
+                NULL;
+            END;
+        END LOOP;
+        RESET ROLE;
+        SELECT count(*) INTO after FROM acc.orders;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    RETURN CASE after - before WHEN 12 THEN 'all_rows' WHEN 0 THEN 'no_rows' ELSE 'filtered' END;
+END $$;
+SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observed,
+       m.access = o.observed AS agrees
+  FROM matrix m CROSS JOIN LATERAL (SELECT pg_temp.through_rule(m.role_name) AS observed) o
+ WHERE m.role_name = 'acc_rule' AND m.table_name = 'orders' AND m.command = 'INSERT';
 -- the paths PostgreSQL does not take: the invoker view checks as its
 -- caller, SET ROLE without a bypass gives nothing, NOINHERIT keeps grants
 SELECT role_name, table_name, command, access, via, detail FROM matrix
@@ -377,5 +416,5 @@ DROP SCHEMA wb CASCADE;
 DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
-          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_open,
+          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_rule, acc_open,
           wb_owner, wb_app;
