@@ -330,7 +330,8 @@ impl<'a> Model<'a> {
     }
 
     /// The tables a matrix has rows for: RLS enabled, or policies, or a
-    /// privilege held by a role other than the owner.
+    /// privilege held by a role other than the owner, or a rule of another
+    /// relation writing it (for whoever may fire the rule there).
     pub(crate) fn relevant_tables(&self) -> Vec<RelName> {
         self.relations
             .values()
@@ -341,6 +342,13 @@ impl<'a> Model<'a> {
                         .policies
                         .contains_key(&(r.schema.as_str(), r.name.as_str()))
                     || r.grants.iter().any(|g| g.grantee != r.owner)
+                    || self
+                        .rule_writers
+                        .get(&(r.schema.as_str(), r.name.as_str()))
+                        .is_some_and(|w| {
+                            w.iter()
+                                .any(|(y, _)| (&y.schema, &y.name) != (&r.schema, &r.name))
+                        })
             })
             .map(|r| (r.schema.clone(), r.name.clone()))
             .collect()
@@ -1233,6 +1241,16 @@ mod unit {
             m.reach("reader", &t(), Command::Insert).access,
             Access::Denied
         );
+        // a table written only through the rule is still in the matrix
+        f.relations[0].rls_enabled = false;
+        f.relations[0].grants.retain(|g| g.grantee == "owner");
+        let m = Model::new(&f, &[]);
+        assert!(m.relevant_tables().contains(&t()));
+        assert_eq!(
+            m.reach("app", &t(), Command::Insert).access,
+            Access::AllRows
+        );
+        f.relations[0].rls_enabled = true;
         // forced: the owner's own policies (none for INSERT) apply
         f.relations[0].rls_forced = true;
         let m = Model::new(&f, &[]);
