@@ -638,7 +638,8 @@ fn live_readers_agree_with_the_catalog_queries() {
         CREATE POLICY p3 ON "Sch ""q"" é"."T a""b" FOR UPDATE TO PUBLIC, rls_test_b
             USING (true) WITH CHECK (id IS NOT NULL);
         CREATE POLICY p4 ON "Sch ""q"" é"."T a""b" FOR DELETE USING (false);
-        CREATE POLICY p5 ON "Sch ""q"" é"."T a""b" USING (tenant_id = ANY (ARRAY[1, 2]));
+        CREATE POLICY p5 ON "Sch ""q"" é"."T a""b" TO rls_test_b, rls_test_b
+            USING (tenant_id = ANY (ARRAY[1, 2]));
         -- a tree of over 40 kB (its constant's bytes spelled out), stored
         -- compressed out of line
         DO $$ BEGIN

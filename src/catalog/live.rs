@@ -47,6 +47,15 @@ pub(crate) fn role_name(oid: u32) -> String {
     role_name_if_exists(oid).unwrap_or_else(|| format!("unknown (OID={oid})"))
 }
 
+/// A policy's role names ([`role_name`]) as the model keeps them: sorted,
+/// each once (PostgreSQL keeps `TO r, r` as two entries of `polroles`).
+pub(crate) fn role_names(oids: &[u32]) -> Vec<String> {
+    let mut names: Vec<String> = oids.iter().map(|o| role_name(*o)).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// A role's name, None when it is gone.
 pub(crate) fn role_name_if_exists(oid: u32) -> Option<String> {
     // SAFETY: noerr = true returns NULL for a role that does not exist
@@ -266,8 +275,7 @@ fn decode(
         .iter()
         .map(|o| o.to_u32())
         .collect();
-    let mut names: Vec<String> = role_oids.iter().map(|o| role_name(*o)).collect();
-    names.sort();
+    let names = role_names(&role_oids);
     let mut sorted = role_oids;
     sorted.sort_unstable();
     let (using_expr, using_digest) = deparse(qual, table);

@@ -266,16 +266,13 @@ fn decode_live_policy(
     let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(i)?.map(|t| t.0)) };
     let (using_expr, using_digest) = live::deparse(tree(7)?, table);
     let (check_expr, check_digest) = live::deparse(tree(8)?, table);
-    let mut roles: Vec<String> = role_oids.iter().map(|o| live::role_name(*o)).collect();
-    roles.sort();
-    roles.dedup();
     let policy = Policy {
         schema_name: text(row, 2)?,
         table_name: text(row, 3)?,
         policy_name: text(row, 4)?,
         permissive: word(row, 5)?,
         command: word(row, 6)?,
-        roles,
+        roles: live::role_names(role_oids),
         using_expr,
         check_expr,
     };
