@@ -73,6 +73,7 @@ CREATE ROLE acc_part LOGIN;              -- a partition reached directly
 CREATE ROLE acc_fn LOGIN;                -- a SECURITY DEFINER function
 CREATE ROLE acc_cols LOGIN;              -- privileges on some columns only
 CREATE ROLE acc_rule LOGIN;              -- a rule that writes as its table's owner
+CREATE ROLE acc_entry LOGIN;             -- a view's INSTEAD rule, the same way
 GRANT acc_readers TO acc_via;
 GRANT acc_owner TO acc_heir;
 GRANT acc_admin TO acc_setter;
@@ -90,6 +91,11 @@ CREATE TABLE acc.intake (id int, tenant_id int, note text);
 CREATE RULE to_orders AS ON INSERT TO acc.intake
     DO ALSO INSERT INTO acc.orders VALUES (NEW.id, NEW.tenant_id, NEW.note);
 GRANT INSERT ON acc.intake TO acc_rule;
+-- the same through an INSTEAD rule on a view that is not updatable itself
+CREATE VIEW acc.order_entry AS SELECT 0 AS id, 0 AS tenant_id, ''::text AS note;
+CREATE RULE entry AS ON INSERT TO acc.order_entry
+    DO INSTEAD INSERT INTO acc.orders VALUES (NEW.id, NEW.tenant_id, NEW.note);
+GRANT INSERT ON acc.order_entry TO acc_entry;
 CREATE VIEW acc.orders_definer AS SELECT * FROM acc.orders;
 CREATE VIEW acc.orders_invoker WITH (security_invoker) AS SELECT * FROM acc.orders;
 CREATE MATERIALIZED VIEW acc.orders_mv AS SELECT * FROM acc.orders;
@@ -156,9 +162,10 @@ SELECT f.role, f.tbl, f.cmd, m.access, m.via, o.observed, m.access = o.observed 
  ORDER BY 1, 2, 3;
 -- a rule's action runs as its table's owner: acc_rule may only INSERT
 -- into acc.intake, and its rows land in acc.orders as acc_owner would
--- write them (the owner, RLS not forced). The oracle: insert 12 rows into
--- acc.intake as the role, count those that reached acc.orders.
-CREATE FUNCTION pg_temp.through_rule(r name) RETURNS text LANGUAGE plpgsql AS $$
+-- write them (the owner, RLS not forced); acc_entry the same through a
+-- view's INSTEAD rule. The oracle: insert 12 rows into the rule's relation
+-- as the role, count those that reached acc.orders.
+CREATE FUNCTION pg_temp.through_rule(r name, via text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     before bigint;
     after bigint;
@@ -168,7 +175,7 @@ BEGIN
         EXECUTE format('SET LOCAL ROLE %I', r);
         FOR i IN 1..12 LOOP
             BEGIN
-                INSERT INTO acc.intake VALUES (100 + i, i % 3 + 1, 'r');
+                EXECUTE format('INSERT INTO %s VALUES ($1, $2, ''r'')', via) USING 100 + i, i % 3 + 1;
             EXCEPTION WHEN insufficient_privilege THEN
                 NULL;
             END;
@@ -183,8 +190,10 @@ BEGIN
 END $$;
 SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observed,
        m.access = o.observed AS agrees
-  FROM matrix m CROSS JOIN LATERAL (SELECT pg_temp.through_rule(m.role_name) AS observed) o
- WHERE m.role_name = 'acc_rule' AND m.table_name = 'orders' AND m.command = 'INSERT';
+  FROM (VALUES ('acc_rule', 'acc.intake'), ('acc_entry', 'acc.order_entry')) AS f(role, via)
+  JOIN matrix m ON m.role_name = f.role AND m.table_name = 'orders' AND m.command = 'INSERT'
+ CROSS JOIN LATERAL (SELECT pg_temp.through_rule(f.role, f.via) AS observed) o
+ ORDER BY 1;
 -- the paths PostgreSQL does not take: the invoker view checks as its
 -- caller, SET ROLE without a bypass gives nothing, NOINHERIT keeps grants
 SELECT role_name, table_name, command, access, via, detail FROM matrix
@@ -416,5 +425,5 @@ DROP SCHEMA wb CASCADE;
 DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
-          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_rule, acc_open,
-          wb_owner, wb_app;
+          acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_rule, acc_entry,
+          acc_open, wb_owner, wb_app;
