@@ -18,8 +18,10 @@
 //!   permissive policy means no row;
 //! - a view that is not `security_invoker` reads its tables as its owner,
 //!   a materialized view holds what its owner saw (it has no RLS), a
-//!   partition is its own table with its own flags and policies, and a
-//!   SECURITY DEFINER function reads as its owner.
+//!   partition is its own table with its own flags and policies, a rule
+//!   writes as its relation's owner, and a SECURITY DEFINER function reads
+//!   and writes as its owner, for whoever may execute it or fire one of
+//!   the triggers that run it.
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::expr::constant_value;
@@ -91,6 +93,10 @@ struct Inputs<'a> {
     readers: Vec<&'a Relation>,
     partitions: Vec<&'a Relation>,
     functions: Vec<(&'a DefinerPath, bool)>,
+    /// definer functions writing it, and the relations whose triggers run
+    /// them (their grants decide who fires them)
+    writers: Vec<(&'a DefinerPath, Command, bool)>,
+    firing: Vec<&'a Relation>,
 }
 
 /// One row of `access_matrix()`.
@@ -160,6 +166,8 @@ pub(crate) struct Model<'a> {
     partitions: BTreeMap<Key<'a>, Vec<&'a Relation>>,
     /// table → (definer function reading it, recorded by PostgreSQL)
     functions: BTreeMap<Key<'a>, Vec<(&'a DefinerPath, bool)>>,
+    /// table → (definer function writing it, the command, recorded)
+    writers: BTreeMap<Key<'a>, Vec<(&'a DefinerPath, Command, bool)>>,
     /// the empty role set, for roles the facts do not know
     none: BTreeSet<&'a str>,
 }
@@ -260,9 +268,16 @@ impl<'a> Model<'a> {
             }
         }
         let mut functions: BTreeMap<Key, Vec<(&DefinerPath, bool)>> = BTreeMap::new();
+        let mut writers: BTreeMap<Key, Vec<(&DefinerPath, Command, bool)>> = BTreeMap::new();
         for f in &facts.functions {
             for (t, recorded) in &f.reads {
                 functions.entry(key(t)).or_default().push((f, *recorded));
+            }
+            for (t, cmd, recorded) in &f.writes {
+                writers
+                    .entry(key(t))
+                    .or_default()
+                    .push((f, *cmd, *recorded));
             }
         }
         let mut by_table: BTreeMap<Key, Vec<Judged>> = BTreeMap::new();
@@ -293,6 +308,7 @@ impl<'a> Model<'a> {
             rule_writers,
             partitions,
             functions,
+            writers,
             none: BTreeSet::new(),
         }
     }
@@ -349,6 +365,12 @@ impl<'a> Model<'a> {
                             w.iter()
                                 .any(|(y, _)| (&y.schema, &y.name) != (&r.schema, &r.name))
                         })
+                    || self
+                        .functions
+                        .contains_key(&(r.schema.as_str(), r.name.as_str()))
+                    || self
+                        .writers
+                        .contains_key(&(r.schema.as_str(), r.name.as_str()))
             })
             .map(|r| (r.schema.clone(), r.name.clone()))
             .collect()
@@ -377,6 +399,20 @@ impl<'a> Model<'a> {
         }
         let roles = self.inherited(role);
         self.has_usage(roles, &rel.schema) && self.privilege(role, roles, rel, cmd).is_some()
+    }
+
+    /// May `role` make the definer function `f` run: execute it, or, for a
+    /// trigger function (which cannot be called), fire one of its triggers?
+    pub(crate) fn may_run(&self, role: &str, f: &DefinerPath) -> bool {
+        if f.trigger_only {
+            f.fired_by.iter().any(|t| {
+                self.relations
+                    .get(&key(&t.relation))
+                    .is_some_and(|x| t.events.iter().any(|&e| self.may(role, x, e)))
+            })
+        } else {
+            self.may_execute(role, f)
+        }
     }
 
     /// May `role` execute the definer function `f`?
@@ -728,9 +764,12 @@ impl<'a> Model<'a> {
             }
         }
         self.partition_paths(role, rel, cmd, 0, &mut out);
+        self.writer_paths(role, rel, cmd, &mut out);
         if cmd == Command::Select {
             for (f, recorded) in self.functions.get(&table).into_iter().flatten() {
-                if !self.may_execute(role, f) {
+                // a trigger function cannot be called; what it reads does
+                // not come back to whoever fires it (README)
+                if f.trigger_only || !self.may_execute(role, f) {
                     continue;
                 }
                 let r = self.direct(&f.owner, rel, cmd);
@@ -755,6 +794,78 @@ impl<'a> Model<'a> {
             }
         }
         out
+    }
+
+    /// A SECURITY DEFINER function that writes `rel` with `cmd` writes as
+    /// its owner, for whoever may execute it (unless it is a trigger
+    /// function, which cannot be called) and for whoever may run an event
+    /// of one of the triggers that run it on their relation (PostgreSQL
+    /// checks no EXECUTE privilege for a trigger).
+    fn writer_paths(&self, role: &str, rel: &'a Relation, cmd: Command, out: &mut Vec<Reach>) {
+        for &(f, c, recorded) in self
+            .writers
+            .get(&(rel.schema.as_str(), rel.name.as_str()))
+            .into_iter()
+            .flatten()
+        {
+            if c != cmd {
+                continue;
+            }
+            let callable = !f.trigger_only && self.may_execute(role, f);
+            let fired: Vec<(&str, Command, &Relation)> = f
+                .fired_by
+                .iter()
+                .filter_map(|t| {
+                    let x = *self.relations.get(&key(&t.relation))?;
+                    let event = t.events.iter().copied().find(|&e| self.may(role, x, e))?;
+                    Some((t.name.as_str(), event, x))
+                })
+                .collect();
+            if !callable && fired.is_empty() {
+                continue;
+            }
+            let r = self.direct(&f.owner, rel, cmd);
+            if r.access == Access::Denied {
+                continue;
+            }
+            let function = format!("{}({})", quote_qualified(&f.schema, &f.name), f.args);
+            let how = if recorded {
+                format!("its body runs {cmd} on it")
+            } else {
+                format!(
+                    "its body names it after {} (PostgreSQL records no dependency)",
+                    match cmd {
+                        Command::Insert => "INSERT INTO",
+                        Command::Update => "UPDATE",
+                        _ => "DELETE FROM",
+                    }
+                )
+            };
+            if callable {
+                out.push(Reach {
+                    via: Some(format!("function {function} as {}", quote_ident(&f.owner))),
+                    detail: format!("SECURITY DEFINER, {how}: {}", r.detail),
+                    ..r.clone()
+                });
+            }
+            for (trigger, event, x) in fired {
+                out.push(Reach {
+                    via: Some(format!(
+                        "trigger {} on {} as {}",
+                        quote_ident(trigger),
+                        quote_qualified(&x.schema, &x.name),
+                        quote_ident(&f.owner)
+                    )),
+                    detail: format!(
+                        "{event} on {} fires trigger {}, which runs the SECURITY DEFINER function {function}; {how}: {}",
+                        quote_qualified(&x.schema, &x.name),
+                        quote_ident(trigger),
+                        r.detail
+                    ),
+                    ..r.clone()
+                });
+            }
+        }
     }
 
     /// Partitions reached directly: each is its own table, with its own
@@ -832,12 +943,24 @@ impl<'a> Model<'a> {
         let mut functions: Vec<(&'a DefinerPath, bool)> =
             self.functions.get(&k).cloned().unwrap_or_default();
         functions.sort();
+        let mut writers: Vec<(&'a DefinerPath, Command, bool)> =
+            self.writers.get(&k).cloned().unwrap_or_default();
+        writers.sort();
+        let mut firing: Vec<&'a Relation> = writers
+            .iter()
+            .flat_map(|(f, _, _)| &f.fired_by)
+            .filter_map(|t| self.relations.get(&key(&t.relation)).copied())
+            .collect();
+        firing.sort();
+        firing.dedup();
         Inputs {
             relation: self.relations.get(&k).copied(),
             policies,
             readers,
             partitions,
             functions,
+            writers,
+            firing,
         }
     }
 
@@ -881,16 +1004,20 @@ impl<'a> Model<'a> {
     }
 }
 
-/// The relations among `candidates` a function body names: as an
-/// unquoted identifier (any case, when the name is all lower case) or as a
-/// quoted one. PostgreSQL records no dependency for a string body, so this
-/// is the best that can be known; dynamic SQL (`EXECUTE format(...)`) that
-/// builds the name stays invisible (README, "What the model cannot see").
-pub(crate) fn named_in_body<'n>(
-    body: &str,
-    candidates: impl Iterator<Item = (&'n str, &'n str)>,
-) -> Vec<RelName> {
-    let mut words: BTreeSet<String> = BTreeSet::new();
+/// A word of a function body: unquoted (folded to lower case, as
+/// PostgreSQL folds it) or quoted (as written), or a dot between two.
+#[derive(PartialEq)]
+enum Word {
+    Plain(String),
+    Quoted(String),
+    Dot,
+}
+
+/// The words of a function body, in order; other characters separate them.
+/// String literals are not skipped: the words of `EXECUTE 'DELETE FROM t'`
+/// count like the body's own.
+fn words(body: &str) -> Vec<Word> {
+    let mut out = Vec::new();
     let mut chars = body.chars().peekable();
     while let Some(ch) = chars.next() {
         if ch == '"' {
@@ -906,7 +1033,7 @@ pub(crate) fn named_in_body<'n>(
                 }
                 w.push(c);
             }
-            words.insert(w);
+            out.push(Word::Quoted(w));
         } else if ch.is_alphabetic() || ch == '_' {
             let mut w = String::from(ch);
             while let Some(&c) = chars.peek() {
@@ -917,13 +1044,93 @@ pub(crate) fn named_in_body<'n>(
                     break;
                 }
             }
-            words.insert(w.to_lowercase());
+            out.push(Word::Plain(w.to_lowercase()));
+        } else if ch == '.' {
+            out.push(Word::Dot);
         }
     }
+    out
+}
+
+/// The relations among `candidates` a function body names: as an
+/// unquoted identifier (any case, when the name is all lower case) or as a
+/// quoted one. PostgreSQL records no dependency for a string body, so this
+/// is the best that can be known; dynamic SQL (`EXECUTE format(...)`) that
+/// builds the name stays invisible (README, "What the model cannot see").
+pub(crate) fn named_in_body<'n>(
+    body: &str,
+    candidates: impl Iterator<Item = (&'n str, &'n str)>,
+) -> Vec<RelName> {
+    let named: BTreeSet<String> = words(body)
+        .into_iter()
+        .filter_map(|w| match w {
+            Word::Plain(w) | Word::Quoted(w) => Some(w),
+            Word::Dot => None,
+        })
+        .collect();
     candidates
-        .filter(|(_, name)| words.contains(*name))
+        .filter(|(_, name)| named.contains(*name))
         .map(|(schema, name)| (schema.to_string(), name.to_string()))
         .collect()
+}
+
+/// What a function's string body writes among `candidates`: the relation
+/// named right after `INSERT INTO`, `UPDATE [ONLY]`, `DELETE FROM [ONLY]`
+/// or `MERGE INTO [ONLY]` (a MERGE may do all three), with its schema or
+/// without (then every candidate of that name, as [`named_in_body`]
+/// matches). Wider than the body may be (a keyword in a comment counts),
+/// never narrower, except for a name built at run time.
+pub(crate) fn written_in_body<'n>(
+    body: &str,
+    candidates: impl Iterator<Item = (&'n str, &'n str)>,
+) -> Vec<(RelName, Command)> {
+    let words = words(body);
+    let plain = |i: usize, w: &str| matches!(words.get(i), Some(Word::Plain(x)) if x == w);
+    let name = |i: usize| match words.get(i) {
+        Some(Word::Plain(x) | Word::Quoted(x)) => Some(x.as_str()),
+        _ => None,
+    };
+    // (schema if written, name, commands)
+    let mut targets: Vec<(Option<&str>, &str, &[Command])> = Vec::new();
+    for i in 0..words.len() {
+        let (at, commands): (usize, &[Command]) = if plain(i, "insert") && plain(i + 1, "into") {
+            (i + 2, &[Command::Insert])
+        } else if plain(i, "update") {
+            (i + 1, &[Command::Update])
+        } else if plain(i, "delete") && plain(i + 1, "from") {
+            (i + 2, &[Command::Delete])
+        } else if plain(i, "merge") && plain(i + 1, "into") {
+            (i + 2, &[Command::Insert, Command::Update, Command::Delete])
+        } else {
+            continue;
+        };
+        let at = if plain(at, "only") && name(at + 1).is_some() {
+            at + 1
+        } else {
+            at
+        };
+        let Some(first) = name(at) else { continue };
+        match (words.get(at + 1), name(at + 2)) {
+            (Some(Word::Dot), Some(second)) => targets.push((Some(first), second, commands)),
+            _ => targets.push((None, first, commands)),
+        }
+    }
+    let mut out = Vec::new();
+    if targets.is_empty() {
+        return out;
+    }
+    for (schema, name) in candidates {
+        for (s, n, commands) in &targets {
+            if *n == name && s.is_none_or(|s| s == schema) {
+                for &c in *commands {
+                    out.push(((schema.to_string(), name.to_string()), c));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn owner_via(actor: &str, owner: &str) -> String {
@@ -1276,6 +1483,7 @@ mod unit {
             owner: "owner".into(),
             executors: vec!["public".into()],
             reads: vec![(t(), true)],
+            ..Default::default()
         });
         let m = Model::new(&f, &[]);
         let r = m.reach("app", &t(), Command::Select);
@@ -1313,6 +1521,138 @@ mod unit {
                 ("s".into(), "orders".into()),
                 ("s".into(), "Mixed Case".into())
             ]
+        );
+    }
+
+    #[test]
+    fn a_body_writes_what_follows_insert_update_delete_or_merge() {
+        let c: Vec<RelName> = vec![
+            ("s".into(), "orders".into()),
+            ("s".into(), "audit".into()),
+            ("t".into(), "audit".into()),
+            ("s".into(), "Log".into()),
+            ("s".into(), "lines".into()),
+            ("s".into(), "only".into()),
+        ];
+        let w = |body: &str| written_in_body(body, c.iter().map(|(s, n)| (s.as_str(), n.as_str())));
+        let n = |s: &str, t: &str| (s.to_string(), t.to_string());
+        assert_eq!(
+            w(
+                "BEGIN INSERT INTO s.Orders VALUES (1); UPDATE ONLY audit SET x = 1; \
+               EXECUTE 'DELETE FROM \"Log\" WHERE true'; END"
+            ),
+            vec![
+                (n("s", "Log"), Command::Delete),
+                (n("s", "audit"), Command::Update),
+                (n("s", "orders"), Command::Insert),
+                (n("t", "audit"), Command::Update),
+            ],
+            "qualified: that schema's; unqualified: every schema's; quoted: as written"
+        );
+        assert_eq!(
+            w("MERGE INTO t.audit a USING s.lines l ON a.id = l.id WHEN MATCHED THEN DELETE"),
+            vec![
+                (n("t", "audit"), Command::Insert),
+                (n("t", "audit"), Command::Update),
+                (n("t", "audit"), Command::Delete),
+            ]
+        );
+        // read only, a row lock, an upsert's action, a trigger's event
+        assert!(w("SELECT * FROM s.orders o FOR UPDATE OF o; \
+                   INSERT INTO lines_x VALUES (1) ON CONFLICT (id) DO UPDATE SET n = 1")
+        .is_empty());
+        assert!(w("SELECT 1 FROM s.orders o WHERE o.id IN (SELECT id FROM lines)").is_empty());
+        // a table named like a keyword is still a table
+        assert_eq!(
+            w("update \"only\" set x = 1"),
+            vec![(n("s", "only"), Command::Update)]
+        );
+    }
+
+    #[test]
+    fn a_definer_function_writes_as_its_owner_when_called_or_fired() {
+        // put(), owned by `owner`, inserts into t (RLS on, not forced, no
+        // INSERT policy); app may execute it
+        let mut f = facts();
+        f.relations[0].grants.push(grant("owner", Command::Insert));
+        f.relations[0].grants.push(grant("owner", Command::Update));
+        f.functions.push(DefinerPath {
+            schema: "s".into(),
+            name: "put".into(),
+            args: "integer".into(),
+            owner: "owner".into(),
+            executors: vec!["app".into(), "owner".into()],
+            reads: vec![(t(), false)],
+            writes: vec![(t(), Command::Insert, false)],
+            ..Default::default()
+        });
+        let m = Model::new(&f, &[]);
+        let r = m.reach("app", &t(), Command::Insert);
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::AllRows, Some("function s.put(integer) as owner"))
+        );
+        assert!(r.detail.contains("INSERT INTO"), "{}", r.detail);
+        for cmd in [Command::Update, Command::Delete] {
+            assert_eq!(m.reach("app", &t(), cmd).access, Access::Denied, "{cmd}");
+        }
+        assert_eq!(
+            m.reach("reader", &t(), Command::Insert).access,
+            Access::Denied
+        );
+        // a trigger function: never called, fired by an UPDATE on `orders`,
+        // which `reader` may update
+        let mut orders = table(
+            "orders",
+            "owner",
+            false,
+            false,
+            vec![grant("reader", Command::Update)],
+        );
+        orders.grants.push(grant("app", Command::Select));
+        f.relations.push(orders);
+        f.functions[0].trigger_only = true;
+        f.functions[0].writes = vec![(t(), Command::Update, true)];
+        f.functions[0].fired_by = vec![crate::model::TriggerFire {
+            relation: ("s".into(), "orders".into()),
+            name: "audit".into(),
+            events: vec![Command::Insert, Command::Update],
+        }];
+        let m = Model::new(&f, &[]);
+        let r = m.reach("reader", &t(), Command::Update);
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::AllRows, Some("trigger audit on s.orders as owner"))
+        );
+        assert!(
+            r.detail
+                .starts_with("UPDATE on s.orders fires trigger audit"),
+            "{}",
+            r.detail
+        );
+        // app may execute it but not fire it: a trigger function has no
+        // caller, and it reads nothing for its caller either
+        assert_eq!(m.reach("app", &t(), Command::Update).access, Access::Denied);
+        assert_eq!(m.reach("app", &t(), Command::Select).access, Access::Denied);
+        // a table reached only through the function is in the matrix, and
+        // a grant on the firing relation is an input of the written table
+        f.relations[0].rls_enabled = false;
+        f.relations[0].grants.retain(|g| g.grantee == "owner");
+        f.canonicalize();
+        let m = Model::new(&f, &[]);
+        assert!(m.relevant_tables().contains(&t()));
+        let mut g = f.clone();
+        g.relations
+            .iter_mut()
+            .find(|r| r.name == "orders")
+            .unwrap()
+            .grants
+            .push(grant("app", Command::Insert));
+        let n = Model::new(&g, &[]);
+        assert!(!m.same_inputs(&n, &t()));
+        assert_eq!(
+            n.reach("app", &t(), Command::Update).access,
+            Access::AllRows
         );
     }
 
@@ -1417,6 +1757,7 @@ mod unit {
             owner: "owner".into(),
             executors: vec!["app".into()],
             reads: vec![(t(), true)],
+            ..Default::default()
         });
         assert!(!same(&f, &policies, "t"));
     }

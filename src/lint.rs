@@ -862,7 +862,7 @@ fn security_definer_exposes_rls(p: &Input, out: &mut Vec<Finding>) {
             }
             let filtered: Vec<&String> = people
                 .iter()
-                .filter(|r| **r != f.owner && m.may_execute(r, f))
+                .filter(|r| **r != f.owner && m.may_run(r, f))
                 .filter(|r| m.direct(r, table, Command::Select).access < Access::AllRows)
                 .collect();
             if filtered.is_empty() {
@@ -883,16 +883,23 @@ fn security_definer_exposes_rls(p: &Input, out: &mut Vec<Finding>) {
             continue;
         }
         let object = format!("{}({})", quote_ident(&f.name), f.args);
-        let public = f.executors.iter().any(|e| e == "public");
+        // a trigger function is run by whoever fires one of its triggers:
+        // no EXECUTE privilege is checked, so none to revoke
+        let public = !f.trigger_only && f.executors.iter().any(|e| e == "public");
         out.push(Finding {
             lint: "security_definer_exposes_rls",
             severity: Severity::High,
             schema_name: Some(f.schema.clone()),
             detail: format!(
-                "runs as {}, who bypasses the row-level security of {}, and {} may execute it",
+                "runs as {}, who bypasses the row-level security of {}, and {} may {}",
                 quote_ident(&f.owner),
                 exposed_tables.join(", "),
-                callers.into_iter().collect::<Vec<_>>().join(", ")
+                callers.into_iter().collect::<Vec<_>>().join(", "),
+                if f.trigger_only {
+                    "fire a trigger that runs it"
+                } else {
+                    "execute it"
+                }
             ),
             remediation: format!(
                 "ALTER FUNCTION {}.{object} SECURITY INVOKER;{}",
@@ -1595,6 +1602,7 @@ mod unit {
             owner: "owner".into(),
             executors: vec!["public".into()],
             reads: vec![(("app".into(), "t".into()), true)],
+            ..Default::default()
         });
         let f = found("security_definer_exposes_rls", &p);
         assert_eq!(f.len(), 1, "{f:#?}");

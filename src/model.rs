@@ -731,6 +731,13 @@ impl AccessFacts {
             f.executors.sort_unstable();
             f.reads.sort_unstable();
             f.reads.dedup();
+            f.writes.sort_unstable();
+            f.writes.dedup();
+            for t in &mut f.fired_by {
+                t.events.sort_unstable();
+                t.events.dedup();
+            }
+            f.fired_by.sort_unstable();
         }
         self.functions.sort_unstable();
     }
@@ -837,8 +844,10 @@ pub(crate) struct RuleWrite {
 }
 
 /// A SECURITY DEFINER function: it runs as `owner` for whoever may execute
-/// it, and reads `reads`.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// it, or fires one of its triggers, and reads `reads` and writes `writes`.
+/// The fields added after 0.3.0's first facts are left out of the stored
+/// facts when empty, so facts read before them compare equal.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct DefinerPath {
     pub(crate) schema: String,
     pub(crate) name: String,
@@ -850,6 +859,27 @@ pub(crate) struct DefinerPath {
     /// (relation, recorded): recorded by PostgreSQL (a BEGIN ATOMIC body),
     /// or only named in a string body
     pub(crate) reads: Vec<(RelName, bool)>,
+    /// (relation, command, recorded): what its statements write, read from
+    /// a BEGIN ATOMIC body's trees (recorded), or found in a string body
+    /// as `INSERT INTO`, `UPDATE`, `DELETE FROM` or `MERGE INTO` the name
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) writes: Vec<(RelName, Command, bool)>,
+    /// a trigger or event trigger function: it cannot be called, only fired
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) trigger_only: bool,
+    /// the enabled triggers that run it
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) fired_by: Vec<TriggerFire>,
+}
+
+/// A trigger on `relation` that runs a SECURITY DEFINER function on
+/// `events`: PostgreSQL runs the function as its owner for whoever may run
+/// the event on the relation (no EXECUTE privilege is checked).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TriggerFire {
+    pub(crate) relation: RelName,
+    pub(crate) name: String,
+    pub(crate) events: Vec<Command>,
 }
 
 /// A table under test and what the probes need to know about it.

@@ -127,6 +127,7 @@ query! {
     ACCESS_RELATIONS = "access_relations.sql";
     ACCESS_RULES = "access_rules.sql";
     ACCESS_FUNCTIONS = "access_functions.sql";
+    ACCESS_TRIGGERS = "access_triggers.sql";
     ACCESS_POLICIES = "access_policies.sql";
 }
 
@@ -208,49 +209,81 @@ impl IntoDatum for Tree {
     }
 }
 
-/// What a rule's actions write: (relation OID, command) of each INSERT,
-/// UPDATE or DELETE among `actions` (`pg_rewrite.ev_action`, a list of
-/// Query trees), read from the trees as PostgreSQL stores them: the
-/// command and the range table entry of its result relation.
-fn rule_writes(actions: pg_sys::Datum) -> Vec<(u32, model::Command)> {
-    use model::Command;
+/// What the statements stored in `tree` write: (relation OID, command) of
+/// each INSERT, UPDATE or DELETE, and of each action of a MERGE, read from
+/// the Query trees as PostgreSQL stores them (a rule's actions,
+/// `pg_rewrite.ev_action`; a BEGIN ATOMIC body, `pg_proc.prosqlbody`):
+/// the command and the range table entry of its result relation, and the
+/// same for the data-modifying WITH queries of each.
+fn query_writes(tree: pg_sys::Datum) -> Vec<(u32, model::Command)> {
     let mut out = Vec::new();
-    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit rule actions");
-    // SAFETY: actions is a pg_node_tree (text) datum; text_to_cstring
-    // detoasts and copies it, stringToNode parses PostgreSQL's own output
-    // into a List of Query nodes (rewriteDefine.c stores nothing else);
-    // every pointer read is a node of that list, and all of it lives in the
+    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit stored queries");
+    // SAFETY: tree is a pg_node_tree (text) datum; text_to_cstring detoasts
+    // and copies it, stringToNode parses PostgreSQL's own output; `walk`
+    // reads only nodes of the parsed tree, and all of it lives in the
     // scratch context, deleted on return
     unsafe {
         scratch.switch_to(|_| {
-            let text = pg_sys::text_to_cstring(actions.cast_mut_ptr::<pg_sys::text>());
-            let list = pg_sys::stringToNode(text).cast::<pg_sys::List>();
-            if list.is_null() || (*list.cast::<pg_sys::Node>()).type_ != pg_sys::NodeTag::T_List {
-                return;
-            }
-            for q in pgrx::PgList::<pg_sys::Query>::from_pg(list).iter_ptr() {
-                if q.is_null() || (*q).type_ != pg_sys::NodeTag::T_Query {
-                    continue;
-                }
-                let command = match (*q).commandType {
-                    pg_sys::CmdType::CMD_INSERT => Command::Insert,
-                    pg_sys::CmdType::CMD_UPDATE => Command::Update,
-                    pg_sys::CmdType::CMD_DELETE => Command::Delete,
-                    _ => continue,
-                };
-                let Ok(at) = usize::try_from((*q).resultRelation - 1) else {
-                    continue;
-                };
-                let rtable = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable);
-                if let Some(rte) = rtable.get_ptr(at) {
-                    if (*rte).rtekind == pg_sys::RTEKind::RTE_RELATION {
-                        out.push(((*rte).relid.to_u32(), command));
-                    }
-                }
-            }
+            let text = pg_sys::text_to_cstring(tree.cast_mut_ptr::<pg_sys::text>());
+            walk_writes(pg_sys::stringToNode(text).cast(), 0, &mut out);
         })
     };
     out
+}
+
+/// [`query_writes`] of one node: a List (of statements, or of a body's
+/// list of statements) or a Query; deep enough for any stored body, a
+/// guard, not a limit.
+///
+/// # Safety
+/// `node` is null or a node of a tree parsed by `stringToNode`.
+unsafe fn walk_writes(node: *mut pg_sys::Node, depth: usize, out: &mut Vec<(u32, model::Command)>) {
+    use model::Command;
+    use pg_sys::CmdType::{CMD_DELETE, CMD_INSERT, CMD_MERGE, CMD_UPDATE};
+    if node.is_null() || depth > 32 {
+        return;
+    }
+    let command = |c: pg_sys::CmdType::Type| match c {
+        CMD_INSERT => Some(Command::Insert),
+        CMD_UPDATE => Some(Command::Update),
+        CMD_DELETE => Some(Command::Delete),
+        _ => None,
+    };
+    match (*node).type_ {
+        pg_sys::NodeTag::T_List => {
+            for n in pgrx::PgList::<pg_sys::Node>::from_pg(node.cast()).iter_ptr() {
+                walk_writes(n, depth + 1, out);
+            }
+        }
+        pg_sys::NodeTag::T_Query => {
+            let q = node.cast::<pg_sys::Query>();
+            let commands: Vec<Command> = if (*q).commandType == CMD_MERGE {
+                pgrx::PgList::<pg_sys::MergeAction>::from_pg((*q).mergeActionList)
+                    .iter_ptr()
+                    .filter(|a| !a.is_null())
+                    .filter_map(|a| command((*a).commandType))
+                    .collect()
+            } else {
+                command((*q).commandType).into_iter().collect()
+            };
+            if let Ok(at) = usize::try_from((*q).resultRelation - 1) {
+                let rtable = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable);
+                if let Some(rte) = rtable.get_ptr(at) {
+                    if (*rte).rtekind == pg_sys::RTEKind::RTE_RELATION {
+                        for c in commands {
+                            out.push(((*rte).relid.to_u32(), c));
+                        }
+                    }
+                }
+            }
+            for cte in pgrx::PgList::<pg_sys::CommonTableExpr>::from_pg((*q).cteList).iter_ptr() {
+                if !cte.is_null() {
+                    walk_writes((*cte).ctequery, depth + 1, out);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A policy of `state.sql`: its three names, mode and command from column
@@ -1500,7 +1533,7 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
         let Some(Tree(actions)) = r.get::<Tree>(4)? else {
             continue;
         };
-        for (target, command) in rule_writes(actions) {
+        for (target, command) in query_writes(actions) {
             if let Some(target) = name_at(&facts.relations, &i64::from(target)) {
                 facts.relations[i].rules.push(model::RuleWrite {
                     name: name.clone(),
@@ -1511,6 +1544,8 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             }
         }
     }
+    // a function's OID to its place in facts.functions
+    let mut function_at: BTreeMap<i64, usize> = BTreeMap::new();
     for r in crate::prepared::select(c, ACCESS_FUNCTIONS.as_str(), None, &[])? {
         let mut reads: Vec<(model::RelName, bool)> = r
             .get::<Vec<i64>>(6)?
@@ -1519,20 +1554,31 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             .filter_map(|o| name_at(&facts.relations, o))
             .map(|n| (n, true))
             .collect();
+        let mut writes: Vec<(model::RelName, Command, bool)> = Vec::new();
         if let Some(body) = r.get::<String>(7)? {
-            let named = crate::access::named_in_body(
-                &body,
+            let candidates = || {
                 facts
                     .relations
                     .iter()
-                    .map(|r| (r.schema.as_str(), r.name.as_str())),
-            );
-            for n in named {
+                    .map(|r| (r.schema.as_str(), r.name.as_str()))
+            };
+            for n in crate::access::named_in_body(&body, candidates()) {
                 if !reads.iter().any(|(m, _)| *m == n) {
                     reads.push((n, false));
                 }
             }
+            for (n, cmd) in crate::access::written_in_body(&body, candidates()) {
+                writes.push((n, cmd, false));
+            }
         }
+        if let Some(Tree(body)) = r.get::<Tree>(8)? {
+            for (target, cmd) in query_writes(body) {
+                if let Some(n) = name_at(&facts.relations, &i64::from(target)) {
+                    writes.push((n, cmd, true));
+                }
+            }
+        }
+        function_at.insert(r.get::<i64>(10)?.unwrap_or(-1), facts.functions.len());
         facts.functions.push(DefinerPath {
             schema: text(&r, 1)?,
             name: text(&r, 2)?,
@@ -1545,7 +1591,35 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
                 .filter_map(name_of)
                 .collect(),
             reads,
+            writes,
+            trigger_only: flag(&r, 9)?,
+            fired_by: Vec::new(),
         });
+    }
+    for r in crate::prepared::select(c, ACCESS_TRIGGERS.as_str(), None, &[])? {
+        let (Some(&f), Some(relation)) = (
+            function_at.get(&r.get::<i64>(4)?.unwrap_or(-1)),
+            name_at(&facts.relations, &r.get::<i64>(1)?.unwrap_or(-1)),
+        ) else {
+            continue;
+        };
+        let bits = r.get::<i32>(3)?.unwrap_or(0);
+        let events: Vec<Command> = [
+            (4, Command::Insert),
+            (8, Command::Delete),
+            (16, Command::Update),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, cmd)| cmd)
+        .collect();
+        if !events.is_empty() {
+            facts.functions[f].fired_by.push(model::TriggerFire {
+                relation,
+                name: text(&r, 2)?,
+                events,
+            });
+        }
     }
     facts.canonicalize();
     Ok(facts)

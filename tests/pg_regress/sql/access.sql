@@ -74,6 +74,8 @@ CREATE ROLE acc_fn LOGIN;                -- a SECURITY DEFINER function
 CREATE ROLE acc_cols LOGIN;              -- privileges on some columns only
 CREATE ROLE acc_rule LOGIN;              -- a rule that writes as its table's owner
 CREATE ROLE acc_entry LOGIN;             -- a view's INSTEAD rule, the same way
+CREATE ROLE acc_writer LOGIN;            -- SECURITY DEFINER functions that write
+CREATE ROLE acc_firer LOGIN;             -- a trigger that runs one
 GRANT acc_readers TO acc_via;
 GRANT acc_owner TO acc_heir;
 GRANT acc_admin TO acc_setter;
@@ -96,6 +98,25 @@ CREATE VIEW acc.order_entry AS SELECT 0 AS id, 0 AS tenant_id, ''::text AS note;
 CREATE RULE entry AS ON INSERT TO acc.order_entry
     DO INSTEAD INSERT INTO acc.orders VALUES (NEW.id, NEW.tenant_id, NEW.note);
 GRANT INSERT ON acc.order_entry TO acc_entry;
+-- SECURITY DEFINER functions write as their owner: one with a string body
+-- (PostgreSQL records nothing), one with a BEGIN ATOMIC body, and a
+-- trigger function, run for whoever inserts into acc.tickets
+CREATE FUNCTION acc.put_order(i int) RETURNS void LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN INSERT INTO acc.orders VALUES (i, i % 3 + 1, 'f'); END $$;
+CREATE FUNCTION acc.purge_orders() RETURNS void LANGUAGE sql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    DELETE FROM acc.orders;
+END;
+REVOKE EXECUTE ON FUNCTION acc.put_order(int), acc.purge_orders() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION acc.put_order(int), acc.purge_orders() TO acc_writer;
+CREATE TABLE acc.tickets (id int, tenant_id int, note text);
+CREATE FUNCTION acc.touch_orders() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN UPDATE acc.orders SET note = 't'; RETURN NULL; END $$;
+CREATE TRIGGER touch AFTER INSERT ON acc.tickets FOR EACH STATEMENT EXECUTE FUNCTION acc.touch_orders();
+GRANT INSERT ON acc.tickets TO acc_firer;
 CREATE VIEW acc.orders_definer AS SELECT * FROM acc.orders;
 CREATE VIEW acc.orders_invoker WITH (security_invoker) AS SELECT * FROM acc.orders;
 CREATE MATERIALIZED VIEW acc.orders_mv AS SELECT * FROM acc.orders;
@@ -155,7 +176,9 @@ SELECT f.role, f.tbl, f.cmd, m.access, m.via, o.observed, m.access = o.observed 
         ('acc_cols',       'orders',    'DELETE', 'acc.orders',          NULL),
         ('acc_rule',       'orders',    'SELECT', 'acc.orders',          NULL),
         ('acc_rule',       'orders',    'UPDATE', 'acc.orders',          NULL),
-        ('acc_rule',       'orders',    'DELETE', 'acc.orders',          NULL)
+        ('acc_rule',       'orders',    'DELETE', 'acc.orders',          NULL),
+        ('acc_firer',      'orders',    'SELECT', 'acc.orders',          NULL),
+        ('acc_firer',      'orders',    'INSERT', 'acc.orders',          NULL)
        ) AS f(role, tbl, cmd, rel, via)
   JOIN matrix m ON m.role_name = f.role AND m.table_name = f.tbl AND m.command = f.cmd
  CROSS JOIN LATERAL (SELECT pg_temp.seen(f.role, f.cmd, f.rel, f.via) AS observed) o
@@ -194,6 +217,49 @@ SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observ
   JOIN matrix m ON m.role_name = f.role AND m.table_name = 'orders' AND m.command = 'INSERT'
  CROSS JOIN LATERAL (SELECT pg_temp.through_rule(f.role, f.via) AS observed) o
  ORDER BY 1;
+-- a SECURITY DEFINER function writes as its owner, for whoever may
+-- execute it (acc_writer: put_order inserts, purge_orders deletes) or
+-- fire a trigger that runs it (acc_firer inserts into acc.tickets, whose
+-- trigger updates acc.orders). The oracle: do it as the role, count the
+-- rows of acc.orders that were inserted, deleted or updated.
+CREATE FUNCTION pg_temp.through_definer(r name, cmd text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    total bigint;
+    n bigint;
+BEGIN
+    SELECT count(*) INTO total FROM acc.orders;
+    BEGIN
+        EXECUTE format('SET LOCAL ROLE %I', r);
+        IF cmd = 'INSERT' THEN
+            FOR i IN 1..12 LOOP
+                PERFORM acc.put_order(100 + i);
+            END LOOP;
+        ELSIF cmd = 'DELETE' THEN
+            PERFORM acc.purge_orders();
+        ELSE
+            INSERT INTO acc.tickets VALUES (1, 1, 'x');
+        END IF;
+        RESET ROLE;
+        n := CASE cmd WHEN 'INSERT' THEN (SELECT count(*) FROM acc.orders) - total
+                      WHEN 'DELETE' THEN total - (SELECT count(*) FROM acc.orders)
+                      ELSE (SELECT count(*) FROM acc.orders WHERE note = 't') END;
+        IF cmd = 'INSERT' THEN
+            total := 12;
+        END IF;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION
+        WHEN insufficient_privilege THEN RETURN 'denied';
+        WHEN raise_exception THEN NULL;
+    END;
+    RETURN CASE n WHEN total THEN 'all_rows' WHEN 0 THEN 'no_rows' ELSE 'filtered' END;
+END $$;
+SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observed,
+       m.access = o.observed AS agrees
+  FROM (VALUES ('acc_writer', 'INSERT'), ('acc_writer', 'DELETE'), ('acc_writer', 'UPDATE'),
+               ('acc_firer', 'UPDATE'), ('acc_firer', 'DELETE')) AS f(role, cmd)
+  JOIN matrix m ON m.role_name = f.role AND m.table_name = 'orders' AND m.command = f.cmd
+ CROSS JOIN LATERAL (SELECT pg_temp.through_definer(f.role, f.cmd) AS observed) o
+ ORDER BY 1, 3;
 -- the paths PostgreSQL does not take: the invoker view checks as its
 -- caller, SET ROLE without a bypass gives nothing, NOINHERIT keeps grants
 SELECT role_name, table_name, command, access, via, detail FROM matrix
@@ -426,4 +492,4 @@ DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
           acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_rule, acc_entry,
-          acc_open, wb_owner, wb_app;
+          acc_writer, acc_firer, acc_open, wb_owner, wb_app;
