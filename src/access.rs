@@ -783,7 +783,8 @@ impl<'a> Model<'a> {
                 };
                 out.push(Reach {
                     via: Some(format!(
-                        "function {}({}) as {}",
+                        "{} {}({}) as {}",
+                        f.kind(),
                         quote_qualified(&f.schema, &f.name),
                         f.args,
                         quote_ident(&f.owner)
@@ -843,7 +844,11 @@ impl<'a> Model<'a> {
             };
             if callable {
                 out.push(Reach {
-                    via: Some(format!("function {function} as {}", quote_ident(&f.owner))),
+                    via: Some(format!(
+                        "{} {function} as {}",
+                        f.kind(),
+                        quote_ident(&f.owner)
+                    )),
                     detail: format!("SECURITY DEFINER, {how}: {}", r.detail),
                     ..r.clone()
                 });

@@ -639,7 +639,8 @@ fn security_definer_search_path(posture: &Input, out: &mut Vec<Finding>) {
                 severity,
                 schema_name: Some(f.schema_name.clone()),
                 remediation: format!(
-                    "ALTER FUNCTION {}.{object} SET search_path = pg_catalog, pg_temp;",
+                    "ALTER {} {}.{object} SET search_path = pg_catalog, pg_temp;",
+                    if f.procedure { "PROCEDURE" } else { "FUNCTION" },
                     quote_ident(&f.schema_name)
                 ),
                 object_name: object,
@@ -883,6 +884,7 @@ fn security_definer_exposes_rls(p: &Input, out: &mut Vec<Finding>) {
             continue;
         }
         let object = format!("{}({})", quote_ident(&f.name), f.args);
+        let kind = f.kind().to_uppercase();
         // a trigger function is run by whoever fires one of its triggers:
         // no EXECUTE privilege is checked, so none to revoke
         let public = !f.trigger_only && f.executors.iter().any(|e| e == "public");
@@ -902,11 +904,11 @@ fn security_definer_exposes_rls(p: &Input, out: &mut Vec<Finding>) {
                 }
             ),
             remediation: format!(
-                "ALTER FUNCTION {}.{object} SECURITY INVOKER;{}",
+                "ALTER {kind} {}.{object} SECURITY INVOKER;{}",
                 quote_ident(&f.schema),
                 if public {
                     format!(
-                        " or REVOKE EXECUTE ON FUNCTION {}.{object} FROM PUBLIC;",
+                        " or REVOKE EXECUTE ON {kind} {}.{object} FROM PUBLIC;",
                         quote_ident(&f.schema)
                     )
                 } else {
@@ -1359,6 +1361,7 @@ mod unit {
                     args: "integer".into(),
                     search_path: None,
                     public_writable: BTreeSet::new(),
+                    procedure: false,
                 },
                 DefinerFunction {
                     schema_name: "app".into(),
@@ -1366,6 +1369,7 @@ mod unit {
                     args: String::new(),
                     search_path: Some("pg_catalog, pg_temp".into()),
                     public_writable: BTreeSet::new(),
+                    procedure: false,
                 },
             ],
             views: vec![BypassingView {
@@ -1386,6 +1390,17 @@ mod unit {
         assert_eq!(
             (definer[0].object_name.as_str(), definer[0].severity),
             ("f(integer)", Severity::High)
+        );
+        assert_eq!(
+            definer[0].remediation,
+            "ALTER FUNCTION app.f(integer) SET search_path = pg_catalog, pg_temp;"
+        );
+        // a procedure is altered as one (ALTER FUNCTION refuses it)
+        let mut q = p.clone();
+        q.functions[0].procedure = true;
+        assert_eq!(
+            found("security_definer_search_path", &q)[0].remediation,
+            "ALTER PROCEDURE app.f(integer) SET search_path = pg_catalog, pg_temp;"
         );
         let view = found("view_bypasses_rls", &p);
         assert_eq!(view[0].detail, "the view runs as its owner owner and so skips the row-level security of app.t (owner is a superuser)");

@@ -628,6 +628,8 @@ pub(crate) struct DefinerFunction {
     pub(crate) search_path: Option<String>,
     /// schemas where PUBLIC may create objects
     pub(crate) public_writable: std::collections::BTreeSet<String>,
+    /// a procedure: `ALTER PROCEDURE` fixes it
+    pub(crate) procedure: bool,
 }
 
 /// A view that skips the row-level security of a table it reads.
@@ -867,9 +869,23 @@ pub(crate) struct DefinerPath {
     /// a trigger or event trigger function: it cannot be called, only fired
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) trigger_only: bool,
+    /// a procedure (CALLed; it runs as its owner all the same)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) procedure: bool,
     /// the enabled triggers that run it
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) fired_by: Vec<TriggerFire>,
+}
+
+impl DefinerPath {
+    /// `function` or `procedure`, as `ALTER` and `via` name it.
+    pub(crate) fn kind(&self) -> &'static str {
+        if self.procedure {
+            "procedure"
+        } else {
+            "function"
+        }
+    }
 }
 
 /// A trigger on `relation` that runs a SECURITY DEFINER function on

@@ -4,8 +4,9 @@
 -- body of the others with its language (read for table names: PostgreSQL
 -- records nothing for a string body); then the BEGIN ATOMIC body's trees
 -- (read in Rust for what its statements write), whether it is a trigger or
--- event trigger function (which cannot be called, only fired), and its OID
--- (what access_triggers.sql names it by).
+-- event trigger function (which cannot be called, only fired), its OID
+-- (what access_triggers.sql names it by), and whether it is a procedure
+-- (CALLed, with the same rights).
 SELECT n.nspname::text, p.proname::text, pg_catalog.oidvectortypes(p.proargtypes),
        p.proowner::pg_catalog.int8,
        ARRAY(SELECT a.grantee::pg_catalog.int8
@@ -17,8 +18,9 @@ SELECT n.nspname::text, p.proname::text, pg_catalog.oidvectortypes(p.proargtypes
        CASE WHEN l.lanname IN ('c', 'internal') THEN NULL ELSE p.prosrc END,
        p.prosqlbody,
        p.prorettype IN ('pg_catalog.trigger'::pg_catalog.regtype, 'pg_catalog.event_trigger'::pg_catalog.regtype),
-       p.oid::pg_catalog.int8
+       p.oid::pg_catalog.int8,
+       p.prokind = 'p'
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   JOIN pg_catalog.pg_language l ON l.oid = p.prolang
- WHERE p.prosecdef AND p.prokind = 'f' AND {in_scope}
+ WHERE p.prosecdef AND p.prokind IN ('f', 'p') AND {in_scope}

@@ -1129,6 +1129,7 @@ pub(crate) fn read_posture(client: &SpiClient<'_>, schemas: Option<&[String]>) -
                 .unwrap_or_default()
                 .into_iter()
                 .collect(),
+            procedure: flag(&r, 6)?,
         });
     }
     for r in crate::prepared::select(client, BYPASSING_VIEWS.as_str(), None, &[])? {
@@ -1593,6 +1594,7 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             reads,
             writes,
             trigger_only: flag(&r, 9)?,
+            procedure: flag(&r, 11)?,
             fired_by: Vec::new(),
         });
     }

@@ -76,6 +76,7 @@ CREATE ROLE acc_rule LOGIN;              -- a rule that writes as its table's ow
 CREATE ROLE acc_entry LOGIN;             -- a view's INSTEAD rule, the same way
 CREATE ROLE acc_writer LOGIN;            -- SECURITY DEFINER functions that write
 CREATE ROLE acc_firer LOGIN;             -- a trigger that runs one
+CREATE ROLE acc_caller LOGIN;            -- a SECURITY DEFINER procedure that writes
 GRANT acc_readers TO acc_via;
 GRANT acc_owner TO acc_heir;
 GRANT acc_admin TO acc_setter;
@@ -111,6 +112,11 @@ BEGIN ATOMIC
 END;
 REVOKE EXECUTE ON FUNCTION acc.put_order(int), acc.purge_orders() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION acc.put_order(int), acc.purge_orders() TO acc_writer;
+CREATE PROCEDURE acc.add_order(i int) LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN INSERT INTO acc.orders VALUES (i, i % 3 + 1, 'p'); END $$;
+REVOKE EXECUTE ON PROCEDURE acc.add_order(int) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE acc.add_order(int) TO acc_caller;
 CREATE TABLE acc.tickets (id int, tenant_id int, note text);
 CREATE FUNCTION acc.touch_orders() RETURNS trigger LANGUAGE plpgsql
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -232,7 +238,11 @@ BEGIN
         EXECUTE format('SET LOCAL ROLE %I', r);
         IF cmd = 'INSERT' THEN
             FOR i IN 1..12 LOOP
-                PERFORM acc.put_order(100 + i);
+                IF r = 'acc_caller' THEN
+                    CALL acc.add_order(100 + i);
+                ELSE
+                    PERFORM acc.put_order(100 + i);
+                END IF;
             END LOOP;
         ELSIF cmd = 'DELETE' THEN
             PERFORM acc.purge_orders();
@@ -256,10 +266,20 @@ END $$;
 SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observed,
        m.access = o.observed AS agrees
   FROM (VALUES ('acc_writer', 'INSERT'), ('acc_writer', 'DELETE'), ('acc_writer', 'UPDATE'),
-               ('acc_firer', 'UPDATE'), ('acc_firer', 'DELETE')) AS f(role, cmd)
+               ('acc_firer', 'UPDATE'), ('acc_firer', 'DELETE'), ('acc_caller', 'INSERT')) AS f(role, cmd)
   JOIN matrix m ON m.role_name = f.role AND m.table_name = 'orders' AND m.command = f.cmd
  CROSS JOIN LATERAL (SELECT pg_temp.through_definer(f.role, f.cmd) AS observed) o
  ORDER BY 1, 3;
+-- the lints' remediations for procedures are statements PostgreSQL runs
+-- (ALTER FUNCTION refuses a procedure)
+BEGIN;
+CREATE PROCEDURE acc.loose() LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;
+SELECT remediation FROM rls_audit.lint()
+ WHERE (lint, object_name) IN (('security_definer_exposes_rls', 'add_order(integer)'),
+                               ('security_definer_search_path', 'loose()')) \gexec
+SELECT proname, prosecdef, proconfig FROM pg_catalog.pg_proc
+ WHERE proname IN ('add_order', 'loose') ORDER BY 1;
+ROLLBACK;
 -- the paths PostgreSQL does not take: the invoker view checks as its
 -- caller, SET ROLE without a bypass gives nothing, NOINHERIT keeps grants
 SELECT role_name, table_name, command, access, via, detail FROM matrix
@@ -492,4 +512,4 @@ DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
           acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_rule, acc_entry,
-          acc_writer, acc_firer, acc_open, wb_owner, wb_app;
+          acc_writer, acc_firer, acc_caller, acc_open, wb_owner, wb_app;
