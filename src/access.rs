@@ -21,7 +21,9 @@
 //!   partition is its own table with its own flags and policies, a rule
 //!   writes as its relation's owner, and a SECURITY DEFINER function reads
 //!   and writes as its owner, for whoever may execute it or fire one of
-//!   the triggers that run it.
+//!   the triggers that run it, and a foreign key's referential action
+//!   writes the referencing rows as their table's owner, without row-level
+//!   security, for whoever deletes or updates the referenced ones.
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::expr::constant_value;
@@ -97,6 +99,9 @@ struct Inputs<'a> {
     /// them (their grants decide who fires them)
     writers: Vec<(&'a DefinerPath, Command, bool)>,
     firing: Vec<&'a Relation>,
+    /// the tables its foreign keys' actions cascade from, with their
+    /// policies (the relation itself holds the keys)
+    parents: Vec<(&'a Relation, Vec<&'a Policy>)>,
 }
 
 /// One row of `access_matrix()`.
@@ -371,6 +376,7 @@ impl<'a> Model<'a> {
                     || self
                         .writers
                         .contains_key(&(r.schema.as_str(), r.name.as_str()))
+                    || !r.cascades.is_empty()
             })
             .map(|r| (r.schema.clone(), r.name.clone()))
             .collect()
@@ -765,6 +771,7 @@ impl<'a> Model<'a> {
         }
         self.partition_paths(role, rel, cmd, 0, &mut out);
         self.writer_paths(role, rel, cmd, &mut out);
+        self.cascade_paths(role, rel, cmd, &mut out);
         if cmd == Command::Select {
             for (f, recorded) in self.functions.get(&table).into_iter().flatten() {
                 // a trigger function cannot be called; what it reads does
@@ -873,6 +880,46 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// A foreign key of `rel` whose action runs `cmd` on the rows
+    /// referencing what the role may delete or update in the parent (as
+    /// the role itself: the parent's other paths are not followed). The
+    /// action runs as `rel`'s owner without row-level security, so it
+    /// reaches every row referencing those: all of them when the role
+    /// reaches all the parent's rows, else some.
+    fn cascade_paths(&self, role: &str, rel: &'a Relation, cmd: Command, out: &mut Vec<Reach>) {
+        for k in rel.cascades.iter().filter(|k| k.command == cmd) {
+            let Some(parent) = self.relations.get(&key(&k.parent)).copied() else {
+                continue;
+            };
+            let p = self.direct(role, parent, k.event);
+            let access = match p.access {
+                Access::AllRows => Access::AllRows,
+                Access::Filtered => Access::Filtered,
+                Access::Denied | Access::NoRows => continue,
+            };
+            let parent_name = quote_qualified(&parent.schema, &parent.name);
+            out.push(Reach {
+                access,
+                via: Some(format!(
+                    "foreign key {} to {parent_name} as {}",
+                    quote_ident(&k.name),
+                    quote_ident(&rel.owner)
+                )),
+                detail: format!(
+                    "{} on {parent_name} runs {} of foreign key {} as {}, the owner of {}, without row-level security, on the rows referencing those {} reaches there: {}",
+                    k.event,
+                    k.action,
+                    quote_ident(&k.name),
+                    quote_ident(&rel.owner),
+                    quote_qualified(&rel.schema, &rel.name),
+                    quote_ident(role),
+                    p.detail
+                ),
+                why: Why::Other,
+            });
+        }
+    }
+
     /// Partitions reached directly: each is its own table, with its own
     /// flags and policies.
     fn partition_paths(
@@ -958,6 +1005,26 @@ impl<'a> Model<'a> {
             .collect();
         firing.sort();
         firing.dedup();
+        let mut parents: Vec<(&'a Relation, Vec<&'a Policy>)> = self
+            .relations
+            .get(&k)
+            .into_iter()
+            .flat_map(|r| &r.cascades)
+            .filter_map(|c| {
+                let (key, parent) = self.relations.get_key_value(&key(&c.parent))?;
+                let mut policies: Vec<&'a Policy> = self
+                    .policies
+                    .get(key)
+                    .into_iter()
+                    .flatten()
+                    .map(|j| j.policy)
+                    .collect();
+                policies.sort_by(|a, b| a.policy_name.cmp(&b.policy_name));
+                Some((*parent, policies))
+            })
+            .collect();
+        parents.sort_by(|a, b| a.0.cmp(b.0));
+        parents.dedup_by(|a, b| a.0 == b.0);
         Inputs {
             relation: self.relations.get(&k).copied(),
             policies,
@@ -966,6 +1033,7 @@ impl<'a> Model<'a> {
             functions,
             writers,
             firing,
+            parents,
         }
     }
 
@@ -1182,6 +1250,7 @@ mod unit {
             grants,
             reads: vec![],
             rules: vec![],
+            cascades: Vec::new(),
         }
     }
 
@@ -1659,6 +1728,77 @@ mod unit {
             n.reach("app", &t(), Command::Update).access,
             Access::AllRows
         );
+    }
+
+    #[test]
+    fn a_foreign_key_action_writes_the_referencing_rows_without_rls() {
+        // lines (RLS on and forced, no grant) references t ON DELETE
+        // CASCADE and ON UPDATE SET NULL; reader may DELETE t's tenant rows
+        use crate::model::Cascade;
+        let mut f = facts();
+        f.relations[0].grants.push(grant("reader", Command::Delete));
+        let mut lines = table("lines", "owner", true, true, vec![]);
+        for (event, action) in [
+            (Command::Delete, "ON DELETE CASCADE"),
+            (Command::Update, "ON UPDATE SET NULL"),
+        ] {
+            lines.cascades.push(Cascade {
+                name: "to_t".into(),
+                parent: t(),
+                event,
+                command: event,
+                action: action.into(),
+            });
+        }
+        f.relations.push(lines);
+        let policies = vec![pol(
+            "tenant",
+            Mode::Permissive,
+            Command::All,
+            &["reader"],
+            "(tenant_id = 1)",
+        )];
+        let m = Model::new(&f, &policies);
+        let lines: RelName = ("s".into(), "lines".into());
+        let r = m.reach("reader", &lines, Command::Delete);
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::Filtered, Some("foreign key to_t to s.t as owner"))
+        );
+        assert!(r.detail.contains("ON DELETE CASCADE"), "{}", r.detail);
+        // no UPDATE on t: its ON UPDATE action is no path; nothing is read
+        assert_eq!(
+            m.reach("reader", &lines, Command::Update).access,
+            Access::Denied
+        );
+        assert_eq!(
+            m.reach("reader", &lines, Command::Select).access,
+            Access::Denied
+        );
+        // no DELETE on t, no path
+        assert_eq!(
+            m.reach("app", &lines, Command::Delete).access,
+            Access::Denied
+        );
+        // every row of t: every referencing row
+        let open = vec![pol(
+            "open",
+            Mode::Permissive,
+            Command::All,
+            &["reader"],
+            "true",
+        )];
+        let all = Model::new(&f, &open);
+        assert_eq!(
+            all.reach("reader", &lines, Command::Delete).access,
+            Access::AllRows
+        );
+        // t's grants and policies are inputs of lines
+        assert!(!m.same_inputs(&all, &lines));
+        let mut g = f.clone();
+        g.relations[0].grants.push(grant("app", Command::Delete));
+        assert!(!m.same_inputs(&Model::new(&g, &policies), &lines));
+        assert!(m.same_inputs(&Model::new(&f, &policies), &lines));
     }
 
     #[test]

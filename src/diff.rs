@@ -1272,6 +1272,7 @@ mod unit {
                 }],
                 reads: vec![],
                 rules: vec![],
+                cascades: Vec::new(),
             }],
             functions: vec![],
         }

@@ -1502,6 +1502,7 @@ mod unit {
                 vec![("app".into(), "t".into())]
             },
             rules: vec![],
+            cascades: Vec::new(),
         };
         let g = |who: &str, cmd: Command| Grant {
             grantee: who.into(),

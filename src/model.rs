@@ -727,6 +727,8 @@ impl AccessFacts {
             r.reads.sort_unstable();
             r.reads.dedup();
             r.updatable.sort_unstable();
+            r.cascades.sort_unstable();
+            r.cascades.dedup();
         }
         self.relations.sort_unstable();
         for f in &mut self.functions {
@@ -831,6 +833,26 @@ pub(crate) struct Relation {
     /// rules were modelled compare equal
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) rules: Vec<RuleWrite>,
+    /// its foreign keys whose referential action writes it (left out of
+    /// the stored facts when there is none, as `rules`)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) cascades: Vec<Cascade>,
+}
+
+/// A foreign key's referential action: `event` on a row of `parent`
+/// (DELETE, or UPDATE of the referenced key) runs `command` on the rows
+/// referencing it (`ON DELETE CASCADE` deletes them; `SET NULL`, `SET
+/// DEFAULT` and `ON UPDATE CASCADE` update them). PostgreSQL runs it as
+/// the referencing table's owner with row-level security off, even when
+/// forced, for whoever may run the event on the parent's rows.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Cascade {
+    pub(crate) name: String,
+    pub(crate) parent: RelName,
+    pub(crate) event: Command,
+    pub(crate) command: Command,
+    /// as written: `ON DELETE CASCADE`, `ON UPDATE SET NULL`, …
+    pub(crate) action: String,
 }
 
 /// A rule's action that writes a relation: `ON event TO <the rule's

@@ -728,6 +728,7 @@ mod unit {
                     .collect(),
                 reads: vec![],
                 rules: vec![],
+                cascades: Vec::new(),
             }],
             functions: vec![],
         };

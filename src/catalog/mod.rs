@@ -128,6 +128,7 @@ query! {
     ACCESS_RULES = "access_rules.sql";
     ACCESS_FUNCTIONS = "access_functions.sql";
     ACCESS_TRIGGERS = "access_triggers.sql";
+    ACCESS_CASCADES = "access_cascades.sql";
     ACCESS_POLICIES = "access_policies.sql";
 }
 
@@ -1504,6 +1505,7 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             grants: all,
             reads: Vec::new(),
             rules: Vec::new(),
+            cascades: Vec::new(),
         });
         Ok(())
     })?;
@@ -1543,6 +1545,34 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
                     target,
                 });
             }
+        }
+    }
+    for r in crate::prepared::select(c, ACCESS_CASCADES.as_str(), None, &[])? {
+        let (Some(&i), Some(parent)) = (
+            by_oid.get(&r.get::<i64>(1)?.unwrap_or(-1)),
+            name_at(&facts.relations, &r.get::<i64>(3)?.unwrap_or(-1)),
+        ) else {
+            continue;
+        };
+        let name = text(&r, 2)?;
+        for (event, action) in [
+            (Command::Delete, text(&r, 4)?),
+            (Command::Update, text(&r, 5)?),
+        ] {
+            let (command, spelled) = match action.as_str() {
+                "c" if event == Command::Delete => (Command::Delete, "CASCADE"),
+                "c" => (Command::Update, "CASCADE"),
+                "n" => (Command::Update, "SET NULL"),
+                "d" => (Command::Update, "SET DEFAULT"),
+                _ => continue,
+            };
+            facts.relations[i].cascades.push(model::Cascade {
+                name: name.clone(),
+                parent: parent.clone(),
+                event,
+                command,
+                action: format!("ON {event} {spelled}"),
+            });
         }
     }
     // a function's OID to its place in facts.functions

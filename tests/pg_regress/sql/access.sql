@@ -270,6 +270,66 @@ SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observ
   JOIN matrix m ON m.role_name = f.role AND m.table_name = 'orders' AND m.command = f.cmd
  CROSS JOIN LATERAL (SELECT pg_temp.through_definer(f.role, f.cmd) AS observed) o
  ORDER BY 1, 3;
+-- a foreign key's action runs as the referencing table's owner, without
+-- row-level security (even forced): acc_deleter may delete tenant 1's
+-- accounts, and so deletes (ON DELETE CASCADE) or updates (ON DELETE SET
+-- NULL) the rows referencing them in tables it may not touch, whose
+-- policies let nobody through. The oracle: delete as the role, count the
+-- referencing rows deleted or set to NULL.
+SET client_min_messages = warning;
+CREATE ROLE acc_fk_owner NOLOGIN;
+CREATE ROLE acc_deleter LOGIN;
+CREATE SCHEMA acc_fk AUTHORIZATION acc_fk_owner;
+GRANT USAGE ON SCHEMA acc_fk TO PUBLIC;
+SET ROLE acc_fk_owner;
+CREATE TABLE acc_fk.accounts (id int PRIMARY KEY, tenant_id int, note text);
+CREATE TABLE acc_fk.account_notes (id int, tenant_id int, note text,
+    account_id int REFERENCES acc_fk.accounts ON DELETE CASCADE);
+CREATE TABLE acc_fk.account_tags (id int, tenant_id int, note text,
+    account_id int REFERENCES acc_fk.accounts ON DELETE SET NULL);
+INSERT INTO acc_fk.accounts SELECT g, g % 3 + 1, 'n' FROM generate_series(1, 9) g;
+INSERT INTO acc_fk.account_notes SELECT g, g % 3 + 1, 'n', g FROM generate_series(1, 9) g;
+INSERT INTO acc_fk.account_tags SELECT g, g % 3 + 1, 'n', g FROM generate_series(1, 9) g;
+ALTER TABLE acc_fk.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON acc_fk.accounts USING (tenant_id = 1);
+GRANT DELETE ON acc_fk.accounts TO acc_deleter;
+ALTER TABLE acc_fk.account_notes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE acc_fk.account_tags ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY nobody ON acc_fk.account_notes USING (false);
+CREATE POLICY nobody ON acc_fk.account_tags USING (false);
+RESET ROLE;
+RESET client_min_messages;
+CREATE FUNCTION pg_temp.through_fk(r name, tbl text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    total bigint;
+    n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM acc_fk.%I', tbl) INTO total;
+    BEGIN
+        EXECUTE format('SET LOCAL ROLE %I', r);
+        DELETE FROM acc_fk.accounts;
+        RESET ROLE;
+        EXECUTE format('SELECT count(*) FILTER (WHERE account_id IS NULL) + %s - count(*) FROM acc_fk.%I',
+                       total, tbl) INTO n;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION
+        WHEN insufficient_privilege THEN RETURN 'denied';
+        WHEN raise_exception THEN NULL;
+    END;
+    RETURN CASE n WHEN total THEN 'all_rows' WHEN 0 THEN 'no_rows' ELSE 'filtered' END;
+END $$;
+SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observed,
+       m.access = o.observed AS agrees
+  FROM (VALUES ('account_notes', 'DELETE'), ('account_tags', 'UPDATE')) AS f(tbl, cmd)
+  JOIN rls_audit.access_matrix(ARRAY['acc_deleter'], ARRAY['acc_fk']) m
+    ON m.table_name = f.tbl AND m.command = f.cmd
+ CROSS JOIN LATERAL (SELECT pg_temp.through_fk('acc_deleter', f.tbl) AS observed) o
+ ORDER BY 2;
+-- and nothing else: no read, the other action is no path
+SELECT table_name, command, access FROM rls_audit.access_matrix(ARRAY['acc_deleter'], ARRAY['acc_fk'])
+ WHERE table_name <> 'accounts' AND access <> 'denied';
+SELECT pg_temp.seen('acc_deleter', 'SELECT', 'acc_fk.account_notes') AS notes_select,
+       pg_temp.seen('acc_deleter', 'DELETE', 'acc_fk.account_tags') AS tags_delete;
 -- the lints' remediations for procedures are statements PostgreSQL runs
 -- (ALTER FUNCTION refuses a procedure)
 BEGIN;
@@ -507,9 +567,10 @@ DROP SCHEMA acc_x CASCADE;
 -- clean up the cluster-wide roles
 SET client_min_messages = warning;
 DROP SCHEMA acc CASCADE;
+DROP SCHEMA acc_fk CASCADE;
 DROP SCHEMA wb CASCADE;
 DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
           acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_rule, acc_entry,
-          acc_writer, acc_firer, acc_caller, acc_open, wb_owner, wb_app;
+          acc_writer, acc_firer, acc_caller, acc_fk_owner, acc_deleter, acc_open, wb_owner, wb_app;
