@@ -49,6 +49,11 @@ const WRITE_ALL: &str = "pg_write_all_data";
 /// Deep enough for any real partition tree; a guard, not a limit.
 const MAX_PARTITION_DEPTH: usize = 16;
 
+/// How many foreign keys' actions a path follows in a row (a table that
+/// references itself, or keys that form a cycle, would follow them
+/// forever); deeper chains are judged by the role's own reach there.
+const MAX_CASCADE_DEPTH: usize = 4;
+
 /// What a role reaches through one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Reach {
@@ -648,6 +653,12 @@ impl<'a> Model<'a> {
 
     /// The widest of every path from `role` to `table` for `cmd`.
     pub(crate) fn reach(&self, role: &str, table: &RelName, cmd: Command) -> Reach {
+        self.reach_at(role, table, cmd, 0)
+    }
+
+    /// [`Model::reach`], `depth` foreign keys' actions away from the table
+    /// asked about.
+    fn reach_at(&self, role: &str, table: &RelName, cmd: Command, depth: usize) -> Reach {
         let Some(rel) = self.relations.get(&key(table)).copied() else {
             return Reach::denied("no such table".into());
         };
@@ -655,7 +666,7 @@ impl<'a> Model<'a> {
         if best.access == Access::AllRows {
             return best;
         }
-        for cand in self.other_paths(role, rel, cmd) {
+        for cand in self.other_paths(role, rel, cmd, depth) {
             if cand.access > best.access {
                 best = cand;
                 if best.access == Access::AllRows {
@@ -668,7 +679,7 @@ impl<'a> Model<'a> {
 
     /// Every path besides acting as itself: SET ROLE to a role that
     /// bypasses, views, materialized views, partitions, definer functions.
-    fn other_paths(&self, role: &str, rel: &'a Relation, cmd: Command) -> Vec<Reach> {
+    fn other_paths(&self, role: &str, rel: &'a Relation, cmd: Command, depth: usize) -> Vec<Reach> {
         let mut out = Vec::new();
         for s in self.settable(role).iter().copied() {
             // only a role that bypasses RLS here is a path (below); the
@@ -771,7 +782,7 @@ impl<'a> Model<'a> {
         }
         self.partition_paths(role, rel, cmd, 0, &mut out);
         self.writer_paths(role, rel, cmd, &mut out);
-        self.cascade_paths(role, rel, cmd, &mut out);
+        self.cascade_paths(role, rel, cmd, depth, &mut out);
         if cmd == Command::Select {
             for (f, recorded) in self.functions.get(&table).into_iter().flatten() {
                 // a trigger function cannot be called; what it reads does
@@ -881,17 +892,29 @@ impl<'a> Model<'a> {
     }
 
     /// A foreign key of `rel` whose action runs `cmd` on the rows
-    /// referencing what the role may delete or update in the parent (as
-    /// the role itself: the parent's other paths are not followed). The
+    /// referencing what the role may delete or update in the parent, on
+    /// any path (a parent's own foreign keys' actions included, up to
+    /// [`MAX_CASCADE_DEPTH`] keys away; past that, as the role itself). The
     /// action runs as `rel`'s owner without row-level security, so it
     /// reaches every row referencing those: all of them when the role
     /// reaches all the parent's rows, else some.
-    fn cascade_paths(&self, role: &str, rel: &'a Relation, cmd: Command, out: &mut Vec<Reach>) {
+    fn cascade_paths(
+        &self,
+        role: &str,
+        rel: &'a Relation,
+        cmd: Command,
+        depth: usize,
+        out: &mut Vec<Reach>,
+    ) {
         for k in rel.cascades.iter().filter(|k| k.command == cmd) {
             let Some(parent) = self.relations.get(&key(&k.parent)).copied() else {
                 continue;
             };
-            let p = self.direct(role, parent, k.event);
+            let p = if depth < MAX_CASCADE_DEPTH {
+                self.reach_at(role, &k.parent, k.event, depth + 1)
+            } else {
+                self.direct(role, parent, k.event)
+            };
             let access = match p.access {
                 Access::AllRows => Access::AllRows,
                 Access::Filtered => Access::Filtered,
@@ -906,13 +929,14 @@ impl<'a> Model<'a> {
                     quote_ident(&rel.owner)
                 )),
                 detail: format!(
-                    "{} on {parent_name} runs {} of foreign key {} as {}, the owner of {}, without row-level security, on the rows referencing those {} reaches there: {}",
+                    "{} on {parent_name} runs {} of foreign key {} as {}, the owner of {}, without row-level security, on the rows referencing those {} reaches there{}: {}",
                     k.event,
                     k.action,
                     quote_ident(&k.name),
                     quote_ident(&rel.owner),
                     quote_qualified(&rel.schema, &rel.name),
                     quote_ident(role),
+                    p.via.as_deref().map(|v| format!(" (via {v})")).unwrap_or_default(),
                     p.detail
                 ),
                 why: Why::Other,
@@ -974,6 +998,13 @@ impl<'a> Model<'a> {
                 .partitions
                 .iter()
                 .all(|p| self.same_table(other, (p.schema.as_str(), p.name.as_str()), depth + 1))
+            // a parent's reach on any path decides what its foreign keys'
+            // actions reach here (a key cycle ends at the depth guard:
+            // recomputed, never skipped)
+            && mine
+                .parents
+                .iter()
+                .all(|(p, _)| self.same_table(other, (p.schema.as_str(), p.name.as_str()), depth + 1))
     }
 
     /// What a table's reach is computed from (besides roles), in a
@@ -1799,6 +1830,78 @@ mod unit {
         g.relations[0].grants.push(grant("app", Command::Delete));
         assert!(!m.same_inputs(&Model::new(&g, &policies), &lines));
         assert!(m.same_inputs(&Model::new(&f, &policies), &lines));
+    }
+
+    #[test]
+    fn a_foreign_key_action_follows_the_parents_other_paths_and_ends_on_cycles() {
+        use crate::model::Cascade;
+        let cascade = |name: &str, parent: &str| Cascade {
+            name: name.into(),
+            parent: ("s".into(), parent.into()),
+            event: Command::Delete,
+            command: Command::Delete,
+            action: "ON DELETE CASCADE".into(),
+        };
+        // app may not delete from t, but purge() (a definer function it
+        // may execute) deletes all of t as owner; lines cascade from t
+        let mut f = facts();
+        f.relations[0].grants.push(grant("owner", Command::Delete));
+        let mut lines = table("lines", "owner", true, true, vec![]);
+        lines.cascades.push(cascade("to_t", "t"));
+        // notes cascade from lines: two keys away
+        let mut notes = table("notes", "owner", true, true, vec![]);
+        notes.cascades.push(cascade("to_lines", "lines"));
+        f.relations.push(lines);
+        f.relations.push(notes);
+        f.functions.push(DefinerPath {
+            schema: "s".into(),
+            name: "purge".into(),
+            args: String::new(),
+            owner: "owner".into(),
+            executors: vec!["app".into()],
+            writes: vec![(t(), Command::Delete, true)],
+            ..Default::default()
+        });
+        let m = Model::new(&f, &[]);
+        for (table, key) in [("lines", "to_t"), ("notes", "to_lines")] {
+            let r = m.reach("app", &("s".into(), table.into()), Command::Delete);
+            assert_eq!(r.access, Access::AllRows, "{table}");
+            assert_eq!(
+                r.via.unwrap(),
+                format!(
+                    "foreign key {key} to s.{} as owner",
+                    if table == "lines" { "t" } else { "lines" }
+                )
+            );
+        }
+        let r = m.reach("app", &("s".into(), "lines".into()), Command::Delete);
+        assert!(
+            r.detail.contains("(via function s.purge() as owner)"),
+            "{}",
+            r.detail
+        );
+        // a table referencing itself: the walk ends, the path is there
+        let mut tree = table(
+            "tree",
+            "owner",
+            true,
+            false,
+            vec![grant("reader", Command::Delete)],
+        );
+        tree.cascades.push(cascade("to_parent", "tree"));
+        f.relations.push(tree);
+        let m = Model::new(&f, &[]);
+        let tree: RelName = ("s".into(), "tree".into());
+        let r = m.reach("reader", &tree, Command::Delete);
+        assert_eq!(
+            r.access,
+            Access::NoRows,
+            "no policy for reader: its own DELETE removes nothing"
+        );
+        assert!(
+            !m.same_inputs(&m, &tree),
+            "a key cycle is recomputed, never skipped"
+        );
     }
 
     #[test]

@@ -274,11 +274,13 @@ SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observ
 -- row-level security (even forced): acc_deleter may delete tenant 1's
 -- accounts, and so deletes (ON DELETE CASCADE) or updates (ON DELETE SET
 -- NULL) the rows referencing them in tables it may not touch, whose
--- policies let nobody through. The oracle: delete as the role, count the
--- referencing rows deleted or set to NULL.
+-- policies let nobody through; acc_purger deletes every account through a
+-- SECURITY DEFINER function, and so every referencing row. The oracle:
+-- delete as the role, count the referencing rows deleted or set to NULL.
 SET client_min_messages = warning;
 CREATE ROLE acc_fk_owner NOLOGIN;
 CREATE ROLE acc_deleter LOGIN;
+CREATE ROLE acc_purger LOGIN;
 CREATE SCHEMA acc_fk AUTHORIZATION acc_fk_owner;
 GRANT USAGE ON SCHEMA acc_fk TO PUBLIC;
 SET ROLE acc_fk_owner;
@@ -297,6 +299,13 @@ ALTER TABLE acc_fk.account_notes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECU
 ALTER TABLE acc_fk.account_tags ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY nobody ON acc_fk.account_notes USING (false);
 CREATE POLICY nobody ON acc_fk.account_tags USING (false);
+CREATE FUNCTION acc_fk.purge_accounts() RETURNS void LANGUAGE sql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    DELETE FROM acc_fk.accounts;
+END;
+REVOKE EXECUTE ON FUNCTION acc_fk.purge_accounts() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION acc_fk.purge_accounts() TO acc_purger;
 RESET ROLE;
 RESET client_min_messages;
 CREATE FUNCTION pg_temp.through_fk(r name, tbl text) RETURNS text LANGUAGE plpgsql AS $$
@@ -307,7 +316,11 @@ BEGIN
     EXECUTE format('SELECT count(*) FROM acc_fk.%I', tbl) INTO total;
     BEGIN
         EXECUTE format('SET LOCAL ROLE %I', r);
-        DELETE FROM acc_fk.accounts;
+        IF r = 'acc_purger' THEN
+            PERFORM acc_fk.purge_accounts();
+        ELSE
+            DELETE FROM acc_fk.accounts;
+        END IF;
         RESET ROLE;
         EXECUTE format('SELECT count(*) FILTER (WHERE account_id IS NULL) + %s - count(*) FROM acc_fk.%I',
                        total, tbl) INTO n;
@@ -320,11 +333,12 @@ BEGIN
 END $$;
 SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observed,
        m.access = o.observed AS agrees
-  FROM (VALUES ('account_notes', 'DELETE'), ('account_tags', 'UPDATE')) AS f(tbl, cmd)
-  JOIN rls_audit.access_matrix(ARRAY['acc_deleter'], ARRAY['acc_fk']) m
-    ON m.table_name = f.tbl AND m.command = f.cmd
- CROSS JOIN LATERAL (SELECT pg_temp.through_fk('acc_deleter', f.tbl) AS observed) o
- ORDER BY 2;
+  FROM (VALUES ('acc_deleter', 'account_notes', 'DELETE'), ('acc_deleter', 'account_tags', 'UPDATE'),
+               ('acc_purger', 'account_notes', 'DELETE')) AS f(role, tbl, cmd)
+  JOIN rls_audit.access_matrix(ARRAY['acc_deleter', 'acc_purger'], ARRAY['acc_fk']) m
+    ON m.role_name = f.role AND m.table_name = f.tbl AND m.command = f.cmd
+ CROSS JOIN LATERAL (SELECT pg_temp.through_fk(f.role, f.tbl) AS observed) o
+ ORDER BY 1, 2;
 -- and nothing else: no read, the other action is no path
 SELECT table_name, command, access FROM rls_audit.access_matrix(ARRAY['acc_deleter'], ARRAY['acc_fk'])
  WHERE table_name <> 'accounts' AND access <> 'denied';
@@ -573,4 +587,4 @@ DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
           acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_rule, acc_entry,
-          acc_writer, acc_firer, acc_caller, acc_fk_owner, acc_deleter, acc_open, wb_owner, wb_app;
+          acc_writer, acc_firer, acc_caller, acc_fk_owner, acc_deleter, acc_purger, acc_open, wb_owner, wb_app;
