@@ -678,7 +678,9 @@ impl<'a> Model<'a> {
     }
 
     /// Every path besides acting as itself: SET ROLE to a role that
-    /// bypasses, views, materialized views, partitions, definer functions.
+    /// bypasses, views, materialized views, rules, partitions, definer
+    /// functions and procedures (called, or run by triggers), foreign keys'
+    /// actions.
     fn other_paths(&self, role: &str, rel: &'a Relation, cmd: Command, depth: usize) -> Vec<Reach> {
         let mut out = Vec::new();
         for s in self.settable(role).iter().copied() {

@@ -220,8 +220,8 @@ fn query_writes(tree: pg_sys::Datum) -> Vec<(u32, model::Command)> {
     let mut out = Vec::new();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit stored queries");
     // SAFETY: tree is a pg_node_tree (text) datum; text_to_cstring detoasts
-    // and copies it, stringToNode parses PostgreSQL's own output; `walk`
-    // reads only nodes of the parsed tree, and all of it lives in the
+    // and copies it, stringToNode parses PostgreSQL's own output;
+    // `walk_writes` reads only nodes of the parsed tree, and all of it lives in the
     // scratch context, deleted on return
     unsafe {
         scratch.switch_to(|_| {
