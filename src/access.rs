@@ -368,6 +368,7 @@ impl<'a> Model<'a> {
                         .policies
                         .contains_key(&(r.schema.as_str(), r.name.as_str()))
                     || r.grants.iter().any(|g| g.grantee != r.owner)
+                    || r.truncate.iter().any(|g| *g != r.owner)
                     || self
                         .rule_writers
                         .get(&(r.schema.as_str(), r.name.as_str()))
@@ -782,6 +783,11 @@ impl<'a> Model<'a> {
                 });
             }
         }
+        if cmd == Command::Delete && rel.kind.is_table() {
+            if let Some(r) = self.truncate_path(role, rel) {
+                out.push(r);
+            }
+        }
         self.partition_paths(role, rel, cmd, 0, &mut out);
         self.writer_paths(role, rel, cmd, &mut out);
         self.cascade_paths(role, rel, cmd, depth, &mut out);
@@ -815,6 +821,32 @@ impl<'a> Model<'a> {
             }
         }
         out
+    }
+
+    /// TRUNCATE on a table removes every row, and row security does not
+    /// apply to it: for DELETE's question (which rows can the role remove)
+    /// it is all of them.
+    fn truncate_path(&self, role: &str, rel: &'a Relation) -> Option<Reach> {
+        let roles = self.inherited(role);
+        let holder = rel
+            .truncate
+            .iter()
+            .filter(|g| *g == "public" || roles.contains(g.as_str()))
+            .min_by_key(|g| (g.as_str() != role && g.as_str() != "public", g.as_str()))?;
+        if !self.has_usage(roles, &rel.schema) {
+            return None;
+        }
+        let via = if holder == role || holder == "public" {
+            "truncate".to_string()
+        } else {
+            format!("truncate via {}", quote_ident(holder))
+        };
+        Some(Reach {
+            access: Access::AllRows,
+            via: Some(via),
+            detail: "TRUNCATE privilege: TRUNCATE removes every row, and row-level security does not apply to it".into(),
+            why: Why::Other,
+        })
     }
 
     /// A SECURITY DEFINER function that writes `rel` with `cmd` writes as
@@ -1284,6 +1316,7 @@ mod unit {
             reads: vec![],
             rules: vec![],
             cascades: Vec::new(),
+            truncate: Vec::new(),
         }
     }
 
@@ -1904,6 +1937,48 @@ mod unit {
             !m.same_inputs(&m, &tree),
             "a key cycle is recomputed, never skipped"
         );
+    }
+
+    #[test]
+    fn truncate_removes_every_row_whatever_the_policies() {
+        // app holds TRUNCATE only; reader's DELETE is filtered, and reader
+        // gains TRUNCATE through a role it inherits
+        let mut f = facts();
+        f.relations[0].truncate = vec!["app".into(), "owner".into()];
+        f.relations[0].grants.push(grant("reader", Command::Delete));
+        let policies = vec![pol(
+            "tenant",
+            Mode::Permissive,
+            Command::All,
+            &["reader", "app"],
+            "(tenant_id = 1)",
+        )];
+        let m = Model::new(&f, &policies);
+        let r = m.reach("app", &t(), Command::Delete);
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::AllRows, Some("truncate"))
+        );
+        for cmd in [Command::Select, Command::Insert, Command::Update] {
+            assert_eq!(m.reach("app", &t(), cmd).access, Access::Denied, "{cmd}");
+        }
+        assert_eq!(
+            m.reach("reader", &t(), Command::Delete).access,
+            Access::Filtered
+        );
+        f.roles.push(role("cleaner", false));
+        f.relations[0].truncate.push("cleaner".into());
+        f.memberships.push(member("cleaner", "reader", true, false));
+        let m = Model::new(&f, &policies);
+        let r = m.reach("reader", &t(), Command::Delete);
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::AllRows, Some("truncate via cleaner"))
+        );
+        // schema USAGE is still needed
+        f.schemas[0].usage = vec!["owner".into()];
+        let m = Model::new(&f, &policies);
+        assert_eq!(m.reach("app", &t(), Command::Delete).access, Access::Denied);
     }
 
     #[test]

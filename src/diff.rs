@@ -1273,6 +1273,7 @@ mod unit {
                 reads: vec![],
                 rules: vec![],
                 cascades: Vec::new(),
+                truncate: Vec::new(),
             }],
             functions: vec![],
         }

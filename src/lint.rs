@@ -1503,6 +1503,7 @@ mod unit {
             },
             rules: vec![],
             cascades: Vec::new(),
+            truncate: Vec::new(),
         };
         let g = |who: &str, cmd: Command| Grant {
             grantee: who.into(),

@@ -729,6 +729,8 @@ impl AccessFacts {
             r.updatable.sort_unstable();
             r.cascades.sort_unstable();
             r.cascades.dedup();
+            r.truncate.sort_unstable();
+            r.truncate.dedup();
         }
         self.relations.sort_unstable();
         for f in &mut self.functions {
@@ -837,6 +839,11 @@ pub(crate) struct Relation {
     /// the stored facts when there is none, as `rules`)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) cascades: Vec<Cascade>,
+    /// the roles holding TRUNCATE on it (`public` for PUBLIC, the owner's
+    /// implicit privilege included): TRUNCATE removes every row, and row
+    /// security does not apply to it (left out when there is none)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) truncate: Vec<String>,
 }
 
 /// A foreign key's referential action: `event` on a row of `parent`

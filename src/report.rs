@@ -729,6 +729,7 @@ mod unit {
                 reads: vec![],
                 rules: vec![],
                 cascades: Vec::new(),
+                truncate: Vec::new(),
             }],
             functions: vec![],
         };

@@ -3,7 +3,8 @@
 -- forced, security_invoker (views), parent OID (partitions), the commands a
 -- view accepts automatically (pg_relation_is_updatable's bits: 4 UPDATE,
 -- 8 INSERT, 16 DELETE), the table privileges ("grantee privilege", 0 =
--- PUBLIC, the owner's implicit ones included), the column privileges in the
+-- PUBLIC, the owner's implicit ones included; TRUNCATE too, which row
+-- security does not apply to), the column privileges in the
 -- same form, and the relations a view or materialized view reads (or a
 -- table's rules write). Column privileges and rules are gathered in one
 -- pass each and joined: as sub-selects per relation they were 40 % of this
@@ -37,7 +38,7 @@ SELECT c.oid::pg_catalog.int8, n.nspname::text, c.relname::text, c.relkind::text
        CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_relation_is_updatable(c.oid, false) END,
        ARRAY(SELECT a.grantee::text || ' ' || a.privilege_type
                FROM pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))) a
-              WHERE a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')),
+              WHERE a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')),
        coalesce(col_grants.grants, '{}'),
        coalesce(rule_reads.reads, '{}')
   FROM pg_catalog.pg_class c

@@ -1485,8 +1485,17 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
         .filter(|(bit, _)| bits & bit != 0)
         .map(|(_, cmd)| cmd)
         .collect();
-        let mut all = grants(r.get::<Vec<String>>(11)?.unwrap_or_default(), false);
+        let (truncate, table_wide): (Vec<String>, Vec<String>) = r
+            .get::<Vec<String>>(11)?
+            .unwrap_or_default()
+            .into_iter()
+            .partition(|p| p.ends_with(" TRUNCATE"));
+        let mut all = grants(table_wide, false);
         all.extend(grants(r.get::<Vec<String>>(12)?.unwrap_or_default(), true));
+        let truncate: Vec<String> = truncate
+            .iter()
+            .filter_map(|p| name_of(p.split_once(' ')?.0.parse().ok()?))
+            .collect();
         links.push((
             facts.relations.len(),
             r.get::<i64>(9)?,
@@ -1506,6 +1515,7 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
             reads: Vec::new(),
             rules: Vec::new(),
             cascades: Vec::new(),
+            truncate,
         });
         Ok(())
     })?;

@@ -77,6 +77,7 @@ CREATE ROLE acc_entry LOGIN;             -- a view's INSTEAD rule, the same way
 CREATE ROLE acc_writer LOGIN;            -- SECURITY DEFINER functions that write
 CREATE ROLE acc_firer LOGIN;             -- a trigger that runs one
 CREATE ROLE acc_caller LOGIN;            -- a SECURITY DEFINER procedure that writes
+CREATE ROLE acc_truncator LOGIN;         -- TRUNCATE only
 GRANT acc_readers TO acc_via;
 GRANT acc_owner TO acc_heir;
 GRANT acc_admin TO acc_setter;
@@ -90,6 +91,7 @@ CREATE POLICY tenant ON acc.orders USING (tenant_id = 1);
 GRANT SELECT, INSERT, UPDATE, DELETE ON acc.orders TO acc_grant, acc_readers, acc_bypass, acc_invoker;
 GRANT SELECT ON acc.orders TO acc_admin;
 GRANT SELECT (id, note), UPDATE (note) ON acc.orders TO acc_cols;
+GRANT TRUNCATE ON acc.orders TO acc_truncator;
 CREATE TABLE acc.intake (id int, tenant_id int, note text);
 CREATE RULE to_orders AS ON INSERT TO acc.intake
     DO ALSO INSERT INTO acc.orders VALUES (NEW.id, NEW.tenant_id, NEW.note);
@@ -344,6 +346,32 @@ SELECT table_name, command, access FROM rls_audit.access_matrix(ARRAY['acc_delet
  WHERE table_name <> 'accounts' AND access <> 'denied';
 SELECT pg_temp.seen('acc_deleter', 'SELECT', 'acc_fk.account_notes') AS notes_select,
        pg_temp.seen('acc_deleter', 'DELETE', 'acc_fk.account_tags') AS tags_delete;
+-- TRUNCATE removes every row, and row security does not apply to it:
+-- acc_truncator holds TRUNCATE only. The oracle: truncate as the role,
+-- count what is left.
+CREATE FUNCTION pg_temp.through_truncate(r name) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    total bigint;
+    left_over bigint;
+BEGIN
+    SELECT count(*) INTO total FROM acc.orders;
+    BEGIN
+        EXECUTE format('SET LOCAL ROLE %I', r);
+        TRUNCATE acc.orders;
+        RESET ROLE;
+        SELECT count(*) INTO left_over FROM acc.orders;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION
+        WHEN insufficient_privilege THEN RETURN 'denied';
+        WHEN raise_exception THEN NULL;
+    END;
+    RETURN CASE left_over WHEN 0 THEN 'all_rows' WHEN total THEN 'no_rows' ELSE 'filtered' END;
+END $$;
+SELECT m.role_name, m.command, m.access, m.via, m.detail, o.observed, m.access = o.observed AS agrees
+  FROM matrix m CROSS JOIN LATERAL (SELECT pg_temp.through_truncate(m.role_name) AS observed) o
+ WHERE m.role_name = 'acc_truncator' AND m.table_name = 'orders' AND m.command = 'DELETE';
+SELECT command, access FROM matrix
+ WHERE role_name = 'acc_truncator' AND table_name = 'orders' AND command <> 'DELETE' ORDER BY 1;
 -- the lints' remediations for procedures are statements PostgreSQL runs
 -- (ALTER FUNCTION refuses a procedure)
 BEGIN;
@@ -587,4 +615,4 @@ DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
 DROP ROLE acc_owner, acc_readers, acc_admin, acc_grant, acc_via, acc_self_owner, acc_heir,
           acc_bypass, acc_setter, acc_viewer, acc_invoker, acc_mv, acc_part, acc_fn, acc_cols, acc_rule, acc_entry,
-          acc_writer, acc_firer, acc_caller, acc_fk_owner, acc_deleter, acc_purger, acc_open, wb_owner, wb_app;
+          acc_writer, acc_firer, acc_caller, acc_fk_owner, acc_deleter, acc_purger, acc_truncator, acc_open, wb_owner, wb_app;
