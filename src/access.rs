@@ -104,9 +104,6 @@ struct Inputs<'a> {
     /// them (their grants decide who fires them)
     writers: Vec<(&'a DefinerPath, Command, bool)>,
     firing: Vec<&'a Relation>,
-    /// the tables its foreign keys' actions cascade from, with their
-    /// policies (the relation itself holds the keys)
-    parents: Vec<(&'a Relation, Vec<&'a Policy>)>,
 }
 
 /// One row of `access_matrix()`.
@@ -417,14 +414,23 @@ impl<'a> Model<'a> {
     /// trigger function (which cannot be called), fire one of its triggers?
     pub(crate) fn may_run(&self, role: &str, f: &DefinerPath) -> bool {
         if f.trigger_only {
-            f.fired_by.iter().any(|t| {
-                self.relations
-                    .get(&key(&t.relation))
-                    .is_some_and(|x| t.events.iter().any(|&e| self.may(role, x, e)))
-            })
+            !self.firings(role, f).is_empty()
         } else {
             self.may_execute(role, f)
         }
+    }
+
+    /// The triggers running `f` that `role` may fire: (trigger, an event
+    /// of it the role may run, the trigger's relation).
+    fn firings(&self, role: &str, f: &'a DefinerPath) -> Vec<(&'a str, Command, &'a Relation)> {
+        f.fired_by
+            .iter()
+            .filter_map(|t| {
+                let x = *self.relations.get(&key(&t.relation))?;
+                let event = t.events.iter().copied().find(|&e| self.may(role, x, e))?;
+                Some((t.name.as_str(), event, x))
+            })
+            .collect()
     }
 
     /// May `role` execute the definer function `f`?
@@ -433,10 +439,7 @@ impl<'a> Model<'a> {
             return true;
         }
         let roles = self.inherited(role);
-        self.has_usage(roles, &f.schema)
-            && f.executors
-                .iter()
-                .any(|e| e == "public" || roles.contains(e.as_str()))
+        self.has_usage(roles, &f.schema) && f.executors.iter().any(|e| held_by(roles, e))
     }
 
     /// The superuser or BYPASSRLS roles `role` inherits or may SET ROLE
@@ -490,15 +493,8 @@ impl<'a> Model<'a> {
         let best = rel
             .grants
             .iter()
-            .filter(|g| g.command == cmd)
-            .filter(|g| g.grantee == "public" || roles.contains(g.grantee.as_str()))
-            .min_by_key(|g| {
-                (
-                    g.columns,
-                    g.grantee != actor && g.grantee != "public",
-                    g.grantee.as_str(),
-                )
-            });
+            .filter(|g| g.command == cmd && held_by(roles, &g.grantee))
+            .min_by_key(|g| (g.columns, holder_rank(actor, &g.grantee)));
         if let Some(g) = best {
             return Some((g.grantee.as_str(), g.columns));
         }
@@ -531,10 +527,8 @@ impl<'a> Model<'a> {
         let owner_inherited = roles.contains(rel.owner.as_str());
         let grant_via = if holder == rel.owner && owner_inherited {
             owner_via(actor, &rel.owner)
-        } else if holder == actor || holder == "public" {
-            "grant".to_string()
         } else {
-            format!("grant via {}", quote_ident(holder))
+            held_via("grant", actor, holder)
         };
         let cols = if columns { " (on some columns)" } else { "" };
         if !rel.rls_enabled {
@@ -809,10 +803,9 @@ impl<'a> Model<'a> {
                 };
                 out.push(Reach {
                     via: Some(format!(
-                        "{} {}({}) as {}",
+                        "{} {} as {}",
                         f.kind(),
-                        quote_qualified(&f.schema, &f.name),
-                        f.args,
+                        signature(f),
                         quote_ident(&f.owner)
                     )),
                     detail: format!("SECURITY DEFINER, {how}: {}", r.detail),
@@ -831,19 +824,14 @@ impl<'a> Model<'a> {
         let holder = rel
             .truncate
             .iter()
-            .filter(|g| *g == "public" || roles.contains(g.as_str()))
-            .min_by_key(|g| (g.as_str() != role && g.as_str() != "public", g.as_str()))?;
+            .filter(|g| held_by(roles, g))
+            .min_by_key(|g| holder_rank(role, g))?;
         if !self.has_usage(roles, &rel.schema) {
             return None;
         }
-        let via = if holder == role || holder == "public" {
-            "truncate".to_string()
-        } else {
-            format!("truncate via {}", quote_ident(holder))
-        };
         Some(Reach {
             access: Access::AllRows,
-            via: Some(via),
+            via: Some(held_via("truncate", role, holder)),
             detail: "TRUNCATE privilege: TRUNCATE removes every row, and row-level security does not apply to it".into(),
             why: Why::Other,
         })
@@ -865,15 +853,7 @@ impl<'a> Model<'a> {
                 continue;
             }
             let callable = !f.trigger_only && self.may_execute(role, f);
-            let fired: Vec<(&str, Command, &Relation)> = f
-                .fired_by
-                .iter()
-                .filter_map(|t| {
-                    let x = *self.relations.get(&key(&t.relation))?;
-                    let event = t.events.iter().copied().find(|&e| self.may(role, x, e))?;
-                    Some((t.name.as_str(), event, x))
-                })
-                .collect();
+            let fired = self.firings(role, f);
             if !callable && fired.is_empty() {
                 continue;
             }
@@ -881,7 +861,7 @@ impl<'a> Model<'a> {
             if r.access == Access::Denied {
                 continue;
             }
-            let function = format!("{}({})", quote_qualified(&f.schema, &f.name), f.args);
+            let function = signature(f);
             let how = if recorded {
                 format!("its body runs {cmd} on it")
             } else {
@@ -1036,9 +1016,10 @@ impl<'a> Model<'a> {
             // actions reach here (a key cycle ends at the depth guard:
             // recomputed, never skipped)
             && mine
-                .parents
-                .iter()
-                .all(|(p, _)| self.same_table(other, (p.schema.as_str(), p.name.as_str()), depth + 1))
+                .relation
+                .into_iter()
+                .flat_map(|r| &r.cascades)
+                .all(|c| self.same_table(other, key(&c.parent), depth + 1))
     }
 
     /// What a table's reach is computed from (besides roles), in a
@@ -1070,26 +1051,6 @@ impl<'a> Model<'a> {
             .collect();
         firing.sort();
         firing.dedup();
-        let mut parents: Vec<(&'a Relation, Vec<&'a Policy>)> = self
-            .relations
-            .get(&k)
-            .into_iter()
-            .flat_map(|r| &r.cascades)
-            .filter_map(|c| {
-                let (key, parent) = self.relations.get_key_value(&key(&c.parent))?;
-                let mut policies: Vec<&'a Policy> = self
-                    .policies
-                    .get(key)
-                    .into_iter()
-                    .flatten()
-                    .map(|j| j.policy)
-                    .collect();
-                policies.sort_by(|a, b| a.policy_name.cmp(&b.policy_name));
-                Some((*parent, policies))
-            })
-            .collect();
-        parents.sort_by(|a, b| a.0.cmp(b.0));
-        parents.dedup_by(|a, b| a.0 == b.0);
         Inputs {
             relation: self.relations.get(&k).copied(),
             policies,
@@ -1098,7 +1059,6 @@ impl<'a> Model<'a> {
             functions,
             writers,
             firing,
-            parents,
         }
     }
 
@@ -1145,7 +1105,7 @@ impl<'a> Model<'a> {
 /// A word of a function body: unquoted (folded to lower case, as
 /// PostgreSQL folds it) or quoted (as written), or a dot between two.
 #[derive(PartialEq)]
-enum Word {
+pub(crate) enum Word {
     Plain(String),
     Quoted(String),
     Dot,
@@ -1153,8 +1113,9 @@ enum Word {
 
 /// The words of a function body, in order; other characters separate them.
 /// String literals are not skipped: the words of `EXECUTE 'DELETE FROM t'`
-/// count like the body's own.
-fn words(body: &str) -> Vec<Word> {
+/// count like the body's own. Read once per body, for
+/// [`named_in_body`] and [`written_in_body`].
+pub(crate) fn words(body: &str) -> Vec<Word> {
     let mut out = Vec::new();
     let mut chars = body.chars().peekable();
     while let Some(ch) = chars.next() {
@@ -1196,18 +1157,18 @@ fn words(body: &str) -> Vec<Word> {
 /// is the best that can be known; dynamic SQL (`EXECUTE format(...)`) that
 /// builds the name stays invisible (README, "What the model cannot see").
 pub(crate) fn named_in_body<'n>(
-    body: &str,
+    words: &[Word],
     candidates: impl Iterator<Item = (&'n str, &'n str)>,
 ) -> Vec<RelName> {
-    let named: BTreeSet<String> = words(body)
-        .into_iter()
+    let named: BTreeSet<&str> = words
+        .iter()
         .filter_map(|w| match w {
-            Word::Plain(w) | Word::Quoted(w) => Some(w),
+            Word::Plain(w) | Word::Quoted(w) => Some(w.as_str()),
             Word::Dot => None,
         })
         .collect();
     candidates
-        .filter(|(_, name)| named.contains(*name))
+        .filter(|(_, name)| named.contains(name))
         .map(|(schema, name)| (schema.to_string(), name.to_string()))
         .collect()
 }
@@ -1219,10 +1180,9 @@ pub(crate) fn named_in_body<'n>(
 /// matches). Wider than the body may be (a keyword in a comment counts),
 /// never narrower, except for a name built at run time.
 pub(crate) fn written_in_body<'n>(
-    body: &str,
+    words: &[Word],
     candidates: impl Iterator<Item = (&'n str, &'n str)>,
 ) -> Vec<(RelName, Command)> {
-    let words = words(body);
     let plain = |i: usize, w: &str| matches!(words.get(i), Some(Word::Plain(x)) if x == w);
     let name = |i: usize| match words.get(i) {
         Some(Word::Plain(x) | Word::Quoted(x)) => Some(x.as_str()),
@@ -1269,6 +1229,33 @@ pub(crate) fn written_in_body<'n>(
     out.sort();
     out.dedup();
     out
+}
+
+/// Does a role acting with `roles` hold what `grantee` holds (it inherits
+/// the grantee, or the grantee is PUBLIC)?
+fn held_by(roles: &BTreeSet<&str>, grantee: &str) -> bool {
+    grantee == "public" || roles.contains(grantee)
+}
+
+/// Which of the holders of a privilege a path names first: the actor
+/// itself or PUBLIC, then the inherited roles by name.
+fn holder_rank<'g>(actor: &str, holder: &'g str) -> (bool, &'g str) {
+    (holder != actor && holder != "public", holder)
+}
+
+/// `word` when the actor itself or PUBLIC holds the privilege, else
+/// `word via <holder>`.
+fn held_via(word: &str, actor: &str, holder: &str) -> String {
+    if holder == actor || holder == "public" {
+        word.to_string()
+    } else {
+        format!("{word} via {}", quote_ident(holder))
+    }
+}
+
+/// A definer function as paths name it: `schema.name(argument types)`.
+fn signature(f: &DefinerPath) -> String {
+    format!("{}({})", quote_qualified(&f.schema, &f.name), f.args)
 }
 
 fn owner_via(actor: &str, owner: &str) -> String {
@@ -1652,7 +1639,7 @@ mod unit {
             ("s".into(), "items".into()),
         ];
         let found = named_in_body(
-            "SELECT * FROM S.Orders o JOIN s.\"Mixed Case\" m USING (id) -- order_lines",
+            &words("SELECT * FROM S.Orders o JOIN s.\"Mixed Case\" m USING (id) -- order_lines"),
             c.iter().map(|(s, n)| (s.as_str(), n.as_str())),
         );
         assert_eq!(
@@ -1674,7 +1661,12 @@ mod unit {
             ("s".into(), "lines".into()),
             ("s".into(), "only".into()),
         ];
-        let w = |body: &str| written_in_body(body, c.iter().map(|(s, n)| (s.as_str(), n.as_str())));
+        let w = |body: &str| {
+            written_in_body(
+                &words(body),
+                c.iter().map(|(s, n)| (s.as_str(), n.as_str())),
+            )
+        };
         let n = |s: &str, t: &str| (s.to_string(), t.to_string());
         assert_eq!(
             w(

@@ -640,7 +640,7 @@ fn security_definer_search_path(posture: &Input, out: &mut Vec<Finding>) {
                 schema_name: Some(f.schema_name.clone()),
                 remediation: format!(
                     "ALTER {} {}.{object} SET search_path = pg_catalog, pg_temp;",
-                    if f.procedure { "PROCEDURE" } else { "FUNCTION" },
+                    crate::model::routine_kind(f.procedure).to_uppercase(),
                     quote_ident(&f.schema_name)
                 ),
                 object_name: object,

@@ -909,11 +909,16 @@ pub(crate) struct DefinerPath {
 impl DefinerPath {
     /// `function` or `procedure`, as `ALTER` and `via` name it.
     pub(crate) fn kind(&self) -> &'static str {
-        if self.procedure {
-            "procedure"
-        } else {
-            "function"
-        }
+        routine_kind(self.procedure)
+    }
+}
+
+/// `function` or `procedure`: `ALTER FUNCTION` refuses a procedure.
+pub(crate) fn routine_kind(procedure: bool) -> &'static str {
+    if procedure {
+        "procedure"
+    } else {
+        "function"
     }
 }
 

@@ -287,6 +287,16 @@ unsafe fn walk_writes(node: *mut pg_sys::Node, depth: usize, out: &mut Vec<(u32,
     }
 }
 
+/// The commands whose bit is set in `bits`, each bit given with its
+/// command (catalogs spell them differently).
+fn commands_in(bits: i32, spelled: [(i32, model::Command); 3]) -> Vec<model::Command> {
+    spelled
+        .into_iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, cmd)| cmd)
+        .collect()
+}
+
 /// A policy of `state.sql`: its three names, mode and command from column
 /// 2 on, then its stored trees (`pg_node_tree`), deparsed against `table`;
 /// its roles named from their OIDs as `pg_get_userbyid` names them; and
@@ -1475,16 +1485,15 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
         };
         let (schema, name) = (text(r, 2)?, text(r, 3)?);
         by_oid.insert(r.get::<i64>(1)?.unwrap_or(-1), facts.relations.len());
-        let bits = r.get::<i32>(10)?.unwrap_or(0);
-        let updatable = [
-            (8, Command::Insert),
-            (4, Command::Update),
-            (16, Command::Delete),
-        ]
-        .into_iter()
-        .filter(|(bit, _)| bits & bit != 0)
-        .map(|(_, cmd)| cmd)
-        .collect();
+        // pg_relation_is_updatable's bits
+        let updatable = commands_in(
+            r.get::<i32>(10)?.unwrap_or(0),
+            [
+                (8, Command::Insert),
+                (4, Command::Update),
+                (16, Command::Delete),
+            ],
+        );
         let (truncate, table_wide): (Vec<String>, Vec<String>) = r
             .get::<Vec<String>>(11)?
             .unwrap_or_default()
@@ -1603,12 +1612,13 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
                     .iter()
                     .map(|r| (r.schema.as_str(), r.name.as_str()))
             };
-            for n in crate::access::named_in_body(&body, candidates()) {
+            let words = crate::access::words(&body);
+            for n in crate::access::named_in_body(&words, candidates()) {
                 if !reads.iter().any(|(m, _)| *m == n) {
                     reads.push((n, false));
                 }
             }
-            for (n, cmd) in crate::access::written_in_body(&body, candidates()) {
+            for (n, cmd) in crate::access::written_in_body(&words, candidates()) {
                 writes.push((n, cmd, false));
             }
         }
@@ -1645,16 +1655,15 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
         ) else {
             continue;
         };
-        let bits = r.get::<i32>(3)?.unwrap_or(0);
-        let events: Vec<Command> = [
-            (4, Command::Insert),
-            (8, Command::Delete),
-            (16, Command::Update),
-        ]
-        .into_iter()
-        .filter(|(bit, _)| bits & bit != 0)
-        .map(|(_, cmd)| cmd)
-        .collect();
+        // pg_trigger.tgtype's event bits
+        let events = commands_in(
+            r.get::<i32>(3)?.unwrap_or(0),
+            [
+                (4, Command::Insert),
+                (8, Command::Delete),
+                (16, Command::Update),
+            ],
+        );
         if !events.is_empty() {
             facts.functions[f].fired_by.push(model::TriggerFire {
                 relation,

@@ -228,36 +228,26 @@ SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observ
 -- a SECURITY DEFINER function writes as its owner, for whoever may
 -- execute it (acc_writer: put_order inserts, purge_orders deletes) or
 -- fire a trigger that runs it (acc_firer inserts into acc.tickets, whose
--- trigger updates acc.orders). The oracle: do it as the role, count the
--- rows of acc.orders that were inserted, deleted or updated.
-CREATE FUNCTION pg_temp.through_definer(r name, cmd text) RETURNS text LANGUAGE plpgsql AS $$
+-- trigger updates acc.orders); each is done as the role and the rows of
+-- acc.orders it inserted, deleted or updated are counted.
+-- The oracle for these paths: count `total` (how many rows the widest
+-- statement could touch), run `action` as the role in a subtransaction
+-- that is always rolled back, then (as the caller, before the rollback)
+-- `touched`, which counts the rows the action inserted, deleted or
+-- updated (`%s` in it stands for the total). A permission error is
+-- denied; else all of them, none or some.
+CREATE FUNCTION pg_temp.through(r name, action text, touched text, total_sql text) RETURNS text
+LANGUAGE plpgsql AS $$
 DECLARE
     total bigint;
     n bigint;
 BEGIN
-    SELECT count(*) INTO total FROM acc.orders;
+    EXECUTE total_sql INTO total;
     BEGIN
         EXECUTE format('SET LOCAL ROLE %I', r);
-        IF cmd = 'INSERT' THEN
-            FOR i IN 1..12 LOOP
-                IF r = 'acc_caller' THEN
-                    CALL acc.add_order(100 + i);
-                ELSE
-                    PERFORM acc.put_order(100 + i);
-                END IF;
-            END LOOP;
-        ELSIF cmd = 'DELETE' THEN
-            PERFORM acc.purge_orders();
-        ELSE
-            INSERT INTO acc.tickets VALUES (1, 1, 'x');
-        END IF;
+        EXECUTE action;
         RESET ROLE;
-        n := CASE cmd WHEN 'INSERT' THEN (SELECT count(*) FROM acc.orders) - total
-                      WHEN 'DELETE' THEN total - (SELECT count(*) FROM acc.orders)
-                      ELSE (SELECT count(*) FROM acc.orders WHERE note = 't') END;
-        IF cmd = 'INSERT' THEN
-            total := 12;
-        END IF;
+        EXECUTE format(touched, total) INTO n;
         RAISE EXCEPTION 'roll back';
     EXCEPTION
         WHEN insufficient_privilege THEN RETURN 'denied';
@@ -267,18 +257,30 @@ BEGIN
 END $$;
 SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observed,
        m.access = o.observed AS agrees
-  FROM (VALUES ('acc_writer', 'INSERT'), ('acc_writer', 'DELETE'), ('acc_writer', 'UPDATE'),
-               ('acc_firer', 'UPDATE'), ('acc_firer', 'DELETE'), ('acc_caller', 'INSERT')) AS f(role, cmd)
+  FROM (VALUES ('acc_writer', 'INSERT', 'SELECT acc.put_order(100 + g) FROM generate_series(1, 12) g',
+                'SELECT count(*) FROM acc.orders WHERE note = ''f''', 'SELECT 12'),
+               ('acc_caller', 'INSERT', 'DO $d$ BEGIN FOR i IN 1..12 LOOP CALL acc.add_order(100 + i); END LOOP; END $d$',
+                'SELECT count(*) FROM acc.orders WHERE note = ''p''', 'SELECT 12'),
+               ('acc_writer', 'DELETE', 'SELECT acc.purge_orders()',
+                'SELECT %s - count(*) FROM acc.orders', 'SELECT count(*) FROM acc.orders'),
+               ('acc_firer', 'DELETE', 'SELECT acc.purge_orders()',
+                'SELECT %s - count(*) FROM acc.orders', 'SELECT count(*) FROM acc.orders'),
+               ('acc_firer', 'UPDATE', 'INSERT INTO acc.tickets VALUES (1, 1, ''x'')',
+                'SELECT count(*) FROM acc.orders WHERE note = ''t''', 'SELECT count(*) FROM acc.orders'),
+               ('acc_writer', 'UPDATE', 'INSERT INTO acc.tickets VALUES (1, 1, ''x'')',
+                'SELECT count(*) FROM acc.orders WHERE note = ''t''', 'SELECT count(*) FROM acc.orders')
+       ) AS f(role, cmd, action, touched, total_sql)
   JOIN matrix m ON m.role_name = f.role AND m.table_name = 'orders' AND m.command = f.cmd
- CROSS JOIN LATERAL (SELECT pg_temp.through_definer(f.role, f.cmd) AS observed) o
+ CROSS JOIN LATERAL (SELECT pg_temp.through(f.role, f.action, f.touched, f.total_sql) AS observed) o
  ORDER BY 1, 3;
 -- a foreign key's action runs as the referencing table's owner, without
 -- row-level security (even forced): acc_deleter may delete tenant 1's
 -- accounts, and so deletes (ON DELETE CASCADE) or updates (ON DELETE SET
 -- NULL) the rows referencing them in tables it may not touch, whose
 -- policies let nobody through; acc_purger deletes every account through a
--- SECURITY DEFINER function, and so every referencing row. The oracle:
--- delete as the role, count the referencing rows deleted or set to NULL.
+-- SECURITY DEFINER function, and so every referencing row. The oracle
+-- (pg_temp.through): delete as the role, count the referencing rows
+-- deleted or set to NULL.
 SET client_min_messages = warning;
 CREATE ROLE acc_fk_owner NOLOGIN;
 CREATE ROLE acc_deleter LOGIN;
@@ -310,36 +312,17 @@ REVOKE EXECUTE ON FUNCTION acc_fk.purge_accounts() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION acc_fk.purge_accounts() TO acc_purger;
 RESET ROLE;
 RESET client_min_messages;
-CREATE FUNCTION pg_temp.through_fk(r name, tbl text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    total bigint;
-    n bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM acc_fk.%I', tbl) INTO total;
-    BEGIN
-        EXECUTE format('SET LOCAL ROLE %I', r);
-        IF r = 'acc_purger' THEN
-            PERFORM acc_fk.purge_accounts();
-        ELSE
-            DELETE FROM acc_fk.accounts;
-        END IF;
-        RESET ROLE;
-        EXECUTE format('SELECT count(*) FILTER (WHERE account_id IS NULL) + %s - count(*) FROM acc_fk.%I',
-                       total, tbl) INTO n;
-        RAISE EXCEPTION 'roll back';
-    EXCEPTION
-        WHEN insufficient_privilege THEN RETURN 'denied';
-        WHEN raise_exception THEN NULL;
-    END;
-    RETURN CASE n WHEN total THEN 'all_rows' WHEN 0 THEN 'no_rows' ELSE 'filtered' END;
-END $$;
 SELECT m.role_name, m.table_name, m.command, m.access, m.via, m.detail, o.observed,
        m.access = o.observed AS agrees
-  FROM (VALUES ('acc_deleter', 'account_notes', 'DELETE'), ('acc_deleter', 'account_tags', 'UPDATE'),
-               ('acc_purger', 'account_notes', 'DELETE')) AS f(role, tbl, cmd)
+  FROM (VALUES ('acc_deleter', 'account_notes', 'DELETE', 'DELETE FROM acc_fk.accounts'),
+               ('acc_deleter', 'account_tags', 'UPDATE', 'DELETE FROM acc_fk.accounts'),
+               ('acc_purger', 'account_notes', 'DELETE', 'SELECT acc_fk.purge_accounts()')
+       ) AS f(role, tbl, cmd, action)
   JOIN rls_audit.access_matrix(ARRAY['acc_deleter', 'acc_purger'], ARRAY['acc_fk']) m
     ON m.role_name = f.role AND m.table_name = f.tbl AND m.command = f.cmd
- CROSS JOIN LATERAL (SELECT pg_temp.through_fk(f.role, f.tbl) AS observed) o
+ CROSS JOIN LATERAL (SELECT pg_temp.through(f.role, f.action,
+        format('SELECT count(*) FILTER (WHERE account_id IS NULL) + %%s - count(*) FROM acc_fk.%I', f.tbl),
+        format('SELECT count(*) FROM acc_fk.%I', f.tbl)) AS observed) o
  ORDER BY 1, 2;
 -- and nothing else: no read, the other action is no path
 SELECT table_name, command, access FROM rls_audit.access_matrix(ARRAY['acc_deleter'], ARRAY['acc_fk'])
@@ -347,28 +330,13 @@ SELECT table_name, command, access FROM rls_audit.access_matrix(ARRAY['acc_delet
 SELECT pg_temp.seen('acc_deleter', 'SELECT', 'acc_fk.account_notes') AS notes_select,
        pg_temp.seen('acc_deleter', 'DELETE', 'acc_fk.account_tags') AS tags_delete;
 -- TRUNCATE removes every row, and row security does not apply to it:
--- acc_truncator holds TRUNCATE only. The oracle: truncate as the role,
--- count what is left.
-CREATE FUNCTION pg_temp.through_truncate(r name) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    total bigint;
-    left_over bigint;
-BEGIN
-    SELECT count(*) INTO total FROM acc.orders;
-    BEGIN
-        EXECUTE format('SET LOCAL ROLE %I', r);
-        TRUNCATE acc.orders;
-        RESET ROLE;
-        SELECT count(*) INTO left_over FROM acc.orders;
-        RAISE EXCEPTION 'roll back';
-    EXCEPTION
-        WHEN insufficient_privilege THEN RETURN 'denied';
-        WHEN raise_exception THEN NULL;
-    END;
-    RETURN CASE left_over WHEN 0 THEN 'all_rows' WHEN total THEN 'no_rows' ELSE 'filtered' END;
-END $$;
+-- acc_truncator holds TRUNCATE only. The oracle (pg_temp.through):
+-- truncate as the role, count what is gone.
 SELECT m.role_name, m.command, m.access, m.via, m.detail, o.observed, m.access = o.observed AS agrees
-  FROM matrix m CROSS JOIN LATERAL (SELECT pg_temp.through_truncate(m.role_name) AS observed) o
+  FROM matrix m
+ CROSS JOIN LATERAL (SELECT pg_temp.through(m.role_name, 'TRUNCATE acc.orders',
+                                            'SELECT %s - count(*) FROM acc.orders',
+                                            'SELECT count(*) FROM acc.orders') AS observed) o
  WHERE m.role_name = 'acc_truncator' AND m.table_name = 'orders' AND m.command = 'DELETE';
 SELECT command, access FROM matrix
  WHERE role_name = 'acc_truncator' AND table_name = 'orders' AND command <> 'DELETE' ORDER BY 1;
