@@ -736,6 +736,132 @@ fn live_readers_agree_with_the_catalog_queries() {
     }
 }
 
+/// A plain tree is deparsed without its table's relation cache entry
+/// (catalog::live::deparse_plain), with the names read from the catalog
+/// caches; PostgreSQL's own pg_get_expr() is the oracle for every tree,
+/// plain or not, under the pinned search_path and under a hostile one.
+/// The trees name renamed, quoted, unicode and keyword columns after a
+/// dropped one, call functions with named arguments, cast to a domain,
+/// compare with a collation, use SQL keywords' functions, use bare scalar
+/// sub-selects (which pg_get_expr indents); the ones that are not plain
+/// (CASE, EXISTS or any sub-select with a clause, a nested one, the same
+/// sub-select twice or its text in a literal, the whole row, a system
+/// column, a subscript, an array cast) must go to pg_get_expr.
+#[pg_test]
+fn plain_deparse_is_pg_get_expr() {
+    use crate::catalog;
+    run(r#"
+        CREATE SCHEMA "Dp ""s"" é";
+        CREATE TABLE "Dp ""s"" é"."T ""x""" (gone int, id int, "Tenant Id" int, "ünï" text,
+            tags text[], "select" text, d date, n numeric, j jsonb, b bool, c "char", arr int[]);
+        ALTER TABLE "Dp ""s"" é"."T ""x""" DROP COLUMN gone;
+        ALTER TABLE "Dp ""s"" é"."T ""x""" RENAME COLUMN id TO "Id ""r""";
+        CREATE DOMAIN "Dp ""s"" é".pos AS int CHECK (VALUE > 0);
+        CREATE FUNCTION "Dp ""s"" é"."f ""q"""(a int, b int DEFAULT 0) RETURNS int
+            LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+        CREATE POLICY p01 ON "Dp ""s"" é"."T ""x"""
+            USING ("Tenant Id" = NULLIF(current_setting('app.tenant_id', true), '')::int);
+        CREATE POLICY p02 ON "Dp ""s"" é"."T ""x"""
+            USING ("Tenant Id" = ANY (ARRAY[1, 2, 3]) AND "ünï" IS NOT NULL OR b IS NOT TRUE);
+        CREATE POLICY p03 ON "Dp ""s"" é"."T ""x"""
+            USING ("select" = CURRENT_USER AND "ünï" = SESSION_USER AND d <= CURRENT_DATE);
+        CREATE POLICY p04 ON "Dp ""s"" é"."T ""x"""
+            USING ("Id ""r""" IN (1, 2) AND d > CURRENT_DATE - 7 AND NOT b);
+        CREATE POLICY p05 ON "Dp ""s"" é"."T ""x"""
+            USING (coalesce("ünï", 'x') COLLATE "C" < 'y' AND greatest(1, "Tenant Id") > 0
+                   AND nullif("Tenant Id", 3) IS DISTINCT FROM 4);
+        CREATE POLICY p06 ON "Dp ""s"" é"."T ""x"""
+            USING ("Dp ""s"" é"."f ""q"""(b => "Tenant Id", a => 1) > 0
+                   AND "Tenant Id"::"Dp ""s"" é".pos > 0);
+        CREATE POLICY p07 ON "Dp ""s"" é"."T ""x"""
+            USING (arr && ARRAY[1] AND j ->> 'k' = 'v' AND n::text LIKE '1%' AND n::int > 0);
+        CREATE POLICY p08 ON "Dp ""s"" é"."T ""x""" FOR INSERT
+            WITH CHECK (c = 'a' AND tags @> '{x}' AND "Tenant Id" BETWEEN 1 AND 9);
+        CREATE POLICY p09 ON "Dp ""s"" é"."T ""x"""
+            USING (CASE WHEN b THEN "Tenant Id" = 1 ELSE false END);
+        CREATE POLICY p10 ON "Dp ""s"" é"."T ""x"""
+            USING (EXISTS (SELECT 1 FROM "Dp ""s"" é"."T ""x""" o
+                            WHERE o."Tenant Id" = "T ""x"""."Tenant Id"));
+        CREATE POLICY p11 ON "Dp ""s"" é"."T ""x""" USING ("T ""x""" IS NOT NULL);
+        CREATE POLICY p12 ON "Dp ""s"" é"."T ""x""" USING (tableoid <> 0 AND ctid IS NOT NULL);
+        CREATE POLICY p13 ON "Dp ""s"" é"."T ""x""" FOR UPDATE USING (tags[1] = 'a')
+            WITH CHECK (tags[2] = 'b');
+        CREATE POLICY p14 ON "Dp ""s"" é"."T ""x""" USING (arr::bigint[] && ARRAY[1::bigint]);
+        -- scalar sub-selects: plain when bare and found once
+        CREATE POLICY p15 ON "Dp ""s"" é"."T ""x"""
+            USING ("Tenant Id" = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::int))
+            WITH CHECK ("Tenant Id" = ANY ((SELECT ARRAY[1, 2])::int[]) AND (SELECT CURRENT_USER) = 'x');
+        CREATE POLICY p16 ON "Dp ""s"" é"."T ""x"""
+            USING ((SELECT "T ""x"""."ünï") IS NOT NULL AND "Id ""r""" = (SELECT 1)
+                   AND (SELECT "Dp ""s"" é"."f ""q"""("Tenant Id") AS "Ω x") > 0);
+        CREATE POLICY p17 ON "Dp ""s"" é"."T ""x"""
+            USING ("Tenant Id" = (SELECT 1) OR "Id ""r""" = (SELECT 1));
+        CREATE POLICY p18 ON "Dp ""s"" é"."T ""x"""
+            USING ('(SELECT 1)' <> "ünï" AND "Tenant Id" = (SELECT 1));
+        CREATE POLICY p19 ON "Dp ""s"" é"."T ""x""" USING ("Tenant Id" = (SELECT (SELECT 1)));
+        CREATE POLICY p20 ON "Dp ""s"" é"."T ""x"""
+            USING ("Tenant Id" IN (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = 1)
+                   AND "Id ""r""" = (SELECT 2 LIMIT 1));
+        CREATE POLICY p21 ON "Dp ""s"" é"."T ""x""" USING ("Tenant Id" = (SELECT CASE WHEN b THEN 1 END));
+    "#);
+    let plain = ["p01", "p02", "p03", "p04", "p05", "p06", "p07", "p08", "p15", "p16"];
+    let trees = Spi::connect(|c| {
+        c.select(
+            "SELECT polname::text, polrelid, polqual::text, polwithcheck::text \
+               FROM pg_catalog.pg_policy \
+              WHERE polrelid = '\"Dp \"\"s\"\" é\".\"T \"\"x\"\"\"'::pg_catalog.regclass ORDER BY polname",
+            None,
+            &[],
+        )?
+        .map(|r| {
+            Ok::<_, pgrx::spi::SpiError>((
+                r.get::<String>(1)?.unwrap_or_default(),
+                r.get::<pg_sys::Oid>(2)?.unwrap_or_default(),
+                [r.get::<String>(3)?, r.get::<String>(4)?],
+            ))
+        })
+        .collect::<Result<Vec<_>, _>>()
+    })
+    .expect("the policies");
+    assert_eq!(trees.len(), 21);
+    for path in ["pg_catalog, pg_temp", "\"Dp \"\"s\"\" é\", public, pg_catalog"] {
+        run(&format!("SET LOCAL search_path = {path}"));
+        for (name, table, exprs) in &trees {
+            for (column, tree) in ["polqual", "polwithcheck"].iter().zip(exprs) {
+                let Some(tree) = tree else { continue };
+                let oracle = Spi::get_one_with_args::<String>(
+                    &format!(
+                        "SELECT pg_catalog.pg_get_expr({column}, polrelid) FROM pg_catalog.pg_policy \
+                          WHERE polname = $1 AND polrelid = $2"
+                    ),
+                    &[name.as_str().into(), (*table).into()],
+                )
+                .expect("pg_get_expr");
+                let datum = tree.clone().into_datum().expect("a text datum");
+                let ours = catalog::live::deparse(Some(datum), *table);
+                assert_eq!(ours.text, oracle, "{name} under {path}");
+                assert_eq!(ours.opened, !plain.contains(&name.as_str()), "{name}: opened or not");
+                // SAFETY: a text datum holding a pg_node_tree's text
+                let fast = unsafe { catalog::live::deparse_plain(datum.cast_mut_ptr(), *table) };
+                assert_eq!(fast.is_some(), plain.contains(&name.as_str()), "{name}: plain or not");
+            }
+        }
+    }
+    // a table that is gone: NULL, as pg_get_expr says
+    let tree = trees[0].2[0].clone().expect("p01 has USING");
+    let datum = tree.clone().into_datum().expect("a text datum");
+    let gone = pg_sys::Oid::from(4_000_000_000u32);
+    // SAFETY: as above
+    assert_eq!(unsafe { catalog::live::deparse_plain(datum.cast_mut_ptr(), gone) }, Some(None));
+    let oracle = Spi::get_one_with_args::<String>(
+        "SELECT pg_catalog.pg_get_expr(polqual, $2) FROM pg_catalog.pg_policy \
+          WHERE polname = 'p01' AND polrelid = $1",
+        &[trees[0].1.into(), gone.into()],
+    )
+    .expect("pg_get_expr");
+    assert_eq!(oracle, None);
+}
+
 /// Capture hashes each event in Rust (PostgreSQL's jsonb text of the
 /// event, SHA-256); verify_log() checks with rls_audit._event_hash in SQL.
 /// With names, a ticket and an application name full of what JSON must

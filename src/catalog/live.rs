@@ -157,12 +157,27 @@ unsafe fn attr(
     (!isnull).then_some(d)
 }
 
+/// A stored tree deparsed ([`deparse`]).
+pub(crate) struct Deparsed {
+    /// `pg_get_expr(tree, table)`; None for no tree
+    pub(crate) text: Option<String>,
+    /// [`tree_digest`]; `-` for no tree
+    pub(crate) digest: String,
+    /// whether `pg_get_expr` itself deparsed it, opening the table (which
+    /// builds the table's relation cache entry): see [`deparse_plain`]
+    pub(crate) opened: bool,
+}
+
 /// `pg_get_expr(tree, table)` and the tree's digest ([`tree_digest`]) of
 /// a stored tree, from one detoasted copy of it (each of PostgreSQL's
-/// functions would detoast and decompress it again); `-` for no tree.
-pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> (Option<String>, String) {
+/// functions would detoast and decompress it again).
+pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> Deparsed {
     let Some(tree) = tree else {
-        return (None, "-".into());
+        return Deparsed {
+            text: None,
+            digest: "-".into(),
+            opened: false,
+        };
     };
     // what detoasting and deparsing allocate (the copy, the parsed tree,
     // the text) goes with this context: a reader deparsing a batch of
@@ -170,18 +185,292 @@ pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> (Optio
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit deparse");
     // SAFETY: tree is a pg_node_tree (a text) datum; the detoasted copy
     // (or the value itself when it is plain) lives in the scratch context,
-    // pg_get_expr takes it as its text argument and returns text or raises
-    // an ERROR; both results are copied into Rust before the context goes
+    // deparse_plain and pg_get_expr take it as text and return text or
+    // raise an ERROR; both results are copied into Rust before the
+    // context goes
     unsafe {
         scratch.switch_to(|_| {
             let plain = pg_sys::pg_detoast_datum_packed(tree.cast_mut_ptr::<pg_sys::varlena>());
             let digest = tree_digest(pgrx::varlena::varlena_to_byte_slice(plain));
-            let text = direct_function_call::<String>(
-                pg_sys::pg_get_expr,
-                &[Some(pg_sys::Datum::from(plain)), table.into_datum()],
-            );
-            (text, digest)
+            match deparse_plain(plain, table) {
+                Some(text) => Deparsed {
+                    text,
+                    digest,
+                    opened: false,
+                },
+                None => Deparsed {
+                    text: direct_function_call::<String>(
+                        pg_sys::pg_get_expr,
+                        &[Some(pg_sys::Datum::from(plain)), table.into_datum()],
+                    ),
+                    digest,
+                    opened: true,
+                },
+            }
         })
+    }
+}
+
+/// `pg_get_expr(tree, table)` for a plain tree, without the table's
+/// relation cache entry; None when the tree is not plain (then only
+/// `pg_get_expr` itself says what it prints).
+///
+/// `pg_get_expr` opens the table only to learn its name and its columns'
+/// names, and opening builds the table's relation cache entry with every
+/// one of its policies parsed: most of deparsing a policy whose entry is
+/// not built, which is every policy after its table's DDL (capture) and
+/// every table a catalog read released before (snapshot, drift). Here the
+/// names come from the catalog caches instead, and PostgreSQL's own
+/// deparser prints the tree (`deparse_expression`) against a range table
+/// entry that carries them.
+///
+/// Plain means every node is of a kind whose printing depends on nothing
+/// but the node and those names ([`plain_node`]), and the only sub-selects
+/// are scalar ones with nothing but one plain output column, as in
+/// `tenant_id = (SELECT auth.tenant())`. `pg_get_expr` indents (and
+/// `deparse_expression` does not): that changes how CASE and a
+/// sub-select's clauses are laid out, so CASE is not plain, and the one
+/// difference left, the space that opens an indented sub-select (`(
+/// SELECT …`), is put in where each sub-select's own text stands; a
+/// sub-select whose text is found anywhere else in the whole is left to
+/// `pg_get_expr`. A whole-row or system column, which the deparser names
+/// through the relation itself, is not plain either.
+///
+/// The table is locked as `pg_get_expr` locks it, for the deparsing only,
+/// so the names are those after any DDL that committed before; a table
+/// gone gives NULL, as `pg_get_expr` does.
+/// `tests::plain_deparse_is_pg_get_expr` holds the two to the same text.
+///
+/// # Safety
+/// `plain` is a detoasted `pg_node_tree`; everything allocated goes with
+/// the current memory context.
+pub(crate) unsafe fn deparse_plain(
+    plain: *mut pg_sys::varlena,
+    table: pg_sys::Oid,
+) -> Option<Option<String>> {
+    // SAFETY: PostgreSQL's own output parsed back; the walker reads the
+    // nodes it is given; the lock is taken and released here (an ERROR
+    // between leaves it to the transaction's end, as for any lock); the
+    // range table entry and statement are zeroed nodes with the fields
+    // the deparser reads set
+    unsafe {
+        let node =
+            pg_sys::stringToNode(pg_sys::text_to_cstring(plain.cast())).cast::<pg_sys::Node>();
+        let mut found = Plain::default();
+        if plain_node(node, (&raw mut found).cast()) {
+            return None;
+        }
+        let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
+        pg_sys::LockRelationOid(table, lock);
+        let name = pg_sys::get_rel_name(table);
+        let text = if name.is_null() {
+            Some(None)
+        } else {
+            deparse_with_names(node, &found, table, name).map(Some)
+        };
+        pg_sys::UnlockRelationOid(table, lock);
+        text
+    }
+}
+
+/// [`deparse_plain`] once the table is locked and named.
+unsafe fn deparse_with_names(
+    node: *mut pg_sys::Node,
+    found: &Plain,
+    table: pg_sys::Oid,
+    name: *mut core::ffi::c_char,
+) -> Option<String> {
+    // SAFETY: see deparse_plain
+    unsafe {
+        // the names of the columns the tree uses, by number; "" for the
+        // others (the deparser's mark of a dropped column: never printed)
+        let mut names: *mut pg_sys::List = std::ptr::null_mut();
+        for attno in 1..=found.columns.iter().copied().max().unwrap_or(0) {
+            let column = if found.columns.contains(&attno) {
+                column_name(table, attno)
+            } else {
+                None
+            };
+            let column = column.unwrap_or_else(|| pg_sys::pstrdup(c"".as_ptr()));
+            names = pg_sys::lappend(names, pg_sys::makeString(column).cast());
+        }
+        let rte =
+            pg_sys::palloc0(size_of::<pg_sys::RangeTblEntry>()).cast::<pg_sys::RangeTblEntry>();
+        (*rte).type_ = pg_sys::NodeTag::T_RangeTblEntry;
+        // not a relation entry, which the deparser would open for its names
+        (*rte).rtekind = pg_sys::RTEKind::RTE_RESULT;
+        (*rte).alias = pg_sys::makeAlias(name, std::ptr::null_mut());
+        (*rte).eref = pg_sys::makeAlias(name, names);
+        (*rte).inFromCl = true;
+        let rtable = pg_sys::lappend(std::ptr::null_mut(), rte.cast());
+        let stmt = pg_sys::palloc0(size_of::<pg_sys::PlannedStmt>()).cast::<pg_sys::PlannedStmt>();
+        (*stmt).type_ = pg_sys::NodeTag::T_PlannedStmt;
+        (*stmt).rtable = rtable;
+        let context = pg_sys::deparse_context_for_plan_tree(
+            stmt,
+            pg_sys::select_rtable_names_for_explain(rtable, std::ptr::null_mut()),
+        );
+        // a text pgrx would not take as a String is left to pg_get_expr
+        let print = |n: *mut pg_sys::Node| {
+            let text = pg_sys::deparse_expression(n, context, false, false);
+            core::ffi::CStr::from_ptr(text)
+                .to_str()
+                .ok()
+                .map(str::to_owned)
+        };
+        let whole = print(node)?;
+        // each sub-select as pg_get_expr indents it, where it stands
+        let mut spans = Vec::with_capacity(found.sublinks.len());
+        for &sublink in &found.sublinks {
+            let own = print(sublink)?;
+            let rest = own.strip_prefix("(SELECT ")?.to_owned();
+            let at = whole.find(&own)?;
+            if whole[at + 1..].contains(&own) {
+                return None;
+            }
+            spans.push((at, own.len(), rest));
+        }
+        spans.sort_unstable_by_key(|s| s.0);
+        let mut out = String::with_capacity(whole.len() + spans.len());
+        let mut done = 0;
+        for (at, len, rest) in spans {
+            if at < done {
+                return None;
+            }
+            out.push_str(&whole[done..at]);
+            out.push_str("( SELECT ");
+            out.push_str(&rest);
+            done = at + len;
+        }
+        out.push_str(&whole[done..]);
+        Some(out)
+    }
+}
+
+/// A column's name (a copy in the current memory context); None when it
+/// is dropped or missing.
+unsafe fn column_name(table: pg_sys::Oid, attno: i16) -> Option<*mut core::ffi::c_char> {
+    // SAFETY: a catalog cache lookup by key, released before returning
+    unsafe {
+        let tup = pg_sys::SearchSysCache2(
+            pg_sys::SysCacheIdentifier::ATTNUM as i32,
+            pg_sys::Datum::from(table),
+            pg_sys::Datum::from(attno),
+        );
+        if tup.is_null() {
+            return None;
+        }
+        let att = pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_attribute>();
+        let name = (!(*att).attisdropped).then(|| pg_sys::pstrdup((*att).attname.data.as_ptr()));
+        pg_sys::ReleaseSysCache(tup);
+        name
+    }
+}
+
+/// What [`plain_node`] gathers from a plain tree.
+#[derive(Default)]
+struct Plain {
+    /// the column numbers of the table's columns it uses
+    columns: Vec<i16>,
+    /// its scalar sub-selects
+    sublinks: Vec<*mut pg_sys::Node>,
+    /// how many sub-selects deep the walk is (0 or 1)
+    level: u32,
+}
+
+/// The walker of [`deparse_plain`]: true (stop) at the first node that is
+/// not plain; otherwise it gathers what the deparsing needs into `found`
+/// (a [`Plain`]). The kinds listed print from the node alone (operators,
+/// functions and types by their OIDs, under the caller's search_path), a
+/// column of the table by its name.
+unsafe extern "C-unwind" fn plain_node(
+    node: *mut pg_sys::Node,
+    found: *mut core::ffi::c_void,
+) -> bool {
+    use pg_sys::NodeTag::*;
+    if node.is_null() {
+        return false;
+    }
+    // SAFETY: node is a node of the parsed tree, found the walker's
+    // Plain; nothing here can panic
+    unsafe {
+        let found = &mut *found.cast::<Plain>();
+        match (*node).type_ {
+            T_Var => {
+                let var = node.cast::<pg_sys::Var>();
+                if i64::from((*var).varno) != 1
+                    || (*var).varlevelsup != found.level
+                    || (*var).varattno <= 0
+                {
+                    return true;
+                }
+                found.columns.push((*var).varattno);
+                false
+            }
+            T_SubLink => {
+                let Some(output) = scalar_select(node.cast()).filter(|_| found.level == 0) else {
+                    return true;
+                };
+                found.sublinks.push(node);
+                found.level += 1;
+                let stop = plain_node(output, (found as *mut Plain).cast());
+                found.level -= 1;
+                stop
+            }
+            T_List | T_Const | T_FuncExpr | T_NamedArgExpr | T_OpExpr | T_DistinctExpr
+            | T_NullIfExpr | T_ScalarArrayOpExpr | T_BoolExpr | T_RelabelType | T_CoerceViaIO
+            | T_CollateExpr | T_CoerceToDomain | T_ArrayExpr | T_CoalesceExpr | T_MinMaxExpr
+            | T_NullTest | T_BooleanTest | T_SQLValueFunction => {
+                pg_sys::expression_tree_walker(node, Some(plain_node), (found as *mut Plain).cast())
+            }
+            _ => true,
+        }
+    }
+}
+
+/// The output expression of a scalar sub-select that is nothing but
+/// `(SELECT <expression>)`: no FROM, WHERE or any other clause, one
+/// output column; None for any other sub-select.
+unsafe fn scalar_select(sublink: *mut pg_sys::SubLink) -> Option<*mut pg_sys::Node> {
+    // SAFETY: a SubLink of a parsed tree, its sub-select a Query node
+    unsafe {
+        let s = &*sublink;
+        if s.subLinkType != pg_sys::SubLinkType::EXPR_SUBLINK
+            || !s.testexpr.is_null()
+            || s.subselect.is_null()
+            || (*s.subselect).type_ != pg_sys::NodeTag::T_Query
+        {
+            return None;
+        }
+        let q = &*s.subselect.cast::<pg_sys::Query>();
+        let bare = q.commandType == pg_sys::CmdType::CMD_SELECT
+            && q.utilityStmt.is_null()
+            && !(q.hasAggs || q.hasWindowFuncs || q.hasTargetSRFs || q.hasSubLinks)
+            && !(q.hasDistinctOn || q.hasRecursive || q.hasModifyingCTE || q.hasForUpdate)
+            && !q.isReturn
+            && q.cteList.is_null()
+            && q.rtable.is_null()
+            && (q.jointree.is_null()
+                || ((*q.jointree).fromlist.is_null() && (*q.jointree).quals.is_null()))
+            && q.groupClause.is_null()
+            && q.groupingSets.is_null()
+            && q.havingQual.is_null()
+            && q.windowClause.is_null()
+            && q.distinctClause.is_null()
+            && q.sortClause.is_null()
+            && q.limitOffset.is_null()
+            && q.limitCount.is_null()
+            && q.rowMarks.is_null()
+            && q.setOperations.is_null();
+        if !bare {
+            return None;
+        }
+        let outputs = pgrx::PgList::<pg_sys::TargetEntry>::from_pg(q.targetList);
+        if outputs.len() != 1 {
+            return None;
+        }
+        let output = outputs.get_ptr(0)?;
+        (!(*output).resjunk).then(|| (*output).expr.cast())
     }
 }
 
@@ -278,13 +567,12 @@ fn decode(
     let names = role_names(&role_oids);
     let mut sorted = role_oids;
     sorted.sort_unstable();
-    let (using_expr, using_digest) = deparse(qual, table);
-    let (check_expr, check_digest) = deparse(check, table);
+    let (using, check) = (deparse(qual, table), deparse(check, table));
     Ok(Some(TrackedPolicy {
         policy_oid: oid.to_u32(),
         table_oid: table.to_u32(),
         db_ident: Some(db_ident.to_string()),
-        tree: format!("{using_digest}/{check_digest}"),
+        tree: format!("{}/{}", using.digest, check.digest),
         role_oids: sorted,
         policy: Policy {
             schema_name: schema,
@@ -293,8 +581,8 @@ fn decode(
             permissive: mode.parse().map_err(|_| bad("mode"))?,
             command: command.parse().map_err(|_| bad("command"))?,
             roles: names,
-            using_expr,
-            check_expr,
+            using_expr: using.text,
+            check_expr: check.text,
         },
     }))
 }

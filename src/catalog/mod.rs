@@ -9,7 +9,7 @@
 //! model struct has one decoder here, used for catalog rows and for
 //! rls_audit's own history rows alike (they select the same columns in the
 //! same order).
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use once_cell::sync::Lazy;
 use pgrx::prelude::*;
@@ -299,17 +299,21 @@ fn commands_in(bits: i32, spelled: [(i32, model::Command); 3]) -> Vec<model::Com
 
 /// A policy of `state.sql`: its three names, mode and command from column
 /// 2 on, then its stored trees (`pg_node_tree`), deparsed against `table`;
-/// its roles named from their OIDs as `pg_get_userbyid` names them; and
-/// the trees' digests (`{policy_tree}`).
+/// its roles named from their OIDs as `pg_get_userbyid` names them; the
+/// trees' digests (`{policy_tree}`); and whether deparsing opened the
+/// table ([`live::Deparsed::opened`]).
 fn decode_live_policy(
     row: &SpiHeapTupleData,
     table: u32,
     role_oids: &[u32],
-) -> Result<(Policy, String)> {
+) -> Result<(Policy, String, bool)> {
     let table = pg_sys::Oid::from(table);
     let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(i)?.map(|t| t.0)) };
-    let (using_expr, using_digest) = live::deparse(tree(7)?, table);
-    let (check_expr, check_digest) = live::deparse(tree(8)?, table);
+    let (using, check) = (
+        live::deparse(tree(7)?, table),
+        live::deparse(tree(8)?, table),
+    );
+    let opened = using.opened || check.opened;
     let policy = Policy {
         schema_name: text(row, 2)?,
         table_name: text(row, 3)?,
@@ -317,10 +321,10 @@ fn decode_live_policy(
         permissive: word(row, 5)?,
         command: word(row, 6)?,
         roles: live::role_names(role_oids),
-        using_expr,
-        check_expr,
+        using_expr: using.text,
+        check_expr: check.text,
     };
-    Ok((policy, format!("{using_digest}/{check_digest}")))
+    Ok((policy, format!("{}/{}", using.digest, check.digest), opened))
 }
 
 /// A [`Table`] from the columns at `at`: schema, table, owner, RLS
@@ -463,55 +467,65 @@ pub(crate) const KEEP_TABLES: usize = 300;
 pub(crate) const KEEP_LOOKUPS: usize = 2000;
 
 /// The tables whose policies a catalog read deparsed, and how many it has
-/// seen. Deparsing a policy (`pg_get_expr`) opens its table, and opening a
-/// table builds its cache entry with every one of its policies parsed,
-/// kept for the rest of the session, as after any query on the table;
-/// deparsing also looks up the table's row and columns in the catalog
-/// caches. Reading 50 000 policies would leave the backend over 100 MiB
-/// larger. The first [`KEEP_TABLES`] tables keep their entries, so a
+/// seen. Deparsing a policy with `pg_get_expr` opens its table, and
+/// opening a table builds its cache entry with every one of its policies
+/// parsed, kept for the rest of the session, as after any query on the
+/// table; deparsing also looks up the table's row and columns in the
+/// catalog caches. Reading 50 000 policies would leave the backend over
+/// 100 MiB larger. A plain policy is deparsed without opening its table
+/// ([`live::deparse_plain`]), so only its lookups stay. The first
+/// [`KEEP_TABLES`] tables whose entries were built keep them, so a
 /// catalog of that size stays as warm as any query over it would leave it
 /// (and a repeated call does not build them again); past that, each
 /// batch's relation cache entries are dropped after it, and past
-/// [`KEEP_LOOKUPS`] their catalog cache entries too, exactly as an
+/// [`KEEP_LOOKUPS`] tables their catalog cache entries too, exactly as an
 /// invalidation message would drop them (a table used later has its
 /// entries built again).
 #[derive(Default)]
 struct Opened {
     seen: usize,
-    batch: BTreeSet<u32>,
+    built: usize,
+    /// the batch's tables, each with whether its entry was built
+    batch: BTreeMap<u32, bool>,
 }
 
 impl Opened {
-    fn insert(&mut self, table: u32) {
-        self.batch.insert(table);
+    fn insert(&mut self, table: u32, built: bool) {
+        *self.batch.entry(table).or_default() |= built;
     }
 
     /// The batch is done: keep its entries while under the limits, drop
     /// the rest.
     fn release(&mut self) {
-        for t in std::mem::take(&mut self.batch) {
+        for (t, built) in std::mem::take(&mut self.batch) {
             self.seen += 1;
-            if self.seen > KEEP_TABLES {
-                forget_table(pg_sys::Oid::from(t), self.seen > KEEP_LOOKUPS);
+            self.built += usize::from(built);
+            let entry = built && self.built > KEEP_TABLES;
+            let lookups = self.seen > KEEP_LOOKUPS;
+            if entry || lookups {
+                forget_table(pg_sys::Oid::from(t), entry, lookups);
             }
         }
     }
 }
 
 /// Drop what deparsing a table's policies left in this backend's caches:
-/// its relation cache entry and, with `lookups`, the catalog cache entries
-/// of its `pg_class` row and its columns (`pg_get_expr` looks each column
-/// up by number). Each goes exactly as an invalidation message would drop
-/// it: an entry still referenced is rebuilt or marked dead, never freed
-/// under its user, and anything that needs one later looks it up again.
-fn forget_table(table: pg_sys::Oid, lookups: bool) {
+/// with `entry`, its relation cache entry; with `lookups`, the catalog
+/// cache entries of its `pg_class` row and its columns (deparsing looks
+/// each column up by number). Each goes exactly as an invalidation
+/// message would drop it: an entry still referenced is rebuilt or marked
+/// dead, never freed under its user, and anything that needs one later
+/// looks it up again.
+fn forget_table(table: pg_sys::Oid, entry: bool, lookups: bool) {
     use pg_sys::SysCacheIdentifier::{ATTNUM, RELOID};
     let key = pg_sys::Datum::from(table);
     let none = pg_sys::Datum::from(0);
     // SAFETY: syscache lookups and invalidations by key, the calls
     // PostgreSQL's own invalidation processing makes
     unsafe {
-        pg_sys::RelationCacheInvalidateEntry(table);
+        if entry {
+            pg_sys::RelationCacheInvalidateEntry(table);
+        }
         if !lookups {
             return;
         }
@@ -609,9 +623,9 @@ pub(crate) fn each_live(
             match text(row, 1)?.as_str() {
                 "p" => {
                     let table_oid = self::oid(row, 13)?;
-                    opened.borrow_mut().insert(table_oid);
                     let role_oids = model::sorted_oids(row.get::<Vec<i64>>(14)?);
-                    let (p, tree) = decode_live_policy(row, table_oid, &role_oids)?;
+                    let (p, tree, built) = decode_live_policy(row, table_oid, &role_oids)?;
+                    opened.borrow_mut().insert(table_oid, built);
                     let id = PolicyId {
                         oid,
                         table_oid,
@@ -1061,7 +1075,8 @@ fn each_policy(
         sql,
         args,
         |row| {
-            opened.borrow_mut().insert(oid(row, 9)?);
+            // pg_get_expr in SQL deparsed it, which opened the table
+            opened.borrow_mut().insert(oid(row, 9)?, true);
             f(decode_policy(row, 1)?)
         },
         || {
@@ -1445,7 +1460,6 @@ pub(crate) fn read_role_facts(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
 /// names here. The caller runs under the pinned search_path.
 pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
     use model::{Command, DefinerPath, Grant, RelKind, Relation};
-    use std::collections::BTreeMap;
 
     let (mut facts, names) = read_roles(c)?;
     let name_of = |o: i64| names.get(&o).cloned();

@@ -1,11 +1,14 @@
 -- What a DBA's session keeps after reading a large catalog. Deparsing a
--- policy opens its table, and PostgreSQL then keeps the table's relation
--- cache entry, with every policy of it parsed, for the rest of the session
--- (a "row security descriptor" memory context each). snapshot(), drift(),
--- lint() and access_matrix() leave 300 of them in place, so a
--- small catalog stays warm, as any query over it leaves it, and a large one
--- does not stay in memory; reading pg_policies keeps every one (the
--- oracle: PostgreSQL's own memory context list, pg_backend_memory_contexts).
+-- policy with pg_get_expr() opens its table, and PostgreSQL then keeps the
+-- table's relation cache entry, with every policy of it parsed, for the
+-- rest of the session (a "row security descriptor" memory context each).
+-- rls_audit deparses a plain policy (no CASE, no sub-select but a bare
+-- scalar one) from the catalog caches without opening its table, and
+-- leaves 300 of the entries it does build in place, so a small catalog
+-- stays warm, as any query over it leaves it, and a large one does not
+-- stay in memory; reading pg_policies keeps every one (the oracle:
+-- PostgreSQL's own memory context list, pg_backend_memory_contexts).
+-- Half the tables here have a plain policy, half a CASE one.
 CREATE EXTENSION rls_audit;
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS cache_reader;
@@ -16,8 +19,13 @@ DO $$ BEGIN
 FOR i IN 1..700 LOOP
     EXECUTE format('CREATE TABLE cache_many.t%s (tenant_id int)', i);
     EXECUTE format('ALTER TABLE cache_many.t%s ENABLE ROW LEVEL SECURITY', i);
-    EXECUTE format($p$CREATE POLICY tenant ON cache_many.t%s
-        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)$p$, i);
+    IF i % 2 = 0 THEN
+        EXECUTE format($p$CREATE POLICY tenant ON cache_many.t%s
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)$p$, i);
+    ELSE
+        EXECUTE format($p$CREATE POLICY tenant ON cache_many.t%s
+            USING (CASE WHEN tenant_id > 0 THEN tenant_id = current_setting('app.tenant_id')::int END)$p$, i);
+    END IF;
 END LOOP; END $$;
 RESET session_replication_role;
 RESET client_min_messages;
@@ -28,7 +36,7 @@ CREATE ROLE cache_reader LOGIN;
 \c
 SELECT rls_audit.snapshot('cache') IS NOT NULL AS snapshot_taken;
 SELECT :rls_entries AS snapshot_entries_kept;
--- a second snapshot in the same session (its first 300 tables warm): the same state
+-- a second snapshot in the same session (300 of its CASE tables warm): the same state
 SELECT rls_audit.snapshot() AS second \gset
 SELECT count(DISTINCT fingerprint) AS fingerprints, min(policy_count) >= 700 AS all_policies
   FROM rls_audit.snapshot_meta WHERE label = 'cache' OR id = :second;
