@@ -753,7 +753,8 @@ fn plain_deparse_is_pg_get_expr() {
     run(r#"
         CREATE SCHEMA "Dp ""s"" é";
         CREATE TABLE "Dp ""s"" é"."T ""x""" (gone int, id int, "Tenant Id" int, "ünï" text,
-            tags text[], "select" text, d date, n numeric, j jsonb, b bool, c "char", arr int[]);
+            tags text[], "select" text, d date, n numeric, j jsonb, b bool, c "char", arr int[],
+            v varchar(10));
         ALTER TABLE "Dp ""s"" é"."T ""x""" DROP COLUMN gone;
         ALTER TABLE "Dp ""s"" é"."T ""x""" RENAME COLUMN id TO "Id ""r""";
         CREATE DOMAIN "Dp ""s"" é".pos AS int CHECK (VALUE > 0);
@@ -766,7 +767,7 @@ fn plain_deparse_is_pg_get_expr() {
         CREATE POLICY p03 ON "Dp ""s"" é"."T ""x"""
             USING ("select" = CURRENT_USER AND "ünï" = SESSION_USER AND d <= CURRENT_DATE);
         CREATE POLICY p04 ON "Dp ""s"" é"."T ""x"""
-            USING ("Id ""r""" IN (1, 2) AND d > CURRENT_DATE - 7 AND NOT b);
+            USING ("Id ""r""" IN (1, 2) AND d > CURRENT_DATE - 7 AND NOT b AND v = 'x');
         CREATE POLICY p05 ON "Dp ""s"" é"."T ""x"""
             USING (coalesce("ünï", 'x') COLLATE "C" < 'y' AND greatest(1, "Tenant Id") > 0
                    AND nullif("Tenant Id", 3) IS DISTINCT FROM 4);

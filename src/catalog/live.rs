@@ -172,57 +172,23 @@ pub(crate) struct Deparsed {
 /// a stored tree, from one detoasted copy of it (each of PostgreSQL's
 /// functions would detoast and decompress it again).
 pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> Deparsed {
-    let Some(tree) = tree else {
-        return Deparsed {
-            text: None,
-            digest: "-".into(),
-            opened: false,
-        };
-    };
-    // what detoasting and deparsing allocate (the copy, the parsed tree,
-    // the text) goes with this context: a reader deparsing a batch of
-    // policies holds one expression's worth, as the executor does per row
-    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit deparse");
-    // SAFETY: tree is a pg_node_tree (a text) datum; the detoasted copy
-    // (or the value itself when it is plain) lives in the scratch context,
-    // deparse_plain and pg_get_expr take it as text and return text or
-    // raise an ERROR; both results are copied into Rust before the
-    // context goes
-    unsafe {
-        scratch.switch_to(|_| {
-            let plain = pg_sys::pg_detoast_datum_packed(tree.cast_mut_ptr::<pg_sys::varlena>());
-            let digest = tree_digest(pgrx::varlena::varlena_to_byte_slice(plain));
-            match deparse_plain(plain, table) {
-                Some(text) => Deparsed {
-                    text,
-                    digest,
-                    opened: false,
-                },
-                None => Deparsed {
-                    text: direct_function_call::<String>(
-                        pg_sys::pg_get_expr,
-                        &[Some(pg_sys::Datum::from(plain)), table.into_datum()],
-                    ),
-                    digest,
-                    opened: true,
-                },
-            }
-        })
-    }
+    Deparser::new().deparse(tree, table)
 }
 
-/// `pg_get_expr(tree, table)` for a plain tree, without the table's
-/// relation cache entry; None when the tree is not plain (then only
-/// `pg_get_expr` itself says what it prints).
+/// Deparses stored trees, table after table, as [`deparse`] does: a
+/// catalog read, whose policies come table by table, sets up each table's
+/// lock, names and deparsing context once for all of its trees, and
+/// releases them when the next table comes, at [`Deparser::release`] or
+/// when dropped.
 ///
 /// `pg_get_expr` opens the table only to learn its name and its columns'
 /// names, and opening builds the table's relation cache entry with every
 /// one of its policies parsed: most of deparsing a policy whose entry is
 /// not built, which is every policy after its table's DDL (capture) and
-/// every table a catalog read released before (snapshot, drift). Here the
-/// names come from the catalog caches instead, and PostgreSQL's own
-/// deparser prints the tree (`deparse_expression`) against a range table
-/// entry that carries them.
+/// every table a catalog read released before (snapshot, drift). For a
+/// plain tree the names come from the catalog caches instead, and
+/// PostgreSQL's own deparser prints the tree (`deparse_expression`)
+/// against a range table entry that carries them.
 ///
 /// Plain means every node is of a kind whose printing depends on nothing
 /// but the node and those names ([`plain_node`]), and the only sub-selects
@@ -236,68 +202,207 @@ pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> Depars
 /// `pg_get_expr`. A whole-row or system column, which the deparser names
 /// through the relation itself, is not plain either.
 ///
-/// The table is locked as `pg_get_expr` locks it, for the deparsing only,
-/// so the names are those after any DDL that committed before; a table
-/// gone gives NULL, as `pg_get_expr` does.
+/// The table is locked as `pg_get_expr` locks it, while its trees are
+/// deparsed, so the names are those after any DDL that committed before;
+/// a table gone gives NULL, as `pg_get_expr` does.
 /// `tests::plain_deparse_is_pg_get_expr` holds the two to the same text.
+pub(crate) struct Deparser {
+    /// where each table's context is made
+    parent: pg_sys::MemoryContext,
+    current: Option<TableContext>,
+}
+
+/// The table a [`Deparser`] holds locked, and its deparsing context.
+struct TableContext {
+    table: pg_sys::Oid,
+    /// the deparser's namespace for the table; None when it is gone
+    names: Option<*mut pg_sys::List>,
+    /// where the namespace lives
+    memory: pg_sys::MemoryContext,
+}
+
+impl Deparser {
+    /// A deparser whose contexts are made in the current memory context.
+    pub(crate) fn new() -> Self {
+        Deparser {
+            // SAFETY: a plain read of the backend's current context
+            parent: unsafe { pg_sys::CurrentMemoryContext },
+            current: None,
+        }
+    }
+
+    /// [`deparse`] with this deparser's table context.
+    pub(crate) fn deparse(&mut self, tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> Deparsed {
+        let Some(tree) = tree else {
+            return Deparsed {
+                text: None,
+                digest: "-".into(),
+                opened: false,
+            };
+        };
+        // what detoasting and deparsing allocate (the copy, the parsed
+        // tree, the text) goes with this context: a reader deparsing a
+        // batch of policies holds one expression's worth, as the executor
+        // does per row
+        let mut scratch = pgrx::PgMemoryContexts::new("rls_audit deparse");
+        // SAFETY: tree is a pg_node_tree (a text) datum; the detoasted
+        // copy (or the value itself when it is plain) lives in the scratch
+        // context, deparse_plain and pg_get_expr take it as text and
+        // return text or raise an ERROR; both results are copied into Rust
+        // before the context goes
+        unsafe {
+            scratch.switch_to(|_| {
+                let plain = pg_sys::pg_detoast_datum_packed(tree.cast_mut_ptr::<pg_sys::varlena>());
+                let digest = tree_digest(pgrx::varlena::varlena_to_byte_slice(plain));
+                match self.deparse_plain(plain, table) {
+                    Some(text) => Deparsed {
+                        text,
+                        digest,
+                        opened: false,
+                    },
+                    None => Deparsed {
+                        text: direct_function_call::<String>(
+                            pg_sys::pg_get_expr,
+                            &[Some(pg_sys::Datum::from(plain)), table.into_datum()],
+                        ),
+                        digest,
+                        opened: true,
+                    },
+                }
+            })
+        }
+    }
+
+    /// `pg_get_expr(tree, table)` for a plain tree, without the table's
+    /// relation cache entry; None when the tree is not plain (then only
+    /// `pg_get_expr` itself says what it prints).
+    ///
+    /// # Safety
+    /// `plain` is a detoasted `pg_node_tree`; what is allocated goes with
+    /// the current memory context.
+    unsafe fn deparse_plain(
+        &mut self,
+        plain: *mut pg_sys::varlena,
+        table: pg_sys::Oid,
+    ) -> Option<Option<String>> {
+        // SAFETY: PostgreSQL's own output parsed back; the walker reads
+        // the nodes it is given
+        unsafe {
+            let node =
+                pg_sys::stringToNode(pg_sys::text_to_cstring(plain.cast())).cast::<pg_sys::Node>();
+            let mut found = Plain::default();
+            if plain_node(node, (&raw mut found).cast()) {
+                return None;
+            }
+            let Some(context) = self.context_for(table) else {
+                return Some(None);
+            };
+            print_plain(node, &found.sublinks, context).map(Some)
+        }
+    }
+
+    /// The deparsing context of `table`, made (and the table locked) when
+    /// it is not the current one; None when the table is gone.
+    fn context_for(&mut self, table: pg_sys::Oid) -> Option<*mut pg_sys::List> {
+        if let Some(current) = &self.current {
+            if current.table == table {
+                return current.names;
+            }
+        }
+        self.release();
+        // SAFETY: a memory context made under the deparser's parent and
+        // deleted by release(); the lock is released there too (or by
+        // the transaction's end after an ERROR); the namespace is made in
+        // that context
+        unsafe {
+            let memory = pg_sys::AllocSetContextCreateExtended(
+                self.parent,
+                c"rls_audit deparse context".as_ptr(),
+                0,
+                1024,
+                8192,
+            );
+            pg_sys::LockRelationOid(table, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+            let names = pgrx::PgMemoryContexts::For(memory).switch_to(|_| table_namespace(table));
+            self.current = Some(TableContext {
+                table,
+                names,
+                memory,
+            });
+            names
+        }
+    }
+
+    /// Unlock the current table and free its context.
+    pub(crate) fn release(&mut self) {
+        if let Some(current) = self.current.take() {
+            // SAFETY: the lock context_for took and the context it made
+            unsafe {
+                pg_sys::UnlockRelationOid(
+                    current.table,
+                    pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+                );
+                pg_sys::MemoryContextDelete(current.memory);
+            }
+        }
+    }
+}
+
+impl Drop for Deparser {
+    fn drop(&mut self) {
+        // after an ERROR the transaction's end releases both
+        if !std::thread::panicking() {
+            self.release();
+        }
+    }
+}
+
+/// `pg_get_expr(tree, table)` for a plain tree ([`Deparser`]), outside a
+/// catalog read: the table is locked and named for this one tree.
 ///
 /// # Safety
-/// `plain` is a detoasted `pg_node_tree`; everything allocated goes with
-/// the current memory context.
+/// As [`Deparser::deparse_plain`].
+#[cfg(any(test, feature = "pg_test"))]
 pub(crate) unsafe fn deparse_plain(
     plain: *mut pg_sys::varlena,
     table: pg_sys::Oid,
 ) -> Option<Option<String>> {
-    // SAFETY: PostgreSQL's own output parsed back; the walker reads the
-    // nodes it is given; the lock is taken and released here (an ERROR
-    // between leaves it to the transaction's end, as for any lock); the
-    // range table entry and statement are zeroed nodes with the fields
-    // the deparser reads set
-    unsafe {
-        let node =
-            pg_sys::stringToNode(pg_sys::text_to_cstring(plain.cast())).cast::<pg_sys::Node>();
-        let mut found = Plain::default();
-        if plain_node(node, (&raw mut found).cast()) {
-            return None;
-        }
-        let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
-        pg_sys::LockRelationOid(table, lock);
-        let name = pg_sys::get_rel_name(table);
-        let text = if name.is_null() {
-            Some(None)
-        } else {
-            deparse_with_names(node, &found, table, name).map(Some)
-        };
-        pg_sys::UnlockRelationOid(table, lock);
-        text
-    }
+    // SAFETY: the caller's promise
+    unsafe { Deparser::new().deparse_plain(plain, table) }
 }
 
-/// [`deparse_plain`] once the table is locked and named.
-unsafe fn deparse_with_names(
-    node: *mut pg_sys::Node,
-    found: &Plain,
-    table: pg_sys::Oid,
-    name: *mut core::ffi::c_char,
-) -> Option<String> {
-    // SAFETY: see deparse_plain
+/// The deparser's namespace for a table, as `deparse_context_for` makes
+/// it but from the catalog caches: a range table entry named after the
+/// table, with its columns' names by number ("" for a dropped column, the
+/// deparser's own mark), that is not a relation entry, which the deparser
+/// would open for the names. None when the table is gone.
+///
+/// # Safety
+/// Allocates in the current memory context.
+unsafe fn table_namespace(table: pg_sys::Oid) -> Option<*mut pg_sys::List> {
+    // SAFETY: catalog cache lookups by key, released before returning;
+    // the range table entry and statement are zeroed nodes with the
+    // fields the deparser reads set
     unsafe {
-        // the names of the columns the tree uses, by number; "" for the
-        // others (the deparser's mark of a dropped column: never printed)
+        let tup = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::RELOID as i32,
+            pg_sys::Datum::from(table),
+        );
+        if tup.is_null() {
+            return None;
+        }
+        let class = pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_class>();
+        let name = pg_sys::pstrdup((*class).relname.data.as_ptr());
+        let columns = (*class).relnatts;
+        pg_sys::ReleaseSysCache(tup);
         let mut names: *mut pg_sys::List = std::ptr::null_mut();
-        for attno in 1..=found.columns.iter().copied().max().unwrap_or(0) {
-            let column = if found.columns.contains(&attno) {
-                column_name(table, attno)
-            } else {
-                None
-            };
-            let column = column.unwrap_or_else(|| pg_sys::pstrdup(c"".as_ptr()));
+        for attno in 1..=columns {
+            let column = column_name(table, attno).unwrap_or_else(|| pg_sys::pstrdup(c"".as_ptr()));
             names = pg_sys::lappend(names, pg_sys::makeString(column).cast());
         }
         let rte =
             pg_sys::palloc0(size_of::<pg_sys::RangeTblEntry>()).cast::<pg_sys::RangeTblEntry>();
         (*rte).type_ = pg_sys::NodeTag::T_RangeTblEntry;
-        // not a relation entry, which the deparser would open for its names
         (*rte).rtekind = pg_sys::RTEKind::RTE_RESULT;
         (*rte).alias = pg_sys::makeAlias(name, std::ptr::null_mut());
         (*rte).eref = pg_sys::makeAlias(name, names);
@@ -306,45 +411,61 @@ unsafe fn deparse_with_names(
         let stmt = pg_sys::palloc0(size_of::<pg_sys::PlannedStmt>()).cast::<pg_sys::PlannedStmt>();
         (*stmt).type_ = pg_sys::NodeTag::T_PlannedStmt;
         (*stmt).rtable = rtable;
-        let context = pg_sys::deparse_context_for_plan_tree(
+        Some(pg_sys::deparse_context_for_plan_tree(
             stmt,
             pg_sys::select_rtable_names_for_explain(rtable, std::ptr::null_mut()),
-        );
-        // a text pgrx would not take as a String is left to pg_get_expr
-        let print = |n: *mut pg_sys::Node| {
-            let text = pg_sys::deparse_expression(n, context, false, false);
-            core::ffi::CStr::from_ptr(text)
-                .to_str()
-                .ok()
-                .map(str::to_owned)
-        };
-        let whole = print(node)?;
-        // each sub-select as pg_get_expr indents it, where it stands
-        let mut spans = Vec::with_capacity(found.sublinks.len());
-        for &sublink in &found.sublinks {
-            let own = print(sublink)?;
-            let rest = own.strip_prefix("(SELECT ")?.to_owned();
-            let at = whole.find(&own)?;
-            if whole[at + 1..].contains(&own) {
-                return None;
-            }
-            spans.push((at, own.len(), rest));
-        }
-        spans.sort_unstable_by_key(|s| s.0);
-        let mut out = String::with_capacity(whole.len() + spans.len());
-        let mut done = 0;
-        for (at, len, rest) in spans {
-            if at < done {
-                return None;
-            }
-            out.push_str(&whole[done..at]);
-            out.push_str("( SELECT ");
-            out.push_str(&rest);
-            done = at + len;
-        }
-        out.push_str(&whole[done..]);
-        Some(out)
+        ))
     }
+}
+
+/// A plain tree printed against a table's namespace, its scalar
+/// sub-selects as `pg_get_expr` indents them; None when a sub-select's
+/// text is not found exactly once, or a text is not UTF-8 (left to
+/// `pg_get_expr`, which pgrx then reads as it reads any text).
+///
+/// # Safety
+/// `node` and `sublinks` are a plain tree and its sub-selects
+/// ([`plain_node`]), `context` a namespace from [`table_namespace`].
+unsafe fn print_plain(
+    node: *mut pg_sys::Node,
+    sublinks: &[*mut pg_sys::Node],
+    context: *mut pg_sys::List,
+) -> Option<String> {
+    // SAFETY: the deparser reads the nodes and the namespace
+    let print = |n: *mut pg_sys::Node| unsafe {
+        let text = pg_sys::deparse_expression(n, context, false, false);
+        core::ffi::CStr::from_ptr(text)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    };
+    let whole = print(node)?;
+    // each sub-select as pg_get_expr indents it, where it stands
+    let mut spans = Vec::with_capacity(sublinks.len());
+    for &sublink in sublinks {
+        let own = print(sublink)?;
+        let rest = own.strip_prefix("(SELECT ")?.to_owned();
+        let at = whole.find(&own)?;
+        // `own` opens with an ASCII "(": at + 1 is a character boundary
+        if whole[at + 1..].contains(&own) {
+            return None;
+        }
+        spans.push((at, own.len(), rest));
+    }
+    spans.sort_unstable_by_key(|s| s.0);
+    let mut out = String::with_capacity(whole.len() + spans.len());
+    let mut done = 0;
+    for (at, len, rest) in spans {
+        if at < done {
+            return None;
+        }
+        out.push_str(&whole[done..at]);
+        out.push_str("( SELECT ");
+        out.push_str(&rest);
+        done = at + len;
+    }
+    out.push_str(&whole[done..]);
+    Some(out)
 }
 
 /// A column's name (a copy in the current memory context); None when it
@@ -370,19 +491,17 @@ unsafe fn column_name(table: pg_sys::Oid, attno: i16) -> Option<*mut core::ffi::
 /// What [`plain_node`] gathers from a plain tree.
 #[derive(Default)]
 struct Plain {
-    /// the column numbers of the table's columns it uses
-    columns: Vec<i16>,
     /// its scalar sub-selects
     sublinks: Vec<*mut pg_sys::Node>,
     /// how many sub-selects deep the walk is (0 or 1)
     level: u32,
 }
 
-/// The walker of [`deparse_plain`]: true (stop) at the first node that is
-/// not plain; otherwise it gathers what the deparsing needs into `found`
-/// (a [`Plain`]). The kinds listed print from the node alone (operators,
-/// functions and types by their OIDs, under the caller's search_path), a
-/// column of the table by its name.
+/// The walker of [`Deparser::deparse_plain`]: true (stop) at the first
+/// node that is not plain; otherwise it gathers the tree's sub-selects
+/// into `found` (a [`Plain`]). The kinds listed print from the node alone
+/// (operators, functions and types by their OIDs, under the caller's
+/// search_path), a column of the table by its name.
 unsafe extern "C-unwind" fn plain_node(
     node: *mut pg_sys::Node,
     found: *mut core::ffi::c_void,
@@ -404,7 +523,6 @@ unsafe extern "C-unwind" fn plain_node(
                 {
                     return true;
                 }
-                found.columns.push((*var).varattno);
                 false
             }
             T_SubLink => {

@@ -301,17 +301,19 @@ fn commands_in(bits: i32, spelled: [(i32, model::Command); 3]) -> Vec<model::Com
 /// 2 on, then its stored trees (`pg_node_tree`), deparsed against `table`;
 /// its roles named from their OIDs as `pg_get_userbyid` names them; the
 /// trees' digests (`{policy_tree}`); and whether deparsing opened the
-/// table ([`live::Deparsed::opened`]).
+/// table ([`live::Deparsed::opened`]). `deparser` keeps each table's
+/// context for its next policy.
 fn decode_live_policy(
     row: &SpiHeapTupleData,
     table: u32,
     role_oids: &[u32],
+    deparser: &mut live::Deparser,
 ) -> Result<(Policy, String, bool)> {
     let table = pg_sys::Oid::from(table);
     let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(i)?.map(|t| t.0)) };
     let (using, check) = (
-        live::deparse(tree(7)?, table),
-        live::deparse(tree(8)?, table),
+        deparser.deparse(tree(7)?, table),
+        deparser.deparse(tree(8)?, table),
     );
     let opened = using.opened || check.opened;
     let policy = Policy {
@@ -614,6 +616,7 @@ pub(crate) fn each_live(
     mut batch_done: impl FnMut() -> Result<()>,
 ) -> Result<()> {
     let opened = std::cell::RefCell::new(Opened::default());
+    let deparser = std::cell::RefCell::new(live::Deparser::new());
     each_row_then(
         client,
         STATE.as_str(),
@@ -624,7 +627,8 @@ pub(crate) fn each_live(
                 "p" => {
                     let table_oid = self::oid(row, 13)?;
                     let role_oids = model::sorted_oids(row.get::<Vec<i64>>(14)?);
-                    let (p, tree, built) = decode_live_policy(row, table_oid, &role_oids)?;
+                    let (p, tree, built) =
+                        decode_live_policy(row, table_oid, &role_oids, &mut deparser.borrow_mut())?;
                     opened.borrow_mut().insert(table_oid, built);
                     let id = PolicyId {
                         oid,
@@ -639,6 +643,7 @@ pub(crate) fn each_live(
             }
         },
         || {
+            deparser.borrow_mut().release();
             opened.borrow_mut().release();
             batch_done()
         },
