@@ -170,7 +170,8 @@ pub(crate) struct Deparsed {
 
 /// `pg_get_expr(tree, table)` and the tree's digest ([`tree_digest`]) of
 /// a stored tree, from one detoasted copy of it (each of PostgreSQL's
-/// functions would detoast and decompress it again).
+/// functions would detoast and decompress it again), its constants
+/// printed under [`CanonicalOutput`].
 pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> Deparsed {
     Deparser::new().deparse(tree, table)
 }
@@ -240,6 +241,7 @@ impl Deparser {
                 opened: false,
             };
         };
+        let _output = CanonicalOutput::pin();
         // what detoasting and deparsing allocate (the copy, the parsed
         // tree, the text) goes with this context: a reader deparsing a
         // batch of policies holds one expression's worth, as the executor
@@ -353,6 +355,57 @@ impl Drop for Deparser {
         // after an ERROR the transaction's end releases both
         if !std::thread::panicking() {
             self.release();
+        }
+    }
+}
+
+/// The session settings a deparsed constant's text depends on, pinned for
+/// as long as this lives: dates in ISO (`2024-01-31`, never `31/01/2024`,
+/// which a session with another DateStyle reads as another date or not at
+/// all), intervals in PostgreSQL's own style, floating point numbers in
+/// full precision (`extra_float_digits` 0 rounds them), and strings with
+/// standard conforming backslashes. A snapshot, a captured definition and
+/// the rollback or restore statements written from them are then the same
+/// text whatever the settings of the session that took them, and read back
+/// as the same values in any session (`pg_dump` pins the same settings).
+/// Each is PostgreSQL's own variable behind the setting, set back when this
+/// is dropped, after an ERROR too (no GUC is changed: nothing else sees it).
+pub(crate) struct CanonicalOutput {
+    date_style: core::ffi::c_int,
+    interval_style: core::ffi::c_int,
+    float_digits: core::ffi::c_int,
+    standard_strings: bool,
+}
+
+impl CanonicalOutput {
+    pub(crate) fn pin() -> Self {
+        // SAFETY: plain reads and writes of the backend's own settings
+        // variables, set back in drop
+        unsafe {
+            let saved = CanonicalOutput {
+                date_style: pg_sys::DateStyle,
+                interval_style: pg_sys::IntervalStyle,
+                float_digits: pg_sys::extra_float_digits,
+                standard_strings: pg_sys::standard_conforming_strings,
+            };
+            pg_sys::DateStyle = pg_sys::USE_ISO_DATES as core::ffi::c_int;
+            pg_sys::IntervalStyle = pg_sys::INTSTYLE_POSTGRES as core::ffi::c_int;
+            // any value above 0 prints the shortest exact form
+            pg_sys::extra_float_digits = pg_sys::extra_float_digits.max(1);
+            pg_sys::standard_conforming_strings = true;
+            saved
+        }
+    }
+}
+
+impl Drop for CanonicalOutput {
+    fn drop(&mut self) {
+        // SAFETY: as in pin
+        unsafe {
+            pg_sys::DateStyle = self.date_style;
+            pg_sys::IntervalStyle = self.interval_style;
+            pg_sys::extra_float_digits = self.float_digits;
+            pg_sys::standard_conforming_strings = self.standard_strings;
         }
     }
 }

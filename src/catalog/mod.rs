@@ -725,6 +725,8 @@ pub(crate) fn read_live_policy(
     table: pg_sys::Oid,
     policy: &str,
 ) -> Result<Option<Policy>> {
+    // the pg_get_expr() texts as live::deparse prints them
+    let _output = live::CanonicalOutput::pin();
     let mut rows = client.select(
         POLICY_BY_NAME.as_str(),
         Some(1),
@@ -1038,6 +1040,8 @@ pub(crate) fn history_owner() -> Option<pg_sys::Oid> {
 /// Fill the (emptied) tracked state from the catalog; `legacy`: the tables
 /// of 0.1.0 and 0.2.0, which have no identity columns.
 pub(crate) fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result<()> {
+    // their pg_get_expr() texts as live::deparse prints them
+    let _output = live::CanonicalOutput::pin();
     if legacy {
         client.update(RESYNC_POLICIES_LEGACY.as_str(), None, &[])?;
         client.update(RESYNC_TABLES_LEGACY.as_str(), None, &[])?;
@@ -1074,6 +1078,8 @@ fn each_policy(
     args: &[pgrx::datum::DatumWithOid],
     mut f: impl FnMut(Policy) -> Result<()>,
 ) -> Result<()> {
+    // the query's pg_get_expr() texts as live::deparse prints them
+    let _output = live::CanonicalOutput::pin();
     let opened = std::cell::RefCell::new(Opened::default());
     each_row_then(
         client,
@@ -1402,6 +1408,8 @@ pub(crate) fn targets(
 
 /// Every policy of one table.
 pub(crate) fn table_policies(c: &SpiClient<'_>, table: u32) -> Result<Vec<Policy>> {
+    // the pg_get_expr() texts as live::deparse prints them
+    let _output = live::CanonicalOutput::pin();
     let mut out = Vec::new();
     for r in c.select(
         TABLE_POLICIES.as_str(),
