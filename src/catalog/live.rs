@@ -90,8 +90,19 @@ struct RelRow {
 }
 
 fn rel_row(oid: pg_sys::Oid) -> Option<RelRow> {
-    // SAFETY: the cache tuple is read (fixed-width fields and the name)
-    // and released before returning
+    with_class(oid, |c| RelRow {
+        namespace: c.relnamespace,
+        name: cstr(c.relname.data.as_ptr()),
+        kind: c.relkind as u8,
+        rls: c.relrowsecurity,
+        force: c.relforcerowsecurity,
+    })
+}
+
+/// `f` on a relation's `pg_class` row from the relation syscache; None
+/// when there is no such relation. `f` only reads the row.
+fn with_class<R>(oid: pg_sys::Oid, f: impl FnOnce(&pg_sys::FormData_pg_class) -> R) -> Option<R> {
+    // SAFETY: the cache tuple is read by f and released before returning
     unsafe {
         let tup = pg_sys::SearchSysCache1(
             pg_sys::SysCacheIdentifier::RELOID as i32,
@@ -100,16 +111,9 @@ fn rel_row(oid: pg_sys::Oid) -> Option<RelRow> {
         if tup.is_null() {
             return None;
         }
-        let c = &*pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_class>();
-        let row = RelRow {
-            namespace: c.relnamespace,
-            name: cstr(c.relname.data.as_ptr()),
-            kind: c.relkind as u8,
-            rls: c.relrowsecurity,
-            force: c.relforcerowsecurity,
-        };
+        let out = f(&*pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_class>());
         pg_sys::ReleaseSysCache(tup);
-        Some(row)
+        Some(out)
     }
 }
 
@@ -437,17 +441,9 @@ unsafe fn table_namespace(table: pg_sys::Oid) -> Option<*mut pg_sys::List> {
     // the range table entry and statement are zeroed nodes with the
     // fields the deparser reads set
     unsafe {
-        let tup = pg_sys::SearchSysCache1(
-            pg_sys::SysCacheIdentifier::RELOID as i32,
-            pg_sys::Datum::from(table),
-        );
-        if tup.is_null() {
-            return None;
-        }
-        let class = pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_class>();
-        let name = pg_sys::pstrdup((*class).relname.data.as_ptr());
-        let columns = (*class).relnatts;
-        pg_sys::ReleaseSysCache(tup);
+        let (name, columns) = with_class(table, |c| {
+            (pg_sys::pstrdup(c.relname.data.as_ptr()), c.relnatts)
+        })?;
         let mut names: *mut pg_sys::List = std::ptr::null_mut();
         for attno in 1..=columns {
             let column = column_name(table, attno).unwrap_or_else(|| pg_sys::pstrdup(c"".as_ptr()));

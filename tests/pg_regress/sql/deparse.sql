@@ -65,21 +65,16 @@ RESET client_min_messages;
 -- one snapshot under the default settings and one under other output
 -- settings and a hostile search_path, each against pg_policies read the
 -- same way
+\set pinned 'SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL DateStyle = ''ISO, MDY''; SET LOCAL IntervalStyle = ''postgres''; SET LOCAL extra_float_digits = 1'
 \set oracle 'SELECT p.policyname, p.qual IS NOT DISTINCT FROM s.using_expr AS using_same, p.with_check IS NOT DISTINCT FROM s.check_expr AS check_same FROM pg_catalog.pg_policies p LEFT JOIN rls_audit.snapshot_policies s ON s.snapshot_id = :snap AND s.schema_name = p.schemaname AND s.table_name = p.tablename AND s.policy_name = p.policyname WHERE p.schemaname = ''dp Ω'' ORDER BY 1'
 SELECT rls_audit.snapshot('deparse') AS snap \gset
 BEGIN;
-SET LOCAL search_path = pg_catalog, pg_temp;
-SET LOCAL DateStyle = 'ISO, MDY';
-SET LOCAL IntervalStyle = 'postgres';
-SET LOCAL extra_float_digits = 1;
+:pinned;
 :oracle;
 COMMIT;
 -- capture's reader (the tracked state the event triggers keep) agrees too
 BEGIN;
-SET LOCAL search_path = pg_catalog, pg_temp;
-SET LOCAL DateStyle = 'ISO, MDY';
-SET LOCAL IntervalStyle = 'postgres';
-SET LOCAL extra_float_digits = 1;
+:pinned;
 SELECT count(*) AS tracked,
        count(*) FILTER (WHERE p.qual IS NOT DISTINCT FROM t.using_expr
                           AND p.with_check IS NOT DISTINCT FROM t.check_expr) AS same
@@ -94,10 +89,7 @@ SET extra_float_digits = 0;
 SET search_path = dp_other, "dp Ω", public;
 SELECT rls_audit.snapshot('deparse, other settings') AS snap \gset
 BEGIN;
-SET LOCAL search_path = pg_catalog, pg_temp;
-SET LOCAL DateStyle = 'ISO, MDY';
-SET LOCAL IntervalStyle = 'postgres';
-SET LOCAL extra_float_digits = 1;
+:pinned;
 :oracle;
 COMMIT;
 -- the two snapshots hold the same text
