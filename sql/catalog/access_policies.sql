@@ -2,7 +2,7 @@
 -- included: their rows are reached like any other), as the matrix judges
 -- them. Without the identity columns the snapshot reads keep.
 SELECT n.nspname::text, c.relname::text, p.polname::text,
-       {policy_definition},
+       {policy_trees},
        p.polrelid
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid

@@ -3,7 +3,7 @@
 -- pairwise: schema, name) that the materialized views and SECURITY
 -- DEFINER functions in $1 read. $1 NULL: every table.
 SELECT n.nspname::text, c.relname::text, p.polname::text,
-       {policy_definition},
+       {policy_trees},
        p.polrelid
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_class c ON c.oid = p.polrelid

@@ -52,6 +52,13 @@ const POLICY_DEFINITION: &str = "{policy_mode}, {policy_command},
        pg_catalog.pg_get_expr(p.polqual, p.polrelid),
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)";
 
+/// [`POLICY_DEFINITION`] with the USING and WITH CHECK trees themselves
+/// (`pg_node_tree`), which the reader deparses ([`decode_policy_trees`]).
+const POLICY_TREES: &str = "{policy_mode}, {policy_command},
+       ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x)::text END
+               FROM pg_catalog.unnest(p.polroles) AS x),
+       p.polqual, p.polwithcheck";
+
 /// What a policy stores, from `pg_policy p`: the digests of the USING and
 /// WITH CHECK node trees ([`live::tree_digest`], spelled in SQL), `-` for
 /// none. The trees also hold `:location` offsets into the statement that
@@ -80,6 +87,7 @@ fn policy_tree() -> String {
 /// A query file with the shared rules filled in.
 pub(crate) fn fill(sql: &str) -> String {
     sql.replace("{policy_definition}", POLICY_DEFINITION)
+        .replace("{policy_trees}", POLICY_TREES)
         .replace("{policy_mode}", POLICY_MODE)
         .replace("{policy_command}", POLICY_COMMAND)
         .replace("{policy_tree}", &policy_tree())
@@ -185,6 +193,39 @@ pub(crate) fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Poli
         using_expr: row.get::<String>(first + 6)?,
         check_expr: row.get::<String>(first + 7)?,
     })
+}
+
+/// A [`Policy`] from eight columns starting at `first` as
+/// [`decode_policy`] reads them, but USING and WITH CHECK as stored trees
+/// (`{policy_trees}`), deparsed against `table`; and whether deparsing
+/// opened the table ([`live::Deparsed::opened`]).
+fn decode_policy_trees(
+    row: &SpiHeapTupleData,
+    first: usize,
+    table: u32,
+    deparser: &mut live::Deparser,
+) -> Result<(Policy, bool)> {
+    let mut roles = row.get::<Vec<String>>(first + 5)?.unwrap_or_default();
+    roles.sort();
+    roles.dedup();
+    let table = pg_sys::Oid::from(table);
+    let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(i)?.map(|t| t.0)) };
+    let (using, check) = (
+        deparser.deparse(tree(first + 6)?, table),
+        deparser.deparse(tree(first + 7)?, table),
+    );
+    let opened = using.opened || check.opened;
+    let policy = Policy {
+        schema_name: text(row, first)?,
+        table_name: text(row, first + 1)?,
+        policy_name: text(row, first + 2)?,
+        permissive: word(row, first + 3)?,
+        command: word(row, first + 4)?,
+        roles,
+        using_expr: using.text,
+        check_expr: check.text,
+    };
+    Ok((policy, opened))
 }
 
 /// A stored expression tree as the row holds it, neither copied nor
@@ -1067,30 +1108,32 @@ pub(crate) fn read_policies(client: &SpiClient<'_>) -> Result<Vec<Policy>> {
     Ok(out)
 }
 
-/// The policies a query returns (a policy's eight columns, then its
-/// table's OID), one batch at a time: each batch's SPI rows are freed and
-/// the relation cache entries its deparsing built are released past a
-/// limit ([`Opened`]), so reading every policy of a large catalog never
-/// holds every table's parsed policies.
+/// The policies a query returns (a policy's eight columns with its trees,
+/// `{policy_trees}`, then its table's OID), one batch at a time, deparsed
+/// as `snapshot()` deparses them ([`live::Deparser`]): each batch's SPI
+/// rows are freed and the relation cache entries its deparsing built are
+/// released past a limit ([`Opened`]), so reading every policy of a large
+/// catalog never holds every table's parsed policies.
 fn each_policy(
     client: &SpiClient<'_>,
     sql: &'static str,
     args: &[pgrx::datum::DatumWithOid],
     mut f: impl FnMut(Policy) -> Result<()>,
 ) -> Result<()> {
-    // the query's pg_get_expr() texts as live::deparse prints them
-    let _output = live::CanonicalOutput::pin();
     let opened = std::cell::RefCell::new(Opened::default());
+    let deparser = std::cell::RefCell::new(live::Deparser::new());
     each_row_then(
         client,
         sql,
         args,
         |row| {
-            // pg_get_expr in SQL deparsed it, which opened the table
-            opened.borrow_mut().insert(oid(row, 9)?, true);
-            f(decode_policy(row, 1)?)
+            let table = oid(row, 9)?;
+            let (policy, built) = decode_policy_trees(row, 1, table, &mut deparser.borrow_mut())?;
+            opened.borrow_mut().insert(table, built);
+            f(policy)
         },
         || {
+            deparser.borrow_mut().release();
             opened.borrow_mut().release();
             Ok(())
         },
