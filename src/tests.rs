@@ -665,7 +665,7 @@ fn live_readers_agree_with_the_catalog_queries() {
             .expect("an in-scope policy is found");
         assert_eq!(live.policy, *p, "definition of {}", p.policy_name);
         assert_eq!(live.tree, id.tree, "tree of {}", p.policy_name);
-        // both read the trees in Rust (live::deparse): PostgreSQL's own
+        // both read the trees in Rust (live::Deparser): PostgreSQL's own
         // pg_get_expr() and the digest spelled in SQL are the oracle
         let sql = catalog::fill(&format!(
             "SELECT pg_catalog.pg_get_expr(p.polqual, p.polrelid) || '|', \
@@ -839,7 +839,7 @@ fn plain_deparse_is_pg_get_expr() {
                 )
                 .expect("pg_get_expr");
                 let datum = tree.clone().into_datum().expect("a text datum");
-                let ours = catalog::live::deparse(Some(datum), *table);
+                let ours = catalog::live::Deparser::new().deparse(Some(datum), *table);
                 assert_eq!(ours.text, oracle, "{name} under {path}");
                 assert_eq!(ours.opened, !plain.contains(&name.as_str()), "{name}: opened or not");
                 // SAFETY: a text datum holding a pg_node_tree's text

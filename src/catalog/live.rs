@@ -161,7 +161,7 @@ unsafe fn attr(
     (!isnull).then_some(d)
 }
 
-/// A stored tree deparsed ([`deparse`]).
+/// A stored tree deparsed ([`Deparser::deparse`]).
 pub(crate) struct Deparsed {
     /// `pg_get_expr(tree, table)`; None for no tree
     pub(crate) text: Option<String>,
@@ -172,19 +172,11 @@ pub(crate) struct Deparsed {
     pub(crate) opened: bool,
 }
 
-/// `pg_get_expr(tree, table)` and the tree's digest ([`tree_digest`]) of
-/// a stored tree, from one detoasted copy of it (each of PostgreSQL's
-/// functions would detoast and decompress it again), its constants
-/// printed under [`CanonicalOutput`].
-pub(crate) fn deparse(tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> Deparsed {
-    Deparser::new().deparse(tree, table)
-}
-
-/// Deparses stored trees, table after table, as [`deparse`] does: a
-/// catalog read, whose policies come table by table, sets up each table's
-/// lock, names and deparsing context once for all of its trees, and
-/// releases them when the next table comes, at [`Deparser::release`] or
-/// when dropped.
+/// Deparses stored trees, table after table: a catalog read, whose
+/// policies come table by table (or capture, one policy's two trees),
+/// sets up each table's lock, names and deparsing context once for all of
+/// its trees, and releases them when the next table comes, at
+/// [`Deparser::release`] or when dropped.
 ///
 /// `pg_get_expr` opens the table only to learn its name and its columns'
 /// names, and opening builds the table's relation cache entry with every
@@ -236,7 +228,10 @@ impl Deparser {
         }
     }
 
-    /// [`deparse`] with this deparser's table context.
+    /// `pg_get_expr(tree, table)` and the tree's digest ([`tree_digest`])
+    /// of a stored tree, from one detoasted copy of it (each of
+    /// PostgreSQL's functions would detoast and decompress it again), its
+    /// constants printed under [`CanonicalOutput`].
     pub(crate) fn deparse(&mut self, tree: Option<pg_sys::Datum>, table: pg_sys::Oid) -> Deparsed {
         let Some(tree) = tree else {
             return Deparsed {
@@ -734,7 +729,12 @@ fn decode(
     let names = role_names(&role_oids);
     let mut sorted = role_oids;
     sorted.sort_unstable();
-    let (using, check) = (deparse(qual, table), deparse(check, table));
+    // one deparser: the table is locked and named once for both trees
+    let mut deparser = Deparser::new();
+    let (using, check) = (
+        deparser.deparse(qual, table),
+        deparser.deparse(check, table),
+    );
     Ok(Some(TrackedPolicy {
         policy_oid: oid.to_u32(),
         table_oid: table.to_u32(),

@@ -67,7 +67,7 @@ const POLICY_TREES: &str = "{policy_mode}, {policy_command},
 /// restated by a later ALTER POLICY may hash differently: that case is
 /// caught by comparing the text too (TrackedPolicy::same_definition).
 /// `state.sql` reads the trees themselves and digests them as it deparses
-/// them, from one detoasted copy ([`live::deparse`]).
+/// them, from one detoasted copy ([`live::Deparser::deparse`]).
 fn policy_tree() -> String {
     // SHA-256 of the tree's bytes as stored (`convert_to` into the
     // database's own encoding changes nothing), its first 128 bits in hex
@@ -180,9 +180,43 @@ fn word<T: std::str::FromStr<Err = RlsAuditError>>(row: &SpiHeapTupleData, i: us
 /// A [`Policy`] from eight columns starting at `first`: schema, table,
 /// name, mode, command, roles, USING, WITH CHECK.
 pub(crate) fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Policy> {
-    let mut roles = row.get::<Vec<String>>(first + 5)?.unwrap_or_default();
-    roles.sort();
-    roles.dedup();
+    policy_with(
+        row,
+        first,
+        role_column(row, first + 5)?,
+        row.get::<String>(first + 6)?,
+        row.get::<String>(first + 7)?,
+    )
+}
+
+/// A [`Policy`] from eight columns starting at `first` as
+/// [`decode_policy`] reads them, but USING and WITH CHECK as stored trees
+/// (`{policy_trees}`), deparsed against `table` ([`Opened::deparse_trees`]).
+fn decode_policy_trees(
+    row: &SpiHeapTupleData,
+    first: usize,
+    table: u32,
+    opened: &mut Opened,
+) -> Result<Policy> {
+    let (using, check) = opened.deparse_trees(row, first + 6, table)?;
+    policy_with(
+        row,
+        first,
+        role_column(row, first + 5)?,
+        using.text,
+        check.text,
+    )
+}
+
+/// A [`Policy`] whose schema, table, name, mode and command are the five
+/// columns starting at `first`, with these roles and expressions.
+fn policy_with(
+    row: &SpiHeapTupleData,
+    first: usize,
+    roles: Vec<String>,
+    using_expr: Option<String>,
+    check_expr: Option<String>,
+) -> Result<Policy> {
     Ok(Policy {
         schema_name: text(row, first)?,
         table_name: text(row, first + 1)?,
@@ -190,46 +224,22 @@ pub(crate) fn decode_policy(row: &SpiHeapTupleData, first: usize) -> Result<Poli
         permissive: word(row, first + 3)?,
         command: word(row, first + 4)?,
         roles,
-        using_expr: row.get::<String>(first + 6)?,
-        check_expr: row.get::<String>(first + 7)?,
+        using_expr,
+        check_expr,
     })
 }
 
-/// A [`Policy`] from eight columns starting at `first` as
-/// [`decode_policy`] reads them, but USING and WITH CHECK as stored trees
-/// (`{policy_trees}`), deparsed against `table`; and whether deparsing
-/// opened the table ([`live::Deparsed::opened`]).
-fn decode_policy_trees(
-    row: &SpiHeapTupleData,
-    first: usize,
-    table: u32,
-    deparser: &mut live::Deparser,
-) -> Result<(Policy, bool)> {
-    let mut roles = row.get::<Vec<String>>(first + 5)?.unwrap_or_default();
+/// A policy's roles column (names, `public` for PUBLIC), sorted and
+/// without repeats.
+fn role_column(row: &SpiHeapTupleData, at: usize) -> Result<Vec<String>> {
+    let mut roles = row.get::<Vec<String>>(at)?.unwrap_or_default();
     roles.sort();
     roles.dedup();
-    let table = pg_sys::Oid::from(table);
-    let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(i)?.map(|t| t.0)) };
-    let (using, check) = (
-        deparser.deparse(tree(first + 6)?, table),
-        deparser.deparse(tree(first + 7)?, table),
-    );
-    let opened = using.opened || check.opened;
-    let policy = Policy {
-        schema_name: text(row, first)?,
-        table_name: text(row, first + 1)?,
-        policy_name: text(row, first + 2)?,
-        permissive: word(row, first + 3)?,
-        command: word(row, first + 4)?,
-        roles,
-        using_expr: using.text,
-        check_expr: check.text,
-    };
-    Ok((policy, opened))
+    Ok(roles)
 }
 
 /// A stored expression tree as the row holds it, neither copied nor
-/// detoasted ([`live::deparse`] detoasts it once); valid while the row is.
+/// detoasted ([`live::Deparser::deparse`] detoasts it once); valid while the row is.
 struct Tree(pg_sys::Datum);
 
 impl FromDatum for Tree {
@@ -339,35 +349,19 @@ fn commands_in(bits: i32, spelled: [(i32, model::Command); 3]) -> Vec<model::Com
 }
 
 /// A policy of `state.sql`: its three names, mode and command from column
-/// 2 on, then its stored trees (`pg_node_tree`), deparsed against `table`;
-/// its roles named from their OIDs as `pg_get_userbyid` names them; the
-/// trees' digests (`{policy_tree}`); and whether deparsing opened the
-/// table ([`live::Deparsed::opened`]). `deparser` keeps each table's
-/// context for its next policy.
+/// 2 on, then its stored trees (`pg_node_tree`), deparsed against `table`
+/// ([`Opened::deparse_trees`]); its roles named from their OIDs as
+/// `pg_get_userbyid` names them; and the trees' digests (`{policy_tree}`).
 fn decode_live_policy(
     row: &SpiHeapTupleData,
     table: u32,
     role_oids: &[u32],
-    deparser: &mut live::Deparser,
-) -> Result<(Policy, String, bool)> {
-    let table = pg_sys::Oid::from(table);
-    let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(i)?.map(|t| t.0)) };
-    let (using, check) = (
-        deparser.deparse(tree(7)?, table),
-        deparser.deparse(tree(8)?, table),
-    );
-    let opened = using.opened || check.opened;
-    let policy = Policy {
-        schema_name: text(row, 2)?,
-        table_name: text(row, 3)?,
-        policy_name: text(row, 4)?,
-        permissive: word(row, 5)?,
-        command: word(row, 6)?,
-        roles: live::role_names(role_oids),
-        using_expr: using.text,
-        check_expr: check.text,
-    };
-    Ok((policy, format!("{}/{}", using.digest, check.digest), opened))
+    opened: &mut Opened,
+) -> Result<(Policy, String)> {
+    let (using, check) = opened.deparse_trees(row, 7, table)?;
+    let tree = format!("{}/{}", using.digest, check.digest);
+    let policy = policy_with(row, 2, live::role_names(role_oids), using.text, check.text)?;
+    Ok((policy, tree))
 }
 
 /// A [`Table`] from the columns at `at`: schema, table, owner, RLS
@@ -523,23 +517,49 @@ pub(crate) const KEEP_LOOKUPS: usize = 2000;
 /// batch's relation cache entries are dropped after it, and past
 /// [`KEEP_LOOKUPS`] tables their catalog cache entries too, exactly as an
 /// invalidation message would drop them (a table used later has its
-/// entries built again).
-#[derive(Default)]
+/// entries built again). Its deparser ([`live::Deparser`]) keeps the
+/// current table's deparsing context from one policy to the next.
 struct Opened {
     seen: usize,
     built: usize,
     /// the batch's tables, each with whether its entry was built
     batch: BTreeMap<u32, bool>,
+    deparser: live::Deparser,
 }
 
 impl Opened {
-    fn insert(&mut self, table: u32, built: bool) {
-        *self.batch.entry(table).or_default() |= built;
+    fn new() -> Self {
+        Opened {
+            seen: 0,
+            built: 0,
+            batch: BTreeMap::new(),
+            deparser: live::Deparser::new(),
+        }
     }
 
-    /// The batch is done: keep its entries while under the limits, drop
-    /// the rest.
+    /// The USING and WITH CHECK trees at columns `at` and `at + 1` of
+    /// `row`, deparsed against `table` (texts and digests), the table
+    /// noted with whether deparsing built its entry.
+    fn deparse_trees(
+        &mut self,
+        row: &SpiHeapTupleData,
+        at: usize,
+        table: u32,
+    ) -> Result<(live::Deparsed, live::Deparsed)> {
+        let tree = |i: usize| -> Result<_> { Ok(row.get::<Tree>(i)?.map(|t| t.0)) };
+        let oid = pg_sys::Oid::from(table);
+        let (using, check) = (
+            self.deparser.deparse(tree(at)?, oid),
+            self.deparser.deparse(tree(at + 1)?, oid),
+        );
+        *self.batch.entry(table).or_default() |= using.opened || check.opened;
+        Ok((using, check))
+    }
+
+    /// The batch is done: release the deparser's table, keep the cache
+    /// entries while under the limits, drop the rest.
     fn release(&mut self) {
+        self.deparser.release();
         for (t, built) in std::mem::take(&mut self.batch) {
             self.seen += 1;
             self.built += usize::from(built);
@@ -656,8 +676,7 @@ pub(crate) fn each_live(
     mut f: impl FnMut(LiveRow) -> Result<()>,
     mut batch_done: impl FnMut() -> Result<()>,
 ) -> Result<()> {
-    let opened = std::cell::RefCell::new(Opened::default());
-    let deparser = std::cell::RefCell::new(live::Deparser::new());
+    let opened = std::cell::RefCell::new(Opened::new());
     each_row_then(
         client,
         STATE.as_str(),
@@ -668,9 +687,8 @@ pub(crate) fn each_live(
                 "p" => {
                     let table_oid = self::oid(row, 13)?;
                     let role_oids = model::sorted_oids(row.get::<Vec<i64>>(14)?);
-                    let (p, tree, built) =
-                        decode_live_policy(row, table_oid, &role_oids, &mut deparser.borrow_mut())?;
-                    opened.borrow_mut().insert(table_oid, built);
+                    let (p, tree) =
+                        decode_live_policy(row, table_oid, &role_oids, &mut opened.borrow_mut())?;
                     let id = PolicyId {
                         oid,
                         table_oid,
@@ -684,7 +702,6 @@ pub(crate) fn each_live(
             }
         },
         || {
-            deparser.borrow_mut().release();
             opened.borrow_mut().release();
             batch_done()
         },
@@ -766,7 +783,7 @@ pub(crate) fn read_live_policy(
     table: pg_sys::Oid,
     policy: &str,
 ) -> Result<Option<Policy>> {
-    // the pg_get_expr() texts as live::deparse prints them
+    // the pg_get_expr() texts as live::Deparser prints them
     let _output = live::CanonicalOutput::pin();
     let mut rows = client.select(
         POLICY_BY_NAME.as_str(),
@@ -1081,7 +1098,7 @@ pub(crate) fn history_owner() -> Option<pg_sys::Oid> {
 /// Fill the (emptied) tracked state from the catalog; `legacy`: the tables
 /// of 0.1.0 and 0.2.0, which have no identity columns.
 pub(crate) fn resync_tracked(client: &mut SpiClient<'_>, legacy: bool) -> Result<()> {
-    // their pg_get_expr() texts as live::deparse prints them
+    // their pg_get_expr() texts as live::Deparser prints them
     let _output = live::CanonicalOutput::pin();
     if legacy {
         client.update(RESYNC_POLICIES_LEGACY.as_str(), None, &[])?;
@@ -1120,20 +1137,16 @@ fn each_policy(
     args: &[pgrx::datum::DatumWithOid],
     mut f: impl FnMut(Policy) -> Result<()>,
 ) -> Result<()> {
-    let opened = std::cell::RefCell::new(Opened::default());
-    let deparser = std::cell::RefCell::new(live::Deparser::new());
+    let opened = std::cell::RefCell::new(Opened::new());
     each_row_then(
         client,
         sql,
         args,
         |row| {
-            let table = oid(row, 9)?;
-            let (policy, built) = decode_policy_trees(row, 1, table, &mut deparser.borrow_mut())?;
-            opened.borrow_mut().insert(table, built);
+            let policy = decode_policy_trees(row, 1, oid(row, 9)?, &mut opened.borrow_mut())?;
             f(policy)
         },
         || {
-            deparser.borrow_mut().release();
             opened.borrow_mut().release();
             Ok(())
         },
@@ -1451,7 +1464,7 @@ pub(crate) fn targets(
 
 /// Every policy of one table.
 pub(crate) fn table_policies(c: &SpiClient<'_>, table: u32) -> Result<Vec<Policy>> {
-    // the pg_get_expr() texts as live::deparse prints them
+    // the pg_get_expr() texts as live::Deparser prints them
     let _output = live::CanonicalOutput::pin();
     let mut out = Vec::new();
     for r in c.select(
