@@ -16,7 +16,8 @@ use crate::ident::quote_ident;
 use crate::model::{Policy, Target};
 use crate::render;
 use crate::verdict::{
-    Evidence, Outcome, ProbeState, SettingFacts, TableEvidence, Tenants, WriteOutcome, PROBE_LIMIT,
+    Evidence, Outcome, ProbeState, SettingFacts, TableEvidence, TenantRead, Tenants, WriteOutcome,
+    PROBE_LIMIT,
 };
 
 /// How many tenant values are sampled per table when none are given.
@@ -45,7 +46,8 @@ pub(crate) fn run(
     // a read-only SPI call: on a hot standby nothing may ask for a
     // transaction id (the probe runner is VOLATILE, its own statements run
     // read-write where they must)
-    let table = c.select(
+    let table = crate::prepared::select(
+        c,
         "SELECT o_result, o_state, o_message FROM rls_audit._probe($1, $2, $3, $4, $5)",
         Some(1),
         &[
@@ -109,35 +111,135 @@ impl Sql<'_> {
         &self.t.col_eq
     }
     /// Up to N distinct tenant values, one index descent each (loose index scan).
-    fn sample(&self) -> String {
+    fn sample(&self) -> Part {
         let (tbl, col) = (self.tbl(), &self.col);
-        format!(
-            "WITH RECURSIVE s(v, n) AS (
-                 (SELECT t.{col}, 1 FROM {tbl} t WHERE t.{col} IS NOT NULL ORDER BY t.{col} LIMIT 1)
-                 UNION ALL
-                 SELECT (SELECT t.{col} FROM {tbl} t WHERE t.{col} > s.v ORDER BY t.{col} LIMIT 1),
-                        s.n + 1
-                   FROM s WHERE s.n < {SAMPLE_TENANTS} AND s.v IS NOT NULL)
-             SELECT ARRAY(SELECT s.v::pg_catalog.text FROM s WHERE s.v IS NOT NULL)"
+        Part::new(
+            format!(
+                "(WITH RECURSIVE s(v, n) AS (
+                     (SELECT t.{col}, 1 FROM {tbl} t WHERE t.{col} IS NOT NULL ORDER BY t.{col} LIMIT 1)
+                     UNION ALL
+                     SELECT (SELECT t.{col} FROM {tbl} t WHERE t.{col} > s.v ORDER BY t.{col} LIMIT 1),
+                            s.n + 1
+                       FROM s WHERE s.n < {SAMPLE_TENANTS} AND s.v IS NOT NULL)
+                 SELECT ARRAY(SELECT s.v::pg_catalog.text FROM s WHERE s.v IS NOT NULL))"
+            ),
+            Vec::new(),
         )
     }
     /// Rows visible at all (bounded).
-    fn visible(&self) -> String {
-        format!(
-            "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
-            self.tbl()
+    fn visible(&self) -> Part {
+        Part::new(
+            format!(
+                "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
+                self.tbl()
+            ),
+            Vec::new(),
         )
     }
-    /// Rows of the tenants in $1 visible (bounded).
-    fn visible_of(&self) -> String {
-        format!(
-            "SELECT ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} t
-                WHERE t.{} {} ANY ($1::{}[]) LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
-            self.tbl(),
-            self.col,
-            self.eq(),
-            self.ty()
+    /// Rows of the tenants in `others` visible (bounded).
+    fn visible_of(&self, others: Vec<String>) -> Part {
+        Part::new(
+            format!(
+                "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} t
+                    WHERE t.{} {} ANY ($ARGS::{}[]) LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
+                self.tbl(),
+                self.col,
+                self.eq(),
+                self.ty()
+            ),
+            others,
         )
+    }
+}
+
+/// One read probe: an expression of type text[] (what `rls_audit._probe`
+/// returns), and its arguments, which it reads as `$ARGS` (a text[]).
+pub(crate) struct Part {
+    expr: String,
+    args: Vec<String>,
+}
+
+impl Part {
+    fn new(expr: String, args: Vec<String>) -> Self {
+        Part { expr, args }
+    }
+}
+
+/// Run read probes that share a context (role and settings) as one
+/// statement, and give each its own outcome, exactly as running it alone
+/// would. The statement lists each probe's values prefixed with its
+/// number; its arguments are one text[] of which each probe reads its own
+/// slice. A probe that fails makes the statement fail: the batch is then
+/// halved and each half run again, down to the failing probe alone, so a
+/// failure is always the probe's own, with its own SQLSTATE and message.
+/// Probes only read (counts and tenant values), so running them in one
+/// statement changes nothing another one sees.
+pub(crate) fn run_batch(
+    c: &SpiClient<'_>,
+    role: Option<&str>,
+    settings: &Settings,
+    parts: &[Part],
+) -> Result<Vec<Outcome>> {
+    match parts {
+        [] => Ok(Vec::new()),
+        [one] => Ok(vec![run(
+            c,
+            role,
+            settings,
+            &format!("SELECT {}", one.expr.replace("$ARGS", "$1")),
+            &one.args,
+        )?]),
+        _ => {
+            let mut args = Vec::new();
+            let mut rows = Vec::new();
+            for (k, p) in parts.iter().enumerate() {
+                // this probe's slice of $1 (an empty slice when it has none)
+                let slice = format!("(($1)[{}:{}])", args.len() + 1, args.len() + p.args.len());
+                args.extend(p.args.iter().cloned());
+                rows.push(format!("({}, {})", k + 1, p.expr.replace("$ARGS", &slice)));
+            }
+            // "k:value" per value, "k!" for a NULL value; no operator is
+            // evaluated (the role's search_path is in effect, see _probe)
+            let sql = format!(
+                "SELECT ARRAY(SELECT pg_catalog.concat(v.k, CASE WHEN e.e IS NULL THEN '!' ELSE ':' END, e.e)
+                                FROM (VALUES {}) v(k, a)
+                                CROSS JOIN LATERAL pg_catalog.unnest(v.a) WITH ORDINALITY e(e, o)
+                               ORDER BY v.k, e.o)",
+                rows.join(", ")
+            );
+            let o = run(c, role, settings, &sql, &args)?;
+            let mut out: Vec<Outcome> = parts
+                .iter()
+                .map(|_| Outcome {
+                    values: Vec::new(),
+                    sqlstate: "00000".into(),
+                    message: None,
+                })
+                .collect();
+            let mut whole = o.ok();
+            for v in o.values.into_iter().flatten() {
+                let split = v.find([':', '!']).and_then(|i| {
+                    let k = v[..i].parse::<usize>().ok()?;
+                    let value = v[i..].starts_with(':').then(|| v[i + 1..].to_string());
+                    Some((k, value))
+                });
+                match split {
+                    Some((k, value)) if (1..=out.len()).contains(&k) => {
+                        out[k - 1].values.push(value)
+                    }
+                    // never printed by the statement above; if it were,
+                    // the probes run alone
+                    _ => whole = false,
+                }
+            }
+            if !whole {
+                let (a, b) = parts.split_at(parts.len() / 2);
+                let mut out = run_batch(c, role, settings, a)?;
+                out.extend(run_batch(c, role, settings, b)?);
+                return Ok(out);
+            }
+            Ok(out)
+        }
     }
 }
 
@@ -206,7 +308,7 @@ pub(crate) fn gather(
     tenants: Option<&[Option<String>]>,
     write_probes: bool,
 ) -> Result<Evidence> {
-    let info = catalog::role_info(c, role)?;
+    let info = catalog::role_info(c, role, Some(setting))?;
     ensure_can_act_as(c, role)?;
     check_setting_name(c, setting)?;
     // the tenant setting is set to each tenant's value: never one that
@@ -247,68 +349,99 @@ pub(crate) fn gather(
     // "unset" is what a fresh login of the role gets: its defaults apply
     let facts = SettingFacts {
         setting: setting.to_string(),
-        fresh: catalog::fresh_login_setting(c, role, setting)?,
+        fresh: info.fresh.clone(),
         defined_here: catalog::setting_defined(c, setting)?,
     };
     let base = fresh_session(info.search_path);
     let run_cx = Run { setting, base };
     let col = quote_ident(column);
 
-    // Phase 1, before any probe defines the setting in this session: with it
-    // truly unset. (PostgreSQL cannot undefine a custom setting afterwards.)
-    let (unset_value, _) = facts.unset(role);
-    let mut unset = Vec::new();
-    for t in &targets {
-        let sql = Sql {
+    let sqls: Vec<Sql> = targets
+        .iter()
+        .map(|t| Sql {
             t,
             col: col.clone(),
-        };
-        unset.push(run(
+        })
+        .collect();
+
+    // Phase 1, before any probe defines the setting in this session: with it
+    // truly unset. (PostgreSQL cannot undefine a custom setting afterwards.)
+    // Each phase runs the tables' probes of one context as one statement
+    // (run_batch).
+    let (unset_value, _) = facts.unset(role);
+    let visible: Vec<Part> = sqls.iter().map(Sql::visible).collect();
+    let unset = run_batch(c, Some(role), &run_cx.with_tenant(unset_value), &visible)?;
+    let empty = run_batch(c, Some(role), &run_cx.with_tenant(Some("")), &visible)?;
+    // tenants: given, or sampled as the caller (only the values are read)
+    let tenant_lists: Vec<Tenants> = match tenants {
+        Some(list) => {
+            let list: Vec<String> = list.iter().flatten().cloned().collect();
+            sqls.iter().map(|_| Tenants::Values(list.clone())).collect()
+        }
+        None => {
+            let samples: Vec<Part> = sqls.iter().map(Sql::sample).collect();
+            run_batch(c, None, &Vec::new(), &samples)?
+                .into_iter()
+                .map(|o| {
+                    if o.ok() {
+                        Tenants::Values(o.values.into_iter().flatten().collect())
+                    } else {
+                        Tenants::SampleFailed(o)
+                    }
+                })
+                .collect()
+        }
+    };
+    // tenant_read: each table's tenants, one statement per tenant value
+    // (the tables that sampled the same value share its context)
+    let mut reads: Vec<Vec<TenantRead>> = Vec::new();
+    let mut by_tenant: Vec<TenantBatch> = Vec::new();
+    for (i, (sql, list)) in sqls.iter().zip(&tenant_lists).enumerate() {
+        let mut table_reads = Vec::new();
+        if let Tenants::Values(list) = list {
+            for (a, others) in tenant_pairs(list) {
+                if !others.is_empty() {
+                    let at = match by_tenant.iter().position(|b| b.tenant == a) {
+                        Some(at) => at,
+                        None => {
+                            by_tenant.push(TenantBatch {
+                                tenant: a.to_string(),
+                                slots: Vec::new(),
+                                parts: Vec::new(),
+                            });
+                            by_tenant.len() - 1
+                        }
+                    };
+                    by_tenant[at].slots.push((i, table_reads.len()));
+                    by_tenant[at].parts.push(sql.visible_of(others.clone()));
+                }
+                table_reads.push((a.to_string(), others, None));
+            }
+        }
+        reads.push(table_reads);
+    }
+    for b in by_tenant {
+        let outcomes = run_batch(
             c,
             Some(role),
-            &run_cx.with_tenant(unset_value),
-            &sql.visible(),
-            &[],
-        )?);
+            &run_cx.with_tenant(Some(&b.tenant)),
+            &b.parts,
+        )?;
+        for ((i, j), o) in b.slots.into_iter().zip(outcomes) {
+            reads[i][j].2 = Some(o);
+        }
     }
 
     let mut out = Vec::new();
-    for (t, unset) in targets.into_iter().zip(unset) {
-        let sql = Sql {
-            t: &t,
-            col: col.clone(),
-        };
-        let empty = run(
-            c,
-            Some(role),
-            &run_cx.with_tenant(Some("")),
-            &sql.visible(),
-            &[],
-        )?;
-        // tenants: given, or sampled as the caller (only the values are read)
-        let tenant_list: Tenants = match tenants {
-            Some(list) => Tenants::Values(list.iter().flatten().cloned().collect()),
-            None => {
-                let o = run(c, None, &Vec::new(), &sql.sample(), &[])?;
-                if o.ok() {
-                    Tenants::Values(o.values.into_iter().flatten().collect())
-                } else {
-                    Tenants::SampleFailed(o)
-                }
-            }
-        };
-        let mut reads = Vec::new();
+    for ((((t, unset), empty), tenant_list), reads) in targets
+        .into_iter()
+        .zip(unset)
+        .zip(empty)
+        .zip(tenant_lists)
+        .zip(reads)
+    {
         let mut writes = None;
         if let Tenants::Values(list) = &tenant_list {
-            for (a, others) in tenant_pairs(list) {
-                let probe = if others.is_empty() {
-                    None
-                } else {
-                    let settings = run_cx.with_tenant(Some(a));
-                    Some(run(c, Some(role), &settings, &sql.visible_of(), &others)?)
-                };
-                reads.push((a.to_string(), others, probe));
-            }
             if write_probes && !list.is_empty() {
                 // RLS applies to the role exactly as PostgreSQL decides it:
                 // enabled, not superuser or BYPASSRLS, forced or not the owner
@@ -336,6 +469,14 @@ pub(crate) fn gather(
         setting: facts,
         tables: out,
     })
+}
+
+/// The tenant_read probes of one tenant value, over the tables that have
+/// it: where each outcome goes (table, read), and the probes.
+struct TenantBatch {
+    tenant: String,
+    slots: Vec<(usize, usize)>,
+    parts: Vec<Part>,
 }
 
 /// Each tenant with the other tenants of the list.
@@ -426,7 +567,7 @@ pub(crate) fn probe_one(
     tbl: pg_sys::Oid,
     settings: &serde_json::Value,
 ) -> Result<ProbeRow> {
-    let info = catalog::role_info(c, role)?;
+    let info = catalog::role_info(c, role, None)?;
     ensure_can_act_as(c, role)?;
     let obj = settings.as_object().ok_or_else(|| {
         RlsAuditError::InvalidParameter(

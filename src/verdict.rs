@@ -108,6 +108,10 @@ impl SettingFacts {
     }
 }
 
+/// One tenant of a table, the other tenants, and the visibility probe of
+/// their rows as that tenant (None: no other tenant to look for).
+pub(crate) type TenantRead = (String, Vec<String>, Option<Outcome>);
+
 /// The tenants a table was probed with.
 #[derive(Debug, Clone)]
 pub(crate) enum Tenants {
@@ -127,7 +131,7 @@ pub(crate) struct TableEvidence {
     pub(crate) tenants: Tenants,
     /// per tenant: the other tenants, and the visibility probe of their
     /// rows (None: no other tenant to look for)
-    pub(crate) reads: Vec<(String, Vec<String>, Option<Outcome>)>,
+    pub(crate) reads: Vec<TenantRead>,
     /// the write probe's outcomes; None when write probes are off
     pub(crate) writes: Option<Vec<WriteOutcome>>,
 }
@@ -748,10 +752,7 @@ mod unit {
         }
     }
 
-    fn table(
-        tenants: Tenants,
-        reads: Vec<(String, Vec<String>, Option<Outcome>)>,
-    ) -> TableEvidence {
+    fn table(tenants: Tenants, reads: Vec<TenantRead>) -> TableEvidence {
         TableEvidence {
             target: target(),
             unset: seen(0),

@@ -125,6 +125,7 @@ query! {
     MAY_READ_FILE_SETTINGS = "may_read_file_settings.sql";
     FILE_SETTING = "file_setting.sql";
     ROLE = "role.sql";
+    BOOT_SEARCH_PATH_SQL = "boot_search_path.sql";
     SETTING_KNOWN = "setting_known.sql";
     SETTING_DEFINED = "setting_defined.sql";
     TARGET_CHECK = "target_check.sql";
@@ -1263,20 +1264,20 @@ fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String)>
         let entry = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int);
         (base, (*entry).eq_opr)
     };
-    let row = c
-        .select(
-            "SELECT pg_catalog.format('%I.%I', tn.nspname, t.typname),
-                    (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
-                       FROM pg_catalog.pg_operator o
-                       JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-                      WHERE o.oid = $2)
-               FROM pg_catalog.pg_type t
-               JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
-              WHERE t.oid = $1",
-            Some(1),
-            &[base.into(), opr.into()],
-        )?
-        .first();
+    let row = crate::prepared::select(
+        c,
+        "SELECT pg_catalog.format('%I.%I', tn.nspname, t.typname),
+                (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+                   FROM pg_catalog.pg_operator o
+                   JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                  WHERE o.oid = $2)
+           FROM pg_catalog.pg_type t
+           JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+          WHERE t.oid = $1",
+        Some(1),
+        &[base.into(), opr.into()],
+    )?
+    .first();
     let name = row
         .get::<String>(1)?
         .ok_or_else(|| RlsAuditError::ObjectState(format!("type {} is gone", typid.to_u32())))?;
@@ -1315,49 +1316,86 @@ pub(crate) struct RoleInfo {
     pub(crate) bypassrls: bool,
     /// the search_path a fresh session of the role gets
     pub(crate) search_path: Option<String>,
+    /// a fresh login's value of the setting [`role_info`] was asked
+    /// about: (value, where from)
+    pub(crate) fresh: Option<(String, String)>,
 }
 
-/// A fresh login's value of `setting` for `role`: (value, where from). The
-/// role-in-database, role and database defaults (PostgreSQL's order), then
-/// the server's configuration file when the caller may read it.
-pub(crate) fn fresh_login_setting(
+/// A fresh login's values of `settings` for `role`: (value, where from)
+/// each. The role-in-database, role and database defaults (PostgreSQL's
+/// order), then the server's configuration file when the caller may read
+/// it, read once for all of them (PostgreSQL parses the file on every
+/// read of pg_file_settings).
+fn fresh_login_settings(
     c: &SpiClient<'_>,
     role: &str,
-    setting: &str,
-) -> Result<Option<(String, String)>> {
-    let first = |mut rows: pgrx::spi::SpiTupleTable| -> Result<Option<(String, String)>> {
-        match rows.next() {
-            Some(r) => Ok(Some((text(&r, 1)?, text(&r, 2)?))),
-            None => Ok(None),
+    settings: &[&str],
+) -> Result<Vec<Option<(String, String)>>> {
+    let mut out = Vec::with_capacity(settings.len());
+    for setting in settings {
+        let mut rows = crate::prepared::select(
+            c,
+            FRESH_LOGIN_SETTING.as_str(),
+            Some(1),
+            &[(*role).into(), (*setting).into()],
+        )?;
+        out.push(match rows.next() {
+            Some(r) => Some((text(&r, 1)?, text(&r, 2)?)),
+            None => None,
+        });
+    }
+    // the file, for the settings no default names
+    let missing: Vec<String> = settings
+        .iter()
+        .zip(&out)
+        .filter(|(_, v)| v.is_none())
+        .map(|(s, _)| s.to_lowercase())
+        .collect();
+    if missing.is_empty() || !one::<bool>(c, MAY_READ_FILE_SETTINGS.as_str(), &[])?.unwrap_or(false)
+    {
+        return Ok(out);
+    }
+    let mut in_file = std::collections::HashMap::new();
+    for r in crate::prepared::select(c, FILE_SETTING.as_str(), None, &[missing.into()])? {
+        in_file.insert(text(&r, 1)?, (text(&r, 2)?, text(&r, 3)?));
+    }
+    for (setting, v) in settings.iter().zip(out.iter_mut()) {
+        if v.is_none() {
+            *v = in_file.get(&setting.to_lowercase()).cloned();
         }
-    };
-    let found = first(c.select(
-        FRESH_LOGIN_SETTING.as_str(),
-        Some(1),
-        &[role.into(), setting.into()],
-    )?)?;
-    if found.is_some() {
-        return Ok(found);
     }
-    if one::<bool>(c, MAY_READ_FILE_SETTINGS.as_str(), &[])?.unwrap_or(false) {
-        return first(c.select(FILE_SETTING.as_str(), Some(1), &[setting.into()])?);
-    }
-    Ok(None)
+    Ok(out)
 }
 
-/// `role`'s attributes and fresh-login search_path; 42704 when it does not
-/// exist.
-pub(crate) fn role_info(c: &SpiClient<'_>, role: &str) -> Result<RoleInfo> {
-    let (superuser, bypassrls, boot_path) = {
-        let mut rows = c.select(ROLE.as_str(), Some(1), &[role.into()])?;
+thread_local! {
+    /// The server's boot value of search_path: compiled into the server,
+    /// so read once per backend.
+    static BOOT_SEARCH_PATH: std::cell::OnceCell<Option<String>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// `role`'s attributes, its fresh-login search_path and a fresh login's
+/// value of `setting` (when given); 42704 when the role does not exist.
+pub(crate) fn role_info(c: &SpiClient<'_>, role: &str, setting: Option<&str>) -> Result<RoleInfo> {
+    let (superuser, bypassrls) = {
+        let mut rows = crate::prepared::select(c, ROLE.as_str(), Some(1), &[role.into()])?;
         let Some(row) = rows.next() else {
             return Err(RlsAuditError::UnknownRole(role.to_string()));
         };
-        (flag(&row, 1)?, flag(&row, 2)?, row.get::<String>(3)?)
+        (flag(&row, 1)?, flag(&row, 2)?)
     };
+    let boot_path = match BOOT_SEARCH_PATH.with(|b| b.get().cloned()) {
+        Some(p) => p,
+        None => {
+            let p = one::<String>(c, BOOT_SEARCH_PATH_SQL.as_str(), &[])?;
+            BOOT_SEARCH_PATH.with(|b| b.get_or_init(|| p.clone()).clone())
+        }
+    };
+    let names: Vec<&str> = std::iter::once("search_path").chain(setting).collect();
+    let mut fresh = fresh_login_settings(c, role, &names)?.into_iter();
     // the role's own search_path, else the database's, else the server's:
     // what the application's sessions would use
-    let search_path = match fresh_login_setting(c, role, "search_path")? {
+    let search_path = match fresh.next().flatten() {
         Some((v, _)) => Some(v),
         None => boot_path,
     };
@@ -1365,6 +1403,7 @@ pub(crate) fn role_info(c: &SpiClient<'_>, role: &str) -> Result<RoleInfo> {
         superuser,
         bypassrls,
         search_path,
+        fresh: fresh.next().flatten(),
     })
 }
 
@@ -1393,13 +1432,13 @@ pub(crate) fn targets(
 ) -> Result<Vec<Target>> {
     if let Some(list) = tables {
         for oid in list.iter().flatten() {
-            let row = c
-                .select(
-                    TARGET_CHECK.as_str(),
-                    Some(1),
-                    &[(*oid).into(), column.into()],
-                )?
-                .first();
+            let row = crate::prepared::select(
+                c,
+                TARGET_CHECK.as_str(),
+                Some(1),
+                &[(*oid).into(), column.into()],
+            )?
+            .first();
             let name = row.get::<String>(2)?.unwrap_or_default();
             match row.get::<String>(1)?.as_deref() {
                 None => return Err(RlsAuditError::UnknownTable(oid.to_u32())),
@@ -1421,7 +1460,8 @@ pub(crate) fn targets(
     let oids: Option<Vec<pg_sys::Oid>> = tables.map(|l| l.iter().flatten().copied().collect());
     let mut out = Vec::new();
     let mut types = Vec::new();
-    for row in c.select(
+    for row in crate::prepared::select(
+        c,
         TARGETS.as_str(),
         None,
         &[role.into(), column.into(), oids.into()],

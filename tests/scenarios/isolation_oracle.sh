@@ -225,6 +225,7 @@ BEGIN
 END
 $truth$;
 CREATE TABLE oracle.verdicts (k int, check_name text, tenant text, status text, detail text);
+CREATE TABLE oracle.verdicts_together (LIKE oracle.verdicts);
 SQL
     # verify_isolation as a DBA runs it: one fresh session per call
     for k in $(q -d "$db" -c "SELECT k FROM oracle.cases ORDER BY k"); do
@@ -232,6 +233,17 @@ SQL
             SELECT $k, v.check_name, v.tenant, v.status, v.detail FROM oracle.cases c,
                    rls_audit.verify_isolation(c.role, 'app.tenant', tables => ARRAY[c.tbl]) v
              WHERE c.k = $k AND v.check_name NOT IN ('role_not_superuser', 'role_no_bypassrls', 'rls_enabled', 'rls_forced')"
+    done
+    # and one call per role over all of its tables (the probes of one
+    # context run together, see isolation::run_batch): the same verdicts,
+    # detail for detail
+    for r in oracle_r0 oracle_r1 oracle_r2 oracle_r3; do
+        q -d "$db" -c "INSERT INTO oracle.verdicts_together
+            SELECT c.k, v.check_name, v.tenant, v.status, v.detail
+              FROM rls_audit.verify_isolation('$r', 'app.tenant',
+                       tables => (SELECT array_agg(tbl) FROM oracle.cases WHERE role = '$r')) v
+              JOIN oracle.cases c ON c.tbl = format('%I.%I', v.schema_name, v.table_name)::regclass
+             WHERE v.check_name NOT IN ('role_not_superuser', 'role_no_bypassrls', 'rls_enabled', 'rls_forced')"
     done
 done
 
@@ -247,8 +259,14 @@ SELECT (SELECT count(*) FROM oracle.cases), count(*), count(*) FILTER (WHERE t.l
   LEFT JOIN oracle.verdicts v ON (v.k, v.check_name, v.tenant) IS NOT DISTINCT FROM (t.k, t.check_name, t.tenant);
 SQL
 )
+    differing=$(q -d "$db" -c "SELECT (SELECT count(*) FROM (TABLE oracle.verdicts EXCEPT ALL TABLE oracle.verdicts_together) a)
+                                    + (SELECT count(*) FROM (TABLE oracle.verdicts_together EXCEPT ALL TABLE oracle.verdicts) b)")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; one call per role over all its tables: $differing verdicts differ"
+    if [ "$differing" != 0 ]; then
+        fail=1
+        q -d "$db" -c "(TABLE oracle.verdicts EXCEPT ALL TABLE oracle.verdicts_together) UNION ALL (TABLE oracle.verdicts_together EXCEPT ALL TABLE oracle.verdicts) ORDER BY 1, 2, 3 LIMIT 20"
+    fi
     if [ "$false_pass" != 0 ] || [ "$false_fail" != 0 ] || [ "$undecided" != 0 ]; then
         fail=1
         q -d "$db" <<'SQL'

@@ -103,6 +103,15 @@ SELECT status, rows_seen, detail FROM rls_audit.verify_isolation('g_app', 'app.t
  WHERE check_name = 'fail_closed_unset';
 ALTER ROLE g_app IN DATABASE :"db" RESET app.tenant_id;
 ALTER DATABASE :"db" RESET app.tenant_id;
+-- with none of those, the server's configuration file (ALTER SYSTEM writes
+-- postgresql.auto.conf, which pg_file_settings lists); read once per call
+-- for the setting and the role's search_path alike
+ALTER SYSTEM SET app.tenant_id = '3';
+SELECT status, rows_seen, detail FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', write_probes => false)
+ WHERE check_name = 'fail_closed_unset';
+ALTER SYSTEM RESET app.tenant_id;
+SELECT status, rows_seen, detail FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', write_probes => false)
+ WHERE check_name = 'fail_closed_unset';
 ALTER POLICY sel ON g.t USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
 
 -- 4. policies that disappear through any DDL are captured, and a freeze

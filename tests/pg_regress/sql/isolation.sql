@@ -163,6 +163,67 @@ SELECT current_user = session_user AS same_role, current_setting('app.tenant_id'
        (SELECT count(*) FROM shop.slow) AS rows;
 COMMIT;
 
+-- one call over several tables answers what a call per table answers: the
+-- probes of one context run as one statement, and a table that fails
+-- there (no privilege, a policy that errors for one tenant) gets its own
+-- outcome, as if probed alone. Tenant values differ between the tables
+-- (b shares two of a's three), and so do the column's types and quoting.
+SET client_min_messages = warning;
+CREATE SCHEMA mix;
+GRANT USAGE ON SCHEMA mix TO app_user;
+CREATE TABLE mix.a (tenant_id int);
+CREATE TABLE mix.b (tenant_id int);
+CREATE TABLE mix.denied (tenant_id int);
+CREATE TABLE mix.zero (tenant_id int);
+CREATE TABLE mix."Quoted ""T""" (tenant_id text);
+INSERT INTO mix.a SELECT 1 + g % 3 FROM generate_series(1, 12) g;
+INSERT INTO mix.b SELECT 2 + g % 3 FROM generate_series(1, 12) g;
+INSERT INTO mix.denied SELECT 1 + g % 3 FROM generate_series(1, 12) g;
+INSERT INTO mix.zero SELECT 1 + g % 3 FROM generate_series(1, 12) g;
+INSERT INTO mix."Quoted ""T""" VALUES ('1'), ('2'), ('it''s'), ('2');
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['a', 'b', 'denied', 'zero', 'Quoted "T"'] LOOP
+        EXECUTE format('ALTER TABLE mix.%I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
+        IF t <> 'denied' THEN
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON mix.%I TO app_user', t);
+        END IF;
+    END LOOP;
+END $$;
+CREATE POLICY p ON mix.a TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+-- b leaks upwards: tenant 2 sees 3 and 4
+CREATE POLICY p ON mix.b TO app_user
+    USING (tenant_id >= NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY p ON mix.denied TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+-- division by zero as tenant 3 only
+CREATE POLICY p ON mix.zero TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                       + 0 / (NULLIF(current_setting('app.tenant_id', true), '')::int - 3));
+CREATE POLICY p ON mix."Quoted ""T""" TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), ''));
+CREATE TABLE mix_tables AS
+    SELECT ARRAY['mix.a', 'mix.b', 'mix.denied', 'mix.zero', 'mix."Quoted ""T"""']::regclass[] AS t;
+CREATE TABLE together AS
+    SELECT v.* FROM mix_tables, rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => t) v
+     WHERE v.table_name IS NOT NULL;
+CREATE TABLE alone AS
+    SELECT v.* FROM mix_tables, unnest(t) AS one(t),
+           LATERAL rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY[one.t]) v
+     WHERE v.table_name IS NOT NULL;
+RESET client_min_messages;
+SELECT (SELECT count(*) FROM together) AS checks,
+       (SELECT count(*) FROM (TABLE together EXCEPT ALL TABLE alone) x)
+     + (SELECT count(*) FROM (TABLE alone EXCEPT ALL TABLE together) y) AS differing;
+SELECT table_name, check_name, tenant, status, rows_seen, detail FROM together
+ WHERE status <> 'PASS' OR check_name = 'tenant_read' ORDER BY 1, 2, 3;
+SET client_min_messages = warning;
+DROP SCHEMA mix CASCADE;
+DROP TABLE mix_tables, together, alone;
+RESET client_min_messages;
+
 -- bad input: a clear error with its SQLSTATE
 \set VERBOSITY sqlstate
 SELECT * FROM rls_audit.verify_isolation('nobody', 'app.tenant_id');
