@@ -93,33 +93,25 @@ COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
 --     caller owns the shadow;
 --   * the role gets on it the table and column privileges it has on the
 --     real table, so "permission denied" is answered the same way;
---   * an AFTER ROW trigger writes every row the statement really touched
---     (old and new row as jsonb) into pg_temp.rls_audit_witness.
--- Then, for each tenant A, each statement runs as the role with A's settings
--- in its own rolled-back subtransaction, with no WHERE clause (a WHERE that
--- reads a column makes PostgreSQL apply the SELECT policies too, and an
--- application's statement need not have one):
+--   * an AFTER ROW trigger (_shadow_count, in C) counts every row a
+--     statement really touched whose tenant, old or new, is not A (NULL
+--     included), by the type's own equality called as the role;
+--   * the insert probe's templates are the first row of each tenant, read
+--     as the caller before the shadow has row security.
+-- _write_statements reads the templates, sets up row security, the
+-- policies, the privileges and the trigger (p_setup), then runs, for each
+-- tenant A, each statement as the
+-- role with A's settings in its own rolled-back subtransaction, with no
+-- WHERE clause (a WHERE that reads a column makes PostgreSQL apply the
+-- SELECT policies too, and an application's statement need not have one);
+-- each kind of statement is planned once per table:
 --   tenant_delete  DELETE FROM shadow
 --   tenant_update  UPDATE shadow SET col = X   for X = A (take-over) and each other tenant (move)
 --   tenant_insert  INSERT a row with col = X   for each other tenant X
--- and the witness counts the rows of other tenants it touched (old or new
--- tenant distinct from A). A statement that fails touched nothing (verdict.rs
--- makes a failure that says nothing about the policies, such as a lock not
--- granted, an ERROR check instead of a PASS).
-CREATE FUNCTION rls_audit._shadow_witness() RETURNS trigger
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $w$
-BEGIN
-    INSERT INTO pg_temp.rls_audit_witness (old_row, new_row)
-    VALUES (CASE WHEN TG_OP <> 'INSERT' THEN pg_catalog.to_jsonb(OLD) END,
-            CASE WHEN TG_OP <> 'DELETE' THEN pg_catalog.to_jsonb(NEW) END);
-    RETURN NULL;
-END
-$w$;
-COMMENT ON FUNCTION rls_audit._shadow_witness() IS
-    'rls_audit internal: AFTER ROW trigger of the write-probe shadow table; records each row a probe statement touched';
-
+-- and the trigger's count is the rows of other tenants it touched. A
+-- statement that fails touched nothing (verdict.rs makes a failure that
+-- says nothing about the policies, such as a lock not granted, an ERROR
+-- check instead of a PASS).
 CREATE FUNCTION rls_audit._write_probe(
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
     p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
@@ -131,25 +123,15 @@ SET search_path = pg_catalog, pg_temp
 AS $probe$
 DECLARE
     v_cols text;
-    v_touched text;
     v_update text;
     v_insert text;
     v_grants text;
+    v_templates text;
+    v_setup text[] := '{}';
     a text;
-    x text;
-    v_from text;
     i int;
-    j int;
     n bigint;
     v_results text[] := '{}';
-    v_stmts text[];
-    v_count int;
-    v_check text;
-    v_sql text;
-    v_value text;
-    v_n int := coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2;
-    v_names text[] := ARRAY(SELECT p_settings[2 * g - 1] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
-    v_values text[] := ARRAY(SELECT p_settings[2 * g] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
 BEGIN
     BEGIN
         -- p_type is the tenant column's base type (a cast to a domain would
@@ -165,37 +147,26 @@ BEGIN
           INTO v_cols
           FROM pg_catalog.pg_attribute t
          WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
-        -- rows of other tenants the statement touched, read back as the
-        -- role: a row whose tenant is not A (NULL included) by the type's
-        -- own equality
-        v_touched := pg_catalog.format(
-            'SELECT pg_catalog.count(*) FROM pg_temp.rls_audit_witness w
-              WHERE w.old_row IS NOT NULL
-                    AND NOT (((pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.old_row)).%1$I
-                              %3$s $1::%2$s) IS TRUE)
-                 OR w.new_row IS NOT NULL
-                    AND NOT (((pg_catalog.jsonb_populate_record(NULL::pg_temp.rls_audit_shadow, w.new_row)).%1$I
-                              %3$s $1::%2$s) IS TRUE)',
-            p_col, p_type, p_eq);
         v_update := pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s', p_col, p_type);
         -- the insert probe copies an existing row and relabels it: the
         -- first row of each tenant, so each tenant's kind of values is tried
+        -- ($3: the templates, an array of the shadow's rows)
         v_insert := pg_catalog.format(
             'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
-               FROM (SELECT (w.template).* FROM pg_temp.rls_audit_witness w) t
+               FROM pg_catalog.unnest($3) t
               WHERE t.%I %s $2::%s', v_cols, p_col, p_eq, p_type);
+        v_templates := pg_catalog.format(
+            'SELECT ARRAY(SELECT s.t FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
+                    LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%I %s a.a::%s LIMIT 1) s)',
+            p_col, p_eq, p_type);
 
-        -- the witness is a trigger: ordinary triggers fire only while
+        -- the count is a trigger: ordinary triggers fire only while
         -- session_replication_role is origin (or local), whatever the
         -- caller's session set (only a superuser can have set it)
         IF pg_catalog.current_setting('session_replication_role') <> 'origin' THEN
             PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
         END IF;
         EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_shadow (LIKE %s)', p_table);
-        -- the witness also holds the insert probe's templates, typed as
-        -- the shadow's rows (old_row and new_row NULL: never counted)
-        CREATE TEMP TABLE rls_audit_witness (old_row jsonb, new_row jsonb,
-                                             template pg_temp.rls_audit_shadow);
         FOREACH a IN ARRAY p_tenants LOOP
             EXECUTE pg_catalog.format(
                 'INSERT INTO pg_temp.rls_audit_shadow SELECT * FROM %s t WHERE t.%I %s $1::%s LIMIT %s',
@@ -204,18 +175,10 @@ BEGIN
             -- how many rows of this tenant the probes work on
             v_results := v_results || ARRAY[a, 'copied', NULL, n::text, '00000', NULL];
         END LOOP;
-        -- the templates, read before the shadow has row security
-        EXECUTE pg_catalog.format(
-            'INSERT INTO pg_temp.rls_audit_witness (template)
-             SELECT s.t FROM pg_catalog.unnest($1) a(a),
-                    LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%I %s a.a::%s LIMIT 1) s',
-            p_col, p_eq, p_type) USING p_tenants;
-
+        -- row security and the policies exactly when they apply to the role
         IF p_applies THEN
-            ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-            FOREACH x IN ARRAY p_policies LOOP
-                EXECUTE x;
-            END LOOP;
+            v_setup := ARRAY['ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY']
+                       || p_policies;
         END IF;
         -- the role's privileges on the real table, column by column, in
         -- one GRANT (each GRANT is a catalog change of its own)
@@ -233,59 +196,16 @@ BEGIN
                 SELECT 4, 'DELETE'
                  WHERE pg_catalog.has_table_privilege(p_role, p_table, 'DELETE')) AS g;
         IF v_grants IS NOT NULL THEN
-            EXECUTE pg_catalog.format('GRANT %s ON pg_temp.rls_audit_shadow TO %I', v_grants, p_role);
+            v_setup := v_setup || pg_catalog.format('GRANT %s ON pg_temp.rls_audit_shadow TO %I', v_grants, p_role);
         END IF;
-        EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON pg_temp.rls_audit_witness TO %I', p_role);
-        CREATE TRIGGER rls_audit_witness AFTER INSERT OR UPDATE OR DELETE ON pg_temp.rls_audit_shadow
-            FOR EACH ROW EXECUTE FUNCTION rls_audit._shadow_witness();
+        v_setup := v_setup || 'CREATE TRIGGER rls_audit_count AFTER INSERT OR UPDATE OR DELETE
+            ON pg_temp.rls_audit_shadow FOR EACH ROW EXECUTE FUNCTION rls_audit._shadow_count()'::pg_catalog.text;
 
-        FOREACH a IN ARRAY p_tenants LOOP
-            -- (check, value, template tenant) triples: the statements an
-            -- application could run as A
-            v_stmts := ARRAY['tenant_delete', NULL, NULL, 'tenant_update', a, NULL];
-            FOREACH x IN ARRAY p_tenants LOOP
-                IF x IS DISTINCT FROM a THEN
-                    v_stmts := v_stmts || ARRAY['tenant_update', x, NULL];
-                    FOREACH v_from IN ARRAY p_tenants LOOP
-                        v_stmts := v_stmts || ARRAY['tenant_insert', x, v_from];
-                    END LOOP;
-                END IF;
-            END LOOP;
-            v_count := pg_catalog.array_length(v_stmts, 1) / 3;
-            FOR i IN 1 .. v_count LOOP
-                -- everything the statement needs is decided here, as the
-                -- caller; inside, only the role, the settings and EXECUTE
-                v_check := v_stmts[3 * i - 2];
-                v_value := v_stmts[3 * i - 1];
-                v_from := v_stmts[3 * i];
-                v_sql := CASE v_check
-                             WHEN 'tenant_delete' THEN 'DELETE FROM pg_temp.rls_audit_shadow'
-                             WHEN 'tenant_update' THEN v_update
-                             ELSE v_insert END;
-                n := NULL;
-                BEGIN
-                    PERFORM pg_catalog.set_config('role', p_role, true);
-                    FOR j IN 1 .. v_n LOOP
-                        PERFORM pg_catalog.set_config(v_names[j], v_values[j], true);
-                    END LOOP;
-                    PERFORM pg_catalog.set_config(p_setting, a, true);
-                    EXECUTE v_sql USING v_value, v_from;
-                    EXECUTE v_touched INTO n USING a;
-                    RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
-                EXCEPTION WHEN OTHERS THEN
-                    IF SQLSTATE = 'RA000' THEN
-                        o_state := '00000';
-                        o_message := NULL;
-                    ELSE
-                        o_state := SQLSTATE;
-                        o_message := SQLERRM;
-                        n := NULL;
-                    END IF;
-                END;
-                -- kept as text until the outer rollback; RETURN NEXT after it
-                v_results := v_results || ARRAY[a, v_check, v_value, n::text, o_state, o_message];
-            END LOOP;
-        END LOOP;
+        -- the statements, as the role with each tenant's settings; their
+        -- outcomes are kept as text until the rollback below
+        v_results := v_results || rls_audit._write_statements(
+            p_role, p_settings, p_setting, p_tenants, v_update, v_insert, v_templates, v_setup,
+            'pg_temp.rls_audit_shadow'::pg_catalog.regclass, p_col);
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN
         IF SQLSTATE <> 'RA000' THEN

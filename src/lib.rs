@@ -35,6 +35,7 @@ mod capture;
 mod drift;
 mod isolation;
 mod restore;
+mod shadow;
 mod snapshot;
 mod store;
 

@@ -175,3 +175,80 @@ fn probe(
     let row = Spi::connect(|c| isolation::probe_one(c, role, tbl, &settings))?;
     Ok(TableIterator::new(vec![row]))
 }
+
+// The write probes' statements on their shadow table (sql/probe.sql's
+// _write_probe sets the table up and calls this inside its own rolled-back
+// subtransaction). SECURITY INVOKER and open to PUBLIC like _probe: each
+// statement runs as `role` through SET ROLE, which PostgreSQL checks
+// against the caller's own session user, so it gives nothing the caller
+// could not do anyway. Returns (tenant, check, value, rows, sqlstate,
+// message) sextuples, flattened.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._write_statements(
+    p_role name, p_settings text[], p_setting text, p_tenants text[],
+    p_update text, p_insert text, p_templates text, p_setup text[],
+    p_shadow regclass, p_col name)
+RETURNS text[]
+VOLATILE SET search_path = pg_catalog, pg_temp
+LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn write_statements(
+    role: Option<Name>,
+    settings: Option<Vec<Option<String>>>,
+    setting: Option<&str>,
+    tenants: Option<Vec<Option<String>>>,
+    update: Option<&str>,
+    insert: Option<&str>,
+    templates: Option<&str>,
+    setup: Option<Vec<Option<String>>>,
+    shadow: Option<pg_sys::Oid>,
+    column: Option<Name>,
+) -> crate::error::SqlResult<Vec<Option<String>>> {
+    let role = require(role.as_ref().map(|n| n.0.as_str()), "p_role")?;
+    let pairs: Vec<(String, Option<String>)> = settings
+        .unwrap_or_default()
+        .chunks(2)
+        .filter_map(|kv| match kv {
+            [Some(k), v] => Some((k.clone(), v.clone())),
+            _ => None,
+        })
+        .collect();
+    let tenants: Vec<String> = tenants.unwrap_or_default().into_iter().flatten().collect();
+    let setup: Vec<String> = setup.unwrap_or_default().into_iter().flatten().collect();
+    let rows = crate::shadow::run_statements(&crate::shadow::Probe {
+        role,
+        settings: &pairs,
+        setting: require(setting, "p_setting")?,
+        tenants: &tenants,
+        update: require(update, "p_update")?,
+        insert: require(insert, "p_insert")?,
+        templates: require(templates, "p_templates")?,
+        setup: &setup,
+        shadow: *require(shadow.as_ref(), "p_shadow")?,
+        column: require(column.as_ref().map(|n| n.0.as_str()), "p_col")?,
+    })?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(tenant, check, value, n, state, message)| {
+            [
+                Some(tenant),
+                Some(check.to_string()),
+                value,
+                n.map(|n| n.to_string()),
+                Some(state),
+                message,
+            ]
+        })
+        .collect())
+}
+
+// The shadow table's AFTER ROW trigger (see crate::shadow): counts the
+// rows of other tenants a write probe's statement touched.
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._shadow_count() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn shadow_count(fcinfo: pg_sys::FunctionCallInfo) -> crate::error::SqlResult<()> {
+    // SAFETY: fcinfo is this call's, as PostgreSQL passed it
+    Ok(unsafe { crate::shadow::count_touched(fcinfo) }?)
+}

@@ -1,0 +1,553 @@
+//! The statements of verify_isolation's write probes, run on the shadow
+//! table `rls_audit._write_probe` (sql/probe.sql) has set up: "can a
+//! statement the role may run, with tenant A's settings, delete, change,
+//! move or insert a row of another tenant?" answered by PostgreSQL itself.
+//!
+//! Each statement runs as the role with A's settings in its own
+//! subtransaction that is always rolled back, as a PL/pgSQL exception
+//! block would run it; what this module adds is that each kind of
+//! statement is parsed, rewritten and planned once per table (kept generic
+//! plans) instead of once per tenant and target, and that the rows a
+//! statement touched are counted by a C trigger on the shadow
+//! ([`count_touched`]) instead of a PL/pgSQL trigger writing each row into
+//! a witness table that a second statement then reads.
+//!
+//! The trigger compares the touched rows' tenant column with A by the
+//! type's own equality, called as the role (the current user while the
+//! statement runs), as the witness query did before.
+use std::cell::RefCell;
+use std::ffi::{CStr, CString};
+use std::panic::AssertUnwindSafe;
+
+use pgrx::pg_sys::panic::CaughtError;
+use pgrx::prelude::*;
+
+use crate::error::{Result, RlsAuditError};
+
+/// The statement being counted: which table, which column, which tenant
+/// is "own", and how many touched rows were another tenant's so far.
+struct Witness {
+    shadow: pg_sys::Oid,
+    column: String,
+    tenant: CString,
+    touched: i64,
+}
+
+thread_local! {
+    static WITNESS: RefCell<Option<Witness>> = const { RefCell::new(None) };
+}
+
+/// Clears the witness state however the statement loop ends.
+struct Counting;
+
+impl Counting {
+    fn start(shadow: pg_sys::Oid, column: &str) -> Self {
+        WITNESS.with(|w| {
+            *w.borrow_mut() = Some(Witness {
+                shadow,
+                column: column.to_string(),
+                tenant: CString::default(),
+                touched: 0,
+            })
+        });
+        Counting
+    }
+
+    /// A new statement as `tenant`: nothing touched yet.
+    fn reset(&self, tenant: &CString) {
+        WITNESS.with(|w| {
+            if let Some(w) = w.borrow_mut().as_mut() {
+                w.tenant = tenant.clone();
+                w.touched = 0;
+            }
+        });
+    }
+
+    fn touched(&self) -> i64 {
+        WITNESS.with(|w| w.borrow().as_ref().map_or(0, |w| w.touched))
+    }
+}
+
+impl Drop for Counting {
+    fn drop(&mut self) {
+        WITNESS.with(|w| *w.borrow_mut() = None);
+    }
+}
+
+/// The AFTER ROW trigger of the shadow table: counts a touched row when
+/// its tenant (old or new) is not the statement's tenant, NULL included.
+///
+/// # Safety
+/// `fcinfo` is the trigger call's, as PostgreSQL passes it.
+pub(crate) unsafe fn count_touched(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
+    // SAFETY: PostgreSQL passes a valid fcinfo; its context is a
+    // TriggerData exactly when the function runs as a trigger, checked
+    // by its node tag before it is read as one
+    let td = unsafe {
+        let ctx = (*fcinfo).context;
+        if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_TriggerData {
+            return Err(RlsAuditError::ObjectState(
+                "rls_audit._shadow_count() runs only as the write probes' trigger".into(),
+            ));
+        }
+        ctx as *mut pg_sys::TriggerData
+    };
+    WITNESS.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        // SAFETY: td is the valid TriggerData of this call (above)
+        let (event, rel) = unsafe { ((*td).tg_event, (*td).tg_relation) };
+        let w = match cell.as_mut() {
+            // SAFETY: rel is the trigger's open relation
+            Some(w) if unsafe { (*rel).rd_id } == w.shadow => w,
+            _ => {
+                return Err(RlsAuditError::ObjectState(
+                    "rls_audit._shadow_count() runs only as the write probes' trigger".into(),
+                ))
+            }
+        };
+        if event & pg_sys::TRIGGER_EVENT_ROW == 0 {
+            return Ok(());
+        }
+        // SAFETY: rel is open, its descriptor valid for the call
+        let desc = unsafe { (*rel).rd_att };
+        let col = column_of(desc, &w.column)?;
+        let op = event & pg_sys::TRIGGER_EVENT_OPMASK;
+        // SAFETY: PostgreSQL sets tg_trigtuple for every row event and
+        // tg_newtuple for an UPDATE's; both are heap tuples of `desc`
+        let foreign = unsafe {
+            let old_or_new = (*td).tg_trigtuple;
+            if op == pg_sys::TRIGGER_EVENT_UPDATE {
+                col.foreign(old_or_new, desc, &w.tenant)
+                    || col.foreign((*td).tg_newtuple, desc, &w.tenant)
+            } else {
+                col.foreign(old_or_new, desc, &w.tenant)
+            }
+        };
+        if foreign {
+            w.touched += 1;
+        }
+        Ok(())
+    })
+}
+
+/// The tenant column of the shadow: where it is and how its values are
+/// compared (the base type's equality, with the column's collation; the
+/// tenant's text read by the base type's input function).
+struct Column {
+    attnum: i32,
+    collation: pg_sys::Oid,
+    eq: pg_sys::Oid,
+    input: pg_sys::Oid,
+    ioparam: pg_sys::Oid,
+}
+
+fn column_of(desc: pg_sys::TupleDesc, name: &str) -> Result<Column> {
+    // SAFETY: desc is a valid tuple descriptor; attributes are read
+    // within natts
+    let found = unsafe {
+        (0..(*desc).natts as usize).find_map(|i| {
+            let a = crate::heap::attr(desc, i);
+            let attname = CStr::from_ptr(a.attname.data.as_ptr());
+            (!a.attisdropped && attname.to_bytes() == name.as_bytes()).then_some((
+                i as i32 + 1,
+                a.atttypid,
+                a.attcollation,
+            ))
+        })
+    };
+    let Some((attnum, typid, collation)) = found else {
+        return Err(RlsAuditError::ObjectState(format!(
+            "the write probes' shadow table has no column \"{name}\""
+        )));
+    };
+    // SAFETY: catalog cache lookups of the column's type; each raises an
+    // ERROR for a type that is gone, never crashes
+    let (eq, input, ioparam) = unsafe {
+        let base = pg_sys::getBaseType(typid);
+        let entry = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int);
+        let eq_opr = (*entry).eq_opr;
+        if eq_opr == pg_sys::InvalidOid {
+            return Err(RlsAuditError::ObjectState(format!(
+                "the tenant column \"{name}\" has a type without an equality operator"
+            )));
+        }
+        let mut input = pg_sys::InvalidOid;
+        let mut ioparam = pg_sys::InvalidOid;
+        pg_sys::getTypeInputInfo(base, &mut input, &mut ioparam);
+        (pg_sys::get_opcode(eq_opr), input, ioparam)
+    };
+    Ok(Column {
+        attnum,
+        collation,
+        eq,
+        input,
+        ioparam,
+    })
+}
+
+impl Column {
+    /// Is this row's tenant not `tenant` (NULL counts as another's)?
+    ///
+    /// # Safety
+    /// `tuple` is a valid heap tuple of `desc`.
+    unsafe fn foreign(
+        &self,
+        tuple: *mut pg_sys::HeapTupleData,
+        desc: pg_sys::TupleDesc,
+        tenant: &CString,
+    ) -> bool {
+        let mut isnull = false;
+        // SAFETY: tuple and desc match (caller); attnum is a column of desc
+        let value = unsafe { pg_sys::heap_getattr(tuple, self.attnum, desc, &mut isnull) };
+        if isnull {
+            return true;
+        }
+        // SAFETY: the base type's input function on a NUL-terminated
+        // string, and its equality on two values of that type; both run
+        // as the current user (the role), and raise an ERROR (which fails
+        // the statement) rather than return garbage
+        unsafe {
+            let a = pg_sys::OidInputFunctionCall(
+                self.input,
+                tenant.as_ptr() as *mut std::ffi::c_char,
+                self.ioparam,
+                -1,
+            );
+            let same = pg_sys::OidFunctionCall2Coll(self.eq, self.collation, value, a);
+            !bool::from_datum(same, false).unwrap_or(false)
+        }
+    }
+}
+
+/// One write statement's outcome: tenant, check, value, rows of other
+/// tenants touched (None when it failed), SQLSTATE, message.
+pub(crate) type Statement = (
+    String,
+    &'static str,
+    Option<String>,
+    Option<i64>,
+    String,
+    Option<String>,
+);
+
+/// What `_write_probe` hands over once the shadow holds its rows: the
+/// statements, the query of the templates and the set-up that follows it.
+pub(crate) struct Probe<'a> {
+    pub(crate) role: &'a str,
+    /// (name, value) pairs set with each tenant's value
+    pub(crate) settings: &'a [(String, Option<String>)],
+    /// the tenant setting
+    pub(crate) setting: &'a str,
+    pub(crate) tenants: &'a [String],
+    /// `UPDATE ... SET col = $1` (text)
+    pub(crate) update: &'a str,
+    /// `INSERT ...`: the value $1 and the template's tenant $2 (text), the
+    /// templates $3 (an array of the shadow's rows)
+    pub(crate) insert: &'a str,
+    /// the templates' query: the first row of each tenant in $1 (text[])
+    pub(crate) templates: &'a str,
+    /// run as the caller once the templates are read: row security, the
+    /// policies, the role's privileges, the counting trigger
+    pub(crate) setup: &'a [String],
+    pub(crate) shadow: pg_sys::Oid,
+    pub(crate) column: &'a str,
+}
+
+/// The statements of `_write_probe`, run on `pg_temp.rls_audit_shadow` as
+/// the role with its settings and the tenant setting = each tenant: for
+/// each tenant A, `DELETE`, `update` with A (take-over) and with each
+/// other tenant X (move), and `insert` of each tenant's template row
+/// relabelled X.
+pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
+    let Probe {
+        role,
+        settings,
+        setting,
+        tenants,
+        update,
+        insert,
+        templates,
+        setup,
+        shadow,
+        column,
+    } = *p;
+    let cstring = |s: &str| {
+        CString::new(s).map_err(|_| {
+            RlsAuditError::InvalidParameter("a write probe argument contains a NUL byte".into())
+        })
+    };
+    let role_c = cstring(role)?;
+    let setting_c = cstring(setting)?;
+    let settings_c = settings
+        .iter()
+        .map(|(k, v)| Ok((cstring(k)?, v.as_deref().map(cstring).transpose()?)))
+        .collect::<Result<Vec<_>>>()?;
+    let tenants_c = tenants
+        .iter()
+        .map(|t| cstring(t))
+        .collect::<Result<Vec<_>>>()?;
+    let delete = c"DELETE FROM pg_temp.rls_audit_shadow";
+    let (update, insert) = (cstring(update)?, cstring(insert)?);
+    let templates = cstring(templates)?;
+    let setup = setup
+        .iter()
+        .map(|s| cstring(s))
+        .collect::<Result<Vec<_>>>()?;
+    // the templates outlive the SPI calls: they are copied here
+    // SAFETY: the context current at the call, valid until it returns
+    let outer = unsafe { pg_sys::CurrentMemoryContext };
+
+    Spi::connect(|_| -> Result<Vec<Statement>> {
+        // SAFETY: SPI is connected for this closure; every statement runs
+        // as the caller (names all schema-qualified); the plans are freed
+        // with the connection
+        let (rows, rows_type) = unsafe { read_templates(&templates, tenants, outer)? };
+        for s in &setup {
+            // SAFETY: as above; an ERROR fails the whole write probe
+            unsafe { run_utility(s) };
+        }
+        let plans = unsafe {
+            [
+                prepare(delete, &[]),
+                prepare(&update, &[pg_sys::TEXTOID]),
+                prepare(&insert, &[pg_sys::TEXTOID, pg_sys::TEXTOID, rows_type]),
+            ]
+        };
+        let counting = Counting::start(shadow, column);
+        let mut out = Vec::new();
+        for (i, a) in tenants.iter().enumerate() {
+            // (check, plan, value, template tenant): what an application
+            // could run as A
+            let mut stmts: Vec<(&'static str, usize, Option<usize>, Option<usize>)> = vec![
+                ("tenant_delete", 0, None, None),
+                ("tenant_update", 1, Some(i), None),
+            ];
+            for (x, other) in tenants.iter().enumerate() {
+                if other != a {
+                    stmts.push(("tenant_update", 1, Some(x), None));
+                    for from in 0..tenants.len() {
+                        stmts.push(("tenant_insert", 2, Some(x), Some(from)));
+                    }
+                }
+            }
+            for (check, plan, value, from) in stmts {
+                counting.reset(&tenants_c[i]);
+                let mut args: Vec<pg_sys::Datum> = [value, from]
+                    .into_iter()
+                    .flatten()
+                    // SAFETY: cstring_to_text copies into a palloc'd text
+                    .map(|k| unsafe { pg_sys::cstring_to_text(tenants_c[k].as_ptr()) }.into())
+                    .collect();
+                if plan == 2 {
+                    args.push(rows);
+                }
+                let outcome = rolled_back(|| {
+                    // SAFETY: inside the subtransaction; the settings are
+                    // PostgreSQL's own set_config(..., true), undone by
+                    // the rollback
+                    unsafe {
+                        set_local(c"role", Some(&role_c));
+                        for (k, v) in &settings_c {
+                            set_local(k, v.as_deref());
+                        }
+                        set_local(&setting_c, Some(&tenants_c[i]));
+                        execute(plans[plan], &mut args);
+                    }
+                    counting.touched()
+                })?;
+                let value = value.map(|k| tenants[k].clone());
+                out.push(match outcome {
+                    Ok(n) => (a.clone(), check, value, Some(n), "00000".into(), None),
+                    Err((state, message)) => (a.clone(), check, value, None, state, Some(message)),
+                });
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The templates: `sql` run with the tenants as $1, its one value (an
+/// array of the shadow's rows) copied into `outer`, and its type.
+///
+/// # Safety
+/// SPI is connected; `outer` outlives the statements that use the value.
+unsafe fn read_templates(
+    sql: &CStr,
+    tenants: &[String],
+    outer: pg_sys::MemoryContext,
+) -> Result<(pg_sys::Datum, pg_sys::Oid)> {
+    let list = tenants.to_vec().into_datum().ok_or_else(|| {
+        RlsAuditError::ObjectState("the write probes' tenants could not be passed".into())
+    })?;
+    // SAFETY: SPI is connected (caller); the statement reads one row
+    unsafe {
+        let mut types = [pg_sys::TEXTARRAYOID];
+        let mut values = [list];
+        let nulls = [b' ' as std::ffi::c_char];
+        let rc = pg_sys::SPI_execute_with_args(
+            sql.as_ptr(),
+            1,
+            types.as_mut_ptr(),
+            values.as_mut_ptr(),
+            nulls.as_ptr(),
+            true,
+            1,
+        );
+        let table = pg_sys::SPI_tuptable;
+        if rc != pg_sys::SPI_OK_SELECT as i32 || table.is_null() || pg_sys::SPI_processed != 1 {
+            return Err(RlsAuditError::ObjectState(
+                "the write probes' templates could not be read".into(),
+            ));
+        }
+        let desc = (*table).tupdesc;
+        let mut isnull = false;
+        let value = pg_sys::SPI_getbinval(*(*table).vals, desc, 1, &mut isnull);
+        let typid = pg_sys::SPI_gettypeid(desc, 1);
+        if isnull {
+            return Err(RlsAuditError::ObjectState(
+                "the write probes' templates could not be read".into(),
+            ));
+        }
+        let old = pg_sys::MemoryContextSwitchTo(outer);
+        // an array is a varlena: copied (and detoasted) whole
+        let copy = pg_sys::Datum::from(pg_sys::pg_detoast_datum_copy(
+            value.cast_mut_ptr::<pg_sys::varlena>(),
+        ));
+        pg_sys::MemoryContextSwitchTo(old);
+        Ok((copy, typid))
+    }
+}
+
+/// Run one set-up statement (DDL, GRANT) as the caller.
+///
+/// # Safety
+/// SPI is connected.
+unsafe fn run_utility(sql: &CStr) {
+    // SAFETY: a NUL-terminated statement; an ERROR fails the write probe
+    unsafe {
+        pg_sys::SPI_execute(sql.as_ptr(), false, 0);
+    }
+}
+
+/// Prepare `sql` with parameters of `types`, for a generic plan kept for
+/// the call: each kind of statement is planned once per table, not once
+/// per tenant and target.
+///
+/// # Safety
+/// SPI is connected.
+unsafe fn prepare(sql: &CStr, types: &[pg_sys::Oid]) -> pg_sys::SPIPlanPtr {
+    let mut types = types.to_vec();
+    // SAFETY: a NUL-terminated statement and its parameters' type OIDs; an
+    // ERROR (a statement that does not parse) fails the whole write probe
+    unsafe {
+        let plan = pg_sys::SPI_prepare_cursor(
+            sql.as_ptr(),
+            types.len() as i32,
+            types.as_mut_ptr(),
+            pg_sys::CURSOR_OPT_GENERIC_PLAN as i32,
+        );
+        if plan.is_null() {
+            pgrx::error!("rls_audit: could not prepare a write probe statement");
+        }
+        plan
+    }
+}
+
+/// Run a prepared write statement.
+///
+/// # Safety
+/// SPI is connected; `plan` is one of [`prepare`]'s with `args.len()`
+/// parameters of its types.
+unsafe fn execute(plan: pg_sys::SPIPlanPtr, args: &mut [pg_sys::Datum]) {
+    let nulls = vec![b' ' as std::ffi::c_char; args.len()];
+    // SAFETY: values and nulls match the plan's parameters
+    unsafe {
+        pg_sys::SPI_execute_plan(plan, args.as_mut_ptr(), nulls.as_ptr(), false, 0);
+    }
+}
+
+/// `set_config(name, value, true)`, as PostgreSQL's SQL function does it
+/// (NULL: the setting's reset value).
+///
+/// # Safety
+/// Inside a transaction.
+unsafe fn set_local(name: &CStr, value: Option<&CStr>) {
+    // SAFETY: NUL-terminated strings; set_config_option raises an ERROR
+    // for a setting the current user may not change
+    unsafe {
+        let context = if pg_sys::superuser() {
+            pg_sys::GucContext::PGC_SUSET
+        } else {
+            pg_sys::GucContext::PGC_USERSET
+        };
+        pg_sys::set_config_option(
+            name.as_ptr(),
+            value.map_or(std::ptr::null(), |v| v.as_ptr()),
+            context,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_LOCAL,
+            true,
+            0,
+            false,
+        );
+    }
+}
+
+/// Run `f` in a subtransaction that is always rolled back, the way a
+/// PL/pgSQL exception block runs its statements: Ok(what f returned) or
+/// the (SQLSTATE, message) of its ERROR. A cancel (57014) or an assertion
+/// failure goes on up, as PL/pgSQL's `WHEN OTHERS` lets them; so does
+/// anything that is not a PostgreSQL ERROR.
+fn rolled_back<R>(f: impl FnOnce() -> R) -> Result<std::result::Result<R, (String, String)>> {
+    // SAFETY: the subtransaction is begun and always ended here, the
+    // memory context and resource owner restored after it, as
+    // exec_stmt_block does
+    let caught = unsafe {
+        let cx = pg_sys::CurrentMemoryContext;
+        let owner = pg_sys::CurrentResourceOwner;
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(cx);
+        let r = PgTryBuilder::new(AssertUnwindSafe(|| Ok(f())))
+            .catch_others(Err)
+            .execute();
+        pg_sys::RollbackAndReleaseCurrentSubTransaction();
+        pg_sys::MemoryContextSwitchTo(cx);
+        pg_sys::CurrentResourceOwner = owner;
+        r
+    };
+    match caught {
+        Ok(v) => Ok(Ok(v)),
+        Err(CaughtError::PostgresError(e)) | Err(CaughtError::ErrorReport(e))
+            if !matches!(
+                e.sql_error_code(),
+                PgSqlErrorCode::ERRCODE_QUERY_CANCELED | PgSqlErrorCode::ERRCODE_ASSERT_FAILURE
+            ) =>
+        {
+            Ok(Err((sqlstate(e.sql_error_code()), e.message().to_string())))
+        }
+        Err(e) => e.rethrow(),
+    }
+}
+
+/// The five characters of a SQLSTATE.
+fn sqlstate(code: PgSqlErrorCode) -> String {
+    let mut v = code as i32;
+    (0..5)
+        .map(|_| {
+            let c = ((v & 0x3F) as u8 + b'0') as char;
+            v >>= 6;
+            c
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sqlstates_print_as_five_characters() {
+        use pgrx::PgSqlErrorCode as C;
+        assert_eq!(super::sqlstate(C::ERRCODE_INSUFFICIENT_PRIVILEGE), "42501");
+        assert_eq!(super::sqlstate(C::ERRCODE_QUERY_CANCELED), "57014");
+        assert_eq!(super::sqlstate(C::ERRCODE_DIVISION_BY_ZERO), "22012");
+    }
+}
