@@ -27,6 +27,9 @@ pub(crate) enum RlsAuditError {
     InvalidParameter(String),
     #[error("{0}")]
     ObjectState(String),
+    /// rls_audit's own machinery failed (never the user's input): XX000
+    #[error("{0}")]
+    Internal(String),
     #[error(
         "the live RLS state has fingerprint {live}, not {expected}: policies, RLS flags or roles changed since this was prepared; nothing was changed"
     )]
@@ -58,7 +61,7 @@ impl RlsAuditError {
             }
             RlsAuditError::ReadOnly(_) => ERRCODE_READ_ONLY_SQL_TRANSACTION,
             RlsAuditError::Unsupported(_) => ERRCODE_FEATURE_NOT_SUPPORTED,
-            RlsAuditError::Spi(_) => ERRCODE_INTERNAL_ERROR,
+            RlsAuditError::Spi(_) | RlsAuditError::Internal(_) => ERRCODE_INTERNAL_ERROR,
         }
     }
 

@@ -37,20 +37,24 @@ thread_local! {
     static WITNESS: RefCell<Option<Witness>> = const { RefCell::new(None) };
 }
 
-/// Clears the witness state however the statement loop ends.
-struct Counting;
+/// The witness state of one statement loop; the state it replaced (a
+/// loop started from inside a statement of another, through a policy's
+/// function) comes back however the loop ends.
+struct Counting {
+    outer: Option<Witness>,
+}
 
 impl Counting {
     fn start(shadow: pg_sys::Oid, column: &str) -> Self {
-        WITNESS.with(|w| {
-            *w.borrow_mut() = Some(Witness {
+        let outer = WITNESS.with(|w| {
+            w.borrow_mut().replace(Witness {
                 shadow,
                 column: column.to_string(),
                 tenant: CString::default(),
                 touched: 0,
             })
         });
-        Counting
+        Counting { outer }
     }
 
     /// A new statement as `tenant`: nothing touched yet.
@@ -70,12 +74,15 @@ impl Counting {
 
 impl Drop for Counting {
     fn drop(&mut self) {
-        WITNESS.with(|w| *w.borrow_mut() = None);
+        let outer = self.outer.take();
+        WITNESS.with(|w| *w.borrow_mut() = outer);
     }
 }
 
 /// The AFTER ROW trigger of the shadow table: counts a touched row when
 /// its tenant (old or new) is not the statement's tenant, NULL included.
+/// Any failure here is an internal error (XX000): the statement fails,
+/// and its check reads ERROR, never "it failed, so it touched nothing".
 ///
 /// # Safety
 /// `fcinfo` is the trigger call's, as PostgreSQL passes it.
@@ -86,48 +93,66 @@ pub(crate) unsafe fn count_touched(fcinfo: pg_sys::FunctionCallInfo) -> Result<(
     let td = unsafe {
         let ctx = (*fcinfo).context;
         if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_TriggerData {
-            return Err(RlsAuditError::ObjectState(
+            return Err(RlsAuditError::Internal(
                 "rls_audit._shadow_count() runs only as the write probes' trigger".into(),
             ));
         }
         ctx as *mut pg_sys::TriggerData
     };
-    WITNESS.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        // SAFETY: td is the valid TriggerData of this call (above)
-        let (event, rel) = unsafe { ((*td).tg_event, (*td).tg_relation) };
-        let w = match cell.as_mut() {
-            // SAFETY: rel is the trigger's open relation
-            Some(w) if unsafe { (*rel).rd_id } == w.shadow => w,
-            _ => {
-                return Err(RlsAuditError::ObjectState(
-                    "rls_audit._shadow_count() runs only as the write probes' trigger".into(),
-                ))
-            }
+    // SAFETY: td is the valid TriggerData of this call (above)
+    let (event, rel) = unsafe { ((*td).tg_event, (*td).tg_relation) };
+    // SAFETY: rel is the trigger's open relation
+    let relid = unsafe { (*rel).rd_id };
+    // the state is read, then let go while the type's functions run (they
+    // may run SQL), then counted into
+    let (column, tenant) = WITNESS
+        .with(|cell| {
+            cell.borrow()
+                .as_ref()
+                .filter(|w| w.shadow == relid)
+                .map(|w| (w.column.clone(), w.tenant.clone()))
+        })
+        .ok_or_else(|| {
+            RlsAuditError::Internal(
+                "rls_audit._shadow_count() runs only as the write probes' trigger".into(),
+            )
+        })?;
+    if event & pg_sys::TRIGGER_EVENT_ROW == 0 {
+        return Ok(());
+    }
+    // SAFETY: rel is open, its descriptor valid for the call
+    let desc = unsafe { (*rel).rd_att };
+    let col = column_of(desc, &column).map_err(|e| RlsAuditError::Internal(e.to_string()))?;
+    let op = event & pg_sys::TRIGGER_EVENT_OPMASK;
+    // SAFETY: PostgreSQL sets tg_trigtuple for every row event and
+    // tg_newtuple for an UPDATE's; both are heap tuples of `desc`. An
+    // ERROR of the type's functions is caught only to be raised again as
+    // an internal one, at once
+    let foreign = PgTryBuilder::new(AssertUnwindSafe(|| unsafe {
+        let f = col.foreign((*td).tg_trigtuple, desc, &tenant)
+            || op == pg_sys::TRIGGER_EVENT_UPDATE && col.foreign((*td).tg_newtuple, desc, &tenant);
+        Ok(f)
+    }))
+    .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
+    .catch_others(|e| {
+        let what = match &e {
+            CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => r.message().to_string(),
+            CaughtError::RustPanic { ereport, .. } => ereport.message().to_string(),
         };
-        if event & pg_sys::TRIGGER_EVENT_ROW == 0 {
-            return Ok(());
-        }
-        // SAFETY: rel is open, its descriptor valid for the call
-        let desc = unsafe { (*rel).rd_att };
-        let col = column_of(desc, &w.column)?;
-        let op = event & pg_sys::TRIGGER_EVENT_OPMASK;
-        // SAFETY: PostgreSQL sets tg_trigtuple for every row event and
-        // tg_newtuple for an UPDATE's; both are heap tuples of `desc`
-        let foreign = unsafe {
-            let old_or_new = (*td).tg_trigtuple;
-            if op == pg_sys::TRIGGER_EVENT_UPDATE {
-                col.foreign(old_or_new, desc, &w.tenant)
-                    || col.foreign((*td).tg_newtuple, desc, &w.tenant)
-            } else {
-                col.foreign(old_or_new, desc, &w.tenant)
-            }
-        };
-        if foreign {
-            w.touched += 1;
-        }
-        Ok(())
+        Err(RlsAuditError::Internal(format!(
+            "the write probes could not compare a touched row's tenant with {}: {what}",
+            tenant.to_string_lossy()
+        )))
     })
+    .execute()?;
+    if foreign {
+        WITNESS.with(|cell| {
+            if let Some(w) = cell.borrow_mut().as_mut().filter(|w| w.shadow == relid) {
+                w.touched += 1;
+            }
+        });
+    }
+    Ok(())
 }
 
 /// The tenant column of the shadow: where it is and how its values are

@@ -236,6 +236,11 @@ SELECT * FROM rls_audit.verify_isolation('app_user', 'Row_Security');
 SELECT * FROM rls_audit.verify_isolation(NULL, 'app.tenant_id');
 SELECT * FROM rls_audit.probe('app_user', 'shop.nope');
 SELECT * FROM rls_audit.probe('app_user', 'shop.customers', '[1, 2]');
+-- the write probes' counting trigger counts for them only: on any other
+-- table it refuses, as an internal error
+CREATE TABLE shop.elsewhere (tenant_id int);
+CREATE TRIGGER count_here AFTER INSERT ON shop.elsewhere FOR EACH ROW EXECUTE FUNCTION rls_audit._shadow_count();
+INSERT INTO shop.elsewhere VALUES (1);
 \set VERBOSITY default
 -- a caller who may not become the role gets 42501 before anything runs;
 -- a member of the role may verify it
