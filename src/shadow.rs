@@ -4,17 +4,16 @@
 //! move or insert a row of another tenant?" answered by PostgreSQL itself.
 //!
 //! Each statement runs as the role with A's settings in its own
-//! subtransaction that is always rolled back, as a PL/pgSQL exception
-//! block would run it; what this module adds is that each kind of
-//! statement is parsed, rewritten and planned once per table (kept generic
-//! plans) instead of once per tenant and target, and that the rows a
-//! statement touched are counted by a C trigger on the shadow
-//! ([`count_touched`]) instead of a PL/pgSQL trigger writing each row into
-//! a witness table that a second statement then reads.
+//! subtransaction that is always rolled back, the way a PL/pgSQL
+//! exception block runs it ([`rolled_back`]). Each kind of statement is
+//! parsed, rewritten and planned once per table (a generic plan, kept for
+//! the call), and the rows a statement touched are counted by a C trigger
+//! on the shadow ([`count_touched`]): no row is written anywhere to be
+//! read back.
 //!
 //! The trigger compares the touched rows' tenant column with A by the
-//! type's own equality, called as the role (the current user while the
-//! statement runs), as the witness query did before.
+//! base type's own equality, called as the role (the current user while
+//! the statement runs).
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::panic::AssertUnwindSafe;
