@@ -6,8 +6,9 @@
 //! Each statement runs as the role with A's settings in its own
 //! subtransaction that is always rolled back, the way a PL/pgSQL
 //! exception block runs it ([`rolled_back`]). Each kind of statement is
-//! parsed, rewritten and planned once per table (a generic plan, kept for
-//! the call), and the rows a statement touched are counted by a C trigger
+//! planned once per tenant (a generic plan, kept for that tenant's
+//! statements, so a constant the planner folds from the settings is the
+//! tenant's), and the rows a statement touched are counted by a C trigger
 //! on the shadow ([`count_touched`]): no row is written anywhere to be
 //! read back.
 //!
@@ -330,16 +331,21 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // SAFETY: as above; an ERROR fails the whole write probe
             unsafe { run_utility(s) };
         }
-        let plans = unsafe {
-            [
-                prepare(delete, &[]),
-                prepare(&update, &[pg_sys::TEXTOID]),
-                prepare(&insert, &[pg_sys::TEXTOID, pg_sys::TEXTOID, rows_type]),
-            ]
-        };
         let counting = Counting::start(shadow, column);
         let mut out = Vec::new();
         for (i, a) in tenants.iter().enumerate() {
+            // planned afresh for each tenant, under its settings: the
+            // planner folds an IMMUTABLE function (one that reads the
+            // tenant setting though it should not) to the value it has
+            // then, as it does for the application's own statement
+            // SAFETY: SPI is connected; the plans are freed below
+            let plans = unsafe {
+                [
+                    prepare(delete, &[]),
+                    prepare(&update, &[pg_sys::TEXTOID]),
+                    prepare(&insert, &[pg_sys::TEXTOID, pg_sys::TEXTOID, rows_type]),
+                ]
+            };
             // (check, plan, value, template tenant): what an application
             // could run as A
             let mut stmts: Vec<(&'static str, usize, Option<usize>, Option<usize>)> = vec![
@@ -384,6 +390,10 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     Ok(n) => (a.clone(), check, value, Some(n), "00000".into(), None),
                     Err((state, message)) => (a.clone(), check, value, None, state, Some(message)),
                 });
+            }
+            for plan in plans {
+                // SAFETY: prepared above, used no more
+                unsafe { pg_sys::SPI_freeplan(plan) };
             }
         }
         Ok(out)
@@ -454,8 +464,8 @@ unsafe fn run_utility(sql: &CStr) {
 }
 
 /// Prepare `sql` with parameters of `types`, for a generic plan kept for
-/// the call: each kind of statement is planned once per table, not once
-/// per tenant and target.
+/// one tenant's statements: each kind of statement is planned once per
+/// tenant, not once per target.
 ///
 /// # Safety
 /// SPI is connected.
