@@ -122,46 +122,60 @@ impl Sql<'_> {
                             s.n + 1
                        FROM s WHERE s.n < {SAMPLE_TENANTS} AND s.v IS NOT NULL)
                  SELECT ARRAY(SELECT s.v::pg_catalog.text FROM s WHERE s.v IS NOT NULL))"
-            ),
-            Vec::new(),
-        )
+        ))
     }
     /// Rows visible at all (bounded).
     fn visible(&self) -> Part {
-        Part::new(
-            format!(
-                "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
-                self.tbl()
-            ),
-            Vec::new(),
-        )
+        Part::new(format!(
+            "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
+            self.tbl()
+        ))
     }
     /// Rows of the tenants in `others` visible (bounded).
     fn visible_of(&self, others: Vec<String>) -> Part {
-        Part::new(
-            format!(
+        Part {
+            head: format!(
                 "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} t
-                    WHERE t.{} {} ANY ($ARGS::{}[]) LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
+                    WHERE t.{} {} ANY (",
                 self.tbl(),
                 self.col,
                 self.eq(),
-                self.ty()
             ),
-            others,
-        )
+            tail: Some(format!(
+                "::{}[]) LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
+                self.ty()
+            )),
+            args: others,
+        }
     }
 }
 
 /// One read probe: an expression of type text[] (what `rls_audit._probe`
-/// returns), and its arguments, which it reads as `$ARGS` (a text[]).
+/// returns) and its arguments. An expression with arguments is `head`,
+/// then the text[] that holds them, then `tail`; names stay in `head` and
+/// `tail` as they were quoted, never searched or replaced in.
 pub(crate) struct Part {
-    expr: String,
+    head: String,
+    tail: Option<String>,
     args: Vec<String>,
 }
 
 impl Part {
-    fn new(expr: String, args: Vec<String>) -> Self {
-        Part { expr, args }
+    /// A probe without arguments.
+    fn new(expr: String) -> Self {
+        Part {
+            head: expr,
+            tail: None,
+            args: Vec::new(),
+        }
+    }
+
+    /// The expression, reading its arguments from `args` (a text[]).
+    fn expr(&self, args: &str) -> String {
+        match &self.tail {
+            Some(tail) => format!("{}{args}{tail}", self.head),
+            None => self.head.clone(),
+        }
     }
 }
 
@@ -186,7 +200,7 @@ pub(crate) fn run_batch(
             c,
             role,
             settings,
-            &format!("SELECT {}", one.expr.replace("$ARGS", "$1")),
+            &format!("SELECT {}", one.expr("$1")),
             &one.args,
         )?]),
         _ => {
@@ -196,7 +210,7 @@ pub(crate) fn run_batch(
                 // this probe's slice of $1 (an empty slice when it has none)
                 let slice = format!("(($1)[{}:{}])", args.len() + 1, args.len() + p.args.len());
                 args.extend(p.args.iter().cloned());
-                rows.push(format!("({}, {})", k + 1, p.expr.replace("$ARGS", &slice)));
+                rows.push(format!("({}, {})", k + 1, p.expr(&slice)));
             }
             // "k:value" per value, "k!" for a NULL value; no operator is
             // evaluated (the role's search_path is in effect, see _probe)

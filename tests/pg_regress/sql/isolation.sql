@@ -167,7 +167,8 @@ COMMIT;
 -- probes of one context run as one statement, and a table that fails
 -- there (no privilege, a policy that errors for one tenant) gets its own
 -- outcome, as if probed alone. Tenant values differ between the tables
--- (b shares two of a's three), and so do the column's types and quoting.
+-- (b shares two of a's three), and so do the column's types and quoting
+-- (a name may hold anything, "$ARGS" too).
 SET client_min_messages = warning;
 CREATE SCHEMA mix;
 GRANT USAGE ON SCHEMA mix TO app_user;
@@ -175,16 +176,16 @@ CREATE TABLE mix.a (tenant_id int);
 CREATE TABLE mix.b (tenant_id int);
 CREATE TABLE mix.denied (tenant_id int);
 CREATE TABLE mix.zero (tenant_id int);
-CREATE TABLE mix."Quoted ""T""" (tenant_id text);
+CREATE TABLE mix."Quoted ""T"" $ARGS" (tenant_id text);
 INSERT INTO mix.a SELECT 1 + g % 3 FROM generate_series(1, 12) g;
 INSERT INTO mix.b SELECT 2 + g % 3 FROM generate_series(1, 12) g;
 INSERT INTO mix.denied SELECT 1 + g % 3 FROM generate_series(1, 12) g;
 INSERT INTO mix.zero SELECT 1 + g % 3 FROM generate_series(1, 12) g;
-INSERT INTO mix."Quoted ""T""" VALUES ('1'), ('2'), ('it''s'), ('2');
+INSERT INTO mix."Quoted ""T"" $ARGS" VALUES ('1'), ('2'), ('it''s'), ('2');
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['a', 'b', 'denied', 'zero', 'Quoted "T"'] LOOP
+    FOREACH t IN ARRAY ARRAY['a', 'b', 'denied', 'zero', 'Quoted "T" $ARGS'] LOOP
         EXECUTE format('ALTER TABLE mix.%I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
         IF t <> 'denied' THEN
             EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON mix.%I TO app_user', t);
@@ -202,10 +203,10 @@ CREATE POLICY p ON mix.denied TO app_user
 CREATE POLICY p ON mix.zero TO app_user
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                        + 0 / (NULLIF(current_setting('app.tenant_id', true), '')::int - 3));
-CREATE POLICY p ON mix."Quoted ""T""" TO app_user
+CREATE POLICY p ON mix."Quoted ""T"" $ARGS" TO app_user
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), ''));
 CREATE TABLE mix_tables AS
-    SELECT ARRAY['mix.a', 'mix.b', 'mix.denied', 'mix.zero', 'mix."Quoted ""T"""']::regclass[] AS t;
+    SELECT ARRAY['mix.a', 'mix.b', 'mix.denied', 'mix.zero', 'mix."Quoted ""T"" $ARGS"']::regclass[] AS t;
 CREATE TABLE together AS
     SELECT v.* FROM mix_tables, rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => t) v
      WHERE v.table_name IS NOT NULL;
