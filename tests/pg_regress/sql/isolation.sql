@@ -162,6 +162,25 @@ ROLLBACK TO SAVEPOINT before_probe;
 SELECT current_user = session_user AS same_role, current_setting('app.tenant_id') AS setting,
        (SELECT count(*) FROM shop.slow) AS rows;
 COMMIT;
+-- the same when the cancel comes inside the write statements (a DELETE
+-- policy that sleeps): nothing of the shadow table is left, and the next
+-- call runs
+ALTER POLICY sleepy ON shop.slow USING (true);
+CREATE POLICY sleepy_delete ON shop.slow AS RESTRICTIVE FOR DELETE TO app_user USING (pg_sleep(1) IS NOT NULL);
+GRANT DELETE ON shop.slow TO app_user;
+BEGIN;
+SET LOCAL app.tenant_id = '9';
+SAVEPOINT before_probe;
+SET LOCAL statement_timeout = '500ms';
+SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.slow'::regclass]);
+ROLLBACK TO SAVEPOINT before_probe;
+SELECT current_user = session_user AS same_role, current_setting('app.tenant_id') AS setting,
+       (SELECT count(*) FROM shop.slow) AS rows, to_regclass('pg_temp.rls_audit_shadow') AS shadow;
+COMMIT;
+DROP POLICY sleepy_delete ON shop.slow;
+SELECT check_name, count(*) AS tenants, string_agg(DISTINCT status, ',') AS status
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.slow'::regclass], write_probes => true)
+ WHERE check_name = 'tenant_delete' GROUP BY 1;
 
 -- one call over several tables answers what a call per table answers: the
 -- probes of one context run as one statement, and a table that fails
