@@ -104,7 +104,7 @@ COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
 -- role with A's settings in its own rolled-back subtransaction, with no
 -- WHERE clause (a WHERE that reads a column makes PostgreSQL apply the
 -- SELECT policies too, and an application's statement need not have one);
--- each kind of statement is planned once per table:
+-- each kind of statement is planned once per tenant:
 --   tenant_delete  DELETE FROM shadow
 --   tenant_update  UPDATE shadow SET col = X   for X = A (take-over) and each other tenant (move)
 --   tenant_insert  INSERT a row with col = X   for each other tenant X
