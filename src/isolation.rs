@@ -179,6 +179,14 @@ impl Part {
     }
 }
 
+/// At most this many probes in one statement: PostgreSQL's planner takes
+/// time quadratic in the number of sub-selects of a statement (each one's
+/// parallel safety is checked against the others): one statement over
+/// 2 000 tables took 2.9 s to run the read probes, statements of 32 or of
+/// 100 tables 0.6 s. (The isolation oracle's calls over all of a role's
+/// tables run more than one such statement.)
+const MAX_BATCH: usize = 32;
+
 /// Run read probes that share a context (role and settings) as one
 /// statement, and give each its own outcome, exactly as running it alone
 /// would. The statement lists each probe's values prefixed with its
@@ -194,6 +202,13 @@ pub(crate) fn run_batch(
     settings: &Settings,
     parts: &[Part],
 ) -> Result<Vec<Outcome>> {
+    if parts.len() > MAX_BATCH {
+        let mut out = Vec::with_capacity(parts.len());
+        for chunk in parts.chunks(MAX_BATCH) {
+            out.extend(run_batch(c, role, settings, chunk)?);
+        }
+        return Ok(out);
+    }
     match parts {
         [] => Ok(Vec::new()),
         [one] => Ok(vec![run(
