@@ -24,11 +24,13 @@ use pgrx::prelude::*;
 
 use crate::error::{Result, RlsAuditError};
 
-/// The statement being counted: which table, which column, which tenant
-/// is "own", and how many touched rows were another tenant's so far.
+/// The statement being counted: which table, which column (and, once a
+/// row has been counted, how it is compared), which tenant is "own", and
+/// how many touched rows were another tenant's so far.
 struct Witness {
     shadow: pg_sys::Oid,
     column: String,
+    resolved: Option<Column>,
     tenant: CString,
     touched: i64,
 }
@@ -50,6 +52,7 @@ impl Counting {
             w.borrow_mut().replace(Witness {
                 shadow,
                 column: column.to_string(),
+                resolved: None,
                 tenant: CString::default(),
                 touched: 0,
             })
@@ -90,12 +93,15 @@ pub(crate) unsafe fn count_touched(fcinfo: pg_sys::FunctionCallInfo) -> Result<(
     // SAFETY: PostgreSQL passes a valid fcinfo; its context is a
     // TriggerData exactly when the function runs as a trigger, checked
     // by its node tag before it is read as one
+    let not_ours = || {
+        RlsAuditError::Internal(
+            "rls_audit._shadow_count() runs only as the write probes' trigger".into(),
+        )
+    };
     let td = unsafe {
         let ctx = (*fcinfo).context;
         if ctx.is_null() || (*ctx).type_ != pg_sys::NodeTag::T_TriggerData {
-            return Err(RlsAuditError::Internal(
-                "rls_audit._shadow_count() runs only as the write probes' trigger".into(),
-            ));
+            return Err(not_ours());
         }
         ctx as *mut pg_sys::TriggerData
     };
@@ -105,24 +111,34 @@ pub(crate) unsafe fn count_touched(fcinfo: pg_sys::FunctionCallInfo) -> Result<(
     let relid = unsafe { (*rel).rd_id };
     // the state is read, then let go while the type's functions run (they
     // may run SQL), then counted into
-    let (column, tenant) = WITNESS
+    let (column, resolved, tenant) = WITNESS
         .with(|cell| {
             cell.borrow()
                 .as_ref()
                 .filter(|w| w.shadow == relid)
-                .map(|w| (w.column.clone(), w.tenant.clone()))
+                .map(|w| (w.column.clone(), w.resolved, w.tenant.clone()))
         })
-        .ok_or_else(|| {
-            RlsAuditError::Internal(
-                "rls_audit._shadow_count() runs only as the write probes' trigger".into(),
-            )
-        })?;
+        .ok_or_else(not_ours)?;
     if event & pg_sys::TRIGGER_EVENT_ROW == 0 {
         return Ok(());
     }
     // SAFETY: rel is open, its descriptor valid for the call
     let desc = unsafe { (*rel).rd_att };
-    let col = column_of(desc, &column).map_err(|e| RlsAuditError::Internal(e.to_string()))?;
+    // where the column is and how it compares: looked up at the loop's
+    // first counted row, the same for all of them (one shadow table)
+    let col = match resolved {
+        Some(col) => col,
+        None => {
+            let col =
+                column_of(desc, &column).map_err(|e| RlsAuditError::Internal(e.to_string()))?;
+            WITNESS.with(|cell| {
+                if let Some(w) = cell.borrow_mut().as_mut().filter(|w| w.shadow == relid) {
+                    w.resolved = Some(col);
+                }
+            });
+            col
+        }
+    };
     let op = event & pg_sys::TRIGGER_EVENT_OPMASK;
     // SAFETY: PostgreSQL sets tg_trigtuple for every row event and
     // tg_newtuple for an UPDATE's; both are heap tuples of `desc`. An
@@ -158,6 +174,7 @@ pub(crate) unsafe fn count_touched(fcinfo: pg_sys::FunctionCallInfo) -> Result<(
 /// The tenant column of the shadow: where it is and how its values are
 /// compared (the base type's equality, with the column's collation; the
 /// tenant's text read by the base type's input function).
+#[derive(Clone, Copy)]
 struct Column {
     attnum: i32,
     collation: pg_sys::Oid,
@@ -185,17 +202,15 @@ fn column_of(desc: pg_sys::TupleDesc, name: &str) -> Result<Column> {
             "the write probes' shadow table has no column \"{name}\""
         )));
     };
-    // SAFETY: catalog cache lookups of the column's type; each raises an
-    // ERROR for a type that is gone, never crashes
+    let (base, eq_opr) = crate::catalog::base_type_equality(typid);
+    if eq_opr == pg_sys::InvalidOid {
+        return Err(RlsAuditError::ObjectState(format!(
+            "the tenant column \"{name}\" has a type without an equality operator"
+        )));
+    }
+    // SAFETY: catalog cache lookups of the base type and its operator;
+    // each raises an ERROR for one that is gone, never crashes
     let (eq, input, ioparam) = unsafe {
-        let base = pg_sys::getBaseType(typid);
-        let entry = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int);
-        let eq_opr = (*entry).eq_opr;
-        if eq_opr == pg_sys::InvalidOid {
-            return Err(RlsAuditError::ObjectState(format!(
-                "the tenant column \"{name}\" has a type without an equality operator"
-            )));
-        }
         let mut input = pg_sys::InvalidOid;
         let mut ioparam = pg_sys::InvalidOid;
         pg_sys::getTypeInputInfo(base, &mut input, &mut ioparam);
@@ -384,7 +399,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         execute(plans[plan], &mut args);
                     }
                     counting.touched()
-                })?;
+                });
                 let value = value.map(|k| tenants[k].clone());
                 out.push(match outcome {
                     Ok(n) => (a.clone(), check, value, Some(n), "00000".into(), None),
@@ -532,7 +547,7 @@ unsafe fn set_local(name: &CStr, value: Option<&CStr>) {
 /// the (SQLSTATE, message) of its ERROR. A cancel (57014) or an assertion
 /// failure goes on up, as PL/pgSQL's `WHEN OTHERS` lets them; so does
 /// anything that is not a PostgreSQL ERROR.
-fn rolled_back<R>(f: impl FnOnce() -> R) -> Result<std::result::Result<R, (String, String)>> {
+fn rolled_back<R>(f: impl FnOnce() -> R) -> std::result::Result<R, (String, String)> {
     // SAFETY: the subtransaction is begun and always ended here, the
     // memory context and resource owner restored after it, as
     // exec_stmt_block does
@@ -550,38 +565,24 @@ fn rolled_back<R>(f: impl FnOnce() -> R) -> Result<std::result::Result<R, (Strin
         r
     };
     match caught {
-        Ok(v) => Ok(Ok(v)),
+        Ok(v) => Ok(v),
         Err(CaughtError::PostgresError(e)) | Err(CaughtError::ErrorReport(e))
             if !matches!(
                 e.sql_error_code(),
                 PgSqlErrorCode::ERRCODE_QUERY_CANCELED | PgSqlErrorCode::ERRCODE_ASSERT_FAILURE
             ) =>
         {
-            Ok(Err((sqlstate(e.sql_error_code()), e.message().to_string())))
+            Err((sqlstate(e.sql_error_code()), e.message().to_string()))
         }
         Err(e) => e.rethrow(),
     }
 }
 
-/// The five characters of a SQLSTATE.
-fn sqlstate(code: PgSqlErrorCode) -> String {
-    let mut v = code as i32;
-    (0..5)
-        .map(|_| {
-            let c = ((v & 0x3F) as u8 + b'0') as char;
-            v >>= 6;
-            c
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn sqlstates_print_as_five_characters() {
-        use pgrx::PgSqlErrorCode as C;
-        assert_eq!(super::sqlstate(C::ERRCODE_INSUFFICIENT_PRIVILEGE), "42501");
-        assert_eq!(super::sqlstate(C::ERRCODE_QUERY_CANCELED), "57014");
-        assert_eq!(super::sqlstate(C::ERRCODE_DIVISION_BY_ZERO), "22012");
-    }
+/// The five characters of a SQLSTATE, as PostgreSQL prints them.
+pub(crate) fn sqlstate(code: PgSqlErrorCode) -> String {
+    // SAFETY: unpack_sql_state writes the code into a static buffer and
+    // returns it NUL-terminated; it is copied at once
+    unsafe { CStr::from_ptr(pg_sys::unpack_sql_state(code as i32)) }
+        .to_string_lossy()
+        .into_owned()
 }

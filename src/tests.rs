@@ -70,6 +70,15 @@ fn tenant_schema() {
     "#);
 }
 
+/// The write probes' SQLSTATEs are PostgreSQL's own five characters.
+#[pg_test]
+fn sqlstates_print_as_five_characters() {
+    use pgrx::PgSqlErrorCode as C;
+    assert_eq!(crate::shadow::sqlstate(C::ERRCODE_INSUFFICIENT_PRIVILEGE), "42501");
+    assert_eq!(crate::shadow::sqlstate(C::ERRCODE_QUERY_CANCELED), "57014");
+    assert_eq!(crate::shadow::sqlstate(C::ERRCODE_DIVISION_BY_ZERO), "22012");
+}
+
 #[pg_test]
 fn first_snapshot_becomes_baseline_and_ids_increase() {
     tenant_schema();

@@ -1257,13 +1257,7 @@ pub(crate) fn read_posture(client: &SpiClient<'_>, schemas: Option<&[String]>) -
 /// pg_catalog's `=`, which then fails the probe (an ERROR check), never
 /// matches silently.
 fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String)> {
-    // SAFETY: catalog cache lookups of the column's type, read in this
-    // statement; both raise an ERROR for a type that is gone, never crash
-    let (base, opr) = unsafe {
-        let base = pg_sys::getBaseType(typid);
-        let entry = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int);
-        (base, (*entry).eq_opr)
-    };
+    let (base, opr) = base_type_equality(typid);
     let row = crate::prepared::select(
         c,
         "SELECT pg_catalog.format('%I.%I', tn.nspname, t.typname),
@@ -1285,6 +1279,20 @@ fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String)>
         .get::<String>(2)?
         .unwrap_or_else(|| "OPERATOR(pg_catalog.=)".into());
     Ok((name, eq))
+}
+
+/// The base type of a tenant column's type (a domain's CHECK is never run
+/// by a probe's cast) and that base type's equality operator from the type
+/// cache (InvalidOid: it has none). The read probes spell them in SQL
+/// ([`probe_type`]); the write probes' trigger calls them (crate::shadow).
+pub(crate) fn base_type_equality(typid: pg_sys::Oid) -> (pg_sys::Oid, pg_sys::Oid) {
+    // SAFETY: catalog cache lookups of the column's type, read in this
+    // statement; both raise an ERROR for a type that is gone, never crash
+    unsafe {
+        let base = pg_sys::getBaseType(typid);
+        let entry = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int);
+        (base, (*entry).eq_opr)
+    }
 }
 
 /// Functions (schema, name) that are not IMMUTABLE, among `candidates`.
