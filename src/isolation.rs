@@ -131,20 +131,27 @@ impl Sql<'_> {
             self.tbl()
         ))
     }
-    /// Rows of the tenants in `others` visible (bounded).
+    /// Rows of the tenants in `others` visible (bounded). The values are
+    /// bound as one array of the column's type, or, for a column that is
+    /// an array itself (whose type has no array type), compared one by one
+    /// from a sub-select.
     fn visible_of(&self, others: Vec<String>) -> Part {
+        let (tbl, col, eq, ty) = (self.tbl(), &self.col, self.eq(), self.ty());
+        let count = format!(
+            "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {tbl} t WHERE t.{col} {eq} ANY ("
+        );
+        let end = format!("LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]");
+        let (head, tail) = if self.t.col_arrayless {
+            (
+                format!("{count}SELECT a.v::{ty} FROM pg_catalog.unnest("),
+                format!("::pg_catalog.text[]) a(v)) {end}"),
+            )
+        } else {
+            (count, format!("::{ty}[]) {end}"))
+        };
         Part {
-            head: format!(
-                "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {} t
-                    WHERE t.{} {} ANY (",
-                self.tbl(),
-                self.col,
-                self.eq(),
-            ),
-            tail: Some(format!(
-                "::{}[]) LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
-                self.ty()
-            )),
+            head,
+            tail: Some(tail),
             args: others,
         }
     }

@@ -681,6 +681,7 @@ mod unit {
             rls_enabled: true,
             rls_forced: true,
             col_type_q: "pg_catalog.int4".into(),
+            col_arrayless: false,
             col_eq: "OPERATOR(pg_catalog.=)".into(),
             column: "tenant_id".into(),
         }

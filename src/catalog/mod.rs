@@ -1255,8 +1255,10 @@ pub(crate) fn read_posture(client: &SpiClient<'_>, schemas: Option<&[String]>) -
 /// search_path, which the role chooses, so a bare `=` or `int4` there
 /// could be the role's own. A type without an equality gets
 /// pg_catalog's `=`, which then fails the probe (an ERROR check), never
-/// matches silently.
-fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String)> {
+/// matches silently. The third value says whether the type has no array
+/// type (it is an array itself, `int[]`): the probes then cannot bind
+/// tenant values as one array of it (see `Target::col_arrayless`).
+fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String, bool)> {
     let (base, opr) = base_type_equality(typid);
     let row = crate::prepared::select(
         c,
@@ -1264,7 +1266,8 @@ fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String)>
                 (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
                    FROM pg_catalog.pg_operator o
                    JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-                  WHERE o.oid = $2)
+                  WHERE o.oid = $2),
+                t.typarray = 0
            FROM pg_catalog.pg_type t
            JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
           WHERE t.oid = $1",
@@ -1278,7 +1281,8 @@ fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String)>
     let eq = row
         .get::<String>(2)?
         .unwrap_or_else(|| "OPERATOR(pg_catalog.=)".into());
-    Ok((name, eq))
+    let arrayless = row.get::<bool>(3)?.unwrap_or(false);
+    Ok((name, eq, arrayless))
 }
 
 /// The base type of a tenant column's type (a domain's CHECK is never run
@@ -1484,15 +1488,16 @@ pub(crate) fn targets(
             rls_forced: flag(&row, 6)?,
             col_type_q: String::new(),
             col_eq: String::new(),
+            col_arrayless: false,
             column: column.to_string(),
         });
         types.push(oid(&row, 8)?);
     }
     // after the read (no statement runs while its rows are walked), once
     // per distinct type: most tables share the tenant column's type
-    let mut named: std::collections::BTreeMap<u32, (String, String)> = Default::default();
+    let mut named: std::collections::BTreeMap<u32, (String, String, bool)> = Default::default();
     for (t, typid) in out.iter_mut().zip(types) {
-        let (ty, eq) = match named.entry(typid) {
+        let (ty, eq, arrayless) = match named.entry(typid) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
                 e.insert(probe_type(c, pg_sys::Oid::from(typid))?)
@@ -1500,6 +1505,7 @@ pub(crate) fn targets(
         };
         t.col_type_q = ty.clone();
         t.col_eq = eq.clone();
+        t.col_arrayless = *arrayless;
     }
     if out.is_empty() && tables.is_none() {
         return Err(RlsAuditError::UnknownColumn {

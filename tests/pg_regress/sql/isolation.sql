@@ -278,6 +278,39 @@ SELECT t AS tenant, pg_temp.foreign_deleted(t) AS foreign_rows_deleted FROM gene
 SELECT check_name, count(*) AS tenants, string_agg(DISTINCT status, ',') AS status
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.folded'::regclass])
  WHERE check_name LIKE 'tenant\_%' GROUP BY 1 ORDER BY 1;
+-- a tenant column that is an array itself (int[]: its type has no array
+-- type to bind the other tenants' values as one array of): the read
+-- probes answer as for any column. The expected rows_seen are what
+-- PostgreSQL shows the role as each tenant: the rows of the other sampled
+-- tenants it sees. arr_ok isolates; arr_leak also shows every row whose
+-- array overlaps the tenant's.
+CREATE TABLE mix.arr_ok (tenant_id int[]);
+CREATE TABLE mix.arr_leak (tenant_id int[]);
+INSERT INTO mix.arr_ok SELECT ARRAY[g % 2, 9] FROM generate_series(1, 12) g;
+INSERT INTO mix.arr_ok VALUES ('{}'), ('{}');
+INSERT INTO mix.arr_leak SELECT * FROM mix.arr_ok;
+ALTER TABLE mix.arr_ok ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE mix.arr_leak ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON mix.arr_ok, mix.arr_leak TO app_user;
+CREATE POLICY p ON mix.arr_ok TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int[]);
+CREATE POLICY p ON mix.arr_leak TO app_user
+    USING (tenant_id && NULLIF(current_setting('app.tenant_id', true), '')::int[]
+           OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int[]);
+CREATE FUNCTION pg_temp.foreign_seen(tbl regclass, t text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE seen bigint;
+BEGIN
+    PERFORM set_config('app.tenant_id', t, true);
+    PERFORM set_config('role', 'app_user', true);
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1::int[]', tbl) INTO seen USING t;
+    PERFORM set_config('role', 'none', true);
+    RETURN seen;
+END $$;
+SELECT v.table_name, v.tenant, v.status, v.rows_seen,
+       pg_temp.foreign_seen(format('mix.%I', v.table_name)::regclass, v.tenant) AS postgres_shows
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['mix.arr_ok', 'mix.arr_leak']::regclass[], write_probes => false) v
+ WHERE v.check_name = 'tenant_read' ORDER BY 1, 2;
 SET client_min_messages = warning;
 DROP SCHEMA mix CASCADE;
 DROP TABLE mix_tables, together, alone;
