@@ -131,28 +131,30 @@ impl Sql<'_> {
             self.tbl()
         ))
     }
-    /// Rows of the tenants in `others` visible (bounded). The values are
-    /// bound as one array of the column's type, or, for a column that is
-    /// an array itself (whose type has no array type), compared one by one
-    /// from a sub-select.
-    fn visible_of(&self, others: Vec<String>) -> Part {
-        let (tbl, col, eq, ty) = (self.tbl(), &self.col, self.eq(), self.ty());
-        let count = format!(
-            "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {tbl} t WHERE t.{col} {eq} ANY ("
-        );
-        let end = format!("LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]");
-        let (head, tail) = if self.t.col_arrayless {
-            (
-                format!("{count}SELECT a.v::{ty} FROM pg_catalog.unnest("),
-                format!("::pg_catalog.text[]) a(v)) {end}"),
-            )
-        } else {
-            (count, format!("::{ty}[]) {end}"))
+    /// Rows of another tenant than `tenant` visible (bounded): rows whose
+    /// tenant column is not NULL and not equal to it, whether or not their
+    /// tenant was sampled. With an ordering, two index ranges on either
+    /// side of the value (what an isolating policy's own condition on the
+    /// column empties at once); else every visible row is compared.
+    fn foreign_visible(&self, tenant: &str) -> Part {
+        let (tbl, col, ty) = (self.tbl(), &self.col, self.ty());
+        let head = "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM (SELECT (".to_string();
+        let value = format!(")[1]::{ty} AS a) x");
+        let tail = match &self.t.col_order {
+            Some((lt, gt)) => format!(
+                "{value}, LATERAL ((SELECT 1 FROM {tbl} t WHERE t.{col} {lt} x.a LIMIT {PROBE_LIMIT})
+                    UNION ALL (SELECT 1 FROM {tbl} t WHERE t.{col} {gt} x.a LIMIT {PROBE_LIMIT})) y
+                 LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]"
+            ),
+            None => format!(
+                "{value}, {tbl} t WHERE NOT (t.{col} {} x.a) LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]",
+                self.eq()
+            ),
         };
         Part {
             head,
             tail: Some(tail),
-            args: others,
+            args: vec![tenant.to_string()],
         }
     }
 }
@@ -449,7 +451,7 @@ pub(crate) fn gather(
                         }
                     };
                     by_tenant[at].slots.push((i, table_reads.len()));
-                    by_tenant[at].parts.push(sql.visible_of(others.clone()));
+                    by_tenant[at].parts.push(sql.foreign_visible(a));
                 }
                 table_reads.push((a.to_string(), others, None));
             }

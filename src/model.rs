@@ -949,10 +949,10 @@ pub(crate) struct Target {
     /// the type's equality operator, schema-qualified
     /// (`OPERATOR(pg_catalog.=)`), for the same reason
     pub(crate) col_eq: String,
-    /// the base type has no array type (it is an array itself, `int[]`):
-    /// the read probes compare the column with each bound value in a
-    /// sub-select instead of `= ANY` of one array of them
-    pub(crate) col_arrayless: bool,
+    /// its `<` and `>`, schema-qualified, when it has a default btree
+    /// operator class: the read probe looks for another tenant's rows on
+    /// either side of the tenant's value (two index ranges)
+    pub(crate) col_order: Option<(String, String)>,
     /// the tenant column
     pub(crate) column: String,
 }

@@ -1244,45 +1244,64 @@ pub(crate) fn read_posture(client: &SpiClient<'_>, schemas: Option<&[String]>) -
     Ok(posture)
 }
 
-/// How the probes name the tenant column's type and equality, for a
+/// How the probes name the tenant column's type and comparison, for a
 /// column of type `typid`: its base type (a domain's CHECK would run a
 /// function of the domain's owner wherever a value is cast to it, in the
 /// caller's part of a probe too, with the caller's rights; the column's own
-/// assignments still check it, as the role) and that type's equality, the
-/// operator of its default operator class as the type cache finds it
-/// (varchar's is text's), both schema-qualified: `pg_catalog.int4` and
+/// assignments still check it, as the role) and that type's equality and,
+/// when it has a default btree operator class, its `<` and `>` (the
+/// operators of its default operator class as the type cache finds them:
+/// varchar's are text's), all schema-qualified: `pg_catalog.int4` and
 /// `OPERATOR(pg_catalog.=)`. A probe statement runs under the role's
 /// search_path, which the role chooses, so a bare `=` or `int4` there
-/// could be the role's own. A type without an equality gets
-/// pg_catalog's `=`, which then fails the probe (an ERROR check), never
-/// matches silently. The third value says whether the type has no array
-/// type (it is an array itself, `int[]`): the probes then cannot bind
-/// tenant values as one array of it (see `Target::col_arrayless`).
-fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<(String, String, bool)> {
-    let (base, opr) = base_type_equality(typid);
+/// could be the role's own. A type without an equality gets pg_catalog's
+/// `=`, which then fails the probe (an ERROR check), never matches
+/// silently.
+fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<ProbeType> {
+    let (base, eq) = base_type_equality(typid);
+    let (lt, gt) = base_type_order(base);
     let row = crate::prepared::select(
         c,
         "SELECT pg_catalog.format('%I.%I', tn.nspname, t.typname),
-                (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
-                   FROM pg_catalog.pg_operator o
-                   JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-                  WHERE o.oid = $2),
-                t.typarray = 0
+                (SELECT pg_catalog.array_agg(pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+                                             ORDER BY k.ord)
+                   FROM pg_catalog.unnest(ARRAY[$2, $3, $4]::pg_catalog.oid[]) WITH ORDINALITY AS k(opr, ord)
+                   JOIN pg_catalog.pg_operator o ON o.oid = k.opr
+                   JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace)
            FROM pg_catalog.pg_type t
            JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
           WHERE t.oid = $1",
         Some(1),
-        &[base.into(), opr.into()],
+        &[base.into(), eq.into(), lt.into(), gt.into()],
     )?
     .first();
     let name = row
         .get::<String>(1)?
         .ok_or_else(|| RlsAuditError::ObjectState(format!("type {} is gone", typid.to_u32())))?;
-    let eq = row
-        .get::<String>(2)?
-        .unwrap_or_else(|| "OPERATOR(pg_catalog.=)".into());
-    let arrayless = row.get::<bool>(3)?.unwrap_or(false);
-    Ok((name, eq, arrayless))
+    // the names of the operators that exist, in the order eq, lt, gt
+    // (InvalidOid matches none)
+    let mut names = row.get::<Vec<String>>(2)?.unwrap_or_default().into_iter();
+    let valid = |o: pg_sys::Oid| o != pg_sys::InvalidOid;
+    let eq_name = if valid(eq) { names.next() } else { None };
+    let order = if valid(lt) && valid(gt) {
+        names.next().zip(names.next())
+    } else {
+        None
+    };
+    Ok(ProbeType {
+        name,
+        eq: eq_name.unwrap_or_else(|| "OPERATOR(pg_catalog.=)".into()),
+        order,
+    })
+}
+
+/// The tenant column's type as the probes name it (see [`probe_type`]).
+#[derive(Clone)]
+struct ProbeType {
+    name: String,
+    eq: String,
+    /// `<` and `>` of the type's default btree operator class
+    order: Option<(String, String)>,
 }
 
 /// The base type of a tenant column's type (a domain's CHECK is never run
@@ -1296,6 +1315,19 @@ pub(crate) fn base_type_equality(typid: pg_sys::Oid) -> (pg_sys::Oid, pg_sys::Oi
         let base = pg_sys::getBaseType(typid);
         let entry = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_EQ_OPR as std::ffi::c_int);
         (base, (*entry).eq_opr)
+    }
+}
+
+/// `<` and `>` of a base type's default btree operator class (InvalidOid:
+/// it has none). When it has one, the type cache's equality is that
+/// class's too, so `a < b`, `a = b` and `a > b` are exactly one true for
+/// two values that are not NULL.
+fn base_type_order(base: pg_sys::Oid) -> (pg_sys::Oid, pg_sys::Oid) {
+    // SAFETY: a type cache lookup of a type read in this statement
+    unsafe {
+        let flags = (pg_sys::TYPECACHE_LT_OPR | pg_sys::TYPECACHE_GT_OPR) as std::ffi::c_int;
+        let entry = pg_sys::lookup_type_cache(base, flags);
+        ((*entry).lt_opr, (*entry).gt_opr)
     }
 }
 
@@ -1488,24 +1520,24 @@ pub(crate) fn targets(
             rls_forced: flag(&row, 6)?,
             col_type_q: String::new(),
             col_eq: String::new(),
-            col_arrayless: false,
+            col_order: None,
             column: column.to_string(),
         });
         types.push(oid(&row, 8)?);
     }
     // after the read (no statement runs while its rows are walked), once
     // per distinct type: most tables share the tenant column's type
-    let mut named: std::collections::BTreeMap<u32, (String, String, bool)> = Default::default();
+    let mut named: std::collections::BTreeMap<u32, ProbeType> = Default::default();
     for (t, typid) in out.iter_mut().zip(types) {
-        let (ty, eq, arrayless) = match named.entry(typid) {
+        let ty = match named.entry(typid) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
                 e.insert(probe_type(c, pg_sys::Oid::from(typid))?)
             }
         };
-        t.col_type_q = ty.clone();
-        t.col_eq = eq.clone();
-        t.col_arrayless = *arrayless;
+        t.col_type_q = ty.name.clone();
+        t.col_eq = ty.eq.clone();
+        t.col_order = ty.order.clone();
     }
     if out.is_empty() && tables.is_none() {
         return Err(RlsAuditError::UnknownColumn {

@@ -278,39 +278,70 @@ SELECT t AS tenant, pg_temp.foreign_deleted(t) AS foreign_rows_deleted FROM gene
 SELECT check_name, count(*) AS tenants, string_agg(DISTINCT status, ',') AS status
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.folded'::regclass])
  WHERE check_name LIKE 'tenant\_%' GROUP BY 1 ORDER BY 1;
--- a tenant column that is an array itself (int[]: its type has no array
--- type to bind the other tenants' values as one array of): the read
--- probes answer as for any column. The expected rows_seen are what
--- PostgreSQL shows the role as each tenant: the rows of the other sampled
--- tenants it sees. arr_ok isolates; arr_leak also shows every row whose
--- array overlaps the tenant's.
+-- tenant_read looks for the rows of any other tenant, not only of the
+-- sampled ones (the three smallest values): the expected rows_seen are
+-- what PostgreSQL shows the role as each tenant, the rows whose tenant is
+-- another one (NULL is no tenant's). "top" leaks tenant 5, which is not
+-- sampled, to everyone; "shared" shows rows without a tenant to everyone
+-- (not another tenant's); "arr_*" have a tenant column that is an array
+-- itself (int[]), isolating and leaking through overlapping arrays; "xid"
+-- has a type with an equality but no ordering (every visible row is
+-- compared; tenants given, as it cannot be sampled) and leaks tenant 3.
+CREATE TABLE mix.top (tenant_id int);
+CREATE TABLE mix.shared (tenant_id int);
 CREATE TABLE mix.arr_ok (tenant_id int[]);
 CREATE TABLE mix.arr_leak (tenant_id int[]);
+CREATE TABLE mix.xid (tenant_id xid);
+INSERT INTO mix.top SELECT 1 + g % 5 FROM generate_series(1, 20) g;
+INSERT INTO mix.shared SELECT NULLIF(g % 4, 0) FROM generate_series(1, 20) g;
 INSERT INTO mix.arr_ok SELECT ARRAY[g % 2, 9] FROM generate_series(1, 12) g;
 INSERT INTO mix.arr_ok VALUES ('{}'), ('{}');
 INSERT INTO mix.arr_leak SELECT * FROM mix.arr_ok;
-ALTER TABLE mix.arr_ok ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-ALTER TABLE mix.arr_leak ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-GRANT SELECT ON mix.arr_ok, mix.arr_leak TO app_user;
+INSERT INTO mix.xid SELECT (1 + g % 3)::text::xid FROM generate_series(1, 12) g;
+CREATE POLICY p ON mix.top TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id = 5);
+CREATE POLICY p ON mix.shared TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id IS NULL);
 CREATE POLICY p ON mix.arr_ok TO app_user
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int[]);
 CREATE POLICY p ON mix.arr_leak TO app_user
     USING (tenant_id && NULLIF(current_setting('app.tenant_id', true), '')::int[]
            OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int[]);
+CREATE POLICY p ON mix.xid TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::xid OR tenant_id = '3'::xid);
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['top', 'shared', 'arr_ok', 'arr_leak', 'xid'] LOOP
+        EXECUTE format('ALTER TABLE mix.%I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('GRANT SELECT ON mix.%I TO app_user', t);
+    END LOOP;
+END $$;
 CREATE FUNCTION pg_temp.foreign_seen(tbl regclass, t text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE seen bigint;
+DECLARE
+    ty text := (SELECT format_type(atttypid, NULL) FROM pg_attribute
+                 WHERE attrelid = tbl AND attname = 'tenant_id');
+    seen bigint;
 BEGIN
     PERFORM set_config('app.tenant_id', t, true);
     PERFORM set_config('role', 'app_user', true);
-    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1::int[]', tbl) INTO seen USING t;
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1::%s', tbl, ty) INTO seen USING t;
     PERFORM set_config('role', 'none', true);
     RETURN seen;
 END $$;
-SELECT v.table_name, v.tenant, v.status, v.rows_seen,
-       pg_temp.foreign_seen(format('mix.%I', v.table_name)::regclass, v.tenant) AS postgres_shows
-  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
-           tables => ARRAY['mix.arr_ok', 'mix.arr_leak']::regclass[], write_probes => false) v
- WHERE v.check_name = 'tenant_read' ORDER BY 1, 2;
+CREATE TABLE reads AS
+    SELECT v.* FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+               tables => ARRAY['mix.top', 'mix.shared', 'mix.arr_ok', 'mix.arr_leak']::regclass[],
+               write_probes => false) v
+    UNION ALL
+    SELECT v.* FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+               tables => ARRAY['mix.xid']::regclass[], tenants => ARRAY['1', '2', '3'],
+               write_probes => false) v;
+SELECT r.table_name, r.tenant, r.status, r.rows_seen,
+       pg_temp.foreign_seen(format('mix.%I', r.table_name)::regclass, r.tenant) AS postgres_shows,
+       r.detail
+  FROM reads r WHERE r.check_name = 'tenant_read' ORDER BY 1, 2;
+DROP TABLE reads;
 SET client_min_messages = warning;
 DROP SCHEMA mix CASCADE;
 DROP TABLE mix_tables, together, alone;
