@@ -149,7 +149,8 @@ COMMENT ON FUNCTION @extschema@._shadow_count() IS
 -- In one always-rolled-back subtransaction, as the caller:
 --   * pg_temp.rls_audit_shadow is LIKE the table (no defaults, unique,
 --     check or foreign keys: only the policies decide) and holds up to
---     p_rows rows of each tenant in p_tenants;
+--     p_rows rows of each tenant in p_tenants, and the first row of each
+--     other tenant (up to p_others tenants in all);
 --   * it gets the table's policies (p_policies: the CREATE POLICY
 --     statements rls_audit renders from the catalog for the shadow, same
 --     names, PERMISSIVE/RESTRICTIVE, command, roles, USING and WITH CHECK),
@@ -181,7 +182,7 @@ COMMENT ON FUNCTION @extschema@._shadow_count() IS
 CREATE FUNCTION @extschema@._write_probe(
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
     p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
-    p_type text, p_eq text)
+    p_type text, p_eq text, p_gt text, p_others integer)
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -241,6 +242,27 @@ BEGIN
             -- how many rows of this tenant the probes work on
             v_results := v_results || ARRAY[a, 'copied', NULL, n::text, '00000', NULL];
         END LOOP;
+        -- and the first row of each other tenant, up to p_others tenants in
+        -- all, found by a loose index scan with the type's own > (p_gt,
+        -- NULL when it has no ordering): a policy that lets A delete or
+        -- take over the rows of a tenant not probed touches them too
+        IF p_gt IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'INSERT INTO pg_temp.rls_audit_shadow
+                 WITH RECURSIVE s(v, r, n) AS (
+                     (SELECT t.%1$I, t, 1 FROM %2$s t WHERE t.%1$I IS NOT NULL ORDER BY t.%1$I LIMIT 1)
+                     UNION ALL
+                     SELECT x.v, x.r, s.n + 1
+                       FROM s, LATERAL (SELECT t.%1$I AS v, t AS r FROM %2$s t
+                                         WHERE t.%1$I %3$s s.v ORDER BY t.%1$I LIMIT 1) x
+                      WHERE s.n < $2)
+                 SELECT (s.r).* FROM s
+                  WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a)
+                                     WHERE s.v %4$s a.a::%5$s)',
+                p_col, p_table, p_gt, p_eq, p_type) USING p_tenants, p_others;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            v_results := v_results || ARRAY[NULL, 'copied', NULL, n::text, '00000', NULL];
+        END IF;
         -- row security and the policies exactly when they apply to the role
         IF p_applies THEN
             v_setup := ARRAY['ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY']
@@ -290,7 +312,7 @@ BEGIN
     END LOOP;
 END
 $probe$;
-COMMENT ON FUNCTION @extschema@._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text) IS
+COMMENT ON FUNCTION @extschema@._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer) IS
     'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';
 
 -- "Constantly true" is what PostgreSQL's constant folding says.

@@ -532,6 +532,11 @@ fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
 /// policy at work, few enough that a probe costs the same on any table.
 const SHADOW_ROWS: i32 = 16;
 
+/// Tenants whose first row the shadow table also holds, the probed ones
+/// included: a policy that lets a tenant delete or take over the rows of a
+/// tenant not probed is seen for the first this many tenants of a table.
+const SHADOW_TENANTS: i32 = 1000;
+
 /// The table's policies as CREATE POLICY statements for the write probe's
 /// shadow copy (`pg_temp.rls_audit_shadow`): the same names, modes,
 /// commands, roles and expressions, rendered by the one renderer.
@@ -564,7 +569,7 @@ fn write_probe(
     for r in c.select(
         "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
            FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
-                                       $10, $11)",
+                                       $10, $11, $12, $13)",
         None,
         &[
             role.into(),
@@ -578,6 +583,8 @@ fn write_probe(
             policies.into(),
             t.col_type_q.as_str().into(),
             t.col_eq.as_str().into(),
+            t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
+            SHADOW_TENANTS.into(),
         ],
     )? {
         out.push(WriteOutcome {

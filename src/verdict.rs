@@ -475,8 +475,9 @@ fn read_check(t: &Target, a: &str, o: &Outcome) -> Check {
 }
 
 /// One row of `rls_audit._write_probe`: a statement run as `tenant` (or,
-/// with check `copied`, how many rows of `tenant` the shadow holds; with no
-/// tenant, why the shadow could not be set up).
+/// with check `copied`, how many rows of `tenant` the shadow holds, with
+/// no tenant how many first rows of the tenants not probed; with no tenant
+/// and a failure, why the shadow could not be set up).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct WriteOutcome {
     pub(crate) tenant: Option<String>,
@@ -536,17 +537,23 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
             })
             .collect();
     }
-    let copied = |tenant: &str| {
+    // rows copied of a probed tenant; of None: the other tenants' first rows
+    let copied = |tenant: Option<&str>| {
         outcomes
             .iter()
-            .filter(|o| o.check.as_deref() == Some("copied") && o.tenant.as_deref() == Some(tenant))
+            .filter(|o| o.check.as_deref() == Some("copied") && o.tenant.as_deref() == tenant)
             .filter_map(|o| o.rows)
             .sum::<i64>()
     };
     let mut out = Vec::new();
     for name in names {
         for a in tenants {
-            let foreign: i64 = tenants.iter().filter(|x| *x != a).map(|x| copied(x)).sum();
+            let foreign: i64 = tenants
+                .iter()
+                .filter(|x| *x != a)
+                .map(|x| copied(Some(x)))
+                .sum::<i64>()
+                + copied(None);
             let mine: Vec<&WriteOutcome> = outcomes
                 .iter()
                 .filter(|o| o.check.as_deref() == Some(name) && o.tenant.as_deref() == Some(a))
@@ -556,7 +563,7 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     "only tenant {a} has rows: no other tenant to write as"
                 ))
             } else if name == "tenant_insert" {
-                (mine.is_empty() || copied(a) + foreign == 0).then(|| {
+                (mine.is_empty() || copied(Some(a)) + foreign == 0).then(|| {
                     format!("only tenant {a} is probed: no other tenant to write a row for")
                 })
             } else {

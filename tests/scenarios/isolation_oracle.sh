@@ -3,7 +3,8 @@
 # really does. Generated cases (fixed seed): a small tenant table with random
 # permissive/restrictive policies per command (true, tenant match, wrong
 # column, OR forms, IS NOT NULL, a default tenant, role-dependent, false, a
-# function declared IMMUTABLE that reads the setting),
+# function declared IMMUTABLE that reads the setting, a tenant singled out
+# that is never sampled: the table has tenants 1-3 and one row of 4),
 # random grants, owner or owner's member as the role, FORCE or not, and role,
 # role-in-database and database defaults for the setting. The truth comes
 # from real statements run as the role in rolled-back subtransactions
@@ -87,7 +88,8 @@ DECLARE
         'current_user = ''oracle_r1''',
         'tenant_id > 1',
         'body IS NOT NULL AND tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int',
-        'tenant_id = oracle.tenant_folded()'];
+        'tenant_id = oracle.tenant_folded()',
+        'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = 4'];
     cmds text[] := ARRAY['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
     pick int;
 BEGIN
@@ -99,6 +101,11 @@ BEGIN
         EXECUTE format($i$INSERT INTO oracle.%I
             SELECT g * 10 + s, g, CASE WHEN random() < 0.3 THEN NULL ELSE 'b' || g END
               FROM generate_series(1, 3) g, generate_series(1, 1 + floor(random() * 3)::int) s$i$, t);
+        -- and one row of tenant 4, which is never sampled (the three
+        -- smallest values are): its rows are reached by tenant_read and,
+        -- as a tenant not probed, by the write checks' first row of it
+        EXECUTE format($i$INSERT INTO oracle.%I
+            VALUES (41, 4, CASE WHEN random() < 0.3 THEN NULL ELSE 'b4' END)$i$, t);
         pick := floor(random() * 10)::int;
         IF pick = 0 THEN
             EXECUTE format('ALTER TABLE oracle.%I OWNER TO %I', t, r);
@@ -116,9 +123,9 @@ BEGIN
             EXECUTE format('CREATE POLICY p%s ON oracle.%I AS %s FOR %s TO %s %s %s', n, t,
                 CASE WHEN random() < 0.7 THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, cmd,
                 (ARRAY[quote_ident(r), 'PUBLIC', 'oracle_other'])[1 + floor(random() * 3)::int],
-                CASE WHEN cmd <> 'INSERT' THEN 'USING (' || exprs[1 + floor(random() * 12)::int] || ')' ELSE '' END,
+                CASE WHEN cmd <> 'INSERT' THEN 'USING (' || exprs[1 + floor(random() * 13)::int] || ')' ELSE '' END,
                 CASE WHEN cmd IN ('ALL', 'INSERT', 'UPDATE') AND random() < 0.8
-                     THEN 'WITH CHECK (' || exprs[1 + floor(random() * 12)::int] || ')' ELSE '' END);
+                     THEN 'WITH CHECK (' || exprs[1 + floor(random() * 13)::int] || ')' ELSE '' END);
         END LOOP;
         INSERT INTO oracle.cases VALUES (k, r, format('oracle.%I', t)::regclass);
     END LOOP;

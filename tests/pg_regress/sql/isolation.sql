@@ -342,6 +342,49 @@ SELECT r.table_name, r.tenant, r.status, r.rows_seen,
        r.detail
   FROM reads r WHERE r.check_name = 'tenant_read' ORDER BY 1, 2;
 DROP TABLE reads;
+-- the write checks reach the tenants not probed too: the shadow table
+-- holds the first row of each other tenant. top_w hides tenant 5 from
+-- reads but lets every tenant delete its rows and take them over. What
+-- PostgreSQL does as each tenant, with no WHERE, rolled back: the rows of
+-- other tenants DELETE removes and UPDATE ... SET tenant_id = A changes.
+CREATE TABLE mix.top_w (tenant_id int);
+INSERT INTO mix.top_w SELECT 1 + g % 5 FROM generate_series(1, 20) g;
+ALTER TABLE mix.top_w ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON mix.top_w TO app_user;
+CREATE POLICY r ON mix.top_w FOR SELECT TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY i ON mix.top_w FOR INSERT TO app_user
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY d ON mix.top_w FOR DELETE TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id = 5);
+CREATE POLICY u ON mix.top_w FOR UPDATE TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id = 5)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE FUNCTION pg_temp.foreign_written(t int, stmt text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    before bigint;
+    after bigint;
+BEGIN
+    SELECT count(*) INTO before FROM mix.top_w WHERE tenant_id <> t;
+    BEGIN
+        PERFORM set_config('app.tenant_id', t::text, true);
+        PERFORM set_config('role', 'app_user', true);
+        EXECUTE format(stmt, t);
+        PERFORM set_config('role', 'none', true);
+        SELECT count(*) INTO after FROM mix.top_w WHERE tenant_id <> t;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    RETURN before - after;
+END $$;
+SELECT v.check_name, v.tenant, v.status,
+       CASE v.check_name
+            WHEN 'tenant_delete' THEN pg_temp.foreign_written(v.tenant::int, 'DELETE FROM mix.top_w')
+            WHEN 'tenant_update' THEN pg_temp.foreign_written(v.tenant::int, 'UPDATE mix.top_w SET tenant_id = %s')
+       END AS postgres_touches
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_w'::regclass]) v
+ WHERE v.tenant IS NOT NULL ORDER BY 1, 2;
 SET client_min_messages = warning;
 DROP SCHEMA mix CASCADE;
 DROP TABLE mix_tables, together, alone;
