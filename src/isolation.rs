@@ -438,7 +438,10 @@ pub(crate) fn gather(
         let mut table_reads = Vec::new();
         if let Tenants::Values(list) = list {
             for (a, others) in tenant_pairs(list) {
-                if !others.is_empty() {
+                // a tenant named alone is still looked at: are the rows of
+                // any other tenant visible to it? (A lone sampled value
+                // means the table has no other tenant.)
+                if !others.is_empty() || tenants.is_some() {
                     let at = match by_tenant.iter().position(|b| b.tenant == a) {
                         Some(at) => at,
                         None => {

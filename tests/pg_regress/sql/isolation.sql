@@ -385,6 +385,18 @@ SELECT v.check_name, v.tenant, v.status,
        END AS postgres_touches
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_w'::regclass]) v
  WHERE v.tenant IS NOT NULL ORDER BY 1, 2;
+-- a tenant named alone is checked against every other tenant: its reads,
+-- and its DELETE and UPDATE against the first row of each other tenant
+-- (an INSERT needs another tenant to write a row for)
+SELECT v.check_name, v.tenant, v.status, v.rows_seen,
+       CASE v.check_name
+            WHEN 'tenant_read' THEN pg_temp.foreign_seen('mix.top_w', v.tenant)
+            WHEN 'tenant_delete' THEN pg_temp.foreign_written(v.tenant::int, 'DELETE FROM mix.top_w')
+            WHEN 'tenant_update' THEN pg_temp.foreign_written(v.tenant::int, 'UPDATE mix.top_w SET tenant_id = %s')
+       END AS postgres_shows, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_w'::regclass],
+                                  tenants => ARRAY['2']) v
+ WHERE v.tenant IS NOT NULL ORDER BY 1, 2;
 SET client_min_messages = warning;
 DROP SCHEMA mix CASCADE;
 DROP TABLE mix_tables, together, alone;
