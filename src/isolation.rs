@@ -211,22 +211,45 @@ pub(crate) fn run_batch(
     settings: &Settings,
     parts: &[Part],
 ) -> Result<Vec<Outcome>> {
+    batch_by(parts, &|sql, args| {
+        run(c, role, settings, sql, args).map(Some)
+    })?
+    .ok_or_else(|| RlsAuditError::Internal("a read probe in this session gave no answer".into()))
+}
+
+/// [`run_batch`] in a backend of its own, where `setting` has never been
+/// defined (crate::fresh): None when a statement could not run there.
+pub(crate) fn run_batch_fresh(
+    setting: &str,
+    role: &str,
+    settings: &Settings,
+    parts: &[Part],
+) -> Result<Option<Vec<Outcome>>> {
+    let flat = flatten(settings);
+    batch_by(parts, &|sql, args| {
+        crate::fresh::run(setting, role, flat.clone(), sql, args)
+    })
+}
+
+/// Runs one probe statement with its arguments (None: it could not run).
+type Exec<'a> = dyn Fn(&str, &[String]) -> Result<Option<Outcome>> + 'a;
+
+/// The batching of [`run_batch`], each statement run by `exec` (None: it
+/// could not run, and neither can the batch).
+fn batch_by(parts: &[Part], exec: &Exec<'_>) -> Result<Option<Vec<Outcome>>> {
     if parts.len() > MAX_BATCH {
         let mut out = Vec::with_capacity(parts.len());
         for chunk in parts.chunks(MAX_BATCH) {
-            out.extend(run_batch(c, role, settings, chunk)?);
+            let Some(outcomes) = batch_by(chunk, exec)? else {
+                return Ok(None);
+            };
+            out.extend(outcomes);
         }
-        return Ok(out);
+        return Ok(Some(out));
     }
     match parts {
-        [] => Ok(Vec::new()),
-        [one] => Ok(vec![run(
-            c,
-            role,
-            settings,
-            &format!("SELECT {}", one.expr("$1")),
-            &one.args,
-        )?]),
+        [] => Ok(Some(Vec::new())),
+        [one] => Ok(exec(&format!("SELECT {}", one.expr("$1")), &one.args)?.map(|o| vec![o])),
         _ => {
             let mut args = Vec::new();
             let mut rows = Vec::new();
@@ -245,7 +268,9 @@ pub(crate) fn run_batch(
                                ORDER BY v.k, e.o)",
                 rows.join(", ")
             );
-            let o = run(c, role, settings, &sql, &args)?;
+            let Some(o) = exec(&sql, &args)? else {
+                return Ok(None);
+            };
             let mut out: Vec<Outcome> = parts
                 .iter()
                 .map(|_| Outcome {
@@ -272,11 +297,13 @@ pub(crate) fn run_batch(
             }
             if !whole {
                 let (a, b) = parts.split_at(parts.len() / 2);
-                let mut out = run_batch(c, role, settings, a)?;
-                out.extend(run_batch(c, role, settings, b)?);
-                return Ok(out);
+                let (Some(mut out), Some(rest)) = (batch_by(a, exec)?, batch_by(b, exec)?) else {
+                    return Ok(None);
+                };
+                out.extend(rest);
+                return Ok(Some(out));
             }
-            Ok(out)
+            Ok(Some(out))
         }
     }
 }
@@ -385,10 +412,11 @@ pub(crate) fn gather(
     }
     let bypass_via = model.bypassing_roles(role);
     // "unset" is what a fresh login of the role gets: its defaults apply
-    let facts = SettingFacts {
+    let mut facts = SettingFacts {
         setting: setting.to_string(),
         fresh: info.fresh.clone(),
         defined_here: catalog::setting_defined(c, setting)?,
+        elsewhere: false,
     };
     let base = fresh_session(info.search_path);
     let run_cx = Run { setting, base };
@@ -406,9 +434,25 @@ pub(crate) fn gather(
     // truly unset. (PostgreSQL cannot undefine a custom setting afterwards.)
     // Each phase runs the tables' probes of one context as one statement
     // (run_batch).
-    let (unset_value, _) = facts.unset(role);
+    let unset_value = facts.unset(role).0.map(str::to_string);
     let visible: Vec<Part> = sqls.iter().map(Sql::visible).collect();
-    let unset = run_batch(c, Some(role), &run_cx.with_tenant(unset_value), &visible)?;
+    // a session that had defined the setting reads it as '' at best: the
+    // probes of "unset" then run in a backend of their own (crate::fresh)
+    let elsewhere = if facts.fresh.is_none() && facts.defined_here {
+        run_batch_fresh(setting, role, &run_cx.with_tenant(None), &visible)?
+    } else {
+        None
+    };
+    facts.elsewhere = elsewhere.is_some();
+    let unset = match elsewhere {
+        Some(outcomes) => outcomes,
+        None => run_batch(
+            c,
+            Some(role),
+            &run_cx.with_tenant(unset_value.as_deref()),
+            &visible,
+        )?,
+    };
     let empty = run_batch(c, Some(role), &run_cx.with_tenant(Some("")), &visible)?;
     // tenants: given, or sampled as the caller (only the values are read)
     let tenant_lists: Vec<Tenants> = match tenants {

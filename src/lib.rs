@@ -33,6 +33,7 @@ mod anchor;
 mod authz;
 mod capture;
 mod drift;
+mod fresh;
 mod isolation;
 mod restore;
 mod shadow;

@@ -88,6 +88,9 @@ pub(crate) struct SettingFacts {
     /// (value, where from) of a fresh login's default
     pub(crate) fresh: Option<(String, String)>,
     pub(crate) defined_here: bool,
+    /// the unset probes ran in a backend of their own, where the setting
+    /// was undefined (crate::fresh)
+    pub(crate) elsewhere: bool,
 }
 
 impl SettingFacts {
@@ -98,6 +101,10 @@ impl SettingFacts {
             Some((v, from)) => (
                 Some(v.as_str()),
                 format!("{setting} not set by the application (a fresh login of {role} gets '{v}' from {from})"),
+            ),
+            None if self.elsewhere => (
+                None,
+                format!("{setting} unset (in a new backend: this session had already defined it)"),
             ),
             None if self.defined_here => (
                 None,
@@ -765,6 +772,7 @@ mod unit {
                 setting: "app.tenant_id".into(),
                 fresh: None,
                 defined_here: false,
+                elsewhere: false,
             },
             tables,
         }
@@ -958,6 +966,7 @@ mod unit {
             setting: "app.tenant_id".into(),
             fresh: Some(("1".into(), "ALTER ROLE ... SET".into())),
             defined_here: true,
+            elsewhere: false,
         };
         let (value, how) = facts.unset("app_user");
         assert_eq!(value, Some("1"));

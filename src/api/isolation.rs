@@ -38,6 +38,9 @@ fn run_checks(
     if write_probes.unwrap_or(true) {
         crate::schema::require_primary("verify_isolation")?;
     }
+    // whether a backend of its own would see what this transaction sees,
+    // for the unset probes (crate::fresh), kept for the next call
+    let was_clean = crate::fresh::clean();
     let evidence = Spi::connect(|c| {
         isolation::gather(
             c,
@@ -49,6 +52,7 @@ fn run_checks(
             write_probes.unwrap_or(true),
         )
     })?;
+    crate::fresh::leave(was_clean);
     Ok(verdict::verdicts(&evidence))
 }
 

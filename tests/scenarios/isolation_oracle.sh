@@ -239,6 +239,7 @@ END
 $truth$;
 CREATE TABLE oracle.verdicts (k int, check_name text, tenant text, status text, detail text);
 CREATE TABLE oracle.verdicts_together (LIKE oracle.verdicts);
+CREATE TABLE oracle.verdicts_defined (LIKE oracle.verdicts);
 SQL
     # verify_isolation as a DBA runs it: one fresh session per call
     for k in $(q -d "$db" -c "SELECT k FROM oracle.cases ORDER BY k"); do
@@ -257,6 +258,16 @@ SQL
                        tables => (SELECT array_agg(tbl) FROM oracle.cases WHERE role = '$r')) v
               JOIN oracle.cases c ON c.tbl = format('%I.%I', v.schema_name, v.table_name)::regclass
              WHERE v.check_name NOT IN ('role_not_superuser', 'role_no_bypassrls', 'rls_enabled', 'rls_forced')"
+        # and once more in a session that has already defined the setting,
+        # where PostgreSQL reads it as '' and never NULL again: the unset
+        # probes run in a backend of their own (crate::fresh), and every
+        # status must be the same
+        q -d "$db" -c "SELECT set_config('app.tenant', '2', false)" -c "RESET app.tenant" -c "INSERT INTO oracle.verdicts_defined
+            SELECT c.k, v.check_name, v.tenant, v.status, v.detail
+              FROM rls_audit.verify_isolation('$r', 'app.tenant',
+                       tables => (SELECT array_agg(tbl) FROM oracle.cases WHERE role = '$r')) v
+              JOIN oracle.cases c ON c.tbl = format('%I.%I', v.schema_name, v.table_name)::regclass
+             WHERE v.check_name NOT IN ('role_not_superuser', 'role_no_bypassrls', 'rls_enabled', 'rls_forced')" >/dev/null
     done
 done
 
@@ -274,8 +285,21 @@ SQL
 )
     differing=$(q -d "$db" -c "SELECT (SELECT count(*) FROM (TABLE oracle.verdicts EXCEPT ALL TABLE oracle.verdicts_together) a)
                                     + (SELECT count(*) FROM (TABLE oracle.verdicts_together EXCEPT ALL TABLE oracle.verdicts) b)")
+    defined=$(q -d "$db" -c "SELECT (SELECT count(*) FROM (SELECT k, check_name, tenant, status FROM oracle.verdicts
+                                      EXCEPT ALL SELECT k, check_name, tenant, status FROM oracle.verdicts_defined) a)
+                                  + (SELECT count(*) FROM (SELECT k, check_name, tenant, status FROM oracle.verdicts_defined
+                                      EXCEPT ALL SELECT k, check_name, tenant, status FROM oracle.verdicts) b)")
+    unset_elsewhere=$(q -d "$db" -c "SELECT count(*) FROM oracle.verdicts_defined
+                                      WHERE check_name = 'fail_closed_unset' AND detail LIKE '%in a new backend%'")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; one call per role over all its tables: $differing verdicts differ"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    if [ "$defined" != 0 ]; then
+        fail=1
+        q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)
+                         FROM oracle.verdicts v JOIN oracle.verdicts_defined d
+                           ON (v.k, v.check_name, v.tenant) IS NOT DISTINCT FROM (d.k, d.check_name, d.tenant)
+                        WHERE v.status IS DISTINCT FROM d.status ORDER BY 1, 2, 3 LIMIT 20"
+    fi
     if [ "$differing" != 0 ]; then
         fail=1
         q -d "$db" -c "(TABLE oracle.verdicts EXCEPT ALL TABLE oracle.verdicts_together) UNION ALL (TABLE oracle.verdicts_together EXCEPT ALL TABLE oracle.verdicts) ORDER BY 1, 2, 3 LIMIT 20"

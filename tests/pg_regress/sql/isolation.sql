@@ -402,6 +402,36 @@ DROP SCHEMA mix CASCADE;
 DROP TABLE mix_tables, together, alone;
 RESET client_min_messages;
 
+-- "unset" in a session that has already defined the setting (every call
+-- above did): PostgreSQL reads it as '' there, never NULL again, so a
+-- policy that opens every row when the setting is NULL looked closed. The
+-- unset probes then run in a backend of their own, where it is undefined,
+-- and see what a fresh login sees: every row. Also inside a transaction
+-- whose only writes are earlier calls' rolled-back probes. After a write
+-- of its own a new backend would not see what the transaction sees: the
+-- probe reads '' in this session, and the detail says so (the limit the
+-- README names: this policy then reads as closed).
+SELECT current_setting('app.tenant_id', true) IS NOT NULL AS defined_here;
+CREATE TABLE public.null_opens (id int, tenant_id int);
+INSERT INTO public.null_opens SELECT g, 1 + g % 3 FROM generate_series(1, 12) g;
+ALTER TABLE public.null_opens ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON public.null_opens TO app_user;
+CREATE POLICY p ON public.null_opens TO app_user
+    USING (current_setting('app.tenant_id', true) IS NULL
+           OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['public.null_opens'::regclass]) WHERE check_name = 'fail_closed_unset';
+BEGIN;
+SELECT count(*) AS checks FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['public.null_opens'::regclass]);
+SELECT status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['public.null_opens'::regclass]) WHERE check_name = 'fail_closed_unset';
+INSERT INTO public.null_opens VALUES (100, 1);
+SELECT status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['public.null_opens'::regclass]) WHERE check_name = 'fail_closed_unset';
+ROLLBACK;
+DROP TABLE public.null_opens;
+
 -- bad input: a clear error with its SQLSTATE
 \set VERBOSITY sqlstate
 SELECT * FROM rls_audit.verify_isolation('nobody', 'app.tenant_id');

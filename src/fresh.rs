@@ -1,0 +1,287 @@
+//! A read probe in a backend of its own, where the tenant setting has
+//! never been defined.
+//!
+//! `fail_closed_unset` asks what a fresh login of the role sees without
+//! setting the tenant. PostgreSQL cannot undefine a custom setting in a
+//! session that has used it (a probe of an earlier `verify_isolation()`
+//! call did, or the application's own code): there `current_setting(s,
+//! true)` reads `''`, never NULL again, and a policy that opens every row
+//! when the setting is NULL (`current_setting(s, true) IS NULL OR …`)
+//! would read as closed. So in such a session the unset probes run in a
+//! dynamic background worker: a new backend of this database, which reads
+//! the same committed rows, calls the same probe runner
+//! (`rls_audit._probe`, as the role with the same settings) and hands its
+//! answer back through a dynamic shared memory segment.
+//!
+//! The worker is used only when it sees what the caller sees: the caller's
+//! transaction has written nothing but earlier calls' rolled-back probes
+//! (else its rows, or a table it created, would be missing there; see
+//! [`clean`]), a worker slot is free, and the setting is
+//! undefined in the worker too (a default of the role the worker connects
+//! as could define it). Otherwise [`run`] says None and the caller probes
+//! in its own session with `''`, saying so in the check's detail.
+
+use pgrx::bgworkers::{
+    BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags,
+};
+use pgrx::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, RlsAuditError};
+
+thread_local! {
+    /// The transaction and command counter a `verify_isolation()` call left
+    /// behind, when everything the transaction had written by then was its
+    /// own probes' (always rolled back).
+    static OURS: std::cell::Cell<Option<(pg_sys::TransactionId, pg_sys::CommandId)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Does a new backend see what this transaction sees? When the
+/// transaction has written nothing, or only what earlier
+/// `verify_isolation()` calls' probes wrote and rolled back (their write
+/// probes give it a transaction ID): the statement that held the call
+/// ended then, and no statement since has written anything (each would
+/// have moved the command counter once more).
+pub(crate) fn clean() -> bool {
+    // SAFETY: reads this backend's transaction state
+    let (xid, cid) = unsafe {
+        (
+            pg_sys::GetTopTransactionIdIfAny(),
+            pg_sys::GetCurrentCommandId(false),
+        )
+    };
+    if xid == pg_sys::InvalidTransactionId {
+        return true;
+    }
+    OURS.with(|o| {
+        o.get()
+            .is_some_and(|(x, c)| x == xid && (cid == c || cid == c.wrapping_add(1)))
+    })
+}
+
+/// At the end of a `verify_isolation()` call: remember the state it
+/// leaves when the transaction was [`clean`] at its start. The command
+/// counter is marked used, so the end of the statement that holds the
+/// call moves it once and a statement that writes after it moves it
+/// again.
+pub(crate) fn leave(was_clean: bool) {
+    // SAFETY: reads this backend's transaction state; marking the command
+    // ID used is what any write does
+    let state = unsafe {
+        let xid = pg_sys::GetTopTransactionIdIfAny();
+        (xid != pg_sys::InvalidTransactionId).then(|| (xid, pg_sys::GetCurrentCommandId(true)))
+    };
+    OURS.with(|o| o.set(if was_clean { state } else { None }));
+}
+
+/// What the caller asks: `rls_audit._probe`'s arguments, and the setting
+/// that must be undefined in the worker.
+#[derive(Serialize, Deserialize)]
+struct Request {
+    setting: String,
+    role: String,
+    settings: Vec<Option<String>>,
+    sql: String,
+    args: Vec<String>,
+}
+
+/// What the worker answers.
+#[derive(Serialize, Deserialize)]
+enum Response {
+    /// the setting is defined in the worker's session too
+    Defined,
+    /// `rls_audit._probe`'s result
+    Ran {
+        values: Vec<Option<String>>,
+        sqlstate: String,
+        message: Option<String>,
+    },
+}
+
+/// The segment's layout: this header, the request, then room for the
+/// response.
+#[repr(C)]
+struct Header {
+    request_len: u32,
+    response_cap: u32,
+    response_len: u32,
+    /// 1 once the response is written
+    done: u32,
+}
+
+/// Room for the response: a batch of read probes answers a few numbers
+/// per table.
+const RESPONSE_CAP: usize = 1 << 20;
+
+/// Run one read probe (`rls_audit._probe` as `role` with `settings`, the
+/// tenant `setting` undefined) in a new backend. None: it could not run
+/// there as the caller's session would see it (see the module comment).
+pub(crate) fn run(
+    setting: &str,
+    role: &str,
+    settings: Vec<Option<String>>,
+    sql: &str,
+    args: &[String],
+) -> Result<Option<crate::verdict::Outcome>> {
+    if !clean() {
+        return Ok(None);
+    }
+    let request = serde_json::to_vec(&Request {
+        setting: setting.to_string(),
+        role: role.to_string(),
+        settings,
+        sql: sql.to_string(),
+        args: args.to_vec(),
+    })
+    .map_err(|e| RlsAuditError::Internal(format!("fresh-backend probe request: {e}")))?;
+    let header = std::mem::size_of::<Header>();
+    let size = header + request.len() + RESPONSE_CAP;
+    // SAFETY: a new segment of `size` bytes, mapped until this
+    // transaction's resource owner releases it or dsm_detach below; the
+    // header and request are written before the worker is started
+    let (segment, base) = unsafe {
+        let segment = pg_sys::dsm_create(size, 0);
+        let base = pg_sys::dsm_segment_address(segment) as *mut u8;
+        base.cast::<Header>().write(Header {
+            request_len: request.len() as u32,
+            response_cap: RESPONSE_CAP as u32,
+            response_len: 0,
+            done: 0,
+        });
+        std::ptr::copy_nonoverlapping(request.as_ptr(), base.add(header), request.len());
+        (segment, base)
+    };
+    // SAFETY: the segment's handle, and this database's OID
+    let (handle, database) = unsafe { (pg_sys::dsm_segment_handle(segment), pg_sys::MyDatabaseId) };
+    let started = BackgroundWorkerBuilder::new("rls_audit fresh-login probe")
+        .set_type("rls_audit probe")
+        .set_library("rls_audit")
+        .set_function("rls_audit_fresh_probe_main")
+        .set_argument(Some(pg_sys::Datum::from(handle as usize)))
+        .set_extra(&database.to_u32().to_string())
+        .enable_spi_access()
+        .set_start_time(BgWorkerStartTime::ConsistentState)
+        .set_restart_time(None)
+        // SAFETY: this backend's PID, to be told when the worker exits
+        .set_notify_pid(unsafe { pg_sys::MyProcPid })
+        .load_dynamic();
+    // waits for the worker's exit; a cancel here is an ERROR as usual (the
+    // worker then finishes its bounded probe on its own)
+    let exited = started.is_ok_and(|worker| worker.wait_for_shutdown().is_ok());
+    let answer = if exited {
+        {
+            // SAFETY: the worker has exited: what it wrote is complete
+            unsafe {
+                let h = std::ptr::read_volatile(base.cast::<Header>());
+                if h.done == 1 && h.response_len <= h.response_cap {
+                    let at = base.add(header + h.request_len as usize);
+                    let bytes = std::slice::from_raw_parts(at, h.response_len as usize);
+                    serde_json::from_slice::<Response>(bytes).ok()
+                } else {
+                    None
+                }
+            }
+        }
+    } else {
+        None
+    };
+    // SAFETY: mapped above, no longer read
+    unsafe { pg_sys::dsm_detach(segment) };
+    Ok(match answer {
+        Some(Response::Ran {
+            values,
+            sqlstate,
+            message,
+        }) => Some(crate::verdict::Outcome {
+            values,
+            sqlstate,
+            message,
+        }),
+        Some(Response::Defined) | None => None,
+    })
+}
+
+/// The worker: connect to the caller's database as the bootstrap
+/// superuser, check that the setting is undefined, run the probe, write
+/// the answer into the segment and exit. Anything that goes wrong leaves
+/// `done` at 0, and the caller probes in its own session instead.
+#[pg_guard]
+#[no_mangle]
+pub extern "C-unwind" fn rls_audit_fresh_probe_main(arg: pg_sys::Datum) {
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGTERM);
+    let Ok(database) = BackgroundWorker::get_extra().parse::<u32>() else {
+        return;
+    };
+    BackgroundWorker::connect_worker_to_spi_by_oid(Some(pg_sys::Oid::from(database)), None);
+    let handle = arg.value() as pg_sys::dsm_handle;
+    // SAFETY: the caller's segment, mapped for this process until the
+    // dsm_detach below (no resource owner: outside any transaction)
+    let segment = unsafe { pg_sys::dsm_attach(handle) };
+    if segment.is_null() {
+        return;
+    }
+    let header = std::mem::size_of::<Header>();
+    // SAFETY: the caller wrote the header and request before starting us
+    let (base, h) = unsafe {
+        let base = pg_sys::dsm_segment_address(segment) as *mut u8;
+        (base, std::ptr::read_volatile(base.cast::<Header>()))
+    };
+    // SAFETY: request_len bytes follow the header
+    let request =
+        unsafe { std::slice::from_raw_parts(base.add(header), h.request_len as usize).to_vec() };
+    let response = serde_json::from_slice::<Request>(&request)
+        .ok()
+        .and_then(|r| BackgroundWorker::transaction(move || answer(&r).ok()));
+    if let Some(bytes) = response.and_then(|r| serde_json::to_vec(&r).ok()) {
+        if bytes.len() <= h.response_cap as usize {
+            // SAFETY: response_cap bytes follow the request; done is set
+            // after the response is written
+            unsafe {
+                let at = base.add(header + h.request_len as usize);
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), at, bytes.len());
+                let mut done = h;
+                done.response_len = bytes.len() as u32;
+                done.done = 1;
+                std::ptr::write_volatile(base.cast::<Header>(), done);
+            }
+        }
+    }
+    // SAFETY: attached above
+    unsafe { pg_sys::dsm_detach(segment) };
+}
+
+/// The worker's probe, inside its transaction.
+fn answer(r: &Request) -> Result<Response> {
+    Spi::connect(|c| {
+        let defined = c
+            .select(
+                "SELECT pg_catalog.current_setting($1, true) IS NOT NULL",
+                Some(1),
+                &[r.setting.as_str().into()],
+            )?
+            .first()
+            .get_one::<bool>()?
+            .unwrap_or(true);
+        if defined {
+            return Ok(Response::Defined);
+        }
+        let row = c
+            .select(
+                "SELECT o_result, o_state, o_message FROM rls_audit._probe($1, $2, $3, $4, false)",
+                Some(1),
+                &[
+                    r.role.as_str().into(),
+                    r.settings.clone().into(),
+                    r.sql.as_str().into(),
+                    r.args.clone().into(),
+                ],
+            )?
+            .first();
+        Ok(Response::Ran {
+            values: row.get::<Vec<Option<String>>>(1)?.unwrap_or_default(),
+            sqlstate: row.get::<String>(2)?.unwrap_or_else(|| "00000".into()),
+            message: row.get::<String>(3)?,
+        })
+    })
+}
