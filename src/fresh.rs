@@ -9,17 +9,19 @@
 //! when the setting is NULL (`current_setting(s, true) IS NULL OR …`)
 //! would read as closed. So in such a session the unset probes run in a
 //! dynamic background worker: a new backend of this database, which reads
-//! the same committed rows, calls the same probe runner
-//! (`rls_audit._probe`, as the role with the same settings) and hands its
-//! answer back through a dynamic shared memory segment.
+//! the same committed rows, runs the same probes the same way
+//! (`isolation::run_batch`: `rls_audit._probe` as the role with the same
+//! settings, batched per statement) and hands the outcomes back through a
+//! dynamic shared memory segment. One worker serves all of a call's unset
+//! probes.
 //!
 //! The worker is used only when it sees what the caller sees: the caller's
 //! transaction has written nothing but earlier calls' rolled-back probes
 //! (else its rows, or a table it created, would be missing there; see
 //! [`clean`]), a worker slot is free, and the setting is
 //! undefined in the worker too (a default of the role the worker connects
-//! as could define it). Otherwise [`run`] says None and the caller probes
-//! in its own session with `''`, saying so in the check's detail.
+//! as could define it). Otherwise [`run_batch`] says None and the caller
+//! probes in its own session with `''`, saying so in the check's detail.
 
 use pgrx::bgworkers::{
     BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags,
@@ -75,15 +77,15 @@ pub(crate) fn leave(was_clean: bool) {
     OURS.with(|o| o.set(if was_clean { state } else { None }));
 }
 
-/// What the caller asks: `rls_audit._probe`'s arguments, and the setting
-/// that must be undefined in the worker.
+/// What the caller asks: the read probes of one context (see
+/// `isolation::run_batch`), and the setting that must be undefined in the
+/// worker.
 #[derive(Serialize, Deserialize)]
 struct Request {
     setting: String,
     role: String,
-    settings: Vec<Option<String>>,
-    sql: String,
-    args: Vec<String>,
+    settings: Vec<(String, Option<String>)>,
+    parts: Vec<crate::isolation::Part>,
 }
 
 /// What the worker answers.
@@ -91,12 +93,8 @@ struct Request {
 enum Response {
     /// the setting is defined in the worker's session too
     Defined,
-    /// `rls_audit._probe`'s result
-    Ran {
-        values: Vec<Option<String>>,
-        sqlstate: String,
-        message: Option<String>,
-    },
+    /// each probe's outcome, as `isolation::run_batch` gives them
+    Ran(Vec<crate::verdict::Outcome>),
 }
 
 /// The segment's layout: this header, the request, then room for the
@@ -114,34 +112,39 @@ struct Header {
 /// per table.
 const RESPONSE_CAP: usize = 1 << 20;
 
-/// Run one read probe (`rls_audit._probe` as `role` with `settings`, the
-/// tenant `setting` undefined) in a new backend. None: it could not run
-/// there as the caller's session would see it (see the module comment).
-pub(crate) fn run(
+/// Run the read probes of one context (`isolation::run_batch` as `role`
+/// with `settings`, the tenant `setting` undefined) in one new backend.
+/// None: they could not run there as the caller's session would see them
+/// (see the module comment).
+pub(crate) fn run_batch(
     setting: &str,
     role: &str,
-    settings: Vec<Option<String>>,
-    sql: &str,
-    args: &[String],
-) -> Result<Option<crate::verdict::Outcome>> {
+    settings: &crate::isolation::Settings,
+    parts: &[crate::isolation::Part],
+) -> Result<Option<Vec<crate::verdict::Outcome>>> {
     if !clean() {
         return Ok(None);
     }
     let request = serde_json::to_vec(&Request {
         setting: setting.to_string(),
         role: role.to_string(),
-        settings,
-        sql: sql.to_string(),
-        args: args.to_vec(),
+        settings: settings.clone(),
+        parts: parts.to_vec(),
     })
     .map_err(|e| RlsAuditError::Internal(format!("fresh-backend probe request: {e}")))?;
     let header = std::mem::size_of::<Header>();
     let size = header + request.len() + RESPONSE_CAP;
-    // SAFETY: a new segment of `size` bytes, mapped until this
-    // transaction's resource owner releases it or dsm_detach below; the
-    // header and request are written before the worker is started
-    let (segment, base) = unsafe {
-        let segment = pg_sys::dsm_create(size, 0);
+    // SAFETY: a new segment of `size` bytes (NULL when the server has no
+    // segment left), mapped until this transaction's resource owner
+    // releases it or dsm_detach below; the header and request are written
+    // before the worker is started
+    let segment =
+        unsafe { pg_sys::dsm_create(size, pg_sys::DSM_CREATE_NULL_IF_MAXSEGMENTS as i32) };
+    if segment.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: as above
+    let base = unsafe {
         let base = pg_sys::dsm_segment_address(segment) as *mut u8;
         base.cast::<Header>().write(Header {
             request_len: request.len() as u32,
@@ -150,7 +153,7 @@ pub(crate) fn run(
             done: 0,
         });
         std::ptr::copy_nonoverlapping(request.as_ptr(), base.add(header), request.len());
-        (segment, base)
+        base
     };
     // SAFETY: the segment's handle, and this database's OID
     let (handle, database) = unsafe { (pg_sys::dsm_segment_handle(segment), pg_sys::MyDatabaseId) };
@@ -169,36 +172,22 @@ pub(crate) fn run(
     // waits for the worker's exit; a cancel here is an ERROR as usual (the
     // worker then finishes its bounded probe on its own)
     let exited = started.is_ok_and(|worker| worker.wait_for_shutdown().is_ok());
-    let answer = if exited {
-        {
-            // SAFETY: the worker has exited: what it wrote is complete
-            unsafe {
-                let h = std::ptr::read_volatile(base.cast::<Header>());
-                if h.done == 1 && h.response_len <= h.response_cap {
-                    let at = base.add(header + h.request_len as usize);
-                    let bytes = std::slice::from_raw_parts(at, h.response_len as usize);
-                    serde_json::from_slice::<Response>(bytes).ok()
-                } else {
-                    None
-                }
-            }
-        }
-    } else {
-        None
-    };
+    // SAFETY: the worker has exited: what it wrote is complete
+    let answer = exited
+        .then(|| unsafe {
+            let h = std::ptr::read_volatile(base.cast::<Header>());
+            (h.done == 1 && h.response_len <= h.response_cap).then(|| {
+                let at = base.add(header + h.request_len as usize);
+                std::slice::from_raw_parts(at, h.response_len as usize)
+            })
+        })
+        .flatten()
+        .and_then(|bytes| serde_json::from_slice::<Response>(bytes).ok());
     // SAFETY: mapped above, no longer read
     unsafe { pg_sys::dsm_detach(segment) };
     Ok(match answer {
-        Some(Response::Ran {
-            values,
-            sqlstate,
-            message,
-        }) => Some(crate::verdict::Outcome {
-            values,
-            sqlstate,
-            message,
-        }),
-        Some(Response::Defined) | None => None,
+        Some(Response::Ran(outcomes)) if outcomes.len() == parts.len() => Some(outcomes),
+        _ => None,
     })
 }
 
@@ -251,7 +240,7 @@ pub extern "C-unwind" fn rls_audit_fresh_probe_main(arg: pg_sys::Datum) {
     unsafe { pg_sys::dsm_detach(segment) };
 }
 
-/// The worker's probe, inside its transaction.
+/// The worker's probes, inside its transaction.
 fn answer(r: &Request) -> Result<Response> {
     Spi::connect(|c| {
         let defined = c
@@ -266,22 +255,6 @@ fn answer(r: &Request) -> Result<Response> {
         if defined {
             return Ok(Response::Defined);
         }
-        let row = c
-            .select(
-                "SELECT o_result, o_state, o_message FROM rls_audit._probe($1, $2, $3, $4, false)",
-                Some(1),
-                &[
-                    r.role.as_str().into(),
-                    r.settings.clone().into(),
-                    r.sql.as_str().into(),
-                    r.args.clone().into(),
-                ],
-            )?
-            .first();
-        Ok(Response::Ran {
-            values: row.get::<Vec<Option<String>>>(1)?.unwrap_or_default(),
-            sqlstate: row.get::<String>(2)?.unwrap_or_else(|| "00000".into()),
-            message: row.get::<String>(3)?,
-        })
+        crate::isolation::run_batch(c, Some(&r.role), &r.settings, &r.parts).map(Response::Ran)
     })
 }

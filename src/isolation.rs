@@ -163,6 +163,7 @@ impl Sql<'_> {
 /// returns) and its arguments. An expression with arguments is `head`,
 /// then the text[] that holds them, then `tail`; names stay in `head` and
 /// `tail` as they were quoted, never searched or replaced in.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Part {
     head: String,
     tail: Option<String>,
@@ -211,45 +212,22 @@ pub(crate) fn run_batch(
     settings: &Settings,
     parts: &[Part],
 ) -> Result<Vec<Outcome>> {
-    batch_by(parts, &|sql, args| {
-        run(c, role, settings, sql, args).map(Some)
-    })?
-    .ok_or_else(|| RlsAuditError::Internal("a read probe in this session gave no answer".into()))
-}
-
-/// [`run_batch`] in a backend of its own, where `setting` has never been
-/// defined (crate::fresh): None when a statement could not run there.
-pub(crate) fn run_batch_fresh(
-    setting: &str,
-    role: &str,
-    settings: &Settings,
-    parts: &[Part],
-) -> Result<Option<Vec<Outcome>>> {
-    let flat = flatten(settings);
-    batch_by(parts, &|sql, args| {
-        crate::fresh::run(setting, role, flat.clone(), sql, args)
-    })
-}
-
-/// Runs one probe statement with its arguments (None: it could not run).
-type Exec<'a> = dyn Fn(&str, &[String]) -> Result<Option<Outcome>> + 'a;
-
-/// The batching of [`run_batch`], each statement run by `exec` (None: it
-/// could not run, and neither can the batch).
-fn batch_by(parts: &[Part], exec: &Exec<'_>) -> Result<Option<Vec<Outcome>>> {
     if parts.len() > MAX_BATCH {
         let mut out = Vec::with_capacity(parts.len());
         for chunk in parts.chunks(MAX_BATCH) {
-            let Some(outcomes) = batch_by(chunk, exec)? else {
-                return Ok(None);
-            };
-            out.extend(outcomes);
+            out.extend(run_batch(c, role, settings, chunk)?);
         }
-        return Ok(Some(out));
+        return Ok(out);
     }
     match parts {
-        [] => Ok(Some(Vec::new())),
-        [one] => Ok(exec(&format!("SELECT {}", one.expr("$1")), &one.args)?.map(|o| vec![o])),
+        [] => Ok(Vec::new()),
+        [one] => Ok(vec![run(
+            c,
+            role,
+            settings,
+            &format!("SELECT {}", one.expr("$1")),
+            &one.args,
+        )?]),
         _ => {
             let mut args = Vec::new();
             let mut rows = Vec::new();
@@ -268,9 +246,7 @@ fn batch_by(parts: &[Part], exec: &Exec<'_>) -> Result<Option<Vec<Outcome>>> {
                                ORDER BY v.k, e.o)",
                 rows.join(", ")
             );
-            let Some(o) = exec(&sql, &args)? else {
-                return Ok(None);
-            };
+            let o = run(c, role, settings, &sql, &args)?;
             let mut out: Vec<Outcome> = parts
                 .iter()
                 .map(|_| Outcome {
@@ -297,13 +273,11 @@ fn batch_by(parts: &[Part], exec: &Exec<'_>) -> Result<Option<Vec<Outcome>>> {
             }
             if !whole {
                 let (a, b) = parts.split_at(parts.len() / 2);
-                let (Some(mut out), Some(rest)) = (batch_by(a, exec)?, batch_by(b, exec)?) else {
-                    return Ok(None);
-                };
-                out.extend(rest);
-                return Ok(Some(out));
+                let mut out = run_batch(c, role, settings, a)?;
+                out.extend(run_batch(c, role, settings, b)?);
+                return Ok(out);
             }
-            Ok(Some(out))
+            Ok(out)
         }
     }
 }
@@ -439,7 +413,7 @@ pub(crate) fn gather(
     // a session that had defined the setting reads it as '' at best: the
     // probes of "unset" then run in a backend of their own (crate::fresh)
     let elsewhere = if facts.fresh.is_none() && facts.defined_here {
-        run_batch_fresh(setting, role, &run_cx.with_tenant(None), &visible)?
+        crate::fresh::run_batch(setting, role, &run_cx.with_tenant(None), &visible)?
     } else {
         None
     };

@@ -14,7 +14,7 @@ use crate::model::Target;
 pub(crate) const PROBE_LIMIT: i64 = 100;
 
 /// What one probe returned.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Outcome {
     pub(crate) values: Vec<Option<String>>,
     pub(crate) sqlstate: String,
