@@ -256,25 +256,29 @@ ALTER TABLE mix.folded ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON mix.folded TO app_user;
 CREATE POLICY p ON mix.folded TO app_user
     USING (tenant_id = mix.current_tenant()) WITH CHECK (tenant_id = mix.current_tenant());
-CREATE FUNCTION pg_temp.foreign_deleted(t int) RETURNS bigint LANGUAGE plpgsql AS $$
+-- the rows of other tenants a statement (stmt, %s: the tenant) really
+-- touches in tbl as tenant t, rolled back
+CREATE FUNCTION pg_temp.foreign_written(tbl regclass, t int, stmt text) RETURNS bigint
+LANGUAGE plpgsql AS $$
 DECLARE
     before bigint;
     after bigint;
 BEGIN
-    SELECT count(*) INTO before FROM mix.folded WHERE tenant_id <> t;
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', tbl) INTO before USING t;
     BEGIN
         PERFORM set_config('app.tenant_id', t::text, true);
         PERFORM set_config('role', 'app_user', true);
-        EXECUTE 'DELETE FROM mix.folded';
+        EXECUTE format(stmt, t);
         PERFORM set_config('role', 'none', true);
-        SELECT count(*) INTO after FROM mix.folded WHERE tenant_id <> t;
+        EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', tbl) INTO after USING t;
         RAISE EXCEPTION 'roll back';
     EXCEPTION WHEN raise_exception THEN
         NULL;
     END;
     RETURN before - after;
 END $$;
-SELECT t AS tenant, pg_temp.foreign_deleted(t) AS foreign_rows_deleted FROM generate_series(1, 3) t;
+SELECT t AS tenant, pg_temp.foreign_written('mix.folded', t, 'DELETE FROM mix.folded') AS foreign_rows_deleted
+  FROM generate_series(1, 3) t;
 SELECT check_name, count(*) AS tenants, string_agg(DISTINCT status, ',') AS status
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.folded'::regclass])
  WHERE check_name LIKE 'tenant\_%' GROUP BY 1 ORDER BY 1;
@@ -360,28 +364,10 @@ CREATE POLICY d ON mix.top_w FOR DELETE TO app_user
 CREATE POLICY u ON mix.top_w FOR UPDATE TO app_user
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id = 5)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
-CREATE FUNCTION pg_temp.foreign_written(t int, stmt text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    before bigint;
-    after bigint;
-BEGIN
-    SELECT count(*) INTO before FROM mix.top_w WHERE tenant_id <> t;
-    BEGIN
-        PERFORM set_config('app.tenant_id', t::text, true);
-        PERFORM set_config('role', 'app_user', true);
-        EXECUTE format(stmt, t);
-        PERFORM set_config('role', 'none', true);
-        SELECT count(*) INTO after FROM mix.top_w WHERE tenant_id <> t;
-        RAISE EXCEPTION 'roll back';
-    EXCEPTION WHEN raise_exception THEN
-        NULL;
-    END;
-    RETURN before - after;
-END $$;
 SELECT v.check_name, v.tenant, v.status,
        CASE v.check_name
-            WHEN 'tenant_delete' THEN pg_temp.foreign_written(v.tenant::int, 'DELETE FROM mix.top_w')
-            WHEN 'tenant_update' THEN pg_temp.foreign_written(v.tenant::int, 'UPDATE mix.top_w SET tenant_id = %s')
+            WHEN 'tenant_delete' THEN pg_temp.foreign_written('mix.top_w', v.tenant::int, 'DELETE FROM mix.top_w')
+            WHEN 'tenant_update' THEN pg_temp.foreign_written('mix.top_w', v.tenant::int, 'UPDATE mix.top_w SET tenant_id = %s')
        END AS postgres_touches
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_w'::regclass]) v
  WHERE v.tenant IS NOT NULL ORDER BY 1, 2;
@@ -391,8 +377,8 @@ SELECT v.check_name, v.tenant, v.status,
 SELECT v.check_name, v.tenant, v.status, v.rows_seen,
        CASE v.check_name
             WHEN 'tenant_read' THEN pg_temp.foreign_seen('mix.top_w', v.tenant)
-            WHEN 'tenant_delete' THEN pg_temp.foreign_written(v.tenant::int, 'DELETE FROM mix.top_w')
-            WHEN 'tenant_update' THEN pg_temp.foreign_written(v.tenant::int, 'UPDATE mix.top_w SET tenant_id = %s')
+            WHEN 'tenant_delete' THEN pg_temp.foreign_written('mix.top_w', v.tenant::int, 'DELETE FROM mix.top_w')
+            WHEN 'tenant_update' THEN pg_temp.foreign_written('mix.top_w', v.tenant::int, 'UPDATE mix.top_w SET tenant_id = %s')
        END AS postgres_shows, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_w'::regclass],
                                   tenants => ARRAY['2']) v
