@@ -380,9 +380,10 @@ pub(crate) fn gather(
     // it may become, and whether it has each table owner's rights
     let access = catalog::read_role_facts(c)?;
     let model = crate::access::Model::new(&access, &[]);
-    let inherited = model.inherited(role);
+    let (inherited, settable) = (model.inherited(role), model.settable(role));
     for t in &mut targets {
         t.role_owns = inherited.contains(t.owner.as_str());
+        t.role_may_become_owner = settable.contains(t.owner.as_str()) && t.owner_uses_schema;
     }
     let bypass_via = model.bypassing_roles(role);
     // "unset" is what a fresh login of the role gets: its defaults apply

@@ -941,6 +941,12 @@ pub(crate) struct Target {
     pub(crate) owner: String,
     /// the role has the owner's rights (owns it or inherits the owner)
     pub(crate) role_owns: bool,
+    /// the role may SET ROLE to the owner (without inheriting it): one
+    /// statement away from the owner's rights
+    pub(crate) role_may_become_owner: bool,
+    /// the owner may use the table's schema (else becoming it reaches
+    /// nothing)
+    pub(crate) owner_uses_schema: bool,
     pub(crate) rls_enabled: bool,
     pub(crate) rls_forced: bool,
     /// the tenant column's base type, schema-qualified (`pg_catalog.int4`):

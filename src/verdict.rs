@@ -290,6 +290,19 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
             "{role} owns the table (owner {}) and RLS is not forced, so its policies do not apply: \
              fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.owner, t.qualified()),
         ),
+        // SET ROLE to the owner is one statement the role can run: its
+        // policies then stop applying, as for a bypassing role
+        (false, false) if t.role_may_become_owner => check(
+            "rls_forced",
+            Some(t),
+            None,
+            "FAIL",
+            None,
+            format!(
+            "{role} may SET ROLE to the table's owner {} and RLS is not forced, so after that statement \
+             its policies do not apply: fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY, or REVOKE {} FROM {}",
+             t.owner, t.qualified(), quote_ident(&t.owner), quote_ident(role)),
+        ),
         (false, false) => check(
             "rls_forced",
             Some(t),
@@ -702,6 +715,8 @@ mod unit {
             table: "orders".into(),
             owner: "postgres".into(),
             role_owns: false,
+            role_may_become_owner: false,
+            owner_uses_schema: true,
             rls_enabled: true,
             rls_forced: true,
             col_type_q: "pg_catalog.int4".into(),
@@ -918,6 +933,30 @@ mod unit {
         assert!(skips
             .iter()
             .all(|c| c.status == "SKIP" && c.detail.contains("the table is empty")));
+    }
+
+    #[test]
+    fn a_role_that_may_become_the_owner_of_an_unforced_table_fails_rls_forced() {
+        let mut t = table(Tenants::Values(vec![]), vec![]);
+        t.target.rls_forced = false;
+        t.target.role_may_become_owner = true;
+        let checks = verdicts(&evidence(vec![t.clone()]));
+        let forced = row(&checks, "rls_forced");
+        assert_eq!(forced.status, "FAIL");
+        assert!(
+            forced
+                .detail
+                .contains("may SET ROLE to the table's owner postgres")
+                && forced.detail.contains("REVOKE postgres FROM app_user"),
+            "{}",
+            forced.detail
+        );
+        // forced, the owner's rights skip nothing
+        t.target.rls_forced = true;
+        assert_eq!(
+            row(&verdicts(&evidence(vec![t])), "rls_forced").status,
+            "PASS"
+        );
     }
 
     #[test]

@@ -2,10 +2,13 @@
 -- those in $3 (oid[]), or (NULL) every table in scope with the column,
 -- partitions excluded (their parent is probed). Owner, whether the role
 -- has the owner's rights, flags, the OID, the column's type's OID (the
--- probes cast to its base type, see catalog::targets).
+-- probes cast to its base type, see catalog::targets), and whether the
+-- owner may use the schema (a role that may become the owner reaches the
+-- table through it only then).
 SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
-       c.relrowsecurity, c.relforcerowsecurity, c.oid, a.atttypid
+       c.relrowsecurity, c.relforcerowsecurity, c.oid, a.atttypid,
+       pg_catalog.has_schema_privilege(c.relowner, n.oid, 'USAGE')
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

@@ -1516,6 +1516,8 @@ pub(crate) fn targets(
             table: text(&row, 2)?,
             owner: text(&row, 3)?,
             role_owns: flag(&row, 4)?,
+            role_may_become_owner: false,
+            owner_uses_schema: flag(&row, 9)?,
             rls_enabled: flag(&row, 5)?,
             rls_forced: flag(&row, 6)?,
             col_type_q: String::new(),

@@ -122,6 +122,34 @@ ALTER TABLE shop.services FORCE ROW LEVEL SECURITY;
 SELECT * FROM pg_temp.leaks();
 ALTER TABLE shop.services OWNER TO postgres;
 
+-- 8. the app role a member of an unforced table's owner without inheriting
+-- it: SET ROLE to the owner is one statement away, and then every row is
+-- visible (what PostgreSQL shows after it, below); not while the owner may
+-- not use the schema (becoming it reaches nothing)
+CREATE ROLE services_owner NOLOGIN;
+ALTER TABLE shop.services OWNER TO services_owner;
+ALTER TABLE shop.services NO FORCE ROW LEVEL SECURITY;
+-- (NOINHERIT first: from PostgreSQL 16 on a grant takes its INHERIT option
+-- from the member then)
+ALTER ROLE app_user NOINHERIT;
+GRANT services_owner TO app_user;
+SELECT schema_name, table_name, status, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id')
+ WHERE check_name = 'rls_forced' AND status <> 'PASS';
+GRANT USAGE ON SCHEMA shop TO services_owner;
+SELECT schema_name, table_name, status, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id')
+ WHERE check_name = 'rls_forced' AND status <> 'PASS';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL ROLE services_owner;
+SELECT count(*) AS rows_after_set_role FROM shop.services;
+ROLLBACK;
+REVOKE services_owner FROM app_user;
+ALTER ROLE app_user INHERIT;
+ALTER TABLE shop.services FORCE ROW LEVEL SECURITY;
+ALTER TABLE shop.services OWNER TO postgres;
+REVOKE USAGE ON SCHEMA shop FROM services_owner;
+DROP ROLE services_owner;
+
 -- write_probes => false, explicit tenants, and a table with one tenant only
 SELECT check_name, tenant, status, detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.vehicles'::regclass],
