@@ -1,6 +1,8 @@
 -- The tables verify_isolation probes for role $1 and tenant column $2:
 -- those in $3 (oid[]), or (NULL) every table in scope with the column,
--- partitions excluded (their parent is probed). Owner, whether the role
+-- partitions excluded (their parent is probed) unless the role holds a
+-- privilege on the partition itself: then it can query it directly, where
+-- the partition's own RLS flags and policies apply. Owner, whether the role
 -- has the owner's rights, flags, the OID, the column's type's OID (the
 -- probes cast to its base type, see catalog::targets), and whether the
 -- owner may use the schema (a role that may become the owner reaches the
@@ -15,6 +17,8 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
     ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
  WHERE {is_table}
    AND CASE WHEN $3::oid[] IS NULL
-            THEN {in_scope} AND NOT c.relispartition
+            THEN {in_scope}
+                 AND (NOT c.relispartition
+                      OR pg_catalog.has_table_privilege($1::name, c.oid, 'SELECT, INSERT, UPDATE, DELETE'))
             ELSE c.oid = ANY ($3::oid[]) END
  ORDER BY n.nspname, c.relname

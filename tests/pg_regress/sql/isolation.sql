@@ -446,6 +446,30 @@ SELECT status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'ap
 ROLLBACK;
 DROP TABLE public.null_opens;
 
+-- a partition the role may query directly is probed too (by default only
+-- parents are): there its own RLS flags and policies apply, not the
+-- parent's. parted_b has no RLS and app_user may read it directly; what
+-- PostgreSQL shows app_user as tenant 1 there: the other tenants' rows.
+-- parted_a, reached only through the parent, is not probed.
+CREATE TABLE shop.parted (id int, tenant_id int) PARTITION BY RANGE (id);
+CREATE TABLE shop.parted_a PARTITION OF shop.parted FOR VALUES FROM (0) TO (100);
+CREATE TABLE shop.parted_b PARTITION OF shop.parted FOR VALUES FROM (100) TO (200);
+INSERT INTO shop.parted SELECT g, 1 + g % 3 FROM generate_series(1, 199) g;
+ALTER TABLE shop.parted ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON shop.parted TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT ON shop.parted, shop.parted_b TO app_user;
+SELECT table_name, check_name, tenant, status, rows_seen
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', write_probes => false)
+ WHERE table_name LIKE 'parted%' AND (status <> 'PASS' OR check_name = 'rls_enabled')
+ ORDER BY 1, 2, 3;
+BEGIN;
+SELECT set_config('app.tenant_id', '1', true) IS NOT NULL AS set;
+SET LOCAL ROLE app_user;
+SELECT count(*) AS other_tenants_rows_in_parted_b FROM shop.parted_b WHERE tenant_id <> 1;
+ROLLBACK;
+DROP TABLE shop.parted;
+
 -- bad input: a clear error with its SQLSTATE
 \set VERBOSITY sqlstate
 SELECT * FROM rls_audit.verify_isolation('nobody', 'app.tenant_id');
