@@ -205,11 +205,14 @@ pub extern "C-unwind" fn rls_audit_fresh_probe_main(arg: pg_sys::Datum) {
     BackgroundWorker::connect_worker_to_spi_by_oid(Some(pg_sys::Oid::from(database)), None);
     let handle = arg.value() as pg_sys::dsm_handle;
     // SAFETY: the caller's segment, mapped for this process until the
-    // dsm_detach below (no resource owner: outside any transaction)
+    // dsm_detach below (pinned: no resource owner releases it, whatever
+    // transaction runs in between)
     let segment = unsafe { pg_sys::dsm_attach(handle) };
     if segment.is_null() {
         return;
     }
+    // SAFETY: attached just above
+    unsafe { pg_sys::dsm_pin_mapping(segment) };
     let header = std::mem::size_of::<Header>();
     // SAFETY: the caller wrote the header and request before starting us
     let (base, h) = unsafe {
