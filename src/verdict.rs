@@ -271,50 +271,32 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
             ),
         )
     });
-    out.push(match (t.rls_forced, t.role_owns) {
-        (true, _) => check(
-            "rls_forced",
-            Some(t),
-            None,
-            "PASS",
-            None,
-            "row-level security is forced".into(),
-        ),
-        (false, true) => check(
-            "rls_forced",
-            Some(t),
-            None,
+    let (status, detail) = if t.rls_forced {
+        ("PASS", "row-level security is forced".to_string())
+    } else if t.role_owns {
+        (
             "FAIL",
-            None,
             format!(
             "{role} owns the table (owner {}) and RLS is not forced, so its policies do not apply: \
              fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.owner, t.qualified()),
-        ),
+        )
+    } else if t.role_may_become_owner {
         // SET ROLE to the owner is one statement the role can run: its
         // policies then stop applying, as for a bypassing role
-        (false, false) if t.role_may_become_owner => check(
-            "rls_forced",
-            Some(t),
-            None,
-            "FAIL",
-            None,
-            format!(
+        ("FAIL", format!(
             "{role} may SET ROLE to the table's owner {} and RLS is not forced, so after that statement \
              its policies do not apply: fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY, or REVOKE {} FROM {}",
-             t.owner, t.qualified(), quote_ident(&t.owner), quote_ident(role)),
-        ),
-        (false, false) => check(
-            "rls_forced",
-            Some(t),
-            None,
+            t.owner, t.qualified(), quote_ident(&t.owner), quote_ident(role)))
+    } else {
+        (
             "PASS",
-            None,
             format!(
                 "not forced, but {role} does not own the table (owner {})",
                 t.owner
             ),
-        ),
-    });
+        )
+    };
+    out.push(check("rls_forced", Some(t), None, status, None, detail));
     let (_, how_unset) = e.setting.unset(role);
     out.push(fail_closed("fail_closed_unset", t, &ev.unset, &how_unset));
     out.push(fail_closed(

@@ -1263,11 +1263,12 @@ fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<ProbeType> {
     let row = crate::prepared::select(
         c,
         "SELECT pg_catalog.format('%I.%I', tn.nspname, t.typname),
-                (SELECT pg_catalog.array_agg(pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
-                                             ORDER BY k.ord)
-                   FROM pg_catalog.unnest(ARRAY[$2, $3, $4]::pg_catalog.oid[]) WITH ORDINALITY AS k(opr, ord)
-                   JOIN pg_catalog.pg_operator o ON o.oid = k.opr
-                   JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace)
+                ARRAY(SELECT (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+                                FROM pg_catalog.pg_operator o
+                                JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                               WHERE o.oid = k.opr)
+                        FROM pg_catalog.unnest(ARRAY[$2, $3, $4]::pg_catalog.oid[]) WITH ORDINALITY AS k(opr, ord)
+                       ORDER BY k.ord)
            FROM pg_catalog.pg_type t
            JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
           WHERE t.oid = $1",
@@ -1278,16 +1279,17 @@ fn probe_type(c: &SpiClient<'_>, typid: pg_sys::Oid) -> Result<ProbeType> {
     let name = row
         .get::<String>(1)?
         .ok_or_else(|| RlsAuditError::ObjectState(format!("type {} is gone", typid.to_u32())))?;
-    // the names of the operators that exist, in the order eq, lt, gt
-    // (InvalidOid matches none)
-    let mut names = row.get::<Vec<String>>(2)?.unwrap_or_default().into_iter();
-    let valid = |o: pg_sys::Oid| o != pg_sys::InvalidOid;
-    let eq_name = if valid(eq) { names.next() } else { None };
-    let order = if valid(lt) && valid(gt) {
-        names.next().zip(names.next())
-    } else {
-        None
-    };
+    // eq, lt, gt by name, NULL where the type has none (InvalidOid)
+    let mut ops = row
+        .get::<Vec<Option<String>>>(2)?
+        .unwrap_or_default()
+        .into_iter();
+    let (eq_name, lt_name, gt_name) = (
+        ops.next().flatten(),
+        ops.next().flatten(),
+        ops.next().flatten(),
+    );
+    let order = lt_name.zip(gt_name);
     Ok(ProbeType {
         name,
         eq: eq_name.unwrap_or_else(|| "OPERATOR(pg_catalog.=)".into()),
