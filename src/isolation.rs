@@ -456,11 +456,12 @@ pub(crate) fn gather(
     for (i, (sql, list)) in sqls.iter().zip(&tenant_lists).enumerate() {
         let mut table_reads = Vec::new();
         if let Tenants::Values(list) = list {
-            for (a, others) in tenant_pairs(list) {
+            for a in list.iter().map(String::as_str) {
                 // a tenant named alone is still looked at: are the rows of
                 // any other tenant visible to it? (A lone sampled value
                 // means the table has no other tenant.)
-                if !others.is_empty() || tenants.is_some() {
+                let others = list.iter().any(|x| x != a);
+                if others || tenants.is_some() {
                     let at = match by_tenant.iter().position(|b| b.tenant == a) {
                         Some(at) => at,
                         None => {
@@ -475,7 +476,7 @@ pub(crate) fn gather(
                     by_tenant[at].slots.push((i, table_reads.len()));
                     by_tenant[at].parts.push(sql.foreign_visible(a));
                 }
-                table_reads.push((a.to_string(), others, None));
+                table_reads.push((a.to_string(), None));
             }
         }
         reads.push(table_reads);
@@ -488,7 +489,7 @@ pub(crate) fn gather(
             &b.parts,
         )?;
         for ((i, j), o) in b.slots.into_iter().zip(outcomes) {
-            reads[i][j].2 = Some(o);
+            reads[i][j].1 = Some(o);
         }
     }
 
@@ -537,17 +538,6 @@ struct TenantBatch {
     tenant: String,
     slots: Vec<(usize, usize)>,
     parts: Vec<Part>,
-}
-
-/// Each tenant with the other tenants of the list.
-fn tenant_pairs(tenants: &[String]) -> Vec<(&str, Vec<String>)> {
-    tenants
-        .iter()
-        .map(|a| {
-            let others = tenants.iter().filter(|x| *x != a).cloned().collect();
-            (a.as_str(), others)
-        })
-        .collect()
 }
 
 /// Rows copied into the shadow table per tenant: enough to see every
