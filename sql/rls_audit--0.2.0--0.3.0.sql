@@ -164,7 +164,15 @@ COMMENT ON FUNCTION @extschema@._shadow_count() IS
 --     statement really touched whose tenant, old or new, is not A (NULL
 --     included), by the type's own equality called as the role;
 --   * the insert probe's templates are the first row of each tenant, read
---     as the caller before the shadow has row security.
+--     as the caller before the shadow has row security;
+--   * pg_temp.rls_audit_screen, when RLS applies and the table has tenants
+--     not probed, holds each template relabelled as each of those tenants,
+--     once for INSERT (rls_audit_kind 'i') and once for UPDATE ('u'),
+--     under SELECT policies that hold the table's INSERT and UPDATE
+--     policies' checks (p_screen, rendered by isolation.rs the way
+--     PostgreSQL picks a policy's check: WITH CHECK, else USING); what A
+--     sees there are the tenants A could insert a row for or move a row
+--     to, and each of them is tried with the real statement on the shadow.
 -- _write_statements reads the templates, sets up row security, the
 -- policies, the privileges and the trigger (p_setup), then runs, for each
 -- tenant A, each statement as the
@@ -175,6 +183,7 @@ COMMENT ON FUNCTION @extschema@._shadow_count() IS
 --   tenant_delete  DELETE FROM shadow
 --   tenant_update  UPDATE shadow SET col = X   for X = A (take-over) and each other tenant (move)
 --   tenant_insert  INSERT a row with col = X   for each other tenant X
+-- (for a tenant X not probed: when the screen lets a row of X through)
 -- and the trigger's count is the rows of other tenants it touched. A
 -- statement that fails touched nothing (verdict.rs makes a failure that
 -- says nothing about the policies, such as a lock not granted, an ERROR
@@ -182,7 +191,7 @@ COMMENT ON FUNCTION @extschema@._shadow_count() IS
 CREATE FUNCTION @extschema@._write_probe(
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
     p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
-    p_type text, p_eq text, p_gt text, p_others integer)
+    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[])
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -194,6 +203,8 @@ DECLARE
     v_insert text;
     v_grants text;
     v_templates text;
+    v_screen text;
+    v_others bigint := 0;
     v_setup text[] := '{}';
     a text;
     i int;
@@ -260,8 +271,31 @@ BEGIN
                   WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a)
                                      WHERE s.v %4$s a.a::%5$s)',
                 p_col, p_table, p_gt, p_eq, p_type) USING p_tenants, p_others;
-            GET DIAGNOSTICS n = ROW_COUNT;
-            v_results := v_results || ARRAY[NULL, 'copied', NULL, n::text, '00000', NULL];
+            GET DIAGNOSTICS v_others = ROW_COUNT;
+            v_results := v_results || ARRAY[NULL, 'copied', NULL, v_others::text, '00000', NULL];
+        END IF;
+        -- the screen for inserts into and moves to those tenants: each
+        -- probed tenant's first row relabelled as each of them, read as the
+        -- caller before the shadow has row security
+        IF p_applies AND v_others > 0 THEN
+            SELECT pg_catalog.string_agg(CASE WHEN t.attname = p_col THEN 'o.v'
+                                              ELSE pg_catalog.format('(s.t).%I', t.attname) END,
+                                         ', ' ORDER BY t.attnum)
+              INTO v_screen
+              FROM pg_catalog.pg_attribute t
+             WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
+            EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_screen (LIKE %s)', p_table);
+            ALTER TABLE pg_temp.rls_audit_screen ADD COLUMN rls_audit_kind "char", ADD COLUMN rls_audit_from text;
+            EXECUTE pg_catalog.format(
+                'INSERT INTO pg_temp.rls_audit_screen
+                 SELECT %1$s, k.k, a.a
+                   FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
+                        LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%2$I %3$s a.a::%4$s LIMIT 1) s,
+                        (SELECT t.%2$I AS v FROM pg_temp.rls_audit_shadow t
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest($1::pg_catalog.text[]) b(b)
+                                             WHERE t.%2$I %3$s b.b::%4$s)) o,
+                        (VALUES (''i''::pg_catalog."char"), (''u''::pg_catalog."char")) k(k)',
+                v_screen, p_col, p_eq, p_type) USING p_tenants;
         END IF;
         -- row security and the policies exactly when they apply to the role
         IF p_applies THEN
@@ -288,6 +322,12 @@ BEGIN
         END IF;
         v_setup := v_setup || 'CREATE TRIGGER rls_audit_count AFTER INSERT OR UPDATE OR DELETE
             ON pg_temp.rls_audit_shadow FOR EACH ROW EXECUTE FUNCTION @extschema@._shadow_count()'::pg_catalog.text;
+        IF v_screen IS NOT NULL THEN
+            v_setup := v_setup
+                || 'ALTER TABLE pg_temp.rls_audit_screen ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY'::pg_catalog.text
+                || p_screen
+                || pg_catalog.format('GRANT SELECT ON pg_temp.rls_audit_screen TO %I', p_role);
+        END IF;
 
         -- the statements, as the role with each tenant's settings; their
         -- outcomes are kept as text until the rollback below
@@ -312,7 +352,7 @@ BEGIN
     END LOOP;
 END
 $probe$;
-COMMENT ON FUNCTION @extschema@._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer) IS
+COMMENT ON FUNCTION @extschema@._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[]) IS
     'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';
 
 -- "Constantly true" is what PostgreSQL's constant folding says.

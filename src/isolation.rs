@@ -552,17 +552,60 @@ const SHADOW_TENANTS: i32 = 1000;
 /// The table's policies as CREATE POLICY statements for the write probe's
 /// shadow copy (`pg_temp.rls_audit_shadow`): the same names, modes,
 /// commands, roles and expressions, rendered by the one renderer.
-fn shadow_policies(c: &SpiClient<'_>, t: &Target) -> Result<Vec<String>> {
-    Ok(catalog::table_policies(c, t.oid)?
-        .into_iter()
+fn shadow_policies(policies: &[Policy]) -> Vec<String> {
+    policies
+        .iter()
         .map(|p| {
             render::render_create_policy(&Policy {
                 schema_name: "pg_temp".into(),
                 table_name: "rls_audit_shadow".into(),
-                ..p
+                ..p.clone()
             })
         })
-        .collect())
+        .collect()
+}
+
+/// The screen's policies (`pg_temp.rls_audit_screen`, sql/probe.sql): for
+/// each policy that checks an INSERT (kind `i`) or an UPDATE (kind `u`),
+/// a SELECT policy with the same mode and roles whose USING is that check
+/// on the rows of its kind, so that what the role sees there is exactly
+/// the rows that statement's new rows would be let through as.
+///
+/// The check is PostgreSQL's (`add_with_check_options`): a policy's WITH
+/// CHECK, else its USING; a policy with neither adds nothing, permissive
+/// (no row passes through it) or restrictive (it holds nothing back).
+fn screen_policies(policies: &[Policy]) -> Vec<String> {
+    use crate::model::{Command, Mode};
+    let mut out = Vec::new();
+    for (kind, command) in [("i", Command::Insert), ("u", Command::Update)] {
+        for (n, p) in policies.iter().enumerate() {
+            if !(p.command == command || p.command == Command::All) {
+                continue;
+            }
+            let Some(check) = p.check_expr.as_ref().or(p.using_expr.as_ref()) else {
+                continue;
+            };
+            let using = match p.permissive {
+                Mode::Permissive => format!(
+                    "rls_audit_kind OPERATOR(pg_catalog.=) '{kind}'::pg_catalog.\"char\" AND ({check})"
+                ),
+                Mode::Restrictive => format!(
+                    "rls_audit_kind OPERATOR(pg_catalog.<>) '{kind}'::pg_catalog.\"char\" OR ({check})"
+                ),
+            };
+            out.push(render::render_create_policy(&Policy {
+                schema_name: "pg_temp".into(),
+                table_name: "rls_audit_screen".into(),
+                policy_name: format!("{kind}{n}"),
+                permissive: p.permissive,
+                command: Command::Select,
+                roles: p.roles.clone(),
+                using_expr: Some(using),
+                check_expr: None,
+            }));
+        }
+    }
+    out
 }
 
 /// Run the shadow-table write probes of one table (sql/probe.sql).
@@ -576,12 +619,13 @@ fn write_probe(
     run_cx: &Run<'_>,
     tenants: &[String],
 ) -> Result<Vec<WriteOutcome>> {
-    let policies = shadow_policies(c, t)?;
+    let policies = catalog::table_policies(c, t.oid)?;
+    let (screen, policies) = (screen_policies(&policies), shadow_policies(&policies));
     let mut out = Vec::new();
     for r in c.select(
         "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
            FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
-                                       $10, $11, $12, $13)",
+                                       $10, $11, $12, $13, $14)",
         None,
         &[
             role.into(),
@@ -597,6 +641,7 @@ fn write_probe(
             t.col_eq.as_str().into(),
             t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
             SHADOW_TENANTS.into(),
+            screen.into(),
         ],
     )? {
         out.push(WriteOutcome {

@@ -337,6 +337,24 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
     // SAFETY: the context current at the call, valid until it returns
     let outer = unsafe { pg_sys::CurrentMemoryContext };
 
+    // the screen of the tenants not probed, when _write_probe made one:
+    // each row's kind, tenant and template tenant, as the role sees them
+    // SAFETY: a relation lookup under _write_probe's pinned search_path
+    // (pg_catalog, pg_temp), kept only when it found the temporary table
+    let screen = unsafe {
+        let relid = pg_sys::RelnameGetRelid(c"rls_audit_screen".as_ptr());
+        relid != pg_sys::InvalidOid && pg_sys::isTempNamespace(pg_sys::get_rel_namespace(relid))
+    };
+    let screen = screen
+        .then(|| {
+            cstring(&format!(
+                "SELECT s.rls_audit_kind::pg_catalog.text, pg_catalog.format('%s', s.{}), s.rls_audit_from
+                   FROM pg_temp.rls_audit_screen s",
+                crate::ident::quote_ident(column)
+            ))
+        })
+        .transpose()?;
+
     Spi::connect(|_| -> Result<Vec<Statement>> {
         // SAFETY: SPI is connected for this closure; every statement runs
         // as the caller (names all schema-qualified); the plans are freed
@@ -348,6 +366,20 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         }
         let counting = Counting::start(shadow, column);
         let mut out = Vec::new();
+        // as the role with A's settings, in a rolled-back subtransaction
+        let as_tenant = |i: usize, f: &mut dyn FnMut()| {
+            // SAFETY: inside the subtransaction; the settings are
+            // PostgreSQL's own set_config(..., true), undone by the
+            // rollback
+            unsafe {
+                set_local(c"role", Some(&role_c));
+                for (k, v) in &settings_c {
+                    set_local(k, v.as_deref());
+                }
+                set_local(&setting_c, Some(&tenants_c[i]));
+            }
+            f();
+        };
         for (i, a) in tenants.iter().enumerate() {
             // planned afresh for each tenant, under its settings: the
             // planner folds an IMMUTABLE function (one that reads the
@@ -363,44 +395,87 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             };
             // (check, plan, value, template tenant): what an application
             // could run as A
-            let mut stmts: Vec<(&'static str, usize, Option<usize>, Option<usize>)> = vec![
+            let mut stmts: Vec<(&'static str, usize, Option<String>, Option<String>)> = vec![
                 ("tenant_delete", 0, None, None),
-                ("tenant_update", 1, Some(i), None),
+                ("tenant_update", 1, Some(a.clone()), None),
             ];
-            for (x, other) in tenants.iter().enumerate() {
-                if other != a {
-                    stmts.push(("tenant_update", 1, Some(x), None));
-                    for from in 0..tenants.len() {
-                        stmts.push(("tenant_insert", 2, Some(x), Some(from)));
+            for other in tenants.iter().filter(|x| *x != a) {
+                stmts.push(("tenant_update", 1, Some(other.clone()), None));
+                for from in tenants {
+                    stmts.push(("tenant_insert", 2, Some(other.clone()), Some(from.clone())));
+                }
+            }
+            // the tenants not probed that the screen lets through, each
+            // tried with the real statement: the verdict rests on what
+            // PostgreSQL does, the screen only says where to look
+            if let Some(sql) = &screen {
+                let seen = rolled_back(|| {
+                    let mut rows = Vec::new();
+                    // SAFETY: SPI is connected; a plain SELECT
+                    as_tenant(i, &mut || rows = unsafe { select_text(sql, 3) });
+                    rows
+                });
+                let mut inserts = std::collections::BTreeSet::new();
+                let mut moves = std::collections::BTreeSet::new();
+                for row in seen.as_ref().map(Vec::as_slice).unwrap_or_default() {
+                    if let [Some(kind), Some(value), Some(from)] = row.as_slice() {
+                        if kind == "i" {
+                            inserts.insert((value.clone(), from.clone()));
+                        } else {
+                            moves.insert(value.clone());
+                        }
                     }
+                }
+                let insert_values: std::collections::BTreeSet<&String> =
+                    inserts.iter().map(|(v, _)| v).collect();
+                for (check, n) in [
+                    ("tenant_insert", insert_values.len()),
+                    ("tenant_update", moves.len()),
+                ] {
+                    out.push(match &seen {
+                        Ok(_) => (
+                            a.clone(),
+                            "screened",
+                            Some(check.into()),
+                            Some(n as i64),
+                            "00000".into(),
+                            None,
+                        ),
+                        Err((state, message)) => (
+                            a.clone(),
+                            "screened",
+                            Some(check.into()),
+                            None,
+                            state.clone(),
+                            Some(message.clone()),
+                        ),
+                    });
+                }
+                for v in moves.into_iter().take(SCREEN_TRIED) {
+                    stmts.push(("tenant_update", 1, Some(v), None));
+                }
+                for (v, from) in inserts.into_iter().take(SCREEN_TRIED) {
+                    stmts.push(("tenant_insert", 2, Some(v), Some(from)));
                 }
             }
             for (check, plan, value, from) in stmts {
                 counting.reset(&tenants_c[i]);
-                let mut args: Vec<pg_sys::Datum> = [value, from]
-                    .into_iter()
-                    .flatten()
+                let mut args = Vec::new();
+                for v in [&value, &from].into_iter().flatten() {
+                    let v = cstring(v)?;
                     // SAFETY: cstring_to_text copies into a palloc'd text
-                    .map(|k| unsafe { pg_sys::cstring_to_text(tenants_c[k].as_ptr()) }.into())
-                    .collect();
+                    args.push(pg_sys::Datum::from(unsafe {
+                        pg_sys::cstring_to_text(v.as_ptr())
+                    }));
+                }
                 if plan == 2 {
                     args.push(rows);
                 }
                 let outcome = rolled_back(|| {
-                    // SAFETY: inside the subtransaction; the settings are
-                    // PostgreSQL's own set_config(..., true), undone by
-                    // the rollback
-                    unsafe {
-                        set_local(c"role", Some(&role_c));
-                        for (k, v) in &settings_c {
-                            set_local(k, v.as_deref());
-                        }
-                        set_local(&setting_c, Some(&tenants_c[i]));
-                        execute(plans[plan], &mut args);
-                    }
+                    // SAFETY: SPI is connected; the plan's parameters
+                    as_tenant(i, &mut || unsafe { execute(plans[plan], &mut args) });
                     counting.touched()
                 });
-                let value = value.map(|k| tenants[k].clone());
                 out.push(match outcome {
                     Ok(n) => (a.clone(), check, value, Some(n), "00000".into(), None),
                     Err((state, message)) => (a.clone(), check, value, None, state, Some(message)),
@@ -464,6 +539,42 @@ unsafe fn read_templates(
         ));
         pg_sys::MemoryContextSwitchTo(old);
         Ok((copy, typid))
+    }
+}
+
+/// How many of the tenants not probed that the screen lets through are
+/// tried with the real statement, per tenant and kind of statement: one
+/// that goes through is a FAIL; a policy that lets every tenant through
+/// needs no thousand statements to show it.
+const SCREEN_TRIED: usize = 8;
+
+/// Run a SELECT and read its first `columns` columns as text (NULL as
+/// None).
+///
+/// # Safety
+/// SPI is connected.
+unsafe fn select_text(sql: &CStr, columns: i32) -> Vec<Vec<Option<String>>> {
+    // SAFETY: a NUL-terminated statement; an ERROR leaves through the
+    // caller's subtransaction. SPI_getvalue runs the output functions and
+    // returns palloc'd strings (or NULL), copied at once
+    unsafe {
+        pg_sys::SPI_execute(sql.as_ptr(), false, 0);
+        let table = pg_sys::SPI_tuptable;
+        if table.is_null() {
+            return Vec::new();
+        }
+        let desc = (*table).tupdesc;
+        (0..pg_sys::SPI_processed as usize)
+            .map(|r| {
+                let tuple = *(*table).vals.add(r);
+                (1..=columns)
+                    .map(|c| {
+                        let v = pg_sys::SPI_getvalue(tuple, desc, c);
+                        (!v.is_null()).then(|| CStr::from_ptr(v).to_string_lossy().into_owned())
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
 

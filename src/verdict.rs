@@ -559,16 +559,28 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 .iter()
                 .filter(|o| o.check.as_deref() == Some(name) && o.tenant.as_deref() == Some(a))
                 .collect();
+            // the tenants not probed, screened for this kind of statement
+            // (inserts and moves; see sql/probe.sql): how many, and whether
+            // the screen could be read
+            let screen = outcomes.iter().find(|o| {
+                o.check.as_deref() == Some("screened")
+                    && o.tenant.as_deref() == Some(a)
+                    && o.value.as_deref() == Some(name)
+            });
+            let screened = screen.is_some_and(|o| o.ok()) && copied(None) > 0;
             // a tenant probed alone still deletes or takes over the first
-            // rows of the tenants not probed, when the table has any
-            let nothing = if tenants.len() < 2 && (name == "tenant_insert" || foreign == 0) {
+            // rows of the tenants not probed, when the table has any, and
+            // inserts rows for them when the screen lets any through
+            let nothing = if tenants.len() < 2
+                && (name == "tenant_insert" && !screened || foreign == 0)
+            {
                 Some(if foreign == 0 {
                     format!("only tenant {a} has rows: no other tenant to write as")
                 } else {
                     format!("only tenant {a} is probed: no other tenant to write a row for")
                 })
             } else if name == "tenant_insert" {
-                (mine.is_empty() || copied(Some(a)) + foreign == 0).then(|| {
+                (mine.is_empty() && !screened || copied(Some(a)) + foreign == 0).then(|| {
                     format!("only tenant {a} is probed: no other tenant to write a row for")
                 })
             } else {
@@ -586,19 +598,27 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 .collect();
             if !leaks.is_empty() {
                 let rows: i64 = leaks.iter().filter_map(|o| o.rows).sum();
-                let what: Vec<String> = leaks
+                // one line per statement (an INSERT is tried from several
+                // template rows), its rows added up
+                let mut by_statement: Vec<(String, i64)> = Vec::new();
+                for o in &leaks {
+                    let text = statement_text(t, o);
+                    match by_statement.iter_mut().find(|(s, _)| *s == text) {
+                        Some((_, n)) => *n += o.rows.unwrap_or(0),
+                        None => by_statement.push((text, o.rows.unwrap_or(0))),
+                    }
+                }
+                let verb = match name {
+                    "tenant_insert" => "inserts",
+                    "tenant_delete" => "deletes",
+                    _ => "changes or moves",
+                };
+                let what: Vec<String> = by_statement
                     .iter()
-                    .map(|o| {
-                        let n = o.rows.unwrap_or(0);
-                        let verb = match name {
-                            "tenant_insert" => "inserts",
-                            "tenant_delete" => "deletes",
-                            _ => "changes or moves",
-                        };
+                    .map(|(text, n)| {
                         format!(
-                            "`{}` {verb} {n} row{} of another tenant",
-                            statement_text(t, o),
-                            if n == 1 { "" } else { "s" }
+                            "`{text}` {verb} {n} row{} of another tenant",
+                            if *n == 1 { "" } else { "s" }
                         )
                     })
                     .collect();
@@ -635,7 +655,7 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         broken.error_text()
                     ),
                 ));
-            } else if mine.is_empty() {
+            } else if mine.is_empty() && !screened {
                 // the probe ran no statement for this tenant: nothing is proven
                 out.push(check(
                     name,
@@ -661,23 +681,51 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     }
                 }
                 let (tbl, col) = (t.qualified(), quote_ident(&t.column));
-                let mut detail = match name {
-                    "tenant_delete" => format!(
+                let others = copied(None);
+                // what was said of the tenants not probed (inserts and moves)
+                let (screen_ok, screen_failed) =
+                    match screen {
+                        Some(o) if name != "tenant_delete" && o.ok() && others > 0 => (
+                            Some(format!(
+                            "{} {others} tenant{} not probed (screened by the {} policies' checks)",
+                            if others == 1 { "the" } else { "any of the" },
+                            if others == 1 { "" } else { "s" },
+                            if name == "tenant_insert" { "INSERT" } else { "UPDATE" }
+                        )),
+                            None,
+                        ),
+                        Some(o) if name != "tenant_delete" && !o.ok() => (
+                            None,
+                            Some(format!(
+                                "; the {others} tenants not probed could not be screened ({})",
+                                o.error_text()
+                            )),
+                        ),
+                        _ => (None, None),
+                    };
+                let mut detail = match (name, &screen_ok) {
+                    ("tenant_delete", _) => format!(
                         "as tenant {a}, DELETE FROM {tbl} (no WHERE) deletes no row of another tenant"
                     ),
-                    "tenant_update" => format!(
+                    ("tenant_update", _) => format!(
                         "as tenant {a}, UPDATE {tbl} SET {col} = {} (no WHERE) neither changes a row of \
-                         another tenant nor moves one to another tenant",
-                        values.join(" | ")
+                         another tenant nor moves one to another tenant{}",
+                        values.join(" | "),
+                        screen_ok.as_ref().map(|s| format!(", nor to {s}")).unwrap_or_default()
                     ),
+                    (_, Some(s)) if values.is_empty() => {
+                        format!("as tenant {a}, no row can be inserted for {s}")
+                    }
                     _ => format!(
-                        "as tenant {a}, no row for tenant {} can be inserted",
-                        values.join(" or ")
+                        "as tenant {a}, no row for tenant {} can be inserted{}",
+                        values.join(" or "),
+                        screen_ok.as_ref().map(|s| format!(", nor for {s}")).unwrap_or_default()
                     ),
                 };
                 if !refused.is_empty() {
                     detail.push_str(&format!(" (refused with {})", refused.join("; ")));
                 }
+                detail.push_str(&screen_failed.unwrap_or_default());
                 out.push(check(name, Some(t), Some(a), "PASS", Some(0), detail));
             }
         }
@@ -1021,6 +1069,63 @@ mod unit {
         assert_eq!(u2.status, "PASS");
         assert!(u2.detail.contains("23502"), "{}", u2.detail);
         assert_eq!(status(&checks, "tenant_insert", "2").status, "FAIL");
+    }
+
+    #[test]
+    fn the_screen_of_the_tenants_not_probed_decides_with_the_real_statements() {
+        // tenant 7 alone, two tenants not probed (their first rows copied)
+        let alone = vec!["7".to_string()];
+        let none = |c: &str, n| outcome("7", "screened", Some(c), Some(n), "00000");
+        let outcomes = vec![
+            copied("7", 3),
+            outcome("", "copied", None, Some(2), "00000"),
+            none("tenant_insert", 0),
+            none("tenant_update", 0),
+            outcome("7", "tenant_delete", None, Some(0), "00000"),
+            outcome("7", "tenant_update", Some("7"), Some(0), "00000"),
+        ];
+        // the tenants not probed have no tenant
+        let outcomes: Vec<WriteOutcome> = outcomes
+            .into_iter()
+            .map(|o| WriteOutcome {
+                tenant: o.tenant.filter(|t| !t.is_empty()),
+                ..o
+            })
+            .collect();
+        let checks = write_checks(&target(), &alone, &outcomes);
+        // nothing got through the screen: PASS, and the detail says for whom
+        let i = status(&checks, "tenant_insert", "7");
+        assert_eq!(i.status, "PASS", "{}", i.detail);
+        assert!(
+            i.detail.contains("any of the 2 tenants not probed"),
+            "{}",
+            i.detail
+        );
+        let u = status(&checks, "tenant_update", "7");
+        assert_eq!(u.status, "PASS");
+        assert!(
+            u.detail.contains("nor to any of the 2 tenants not probed"),
+            "{}",
+            u.detail
+        );
+        // a tenant the screen let through, tried with the real statement
+        let mut leaked = outcomes.clone();
+        leaked[2] = none("tenant_insert", 1);
+        leaked.push(outcome("7", "tenant_insert", Some("9"), Some(1), "00000"));
+        let checks = write_checks(&target(), &alone, &leaked);
+        let i = status(&checks, "tenant_insert", "7");
+        assert_eq!((i.status, i.rows_seen), ("FAIL", Some(1)), "{}", i.detail);
+        assert!(i.detail.contains("VALUES (..., 9)"), "{}", i.detail);
+        // a screen that could not be read proves nothing for them: alone,
+        // the INSERT is SKIP as before, and the UPDATE's detail says so
+        let mut broken = outcomes.clone();
+        broken[2] = outcome("7", "screened", Some("tenant_insert"), None, "XX000");
+        broken[3] = outcome("7", "screened", Some("tenant_update"), None, "XX000");
+        let checks = write_checks(&target(), &alone, &broken);
+        assert_eq!(status(&checks, "tenant_insert", "7").status, "SKIP");
+        let u = status(&checks, "tenant_update", "7");
+        assert_eq!(u.status, "PASS");
+        assert!(u.detail.contains("could not be screened"), "{}", u.detail);
     }
 
     #[test]

@@ -400,8 +400,8 @@ SELECT v.check_name, v.tenant, v.status,
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_w'::regclass]) v
  WHERE v.tenant IS NOT NULL ORDER BY 1, 2;
 -- a tenant named alone is checked against every other tenant: its reads,
--- and its DELETE and UPDATE against the first row of each other tenant
--- (an INSERT needs another tenant to write a row for)
+-- its DELETE and UPDATE against the first row of each other tenant, and
+-- its INSERT for each other tenant (screened, see below)
 SELECT v.check_name, v.tenant, v.status, v.rows_seen,
        CASE v.check_name
             WHEN 'tenant_read' THEN pg_temp.foreign_seen('mix.top_w', v.tenant)
@@ -411,6 +411,70 @@ SELECT v.check_name, v.tenant, v.status, v.rows_seen,
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_w'::regclass],
                                   tenants => ARRAY['2']) v
  WHERE v.tenant IS NOT NULL ORDER BY 1, 2;
+-- inserts into and moves to the tenants not probed: the screen
+-- (sql/probe.sql) holds the probed tenants' rows relabelled as each of
+-- them under the INSERT and UPDATE policies' checks, and what gets
+-- through is tried with the real statement. top_i lets every tenant insert
+-- rows for tenant 5 (tenant 6 is held back by a restrictive policy); top_m
+-- lets every tenant move its rows to tenant 6 (a restrictive FOR ALL
+-- policy without WITH CHECK holds back 5: its USING is the check). The
+-- probed tenants are 1 and 2; postgres_writes_for lists the tenants for
+-- which PostgreSQL's own statement as the role, rolled back, went through:
+-- INSERT of a row for x, and UPDATE ... SET tenant_id = x with no WHERE
+-- that touched a row of another tenant.
+CREATE TABLE mix.top_i (tenant_id int);
+CREATE TABLE mix.top_m (tenant_id int);
+INSERT INTO mix.top_i SELECT 1 + g % 6 FROM generate_series(1, 24) g;
+INSERT INTO mix.top_m SELECT * FROM mix.top_i;
+CREATE POLICY own ON mix.top_i TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY ins ON mix.top_i FOR INSERT TO app_user
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id >= 5);
+CREATE POLICY not6 ON mix.top_i AS RESTRICTIVE FOR INSERT TO app_user WITH CHECK (tenant_id <> 6);
+CREATE POLICY own ON mix.top_m FOR SELECT TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY upd ON mix.top_m FOR UPDATE TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id >= 5);
+CREATE POLICY not5 ON mix.top_m AS RESTRICTIVE TO app_user USING (tenant_id <> 5);
+ALTER TABLE mix.top_i ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE mix.top_m ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON mix.top_i, mix.top_m TO app_user;
+CREATE FUNCTION pg_temp.inserts_for(tbl regclass, t int, x int) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('app.tenant_id', t::text, true);
+    PERFORM set_config('role', 'app_user', true);
+    EXECUTE format('INSERT INTO %s (tenant_id) VALUES ($1)', tbl) USING x;
+    RAISE EXCEPTION 'roll back';
+EXCEPTION
+    WHEN raise_exception THEN RETURN true;
+    WHEN insufficient_privilege THEN RETURN false;
+END $$;
+CREATE FUNCTION pg_temp.moves_to(tbl regclass, t int, x int) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- a move changes how many rows other tenants have
+    RETURN pg_temp.foreign_written(tbl, t, format('UPDATE %s SET tenant_id = %s', tbl, x)) <> 0;
+EXCEPTION WHEN insufficient_privilege THEN
+    RETURN false;
+END $$;
+SELECT v.table_name, v.check_name, v.tenant, v.status, v.rows_seen,
+       (SELECT string_agg(x::text, ',' ORDER BY x) FROM generate_series(1, 6) x
+         WHERE x <> v.tenant::int
+           AND CASE v.check_name
+                    WHEN 'tenant_insert' THEN pg_temp.inserts_for(format('mix.%I', v.table_name)::regclass, v.tenant::int, x)
+                    ELSE pg_temp.moves_to(format('mix.%I', v.table_name)::regclass, v.tenant::int, x)
+               END) AS postgres_writes_for,
+       v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
+                                  tenants => ARRAY['1', '2']) v
+ WHERE v.check_name IN ('tenant_insert', 'tenant_update') ORDER BY 1, 2, 3;
+-- a tenant named alone: its inserts are screened too
+SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
+                                  tenants => ARRAY['3']) v
+ WHERE v.check_name IN ('tenant_insert', 'tenant_update') ORDER BY 1, 2, 3;
 SET client_min_messages = warning;
 DROP SCHEMA mix CASCADE;
 DROP TABLE mix_tables, together, alone;
