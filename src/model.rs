@@ -947,6 +947,10 @@ pub(crate) struct Target {
     /// the owner may use the table's schema (else becoming it reaches
     /// nothing)
     pub(crate) owner_uses_schema: bool,
+    /// the role may TRUNCATE the table (the privilege on it and on every
+    /// table whose foreign keys reach it): row security does not apply
+    /// to TRUNCATE, which removes every tenant's rows
+    pub(crate) role_may_truncate: bool,
     pub(crate) rls_enabled: bool,
     pub(crate) rls_forced: bool,
     /// the tenant column's base type, schema-qualified (`pg_catalog.int4`):

@@ -596,8 +596,25 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 .iter()
                 .filter(|o| o.ok() && o.rows.unwrap_or(0) > 0)
                 .collect();
-            if !leaks.is_empty() {
-                let rows: i64 = leaks.iter().filter_map(|o| o.rows).sum();
+            // TRUNCATE is a statement the role may run too, and row
+            // security does not apply to it: every row goes, the other
+            // tenants' with them (`foreign` of them were probed)
+            let truncate = (name == "tenant_delete" && t.role_may_truncate).then(|| {
+                format!(
+                    "`TRUNCATE {}` removes every row of every tenant, {foreign} probed row{} of other \
+                     tenants among them (row-level security does not apply to TRUNCATE, and the role \
+                     holds its privilege)",
+                    t.qualified(),
+                    if foreign == 1 { "" } else { "s" }
+                )
+            });
+            if !leaks.is_empty() || truncate.is_some() {
+                let deleted: i64 = leaks.iter().filter_map(|o| o.rows).sum();
+                let rows = if truncate.is_some() {
+                    deleted.max(foreign)
+                } else {
+                    deleted
+                };
                 // one line per statement (an INSERT is tried from several
                 // template rows), its rows added up
                 let mut by_statement: Vec<(String, i64)> = Vec::new();
@@ -613,14 +630,14 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     "tenant_delete" => "deletes",
                     _ => "changes or moves",
                 };
-                let what: Vec<String> = by_statement
-                    .iter()
-                    .map(|(text, n)| {
+                let what: Vec<String> = truncate
+                    .into_iter()
+                    .chain(by_statement.iter().map(|(text, n)| {
                         format!(
                             "`{text}` {verb} {n} row{} of another tenant",
                             if *n == 1 { "" } else { "s" }
                         )
-                    })
+                    }))
                     .collect();
                 out.push(check(
                     name,
@@ -746,6 +763,7 @@ mod unit {
             role_owns: false,
             role_may_become_owner: false,
             owner_uses_schema: true,
+            role_may_truncate: false,
             rls_enabled: true,
             rls_forced: true,
             col_type_q: "pg_catalog.int4".into(),
@@ -1069,6 +1087,43 @@ mod unit {
         assert_eq!(u2.status, "PASS");
         assert!(u2.detail.contains("23502"), "{}", u2.detail);
         assert_eq!(status(&checks, "tenant_insert", "2").status, "FAIL");
+    }
+
+    #[test]
+    fn a_role_that_may_truncate_deletes_every_tenants_rows() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let outcomes = vec![
+            copied("1", 3),
+            copied("2", 4),
+            outcome("1", "tenant_delete", None, Some(0), "00000"),
+            outcome("2", "tenant_delete", None, Some(1), "00000"),
+        ];
+        let t = Target {
+            role_may_truncate: true,
+            ..target()
+        };
+        let checks = write_checks(&t, &tenants, &outcomes);
+        // the DELETE is filtered, TRUNCATE is not
+        let d = status(&checks, "tenant_delete", "1");
+        assert_eq!((d.status, d.rows_seen), ("FAIL", Some(4)), "{}", d.detail);
+        assert!(
+            d.detail
+                .contains("`TRUNCATE shop.orders` removes every row"),
+            "{}",
+            d.detail
+        );
+        // both statements named when both leak
+        let d = status(&checks, "tenant_delete", "2");
+        assert_eq!((d.status, d.rows_seen), ("FAIL", Some(3)), "{}", d.detail);
+        assert!(
+            d.detail.contains("TRUNCATE")
+                && d.detail.contains("`DELETE FROM shop.orders` deletes 1 row"),
+            "{}",
+            d.detail
+        );
+        // without the privilege the DELETE alone decides
+        let checks = write_checks(&target(), &tenants, &outcomes);
+        assert_eq!(status(&checks, "tenant_delete", "1").status, "PASS");
     }
 
     #[test]

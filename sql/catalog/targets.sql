@@ -6,11 +6,24 @@
 -- has the owner's rights, flags, the OID, the column's type's OID (the
 -- probes cast to its base type, see catalog::targets), and whether the
 -- owner may use the schema (a role that may become the owner reaches the
--- table through it only then).
+-- table through it only then), and whether the role may TRUNCATE it: it
+-- holds the privilege on the table (a partitioned table's partitions are
+-- not asked, as PostgreSQL does not) and on every table whose foreign keys
+-- reach it (TRUNCATE ... CASCADE asks for them; without CASCADE a
+-- referencing table stops it).
 SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
        c.relrowsecurity, c.relforcerowsecurity, c.oid, a.atttypid,
-       pg_catalog.has_schema_privilege(c.relowner, n.oid, 'USAGE')
+       pg_catalog.has_schema_privilege(c.relowner, n.oid, 'USAGE'),
+       pg_catalog.has_table_privilege($1::name, c.oid, 'TRUNCATE')
+       AND NOT EXISTS (
+           WITH RECURSIVE fk(relid) AS (
+               SELECT k.conrelid FROM pg_catalog.pg_constraint k
+                WHERE k.contype = 'f' AND k.confrelid = c.oid AND k.conrelid <> c.oid
+               UNION
+               SELECT k.conrelid FROM fk, pg_catalog.pg_constraint k
+                WHERE k.contype = 'f' AND k.confrelid = fk.relid)
+           SELECT FROM fk WHERE NOT pg_catalog.has_table_privilege($1::name, fk.relid, 'TRUNCATE'))
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

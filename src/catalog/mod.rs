@@ -1520,6 +1520,7 @@ pub(crate) fn targets(
             role_owns: flag(&row, 4)?,
             role_may_become_owner: false,
             owner_uses_schema: flag(&row, 9)?,
+            role_may_truncate: flag(&row, 10)?,
             rls_enabled: flag(&row, 5)?,
             rls_forced: flag(&row, 6)?,
             col_type_q: String::new(),

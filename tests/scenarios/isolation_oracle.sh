@@ -8,8 +8,8 @@
 # random grants, owner or owner's member as the role, FORCE or not, and role,
 # role-in-database and database defaults for the setting. The truth comes
 # from real statements run as the role in rolled-back subtransactions
-# (SELECT, DELETE and UPDATE with no WHERE, INSERT of another tenant's row;
-# moves and inserts to the tenant never sampled included),
+# (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE, INSERT of another
+# tenant's row; moves and inserts to the tenant never sampled included),
 # and "unset" from a real fresh login of the role. Every verdict must equal
 # the truth: no false PASS, no false FAIL, nothing left undecided.
 #
@@ -119,6 +119,7 @@ BEGIN
         IF random() < 0.7 THEN EXECUTE format('GRANT INSERT ON oracle.%I TO %I', t, r); END IF;
         IF random() < 0.7 THEN EXECUTE format('GRANT UPDATE ON oracle.%I TO %I', t, r); END IF;
         IF random() < 0.7 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', t, r); END IF;
+        IF random() < 0.15 THEN EXECUTE format('GRANT TRUNCATE ON oracle.%I TO %I', t, r); END IF;
         FOR n IN 1 .. floor(random() * 5)::int LOOP
             cmd := cmds[1 + floor(random() * 5)::int];
             EXECUTE format('CREATE POLICY p%s ON oracle.%I AS %s FOR %s TO %s %s %s', n, t,
@@ -192,6 +193,16 @@ BEGIN
                 EXECUTE format('SELECT count(*) FROM before_rows b WHERE b.tenant_id <> %s
                                    AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.id = b.id)', a, c.tbl) INTO n;
                 leak := n > 0;
+                RAISE EXCEPTION USING ERRCODE = 'RA000';
+            EXCEPTION WHEN OTHERS THEN
+                NULL;
+            END;
+            -- and TRUNCATE, which row security does not filter
+            EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
+            BEGIN
+                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('TRUNCATE %s', c.tbl);
+                leak := leak OR n > 0;
                 RAISE EXCEPTION USING ERRCODE = 'RA000';
             EXCEPTION WHEN OTHERS THEN
                 NULL;

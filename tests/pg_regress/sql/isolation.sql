@@ -118,6 +118,8 @@ ALTER ROLE app_user NOBYPASSRLS;
 ALTER TABLE shop.services OWNER TO app_user;
 ALTER TABLE shop.services NO FORCE ROW LEVEL SECURITY;
 SELECT * FROM pg_temp.leaks();
+-- forced, its policies filter the owner's DELETE, but an owner may
+-- TRUNCATE its table, which row security does not filter
 ALTER TABLE shop.services FORCE ROW LEVEL SECURITY;
 SELECT * FROM pg_temp.leaks();
 ALTER TABLE shop.services OWNER TO postgres;
@@ -470,6 +472,39 @@ SELECT v.table_name, v.check_name, v.tenant, v.status, v.rows_seen,
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
                                   tenants => ARRAY['1', '2']) v
  WHERE v.check_name IN ('tenant_insert', 'tenant_update') ORDER BY 1, 2, 3;
+-- TRUNCATE is a statement the role may run as any tenant too, and row
+-- security does not apply to it: a role that holds the privilege (or owns
+-- the table) removes every tenant's rows, whatever the DELETE policies
+-- say. Not where a table whose foreign keys reach it is not the role's to
+-- truncate (PostgreSQL refuses TRUNCATE without CASCADE, and CASCADE
+-- without that privilege). postgres_removes: the rows of other tenants
+-- PostgreSQL's own TRUNCATE as the role removed, rolled back.
+CREATE TABLE mix.trunc (tenant_id int);
+CREATE TABLE mix.trunc_ref (tenant_id int PRIMARY KEY);
+CREATE TABLE mix.trunc_child (tenant_id int REFERENCES mix.trunc_ref);
+INSERT INTO mix.trunc SELECT 1 + g % 3 FROM generate_series(1, 12) g;
+INSERT INTO mix.trunc_ref VALUES (1), (2), (3);
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['trunc', 'trunc_ref'] LOOP
+        EXECUTE format('ALTER TABLE mix.%I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format($p$CREATE POLICY own ON mix.%I TO app_user
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)$p$, t);
+        EXECUTE format('GRANT SELECT, DELETE, TRUNCATE ON mix.%I TO app_user', t);
+    END LOOP;
+END $$;
+CREATE FUNCTION pg_temp.truncated(tbl regclass, t int) RETURNS bigint
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN pg_temp.foreign_written(tbl, t, format('TRUNCATE %s', tbl));
+EXCEPTION WHEN feature_not_supported OR insufficient_privilege THEN
+    RETURN 0;
+END $$;
+SELECT v.table_name, v.tenant, v.status, v.rows_seen,
+       pg_temp.truncated(format('mix.%I', v.table_name)::regclass, v.tenant::int) AS postgres_removes, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.trunc', 'mix.trunc_ref']::regclass[]) v
+ WHERE v.check_name = 'tenant_delete' ORDER BY 1, 2;
 -- a tenant named alone: its inserts are screened too
 SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
