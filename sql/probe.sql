@@ -218,8 +218,9 @@ BEGIN
               INTO v_screen
               FROM pg_catalog.pg_attribute t
              WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
-            EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_screen (LIKE %s)', p_table);
-            ALTER TABLE pg_temp.rls_audit_screen ADD COLUMN rls_audit_kind "char", ADD COLUMN rls_audit_from text;
+            EXECUTE pg_catalog.format(
+                'CREATE TEMP TABLE rls_audit_screen (LIKE %s, rls_audit_kind pg_catalog."char", rls_audit_from pg_catalog.text)',
+                p_table);
             EXECUTE pg_catalog.format(
                 'INSERT INTO pg_temp.rls_audit_screen
                  SELECT %1$s, k.k, a.a

@@ -337,6 +337,24 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
     match &ev.writes {
         Some(outcomes) => out.extend(write_checks(t, tenants, outcomes)),
         None => out.extend(TENANT_CHECKS[1..].iter().map(|name| {
+            // TRUNCATE needs no probe: the privilege says it, and row
+            // security does not apply to it
+            let others = tenants.len() > 1 || ev.reads.iter().any(|(_, p)| p.is_some());
+            if *name == "tenant_delete" && t.role_may_truncate && others {
+                return check(
+                    name,
+                    Some(t),
+                    None,
+                    "FAIL",
+                    None,
+                    format!(
+                        "`TRUNCATE {}` removes every row of every tenant (row-level security does not \
+                         apply to TRUNCATE, and the role holds its privilege); the write probes are \
+                         disabled (write_probes => false)",
+                        t.qualified()
+                    ),
+                );
+            }
             check(
                 name,
                 Some(t),

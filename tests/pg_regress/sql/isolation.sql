@@ -505,6 +505,12 @@ SELECT v.table_name, v.tenant, v.status, v.rows_seen,
        pg_temp.truncated(format('mix.%I', v.table_name)::regclass, v.tenant::int) AS postgres_removes, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.trunc', 'mix.trunc_ref']::regclass[]) v
  WHERE v.check_name = 'tenant_delete' ORDER BY 1, 2;
+-- with the write probes off (a standby's checklist) the privilege alone
+-- says it
+SELECT v.table_name, v.tenant, v.status, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.trunc', 'mix.trunc_ref']::regclass[],
+                                  write_probes => false) v
+ WHERE v.check_name = 'tenant_delete' ORDER BY 1;
 -- a tenant named alone: its inserts are screened too
 SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
