@@ -585,7 +585,12 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     && o.tenant.as_deref() == Some(a)
                     && o.value.as_deref() == Some(name)
             });
-            let screened = screen.is_some_and(|o| o.ok()) && copied(None) > 0;
+            // a screen refused for want of a privilege lets nothing
+            // through, as the real statement would be refused; one that
+            // failed otherwise proves nothing for those tenants
+            let screened = screen.is_some() && copied(None) > 0;
+            let screen_broken = screen
+                .filter(|o| name != "tenant_delete" && !o.ok() && !o.denied() && copied(None) > 0);
             // a tenant probed alone still deletes or takes over the first
             // rows of the tenants not probed, when the table has any, and
             // inserts rows for them when the screen lets any through
@@ -674,6 +679,21 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     Some(0),
                     format!("the role has no privilege for it ({})", first.error_text()),
                 ));
+            } else if let Some(broken) = screen_broken {
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "ERROR",
+                    None,
+                    format!(
+                        "as tenant {a}, the {} tenant{} not probed could not be screened ({}); \
+                         nothing is proven for them",
+                        copied(None),
+                        if copied(None) == 1 { "" } else { "s" },
+                        broken.error_text()
+                    ),
+                ));
             } else if let Some(broken) = mine.iter().find(|o| o.inconclusive()) {
                 // a statement that failed for a reason of its own moment
                 // proves nothing about the real table's statement
@@ -718,26 +738,18 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 let (tbl, col) = (t.qualified(), quote_ident(&t.column));
                 let others = copied(None);
                 // what was said of the tenants not probed (inserts and moves)
-                let (screen_ok, screen_failed) =
-                    match screen {
-                        Some(o) if name != "tenant_delete" && o.ok() && others > 0 => (
-                            Some(format!(
+                // (a screen that failed is an ERROR above)
+                let screen_ok =
+                    screen
+                        .filter(|o| name != "tenant_delete" && (o.ok() || o.denied()) && others > 0)
+                        .map(|_| {
+                            format!(
                             "{} {others} tenant{} not probed (screened by the {} policies' checks)",
                             if others == 1 { "the" } else { "any of the" },
                             if others == 1 { "" } else { "s" },
                             if name == "tenant_insert" { "INSERT" } else { "UPDATE" }
-                        )),
-                            None,
-                        ),
-                        Some(o) if name != "tenant_delete" && !o.ok() => (
-                            None,
-                            Some(format!(
-                                "; the {others} tenants not probed could not be screened ({})",
-                                o.error_text()
-                            )),
-                        ),
-                        _ => (None, None),
-                    };
+                        )
+                        });
                 let mut detail = match (name, &screen_ok) {
                     ("tenant_delete", _) => format!(
                         "as tenant {a}, DELETE FROM {tbl} (no WHERE) deletes no row of another tenant"
@@ -760,7 +772,6 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 if !refused.is_empty() {
                     detail.push_str(&format!(" (refused with {})", refused.join("; ")));
                 }
-                detail.push_str(&screen_failed.unwrap_or_default());
                 out.push(check(name, Some(t), Some(a), "PASS", Some(0), detail));
             }
         }
@@ -1189,16 +1200,23 @@ mod unit {
         let i = status(&checks, "tenant_insert", "7");
         assert_eq!((i.status, i.rows_seen), ("FAIL", Some(1)), "{}", i.detail);
         assert!(i.detail.contains("VALUES (..., 9)"), "{}", i.detail);
-        // a screen that could not be read proves nothing for them: alone,
-        // the INSERT is SKIP as before, and the UPDATE's detail says so
+        // a screen that failed proves nothing for them: ERROR, not PASS
         let mut broken = outcomes.clone();
         broken[2] = outcome("7", "screened", Some("tenant_insert"), None, "XX000");
         broken[3] = outcome("7", "screened", Some("tenant_update"), None, "XX000");
         let checks = write_checks(&target(), &alone, &broken);
-        assert_eq!(status(&checks, "tenant_insert", "7").status, "SKIP");
+        assert_eq!(status(&checks, "tenant_insert", "7").status, "ERROR");
         let u = status(&checks, "tenant_update", "7");
-        assert_eq!(u.status, "PASS");
+        assert_eq!(u.status, "ERROR");
         assert!(u.detail.contains("could not be screened"), "{}", u.detail);
+        // one refused for want of a privilege lets nothing through, as the
+        // real statement would be refused
+        broken[2] = WriteOutcome {
+            message: Some("permission denied for function tenant_of".into()),
+            ..outcome("7", "screened", Some("tenant_insert"), None, "42501")
+        };
+        let checks = write_checks(&target(), &alone, &broken);
+        assert_eq!(status(&checks, "tenant_insert", "7").status, "PASS");
     }
 
     #[test]

@@ -439,6 +439,10 @@ CREATE POLICY upd ON mix.top_m FOR UPDATE TO app_user
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id >= 5);
 CREATE POLICY not5 ON mix.top_m AS RESTRICTIVE TO app_user USING (tenant_id <> 5);
+-- policies of another role count for nothing here, open or closed
+CREATE ROLE iso_other;
+CREATE POLICY any_row ON mix.top_i FOR INSERT TO iso_other WITH CHECK (true);
+CREATE POLICY no_row ON mix.top_m AS RESTRICTIVE FOR UPDATE TO iso_other USING (false);
 ALTER TABLE mix.top_i ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE mix.top_m ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE, DELETE ON mix.top_i, mix.top_m TO app_user;
@@ -518,6 +522,7 @@ SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
  WHERE v.check_name IN ('tenant_insert', 'tenant_update') ORDER BY 1, 2, 3;
 SET client_min_messages = warning;
 DROP SCHEMA mix CASCADE;
+DROP ROLE iso_other;
 DROP TABLE mix_tables, together, alone;
 RESET client_min_messages;
 
