@@ -99,17 +99,14 @@ COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
 --     included), by the type's own equality called as the role;
 --   * the insert probe's templates are the first row of each tenant, read
 --     as the caller before the shadow has row security;
---   * the screen, when RLS applies and the table has tenants not probed:
---     one SELECT over each probed tenant's first row relabelled as each of
---     those tenants, once for INSERT (rls_audit_kind 'i') and once for
---     UPDATE ('u'), whose WHERE (p_screen, built by isolation.rs) holds
---     the table's INSERT and UPDATE policies' checks the way PostgreSQL
---     combines them (WITH CHECK, else USING; permissive ORed, restrictive
---     ANDed, each where its roles apply to the current user); run as the
---     role with A's settings, it returns the tenants A could insert a row
---     for or move a row to, and each of them is tried with the real
---     statement on the shadow. The first rows of those tenants travel
---     with the templates.
+--   * pg_temp.rls_audit_screen, when RLS applies and the table has tenants
+--     not probed, holds each template relabelled as each of those tenants,
+--     once for INSERT (rls_audit_kind 'i') and once for UPDATE ('u'),
+--     under SELECT policies that hold the table's INSERT and UPDATE
+--     policies' checks (p_screen, rendered by isolation.rs the way
+--     PostgreSQL picks a policy's check: WITH CHECK, else USING); what A
+--     sees there are the tenants A could insert a row for or move a row
+--     to, and each of them is tried with the real statement on the shadow.
 -- _write_statements reads the templates, sets up row security, the
 -- policies, the privileges and the trigger (p_setup), then runs, for each
 -- tenant A, each statement as the
@@ -128,7 +125,7 @@ COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
 CREATE FUNCTION rls_audit._write_probe(
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
     p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
-    p_type text, p_eq text, p_gt text, p_others integer, p_screen text)
+    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[])
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -212,34 +209,28 @@ BEGIN
             v_results := v_results || ARRAY[NULL, 'copied', NULL, v_others::text, '00000', NULL];
         END IF;
         -- the screen for inserts into and moves to those tenants: each
-        -- probed tenant's first row ($1, the templates, which then also
-        -- hold the first row of each of those tenants) relabelled as each
-        -- of them; $2 the probed tenants
-        IF p_applies AND v_others > 0 AND p_screen IS NOT NULL THEN
-            SELECT pg_catalog.string_agg(CASE WHEN t.attname = p_col
-                                              THEN pg_catalog.format('o.%I AS %I', t.attname, t.attname)
-                                              ELSE pg_catalog.format('t.%I AS %I', t.attname, t.attname) END,
+        -- probed tenant's first row relabelled as each of them, read as the
+        -- caller before the shadow has row security
+        IF p_applies AND v_others > 0 THEN
+            SELECT pg_catalog.string_agg(CASE WHEN t.attname = p_col THEN 'o.v'
+                                              ELSE pg_catalog.format('(s.t).%I', t.attname) END,
                                          ', ' ORDER BY t.attnum)
               INTO v_screen
               FROM pg_catalog.pg_attribute t
              WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
-            v_screen := pg_catalog.format(
-                'SELECT x.rls_audit_kind::pg_catalog.text, pg_catalog.format(''%%s'', x.%1$I), x.rls_audit_from
-                   FROM (SELECT %2$s, k.k AS rls_audit_kind, f.a AS rls_audit_from
-                           FROM pg_catalog.unnest($1) t
-                                CROSS JOIN LATERAL (SELECT a.a FROM pg_catalog.unnest($2::pg_catalog.text[]) a(a)
-                                                     WHERE t.%1$I %3$s a.a::%4$s LIMIT 1) f,
-                                pg_catalog.unnest($1) o,
-                                (VALUES (''i''::pg_catalog."char"), (''u''::pg_catalog."char")) k(k)
-                          WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest($2::pg_catalog.text[]) b(b)
-                                             WHERE o.%1$I %3$s b.b::%4$s)) x
-                  WHERE %5$s',
-                p_col, v_screen, p_eq, p_type, p_screen);
-            v_templates := pg_catalog.format(
-                '%s || ARRAY(SELECT t FROM pg_temp.rls_audit_shadow t
-                              WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a)
-                                                 WHERE t.%I %s a.a::%s))',
-                v_templates, p_col, p_eq, p_type);
+            EXECUTE pg_catalog.format(
+                'CREATE TEMP TABLE rls_audit_screen (LIKE %s, rls_audit_kind pg_catalog."char", rls_audit_from pg_catalog.text)',
+                p_table);
+            EXECUTE pg_catalog.format(
+                'INSERT INTO pg_temp.rls_audit_screen
+                 SELECT %1$s, k.k, a.a
+                   FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
+                        LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%2$I %3$s a.a::%4$s LIMIT 1) s,
+                        (SELECT t.%2$I AS v FROM pg_temp.rls_audit_shadow t
+                          WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest($1::pg_catalog.text[]) b(b)
+                                             WHERE t.%2$I %3$s b.b::%4$s)) o,
+                        (VALUES (''i''::pg_catalog."char"), (''u''::pg_catalog."char")) k(k)',
+                v_screen, p_col, p_eq, p_type) USING p_tenants;
         END IF;
         -- row security and the policies exactly when they apply to the role
         IF p_applies THEN
@@ -266,12 +257,18 @@ BEGIN
         END IF;
         v_setup := v_setup || 'CREATE TRIGGER rls_audit_count AFTER INSERT OR UPDATE OR DELETE
             ON pg_temp.rls_audit_shadow FOR EACH ROW EXECUTE FUNCTION rls_audit._shadow_count()'::pg_catalog.text;
+        IF v_screen IS NOT NULL THEN
+            v_setup := v_setup
+                || 'ALTER TABLE pg_temp.rls_audit_screen ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY'::pg_catalog.text
+                || p_screen
+                || pg_catalog.format('GRANT SELECT ON pg_temp.rls_audit_screen TO %I', p_role);
+        END IF;
 
         -- the statements, as the role with each tenant's settings; their
         -- outcomes are kept as text until the rollback below
         v_results := v_results || rls_audit._write_statements(
             p_role, p_settings, p_setting, p_tenants, v_update, v_insert, v_templates, v_setup,
-            'pg_temp.rls_audit_shadow'::pg_catalog.regclass, p_col, v_screen);
+            'pg_temp.rls_audit_shadow'::pg_catalog.regclass, p_col);
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN
         IF SQLSTATE <> 'RA000' THEN
@@ -290,5 +287,5 @@ BEGIN
     END LOOP;
 END
 $probe$;
-COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text) IS
+COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[]) IS
     'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';

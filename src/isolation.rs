@@ -565,68 +565,52 @@ fn shadow_policies(policies: &[Policy]) -> Vec<String> {
         .collect()
 }
 
-/// The screen's condition (sql/probe.sql): over a row of kind `i`
-/// (INSERT) or `u` (UPDATE), true exactly when PostgreSQL would let that
-/// statement's new row through the table's policies as the current user:
-/// the permissive policies' checks ORed, the restrictive ones' ANDed, each
-/// counted only where its roles apply to the current user (PUBLIC, or a
-/// role whose privileges it has, as `check_role_for_policy` asks); no
-/// permissive policy lets nothing through.
+/// The screen's policies (`pg_temp.rls_audit_screen`, sql/probe.sql): for
+/// (policies, not a WHERE clause: created as the caller under the pinned
+/// search_path they are bound to the table's own functions and operators,
+/// as the real policies are, while a statement parsed as the role would
+/// resolve `=` under the role's search_path)
+///
+/// each policy that checks an INSERT (kind `i`) or an UPDATE (kind `u`),
+/// a SELECT policy with the same mode and roles whose USING is that check
+/// on the rows of its kind, so that what the role sees there is exactly
+/// the rows that statement's new rows would be let through as.
 ///
 /// The check is PostgreSQL's (`add_with_check_options`): a policy's WITH
 /// CHECK, else its USING; a policy with neither adds nothing, permissive
 /// (no row passes through it) or restrictive (it holds nothing back).
-fn screen_condition(policies: &[Policy]) -> String {
+fn screen_policies(policies: &[Policy]) -> Vec<String> {
     use crate::model::{Command, Mode};
-    let mut kinds = Vec::new();
+    let mut out = Vec::new();
     for (kind, command) in [("i", Command::Insert), ("u", Command::Update)] {
-        let (mut permissive, mut restrictive) = (Vec::new(), Vec::new());
-        for p in policies {
+        for (n, p) in policies.iter().enumerate() {
             if !(p.command == command || p.command == Command::All) {
                 continue;
             }
             let Some(check) = p.check_expr.as_ref().or(p.using_expr.as_ref()) else {
                 continue;
             };
-            let applies = if p.roles.is_empty() || p.roles.iter().any(|r| r == "public") {
-                None
-            } else {
-                Some(
-                    p.roles
-                        .iter()
-                        .map(|r| {
-                            format!(
-                                "pg_catalog.pg_has_role({}::pg_catalog.name, 'USAGE')",
-                                crate::ident::quote_literal(r)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" OR "),
-                )
+            let using = match p.permissive {
+                Mode::Permissive => format!(
+                    "rls_audit_kind OPERATOR(pg_catalog.=) '{kind}'::pg_catalog.\"char\" AND ({check})"
+                ),
+                Mode::Restrictive => format!(
+                    "rls_audit_kind OPERATOR(pg_catalog.<>) '{kind}'::pg_catalog.\"char\" OR ({check})"
+                ),
             };
-            match (p.permissive, applies) {
-                (Mode::Permissive, None) => permissive.push(format!("({check})")),
-                (Mode::Permissive, Some(a)) => permissive.push(format!("(({a}) AND ({check}))")),
-                (Mode::Restrictive, None) => restrictive.push(format!("({check})")),
-                (Mode::Restrictive, Some(a)) => {
-                    restrictive.push(format!("(NOT ({a}) OR ({check}))"))
-                }
-            }
+            out.push(render::render_create_policy(&Policy {
+                schema_name: "pg_temp".into(),
+                table_name: "rls_audit_screen".into(),
+                policy_name: format!("{kind}{n}"),
+                permissive: p.permissive,
+                command: Command::Select,
+                roles: p.roles.clone(),
+                using_expr: Some(using),
+                check_expr: None,
+            }));
         }
-        if permissive.is_empty() {
-            continue;
-        }
-        restrictive.insert(0, format!("({})", permissive.join(" OR ")));
-        kinds.push(format!(
-            "(rls_audit_kind OPERATOR(pg_catalog.=) '{kind}'::pg_catalog.\"char\" AND {})",
-            restrictive.join(" AND ")
-        ));
     }
-    if kinds.is_empty() {
-        "false".into()
-    } else {
-        kinds.join(" OR ")
-    }
+    out
 }
 
 /// Run the shadow-table write probes of one table (sql/probe.sql).
@@ -641,7 +625,7 @@ fn write_probe(
     tenants: &[String],
 ) -> Result<Vec<WriteOutcome>> {
     let policies = catalog::table_policies(c, t.oid)?;
-    let (screen, policies) = (screen_condition(&policies), shadow_policies(&policies));
+    let (screen, policies) = (screen_policies(&policies), shadow_policies(&policies));
     let mut out = Vec::new();
     for r in c.select(
         "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message

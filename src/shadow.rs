@@ -291,10 +291,6 @@ pub(crate) struct Probe<'a> {
     pub(crate) setup: &'a [String],
     pub(crate) shadow: pg_sys::Oid,
     pub(crate) column: &'a str,
-    /// the screen of the tenants not probed (sql/probe.sql): a SELECT of
-    /// (kind, tenant, template tenant) over the templates $1 (which also
-    /// hold those tenants' first rows) and the probed tenants $2 (text[])
-    pub(crate) screen: Option<&'a str>,
 }
 
 /// The statements of `_write_probe`, run on `pg_temp.rls_audit_shadow` as
@@ -314,7 +310,6 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         setup,
         shadow,
         column,
-        screen,
     } = *p;
     let cstring = |s: &str| {
         CString::new(s).map_err(|_| {
@@ -342,18 +337,29 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
     // SAFETY: the context current at the call, valid until it returns
     let outer = unsafe { pg_sys::CurrentMemoryContext };
 
-    // the screen of the tenants not probed, when _write_probe built one
-    let screen = screen.map(cstring).transpose()?;
+    // the screen of the tenants not probed, when _write_probe made one:
+    // each row's kind, tenant and template tenant, as the role sees them
+    // SAFETY: a relation lookup under _write_probe's pinned search_path
+    // (pg_catalog, pg_temp), kept only when it found the temporary table
+    let screen = unsafe {
+        let relid = pg_sys::RelnameGetRelid(c"rls_audit_screen".as_ptr());
+        relid != pg_sys::InvalidOid && pg_sys::isTempNamespace(pg_sys::get_rel_namespace(relid))
+    };
+    let screen = screen
+        .then(|| {
+            cstring(&format!(
+                "SELECT s.rls_audit_kind::pg_catalog.text, pg_catalog.format('%s', s.{}), s.rls_audit_from
+                   FROM pg_temp.rls_audit_screen s",
+                crate::ident::quote_ident(column)
+            ))
+        })
+        .transpose()?;
 
     Spi::connect(|_| -> Result<Vec<Statement>> {
         // SAFETY: SPI is connected for this closure; every statement runs
         // as the caller (names all schema-qualified); the plans are freed
         // with the connection
         let (rows, rows_type) = unsafe { read_templates(&templates, tenants, outer)? };
-        // the probed tenants, for the screen
-        let tenant_list = tenants.to_vec().into_datum().ok_or_else(|| {
-            RlsAuditError::ObjectState("the write probes' tenants could not be passed".into())
-        })?;
         for s in &setup {
             // SAFETY: as above; an ERROR fails the whole write probe
             unsafe { run_utility(s) };
@@ -404,20 +410,10 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // PostgreSQL does, the screen only says where to look
             if let Some(sql) = &screen {
                 let seen = rolled_back(|| {
-                    let mut found = Vec::new();
-                    // SAFETY: SPI is connected; a plain SELECT with the
-                    // templates and the tenants, of the types it was
-                    // written for
-                    as_tenant(i, &mut || {
-                        found = unsafe {
-                            select_text(
-                                sql,
-                                &[(rows_type, rows), (pg_sys::TEXTARRAYOID, tenant_list)],
-                                3,
-                            )
-                        }
-                    });
-                    found
+                    let mut rows = Vec::new();
+                    // SAFETY: SPI is connected; a plain SELECT
+                    as_tenant(i, &mut || rows = unsafe { select_text(sql, 3) });
+                    rows
                 });
                 let mut inserts = std::collections::BTreeSet::new();
                 let mut moves = std::collections::BTreeSet::new();
@@ -552,33 +548,17 @@ unsafe fn read_templates(
 /// needs no thousand statements to show it.
 const SCREEN_TRIED: usize = 8;
 
-/// Run a SELECT with `args` (type, value; none NULL) and read its first
-/// `columns` columns as text (NULL as None).
+/// Run a SELECT and read its first `columns` columns as text (NULL as
+/// None).
 ///
 /// # Safety
-/// SPI is connected; each value is of its type.
-unsafe fn select_text(
-    sql: &CStr,
-    args: &[(pg_sys::Oid, pg_sys::Datum)],
-    columns: i32,
-) -> Vec<Vec<Option<String>>> {
-    let mut types: Vec<pg_sys::Oid> = args.iter().map(|(t, _)| *t).collect();
-    let mut values: Vec<pg_sys::Datum> = args.iter().map(|(_, v)| *v).collect();
-    let nulls = vec![b' ' as std::ffi::c_char; args.len()];
-    // SAFETY: a NUL-terminated statement with its parameters; an ERROR
-    // leaves through the caller's subtransaction. SPI_getvalue runs the
-    // output functions and returns palloc'd strings (or NULL), copied at
-    // once
+/// SPI is connected.
+unsafe fn select_text(sql: &CStr, columns: i32) -> Vec<Vec<Option<String>>> {
+    // SAFETY: a NUL-terminated statement; an ERROR leaves through the
+    // caller's subtransaction. SPI_getvalue runs the output functions and
+    // returns palloc'd strings (or NULL), copied at once
     unsafe {
-        pg_sys::SPI_execute_with_args(
-            sql.as_ptr(),
-            args.len() as i32,
-            types.as_mut_ptr(),
-            values.as_mut_ptr(),
-            nulls.as_ptr(),
-            false,
-            0,
-        );
+        pg_sys::SPI_execute(sql.as_ptr(), false, 0);
         let table = pg_sys::SPI_tuptable;
         if table.is_null() {
             return Vec::new();

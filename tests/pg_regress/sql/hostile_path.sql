@@ -91,6 +91,20 @@ SELECT check_name, tenant, status FROM rls_audit.verify_isolation('hp_role', 'ap
         tables => ARRAY['public.leaky']::regclass[])
  WHERE check_name LIKE 'tenant%' ORDER BY 1, 2;
 SELECT outcome, rows_visible FROM rls_audit.probe('hp_role', 'public.leaky', '{"app.tenant_id": "1"}');
+-- the screen of the tenants not probed too: leaky5 lets every tenant
+-- insert rows for tenant 5 and move rows to it, which only the screen
+-- finds when 1 and 2 are the probed tenants; the role's own = (false,
+-- with a warning) must not decide it
+CREATE TABLE public.leaky5 (tenant_id int);
+INSERT INTO public.leaky5 SELECT g % 5 + 1 FROM generate_series(1, 10) g;
+ALTER TABLE public.leaky5 ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE ON public.leaky5 TO hp_role;
+CREATE POLICY own ON public.leaky5 TO hp_role
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id = 5);
+SELECT check_name, tenant, status, detail FROM rls_audit.verify_isolation('hp_role', 'app.tenant_id',
+        tables => ARRAY['public.leaky5']::regclass[], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') ORDER BY 1, 2;
 
 -- A tenant column of a domain type whose CHECK calls its owner's function:
 -- verify_isolation casts tenant values to the column's base type, so the
@@ -171,7 +185,7 @@ DROP ROLE hp_member, hp_group;
 DROP SCHEMA hp_mine CASCADE;
 DROP ROLE hp_admin;
 DROP SCHEMA hp_own CASCADE;
-DROP TABLE public.leaky;
+DROP TABLE public.leaky, public.leaky5;
 DROP ROLE hp_role;
 DROP SCHEMA evil CASCADE;
 DROP TABLE public.accounts;
