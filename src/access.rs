@@ -81,7 +81,7 @@ impl Reach {
         matches!(self.why, Why::Superuser | Why::Bypass | Why::Owner)
     }
 
-    fn denied(detail: String) -> Reach {
+    pub(crate) fn denied(detail: String) -> Reach {
         Reach {
             access: Access::Denied,
             via: None,

@@ -693,6 +693,42 @@ impl Compared {
                 }
             }
         }
+        // a table the baseline does not have (`table_added`, renames
+        // already followed): a role that reaches every row of it through a
+        // grant — no RLS, or a policy that lets every row through — has
+        // gained what RLS disabled on a table gives. Its owner, superusers
+        // and BYPASSRLS roles are no news (their own rows are reported
+        // elsewhere); a table already protected stays `table_added`'s
+        // low / info.
+        let before: BTreeSet<(&str, &str)> = self
+            .base
+            .tables
+            .iter()
+            .map(|t| (t.schema_name.as_str(), t.table_name.as_str()))
+            .collect();
+        for t in &self.cur.tables {
+            if before.contains(&(t.schema_name.as_str(), t.table_name.as_str())) {
+                continue;
+            }
+            let name: model::RelName = (t.schema_name.clone(), t.table_name.clone());
+            if !ct.contains(&name) {
+                continue;
+            }
+            let absent = Reach::denied("the table is not in the baseline".into());
+            for role in &roles {
+                for cmd in COMMANDS {
+                    let b = cm.reach(role, &name, cmd);
+                    let who_it_is = b.via.as_deref().is_some_and(|v| {
+                        ["owner", "bypassrls", "superuser"]
+                            .iter()
+                            .any(|p| v.starts_with(p))
+                    });
+                    if b.access == Access::AllRows && !who_it_is && !b.bypasses_rls() {
+                        out(access_row(role, &name, cmd, &absent, &b));
+                    }
+                }
+            }
+        }
     }
 }
 

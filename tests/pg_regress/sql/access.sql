@@ -397,6 +397,37 @@ RESET client_min_messages;
 SELECT count(*) AS access_rows FROM rls_audit.drift('acc-after') WHERE change LIKE 'access%';
 SELECT count(*) AS access_rows_between_snapshots FROM rls_audit.drift('acc-before', 'acc-after')
  WHERE change LIKE 'access%' AND baseline_value LIKE 'acc\_%';
+-- a new table is an access change too when a role reaches every row of
+-- it through a grant: acc.new_open has no RLS (the forgotten ENABLE of a
+-- migration), acc.new_true a policy that lets every row through; both are
+-- widened from denied (the table was not there) to all_rows, critical.
+-- acc.new_scoped is protected (table_added only, info), and acc.new_own is
+-- its owner's (no news). A renamed table is followed, not new. What
+-- PostgreSQL shows acc_grant in acc.new_open is every row (count).
+SET client_min_messages = warning;
+CREATE TABLE acc.new_open (tenant_id int);
+CREATE TABLE acc.new_true (tenant_id int);
+CREATE TABLE acc.new_scoped (tenant_id int);
+CREATE TABLE acc.new_own (tenant_id int);
+INSERT INTO acc.new_open VALUES (1), (2);
+ALTER TABLE acc.new_true ENABLE ROW LEVEL SECURITY;
+ALTER TABLE acc.new_scoped ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON acc.new_true TO acc_grant USING (true);
+CREATE POLICY scoped ON acc.new_scoped TO acc_grant
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT ON acc.new_open, acc.new_true, acc.new_scoped TO acc_grant;
+ALTER TABLE acc.new_own OWNER TO acc_self_owner;
+ALTER TABLE acc.notes RENAME TO notes_renamed;
+RESET client_min_messages;
+SELECT severity, change, table_name, attribute, baseline_value, current_value
+  FROM rls_audit.drift('acc-after')
+ WHERE table_name LIKE 'new\_%' OR change IN ('table_added', 'renamed')
+ ORDER BY table_name, change, attribute;
+SET ROLE acc_grant;
+SELECT count(*) AS acc_grant_sees FROM acc.new_open;
+RESET ROLE;
+ALTER TABLE acc.notes_renamed RENAME TO notes;
+DROP TABLE acc.new_open, acc.new_true, acc.new_scoped, acc.new_own;
 
 -- Lint round 2 on these fixtures
 SELECT lint, severity, schema_name, object_name, remediation FROM rls_audit.lint()
