@@ -706,14 +706,20 @@ impl Compared {
             .iter()
             .map(|t| (t.schema_name.as_str(), t.table_name.as_str()))
             .collect();
+        // only a grant to someone else than the owner reaches it (the
+        // cost stays with the new tables someone was given)
+        let granted: BTreeSet<(&str, &str)> = cf
+            .relations
+            .iter()
+            .filter(|r| r.kind.is_table() && r.grants.iter().any(|g| g.grantee != r.owner))
+            .map(|r| (r.schema.as_str(), r.name.as_str()))
+            .collect();
         for t in &self.cur.tables {
-            if before.contains(&(t.schema_name.as_str(), t.table_name.as_str())) {
+            let key = (t.schema_name.as_str(), t.table_name.as_str());
+            if before.contains(&key) || !granted.contains(&key) {
                 continue;
             }
             let name: model::RelName = (t.schema_name.clone(), t.table_name.clone());
-            if !ct.contains(&name) {
-                continue;
-            }
             let absent = Reach::denied("the table is not in the baseline".into());
             for role in &roles {
                 for cmd in COMMANDS {
