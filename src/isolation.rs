@@ -566,15 +566,15 @@ fn shadow_policies(policies: &[Policy]) -> Vec<String> {
 }
 
 /// The screen's policies (`pg_temp.rls_audit_screen`, sql/probe.sql): for
-/// (policies, not a WHERE clause: created as the caller under the pinned
-/// search_path they are bound to the table's own functions and operators,
-/// as the real policies are, while a statement parsed as the role would
-/// resolve `=` under the role's search_path)
-///
 /// each policy that checks an INSERT (kind `i`) or an UPDATE (kind `u`),
 /// a SELECT policy with the same mode and roles whose USING is that check
 /// on the rows of its kind, so that what the role sees there is exactly
 /// the rows that statement's new rows would be let through as.
+///
+/// Policies, not a WHERE clause: created as the caller under the pinned
+/// search_path, they are bound to the table's own functions and operators
+/// as the real policies are, while a statement parsed as the role would
+/// resolve `=` under the role's search_path (hostile_path.sql).
 ///
 /// The check is PostgreSQL's (`add_with_check_options`): a policy's WITH
 /// CHECK, else its USING; a policy with neither adds nothing, permissive

@@ -410,10 +410,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // PostgreSQL does, the screen only says where to look
             if let Some(sql) = &screen {
                 let seen = rolled_back(|| {
-                    let mut rows = Vec::new();
-                    // SAFETY: SPI is connected; a plain SELECT
-                    as_tenant(i, &mut || rows = unsafe { select_text(sql, 3) });
-                    rows
+                    let mut found = Vec::new();
+                    // SAFETY: SPI is connected; a plain SELECT, every name
+                    // in it schema-qualified (it is parsed as the role)
+                    as_tenant(i, &mut || found = unsafe { select_text(sql, 3) });
+                    found
                 });
                 let mut inserts = std::collections::BTreeSet::new();
                 let mut moves = std::collections::BTreeSet::new();
