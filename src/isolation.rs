@@ -131,6 +131,21 @@ impl Sql<'_> {
             self.tbl()
         ))
     }
+    /// Rows of `tenant` and rows without a tenant (each bounded), read as
+    /// the caller: what a role that may not read the tenant column is
+    /// allowed to see of its own (see `read_check`).
+    fn own_rows(&self, tenant: &str) -> Part {
+        let (tbl, col, ty, eq) = (self.tbl(), &self.col, self.ty(), self.eq());
+        Part {
+            head: "(SELECT ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM (SELECT (".to_string(),
+            tail: Some(format!(
+                ")[1]::{ty} AS a) x, {tbl} t WHERE t.{col} {eq} x.a LIMIT {PROBE_LIMIT}) s)::pg_catalog.text,
+                    (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {tbl} t WHERE t.{col} IS NULL
+                                                       LIMIT {PROBE_LIMIT}) s)::pg_catalog.text])"
+            )),
+            args: vec![tenant.to_string()],
+        }
+    }
     /// Rows of another tenant than `tenant` visible (bounded): rows whose
     /// tenant column is not NULL and not equal to it, whether or not their
     /// tenant was sampled. With an ordering, two index ranges on either
@@ -474,7 +489,13 @@ pub(crate) fn gather(
                         }
                     };
                     by_tenant[at].slots.push((i, table_reads.len()));
-                    by_tenant[at].parts.push(sql.foreign_visible(a));
+                    // a role that may not read the tenant column: the
+                    // rows it sees at all (compared below with A's own)
+                    by_tenant[at].parts.push(if sql.t.tenant_hidden {
+                        sql.visible()
+                    } else {
+                        sql.foreign_visible(a)
+                    });
                 }
                 table_reads.push((a.to_string(), None));
             }
@@ -490,6 +511,34 @@ pub(crate) fn gather(
         )?;
         for ((i, j), o) in b.slots.into_iter().zip(outcomes) {
             reads[i][j].1 = Some(o);
+        }
+    }
+    // and, for those, how many rows of A's own (and without a tenant) the
+    // table has, counted as the caller: appended to the read's values
+    let mut own: Vec<(usize, usize, Part)> = Vec::new();
+    for (i, table_reads) in reads.iter().enumerate() {
+        if sqls[i].t.tenant_hidden {
+            for (j, (a, o)) in table_reads.iter().enumerate() {
+                if o.as_ref().is_some_and(|o| o.ok()) {
+                    own.push((i, j, sqls[i].own_rows(a)));
+                }
+            }
+        }
+    }
+    if !own.is_empty() {
+        let parts: Vec<Part> = own.iter().map(|(_, _, p)| p.clone()).collect();
+        for ((i, j, _), o) in own
+            .into_iter()
+            .zip(run_batch(c, None, &Vec::new(), &parts)?)
+        {
+            if let Some(read) = reads[i][j].1.as_mut() {
+                if o.ok() {
+                    read.values.extend(o.values);
+                } else {
+                    // what the caller could not count: the read says why
+                    *read = o;
+                }
+            }
         }
     }
 
@@ -656,9 +705,10 @@ fn write_probe(
             rows: r.get::<i64>(4)?,
             sqlstate: r.get::<String>(5)?.unwrap_or_else(|| "00000".into()),
             // the shadow stands in for the table: name the table
-            message: r
-                .get::<String>(6)?
-                .map(|m| m.replace("\"rls_audit_shadow\"", &format!("\"{}\"", t.table))),
+            message: r.get::<String>(6)?.map(|m| {
+                m.replace("\"rls_audit_shadow\"", &format!("\"{}\"", t.table))
+                    .replace("table rls_audit_shadow", &format!("table {}", t.table))
+            }),
         });
     }
     Ok(out)

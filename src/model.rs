@@ -951,6 +951,9 @@ pub(crate) struct Target {
     /// table whose foreign keys reach it): row security does not apply
     /// to TRUNCATE, which removes every tenant's rows
     pub(crate) role_may_truncate: bool,
+    /// the role may SELECT some columns of the table but not the tenant
+    /// column: the rows it sees are counted, not told apart by tenant
+    pub(crate) tenant_hidden: bool,
     pub(crate) rls_enabled: bool,
     pub(crate) rls_forced: bool,
     /// the tenant column's base type, schema-qualified (`pg_catalog.int4`):

@@ -446,6 +446,9 @@ fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check 
 /// tenant_read: with the setting at tenant A, no row of another tenant,
 /// sampled or not (a row whose tenant column is NULL is no tenant's).
 fn read_check(t: &Target, a: &str, o: &Outcome) -> Check {
+    if t.tenant_hidden && o.ok() {
+        return blind_read_check(t, a, o);
+    }
     if o.ok() && o.count() == 0 {
         check(
             "tenant_read",
@@ -491,6 +494,71 @@ fn read_check(t: &Target, a: &str, o: &Outcome) -> Check {
             format!("reading as tenant {a} fails: {}", o.error_text()),
         )
     }
+}
+
+/// tenant_read for a role that may read some columns of the table but not
+/// the tenant column: it sees rows without being able to name their
+/// tenant, so PostgreSQL is asked how many it sees as A (`values[0]`), and
+/// the table how many rows A has and how many have no tenant (`values[1]`,
+/// `values[2]`, counted as the caller). More seen than that is a FAIL (at
+/// least the difference are another tenant's); none seen a PASS; anything
+/// else cannot be told apart by tenant, and is an ERROR rather than a
+/// guess (a policy could hide some of A's rows and show as many of
+/// another's).
+fn blind_read_check(t: &Target, a: &str, o: &Outcome) -> Check {
+    let n = |i: usize| -> Option<i64> { o.values.get(i).cloned().flatten()?.parse().ok() };
+    let col = quote_ident(&t.column);
+    let (Some(seen), Some(own), Some(none)) = (n(0), n(1), n(2)) else {
+        return check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "ERROR",
+            None,
+            format!("as tenant {a}, the rows seen could not be compared with tenant {a}'s own"),
+        );
+    };
+    if seen == 0 {
+        return check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "PASS",
+            Some(0),
+            format!("as tenant {a}, no row is visible"),
+        );
+    }
+    if own < PROBE_LIMIT && none < PROBE_LIMIT && seen > own + none {
+        let more = seen - own - none;
+        return check(
+            "tenant_read",
+            Some(t),
+            Some(a),
+            "FAIL",
+            Some(more),
+            format!(
+                "as tenant {a}, at least {more} rows of other tenants are visible: the role sees \
+                 {seen}{} rows, tenant {a} has {own} and {none} have no tenant (the role may read \
+                 columns of {} but not {col}, so its rows are counted, not named)",
+                if seen >= PROBE_LIMIT { " or more" } else { "" },
+                t.qualified()
+            ),
+        );
+    }
+    check(
+        "tenant_read",
+        Some(t),
+        Some(a),
+        "ERROR",
+        None,
+        format!(
+            "as tenant {a}, the role sees {seen}{} rows of {} but may not read {col}, so they cannot \
+             be told apart by tenant (tenant {a} has {own}, {none} have no tenant); grant it \
+             SELECT ({col}) to check its reads exactly",
+            if seen >= PROBE_LIMIT { " or more" } else { "" },
+            t.qualified()
+        ),
+    )
 }
 
 /// One row of `rls_audit._write_probe`: a statement run as `tenant` (or,
@@ -793,6 +861,7 @@ mod unit {
             role_may_become_owner: false,
             owner_uses_schema: true,
             role_may_truncate: false,
+            tenant_hidden: false,
             rls_enabled: true,
             rls_forced: true,
             col_type_q: "pg_catalog.int4".into(),

@@ -515,6 +515,41 @@ SELECT v.table_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.trunc', 'mix.trunc_ref']::regclass[],
                                   write_probes => false) v
  WHERE v.check_name = 'tenant_delete' ORDER BY 1;
+-- a role that may read some columns but not the tenant column still sees
+-- rows: colp_leak shows it every tenant's bodies. Its reads are counted
+-- (what PostgreSQL shows it as A, postgres_sees) against A's own rows: more
+-- is a FAIL, none a PASS, and as many (colp_own) cannot be told apart by
+-- tenant without reading the column: ERROR, not a guess.
+CREATE TABLE mix.colp_leak (id int, tenant_id int, body text);
+CREATE TABLE mix.colp_own (id int, tenant_id int, body text);
+CREATE TABLE mix.colp_none (id int, tenant_id int, body text);
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['colp_leak', 'colp_own', 'colp_none'] LOOP
+        EXECUTE format($i$INSERT INTO mix.%I SELECT g, g %% 3 + 1, 'secret ' || g FROM generate_series(1, 9) g$i$, t);
+        EXECUTE format('ALTER TABLE mix.%I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('GRANT SELECT (id, body) ON mix.%I TO app_user', t);
+    END LOOP;
+END $$;
+CREATE POLICY p ON mix.colp_leak TO app_user USING (true);
+CREATE POLICY p ON mix.colp_own TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY p ON mix.colp_none TO app_user USING (false);
+CREATE FUNCTION pg_temp.sees(tbl regclass, t text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    PERFORM set_config('app.tenant_id', t, true);
+    PERFORM set_config('role', 'app_user', true);
+    EXECUTE format('SELECT count(*) FROM %s', tbl) INTO n;
+    PERFORM set_config('role', 'none', true);
+    RETURN n;
+END $$;
+SELECT v.table_name, v.tenant, v.status, v.rows_seen,
+       pg_temp.sees(format('mix.%I', v.table_name)::regclass, v.tenant) AS postgres_sees, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['mix.colp_leak', 'mix.colp_own', 'mix.colp_none']::regclass[], write_probes => false) v
+ WHERE v.check_name = 'tenant_read' ORDER BY 1, 2;
 -- a tenant named alone: its inserts are screened too
 SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
