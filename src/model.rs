@@ -954,6 +954,10 @@ pub(crate) struct Target {
     /// the role may SELECT some columns of the table but not the tenant
     /// column: the rows it sees are counted, not told apart by tenant
     pub(crate) tenant_hidden: bool,
+    /// the role may UPDATE some columns of the table but not the tenant
+    /// column: the write probes' `UPDATE … SET tenant_column` is refused,
+    /// which says nothing about the rows its other UPDATEs reach
+    pub(crate) tenant_fixed: bool,
     pub(crate) rls_enabled: bool,
     pub(crate) rls_forced: bool,
     /// the tenant column's base type, schema-qualified (`pg_catalog.int4`):

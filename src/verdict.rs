@@ -738,6 +738,25 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     Some(rows),
                     format!("as tenant {a}: {}", what.join("; ")),
                 ));
+            } else if name == "tenant_update" && t.tenant_fixed && mine.iter().any(|o| o.denied()) {
+                // refused for the tenant column only: the role's UPDATEs
+                // of its other columns reach rows the probe did not try
+                out.push(check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "ERROR",
+                    None,
+                    format!(
+                        "the role may UPDATE columns of {} but not {}, so `UPDATE … SET {}` is refused \
+                         and says nothing about the rows its other UPDATEs reach: check its UPDATE \
+                         policies' USING by hand, or as a role that may update {}",
+                        t.qualified(),
+                        quote_ident(&t.column),
+                        quote_ident(&t.column),
+                        quote_ident(&t.column)
+                    ),
+                ));
             } else if let Some(first) = mine.first().filter(|_| mine.iter().all(|o| o.denied())) {
                 out.push(check(
                     name,
@@ -862,6 +881,7 @@ mod unit {
             owner_uses_schema: true,
             role_may_truncate: false,
             tenant_hidden: false,
+            tenant_fixed: false,
             rls_enabled: true,
             rls_forced: true,
             col_type_q: "pg_catalog.int4".into(),

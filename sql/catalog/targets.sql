@@ -12,7 +12,8 @@
 -- reach it (TRUNCATE ... CASCADE asks for them; without CASCADE a
 -- referencing table stops it), and whether the role reads some of its
 -- columns but not the tenant column (it sees rows it cannot name the
--- tenant of).
+-- tenant of), and the same for UPDATE (it changes rows the probes'
+-- UPDATE ... SET tenant_column cannot reach).
 SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
        c.relrowsecurity, c.relforcerowsecurity, c.oid, a.atttypid,
@@ -27,7 +28,9 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
                 WHERE k.contype = 'f' AND k.confrelid = fk.relid)
            SELECT FROM fk WHERE NOT pg_catalog.has_table_privilege($1::name, fk.relid, 'TRUNCATE')),
        pg_catalog.has_any_column_privilege($1::name, c.oid, 'SELECT')
-       AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'SELECT')
+       AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'SELECT'),
+       pg_catalog.has_any_column_privilege($1::name, c.oid, 'UPDATE')
+       AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'UPDATE')
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

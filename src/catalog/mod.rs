@@ -1522,6 +1522,7 @@ pub(crate) fn targets(
             owner_uses_schema: flag(&row, 9)?,
             role_may_truncate: flag(&row, 10)?,
             tenant_hidden: flag(&row, 11)?,
+            tenant_fixed: flag(&row, 12)?,
             rls_enabled: flag(&row, 5)?,
             rls_forced: flag(&row, 6)?,
             col_type_q: String::new(),

@@ -550,6 +550,30 @@ SELECT v.table_name, v.tenant, v.status, v.rows_seen,
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
            tables => ARRAY['mix.colp_leak', 'mix.colp_own', 'mix.colp_none']::regclass[], write_probes => false) v
  WHERE v.check_name = 'tenant_read' ORDER BY 1, 2;
+-- the same for UPDATE: a role that may update the bodies but not the
+-- tenant column is refused the probes' UPDATE ... SET tenant_id, which
+-- says nothing about its own UPDATE ... SET body (colp_leak: every tenant's
+-- rows, postgres_changes). ERROR, not PASS.
+GRANT UPDATE (body) ON mix.colp_leak, mix.colp_own TO app_user;
+CREATE FUNCTION pg_temp.bodies_changed(tbl regclass, t int) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    PERFORM set_config('app.tenant_id', t::text, true);
+    PERFORM set_config('role', 'app_user', true);
+    EXECUTE format('UPDATE %s SET body = ''changed''', tbl);
+    PERFORM set_config('role', 'none', true);
+    EXECUTE format('SELECT count(*) FROM %s WHERE body = ''changed'' AND tenant_id <> $1', tbl) INTO n USING t;
+    RAISE EXCEPTION 'roll back';
+EXCEPTION WHEN raise_exception THEN
+    RETURN n;
+END $$;
+SELECT v.table_name, v.tenant, v.status,
+       pg_temp.bodies_changed(format('mix.%I', v.table_name)::regclass, v.tenant::int) AS postgres_changes,
+       left(v.detail, 60) AS detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['mix.colp_leak', 'mix.colp_own']::regclass[]) v
+ WHERE v.check_name = 'tenant_update' ORDER BY 1, 2;
 -- a tenant named alone: its inserts are screened too
 SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
