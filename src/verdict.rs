@@ -699,7 +699,7 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     if foreign == 1 { "" } else { "s" }
                 )
             });
-            if !leaks.is_empty() || truncate.is_some() {
+            let (status, rows_seen, detail) = if !leaks.is_empty() || truncate.is_some() {
                 let deleted: i64 = leaks.iter().filter_map(|o| o.rows).sum();
                 let rows = if truncate.is_some() {
                     deleted.max(foreign)
@@ -730,21 +730,15 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         )
                     }))
                     .collect();
-                out.push(check(
-                    name,
-                    Some(t),
-                    Some(a),
+                (
                     "FAIL",
                     Some(rows),
                     format!("as tenant {a}: {}", what.join("; ")),
-                ));
+                )
             } else if name == "tenant_update" && t.tenant_fixed && mine.iter().any(|o| o.denied()) {
                 // refused for the tenant column only: the role's UPDATEs
                 // of its other columns reach rows the probe did not try
-                out.push(check(
-                    name,
-                    Some(t),
-                    Some(a),
+                (
                     "ERROR",
                     None,
                     format!(
@@ -756,21 +750,15 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         quote_ident(&t.column),
                         quote_ident(&t.column)
                     ),
-                ));
+                )
             } else if let Some(first) = mine.first().filter(|_| mine.iter().all(|o| o.denied())) {
-                out.push(check(
-                    name,
-                    Some(t),
-                    Some(a),
+                (
                     "PASS",
                     Some(0),
                     format!("the role has no privilege for it ({})", first.error_text()),
-                ));
+                )
             } else if let Some(broken) = screen_broken {
-                out.push(check(
-                    name,
-                    Some(t),
-                    Some(a),
+                (
                     "ERROR",
                     None,
                     format!(
@@ -780,14 +768,11 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         if copied(None) == 1 { "" } else { "s" },
                         broken.error_text()
                     ),
-                ));
+                )
             } else if let Some(broken) = mine.iter().find(|o| o.inconclusive()) {
                 // a statement that failed for a reason of its own moment
                 // proves nothing about the real table's statement
-                out.push(check(
-                    name,
-                    Some(t),
-                    Some(a),
+                (
                     "ERROR",
                     None,
                     format!(
@@ -796,17 +781,14 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         statement_text(t, broken),
                         broken.error_text()
                     ),
-                ));
+                )
             } else if mine.is_empty() && !screened {
                 // the probe ran no statement for this tenant: nothing is proven
-                out.push(check(
-                    name,
-                    Some(t),
-                    Some(a),
+                (
                     "ERROR",
                     None,
                     format!("the write probe returned no outcome for tenant {a}"),
-                ));
+                )
             } else {
                 // a failing statement touched nothing; say why once per reason
                 let mut refused: Vec<String> = mine
@@ -859,8 +841,9 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 if !refused.is_empty() {
                     detail.push_str(&format!(" (refused with {})", refused.join("; ")));
                 }
-                out.push(check(name, Some(t), Some(a), "PASS", Some(0), detail));
-            }
+                ("PASS", Some(0), detail)
+            };
+            out.push(check(name, Some(t), Some(a), status, rows_seen, detail));
         }
     }
     out
