@@ -129,14 +129,14 @@ $probe$;
 CREATE FUNCTION @extschema@._write_statements(
     p_role name, p_settings text[], p_setting text, p_tenants text[],
     p_update text, p_insert text, p_templates text, p_setup text[],
-    p_shadow regclass, p_col name)
+    p_shadow regclass, p_col name, p_screen text)
 RETURNS text[]
 VOLATILE SET search_path = pg_catalog, pg_temp
 LANGUAGE c AS 'MODULE_PATHNAME', 'write_statements_wrapper';
 CREATE FUNCTION @extschema@._shadow_count() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'shadow_count_wrapper';
-COMMENT ON FUNCTION @extschema@._write_statements(name, text[], text, text[], text, text, text, text[], regclass, name) IS
+COMMENT ON FUNCTION @extschema@._write_statements(name, text[], text, text[], text, text, text, text[], regclass, name, text) IS
     'rls_audit internal: the write probes'' statements on their shadow table, each as the role with one tenant''s settings in a rolled-back subtransaction, each kind planned once';
 COMMENT ON FUNCTION @extschema@._shadow_count() IS
     'rls_audit internal: AFTER ROW trigger of the write-probe shadow table; counts the rows of other tenants a probe statement touched';
@@ -174,7 +174,8 @@ COMMENT ON FUNCTION @extschema@._shadow_count() IS
 --     sees there are the tenants A could insert a row for or move a row
 --     to, and each of them is tried with the real statement on the shadow.
 -- _write_statements reads the templates, sets up row security, the
--- policies, the privileges and the trigger (p_setup), then runs, for each
+-- policies, the privileges and the trigger (p_setup; the screen's too, and
+-- p_screen is then its query), then runs, for each
 -- tenant A, each statement as the
 -- role with A's settings in its own rolled-back subtransaction, with no
 -- WHERE clause (a WHERE that reads a column makes PostgreSQL apply the
@@ -328,13 +329,19 @@ BEGIN
                 || 'ALTER TABLE pg_temp.rls_audit_screen ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY'::pg_catalog.text
                 || p_screen
                 || pg_catalog.format('GRANT SELECT ON pg_temp.rls_audit_screen TO %I', p_role);
+            -- what _write_statements reads there as the role: each row's
+            -- kind, tenant and template tenant (every name qualified: it
+            -- is parsed under the role's search_path)
+            v_screen := pg_catalog.format(
+                'SELECT s.rls_audit_kind::pg_catalog.text, pg_catalog.format(''%%s'', s.%I), s.rls_audit_from
+                   FROM pg_temp.rls_audit_screen s', p_col);
         END IF;
 
         -- the statements, as the role with each tenant's settings; their
         -- outcomes are kept as text until the rollback below
         v_results := v_results || @extschema@._write_statements(
             p_role, p_settings, p_setting, p_tenants, v_update, v_insert, v_templates, v_setup,
-            'pg_temp.rls_audit_shadow'::pg_catalog.regclass, p_col);
+            'pg_temp.rls_audit_shadow'::pg_catalog.regclass, p_col, v_screen);
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN
         IF SQLSTATE <> 'RA000' THEN

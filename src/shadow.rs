@@ -291,6 +291,10 @@ pub(crate) struct Probe<'a> {
     pub(crate) setup: &'a [String],
     pub(crate) shadow: pg_sys::Oid,
     pub(crate) column: &'a str,
+    /// the screen of the tenants not probed, when there is one: the
+    /// SELECT of each row's kind (`i`, `u`), tenant and template tenant
+    /// that the role reads there (sql/probe.sql)
+    pub(crate) screen: Option<&'a str>,
 }
 
 /// The statements of `_write_probe`, run on `pg_temp.rls_audit_shadow` as
@@ -310,6 +314,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         setup,
         shadow,
         column,
+        screen,
     } = *p;
     let cstring = |s: &str| {
         CString::new(s).map_err(|_| {
@@ -337,23 +342,8 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
     // SAFETY: the context current at the call, valid until it returns
     let outer = unsafe { pg_sys::CurrentMemoryContext };
 
-    // the screen of the tenants not probed, when _write_probe made one:
-    // each row's kind, tenant and template tenant, as the role sees them
-    // SAFETY: a relation lookup under _write_probe's pinned search_path
-    // (pg_catalog, pg_temp), kept only when it found the temporary table
-    let screen = unsafe {
-        let relid = pg_sys::RelnameGetRelid(c"rls_audit_screen".as_ptr());
-        relid != pg_sys::InvalidOid && pg_sys::isTempNamespace(pg_sys::get_rel_namespace(relid))
-    };
-    let screen = screen
-        .then(|| {
-            cstring(&format!(
-                "SELECT s.rls_audit_kind::pg_catalog.text, pg_catalog.format('%s', s.{}), s.rls_audit_from
-                   FROM pg_temp.rls_audit_screen s",
-                crate::ident::quote_ident(column)
-            ))
-        })
-        .transpose()?;
+    // the screen's query, when _write_probe made one
+    let screen = screen.map(cstring).transpose()?;
 
     Spi::connect(|_| -> Result<Vec<Statement>> {
         // SAFETY: SPI is connected for this closure; every statement runs

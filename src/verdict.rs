@@ -348,10 +348,8 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
                     "FAIL",
                     None,
                     format!(
-                        "`TRUNCATE {}` removes every row of every tenant (row-level security does not \
-                         apply to TRUNCATE, and the role holds its privilege); the write probes are \
-                         disabled (write_probes => false)",
-                        t.qualified()
+                        "{}; the write probes are disabled (write_probes => false)",
+                        truncate_leak(t, None)
                     ),
                 );
             }
@@ -494,6 +492,25 @@ fn read_check(t: &Target, a: &str, o: &Outcome) -> Check {
             format!("reading as tenant {a} fails: {}", o.error_text()),
         )
     }
+}
+
+/// What `TRUNCATE` does for a role that may run it, with how many of the
+/// other tenants' rows the probes saw among those it removes (when they
+/// ran).
+fn truncate_leak(t: &Target, probed: Option<i64>) -> String {
+    let among = probed
+        .map(|n| {
+            format!(
+                ", {n} probed row{} of other tenants among them",
+                if n == 1 { "" } else { "s" }
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "`TRUNCATE {}` removes every row of every tenant{among} (row-level security does not \
+         apply to TRUNCATE, and the role holds its privilege)",
+        t.qualified()
+    )
 }
 
 /// tenant_read for a role that may read some columns of the table but not
@@ -690,15 +707,8 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
             // TRUNCATE is a statement the role may run too, and row
             // security does not apply to it: every row goes, the other
             // tenants' with them (`foreign` of them were probed)
-            let truncate = (name == "tenant_delete" && t.role_may_truncate).then(|| {
-                format!(
-                    "`TRUNCATE {}` removes every row of every tenant, {foreign} probed row{} of other \
-                     tenants among them (row-level security does not apply to TRUNCATE, and the role \
-                     holds its privilege)",
-                    t.qualified(),
-                    if foreign == 1 { "" } else { "s" }
-                )
-            });
+            let truncate = (name == "tenant_delete" && t.role_may_truncate)
+                .then(|| truncate_leak(t, Some(foreign)));
             let (status, rows_seen, detail) = if !leaks.is_empty() || truncate.is_some() {
                 let deleted: i64 = leaks.iter().filter_map(|o| o.rows).sum();
                 let rows = if truncate.is_some() {

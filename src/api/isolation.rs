@@ -192,7 +192,7 @@ fn probe(
 CREATE FUNCTION rls_audit._write_statements(
     p_role name, p_settings text[], p_setting text, p_tenants text[],
     p_update text, p_insert text, p_templates text, p_setup text[],
-    p_shadow regclass, p_col name)
+    p_shadow regclass, p_col name, p_screen text)
 RETURNS text[]
 VOLATILE SET search_path = pg_catalog, pg_temp
 LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
@@ -207,6 +207,7 @@ fn write_statements(
     setup: Option<Vec<Option<String>>>,
     shadow: Option<pg_sys::Oid>,
     column: Option<Name>,
+    screen: Option<&str>,
 ) -> crate::error::SqlResult<Vec<Option<String>>> {
     let role = require(role.as_ref().map(|n| n.0.as_str()), "p_role")?;
     let pairs: Vec<(String, Option<String>)> = settings
@@ -230,6 +231,7 @@ fn write_statements(
         setup: &setup,
         shadow: *require(shadow.as_ref(), "p_shadow")?,
         column: require(column.as_ref().map(|n| n.0.as_str()), "p_col")?,
+        screen,
     })?;
     Ok(rows
         .into_iter()
