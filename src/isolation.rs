@@ -326,12 +326,17 @@ pub(crate) fn ensure_can_act_as(c: &SpiClient<'_>, role: &str) -> Result<()> {
 /// of the role has, whatever the caller's own session set. Row security on
 /// (PostgreSQL's default; a caller with `row_security = off`, as pg_dump
 /// sets it, would have every filtered read fail instead of filter, and an
-/// error reads as closed), and the role's fresh-login search_path.
-fn fresh_session(search_path: Option<String>) -> Settings {
+/// error reads as closed), the role's fresh-login search_path, and the
+/// custom settings a policy may read as a fresh login has them (an
+/// `ALTER ROLE ... SET app.support = 'on'` opens the role's real sessions,
+/// and a caller's own `SET` must not close them; see
+/// `catalog::fresh_login_customs`).
+fn fresh_session(info: &catalog::RoleInfo) -> Settings {
     let mut s: Settings = vec![("row_security".into(), Some("on".into()))];
-    if let Some(p) = search_path {
-        s.push(("search_path".into(), Some(p)));
+    if let Some(p) = &info.search_path {
+        s.push(("search_path".into(), Some(p.clone())));
     }
+    s.extend(info.customs.iter().cloned());
     s
 }
 
@@ -408,7 +413,7 @@ pub(crate) fn gather(
         defined_here: catalog::setting_defined(c, setting)?,
         elsewhere: false,
     };
-    let base = fresh_session(info.search_path);
+    let base = fresh_session(&info);
     let run_cx = Run { setting, base };
     let col = quote_ident(column);
 
@@ -731,7 +736,7 @@ pub(crate) fn probe_one(
             "settings must be a JSON object such as {\"app.tenant_id\": \"1\"}".into(),
         )
     })?;
-    let mut s = fresh_session(info.search_path);
+    let mut s = fresh_session(&info);
     for (k, v) in obj {
         check_setting_name(c, k)?;
         // the probe acts as `role` and nobody else

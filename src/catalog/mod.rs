@@ -122,6 +122,7 @@ query! {
     DEFINER_FUNCTIONS = "definer_functions.sql";
     BYPASSING_VIEWS = "bypassing_views.sql";
     FRESH_LOGIN_SETTING = "fresh_login_setting.sql";
+    ROLE_CUSTOM_SETTINGS = "role_custom_settings.sql";
     MAY_READ_FILE_SETTINGS = "may_read_file_settings.sql";
     FILE_SETTING = "file_setting.sql";
     ROLE = "role.sql";
@@ -1365,6 +1366,91 @@ pub(crate) struct RoleInfo {
     /// a fresh login's value of the setting [`role_info`] was asked
     /// about: (value, where from)
     pub(crate) fresh: Option<(String, String)>,
+    /// the custom settings a fresh login of the role holds otherwise than
+    /// this session does: (lower-case name, value), None where RESET gives
+    /// this session the value every login of the database gets
+    pub(crate) customs: Vec<(String, Option<String>)>,
+}
+
+/// The custom settings (placeholders such as `app.support`) this session
+/// holds from somewhere a fresh login of another role would not: a SET, or
+/// the caller's own role or connection defaults. Lower-case names, each
+/// with whether its login value is one every login of this database shares
+/// (the file, ALTER DATABASE ... SET), which RESET gives back.
+fn session_placeholders() -> Vec<(String, bool)> {
+    let shared = |s: pg_sys::GucSource::Type| s <= pg_sys::GucSource::PGC_S_DATABASE;
+    let mut out = Vec::new();
+    // SAFETY: PostgreSQL's array of this backend's settings, read only;
+    // every entry has a NUL-terminated name
+    unsafe {
+        #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+        let (vars, n) = (pg_sys::get_guc_variables(), pg_sys::GetNumConfigOptions());
+        #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+        let (vars, n) = {
+            let mut n = 0;
+            (pg_sys::get_guc_variables(&mut n), n)
+        };
+        if vars.is_null() {
+            return out;
+        }
+        for i in 0..usize::try_from(n).unwrap_or(0) {
+            let g = *vars.add(i);
+            if g.is_null()
+                || (*g).name.is_null()
+                || (*g).flags & pg_sys::GUC_CUSTOM_PLACEHOLDER as i32 == 0
+                || (shared((*g).source) && shared((*g).reset_source))
+            {
+                continue;
+            }
+            let name = std::ffi::CStr::from_ptr((*g).name)
+                .to_string_lossy()
+                .to_lowercase();
+            out.push((name, shared((*g).reset_source)));
+        }
+    }
+    out
+}
+
+/// What the probes set so that a policy reading a custom setting sees what
+/// a fresh login of `role` sees: the role's own defaults of custom
+/// settings, and this session's custom settings put back to the fresh
+/// login's value (a default of the role or the database, the file), else
+/// RESET to the value every login shares, else `''` (PostgreSQL cannot
+/// undefine a setting a session has used). `skip`: the tenant setting,
+/// which the probes set themselves.
+fn fresh_login_customs(
+    c: &SpiClient<'_>,
+    role: &str,
+    skip: Option<&str>,
+) -> Result<Vec<(String, Option<String>)>> {
+    // name -> Some(shared) for this session's, None for the role's own
+    let mut names: std::collections::BTreeMap<String, Option<bool>> = Default::default();
+    for r in crate::prepared::select(c, ROLE_CUSTOM_SETTINGS.as_str(), None, &[role.into()])? {
+        names.insert(text(&r, 1)?, None);
+    }
+    for (name, shared) in session_placeholders() {
+        names.entry(name).or_insert(Some(shared));
+    }
+    if let Some(s) = skip {
+        names.remove(&s.to_lowercase());
+    }
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<&str> = names.keys().map(String::as_str).collect();
+    let values = fresh_login_settings(c, role, &list)?;
+    Ok(names
+        .iter()
+        .zip(values)
+        .map(|((name, shared), v)| {
+            let value = match (v, shared) {
+                (Some((v, _)), _) => Some(v),
+                (None, Some(true)) => None,
+                (None, _) => Some(String::new()),
+            };
+            (name.clone(), value)
+        })
+        .collect())
 }
 
 /// A fresh login's values of `settings` for `role`: (value, where from)
@@ -1450,6 +1536,7 @@ pub(crate) fn role_info(c: &SpiClient<'_>, role: &str, setting: Option<&str>) ->
         bypassrls,
         search_path,
         fresh: fresh.next().flatten(),
+        customs: fresh_login_customs(c, role, setting)?,
     })
 }
 

@@ -6,7 +6,9 @@
 # function declared IMMUTABLE that reads the setting, a tenant singled out
 # that is never sampled: the table has tenants 1-3 and one row of 4),
 # random grants, owner or owner's member as the role, FORCE or not, and role,
-# role-in-database and database defaults for the setting. The truth comes
+# role-in-database and database defaults for the setting, and a policy
+# opened by another custom setting (app.support) that some roles' defaults
+# turn on and the calling session turns on too. The truth comes
 # from real statements run as the role in rolled-back subtransactions
 # (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE, INSERT of another
 # tenant's row; moves and inserts to the tenant never sampled included),
@@ -40,6 +42,9 @@ ALTER ROLE oracle_r1 SET app.tenant = '1';
 ALTER ROLE oracle_r3 SET app.tenant = '';
 ALTER ROLE oracle_r0 RESET app.tenant;
 ALTER ROLE oracle_r2 RESET app.tenant;
+-- another custom setting a policy may read: on for r3's sessions everywhere
+ALTER ROLE oracle_r3 SET app.support = 'on';
+ALTER ROLE oracle_r0 SET app.support = 'off';
 SQL
 
 # db 1 has no database default; db 2 sets app.tenant = '3' for everyone
@@ -48,6 +53,8 @@ setup_db() {
     q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
     [ -n "$db_default" ] && q -d postgres -c "ALTER DATABASE $db SET app.tenant = '$db_default'"
     q -d postgres -c "ALTER ROLE oracle_r2 IN DATABASE $db SET app.tenant = '2'"
+    # and for r1's sessions in the database without a default of the tenant
+    [ -n "$db_default" ] || q -d postgres -c "ALTER ROLE oracle_r1 IN DATABASE $db SET app.support = 'on'"
     q -d "$db" -v first="$first" -v last="$last" -v seed="$seed" <<'SQL' >/dev/null
 SET client_min_messages = warning;
 CREATE EXTENSION rls_audit;
@@ -90,7 +97,8 @@ DECLARE
         'tenant_id > 1',
         'body IS NOT NULL AND tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int',
         'tenant_id = oracle.tenant_folded()',
-        'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = 4'];
+        'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = 4',
+        'current_setting(''app.support'', true) = ''on'''];
     cmds text[] := ARRAY['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
     pick int;
 BEGIN
@@ -125,9 +133,9 @@ BEGIN
             EXECUTE format('CREATE POLICY p%s ON oracle.%I AS %s FOR %s TO %s %s %s', n, t,
                 CASE WHEN random() < 0.7 THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, cmd,
                 (ARRAY[quote_ident(r), 'PUBLIC', 'oracle_other'])[1 + floor(random() * 3)::int],
-                CASE WHEN cmd <> 'INSERT' THEN 'USING (' || exprs[1 + floor(random() * 13)::int] || ')' ELSE '' END,
+                CASE WHEN cmd <> 'INSERT' THEN 'USING (' || exprs[1 + floor(random() * 14)::int] || ')' ELSE '' END,
                 CASE WHEN cmd IN ('ALL', 'INSERT', 'UPDATE') AND random() < 0.8
-                     THEN 'WITH CHECK (' || exprs[1 + floor(random() * 13)::int] || ')' ELSE '' END);
+                     THEN 'WITH CHECK (' || exprs[1 + floor(random() * 14)::int] || ')' ELSE '' END);
         END LOOP;
         INSERT INTO oracle.cases VALUES (k, r, format('oracle.%I', t)::regclass);
     END LOOP;
@@ -145,7 +153,14 @@ for db in rls_audit_oracle_1 rls_audit_oracle_2; do
         q -d "$db" -U "$r" -c "SELECT k, oracle.visible(tbl) FROM oracle.cases WHERE role = current_user" \
             | q -d "$db" -c "COPY oracle.unset_truth FROM STDIN WITH (FORMAT csv, DELIMITER '|')"
     done
-    # truth for the rest: the real statements as the role, rolled back
+    # what a fresh login of each role has for app.support
+    q -d "$db" -c "CREATE TABLE oracle.fresh_support (role name, value text)"
+    for r in oracle_r0 oracle_r1 oracle_r2 oracle_r3; do
+        q -d "$db" -U "$r" -c "SELECT current_user, current_setting('app.support', true)" \
+            | q -d "$db" -c "COPY oracle.fresh_support FROM STDIN WITH (FORMAT csv, DELIMITER '|')"
+    done
+    # truth for the rest: the real statements as the role, rolled back,
+    # with the role's own app.support
     q -d "$db" <<'SQL' >/dev/null
 SET client_min_messages = warning;
 CREATE TABLE oracle.truth (k int, check_name text, tenant text, leak boolean);
@@ -159,11 +174,14 @@ DECLARE
     n bigint;
     tmpl record;
     leak boolean;
+    sup text;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
+        sup := coalesce((SELECT value FROM oracle.fresh_support WHERE role = c.role), '');
         -- fail_closed_empty: the setting is ''
         BEGIN
             PERFORM set_config('app.tenant', '', true);
+            PERFORM set_config('app.support', sup, true);
             EXECUTE format('SET LOCAL ROLE %I', c.role);
             EXECUTE format('SELECT count(*) FROM %s', c.tbl) INTO n;
             RAISE EXCEPTION USING ERRCODE = 'RA000';
@@ -175,6 +193,7 @@ BEGIN
             -- tenant_read: SELECT * as tenant a sees another tenant's row
             BEGIN
                 PERFORM set_config('app.tenant', a::text, true);
+                PERFORM set_config('app.support', sup, true);
                 EXECUTE format('SET LOCAL ROLE %I', c.role);
                 EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
                 RAISE EXCEPTION USING ERRCODE = 'RA000';
@@ -187,6 +206,7 @@ BEGIN
             BEGIN
                 EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                 PERFORM set_config('app.tenant', a::text, true);
+                PERFORM set_config('app.support', sup, true);
                 EXECUTE format('SET LOCAL ROLE %I', c.role);
                 EXECUTE format('DELETE FROM %s', c.tbl);
                 RESET ROLE;
@@ -216,6 +236,7 @@ BEGIN
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     PERFORM set_config('app.tenant', a::text, true);
+                    PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', c.role);
                     EXECUTE format('UPDATE %s SET tenant_id = %s', c.tbl, x);
                     RESET ROLE;
@@ -237,6 +258,7 @@ BEGIN
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
                     PERFORM set_config('app.tenant', a::text, true);
+                    PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', c.role);
                     EXECUTE format('INSERT INTO %s (id, tenant_id, body) VALUES ($1, $2, $3)', c.tbl)
                         USING tmpl.id, x, tmpl.body;
@@ -276,7 +298,9 @@ SQL
         # where PostgreSQL reads it as '' and never NULL again: the unset
         # probes run in a backend of their own (crate::fresh), and every
         # status must be the same
-        q -d "$db" -c "SELECT set_config('app.tenant', '2', false)" -c "RESET app.tenant" -c "INSERT INTO oracle.verdicts_defined
+        # (its own app.support on as well: a fresh login of the role does not
+        # have it unless the role's defaults say so)
+        q -d "$db" -c "SELECT set_config('app.tenant', '2', false)" -c "RESET app.tenant" -c "SET app.support = 'on'" -c "INSERT INTO oracle.verdicts_defined
             SELECT c.k, v.check_name, v.tenant, v.status, v.detail
               FROM rls_audit.verify_isolation('$r', 'app.tenant',
                        tables => (SELECT array_agg(tbl) FROM oracle.cases WHERE role = '$r')) v

@@ -114,6 +114,63 @@ SELECT status, rows_seen, detail FROM rls_audit.verify_isolation('g_app', 'app.t
  WHERE check_name = 'fail_closed_unset';
 ALTER POLICY sel ON g.t USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
 
+-- 3b. and so is every other custom setting a policy reads. A default of
+-- the role (or of the role in this database) opens its real sessions; a
+-- setting of the caller's own session (SET, or the caller's own defaults)
+-- must not close the probes. Beside each: PostgreSQL's own count in a
+-- fresh login of the role.
+CREATE POLICY support ON g.t FOR SELECT TO g_app
+    USING (current_setting('app.support', true) = 'on');
+ALTER ROLE g_app IN DATABASE :"db" SET app.support = 'on';
+SELECT check_name, tenant, status, rows_seen
+  FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1'], write_probes => false)
+ WHERE check_name IN ('fail_closed_empty', 'tenant_read');
+SELECT * FROM rls_audit.probe('g_app', 'g.t', '{"app.tenant_id": "1"}');
+\c - g_app
+SET app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others FROM g.t;
+\c - postgres
+ALTER ROLE g_app IN DATABASE :"db" RESET app.support;
+ALTER ROLE g_app SET app.support = 'off';
+SELECT check_name, tenant, status, rows_seen
+  FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1'], write_probes => false)
+ WHERE check_name = 'tenant_read';
+ALTER ROLE g_app RESET app.support;
+-- the caller's own session closes what a fresh login of the role leaves open
+CREATE POLICY lax ON g.t FOR SELECT TO g_app
+    USING (coalesce(current_setting('app.strict', true), 'off') <> 'on');
+SET app.strict = 'on';
+SELECT check_name, tenant, status, rows_seen
+  FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1'], write_probes => false)
+ WHERE check_name IN ('fail_closed_empty', 'tenant_read');
+SELECT outcome, rows_visible FROM rls_audit.probe('g_app', 'g.t', '{"app.tenant_id": "1"}');
+-- unless the probe is told otherwise
+SELECT outcome, rows_visible FROM rls_audit.probe('g_app', 'g.t', '{"app.tenant_id": "1", "app.strict": "on"}');
+SELECT current_setting('app.strict') AS caller_keeps;
+RESET app.strict;
+ALTER ROLE postgres IN DATABASE :"db" SET app.strict = 'on';
+\c - postgres
+SELECT check_name, tenant, status, rows_seen
+  FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1'], write_probes => false)
+ WHERE check_name = 'tenant_read';
+\c - g_app
+SET app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others FROM g.t;
+\c - postgres
+-- ... while a default of the role itself is what its sessions get
+ALTER ROLE g_app SET app.strict = 'on';
+SELECT check_name, tenant, status, rows_seen
+  FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1'], write_probes => false)
+ WHERE check_name = 'tenant_read';
+\c - g_app
+SET app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others FROM g.t;
+\c - postgres
+ALTER ROLE g_app RESET app.strict;
+ALTER ROLE postgres IN DATABASE :"db" RESET app.strict;
+DROP POLICY support ON g.t;
+DROP POLICY lax ON g.t;
+
 -- 4. policies that disappear through any DDL are captured, and a freeze
 -- stops them: DROP FUNCTION / TYPE / COLUMN ... CASCADE
 CREATE FUNCTION g.tenant() RETURNS int LANGUAGE sql STABLE AS $$ SELECT 1 $$;
