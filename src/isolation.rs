@@ -405,6 +405,23 @@ pub(crate) fn gather(
         t.role_owns = inherited.contains(t.owner.as_str());
         t.role_may_become_owner = settable.contains(t.owner.as_str()) && t.owner_uses_schema;
     }
+    // TRUNCATE after one SET ROLE (a NOINHERIT membership): row security
+    // does not apply to it either
+    let only_settable: Vec<String> = settable
+        .iter()
+        .filter(|r| !inherited.contains(*r))
+        .map(|r| r.to_string())
+        .collect();
+    let unable: Vec<u32> = targets
+        .iter()
+        .filter(|t| !t.role_may_truncate)
+        .map(|t| t.oid)
+        .collect();
+    for (oid, via) in catalog::truncate_via(c, &unable, &only_settable)? {
+        if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
+            t.truncate_via = Some(via);
+        }
+    }
     let bypass_via = model.bypassing_roles(role);
     // "unset" is what a fresh login of the role gets: its defaults apply
     let mut facts = SettingFacts {

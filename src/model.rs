@@ -951,6 +951,10 @@ pub(crate) struct Target {
     /// table whose foreign keys reach it): row security does not apply
     /// to TRUNCATE, which removes every tenant's rows
     pub(crate) role_may_truncate: bool,
+    /// a role the role may SET ROLE to (without inheriting it) that may
+    /// TRUNCATE the table: one statement away from removing every
+    /// tenant's rows, as the owner is for `rls_forced`
+    pub(crate) truncate_via: Option<String>,
     /// the role may SELECT some columns of the table but not the tenant
     /// column: the rows it sees are counted, not told apart by tenant
     pub(crate) tenant_hidden: bool,
@@ -977,6 +981,11 @@ pub(crate) struct Target {
 impl Target {
     pub(crate) fn qualified(&self) -> String {
         crate::ident::quote_qualified(&self.schema, &self.table)
+    }
+
+    /// May the role TRUNCATE the table, itself or after one SET ROLE?
+    pub(crate) fn may_truncate(&self) -> bool {
+        self.role_may_truncate || self.truncate_via.is_some()
     }
 }
 

@@ -340,7 +340,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
             // TRUNCATE needs no probe: the privilege says it, and row
             // security does not apply to it
             let others = tenants.len() > 1 || ev.reads.iter().any(|(_, p)| p.is_some());
-            if *name == "tenant_delete" && t.role_may_truncate && others {
+            if *name == "tenant_delete" && t.may_truncate() && others {
                 return check(
                     name,
                     Some(t),
@@ -506,9 +506,18 @@ fn truncate_leak(t: &Target, probed: Option<i64>) -> String {
             )
         })
         .unwrap_or_default();
+    let how = match &t.truncate_via {
+        Some(r) if !t.role_may_truncate => format!(
+            "the role may SET ROLE {r_q}, which holds its privilege: fix with REVOKE TRUNCATE ON {} FROM {r_q}, \
+             or revoke the membership",
+            t.qualified(),
+            r_q = quote_ident(r)
+        ),
+        _ => "the role holds its privilege".into(),
+    };
     format!(
         "`TRUNCATE {}` removes every row of every tenant{among} (row-level security does not \
-         apply to TRUNCATE, and the role holds its privilege)",
+         apply to TRUNCATE, and {how})",
         t.qualified()
     )
 }
@@ -707,7 +716,7 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
             // TRUNCATE is a statement the role may run too, and row
             // security does not apply to it: every row goes, the other
             // tenants' with them (`foreign` of them were probed)
-            let truncate = (name == "tenant_delete" && t.role_may_truncate)
+            let truncate = (name == "tenant_delete" && t.may_truncate())
                 .then(|| truncate_leak(t, Some(foreign)));
             let (status, rows_seen, detail) = if !leaks.is_empty() || truncate.is_some() {
                 let deleted: i64 = leaks.iter().filter_map(|o| o.rows).sum();
@@ -873,6 +882,7 @@ mod unit {
             role_may_become_owner: false,
             owner_uses_schema: true,
             role_may_truncate: false,
+            truncate_via: None,
             tenant_hidden: false,
             tenant_fixed: false,
             rls_enabled: true,
@@ -1235,6 +1245,20 @@ mod unit {
         // without the privilege the DELETE alone decides
         let checks = write_checks(&target(), &tenants, &outcomes);
         assert_eq!(status(&checks, "tenant_delete", "1").status, "PASS");
+        // one SET ROLE away from it is as near
+        let t = Target {
+            truncate_via: Some("Keeper".into()),
+            ..target()
+        };
+        let checks = write_checks(&t, &tenants, &outcomes);
+        let d = status(&checks, "tenant_delete", "1");
+        assert_eq!((d.status, d.rows_seen), ("FAIL", Some(4)), "{}", d.detail);
+        assert!(
+            d.detail.contains("may SET ROLE \"Keeper\"")
+                && d.detail.contains("REVOKE TRUNCATE ON shop.orders FROM \"Keeper\""),
+            "{}",
+            d.detail
+        );
     }
 
     #[test]

@@ -131,6 +131,7 @@ query! {
     SETTING_DEFINED = "setting_defined.sql";
     TARGET_CHECK = "target_check.sql";
     TARGETS = "targets.sql";
+    TRUNCATE_VIA = "truncate_via.sql";
     TABLE_POLICIES = "table_policies.sql";
     ACCESS_ROLES = "access_roles.sql";
     ACCESS_SCHEMAS = "access_schemas.sql";
@@ -1555,6 +1556,30 @@ pub(crate) fn setting_defined(c: &SpiClient<'_>, setting: &str) -> Result<bool> 
     Ok(one::<bool>(c, SETTING_DEFINED.as_str(), &[setting.into()])?.unwrap_or(false))
 }
 
+/// For each of `tables` the role cannot TRUNCATE itself: the first of
+/// `roles` (those it may SET ROLE to without inheriting them) that may,
+/// after that SET ROLE (see `truncate_via.sql`).
+pub(crate) fn truncate_via(
+    c: &SpiClient<'_>,
+    tables: &[u32],
+    roles: &[String],
+) -> Result<Vec<(u32, String)>> {
+    if tables.is_empty() || roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
+    let mut out = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        TRUNCATE_VIA.as_str(),
+        None,
+        &[oids.into(), roles.to_vec().into()],
+    )? {
+        out.push((oid(&r, 1)?, text(&r, 2)?));
+    }
+    Ok(out)
+}
+
 /// The tables to verify: the given ones (each must exist, be a table and
 /// have the column), or every table in scope that has the column.
 pub(crate) fn targets(
@@ -1608,6 +1633,7 @@ pub(crate) fn targets(
             role_may_become_owner: false,
             owner_uses_schema: flag(&row, 9)?,
             role_may_truncate: flag(&row, 10)?,
+            truncate_via: None,
             tenant_hidden: flag(&row, 11)?,
             tenant_fixed: flag(&row, 12)?,
             rls_enabled: flag(&row, 5)?,

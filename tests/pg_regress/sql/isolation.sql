@@ -670,6 +670,50 @@ SELECT * FROM rls_audit.probe('app_user', :customers_oid::oid::regclass);
 SELECT * FROM rls_audit.probe('App User', :customers_oid::oid::regclass, '{"My.Tenant_ID": 1}');
 \c - postgres
 
+-- TRUNCATE one SET ROLE away: trunc_user may SET ROLE to trunc_keeper (a
+-- membership it does not inherit), which holds TRUNCATE on trunc_set only.
+-- Beside the verdicts: PostgreSQL's own TRUNCATE in a session of
+-- trunc_user, before and after that SET ROLE (rolled back).
+CREATE ROLE trunc_keeper;
+CREATE ROLE trunc_user LOGIN NOINHERIT;
+GRANT trunc_keeper TO trunc_user;
+GRANT USAGE ON SCHEMA shop TO trunc_keeper, trunc_user;
+CREATE TABLE shop.trunc_set (tenant_id int);
+CREATE TABLE shop.trunc_kept (tenant_id int);
+INSERT INTO shop.trunc_set SELECT 1 + g % 3 FROM generate_series(1, 12) g;
+INSERT INTO shop.trunc_kept SELECT 1 + g % 3 FROM generate_series(1, 12) g;
+ALTER TABLE shop.trunc_set ENABLE ROW LEVEL SECURITY;
+ALTER TABLE shop.trunc_kept ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON shop.trunc_set TO trunc_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY own ON shop.trunc_kept TO trunc_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT, DELETE ON shop.trunc_set, shop.trunc_kept TO trunc_user;
+GRANT TRUNCATE ON shop.trunc_set TO trunc_keeper;
+SELECT v.table_name, v.tenant, v.status, v.rows_seen, v.detail
+  FROM rls_audit.verify_isolation('trunc_user', 'app.tenant_id',
+           tables => ARRAY['shop.trunc_set', 'shop.trunc_kept']::regclass[]) v
+ WHERE v.check_name = 'tenant_delete' ORDER BY 1, 2;
+SELECT v.table_name, v.status
+  FROM rls_audit.verify_isolation('trunc_user', 'app.tenant_id',
+           tables => ARRAY['shop.trunc_set', 'shop.trunc_kept']::regclass[], write_probes => false) v
+ WHERE v.check_name = 'tenant_delete' ORDER BY 1;
+\c - trunc_user
+SET app.tenant_id = '1';
+BEGIN;
+TRUNCATE shop.trunc_set;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE trunc_keeper;
+TRUNCATE shop.trunc_set;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE trunc_keeper;
+TRUNCATE shop.trunc_kept;
+ROLLBACK;
+\c - postgres
+SELECT (SELECT count(*) FROM shop.trunc_set) AS trunc_set_rows, (SELECT count(*) FROM shop.trunc_kept) AS trunc_kept_rows;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP TABLE row_counts;
@@ -680,5 +724,7 @@ DROP ROLE app_user;
 DROP ROLE "App User";
 DROP ROLE not_a_member;
 DROP ROLE anon;
+DROP ROLE trunc_user;
+DROP ROLE trunc_keeper;
 DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
