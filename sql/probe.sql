@@ -41,9 +41,17 @@ DECLARE
 BEGIN
     o_state := '00000';
     BEGIN
-        -- SET LOCAL ROLE, with the name as it is (no identifier folding)
+        -- as the role, with the name as it is (no identifier folding): SET
+        -- LOCAL SESSION AUTHORIZATION where the caller may (a superuser who
+        -- has not SET ROLE), so that session_user is the role too, as in the
+        -- role's own sessions; else SET LOCAL ROLE
         IF p_role IS NOT NULL THEN
-            PERFORM pg_catalog.set_config('role', p_role, true);
+            IF session_user = current_user AND pg_catalog.current_setting('role') = 'none'
+               AND pg_catalog.current_setting('is_superuser') = 'on' THEN
+                PERFORM pg_catalog.set_config('session_authorization', p_role, true);
+            ELSE
+                PERFORM pg_catalog.set_config('role', p_role, true);
+            END IF;
         END IF;
         FOR i IN 1 .. v_n LOOP
             IF v_values[i] IS NOT NULL THEN

@@ -356,13 +356,27 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         }
         let counting = Counting::start(shadow, column);
         let mut out = Vec::new();
+        // as _probe takes the role: SET LOCAL SESSION AUTHORIZATION where
+        // the caller may (a superuser who has not SET ROLE), so that
+        // session_user is the role too; else SET LOCAL ROLE
+        // SAFETY: reads this backend's user state
+        let who = if unsafe {
+            let session = pg_sys::GetSessionUserId();
+            pg_sys::GetUserId() == session
+                && pg_sys::GetCurrentRoleId() == pg_sys::InvalidOid
+                && pg_sys::superuser_arg(session)
+        } {
+            c"session_authorization"
+        } else {
+            c"role"
+        };
         // as the role with A's settings, in a rolled-back subtransaction
         let as_tenant = |i: usize, f: &mut dyn FnMut()| {
             // SAFETY: inside the subtransaction; the settings are
             // PostgreSQL's own set_config(..., true), undone by the
             // rollback
             unsafe {
-                set_local(c"role", Some(&role_c));
+                set_local(who, Some(&role_c));
                 for (k, v) in &settings_c {
                     set_local(k, v.as_deref());
                 }

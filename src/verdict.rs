@@ -1255,7 +1255,8 @@ mod unit {
         assert_eq!((d.status, d.rows_seen), ("FAIL", Some(4)), "{}", d.detail);
         assert!(
             d.detail.contains("may SET ROLE \"Keeper\"")
-                && d.detail.contains("REVOKE TRUNCATE ON shop.orders FROM \"Keeper\""),
+                && d.detail
+                    .contains("REVOKE TRUNCATE ON shop.orders FROM \"Keeper\""),
             "{}",
             d.detail
         );

@@ -171,6 +171,43 @@ ALTER ROLE postgres IN DATABASE :"db" RESET app.strict;
 DROP POLICY support ON g.t;
 DROP POLICY lax ON g.t;
 
+-- 3c. a probe is the role's own session as far as the caller may make it:
+-- a superuser's probes take the role as the session user too (SET LOCAL
+-- SESSION AUTHORIZATION), so a policy that opens every row to the
+-- application's login (session_user) fails as it does there. Beside the
+-- verdicts: PostgreSQL's own SELECT and DELETE in a session of the role.
+CREATE POLICY login_reads ON g.t FOR SELECT TO g_app USING (session_user = 'g_app');
+CREATE POLICY login_deletes ON g.t FOR DELETE TO g_app USING (session_user = 'g_app');
+SELECT check_name, tenant, status, rows_seen
+  FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('fail_closed_unset', 'tenant_read', 'tenant_delete') ORDER BY 1, 2;
+SELECT session_user, current_user, current_setting('is_superuser') AS is_superuser;
+\c - g_app
+SET app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others FROM g.t;
+BEGIN;
+WITH d AS (DELETE FROM g.t RETURNING tenant_id)
+SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_deletes_others FROM d;
+ROLLBACK;
+\c - postgres
+-- a caller that has SET ROLE can only SET ROLE in its probes: session_user
+-- stays the caller's there (README: a limit), and the caller's role and
+-- session are as they were
+CREATE ROLE g_auditor;
+GRANT g_app TO g_auditor;
+GRANT USAGE ON SCHEMA rls_audit TO g_auditor;
+SET ROLE g_auditor;
+SELECT check_name, tenant, status, rows_seen
+  FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1'], write_probes => false)
+ WHERE check_name = 'tenant_read';
+SELECT session_user, current_user, current_setting('is_superuser') AS is_superuser;
+RESET ROLE;
+SELECT session_user, current_user, current_setting('is_superuser') AS is_superuser;
+REVOKE USAGE ON SCHEMA rls_audit FROM g_auditor;
+DROP ROLE g_auditor;
+DROP POLICY login_reads ON g.t;
+DROP POLICY login_deletes ON g.t;
+
 -- 4. policies that disappear through any DDL are captured, and a freeze
 -- stops them: DROP FUNCTION / TYPE / COLUMN ... CASCADE
 CREATE FUNCTION g.tenant() RETURNS int LANGUAGE sql STABLE AS $$ SELECT 1 $$;
