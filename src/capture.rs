@@ -1138,9 +1138,10 @@ thread_local! {
     static SPLIT: std::cell::RefCell<Option<Split>> = const { std::cell::RefCell::new(None) };
 }
 
-/// PostgreSQL's raw parser over `text`; None when it complains (the string
-/// ran once already, so it should not).
-fn raw_parse(text: &[u8]) -> Option<PgList<pg_sys::RawStmt>> {
+/// PostgreSQL's raw parser over `text`; None when it complains (a query
+/// string that ran once already should not; `expr::one_expression` asks
+/// about text that never ran).
+pub(crate) fn raw_parse(text: &[u8]) -> Option<PgList<pg_sys::RawStmt>> {
     let text = std::ffi::CString::new(text).ok()?;
     // SAFETY: raw_parser only reads the NUL-terminated string; an ERROR it
     // raises is caught and leaves nothing behind but memory in the current

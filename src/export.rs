@@ -130,6 +130,27 @@ pub(crate) fn verify(doc: serde_json::Value) -> Result<(State, Option<AccessFact
     Ok((state, access))
 }
 
+/// Every USING and WITH CHECK text of `state` is one SQL expression
+/// (`one` decides: `expr::one_expression` in the server); else the
+/// document is refused (`22023`). A fingerprint proves no origin: whoever
+/// edits a document can hash it again.
+pub(crate) fn expressions_are_expressions(state: &State, one: impl Fn(&str) -> bool) -> Result<()> {
+    for p in &state.policies {
+        for (clause, text) in [("USING", &p.using_expr), ("WITH CHECK", &p.check_expr)] {
+            if let Some(t) = text {
+                if !one(t) {
+                    return Err(refused(format!(
+                        "the {clause} text of policy {} on {} is not one SQL expression",
+                        crate::ident::quote_ident(&p.policy_name),
+                        crate::ident::quote_qualified(&p.schema_name, &p.table_name)
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;

@@ -19,6 +19,7 @@
 //! user-defined one must never run with rls_audit's rights.
 
 use once_cell::sync::OnceCell;
+use pgrx::pg_sys;
 
 /// Decides a constant atom the way PostgreSQL does (Some(value)) or says
 /// it depends on something (None).
@@ -35,6 +36,12 @@ pub(crate) fn set_folder(f: Folder) {
 /// asks the planner, in a subtransaction of its own (PL/pgSQL's exception
 /// block), so an expression it cannot plan is simply "not constant".
 pub(crate) fn fold_with_postgres(expr: &str) -> Option<bool> {
+    // _folds_to splices the text into the statement it plans: only one
+    // expression goes there, never text that closes it and adds another
+    // statement (a tampered snapshot's)
+    if !one_expression(expr) {
+        return None;
+    }
     pgrx::Spi::connect(|c| {
         c.select("SELECT rls_audit._folds_to($1)", Some(1), &[expr.into()])?
             .first()
@@ -42,6 +49,61 @@ pub(crate) fn fold_with_postgres(expr: &str) -> Option<bool> {
     })
     .ok()
     .flatten()
+}
+
+/// Is `text` exactly one SQL expression, as PostgreSQL's own parser reads
+/// it where rls_audit writes it, in parentheses? `SELECT (<text>)` must
+/// parse to one plain SELECT of one unnamed target and nothing else: no
+/// second statement, no `;`, no FROM, WHERE, set operation or any other
+/// clause, and no comment that swallows the closing parenthesis. Expression text that does not come
+/// from the catalog (an imported or edited snapshot) goes into `CREATE
+/// POLICY … USING (…)` or a planned statement only then; text such as
+/// `true); DROP TABLE t; SELECT (true` would otherwise run as statements
+/// of its own, and `true) WITH CHECK (true` would add a clause.
+pub(crate) fn one_expression(text: &str) -> bool {
+    let Some(list) = crate::capture::raw_parse(format!("SELECT ({text})").as_bytes()) else {
+        return false;
+    };
+    if list.len() != 1 {
+        return false;
+    }
+    let Some(raw) = list.get_ptr(0) else {
+        return false;
+    };
+    // SAFETY: raw_parser's RawStmt list, each with a parse tree that
+    // starts with its node tag; a SelectStmt is read as one only after its
+    // tag says so
+    unsafe {
+        // a statement ended by `;` has its length set; the last one without
+        // it runs to the end of the string (0)
+        if (*raw).stmt_len != 0 || (*raw).stmt.is_null() {
+            return false;
+        }
+        if (*(*raw).stmt).type_ != pg_sys::NodeTag::T_SelectStmt {
+            return false;
+        }
+        let s = &*((*raw).stmt as *const pg_sys::SelectStmt);
+        let targets = pgrx::PgList::<pg_sys::ResTarget>::from_pg(s.targetList);
+        let one_unnamed = targets.len() == 1
+            && targets
+                .get_ptr(0)
+                .is_some_and(|t| (*t).name.is_null() && !(*t).val.is_null());
+        one_unnamed
+            && s.op == pg_sys::SetOperation::SETOP_NONE
+            && s.distinctClause.is_null()
+            && s.intoClause.is_null()
+            && s.fromClause.is_null()
+            && s.whereClause.is_null()
+            && s.groupClause.is_null()
+            && s.havingClause.is_null()
+            && s.windowClause.is_null()
+            && s.valuesLists.is_null()
+            && s.sortClause.is_null()
+            && s.limitOffset.is_null()
+            && s.limitCount.is_null()
+            && s.lockingClause.is_null()
+            && s.withClause.is_null()
+    }
 }
 
 /// Words that are not columns in a deparsed constant expression.

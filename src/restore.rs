@@ -5,7 +5,7 @@ use pgrx::spi::SpiClient;
 
 use crate::diff::Compared;
 use crate::drift;
-use crate::error::Result;
+use crate::error::{Result, RlsAuditError};
 use crate::plan::{self, Plan};
 
 /// The snapshot and the plan that turns the live state back into it.
@@ -23,6 +23,33 @@ fn planned(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(Compared,
     let compared = drift::states_for(client, reference, None)?;
     let mut plan = plan::plan(&compared.base, &compared.cur);
     plan.undo_renames(&compared.renamed);
+    // the snapshot's expression text goes into CREATE POLICY as it is: it
+    // must be one expression each, never text that closes the clause and
+    // adds a statement or another clause (a snapshot edited in its table,
+    // or imported from an edited document)
+    let statements: std::collections::HashSet<&String> = plan.statements.iter().collect();
+    let created: Vec<&crate::model::Policy> = compared
+        .base
+        .policies
+        .iter()
+        .filter(|p| statements.contains(&crate::render::render_create_policy(p)))
+        .collect();
+    for p in created {
+        for (clause, text) in [("USING", &p.using_expr), ("WITH CHECK", &p.check_expr)] {
+            if text
+                .as_deref()
+                .is_some_and(|t| !crate::expr::one_expression(t))
+            {
+                return Err(RlsAuditError::InvalidParameter(format!(
+                    "snapshot {}: the {clause} text of policy {} on {} is not one SQL expression, \
+                     so it is not written into a CREATE POLICY; nothing was restored",
+                    compared.base_id,
+                    crate::ident::quote_ident(&p.policy_name),
+                    crate::ident::quote_qualified(&p.schema_name, &p.table_name)
+                )));
+            }
+        }
+    }
     Ok((compared, plan))
 }
 

@@ -1529,3 +1529,88 @@ fn access_matrix_rows_are_the_model_cells_in_order_even_spilled() {
         assert_eq!(g, e, "cell {i}");
     }
 }
+
+#[pg_test]
+fn one_expression_is_what_postgres_parses_as_one() {
+    use crate::expr::one_expression;
+    for ok in [
+        "true",
+        "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer)",
+        "a = ANY (ARRAY[1, 2]) AND (SELECT true)",
+        "'it''s; a string; DROP TABLE t' = b",
+        "$x$ ); DROP TABLE t; ( $x$ = b",
+        "CASE WHEN a > 1 THEN true ELSE false END",
+    ] {
+        assert!(one_expression(ok), "{ok}");
+    }
+    for bad in [
+        "",
+        "true); DROP TABLE t; SELECT (true",
+        "true; DROP TABLE t",
+        "true;",
+        "true) WITH CHECK (true",
+        "true), (false",
+        "true AS x",
+        "true FROM pg_class",
+        "true WHERE false",
+        "true UNION SELECT false",
+        "true ORDER BY 1",
+        "true LIMIT 1",
+        "true FOR UPDATE",
+        "true INTO t",
+        "true -- ",
+        "true) /*",
+        "(true",
+    ] {
+        assert!(!one_expression(bad), "{bad}");
+    }
+}
+
+#[pg_test]
+fn an_edited_document_with_its_fingerprint_recomputed_is_not_imported() {
+    tenant_schema();
+    // a document whose fingerprint matches its edited content: the hash
+    // proves no origin, so the expressions are checked themselves
+    let exported = one::<pgrx::JsonB>("SELECT rls_audit.export(rls_audit.snapshot()::text)")
+        .expect("an export")
+        .0;
+    let mut doc: crate::export::Document = serde_json::from_value(exported).expect("a document");
+    let policy = doc
+        .state
+        .policies
+        .iter_mut()
+        .find(|p| p.table_name == "customers")
+        .expect("the customers policy");
+    // an edit that is one expression goes in: the fingerprint is hashed
+    // again as an editor would
+    policy.using_expr = Some("(tenant_id = 2)".into());
+    doc.fingerprint = doc.state.fingerprint();
+    let json = serde_json::to_string(&doc).expect("a document");
+    assert_eq!(
+        sqlstate(&format!(
+            "SELECT rls_audit.import({}::jsonb, 'edited, one expression')",
+            crate::ident::quote_literal(&json)
+        )),
+        "00000"
+    );
+    let policy = doc
+        .state
+        .policies
+        .iter_mut()
+        .find(|p| p.table_name == "customers")
+        .expect("the customers policy");
+    policy.using_expr = Some("true); DROP TABLE public.customers; SELECT (true".into());
+    doc.fingerprint = doc.state.fingerprint();
+    let json = serde_json::to_string(&doc).expect("a document");
+    assert_eq!(
+        sqlstate(&format!(
+            "SELECT rls_audit.import({}::jsonb, 'edited')",
+            crate::ident::quote_literal(&json)
+        )),
+        "22023"
+    );
+    assert_eq!(
+        one::<i64>("SELECT count(*) FROM rls_audit.snapshots WHERE label = 'edited'"),
+        Some(0)
+    );
+}

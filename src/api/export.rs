@@ -44,6 +44,10 @@ fn import_fn(doc: Option<JsonB>, label: Option<&str>) -> SqlResult<i64> {
         RlsAuditError::NullArgument("doc must not be NULL (an rls_audit.export() document)".into())
     })?;
     let (state, access) = export::verify(doc)?;
+    // a fingerprint can be recomputed by whoever edits a document: its
+    // expressions are also checked to be what they claim, one expression
+    // each (restore() writes them into CREATE POLICY)
+    export::expressions_are_expressions(&state, crate::expr::one_expression)?;
     Ok(Spi::connect_mut(|c| -> Result<i64> {
         let claimed = snapshot::claim(c, label)?;
         snapshot::store(

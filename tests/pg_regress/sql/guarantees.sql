@@ -341,7 +341,6 @@ ROLLBACK;
 SET client_min_messages = warning;
 DROP SCHEMA evil CASCADE;
 RESET client_min_messages;
-
 -- 10. history keeps exactly the statement that made the change: not the
 -- password, not the row value sent in the same query string
 ALTER ROLE g_app PASSWORD 'Sup3rSecret!' \; SELECT 'SSN-078-05-1120' AS sent_along \; CREATE POLICY multi ON g.t FOR SELECT TO g_app USING (tenant_id = 0);
@@ -399,6 +398,40 @@ SELECT left(rls_audit.report(format => 'JSON'), 1) AS json_starts;
 SELECT rls_audit.report(format => NULL);
 SELECT rls_audit.snapshot('latest');
 \set VERBOSITY default
+
+-- 13. (after 9) nor can a snapshot's text say more than one expression: restore()
+-- writes the USING and WITH CHECK text into CREATE POLICY, so text edited
+-- into the snapshot's table (or imported from an edited document, whose
+-- fingerprint its editor can hash again) that closes the clause and adds
+-- a statement is refused with 22023 and nothing runs (the canary sequence
+-- is never called, the policy not created)
+CREATE SEQUENCE g.canary;
+CREATE TABLE g.inj (tenant_id int);
+ALTER TABLE g.inj ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON g.inj USING (tenant_id = 1);
+SELECT rls_audit.snapshot('before edit') AS inj_snap \gset
+UPDATE rls_audit.snapshot_policies SET using_expr = 'true); SELECT nextval(''g.canary''); SELECT (true'
+ WHERE snapshot_id = :inj_snap AND table_name = 'inj';
+DROP POLICY own ON g.inj;
+\set VERBOSITY sqlstate
+SELECT rls_audit.restore('before edit');
+SELECT rls_audit.restore_script('before edit');
+\set VERBOSITY default
+SELECT rls_audit.restore('before edit');
+-- a clause added to it is refused as well
+UPDATE rls_audit.snapshot_policies SET using_expr = 'true) WITH CHECK (true'
+ WHERE snapshot_id = :inj_snap AND table_name = 'inj';
+SELECT rls_audit.restore('before edit');
+SELECT is_called AS canary_called FROM g.canary;
+SELECT count(*) AS inj_policies FROM pg_policy WHERE polrelid = 'g.inj'::regclass;
+-- the text as snapshot() wrote it restores
+UPDATE rls_audit.snapshot_policies SET using_expr = '(tenant_id = 1)'
+ WHERE snapshot_id = :inj_snap AND table_name = 'inj';
+SELECT rls_audit.restore('before edit') AS restored;
+SELECT pg_get_expr(polqual, polrelid) AS restored_using FROM pg_policy WHERE polrelid = 'g.inj'::regclass;
+SELECT rls_audit.forget('before edit');
+DROP TABLE g.inj;
+DROP SEQUENCE g.canary;
 
 SET client_min_messages = warning;
 DROP SCHEMA g CASCADE;
