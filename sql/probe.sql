@@ -126,6 +126,8 @@ COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
 --   tenant_delete  DELETE FROM shadow
 --   tenant_update  UPDATE shadow SET col = X   for X = A (take-over) and each other tenant (move)
 --   tenant_insert  INSERT a row with col = X   for each other tenant X
+--                  (a role that may not insert col: the columns it may,
+--                  and col takes the table's default, p_default)
 -- (for a tenant X not probed: when the screen lets a row of X through)
 -- and the trigger's count is the rows of other tenants it touched. A
 -- statement that fails touched nothing (verdict.rs makes a failure that
@@ -134,7 +136,7 @@ COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
 CREATE FUNCTION rls_audit._write_probe(
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
     p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
-    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[])
+    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[], p_default text)
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -147,6 +149,8 @@ DECLARE
     v_grants text;
     v_templates text;
     v_screen text;
+    v_icols text;
+    v_ivals text;
     v_others bigint := 0;
     v_setup text[] := '{}';
     a text;
@@ -176,6 +180,23 @@ BEGIN
             'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
                FROM pg_catalog.unnest($3) t
               WHERE t.%I %s $2::%s', v_cols, p_col, p_eq, p_type);
+        -- a role that may INSERT some columns but not the tenant column
+        -- leaves it to its default: its INSERT names the columns it may
+        -- insert, and the shadow's column has the table's default
+        -- (p_default: pg_get_expr text, never volatile; NULL when none)
+        IF pg_catalog.has_any_column_privilege(p_role, p_table, 'INSERT')
+           AND NOT pg_catalog.has_column_privilege(p_role, p_table, p_col, 'INSERT') THEN
+            SELECT pg_catalog.string_agg(pg_catalog.quote_ident(t.attname), ', ' ORDER BY t.attnum),
+                   pg_catalog.string_agg(pg_catalog.format('t.%I', t.attname), ', ' ORDER BY t.attnum)
+              INTO v_icols, v_ivals
+              FROM pg_catalog.pg_attribute t
+             WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+               AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'INSERT');
+            v_insert := pg_catalog.format(
+                'INSERT INTO pg_temp.rls_audit_shadow (%s) SELECT %s
+                   FROM pg_catalog.unnest($3) t
+                  WHERE t.%I %s $2::%s', v_icols, v_ivals, p_col, p_eq, p_type);
+        END IF;
         v_templates := pg_catalog.format(
             'SELECT ARRAY(SELECT s.t FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
                     LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%I %s a.a::%s LIMIT 1) s)',
@@ -188,6 +209,10 @@ BEGIN
             PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
         END IF;
         EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_shadow (LIKE %s)', p_table);
+        IF v_icols IS NOT NULL AND p_default IS NOT NULL THEN
+            EXECUTE pg_catalog.format('ALTER TABLE pg_temp.rls_audit_shadow ALTER COLUMN %I SET DEFAULT %s',
+                                      p_col, p_default);
+        END IF;
         FOREACH a IN ARRAY p_tenants LOOP
             EXECUTE pg_catalog.format(
                 'INSERT INTO pg_temp.rls_audit_shadow SELECT * FROM %s t WHERE t.%I %s $1::%s LIMIT %s',
@@ -302,5 +327,5 @@ BEGIN
     END LOOP;
 END
 $probe$;
-COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[]) IS
+COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text) IS
     'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';

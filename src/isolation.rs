@@ -701,7 +701,7 @@ fn write_probe(
     for r in c.select(
         "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
            FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
-                                       $10, $11, $12, $13, $14)",
+                                       $10, $11, $12, $13, $14, $15)",
         None,
         &[
             role.into(),
@@ -718,6 +718,12 @@ fn write_probe(
             t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
             SHADOW_TENANTS.into(),
             screen.into(),
+            // the tenant column's default for a role whose INSERTs leave
+            // it out; a volatile one is never run (verdict: ERROR)
+            t.tenant_default
+                .as_deref()
+                .filter(|_| t.tenant_defaulted && !t.default_volatile)
+                .into(),
         ],
     )? {
         out.push(WriteOutcome {

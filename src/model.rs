@@ -962,6 +962,14 @@ pub(crate) struct Target {
     /// column: the write probes' `UPDATE … SET tenant_column` is refused,
     /// which says nothing about the rows its other UPDATEs reach
     pub(crate) tenant_fixed: bool,
+    /// the role may INSERT some columns of the table but not the tenant
+    /// column: its rows take the column's default (`tenant_default`, the
+    /// `pg_get_expr` text; None: NULL), which the write probe copies onto
+    /// the shadow, unless it is volatile (`default_volatile`: it could
+    /// advance a sequence, so it is not run)
+    pub(crate) tenant_defaulted: bool,
+    pub(crate) tenant_default: Option<String>,
+    pub(crate) default_volatile: bool,
     pub(crate) rls_enabled: bool,
     pub(crate) rls_forced: bool,
     /// the tenant column's base type, schema-qualified (`pg_catalog.int4`):

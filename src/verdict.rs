@@ -614,6 +614,8 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
     match o.check.as_deref() {
         Some("tenant_delete") => format!("DELETE FROM {}", t.qualified()),
         Some("tenant_update") => format!("UPDATE {} SET {col} = {v}", t.qualified()),
+        // the role may not name the tenant column: its rows take the default
+        _ if t.tenant_defaulted => format!("INSERT INTO {} (...) VALUES (...)", t.qualified()),
         _ => format!(
             "INSERT INTO {} (..., {col}) VALUES (..., {v})",
             t.qualified()
@@ -718,7 +720,23 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
             // tenants' with them (`foreign` of them were probed)
             let truncate = (name == "tenant_delete" && t.may_truncate())
                 .then(|| truncate_leak(t, Some(foreign)));
-            let (status, rows_seen, detail) = if !leaks.is_empty() || truncate.is_some() {
+            let (status, rows_seen, detail) = if name == "tenant_insert"
+                && t.tenant_defaulted
+                && t.default_volatile
+            {
+                (
+                    "ERROR",
+                    None,
+                    format!(
+                        "the role may insert other columns of {} but not {}, which takes its default, {}: \
+                         a volatile expression (it could advance a sequence), so the probe does not run it; \
+                         check the INSERT policies' WITH CHECK against that default by hand",
+                        t.qualified(),
+                        quote_ident(&t.column),
+                        t.tenant_default.as_deref().unwrap_or("NULL")
+                    ),
+                )
+            } else if !leaks.is_empty() || truncate.is_some() {
                 let deleted: i64 = leaks.iter().filter_map(|o| o.rows).sum();
                 let rows = if truncate.is_some() {
                     deleted.max(foreign)
@@ -749,10 +767,21 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         )
                     }))
                     .collect();
+                // the INSERTs of a role that may not name the tenant
+                // column put the column's default there
+                let defaulted = if name == "tenant_insert" && t.tenant_defaulted {
+                    format!(
+                        " (the role may insert other columns but not {}, which takes its default, {})",
+                        quote_ident(&t.column),
+                        t.tenant_default.as_deref().unwrap_or("NULL")
+                    )
+                } else {
+                    String::new()
+                };
                 (
                     "FAIL",
                     Some(rows),
-                    format!("as tenant {a}: {}", what.join("; ")),
+                    format!("as tenant {a}: {}{defaulted}", what.join("; ")),
                 )
             } else if name == "tenant_update" && t.tenant_fixed && mine.iter().any(|o| o.denied()) {
                 // refused for the tenant column only: the role's UPDATEs
@@ -848,6 +877,11 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         values.join(" | "),
                         screen_ok.as_ref().map(|s| format!(", nor to {s}")).unwrap_or_default()
                     ),
+                    _ if t.tenant_defaulted => format!(
+                        "as tenant {a}, INSERT INTO {tbl} (...) puts no row of another tenant there: \
+                         the role may insert other columns but not {col}, which takes its default, {}",
+                        t.tenant_default.as_deref().unwrap_or("NULL")
+                    ),
                     (_, Some(s)) if values.is_empty() => {
                         format!("as tenant {a}, no row can be inserted for {s}")
                     }
@@ -885,6 +919,9 @@ mod unit {
             truncate_via: None,
             tenant_hidden: false,
             tenant_fixed: false,
+            tenant_defaulted: false,
+            tenant_default: None,
+            default_volatile: false,
             rls_enabled: true,
             rls_forced: true,
             col_type_q: "pg_catalog.int4".into(),
@@ -1208,6 +1245,45 @@ mod unit {
         assert_eq!(u2.status, "PASS");
         assert!(u2.detail.contains("23502"), "{}", u2.detail);
         assert_eq!(status(&checks, "tenant_insert", "2").status, "FAIL");
+    }
+
+    #[test]
+    fn inserts_that_leave_the_tenant_column_to_its_default() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let outcomes = vec![
+            copied("1", 3),
+            copied("2", 3),
+            outcome("1", "tenant_insert", Some("2"), Some(1), "00000"),
+            outcome("2", "tenant_insert", Some("1"), Some(0), "00000"),
+        ];
+        let t = Target {
+            tenant_defaulted: true,
+            tenant_default: Some("2".into()),
+            ..target()
+        };
+        let checks = write_checks(&t, &tenants, &outcomes);
+        let d = status(&checks, "tenant_insert", "1");
+        assert_eq!((d.status, d.rows_seen), ("FAIL", Some(1)), "{}", d.detail);
+        assert!(
+            d.detail
+                .contains("`INSERT INTO shop.orders (...) VALUES (...)` inserts 1 row")
+                && d.detail.contains("which takes its default, 2"),
+            "{}",
+            d.detail
+        );
+        let d = status(&checks, "tenant_insert", "2");
+        assert_eq!(d.status, "PASS", "{}", d.detail);
+        // a volatile default is never run: nothing is proven
+        let t = Target {
+            default_volatile: true,
+            ..t
+        };
+        let checks = write_checks(&t, &tenants, &outcomes);
+        for a in ["1", "2"] {
+            let d = status(&checks, "tenant_insert", a);
+            assert_eq!(d.status, "ERROR", "{}", d.detail);
+            assert!(d.detail.contains("volatile"), "{}", d.detail);
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@
 -- referencing table stops it), and whether the role reads some of its
 -- columns but not the tenant column (it sees rows it cannot name the
 -- tenant of), and the same for UPDATE (it changes rows the probes'
--- UPDATE ... SET tenant_column cannot reach).
+-- UPDATE ... SET tenant_column cannot reach), and for INSERT (its rows
+-- take the tenant column's default: that default's text and tree).
 SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
        c.relrowsecurity, c.relforcerowsecurity, c.oid, a.atttypid,
@@ -30,11 +31,15 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
        pg_catalog.has_any_column_privilege($1::name, c.oid, 'SELECT')
        AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'SELECT'),
        pg_catalog.has_any_column_privilege($1::name, c.oid, 'UPDATE')
-       AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'UPDATE')
+       AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'UPDATE'),
+       pg_catalog.has_any_column_privilege($1::name, c.oid, 'INSERT')
+       AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'INSERT') AS defaulted,
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid), d.adbin::pg_catalog.text
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a
     ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
  WHERE {is_table}
    AND CASE WHEN $3::oid[] IS NULL
             THEN {in_scope}

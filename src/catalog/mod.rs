@@ -1556,6 +1556,22 @@ pub(crate) fn setting_defined(c: &SpiClient<'_>, setting: &str) -> Result<bool> 
     Ok(one::<bool>(c, SETTING_DEFINED.as_str(), &[setting.into()])?.unwrap_or(false))
 }
 
+/// Does a stored expression tree (`pg_node_tree` text, as the catalog
+/// holds it) call a volatile function, such as `nextval()`? Unreadable text
+/// counts as volatile.
+fn volatile_tree(tree: &str) -> bool {
+    let Ok(text) = std::ffi::CString::new(tree) else {
+        return true;
+    };
+    // SAFETY: the catalog's own node text; stringToNode reads it into a
+    // tree in the current memory context, which contain_volatile_functions
+    // only walks
+    unsafe {
+        let node = pg_sys::stringToNode(text.as_ptr());
+        node.is_null() || pg_sys::contain_volatile_functions(node.cast())
+    }
+}
+
 /// For each of `tables` the role cannot TRUNCATE itself: the first of
 /// `roles` (those it may SET ROLE to without inheriting them) that may,
 /// after that SET ROLE (see `truncate_via.sql`).
@@ -1636,6 +1652,11 @@ pub(crate) fn targets(
             truncate_via: None,
             tenant_hidden: flag(&row, 11)?,
             tenant_fixed: flag(&row, 12)?,
+            tenant_defaulted: flag(&row, 13)?,
+            tenant_default: row.get::<String>(14)?,
+            default_volatile: row
+                .get::<String>(15)?
+                .is_some_and(|tree| volatile_tree(&tree)),
             rls_enabled: flag(&row, 5)?,
             rls_forced: flag(&row, 6)?,
             col_type_q: String::new(),

@@ -574,6 +574,40 @@ SELECT v.table_name, v.tenant, v.status,
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
            tables => ARRAY['mix.colp_leak', 'mix.colp_own']::regclass[]) v
  WHERE v.check_name = 'tenant_update' ORDER BY 1, 2;
+-- and for INSERT: a role that may insert the other columns but not the
+-- tenant column leaves it to its default. dflt_const's default is tenant
+-- 2, under an INSERT check that does not look at the tenant; dflt_setting's
+-- is the tenant's own setting; dflt_seq's is a sequence, which the probe
+-- does not advance (ERROR, the sequence untouched). postgres_inserts: the
+-- rows of another tenant PostgreSQL's own INSERT (id, body) as the role
+-- put in, rolled back.
+CREATE SEQUENCE mix.dflt_ids START 100;
+CREATE TABLE mix.dflt_const (id int, tenant_id int DEFAULT 2, body text);
+CREATE TABLE mix.dflt_setting (id int, tenant_id int DEFAULT NULLIF(current_setting('app.tenant_id', true), '')::int, body text);
+CREATE TABLE mix.dflt_seq (id int, tenant_id int DEFAULT nextval('mix.dflt_ids'), body text);
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['dflt_const', 'dflt_setting', 'dflt_seq'] LOOP
+        EXECUTE format($i$INSERT INTO mix.%I SELECT g, g %% 3 + 1, 'row ' || g FROM generate_series(1, 9) g$i$, t);
+        EXECUTE format('ALTER TABLE mix.%I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format($p$CREATE POLICY own ON mix.%I TO app_user
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+            WITH CHECK (body IS NOT NULL)$p$, t);
+        EXECUTE format('GRANT SELECT, INSERT (id, body) ON mix.%I TO app_user', t);
+    END LOOP;
+END $$;
+GRANT USAGE ON SEQUENCE mix.dflt_ids TO app_user;
+SELECT v.table_name, v.tenant, v.status, v.rows_seen, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['mix.dflt_const', 'mix.dflt_setting', 'mix.dflt_seq']::regclass[]) v
+ WHERE v.check_name = 'tenant_insert' ORDER BY 1, 2;
+SELECT last_value, is_called FROM mix.dflt_ids;
+SELECT v.table_name, t.tenant,
+       -pg_temp.foreign_written(format('mix.%I', v.table_name)::regclass, t.tenant,
+                                format('INSERT INTO mix.%I (id, body) VALUES (99, ''new'')', v.table_name)) AS postgres_inserts
+  FROM (VALUES ('dflt_const'), ('dflt_setting')) v(table_name), generate_series(1, 3) t(tenant)
+ ORDER BY 1, 2;
 -- a tenant named alone: its inserts are screened too
 SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
