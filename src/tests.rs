@@ -1574,43 +1574,40 @@ fn an_edited_document_with_its_fingerprint_recomputed_is_not_imported() {
     let exported = one::<pgrx::JsonB>("SELECT rls_audit.export(rls_audit.snapshot()::text)")
         .expect("an export")
         .0;
-    let mut doc: crate::export::Document = serde_json::from_value(exported).expect("a document");
-    let policy = doc
-        .state
-        .policies
-        .iter_mut()
-        .find(|p| p.table_name == "customers")
-        .expect("the customers policy");
-    // an edit that is one expression goes in: the fingerprint is hashed
-    // again as an editor would
-    policy.using_expr = Some("(tenant_id = 2)".into());
-    doc.fingerprint = doc.state.fingerprint();
-    let json = serde_json::to_string(&doc).expect("a document");
-    assert_eq!(
+    let doc: crate::export::Document = serde_json::from_value(exported).expect("a document");
+    // the customers policy's USING edited, the fingerprint hashed again as
+    // an editor would, and the import's SQLSTATE
+    let import_edited = |using: &str, label: &str| {
+        let mut doc = doc_clone(&doc);
+        if let Some(p) = doc
+            .state
+            .policies
+            .iter_mut()
+            .find(|p| p.table_name == "customers")
+        {
+            p.using_expr = Some(using.into());
+        }
+        doc.fingerprint = doc.state.fingerprint();
+        let json = serde_json::to_string(&doc).expect("a document");
         sqlstate(&format!(
-            "SELECT rls_audit.import({}::jsonb, 'edited, one expression')",
-            crate::ident::quote_literal(&json)
-        )),
-        "00000"
-    );
-    let policy = doc
-        .state
-        .policies
-        .iter_mut()
-        .find(|p| p.table_name == "customers")
-        .expect("the customers policy");
-    policy.using_expr = Some("true); DROP TABLE public.customers; SELECT (true".into());
-    doc.fingerprint = doc.state.fingerprint();
-    let json = serde_json::to_string(&doc).expect("a document");
+            "SELECT rls_audit.import({}::jsonb, {})",
+            crate::ident::quote_literal(&json),
+            crate::ident::quote_literal(label)
+        ))
+    };
+    // an edit that is one expression goes in
+    assert_eq!(import_edited("(tenant_id = 2)", "edited, one expression"), "00000");
     assert_eq!(
-        sqlstate(&format!(
-            "SELECT rls_audit.import({}::jsonb, 'edited')",
-            crate::ident::quote_literal(&json)
-        )),
+        import_edited("true); DROP TABLE public.customers; SELECT (true", "edited"),
         "22023"
     );
     assert_eq!(
         one::<i64>("SELECT count(*) FROM rls_audit.snapshots WHERE label = 'edited'"),
         Some(0)
     );
+}
+
+/// A copy of a document (it is not `Clone`: a round trip through JSON).
+fn doc_clone(doc: &crate::export::Document) -> crate::export::Document {
+    serde_json::from_value(serde_json::to_value(doc).expect("a document")).expect("a document")
 }

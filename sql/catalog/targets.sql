@@ -19,15 +19,7 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
        c.relrowsecurity, c.relforcerowsecurity, c.oid, a.atttypid,
        pg_catalog.has_schema_privilege(c.relowner, n.oid, 'USAGE'),
-       pg_catalog.has_table_privilege($1::name, c.oid, 'TRUNCATE')
-       AND NOT EXISTS (
-           WITH RECURSIVE fk(relid) AS (
-               SELECT k.conrelid FROM pg_catalog.pg_constraint k
-                WHERE k.contype = 'f' AND k.confrelid = c.oid AND k.conrelid <> c.oid
-               UNION
-               SELECT k.conrelid FROM fk, pg_catalog.pg_constraint k
-                WHERE k.contype = 'f' AND k.confrelid = fk.relid)
-           SELECT FROM fk WHERE NOT pg_catalog.has_table_privilege($1::name, fk.relid, 'TRUNCATE')),
+       {may_truncate_role},
        pg_catalog.has_any_column_privilege($1::name, c.oid, 'SELECT')
        AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'SELECT'),
        pg_catalog.has_any_column_privilege($1::name, c.oid, 'UPDATE')

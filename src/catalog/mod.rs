@@ -84,15 +84,38 @@ fn policy_tree() -> String {
     )
 }
 
+/// May TRUNCATOR truncate table `c`? The privilege on it and on every
+/// table whose foreign keys reach it (TRUNCATE ... CASCADE asks for them;
+/// without CASCADE a referencing table stops it). Row security does not
+/// apply to TRUNCATE. `{may_truncate_role}` asks it of the probed role
+/// (`$1`), `{may_truncate_r}` of `r.r`.
+const MAY_TRUNCATE: &str = "pg_catalog.has_table_privilege(TRUNCATOR, c.oid, 'TRUNCATE')
+       AND NOT EXISTS (
+           WITH RECURSIVE fk(relid) AS (
+               SELECT k.conrelid FROM pg_catalog.pg_constraint k
+                WHERE k.contype = 'f' AND k.confrelid = c.oid AND k.conrelid <> c.oid
+               UNION
+               SELECT k.conrelid FROM fk, pg_catalog.pg_constraint k
+                WHERE k.contype = 'f' AND k.confrelid = fk.relid)
+           SELECT FROM fk WHERE NOT pg_catalog.has_table_privilege(TRUNCATOR, fk.relid, 'TRUNCATE'))";
+
 /// A query file with the shared rules filled in.
 pub(crate) fn fill(sql: &str) -> String {
-    sql.replace("{policy_definition}", POLICY_DEFINITION)
-        .replace("{policy_trees}", POLICY_TREES)
-        .replace("{policy_mode}", POLICY_MODE)
-        .replace("{policy_command}", POLICY_COMMAND)
-        .replace("{policy_tree}", &policy_tree())
-        .replace("{in_scope}", IN_SCOPE)
-        .replace("{is_table}", IS_TABLE)
+    sql.replace(
+        "{may_truncate_role}",
+        &MAY_TRUNCATE.replace("TRUNCATOR", "$1::name"),
+    )
+    .replace(
+        "{may_truncate_r}",
+        &MAY_TRUNCATE.replace("TRUNCATOR", "r.r"),
+    )
+    .replace("{policy_definition}", POLICY_DEFINITION)
+    .replace("{policy_trees}", POLICY_TREES)
+    .replace("{policy_mode}", POLICY_MODE)
+    .replace("{policy_command}", POLICY_COMMAND)
+    .replace("{policy_tree}", &policy_tree())
+    .replace("{in_scope}", IN_SCOPE)
+    .replace("{is_table}", IS_TABLE)
 }
 
 /// `static NAME: Lazy<String>` for `sql/catalog/<file>`, filled once per
