@@ -130,25 +130,33 @@ pub(crate) fn verify(doc: serde_json::Value) -> Result<(State, Option<AccessFact
     Ok((state, access))
 }
 
-/// Every USING and WITH CHECK text of `state` is one SQL expression
-/// (`one` decides: `expr::one_expression` in the server); else the
-/// document is refused (`22023`). A fingerprint proves no origin: whoever
-/// edits a document can hash it again.
+/// The first of `policies` whose USING or WITH CHECK text is not one SQL
+/// expression (`one` decides: `expr::one_expression` in the server), and
+/// which clause. Such text must never be written into a statement.
+pub(crate) fn not_one_expression<'a>(
+    policies: impl IntoIterator<Item = &'a crate::model::Policy>,
+    one: impl Fn(&str) -> bool,
+) -> Option<(&'a crate::model::Policy, &'static str)> {
+    policies.into_iter().find_map(|p| {
+        [("USING", &p.using_expr), ("WITH CHECK", &p.check_expr)]
+            .into_iter()
+            .find(|(_, text)| text.as_deref().is_some_and(|t| !one(t)))
+            .map(|(clause, _)| (p, clause))
+    })
+}
+
+/// Every USING and WITH CHECK text of `state` is one SQL expression, else
+/// the document is refused (`22023`). A fingerprint proves no origin:
+/// whoever edits a document can hash it again.
 pub(crate) fn expressions_are_expressions(state: &State, one: impl Fn(&str) -> bool) -> Result<()> {
-    for p in &state.policies {
-        for (clause, text) in [("USING", &p.using_expr), ("WITH CHECK", &p.check_expr)] {
-            if let Some(t) = text {
-                if !one(t) {
-                    return Err(refused(format!(
-                        "the {clause} text of policy {} on {} is not one SQL expression",
-                        crate::ident::quote_ident(&p.policy_name),
-                        crate::ident::quote_qualified(&p.schema_name, &p.table_name)
-                    )));
-                }
-            }
-        }
+    match not_one_expression(&state.policies, one) {
+        Some((p, clause)) => Err(refused(format!(
+            "the {clause} text of policy {} on {} is not one SQL expression",
+            crate::ident::quote_ident(&p.policy_name),
+            crate::ident::quote_qualified(&p.schema_name, &p.table_name)
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -158,6 +166,23 @@ mod unit {
 
     fn state() -> State {
         crate::model::shop_orders(true)
+    }
+
+    #[test]
+    fn text_that_is_not_one_expression_is_named_with_its_clause() {
+        let mut s = state();
+        // the parser's verdict stands in for PostgreSQL's here
+        let one = |t: &str| !t.contains(';');
+        assert!(not_one_expression(&s.policies, one).is_none());
+        assert!(expressions_are_expressions(&s, one).is_ok());
+        s.policies[0].check_expr = Some("true); DROP TABLE t; SELECT (true".into());
+        let (p, clause) = not_one_expression(&s.policies, one).expect("the edited policy");
+        assert_eq!(
+            (p.policy_name.as_str(), clause),
+            (s.policies[0].policy_name.as_str(), "WITH CHECK")
+        );
+        let e = expressions_are_expressions(&s, one).expect_err("refused");
+        assert!(e.to_string().contains("WITH CHECK text of policy"), "{e}");
     }
 
     fn access() -> AccessFacts {

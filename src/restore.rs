@@ -28,27 +28,21 @@ fn planned(client: &SpiClient<'_>, reference: Option<&str>) -> Result<(Compared,
     // adds a statement or another clause (a snapshot edited in its table,
     // or imported from an edited document)
     let statements: std::collections::HashSet<&String> = plan.statements.iter().collect();
-    let created: Vec<&crate::model::Policy> = compared
+    let created = compared
         .base
         .policies
         .iter()
-        .filter(|p| statements.contains(&crate::render::render_create_policy(p)))
-        .collect();
-    for p in created {
-        for (clause, text) in [("USING", &p.using_expr), ("WITH CHECK", &p.check_expr)] {
-            if text
-                .as_deref()
-                .is_some_and(|t| !crate::expr::one_expression(t))
-            {
-                return Err(RlsAuditError::InvalidParameter(format!(
-                    "snapshot {}: the {clause} text of policy {} on {} is not one SQL expression, \
-                     so it is not written into a CREATE POLICY; nothing was restored",
-                    compared.base_id,
-                    crate::ident::quote_ident(&p.policy_name),
-                    crate::ident::quote_qualified(&p.schema_name, &p.table_name)
-                )));
-            }
-        }
+        .filter(|p| statements.contains(&crate::render::render_create_policy(p)));
+    if let Some((p, clause)) =
+        crate::export::not_one_expression(created, crate::expr::one_expression)
+    {
+        return Err(RlsAuditError::InvalidParameter(format!(
+            "snapshot {}: the {clause} text of policy {} on {} is not one SQL expression, \
+             so it is not written into a CREATE POLICY; nothing was restored",
+            compared.base_id,
+            crate::ident::quote_ident(&p.policy_name),
+            crate::ident::quote_qualified(&p.schema_name, &p.table_name)
+        )));
     }
     Ok((compared, plan))
 }
