@@ -23,6 +23,9 @@ use crate::verdict::{
 /// How many tenant values are sampled per table when none are given.
 const SAMPLE_TENANTS: i64 = 3;
 
+/// How many values a table's policies single out are probed besides them.
+const SINGLED_OUT: usize = 3;
+
 pub(crate) type Settings = Vec<(String, Option<String>)>;
 
 /// Settings as the probe runners take them: name, value, name, value, …
@@ -474,11 +477,25 @@ pub(crate) fn gather(
         }
         None => {
             let samples: Vec<Part> = sqls.iter().map(Sql::sample).collect();
+            // and the values a policy compares the setting itself with
+            // (`current_setting(…)::int = 99`): a reader it singles out,
+            // which no row need have
+            let bases: Vec<(u32, u32)> = targets.iter().map(|t| (t.oid, t.col_base)).collect();
+            let singled = catalog::singled_out_values(c, &bases, role, setting)?;
             run_batch(c, None, &Vec::new(), &samples)?
                 .into_iter()
-                .map(|o| {
+                .zip(&targets)
+                .map(|(o, t)| {
                     if o.ok() {
-                        Tenants::Values(o.values.into_iter().flatten().collect())
+                        let mut values: Vec<String> = o.values.into_iter().flatten().collect();
+                        for v in singled.get(&t.oid).into_iter().flatten() {
+                            if !values.contains(v)
+                                && values.len() < SAMPLE_TENANTS as usize + SINGLED_OUT
+                            {
+                                values.push(v.clone());
+                            }
+                        }
+                        Tenants::Values(values)
                     } else {
                         Tenants::SampleFailed(o)
                     }

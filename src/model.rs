@@ -982,6 +982,8 @@ pub(crate) struct Target {
     /// operator class: the read probe looks for another tenant's rows on
     /// either side of the tenant's value (two index ranges)
     pub(crate) col_order: Option<(String, String)>,
+    /// the tenant column's base type (its OID)
+    pub(crate) col_base: u32,
     /// the tenant column
     pub(crate) column: String,
 }

@@ -927,6 +927,7 @@ mod unit {
             col_type_q: "pg_catalog.int4".into(),
             col_eq: "OPERATOR(pg_catalog.=)".into(),
             col_order: None,
+            col_base: 0,
             column: "tenant_id".into(),
         }
     }

@@ -155,6 +155,7 @@ query! {
     TARGET_CHECK = "target_check.sql";
     TARGETS = "targets.sql";
     TRUNCATE_VIA = "truncate_via.sql";
+    POLICY_TREES_FOR = "policy_trees_for.sql";
     TABLE_POLICIES = "table_policies.sql";
     ACCESS_ROLES = "access_roles.sql";
     ACCESS_SCHEMAS = "access_schemas.sql";
@@ -1595,6 +1596,222 @@ fn volatile_tree(tree: &str) -> bool {
     }
 }
 
+/// For each of `tables` (OID, the tenant column's base type): the values
+/// the policies that apply to `role` compare the tenant `setting` itself
+/// with, in that type (its output text): `current_setting('app.tenant_id')::int
+/// = 99`, `… IN (98, 99)`, `… = ANY ('{98,99}')`. A policy that opens rows
+/// to a reader whose setting holds such a value singles that reader out;
+/// no row need have it, so sampling the table never finds it.
+pub(crate) fn singled_out_values(
+    c: &SpiClient<'_>,
+    tables: &[(u32, u32)],
+    role: &str,
+    setting: &str,
+) -> Result<std::collections::BTreeMap<u32, Vec<String>>> {
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|(o, _)| pg_sys::Oid::from(*o)).collect();
+    let mut trees: Vec<(u32, String)> = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        POLICY_TREES_FOR.as_str(),
+        None,
+        &[oids.into(), role.into()],
+    )? {
+        let table = oid(&r, 1)?;
+        trees.extend(r.get::<String>(2)?.map(|t| (table, t)));
+        trees.extend(r.get::<String>(3)?.map(|t| (table, t)));
+    }
+    let mut out: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    for (table, tree) in trees {
+        let Some((_, base)) = tables.iter().find(|(o, _)| *o == table) else {
+            continue;
+        };
+        let Ok(text) = std::ffi::CString::new(tree) else {
+            continue;
+        };
+        let mut found = Singled {
+            setting: setting.to_lowercase(),
+            base: pg_sys::Oid::from(*base),
+            values: Vec::new(),
+        };
+        // SAFETY: the catalog's own node text, read into a tree in the
+        // current memory context and only walked
+        unsafe {
+            let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+            singled_walk(node, (&mut found as *mut Singled).cast());
+        }
+        let values = out.entry(table).or_default();
+        values.extend(found.values);
+        values.sort();
+        values.dedup();
+    }
+    Ok(out)
+}
+
+/// What [`singled_walk`] looks for and what it found.
+struct Singled {
+    setting: String,
+    base: pg_sys::Oid,
+    values: Vec<String>,
+}
+
+/// Is operator `opno` spelled `=`?
+unsafe fn is_equality(opno: pg_sys::Oid) -> bool {
+    // SAFETY: a catalog cache lookup; NULL for an operator that is gone
+    unsafe {
+        let name = pg_sys::get_opname(opno);
+        !name.is_null() && std::ffi::CStr::from_ptr(name).to_bytes() == b"="
+    }
+}
+
+/// Does `node` read the setting (a `current_setting` call whose name is a
+/// constant equal to it) and no column?
+unsafe fn reads_setting(node: *mut pg_sys::Node, setting: &str) -> bool {
+    unsafe extern "C-unwind" fn mentions(
+        node: *mut pg_sys::Node,
+        ctx: *mut std::ffi::c_void,
+    ) -> bool {
+        if node.is_null() {
+            return false;
+        }
+        // SAFETY: a node of a tree being walked; ctx is the setting's name
+        unsafe {
+            if (*node).type_ == pg_sys::NodeTag::T_FuncExpr {
+                let f = node.cast::<pg_sys::FuncExpr>();
+                let id = (*f).funcid.to_u32();
+                if id == pg_sys::F_CURRENT_SETTING_TEXT || id == pg_sys::F_CURRENT_SETTING_TEXT_BOOL
+                {
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args);
+                    if let Some(first) = args.get_ptr(0) {
+                        if (*first).type_ == pg_sys::NodeTag::T_Const {
+                            let k = first.cast::<pg_sys::Const>();
+                            if !(*k).constisnull && (*k).consttype == pg_sys::TEXTOID {
+                                let name = String::from_datum((*k).constvalue, false)
+                                    .unwrap_or_default()
+                                    .to_lowercase();
+                                if name == *ctx.cast::<String>() {
+                                    return true;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            pg_sys::expression_tree_walker(node, Some(mentions), ctx)
+        }
+    }
+    let mut name = setting.to_string();
+    // SAFETY: node is a tree of the caller's; the walkers only read it
+    unsafe {
+        !node.is_null()
+            && !pg_sys::contain_var_clause(node)
+            && mentions(node, (&mut name as *mut String).cast())
+    }
+}
+
+/// The constants of the base type in `node`: a Const, an ARRAY[...] of
+/// them, or a constant array.
+unsafe fn constants_into(node: *mut pg_sys::Node, found: &mut Singled) {
+    // SAFETY: a node of a tree being walked; values are printed with their
+    // type's own output function
+    unsafe {
+        if node.is_null() {
+            return;
+        }
+        let print = |typ: pg_sys::Oid, value: pg_sys::Datum| -> String {
+            let (mut out, mut varlena) = (pg_sys::InvalidOid, false);
+            pg_sys::getTypeOutputInfo(typ, &mut out, &mut varlena);
+            let text = pg_sys::OidOutputFunctionCall(out, value);
+            std::ffi::CStr::from_ptr(text)
+                .to_string_lossy()
+                .into_owned()
+        };
+        match (*node).type_ {
+            pg_sys::NodeTag::T_Const => {
+                let k = node.cast::<pg_sys::Const>();
+                if (*k).constisnull {
+                    return;
+                }
+                if (*k).consttype == found.base {
+                    found.values.push(print((*k).consttype, (*k).constvalue));
+                } else if pg_sys::get_element_type((*k).consttype) == found.base {
+                    let array = pg_sys::pg_detoast_datum((*k).constvalue.cast_mut_ptr())
+                        .cast::<pg_sys::ArrayType>();
+                    let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
+                    pg_sys::get_typlenbyvalalign(found.base, &mut len, &mut byval, &mut align);
+                    let (mut elems, mut nulls, mut n) =
+                        (std::ptr::null_mut(), std::ptr::null_mut(), 0);
+                    pg_sys::deconstruct_array(
+                        array,
+                        found.base,
+                        len.into(),
+                        byval,
+                        align,
+                        &mut elems,
+                        &mut nulls,
+                        &mut n,
+                    );
+                    for i in 0..usize::try_from(n).unwrap_or(0) {
+                        if !*nulls.add(i) {
+                            found.values.push(print(found.base, *elems.add(i)));
+                        }
+                    }
+                }
+            }
+            pg_sys::NodeTag::T_ArrayExpr => {
+                let a = node.cast::<pg_sys::ArrayExpr>();
+                for e in pgrx::PgList::<pg_sys::Node>::from_pg((*a).elements).iter_ptr() {
+                    constants_into(e, found);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The walker of [`singled_out_values`]: `setting-expression = constant`
+/// (either side) and `setting-expression = ANY (constants)`.
+unsafe extern "C-unwind" fn singled_walk(
+    node: *mut pg_sys::Node,
+    ctx: *mut std::ffi::c_void,
+) -> bool {
+    if node.is_null() {
+        return false;
+    }
+    // SAFETY: a node of a tree being walked; ctx is the Singled of
+    // singled_out_values, alive for the walk
+    unsafe {
+        let found = &mut *ctx.cast::<Singled>();
+        match (*node).type_ {
+            pg_sys::NodeTag::T_OpExpr => {
+                let op = node.cast::<pg_sys::OpExpr>();
+                let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
+                if let (2, Some(a), Some(b)) = (args.len(), args.get_ptr(0), args.get_ptr(1)) {
+                    if is_equality((*op).opno) {
+                        if reads_setting(a, &found.setting) {
+                            constants_into(b, found);
+                        } else if reads_setting(b, &found.setting) {
+                            constants_into(a, found);
+                        }
+                    }
+                }
+            }
+            pg_sys::NodeTag::T_ScalarArrayOpExpr => {
+                let op = node.cast::<pg_sys::ScalarArrayOpExpr>();
+                let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
+                if let (true, 2, Some(a), Some(b)) =
+                    ((*op).useOr, args.len(), args.get_ptr(0), args.get_ptr(1))
+                {
+                    if is_equality((*op).opno) && reads_setting(a, &found.setting) {
+                        constants_into(b, found);
+                    }
+                }
+            }
+            _ => {}
+        }
+        pg_sys::expression_tree_walker(node, Some(singled_walk), ctx)
+    }
+}
+
 /// For each of `tables` the role cannot TRUNCATE itself: the first of
 /// `roles` (those it may SET ROLE to without inheriting them) that may,
 /// after that SET ROLE (see `truncate_via.sql`).
@@ -1685,6 +1902,7 @@ pub(crate) fn targets(
             col_type_q: String::new(),
             col_eq: String::new(),
             col_order: None,
+            col_base: 0,
             column: column.to_string(),
         });
         types.push(oid(&row, 8)?);
@@ -1702,6 +1920,7 @@ pub(crate) fn targets(
         t.col_type_q = ty.name.clone();
         t.col_eq = ty.eq.clone();
         t.col_order = ty.order.clone();
+        t.col_base = base_type_equality(pg_sys::Oid::from(typid)).0.to_u32();
     }
     if out.is_empty() && tables.is_none() {
         return Err(RlsAuditError::UnknownColumn {

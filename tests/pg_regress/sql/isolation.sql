@@ -608,6 +608,32 @@ SELECT v.table_name, t.tenant,
                                 format('INSERT INTO mix.%I (id, body) VALUES (99, ''new'')', v.table_name)) AS postgres_inserts
   FROM (VALUES ('dflt_const'), ('dflt_setting')) v(table_name), generate_series(1, 3) t(tenant)
  ORDER BY 1, 2;
+-- a reader the policies single out: a value compared with the setting
+-- itself opens rows to whoever's setting holds it, and no row need have
+-- it, so sampling the table never finds it. Such values are probed
+-- besides the sampled tenants (an IN list, an ANY array and another
+-- role's policy, which counts for nothing here). postgres_sees: the rows
+-- PostgreSQL shows the role with the setting at that value (3 are each
+-- sampled tenant's own); postgres_deletes: the rows of other tenants its
+-- DELETE removes.
+CREATE TABLE mix.door (id int, tenant_id int);
+INSERT INTO mix.door SELECT g, g % 3 + 1 FROM generate_series(1, 9) g;
+ALTER TABLE mix.door ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+GRANT SELECT, DELETE ON mix.door TO app_user;
+CREATE POLICY own ON mix.door TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY support ON mix.door FOR SELECT TO app_user
+    USING (NULLIF(current_setting('app.tenant_id', true), '')::int IN (98, 99));
+CREATE POLICY purge ON mix.door FOR DELETE TO app_user
+    USING (NULLIF(current_setting('app.tenant_id', true), '')::int = ANY ('{97}'::int[]));
+CREATE POLICY other ON mix.door TO iso_other
+    USING (NULLIF(current_setting('app.tenant_id', true), '')::int = 96);
+SELECT v.check_name, v.tenant, v.status, v.rows_seen,
+       pg_temp.sees('mix.door', v.tenant) AS postgres_sees
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.door']::regclass[]) v
+ WHERE v.check_name IN ('tenant_read', 'tenant_delete') ORDER BY 1, 2;
+SELECT t AS tenant, pg_temp.foreign_written('mix.door', t, 'DELETE FROM mix.door') AS postgres_deletes
+  FROM (VALUES (97), (99)) v(t);
 -- a tenant named alone: its inserts are screened too
 SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
