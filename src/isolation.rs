@@ -24,7 +24,7 @@ use crate::verdict::{
 const SAMPLE_TENANTS: i64 = 3;
 
 /// How many values a table's policies single out are probed besides them.
-const SINGLED_OUT: usize = 3;
+const SINGLED_OUT: usize = 8;
 
 pub(crate) type Settings = Vec<(String, Option<String>)>;
 

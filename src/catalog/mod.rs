@@ -1733,6 +1733,14 @@ unsafe fn constants_into(node: *mut pg_sys::Node, found: &mut Singled) {
                 }
                 if (*k).consttype == found.base {
                     found.values.push(print((*k).consttype, (*k).constvalue));
+                } else if (*k).consttype == pg_sys::TEXTOID {
+                    // the setting compared as text (`current_setting(…) =
+                    // '99'`): a value when the column's type reads it
+                    // the reader's setting is that very text ('095', not 95)
+                    let text = print((*k).consttype, (*k).constvalue);
+                    if reads_as(&text, found.base) {
+                        found.values.push(text);
+                    }
                 } else if pg_sys::get_element_type((*k).consttype) == found.base {
                     let array = pg_sys::pg_detoast_datum((*k).constvalue.cast_mut_ptr())
                         .cast::<pg_sys::ArrayType>();
@@ -1766,6 +1774,27 @@ unsafe fn constants_into(node: *mut pg_sys::Node, found: &mut Singled) {
             _ => {}
         }
     }
+}
+
+/// Does type `base`'s input function read `text` (the probes cast the
+/// tenant value to it)? Its ERROR is caught: an input function holds no
+/// lock or buffer, only memory of the current context.
+fn reads_as(text: &str, base: pg_sys::Oid) -> bool {
+    let Ok(text) = std::ffi::CString::new(text) else {
+        return false;
+    };
+    PgTryBuilder::new(|| {
+        // SAFETY: the type's input function on a NUL-terminated string
+        unsafe {
+            let (mut input, mut ioparam) = (pg_sys::InvalidOid, pg_sys::InvalidOid);
+            pg_sys::getTypeInputInfo(base, &mut input, &mut ioparam);
+            pg_sys::OidInputFunctionCall(input, text.as_ptr().cast_mut(), ioparam, -1);
+            true
+        }
+    })
+    .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
+    .catch_others(|_| false)
+    .execute()
 }
 
 /// The walker of [`singled_out_values`]: `setting-expression = constant`
