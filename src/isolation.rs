@@ -488,7 +488,9 @@ pub(crate) fn gather(
                 .map(|(o, t)| {
                     if o.ok() {
                         let mut values: Vec<String> = o.values.into_iter().flatten().collect();
-                        for v in singled.get(&t.oid).into_iter().flatten() {
+                        // (an empty table stays SKIP: no row for anyone)
+                        let extra = singled.get(&t.oid).filter(|_| !values.is_empty());
+                        for v in extra.into_iter().flatten() {
                             if !values.contains(v)
                                 && values.len() < SAMPLE_TENANTS as usize + SINGLED_OUT
                             {

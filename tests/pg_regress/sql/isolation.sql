@@ -637,6 +637,15 @@ SELECT v.check_name, v.tenant, v.status, v.rows_seen,
  WHERE v.check_name IN ('tenant_read', 'tenant_delete') ORDER BY 1, 2;
 SELECT t AS tenant, pg_temp.foreign_written('mix.door', t, 'DELETE FROM mix.door') AS postgres_deletes
   FROM (VALUES (97), (99)) v(t);
+-- an empty table stays SKIP: no row for anyone to see
+CREATE TABLE mix.door_empty (id int, tenant_id int);
+ALTER TABLE mix.door_empty ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON mix.door_empty TO app_user;
+CREATE POLICY support ON mix.door_empty FOR SELECT TO app_user
+    USING (NULLIF(current_setting('app.tenant_id', true), '')::int = 99);
+SELECT v.check_name, v.tenant, v.status
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.door_empty']::regclass[]) v
+ WHERE v.check_name LIKE 'tenant\_%' ORDER BY 1, 2;
 -- a tenant named alone: its inserts are screened too
 SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
