@@ -1835,6 +1835,16 @@ unsafe extern "C-unwind" fn singled_walk(
                     }
                 }
             }
+            // a sub-select's own expressions (`EXISTS (SELECT 1 WHERE …)`):
+            // PostgreSQL's walker hands the Query over and stops there
+            pg_sys::NodeTag::T_Query => {
+                return pg_sys::query_tree_walker(
+                    node.cast::<pg_sys::Query>(),
+                    Some(singled_walk),
+                    ctx,
+                    0,
+                );
+            }
             _ => {}
         }
         pg_sys::expression_tree_walker(node, Some(singled_walk), ctx)

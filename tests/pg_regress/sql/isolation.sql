@@ -628,6 +628,9 @@ CREATE POLICY purge ON mix.door FOR DELETE TO app_user
     USING (NULLIF(current_setting('app.tenant_id', true), '')::int = ANY ('{97}'::int[]));
 CREATE POLICY other ON mix.door TO iso_other
     USING (NULLIF(current_setting('app.tenant_id', true), '')::int = 96);
+-- inside a sub-select too
+CREATE POLICY sub_door ON mix.door FOR SELECT TO app_user
+    USING (EXISTS (SELECT 1 WHERE NULLIF(current_setting('app.tenant_id', true), '')::int = 94));
 -- compared as text: a value when the column's type reads it ('x' is not)
 CREATE POLICY text_door ON mix.door FOR SELECT TO app_user
     USING (current_setting('app.tenant_id', true) IN ('095', 'x'));
