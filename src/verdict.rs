@@ -522,6 +522,21 @@ fn truncate_leak(t: &Target, probed: Option<i64>) -> String {
     )
 }
 
+/// Why a role's INSERTs put the tenant column's default there: it may
+/// insert other columns (`of_table`: naming the table) but not that one.
+fn defaulted_insert(t: &Target, of_table: bool) -> String {
+    format!(
+        "the role may insert other columns{} but not {}, which takes its default, {}",
+        if of_table {
+            format!(" of {}", t.qualified())
+        } else {
+            String::new()
+        },
+        quote_ident(&t.column),
+        t.tenant_default.as_deref().unwrap_or("NULL")
+    )
+}
+
 /// tenant_read for a role that may read some columns of the table but not
 /// the tenant column: it sees rows without being able to name their
 /// tenant, so PostgreSQL is asked how many it sees as A (`values[0]`), and
@@ -728,12 +743,9 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     "ERROR",
                     None,
                     format!(
-                        "the role may insert other columns of {} but not {}, which takes its default, {}: \
-                         a volatile expression (it could advance a sequence), so the probe does not run it; \
-                         check the INSERT policies' WITH CHECK against that default by hand",
-                        t.qualified(),
-                        quote_ident(&t.column),
-                        t.tenant_default.as_deref().unwrap_or("NULL")
+                        "{}: a volatile expression (it could advance a sequence), so the probe does \
+                         not run it; check the INSERT policies' WITH CHECK against that default by hand",
+                        defaulted_insert(t, true)
                     ),
                 )
             } else if !leaks.is_empty() || truncate.is_some() {
@@ -770,11 +782,7 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                 // the INSERTs of a role that may not name the tenant
                 // column put the column's default there
                 let defaulted = if name == "tenant_insert" && t.tenant_defaulted {
-                    format!(
-                        " (the role may insert other columns but not {}, which takes its default, {})",
-                        quote_ident(&t.column),
-                        t.tenant_default.as_deref().unwrap_or("NULL")
-                    )
+                    format!(" ({})", defaulted_insert(t, false))
                 } else {
                     String::new()
                 };
@@ -878,9 +886,8 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         screen_ok.as_ref().map(|s| format!(", nor to {s}")).unwrap_or_default()
                     ),
                     _ if t.tenant_defaulted => format!(
-                        "as tenant {a}, INSERT INTO {tbl} (...) puts no row of another tenant there: \
-                         the role may insert other columns but not {col}, which takes its default, {}",
-                        t.tenant_default.as_deref().unwrap_or("NULL")
+                        "as tenant {a}, INSERT INTO {tbl} (...) puts no row of another tenant there: {}",
+                        defaulted_insert(t, false)
                     ),
                     (_, Some(s)) if values.is_empty() => {
                         format!("as tenant {a}, no row can be inserted for {s}")

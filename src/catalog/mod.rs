@@ -1620,27 +1620,34 @@ pub(crate) fn singled_out_values(
         trees.extend(r.get::<String>(2)?.map(|t| (table, t)));
         trees.extend(r.get::<String>(3)?.map(|t| (table, t)));
     }
+    let bases: std::collections::BTreeMap<u32, u32> = tables.iter().copied().collect();
+    let setting = setting.to_lowercase();
     let mut out: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    // each tree is parsed into a context of its own, emptied after its
+    // walk: a call over many tables never holds all their trees
+    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit policy trees");
     for (table, tree) in trees {
-        let Some((_, base)) = tables.iter().find(|(o, _)| *o == table) else {
-            continue;
-        };
-        let Ok(text) = std::ffi::CString::new(tree) else {
+        let (Some(base), Ok(text)) = (bases.get(&table), std::ffi::CString::new(tree)) else {
             continue;
         };
         let mut found = Singled {
-            setting: setting.to_lowercase(),
+            setting: &setting,
             base: pg_sys::Oid::from(*base),
             values: Vec::new(),
         };
         // SAFETY: the catalog's own node text, read into a tree in the
-        // current memory context and only walked
+        // scratch context and only walked; what the walk keeps is copied
+        // into Rust strings before the context is reset
         unsafe {
-            let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
-            singled_walk(node, (&mut found as *mut Singled).cast());
+            scratch.switch_to(|_| {
+                let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+                singled_walk(node, (&mut found as *mut Singled<'_>).cast());
+            });
+            scratch.reset();
         }
-        let values = out.entry(table).or_default();
-        values.extend(found.values);
+        out.entry(table).or_default().extend(found.values);
+    }
+    for values in out.values_mut() {
         values.sort();
         values.dedup();
     }
@@ -1648,8 +1655,8 @@ pub(crate) fn singled_out_values(
 }
 
 /// What [`singled_walk`] looks for and what it found.
-struct Singled {
-    setting: String,
+struct Singled<'a> {
+    setting: &'a str,
     base: pg_sys::Oid,
     values: Vec<String>,
 }
@@ -1710,7 +1717,7 @@ unsafe fn reads_setting(node: *mut pg_sys::Node, setting: &str) -> bool {
 
 /// The constants of the base type in `node`: a Const, an ARRAY[...] of
 /// them, or a constant array.
-unsafe fn constants_into(node: *mut pg_sys::Node, found: &mut Singled) {
+unsafe fn constants_into(node: *mut pg_sys::Node, found: &mut Singled<'_>) {
     // SAFETY: a node of a tree being walked; values are printed with their
     // type's own output function
     unsafe {
@@ -1809,16 +1816,16 @@ unsafe extern "C-unwind" fn singled_walk(
     // SAFETY: a node of a tree being walked; ctx is the Singled of
     // singled_out_values, alive for the walk
     unsafe {
-        let found = &mut *ctx.cast::<Singled>();
+        let found = &mut *ctx.cast::<Singled<'_>>();
         match (*node).type_ {
             pg_sys::NodeTag::T_OpExpr => {
                 let op = node.cast::<pg_sys::OpExpr>();
                 let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
                 if let (2, Some(a), Some(b)) = (args.len(), args.get_ptr(0), args.get_ptr(1)) {
                     if is_equality((*op).opno) {
-                        if reads_setting(a, &found.setting) {
+                        if reads_setting(a, found.setting) {
                             constants_into(b, found);
-                        } else if reads_setting(b, &found.setting) {
+                        } else if reads_setting(b, found.setting) {
                             constants_into(a, found);
                         }
                     }
@@ -1830,7 +1837,7 @@ unsafe extern "C-unwind" fn singled_walk(
                 if let (true, 2, Some(a), Some(b)) =
                     ((*op).useOr, args.len(), args.get_ptr(0), args.get_ptr(1))
                 {
-                    if is_equality((*op).opno) && reads_setting(a, &found.setting) {
+                    if is_equality((*op).opno) && reads_setting(a, found.setting) {
                         constants_into(b, found);
                     }
                 }
