@@ -417,7 +417,7 @@ pub(crate) fn gather(
         .collect();
     let unable: Vec<u32> = targets
         .iter()
-        .filter(|t| !t.role_may_truncate)
+        .filter(|t| !t.role_may_truncate && !t.is_view())
         .map(|t| t.oid)
         .collect();
     for (oid, via) in catalog::truncate_via(c, &unable, &only_settable)? {
@@ -593,6 +593,8 @@ pub(crate) fn gather(
     {
         let mut writes = None;
         if let Tenants::Values(list) = &tenant_list {
+            // (writes through a view are judged from its facts alone:
+            // verdict::view_write_checks)
             if write_probes && !list.is_empty() {
                 // RLS applies to the role exactly as PostgreSQL decides it:
                 // enabled, not superuser or BYPASSRLS, forced or not the owner
@@ -600,7 +602,11 @@ pub(crate) fn gather(
                     && !info.superuser
                     && !info.bypassrls
                     && (t.rls_forced || !t.role_owns);
-                writes = Some(write_probe(c, role, &t, applies, &run_cx, list)?);
+                writes = Some(if t.is_view() {
+                    Vec::new()
+                } else {
+                    write_probe(c, role, &t, applies, &run_cx, list)?
+                });
             }
         }
         out.push(TableEvidence {

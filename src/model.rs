@@ -932,10 +932,27 @@ pub(crate) struct TriggerFire {
     pub(crate) events: Vec<Command>,
 }
 
+/// Which writes a role may run through a view: it holds the privilege and
+/// PostgreSQL would run the statement (auto-updatable, an INSTEAD OF
+/// trigger or an INSTEAD rule).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct ViewWrites {
+    pub(crate) insert: bool,
+    pub(crate) update: bool,
+    pub(crate) delete: bool,
+}
+
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
     pub(crate) oid: u32,
+    /// a table (ordinary or partitioned), or a view or materialized view
+    /// with the tenant column that the role may use: read through as the
+    /// role (a view reads its tables as its owner unless it is
+    /// security_invoker; a materialized view has no row security)
+    pub(crate) kind: RelKind,
+    /// for a view: the writes the role may run through it
+    pub(crate) view_writes: ViewWrites,
     pub(crate) schema: String,
     pub(crate) table: String,
     pub(crate) owner: String,
@@ -991,6 +1008,12 @@ pub(crate) struct Target {
 impl Target {
     pub(crate) fn qualified(&self) -> String {
         crate::ident::quote_qualified(&self.schema, &self.table)
+    }
+
+    /// A view or materialized view, read through rather than a table with
+    /// row security of its own.
+    pub(crate) fn is_view(&self) -> bool {
+        !self.kind.is_table()
     }
 
     /// May the role TRUNCATE the table, itself or after one SET ROLE?

@@ -7,7 +7,7 @@
 //! judge it here in [`table_checks`], test it below, and list it in the
 //! README's check table.
 use crate::ident::quote_ident;
-use crate::model::Target;
+use crate::model::{RelKind, Target};
 
 /// Bounded visibility probes count at most this many rows: enough to say
 /// "rows leak", cheap enough for tables of any size.
@@ -248,54 +248,11 @@ const TENANT_CHECKS: [&str; 4] = [
 fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
     let (t, role) = (&ev.target, &e.role);
     let mut out = Vec::new();
-    out.push(if t.rls_enabled {
-        check(
-            "rls_enabled",
-            Some(t),
-            None,
-            "PASS",
-            None,
-            "row-level security is enabled".into(),
-        )
-    } else {
-        check(
-            "rls_enabled",
-            Some(t),
-            None,
-            "FAIL",
-            None,
-            format!(
-                "row-level security is disabled: fix with ALTER TABLE {} ENABLE ROW LEVEL SECURITY",
-                t.qualified()
-            ),
-        )
-    });
-    let (status, detail) = if t.rls_forced {
-        ("PASS", "row-level security is forced".to_string())
-    } else if t.role_owns {
-        (
-            "FAIL",
-            format!(
-            "{role} owns the table (owner {}) and RLS is not forced, so its policies do not apply: \
-             fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.owner, t.qualified()),
-        )
-    } else if t.role_may_become_owner {
-        // SET ROLE to the owner is one statement the role can run: its
-        // policies then stop applying, as for a bypassing role
-        ("FAIL", format!(
-            "{role} may SET ROLE to the table's owner {} and RLS is not forced, so after that statement \
-             its policies do not apply: fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY, or REVOKE {} FROM {}",
-            t.owner, t.qualified(), quote_ident(&t.owner), quote_ident(role)))
-    } else {
-        (
-            "PASS",
-            format!(
-                "not forced, but {role} does not own the table (owner {})",
-                t.owner
-            ),
-        )
-    };
-    out.push(check("rls_forced", Some(t), None, status, None, detail));
+    // a view has no row security of its own: what the role reads through
+    // it is probed, the flags are its tables'
+    if !t.is_view() {
+        out.extend(flag_checks(t, role));
+    }
     let (_, how_unset) = e.setting.unset(role);
     out.push(fail_closed("fail_closed_unset", t, &ev.unset, &how_unset));
     out.push(fail_closed(
@@ -335,6 +292,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         });
     }
     match &ev.writes {
+        Some(_) if t.is_view() => out.extend(view_write_checks(t, tenants)),
         Some(outcomes) => out.extend(write_checks(t, tenants, outcomes)),
         None => out.extend(TENANT_CHECKS[1..].iter().map(|name| {
             // TRUNCATE needs no probe: the privilege says it, and row
@@ -364,6 +322,62 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         })),
     }
     out
+}
+
+/// rls_enabled and rls_forced: a table's own flags, and whether the role
+/// is (or may become) the owner they exempt.
+fn flag_checks(t: &Target, role: &str) -> [Check; 2] {
+    let enabled = if t.rls_enabled {
+        check(
+            "rls_enabled",
+            Some(t),
+            None,
+            "PASS",
+            None,
+            "row-level security is enabled".into(),
+        )
+    } else {
+        check(
+            "rls_enabled",
+            Some(t),
+            None,
+            "FAIL",
+            None,
+            format!(
+                "row-level security is disabled: fix with ALTER TABLE {} ENABLE ROW LEVEL SECURITY",
+                t.qualified()
+            ),
+        )
+    };
+    let (status, detail) = if t.rls_forced {
+        ("PASS", "row-level security is forced".to_string())
+    } else if t.role_owns {
+        (
+            "FAIL",
+            format!(
+            "{role} owns the table (owner {}) and RLS is not forced, so its policies do not apply: \
+             fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.owner, t.qualified()),
+        )
+    } else if t.role_may_become_owner {
+        // SET ROLE to the owner is one statement the role can run: its
+        // policies then stop applying, as for a bypassing role
+        ("FAIL", format!(
+            "{role} may SET ROLE to the table's owner {} and RLS is not forced, so after that statement \
+             its policies do not apply: fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY, or REVOKE {} FROM {}",
+            t.owner, t.qualified(), quote_ident(&t.owner), quote_ident(role)))
+    } else {
+        (
+            "PASS",
+            format!(
+                "not forced, but {role} does not own the table (owner {})",
+                t.owner
+            ),
+        )
+    };
+    [
+        enabled,
+        check("rls_forced", Some(t), None, status, None, detail),
+    ]
 }
 
 fn check(
@@ -436,7 +450,15 @@ fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check 
             None,
             "FAIL",
             Some(n),
-            format!("{n} rows visible with {how}{more}: the policy does not fail closed"),
+            format!(
+                "{n} rows visible with {how}{more}: {} does not fail closed{}",
+                if t.is_view() {
+                    "reading through it"
+                } else {
+                    "the policy"
+                },
+                through_view(t)
+            ),
         )
     }
 }
@@ -464,13 +486,14 @@ fn read_check(t: &Target, a: &str, o: &Outcome) -> Check {
             "FAIL",
             Some(o.count()),
             format!(
-                "as tenant {a}, {} rows of other tenants are visible{}",
+                "as tenant {a}, {} rows of other tenants are visible{}{}",
                 o.count(),
                 if o.count() >= PROBE_LIMIT {
                     " (counting stopped there)"
                 } else {
                     ""
-                }
+                },
+                through_view(t)
             ),
         )
     } else if o.denied() {
@@ -492,6 +515,80 @@ fn read_check(t: &Target, a: &str, o: &Outcome) -> Check {
             format!("reading as tenant {a} fails: {}", o.error_text()),
         )
     }
+}
+
+/// Why a view or materialized view shows rows its tables' policies would
+/// hold back, and the fix (empty for a table).
+fn through_view(t: &Target) -> String {
+    match t.kind {
+        RelKind::View => format!(
+            "; the view reads its tables as its owner {} unless it is security_invoker: fix with \
+             ALTER VIEW {} SET (security_invoker = true) (the role then needs its own privileges \
+             on the tables), or revoke the role's privileges on the view",
+            t.owner,
+            t.qualified()
+        ),
+        RelKind::Matview => format!(
+            "; a materialized view has no row-level security: whoever may read it sees every row \
+             it holds (fix: revoke the role's SELECT on {} and read the table)",
+            t.qualified()
+        ),
+        RelKind::Table | RelKind::Partitioned => String::new(),
+    }
+}
+
+/// tenant_insert / tenant_update / tenant_delete for a view: a write the
+/// role cannot run through it (no privilege, or PostgreSQL cannot run it:
+/// not auto-updatable, no INSTEAD OF trigger or INSTEAD rule) touches
+/// nothing; one it can run writes to the view's tables as the view's
+/// owner (unless it is security_invoker) or through a trigger or rule,
+/// which the probes do not copy, so it is not judged.
+fn view_write_checks(t: &Target, tenants: &[String]) -> Vec<Check> {
+    let w = t.view_writes;
+    [
+        ("tenant_insert", "INSERT", w.insert),
+        ("tenant_update", "UPDATE", w.update),
+        ("tenant_delete", "DELETE", w.delete),
+    ]
+    .into_iter()
+    .flat_map(|(name, command, may)| {
+        tenants.iter().map(move |a| {
+            if may {
+                check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "SKIP",
+                    None,
+                    format!(
+                        "the role may {command} through the view, which writes to its tables as its \
+                         owner {} unless it is security_invoker (or through its trigger or rule): \
+                         writes through a view are not probed; probe the tables it writes to, or \
+                         revoke {command} on {} from the role",
+                        t.owner,
+                        t.qualified()
+                    ),
+                )
+            } else {
+                check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "PASS",
+                    None,
+                    if t.kind == RelKind::Matview {
+                        format!("a materialized view cannot be written to: no {command} through it")
+                    } else {
+                        format!(
+                            "the role cannot {command} through the view (no privilege, or PostgreSQL \
+                             cannot run it: not updatable, no INSTEAD OF trigger or INSTEAD rule)"
+                        )
+                    },
+                )
+            }
+        })
+    })
+    .collect()
 }
 
 /// What `TRUNCATE` does for a role that may run it, with how many of the
@@ -916,6 +1013,8 @@ mod unit {
     fn target() -> Target {
         Target {
             oid: 16384,
+            kind: RelKind::Table,
+            view_writes: Default::default(),
             schema: "shop".into(),
             table: "orders".into(),
             owner: "postgres".into(),
@@ -1022,6 +1121,75 @@ mod unit {
             .iter()
             .find(|c| c.check_name == name)
             .expect("a check row")
+    }
+
+    #[test]
+    fn a_view_is_judged_by_what_the_role_reads_through_it() {
+        let mut t = table(
+            Tenants::Values(vec!["1".into(), "2".into()]),
+            vec![("1".into(), Some(seen(3))), ("2".into(), Some(seen(0)))],
+        );
+        t.target.kind = RelKind::View;
+        t.target.table = "orders_v".into();
+        t.target.view_writes.delete = true;
+        t.unset = seen(5);
+        t.writes = Some(Vec::new());
+        let checks = verdicts(&evidence(vec![t]));
+        // no flags of its own
+        assert!(!checks.iter().any(|c| c.check_name.starts_with("rls_")));
+        let unset = row(&checks, "fail_closed_unset");
+        assert_eq!(unset.status, "FAIL");
+        assert!(unset
+            .detail
+            .contains("reading through it does not fail closed"));
+        assert!(
+            unset.detail.contains("SET (security_invoker = true)"),
+            "{}",
+            unset.detail
+        );
+        let reads: Vec<(&str, Option<i64>)> = checks
+            .iter()
+            .filter(|c| c.check_name == "tenant_read")
+            .map(|c| (c.status, c.rows_seen))
+            .collect();
+        assert_eq!(reads, [("FAIL", Some(3)), ("PASS", Some(0))]);
+        // writes: the one it may run is not judged, the others cannot run
+        let writes: Vec<(&str, &str)> = checks
+            .iter()
+            .filter(|c| c.check_name.starts_with("tenant_") && c.check_name != "tenant_read")
+            .map(|c| (c.check_name, c.status))
+            .collect();
+        assert_eq!(
+            writes,
+            [
+                ("tenant_insert", "PASS"),
+                ("tenant_insert", "PASS"),
+                ("tenant_update", "PASS"),
+                ("tenant_update", "PASS"),
+                ("tenant_delete", "SKIP"),
+                ("tenant_delete", "SKIP")
+            ]
+        );
+        assert!(row(&checks, "tenant_delete")
+            .detail
+            .contains("revoke DELETE on shop.orders_v from the role"));
+    }
+
+    #[test]
+    fn a_materialized_view_says_it_has_no_row_security() {
+        let mut t = table(
+            Tenants::Values(vec!["1".into(), "2".into()]),
+            vec![("1".into(), Some(seen(1))), ("2".into(), Some(seen(1)))],
+        );
+        t.target.kind = RelKind::Matview;
+        let checks = verdicts(&evidence(vec![t]));
+        let read = row(&checks, "tenant_read");
+        assert_eq!(read.status, "FAIL");
+        assert!(read
+            .detail
+            .contains("a materialized view has no row-level security"));
+        // write probes off: SKIP, as for a table
+        assert_eq!(row(&checks, "tenant_delete").status, "SKIP");
     }
 
     #[test]

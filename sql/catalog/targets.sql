@@ -15,27 +15,43 @@
 -- tenant of), and the same for UPDATE (it changes rows the probes'
 -- UPDATE ... SET tenant_column cannot reach), and for INSERT (its rows
 -- take the tenant column's default: that default's text and tree).
+-- Views and materialized views with the column are probed too (their
+-- kind), when the role may use them or they are named: a view reads its
+-- tables as its owner unless it is security_invoker, and a materialized
+-- view has no row security at all. For a view, which of INSERT, UPDATE
+-- and DELETE the role may run through it (the privilege, and PostgreSQL
+-- would run it: auto-updatable, an INSTEAD OF trigger or an INSTEAD rule).
 SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
        c.relrowsecurity, c.relforcerowsecurity, c.oid, a.atttypid,
        pg_catalog.has_schema_privilege(c.relowner, n.oid, 'USAGE'),
-       {may_truncate_role},
+       c.relkind IN ('r', 'p') AND {may_truncate_role},
        pg_catalog.has_any_column_privilege($1::name, c.oid, 'SELECT')
        AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'SELECT'),
        pg_catalog.has_any_column_privilege($1::name, c.oid, 'UPDATE')
        AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'UPDATE'),
        pg_catalog.has_any_column_privilege($1::name, c.oid, 'INSERT')
        AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'INSERT') AS defaulted,
-       pg_catalog.pg_get_expr(d.adbin, d.adrelid), d.adbin::pg_catalog.text
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid), d.adbin::pg_catalog.text,
+       c.relkind::pg_catalog.text,
+       c.relkind = 'v' AND pg_catalog.pg_relation_is_updatable(c.oid, true) & 8 <> 0
+       AND pg_catalog.has_any_column_privilege($1::name, c.oid, 'INSERT'),
+       c.relkind = 'v' AND pg_catalog.pg_relation_is_updatable(c.oid, true) & 4 <> 0
+       AND pg_catalog.has_any_column_privilege($1::name, c.oid, 'UPDATE'),
+       c.relkind = 'v' AND pg_catalog.pg_relation_is_updatable(c.oid, true) & 16 <> 0
+       AND pg_catalog.has_table_privilege($1::name, c.oid, 'DELETE')
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a
     ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
- WHERE {is_table}
+ WHERE ({is_table} OR c.relkind IN ('v', 'm'))
    AND CASE WHEN $3::oid[] IS NULL
             THEN {in_scope}
                  AND (NOT c.relispartition
                       OR pg_catalog.has_table_privilege($1::name, c.oid, 'SELECT, INSERT, UPDATE, DELETE'))
+                 AND ({is_table}
+                      OR pg_catalog.has_any_column_privilege($1::name, c.oid, 'SELECT, INSERT, UPDATE')
+                      OR pg_catalog.has_table_privilege($1::name, c.oid, 'DELETE'))
             ELSE c.oid = ANY ($3::oid[]) END
  ORDER BY n.nspname, c.relname

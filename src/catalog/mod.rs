@@ -1902,10 +1902,10 @@ pub(crate) fn targets(
             let name = row.get::<String>(2)?.unwrap_or_default();
             match row.get::<String>(1)?.as_deref() {
                 None => return Err(RlsAuditError::UnknownTable(oid.to_u32())),
-                Some("r") | Some("p") => {}
+                Some("r") | Some("p") | Some("v") | Some("m") => {}
                 Some(_) => {
                     return Err(RlsAuditError::WrongObjectType(format!(
-                        "{name} is not a table"
+                        "{name} is not a table or a view"
                     )))
                 }
             }
@@ -1926,8 +1926,19 @@ pub(crate) fn targets(
         None,
         &[role.into(), column.into(), oids.into()],
     )? {
+        let kind = text(&row, 16)?;
         out.push(Target {
             oid: oid(&row, 7)?,
+            kind: crate::model::RelKind::from_relkind(&kind).ok_or_else(|| {
+                RlsAuditError::ObjectState(format!(
+                    "unexpected catalog value: relation kind {kind:?}"
+                ))
+            })?,
+            view_writes: crate::model::ViewWrites {
+                insert: flag(&row, 17)?,
+                update: flag(&row, 18)?,
+                delete: flag(&row, 19)?,
+            },
             schema: text(&row, 1)?,
             table: text(&row, 2)?,
             owner: text(&row, 3)?,
