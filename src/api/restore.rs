@@ -1,5 +1,8 @@
 //! `policy_ddl()`, `restore_script()` and `restore()`: policies written
 //! back exactly as a snapshot (or the catalog) holds them.
+use std::panic::AssertUnwindSafe;
+
+use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 
 use crate::catalog;
@@ -67,9 +70,37 @@ fn restore(reference: Option<&str>) -> SqlResult<i32> {
     let (_, plan) = Spi::connect(|c| restore::plan_for(c, reference))?;
     Spi::connect_mut(|c| -> Result<()> {
         for s in &plan.statements {
-            c.update(s.as_str(), None, &[])?;
+            PgTryBuilder::new(AssertUnwindSafe(|| {
+                c.update(s.as_str(), None, &[]).map(|_| ())
+            }))
+            .catch_others(|e| stopped_at(e, s))
+            .execute()?;
         }
         Ok(())
     })?;
     Ok(plan.statements.len() as i32)
+}
+
+/// A statement of the plan failed (a policy whose column or function is
+/// gone cannot be recreated): PostgreSQL's own error, with the statement
+/// it stopped at in its detail. The error ends the call, so nothing it ran
+/// stays.
+fn stopped_at(e: CaughtError, statement: &str) -> ! {
+    match e {
+        CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => {
+            let detail = match r.detail() {
+                Some(d) => format!("{d}\nrestore() stopped at: {statement}"),
+                None => format!("restore() stopped at: {statement}"),
+            };
+            let mut report =
+                ErrorReport::new(r.sql_error_code(), r.message().to_string(), "restore")
+                    .set_detail(format!("{detail} (nothing it ran stays)"));
+            if let Some(h) = r.hint() {
+                report = report.set_hint(h.to_string());
+            }
+            report.report(PgLogLevel::ERROR);
+            unreachable!("an ERROR does not return")
+        }
+        other => other.rethrow(),
+    }
 }

@@ -433,6 +433,19 @@ SELECT rls_audit.forget('before edit');
 DROP TABLE g.inj;
 DROP SEQUENCE g.canary;
 
+-- 14. a policy whose column is gone cannot be recreated: restore() stops
+-- with PostgreSQL's own error and the statement it stopped at, and nothing
+-- it ran stays (plain, recreated before it, is not there either)
+CREATE TABLE g.gone (id int, tenant_id int, extra int);
+CREATE POLICY uses_extra ON g.gone USING (extra > 0);
+CREATE POLICY plain ON g.gone USING (tenant_id > 0);
+SELECT rls_audit.snapshot('before gone') IS NOT NULL AS taken;
+ALTER TABLE g.gone DROP COLUMN extra CASCADE;
+DROP POLICY plain ON g.gone;
+SELECT rls_audit.restore('before gone');
+SELECT policyname FROM pg_policies WHERE tablename = 'gone';
+DROP TABLE g.gone;
+
 SET client_min_messages = warning;
 DROP SCHEMA g CASCADE;
 DROP SCHEMA g_moved CASCADE;
