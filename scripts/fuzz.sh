@@ -16,4 +16,4 @@ recreate_db rls_audit_fuzz
 psql -X -d rls_audit_fuzz -v ON_ERROR_STOP=1 -v fuzz_iterations="$n" \
     -f "$ROOT/tests/pg_regress/sql/roundtrip.sql"
 ORACLE_CASES=$n ORACLE_SEED=0.77 bash "$ROOT/tests/scenarios/isolation_oracle.sh"
-CAPTURE_SEQUENCES=$n CAPTURE_RESTORES=$((n / 20 + 1)) bash "$ROOT/tests/scenarios/capture_oracle.sh"
+CAPTURE_SEQUENCES=$n CAPTURE_RESTORES=$((n / 20 + 1)) CAPTURE_RESTORE_CHECKS=$((n / 4 + 1)) bash "$ROOT/tests/scenarios/capture_oracle.sh"

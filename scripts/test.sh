@@ -122,7 +122,7 @@ for v in "${versions[@]}"; do
 
     # --- tier 3: scenarios that need more than one session ------------------
     if [ "$v" != 15 ]; then
-        export ORACLE_CASES=100 CAPTURE_SEQUENCES=60 CAPTURE_RESTORES=3
+        export ORACLE_CASES=100 CAPTURE_SEQUENCES=60 CAPTURE_RESTORES=3 CAPTURE_RESTORE_CHECKS=20
     fi
     for scenario in "$ROOT"/tests/scenarios/*.sh; do
         name=$(basename "$scenario" .sh)
@@ -134,7 +134,7 @@ for v in "${versions[@]}"; do
         fi
         grep -E "^$name" "$WORK/scenario$v-$name.log" || tail -20 "$WORK/scenario$v-$name.log"
     done
-    unset ORACLE_CASES CAPTURE_SEQUENCES CAPTURE_RESTORES
+    unset ORACLE_CASES CAPTURE_SEQUENCES CAPTURE_RESTORES CAPTURE_RESTORE_CHECKS
     cluster_stop "$cluster"
 done
 

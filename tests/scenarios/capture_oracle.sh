@@ -8,13 +8,20 @@
 # empty, and every frozen step failed with 55000 and changed nothing (or
 # changed nothing RLS-relevant). SQL side: capture_oracle.sql.
 #
-# CAPTURE_SEQUENCES (default 200) and CAPTURE_RESTORES (default 10) change
-# the run; scripts/fuzz.sh runs more. Runs against the test cluster.
+# Then restore() in the middle of more sequences: a snapshot halfway,
+# more steps, restore(snapshot), and every table the snapshot had that
+# still exists has exactly its policies and flags again, by the catalog
+# (or restore() failed and changed nothing).
+#
+# CAPTURE_SEQUENCES (default 200), CAPTURE_RESTORES (default 10) and
+# CAPTURE_RESTORE_CHECKS (default 60) change the run; scripts/fuzz.sh runs
+# more. Runs against the test cluster.
 set -euo pipefail
 (($# == 0)) || { echo "usage: tests/scenarios/capture_oracle.sh (no arguments; settings come from the environment)" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 sequences=${CAPTURE_SEQUENCES:-200}
 restores=${CAPTURE_RESTORES:-10}
+restore_checks=${CAPTURE_RESTORE_CHECKS:-60}
 steps=12
 db=rls_audit_capture_oracle
 q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
@@ -79,6 +86,37 @@ for ((r = 1; r <= restores; r++)); do
     q -d postgres -c "DROP DATABASE rls_audit_capture_src WITH (FORCE)"
     q -d rls_audit_capture_dst -c "SET client_min_messages = warning" -c "SELECT oracle_cap.finish($seq)" >/dev/null
 done
+# restore() in the middle: its result held to the catalog (restore_check)
+first=$((sequences + restores + 1))
+last=$((sequences + restores + restore_checks))
+q -d $db <<SQL >/dev/null
+SET client_min_messages = warning;
+DO \$\$
+DECLARE s int;
+BEGIN
+    FOR s IN $first .. $last LOOP
+        PERFORM oracle_cap.restore_check(s, 16);
+        PERFORM oracle_cap.finish(s);
+    END LOOP;
+END \$\$;
+SQL
+# a restore may fail only because what a policy references is gone
+# (42703 column, 42883 function, 42704 type or role)
+read -r n ok mism left_over failed_changed other_failures failures < <(q -d $db -F ' ' -c "
+    SELECT count(*), count(*) FILTER (WHERE outcome = 'ok'),
+           coalesce(sum(mismatches) FILTER (WHERE outcome = 'ok'), 0), coalesce(sum(drift_left), 0),
+           coalesce(sum(mismatches) FILTER (WHERE outcome <> 'ok'), 0),
+           count(*) FILTER (WHERE outcome NOT IN ('ok', '42703', '42883', '42704')),
+           coalesce((SELECT string_agg(o || ' x' || k, ',' ORDER BY o)
+                       FROM (SELECT outcome, count(*) FROM oracle_cap.restored WHERE outcome <> 'ok' GROUP BY 1) f(o, k)), '-')
+      FROM oracle_cap.restored")
+echo "capture_oracle (restore in the middle): $n sequences, $ok restored, catalog mismatches $mism, drift left $left_over, failed ($failures) and changed something $failed_changed, failed otherwise $other_failures"
+if [ "$n" -lt "$restore_checks" ] || [ "$ok" -lt $((restore_checks / 2)) ] || [ "$mism" != 0 ] \
+   || [ "$left_over" != 0 ] || [ "$failed_changed" != 0 ] || [ "$other_failures" != 0 ]; then
+    fail=1
+    q -d $db -c "SELECT * FROM oracle_cap.restored WHERE mismatches + drift_left > 0 LIMIT 10"
+fi
+
 if [ "$fail" = 0 ]; then
     for d in $db rls_audit_capture_src rls_audit_capture_dst; do q -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"; done
 fi

@@ -315,3 +315,105 @@ BEGIN
         EXECUTE format('DROP ROLE %I', n);
     END LOOP;
 END $$;
+
+-- restore() held to the catalog: a snapshot in the middle of a sequence,
+-- more steps, then restore(snapshot). For every table the snapshot had
+-- that still exists (followed by OID, as restore() follows renames), its
+-- policies and flags are then exactly the snapshot's (the oracle's own
+-- renames of what they reference applied), and drift(snapshot) has no
+-- policy or flag row for it; or restore() failed (a policy whose column
+-- is gone) and changed nothing.
+CREATE TABLE IF NOT EXISTS oracle_cap.restored (seq int, outcome text, statements int,
+                                                mismatches bigint, drift_left bigint);
+CREATE TABLE IF NOT EXISTS oracle_cap.saved (seq int, rel oid, item text);
+
+-- policies and flags of a sequence's tables, keyed by the table's OID
+CREATE OR REPLACE FUNCTION oracle_cap.state_by_oid(p_seq int) RETURNS TABLE (rel oid, item text)
+LANGUAGE sql AS $$
+    SELECT pol.polrelid,
+           format('policy %s %s %s %s USING %s CHECK %s', pol.polname,
+                  CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, pol.polcmd,
+                  (SELECT array_agg(CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END ORDER BY 1)
+                     FROM unnest(pol.polroles) r),
+                  coalesce(pg_get_expr(pol.polqual, pol.polrelid), '-'),
+                  coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '-'))
+      FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname LIKE 'cs\_' || p_seq || '\_%'
+    UNION ALL
+    SELECT c.oid, format('table enabled %s forced %s', c.relrowsecurity, c.relforcerowsecurity)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname LIKE 'cs\_' || p_seq || '\_%' AND c.relkind = 'r'
+$$;
+
+-- Every table of a sequence: its flags set at random, and a policy
+-- created, changed or dropped at random (so a restore has flags and
+-- policies of every kind to put back).
+CREATE OR REPLACE FUNCTION oracle_cap.shake(p_seq int, p_tag text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE tbl record; pol record;
+BEGIN
+    FOR tbl IN SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname LIKE 'cs\_' || p_seq || '\_%' AND c.relkind = 'r' ORDER BY 1, 2 LOOP
+        EXECUTE format('ALTER TABLE %I.%I %s ROW LEVEL SECURITY, %s ROW LEVEL SECURITY', tbl.s, tbl.t,
+                       (ARRAY['ENABLE', 'DISABLE'])[1 + floor(random() * 2)::int],
+                       (ARRAY['FORCE', 'NO FORCE'])[1 + floor(random() * 2)::int]);
+        SELECT policyname AS p, cmd INTO pol FROM pg_policies WHERE schemaname = tbl.s AND tablename = tbl.t
+         ORDER BY random() LIMIT 1;
+        CASE floor(random() * 4)::int
+        WHEN 0 THEN
+            EXECUTE format('CREATE POLICY %I ON %I.%I AS %s FOR %s USING (tenant_id > %s)', 'p_' || p_tag || '_' || tbl.t,
+                           tbl.s, tbl.t, (ARRAY['PERMISSIVE', 'RESTRICTIVE'])[1 + floor(random() * 2)::int],
+                           (ARRAY['ALL', 'SELECT', 'UPDATE', 'DELETE'])[1 + floor(random() * 4)::int],
+                           floor(random() * 5)::int);
+        WHEN 1 THEN
+            IF pol.p IS NOT NULL AND pol.cmd <> 'INSERT' THEN
+                EXECUTE format('ALTER POLICY %I ON %I.%I USING (tenant_id < %s)', pol.p, tbl.s, tbl.t, floor(random() * 5)::int);
+            END IF;
+        WHEN 2 THEN
+            IF pol.p IS NOT NULL THEN
+                EXECUTE format('DROP POLICY %I ON %I.%I', pol.p, tbl.s, tbl.t);
+            END IF;
+        ELSE NULL;
+        END CASE;
+    END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION oracle_cap.restore_check(p_seq int, p_steps int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    n int;
+    mism bigint;
+    left_over bigint;
+    fp text;
+    kinds text[] := ARRAY['column', 'function', 'type', 'schema', 'role'];
+BEGIN
+    PERFORM oracle_cap.begin(p_seq);
+    PERFORM oracle_cap.run(p_seq, 1, p_steps / 2);
+    PERFORM oracle_cap.shake(p_seq, 'a');
+    PERFORM rls_audit.snapshot('restore check ' || p_seq);
+    -- only the renames made after the snapshot apply to its text
+    DELETE FROM oracle_cap.renames WHERE seq = p_seq;
+    INSERT INTO oracle_cap.saved SELECT p_seq, s.rel, s.item FROM oracle_cap.state_by_oid(p_seq) s;
+    PERFORM oracle_cap.run(p_seq, p_steps / 2 + 1, p_steps);
+    PERFORM oracle_cap.shake(p_seq, 'b');
+    fp := oracle_cap.fingerprint(p_seq);
+    BEGIN
+        n := rls_audit.restore('restore check ' || p_seq);
+    EXCEPTION WHEN OTHERS THEN
+        INSERT INTO oracle_cap.restored VALUES (p_seq, SQLSTATE, NULL,
+            CASE WHEN fp = oracle_cap.fingerprint(p_seq) THEN 0 ELSE 1 END, 0);
+        RETURN;
+    END;
+    WITH kept AS (SELECT DISTINCT s.rel FROM oracle_cap.saved s
+                   WHERE s.seq = p_seq AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = s.rel)),
+         want AS (SELECT s.rel, oracle_cap.renamed(p_seq, s.item, kinds) AS item
+                    FROM oracle_cap.saved s WHERE s.seq = p_seq AND s.rel IN (SELECT rel FROM kept)),
+         have AS (SELECT l.rel, l.item FROM oracle_cap.state_by_oid(p_seq) l WHERE l.rel IN (SELECT rel FROM kept))
+    SELECT count(*) INTO mism FROM ((SELECT * FROM want EXCEPT ALL SELECT * FROM have)
+                                    UNION ALL (SELECT * FROM have EXCEPT ALL SELECT * FROM want)) d;
+    SELECT count(*) INTO left_over FROM rls_audit.drift('restore check ' || p_seq) d
+     WHERE (d.change LIKE 'policy%' OR d.change LIKE 'rls%') AND d.table_name IS NOT NULL
+       AND to_regclass(format('%I.%I', d.schema_name, d.table_name)) IN
+           (SELECT s.rel FROM oracle_cap.saved s WHERE s.seq = p_seq);
+    INSERT INTO oracle_cap.restored VALUES (p_seq, 'ok', n, mism, left_over);
+END $$;
