@@ -115,17 +115,7 @@ impl Sql<'_> {
     }
     /// Up to N distinct tenant values, one index descent each (loose index scan).
     fn sample(&self) -> Part {
-        let (tbl, col) = (self.tbl(), &self.col);
-        Part::new(
-            format!(
-                "(WITH RECURSIVE s(v, n) AS (
-                     (SELECT t.{col}, 1 FROM {tbl} t WHERE t.{col} IS NOT NULL ORDER BY t.{col} LIMIT 1)
-                     UNION ALL
-                     SELECT (SELECT t.{col} FROM {tbl} t WHERE t.{col} > s.v ORDER BY t.{col} LIMIT 1),
-                            s.n + 1
-                       FROM s WHERE s.n < {SAMPLE_TENANTS} AND s.v IS NOT NULL)
-                 SELECT ARRAY(SELECT s.v::pg_catalog.text FROM s WHERE s.v IS NOT NULL))"
-        ))
+        sample_of(&self.tbl(), &self.col)
     }
     /// Rows visible at all (bounded).
     fn visible(&self) -> Part {
@@ -175,6 +165,21 @@ impl Sql<'_> {
             args: vec![tenant.to_string()],
         }
     }
+}
+
+/// Up to N distinct tenant values of `tbl`'s column `col` (both quoted),
+/// one index descent each (loose index scan).
+fn sample_of(tbl: &str, col: &str) -> Part {
+    Part::new(
+            format!(
+                "(WITH RECURSIVE s(v, n) AS (
+                     (SELECT t.{col}, 1 FROM {tbl} t WHERE t.{col} IS NOT NULL ORDER BY t.{col} LIMIT 1)
+                     UNION ALL
+                     SELECT (SELECT t.{col} FROM {tbl} t WHERE t.{col} > s.v ORDER BY t.{col} LIMIT 1),
+                            s.n + 1
+                       FROM s WHERE s.n < {SAMPLE_TENANTS} AND s.v IS NOT NULL)
+                 SELECT ARRAY(SELECT s.v::pg_catalog.text FROM s WHERE s.v IS NOT NULL))"
+        ))
 }
 
 /// One read probe: an expression of type text[] (what `rls_audit._probe`
@@ -470,7 +475,7 @@ pub(crate) fn gather(
     };
     let empty = run_batch(c, Some(role), &run_cx.with_tenant(Some("")), &visible)?;
     // tenants: given, or sampled as the caller (only the values are read)
-    let tenant_lists: Vec<Tenants> = match tenants {
+    let mut tenant_lists: Vec<Tenants> = match tenants {
         Some(list) => {
             let list: Vec<String> = list.iter().flatten().cloned().collect();
             sqls.iter().map(|_| Tenants::Values(list.clone())).collect()
@@ -505,6 +510,62 @@ pub(crate) fn gather(
                 .collect()
         }
     };
+    // a view that shows the caller nothing (its own WHERE reads the
+    // setting) or that the caller cannot read (its owner may not) is
+    // probed with the tenants of its one table, sampled as the caller,
+    // else with those sampled from the tables probed (only candidates: the
+    // verdicts for any tenant value are PostgreSQL's)
+    if tenants.is_none() {
+        let lacking = |t: &Target, list: &Tenants| {
+            t.is_view()
+                && match list {
+                    Tenants::Values(v) => v.is_empty(),
+                    Tenants::SampleFailed(_) => true,
+                }
+        };
+        let bases: Vec<(usize, Part)> = targets
+            .iter()
+            .zip(&tenant_lists)
+            .enumerate()
+            .filter(|(_, (t, list))| lacking(t, list))
+            .filter_map(|(i, (t, _))| {
+                let b = t.view_base.as_ref()?;
+                Some((
+                    i,
+                    sample_of(&crate::ident::quote_qualified(&b.schema, &b.table), &col),
+                ))
+            })
+            .collect();
+        let parts: Vec<Part> = bases.iter().map(|(_, p)| p.clone()).collect();
+        let mut from_base: Vec<Option<Vec<String>>> = vec![None; targets.len()];
+        for ((i, _), o) in bases.iter().zip(run_batch(c, None, &Vec::new(), &parts)?) {
+            let ok = o.ok();
+            let values: Vec<String> = o.values.into_iter().flatten().collect();
+            if ok && !values.is_empty() {
+                from_base[*i] = Some(values);
+            }
+        }
+        let mut from_tables: Vec<String> = Vec::new();
+        for (t, list) in targets.iter().zip(&tenant_lists) {
+            if let (false, Tenants::Values(values)) = (t.is_view(), list) {
+                for v in values {
+                    if !from_tables.contains(v) && from_tables.len() < SAMPLE_TENANTS as usize {
+                        from_tables.push(v.clone());
+                    }
+                }
+            }
+        }
+        for (i, (t, list)) in targets.iter().zip(tenant_lists.iter_mut()).enumerate() {
+            if !lacking(t, list) {
+                continue;
+            }
+            match from_base[i].take() {
+                Some(values) => *list = Tenants::Values(values),
+                None if !from_tables.is_empty() => *list = Tenants::Values(from_tables.clone()),
+                None => {}
+            }
+        }
+    }
     // tenant_read: each table's tenants, one statement per tenant value
     // (the tables that sampled the same value share its context)
     let mut reads: Vec<Vec<TenantRead>> = Vec::new();

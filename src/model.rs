@@ -942,6 +942,26 @@ pub(crate) struct ViewWrites {
     pub(crate) delete: bool,
 }
 
+/// The one table a view or materialized view reads (`oid`, `schema`.`table`),
+/// and how PostgreSQL writes through a view to it itself (auto-updatable:
+/// no trigger, no rule of its own), as the view's owner (not
+/// security_invoker). `delete` / `update`: Some(true) when it runs that
+/// write (the owner holds the privilege on the table), Some(false) when it
+/// refuses it (the owner holds none), None when it does not write this way
+/// or that is not known (the owner may update some columns only). `why`:
+/// row security does not apply to the owner on the table (`disabled`,
+/// `superuser`, `bypassrls` or `owner`), so such a DELETE or UPDATE
+/// reaches exactly the rows a read through the view shows.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ViewBase {
+    pub(crate) oid: u32,
+    pub(crate) schema: String,
+    pub(crate) table: String,
+    pub(crate) why: Option<String>,
+    pub(crate) delete: Option<bool>,
+    pub(crate) update: Option<bool>,
+}
+
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
@@ -953,6 +973,9 @@ pub(crate) struct Target {
     pub(crate) kind: RelKind,
     /// for a view: the writes the role may run through it
     pub(crate) view_writes: ViewWrites,
+    /// for a view or materialized view that reads one table: that table,
+    /// and how PostgreSQL writes through the view to it
+    pub(crate) view_base: Option<ViewBase>,
     pub(crate) schema: String,
     pub(crate) table: String,
     pub(crate) owner: String,

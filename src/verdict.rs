@@ -6,7 +6,7 @@
 //! To add a check: gather its outcome into [`TableEvidence`] (isolation.rs),
 //! judge it here in [`table_checks`], test it below, and list it in the
 //! README's check table.
-use crate::ident::quote_ident;
+use crate::ident::{quote_ident, quote_qualified};
 use crate::model::{RelKind, Target};
 
 /// Bounded visibility probes count at most this many rows: enough to say
@@ -292,7 +292,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         });
     }
     match &ev.writes {
-        Some(_) if t.is_view() => out.extend(view_write_checks(t, tenants)),
+        Some(_) if t.is_view() => out.extend(view_write_checks(t, tenants, &ev.reads)),
         Some(outcomes) => out.extend(write_checks(t, tenants, outcomes)),
         None => out.extend(TENANT_CHECKS[1..].iter().map(|name| {
             // TRUNCATE needs no probe: the privilege says it, and row
@@ -540,37 +540,28 @@ fn through_view(t: &Target) -> String {
 /// tenant_insert / tenant_update / tenant_delete for a view: a write the
 /// role cannot run through it (no privilege, or PostgreSQL cannot run it:
 /// not auto-updatable, no INSTEAD OF trigger or INSTEAD rule) touches
-/// nothing; one it can run writes to the view's tables as the view's
-/// owner (unless it is security_invoker) or through a trigger or rule,
-/// which the probes do not copy, so it is not judged.
-fn view_write_checks(t: &Target, tenants: &[String]) -> Vec<Check> {
+/// nothing, nor does one PostgreSQL refuses because the view's owner may
+/// not write its table. A DELETE or UPDATE PostgreSQL runs through the
+/// view itself, as the view's owner, on a table whose row security does
+/// not apply to that owner reaches exactly the rows a read through the
+/// view shows: judged from the read as A (`reads`). Any other write
+/// through a view (an INSERT, a security_invoker view, a trigger or rule,
+/// an owner under the table's policies) runs where the probes' shadow
+/// table does not reach, so it is not judged.
+fn view_write_checks(t: &Target, tenants: &[String], reads: &[TenantRead]) -> Vec<Check> {
     let w = t.view_writes;
+    let base = t.view_base.as_ref();
     [
-        ("tenant_insert", "INSERT", w.insert),
-        ("tenant_update", "UPDATE", w.update),
-        ("tenant_delete", "DELETE", w.delete),
+        ("tenant_insert", "INSERT", w.insert, None),
+        ("tenant_update", "UPDATE", w.update, base.and_then(|b| b.update)),
+        ("tenant_delete", "DELETE", w.delete, base.and_then(|b| b.delete)),
     ]
     .into_iter()
-    .flat_map(|(name, command, may)| {
+    .flat_map(|(name, command, may, owner_may)| {
         tenants.iter().map(move |a| {
-            if may {
-                check(
-                    name,
-                    Some(t),
-                    Some(a),
-                    "SKIP",
-                    None,
-                    format!(
-                        "the role may {command} through the view, which writes to its tables as its \
-                         owner {} unless it is security_invoker (or through its trigger or rule): \
-                         writes through a view are not probed; probe the tables it writes to, or \
-                         revoke {command} on {} from the role",
-                        t.owner,
-                        t.qualified()
-                    ),
-                )
-            } else {
-                check(
+            let read = reads.iter().find(|(x, _)| x == a).map(|(_, o)| o.as_ref());
+            match (may, owner_may, base) {
+                (false, _, _) => check(
                     name,
                     Some(t),
                     Some(a),
@@ -584,11 +575,107 @@ fn view_write_checks(t: &Target, tenants: &[String]) -> Vec<Check> {
                              cannot run it: not updatable, no INSTEAD OF trigger or INSTEAD rule)"
                         )
                     },
-                )
+                ),
+                (true, Some(false), Some(b)) => check(
+                    name,
+                    Some(t),
+                    Some(a),
+                    "PASS",
+                    None,
+                    format!(
+                        "the view's owner {} may not {command} {}: PostgreSQL refuses the role's \
+                         {command} through the view",
+                        t.owner,
+                        quote_qualified(&b.schema, &b.table)
+                    ),
+                ),
+                (true, Some(true), Some(b)) if b.why.is_some() => match read {
+                    Some(Some(o)) if o.ok() && !t.tenant_hidden => {
+                        let n = o.count();
+                        let statement = if command == "DELETE" {
+                            format!("`DELETE FROM {}`", t.qualified())
+                        } else {
+                            format!("`UPDATE {} SET …`", t.qualified())
+                        };
+                        let how = view_owner_writes(t, b);
+                        if n > 0 {
+                            check(
+                                name,
+                                Some(t),
+                                Some(a),
+                                "FAIL",
+                                Some(n),
+                                format!(
+                                    "as tenant {a}, {statement} reaches the {n} rows of other tenants the \
+                                     view shows{}: {how}; fix with ALTER VIEW {} SET (security_invoker = true), \
+                                     or revoke {command} on it from the role",
+                                    if n >= PROBE_LIMIT { " (counting stopped there)" } else { "" },
+                                    t.qualified()
+                                ),
+                            )
+                        } else {
+                            check(
+                                name,
+                                Some(t),
+                                Some(a),
+                                "PASS",
+                                Some(0),
+                                format!(
+                                    "as tenant {a}, {statement} reaches only the rows the view shows, \
+                                     none of another tenant ({how})"
+                                ),
+                            )
+                        }
+                    }
+                    Some(None) => check(
+                        name,
+                        Some(t),
+                        Some(a),
+                        "SKIP",
+                        None,
+                        format!("only tenant {a} has rows: no other tenant to reach (pass tenants => ARRAY[...])"),
+                    ),
+                    _ => view_write_skip(t, name, command, a),
+                },
+                _ => view_write_skip(t, name, command, a),
             }
         })
     })
     .collect()
+}
+
+/// How a view's write reaches past row security: as its owner, on its
+/// table, where the table's policies do not apply to that owner.
+fn view_owner_writes(t: &Target, b: &crate::model::ViewBase) -> String {
+    let base = quote_qualified(&b.schema, &b.table);
+    let why = match b.why.as_deref().unwrap_or_default() {
+        "disabled" => format!("row-level security is disabled on {base}"),
+        "superuser" => "a superuser, to whom row-level security never applies".to_string(),
+        "bypassrls" => "who has BYPASSRLS".to_string(),
+        _ => format!(
+            "who has the rights of its owner, and row-level security is not forced on {base}"
+        ),
+    };
+    format!("the view writes to {base} as its owner {}, {why}", t.owner)
+}
+
+/// A write through a view that the probes do not judge.
+fn view_write_skip(t: &Target, name: &'static str, command: &str, a: &str) -> Check {
+    check(
+        name,
+        Some(t),
+        Some(a),
+        "SKIP",
+        None,
+        format!(
+            "the role may {command} through the view, which writes to its tables as its owner {} \
+             unless it is security_invoker (or through its trigger or rule), where the probes do \
+             not reach: not judged; probe the tables it writes to, or revoke {command} on {} from \
+             the role",
+            t.owner,
+            t.qualified()
+        ),
+    )
 }
 
 /// What `TRUNCATE` does for a role that may run it, with how many of the
@@ -1015,6 +1102,7 @@ mod unit {
             oid: 16384,
             kind: RelKind::Table,
             view_writes: Default::default(),
+            view_base: None,
             schema: "shop".into(),
             table: "orders".into(),
             owner: "postgres".into(),
@@ -1173,6 +1261,50 @@ mod unit {
         assert!(row(&checks, "tenant_delete")
             .detail
             .contains("revoke DELETE on shop.orders_v from the role"));
+    }
+
+    #[test]
+    fn a_write_through_a_view_whose_owner_skips_the_policies_reaches_what_it_shows() {
+        let view = |why: Option<&str>, delete: Option<bool>| {
+            let mut t = table(
+                Tenants::Values(vec!["1".into(), "2".into()]),
+                vec![("1".into(), Some(seen(3))), ("2".into(), Some(seen(0)))],
+            );
+            t.target.kind = RelKind::View;
+            t.target.table = "orders_v".into();
+            t.target.view_writes.delete = true;
+            t.target.view_base = Some(crate::model::ViewBase {
+                oid: 1,
+                schema: "shop".into(),
+                table: "orders".into(),
+                why: why.map(Into::into),
+                delete,
+                update: None,
+            });
+            t.writes = Some(Vec::new());
+            let checks = verdicts(&evidence(vec![t]));
+            checks
+                .into_iter()
+                .filter(|c| c.check_name == "tenant_delete")
+                .map(|c| (c.status, c.rows_seen, c.detail))
+                .collect::<Vec<_>>()
+        };
+        // the owner is a superuser: DELETE reaches the 3 rows the read saw
+        let bypassed = view(Some("superuser"), Some(true));
+        assert_eq!((bypassed[0].0, bypassed[0].1), ("FAIL", Some(3)));
+        assert!(bypassed[0]
+            .2
+            .contains("`DELETE FROM shop.orders_v` reaches the 3 rows"));
+        assert!(bypassed[0].2.contains("a superuser"));
+        assert_eq!((bypassed[1].0, bypassed[1].1), ("PASS", Some(0)));
+        // the owner may not delete the table: PostgreSQL refuses
+        let refused = view(None, Some(false));
+        assert!(refused
+            .iter()
+            .all(|c| c.0 == "PASS" && c.2.contains("may not DELETE shop.orders")));
+        // the table's policies apply to the owner: not judged
+        let under_policies = view(None, Some(true));
+        assert!(under_policies.iter().all(|c| c.0 == "SKIP"));
     }
 
     #[test]

@@ -21,6 +21,17 @@
 -- view has no row security at all. For a view, which of INSERT, UPDATE
 -- and DELETE the role may run through it (the privilege, and PostgreSQL
 -- would run it: auto-updatable, an INSTEAD OF trigger or an INSTEAD rule).
+-- A view's one table, when it reads one only (its OID: a view that shows
+-- the caller nothing is probed with that table's tenants). And when
+-- PostgreSQL writes through a view itself (auto-updatable: no
+-- trigger, no rule other than its own) to that table, as the view's
+-- owner (not security_invoker): whether a DELETE and an UPDATE through it
+-- run (true: the owner holds the privilege on the table; false: PostgreSQL
+-- refuses it, the owner holding none; NULL: not written this way, or the
+-- owner may update some columns only), and when row security does not
+-- apply to that owner on that table, why (disabled, superuser, bypassrls,
+-- owner: the owner's rights on a table that is not forced). Such a write
+-- then reaches exactly the rows a read through the view shows.
 SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text,
        pg_catalog.pg_has_role($1::name, c.relowner, 'USAGE'),
        c.relrowsecurity, c.relforcerowsecurity, c.oid, a.atttypid,
@@ -36,15 +47,53 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
        c.relkind::pg_catalog.text,
        c.relkind = 'v' AND pg_catalog.pg_relation_is_updatable(c.oid, true) & 8 <> 0
        AND pg_catalog.has_any_column_privilege($1::name, c.oid, 'INSERT'),
-       c.relkind = 'v' AND pg_catalog.pg_relation_is_updatable(c.oid, true) & 4 <> 0
-       AND pg_catalog.has_any_column_privilege($1::name, c.oid, 'UPDATE'),
+       c.relkind = 'v' AND EXISTS (
+           SELECT FROM pg_catalog.pg_attribute va
+            WHERE va.attrelid = c.oid AND va.attnum > 0 AND NOT va.attisdropped
+              AND pg_catalog.has_column_privilege($1::name, c.oid, va.attnum, 'UPDATE')
+              AND pg_catalog.pg_column_is_updatable(c.oid, va.attnum, true)),
        c.relkind = 'v' AND pg_catalog.pg_relation_is_updatable(c.oid, true) & 16 <> 0
-       AND pg_catalog.has_table_privilege($1::name, c.oid, 'DELETE')
+       AND pg_catalog.has_table_privilege($1::name, c.oid, 'DELETE'),
+       vb.nspname::text, vb.relname::text, vb.why, vb.oid,
+       CASE WHEN vb.direct AND pg_catalog.pg_relation_is_updatable(c.oid, false) & 16 <> 0
+            THEN pg_catalog.has_table_privilege(c.relowner, vb.oid, 'DELETE') END,
+       CASE WHEN vb.direct AND pg_catalog.pg_relation_is_updatable(c.oid, false) & 4 <> 0
+            THEN CASE WHEN pg_catalog.has_table_privilege(c.relowner, vb.oid, 'UPDATE') THEN true
+                      WHEN NOT pg_catalog.has_any_column_privilege(c.relowner, vb.oid, 'UPDATE') THEN false END
+       END
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a
     ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+  LEFT JOIN LATERAL (
+      SELECT b.oid, bn.nspname, b.relname, d.direct,
+             CASE WHEN NOT d.direct THEN NULL
+                  WHEN NOT b.relrowsecurity THEN 'disabled'
+                  WHEN o.rolsuper THEN 'superuser'
+                  WHEN o.rolbypassrls THEN 'bypassrls'
+                  WHEN NOT b.relforcerowsecurity AND pg_catalog.pg_has_role(c.relowner, b.relowner, 'USAGE')
+                  THEN 'owner' END AS why
+        FROM (SELECT pg_catalog.array_agg(DISTINCT dp.refobjid) AS rels
+                FROM pg_catalog.pg_rewrite w
+                JOIN pg_catalog.pg_depend dp
+                  ON dp.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND dp.objid = w.oid
+                 AND dp.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dp.refobjid <> c.oid
+               WHERE w.ev_class = c.oid AND w.rulename = '_RETURN') r
+        JOIN pg_catalog.pg_class b ON b.oid = r.rels[1] AND pg_catalog.cardinality(r.rels) = 1
+        JOIN pg_catalog.pg_namespace bn ON bn.oid = b.relnamespace
+        JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
+       CROSS JOIN LATERAL (
+           SELECT c.relkind = 'v'
+                  AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid)
+                  AND NOT EXISTS (SELECT FROM pg_catalog.pg_rewrite x
+                                   WHERE x.ev_class = c.oid AND x.rulename <> '_RETURN')
+                  AND NOT EXISTS (SELECT FROM pg_catalog.pg_options_to_table(c.reloptions) ro
+                                   WHERE ro.option_name = 'security_invoker'
+                                     AND pg_catalog.lower(ro.option_value) IN ('true', 'on', 'yes', '1', 't', 'y'))
+                  AS direct) d
+       WHERE c.relkind IN ('v', 'm') AND b.relkind IN ('r', 'p')
+  ) vb ON true
  WHERE ({is_table} OR c.relkind IN ('v', 'm'))
    AND CASE WHEN $3::oid[] IS NULL
             THEN {in_scope}

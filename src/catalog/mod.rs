@@ -1939,6 +1939,17 @@ pub(crate) fn targets(
                 update: flag(&row, 18)?,
                 delete: flag(&row, 19)?,
             },
+            view_base: match (row.get::<String>(20)?, row.get::<String>(21)?) {
+                (Some(schema), Some(table)) => Some(crate::model::ViewBase {
+                    oid: oid(&row, 23)?,
+                    schema,
+                    table,
+                    why: row.get::<String>(22)?,
+                    delete: row.get::<bool>(24)?,
+                    update: row.get::<bool>(25)?,
+                }),
+                _ => None,
+            },
             schema: text(&row, 1)?,
             table: text(&row, 2)?,
             owner: text(&row, 3)?,

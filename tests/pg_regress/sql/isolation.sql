@@ -686,15 +686,87 @@ SELECT DISTINCT v.table_name, v.check_name, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
            tables => ARRAY['vw.definer', 'vw.snap', 'vw.summary']::regclass[], tenants => ARRAY['1']) v
  WHERE v.check_name IN ('fail_closed_unset', 'tenant_read', 'tenant_delete') ORDER BY 1, 2;
--- the DELETE the view lets through is not judged (SKIP); PostgreSQL's own:
-SELECT t AS tenant, pg_temp.foreign_written('vw.base', t, 'DELETE FROM vw.definer') AS postgres_deletes_through_definer
-  FROM generate_series(1, 2) t;
+-- writes through a view: PostgreSQL writes through an auto-updatable view
+-- itself, to its one table, as the view's owner (unless it is
+-- security_invoker). Where row security does not apply to that owner (a
+-- superuser; the table's owner on a table that is not forced; BYPASSRLS;
+-- RLS disabled) a DELETE or UPDATE through the view reaches exactly the
+-- rows a read through it shows: judged from that read. scoped's own WHERE
+-- reads the setting (it shows the caller nothing, so it is probed with its
+-- table's tenants); owned's owner owns its table, which is not forced;
+-- refused's owner may not write the table; invoker and trig (an INSTEAD OF
+-- trigger) write where the probes do not reach: SKIP. postgres_touches:
+-- the rows of other tenants PostgreSQL's own statement through the view
+-- deletes or changes (UPDATE ... SET id = -id).
+CREATE ROLE vw_owner;
+CREATE ROLE vw_other;
+CREATE TABLE vw.base2 (id int, tenant_id int);
+INSERT INTO vw.base2 SELECT g, g % 2 + 1 FROM generate_series(1, 6) g;
+ALTER TABLE vw.base2 ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON vw.base2 TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+ALTER TABLE vw.base2 OWNER TO vw_owner;
+CREATE VIEW vw.scoped AS SELECT * FROM vw.base
+ WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int;
+CREATE VIEW vw.owned AS SELECT * FROM vw.base2;
+ALTER VIEW vw.owned OWNER TO vw_owner;
+CREATE VIEW vw.refused AS SELECT * FROM vw.base;
+ALTER VIEW vw.refused OWNER TO vw_other;
+CREATE VIEW vw.trig AS SELECT * FROM vw.base;
+CREATE FUNCTION vw.keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER keep INSTEAD OF UPDATE OR DELETE ON vw.trig FOR EACH ROW EXECUTE FUNCTION vw.keep();
+GRANT SELECT, UPDATE, DELETE ON vw.scoped, vw.owned, vw.refused, vw.trig TO app_user;
+GRANT UPDATE, DELETE ON vw.invoker TO app_user;
+GRANT UPDATE ON vw.definer TO app_user;
+CREATE FUNCTION pg_temp.foreign_touched(base regclass, t int, stmt text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    before bigint;
+    after bigint;
+    changed bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', base) INTO before USING t;
+    PERFORM set_config('app.tenant_id', t::text, true);
+    PERFORM set_config('role', 'app_user', true);
+    BEGIN
+        EXECUTE stmt;
+    EXCEPTION WHEN insufficient_privilege THEN
+        NULL;
+    END;
+    PERFORM set_config('role', 'none', true);
+    EXECUTE format('SELECT count(*), count(*) FILTER (WHERE id < 0) FROM %s WHERE tenant_id <> $1', base)
+       INTO after, changed USING t;
+    RAISE EXCEPTION 'roll back';
+EXCEPTION WHEN raise_exception THEN
+    RETURN before - after + changed;
+END $$;
+SELECT v.table_name, v.check_name, v.tenant, v.status, v.rows_seen,
+       pg_temp.foreign_touched(CASE WHEN v.table_name = 'owned' THEN 'vw.base2' ELSE 'vw.base' END::regclass,
+                               v.tenant::int,
+                               CASE v.check_name WHEN 'tenant_delete' THEN format('DELETE FROM vw.%I', v.table_name)
+                                                 ELSE format('UPDATE vw.%I SET id = -id', v.table_name) END)
+           AS postgres_touches
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['vw.definer', 'vw.scoped', 'vw.owned', 'vw.refused', 'vw.invoker', 'vw.trig']::regclass[]) v
+ WHERE v.check_name IN ('tenant_update', 'tenant_delete') ORDER BY 1, 2, 3;
+SELECT DISTINCT v.table_name, v.status, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+           tables => ARRAY['vw.definer', 'vw.scoped', 'vw.owned', 'vw.refused', 'vw.invoker']::regclass[],
+           tenants => ARRAY['1']) v
+ WHERE v.check_name = 'tenant_delete' ORDER BY 1;
+-- forced, the table's policies apply to its owner too: not judged
+ALTER TABLE vw.base2 FORCE ROW LEVEL SECURITY;
+SELECT v.tenant, v.status, pg_temp.foreign_touched('vw.base2', v.tenant::int, 'DELETE FROM vw.owned') AS postgres_touches
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['vw.owned', 'vw.base2']::regclass[]) v
+ WHERE v.check_name = 'tenant_delete' AND v.table_name = 'owned' ORDER BY 1;
 -- a sequence is neither a table nor a view
 CREATE SEQUENCE vw.seq;
 SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['vw.seq']::regclass[]);
 
 SET client_min_messages = warning;
 DROP SCHEMA vw CASCADE;
+DROP ROLE vw_owner;
+DROP ROLE vw_other;
 DROP SCHEMA mix CASCADE;
 DROP ROLE iso_other;
 DROP TABLE mix_tables, together, alone;
