@@ -14,7 +14,10 @@
 # (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE, INSERT of another
 # tenant's row; moves and inserts to the tenant never sampled included),
 # and "unset" from a real fresh login of the role. Every verdict must equal
-# the truth: no false PASS, no false FAIL, nothing left undecided.
+# the truth: no false PASS, no false FAIL, nothing left undecided. Then a
+# view over each table (random owner, security_invoker or not, its own
+# WHERE, sometimes an INSTEAD OF trigger): every FAIL a real leak through
+# the view, every PASS none; writes through it not judged are SKIP.
 #
 # ORACLE_CASES (default 300) and ORACLE_SEED change the run; scripts/fuzz.sh
 # runs more. Runs against the test cluster (PGHOST/PGPORT from lib.sh).
@@ -313,8 +316,167 @@ SQL
     done
 done
 
+# Views over the same tables: each case's table gets a view with a random
+# owner (the caller, the table's owner, a role with or without rights on
+# the table), security_invoker or not, its own WHERE (none, the tenant
+# setting, one tenant left out) and sometimes an INSTEAD OF trigger that
+# does nothing, granted to the case's role for SELECT, UPDATE and DELETE
+# at random. Truth: the role's own SELECT, DELETE and UPDATE through the
+# view, as each tenant 1-5, and what a fresh login sees through it unset.
+# Every FAIL must be a real leak and every PASS none; a write through a
+# view that verify_isolation does not judge is SKIP.
+for db in rls_audit_oracle_1 rls_audit_oracle_2; do
+    q -d "$db" -v seed="$seed" <<'SQL' >/dev/null
+SET client_min_messages = warning;
+SELECT setseed(:seed / 2);
+CREATE TABLE oracle.vcases (k int PRIMARY KEY, role name, v regclass, base regclass);
+GRANT SELECT ON oracle.vcases TO PUBLIC;
+CREATE FUNCTION oracle.keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+DO $gen$
+DECLARE
+    c record;
+    v text;
+    owner_pick int;
+BEGIN
+    FOR c IN SELECT k, role, tbl, (SELECT relowner::regrole::text FROM pg_class WHERE oid = tbl) AS owner
+               FROM oracle.cases ORDER BY k LOOP
+        v := 'v_' || c.k;
+        EXECUTE format('CREATE VIEW oracle.%I %s AS SELECT * FROM %s %s', v,
+            CASE WHEN random() < 0.25 THEN 'WITH (security_invoker)' ELSE '' END, c.tbl,
+            (ARRAY['', '', 'WHERE tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int',
+                   'WHERE tenant_id <> 2'])[1 + floor(random() * 4)::int]);
+        owner_pick := floor(random() * 4)::int;
+        IF owner_pick = 1 THEN
+            EXECUTE format('ALTER VIEW oracle.%I OWNER TO %s', v, c.owner);
+        ELSIF owner_pick >= 2 THEN
+            EXECUTE format('ALTER VIEW oracle.%I OWNER TO oracle_other', v);
+            IF owner_pick = 3 THEN
+                EXECUTE format('GRANT SELECT, UPDATE, DELETE ON %s TO oracle_other', c.tbl);
+            END IF;
+        END IF;
+        IF random() < 0.1 THEN
+            EXECUTE format('CREATE TRIGGER keep INSTEAD OF UPDATE OR DELETE ON oracle.%I
+                            FOR EACH ROW EXECUTE FUNCTION oracle.keep()', v);
+        END IF;
+        IF random() < 0.8 THEN EXECUTE format('GRANT SELECT ON oracle.%I TO %I', v, c.role); END IF;
+        IF random() < 0.6 THEN EXECUTE format('GRANT UPDATE ON oracle.%I TO %I', v, c.role); END IF;
+        IF random() < 0.6 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', v, c.role); END IF;
+        INSERT INTO oracle.vcases VALUES (c.k, c.role, format('oracle.%I', v)::regclass, c.tbl);
+    END LOOP;
+END
+$gen$;
+SQL
+    q -d "$db" -c "CREATE TABLE oracle.vunset_truth (k int, visible bigint)"
+    for r in oracle_r0 oracle_r1 oracle_r2 oracle_r3; do
+        q -d "$db" -U "$r" -c "SELECT k, oracle.visible(v) FROM oracle.vcases WHERE role = current_user" \
+            | q -d "$db" -c "COPY oracle.vunset_truth FROM STDIN WITH (FORMAT csv, DELIMITER '|')"
+    done
+    q -d "$db" <<'SQL' >/dev/null
+SET client_min_messages = warning;
+CREATE TABLE oracle.vtruth (k int, check_name text, tenant text, leak boolean);
+INSERT INTO oracle.vtruth SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.vunset_truth;
+DO $truth$
+DECLARE
+    c record;
+    a int;
+    n bigint;
+    sup text;
+    leak boolean;
+BEGIN
+    FOR c IN SELECT * FROM oracle.vcases ORDER BY k LOOP
+        sup := coalesce((SELECT value FROM oracle.fresh_support WHERE role = c.role), '');
+        FOREACH a IN ARRAY ARRAY[NULL, 1, 2, 3, 4, 5] LOOP
+            -- reads through the view ('' for the empty setting)
+            BEGIN
+                PERFORM set_config('app.tenant', coalesce(a::text, ''), true);
+                PERFORM set_config('app.support', sup, true);
+                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id IS DISTINCT FROM $1 OR $1 IS NULL', c.v)
+                    INTO n USING a;
+                RAISE EXCEPTION USING ERRCODE = 'RA000';
+            EXCEPTION WHEN OTHERS THEN
+                IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
+            END;
+            IF a IS NULL THEN
+                INSERT INTO oracle.vtruth VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
+                CONTINUE;
+            END IF;
+            INSERT INTO oracle.vtruth VALUES (c.k, 'tenant_read', a::text, n > 0);
+            -- DELETE through the view: rows of other tenants gone from the table
+            leak := false;
+            EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.base, a) INTO n;
+            BEGIN
+                PERFORM set_config('app.tenant', a::text, true);
+                PERFORM set_config('app.support', sup, true);
+                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('DELETE FROM %s', c.v);
+                RESET ROLE;
+                EXECUTE format('SELECT count(*) < $1 FROM %s WHERE tenant_id <> %s', c.base, a) INTO leak USING n;
+                RAISE EXCEPTION USING ERRCODE = 'RA000';
+            EXCEPTION WHEN OTHERS THEN
+                NULL;
+            END;
+            INSERT INTO oracle.vtruth VALUES (c.k, 'tenant_delete', a::text, leak);
+            -- UPDATE through the view: rows of other tenants rewritten
+            leak := false;
+            BEGIN
+                EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, ctid::text AS tid FROM %s WHERE tenant_id <> %s',
+                               c.base, a);
+                PERFORM set_config('app.tenant', a::text, true);
+                PERFORM set_config('app.support', sup, true);
+                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('UPDATE %s SET id = id', c.v);
+                RESET ROLE;
+                EXECUTE format('SELECT count(*) > 0 FROM before_rows b
+                                 WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.ctid::text = b.tid)', c.base) INTO leak;
+                RAISE EXCEPTION USING ERRCODE = 'RA000';
+            EXCEPTION WHEN OTHERS THEN
+                NULL;
+            END;
+            INSERT INTO oracle.vtruth VALUES (c.k, 'tenant_update', a::text, leak);
+        END LOOP;
+    END LOOP;
+END
+$truth$;
+CREATE TABLE oracle.vverdicts (k int, check_name text, tenant text, status text, detail text);
+SQL
+    for r in oracle_r0 oracle_r1 oracle_r2 oracle_r3; do
+        q -d "$db" -c "INSERT INTO oracle.vverdicts
+            SELECT c.k, v.check_name, v.tenant, v.status, v.detail
+              FROM rls_audit.verify_isolation('$r', 'app.tenant',
+                       tables => (SELECT array_agg(v) FROM oracle.vcases WHERE role = '$r')) v
+              JOIN oracle.vcases c ON c.v = format('%I.%I', v.schema_name, v.table_name)::regclass
+             WHERE v.check_name NOT IN ('role_not_superuser', 'role_no_bypassrls', 'tenant_insert')"
+    done
+done
+
 fail=0
 total=0
+for db in rls_audit_oracle_1 rls_audit_oracle_2; do
+    read -r n judged leaks false_pass false_fail unjudged undecided < <(q -d "$db" -F ' ' <<'SQL'
+SELECT (SELECT count(*) FROM oracle.vcases), count(*) FILTER (WHERE v.status IN ('PASS', 'FAIL')),
+       count(*) FILTER (WHERE t.leak),
+       count(*) FILTER (WHERE v.status = 'PASS' AND t.leak),
+       count(*) FILTER (WHERE v.status = 'FAIL' AND NOT t.leak),
+       count(*) FILTER (WHERE v.status = 'SKIP' AND v.check_name IN ('tenant_update', 'tenant_delete')),
+       count(*) FILTER (WHERE v.status = 'ERROR'
+                           OR v.status = 'SKIP' AND v.check_name NOT IN ('tenant_update', 'tenant_delete', 'tenant_read'))
+  FROM oracle.vverdicts v
+  JOIN oracle.vtruth t ON (v.k, v.check_name, v.tenant) IS NOT DISTINCT FROM (t.k, t.check_name, t.tenant);
+SQL
+)
+    echo "isolation_oracle ($db, views): $n views, $judged verdicts judged against the truth ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, writes not judged (SKIP) $unjudged, undecided $undecided"
+    if [ "$false_pass" != 0 ] || [ "$false_fail" != 0 ] || [ "$undecided" != 0 ] || [ "$judged" -lt "$n" ]; then
+        fail=1
+        q -d "$db" <<'SQL'
+SELECT v.k, v.check_name, v.tenant, t.leak, v.status, left(v.detail, 160)
+  FROM oracle.vverdicts v
+  JOIN oracle.vtruth t ON (v.k, v.check_name, v.tenant) IS NOT DISTINCT FROM (t.k, t.check_name, t.tenant)
+ WHERE v.status = 'ERROR' OR v.status = 'PASS' AND t.leak OR v.status = 'FAIL' AND NOT t.leak
+ ORDER BY 1, 2, 3 LIMIT 20;
+SQL
+    fi
+done
 for db in rls_audit_oracle_1 rls_audit_oracle_2; do
     read -r n checks leaks false_pass false_fail undecided < <(q -d "$db" -F ' ' <<'SQL'
 SELECT (SELECT count(*) FROM oracle.cases), count(*), count(*) FILTER (WHERE t.leak),
