@@ -53,6 +53,8 @@ COMMENT ON FUNCTION rls_audit._write_statements(name, text[], text, text[], text
     'rls_audit internal: the write probes'' statements on their shadow table, each as the role with one tenant''s settings in a rolled-back subtransaction, each kind planned once';
 COMMENT ON FUNCTION rls_audit._shadow_count() IS
     'rls_audit internal: AFTER ROW trigger of the write-probe shadow table; counts the rows of other tenants a probe statement touched';
+COMMENT ON FUNCTION rls_audit._copy_row_triggers(regclass, regclass) IS
+    'rls_audit internal: copies a table''s enabled row triggers onto the write probes'' shadow table, so they do to the probes what they do to the application';
 COMMENT ON FUNCTION rls_audit._seed_tracked() IS
     'rls_audit internal: make the tracked state the live one (run by CREATE EXTENSION)';
 COMMENT ON FUNCTION rls_audit.untracked_changes() IS

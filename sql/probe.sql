@@ -266,6 +266,10 @@ BEGIN
                         (VALUES (''i''::pg_catalog."char"), (''u''::pg_catalog."char")) k(k)',
                 v_screen, p_col, p_eq, p_type) USING p_tenants;
         END IF;
+        -- the real table's row triggers, now that its rows are in: they do
+        -- to the probes' statements what they do to the application's (a
+        -- BEFORE trigger that sets the tenant, skips a row or raises)
+        PERFORM rls_audit._copy_row_triggers(p_table, 'pg_temp.rls_audit_shadow'::pg_catalog.regclass);
         -- row security and the policies exactly when they apply to the role
         IF p_applies THEN
             v_setup := ARRAY['ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY']

@@ -144,6 +144,11 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'write_statements_wrapper';
 CREATE FUNCTION @extschema@._shadow_count() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'shadow_count_wrapper';
+CREATE FUNCTION @extschema@._copy_row_triggers(p_from regclass, p_to regclass) RETURNS integer
+    VOLATILE SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'copy_row_triggers_wrapper';
+COMMENT ON FUNCTION @extschema@._copy_row_triggers(regclass, regclass) IS
+    'rls_audit internal: copies a table''s enabled row triggers onto the write probes'' shadow table, so they do to the probes what they do to the application';
 COMMENT ON FUNCTION @extschema@._write_statements(name, text[], text, text[], text, text, text, text[], regclass, name, text) IS
     'rls_audit internal: the write probes'' statements on their shadow table, each as the role with one tenant''s settings in a rolled-back subtransaction, each kind planned once';
 COMMENT ON FUNCTION @extschema@._shadow_count() IS
@@ -332,6 +337,10 @@ BEGIN
                         (VALUES (''i''::pg_catalog."char"), (''u''::pg_catalog."char")) k(k)',
                 v_screen, p_col, p_eq, p_type) USING p_tenants;
         END IF;
+        -- the real table's row triggers, now that its rows are in: they do
+        -- to the probes' statements what they do to the application's (a
+        -- BEFORE trigger that sets the tenant, skips a row or raises)
+        PERFORM @extschema@._copy_row_triggers(p_table, 'pg_temp.rls_audit_shadow'::pg_catalog.regclass);
         -- row security and the policies exactly when they apply to the role
         IF p_applies THEN
             v_setup := ARRAY['ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY']

@@ -702,3 +702,149 @@ pub(crate) fn sqlstate(code: PgSqlErrorCode) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// Copy the row triggers of `from` (the real table) onto `to` (its shadow):
+/// the same name, function, arguments, timing, events, `UPDATE OF`
+/// columns, transition tables and WHEN clause (its columns matched by
+/// name), for each enabled row trigger PostgreSQL would fire on INSERT,
+/// UPDATE or DELETE of the real table in this session (`O`rigin or
+/// `A`lways; not an internal or constraint trigger: foreign keys are not
+/// copied, as the shadow has none). A BEFORE trigger that sets the tenant
+/// column, skips a row or raises, or an AFTER trigger that raises, then
+/// does to the probes' statements what it does to the application's,
+/// exactly as PostgreSQL clones a table's triggers onto a new partition.
+/// Returns how many were copied.
+pub(crate) fn copy_row_triggers(from: pg_sys::Oid, to: pg_sys::Oid) -> Result<i32> {
+    use pg_sys::{AccessShareLock, NodeTag};
+    let mut copied = 0;
+    // SAFETY: both relations are opened (and closed) here; the trigger
+    // descriptors and tuple descriptors read belong to the open `from`
+    // and `to`; every node built is palloc'd in the current memory
+    // context, as CreateTrigger expects; an ERROR it raises unwinds
+    // through pg_guard_ffi_boundary like any other
+    unsafe {
+        let from_rel = pg_sys::table_open(from, AccessShareLock as i32);
+        let to_rel = pg_sys::table_open(to, AccessShareLock as i32);
+        let desc = (*from_rel).trigdesc;
+        let n = if desc.is_null() {
+            0
+        } else {
+            (*desc).numtriggers
+        };
+        let to_name = (*(*to_rel).rd_rel).relname.data.as_ptr();
+        let to_schema = pg_sys::get_namespace_name((*(*to_rel).rd_rel).relnamespace);
+        for i in 0..n as usize {
+            let tg = &*(*desc).triggers.add(i);
+            let tgtype = tg.tgtype as u32;
+            let enabled = tg.tgenabled as u8;
+            if tg.tgisinternal
+                || tg.tgconstraint != pg_sys::InvalidOid
+                || tgtype & pg_sys::TRIGGER_TYPE_ROW == 0
+                || tgtype & pg_sys::TRIGGER_TYPE_INSTEAD != 0
+                || !(enabled == b'O' || enabled == b'A')
+            {
+                continue;
+            }
+            let events = tgtype
+                & (pg_sys::TRIGGER_TYPE_INSERT
+                    | pg_sys::TRIGGER_TYPE_UPDATE
+                    | pg_sys::TRIGGER_TYPE_DELETE);
+            if events == 0 {
+                continue;
+            }
+            let stmt = pg_sys::palloc0(std::mem::size_of::<pg_sys::CreateTrigStmt>())
+                as *mut pg_sys::CreateTrigStmt;
+            (*stmt).type_ = NodeTag::T_CreateTrigStmt;
+            (*stmt).trigname = pg_sys::pstrdup(tg.tgname);
+            (*stmt).relation = pg_sys::makeRangeVar(to_schema, pg_sys::pstrdup(to_name), -1);
+            (*stmt).funcname = std::ptr::null_mut();
+            let mut args: *mut pg_sys::List = std::ptr::null_mut();
+            for a in 0..tg.tgnargs as usize {
+                args = pg_sys::lappend(
+                    args,
+                    pg_sys::makeString(pg_sys::pstrdup(*tg.tgargs.add(a))).cast(),
+                );
+            }
+            (*stmt).args = args;
+            (*stmt).row = true;
+            (*stmt).timing = (tgtype & pg_sys::TRIGGER_TYPE_TIMING_MASK) as i16;
+            (*stmt).events = events as i16;
+            let mut columns: *mut pg_sys::List = std::ptr::null_mut();
+            for c in 0..tg.tgnattr as usize {
+                let name = pg_sys::get_attname(from, *tg.tgattr.add(c), false);
+                columns = pg_sys::lappend(columns, pg_sys::makeString(name).cast());
+            }
+            (*stmt).columns = columns;
+            let mut transitions: *mut pg_sys::List = std::ptr::null_mut();
+            for (name, is_new) in [(tg.tgoldtable, false), (tg.tgnewtable, true)] {
+                if !name.is_null() {
+                    let t = pg_sys::palloc0(std::mem::size_of::<pg_sys::TriggerTransition>())
+                        as *mut pg_sys::TriggerTransition;
+                    (*t).type_ = NodeTag::T_TriggerTransition;
+                    (*t).name = pg_sys::pstrdup(name);
+                    (*t).isNew = is_new;
+                    (*t).isTable = true;
+                    transitions = pg_sys::lappend(transitions, t.cast());
+                }
+            }
+            (*stmt).transitionRels = transitions;
+            // the WHEN clause as stored, its OLD and NEW columns matched
+            // to the shadow's by name (as for a partition's clone)
+            let mut when: *mut pg_sys::Node = std::ptr::null_mut();
+            if !tg.tgqual.is_null() {
+                when = pg_sys::stringToNode(tg.tgqual).cast();
+                #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+                let map = pg_sys::build_attrmap_by_name((*to_rel).rd_att, (*from_rel).rd_att);
+                #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+                let map =
+                    pg_sys::build_attrmap_by_name((*to_rel).rd_att, (*from_rel).rd_att, false);
+                let rowtype = (*(*to_rel).rd_rel).reltype;
+                for varno in [pg_sys::PRS2_OLD_VARNO, pg_sys::PRS2_NEW_VARNO] {
+                    let mut whole_row = false;
+                    when = pg_sys::map_variable_attnos(
+                        when,
+                        varno as i32,
+                        0,
+                        map,
+                        rowtype,
+                        &mut whole_row,
+                    );
+                }
+            }
+            #[cfg(feature = "pg13")]
+            pg_sys::CreateTrigger(
+                stmt,
+                c"".as_ptr(),
+                to,
+                pg_sys::InvalidOid,
+                pg_sys::InvalidOid,
+                pg_sys::InvalidOid,
+                tg.tgfoid,
+                pg_sys::InvalidOid,
+                when,
+                false,
+                false,
+            );
+            #[cfg(not(feature = "pg13"))]
+            pg_sys::CreateTriggerFiringOn(
+                stmt,
+                c"".as_ptr(),
+                to,
+                pg_sys::InvalidOid,
+                pg_sys::InvalidOid,
+                pg_sys::InvalidOid,
+                tg.tgfoid,
+                pg_sys::InvalidOid,
+                when,
+                false,
+                false,
+                tg.tgenabled,
+            );
+            copied += 1;
+        }
+        pg_sys::table_close(to_rel, AccessShareLock as i32);
+        pg_sys::table_close(from_rel, AccessShareLock as i32);
+        pg_sys::CommandCounterIncrement();
+    }
+    Ok(copied)
+}

@@ -258,3 +258,20 @@ fn shadow_count(fcinfo: pg_sys::FunctionCallInfo) -> crate::error::SqlResult<()>
     // SAFETY: fcinfo is this call's, as PostgreSQL passed it
     Ok(unsafe { crate::shadow::count_touched(fcinfo) }?)
 }
+
+// The write probes' shadow gets the real table's row triggers (see
+// crate::shadow::copy_row_triggers). SECURITY INVOKER and open to PUBLIC
+// like _write_statements: PostgreSQL's own checks apply (the caller must
+// own the shadow and may execute each function).
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._copy_row_triggers(p_from regclass, p_to regclass) RETURNS integer
+    VOLATILE SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn copy_row_triggers(
+    from: Option<pg_sys::Oid>,
+    to: Option<pg_sys::Oid>,
+) -> crate::error::SqlResult<i32> {
+    let from = *require(from.as_ref(), "p_from")?;
+    let to = *require(to.as_ref(), "p_to")?;
+    Ok(crate::shadow::copy_row_triggers(from, to)?)
+}

@@ -6,7 +6,9 @@
 # function declared IMMUTABLE that reads the setting, a tenant singled out
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
 # reader 5 a policy singles out by comparing the setting with 5),
-# random grants, owner or owner's member as the role, FORCE or not, and role,
+# random grants, owner or owner's member as the role, FORCE or not, row
+# triggers (one stamping the tenant from the setting, one skipping some
+# deletes by its WHEN), and role,
 # role-in-database and database defaults for the setting, and a policy
 # opened by another custom setting (app.support) that some roles' defaults
 # turn on and the calling session turns on too. The truth comes
@@ -79,6 +81,14 @@ END $$;
 -- the value the setting has when a statement is planned
 CREATE FUNCTION oracle.tenant_folded() RETURNS int LANGUAGE sql IMMUTABLE
     AS $f$ SELECT NULLIF(current_setting('app.tenant', true), '')::int $f$;
+-- row triggers the application's statements meet: one stamps the tenant
+-- from the setting, one skips deleting tenant 4's rows (by its WHEN)
+CREATE FUNCTION oracle.stamp() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    NEW.tenant_id := coalesce(NULLIF(current_setting('app.tenant', true), '')::int, NEW.tenant_id);
+    RETURN NEW;
+END $f$;
+CREATE FUNCTION oracle.skip() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RETURN NULL; END $f$;
 SELECT setseed(:seed);
 SELECT set_config('oracle.first', :'first', false), set_config('oracle.last', :'last', false);
 DO $gen$
@@ -142,6 +152,14 @@ BEGIN
                 CASE WHEN cmd IN ('ALL', 'INSERT', 'UPDATE') AND random() < 0.8
                      THEN 'WITH CHECK (' || exprs[1 + floor(random() * 15)::int] || ')' ELSE '' END);
         END LOOP;
+        pick := floor(random() * 10)::int;
+        IF pick = 0 THEN
+            EXECUTE format('CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON oracle.%I
+                            FOR EACH ROW EXECUTE FUNCTION oracle.stamp()', t);
+        ELSIF pick = 1 THEN
+            EXECUTE format('CREATE TRIGGER skip BEFORE DELETE ON oracle.%I
+                            FOR EACH ROW WHEN (OLD.tenant_id = 4) EXECUTE FUNCTION oracle.skip()', t);
+        END IF;
         INSERT INTO oracle.cases VALUES (k, r, format('oracle.%I', t)::regclass);
     END LOOP;
 END
@@ -177,6 +195,7 @@ DECLARE
     x int;
     f int;
     n bigint;
+    m bigint;
     tmpl record;
     leak boolean;
     sup text;
@@ -258,8 +277,10 @@ BEGIN
             END LOOP;
             INSERT INTO oracle.truth VALUES (c.k, 'tenant_update', a::text, leak);
             -- tenant_insert: a copy of any sampled tenant's first row, as
-            -- tenant x's (4, not sampled, included)
+            -- tenant x's (4, not sampled, included), puts a row of another
+            -- tenant there (a trigger may have stamped it as a's own)
             leak := false;
+            EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
             FOR x, f IN SELECT xx, ff FROM generate_series(1, 4) xx, generate_series(1, 3) ff LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
@@ -269,7 +290,9 @@ BEGIN
                     EXECUTE format('SET LOCAL ROLE %I', c.role);
                     EXECUTE format('INSERT INTO %s (id, tenant_id, body) VALUES ($1, $2, $3)', c.tbl)
                         USING tmpl.id, x, tmpl.body;
-                    leak := true;
+                    RESET ROLE;
+                    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO m;
+                    leak := leak OR m > n;
                     RAISE EXCEPTION USING ERRCODE = 'RA000';
                 EXCEPTION WHEN OTHERS THEN
                     NULL;

@@ -654,6 +654,74 @@ SELECT v.table_name, v.check_name, v.tenant, v.status, v.detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.top_i', 'mix.top_m']::regclass[],
                                   tenants => ARRAY['3']) v
  WHERE v.check_name IN ('tenant_insert', 'tenant_update') ORDER BY 1, 2, 3;
+-- row triggers: the write probes' shadow gets the table's own (a dropped
+-- column first, so the WHEN clauses' columns are matched by name). stamp
+-- sets the tenant from the setting on INSERT; skip leaves other tenants'
+-- rows alone on DELETE (by its WHEN); fixed refuses UPDATE OF tenant_id
+-- that changes it. The policies would let all of it through; with the
+-- triggers PostgreSQL's own statements as the role change no other
+-- tenant's row (postgres_changes), and the checks PASS. Disabled, the
+-- triggers are not copied: the checks FAIL, as PostgreSQL's statements do.
+CREATE TABLE mix.trg (id int, junk int, tenant_id int, body text);
+ALTER TABLE mix.trg DROP COLUMN junk;
+INSERT INTO mix.trg SELECT g, g % 3 + 1, 'b' FROM generate_series(1, 9) g;
+ALTER TABLE mix.trg ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY sel ON mix.trg FOR SELECT TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY ins ON mix.trg FOR INSERT TO app_user WITH CHECK (true);
+CREATE POLICY upd ON mix.trg FOR UPDATE TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int) WITH CHECK (true);
+CREATE POLICY del ON mix.trg FOR DELETE TO app_user USING (true);
+GRANT SELECT, INSERT, UPDATE, DELETE ON mix.trg TO app_user;
+CREATE FUNCTION mix.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.tenant_id := NULLIF(current_setting('app.tenant_id', true), '')::int;
+    RETURN NEW;
+END $$;
+CREATE FUNCTION mix.skip() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE FUNCTION mix.fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the tenant of a row is fixed' USING ERRCODE = 'check_violation';
+END $$;
+CREATE TRIGGER stamp BEFORE INSERT ON mix.trg FOR EACH ROW EXECUTE FUNCTION mix.stamp();
+CREATE TRIGGER skip BEFORE DELETE ON mix.trg FOR EACH ROW
+    WHEN (OLD.tenant_id IS DISTINCT FROM NULLIF(current_setting('app.tenant_id', true), '')::int)
+    EXECUTE FUNCTION mix.skip();
+CREATE TRIGGER fixed BEFORE UPDATE OF tenant_id ON mix.trg FOR EACH ROW
+    WHEN (OLD.tenant_id IS DISTINCT FROM NEW.tenant_id) EXECUTE FUNCTION mix.fixed();
+CREATE FUNCTION pg_temp.others_changed(t int, stmt text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    CREATE TEMP TABLE trg_before AS SELECT id, tenant_id FROM mix.trg WHERE tenant_id <> t;
+    BEGIN
+        PERFORM set_config('app.tenant_id', t::text, true);
+        PERFORM set_config('role', 'app_user', true);
+        EXECUTE stmt;
+    EXCEPTION WHEN OTHERS THEN
+        NULL;
+    END;
+    PERFORM set_config('role', 'none', true);
+    SELECT count(*) INTO n
+      FROM ((SELECT id, tenant_id FROM mix.trg WHERE tenant_id <> t EXCEPT ALL TABLE trg_before)
+            UNION ALL (TABLE trg_before EXCEPT ALL SELECT id, tenant_id FROM mix.trg WHERE tenant_id <> t)) d;
+    RAISE EXCEPTION 'roll back';
+EXCEPTION WHEN raise_exception THEN
+    RETURN n;
+END $$;
+CREATE VIEW pg_temp.trg_checks AS
+SELECT v.check_name, v.tenant, v.status,
+       pg_temp.others_changed(v.tenant::int, CASE v.check_name
+           WHEN 'tenant_delete' THEN 'DELETE FROM mix.trg'
+           WHEN 'tenant_insert' THEN format('INSERT INTO mix.trg (id, tenant_id, body) VALUES (99, %s, ''x'')',
+                                            v.tenant::int % 3 + 1)
+           ELSE format('UPDATE mix.trg SET tenant_id = %s', v.tenant::int % 3 + 1) END) AS postgres_changes
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.trg']::regclass[]) v
+ WHERE v.check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete');
+SELECT * FROM pg_temp.trg_checks ORDER BY 1, 2;
+ALTER TABLE mix.trg DISABLE TRIGGER USER;
+SELECT * FROM pg_temp.trg_checks ORDER BY 1, 2;
+
 -- views and materialized views the role may use are read through as the
 -- role, found by their tenant column like tables: a view reads its tables
 -- as its owner unless it is security_invoker, and a materialized view has
