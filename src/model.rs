@@ -976,6 +976,10 @@ pub(crate) struct Target {
     /// for a view or materialized view that reads one table: that table,
     /// and how PostgreSQL writes through the view to it
     pub(crate) view_base: Option<ViewBase>,
+    /// the table's enabled rules on INSERT, UPDATE or DELETE: (command,
+    /// rule name). They rewrite the statement (DO INSTEAD, DO ALSO, as the
+    /// table's owner) where the write probes' shadow does not.
+    pub(crate) rules: Vec<(String, String)>,
     pub(crate) schema: String,
     pub(crate) table: String,
     pub(crate) owner: String,

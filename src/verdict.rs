@@ -293,7 +293,11 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
     }
     match &ev.writes {
         Some(_) if t.is_view() => out.extend(view_write_checks(t, tenants, &ev.reads)),
-        Some(outcomes) => out.extend(write_checks(t, tenants, outcomes)),
+        Some(outcomes) => out.extend(
+            write_checks(t, tenants, outcomes)
+                .into_iter()
+                .map(|c| ruled_out(t, c)),
+        ),
         None => out.extend(TENANT_CHECKS[1..].iter().map(|name| {
             // TRUNCATE needs no probe: the privilege says it, and row
             // security does not apply to it
@@ -514,6 +518,42 @@ fn read_check(t: &Target, a: &str, o: &Outcome) -> Check {
             None,
             format!("reading as tenant {a} fails: {}", o.error_text()),
         )
+    }
+}
+
+/// A write check of a table with a rule on that statement: the rule
+/// rewrites the application's statement (DO INSTEAD, or DO ALSO as the
+/// table's owner) where the shadow table has none, so the shadow's answer
+/// is not the table's: SKIP, naming the rule and what the shadow alone
+/// said. A TRUNCATE (which no rule rewrites) still fails.
+fn ruled_out(t: &Target, c: Check) -> Check {
+    let command = match c.check_name {
+        "tenant_insert" => "INSERT",
+        "tenant_update" => "UPDATE",
+        "tenant_delete" => "DELETE",
+        _ => return c,
+    };
+    let rules: Vec<String> = t
+        .rules
+        .iter()
+        .filter(|(cmd, _)| cmd == command)
+        .map(|(_, name)| quote_ident(name))
+        .collect();
+    if rules.is_empty() || (command == "DELETE" && c.status == "FAIL" && t.may_truncate()) {
+        return c;
+    }
+    Check {
+        status: "SKIP",
+        rows_seen: None,
+        detail: format!(
+            "{} has rule {} ON {command}, which rewrites the statement where the probes' shadow \
+             table does not: not judged (the shadow alone: {} — {})",
+            t.qualified(),
+            rules.join(", "),
+            c.status,
+            c.detail
+        ),
+        ..c
     }
 }
 
@@ -1103,6 +1143,7 @@ mod unit {
             kind: RelKind::Table,
             view_writes: Default::default(),
             view_base: None,
+            rules: Vec::new(),
             schema: "shop".into(),
             table: "orders".into(),
             owner: "postgres".into(),
@@ -1305,6 +1346,37 @@ mod unit {
         // the table's policies apply to the owner: not judged
         let under_policies = view(None, Some(true));
         assert!(under_policies.iter().all(|c| c.0 == "SKIP"));
+    }
+
+    #[test]
+    fn a_rule_on_the_statement_makes_the_shadow_answer_skip() {
+        let mut t = target();
+        t.rules = vec![("DELETE".into(), "keep it".into())];
+        let fail = Check {
+            check_name: "tenant_delete",
+            schema_name: None,
+            table_name: None,
+            tenant: Some("1".into()),
+            status: "FAIL",
+            rows_seen: Some(3),
+            detail: "a DELETE".into(),
+        };
+        let ruled = ruled_out(&t, fail.clone());
+        assert_eq!((ruled.status, ruled.rows_seen), ("SKIP", None));
+        assert!(
+            ruled.detail.contains("rule \"keep it\" ON DELETE"),
+            "{}",
+            ruled.detail
+        );
+        assert!(ruled.detail.contains("the shadow alone: FAIL — a DELETE"));
+        // another statement, or a TRUNCATE the role may run, stays as it was
+        let update = Check {
+            check_name: "tenant_update",
+            ..fail.clone()
+        };
+        assert_eq!(ruled_out(&t, update).status, "FAIL");
+        t.role_may_truncate = true;
+        assert_eq!(ruled_out(&t, fail).status, "FAIL");
     }
 
     #[test]

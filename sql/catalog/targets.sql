@@ -21,6 +21,9 @@
 -- view has no row security at all. For a view, which of INSERT, UPDATE
 -- and DELETE the role may run through it (the privilege, and PostgreSQL
 -- would run it: auto-updatable, an INSTEAD OF trigger or an INSTEAD rule).
+-- A table's enabled rules on INSERT, UPDATE or DELETE ('DELETE name'):
+-- they rewrite the application's statements where the write probes'
+-- shadow table does not.
 -- A view's one table, when it reads one only (its OID: a view that shows
 -- the caller nothing is probed with that table's tenants). And when
 -- PostgreSQL writes through a view itself (auto-updatable: no
@@ -60,7 +63,13 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
        CASE WHEN vb.direct AND pg_catalog.pg_relation_is_updatable(c.oid, false) & 4 <> 0
             THEN CASE WHEN pg_catalog.has_table_privilege(c.relowner, vb.oid, 'UPDATE') THEN true
                       WHEN NOT pg_catalog.has_any_column_privilege(c.relowner, vb.oid, 'UPDATE') THEN false END
-       END
+       END,
+       ARRAY(SELECT CASE r.ev_type WHEN '2' THEN 'UPDATE' WHEN '3' THEN 'INSERT' ELSE 'DELETE' END
+                    || ' ' || r.rulename
+               FROM pg_catalog.pg_rewrite r
+              WHERE r.ev_class = c.oid AND c.relkind IN ('r', 'p') AND r.ev_type IN ('2', '3', '4')
+                AND r.ev_enabled IN ('O', 'A')
+              ORDER BY r.rulename)
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

@@ -1950,6 +1950,16 @@ pub(crate) fn targets(
                 }),
                 _ => None,
             },
+            rules: row
+                .get::<Vec<Option<String>>>(26)?
+                .unwrap_or_default()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| {
+                    r.split_once(' ')
+                        .map(|(c, n)| (c.to_string(), n.to_string()))
+                })
+                .collect(),
             schema: text(&row, 1)?,
             table: text(&row, 2)?,
             owner: text(&row, 3)?,

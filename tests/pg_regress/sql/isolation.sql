@@ -722,6 +722,25 @@ SELECT * FROM pg_temp.trg_checks ORDER BY 1, 2;
 ALTER TABLE mix.trg DISABLE TRIGGER USER;
 SELECT * FROM pg_temp.trg_checks ORDER BY 1, 2;
 
+-- a rule rewrites the application's statement where the shadow has none:
+-- DO INSTEAD NOTHING on DELETE (PostgreSQL's own DELETE removes nothing,
+-- though the DELETE policy would let every row go): SKIP, naming the rule
+-- and what the shadow alone said; the UPDATE without a rule is judged.
+CREATE TABLE mix.ruled (id int, tenant_id int, body text);
+INSERT INTO mix.ruled SELECT g, g % 3 + 1, 'b' FROM generate_series(1, 9) g;
+ALTER TABLE mix.ruled ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY own ON mix.ruled TO app_user
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY purge ON mix.ruled FOR DELETE TO app_user USING (true);
+GRANT SELECT, UPDATE, DELETE ON mix.ruled TO app_user;
+CREATE RULE "keep it" AS ON DELETE TO mix.ruled DO INSTEAD NOTHING;
+SELECT v.check_name, v.tenant, v.status, v.detail,
+       CASE WHEN v.check_name = 'tenant_delete'
+            THEN pg_temp.foreign_written('mix.ruled', v.tenant::int, 'DELETE FROM mix.ruled') END AS postgres_deletes
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.ruled']::regclass[],
+                                  tenants => ARRAY['1']) v
+ WHERE v.check_name IN ('tenant_update', 'tenant_delete') ORDER BY 1, 2;
+
 -- views and materialized views the role may use are read through as the
 -- role, found by their tenant column like tables: a view reads its tables
 -- as its owner unless it is security_invoker, and a materialized view has
