@@ -381,6 +381,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     set_local(k, v.as_deref());
                 }
                 set_local(&setting_c, Some(&tenants_c[i]));
+                // read-only: the shadow is a temporary table, which
+                // PostgreSQL still writes, while a trigger of the table
+                // that would write elsewhere or advance a sequence (which
+                // no rollback undoes) is refused (25006)
+                set_local(c"transaction_read_only", Some(c"on"));
             }
             f();
         };
@@ -703,17 +708,19 @@ pub(crate) fn sqlstate(code: PgSqlErrorCode) -> String {
         .into_owned()
 }
 
-/// Copy the row triggers of `from` (the real table) onto `to` (its shadow):
-/// the same name, function, arguments, timing, events, `UPDATE OF`
-/// columns, transition tables and WHEN clause (its columns matched by
-/// name), for each enabled row trigger PostgreSQL would fire on INSERT,
-/// UPDATE or DELETE of the real table in this session (`O`rigin or
-/// `A`lways; not an internal or constraint trigger: foreign keys are not
-/// copied, as the shadow has none). A BEFORE trigger that sets the tenant
-/// column, skips a row or raises, or an AFTER trigger that raises, then
-/// does to the probes' statements what it does to the application's,
-/// exactly as PostgreSQL clones a table's triggers onto a new partition.
-/// Returns how many were copied.
+/// Copy the BEFORE row triggers of `from` (the real table) onto `to` (its
+/// shadow): the same name, function, arguments, timing, events, `UPDATE
+/// OF` columns and WHEN clause (its columns matched by name), for each
+/// enabled one PostgreSQL would fire on INSERT, UPDATE or DELETE of the
+/// real table in this session (`O`rigin or `A`lways; not an internal or
+/// constraint trigger), as PostgreSQL clones a table's triggers onto a new
+/// partition. A BEFORE trigger decides a row's fate: it sets the tenant
+/// column, skips the row or raises, and then does to the probes'
+/// statements what it does to the application's. AFTER triggers (audit
+/// rows, notifications) change no row of the table and are not copied;
+/// the statements run read-only, so a copied trigger that writes
+/// elsewhere or advances a sequence is refused rather than run (see
+/// `run_statements`). Returns how many were copied.
 pub(crate) fn copy_row_triggers(from: pg_sys::Oid, to: pg_sys::Oid) -> Result<i32> {
     use pg_sys::{AccessShareLock, NodeTag};
     let mut copied = 0;
@@ -740,7 +747,7 @@ pub(crate) fn copy_row_triggers(from: pg_sys::Oid, to: pg_sys::Oid) -> Result<i3
             if tg.tgisinternal
                 || tg.tgconstraint != pg_sys::InvalidOid
                 || tgtype & pg_sys::TRIGGER_TYPE_ROW == 0
-                || tgtype & pg_sys::TRIGGER_TYPE_INSTEAD != 0
+                || tgtype & pg_sys::TRIGGER_TYPE_BEFORE == 0
                 || !(enabled == b'O' || enabled == b'A')
             {
                 continue;
@@ -775,19 +782,7 @@ pub(crate) fn copy_row_triggers(from: pg_sys::Oid, to: pg_sys::Oid) -> Result<i3
                 columns = pg_sys::lappend(columns, pg_sys::makeString(name).cast());
             }
             (*stmt).columns = columns;
-            let mut transitions: *mut pg_sys::List = std::ptr::null_mut();
-            for (name, is_new) in [(tg.tgoldtable, false), (tg.tgnewtable, true)] {
-                if !name.is_null() {
-                    let t = pg_sys::palloc0(std::mem::size_of::<pg_sys::TriggerTransition>())
-                        as *mut pg_sys::TriggerTransition;
-                    (*t).type_ = NodeTag::T_TriggerTransition;
-                    (*t).name = pg_sys::pstrdup(name);
-                    (*t).isNew = is_new;
-                    (*t).isTable = true;
-                    transitions = pg_sys::lappend(transitions, t.cast());
-                }
-            }
-            (*stmt).transitionRels = transitions;
+            // (a BEFORE trigger has no transition tables)
             // the WHEN clause as stored, its OLD and NEW columns matched
             // to the shadow's by name (as for a partition's clone)
             let mut when: *mut pg_sys::Node = std::ptr::null_mut();

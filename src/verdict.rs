@@ -1049,6 +1049,21 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         broken.error_text()
                     ),
                 )
+            } else if let Some(broken) = mine.iter().find(|o| o.state().0 == "25006") {
+                // the statements run read-only (the table's own triggers
+                // with them): one that would write elsewhere or advance a
+                // sequence is refused, and what it would do is not known
+                (
+                    "ERROR",
+                    None,
+                    format!(
+                        "as tenant {a}, `{}` runs a trigger of the table that writes outside it or \
+                         advances a sequence ({}): the probes run the table's triggers read-only, \
+                         so that nothing outlives them, and this statement is not judged",
+                        statement_text(t, broken),
+                        broken.error_text()
+                    ),
+                )
             } else if let Some(broken) = mine.iter().find(|o| o.inconclusive()) {
                 // a statement that failed for a reason of its own moment
                 // proves nothing about the real table's statement

@@ -721,6 +721,32 @@ SELECT v.check_name, v.tenant, v.status,
 SELECT * FROM pg_temp.trg_checks ORDER BY 1, 2;
 ALTER TABLE mix.trg DISABLE TRIGGER USER;
 SELECT * FROM pg_temp.trg_checks ORDER BY 1, 2;
+-- the statements run read-only: a trigger that would advance a sequence
+-- (or write elsewhere), which no rollback undoes, is refused, and its
+-- statement is ERROR, not run; the sequence is untouched. An AFTER
+-- trigger (an audit row) is not copied: it changes no row of the table.
+CREATE SEQUENCE mix.trg_ids;
+CREATE TABLE mix.trg_audit (at timestamptz, what text);
+CREATE FUNCTION mix.number() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.id := nextval('mix.trg_ids');
+    RETURN NEW;
+END $$;
+CREATE FUNCTION mix.audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO mix.trg_audit VALUES (now(), TG_OP);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER number BEFORE INSERT ON mix.trg FOR EACH ROW EXECUTE FUNCTION mix.number();
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON mix.trg FOR EACH ROW EXECUTE FUNCTION mix.audit();
+GRANT USAGE ON SEQUENCE mix.trg_ids TO app_user;
+GRANT INSERT ON mix.trg_audit TO app_user;
+SELECT v.check_name, v.tenant, v.status, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['mix.trg']::regclass[],
+                                  tenants => ARRAY['1']) v
+ WHERE v.check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete') ORDER BY 1, 2;
+SELECT last_value, is_called FROM mix.trg_ids;
+SELECT count(*) AS audit_rows FROM mix.trg_audit;
 
 -- a rule rewrites the application's statement where the shadow has none:
 -- DO INSTEAD NOTHING on DELETE (PostgreSQL's own DELETE removes nothing,
