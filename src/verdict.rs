@@ -1267,14 +1267,24 @@ mod unit {
             .expect("a check row")
     }
 
-    #[test]
-    fn a_view_is_judged_by_what_the_role_reads_through_it() {
+    /// A view (or materialized view) of tenants 1 and 2, the reads as
+    /// each seeing `seen_1` and `seen_2` rows of the other.
+    fn view_of(kind: RelKind, seen_1: i64, seen_2: i64) -> TableEvidence {
         let mut t = table(
             Tenants::Values(vec!["1".into(), "2".into()]),
-            vec![("1".into(), Some(seen(3))), ("2".into(), Some(seen(0)))],
+            vec![
+                ("1".into(), Some(seen(seen_1))),
+                ("2".into(), Some(seen(seen_2))),
+            ],
         );
-        t.target.kind = RelKind::View;
+        t.target.kind = kind;
         t.target.table = "orders_v".into();
+        t
+    }
+
+    #[test]
+    fn a_view_is_judged_by_what_the_role_reads_through_it() {
+        let mut t = view_of(RelKind::View, 3, 0);
         t.target.view_writes.delete = true;
         t.unset = seen(5);
         t.writes = Some(Vec::new());
@@ -1322,12 +1332,7 @@ mod unit {
     #[test]
     fn a_write_through_a_view_whose_owner_skips_the_policies_reaches_what_it_shows() {
         let view = |why: Option<&str>, delete: Option<bool>| {
-            let mut t = table(
-                Tenants::Values(vec!["1".into(), "2".into()]),
-                vec![("1".into(), Some(seen(3))), ("2".into(), Some(seen(0)))],
-            );
-            t.target.kind = RelKind::View;
-            t.target.table = "orders_v".into();
+            let mut t = view_of(RelKind::View, 3, 0);
             t.target.view_writes.delete = true;
             t.target.view_base = Some(crate::model::ViewBase {
                 oid: 1,
@@ -1396,11 +1401,7 @@ mod unit {
 
     #[test]
     fn a_materialized_view_says_it_has_no_row_security() {
-        let mut t = table(
-            Tenants::Values(vec!["1".into(), "2".into()]),
-            vec![("1".into(), Some(seen(1))), ("2".into(), Some(seen(1)))],
-        );
-        t.target.kind = RelKind::Matview;
+        let t = view_of(RelKind::Matview, 1, 1);
         let checks = verdicts(&evidence(vec![t]));
         let read = row(&checks, "tenant_read");
         assert_eq!(read.status, "FAIL");
