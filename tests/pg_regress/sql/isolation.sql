@@ -747,6 +747,43 @@ SELECT v.check_name, v.tenant, v.status, v.detail
  WHERE v.check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete') ORDER BY 1, 2;
 SELECT last_value, is_called FROM mix.trg_ids;
 SELECT count(*) AS audit_rows FROM mix.trg_audit;
+-- names that need quoting, arguments, UPDATE OF a quoted column and a
+-- whole-row WHEN are copied as they are: guard refuses a row of another
+-- tenant than the setting's, and checks its arguments
+CREATE TABLE mix."Guarded" (id int, "Tenant Id" int, body text);
+INSERT INTO mix."Guarded" SELECT g, g % 3 + 1, 'b' FROM generate_series(1, 9) g;
+ALTER TABLE mix."Guarded" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY "every row" ON mix."Guarded" TO app_user USING (true);
+GRANT SELECT, INSERT, UPDATE ON mix."Guarded" TO app_user;
+CREATE FUNCTION mix.guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_NARGS <> 2 OR TG_ARGV[0] <> 'x y' THEN
+        RAISE EXCEPTION 'guard called with %', TG_ARGV;
+    END IF;
+    IF NEW."Tenant Id" IS DISTINCT FROM NULLIF(current_setting('app.tenant_id', true), '')::int THEN
+        RAISE EXCEPTION 'not this tenant''s row' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER "Guard It" BEFORE UPDATE OF "Tenant Id", body ON mix."Guarded" FOR EACH ROW
+    WHEN (NEW IS DISTINCT FROM OLD) EXECUTE FUNCTION mix.guard('x y', '2');
+CREATE TRIGGER "guard new" BEFORE INSERT ON mix."Guarded" FOR EACH ROW
+    WHEN (NEW."Tenant Id" IS NOT NULL) EXECUTE FUNCTION mix.guard('x y', '3');
+SELECT v.check_name, v.tenant, v.status, v.detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', 'Tenant Id',
+                                  tables => ARRAY['mix."Guarded"']::regclass[], tenants => ARRAY['1']) v
+ WHERE v.check_name IN ('tenant_insert', 'tenant_update') ORDER BY 1, 2;
+-- PostgreSQL's own: the INSERT of another tenant's row is refused, and so
+-- is any UPDATE that changes another tenant's row (it stays that tenant's)
+-- or moves one away, while tenant 1 may take every row over
+SET app.tenant_id = '1';
+SET ROLE app_user;
+INSERT INTO mix."Guarded" VALUES (99, 2, 'x');
+BEGIN;
+WITH u AS (UPDATE mix."Guarded" SET "Tenant Id" = 1 RETURNING 1) SELECT count(*) AS taken_over FROM u;
+ROLLBACK;
+RESET ROLE;
+RESET app.tenant_id;
 
 -- a rule rewrites the application's statement where the shadow has none:
 -- DO INSTEAD NOTHING on DELETE (PostgreSQL's own DELETE removes nothing,
