@@ -1057,9 +1057,10 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     "ERROR",
                     None,
                     format!(
-                        "as tenant {a}, `{}` runs a trigger of the table that writes outside it or \
-                         advances a sequence ({}): the probes run the table's triggers read-only, \
-                         so that nothing outlives them, and this statement is not judged",
+                        "as tenant {a}, `{}` runs a trigger of the table (or a function its \
+                         policies call) that writes outside it or advances a sequence ({}): the \
+                         probes' statements run read-only, so that nothing outlives them, and this \
+                         one is not judged",
                         statement_text(t, broken),
                         broken.error_text()
                     ),
