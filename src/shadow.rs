@@ -806,7 +806,8 @@ pub(crate) fn copy_row_triggers(from: pg_sys::Oid, to: pg_sys::Oid) -> Result<i3
                     );
                 }
             }
-            #[cfg(feature = "pg13")]
+            // fires on origin, as the original ('O', or 'A' always): the
+            // probes run with session_replication_role = origin
             pg_sys::CreateTrigger(
                 stmt,
                 c"".as_ptr(),
@@ -819,21 +820,6 @@ pub(crate) fn copy_row_triggers(from: pg_sys::Oid, to: pg_sys::Oid) -> Result<i3
                 when,
                 false,
                 false,
-            );
-            #[cfg(not(feature = "pg13"))]
-            pg_sys::CreateTriggerFiringOn(
-                stmt,
-                c"".as_ptr(),
-                to,
-                pg_sys::InvalidOid,
-                pg_sys::InvalidOid,
-                pg_sys::InvalidOid,
-                tg.tgfoid,
-                pg_sys::InvalidOid,
-                when,
-                false,
-                false,
-                tg.tgenabled,
             );
             copied += 1;
         }
