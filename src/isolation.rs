@@ -510,61 +510,9 @@ pub(crate) fn gather(
                 .collect()
         }
     };
-    // a view that shows the caller nothing (its own WHERE reads the
-    // setting) or that the caller cannot read (its owner may not) is
-    // probed with the tenants of its one table, sampled as the caller,
-    // else with those sampled from the tables probed (only candidates: the
-    // verdicts for any tenant value are PostgreSQL's)
+    // a view that shows the caller nothing gets its table's tenants
     if tenants.is_none() {
-        let lacking = |t: &Target, list: &Tenants| {
-            t.is_view()
-                && match list {
-                    Tenants::Values(v) => v.is_empty(),
-                    Tenants::SampleFailed(_) => true,
-                }
-        };
-        let bases: Vec<(usize, Part)> = targets
-            .iter()
-            .zip(&tenant_lists)
-            .enumerate()
-            .filter(|(_, (t, list))| lacking(t, list))
-            .filter_map(|(i, (t, _))| {
-                let b = t.view_base.as_ref()?;
-                Some((
-                    i,
-                    sample_of(&crate::ident::quote_qualified(&b.schema, &b.table), &col),
-                ))
-            })
-            .collect();
-        let parts: Vec<Part> = bases.iter().map(|(_, p)| p.clone()).collect();
-        let mut from_base: Vec<Option<Vec<String>>> = vec![None; targets.len()];
-        for ((i, _), o) in bases.iter().zip(run_batch(c, None, &Vec::new(), &parts)?) {
-            let ok = o.ok();
-            let values: Vec<String> = o.values.into_iter().flatten().collect();
-            if ok && !values.is_empty() {
-                from_base[*i] = Some(values);
-            }
-        }
-        let mut from_tables: Vec<String> = Vec::new();
-        for (t, list) in targets.iter().zip(&tenant_lists) {
-            if let (false, Tenants::Values(values)) = (t.is_view(), list) {
-                for v in values {
-                    if !from_tables.contains(v) && from_tables.len() < SAMPLE_TENANTS as usize {
-                        from_tables.push(v.clone());
-                    }
-                }
-            }
-        }
-        for (i, (t, list)) in targets.iter().zip(tenant_lists.iter_mut()).enumerate() {
-            if !lacking(t, list) {
-                continue;
-            }
-            match from_base[i].take() {
-                Some(values) => *list = Tenants::Values(values),
-                None if !from_tables.is_empty() => *list = Tenants::Values(from_tables.clone()),
-                None => {}
-            }
-        }
+        view_tenants(c, &targets, &mut tenant_lists, &col)?;
     }
     // tenant_read: each table's tenants, one statement per tenant value
     // (the tables that sampled the same value share its context)
@@ -687,6 +635,70 @@ pub(crate) fn gather(
         setting: facts,
         tables: out,
     })
+}
+
+/// Tenants for the views that sampled none: a view that shows the caller
+/// nothing (its own WHERE reads the setting) or that the caller cannot
+/// read (its owner may not) is probed with the tenants of its one table,
+/// sampled as the caller, else with those sampled from the tables probed.
+/// They are only candidates: the verdicts for any tenant value are
+/// PostgreSQL's.
+fn view_tenants(
+    c: &SpiClient<'_>,
+    targets: &[Target],
+    tenant_lists: &mut [Tenants],
+    col: &str,
+) -> Result<()> {
+    let lacking = |t: &Target, list: &Tenants| {
+        t.is_view()
+            && match list {
+                Tenants::Values(v) => v.is_empty(),
+                Tenants::SampleFailed(_) => true,
+            }
+    };
+    let bases: Vec<(usize, Part)> = targets
+        .iter()
+        .zip(tenant_lists.iter())
+        .enumerate()
+        .filter(|(_, (t, list))| lacking(t, list))
+        .filter_map(|(i, (t, _))| {
+            let b = t.view_base.as_ref()?;
+            Some((
+                i,
+                sample_of(&crate::ident::quote_qualified(&b.schema, &b.table), col),
+            ))
+        })
+        .collect();
+    let parts: Vec<Part> = bases.iter().map(|(_, p)| p.clone()).collect();
+    let mut from_base: Vec<Option<Vec<String>>> = vec![None; targets.len()];
+    for ((i, _), o) in bases.iter().zip(run_batch(c, None, &Vec::new(), &parts)?) {
+        let ok = o.ok();
+        let values: Vec<String> = o.values.into_iter().flatten().collect();
+        if ok && !values.is_empty() {
+            from_base[*i] = Some(values);
+        }
+    }
+    let mut from_tables: Vec<String> = Vec::new();
+    for (t, list) in targets.iter().zip(tenant_lists.iter()) {
+        if let (false, Tenants::Values(values)) = (t.is_view(), list) {
+            for v in values {
+                if !from_tables.contains(v) && from_tables.len() < SAMPLE_TENANTS as usize {
+                    from_tables.push(v.clone());
+                }
+            }
+        }
+    }
+    for (i, (t, list)) in targets.iter().zip(tenant_lists.iter_mut()).enumerate() {
+        if !lacking(t, list) {
+            continue;
+        }
+        match from_base[i].take() {
+            Some(values) => *list = Tenants::Values(values),
+            None if !from_tables.is_empty() => *list = Tenants::Values(from_tables.clone()),
+            None => {}
+        }
+    }
+    Ok(())
 }
 
 /// The tenant_read probes of one tenant value, over the tables that have
