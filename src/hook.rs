@@ -10,6 +10,9 @@
 //! it ran, subject to the freeze and the ticket, exactly as the event
 //! triggers record a policy change ([`crate::authz`] holds the facts).
 //!
+//! The same hook keeps `SET event_triggers = off` (PostgreSQL 17+) from
+//! switching capture and the freeze off ([`event_triggers_back_on`]).
+//!
 //! The hook is installed only when rls_audit is in
 //! `shared_preload_libraries`: loaded later (at the first rls_audit call
 //! of a session) it would miss the session's earlier statements, so it is
@@ -136,9 +139,64 @@ unsafe extern "C-unwind" fn process_utility(
 /// history tables' owner). Only a watched statement pays for it.
 fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run: impl FnOnce()) {
     let watch = or_raise(watch(pstmt));
+    let restore = event_triggers_back_on(pstmt);
     run();
+    if let Some(level) = restore {
+        // SAFETY: the nesting level opened by event_triggers_back_on; an
+        // ERROR in run() leaves it to the (sub)transaction's abort, as for
+        // a function's SET clause
+        unsafe { pg_sys::AtEOXact_GUC(true, level) };
+    }
     if let Some(w) = watch {
         or_raise(capture::with_pinned_path(|| record(w, pstmt, query)));
+    }
+}
+
+/// `SET event_triggers = off` (PostgreSQL 17+, a superuser's setting)
+/// would stop every event trigger, rls_audit's capture and freeze among
+/// them, for the session. No session setting switches those off: in a
+/// database where rls_audit is installed, a statement event triggers fire
+/// for, run with it off, runs with it on, set for the statement alone (as
+/// a function's SET clause is) and put back after it. Returns the GUC nesting level to
+/// close, when it was set. (An event trigger's own statements fire none
+/// anyway, so a broken trigger can still be dropped.)
+fn event_triggers_back_on(pstmt: *mut pg_sys::PlannedStmt) -> Option<i32> {
+    // SAFETY: pstmt is the statement about to run; GetConfigOption returns
+    // NULL for a setting this server does not have (before 17), else a
+    // string owned by the GUC machinery, read at once
+    unsafe {
+        let tree = (*pstmt).utilityStmt;
+        if tree.is_null() || !pg_sys::IsTransactionState() {
+            return None;
+        }
+        let value = pg_sys::GetConfigOption(c"event_triggers".as_ptr(), true, false);
+        if value.is_null() || core::ffi::CStr::from_ptr(value).to_bytes() != b"off" {
+            return None;
+        }
+        // only a statement event triggers fire for (never SET itself,
+        // whose own change of the setting must outlive it)
+        if !pg_sys::command_tag_event_trigger_ok(pg_sys::CreateCommandTag(tree)) {
+            return None;
+        }
+    }
+    if !tracking_here() {
+        return None;
+    }
+    // SAFETY: a new GUC nesting level, the setting saved in it: closed by
+    // `around` after the statement, or by the abort of the transaction
+    unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"event_triggers".as_ptr(),
+            c"on".as_ptr(),
+            pg_sys::GucContext::PGC_SUSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        Some(level)
     }
 }
 

@@ -315,6 +315,32 @@ DROP POLICY sneaky ON g.t;
 RESET row_security;
 RESET check_function_bodies;
 RESET session_replication_role;
+-- where the server has it (PostgreSQL 17 and later), event_triggers = off
+-- too: with rls_audit preloaded, each statement event triggers fire for
+-- runs with it on (the session's setting itself stays off)
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 170000 THEN
+        PERFORM set_config('event_triggers', 'off', false);
+    END IF;
+END $$;
+SELECT rls_audit.freeze('event triggers off');
+\set VERBOSITY sqlstate
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+ALTER TABLE g.t DISABLE ROW LEVEL SECURITY;
+\set VERBOSITY default
+SELECT rls_audit.unfreeze();
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+SELECT change, policy_name FROM rls_audit.events ORDER BY id DESC LIMIT 1;
+DROP POLICY sneaky ON g.t;
+SELECT count(*) AS untracked FROM rls_audit.untracked_changes();
+SELECT current_setting('event_triggers', true) IS DISTINCT FROM 'on' AS setting_not_on;
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 170000 THEN
+        PERFORM set_config('event_triggers', 'on', false);
+    END IF;
+END $$;
 
 -- 9. a printed restore script means the same whatever the replaying
 -- session's search_path: an "=" operator planted in a schema ahead of
