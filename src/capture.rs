@@ -599,7 +599,7 @@ pub(crate) fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>>
     freeze_reason(c)
 }
 
-fn frozen_error(reason: &str) -> RlsAuditError {
+pub(crate) fn frozen_error(reason: &str) -> RlsAuditError {
     RlsAuditError::ObjectState(format!(
         "row-level security changes are frozen: {reason} \
          (SET rls_audit.ticket = '<change id>' to make a ticketed change, or SELECT rls_audit.unfreeze())"
@@ -1596,6 +1596,16 @@ pub(crate) fn untracked_rows(c: &SpiClient<'_>) -> Result<Vec<DriftRow>> {
     let (tracked, live, mut rows) = comparable(c)?;
     rows.extend(diff::diff(&tracked, &live));
     rows.extend(crate::authz::untracked_rows(Scope::All)?);
+    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(rows)
+}
+
+/// The policies and table flags that differ between the tracked and live
+/// states (what `untracked_changes()` lists for them), to compare before
+/// and after a statement.
+pub(crate) fn untracked_policies_and_flags(c: &SpiClient<'_>) -> Result<Vec<DriftRow>> {
+    let (tracked, live, mut rows) = comparable(c)?;
+    rows.extend(diff::diff(&tracked, &live));
     rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(rows)
 }

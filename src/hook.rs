@@ -11,7 +11,9 @@
 //! triggers record a policy change ([`crate::authz`] holds the facts).
 //!
 //! The same hook keeps `SET event_triggers = off` (PostgreSQL 17+) from
-//! switching capture and the freeze off ([`event_triggers_back_on`]).
+//! switching capture and the freeze off ([`event_triggers_back_on`]), and
+//! `session_replication_role = replica` from getting past a freeze
+//! ([`replica_under_freeze`]).
 //!
 //! The hook is installed only when rls_audit is in
 //! `shared_preload_libraries`: loaded later (at the first rls_audit call
@@ -140,7 +142,16 @@ unsafe extern "C-unwind" fn process_utility(
 fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run: impl FnOnce()) {
     let watch = or_raise(watch(pstmt));
     let restore = event_triggers_back_on(pstmt);
+    let unseen = or_raise(replica_under_freeze(pstmt));
     run();
+    if let Some((reason, before)) = unseen {
+        let after = or_raise(capture::with_pinned_path(|| {
+            Spi::connect(capture::untracked_policies_and_flags)
+        }));
+        if after != before {
+            or_raise::<()>(Err(capture::frozen_error(&reason)));
+        }
+    }
     if let Some(level) = restore {
         // SAFETY: the nesting level opened by event_triggers_back_on; an
         // ERROR in run() leaves it to the (sub)transaction's abort, as for
@@ -198,6 +209,44 @@ fn event_triggers_back_on(pstmt: *mut pg_sys::PlannedStmt) -> Option<i32> {
         );
         Some(level)
     }
+}
+
+/// `session_replication_role = replica` keeps the event triggers from
+/// firing: the SPEC's way for a change to become untracked, which
+/// `untracked_changes()` then lists. It does not switch the freeze off: a
+/// statement event triggers fire for, run that way while rls_audit is
+/// frozen and no ticket is set, is compared with the tracked state before
+/// and after; if it changed a policy or a table's RLS flags it fails with
+/// the freeze's error (55000), and nothing it did stays. Returns the
+/// freeze reason and the untracked differences before the statement.
+fn replica_under_freeze(
+    pstmt: *mut pg_sys::PlannedStmt,
+) -> Result<Option<(String, Vec<crate::diff::DriftRow>)>> {
+    // SAFETY: as in event_triggers_back_on
+    unsafe {
+        let tree = (*pstmt).utilityStmt;
+        if tree.is_null() || !pg_sys::IsTransactionState() {
+            return Ok(None);
+        }
+        let value = pg_sys::GetConfigOption(c"session_replication_role".as_ptr(), true, false);
+        if value.is_null() || core::ffi::CStr::from_ptr(value).to_bytes() != b"replica" {
+            return Ok(None);
+        }
+        if !pg_sys::command_tag_event_trigger_ok(pg_sys::CreateCommandTag(tree)) {
+            return Ok(None);
+        }
+    }
+    if !tracking_here() {
+        return Ok(None);
+    }
+    capture::with_pinned_path(|| {
+        Spi::connect(|c| {
+            let Some(reason) = capture::frozen_without_ticket(c)? else {
+                return Ok(None);
+            };
+            Ok(Some((reason, capture::untracked_policies_and_flags(c)?)))
+        })
+    })
 }
 
 /// An error of rls_audit's own raised as PostgreSQL's ERROR, with its

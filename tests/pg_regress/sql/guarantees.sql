@@ -341,6 +341,28 @@ BEGIN
         PERFORM set_config('event_triggers', 'on', false);
     END IF;
 END $$;
+-- session_replication_role = replica keeps the event triggers from
+-- firing (the way a change becomes untracked), but not the freeze: with
+-- rls_audit preloaded, a statement that changes a policy or a table's RLS
+-- flags that way fails while frozen (55000); one that changes none runs
+SELECT rls_audit.freeze('replica window');
+SET session_replication_role = replica;
+\set VERBOSITY sqlstate
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+ALTER TABLE g.t DISABLE ROW LEVEL SECURITY;
+\set VERBOSITY default
+CREATE TABLE g.harmless (id int);
+DROP TABLE g.harmless;
+RESET session_replication_role;
+SELECT rls_audit.unfreeze();
+SELECT count(*) AS sneaky_policies FROM pg_policy WHERE polname = 'sneaky';
+-- unfrozen, replica mode still leaves the change untracked, and listed
+SET session_replication_role = replica;
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+RESET session_replication_role;
+SELECT change, policy_name FROM rls_audit.untracked_changes();
+SELECT rls_audit.record_untracked('replica-mode test') AS recorded;
+DROP POLICY sneaky ON g.t;
 
 -- 9. a printed restore script means the same whatever the replaying
 -- session's search_path: an "=" operator planted in a schema ahead of
