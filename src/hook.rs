@@ -20,6 +20,7 @@
 //! of a session) it would miss the session's earlier statements, so it is
 //! all or nothing. Without it, `untracked_changes()` and `drift()` still
 //! find every such change; `report()` says which is the case.
+use std::ffi::CStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use pgrx::prelude::*;
@@ -163,34 +164,37 @@ fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run:
     }
 }
 
+/// Is `pstmt` a statement event triggers fire for, about to run in a
+/// transaction while setting `name` reads `value`? (A setting this server
+/// does not have, such as `event_triggers` before 17, reads nothing.)
+fn event_statement_with(pstmt: *mut pg_sys::PlannedStmt, name: &CStr, value: &[u8]) -> bool {
+    // SAFETY: pstmt is the statement about to run, only read;
+    // GetConfigOption returns NULL for a missing setting, else a string
+    // owned by the GUC machinery, read at once
+    unsafe {
+        let tree = (*pstmt).utilityStmt;
+        if tree.is_null() || !pg_sys::IsTransactionState() {
+            return false;
+        }
+        let current = pg_sys::GetConfigOption(name.as_ptr(), true, false);
+        !current.is_null()
+            && CStr::from_ptr(current).to_bytes() == value
+            && pg_sys::command_tag_event_trigger_ok(pg_sys::CreateCommandTag(tree))
+    }
+}
+
 /// `SET event_triggers = off` (PostgreSQL 17+, a superuser's setting)
 /// would stop every event trigger, rls_audit's capture and freeze among
 /// them, for the session. No session setting switches those off: in a
 /// database where rls_audit is installed, a statement event triggers fire
 /// for, run with it off, runs with it on, set for the statement alone (as
-/// a function's SET clause is) and put back after it. Returns the GUC nesting level to
-/// close, when it was set. (An event trigger's own statements fire none
-/// anyway, so a broken trigger can still be dropped.)
+/// a function's SET clause is) and put back after it. Returns the GUC
+/// nesting level to close, when it was set. (An event trigger's own
+/// statements fire none anyway, so a broken trigger can still be dropped.)
 fn event_triggers_back_on(pstmt: *mut pg_sys::PlannedStmt) -> Option<i32> {
-    // SAFETY: pstmt is the statement about to run; GetConfigOption returns
-    // NULL for a setting this server does not have (before 17), else a
-    // string owned by the GUC machinery, read at once
-    unsafe {
-        let tree = (*pstmt).utilityStmt;
-        if tree.is_null() || !pg_sys::IsTransactionState() {
-            return None;
-        }
-        let value = pg_sys::GetConfigOption(c"event_triggers".as_ptr(), true, false);
-        if value.is_null() || core::ffi::CStr::from_ptr(value).to_bytes() != b"off" {
-            return None;
-        }
-        // only a statement event triggers fire for (never SET itself,
-        // whose own change of the setting must outlive it)
-        if !pg_sys::command_tag_event_trigger_ok(pg_sys::CreateCommandTag(tree)) {
-            return None;
-        }
-    }
-    if !tracking_here() {
+    // only a statement event triggers fire for (never SET itself, whose
+    // own change of the setting must outlive it)
+    if !event_statement_with(pstmt, c"event_triggers", b"off") || !tracking_here() {
         return None;
     }
     // SAFETY: a new GUC nesting level, the setting saved in it: closed by
@@ -222,21 +226,7 @@ fn event_triggers_back_on(pstmt: *mut pg_sys::PlannedStmt) -> Option<i32> {
 fn replica_under_freeze(
     pstmt: *mut pg_sys::PlannedStmt,
 ) -> Result<Option<(String, Vec<crate::diff::DriftRow>)>> {
-    // SAFETY: as in event_triggers_back_on
-    unsafe {
-        let tree = (*pstmt).utilityStmt;
-        if tree.is_null() || !pg_sys::IsTransactionState() {
-            return Ok(None);
-        }
-        let value = pg_sys::GetConfigOption(c"session_replication_role".as_ptr(), true, false);
-        if value.is_null() || core::ffi::CStr::from_ptr(value).to_bytes() != b"replica" {
-            return Ok(None);
-        }
-        if !pg_sys::command_tag_event_trigger_ok(pg_sys::CreateCommandTag(tree)) {
-            return Ok(None);
-        }
-    }
-    if !tracking_here() {
+    if !event_statement_with(pstmt, c"session_replication_role", b"replica") || !tracking_here() {
         return Ok(None);
     }
     capture::with_pinned_path(|| {
