@@ -1593,8 +1593,7 @@ fn comparable(c: &SpiClient<'_>) -> Result<(State, State, Vec<DriftRow>)> {
 /// rows: policies and table flags, then roles, memberships, table owners
 /// and grants (crate::authz).
 pub(crate) fn untracked_rows(c: &SpiClient<'_>) -> Result<Vec<DriftRow>> {
-    let (tracked, live, mut rows) = comparable(c)?;
-    rows.extend(diff::diff(&tracked, &live));
+    let mut rows = untracked_policies_and_flags(c)?;
     rows.extend(crate::authz::untracked_rows(Scope::All)?);
     rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(rows)

@@ -48,19 +48,19 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
        AND NOT pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'INSERT') AS defaulted,
        pg_catalog.pg_get_expr(d.adbin, d.adrelid), d.adbin::pg_catalog.text,
        c.relkind::pg_catalog.text,
-       c.relkind = 'v' AND pg_catalog.pg_relation_is_updatable(c.oid, true) & 8 <> 0
+       u.events & 8 <> 0
        AND pg_catalog.has_any_column_privilege($1::name, c.oid, 'INSERT'),
        c.relkind = 'v' AND EXISTS (
            SELECT FROM pg_catalog.pg_attribute va
             WHERE va.attrelid = c.oid AND va.attnum > 0 AND NOT va.attisdropped
               AND pg_catalog.has_column_privilege($1::name, c.oid, va.attnum, 'UPDATE')
               AND pg_catalog.pg_column_is_updatable(c.oid, va.attnum, true)),
-       c.relkind = 'v' AND pg_catalog.pg_relation_is_updatable(c.oid, true) & 16 <> 0
+       u.events & 16 <> 0
        AND pg_catalog.has_table_privilege($1::name, c.oid, 'DELETE'),
        vb.nspname::text, vb.relname::text, vb.why, vb.oid,
-       CASE WHEN vb.direct AND pg_catalog.pg_relation_is_updatable(c.oid, false) & 16 <> 0
+       CASE WHEN vb.direct AND u.auto & 16 <> 0
             THEN pg_catalog.has_table_privilege(c.relowner, vb.oid, 'DELETE') END,
-       CASE WHEN vb.direct AND pg_catalog.pg_relation_is_updatable(c.oid, false) & 4 <> 0
+       CASE WHEN vb.direct AND u.auto & 4 <> 0
             THEN CASE WHEN pg_catalog.has_table_privilege(c.relowner, vb.oid, 'UPDATE') THEN true
                       WHEN NOT pg_catalog.has_any_column_privilege(c.relowner, vb.oid, 'UPDATE') THEN false END
        END,
@@ -75,6 +75,14 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
   JOIN pg_catalog.pg_attribute a
     ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+  -- what PostgreSQL runs through a view (bits of pg_relation_is_updatable:
+  -- 4 UPDATE, 8 INSERT, 16 DELETE), INSTEAD OF triggers and rules
+  -- included, and by itself (auto-updatable); NULL for anything else
+  LEFT JOIN LATERAL (
+      SELECT pg_catalog.pg_relation_is_updatable(c.oid, true) AS events,
+             pg_catalog.pg_relation_is_updatable(c.oid, false) AS auto
+       WHERE c.relkind = 'v'
+  ) u ON true
   LEFT JOIN LATERAL (
       SELECT b.oid, bn.nspname, b.relname, d.direct,
              CASE WHEN NOT d.direct THEN NULL
