@@ -1464,12 +1464,18 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
 }
 
 /// At ddl_command_start of DROP EXTENSION / DROP SCHEMA: does the command
-/// name rls_audit itself? (Its parse tree, printed: the names are quoted
-/// strings there, whatever the PostgreSQL version.)
+/// name rls_audit itself?
 pub(crate) fn drops_rls_audit(data: *mut pg_sys::EventTriggerData) -> bool {
-    // SAFETY: data is a valid EventTriggerData; nodeToString only reads
+    // SAFETY: data is a valid EventTriggerData
+    drops_rls_audit_tree(unsafe { (*data).parsetree })
+}
+
+/// Is this statement tree a DROP EXTENSION / DROP SCHEMA that names
+/// rls_audit? (Its object list, printed: the names are quoted strings
+/// there, whatever the PostgreSQL version.)
+pub(crate) fn drops_rls_audit_tree(tree: *mut pg_sys::Node) -> bool {
+    // SAFETY: tree is a statement's parse tree or NULL; nodeToString only reads
     unsafe {
-        let tree = (*data).parsetree;
         if tree.is_null() || (*tree).type_ != pg_sys::NodeTag::T_DropStmt {
             return false;
         }
@@ -1486,6 +1492,99 @@ pub(crate) fn drops_rls_audit(data: *mut pg_sys::EventTriggerData) -> bool {
         core::ffi::CStr::from_ptr(printed)
             .to_string_lossy()
             .contains("\"rls_audit\"")
+    }
+}
+
+/// An entry of PostgreSQL's event trigger cache (`utils/evtcache.h`, the
+/// same on every supported version; not in pgrx's bindings).
+#[repr(C)]
+struct EventTriggerCacheItem {
+    fnoid: pg_sys::Oid,
+    enabled: core::ffi::c_char,
+    tagset: *mut pg_sys::Bitmapset,
+}
+
+extern "C-unwind" {
+    /// The event triggers of one event, as PostgreSQL fires them
+    /// (`EventTriggerEvent`: 0 ddl_command_start, 1 ddl_command_end,
+    /// 2 sql_drop).
+    fn EventCacheLookup(event: core::ffi::c_int) -> *mut pg_sys::List;
+}
+
+/// rls_audit's event trigger functions (`finalize.sql`): the event each
+/// is created on, and the C symbol it runs.
+const CAPTURE_TRIGGERS: [(core::ffi::c_int, &[u8]); 3] = [
+    (1, b"capture_ddl_wrapper"),
+    (2, b"capture_sql_drop_wrapper"),
+    (0, b"guard_drop_wrapper"),
+];
+
+/// Would capture and the freeze's guard fire for a statement run now?
+/// True when, for each of rls_audit's three events, an event trigger
+/// fires in this session (not disabled; `ENABLE REPLICA` only in replica
+/// mode, a plain `ENABLE` only outside it, `ENABLE ALWAYS` in both) and
+/// runs rls_audit's own C function for it — not one replaced by
+/// `CREATE OR REPLACE FUNCTION`. Read from PostgreSQL's event trigger
+/// cache, which is what decides the firing; `event_triggers` (PostgreSQL
+/// 17+) is left to [`crate::hook`], which sets it on.
+pub(crate) fn capture_fires() -> bool {
+    // SAFETY: the cache's lists and items are PostgreSQL's, only read
+    // here; SessionReplicationRole is the session's setting
+    unsafe {
+        let replica = pg_sys::SessionReplicationRole
+            == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as core::ffi::c_int;
+        CAPTURE_TRIGGERS.iter().all(|(event, symbol)| {
+            PgList::<EventTriggerCacheItem>::from_pg(EventCacheLookup(*event))
+                .iter_ptr()
+                .any(|item| {
+                    let fires = match (*item).enabled as u8 {
+                        pg_sys::TRIGGER_DISABLED => false,
+                        pg_sys::TRIGGER_FIRES_ON_ORIGIN => !replica,
+                        pg_sys::TRIGGER_FIRES_ON_REPLICA => replica,
+                        _ => true,
+                    };
+                    fires && runs_own_symbol((*item).fnoid, symbol)
+                })
+        })
+    }
+}
+
+/// Is function `oid` the C function `symbol` of rls_audit's library?
+fn runs_own_symbol(oid: pg_sys::Oid, symbol: &[u8]) -> bool {
+    /// pg_language's fixed OID of `c`
+    const C_LANGUAGE: u32 = 13;
+    // SAFETY: a syscache lookup, released before returning; prosrc and
+    // probin are text columns of the row it returned
+    unsafe {
+        let tup = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::PROCOID as i32,
+            pg_sys::Datum::from(oid),
+        );
+        if tup.is_null() {
+            return false;
+        }
+        let proc = pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_proc>();
+        let text = |attno: u32| {
+            let mut isnull = false;
+            let d = pg_sys::SysCacheGetAttr(
+                pg_sys::SysCacheIdentifier::PROCOID as i32,
+                tup,
+                attno as pg_sys::AttrNumber,
+                &mut isnull,
+            );
+            (!isnull).then(|| {
+                let t = pg_sys::text_to_cstring(d.cast_mut_ptr());
+                let bytes = core::ffi::CStr::from_ptr(t).to_bytes().to_vec();
+                pg_sys::pfree(t.cast());
+                bytes
+            })
+        };
+        let ours = (*proc).prolang == pg_sys::Oid::from(C_LANGUAGE)
+            && text(pg_sys::Anum_pg_proc_prosrc).as_deref() == Some(symbol)
+            && text(pg_sys::Anum_pg_proc_probin).as_deref()
+                == Some(b"$libdir/rls_audit".as_slice());
+        pg_sys::ReleaseSysCache(tup);
+        ours
     }
 }
 

@@ -12,8 +12,9 @@
 //!
 //! The same hook keeps `SET event_triggers = off` (PostgreSQL 17+) from
 //! switching capture and the freeze off ([`event_triggers_back_on`]), and
-//! `session_replication_role = replica` from getting past a freeze
-//! ([`replica_under_freeze`]).
+//! a statement run while capture does not fire (replica mode, its event
+//! triggers disabled or their functions replaced) from getting past a
+//! freeze ([`capture_off_under_freeze`]).
 //!
 //! The hook is installed only when rls_audit is in
 //! `shared_preload_libraries`: loaded later (at the first rls_audit call
@@ -143,7 +144,7 @@ unsafe extern "C-unwind" fn process_utility(
 fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run: impl FnOnce()) {
     let watch = or_raise(watch(pstmt));
     let restore = event_triggers_back_on(pstmt);
-    let unseen = or_raise(replica_under_freeze(pstmt));
+    let unseen = or_raise(capture_off_under_freeze(pstmt));
     run();
     if let Some((reason, before)) = unseen {
         let after = or_raise(capture::with_pinned_path(|| {
@@ -165,21 +166,25 @@ fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run:
 }
 
 /// Is `pstmt` a statement event triggers fire for, about to run in a
-/// transaction while setting `name` reads `value`? (A setting this server
-/// does not have, such as `event_triggers` before 17, reads nothing.)
-fn event_statement_with(pstmt: *mut pg_sys::PlannedStmt, name: &CStr, value: &[u8]) -> bool {
-    // SAFETY: pstmt is the statement about to run, only read;
-    // GetConfigOption returns NULL for a missing setting, else a string
-    // owned by the GUC machinery, read at once
+/// transaction?
+fn event_statement(pstmt: *mut pg_sys::PlannedStmt) -> bool {
+    // SAFETY: pstmt is the statement about to run, only read
     unsafe {
         let tree = (*pstmt).utilityStmt;
-        if tree.is_null() || !pg_sys::IsTransactionState() {
-            return false;
-        }
-        let current = pg_sys::GetConfigOption(name.as_ptr(), true, false);
-        !current.is_null()
-            && CStr::from_ptr(current).to_bytes() == value
+        !tree.is_null()
+            && pg_sys::IsTransactionState()
             && pg_sys::command_tag_event_trigger_ok(pg_sys::CreateCommandTag(tree))
+    }
+}
+
+/// Does setting `name` read `value` now? (A setting this server does not
+/// have, such as `event_triggers` before 17, reads nothing.)
+fn setting_is(name: &CStr, value: &[u8]) -> bool {
+    // SAFETY: GetConfigOption returns NULL for a missing setting, else a
+    // string owned by the GUC machinery, read at once
+    unsafe {
+        let current = pg_sys::GetConfigOption(name.as_ptr(), true, false);
+        !current.is_null() && CStr::from_ptr(current).to_bytes() == value
     }
 }
 
@@ -194,7 +199,7 @@ fn event_statement_with(pstmt: *mut pg_sys::PlannedStmt, name: &CStr, value: &[u
 fn event_triggers_back_on(pstmt: *mut pg_sys::PlannedStmt) -> Option<i32> {
     // only a statement event triggers fire for (never SET itself, whose
     // own change of the setting must outlive it)
-    if !event_statement_with(pstmt, c"event_triggers", b"off") || !tracking_here() {
+    if !event_statement(pstmt) || !setting_is(c"event_triggers", b"off") || !tracking_here() {
         return None;
     }
     // SAFETY: a new GUC nesting level, the setting saved in it: closed by
@@ -215,18 +220,24 @@ fn event_triggers_back_on(pstmt: *mut pg_sys::PlannedStmt) -> Option<i32> {
     }
 }
 
-/// `session_replication_role = replica` keeps the event triggers from
-/// firing: the SPEC's way for a change to become untracked, which
-/// `untracked_changes()` then lists. It does not switch the freeze off: a
-/// statement event triggers fire for, run that way while rls_audit is
-/// frozen and no ticket is set, is compared with the tracked state before
-/// and after; if it changed a policy or a table's RLS flags it fails with
-/// the freeze's error (55000), and nothing it did stays. Returns the
-/// freeze reason and the untracked differences before the statement.
-fn replica_under_freeze(
+/// A statement event triggers fire for, while rls_audit's capture does
+/// not fire ([`capture::capture_fires`]): its event triggers disabled
+/// (`ALTER EVENT TRIGGER … DISABLE`, or a catalog edit), set to fire in
+/// the other replication mode (`session_replication_role = replica`
+/// against a plain `ENABLE`), dropped, or running a replaced function.
+/// The change is then untracked — the SPEC's way, which
+/// `untracked_changes()` lists — but it does not get past a freeze: run
+/// while rls_audit is frozen and no ticket is set, the statement is
+/// compared with the tracked state before and after; if it changed a
+/// policy or a table's RLS flags it fails with the freeze's error
+/// (55000), and nothing it did stays. `DROP EXTENSION rls_audit` / `DROP
+/// SCHEMA rls_audit` (whose guard is one of those triggers) is refused
+/// before it runs. Returns the freeze reason and the untracked differences
+/// before the statement.
+fn capture_off_under_freeze(
     pstmt: *mut pg_sys::PlannedStmt,
 ) -> Result<Option<(String, Vec<crate::diff::DriftRow>)>> {
-    if !event_statement_with(pstmt, c"session_replication_role", b"replica") || !tracking_here() {
+    if !event_statement(pstmt) || capture::capture_fires() || !tracking_here() {
         return Ok(None);
     }
     capture::with_pinned_path(|| {
@@ -234,6 +245,10 @@ fn replica_under_freeze(
             let Some(reason) = capture::frozen_without_ticket(c)? else {
                 return Ok(None);
             };
+            // SAFETY: the statement about to run, only read
+            if capture::drops_rls_audit_tree(unsafe { (*pstmt).utilityStmt }) {
+                return Err(capture::frozen_error(&reason));
+            }
             Ok(Some((reason, capture::untracked_policies_and_flags(c)?)))
         })
     })

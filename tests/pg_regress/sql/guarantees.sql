@@ -363,6 +363,54 @@ RESET session_replication_role;
 SELECT change, policy_name FROM rls_audit.untracked_changes();
 SELECT rls_audit.record_untracked('replica-mode test') AS recorded;
 DROP POLICY sneaky ON g.t;
+-- nor does switching capture itself off get past a freeze: each of
+-- rls_audit's event triggers disabled, set to fire in the other mode, or
+-- running a replaced function, and the catalog edited directly. The
+-- switch goes through; while frozen, what it would let through does not
+SELECT rls_audit.freeze('capture switched off');
+\set VERBOSITY sqlstate
+ALTER EVENT TRIGGER rls_audit_ddl DISABLE;
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+ALTER TABLE g.t DISABLE ROW LEVEL SECURITY;
+CREATE TABLE g.harmless (id int);
+DROP TABLE g.harmless;
+ALTER EVENT TRIGGER rls_audit_ddl ENABLE;
+ALTER EVENT TRIGGER rls_audit_drop ENABLE REPLICA;
+DROP POLICY sel ON g.t;
+ALTER EVENT TRIGGER rls_audit_drop ENABLE;
+ALTER EVENT TRIGGER rls_audit_guard DISABLE;
+DROP EXTENSION rls_audit;
+DROP SCHEMA rls_audit CASCADE;
+ALTER EVENT TRIGGER rls_audit_guard ENABLE;
+BEGIN;
+CREATE OR REPLACE FUNCTION rls_audit._capture_ddl() RETURNS event_trigger
+    LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+ROLLBACK;
+BEGIN;
+UPDATE pg_event_trigger SET evtenabled = 'D' WHERE evtname = 'rls_audit_ddl';
+ALTER TABLE g.t DISABLE ROW LEVEL SECURITY;
+ROLLBACK;
+-- replica mode with a trigger set to fire always: the other two do not
+ALTER EVENT TRIGGER rls_audit_drop ENABLE ALWAYS;
+SET session_replication_role = replica;
+DROP POLICY sel ON g.t;
+RESET session_replication_role;
+ALTER EVENT TRIGGER rls_audit_drop ENABLE;
+\set VERBOSITY default
+-- a ticket still lets a change through, untracked while capture is off
+ALTER EVENT TRIGGER rls_audit_ddl DISABLE;
+SET rls_audit.ticket = 'CHG-77';
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+RESET rls_audit.ticket;
+ALTER EVENT TRIGGER rls_audit_ddl ENABLE;
+SELECT rls_audit.unfreeze();
+SELECT change, policy_name FROM rls_audit.untracked_changes();
+SELECT rls_audit.record_untracked('ticketed while capture was off') AS recorded;
+DROP POLICY sneaky ON g.t;
+SELECT relrowsecurity, relforcerowsecurity, (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid) AS policies
+  FROM pg_class c WHERE oid = 'g.t'::regclass;
+SELECT count(*) AS untracked FROM rls_audit.untracked_changes();
 
 -- 9. a printed restore script means the same whatever the replaying
 -- session's search_path: an "=" operator planted in a schema ahead of
