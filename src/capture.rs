@@ -1512,41 +1512,53 @@ extern "C-unwind" {
 }
 
 /// rls_audit's event trigger functions (`finalize.sql`): the event each
-/// is created on, and the C symbol it runs.
-const CAPTURE_TRIGGERS: [(core::ffi::c_int, &[u8]); 3] = [
-    (1, b"capture_ddl_wrapper"),
-    (2, b"capture_sql_drop_wrapper"),
-    (0, b"guard_drop_wrapper"),
+/// is created on (its number in PostgreSQL's cache, its name), and the C
+/// symbol it runs.
+const CAPTURE_TRIGGERS: [(core::ffi::c_int, &str, &[u8]); 3] = [
+    (1, "ddl_command_end", b"capture_ddl_wrapper"),
+    (2, "sql_drop", b"capture_sql_drop_wrapper"),
+    (0, "ddl_command_start", b"guard_drop_wrapper"),
 ];
 
-/// Would capture and the freeze's guard fire for a statement run now?
-/// True when, for each of rls_audit's three events, an event trigger
-/// fires in this session (not disabled; `ENABLE REPLICA` only in replica
-/// mode, a plain `ENABLE` only outside it, `ENABLE ALWAYS` in both) and
-/// runs rls_audit's own C function for it — not one replaced by
-/// `CREATE OR REPLACE FUNCTION`. Read from PostgreSQL's event trigger
-/// cache, which is what decides the firing; `event_triggers` (PostgreSQL
-/// 17+) is left to [`crate::hook`], which sets it on.
+/// Would capture and the freeze's guard fire for a statement run now in
+/// this session? See [`capture_gaps`]; `event_triggers` (PostgreSQL 17+)
+/// is left to [`crate::hook`], which sets it on.
 pub(crate) fn capture_fires() -> bool {
-    // SAFETY: the cache's lists and items are PostgreSQL's, only read
-    // here; SessionReplicationRole is the session's setting
-    unsafe {
-        let replica = pg_sys::SessionReplicationRole
-            == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as core::ffi::c_int;
-        CAPTURE_TRIGGERS.iter().all(|(event, symbol)| {
-            PgList::<EventTriggerCacheItem>::from_pg(EventCacheLookup(*event))
-                .iter_ptr()
-                .any(|item| {
-                    let fires = match (*item).enabled as u8 {
-                        pg_sys::TRIGGER_DISABLED => false,
-                        pg_sys::TRIGGER_FIRES_ON_ORIGIN => !replica,
-                        pg_sys::TRIGGER_FIRES_ON_REPLICA => replica,
-                        _ => true,
-                    };
-                    fires && runs_own_symbol((*item).fnoid, symbol)
-                })
+    // SAFETY: the session's own setting, read
+    let replica = unsafe { pg_sys::SessionReplicationRole }
+        == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as core::ffi::c_int;
+    capture_gaps(replica).is_empty()
+}
+
+/// The events among rls_audit's three on which none of its event triggers
+/// would fire in a session in replica mode (`replica`) or not. A trigger
+/// fires when it is not disabled (`ENABLE REPLICA` fires only in replica
+/// mode, a plain `ENABLE` only outside it, `ENABLE ALWAYS` in both) and
+/// runs rls_audit's own C function — not one replaced by `CREATE OR
+/// REPLACE FUNCTION`. Read from PostgreSQL's event trigger cache, which is
+/// what decides the firing (a direct edit of `pg_event_trigger` included).
+pub(crate) fn capture_gaps(replica: bool) -> Vec<&'static str> {
+    CAPTURE_TRIGGERS
+        .iter()
+        .filter(|(event, _, symbol)| {
+            // SAFETY: the cache's list and items are PostgreSQL's, only read
+            let items =
+                unsafe { PgList::<EventTriggerCacheItem>::from_pg(EventCacheLookup(*event)) };
+            let fires = items.iter_ptr().any(|item| {
+                // SAFETY: an item of that list
+                let (enabled, fnoid) = unsafe { ((*item).enabled as u8, (*item).fnoid) };
+                let fires = match enabled {
+                    pg_sys::TRIGGER_DISABLED => false,
+                    pg_sys::TRIGGER_FIRES_ON_ORIGIN => !replica,
+                    pg_sys::TRIGGER_FIRES_ON_REPLICA => replica,
+                    _ => true,
+                };
+                fires && runs_own_symbol(fnoid, symbol)
+            });
+            !fires
         })
-    }
+        .map(|(_, name, _)| *name)
+        .collect()
 }
 
 /// Is function `oid` the C function `symbol` of rls_audit's library?

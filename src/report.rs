@@ -140,6 +140,13 @@ pub(crate) struct Rollback {
     /// statements as events, "off" when only untracked_changes() and
     /// drift() find them
     pub(crate) role_capture: &'static str,
+    /// "on" when rls_audit's event triggers fire (outside replica mode),
+    /// else "off"
+    pub(crate) ddl_capture: &'static str,
+    /// the events on which none of them fires (`ddl_command_end`,
+    /// `sql_drop`, `ddl_command_start`): disabled, or their functions
+    /// replaced
+    pub(crate) ddl_capture_gaps: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -172,6 +179,9 @@ pub(crate) struct Inputs {
     pub(crate) broken_links: usize,
     pub(crate) log_head: Option<LogHead>,
     pub(crate) role_capture: bool,
+    /// the events on which rls_audit's event triggers do not fire
+    /// ([`crate::capture::capture_gaps`], outside replica mode)
+    pub(crate) ddl_capture_gaps: Vec<String>,
     /// the roles of the access section, known to exist in the live facts
     pub(crate) access_roles: Vec<String>,
 }
@@ -296,6 +306,12 @@ pub(crate) fn build(input: Inputs) -> Report {
         broken_links: broken,
         log_head: input.log_head,
         role_capture: if input.role_capture { "on" } else { "off" },
+        ddl_capture: if input.ddl_capture_gaps.is_empty() {
+            "on"
+        } else {
+            "off"
+        },
+        ddl_capture_gaps: input.ddl_capture_gaps,
     };
 
     // the verdict: NO-GO while anything critical is open
@@ -316,6 +332,12 @@ pub(crate) fn build(input: Inputs) -> Report {
     if broken > 0 {
         reasons.push(format!(
             "the event log's hash chain is broken in {broken} place(s)"
+        ));
+    }
+    if !rollback.ddl_capture_gaps.is_empty() {
+        reasons.push(format!(
+            "rls_audit's capture is off: none of its event triggers fires on {}",
+            rollback.ddl_capture_gaps.join(", ")
         ));
     }
     let verdict = if reasons.is_empty() { "GO" } else { "NO-GO" };
@@ -635,6 +657,17 @@ pub(crate) fn markdown(r: &Report) -> String {
         )),
         None => o.push_str("Event log head: none (no event recorded yet).\n\n"),
     }
+    if d.ddl_capture_gaps.is_empty() {
+        o.push_str("DDL capture: on (rls_audit's event triggers fire)\n\n");
+    } else {
+        o.push_str(&format!(
+            "DDL capture: **OFF** — none of rls_audit's event triggers fires on {} \
+             (disabled, or its function replaced): RLS changes are not recorded \
+             until they fire again (`ALTER EVENT TRIGGER … ENABLE`, a replaced function \
+             restored); `untracked_changes()` lists what changed meanwhile\n\n",
+            d.ddl_capture_gaps.join(", ")
+        ));
+    }
     o.push_str(&format!(
         "Role capture: {}\n\n",
         if d.role_capture == "on" {
@@ -688,6 +721,7 @@ mod unit {
             broken_links: 0,
             log_head: None,
             role_capture: true,
+            ddl_capture_gaps: vec![],
             access_roles: vec![],
         }
     }
@@ -787,6 +821,26 @@ mod unit {
             .collect();
         assert_eq!(new, ["policy_exists_rls_disabled"]);
         assert!(markdown(&r).contains("NO-GO"));
+    }
+
+    #[test]
+    fn capture_switched_off_is_no_go_and_named() {
+        let mut i = inputs(state(true), state(true));
+        i.ddl_capture_gaps = vec!["ddl_command_end".into(), "sql_drop".into()];
+        let r = build(i);
+        assert_eq!(
+            (r.verdict, r.verdict_reasons.as_slice()),
+            (
+                "NO-GO",
+                ["rls_audit's capture is off: none of its event triggers fires on ddl_command_end, sql_drop".to_string()]
+                    .as_slice()
+            )
+        );
+        assert_eq!(r.rollback.ddl_capture, "off");
+        assert!(markdown(&r).contains("DDL capture: **OFF** — none of rls_audit's event triggers fires on ddl_command_end, sql_drop"));
+        let on = build(inputs(state(true), state(true)));
+        assert_eq!(on.rollback.ddl_capture, "on");
+        assert!(markdown(&on).contains("DDL capture: on"));
     }
 
     #[test]

@@ -138,5 +138,15 @@ fn check_drift(baseline: default!(Option<&str>, "'baseline'")) -> SqlResult<i64>
             describe(&serious)
         );
     }
+    // the nightly job is where switched-off capture is seen first
+    let gaps = crate::capture::capture_gaps(false);
+    if !gaps.is_empty() {
+        pgrx::warning!(
+            "rls_audit: capture is off: none of its event triggers fires on {}; \
+             RLS changes are not recorded until they are enabled again \
+             (untracked_changes() lists what changed meanwhile)",
+            gaps.join(", ")
+        );
+    }
     Ok(run_id)
 }

@@ -88,6 +88,10 @@ fn gather(
         broken_links: capture::broken_links(c)?.len(),
         log_head: crate::anchor::head(c)?.map(|(id, hash)| crate::report::LogHead { id, hash }),
         role_capture: crate::hook::role_capture_on(),
+        ddl_capture_gaps: capture::capture_gaps(false)
+            .into_iter()
+            .map(String::from)
+            .collect(),
         access_roles,
     })
 }

@@ -398,8 +398,15 @@ DROP POLICY sel ON g.t;
 RESET session_replication_role;
 ALTER EVENT TRIGGER rls_audit_drop ENABLE;
 \set VERBOSITY default
--- a ticket still lets a change through, untracked while capture is off
+-- a ticket still lets a change through, untracked while capture is off;
+-- the release checklist says capture is off, and is NO-GO
 ALTER EVENT TRIGGER rls_audit_ddl DISABLE;
+SELECT r #>> '{rollback,ddl_capture}' AS ddl_capture, r #> '{rollback,ddl_capture_gaps}' AS gaps,
+       r ->> 'verdict' AS verdict,
+       (SELECT reason FROM jsonb_array_elements_text(r -> 'verdict_reasons') reason
+         WHERE reason LIKE '%capture%') AS reason
+  FROM (SELECT rls_audit.report('vault baseline', 'json')::jsonb AS r) s;
+SELECT rls_audit.check_drift('vault baseline') > 0 AS nightly_run;
 SET rls_audit.ticket = 'CHG-77';
 CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
 RESET rls_audit.ticket;
