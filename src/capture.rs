@@ -1704,18 +1704,9 @@ fn comparable(c: &SpiClient<'_>) -> Result<(State, State, Vec<DriftRow>)> {
 /// rows: policies and table flags, then roles, memberships, table owners
 /// and grants (crate::authz).
 pub(crate) fn untracked_rows(c: &SpiClient<'_>) -> Result<Vec<DriftRow>> {
-    let mut rows = untracked_policies_and_flags(c)?;
-    rows.extend(crate::authz::untracked_rows(Scope::All)?);
-    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(rows)
-}
-
-/// The policies and table flags that differ between the tracked and live
-/// states (what `untracked_changes()` lists for them), to compare before
-/// and after a statement.
-pub(crate) fn untracked_policies_and_flags(c: &SpiClient<'_>) -> Result<Vec<DriftRow>> {
     let (tracked, live, mut rows) = comparable(c)?;
     rows.extend(diff::diff(&tracked, &live));
+    rows.extend(crate::authz::untracked_rows(Scope::All)?);
     rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(rows)
 }

@@ -148,7 +148,7 @@ fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run:
     run();
     if let Some((reason, before)) = unseen {
         let after = or_raise(capture::with_pinned_path(|| {
-            Spi::connect(capture::untracked_policies_and_flags)
+            Spi::connect(capture::untracked_rows)
         }));
         if after != before {
             or_raise::<()>(Err(capture::frozen_error(&reason)));
@@ -228,9 +228,10 @@ fn event_triggers_back_on(pstmt: *mut pg_sys::PlannedStmt) -> Option<i32> {
 /// The change is then untracked — the SPEC's way, which
 /// `untracked_changes()` lists — but it does not get past a freeze: run
 /// while rls_audit is frozen and no ticket is set, the statement is
-/// compared with the tracked state before and after; if it changed a
-/// policy or a table's RLS flags it fails with the freeze's error
-/// (55000), and nothing it did stays. `DROP EXTENSION rls_audit` / `DROP
+/// compared with the tracked state before and after; if it changed
+/// anything capture records — a policy, a table's RLS flags, owner or
+/// grants — it fails with the freeze's error (55000), as a captured
+/// change would, and nothing it did stays. `DROP EXTENSION rls_audit` / `DROP
 /// SCHEMA rls_audit` (whose guard is one of those triggers) is refused
 /// before it runs. Returns the freeze reason and the untracked differences
 /// before the statement.
@@ -249,7 +250,7 @@ fn capture_off_under_freeze(
             if capture::drops_rls_audit_tree(unsafe { (*pstmt).utilityStmt }) {
                 return Err(capture::frozen_error(&reason));
             }
-            Ok(Some((reason, capture::untracked_policies_and_flags(c)?)))
+            Ok(Some((reason, capture::untracked_rows(c)?)))
         })
     })
 }

@@ -372,6 +372,9 @@ SELECT rls_audit.freeze('capture switched off');
 ALTER EVENT TRIGGER rls_audit_ddl DISABLE;
 CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
 ALTER TABLE g.t DISABLE ROW LEVEL SECURITY;
+-- the table's owner and grants are captured too
+ALTER TABLE g.t OWNER TO g_app;
+GRANT TRUNCATE ON g.t TO g_app;
 CREATE TABLE g.harmless (id int);
 DROP TABLE g.harmless;
 ALTER EVENT TRIGGER rls_audit_ddl ENABLE;
