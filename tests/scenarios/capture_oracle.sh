@@ -2,7 +2,9 @@
 # Capture oracle: random DDL sequences (fixed seeds) over policies, tables,
 # schemas, columns, functions, types and roles: create, alter, rename, SET
 # SCHEMA, DROP ... CASCADE, ENABLE/FORCE toggles, steps rolled back on
-# purpose, steps under a freeze, and a pg_dump | psql restore in the middle
+# purpose, steps under a freeze (half of them with rls_audit's capture
+# switched off: a trigger disabled or set to replica, replica mode, an edit
+# of pg_event_trigger, a replaced function), and a pg_dump | psql restore in the middle
 # of some sequences. After each: the events replay to exactly the catalog's
 # policies and table flags, untracked_changes() is empty, verify_log() is
 # empty, and every frozen step failed with 55000 and changed nothing (or

@@ -219,6 +219,40 @@ BEGIN
     RETURN sql;
 END $$;
 
+-- Switch rls_audit's capture off (methods 1-5), or back on, inside a
+-- frozen step: the step must still fail with 55000 if it changes
+-- anything capture records (rls_audit preloaded), and change nothing
+-- that is left untracked otherwise.
+CREATE OR REPLACE FUNCTION oracle_cap.capture_switch(p_method int, p_on boolean) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    CASE p_method
+    WHEN 1 THEN
+        EXECUTE format('ALTER EVENT TRIGGER rls_audit_ddl %s', CASE WHEN p_on THEN 'ENABLE' ELSE 'DISABLE' END);
+        RETURN 'ddl trigger disabled';
+    WHEN 2 THEN
+        EXECUTE format('ALTER EVENT TRIGGER rls_audit_drop %s', CASE WHEN p_on THEN 'ENABLE' ELSE 'ENABLE REPLICA' END);
+        RETURN 'drop trigger set to replica';
+    WHEN 3 THEN
+        PERFORM set_config('session_replication_role', CASE WHEN p_on THEN 'origin' ELSE 'replica' END, true);
+        RETURN 'replica mode';
+    WHEN 4 THEN
+        UPDATE pg_event_trigger SET evtenabled = CASE WHEN p_on THEN 'O' ELSE 'D' END
+         WHERE evtname = 'rls_audit_drop';
+        RETURN 'pg_event_trigger edited';
+    ELSE
+        IF p_on THEN
+            CREATE OR REPLACE FUNCTION rls_audit._capture_ddl() RETURNS event_trigger
+                SET search_path = pg_catalog, pg_temp
+                LANGUAGE c AS '$libdir/rls_audit', 'capture_ddl_wrapper';
+        ELSE
+            CREATE OR REPLACE FUNCTION rls_audit._capture_ddl() RETURNS event_trigger
+                LANGUAGE plpgsql AS $f$ BEGIN END $f$;
+        END IF;
+        RETURN 'ddl function replaced';
+    END CASE;
+END $$;
+
 -- Run steps [p_from, p_to] of a sequence: each in its own subtransaction;
 -- some rolled back on purpose (no event may survive), some under a freeze
 -- without a ticket (must fail with 55000 and change nothing, or change
@@ -230,6 +264,8 @@ DECLARE
     what text;
     frozen boolean;
     rollback_it boolean;
+    off_method int;
+    off_what text;
     before_fp text;
     after_fp text;
     state text;
@@ -241,18 +277,28 @@ BEGIN
     FOR i IN p_from .. p_to LOOP
         frozen := random() < 0.12;
         rollback_it := NOT frozen AND random() < 0.12;
+        -- half the frozen steps run with capture switched off
+        off_method := CASE WHEN frozen AND random() < 0.5 THEN 1 + floor(random() * 5)::int END;
         before_fp := oracle_cap.fingerprint(p_seq);
         SELECT count(*) INTO events_before FROM rls_audit.events;
         IF frozen THEN PERFORM rls_audit.freeze('oracle step ' || i); END IF;
         state := 'ok';
         BEGIN
+            IF off_method IS NOT NULL THEN
+                off_what := oracle_cap.capture_switch(off_method, false);
+            END IF;
             what := oracle_cap.step(p_seq, i);
+            IF off_method IS NOT NULL THEN
+                PERFORM oracle_cap.capture_switch(off_method, true);
+                what := what || ' [' || off_what || ']';
+            END IF;
             IF rollback_it THEN
                 RAISE EXCEPTION USING ERRCODE = 'RA000';
             END IF;
         EXCEPTION WHEN OTHERS THEN
             state := SQLSTATE;
             IF SQLSTATE <> 'RA000' THEN what := coalesce(what, SQLERRM); END IF;
+            IF off_method IS NOT NULL THEN what := what || ' [' || off_what || ']'; END IF;
         END;
         IF frozen THEN PERFORM rls_audit.unfreeze(); END IF;
         after_fp := oracle_cap.fingerprint(p_seq);
