@@ -362,13 +362,48 @@ impl Run<'_> {
     }
 }
 
+/// The roles besides `role` itself that a session of `role` may `SET
+/// ROLE` to (memberships with SET, transitively; any membership before
+/// PostgreSQL 16) and that hold a privilege on a relation verify_isolation
+/// looks at (`tables`, or every one with `column`): after that one
+/// statement the session reads and writes as them, under the policies
+/// that apply to them — a permissive policy for them alone, or without a
+/// restrictive policy that only `role` is under. Their probes run too,
+/// and their leaks are `role`'s (`verdict::through_set_role`).
+pub(crate) fn set_role_targets(
+    c: &SpiClient<'_>,
+    role: &str,
+    column: &str,
+    tables: Option<&[Option<pg_sys::Oid>]>,
+) -> Result<Vec<String>> {
+    let access = catalog::read_role_facts(c)?;
+    let model = crate::access::Model::new(&access, &[]);
+    let settable: Vec<String> = model
+        .settable(role)
+        .iter()
+        .filter(|r| **r != role)
+        .map(|r| r.to_string())
+        .collect();
+    if settable.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oids: Option<Vec<pg_sys::Oid>> = tables.map(|t| t.iter().flatten().copied().collect());
+    catalog::privileged_among(c, &settable, column, oids)
+}
+
 /// Run every probe of one verify_isolation call and gather what they
 /// returned; [`verdicts`] turns that into check rows.
 /// One piece: the probe order is part of the proof (every unset probe runs before any probe
 /// defines the setting in this session).
+///
+/// `role` is whom the probes act as; `login` whose session they run in:
+/// its fresh-login settings apply (the same role, or the one that reaches
+/// `role` with SET ROLE: [`set_role_targets`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn gather(
     c: &SpiClient<'_>,
     role: &str,
+    login: &str,
     setting: &str,
     column: &str,
     tables: Option<&[Option<pg_sys::Oid>]>,
@@ -376,6 +411,12 @@ pub(crate) fn gather(
     write_probes: bool,
 ) -> Result<Evidence> {
     let info = catalog::role_info(c, role, Some(setting))?;
+    let login_info = if login == role {
+        None
+    } else {
+        Some(catalog::role_info(c, login, Some(setting))?)
+    };
+    let session = login_info.as_ref().unwrap_or(&info);
     ensure_can_act_as(c, role)?;
     check_setting_name(c, setting)?;
     // the tenant setting is set to each tenant's value: never one that
@@ -434,11 +475,11 @@ pub(crate) fn gather(
     // "unset" is what a fresh login of the role gets: its defaults apply
     let mut facts = SettingFacts {
         setting: setting.to_string(),
-        fresh: info.fresh.clone(),
+        fresh: session.fresh.clone(),
         defined_here: catalog::setting_defined(c, setting)?,
         elsewhere: false,
     };
-    let base = fresh_session(&info);
+    let base = fresh_session(session);
     let run_cx = Run { setting, base };
     let col = quote_ident(column);
 
@@ -454,7 +495,7 @@ pub(crate) fn gather(
     // truly unset. (PostgreSQL cannot undefine a custom setting afterwards.)
     // Each phase runs the tables' probes of one context as one statement
     // (run_batch).
-    let unset_value = facts.unset(role).0.map(str::to_string);
+    let unset_value = facts.unset(login).0.map(str::to_string);
     let visible: Vec<Part> = sqls.iter().map(Sql::visible).collect();
     // a session that had defined the setting reads it as '' at best: the
     // probes of "unset" then run in a backend of their own (crate::fresh)
@@ -629,6 +670,7 @@ pub(crate) fn gather(
     }
     Ok(Evidence {
         role: role.to_string(),
+        login: login.to_string(),
         superuser: info.superuser,
         bypassrls: info.bypassrls,
         bypass_via,

@@ -146,7 +146,11 @@ pub(crate) struct TableEvidence {
 /// Everything one verify_isolation call found.
 #[derive(Debug, Clone)]
 pub(crate) struct Evidence {
+    /// whom the probes acted as
     pub(crate) role: String,
+    /// whose session they ran in (its fresh-login settings): `role`, or a
+    /// role that reaches it with SET ROLE
+    pub(crate) login: String,
     pub(crate) superuser: bool,
     pub(crate) bypassrls: bool,
     /// superuser or BYPASSRLS roles it inherits or may SET ROLE to (the
@@ -164,6 +168,58 @@ pub(crate) fn verdicts(e: &Evidence) -> Vec<Check> {
         out.extend(table_checks(e, t));
     }
     out
+}
+
+/// Fold into `own` (the checks of `login`) those of `other`, a role a
+/// session of `login` may SET ROLE to: that one statement makes each of
+/// `other`'s leaks `login`'s. A FAIL of `other`'s replaces the check's
+/// PASS, SKIP or ERROR; an ERROR (not judged) replaces a PASS. Its
+/// detail says how the session gets there. Only the table checks that
+/// act as the role are folded (the flags and the role's own attributes
+/// are judged for `login`: `rls_forced` and `role_no_bypassrls` already
+/// count SET ROLE). A table or tenant only `other` was probed with keeps
+/// its FAIL or ERROR.
+pub(crate) fn through_set_role(own: &mut Vec<Check>, login: &str, other: &str, theirs: Vec<Check>) {
+    const ACTING: [&str; 6] = [
+        "fail_closed_unset",
+        "fail_closed_empty",
+        "tenant_read",
+        "tenant_insert",
+        "tenant_update",
+        "tenant_delete",
+    ];
+    let other_q = quote_ident(other);
+    for mut t in theirs {
+        if !ACTING.contains(&t.check_name) || !matches!(t.status, "FAIL" | "ERROR") {
+            continue;
+        }
+        t.detail = format!(
+            "{} may SET ROLE {other_q}, and then {}: fix the membership that allows it \
+             (REVOKE … FROM {}) or what {other_q} may reach",
+            quote_ident(login),
+            t.detail,
+            quote_ident(login)
+        );
+        let same = |c: &Check| {
+            c.check_name == t.check_name
+                && c.schema_name == t.schema_name
+                && c.table_name == t.table_name
+                && c.tenant == t.tenant
+        };
+        match own.iter_mut().find(|c| same(c)) {
+            Some(c) if c.status == "FAIL" => {}
+            Some(c) if t.status == "FAIL" || c.status == "PASS" => *c = t,
+            Some(_) => {}
+            None => {
+                // after the table's own rows, or at the end
+                let at = own
+                    .iter()
+                    .rposition(|c| c.schema_name == t.schema_name && c.table_name == t.table_name)
+                    .map_or(own.len(), |i| i + 1);
+                own.insert(at, t);
+            }
+        }
+    }
 }
 
 fn role_checks(e: &Evidence) -> Vec<Check> {
@@ -253,7 +309,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
     if !t.is_view() {
         out.extend(flag_checks(t, role));
     }
-    let (_, how_unset) = e.setting.unset(role);
+    let (_, how_unset) = e.setting.unset(&e.login);
     out.push(fail_closed("fail_closed_unset", t, &ev.unset, &how_unset));
     out.push(fail_closed(
         "fail_closed_empty",
@@ -1153,6 +1209,77 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
 mod unit {
     use super::*;
 
+    fn check_row(
+        name: &'static str,
+        table: &str,
+        tenant: Option<&str>,
+        status: &'static str,
+    ) -> Check {
+        Check {
+            check_name: name,
+            schema_name: Some("app".into()),
+            table_name: Some(table.into()),
+            tenant: tenant.map(Into::into),
+            status,
+            rows_seen: Some(0),
+            detail: format!("{status} detail"),
+        }
+    }
+
+    #[test]
+    fn a_leak_one_set_role_away_is_the_roles_own() {
+        let mut own = vec![
+            check_row("rls_forced", "t", None, "PASS"),
+            check_row("tenant_read", "t", Some("1"), "PASS"),
+            check_row("tenant_read", "t", Some("2"), "FAIL"),
+            check_row("tenant_delete", "t", Some("1"), "SKIP"),
+            check_row("tenant_update", "t", Some("1"), "ERROR"),
+            check_row("tenant_read", "u", Some("1"), "PASS"),
+        ];
+        let theirs = vec![
+            // judged for the role itself: never folded
+            check_row("rls_forced", "t", None, "FAIL"),
+            check_row("tenant_read", "t", Some("1"), "FAIL"),
+            check_row("tenant_read", "t", Some("2"), "FAIL"),
+            check_row("tenant_delete", "t", Some("1"), "FAIL"),
+            // an ERROR does not hide the role's own ERROR or SKIP
+            check_row("tenant_update", "t", Some("1"), "PASS"),
+            // a tenant only the other role was probed with
+            check_row("tenant_read", "t", Some("5"), "FAIL"),
+            check_row("tenant_read", "u", Some("1"), "ERROR"),
+        ];
+        through_set_role(&mut own, "App", "support", theirs);
+        let got: Vec<(&str, &str, Option<&str>, &str)> = own
+            .iter()
+            .map(|c| {
+                (
+                    c.check_name,
+                    c.table_name.as_deref().unwrap_or(""),
+                    c.tenant.as_deref(),
+                    c.status,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("rls_forced", "t", None, "PASS"),
+                ("tenant_read", "t", Some("1"), "FAIL"),
+                ("tenant_read", "t", Some("2"), "FAIL"),
+                ("tenant_delete", "t", Some("1"), "FAIL"),
+                ("tenant_update", "t", Some("1"), "ERROR"),
+                ("tenant_read", "t", Some("5"), "FAIL"),
+                ("tenant_read", "u", Some("1"), "ERROR"),
+            ]
+        );
+        // the role's own FAIL keeps its own detail; a folded one says how
+        assert_eq!(own[2].detail, "FAIL detail");
+        assert!(own[1]
+            .detail
+            .starts_with("\"App\" may SET ROLE support, and then FAIL detail"));
+        assert_eq!(own[4].detail, "ERROR detail");
+    }
+
     fn target() -> Target {
         Target {
             oid: 16384,
@@ -1237,6 +1364,7 @@ mod unit {
     fn evidence(tables: Vec<TableEvidence>) -> Evidence {
         Evidence {
             role: "app_user".into(),
+            login: "app_user".into(),
             superuser: false,
             bypassrls: false,
             bypass_via: vec![],

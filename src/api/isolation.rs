@@ -41,19 +41,34 @@ fn run_checks(
     // whether a backend of its own would see what this transaction sees,
     // for the unset probes (crate::fresh), kept for the next call
     let was_clean = crate::fresh::clean();
-    let evidence = Spi::connect(|c| {
-        isolation::gather(
-            c,
-            role,
-            setting,
-            column,
-            tables,
-            tenants,
-            write_probes.unwrap_or(true),
-        )
+    let checks = Spi::connect(|c| {
+        let gather = |acting: &str| {
+            isolation::gather(
+                c,
+                acting,
+                role,
+                setting,
+                column,
+                tables,
+                tenants,
+                write_probes.unwrap_or(true),
+            )
+        };
+        let mut checks = verdict::verdicts(&gather(role)?);
+        // one SET ROLE away: what the session may read and write as
+        // another role is the role's too
+        for other in isolation::set_role_targets(c, role, column, tables)? {
+            // what the probes so far wrote was theirs and is rolled back:
+            // a new backend still sees this transaction's data, so the
+            // next role's "unset" probes can run there (crate::fresh)
+            crate::fresh::leave(was_clean);
+            let theirs = verdict::verdicts(&gather(&other)?);
+            verdict::through_set_role(&mut checks, role, &other, theirs);
+        }
+        Ok::<_, RlsAuditError>(checks)
     })?;
     crate::fresh::leave(was_clean);
-    Ok(verdict::verdicts(&evidence))
+    Ok(checks)
 }
 
 // verify_isolation() as JUnit XML (one suite per table, one case per

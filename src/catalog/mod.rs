@@ -155,6 +155,7 @@ query! {
     TARGET_CHECK = "target_check.sql";
     TARGETS = "targets.sql";
     TRUNCATE_VIA = "truncate_via.sql";
+    PRIVILEGED_AMONG = "privileged_among.sql";
     POLICY_TREES_FOR = "policy_trees_for.sql";
     TABLE_POLICIES = "table_policies.sql";
     ACCESS_ROLES = "access_roles.sql";
@@ -1878,6 +1879,27 @@ pub(crate) fn truncate_via(
         &[oids.into(), roles.to_vec().into()],
     )? {
         out.push((oid(&r, 1)?, text(&r, 2)?));
+    }
+    Ok(out)
+}
+
+/// Of `roles`, those holding a privilege the probes could use on a
+/// relation with `column` (`tables`, or every one in scope): see
+/// `privileged_among.sql`.
+pub(crate) fn privileged_among(
+    c: &SpiClient<'_>,
+    roles: &[String],
+    column: &str,
+    tables: Option<Vec<pg_sys::Oid>>,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        PRIVILEGED_AMONG.as_str(),
+        None,
+        &[roles.to_vec().into(), column.into(), tables.into()],
+    )? {
+        out.push(text(&r, 1)?);
     }
     Ok(out)
 }

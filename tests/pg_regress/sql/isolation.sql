@@ -1051,6 +1051,60 @@ ROLLBACK;
 \c - postgres
 SELECT (SELECT count(*) FROM shop.trunc_set) AS trunc_set_rows, (SELECT count(*) FROM shop.trunc_kept) AS trunc_kept_rows;
 
+-- one SET ROLE away: what a session of the role reads and writes as a role
+-- it may SET ROLE to is its own. setrole_app (NOINHERIT) may become
+-- setrole_support, whose SELECT policy is open; setrole_web inherits
+-- setrole_group, and a restrictive policy holds back setrole_web alone;
+-- setrole_idle may become a role that holds nothing here
+CREATE ROLE setrole_app LOGIN NOINHERIT;
+CREATE ROLE setrole_support NOLOGIN;
+CREATE ROLE setrole_web LOGIN;
+CREATE ROLE setrole_group NOLOGIN;
+CREATE ROLE setrole_idle LOGIN;
+CREATE ROLE setrole_nothing NOLOGIN;
+GRANT setrole_support TO setrole_app;
+GRANT setrole_group TO setrole_web;
+GRANT setrole_nothing TO setrole_idle;
+CREATE TABLE shop.setrole (id int, tenant_id int, body text);
+INSERT INTO shop.setrole SELECT g, g % 3 + 1, 'b' FROM generate_series(1, 12) g;
+ALTER TABLE shop.setrole ENABLE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA shop TO setrole_app, setrole_support, setrole_group, setrole_idle;
+GRANT SELECT, DELETE ON shop.setrole TO setrole_app, setrole_support, setrole_group, setrole_idle;
+CREATE POLICY tenant ON shop.setrole
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY support ON shop.setrole FOR SELECT TO setrole_support USING (true);
+CREATE POLICY group_deletes ON shop.setrole FOR DELETE TO setrole_group USING (true);
+CREATE POLICY web_only ON shop.setrole AS RESTRICTIVE FOR DELETE TO setrole_web
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+-- the rows of tenants other than 1, counted as the table's owner
+CREATE FUNCTION shop.setrole_others() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog AS $$ SELECT count(*) FROM shop.setrole WHERE tenant_id <> 1 $$;
+GRANT EXECUTE ON FUNCTION shop.setrole_others() TO setrole_web, setrole_group;
+SELECT r.role, v.check_name, v.tenant, v.status, v.rows_seen, v.detail
+  FROM unnest(ARRAY['setrole_app', 'setrole_web', 'setrole_idle']) r(role),
+       rls_audit.verify_isolation(r.role, 'app.tenant_id', tables => ARRAY['shop.setrole'::regclass]) v
+ WHERE v.check_name NOT IN ('role_not_superuser', 'role_no_bypassrls', 'rls_enabled', 'rls_forced')
+   AND (v.tenant IS NULL OR v.tenant = '1')
+ ORDER BY 1, 2;
+-- PostgreSQL's own statements, as each role and one SET ROLE later
+\c - setrole_app
+SET app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS app_sees_others FROM shop.setrole;
+SET ROLE setrole_support;
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS support_sees_others FROM shop.setrole;
+\c - setrole_web
+SET app.tenant_id = '1';
+BEGIN;
+DELETE FROM shop.setrole;
+SELECT 8 - shop.setrole_others() AS web_deleted;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE setrole_group;
+DELETE FROM shop.setrole;
+SELECT 8 - shop.setrole_others() AS group_deleted;
+ROLLBACK;
+\c - postgres
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP TABLE row_counts;
@@ -1063,5 +1117,6 @@ DROP ROLE not_a_member;
 DROP ROLE anon;
 DROP ROLE trunc_user;
 DROP ROLE trunc_keeper;
+DROP ROLE setrole_app, setrole_support, setrole_web, setrole_group, setrole_idle, setrole_nothing;
 DROP EXTENSION rls_audit;
 DROP SCHEMA rls_audit;
