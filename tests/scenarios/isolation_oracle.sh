@@ -11,11 +11,14 @@
 # deletes by its WHEN), and role,
 # role-in-database and database defaults for the setting, and a policy
 # opened by another custom setting (app.support) that some roles' defaults
-# turn on and the calling session turns on too. The truth comes
-# from real statements run as the role in rolled-back subtransactions
-# (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE, INSERT of another
-# tenant's row; moves and inserts to the tenant never sampled included),
-# and "unset" from a real fresh login of the role. Every verdict must equal
+# turn on and the calling session turns on too, and a role some roles may
+# SET ROLE to (oracle_side: grants, policies, and a restrictive policy for
+# the case role alone). The truth comes from real statements run as the
+# role, and as each role it may SET ROLE to, in rolled-back
+# subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE,
+# INSERT of another tenant's row; moves and inserts to the tenant never
+# sampled included), and "unset" from a real fresh login of the role (and
+# its SET ROLE). Every verdict must equal
 # the truth: no false PASS, no false FAIL, nothing left undecided. Then a
 # view over each table (random owner, security_invoker or not, its own
 # WHERE, sometimes an INSTEAD OF trigger): every FAIL a real leak through
@@ -40,9 +43,17 @@ BEGIN
             EXECUTE format('CREATE ROLE %I LOGIN', r);
         END IF;
     END LOOP;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'oracle_side') THEN
+        CREATE ROLE oracle_side NOLOGIN;
+    END IF;
 END $$;
 -- every case role inherits oracle_owner: a table it owns is the role's own
 GRANT oracle_owner TO oracle_r0, oracle_r1, oracle_r2, oracle_r3;
+-- r1 and r3 may also become oracle_side, which some tables' grants and
+-- policies name: a policy for oracle_side applies to them too, but a
+-- restrictive one for the role alone, or current_user, does not follow a
+-- SET ROLE
+GRANT oracle_side TO oracle_r1, oracle_r3;
 -- role defaults for the setting (cluster-wide; the databases add theirs)
 ALTER ROLE oracle_r1 SET app.tenant = '1';
 ALTER ROLE oracle_r3 SET app.tenant = '';
@@ -77,6 +88,14 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RETURN 0;
 END $$;
+-- the role itself and every role it may SET ROLE to: a session of the role
+-- acts as any of them after one statement
+CREATE FUNCTION oracle.actors(r name) RETURNS name[] LANGUAGE sql STABLE AS $$
+    SELECT array_agg(rolname ORDER BY rolname <> r, rolname) FROM pg_roles
+     WHERE rolname = r
+        OR pg_has_role(r, oid, CASE WHEN current_setting('server_version_num')::int >= 160000
+                                    THEN 'SET' ELSE 'MEMBER' END)
+$$;
 -- declared IMMUTABLE though it reads the setting: the planner folds it to
 -- the value the setting has when a statement is planned
 CREATE FUNCTION oracle.tenant_folded() RETURNS int LANGUAGE sql IMMUTABLE
@@ -143,11 +162,21 @@ BEGIN
         IF random() < 0.7 THEN EXECUTE format('GRANT UPDATE ON oracle.%I TO %I', t, r); END IF;
         IF random() < 0.7 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', t, r); END IF;
         IF random() < 0.15 THEN EXECUTE format('GRANT TRUNCATE ON oracle.%I TO %I', t, r); END IF;
+        IF r IN ('oracle_r1', 'oracle_r3') AND random() < 0.4 THEN
+            EXECUTE format('GRANT SELECT, DELETE ON oracle.%I TO oracle_side', t);
+            IF random() < 0.5 THEN EXECUTE format('GRANT INSERT, UPDATE ON oracle.%I TO oracle_side', t); END IF;
+            -- the role alone held to its tenant: oracle_side is not
+            IF random() < 0.5 THEN
+                EXECUTE format($p$CREATE POLICY held ON oracle.%I AS RESTRICTIVE TO %I
+                    USING (tenant_id = NULLIF(current_setting('app.tenant', true), '')::int)
+                    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant', true), '')::int)$p$, t, r);
+            END IF;
+        END IF;
         FOR n IN 1 .. floor(random() * 5)::int LOOP
             cmd := cmds[1 + floor(random() * 5)::int];
             EXECUTE format('CREATE POLICY p%s ON oracle.%I AS %s FOR %s TO %s %s %s', n, t,
                 CASE WHEN random() < 0.7 THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, cmd,
-                (ARRAY[quote_ident(r), 'PUBLIC', 'oracle_other'])[1 + floor(random() * 3)::int],
+                (ARRAY[quote_ident(r), 'PUBLIC', 'oracle_other', 'oracle_side'])[1 + floor(random() * 4)::int],
                 CASE WHEN cmd <> 'INSERT' THEN 'USING (' || exprs[1 + floor(random() * 15)::int] || ')' ELSE '' END,
                 CASE WHEN cmd IN ('ALL', 'INSERT', 'UPDATE') AND random() < 0.8
                      THEN 'WITH CHECK (' || exprs[1 + floor(random() * 15)::int] || ')' ELSE '' END);
@@ -173,8 +202,10 @@ for db in rls_audit_oracle_1 rls_audit_oracle_2; do
     # truth for "unset": a real fresh login of each role counts what it sees
     q -d "$db" -c "CREATE TABLE oracle.unset_truth (k int, visible bigint)"
     for r in oracle_r0 oracle_r1 oracle_r2 oracle_r3; do
-        q -d "$db" -U "$r" -c "SELECT k, oracle.visible(tbl) FROM oracle.cases WHERE role = current_user" \
-            | q -d "$db" -c "COPY oracle.unset_truth FROM STDIN WITH (FORMAT csv, DELIMITER '|')"
+        for actor in $(q -d "$db" -c "SELECT unnest(oracle.actors('$r'))"); do
+            q -d "$db" -U "$r" -c "SET ROLE $actor" -c "SELECT k, oracle.visible(tbl) FROM oracle.cases WHERE role = session_user" \
+                | q -d "$db" -c "COPY oracle.unset_truth FROM STDIN WITH (FORMAT csv, DELIMITER '|')"
+        done
     done
     # what a fresh login of each role has for app.support
     q -d "$db" -c "CREATE TABLE oracle.fresh_support (role name, value text)"
@@ -186,8 +217,8 @@ for db in rls_audit_oracle_1 rls_audit_oracle_2; do
     # with the role's own app.support
     q -d "$db" <<'SQL' >/dev/null
 SET client_min_messages = warning;
-CREATE TABLE oracle.truth (k int, check_name text, tenant text, leak boolean);
-INSERT INTO oracle.truth SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.unset_truth;
+CREATE TABLE oracle.truth_raw (k int, check_name text, tenant text, leak boolean);
+INSERT INTO oracle.truth_raw SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.unset_truth;
 DO $truth$
 DECLARE
     c record;
@@ -199,20 +230,24 @@ DECLARE
     tmpl record;
     leak boolean;
     sup text;
+    actor name;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
+      -- as the role, and as each role it may SET ROLE to (in its session:
+      -- its own app.support)
+      FOREACH actor IN ARRAY oracle.actors(c.role) LOOP
         sup := coalesce((SELECT value FROM oracle.fresh_support WHERE role = c.role), '');
         -- fail_closed_empty: the setting is ''
         BEGIN
             PERFORM set_config('app.tenant', '', true);
             PERFORM set_config('app.support', sup, true);
-            EXECUTE format('SET LOCAL ROLE %I', c.role);
+            EXECUTE format('SET LOCAL ROLE %I', actor);
             EXECUTE format('SELECT count(*) FROM %s', c.tbl) INTO n;
             RAISE EXCEPTION USING ERRCODE = 'RA000';
         EXCEPTION WHEN OTHERS THEN
             IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
         END;
-        INSERT INTO oracle.truth VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
+        INSERT INTO oracle.truth_raw VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
         -- the sampled tenants 1-3, and reader 5, whom no row has: a
         -- policy may single it out
         FOREACH a IN ARRAY ARRAY[1, 2, 3, 5] LOOP
@@ -220,20 +255,20 @@ BEGIN
             BEGIN
                 PERFORM set_config('app.tenant', a::text, true);
                 PERFORM set_config('app.support', sup, true);
-                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('SET LOCAL ROLE %I', actor);
                 EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
                 RAISE EXCEPTION USING ERRCODE = 'RA000';
             EXCEPTION WHEN OTHERS THEN
                 IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
             END;
-            INSERT INTO oracle.truth VALUES (c.k, 'tenant_read', a::text, n > 0);
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_read', a::text, n > 0);
             -- tenant_delete: DELETE with no WHERE removes another tenant's row
             leak := false;
             BEGIN
                 EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                 PERFORM set_config('app.tenant', a::text, true);
                 PERFORM set_config('app.support', sup, true);
-                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('SET LOCAL ROLE %I', actor);
                 EXECUTE format('DELETE FROM %s', c.tbl);
                 RESET ROLE;
                 EXECUTE format('SELECT count(*) FROM before_rows b WHERE b.tenant_id <> %s
@@ -246,14 +281,14 @@ BEGIN
             -- and TRUNCATE, which row security does not filter
             EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
             BEGIN
-                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('SET LOCAL ROLE %I', actor);
                 EXECUTE format('TRUNCATE %s', c.tbl);
                 leak := leak OR n > 0;
                 RAISE EXCEPTION USING ERRCODE = 'RA000';
             EXCEPTION WHEN OTHERS THEN
                 NULL;
             END;
-            INSERT INTO oracle.truth VALUES (c.k, 'tenant_delete', a::text, leak);
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_delete', a::text, leak);
             -- tenant_update: UPDATE ... SET tenant_id = x with no WHERE
             -- changes another tenant's row or moves a row to another tenant
             -- (4, not sampled, included)
@@ -263,7 +298,7 @@ BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
-                    EXECUTE format('SET LOCAL ROLE %I', c.role);
+                    EXECUTE format('SET LOCAL ROLE %I', actor);
                     EXECUTE format('UPDATE %s SET tenant_id = %s', c.tbl, x);
                     RESET ROLE;
                     EXECUTE format('SELECT count(*) FROM before_rows b JOIN %s t ON t.id = b.id
@@ -275,7 +310,7 @@ BEGIN
                     NULL;
                 END;
             END LOOP;
-            INSERT INTO oracle.truth VALUES (c.k, 'tenant_update', a::text, leak);
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_update', a::text, leak);
             -- tenant_insert: a copy of any sampled tenant's first row, as
             -- tenant x's (4, not sampled, included), puts a row of another
             -- tenant there (a trigger may have stamped it as a's own)
@@ -287,7 +322,7 @@ BEGIN
                 BEGIN
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
-                    EXECUTE format('SET LOCAL ROLE %I', c.role);
+                    EXECUTE format('SET LOCAL ROLE %I', actor);
                     EXECUTE format('INSERT INTO %s (id, tenant_id, body) VALUES ($1, $2, $3)', c.tbl)
                         USING tmpl.id, x, tmpl.body;
                     RESET ROLE;
@@ -298,11 +333,14 @@ BEGIN
                     NULL;
                 END;
             END LOOP;
-            INSERT INTO oracle.truth VALUES (c.k, 'tenant_insert', a::text, leak);
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_insert', a::text, leak);
         END LOOP;
+      END LOOP;
     END LOOP;
 END
 $truth$;
+CREATE TABLE oracle.truth AS
+    SELECT k, check_name, tenant, bool_or(leak) AS leak FROM oracle.truth_raw GROUP BY k, check_name, tenant;
 CREATE TABLE oracle.verdicts (k int, check_name text, tenant text, status text, detail text);
 CREATE TABLE oracle.verdicts_together (LIKE oracle.verdicts);
 CREATE TABLE oracle.verdicts_defined (LIKE oracle.verdicts);
@@ -391,13 +429,15 @@ $gen$;
 SQL
     q -d "$db" -c "CREATE TABLE oracle.vunset_truth (k int, visible bigint)"
     for r in oracle_r0 oracle_r1 oracle_r2 oracle_r3; do
-        q -d "$db" -U "$r" -c "SELECT k, oracle.visible(v) FROM oracle.vcases WHERE role = current_user" \
-            | q -d "$db" -c "COPY oracle.vunset_truth FROM STDIN WITH (FORMAT csv, DELIMITER '|')"
+        for actor in $(q -d "$db" -c "SELECT unnest(oracle.actors('$r'))"); do
+            q -d "$db" -U "$r" -c "SET ROLE $actor" -c "SELECT k, oracle.visible(v) FROM oracle.vcases WHERE role = session_user" \
+                | q -d "$db" -c "COPY oracle.vunset_truth FROM STDIN WITH (FORMAT csv, DELIMITER '|')"
+        done
     done
     q -d "$db" <<'SQL' >/dev/null
 SET client_min_messages = warning;
-CREATE TABLE oracle.vtruth (k int, check_name text, tenant text, leak boolean);
-INSERT INTO oracle.vtruth SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.vunset_truth;
+CREATE TABLE oracle.vtruth_raw (k int, check_name text, tenant text, leak boolean);
+INSERT INTO oracle.vtruth_raw SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.vunset_truth;
 DO $truth$
 DECLARE
     c record;
@@ -405,15 +445,17 @@ DECLARE
     n bigint;
     sup text;
     leak boolean;
+    actor name;
 BEGIN
     FOR c IN SELECT * FROM oracle.vcases ORDER BY k LOOP
+      FOREACH actor IN ARRAY oracle.actors(c.role) LOOP
         sup := coalesce((SELECT value FROM oracle.fresh_support WHERE role = c.role), '');
         FOREACH a IN ARRAY ARRAY[NULL, 1, 2, 3, 4, 5] LOOP
             -- reads through the view ('' for the empty setting)
             BEGIN
                 PERFORM set_config('app.tenant', coalesce(a::text, ''), true);
                 PERFORM set_config('app.support', sup, true);
-                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('SET LOCAL ROLE %I', actor);
                 EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id IS DISTINCT FROM $1 OR $1 IS NULL', c.v)
                     INTO n USING a;
                 RAISE EXCEPTION USING ERRCODE = 'RA000';
@@ -421,17 +463,17 @@ BEGIN
                 IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
             END;
             IF a IS NULL THEN
-                INSERT INTO oracle.vtruth VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
+                INSERT INTO oracle.vtruth_raw VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
                 CONTINUE;
             END IF;
-            INSERT INTO oracle.vtruth VALUES (c.k, 'tenant_read', a::text, n > 0);
+            INSERT INTO oracle.vtruth_raw VALUES (c.k, 'tenant_read', a::text, n > 0);
             -- DELETE through the view: rows of other tenants gone from the table
             leak := false;
             EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.base, a) INTO n;
             BEGIN
                 PERFORM set_config('app.tenant', a::text, true);
                 PERFORM set_config('app.support', sup, true);
-                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('SET LOCAL ROLE %I', actor);
                 EXECUTE format('DELETE FROM %s', c.v);
                 RESET ROLE;
                 EXECUTE format('SELECT count(*) < $1 FROM %s WHERE tenant_id <> %s', c.base, a) INTO leak USING n;
@@ -439,7 +481,7 @@ BEGIN
             EXCEPTION WHEN OTHERS THEN
                 NULL;
             END;
-            INSERT INTO oracle.vtruth VALUES (c.k, 'tenant_delete', a::text, leak);
+            INSERT INTO oracle.vtruth_raw VALUES (c.k, 'tenant_delete', a::text, leak);
             -- UPDATE through the view: rows of other tenants rewritten
             leak := false;
             BEGIN
@@ -447,7 +489,7 @@ BEGIN
                                c.base, a);
                 PERFORM set_config('app.tenant', a::text, true);
                 PERFORM set_config('app.support', sup, true);
-                EXECUTE format('SET LOCAL ROLE %I', c.role);
+                EXECUTE format('SET LOCAL ROLE %I', actor);
                 EXECUTE format('UPDATE %s SET id = id', c.v);
                 RESET ROLE;
                 EXECUTE format('SELECT count(*) > 0 FROM before_rows b
@@ -456,11 +498,14 @@ BEGIN
             EXCEPTION WHEN OTHERS THEN
                 NULL;
             END;
-            INSERT INTO oracle.vtruth VALUES (c.k, 'tenant_update', a::text, leak);
+            INSERT INTO oracle.vtruth_raw VALUES (c.k, 'tenant_update', a::text, leak);
         END LOOP;
+      END LOOP;
     END LOOP;
 END
 $truth$;
+CREATE TABLE oracle.vtruth AS
+    SELECT k, check_name, tenant, bool_or(leak) AS leak FROM oracle.vtruth_raw GROUP BY k, check_name, tenant;
 CREATE TABLE oracle.vverdicts (k int, check_name text, tenant text, status text, detail text);
 SQL
     for r in oracle_r0 oracle_r1 oracle_r2 oracle_r3; do
