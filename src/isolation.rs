@@ -362,35 +362,6 @@ impl Run<'_> {
     }
 }
 
-/// The roles besides `role` itself that a session of `role` may `SET
-/// ROLE` to (memberships with SET, transitively; any membership before
-/// PostgreSQL 16) and that hold a privilege on a relation verify_isolation
-/// looks at (`tables`, or every one with `column`): after that one
-/// statement the session reads and writes as them, under the policies
-/// that apply to them — a permissive policy for them alone, or without a
-/// restrictive policy that only `role` is under. Their probes run too,
-/// and their leaks are `role`'s (`verdict::through_set_role`).
-pub(crate) fn set_role_targets(
-    c: &SpiClient<'_>,
-    role: &str,
-    column: &str,
-    tables: Option<&[Option<pg_sys::Oid>]>,
-) -> Result<Vec<String>> {
-    let access = catalog::read_role_facts(c)?;
-    let model = crate::access::Model::new(&access, &[]);
-    let settable: Vec<String> = model
-        .settable(role)
-        .iter()
-        .filter(|r| **r != role)
-        .map(|r| r.to_string())
-        .collect();
-    if settable.is_empty() {
-        return Ok(Vec::new());
-    }
-    let oids: Option<Vec<pg_sys::Oid>> = tables.map(|t| t.iter().flatten().copied().collect());
-    catalog::privileged_among(c, &settable, column, oids)
-}
-
 /// Run every probe of one verify_isolation call and gather what they
 /// returned; [`verdicts`] turns that into check rows.
 /// One piece: the probe order is part of the proof (every unset probe runs before any probe
@@ -398,7 +369,7 @@ pub(crate) fn set_role_targets(
 ///
 /// `role` is whom the probes act as; `login` whose session they run in:
 /// its fresh-login settings apply (the same role, or the one that reaches
-/// `role` with SET ROLE: [`set_role_targets`]).
+/// `role` with SET ROLE: `Evidence::set_role_targets`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gather(
     c: &SpiClient<'_>,
@@ -472,6 +443,23 @@ pub(crate) fn gather(
         }
     }
     let bypass_via = model.bypassing_roles(role);
+    // the roles a session of the role may SET ROLE to that hold a
+    // privilege on a relation looked at: after that one statement it reads
+    // and writes as them, under the policies that apply to them (a
+    // permissive one for them alone, or without a restrictive one that
+    // only the role is under); their probes run too (api::isolation,
+    // verdict::through_set_role)
+    let others: Vec<String> = settable
+        .iter()
+        .filter(|r| **r != role)
+        .map(|r| r.to_string())
+        .collect();
+    let set_role_targets = if login == role && !others.is_empty() {
+        let oids: Option<Vec<pg_sys::Oid>> = tables.map(|t| t.iter().flatten().copied().collect());
+        catalog::privileged_among(c, &others, column, oids)?
+    } else {
+        Vec::new()
+    };
     // "unset" is what a fresh login of the role gets: its defaults apply
     let mut facts = SettingFacts {
         setting: setting.to_string(),
@@ -676,6 +664,7 @@ pub(crate) fn gather(
         bypass_via,
         setting: facts,
         tables: out,
+        set_role_targets,
     })
 }
 

@@ -158,6 +158,10 @@ pub(crate) struct Evidence {
     pub(crate) bypass_via: Vec<(String, &'static str)>,
     pub(crate) setting: SettingFacts,
     pub(crate) tables: Vec<TableEvidence>,
+    /// the roles a session of `login` may SET ROLE to that hold a
+    /// privilege on a relation looked at: probed too, their leaks are
+    /// `login`'s ([`through_set_role`]); empty when `role` is not `login`
+    pub(crate) set_role_targets: Vec<String>,
 }
 
 /// The check rows of one verify_isolation call, in output order: the
@@ -1375,6 +1379,7 @@ mod unit {
                 elsewhere: false,
             },
             tables,
+            set_role_targets: vec![],
         }
     }
 

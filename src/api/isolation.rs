@@ -54,16 +54,17 @@ fn run_checks(
                 write_probes.unwrap_or(true),
             )
         };
-        let mut checks = verdict::verdicts(&gather(role)?);
+        let own = gather(role)?;
+        let mut checks = verdict::verdicts(&own);
         // one SET ROLE away: what the session may read and write as
         // another role is the role's too
-        for other in isolation::set_role_targets(c, role, column, tables)? {
+        for other in &own.set_role_targets {
             // what the probes so far wrote was theirs and is rolled back:
             // a new backend still sees this transaction's data, so the
             // next role's "unset" probes can run there (crate::fresh)
             crate::fresh::leave(was_clean);
-            let theirs = verdict::verdicts(&gather(&other)?);
-            verdict::through_set_role(&mut checks, role, &other, theirs);
+            let theirs = verdict::verdicts(&gather(other)?);
+            verdict::through_set_role(&mut checks, role, other, theirs);
         }
         Ok::<_, RlsAuditError>(checks)
     })?;
