@@ -451,6 +451,21 @@ CREATE EVENT TRIGGER rls_audit_guard ON ddl_command_start
     EXECUTE FUNCTION @extschema@._guard_drop();
 COMMENT ON FUNCTION @extschema@._guard_drop() IS
     'rls_audit internal: ddl_command_start event trigger: while RLS changes are frozen, DROP EXTENSION rls_audit (or DROP SCHEMA rls_audit) needs the ticket too';
+CREATE FUNCTION @extschema@._guard_freeze_state() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'guard_freeze_state_wrapper';
+REVOKE ALL ON FUNCTION @extschema@._guard_freeze_state() FROM PUBLIC;
+-- The freeze changes through freeze() and unfreeze() only (they record it):
+-- a superuser's UPDATE, DELETE or TRUNCATE of the row is refused, in
+-- replica mode too. (An INSERT only freezes; pg_dump's copy comes back so.)
+CREATE TRIGGER freeze_state_guard AFTER UPDATE OR DELETE ON @extschema@.freeze_state
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._guard_freeze_state();
+CREATE TRIGGER freeze_state_guard_truncate AFTER TRUNCATE ON @extschema@.freeze_state
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._guard_freeze_state();
+ALTER TABLE @extschema@.freeze_state ENABLE ALWAYS TRIGGER freeze_state_guard;
+ALTER TABLE @extschema@.freeze_state ENABLE ALWAYS TRIGGER freeze_state_guard_truncate;
+COMMENT ON FUNCTION @extschema@._guard_freeze_state() IS
+    'rls_audit internal: trigger of rls_audit.freeze_state; refuses UPDATE, DELETE and TRUNCATE other than freeze() and unfreeze(), which record the change';
 COMMENT ON FUNCTION @extschema@._capture_ddl() IS
     'rls_audit internal: ddl_command_end event trigger (every tag): compares the objects a DDL touched, and the policies depending on them, with the tracked state and logs the difference';
 COMMENT ON FUNCTION @extschema@._capture_drop() IS

@@ -1803,6 +1803,17 @@ pub(crate) fn outer_user() -> String {
     user_name(unsafe { pg_sys::GetOuterUserId() })
 }
 
+thread_local! {
+    /// set while [`set_freeze`] rewrites `rls_audit.freeze_state`, the one
+    /// writer its guard trigger lets through
+    static FREEZE_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Is [`set_freeze`] writing `rls_audit.freeze_state` now?
+pub(crate) fn freeze_writer() -> bool {
+    FREEZE_WRITER.with(|w| w.get())
+}
+
 /// Move the freeze state to `reason` (Some = frozen, None = not frozen) and
 /// log the move; freezing twice replaces the reason, unfreezing when not
 /// frozen only says so.
@@ -1833,7 +1844,18 @@ pub(crate) fn set_freeze(reason: Option<&str>) -> Result<()> {
             pgrx::notice!("rls_audit: row-level security changes were not frozen");
             return Ok(());
         }
-        c.update("DELETE FROM rls_audit.freeze_state", None, &[])?;
+        {
+            // (reset however the DELETE ends)
+            struct Writing;
+            impl Drop for Writing {
+                fn drop(&mut self) {
+                    FREEZE_WRITER.with(|w| w.set(false));
+                }
+            }
+            FREEZE_WRITER.with(|w| w.set(true));
+            let _writing = Writing;
+            c.update("DELETE FROM rls_audit.freeze_state", None, &[])?;
+        }
         if let Some(r) = reason {
             c.update(
                 "INSERT INTO rls_audit.freeze_state (reason, frozen_by) VALUES ($1, $2)",

@@ -49,6 +49,27 @@ fn guard_drop(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
     }
 }
 
+// AFTER UPDATE / DELETE / TRUNCATE trigger of rls_audit.freeze_state
+// (ENABLE ALWAYS): the freeze changes through freeze() and unfreeze() only,
+// which record it as an event. A superuser's DELETE of the row would end a
+// freeze with no trace. (An INSERT only freezes, and is how pg_dump's copy
+// of the table comes back.)
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._guard_freeze_state() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn guard_freeze_state(_fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
+    if capture::freeze_writer() {
+        return Ok(());
+    }
+    Err(RlsAuditError::ObjectState(
+        "rls_audit.freeze_state is changed only by rls_audit.freeze() and rls_audit.unfreeze(), \
+         which record the change as an event"
+            .into(),
+    )
+    .into())
+}
+
 // Called once by CREATE EXTENSION: the tracked state starts as the live one.
 #[pg_extern(sql = r#"
 CREATE FUNCTION rls_audit._seed_tracked() RETURNS void

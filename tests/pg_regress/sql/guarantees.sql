@@ -394,6 +394,15 @@ BEGIN;
 UPDATE pg_event_trigger SET evtenabled = 'D' WHERE evtname = 'rls_audit_ddl';
 ALTER TABLE g.t DISABLE ROW LEVEL SECURITY;
 ROLLBACK;
+-- nor does removing the freeze's row behind freeze()'s back (a superuser
+-- may write rls_audit's tables): refused, in replica mode too
+DELETE FROM rls_audit.freeze_state;
+UPDATE rls_audit.freeze_state SET reason = 'something else';
+TRUNCATE rls_audit.freeze_state;
+SET session_replication_role = replica;
+DELETE FROM rls_audit.freeze_state;
+RESET session_replication_role;
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
 -- replica mode with a trigger set to fire always: the other two do not
 ALTER EVENT TRIGGER rls_audit_drop ENABLE ALWAYS;
 SET session_replication_role = replica;
