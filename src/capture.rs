@@ -1350,6 +1350,17 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
             return write_events(c, ctx, drafts, true).map(|_| ());
         }
         let touched = catalog::live::touched()?;
+        // rls_audit's own tables are frozen with it: no `ALTER TABLE
+        // rls_audit.freeze_state DISABLE TRIGGER` while frozen
+        if !freeze_writer()
+            && touched
+                .iter()
+                .any(|(class, oid)| *class == pg_sys::RelationRelationId && in_own_schema(*oid))
+        {
+            if let Some(reason) = frozen_without_ticket(c)? {
+                return Err(frozen_error(&reason));
+            }
+        }
         // schemas and tables first: their renames carry their policies'
         // names along, so a policy is renamed only when its own name changed
         for (class, oid) in &touched {
@@ -1388,11 +1399,34 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     })
 }
 
+/// Is relation `oid` one of rls_audit's own (in its schema)?
+fn in_own_schema(oid: pg_sys::Oid) -> bool {
+    // SAFETY: catalog lookups that return InvalidOid when missing
+    unsafe {
+        let nsp = pg_sys::get_namespace_oid(c"rls_audit".as_ptr(), true);
+        nsp != pg_sys::InvalidOid && pg_sys::get_rel_namespace(oid) == nsp
+    }
+}
+
 pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     capture(fcinfo, |c, ctx| {
         let mut dropped = catalog::live::dropped()?;
-        // rls_audit's own tables go only with DROP EXTENSION
-        dropped.retain(|(_, _, names)| names.first().map(String::as_str) != Some("rls_audit"));
+        // rls_audit's own objects are frozen with it (its freeze's guard
+        // trigger among them)
+        if !freeze_writer()
+            && dropped
+                .iter()
+                .any(|(_, _, names)| names.first().map(String::as_str) == Some("rls_audit"))
+        {
+            if let Some(reason) = frozen_without_ticket(c)? {
+                return Err(frozen_error(&reason));
+            }
+        }
+        // rls_audit's own tables go only with DROP EXTENSION; triggers are
+        // not tracked
+        dropped.retain(|(kind, _, names)| {
+            kind != "trigger" && names.first().map(String::as_str) != Some("rls_audit")
+        });
         if dropped.is_empty() {
             return Ok(());
         }
@@ -1809,6 +1843,77 @@ thread_local! {
     static FREEZE_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// A freeze starts with its guard in place: the triggers that refuse any
+/// other writer of `rls_audit.freeze_state` (finalize.sql) are put back if
+/// someone dropped or disabled them while nothing was frozen.
+fn arm_freeze_guard(c: &mut SpiClient<'_>) -> Result<()> {
+    // (NULL before 0.3.0's objects are installed: the library is newer
+    // than the extension's SQL until ALTER EXTENSION … UPDATE)
+    let armed = c
+        .select(
+            "SELECT CASE WHEN f.f IS NOT NULL THEN
+                    (SELECT count(*) FILTER (WHERE t.tgenabled = 'A') = 2
+                       FROM pg_catalog.pg_trigger t
+                      WHERE t.tgrelid = 'rls_audit.freeze_state'::pg_catalog.regclass
+                        AND t.tgname IN ('freeze_state_guard', 'freeze_state_guard_truncate')
+                        AND t.tgfoid = f.f) END
+               FROM (SELECT pg_catalog.to_regprocedure('rls_audit._guard_freeze_state()')::pg_catalog.oid AS f) f",
+            Some(1),
+            &[],
+        )?
+        .first()
+        .get_one::<bool>()?;
+    if armed != Some(false) {
+        return Ok(());
+    }
+    let present: Vec<String> = c
+        .select(
+            "SELECT tgname::text FROM pg_catalog.pg_trigger
+              WHERE tgrelid = 'rls_audit.freeze_state'::pg_catalog.regclass
+                AND tgname IN ('freeze_state_guard', 'freeze_state_guard_truncate')",
+            None,
+            &[],
+        )?
+        .map(|r| r.get::<String>(1).map(Option::unwrap_or_default))
+        .collect::<std::result::Result<_, _>>()?;
+    // (its own DDL on rls_audit's table, let through a freeze in force)
+    let _writing = Writing::start();
+    for name in present {
+        c.update(
+            &format!("DROP TRIGGER {name} ON rls_audit.freeze_state"),
+            None,
+            &[],
+        )?;
+    }
+    for sql in [
+        "CREATE TRIGGER freeze_state_guard AFTER UPDATE OR DELETE ON rls_audit.freeze_state
+             FOR EACH ROW EXECUTE FUNCTION rls_audit._guard_freeze_state()",
+        "CREATE TRIGGER freeze_state_guard_truncate AFTER TRUNCATE ON rls_audit.freeze_state
+             FOR EACH STATEMENT EXECUTE FUNCTION rls_audit._guard_freeze_state()",
+        "ALTER TABLE rls_audit.freeze_state ENABLE ALWAYS TRIGGER freeze_state_guard",
+        "ALTER TABLE rls_audit.freeze_state ENABLE ALWAYS TRIGGER freeze_state_guard_truncate",
+    ] {
+        c.update(sql, None, &[])?;
+    }
+    Ok(())
+}
+
+/// [`FREEZE_WRITER`] set until dropped (however the write ends).
+struct Writing;
+
+impl Writing {
+    fn start() -> Writing {
+        FREEZE_WRITER.with(|w| w.set(true));
+        Writing
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        FREEZE_WRITER.with(|w| w.set(false));
+    }
+}
+
 /// Is [`set_freeze`] writing `rls_audit.freeze_state` now?
 pub(crate) fn freeze_writer() -> bool {
     FREEZE_WRITER.with(|w| w.get())
@@ -1844,16 +1949,11 @@ pub(crate) fn set_freeze(reason: Option<&str>) -> Result<()> {
             pgrx::notice!("rls_audit: row-level security changes were not frozen");
             return Ok(());
         }
+        if reason.is_some() {
+            arm_freeze_guard(c)?;
+        }
         {
-            // (reset however the DELETE ends)
-            struct Writing;
-            impl Drop for Writing {
-                fn drop(&mut self) {
-                    FREEZE_WRITER.with(|w| w.set(false));
-                }
-            }
-            FREEZE_WRITER.with(|w| w.set(true));
-            let _writing = Writing;
+            let _writing = Writing::start();
             c.update("DELETE FROM rls_audit.freeze_state", None, &[])?;
         }
         if let Some(r) = reason {

@@ -898,7 +898,8 @@ pub(crate) fn touched() -> Result<Vec<(pg_sys::Oid, pg_sys::Oid)>> {
 
 /// What `SELECT object_type, objid, address_names FROM
 /// pg_event_trigger_dropped_objects() WHERE object_type IN ('policy',
-/// 'table') ORDER BY object_type` gives: policies first, then tables.
+/// 'table', 'trigger') ORDER BY object_type` gives: policies first, then
+/// tables, then triggers.
 pub(crate) fn dropped() -> Result<Vec<(String, pg_sys::Oid, Vec<String>)>> {
     let mut out: Vec<(String, pg_sys::Oid, Vec<String>)> = Vec::new();
     event_trigger_rows(
@@ -911,7 +912,8 @@ pub(crate) fn dropped() -> Result<Vec<(String, pg_sys::Oid, Vec<String>)>> {
                 let kind = slot_value(slot, 7)
                     .and_then(|d| String::from_datum(d, false))
                     .unwrap_or_default();
-                if kind != "policy" && kind != "table" {
+                // (a trigger only for rls_audit's own: its freeze's guard)
+                if kind != "policy" && kind != "table" && kind != "trigger" {
                     return Ok(());
                 }
                 let obj = slot_value(slot, 2)

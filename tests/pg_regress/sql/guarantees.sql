@@ -403,6 +403,9 @@ SET session_replication_role = replica;
 DELETE FROM rls_audit.freeze_state;
 RESET session_replication_role;
 CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+-- and rls_audit's own tables are frozen with it: their triggers too
+ALTER TABLE rls_audit.freeze_state DISABLE TRIGGER ALL;
+DROP TRIGGER freeze_state_guard ON rls_audit.freeze_state;
 -- replica mode with a trigger set to fire always: the other two do not
 ALTER EVENT TRIGGER rls_audit_drop ENABLE ALWAYS;
 SET session_replication_role = replica;
@@ -430,6 +433,17 @@ DROP POLICY sneaky ON g.t;
 SELECT relrowsecurity, relforcerowsecurity, (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid) AS policies
   FROM pg_class c WHERE oid = 'g.t'::regclass;
 SELECT count(*) AS untracked FROM rls_audit.untracked_changes();
+-- a guard dropped or disabled while nothing is frozen is back with the
+-- next freeze
+DROP TRIGGER freeze_state_guard ON rls_audit.freeze_state;
+ALTER TABLE rls_audit.freeze_state DISABLE TRIGGER freeze_state_guard_truncate;
+SELECT rls_audit.freeze('guard back');
+SELECT tgname, tgenabled FROM pg_trigger
+ WHERE tgrelid = 'rls_audit.freeze_state'::regclass AND NOT tgisinternal ORDER BY 1;
+\set VERBOSITY sqlstate
+DELETE FROM rls_audit.freeze_state;
+\set VERBOSITY default
+SELECT rls_audit.unfreeze();
 
 -- 9. a printed restore script means the same whatever the replaying
 -- session's search_path: an "=" operator planted in a schema ahead of
