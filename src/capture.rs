@@ -591,6 +591,18 @@ fn freeze_reason(c: &SpiClient<'_>) -> Result<Option<String>> {
     .get_one::<String>()?)
 }
 
+/// [`frozen_without_ticket`] read straight from the table, without SPI
+/// (as committed now, as [`write_events`] reads it).
+pub(crate) fn frozen_without_ticket_direct() -> Result<Option<String>> {
+    if ticket().is_some() {
+        return Ok(None);
+    }
+    Ok(
+        heap::Own::open_with(c"freeze_state", pg_sys::AccessShareLock as pg_sys::LOCKMODE)?
+            .any_row("reason"),
+    )
+}
+
 /// The freeze reason when RLS changes are frozen and no ticket is set.
 pub(crate) fn frozen_without_ticket(c: &SpiClient<'_>) -> Result<Option<String>> {
     if ticket().is_some() {
@@ -1595,8 +1607,64 @@ pub(crate) fn capture_gaps(replica: bool) -> Vec<&'static str> {
         .collect()
 }
 
+/// (function, symbol, is it rls_audit's) answers of [`runs_own_symbol`]
+type OwnSymbols = Vec<(pg_sys::Oid, &'static [u8], bool)>;
+
+thread_local! {
+    /// [`runs_own_symbol`]'s answers, kept until any `pg_proc` entry
+    /// changes (a syscache callback empties it): the hook asks on every DDL
+    static OWN_SYMBOLS: std::cell::RefCell<Option<OwnSymbols>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The syscache callback on `pg_proc`: a function created, replaced or
+/// dropped empties [`OWN_SYMBOLS`].
+#[pg_guard]
+unsafe extern "C-unwind" fn forget_own_symbols(_arg: pg_sys::Datum, _cache: i32, _hash: u32) {
+    OWN_SYMBOLS.with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            if let Some(v) = m.as_mut() {
+                v.clear();
+            }
+        }
+    });
+}
+
 /// Is function `oid` the C function `symbol` of rls_audit's library?
-fn runs_own_symbol(oid: pg_sys::Oid, symbol: &[u8]) -> bool {
+/// Remembered per backend until `pg_proc` changes.
+fn runs_own_symbol(oid: pg_sys::Oid, symbol: &'static [u8]) -> bool {
+    let known = OWN_SYMBOLS.with(|m| {
+        let mut m = m.borrow_mut();
+        let v = m.get_or_insert_with(|| {
+            // SAFETY: registered once per backend (the first time here);
+            // PostgreSQL calls it on every pg_proc invalidation
+            unsafe {
+                pg_sys::CacheRegisterSyscacheCallback(
+                    pg_sys::SysCacheIdentifier::PROCOID as i32,
+                    Some(forget_own_symbols),
+                    pg_sys::Datum::from(0),
+                );
+            }
+            Vec::new()
+        });
+        v.iter()
+            .find(|(o, s, _)| *o == oid && *s == symbol)
+            .map(|(_, _, ours)| *ours)
+    });
+    if let Some(ours) = known {
+        return ours;
+    }
+    let ours = looks_up_own_symbol(oid, symbol);
+    OWN_SYMBOLS.with(|m| {
+        if let Some(v) = m.borrow_mut().as_mut() {
+            v.push((oid, symbol, ours));
+        }
+    });
+    ours
+}
+
+/// [`runs_own_symbol`] from the catalog.
+fn looks_up_own_symbol(oid: pg_sys::Oid, symbol: &[u8]) -> bool {
     /// pg_language's fixed OID of `c`
     const C_LANGUAGE: u32 = 13;
     // SAFETY: a syscache lookup, released before returning; prosrc and

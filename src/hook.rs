@@ -241,18 +241,16 @@ fn capture_off_under_freeze(
     if !event_statement(pstmt) || capture::capture_fires() || !tracking_here() {
         return Ok(None);
     }
-    capture::with_pinned_path(|| {
-        Spi::connect(|c| {
-            let Some(reason) = capture::frozen_without_ticket(c)? else {
-                return Ok(None);
-            };
-            // SAFETY: the statement about to run, only read
-            if capture::drops_rls_audit_tree(unsafe { (*pstmt).utilityStmt }) {
-                return Err(capture::frozen_error(&reason));
-            }
-            Ok(Some((reason, capture::untracked_rows(c)?)))
-        })
-    })
+    // frozen? read straight from the table (no SQL): this runs for every
+    // DDL while capture is off
+    let Some(reason) = capture::frozen_without_ticket_direct()? else {
+        return Ok(None);
+    };
+    // SAFETY: the statement about to run, only read
+    if capture::drops_rls_audit_tree(unsafe { (*pstmt).utilityStmt }) {
+        return Err(capture::frozen_error(&reason));
+    }
+    capture::with_pinned_path(|| Spi::connect(|c| Ok(Some((reason, capture::untracked_rows(c)?)))))
 }
 
 /// An error of rls_audit's own raised as PostgreSQL's ERROR, with its
@@ -270,16 +268,14 @@ fn or_raise<T>(r: Result<T>) -> T {
 /// Is rls_audit installed here, at a version that tracks roles, and not
 /// running its own script?
 fn tracking_here() -> bool {
-    // SAFETY: catalog lookups that return InvalidOid when missing
+    // SAFETY: catalog lookups that return InvalidOid when missing (the
+    // cached ones first: a database without rls_audit stops there)
     unsafe {
-        if pg_sys::get_extension_oid(c"rls_audit".as_ptr(), true) == pg_sys::InvalidOid
-            || crate::schema::in_own_script()
-        {
-            return false;
-        }
         let nsp = pg_sys::get_namespace_oid(c"rls_audit".as_ptr(), true);
         nsp != pg_sys::InvalidOid
             && pg_sys::get_relname_relid(c"tracked_roles".as_ptr(), nsp) != pg_sys::InvalidOid
+            && pg_sys::get_extension_oid(c"rls_audit".as_ptr(), true) != pg_sys::InvalidOid
+            && !crate::schema::in_own_script()
     }
 }
 
