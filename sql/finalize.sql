@@ -51,6 +51,8 @@ COMMENT ON FUNCTION rls_audit._guard_drop() IS
     'rls_audit internal: ddl_command_start event trigger: while RLS changes are frozen, DROP EXTENSION rls_audit (or DROP SCHEMA rls_audit) needs the ticket too';
 COMMENT ON FUNCTION rls_audit._write_statements(name, text[], text, text[], text, text, text, text[], regclass, name, text) IS
     'rls_audit internal: the write probes'' statements on their shadow table, each as the role with one tenant''s settings in a rolled-back subtransaction, each kind planned once';
+COMMENT ON FUNCTION rls_audit._arm_freeze_guard() IS
+    'rls_audit internal: creates (or puts back) the triggers of rls_audit.freeze_state that refuse any writer but freeze() and unfreeze(); run by the extension scripts and by every freeze()';
 COMMENT ON FUNCTION rls_audit._guard_freeze_state() IS
     'rls_audit internal: trigger of rls_audit.freeze_state; refuses UPDATE, DELETE and TRUNCATE other than freeze() and unfreeze(), which record the change';
 COMMENT ON FUNCTION rls_audit._shadow_count() IS
@@ -107,6 +109,7 @@ REVOKE ALL ON FUNCTION rls_audit._capture_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._capture_drop() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._guard_drop() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit._guard_freeze_state() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rls_audit._arm_freeze_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.untracked_changes() FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.record_untracked(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rls_audit.freeze(text) FROM PUBLIC;
@@ -129,12 +132,7 @@ SELECT rls_audit._seed_tracked();
 -- The freeze changes through freeze() and unfreeze() only (they record it):
 -- a superuser's UPDATE, DELETE or TRUNCATE of the row is refused, in
 -- replica mode too. (An INSERT only freezes; pg_dump's copy comes back so.)
-CREATE TRIGGER freeze_state_guard AFTER UPDATE OR DELETE ON rls_audit.freeze_state
-    FOR EACH ROW EXECUTE FUNCTION rls_audit._guard_freeze_state();
-CREATE TRIGGER freeze_state_guard_truncate AFTER TRUNCATE ON rls_audit.freeze_state
-    FOR EACH STATEMENT EXECUTE FUNCTION rls_audit._guard_freeze_state();
-ALTER TABLE rls_audit.freeze_state ENABLE ALWAYS TRIGGER freeze_state_guard;
-ALTER TABLE rls_audit.freeze_state ENABLE ALWAYS TRIGGER freeze_state_guard_truncate;
+SELECT rls_audit._arm_freeze_guard();
 
 -- Capture: every tag. A policy can change or disappear through any DDL that
 -- touches what it depends on (DROP FUNCTION ... CASCADE, ALTER TABLE ...

@@ -455,15 +455,16 @@ CREATE FUNCTION @extschema@._guard_freeze_state() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'guard_freeze_state_wrapper';
 REVOKE ALL ON FUNCTION @extschema@._guard_freeze_state() FROM PUBLIC;
+CREATE FUNCTION @extschema@._arm_freeze_guard() RETURNS void
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', 'arm_freeze_guard_wrapper';
+REVOKE ALL ON FUNCTION @extschema@._arm_freeze_guard() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@._arm_freeze_guard() IS
+    'rls_audit internal: creates (or puts back) the triggers of rls_audit.freeze_state that refuse any writer but freeze() and unfreeze(); run by the extension scripts and by every freeze()';
 -- The freeze changes through freeze() and unfreeze() only (they record it):
 -- a superuser's UPDATE, DELETE or TRUNCATE of the row is refused, in
 -- replica mode too. (An INSERT only freezes; pg_dump's copy comes back so.)
-CREATE TRIGGER freeze_state_guard AFTER UPDATE OR DELETE ON @extschema@.freeze_state
-    FOR EACH ROW EXECUTE FUNCTION @extschema@._guard_freeze_state();
-CREATE TRIGGER freeze_state_guard_truncate AFTER TRUNCATE ON @extschema@.freeze_state
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._guard_freeze_state();
-ALTER TABLE @extschema@.freeze_state ENABLE ALWAYS TRIGGER freeze_state_guard;
-ALTER TABLE @extschema@.freeze_state ENABLE ALWAYS TRIGGER freeze_state_guard_truncate;
+SELECT @extschema@._arm_freeze_guard();
 COMMENT ON FUNCTION @extschema@._guard_freeze_state() IS
     'rls_audit internal: trigger of rls_audit.freeze_state; refuses UPDATE, DELETE and TRUNCATE other than freeze() and unfreeze(), which record the change';
 COMMENT ON FUNCTION @extschema@._capture_ddl() IS

@@ -1364,15 +1364,12 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
         let touched = catalog::live::touched()?;
         // rls_audit's own tables are frozen with it: no `ALTER TABLE
         // rls_audit.freeze_state DISABLE TRIGGER` while frozen
-        if !freeze_writer()
-            && touched
+        own_objects_frozen(
+            c,
+            touched
                 .iter()
-                .any(|(class, oid)| *class == pg_sys::RelationRelationId && in_own_schema(*oid))
-        {
-            if let Some(reason) = frozen_without_ticket(c)? {
-                return Err(frozen_error(&reason));
-            }
-        }
+                .any(|(class, oid)| *class == pg_sys::RelationRelationId && in_own_schema(*oid)),
+        )?;
         // schemas and tables first: their renames carry their policies'
         // names along, so a policy is renamed only when its own name changed
         for (class, oid) in &touched {
@@ -1411,6 +1408,19 @@ pub(crate) fn capture_end(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
     })
 }
 
+/// A DDL that `touches_own` objects of rls_audit (its tables, their
+/// triggers) fails while frozen without a ticket, unless it is
+/// [`set_freeze`]'s own.
+fn own_objects_frozen(c: &SpiClient<'_>, touches_own: bool) -> Result<()> {
+    if !touches_own || freeze_writer() {
+        return Ok(());
+    }
+    match frozen_without_ticket(c)? {
+        Some(reason) => Err(frozen_error(&reason)),
+        None => Ok(()),
+    }
+}
+
 /// Is relation `oid` one of rls_audit's own (in its schema)?
 fn in_own_schema(oid: pg_sys::Oid) -> bool {
     // SAFETY: catalog lookups that return InvalidOid when missing
@@ -1425,15 +1435,12 @@ pub(crate) fn capture_drop(fcinfo: pg_sys::FunctionCallInfo) -> Result<()> {
         let mut dropped = catalog::live::dropped()?;
         // rls_audit's own objects are frozen with it (its freeze's guard
         // trigger among them)
-        if !freeze_writer()
-            && dropped
+        own_objects_frozen(
+            c,
+            dropped
                 .iter()
-                .any(|(_, _, names)| names.first().map(String::as_str) == Some("rls_audit"))
-        {
-            if let Some(reason) = frozen_without_ticket(c)? {
-                return Err(frozen_error(&reason));
-            }
-        }
+                .any(|(_, _, names)| names.first().map(String::as_str) == Some("rls_audit")),
+        )?;
         // rls_audit's own tables go only with DROP EXTENSION; triggers are
         // not tracked
         dropped.retain(|(kind, _, names)| {
@@ -1911,10 +1918,11 @@ thread_local! {
     static FREEZE_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// A freeze starts with its guard in place: the triggers that refuse any
-/// other writer of `rls_audit.freeze_state` (finalize.sql) are put back if
-/// someone dropped or disabled them while nothing was frozen.
-fn arm_freeze_guard(c: &mut SpiClient<'_>) -> Result<()> {
+/// The triggers that refuse any writer of `rls_audit.freeze_state` but
+/// [`set_freeze`], `ENABLE ALWAYS`: created by the extension's scripts
+/// (`_arm_freeze_guard()`), and put back by each freeze if someone dropped
+/// or disabled them while nothing was frozen.
+pub(crate) fn arm_freeze_guard(c: &mut SpiClient<'_>) -> Result<()> {
     // (NULL before 0.3.0's objects are installed: the library is newer
     // than the extension's SQL until ALTER EXTENSION … UPDATE)
     let armed = c

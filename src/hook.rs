@@ -147,9 +147,7 @@ fn around(pstmt: *mut pg_sys::PlannedStmt, query: *const core::ffi::c_char, run:
     let unseen = or_raise(capture_off_under_freeze(pstmt));
     run();
     if let Some((reason, before)) = unseen {
-        let after = or_raise(capture::with_pinned_path(|| {
-            Spi::connect(capture::untracked_rows)
-        }));
+        let after = or_raise(untracked_now());
         if after != before {
             or_raise::<()>(Err(capture::frozen_error(&reason)));
         }
@@ -250,7 +248,13 @@ fn capture_off_under_freeze(
     if capture::drops_rls_audit_tree(unsafe { (*pstmt).utilityStmt }) {
         return Err(capture::frozen_error(&reason));
     }
-    capture::with_pinned_path(|| Spi::connect(|c| Ok(Some((reason, capture::untracked_rows(c)?)))))
+    Ok(Some((reason, untracked_now()?)))
+}
+
+/// What differs between the tracked state and the catalog now
+/// (`untracked_changes()`), read under rls_audit's own search_path.
+fn untracked_now() -> Result<Vec<crate::diff::DriftRow>> {
+    capture::with_pinned_path(|| Spi::connect(capture::untracked_rows))
 }
 
 /// An error of rls_audit's own raised as PostgreSQL's ERROR, with its

@@ -70,6 +70,16 @@ fn guard_freeze_state(_fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<()> {
     .into())
 }
 
+// The freeze_state guard's triggers, created (or put back) here only: by
+// CREATE EXTENSION, the 0.2.0 -> 0.3.0 update, and every freeze().
+#[pg_extern(sql = r#"
+CREATE FUNCTION rls_audit._arm_freeze_guard() RETURNS void
+    SET search_path = pg_catalog, pg_temp
+    LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
+fn arm_freeze_guard() -> SqlResult<()> {
+    Ok(Spi::connect_mut(capture::arm_freeze_guard)?)
+}
+
 // Called once by CREATE EXTENSION: the tracked state starts as the live one.
 #[pg_extern(sql = r#"
 CREATE FUNCTION rls_audit._seed_tracked() RETURNS void
