@@ -10,7 +10,9 @@
 //!   (memberships with INHERIT, followed transitively) plus PUBLIC; role
 //!   attributes (SUPERUSER, BYPASSRLS) are never inherited, but a role may
 //!   `SET ROLE` to any role it reaches through memberships with SET, and
-//!   then has that role's attributes: a path to its bypass;
+//!   then acts as that role: its attributes (a path to its bypass), its
+//!   privileges and the policies for it (a path wherever that role reaches
+//!   more than the role itself);
 //! - RLS does not apply when it is off, to superusers and BYPASSRLS roles,
 //!   or (unless forced) to the table's owner and every role inheriting it;
 //! - otherwise the permissive policies for the command that apply to one of
@@ -162,6 +164,9 @@ pub(crate) struct Model<'a> {
     inherits: BTreeMap<&'a str, BTreeSet<&'a str>>,
     /// role → the roles it may SET ROLE to (itself excluded)
     sets: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// role → the roles it may SET ROLE to whose own privileges and
+    /// policies may reach more than its own ([`Model::set_path_may_widen`])
+    wider_sets: BTreeMap<&'a str, Vec<&'a str>>,
     usage: BTreeMap<&'a str, BTreeSet<&'a str>>,
     relations: BTreeMap<Key<'a>, &'a Relation>,
     policies: BTreeMap<Key<'a>, Vec<Judged<'a>>>,
@@ -197,6 +202,44 @@ fn reach_all<'a>(start: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>) -> BTr
         }
     }
     seen
+}
+
+/// For each role, the roles it may SET ROLE to that may reach rows it does
+/// not reach as itself. A role it also inherits (an INHERIT membership on
+/// every step) gives nothing wider through its privileges: they are
+/// already the role's own, and so are the permissive policies naming it.
+/// What it may escape are restrictive policies naming one of the role's
+/// own roles that it does not have. A role it does not inherit (NOINHERIT,
+/// or a PostgreSQL 16 grant WITH INHERIT FALSE) may hold anything.
+/// Bypassing roles are judged apart ([`Model::set_paths`]).
+fn wider_sets<'a>(
+    inherits: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+    sets: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+    policies: &BTreeMap<Key<'a>, Vec<Judged<'a>>>,
+) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let restricted: BTreeSet<&str> = policies
+        .values()
+        .flatten()
+        .filter(|j| j.policy.permissive == Mode::Restrictive)
+        .flat_map(|j| j.policy.roles.iter().map(String::as_str))
+        .collect();
+    let none = BTreeSet::new();
+    sets.iter()
+        .map(|(&role, targets)| {
+            let own = inherits.get(role).unwrap_or(&none);
+            let wider = targets
+                .iter()
+                .copied()
+                .filter(|s| {
+                    !own.contains(s) || {
+                        let theirs = inherits.get(s).unwrap_or(&none);
+                        own.difference(theirs).any(|r| restricted.contains(r))
+                    }
+                })
+                .collect();
+            (role, wider)
+        })
+        .collect()
 }
 
 impl<'a> Model<'a> {
@@ -304,10 +347,12 @@ impl<'a> Model<'a> {
                     check,
                 });
         }
+        let wider_sets = wider_sets(&inherits, &sets, &by_table);
         Model {
             roles,
             inherits,
             sets,
+            wider_sets,
             usage,
             relations,
             policies: by_table,
@@ -657,30 +702,32 @@ impl<'a> Model<'a> {
         let Some(rel) = self.relations.get(&key(table)).copied() else {
             return Reach::denied("no such table".into());
         };
-        let mut best = self.direct(role, rel, cmd);
+        let best = self.own_reach(role, rel, cmd, depth);
         if best.access == Access::AllRows {
             return best;
         }
-        for cand in self.other_paths(role, rel, cmd, depth) {
-            if cand.access > best.access {
-                best = cand;
-                if best.access == Access::AllRows {
-                    break;
-                }
-            }
-        }
-        best
+        widest(best, self.set_paths(role, rel, cmd, depth))
     }
 
-    /// Every path besides acting as itself: SET ROLE to a role that
-    /// bypasses, views, materialized views, rules, partitions, definer
-    /// functions and procedures (called, or run by triggers), foreign keys'
-    /// actions.
-    fn other_paths(&self, role: &str, rel: &'a Relation, cmd: Command, depth: usize) -> Vec<Reach> {
+    /// The widest path of `actor` acting as itself: its own privileges and
+    /// policies, and the paths around them ([`Model::own_paths`]).
+    fn own_reach(&self, actor: &str, rel: &'a Relation, cmd: Command, depth: usize) -> Reach {
+        let best = self.direct(actor, rel, cmd);
+        if best.access == Access::AllRows {
+            return best;
+        }
+        widest(best, self.own_paths(actor, rel, cmd, depth))
+    }
+
+    /// The paths through the roles `role` may SET ROLE to: a session of
+    /// the role may run any statement as them. A role that bypasses RLS
+    /// here is a path to all rows (its attributes are not inherited); any
+    /// other is a path to what it reaches as itself, where that may be
+    /// more than the role's own ([`wider_sets`]).
+    fn set_paths(&self, role: &str, rel: &'a Relation, cmd: Command, depth: usize) -> Vec<Reach> {
         let mut out = Vec::new();
+        let mut bypassing = BTreeSet::new();
         for s in self.settable(role).iter().copied() {
-            // only a role that bypasses RLS here is a path (below); the
-            // others are skipped before their reach is computed. These are
             // direct()'s superuser, BYPASSRLS and unforced-owner cases:
             // change them together
             let attrs = self.attrs(s);
@@ -688,29 +735,61 @@ impl<'a> Model<'a> {
                 || (rel.rls_enabled
                     && (attrs.is_some_and(|a| a.bypassrls)
                         || (!rel.rls_forced && self.inherited(s).contains(rel.owner.as_str()))));
-            if !bypasses {
+            if bypasses {
+                bypassing.insert(s);
+                let r = self.direct(s, rel, cmd);
+                if r.access == Access::Denied {
+                    continue;
+                }
+                let word = match r.why {
+                    Why::Superuser => "superuser",
+                    Why::Bypass => "bypassrls",
+                    Why::Owner => "owner",
+                    Why::Other => "grant",
+                };
+                out.push(through_set_role(role, s, word, r));
+            }
+        }
+        for s in self.wider_sets.get(role).into_iter().flatten().copied() {
+            if out.iter().any(|r| r.access == Access::AllRows) {
+                break;
+            }
+            if bypassing.contains(s) {
                 continue;
             }
-            let r = self.direct(s, rel, cmd);
-            let via = match r.why {
-                Why::Superuser => format!("superuser via set role {}", quote_ident(s)),
-                Why::Bypass => format!("bypassrls via set role {}", quote_ident(s)),
-                Why::Owner => format!("owner via set role {}", quote_ident(s)),
-                // SET-only memberships give a path to a role's bypass, not
-                // its privileges (SPEC)
-                Why::Other => continue,
-            };
-            out.push(Reach {
-                via: Some(via),
-                detail: format!(
-                    "{} may SET ROLE {}: {}",
-                    quote_ident(role),
-                    quote_ident(s),
-                    r.detail
-                ),
-                ..r
+            let r = self.own_reach(s, rel, cmd, depth);
+            if r.access == Access::Denied {
+                continue;
+            }
+            // a held privilege keeps its word; any other path its own name
+            let word = r
+                .via
+                .as_deref()
+                .and_then(|v| v.split(' ').next())
+                .filter(|w| matches!(*w, "grant" | "owner" | "truncate"))
+                .map(str::to_string);
+            out.push(match word {
+                Some(w) => through_set_role(role, s, &w, r),
+                None => Reach {
+                    detail: format!(
+                        "{} may SET ROLE {}: {}",
+                        quote_ident(role),
+                        quote_ident(s),
+                        r.detail
+                    ),
+                    ..r
+                },
             });
         }
+        out
+    }
+
+    /// Every path of `actor` besides its own privileges and policies on
+    /// the table: views, materialized views, rules, TRUNCATE, partitions,
+    /// definer functions and procedures (called, or run by triggers),
+    /// foreign keys' actions.
+    fn own_paths(&self, role: &str, rel: &'a Relation, cmd: Command, depth: usize) -> Vec<Reach> {
+        let mut out = Vec::new();
         let table = (rel.schema.as_str(), rel.name.as_str());
         for v in self.readers.get(&table).into_iter().flatten() {
             let through = match v.kind {
@@ -1258,6 +1337,33 @@ fn signature(f: &DefinerPath) -> String {
     format!("{}({})", quote_qualified(&f.schema, &f.name), f.args)
 }
 
+/// The widest of `best` and `candidates` (the first of equals).
+fn widest(mut best: Reach, candidates: Vec<Reach>) -> Reach {
+    for cand in candidates {
+        if cand.access > best.access {
+            best = cand;
+            if best.access == Access::AllRows {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// `r`, reached by `role` after `SET ROLE s`, named `<word> via set role s`.
+fn through_set_role(role: &str, s: &str, word: &str, r: Reach) -> Reach {
+    Reach {
+        via: Some(format!("{word} via set role {}", quote_ident(s))),
+        detail: format!(
+            "{} may SET ROLE {}: {}",
+            quote_ident(role),
+            quote_ident(s),
+            r.detail
+        ),
+        ..r
+    }
+}
+
 fn owner_via(actor: &str, owner: &str) -> String {
     if actor == owner {
         "owner".into()
@@ -1403,6 +1509,41 @@ mod unit {
     }
 
     #[test]
+    fn an_inherited_role_is_a_wider_path_only_past_a_restrictive_policy_on_the_role() {
+        let mut f = facts();
+        f.memberships.push(member("reader", "app", true, true));
+        let mut policies = vec![pol(
+            "tenant",
+            Mode::Permissive,
+            Command::All,
+            &["public"],
+            "tenant_id = 1",
+        )];
+        let m = Model::new(&f, &policies);
+        // nothing holds app back that does not hold the reader back
+        assert!(m.wider_sets.get("app").is_some_and(Vec::is_empty));
+        // a restrictive policy on app alone: the reader escapes it
+        policies.push(pol(
+            "not_app",
+            Mode::Restrictive,
+            Command::Select,
+            &["app"],
+            "false",
+        ));
+        let m = Model::new(&f, &policies);
+        assert_eq!(m.wider_sets.get("app"), Some(&vec!["reader"]));
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!(
+            (r.access, r.via.as_deref()),
+            (Access::Filtered, Some("grant via set role reader"))
+        );
+        // without SET (PostgreSQL 16+), no path
+        f.memberships[0].set = false;
+        let m = Model::new(&f, &policies);
+        assert_eq!(m.reach("app", &t(), Command::Select).access, Access::NoRows);
+    }
+
+    #[test]
     fn inheriting_the_owner_skips_rls_unless_forced() {
         let mut f = facts();
         f.memberships.push(member("owner", "app", true, true));
@@ -1420,13 +1561,32 @@ mod unit {
     }
 
     #[test]
-    fn set_only_membership_gives_the_bypass_not_the_privileges() {
+    fn set_only_membership_gives_what_that_role_reaches() {
         let mut f = facts();
-        // SET without INHERIT to the reader: no privileges come along
+        // SET without INHERIT to the reader: its grant and its policies,
+        // after SET ROLE
         f.memberships.push(member("reader", "app", false, true));
-        let m = Model::new(&f, &[]);
-        assert_eq!(m.reach("app", &t(), Command::Select).access, Access::Denied);
+        let open = vec![pol(
+            "open",
+            Mode::Permissive,
+            Command::Select,
+            &["reader"],
+            "true",
+        )];
+        let m = Model::new(&f, &open);
+        let r = m.reach("app", &t(), Command::Select);
+        assert_eq!(
+            (r.access, r.via.as_deref(), r.detail.as_str()),
+            (
+                Access::AllRows,
+                Some("grant via set role reader"),
+                "app may SET ROLE reader: open is constantly true"
+            )
+        );
+        // what the reader does not hold is not reached through it
+        assert_eq!(m.reach("app", &t(), Command::Delete).access, Access::Denied);
         // SET to a BYPASSRLS role that holds a grant: all rows
+        f.memberships.clear();
         f.relations[0].grants.push(grant("admin", Command::Select));
         f.memberships.push(member("admin", "app", false, true));
         let m = Model::new(&f, &[]);

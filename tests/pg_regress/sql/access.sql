@@ -351,7 +351,8 @@ SELECT proname, prosecdef, proconfig FROM pg_catalog.pg_proc
  WHERE proname IN ('add_order', 'loose') ORDER BY 1;
 ROLLBACK;
 -- the paths PostgreSQL does not take: the invoker view checks as its
--- caller, SET ROLE without a bypass gives nothing, NOINHERIT keeps grants
+-- caller, SET ROLE gives only what that role holds (acc_admin: SELECT),
+-- NOINHERIT keeps grants
 SELECT role_name, table_name, command, access, via, detail FROM matrix
  WHERE role_name IN ('acc_cols', 'acc_invoker', 'acc_setter', 'acc_viewer') AND table_name = 'orders'
    AND command IN ('SELECT', 'UPDATE')
@@ -360,6 +361,47 @@ SELECT role_name, access, via, detail FROM matrix
  WHERE (role_name, table_name, command) IN (('acc_mv', 'orders', 'SELECT'), ('acc_fn', 'orders', 'SELECT'),
                                              ('acc_part', 'events', 'SELECT'), ('acc_heir', 'orders', 'DELETE'))
  ORDER BY 1;
+-- SET ROLE to a role that does not bypass: a session of the role may run
+-- any statement as it. acc_switcher (NOINHERIT) may become acc_support,
+-- whose own policy opens every row; acc_clerk inherits acc_staff but a
+-- restrictive policy holds back acc_clerk alone, which acc_staff escapes;
+-- acc_member inherits acc_staff and nothing holds it back (nothing
+-- wider). Each cell beside what the statement really did as the role and
+-- after SET ROLE (the widest of the two).
+BEGIN;
+SET client_min_messages = warning;
+CREATE ROLE acc_support NOLOGIN;
+CREATE ROLE acc_staff NOLOGIN;
+CREATE ROLE acc_switcher LOGIN NOINHERIT IN ROLE acc_support;
+CREATE ROLE acc_clerk LOGIN IN ROLE acc_staff;
+CREATE ROLE acc_member LOGIN IN ROLE acc_staff;
+CREATE SCHEMA acc_set AUTHORIZATION acc_owner;
+GRANT USAGE ON SCHEMA acc_set TO PUBLIC;
+SET ROLE acc_owner;
+CREATE TABLE acc_set.tasks (id int, tenant_id int, note text);
+INSERT INTO acc_set.tasks SELECT g, g % 3 + 1, 'n' FROM generate_series(1, 9) g;
+ALTER TABLE acc_set.tasks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON acc_set.tasks USING (tenant_id = 1);
+CREATE POLICY support ON acc_set.tasks FOR SELECT TO acc_support USING (true);
+CREATE POLICY not_clerks ON acc_set.tasks AS RESTRICTIVE FOR DELETE TO acc_clerk USING (false);
+GRANT SELECT ON acc_set.tasks TO acc_support;
+GRANT SELECT, DELETE ON acc_set.tasks TO acc_staff;
+RESET ROLE;
+RESET client_min_messages;
+SELECT m.role_name, m.command, m.access, m.via, m.detail,
+       (SELECT a FROM unnest(ARRAY[pg_temp.seen(m.role_name, m.command, 'acc_set.tasks')]
+                             || ARRAY(SELECT pg_temp.seen(m.role_name, m.command, 'acc_set.tasks', r.rolname)
+                                        FROM pg_roles r
+                                       WHERE r.rolname IN ('acc_support', 'acc_staff')
+                                         AND pg_has_role(m.role_name, r.oid, 'MEMBER'))) a
+         ORDER BY array_position(ARRAY['denied', 'no_rows', 'filtered', 'all_rows'], a) DESC LIMIT 1) AS observed
+  FROM rls_audit.access_matrix(ARRAY['acc_switcher', 'acc_clerk', 'acc_member'], ARRAY['acc_set']) m
+ WHERE m.command IN ('SELECT', 'DELETE')
+ ORDER BY 1, 2;
+-- verify_isolation says the same of acc_switcher's reads
+SELECT check_name, status, detail FROM rls_audit.verify_isolation('acc_switcher', 'app.tenant_id', 'tenant_id',
+       ARRAY['acc_set.tasks'::regclass], ARRAY['1'], false) WHERE check_name = 'tenant_read';
+ROLLBACK;
 -- bad input: an unknown role is 42704, nothing else happens
 \set VERBOSITY sqlstate
 SELECT * FROM rls_audit.access_matrix(ARRAY['acc_nobody']);
@@ -472,8 +514,8 @@ SELECT count(*) AS findings_above_low FROM rls_audit.lint()
    AND (schema_name = 'wb' OR object_name IN ('wb_app', 'wb_owner'));
 
 -- Property: random roles, memberships, grants and policies; every cell of
--- the matrix equals what running the statement as the role shows (SET ROLE
--- paths: as each BYPASSRLS role it may become).
+-- the matrix equals what running the statement as the role shows, or as
+-- any role it may SET ROLE to, whichever reaches more.
 SET client_min_messages = warning;
 CREATE TEMP TABLE prop_results (round int, role_name name, table_name name, command text,
                                 access text, observed text);
@@ -540,8 +582,8 @@ BEGIN
         END LOOP;
         FOR m IN SELECT * FROM rls_audit.access_matrix(ARRAY['prop_r1', 'prop_r2', 'prop_r3'], ARRAY['prop']) LOOP
             obs := pg_temp.seen(m.role_name, m.command, format('prop.%I', m.table_name));
-            -- SET ROLE paths: as each BYPASSRLS role it may become
-            FOR alt IN SELECT rolname FROM pg_roles WHERE rolbypassrls AND rolname LIKE 'prop\_%'
+            -- SET ROLE paths: as each role it may become
+            FOR alt IN SELECT rolname FROM pg_roles WHERE rolname LIKE 'prop\_%'
                                                       AND rolname <> m.role_name LOOP
                 EXECUTE format('SELECT pg_has_role(%L, %L, %L)', m.role_name, alt, set_mode) INTO can;
                 IF can THEN
