@@ -1995,6 +1995,26 @@ pub(crate) fn freeze_writer() -> bool {
     FREEZE_WRITER.with(|w| w.get())
 }
 
+/// The reason of the log's newest freeze event when it is `frozen` (the
+/// freeze the log says is in force), else None.
+fn logged_freeze(c: &SpiClient<'_>) -> Result<Option<String>> {
+    let row = c.select(
+        "SELECT change = 'frozen', after ->> 'reason' FROM rls_audit.events
+          WHERE change IN ('frozen', 'unfrozen') ORDER BY id DESC LIMIT 1",
+        Some(1),
+        &[],
+    )?;
+    if row.is_empty() {
+        return Ok(None);
+    }
+    let row = row.first();
+    Ok(if row.get::<bool>(1)?.unwrap_or(false) {
+        Some(row.get::<String>(2)?.unwrap_or_default())
+    } else {
+        None
+    })
+}
+
 /// Move the freeze state to `reason` (Some = frozen, None = not frozen) and
 /// log the move; freezing twice replaces the reason, unfreezing when not
 /// frozen only says so.
@@ -2021,6 +2041,12 @@ pub(crate) fn set_freeze(reason: Option<&str>) -> Result<()> {
             )?
             .first()
             .get_one::<String>()?;
+        // a freeze the log still holds but freeze_state lost (a write past
+        // its guard: freeze_problems) is ended here too, so the log agrees
+        let old = match old {
+            None if reason.is_none() => logged_freeze(c)?,
+            old => old,
+        };
         if old.is_none() && reason.is_none() {
             pgrx::notice!("rls_audit: row-level security changes were not frozen");
             return Ok(());
@@ -2082,6 +2108,56 @@ SELECT id,
             out.push((
                 id,
                 "hash does not match the event's content: the row was edited".into(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Where the log and the freeze disagree. The freeze is kept in
+/// `rls_audit.freeze_state`, whose guard refuses every writer but
+/// [`set_freeze`]; a superuser can still get past the guard (an edit of
+/// `pg_trigger`), end the freeze without an event, and make changes. The
+/// log keeps what the freeze should have been: each `frozen` event holds
+/// until the next `unfrozen` one. So these are problems, as a broken link
+/// is: the log's newest freeze event says frozen while `freeze_state`
+/// holds none; and an event recorded while the log says frozen, without a
+/// ticket, that is neither the freeze's own nor `record_untracked()`'s.
+pub(crate) fn freeze_problems(c: &SpiClient<'_>) -> Result<Vec<(i64, String)>> {
+    let mut out = Vec::new();
+    for r in c.select(
+        r#"
+SELECT e.id, m.id, m.after ->> 'reason', e.mark_newest AND NOT EXISTS (SELECT FROM rls_audit.freeze_state)
+  FROM (SELECT id, change, ticket, command_tag,
+               max(id) FILTER (WHERE change IN ('frozen', 'unfrozen')) OVER (ORDER BY id) AS mark,
+               id = max(id) FILTER (WHERE change IN ('frozen', 'unfrozen')) OVER () AS mark_newest
+          FROM rls_audit.events) e
+  JOIN rls_audit.events m ON m.id = e.mark AND m.change = 'frozen'
+ WHERE e.mark_newest
+    OR (e.change NOT IN ('frozen', 'unfrozen') AND e.ticket IS NULL AND e.command_tag <> 'UNTRACKED')
+ ORDER BY e.id"#,
+        None,
+        &[],
+    )? {
+        let id = r.get::<i64>(1)?.unwrap_or(0);
+        let freeze = r.get::<i64>(2)?.unwrap_or(0);
+        let reason = r.get::<String>(3)?.unwrap_or_default();
+        if r.get::<bool>(4)?.unwrap_or(false) {
+            out.push((
+                id,
+                format!(
+                    "the log says row-level security changes are frozen since this event ({reason}), \
+                     but rls_audit.freeze_state holds no freeze: it was ended without unfreeze() \
+                     (a write past its guard); SELECT rls_audit.unfreeze() records the end"
+                ),
+            ));
+        } else if id != freeze {
+            out.push((
+                id,
+                format!(
+                    "recorded without a ticket while the log says row-level security changes \
+                     were frozen (event {freeze}: {reason}): the freeze was not in force"
+                ),
             ));
         }
     }

@@ -133,6 +133,10 @@ pub(crate) struct Rollback {
     pub(crate) untracked_changes: usize,
     pub(crate) chain_intact: bool,
     pub(crate) broken_links: usize,
+    /// places where the log and the freeze disagree
+    /// ([`crate::capture::freeze_problems`]): a freeze ended, or changes
+    /// made during it, outside freeze() and unfreeze()
+    pub(crate) freeze_problems: usize,
     /// the newest event's id and hash: keep it outside the database and
     /// check it later with verify_log('id:hash')
     pub(crate) log_head: Option<LogHead>,
@@ -177,6 +181,7 @@ pub(crate) struct Inputs {
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) untracked: usize,
     pub(crate) broken_links: usize,
+    pub(crate) freeze_problems: usize,
     pub(crate) log_head: Option<LogHead>,
     pub(crate) role_capture: bool,
     /// the events on which rls_audit's event triggers do not fire
@@ -304,6 +309,7 @@ pub(crate) fn build(input: Inputs) -> Report {
         untracked_changes: untracked,
         chain_intact: broken == 0,
         broken_links: broken,
+        freeze_problems: input.freeze_problems,
         log_head: input.log_head,
         role_capture: if input.role_capture { "on" } else { "off" },
         ddl_capture: if input.ddl_capture_gaps.is_empty() {
@@ -332,6 +338,12 @@ pub(crate) fn build(input: Inputs) -> Report {
     if broken > 0 {
         reasons.push(format!(
             "the event log's hash chain is broken in {broken} place(s)"
+        ));
+    }
+    if rollback.freeze_problems > 0 {
+        reasons.push(format!(
+            "the event log and the freeze disagree in {} place(s): a freeze was ended, or changes made during it, outside freeze() and unfreeze() (verify_log() names them)",
+            rollback.freeze_problems
         ));
     }
     if !rollback.ddl_capture_gaps.is_empty() {
@@ -649,6 +661,13 @@ pub(crate) fn markdown(r: &Report) -> String {
             format!("BROKEN in {} place(s)", d.broken_links)
         }
     ));
+    if d.freeze_problems > 0 {
+        o.push_str(&format!(
+            "Freeze: **the log and rls_audit.freeze_state disagree in {} place(s)** — \
+             `SELECT * FROM rls_audit.verify_log()` names them\n\n",
+            d.freeze_problems
+        ));
+    }
     match &d.log_head {
         Some(h) => o.push_str(&format!(
             "Event log head: `{}:{}` — keep it outside the database; later, \
@@ -719,6 +738,7 @@ mod unit {
             suppressions: vec![],
             untracked: 0,
             broken_links: 0,
+            freeze_problems: 0,
             log_head: None,
             role_capture: true,
             ddl_capture_gaps: vec![],
@@ -795,6 +815,19 @@ mod unit {
         assert_eq!(r.rollback.restore_statements, 0);
         assert!(r.rollback.commands[0].contains("restore_script('before-release')"));
         assert_eq!(r.verification.policies_per_table.len(), 1);
+    }
+
+    #[test]
+    fn a_freeze_ended_past_its_guard_is_no_go() {
+        let mut i = inputs(state(true), state(true));
+        i.freeze_problems = 1;
+        let r = build(i);
+        assert_eq!(r.verdict, "NO-GO");
+        assert!(
+            r.verdict_reasons[0].starts_with("the event log and the freeze disagree in 1 place(s)")
+        );
+        assert!(markdown(&r)
+            .contains("Freeze: **the log and rls_audit.freeze_state disagree in 1 place(s)**"));
     }
 
     #[test]

@@ -192,10 +192,11 @@ fn verify_log(
     let expected: Option<crate::anchor::ExpectedHead> =
         expected_head.map(str::parse).transpose()?;
     let rows = Spi::connect(|c| -> Result<Vec<(Option<i64>, String)>> {
-        let mut rows: Vec<(Option<i64>, String)> = capture::broken_links(c)?
-            .into_iter()
-            .map(|(id, p)| (Some(id), p))
-            .collect();
+        let mut problems = capture::broken_links(c)?;
+        problems.extend(capture::freeze_problems(c)?);
+        problems.sort_by_key(|(id, _)| *id);
+        let mut rows: Vec<(Option<i64>, String)> =
+            problems.into_iter().map(|(id, p)| (Some(id), p)).collect();
         if let Some(e) = &expected {
             rows.extend(crate::anchor::check_head(c, e)?);
         }

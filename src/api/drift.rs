@@ -148,5 +148,14 @@ fn check_drift(baseline: default!(Option<&str>, "'baseline'")) -> SqlResult<i64>
             gaps.join(", ")
         );
     }
+    // and so is a freeze ended past its guard
+    let freeze = Spi::connect(|c| crate::capture::freeze_problems(c))?;
+    if let Some((id, problem)) = freeze.first() {
+        pgrx::warning!(
+            "rls_audit: the event log and the freeze disagree in {} place(s); event {id}: {problem} \
+             (SELECT * FROM rls_audit.verify_log() lists them)",
+            freeze.len()
+        );
+    }
     Ok(run_id)
 }

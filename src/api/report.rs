@@ -86,6 +86,7 @@ fn gather(
         suppressions: store::suppressions(c)?,
         untracked: capture::untracked_rows(c)?.len(),
         broken_links: capture::broken_links(c)?.len(),
+        freeze_problems: capture::freeze_problems(c)?.len(),
         log_head: crate::anchor::head(c)?.map(|(id, hash)| crate::report::LogHead { id, hash }),
         role_capture: crate::hook::role_capture_on(),
         ddl_capture_gaps: capture::capture_gaps(false)

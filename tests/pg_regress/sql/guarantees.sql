@@ -444,6 +444,33 @@ SELECT tgname, tgenabled FROM pg_trigger
 DELETE FROM rls_audit.freeze_state;
 \set VERBOSITY default
 SELECT rls_audit.unfreeze();
+-- a superuser can still get past the guard: an edit of pg_trigger (no
+-- DDL, so nothing refuses it), then the row. The freeze is gone and the
+-- next change goes through; but the log still holds the freeze, so
+-- verify_log(), report() and check_drift() say so, and unfreeze()
+-- records its end
+SELECT rls_audit.freeze('guard edited');
+UPDATE pg_trigger SET tgenabled = 'D' WHERE tgrelid = 'rls_audit.freeze_state'::regclass;
+\c - postgres
+DELETE FROM rls_audit.freeze_state;
+UPDATE pg_trigger SET tgenabled = 'A' WHERE tgrelid = 'rls_audit.freeze_state'::regclass;
+\c - postgres
+CREATE POLICY sneaky ON g.t FOR SELECT TO g_app USING (true);
+SELECT e.change, e.policy_name, regexp_replace(p.problem, 'event [0-9]+', 'event N') AS problem
+  FROM rls_audit.verify_log() p JOIN rls_audit.events e ON e.id = p.event_id ORDER BY p.event_id;
+SELECT r ->> 'verdict' AS verdict, r #> '{rollback,freeze_problems}' AS freeze_problems,
+       (SELECT reason FROM jsonb_array_elements_text(r -> 'verdict_reasons') reason
+         WHERE reason LIKE '%freeze disagree%') AS reason
+  FROM (SELECT rls_audit.report('vault baseline', 'json')::jsonb AS r) s;
+SET client_min_messages = warning;
+SELECT rls_audit.check_drift('vault baseline') > 0 AS nightly_run;
+RESET client_min_messages;
+SELECT rls_audit.unfreeze();
+SELECT change, before ->> 'reason' AS ended FROM rls_audit.events ORDER BY id DESC LIMIT 1;
+-- the change made meanwhile stays in the log as recorded outside the freeze
+SELECT e.change, e.policy_name, left(p.problem, 60) AS problem
+  FROM rls_audit.verify_log() p JOIN rls_audit.events e ON e.id = p.event_id ORDER BY p.event_id;
+DROP POLICY sneaky ON g.t;
 
 -- 9. a printed restore script means the same whatever the replaying
 -- session's search_path: an "=" operator planted in a schema ahead of
