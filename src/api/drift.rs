@@ -149,7 +149,7 @@ fn check_drift(baseline: default!(Option<&str>, "'baseline'")) -> SqlResult<i64>
         );
     }
     // and so is a freeze ended past its guard
-    let freeze = Spi::connect(|c| crate::capture::freeze_problems(c))?;
+    let freeze = Spi::connect(crate::capture::freeze_problems)?;
     if let Some((id, problem)) = freeze.first() {
         pgrx::warning!(
             "rls_audit: the event log and the freeze disagree in {} place(s); event {id}: {problem} \
