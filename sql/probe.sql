@@ -333,3 +333,132 @@ END
 $probe$;
 COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text) IS
     'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';
+
+-- The cascade probe: a foreign key of the probed table whose ON DELETE
+-- action writes its rows (CASCADE, SET NULL, SET DEFAULT) runs that action
+-- as the table's owner, without row-level security, on every row that
+-- references a row someone deletes in the referenced table. So tenant A
+-- reaches tenant B's rows of the table when A may delete a row of the
+-- referenced table that B's rows reference (a shared table whose rows
+-- every tenant may delete, or a parent whose policies do not keep A to
+-- its own rows). Asked the same way as the write probes, in one
+-- subtransaction that is always rolled back:
+--   * pg_temp.rls_audit_shadow is a copy (LIKE) of the referenced table
+--     with one more column, rls_audit_child_tenant (the tenant column's
+--     base type): the referenced row of each of the table's rows of the
+--     probed tenants (up to p_rows each) and of the first row of each
+--     other tenant (up to p_others), found by the key's own operators
+--     (p_ops), each copy labelled with the tenant of the row that
+--     references it;
+--   * the referenced table's row triggers, its row security and policies
+--     when they apply to the role (p_applies, p_policies), and the role's
+--     DELETE privilege on it (with USAGE on its schema) are put on the
+--     copy, and _shadow_count counts each deleted copy whose label is not A;
+--   * _write_statements then runs DELETE FROM shadow as the role with each
+--     tenant's settings (no UPDATE or INSERT: p_update, p_insert and
+--     p_templates are NULL).
+-- What no copy has: the other foreign keys that reference the referenced
+-- table (a NO ACTION or RESTRICT key of a third table would refuse some
+-- of those DELETEs; the policies would still allow them).
+CREATE FUNCTION rls_audit._cascade_probe(
+    p_role name, p_table regclass, p_col name, p_parent regclass,
+    p_keys text[], p_refs text[], p_ops text[],
+    p_settings text[], p_setting text, p_tenants text[], p_rows integer,
+    p_applies boolean, p_policies text[], p_type text, p_eq text, p_gt text, p_others integer)
+RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
+               o_message text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $probe$
+DECLARE
+    v_match text;
+    v_keyed text;
+    v_head text;
+    v_tail text;
+    v_setup text[] := '{}';
+    a text;
+    i int;
+    n bigint;
+    v_copied bigint := 0;
+    v_results text[] := '{}';
+BEGIN
+    BEGIN
+        -- the key, matched with the constraint's own operators (every name
+        -- qualified: p_ops comes as OPERATOR(schema.op)), on the rows in k
+        SELECT pg_catalog.string_agg(pg_catalog.format('p.%I %s k.%I', u.r, u.o, u.k), ' AND ' ORDER BY u.i),
+               pg_catalog.string_agg(pg_catalog.format('c.%I IS NOT NULL', u.k), ' AND ' ORDER BY u.i)
+          INTO v_match, v_keyed
+          FROM ROWS FROM (pg_catalog.unnest(p_keys), pg_catalog.unnest(p_refs), pg_catalog.unnest(p_ops))
+               WITH ORDINALITY AS u(k, r, o, i);
+        -- each row of k (a set of the table's rows, put between the two)
+        -- gives the row it references, labelled with k's tenant
+        v_head := pg_catalog.format(
+            'INSERT INTO pg_temp.rls_audit_shadow SELECT (x.p).*, k.%I FROM (', p_col);
+        v_tail := pg_catalog.format(
+            ') k, LATERAL (SELECT p FROM %s p WHERE %s LIMIT 1) x', p_parent, v_match);
+        IF pg_catalog.current_setting('session_replication_role') <> 'origin' THEN
+            PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
+        END IF;
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE rls_audit_shadow (LIKE %s)', p_parent);
+        EXECUTE pg_catalog.format('ALTER TABLE pg_temp.rls_audit_shadow ADD COLUMN rls_audit_child_tenant %s',
+                                  p_type);
+        FOREACH a IN ARRAY p_tenants LOOP
+            EXECUTE v_head || pg_catalog.format(
+                'SELECT c.* FROM %s c WHERE c.%I %s $1::%s AND %s LIMIT %s',
+                p_table, p_col, p_eq, p_type, v_keyed, p_rows) || v_tail USING a;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            v_copied := v_copied + n;
+        END LOOP;
+        -- the first row with a key of each other tenant (a loose index
+        -- scan with the type's own >, as _write_probe's)
+        IF p_gt IS NOT NULL THEN
+            EXECUTE v_head || pg_catalog.format(
+                'WITH RECURSIVE s(v, r, n) AS (
+                     (SELECT c.%1$I, c, 1 FROM %2$s c WHERE c.%1$I IS NOT NULL AND %6$s ORDER BY c.%1$I LIMIT 1)
+                     UNION ALL
+                     SELECT x.v, x.r, s.n + 1
+                       FROM s, LATERAL (SELECT c.%1$I AS v, c AS r FROM %2$s c
+                                         WHERE c.%1$I %3$s s.v AND %6$s ORDER BY c.%1$I LIMIT 1) x
+                      WHERE s.n < $2)
+                 SELECT (s.r).* FROM s
+                  WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a)
+                                     WHERE s.v %4$s a.a::%5$s)',
+                p_col, p_table, p_gt, p_eq, p_type, v_keyed) || v_tail USING p_tenants, p_others;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            v_copied := v_copied + n;
+        END IF;
+        v_results := ARRAY[NULL, 'copied', NULL, v_copied::text, '00000', NULL];
+        PERFORM rls_audit._copy_row_triggers(p_parent, 'pg_temp.rls_audit_shadow'::pg_catalog.regclass);
+        IF p_applies THEN
+            v_setup := ARRAY['ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY']
+                       || p_policies;
+        END IF;
+        IF pg_catalog.has_table_privilege(p_role, p_parent, 'DELETE')
+           AND pg_catalog.has_schema_privilege(p_role,
+                   (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = p_parent), 'USAGE') THEN
+            v_setup := v_setup || pg_catalog.format('GRANT DELETE ON pg_temp.rls_audit_shadow TO %I', p_role);
+        END IF;
+        v_setup := v_setup || 'CREATE TRIGGER rls_audit_count AFTER DELETE
+            ON pg_temp.rls_audit_shadow FOR EACH ROW EXECUTE FUNCTION rls_audit._shadow_count()'::pg_catalog.text;
+        v_results := v_results || rls_audit._write_statements(
+            p_role, p_settings, p_setting, p_tenants, NULL, NULL, NULL, v_setup,
+            'pg_temp.rls_audit_shadow'::pg_catalog.regclass, 'rls_audit_child_tenant', NULL);
+        RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+    EXCEPTION WHEN OTHERS THEN
+        IF SQLSTATE <> 'RA000' THEN
+            v_results := ARRAY[NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
+        END IF;
+    END;
+    FOR i IN 1 .. pg_catalog.array_length(v_results, 1) / 6 LOOP
+        o_tenant := v_results[6 * i - 5];
+        o_check := v_results[6 * i - 4];
+        o_value := v_results[6 * i - 3];
+        o_rows := v_results[6 * i - 2]::bigint;
+        o_state := v_results[6 * i - 1];
+        o_message := v_results[6 * i];
+        RETURN NEXT;
+    END LOOP;
+END
+$probe$;
+COMMENT ON FUNCTION rls_audit._cascade_probe(name, regclass, name, regclass, text[], text[], text[], text[], text, text[], integer, boolean, text[], text, text, text, integer) IS
+    'rls_audit internal: whether a DELETE the role may run on a table that a probed table references by a foreign key with ON DELETE CASCADE, SET NULL or SET DEFAULT reaches rows that other tenants'' rows reference (rolled back, on a shadow copy)';

@@ -630,6 +630,7 @@ pub(crate) fn gather(
         .zip(reads)
     {
         let mut writes = None;
+        let mut cascades = Vec::new();
         if let Tenants::Values(list) = &tenant_list {
             // (writes through a view are judged from its facts alone:
             // verdict::view_write_checks)
@@ -643,6 +644,8 @@ pub(crate) fn gather(
                 writes = Some(if t.is_view() {
                     Vec::new()
                 } else {
+                    let bypasses = info.superuser || info.bypassrls;
+                    cascades = cascade_probes(c, role, &t, bypasses, inherited, &run_cx, list)?;
                     write_probe(c, role, &t, applies, &run_cx, list)?
                 });
             }
@@ -654,6 +657,7 @@ pub(crate) fn gather(
             tenants: tenant_list,
             reads,
             writes,
+            cascades,
         });
     }
     Ok(Evidence {
@@ -855,17 +859,83 @@ fn write_probe(
                 .into(),
         ],
     )? {
-        out.push(WriteOutcome {
-            tenant: r.get::<String>(1)?,
-            check: r.get::<String>(2)?,
-            value: r.get::<String>(3)?,
-            rows: r.get::<i64>(4)?,
-            sqlstate: r.get::<String>(5)?.unwrap_or_else(|| "00000".into()),
-            // the shadow stands in for the table: name the table
-            message: r.get::<String>(6)?.map(|m| {
-                m.replace("\"rls_audit_shadow\"", &format!("\"{}\"", t.table))
-                    .replace("table rls_audit_shadow", &format!("table {}", t.table))
-            }),
+        out.push(write_outcome(&r, &t.table)?);
+    }
+    Ok(out)
+}
+
+/// One row of `_write_probe` or `_cascade_probe`: tenant, check, value,
+/// rows, SQLSTATE, message; the shadow stands in for `table`, so a
+/// message names the table.
+fn write_outcome(r: &pgrx::spi::SpiHeapTupleData, table: &str) -> Result<WriteOutcome> {
+    Ok(WriteOutcome {
+        tenant: r.get::<String>(1)?,
+        check: r.get::<String>(2)?,
+        value: r.get::<String>(3)?,
+        rows: r.get::<i64>(4)?,
+        sqlstate: r.get::<String>(5)?.unwrap_or_else(|| "00000".into()),
+        message: r.get::<String>(6)?.map(|m| {
+            m.replace("\"rls_audit_shadow\"", &format!("\"{table}\""))
+                .replace("table rls_audit_shadow", &format!("table {table}"))
+        }),
+    })
+}
+
+/// The cascade probes of one table (sql/probe.sql's `_cascade_probe`), one
+/// per foreign key whose ON DELETE action writes its rows: may the role,
+/// as each tenant, delete a row of the referenced table that another
+/// tenant's rows reference? `bypasses`: the role is a superuser or
+/// BYPASSRLS; `inherited`: the roles whose rights it has (an owner of the
+/// referenced table among them skips its policies unless forced).
+fn cascade_probes(
+    c: &SpiClient<'_>,
+    role: &str,
+    t: &Target,
+    bypasses: bool,
+    inherited: &std::collections::BTreeSet<&str>,
+    run_cx: &Run<'_>,
+    tenants: &[String],
+) -> Result<Vec<crate::verdict::Cascade>> {
+    let mut out = Vec::new();
+    for k in catalog::cascades(c, t.oid)? {
+        let applies = k.parent_rls
+            && !bypasses
+            && (k.parent_forced || !inherited.contains(k.parent_owner.as_str()));
+        let policies = shadow_policies(&catalog::table_policies(c, k.parent_oid)?);
+        let mut outcomes = Vec::new();
+        for r in c.select(
+            "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
+               FROM rls_audit._cascade_probe($1, $2::pg_catalog.regclass, $3,
+                                             $4::pg_catalog.regclass, $5, $6, $7, $8, $9, $10,
+                                             $11, $12, $13, $14, $15, $16, $17)",
+            None,
+            &[
+                role.into(),
+                t.qualified().into(),
+                t.column.as_str().into(),
+                k.parent.as_str().into(),
+                k.keys.clone().into(),
+                k.refs.clone().into(),
+                k.ops.clone().into(),
+                flatten(&run_cx.base).into(),
+                run_cx.setting.into(),
+                tenants.to_vec().into(),
+                SHADOW_ROWS.into(),
+                applies.into(),
+                policies.into(),
+                t.col_type_q.as_str().into(),
+                t.col_eq.as_str().into(),
+                t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
+                SHADOW_TENANTS.into(),
+            ],
+        )? {
+            outcomes.push(write_outcome(&r, &k.parent)?);
+        }
+        out.push(crate::verdict::Cascade {
+            constraint: k.name,
+            parent: k.parent,
+            action: k.action,
+            outcomes,
         });
     }
     Ok(out)

@@ -279,13 +279,10 @@ pub(crate) struct Probe<'a> {
     /// the tenant setting
     pub(crate) setting: &'a str,
     pub(crate) tenants: &'a [String],
-    /// `UPDATE ... SET col = $1` (text)
-    pub(crate) update: &'a str,
-    /// `INSERT ...`: the value $1 and the template's tenant $2 (text), the
-    /// templates $3 (an array of the shadow's rows)
-    pub(crate) insert: &'a str,
-    /// the templates' query: the first row of each tenant in $1 (text[])
-    pub(crate) templates: &'a str,
+    /// the UPDATE and INSERT statements besides the DELETE; None for the
+    /// shadow of a foreign key's referenced table (`_cascade_probe`),
+    /// where only the DELETE is asked
+    pub(crate) rewrites: Option<Rewrites<'a>>,
     /// run as the caller once the templates are read: row security, the
     /// policies, the role's privileges, the counting trigger
     pub(crate) setup: &'a [String],
@@ -295,6 +292,18 @@ pub(crate) struct Probe<'a> {
     /// SELECT of each row's kind (`i`, `u`), tenant and template tenant
     /// that the role reads there (sql/probe.sql)
     pub(crate) screen: Option<&'a str>,
+}
+
+/// The statements of the tenant column's own write probes.
+#[derive(Clone, Copy)]
+pub(crate) struct Rewrites<'a> {
+    /// `UPDATE ... SET col = $1` (text)
+    pub(crate) update: &'a str,
+    /// `INSERT ...`: the value $1 and the template's tenant $2 (text), the
+    /// templates $3 (an array of the shadow's rows)
+    pub(crate) insert: &'a str,
+    /// the templates' query: the first row of each tenant in $1 (text[])
+    pub(crate) templates: &'a str,
 }
 
 /// The statements of `_write_probe`, run on `pg_temp.rls_audit_shadow` as
@@ -308,9 +317,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         settings,
         setting,
         tenants,
-        update,
-        insert,
-        templates,
+        rewrites,
         setup,
         shadow,
         column,
@@ -332,8 +339,15 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         .map(|t| cstring(t))
         .collect::<Result<Vec<_>>>()?;
     let delete = c"DELETE FROM pg_temp.rls_audit_shadow";
-    let (update, insert) = (cstring(update)?, cstring(insert)?);
-    let templates = cstring(templates)?;
+    let rewrites = rewrites
+        .map(|r| -> Result<_> {
+            Ok((
+                cstring(r.update)?,
+                cstring(r.insert)?,
+                cstring(r.templates)?,
+            ))
+        })
+        .transpose()?;
     let setup = setup
         .iter()
         .map(|s| cstring(s))
@@ -349,7 +363,10 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         // SAFETY: SPI is connected for this closure; every statement runs
         // as the caller (names all schema-qualified); the plans are freed
         // with the connection
-        let (rows, rows_type) = unsafe { read_templates(&templates, tenants, outer)? };
+        let (rows, rows_type) = match &rewrites {
+            Some((_, _, templates)) => unsafe { read_templates(templates, tenants, outer)? },
+            None => (pg_sys::Datum::from(0usize), pg_sys::InvalidOid),
+        };
         for s in &setup {
             // SAFETY: as above; an ERROR fails the whole write probe
             unsafe { run_utility(s) };
@@ -395,29 +412,32 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // tenant setting though it should not) to the value it has
             // then, as it does for the application's own statement
             // SAFETY: SPI is connected; the plans are freed below
-            let plans = unsafe {
-                [
-                    prepare(delete, &[]),
-                    prepare(&update, &[pg_sys::TEXTOID]),
-                    prepare(&insert, &[pg_sys::TEXTOID, pg_sys::TEXTOID, rows_type]),
-                ]
-            };
+            let mut plans = vec![unsafe { prepare(delete, &[]) }];
             // (check, plan, value, template tenant): what an application
             // could run as A
-            let mut stmts: Vec<(&'static str, usize, Option<String>, Option<String>)> = vec![
-                ("tenant_delete", 0, None, None),
-                ("tenant_update", 1, Some(a.clone()), None),
-            ];
-            for other in tenants.iter().filter(|x| *x != a) {
-                stmts.push(("tenant_update", 1, Some(other.clone()), None));
-                for from in tenants {
-                    stmts.push(("tenant_insert", 2, Some(other.clone()), Some(from.clone())));
+            let mut stmts: Vec<(&'static str, usize, Option<String>, Option<String>)> =
+                vec![("tenant_delete", 0, None, None)];
+            if let Some((update, insert, _)) = &rewrites {
+                // SAFETY: as above
+                unsafe {
+                    plans.push(prepare(update, &[pg_sys::TEXTOID]));
+                    plans.push(prepare(
+                        insert,
+                        &[pg_sys::TEXTOID, pg_sys::TEXTOID, rows_type],
+                    ));
+                }
+                stmts.push(("tenant_update", 1, Some(a.clone()), None));
+                for other in tenants.iter().filter(|x| *x != a) {
+                    stmts.push(("tenant_update", 1, Some(other.clone()), None));
+                    for from in tenants {
+                        stmts.push(("tenant_insert", 2, Some(other.clone()), Some(from.clone())));
+                    }
                 }
             }
             // the tenants not probed that the screen lets through, each
             // tried with the real statement: the verdict rests on what
             // PostgreSQL does, the screen only says where to look
-            if let Some(sql) = &screen {
+            if let Some(sql) = screen.as_ref().filter(|_| rewrites.is_some()) {
                 let seen = rolled_back(|| {
                     let mut found = Vec::new();
                     // SAFETY: SPI is connected; a plain SELECT, every name

@@ -141,6 +141,24 @@ pub(crate) struct TableEvidence {
     pub(crate) reads: Vec<TenantRead>,
     /// the write probe's outcomes; None when write probes are off
     pub(crate) writes: Option<Vec<WriteOutcome>>,
+    /// the cascade probes of the table's foreign keys whose ON DELETE
+    /// action writes its rows (empty when write probes are off)
+    pub(crate) cascades: Vec<Cascade>,
+}
+
+/// A foreign key of a probed table whose ON DELETE action writes the
+/// table's rows, and what its cascade probe (sql/probe.sql's
+/// `_cascade_probe`) found in the table it references: per tenant A, how
+/// many copies of referenced rows labelled with another tenant A's DELETE
+/// removed.
+#[derive(Debug, Clone)]
+pub(crate) struct Cascade {
+    pub(crate) constraint: String,
+    /// the referenced table, schema-qualified
+    pub(crate) parent: String,
+    /// `c` CASCADE, `n` SET NULL, `d` SET DEFAULT
+    pub(crate) action: char,
+    pub(crate) outcomes: Vec<WriteOutcome>,
 }
 
 /// Everything one verify_isolation call found.
@@ -353,11 +371,14 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
     }
     match &ev.writes {
         Some(_) if t.is_view() => out.extend(view_write_checks(t, tenants, &ev.reads)),
-        Some(outcomes) => out.extend(
-            write_checks(t, tenants, outcomes)
+        Some(outcomes) => {
+            let mut checks: Vec<Check> = write_checks(t, tenants, outcomes)
                 .into_iter()
-                .map(|c| ruled_out(t, c)),
-        ),
+                .map(|c| ruled_out(t, c))
+                .collect();
+            cascade_checks(t, &ev.cascades, &mut checks);
+            out.extend(checks);
+        }
         None => out.extend(TENANT_CHECKS[1..].iter().map(|name| {
             // TRUNCATE needs no probe: the privilege says it, and row
             // security does not apply to it
@@ -386,6 +407,79 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         })),
     }
     out
+}
+
+/// The foreign keys' actions: a key of the table with ON DELETE CASCADE,
+/// SET NULL or SET DEFAULT runs that action as the table's owner, without
+/// row-level security, on the rows referencing whatever anyone deletes in
+/// the referenced table. When tenant A may delete a referenced row that
+/// other tenants' rows reference (the cascade probe, on a shadow copy),
+/// A's DELETE there deletes (CASCADE: tenant_delete) or changes (SET NULL,
+/// SET DEFAULT: tenant_update) those rows: FAIL, whatever the table's own
+/// probes said. A cascade probe that could not run makes a PASS an ERROR
+/// (not judged); one refused for want of a privilege, or by a trigger,
+/// deleted nothing.
+fn cascade_checks(t: &Target, cascades: &[Cascade], checks: &mut [Check]) {
+    for k in cascades {
+        let (name, does) = match k.action {
+            'c' => ("tenant_delete", "deletes them"),
+            'n' => ("tenant_update", "sets their key to NULL"),
+            _ => ("tenant_update", "sets their key to its default"),
+        };
+        let action = match k.action {
+            'c' => "CASCADE",
+            'n' => "SET NULL",
+            _ => "SET DEFAULT",
+        };
+        let broken = k.outcomes.iter().find(|o| o.tenant.is_none() && !o.ok());
+        for c in checks.iter_mut().filter(|c| c.check_name == name) {
+            let Some(a) = c.tenant.clone() else {
+                continue;
+            };
+            let mine = k.outcomes.iter().find(|o| {
+                o.tenant.as_deref() == Some(a.as_str())
+                    && o.check.as_deref() == Some("tenant_delete")
+            });
+            match (broken, mine) {
+                (None, Some(o)) if o.ok() && o.rows.unwrap_or(0) > 0 => {
+                    let n = o.rows.unwrap_or(0);
+                    let why = format!(
+                        "as tenant {a}, DELETE FROM {parent} deletes rows that {n} rows of other \
+                         tenants in {table} reference, and foreign key {fk} (ON DELETE {action}) then \
+                         {does} as the owner of {table}, without row-level security: let {parent}'s \
+                         DELETE policies keep each tenant to the rows its own rows reference, or make \
+                         the tenant column part of the key",
+                        parent = k.parent,
+                        table = t.qualified(),
+                        fk = quote_ident(&k.constraint),
+                    );
+                    if c.status == "FAIL" {
+                        c.detail = format!("{}; and {why}", c.detail);
+                        c.rows_seen = Some(c.rows_seen.unwrap_or(0) + n);
+                    } else {
+                        c.status = "FAIL";
+                        c.rows_seen = Some(n);
+                        c.detail = why;
+                    }
+                }
+                (broken, mine) if c.status == "PASS" => {
+                    let failed = broken.or(mine.filter(|o| o.inconclusive()));
+                    if let Some(o) = failed {
+                        c.status = "ERROR";
+                        c.rows_seen = None;
+                        c.detail = format!(
+                            "the probe of foreign key {} (ON DELETE {action}) on {} could not run, so a \
+                             DELETE there that reaches other tenants' rows is not ruled out: {}",
+                            quote_ident(&k.constraint),
+                            k.parent,
+                            o.error_text()
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// rls_enabled and rls_forced: a table's own flags, and whether the role
@@ -1391,6 +1485,7 @@ mod unit {
             tenants,
             reads,
             writes: None,
+            cascades: Vec::new(),
         }
     }
 
@@ -2017,5 +2112,113 @@ mod unit {
             "{}",
             c.detail
         );
+    }
+
+    #[test]
+    fn a_foreign_keys_action_fails_the_check_of_what_it_writes() {
+        let t = target();
+        let pass = |name: &'static str, a: &str| {
+            check(
+                name,
+                Some(&t),
+                Some(a),
+                "PASS",
+                Some(0),
+                "own probes".into(),
+            )
+        };
+        let mut checks = vec![
+            pass("tenant_delete", "1"),
+            pass("tenant_delete", "2"),
+            pass("tenant_update", "1"),
+            pass("tenant_update", "2"),
+        ];
+        let cascade = |action: char, outcomes: Vec<WriteOutcome>| Cascade {
+            constraint: "fk".into(),
+            parent: "s.parent".into(),
+            action,
+            outcomes,
+        };
+        cascade_checks(
+            &t,
+            &[
+                // CASCADE: tenant 1's DELETE there reaches 2 rows of others
+                cascade(
+                    'c',
+                    vec![
+                        outcome("1", "tenant_delete", None, Some(2), "00000"),
+                        outcome("2", "tenant_delete", None, Some(0), "00000"),
+                    ],
+                ),
+                // SET NULL: refused for want of a privilege (nothing), and
+                // a probe that could not run (not judged)
+                cascade(
+                    'n',
+                    vec![
+                        outcome("1", "tenant_delete", None, None, "42501"),
+                        outcome("2", "tenant_delete", None, None, "25006"),
+                    ],
+                ),
+            ],
+            &mut checks,
+        );
+        let got: Vec<(&str, &str, &str, Option<i64>)> = checks
+            .iter()
+            .map(|c| {
+                (
+                    c.check_name,
+                    c.tenant.as_deref().unwrap_or(""),
+                    c.status,
+                    c.rows_seen,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("tenant_delete", "1", "FAIL", Some(2)),
+                ("tenant_delete", "2", "PASS", Some(0)),
+                ("tenant_update", "1", "PASS", Some(0)),
+                ("tenant_update", "2", "ERROR", None),
+            ]
+        );
+        assert!(checks[0]
+            .detail
+            .contains("foreign key fk (ON DELETE CASCADE) then deletes them"));
+        assert!(checks[3].detail.contains("could not run"));
+        // a FAIL of the table's own probes keeps its detail and adds this one
+        let mut own_fail = vec![check(
+            "tenant_delete",
+            Some(&t),
+            Some("1"),
+            "FAIL",
+            Some(3),
+            "own".into(),
+        )];
+        cascade_checks(
+            &t,
+            &[cascade(
+                'c',
+                vec![outcome("1", "tenant_delete", None, Some(2), "00000")],
+            )],
+            &mut own_fail,
+        );
+        assert_eq!(
+            (own_fail[0].status, own_fail[0].rows_seen),
+            ("FAIL", Some(5))
+        );
+        assert!(own_fail[0].detail.starts_with("own; and as tenant 1"));
+        // a probe that could not be set up at all: every PASS is an ERROR
+        let mut broken = vec![pass("tenant_delete", "1")];
+        let setup = WriteOutcome {
+            tenant: None,
+            check: None,
+            value: None,
+            rows: None,
+            sqlstate: "42883".into(),
+            message: Some("no such operator".into()),
+        };
+        cascade_checks(&t, &[cascade('c', vec![setup])], &mut broken);
+        assert_eq!(broken[0].status, "ERROR");
     }
 }

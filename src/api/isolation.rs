@@ -241,9 +241,16 @@ fn write_statements(
         settings: &pairs,
         setting: require(setting, "p_setting")?,
         tenants: &tenants,
-        update: require(update, "p_update")?,
-        insert: require(insert, "p_insert")?,
-        templates: require(templates, "p_templates")?,
+        // the DELETE alone, on a foreign key's referenced table
+        // (_cascade_probe), when there is nothing to rewrite
+        rewrites: match (update, insert, templates) {
+            (None, None, None) => None,
+            (update, insert, templates) => Some(crate::shadow::Rewrites {
+                update: require(update, "p_update")?,
+                insert: require(insert, "p_insert")?,
+                templates: require(templates, "p_templates")?,
+            }),
+        },
         setup: &setup,
         shadow: *require(shadow.as_ref(), "p_shadow")?,
         column: require(column.as_ref().map(|n| n.0.as_str()), "p_col")?,

@@ -155,6 +155,7 @@ query! {
     TARGET_CHECK = "target_check.sql";
     TARGETS = "targets.sql";
     TRUNCATE_VIA = "truncate_via.sql";
+    CASCADES = "cascades.sql";
     PRIVILEGED_AMONG = "privileged_among.sql";
     POLICY_TREES_FOR = "policy_trees_for.sql";
     TABLE_POLICIES = "table_policies.sql";
@@ -1879,6 +1880,59 @@ pub(crate) fn truncate_via(
         &[oids.into(), roles.to_vec().into()],
     )? {
         out.push((oid(&r, 1)?, text(&r, 2)?));
+    }
+    Ok(out)
+}
+
+/// A foreign key of a probed table whose ON DELETE action writes the
+/// table's rows (`cascades.sql`): what verify_isolation's cascade probe
+/// needs of it and of the table it references.
+#[derive(Debug, Clone)]
+pub(crate) struct CascadeKey {
+    pub(crate) name: String,
+    /// `c` CASCADE, `n` SET NULL, `d` SET DEFAULT
+    pub(crate) action: char,
+    pub(crate) parent_oid: u32,
+    /// schema-qualified, quoted
+    pub(crate) parent: String,
+    pub(crate) parent_owner: String,
+    pub(crate) parent_rls: bool,
+    pub(crate) parent_forced: bool,
+    /// the key's columns in the table, and in the referenced table
+    pub(crate) keys: Vec<String>,
+    pub(crate) refs: Vec<String>,
+    /// `OPERATOR(schema.=)` per column: referenced = referencing
+    pub(crate) ops: Vec<String>,
+}
+
+/// The foreign keys of `table` whose ON DELETE action writes its rows.
+pub(crate) fn cascades(c: &SpiClient<'_>, table: u32) -> Result<Vec<CascadeKey>> {
+    let names = |r: &SpiHeapTupleData, i: usize| -> Result<Vec<String>> {
+        Ok(r.get::<Vec<Option<String>>>(i)?
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect())
+    };
+    let mut out = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        CASCADES.as_str(),
+        None,
+        &[pg_sys::Oid::from(table).into()],
+    )? {
+        out.push(CascadeKey {
+            name: text(&r, 1)?,
+            action: text(&r, 2)?.chars().next().unwrap_or('a'),
+            parent_oid: oid(&r, 3)?,
+            parent: text(&r, 4)?,
+            parent_owner: text(&r, 5)?,
+            parent_rls: flag(&r, 6)?,
+            parent_forced: flag(&r, 7)?,
+            keys: names(&r, 8)?,
+            refs: names(&r, 9)?,
+            ops: names(&r, 10)?,
+        });
     }
     Ok(out)
 }

@@ -1105,6 +1105,90 @@ SELECT 8 - shop.setrole_others() AS group_deleted;
 ROLLBACK;
 \c - postgres
 
+-- foreign keys' actions: products' keys run ON DELETE CASCADE (to
+-- categories) and SET NULL (to shelves) as products' owner, without
+-- row-level security. First both are shared, and app_user may DELETE
+-- there: each tenant's DELETE deletes and changes the other tenants'
+-- products. Then both have a tenant policy: only product 5 (tenant 3)
+-- references a category and a shelf of another tenant (2). Then the
+-- category key holds the tenant too, and product 5 has no shelf: nothing.
+-- Beside the verdicts: PostgreSQL's own DELETE FROM shop.categories and
+-- DELETE FROM shop.shelves as app_user with each tenant (rolled back),
+-- and the other tenants' products their keys' actions deleted and changed.
+CREATE TABLE shop.categories (id int PRIMARY KEY, tenant_id int, UNIQUE (tenant_id, id));
+CREATE TABLE shop.shelves (id int PRIMARY KEY, tenant_id int);
+CREATE TABLE shop.products (id int, tenant_id int,
+    category_id int REFERENCES shop.categories ON DELETE CASCADE,
+    shelf_id int REFERENCES shop.shelves ON DELETE SET NULL);
+INSERT INTO shop.categories SELECT g, CASE WHEN g <= 2 THEN 1 ELSE 2 END FROM generate_series(1, 4) g;
+INSERT INTO shop.shelves SELECT * FROM shop.categories;
+INSERT INTO shop.products VALUES (1, 1, 1, 1), (2, 1, 2, 2), (3, 2, 3, 3), (4, 2, 4, 4), (5, 3, 3, 4);
+ALTER TABLE shop.products ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON shop.products
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT, INSERT, UPDATE, DELETE ON shop.products TO app_user;
+GRANT SELECT, DELETE ON shop.categories, shop.shelves TO app_user;
+-- what the keys' actions wrote: a trigger on products logs each row the
+-- DELETE's action deleted or changed
+CREATE TABLE shop.products_touched (op text, tenant_id int);
+CREATE FUNCTION shop.log_touch() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    INSERT INTO shop.products_touched VALUES (TG_OP, OLD.tenant_id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER log_touch AFTER UPDATE OR DELETE ON shop.products
+    FOR EACH ROW EXECUTE FUNCTION shop.log_touch();
+CREATE FUNCTION pg_temp.cascaded(t int, tbl text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint := 0;
+BEGIN
+    BEGIN
+        DELETE FROM shop.products_touched;
+        PERFORM set_config('app.tenant_id', t::text, true);
+        PERFORM set_config('role', 'app_user', true);
+        EXECUTE format('DELETE FROM shop.%I', tbl);
+        PERFORM set_config('role', 'none', true);
+        SELECT count(*) INTO n FROM shop.products_touched WHERE tenant_id <> t;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION
+        WHEN raise_exception THEN NULL;
+        WHEN insufficient_privilege THEN NULL;
+    END;
+    RETURN n;
+END $$;
+CREATE FUNCTION pg_temp.cascades_beside() RETURNS TABLE (tenant text, check_name text, status text,
+                                                         rows_seen bigint, postgres_touched bigint)
+LANGUAGE sql AS $$
+    SELECT v.tenant, v.check_name, v.status, v.rows_seen,
+           pg_temp.cascaded(v.tenant::int, CASE v.check_name WHEN 'tenant_delete' THEN 'categories'
+                                                             ELSE 'shelves' END)
+      FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+                                      tables => ARRAY['shop.products'::regclass]) v
+     WHERE v.check_name IN ('tenant_delete', 'tenant_update')
+     ORDER BY 1, 2
+$$;
+SELECT * FROM pg_temp.cascades_beside();
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.products'::regclass])
+ WHERE tenant = '1' AND check_name IN ('tenant_delete', 'tenant_update') ORDER BY check_name;
+ALTER TABLE shop.categories ENABLE ROW LEVEL SECURITY;
+ALTER TABLE shop.shelves ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON shop.categories
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY tenant ON shop.shelves
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT * FROM pg_temp.cascades_beside();
+UPDATE shop.products SET category_id = NULL, shelf_id = NULL WHERE id = 5;
+ALTER TABLE shop.products DROP CONSTRAINT products_category_id_fkey,
+    ADD FOREIGN KEY (tenant_id, category_id) REFERENCES shop.categories (tenant_id, id) ON DELETE CASCADE;
+SELECT * FROM pg_temp.cascades_beside();
+-- a key whose referenced table the role may not delete from: nothing
+REVOKE DELETE ON shop.categories, shop.shelves FROM app_user;
+ALTER TABLE shop.categories DISABLE ROW LEVEL SECURITY;
+ALTER TABLE shop.shelves DISABLE ROW LEVEL SECURITY;
+UPDATE shop.products SET shelf_id = 4 WHERE id = 1;
+SELECT * FROM pg_temp.cascades_beside();
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP TABLE row_counts;
