@@ -8,14 +8,16 @@
 # reader 5 a policy singles out by comparing the setting with 5),
 # random grants, owner or owner's member as the role, FORCE or not, row
 # triggers (one stamping the tenant from the setting, one skipping some
-# deletes by its WHEN), and role,
+# deletes by its WHEN), a foreign key with ON DELETE CASCADE or SET NULL
+# to a table of tenants whose rows the role may or may not delete, and role,
 # role-in-database and database defaults for the setting, and a policy
 # opened by another custom setting (app.support) that some roles' defaults
 # turn on and the calling session turns on too, and a role some roles may
 # SET ROLE to (oracle_side: grants, policies, and a restrictive policy for
 # the case role alone). The truth comes from real statements run as the
 # role, and as each role it may SET ROLE to, in rolled-back
-# subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE,
+# subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE, DELETE
+# on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
 # sampled included), and "unset" from a real fresh login of the role (and
 # its SET ROLE). Every verdict must equal
@@ -77,7 +79,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION rls_audit;
 CREATE SCHEMA oracle;
 GRANT USAGE ON SCHEMA oracle TO PUBLIC;
-CREATE TABLE oracle.cases (k int PRIMARY KEY, role name, tbl regclass);
+CREATE TABLE oracle.cases (k int PRIMARY KEY, role name, tbl regclass, par regclass, act text);
 GRANT SELECT ON oracle.cases TO PUBLIC;
 -- what a role sees in a table (an error is closed: nothing)
 CREATE FUNCTION oracle.visible(t regclass) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -135,6 +137,8 @@ DECLARE
         'NULLIF(current_setting(''app.tenant'', true), '''')::int = 5'];
     cmds text[] := ARRAY['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
     pick int;
+    par text;
+    act text;
 BEGIN
     FOR k IN current_setting('oracle.first')::int .. current_setting('oracle.last')::int LOOP
         t := 't_' || k;
@@ -182,6 +186,33 @@ BEGIN
                      THEN 'WITH CHECK (' || exprs[1 + floor(random() * 15)::int] || ')' ELSE '' END);
         END LOOP;
         pick := floor(random() * 10)::int;
+        -- (the row triggers, pick 0 and 1, come after the rows are set)
+        -- a foreign key whose ON DELETE action writes the table's rows,
+        -- to a table of tenants 1-4 (the rows mostly reference their own
+        -- tenant's, some another's), with or without a tenant policy, the
+        -- role's DELETE on it or not, owned by the role or not (never with
+        -- the trigger that skips deletes: a trigger of the table that
+        -- skips the rows a key's action deletes is not modelled, README)
+        par := NULL;
+        act := NULL;
+        IF pick <> 1 AND random() < 0.35 THEN
+            par := 'p_' || k;
+            act := (ARRAY['CASCADE', 'SET NULL'])[1 + floor(random() * 2)::int];
+            EXECUTE format('CREATE TABLE oracle.%I (id int PRIMARY KEY, tenant_id int)', par);
+            EXECUTE format('INSERT INTO oracle.%I SELECT g, g FROM generate_series(1, 4) g', par);
+            EXECUTE format('ALTER TABLE oracle.%I ADD COLUMN par_id int REFERENCES oracle.%I ON DELETE %s',
+                           t, par, act);
+            EXECUTE format($u$UPDATE oracle.%I SET par_id = CASE WHEN random() < 0.75 THEN tenant_id
+                                                         ELSE 1 + floor(random() * 4)::int END$u$, t);
+            IF random() < 0.6 THEN
+                EXECUTE format('ALTER TABLE oracle.%I ENABLE ROW LEVEL SECURITY', par);
+                EXECUTE format('CREATE POLICY pt ON oracle.%I USING (%s)', par,
+                    (ARRAY['tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int',
+                           'true', 'tenant_id > 1'])[1 + floor(random() * 3)::int]);
+            END IF;
+            IF random() < 0.25 THEN EXECUTE format('ALTER TABLE oracle.%I OWNER TO %I', par, r); END IF;
+            IF random() < 0.7 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', par, r); END IF;
+        END IF;
         IF pick = 0 THEN
             EXECUTE format('CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON oracle.%I
                             FOR EACH ROW EXECUTE FUNCTION oracle.stamp()', t);
@@ -189,7 +220,8 @@ BEGIN
             EXECUTE format('CREATE TRIGGER skip BEFORE DELETE ON oracle.%I
                             FOR EACH ROW WHEN (OLD.tenant_id = 4) EXECUTE FUNCTION oracle.skip()', t);
         END IF;
-        INSERT INTO oracle.cases VALUES (k, r, format('oracle.%I', t)::regclass);
+        INSERT INTO oracle.cases VALUES (k, r, format('oracle.%I', t)::regclass,
+                                         CASE WHEN par IS NOT NULL THEN format('oracle.%I', par)::regclass END, act);
     END LOOP;
 END
 $gen$;
@@ -231,6 +263,7 @@ DECLARE
     leak boolean;
     sup text;
     actor name;
+    casc boolean;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
       -- as the role, and as each role it may SET ROLE to (in its session:
@@ -278,6 +311,28 @@ BEGIN
             EXCEPTION WHEN OTHERS THEN
                 NULL;
             END;
+            -- the foreign key's action: DELETE with no WHERE on the table
+            -- it references deletes (CASCADE) or changes (SET NULL) rows
+            -- of another tenant here
+            casc := false;
+            IF c.par IS NOT NULL THEN
+                BEGIN
+                    EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, par_id FROM %s', c.tbl);
+                    PERFORM set_config('app.tenant', a::text, true);
+                    PERFORM set_config('app.support', sup, true);
+                    EXECUTE format('SET LOCAL ROLE %I', actor);
+                    EXECUTE format('DELETE FROM %s', c.par);
+                    RESET ROLE;
+                    EXECUTE format('SELECT count(*) FROM before_rows b LEFT JOIN %s t ON t.id = b.id
+                                     WHERE b.tenant_id <> %s
+                                       AND (t.id IS NULL OR t.par_id IS DISTINCT FROM b.par_id)', c.tbl, a) INTO n;
+                    casc := n > 0;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+            END IF;
+            leak := leak OR (casc AND c.act = 'CASCADE');
             -- and TRUNCATE, which row security does not filter
             EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
             BEGIN
@@ -310,7 +365,8 @@ BEGIN
                     NULL;
                 END;
             END LOOP;
-            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_update', a::text, leak);
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_update', a::text,
+                                                 leak OR (casc AND c.act = 'SET NULL'));
             -- tenant_insert: a copy of any sampled tenant's first row, as
             -- tenant x's (4, not sampled, included), puts a row of another
             -- tenant there (a trigger may have stamped it as a's own)
@@ -567,8 +623,11 @@ SQL
     unset_elsewhere=$(q -d "$db" -c "SELECT count(*) FROM oracle.verdicts_defined
                                       WHERE check_name = 'fail_closed_unset' AND detail LIKE '%in a new backend%'")
     singled=$(q -d "$db" -c "SELECT count(*) FROM oracle.verdicts WHERE tenant = '5'")
+    cascading=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
+                                   SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%foreign key%'))
+                                   || ' with a FAIL through the action)' FROM oracle.cases c WHERE par IS NOT NULL")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
     if [ "$defined" != 0 ]; then
         fail=1
         q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)
