@@ -999,6 +999,10 @@ pub(crate) struct Target {
     /// TRUNCATE the table: one statement away from removing every
     /// tenant's rows, as the owner is for `rls_forced`
     pub(crate) truncate_via: Option<String>,
+    /// the role may create a trigger on the table (TRIGGER privilege,
+    /// held or as the owner): its function, a temporary one of its own
+    /// session included, runs in every session that writes the table
+    pub(crate) role_may_trigger: bool,
     /// the role may SELECT some columns of the table but not the tenant
     /// column: the rows it sees are counted, not told apart by tenant
     pub(crate) tenant_hidden: bool,

@@ -366,7 +366,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         out.push(match probe {
             None => check("tenant_read", Some(t), Some(a), "SKIP", None,
                 format!("only tenant {a} has rows: no other tenant to look for (pass tenants => ARRAY[...])")),
-            Some(o) => read_check(t, a, o),
+            Some(o) => trigger_read(t, role, read_check(t, a, o)),
         });
     }
     match &ev.writes {
@@ -407,6 +407,43 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         })),
     }
     out
+}
+
+/// CREATE TRIGGER is a statement the role may run when it holds the
+/// TRIGGER privilege on the table (or owns it): the trigger's function,
+/// even a temporary one of the role's own session (the TEMP privilege is
+/// PUBLIC's by default), then runs in every session that writes the
+/// table, as that session, with each row another tenant inserts, updates
+/// or deletes, and can copy it where A reads it. So A's read is a FAIL,
+/// whatever A sees now.
+fn trigger_read(t: &Target, role: &str, c: Check) -> Check {
+    if !t.role_may_trigger || t.is_view() {
+        return c;
+    }
+    let why = format!(
+        "{} may create a trigger on {} (the TRIGGER privilege; GRANT ALL includes it): its \
+         function, even a temporary one of its own session, runs in every session that writes the \
+         table, with each row other tenants insert, update or delete, and can copy them where \
+         tenant {} reads them; fix with REVOKE TRIGGER ON {} FROM {}",
+        quote_ident(role),
+        t.qualified(),
+        c.tenant.as_deref().unwrap_or(""),
+        t.qualified(),
+        quote_ident(role)
+    );
+    if c.status == "FAIL" {
+        Check {
+            detail: format!("{}; and {why}", c.detail),
+            ..c
+        }
+    } else {
+        Check {
+            status: "FAIL",
+            rows_seen: None,
+            detail: why,
+            ..c
+        }
+    }
 }
 
 /// The foreign keys' actions: a key of the table with ON DELETE CASCADE,
@@ -1392,6 +1429,7 @@ mod unit {
             role_may_become_owner: false,
             owner_uses_schema: true,
             role_may_truncate: false,
+            role_may_trigger: false,
             truncate_via: None,
             tenant_hidden: false,
             tenant_fixed: false,
@@ -1922,6 +1960,7 @@ mod unit {
         ];
         let t = Target {
             role_may_truncate: true,
+            role_may_trigger: false,
             ..target()
         };
         let checks = write_checks(&t, &tenants, &outcomes);
@@ -2220,5 +2259,50 @@ mod unit {
         };
         cascade_checks(&t, &[cascade('c', vec![setup])], &mut broken);
         assert_eq!(broken[0].status, "ERROR");
+    }
+
+    #[test]
+    fn a_role_that_may_create_a_trigger_reads_every_tenant() {
+        let mut t = target();
+        let pass = check(
+            "tenant_read",
+            Some(&t),
+            Some("1"),
+            "PASS",
+            Some(0),
+            "none".into(),
+        );
+        assert_eq!(trigger_read(&t, "app", pass.clone()).status, "PASS");
+        t.role_may_trigger = true;
+        let c = trigger_read(&t, "app", pass);
+        assert_eq!((c.status, c.rows_seen), ("FAIL", None));
+        assert!(
+            c.detail.contains("REVOKE TRIGGER ON shop.orders FROM app"),
+            "{}",
+            c.detail
+        );
+        // a FAIL keeps its count and adds the reason
+        let fail = check(
+            "tenant_read",
+            Some(&t),
+            Some("1"),
+            "FAIL",
+            Some(4),
+            "seen".into(),
+        );
+        let c = trigger_read(&t, "app", fail);
+        assert_eq!((c.status, c.rows_seen), ("FAIL", Some(4)));
+        assert!(c.detail.starts_with("seen; and app may create a trigger"));
+        // a view has no trigger of this kind to fear here
+        t.kind = RelKind::View;
+        let pass = check(
+            "tenant_read",
+            Some(&t),
+            Some("1"),
+            "PASS",
+            Some(0),
+            "none".into(),
+        );
+        assert_eq!(trigger_read(&t, "app", pass).status, "PASS");
     }
 }

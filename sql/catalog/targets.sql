@@ -23,7 +23,9 @@
 -- would run it: auto-updatable, an INSTEAD OF trigger or an INSTEAD rule).
 -- A table's enabled rules on INSERT, UPDATE or DELETE ('DELETE name'):
 -- they rewrite the application's statements where the write probes'
--- shadow table does not.
+-- shadow table does not. And whether the role may create a trigger on the
+-- table (the TRIGGER privilege, its owner's included): the trigger's
+-- function then runs in every session that writes the table.
 -- A view's one table, when it reads one only (its OID: a view that shows
 -- the caller nothing is probed with that table's tenants). And when
 -- PostgreSQL writes through a view itself (auto-updatable: no
@@ -69,7 +71,8 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
                FROM pg_catalog.pg_rewrite r
               WHERE r.ev_class = c.oid AND c.relkind IN ('r', 'p') AND r.ev_type IN ('2', '3', '4')
                 AND r.ev_enabled IN ('O', 'A')
-              ORDER BY r.rulename)
+              ORDER BY r.rulename),
+       c.relkind IN ('r', 'p') AND pg_catalog.has_table_privilege($1::name, c.oid, 'TRIGGER')
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

@@ -2044,6 +2044,7 @@ pub(crate) fn targets(
             owner_uses_schema: flag(&row, 9)?,
             role_may_truncate: flag(&row, 10)?,
             truncate_via: None,
+            role_may_trigger: flag(&row, 27)?,
             tenant_hidden: flag(&row, 11)?,
             tenant_fixed: flag(&row, 12)?,
             tenant_defaulted: flag(&row, 13)?,

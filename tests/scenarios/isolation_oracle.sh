@@ -6,7 +6,7 @@
 # function declared IMMUTABLE that reads the setting, a tenant singled out
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
 # reader 5 a policy singles out by comparing the setting with 5),
-# random grants, owner or owner's member as the role, FORCE or not, row
+# random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, row
 # triggers (one stamping the tenant from the setting, one skipping some
 # deletes by its WHEN), a foreign key with ON DELETE CASCADE or SET NULL
 # to a table of tenants whose rows the role may or may not delete, and role,
@@ -16,7 +16,8 @@
 # SET ROLE to (oracle_side: grants, policies, and a restrictive policy for
 # the case role alone). The truth comes from real statements run as the
 # role, and as each role it may SET ROLE to, in rolled-back
-# subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE, DELETE
+# subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE,
+# CREATE TRIGGER (its function would see every tenant's writes), DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
 # sampled included), and "unset" from a real fresh login of the role (and
@@ -110,6 +111,9 @@ BEGIN
     RETURN NEW;
 END $f$;
 CREATE FUNCTION oracle.skip() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RETURN NULL; END $f$;
+-- a trigger function anyone may name in CREATE TRIGGER (EXECUTE is
+-- PUBLIC's): what a role that may create a trigger on a table does
+CREATE FUNCTION oracle.noop() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RETURN NULL; END $f$;
 SELECT setseed(:seed);
 SELECT set_config('oracle.first', :'first', false), set_config('oracle.last', :'last', false);
 DO $gen$
@@ -166,6 +170,7 @@ BEGIN
         IF random() < 0.7 THEN EXECUTE format('GRANT UPDATE ON oracle.%I TO %I', t, r); END IF;
         IF random() < 0.7 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', t, r); END IF;
         IF random() < 0.15 THEN EXECUTE format('GRANT TRUNCATE ON oracle.%I TO %I', t, r); END IF;
+        IF random() < 0.1 THEN EXECUTE format('GRANT TRIGGER ON oracle.%I TO %I', t, r); END IF;
         IF r IN ('oracle_r1', 'oracle_r3') AND random() < 0.4 THEN
             EXECUTE format('GRANT SELECT, DELETE ON oracle.%I TO oracle_side', t);
             IF random() < 0.5 THEN EXECUTE format('GRANT INSERT, UPDATE ON oracle.%I TO oracle_side', t); END IF;
@@ -264,6 +269,7 @@ DECLARE
     sup text;
     actor name;
     casc boolean;
+    trig boolean;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
       -- as the role, and as each role it may SET ROLE to (in its session:
@@ -281,6 +287,19 @@ BEGIN
             IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
         END;
         INSERT INTO oracle.truth_raw VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
+        -- CREATE TRIGGER, when PostgreSQL lets the role run it: its
+        -- function then runs in every session that writes the table, with
+        -- each row another tenant writes (a read of every tenant)
+        trig := false;
+        BEGIN
+            EXECUTE format('SET LOCAL ROLE %I', actor);
+            EXECUTE format('CREATE TRIGGER oracle_spy AFTER INSERT ON %s
+                            FOR EACH ROW EXECUTE FUNCTION oracle.noop()', c.tbl);
+            trig := true;
+            RAISE EXCEPTION USING ERRCODE = 'RA000';
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
         -- the sampled tenants 1-3, and reader 5, whom no row has: a
         -- policy may single it out
         FOREACH a IN ARRAY ARRAY[1, 2, 3, 5] LOOP
@@ -294,7 +313,7 @@ BEGIN
             EXCEPTION WHEN OTHERS THEN
                 IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
             END;
-            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_read', a::text, n > 0);
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_read', a::text, n > 0 OR trig);
             -- tenant_delete: DELETE with no WHERE removes another tenant's row
             leak := false;
             BEGIN

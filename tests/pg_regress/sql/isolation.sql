@@ -1189,6 +1189,42 @@ ALTER TABLE shop.shelves DISABLE ROW LEVEL SECURITY;
 UPDATE shop.products SET shelf_id = 4 WHERE id = 1;
 SELECT * FROM pg_temp.cascades_beside();
 
+-- CREATE TRIGGER is a statement the role may run when it holds the
+-- TRIGGER privilege (GRANT ALL includes it): every tenant_read fails
+CREATE TABLE shop.notes (id int, tenant_id int, body text);
+INSERT INTO shop.notes SELECT g, g % 3 + 1, 'note' FROM generate_series(1, 6) g;
+ALTER TABLE shop.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON shop.notes
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT, INSERT ON shop.notes TO app_user;
+SELECT tenant, status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.notes'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
+GRANT TRIGGER ON shop.notes TO app_user;
+SELECT tenant, status, rows_seen, detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.notes'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
+-- what PostgreSQL lets it do: tenant 1's request on a pooled connection
+-- leaves a trigger whose function is temporary (no CREATE on any schema
+-- needed); tenant 2's next request on that connection inserts a row, and
+-- tenant 1 reads a copy of it
+\c - app_user
+SET app.tenant_id = '1';
+CREATE FUNCTION pg_temp.spy() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.tenant_id <> 1 THEN
+        PERFORM set_config('app.tenant_id', '1', true);
+        INSERT INTO shop.notes VALUES (-NEW.id, 1, 'copied: ' || NEW.body);
+        PERFORM set_config('app.tenant_id', NEW.tenant_id::text, true);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER spy AFTER INSERT ON shop.notes FOR EACH ROW EXECUTE FUNCTION pg_temp.spy();
+SET app.tenant_id = '2';
+INSERT INTO shop.notes VALUES (99, 2, 'tenant 2 secret');
+SET app.tenant_id = '1';
+SELECT tenant_id, body FROM shop.notes WHERE body LIKE 'copied%';
+\c - postgres
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP TABLE row_counts;
