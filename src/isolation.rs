@@ -442,6 +442,17 @@ pub(crate) fn gather(
             t.truncate_via = Some(via);
         }
     }
+    // functions the policies call that the role may replace
+    let tables_here: Vec<u32> = targets
+        .iter()
+        .filter(|t| !t.is_view())
+        .map(|t| t.oid)
+        .collect();
+    for (oid, r) in catalog::replaceable(c, &tables_here, role)? {
+        if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
+            t.replaceable.push(r);
+        }
+    }
     let bypass_via = model.bypassing_roles(role);
     // the roles a session of the role may SET ROLE to that hold a
     // privilege on a relation looked at: after that one statement it reads

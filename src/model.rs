@@ -962,6 +962,19 @@ pub(crate) struct ViewBase {
     pub(crate) update: Option<bool>,
 }
 
+/// A function a policy calls that the probed role may replace: `CREATE OR
+/// REPLACE FUNCTION` changes what the policy lets through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Replaceable {
+    pub(crate) policy: String,
+    /// the policy's `polcmd`: `*` ALL, `r` SELECT, `a` INSERT, `w` UPDATE,
+    /// `d` DELETE
+    pub(crate) command: char,
+    /// `schema.name(argument types)`
+    pub(crate) function: String,
+    pub(crate) owner: String,
+}
+
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
@@ -1003,6 +1016,9 @@ pub(crate) struct Target {
     /// held or as the owner): its function, a temporary one of its own
     /// session included, runs in every session that writes the table
     pub(crate) role_may_trigger: bool,
+    /// functions the table's policies for the role call that the role
+    /// may replace (catalog::replaceable)
+    pub(crate) replaceable: Vec<Replaceable>,
     /// the role may SELECT some columns of the table but not the tenant
     /// column: the rows it sees are counted, not told apart by tenant
     pub(crate) tenant_hidden: bool,

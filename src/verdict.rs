@@ -406,7 +406,60 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
             )
         })),
     }
+    replaceable_checks(t, role, &mut out);
     out
+}
+
+/// CREATE OR REPLACE FUNCTION is a statement the role may run on a
+/// function it owns (or whose owner it inherits or may SET ROLE to): when
+/// a policy for the role calls such a function, the role can make the
+/// policy let any tenant's rows through, for the policy's commands. So
+/// each of those checks of each tenant FAILs (a SKIP for want of another
+/// tenant stays).
+fn replaceable_checks(t: &Target, role: &str, checks: &mut [Check]) {
+    for r in &t.replaceable {
+        let via = if r.owner == role {
+            "it owns it".to_string()
+        } else {
+            format!(
+                "it has the rights of its owner {}, or may SET ROLE to it",
+                quote_ident(&r.owner)
+            )
+        };
+        let why = format!(
+            "{} may replace function {} ({via}), which policy {} calls: CREATE OR REPLACE \
+             FUNCTION makes the policy let any tenant's rows through; fix with ALTER FUNCTION {} \
+             OWNER TO a role the application cannot become",
+            quote_ident(role),
+            r.function,
+            quote_ident(&r.policy),
+            r.function
+        );
+        for c in checks
+            .iter_mut()
+            .filter(|c| c.tenant.is_some() && c.status != "SKIP")
+        {
+            let command = match c.check_name {
+                "tenant_read" => 'r',
+                "tenant_insert" => 'a',
+                "tenant_update" => 'w',
+                "tenant_delete" => 'd',
+                _ => continue,
+            };
+            if r.command != '*' && r.command != command {
+                continue;
+            }
+            if c.status == "FAIL" {
+                if !c.detail.contains(&why) {
+                    c.detail = format!("{}; and {why}", c.detail);
+                }
+            } else {
+                c.status = "FAIL";
+                c.rows_seen = None;
+                c.detail = why.clone();
+            }
+        }
+    }
 }
 
 /// CREATE TRIGGER is a statement the role may run when it holds the
@@ -1430,6 +1483,7 @@ mod unit {
             owner_uses_schema: true,
             role_may_truncate: false,
             role_may_trigger: false,
+            replaceable: Vec::new(),
             truncate_via: None,
             tenant_hidden: false,
             tenant_fixed: false,
@@ -1961,6 +2015,7 @@ mod unit {
         let t = Target {
             role_may_truncate: true,
             role_may_trigger: false,
+            replaceable: Vec::new(),
             ..target()
         };
         let checks = write_checks(&t, &tenants, &outcomes);
@@ -2304,5 +2359,47 @@ mod unit {
             "none".into(),
         );
         assert_eq!(trigger_read(&t, "app", pass).status, "PASS");
+    }
+
+    #[test]
+    fn a_function_a_policy_calls_that_the_role_may_replace_fails_its_commands() {
+        let mut t = target();
+        t.replaceable.push(crate::model::Replaceable {
+            policy: "tenant".into(),
+            command: 'r',
+            function: "s.my_tenant()".into(),
+            owner: "app".into(),
+        });
+        let base = target();
+        let row = |name: &'static str, status: &'static str| {
+            check(name, Some(&base), Some("1"), status, Some(0), "own".into())
+        };
+        let mut checks = vec![
+            row("tenant_read", "PASS"),
+            row("tenant_delete", "PASS"),
+            row("tenant_update", "SKIP"),
+            check(
+                "fail_closed_unset",
+                Some(&t),
+                None,
+                "PASS",
+                Some(0),
+                "x".into(),
+            ),
+        ];
+        replaceable_checks(&t, "app", &mut checks);
+        let got: Vec<&str> = checks.iter().map(|c| c.status).collect();
+        assert_eq!(got, ["FAIL", "PASS", "SKIP", "PASS"]);
+        assert!(checks[0]
+            .detail
+            .contains("(it owns it), which policy tenant calls"));
+        // a policy for every command, the function owned by a group
+        t.replaceable[0].command = '*';
+        t.replaceable[0].owner = "owners".into();
+        let mut checks = vec![row("tenant_delete", "PASS"), row("tenant_insert", "FAIL")];
+        replaceable_checks(&t, "app", &mut checks);
+        assert_eq!((checks[0].status, checks[1].status), ("FAIL", "FAIL"));
+        assert!(checks[0].detail.contains("the rights of its owner owners"));
+        assert!(checks[1].detail.starts_with("own; and app may replace"));
     }
 }

@@ -116,7 +116,15 @@ pub(crate) fn fill(sql: &str) -> String {
     .replace("{policy_tree}", &policy_tree())
     .replace("{in_scope}", IN_SCOPE)
     .replace("{is_table}", IS_TABLE)
+    .replace("{set_option}", SET_OPTION)
 }
+
+/// The `pg_has_role` privilege that allows `SET ROLE`: membership on
+/// PostgreSQL 15 and older, the SET option of a membership from 16 on.
+#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+const SET_OPTION: &str = "MEMBER";
+#[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+const SET_OPTION: &str = "SET";
 
 /// `static NAME: Lazy<String>` for `sql/catalog/<file>`, filled once per
 /// backend.
@@ -156,6 +164,7 @@ query! {
     TARGETS = "targets.sql";
     TRUNCATE_VIA = "truncate_via.sql";
     CASCADES = "cascades.sql";
+    REPLACEABLE = "replaceable.sql";
     PRIVILEGED_AMONG = "privileged_among.sql";
     POLICY_TREES_FOR = "policy_trees_for.sql";
     TABLE_POLICIES = "table_policies.sql";
@@ -1884,6 +1893,33 @@ pub(crate) fn truncate_via(
     Ok(out)
 }
 
+/// The functions that policies of `tables` applying to `role` call and
+/// that the role may replace (`replaceable.sql`): per table OID, the
+/// policy, its command, the function and its owner.
+pub(crate) fn replaceable(
+    c: &SpiClient<'_>,
+    tables: &[u32],
+    role: &str,
+) -> Result<Vec<(u32, crate::model::Replaceable)>> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
+    let mut out = Vec::new();
+    for r in crate::prepared::select(c, REPLACEABLE.as_str(), None, &[oids.into(), role.into()])? {
+        out.push((
+            oid(&r, 1)?,
+            crate::model::Replaceable {
+                policy: text(&r, 2)?,
+                command: text(&r, 3)?.chars().next().unwrap_or('*'),
+                function: text(&r, 4)?,
+                owner: text(&r, 5)?,
+            },
+        ));
+    }
+    Ok(out)
+}
+
 /// A foreign key of a probed table whose ON DELETE action writes the
 /// table's rows (`cascades.sql`): what verify_isolation's cascade probe
 /// needs of it and of the table it references.
@@ -2045,6 +2081,7 @@ pub(crate) fn targets(
             role_may_truncate: flag(&row, 10)?,
             truncate_via: None,
             role_may_trigger: flag(&row, 27)?,
+            replaceable: Vec::new(),
             tenant_hidden: flag(&row, 11)?,
             tenant_fixed: flag(&row, 12)?,
             tenant_defaulted: flag(&row, 13)?,

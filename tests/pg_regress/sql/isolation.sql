@@ -1225,6 +1225,53 @@ SET app.tenant_id = '1';
 SELECT tenant_id, body FROM shop.notes WHERE body LIKE 'copied%';
 \c - postgres
 
+-- CREATE OR REPLACE FUNCTION is a statement the role may run on a
+-- function it owns in a schema where it may create: a policy calling
+-- shop.my_tenant() then lets through whatever the role makes it return.
+-- Owned by another role, or without CREATE on shop, the checks pass; owned
+-- by app_user with CREATE on shop, the checks for the policy's command
+-- (SELECT) fail for each tenant. Beside each: app_user replacing it, then
+-- reading as tenant 1 (rolled back)
+CREATE TABLE shop.memos (id int, tenant_id int, body text);
+INSERT INTO shop.memos SELECT g, g % 3 + 1, 'memo' FROM generate_series(1, 6) g;
+CREATE FUNCTION shop.my_tenant() RETURNS int LANGUAGE sql STABLE
+    AS $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::int $$;
+ALTER TABLE shop.memos ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON shop.memos FOR SELECT USING (tenant_id = shop.my_tenant());
+GRANT SELECT ON shop.memos TO app_user;
+CREATE FUNCTION pg_temp.replaced() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint := 0;
+BEGIN
+    BEGIN
+        PERFORM set_config('role', 'app_user', true);
+        PERFORM set_config('app.tenant_id', '1', true);
+        CREATE OR REPLACE FUNCTION shop.my_tenant() RETURNS int LANGUAGE sql STABLE
+            AS 'SELECT 2';
+        SELECT count(*) INTO n FROM shop.memos WHERE tenant_id <> 1;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION
+        WHEN raise_exception THEN NULL;
+        WHEN insufficient_privilege THEN NULL;
+    END;
+    RETURN n;
+END $$;
+CREATE FUNCTION pg_temp.memos_beside() RETURNS TABLE (tenant text, status text, postgres_others_seen bigint)
+LANGUAGE sql AS $$
+    SELECT v.tenant, v.status, pg_temp.replaced()
+      FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.memos'::regclass]) v
+     WHERE v.check_name = 'tenant_read' ORDER BY 1
+$$;
+SELECT * FROM pg_temp.memos_beside();
+ALTER FUNCTION shop.my_tenant() OWNER TO app_user;
+SELECT * FROM pg_temp.memos_beside();
+GRANT CREATE ON SCHEMA shop TO app_user;
+SELECT * FROM pg_temp.memos_beside();
+SELECT check_name, tenant, status, detail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.memos'::regclass])
+ WHERE check_name LIKE 'tenant\_%' AND tenant = '1' ORDER BY 1;
+REVOKE CREATE ON SCHEMA shop FROM app_user;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP TABLE row_counts;
