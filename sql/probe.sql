@@ -83,6 +83,22 @@ $probe$;
 COMMENT ON FUNCTION rls_audit._probe(name, text[], text, text[], boolean) IS
     'rls_audit internal: run one probe query as a role with settings in a subtransaction that is always rolled back';
 
+-- The write and cascade probes keep their outcomes as one flat text[] of
+-- sextuples (tenant, check, value, rows, sqlstate, message) until their
+-- subtransaction is rolled back; this turns them into their rows.
+CREATE FUNCTION rls_audit._sextuples(p text[])
+RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
+               o_message text)
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT p[6 * i - 5], p[6 * i - 4], p[6 * i - 3], p[6 * i - 2]::pg_catalog.int8, p[6 * i - 1], p[6 * i]
+      FROM pg_catalog.generate_series(1, pg_catalog.array_length(p, 1) / 6) AS i
+     ORDER BY i
+$$;
+COMMENT ON FUNCTION rls_audit._sextuples(text[]) IS
+    'rls_audit internal: the write and cascade probes'' outcomes (a flat text[] of tenant, check, value, rows, sqlstate, message) as rows';
+
 -- Write probes on a shadow table: "can a statement this role may run, with
 -- tenant A's settings, delete, change, move or insert a row of another
 -- tenant?" answered by PostgreSQL itself, on a few copied rows instead of the
@@ -320,15 +336,7 @@ BEGIN
             v_results := ARRAY[NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
         END IF;
     END;
-    FOR i IN 1 .. pg_catalog.array_length(v_results, 1) / 6 LOOP
-        o_tenant := v_results[6 * i - 5];
-        o_check := v_results[6 * i - 4];
-        o_value := v_results[6 * i - 3];
-        o_rows := v_results[6 * i - 2]::bigint;
-        o_state := v_results[6 * i - 1];
-        o_message := v_results[6 * i];
-        RETURN NEXT;
-    END LOOP;
+    RETURN QUERY SELECT * FROM rls_audit._sextuples(v_results);
 END
 $probe$;
 COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text) IS
@@ -449,15 +457,7 @@ BEGIN
             v_results := ARRAY[NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
         END IF;
     END;
-    FOR i IN 1 .. pg_catalog.array_length(v_results, 1) / 6 LOOP
-        o_tenant := v_results[6 * i - 5];
-        o_check := v_results[6 * i - 4];
-        o_value := v_results[6 * i - 3];
-        o_rows := v_results[6 * i - 2]::bigint;
-        o_state := v_results[6 * i - 1];
-        o_message := v_results[6 * i];
-        RETURN NEXT;
-    END LOOP;
+    RETURN QUERY SELECT * FROM rls_audit._sextuples(v_results);
 END
 $probe$;
 COMMENT ON FUNCTION rls_audit._cascade_probe(name, regclass, name, regclass, text[], text[], text[], text[], text, text[], integer, boolean, text[], text, text, text, integer) IS
