@@ -462,3 +462,39 @@ END
 $probe$;
 COMMENT ON FUNCTION rls_audit._cascade_probe(name, regclass, name, regclass, text[], text[], text[], text[], text, text[], integer, boolean, text[], text, text, text, integer) IS
     'rls_audit internal: whether a DELETE the role may run on a table that a probed table references by a foreign key with ON DELETE CASCADE, SET NULL or SET DEFAULT reaches rows that other tenants'' rows reference (rolled back, on a shadow copy)';
+
+-- The replace probe: CREATE OR REPLACE FUNCTION is a statement a role may
+-- run on a function it owns (or whose owner it may become) in a schema
+-- where it may create. When a read policy for the role calls such a
+-- function, verify_isolation replaces it, as p_replacer (the role, or the
+-- owner after SET ROLE), with a plain body (p_replace), then runs one
+-- read probe as the role (rls_audit._probe), and rolls everything back: the
+-- function as it was, for everyone, the moment the call ends (nobody else
+-- ever sees the replacement: it is never committed).
+CREATE FUNCTION rls_audit._replace_probe(
+    p_role name, p_replacer name, p_replace text, p_settings text[], p_sql text, p_args text[],
+    OUT o_result text[], OUT o_state text, OUT o_message text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $probe$
+DECLARE
+    v_role text := pg_catalog.current_setting('role');
+BEGIN
+    BEGIN
+        PERFORM pg_catalog.set_config('role', p_replacer, true);
+        EXECUTE p_replace;
+        PERFORM pg_catalog.set_config('role', v_role, true);
+        SELECT r.o_result, r.o_state, r.o_message INTO o_result, o_state, o_message
+          FROM rls_audit._probe(p_role, p_settings, p_sql, p_args, false) r;
+        RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+    EXCEPTION WHEN OTHERS THEN
+        IF SQLSTATE <> 'RA000' THEN
+            o_result := NULL;
+            o_state := SQLSTATE;
+            o_message := SQLERRM;
+        END IF;
+    END;
+END
+$probe$;
+COMMENT ON FUNCTION rls_audit._replace_probe(name, name, text, text[], text, text[]) IS
+    'rls_audit internal: a read probe as a role after it replaced a function a policy calls (CREATE OR REPLACE FUNCTION), always rolled back';

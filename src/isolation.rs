@@ -23,6 +23,10 @@ use crate::verdict::{
 /// How many tenant values are sampled per table when none are given.
 const SAMPLE_TENANTS: i64 = 3;
 
+/// The tenant values a replaced function is made to return, besides NULL
+/// (`replace_probes`): the first this many of the table.
+const REPLACE_VALUES: i64 = 16;
+
 /// How many values a table's policies single out are probed besides them.
 const SINGLED_OUT: usize = 8;
 
@@ -115,7 +119,7 @@ impl Sql<'_> {
     }
     /// Up to N distinct tenant values, one index descent each (loose index scan).
     fn sample(&self) -> Part {
-        sample_of(&self.tbl(), &self.col)
+        sample_of(&self.tbl(), &self.col, SAMPLE_TENANTS)
     }
     /// Rows visible at all (bounded).
     fn visible(&self) -> Part {
@@ -167,9 +171,9 @@ impl Sql<'_> {
     }
 }
 
-/// Up to N distinct tenant values of `tbl`'s column `col` (both quoted),
+/// Up to `n` distinct tenant values of `tbl`'s column `col` (both quoted),
 /// one index descent each (loose index scan).
-fn sample_of(tbl: &str, col: &str) -> Part {
+fn sample_of(tbl: &str, col: &str, n: i64) -> Part {
     Part::new(
             format!(
                 "(WITH RECURSIVE s(v, n) AS (
@@ -177,7 +181,7 @@ fn sample_of(tbl: &str, col: &str) -> Part {
                      UNION ALL
                      SELECT (SELECT t.{col} FROM {tbl} t WHERE t.{col} > s.v ORDER BY t.{col} LIMIT 1),
                             s.n + 1
-                       FROM s WHERE s.n < {SAMPLE_TENANTS} AND s.v IS NOT NULL)
+                       FROM s WHERE s.n < {n} AND s.v IS NOT NULL)
                  SELECT ARRAY(SELECT s.v::pg_catalog.text FROM s WHERE s.v IS NOT NULL))"
         ))
 }
@@ -632,13 +636,24 @@ pub(crate) fn gather(
         }
     }
 
+    // a read policy's function the role may replace, replaced (rolled back)
+    let mut replaced: Vec<Vec<crate::verdict::ReplaceLeak>> = Vec::with_capacity(sqls.len());
+    for (i, sql) in sqls.iter().enumerate() {
+        replaced.push(if write_probes && !sql.t.replaceable.is_empty() {
+            replace_probes(c, role, sql, &tenant_lists[i], &reads[i], &run_cx)?
+        } else {
+            Vec::new()
+        });
+    }
+
     let mut out = Vec::new();
-    for ((((t, unset), empty), tenant_list), reads) in targets
+    for (((((t, unset), empty), tenant_list), reads), replaced) in targets
         .into_iter()
         .zip(unset)
         .zip(empty)
         .zip(tenant_lists)
         .zip(reads)
+        .zip(replaced)
     {
         let mut writes = None;
         let mut cascades = Vec::new();
@@ -669,6 +684,7 @@ pub(crate) fn gather(
             reads,
             writes,
             cascades,
+            replaced,
         });
     }
     Ok(Evidence {
@@ -711,7 +727,11 @@ fn view_tenants(
             let b = t.view_base.as_ref()?;
             Some((
                 i,
-                sample_of(&crate::ident::quote_qualified(&b.schema, &b.table), col),
+                sample_of(
+                    &crate::ident::quote_qualified(&b.schema, &b.table),
+                    col,
+                    SAMPLE_TENANTS,
+                ),
             ))
         })
         .collect();
@@ -871,6 +891,101 @@ fn write_probe(
         ],
     )? {
         out.push(write_outcome(&r, &t.table)?);
+    }
+    Ok(out)
+}
+
+/// The replace probes of one table: for each tenant whose own read saw no
+/// row of another tenant, each function a read policy for the role calls
+/// and the role may replace is replaced (`rls_audit._replace_probe`, as
+/// the role or the owner it may SET ROLE to, rolled back) with a plain
+/// body: true, false or NULL for a boolean; NULL or each other tenant's
+/// value (cast to the result type; the table's first [`REPLACE_VALUES`])
+/// otherwise; and the read runs again.
+/// The first body that shows rows of another tenant is kept: that
+/// CREATE OR REPLACE FUNCTION, then the read, is a real leak. A body that
+/// fails (a value that does not cast) shows nothing.
+fn replace_probes(
+    c: &SpiClient<'_>,
+    role: &str,
+    sql: &Sql<'_>,
+    tenants: &Tenants,
+    reads: &[TenantRead],
+    run_cx: &Run<'_>,
+) -> Result<Vec<crate::verdict::ReplaceLeak>> {
+    let Tenants::Values(list) = tenants else {
+        return Ok(Vec::new());
+    };
+    // the values to return: the table's tenants (the first REPLACE_VALUES,
+    // read as the caller), else the probed ones
+    let values: Vec<String> = run_batch(
+        c,
+        None,
+        &Vec::new(),
+        &[sample_of(&sql.tbl(), &sql.col, REPLACE_VALUES)],
+    )?
+    .pop()
+    .filter(|o| o.ok())
+    .map(|o| o.values.into_iter().flatten().collect())
+    .unwrap_or_else(|| list.clone());
+    let mut out = Vec::new();
+    for (a, read) in reads {
+        // a read that already fails (or could not run) says enough
+        if !read.as_ref().is_some_and(|o| o.ok() && o.count() == 0) {
+            continue;
+        }
+        let part = sql.foreign_visible(a);
+        let query = format!("SELECT {}", part.expr("$1"));
+        'function: for r in &sql.t.replaceable {
+            let bodies: Vec<String> = if r.returns_bool {
+                vec!["true".into(), "false".into(), "NULL".into()]
+            } else {
+                std::iter::once("NULL".to_string())
+                    .chain(
+                        values
+                            .iter()
+                            .filter(|x| *x != a)
+                            .map(|x| crate::ident::quote_literal(x)),
+                    )
+                    .collect()
+            };
+            for body in bodies {
+                let replace = format!(
+                    "CREATE OR REPLACE FUNCTION {} RETURNS {} LANGUAGE sql STABLE AS {}",
+                    r.signature,
+                    r.result,
+                    crate::ident::quote_literal(&format!("SELECT {body}::{}", r.result))
+                );
+                let row = c.select(
+                    "SELECT o_result, o_state, o_message
+                       FROM rls_audit._replace_probe($1, $2, $3, $4, $5, $6)",
+                    Some(1),
+                    &[
+                        role.into(),
+                        r.replacer.as_str().into(),
+                        replace.into(),
+                        flatten(&run_cx.with_tenant(Some(a))).into(),
+                        query.as_str().into(),
+                        part.args.clone().into(),
+                    ],
+                )?;
+                let row = row.first();
+                let o = Outcome {
+                    values: row.get::<Vec<Option<String>>>(1)?.unwrap_or_default(),
+                    sqlstate: row.get::<String>(2)?.unwrap_or_else(|| "00000".into()),
+                    message: row.get::<String>(3)?,
+                };
+                if o.ok() && o.count() > 0 {
+                    out.push(crate::verdict::ReplaceLeak {
+                        tenant: a.clone(),
+                        replaceable: r.clone(),
+                        body,
+                        rows: o.count(),
+                    });
+                    break 'function;
+                }
+            }
+        }
     }
     Ok(out)
 }

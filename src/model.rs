@@ -963,16 +963,22 @@ pub(crate) struct ViewBase {
 }
 
 /// A function a policy calls that the probed role may replace: `CREATE OR
-/// REPLACE FUNCTION` changes what the policy lets through.
+/// REPLACE FUNCTION` changes what the policy lets through (catalog
+/// `replaceable.sql`; what a replacement shows is probed, isolation.rs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Replaceable {
+    /// the policy (for SELECT or ALL) that calls it
     pub(crate) policy: String,
-    /// the policy's `polcmd`: `*` ALL, `r` SELECT, `a` INSERT, `w` UPDATE,
-    /// `d` DELETE
-    pub(crate) command: char,
     /// `schema.name(argument types)`
     pub(crate) function: String,
     pub(crate) owner: String,
+    /// who runs CREATE OR REPLACE: the role, or the owner it may SET ROLE to
+    pub(crate) replacer: String,
+    /// `schema.name(arguments with defaults)` and the result type, for
+    /// CREATE OR REPLACE FUNCTION
+    pub(crate) signature: String,
+    pub(crate) result: String,
+    pub(crate) returns_bool: bool,
 }
 
 /// A table under test and what the probes need to know about it.

@@ -144,6 +144,21 @@ pub(crate) struct TableEvidence {
     /// the cascade probes of the table's foreign keys whose ON DELETE
     /// action writes its rows (empty when write probes are off)
     pub(crate) cascades: Vec<Cascade>,
+    /// reads that a replaced function opened (empty when write probes
+    /// are off)
+    pub(crate) replaced: Vec<ReplaceLeak>,
+}
+
+/// A read of tenant A that showed other tenants' rows once a function a
+/// read policy calls was replaced (isolation.rs `replace_probes`): the
+/// function, the body it was given, and how many rows were visible.
+#[derive(Debug, Clone)]
+pub(crate) struct ReplaceLeak {
+    pub(crate) tenant: String,
+    pub(crate) replaceable: crate::model::Replaceable,
+    /// the SELECT expression of the replacing body (`NULL`, `'2'`, `true`)
+    pub(crate) body: String,
+    pub(crate) rows: i64,
 }
 
 /// A foreign key of a probed table whose ON DELETE action writes the
@@ -366,7 +381,11 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         out.push(match probe {
             None => check("tenant_read", Some(t), Some(a), "SKIP", None,
                 format!("only tenant {a} has rows: no other tenant to look for (pass tenants => ARRAY[...])")),
-            Some(o) => trigger_read(t, role, read_check(t, a, o)),
+            Some(o) => trigger_read(
+                t,
+                role,
+                replaced_read(t, role, &ev.replaced, read_check(t, a, o)),
+            ),
         });
     }
     match &ev.writes {
@@ -406,58 +425,55 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
             )
         })),
     }
-    replaceable_checks(t, role, &mut out);
     out
 }
 
 /// CREATE OR REPLACE FUNCTION is a statement the role may run on a
-/// function it owns (or whose owner it inherits or may SET ROLE to): when
-/// a policy for the role calls such a function, the role can make the
-/// policy let any tenant's rows through, for the policy's commands. So
-/// each of those checks of each tenant FAILs (a SKIP for want of another
-/// tenant stays).
-fn replaceable_checks(t: &Target, role: &str, checks: &mut [Check]) {
-    for r in &t.replaceable {
-        let via = if r.owner == role {
-            "it owns it".to_string()
-        } else {
-            format!(
-                "it has the rights of its owner {}, or may SET ROLE to it",
-                quote_ident(&r.owner)
-            )
-        };
-        let why = format!(
-            "{} may replace function {} ({via}), which policy {} calls: CREATE OR REPLACE \
-             FUNCTION makes the policy let any tenant's rows through; fix with ALTER FUNCTION {} \
-             OWNER TO a role the application cannot become",
+/// function it owns (or whose owner it may SET ROLE to) in a schema where
+/// it may create: when tenant A's read saw other tenants' rows once such a
+/// function, called by a read policy, was replaced (`replace_probes`),
+/// that read is a FAIL.
+fn replaced_read(t: &Target, role: &str, leaks: &[ReplaceLeak], c: Check) -> Check {
+    let Some(l) = leaks
+        .iter()
+        .find(|l| c.tenant.as_deref() == Some(l.tenant.as_str()))
+    else {
+        return c;
+    };
+    let r = &l.replaceable;
+    let who = if r.replacer == role {
+        format!("{} (it has the owner's rights)", quote_ident(role))
+    } else {
+        format!(
+            "{} after SET ROLE {}",
             quote_ident(role),
-            r.function,
-            quote_ident(&r.policy),
-            r.function
-        );
-        for c in checks
-            .iter_mut()
-            .filter(|c| c.tenant.is_some() && c.status != "SKIP")
-        {
-            let command = match c.check_name {
-                "tenant_read" => 'r',
-                "tenant_insert" => 'a',
-                "tenant_update" => 'w',
-                "tenant_delete" => 'd',
-                _ => continue,
-            };
-            if r.command != '*' && r.command != command {
-                continue;
-            }
-            if c.status == "FAIL" {
-                if !c.detail.contains(&why) {
-                    c.detail = format!("{}; and {why}", c.detail);
-                }
-            } else {
-                c.status = "FAIL";
-                c.rows_seen = None;
-                c.detail = why.clone();
-            }
+            quote_ident(&r.replacer)
+        )
+    };
+    let why = format!(
+        "policy {} calls function {}, which {who} may replace: once CREATE OR REPLACE FUNCTION \
+         makes it return {}, as tenant {}, {} rows of other tenants of {} are visible; fix with \
+         ALTER FUNCTION {} OWNER TO a role the application cannot become (the owner now: {})",
+        quote_ident(&r.policy),
+        r.function,
+        l.body,
+        l.tenant,
+        l.rows,
+        t.qualified(),
+        r.function,
+        quote_ident(&r.owner)
+    );
+    if c.status == "FAIL" {
+        Check {
+            detail: format!("{}; and {why}", c.detail),
+            ..c
+        }
+    } else {
+        Check {
+            status: "FAIL",
+            rows_seen: Some(l.rows),
+            detail: why,
+            ..c
         }
     }
 }
@@ -1578,6 +1594,7 @@ mod unit {
             reads,
             writes: None,
             cascades: Vec::new(),
+            replaced: Vec::new(),
         }
     }
 
@@ -2362,44 +2379,46 @@ mod unit {
     }
 
     #[test]
-    fn a_function_a_policy_calls_that_the_role_may_replace_fails_its_commands() {
-        let mut t = target();
-        t.replaceable.push(crate::model::Replaceable {
-            policy: "tenant".into(),
-            command: 'r',
-            function: "s.my_tenant()".into(),
-            owner: "app".into(),
-        });
-        let base = target();
-        let row = |name: &'static str, status: &'static str| {
-            check(name, Some(&base), Some("1"), status, Some(0), "own".into())
+    fn a_read_a_replaced_function_opened_fails() {
+        let t = target();
+        let leak = |tenant: &str, replacer: &str| ReplaceLeak {
+            tenant: tenant.into(),
+            replaceable: crate::model::Replaceable {
+                policy: "tenant".into(),
+                function: "s.my_tenant()".into(),
+                owner: "owners".into(),
+                replacer: replacer.into(),
+                signature: "s.my_tenant()".into(),
+                result: "integer".into(),
+                returns_bool: false,
+            },
+            body: "'2'".into(),
+            rows: 3,
         };
-        let mut checks = vec![
-            row("tenant_read", "PASS"),
-            row("tenant_delete", "PASS"),
-            row("tenant_update", "SKIP"),
+        let pass = |a: &str| {
             check(
-                "fail_closed_unset",
+                "tenant_read",
                 Some(&t),
-                None,
+                Some(a),
                 "PASS",
                 Some(0),
-                "x".into(),
-            ),
-        ];
-        replaceable_checks(&t, "app", &mut checks);
-        let got: Vec<&str> = checks.iter().map(|c| c.status).collect();
-        assert_eq!(got, ["FAIL", "PASS", "SKIP", "PASS"]);
-        assert!(checks[0]
-            .detail
-            .contains("(it owns it), which policy tenant calls"));
-        // a policy for every command, the function owned by a group
-        t.replaceable[0].command = '*';
-        t.replaceable[0].owner = "owners".into();
-        let mut checks = vec![row("tenant_delete", "PASS"), row("tenant_insert", "FAIL")];
-        replaceable_checks(&t, "app", &mut checks);
-        assert_eq!((checks[0].status, checks[1].status), ("FAIL", "FAIL"));
-        assert!(checks[0].detail.contains("the rights of its owner owners"));
-        assert!(checks[1].detail.starts_with("own; and app may replace"));
+                "none".into(),
+            )
+        };
+        let leaks = [leak("1", "app")];
+        let c = replaced_read(&t, "app", &leaks, pass("1"));
+        assert_eq!((c.status, c.rows_seen), ("FAIL", Some(3)));
+        assert!(
+            c.detail
+                .contains("which app (it has the owner's rights) may replace"),
+            "{}",
+            c.detail
+        );
+        assert!(c.detail.contains("return '2', as tenant 1, 3 rows"));
+        // another tenant's read is its own
+        assert_eq!(replaced_read(&t, "app", &leaks, pass("2")).status, "PASS");
+        // through SET ROLE to the owner
+        let c = replaced_read(&t, "app", &[leak("1", "owners")], pass("1"));
+        assert!(c.detail.contains("app after SET ROLE owners"));
     }
 }

@@ -1,16 +1,25 @@
 -- For the tables in $1 (oid[]): the functions their policies that apply to
--- role $2 call, directly or as an operator's implementation, that the role
--- may replace (CREATE OR REPLACE FUNCTION needs the owner's rights, as
--- the role owns the function, inherits its owner or may SET ROLE to it,
--- and CREATE on the function's schema, as whoever runs it).
--- PostgreSQL records each function and operator a policy's expressions use
--- as a dependency of the policy. Built-in functions (owned by the
--- bootstrap superuser) are left out: a role that may become a superuser
--- fails role_no_bypassrls already. Per row: the table, the policy's name
--- and command, the function and its owner.
-SELECT DISTINCT p.polrelid, p.polname::text, p.polcmd::text,
+-- role $2 and check reads (SELECT or ALL) call, directly or as an
+-- operator's implementation, that the role may replace: CREATE OR REPLACE
+-- FUNCTION needs the owner's rights and CREATE on the function's schema,
+-- as the role itself (it owns the function or inherits its owner) or as
+-- the owner after SET ROLE. PostgreSQL records each function and operator
+-- a policy's expressions use as a dependency of the policy. Built-in
+-- functions (owned by the bootstrap superuser) are left out, and so are
+-- functions a plain SQL body cannot stand in for (sets, records, OUT
+-- parameters). Per row: the table, the policy, the function as
+-- regprocedure prints it, its owner, who replaces it, the name and
+-- arguments (defaults included) and the result to replace it with, and
+-- whether it returns boolean.
+SELECT DISTINCT p.polrelid, p.polname::text,
        pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
-       pg_catalog.pg_get_userbyid(f.proowner)::text
+       pg_catalog.pg_get_userbyid(f.proowner)::text,
+       CASE WHEN pg_catalog.pg_has_role($2::name, f.proowner, 'USAGE')
+                 AND pg_catalog.has_schema_privilege($2::name, f.pronamespace, 'CREATE')
+            THEN $2::text ELSE pg_catalog.pg_get_userbyid(f.proowner)::text END,
+       pg_catalog.format('%I.%I(%s)', fn.nspname, f.proname, pg_catalog.pg_get_function_arguments(f.oid)),
+       pg_catalog.pg_get_function_result(f.oid),
+       f.prorettype = 'pg_catalog.bool'::pg_catalog.regtype
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_depend d
     ON d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND d.objid = p.oid
@@ -19,7 +28,11 @@ SELECT DISTINCT p.polrelid, p.polname::text, p.polcmd::text,
   JOIN pg_catalog.pg_proc f
     ON f.oid = CASE WHEN d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass THEN d.refobjid
                     ELSE o.oprcode::pg_catalog.oid END
- WHERE p.polrelid = ANY ($1::oid[]) AND f.oid >= 16384
+  JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
+ WHERE p.polrelid = ANY ($1::oid[]) AND p.polcmd IN ('r', '*') AND f.oid >= 16384
+   AND f.prokind = 'f' AND NOT f.proretset AND f.proallargtypes IS NULL
+   AND f.prorettype NOT IN ('pg_catalog.record'::pg_catalog.regtype, 'pg_catalog.void'::pg_catalog.regtype,
+                            'pg_catalog.trigger'::pg_catalog.regtype, 'pg_catalog.event_trigger'::pg_catalog.regtype)
    AND (0::pg_catalog.oid = ANY (p.polroles)
         OR EXISTS (SELECT FROM pg_catalog.unnest(p.polroles) AS r(r)
                     WHERE pg_catalog.pg_has_role($2::name, r.r, 'USAGE')))
@@ -27,4 +40,4 @@ SELECT DISTINCT p.polrelid, p.polname::text, p.polcmd::text,
         AND pg_catalog.has_schema_privilege($2::name, f.pronamespace, 'CREATE')
         OR pg_catalog.pg_has_role($2::name, f.proowner, '{set_option}')
         AND pg_catalog.has_schema_privilege(f.proowner, f.pronamespace, 'CREATE'))
- ORDER BY 1, 2, 4
+ ORDER BY 1, 2, 3

@@ -1893,9 +1893,8 @@ pub(crate) fn truncate_via(
     Ok(out)
 }
 
-/// The functions that policies of `tables` applying to `role` call and
-/// that the role may replace (`replaceable.sql`): per table OID, the
-/// policy, its command, the function and its owner.
+/// The functions that read policies of `tables` applying to `role` call
+/// and that the role may replace (`replaceable.sql`), per table OID.
 pub(crate) fn replaceable(
     c: &SpiClient<'_>,
     tables: &[u32],
@@ -1911,9 +1910,12 @@ pub(crate) fn replaceable(
             oid(&r, 1)?,
             crate::model::Replaceable {
                 policy: text(&r, 2)?,
-                command: text(&r, 3)?.chars().next().unwrap_or('*'),
-                function: text(&r, 4)?,
-                owner: text(&r, 5)?,
+                function: text(&r, 3)?,
+                owner: text(&r, 4)?,
+                replacer: text(&r, 5)?,
+                signature: text(&r, 6)?,
+                result: text(&r, 7)?,
+                returns_bool: flag(&r, 8)?,
             },
         ));
     }

@@ -6,7 +6,8 @@
 # function declared IMMUTABLE that reads the setting, a tenant singled out
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
 # reader 5 a policy singles out by comparing the setting with 5),
-# random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, row
+# random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, a
+# read policy calling a function the role owns (and may replace) or not, row
 # triggers (one stamping the tenant from the setting, one skipping some
 # deletes by its WHEN), a foreign key with ON DELETE CASCADE or SET NULL
 # to a table of tenants whose rows the role may or may not delete, and role,
@@ -17,7 +18,8 @@
 # the case role alone). The truth comes from real statements run as the
 # role, and as each role it may SET ROLE to, in rolled-back
 # subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE,
-# CREATE TRIGGER (its function would see every tenant's writes), DELETE
+# CREATE TRIGGER (its function would see every tenant's writes), CREATE OR
+# REPLACE FUNCTION of a read policy's function then a read, DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
 # sampled included), and "unset" from a real fresh login of the role (and
@@ -80,6 +82,11 @@ SET client_min_messages = warning;
 CREATE EXTENSION rls_audit;
 CREATE SCHEMA oracle;
 GRANT USAGE ON SCHEMA oracle TO PUBLIC;
+-- functions some read policies call, owned by the case's role (which may
+-- create in this schema, so CREATE OR REPLACE is a statement it may run)
+-- or not
+CREATE SCHEMA oracle_fn;
+GRANT USAGE, CREATE ON SCHEMA oracle_fn TO PUBLIC;
 CREATE TABLE oracle.cases (k int PRIMARY KEY, role name, tbl regclass, par regclass, act text);
 GRANT SELECT ON oracle.cases TO PUBLIC;
 -- what a role sees in a table (an error is closed: nothing)
@@ -190,6 +197,15 @@ BEGIN
                 CASE WHEN cmd IN ('ALL', 'INSERT', 'UPDATE') AND random() < 0.8
                      THEN 'WITH CHECK (' || exprs[1 + floor(random() * 15)::int] || ')' ELSE '' END);
         END LOOP;
+        -- a read policy calling a function that returns the tenant, owned by
+        -- the role or not
+        IF random() < 0.2 THEN
+            EXECUTE format($f$CREATE FUNCTION oracle_fn.%I() RETURNS int LANGUAGE sql STABLE
+                AS 'SELECT NULLIF(current_setting(''app.tenant'', true), '''')::int'$f$, 'f_' || k);
+            IF random() < 0.7 THEN EXECUTE format('ALTER FUNCTION oracle_fn.%I() OWNER TO %I', 'f_' || k, r); END IF;
+            EXECUTE format('CREATE POLICY by_fn ON oracle.%I AS %s FOR SELECT TO %I USING (tenant_id = oracle_fn.%I())',
+                t, CASE WHEN random() < 0.7 THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, r, 'f_' || k);
+        END IF;
         pick := floor(random() * 10)::int;
         -- (the row triggers, pick 0 and 1, come after the rows are set)
         -- a foreign key whose ON DELETE action writes the table's rows,
@@ -270,6 +286,9 @@ DECLARE
     actor name;
     casc boolean;
     trig boolean;
+    repl boolean;
+    fn text;
+    n_read bigint;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
       -- as the role, and as each role it may SET ROLE to (in its session:
@@ -313,7 +332,31 @@ BEGIN
             EXCEPTION WHEN OTHERS THEN
                 IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
             END;
-            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_read', a::text, n > 0 OR trig);
+            n_read := n;
+            -- CREATE OR REPLACE FUNCTION of a read policy's function, when
+            -- PostgreSQL lets the role run it, to return NULL or a tenant
+            -- 1-4, then the read
+            repl := false;
+            FOR fn IN SELECT DISTINCT pr.oid::regprocedure::text
+                        FROM pg_policy p JOIN pg_depend d ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
+                        JOIN pg_proc pr ON d.refclassid = 'pg_proc'::regclass AND pr.oid = d.refobjid
+                       WHERE p.polrelid = c.tbl AND pr.pronamespace = 'oracle_fn'::regnamespace LOOP
+                FOR x IN SELECT y FROM unnest(ARRAY[NULL, 1, 2, 3, 4]) y LOOP
+                    BEGIN
+                        EXECUTE format('SET LOCAL ROLE %I', actor);
+                        EXECUTE format('CREATE OR REPLACE FUNCTION %s RETURNS int LANGUAGE sql STABLE AS %L',
+                                       fn, format('SELECT %s::int', coalesce(x::text, 'NULL')));
+                        PERFORM set_config('app.tenant', a::text, true);
+                        PERFORM set_config('app.support', sup, true);
+                        EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
+                        repl := repl OR n > 0;
+                        RAISE EXCEPTION USING ERRCODE = 'RA000';
+                    EXCEPTION WHEN OTHERS THEN
+                        NULL;
+                    END;
+                END LOOP;
+            END LOOP;
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_read', a::text, n_read > 0 OR trig OR repl);
             -- tenant_delete: DELETE with no WHERE removes another tenant's row
             leak := false;
             BEGIN
@@ -645,8 +688,12 @@ SQL
     cascading=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
                                    SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%foreign key%'))
                                    || ' with a FAIL through the action)' FROM oracle.cases c WHERE par IS NOT NULL")
+    replacing=$(q -d "$db" -c "SELECT count(DISTINCT k) || ' cases (' || count(*) FILTER (WHERE detail LIKE '%may replace%')
+                                   || ' reads failed by a replaced function)' FROM oracle.verdicts
+                                 WHERE k IN (SELECT c.k FROM oracle.cases c, pg_policy p
+                                              WHERE p.polrelid = c.tbl AND p.polname = 'by_fn')")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; read policies calling a function in $replacing; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
     if [ "$defined" != 0 ]; then
         fail=1
         q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)

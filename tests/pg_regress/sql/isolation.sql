@@ -1270,6 +1270,23 @@ SELECT * FROM pg_temp.memos_beside();
 SELECT check_name, tenant, status, detail
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.memos'::regclass])
  WHERE check_name LIKE 'tenant\_%' AND tenant = '1' ORDER BY 1;
+-- the replacement is probed, never kept: the function is as it was
+SELECT prosrc FROM pg_proc WHERE oid = 'shop.my_tenant()'::regprocedure;
+-- a function the role may replace that gates the tenant's own rows only:
+-- whatever it returns, no other tenant's row passes the policy
+DROP POLICY tenant ON shop.memos;
+CREATE FUNCTION shop.memos_open() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+ALTER FUNCTION shop.memos_open() OWNER TO app_user;
+CREATE POLICY tenant ON shop.memos FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int AND shop.memos_open());
+SELECT tenant, status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.memos'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
+-- and one that opens the policy when it says so
+DROP POLICY tenant ON shop.memos;
+CREATE POLICY tenant ON shop.memos FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR NOT shop.memos_open());
+SELECT tenant, status, rows_seen FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.memos'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
 REVOKE CREATE ON SCHEMA shop FROM app_user;
 
 SET client_min_messages = warning;
