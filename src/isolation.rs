@@ -457,6 +457,12 @@ pub(crate) fn gather(
             t.replaceable.push(r);
         }
     }
+    // and the foreign keys whose actions write the tables' rows
+    let mut keys = if write_probes {
+        catalog::cascades(c, &tables_here)?
+    } else {
+        Vec::new()
+    };
     let bypass_via = model.bypassing_roles(role);
     // the roles a session of the role may SET ROLE to that hold a
     // privilege on a relation looked at: after that one statement it reads
@@ -671,7 +677,12 @@ pub(crate) fn gather(
                     Vec::new()
                 } else {
                     let bypasses = info.superuser || info.bypassrls;
-                    cascades = cascade_probes(c, role, &t, bypasses, inherited, &run_cx, list)?;
+                    let (mine, rest): (Vec<_>, Vec<_>) =
+                        keys.into_iter().partition(|(oid, _)| *oid == t.oid);
+                    keys = rest;
+                    let mine = mine.into_iter().map(|(_, k)| k).collect();
+                    cascades =
+                        cascade_probes(c, role, &t, mine, bypasses, inherited, &run_cx, list)?;
                     write_probe(c, role, &t, applies, &run_cx, list)?
                 });
             }
@@ -1008,22 +1019,25 @@ fn write_outcome(r: &pgrx::spi::SpiHeapTupleData, table: &str) -> Result<WriteOu
 }
 
 /// The cascade probes of one table (sql/probe.sql's `_cascade_probe`), one
-/// per foreign key whose ON DELETE action writes its rows: may the role,
+/// per foreign key in `keys` (those of its keys whose ON DELETE action
+/// writes its rows, catalog::cascades): may the role,
 /// as each tenant, delete a row of the referenced table that another
 /// tenant's rows reference? `bypasses`: the role is a superuser or
 /// BYPASSRLS; `inherited`: the roles whose rights it has (an owner of the
 /// referenced table among them skips its policies unless forced).
+#[allow(clippy::too_many_arguments)]
 fn cascade_probes(
     c: &SpiClient<'_>,
     role: &str,
     t: &Target,
+    keys: Vec<catalog::CascadeKey>,
     bypasses: bool,
     inherited: &std::collections::BTreeSet<&str>,
     run_cx: &Run<'_>,
     tenants: &[String],
 ) -> Result<Vec<crate::verdict::Cascade>> {
     let mut out = Vec::new();
-    for k in catalog::cascades(c, t.oid)? {
+    for k in keys {
         let applies = k.parent_rls
             && !bypasses
             && (k.parent_forced || !inherited.contains(k.parent_owner.as_str()));

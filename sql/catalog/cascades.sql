@@ -1,12 +1,12 @@
--- The foreign keys of table $1 (oid) whose ON DELETE action writes its
+-- The foreign keys of the tables in $1 (oid[]) whose ON DELETE action writes their
 -- rows (CASCADE deletes them, SET NULL and SET DEFAULT change them), for
--- verify_isolation's cascade probe: the action, the referenced table
+-- verify_isolation's cascade probe: the table, the key's name, the action, the referenced table
 -- (name, owner, row security flags), the key's columns on both sides in
 -- order, and the operators the key matches with (the constraint's own,
 -- referenced = referencing, schema-qualified). A partitioned referenced
 -- table's partitions have constraints of their own on this table: only
 -- the one on the table itself is listed.
-SELECT k.conname::text, k.confdeltype::text, k.confrelid,
+SELECT k.conrelid, k.conname::text, k.confdeltype::text, k.confrelid,
        pg_catalog.format('%I.%I', n.nspname, p.relname),
        pg_catalog.pg_get_userbyid(p.relowner)::text,
        p.relrowsecurity, p.relforcerowsecurity,
@@ -26,7 +26,7 @@ SELECT k.conname::text, k.confdeltype::text, k.confrelid,
   FROM pg_catalog.pg_constraint k
   JOIN pg_catalog.pg_class p ON p.oid = k.confrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace
- WHERE k.contype = 'f' AND k.conrelid = $1 AND k.confdeltype IN ('c', 'n', 'd')
+ WHERE k.contype = 'f' AND k.conrelid = ANY ($1::oid[]) AND k.confdeltype IN ('c', 'n', 'd')
    AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint up
                     WHERE up.oid = k.conparentid AND up.conrelid = k.conrelid)
- ORDER BY k.conname
+ ORDER BY k.conrelid, k.conname

@@ -1943,8 +1943,12 @@ pub(crate) struct CascadeKey {
     pub(crate) ops: Vec<String>,
 }
 
-/// The foreign keys of `table` whose ON DELETE action writes its rows.
-pub(crate) fn cascades(c: &SpiClient<'_>, table: u32) -> Result<Vec<CascadeKey>> {
+/// The foreign keys of `tables` whose ON DELETE action writes their rows,
+/// per table OID.
+pub(crate) fn cascades(c: &SpiClient<'_>, tables: &[u32]) -> Result<Vec<(u32, CascadeKey)>> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
     let names = |r: &SpiHeapTupleData, i: usize| -> Result<Vec<String>> {
         Ok(r.get::<Vec<Option<String>>>(i)?
             .unwrap_or_default()
@@ -1952,25 +1956,24 @@ pub(crate) fn cascades(c: &SpiClient<'_>, table: u32) -> Result<Vec<CascadeKey>>
             .flatten()
             .collect())
     };
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
     let mut out = Vec::new();
-    for r in crate::prepared::select(
-        c,
-        CASCADES.as_str(),
-        None,
-        &[pg_sys::Oid::from(table).into()],
-    )? {
-        out.push(CascadeKey {
-            name: text(&r, 1)?,
-            action: text(&r, 2)?.chars().next().unwrap_or('a'),
-            parent_oid: oid(&r, 3)?,
-            parent: text(&r, 4)?,
-            parent_owner: text(&r, 5)?,
-            parent_rls: flag(&r, 6)?,
-            parent_forced: flag(&r, 7)?,
-            keys: names(&r, 8)?,
-            refs: names(&r, 9)?,
-            ops: names(&r, 10)?,
-        });
+    for r in crate::prepared::select(c, CASCADES.as_str(), None, &[oids.into()])? {
+        out.push((
+            oid(&r, 1)?,
+            CascadeKey {
+                name: text(&r, 2)?,
+                action: text(&r, 3)?.chars().next().unwrap_or('a'),
+                parent_oid: oid(&r, 4)?,
+                parent: text(&r, 5)?,
+                parent_owner: text(&r, 6)?,
+                parent_rls: flag(&r, 7)?,
+                parent_forced: flag(&r, 8)?,
+                keys: names(&r, 9)?,
+                refs: names(&r, 10)?,
+                ops: names(&r, 11)?,
+            },
+        ));
     }
     Ok(out)
 }
