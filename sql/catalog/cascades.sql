@@ -1,11 +1,12 @@
--- The foreign keys of the tables in $1 (oid[]) whose ON DELETE action writes their
--- rows (CASCADE deletes them, SET NULL and SET DEFAULT change them), for
--- verify_isolation's cascade probe: the table, the key's name, the action, the referenced table
--- (name, owner, row security flags), the key's columns on both sides in
--- order, and the operators the key matches with (the constraint's own,
--- referenced = referencing, schema-qualified). A partitioned referenced
--- table's partitions have constraints of their own on this table: only
--- the one on the table itself is listed.
+-- The foreign keys of the tables in $1 (oid[]) whose ON DELETE action
+-- writes their rows (CASCADE deletes them, SET NULL and SET DEFAULT
+-- change them), for verify_isolation's cascade probe: the table, the
+-- key's name, the action, the referenced table (name, owner, row security
+-- flags), the key's columns on both sides in order, and the operators the
+-- key matches with (the constraint's own, referenced = referencing,
+-- schema-qualified). A partitioned referenced table's partitions have
+-- constraints of their own on the table: only the one on the table itself
+-- is listed.
 SELECT k.conrelid, k.conname::text, k.confdeltype::text, k.confrelid,
        pg_catalog.format('%I.%I', n.nspname, p.relname),
        pg_catalog.pg_get_userbyid(p.relowner)::text,
