@@ -463,19 +463,7 @@ fn replaced_read(t: &Target, role: &str, leaks: &[ReplaceLeak], c: Check) -> Che
         r.function,
         quote_ident(&r.owner)
     );
-    if c.status == "FAIL" {
-        Check {
-            detail: format!("{}; and {why}", c.detail),
-            ..c
-        }
-    } else {
-        Check {
-            status: "FAIL",
-            rows_seen: Some(l.rows),
-            detail: why,
-            ..c
-        }
-    }
+    also_fails(c, why, Some(l.rows))
 }
 
 /// CREATE TRIGGER is a statement the role may run when it holds the
@@ -500,6 +488,12 @@ fn trigger_read(t: &Target, role: &str, c: Check) -> Check {
         t.qualified(),
         quote_ident(role)
     );
+    also_fails(c, why, None)
+}
+
+/// `c` fails for `why` too: a FAIL keeps its status and count and adds
+/// the reason; any other status becomes a FAIL with `rows` seen.
+fn also_fails(c: Check, why: String, rows: Option<i64>) -> Check {
     if c.status == "FAIL" {
         Check {
             detail: format!("{}; and {why}", c.detail),
@@ -508,7 +502,7 @@ fn trigger_read(t: &Target, role: &str, c: Check) -> Check {
     } else {
         Check {
             status: "FAIL",
-            rows_seen: None,
+            rows_seen: rows,
             detail: why,
             ..c
         }
