@@ -67,12 +67,24 @@ pub(crate) fn run(
             false.into(),
         ],
     )?;
-    let row = table.first();
+    probe_outcome(&table.first())
+}
+
+/// A probe runner's one row (`_probe`, `_replace_probe`; the table at its
+/// first row): o_result, o_state, o_message.
+fn probe_outcome(row: &pgrx::spi::SpiTupleTable<'_>) -> Result<Outcome> {
     Ok(Outcome {
         values: row.get::<Vec<Option<String>>>(1)?.unwrap_or_default(),
         sqlstate: row.get::<String>(2)?.unwrap_or_else(|| "00000".into()),
         message: row.get::<String>(3)?,
     })
+}
+
+/// Does row-level security apply to the role on a table, as PostgreSQL
+/// decides it: enabled, the role neither superuser nor BYPASSRLS
+/// (`bypasses`), and forced or the role without the owner's rights.
+fn rls_applies(enabled: bool, forced: bool, bypasses: bool, owns: bool) -> bool {
+    enabled && !bypasses && (forced || !owns)
 }
 
 /// A custom setting (`app.tenant_id`) or one PostgreSQL knows.
@@ -667,16 +679,11 @@ pub(crate) fn gather(
             // (writes through a view are judged from its facts alone:
             // verdict::view_write_checks)
             if write_probes && !list.is_empty() {
-                // RLS applies to the role exactly as PostgreSQL decides it:
-                // enabled, not superuser or BYPASSRLS, forced or not the owner
-                let applies = t.rls_enabled
-                    && !info.superuser
-                    && !info.bypassrls
-                    && (t.rls_forced || !t.role_owns);
+                let bypasses = info.superuser || info.bypassrls;
+                let applies = rls_applies(t.rls_enabled, t.rls_forced, bypasses, t.role_owns);
                 writes = Some(if t.is_view() {
                     Vec::new()
                 } else {
-                    let bypasses = info.superuser || info.bypassrls;
                     let (mine, rest): (Vec<_>, Vec<_>) =
                         keys.into_iter().partition(|(oid, _)| *oid == t.oid);
                     keys = rest;
@@ -980,12 +987,7 @@ fn replace_probes(
                         part.args.clone().into(),
                     ],
                 )?;
-                let row = row.first();
-                let o = Outcome {
-                    values: row.get::<Vec<Option<String>>>(1)?.unwrap_or_default(),
-                    sqlstate: row.get::<String>(2)?.unwrap_or_else(|| "00000".into()),
-                    message: row.get::<String>(3)?,
-                };
+                let o = probe_outcome(&row.first())?;
                 if o.ok() && o.count() > 0 {
                     out.push(crate::verdict::ReplaceLeak {
                         tenant: a.clone(),
@@ -1038,9 +1040,12 @@ fn cascade_probes(
 ) -> Result<Vec<crate::verdict::Cascade>> {
     let mut out = Vec::new();
     for k in keys {
-        let applies = k.parent_rls
-            && !bypasses
-            && (k.parent_forced || !inherited.contains(k.parent_owner.as_str()));
+        let applies = rls_applies(
+            k.parent_rls,
+            k.parent_forced,
+            bypasses,
+            inherited.contains(k.parent_owner.as_str()),
+        );
         let policies = shadow_policies(&catalog::table_policies(c, k.parent_oid)?);
         let mut outcomes = Vec::new();
         for r in c.select(
