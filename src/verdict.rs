@@ -607,22 +607,55 @@ fn flag_checks(t: &Target, role: &str) -> [Check; 2] {
             ),
         )
     };
-    let (status, detail) = if t.rls_forced {
-        ("PASS", "row-level security is forced".to_string())
-    } else if t.role_owns {
+    // FORCE makes the policies apply to the owner, but the owner may
+    // still run ALTER TABLE … NO FORCE (or DISABLE) ROW LEVEL SECURITY:
+    // one statement away from skipping them, forced or not
+    let (status, detail) = if t.role_owns {
+        let owns = format!("{role} owns the table (owner {})", t.owner);
         (
             "FAIL",
-            format!(
-            "{role} owns the table (owner {}) and RLS is not forced, so its policies do not apply: \
-             fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY", t.owner, t.qualified()),
+            if t.rls_forced {
+                format!(
+                    "{owns}: RLS is forced, but an owner may ALTER TABLE {} NO FORCE ROW LEVEL SECURITY and its \
+                     policies stop applying: fix by making another role the owner (ALTER TABLE {} OWNER TO …) \
+                     that {role} is not a member of",
+                    t.qualified(),
+                    t.qualified()
+                )
+            } else {
+                format!(
+                    "{owns} and RLS is not forced, so its policies do not apply: \
+                     fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY, and make another role the owner",
+                    t.qualified()
+                )
+            },
         )
     } else if t.role_may_become_owner {
         // SET ROLE to the owner is one statement the role can run: its
-        // policies then stop applying, as for a bypassing role
-        ("FAIL", format!(
-            "{role} may SET ROLE to the table's owner {} and RLS is not forced, so after that statement \
-             its policies do not apply: fix with ALTER TABLE {} FORCE ROW LEVEL SECURITY, or REVOKE {} FROM {}",
-            t.owner, t.qualified(), quote_ident(&t.owner), quote_ident(role)))
+        // policies then stop applying (NO FORCE needs one more), as for a
+        // bypassing role
+        (
+            "FAIL",
+            format!(
+                "{role} may SET ROLE to the table's owner {} and, as the owner, {}: \
+             fix with REVOKE {} FROM {}{}",
+                t.owner,
+                if t.rls_forced {
+                    format!("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY, after which its policies do not apply", t.qualified())
+                } else {
+                    "skip its policies, as RLS is not forced".to_string()
+                },
+                quote_ident(&t.owner),
+                quote_ident(role),
+                if t.rls_forced {
+                    String::new()
+                } else {
+                    format!(", or ALTER TABLE {} FORCE ROW LEVEL SECURITY (which still leaves NO FORCE to the owner)", t.qualified())
+                }
+            ),
+        )
+    } else if t.rls_forced {
+        ("PASS", "row-level security is forced".to_string())
     } else {
         (
             "PASS",
@@ -1879,8 +1912,18 @@ mod unit {
             "{}",
             forced.detail
         );
-        // forced, the owner's rights skip nothing
+        // forced, the owner may still run NO FORCE
         t.target.rls_forced = true;
+        let checks = verdicts(&evidence(vec![t.clone()]));
+        let forced = row(&checks, "rls_forced");
+        assert_eq!(forced.status, "FAIL");
+        assert!(
+            forced.detail.contains("NO FORCE ROW LEVEL SECURITY"),
+            "{}",
+            forced.detail
+        );
+        // and a role that neither owns nor may become the owner passes
+        t.target.role_may_become_owner = false;
         assert_eq!(
             row(&verdicts(&evidence(vec![t])), "rls_forced").status,
             "PASS"

@@ -119,9 +119,18 @@ ALTER TABLE shop.services OWNER TO app_user;
 ALTER TABLE shop.services NO FORCE ROW LEVEL SECURITY;
 SELECT * FROM pg_temp.leaks();
 -- forced, its policies filter the owner's DELETE, but an owner may
--- TRUNCATE its table, which row security does not filter
+-- TRUNCATE its table, which row security does not filter, and may take
+-- FORCE off again (rls_forced): what PostgreSQL lets the owner do, as
+-- tenant 1, below
 ALTER TABLE shop.services FORCE ROW LEVEL SECURITY;
 SELECT * FROM pg_temp.leaks();
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS others_seen_forced FROM shop.services;
+ALTER TABLE shop.services NO FORCE ROW LEVEL SECURITY;
+SELECT count(*) FILTER (WHERE tenant_id <> 1) > 0 AS others_seen_after_no_force FROM shop.services;
+ROLLBACK;
 ALTER TABLE shop.services OWNER TO postgres;
 
 -- 8. the app role a member of an unforced table's owner without inheriting
