@@ -27,6 +27,9 @@ const SAMPLE_TENANTS: i64 = 3;
 /// (`replace_probes`): the first this many of the table.
 const REPLACE_VALUES: i64 = 16;
 
+/// How many of a table's rows a lookup probe copies (`lookup_probes`).
+const LOOKUP_ROWS: i32 = 8;
+
 /// How many values a table's policies single out are probed besides them.
 const SINGLED_OUT: usize = 8;
 
@@ -469,6 +472,13 @@ pub(crate) fn gather(
             t.replaceable.push(r);
         }
     }
+    // and the other tables their read policies read that the role may
+    // write (written only with write probes on; named either way)
+    for (oid, l) in catalog::lookups(c, &tables_here, role)? {
+        if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
+            t.lookups.push(l);
+        }
+    }
     // and the foreign keys whose actions write the tables' rows
     let mut keys = if write_probes {
         catalog::cascades(c, &tables_here)?
@@ -663,15 +673,25 @@ pub(crate) fn gather(
             Vec::new()
         });
     }
+    // and a table a read policy reads, written by the role (rolled back)
+    let mut looked_up: Vec<Vec<crate::verdict::LookupLeak>> = Vec::with_capacity(sqls.len());
+    for (i, sql) in sqls.iter().enumerate() {
+        looked_up.push(if write_probes && !sql.t.lookups.is_empty() {
+            lookup_probes(c, role, sql, &tenant_lists[i], &reads[i], &run_cx)?
+        } else {
+            Vec::new()
+        });
+    }
 
     let mut out = Vec::new();
-    for (((((t, unset), empty), tenant_list), reads), replaced) in targets
+    for ((((((t, unset), empty), tenant_list), reads), replaced), looked_up) in targets
         .into_iter()
         .zip(unset)
         .zip(empty)
         .zip(tenant_lists)
         .zip(reads)
         .zip(replaced)
+        .zip(looked_up)
     {
         let mut writes = None;
         let mut cascades = Vec::new();
@@ -703,6 +723,7 @@ pub(crate) fn gather(
             writes,
             cascades,
             replaced,
+            looked_up,
         });
     }
     Ok(Evidence {
@@ -997,6 +1018,74 @@ fn replace_probes(
                     });
                     break 'function;
                 }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The lookup probes of one table: for each tenant A whose own read saw
+/// no row of another tenant, each other table a read policy for the role
+/// reads and the role may write is written as the role with A's settings
+/// (`rls_audit._lookup_probe`: INSERT, UPDATE, DELETE, or what TRUNCATE
+/// leaves; rolled back), and the read runs again after each. A write
+/// after which the read shows rows of another tenant is a real leak.
+fn lookup_probes(
+    c: &SpiClient<'_>,
+    role: &str,
+    sql: &Sql<'_>,
+    tenants: &Tenants,
+    reads: &[TenantRead],
+    run_cx: &Run<'_>,
+) -> Result<Vec<crate::verdict::LookupLeak>> {
+    let Tenants::Values(list) = tenants else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (a, read) in reads {
+        // a read that already fails (or could not run) says enough
+        if !read.as_ref().is_some_and(|o| o.ok() && o.count() == 0) {
+            continue;
+        }
+        let others: Vec<String> = list.iter().filter(|x| *x != a).cloned().collect();
+        let part = sql.foreign_visible(a);
+        let query = format!("SELECT {}", part.expr("$1"));
+        for l in &sql.t.lookups {
+            for r in c.select(
+                "SELECT o_kind, o_column, o_source, o_rows, o_state, o_message
+                   FROM rls_audit._lookup_probe($1, $2, $3::pg_catalog.oid::pg_catalog.regclass, $4, $5,
+                                                $6::pg_catalog.oid::pg_catalog.regclass, $7, $8, $9, $10,
+                                                $11, $12, $13, $14)",
+                None,
+                &[
+                    role.into(),
+                    flatten(&run_cx.with_tenant(Some(a))).into(),
+                    pg_sys::Oid::from(l.oid).into(),
+                    l.kinds.clone().into(),
+                    l.volatile.clone().into(),
+                    pg_sys::Oid::from(sql.t.oid).into(),
+                    sql.t.column.as_str().into(),
+                    sql.ty().into(),
+                    sql.eq().into(),
+                    a.as_str().into(),
+                    others.clone().into(),
+                    LOOKUP_ROWS.into(),
+                    query.as_str().into(),
+                    part.args.clone().into(),
+                ],
+            )? {
+                // (a probe that could not be set up shows nothing)
+                let (Some(kind), Some(rows)) = (r.get::<String>(1)?, r.get::<i64>(4)?) else {
+                    continue;
+                };
+                out.push(crate::verdict::LookupLeak {
+                    tenant: a.clone(),
+                    lookup: l.clone(),
+                    kind,
+                    column: r.get::<String>(2)?,
+                    source: r.get::<String>(3)?,
+                    rows,
+                });
             }
         }
     }

@@ -981,6 +981,23 @@ pub(crate) struct Replaceable {
     pub(crate) returns_bool: bool,
 }
 
+/// Another table a read policy of a probed table reads (a sub-select in
+/// its USING) that the role may write: its rows decide what the policy
+/// lets through (`lookups.sql`).
+#[derive(Debug, Clone)]
+pub(crate) struct Lookup {
+    /// the first (by name) read policy for the role that reads it
+    pub(crate) policy: String,
+    /// schema-qualified, quoted
+    pub(crate) table: String,
+    pub(crate) oid: u32,
+    /// the writes the role may run there: `insert`, `update`, `delete`,
+    /// `truncate`
+    pub(crate) kinds: Vec<String>,
+    /// its columns whose default is volatile (never run by the probe)
+    pub(crate) volatile: Vec<String>,
+}
+
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
@@ -1025,6 +1042,9 @@ pub(crate) struct Target {
     /// functions the table's policies for the role call that the role
     /// may replace (catalog::replaceable)
     pub(crate) replaceable: Vec<Replaceable>,
+    /// other tables its read policies for the role read that the role
+    /// may write
+    pub(crate) lookups: Vec<Lookup>,
     /// the role may SELECT some columns of the table but not the tenant
     /// column: the rows it sees are counted, not told apart by tenant
     pub(crate) tenant_hidden: bool,

@@ -147,6 +147,26 @@ pub(crate) struct TableEvidence {
     /// reads that a replaced function opened (empty when write probes
     /// are off)
     pub(crate) replaced: Vec<ReplaceLeak>,
+    /// reads that the role's own writes to a table a read policy reads
+    /// opened (empty when write probes are off)
+    pub(crate) looked_up: Vec<LookupLeak>,
+}
+
+/// A read of tenant A that showed other tenants' rows after the role's
+/// own write to a table a read policy reads (isolation.rs
+/// `lookup_probes`): the table, the kind of write (`insert`, `update`,
+/// `delete`, `truncate`), for an UPDATE the column set and what it was
+/// set to (`tenant`: A's value, `role`: the role's name, `other`: another
+/// tenant's value, `own`: a value of the table's own rows), and how many
+/// rows were visible.
+#[derive(Debug, Clone)]
+pub(crate) struct LookupLeak {
+    pub(crate) tenant: String,
+    pub(crate) lookup: crate::model::Lookup,
+    pub(crate) kind: String,
+    pub(crate) column: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) rows: i64,
 }
 
 /// A read of tenant A that showed other tenants' rows once a function a
@@ -384,7 +404,13 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
             Some(o) => trigger_read(
                 t,
                 role,
-                replaced_read(t, role, &ev.replaced, read_check(t, a, o)),
+                looked_up_read(
+                    t,
+                    role,
+                    &ev.looked_up,
+                    ev.writes.is_some(),
+                    replaced_read(t, role, &ev.replaced, read_check(t, a, o)),
+                ),
             ),
         });
     }
@@ -462,6 +488,98 @@ fn replaced_read(t: &Target, role: &str, leaks: &[ReplaceLeak], c: Check) -> Che
         t.qualified(),
         r.function,
         quote_ident(&r.owner)
+    );
+    also_fails(c, why, Some(l.rows))
+}
+
+/// A write to a table a read policy reads is a statement the role may run
+/// when it holds the privilege there: when tenant A's read saw other
+/// tenants' rows after one (`lookup_probes`), that read is a FAIL. With
+/// the write probes off (`probed` false) nothing was written: a PASS says
+/// which writes it did not try.
+fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c: Check) -> Check {
+    if !probed && c.status == "PASS" && !t.lookups.is_empty() {
+        let untried: Vec<String> = t
+            .lookups
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} ({}, read by policy {})",
+                    l.table,
+                    l.kinds
+                        .iter()
+                        .map(|k| k.to_uppercase())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    quote_ident(&l.policy)
+                )
+            })
+            .collect();
+        return Check {
+            detail: format!(
+                "{}; not tried with write_probes => false: {} may write {}, and such a write can \
+                 change what the policy lets through",
+                c.detail,
+                quote_ident(role),
+                untried.join(", ")
+            ),
+            ..c
+        };
+    }
+    let Some(l) = leaks
+        .iter()
+        .find(|l| c.tenant.as_deref() == Some(l.tenant.as_str()))
+    else {
+        return c;
+    };
+    let m = &l.lookup.table;
+    let statement = match (l.kind.as_str(), &l.column) {
+        ("insert", _) => format!(
+            "INSERT INTO {m} a row made of its own rows' and other tenants' values \
+             (one column set to tenant {}'s value or the role's name, another to another tenant's)",
+            l.tenant
+        ),
+        ("update", Some(col)) => format!(
+            "UPDATE {m} SET {} = {}",
+            quote_ident(col),
+            match l.source.as_deref() {
+                Some("tenant") => format!(
+                    "'{}' (tenant {}'s own value)",
+                    l.tenant.replace('\'', "''"),
+                    l.tenant
+                ),
+                Some("role") => "the role's name".to_string(),
+                Some("other") => "another tenant's value".to_string(),
+                _ => "a value of its other rows".to_string(),
+            }
+        ),
+        ("truncate", _) => format!(
+            "TRUNCATE {m} (its TRUNCATE privilege; row security does not apply to TRUNCATE)"
+        ),
+        _ => format!("DELETE FROM {m}"),
+    };
+    let fix = if l.kind == "truncate" {
+        format!("REVOKE TRUNCATE ON {m} FROM {}", quote_ident(role))
+    } else {
+        format!(
+            "policies on {m} that keep the role's writes to its own tenant, or REVOKE {} ON {m} FROM {}",
+            l.lookup
+                .kinds
+                .iter()
+                .map(|k| k.to_uppercase())
+                .collect::<Vec<_>>()
+                .join(", "),
+            quote_ident(role)
+        )
+    };
+    let why = format!(
+        "policy {} reads {m}, which {} may write: after {statement}, as tenant {}, {} rows of \
+         other tenants of {} are visible; fix with {fix}",
+        quote_ident(&l.lookup.policy),
+        quote_ident(role),
+        l.tenant,
+        l.rows,
+        t.qualified(),
     );
     also_fails(c, why, Some(l.rows))
 }
@@ -1527,6 +1645,7 @@ mod unit {
             role_may_truncate: false,
             role_may_trigger: false,
             replaceable: Vec::new(),
+            lookups: Vec::new(),
             truncate_via: None,
             tenant_hidden: false,
             tenant_fixed: false,
@@ -1622,6 +1741,7 @@ mod unit {
             writes: None,
             cascades: Vec::new(),
             replaced: Vec::new(),
+            looked_up: Vec::new(),
         }
     }
 
@@ -2070,6 +2190,7 @@ mod unit {
             role_may_truncate: true,
             role_may_trigger: false,
             replaceable: Vec::new(),
+            lookups: Vec::new(),
             ..target()
         };
         let checks = write_checks(&t, &tenants, &outcomes);
@@ -2457,5 +2578,78 @@ mod unit {
         // through SET ROLE to the owner
         let c = replaced_read(&t, "app", &[leak("1", "owners")], pass("1"));
         assert!(c.detail.contains("app after SET ROLE owners"));
+    }
+
+    #[test]
+    fn a_read_the_role_widened_by_writing_a_table_a_policy_reads_fails() {
+        let mut t = target();
+        let lookup = crate::model::Lookup {
+            policy: "shared or own".into(),
+            table: "s.\"doc shares\"".into(),
+            oid: 1,
+            kinds: vec!["insert".into(), "update".into()],
+            volatile: Vec::new(),
+        };
+        let leak =
+            |tenant: &str, kind: &str, column: Option<&str>, source: Option<&str>| LookupLeak {
+                tenant: tenant.into(),
+                lookup: lookup.clone(),
+                kind: kind.into(),
+                column: column.map(Into::into),
+                source: source.map(Into::into),
+                rows: 2,
+            };
+        let pass = |t: &Target, a: &str| {
+            check(
+                "tenant_read",
+                Some(t),
+                Some(a),
+                "PASS",
+                Some(0),
+                "none".into(),
+            )
+        };
+        let leaks = [leak("1", "update", Some("tenant_id"), Some("other"))];
+        let c = looked_up_read(&t, "app", &leaks, true, pass(&t, "1"));
+        assert_eq!((c.status, c.rows_seen), ("FAIL", Some(2)));
+        assert!(
+            c.detail
+                .contains("policy \"shared or own\" reads s.\"doc shares\", which app may write")
+                && c.detail
+                    .contains("UPDATE s.\"doc shares\" SET tenant_id = another tenant's value")
+                && c.detail
+                    .contains("REVOKE INSERT, UPDATE ON s.\"doc shares\" FROM app"),
+            "{}",
+            c.detail
+        );
+        // another tenant's read is its own
+        assert_eq!(
+            looked_up_read(&t, "app", &leaks, true, pass(&t, "2")).status,
+            "PASS"
+        );
+        // TRUNCATE: no policy helps
+        let c = looked_up_read(
+            &t,
+            "app",
+            &[leak("1", "truncate", None, None)],
+            true,
+            pass(&t, "1"),
+        );
+        assert!(
+            c.detail
+                .ends_with("fix with REVOKE TRUNCATE ON s.\"doc shares\" FROM app"),
+            "{}",
+            c.detail
+        );
+        // write probes off: nothing written, the PASS names what it did not try
+        t.lookups = vec![lookup.clone()];
+        let c = looked_up_read(&t, "app", &[], false, pass(&t, "1"));
+        assert_eq!(c.status, "PASS");
+        assert!(c.detail.contains("not tried with write_probes => false: app may write s.\"doc shares\" (INSERT, UPDATE"), "{}", c.detail);
+        // and says nothing more when they ran
+        assert_eq!(
+            looked_up_read(&t, "app", &[], true, pass(&t, "1")).detail,
+            "none"
+        );
     }
 }

@@ -165,6 +165,7 @@ query! {
     TRUNCATE_VIA = "truncate_via.sql";
     CASCADES = "cascades.sql";
     REPLACEABLE = "replaceable.sql";
+    LOOKUPS = "lookups.sql";
     PRIVILEGED_AMONG = "privileged_among.sql";
     POLICY_TREES_FOR = "policy_trees_for.sql";
     TABLE_POLICIES = "table_policies.sql";
@@ -1922,6 +1923,40 @@ pub(crate) fn replaceable(
     Ok(out)
 }
 
+/// For each of `tables`: the other tables its read policies for `role`
+/// read that the role may write (`lookups.sql`).
+pub(crate) fn lookups(
+    c: &SpiClient<'_>,
+    tables: &[u32],
+    role: &str,
+) -> Result<Vec<(u32, crate::model::Lookup)>> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
+    let mut out = Vec::new();
+    for r in crate::prepared::select(c, LOOKUPS.as_str(), None, &[oids.into(), role.into()])? {
+        let columns = r.get::<Vec<String>>(6)?.unwrap_or_default();
+        let trees = r.get::<Vec<String>>(7)?.unwrap_or_default();
+        out.push((
+            oid(&r, 1)?,
+            crate::model::Lookup {
+                policy: text(&r, 2)?,
+                table: text(&r, 3)?,
+                oid: oid(&r, 4)?,
+                kinds: r.get::<Vec<String>>(5)?.unwrap_or_default(),
+                volatile: columns
+                    .into_iter()
+                    .zip(trees)
+                    .filter(|(_, tree)| volatile_tree(tree))
+                    .map(|(column, _)| column)
+                    .collect(),
+            },
+        ));
+    }
+    Ok(out)
+}
+
 /// A foreign key of a probed table whose ON DELETE action writes the
 /// table's rows (`cascades.sql`): what verify_isolation's cascade probe
 /// needs of it and of the table it references.
@@ -2087,6 +2122,7 @@ pub(crate) fn targets(
             truncate_via: None,
             role_may_trigger: flag(&row, 27)?,
             replaceable: Vec::new(),
+            lookups: Vec::new(),
             tenant_hidden: flag(&row, 11)?,
             tenant_fixed: flag(&row, 12)?,
             tenant_defaulted: flag(&row, 13)?,
