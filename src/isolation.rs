@@ -1074,10 +1074,22 @@ fn lookup_probes(
                     part.args.clone().into(),
                 ],
             )? {
-                // (a probe that could not be set up shows nothing)
-                let (Some(kind), Some(rows)) = (r.get::<String>(1)?, r.get::<i64>(4)?) else {
-                    continue;
+                let (kind, rows) = match (r.get::<String>(1)?, r.get::<i64>(4)?) {
+                    (Some(kind), Some(rows)) => (kind, rows),
+                    // the probe could not be set up: its SQLSTATE and message
+                    _ => (
+                        "error".to_string(),
+                        0,
+                    ),
                 };
+                let error = (kind == "error").then(|| {
+                    Outcome {
+                        values: Vec::new(),
+                        sqlstate: r.get::<String>(5).ok().flatten().unwrap_or_else(|| "XX000".into()),
+                        message: r.get::<String>(6).ok().flatten(),
+                    }
+                    .error_text()
+                });
                 out.push(crate::verdict::LookupLeak {
                     tenant: a.clone(),
                     lookup: l.clone(),
@@ -1085,6 +1097,7 @@ fn lookup_probes(
                     column: r.get::<String>(2)?,
                     source: r.get::<String>(3)?,
                     rows,
+                    error,
                 });
             }
         }

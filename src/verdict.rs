@@ -167,6 +167,8 @@ pub(crate) struct LookupLeak {
     pub(crate) column: Option<String>,
     pub(crate) source: Option<String>,
     pub(crate) rows: i64,
+    /// the probe could not be set up (`kind` is `error`): why
+    pub(crate) error: Option<String>,
 }
 
 /// A read of tenant A that showed other tenants' rows once a function a
@@ -526,10 +528,24 @@ fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c:
             ..c
         };
     }
-    let Some(l) = leaks
-        .iter()
-        .find(|l| c.tenant.as_deref() == Some(l.tenant.as_str()))
-    else {
+    let mine = |l: &&LookupLeak| c.tenant.as_deref() == Some(l.tenant.as_str());
+    let Some(l) = leaks.iter().filter(mine).find(|l| l.error.is_none()) else {
+        // a probe that could not run leaves a PASS unproven
+        if let Some(l) = leaks.iter().filter(mine).find(|_| c.status == "PASS") {
+            return Check {
+                status: "ERROR",
+                rows_seen: None,
+                detail: format!(
+                    "the probe of the writes {} may run on {}, which policy {} reads, could not run, \
+                     so such a write that opens other tenants' rows is not ruled out: {}",
+                    quote_ident(role),
+                    l.lookup.table,
+                    quote_ident(&l.lookup.policy),
+                    l.error.as_deref().unwrap_or("")
+                ),
+                ..c
+            };
+        }
         return c;
     };
     let m = &l.lookup.table;
@@ -2598,6 +2614,7 @@ mod unit {
                 column: column.map(Into::into),
                 source: source.map(Into::into),
                 rows: 2,
+                error: None,
             };
         let pass = |t: &Target, a: &str| {
             check(

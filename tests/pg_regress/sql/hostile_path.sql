@@ -105,6 +105,23 @@ CREATE POLICY own ON public.leaky5 TO hp_role
 SELECT check_name, tenant, status, detail FROM rls_audit.verify_isolation('hp_role', 'app.tenant_id',
         tables => ARRAY['public.leaky5']::regclass[], tenants => ARRAY['1', '2'])
  WHERE check_name IN ('tenant_insert', 'tenant_update') ORDER BY 1, 2;
+-- the lookup probe too: hp_role may insert into the shares its read
+-- policy reads; its writes and reads run as hp_role with its search_path,
+-- and none of hp_own's functions or operators runs
+CREATE TABLE public.hp_docs (id int, tenant_id int);
+INSERT INTO public.hp_docs SELECT g, g % 3 + 1 FROM generate_series(1, 9) g;
+CREATE TABLE public.hp_shares (doc_id int, tenant_id int);
+ALTER TABLE public.hp_docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY shared ON public.hp_docs FOR SELECT TO hp_role
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR id IN (SELECT s.doc_id FROM public.hp_shares s
+                      WHERE s.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int));
+GRANT SELECT ON public.hp_docs, public.hp_shares TO hp_role;
+GRANT INSERT ON public.hp_shares TO hp_role;
+SELECT tenant, status, rows_seen FROM rls_audit.verify_isolation('hp_role', 'app.tenant_id',
+        tables => ARRAY['public.hp_docs']::regclass[])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
+SELECT count(*) AS shares_left FROM public.hp_shares;
 
 -- A tenant column of a domain type whose CHECK calls its owner's function:
 -- verify_isolation casts tenant values to the column's base type, so the
@@ -185,7 +202,7 @@ DROP ROLE hp_member, hp_group;
 DROP SCHEMA hp_mine CASCADE;
 DROP ROLE hp_admin;
 DROP SCHEMA hp_own CASCADE;
-DROP TABLE public.leaky, public.leaky5;
+DROP TABLE public.leaky, public.leaky5, public.hp_docs, public.hp_shares;
 DROP ROLE hp_role;
 DROP SCHEMA evil CASCADE;
 DROP TABLE public.accounts;
