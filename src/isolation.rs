@@ -667,11 +667,13 @@ pub(crate) fn gather(
     // a read policy's function the role may replace, replaced (rolled back)
     let mut replaced: Vec<Vec<crate::verdict::ReplaceLeak>> = Vec::with_capacity(sqls.len());
     for (i, sql) in sqls.iter().enumerate() {
-        replaced.push(if write_probes && !sql.t.replaceable.is_empty() {
-            replace_probes(c, role, sql, &tenant_lists[i], &reads[i], &run_cx)?
-        } else {
-            Vec::new()
-        });
+        replaced.push(
+            if write_probes && sql.t.replaceable.iter().any(|r| r.reads) {
+                replace_probes(c, role, sql, &tenant_lists[i], &reads[i], &run_cx)?
+            } else {
+                Vec::new()
+            },
+        );
     }
     // and a table a read policy reads, written by the role (rolled back)
     let mut looked_up: Vec<Vec<crate::verdict::LookupLeak>> = Vec::with_capacity(sqls.len());
@@ -695,6 +697,7 @@ pub(crate) fn gather(
     {
         let mut writes = None;
         let mut cascades = Vec::new();
+        let mut replaced_writes = Vec::new();
         if let Tenants::Values(list) = &tenant_list {
             // (writes through a view are judged from its facts alone:
             // verdict::view_write_checks)
@@ -710,7 +713,12 @@ pub(crate) fn gather(
                     let mine = mine.into_iter().map(|(_, k)| k).collect();
                     cascades =
                         cascade_probes(c, role, &t, mine, bypasses, inherited, &run_cx, list)?;
-                    write_probe(c, role, &t, applies, &run_cx, list)?
+                    if t.replaceable.iter().any(|r| r.writes) {
+                        let values = replace_values(c, &t, list)?;
+                        replaced_writes =
+                            replace_write_probes(c, role, &t, applies, &run_cx, list, &values)?;
+                    }
+                    write_probe(c, role, &t, applies, &run_cx, list, None)?
                 });
             }
         }
@@ -723,6 +731,7 @@ pub(crate) fn gather(
             writes,
             cascades,
             replaced,
+            replaced_writes,
             looked_up,
         });
     }
@@ -889,7 +898,9 @@ fn screen_policies(policies: &[Policy]) -> Vec<String> {
 
 /// Run the shadow-table write probes of one table (sql/probe.sql).
 /// `applies`: row-level security applies to the role on the real table,
-/// so the shadow gets it (and the policies) too.
+/// so the shadow gets it (and the policies) too. `replaced`: first
+/// (`_replace_write_probe`) a function the write policies call is
+/// replaced, as (who, the CREATE OR REPLACE FUNCTION statement).
 fn write_probe(
     c: &SpiClient<'_>,
     role: &str,
@@ -897,41 +908,143 @@ fn write_probe(
     applies: bool,
     run_cx: &Run<'_>,
     tenants: &[String],
+    replaced: Option<(&str, &str)>,
 ) -> Result<Vec<WriteOutcome>> {
     let policies = catalog::table_policies(c, t.oid)?;
     let (screen, policies) = (screen_policies(&policies), shadow_policies(&policies));
+    let mut args: Vec<pgrx::datum::DatumWithOid<'_>> = Vec::new();
+    let runner = match replaced {
+        Some((replacer, replace)) => {
+            args.push(replacer.into());
+            args.push(replace.into());
+            "_replace_write_probe($16, $17, "
+        }
+        None => "_write_probe(",
+    };
+    let mut all: Vec<pgrx::datum::DatumWithOid<'_>> = vec![
+        role.into(),
+        t.qualified().into(),
+        t.column.as_str().into(),
+        flatten(&run_cx.base).into(),
+        run_cx.setting.into(),
+        tenants.to_vec().into(),
+        SHADOW_ROWS.into(),
+        applies.into(),
+        policies.into(),
+        t.col_type_q.as_str().into(),
+        t.col_eq.as_str().into(),
+        t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
+        SHADOW_TENANTS.into(),
+        screen.into(),
+        // the tenant column's default for a role whose INSERTs leave
+        // it out; a volatile one is never run (verdict: ERROR)
+        t.tenant_default
+            .as_deref()
+            .filter(|_| t.tenant_defaulted && !t.default_volatile)
+            .into(),
+    ];
+    all.extend(args);
     let mut out = Vec::new();
     for r in c.select(
-        "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
-           FROM rls_audit._write_probe($1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
-                                       $10, $11, $12, $13, $14, $15)",
+        &format!(
+            "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
+               FROM rls_audit.{runner}$1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
+                                       $10, $11, $12, $13, $14, $15)"
+        ),
         None,
-        &[
-            role.into(),
-            t.qualified().into(),
-            t.column.as_str().into(),
-            flatten(&run_cx.base).into(),
-            run_cx.setting.into(),
-            tenants.to_vec().into(),
-            SHADOW_ROWS.into(),
-            applies.into(),
-            policies.into(),
-            t.col_type_q.as_str().into(),
-            t.col_eq.as_str().into(),
-            t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
-            SHADOW_TENANTS.into(),
-            screen.into(),
-            // the tenant column's default for a role whose INSERTs leave
-            // it out; a volatile one is never run (verdict: ERROR)
-            t.tenant_default
-                .as_deref()
-                .filter(|_| t.tenant_defaulted && !t.default_volatile)
-                .into(),
-        ],
+        &all,
     )? {
         out.push(write_outcome(&r, &t.table)?);
     }
     Ok(out)
+}
+
+/// The replace probes of the write policies of one table: each function a
+/// policy checking writes calls, that the role may replace, is replaced
+/// with each plain body ([`replace_bodies`]) and the write probe runs
+/// again (`rls_audit._replace_write_probe`, rolled back). Per body, the
+/// write probe's outcomes (judged by verdict::replaced_writes).
+fn replace_write_probes(
+    c: &SpiClient<'_>,
+    role: &str,
+    t: &Target,
+    applies: bool,
+    run_cx: &Run<'_>,
+    tenants: &[String],
+    values: &[String],
+) -> Result<Vec<crate::verdict::ReplacedWrites>> {
+    let mut out = Vec::new();
+    for r in t.replaceable.iter().filter(|r| r.writes) {
+        for body in replace_bodies(r, values, None) {
+            let replace = replace_statement(r, &body);
+            let outcomes = write_probe(
+                c,
+                role,
+                t,
+                applies,
+                run_cx,
+                tenants,
+                Some((r.replacer.as_str(), replace.as_str())),
+            )?;
+            out.push(crate::verdict::ReplacedWrites {
+                replaceable: r.clone(),
+                body,
+                outcomes,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The tenant values a replaced function is made to return: the table's
+/// (the first [`REPLACE_VALUES`], read as the caller), else `probed`.
+fn replace_values(c: &SpiClient<'_>, t: &Target, probed: &[String]) -> Result<Vec<String>> {
+    Ok(run_batch(
+        c,
+        None,
+        &Vec::new(),
+        &[sample_of(
+            &t.qualified(),
+            &quote_ident(&t.column),
+            REPLACE_VALUES,
+        )],
+    )?
+    .pop()
+    .filter(|o| o.ok())
+    .map(|o| o.values.into_iter().flatten().collect())
+    .unwrap_or_else(|| probed.to_vec()))
+}
+
+/// The plain bodies a replaced function is given: true, false and NULL
+/// for a boolean; else NULL and each of `values` (tenant values, quoted as
+/// literals) but `skip`.
+fn replace_bodies(
+    r: &crate::model::Replaceable,
+    values: &[String],
+    skip: Option<&str>,
+) -> Vec<String> {
+    if r.returns_bool {
+        vec!["true".into(), "false".into(), "NULL".into()]
+    } else {
+        std::iter::once("NULL".to_string())
+            .chain(
+                values
+                    .iter()
+                    .filter(|x| Some(x.as_str()) != skip)
+                    .map(|x| crate::ident::quote_literal(x)),
+            )
+            .collect()
+    }
+}
+
+/// CREATE OR REPLACE FUNCTION of `r` with the plain SQL body `SELECT body`.
+fn replace_statement(r: &crate::model::Replaceable, body: &str) -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION {} RETURNS {} LANGUAGE sql STABLE AS {}",
+        r.signature,
+        r.result,
+        crate::ident::quote_literal(&format!("SELECT {body}::{}", r.result))
+    )
 }
 
 /// The replace probes of one table: for each tenant whose own read saw no
@@ -957,16 +1070,7 @@ fn replace_probes(
     };
     // the values to return: the table's tenants (the first REPLACE_VALUES,
     // read as the caller), else the probed ones
-    let values: Vec<String> = run_batch(
-        c,
-        None,
-        &Vec::new(),
-        &[sample_of(&sql.tbl(), &sql.col, REPLACE_VALUES)],
-    )?
-    .pop()
-    .filter(|o| o.ok())
-    .map(|o| o.values.into_iter().flatten().collect())
-    .unwrap_or_else(|| list.clone());
+    let values = replace_values(c, sql.t, list)?;
     let mut out = Vec::new();
     for (a, read) in reads {
         // a read that already fails (or could not run) says enough
@@ -975,26 +1079,9 @@ fn replace_probes(
         }
         let part = sql.foreign_visible(a);
         let query = format!("SELECT {}", part.expr("$1"));
-        'function: for r in &sql.t.replaceable {
-            let bodies: Vec<String> = if r.returns_bool {
-                vec!["true".into(), "false".into(), "NULL".into()]
-            } else {
-                std::iter::once("NULL".to_string())
-                    .chain(
-                        values
-                            .iter()
-                            .filter(|x| *x != a)
-                            .map(|x| crate::ident::quote_literal(x)),
-                    )
-                    .collect()
-            };
-            for body in bodies {
-                let replace = format!(
-                    "CREATE OR REPLACE FUNCTION {} RETURNS {} LANGUAGE sql STABLE AS {}",
-                    r.signature,
-                    r.result,
-                    crate::ident::quote_literal(&format!("SELECT {body}::{}", r.result))
-                );
+        'function: for r in sql.t.replaceable.iter().filter(|r| r.reads) {
+            for body in replace_bodies(r, &values, Some(a)) {
+                let replace = replace_statement(r, &body);
                 let row = c.select(
                     "SELECT o_result, o_state, o_message
                        FROM rls_audit._replace_probe($1, $2, $3, $4, $5, $6)",

@@ -967,8 +967,14 @@ pub(crate) struct ViewBase {
 /// `replaceable.sql`; what a replacement shows is probed, isolation.rs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Replaceable {
-    /// the policy (for SELECT or ALL) that calls it
+    /// the first policy (for SELECT or ALL) that calls it, if `reads`
     pub(crate) policy: String,
+    /// a policy that checks reads (SELECT or ALL) calls it
+    pub(crate) reads: bool,
+    /// a policy that checks writes (INSERT, UPDATE, DELETE or ALL) calls
+    /// it: those, by name
+    pub(crate) writes: bool,
+    pub(crate) write_policies: Vec<String>,
     /// `schema.name(argument types)`
     pub(crate) function: String,
     pub(crate) owner: String,

@@ -147,9 +147,21 @@ pub(crate) struct TableEvidence {
     /// reads that a replaced function opened (empty when write probes
     /// are off)
     pub(crate) replaced: Vec<ReplaceLeak>,
+    /// the write probes again after each replacement of a function a
+    /// write policy calls (empty when write probes are off)
+    pub(crate) replaced_writes: Vec<ReplacedWrites>,
     /// reads that the role's own writes to a table a read policy reads
     /// opened (empty when write probes are off)
     pub(crate) looked_up: Vec<LookupLeak>,
+}
+
+/// The write probe's outcomes once a function a write policy calls was
+/// replaced with `body` (isolation.rs `replace_write_probes`).
+#[derive(Debug, Clone)]
+pub(crate) struct ReplacedWrites {
+    pub(crate) replaceable: crate::model::Replaceable,
+    pub(crate) body: String,
+    pub(crate) outcomes: Vec<WriteOutcome>,
 }
 
 /// A read of tenant A that showed other tenants' rows after the role's
@@ -424,6 +436,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
                 .map(|c| ruled_out(t, c))
                 .collect();
             cascade_checks(t, &ev.cascades, &mut checks);
+            replaced_write_checks(t, role, tenants, &ev.replaced_writes, &mut checks);
             out.extend(checks);
         }
         None => out.extend(TENANT_CHECKS[1..].iter().map(|name| {
@@ -469,15 +482,7 @@ fn replaced_read(t: &Target, role: &str, leaks: &[ReplaceLeak], c: Check) -> Che
         return c;
     };
     let r = &l.replaceable;
-    let who = if r.replacer == role {
-        format!("{} (it has the owner's rights)", quote_ident(role))
-    } else {
-        format!(
-            "{} after SET ROLE {}",
-            quote_ident(role),
-            quote_ident(&r.replacer)
-        )
-    };
+    let who = replacer(role, r);
     let why = format!(
         "policy {} calls function {}, which {who} may replace: once CREATE OR REPLACE FUNCTION \
          makes it return {}, as tenant {}, {} rows of other tenants of {} are visible; fix with \
@@ -492,6 +497,77 @@ fn replaced_read(t: &Target, role: &str, leaks: &[ReplaceLeak], c: Check) -> Che
         quote_ident(&r.owner)
     );
     also_fails(c, why, Some(l.rows))
+}
+
+/// Who replaces a function: the role itself, or the owner after SET ROLE.
+fn replacer(role: &str, r: &crate::model::Replaceable) -> String {
+    if r.replacer == role {
+        format!("{} (it has the owner's rights)", quote_ident(role))
+    } else {
+        format!(
+            "{} after SET ROLE {}",
+            quote_ident(role),
+            quote_ident(&r.replacer)
+        )
+    }
+}
+
+/// CREATE OR REPLACE FUNCTION on a function a write policy calls, as for
+/// a read policy's (`replaced_read`): a write check that the write probe
+/// fails once the function was replaced (`replace_write_probes`) is a
+/// FAIL, naming the replacement (the first body per function and check).
+fn replaced_write_checks(
+    t: &Target,
+    role: &str,
+    tenants: &[String],
+    probes: &[ReplacedWrites],
+    checks: &mut [Check],
+) {
+    let mut said: std::collections::BTreeSet<(String, &'static str, Option<String>)> =
+        Default::default();
+    for p in probes {
+        let r = &p.replaceable;
+        for got in write_checks(t, tenants, &p.outcomes) {
+            if got.status != "FAIL"
+                || !said.insert((r.function.clone(), got.check_name, got.tenant.clone()))
+            {
+                continue;
+            }
+            // (a check a rule leaves unjudged stays so)
+            let Some(c) = checks.iter_mut().find(|c| {
+                c.check_name == got.check_name && c.tenant == got.tenant && c.status != "SKIP"
+            }) else {
+                continue;
+            };
+            let why = format!(
+                "{} {} {} function {}, which {} may replace: once CREATE OR REPLACE \
+                 FUNCTION makes it return {}, {}; fix with ALTER FUNCTION {} OWNER TO a role the \
+                 application cannot become (the owner now: {})",
+                if r.write_policies.len() == 1 {
+                    "policy"
+                } else {
+                    "policies"
+                },
+                r.write_policies
+                    .iter()
+                    .map(|p| quote_ident(p))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if r.write_policies.len() == 1 {
+                    "calls"
+                } else {
+                    "call"
+                },
+                r.function,
+                replacer(role, r),
+                p.body,
+                got.detail,
+                r.function,
+                quote_ident(&r.owner)
+            );
+            *c = also_fails(c.clone(), why, got.rows_seen);
+        }
+    }
 }
 
 /// A write to a table a read policy reads is a statement the role may run
@@ -1757,6 +1833,7 @@ mod unit {
             writes: None,
             cascades: Vec::new(),
             replaced: Vec::new(),
+            replaced_writes: Vec::new(),
             looked_up: Vec::new(),
         }
     }
@@ -2565,6 +2642,9 @@ mod unit {
                 signature: "s.my_tenant()".into(),
                 result: "integer".into(),
                 returns_bool: false,
+                reads: true,
+                writes: false,
+                write_policies: Vec::new(),
             },
             body: "'2'".into(),
             rows: 3,

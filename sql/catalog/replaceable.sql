@@ -1,6 +1,6 @@
 -- For the tables in $1 (oid[]): the functions their policies that apply to
--- role $2 and check reads (SELECT or ALL) call, directly or as an
--- operator's implementation, that the role may replace: CREATE OR REPLACE
+-- role $2 call, directly or as an operator's implementation, that the
+-- role may replace: CREATE OR REPLACE
 -- FUNCTION needs the owner's rights and CREATE on the function's schema,
 -- as the role itself (it owns the function or inherits its owner) or as
 -- the owner after SET ROLE. PostgreSQL records each function and operator
@@ -9,9 +9,11 @@
 -- functions a plain SQL body cannot stand in for (sets, records, OUT
 -- parameters). Per row: the table, the policy, the function as
 -- regprocedure prints it, its owner, who replaces it, the name and
--- arguments (defaults included) and the result to replace it with, and
--- whether it returns boolean.
-SELECT DISTINCT p.polrelid, p.polname::text,
+-- arguments (defaults included) and the result to replace it with,
+-- whether it returns boolean, whether a policy that checks reads (SELECT
+-- or ALL) calls it, and whether one that checks writes (INSERT, UPDATE,
+-- DELETE or ALL) does, and the names of those.
+SELECT p.polrelid, pg_catalog.min(p.polname::text) FILTER (WHERE p.polcmd IN ('r', '*')),
        pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
        pg_catalog.pg_get_userbyid(f.proowner)::text,
        CASE WHEN pg_catalog.pg_has_role($2::name, f.proowner, 'USAGE')
@@ -19,7 +21,16 @@ SELECT DISTINCT p.polrelid, p.polname::text,
             THEN $2::text ELSE pg_catalog.pg_get_userbyid(f.proowner)::text END,
        pg_catalog.format('%I.%I(%s)', fn.nspname, f.proname, pg_catalog.pg_get_function_arguments(f.oid)),
        pg_catalog.pg_get_function_result(f.oid),
-       f.prorettype = 'pg_catalog.bool'::pg_catalog.regtype
+       f.prorettype = 'pg_catalog.bool'::pg_catalog.regtype,
+       pg_catalog.bool_or(p.polcmd IN ('r', '*')), pg_catalog.bool_or(p.polcmd <> 'r'),
+       ARRAY(SELECT DISTINCT w.polname::text FROM pg_catalog.pg_policy w
+               JOIN pg_catalog.pg_depend wd
+                 ON wd.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND wd.objid = w.oid
+              WHERE w.polrelid = p.polrelid AND w.polcmd <> 'r'
+                AND (wd.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND wd.refobjid = f.oid
+                     OR wd.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass
+                        AND wd.refobjid IN (SELECT o2.oid FROM pg_catalog.pg_operator o2 WHERE o2.oprcode::pg_catalog.oid = f.oid))
+              ORDER BY 1)
   FROM pg_catalog.pg_policy p
   JOIN pg_catalog.pg_depend d
     ON d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND d.objid = p.oid
@@ -29,7 +40,7 @@ SELECT DISTINCT p.polrelid, p.polname::text,
     ON f.oid = CASE WHEN d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass THEN d.refobjid
                     ELSE o.oprcode::pg_catalog.oid END
   JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
- WHERE p.polrelid = ANY ($1::oid[]) AND p.polcmd IN ('r', '*') AND f.oid >= 16384
+ WHERE p.polrelid = ANY ($1::oid[]) AND f.oid >= 16384
    AND f.prokind = 'f' AND NOT f.proretset AND f.proallargtypes IS NULL
    AND f.prorettype NOT IN ('pg_catalog.record'::pg_catalog.regtype, 'pg_catalog.void'::pg_catalog.regtype,
                             'pg_catalog.trigger'::pg_catalog.regtype, 'pg_catalog.event_trigger'::pg_catalog.regtype)
@@ -40,4 +51,5 @@ SELECT DISTINCT p.polrelid, p.polname::text,
         AND pg_catalog.has_schema_privilege($2::name, f.pronamespace, 'CREATE')
         OR pg_catalog.pg_has_role($2::name, f.proowner, '{set_option}')
         AND pg_catalog.has_schema_privilege(f.proowner, f.pronamespace, 'CREATE'))
- ORDER BY 1, 2, 3
+ GROUP BY p.polrelid, f.oid, fn.nspname
+ ORDER BY 1, 3

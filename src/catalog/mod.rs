@@ -1917,6 +1917,9 @@ pub(crate) fn replaceable(
                 signature: text(&r, 6)?,
                 result: text(&r, 7)?,
                 returns_bool: flag(&r, 8)?,
+                reads: flag(&r, 9)?,
+                writes: flag(&r, 10)?,
+                write_policies: r.get::<Vec<String>>(11)?.unwrap_or_default(),
             },
         ));
     }

@@ -1296,6 +1296,49 @@ CREATE POLICY tenant ON shop.memos FOR SELECT
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR NOT shop.memos_open());
 SELECT tenant, status, rows_seen FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.memos'::regclass])
  WHERE check_name = 'tenant_read' ORDER BY 1;
+-- the same for a function the write policies call: shop.tickets' reads
+-- are the setting's, its INSERT, UPDATE and DELETE policies call
+-- shop.ticket_tenant(), which app_user owns: the write checks fail, the
+-- read passes. Beside them: app_user replacing it to return 2, then its
+-- DELETE and UPDATE with no WHERE as tenant 1 (rolled back), and the rows
+-- of other tenants they reached
+CREATE TABLE shop.tickets (id int, tenant_id int);
+INSERT INTO shop.tickets SELECT g, g % 3 + 1 FROM generate_series(1, 6) g;
+CREATE FUNCTION shop.ticket_tenant() RETURNS int LANGUAGE sql STABLE
+    AS $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::int $$;
+ALTER FUNCTION shop.ticket_tenant() OWNER TO app_user;
+ALTER TABLE shop.tickets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read" ON shop.tickets FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "add" ON shop.tickets FOR INSERT WITH CHECK (tenant_id = shop.ticket_tenant());
+CREATE POLICY "change" ON shop.tickets FOR UPDATE USING (tenant_id = shop.ticket_tenant());
+CREATE POLICY "remove" ON shop.tickets FOR DELETE USING (tenant_id = shop.ticket_tenant());
+GRANT SELECT, INSERT, UPDATE, DELETE ON shop.tickets TO app_user;
+SELECT check_name, count(*) FILTER (WHERE status = 'PASS') AS pass, count(*) FILTER (WHERE status = 'FAIL') AS fail
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.tickets'::regclass])
+ WHERE check_name LIKE 'tenant\_%' GROUP BY 1 ORDER BY 1;
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.tickets'::regclass])
+ WHERE check_name = 'tenant_delete' AND tenant = '1';
+CREATE FUNCTION pg_temp.tickets_reached(statement text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint := 0;
+BEGIN
+    BEGIN
+        PERFORM set_config('role', 'app_user', true);
+        PERFORM set_config('app.tenant_id', '1', true);
+        CREATE OR REPLACE FUNCTION shop.ticket_tenant() RETURNS int LANGUAGE sql STABLE AS 'SELECT 2';
+        EXECUTE statement;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION WHEN raise_exception THEN NULL;
+    END;
+    RETURN n;
+END $$;
+-- (every row these reach is tenant 2's: the replaced policies let no other through)
+SELECT pg_temp.tickets_reached('INSERT INTO shop.tickets VALUES (7, 2)') AS inserted_for_2,
+       pg_temp.tickets_reached('UPDATE shop.tickets SET tenant_id = 2') AS updated_of_2,
+       pg_temp.tickets_reached('DELETE FROM shop.tickets') AS deleted_of_2;
+SELECT prosrc FROM pg_proc WHERE oid = 'shop.ticket_tenant()'::regprocedure;
 REVOKE CREATE ON SCHEMA shop FROM app_user;
 
 -- A write to a table a read policy reads is a statement the role may run
