@@ -7,7 +7,7 @@
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
 # reader 5 a policy singles out by comparing the setting with 5),
 # random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, a
-# read policy calling a function the role owns (and may replace) or not, row
+# read or write policy calling a function the role owns (and may replace) or not, row
 # triggers (one stamping the tenant from the setting, one skipping some
 # deletes by its WHEN), a foreign key with ON DELETE CASCADE or SET NULL
 # to a table of tenants whose rows the role may or may not delete, and role,
@@ -19,7 +19,8 @@
 # role, and as each role it may SET ROLE to, in rolled-back
 # subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE,
 # CREATE TRIGGER (its function would see every tenant's writes), CREATE OR
-# REPLACE FUNCTION of a read policy's function then a read, DELETE
+# REPLACE FUNCTION of a policy's function then a read, and before each
+# write statement, DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
 # sampled included), and "unset" from a real fresh login of the role (and
@@ -203,8 +204,12 @@ BEGIN
             EXECUTE format($f$CREATE FUNCTION oracle_fn.%I() RETURNS int LANGUAGE sql STABLE
                 AS 'SELECT NULLIF(current_setting(''app.tenant'', true), '''')::int'$f$, 'f_' || k);
             IF random() < 0.7 THEN EXECUTE format('ALTER FUNCTION oracle_fn.%I() OWNER TO %I', 'f_' || k, r); END IF;
-            EXECUTE format('CREATE POLICY by_fn ON oracle.%I AS %s FOR SELECT TO %I USING (tenant_id = oracle_fn.%I())',
-                t, CASE WHEN random() < 0.7 THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, r, 'f_' || k);
+            -- for reads, or for writes (then the write checks' truth
+            -- replaces it too)
+            cmd := (ARRAY['SELECT', 'SELECT', 'ALL', 'INSERT', 'UPDATE', 'DELETE'])[1 + floor(random() * 6)::int];
+            EXECUTE format('CREATE POLICY by_fn ON oracle.%I AS %s FOR %s TO %I %s (tenant_id = oracle_fn.%I())',
+                t, CASE WHEN random() < 0.7 THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, cmd, r,
+                CASE WHEN cmd = 'INSERT' THEN 'WITH CHECK' ELSE 'USING' END, 'f_' || k);
         END IF;
         pick := floor(random() * 10)::int;
         -- (the row triggers, pick 0 and 1, come after the rows are set)
@@ -289,8 +294,21 @@ DECLARE
     repl boolean;
     fn text;
     n_read bigint;
+    pre text;
+    pres text[];
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
+      -- the write statements run as they are, and after the role replaced
+      -- a function the table's policies call (to return NULL or a tenant
+      -- 1-4), when PostgreSQL lets it
+      pres := ARRAY[NULL]::text[] || ARRAY(
+          SELECT format('CREATE OR REPLACE FUNCTION %s RETURNS int LANGUAGE sql STABLE AS %L',
+                        f.fn, format('SELECT %s::int', coalesce(x::text, 'NULL')))
+            FROM (SELECT DISTINCT pr.oid::regprocedure::text AS fn
+                    FROM pg_policy p JOIN pg_depend d ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
+                    JOIN pg_proc pr ON d.refclassid = 'pg_proc'::regclass AND pr.oid = d.refobjid
+                   WHERE p.polrelid = c.tbl AND pr.pronamespace = 'oracle_fn'::regnamespace) f,
+                 unnest(ARRAY[NULL, 1, 2, 3, 4]) x);
       -- as the role, and as each role it may SET ROLE to (in its session:
       -- its own app.support)
       FOREACH actor IN ARRAY oracle.actors(c.role) LOOP
@@ -359,20 +377,23 @@ BEGIN
             INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_read', a::text, n_read > 0 OR trig OR repl);
             -- tenant_delete: DELETE with no WHERE removes another tenant's row
             leak := false;
-            BEGIN
-                EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
-                PERFORM set_config('app.tenant', a::text, true);
-                PERFORM set_config('app.support', sup, true);
-                EXECUTE format('SET LOCAL ROLE %I', actor);
-                EXECUTE format('DELETE FROM %s', c.tbl);
-                RESET ROLE;
-                EXECUTE format('SELECT count(*) FROM before_rows b WHERE b.tenant_id <> %s
-                                   AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.id = b.id)', a, c.tbl) INTO n;
-                leak := n > 0;
-                RAISE EXCEPTION USING ERRCODE = 'RA000';
-            EXCEPTION WHEN OTHERS THEN
-                NULL;
-            END;
+            FOREACH pre IN ARRAY pres LOOP
+                BEGIN
+                    EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
+                    PERFORM set_config('app.tenant', a::text, true);
+                    PERFORM set_config('app.support', sup, true);
+                    EXECUTE format('SET LOCAL ROLE %I', actor);
+                    IF pre IS NOT NULL THEN EXECUTE pre; END IF;
+                    EXECUTE format('DELETE FROM %s', c.tbl);
+                    RESET ROLE;
+                    EXECUTE format('SELECT count(*) FROM before_rows b WHERE b.tenant_id <> %s
+                                       AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.id = b.id)', a, c.tbl) INTO n;
+                    leak := leak OR n > 0;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+            END LOOP;
             -- the foreign key's action: DELETE with no WHERE on the table
             -- it references deletes (CASCADE) or changes (SET NULL) rows
             -- of another tenant here
@@ -410,12 +431,13 @@ BEGIN
             -- changes another tenant's row or moves a row to another tenant
             -- (4, not sampled, included)
             leak := false;
-            FOR x IN SELECT DISTINCT y FROM unnest(ARRAY[1, 2, 3, 4, a]) y LOOP
+            FOR x, pre IN SELECT DISTINCT y, z FROM unnest(ARRAY[1, 2, 3, 4, a]) y, unnest(pres) z LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
+                    IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     EXECUTE format('UPDATE %s SET tenant_id = %s', c.tbl, x);
                     RESET ROLE;
                     EXECUTE format('SELECT count(*) FROM before_rows b JOIN %s t ON t.id = b.id
@@ -434,13 +456,14 @@ BEGIN
             -- tenant there (a trigger may have stamped it as a's own)
             leak := false;
             EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
-            FOR x, f IN SELECT xx, ff FROM generate_series(1, 4) xx, generate_series(1, 3) ff LOOP
+            FOR x, f, pre IN SELECT xx, ff, zz FROM generate_series(1, 4) xx, generate_series(1, 3) ff, unnest(pres) zz LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
+                    IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     EXECUTE format('INSERT INTO %s (id, tenant_id, body) VALUES ($1, $2, $3)', c.tbl)
                         USING tmpl.id, x, tmpl.body;
                     RESET ROLE;
@@ -688,12 +711,15 @@ SQL
     cascading=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
                                    SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%foreign key%'))
                                    || ' with a FAIL through the action)' FROM oracle.cases c WHERE par IS NOT NULL")
-    replacing=$(q -d "$db" -c "SELECT count(DISTINCT k) || ' cases (' || count(*) FILTER (WHERE detail LIKE '%may replace%')
-                                   || ' reads failed by a replaced function)' FROM oracle.verdicts
+    replacing=$(q -d "$db" -c "SELECT count(DISTINCT k) || ' cases (' || count(*) FILTER (WHERE detail LIKE '%may replace%'
+                                                                                              AND check_name = 'tenant_read')
+                                   || ' reads and ' || count(*) FILTER (WHERE detail LIKE '%may replace%'
+                                                                        AND check_name <> 'tenant_read')
+                                   || ' writes failed by a replaced function)' FROM oracle.verdicts
                                  WHERE k IN (SELECT c.k FROM oracle.cases c, pg_policy p
                                               WHERE p.polrelid = c.tbl AND p.polname = 'by_fn')")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; read policies calling a function in $replacing; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
     if [ "$defined" != 0 ]; then
         fail=1
         q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)
