@@ -27,6 +27,11 @@ const SAMPLE_TENANTS: i64 = 3;
 /// (`replace_probes`): the first this many of the table.
 const REPLACE_VALUES: i64 = 16;
 
+/// How many rows of each call of a SECURITY DEFINER function are looked
+/// at (`definer_probes`): a function that returns millions of the
+/// tenant's own rows costs their reading, no more than this many.
+const DEFINER_ROWS: i64 = 10_000;
+
 /// How many of a table's rows a lookup probe copies (`lookup_probes`).
 const LOOKUP_ROWS: i32 = 8;
 
@@ -472,6 +477,13 @@ pub(crate) fn gather(
             t.replaceable.push(r);
         }
     }
+    // the SECURITY DEFINER functions the role may call that return their
+    // rows (called read-only, so with or without write probes)
+    for (oid, r) in catalog::definer_readers(c, &tables_here, role, column)? {
+        if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
+            t.definer_readers.push(r);
+        }
+    }
     // and the other tables their read policies read that the role may
     // write (written only with write probes on; named either way)
     for (oid, l) in catalog::lookups(c, &tables_here, role)? {
@@ -685,15 +697,28 @@ pub(crate) fn gather(
         });
     }
 
+    // and each SECURITY DEFINER function that returns the table's rows,
+    // called as the role (read-only)
+    let mut definer_reads: Vec<Vec<crate::verdict::DefinerLeak>> = Vec::with_capacity(sqls.len());
+    for (i, sql) in sqls.iter().enumerate() {
+        definer_reads.push(if sql.t.definer_readers.is_empty() {
+            Vec::new()
+        } else {
+            definer_probes(c, role, sql, &tenant_lists[i], &reads[i], &run_cx)?
+        });
+    }
+
     let mut out = Vec::new();
-    for ((((((t, unset), empty), tenant_list), reads), replaced), looked_up) in targets
-        .into_iter()
-        .zip(unset)
-        .zip(empty)
-        .zip(tenant_lists)
-        .zip(reads)
-        .zip(replaced)
-        .zip(looked_up)
+    for (((((((t, unset), empty), tenant_list), reads), replaced), looked_up), definer_reads) in
+        targets
+            .into_iter()
+            .zip(unset)
+            .zip(empty)
+            .zip(tenant_lists)
+            .zip(reads)
+            .zip(replaced)
+            .zip(looked_up)
+            .zip(definer_reads)
     {
         let mut writes = None;
         let mut cascades = Vec::new();
@@ -733,6 +758,7 @@ pub(crate) fn gather(
             replaced,
             replaced_writes,
             looked_up,
+            definer_reads,
         });
     }
     Ok(Evidence {
@@ -1105,6 +1131,90 @@ fn replace_probes(
                     });
                     break 'function;
                 }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The definer probes of one table: for each tenant A whose own read saw
+/// no row of another tenant, each SECURITY DEFINER function the role may
+/// call that returns the table's rows is called as the role with A's
+/// settings, read-only (a function that writes is refused, 25006, and
+/// shows nothing), with every argument NULL, then with every argument
+/// each tenant value of the table (cast from text; one that does not cast
+/// shows nothing); the rows among the first [`DEFINER_ROWS`] it returns
+/// whose tenant is another than A's are counted (bounded). The first call
+/// that returns any is kept.
+fn definer_probes(
+    c: &SpiClient<'_>,
+    role: &str,
+    sql: &Sql<'_>,
+    tenants: &Tenants,
+    reads: &[TenantRead],
+    run_cx: &Run<'_>,
+) -> Result<Vec<crate::verdict::DefinerLeak>> {
+    let Tenants::Values(list) = tenants else {
+        return Ok(Vec::new());
+    };
+    let (col, ty, eq) = (&sql.col, sql.ty(), sql.eq());
+    let mut out = Vec::new();
+    for (a, read) in reads {
+        if !read.as_ref().is_some_and(|o| o.ok() && o.count() == 0) {
+            continue;
+        }
+        // (function, the value every argument is given) per probe
+        let mut calls: Vec<(&crate::model::DefinerReader, Option<&String>)> = Vec::new();
+        let mut parts = Vec::new();
+        for r in &sql.t.definer_readers {
+            let values: Vec<Option<&String>> = if r.arg_types.is_empty() {
+                vec![None]
+            } else {
+                std::iter::once(None).chain(list.iter().map(Some)).collect()
+            };
+            for v in values {
+                let args: Vec<String> = r
+                    .arg_types
+                    .iter()
+                    .map(|t| match v {
+                        Some(_) => format!("((x.a)[2])::{t}"),
+                        None => format!("NULL::{t}"),
+                    })
+                    .collect();
+                // called in the select list, so that a function that can
+                // return its rows one at a time (SQL) stops at the limit
+                parts.push(Part {
+                    head: format!(
+                        "ARRAY[(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM (SELECT x.a, ({}({})).{col} AS c \
+                         FROM (SELECT ",
+                        r.name,
+                        args.join(", ")
+                    ),
+                    tail: Some(format!(
+                        " AS a) x LIMIT {DEFINER_ROWS}) r
+                          WHERE r.c IS NOT NULL AND NOT (r.c {eq} ((r.a)[1])::{ty})
+                          LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]"
+                    )),
+                    args: std::iter::once(a.clone()).chain(v.cloned()).collect(),
+                });
+                calls.push((r, v));
+            }
+        }
+        let mut settings = run_cx.with_tenant(Some(a));
+        settings.push(("transaction_read_only".into(), Some("on".into())));
+        let mut found: Vec<&str> = Vec::new();
+        for ((r, v), o) in calls
+            .into_iter()
+            .zip(run_batch(c, Some(role), &settings, &parts)?)
+        {
+            if o.ok() && o.count() > 0 && !found.contains(&r.function.as_str()) {
+                found.push(&r.function);
+                out.push(crate::verdict::DefinerLeak {
+                    tenant: a.clone(),
+                    reader: r.clone(),
+                    value: v.cloned(),
+                    rows: o.count(),
+                });
             }
         }
     }

@@ -1004,6 +1004,20 @@ pub(crate) struct Lookup {
     pub(crate) volatile: Vec<String>,
 }
 
+/// A SECURITY DEFINER function the role may execute that returns a probed
+/// table's rows (its row type, or rows with the tenant column): it reads
+/// as its owner (`definer_readers.sql`).
+#[derive(Debug, Clone)]
+pub(crate) struct DefinerReader {
+    /// as regprocedure prints it
+    pub(crate) function: String,
+    pub(crate) owner: String,
+    /// schema-qualified, quoted
+    pub(crate) name: String,
+    /// its input arguments' types, schema-qualified
+    pub(crate) arg_types: Vec<String>,
+}
+
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
@@ -1051,6 +1065,8 @@ pub(crate) struct Target {
     /// other tables its read policies for the role read that the role
     /// may write
     pub(crate) lookups: Vec<Lookup>,
+    /// SECURITY DEFINER functions the role may call that return its rows
+    pub(crate) definer_readers: Vec<DefinerReader>,
     /// the role may SELECT some columns of the table but not the tenant
     /// column: the rows it sees are counted, not told apart by tenant
     pub(crate) tenant_hidden: bool,

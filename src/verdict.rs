@@ -153,6 +153,20 @@ pub(crate) struct TableEvidence {
     /// reads that the role's own writes to a table a read policy reads
     /// opened (empty when write probes are off)
     pub(crate) looked_up: Vec<LookupLeak>,
+    /// SECURITY DEFINER functions that returned other tenants' rows to
+    /// the role as a tenant
+    pub(crate) definer_reads: Vec<DefinerLeak>,
+}
+
+/// A SECURITY DEFINER function that, called by the role as tenant A
+/// (isolation.rs `definer_probes`), returned rows of other tenants:
+/// `value` is the tenant value every argument was given (None: NULL).
+#[derive(Debug, Clone)]
+pub(crate) struct DefinerLeak {
+    pub(crate) tenant: String,
+    pub(crate) reader: crate::model::DefinerReader,
+    pub(crate) value: Option<String>,
+    pub(crate) rows: i64,
 }
 
 /// The write probe's outcomes once a function a write policy calls was
@@ -418,13 +432,13 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
             Some(o) => trigger_read(
                 t,
                 role,
-                looked_up_read(
+                definer_read(t, role, &ev.definer_reads, looked_up_read(
                     t,
                     role,
                     &ev.looked_up,
                     ev.writes.is_some(),
                     replaced_read(t, role, &ev.replaced, read_check(t, a, o)),
-                ),
+                )),
             ),
         });
     }
@@ -495,6 +509,38 @@ fn replaced_read(t: &Target, role: &str, leaks: &[ReplaceLeak], c: Check) -> Che
         t.qualified(),
         r.function,
         quote_ident(&r.owner)
+    );
+    also_fails(c, why, Some(l.rows))
+}
+
+/// A SECURITY DEFINER function the role may call reads as its owner: when
+/// it returned rows of other tenants to the role as tenant A
+/// (`definer_probes`), A's read is a FAIL.
+fn definer_read(t: &Target, role: &str, leaks: &[DefinerLeak], c: Check) -> Check {
+    let Some(l) = leaks
+        .iter()
+        .find(|l| c.tenant.as_deref() == Some(l.tenant.as_str()))
+    else {
+        return c;
+    };
+    let r = &l.reader;
+    let why = format!(
+        "{} may call {} (SECURITY DEFINER, owner {}), which reads as its owner: called as tenant {} \
+         with {}, it returns {} rows of other tenants of {}; fix with REVOKE EXECUTE ON FUNCTION {} \
+         FROM PUBLIC, {} (or keep its rows to the caller's tenant, or make it SECURITY INVOKER)",
+        quote_ident(role),
+        r.function,
+        quote_ident(&r.owner),
+        l.tenant,
+        match &l.value {
+            _ if r.arg_types.is_empty() => "no arguments".to_string(),
+            Some(v) => format!("every argument {}", crate::ident::quote_literal(v)),
+            None => "every argument NULL".to_string(),
+        },
+        l.rows,
+        t.qualified(),
+        r.function,
+        quote_ident(role)
     );
     also_fails(c, why, Some(l.rows))
 }
@@ -1738,6 +1784,7 @@ mod unit {
             role_may_trigger: false,
             replaceable: Vec::new(),
             lookups: Vec::new(),
+            definer_readers: Vec::new(),
             truncate_via: None,
             tenant_hidden: false,
             tenant_fixed: false,
@@ -1835,6 +1882,7 @@ mod unit {
             replaced: Vec::new(),
             replaced_writes: Vec::new(),
             looked_up: Vec::new(),
+            definer_reads: Vec::new(),
         }
     }
 
@@ -2284,6 +2332,7 @@ mod unit {
             role_may_trigger: false,
             replaceable: Vec::new(),
             lookups: Vec::new(),
+            definer_readers: Vec::new(),
             ..target()
         };
         let checks = write_checks(&t, &tenants, &outcomes);
@@ -2747,6 +2796,65 @@ mod unit {
         assert_eq!(
             looked_up_read(&t, "app", &[], true, pass(&t, "1")).detail,
             "none"
+        );
+    }
+
+    #[test]
+    fn a_definer_function_that_returned_other_tenants_rows_fails_the_read() {
+        let t = target();
+        let reader = crate::model::DefinerReader {
+            function: "s.\"all docs\"()".into(),
+            owner: "postgres".into(),
+            name: "s.\"all docs\"".into(),
+            arg_types: Vec::new(),
+        };
+        let leak =
+            |tenant: &str, reader: &crate::model::DefinerReader, value: Option<&str>| DefinerLeak {
+                tenant: tenant.into(),
+                reader: reader.clone(),
+                value: value.map(Into::into),
+                rows: 5,
+            };
+        let pass = |a: &str| {
+            check(
+                "tenant_read",
+                Some(&t),
+                Some(a),
+                "PASS",
+                Some(0),
+                "none".into(),
+            )
+        };
+        let c = definer_read(&t, "app", &[leak("1", &reader, None)], pass("1"));
+        assert_eq!((c.status, c.rows_seen), ("FAIL", Some(5)));
+        assert!(
+            c.detail
+                .contains("app may call s.\"all docs\"() (SECURITY DEFINER, owner postgres)")
+                && c.detail.contains("with no arguments, it returns 5 rows")
+                && c.detail
+                    .contains("REVOKE EXECUTE ON FUNCTION s.\"all docs\"() FROM PUBLIC, app"),
+            "{}",
+            c.detail
+        );
+        assert_eq!(
+            definer_read(&t, "app", &[leak("1", &reader, None)], pass("2")).status,
+            "PASS"
+        );
+        let with_args = crate::model::DefinerReader {
+            arg_types: vec!["integer".into()],
+            ..reader
+        };
+        let c = definer_read(&t, "app", &[leak("2", &with_args, Some("it's"))], pass("2"));
+        assert!(
+            c.detail.contains("with every argument 'it''s'"),
+            "{}",
+            c.detail
+        );
+        let c = definer_read(&t, "app", &[leak("2", &with_args, None)], pass("2"));
+        assert!(
+            c.detail.contains("with every argument NULL"),
+            "{}",
+            c.detail
         );
     }
 }

@@ -166,6 +166,7 @@ query! {
     CASCADES = "cascades.sql";
     REPLACEABLE = "replaceable.sql";
     LOOKUPS = "lookups.sql";
+    DEFINER_READERS = "definer_readers.sql";
     PRIVILEGED_AMONG = "privileged_among.sql";
     POLICY_TREES_FOR = "policy_trees_for.sql";
     TABLE_POLICIES = "table_policies.sql";
@@ -1960,6 +1961,38 @@ pub(crate) fn lookups(
     Ok(out)
 }
 
+/// For each of `tables`: the SECURITY DEFINER functions `role` may call
+/// that return its rows, with the tenant `column` (`definer_readers.sql`).
+pub(crate) fn definer_readers(
+    c: &SpiClient<'_>,
+    tables: &[u32],
+    role: &str,
+    column: &str,
+) -> Result<Vec<(u32, crate::model::DefinerReader)>> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
+    let mut out = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        DEFINER_READERS.as_str(),
+        None,
+        &[oids.into(), role.into(), column.into()],
+    )? {
+        out.push((
+            oid(&r, 1)?,
+            crate::model::DefinerReader {
+                function: text(&r, 2)?,
+                owner: text(&r, 3)?,
+                name: text(&r, 4)?,
+                arg_types: r.get::<Vec<String>>(5)?.unwrap_or_default(),
+            },
+        ));
+    }
+    Ok(out)
+}
+
 /// A foreign key of a probed table whose ON DELETE action writes the
 /// table's rows (`cascades.sql`): what verify_isolation's cascade probe
 /// needs of it and of the table it references.
@@ -2126,6 +2159,7 @@ pub(crate) fn targets(
             role_may_trigger: flag(&row, 27)?,
             replaceable: Vec::new(),
             lookups: Vec::new(),
+            definer_readers: Vec::new(),
             tenant_hidden: flag(&row, 11)?,
             tenant_fixed: flag(&row, 12)?,
             tenant_defaulted: flag(&row, 13)?,

@@ -303,12 +303,12 @@ BEGIN
       -- 1-4), when PostgreSQL lets it
       pres := ARRAY[NULL]::text[] || ARRAY(
           SELECT format('CREATE OR REPLACE FUNCTION %s RETURNS int LANGUAGE sql STABLE AS %L',
-                        f.fn, format('SELECT %s::int', coalesce(x::text, 'NULL')))
+                        f.fn, format('SELECT %s::int', coalesce(v.v::text, 'NULL')))
             FROM (SELECT DISTINCT pr.oid::regprocedure::text AS fn
                     FROM pg_policy p JOIN pg_depend d ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
                     JOIN pg_proc pr ON d.refclassid = 'pg_proc'::regclass AND pr.oid = d.refobjid
                    WHERE p.polrelid = c.tbl AND pr.pronamespace = 'oracle_fn'::regnamespace) f,
-                 unnest(ARRAY[NULL, 1, 2, 3, 4]) x);
+                 unnest(ARRAY[NULL, 1, 2, 3, 4]) v(v));
       -- as the role, and as each role it may SET ROLE to (in its session:
       -- its own app.support)
       FOREACH actor IN ARRAY oracle.actors(c.role) LOOP

@@ -1450,6 +1450,47 @@ SELECT tenant, status, detail FROM rls_audit.verify_isolation('app_user', 'app.t
                                                       write_probes => false)
  WHERE check_name = 'tenant_read' ORDER BY 1;
 
+-- A SECURITY DEFINER function the role may call reads as its owner: one
+-- that returns the table's rows (its row type, or a column named like the
+-- tenant column) is called as the role, read-only, as each tenant, with
+-- every argument NULL and then each tenant value. Beside each verdict:
+-- app_user's own call as tenant 1, and the rows of other tenants it got.
+CREATE FUNCTION "look up"."all posts"() RETURNS SETOF "look up".posts
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT * FROM "look up".posts';
+CREATE FUNCTION "look up".post(p_id int) RETURNS "look up".posts
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'SELECT * FROM "look up".posts WHERE id = p_id';
+CREATE FUNCTION "look up".own_posts() RETURNS TABLE (id int, tenant_id int)
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ SELECT p.id, p.tenant_id FROM "look up".posts p
+           WHERE p.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int $$;
+CREATE FUNCTION "look up".purge() RETURNS SETOF "look up".posts
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS 'DELETE FROM "look up".posts RETURNING *';
+REVOKE EXECUTE ON FUNCTION "look up"."all posts"(), "look up".post(int), "look up".purge() FROM PUBLIC;
+REVOKE TRUNCATE ON "look up".private FROM app_user;
+-- own_posts() keeps to the caller's tenant: PASS
+SELECT * FROM pg_temp.lookup_reads('"look up".posts');
+GRANT EXECUTE ON FUNCTION "look up"."all posts"() TO app_user;
+SELECT * FROM pg_temp.lookup_reads('"look up".posts');
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up".posts'::regclass])
+ WHERE check_name = 'tenant_read' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS all_posts_others FROM "look up"."all posts"();
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS own_posts_others FROM "look up".own_posts();
+ROLLBACK;
+REVOKE EXECUTE ON FUNCTION "look up"."all posts"() FROM app_user;
+-- post(id) returns the row of any tenant (tenant 1 asking for id 2)
+GRANT EXECUTE ON FUNCTION "look up".post(int), "look up".purge() TO app_user;
+SELECT * FROM pg_temp.lookup_reads('"look up".posts');
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS post_2_others FROM "look up".post(2);
+ROLLBACK;
+-- purge() writes: called read-only it is refused, and nothing is deleted
+SELECT count(*) AS posts_kept FROM "look up".posts;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
