@@ -1073,6 +1073,25 @@ fn replace_statement(r: &crate::model::Replaceable, body: &str) -> String {
     )
 }
 
+/// The table's tenants, and those whose own read ran and saw no row of
+/// another tenant: the ones the replace, definer and lookup probes look
+/// at (a read that already fails, or could not run, says enough). None
+/// when the table has no tenant values.
+fn clean_reads<'a>(
+    tenants: &'a Tenants,
+    reads: &'a [TenantRead],
+) -> Option<(&'a [String], Vec<&'a String>)> {
+    let Tenants::Values(list) = tenants else {
+        return None;
+    };
+    let clean = reads
+        .iter()
+        .filter(|(_, read)| read.as_ref().is_some_and(|o| o.ok() && o.count() == 0))
+        .map(|(a, _)| a)
+        .collect();
+    Some((list, clean))
+}
+
 /// The replace probes of one table: for each tenant whose own read saw no
 /// row of another tenant, each function a read policy for the role calls
 /// and the role may replace is replaced (`rls_audit._replace_probe`, as
@@ -1091,18 +1110,14 @@ fn replace_probes(
     reads: &[TenantRead],
     run_cx: &Run<'_>,
 ) -> Result<Vec<crate::verdict::ReplaceLeak>> {
-    let Tenants::Values(list) = tenants else {
+    let Some((list, clean)) = clean_reads(tenants, reads) else {
         return Ok(Vec::new());
     };
     // the values to return: the table's tenants (the first REPLACE_VALUES,
     // read as the caller), else the probed ones
     let values = replace_values(c, sql.t, list)?;
     let mut out = Vec::new();
-    for (a, read) in reads {
-        // a read that already fails (or could not run) says enough
-        if !read.as_ref().is_some_and(|o| o.ok() && o.count() == 0) {
-            continue;
-        }
+    for a in clean {
         let part = sql.foreign_visible(a);
         let query = format!("SELECT {}", part.expr("$1"));
         'function: for r in sql.t.replaceable.iter().filter(|r| r.reads) {
@@ -1154,15 +1169,12 @@ fn definer_probes(
     reads: &[TenantRead],
     run_cx: &Run<'_>,
 ) -> Result<Vec<crate::verdict::DefinerLeak>> {
-    let Tenants::Values(list) = tenants else {
+    let Some((list, clean)) = clean_reads(tenants, reads) else {
         return Ok(Vec::new());
     };
     let (col, ty, eq) = (&sql.col, sql.ty(), sql.eq());
     let mut out = Vec::new();
-    for (a, read) in reads {
-        if !read.as_ref().is_some_and(|o| o.ok() && o.count() == 0) {
-            continue;
-        }
+    for a in clean {
         // (function, the value every argument is given) per probe
         let mut calls: Vec<(&crate::model::DefinerReader, Option<&String>)> = Vec::new();
         let mut parts = Vec::new();
@@ -1235,15 +1247,11 @@ fn lookup_probes(
     reads: &[TenantRead],
     run_cx: &Run<'_>,
 ) -> Result<Vec<crate::verdict::LookupLeak>> {
-    let Tenants::Values(list) = tenants else {
+    let Some((list, clean)) = clean_reads(tenants, reads) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for (a, read) in reads {
-        // a read that already fails (or could not run) says enough
-        if !read.as_ref().is_some_and(|o| o.ok() && o.count() == 0) {
-            continue;
-        }
+    for a in clean {
         let others: Vec<String> = list.iter().filter(|x| *x != a).cloned().collect();
         let part = sql.foreign_visible(a);
         let query = format!("SELECT {}", part.expr("$1"));
