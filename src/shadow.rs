@@ -339,6 +339,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         .map(|t| cstring(t))
         .collect::<Result<Vec<_>>>()?;
     let delete = c"DELETE FROM pg_temp.rls_audit_shadow";
+    // the shadow's rows of one tenant, by the text of its value
+    let own_rows = cstring(&format!(
+        "DELETE FROM pg_temp.rls_audit_shadow WHERE {}::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+        crate::ident::quote_ident(column)
+    ))?;
     let rewrites = rewrites
         .map(|r| -> Result<_> {
             Ok((
@@ -506,9 +511,42 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     as_tenant(i, &mut || unsafe { execute(plans[plan], &mut args) });
                     counting.touched()
                 });
-                out.push(match outcome {
-                    Ok(n) => (a.clone(), check, value, Some(n), "00000".into(), None),
-                    Err((state, message)) => (a.clone(), check, value, None, state, Some(message)),
+                // a DELETE or UPDATE with no WHERE that fails for A's own
+                // rows (a check they fail, a trigger that refuses them)
+                // may still reach the other tenants' rows once A's own are
+                // gone: a new tenant has none, and A may target the others
+                // or delete its own first. Asked again, A's rows deleted
+                // from the shadow first (as the caller).
+                let alone = if outcome.is_err() && plan != 2 {
+                    let own = own_rows.as_ref();
+                    let tenant = &tenants_c[i];
+                    rolled_back(|| {
+                        // SAFETY: SPI is connected; a DELETE of the
+                        // shadow's rows of A (its text = A), as the caller
+                        unsafe { delete_own(own, tenant) };
+                        counting.reset(tenant);
+                        // SAFETY: as above
+                        as_tenant(i, &mut || unsafe { execute(plans[plan], &mut args) });
+                        counting.touched()
+                    })
+                    .ok()
+                    .filter(|n| *n > 0)
+                } else {
+                    None
+                };
+                out.push(match (outcome, alone) {
+                    (_, Some(n)) => (
+                        a.clone(),
+                        check,
+                        value,
+                        Some(n),
+                        "00000".into(),
+                        Some(WITHOUT_OWN_ROWS.into()),
+                    ),
+                    (Ok(n), None) => (a.clone(), check, value, Some(n), "00000".into(), None),
+                    (Err((state, message)), None) => {
+                        (a.clone(), check, value, None, state, Some(message))
+                    }
                 });
             }
             for plan in plans {
@@ -640,6 +678,36 @@ unsafe fn prepare(sql: &CStr, types: &[pg_sys::Oid]) -> pg_sys::SPIPlanPtr {
             pgrx::error!("rls_audit: could not prepare a write probe statement");
         }
         plan
+    }
+}
+
+/// The note on a write outcome that reached other tenants' rows only once
+/// the tenant's own rows were gone (`run_statements`).
+pub(crate) const WITHOUT_OWN_ROWS: &str = "without its own rows";
+
+/// Delete the shadow's rows of one tenant (`sql`: the DELETE, its value as
+/// $1 text), as the caller.
+///
+/// # Safety
+/// SPI is connected; inside a subtransaction that is rolled back.
+unsafe fn delete_own(sql: &CStr, tenant: &CStr) {
+    // SAFETY: a NUL-terminated statement of one text parameter, copied
+    // into a palloc'd text
+    unsafe {
+        let mut types = [pg_sys::TEXTOID];
+        let mut values = [pg_sys::Datum::from(pg_sys::cstring_to_text(
+            tenant.as_ptr(),
+        ))];
+        let nulls = [b' ' as std::ffi::c_char];
+        pg_sys::SPI_execute_with_args(
+            sql.as_ptr(),
+            1,
+            types.as_mut_ptr(),
+            values.as_mut_ptr(),
+            nulls.as_ptr(),
+            false,
+            0,
+        );
     }
 }
 

@@ -1389,8 +1389,23 @@ impl ProbeState for WriteOutcome {
     }
 }
 
-/// The statement a write outcome stands for, as a DBA would type it.
+/// The statement a write outcome stands for, as a DBA would type it (and
+/// when it reached other tenants' rows only once the tenant's own rows
+/// were gone, that).
 fn statement_text(t: &Target, o: &WriteOutcome) -> String {
+    let text = format!("`{}`", plain_statement_text(t, o));
+    if o.ok() && o.message.as_deref() == Some(crate::shadow::WITHOUT_OWN_ROWS) {
+        format!(
+            "{text} (refused for the tenant's own rows, it goes through once they are gone: a \
+             tenant without rows yet, one that deletes its own first, or a WHERE that leaves them \
+             out)"
+        )
+    } else {
+        text
+    }
+}
+
+fn plain_statement_text(t: &Target, o: &WriteOutcome) -> String {
     let col = quote_ident(&t.column);
     let v = o.value.as_deref().unwrap_or("NULL");
     match o.check.as_deref() {
@@ -1541,7 +1556,7 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     .into_iter()
                     .chain(by_statement.iter().map(|(text, n)| {
                         format!(
-                            "`{text}` {verb} {n} row{} of another tenant",
+                            "{text} {verb} {n} row{} of another tenant",
                             if *n == 1 { "" } else { "s" }
                         )
                     }))
@@ -1600,7 +1615,7 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     "ERROR",
                     None,
                     format!(
-                        "as tenant {a}, `{}` runs a trigger of the table (or a function its \
+                        "as tenant {a}, {} runs a trigger of the table (or a function its \
                          policies call) that writes outside it or advances a sequence ({}): the \
                          probes' statements run read-only, so that nothing outlives them, and this \
                          one is not judged",
@@ -1615,7 +1630,7 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     "ERROR",
                     None,
                     format!(
-                        "as tenant {a}, `{}` failed for a reason that says nothing about the \
+                        "as tenant {a}, {} failed for a reason that says nothing about the \
                          policies ({}); run verify_isolation() again",
                         statement_text(t, broken),
                         broken.error_text()

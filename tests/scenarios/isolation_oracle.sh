@@ -7,7 +7,8 @@
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
 # reader 5 a policy singles out by comparing the setting with 5),
 # random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, a
-# read or write policy calling a function the role owns (and may replace) or not, row
+# read or write policy calling a function the role owns (and may replace) or not, a
+# read policy reading a table of viewers the role may write or not, row
 # triggers (one stamping the tenant from the setting, one skipping some
 # deletes by its WHEN), a foreign key with ON DELETE CASCADE or SET NULL
 # to a table of tenants whose rows the role may or may not delete, and role,
@@ -20,7 +21,8 @@
 # subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE,
 # CREATE TRIGGER (its function would see every tenant's writes), CREATE OR
 # REPLACE FUNCTION of a policy's function then a read, and before each
-# write statement, DELETE
+# write statement, an INSERT, UPDATE or DELETE on the viewers table then a
+# read, DELETE and UPDATE also once the tenant's own rows are gone, DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
 # sampled included), and "unset" from a real fresh login of the role (and
@@ -88,7 +90,7 @@ GRANT USAGE ON SCHEMA oracle TO PUBLIC;
 -- or not
 CREATE SCHEMA oracle_fn;
 GRANT USAGE, CREATE ON SCHEMA oracle_fn TO PUBLIC;
-CREATE TABLE oracle.cases (k int PRIMARY KEY, role name, tbl regclass, par regclass, act text);
+CREATE TABLE oracle.cases (k int PRIMARY KEY, role name, tbl regclass, par regclass, act text, mem regclass);
 GRANT SELECT ON oracle.cases TO PUBLIC;
 -- what a role sees in a table (an error is closed: nothing)
 CREATE FUNCTION oracle.visible(t regclass) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -151,6 +153,7 @@ DECLARE
     pick int;
     par text;
     act text;
+    mem text;
 BEGIN
     FOR k IN current_setting('oracle.first')::int .. current_setting('oracle.last')::int LOOP
         t := 't_' || k;
@@ -239,6 +242,34 @@ BEGIN
             IF random() < 0.25 THEN EXECUTE format('ALTER TABLE oracle.%I OWNER TO %I', par, r); END IF;
             IF random() < 0.7 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', par, r); END IF;
         END IF;
+        -- a read policy that reads a table of viewers (viewer v sees
+        -- tenant t's rows), which the role may write or not, under
+        -- policies that keep its writes to its own tenant or not
+        mem := NULL;
+        IF random() < 0.25 THEN
+            mem := 'm_' || k;
+            EXECUTE format('CREATE TABLE oracle.%I (viewer int NOT NULL, tenant_id int NOT NULL)', mem);
+            EXECUTE format('INSERT INTO oracle.%I SELECT g, g FROM generate_series(1, 4) g', mem);
+            EXECUTE format($p$CREATE POLICY by_viewers ON oracle.%I FOR SELECT TO %I
+                USING (tenant_id IN (SELECT m.tenant_id FROM oracle.%I m
+                                      WHERE m.viewer = NULLIF(current_setting('app.tenant', true), '')::int))$p$,
+                t, r, mem);
+            EXECUTE format('GRANT SELECT ON oracle.%I TO %I', mem, r);
+            IF random() < 0.5 THEN EXECUTE format('GRANT INSERT ON oracle.%I TO %I', mem, r); END IF;
+            IF random() < 0.4 THEN EXECUTE format('GRANT UPDATE ON oracle.%I TO %I', mem, r); END IF;
+            IF random() < 0.4 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', mem, r); END IF;
+            IF random() < 0.5 THEN
+                EXECUTE format('ALTER TABLE oracle.%I ENABLE ROW LEVEL SECURITY', mem);
+                EXECUTE format('CREATE POLICY r ON oracle.%I FOR SELECT USING (true)', mem);
+                EXECUTE format('CREATE POLICY i ON oracle.%I FOR INSERT WITH CHECK (%s)', mem,
+                    (ARRAY[$e$viewer = NULLIF(current_setting('app.tenant', true), '')::int
+                              AND tenant_id = NULLIF(current_setting('app.tenant', true), '')::int$e$,
+                           $e$viewer = NULLIF(current_setting('app.tenant', true), '')::int$e$])[1 + floor(random() * 2)::int]);
+                EXECUTE format($p$CREATE POLICY u ON oracle.%I FOR UPDATE
+                    USING (viewer = NULLIF(current_setting('app.tenant', true), '')::int) WITH CHECK (%s)$p$, mem,
+                    (ARRAY[$e$tenant_id = NULLIF(current_setting('app.tenant', true), '')::int$e$, 'true'])[1 + floor(random() * 2)::int]);
+            END IF;
+        END IF;
         IF pick = 0 THEN
             EXECUTE format('CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON oracle.%I
                             FOR EACH ROW EXECUTE FUNCTION oracle.stamp()', t);
@@ -247,7 +278,8 @@ BEGIN
                             FOR EACH ROW WHEN (OLD.tenant_id = 4) EXECUTE FUNCTION oracle.skip()', t);
         END IF;
         INSERT INTO oracle.cases VALUES (k, r, format('oracle.%I', t)::regclass,
-                                         CASE WHEN par IS NOT NULL THEN format('oracle.%I', par)::regclass END, act);
+                                         CASE WHEN par IS NOT NULL THEN format('oracle.%I', par)::regclass END, act,
+                                         CASE WHEN mem IS NOT NULL THEN format('oracle.%I', mem)::regclass END);
     END LOOP;
 END
 $gen$;
@@ -296,6 +328,9 @@ DECLARE
     n_read bigint;
     pre text;
     pres text[];
+    look boolean;
+    stmt text;
+    gone boolean;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
       -- the write statements run as they are, and after the role replaced
@@ -374,12 +409,39 @@ BEGIN
                     END;
                 END LOOP;
             END LOOP;
-            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_read', a::text, n_read > 0 OR trig OR repl);
+            -- the role's own writes to the viewers table a read policy
+            -- reads, when PostgreSQL lets it: a viewer row for a and
+            -- tenant x, every row moved to tenant x or to viewer a, or
+            -- every row it may delete gone; then the read
+            look := false;
+            IF c.mem IS NOT NULL THEN
+                FOREACH stmt IN ARRAY ARRAY(
+                    SELECT format('INSERT INTO %s VALUES (%s, %s)', c.mem, a, x2) FROM generate_series(1, 4) x2
+                    UNION ALL SELECT format('UPDATE %s SET tenant_id = %s', c.mem, x2) FROM generate_series(1, 4) x2
+                    UNION ALL SELECT format('UPDATE %s SET viewer = %s', c.mem, a)
+                    UNION ALL SELECT format('DELETE FROM %s', c.mem)) LOOP
+                    BEGIN
+                        PERFORM set_config('app.tenant', a::text, true);
+                        PERFORM set_config('app.support', sup, true);
+                        EXECUTE format('SET LOCAL ROLE %I', actor);
+                        EXECUTE stmt;
+                        EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
+                        look := look OR n > 0;
+                        RAISE EXCEPTION USING ERRCODE = 'RA000';
+                    EXCEPTION WHEN OTHERS THEN
+                        NULL;
+                    END;
+                END LOOP;
+            END IF;
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_read', a::text, n_read > 0 OR trig OR repl OR look);
             -- tenant_delete: DELETE with no WHERE removes another tenant's row
+            -- (as it is, and once a's own rows are gone: a tenant without
+            -- rows yet, or one that deleted its own first)
             leak := false;
-            FOREACH pre IN ARRAY pres LOOP
+            FOR pre, gone IN SELECT z, g FROM unnest(pres) z, unnest(ARRAY[false, true]) g LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
+                    IF gone THEN EXECUTE format('DELETE FROM %s WHERE tenant_id = %s', c.tbl, a); END IF;
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
@@ -431,9 +493,11 @@ BEGIN
             -- changes another tenant's row or moves a row to another tenant
             -- (4, not sampled, included)
             leak := false;
-            FOR x, pre IN SELECT DISTINCT y, z FROM unnest(ARRAY[1, 2, 3, 4, a]) y, unnest(pres) z LOOP
+            FOR x, pre, gone IN SELECT DISTINCT y, z, g FROM unnest(ARRAY[1, 2, 3, 4, a]) y, unnest(pres) z,
+                                                             unnest(ARRAY[false, true]) g LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
+                    IF gone THEN EXECUTE format('DELETE FROM %s WHERE tenant_id = %s', c.tbl, a); END IF;
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
@@ -711,6 +775,9 @@ SQL
     cascading=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
                                    SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%foreign key%'))
                                    || ' with a FAIL through the action)' FROM oracle.cases c WHERE par IS NOT NULL")
+    looking=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
+                                   SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%which oracle\_r_ may write%'))
+                                   || ' with a read failed by a write there)' FROM oracle.cases c WHERE mem IS NOT NULL")
     replacing=$(q -d "$db" -c "SELECT count(DISTINCT k) || ' cases (' || count(*) FILTER (WHERE detail LIKE '%may replace%'
                                                                                               AND check_name = 'tenant_read')
                                    || ' reads and ' || count(*) FILTER (WHERE detail LIKE '%may replace%'
@@ -719,7 +786,7 @@ SQL
                                  WHERE k IN (SELECT c.k FROM oracle.cases c, pg_policy p
                                               WHERE p.polrelid = c.tbl AND p.polname = 'by_fn')")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a read policy reading a viewers table in $looking; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
     if [ "$defined" != 0 ]; then
         fail=1
         q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)

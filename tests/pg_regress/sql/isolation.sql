@@ -1341,6 +1341,31 @@ SELECT pg_temp.tickets_reached('INSERT INTO shop.tickets VALUES (7, 2)') AS inse
 SELECT prosrc FROM pg_proc WHERE oid = 'shop.ticket_tenant()'::regprocedure;
 REVOKE CREATE ON SCHEMA shop FROM app_user;
 
+-- An UPDATE with no WHERE that fails for the tenant's own rows (they fail
+-- the WITH CHECK) still takes over another tenant's row once they are
+-- gone: a tenant without rows yet, one that deletes its own first, or a
+-- WHERE that leaves them out. Beside the verdict: PostgreSQL refusing
+-- app_user's UPDATE with no WHERE as tenant 1, and letting it through
+-- with a WHERE on tenant 4's row.
+CREATE TABLE shop.drafts (id int, tenant_id int, body text);
+INSERT INTO shop.drafts VALUES (11, 1, NULL), (21, 2, 'b'), (31, 3, 'b'), (41, 4, 'b');
+ALTER TABLE shop.drafts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "open to 4" ON shop.drafts
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id = 4)
+    WITH CHECK (body IS NOT NULL AND tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT, UPDATE ON shop.drafts TO app_user;
+SELECT tenant, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.drafts'::regclass],
+                                                                         tenants => ARRAY['1', '2'])
+ WHERE check_name = 'tenant_update' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SAVEPOINT s;
+UPDATE shop.drafts SET tenant_id = 1;
+ROLLBACK TO s;
+UPDATE shop.drafts SET tenant_id = 1 WHERE tenant_id = 4;
+ROLLBACK;
+
 -- A write to a table a read policy reads is a statement the role may run
 -- when it holds the privilege there: shares, viewers, a list of private
 -- tenants. Each verdict sits beside PostgreSQL's own statement as
