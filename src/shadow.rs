@@ -493,6 +493,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     stmts.push(("tenant_insert", 2, Some(v), Some(from)));
                 }
             }
+            let mut update_sees_none = false;
             for (check, plan, value, from) in stmts {
                 counting.reset(&tenants_c[i]);
                 let mut args = Vec::new();
@@ -517,7 +518,13 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // gone: a new tenant has none, and A may target the others
                 // or delete its own first. Asked again, A's rows deleted
                 // from the shadow first (as the caller).
-                let alone = if outcome.is_err() && plan != 2 {
+                // (a take-over, `SET col = A`, that went through and
+                // touched no other tenant's row says the UPDATE policies
+                // show it none: a move then reaches none either)
+                if plan == 1 && value.as_deref() == Some(a.as_str()) {
+                    update_sees_none = matches!(outcome, Ok(0));
+                }
+                let alone = if outcome.is_err() && plan != 2 && !(plan == 1 && update_sees_none) {
                     let own = own_rows.as_ref();
                     let tenant = &tenants_c[i];
                     rolled_back(|| {
