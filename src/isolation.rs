@@ -687,11 +687,20 @@ pub(crate) fn gather(
             },
         );
     }
-    // and a table a read policy reads, written by the role (rolled back)
+    // and a table a read policy reads, written by the role (rolled back):
+    // those its expression names, and those a read as the role scans
+    // when a policy calls a function (what the function reads no
+    // catalog records)
+    let mut scanned: Vec<Vec<crate::model::Lookup>> = vec![Vec::new(); sqls.len()];
+    if write_probes {
+        scanned_lookups(c, role, &sqls, &tenant_lists, &reads, &run_cx, &mut scanned)?;
+    }
     let mut looked_up: Vec<Vec<crate::verdict::LookupLeak>> = Vec::with_capacity(sqls.len());
     for (i, sql) in sqls.iter().enumerate() {
-        looked_up.push(if write_probes && !sql.t.lookups.is_empty() {
-            lookup_probes(c, role, sql, &tenant_lists[i], &reads[i], &run_cx)?
+        let lookups: Vec<&crate::model::Lookup> =
+            sql.t.lookups.iter().chain(scanned[i].iter()).collect();
+        looked_up.push(if write_probes && !lookups.is_empty() {
+            lookup_probes(c, role, sql, &lookups, &tenant_lists[i], &reads[i], &run_cx)?
         } else {
             Vec::new()
         });
@@ -1233,6 +1242,70 @@ fn definer_probes(
     Ok(out)
 }
 
+/// The tables the read policies' functions read that the role may write:
+/// for each probed table whose read policies for the role call a function
+/// that is not built in, one read as the role (its first tenant whose own
+/// read saw nothing of others), and the tables the role may write that it
+/// scanned (`catalog::scans`, before and after: a function's reads are
+/// counted whatever it is written in, as the owner's or the caller's),
+/// but the table itself and those its policies name.
+#[allow(clippy::too_many_arguments)]
+fn scanned_lookups(
+    c: &SpiClient<'_>,
+    role: &str,
+    sqls: &[Sql<'_>],
+    tenant_lists: &[Tenants],
+    reads: &[Vec<TenantRead>],
+    run_cx: &Run<'_>,
+    out: &mut [Vec<crate::model::Lookup>],
+) -> Result<()> {
+    let oids: Vec<u32> = sqls
+        .iter()
+        .filter(|s| !s.t.is_view())
+        .map(|s| s.t.oid)
+        .collect();
+    let calling = catalog::function_readers(c, &oids, role)?;
+    if calling.is_empty() {
+        return Ok(());
+    }
+    let writable = catalog::writable(c, role)?;
+    let candidates: Vec<u32> = writable.iter().map(|l| l.oid).collect();
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    for (oid, policy) in calling {
+        let Some(i) = sqls.iter().position(|s| s.t.oid == oid) else {
+            continue;
+        };
+        let Some(a) =
+            clean_reads(&tenant_lists[i], &reads[i]).and_then(|(_, clean)| clean.first().copied())
+        else {
+            continue;
+        };
+        let part = sqls[i].foreign_visible(a);
+        let before = catalog::scans(c, &candidates)?;
+        run(
+            c,
+            Some(role),
+            &run_cx.with_tenant(Some(a)),
+            &format!("SELECT {}", part.expr("$1")),
+            &part.args,
+        )?;
+        let after = catalog::scans(c, &candidates)?;
+        for ((m, b), (_, n)) in before.iter().zip(&after) {
+            if n > b && *m != oid && !sqls[i].t.lookups.iter().any(|l| l.oid == *m) {
+                if let Some(l) = writable.iter().find(|l| l.oid == *m) {
+                    out[i].push(crate::model::Lookup {
+                        policy: policy.clone(),
+                        ..l.clone()
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The lookup probes of one table: for each tenant A whose own read saw
 /// no row of another tenant, each other table a read policy for the role
 /// reads and the role may write is written as the role with A's settings
@@ -1243,6 +1316,7 @@ fn lookup_probes(
     c: &SpiClient<'_>,
     role: &str,
     sql: &Sql<'_>,
+    lookups: &[&crate::model::Lookup],
     tenants: &Tenants,
     reads: &[TenantRead],
     run_cx: &Run<'_>,
@@ -1255,7 +1329,7 @@ fn lookup_probes(
         let others: Vec<String> = list.iter().filter(|x| *x != a).cloned().collect();
         let part = sql.foreign_visible(a);
         let query = format!("SELECT {}", part.expr("$1"));
-        for l in &sql.t.lookups {
+        for l in lookups {
             for r in c.select(
                 "SELECT o_kind, o_column, o_source, o_rows, o_state, o_message
                    FROM rls_audit._lookup_probe($1, $2, $3::pg_catalog.oid::pg_catalog.regclass, $4, $5,
@@ -1297,7 +1371,7 @@ fn lookup_probes(
                 });
                 out.push(crate::verdict::LookupLeak {
                     tenant: a.clone(),
-                    lookup: l.clone(),
+                    lookup: (*l).clone(),
                     kind,
                     column: r.get::<String>(2)?,
                     source: r.get::<String>(3)?,

@@ -1002,6 +1002,9 @@ pub(crate) struct Lookup {
     pub(crate) kinds: Vec<String>,
     /// its columns whose default is volatile (never run by the probe)
     pub(crate) volatile: Vec<String>,
+    /// found by what a read as the role scanned (a function the policy
+    /// calls reads it), not in the policy's own expression
+    pub(crate) via_function: bool,
 }
 
 /// A SECURITY DEFINER function the role may execute that returns a probed

@@ -711,9 +711,14 @@ fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c:
         )
     };
     let why = format!(
-        "policy {} reads {m}, which {} may write: after {statement}, as tenant {}, {} rows of \
+        "policy {} reads {m}{}, which {} may write: after {statement}, as tenant {}, {} rows of \
          other tenants of {} are visible; fix with {fix}",
         quote_ident(&l.lookup.policy),
+        if l.lookup.via_function {
+            " (through a function it calls)"
+        } else {
+            ""
+        },
         quote_ident(role),
         l.tenant,
         l.rows,
@@ -2749,6 +2754,7 @@ mod unit {
             oid: 1,
             kinds: vec!["insert".into(), "update".into()],
             volatile: Vec::new(),
+            via_function: false,
         };
         let leak =
             |tenant: &str, kind: &str, column: Option<&str>, source: Option<&str>| LookupLeak {

@@ -167,6 +167,9 @@ query! {
     REPLACEABLE = "replaceable.sql";
     LOOKUPS = "lookups.sql";
     DEFINER_READERS = "definer_readers.sql";
+    FUNCTION_READERS = "function_readers.sql";
+    WRITABLE = "writable.sql";
+    SCANS = "scans.sql";
     PRIVILEGED_AMONG = "privileged_among.sql";
     POLICY_TREES_FOR = "policy_trees_for.sql";
     TABLE_POLICIES = "table_policies.sql";
@@ -1955,8 +1958,67 @@ pub(crate) fn lookups(
                     .filter(|(_, tree)| volatile_tree(tree))
                     .map(|(column, _)| column)
                     .collect(),
+                via_function: false,
             },
         ));
+    }
+    Ok(out)
+}
+
+/// For each of `tables` whose read policies for `role` call a function
+/// that is not built in: the first such policy (`function_readers.sql`).
+pub(crate) fn function_readers(
+    c: &SpiClient<'_>,
+    tables: &[u32],
+    role: &str,
+) -> Result<Vec<(u32, String)>> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
+    let mut out = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        FUNCTION_READERS.as_str(),
+        None,
+        &[oids.into(), role.into()],
+    )? {
+        out.push((oid(&r, 1)?, text(&r, 2)?));
+    }
+    Ok(out)
+}
+
+/// The tables `role` may write (`writable.sql`), as lookups with no
+/// policy named yet.
+pub(crate) fn writable(c: &SpiClient<'_>, role: &str) -> Result<Vec<crate::model::Lookup>> {
+    let mut out = Vec::new();
+    for r in crate::prepared::select(c, WRITABLE.as_str(), None, &[role.into()])? {
+        let columns = r.get::<Vec<String>>(4)?.unwrap_or_default();
+        let trees = r.get::<Vec<String>>(5)?.unwrap_or_default();
+        out.push(crate::model::Lookup {
+            policy: String::new(),
+            table: text(&r, 1)?,
+            oid: oid(&r, 2)?,
+            kinds: r.get::<Vec<String>>(3)?.unwrap_or_default(),
+            volatile: columns
+                .into_iter()
+                .zip(trees)
+                .filter(|(_, tree)| volatile_tree(tree))
+                .map(|(column, _)| column)
+                .collect(),
+            via_function: true,
+        });
+    }
+    Ok(out)
+}
+
+/// The scans this transaction has made so far of each of `tables` (and
+/// of their indexes and partitions: `scans.sql`).
+pub(crate) fn scans(c: &SpiClient<'_>, tables: &[u32]) -> Result<Vec<(u32, i64)>> {
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
+    let mut out = Vec::new();
+    for r in crate::prepared::select(c, SCANS.as_str(), None, &[oids.into()])? {
+        out.push((oid(&r, 1)?, r.get::<i64>(2)?.unwrap_or(0)));
     }
     Ok(out)
 }

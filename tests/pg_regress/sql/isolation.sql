@@ -1475,6 +1475,34 @@ SELECT tenant, status, detail FROM rls_audit.verify_isolation('app_user', 'app.t
                                                       write_probes => false)
  WHERE check_name = 'tenant_read' ORDER BY 1;
 
+-- through a function: "look up".is_viewer() (PL/pgSQL, SECURITY DEFINER)
+-- reads the viewers, which no catalog records; the tables a read as the
+-- role scans are watched instead
+CREATE TABLE "look up".viewers2 (viewer int, tenant_id int);
+INSERT INTO "look up".viewers2 SELECT g, g FROM generate_series(1, 3) g;
+CREATE FUNCTION "look up".is_viewer(t int) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM "look up".viewers2 v
+                    WHERE v.tenant_id = t AND v.viewer = NULLIF(current_setting('app.tenant_id', true), '')::int);
+END $$;
+CREATE TABLE "look up".files (id int, tenant_id int);
+INSERT INTO "look up".files SELECT g, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up".files ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "viewers' files" ON "look up".files FOR SELECT USING ("look up".is_viewer(tenant_id));
+GRANT SELECT ON "look up".files TO app_user;
+SELECT * FROM pg_temp.lookup_reads('"look up".files');
+GRANT INSERT ON "look up".viewers2 TO app_user;
+SELECT * FROM pg_temp.lookup_reads('"look up".files');
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up".files'::regclass],
+                                              tenants => ARRAY['1', '2'])
+ WHERE check_name = 'tenant_read' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+INSERT INTO "look up".viewers2 VALUES (1, 2);
+SELECT count(*) AS other_tenants_rows FROM "look up".files WHERE tenant_id <> 1;
+ROLLBACK;
 -- A SECURITY DEFINER function the role may call reads as its owner: one
 -- that returns the table's rows (its row type, or a column named like the
 -- tenant column) is called as the role, read-only, as each tenant, with
