@@ -8,7 +8,8 @@
 # reader 5 a policy singles out by comparing the setting with 5),
 # random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, a
 # read or write policy calling a function the role owns (and may replace) or not, a
-# read policy reading a table of viewers the role may write or not, row
+# read policy reading a table of viewers (itself, or through a SECURITY
+# DEFINER function) the role may write or not, row
 # triggers (one stamping the tenant from the setting, one skipping some
 # deletes by its WHEN), a foreign key with ON DELETE CASCADE or SET NULL
 # to a table of tenants whose rows the role may or may not delete, and role,
@@ -250,10 +251,24 @@ BEGIN
             mem := 'm_' || k;
             EXECUTE format('CREATE TABLE oracle.%I (viewer int NOT NULL, tenant_id int NOT NULL)', mem);
             EXECUTE format('INSERT INTO oracle.%I SELECT g, g FROM generate_series(1, 4) g', mem);
-            EXECUTE format($p$CREATE POLICY by_viewers ON oracle.%I FOR SELECT TO %I
-                USING (tenant_id IN (SELECT m.tenant_id FROM oracle.%I m
-                                      WHERE m.viewer = NULLIF(current_setting('app.tenant', true), '')::int))$p$,
-                t, r, mem);
+            -- (in every other case through a SECURITY DEFINER function,
+            -- whose reads no catalog records)
+            IF k % 2 = 0 THEN
+                EXECUTE format($f$CREATE FUNCTION oracle_fn.%I(tid int) RETURNS boolean LANGUAGE plpgsql STABLE
+                    SECURITY DEFINER SET search_path = pg_catalog AS $b$
+                    BEGIN
+                        RETURN EXISTS (SELECT FROM oracle.%I m
+                                        WHERE m.tenant_id = tid
+                                          AND m.viewer = NULLIF(current_setting('app.tenant', true), '')::int);
+                    END $b$$f$, 'v_' || k, mem);
+                EXECUTE format('CREATE POLICY by_viewers ON oracle.%I FOR SELECT TO %I USING (oracle_fn.%I(tenant_id))',
+                    t, r, 'v_' || k);
+            ELSE
+                EXECUTE format($p$CREATE POLICY by_viewers ON oracle.%I FOR SELECT TO %I
+                    USING (tenant_id IN (SELECT m.tenant_id FROM oracle.%I m
+                                          WHERE m.viewer = NULLIF(current_setting('app.tenant', true), '')::int))$p$,
+                    t, r, mem);
+            END IF;
             EXECUTE format('GRANT SELECT ON oracle.%I TO %I', mem, r);
             IF random() < 0.5 THEN EXECUTE format('GRANT INSERT ON oracle.%I TO %I', mem, r); END IF;
             IF random() < 0.4 THEN EXECUTE format('GRANT UPDATE ON oracle.%I TO %I', mem, r); END IF;
