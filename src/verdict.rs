@@ -710,15 +710,19 @@ fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c:
             quote_ident(role)
         )
     };
+    // (a table found by what a read scanned: read through a function one
+    // of the read policies calls, this one or another)
+    let reads = if l.lookup.via_function {
+        format!(
+            "the read policies read {m} through the functions they call (policy {} calls one)",
+            quote_ident(&l.lookup.policy)
+        )
+    } else {
+        format!("policy {} reads {m}", quote_ident(&l.lookup.policy))
+    };
     let why = format!(
-        "policy {} reads {m}{}, which {} may write: after {statement}, as tenant {}, {} rows of \
-         other tenants of {} are visible; fix with {fix}",
-        quote_ident(&l.lookup.policy),
-        if l.lookup.via_function {
-            " (through a function it calls)"
-        } else {
-            ""
-        },
+        "{reads}, which {} may write: after {statement}, as tenant {}, {} rows of other tenants \
+         of {} are visible; fix with {fix}",
         quote_ident(role),
         l.tenant,
         l.rows,
