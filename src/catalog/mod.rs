@@ -1931,7 +1931,7 @@ pub(crate) fn replaceable(
 }
 
 /// For each of `tables`: the other tables its read policies for `role`
-/// read that the role may write (`lookups.sql`).
+/// read that the role may write (`lookups.sql`, `writable.sql`).
 pub(crate) fn lookups(
     c: &SpiClient<'_>,
     tables: &[u32],
@@ -1941,28 +1941,29 @@ pub(crate) fn lookups(
         return Ok(Vec::new());
     }
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
-    let mut out = Vec::new();
+    let mut read = Vec::new();
     for r in crate::prepared::select(c, LOOKUPS.as_str(), None, &[oids.into(), role.into()])? {
-        let columns = r.get::<Vec<String>>(6)?.unwrap_or_default();
-        let trees = r.get::<Vec<String>>(7)?.unwrap_or_default();
-        out.push((
-            oid(&r, 1)?,
-            crate::model::Lookup {
-                policy: text(&r, 2)?,
-                table: text(&r, 3)?,
-                oid: oid(&r, 4)?,
-                kinds: r.get::<Vec<String>>(5)?.unwrap_or_default(),
-                volatile: columns
-                    .into_iter()
-                    .zip(trees)
-                    .filter(|(_, tree)| volatile_tree(tree))
-                    .map(|(column, _)| column)
-                    .collect(),
-                via_function: false,
-            },
-        ));
+        read.push((oid(&r, 1)?, text(&r, 2)?, oid(&r, 3)?));
     }
-    Ok(out)
+    if read.is_empty() {
+        return Ok(Vec::new());
+    }
+    let writable = writable(c, role)?;
+    Ok(read
+        .into_iter()
+        .filter_map(|(table, policy, m)| {
+            writable.iter().find(|l| l.oid == m).map(|l| {
+                (
+                    table,
+                    crate::model::Lookup {
+                        policy,
+                        via_function: false,
+                        ..l.clone()
+                    },
+                )
+            })
+        })
+        .collect())
 }
 
 /// For each of `tables` whose read policies for `role` call a function
@@ -1989,7 +1990,7 @@ pub(crate) fn function_readers(
 }
 
 /// The tables `role` may write (`writable.sql`), as lookups with no
-/// policy named yet.
+/// policy named yet (found by a scan unless said otherwise).
 pub(crate) fn writable(c: &SpiClient<'_>, role: &str) -> Result<Vec<crate::model::Lookup>> {
     let mut out = Vec::new();
     for r in crate::prepared::select(c, WRITABLE.as_str(), None, &[role.into()])? {
