@@ -486,7 +486,8 @@ pub(crate) fn gather(
     }
     // and the other tables their read policies read that the role may
     // write (written only with write probes on; named either way)
-    for (oid, l) in catalog::lookups(c, &tables_here, role)? {
+    let mut written = None;
+    for (oid, l) in catalog::lookups(c, &tables_here, role, &mut written)? {
         if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
             t.lookups.push(l);
         }
@@ -693,7 +694,16 @@ pub(crate) fn gather(
     // catalog records)
     let mut scanned: Vec<Vec<crate::model::Lookup>> = vec![Vec::new(); sqls.len()];
     if write_probes {
-        scanned_lookups(c, role, &sqls, &tenant_lists, &reads, &run_cx, &mut scanned)?;
+        scanned_lookups(
+            c,
+            role,
+            &sqls,
+            &tenant_lists,
+            &reads,
+            &run_cx,
+            &mut written,
+            &mut scanned,
+        )?;
     }
     let mut looked_up: Vec<Vec<crate::verdict::LookupLeak>> = Vec::with_capacity(sqls.len());
     for (i, sql) in sqls.iter().enumerate() {
@@ -947,16 +957,7 @@ fn write_probe(
 ) -> Result<Vec<WriteOutcome>> {
     let policies = catalog::table_policies(c, t.oid)?;
     let (screen, policies) = (screen_policies(&policies), shadow_policies(&policies));
-    let mut args: Vec<pgrx::datum::DatumWithOid<'_>> = Vec::new();
-    let runner = match replaced {
-        Some((replacer, replace)) => {
-            args.push(replacer.into());
-            args.push(replace.into());
-            "_replace_write_probe($16, $17, "
-        }
-        None => "_write_probe(",
-    };
-    let mut all: Vec<pgrx::datum::DatumWithOid<'_>> = vec![
+    let mut args: Vec<pgrx::datum::DatumWithOid<'_>> = vec![
         role.into(),
         t.qualified().into(),
         t.column.as_str().into(),
@@ -978,7 +979,14 @@ fn write_probe(
             .filter(|_| t.tenant_defaulted && !t.default_volatile)
             .into(),
     ];
-    all.extend(args);
+    let runner = match replaced {
+        Some((replacer, replace)) => {
+            args.push(replacer.into());
+            args.push(replace.into());
+            "_replace_write_probe($16, $17, "
+        }
+        None => "_write_probe(",
+    };
     let mut out = Vec::new();
     for r in c.select(
         &format!(
@@ -987,7 +995,7 @@ fn write_probe(
                                        $10, $11, $12, $13, $14, $15)"
         ),
         None,
-        &all,
+        &args,
     )? {
         out.push(write_outcome(&r, &t.table)?);
     }
@@ -1257,6 +1265,7 @@ fn scanned_lookups(
     tenant_lists: &[Tenants],
     reads: &[Vec<TenantRead>],
     run_cx: &Run<'_>,
+    written: &mut Option<Vec<crate::model::Lookup>>,
     out: &mut [Vec<crate::model::Lookup>],
 ) -> Result<()> {
     let oids: Vec<u32> = sqls
@@ -1268,7 +1277,7 @@ fn scanned_lookups(
     if calling.is_empty() {
         return Ok(());
     }
-    let writable = catalog::writable(c, role)?;
+    let writable = catalog::writable_once(c, role, written)?;
     let candidates: Vec<u32> = writable.iter().map(|l| l.oid).collect();
     if candidates.is_empty() {
         return Ok(());

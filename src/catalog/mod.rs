@@ -1931,11 +1931,13 @@ pub(crate) fn replaceable(
 }
 
 /// For each of `tables`: the other tables its read policies for `role`
-/// read that the role may write (`lookups.sql`, `writable.sql`).
+/// read that the role may write (`lookups.sql`, and `writable` read into
+/// `written` when not yet: one verify_isolation call reads it once).
 pub(crate) fn lookups(
     c: &SpiClient<'_>,
     tables: &[u32],
     role: &str,
+    written: &mut Option<Vec<crate::model::Lookup>>,
 ) -> Result<Vec<(u32, crate::model::Lookup)>> {
     if tables.is_empty() {
         return Ok(Vec::new());
@@ -1948,7 +1950,7 @@ pub(crate) fn lookups(
     if read.is_empty() {
         return Ok(Vec::new());
     }
-    let writable = writable(c, role)?;
+    let writable = writable_once(c, role, written)?;
     Ok(read
         .into_iter()
         .filter_map(|(table, policy, m)| {
@@ -2011,6 +2013,18 @@ pub(crate) fn writable(c: &SpiClient<'_>, role: &str) -> Result<Vec<crate::model
         });
     }
     Ok(out)
+}
+
+/// [`writable`], read once into `written` and kept there.
+pub(crate) fn writable_once<'w>(
+    c: &SpiClient<'_>,
+    role: &str,
+    written: &'w mut Option<Vec<crate::model::Lookup>>,
+) -> Result<&'w [crate::model::Lookup]> {
+    if written.is_none() {
+        *written = Some(writable(c, role)?);
+    }
+    Ok(written.as_deref().unwrap_or_default())
 }
 
 /// The scans this transaction has made so far of each of `tables` (and
