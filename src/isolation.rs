@@ -484,6 +484,15 @@ pub(crate) fn gather(
             t.definer_readers.push(r);
         }
     }
+    // and those it may call that may write them (called only with write
+    // probes on: they write the real table, rolled back)
+    if write_probes {
+        for (oid, w) in catalog::definer_writers(c, &tables_here, role)? {
+            if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
+                t.definer_writers.push(w);
+            }
+        }
+    }
     // and the other tables their read policies read that the role may
     // write (written only with write probes on; named either way)
     let mut written = None;
@@ -742,6 +751,7 @@ pub(crate) fn gather(
         let mut writes = None;
         let mut cascades = Vec::new();
         let mut replaced_writes = Vec::new();
+        let mut definer_writes = Vec::new();
         if let Tenants::Values(list) = &tenant_list {
             // (writes through a view are judged from its facts alone:
             // verdict::view_write_checks)
@@ -762,6 +772,9 @@ pub(crate) fn gather(
                         replaced_writes =
                             replace_write_probes(c, role, &t, applies, &run_cx, list, &values)?;
                     }
+                    if !t.definer_writers.is_empty() && list.len() > 1 {
+                        definer_writes = definer_write_probes(c, role, &t, &run_cx, list)?;
+                    }
                     write_probe(c, role, &t, applies, &run_cx, list, None)?
                 });
             }
@@ -778,6 +791,7 @@ pub(crate) fn gather(
             replaced_writes,
             looked_up,
             definer_reads,
+            definer_writes,
         });
     }
     Ok(Evidence {
@@ -1243,6 +1257,197 @@ fn definer_probes(
                     reader: r.clone(),
                     value: v.cloned(),
                     rows: o.count(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The definer write probes of one table: each SECURITY DEFINER function
+/// the role may call that may write it ([`crate::model::DefinerWriter`])
+/// is called as the role with each tenant A's settings, on the real table
+/// watched by the counting trigger (`shadow::run_calls`: all rolled back),
+/// with its arguments
+/// * for each other tenant B, from B's first row (read as the caller): an
+///   argument named like a column (`p_id`, `_id`, `id`) gets that
+///   column's value, else one of the type of a column other than the
+///   tenant column gets the first such column's, else one of the tenant
+///   column's type gets B, else NULL;
+/// * for each B again, every argument of the tenant column's type B, the
+///   others by name as above;
+/// * all NULL.
+///
+/// Its verdict is what the call did: the rows of other tenants it
+/// inserted, updated or deleted, or a TRUNCATE. The first call that
+/// wrote any is kept per function and tenant.
+fn definer_write_probes(
+    c: &SpiClient<'_>,
+    role: &str,
+    t: &Target,
+    run_cx: &Run<'_>,
+    tenants: &[String],
+) -> Result<Vec<crate::verdict::DefinerWrite>> {
+    let columns = catalog::columns_of(c, t.oid)?;
+    let tenant_type = columns
+        .iter()
+        .find(|(name, _)| *name == t.column)
+        .map(|(_, ty)| ty.clone());
+    // each tenant's first row, as the caller: its columns' text
+    let select = format!(
+        "SELECT ARRAY[{}] FROM {} t WHERE t.{} {} $1::{} LIMIT 1",
+        columns
+            .iter()
+            .map(|(name, _)| format!("t.{}::pg_catalog.text", quote_ident(name)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        t.qualified(),
+        quote_ident(&t.column),
+        t.col_eq,
+        t.col_type_q
+    );
+    let mut first_rows: Vec<Option<Vec<Option<String>>>> = Vec::new();
+    for b in tenants {
+        let row = c.select(&select, Some(1), &[b.as_str().into()])?;
+        // (a tenant named by the caller may have no row)
+        first_rows.push(if row.is_empty() {
+            None
+        } else {
+            row.first().get::<Vec<Option<String>>>(1)?
+        });
+    }
+    let column_of = |arg: &str| -> Option<usize> {
+        let lower = arg.to_lowercase();
+        let bare = ["p_", "in_", "arg_", "_"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p))
+            .unwrap_or(&lower);
+        columns
+            .iter()
+            .position(|(name, _)| name.to_lowercase() == lower || name.to_lowercase() == bare)
+    };
+    let mut calls: Vec<crate::shadow::Call> = Vec::new();
+    // (function, arguments) per call
+    let mut made: Vec<(usize, Vec<Option<String>>)> = Vec::new();
+    for (fi, w) in t.definer_writers.iter().enumerate() {
+        let sql = {
+            let args: Vec<String> = w
+                .arg_types
+                .iter()
+                .enumerate()
+                .map(|(j, ty)| format!("${}::{ty}", j + 1))
+                .collect();
+            if w.procedure {
+                format!("CALL {}({})", w.name, args.join(", "))
+            } else {
+                format!(
+                    "SELECT pg_catalog.count(*) FROM (SELECT {}({})) rls_audit_call",
+                    w.name,
+                    args.join(", ")
+                )
+            }
+        };
+        for (i, a) in tenants.iter().enumerate() {
+            let mut lists: Vec<Vec<Option<String>>> = Vec::new();
+            for (bi, b) in tenants.iter().enumerate().filter(|(_, b)| *b != a) {
+                let row = first_rows[bi].as_deref().unwrap_or_default();
+                let by_name = |j: usize| -> Option<String> {
+                    let name = w.arg_names.get(j).filter(|n| !n.is_empty())?;
+                    column_of(name).and_then(|k| row.get(k).cloned().flatten())
+                };
+                let is_tenant_type = |ty: &String| Some(ty) == tenant_type.as_ref();
+                lists.push(
+                    w.arg_types
+                        .iter()
+                        .enumerate()
+                        .map(|(j, ty)| {
+                            by_name(j)
+                                .or_else(|| {
+                                    columns
+                                        .iter()
+                                        .position(|(name, cty)| cty == ty && *name != t.column)
+                                        .and_then(|k| row.get(k).cloned().flatten())
+                                })
+                                .or_else(|| is_tenant_type(ty).then(|| b.clone()))
+                        })
+                        .collect(),
+                );
+                lists.push(
+                    w.arg_types
+                        .iter()
+                        .enumerate()
+                        .map(|(j, ty)| {
+                            if is_tenant_type(ty) {
+                                Some(b.clone())
+                            } else {
+                                by_name(j)
+                            }
+                        })
+                        .collect(),
+                );
+            }
+            // and every argument NULL, last (a call with another tenant's
+            // values is the clearer evidence)
+            lists.push(vec![None; w.arg_types.len()]);
+            let mut seen: Vec<&Vec<Option<String>>> = Vec::new();
+            for args in &lists {
+                if seen.contains(&args) {
+                    continue;
+                }
+                seen.push(args);
+                calls.push(crate::shadow::Call {
+                    tenant: i,
+                    sql: sql.clone(),
+                    args: args.clone(),
+                });
+                made.push((fi, args.clone()));
+            }
+        }
+    }
+    let tables = catalog::partition_tree(c, t.oid)?;
+    let outcomes = crate::shadow::run_calls(&crate::shadow::Calls {
+        role,
+        settings: &run_cx.base,
+        setting: run_cx.setting,
+        tenants,
+        table: &t.qualified(),
+        tables: tables.into_iter().map(pg_sys::Oid::from).collect(),
+        column: &t.column,
+        calls: &calls,
+    })?;
+    let mut out: Vec<crate::verdict::DefinerWrite> = Vec::new();
+    match outcomes {
+        Err((state, message)) => {
+            for a in tenants {
+                for w in &t.definer_writers {
+                    out.push(crate::verdict::DefinerWrite {
+                        tenant: a.clone(),
+                        writer: w.clone(),
+                        args: Vec::new(),
+                        kinds: [0; 4],
+                        error: Some(format!("{message} ({state})")),
+                    });
+                }
+            }
+        }
+        Ok(outcomes) => {
+            for ((call, (fi, args)), o) in calls.iter().zip(made).zip(outcomes) {
+                let Ok(kinds) = o else { continue };
+                let a = &tenants[call.tenant];
+                let w = &t.definer_writers[fi];
+                if kinds.iter().all(|n| *n == 0)
+                    || out
+                        .iter()
+                        .any(|d| &d.tenant == a && d.writer.function == w.function)
+                {
+                    continue;
+                }
+                out.push(crate::verdict::DefinerWrite {
+                    tenant: a.clone(),
+                    writer: w.clone(),
+                    args,
+                    kinds,
+                    error: None,
                 });
             }
         }

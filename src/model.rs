@@ -1021,6 +1021,24 @@ pub(crate) struct DefinerReader {
     pub(crate) arg_types: Vec<String>,
 }
 
+/// A SECURITY DEFINER function or procedure the role may execute, owned
+/// by another role, whose body names a probed table: it may write the
+/// table as its owner (`definer_writers.sql`).
+#[derive(Debug, Clone)]
+pub(crate) struct DefinerWriter {
+    /// as regprocedure prints it
+    pub(crate) function: String,
+    pub(crate) owner: String,
+    /// schema-qualified, quoted
+    pub(crate) name: String,
+    /// its input arguments' types, as `schema.name` (quoted)
+    pub(crate) arg_types: Vec<String>,
+    /// its input arguments' names ('' when unnamed)
+    pub(crate) arg_names: Vec<String>,
+    /// a procedure (CALL), not a function
+    pub(crate) procedure: bool,
+}
+
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
@@ -1070,6 +1088,8 @@ pub(crate) struct Target {
     pub(crate) lookups: Vec<Lookup>,
     /// SECURITY DEFINER functions the role may call that return its rows
     pub(crate) definer_readers: Vec<DefinerReader>,
+    /// SECURITY DEFINER functions the role may call that may write it
+    pub(crate) definer_writers: Vec<DefinerWriter>,
     /// the role may SELECT some columns of the table but not the tenant
     /// column: the rows it sees are counted, not told apart by tenant
     pub(crate) tenant_hidden: bool,

@@ -28,11 +28,15 @@ use crate::error::{Result, RlsAuditError};
 /// row has been counted, how it is compared), which tenant is "own", and
 /// how many touched rows were another tenant's so far.
 struct Witness {
-    shadow: pg_sys::Oid,
+    /// the shadow, or a real table and its partitions
+    tables: Vec<pg_sys::Oid>,
     column: String,
-    resolved: Option<Column>,
+    /// where the column is in each of `tables` counted so far
+    resolved: Vec<(pg_sys::Oid, Column)>,
     tenant: CString,
-    touched: i64,
+    /// rows of another tenant inserted, updated, deleted, and TRUNCATEs
+    /// (a statement trigger, on a real table only: [`run_calls`])
+    kinds: [i64; 4],
 }
 
 thread_local! {
@@ -47,14 +51,14 @@ struct Counting {
 }
 
 impl Counting {
-    fn start(shadow: pg_sys::Oid, column: &str) -> Self {
+    fn start(tables: Vec<pg_sys::Oid>, column: &str) -> Self {
         let outer = WITNESS.with(|w| {
             w.borrow_mut().replace(Witness {
-                shadow,
+                tables,
                 column: column.to_string(),
-                resolved: None,
+                resolved: Vec::new(),
                 tenant: CString::default(),
-                touched: 0,
+                kinds: [0; 4],
             })
         });
         Counting { outer }
@@ -65,13 +69,19 @@ impl Counting {
         WITNESS.with(|w| {
             if let Some(w) = w.borrow_mut().as_mut() {
                 w.tenant = tenant.clone();
-                w.touched = 0;
+                w.kinds = [0; 4];
             }
         });
     }
 
+    /// Rows of other tenants touched, of every kind.
     fn touched(&self) -> i64 {
-        WITNESS.with(|w| w.borrow().as_ref().map_or(0, |w| w.touched))
+        self.kinds()[..3].iter().sum()
+    }
+
+    /// Rows of other tenants inserted, updated, deleted; TRUNCATEs.
+    fn kinds(&self) -> [i64; 4] {
+        WITNESS.with(|w| w.borrow().as_ref().map_or([0; 4], |w| w.kinds))
     }
 }
 
@@ -115,31 +125,54 @@ pub(crate) unsafe fn count_touched(fcinfo: pg_sys::FunctionCallInfo) -> Result<(
         .with(|cell| {
             cell.borrow()
                 .as_ref()
-                .filter(|w| w.shadow == relid)
-                .map(|w| (w.column.clone(), w.resolved, w.tenant.clone()))
+                .filter(|w| w.tables.contains(&relid))
+                .map(|w| {
+                    let at = w.resolved.iter().find(|(r, _)| *r == relid);
+                    (w.column.clone(), at.map(|(_, c)| *c), w.tenant.clone())
+                })
         })
         .ok_or_else(not_ours)?;
+    let op = event & pg_sys::TRIGGER_EVENT_OPMASK;
+    let count = |kind: usize| {
+        WITNESS.with(|cell| {
+            if let Some(w) = cell
+                .borrow_mut()
+                .as_mut()
+                .filter(|w| w.tables.contains(&relid))
+            {
+                w.kinds[kind] += 1;
+            }
+        })
+    };
     if event & pg_sys::TRIGGER_EVENT_ROW == 0 {
+        // a TRUNCATE removes every tenant's rows
+        if op == pg_sys::TRIGGER_EVENT_TRUNCATE {
+            count(3);
+        }
         return Ok(());
     }
     // SAFETY: rel is open, its descriptor valid for the call
     let desc = unsafe { (*rel).rd_att };
     // where the column is and how it compares: looked up at the loop's
-    // first counted row, the same for all of them (one shadow table)
+    // first counted row of each table (a partition may place it
+    // elsewhere), the same for all of its rows
     let col = match resolved {
         Some(col) => col,
         None => {
             let col =
                 column_of(desc, &column).map_err(|e| RlsAuditError::Internal(e.to_string()))?;
             WITNESS.with(|cell| {
-                if let Some(w) = cell.borrow_mut().as_mut().filter(|w| w.shadow == relid) {
-                    w.resolved = Some(col);
+                if let Some(w) = cell
+                    .borrow_mut()
+                    .as_mut()
+                    .filter(|w| w.tables.contains(&relid))
+                {
+                    w.resolved.push((relid, col));
                 }
             });
             col
         }
     };
-    let op = event & pg_sys::TRIGGER_EVENT_OPMASK;
     // SAFETY: PostgreSQL sets tg_trigtuple for every row event and
     // tg_newtuple for an UPDATE's; both are heap tuples of `desc`. An
     // ERROR of the type's functions is caught only to be raised again as
@@ -162,10 +195,10 @@ pub(crate) unsafe fn count_touched(fcinfo: pg_sys::FunctionCallInfo) -> Result<(
     })
     .execute()?;
     if foreign {
-        WITNESS.with(|cell| {
-            if let Some(w) = cell.borrow_mut().as_mut().filter(|w| w.shadow == relid) {
-                w.touched += 1;
-            }
+        count(match op {
+            pg_sys::TRIGGER_EVENT_INSERT => 0,
+            pg_sys::TRIGGER_EVENT_UPDATE => 1,
+            _ => 2,
         });
     }
     Ok(())
@@ -199,7 +232,7 @@ fn column_of(desc: pg_sys::TupleDesc, name: &str) -> Result<Column> {
     };
     let Some((attnum, typid, collation)) = found else {
         return Err(RlsAuditError::ObjectState(format!(
-            "the write probes' shadow table has no column \"{name}\""
+            "the table the write probes watch has no column \"{name}\""
         )));
     };
     let (base, eq_opr) = crate::catalog::base_type_equality(typid);
@@ -306,6 +339,206 @@ pub(crate) struct Rewrites<'a> {
     pub(crate) templates: &'a str,
 }
 
+/// A probe argument as a C string (a NUL byte is bad input).
+fn cstring(s: &str) -> Result<CString> {
+    CString::new(s).map_err(|_| {
+        RlsAuditError::InvalidParameter("a write probe argument contains a NUL byte".into())
+    })
+}
+
+/// Whom a probe's statements run as: the role, its settings, the tenant
+/// setting.
+struct Acting {
+    who: &'static CStr,
+    role: CString,
+    settings: Vec<(CString, Option<CString>)>,
+    setting: CString,
+}
+
+impl Acting {
+    fn new(role: &str, settings: &[(String, Option<String>)], setting: &str) -> Result<Self> {
+        // as _probe takes the role: SET LOCAL SESSION AUTHORIZATION where
+        // the caller may (a superuser who has not SET ROLE), so that
+        // session_user is the role too; else SET LOCAL ROLE
+        // SAFETY: reads this backend's user state
+        let who = if unsafe {
+            let session = pg_sys::GetSessionUserId();
+            pg_sys::GetUserId() == session
+                && pg_sys::GetCurrentRoleId() == pg_sys::InvalidOid
+                && pg_sys::superuser_arg(session)
+        } {
+            c"session_authorization"
+        } else {
+            c"role"
+        };
+        Ok(Acting {
+            who,
+            role: cstring(role)?,
+            settings: settings
+                .iter()
+                .map(|(k, v)| Ok((cstring(k)?, v.as_deref().map(cstring).transpose()?)))
+                .collect::<Result<Vec<_>>>()?,
+            setting: cstring(setting)?,
+        })
+    }
+
+    /// Become the role with the tenant's settings (and, `read_only`, in
+    /// a read-only transaction) until the subtransaction ends.
+    ///
+    /// # Safety
+    /// Inside a subtransaction that is rolled back: the settings are
+    /// PostgreSQL's own set_config(..., true), undone by the rollback.
+    unsafe fn take(&self, tenant: &CStr, read_only: bool) {
+        // SAFETY: as above
+        unsafe {
+            set_local(self.who, Some(&self.role));
+            for (k, v) in &self.settings {
+                set_local(k, v.as_deref());
+            }
+            set_local(&self.setting, Some(tenant));
+            if read_only {
+                set_local(c"transaction_read_only", Some(c"on"));
+            }
+        }
+    }
+}
+
+/// One call of a SECURITY DEFINER function that may write a probed table:
+/// as which tenant (an index into the tenants), the statement (its
+/// arguments `$1::type` …, every name schema-qualified), and the
+/// arguments' text (None: NULL).
+pub(crate) struct Call {
+    pub(crate) tenant: usize,
+    pub(crate) sql: String,
+    pub(crate) args: Vec<Option<String>>,
+}
+
+/// What `run_calls` needs: whom to act as, the real table watched (its
+/// quoted name, and it with its partitions), the tenant column, the calls.
+pub(crate) struct Calls<'a> {
+    pub(crate) role: &'a str,
+    pub(crate) settings: &'a [(String, Option<String>)],
+    pub(crate) setting: &'a str,
+    pub(crate) tenants: &'a [String],
+    pub(crate) table: &'a str,
+    pub(crate) tables: Vec<pg_sys::Oid>,
+    pub(crate) column: &'a str,
+    pub(crate) calls: &'a [Call],
+}
+
+/// Per call: the rows of other tenants it inserted, updated and deleted,
+/// and its TRUNCATEs (a call that failed: its SQLSTATE and message).
+pub(crate) type CallOutcome = std::result::Result<[i64; 4], (String, String)>;
+
+/// The definer write probe: the real table watched by the counting
+/// trigger (AFTER ROW for INSERT, UPDATE, DELETE, and a statement trigger
+/// for TRUNCATE, created as the caller, waiting 1 s at most for its
+/// lock), then each call as the role with its tenant's settings, each in
+/// its own subtransaction, and all of it rolled back: no row the calls
+/// wrote, and no trigger, is left. The counts are of what PostgreSQL
+/// really did (an AFTER ROW trigger fires for a row written, not one
+/// refused). Err: the table could not be watched (why).
+pub(crate) fn run_calls(
+    p: &Calls<'_>,
+) -> Result<std::result::Result<Vec<CallOutcome>, (String, String)>> {
+    let acting = Acting::new(p.role, p.settings, p.setting)?;
+    let tenants_c = p
+        .tenants
+        .iter()
+        .map(|t| cstring(t))
+        .collect::<Result<Vec<_>>>()?;
+    let function = "rls_audit._shadow_count()";
+    let setup = [
+        cstring(&format!(
+            "CREATE TRIGGER \"rls_audit witness\" AFTER INSERT OR UPDATE OR DELETE ON {} \
+             FOR EACH ROW EXECUTE FUNCTION {function}",
+            p.table
+        ))?,
+        cstring(&format!(
+            "CREATE TRIGGER \"rls_audit witness truncate\" AFTER TRUNCATE ON {} \
+             FOR EACH STATEMENT EXECUTE FUNCTION {function}",
+            p.table
+        ))?,
+    ];
+    let calls = p
+        .calls
+        .iter()
+        .map(|c| {
+            Ok((
+                c.tenant,
+                cstring(&c.sql)?,
+                c.args
+                    .iter()
+                    .map(|a| a.as_deref().map(cstring).transpose())
+                    .collect::<Result<Vec<_>>>()?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Spi::connect(|_| {
+        rolled_back(|| {
+            // SAFETY: SPI is connected; as the caller, inside the
+            // subtransaction rolled_back ends; an ERROR leaves through it
+            unsafe {
+                set_local(c"lock_timeout", Some(c"1s"));
+                for s in &setup {
+                    run_utility(s);
+                }
+            }
+            let counting = Counting::start(p.tables.clone(), p.column);
+            calls
+                .iter()
+                .map(|(i, sql, args)| {
+                    counting.reset(&tenants_c[*i]);
+                    rolled_back(|| {
+                        // SAFETY: inside this subtransaction; SPI is
+                        // connected, the statement's parameters are text
+                        unsafe {
+                            acting.take(&tenants_c[*i], false);
+                            execute_text(sql, args);
+                        }
+                        counting.kinds()
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+    }))
+}
+
+/// Run `sql` with text parameters (None: NULL).
+///
+/// # Safety
+/// SPI is connected.
+unsafe fn execute_text(sql: &CStr, args: &[Option<CString>]) {
+    let mut types = vec![pg_sys::TEXTOID; args.len()];
+    let mut values: Vec<pg_sys::Datum> = args
+        .iter()
+        .map(|a| {
+            // SAFETY: cstring_to_text copies into a palloc'd text
+            a.as_ref().map_or(pg_sys::Datum::from(0usize), |a| {
+                pg_sys::Datum::from(unsafe { pg_sys::cstring_to_text(a.as_ptr()) })
+            })
+        })
+        .collect();
+    let nulls: Vec<std::ffi::c_char> = args
+        .iter()
+        .map(|a| if a.is_some() { b' ' } else { b'n' } as std::ffi::c_char)
+        .collect();
+    // SAFETY: a NUL-terminated statement, its parameters' types, values
+    // and nulls of the same length; an ERROR leaves through the caller's
+    // subtransaction
+    unsafe {
+        pg_sys::SPI_execute_with_args(
+            sql.as_ptr(),
+            args.len() as i32,
+            types.as_mut_ptr(),
+            values.as_mut_ptr(),
+            nulls.as_ptr(),
+            false,
+            0,
+        );
+    }
+}
+
 /// The statements of `_write_probe`, run on `pg_temp.rls_audit_shadow` as
 /// the role with its settings and the tenant setting = each tenant: for
 /// each tenant A, `DELETE`, `update` with A (take-over) and with each
@@ -323,17 +556,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         column,
         screen,
     } = *p;
-    let cstring = |s: &str| {
-        CString::new(s).map_err(|_| {
-            RlsAuditError::InvalidParameter("a write probe argument contains a NUL byte".into())
-        })
-    };
-    let role_c = cstring(role)?;
-    let setting_c = cstring(setting)?;
-    let settings_c = settings
-        .iter()
-        .map(|(k, v)| Ok((cstring(k)?, v.as_deref().map(cstring).transpose()?)))
-        .collect::<Result<Vec<_>>>()?;
+    let acting = Acting::new(role, settings, setting)?;
     let tenants_c = tenants
         .iter()
         .map(|t| cstring(t))
@@ -376,39 +599,16 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // SAFETY: as above; an ERROR fails the whole write probe
             unsafe { run_utility(s) };
         }
-        let counting = Counting::start(shadow, column);
+        let counting = Counting::start(vec![shadow], column);
         let mut out = Vec::new();
-        // as _probe takes the role: SET LOCAL SESSION AUTHORIZATION where
-        // the caller may (a superuser who has not SET ROLE), so that
-        // session_user is the role too; else SET LOCAL ROLE
-        // SAFETY: reads this backend's user state
-        let who = if unsafe {
-            let session = pg_sys::GetSessionUserId();
-            pg_sys::GetUserId() == session
-                && pg_sys::GetCurrentRoleId() == pg_sys::InvalidOid
-                && pg_sys::superuser_arg(session)
-        } {
-            c"session_authorization"
-        } else {
-            c"role"
-        };
-        // as the role with A's settings, in a rolled-back subtransaction
+        // as the role with A's settings, in a rolled-back subtransaction;
+        // read-only: the shadow is a temporary table, which PostgreSQL
+        // still writes, while a trigger of the table that would write
+        // elsewhere or advance a sequence (which no rollback undoes) is
+        // refused (25006)
         let as_tenant = |i: usize, f: &mut dyn FnMut()| {
-            // SAFETY: inside the subtransaction; the settings are
-            // PostgreSQL's own set_config(..., true), undone by the
-            // rollback
-            unsafe {
-                set_local(who, Some(&role_c));
-                for (k, v) in &settings_c {
-                    set_local(k, v.as_deref());
-                }
-                set_local(&setting_c, Some(&tenants_c[i]));
-                // read-only: the shadow is a temporary table, which
-                // PostgreSQL still writes, while a trigger of the table
-                // that would write elsewhere or advance a sequence (which
-                // no rollback undoes) is refused (25006)
-                set_local(c"transaction_read_only", Some(c"on"));
-            }
+            // SAFETY: inside the subtransaction (the callers below)
+            unsafe { acting.take(&tenants_c[i], true) };
             f();
         };
         for (i, a) in tenants.iter().enumerate() {

@@ -156,6 +156,24 @@ pub(crate) struct TableEvidence {
     /// SECURITY DEFINER functions that returned other tenants' rows to
     /// the role as a tenant
     pub(crate) definer_reads: Vec<DefinerLeak>,
+    /// SECURITY DEFINER functions that, called by the role as a tenant,
+    /// wrote other tenants' rows (empty when write probes are off)
+    pub(crate) definer_writes: Vec<DefinerWrite>,
+}
+
+/// A SECURITY DEFINER function that may write the table, called by the
+/// role as tenant A (isolation.rs `definer_write_probes`), with the table
+/// watched: the arguments it was given (None: NULL), and the rows of
+/// other tenants it inserted, updated and deleted, and its TRUNCATEs
+/// (`[0; 4]` with `error`: the table could not be watched, so nothing was
+/// called).
+#[derive(Debug, Clone)]
+pub(crate) struct DefinerWrite {
+    pub(crate) tenant: String,
+    pub(crate) writer: crate::model::DefinerWriter,
+    pub(crate) args: Vec<Option<String>>,
+    pub(crate) kinds: [i64; 4],
+    pub(crate) error: Option<String>,
 }
 
 /// A SECURITY DEFINER function that, called by the role as tenant A
@@ -451,6 +469,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
                 .collect();
             cascade_checks(t, &ev.cascades, &mut checks);
             replaced_write_checks(t, role, tenants, &ev.replaced_writes, &mut checks);
+            definer_write_checks(t, role, &ev.definer_writes, &mut checks);
             out.extend(checks);
         }
         None => out.extend(TENANT_CHECKS[1..].iter().map(|name| {
@@ -614,6 +633,94 @@ fn replaced_write_checks(
             *c = also_fails(c.clone(), why, got.rows_seen);
         }
     }
+}
+
+/// Calling a SECURITY DEFINER function is a statement the role may run:
+/// the function writes as its owner. When a call as tenant A inserted,
+/// changed or deleted rows of other tenants (or truncated the table:
+/// tenant_delete), that check of A is a FAIL, naming the call, whatever
+/// the statement probes said (the call ran on the real table, so a rule
+/// that leaves a shadow's answer unjudged does not matter here). A table
+/// that could not be watched makes A's PASS an ERROR.
+fn definer_write_checks(t: &Target, role: &str, writes: &[DefinerWrite], checks: &mut [Check]) {
+    const KINDS: [(&str, &str); 4] = [
+        ("tenant_insert", "inserts"),
+        ("tenant_update", "changes"),
+        ("tenant_delete", "deletes"),
+        ("tenant_delete", "truncates"),
+    ];
+    for w in writes {
+        let r = &w.writer;
+        let mine = |c: &&mut Check| c.tenant.as_deref() == Some(w.tenant.as_str());
+        if let Some(e) = &w.error {
+            for c in checks.iter_mut().filter(mine).filter(|c| {
+                c.status == "PASS" && KINDS.iter().any(|(name, _)| *name == c.check_name)
+            }) {
+                c.status = "ERROR";
+                c.rows_seen = None;
+                c.detail = format!(
+                    "{} may call {} (SECURITY DEFINER, owner {}), which may write {} as its owner, \
+                     but the table could not be watched while it was called, so a call that \
+                     reaches other tenants' rows is not ruled out: {e}",
+                    quote_ident(role),
+                    r.function,
+                    quote_ident(&r.owner),
+                    t.qualified()
+                );
+            }
+            continue;
+        }
+        for (k, (name, does)) in KINDS.iter().enumerate() {
+            let n = w.kinds[k];
+            if n == 0 {
+                continue;
+            }
+            let Some(c) = checks
+                .iter_mut()
+                .filter(mine)
+                .find(|c| c.check_name == *name)
+            else {
+                continue;
+            };
+            let what = if k == 3 {
+                format!("{does} {}, every tenant's rows", t.qualified())
+            } else {
+                format!("{does} {n} rows of other tenants of {}", t.qualified())
+            };
+            let why = format!(
+                "{} may call {} (SECURITY DEFINER, owner {}), which writes as its owner: {} as tenant \
+                 {} {what}; fix with REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC, {} (or keep its writes \
+                 to the caller's tenant, or make it SECURITY INVOKER)",
+                quote_ident(role),
+                r.function,
+                quote_ident(&r.owner),
+                definer_call_text(r, &w.args),
+                w.tenant,
+                r.function,
+                quote_ident(role)
+            );
+            *c = also_fails(c.clone(), why, (k < 3).then_some(n));
+        }
+    }
+}
+
+/// `CALL f(…)` or `SELECT f(…)` as the probe ran it, its arguments as
+/// literals.
+fn definer_call_text(r: &crate::model::DefinerWriter, args: &[Option<String>]) -> String {
+    let args: Vec<String> = args
+        .iter()
+        .zip(&r.arg_types)
+        .map(|(a, ty)| match a {
+            Some(v) => format!("{}::{ty}", crate::ident::quote_literal(v)),
+            None => format!("NULL::{ty}"),
+        })
+        .collect();
+    format!(
+        "{} {}({})",
+        if r.procedure { "CALL" } else { "SELECT" },
+        r.name,
+        args.join(", ")
+    )
 }
 
 /// A write to a table a read policy reads is a statement the role may run
@@ -1809,6 +1916,7 @@ mod unit {
             replaceable: Vec::new(),
             lookups: Vec::new(),
             definer_readers: Vec::new(),
+            definer_writers: Vec::new(),
             truncate_via: None,
             tenant_hidden: false,
             tenant_fixed: false,
@@ -1907,6 +2015,7 @@ mod unit {
             replaced_writes: Vec::new(),
             looked_up: Vec::new(),
             definer_reads: Vec::new(),
+            definer_writes: Vec::new(),
         }
     }
 
@@ -2357,6 +2466,7 @@ mod unit {
             replaceable: Vec::new(),
             lookups: Vec::new(),
             definer_readers: Vec::new(),
+            definer_writers: Vec::new(),
             ..target()
         };
         let checks = write_checks(&t, &tenants, &outcomes);

@@ -167,6 +167,9 @@ query! {
     REPLACEABLE = "replaceable.sql";
     LOOKUPS = "lookups.sql";
     DEFINER_READERS = "definer_readers.sql";
+    DEFINER_WRITERS = "definer_writers.sql";
+    COLUMNS = "columns.sql";
+    PARTITION_TREE = "partition_tree.sql";
     FUNCTION_READERS = "function_readers.sql";
     WRITABLE = "writable.sql";
     SCANS = "scans.sql";
@@ -2070,6 +2073,62 @@ pub(crate) fn definer_readers(
     Ok(out)
 }
 
+/// For each of `tables`: the SECURITY DEFINER functions and procedures
+/// `role` may call that may write it (`definer_writers.sql`).
+pub(crate) fn definer_writers(
+    c: &SpiClient<'_>,
+    tables: &[u32],
+    role: &str,
+) -> Result<Vec<(u32, crate::model::DefinerWriter)>> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
+    let mut out = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        DEFINER_WRITERS.as_str(),
+        None,
+        &[oids.into(), role.into()],
+    )? {
+        out.push((
+            oid(&r, 1)?,
+            crate::model::DefinerWriter {
+                function: text(&r, 2)?,
+                owner: text(&r, 3)?,
+                name: text(&r, 4)?,
+                arg_types: r.get::<Vec<String>>(5)?.unwrap_or_default(),
+                arg_names: r.get::<Vec<String>>(6)?.unwrap_or_default(),
+                procedure: r.get::<bool>(7)?.unwrap_or(false),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// The columns of relation `rel`: (name, type as `schema.name`, quoted).
+pub(crate) fn columns_of(c: &SpiClient<'_>, rel: u32) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for r in crate::prepared::select(c, COLUMNS.as_str(), None, &[pg_sys::Oid::from(rel).into()])? {
+        out.push((text(&r, 1)?, text(&r, 2)?));
+    }
+    Ok(out)
+}
+
+/// Table `rel` and its partitions, at every level.
+pub(crate) fn partition_tree(c: &SpiClient<'_>, rel: u32) -> Result<Vec<u32>> {
+    let mut out = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        PARTITION_TREE.as_str(),
+        None,
+        &[pg_sys::Oid::from(rel).into()],
+    )? {
+        out.push(oid(&r, 1)?);
+    }
+    Ok(out)
+}
+
 /// A foreign key of a probed table whose ON DELETE action writes the
 /// table's rows (`cascades.sql`): what verify_isolation's cascade probe
 /// needs of it and of the table it references.
@@ -2237,6 +2296,7 @@ pub(crate) fn targets(
             replaceable: Vec::new(),
             lookups: Vec::new(),
             definer_readers: Vec::new(),
+            definer_writers: Vec::new(),
             tenant_hidden: flag(&row, 11)?,
             tenant_fixed: flag(&row, 12)?,
             tenant_defaulted: flag(&row, 13)?,

@@ -122,6 +122,18 @@ SELECT tenant, status, rows_seen FROM rls_audit.verify_isolation('hp_role', 'app
         tables => ARRAY['public.hp_docs']::regclass[])
  WHERE check_name = 'tenant_read' ORDER BY 1;
 SELECT count(*) AS shares_left FROM public.hp_shares;
+-- the definer write probe too: hp_role may call a SECURITY DEFINER
+-- function that moves any document; the call is made as hp_role under its
+-- search_path, its arguments cast to pg_catalog's int4 and text whatever
+-- hp_own holds, and none of hp_own's functions, operators or types runs
+CREATE FUNCTION public.hp_move(p_id int, p_tenant_id int, note text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS 'UPDATE public.hp_docs SET tenant_id = p_tenant_id WHERE id = p_id';
+SELECT tenant, status, rows_seen FROM rls_audit.verify_isolation('hp_role', 'app.tenant_id',
+        tables => ARRAY['public.hp_docs']::regclass[])
+ WHERE check_name = 'tenant_update' ORDER BY 1;
+SELECT count(*) FILTER (WHERE tenant_id = id % 3 + 1) AS docs_unmoved FROM public.hp_docs;
+DROP FUNCTION public.hp_move(int, int, text);
 
 -- A tenant column of a domain type whose CHECK calls its owner's function:
 -- verify_isolation casts tenant values to the column's base type, so the

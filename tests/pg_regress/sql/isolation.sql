@@ -1544,10 +1544,96 @@ ROLLBACK;
 -- purge() writes: called read-only it is refused, and nothing is deleted
 SELECT count(*) AS posts_kept FROM "look up".posts;
 
+-- A SECURITY DEFINER function the role may call writes as its owner: each
+-- one whose body names the table (volatile, owned by another role) is
+-- called as the role, as each tenant, on the real table watched by a
+-- trigger, all rolled back; its arguments come from another tenant's
+-- first row (by name, then by type), or are that tenant's value, or
+-- NULL. Beside each verdict: app_user's own call as tenant 1, and the
+-- rows of other tenants it wrote (PostgreSQL's answer).
+CREATE TABLE "look up"."Notes" (id int PRIMARY KEY, tenant_id int NOT NULL, "Title" text);
+INSERT INTO "look up"."Notes" SELECT g, 1 + g % 3, 'note ' || g FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Notes" ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "own notes" ON "look up"."Notes"
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Notes" TO app_user;
+CREATE TABLE row_writes (tenant_id int, op text);
+CREATE FUNCTION pg_temp.note_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.row_writes VALUES (CASE TG_OP WHEN 'INSERT' THEN NEW.tenant_id ELSE OLD.tenant_id END, TG_OP);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER "note writes" AFTER INSERT OR UPDATE OR DELETE ON "look up"."Notes"
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.note_writes();
+GRANT INSERT ON row_writes TO PUBLIC;
+CREATE FUNCTION pg_temp.definer_writes() RETURNS TABLE (check_name text, tenant text, status text, rows_seen bigint)
+LANGUAGE sql AS $$
+    SELECT check_name, tenant, status, rows_seen FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+               tables => ARRAY['"look up"."Notes"'::regclass])
+     WHERE check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete') ORDER BY 1, 2
+$$;
+-- keeps to the caller's tenant: PASS
+CREATE FUNCTION "look up"."retitle own"(p_id int, "p_Title" text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ UPDATE "look up"."Notes" SET "Title" = "p_Title"
+           WHERE id = p_id AND tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int $$;
+SELECT * FROM pg_temp.definer_writes();
+-- by id, any tenant's: tenant_update FAILs
+CREATE FUNCTION "look up".retitle(p_id int, "p_Title" text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ UPDATE "look up"."Notes" SET "Title" = "p_Title" WHERE id = p_id $$;
+SELECT * FROM pg_temp.definer_writes();
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass])
+ WHERE check_name = 'tenant_update' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT "look up".retitle(2, 'mine now');
+SELECT "look up"."retitle own"(5, 'mine now');
+RESET ROLE;
+SELECT op, count(*) AS other_tenants_rows FROM row_writes WHERE tenant_id <> 1 GROUP BY op;
+ROLLBACK;
+-- PL/pgSQL, by tenant: tenant_delete; by name, into any tenant:
+-- tenant_insert; a procedure that truncates: tenant_delete
+CREATE FUNCTION "look up".clear(t int) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ DECLARE n bigint; BEGIN DELETE FROM "look up"."Notes" WHERE tenant_id = t; GET DIAGNOSTICS n = ROW_COUNT; RETURN n; END $$;
+CREATE FUNCTION "look up".note(p_tenant_id int, "p_Title" text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ INSERT INTO "look up"."Notes" SELECT max(id) + 1, p_tenant_id, "p_Title" FROM "look up"."Notes" $$;
+CREATE PROCEDURE "look up".reset() LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ TRUNCATE "look up"."Notes" $$;
+REVOKE EXECUTE ON FUNCTION "look up".retitle(int, text) FROM PUBLIC;
+SELECT * FROM pg_temp.definer_writes();
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT "look up".clear(2) AS deleted, "look up".note(3, 'from tenant 1');
+RESET ROLE;
+SELECT op, count(*) AS other_tenants_rows FROM row_writes WHERE tenant_id <> 1 GROUP BY op ORDER BY 1;
+SET LOCAL ROLE app_user;
+CALL "look up".reset();
+RESET ROLE;
+SELECT count(*) AS notes_left FROM "look up"."Notes";
+ROLLBACK;
+-- revoked: nothing to call, every write check passes; nothing was left
+-- behind (rows, trigger) by the probes
+REVOKE EXECUTE ON FUNCTION "look up".clear(int), "look up".note(int, text) FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE "look up".reset() FROM PUBLIC;
+SELECT * FROM pg_temp.definer_writes();
+SELECT count(*) AS notes, count(*) FILTER (WHERE "Title" = 'note ' || id) AS untouched FROM "look up"."Notes";
+SELECT count(*) AS rows_written FROM row_writes;
+SELECT tgname FROM pg_trigger WHERE tgrelid = '"look up"."Notes"'::regclass ORDER BY 1;
+-- with write probes off nothing is called
+GRANT EXECUTE ON FUNCTION "look up".clear(int) TO app_user;
+SELECT check_name, status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass],
+                                                          write_probes => false)
+ WHERE check_name = 'tenant_delete';
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
 DROP TABLE row_counts;
+DROP TABLE row_writes;
 REVOKE ALL ON SCHEMA rls_audit FROM auditor;
 REVOKE "App User" FROM auditor;
 DROP ROLE auditor;
