@@ -1188,8 +1188,9 @@ fn replace_probes(
 /// call that returns the table's rows is called as the role with A's
 /// settings, read-only (a function that writes is refused, 25006, and
 /// shows nothing), with every argument NULL, then with every argument
-/// each tenant value of the table (cast from text; one that does not cast
-/// shows nothing); the rows among the first [`DEFINER_ROWS`] it returns
+/// each tenant value of the table, then with values of each other
+/// tenant's first row ([`ArgSource::lists`]; cast from text, one that
+/// does not cast shows nothing); the rows among the first [`DEFINER_ROWS`] it returns
 /// whose tenant is another than A's are counted (bounded). The first call
 /// that returns any is kept.
 fn definer_probes(
@@ -1204,23 +1205,51 @@ fn definer_probes(
         return Ok(Vec::new());
     };
     let (col, ty, eq) = (&sql.col, sql.ty(), sql.eq());
+    // the other tenants' rows, for the functions that take arguments
+    let source = if sql
+        .t
+        .definer_readers
+        .iter()
+        .any(|r| !r.arg_types.is_empty())
+    {
+        Some(ArgSource::read(c, sql.t, list)?)
+    } else {
+        None
+    };
     let mut out = Vec::new();
     for a in clean {
-        // (function, the value every argument is given) per probe
-        let mut calls: Vec<(&crate::model::DefinerReader, Option<&String>)> = Vec::new();
+        // (function, its arguments) per probe
+        let mut calls: Vec<(&crate::model::DefinerReader, Vec<Option<String>>)> = Vec::new();
         let mut parts = Vec::new();
         for r in &sql.t.definer_readers {
-            let values: Vec<Option<&String>> = if r.arg_types.is_empty() {
-                vec![None]
-            } else {
-                std::iter::once(None).chain(list.iter().map(Some)).collect()
-            };
-            for v in values {
+            // every argument NULL, then each tenant value, then values of
+            // another tenant's row
+            let n = r.arg_types.len();
+            let mut lists: Vec<Vec<Option<String>>> = vec![vec![None; n]];
+            if n > 0 {
+                lists.extend(list.iter().map(|v| vec![Some(v.clone()); n]));
+            }
+            for l in source
+                .as_ref()
+                .map(|s| s.lists(&r.arg_types, &r.arg_names, a, list))
+                .unwrap_or_default()
+            {
+                if !lists.contains(&l) {
+                    lists.push(l);
+                }
+            }
+            for v in lists {
+                // each value is an element of the array x.a (A's first)
+                let mut at = 1;
                 let args: Vec<String> = r
                     .arg_types
                     .iter()
-                    .map(|t| match v {
-                        Some(_) => format!("((x.a)[2])::{t}"),
+                    .zip(&v)
+                    .map(|(t, v)| match v {
+                        Some(_) => {
+                            at += 1;
+                            format!("((x.a)[{at}])::{t}")
+                        }
                         None => format!("NULL::{t}"),
                     })
                     .collect();
@@ -1238,7 +1267,9 @@ fn definer_probes(
                           WHERE r.c IS NOT NULL AND NOT (r.c {eq} ((r.a)[1])::{ty})
                           LIMIT {PROBE_LIMIT}) s)::pg_catalog.text]"
                     )),
-                    args: std::iter::once(a.clone()).chain(v.cloned()).collect(),
+                    args: std::iter::once(a.clone())
+                        .chain(v.iter().flatten().cloned())
+                        .collect(),
                 });
                 calls.push((r, v));
             }
@@ -1255,13 +1286,141 @@ fn definer_probes(
                 out.push(crate::verdict::DefinerLeak {
                     tenant: a.clone(),
                     reader: r.clone(),
-                    value: v.cloned(),
+                    args: v,
                     rows: o.count(),
                 });
             }
         }
     }
     Ok(out)
+}
+
+/// Where the definer probes' arguments come from: the table's columns
+/// (name, type as `schema.name`), the tenant column's type, and each
+/// tenant's first row (its columns' text; None: a tenant named by the
+/// caller without a row), read as the caller.
+struct ArgSource {
+    columns: Vec<(String, String)>,
+    tenant_column: String,
+    tenant_type: Option<String>,
+    rows: Vec<(String, Option<Vec<Option<String>>>)>,
+}
+
+impl ArgSource {
+    fn read(c: &SpiClient<'_>, t: &Target, tenants: &[String]) -> Result<Self> {
+        let columns = catalog::columns_of(c, t.oid)?;
+        let tenant_type = columns
+            .iter()
+            .find(|(name, _)| *name == t.column)
+            .map(|(_, ty)| ty.clone());
+        let select = format!(
+            "SELECT ARRAY[{}] FROM {} t WHERE t.{} {} $1::{} LIMIT 1",
+            columns
+                .iter()
+                .map(|(name, _)| format!("t.{}::pg_catalog.text", quote_ident(name)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            t.qualified(),
+            quote_ident(&t.column),
+            t.col_eq,
+            t.col_type_q
+        );
+        let mut rows = Vec::new();
+        for b in tenants {
+            let row = c.select(&select, Some(1), &[b.as_str().into()])?;
+            rows.push((
+                b.clone(),
+                if row.is_empty() {
+                    None
+                } else {
+                    row.first().get::<Vec<Option<String>>>(1)?
+                },
+            ));
+        }
+        Ok(ArgSource {
+            columns,
+            tenant_column: t.column.clone(),
+            tenant_type,
+            rows,
+        })
+    }
+
+    /// The column an argument's name stands for: the same name, or the
+    /// name without a `p_`, `in_`, `arg_` or `_` prefix (case aside).
+    fn column_of(&self, arg: &str) -> Option<usize> {
+        let lower = arg.to_lowercase();
+        let bare = ["p_", "in_", "arg_", "_"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p))
+            .unwrap_or(&lower);
+        self.columns.iter().position(|(name, _)| {
+            let name = name.to_lowercase();
+            name == lower || name == bare
+        })
+    }
+
+    /// The argument lists tried as tenant `a`, for each other tenant B:
+    /// from B's first row (an argument named like a column gets its value,
+    /// else one of a column's type (not the tenant column) the first such
+    /// column's, else one of the tenant column's type B), then every
+    /// argument of the tenant column's type B (the others by name). Each
+    /// list once.
+    fn lists(
+        &self,
+        types: &[String],
+        names: &[String],
+        a: &str,
+        tenants: &[String],
+    ) -> Vec<Vec<Option<String>>> {
+        let mut out: Vec<Vec<Option<String>>> = Vec::new();
+        if types.is_empty() {
+            return out;
+        }
+        let is_tenant_type = |ty: &String| Some(ty) == self.tenant_type.as_ref();
+        for (b, row) in self
+            .rows
+            .iter()
+            .filter(|(b, _)| b != a && tenants.contains(b))
+        {
+            let row = row.as_deref().unwrap_or_default();
+            let value = |k: usize| row.get(k).cloned().flatten();
+            let by_name = |j: usize| -> Option<String> {
+                let name = names.get(j).filter(|n| !n.is_empty())?;
+                self.column_of(name).and_then(value)
+            };
+            let from_row: Vec<Option<String>> = types
+                .iter()
+                .enumerate()
+                .map(|(j, ty)| {
+                    by_name(j)
+                        .or_else(|| {
+                            self.columns
+                                .iter()
+                                .position(|(name, cty)| cty == ty && *name != self.tenant_column)
+                                .and_then(value)
+                        })
+                        .or_else(|| is_tenant_type(ty).then(|| b.clone()))
+                })
+                .collect();
+            let tenant_valued: Vec<Option<String>> = types
+                .iter()
+                .enumerate()
+                .map(|(j, ty)| {
+                    if is_tenant_type(ty) {
+                        Some(b.clone())
+                    } else {
+                        by_name(j)
+                    }
+                })
+                .collect();
+            for list in [from_row, tenant_valued] {
+                if !out.contains(&list) {
+                    out.push(list);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The definer write probes of one table: each SECURITY DEFINER function
@@ -1288,44 +1447,7 @@ fn definer_write_probes(
     run_cx: &Run<'_>,
     tenants: &[String],
 ) -> Result<Vec<crate::verdict::DefinerWrite>> {
-    let columns = catalog::columns_of(c, t.oid)?;
-    let tenant_type = columns
-        .iter()
-        .find(|(name, _)| *name == t.column)
-        .map(|(_, ty)| ty.clone());
-    // each tenant's first row, as the caller: its columns' text
-    let select = format!(
-        "SELECT ARRAY[{}] FROM {} t WHERE t.{} {} $1::{} LIMIT 1",
-        columns
-            .iter()
-            .map(|(name, _)| format!("t.{}::pg_catalog.text", quote_ident(name)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        t.qualified(),
-        quote_ident(&t.column),
-        t.col_eq,
-        t.col_type_q
-    );
-    let mut first_rows: Vec<Option<Vec<Option<String>>>> = Vec::new();
-    for b in tenants {
-        let row = c.select(&select, Some(1), &[b.as_str().into()])?;
-        // (a tenant named by the caller may have no row)
-        first_rows.push(if row.is_empty() {
-            None
-        } else {
-            row.first().get::<Vec<Option<String>>>(1)?
-        });
-    }
-    let column_of = |arg: &str| -> Option<usize> {
-        let lower = arg.to_lowercase();
-        let bare = ["p_", "in_", "arg_", "_"]
-            .iter()
-            .find_map(|p| lower.strip_prefix(p))
-            .unwrap_or(&lower);
-        columns
-            .iter()
-            .position(|(name, _)| name.to_lowercase() == lower || name.to_lowercase() == bare)
-    };
+    let source = ArgSource::read(c, t, tenants)?;
     let mut calls: Vec<crate::shadow::Call> = Vec::new();
     // (function, arguments) per call
     let mut made: Vec<(usize, Vec<Option<String>>)> = Vec::new();
@@ -1348,59 +1470,20 @@ fn definer_write_probes(
             }
         };
         for (i, a) in tenants.iter().enumerate() {
-            let mut lists: Vec<Vec<Option<String>>> = Vec::new();
-            for (bi, b) in tenants.iter().enumerate().filter(|(_, b)| *b != a) {
-                let row = first_rows[bi].as_deref().unwrap_or_default();
-                let by_name = |j: usize| -> Option<String> {
-                    let name = w.arg_names.get(j).filter(|n| !n.is_empty())?;
-                    column_of(name).and_then(|k| row.get(k).cloned().flatten())
-                };
-                let is_tenant_type = |ty: &String| Some(ty) == tenant_type.as_ref();
-                lists.push(
-                    w.arg_types
-                        .iter()
-                        .enumerate()
-                        .map(|(j, ty)| {
-                            by_name(j)
-                                .or_else(|| {
-                                    columns
-                                        .iter()
-                                        .position(|(name, cty)| cty == ty && *name != t.column)
-                                        .and_then(|k| row.get(k).cloned().flatten())
-                                })
-                                .or_else(|| is_tenant_type(ty).then(|| b.clone()))
-                        })
-                        .collect(),
-                );
-                lists.push(
-                    w.arg_types
-                        .iter()
-                        .enumerate()
-                        .map(|(j, ty)| {
-                            if is_tenant_type(ty) {
-                                Some(b.clone())
-                            } else {
-                                by_name(j)
-                            }
-                        })
-                        .collect(),
-                );
-            }
             // and every argument NULL, last (a call with another tenant's
             // values is the clearer evidence)
-            lists.push(vec![None; w.arg_types.len()]);
-            let mut seen: Vec<&Vec<Option<String>>> = Vec::new();
-            for args in &lists {
-                if seen.contains(&args) {
-                    continue;
-                }
-                seen.push(args);
+            let mut lists = source.lists(&w.arg_types, &w.arg_names, a, tenants);
+            let none = vec![None; w.arg_types.len()];
+            if !lists.contains(&none) {
+                lists.push(none);
+            }
+            for args in lists {
                 calls.push(crate::shadow::Call {
                     tenant: i,
                     sql: sql.clone(),
                     args: args.clone(),
                 });
-                made.push((fi, args.clone()));
+                made.push((fi, args));
             }
         }
     }

@@ -1017,8 +1017,10 @@ pub(crate) struct DefinerReader {
     pub(crate) owner: String,
     /// schema-qualified, quoted
     pub(crate) name: String,
-    /// its input arguments' types, schema-qualified
+    /// its input arguments' types, as `schema.name` (quoted)
     pub(crate) arg_types: Vec<String>,
+    /// its input arguments' names ('' when unnamed)
+    pub(crate) arg_names: Vec<String>,
 }
 
 /// A SECURITY DEFINER function or procedure the role may execute, owned

@@ -178,12 +178,12 @@ pub(crate) struct DefinerWrite {
 
 /// A SECURITY DEFINER function that, called by the role as tenant A
 /// (isolation.rs `definer_probes`), returned rows of other tenants:
-/// `value` is the tenant value every argument was given (None: NULL).
+/// `args` are the arguments it was given (None: NULL).
 #[derive(Debug, Clone)]
 pub(crate) struct DefinerLeak {
     pub(crate) tenant: String,
     pub(crate) reader: crate::model::DefinerReader,
-    pub(crate) value: Option<String>,
+    pub(crate) args: Vec<Option<String>>,
     pub(crate) rows: i64,
 }
 
@@ -551,10 +551,13 @@ fn definer_read(t: &Target, role: &str, leaks: &[DefinerLeak], c: Check) -> Chec
         r.function,
         quote_ident(&r.owner),
         l.tenant,
-        match &l.value {
+        match l.args.first() {
             _ if r.arg_types.is_empty() => "no arguments".to_string(),
-            Some(v) => format!("every argument {}", crate::ident::quote_literal(v)),
-            None => "every argument NULL".to_string(),
+            Some(first) if l.args.len() > 1 && l.args.iter().all(|a| a == first) => match first {
+                Some(v) => format!("every argument {}", crate::ident::quote_literal(v)),
+                None => "every argument NULL".to_string(),
+            },
+            _ => format!("{}({})", r.name, literal_args(&l.args, &r.arg_types)),
         },
         l.rows,
         t.qualified(),
@@ -707,20 +710,24 @@ fn definer_write_checks(t: &Target, role: &str, writes: &[DefinerWrite], checks:
 /// `CALL f(…)` or `SELECT f(…)` as the probe ran it, its arguments as
 /// literals.
 fn definer_call_text(r: &crate::model::DefinerWriter, args: &[Option<String>]) -> String {
-    let args: Vec<String> = args
-        .iter()
-        .zip(&r.arg_types)
-        .map(|(a, ty)| match a {
-            Some(v) => format!("{}::{ty}", crate::ident::quote_literal(v)),
-            None => format!("NULL::{ty}"),
-        })
-        .collect();
     format!(
         "{} {}({})",
         if r.procedure { "CALL" } else { "SELECT" },
         r.name,
-        args.join(", ")
+        literal_args(args, &r.arg_types)
     )
+}
+
+/// A call's arguments as typed literals (`'7'::pg_catalog.int4`, NULL).
+fn literal_args(args: &[Option<String>], types: &[String]) -> String {
+    args.iter()
+        .zip(types)
+        .map(|(a, ty)| match a {
+            Some(v) => format!("{}::{ty}", crate::ident::quote_literal(v)),
+            None => format!("NULL::{ty}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A write to a table a read policy reads is a statement the role may run
@@ -2942,14 +2949,16 @@ mod unit {
             owner: "postgres".into(),
             name: "s.\"all docs\"".into(),
             arg_types: Vec::new(),
+            arg_names: Vec::new(),
         };
-        let leak =
-            |tenant: &str, reader: &crate::model::DefinerReader, value: Option<&str>| DefinerLeak {
+        let leak = |tenant: &str, reader: &crate::model::DefinerReader, args: &[Option<&str>]| {
+            DefinerLeak {
                 tenant: tenant.into(),
                 reader: reader.clone(),
-                value: value.map(Into::into),
+                args: args.iter().map(|a| a.map(Into::into)).collect(),
                 rows: 5,
-            };
+            }
+        };
         let pass = |a: &str| {
             check(
                 "tenant_read",
@@ -2960,7 +2969,7 @@ mod unit {
                 "none".into(),
             )
         };
-        let c = definer_read(&t, "app", &[leak("1", &reader, None)], pass("1"));
+        let c = definer_read(&t, "app", &[leak("1", &reader, &[])], pass("1"));
         assert_eq!((c.status, c.rows_seen), ("FAIL", Some(5)));
         assert!(
             c.detail
@@ -2972,24 +2981,139 @@ mod unit {
             c.detail
         );
         assert_eq!(
-            definer_read(&t, "app", &[leak("1", &reader, None)], pass("2")).status,
+            definer_read(&t, "app", &[leak("1", &reader, &[])], pass("2")).status,
             "PASS"
         );
         let with_args = crate::model::DefinerReader {
-            arg_types: vec!["integer".into()],
+            arg_types: vec!["pg_catalog.text".into(), "pg_catalog.text".into()],
             ..reader
         };
-        let c = definer_read(&t, "app", &[leak("2", &with_args, Some("it's"))], pass("2"));
+        let c = definer_read(
+            &t,
+            "app",
+            &[leak("2", &with_args, &[Some("it's"), Some("it's")])],
+            pass("2"),
+        );
         assert!(
             c.detail.contains("with every argument 'it''s'"),
             "{}",
             c.detail
         );
-        let c = definer_read(&t, "app", &[leak("2", &with_args, None)], pass("2"));
+        let c = definer_read(
+            &t,
+            "app",
+            &[leak("2", &with_args, &[None, None])],
+            pass("2"),
+        );
         assert!(
             c.detail.contains("with every argument NULL"),
             "{}",
             c.detail
         );
+        // values of another tenant's row: the call itself
+        let c = definer_read(
+            &t,
+            "app",
+            &[leak("2", &with_args, &[Some("7"), None])],
+            pass("2"),
+        );
+        assert!(
+            c.detail.contains(
+                "with s.\"all docs\"('7'::pg_catalog.text, NULL::pg_catalog.text), it returns"
+            ),
+            "{}",
+            c.detail
+        );
+    }
+
+    #[test]
+    fn a_definer_function_that_wrote_other_tenants_rows_fails_the_write_checks() {
+        let t = target();
+        let writer = crate::model::DefinerWriter {
+            function: "s.retitle(integer,text)".into(),
+            owner: "postgres".into(),
+            name: "s.retitle".into(),
+            arg_types: vec!["pg_catalog.int4".into(), "pg_catalog.text".into()],
+            arg_names: vec!["p_id".into(), "".into()],
+            procedure: false,
+        };
+        let checks = || -> Vec<Check> {
+            ["1", "2"]
+                .iter()
+                .flat_map(|a| {
+                    ["tenant_insert", "tenant_update", "tenant_delete"]
+                        .map(|name| check(name, Some(&t), Some(a), "PASS", Some(0), "none".into()))
+                })
+                .collect()
+        };
+        let write = |tenant: &str, kinds: [i64; 4], error: Option<&str>| DefinerWrite {
+            tenant: tenant.into(),
+            writer: writer.clone(),
+            args: vec![Some("7".into()), None],
+            kinds,
+            error: error.map(Into::into),
+        };
+        // a changed row of another tenant fails tenant 1's update only
+        let mut got = checks();
+        definer_write_checks(&t, "app", &[write("1", [0, 2, 0, 0], None)], &mut got);
+        let failed: Vec<(&str, Option<&str>)> = got
+            .iter()
+            .filter(|c| c.status == "FAIL")
+            .map(|c| (c.check_name, c.tenant.as_deref()))
+            .collect();
+        assert_eq!(failed, vec![("tenant_update", Some("1"))]);
+        let c = status(&got, "tenant_update", "1");
+        assert_eq!(c.rows_seen, Some(2));
+        assert!(
+            c.detail.contains(
+                "app may call s.retitle(integer,text) (SECURITY DEFINER, owner postgres), which \
+                 writes as its owner: SELECT s.retitle('7'::pg_catalog.int4, NULL::pg_catalog.text) \
+                 as tenant 1 changes 2 rows of other tenants of"
+            ) && c
+                .detail
+                .contains("REVOKE EXECUTE ON FUNCTION s.retitle(integer,text) FROM PUBLIC, app"),
+            "{}",
+            c.detail
+        );
+        // inserts and deletes; a TRUNCATE fails the delete with no count
+        let mut got = checks();
+        definer_write_checks(&t, "app", &[write("2", [1, 0, 0, 1], None)], &mut got);
+        assert_eq!(status(&got, "tenant_insert", "2").status, "FAIL");
+        let c = status(&got, "tenant_delete", "2");
+        assert_eq!((c.status, c.rows_seen), ("FAIL", None));
+        assert!(c.detail.contains("truncates"), "{}", c.detail);
+        // a procedure is CALLed
+        let mut got = checks();
+        let called = DefinerWrite {
+            writer: crate::model::DefinerWriter {
+                procedure: true,
+                ..writer.clone()
+            },
+            ..write("1", [0, 0, 3, 0], None)
+        };
+        definer_write_checks(&t, "app", &[called], &mut got);
+        assert!(
+            status(&got, "tenant_delete", "1")
+                .detail
+                .contains("CALL s.retitle('7'::pg_catalog.int4, NULL::pg_catalog.text)"),
+            "{}",
+            status(&got, "tenant_delete", "1").detail
+        );
+        // a table that could not be watched: the PASSes of that tenant are
+        // not proof, an earlier FAIL stays
+        let mut got = checks();
+        got[0].status = "FAIL";
+        definer_write_checks(
+            &t,
+            "app",
+            &[write("1", [0; 4], Some("lock timeout (55P03)"))],
+            &mut got,
+        );
+        assert_eq!(status(&got, "tenant_insert", "1").status, "FAIL");
+        assert_eq!(status(&got, "tenant_update", "1").status, "ERROR");
+        assert_eq!(status(&got, "tenant_update", "2").status, "PASS");
+        assert!(status(&got, "tenant_delete", "1")
+            .detail
+            .contains("could not be watched"));
     }
 }

@@ -4,16 +4,27 @@
 -- named $3 (the tenant column) of the same type as the table's: called by
 -- the role, they read as their owner, whatever the policies let the role
 -- read. Plain functions with at most 4 input arguments, none variadic or
--- polymorphic (the probe passes each one NULL or a tenant value, cast from
--- text). Per row: the table, the function as regprocedure prints it, its
--- owner, its quoted name, its argument types (schema-qualified), and
--- whether it returns the row type.
+-- polymorphic (the probe passes each one NULL, a tenant value or a value
+-- of another tenant's row, cast from text). Per row: the table, the
+-- function as regprocedure prints it, its owner, its quoted name, its
+-- argument types (schema and name, quoted, as definer_writers.sql gives
+-- them), whether it returns the row type, and its input arguments' names
+-- ('' when unnamed).
 SELECT c.oid, pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
        pg_catalog.pg_get_userbyid(f.proowner)::text,
        pg_catalog.format('%I.%I', n.nspname, f.proname),
-       ARRAY(SELECT pg_catalog.format_type(a.t, NULL)
-               FROM pg_catalog.unnest(f.proargtypes::pg_catalog.oid[]) WITH ORDINALITY a(t, i) ORDER BY a.i),
-       f.prorettype = c.reltype
+       ARRAY(SELECT pg_catalog.format('%I.%I', tn.nspname, ty.typname)
+               FROM pg_catalog.unnest(f.proargtypes::pg_catalog.oid[]) WITH ORDINALITY a(t, i)
+               JOIN pg_catalog.pg_type ty ON ty.oid = a.t
+               JOIN pg_catalog.pg_namespace tn ON tn.oid = ty.typnamespace
+              ORDER BY a.i),
+       f.prorettype = c.reltype,
+       ARRAY(SELECT coalesce(o.name, '')
+               FROM ROWS FROM (pg_catalog.unnest(f.proargnames),
+                               pg_catalog.unnest(coalesce(f.proargmodes::pg_catalog.text[],
+                                                          pg_catalog.array_fill('i'::pg_catalog.text, ARRAY[f.pronargs::int]))))
+                    WITH ORDINALITY o(name, mode, i)
+              WHERE o.mode IN ('i', 'b') ORDER BY o.i)
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_attribute col
     ON col.attrelid = c.oid AND col.attname = $3::name AND col.attnum > 0 AND NOT col.attisdropped

@@ -2067,6 +2067,7 @@ pub(crate) fn definer_readers(
                 owner: text(&r, 3)?,
                 name: text(&r, 4)?,
                 arg_types: r.get::<Vec<String>>(5)?.unwrap_or_default(),
+                arg_names: r.get::<Vec<String>>(7)?.unwrap_or_default(),
             },
         ));
     }

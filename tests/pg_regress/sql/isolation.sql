@@ -1628,6 +1628,21 @@ GRANT EXECUTE ON FUNCTION "look up".clear(int) TO app_user;
 SELECT check_name, status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass],
                                                           write_probes => false)
  WHERE check_name = 'tenant_delete';
+-- the read probe of the SECURITY DEFINER functions that return the
+-- table's rows calls them with another tenant's row's values too: no
+-- tenant value is a title, tenant 2's first row gives one
+CREATE FUNCTION "look up".note_by_title("p_Title" text) RETURNS SETOF "look up"."Notes"
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ SELECT * FROM "look up"."Notes" WHERE "Title" = "p_Title" $$;
+SELECT tenant, status, rows_seen FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass])
+ WHERE check_name = 'tenant_read' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS other_tenants_rows FROM "look up".note_by_title('note 1');
+ROLLBACK;
 
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
