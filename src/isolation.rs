@@ -1362,9 +1362,12 @@ impl ArgSource {
     /// The argument lists tried as tenant `a`, for each other tenant B:
     /// from B's first row (an argument named like a column gets its value,
     /// else one of a column's type (not the tenant column) the first such
-    /// column's, else one of the tenant column's type B), then every
-    /// argument of the tenant column's type B (the others by name). Each
-    /// list once.
+    /// column's, else one of the tenant column's type B); then every
+    /// argument of the tenant column's type B (the others by name, from
+    /// B's row); then A's own first row with B as its tenant (an argument
+    /// named like the tenant column, or of its type and named like no
+    /// column, gets B: a row of A's moved to B, or a copy of it for B).
+    /// Each list once.
     fn lists(
         &self,
         types: &[String],
@@ -1377,6 +1380,21 @@ impl ArgSource {
             return out;
         }
         let is_tenant_type = |ty: &String| Some(ty) == self.tenant_type.as_ref();
+        let tenant_at = self
+            .columns
+            .iter()
+            .position(|(name, _)| *name == self.tenant_column);
+        let named = |j: usize| -> Option<usize> {
+            names
+                .get(j)
+                .filter(|n| !n.is_empty())
+                .and_then(|n| self.column_of(n))
+        };
+        let own = self
+            .rows
+            .iter()
+            .find(|(x, _)| x == a)
+            .and_then(|(_, row)| row.as_deref());
         for (b, row) in self
             .rows
             .iter()
@@ -1384,10 +1402,7 @@ impl ArgSource {
         {
             let row = row.as_deref().unwrap_or_default();
             let value = |k: usize| row.get(k).cloned().flatten();
-            let by_name = |j: usize| -> Option<String> {
-                let name = names.get(j).filter(|n| !n.is_empty())?;
-                self.column_of(name).and_then(value)
-            };
+            let by_name = |j: usize| -> Option<String> { named(j).and_then(value) };
             let from_row: Vec<Option<String>> = types
                 .iter()
                 .enumerate()
@@ -1413,7 +1428,21 @@ impl ArgSource {
                     }
                 })
                 .collect();
-            for list in [from_row, tenant_valued] {
+            let mut candidates = vec![from_row, tenant_valued];
+            if let Some(own) = own {
+                candidates.push(
+                    types
+                        .iter()
+                        .enumerate()
+                        .map(|(j, ty)| match named(j) {
+                            Some(k) if Some(k) == tenant_at => Some(b.clone()),
+                            Some(k) => own.get(k).cloned().flatten(),
+                            None => is_tenant_type(ty).then(|| b.clone()),
+                        })
+                        .collect(),
+                );
+            }
+            for list in candidates {
                 if !out.contains(&list) {
                     out.push(list);
                 }
@@ -1435,6 +1464,8 @@ impl ArgSource {
 ///   column's type gets B, else NULL;
 /// * for each B again, every argument of the tenant column's type B, the
 ///   others by name as above;
+/// * for each B, A's own first row with B as its tenant (a row of A's
+///   moved to B, or copied for B);
 /// * all NULL.
 ///
 /// Its verdict is what the call did: the rows of other tenants it

@@ -13,6 +13,25 @@
 -- input arguments' types (schema and name, quoted: the probe's casts
 -- mean the same under any search_path) and names ('' when unnamed),
 -- and whether it is a procedure.
+-- The functions are chosen first (few, in most databases none), then
+-- matched with the tables: the body search runs for those only.
+WITH f AS MATERIALIZED (
+    SELECT f.oid, f.proname, f.prosrc, f.prokind, f.proowner, f.pronamespace,
+           f.proargtypes, f.proargnames, f.proargmodes, f.pronargs
+      FROM pg_catalog.pg_proc f
+      JOIN pg_catalog.pg_language l ON l.oid = f.prolang AND l.lanname NOT IN ('c', 'internal')
+     WHERE f.prosecdef AND f.prokind IN ('f', 'p') AND f.provolatile = 'v'
+       AND f.pronargs <= 4 AND f.provariadic = 0
+       AND (f.prokind = 'f' OR f.proargmodes IS NULL OR NOT 'o' = ANY (f.proargmodes::pg_catalog.text[]))
+       AND pg_catalog.pg_get_userbyid(f.proowner) <> $2::pg_catalog.text
+       -- (the pseudo-types once, not per function: a cheap plan, no JIT)
+       AND NOT f.proargtypes::pg_catalog.oid[] OPERATOR(pg_catalog.&&)
+               ARRAY(SELECT ty.oid FROM pg_catalog.pg_type ty WHERE ty.typtype = 'p')
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e
+                        WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = f.oid
+                          AND e.deptype = 'e')
+       AND pg_catalog.has_function_privilege($2::name, f.oid, 'EXECUTE')
+       AND pg_catalog.has_schema_privilege($2::name, f.pronamespace, 'USAGE'))
 SELECT c.oid, pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
        pg_catalog.pg_get_userbyid(f.proowner)::text,
        pg_catalog.format('%I.%I', n.nspname, f.proname),
@@ -28,25 +47,12 @@ SELECT c.oid, pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
                     WITH ORDINALITY o(name, mode, i)
               WHERE o.mode IN ('i', 'b') ORDER BY o.i),
        f.prokind = 'p'
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_proc f
-    ON f.prosecdef AND f.prokind IN ('f', 'p') AND f.provolatile = 'v'
-   AND f.pronargs <= 4 AND f.provariadic = 0
-   AND (f.prokind = 'f' OR f.proargmodes IS NULL OR NOT 'o' = ANY (f.proargmodes::pg_catalog.text[]))
+  FROM f
+  JOIN pg_catalog.pg_class c
+    ON c.oid = ANY ($1::oid[])
    AND (pg_catalog.strpos(pg_catalog.lower(f.prosrc), pg_catalog.lower(c.relname::pg_catalog.text)) > 0
         OR EXISTS (SELECT FROM pg_catalog.pg_depend d
                     WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = f.oid
                       AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid))
-  JOIN pg_catalog.pg_language l ON l.oid = f.prolang AND l.lanname NOT IN ('c', 'internal')
   JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
- WHERE c.oid = ANY ($1::oid[])
-   AND pg_catalog.pg_get_userbyid(f.proowner) <> $2::pg_catalog.text
-   -- (the pseudo-types once, not per function: a cheap plan, no JIT)
-   AND NOT f.proargtypes::pg_catalog.oid[] OPERATOR(pg_catalog.&&)
-           ARRAY(SELECT ty.oid FROM pg_catalog.pg_type ty WHERE ty.typtype = 'p')
-   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e
-                    WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND e.objid = f.oid
-                      AND e.deptype = 'e')
-   AND pg_catalog.has_function_privilege($2::name, f.oid, 'EXECUTE')
-   AND pg_catalog.has_schema_privilege($2::name, f.pronamespace, 'USAGE')
  ORDER BY 1, 2

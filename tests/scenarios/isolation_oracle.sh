@@ -9,7 +9,10 @@
 # random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, a
 # read or write policy calling a function the role owns (and may replace) or not, a
 # read policy reading a table of viewers (itself, or through a SECURITY
-# DEFINER function) the role may write or not, row
+# DEFINER function) the role may write or not, a SECURITY DEFINER
+# function writing the table (by id, by tenant, an insert, a move of the
+# caller's own row, or kept to the caller's tenant) the role may call or
+# not, row
 # triggers (one stamping the tenant from the setting, one skipping some
 # deletes by its WHEN), a foreign key with ON DELETE CASCADE or SET NULL
 # to a table of tenants whose rows the role may or may not delete, and role,
@@ -23,7 +26,8 @@
 # CREATE TRIGGER (its function would see every tenant's writes), CREATE OR
 # REPLACE FUNCTION of a policy's function then a read, and before each
 # write statement, an INSERT, UPDATE or DELETE on the viewers table then a
-# read, DELETE and UPDATE also once the tenant's own rows are gone, DELETE
+# read, DELETE and UPDATE also once the tenant's own rows are gone, the
+# SECURITY DEFINER function called with every id and tenant, DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
 # sampled included), and "unset" from a real fresh login of the role (and
@@ -285,6 +289,35 @@ BEGIN
                     (ARRAY[$e$tenant_id = NULLIF(current_setting('app.tenant', true), '')::int$e$, 'true'])[1 + floor(random() * 2)::int]);
             END IF;
         END IF;
+        -- a SECURITY DEFINER function that writes the table (by id, by
+        -- tenant, an insert, a move of the caller's own row, or kept to
+        -- the caller's tenant), owned by postgres or by oracle_owner
+        -- (whose rights the policies and its grants govern), executable
+        -- by PUBLIC, by the role alone or by nobody. Chosen from k, not
+        -- random(), so that the other cases stay as they were
+        IF k % 10 IN (2, 5, 7) THEN
+            EXECUTE format($f$CREATE FUNCTION oracle_fn.%I(p_id int, p_tenant_id int) RETURNS void
+                LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS %L$f$,
+                'w_' || k,
+                format((ARRAY[
+                    $b$UPDATE oracle.%I SET body = 'w' WHERE id = p_id$b$,
+                    $b$UPDATE oracle.%I SET body = 'w'
+                        WHERE id = p_id AND tenant_id = NULLIF(current_setting('app.tenant', true), '')::int$b$,
+                    $b$DELETE FROM oracle.%I WHERE tenant_id = p_tenant_id$b$,
+                    $b$INSERT INTO oracle.%I (id, tenant_id, body) VALUES (p_id + 1000, p_tenant_id, 'w')$b$,
+                    $b$UPDATE oracle.%I SET tenant_id = p_tenant_id
+                        WHERE id = p_id AND tenant_id = NULLIF(current_setting('app.tenant', true), '')::int$b$
+                    ])[1 + (k / 3) % 5], t));
+            IF k % 3 = 1 THEN
+                EXECUTE format('ALTER FUNCTION oracle_fn.%I(int, int) OWNER TO oracle_owner', 'w_' || k);
+            END IF;
+            IF k % 4 >= 2 THEN
+                EXECUTE format('REVOKE EXECUTE ON FUNCTION oracle_fn.%I(int, int) FROM PUBLIC', 'w_' || k);
+                IF k % 4 = 2 THEN
+                    EXECUTE format('GRANT EXECUTE ON FUNCTION oracle_fn.%I(int, int) TO %I', 'w_' || k, r);
+                END IF;
+            END IF;
+        END IF;
         IF pick = 0 THEN
             EXECUTE format('CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON oracle.%I
                             FOR EACH ROW EXECUTE FUNCTION oracle.stamp()', t);
@@ -346,6 +379,9 @@ DECLARE
     look boolean;
     stmt text;
     gone boolean;
+    dw_del boolean;
+    dw_upd boolean;
+    dw_ins boolean;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
       -- the write statements run as they are, and after the role replaced
@@ -554,6 +590,47 @@ BEGIN
                 END;
             END LOOP;
             INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_insert', a::text, leak);
+            -- the SECURITY DEFINER function that writes the table, when
+            -- PostgreSQL lets the role call it: every id of the table (and
+            -- NULL) with every tenant 1-5 (and NULL); what it deleted,
+            -- changed or moved, and inserted, of other tenants (a row
+            -- without a tenant counts as another's)
+            dw_del := false;
+            dw_upd := false;
+            dw_ins := false;
+            FOR fn IN SELECT pr.oid::regprocedure::text FROM pg_proc pr
+                       WHERE pr.pronamespace = 'oracle_fn'::regnamespace AND pr.proname = 'w_' || c.k LOOP
+                FOR x, f IN EXECUTE format('SELECT i, tt FROM (SELECT DISTINCT id FROM %s UNION ALL SELECT NULL) d(i),
+                                                   unnest(ARRAY[1, 2, 3, 4, 5, NULL]) tt', c.tbl) LOOP
+                    BEGIN
+                        EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
+                        PERFORM set_config('app.tenant', a::text, true);
+                        PERFORM set_config('app.support', sup, true);
+                        EXECUTE format('SET LOCAL ROLE %I', actor);
+                        EXECUTE format('SELECT %s($1, $2)', split_part(fn, '(', 1)) USING x, f;
+                        RESET ROLE;
+                        EXECUTE format('SELECT count(*) FROM before_rows b WHERE b.tenant_id <> %s
+                                           AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.ctid::text = b.tid OR t.id = b.id)',
+                                       a, c.tbl) INTO n;
+                        dw_del := dw_del OR n > 0;
+                        EXECUTE format('SELECT count(*) FROM before_rows b JOIN %s t ON t.id = b.id
+                                         WHERE t.ctid::text <> b.tid
+                                           AND (b.tenant_id <> %s OR t.tenant_id IS DISTINCT FROM %s)',
+                                       c.tbl, a, a) INTO n;
+                        dw_upd := dw_upd OR n > 0;
+                        EXECUTE format('SELECT count(*) FROM %s t WHERE t.tenant_id IS DISTINCT FROM %s
+                                           AND NOT EXISTS (SELECT 1 FROM before_rows b WHERE b.id = t.id)',
+                                       c.tbl, a) INTO n;
+                        dw_ins := dw_ins OR n > 0;
+                        RAISE EXCEPTION USING ERRCODE = 'RA000';
+                    EXCEPTION WHEN OTHERS THEN
+                        NULL;
+                    END;
+                END LOOP;
+            END LOOP;
+            INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_delete', a::text, dw_del),
+                                                (c.k, 'tenant_update', a::text, dw_upd),
+                                                (c.k, 'tenant_insert', a::text, dw_ins);
         END LOOP;
       END LOOP;
     END LOOP;
@@ -800,8 +877,13 @@ SQL
                                    || ' writes failed by a replaced function)' FROM oracle.verdicts
                                  WHERE k IN (SELECT c.k FROM oracle.cases c, pg_policy p
                                               WHERE p.polrelid = c.tbl AND p.polname = 'by_fn')")
+    writing=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
+                                   SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%which writes as its owner%'))
+                                   || ' with a write check failed by a call)' FROM oracle.cases c
+                                 WHERE EXISTS (SELECT FROM pg_proc p WHERE p.pronamespace = 'oracle_fn'::regnamespace
+                                                                       AND p.proname = 'w_' || c.k)")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a read policy reading a viewers table in $looking; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a read policy reading a viewers table in $looking; a SECURITY DEFINER function writing the table in $writing; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
     if [ "$defined" != 0 ]; then
         fail=1
         q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)
