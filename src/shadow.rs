@@ -413,14 +413,13 @@ pub(crate) struct Call {
     pub(crate) args: Vec<Option<String>>,
 }
 
-/// What `run_calls` needs: whom to act as, the real table watched (its
-/// quoted name, and it with its partitions), the tenant column, the calls.
+/// What `run_calls` needs: whom to act as, the real table watched (with
+/// its partitions), the tenant column, the calls.
 pub(crate) struct Calls<'a> {
     pub(crate) role: &'a str,
     pub(crate) settings: &'a [(String, Option<String>)],
     pub(crate) setting: &'a str,
     pub(crate) tenants: &'a [String],
-    pub(crate) table: &'a str,
     pub(crate) tables: Vec<pg_sys::Oid>,
     pub(crate) column: &'a str,
     pub(crate) calls: &'a [Call],
@@ -431,9 +430,7 @@ pub(crate) struct Calls<'a> {
 pub(crate) type CallOutcome = std::result::Result<[i64; 4], (String, String)>;
 
 /// The definer write probe: the real table watched by the counting
-/// trigger (AFTER ROW for INSERT, UPDATE, DELETE, and a statement trigger
-/// for TRUNCATE, created as the caller, waiting 1 s at most for its
-/// lock), then each call as the role with its tenant's settings, each in
+/// trigger ([`watch`], waiting 1 s at most for its lock), then each call as the role with its tenant's settings, each in
 /// its own subtransaction, and all of it rolled back: no row the calls
 /// wrote, and no trigger, is left. The counts are of what PostgreSQL
 /// really did (an AFTER ROW trigger fires for a row written, not one
@@ -447,19 +444,6 @@ pub(crate) fn run_calls(
         .iter()
         .map(|t| cstring(t))
         .collect::<Result<Vec<_>>>()?;
-    let function = "rls_audit._shadow_count()";
-    let setup = [
-        cstring(&format!(
-            "CREATE TRIGGER \"rls_audit witness\" AFTER INSERT OR UPDATE OR DELETE ON {} \
-             FOR EACH ROW EXECUTE FUNCTION {function}",
-            p.table
-        ))?,
-        cstring(&format!(
-            "CREATE TRIGGER \"rls_audit witness truncate\" AFTER TRUNCATE ON {} \
-             FOR EACH STATEMENT EXECUTE FUNCTION {function}",
-            p.table
-        ))?,
-    ];
     let calls = p
         .calls
         .iter()
@@ -480,9 +464,7 @@ pub(crate) fn run_calls(
             // subtransaction rolled_back ends; an ERROR leaves through it
             unsafe {
                 set_local(c"lock_timeout", Some(c"1s"));
-                for s in &setup {
-                    run_utility(s);
-                }
+                watch(&p.tables);
             }
             let counting = Counting::start(p.tables.clone(), p.column);
             calls
@@ -502,6 +484,83 @@ pub(crate) fn run_calls(
                 .collect::<Vec<_>>()
         })
     }))
+}
+
+/// Put the counting trigger on each of `tables` (a table, or a
+/// partitioned table and its partitions): AFTER ROW on INSERT, UPDATE and
+/// DELETE where rows are stored, AFTER TRUNCATE on each. The triggers are
+/// internal ones, made the way PostgreSQL makes a foreign key's: no
+/// TRIGGER privilege is asked of the caller (who may SET ROLE to the role
+/// whose calls they watch), no event trigger fires, and they live only in
+/// the subtransaction that is rolled back around the calls.
+///
+/// # Safety
+/// SPI is connected; inside a subtransaction that is rolled back; an
+/// ERROR (a lock not granted in time) leaves through it.
+unsafe fn watch(tables: &[pg_sys::Oid]) {
+    // SAFETY: catalog lookups and CreateTrigger on palloc'd nodes, as
+    // copy_row_triggers does; each raises an ERROR rather than crash
+    unsafe {
+        let function = select_text(
+            c"SELECT 'rls_audit._shadow_count()'::pg_catalog.regprocedure::pg_catalog.oid::pg_catalog.text",
+            1,
+        )
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|o| o.parse::<u32>().ok())
+        .map_or(pg_sys::InvalidOid, pg_sys::Oid::from);
+        if function == pg_sys::InvalidOid {
+            pgrx::error!("rls_audit._shadow_count() is missing");
+        }
+        for &rel in tables {
+            let relkind = pg_sys::get_rel_relkind(rel) as u8;
+            for (name, row, events) in [
+                (
+                    c"rls_audit witness",
+                    true,
+                    pg_sys::TRIGGER_TYPE_INSERT
+                        | pg_sys::TRIGGER_TYPE_UPDATE
+                        | pg_sys::TRIGGER_TYPE_DELETE,
+                ),
+                (
+                    c"rls_audit witness truncate",
+                    false,
+                    pg_sys::TRIGGER_TYPE_TRUNCATE,
+                ),
+            ] {
+                // (a partitioned table stores no row: its partitions do)
+                if row && relkind == pg_sys::RELKIND_PARTITIONED_TABLE {
+                    continue;
+                }
+                let stmt = pg_sys::palloc0(std::mem::size_of::<pg_sys::CreateTrigStmt>())
+                    as *mut pg_sys::CreateTrigStmt;
+                (*stmt).type_ = pg_sys::NodeTag::T_CreateTrigStmt;
+                (*stmt).trigname = pg_sys::pstrdup(name.as_ptr());
+                (*stmt).relation = pg_sys::makeRangeVar(
+                    pg_sys::get_namespace_name(pg_sys::get_rel_namespace(rel)),
+                    pg_sys::get_rel_name(rel),
+                    -1,
+                );
+                (*stmt).row = row;
+                (*stmt).timing = pg_sys::TRIGGER_TYPE_AFTER as i16;
+                (*stmt).events = events as i16;
+                pg_sys::CreateTrigger(
+                    stmt,
+                    c"".as_ptr(),
+                    rel,
+                    pg_sys::InvalidOid,
+                    pg_sys::InvalidOid,
+                    pg_sys::InvalidOid,
+                    function,
+                    pg_sys::InvalidOid,
+                    std::ptr::null_mut(),
+                    true,
+                    false,
+                );
+            }
+        }
+        pg_sys::CommandCounterIncrement();
+    }
 }
 
 /// Run `sql` with text parameters (None: NULL).
@@ -963,7 +1022,7 @@ unsafe fn set_local(name: &CStr, value: Option<&CStr>) {
 /// the (SQLSTATE, message) of its ERROR. A cancel (57014) or an assertion
 /// failure goes on up, as PL/pgSQL's `WHEN OTHERS` lets them; so does
 /// anything that is not a PostgreSQL ERROR.
-fn rolled_back<R>(f: impl FnOnce() -> R) -> std::result::Result<R, (String, String)> {
+pub(crate) fn rolled_back<R>(f: impl FnOnce() -> R) -> std::result::Result<R, (String, String)> {
     // SAFETY: the subtransaction is begun and always ended here, the
     // memory context and resource owner restored after it, as
     // exec_stmt_block does

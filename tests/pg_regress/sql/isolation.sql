@@ -1628,6 +1628,22 @@ GRANT EXECUTE ON FUNCTION "look up".clear(int) TO app_user;
 SELECT check_name, status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass],
                                                           write_probes => false)
  WHERE check_name = 'tenant_delete';
+-- a caller who is not a superuser: a member of app_user, without the
+-- TRIGGER privilege on the table, which its policies hide from it (so the
+-- tenants are named, and the arguments are only the tenant values and
+-- NULL). The table is still watched (the trigger is rls_audit's own,
+-- internal one) and clear(t) is found
+CREATE ROLE notes_auditor LOGIN;
+GRANT USAGE ON SCHEMA rls_audit TO notes_auditor;
+GRANT app_user TO notes_auditor;
+\c - notes_auditor
+SELECT has_table_privilege('"look up"."Notes"', 'TRIGGER') AS may_trigger, count(*) AS rows_it_reads FROM "look up"."Notes";
+SELECT tenant, status, rows_seen FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass],
+                                                                  tenants => ARRAY['1', '2', '3'])
+ WHERE check_name = 'tenant_delete' ORDER BY 1;
+\c - postgres
+REVOKE ALL ON SCHEMA rls_audit FROM notes_auditor;
+DROP ROLE notes_auditor;
 -- the read probe of the SECURITY DEFINER functions that return the
 -- table's rows calls them with another tenant's row's values too: no
 -- tenant value is a title, tenant 2's first row gives one
