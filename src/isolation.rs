@@ -1547,14 +1547,25 @@ fn definer_write_probes(
         }
         Ok(outcomes) => {
             for ((call, (fi, args)), o) in calls.iter().zip(made).zip(outcomes) {
-                let Ok(kinds) = o else { continue };
+                let Ok(wrote) = o else { continue };
                 let a = &tenants[call.tenant];
                 let w = &t.definer_writers[fi];
-                if kinds.iter().all(|n| *n == 0)
-                    || out
-                        .iter()
-                        .any(|d| &d.tenant == a && d.writer.function == w.function)
+                if out
+                    .iter()
+                    .any(|d| &d.tenant == a && d.writer.function == w.function)
                 {
+                    continue;
+                }
+                // a TRUNCATE removed the rows of the relations it emptied:
+                // those of other tenants (or none), counted as the caller
+                // now that it is rolled back
+                let mut truncated = 0;
+                for rel in &wrote.truncated {
+                    truncated += others_in(c, t, pg_sys::Oid::from(*rel), a)?;
+                }
+                let [ins, upd, del] = wrote.kinds;
+                let kinds = [ins, upd, del, truncated];
+                if kinds.iter().all(|n| *n == 0) {
                     continue;
                 }
                 out.push(crate::verdict::DefinerWrite {
@@ -1568,6 +1579,33 @@ fn definer_write_probes(
         }
     }
     Ok(out)
+}
+
+/// How many rows of relation `rel` (the probed table or one of its
+/// partitions) are not tenant `a`'s (NULL included), up to
+/// [`PROBE_LIMIT`], counted as the caller; one that cannot be counted
+/// (the caller may not read it) counts as 1: the TRUNCATE that emptied it
+/// is not ruled out as another tenant's.
+fn others_in(c: &SpiClient<'_>, t: &Target, rel: pg_sys::Oid, a: &str) -> Result<i64> {
+    let Some(name) = catalog::qualified_name(c, rel)? else {
+        return Ok(0);
+    };
+    let col = quote_ident(&t.column);
+    let sql = format!(
+        "SELECT pg_catalog.count(*) FROM (SELECT FROM ONLY {name} t
+          WHERE t.{col} IS NULL OR NOT (t.{col} {} $1::{}) LIMIT {PROBE_LIMIT}) s",
+        t.col_eq, t.col_type_q
+    );
+    let counted = crate::shadow::rolled_back(|| -> Result<i64> {
+        Ok(c.select(&sql, Some(1), &[a.into()])?
+            .first()
+            .get::<i64>(1)?
+            .unwrap_or(0))
+    });
+    match counted {
+        Ok(n) => n,
+        Err(_) => Ok(1),
+    }
 }
 
 /// The tables the read policies' functions read that the role may write:

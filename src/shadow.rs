@@ -34,9 +34,11 @@ struct Witness {
     /// where the column is in each of `tables` counted so far
     resolved: Vec<(pg_sys::Oid, Column)>,
     tenant: CString,
-    /// rows of another tenant inserted, updated, deleted, and TRUNCATEs
-    /// (a statement trigger, on a real table only: [`run_calls`])
-    kinds: [i64; 4],
+    /// rows of another tenant inserted, updated, deleted
+    kinds: [i64; 3],
+    /// the relations a TRUNCATE emptied (a statement trigger, on a real
+    /// table only: [`run_calls`])
+    truncated: Vec<pg_sys::Oid>,
 }
 
 thread_local! {
@@ -58,7 +60,8 @@ impl Counting {
                 column: column.to_string(),
                 resolved: Vec::new(),
                 tenant: CString::default(),
-                kinds: [0; 4],
+                kinds: [0; 3],
+                truncated: Vec::new(),
             })
         });
         Counting { outer }
@@ -69,19 +72,32 @@ impl Counting {
         WITNESS.with(|w| {
             if let Some(w) = w.borrow_mut().as_mut() {
                 w.tenant = tenant.clone();
-                w.kinds = [0; 4];
+                w.kinds = [0; 3];
+                w.truncated.clear();
             }
         });
     }
 
     /// Rows of other tenants touched, of every kind.
     fn touched(&self) -> i64 {
-        self.kinds()[..3].iter().sum()
+        self.wrote().kinds.iter().sum()
     }
 
-    /// Rows of other tenants inserted, updated, deleted; TRUNCATEs.
-    fn kinds(&self) -> [i64; 4] {
-        WITNESS.with(|w| w.borrow().as_ref().map_or([0; 4], |w| w.kinds))
+    /// What the statement wrote: rows of other tenants inserted, updated,
+    /// deleted, and the relations it truncated.
+    fn wrote(&self) -> Wrote {
+        WITNESS.with(|w| {
+            w.borrow().as_ref().map_or(
+                Wrote {
+                    kinds: [0; 3],
+                    truncated: Vec::new(),
+                },
+                |w| Wrote {
+                    kinds: w.kinds,
+                    truncated: w.truncated.iter().map(|o| u32::from(*o)).collect(),
+                },
+            )
+        })
     }
 }
 
@@ -145,9 +161,18 @@ pub(crate) unsafe fn count_touched(fcinfo: pg_sys::FunctionCallInfo) -> Result<(
         })
     };
     if event & pg_sys::TRIGGER_EVENT_ROW == 0 {
-        // a TRUNCATE removes every tenant's rows
+        // a TRUNCATE removes every row of the relation: whose they were
+        // is asked once it is rolled back (isolation.rs)
         if op == pg_sys::TRIGGER_EVENT_TRUNCATE {
-            count(3);
+            WITNESS.with(|cell| {
+                if let Some(w) = cell
+                    .borrow_mut()
+                    .as_mut()
+                    .filter(|w| w.tables.contains(&relid) && !w.truncated.contains(&relid))
+                {
+                    w.truncated.push(relid);
+                }
+            });
         }
         return Ok(());
     }
@@ -425,9 +450,16 @@ pub(crate) struct Calls<'a> {
     pub(crate) calls: &'a [Call],
 }
 
-/// Per call: the rows of other tenants it inserted, updated and deleted,
-/// and its TRUNCATEs (a call that failed: its SQLSTATE and message).
-pub(crate) type CallOutcome = std::result::Result<[i64; 4], (String, String)>;
+/// What a call wrote: the rows of other tenants it inserted, updated and
+/// deleted, and the relations it truncated (their OIDs).
+#[derive(Debug, Clone)]
+pub(crate) struct Wrote {
+    pub(crate) kinds: [i64; 3],
+    pub(crate) truncated: Vec<u32>,
+}
+
+/// Per call: what it wrote (a call that failed: its SQLSTATE and message).
+pub(crate) type CallOutcome = std::result::Result<Wrote, (String, String)>;
 
 /// The definer write probe: the real table watched by the counting
 /// trigger ([`watch`], waiting 1 s at most for its lock), then each call as the role with its tenant's settings, each in
@@ -478,7 +510,7 @@ pub(crate) fn run_calls(
                             acting.take(&tenants_c[*i], false);
                             execute_text(sql, args);
                         }
-                        counting.kinds()
+                        counting.wrote()
                     })
                 })
                 .collect::<Vec<_>>()

@@ -164,9 +164,9 @@ pub(crate) struct TableEvidence {
 /// A SECURITY DEFINER function that may write the table, called by the
 /// role as tenant A (isolation.rs `definer_write_probes`), with the table
 /// watched: the arguments it was given (None: NULL), and the rows of
-/// other tenants it inserted, updated and deleted, and its TRUNCATEs
-/// (`[0; 4]` with `error`: the table could not be watched, so nothing was
-/// called).
+/// other tenants it inserted, updated and deleted, and those the
+/// relations it truncated held (`[0; 4]` with `error`: the table could
+/// not be watched, so nothing was called).
 #[derive(Debug, Clone)]
 pub(crate) struct DefinerWrite {
     pub(crate) tenant: String,
@@ -686,7 +686,7 @@ fn definer_write_checks(t: &Target, role: &str, writes: &[DefinerWrite], checks:
                 continue;
             };
             let what = if k == 3 {
-                format!("{does} {}, every tenant's rows", t.qualified())
+                format!("{does} {}, with {n} rows of other tenants", t.qualified())
             } else {
                 format!("{does} {n} rows of other tenants of {}", t.qualified())
             };
@@ -702,7 +702,7 @@ fn definer_write_checks(t: &Target, role: &str, writes: &[DefinerWrite], checks:
                 r.function,
                 quote_ident(role)
             );
-            *c = also_fails(c.clone(), why, (k < 3).then_some(n));
+            *c = also_fails(c.clone(), why, Some(n));
         }
     }
 }
@@ -3075,13 +3075,18 @@ mod unit {
             "{}",
             c.detail
         );
-        // inserts and deletes; a TRUNCATE fails the delete with no count
+        // inserts and deletes; a TRUNCATE of other tenants' rows fails
+        // the delete
         let mut got = checks();
-        definer_write_checks(&t, "app", &[write("2", [1, 0, 0, 1], None)], &mut got);
+        definer_write_checks(&t, "app", &[write("2", [1, 0, 0, 4], None)], &mut got);
         assert_eq!(status(&got, "tenant_insert", "2").status, "FAIL");
         let c = status(&got, "tenant_delete", "2");
-        assert_eq!((c.status, c.rows_seen), ("FAIL", None));
-        assert!(c.detail.contains("truncates"), "{}", c.detail);
+        assert_eq!((c.status, c.rows_seen), ("FAIL", Some(4)));
+        assert!(
+            c.detail.contains("truncates") && c.detail.contains("with 4 rows of other tenants"),
+            "{}",
+            c.detail
+        );
         // a procedure is CALLed
         let mut got = checks();
         let called = DefinerWrite {

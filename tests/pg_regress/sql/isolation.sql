@@ -1628,6 +1628,33 @@ GRANT EXECUTE ON FUNCTION "look up".clear(int) TO app_user;
 SELECT check_name, status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass],
                                                           write_probes => false)
  WHERE check_name = 'tenant_delete';
+-- a partitioned table: each partition is watched; a procedure that
+-- empties tenant 2's partition removes only tenant 2's rows, so it fails
+-- tenants 1 and 3 and not tenant 2; a function that moves any row to
+-- another tenant (across partitions) fails tenant_update
+CREATE TABLE "look up".parts (id int, tenant_id int NOT NULL) PARTITION BY LIST (tenant_id);
+CREATE TABLE "look up".parts_1 PARTITION OF "look up".parts FOR VALUES IN (1);
+CREATE TABLE "look up".parts_2 PARTITION OF "look up".parts FOR VALUES IN (2);
+CREATE TABLE "look up".parts_3 PARTITION OF "look up".parts FOR VALUES IN (3, 4);
+INSERT INTO "look up".parts SELECT g, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up".parts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON "look up".parts USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up".parts TO app_user;
+CREATE PROCEDURE "look up".empty_2() LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ TRUNCATE "look up".parts_2 $$;
+CREATE FUNCTION "look up".hand_over(p_id int, p_tenant_id int) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ UPDATE "look up".parts SET tenant_id = p_tenant_id WHERE id = p_id $$;
+SELECT check_name, tenant, status, rows_seen FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up".parts'::regclass])
+ WHERE check_name IN ('tenant_update', 'tenant_delete') ORDER BY 1, 2;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '2';
+CALL "look up".empty_2();
+RESET ROLE;
+SELECT tenant_id, count(*) AS rows_left FROM "look up".parts GROUP BY 1 ORDER BY 1;
+ROLLBACK;
+SELECT count(*) AS parts_rows, count(*) FILTER (WHERE tenant_id = 1 + id % 3) AS in_place FROM "look up".parts;
 -- a caller who is not a superuser: a member of app_user, without the
 -- TRIGGER privilege on the table, which its policies hide from it (so the
 -- tenants are named, and the arguments are only the tenant values and
