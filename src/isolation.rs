@@ -1231,7 +1231,17 @@ fn definer_probes(
             }
             for l in source
                 .as_ref()
-                .map(|s| s.lists(&r.arg_types, &r.arg_names, a, list))
+                .map(|s| {
+                    s.lists(
+                        &Args {
+                            types: &r.arg_types,
+                            names: &r.arg_names,
+                            elems: &r.arg_elems,
+                        },
+                        a,
+                        list,
+                    )
+                })
                 .unwrap_or_default()
             {
                 if !lists.contains(&l) {
@@ -1296,14 +1306,28 @@ fn definer_probes(
 }
 
 /// Where the definer probes' arguments come from: the table's columns
-/// (name, type as `schema.name`), the tenant column's type, and each
-/// tenant's first row (its columns' text; None: a tenant named by the
-/// caller without a row), read as the caller.
+/// (name, type as `schema.name`), the tenant column's type, the table's
+/// row type, and each tenant's first row (its columns' text, then the
+/// whole row's; None: a tenant named by the caller without a row, or a
+/// caller who may not read it), read as the caller.
 struct ArgSource {
     columns: Vec<(String, String)>,
     tenant_column: String,
     tenant_type: Option<String>,
+    row_type: Option<String>,
     rows: Vec<(String, Option<Vec<Option<String>>>)>,
+}
+
+/// One function's input arguments: types, names, element types.
+struct Args<'a> {
+    types: &'a [String],
+    names: &'a [String],
+    elems: &'a [String],
+}
+
+/// `{"v"}`: an array of one value, as array_in reads it.
+fn array_of(v: &str) -> String {
+    format!("{{\"{}\"}}", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 impl ArgSource {
@@ -1314,12 +1338,11 @@ impl ArgSource {
             .find(|(name, _)| *name == t.column)
             .map(|(_, ty)| ty.clone());
         let select = format!(
-            "SELECT ARRAY[{}] FROM {} t WHERE t.{} {} $1::{} LIMIT 1",
+            "SELECT ARRAY[{}t::pg_catalog.text] FROM {} t WHERE t.{} {} $1::{} LIMIT 1",
             columns
                 .iter()
-                .map(|(name, _)| format!("t.{}::pg_catalog.text", quote_ident(name)))
-                .collect::<Vec<_>>()
-                .join(", "),
+                .map(|(name, _)| format!("t.{}::pg_catalog.text, ", quote_ident(name)))
+                .collect::<String>(),
             t.qualified(),
             quote_ident(&t.column),
             t.col_eq,
@@ -1343,6 +1366,7 @@ impl ArgSource {
             columns,
             tenant_column: t.column.clone(),
             tenant_type,
+            row_type: catalog::row_type(c, t.oid)?,
             rows,
         })
     }
@@ -1361,36 +1385,63 @@ impl ArgSource {
         })
     }
 
+    /// The column argument `j` stands for: by its name; for an array, by
+    /// its name less a plural `s` (`ids` for `id`), else the first column
+    /// of its element type (not the tenant column), else the tenant
+    /// column when that is its element type.
+    fn column_for(&self, args: &Args<'_>, j: usize) -> Option<usize> {
+        let name = args.names.get(j).filter(|n| !n.is_empty());
+        let elem = args.elems.get(j).filter(|e| !e.is_empty());
+        match elem {
+            None => name.and_then(|n| self.column_of(n)),
+            Some(elem) => name
+                .and_then(|n| self.column_of(n.strip_suffix('s').unwrap_or(n)))
+                .or_else(|| {
+                    self.columns
+                        .iter()
+                        .position(|(name, ty)| ty == elem && *name != self.tenant_column)
+                })
+                .or_else(|| {
+                    self.columns
+                        .iter()
+                        .position(|(name, ty)| ty == elem && *name == self.tenant_column)
+                }),
+        }
+    }
+
     /// The argument lists tried as tenant `a`, for each other tenant B:
     /// from B's first row (an argument named like a column gets its value,
-    /// else one of a column's type (not the tenant column) the first such
-    /// column's, else one of the tenant column's type B); then every
-    /// argument of the tenant column's type B (the others by name, from
-    /// B's row); then A's own first row with B as its tenant (an argument
-    /// named like the tenant column, or of its type and named like no
-    /// column, gets B: a row of A's moved to B, or a copy of it for B).
-    /// Each list once.
-    fn lists(
-        &self,
-        types: &[String],
-        names: &[String],
-        a: &str,
-        tenants: &[String],
-    ) -> Vec<Vec<Option<String>>> {
+    /// an array one of them, one of the table's row type B's row; else one
+    /// of a column's type (not the tenant column) the first such column's,
+    /// else one of the tenant column's type B); then every argument of the
+    /// tenant column's type B (the others by name, from B's row); then A's
+    /// own first row with B as its tenant (an argument named like the
+    /// tenant column, or of its type and named like no column, gets B: a
+    /// row of A's moved to B, or a copy of it for B). Each list once.
+    fn lists(&self, args: &Args<'_>, a: &str, tenants: &[String]) -> Vec<Vec<Option<String>>> {
         let mut out: Vec<Vec<Option<String>>> = Vec::new();
-        if types.is_empty() {
+        if args.types.is_empty() {
             return out;
         }
+        let n = self.columns.len();
         let is_tenant_type = |ty: &String| Some(ty) == self.tenant_type.as_ref();
         let tenant_at = self
             .columns
             .iter()
             .position(|(name, _)| *name == self.tenant_column);
-        let named = |j: usize| -> Option<usize> {
-            names
-                .get(j)
-                .filter(|n| !n.is_empty())
-                .and_then(|n| self.column_of(n))
+        // argument j from `row` (columns' text, then the row's)
+        let from = |row: &[Option<String>], j: usize| -> Option<String> {
+            if self.row_type.as_ref() == args.types.get(j) {
+                return row.get(n).cloned().flatten();
+            }
+            let v = self
+                .column_for(args, j)
+                .and_then(|k| row.get(k).cloned().flatten())?;
+            Some(if args.elems.get(j).is_some_and(|e| !e.is_empty()) {
+                array_of(&v)
+            } else {
+                v
+            })
         };
         let own = self
             .rows
@@ -1403,43 +1454,55 @@ impl ArgSource {
             .filter(|(b, _)| b != a && tenants.contains(b))
         {
             let row = row.as_deref().unwrap_or_default();
-            let value = |k: usize| row.get(k).cloned().flatten();
-            let by_name = |j: usize| -> Option<String> { named(j).and_then(value) };
-            let from_row: Vec<Option<String>> = types
+            let from_row: Vec<Option<String>> = args
+                .types
                 .iter()
                 .enumerate()
                 .map(|(j, ty)| {
-                    by_name(j)
+                    from(row, j)
                         .or_else(|| {
                             self.columns
                                 .iter()
                                 .position(|(name, cty)| cty == ty && *name != self.tenant_column)
-                                .and_then(value)
+                                .and_then(|k| row.get(k).cloned().flatten())
                         })
                         .or_else(|| is_tenant_type(ty).then(|| b.clone()))
                 })
                 .collect();
-            let tenant_valued: Vec<Option<String>> = types
+            let tenant_valued: Vec<Option<String>> = args
+                .types
                 .iter()
                 .enumerate()
                 .map(|(j, ty)| {
                     if is_tenant_type(ty) {
                         Some(b.clone())
                     } else {
-                        by_name(j)
+                        from(row, j)
                     }
                 })
                 .collect();
             let mut candidates = vec![from_row, tenant_valued];
             if let Some(own) = own {
+                // A's row, its tenant B
+                let mut moved = own.to_vec();
+                if let Some(k) = tenant_at {
+                    if k < moved.len() {
+                        moved[k] = Some(b.clone());
+                    }
+                }
                 candidates.push(
-                    types
+                    args.types
                         .iter()
                         .enumerate()
-                        .map(|(j, ty)| match named(j) {
-                            Some(k) if Some(k) == tenant_at => Some(b.clone()),
-                            Some(k) => own.get(k).cloned().flatten(),
-                            None => is_tenant_type(ty).then(|| b.clone()),
+                        .map(|(j, ty)| {
+                            if self.row_type.as_ref() == Some(ty) {
+                                // (a whole row of A's is not relabelled)
+                                return None;
+                            }
+                            match self.column_for(args, j) {
+                                Some(_) => from(&moved, j),
+                                None => is_tenant_type(ty).then(|| b.clone()),
+                            }
                         })
                         .collect(),
                 );
@@ -1505,7 +1568,15 @@ fn definer_write_probes(
         for (i, a) in tenants.iter().enumerate() {
             // and every argument NULL, last (a call with another tenant's
             // values is the clearer evidence)
-            let mut lists = source.lists(&w.arg_types, &w.arg_names, a, tenants);
+            let mut lists = source.lists(
+                &Args {
+                    types: &w.arg_types,
+                    names: &w.arg_names,
+                    elems: &w.arg_elems,
+                },
+                a,
+                tenants,
+            );
             let none = vec![None; w.arg_types.len()];
             if !lists.contains(&none) {
                 lists.push(none);

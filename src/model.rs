@@ -1021,6 +1021,9 @@ pub(crate) struct DefinerReader {
     pub(crate) arg_types: Vec<String>,
     /// its input arguments' names ('' when unnamed)
     pub(crate) arg_names: Vec<String>,
+    /// its input arguments' element types, as `schema.name`, for arrays
+    /// ('' for the others)
+    pub(crate) arg_elems: Vec<String>,
 }
 
 /// A SECURITY DEFINER function or procedure the role may execute, owned
@@ -1039,6 +1042,9 @@ pub(crate) struct DefinerWriter {
     pub(crate) arg_names: Vec<String>,
     /// a procedure (CALL), not a function
     pub(crate) procedure: bool,
+    /// its input arguments' element types, as `schema.name`, for arrays
+    /// ('' for the others)
+    pub(crate) arg_elems: Vec<String>,
 }
 
 /// A table under test and what the probes need to know about it.

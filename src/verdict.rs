@@ -2950,6 +2950,7 @@ mod unit {
             name: "s.\"all docs\"".into(),
             arg_types: Vec::new(),
             arg_names: Vec::new(),
+            arg_elems: Vec::new(),
         };
         let leak = |tenant: &str, reader: &crate::model::DefinerReader, args: &[Option<&str>]| {
             DefinerLeak {
@@ -3036,6 +3037,7 @@ mod unit {
             arg_types: vec!["pg_catalog.int4".into(), "pg_catalog.text".into()],
             arg_names: vec!["p_id".into(), "".into()],
             procedure: false,
+            arg_elems: vec!["".into(), "".into()],
         };
         let checks = || -> Vec<Check> {
             ["1", "2"]

@@ -9,7 +9,8 @@
 -- function as regprocedure prints it, its owner, its quoted name, its
 -- argument types (schema and name, quoted, as definer_writers.sql gives
 -- them), whether it returns the row type, and its input arguments' names
--- ('' when unnamed).
+-- ('' when unnamed), and each input argument's element type when it is an
+-- array ('' otherwise).
 SELECT c.oid, pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
        pg_catalog.pg_get_userbyid(f.proowner)::text,
        pg_catalog.format('%I.%I', n.nspname, f.proname),
@@ -24,7 +25,14 @@ SELECT c.oid, pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
                                pg_catalog.unnest(coalesce(f.proargmodes::pg_catalog.text[],
                                                           pg_catalog.array_fill('i'::pg_catalog.text, ARRAY[f.pronargs::int]))))
                     WITH ORDINALITY o(name, mode, i)
-              WHERE o.mode IN ('i', 'b') ORDER BY o.i)
+              WHERE o.mode IN ('i', 'b') ORDER BY o.i),
+       ARRAY(SELECT CASE WHEN ty.typcategory = 'A' AND ty.typelem <> 0
+                         THEN pg_catalog.format('%I.%I', en.nspname, et.typname) ELSE '' END
+               FROM pg_catalog.unnest(f.proargtypes::pg_catalog.oid[]) WITH ORDINALITY a(t, i)
+               JOIN pg_catalog.pg_type ty ON ty.oid = a.t
+               LEFT JOIN pg_catalog.pg_type et ON et.oid = ty.typelem
+               LEFT JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
+              ORDER BY a.i)
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_attribute col
     ON col.attrelid = c.oid AND col.attname = $3::name AND col.attnum > 0 AND NOT col.attisdropped

@@ -12,7 +12,8 @@
 -- function as regprocedure prints it, its owner, its quoted name, its
 -- input arguments' types (schema and name, quoted: the probe's casts
 -- mean the same under any search_path) and names ('' when unnamed),
--- and whether it is a procedure.
+-- whether it is a procedure, and each input argument's element type
+-- when it is an array ('' otherwise).
 -- The functions are chosen first (few, in most databases none), then
 -- matched with the tables: the body search runs for those only.
 WITH f AS MATERIALIZED (
@@ -46,7 +47,14 @@ SELECT c.oid, pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
                                                           pg_catalog.array_fill('i'::pg_catalog.text, ARRAY[f.pronargs::int]))))
                     WITH ORDINALITY o(name, mode, i)
               WHERE o.mode IN ('i', 'b') ORDER BY o.i),
-       f.prokind = 'p'
+       f.prokind = 'p',
+       ARRAY(SELECT CASE WHEN ty.typcategory = 'A' AND ty.typelem <> 0
+                         THEN pg_catalog.format('%I.%I', en.nspname, et.typname) ELSE '' END
+               FROM pg_catalog.unnest(f.proargtypes::pg_catalog.oid[]) WITH ORDINALITY a(t, i)
+               JOIN pg_catalog.pg_type ty ON ty.oid = a.t
+               LEFT JOIN pg_catalog.pg_type et ON et.oid = ty.typelem
+               LEFT JOIN pg_catalog.pg_namespace en ON en.oid = et.typnamespace
+              ORDER BY a.i)
   FROM f
   JOIN pg_catalog.pg_class c
     ON c.oid = ANY ($1::oid[])

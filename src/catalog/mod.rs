@@ -170,6 +170,7 @@ query! {
     DEFINER_WRITERS = "definer_writers.sql";
     COLUMNS = "columns.sql";
     PARTITION_TREE = "partition_tree.sql";
+    ROW_TYPE = "row_type.sql";
     FUNCTION_READERS = "function_readers.sql";
     WRITABLE = "writable.sql";
     SCANS = "scans.sql";
@@ -2068,6 +2069,7 @@ pub(crate) fn definer_readers(
                 name: text(&r, 4)?,
                 arg_types: r.get::<Vec<String>>(5)?.unwrap_or_default(),
                 arg_names: r.get::<Vec<String>>(7)?.unwrap_or_default(),
+                arg_elems: r.get::<Vec<String>>(8)?.unwrap_or_default(),
             },
         ));
     }
@@ -2101,6 +2103,7 @@ pub(crate) fn definer_writers(
                 arg_types: r.get::<Vec<String>>(5)?.unwrap_or_default(),
                 arg_names: r.get::<Vec<String>>(6)?.unwrap_or_default(),
                 procedure: r.get::<bool>(7)?.unwrap_or(false),
+                arg_elems: r.get::<Vec<String>>(8)?.unwrap_or_default(),
             },
         ));
     }
@@ -2114,6 +2117,11 @@ pub(crate) fn columns_of(c: &SpiClient<'_>, rel: u32) -> Result<Vec<(String, Str
         out.push((text(&r, 1)?, text(&r, 2)?));
     }
     Ok(out)
+}
+
+/// The row type of relation `rel` as `schema.name` (quoted).
+pub(crate) fn row_type(c: &SpiClient<'_>, rel: u32) -> Result<Option<String>> {
+    one(c, ROW_TYPE.as_str(), &[pg_sys::Oid::from(rel).into()])
 }
 
 /// Table `rel` and its partitions, at every level.

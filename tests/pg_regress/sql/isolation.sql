@@ -1686,6 +1686,29 @@ SET LOCAL ROLE app_user;
 SET LOCAL app.tenant_id = '1';
 SELECT count(*) FILTER (WHERE tenant_id <> 1) AS other_tenants_rows FROM "look up".note_by_title('note 1');
 ROLLBACK;
+-- an array of ids, and a whole row of the table: called with one value
+-- of another tenant's row ('{"1"}') and with another tenant's row
+REVOKE EXECUTE ON FUNCTION "look up".clear(int) FROM app_user;
+REVOKE EXECUTE ON FUNCTION "look up".note_by_title(text) FROM PUBLIC;
+CREATE FUNCTION "look up".drop_notes(ids int[]) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ DELETE FROM "look up"."Notes" WHERE id = ANY (ids) $$;
+CREATE FUNCTION "look up".save_note(n "look up"."Notes") RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ UPDATE "look up"."Notes" SET "Title" = n."Title" || '!' WHERE id = n.id $$;
+SELECT check_name, tenant, status, rows_seen FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass])
+ WHERE check_name IN ('tenant_update', 'tenant_delete') ORDER BY 1, 2;
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass])
+ WHERE check_name IN ('tenant_update', 'tenant_delete') AND tenant = '1' ORDER BY check_name;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT "look up".drop_notes(ARRAY[1]), "look up".save_note(ROW(2, 3, 'note 2')::"look up"."Notes");
+RESET ROLE;
+-- (of the 6 rows of tenants 2 and 3: note 1 is gone, note 2 retitled)
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS other_tenants_rows,
+       count(*) FILTER (WHERE tenant_id <> 1 AND "Title" LIKE '%!') AS retitled FROM "look up"."Notes";
+ROLLBACK;
 
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
