@@ -478,19 +478,18 @@ pub(crate) fn gather(
         }
     }
     // the SECURITY DEFINER functions the role may call that return their
-    // rows (called read-only, so with or without write probes)
-    for (oid, r) in catalog::definer_readers(c, &tables_here, role, column)? {
+    // rows (called read-only, so with or without write probes), and those
+    // that may write them (called only with write probes on: they write
+    // the real table, rolled back)
+    let (readers, writers) = catalog::definers(c, &tables_here, role, column, write_probes)?;
+    for (oid, r) in readers {
         if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
             t.definer_readers.push(r);
         }
     }
-    // and those it may call that may write them (called only with write
-    // probes on: they write the real table, rolled back)
-    if write_probes {
-        for (oid, w) in catalog::definer_writers(c, &tables_here, role)? {
-            if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
-                t.definer_writers.push(w);
-            }
+    for (oid, w) in writers {
+        if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
+            t.definer_writers.push(w);
         }
     }
     // and the other tables their read policies read that the role may

@@ -1009,7 +1009,7 @@ pub(crate) struct Lookup {
 
 /// A SECURITY DEFINER function the role may execute that returns a probed
 /// table's rows (its row type, or rows with the tenant column): it reads
-/// as its owner (`definer_readers.sql`).
+/// as its owner (`definers.sql`).
 #[derive(Debug, Clone)]
 pub(crate) struct DefinerReader {
     /// as regprocedure prints it
@@ -1028,7 +1028,7 @@ pub(crate) struct DefinerReader {
 
 /// A SECURITY DEFINER function or procedure the role may execute, owned
 /// by another role, whose body names a probed table: it may write the
-/// table as its owner (`definer_writers.sql`).
+/// table as its owner (`definers.sql`).
 #[derive(Debug, Clone)]
 pub(crate) struct DefinerWriter {
     /// as regprocedure prints it

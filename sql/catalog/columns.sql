@@ -1,5 +1,5 @@
 -- The columns of relation $1 (oid), in order: name, and type as schema
--- and name, quoted (as definer_writers.sql gives argument types, so the
+-- and name, quoted (as definers.sql gives argument types, so the
 -- two compare).
 SELECT a.attname::text, pg_catalog.format('%I.%I', tn.nspname, ty.typname)
   FROM pg_catalog.pg_attribute a

@@ -1,5 +1,5 @@
 -- The row type of relation $1 (oid) as schema and name, quoted (as
--- definer_writers.sql and definer_readers.sql give argument types).
+-- definers.sql gives argument types).
 SELECT pg_catalog.format('%I.%I', n.nspname, ty.typname)
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_type ty ON ty.oid = c.reltype

@@ -166,8 +166,7 @@ query! {
     CASCADES = "cascades.sql";
     REPLACEABLE = "replaceable.sql";
     LOOKUPS = "lookups.sql";
-    DEFINER_READERS = "definer_readers.sql";
-    DEFINER_WRITERS = "definer_writers.sql";
+    DEFINERS = "definers.sql";
     COLUMNS = "columns.sql";
     PARTITION_TREE = "partition_tree.sql";
     ROW_TYPE = "row_type.sql";
@@ -2043,71 +2042,65 @@ pub(crate) fn scans(c: &SpiClient<'_>, tables: &[u32]) -> Result<Vec<(u32, i64)>
 }
 
 /// For each of `tables`: the SECURITY DEFINER functions `role` may call
-/// that return its rows, with the tenant `column` (`definer_readers.sql`).
-pub(crate) fn definer_readers(
+/// that return its rows, with the tenant `column`, and (when `writes`)
+/// those that may write it (`definers.sql`: one scan of `pg_proc` for
+/// both).
+#[allow(clippy::type_complexity)]
+pub(crate) fn definers(
     c: &SpiClient<'_>,
     tables: &[u32],
     role: &str,
     column: &str,
-) -> Result<Vec<(u32, crate::model::DefinerReader)>> {
+    writes: bool,
+) -> Result<(
+    Vec<(u32, crate::model::DefinerReader)>,
+    Vec<(u32, crate::model::DefinerWriter)>,
+)> {
+    let (mut readers, mut writers) = (Vec::new(), Vec::new());
     if tables.is_empty() {
-        return Ok(Vec::new());
+        return Ok((readers, writers));
     }
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
-    let mut out = Vec::new();
     for r in crate::prepared::select(
         c,
-        DEFINER_READERS.as_str(),
+        DEFINERS.as_str(),
         None,
-        &[oids.into(), role.into(), column.into()],
+        &[oids.into(), role.into(), column.into(), writes.into()],
     )? {
-        out.push((
-            oid(&r, 1)?,
-            crate::model::DefinerReader {
-                function: text(&r, 2)?,
-                owner: text(&r, 3)?,
-                name: text(&r, 4)?,
-                arg_types: r.get::<Vec<String>>(5)?.unwrap_or_default(),
-                arg_names: r.get::<Vec<String>>(7)?.unwrap_or_default(),
-                arg_elems: r.get::<Vec<String>>(8)?.unwrap_or_default(),
-            },
-        ));
+        let (table, function, owner, name) =
+            (oid(&r, 1)?, text(&r, 2)?, text(&r, 3)?, text(&r, 4)?);
+        let arg_types = r.get::<Vec<String>>(5)?.unwrap_or_default();
+        let arg_names = r.get::<Vec<String>>(6)?.unwrap_or_default();
+        let arg_elems = r.get::<Vec<String>>(7)?.unwrap_or_default();
+        if r.get::<bool>(10)?.unwrap_or(false) {
+            writers.push((
+                table,
+                crate::model::DefinerWriter {
+                    function: function.clone(),
+                    owner: owner.clone(),
+                    name: name.clone(),
+                    arg_types: arg_types.clone(),
+                    arg_names: arg_names.clone(),
+                    procedure: r.get::<bool>(8)?.unwrap_or(false),
+                    arg_elems: arg_elems.clone(),
+                },
+            ));
+        }
+        if r.get::<bool>(9)?.unwrap_or(false) {
+            readers.push((
+                table,
+                crate::model::DefinerReader {
+                    function,
+                    owner,
+                    name,
+                    arg_types,
+                    arg_names,
+                    arg_elems,
+                },
+            ));
+        }
     }
-    Ok(out)
-}
-
-/// For each of `tables`: the SECURITY DEFINER functions and procedures
-/// `role` may call that may write it (`definer_writers.sql`).
-pub(crate) fn definer_writers(
-    c: &SpiClient<'_>,
-    tables: &[u32],
-    role: &str,
-) -> Result<Vec<(u32, crate::model::DefinerWriter)>> {
-    if tables.is_empty() {
-        return Ok(Vec::new());
-    }
-    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
-    let mut out = Vec::new();
-    for r in crate::prepared::select(
-        c,
-        DEFINER_WRITERS.as_str(),
-        None,
-        &[oids.into(), role.into()],
-    )? {
-        out.push((
-            oid(&r, 1)?,
-            crate::model::DefinerWriter {
-                function: text(&r, 2)?,
-                owner: text(&r, 3)?,
-                name: text(&r, 4)?,
-                arg_types: r.get::<Vec<String>>(5)?.unwrap_or_default(),
-                arg_names: r.get::<Vec<String>>(6)?.unwrap_or_default(),
-                procedure: r.get::<bool>(7)?.unwrap_or(false),
-                arg_elems: r.get::<Vec<String>>(8)?.unwrap_or_default(),
-            },
-        ));
-    }
-    Ok(out)
+    Ok((readers, writers))
 }
 
 /// The columns of relation `rel`: (name, type as `schema.name`, quoted).
