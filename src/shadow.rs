@@ -462,11 +462,14 @@ pub(crate) struct Wrote {
 pub(crate) type CallOutcome = std::result::Result<Wrote, (String, String)>;
 
 /// The definer write probe: the real table watched by the counting
-/// trigger ([`watch`], waiting 1 s at most for its lock), then each call as the role with its tenant's settings, each in
-/// its own subtransaction, and all of it rolled back: no row the calls
-/// wrote, and no trigger, is left. The counts are of what PostgreSQL
-/// really did (an AFTER ROW trigger fires for a row written, not one
-/// refused). Err: the table could not be watched (why).
+/// trigger ([`watch`], waiting 1 s at most for its lock), then each call
+/// as the role with its tenant's settings, each in its own
+/// subtransaction, and all of it rolled back: no row the calls wrote, and
+/// no trigger, is left. The counts are of what PostgreSQL really did (an
+/// AFTER ROW trigger fires for a row written, not one refused). Triggers
+/// fire only while session_replication_role is origin (or local): it is
+/// set so for the calls, whatever the caller's session set (only a
+/// superuser can have set it). Err: the table could not be watched (why).
 pub(crate) fn run_calls(
     p: &Calls<'_>,
 ) -> Result<std::result::Result<Vec<CallOutcome>, (String, String)>> {
@@ -496,6 +499,18 @@ pub(crate) fn run_calls(
             // subtransaction rolled_back ends; an ERROR leaves through it
             unsafe {
                 set_local(c"lock_timeout", Some(c"1s"));
+                let replication = select_text(
+                    c"SELECT pg_catalog.current_setting('session_replication_role')",
+                    1,
+                );
+                if replication
+                    .first()
+                    .and_then(|r| r.first().cloned().flatten())
+                    .as_deref()
+                    != Some("origin")
+                {
+                    set_local(c"session_replication_role", Some(c"origin"));
+                }
                 watch(&p.tables);
             }
             let counting = Counting::start(p.tables.clone(), p.column);

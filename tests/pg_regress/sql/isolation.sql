@@ -1709,6 +1709,13 @@ RESET ROLE;
 SELECT count(*) FILTER (WHERE tenant_id <> 1) AS other_tenants_rows,
        count(*) FILTER (WHERE tenant_id <> 1 AND "Title" LIKE '%!') AS retitled FROM "look up"."Notes";
 ROLLBACK;
+-- a caller in replica mode, where ordinary triggers do not fire: the
+-- calls run in origin mode, as the application's, and are still counted
+SET session_replication_role = replica;
+SELECT check_name, status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Notes"'::regclass])
+ WHERE check_name IN ('tenant_update', 'tenant_delete') AND tenant = '1' ORDER BY 1;
+SHOW session_replication_role;
+RESET session_replication_role;
 
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
