@@ -9,7 +9,8 @@
 --          rows with an output column named $3 (the tenant column) of the
 --          tenant column's type;
 --   writes (only when $4): volatile (PostgreSQL refuses a write in a
---          stable or immutable one), owned by another role than $2, in a
+--          stable or immutable one), not a trigger function (which
+--          cannot be called), owned by another role than $2, in a
 --          language whose body is text (not C or internal), not an
 --          extension's, whose body names the table (its name in the text,
 --          or a dependency of a BEGIN ATOMIC body), and, for a procedure,
@@ -68,6 +69,8 @@ SELECT c.oid, pg_catalog.format('%s', f.oid::pg_catalog.regprocedure),
                                                         pg_catalog.unnest(f.proargmodes::pg_catalog.text[])) o(name, t, mode)
                                   WHERE o.mode IN ('o', 't') AND o.name = $3::text AND o.t = col.atttypid)) AS reads,
              $4::boolean AND f.provolatile = 'v' AND f.text_body
+             AND f.prorettype NOT IN ('pg_catalog.trigger'::pg_catalog.regtype,
+                                      'pg_catalog.event_trigger'::pg_catalog.regtype)
              AND pg_catalog.pg_get_userbyid(f.proowner) <> $2::pg_catalog.text
              AND (f.prokind = 'f' OR f.proargmodes IS NULL OR NOT 'o' = ANY (f.proargmodes::pg_catalog.text[]))
              AND (pg_catalog.strpos(pg_catalog.lower(f.prosrc), pg_catalog.lower(c.relname::pg_catalog.text)) > 0
