@@ -1007,11 +1007,10 @@ pub(crate) struct Lookup {
     pub(crate) via_function: bool,
 }
 
-/// A SECURITY DEFINER function the role may execute that returns a probed
-/// table's rows (its row type, or rows with the tenant column): it reads
-/// as its owner (`definers.sql`).
+/// A SECURITY DEFINER function or procedure the role may execute
+/// (`definers.sql`): it reads and writes as its owner.
 #[derive(Debug, Clone)]
-pub(crate) struct DefinerReader {
+pub(crate) struct Definer {
     /// as regprocedure prints it
     pub(crate) function: String,
     pub(crate) owner: String,
@@ -1024,28 +1023,17 @@ pub(crate) struct DefinerReader {
     /// its input arguments' element types, as `schema.name`, for arrays
     /// ('' for the others)
     pub(crate) arg_elems: Vec<String>,
-}
-
-/// A SECURITY DEFINER function or procedure the role may execute, owned
-/// by another role, whose body names a probed table: it may write the
-/// table as its owner (`definers.sql`).
-#[derive(Debug, Clone)]
-pub(crate) struct DefinerWriter {
-    /// as regprocedure prints it
-    pub(crate) function: String,
-    pub(crate) owner: String,
-    /// schema-qualified, quoted
-    pub(crate) name: String,
-    /// its input arguments' types, as `schema.name` (quoted)
-    pub(crate) arg_types: Vec<String>,
-    /// its input arguments' names ('' when unnamed)
-    pub(crate) arg_names: Vec<String>,
     /// a procedure (CALL), not a function
     pub(crate) procedure: bool,
-    /// its input arguments' element types, as `schema.name`, for arrays
-    /// ('' for the others)
-    pub(crate) arg_elems: Vec<String>,
 }
+
+/// A definer function that returns a probed table's rows (its row type,
+/// or rows with the tenant column).
+pub(crate) type DefinerReader = Definer;
+
+/// A definer function or procedure, owned by another role, whose body
+/// names a probed table: it may write the table.
+pub(crate) type DefinerWriter = Definer;
 
 /// A table under test and what the probes need to know about it.
 #[derive(Debug, Clone)]

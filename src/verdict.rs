@@ -2951,6 +2951,7 @@ mod unit {
             arg_types: Vec::new(),
             arg_names: Vec::new(),
             arg_elems: Vec::new(),
+            procedure: false,
         };
         let leak = |tenant: &str, reader: &crate::model::DefinerReader, args: &[Option<&str>]| {
             DefinerLeak {

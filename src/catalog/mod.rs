@@ -2067,37 +2067,21 @@ pub(crate) fn definers(
         None,
         &[oids.into(), role.into(), column.into(), writes.into()],
     )? {
-        let (table, function, owner, name) =
-            (oid(&r, 1)?, text(&r, 2)?, text(&r, 3)?, text(&r, 4)?);
-        let arg_types = r.get::<Vec<String>>(5)?.unwrap_or_default();
-        let arg_names = r.get::<Vec<String>>(6)?.unwrap_or_default();
-        let arg_elems = r.get::<Vec<String>>(7)?.unwrap_or_default();
+        let table = oid(&r, 1)?;
+        let definer = crate::model::Definer {
+            function: text(&r, 2)?,
+            owner: text(&r, 3)?,
+            name: text(&r, 4)?,
+            arg_types: r.get::<Vec<String>>(5)?.unwrap_or_default(),
+            arg_names: r.get::<Vec<String>>(6)?.unwrap_or_default(),
+            arg_elems: r.get::<Vec<String>>(7)?.unwrap_or_default(),
+            procedure: r.get::<bool>(8)?.unwrap_or(false),
+        };
         if r.get::<bool>(10)?.unwrap_or(false) {
-            writers.push((
-                table,
-                crate::model::DefinerWriter {
-                    function: function.clone(),
-                    owner: owner.clone(),
-                    name: name.clone(),
-                    arg_types: arg_types.clone(),
-                    arg_names: arg_names.clone(),
-                    procedure: r.get::<bool>(8)?.unwrap_or(false),
-                    arg_elems: arg_elems.clone(),
-                },
-            ));
+            writers.push((table, definer.clone()));
         }
         if r.get::<bool>(9)?.unwrap_or(false) {
-            readers.push((
-                table,
-                crate::model::DefinerReader {
-                    function,
-                    owner,
-                    name,
-                    arg_types,
-                    arg_names,
-                    arg_elems,
-                },
-            ));
+            readers.push((table, definer));
         }
     }
     Ok((readers, writers))
