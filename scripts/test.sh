@@ -76,6 +76,9 @@ for v in "${versions[@]}"; do
         passed=$((passed + p)); failed=$((failed + f))
     done < <(sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$WORK/pgrx-test$v.log")
     if [ "$rc" != 0 ]; then
+        # the failed #[pg_test]s' own errors (the panic's message goes to
+        # the log only)
+        grep -A4 'Client Error' "$WORK/pgrx-test$v.log" | head -40 || true
         tier_failed+=("PostgreSQL $v: cargo pgrx test (exit $rc; log: $WORK/pgrx-test$v.log)")
         grep -q '^test result' "$WORK/pgrx-test$v.log" || { failed=$((failed + 1)); tail -30 "$WORK/pgrx-test$v.log"; }
     fi

@@ -38,6 +38,13 @@ use crate::render;
 /// Serialises appends to the hash chain (ASCII 'rls_' 'chai').
 const CHAIN_LOCK_KEY: i64 = 0x726c_735f_6368_6169;
 
+/// Take the chain's lock (until the transaction ends). Whoever also takes
+/// the snapshot lock takes this one first (`snapshot::lock_snapshots`),
+/// so the two are always taken in one order.
+pub(crate) fn lock_chain() {
+    crate::snapshot::advisory_xact_lock(CHAIN_LOCK_KEY);
+}
+
 /// Who and what a batch of events is about.
 pub(crate) struct Ctx {
     pub(crate) current_user: String,
@@ -633,7 +640,7 @@ pub(crate) fn write_events(
     // events are written while it moves)
     let stop_if_frozen = check_freeze && ticket.is_none();
     // one chain: appends are serialised until commit
-    crate::snapshot::advisory_xact_lock(CHAIN_LOCK_KEY);
+    lock_chain();
     // the freeze and the chain's tail, read once under the lock, as
     // committed now (whatever the isolation level: crate::heap), then each
     // event chains to the one written before it

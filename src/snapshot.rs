@@ -137,6 +137,18 @@ pub(crate) fn take(
 }
 
 /// A count as snapshot_meta's integer columns hold it.
+/// Take the snapshot lock, the chain's lock first. A transaction that
+/// writes a snapshot may then run a captured DDL, and one that ran a
+/// captured DDL may then write a snapshot: were the two locks taken in
+/// either order, two such transactions would each wait for the other
+/// (deadlock detected, one of them rolled back). The chain's lock first
+/// makes a snapshot wait for the DDL in flight (and captured DDL elsewhere
+/// wait until the snapshot's transaction ends).
+fn lock_snapshots() {
+    crate::capture::lock_chain();
+    advisory_xact_lock(SNAPSHOT_LOCK_KEY);
+}
+
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
@@ -151,22 +163,33 @@ pub(crate) fn claim<'l>(client: &mut SpiClient<'_>, label: Option<&'l str>) -> R
         check_label(l)?;
     }
     crate::schema::require_current(client)?;
-    advisory_xact_lock(SNAPSHOT_LOCK_KEY);
+    lock_snapshots();
     if let Some(l) = label {
-        let taken = crate::prepared::select(
-            client,
-            "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE label = $1)",
-            None,
-            &[l.into()],
-        )?
-        .first()
-        .get_one::<bool>()?
-        .unwrap_or(false);
-        if taken {
+        if meta_now(Some(l))?.1 {
             return Err(RlsAuditError::DuplicateLabel(l.to_string()));
         }
     }
     Ok(Claimed(label))
+}
+
+/// Whether `snapshot_meta` holds a baseline, and whether `label` is
+/// taken, as committed now or written by this transaction (SnapshotSelf).
+/// Read under the snapshot lock: what its previous holder committed is
+/// seen, whatever the isolation level (a query would read the statement's
+/// snapshot, taken before the lock was granted, and two first snapshots
+/// would both become the baseline).
+fn meta_now(label: Option<&str>) -> Result<(bool, bool)> {
+    let meta = crate::heap::Own::open_with(
+        c"snapshot_meta",
+        pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+    )?;
+    let (mut baseline, mut taken) = (false, false);
+    meta.scan(|r| {
+        baseline |= r.flag("is_baseline");
+        taken |= label.is_some() && r.text("label").as_deref() == label;
+        Ok(true)
+    })?;
+    Ok((baseline, taken))
 }
 
 /// Store a state (and its access facts, when known) as a snapshot; the
@@ -236,15 +259,7 @@ fn insert_meta(
     db_ident: Option<String>,
 ) -> Result<i64> {
     let label = label.0;
-    let has_baseline = crate::prepared::select(
-        client,
-        "SELECT EXISTS (SELECT 1 FROM rls_audit.snapshot_meta WHERE is_baseline)",
-        None,
-        &[],
-    )?
-    .first()
-    .get_one::<bool>()?
-    .unwrap_or(false);
+    let has_baseline = meta_now(None)?.0;
     let make_baseline = baseline || !has_baseline;
     if make_baseline && has_baseline {
         crate::prepared::update(
@@ -698,7 +713,7 @@ pub(crate) fn load(client: &SpiClient<'_>, id: i64) -> Result<(State, Identity)>
 }
 
 pub(crate) fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<i64> {
-    advisory_xact_lock(SNAPSHOT_LOCK_KEY);
+    lock_snapshots();
     let id = resolve_ref(client, reference)?;
     client.update(
         "UPDATE rls_audit.snapshot_meta SET is_baseline = false WHERE is_baseline AND id <> $1",
@@ -714,7 +729,7 @@ pub(crate) fn set_baseline(client: &mut SpiClient<'_>, reference: Option<&str>) 
 }
 
 pub(crate) fn forget(client: &mut SpiClient<'_>, reference: Option<&str>) -> Result<()> {
-    advisory_xact_lock(SNAPSHOT_LOCK_KEY);
+    lock_snapshots();
     let id = resolve_ref(client, reference)?;
     let is_baseline = client
         .select(

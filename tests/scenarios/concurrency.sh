@@ -78,3 +78,53 @@ echo "concurrency ($level): $processed transactions by 8 clients, $failed failed
 for level in "read committed" "repeatable read" "serializable"; do
     run_level "$level" || exit 1
 done
+
+# A snapshot and a captured DDL in one transaction, in either order, in two
+# sessions at once: the first session's DDL holds the chain's lock when the
+# second takes its snapshot and then runs DDL, and the first then takes a
+# snapshot. The snapshot lock is always taken after the chain's, so the
+# second waits for the first instead of each waiting for the other
+# (PostgreSQL's "deadlock detected" rolled one of them back before); and
+# the second, whose statement began before the first committed, still
+# sees the first's snapshot, so only that one becomes the baseline. At
+# each isolation level.
+db=rls_audit_concurrency
+either_order() {
+local level=$1
+psql -X -q -d $db -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
+    -c "DROP TABLE IF EXISTS public.order_a, public.order_b" \
+    -c "CREATE TABLE public.order_a (id int)" -c "CREATE TABLE public.order_b (id int)" \
+    -c "DELETE FROM rls_audit.snapshot_meta"
+local first second pid rc_first=0 rc_second=0 snapshots baselines events last
+last=$(psql -X -qAt -d $db -c "SELECT coalesce(max(id), 0) FROM rls_audit.events")
+first=$(mktemp); second=$(mktemp)
+PGOPTIONS="-c default_transaction_isolation=${level// /\\ }" psql -X -q -d $db -v ON_ERROR_STOP=1 >"$first" 2>&1 <<'SQL' &
+BEGIN;
+ALTER TABLE public.order_a ENABLE ROW LEVEL SECURITY;
+SELECT pg_sleep(1);
+SELECT rls_audit.snapshot() IS NOT NULL AS first_snapshot;
+COMMIT;
+SQL
+pid=$!
+sleep 0.3
+PGOPTIONS="-c default_transaction_isolation=${level// /\\ }" psql -X -q -d $db -v ON_ERROR_STOP=1 >"$second" 2>&1 <<'SQL' || rc_second=$?
+BEGIN;
+SELECT rls_audit.snapshot() IS NOT NULL AS second_snapshot;
+ALTER TABLE public.order_b ENABLE ROW LEVEL SECURITY;
+COMMIT;
+SQL
+wait "$pid" || rc_first=$?
+snapshots=$(psql -X -qAt -d $db -c "SELECT count(*) FROM rls_audit.snapshot_meta")
+baselines=$(psql -X -qAt -d $db -c "SELECT count(*) FROM rls_audit.snapshot_meta WHERE is_baseline")
+events=$(psql -X -qAt -d $db -c "SELECT count(*) FROM rls_audit.events WHERE id > $last AND change = 'rls_enabled'")
+echo "concurrency ($level, snapshot and DDL in either order): sessions exited $rc_first and $rc_second, $snapshots snapshots ($baselines baseline), $events events"
+if [ "$rc_first" != 0 ] || [ "$rc_second" != 0 ] || [ "$snapshots" != 2 ] || [ "$baselines" != 1 ] || [ "$events" != 2 ]; then
+    cat "$first" "$second"
+    rm -f "$first" "$second"
+    return 1
+fi
+rm -f "$first" "$second"
+}
+for level in "read committed" "repeatable read" "serializable"; do
+    either_order "$level" || exit 1
+done
