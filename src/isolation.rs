@@ -726,26 +726,54 @@ pub(crate) fn gather(
 
     // and each SECURITY DEFINER function that returns the table's rows,
     // called as the role (read-only)
+    // (where the definer functions' arguments come from: read once per
+    // table with one to call that takes arguments, as the caller)
+    let mut sources: Vec<Option<ArgSource>> = Vec::with_capacity(sqls.len());
+    for (sql, list) in sqls.iter().zip(&tenant_lists) {
+        let t = sql.t;
+        let Tenants::Values(list) = list else {
+            sources.push(None);
+            continue;
+        };
+        let readers = t.definer_readers.iter().any(|r| !r.arg_types.is_empty());
+        let writers = write_probes && !t.definer_writers.is_empty() && list.len() > 1;
+        sources.push(if readers || writers {
+            Some(ArgSource::read(c, t, list)?)
+        } else {
+            None
+        });
+    }
     let mut definer_reads: Vec<Vec<crate::verdict::DefinerLeak>> = Vec::with_capacity(sqls.len());
     for (i, sql) in sqls.iter().enumerate() {
         definer_reads.push(if sql.t.definer_readers.is_empty() {
             Vec::new()
         } else {
-            definer_probes(c, role, sql, &tenant_lists[i], &reads[i], &run_cx)?
+            definer_probes(
+                c,
+                role,
+                sql,
+                sources[i].as_ref(),
+                &tenant_lists[i],
+                &reads[i],
+                &run_cx,
+            )?
         });
     }
 
     let mut out = Vec::new();
-    for (((((((t, unset), empty), tenant_list), reads), replaced), looked_up), definer_reads) in
-        targets
-            .into_iter()
-            .zip(unset)
-            .zip(empty)
-            .zip(tenant_lists)
-            .zip(reads)
-            .zip(replaced)
-            .zip(looked_up)
-            .zip(definer_reads)
+    for (
+        (((((((t, unset), empty), tenant_list), reads), replaced), looked_up), definer_reads),
+        source,
+    ) in targets
+        .into_iter()
+        .zip(unset)
+        .zip(empty)
+        .zip(tenant_lists)
+        .zip(reads)
+        .zip(replaced)
+        .zip(looked_up)
+        .zip(definer_reads)
+        .zip(sources)
     {
         let mut writes = None;
         let mut cascades = Vec::new();
@@ -771,8 +799,11 @@ pub(crate) fn gather(
                         replaced_writes =
                             replace_write_probes(c, role, &t, applies, &run_cx, list, &values)?;
                     }
-                    if !t.definer_writers.is_empty() && list.len() > 1 {
-                        definer_writes = definer_write_probes(c, role, &t, &run_cx, list)?;
+                    if let Some(source) = source
+                        .as_ref()
+                        .filter(|_| !t.definer_writers.is_empty() && list.len() > 1)
+                    {
+                        definer_writes = definer_write_probes(c, role, &t, source, &run_cx, list)?;
                     }
                     write_probe(c, role, &t, applies, &run_cx, list, None)?
                 });
@@ -1196,6 +1227,7 @@ fn definer_probes(
     c: &SpiClient<'_>,
     role: &str,
     sql: &Sql<'_>,
+    source: Option<&ArgSource>,
     tenants: &Tenants,
     reads: &[TenantRead],
     run_cx: &Run<'_>,
@@ -1204,17 +1236,6 @@ fn definer_probes(
         return Ok(Vec::new());
     };
     let (col, ty, eq) = (&sql.col, sql.ty(), sql.eq());
-    // the other tenants' rows, for the functions that take arguments
-    let source = if sql
-        .t
-        .definer_readers
-        .iter()
-        .any(|r| !r.arg_types.is_empty())
-    {
-        Some(ArgSource::read(c, sql.t, list)?)
-    } else {
-        None
-    };
     let mut out = Vec::new();
     for a in clean {
         // (function, its arguments) per probe
@@ -1229,7 +1250,6 @@ fn definer_probes(
                 lists.extend(list.iter().map(|v| vec![Some(v.clone()); n]));
             }
             for l in source
-                .as_ref()
                 .map(|s| {
                     s.lists(
                         &Args {
@@ -1336,8 +1356,10 @@ impl ArgSource {
             .iter()
             .find(|(name, _)| *name == t.column)
             .map(|(_, ty)| ty.clone());
+        // each tenant's first row, in the order of `tenants`
         let select = format!(
-            "SELECT ARRAY[{}t::pg_catalog.text] FROM {} t WHERE t.{} {} $1::{} LIMIT 1",
+            "SELECT (SELECT ARRAY[{}t::pg_catalog.text] FROM {} t WHERE t.{} {} a.a::{} LIMIT 1)
+               FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY a(a, i) ORDER BY a.i",
             columns
                 .iter()
                 .map(|(name, _)| format!("t.{}::pg_catalog.text, ", quote_ident(name)))
@@ -1349,18 +1371,19 @@ impl ArgSource {
         );
         // (a caller who may not read the table gets no rows: the calls
         // with NULL and the tenant values are still made)
-        let mut rows = Vec::new();
-        for b in tenants {
-            let row = crate::shadow::rolled_back(|| -> Result<Option<Vec<Option<String>>>> {
-                let row = c.select(&select, Some(1), &[b.as_str().into()])?;
-                Ok(if row.is_empty() {
-                    None
-                } else {
-                    row.first().get::<Vec<Option<String>>>(1)?
-                })
-            });
-            rows.push((b.clone(), row.ok().transpose()?.flatten()));
-        }
+        let read = crate::shadow::rolled_back(|| -> Result<Vec<Option<Vec<Option<String>>>>> {
+            let mut rows = Vec::new();
+            for r in c.select(&select, None, &[tenants.to_vec().into()])? {
+                rows.push(r.get::<Vec<Option<String>>>(1)?);
+            }
+            Ok(rows)
+        });
+        let found = read.ok().transpose()?.unwrap_or_default();
+        let rows = tenants
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.clone(), found.get(i).cloned().flatten()))
+            .collect();
         Ok(ArgSource {
             columns,
             tenant_column: t.column.clone(),
@@ -1520,17 +1543,7 @@ impl ArgSource {
 /// the role may call that may write it ([`crate::model::DefinerWriter`])
 /// is called as the role with each tenant A's settings, on the real table
 /// watched by the counting trigger (`shadow::run_calls`: all rolled back),
-/// with its arguments
-/// * for each other tenant B, from B's first row (read as the caller): an
-///   argument named like a column (`p_id`, `_id`, `id`) gets that
-///   column's value, else one of the type of a column other than the
-///   tenant column gets the first such column's, else one of the tenant
-///   column's type gets B, else NULL;
-/// * for each B again, every argument of the tenant column's type B, the
-///   others by name as above;
-/// * for each B, A's own first row with B as its tenant (a row of A's
-///   moved to B, or copied for B);
-/// * all NULL.
+/// with each of [`ArgSource::lists`] and then every argument NULL.
 ///
 /// Its verdict is what the call did: the rows of other tenants it
 /// inserted, updated or deleted, or a TRUNCATE. The first call that
@@ -1539,10 +1552,10 @@ fn definer_write_probes(
     c: &SpiClient<'_>,
     role: &str,
     t: &Target,
+    source: &ArgSource,
     run_cx: &Run<'_>,
     tenants: &[String],
 ) -> Result<Vec<crate::verdict::DefinerWrite>> {
-    let source = ArgSource::read(c, t, tenants)?;
     let mut calls: Vec<crate::shadow::Call> = Vec::new();
     // (function, arguments) per call
     let mut made: Vec<(usize, Vec<Option<String>>)> = Vec::new();
