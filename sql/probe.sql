@@ -501,16 +501,20 @@ COMMENT ON FUNCTION rls_audit._replace_probe(name, name, text, text[], text, tex
 
 
 
--- The lookup probe: a read policy that reads another table (a sub-select
--- in USING: memberships, shares, tenant keys, a list of private tenants)
--- lets through whatever that table says. When the role may write that
--- table (p_lookup) itself, tenant A's read can be widened by A's own
--- statements there. So, as the role with A's settings, in subtransactions
--- that are always rolled back, each kind of write the role holds the
--- privilege for (p_kinds) runs on the real table, and the read probe
--- (p_sql: foreign_visible's count of rows of other tenants) after it:
---   insert    new rows, each in a block of its own (ON CONFLICT DO
---             NOTHING), then one read: each of the table's first rows (up
+-- The lookup probes: a policy that reads another table (a sub-select:
+-- memberships, shares, tenant keys, a list of private tenants) lets
+-- through whatever that table says. When the role may write that table
+-- (p_lookup) itself, what tenant A may read or write can be widened by
+-- A's own statements there. So, as the role with A's settings, in
+-- subtransactions that are always rolled back, each kind of write the
+-- role holds the privilege for (p_kinds) runs on the real table, and a
+-- probe after it: the read probe (_lookup_probe) or the write probe
+-- (_lookup_write_probe).
+--
+-- _lookup_writes builds those writes, as the caller (nothing here runs as
+-- the role):
+--   insert    new rows, each run in a block of its own (ON CONFLICT DO
+--             NOTHING), then one probe: each of the table's first rows (up
 --             to p_rows, read as the caller) copied with one column set to
 --             a value of its pool; and, from its first row (or from
 --             nothing when it is empty), rows with one column set to A's
@@ -526,17 +530,263 @@ COMMENT ON FUNCTION rls_audit._replace_probe(name, name, text, text[], text, tex
 --             is inserted (its default would run);
 --   update    UPDATE lookup SET column = value, for each column and pool
 --             value, with no WHERE, else (a unique column) one of the
---             first rows at a time; one read after each;
---   delete    DELETE FROM lookup, then the read;
+--             first rows (o_ctids) at a time (o_one); one probe after each;
+--   delete    DELETE FROM lookup, then the probe;
 --   truncate  (the privilege's alone: TRUNCATE itself is never run, its
 --             AccessExclusiveLock would stop every reader of the table)
---             the table emptied as the caller, then the read as the role.
--- Every statement is built before the role is taken; as the role nothing
--- but EXECUTE runs (see the top of this file). A statement that fails
--- wrote nothing; writes wait for a lock at most lock_timeout = 1s. One
--- row per kind whose read saw rows of another tenant: kind, column, what
--- the value was ('tenant', 'role', 'other', 'own'), the rows seen; or one
--- row with the SQLSTATE when the probe could not be set up.
+--             the table emptied as the caller, then the probe as the role.
+-- One row per statement: kind, for an UPDATE the column and what the
+-- value was ('tenant', 'role', 'other', 'own'), the statement, its
+-- argument. An ERROR when they cannot be built.
+CREATE FUNCTION rls_audit._lookup_writes(
+    p_role name, p_lookup regclass, p_kinds text[], p_volatile name[],
+    p_table regclass, p_col name, p_type text, p_eq text, p_tenant text, p_others text[],
+    p_rows integer)
+RETURNS TABLE (o_kind text, o_column text, o_source text, o_sql text, o_one text, o_arg jsonb,
+               o_ctids tid[])
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $probe$
+DECLARE
+    v_m text := pg_catalog.format('%s', p_lookup);
+    v_rows jsonb[];
+    v_ctids tid[];
+    v_others jsonb[];
+    v_pool jsonb := '{}';
+    v_fresh jsonb := '{}';
+    v_ins name[] := '{}';
+    v_set name[] := '{}';
+    v_upd name[] := '{}';
+    v_may_insert boolean := 'insert' = ANY (p_kinds);
+    v_insert text;
+    v_col record;
+    v_f jsonb;
+BEGIN
+    -- the lookup's first rows, and the first row of each other tenant of
+    -- the probed table
+    EXECUTE pg_catalog.format(
+        'SELECT pg_catalog.array_agg(r.ctid), pg_catalog.array_agg(r.j)
+           FROM (SELECT m.ctid, pg_catalog.to_jsonb(m) AS j FROM %s m LIMIT $1) r', v_m)
+       INTO v_ctids, v_rows USING p_rows;
+    EXECUTE pg_catalog.format(
+        'SELECT pg_catalog.array_agg(x.j)
+           FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
+                LATERAL (SELECT pg_catalog.to_jsonb(t) AS j FROM %s t WHERE t.%I %s a.a::%s LIMIT 1) x',
+        p_table, p_col, p_eq, p_type)
+       INTO v_others USING p_others;
+    -- each column's pool, its fresh value, and what the role may do with it
+    FOR v_col IN
+        SELECT a.attname, a.atttypid, ty.typcategory,
+               a.attidentity <> 'a'
+               AND pg_catalog.has_column_privilege(p_role, p_lookup, a.attnum, 'INSERT') AS ins,
+               a.attidentity <> 'a'
+               AND pg_catalog.has_column_privilege(p_role, p_lookup, a.attnum, 'UPDATE') AS upd,
+               a.attname = ANY (p_volatile) OR a.attidentity <> '' AS fresh
+          FROM pg_catalog.pg_attribute a
+          JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+         WHERE a.attrelid = p_lookup AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+         ORDER BY a.attnum
+    LOOP
+        IF v_col.fresh THEN
+            IF NOT v_col.ins THEN
+                v_may_insert := false;  -- its default would run
+            ELSIF v_col.typcategory = 'N' THEN
+                EXECUTE pg_catalog.format(
+                    'SELECT pg_catalog.to_jsonb(coalesce(pg_catalog.max(m.%I), 0)) FROM %s m',
+                    v_col.attname, v_m) INTO v_f;
+                v_fresh := v_fresh || pg_catalog.jsonb_build_object(v_col.attname, v_f);
+            ELSIF v_col.atttypid = 'pg_catalog.uuid'::pg_catalog.regtype THEN
+                v_fresh := v_fresh || pg_catalog.jsonb_build_object(v_col.attname, 'uuid');
+            ELSE
+                v_fresh := v_fresh || pg_catalog.jsonb_build_object(v_col.attname, NULL::text);
+            END IF;
+            IF v_col.ins THEN
+                v_ins := v_ins || v_col.attname;
+            END IF;
+            CONTINUE;
+        END IF;
+        SELECT pg_catalog.jsonb_agg(w.e ORDER BY w.r)
+          FROM (SELECT d.e, d.r
+                  FROM (SELECT DISTINCT ON (u.e) u.e, u.r
+                          FROM (SELECT pg_catalog.jsonb_build_array('tenant', pg_catalog.to_jsonb(p_tenant)) AS e, 1 AS r
+                                UNION ALL
+                                SELECT pg_catalog.jsonb_build_array('role', pg_catalog.to_jsonb(p_role::pg_catalog.text)), 2
+                                UNION ALL
+                                SELECT pg_catalog.jsonb_build_array('other', o.j -> t.attname::pg_catalog.text), 3
+                                  FROM pg_catalog.unnest(v_others) o(j)
+                                  JOIN pg_catalog.pg_attribute t
+                                    ON t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+                                  JOIN pg_catalog.pg_type tt ON tt.oid = t.atttypid
+                                 WHERE (t.atttypid = v_col.atttypid
+                                        OR tt.typcategory = v_col.typcategory AND tt.typcategory IN ('N', 'S'))
+                                   AND pg_catalog.jsonb_typeof(o.j -> t.attname::pg_catalog.text) <> 'null'
+                                UNION ALL
+                                SELECT pg_catalog.jsonb_build_array('own', r.j -> v_col.attname::pg_catalog.text), 4
+                                  FROM pg_catalog.unnest(v_rows) r(j)
+                                 WHERE pg_catalog.jsonb_typeof(r.j -> v_col.attname::pg_catalog.text) <> 'null') u
+                         ORDER BY u.e, u.r) d
+                 ORDER BY d.r LIMIT 16) w
+          INTO v_f;
+        v_pool := v_pool || pg_catalog.jsonb_build_object(v_col.attname, v_f);
+        IF v_col.ins THEN
+            v_ins := v_ins || v_col.attname;
+            v_set := v_set || v_col.attname;
+        END IF;
+        IF v_col.upd THEN
+            v_upd := v_upd || v_col.attname;
+        END IF;
+    END LOOP;
+
+    -- the truncate: the table emptied as the caller
+    IF 'truncate' = ANY (p_kinds) THEN
+        RETURN QUERY SELECT 'truncate', NULL::text, NULL::text, 'DELETE FROM ' || v_m, NULL::text,
+                            NULL::jsonb, NULL::tid[];
+    END IF;
+    -- the inserts: copies with one column from its pool, and new rows
+    -- with one column A's (or the role's) and another another tenant's
+    IF v_may_insert THEN
+        v_insert := pg_catalog.format(
+            'INSERT INTO %1$s (%2$s) SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, $1) ON CONFLICT DO NOTHING',
+            v_m, (SELECT pg_catalog.string_agg(pg_catalog.format('%I', x), ', ' ORDER BY o)
+                    FROM pg_catalog.unnest(v_ins) WITH ORDINALITY u(x, o)));
+        RETURN QUERY
+        WITH cand(j, obj, bare) AS (
+            SELECT r.j, pg_catalog.jsonb_build_object(c.c, e.e -> 1), false
+              FROM pg_catalog.unnest(v_rows) r(j), pg_catalog.unnest(v_set) c(c),
+                   LATERAL pg_catalog.jsonb_array_elements(v_pool -> c.c::pg_catalog.text) e(e)
+            UNION ALL
+            SELECT coalesce(v_rows[1], '{}'), pg_catalog.jsonb_build_object(c.c, e.e -> 1, d.d, f.f -> 1),
+                   v_rows IS NULL
+              FROM pg_catalog.unnest(v_set) c(c), pg_catalog.unnest(v_set) d(d),
+                   LATERAL pg_catalog.jsonb_array_elements(v_pool -> c.c::pg_catalog.text) e(e),
+                   LATERAL pg_catalog.jsonb_array_elements(v_pool -> d.d::pg_catalog.text) f(f)
+             WHERE c.c <> d.d AND e.e ->> 0 IN ('tenant', 'role') AND f.f ->> 0 = 'other'),
+        numbered AS (SELECT pg_catalog.row_number() OVER () AS n, cand.* FROM cand LIMIT 4096)
+        SELECT 'insert', NULL::text, NULL::text,
+               CASE WHEN x.bare THEN pg_catalog.format(
+                   'INSERT INTO %1$s (%2$s) SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, $1) ON CONFLICT DO NOTHING',
+                   v_m, (SELECT pg_catalog.string_agg(pg_catalog.format('%I', y), ', ' ORDER BY o)
+                           FROM pg_catalog.unnest(v_ins) WITH ORDINALITY u(y, o)
+                          WHERE x.obj ? y OR v_fresh ? y))
+                    ELSE v_insert END,
+               NULL::text,
+               x.j
+               || (SELECT coalesce(pg_catalog.jsonb_object_agg(f.key,
+                              CASE WHEN pg_catalog.jsonb_typeof(f.value) = 'number'
+                                   THEN pg_catalog.to_jsonb(f.value::pg_catalog.text::pg_catalog.numeric + x.n)
+                                   WHEN f.value = '"uuid"' THEN pg_catalog.to_jsonb(pg_catalog.gen_random_uuid())
+                                   ELSE 'null' END), '{}')
+                     FROM pg_catalog.jsonb_each(v_fresh) f)
+               || x.obj,
+               NULL::tid[]
+          FROM numbered x
+         ORDER BY x.n;
+    END IF;
+    -- the updates: each column and value of its pool
+    IF 'update' = ANY (p_kinds) THEN
+        RETURN QUERY
+        SELECT 'update', c.c::pg_catalog.text, e.e ->> 0,
+               pg_catalog.format(
+                   'UPDATE %1$s SET %2$I = (pg_catalog.jsonb_populate_record(NULL::%1$s, $1)).%2$I', v_m, c.c),
+               pg_catalog.format(
+                   'UPDATE %1$s SET %2$I = (pg_catalog.jsonb_populate_record(NULL::%1$s, $1)).%2$I
+                     WHERE ctid OPERATOR(pg_catalog.=) $2', v_m, c.c),
+               pg_catalog.jsonb_build_object(c.c, e.e -> 1),
+               coalesce(v_ctids, '{}')
+          FROM pg_catalog.unnest(v_upd) WITH ORDINALITY c(c, o),
+               LATERAL pg_catalog.jsonb_array_elements(v_pool -> c.c::pg_catalog.text) WITH ORDINALITY e(e, o)
+         ORDER BY c.o, e.o;
+    END IF;
+    IF 'delete' = ANY (p_kinds) THEN
+        RETURN QUERY SELECT 'delete', NULL::text, NULL::text, 'DELETE FROM ' || v_m, NULL::text,
+                            NULL::jsonb, NULL::tid[];
+    END IF;
+END
+$probe$;
+COMMENT ON FUNCTION rls_audit._lookup_writes(name, regclass, text[], name[], regclass, name, text, text, text, text[], integer) IS
+    'rls_audit internal: the INSERT, UPDATE and DELETE statements (and what a TRUNCATE would leave) the lookup probes run on a table a policy reads';
+
+-- One group of _lookup_writes' statements (the truncate, all the inserts,
+-- one update, the delete) run in the current subtransaction: the truncate
+-- as the caller (row security off), the others as the role with its
+-- settings (p_names, p_values; SET LOCAL ROLE or SESSION AUTHORIZATION, as
+-- _probe takes the role), each insert in a block of its own; an UPDATE
+-- (p_update) that fails for all rows at once (a unique column) runs on one
+-- row at a time. Returns how many rows they wrote. The role's statements
+-- run under its own settings, search_path included, as in its own
+-- session: once the role is taken nothing here names an operator or an
+-- unqualified function. The role and its settings stay until the caller's
+-- block ends, but search_path (pinned again when this returns: the caller
+-- sets the role's again before it runs anything as the role).
+CREATE FUNCTION rls_audit._lookup_group(
+    p_role name, p_names text[], p_values text[], p_truncate boolean, p_update boolean,
+    p_sql text[], p_one text, p_arg jsonb[], p_ctids tid[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $probe$
+DECLARE
+    i int;
+    j int;
+    v_rows bigint := 0;
+    v_k bigint;
+    v_n int := coalesce(pg_catalog.array_length(p_sql, 1), 0);
+    v_nc int := coalesce(pg_catalog.array_length(p_ctids, 1), 0);
+    v_ns int := coalesce(pg_catalog.array_length(p_names, 1), 0);
+    v_session boolean := session_user OPERATOR(pg_catalog.=) current_user
+                         AND pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none'
+                         AND pg_catalog.current_setting('is_superuser') OPERATOR(pg_catalog.=) 'on';
+BEGIN
+    PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
+    IF p_truncate THEN
+        PERFORM pg_catalog.set_config('row_security', 'off', true);
+        EXECUTE p_sql[1];
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        RETURN v_rows;
+    END IF;
+    IF v_session THEN
+        PERFORM pg_catalog.set_config('session_authorization', p_role, true);
+    ELSE
+        PERFORM pg_catalog.set_config('role', p_role, true);
+    END IF;
+    FOR i IN 1 .. v_ns LOOP
+        IF p_values[i] IS NOT NULL THEN
+            PERFORM pg_catalog.set_config(p_names[i], p_values[i], true);
+        ELSIF pg_catalog.current_setting(p_names[i], true) IS NOT NULL THEN
+            PERFORM pg_catalog.set_config(p_names[i], NULL, true);
+        END IF;
+    END LOOP;
+    FOR i IN 1 .. v_n LOOP
+        BEGIN
+            EXECUTE p_sql[i] USING p_arg[i];
+            GET DIAGNOSTICS v_k = ROW_COUNT;
+            v_rows := pg_catalog.int8pl(v_rows, v_k);
+        EXCEPTION WHEN OTHERS THEN
+            -- one row at a time (a unique column refuses them all at once)
+            IF p_update THEN
+                FOR j IN 1 .. v_nc LOOP
+                    BEGIN
+                        EXECUTE p_one USING p_arg[i], p_ctids[j];
+                        GET DIAGNOSTICS v_k = ROW_COUNT;
+                        v_rows := pg_catalog.int8pl(v_rows, v_k);
+                    EXCEPTION WHEN OTHERS THEN NULL;
+                    END;
+                END LOOP;
+            END IF;
+        END;
+    END LOOP;
+    RETURN v_rows;
+END
+$probe$;
+COMMENT ON FUNCTION rls_audit._lookup_group(name, text[], text[], boolean, boolean, text[], text, jsonb[], tid[]) IS
+    'rls_audit internal: one group of the lookup probes'' writes, as the role (the truncate''s as the caller); the caller rolls them back';
+
+-- The read probe after each group (p_sql: foreign_visible's count of rows
+-- of other tenants, as the role with A's settings p_settings). One row per
+-- kind whose read saw rows of another tenant: kind, column, what the value
+-- was, the rows seen (the first update that opened any); or one row with
+-- the SQLSTATE when the probe could not be set up. Every write waits for a
+-- lock at most lock_timeout = 1s; a statement that fails wrote nothing.
 CREATE FUNCTION rls_audit._lookup_probe(
     p_role name, p_settings text[], p_lookup regclass, p_kinds text[], p_volatile name[],
     p_table regclass, p_col name, p_type text, p_eq text, p_tenant text, p_others text[],
@@ -547,276 +797,57 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $probe$
 DECLARE
-    i int;
-    j int;
     v_n int := coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2;
     v_names text[] := ARRAY(SELECT p_settings[2 * g - 1] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
     v_values text[] := ARRAY(SELECT p_settings[2 * g] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g);
-    v_m text := pg_catalog.format('%s', p_lookup);
+    -- the role's own search_path, when its settings have one
+    v_path boolean := 'search_path' = ANY (v_names);
+    v_path_value text := v_values[pg_catalog.array_position(v_names, 'search_path')];
     v_results text[] := '{}';
-    v_rows jsonb[];
-    v_ctids tid[];
-    v_nc int;
-    v_others jsonb[];
-    v_pool jsonb := '{}';
-    v_fresh jsonb := '{}';
-    v_ins name[] := '{}';
-    v_set name[] := '{}';
-    v_upd name[] := '{}';
-    v_may_insert boolean := 'insert' = ANY (p_kinds);
-    v_delete boolean := 'delete' = ANY (p_kinds);
-    v_del_sql text := 'DELETE FROM ' || v_m;
-    v_insert text;
-    v_ins_sql text[] := '{}';
-    v_ins_arg jsonb[] := '{}';
-    v_ni int;
-    v_upd_sql text[] := '{}';
-    v_upd_one text[] := '{}';
-    v_upd_arg jsonb[] := '{}';
-    v_upd_col text[] := '{}';
-    v_upd_src text[] := '{}';
-    v_nu int;
-    v_col record;
-    v_f jsonb;
+    v_said text[] := '{}';
+    g record;
     v_result text[];
-    v_state text;
-    v_ins_seen text;
-    v_upd_seen text[] := '{}';
-    v_del_seen text;
 BEGIN
     BEGIN
-        -- as the caller: the lookup's first rows, and the first row of
-        -- each other tenant of the probed table
-        EXECUTE pg_catalog.format(
-            'SELECT pg_catalog.array_agg(r.ctid), pg_catalog.array_agg(r.j)
-               FROM (SELECT m.ctid, pg_catalog.to_jsonb(m) AS j FROM %s m LIMIT $1) r', v_m)
-           INTO v_ctids, v_rows USING p_rows;
-        v_nc := coalesce(pg_catalog.array_length(v_ctids, 1), 0);
-        EXECUTE pg_catalog.format(
-            'SELECT pg_catalog.array_agg(x.j)
-               FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
-                    LATERAL (SELECT pg_catalog.to_jsonb(t) AS j FROM %s t WHERE t.%I %s a.a::%s LIMIT 1) x',
-            p_table, p_col, p_eq, p_type)
-           INTO v_others USING p_others;
-        -- each column's pool, its fresh value, and what the role may do with it
-        FOR v_col IN
-            SELECT a.attname, a.atttypid, ty.typcategory,
-                   a.attidentity <> 'a'
-                   AND pg_catalog.has_column_privilege(p_role, p_lookup, a.attnum, 'INSERT') AS ins,
-                   a.attidentity <> 'a'
-                   AND pg_catalog.has_column_privilege(p_role, p_lookup, a.attnum, 'UPDATE') AS upd,
-                   a.attname = ANY (p_volatile) OR a.attidentity <> '' AS fresh
-              FROM pg_catalog.pg_attribute a
-              JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
-             WHERE a.attrelid = p_lookup AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-             ORDER BY a.attnum
+        FOR g IN
+            SELECT w.o_kind, w.o_column, w.o_source,
+                   w.o_kind = 'truncate' AS is_truncate, w.o_kind = 'update' AS is_update,
+                   pg_catalog.array_agg(w.o_sql ORDER BY w.n) AS sqls, pg_catalog.min(w.o_one) AS one,
+                   pg_catalog.array_agg(w.o_arg ORDER BY w.n) AS args, pg_catalog.min(w.o_ctids) AS ctids
+              FROM (SELECT pg_catalog.row_number() OVER () AS n, l.*
+                      FROM rls_audit._lookup_writes(p_role, p_lookup, p_kinds, p_volatile, p_table, p_col,
+                                                    p_type, p_eq, p_tenant, p_others, p_rows) l) w
+             GROUP BY w.o_kind, w.o_column, w.o_source, CASE WHEN w.o_kind = 'update' THEN w.n END
+             ORDER BY pg_catalog.min(w.n)
         LOOP
-            IF v_col.fresh THEN
-                IF NOT v_col.ins THEN
-                    v_may_insert := false;  -- its default would run
-                ELSIF v_col.typcategory = 'N' THEN
-                    EXECUTE pg_catalog.format(
-                        'SELECT pg_catalog.to_jsonb(coalesce(pg_catalog.max(m.%I), 0)) FROM %s m',
-                        v_col.attname, v_m) INTO v_f;
-                    v_fresh := v_fresh || pg_catalog.jsonb_build_object(v_col.attname, v_f);
-                ELSIF v_col.atttypid = 'pg_catalog.uuid'::pg_catalog.regtype THEN
-                    v_fresh := v_fresh || pg_catalog.jsonb_build_object(v_col.attname, 'uuid');
-                ELSE
-                    v_fresh := v_fresh || pg_catalog.jsonb_build_object(v_col.attname, NULL::text);
-                END IF;
-                IF v_col.ins THEN
-                    v_ins := v_ins || v_col.attname;
-                END IF;
-                CONTINUE;
+            IF g.o_kind = ANY (v_said) THEN
+                CONTINUE;  -- the first update that opened rows says it
             END IF;
-            SELECT pg_catalog.jsonb_agg(w.e ORDER BY w.r)
-              FROM (SELECT d.e, d.r
-                      FROM (SELECT DISTINCT ON (u.e) u.e, u.r
-                              FROM (SELECT pg_catalog.jsonb_build_array('tenant', pg_catalog.to_jsonb(p_tenant)) AS e, 1 AS r
-                                    UNION ALL
-                                    SELECT pg_catalog.jsonb_build_array('role', pg_catalog.to_jsonb(p_role::pg_catalog.text)), 2
-                                    UNION ALL
-                                    SELECT pg_catalog.jsonb_build_array('other', o.j -> t.attname::pg_catalog.text), 3
-                                      FROM pg_catalog.unnest(v_others) o(j)
-                                      JOIN pg_catalog.pg_attribute t
-                                        ON t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
-                                      JOIN pg_catalog.pg_type tt ON tt.oid = t.atttypid
-                                     WHERE (t.atttypid = v_col.atttypid
-                                            OR tt.typcategory = v_col.typcategory AND tt.typcategory IN ('N', 'S'))
-                                       AND pg_catalog.jsonb_typeof(o.j -> t.attname::pg_catalog.text) <> 'null'
-                                    UNION ALL
-                                    SELECT pg_catalog.jsonb_build_array('own', r.j -> v_col.attname::pg_catalog.text), 4
-                                      FROM pg_catalog.unnest(v_rows) r(j)
-                                     WHERE pg_catalog.jsonb_typeof(r.j -> v_col.attname::pg_catalog.text) <> 'null') u
-                             ORDER BY u.e, u.r) d
-                     ORDER BY d.r LIMIT 16) w
-              INTO v_f;
-            v_pool := v_pool || pg_catalog.jsonb_build_object(v_col.attname, v_f);
-            IF v_col.ins THEN
-                v_ins := v_ins || v_col.attname;
-                v_set := v_set || v_col.attname;
-            END IF;
-            IF v_col.upd THEN
-                v_upd := v_upd || v_col.attname;
-            END IF;
-        END LOOP;
-
-        -- the inserts: copies with one column from its pool, and new rows
-        -- with one column A's (or the role's) and another another tenant's
-        IF v_may_insert THEN
-            v_insert := pg_catalog.format(
-                'INSERT INTO %1$s (%2$s) SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, $1) ON CONFLICT DO NOTHING',
-                v_m, (SELECT pg_catalog.string_agg(pg_catalog.format('%I', x), ', ' ORDER BY o)
-                        FROM pg_catalog.unnest(v_ins) WITH ORDINALITY u(x, o)));
-            WITH cand(j, obj, bare) AS (
-                SELECT r.j, pg_catalog.jsonb_build_object(c.c, e.e -> 1), false
-                  FROM pg_catalog.unnest(v_rows) r(j), pg_catalog.unnest(v_set) c(c),
-                       LATERAL pg_catalog.jsonb_array_elements(v_pool -> c.c::pg_catalog.text) e(e)
-                UNION ALL
-                SELECT coalesce(v_rows[1], '{}'), pg_catalog.jsonb_build_object(c.c, e.e -> 1, d.d, f.f -> 1),
-                       v_rows IS NULL
-                  FROM pg_catalog.unnest(v_set) c(c), pg_catalog.unnest(v_set) d(d),
-                       LATERAL pg_catalog.jsonb_array_elements(v_pool -> c.c::pg_catalog.text) e(e),
-                       LATERAL pg_catalog.jsonb_array_elements(v_pool -> d.d::pg_catalog.text) f(f)
-                 WHERE c.c <> d.d AND e.e ->> 0 IN ('tenant', 'role') AND f.f ->> 0 = 'other'),
-            numbered AS (SELECT pg_catalog.row_number() OVER () AS n, cand.* FROM cand LIMIT 4096)
-            SELECT coalesce(pg_catalog.array_agg(
-                       CASE WHEN x.bare THEN pg_catalog.format(
-                           'INSERT INTO %1$s (%2$s) SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, $1) ON CONFLICT DO NOTHING',
-                           v_m, (SELECT pg_catalog.string_agg(pg_catalog.format('%I', y), ', ' ORDER BY o)
-                                   FROM pg_catalog.unnest(v_ins) WITH ORDINALITY u(y, o)
-                                  WHERE x.obj ? y OR v_fresh ? y))
-                            ELSE v_insert END ORDER BY x.n), '{}'),
-                   coalesce(pg_catalog.array_agg(
-                       x.j
-                       || (SELECT coalesce(pg_catalog.jsonb_object_agg(f.key,
-                                      CASE WHEN pg_catalog.jsonb_typeof(f.value) = 'number'
-                                           THEN pg_catalog.to_jsonb(f.value::pg_catalog.text::pg_catalog.numeric + x.n)
-                                           WHEN f.value = '"uuid"' THEN pg_catalog.to_jsonb(pg_catalog.gen_random_uuid())
-                                           ELSE 'null' END), '{}')
-                             FROM pg_catalog.jsonb_each(v_fresh) f)
-                       || x.obj ORDER BY x.n), '{}')
-              FROM numbered x
-              INTO v_ins_sql, v_ins_arg;
-        END IF;
-        v_ni := coalesce(pg_catalog.array_length(v_ins_sql, 1), 0);
-
-        -- the updates: each column and value of its pool
-        IF 'update' = ANY (p_kinds) THEN
-            SELECT coalesce(pg_catalog.array_agg(pg_catalog.format(
-                       'UPDATE %1$s SET %2$I = (pg_catalog.jsonb_populate_record(NULL::%1$s, $1)).%2$I', v_m, c.c)
-                       ORDER BY c.o, e.o), '{}'),
-                   coalesce(pg_catalog.array_agg(pg_catalog.format(
-                       'UPDATE %1$s SET %2$I = (pg_catalog.jsonb_populate_record(NULL::%1$s, $1)).%2$I
-                         WHERE ctid OPERATOR(pg_catalog.=) $2', v_m, c.c)
-                       ORDER BY c.o, e.o), '{}'),
-                   coalesce(pg_catalog.array_agg(pg_catalog.jsonb_build_object(c.c, e.e -> 1) ORDER BY c.o, e.o), '{}'),
-                   coalesce(pg_catalog.array_agg(c.c::pg_catalog.text ORDER BY c.o, e.o), '{}'),
-                   coalesce(pg_catalog.array_agg(e.e ->> 0 ORDER BY c.o, e.o), '{}')
-              FROM pg_catalog.unnest(v_upd) WITH ORDINALITY c(c, o),
-                   LATERAL pg_catalog.jsonb_array_elements(v_pool -> c.c::pg_catalog.text) WITH ORDINALITY e(e, o)
-              INTO v_upd_sql, v_upd_one, v_upd_arg, v_upd_col, v_upd_src;
-        END IF;
-        v_nu := coalesce(pg_catalog.array_length(v_upd_sql, 1), 0);
-
-        -- truncate: the table emptied (as the caller), then the read as the role
-        IF 'truncate' = ANY (p_kinds) THEN
+            v_result := NULL;
             BEGIN
-                PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
-                PERFORM pg_catalog.set_config('row_security', 'off', true);
-                EXECUTE v_del_sql;
-                SELECT r.o_result, r.o_state INTO v_result, v_state
-                  FROM rls_audit._probe(p_role, p_settings, p_sql, p_args, false) r;
+                -- (as the role from here to the rollback: see _lookup_group)
+                PERFORM rls_audit._lookup_group(p_role, v_names, v_values, g.is_truncate, g.is_update,
+                                                g.sqls, g.one, g.args, g.ctids);
+                IF g.is_truncate THEN
+                    -- the read as the role, the table emptied as the caller
+                    SELECT r.o_result INTO v_result
+                      FROM rls_audit._probe(p_role, p_settings, p_sql, p_args, false) r
+                     WHERE r.o_state OPERATOR(pg_catalog.=) '00000';
+                ELSE
+                    IF v_path THEN
+                        PERFORM pg_catalog.set_config('search_path', v_path_value, true);
+                    END IF;
+                    EXECUTE p_sql INTO v_result USING p_args;
+                END IF;
                 RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
             EXCEPTION WHEN OTHERS THEN
                 NULL;
             END;
-            IF v_state = '00000' AND v_result[1]::pg_catalog.int8 > 0 THEN
-                v_results := v_results || ARRAY['truncate', NULL, NULL, v_result[1], '00000', NULL];
-            END IF;
-        END IF;
-
-        BEGIN
-            -- as the role, with A's settings (as rls_audit._probe takes
-            -- them); from here on nothing but EXECUTE and assignments
-            IF session_user = current_user AND pg_catalog.current_setting('role') = 'none'
-               AND pg_catalog.current_setting('is_superuser') = 'on' THEN
-                PERFORM pg_catalog.set_config('session_authorization', p_role, true);
-            ELSE
-                PERFORM pg_catalog.set_config('role', p_role, true);
-            END IF;
-            PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
-            FOR i IN 1 .. v_n LOOP
-                IF v_values[i] IS NOT NULL THEN
-                    PERFORM pg_catalog.set_config(v_names[i], v_values[i], true);
-                ELSIF pg_catalog.current_setting(v_names[i], true) IS NOT NULL THEN
-                    PERFORM pg_catalog.set_config(v_names[i], NULL, true);
-                END IF;
-            END LOOP;
-            IF v_may_insert THEN
-                BEGIN
-                    FOR i IN 1 .. v_ni LOOP
-                        BEGIN
-                            EXECUTE v_ins_sql[i] USING v_ins_arg[i];
-                        EXCEPTION WHEN OTHERS THEN NULL;
-                        END;
-                    END LOOP;
-                    EXECUTE p_sql INTO v_result USING p_args;
-                    v_ins_seen := v_result[1];
-                    RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
-                EXCEPTION WHEN OTHERS THEN
-                    NULL;
-                END;
-            END IF;
-            FOR i IN 1 .. v_nu LOOP
-                BEGIN
-                    BEGIN
-                        EXECUTE v_upd_sql[i] USING v_upd_arg[i];
-                    EXCEPTION WHEN OTHERS THEN
-                        -- one row at a time (a unique column refuses them all at once)
-                        FOR j IN 1 .. v_nc LOOP
-                            BEGIN
-                                EXECUTE v_upd_one[i] USING v_upd_arg[i], v_ctids[j];
-                            EXCEPTION WHEN OTHERS THEN NULL;
-                            END;
-                        END LOOP;
-                    END;
-                    EXECUTE p_sql INTO v_result USING p_args;
-                    v_upd_seen[i] := v_result[1];
-                    RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
-                EXCEPTION WHEN OTHERS THEN
-                    NULL;
-                END;
-            END LOOP;
-            IF v_delete THEN
-                BEGIN
-                    EXECUTE v_del_sql;
-                    EXECUTE p_sql INTO v_result USING p_args;
-                    v_del_seen := v_result[1];
-                    RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
-                EXCEPTION WHEN OTHERS THEN
-                    NULL;
-                END;
-            END IF;
-            RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
-        EXCEPTION WHEN OTHERS THEN
-            IF SQLSTATE <> 'RA000' THEN
-                RAISE;
-            END IF;
-        END;
-        -- the caller and the pinned search_path are back: what was seen
-        IF v_ins_seen::pg_catalog.int8 > 0 THEN
-            v_results := v_results || ARRAY['insert', NULL, NULL, v_ins_seen, '00000', NULL];
-        END IF;
-        FOR i IN 1 .. v_nu LOOP
-            IF v_upd_seen[i]::pg_catalog.int8 > 0 THEN
-                v_results := v_results || ARRAY['update', v_upd_col[i], v_upd_src[i], v_upd_seen[i], '00000', NULL];
-                EXIT;
+            IF v_result[1]::pg_catalog.int8 > 0 THEN
+                v_results := v_results || ARRAY[g.o_kind, g.o_column, g.o_source, v_result[1], '00000', NULL];
+                v_said := v_said || g.o_kind;
             END IF;
         END LOOP;
-        IF v_del_seen::pg_catalog.int8 > 0 THEN
-            v_results := v_results || ARRAY['delete', NULL, NULL, v_del_seen, '00000', NULL];
-        END IF;
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN
         IF SQLSTATE <> 'RA000' THEN
@@ -828,6 +859,108 @@ END
 $probe$;
 COMMENT ON FUNCTION rls_audit._lookup_probe(name, text[], regclass, text[], name[], regclass, name, text, text, text, text[], integer, text, text[]) IS
     'rls_audit internal: a read probe as a role after its own INSERT, UPDATE or DELETE (or what its TRUNCATE would leave) on a table a read policy reads, always rolled back';
+
+-- The write probe after each group that wrote a row (rls_audit._write_probe
+-- with the arguments after p_rows, as the caller again, with its own
+-- settings, once the group's writes are in: the shadow's policies read the
+-- lookup table as the real ones do). Per group, the write probe's rows,
+-- with the group's kind, column and value's source in front; one row with
+-- the SQLSTATE when the group or the probe could not be set up.
+CREATE FUNCTION rls_audit._lookup_write_probe(
+    p_role name, p_lookup regclass, p_kinds text[], p_volatile name[],
+    p_table regclass, p_col name, p_type text, p_eq text, p_tenant text, p_others text[],
+    p_rows integer,
+    p_settings text[], p_setting text, p_tenants text[], p_shadow_rows integer, p_applies boolean,
+    p_policies text[], p_gt text, p_other_tenants integer, p_screen text[], p_default text)
+RETURNS TABLE (o_kind text, o_column text, o_source text, o_tenant text, o_check text,
+               o_value text, o_rows bigint, o_state text, o_message text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $probe$
+DECLARE
+    v_n int := coalesce(pg_catalog.array_length(p_settings, 1), 0) / 2;
+    -- A's settings: the role's, then the tenant setting
+    v_names text[] := ARRAY(SELECT p_settings[2 * g - 1] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g)
+                      || p_setting::pg_catalog.text;
+    v_values text[] := ARRAY(SELECT p_settings[2 * g] FROM pg_catalog.generate_series(1, v_n) g ORDER BY g)
+                       || p_tenant;
+    -- and the caller's, to go back to
+    v_before text[] := ARRAY(SELECT pg_catalog.current_setting(x.x, true)
+                               FROM pg_catalog.unnest(v_names) WITH ORDINALITY x(x, o) ORDER BY x.o);
+    v_session text := session_user;
+    v_role text := pg_catalog.current_setting('role');
+    v_by_session boolean := session_user = current_user AND pg_catalog.current_setting('role') = 'none'
+                            AND pg_catalog.current_setting('is_superuser') = 'on';
+    v_ns int := v_n + 1;
+    v_results text[] := '{}';
+    g record;
+    i int;
+    v_wrote bigint;
+    v_group text[];
+BEGIN
+    BEGIN
+        FOR g IN
+            SELECT w.o_kind, w.o_column, w.o_source,
+                   w.o_kind = 'truncate' AS is_truncate, w.o_kind = 'update' AS is_update,
+                   pg_catalog.array_agg(w.o_sql ORDER BY w.n) AS sqls, pg_catalog.min(w.o_one) AS one,
+                   pg_catalog.array_agg(w.o_arg ORDER BY w.n) AS args, pg_catalog.min(w.o_ctids) AS ctids
+              FROM (SELECT pg_catalog.row_number() OVER () AS n, l.*
+                      FROM rls_audit._lookup_writes(p_role, p_lookup, p_kinds, p_volatile, p_table, p_col,
+                                                    p_type, p_eq, p_tenant, p_others, p_rows) l) w
+             GROUP BY w.o_kind, w.o_column, w.o_source, CASE WHEN w.o_kind = 'update' THEN w.n END
+             ORDER BY pg_catalog.min(w.n)
+        LOOP
+            v_group := NULL;
+            BEGIN
+                -- (as the role until the caller is taken back: see _lookup_group)
+                v_wrote := rls_audit._lookup_group(p_role, v_names, v_values, g.is_truncate, g.is_update,
+                                                   g.sqls, g.one, g.args, g.ctids);
+                IF v_wrote OPERATOR(pg_catalog.>) 0 THEN
+                    IF NOT g.is_truncate THEN
+                        IF v_by_session THEN
+                            PERFORM pg_catalog.set_config('session_authorization', v_session, true);
+                        ELSE
+                            PERFORM pg_catalog.set_config('role', v_role, true);
+                        END IF;
+                        FOR i IN 1 .. v_ns LOOP
+                            PERFORM pg_catalog.set_config(v_names[i], v_before[i], true);
+                        END LOOP;
+                    END IF;
+                    SELECT coalesce(pg_catalog.array_agg(x.x ORDER BY w.n, x.o), '{}')
+                      FROM (SELECT pg_catalog.row_number() OVER () AS n, r.*
+                              FROM rls_audit._write_probe(p_role, p_table, p_col, p_settings, p_setting,
+                                                          p_tenants, p_shadow_rows, p_applies, p_policies,
+                                                          p_type, p_eq, p_gt, p_other_tenants, p_screen,
+                                                          p_default) r) w,
+                           LATERAL pg_catalog.unnest(ARRAY[g.o_kind, g.o_column, g.o_source, w.o_tenant,
+                                                           w.o_check, w.o_value, w.o_rows::pg_catalog.text,
+                                                           w.o_state, w.o_message]) WITH ORDINALITY x(x, o)
+                      INTO v_group;
+                END IF;
+                RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+            EXCEPTION WHEN OTHERS THEN
+                IF SQLSTATE <> 'RA000' THEN
+                    v_group := ARRAY[g.o_kind, g.o_column, g.o_source, NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
+                END IF;
+            END;
+            v_results := v_results || coalesce(v_group, '{}');
+        END LOOP;
+        RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
+    EXCEPTION WHEN OTHERS THEN
+        IF SQLSTATE <> 'RA000' THEN
+            v_results := ARRAY[NULL, NULL, NULL, NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
+        END IF;
+    END;
+    RETURN QUERY
+    SELECT v_results[9 * s.s - 8], v_results[9 * s.s - 7], v_results[9 * s.s - 6], v_results[9 * s.s - 5],
+           v_results[9 * s.s - 4], v_results[9 * s.s - 3], v_results[9 * s.s - 2]::pg_catalog.int8,
+           v_results[9 * s.s - 1], v_results[9 * s.s]
+      FROM pg_catalog.generate_series(1, coalesce(pg_catalog.array_length(v_results, 1), 0) / 9) AS s(s)
+     ORDER BY s.s;
+END
+$probe$;
+COMMENT ON FUNCTION rls_audit._lookup_write_probe(name, regclass, text[], name[], regclass, name, text, text, text, text[], integer, text[], text, text[], integer, boolean, text[], text, integer, text[], text) IS
+    'rls_audit internal: the write probe after a role''s own INSERT, UPDATE or DELETE (or what its TRUNCATE would leave) on a table a write policy reads, always rolled back';
 
 -- The replace probe of the write policies: a function that a policy
 -- checking writes (INSERT, UPDATE, DELETE or ALL) calls, and that the role

@@ -492,12 +492,16 @@ pub(crate) fn gather(
             t.definer_writers.push(w);
         }
     }
-    // and the other tables their read policies read that the role may
-    // write (written only with write probes on; named either way)
+    // and the other tables their read and write policies read that the
+    // role may write (written only with write probes on; named either way)
     let mut written = None;
-    for (oid, l) in catalog::lookups(c, &tables_here, role, &mut written)? {
+    for (oid, writes, l) in catalog::lookups(c, &tables_here, role, &mut written)? {
         if let Some(t) = targets.iter_mut().find(|t| t.oid == oid) {
-            t.lookups.push(l);
+            if writes {
+                t.write_lookups.push(l);
+            } else {
+                t.lookups.push(l);
+            }
         }
     }
     // and the foreign keys whose actions write the tables' rows
@@ -778,6 +782,7 @@ pub(crate) fn gather(
         let mut writes = None;
         let mut cascades = Vec::new();
         let mut replaced_writes = Vec::new();
+        let mut looked_up_writes = Vec::new();
         let mut definer_writes = Vec::new();
         if let Tenants::Values(list) = &tenant_list {
             // (writes through a view are judged from its facts alone:
@@ -798,6 +803,10 @@ pub(crate) fn gather(
                         let values = replace_values(c, &t, list)?;
                         replaced_writes =
                             replace_write_probes(c, role, &t, applies, &run_cx, list, &values)?;
+                    }
+                    if !t.write_lookups.is_empty() {
+                        looked_up_writes =
+                            lookup_write_probes(c, role, &t, applies, &run_cx, list)?;
                     }
                     if let Some(source) = source
                         .as_ref()
@@ -820,6 +829,7 @@ pub(crate) fn gather(
             replaced,
             replaced_writes,
             looked_up,
+            looked_up_writes,
             definer_reads,
             definer_writes,
         });
@@ -985,6 +995,24 @@ fn screen_policies(policies: &[Policy]) -> Vec<String> {
     out
 }
 
+/// The shadow's policies and the screen's of one table (the write
+/// probe's `p_policies` and `p_screen`).
+fn shadow_setup(c: &SpiClient<'_>, t: &Target) -> Result<(Vec<String>, Vec<String>)> {
+    let mut policies =
+        catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
+    let screen = screen_policies(&policies.pop().unwrap_or_default());
+    Ok((shadow_policies(&policies.pop().unwrap_or_default()), screen))
+}
+
+/// The tenant column's default for the write probe (`p_default`): for a
+/// role whose INSERTs leave it out; a volatile one is never run
+/// (verdict: ERROR).
+fn shadow_default(t: &Target) -> Option<&str> {
+    t.tenant_default
+        .as_deref()
+        .filter(|_| t.tenant_defaulted && !t.default_volatile)
+}
+
 /// Run the shadow-table write probes of one table (sql/probe.sql).
 /// `applies`: row-level security applies to the role on the real table,
 /// so the shadow gets it (and the policies) too. `replaced`: first
@@ -999,8 +1027,7 @@ fn write_probe(
     tenants: &[String],
     replaced: Option<(&str, &str)>,
 ) -> Result<Vec<WriteOutcome>> {
-    let policies = catalog::table_policies(c, t.oid)?;
-    let (screen, policies) = (screen_policies(&policies), shadow_policies(&policies));
+    let (policies, screen) = shadow_setup(c, t)?;
     let mut args: Vec<pgrx::datum::DatumWithOid<'_>> = vec![
         role.into(),
         t.qualified().into(),
@@ -1016,12 +1043,7 @@ fn write_probe(
         t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
         SHADOW_TENANTS.into(),
         screen.into(),
-        // the tenant column's default for a role whose INSERTs leave
-        // it out; a volatile one is never run (verdict: ERROR)
-        t.tenant_default
-            .as_deref()
-            .filter(|_| t.tenant_defaulted && !t.default_volatile)
-            .into(),
+        shadow_default(t).into(),
     ];
     let runner = match replaced {
         Some((replacer, replace)) => {
@@ -1042,6 +1064,86 @@ fn write_probe(
         &args,
     )? {
         out.push(write_outcome(&r, &t.table)?);
+    }
+    Ok(out)
+}
+
+/// The lookup probes of the write policies of one table: for each tenant
+/// A, each other table a write policy for the role reads that the role
+/// may write is written as the role with A's settings
+/// (`rls_audit._lookup_write_probe`: the writes of `_lookup_writes`, one
+/// group at a time, rolled back), and the write probe runs again after
+/// each group that wrote a row. Per group, the write probe's outcomes
+/// (judged by verdict::looked_up_write_checks for A's checks).
+fn lookup_write_probes(
+    c: &SpiClient<'_>,
+    role: &str,
+    t: &Target,
+    applies: bool,
+    run_cx: &Run<'_>,
+    tenants: &[String],
+) -> Result<Vec<crate::verdict::LookupWrites>> {
+    let (policies, screen) = shadow_setup(c, t)?;
+    let mut out: Vec<crate::verdict::LookupWrites> = Vec::new();
+    for a in tenants {
+        let others: Vec<String> = tenants.iter().filter(|x| *x != a).cloned().collect();
+        for l in &t.write_lookups {
+            for r in c.select(
+                "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message, o_kind, o_column, o_source
+                   FROM rls_audit._lookup_write_probe(
+                            $1, $2::pg_catalog.oid::pg_catalog.regclass, $3, $4,
+                            $5::pg_catalog.regclass, $6, $7, $8, $9, $10, $11,
+                            $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+                None,
+                &[
+                    role.into(),
+                    pg_sys::Oid::from(l.oid).into(),
+                    l.kinds.clone().into(),
+                    l.volatile.clone().into(),
+                    t.qualified().into(),
+                    t.column.as_str().into(),
+                    t.col_type_q.as_str().into(),
+                    t.col_eq.as_str().into(),
+                    a.as_str().into(),
+                    others.clone().into(),
+                    LOOKUP_ROWS.into(),
+                    flatten(&run_cx.base).into(),
+                    run_cx.setting.into(),
+                    tenants.to_vec().into(),
+                    SHADOW_ROWS.into(),
+                    applies.into(),
+                    policies.clone().into(),
+                    t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
+                    SHADOW_TENANTS.into(),
+                    screen.clone().into(),
+                    shadow_default(t).into(),
+                ],
+            )? {
+                let outcome = write_outcome(&r, &t.table)?;
+                let (kind, column, source) = (
+                    r.get::<String>(7)?,
+                    r.get::<String>(8)?,
+                    r.get::<String>(9)?,
+                );
+                match out.last_mut().filter(|w| {
+                    w.tenant == *a
+                        && w.lookup.oid == l.oid
+                        && w.kind == kind.clone().unwrap_or_default()
+                        && w.column == column
+                        && w.source == source
+                }) {
+                    Some(w) => w.outcomes.push(outcome),
+                    None => out.push(crate::verdict::LookupWrites {
+                        tenant: a.clone(),
+                        lookup: l.clone(),
+                        kind: kind.unwrap_or_default(),
+                        column,
+                        source,
+                        outcomes: vec![outcome],
+                    }),
+                }
+            }
+        }
     }
     Ok(out)
 }
@@ -1877,7 +1979,11 @@ fn cascade_probes(
             bypasses,
             inherited.contains(k.parent_owner.as_str()),
         );
-        let policies = shadow_policies(&catalog::table_policies(c, k.parent_oid)?);
+        let policies = shadow_policies(
+            &catalog::table_policies(c, k.parent_oid, &["rls_audit_shadow"])?
+                .pop()
+                .unwrap_or_default(),
+        );
         let mut outcomes = Vec::new();
         for r in c.select(
             "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message

@@ -987,13 +987,19 @@ pub(crate) struct Replaceable {
     pub(crate) returns_bool: bool,
 }
 
-/// Another table a read policy of a probed table reads (a sub-select in
-/// its USING) that the role may write: its rows decide what the policy
-/// lets through (`lookups.sql`).
+/// Another table a policy of a probed table reads (a sub-select in its
+/// USING or WITH CHECK) that the role may write: its rows decide what the
+/// policy lets through (`lookups.sql`).
 #[derive(Debug, Clone)]
 pub(crate) struct Lookup {
-    /// the first (by name) read policy for the role that reads it
+    /// the first (by name) policy for the role that reads it (of the read
+    /// policies in `Target::lookups`, of the write policies in
+    /// `Target::write_lookups`)
     pub(crate) policy: String,
+    /// in `Target::write_lookups`: each write policy for the role that
+    /// reads it, by name, with its command (`polcmd`: `a` INSERT, `w`
+    /// UPDATE, `d` DELETE, `*` ALL)
+    pub(crate) write_policies: Vec<(String, String)>,
     /// schema-qualified, quoted
     pub(crate) table: String,
     pub(crate) oid: u32,
@@ -1082,6 +1088,9 @@ pub(crate) struct Target {
     /// other tables its read policies for the role read that the role
     /// may write
     pub(crate) lookups: Vec<Lookup>,
+    /// other tables its write policies for the role (INSERT, UPDATE,
+    /// DELETE, ALL) read that the role may write
+    pub(crate) write_lookups: Vec<Lookup>,
     /// SECURITY DEFINER functions the role may call that return its rows
     pub(crate) definer_readers: Vec<DefinerReader>,
     /// SECURITY DEFINER functions the role may call that may write it

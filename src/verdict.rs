@@ -153,6 +153,9 @@ pub(crate) struct TableEvidence {
     /// reads that the role's own writes to a table a read policy reads
     /// opened (empty when write probes are off)
     pub(crate) looked_up: Vec<LookupLeak>,
+    /// the write probes again after the role's own writes to a table a
+    /// write policy reads (empty when write probes are off)
+    pub(crate) looked_up_writes: Vec<LookupWrites>,
     /// SECURITY DEFINER functions that returned other tenants' rows to
     /// the role as a tenant
     pub(crate) definer_reads: Vec<DefinerLeak>,
@@ -213,6 +216,23 @@ pub(crate) struct LookupLeak {
     pub(crate) rows: i64,
     /// the probe could not be set up (`kind` is `error`): why
     pub(crate) error: Option<String>,
+}
+
+/// The write probe's outcomes after one group of the role's own writes,
+/// as tenant A, to a table a write policy reads (isolation.rs
+/// `lookup_write_probes`): the table, the kind of write, for an UPDATE
+/// the column and what it was set to (as in [`LookupLeak`]). Only A's
+/// checks are judged by them. A group that wrote no row has none; one
+/// that could not run has one outcome with no tenant and its SQLSTATE (as
+/// does the whole probe, kind empty, when it could not be set up).
+#[derive(Debug, Clone)]
+pub(crate) struct LookupWrites {
+    pub(crate) tenant: String,
+    pub(crate) lookup: crate::model::Lookup,
+    pub(crate) kind: String,
+    pub(crate) column: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) outcomes: Vec<WriteOutcome>,
 }
 
 /// A read of tenant A that showed other tenants' rows once a function a
@@ -469,6 +489,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
                 .collect();
             cascade_checks(t, &ev.cascades, &mut checks);
             replaced_write_checks(t, role, tenants, &ev.replaced_writes, &mut checks);
+            looked_up_write_checks(t, role, tenants, &ev.looked_up_writes, &mut checks);
             definer_write_checks(t, role, &ev.definer_writes, &mut checks);
             out.extend(checks);
         }
@@ -785,45 +806,14 @@ fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c:
         return c;
     };
     let m = &l.lookup.table;
-    let statement = match (l.kind.as_str(), &l.column) {
-        ("insert", _) => format!(
-            "INSERT INTO {m} a row made of its own rows' and other tenants' values \
-             (one column set to tenant {}'s value or the role's name, another to another tenant's)",
-            l.tenant
-        ),
-        ("update", Some(col)) => format!(
-            "UPDATE {m} SET {} = {}",
-            quote_ident(col),
-            match l.source.as_deref() {
-                Some("tenant") => format!(
-                    "'{}' (tenant {}'s own value)",
-                    l.tenant.replace('\'', "''"),
-                    l.tenant
-                ),
-                Some("role") => "the role's name".to_string(),
-                Some("other") => "another tenant's value".to_string(),
-                _ => "a value of its other rows".to_string(),
-            }
-        ),
-        ("truncate", _) => format!(
-            "TRUNCATE {m} (its TRUNCATE privilege; row security does not apply to TRUNCATE)"
-        ),
-        _ => format!("DELETE FROM {m}"),
-    };
-    let fix = if l.kind == "truncate" {
-        format!("REVOKE TRUNCATE ON {m} FROM {}", quote_ident(role))
-    } else {
-        format!(
-            "policies on {m} that keep the role's writes to its own tenant, or REVOKE {} ON {m} FROM {}",
-            l.lookup
-                .kinds
-                .iter()
-                .map(|k| k.to_uppercase())
-                .collect::<Vec<_>>()
-                .join(", "),
-            quote_ident(role)
-        )
-    };
+    let (statement, fix) = lookup_write_text(
+        &l.lookup,
+        &l.kind,
+        l.column.as_deref(),
+        l.source.as_deref(),
+        &l.tenant,
+        role,
+    );
     // (a table found by what a read scanned: read through a function one
     // of the read policies calls, this one or another)
     let reads = if l.lookup.via_function {
@@ -843,6 +833,151 @@ fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c:
         t.qualified(),
     );
     also_fails(c, why, Some(l.rows))
+}
+
+/// A lookup probe's write as a DBA would read it (`kind`, for an UPDATE
+/// the column and where its value came from), and the fix.
+fn lookup_write_text(
+    lookup: &crate::model::Lookup,
+    kind: &str,
+    column: Option<&str>,
+    source: Option<&str>,
+    tenant: &str,
+    role: &str,
+) -> (String, String) {
+    let m = &lookup.table;
+    let statement = match (kind, column) {
+        ("insert", _) => format!(
+            "INSERT INTO {m} a row made of its own rows' and other tenants' values \
+             (one column set to tenant {tenant}'s value or the role's name, another to another tenant's)"
+        ),
+        ("update", Some(col)) => format!(
+            "UPDATE {m} SET {} = {}",
+            quote_ident(col),
+            match source {
+                Some("tenant") => format!(
+                    "'{}' (tenant {tenant}'s own value)",
+                    tenant.replace('\'', "''")
+                ),
+                Some("role") => "the role's name".to_string(),
+                Some("other") => "another tenant's value".to_string(),
+                _ => "a value of its other rows".to_string(),
+            }
+        ),
+        ("truncate", _) => format!(
+            "TRUNCATE {m} (its TRUNCATE privilege; row security does not apply to TRUNCATE)"
+        ),
+        _ => format!("DELETE FROM {m}"),
+    };
+    let fix = if kind == "truncate" {
+        format!("REVOKE TRUNCATE ON {m} FROM {}", quote_ident(role))
+    } else {
+        format!(
+            "policies on {m} that keep the role's writes to its own tenant, or REVOKE {} ON {m} FROM {}",
+            lookup
+                .kinds
+                .iter()
+                .map(|k| k.to_uppercase())
+                .collect::<Vec<_>>()
+                .join(", "),
+            quote_ident(role)
+        )
+    };
+    (statement, fix)
+}
+
+/// A write to a table a write policy reads is a statement the role may
+/// run when it holds the privilege there, as for a read policy's
+/// (`looked_up_read`): when, after one as tenant A (`lookup_write_probes`),
+/// the write probe fails a check of A, that check is a FAIL, naming the
+/// write (the first per check). A write probe that could not run makes a
+/// PASS of A an ERROR.
+fn looked_up_write_checks(
+    t: &Target,
+    role: &str,
+    tenants: &[String],
+    probes: &[LookupWrites],
+    checks: &mut [Check],
+) {
+    let mut said: std::collections::BTreeSet<(&'static str, String)> = Default::default();
+    for p in probes {
+        let l = &p.lookup;
+        let m = &l.table;
+        // the policies that read it and check this kind of statement
+        let reading = |check: &str| {
+            let command = match check {
+                "tenant_insert" => "a",
+                "tenant_update" => "w",
+                _ => "d",
+            };
+            let mut names: Vec<String> = l
+                .write_policies
+                .iter()
+                .filter(|(_, c)| c == command || c == "*")
+                .map(|(n, _)| quote_ident(n))
+                .collect();
+            if names.is_empty() {
+                names.push(quote_ident(&l.policy));
+            }
+            format!(
+                "{} {} {}",
+                if names.len() == 1 {
+                    "policy"
+                } else {
+                    "policies"
+                },
+                names.join(", "),
+                if names.len() == 1 { "reads" } else { "read" }
+            )
+        };
+        for got in write_checks(t, tenants, &p.outcomes) {
+            if got.tenant.as_deref() != Some(p.tenant.as_str())
+                || !matches!(got.status, "FAIL" | "ERROR")
+                || said.contains(&(got.check_name, p.tenant.clone()))
+            {
+                continue;
+            }
+            // (a check a rule leaves unjudged stays so)
+            let Some(c) = checks.iter_mut().find(|c| {
+                c.check_name == got.check_name && c.tenant == got.tenant && c.status != "SKIP"
+            }) else {
+                continue;
+            };
+            if got.status == "ERROR" {
+                if c.status == "PASS" {
+                    c.status = "ERROR";
+                    c.rows_seen = None;
+                    c.detail = format!(
+                        "{} {m}, which {} may write, but the probe of {} after such a write as \
+                         tenant {} could not run, so a write there that lets this one through is \
+                         not ruled out: {}",
+                        reading(got.check_name),
+                        quote_ident(role),
+                        got.check_name,
+                        p.tenant,
+                        got.detail
+                    );
+                }
+                continue;
+            }
+            said.insert((got.check_name, p.tenant.clone()));
+            let (statement, fix) = lookup_write_text(
+                l,
+                &p.kind,
+                p.column.as_deref(),
+                p.source.as_deref(),
+                &p.tenant,
+                role,
+            );
+            let why = format!(
+                "{} {m}, which {} may write: after {statement}, {}; fix with {fix}",
+                reading(got.check_name),
+                quote_ident(role),
+                got.detail
+            );
+            *c = also_fails(c.clone(), why, got.rows_seen);
+        }
+    }
 }
 
 /// CREATE TRIGGER is a statement the role may run when it holds the
@@ -1922,6 +2057,7 @@ mod unit {
             role_may_trigger: false,
             replaceable: Vec::new(),
             lookups: Vec::new(),
+            write_lookups: Vec::new(),
             definer_readers: Vec::new(),
             definer_writers: Vec::new(),
             truncate_via: None,
@@ -2021,6 +2157,7 @@ mod unit {
             replaced: Vec::new(),
             replaced_writes: Vec::new(),
             looked_up: Vec::new(),
+            looked_up_writes: Vec::new(),
             definer_reads: Vec::new(),
             definer_writes: Vec::new(),
         }
@@ -2472,6 +2609,7 @@ mod unit {
             role_may_trigger: false,
             replaceable: Vec::new(),
             lookups: Vec::new(),
+            write_lookups: Vec::new(),
             definer_readers: Vec::new(),
             definer_writers: Vec::new(),
             ..target()
@@ -2871,6 +3009,7 @@ mod unit {
         let mut t = target();
         let lookup = crate::model::Lookup {
             policy: "shared or own".into(),
+            write_policies: Vec::new(),
             table: "s.\"doc shares\"".into(),
             oid: 1,
             kinds: vec!["insert".into(), "update".into()],
@@ -3026,6 +3165,103 @@ mod unit {
             "{}",
             c.detail
         );
+    }
+
+    #[test]
+    fn a_write_the_role_opened_by_writing_a_table_a_write_policy_reads_fails() {
+        let t = target();
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let lookup = crate::model::Lookup {
+            policy: "delete member's".into(),
+            write_policies: vec![
+                ("delete member's".into(), "d".into()),
+                ("insert member's".into(), "a".into()),
+            ],
+            table: "s.members".into(),
+            oid: 1,
+            kinds: vec!["insert".into()],
+            volatile: Vec::new(),
+            via_function: false,
+        };
+        let checks = || -> Vec<Check> {
+            ["1", "2"]
+                .iter()
+                .flat_map(|a| {
+                    ["tenant_insert", "tenant_update", "tenant_delete"]
+                        .map(|name| check(name, Some(&t), Some(a), "PASS", Some(0), "none".into()))
+                })
+                .collect()
+        };
+        // after tenant 1's INSERT there: 1 inserts a row for 2, and 2
+        // deletes one of 1's (2's is not judged by 1's writes)
+        let probe = |tenant: &str, outcomes: Vec<WriteOutcome>| LookupWrites {
+            tenant: tenant.into(),
+            lookup: lookup.clone(),
+            kind: "insert".into(),
+            column: None,
+            source: None,
+            outcomes,
+        };
+        let opened = vec![
+            copied("1", 3),
+            copied("2", 3),
+            outcome("1", "tenant_delete", None, Some(0), "00000"),
+            outcome("1", "tenant_update", Some("2"), Some(0), "42501"),
+            outcome("1", "tenant_insert", Some("2"), Some(1), "00000"),
+            outcome("2", "tenant_delete", None, Some(1), "00000"),
+            outcome("2", "tenant_update", Some("1"), Some(0), "42501"),
+            outcome("2", "tenant_insert", Some("1"), Some(0), "42501"),
+        ];
+        let mut got = checks();
+        looked_up_write_checks(&t, "app", &tenants, &[probe("1", opened.clone())], &mut got);
+        let failed: Vec<(&str, Option<&str>)> = got
+            .iter()
+            .filter(|c| c.status == "FAIL")
+            .map(|c| (c.check_name, c.tenant.as_deref()))
+            .collect();
+        assert_eq!(failed, vec![("tenant_insert", Some("1"))]);
+        let c = status(&got, "tenant_insert", "1");
+        assert_eq!(c.rows_seen, Some(1));
+        // the policy named is the INSERT one
+        assert!(
+            c.detail.starts_with(
+                "policy \"insert member's\" reads s.members, which app may write: after INSERT \
+                 INTO s.members"
+            ) && c.detail.contains("as tenant 1: `INSERT INTO")
+                && c.detail.contains("REVOKE INSERT ON s.members FROM app"),
+            "{}",
+            c.detail
+        );
+        // 2's own writes there open 2's delete
+        let mut got = checks();
+        looked_up_write_checks(&t, "app", &tenants, &[probe("2", opened)], &mut got);
+        let c = status(&got, "tenant_delete", "2");
+        assert_eq!(c.status, "FAIL");
+        assert!(
+            c.detail.starts_with("policy \"delete member's\" reads"),
+            "{}",
+            c.detail
+        );
+        assert_eq!(status(&got, "tenant_insert", "1").status, "PASS");
+        // a probe that could not be set up: 1's PASSes are not proof
+        let mut got = checks();
+        let broken = WriteOutcome {
+            tenant: None,
+            check: None,
+            value: None,
+            rows: None,
+            sqlstate: "55P03".into(),
+            message: Some("lock timeout".into()),
+        };
+        looked_up_write_checks(&t, "app", &tenants, &[probe("1", vec![broken])], &mut got);
+        let c = status(&got, "tenant_update", "1");
+        assert_eq!(c.status, "ERROR");
+        assert!(
+            c.detail.contains("could not run") && c.detail.contains("55P03"),
+            "{}",
+            c.detail
+        );
+        assert_eq!(status(&got, "tenant_update", "2").status, "PASS");
     }
 
     #[test]

@@ -423,6 +423,39 @@ pub(crate) unsafe fn deparse_plain(
     unsafe { Deparser::new().deparse_plain(plain, table) }
 }
 
+/// A stored expression tree (a `pg_node_tree`'s text) of `table` printed
+/// as if the table were called `alias`: a column a sub-select compares
+/// with the table's own (`m.tenant_id = docs.tenant_id`, which
+/// `pg_get_expr` prints with the table's name) then names `alias`. The
+/// write probes give a copy of the table (`pg_temp.rls_audit_shadow`) the
+/// table's policies; under the table's own name their expressions do not
+/// parse there. Printed by PostgreSQL's deparser with the table's column
+/// names (the copy's are the same), fully parenthesised, under
+/// [`CanonicalOutput`]; None when it prints nothing.
+pub(crate) fn deparse_as(tree: &str, table: pg_sys::Oid, alias: &str) -> Result<Option<String>> {
+    let tree = std::ffi::CString::new(tree)
+        .map_err(|_| RlsAuditError::Internal("a policy's tree contains a NUL byte".into()))?;
+    let alias = std::ffi::CString::new(alias)
+        .map_err(|_| RlsAuditError::Internal("an alias contains a NUL byte".into()))?;
+    let _output = CanonicalOutput::pin();
+    // SAFETY: PostgreSQL's own output parsed back; deparse_context_for
+    // opens the table for its column names (it is locked by the caller's
+    // probe or by this); the text is copied into Rust before returning
+    unsafe {
+        let node = pg_sys::stringToNode(tree.as_ptr()).cast::<pg_sys::Node>();
+        let context = pg_sys::deparse_context_for(alias.as_ptr(), table);
+        let text = pg_sys::deparse_expression(node, context, false, false);
+        if text.is_null() {
+            return Ok(None);
+        }
+        // read as any text is (in the database's encoding)
+        Ok(String::from_datum(
+            pg_sys::Datum::from(pg_sys::cstring_to_text(text)),
+            false,
+        ))
+    }
+}
+
 /// The deparser's namespace for a table, as `deparse_context_for` makes
 /// it but from the catalog caches: a range table entry named after the
 /// table, with its columns' names by number ("" for a dropped column, the

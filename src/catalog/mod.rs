@@ -1933,22 +1933,38 @@ pub(crate) fn replaceable(
     Ok(out)
 }
 
-/// For each of `tables`: the other tables its read policies for `role`
-/// read that the role may write (`lookups.sql`, and `writable` read into
-/// `written` when not yet: one verify_isolation call reads it once).
+/// For each of `tables`: the other tables its policies for `role` read
+/// that the role may write (`lookups.sql`, and `writable` read into
+/// `written` when not yet: one verify_isolation call reads it once), as
+/// (table, the policies that read it check writes, the lookup): one
+/// entry for its read policies and one for its write policies.
 pub(crate) fn lookups(
     c: &SpiClient<'_>,
     tables: &[u32],
     role: &str,
     written: &mut Option<Vec<crate::model::Lookup>>,
-) -> Result<Vec<(u32, crate::model::Lookup)>> {
+) -> Result<Vec<(u32, bool, crate::model::Lookup)>> {
     if tables.is_empty() {
         return Ok(Vec::new());
     }
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
     let mut read = Vec::new();
     for r in crate::prepared::select(c, LOOKUPS.as_str(), None, &[oids.into(), role.into()])? {
-        read.push((oid(&r, 1)?, text(&r, 2)?, oid(&r, 3)?));
+        let (table, m) = (oid(&r, 1)?, oid(&r, 3)?);
+        if let Some(policy) = r.get::<String>(2)? {
+            read.push((table, false, policy, Vec::new(), m));
+        }
+        let names = r.get::<Vec<String>>(4)?.unwrap_or_default();
+        let commands = r.get::<Vec<String>>(5)?.unwrap_or_default();
+        if let Some(first) = names.first().cloned() {
+            read.push((
+                table,
+                true,
+                first,
+                names.into_iter().zip(commands).collect(),
+                m,
+            ));
+        }
     }
     if read.is_empty() {
         return Ok(Vec::new());
@@ -1956,12 +1972,14 @@ pub(crate) fn lookups(
     let writable = writable_once(c, role, written)?;
     Ok(read
         .into_iter()
-        .filter_map(|(table, policy, m)| {
+        .filter_map(|(table, writes, policy, write_policies, m)| {
             writable.iter().find(|l| l.oid == m).map(|l| {
                 (
                     table,
+                    writes,
                     crate::model::Lookup {
                         policy,
+                        write_policies,
                         via_function: false,
                         ..l.clone()
                     },
@@ -2003,6 +2021,7 @@ pub(crate) fn writable(c: &SpiClient<'_>, role: &str) -> Result<Vec<crate::model
         let trees = r.get::<Vec<String>>(5)?.unwrap_or_default();
         out.push(crate::model::Lookup {
             policy: String::new(),
+            write_policies: Vec::new(),
             table: text(&r, 1)?,
             oid: oid(&r, 2)?,
             kinds: r.get::<Vec<String>>(3)?.unwrap_or_default(),
@@ -2281,6 +2300,7 @@ pub(crate) fn targets(
             role_may_trigger: flag(&row, 27)?,
             replaceable: Vec::new(),
             lookups: Vec::new(),
+            write_lookups: Vec::new(),
             definer_readers: Vec::new(),
             definer_writers: Vec::new(),
             tenant_hidden: flag(&row, 11)?,
@@ -2324,17 +2344,36 @@ pub(crate) fn targets(
     Ok(out)
 }
 
-/// Every policy of one table.
-pub(crate) fn table_policies(c: &SpiClient<'_>, table: u32) -> Result<Vec<Policy>> {
-    // the pg_get_expr() texts as live::Deparser prints them
-    let _output = live::CanonicalOutput::pin();
-    let mut out = Vec::new();
+/// Every policy of `table`, once per alias: its USING and WITH CHECK
+/// printed as if the table were called that (`live::deparse_as`; the
+/// write probe's shadow and screen copies get the table's policies).
+pub(crate) fn table_policies(
+    c: &SpiClient<'_>,
+    table: u32,
+    aliases: &[&str],
+) -> Result<Vec<Vec<Policy>>> {
+    let mut out = vec![Vec::new(); aliases.len()];
     for r in c.select(
         TABLE_POLICIES.as_str(),
         None,
         &[pg_sys::Oid::from(table).into()],
     )? {
-        out.push(decode_policy(&r, 1)?);
+        let (using, check) = (r.get::<String>(7)?, r.get::<String>(8)?);
+        for (alias, policies) in aliases.iter().zip(out.iter_mut()) {
+            let print = |tree: &Option<String>| -> Result<Option<String>> {
+                match tree {
+                    Some(t) => live::deparse_as(t, pg_sys::Oid::from(table), alias),
+                    None => Ok(None),
+                }
+            };
+            policies.push(policy_with(
+                &r,
+                1,
+                role_column(&r, 6)?,
+                print(&using)?,
+                print(&check)?,
+            )?);
+        }
     }
     Ok(out)
 }

@@ -122,6 +122,25 @@ SELECT tenant, status, rows_seen FROM rls_audit.verify_isolation('hp_role', 'app
         tables => ARRAY['public.hp_docs']::regclass[])
  WHERE check_name = 'tenant_read' ORDER BY 1;
 SELECT count(*) AS shares_left FROM public.hp_shares;
+-- and the write policies' lookup probe: hp_tasks' INSERT policy asks the
+-- same shares (naming the table: hp_tasks.id), so hp_role's own INSERT
+-- there lets it insert tasks for another tenant; the writes run as hp_role
+-- with its search_path, the write probe as the caller, and none of
+-- hp_own's functions or operators runs
+CREATE TABLE public.hp_tasks (id int, tenant_id int);
+INSERT INTO public.hp_tasks SELECT g, g % 3 + 1 FROM generate_series(1, 9) g;
+ALTER TABLE public.hp_tasks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.hp_tasks TO hp_role
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY shared ON public.hp_tasks FOR INSERT TO hp_role
+    WITH CHECK (EXISTS (SELECT FROM public.hp_shares s
+                         WHERE s.doc_id = hp_tasks.id
+                           AND s.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int));
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.hp_tasks TO hp_role;
+SELECT check_name, tenant, status FROM rls_audit.verify_isolation('hp_role', 'app.tenant_id',
+        tables => ARRAY['public.hp_tasks']::regclass[])
+ WHERE check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete') ORDER BY 1, 2;
+SELECT count(*) AS shares_left FROM public.hp_shares;
 -- the definer write probe too: hp_role may call a SECURITY DEFINER
 -- function that moves any document; the call is made as hp_role under its
 -- search_path, its arguments cast to pg_catalog's int4 and text whatever
@@ -214,7 +233,7 @@ DROP ROLE hp_member, hp_group;
 DROP SCHEMA hp_mine CASCADE;
 DROP ROLE hp_admin;
 DROP SCHEMA hp_own CASCADE;
-DROP TABLE public.leaky, public.leaky5, public.hp_docs, public.hp_shares;
+DROP TABLE public.leaky, public.leaky5, public.hp_docs, public.hp_shares, public.hp_tasks;
 DROP ROLE hp_role;
 DROP SCHEMA evil CASCADE;
 DROP TABLE public.accounts;

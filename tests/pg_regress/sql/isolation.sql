@@ -1717,6 +1717,87 @@ SELECT check_name, status FROM rls_audit.verify_isolation('app_user', 'app.tenan
 SHOW session_replication_role;
 RESET session_replication_role;
 
+-- A write to a table a write policy reads: a membership an INSERT policy's
+-- WITH CHECK (or a DELETE policy's USING) asks, written by the role
+-- itself. The write probe runs again after each of the role's own writes
+-- there (rolled back). The policies name the table (m.tenant_id =
+-- "Tasks".tenant_id), and the write probe's copy of the table gets them
+-- all the same. Each verdict sits beside PostgreSQL's own statements as
+-- app_user as tenant 1.
+CREATE TABLE "look up".members (member name NOT NULL, tenant_id int NOT NULL);
+CREATE TABLE "look up"."Tasks" (id int PRIMARY KEY, tenant_id int NOT NULL, body text);
+INSERT INTO "look up"."Tasks" SELECT g, 1 + g % 3, 'task ' || g FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Tasks" ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read own" ON "look up"."Tasks" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own or member's" ON "look up"."Tasks" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR EXISTS (SELECT FROM "look up".members m
+                WHERE m.member = current_user AND m.tenant_id = "Tasks".tenant_id));
+CREATE POLICY "own" ON "look up"."Tasks" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "delete own or member's" ON "look up"."Tasks" FOR DELETE USING (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR EXISTS (SELECT FROM "look up".members m
+                WHERE m.member = current_user AND m.tenant_id = "Tasks".tenant_id));
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Tasks" TO app_user;
+GRANT SELECT ON "look up".members TO app_user;
+CREATE FUNCTION pg_temp.task_writes() RETURNS TABLE (check_name text, tenant text, status text)
+LANGUAGE sql AS $$
+    SELECT check_name, tenant, status
+      FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Tasks"'::regclass],
+                                      tenants => ARRAY['1', '2'])
+     WHERE check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete') ORDER BY 1, 2
+$$;
+-- members read only: nothing to write there
+SELECT * FROM pg_temp.task_writes();
+-- with INSERT there: a membership of tenant 2 for app_user
+GRANT INSERT ON "look up".members TO app_user;
+SELECT * FROM pg_temp.task_writes();
+SELECT check_name, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Tasks"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_delete') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SAVEPOINT s;
+INSERT INTO "look up"."Tasks" VALUES (100, 2, 'for tenant 2');
+ROLLBACK TO s;
+INSERT INTO "look up".members VALUES ('app_user', 2);
+INSERT INTO "look up"."Tasks" VALUES (100, 2, 'for tenant 2');
+DELETE FROM "look up"."Tasks";
+RESET ROLE;
+SELECT count(*) FILTER (WHERE tenant_id = 2) AS tenant_2_left,
+       count(*) FILTER (WHERE tenant_id = 3) AS tenant_3_left FROM "look up"."Tasks";
+ROLLBACK;
+SELECT count(*) AS members_left FROM "look up".members;
+-- memberships kept to the tenant's own: PASS again
+ALTER TABLE "look up".members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read" ON "look up".members FOR SELECT USING (true);
+CREATE POLICY "own" ON "look up".members FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT * FROM pg_temp.task_writes();
+-- UPDATE there: another role's membership of tenant 2 made app_user's
+INSERT INTO "look up".members VALUES ('someone else', 2);
+CREATE POLICY "any" ON "look up".members FOR UPDATE USING (true);
+GRANT UPDATE (member) ON "look up".members TO app_user;
+SELECT * FROM pg_temp.task_writes();
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Tasks"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name = 'tenant_insert' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+UPDATE "look up".members SET member = 'app_user';
+INSERT INTO "look up"."Tasks" VALUES (100, 2, 'for tenant 2');
+ROLLBACK;
+SELECT * FROM "look up".members;
+-- and with the write probes off nothing is written: the write checks SKIP
+SELECT DISTINCT status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Tasks"'::regclass], write_probes => false)
+ WHERE check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete');
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
