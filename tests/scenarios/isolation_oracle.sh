@@ -9,7 +9,8 @@
 # random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, a
 # read or write policy calling a function the role owns (and may replace) or not, a
 # read policy reading a table of viewers (itself, or through a SECURITY
-# DEFINER function) the role may write or not, a SECURITY DEFINER
+# DEFINER function) the role may write or not, and a write policy reading
+# it too (naming the table or not), a SECURITY DEFINER
 # function writing the table (by id, by tenant, an insert, a move of the
 # caller's own row, or kept to the caller's tenant) the role may call or
 # not, row
@@ -26,7 +27,8 @@
 # CREATE TRIGGER (its function would see every tenant's writes), CREATE OR
 # REPLACE FUNCTION of a policy's function then a read, and before each
 # write statement, an INSERT, UPDATE or DELETE on the viewers table then a
-# read, DELETE and UPDATE also once the tenant's own rows are gone, the
+# read (and before each write statement, when a write policy reads it),
+# DELETE and UPDATE also once the tenant's own rows are gone, the
 # SECURITY DEFINER function called with every id and tenant, DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
@@ -159,6 +161,7 @@ DECLARE
     par text;
     act text;
     mem text;
+    wcmd text;
 BEGIN
     FOR k IN current_setting('oracle.first')::int .. current_setting('oracle.last')::int LOOP
         t := 't_' || k;
@@ -288,6 +291,20 @@ BEGIN
                     USING (viewer = NULLIF(current_setting('app.tenant', true), '')::int) WITH CHECK (%s)$p$, mem,
                     (ARRAY[$e$tenant_id = NULLIF(current_setting('app.tenant', true), '')::int$e$, 'true'])[1 + floor(random() * 2)::int]);
             END IF;
+            -- and in two cases of three (chosen from k, so that the other
+            -- cases stay as they were) a write policy that reads it too,
+            -- naming the table (m.tenant_id = t_k.tenant_id) or not
+            IF k % 3 <> 1 THEN
+                wcmd := (ARRAY['INSERT', 'UPDATE', 'DELETE', 'ALL'])[1 + (k / 3) % 4];
+                EXECUTE format('CREATE POLICY by_viewers_w ON oracle.%I FOR %s TO %I %s (%s)', t, wcmd, r,
+                    CASE WHEN wcmd = 'INSERT' THEN 'WITH CHECK' ELSE 'USING' END,
+                    CASE WHEN k % 2 = 0
+                         THEN format($e$EXISTS (SELECT FROM oracle.%I m WHERE m.tenant_id = %I.tenant_id
+                                          AND m.viewer = NULLIF(current_setting('app.tenant', true), '')::int)$e$, mem, t)
+                         ELSE format($e$tenant_id IN (SELECT m.tenant_id FROM oracle.%I m
+                                          WHERE m.viewer = NULLIF(current_setting('app.tenant', true), '')::int)$e$, mem)
+                    END);
+            END IF;
         END IF;
         -- a SECURITY DEFINER function that writes the table (by id, by
         -- tenant, an insert, a move of the caller's own row, or kept to
@@ -394,7 +411,20 @@ BEGIN
                     FROM pg_policy p JOIN pg_depend d ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
                     JOIN pg_proc pr ON d.refclassid = 'pg_proc'::regclass AND pr.oid = d.refobjid
                    WHERE p.polrelid = c.tbl AND pr.pronamespace = 'oracle_fn'::regnamespace) f,
-                 unnest(ARRAY[NULL, 1, 2, 3, 4]) v(v));
+                 unnest(ARRAY[NULL, 1, 2, 3, 4]) v(v))
+      -- and after the role's own writes to the viewers table a write
+      -- policy reads (as the tenant the statements then run as): a viewer
+      -- row for it and tenant 1-4, every row moved to tenant 1-4 or to
+      -- it as viewer, every row it may delete gone
+      || ARRAY(
+          SELECT s.s FROM (
+              SELECT format('INSERT INTO %s VALUES (NULLIF(current_setting(''app.tenant'', true), '''')::int, %s)',
+                            c.mem, x2) FROM generate_series(1, 4) x2
+              UNION ALL SELECT format('UPDATE %s SET tenant_id = %s', c.mem, x2) FROM generate_series(1, 4) x2
+              UNION ALL SELECT format('UPDATE %s SET viewer = NULLIF(current_setting(''app.tenant'', true), '''')::int',
+                                      c.mem)
+              UNION ALL SELECT format('DELETE FROM %s', c.mem)) s(s)
+           WHERE EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.tbl AND p.polname = 'by_viewers_w'));
       -- as the role, and as each role it may SET ROLE to (in its session:
       -- its own app.support)
       FOREACH actor IN ARRAY oracle.actors(c.role) LOOP
@@ -868,8 +898,14 @@ SQL
                                    SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%foreign key%'))
                                    || ' with a FAIL through the action)' FROM oracle.cases c WHERE par IS NOT NULL")
     looking=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
-                                   SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%which oracle\_r_ may write%'))
-                                   || ' with a read failed by a write there)' FROM oracle.cases c WHERE mem IS NOT NULL")
+                                   SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.check_name = 'tenant_read'
+                                                                   AND v.detail LIKE '%which oracle\_r_ may write%'))
+                                   || ' with a read failed by a write there; ' || count(*) FILTER (WHERE EXISTS (
+                                   SELECT FROM pg_policy p WHERE p.polrelid = c.tbl AND p.polname = 'by_viewers_w'))
+                                   || ' with a write policy reading it, ' || count(*) FILTER (WHERE EXISTS (
+                                   SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.check_name <> 'tenant_read'
+                                                                   AND v.detail LIKE '%which oracle\_r_ may write%'))
+                                   || ' with a write check failed by a write there)' FROM oracle.cases c WHERE mem IS NOT NULL")
     replacing=$(q -d "$db" -c "SELECT count(DISTINCT k) || ' cases (' || count(*) FILTER (WHERE detail LIKE '%may replace%'
                                                                                               AND check_name = 'tenant_read')
                                    || ' reads and ' || count(*) FILTER (WHERE detail LIKE '%may replace%'
@@ -883,7 +919,7 @@ SQL
                                  WHERE EXISTS (SELECT FROM pg_proc p WHERE p.pronamespace = 'oracle_fn'::regnamespace
                                                                        AND p.proname = 'w_' || c.k)")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a read policy reading a viewers table in $looking; a SECURITY DEFINER function writing the table in $writing; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a viewers table a policy reads in $looking; a SECURITY DEFINER function writing the table in $writing; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
     if [ "$defined" != 0 ]; then
         fail=1
         q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)
