@@ -535,15 +535,18 @@ COMMENT ON FUNCTION rls_audit._replace_probe(name, name, text, text[], text, tex
 --   truncate  (the privilege's alone: TRUNCATE itself is never run, its
 --             AccessExclusiveLock would stop every reader of the table)
 --             the table emptied as the caller, then the probe as the role.
--- One row per statement: kind, for an UPDATE the column and what the
--- value was ('tenant', 'role', 'other', 'own'), the statement, its
--- argument. An ERROR when they cannot be built.
+-- One row per group a probe runs at once (the truncate, all the inserts,
+-- each update, the delete): kind, for an UPDATE the column and what the
+-- value was ('tenant', 'role', 'other', 'own'), the statements and their
+-- arguments, an UPDATE's one-row form and the rows it takes (o_ctids),
+-- and whether the kind is truncate or update. An ERROR when they cannot be
+-- built.
 CREATE FUNCTION rls_audit._lookup_writes(
     p_role name, p_lookup regclass, p_kinds text[], p_volatile name[],
     p_table regclass, p_col name, p_type text, p_eq text, p_tenant text, p_others text[],
     p_rows integer)
-RETURNS TABLE (o_kind text, o_column text, o_source text, o_sql text, o_one text, o_arg jsonb,
-               o_ctids tid[])
+RETURNS TABLE (o_kind text, o_column text, o_source text, o_sqls text[], o_one text, o_args jsonb[],
+               o_ctids tid[], o_truncate boolean, o_update boolean)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $probe$
@@ -639,8 +642,8 @@ BEGIN
 
     -- the truncate: the table emptied as the caller
     IF 'truncate' = ANY (p_kinds) THEN
-        RETURN QUERY SELECT 'truncate', NULL::text, NULL::text, 'DELETE FROM ' || v_m, NULL::text,
-                            NULL::jsonb, NULL::tid[];
+        RETURN QUERY SELECT 'truncate', NULL::text, NULL::text, ARRAY['DELETE FROM ' || v_m], NULL::text,
+                            ARRAY[NULL::jsonb], NULL::tid[], true, false;
     END IF;
     -- the inserts: copies with one column from its pool, and new rows
     -- with one column A's (or the role's) and another another tenant's
@@ -663,43 +666,43 @@ BEGIN
              WHERE c.c <> d.d AND e.e ->> 0 IN ('tenant', 'role') AND f.f ->> 0 = 'other'),
         numbered AS (SELECT pg_catalog.row_number() OVER () AS n, cand.* FROM cand LIMIT 4096)
         SELECT 'insert', NULL::text, NULL::text,
-               CASE WHEN x.bare THEN pg_catalog.format(
+               pg_catalog.array_agg(CASE WHEN x.bare THEN pg_catalog.format(
                    'INSERT INTO %1$s (%2$s) SELECT %2$s FROM pg_catalog.jsonb_populate_record(NULL::%1$s, $1) ON CONFLICT DO NOTHING',
                    v_m, (SELECT pg_catalog.string_agg(pg_catalog.format('%I', y), ', ' ORDER BY o)
                            FROM pg_catalog.unnest(v_ins) WITH ORDINALITY u(y, o)
                           WHERE x.obj ? y OR v_fresh ? y))
-                    ELSE v_insert END,
+                    ELSE v_insert END ORDER BY x.n),
                NULL::text,
-               x.j
+               pg_catalog.array_agg(x.j
                || (SELECT coalesce(pg_catalog.jsonb_object_agg(f.key,
                               CASE WHEN pg_catalog.jsonb_typeof(f.value) = 'number'
                                    THEN pg_catalog.to_jsonb(f.value::pg_catalog.text::pg_catalog.numeric + x.n)
                                    WHEN f.value = '"uuid"' THEN pg_catalog.to_jsonb(pg_catalog.gen_random_uuid())
                                    ELSE 'null' END), '{}')
                      FROM pg_catalog.jsonb_each(v_fresh) f)
-               || x.obj,
-               NULL::tid[]
+               || x.obj ORDER BY x.n),
+               NULL::tid[], false, false
           FROM numbered x
-         ORDER BY x.n;
+        HAVING pg_catalog.count(*) > 0;
     END IF;
     -- the updates: each column and value of its pool
     IF 'update' = ANY (p_kinds) THEN
         RETURN QUERY
         SELECT 'update', c.c::pg_catalog.text, e.e ->> 0,
-               pg_catalog.format(
-                   'UPDATE %1$s SET %2$I = (pg_catalog.jsonb_populate_record(NULL::%1$s, $1)).%2$I', v_m, c.c),
+               ARRAY[pg_catalog.format(
+                   'UPDATE %1$s SET %2$I = (pg_catalog.jsonb_populate_record(NULL::%1$s, $1)).%2$I', v_m, c.c)],
                pg_catalog.format(
                    'UPDATE %1$s SET %2$I = (pg_catalog.jsonb_populate_record(NULL::%1$s, $1)).%2$I
                      WHERE ctid OPERATOR(pg_catalog.=) $2', v_m, c.c),
-               pg_catalog.jsonb_build_object(c.c, e.e -> 1),
-               coalesce(v_ctids, '{}')
+               ARRAY[pg_catalog.jsonb_build_object(c.c, e.e -> 1)],
+               coalesce(v_ctids, '{}'), false, true
           FROM pg_catalog.unnest(v_upd) WITH ORDINALITY c(c, o),
                LATERAL pg_catalog.jsonb_array_elements(v_pool -> c.c::pg_catalog.text) WITH ORDINALITY e(e, o)
          ORDER BY c.o, e.o;
     END IF;
     IF 'delete' = ANY (p_kinds) THEN
-        RETURN QUERY SELECT 'delete', NULL::text, NULL::text, 'DELETE FROM ' || v_m, NULL::text,
-                            NULL::jsonb, NULL::tid[];
+        RETURN QUERY SELECT 'delete', NULL::text, NULL::text, ARRAY['DELETE FROM ' || v_m], NULL::text,
+                            ARRAY[NULL::jsonb], NULL::tid[], false, false;
     END IF;
 END
 $probe$;
@@ -810,15 +813,8 @@ DECLARE
 BEGIN
     BEGIN
         FOR g IN
-            SELECT w.o_kind, w.o_column, w.o_source,
-                   w.o_kind = 'truncate' AS is_truncate, w.o_kind = 'update' AS is_update,
-                   pg_catalog.array_agg(w.o_sql ORDER BY w.n) AS sqls, pg_catalog.min(w.o_one) AS one,
-                   pg_catalog.array_agg(w.o_arg ORDER BY w.n) AS args, pg_catalog.min(w.o_ctids) AS ctids
-              FROM (SELECT pg_catalog.row_number() OVER () AS n, l.*
-                      FROM rls_audit._lookup_writes(p_role, p_lookup, p_kinds, p_volatile, p_table, p_col,
-                                                    p_type, p_eq, p_tenant, p_others, p_rows) l) w
-             GROUP BY w.o_kind, w.o_column, w.o_source, CASE WHEN w.o_kind = 'update' THEN w.n END
-             ORDER BY pg_catalog.min(w.n)
+            SELECT * FROM rls_audit._lookup_writes(p_role, p_lookup, p_kinds, p_volatile, p_table, p_col,
+                                                   p_type, p_eq, p_tenant, p_others, p_rows)
         LOOP
             IF g.o_kind = ANY (v_said) THEN
                 CONTINUE;  -- the first update that opened rows says it
@@ -826,9 +822,9 @@ BEGIN
             v_result := NULL;
             BEGIN
                 -- (as the role from here to the rollback: see _lookup_group)
-                PERFORM rls_audit._lookup_group(p_role, v_names, v_values, g.is_truncate, g.is_update,
-                                                g.sqls, g.one, g.args, g.ctids);
-                IF g.is_truncate THEN
+                PERFORM rls_audit._lookup_group(p_role, v_names, v_values, g.o_truncate, g.o_update,
+                                                g.o_sqls, g.o_one, g.o_args, g.o_ctids);
+                IF g.o_truncate THEN
                     -- the read as the role, the table emptied as the caller
                     SELECT r.o_result INTO v_result
                       FROM rls_audit._probe(p_role, p_settings, p_sql, p_args, false) r
@@ -900,23 +896,16 @@ DECLARE
 BEGIN
     BEGIN
         FOR g IN
-            SELECT w.o_kind, w.o_column, w.o_source,
-                   w.o_kind = 'truncate' AS is_truncate, w.o_kind = 'update' AS is_update,
-                   pg_catalog.array_agg(w.o_sql ORDER BY w.n) AS sqls, pg_catalog.min(w.o_one) AS one,
-                   pg_catalog.array_agg(w.o_arg ORDER BY w.n) AS args, pg_catalog.min(w.o_ctids) AS ctids
-              FROM (SELECT pg_catalog.row_number() OVER () AS n, l.*
-                      FROM rls_audit._lookup_writes(p_role, p_lookup, p_kinds, p_volatile, p_table, p_col,
-                                                    p_type, p_eq, p_tenant, p_others, p_rows) l) w
-             GROUP BY w.o_kind, w.o_column, w.o_source, CASE WHEN w.o_kind = 'update' THEN w.n END
-             ORDER BY pg_catalog.min(w.n)
+            SELECT * FROM rls_audit._lookup_writes(p_role, p_lookup, p_kinds, p_volatile, p_table, p_col,
+                                                   p_type, p_eq, p_tenant, p_others, p_rows)
         LOOP
             v_group := NULL;
             BEGIN
                 -- (as the role until the caller is taken back: see _lookup_group)
-                v_wrote := rls_audit._lookup_group(p_role, v_names, v_values, g.is_truncate, g.is_update,
-                                                   g.sqls, g.one, g.args, g.ctids);
+                v_wrote := rls_audit._lookup_group(p_role, v_names, v_values, g.o_truncate, g.o_update,
+                                                   g.o_sqls, g.o_one, g.o_args, g.o_ctids);
                 IF v_wrote OPERATOR(pg_catalog.>) 0 THEN
-                    IF NOT g.is_truncate THEN
+                    IF NOT g.o_truncate THEN
                         IF v_by_session THEN
                             PERFORM pg_catalog.set_config('session_authorization', v_session, true);
                         ELSE

@@ -3167,6 +3167,17 @@ mod unit {
         );
     }
 
+    /// Tenants 1 and 2's write checks, all PASS.
+    fn write_passes(t: &Target) -> Vec<Check> {
+        ["1", "2"]
+            .iter()
+            .flat_map(|a| {
+                ["tenant_insert", "tenant_update", "tenant_delete"]
+                    .map(|name| check(name, Some(t), Some(a), "PASS", Some(0), "none".into()))
+            })
+            .collect()
+    }
+
     #[test]
     fn a_write_the_role_opened_by_writing_a_table_a_write_policy_reads_fails() {
         let t = target();
@@ -3183,15 +3194,7 @@ mod unit {
             volatile: Vec::new(),
             via_function: false,
         };
-        let checks = || -> Vec<Check> {
-            ["1", "2"]
-                .iter()
-                .flat_map(|a| {
-                    ["tenant_insert", "tenant_update", "tenant_delete"]
-                        .map(|name| check(name, Some(&t), Some(a), "PASS", Some(0), "none".into()))
-                })
-                .collect()
-        };
+        let checks = || write_passes(&t);
         // after tenant 1's INSERT there: 1 inserts a row for 2, and 2
         // deletes one of 1's (2's is not judged by 1's writes)
         let probe = |tenant: &str, outcomes: Vec<WriteOutcome>| LookupWrites {
@@ -3276,15 +3279,7 @@ mod unit {
             procedure: false,
             arg_elems: vec!["".into(), "".into()],
         };
-        let checks = || -> Vec<Check> {
-            ["1", "2"]
-                .iter()
-                .flat_map(|a| {
-                    ["tenant_insert", "tenant_update", "tenant_delete"]
-                        .map(|name| check(name, Some(&t), Some(a), "PASS", Some(0), "none".into()))
-                })
-                .collect()
-        };
+        let checks = || write_passes(&t);
         let write = |tenant: &str, kinds: [i64; 4], error: Option<&str>| DefinerWrite {
             tenant: tenant.into(),
             writer: writer.clone(),
