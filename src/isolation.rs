@@ -705,11 +705,29 @@ pub(crate) fn gather(
     // when a policy calls a function (what the function reads no
     // catalog records)
     let mut scanned: Vec<Vec<crate::model::Lookup>> = vec![Vec::new(); sqls.len()];
+    // (and the tables whose write policies call such a function: the
+    // write probes of those are watched the same way, below)
+    let mut write_callers: Vec<(u32, String)> = Vec::new();
     if write_probes {
+        let oids: Vec<u32> = sqls
+            .iter()
+            .filter(|s| !s.t.is_view())
+            .map(|s| s.t.oid)
+            .collect();
+        let calling = catalog::function_readers(c, &oids, role)?;
+        let read_callers: Vec<(u32, String)> = calling
+            .iter()
+            .filter_map(|(o, r, _)| r.clone().map(|r| (*o, r)))
+            .collect();
+        write_callers = calling
+            .into_iter()
+            .filter_map(|(o, _, w)| w.map(|w| (o, w)))
+            .collect();
         scanned_lookups(
             c,
             role,
             &sqls,
+            &read_callers,
             &tenant_lists,
             &reads,
             &run_cx,
@@ -804,17 +822,52 @@ pub(crate) fn gather(
                         replaced_writes =
                             replace_write_probes(c, role, &t, applies, &run_cx, list, &values)?;
                     }
-                    if !t.write_lookups.is_empty() {
-                        looked_up_writes =
-                            lookup_write_probes(c, role, &t, applies, &run_cx, list)?;
-                    }
                     if let Some(source) = source
                         .as_ref()
                         .filter(|_| !t.definer_writers.is_empty() && list.len() > 1)
                     {
                         definer_writes = definer_write_probes(c, role, &t, source, &run_cx, list)?;
                     }
-                    write_probe(c, role, &t, applies, &run_cx, list, None)?
+                    // a write policy that calls a function: the tables the
+                    // role may write that the write probe scanned (what
+                    // the function read, as for the read policies'
+                    // scanned_lookups), but the table and those the
+                    // policies name
+                    let calling = write_callers.iter().find(|(o, _)| *o == t.oid);
+                    let watched: Vec<crate::model::Lookup> = match calling {
+                        Some(_) => catalog::writable_once(c, role, &mut written)?
+                            .iter()
+                            .filter(|l| {
+                                l.oid != t.oid && !t.write_lookups.iter().any(|w| w.oid == l.oid)
+                            })
+                            .cloned()
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    let oids: Vec<u32> = watched.iter().map(|l| l.oid).collect();
+                    let before = if oids.is_empty() {
+                        Vec::new()
+                    } else {
+                        catalog::scans(c, &oids)?
+                    };
+                    let outcomes = write_probe(c, role, &t, applies, &run_cx, list, None)?;
+                    let mut lookups = t.write_lookups.clone();
+                    if let (Some((_, policy)), false) = (calling, oids.is_empty()) {
+                        let after = catalog::scans(c, &oids)?;
+                        for (((_, b), (_, n)), l) in before.iter().zip(&after).zip(&watched) {
+                            if n > b {
+                                lookups.push(crate::model::Lookup {
+                                    policy: policy.clone(),
+                                    ..l.clone()
+                                });
+                            }
+                        }
+                    }
+                    if !lookups.is_empty() {
+                        looked_up_writes =
+                            lookup_write_probes(c, role, &t, &lookups, applies, &run_cx, list)?;
+                    }
+                    outcomes
                 });
             }
         }
@@ -1070,15 +1123,19 @@ fn write_probe(
 
 /// The lookup probes of the write policies of one table: for each tenant
 /// A, each other table a write policy for the role reads that the role
-/// may write is written as the role with A's settings
+/// may write (`lookups`: those the policies name, and those the write
+/// probe scanned when a policy calls a function) is written as the role
+/// with A's settings
 /// (`rls_audit._lookup_write_probe`: the writes of `_lookup_writes`, one
 /// group at a time, rolled back), and the write probe runs again after
 /// each group that wrote a row. Per group, the write probe's outcomes
 /// (judged by verdict::looked_up_write_checks for A's checks).
+#[allow(clippy::too_many_arguments)]
 fn lookup_write_probes(
     c: &SpiClient<'_>,
     role: &str,
     t: &Target,
+    lookups: &[crate::model::Lookup],
     applies: bool,
     run_cx: &Run<'_>,
     tenants: &[String],
@@ -1087,7 +1144,7 @@ fn lookup_write_probes(
     let mut out: Vec<crate::verdict::LookupWrites> = Vec::new();
     for a in tenants {
         let others: Vec<String> = tenants.iter().filter(|x| *x != a).cloned().collect();
-        for l in &t.write_lookups {
+        for l in lookups {
             for r in c.select(
                 "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message, o_kind, o_column, o_source
                    FROM rls_audit._lookup_write_probe(
@@ -1795,28 +1852,24 @@ fn others_in(c: &SpiClient<'_>, t: &Target, rel: pg_sys::Oid, a: &str) -> Result
 
 /// The tables the read policies' functions read that the role may write:
 /// for each probed table whose read policies for the role call a function
-/// that is not built in, one read as the role (its first tenant whose own
-/// read saw nothing of others), and the tables the role may write that it
-/// scanned (`catalog::scans`, before and after: a function's reads are
-/// counted whatever it is written in, as the owner's or the caller's),
-/// but the table itself and those its policies name.
+/// that is not built in (`calling`: the table and the first such policy,
+/// `catalog::function_readers`), one read as the role (its first tenant
+/// whose own read saw nothing of others), and the tables the role may
+/// write that it scanned (`catalog::scans`, before and after: a function's
+/// reads are counted whatever it is written in, as the owner's or the
+/// caller's), but the table itself and those its policies name.
 #[allow(clippy::too_many_arguments)]
 fn scanned_lookups(
     c: &SpiClient<'_>,
     role: &str,
     sqls: &[Sql<'_>],
+    calling: &[(u32, String)],
     tenant_lists: &[Tenants],
     reads: &[Vec<TenantRead>],
     run_cx: &Run<'_>,
     written: &mut Option<Vec<crate::model::Lookup>>,
     out: &mut [Vec<crate::model::Lookup>],
 ) -> Result<()> {
-    let oids: Vec<u32> = sqls
-        .iter()
-        .filter(|s| !s.t.is_view())
-        .map(|s| s.t.oid)
-        .collect();
-    let calling = catalog::function_readers(c, &oids, role)?;
     if calling.is_empty() {
         return Ok(());
     }
@@ -1825,7 +1878,7 @@ fn scanned_lookups(
     if candidates.is_empty() {
         return Ok(());
     }
-    for (oid, policy) in calling {
+    for (oid, policy) in calling.iter().cloned() {
         let Some(i) = sqls.iter().position(|s| s.t.oid == oid) else {
             continue;
         };

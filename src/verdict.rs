@@ -905,6 +905,13 @@ fn looked_up_write_checks(
         let m = &l.table;
         // the policies that read it and check this kind of statement
         let reading = |check: &str| {
+            if l.via_function {
+                return format!(
+                    "the write policies read {m} through the functions they call (policy {} \
+                     calls one)",
+                    quote_ident(&l.policy)
+                );
+            }
             let command = match check {
                 "tenant_insert" => "a",
                 "tenant_update" => "w",
@@ -920,7 +927,7 @@ fn looked_up_write_checks(
                 names.push(quote_ident(&l.policy));
             }
             format!(
-                "{} {} {}",
+                "{} {} {} {m}",
                 if names.len() == 1 {
                     "policy"
                 } else {
@@ -948,7 +955,7 @@ fn looked_up_write_checks(
                     c.status = "ERROR";
                     c.rows_seen = None;
                     c.detail = format!(
-                        "{} {m}, which {} may write, but the probe of {} after such a write as \
+                        "{}, which {} may write, but the probe of {} after such a write as \
                          tenant {} could not run, so a write there that lets this one through is \
                          not ruled out: {}",
                         reading(got.check_name),
@@ -970,7 +977,7 @@ fn looked_up_write_checks(
                 role,
             );
             let why = format!(
-                "{} {m}, which {} may write: after {statement}, {}; fix with {fix}",
+                "{}, which {} may write: after {statement}, {}; fix with {fix}",
                 reading(got.check_name),
                 quote_ident(role),
                 got.detail

@@ -1989,13 +1989,18 @@ pub(crate) fn lookups(
         .collect())
 }
 
-/// For each of `tables` whose read policies for `role` call a function
-/// that is not built in: the first such policy (`function_readers.sql`).
+/// A table whose policies call a function that is not built in, the first
+/// such read policy and the first such write policy (None: none).
+pub(crate) type FunctionReaders = (u32, Option<String>, Option<String>);
+
+/// For each of `tables` whose policies for `role` call a function that is
+/// not built in: the first such read policy and the first such write
+/// policy, None for none (`function_readers.sql`).
 pub(crate) fn function_readers(
     c: &SpiClient<'_>,
     tables: &[u32],
     role: &str,
-) -> Result<Vec<(u32, String)>> {
+) -> Result<Vec<FunctionReaders>> {
     if tables.is_empty() {
         return Ok(Vec::new());
     }
@@ -2007,7 +2012,7 @@ pub(crate) fn function_readers(
         None,
         &[oids.into(), role.into()],
     )? {
-        out.push((oid(&r, 1)?, text(&r, 2)?));
+        out.push((oid(&r, 1)?, r.get::<String>(2)?, r.get::<String>(3)?));
     }
     Ok(out)
 }

@@ -1743,11 +1743,10 @@ CREATE POLICY "delete own or member's" ON "look up"."Tasks" FOR DELETE USING (
                 WHERE m.member = current_user AND m.tenant_id = "Tasks".tenant_id));
 GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Tasks" TO app_user;
 GRANT SELECT ON "look up".members TO app_user;
-CREATE FUNCTION pg_temp.task_writes() RETURNS TABLE (check_name text, tenant text, status text)
+CREATE FUNCTION pg_temp.task_writes(t regclass = '"look up"."Tasks"') RETURNS TABLE (check_name text, tenant text, status text)
 LANGUAGE sql AS $$
     SELECT check_name, tenant, status
-      FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Tasks"'::regclass],
-                                      tenants => ARRAY['1', '2'])
+      FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY[t], tenants => ARRAY['1', '2'])
      WHERE check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete') ORDER BY 1, 2
 $$;
 -- members read only: nothing to write there
@@ -1797,6 +1796,40 @@ SELECT * FROM "look up".members;
 SELECT DISTINCT status FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Tasks"'::regclass], write_probes => false)
  WHERE check_name IN ('tenant_insert', 'tenant_update', 'tenant_delete');
+-- through a function: "look up".is_member(t) (PL/pgSQL) reads the
+-- members, which no catalog records; the tables the write probe scanned
+-- as the role are tried the same way
+CREATE TABLE "look up".members2 (member name NOT NULL, tenant_id int NOT NULL);
+CREATE FUNCTION "look up".is_member(t int) RETURNS boolean LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM "look up".members2 m WHERE m.member = current_user AND m.tenant_id = t);
+END $$;
+CREATE TABLE "look up".tasks2 (id int PRIMARY KEY, tenant_id int NOT NULL);
+INSERT INTO "look up".tasks2 SELECT g, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up".tasks2 ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read own" ON "look up".tasks2 FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own or member's" ON "look up".tasks2 FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up".is_member(tenant_id));
+GRANT SELECT, INSERT ON "look up".tasks2 TO app_user;
+GRANT SELECT ON "look up".members2 TO app_user;
+SELECT * FROM pg_temp.task_writes('"look up".tasks2');
+GRANT INSERT ON "look up".members2 TO app_user;
+SELECT * FROM pg_temp.task_writes('"look up".tasks2');
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up".tasks2'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name = 'tenant_insert' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SAVEPOINT s;
+INSERT INTO "look up".tasks2 VALUES (100, 2);
+ROLLBACK TO s;
+INSERT INTO "look up".members2 VALUES ('app_user', 2);
+INSERT INTO "look up".tasks2 VALUES (100, 2);
+ROLLBACK;
+SELECT count(*) AS members2_left FROM "look up".members2;
 
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
