@@ -860,16 +860,16 @@ COMMENT ON FUNCTION rls_audit._lookup_probe(name, text[], regclass, text[], name
 -- with the arguments after p_rows, as the caller again, with its own
 -- settings, once the group's writes are in: the shadow's policies read the
 -- lookup table as the real ones do). Per group, the write probe's rows,
--- with the group's kind, column and value's source in front; one row with
--- the SQLSTATE when the group or the probe could not be set up.
+-- with the group's number, kind, column and value's source in front; one
+-- row with the SQLSTATE when the group or the probe could not be set up.
 CREATE FUNCTION rls_audit._lookup_write_probe(
     p_role name, p_lookup regclass, p_kinds text[], p_volatile name[],
     p_table regclass, p_col name, p_type text, p_eq text, p_tenant text, p_others text[],
     p_rows integer,
     p_settings text[], p_setting text, p_tenants text[], p_shadow_rows integer, p_applies boolean,
     p_policies text[], p_gt text, p_other_tenants integer, p_screen text[], p_default text)
-RETURNS TABLE (o_kind text, o_column text, o_source text, o_tenant text, o_check text,
-               o_value text, o_rows bigint, o_state text, o_message text)
+RETURNS TABLE (o_group integer, o_kind text, o_column text, o_source text, o_tenant text,
+               o_check text, o_value text, o_rows bigint, o_state text, o_message text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $probe$
@@ -893,6 +893,7 @@ DECLARE
     i int;
     v_wrote bigint;
     v_group text[];
+    v_n_group int := 0;
 BEGIN
     BEGIN
         FOR g IN
@@ -900,6 +901,7 @@ BEGIN
                                                    p_type, p_eq, p_tenant, p_others, p_rows)
         LOOP
             v_group := NULL;
+            v_n_group := v_n_group + 1;
             BEGIN
                 -- (as the role until the caller is taken back: see _lookup_group)
                 v_wrote := rls_audit._lookup_group(p_role, v_names, v_values, g.o_truncate, g.o_update,
@@ -921,7 +923,8 @@ BEGIN
                                                           p_tenants, p_shadow_rows, p_applies, p_policies,
                                                           p_type, p_eq, p_gt, p_other_tenants, p_screen,
                                                           p_default) r) w,
-                           LATERAL pg_catalog.unnest(ARRAY[g.o_kind, g.o_column, g.o_source, w.o_tenant,
+                           LATERAL pg_catalog.unnest(ARRAY[v_n_group::pg_catalog.text, g.o_kind, g.o_column,
+                                                           g.o_source, w.o_tenant,
                                                            w.o_check, w.o_value, w.o_rows::pg_catalog.text,
                                                            w.o_state, w.o_message]) WITH ORDINALITY x(x, o)
                       INTO v_group;
@@ -929,7 +932,8 @@ BEGIN
                 RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
             EXCEPTION WHEN OTHERS THEN
                 IF SQLSTATE <> 'RA000' THEN
-                    v_group := ARRAY[g.o_kind, g.o_column, g.o_source, NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
+                    v_group := ARRAY[v_n_group::pg_catalog.text, g.o_kind, g.o_column, g.o_source,
+                                     NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
                 END IF;
             END;
             v_results := v_results || coalesce(v_group, '{}');
@@ -937,14 +941,14 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN
         IF SQLSTATE <> 'RA000' THEN
-            v_results := ARRAY[NULL, NULL, NULL, NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
+            v_results := ARRAY['0', NULL, NULL, NULL, NULL, NULL, NULL, NULL, SQLSTATE, SQLERRM];
         END IF;
     END;
     RETURN QUERY
-    SELECT v_results[9 * s.s - 8], v_results[9 * s.s - 7], v_results[9 * s.s - 6], v_results[9 * s.s - 5],
-           v_results[9 * s.s - 4], v_results[9 * s.s - 3], v_results[9 * s.s - 2]::pg_catalog.int8,
-           v_results[9 * s.s - 1], v_results[9 * s.s]
-      FROM pg_catalog.generate_series(1, coalesce(pg_catalog.array_length(v_results, 1), 0) / 9) AS s(s)
+    SELECT v_results[10 * s.s - 9]::pg_catalog.int4, v_results[10 * s.s - 8], v_results[10 * s.s - 7],
+           v_results[10 * s.s - 6], v_results[10 * s.s - 5], v_results[10 * s.s - 4], v_results[10 * s.s - 3],
+           v_results[10 * s.s - 2]::pg_catalog.int8, v_results[10 * s.s - 1], v_results[10 * s.s]
+      FROM pg_catalog.generate_series(1, coalesce(pg_catalog.array_length(v_results, 1), 0) / 10) AS s(s)
      ORDER BY s.s;
 END
 $probe$;

@@ -1145,8 +1145,10 @@ fn lookup_write_probes(
     for a in tenants {
         let others: Vec<String> = tenants.iter().filter(|x| *x != a).cloned().collect();
         for l in lookups {
+            let mut last = None;
             for r in c.select(
-                "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message, o_kind, o_column, o_source
+                "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message, o_kind, o_column, o_source,
+                        o_group
                    FROM rls_audit._lookup_write_probe(
                             $1, $2::pg_catalog.oid::pg_catalog.regclass, $3, $4,
                             $5::pg_catalog.regclass, $6, $7, $8, $9, $10, $11,
@@ -1177,18 +1179,14 @@ fn lookup_write_probes(
                 ],
             )? {
                 let outcome = write_outcome(&r, &t.table)?;
-                let (kind, column, source) = (
+                let (kind, column, source, group) = (
                     r.get::<String>(7)?,
                     r.get::<String>(8)?,
                     r.get::<String>(9)?,
+                    r.get::<i32>(10)?,
                 );
-                match out.last_mut().filter(|w| {
-                    w.tenant == *a
-                        && w.lookup.oid == l.oid
-                        && w.kind == kind.clone().unwrap_or_default()
-                        && w.column == column
-                        && w.source == source
-                }) {
+                // (one entry per group: its rows come together)
+                match out.last_mut().filter(|_| group.is_some() && group == last) {
                     Some(w) => w.outcomes.push(outcome),
                     None => out.push(crate::verdict::LookupWrites {
                         tenant: a.clone(),
@@ -1199,6 +1197,7 @@ fn lookup_write_probes(
                         outcomes: vec![outcome],
                     }),
                 }
+                last = group;
             }
         }
     }
