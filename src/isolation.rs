@@ -817,10 +817,11 @@ pub(crate) fn gather(
                     let mine = mine.into_iter().map(|(_, k)| k).collect();
                     cascades =
                         cascade_probes(c, role, &t, mine, bypasses, inherited, &run_cx, list)?;
+                    let shadow = Shadow::of(c, &t, applies)?;
                     if t.replaceable.iter().any(|r| r.writes) {
                         let values = replace_values(c, &t, list)?;
                         replaced_writes =
-                            replace_write_probes(c, role, &t, applies, &run_cx, list, &values)?;
+                            replace_write_probes(c, role, &t, &shadow, &run_cx, list, &values)?;
                     }
                     if let Some(source) = source
                         .as_ref()
@@ -850,7 +851,7 @@ pub(crate) fn gather(
                     } else {
                         catalog::scans(c, &oids)?
                     };
-                    let outcomes = write_probe(c, role, &t, applies, &run_cx, list, None)?;
+                    let outcomes = write_probe(c, role, &t, &shadow, &run_cx, list, None)?;
                     let mut lookups = t.write_lookups.clone();
                     if let (Some((_, policy)), false) = (calling, oids.is_empty()) {
                         let after = catalog::scans(c, &oids)?;
@@ -865,7 +866,7 @@ pub(crate) fn gather(
                     }
                     if !lookups.is_empty() {
                         looked_up_writes =
-                            lookup_write_probes(c, role, &t, &lookups, applies, &run_cx, list)?;
+                            lookup_write_probes(c, role, &t, &shadow, &lookups, &run_cx, list)?;
                     }
                     outcomes
                 });
@@ -1048,13 +1049,27 @@ fn screen_policies(policies: &[Policy]) -> Vec<String> {
     out
 }
 
-/// The shadow's policies and the screen's of one table (the write
-/// probe's `p_policies` and `p_screen`).
-fn shadow_setup(c: &SpiClient<'_>, t: &Target) -> Result<(Vec<String>, Vec<String>)> {
-    let mut policies =
-        catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
-    let screen = screen_policies(&policies.pop().unwrap_or_default());
-    Ok((shadow_policies(&policies.pop().unwrap_or_default()), screen))
+/// What every write probe of one table gives its shadow: row security
+/// when it applies to the role on the real table (`p_applies`), the
+/// shadow's policies and the screen's (`p_policies`, `p_screen`). Read
+/// once per table: the plain, replace and lookup write probes share it.
+struct Shadow {
+    applies: bool,
+    policies: Vec<String>,
+    screen: Vec<String>,
+}
+
+impl Shadow {
+    fn of(c: &SpiClient<'_>, t: &Target, applies: bool) -> Result<Self> {
+        let mut policies =
+            catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
+        let screen = screen_policies(&policies.pop().unwrap_or_default());
+        Ok(Shadow {
+            applies,
+            policies: shadow_policies(&policies.pop().unwrap_or_default()),
+            screen,
+        })
+    }
 }
 
 /// The tenant column's default for the write probe (`p_default`): for a
@@ -1066,21 +1081,19 @@ fn shadow_default(t: &Target) -> Option<&str> {
         .filter(|_| t.tenant_defaulted && !t.default_volatile)
 }
 
-/// Run the shadow-table write probes of one table (sql/probe.sql).
-/// `applies`: row-level security applies to the role on the real table,
-/// so the shadow gets it (and the policies) too. `replaced`: first
+/// Run the shadow-table write probes of one table (sql/probe.sql), its
+/// shadow set up as `shadow` says. `replaced`: first
 /// (`_replace_write_probe`) a function the write policies call is
 /// replaced, as (who, the CREATE OR REPLACE FUNCTION statement).
 fn write_probe(
     c: &SpiClient<'_>,
     role: &str,
     t: &Target,
-    applies: bool,
+    shadow: &Shadow,
     run_cx: &Run<'_>,
     tenants: &[String],
     replaced: Option<(&str, &str)>,
 ) -> Result<Vec<WriteOutcome>> {
-    let (policies, screen) = shadow_setup(c, t)?;
     let mut args: Vec<pgrx::datum::DatumWithOid<'_>> = vec![
         role.into(),
         t.qualified().into(),
@@ -1089,13 +1102,13 @@ fn write_probe(
         run_cx.setting.into(),
         tenants.to_vec().into(),
         SHADOW_ROWS.into(),
-        applies.into(),
-        policies.into(),
+        shadow.applies.into(),
+        shadow.policies.clone().into(),
         t.col_type_q.as_str().into(),
         t.col_eq.as_str().into(),
         t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
         SHADOW_TENANTS.into(),
-        screen.into(),
+        shadow.screen.clone().into(),
         shadow_default(t).into(),
     ];
     let runner = match replaced {
@@ -1130,17 +1143,15 @@ fn write_probe(
 /// group at a time, rolled back), and the write probe runs again after
 /// each group that wrote a row. Per group, the write probe's outcomes
 /// (judged by verdict::looked_up_write_checks for A's checks).
-#[allow(clippy::too_many_arguments)]
 fn lookup_write_probes(
     c: &SpiClient<'_>,
     role: &str,
     t: &Target,
+    shadow: &Shadow,
     lookups: &[crate::model::Lookup],
-    applies: bool,
     run_cx: &Run<'_>,
     tenants: &[String],
 ) -> Result<Vec<crate::verdict::LookupWrites>> {
-    let (policies, screen) = shadow_setup(c, t)?;
     let mut out: Vec<crate::verdict::LookupWrites> = Vec::new();
     for a in tenants {
         let others: Vec<String> = tenants.iter().filter(|x| *x != a).cloned().collect();
@@ -1170,11 +1181,11 @@ fn lookup_write_probes(
                     run_cx.setting.into(),
                     tenants.to_vec().into(),
                     SHADOW_ROWS.into(),
-                    applies.into(),
-                    policies.clone().into(),
+                    shadow.applies.into(),
+                    shadow.policies.clone().into(),
                     t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
                     SHADOW_TENANTS.into(),
-                    screen.clone().into(),
+                    shadow.screen.clone().into(),
                     shadow_default(t).into(),
                 ],
             )? {
@@ -1213,7 +1224,7 @@ fn replace_write_probes(
     c: &SpiClient<'_>,
     role: &str,
     t: &Target,
-    applies: bool,
+    shadow: &Shadow,
     run_cx: &Run<'_>,
     tenants: &[String],
     values: &[String],
@@ -1226,7 +1237,7 @@ fn replace_write_probes(
                 c,
                 role,
                 t,
-                applies,
+                shadow,
                 run_cx,
                 tenants,
                 Some((r.replacer.as_str(), replace.as_str())),

@@ -805,7 +805,6 @@ fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c:
         }
         return c;
     };
-    let m = &l.lookup.table;
     let (statement, fix) = lookup_write_text(
         &l.lookup,
         &l.kind,
@@ -814,16 +813,7 @@ fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c:
         &l.tenant,
         role,
     );
-    // (a table found by what a read scanned: read through a function one
-    // of the read policies calls, this one or another)
-    let reads = if l.lookup.via_function {
-        format!(
-            "the read policies read {m} through the functions they call (policy {} calls one)",
-            quote_ident(&l.lookup.policy)
-        )
-    } else {
-        format!("policy {} reads {m}", quote_ident(&l.lookup.policy))
-    };
+    let reads = policies_reading(&l.lookup, "read", &[quote_ident(&l.lookup.policy)]);
     let why = format!(
         "{reads}, which {} may write: after {statement}, as tenant {}, {} rows of other tenants \
          of {} are visible; fix with {fix}",
@@ -833,6 +823,25 @@ fn looked_up_read(t: &Target, role: &str, leaks: &[LookupLeak], probed: bool, c:
         t.qualified(),
     );
     also_fails(c, why, Some(l.rows))
+}
+
+/// How a check's detail names what reads a lookup table: the `side`
+/// (`read`, `write`) policies through the functions they call, for a
+/// table found by what a probe scanned (a function one of them calls,
+/// `policy` or another); else `names`, the policies (quoted) that read it.
+fn policies_reading(l: &crate::model::Lookup, side: &str, names: &[String]) -> String {
+    let m = &l.table;
+    if l.via_function {
+        return format!(
+            "the {side} policies read {m} through the functions they call (policy {} calls one)",
+            quote_ident(&l.policy)
+        );
+    }
+    if let [one] = names {
+        format!("policy {one} reads {m}")
+    } else {
+        format!("policies {} read {m}", names.join(", "))
+    }
 }
 
 /// A lookup probe's write as a DBA would read it (`kind`, for an UPDATE
@@ -902,16 +911,8 @@ fn looked_up_write_checks(
     let mut said: std::collections::BTreeSet<(&'static str, String)> = Default::default();
     for p in probes {
         let l = &p.lookup;
-        let m = &l.table;
         // the policies that read it and check this kind of statement
         let reading = |check: &str| {
-            if l.via_function {
-                return format!(
-                    "the write policies read {m} through the functions they call (policy {} \
-                     calls one)",
-                    quote_ident(&l.policy)
-                );
-            }
             let command = match check {
                 "tenant_insert" => "a",
                 "tenant_update" => "w",
@@ -926,16 +927,7 @@ fn looked_up_write_checks(
             if names.is_empty() {
                 names.push(quote_ident(&l.policy));
             }
-            format!(
-                "{} {} {} {m}",
-                if names.len() == 1 {
-                    "policy"
-                } else {
-                    "policies"
-                },
-                names.join(", "),
-                if names.len() == 1 { "reads" } else { "read" }
-            )
+            policies_reading(l, "write", &names)
         };
         for got in write_checks(t, tenants, &p.outcomes) {
             if got.tenant.as_deref() != Some(p.tenant.as_str())
