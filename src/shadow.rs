@@ -499,15 +499,9 @@ pub(crate) fn run_calls(
             // subtransaction rolled_back ends; an ERROR leaves through it
             unsafe {
                 set_local(c"lock_timeout", Some(c"1s"));
-                let replication = select_text(
-                    c"SELECT pg_catalog.current_setting('session_replication_role')",
-                    1,
-                );
-                if replication
-                    .first()
-                    .and_then(|r| r.first().cloned().flatten())
-                    .as_deref()
-                    != Some("origin")
+                // (set only when it is not: only a superuser may set it)
+                if pg_sys::SessionReplicationRole
+                    != pg_sys::SESSION_REPLICATION_ROLE_ORIGIN as core::ffi::c_int
                 {
                     set_local(c"session_replication_role", Some(c"origin"));
                 }

@@ -136,7 +136,6 @@ pub(crate) fn take(
     Ok(id)
 }
 
-/// A count as snapshot_meta's integer columns hold it.
 /// Take the snapshot lock, the chain's lock first. A transaction that
 /// writes a snapshot may then run a captured DDL, and one that ran a
 /// captured DDL may then write a snapshot: were the two locks taken in
@@ -149,6 +148,7 @@ fn lock_snapshots() {
     advisory_xact_lock(SNAPSHOT_LOCK_KEY);
 }
 
+/// A count as snapshot_meta's integer columns hold it.
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
