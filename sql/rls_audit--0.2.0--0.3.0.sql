@@ -950,14 +950,15 @@ COMMENT ON FUNCTION @extschema@._replace_write_probe(name, text, name, regclass,
     'rls_audit internal: the write probe after the role replaced a function a write policy calls (CREATE OR REPLACE FUNCTION), always rolled back';
 
 -- The cascade probe: a foreign key of the probed table whose ON DELETE
--- action writes its rows (CASCADE, SET NULL, SET DEFAULT) runs that action
--- as the table's owner, without row-level security, on every row that
--- references a row someone deletes in the referenced table. So tenant A
--- reaches tenant B's rows of the table when A may delete a row of the
--- referenced table that B's rows reference (a shared table whose rows
--- every tenant may delete, or a parent whose policies do not keep A to
--- its own rows). Asked the same way as the write probes, in one
--- subtransaction that is always rolled back:
+-- action (CASCADE, SET NULL, SET DEFAULT) or ON UPDATE action (the same)
+-- writes its rows runs that action as the table's owner, without
+-- row-level security, on every row that references a row someone deletes
+-- in the referenced table, or whose key someone changes there. So tenant
+-- A reaches tenant B's rows of the table when A may delete a row of the
+-- referenced table that B's rows reference, or change its key (a shared
+-- table whose rows every tenant may delete or renumber, or a parent whose
+-- policies do not keep A to its own rows). Asked the same way as the
+-- write probes, in one subtransaction that is always rolled back:
 --   * pg_temp.rls_audit_shadow is a copy (LIKE) of the referenced table
 --     with one more column, rls_audit_child_tenant (the tenant column's
 --     base type): the referenced row of each of the table's rows of the
@@ -968,10 +969,18 @@ COMMENT ON FUNCTION @extschema@._replace_write_probe(name, text, name, regclass,
 --   * the referenced table's row triggers, its row security and policies
 --     when they apply to the role (p_applies, p_policies), and the role's
 --     DELETE privilege on it (with USAGE on its schema) are put on the
---     copy, and _shadow_count counts each deleted copy whose label is not A;
---   * _write_statements then runs DELETE FROM shadow as the role with each
---     tenant's settings (no UPDATE or INSERT: p_update, p_insert and
---     p_templates are NULL).
+--     copy, and _shadow_count counts each deleted or updated copy whose
+--     label is not A;
+--   * with p_on_update, the first of the key's referenced columns the
+--     role may UPDATE (its column privilege, put on the copy too) is the
+--     one changed: to a value no row has (above the largest number; for
+--     a uuid or text, the md5 of the largest, cut to the column's length;
+--     another type: the largest value as text, new to every other row),
+--     computed as the caller;
+--     one row ('key', the SET clause) says which;
+--   * _write_statements then runs DELETE FROM shadow, and that UPDATE
+--     (p_update alone: no INSERT, p_insert and p_templates are NULL), as
+--     the role with each tenant's settings.
 -- What no copy has: the other foreign keys that reference the referenced
 -- table (a NO ACTION or RESTRICT key of a third table would refuse some
 -- of those DELETEs; the policies would still allow them).
@@ -979,7 +988,8 @@ CREATE FUNCTION @extschema@._cascade_probe(
     p_role name, p_table regclass, p_col name, p_parent regclass,
     p_keys text[], p_refs text[], p_ops text[],
     p_settings text[], p_setting text, p_tenants text[], p_rows integer,
-    p_applies boolean, p_policies text[], p_type text, p_eq text, p_gt text, p_others integer)
+    p_applies boolean, p_policies text[], p_type text, p_eq text, p_gt text, p_others integer,
+    p_on_update boolean)
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -988,6 +998,9 @@ AS $probe$
 DECLARE
     v_match text;
     v_keyed text;
+    v_key record;
+    v_value text;
+    v_update text;
     v_head text;
     v_tail text;
     v_setup text[] := '{}';
@@ -1043,6 +1056,42 @@ BEGIN
             v_copied := v_copied + n;
         END IF;
         v_results := ARRAY[NULL, 'copied', NULL, v_copied::text, '00000', NULL];
+        -- the key's change: its first column the role may update, to a
+        -- value no row has (computed as the caller, its type's own name
+        -- and length: varchar(n) keeps n characters)
+        IF p_on_update THEN
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS full_type,
+                   pg_catalog.format('%I.%I', tn.nspname, ty.typname) AS qualified,
+                   CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END AS base, ty.typcategory
+              INTO v_key
+              FROM ROWS FROM (pg_catalog.unnest(p_refs)) WITH ORDINALITY AS u(r, i)
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = p_parent AND a.attname = u.r
+              JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+              JOIN pg_catalog.pg_namespace tn ON tn.oid = ty.typnamespace
+             WHERE pg_catalog.has_column_privilege(p_role, p_parent, a.attnum, 'UPDATE')
+             ORDER BY u.i
+             LIMIT 1;
+            IF v_key.attname IS NOT NULL THEN
+                EXECUTE pg_catalog.format(
+                    'SELECT (%s)::%s::pg_catalog.text FROM %s p',
+                    CASE WHEN v_key.base IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                                             'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.numeric'::pg_catalog.regtype,
+                                             'pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype)
+                         THEN pg_catalog.format('coalesce(pg_catalog.max(p.%I), 0) OPERATOR(pg_catalog.+) 1', v_key.attname)
+                         WHEN v_key.base = 'pg_catalog.uuid'::pg_catalog.regtype
+                         THEN pg_catalog.format('pg_catalog.md5(coalesce(pg_catalog.max(p.%I::pg_catalog.text), %L))::pg_catalog.uuid',
+                                                v_key.attname, '')
+                         WHEN v_key.typcategory = 'S'
+                         THEN pg_catalog.format('pg_catalog.md5(coalesce(pg_catalog.max(p.%I::pg_catalog.text), %L))',
+                                                v_key.attname, '')
+                         ELSE pg_catalog.format('pg_catalog.max(p.%I::pg_catalog.text)', v_key.attname) END,
+                    v_key.full_type, p_parent) INTO v_value;
+                v_update := pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = %L::%s',
+                                              v_key.attname, v_value, v_key.qualified);
+                v_results := v_results || ARRAY[NULL, 'key', pg_catalog.format('%I = %L', v_key.attname, v_value),
+                                                NULL, '00000', NULL];
+            END IF;
+        END IF;
         PERFORM @extschema@._copy_row_triggers(p_parent, 'pg_temp.rls_audit_shadow'::pg_catalog.regclass);
         IF p_applies THEN
             v_setup := ARRAY['ALTER TABLE pg_temp.rls_audit_shadow ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY']
@@ -1053,10 +1102,16 @@ BEGIN
                    (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = p_parent), 'USAGE') THEN
             v_setup := v_setup || pg_catalog.format('GRANT DELETE ON pg_temp.rls_audit_shadow TO %I', p_role);
         END IF;
-        v_setup := v_setup || 'CREATE TRIGGER rls_audit_count AFTER DELETE
+        IF v_update IS NOT NULL
+           AND pg_catalog.has_schema_privilege(p_role,
+                   (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = p_parent), 'USAGE') THEN
+            v_setup := v_setup || pg_catalog.format('GRANT UPDATE (%I) ON pg_temp.rls_audit_shadow TO %I',
+                                                    v_key.attname, p_role);
+        END IF;
+        v_setup := v_setup || 'CREATE TRIGGER rls_audit_count AFTER DELETE OR UPDATE
             ON pg_temp.rls_audit_shadow FOR EACH ROW EXECUTE FUNCTION @extschema@._shadow_count()'::pg_catalog.text;
         v_results := v_results || @extschema@._write_statements(
-            p_role, p_settings, p_setting, p_tenants, NULL, NULL, NULL, v_setup,
+            p_role, p_settings, p_setting, p_tenants, v_update, NULL, NULL, v_setup,
             'pg_temp.rls_audit_shadow'::pg_catalog.regclass, 'rls_audit_child_tenant', NULL);
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN
@@ -1067,8 +1122,8 @@ BEGIN
     RETURN QUERY SELECT * FROM @extschema@._sextuples(v_results);
 END
 $probe$;
-COMMENT ON FUNCTION @extschema@._cascade_probe(name, regclass, name, regclass, text[], text[], text[], text[], text, text[], integer, boolean, text[], text, text, text, integer) IS
-    'rls_audit internal: whether a DELETE the role may run on a table that a probed table references by a foreign key with ON DELETE CASCADE, SET NULL or SET DEFAULT reaches rows that other tenants'' rows reference (rolled back, on a shadow copy)';
+COMMENT ON FUNCTION @extschema@._cascade_probe(name, regclass, name, regclass, text[], text[], text[], text[], text, text[], integer, boolean, text[], text, text, text, integer, boolean) IS
+    'rls_audit internal: whether a DELETE, or an UPDATE of the key, the role may run on a table that a probed table references by a foreign key with ON DELETE or ON UPDATE CASCADE, SET NULL or SET DEFAULT reaches rows that other tenants'' rows reference (rolled back, on a shadow copy)';
 
 -- "Constantly true" is what PostgreSQL's constant folding says.
 CREATE FUNCTION @extschema@._folds_to(expr text) RETURNS boolean

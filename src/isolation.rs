@@ -2017,10 +2017,10 @@ fn write_outcome(r: &pgrx::spi::SpiHeapTupleData, table: &str) -> Result<WriteOu
 }
 
 /// The cascade probes of one table (sql/probe.sql's `_cascade_probe`), one
-/// per foreign key in `keys` (those of its keys whose ON DELETE action
-/// writes its rows, catalog::cascades): may the role,
-/// as each tenant, delete a row of the referenced table that another
-/// tenant's rows reference? `bypasses`: the role is a superuser or
+/// per foreign key in `keys` (those of its keys whose ON DELETE or ON
+/// UPDATE action writes its rows, catalog::cascades): may the role, as
+/// each tenant, delete a row of the referenced table that another tenant's
+/// rows reference, or change its key? `bypasses`: the role is a superuser or
 /// BYPASSRLS; `inherited`: the roles whose rights it has (an owner of the
 /// referenced table among them skips its policies unless forced).
 #[allow(clippy::too_many_arguments)]
@@ -2052,7 +2052,7 @@ fn cascade_probes(
             "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
                FROM rls_audit._cascade_probe($1, $2::pg_catalog.regclass, $3,
                                              $4::pg_catalog.regclass, $5, $6, $7, $8, $9, $10,
-                                             $11, $12, $13, $14, $15, $16, $17)",
+                                             $11, $12, $13, $14, $15, $16, $17, $18)",
             None,
             &[
                 role.into(),
@@ -2072,6 +2072,7 @@ fn cascade_probes(
                 t.col_eq.as_str().into(),
                 t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
                 SHADOW_TENANTS.into(),
+                matches!(k.on_update, 'c' | 'n' | 'd').into(),
             ],
         )? {
             outcomes.push(write_outcome(&r, &k.parent)?);
@@ -2079,7 +2080,8 @@ fn cascade_probes(
         out.push(crate::verdict::Cascade {
             constraint: k.name,
             parent: k.parent,
-            action: k.action,
+            on_delete: k.on_delete,
+            on_update: k.on_update,
             outcomes,
         });
     }

@@ -339,8 +339,11 @@ pub(crate) struct Probe<'a> {
     pub(crate) tenants: &'a [String],
     /// the UPDATE and INSERT statements besides the DELETE; None for the
     /// shadow of a foreign key's referenced table (`_cascade_probe`),
-    /// where only the DELETE is asked
+    /// where the DELETE is asked, and `key_update`
     pub(crate) rewrites: Option<Rewrites<'a>>,
+    /// on a foreign key's referenced table: the UPDATE (no parameter)
+    /// that changes its key to a value no row has, asked as `key_update`
+    pub(crate) key_update: Option<&'a str>,
     /// run as the caller once the templates are read: row security, the
     /// policies, the role's privileges, the counting trigger
     pub(crate) setup: &'a [String],
@@ -651,6 +654,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         setting,
         tenants,
         rewrites,
+        key_update,
         setup,
         shadow,
         column,
@@ -686,6 +690,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
 
     // the screen's query, when _write_probe made one
     let screen = screen.map(cstring).transpose()?;
+    let key_update = key_update.map(cstring).transpose()?;
 
     Spi::connect(|_| -> Result<Vec<Statement>> {
         // SAFETY: SPI is connected for this closure; every statement runs
@@ -722,6 +727,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // could run as A
             let mut stmts: Vec<(&'static str, usize, Option<String>, Option<String>)> =
                 vec![("tenant_delete", 0, None, None)];
+            if let Some(update) = &key_update {
+                stmts.push(("key_update", plans.len(), None, None));
+                // SAFETY: as above
+                plans.push(unsafe { prepare(update, &[]) });
+            }
             if let Some((update, insert, _)) = &rewrites {
                 // SAFETY: as above
                 unsafe {

@@ -247,18 +247,21 @@ pub(crate) struct ReplaceLeak {
     pub(crate) rows: i64,
 }
 
-/// A foreign key of a probed table whose ON DELETE action writes the
-/// table's rows, and what its cascade probe (sql/probe.sql's
+/// A foreign key of a probed table whose ON DELETE or ON UPDATE action
+/// writes the table's rows, and what its cascade probe (sql/probe.sql's
 /// `_cascade_probe`) found in the table it references: per tenant A, how
 /// many copies of referenced rows labelled with another tenant A's DELETE
-/// removed.
+/// removed (`tenant_delete` outcomes) and A's UPDATE of the key changed
+/// (`key_update`; the `key` row without a tenant names the SET clause).
 #[derive(Debug, Clone)]
 pub(crate) struct Cascade {
     pub(crate) constraint: String,
     /// the referenced table, schema-qualified
     pub(crate) parent: String,
-    /// `c` CASCADE, `n` SET NULL, `d` SET DEFAULT
-    pub(crate) action: char,
+    /// the ON DELETE and ON UPDATE actions: `c` CASCADE, `n` SET NULL,
+    /// `d` SET DEFAULT, anything else writes nothing
+    pub(crate) on_delete: char,
+    pub(crate) on_update: char,
     pub(crate) outcomes: Vec<WriteOutcome>,
 }
 
@@ -1023,73 +1026,114 @@ fn also_fails(c: Check, why: String, rows: Option<i64>) -> Check {
 }
 
 /// The foreign keys' actions: a key of the table with ON DELETE CASCADE,
-/// SET NULL or SET DEFAULT runs that action as the table's owner, without
-/// row-level security, on the rows referencing whatever anyone deletes in
-/// the referenced table. When tenant A may delete a referenced row that
-/// other tenants' rows reference (the cascade probe, on a shadow copy),
-/// A's DELETE there deletes (CASCADE: tenant_delete) or changes (SET NULL,
-/// SET DEFAULT: tenant_update) those rows: FAIL, whatever the table's own
-/// probes said. A cascade probe that could not run makes a PASS an ERROR
-/// (not judged); one refused for want of a privilege, or by a trigger,
-/// deleted nothing.
+/// SET NULL or SET DEFAULT, or with one of them ON UPDATE, runs that action
+/// as the table's owner, without row-level security, on the rows
+/// referencing whatever anyone deletes in the referenced table, or whose
+/// key anyone changes there. When tenant A may delete (or change the key
+/// of) a referenced row that other tenants' rows reference (the cascade
+/// probe, on a shadow copy), A's statement there deletes (ON DELETE
+/// CASCADE: tenant_delete) or changes (every other action:
+/// tenant_update) those rows: FAIL, whatever the table's own probes said.
+/// A cascade probe that could not run makes a PASS an ERROR (not judged);
+/// one refused for want of a privilege, or by a trigger, wrote nothing.
 fn cascade_checks(t: &Target, cascades: &[Cascade], checks: &mut [Check]) {
     for k in cascades {
-        let (name, does) = match k.action {
-            'c' => ("tenant_delete", "deletes them"),
-            'n' => ("tenant_update", "sets their key to NULL"),
-            _ => ("tenant_update", "sets their key to its default"),
-        };
-        let action = match k.action {
-            'c' => "CASCADE",
-            'n' => "SET NULL",
-            _ => "SET DEFAULT",
-        };
         let broken = k.outcomes.iter().find(|o| o.tenant.is_none() && !o.ok());
-        for c in checks.iter_mut().filter(|c| c.check_name == name) {
-            let Some(a) = c.tenant.clone() else {
-                continue;
+        let key = k
+            .outcomes
+            .iter()
+            .find(|o| o.tenant.is_none() && o.check.as_deref() == Some("key"))
+            .and_then(|o| o.value.as_deref())
+            .unwrap_or("its key");
+        for (event, action, probe) in [
+            ("DELETE", k.on_delete, "tenant_delete"),
+            ("UPDATE", k.on_update, "key_update"),
+        ] {
+            let (name, does) = match (event, action) {
+                ("DELETE", 'c') => ("tenant_delete", "deletes them"),
+                (_, 'c') => ("tenant_update", "changes their key to the new value"),
+                (_, 'n') => ("tenant_update", "sets their key to NULL"),
+                (_, 'd') => ("tenant_update", "sets their key to its default"),
+                _ => continue,
             };
-            let mine = k.outcomes.iter().find(|o| {
-                o.tenant.as_deref() == Some(a.as_str())
-                    && o.check.as_deref() == Some("tenant_delete")
-            });
-            match (broken, mine) {
-                (None, Some(o)) if o.ok() && o.rows.unwrap_or(0) > 0 => {
-                    let n = o.rows.unwrap_or(0);
-                    let why = format!(
-                        "as tenant {a}, DELETE FROM {parent} deletes rows that {n} rows of other \
-                         tenants in {table} reference, and foreign key {fk} (ON DELETE {action}) then \
-                         {does} as the owner of {table}, without row-level security: let {parent}'s \
-                         DELETE policies keep each tenant to the rows its own rows reference, or make \
-                         the tenant column part of the key",
-                        parent = k.parent,
-                        table = t.qualified(),
-                        fk = quote_ident(&k.constraint),
-                    );
-                    if c.status == "FAIL" {
-                        c.detail = format!("{}; and {why}", c.detail);
-                        c.rows_seen = Some(c.rows_seen.unwrap_or(0) + n);
-                    } else {
-                        c.status = "FAIL";
-                        c.rows_seen = Some(n);
-                        c.detail = why;
-                    }
-                }
-                (broken, mine) if c.status == "PASS" => {
-                    let failed = broken.or(mine.filter(|o| o.inconclusive()));
-                    if let Some(o) = failed {
-                        c.status = "ERROR";
-                        c.rows_seen = None;
-                        c.detail = format!(
-                            "the probe of foreign key {} (ON DELETE {action}) on {} could not run, so a \
-                             DELETE there that reaches other tenants' rows is not ruled out: {}",
-                            quote_ident(&k.constraint),
-                            k.parent,
-                            o.error_text()
+            let spelled = match action {
+                'c' => "CASCADE",
+                'n' => "SET NULL",
+                _ => "SET DEFAULT",
+            };
+            let statement = if event == "DELETE" {
+                format!("DELETE FROM {}", k.parent)
+            } else {
+                format!(
+                    "UPDATE {} SET {key} (a value no row has, a row at a time)",
+                    k.parent
+                )
+            };
+            let reaches = if event == "DELETE" {
+                "deletes rows"
+            } else {
+                "changes the key of rows"
+            };
+            for c in checks.iter_mut().filter(|c| c.check_name == name) {
+                let Some(a) = c.tenant.clone() else {
+                    continue;
+                };
+                let mine = k.outcomes.iter().find(|o| {
+                    o.tenant.as_deref() == Some(a.as_str()) && o.check.as_deref() == Some(probe)
+                });
+                match (broken, mine) {
+                    (None, Some(o)) if o.ok() && o.rows.unwrap_or(0) > 0 => {
+                        let n = o.rows.unwrap_or(0);
+                        let fix = if event == "DELETE" {
+                            format!(
+                                "let {parent}'s DELETE policies keep each tenant to the rows its own rows reference",
+                                parent = k.parent
+                            )
+                        } else {
+                            format!(
+                                "let {parent}'s UPDATE policies keep each tenant to the rows its own rows \
+                                 reference, or revoke UPDATE of the key there",
+                                parent = k.parent
+                            )
+                        };
+                        let why = format!(
+                            "as tenant {a}, {statement} {reaches} that {n} rows of other tenants in {table} \
+                             reference, and foreign key {fk} (ON {event} {spelled}) then {does} as the owner \
+                             of {table}, without row-level security: {fix}, or make the tenant column part \
+                             of the key",
+                            table = t.qualified(),
+                            fk = quote_ident(&k.constraint),
                         );
+                        if c.status == "FAIL" {
+                            c.detail = format!("{}; and {why}", c.detail);
+                            c.rows_seen = Some(c.rows_seen.unwrap_or(0) + n);
+                        } else {
+                            c.status = "FAIL";
+                            c.rows_seen = Some(n);
+                            c.detail = why;
+                        }
                     }
+                    (broken, mine) if c.status == "PASS" => {
+                        let failed = broken.or(mine.filter(|o| o.inconclusive()));
+                        if let Some(o) = failed {
+                            c.status = "ERROR";
+                            c.rows_seen = None;
+                            c.detail = format!(
+                                "the probe of foreign key {} (ON {event} {spelled}) on {} could not run, so \
+                                 {what} there that reaches other tenants' rows is not ruled out: {}",
+                                quote_ident(&k.constraint),
+                                k.parent,
+                                o.error_text(),
+                                what = if event == "DELETE" {
+                                    "a DELETE"
+                                } else {
+                                    "an UPDATE of its key"
+                                },
+                            );
+                        }
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
         }
     }
@@ -2825,7 +2869,8 @@ mod unit {
         let cascade = |action: char, outcomes: Vec<WriteOutcome>| Cascade {
             constraint: "fk".into(),
             parent: "s.parent".into(),
-            action,
+            on_delete: action,
+            on_update: 'a',
             outcomes,
         };
         cascade_checks(
@@ -2909,6 +2954,68 @@ mod unit {
         };
         cascade_checks(&t, &[cascade('c', vec![setup])], &mut broken);
         assert_eq!(broken[0].status, "ERROR");
+    }
+
+    #[test]
+    fn a_foreign_keys_on_update_action_fails_tenant_update_for_a_key_change() {
+        let t = target();
+        let pass = |name: &'static str, a: &str| {
+            check(
+                name,
+                Some(&t),
+                Some(a),
+                "PASS",
+                Some(0),
+                "own probes".into(),
+            )
+        };
+        let mut checks = vec![
+            pass("tenant_delete", "1"),
+            pass("tenant_update", "1"),
+            pass("tenant_update", "2"),
+        ];
+        let key = WriteOutcome {
+            tenant: None,
+            check: Some("key".into()),
+            value: Some("id = '5'".into()),
+            rows: None,
+            sqlstate: "00000".into(),
+            message: None,
+        };
+        cascade_checks(
+            &t,
+            &[Cascade {
+                constraint: "fk".into(),
+                parent: "s.parent".into(),
+                on_delete: 'a',
+                on_update: 'c',
+                outcomes: vec![
+                    key,
+                    // tenant 1's DELETE there would reach rows, but the
+                    // key has no ON DELETE action: nothing
+                    outcome("1", "tenant_delete", None, Some(4), "00000"),
+                    outcome("1", "key_update", None, Some(3), "00000"),
+                    outcome("2", "key_update", None, None, "P0001"),
+                ],
+            }],
+            &mut checks,
+        );
+        let got: Vec<(&str, &str)> = checks.iter().map(|c| (c.check_name, c.status)).collect();
+        assert_eq!(
+            got,
+            [
+                ("tenant_delete", "PASS"),
+                ("tenant_update", "FAIL"),
+                ("tenant_update", "PASS"),
+            ]
+        );
+        assert_eq!(checks[1].rows_seen, Some(3));
+        assert!(
+            checks[1].detail.contains("UPDATE s.parent SET id = '5'")
+                && checks[1].detail.contains("(ON UPDATE CASCADE)"),
+            "{}",
+            checks[1].detail
+        );
     }
 
     #[test]

@@ -241,16 +241,17 @@ fn write_statements(
         settings: &pairs,
         setting: require(setting, "p_setting")?,
         tenants: &tenants,
-        // the DELETE alone, on a foreign key's referenced table
-        // (_cascade_probe), when there is nothing to rewrite
+        // on a foreign key's referenced table (_cascade_probe), the
+        // DELETE and the key's UPDATE alone (p_update, p_insert NULL)
         rewrites: match (update, insert, templates) {
-            (None, None, None) => None,
+            (_, None, None) => None,
             (update, insert, templates) => Some(crate::shadow::Rewrites {
                 update: require(update, "p_update")?,
                 insert: require(insert, "p_insert")?,
                 templates: require(templates, "p_templates")?,
             }),
         },
+        key_update: update.filter(|_| insert.is_none() && templates.is_none()),
         setup: &setup,
         shadow: *require(shadow.as_ref(), "p_shadow")?,
         column: require(column.as_ref().map(|n| n.0.as_str()), "p_col")?,

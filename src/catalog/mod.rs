@@ -2145,8 +2145,10 @@ pub(crate) fn partition_tree(c: &SpiClient<'_>, rel: u32) -> Result<Vec<u32>> {
 #[derive(Debug, Clone)]
 pub(crate) struct CascadeKey {
     pub(crate) name: String,
-    /// `c` CASCADE, `n` SET NULL, `d` SET DEFAULT
-    pub(crate) action: char,
+    /// the ON DELETE and ON UPDATE actions: `c` CASCADE, `n` SET NULL,
+    /// `d` SET DEFAULT (`a` NO ACTION, `r` RESTRICT: nothing written)
+    pub(crate) on_delete: char,
+    pub(crate) on_update: char,
     pub(crate) parent_oid: u32,
     /// schema-qualified, quoted
     pub(crate) parent: String,
@@ -2160,8 +2162,8 @@ pub(crate) struct CascadeKey {
     pub(crate) ops: Vec<String>,
 }
 
-/// The foreign keys of `tables` whose ON DELETE action writes their rows,
-/// per table OID.
+/// The foreign keys of `tables` whose ON DELETE or ON UPDATE action
+/// writes their rows, per table OID.
 pub(crate) fn cascades(c: &SpiClient<'_>, tables: &[u32]) -> Result<Vec<(u32, CascadeKey)>> {
     if tables.is_empty() {
         return Ok(Vec::new());
@@ -2180,7 +2182,8 @@ pub(crate) fn cascades(c: &SpiClient<'_>, tables: &[u32]) -> Result<Vec<(u32, Ca
             oid(&r, 1)?,
             CascadeKey {
                 name: text(&r, 2)?,
-                action: text(&r, 3)?.chars().next().unwrap_or('a'),
+                on_delete: text(&r, 3)?.chars().next().unwrap_or('a'),
+                on_update: text(&r, 12)?.chars().next().unwrap_or('a'),
                 parent_oid: oid(&r, 4)?,
                 parent: text(&r, 5)?,
                 parent_owner: text(&r, 6)?,

@@ -9,14 +9,16 @@
 # random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, a
 # read or write policy calling a function the role owns (and may replace) or not, a
 # read policy reading a table of viewers (itself, or through a SECURITY
-# DEFINER function) the role may write or not, and a write policy reading
-# it too (through the function, naming the table or not), a SECURITY DEFINER
+# DEFINER function, or through a view) the role may write or not, and a
+# write policy reading it too (through the function or the view, naming the
+# table or not), a SECURITY DEFINER
 # function writing the table (by id, by tenant, an insert, a move of the
 # caller's own row, or kept to the caller's tenant) the role may call or
 # not, row
 # triggers (one stamping the tenant from the setting, one skipping some
 # deletes by its WHEN), a foreign key with ON DELETE CASCADE or SET NULL
-# to a table of tenants whose rows the role may or may not delete, and role,
+# (and ON UPDATE NO ACTION, CASCADE or SET NULL) to a table of tenants whose
+# rows the role may or may not delete (or renumber), and role,
 # role-in-database and database defaults for the setting, and a policy
 # opened by another custom setting (app.support) that some roles' defaults
 # turn on and the calling session turns on too, and a role some roles may
@@ -97,7 +99,8 @@ GRANT USAGE ON SCHEMA oracle TO PUBLIC;
 -- or not
 CREATE SCHEMA oracle_fn;
 GRANT USAGE, CREATE ON SCHEMA oracle_fn TO PUBLIC;
-CREATE TABLE oracle.cases (k int PRIMARY KEY, role name, tbl regclass, par regclass, act text, mem regclass);
+CREATE TABLE oracle.cases (k int PRIMARY KEY, role name, tbl regclass, par regclass, act text, mem regclass,
+                           uact text);
 GRANT SELECT ON oracle.cases TO PUBLIC;
 -- what a role sees in a table (an error is closed: nothing)
 CREATE FUNCTION oracle.visible(t regclass) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -160,6 +163,7 @@ DECLARE
     pick int;
     par text;
     act text;
+    uact text;
     mem text;
     wcmd text;
 BEGIN
@@ -230,15 +234,21 @@ BEGIN
         -- role's DELETE on it or not, owned by the role or not (never with
         -- the trigger that skips deletes: a trigger of the table that
         -- skips the rows a key's action deletes is not modelled, README)
+        -- its ON UPDATE action (NO ACTION, CASCADE or SET NULL) and the
+        -- role's UPDATE of the key there come from k (the other cases'
+        -- random draws stay as they were)
         par := NULL;
         act := NULL;
+        uact := NULL;
         IF pick <> 1 AND random() < 0.35 THEN
             par := 'p_' || k;
             act := (ARRAY['CASCADE', 'SET NULL'])[1 + floor(random() * 2)::int];
+            uact := (ARRAY['NO ACTION', 'CASCADE', 'SET NULL'])[1 + (k / 3) % 3];
             EXECUTE format('CREATE TABLE oracle.%I (id int PRIMARY KEY, tenant_id int)', par);
             EXECUTE format('INSERT INTO oracle.%I SELECT g, g FROM generate_series(1, 4) g', par);
-            EXECUTE format('ALTER TABLE oracle.%I ADD COLUMN par_id int REFERENCES oracle.%I ON DELETE %s',
-                           t, par, act);
+            EXECUTE format('ALTER TABLE oracle.%I ADD COLUMN par_id int REFERENCES oracle.%I ON DELETE %s ON UPDATE %s',
+                           t, par, act, uact);
+            IF (k / 2) % 4 <> 0 THEN EXECUTE format('GRANT UPDATE (id) ON oracle.%I TO %I', par, r); END IF;
             EXECUTE format($u$UPDATE oracle.%I SET par_id = CASE WHEN random() < 0.75 THEN tenant_id
                                                          ELSE 1 + floor(random() * 4)::int END$u$, t);
             IF random() < 0.6 THEN
@@ -271,10 +281,15 @@ BEGIN
                 EXECUTE format('CREATE POLICY by_viewers ON oracle.%I FOR SELECT TO %I USING (oracle_fn.%I(tenant_id))',
                     t, r, 'v_' || k);
             ELSE
+                -- (and in every other one of those through a view of it)
+                IF k % 4 = 1 THEN
+                    EXECUTE format('CREATE VIEW oracle.%I AS SELECT viewer, tenant_id FROM oracle.%I', 'mv_' || k, mem);
+                    EXECUTE format('GRANT SELECT ON oracle.%I TO %I', 'mv_' || k, r);
+                END IF;
                 EXECUTE format($p$CREATE POLICY by_viewers ON oracle.%I FOR SELECT TO %I
                     USING (tenant_id IN (SELECT m.tenant_id FROM oracle.%I m
                                           WHERE m.viewer = NULLIF(current_setting('app.tenant', true), '')::int))$p$,
-                    t, r, mem);
+                    t, r, CASE WHEN k % 4 = 1 THEN 'mv_' || k ELSE mem END);
             END IF;
             EXECUTE format('GRANT SELECT ON oracle.%I TO %I', mem, r);
             IF random() < 0.5 THEN EXECUTE format('GRANT INSERT ON oracle.%I TO %I', mem, r); END IF;
@@ -305,7 +320,8 @@ BEGIN
                          THEN format($e$EXISTS (SELECT FROM oracle.%I m WHERE m.tenant_id = %I.tenant_id
                                           AND m.viewer = NULLIF(current_setting('app.tenant', true), '')::int)$e$, mem, t)
                          ELSE format($e$tenant_id IN (SELECT m.tenant_id FROM oracle.%I m
-                                          WHERE m.viewer = NULLIF(current_setting('app.tenant', true), '')::int)$e$, mem)
+                                          WHERE m.viewer = NULLIF(current_setting('app.tenant', true), '')::int)$e$,
+                                     CASE WHEN k % 4 = 1 THEN 'mv_' || k ELSE mem END)
                     END);
             END IF;
         END IF;
@@ -347,7 +363,8 @@ BEGIN
         END IF;
         INSERT INTO oracle.cases VALUES (k, r, format('oracle.%I', t)::regclass,
                                          CASE WHEN par IS NOT NULL THEN format('oracle.%I', par)::regclass END, act,
-                                         CASE WHEN mem IS NOT NULL THEN format('oracle.%I', mem)::regclass END);
+                                         CASE WHEN mem IS NOT NULL THEN format('oracle.%I', mem)::regclass END,
+                                         uact);
     END LOOP;
 END
 $gen$;
@@ -597,6 +614,26 @@ BEGIN
                     NULL;
                 END;
             END LOOP;
+            -- the foreign key's ON UPDATE action: UPDATE of every key there
+            -- to a new value (no column read: the role needs no SELECT)
+            -- changes (CASCADE) or clears (SET NULL) rows of another tenant
+            IF c.uact IN ('CASCADE', 'SET NULL') THEN
+                BEGIN
+                    EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, par_id FROM %s', c.tbl);
+                    PERFORM set_config('app.tenant', a::text, true);
+                    PERFORM set_config('app.support', sup, true);
+                    EXECUTE format('SET LOCAL ROLE %I', actor);
+                    EXECUTE format('UPDATE %s SET id = 100 + floor(random() * 1000000)::int', c.par);
+                    RESET ROLE;
+                    EXECUTE format('SELECT count(*) FROM before_rows b JOIN %s t ON t.id = b.id
+                                     WHERE b.tenant_id <> %s AND t.par_id IS DISTINCT FROM b.par_id', c.tbl, a)
+                       INTO n;
+                    leak := leak OR n > 0;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+            END IF;
             INSERT INTO oracle.truth_raw VALUES (c.k, 'tenant_update', a::text,
                                                  leak OR (casc AND c.act = 'SET NULL'));
             -- tenant_insert: a copy of any sampled tenant's first row, as
@@ -899,7 +936,9 @@ SQL
     singled=$(q -d "$db" -c "SELECT count(*) FROM oracle.verdicts WHERE tenant = '5'")
     cascading=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
                                    SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%foreign key%'))
-                                   || ' with a FAIL through the action)' FROM oracle.cases c WHERE par IS NOT NULL")
+                                   || ' with a FAIL through the action, ' || count(*) FILTER (WHERE EXISTS (
+                                   SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.detail LIKE '%(ON UPDATE %'))
+                                   || ' through ON UPDATE)' FROM oracle.cases c WHERE par IS NOT NULL")
     looking=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
                                    SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.check_name = 'tenant_read'
                                                                    AND v.detail LIKE '%which oracle\_r_ may write%'))

@@ -1198,6 +1198,90 @@ ALTER TABLE shop.shelves DISABLE ROW LEVEL SECURITY;
 UPDATE shop.products SET shelf_id = 4 WHERE id = 1;
 SELECT * FROM pg_temp.cascades_beside();
 
+-- foreign keys' ON UPDATE actions: orders' keys run ON UPDATE CASCADE (to
+-- regions, whose id app_user may UPDATE) and ON UPDATE SET NULL (to
+-- carriers, a varchar(3) code) as orders' owner, without row-level
+-- security: a tenant that changes a shared key changes the other tenants'
+-- orders. Beside the verdicts: PostgreSQL's own UPDATE of every key to a
+-- new value as app_user with each tenant (rolled back), and the other
+-- tenants' orders the keys' actions changed. Then the parents have a
+-- tenant policy (only order 5, tenant 3, references tenant 2's region and
+-- carrier), a trigger that keeps regions' ids, and no UPDATE at all.
+CREATE TABLE shop.regions (id int PRIMARY KEY, tenant_id int);
+CREATE TABLE shop.carriers (code varchar(3) PRIMARY KEY, tenant_id int);
+CREATE TABLE shop.orders (id int, tenant_id int,
+    region_id int REFERENCES shop.regions ON UPDATE CASCADE,
+    carrier varchar(3) REFERENCES shop.carriers ON UPDATE SET NULL);
+INSERT INTO shop.regions SELECT g, CASE WHEN g <= 2 THEN 1 ELSE 2 END FROM generate_series(1, 4) g;
+INSERT INTO shop.carriers SELECT 'c' || id, tenant_id FROM shop.regions;
+INSERT INTO shop.orders VALUES (1, 1, 1, 'c1'), (2, 1, 2, 'c2'), (3, 2, 3, 'c3'), (4, 2, 4, 'c4'),
+                               (5, 3, 3, 'c4');
+ALTER TABLE shop.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON shop.orders
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT, INSERT, UPDATE, DELETE ON shop.orders TO app_user;
+GRANT SELECT, UPDATE (id) ON shop.regions TO app_user;
+GRANT SELECT, UPDATE ON shop.carriers TO app_user;
+CREATE TABLE shop.orders_touched (tenant_id int);
+CREATE FUNCTION shop.log_order() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    INSERT INTO shop.orders_touched VALUES (OLD.tenant_id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER log_order AFTER UPDATE ON shop.orders
+    FOR EACH ROW EXECUTE FUNCTION shop.log_order();
+CREATE FUNCTION pg_temp.rekeyed(t int, stmt text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint := 0;
+BEGIN
+    BEGIN
+        DELETE FROM shop.orders_touched;
+        PERFORM set_config('app.tenant_id', t::text, true);
+        PERFORM set_config('role', 'app_user', true);
+        EXECUTE stmt;
+        PERFORM set_config('role', 'none', true);
+        SELECT count(*) INTO n FROM shop.orders_touched WHERE tenant_id <> t;
+        RAISE EXCEPTION 'roll back';
+    EXCEPTION
+        WHEN raise_exception THEN NULL;
+        WHEN insufficient_privilege THEN NULL;
+    END;
+    RETURN n;
+END $$;
+CREATE FUNCTION pg_temp.rekeys_beside() RETURNS TABLE (tenant text, status text, rows_seen bigint,
+                                                       postgres_changed bigint)
+LANGUAGE sql AS $$
+    SELECT v.tenant, v.status, v.rows_seen,
+           pg_temp.rekeyed(v.tenant::int, 'UPDATE shop.regions SET id = id + 100')
+           + pg_temp.rekeyed(v.tenant::int, 'UPDATE shop.carriers SET code = code || ''x''')
+      FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+                                      tables => ARRAY['shop.orders'::regclass]) v
+     WHERE v.check_name = 'tenant_update'
+     ORDER BY 1
+$$;
+SELECT * FROM pg_temp.rekeys_beside();
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.orders'::regclass])
+ WHERE tenant = '1' AND check_name = 'tenant_update';
+ALTER TABLE shop.regions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE shop.carriers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON shop.regions
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY tenant ON shop.carriers
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT * FROM pg_temp.rekeys_beside();
+CREATE FUNCTION shop.keep_id() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id <> OLD.id THEN
+        RAISE EXCEPTION 'region ids are fixed';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER keep_id BEFORE UPDATE ON shop.regions FOR EACH ROW EXECUTE FUNCTION shop.keep_id();
+SELECT * FROM pg_temp.rekeys_beside();
+REVOKE UPDATE ON shop.carriers FROM app_user;
+SELECT * FROM pg_temp.rekeys_beside();
+
 -- CREATE TRIGGER is a statement the role may run when it holds the
 -- TRIGGER privilege (GRANT ALL includes it): every tenant_read fails
 CREATE TABLE shop.notes (id int, tenant_id int, body text);
@@ -1502,6 +1586,33 @@ SET LOCAL ROLE app_user;
 SET LOCAL app.tenant_id = '1';
 INSERT INTO "look up".viewers2 VALUES (1, 2);
 SELECT count(*) AS other_tenants_rows FROM "look up".files WHERE tenant_id <> 1;
+ROLLBACK;
+-- through a view (in a view): the policy reads "look up"."my tenants",
+-- which reads "look up"."viewer rows", which reads viewers3; what the role
+-- writes in viewers3 is what the policy sees
+CREATE TABLE "look up".viewers3 (viewer int, tenant_id int);
+INSERT INTO "look up".viewers3 SELECT g, g FROM generate_series(1, 3) g;
+CREATE VIEW "look up"."viewer rows" AS SELECT viewer, tenant_id FROM "look up".viewers3;
+CREATE VIEW "look up"."my tenants" AS
+    SELECT tenant_id FROM "look up"."viewer rows"
+     WHERE viewer = NULLIF(current_setting('app.tenant_id', true), '')::int;
+CREATE TABLE "look up".memos (id int, tenant_id int);
+INSERT INTO "look up".memos SELECT g, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up".memos ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "my tenants' memos" ON "look up".memos FOR SELECT
+    USING (tenant_id IN (SELECT m.tenant_id FROM "look up"."my tenants" m));
+GRANT SELECT ON "look up".memos, "look up"."my tenants" TO app_user;
+SELECT * FROM pg_temp.lookup_reads('"look up".memos');
+GRANT INSERT ON "look up".viewers3 TO app_user;
+SELECT * FROM pg_temp.lookup_reads('"look up".memos');
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up".memos'::regclass],
+                                              tenants => ARRAY['1', '2'])
+ WHERE check_name = 'tenant_read' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+INSERT INTO "look up".viewers3 VALUES (1, 2);
+SELECT count(*) AS other_tenants_rows FROM "look up".memos WHERE tenant_id <> 1;
 ROLLBACK;
 -- A SECURITY DEFINER function the role may call reads as its owner: one
 -- that returns the table's rows (its row type, or a column named like the
