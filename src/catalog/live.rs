@@ -431,10 +431,12 @@ pub(crate) unsafe fn deparse_plain(
 /// table's policies; under the table's own name their expressions do not
 /// parse there. Printed by PostgreSQL's deparser with the table's column
 /// names (the copy's are the same), fully parenthesised, under
-/// [`CanonicalOutput`]; None when it prints nothing.
+/// [`CanonicalOutput`], the table's whole row as the copy's row cast to
+/// the table's type ([`whole_rows_as`]); None when it prints nothing.
 pub(crate) fn deparse_as(tree: &str, table: pg_sys::Oid, alias: &str) -> Result<Option<String>> {
     let tree = std::ffi::CString::new(tree)
         .map_err(|_| RlsAuditError::Internal("a policy's tree contains a NUL byte".into()))?;
+    let alias_str = alias;
     let alias = std::ffi::CString::new(alias)
         .map_err(|_| RlsAuditError::Internal("an alias contains a NUL byte".into()))?;
     let _output = CanonicalOutput::pin();
@@ -449,11 +451,63 @@ pub(crate) fn deparse_as(tree: &str, table: pg_sys::Oid, alias: &str) -> Result<
             return Ok(None);
         }
         // read as any text is (in the database's encoding)
-        Ok(String::from_datum(
-            pg_sys::Datum::from(pg_sys::cstring_to_text(text)),
-            false,
-        ))
+        let printed: Option<String> =
+            String::from_datum(pg_sys::Datum::from(pg_sys::cstring_to_text(text)), false);
+        Ok(printed.map(|p| whole_rows_as(p, table, alias_str)))
     }
+}
+
+/// A policy that passes its table's whole row (`may_write(docs)`, printed
+/// `may_write(alias.*)`) gets the copy's row, whose type is not the
+/// table's: each `alias.*` becomes the row of the copy's columns cast to
+/// the table's type (`ROW(alias.id, alias.tenant_id)::public.docs`, the
+/// table's columns by number, dropped ones left out as the copy has none).
+fn whole_rows_as(printed: String, table: pg_sys::Oid, alias: &str) -> String {
+    let alias_q = crate::ident::quote_ident(alias);
+    let star = format!("{alias_q}.*");
+    if !printed.contains(&star) {
+        return printed;
+    }
+    let Some(rel) = rel_row(table) else {
+        return printed;
+    };
+    let Some(schema) = namespace_name(rel.namespace) else {
+        return printed;
+    };
+    let columns = with_class(table, |c| c.relnatts).unwrap_or(0);
+    let mut names = Vec::new();
+    for attno in 1..=columns {
+        // SAFETY: a catalog cache lookup; the copy is freed right away
+        if let Some(name) = unsafe { column_name(table, attno) } {
+            names.push(format!(
+                "{alias_q}.{}",
+                crate::ident::quote_ident(&cstr(name))
+            ));
+            // SAFETY: pstrdup'd by column_name, used no more
+            unsafe { pg_sys::pfree(name.cast()) };
+        }
+    }
+    let row = format!(
+        "(ROW({})::{}.{})",
+        names.join(", "),
+        crate::ident::quote_ident(&schema),
+        crate::ident::quote_ident(&rel.name)
+    );
+    // only the alias itself: not the end of a longer name
+    let mut out = String::with_capacity(printed.len() + row.len());
+    let mut rest = printed.as_str();
+    while let Some(i) = rest.find(&star) {
+        let before = rest[..i].chars().next_back();
+        out.push_str(&rest[..i]);
+        if before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '"' | '$' | '.')) {
+            out.push_str(&star);
+        } else {
+            out.push_str(&row);
+        }
+        rest = &rest[i + star.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The deparser's namespace for a table, as `deparse_context_for` makes
