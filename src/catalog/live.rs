@@ -493,21 +493,39 @@ fn whole_rows_as(printed: String, table: pg_sys::Oid, alias: &str) -> String {
         crate::ident::quote_ident(&schema),
         crate::ident::quote_ident(&rel.name)
     );
-    // only the alias itself: not the end of a longer name
+    replace_star(&printed, &star, &row)
+}
+
+/// `printed` with each `star` (`alias.*`) that is the alias itself, not
+/// the end of a longer name, replaced by `row`.
+fn replace_star(printed: &str, star: &str, row: &str) -> String {
     let mut out = String::with_capacity(printed.len() + row.len());
-    let mut rest = printed.as_str();
-    while let Some(i) = rest.find(&star) {
+    let mut rest = printed;
+    while let Some(i) = rest.find(star) {
         let before = rest[..i].chars().next_back();
         out.push_str(&rest[..i]);
         if before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '"' | '$' | '.')) {
-            out.push_str(&star);
+            out.push_str(star);
         } else {
-            out.push_str(&row);
+            out.push_str(row);
         }
         rest = &rest[i + star.len()..];
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod unit {
+    #[test]
+    fn only_the_alias_whole_row_is_replaced() {
+        let row = "(ROW(s.id)::public.docs)";
+        assert_eq!(
+            super::replace_star("(f(s.*) AND g(xs.*, s.*) AND h(a.s.*))", "s.*", row),
+            "(f((ROW(s.id)::public.docs)) AND g(xs.*, (ROW(s.id)::public.docs)) AND h(a.s.*))"
+        );
+        assert_eq!(super::replace_star("(s.id = 1)", "s.*", row), "(s.id = 1)");
+    }
 }
 
 /// The deparser's namespace for a table, as `deparse_context_for` makes
