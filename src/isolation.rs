@@ -802,6 +802,8 @@ pub(crate) fn gather(
         let mut replaced_writes = Vec::new();
         let mut looked_up_writes = Vec::new();
         let mut definer_writes = Vec::new();
+        let mut view_reads = Vec::new();
+        let mut view_shown = Vec::new();
         if let Tenants::Values(list) = &tenant_list {
             // (writes through a view are judged from its facts alone:
             // verdict::view_write_checks)
@@ -809,6 +811,11 @@ pub(crate) fn gather(
                 let bypasses = info.superuser || info.bypassrls;
                 let applies = rls_applies(t.rls_enabled, t.rls_forced, bypasses, t.role_owns);
                 writes = Some(if t.is_view() {
+                    let sql = Sql {
+                        t: &t,
+                        col: col.clone(),
+                    };
+                    (view_reads, view_shown) = view_reads_of(c, role, &sql, &reads, &run_cx)?;
                     Vec::new()
                 } else {
                     let (mine, rest): (Vec<_>, Vec<_>) =
@@ -886,6 +893,8 @@ pub(crate) fn gather(
             looked_up_writes,
             definer_reads,
             definer_writes,
+            view_reads,
+            view_shown,
         });
     }
     Ok(Evidence {
@@ -2014,6 +2023,76 @@ fn write_outcome(r: &pgrx::spi::SpiHeapTupleData, table: &str) -> Result<WriteOu
                 .replace("table rls_audit_shadow", &format!("table {table}"))
         }),
     })
+}
+
+/// A view the role may DELETE or UPDATE through, which PostgreSQL then
+/// writes as the view's owner on a table whose row security does not apply
+/// to that owner, reaches the rows a read through the view shows
+/// (verdict::view_write_checks). When the role may not read them (no
+/// SELECT on the view: 42501; or not on its tenant column), the read runs
+/// once more, as the role with A's settings, after the view's owner
+/// granted it SELECT on the view (`_replace_probe`: the statement, the
+/// read, then everything rolled back: nobody else ever sees the grant).
+/// The rows the read shows are the rows the DELETE reaches: the view's
+/// own conditions, run as the role in both. And when the role may set the
+/// view's tenant column and the view has no CHECK OPTION, an UPDATE moves
+/// any row the view shows A to another tenant: per tenant, how many rows
+/// the view shows at all (read the same way). Returns (the lent reads, the
+/// rows shown).
+fn view_reads_of(
+    c: &SpiClient<'_>,
+    role: &str,
+    sql: &Sql<'_>,
+    reads: &[TenantRead],
+    run_cx: &Run<'_>,
+) -> Result<(Vec<TenantRead>, Vec<TenantRead>)> {
+    let t = sql.t;
+    let (mut lent, mut shown) = (Vec::new(), Vec::new());
+    let Some(b) = t.view_base.as_ref() else {
+        return Ok((lent, shown));
+    };
+    let w = t.view_writes;
+    let writes = (w.delete && b.delete == Some(true)) || (w.update && b.update == Some(true));
+    if t.kind != crate::model::RelKind::View || b.why.is_none() || !writes {
+        return Ok((lent, shown));
+    }
+    let moves = w.tenant && !w.check_option && b.update == Some(true);
+    let grant = format!("GRANT SELECT ON {} TO {}", t.qualified(), quote_ident(role));
+    // one read as the role with A's settings, SELECT lent or not
+    let read = |a: &str, part: Part, lend: bool| -> Result<Outcome> {
+        let query = format!("SELECT {}", part.expr("$1"));
+        let settings = run_cx.with_tenant(Some(a));
+        if !lend {
+            return run(c, Some(role), &settings, &query, &part.args);
+        }
+        let row = c.select(
+            "SELECT o_result, o_state, o_message
+               FROM rls_audit._replace_probe($1, $2, $3, $4, $5, $6)",
+            Some(1),
+            &[
+                role.into(),
+                t.owner.as_str().into(),
+                grant.as_str().into(),
+                flatten(&settings).into(),
+                query.into(),
+                part.args.clone().into(),
+            ],
+        )?;
+        probe_outcome(&row.first())
+    };
+    for (a, o) in reads {
+        let Some(o) = o else {
+            continue;
+        };
+        let lend = o.sqlstate == "42501" || (t.tenant_hidden && o.ok());
+        if lend {
+            lent.push((a.clone(), Some(read(a, sql.foreign_visible(a), true)?)));
+        }
+        if moves {
+            shown.push((a.clone(), Some(read(a, sql.visible(), lend)?)));
+        }
+    }
+    Ok((lent, shown))
 }
 
 /// The cascade probes of one table (sql/probe.sql's `_cascade_probe`), one

@@ -940,6 +940,12 @@ pub(crate) struct ViewWrites {
     pub(crate) insert: bool,
     pub(crate) update: bool,
     pub(crate) delete: bool,
+    /// the role may set the view's tenant column itself (its UPDATE
+    /// privilege there, a column PostgreSQL updates through the view)
+    pub(crate) tenant: bool,
+    /// the view has a CHECK OPTION (LOCAL or CASCADED): a row it writes
+    /// must still be one it shows
+    pub(crate) check_option: bool,
 }
 
 /// The one table a view or materialized view reads (`oid`, `schema`.`table`),

@@ -162,6 +162,13 @@ pub(crate) struct TableEvidence {
     /// SECURITY DEFINER functions that, called by the role as a tenant,
     /// wrote other tenants' rows (empty when write probes are off)
     pub(crate) definer_writes: Vec<DefinerWrite>,
+    /// a view the role may DELETE or UPDATE through but not read: per
+    /// tenant, the read with SELECT on the view granted to the role for the
+    /// probe (rolled back; empty when write probes are off)
+    pub(crate) view_reads: Vec<TenantRead>,
+    /// a view the role may move rows through (it may set its tenant
+    /// column, no CHECK OPTION): per tenant, the rows it shows at all
+    pub(crate) view_shown: Vec<TenantRead>,
 }
 
 /// A SECURITY DEFINER function that may write the table, called by the
@@ -484,7 +491,13 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
         });
     }
     match &ev.writes {
-        Some(_) if t.is_view() => out.extend(view_write_checks(t, tenants, &ev.reads)),
+        Some(_) if t.is_view() => out.extend(view_write_checks(
+            t,
+            tenants,
+            &ev.reads,
+            &ev.view_reads,
+            &ev.view_shown,
+        )),
         Some(outcomes) => {
             let mut checks: Vec<Check> = write_checks(t, tenants, outcomes)
                 .into_iter()
@@ -1428,11 +1441,19 @@ fn through_view(t: &Target) -> String {
 /// not write its table. A DELETE or UPDATE PostgreSQL runs through the
 /// view itself, as the view's owner, on a table whose row security does
 /// not apply to that owner reaches exactly the rows a read through the
-/// view shows: judged from the read as A (`reads`). Any other write
+/// view shows: judged from the read as A (`reads`; for a role that may not
+/// read the view, or not its tenant column, the read with SELECT on the
+/// view granted to it for the probe, `granted`). Any other write
 /// through a view (an INSERT, a security_invoker view, a trigger or rule,
 /// an owner under the table's policies) runs where the probes' shadow
 /// table does not reach, so it is not judged.
-fn view_write_checks(t: &Target, tenants: &[String], reads: &[TenantRead]) -> Vec<Check> {
+fn view_write_checks(
+    t: &Target,
+    tenants: &[String],
+    reads: &[TenantRead],
+    granted: &[TenantRead],
+    shown: &[TenantRead],
+) -> Vec<Check> {
     let w = t.view_writes;
     let base = t.view_base.as_ref();
     [
@@ -1443,7 +1464,15 @@ fn view_write_checks(t: &Target, tenants: &[String], reads: &[TenantRead]) -> Ve
     .into_iter()
     .flat_map(|(name, command, may, owner_may)| {
         tenants.iter().map(move |a| {
-            let read = reads.iter().find(|(x, _)| x == a).map(|(_, o)| o.as_ref());
+            let lent = granted.iter().find(|(x, _)| x == a).map(|(_, o)| o.as_ref());
+            let read = lent.or_else(|| reads.iter().find(|(x, _)| x == a).map(|(_, o)| o.as_ref()));
+            let visible = lent.is_some() || !t.tenant_hidden;
+            let lent_note = if lent.is_some() {
+                " (the role may not read the view: read with SELECT on it granted to the role for the \
+                 probe, rolled back)"
+            } else {
+                ""
+            };
             match (may, owner_may, base) {
                 (false, _, _) => check(
                     name,
@@ -1474,7 +1503,7 @@ fn view_write_checks(t: &Target, tenants: &[String], reads: &[TenantRead]) -> Ve
                     ),
                 ),
                 (true, Some(true), Some(b)) if b.why.is_some() => match read {
-                    Some(Some(o)) if o.ok() && !t.tenant_hidden => {
+                    Some(Some(o)) if o.ok() && visible => {
                         let n = o.count();
                         let statement = if command == "DELETE" {
                             format!("`DELETE FROM {}`", t.qualified())
@@ -1491,8 +1520,8 @@ fn view_write_checks(t: &Target, tenants: &[String], reads: &[TenantRead]) -> Ve
                                 Some(n),
                                 format!(
                                     "as tenant {a}, {statement} reaches the {n} rows of other tenants the \
-                                     view shows{}: {how}; fix with ALTER VIEW {} SET (security_invoker = true), \
-                                     or revoke {command} on it from the role",
+                                     view shows{}{lent_note}: {how}; fix with ALTER VIEW {} SET \
+                                     (security_invoker = true), or revoke {command} on it from the role",
                                     if n >= PROBE_LIMIT { " (counting stopped there)" } else { "" },
                                     t.qualified()
                                 ),
@@ -1506,7 +1535,7 @@ fn view_write_checks(t: &Target, tenants: &[String], reads: &[TenantRead]) -> Ve
                                 Some(0),
                                 format!(
                                     "as tenant {a}, {statement} reaches only the rows the view shows, \
-                                     none of another tenant ({how})"
+                                     none of another tenant{lent_note} ({how})"
                                 ),
                             )
                         }
@@ -1525,7 +1554,64 @@ fn view_write_checks(t: &Target, tenants: &[String], reads: &[TenantRead]) -> Ve
             }
         })
     })
+    .map(|mut c| {
+        view_move_check(t, shown, &mut c);
+        c
+    })
     .collect()
+}
+
+/// tenant_update through a view the role may set the tenant column of,
+/// without a CHECK OPTION, which PostgreSQL writes as its owner past the
+/// table's row security: `UPDATE view SET tenant_column = X` moves every
+/// row the view shows A to tenant X (`shown`: how many, read as A). Any
+/// such row fails the check; a read that could not run leaves a PASS not
+/// judged. (With a CHECK OPTION the moved row must be one the view shows
+/// A, which the read of other tenants' rows answers.)
+fn view_move_check(t: &Target, shown: &[TenantRead], c: &mut Check) {
+    let Some(a) = c.tenant.clone().filter(|_| c.check_name == "tenant_update") else {
+        return;
+    };
+    let Some(Some(o)) = shown.iter().find(|(x, _)| *x == a).map(|(_, o)| o.as_ref()) else {
+        return;
+    };
+    let Some(b) = t.view_base.as_ref() else {
+        return;
+    };
+    if !o.ok() {
+        if c.status == "PASS" {
+            c.status = "SKIP";
+            c.rows_seen = None;
+            c.detail = format!(
+                "the role may set {} through the view, which moves the rows it shows to another \
+                 tenant, and the read of those rows could not run ({}): not judged",
+                quote_ident(&t.column),
+                o.error_text()
+            );
+        }
+        return;
+    }
+    let n = o.count();
+    if n == 0 {
+        return;
+    }
+    let why = format!(
+        "as tenant {a}, `UPDATE {} SET {} = …` moves the {n} rows the view shows to another tenant: \
+         the view has no CHECK OPTION and {}; fix with ALTER VIEW {} SET (check_option = local) or \
+         (security_invoker = true), or revoke UPDATE ({}) on it from the role",
+        t.qualified(),
+        quote_ident(&t.column),
+        view_owner_writes(t, b),
+        t.qualified(),
+        quote_ident(&t.column)
+    );
+    if c.status == "FAIL" {
+        c.detail = format!("{}; and {why}", c.detail);
+    } else {
+        c.status = "FAIL";
+        c.rows_seen = Some(n);
+        c.detail = why;
+    }
 }
 
 /// How a view's write reaches past row security: as its owner, on its
@@ -2203,6 +2289,8 @@ mod unit {
             looked_up_writes: Vec::new(),
             definer_reads: Vec::new(),
             definer_writes: Vec::new(),
+            view_reads: Vec::new(),
+            view_shown: Vec::new(),
         }
     }
 

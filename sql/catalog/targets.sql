@@ -72,7 +72,11 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
               WHERE r.ev_class = c.oid AND c.relkind IN ('r', 'p') AND r.ev_type IN ('2', '3', '4')
                 AND r.ev_enabled IN ('O', 'A')
               ORDER BY r.rulename),
-       c.relkind IN ('r', 'p') AND pg_catalog.has_table_privilege($1::name, c.oid, 'TRIGGER')
+       c.relkind IN ('r', 'p') AND pg_catalog.has_table_privilege($1::name, c.oid, 'TRIGGER'),
+       c.relkind = 'v' AND pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'UPDATE')
+       AND pg_catalog.pg_column_is_updatable(c.oid, a.attnum, false),
+       c.relkind = 'v' AND EXISTS (SELECT FROM pg_catalog.pg_options_to_table(c.reloptions) ro
+                                    WHERE ro.option_name = 'check_option')
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

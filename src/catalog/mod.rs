@@ -2275,6 +2275,8 @@ pub(crate) fn targets(
                 insert: flag(&row, 17)?,
                 update: flag(&row, 18)?,
                 delete: flag(&row, 19)?,
+                tenant: flag(&row, 28)?,
+                check_option: flag(&row, 29)?,
             },
             view_base: match (row.get::<String>(20)?, row.get::<String>(21)?) {
                 (Some(schema), Some(table)) => Some(crate::model::ViewBase {

@@ -893,7 +893,9 @@ SELECT DISTINCT v.table_name, v.check_name, v.status, v.detail
 -- refused's owner may not write the table; invoker and trig (an INSTEAD OF
 -- trigger) write where the probes do not reach: SKIP. postgres_touches:
 -- the rows of other tenants PostgreSQL's own statement through the view
--- deletes or changes (UPDATE ... SET id = -id).
+-- deletes or changes (UPDATE ... SET id = -id); postgres_moves: the rows
+-- its UPDATE ... SET tenant_id = <the other tenant> moves there (scoped
+-- has no CHECK OPTION: each tenant moves the rows it sees).
 CREATE ROLE vw_owner;
 CREATE ROLE vw_other;
 CREATE TABLE vw.base2 (id int, tenant_id int);
@@ -936,12 +938,36 @@ BEGIN
 EXCEPTION WHEN raise_exception THEN
     RETURN before - after + changed;
 END $$;
+CREATE FUNCTION pg_temp.moved(base regclass, t int, view text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    before bigint;
+    after bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', base) INTO before USING t;
+    PERFORM set_config('app.tenant_id', t::text, true);
+    PERFORM set_config('role', 'app_user', true);
+    BEGIN
+        EXECUTE format('UPDATE vw.%I SET tenant_id = %s', view, t % 2 + 1);
+    EXCEPTION WHEN insufficient_privilege OR feature_not_supported OR object_not_in_prerequisite_state
+                   OR with_check_option_violation THEN
+        NULL;
+    END;
+    PERFORM set_config('role', 'none', true);
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', base) INTO after USING t;
+    RAISE EXCEPTION 'roll back';
+EXCEPTION WHEN raise_exception THEN
+    RETURN after - before;
+END $$;
 SELECT v.table_name, v.check_name, v.tenant, v.status, v.rows_seen,
        pg_temp.foreign_touched(CASE WHEN v.table_name = 'owned' THEN 'vw.base2' ELSE 'vw.base' END::regclass,
                                v.tenant::int,
                                CASE v.check_name WHEN 'tenant_delete' THEN format('DELETE FROM vw.%I', v.table_name)
                                                  ELSE format('UPDATE vw.%I SET id = -id', v.table_name) END)
-           AS postgres_touches
+           AS postgres_touches,
+       CASE WHEN v.check_name = 'tenant_update'
+            THEN pg_temp.moved(CASE WHEN v.table_name = 'owned' THEN 'vw.base2' ELSE 'vw.base' END::regclass,
+                               v.tenant::int, v.table_name) END AS postgres_moves
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
            tables => ARRAY['vw.definer', 'vw.scoped', 'vw.owned', 'vw.refused', 'vw.invoker', 'vw.trig']::regclass[]) v
  WHERE v.check_name IN ('tenant_update', 'tenant_delete') ORDER BY 1, 2, 3;
@@ -955,6 +981,24 @@ ALTER TABLE vw.base2 FORCE ROW LEVEL SECURITY;
 SELECT v.tenant, v.status, pg_temp.foreign_touched('vw.base2', v.tenant::int, 'DELETE FROM vw.owned') AS postgres_touches
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['vw.owned', 'vw.base2']::regclass[]) v
  WHERE v.check_name = 'tenant_delete' AND v.table_name = 'owned' ORDER BY 1;
+-- a view the role may DELETE through but not read (no SELECT needed for
+-- a DELETE with no WHERE): judged from a read with SELECT lent to it for
+-- the probe (rolled back: it still has none after); a CHECK OPTION that
+-- keeps scoped's rows to the tenant: nothing moves
+CREATE VIEW vw.blind AS SELECT * FROM vw.base;
+GRANT DELETE ON vw.blind TO app_user;
+CREATE VIEW vw.checked AS SELECT * FROM vw.base
+ WHERE tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int WITH LOCAL CHECK OPTION;
+GRANT SELECT, UPDATE ON vw.checked TO app_user;
+SELECT v.table_name, v.check_name, v.tenant, v.status, v.rows_seen,
+       CASE v.check_name
+            WHEN 'tenant_delete' THEN pg_temp.foreign_touched('vw.base', v.tenant::int, 'DELETE FROM vw.blind')
+            ELSE pg_temp.moved('vw.base', v.tenant::int, 'checked') END AS postgres_touches_or_moves
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['vw.blind', 'vw.checked']::regclass[]) v
+ WHERE (v.table_name, v.check_name) IN (('blind', 'tenant_delete'), ('checked', 'tenant_update')) ORDER BY 1, 2, 3;
+SELECT detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['vw.blind']::regclass[])
+ WHERE check_name = 'tenant_delete' AND tenant = '1';
+SELECT has_table_privilege('app_user', 'vw.blind', 'SELECT') AS blind_readable;
 -- a sequence is neither a table nor a view
 CREATE SEQUENCE vw.seq;
 SELECT * FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['vw.seq']::regclass[]);
