@@ -38,8 +38,10 @@
 # its SET ROLE). Every verdict must equal
 # the truth: no false PASS, no false FAIL, nothing left undecided. Then a
 # view over each table (random owner, security_invoker or not, its own
-# WHERE, sometimes an INSTEAD OF trigger): every FAIL a real leak through
-# the view, every PASS none; writes through it not judged are SKIP.
+# WHERE, sometimes an INSTEAD OF trigger; SELECT, UPDATE, DELETE granted
+# or not): every FAIL a real leak through the view (a DELETE, an UPDATE
+# that rewrites another tenant's row or moves one to another tenant),
+# every PASS none; writes through it not judged are SKIP.
 #
 # ORACLE_CASES (default 300) and ORACLE_SEED change the run; scripts/fuzz.sh
 # runs more. Runs against the test cluster (PGHOST/PGPORT from lib.sh).
@@ -813,6 +815,7 @@ DECLARE
     sup text;
     leak boolean;
     actor name;
+    x int;
 BEGIN
     FOR c IN SELECT * FROM oracle.vcases ORDER BY k LOOP
       FOREACH actor IN ARRAY oracle.actors(c.role) LOOP
@@ -865,6 +868,23 @@ BEGIN
             EXCEPTION WHEN OTHERS THEN
                 NULL;
             END;
+            -- and moves: UPDATE through the view SET tenant_id = x puts
+            -- rows (A's own) in tenant x
+            FOR x IN 1 .. 4 LOOP
+                CONTINUE WHEN x = a OR leak;
+                EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.base, a) INTO n;
+                BEGIN
+                    PERFORM set_config('app.tenant', a::text, true);
+                    PERFORM set_config('app.support', sup, true);
+                    EXECUTE format('SET LOCAL ROLE %I', actor);
+                    EXECUTE format('UPDATE %s SET tenant_id = %s', c.v, x);
+                    RESET ROLE;
+                    EXECUTE format('SELECT count(*) > $1 FROM %s WHERE tenant_id <> %s', c.base, a) INTO leak USING n;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+            END LOOP;
             INSERT INTO oracle.vtruth_raw VALUES (c.k, 'tenant_update', a::text, leak);
         END LOOP;
       END LOOP;
