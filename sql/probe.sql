@@ -525,7 +525,9 @@ COMMENT ON FUNCTION rls_audit._cascade_probe(name, regclass, name, regclass, tex
 -- owner after SET ROLE), with a plain body (p_replace), then runs one
 -- read probe as the role (rls_audit._probe), and rolls everything back: the
 -- function as it was, for everyone, the moment the call ends (nobody else
--- ever sees the replacement: it is never committed).
+-- ever sees the replacement: it is never committed). verify_isolation also
+-- runs a view's owner's GRANT SELECT on the view to the role through it,
+-- to read what a DELETE or UPDATE through a view it may not read reaches.
 CREATE FUNCTION rls_audit._replace_probe(
     p_role name, p_replacer name, p_replace text, p_settings text[], p_sql text, p_args text[],
     OUT o_result text[], OUT o_state text, OUT o_message text)
