@@ -946,6 +946,9 @@ pub(crate) struct ViewWrites {
     /// the view has a CHECK OPTION (LOCAL or CASCADED): a row it writes
     /// must still be one it shows
     pub(crate) check_option: bool,
+    /// its table has a BEFORE UPDATE row trigger, which may change or
+    /// refuse a row an UPDATE through the view moves
+    pub(crate) before_update: bool,
 }
 
 /// The one table a view or materialized view reads (`oid`, `schema`.`table`),

@@ -9,25 +9,28 @@
 -- table read, and the names and commands (polcmd) of those that check
 -- writes (INSERT, UPDATE, DELETE or ALL), by name; NULL for none. (Which
 -- of them the role may write is writable.sql's.)
+WITH RECURSIVE r(pol, rel, depth) AS (
+    SELECT d.objid, d.refobjid, 0
+      FROM pg_catalog.pg_policy p
+      JOIN pg_catalog.pg_depend d
+        ON d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND d.objid = p.oid
+       AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+     WHERE p.polrelid = ANY ($1::oid[])
+    UNION
+    SELECT r.pol, vd.refobjid, r.depth + 1
+      FROM r
+      JOIN pg_catalog.pg_class v ON v.oid = r.rel AND v.relkind = 'v'
+      JOIN pg_catalog.pg_rewrite w ON w.ev_class = v.oid
+      JOIN pg_catalog.pg_depend vd
+        ON vd.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND vd.objid = w.oid
+       AND vd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND vd.refobjid <> v.oid
+     WHERE r.depth < 8)
 SELECT p.polrelid, pg_catalog.min(p.polname::text) FILTER (WHERE p.polcmd IN ('r', '*')), m.oid,
        pg_catalog.array_agg(p.polname::text ORDER BY p.polname) FILTER (WHERE p.polcmd IN ('a', 'w', 'd', '*')),
        pg_catalog.array_agg(p.polcmd::text ORDER BY p.polname) FILTER (WHERE p.polcmd IN ('a', 'w', 'd', '*'))
   FROM pg_catalog.pg_policy p
-  JOIN LATERAL (WITH RECURSIVE r(refobjid, depth) AS (
-                    SELECT d.refobjid, 0 FROM pg_catalog.pg_depend d
-                     WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND d.objid = p.oid
-                       AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                    UNION
-                    SELECT vd.refobjid, r.depth + 1
-                      FROM r
-                      JOIN pg_catalog.pg_class v ON v.oid = r.refobjid AND v.relkind = 'v'
-                      JOIN pg_catalog.pg_rewrite w ON w.ev_class = v.oid
-                      JOIN pg_catalog.pg_depend vd
-                        ON vd.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND vd.objid = w.oid
-                       AND vd.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND vd.refobjid <> v.oid
-                     WHERE r.depth < 8)
-                SELECT DISTINCT r.refobjid FROM r WHERE r.refobjid <> p.polrelid) d ON true
-  JOIN pg_catalog.pg_class m ON m.oid = d.refobjid AND m.relkind IN ('r', 'p')
+  JOIN (SELECT DISTINCT r.pol, r.rel FROM r) d ON d.pol = p.oid AND d.rel <> p.polrelid
+  JOIN pg_catalog.pg_class m ON m.oid = d.rel AND m.relkind IN ('r', 'p')
  WHERE p.polrelid = ANY ($1::oid[])
    AND (0::pg_catalog.oid = ANY (p.polroles)
         OR EXISTS (SELECT FROM pg_catalog.unnest(p.polroles) AS r(r)

@@ -76,7 +76,12 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
        c.relkind = 'v' AND pg_catalog.has_column_privilege($1::name, c.oid, a.attnum, 'UPDATE')
        AND pg_catalog.pg_column_is_updatable(c.oid, a.attnum, false),
        c.relkind = 'v' AND EXISTS (SELECT FROM pg_catalog.pg_options_to_table(c.reloptions) ro
-                                    WHERE ro.option_name = 'check_option')
+                                    WHERE ro.option_name = 'check_option'),
+       -- the view's table has a BEFORE UPDATE row trigger (it may change
+       -- or refuse a row the UPDATE moves)
+       EXISTS (SELECT FROM pg_catalog.pg_trigger g
+                WHERE g.tgrelid = vb.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D'
+                  AND g.tgtype::pg_catalog.int4 & 19 = 19)
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

@@ -2277,6 +2277,7 @@ pub(crate) fn targets(
                 delete: flag(&row, 19)?,
                 tenant: flag(&row, 28)?,
                 check_option: flag(&row, 29)?,
+                before_update: flag(&row, 30)?,
             },
             view_base: match (row.get::<String>(20)?, row.get::<String>(21)?) {
                 (Some(schema), Some(table)) => Some(crate::model::ViewBase {
