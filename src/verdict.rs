@@ -2419,6 +2419,85 @@ mod unit {
     }
 
     #[test]
+    fn a_view_the_role_may_not_read_is_judged_from_a_lent_read_and_moves_fail() {
+        let view = |lent: Vec<TenantRead>, shown: Vec<TenantRead>, tweak: &dyn Fn(&mut Target)| {
+            let mut t = view_of(RelKind::View, 0, 0);
+            // the role's own read was refused
+            t.reads = vec![
+                (
+                    "1".into(),
+                    Some(failed("42501", "permission denied for view")),
+                ),
+                (
+                    "2".into(),
+                    Some(failed("42501", "permission denied for view")),
+                ),
+            ];
+            t.target.view_writes.delete = true;
+            t.target.view_writes.update = true;
+            t.target.view_writes.tenant = true;
+            t.target.view_base = Some(crate::model::ViewBase {
+                oid: 1,
+                schema: "shop".into(),
+                table: "orders".into(),
+                why: Some("owner".into()),
+                delete: Some(true),
+                update: Some(true),
+            });
+            tweak(&mut t.target);
+            t.writes = Some(Vec::new());
+            t.view_reads = lent;
+            t.view_shown = shown;
+            verdicts(&evidence(vec![t]))
+                .into_iter()
+                .filter(|c| c.check_name == "tenant_delete" || c.check_name == "tenant_update")
+                .map(|c| (c.check_name, c.status, c.rows_seen, c.detail))
+                .collect::<Vec<_>>()
+        };
+        // not lent (the caller could not): not judged
+        let none = view(Vec::new(), Vec::new(), &|_| {});
+        assert!(none.iter().all(|c| c.1 == "SKIP"), "{none:?}");
+        // lent: tenant 1 reaches 2 rows of others, tenant 2 none; tenant 2's
+        // view shows it 4 rows of its own, which an UPDATE moves
+        let lent = vec![
+            ("1".to_string(), Some(seen(2))),
+            ("2".to_string(), Some(seen(0))),
+        ];
+        let shown = vec![
+            ("1".to_string(), Some(seen(5))),
+            ("2".to_string(), Some(seen(4))),
+        ];
+        let got = view(lent.clone(), shown.clone(), &|_| {});
+        let brief: Vec<(&str, &str, Option<i64>)> = got.iter().map(|c| (c.0, c.1, c.2)).collect();
+        assert_eq!(
+            brief,
+            [
+                ("tenant_update", "FAIL", Some(2)),
+                ("tenant_update", "FAIL", Some(4)),
+                ("tenant_delete", "FAIL", Some(2)),
+                ("tenant_delete", "PASS", Some(0)),
+            ]
+        );
+        assert!(got[2]
+            .3
+            .contains("SELECT on it granted to the role for the probe"));
+        assert!(
+            got[1].3.contains("moves the 4 rows the view shows"),
+            "{}",
+            got[1].3
+        );
+        assert!(
+            got[0].3.contains("; and as tenant 1, `UPDATE"),
+            "{}",
+            got[0].3
+        );
+        // a BEFORE UPDATE trigger of the table: the move is not judged
+        let trig = view(lent, shown, &|t| t.view_writes.before_update = true);
+        assert_eq!((trig[1].1, trig[1].2), ("SKIP", None));
+        assert!(trig[1].3.contains("BEFORE UPDATE trigger of shop.orders"));
+    }
+
+    #[test]
     fn a_rule_on_the_statement_makes_the_shadow_answer_skip() {
         let mut t = target();
         t.rules = vec![("DELETE".into(), "keep it".into())];
