@@ -1362,20 +1362,15 @@ fn replace_probes(
         'function: for r in sql.t.replaceable.iter().filter(|r| r.reads) {
             for body in replace_bodies(r, &values, Some(a)) {
                 let replace = replace_statement(r, &body);
-                let row = c.select(
-                    "SELECT o_result, o_state, o_message
-                       FROM rls_audit._replace_probe($1, $2, $3, $4, $5, $6)",
-                    Some(1),
-                    &[
-                        role.into(),
-                        r.replacer.as_str().into(),
-                        replace.into(),
-                        flatten(&run_cx.with_tenant(Some(a))).into(),
-                        query.as_str().into(),
-                        part.args.clone().into(),
-                    ],
+                let o = statement_then_read(
+                    c,
+                    role,
+                    &r.replacer,
+                    &replace,
+                    &run_cx.with_tenant(Some(a)),
+                    &query,
+                    &part.args,
                 )?;
-                let o = probe_outcome(&row.first())?;
                 if o.ok() && o.count() > 0 {
                     out.push(crate::verdict::ReplaceLeak {
                         tenant: a.clone(),
@@ -2025,6 +2020,34 @@ fn write_outcome(r: &pgrx::spi::SpiHeapTupleData, table: &str) -> Result<WriteOu
     })
 }
 
+/// `statement` run as `by` (a CREATE OR REPLACE FUNCTION, a GRANT), then
+/// one read probe as the role with `settings`, then everything rolled
+/// back (sql/probe.sql's `_replace_probe`): what the read saw.
+fn statement_then_read(
+    c: &SpiClient<'_>,
+    role: &str,
+    by: &str,
+    statement: &str,
+    settings: &Settings,
+    query: &str,
+    args: &[String],
+) -> Result<Outcome> {
+    let row = c.select(
+        "SELECT o_result, o_state, o_message
+           FROM rls_audit._replace_probe($1, $2, $3, $4, $5, $6)",
+        Some(1),
+        &[
+            role.into(),
+            by.into(),
+            statement.into(),
+            flatten(settings).into(),
+            query.into(),
+            args.to_vec().into(),
+        ],
+    )?;
+    probe_outcome(&row.first())
+}
+
 /// A view the role may DELETE or UPDATE through, which PostgreSQL then
 /// writes as the view's owner on a table whose row security does not apply
 /// to that owner, reaches the rows a read through the view shows
@@ -2065,20 +2088,7 @@ fn view_reads_of(
         if !lend {
             return run(c, Some(role), &settings, &query, &part.args);
         }
-        let row = c.select(
-            "SELECT o_result, o_state, o_message
-               FROM rls_audit._replace_probe($1, $2, $3, $4, $5, $6)",
-            Some(1),
-            &[
-                role.into(),
-                t.owner.as_str().into(),
-                grant.as_str().into(),
-                flatten(&settings).into(),
-                query.into(),
-                part.args.clone().into(),
-            ],
-        )?;
-        probe_outcome(&row.first())
+        statement_then_read(c, role, &t.owner, &grant, &settings, &query, &part.args)
     };
     for (a, o) in reads {
         let Some(o) = o else {

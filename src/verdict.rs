@@ -3030,19 +3030,15 @@ mod unit {
         );
     }
 
+    /// A check the table's own probes passed.
+    fn own_pass(t: &Target, name: &'static str, a: &str) -> Check {
+        check(name, Some(t), Some(a), "PASS", Some(0), "own probes".into())
+    }
+
     #[test]
     fn a_foreign_keys_action_fails_the_check_of_what_it_writes() {
         let t = target();
-        let pass = |name: &'static str, a: &str| {
-            check(
-                name,
-                Some(&t),
-                Some(a),
-                "PASS",
-                Some(0),
-                "own probes".into(),
-            )
-        };
+        let pass = |name: &'static str, a: &str| own_pass(&t, name, a);
         let mut checks = vec![
             pass("tenant_delete", "1"),
             pass("tenant_delete", "2"),
@@ -3142,20 +3138,10 @@ mod unit {
     #[test]
     fn a_foreign_keys_on_update_action_fails_tenant_update_for_a_key_change() {
         let t = target();
-        let pass = |name: &'static str, a: &str| {
-            check(
-                name,
-                Some(&t),
-                Some(a),
-                "PASS",
-                Some(0),
-                "own probes".into(),
-            )
-        };
         let mut checks = vec![
-            pass("tenant_delete", "1"),
-            pass("tenant_update", "1"),
-            pass("tenant_update", "2"),
+            own_pass(&t, "tenant_delete", "1"),
+            own_pass(&t, "tenant_update", "1"),
+            own_pass(&t, "tenant_update", "2"),
         ];
         let key = WriteOutcome {
             tenant: None,
