@@ -1362,6 +1362,30 @@ CREATE TRIGGER keep_id BEFORE UPDATE ON shop.regions FOR EACH ROW EXECUTE FUNCTI
 SELECT * FROM pg_temp.rekeys_beside();
 REVOKE UPDATE ON shop.carriers FROM app_user;
 SELECT * FROM pg_temp.rekeys_beside();
+-- a SET NULL whose column is NOT NULL can only fail (PostgreSQL refuses
+-- the parent's UPDATE and DELETE): nothing is written, nothing fails
+CREATE TABLE shop.teams (id int PRIMARY KEY);
+INSERT INTO shop.teams VALUES (1);
+CREATE TABLE shop.members (id int, tenant_id int,
+    team int NOT NULL REFERENCES shop.teams ON UPDATE SET NULL ON DELETE SET NULL);
+INSERT INTO shop.members VALUES (1, 1, 1), (2, 2, 1);
+ALTER TABLE shop.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON shop.members
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+GRANT SELECT, INSERT, UPDATE, DELETE ON shop.members, shop.teams TO app_user;
+SELECT tenant, check_name, status, rows_seen
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['shop.members'::regclass])
+ WHERE check_name IN ('tenant_update', 'tenant_delete') ORDER BY 1, 2;
+\set VERBOSITY terse
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SAVEPOINT s;
+UPDATE shop.teams SET id = 2;
+ROLLBACK TO s;
+DELETE FROM shop.teams;
+ROLLBACK;
+\set VERBOSITY default
 
 -- CREATE TRIGGER is a statement the role may run when it holds the
 -- TRIGGER privilege (GRANT ALL includes it): every tenant_read fails
