@@ -805,8 +805,9 @@ pub(crate) fn gather(
         let mut view_reads = Vec::new();
         let mut view_shown = Vec::new();
         if let Tenants::Values(list) = &tenant_list {
-            // (writes through a view are judged from its facts alone:
-            // verdict::view_write_checks)
+            // (writes through a view are judged from its facts and the
+            // reads through it, a read with SELECT lent among them:
+            // view_reads_of, verdict::view_write_checks)
             if write_probes && !list.is_empty() {
                 let bypasses = info.superuser || info.bypassrls;
                 let applies = rls_applies(t.rls_enabled, t.rls_forced, bypasses, t.role_owns);

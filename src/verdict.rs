@@ -1058,9 +1058,31 @@ fn cascade_checks(t: &Target, cascades: &[Cascade], checks: &mut [Check]) {
             .find(|o| o.tenant.is_none() && o.check.as_deref() == Some("key"))
             .and_then(|o| o.value.as_deref())
             .unwrap_or("its key");
-        for (event, action, probe) in [
-            ("DELETE", k.on_delete, "tenant_delete"),
-            ("UPDATE", k.on_update, "key_update"),
+        // per event: the probe's outcomes, the statement, what it reaches,
+        // the fix, and the statement as the ERROR names it
+        let parent = &k.parent;
+        for (event, action, probe, statement, reaches, fix, what) in [
+            (
+                "DELETE",
+                k.on_delete,
+                "tenant_delete",
+                format!("DELETE FROM {parent}"),
+                "deletes rows",
+                format!("let {parent}'s DELETE policies keep each tenant to the rows its own rows reference"),
+                "a DELETE",
+            ),
+            (
+                "UPDATE",
+                k.on_update,
+                "key_update",
+                format!("UPDATE {parent} SET {key} (a value no row has, a row at a time)"),
+                "changes the key of rows",
+                format!(
+                    "let {parent}'s UPDATE policies keep each tenant to the rows its own rows \
+                     reference, or revoke UPDATE of the key there"
+                ),
+                "an UPDATE of its key",
+            ),
         ] {
             let (name, does) = match (event, action) {
                 ("DELETE", 'c') => ("tenant_delete", "deletes them"),
@@ -1074,19 +1096,6 @@ fn cascade_checks(t: &Target, cascades: &[Cascade], checks: &mut [Check]) {
                 'n' => "SET NULL",
                 _ => "SET DEFAULT",
             };
-            let statement = if event == "DELETE" {
-                format!("DELETE FROM {}", k.parent)
-            } else {
-                format!(
-                    "UPDATE {} SET {key} (a value no row has, a row at a time)",
-                    k.parent
-                )
-            };
-            let reaches = if event == "DELETE" {
-                "deletes rows"
-            } else {
-                "changes the key of rows"
-            };
             for c in checks.iter_mut().filter(|c| c.check_name == name) {
                 let Some(a) = c.tenant.clone() else {
                     continue;
@@ -1097,18 +1106,6 @@ fn cascade_checks(t: &Target, cascades: &[Cascade], checks: &mut [Check]) {
                 match (broken, mine) {
                     (None, Some(o)) if o.ok() && o.rows.unwrap_or(0) > 0 => {
                         let n = o.rows.unwrap_or(0);
-                        let fix = if event == "DELETE" {
-                            format!(
-                                "let {parent}'s DELETE policies keep each tenant to the rows its own rows reference",
-                                parent = k.parent
-                            )
-                        } else {
-                            format!(
-                                "let {parent}'s UPDATE policies keep each tenant to the rows its own rows \
-                                 reference, or revoke UPDATE of the key there",
-                                parent = k.parent
-                            )
-                        };
                         let why = format!(
                             "as tenant {a}, {statement} {reaches} that {n} rows of other tenants in {table} \
                              reference, and foreign key {fk} (ON {event} {spelled}) then {does} as the owner \
@@ -1137,11 +1134,6 @@ fn cascade_checks(t: &Target, cascades: &[Cascade], checks: &mut [Check]) {
                                 quote_ident(&k.constraint),
                                 k.parent,
                                 o.error_text(),
-                                what = if event == "DELETE" {
-                                    "a DELETE"
-                                } else {
-                                    "an UPDATE of its key"
-                                },
                             );
                         }
                     }

@@ -436,8 +436,7 @@ pub(crate) unsafe fn deparse_plain(
 pub(crate) fn deparse_as(tree: &str, table: pg_sys::Oid, alias: &str) -> Result<Option<String>> {
     let tree = std::ffi::CString::new(tree)
         .map_err(|_| RlsAuditError::Internal("a policy's tree contains a NUL byte".into()))?;
-    let alias_str = alias;
-    let alias = std::ffi::CString::new(alias)
+    let alias_c = std::ffi::CString::new(alias)
         .map_err(|_| RlsAuditError::Internal("an alias contains a NUL byte".into()))?;
     let _output = CanonicalOutput::pin();
     // SAFETY: PostgreSQL's own output parsed back; deparse_context_for
@@ -445,7 +444,7 @@ pub(crate) fn deparse_as(tree: &str, table: pg_sys::Oid, alias: &str) -> Result<
     // probe or by this); the text is copied into Rust before returning
     unsafe {
         let node = pg_sys::stringToNode(tree.as_ptr()).cast::<pg_sys::Node>();
-        let context = pg_sys::deparse_context_for(alias.as_ptr(), table);
+        let context = pg_sys::deparse_context_for(alias_c.as_ptr(), table);
         let text = pg_sys::deparse_expression(node, context, false, false);
         if text.is_null() {
             return Ok(None);
@@ -453,7 +452,7 @@ pub(crate) fn deparse_as(tree: &str, table: pg_sys::Oid, alias: &str) -> Result<
         // read as any text is (in the database's encoding)
         let printed: Option<String> =
             String::from_datum(pg_sys::Datum::from(pg_sys::cstring_to_text(text)), false);
-        Ok(printed.map(|p| whole_rows_as(p, table, alias_str)))
+        Ok(printed.map(|p| whole_rows_as(p, table, alias)))
     }
 }
 
@@ -468,13 +467,15 @@ fn whole_rows_as(printed: String, table: pg_sys::Oid, alias: &str) -> String {
     if !printed.contains(&star) {
         return printed;
     }
-    let Some(rel) = rel_row(table) else {
+    // one lookup of the table: its schema, name and number of columns
+    let Some((namespace, name, columns)) = with_class(table, |c| {
+        (c.relnamespace, cstr(c.relname.data.as_ptr()), c.relnatts)
+    }) else {
         return printed;
     };
-    let Some(schema) = namespace_name(rel.namespace) else {
+    let Some(schema) = namespace_name(namespace) else {
         return printed;
     };
-    let columns = with_class(table, |c| c.relnatts).unwrap_or(0);
     let mut names = Vec::new();
     for attno in 1..=columns {
         // SAFETY: a catalog cache lookup; the copy is freed right away
@@ -488,10 +489,9 @@ fn whole_rows_as(printed: String, table: pg_sys::Oid, alias: &str) -> String {
         }
     }
     let row = format!(
-        "(ROW({})::{}.{})",
+        "(ROW({})::{})",
         names.join(", "),
-        crate::ident::quote_ident(&schema),
-        crate::ident::quote_ident(&rel.name)
+        crate::ident::quote_qualified(&schema, &name)
     );
     replace_star(&printed, &star, &row)
 }
