@@ -49,7 +49,7 @@ COMMENT ON FUNCTION rls_audit._capture_drop() IS
     'rls_audit internal: sql_drop event trigger (every tag): logs the policies and tracked tables a DDL removed (DROP ... CASCADE of a function, type or column included), with their full definitions';
 COMMENT ON FUNCTION rls_audit._guard_drop() IS
     'rls_audit internal: ddl_command_start event trigger: while RLS changes are frozen, DROP EXTENSION rls_audit (or DROP SCHEMA rls_audit) needs the ticket too';
-COMMENT ON FUNCTION rls_audit._write_statements(name, text[], text, text[], text, text, text, text[], regclass, name, text) IS
+COMMENT ON FUNCTION rls_audit._write_statements(name, text[], text, text[], text, text, text, text[], regclass, name, text, text[]) IS
     'rls_audit internal: the write probes'' statements on their shadow table, each as the role with one tenant''s settings in a rolled-back subtransaction, each kind planned once';
 COMMENT ON FUNCTION rls_audit._arm_freeze_guard() IS
     'rls_audit internal: creates (or puts back) the triggers of rls_audit.freeze_state that refuse any writer but freeze() and unfreeze(); run by the extension scripts and by every freeze()';

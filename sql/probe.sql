@@ -152,7 +152,8 @@ COMMENT ON FUNCTION rls_audit._sextuples(text[]) IS
 CREATE FUNCTION rls_audit._write_probe(
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
     p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
-    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[], p_default text)
+    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[], p_default text,
+    p_variants text[] DEFAULT NULL)
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -160,6 +161,10 @@ SET search_path = pg_catalog, pg_temp
 AS $probe$
 DECLARE
     v_cols text;
+    v_variants text[] := '{}';
+    v_vcol name;
+    v_vtype text;
+    v_vinsert text;
     v_update text;
     v_insert text;
     v_grants text;
@@ -213,6 +218,64 @@ BEGIN
                    FROM pg_catalog.unnest($3) t
                   WHERE t.%I %s $2::%s', v_icols, v_ivals, p_col, p_eq, p_type);
         END IF;
+        -- the variants (p_variants: column, value pairs): the values the
+        -- write policies' checks compare another column with
+        -- (catalog::check_variants). Each is tried in a move and an
+        -- insert that also set that column ($2, or $4 beside the
+        -- insert's three, as text cast to the column's type, qualified):
+        -- a check such as `tenant_id = … OR is_public` lets a row through
+        -- for another tenant only with that value, which the copied rows
+        -- need not have. Passed on as (update, insert, column, value).
+        FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 2 LOOP
+            v_vcol := p_variants[2 * i - 1];
+            SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
+              INTO v_vtype
+              FROM pg_catalog.pg_attribute t
+              JOIN pg_catalog.pg_type y ON y.oid = t.atttypid
+              JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
+             WHERE t.attrelid = p_table AND t.attname = v_vcol AND t.attnum > 0
+               AND NOT t.attisdropped AND t.attname <> p_col;
+            CONTINUE WHEN NOT FOUND;
+            IF v_icols IS NULL THEN
+                SELECT pg_catalog.format(
+                           'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
+                              FROM pg_catalog.unnest($3) t
+                             WHERE t.%I %s $2::%s',
+                           pg_catalog.string_agg(CASE WHEN t.attname = p_col
+                                                      THEN pg_catalog.format('$1::%s', p_type)
+                                                      WHEN t.attname = v_vcol
+                                                      THEN pg_catalog.format('$4::%s', v_vtype)
+                                                      ELSE pg_catalog.quote_ident(t.attname) END,
+                                                 ', ' ORDER BY t.attnum),
+                           p_col, p_eq, p_type)
+                  INTO v_vinsert
+                  FROM pg_catalog.pg_attribute t
+                 WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
+            ELSIF pg_catalog.has_column_privilege(p_role, p_table, v_vcol, 'INSERT') THEN
+                SELECT pg_catalog.format(
+                           'INSERT INTO pg_temp.rls_audit_shadow (%s) SELECT %s
+                              FROM pg_catalog.unnest($3) t
+                             WHERE t.%I %s $2::%s',
+                           v_icols,
+                           pg_catalog.string_agg(CASE WHEN t.attname = v_vcol
+                                                      THEN pg_catalog.format('$4::%s', v_vtype)
+                                                      ELSE pg_catalog.format('t.%I', t.attname) END,
+                                                 ', ' ORDER BY t.attnum),
+                           p_col, p_eq, p_type)
+                  INTO v_vinsert
+                  FROM pg_catalog.pg_attribute t
+                 WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+                   AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'INSERT');
+            ELSE
+                -- the role's INSERTs may not name the column: it keeps
+                -- whatever they put there
+                v_vinsert := NULL;
+            END IF;
+            v_variants := v_variants || ARRAY[
+                pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s, %I = $2::%s',
+                                  p_col, p_type, v_vcol, v_vtype),
+                v_vinsert, v_vcol::pg_catalog.text, p_variants[2 * i]];
+        END LOOP;
         v_templates := pg_catalog.format(
             'SELECT ARRAY(SELECT s.t FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
                     LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%I %s a.a::%s LIMIT 1) s)',
@@ -328,7 +391,7 @@ BEGIN
         -- outcomes are kept as text until the rollback below
         v_results := v_results || rls_audit._write_statements(
             p_role, p_settings, p_setting, p_tenants, v_update, v_insert, v_templates, v_setup,
-            'pg_temp.rls_audit_shadow'::pg_catalog.regclass, p_col, v_screen);
+            'pg_temp.rls_audit_shadow'::pg_catalog.regclass, p_col, v_screen, v_variants);
         RAISE EXCEPTION USING ERRCODE = 'RA000', MESSAGE = 'rls_audit probe rollback';
     EXCEPTION WHEN OTHERS THEN
         IF SQLSTATE <> 'RA000' THEN
@@ -339,7 +402,7 @@ BEGIN
     RETURN QUERY SELECT * FROM rls_audit._sextuples(v_results);
 END
 $probe$;
-COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text) IS
+COMMENT ON FUNCTION rls_audit._write_probe(name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text, text[]) IS
     'rls_audit internal: exact write probes on a rolled-back shadow copy of a few rows: rows of other tenants that DELETE, UPDATE and INSERT with no WHERE touch as the role';
 
 -- The cascade probe: a foreign key of the probed table whose ON DELETE

@@ -825,7 +825,7 @@ pub(crate) fn gather(
                     let mine = mine.into_iter().map(|(_, k)| k).collect();
                     cascades =
                         cascade_probes(c, role, &t, mine, bypasses, inherited, &run_cx, list)?;
-                    let shadow = Shadow::of(c, &t, applies)?;
+                    let shadow = Shadow::of(c, &t, applies, role)?;
                     if t.replaceable.iter().any(|r| r.writes) {
                         let values = replace_values(c, &t, list)?;
                         replaced_writes =
@@ -1067,17 +1067,35 @@ struct Shadow {
     applies: bool,
     policies: Vec<String>,
     screen: Vec<String>,
+    /// the values the write policies' checks compare the table's other
+    /// columns with (catalog::check_variants), as `p_variants`: (column,
+    /// value) pairs, flattened; tried by the plain write probe
+    variants: Vec<Option<String>>,
 }
 
+/// At most this many (column, value) variants of the write probe's rows.
+const CHECK_VARIANTS: usize = 8;
+
 impl Shadow {
-    fn of(c: &SpiClient<'_>, t: &Target, applies: bool) -> Result<Self> {
+    fn of(c: &SpiClient<'_>, t: &Target, applies: bool, role: &str) -> Result<Self> {
         let mut policies =
             catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
         let screen = screen_policies(&policies.pop().unwrap_or_default());
+        // (a role row security does not apply to inserts and moves any
+        // row: no check to pass)
+        let variants = if applies {
+            catalog::check_variants(c, t.oid, role, &t.column, CHECK_VARIANTS)?
+                .into_iter()
+                .flat_map(|(column, value)| [Some(column), value])
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Shadow {
             applies,
             policies: shadow_policies(&policies.pop().unwrap_or_default()),
             screen,
+            variants,
         })
     }
 }
@@ -1121,20 +1139,25 @@ fn write_probe(
         shadow.screen.clone().into(),
         shadow_default(t).into(),
     ];
-    let runner = match replaced {
+    // the plain probe tries the checks' variants too; a replace probe
+    // asks about the function it replaced
+    let (runner, last) = match replaced {
         Some((replacer, replace)) => {
             args.push(replacer.into());
             args.push(replace.into());
-            "_replace_write_probe($16, $17, "
+            ("_replace_write_probe($16, $17, ", "")
         }
-        None => "_write_probe(",
+        None => {
+            args.push(shadow.variants.clone().into());
+            ("_write_probe(", ", $16")
+        }
     };
     let mut out = Vec::new();
     for r in c.select(
         &format!(
             "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
                FROM rls_audit.{runner}$1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
-                                       $10, $11, $12, $13, $14, $15)"
+                                       $10, $11, $12, $13, $14, $15{last})"
         ),
         None,
         &args,

@@ -353,7 +353,28 @@ pub(crate) struct Probe<'a> {
     /// SELECT of each row's kind (`i`, `u`), tenant and template tenant
     /// that the role reads there (sql/probe.sql)
     pub(crate) screen: Option<&'a str>,
+    /// the values the write policies' checks compare the table's other
+    /// columns with, each tried in moves and inserts (sql/probe.sql)
+    pub(crate) variants: &'a [Variant],
 }
+
+/// One value of another column that a write policy's check compares
+/// with (`OR kind = 'shared'`, `OR is_public`): the move and the insert
+/// that also set that column to it.
+pub(crate) struct Variant {
+    /// `UPDATE ... SET col = $1, column = $2` (text)
+    pub(crate) update: String,
+    /// `INSERT ...` as [`Rewrites::insert`], the column set to $4 (text);
+    /// None when the role's INSERTs may not name the column
+    pub(crate) insert: Option<String>,
+    pub(crate) column: String,
+    /// None: NULL
+    pub(crate) value: Option<String>,
+}
+
+/// The note on a write outcome of a [`Variant`]'s statement: this prefix
+/// and the JSON array `[column, value]`.
+pub(crate) const VARIANT: &str = "also setting ";
 
 /// The statements of the tenant column's own write probes.
 #[derive(Clone, Copy)]
@@ -659,6 +680,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         shadow,
         column,
         screen,
+        variants,
     } = *p;
     let acting = Acting::new(role, settings, setting)?;
     let tenants_c = tenants
@@ -691,6 +713,22 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
     // the screen's query, when _write_probe made one
     let screen = screen.map(cstring).transpose()?;
     let key_update = key_update.map(cstring).transpose()?;
+    // each variant's statements (the same text for the values of one
+    // column: planned once per tenant), its value and its note
+    let variants = variants
+        .iter()
+        .map(|v| -> Result<_> {
+            Ok((
+                cstring(&v.update)?,
+                v.insert.as_deref().map(cstring).transpose()?,
+                v.value.as_deref().map(cstring).transpose()?,
+                format!(
+                    "{VARIANT}{}",
+                    serde_json::json!([v.column.as_str(), v.value.as_deref()])
+                ),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
 
     Spi::connect(|_| -> Result<Vec<Statement>> {
         // SAFETY: SPI is connected for this closure; every statement runs
@@ -723,12 +761,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // then, as it does for the application's own statement
             // SAFETY: SPI is connected; the plans are freed below
             let mut plans = vec![unsafe { prepare(delete, &[]) }];
-            // (check, plan, value, template tenant): what an application
-            // could run as A
-            let mut stmts: Vec<(&'static str, usize, Option<String>, Option<String>)> =
-                vec![("tenant_delete", 0, None, None)];
+            // (check, plan, value, template tenant, variant): what an
+            // application could run as A
+            let mut stmts: Vec<Stmt> = vec![("tenant_delete", 0, None, None, None)];
             if let Some(update) = &key_update {
-                stmts.push(("key_update", plans.len(), None, None));
+                stmts.push(("key_update", plans.len(), None, None, None));
                 // SAFETY: as above
                 plans.push(unsafe { prepare(update, &[]) });
             }
@@ -741,11 +778,66 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         &[pg_sys::TEXTOID, pg_sys::TEXTOID, rows_type],
                     ));
                 }
-                stmts.push(("tenant_update", 1, Some(a.clone()), None));
+                stmts.push(("tenant_update", 1, Some(a.clone()), None, None));
                 for other in tenants.iter().filter(|x| *x != a) {
-                    stmts.push(("tenant_update", 1, Some(other.clone()), None));
+                    stmts.push(("tenant_update", 1, Some(other.clone()), None, None));
                     for from in tenants {
-                        stmts.push(("tenant_insert", 2, Some(other.clone()), Some(from.clone())));
+                        stmts.push((
+                            "tenant_insert",
+                            2,
+                            Some(other.clone()),
+                            Some(from.clone()),
+                            None,
+                        ));
+                    }
+                }
+                // each variant: the take-over and the moves, and the
+                // inserts, that also set its column to its value
+                let mut planned: Vec<(usize, Option<usize>)> = Vec::new();
+                for (k, (update, insert, _, _)) in variants.iter().enumerate() {
+                    // (the values of one column share its statements)
+                    let (up, ins) = match variants[..k].iter().position(|w| w.0 == *update) {
+                        Some(j) => planned[j],
+                        None => {
+                            // SAFETY: as above
+                            plans.push(unsafe {
+                                prepare(update, &[pg_sys::TEXTOID, pg_sys::TEXTOID])
+                            });
+                            let up = plans.len() - 1;
+                            let ins = insert.as_ref().map(|insert| {
+                                // SAFETY: as above
+                                plans.push(unsafe {
+                                    prepare(
+                                        insert,
+                                        &[
+                                            pg_sys::TEXTOID,
+                                            pg_sys::TEXTOID,
+                                            rows_type,
+                                            pg_sys::TEXTOID,
+                                        ],
+                                    )
+                                });
+                                plans.len() - 1
+                            });
+                            (up, ins)
+                        }
+                    };
+                    planned.push((up, ins));
+                    for x in tenants {
+                        stmts.push(("tenant_update", up, Some(x.clone()), None, Some(k)));
+                    }
+                    if let Some(ins) = ins {
+                        for other in tenants.iter().filter(|x| *x != a) {
+                            for from in tenants {
+                                stmts.push((
+                                    "tenant_insert",
+                                    ins,
+                                    Some(other.clone()),
+                                    Some(from.clone()),
+                                    Some(k),
+                                ));
+                            }
+                        }
                     }
                 }
             }
@@ -797,25 +889,32 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     });
                 }
                 for v in moves.into_iter().take(SCREEN_TRIED) {
-                    stmts.push(("tenant_update", 1, Some(v), None));
+                    stmts.push(("tenant_update", 1, Some(v), None, None));
                 }
                 for (v, from) in inserts.into_iter().take(SCREEN_TRIED) {
-                    stmts.push(("tenant_insert", 2, Some(v), Some(from)));
+                    stmts.push(("tenant_insert", 2, Some(v), Some(from), None));
                 }
             }
             let mut update_sees_none = false;
-            for (check, plan, value, from) in stmts {
+            for (check, plan, value, from, variant) in stmts {
                 counting.reset(&tenants_c[i]);
                 let mut args = Vec::new();
                 for v in [&value, &from].into_iter().flatten() {
                     let v = cstring(v)?;
                     // SAFETY: cstring_to_text copies into a palloc'd text
-                    args.push(pg_sys::Datum::from(unsafe {
+                    args.push(Some(pg_sys::Datum::from(unsafe {
                         pg_sys::cstring_to_text(v.as_ptr())
-                    }));
+                    })));
                 }
-                if plan == 2 {
-                    args.push(rows);
+                if check == "tenant_insert" {
+                    args.push(Some(rows));
+                }
+                let variant = variant.and_then(|k| variants.get(k));
+                if let Some((_, _, v, _)) = variant {
+                    // SAFETY: cstring_to_text copies into a palloc'd text
+                    args.push(v.as_ref().map(|v| {
+                        pg_sys::Datum::from(unsafe { pg_sys::cstring_to_text(v.as_ptr()) })
+                    }));
                 }
                 let outcome = rolled_back(|| {
                     // SAFETY: SPI is connected; the plan's parameters
@@ -834,7 +933,13 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 if plan == 1 && value.as_deref() == Some(a.as_str()) {
                     update_sees_none = matches!(outcome, Ok(0));
                 }
-                let alone = if outcome.is_err() && plan != 2 && !(plan == 1 && update_sees_none) {
+                // (a variant's statement is asked as it is: what it adds
+                // is its value passing a check)
+                let alone = if outcome.is_err()
+                    && check != "tenant_insert"
+                    && variant.is_none()
+                    && !(plan == 1 && update_sees_none)
+                {
                     let own = own_rows.as_ref();
                     let tenant = &tenants_c[i];
                     rolled_back(|| {
@@ -860,7 +965,14 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         "00000".into(),
                         Some(WITHOUT_OWN_ROWS.into()),
                     ),
-                    (Ok(n), None) => (a.clone(), check, value, Some(n), "00000".into(), None),
+                    (Ok(n), None) => (
+                        a.clone(),
+                        check,
+                        value,
+                        Some(n),
+                        "00000".into(),
+                        variant.map(|(_, _, _, note)| note.clone()),
+                    ),
                     (Err((state, message)), None) => {
                         (a.clone(), check, value, None, state, Some(message))
                     }
@@ -1033,13 +1145,30 @@ unsafe fn delete_own(sql: &CStr, tenant: &CStr) {
 /// # Safety
 /// SPI is connected; `plan` is one of [`prepare`]'s with `args.len()`
 /// parameters of its types.
-unsafe fn execute(plan: pg_sys::SPIPlanPtr, args: &mut [pg_sys::Datum]) {
-    let nulls = vec![b' ' as std::ffi::c_char; args.len()];
+unsafe fn execute(plan: pg_sys::SPIPlanPtr, args: &mut [Option<pg_sys::Datum>]) {
+    let nulls: Vec<std::ffi::c_char> = args
+        .iter()
+        .map(|a| if a.is_some() { b' ' } else { b'n' } as std::ffi::c_char)
+        .collect();
+    let mut values: Vec<pg_sys::Datum> = args
+        .iter()
+        .map(|a| a.unwrap_or(pg_sys::Datum::from(0usize)))
+        .collect();
     // SAFETY: values and nulls match the plan's parameters
     unsafe {
-        pg_sys::SPI_execute_plan(plan, args.as_mut_ptr(), nulls.as_ptr(), false, 0);
+        pg_sys::SPI_execute_plan(plan, values.as_mut_ptr(), nulls.as_ptr(), false, 0);
     }
 }
+
+/// One of [`run_statements`]' statements: (check, plan, value, template
+/// tenant, variant).
+type Stmt = (
+    &'static str,
+    usize,
+    Option<String>,
+    Option<String>,
+    Option<usize>,
+);
 
 /// `set_config(name, value, true)`, as PostgreSQL's SQL function does it
 /// (NULL: the setting's reset value).

@@ -6,7 +6,7 @@
 //! To add a check: gather its outcome into [`TableEvidence`] (isolation.rs),
 //! judge it here in [`table_checks`], test it below, and list it in the
 //! README's check table.
-use crate::ident::{quote_ident, quote_qualified};
+use crate::ident::{quote_ident, quote_literal, quote_qualified};
 use crate::model::{RelKind, Target};
 
 /// Bounded visibility probes count at most this many rows: enough to say
@@ -591,7 +591,7 @@ fn definer_read(t: &Target, role: &str, leaks: &[DefinerLeak], c: Check) -> Chec
         match l.args.first() {
             _ if r.arg_types.is_empty() => "no arguments".to_string(),
             Some(first) if l.args.len() > 1 && l.args.iter().all(|a| a == first) => match first {
-                Some(v) => format!("every argument {}", crate::ident::quote_literal(v)),
+                Some(v) => format!("every argument {}", quote_literal(v)),
                 None => "every argument NULL".to_string(),
             },
             _ => format!("{}({})", r.name, literal_args(&l.args, &r.arg_types)),
@@ -760,7 +760,7 @@ fn literal_args(args: &[Option<String>], types: &[String]) -> String {
     args.iter()
         .zip(types)
         .map(|(a, ty)| match a {
-            Some(v) => format!("{}::{ty}", crate::ident::quote_literal(v)),
+            Some(v) => format!("{}::{ty}", quote_literal(v)),
             None => format!("NULL::{ty}"),
         })
         .collect::<Vec<_>>()
@@ -1803,16 +1803,45 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
 fn plain_statement_text(t: &Target, o: &WriteOutcome) -> String {
     let col = quote_ident(&t.column);
     let v = o.value.as_deref().unwrap_or("NULL");
+    // a variant's statement also sets another column (shadow::Variant)
+    let also = variant_of(o).map(|(c, value)| {
+        (
+            quote_ident(&c),
+            value.map_or_else(|| "NULL".to_string(), |v| quote_literal(&v)),
+        )
+    });
+    let (also_col, also_value, also_set) = match &also {
+        Some((c, value)) => (
+            format!(", {c}"),
+            format!(", {value}"),
+            format!(", {c} = {value}"),
+        ),
+        None => Default::default(),
+    };
     match o.check.as_deref() {
         Some("tenant_delete") => format!("DELETE FROM {}", t.qualified()),
-        Some("tenant_update") => format!("UPDATE {} SET {col} = {v}", t.qualified()),
+        Some("tenant_update") => format!("UPDATE {} SET {col} = {v}{also_set}", t.qualified()),
         // the role may not name the tenant column: its rows take the default
-        _ if t.tenant_defaulted => format!("INSERT INTO {} (...) VALUES (...)", t.qualified()),
+        _ if t.tenant_defaulted => format!(
+            "INSERT INTO {} (...{also_col}) VALUES (...{also_value})",
+            t.qualified()
+        ),
         _ => format!(
-            "INSERT INTO {} (..., {col}) VALUES (..., {v})",
+            "INSERT INTO {} (..., {col}{also_col}) VALUES (..., {v}{also_value})",
             t.qualified()
         ),
     }
+}
+
+/// The other column a variant's statement set, and its value (None:
+/// NULL), from the outcome's note (shadow::VARIANT).
+fn variant_of(o: &WriteOutcome) -> Option<(String, Option<String>)> {
+    let note = o.message.as_deref()?.strip_prefix(crate::shadow::VARIANT)?;
+    let v: serde_json::Value = serde_json::from_str(note).ok()?;
+    Some((
+        v.get(0)?.as_str()?.to_string(),
+        v.get(1)?.as_str().map(str::to_string),
+    ))
 }
 
 /// tenant_insert / tenant_update / tenant_delete from the write probe's

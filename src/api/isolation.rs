@@ -208,7 +208,7 @@ fn probe(
 CREATE FUNCTION rls_audit._write_statements(
     p_role name, p_settings text[], p_setting text, p_tenants text[],
     p_update text, p_insert text, p_templates text, p_setup text[],
-    p_shadow regclass, p_col name, p_screen text)
+    p_shadow regclass, p_col name, p_screen text, p_variants text[] DEFAULT NULL)
 RETURNS text[]
 VOLATILE SET search_path = pg_catalog, pg_temp
 LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';"#)]
@@ -224,6 +224,7 @@ fn write_statements(
     shadow: Option<pg_sys::Oid>,
     column: Option<Name>,
     screen: Option<&str>,
+    variants: default!(Option<Vec<Option<String>>>, "NULL"),
 ) -> crate::error::SqlResult<Vec<Option<String>>> {
     let role = require(role.as_ref().map(|n| n.0.as_str()), "p_role")?;
     let pairs: Vec<(String, Option<String>)> = settings
@@ -236,6 +237,20 @@ fn write_statements(
         .collect();
     let tenants: Vec<String> = tenants.unwrap_or_default().into_iter().flatten().collect();
     let setup: Vec<String> = setup.unwrap_or_default().into_iter().flatten().collect();
+    // (update, insert, column, value) quadruples, flattened
+    let variants: Vec<crate::shadow::Variant> = variants
+        .unwrap_or_default()
+        .chunks(4)
+        .filter_map(|v| match v {
+            [Some(update), insert, Some(column), value] => Some(crate::shadow::Variant {
+                update: update.clone(),
+                insert: insert.clone(),
+                column: column.clone(),
+                value: value.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
     let rows = crate::shadow::run_statements(&crate::shadow::Probe {
         role,
         settings: &pairs,
@@ -256,6 +271,7 @@ fn write_statements(
         shadow: *require(shadow.as_ref(), "p_shadow")?,
         column: require(column.as_ref().map(|n| n.0.as_str()), "p_col")?,
         screen,
+        variants: &variants,
     })?;
     Ok(rows
         .into_iter()

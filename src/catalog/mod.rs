@@ -1877,6 +1877,277 @@ unsafe extern "C-unwind" fn singled_walk(
     }
 }
 
+/// For table `table`, whose tenant column is `column`: the values the
+/// checks of its write policies for `role` (INSERT, UPDATE and ALL: WITH
+/// CHECK, else USING) compare its other columns with, as (column, value
+/// text, None for NULL), at most `limit` of them: `kind = 'shared'`,
+/// `kind IN ('a', 'b')`, a boolean column (`OR is_public`: true and
+/// false), `col IS NULL`. A check that lets a row through by such a
+/// column (`tenant_id = … OR is_public`) lets an INSERT or a move put a
+/// row in another tenant's hands only with that value, which the rows the
+/// write probe copies need not have; the probe tries each (sql/probe.sql).
+/// Values the column's type does not read are left out.
+pub(crate) fn check_variants(
+    c: &SpiClient<'_>,
+    table: u32,
+    role: &str,
+    column: &str,
+    limit: usize,
+) -> Result<Vec<(String, Option<String>)>> {
+    let mut trees: Vec<String> = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        POLICY_TREES_FOR.as_str(),
+        None,
+        &[vec![pg_sys::Oid::from(table)].into(), role.into()],
+    )? {
+        let (qual, check, cmd) = (
+            r.get::<String>(2)?,
+            r.get::<String>(3)?,
+            r.get::<String>(4)?.unwrap_or_default(),
+        );
+        // PostgreSQL's check of a new row: WITH CHECK, else USING (an
+        // INSERT policy has no USING)
+        if matches!(cmd.as_str(), "a" | "w" | "*") {
+            trees.extend(check.or(qual));
+        }
+    }
+    let relid = pg_sys::Oid::from(table);
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
+    for tree in trees {
+        let Ok(text) = std::ffi::CString::new(tree) else {
+            continue;
+        };
+        let mut found = Variants {
+            depth: 0,
+            found: Vec::new(),
+        };
+        // SAFETY: the catalog's own node text, read into a tree in the
+        // scratch context and only walked; the values are Rust strings
+        unsafe {
+            scratch.switch_to(|_| {
+                let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+                variants_walk(node, (&mut found as *mut Variants).cast());
+            });
+            scratch.reset();
+        }
+        for (attno, value) in found.found {
+            // SAFETY: catalog cache lookups of the table's own column
+            let (name, typ) = unsafe {
+                let name = pg_sys::get_attname(relid, attno, true);
+                if name.is_null() {
+                    continue;
+                }
+                (
+                    std::ffi::CStr::from_ptr(name)
+                        .to_string_lossy()
+                        .into_owned(),
+                    pg_sys::get_atttype(relid, attno),
+                )
+            };
+            if name == column
+                || out.iter().any(|(n, v)| *n == name && *v == value)
+                || value.as_deref().is_some_and(|v| !reads_as(v, typ))
+            {
+                continue;
+            }
+            if out.len() == limit {
+                return Ok(out);
+            }
+            out.push((name, value));
+        }
+    }
+    Ok(out)
+}
+
+/// What [`variants_walk`] found: (attribute number, value) of the
+/// table's columns (Vars of the policy's own query level, `depth`).
+struct Variants {
+    depth: u32,
+    found: Vec<(i16, Option<String>)>,
+}
+
+/// A datum as its type's output function prints it.
+unsafe fn print_datum(typ: pg_sys::Oid, value: pg_sys::Datum) -> String {
+    // SAFETY: the caller's datum of type `typ`
+    unsafe {
+        let (mut out, mut varlena) = (pg_sys::InvalidOid, false);
+        pg_sys::getTypeOutputInfo(typ, &mut out, &mut varlena);
+        let text = pg_sys::OidOutputFunctionCall(out, value);
+        std::ffi::CStr::from_ptr(text)
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// The column `node` reads, under implicit casts (`varchar` read as
+/// `text`): its attribute number, when it is the policy's table's at
+/// `depth` sub-selects down.
+unsafe fn column_of(mut node: *mut pg_sys::Node, depth: u32) -> Option<i16> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        loop {
+            if node.is_null() {
+                return None;
+            }
+            match (*node).type_ {
+                pg_sys::NodeTag::T_RelabelType => {
+                    node = (*node.cast::<pg_sys::RelabelType>()).arg.cast();
+                }
+                pg_sys::NodeTag::T_CoerceViaIO => {
+                    node = (*node.cast::<pg_sys::CoerceViaIO>()).arg.cast();
+                }
+                pg_sys::NodeTag::T_FuncExpr
+                    if (*node.cast::<pg_sys::FuncExpr>()).funcformat
+                        == pg_sys::CoercionForm::COERCE_IMPLICIT_CAST =>
+                {
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg(
+                        (*node.cast::<pg_sys::FuncExpr>()).args,
+                    );
+                    node = args.get_ptr(0)?;
+                }
+                pg_sys::NodeTag::T_Var => {
+                    let v = node.cast::<pg_sys::Var>();
+                    return ((*v).varno == 1 && (*v).varlevelsup == depth && (*v).varattno > 0)
+                        .then_some((*v).varattno);
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// The constants of `node` (a Const, an ARRAY[...] of them, or a constant
+/// array), printed in their type.
+unsafe fn constant_texts(node: *mut pg_sys::Node) -> Vec<String> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        if node.is_null() {
+            return Vec::new();
+        }
+        match (*node).type_ {
+            pg_sys::NodeTag::T_Const => {
+                let k = node.cast::<pg_sys::Const>();
+                if (*k).constisnull {
+                    return Vec::new();
+                }
+                let elem = pg_sys::get_element_type((*k).consttype);
+                if elem == pg_sys::InvalidOid {
+                    return vec![print_datum((*k).consttype, (*k).constvalue)];
+                }
+                let array = pg_sys::pg_detoast_datum((*k).constvalue.cast_mut_ptr())
+                    .cast::<pg_sys::ArrayType>();
+                let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
+                pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
+                let (mut elems, mut nulls, mut n) = (std::ptr::null_mut(), std::ptr::null_mut(), 0);
+                pg_sys::deconstruct_array(
+                    array,
+                    elem,
+                    len.into(),
+                    byval,
+                    align,
+                    &mut elems,
+                    &mut nulls,
+                    &mut n,
+                );
+                (0..usize::try_from(n).unwrap_or(0))
+                    .filter(|i| !*nulls.add(*i))
+                    .map(|i| print_datum(elem, *elems.add(i)))
+                    .collect()
+            }
+            pg_sys::NodeTag::T_ArrayExpr => {
+                let a = node.cast::<pg_sys::ArrayExpr>();
+                pgrx::PgList::<pg_sys::Node>::from_pg((*a).elements)
+                    .iter_ptr()
+                    .flat_map(|e| constant_texts(e))
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The walker of [`check_variants`]: `col = constant` (either side),
+/// `col = ANY (constants)`, a boolean column, `col IS NULL`; in
+/// sub-selects too (`EXISTS (SELECT … WHERE t.kind = 'x')`).
+unsafe extern "C-unwind" fn variants_walk(
+    node: *mut pg_sys::Node,
+    ctx: *mut std::ffi::c_void,
+) -> bool {
+    if node.is_null() {
+        return false;
+    }
+    // SAFETY: a node of a tree being walked; ctx is the Variants of
+    // check_variants, alive for the walk
+    unsafe {
+        let found = &mut *ctx.cast::<Variants>();
+        let depth = found.depth;
+        match (*node).type_ {
+            pg_sys::NodeTag::T_Var => {
+                let v = node.cast::<pg_sys::Var>();
+                if (*v).vartype == pg_sys::BOOLOID {
+                    if let Some(attno) = column_of(node, depth) {
+                        for b in ["true", "false"] {
+                            found.found.push((attno, Some(b.into())));
+                        }
+                    }
+                }
+            }
+            pg_sys::NodeTag::T_OpExpr => {
+                let op = node.cast::<pg_sys::OpExpr>();
+                let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
+                if let (2, Some(a), Some(b)) = (args.len(), args.get_ptr(0), args.get_ptr(1)) {
+                    if is_equality((*op).opno) {
+                        for (x, y) in [(a, b), (b, a)] {
+                            if let Some(attno) = column_of(x, depth) {
+                                for v in constant_texts(y) {
+                                    found.found.push((attno, Some(v)));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            pg_sys::NodeTag::T_ScalarArrayOpExpr => {
+                let op = node.cast::<pg_sys::ScalarArrayOpExpr>();
+                let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
+                if let (true, 2, Some(a), Some(b)) =
+                    ((*op).useOr, args.len(), args.get_ptr(0), args.get_ptr(1))
+                {
+                    if let (true, Some(attno)) = (is_equality((*op).opno), column_of(a, depth)) {
+                        for v in constant_texts(b) {
+                            found.found.push((attno, Some(v)));
+                        }
+                    }
+                }
+            }
+            pg_sys::NodeTag::T_NullTest => {
+                let t = node.cast::<pg_sys::NullTest>();
+                if (*t).nulltesttype == pg_sys::NullTestType::IS_NULL {
+                    if let Some(attno) = column_of((*t).arg.cast(), depth) {
+                        found.found.push((attno, None));
+                    }
+                }
+            }
+            // a sub-select: the table's columns are one level further up
+            pg_sys::NodeTag::T_Query => {
+                found.depth += 1;
+                let stop = pg_sys::query_tree_walker(
+                    node.cast::<pg_sys::Query>(),
+                    Some(variants_walk),
+                    ctx,
+                    0,
+                );
+                (*ctx.cast::<Variants>()).depth -= 1;
+                return stop;
+            }
+            _ => {}
+        }
+        pg_sys::expression_tree_walker(node, Some(variants_walk), ctx)
+    }
+}
+
 /// For each of `tables` the role cannot TRUNCATE itself: the first of
 /// `roles` (those it may SET ROLE to without inheriting them) that may,
 /// after that SET ROLE (see `truncate_via.sql`).
