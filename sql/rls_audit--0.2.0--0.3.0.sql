@@ -236,6 +236,7 @@ DECLARE
     v_vcol name;
     v_vtype text;
     v_vinsert text;
+    v_sequence boolean := false;
     v_update text;
     v_insert text;
     v_grants text;
@@ -272,14 +273,21 @@ BEGIN
             'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
                FROM pg_catalog.unnest($3) t
               WHERE t.%I %s $2::%s', v_cols, p_col, p_eq, p_type);
-        -- a role that may INSERT some columns but not the tenant column
-        -- leaves it to its default: its INSERT names the columns it may
-        -- insert, and the shadow's column has the table's default
-        -- (p_default: pg_get_expr text, never volatile; NULL when none)
+        -- a role that may INSERT some columns but not all leaves the
+        -- others to their defaults: its INSERT names the columns it may
+        -- insert (the tenant column $1 among them, when it may), and the
+        -- shadow's other columns get the table's defaults below. Its
+        -- tenant column's default is p_default (pg_get_expr text, never
+        -- volatile; NULL when none).
         IF pg_catalog.has_any_column_privilege(p_role, p_table, 'INSERT')
-           AND NOT pg_catalog.has_column_privilege(p_role, p_table, p_col, 'INSERT') THEN
+           AND EXISTS (SELECT FROM pg_catalog.pg_attribute t
+                        WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+                          AND NOT pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'INSERT')) THEN
             SELECT pg_catalog.string_agg(pg_catalog.quote_ident(t.attname), ', ' ORDER BY t.attnum),
-                   pg_catalog.string_agg(pg_catalog.format('t.%I', t.attname), ', ' ORDER BY t.attnum)
+                   pg_catalog.string_agg(CASE WHEN t.attname = p_col
+                                              THEN pg_catalog.format('$1::%s', p_type)
+                                              ELSE pg_catalog.format('t.%I', t.attname) END,
+                                         ', ' ORDER BY t.attnum)
               INTO v_icols, v_ivals
               FROM pg_catalog.pg_attribute t
              WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
@@ -289,16 +297,18 @@ BEGIN
                    FROM pg_catalog.unnest($3) t
                   WHERE t.%I %s $2::%s', v_icols, v_ivals, p_col, p_eq, p_type);
         END IF;
-        -- the variants (p_variants: column, value pairs): the values the
-        -- write policies' checks compare another column with
-        -- (catalog::check_variants). Each is tried in a move and an
-        -- insert that also set that column ($2, or $4 beside the
-        -- insert's three, as text cast to the column's type, qualified):
-        -- a check such as `tenant_id = … OR is_public` lets a row through
-        -- for another tenant only with that value, which the copied rows
-        -- need not have. Passed on as (update, insert, column, value).
-        FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 2 LOOP
-            v_vcol := p_variants[2 * i - 1];
+        -- the variants (p_variants: column, kind, value triples): the
+        -- values the write policies' checks compare another column with
+        -- (catalog::check_variants), kind `value`, or the tenant setting
+        -- itself, kind `tenant` (the value is then each tenant's own).
+        -- Each is tried in a move and an insert that also set that column
+        -- ($2, or $4 beside the insert's three, as text cast to the
+        -- column's type, qualified): a check such as `tenant_id = … OR
+        -- is_public` lets a row through for another tenant only with that
+        -- value, which the copied rows need not have. Passed on as
+        -- (update, insert, column, kind, value).
+        FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
+            v_vcol := p_variants[3 * i - 2];
             SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
               INTO v_vtype
               FROM pg_catalog.pg_attribute t
@@ -328,7 +338,9 @@ BEGIN
                               FROM pg_catalog.unnest($3) t
                              WHERE t.%I %s $2::%s',
                            v_icols,
-                           pg_catalog.string_agg(CASE WHEN t.attname = v_vcol
+                           pg_catalog.string_agg(CASE WHEN t.attname = p_col
+                                                      THEN pg_catalog.format('$1::%s', p_type)
+                                                      WHEN t.attname = v_vcol
                                                       THEN pg_catalog.format('$4::%s', v_vtype)
                                                       ELSE pg_catalog.format('t.%I', t.attname) END,
                                                  ', ' ORDER BY t.attnum),
@@ -345,7 +357,7 @@ BEGIN
             v_variants := v_variants || ARRAY[
                 pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s, %I = $2::%s',
                                   p_col, p_type, v_vcol, v_vtype),
-                v_vinsert, v_vcol::pg_catalog.text, p_variants[2 * i]];
+                v_vinsert, v_vcol::pg_catalog.text, p_variants[3 * i - 1], p_variants[3 * i]];
         END LOOP;
         v_templates := pg_catalog.format(
             'SELECT ARRAY(SELECT s.t FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
@@ -362,6 +374,41 @@ BEGIN
         IF v_icols IS NOT NULL AND p_default IS NOT NULL THEN
             EXECUTE pg_catalog.format('ALTER TABLE pg_temp.rls_audit_shadow ALTER COLUMN %I SET DEFAULT %s',
                                       p_col, p_default);
+        END IF;
+        -- the other columns the role's INSERT leaves out take the table's
+        -- defaults, as they do in the real table: the same expression
+        -- (bound now, as the caller), or, for a sequence's (serial,
+        -- identity), the shadow's own temporary sequence, which the
+        -- role's read-only statements may advance
+        IF v_icols IS NOT NULL THEN
+            FOR v_vcol, v_vtype IN
+                SELECT t.attname,
+                       CASE WHEN t.attidentity <> '' OR EXISTS (
+                                 SELECT FROM pg_catalog.pg_depend k
+                                   JOIN pg_catalog.pg_class s ON s.oid = k.refobjid
+                                  WHERE k.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                                    AND k.objid = d.oid
+                                    AND k.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                    AND s.relkind = 'S')
+                            THEN NULL
+                            ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
+                  FROM pg_catalog.pg_attribute t
+                  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = t.attrelid AND d.adnum = t.attnum
+                 WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+                   AND t.attname <> p_col AND t.attgenerated = ''
+                   AND (d.oid IS NOT NULL OR t.attidentity <> '')
+                   AND NOT pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'INSERT')
+            LOOP
+                IF v_vtype IS NULL THEN
+                    IF NOT v_sequence THEN
+                        CREATE TEMP SEQUENCE rls_audit_shadow_seq;
+                        v_sequence := true;
+                    END IF;
+                    v_vtype := 'pg_catalog.nextval(''pg_temp.rls_audit_shadow_seq''::pg_catalog.regclass)';
+                END IF;
+                EXECUTE pg_catalog.format('ALTER TABLE pg_temp.rls_audit_shadow ALTER COLUMN %I SET DEFAULT %s',
+                                          v_vcol, v_vtype);
+            END LOOP;
         END IF;
         FOREACH a IN ARRAY p_tenants LOOP
             EXECUTE pg_catalog.format(
@@ -442,6 +489,9 @@ BEGIN
                  WHERE pg_catalog.has_table_privilege(p_role, p_table, 'DELETE')) AS g;
         IF v_grants IS NOT NULL THEN
             v_setup := v_setup || pg_catalog.format('GRANT %s ON pg_temp.rls_audit_shadow TO %I', v_grants, p_role);
+        END IF;
+        IF v_sequence THEN
+            v_setup := v_setup || pg_catalog.format('GRANT USAGE ON SEQUENCE pg_temp.rls_audit_shadow_seq TO %I', p_role);
         END IF;
         v_setup := v_setup || 'CREATE TRIGGER rls_audit_count AFTER INSERT OR UPDATE OR DELETE
             ON pg_temp.rls_audit_shadow FOR EACH ROW EXECUTE FUNCTION @extschema@._shadow_count()'::pg_catalog.text;

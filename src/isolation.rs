@@ -825,7 +825,7 @@ pub(crate) fn gather(
                     let mine = mine.into_iter().map(|(_, k)| k).collect();
                     cascades =
                         cascade_probes(c, role, &t, mine, bypasses, inherited, &run_cx, list)?;
-                    let shadow = Shadow::of(c, &t, applies, role)?;
+                    let shadow = Shadow::of(c, &t, applies, role, run_cx.setting)?;
                     if t.replaceable.iter().any(|r| r.writes) {
                         let values = replace_values(c, &t, list)?;
                         replaced_writes =
@@ -1069,7 +1069,8 @@ struct Shadow {
     screen: Vec<String>,
     /// the values the write policies' checks compare the table's other
     /// columns with (catalog::check_variants), as `p_variants`: (column,
-    /// value) pairs, flattened; tried by the plain write probe
+    /// `value` or `tenant`, value) triples, flattened; tried by the plain
+    /// write probe
     variants: Vec<Option<String>>,
 }
 
@@ -1077,16 +1078,19 @@ struct Shadow {
 const CHECK_VARIANTS: usize = 8;
 
 impl Shadow {
-    fn of(c: &SpiClient<'_>, t: &Target, applies: bool, role: &str) -> Result<Self> {
+    fn of(c: &SpiClient<'_>, t: &Target, applies: bool, role: &str, setting: &str) -> Result<Self> {
         let mut policies =
             catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
         let screen = screen_policies(&policies.pop().unwrap_or_default());
         // (a role row security does not apply to inserts and moves any
         // row: no check to pass)
         let variants = if applies {
-            catalog::check_variants(c, t.oid, role, &t.column, CHECK_VARIANTS)?
+            catalog::check_variants(c, t.oid, role, &t.column, setting, CHECK_VARIANTS)?
                 .into_iter()
-                .flat_map(|(column, value)| [Some(column), value])
+                .flat_map(|(column, value)| match value {
+                    catalog::Variant::Value(v) => [Some(column), Some("value".into()), v],
+                    catalog::Variant::Tenant => [Some(column), Some("tenant".into()), None],
+                })
                 .collect()
         } else {
             Vec::new()

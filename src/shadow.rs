@@ -368,8 +368,9 @@ pub(crate) struct Variant {
     /// None when the role's INSERTs may not name the column
     pub(crate) insert: Option<String>,
     pub(crate) column: String,
-    /// None: NULL
-    pub(crate) value: Option<String>,
+    /// the value (None: NULL); None: each tenant's own value, for a
+    /// column the check compares with the tenant setting
+    pub(crate) value: Option<Option<String>>,
 }
 
 /// The note on a write outcome of a [`Variant`]'s statement: this prefix
@@ -714,18 +715,18 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
     let screen = screen.map(cstring).transpose()?;
     let key_update = key_update.map(cstring).transpose()?;
     // each variant's statements (the same text for the values of one
-    // column: planned once per tenant), its value and its note
+    // column: planned once per tenant), its value and its column
     let variants = variants
         .iter()
         .map(|v| -> Result<_> {
             Ok((
                 cstring(&v.update)?,
                 v.insert.as_deref().map(cstring).transpose()?,
-                v.value.as_deref().map(cstring).transpose()?,
-                format!(
-                    "{VARIANT}{}",
-                    serde_json::json!([v.column.as_str(), v.value.as_deref()])
-                ),
+                v.value
+                    .as_ref()
+                    .map(|v| v.as_deref().map(cstring).transpose())
+                    .transpose()?,
+                v.column.as_str(),
             ))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -909,8 +910,19 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 if check == "tenant_insert" {
                     args.push(Some(rows));
                 }
-                let variant = variant.and_then(|k| variants.get(k));
-                if let Some((_, _, v, _)) = variant {
+                // a variant's value (the tenant's own, for a column compared
+                // with the setting) and the note that says so
+                let variant = variant
+                    .and_then(|k| variants.get(k))
+                    .map(|(_, _, v, column)| {
+                        let v = v.clone().unwrap_or_else(|| Some(tenants_c[i].clone()));
+                        let note = format!(
+                            "{VARIANT}{}",
+                            serde_json::json!([column, v.as_ref().map(|v| v.to_string_lossy())])
+                        );
+                        (v, note)
+                    });
+                if let Some((v, _)) = &variant {
                     // SAFETY: cstring_to_text copies into a palloc'd text
                     args.push(v.as_ref().map(|v| {
                         pg_sys::Datum::from(unsafe { pg_sys::cstring_to_text(v.as_ptr()) })
@@ -971,7 +983,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         value,
                         Some(n),
                         "00000".into(),
-                        variant.map(|(_, _, _, note)| note.clone()),
+                        variant.map(|(_, note)| note),
                     ),
                     (Err((state, message)), None) => {
                         (a.clone(), check, value, None, state, Some(message))

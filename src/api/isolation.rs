@@ -237,17 +237,22 @@ fn write_statements(
         .collect();
     let tenants: Vec<String> = tenants.unwrap_or_default().into_iter().flatten().collect();
     let setup: Vec<String> = setup.unwrap_or_default().into_iter().flatten().collect();
-    // (update, insert, column, value) quadruples, flattened
+    // (update, insert, column, kind, value) quintuples, flattened
     let variants: Vec<crate::shadow::Variant> = variants
         .unwrap_or_default()
-        .chunks(4)
+        .chunks(5)
         .filter_map(|v| match v {
-            [Some(update), insert, Some(column), value] => Some(crate::shadow::Variant {
-                update: update.clone(),
-                insert: insert.clone(),
-                column: column.clone(),
-                value: value.clone(),
-            }),
+            [Some(update), insert, Some(column), Some(kind), value] => {
+                Some(crate::shadow::Variant {
+                    update: update.clone(),
+                    insert: insert.clone(),
+                    column: column.clone(),
+                    value: match kind.as_str() {
+                        "tenant" => None,
+                        _ => Some(value.clone()),
+                    },
+                })
+            }
             _ => None,
         })
         .collect();

@@ -1882,18 +1882,22 @@ unsafe extern "C-unwind" fn singled_walk(
 /// CHECK, else USING) compare its other columns with, as (column, value
 /// text, None for NULL), at most `limit` of them: `kind = 'shared'`,
 /// `kind IN ('a', 'b')`, a boolean column (`OR is_public`: true and
-/// false), `col IS NULL`. A check that lets a row through by such a
-/// column (`tenant_id = … OR is_public`) lets an INSERT or a move put a
-/// row in another tenant's hands only with that value, which the rows the
-/// write probe copies need not have; the probe tries each (sql/probe.sql).
-/// Values the column's type does not read are left out.
+/// false), `col IS NULL`, and a column compared with the tenant `setting`
+/// itself (`OR partner_id = current_setting(…)::int`: the value
+/// [`Variant::Tenant`], each probed tenant's own). A check that lets a
+/// row through by such a column (`tenant_id = … OR is_public`) lets an
+/// INSERT or a move put a row in another tenant's hands only with that
+/// value, which the rows the write probe copies need not have; the probe
+/// tries each (sql/probe.sql). Values the column's type does not read are
+/// left out.
 pub(crate) fn check_variants(
     c: &SpiClient<'_>,
     table: u32,
     role: &str,
     column: &str,
+    setting: &str,
     limit: usize,
-) -> Result<Vec<(String, Option<String>)>> {
+) -> Result<Vec<(String, Variant)>> {
     let mut trees: Vec<String> = Vec::new();
     for r in crate::prepared::select(
         c,
@@ -1913,7 +1917,8 @@ pub(crate) fn check_variants(
         }
     }
     let relid = pg_sys::Oid::from(table);
-    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut out: Vec<(String, Variant)> = Vec::new();
+    let setting = setting.to_lowercase();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
     for tree in trees {
         let Ok(text) = std::ffi::CString::new(tree) else {
@@ -1921,6 +1926,7 @@ pub(crate) fn check_variants(
         };
         let mut found = Variants {
             depth: 0,
+            setting: &setting,
             found: Vec::new(),
         };
         // SAFETY: the catalog's own node text, read into a tree in the
@@ -1928,7 +1934,7 @@ pub(crate) fn check_variants(
         unsafe {
             scratch.switch_to(|_| {
                 let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
-                variants_walk(node, (&mut found as *mut Variants).cast());
+                variants_walk(node, (&mut found as *mut Variants<'_>).cast());
             });
             scratch.reset();
         }
@@ -1948,7 +1954,7 @@ pub(crate) fn check_variants(
             };
             if name == column
                 || out.iter().any(|(n, v)| *n == name && *v == value)
-                || value.as_deref().is_some_and(|v| !reads_as(v, typ))
+                || matches!(&value, Variant::Value(Some(v)) if !reads_as(v, typ))
             {
                 continue;
             }
@@ -1963,9 +1969,20 @@ pub(crate) fn check_variants(
 
 /// What [`variants_walk`] found: (attribute number, value) of the
 /// table's columns (Vars of the policy's own query level, `depth`).
-struct Variants {
+struct Variants<'a> {
     depth: u32,
-    found: Vec<(i16, Option<String>)>,
+    setting: &'a str,
+    found: Vec<(i16, Variant)>,
+}
+
+/// A value [`check_variants`] found for a column.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Variant {
+    /// a constant's text; None: NULL
+    Value(Option<String>),
+    /// the tenant's own value, that of the setting the check compares
+    /// the column with
+    Tenant,
 }
 
 /// A datum as its type's output function prints it.
@@ -2081,7 +2098,7 @@ unsafe extern "C-unwind" fn variants_walk(
     // SAFETY: a node of a tree being walked; ctx is the Variants of
     // check_variants, alive for the walk
     unsafe {
-        let found = &mut *ctx.cast::<Variants>();
+        let found = &mut *ctx.cast::<Variants<'_>>();
         let depth = found.depth;
         match (*node).type_ {
             pg_sys::NodeTag::T_Var => {
@@ -2089,7 +2106,7 @@ unsafe extern "C-unwind" fn variants_walk(
                 if (*v).vartype == pg_sys::BOOLOID {
                     if let Some(attno) = column_of(node, depth) {
                         for b in ["true", "false"] {
-                            found.found.push((attno, Some(b.into())));
+                            found.found.push((attno, Variant::Value(Some(b.into()))));
                         }
                     }
                 }
@@ -2102,7 +2119,10 @@ unsafe extern "C-unwind" fn variants_walk(
                         for (x, y) in [(a, b), (b, a)] {
                             if let Some(attno) = column_of(x, depth) {
                                 for v in constant_texts(y) {
-                                    found.found.push((attno, Some(v)));
+                                    found.found.push((attno, Variant::Value(Some(v))));
+                                }
+                                if reads_setting(y, found.setting) {
+                                    found.found.push((attno, Variant::Tenant));
                                 }
                             }
                         }
@@ -2117,7 +2137,7 @@ unsafe extern "C-unwind" fn variants_walk(
                 {
                     if let (true, Some(attno)) = (is_equality((*op).opno), column_of(a, depth)) {
                         for v in constant_texts(b) {
-                            found.found.push((attno, Some(v)));
+                            found.found.push((attno, Variant::Value(Some(v))));
                         }
                     }
                 }
@@ -2126,7 +2146,7 @@ unsafe extern "C-unwind" fn variants_walk(
                 let t = node.cast::<pg_sys::NullTest>();
                 if (*t).nulltesttype == pg_sys::NullTestType::IS_NULL {
                     if let Some(attno) = column_of((*t).arg.cast(), depth) {
-                        found.found.push((attno, None));
+                        found.found.push((attno, Variant::Value(None)));
                     }
                 }
             }
@@ -2139,7 +2159,7 @@ unsafe extern "C-unwind" fn variants_walk(
                     ctx,
                     0,
                 );
-                (*ctx.cast::<Variants>()).depth -= 1;
+                (*ctx.cast::<Variants<'_>>()).depth -= 1;
                 return stop;
             }
             _ => {}
