@@ -172,6 +172,15 @@ BEGIN
     FOR k IN current_setting('oracle.first')::int .. current_setting('oracle.last')::int LOOP
         t := 't_' || k;
         r := 'oracle_r' || (k % 4);
+        -- in a third of the cases a check lets a row through by a body no
+        -- row has ('shared'), in another third by a body equal to the
+        -- tenant setting (chosen from k: the random draws stay as they were)
+        exprs[9] := CASE WHEN k % 3 = 0
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body = ''shared'''
+                         ELSE 'current_user = ''oracle_r1''' END;
+        exprs[4] := CASE WHEN k % 3 = 1
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body = current_setting(''app.tenant'', true)'
+                         ELSE 'tenant_id::text = current_setting(''app.tenant'', true)' END;
         EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
         -- 1 to 3 rows for each of the tenants 1, 2, 3; some bodies NULL
         EXECUTE format($i$INSERT INTO oracle.%I
@@ -191,7 +200,12 @@ BEGIN
         IF random() < 0.9 THEN EXECUTE format('ALTER TABLE oracle.%I ENABLE ROW LEVEL SECURITY', t); END IF;
         IF random() < 0.5 THEN EXECUTE format('ALTER TABLE oracle.%I FORCE ROW LEVEL SECURITY', t); END IF;
         IF random() < 0.85 THEN EXECUTE format('GRANT SELECT ON oracle.%I TO %I', t, r); END IF;
-        IF random() < 0.7 THEN EXECUTE format('GRANT INSERT ON oracle.%I TO %I', t, r); END IF;
+        -- (in a seventh of the cases INSERT of the tenant and the body
+        -- only: the id is left out, NULL)
+        IF random() < 0.7 THEN
+            EXECUTE format('GRANT INSERT %s ON oracle.%I TO %I',
+                           CASE WHEN k % 7 = 3 THEN '(tenant_id, body)' ELSE '' END, t, r);
+        END IF;
         IF random() < 0.7 THEN EXECUTE format('GRANT UPDATE ON oracle.%I TO %I', t, r); END IF;
         IF random() < 0.7 THEN EXECUTE format('GRANT DELETE ON oracle.%I TO %I', t, r); END IF;
         IF random() < 0.15 THEN EXECUTE format('GRANT TRUNCATE ON oracle.%I TO %I', t, r); END IF;
@@ -418,6 +432,7 @@ DECLARE
     look boolean;
     stmt text;
     gone boolean;
+    bsel int;
     dw_del boolean;
     dw_upd boolean;
     dw_ins boolean;
@@ -596,8 +611,11 @@ BEGIN
             -- changes another tenant's row or moves a row to another tenant
             -- (4, not sampled, included)
             leak := false;
-            FOR x, pre, gone IN SELECT DISTINCT y, z, g FROM unnest(ARRAY[1, 2, 3, 4, a]) y, unnest(pres) z,
-                                                             unnest(ARRAY[false, true]) g LOOP
+            -- (and with the body set too: NULL, 'shared' or the tenant's
+            -- own value, which a check may let through)
+            FOR x, pre, gone, bsel IN SELECT DISTINCT y, z, g, b FROM unnest(ARRAY[1, 2, 3, 4, a]) y, unnest(pres) z,
+                                                             unnest(ARRAY[false, true]) g, generate_series(0, 3) b
+                                       WHERE b = 0 OR NOT g LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     IF gone THEN EXECUTE format('DELETE FROM %s WHERE tenant_id = %s', c.tbl, a); END IF;
@@ -605,7 +623,9 @@ BEGIN
                     PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
-                    EXECUTE format('UPDATE %s SET tenant_id = %s', c.tbl, x);
+                    EXECUTE format('UPDATE %s SET tenant_id = %s%s', c.tbl, x,
+                                   CASE bsel WHEN 1 THEN ', body = NULL' WHEN 2 THEN ', body = ''shared'''
+                                             WHEN 3 THEN format(', body = %L', a) ELSE '' END);
                     RESET ROLE;
                     EXECUTE format('SELECT count(*) FROM before_rows b JOIN %s t ON t.id = b.id
                                      WHERE t.ctid::text <> b.tid AND (b.tenant_id <> %s OR t.tenant_id <> %s)',
@@ -643,7 +663,10 @@ BEGIN
             -- tenant there (a trigger may have stamped it as a's own)
             leak := false;
             EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
-            FOR x, f, pre IN SELECT xx, ff, zz FROM generate_series(1, 4) xx, generate_series(1, 3) ff, unnest(pres) zz LOOP
+            -- (its body as it is, or NULL, 'shared' or the tenant's own
+            -- value; without the id when the role may not insert it)
+            FOR x, f, pre, bsel IN SELECT xx, ff, zz, b FROM generate_series(1, 4) xx, generate_series(1, 3) ff,
+                                                          unnest(pres) zz, generate_series(0, 3) b LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
@@ -651,8 +674,11 @@ BEGIN
                     PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
-                    EXECUTE format('INSERT INTO %s (id, tenant_id, body) VALUES ($1, $2, $3)', c.tbl)
-                        USING tmpl.id, x, tmpl.body;
+                    EXECUTE format('INSERT INTO %s (%s tenant_id, body) SELECT %s $2, $3', c.tbl,
+                                   CASE WHEN has_column_privilege(actor, c.tbl, 'id', 'INSERT') THEN 'id,' ELSE '' END,
+                                   CASE WHEN has_column_privilege(actor, c.tbl, 'id', 'INSERT') THEN '$1,' ELSE '' END)
+                        USING tmpl.id, x, CASE bsel WHEN 1 THEN NULL WHEN 2 THEN 'shared'
+                                                    WHEN 3 THEN a::text ELSE tmpl.body END;
                     RESET ROLE;
                     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO m;
                     leak := leak OR m > n;
