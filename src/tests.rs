@@ -1611,3 +1611,65 @@ fn an_edited_document_with_its_fingerprint_recomputed_is_not_imported() {
 fn doc_clone(doc: &crate::export::Document) -> crate::export::Document {
     serde_json::from_value(serde_json::to_value(doc).expect("a document")).expect("a document")
 }
+
+/// The values the write policies' checks compare the table's other
+/// columns with: constants (under implicit casts, in an IN list, in a
+/// sub-select), a boolean column, IS NULL, the tenant setting itself;
+/// not the tenant column, not a SELECT or DELETE policy's, not another
+/// role's, and not a value the column's type cannot read (7.5 for an
+/// integer, compared as numeric).
+#[pg_test]
+fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
+    run(r#"
+        CREATE ROLE rls_audit_variants_app;
+        CREATE ROLE rls_audit_variants_other;
+        CREATE TABLE public.variants (id int, tenant_id int, "Is Public" boolean, kind varchar(10),
+                                      partner int, note text, size int);
+        CREATE TABLE public.variants_tags (id int, tag text);
+        CREATE POLICY i ON public.variants FOR INSERT TO rls_audit_variants_app
+            WITH CHECK (tenant_id = 1 OR "Is Public" OR kind IN ('shared', 'global'));
+        CREATE POLICY u ON public.variants FOR UPDATE
+            USING (tenant_id = current_setting('app.tenant_id')::int OR kind = 'ignored: USING')
+            WITH CHECK (partner = current_setting('app.tenant_id')::int OR note IS NULL
+                        OR EXISTS (SELECT FROM public.variants_tags g WHERE g.id = variants.id
+                                     AND variants.kind = 'tagged'));
+        CREATE POLICY a ON public.variants
+            USING (size = 7 OR size = 7.5);
+        CREATE POLICY s ON public.variants FOR SELECT USING (kind = 'read only');
+        CREATE POLICY o ON public.variants FOR INSERT TO rls_audit_variants_other
+            WITH CHECK (kind = 'other role');
+    "#);
+    let oid = one::<pg_sys::Oid>("SELECT 'public.variants'::regclass::oid").unwrap();
+    let got = Spi::connect(|c| {
+        crate::catalog::check_variants(
+            c,
+            oid.to_u32(),
+            "rls_audit_variants_app",
+            "tenant_id",
+            "app.tenant_id",
+            20,
+        )
+    })
+    .unwrap();
+    use crate::catalog::Variant::{Tenant, Value};
+    let v = |c: &str, x: Option<&str>| (c.to_string(), Value(x.map(str::to_string)));
+    assert_eq!(
+        got,
+        vec![
+            v("Is Public", Some("true")),
+            v("Is Public", Some("false")),
+            v("kind", Some("shared")),
+            v("kind", Some("global")),
+            ("partner".to_string(), Tenant),
+            v("note", None),
+            v("kind", Some("tagged")),
+            v("size", Some("7")),
+        ]
+    );
+    // at most `limit`
+    let two = Spi::connect(|c| {
+        crate::catalog::check_variants(c, oid.to_u32(), "rls_audit_variants_app", "tenant_id", "app.tenant_id", 2)
+    })
+    .unwrap();
+    assert_eq!(two.len(), 2);
+}

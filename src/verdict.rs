@@ -2804,6 +2804,72 @@ mod unit {
     }
 
     #[test]
+    fn a_variant_that_passes_a_check_fails_with_the_column_it_set() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let variant = |o: WriteOutcome, note: &str| WriteOutcome {
+            message: Some(format!("{}{note}", crate::shadow::VARIANT)),
+            ..o
+        };
+        let outcomes = vec![
+            copied("1", 3),
+            copied("2", 3),
+            // the plain statements are refused by the checks
+            outcome("1", "tenant_update", Some("2"), None, "42501"),
+            outcome("1", "tenant_insert", Some("2"), None, "42501"),
+            // the statements that also set "Is Public" or kind go through
+            variant(
+                outcome("1", "tenant_insert", Some("2"), Some(1), "00000"),
+                r#"["Is Public","true"]"#,
+            ),
+            variant(
+                outcome("1", "tenant_update", Some("2"), Some(3), "00000"),
+                r#"["kind","it's shared"]"#,
+            ),
+            variant(
+                outcome("1", "tenant_update", Some("1"), Some(0), "00000"),
+                r#"["note",null]"#,
+            ),
+            outcome("2", "tenant_update", Some("1"), None, "42501"),
+            outcome("2", "tenant_insert", Some("1"), None, "42501"),
+        ];
+        let checks = write_checks(&target(), &tenants, &outcomes);
+        let i = status(&checks, "tenant_insert", "1");
+        assert_eq!((i.status, i.rows_seen), ("FAIL", Some(1)), "{}", i.detail);
+        assert!(
+            i.detail.contains(
+                r#"`INSERT INTO shop.orders (..., tenant_id, "Is Public") VALUES (..., 2, 'true')` inserts 1 row"#
+            ),
+            "{}",
+            i.detail
+        );
+        let u = status(&checks, "tenant_update", "1");
+        assert_eq!((u.status, u.rows_seen), ("FAIL", Some(3)), "{}", u.detail);
+        assert!(
+            u.detail
+                .contains("`UPDATE shop.orders SET tenant_id = 2, kind = 'it''s shared'` changes"),
+            "{}",
+            u.detail
+        );
+        // a take-over with a NULL that touched nothing is not in the detail
+        assert!(!u.detail.contains("note = NULL"), "{}", u.detail);
+        assert_eq!(status(&checks, "tenant_insert", "2").status, "PASS");
+        assert_eq!(status(&checks, "tenant_update", "2").status, "PASS");
+        // a failed statement's message is its error, not a note
+        let failed = outcome("1", "tenant_update", Some("2"), None, "42501");
+        assert_eq!(variant_of(&failed), None);
+        assert_eq!(
+            plain_statement_text(
+                &target(),
+                &variant(
+                    outcome("1", "tenant_update", Some("2"), Some(3), "00000"),
+                    r#"["note",null]"#
+                )
+            ),
+            "UPDATE shop.orders SET tenant_id = 2, note = NULL"
+        );
+    }
+
+    #[test]
     fn inserts_that_leave_the_tenant_column_to_its_default() {
         let tenants = vec!["1".to_string(), "2".to_string()];
         let outcomes = vec![
