@@ -782,6 +782,18 @@ pub(crate) fn gather(
         });
     }
 
+    // the values the write policies' checks compare other columns with,
+    // for every table the write probes copy (one read of the catalog)
+    let mut variants = if write_probes {
+        let tables: Vec<(u32, &str)> = targets
+            .iter()
+            .filter(|t| !t.is_view())
+            .map(|t| (t.oid, t.column.as_str()))
+            .collect();
+        catalog::check_variants(c, &tables, role, run_cx.setting, CHECK_VARIANTS)?
+    } else {
+        Default::default()
+    };
     let mut out = Vec::new();
     for (
         (((((((t, unset), empty), tenant_list), reads), replaced), looked_up), definer_reads),
@@ -825,7 +837,8 @@ pub(crate) fn gather(
                     let mine = mine.into_iter().map(|(_, k)| k).collect();
                     cascades =
                         cascade_probes(c, role, &t, mine, bypasses, inherited, &run_cx, list)?;
-                    let shadow = Shadow::of(c, &t, applies, role, run_cx.setting)?;
+                    let shadow =
+                        Shadow::of(c, &t, applies, variants.remove(&t.oid).unwrap_or_default())?;
                     if t.replaceable.iter().any(|r| r.writes) {
                         let values = replace_values(c, &t, list)?;
                         replaced_writes =
@@ -1078,23 +1091,26 @@ struct Shadow {
 const CHECK_VARIANTS: usize = 8;
 
 impl Shadow {
-    fn of(c: &SpiClient<'_>, t: &Target, applies: bool, role: &str, setting: &str) -> Result<Self> {
+    /// `variants`: the table's, from catalog::check_variants
+    fn of(
+        c: &SpiClient<'_>,
+        t: &Target,
+        applies: bool,
+        variants: Vec<(String, catalog::Variant)>,
+    ) -> Result<Self> {
         let mut policies =
             catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
         let screen = screen_policies(&policies.pop().unwrap_or_default());
         // (a role row security does not apply to inserts and moves any
         // row: no check to pass)
-        let variants = if applies {
-            catalog::check_variants(c, t.oid, role, &t.column, setting, CHECK_VARIANTS)?
-                .into_iter()
-                .flat_map(|(column, value)| match value {
-                    catalog::Variant::Value(v) => [Some(column), Some("value".into()), v],
-                    catalog::Variant::Tenant => [Some(column), Some("tenant".into()), None],
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let variants = variants
+            .into_iter()
+            .filter(|_| applies)
+            .flat_map(|(column, value)| match value {
+                catalog::Variant::Value(v) => [Some(column), Some("value".into()), v],
+                catalog::Variant::Tenant => [Some(column), Some("tenant".into()), None],
+            })
+            .collect();
         Ok(Shadow {
             applies,
             policies: shadow_policies(&policies.pop().unwrap_or_default()),

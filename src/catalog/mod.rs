@@ -1877,7 +1877,7 @@ unsafe extern "C-unwind" fn singled_walk(
     }
 }
 
-/// For table `table`, whose tenant column is `column`: the values the
+/// For each of `tables` (OID, tenant column): the values the
 /// checks of its write policies for `role` (INSERT, UPDATE and ALL: WITH
 /// CHECK, else USING) compare its other columns with, as (column, value
 /// text, None for NULL), at most `limit` of them: `kind = 'shared'`,
@@ -1892,20 +1892,25 @@ unsafe extern "C-unwind" fn singled_walk(
 /// left out.
 pub(crate) fn check_variants(
     c: &SpiClient<'_>,
-    table: u32,
+    tables: &[(u32, &str)],
     role: &str,
-    column: &str,
     setting: &str,
     limit: usize,
-) -> Result<Vec<(String, Variant)>> {
-    let mut trees: Vec<String> = Vec::new();
+) -> Result<std::collections::BTreeMap<u32, Vec<(String, Variant)>>> {
+    let mut out: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
+    if tables.is_empty() {
+        return Ok(out);
+    }
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|(o, _)| pg_sys::Oid::from(*o)).collect();
+    let mut trees: Vec<(u32, String)> = Vec::new();
     for r in crate::prepared::select(
         c,
         POLICY_TREES_FOR.as_str(),
         None,
-        &[vec![pg_sys::Oid::from(table)].into(), role.into()],
+        &[oids.into(), role.into()],
     )? {
-        let (qual, check, cmd) = (
+        let (table, qual, check, cmd) = (
+            oid(&r, 1)?,
             r.get::<String>(2)?,
             r.get::<String>(3)?,
             r.get::<String>(4)?.unwrap_or_default(),
@@ -1913,14 +1918,17 @@ pub(crate) fn check_variants(
         // PostgreSQL's check of a new row: WITH CHECK, else USING (an
         // INSERT policy has no USING)
         if matches!(cmd.as_str(), "a" | "w" | "*") {
-            trees.extend(check.or(qual));
+            trees.extend(check.or(qual).map(|t| (table, t)));
         }
     }
-    let relid = pg_sys::Oid::from(table);
-    let mut out: Vec<(String, Variant)> = Vec::new();
     let setting = setting.to_lowercase();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
-    for tree in trees {
+    for (table, tree) in trees {
+        let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
+            continue;
+        };
+        let relid = pg_sys::Oid::from(table);
+        let out = out.entry(table).or_default();
         let Ok(text) = std::ffi::CString::new(tree) else {
             continue;
         };
@@ -1958,10 +1966,9 @@ pub(crate) fn check_variants(
             {
                 continue;
             }
-            if out.len() == limit {
-                return Ok(out);
+            if out.len() < limit {
+                out.push((name, value));
             }
-            out.push((name, value));
         }
     }
     Ok(out)
