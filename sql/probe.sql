@@ -165,6 +165,8 @@ DECLARE
     v_vcol name;
     v_vtype text;
     v_vinsert text;
+    v_vkind text;
+    v_vvalue text;
     v_sequence boolean := false;
     v_update text;
     v_insert text;
@@ -226,68 +228,6 @@ BEGIN
                    FROM pg_catalog.unnest($3) t
                   WHERE t.%I %s $2::%s', v_icols, v_ivals, p_col, p_eq, p_type);
         END IF;
-        -- the variants (p_variants: column, kind, value triples): the
-        -- values the write policies' checks compare another column with
-        -- (catalog::check_variants), kind `value`, or the tenant setting
-        -- itself, kind `tenant` (the value is then each tenant's own).
-        -- Each is tried in a move and an insert that also set that column
-        -- ($2, or $4 beside the insert's three, as text cast to the
-        -- column's type, qualified): a check such as `tenant_id = … OR
-        -- is_public` lets a row through for another tenant only with that
-        -- value, which the copied rows need not have. Passed on as
-        -- (update, insert, column, kind, value).
-        FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
-            v_vcol := p_variants[3 * i - 2];
-            SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
-              INTO v_vtype
-              FROM pg_catalog.pg_attribute t
-              JOIN pg_catalog.pg_type y ON y.oid = t.atttypid
-              JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
-             WHERE t.attrelid = p_table AND t.attname = v_vcol AND t.attnum > 0
-               AND NOT t.attisdropped AND t.attname <> p_col;
-            CONTINUE WHEN NOT FOUND;
-            IF v_icols IS NULL THEN
-                SELECT pg_catalog.format(
-                           'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
-                              FROM pg_catalog.unnest($3) t
-                             WHERE t.%I %s $2::%s',
-                           pg_catalog.string_agg(CASE WHEN t.attname = p_col
-                                                      THEN pg_catalog.format('$1::%s', p_type)
-                                                      WHEN t.attname = v_vcol
-                                                      THEN pg_catalog.format('$4::%s', v_vtype)
-                                                      ELSE pg_catalog.quote_ident(t.attname) END,
-                                                 ', ' ORDER BY t.attnum),
-                           p_col, p_eq, p_type)
-                  INTO v_vinsert
-                  FROM pg_catalog.pg_attribute t
-                 WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
-            ELSIF pg_catalog.has_column_privilege(p_role, p_table, v_vcol, 'INSERT') THEN
-                SELECT pg_catalog.format(
-                           'INSERT INTO pg_temp.rls_audit_shadow (%s) SELECT %s
-                              FROM pg_catalog.unnest($3) t
-                             WHERE t.%I %s $2::%s',
-                           v_icols,
-                           pg_catalog.string_agg(CASE WHEN t.attname = p_col
-                                                      THEN pg_catalog.format('$1::%s', p_type)
-                                                      WHEN t.attname = v_vcol
-                                                      THEN pg_catalog.format('$4::%s', v_vtype)
-                                                      ELSE pg_catalog.format('t.%I', t.attname) END,
-                                                 ', ' ORDER BY t.attnum),
-                           p_col, p_eq, p_type)
-                  INTO v_vinsert
-                  FROM pg_catalog.pg_attribute t
-                 WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
-                   AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'INSERT');
-            ELSE
-                -- the role's INSERTs may not name the column: it keeps
-                -- whatever they put there
-                v_vinsert := NULL;
-            END IF;
-            v_variants := v_variants || ARRAY[
-                pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s, %I = $2::%s',
-                                  p_col, p_type, v_vcol, v_vtype),
-                v_vinsert, v_vcol::pg_catalog.text, p_variants[3 * i - 1], p_variants[3 * i]];
-        END LOOP;
         v_templates := pg_catalog.format(
             'SELECT ARRAY(SELECT s.t FROM pg_catalog.unnest($1::pg_catalog.text[]) a(a),
                     LATERAL (SELECT t FROM pg_temp.rls_audit_shadow t WHERE t.%I %s a.a::%s LIMIT 1) s)',
@@ -368,6 +308,80 @@ BEGIN
             GET DIAGNOSTICS v_others = ROW_COUNT;
             v_results := v_results || ARRAY[NULL, 'copied', NULL, v_others::text, '00000', NULL];
         END IF;
+        -- the variants (p_variants: column, kind, value triples): the
+        -- values the write policies' checks compare another column with
+        -- (catalog::check_variants), kind `value`, or the tenant setting
+        -- itself, kind `tenant` (the value is then each tenant's own), or
+        -- `not null` (a value of the copied rows: read once they are in).
+        -- Each is tried in a move and an insert that also set that column
+        -- ($2, or $4 beside the insert's three, as text cast to the
+        -- column's type, qualified): a check such as `tenant_id = … OR
+        -- is_public` lets a row through for another tenant only with that
+        -- value, which the copied rows need not have. Passed on as
+        -- (update, insert, column, kind, value).
+        FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
+            v_vcol := p_variants[3 * i - 2];
+            SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
+              INTO v_vtype
+              FROM pg_catalog.pg_attribute t
+              JOIN pg_catalog.pg_type y ON y.oid = t.atttypid
+              JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
+             WHERE t.attrelid = p_table AND t.attname = v_vcol AND t.attnum > 0
+               AND NOT t.attisdropped AND t.attname <> p_col;
+            CONTINUE WHEN NOT FOUND;
+            IF v_icols IS NULL THEN
+                SELECT pg_catalog.format(
+                           'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
+                              FROM pg_catalog.unnest($3) t
+                             WHERE t.%I %s $2::%s',
+                           pg_catalog.string_agg(CASE WHEN t.attname = p_col
+                                                      THEN pg_catalog.format('$1::%s', p_type)
+                                                      WHEN t.attname = v_vcol
+                                                      THEN pg_catalog.format('$4::%s', v_vtype)
+                                                      ELSE pg_catalog.quote_ident(t.attname) END,
+                                                 ', ' ORDER BY t.attnum),
+                           p_col, p_eq, p_type)
+                  INTO v_vinsert
+                  FROM pg_catalog.pg_attribute t
+                 WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
+            ELSIF pg_catalog.has_column_privilege(p_role, p_table, v_vcol, 'INSERT') THEN
+                SELECT pg_catalog.format(
+                           'INSERT INTO pg_temp.rls_audit_shadow (%s) SELECT %s
+                              FROM pg_catalog.unnest($3) t
+                             WHERE t.%I %s $2::%s',
+                           v_icols,
+                           pg_catalog.string_agg(CASE WHEN t.attname = p_col
+                                                      THEN pg_catalog.format('$1::%s', p_type)
+                                                      WHEN t.attname = v_vcol
+                                                      THEN pg_catalog.format('$4::%s', v_vtype)
+                                                      ELSE pg_catalog.format('t.%I', t.attname) END,
+                                                 ', ' ORDER BY t.attnum),
+                           p_col, p_eq, p_type)
+                  INTO v_vinsert
+                  FROM pg_catalog.pg_attribute t
+                 WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+                   AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'INSERT');
+            ELSE
+                -- the role's INSERTs may not name the column: it keeps
+                -- whatever they put there
+                v_vinsert := NULL;
+            END IF;
+            -- `not null`: the first value of the copied rows (as the
+            -- caller, before the shadow has row security), or none
+            v_vkind := p_variants[3 * i - 1];
+            v_vvalue := p_variants[3 * i];
+            IF v_vkind = 'not null' THEN
+                EXECUTE pg_catalog.format(
+                    'SELECT t.%1$I::pg_catalog.text FROM pg_temp.rls_audit_shadow t WHERE t.%1$I IS NOT NULL LIMIT 1',
+                    v_vcol) INTO v_vvalue;
+                CONTINUE WHEN v_vvalue IS NULL;
+                v_vkind := 'value';
+            END IF;
+            v_variants := v_variants || ARRAY[
+                pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s, %I = $2::%s',
+                                  p_col, p_type, v_vcol, v_vtype),
+                v_vinsert, v_vcol::pg_catalog.text, v_vkind, v_vvalue];
+        END LOOP;
         -- the screen for inserts into and moves to those tenants: each
         -- probed tenant's first row relabelled as each of them, read as the
         -- caller before the shadow has row security

@@ -1109,6 +1109,7 @@ impl Shadow {
             .flat_map(|(column, value)| match value {
                 catalog::Variant::Value(v) => [Some(column), Some("value".into()), v],
                 catalog::Variant::Tenant => [Some(column), Some("tenant".into()), None],
+                catalog::Variant::NotNull => [Some(column), Some("not null".into()), None],
             })
             .collect();
         Ok(Shadow {

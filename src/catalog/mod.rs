@@ -1882,7 +1882,8 @@ unsafe extern "C-unwind" fn singled_walk(
 /// CHECK, else USING) compare its other columns with, as (column, value
 /// text, None for NULL), at most `limit` of them: `kind = 'shared'`,
 /// `kind IN ('a', 'b')`, a boolean column (`OR is_public`: true and
-/// false), `col IS NULL`, and a column compared with the tenant `setting`
+/// false), `col IS NULL` ([`Variant::NotNull`] for `IS NOT NULL`), and a
+/// column compared with the tenant `setting`
 /// itself (`OR partner_id = current_setting(…)::int`: the value
 /// [`Variant::Tenant`], each probed tenant's own). A check that lets a
 /// row through by such a column (`tenant_id = … OR is_public`) lets an
@@ -1990,6 +1991,9 @@ pub(crate) enum Variant {
     /// the tenant's own value, that of the setting the check compares
     /// the column with
     Tenant,
+    /// a value that is not NULL (`col IS NOT NULL`): the first of the
+    /// write probe's copied rows that has one (sql/probe.sql)
+    NotNull,
 }
 
 /// A datum as its type's output function prints it.
@@ -2093,7 +2097,7 @@ unsafe fn constant_texts(node: *mut pg_sys::Node) -> Vec<String> {
 }
 
 /// The walker of [`check_variants`]: `col = constant` (either side),
-/// `col = ANY (constants)`, a boolean column, `col IS NULL`; in
+/// `col = ANY (constants)`, a boolean column, `col IS [NOT] NULL`; in
 /// sub-selects too (`EXISTS (SELECT … WHERE t.kind = 'x')`).
 unsafe extern "C-unwind" fn variants_walk(
     node: *mut pg_sys::Node,
@@ -2151,10 +2155,15 @@ unsafe extern "C-unwind" fn variants_walk(
             }
             pg_sys::NodeTag::T_NullTest => {
                 let t = node.cast::<pg_sys::NullTest>();
-                if (*t).nulltesttype == pg_sys::NullTestType::IS_NULL {
-                    if let Some(attno) = column_of((*t).arg.cast(), depth) {
-                        found.found.push((attno, Variant::Value(None)));
-                    }
+                if let Some(attno) = column_of((*t).arg.cast(), depth) {
+                    found.found.push((
+                        attno,
+                        if (*t).nulltesttype == pg_sys::NullTestType::IS_NULL {
+                            Variant::Value(None)
+                        } else {
+                            Variant::NotNull
+                        },
+                    ));
                 }
             }
             // a sub-select: the table's columns are one level further up

@@ -612,9 +612,10 @@ BEGIN
             -- (4, not sampled, included)
             leak := false;
             -- (and with the body set too: NULL, 'shared' or the tenant's
-            -- own value, which a check may let through)
+            -- own value, or the id set to the tenant's value, which a
+            -- check may let through)
             FOR x, pre, gone, bsel IN SELECT DISTINCT y, z, g, b FROM unnest(ARRAY[1, 2, 3, 4, a]) y, unnest(pres) z,
-                                                             unnest(ARRAY[false, true]) g, generate_series(0, 3) b
+                                                             unnest(ARRAY[false, true]) g, generate_series(0, 4) b
                                        WHERE b = 0 OR NOT g LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
@@ -625,7 +626,8 @@ BEGIN
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     EXECUTE format('UPDATE %s SET tenant_id = %s%s', c.tbl, x,
                                    CASE bsel WHEN 1 THEN ', body = NULL' WHEN 2 THEN ', body = ''shared'''
-                                             WHEN 3 THEN format(', body = %L', a) ELSE '' END);
+                                             WHEN 3 THEN format(', body = %L', a)
+                                             WHEN 4 THEN format(', id = %s', a) ELSE '' END);
                     RESET ROLE;
                     EXECUTE format('SELECT count(*) FROM before_rows b JOIN %s t ON t.id = b.id
                                      WHERE t.ctid::text <> b.tid AND (b.tenant_id <> %s OR t.tenant_id <> %s)',
@@ -664,9 +666,10 @@ BEGIN
             leak := false;
             EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
             -- (its body as it is, or NULL, 'shared' or the tenant's own
-            -- value; without the id when the role may not insert it)
+            -- value, or its id the tenant's value; without the id when the
+            -- role may not insert it)
             FOR x, f, pre, bsel IN SELECT xx, ff, zz, b FROM generate_series(1, 4) xx, generate_series(1, 3) ff,
-                                                          unnest(pres) zz, generate_series(0, 3) b LOOP
+                                                          unnest(pres) zz, generate_series(0, 4) b LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
@@ -677,8 +680,9 @@ BEGIN
                     EXECUTE format('INSERT INTO %s (%s tenant_id, body) SELECT %s $2, $3', c.tbl,
                                    CASE WHEN has_column_privilege(actor, c.tbl, 'id', 'INSERT') THEN 'id,' ELSE '' END,
                                    CASE WHEN has_column_privilege(actor, c.tbl, 'id', 'INSERT') THEN '$1,' ELSE '' END)
-                        USING tmpl.id, x, CASE bsel WHEN 1 THEN NULL WHEN 2 THEN 'shared'
-                                                    WHEN 3 THEN a::text ELSE tmpl.body END;
+                        USING CASE WHEN bsel = 4 THEN a ELSE tmpl.id END, x,
+                              CASE bsel WHEN 1 THEN NULL WHEN 2 THEN 'shared'
+                                        WHEN 3 THEN a::text ELSE tmpl.body END;
                     RESET ROLE;
                     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO m;
                     leak := leak OR m > n;
