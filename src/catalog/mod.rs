@@ -2091,6 +2091,28 @@ unsafe fn constant_texts(node: *mut pg_sys::Node) -> Vec<String> {
                     .flat_map(|e| constant_texts(e))
                     .collect()
             }
+            // a cast of constants (`kind IN ('a', 'b')` on a varchar column
+            // casts the ARRAY[...] of varchar to text[]): the constants
+            pg_sys::NodeTag::T_RelabelType => {
+                constant_texts((*node.cast::<pg_sys::RelabelType>()).arg.cast())
+            }
+            pg_sys::NodeTag::T_CoerceViaIO => {
+                constant_texts((*node.cast::<pg_sys::CoerceViaIO>()).arg.cast())
+            }
+            pg_sys::NodeTag::T_ArrayCoerceExpr => {
+                constant_texts((*node.cast::<pg_sys::ArrayCoerceExpr>()).arg.cast())
+            }
+            pg_sys::NodeTag::T_FuncExpr
+                if (*node.cast::<pg_sys::FuncExpr>()).funcformat
+                    != pg_sys::CoercionForm::COERCE_EXPLICIT_CALL =>
+            {
+                let args =
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args);
+                match (args.len(), args.get_ptr(0)) {
+                    (1, Some(arg)) => constant_texts(arg),
+                    _ => Vec::new(),
+                }
+            }
             _ => Vec::new(),
         }
     }
