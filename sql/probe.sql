@@ -167,6 +167,8 @@ DECLARE
     v_vinsert text;
     v_vkind text;
     v_vvalue text;
+    v_fixed boolean;
+    v_pv text[];
     v_sequence boolean := false;
     v_update text;
     v_insert text;
@@ -319,8 +321,23 @@ BEGIN
         -- is_public` lets a row through for another tenant only with that
         -- value, which the copied rows need not have. Passed on as
         -- (update, insert, column, kind, value).
-        FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
-            v_vcol := p_variants[3 * i - 2];
+        -- A role that may UPDATE some columns but not the tenant column
+        -- keeps each row's tenant: its UPDATE of the first column it may
+        -- update (to a value of the copied rows, kind `kept`) is what
+        -- reaches other tenants' rows, and each variant's UPDATE sets its
+        -- column alone.
+        v_fixed := NOT pg_catalog.has_column_privilege(p_role, p_table, p_col, 'UPDATE')
+                   AND pg_catalog.has_any_column_privilege(p_role, p_table, 'UPDATE');
+        v_pv := COALESCE(p_variants, '{}');
+        IF v_fixed THEN
+            v_pv := v_pv || ARRAY[(SELECT t.attname::pg_catalog.text FROM pg_catalog.pg_attribute t
+                                    WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped
+                                      AND t.attgenerated = ''
+                                      AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'UPDATE')
+                                    ORDER BY t.attnum LIMIT 1), 'kept', NULL];
+        END IF;
+        FOR i IN 1 .. COALESCE(pg_catalog.array_length(v_pv, 1), 0) / 3 LOOP
+            v_vcol := v_pv[3 * i - 2];
             SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
               INTO v_vtype
               FROM pg_catalog.pg_attribute t
@@ -368,18 +385,20 @@ BEGIN
             END IF;
             -- `not null`: the first value of the copied rows (as the
             -- caller, before the shadow has row security), or none
-            v_vkind := p_variants[3 * i - 1];
-            v_vvalue := p_variants[3 * i];
-            IF v_vkind = 'not null' THEN
+            v_vkind := v_pv[3 * i - 1];
+            v_vvalue := v_pv[3 * i];
+            IF v_vkind IN ('not null', 'kept') THEN
                 EXECUTE pg_catalog.format(
                     'SELECT t.%1$I::pg_catalog.text FROM pg_temp.rls_audit_shadow t WHERE t.%1$I IS NOT NULL LIMIT 1',
                     v_vcol) INTO v_vvalue;
-                CONTINUE WHEN v_vvalue IS NULL;
+                CONTINUE WHEN v_vvalue IS NULL AND v_vkind = 'not null';
                 v_vkind := 'value';
             END IF;
             v_variants := v_variants || ARRAY[
-                pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s, %I = $2::%s',
-                                  p_col, p_type, v_vcol, v_vtype),
+                CASE WHEN v_fixed
+                     THEN pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $2::%s', v_vcol, v_vtype)
+                     ELSE pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s, %I = $2::%s',
+                                            p_col, p_type, v_vcol, v_vtype) END,
                 v_vinsert, v_vcol::pg_catalog.text, v_vkind, v_vvalue];
         END LOOP;
         -- the screen for inserts into and moves to those tenants: each

@@ -1820,6 +1820,13 @@ fn plain_statement_text(t: &Target, o: &WriteOutcome) -> String {
     };
     match o.check.as_deref() {
         Some("tenant_delete") => format!("DELETE FROM {}", t.qualified()),
+        // a role that may not UPDATE the tenant column: its UPDATE sets
+        // the other column alone (sql/probe.sql, kind `kept`)
+        Some("tenant_update") if t.tenant_fixed && also.is_some() => format!(
+            "UPDATE {} SET {}",
+            t.qualified(),
+            also_set.trim_start_matches(", ")
+        ),
         Some("tenant_update") => format!("UPDATE {} SET {col} = {v}{also_set}", t.qualified()),
         // the role may not name the tenant column: its rows take the default
         _ if t.tenant_defaulted => format!(
@@ -1997,9 +2004,10 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                     Some(rows),
                     format!("as tenant {a}: {}{defaulted}", what.join("; ")),
                 )
-            } else if name == "tenant_update" && t.tenant_fixed && mine.iter().any(|o| o.denied()) {
-                // refused for the tenant column only: the role's UPDATEs
-                // of its other columns reach rows the probe did not try
+            } else if name == "tenant_update" && t.tenant_fixed && mine.iter().all(|o| o.denied()) {
+                // refused for the tenant column, and no UPDATE of another
+                // column ran (the probe sets the first one the role may
+                // update): the role's UPDATEs reach rows the probe did not try
                 (
                     "ERROR",
                     None,
@@ -2097,9 +2105,30 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                             if name == "tenant_insert" { "INSERT" } else { "UPDATE" }
                         )
                         });
+                // the UPDATEs of a role that may not UPDATE the tenant
+                // column: each sets one other column
+                let kept: Vec<String> = mine
+                    .iter()
+                    .filter(|o| t.tenant_fixed && variant_of(o).is_some())
+                    .map(|o| format!("`{}`", plain_statement_text(t, o)))
+                    .fold(Vec::new(), |mut all, s| {
+                        if !all.contains(&s) {
+                            all.push(s);
+                        }
+                        all
+                    });
                 let mut detail = match (name, &screen_ok) {
                     ("tenant_delete", _) => format!(
                         "as tenant {a}, DELETE FROM {tbl} (no WHERE) deletes no row of another tenant"
+                    ),
+                    ("tenant_update", _) if t.tenant_fixed && kept.is_empty() => format!(
+                        "as tenant {a}, its UPDATEs (no WHERE) of the columns it may update are \
+                         refused, and no row moves: the role may not UPDATE {col}"
+                    ),
+                    ("tenant_update", _) if t.tenant_fixed => format!(
+                        "as tenant {a}, {} (no WHERE) changes no row of another tenant, and no row \
+                         moves: the role may not UPDATE {col}",
+                        kept.join(" or ")
                     ),
                     ("tenant_update", _) => format!(
                         "as tenant {a}, UPDATE {tbl} SET {col} = {} (no WHERE) neither changes a row of \
@@ -2867,6 +2896,65 @@ mod unit {
             ),
             "UPDATE shop.orders SET tenant_id = 2, note = NULL"
         );
+    }
+
+    #[test]
+    fn a_role_that_may_not_update_the_tenant_column_is_judged_by_its_other_updates() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let t = Target {
+            tenant_fixed: true,
+            ..target()
+        };
+        let denied = |a: &str, x: &str| WriteOutcome {
+            message: Some("permission denied for table orders".into()),
+            ..outcome(a, "tenant_update", Some(x), None, "42501")
+        };
+        let kept = |a: &str, x: &str, n: i64| WriteOutcome {
+            message: Some(format!("{}[\"body\",\"x\"]", crate::shadow::VARIANT)),
+            ..outcome(a, "tenant_update", Some(x), Some(n), "00000")
+        };
+        let outcomes = vec![
+            copied("1", 3),
+            copied("2", 3),
+            denied("1", "1"),
+            denied("1", "2"),
+            kept("1", "1", 3),
+            kept("1", "2", 3),
+            denied("2", "2"),
+            denied("2", "1"),
+            kept("2", "2", 0),
+            kept("2", "1", 0),
+        ];
+        let checks = write_checks(&t, &tenants, &outcomes);
+        let u = status(&checks, "tenant_update", "1");
+        assert_eq!((u.status, u.rows_seen), ("FAIL", Some(6)), "{}", u.detail);
+        assert!(
+            u.detail
+                .contains("`UPDATE shop.orders SET body = 'x'` changes or moves 6 rows"),
+            "{}",
+            u.detail
+        );
+        let u = status(&checks, "tenant_update", "2");
+        assert_eq!(u.status, "PASS", "{}", u.detail);
+        assert!(
+            u.detail
+                .contains("`UPDATE shop.orders SET body = 'x'` (no WHERE) changes no row")
+                && u.detail.contains("may not UPDATE tenant_id"),
+            "{}",
+            u.detail
+        );
+        // no UPDATE of another column ran: nothing is known
+        let checks = write_checks(
+            &t,
+            &tenants,
+            &[
+                copied("1", 3),
+                copied("2", 3),
+                denied("1", "2"),
+                denied("2", "1"),
+            ],
+        );
+        assert_eq!(status(&checks, "tenant_update", "1").status, "ERROR");
     }
 
     #[test]

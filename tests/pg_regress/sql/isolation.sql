@@ -560,9 +560,10 @@ SELECT v.table_name, v.tenant, v.status, v.rows_seen,
            tables => ARRAY['mix.colp_leak', 'mix.colp_own', 'mix.colp_none']::regclass[], write_probes => false) v
  WHERE v.check_name = 'tenant_read' ORDER BY 1, 2;
 -- the same for UPDATE: a role that may update the bodies but not the
--- tenant column is refused the probes' UPDATE ... SET tenant_id, which
--- says nothing about its own UPDATE ... SET body (colp_leak: every tenant's
--- rows, postgres_changes). ERROR, not PASS.
+-- tenant column is refused the probes' UPDATE ... SET tenant_id; its own
+-- UPDATE ... SET body is tried instead (to a body of the copied rows): it
+-- changes every tenant's rows in colp_leak, its own in colp_own, as
+-- PostgreSQL's own UPDATE does (postgres_changes). No row can move.
 GRANT UPDATE (body) ON mix.colp_leak, mix.colp_own TO app_user;
 CREATE FUNCTION pg_temp.bodies_changed(tbl regclass, t int) RETURNS bigint
 LANGUAGE plpgsql AS $$
