@@ -1082,8 +1082,8 @@ struct Shadow {
     screen: Vec<String>,
     /// the values the write policies' checks compare the table's other
     /// columns with (catalog::check_variants), as `p_variants`: (column,
-    /// `value` or `tenant`, value) triples, flattened; tried by the plain
-    /// write probe
+    /// kind `value`, `tenant` or `not null`, value) triples, flattened;
+    /// tried by the plain write probe
     variants: Vec<Option<String>>,
 }
 

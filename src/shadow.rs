@@ -360,9 +360,12 @@ pub(crate) struct Probe<'a> {
 
 /// One value of another column that a write policy's check compares
 /// with (`OR kind = 'shared'`, `OR is_public`): the move and the insert
-/// that also set that column to it.
+/// that also set that column to it. For a role that may not UPDATE the
+/// tenant column, also its UPDATE of the first column it may update, to a
+/// value of the copied rows (sql/probe.sql, kind `kept`).
 pub(crate) struct Variant {
-    /// `UPDATE ... SET col = $1, column = $2` (text)
+    /// `UPDATE ... SET col = $1, column = $2` (text); for a role that may
+    /// not UPDATE the tenant column, `UPDATE ... SET column = $2`
     pub(crate) update: String,
     /// `INSERT ...` as [`Rewrites::insert`], the column set to $4 (text);
     /// None when the role's INSERTs may not name the column
