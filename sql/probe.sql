@@ -170,6 +170,7 @@ DECLARE
     v_fixed boolean;
     v_pv text[];
     v_sequence boolean := false;
+    v_default text;
     v_update text;
     v_insert text;
     v_grants text;
@@ -252,7 +253,7 @@ BEGIN
         -- identity), the shadow's own temporary sequence, which the
         -- role's read-only statements may advance
         IF v_icols IS NOT NULL THEN
-            FOR v_vcol, v_vtype IN
+            FOR v_vcol, v_default IN
                 SELECT t.attname,
                        CASE WHEN t.attidentity <> '' OR EXISTS (
                                  SELECT FROM pg_catalog.pg_depend k
@@ -270,15 +271,15 @@ BEGIN
                    AND (d.oid IS NOT NULL OR t.attidentity <> '')
                    AND NOT pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'INSERT')
             LOOP
-                IF v_vtype IS NULL THEN
+                IF v_default IS NULL THEN
                     IF NOT v_sequence THEN
                         CREATE TEMP SEQUENCE rls_audit_shadow_seq;
                         v_sequence := true;
                     END IF;
-                    v_vtype := 'pg_catalog.nextval(''pg_temp.rls_audit_shadow_seq''::pg_catalog.regclass)';
+                    v_default := 'pg_catalog.nextval(''pg_temp.rls_audit_shadow_seq''::pg_catalog.regclass)';
                 END IF;
                 EXECUTE pg_catalog.format('ALTER TABLE pg_temp.rls_audit_shadow ALTER COLUMN %I SET DEFAULT %s',
-                                          v_vcol, v_vtype);
+                                          v_vcol, v_default);
             END LOOP;
         END IF;
         FOREACH a IN ARRAY p_tenants LOOP
@@ -346,7 +347,10 @@ BEGIN
              WHERE t.attrelid = p_table AND t.attname = v_vcol AND t.attnum > 0
                AND NOT t.attisdropped AND t.attname <> p_col;
             CONTINUE WHEN NOT FOUND;
-            IF v_icols IS NULL THEN
+            IF v_pv[3 * i - 1] = 'kept' THEN
+                -- (the kept UPDATE's column: no INSERT of its own)
+                v_vinsert := NULL;
+            ELSIF v_icols IS NULL THEN
                 SELECT pg_catalog.format(
                            'INSERT INTO pg_temp.rls_audit_shadow SELECT %s
                               FROM pg_catalog.unnest($3) t
