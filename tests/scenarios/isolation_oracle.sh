@@ -5,8 +5,11 @@
 # column, OR forms, IS NOT NULL, a default tenant, role-dependent, false, a
 # function declared IMMUTABLE that reads the setting, a tenant singled out
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
-# reader 5 a policy singles out by comparing the setting with 5),
-# random grants (TRIGGER among them), owner or owner's member as the role, FORCE or not, a
+# reader 5 a policy singles out by comparing the setting with 5, a row let
+# through by a body no row has ('shared') or by a body equal to the
+# setting), random grants (TRIGGER among them; INSERT of the tenant and
+# body only, or UPDATE of the body only, in some cases), owner or owner's
+# member as the role, FORCE or not, a
 # read or write policy calling a function the role owns (and may replace) or not, a
 # read policy reading a table of viewers (itself, or through a SECURITY
 # DEFINER function, or through a view) the role may write or not, and a
@@ -30,7 +33,9 @@
 # REPLACE FUNCTION of a policy's function then a read, and before each
 # write statement, an INSERT, UPDATE or DELETE on the viewers table then a
 # read (and before each write statement, when a write policy reads it),
-# DELETE and UPDATE also once the tenant's own rows are gone, the
+# DELETE and UPDATE also once the tenant's own rows are gone, moves and
+# inserts that also set the body (NULL, 'shared', the tenant's value) or
+# the id (the tenant's value), UPDATEs of the body or id alone, the
 # SECURITY DEFINER function called with every id and tenant, DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
