@@ -1743,14 +1743,6 @@ unsafe fn constants_into(node: *mut pg_sys::Node, found: &mut Singled<'_>) {
         if node.is_null() {
             return;
         }
-        let print = |typ: pg_sys::Oid, value: pg_sys::Datum| -> String {
-            let (mut out, mut varlena) = (pg_sys::InvalidOid, false);
-            pg_sys::getTypeOutputInfo(typ, &mut out, &mut varlena);
-            let text = pg_sys::OidOutputFunctionCall(out, value);
-            std::ffi::CStr::from_ptr(text)
-                .to_string_lossy()
-                .into_owned()
-        };
         match (*node).type_ {
             pg_sys::NodeTag::T_Const => {
                 let k = node.cast::<pg_sys::Const>();
@@ -1758,37 +1750,21 @@ unsafe fn constants_into(node: *mut pg_sys::Node, found: &mut Singled<'_>) {
                     return;
                 }
                 if (*k).consttype == found.base {
-                    found.values.push(print((*k).consttype, (*k).constvalue));
+                    found
+                        .values
+                        .push(print_datum((*k).consttype, (*k).constvalue));
                 } else if (*k).consttype == pg_sys::TEXTOID {
                     // the setting compared as text (`current_setting(…) =
                     // '99'`): a value when the column's type reads it
                     // the reader's setting is that very text ('095', not 95)
-                    let text = print((*k).consttype, (*k).constvalue);
+                    let text = print_datum((*k).consttype, (*k).constvalue);
                     if reads_as(&text, found.base) {
                         found.values.push(text);
                     }
                 } else if pg_sys::get_element_type((*k).consttype) == found.base {
-                    let array = pg_sys::pg_detoast_datum((*k).constvalue.cast_mut_ptr())
-                        .cast::<pg_sys::ArrayType>();
-                    let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
-                    pg_sys::get_typlenbyvalalign(found.base, &mut len, &mut byval, &mut align);
-                    let (mut elems, mut nulls, mut n) =
-                        (std::ptr::null_mut(), std::ptr::null_mut(), 0);
-                    pg_sys::deconstruct_array(
-                        array,
-                        found.base,
-                        len.into(),
-                        byval,
-                        align,
-                        &mut elems,
-                        &mut nulls,
-                        &mut n,
-                    );
-                    for i in 0..usize::try_from(n).unwrap_or(0) {
-                        if !*nulls.add(i) {
-                            found.values.push(print(found.base, *elems.add(i)));
-                        }
-                    }
+                    found
+                        .values
+                        .extend(array_texts((*k).constvalue, found.base));
                 }
             }
             pg_sys::NodeTag::T_ArrayExpr => {
@@ -2009,6 +1985,32 @@ unsafe fn print_datum(typ: pg_sys::Oid, value: pg_sys::Datum) -> String {
     }
 }
 
+/// The non-NULL elements of array `value` (elements of type `elem`), each
+/// as its type's output function prints it.
+unsafe fn array_texts(value: pg_sys::Datum, elem: pg_sys::Oid) -> Vec<String> {
+    // SAFETY: the caller's array datum of element type `elem`
+    unsafe {
+        let array = pg_sys::pg_detoast_datum(value.cast_mut_ptr()).cast::<pg_sys::ArrayType>();
+        let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
+        pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
+        let (mut elems, mut nulls, mut n) = (std::ptr::null_mut(), std::ptr::null_mut(), 0);
+        pg_sys::deconstruct_array(
+            array,
+            elem,
+            len.into(),
+            byval,
+            align,
+            &mut elems,
+            &mut nulls,
+            &mut n,
+        );
+        (0..usize::try_from(n).unwrap_or(0))
+            .filter(|i| !*nulls.add(*i))
+            .map(|i| print_datum(elem, *elems.add(i)))
+            .collect()
+    }
+}
+
 /// The column `node` reads, under implicit casts (`varchar` read as
 /// `text`): its attribute number, when it is the policy's table's at
 /// `depth` sub-selects down.
@@ -2064,25 +2066,7 @@ unsafe fn constant_texts(node: *mut pg_sys::Node) -> Vec<String> {
                 if elem == pg_sys::InvalidOid {
                     return vec![print_datum((*k).consttype, (*k).constvalue)];
                 }
-                let array = pg_sys::pg_detoast_datum((*k).constvalue.cast_mut_ptr())
-                    .cast::<pg_sys::ArrayType>();
-                let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
-                pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
-                let (mut elems, mut nulls, mut n) = (std::ptr::null_mut(), std::ptr::null_mut(), 0);
-                pg_sys::deconstruct_array(
-                    array,
-                    elem,
-                    len.into(),
-                    byval,
-                    align,
-                    &mut elems,
-                    &mut nulls,
-                    &mut n,
-                );
-                (0..usize::try_from(n).unwrap_or(0))
-                    .filter(|i| !*nulls.add(*i))
-                    .map(|i| print_datum(elem, *elems.add(i)))
-                    .collect()
+                array_texts((*k).constvalue, elem)
             }
             pg_sys::NodeTag::T_ArrayExpr => {
                 let a = node.cast::<pg_sys::ArrayExpr>();
