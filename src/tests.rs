@@ -1638,6 +1638,9 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
         CREATE POLICY s ON public.variants FOR SELECT USING (kind = 'read only');
         CREATE POLICY o ON public.variants FOR INSERT TO rls_audit_variants_other
             WITH CHECK (kind = 'other role');
+        CREATE POLICY c ON public.variants FOR UPDATE TO rls_audit_variants_app
+            WITH CHECK (size > 9 OR 3 >= size OR note LIKE 'pub\_%' OR lower(kind) = 'mixed'
+                        OR "Is Public" <> true OR note ~ '^regex' OR NOT (size <= 20));
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.variants'::regclass::oid").unwrap();
     let variants = |limit| {
@@ -1668,6 +1671,11 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             v("note", None),
             v("kind", Some("tagged")),
             v("size", Some("7")),
+            v("size", Some("10")),
+            v("size", Some("3")),
+            v("note", Some("pub_")),
+            v("kind", Some("mixed")),
+            v("size", Some("21")),
         ]
     );
     // at most `limit`

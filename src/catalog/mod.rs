@@ -1858,10 +1858,12 @@ unsafe extern "C-unwind" fn singled_walk(
 /// CHECK, else USING) compare its other columns with, as (column, value
 /// text, None for NULL), at most `limit` of them: `kind = 'shared'`,
 /// `kind IN ('a', 'b')`, a boolean column (`OR is_public`: true and
-/// false), `col IS NULL` ([`Variant::NotNull`] for `IS NOT NULL`), and a
-/// column compared with the tenant `setting`
-/// itself (`OR partner_id = current_setting(…)::int`: the value
-/// [`Variant::Tenant`], each probed tenant's own). A check that lets a
+/// false), `col IS NULL` ([`Variant::NotNull`] for `IS NOT NULL`), a
+/// value past an ordering comparison's or LIKE's constant (`priority > 5`:
+/// 6, `title LIKE 'public:%'`: `public:`; see [`values_passing`]), under
+/// NOT too, and a column compared with the tenant `setting` itself (`OR
+/// partner_id = current_setting(…)::int`: the value [`Variant::Tenant`],
+/// each probed tenant's own). A check that lets a
 /// row through by such a column (`tenant_id = … OR is_public`) lets an
 /// INSERT or a move put a row in another tenant's hands only with that
 /// value, which the rows the write probe copies need not have; the probe
@@ -1911,6 +1913,7 @@ pub(crate) fn check_variants(
         };
         let mut found = Variants {
             depth: 0,
+            negated: false,
             setting: &setting,
             found: Vec::new(),
         };
@@ -1955,6 +1958,8 @@ pub(crate) fn check_variants(
 /// table's columns (Vars of the policy's own query level, `depth`).
 struct Variants<'a> {
     depth: u32,
+    /// under an odd number of NOTs: `NOT (priority <= 5)` is `priority > 5`
+    negated: bool,
     setting: &'a str,
     found: Vec<(i16, Variant)>,
 }
@@ -2048,6 +2053,194 @@ unsafe fn column_of(mut node: *mut pg_sys::Node, depth: u32) -> Option<i16> {
     }
 }
 
+/// The column `node` reads ([`column_of`]), or, for a function call or
+/// COALESCE one of whose arguments is such a column (`lower(kind)`,
+/// `coalesce(priority, 0)`), that column: its values are then guessed
+/// from what the call is compared with, which need not pass (the
+/// variants are only tried).
+unsafe fn column_within(node: *mut pg_sys::Node, depth: u32) -> Option<i16> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        if let Some(attno) = column_of(node, depth) {
+            return Some(attno);
+        }
+        if node.is_null() {
+            return None;
+        }
+        let args = match (*node).type_ {
+            pg_sys::NodeTag::T_FuncExpr => (*node.cast::<pg_sys::FuncExpr>()).args,
+            pg_sys::NodeTag::T_CoalesceExpr => (*node.cast::<pg_sys::CoalesceExpr>()).args,
+            _ => return None,
+        };
+        pgrx::PgList::<pg_sys::Node>::from_pg(args)
+            .iter_ptr()
+            .find_map(|a| column_of(a, depth))
+    }
+}
+
+/// The type of the constants [`constant_texts`] reads from `node` (an
+/// array's element type), under the casts it looks through.
+unsafe fn constant_type(node: *mut pg_sys::Node) -> Option<pg_sys::Oid> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        if node.is_null() {
+            return None;
+        }
+        let typ = match (*node).type_ {
+            pg_sys::NodeTag::T_Const => (*node.cast::<pg_sys::Const>()).consttype,
+            pg_sys::NodeTag::T_ArrayExpr => (*node.cast::<pg_sys::ArrayExpr>()).element_typeid,
+            pg_sys::NodeTag::T_RelabelType => {
+                return constant_type((*node.cast::<pg_sys::RelabelType>()).arg.cast())
+            }
+            pg_sys::NodeTag::T_CoerceViaIO => {
+                return constant_type((*node.cast::<pg_sys::CoerceViaIO>()).arg.cast())
+            }
+            pg_sys::NodeTag::T_ArrayCoerceExpr => {
+                return constant_type((*node.cast::<pg_sys::ArrayCoerceExpr>()).arg.cast())
+            }
+            pg_sys::NodeTag::T_FuncExpr => {
+                let args =
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args);
+                return match (args.len(), args.get_ptr(0)) {
+                    (1, Some(arg)) => constant_type(arg),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        };
+        let elem = pg_sys::get_element_type(typ);
+        Some(if elem == pg_sys::InvalidOid {
+            typ
+        } else {
+            elem
+        })
+    }
+}
+
+/// An operator's name; empty for one that is gone.
+unsafe fn operator_name(opno: pg_sys::Oid) -> String {
+    // SAFETY: a catalog cache lookup; NULL for an operator that is gone
+    unsafe {
+        let name = pg_sys::get_opname(opno);
+        if name.is_null() {
+            return String::new();
+        }
+        std::ffi::CStr::from_ptr(name)
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// The comparison `op` with its operands swapped (`5 < x` is `x > 5`);
+/// an operator that is not an ordering one, unchanged except LIKE's, which
+/// read the other way round mean nothing here.
+fn mirrored(op: &str) -> String {
+    match op {
+        "<" => ">",
+        ">" => "<",
+        "<=" => ">=",
+        ">=" => "<=",
+        "~~" | "~~*" => "",
+        other => other,
+    }
+    .to_string()
+}
+
+/// The comparison that holds when `op` does not (`NOT (x <= 5)` is
+/// `x > 5`); nothing for one without an opposite here (LIKE).
+fn negated(op: &str) -> String {
+    match op {
+        "=" => "<>",
+        "<>" => "=",
+        "<" => ">=",
+        ">=" => "<",
+        ">" => "<=",
+        "<=" => ">",
+        _ => "",
+    }
+    .to_string()
+}
+
+/// The family of a constant's type, for [`values_passing`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Number,
+    Text,
+    Bool,
+    Other,
+}
+
+/// The family of type `typ` (its category in pg_type).
+fn kind_of(typ: pg_sys::Oid) -> Kind {
+    let (mut category, mut preferred) = (0 as std::ffi::c_char, false);
+    // SAFETY: a catalog cache lookup of the constant's own type
+    unsafe { pg_sys::get_type_category_preferred(typ, &mut category, &mut preferred) };
+    match category as u8 {
+        b'N' => Kind::Number,
+        b'S' => Kind::Text,
+        b'B' => Kind::Bool,
+        _ => Kind::Other,
+    }
+}
+
+/// Values that pass `column <op> constant` (the constant printed in its
+/// type), as far as they can be told without running it: the constant
+/// itself for `=`, `>=`, `<=`; one step past it for `>`, `<` and `<>` (a
+/// number ± 1; a string with `z` added, or the empty string); the other
+/// boolean; for LIKE and ILIKE the pattern with `%` read as nothing and `_`
+/// as `x`. Dates and other types get the constant for the inclusive
+/// comparisons only. A wrong guess costs a statement that changes nothing
+/// (the variants are tried, not trusted).
+fn values_passing(op: &str, constant: &str, kind: Kind) -> Vec<String> {
+    let step = |up: bool| -> Option<String> {
+        match kind {
+            Kind::Number => {
+                let d: i8 = if up { 1 } else { -1 };
+                if let Ok(n) = constant.parse::<i128>() {
+                    n.checked_add(d.into()).map(|n| n.to_string())
+                } else {
+                    constant
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite())
+                        .map(|x| (x + f64::from(d)).to_string())
+                }
+            }
+            Kind::Text if up => Some(format!("{constant}z")),
+            Kind::Text => (!constant.is_empty()).then(String::new),
+            Kind::Bool => match (constant, up) {
+                ("f" | "false", true) => Some("true".into()),
+                ("t" | "true", false) => Some("false".into()),
+                _ => None,
+            },
+            Kind::Other => None,
+        }
+    };
+    match op {
+        "=" | ">=" | "<=" => vec![constant.to_string()],
+        ">" => step(true).into_iter().collect(),
+        "<" => step(false).into_iter().collect(),
+        "<>" => match kind {
+            Kind::Bool => step(true).or_else(|| step(false)).into_iter().collect(),
+            _ => step(true).into_iter().collect(),
+        },
+        "~~" | "~~*" if kind == Kind::Text => {
+            let mut out = String::new();
+            let mut chars = constant.chars();
+            while let Some(ch) = chars.next() {
+                match ch {
+                    '\\' => out.extend(chars.next()),
+                    '%' => {}
+                    '_' => out.push('x'),
+                    ch => out.push(ch),
+                }
+            }
+            vec![out]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The constants of `node` (a Const, an ARRAY[...] of them, or a constant
 /// array), printed in their type.
 unsafe fn constant_texts(node: *mut pg_sys::Node) -> Vec<String> {
@@ -2102,9 +2295,12 @@ unsafe fn constant_texts(node: *mut pg_sys::Node) -> Vec<String> {
     }
 }
 
-/// The walker of [`check_variants`]: `col = constant` (either side),
-/// `col = ANY (constants)`, a boolean column, `col IS [NOT] NULL`; in
-/// sub-selects too (`EXISTS (SELECT … WHERE t.kind = 'x')`).
+/// The walker of [`check_variants`]: `col = constant` (either side), the
+/// other comparisons and LIKE with a constant ([`values_passing`]),
+/// `col = ANY (constants)`, a boolean column, `col IS [NOT] NULL`; a
+/// function of the column (`lower(kind) = 'shared'`) is tried with the
+/// constant itself; in sub-selects too (`EXISTS (SELECT … WHERE t.kind =
+/// 'x')`).
 unsafe extern "C-unwind" fn variants_walk(
     node: *mut pg_sys::Node,
     ctx: *mut std::ffi::c_void,
@@ -2132,16 +2328,24 @@ unsafe extern "C-unwind" fn variants_walk(
                 let op = node.cast::<pg_sys::OpExpr>();
                 let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
                 if let (2, Some(a), Some(b)) = (args.len(), args.get_ptr(0), args.get_ptr(1)) {
-                    if is_equality((*op).opno) {
-                        for (x, y) in [(a, b), (b, a)] {
-                            if let Some(attno) = column_of(x, depth) {
-                                for v in constant_texts(y) {
+                    let name = operator_name((*op).opno);
+                    for (x, y, left) in [(a, b, true), (b, a, false)] {
+                        let Some(attno) = column_within(x, depth) else {
+                            continue;
+                        };
+                        // `5 < priority` is `priority > 5`
+                        let op = if left { name.clone() } else { mirrored(&name) };
+                        let op = if found.negated { negated(&op) } else { op };
+                        if let Some(typ) = constant_type(y) {
+                            let kind = kind_of(typ);
+                            for v in constant_texts(y) {
+                                for v in values_passing(&op, &v, kind) {
                                     found.found.push((attno, Variant::Value(Some(v))));
                                 }
-                                if reads_setting(y, found.setting) {
-                                    found.found.push((attno, Variant::Tenant));
-                                }
                             }
+                        }
+                        if op == "=" && reads_setting(y, found.setting) {
+                            found.found.push((attno, Variant::Tenant));
                         }
                     }
                 }
@@ -2164,13 +2368,22 @@ unsafe extern "C-unwind" fn variants_walk(
                 if let Some(attno) = column_of((*t).arg.cast(), depth) {
                     found.found.push((
                         attno,
-                        if (*t).nulltesttype == pg_sys::NullTestType::IS_NULL {
+                        if ((*t).nulltesttype == pg_sys::NullTestType::IS_NULL) != found.negated {
                             Variant::Value(None)
                         } else {
                             Variant::NotNull
                         },
                     ));
                 }
+            }
+            pg_sys::NodeTag::T_BoolExpr
+                if (*node.cast::<pg_sys::BoolExpr>()).boolop == pg_sys::BoolExprType::NOT_EXPR =>
+            {
+                found.negated = !found.negated;
+                let stop = pg_sys::expression_tree_walker(node, Some(variants_walk), ctx);
+                let found = &mut *ctx.cast::<Variants<'_>>();
+                found.negated = !found.negated;
+                return stop;
             }
             // a sub-select: the table's columns are one level further up
             pg_sys::NodeTag::T_Query => {
@@ -3009,5 +3222,35 @@ mod unit {
             }
         }
         assert!(fill("{policy_definition}").contains("'RESTRICTIVE'"));
+    }
+
+    #[test]
+    fn values_passing_a_comparison_are_the_constant_or_one_step_past_it() {
+        let v = |op, c, k| values_passing(op, c, k);
+        assert_eq!(v(">", "5", Kind::Number), ["6"]);
+        assert_eq!(v("<", "5", Kind::Number), ["4"]);
+        assert_eq!(v(">=", "5", Kind::Number), ["5"]);
+        assert_eq!(v("<>", "0.5", Kind::Number), ["1.5"]);
+        assert_eq!(
+            v(">", "170141183460469231731687303715884105727", Kind::Number),
+            Vec::<String>::new()
+        );
+        assert_eq!(v(">", "m", Kind::Text), ["mz"]);
+        assert_eq!(v("<", "m", Kind::Text), [""]);
+        assert_eq!(v("<", "", Kind::Text), Vec::<String>::new());
+        assert_eq!(v("<>", "t", Kind::Bool), ["false"]);
+        assert_eq!(v("<>", "f", Kind::Bool), ["true"]);
+        assert_eq!(v("~~", "pub\\_%", Kind::Text), ["pub_"]);
+        assert_eq!(v("~~*", "a_c%", Kind::Text), ["axc"]);
+        assert_eq!(v("~~", "5%", Kind::Number), Vec::<String>::new());
+        assert_eq!(v(">", "2026-01-01", Kind::Other), Vec::<String>::new());
+        assert_eq!(v("<=", "2026-01-01", Kind::Other), ["2026-01-01"]);
+        assert_eq!(v("~", "^pub", Kind::Text), Vec::<String>::new());
+        assert_eq!(mirrored("<"), ">");
+        assert_eq!(mirrored("~~"), "");
+        assert_eq!(mirrored("="), "=");
+        assert_eq!(negated("<="), ">");
+        assert_eq!(negated("="), "<>");
+        assert_eq!(negated("~~"), "");
     }
 }

@@ -6,8 +6,8 @@
 # function declared IMMUTABLE that reads the setting, a tenant singled out
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
 # reader 5 a policy singles out by comparing the setting with 5, a row let
-# through by a body no row has ('shared') or by a body equal to the
-# setting), random grants (TRIGGER among them; INSERT of the tenant and
+# through by a body no row has ('shared', or LIKE 'shar%' under lower(), or
+# NOT (body <= 'sh')) or by a body equal to the setting), random grants (TRIGGER among them; INSERT of the tenant and
 # body only, or UPDATE of the body only, in some cases), owner or owner's
 # member as the role, FORCE or not, a
 # read or write policy calling a function the role owns (and may replace) or not, a
@@ -180,7 +180,14 @@ BEGIN
         -- in a third of the cases a check lets a row through by a body no
         -- row has ('shared'), in another third by a body equal to the
         -- tenant setting (chosen from k: the random draws stay as they were)
-        exprs[9] := CASE WHEN k % 3 = 0
+        -- (or, in a quarter of those, by a body LIKE 'shar%' under a
+        -- function, in another quarter by NOT (body <= 'sh'): 'shared'
+        -- passes both)
+        exprs[9] := CASE WHEN k % 12 = 3
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR lower(body) LIKE ''shar%'''
+                         WHEN k % 12 = 9
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR NOT (body <= ''sh'')'
+                         WHEN k % 3 = 0
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body = ''shared'''
                          ELSE 'current_user = ''oracle_r1''' END;
         exprs[4] := CASE WHEN k % 3 = 1

@@ -2139,6 +2139,44 @@ RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
 
+-- Ordering comparisons, LIKE, a function of the column and NOT: OR
+-- partner > 100, OR lower(kind) LIKE 'public:%', OR NOT (partner <= 100).
+-- No row passes them; the probe tries the value one step past the
+-- constant (101), the pattern as a string ('public:'), the constant for
+-- the function's column. FAIL, beside PostgreSQL's own statements.
+GRANT INSERT, UPDATE ON "look up"."Board" TO app_user;
+DROP POLICY "own or partner's" ON "look up"."Board";
+DROP POLICY "own, or no note" ON "look up"."Board";
+CREATE POLICY "own or a high partner" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR partner > 100);
+CREATE POLICY "own, public or not a low partner" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR lower(kind) LIKE 'public:%' OR NOT (partner <= 100));
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, partner) VALUES (101, 2, 100)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, partner) VALUES (102, 2, 101)$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, kind = 'public'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, kind = 'Public:'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 100$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 101$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
