@@ -169,6 +169,11 @@ DECLARE
     v_vvalue text;
     v_fixed boolean;
     v_pv text[];
+    v_xcols text[];
+    v_xvals text[];
+    v_xnote text[];
+    v_xtype text;
+    j int;
     v_sequence boolean := false;
     v_default text;
     v_update text;
@@ -321,7 +326,8 @@ BEGIN
         -- column's type, qualified): a check such as `tenant_id = … OR
         -- is_public` lets a row through for another tenant only with that
         -- value, which the copied rows need not have. Passed on as
-        -- (update, insert, column, kind, value).
+        -- (update, insert, column, kind, value, the constants set with it
+        -- as a JSON array [column, value, ...] or NULL).
         -- A role that may UPDATE some columns but not the tenant column
         -- keeps each row's tenant: its UPDATE of the first column it may
         -- update (to a value of the copied rows, kind `kept`) is what
@@ -338,6 +344,10 @@ BEGIN
                                     ORDER BY t.attnum LIMIT 1), 'kept', NULL];
         END IF;
         FOR i IN 1 .. COALESCE(pg_catalog.array_length(v_pv, 1), 0) / 3 LOOP
+            -- (kind `and`: a constant set together with the triple before
+            -- it, the terms of a conjunction such as `is_public AND kind =
+            -- 'shared'`; read with that triple)
+            CONTINUE WHEN v_pv[3 * i - 1] = 'and';
             v_vcol := v_pv[3 * i - 2];
             SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
               INTO v_vtype
@@ -347,6 +357,27 @@ BEGIN
              WHERE t.attrelid = p_table AND t.attname = v_vcol AND t.attnum > 0
                AND NOT t.attisdropped AND t.attname <> p_col;
             CONTINUE WHEN NOT FOUND;
+            -- the constants set with it: `col = 'v'::type` (NULL too),
+            -- and [col, value, ...] for the outcome's note
+            v_xcols := '{}';
+            v_xvals := '{}';
+            v_xnote := '{}';
+            j := i + 1;
+            WHILE v_pv[3 * j - 1] = 'and' LOOP
+                SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
+                  INTO v_xtype
+                  FROM pg_catalog.pg_attribute t
+                  JOIN pg_catalog.pg_type y ON y.oid = t.atttypid
+                  JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
+                 WHERE t.attrelid = p_table AND t.attname = v_pv[3 * j - 2] AND t.attnum > 0
+                   AND NOT t.attisdropped AND t.attname <> p_col AND t.attname <> v_vcol;
+                IF FOUND AND v_pv[3 * j - 2] <> ALL (v_xcols) THEN
+                    v_xcols := v_xcols || v_pv[3 * j - 2];
+                    v_xvals := v_xvals || pg_catalog.format('%L::%s', v_pv[3 * j], v_xtype);
+                    v_xnote := v_xnote || ARRAY[v_pv[3 * j - 2], v_pv[3 * j]];
+                END IF;
+                j := j + 1;
+            END LOOP;
             IF v_pv[3 * i - 1] = 'kept' THEN
                 -- (the kept UPDATE's column: no INSERT of its own)
                 v_vinsert := NULL;
@@ -359,13 +390,17 @@ BEGIN
                                                       THEN pg_catalog.format('$1::%s', p_type)
                                                       WHEN t.attname = v_vcol
                                                       THEN pg_catalog.format('$4::%s', v_vtype)
+                                                      WHEN t.attname::pg_catalog.text = ANY (v_xcols)
+                                                      THEN v_xvals[pg_catalog.array_position(v_xcols, t.attname::pg_catalog.text)]
                                                       ELSE pg_catalog.quote_ident(t.attname) END,
                                                  ', ' ORDER BY t.attnum),
                            p_col, p_eq, p_type)
                   INTO v_vinsert
                   FROM pg_catalog.pg_attribute t
                  WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped;
-            ELSIF pg_catalog.has_column_privilege(p_role, p_table, v_vcol, 'INSERT') THEN
+            ELSIF pg_catalog.has_column_privilege(p_role, p_table, v_vcol, 'INSERT')
+                  AND NOT EXISTS (SELECT FROM pg_catalog.unnest(v_xcols) x(c)
+                                   WHERE NOT pg_catalog.has_column_privilege(p_role, p_table, x.c, 'INSERT')) THEN
                 SELECT pg_catalog.format(
                            'INSERT INTO pg_temp.rls_audit_shadow (%s) SELECT %s
                               FROM pg_catalog.unnest($3) t
@@ -375,6 +410,8 @@ BEGIN
                                                       THEN pg_catalog.format('$1::%s', p_type)
                                                       WHEN t.attname = v_vcol
                                                       THEN pg_catalog.format('$4::%s', v_vtype)
+                                                      WHEN t.attname::pg_catalog.text = ANY (v_xcols)
+                                                      THEN v_xvals[pg_catalog.array_position(v_xcols, t.attname::pg_catalog.text)]
                                                       ELSE pg_catalog.format('t.%I', t.attname) END,
                                                  ', ' ORDER BY t.attnum),
                            p_col, p_eq, p_type)
@@ -402,8 +439,12 @@ BEGIN
                 CASE WHEN v_fixed
                      THEN pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $2::%s', v_vcol, v_vtype)
                      ELSE pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s, %I = $2::%s',
-                                            p_col, p_type, v_vcol, v_vtype) END,
-                v_vinsert, v_vcol::pg_catalog.text, v_vkind, v_vvalue];
+                                            p_col, p_type, v_vcol, v_vtype) END
+                || COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format(', %I = %s', x.c, x.v), '' ORDER BY x.o)
+                               FROM ROWS FROM (pg_catalog.unnest(v_xcols), pg_catalog.unnest(v_xvals)) WITH ORDINALITY x(c, v, o)), ''),
+                v_vinsert, v_vcol::pg_catalog.text, v_vkind, v_vvalue,
+                CASE WHEN pg_catalog.cardinality(v_xnote) > 0
+                     THEN pg_catalog.array_to_json(v_xnote)::pg_catalog.text END];
         END LOOP;
         -- the screen for inserts into and moves to those tenants: each
         -- probed tenant's first row relabelled as each of them, read as the

@@ -1082,7 +1082,8 @@ struct Shadow {
     screen: Vec<String>,
     /// the values the write policies' checks compare the table's other
     /// columns with (catalog::check_variants), as `p_variants`: (column,
-    /// kind `value`, `tenant` or `not null`, value) triples, flattened;
+    /// kind `value`, `tenant`, `not null`, or `and` for a constant set
+    /// together with the triple before it, value) triples, flattened;
     /// tried by the plain write probe
     variants: Vec<Option<String>>,
 }
@@ -1110,6 +1111,8 @@ impl Shadow {
                 catalog::Variant::Value(v) => [Some(column), Some("value".into()), v],
                 catalog::Variant::Tenant => [Some(column), Some("tenant".into()), None],
                 catalog::Variant::NotNull => [Some(column), Some("not null".into()), None],
+                // (set together with the triple before it)
+                catalog::Variant::Also(v) => [Some(column), Some("and".into()), v],
             })
             .collect();
         Ok(Shadow {

@@ -374,10 +374,14 @@ pub(crate) struct Variant {
     /// the value (None: NULL); None: each tenant's own value, for a
     /// column the check compares with the tenant setting
     pub(crate) value: Option<Option<String>>,
+    /// the other columns the statements set, to constants (None: NULL):
+    /// the terms of a conjunction
+    pub(crate) also: Vec<(String, Option<String>)>,
 }
 
 /// The note on a write outcome of a [`Variant`]'s statement: this prefix
-/// and the JSON array `[column, value]`.
+/// and the JSON array `[column, value, column, value, ...]`: the variant's
+/// column and value first, then those set with it.
 pub(crate) const VARIANT: &str = "also setting ";
 
 /// The statements of the tenant column's own write probes.
@@ -730,6 +734,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     .map(|v| v.as_deref().map(cstring).transpose())
                     .transpose()?,
                 v.column.as_str(),
+                &v.also,
             ))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -798,7 +803,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // each variant: the take-over and the moves, and the
                 // inserts, that also set its column to its value
                 let mut planned: Vec<(usize, Option<usize>)> = Vec::new();
-                for (k, (update, insert, _, _)) in variants.iter().enumerate() {
+                for (k, (update, insert, _, _, _)) in variants.iter().enumerate() {
                     // (the values of one column share its statements)
                     let (up, ins) = match variants[..k].iter().position(|w| w.0 == *update) {
                         Some(j) => planned[j],
@@ -915,16 +920,21 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 }
                 // a variant's value (the tenant's own, for a column compared
                 // with the setting) and the note that says so
-                let variant = variant
-                    .and_then(|k| variants.get(k))
-                    .map(|(_, _, v, column)| {
-                        let v = v.clone().unwrap_or_else(|| Some(tenants_c[i].clone()));
-                        let note = format!(
-                            "{VARIANT}{}",
-                            serde_json::json!([column, v.as_ref().map(|v| v.to_string_lossy())])
-                        );
-                        (v, note)
-                    });
+                let variant =
+                    variant
+                        .and_then(|k| variants.get(k))
+                        .map(|(_, _, v, column, also)| {
+                            let v = v.clone().unwrap_or_else(|| Some(tenants_c[i].clone()));
+                            let mut set = vec![
+                                serde_json::json!(column),
+                                serde_json::json!(v.as_ref().map(|v| v.to_string_lossy())),
+                            ];
+                            for (c, v) in also.iter() {
+                                set.extend([serde_json::json!(c), serde_json::json!(v)]);
+                            }
+                            let note = format!("{VARIANT}{}", serde_json::Value::Array(set));
+                            (v, note)
+                        });
                 if let Some((v, _)) = &variant {
                     // SAFETY: cstring_to_text copies into a palloc'd text
                     args.push(v.as_ref().map(|v| {

@@ -1640,7 +1640,12 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             WITH CHECK (kind = 'other role');
         CREATE POLICY c ON public.variants FOR UPDATE TO rls_audit_variants_app
             WITH CHECK (size > 9 OR 3 >= size OR note LIKE 'pub\_%' OR lower(kind) = 'mixed'
-                        OR "Is Public" <> true OR note ~ '^regex' OR NOT (size <= 20));
+                        OR "Is Public" <> true OR note ~ '^regex' OR NOT (size <= 20)
+                        OR kind NOT IN ('post', 'note') OR size > ANY (ARRAY[40, 50]));
+        CREATE POLICY k ON public.variants FOR INSERT TO rls_audit_variants_app
+            WITH CHECK (("Is Public" AND kind = 'combo')
+                        OR (partner = current_setting('app.tenant_id')::int AND NOT "Is Public")
+                        OR (tenant_id = 3 AND size = 99));
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.variants'::regclass::oid").unwrap();
     let variants = |limit| {
@@ -1658,7 +1663,7 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
         .unwrap_or_default()
     };
     let got = variants(20);
-    use crate::catalog::Variant::{Tenant, Value};
+    use crate::catalog::Variant::{Also, Tenant, Value};
     let v = |c: &str, x: Option<&str>| (c.to_string(), Value(x.map(str::to_string)));
     assert_eq!(
         got,
@@ -1676,9 +1681,30 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             v("note", Some("pub_")),
             v("kind", Some("mixed")),
             v("size", Some("21")),
+            v("kind", Some("postz")),
+            v("kind", Some("notez")),
+            v("size", Some("41")),
+            v("size", Some("51")),
+            v("kind", Some("combo")),
+            v("size", Some("99")),
+            // the terms of a conjunction, set together (the tenant column
+            // left to the probe): the value not a constant first
+            v("Is Public", Some("true")),
+            ("kind".to_string(), Also(Some("combo".into()))),
+            ("partner".to_string(), Tenant),
+            ("Is Public".to_string(), Also(Some("false".into()))),
         ]
     );
     // at most `limit`
     let two = variants(2);
-    assert_eq!(two.len(), 2);
+    assert_eq!(
+        two,
+        vec![
+            v("Is Public", Some("true")),
+            v("Is Public", Some("false")),
+            // (and half as many conjunctions)
+            v("Is Public", Some("true")),
+            ("kind".to_string(), Also(Some("combo".into()))),
+        ]
+    );
 }

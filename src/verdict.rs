@@ -1803,26 +1803,29 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
 fn plain_statement_text(t: &Target, o: &WriteOutcome) -> String {
     let col = quote_ident(&t.column);
     let v = o.value.as_deref().unwrap_or("NULL");
-    // a variant's statement also sets another column (shadow::Variant)
-    let also = variant_of(o).map(|(c, value)| {
-        (
-            quote_ident(&c),
-            value.map_or_else(|| "NULL".to_string(), |v| quote_literal(&v)),
-        )
-    });
-    let (also_col, also_value, also_set) = match &also {
-        Some((c, value)) => (
-            format!(", {c}"),
-            format!(", {value}"),
-            format!(", {c} = {value}"),
-        ),
-        None => Default::default(),
-    };
+    // a variant's statement also sets other columns (shadow::Variant)
+    let also: Vec<(String, String)> = variant_of(o)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(c, value)| {
+            (
+                quote_ident(&c),
+                value.map_or_else(|| "NULL".to_string(), |v| quote_literal(&v)),
+            )
+        })
+        .collect();
+    let (mut also_col, mut also_value, mut also_set) =
+        (String::new(), String::new(), String::new());
+    for (c, value) in &also {
+        also_col += &format!(", {c}");
+        also_value += &format!(", {value}");
+        also_set += &format!(", {c} = {value}");
+    }
     match o.check.as_deref() {
         Some("tenant_delete") => format!("DELETE FROM {}", t.qualified()),
         // a role that may not UPDATE the tenant column: its UPDATE sets
         // the other column alone (sql/probe.sql, kind `kept`)
-        Some("tenant_update") if t.tenant_fixed && also.is_some() => format!(
+        Some("tenant_update") if t.tenant_fixed && !also.is_empty() => format!(
             "UPDATE {} SET {}",
             t.qualified(),
             also_set.trim_start_matches(", ")
@@ -1840,15 +1843,19 @@ fn plain_statement_text(t: &Target, o: &WriteOutcome) -> String {
     }
 }
 
-/// The other column a variant's statement set, and its value (None:
+/// The other columns a variant's statement set, and their values (None:
 /// NULL), from the outcome's note (shadow::VARIANT).
-fn variant_of(o: &WriteOutcome) -> Option<(String, Option<String>)> {
+fn variant_of(o: &WriteOutcome) -> Option<Vec<(String, Option<String>)>> {
     let note = o.message.as_deref()?.strip_prefix(crate::shadow::VARIANT)?;
-    let v: serde_json::Value = serde_json::from_str(note).ok()?;
-    Some((
-        v.get(0)?.as_str()?.to_string(),
-        v.get(1)?.as_str().map(str::to_string),
-    ))
+    let v: Vec<serde_json::Value> = serde_json::from_str(note).ok()?;
+    let set: Vec<(String, Option<String>)> = v
+        .chunks(2)
+        .filter_map(|p| match p {
+            [c, value] => Some((c.as_str()?.to_string(), value.as_str().map(str::to_string))),
+            _ => None,
+        })
+        .collect();
+    (!set.is_empty()).then_some(set)
 }
 
 /// tenant_insert / tenant_update / tenant_delete from the write probe's
@@ -2895,6 +2902,28 @@ mod unit {
                 )
             ),
             "UPDATE shop.orders SET tenant_id = 2, note = NULL"
+        );
+        // the terms of a conjunction, set together
+        let both = r#"["partner","1","note",null,"Is Public","true"]"#;
+        assert_eq!(
+            plain_statement_text(
+                &target(),
+                &variant(
+                    outcome("1", "tenant_update", Some("2"), Some(3), "00000"),
+                    both
+                )
+            ),
+            r#"UPDATE shop.orders SET tenant_id = 2, partner = '1', note = NULL, "Is Public" = 'true'"#
+        );
+        assert_eq!(
+            plain_statement_text(
+                &target(),
+                &variant(
+                    outcome("1", "tenant_insert", Some("2"), Some(1), "00000"),
+                    both
+                )
+            ),
+            r#"INSERT INTO shop.orders (..., tenant_id, partner, note, "Is Public") VALUES (..., 2, '1', NULL, 'true')"#
         );
     }
 

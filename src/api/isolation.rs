@@ -237,12 +237,13 @@ fn write_statements(
         .collect();
     let tenants: Vec<String> = tenants.unwrap_or_default().into_iter().flatten().collect();
     let setup: Vec<String> = setup.unwrap_or_default().into_iter().flatten().collect();
-    // (update, insert, column, kind, value) quintuples, flattened
+    // (update, insert, column, kind, value, also) sextuples, flattened;
+    // also: the constants set with it, [column, value, ...] in JSON
     let variants: Vec<crate::shadow::Variant> = variants
         .unwrap_or_default()
-        .chunks(5)
+        .chunks(6)
         .filter_map(|v| match v {
-            [Some(update), insert, Some(column), Some(kind), value] => {
+            [Some(update), insert, Some(column), Some(kind), value, also] => {
                 Some(crate::shadow::Variant {
                     update: update.clone(),
                     insert: insert.clone(),
@@ -251,6 +252,16 @@ fn write_statements(
                         "tenant" => None,
                         _ => Some(value.clone()),
                     },
+                    also: also
+                        .as_deref()
+                        .and_then(|a| serde_json::from_str::<Vec<Option<String>>>(a).ok())
+                        .unwrap_or_default()
+                        .chunks(2)
+                        .filter_map(|p| match p {
+                            [Some(c), v] => Some((c.clone(), v.clone())),
+                            _ => None,
+                        })
+                        .collect(),
                 })
             }
             _ => None,

@@ -1863,7 +1863,10 @@ unsafe extern "C-unwind" fn singled_walk(
 /// 6, `title LIKE 'public:%'`: `public:`; see [`values_passing`]), under
 /// NOT too, and a column compared with the tenant `setting` itself (`OR
 /// partner_id = current_setting(…)::int`: the value [`Variant::Tenant`],
-/// each probed tenant's own). A check that lets a
+/// each probed tenant's own). The terms of a conjunction (`OR (is_public
+/// AND kind = 'shared')`) are also set together: an entry, then
+/// [`Variant::Also`] entries for the constants set with it (half as many
+/// more such entries, after the others). A check that lets a
 /// row through by such a column (`tenant_id = … OR is_public`) lets an
 /// INSERT or a move put a row in another tenant's hands only with that
 /// value, which the rows the write probe copies need not have; the probe
@@ -1916,6 +1919,7 @@ pub(crate) fn check_variants(
             negated: false,
             setting: &setting,
             found: Vec::new(),
+            combined: Vec::new(),
         };
         // SAFETY: the catalog's own node text, read into a tree in the
         // scratch context and only walked; the values are Rust strings
@@ -1926,12 +1930,13 @@ pub(crate) fn check_variants(
             });
             scratch.reset();
         }
-        for (attno, value) in found.found {
+        // a column's name, when it is one the probe may set to `value`
+        let usable = |attno: i16, value: &Variant| -> Option<String> {
             // SAFETY: catalog cache lookups of the table's own column
             let (name, typ) = unsafe {
                 let name = pg_sys::get_attname(relid, attno, true);
                 if name.is_null() {
-                    continue;
+                    return None;
                 }
                 (
                     std::ffi::CStr::from_ptr(name)
@@ -1940,14 +1945,59 @@ pub(crate) fn check_variants(
                     pg_sys::get_atttype(relid, attno),
                 )
             };
-            if name == column
-                || out.iter().any(|(n, v)| *n == name && *v == value)
-                || matches!(&value, Variant::Value(Some(v)) if !reads_as(v, typ))
+            (name != column && !matches!(value, Variant::Value(Some(v)) if !reads_as(v, typ)))
+                .then_some(name)
+        };
+        let primaries = |out: &[(String, Variant)]| {
+            out.iter()
+                .filter(|(_, v)| !matches!(v, Variant::Also(_)))
+                .count()
+        };
+        for (attno, value) in found.found {
+            let Some(name) = usable(attno, &value) else {
+                continue;
+            };
+            if out.iter().any(|(n, v)| *n == name && *v == value) {
+                continue;
+            }
+            if primaries(out) < limit {
+                out.push((name, value));
+            }
+        }
+        // the values of a conjunction's columns, set together: the first
+        // that is not a constant (it is the one the probe reads or takes
+        // per tenant), then the constants
+        for combined in found.combined {
+            let mut set: Vec<(String, Variant)> = Vec::new();
+            for (attno, value) in combined {
+                if let Some(name) = usable(attno, &value) {
+                    if !set.iter().any(|(n, _)| *n == name) {
+                        set.push((name, value));
+                    }
+                }
+            }
+            let first = set
+                .iter()
+                .position(|(_, v)| !matches!(v, Variant::Value(_)))
+                .unwrap_or(0);
+            if set.len() < 2 {
+                continue;
+            }
+            let (name, value) = set.remove(first);
+            let mut entry = vec![(name, value)];
+            entry.extend(set.into_iter().filter_map(|(n, v)| match v {
+                Variant::Value(v) => Some((n, Variant::Also(v))),
+                _ => None,
+            }));
+            if entry.len() < 2
+                || out
+                    .windows(entry.len())
+                    .any(|w| w == entry.as_slice() && !matches!(w[0].1, Variant::Also(_)))
             {
                 continue;
             }
-            if out.len() < limit {
-                out.push((name, value));
+            if primaries(out) < limit + limit / 2 {
+                out.extend(entry);
             }
         }
     }
@@ -1962,6 +2012,10 @@ struct Variants<'a> {
     negated: bool,
     setting: &'a str,
     found: Vec<(i16, Variant)>,
+    /// for each conjunction (`is_public AND kind = 'shared'`), the first
+    /// value of each of its terms' columns: a check that needs them all
+    /// passes only with them set together
+    combined: Vec<Vec<(i16, Variant)>>,
 }
 
 /// A value [`check_variants`] found for a column.
@@ -1975,6 +2029,9 @@ pub(crate) enum Variant {
     /// a value that is not NULL (`col IS NOT NULL`): the first of the
     /// write probe's copied rows that has one (sql/probe.sql)
     NotNull,
+    /// a constant (None: NULL) set together with the entry before it: the
+    /// terms of a conjunction (`OR (is_public AND kind = 'shared')`)
+    Also(Option<String>),
 }
 
 /// A datum as its type's output function prints it.
@@ -2318,7 +2375,14 @@ unsafe extern "C-unwind" fn variants_walk(
                 let v = node.cast::<pg_sys::Var>();
                 if (*v).vartype == pg_sys::BOOLOID {
                     if let Some(attno) = column_of(node, depth) {
-                        for b in ["true", "false"] {
+                        // (the value that passes first: a conjunction
+                        // takes each column's first)
+                        let both = if found.negated {
+                            ["false", "true"]
+                        } else {
+                            ["true", "false"]
+                        };
+                        for b in both {
                             found.found.push((attno, Variant::Value(Some(b.into()))));
                         }
                     }
@@ -2353,12 +2417,23 @@ unsafe extern "C-unwind" fn variants_walk(
             pg_sys::NodeTag::T_ScalarArrayOpExpr => {
                 let op = node.cast::<pg_sys::ScalarArrayOpExpr>();
                 let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
-                if let (true, 2, Some(a), Some(b)) =
-                    ((*op).useOr, args.len(), args.get_ptr(0), args.get_ptr(1))
-                {
-                    if let (true, Some(attno)) = (is_equality((*op).opno), column_of(a, depth)) {
-                        for v in constant_texts(b) {
-                            found.found.push((attno, Variant::Value(Some(v))));
+                // `kind IN (…)`, `kind NOT IN (…)` (`<> ALL`), `priority >
+                // ANY (…)`: each constant's values; under NOT the opposite
+                // comparison's (a candidate that fails is only a
+                // statement that changes nothing)
+                if let (2, Some(a), Some(b)) = (args.len(), args.get_ptr(0), args.get_ptr(1)) {
+                    let name = operator_name((*op).opno);
+                    let name = if found.negated { negated(&name) } else { name };
+                    if let (Some(attno), Some(typ)) = (column_within(a, depth), constant_type(b)) {
+                        let kind = kind_of(typ);
+                        let all = constant_texts(b);
+                        for c in &all {
+                            for v in values_passing(&name, c, kind) {
+                                // (`<> ALL`: not one of the others either)
+                                if name != "<>" || !all.contains(&v) {
+                                    found.found.push((attno, Variant::Value(Some(v))));
+                                }
+                            }
                         }
                     }
                 }
@@ -2375,6 +2450,45 @@ unsafe extern "C-unwind" fn variants_walk(
                         },
                     ));
                 }
+            }
+            // a conjunction (or NOT of a disjunction): its terms walked
+            // one by one, and their columns' first values kept together
+            pg_sys::NodeTag::T_BoolExpr
+                if ((*node.cast::<pg_sys::BoolExpr>()).boolop
+                    == pg_sys::BoolExprType::AND_EXPR)
+                    != found.negated
+                    && (*node.cast::<pg_sys::BoolExpr>()).boolop
+                        != pg_sys::BoolExprType::NOT_EXPR =>
+            {
+                let mut together: Vec<(i16, Variant)> = Vec::new();
+                for arg in
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::BoolExpr>()).args)
+                        .iter_ptr()
+                {
+                    let mut term = Variants {
+                        depth: found.depth,
+                        negated: found.negated,
+                        setting: found.setting,
+                        found: Vec::new(),
+                        combined: Vec::new(),
+                    };
+                    if variants_walk(arg, (&mut term as *mut Variants<'_>).cast()) {
+                        return true;
+                    }
+                    for (attno, value) in &term.found {
+                        if !together.iter().any(|(a, _)| a == attno) {
+                            together.push((*attno, value.clone()));
+                        }
+                    }
+                    let found = &mut *ctx.cast::<Variants<'_>>();
+                    found.found.append(&mut term.found);
+                    found.combined.append(&mut term.combined);
+                }
+                let found = &mut *ctx.cast::<Variants<'_>>();
+                if together.len() > 1 {
+                    found.combined.push(together);
+                }
+                return false;
             }
             pg_sys::NodeTag::T_BoolExpr
                 if (*node.cast::<pg_sys::BoolExpr>()).boolop == pg_sys::BoolExprType::NOT_EXPR =>

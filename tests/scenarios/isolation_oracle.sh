@@ -7,7 +7,8 @@
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
 # reader 5 a policy singles out by comparing the setting with 5, a row let
 # through by a body no row has ('shared', or LIKE 'shar%' under lower(), or
-# NOT (body <= 'sh')) or by a body equal to the setting), random grants (TRIGGER among them; INSERT of the tenant and
+# NOT (body <= 'sh'), or 'shared' AND an id equal to the setting) or by a
+# body equal to the setting), random grants (TRIGGER among them; INSERT of the tenant and
 # body only, or UPDATE of the body only, in some cases), owner or owner's
 # member as the role, FORCE or not, a
 # read or write policy calling a function the role owns (and may replace) or not, a
@@ -35,7 +36,8 @@
 # read (and before each write statement, when a write policy reads it),
 # DELETE and UPDATE also once the tenant's own rows are gone, moves and
 # inserts that also set the body (NULL, 'shared', the tenant's value) or
-# the id (the tenant's value), UPDATEs of the body or id alone, the
+# the id (the tenant's value), or both ('shared' and the tenant's value),
+# UPDATEs of the body or id alone, the
 # SECURITY DEFINER function called with every id and tenant, DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
@@ -182,11 +184,14 @@ BEGIN
         -- tenant setting (chosen from k: the random draws stay as they were)
         -- (or, in a quarter of those, by a body LIKE 'shar%' under a
         -- function, in another quarter by NOT (body <= 'sh'): 'shared'
-        -- passes both)
+        -- passes both; in another by a body 'shared' AND an id equal to
+        -- the setting, which passes only with both set)
         exprs[9] := CASE WHEN k % 12 = 3
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR lower(body) LIKE ''shar%'''
                          WHEN k % 12 = 9
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR NOT (body <= ''sh'')'
+                         WHEN k % 12 = 6
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR (body = ''shared'' AND id = NULLIF(current_setting(''app.tenant'', true), '''')::int)'
                          WHEN k % 3 = 0
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body = ''shared'''
                          ELSE 'current_user = ''oracle_r1''' END;
@@ -630,9 +635,10 @@ BEGIN
             -- (and with the body set too: NULL, 'shared' or the tenant's
             -- own value, or the id set to the tenant's value, which a
             -- check may let through)
-            -- (x = 0: the tenant left as it is, the body or id set alone)
+            -- (x = 0: the tenant left as it is, the body or id set alone;
+            -- bsel 5: the body 'shared' and the id the tenant's value)
             FOR x, pre, gone, bsel IN SELECT DISTINCT y, z, g, b FROM unnest(ARRAY[0, 1, 2, 3, 4, a]) y, unnest(pres) z,
-                                                             unnest(ARRAY[false, true]) g, generate_series(0, 4) b
+                                                             unnest(ARRAY[false, true]) g, generate_series(0, 5) b
                                        WHERE b = 0 OR NOT g LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
@@ -645,12 +651,15 @@ BEGIN
                         EXECUTE format('UPDATE %s SET %s', c.tbl,
                                        CASE bsel WHEN 1 THEN 'body = NULL' WHEN 2 THEN 'body = ''shared'''
                                                  WHEN 3 THEN format('body = %L', a)
-                                                 WHEN 4 THEN format('id = %s', a) ELSE 'body = ''b1''' END);
+                                                 WHEN 4 THEN format('id = %s', a)
+                                                 WHEN 5 THEN format('body = ''shared'', id = %s', a)
+                                                 ELSE 'body = ''b1''' END);
                     ELSE
                         EXECUTE format('UPDATE %s SET tenant_id = %s%s', c.tbl, x,
                                        CASE bsel WHEN 1 THEN ', body = NULL' WHEN 2 THEN ', body = ''shared'''
                                                  WHEN 3 THEN format(', body = %L', a)
-                                                 WHEN 4 THEN format(', id = %s', a) ELSE '' END);
+                                                 WHEN 4 THEN format(', id = %s', a)
+                                                 WHEN 5 THEN format(', body = ''shared'', id = %s', a) ELSE '' END);
                     END IF;
                     RESET ROLE;
                     -- (by row version, not id: the statement may set the
@@ -697,10 +706,10 @@ BEGIN
             leak := false;
             EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
             -- (its body as it is, or NULL, 'shared' or the tenant's own
-            -- value, or its id the tenant's value; without the id when the
-            -- role may not insert it)
+            -- value, or its id the tenant's value, or both 'shared' and
+            -- that id; without the id when the role may not insert it)
             FOR x, f, pre, bsel IN SELECT xx, ff, zz, b FROM generate_series(1, 4) xx, generate_series(1, 3) ff,
-                                                          unnest(pres) zz, generate_series(0, 4) b LOOP
+                                                          unnest(pres) zz, generate_series(0, 5) b LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
@@ -711,8 +720,8 @@ BEGIN
                     EXECUTE format('INSERT INTO %s (%s tenant_id, body) SELECT %s $2, $3', c.tbl,
                                    CASE WHEN has_column_privilege(actor, c.tbl, 'id', 'INSERT') THEN 'id,' ELSE '' END,
                                    CASE WHEN has_column_privilege(actor, c.tbl, 'id', 'INSERT') THEN '$1,' ELSE '' END)
-                        USING CASE WHEN bsel = 4 THEN a ELSE tmpl.id END, x,
-                              CASE bsel WHEN 1 THEN NULL WHEN 2 THEN 'shared'
+                        USING CASE WHEN bsel IN (4, 5) THEN a ELSE tmpl.id END, x,
+                              CASE bsel WHEN 1 THEN NULL WHEN 2 THEN 'shared' WHEN 5 THEN 'shared'
                                         WHEN 3 THEN a::text ELSE tmpl.body END;
                     RESET ROLE;
                     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO m;
@@ -1050,7 +1059,10 @@ SQL
                                    || count(*) FILTER (WHERE v.check_name = 'tenant_update' AND v.detail LIKE '%may not UPDATE tenant_id%'
                                                           OR v.check_name = 'tenant_update' AND v.status = 'FAIL'
                                                              AND v.detail ~ 'SET body = ' AND v.detail !~ 'SET tenant_id')
-                                   || ' UPDATE checks of a role that may UPDATE the body alone'
+                                   || ' UPDATE checks of a role that may UPDATE the body alone; '
+                                   || count(*) FILTER (WHERE v.status = 'FAIL'
+                                                          AND v.detail ~ '(, id = [^,]+, body = |, id, body\) VALUES)')
+                                   || ' FAILs naming a statement that sets the id and the body together'
                                  FROM oracle.verdicts v")
     total=$((total + n))
     echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a viewers table a policy reads in $looking; a SECURITY DEFINER function writing the table in $writing; the checks' values: $varied; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"

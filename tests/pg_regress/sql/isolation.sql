@@ -2177,6 +2177,35 @@ RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
 
+-- A conjunction: OR ("Is Public" AND kind = 'shared'), OR (partner = the
+-- setting AND note IS NULL). Each value alone is refused; the probe sets
+-- the terms' columns together. FAIL, beside PostgreSQL's own statements.
+DROP POLICY "own or a high partner" ON "look up"."Board";
+DROP POLICY "own, public or not a low partner" ON "look up"."Board";
+CREATE POLICY "own, or public and shared" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR ("Is Public" AND kind = 'shared'));
+CREATE POLICY "own, or a partner's without a note" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR (partner = NULLIF(current_setting('app.tenant_id', true), '')::int AND note IS NULL));
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, "Is Public") VALUES (103, 2, true)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, kind) VALUES (104, 2, 'shared')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, "Is Public", kind) VALUES (105, 2, true, 'shared')$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 1$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = NULL$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 1, note = NULL$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
