@@ -1865,8 +1865,8 @@ unsafe extern "C-unwind" fn singled_walk(
 /// partner_id = current_setting(…)::int`: the value [`Variant::Tenant`],
 /// each probed tenant's own). The terms of a conjunction (`OR (is_public
 /// AND kind = 'shared')`) are also set together: an entry, then
-/// [`Variant::Also`] entries for the constants set with it (half as many
-/// more such entries, after the others). A check that lets a
+/// [`Variant::Also`] entries for the constants set with it (at most
+/// `limit / 2` conjunctions, after the others). A check that lets a
 /// row through by such a column (`tenant_id = … OR is_public`) lets an
 /// INSERT or a move put a row in another tenant's hands only with that
 /// value, which the rows the write probe copies need not have; the probe
@@ -1989,16 +1989,19 @@ pub(crate) fn check_variants(
                 Variant::Value(v) => Some((n, Variant::Also(v))),
                 _ => None,
             }));
+            let conjunctions = out
+                .windows(2)
+                .filter(|w| {
+                    matches!(w[1].1, Variant::Also(_)) && !matches!(w[0].1, Variant::Also(_))
+                })
+                .count();
             if entry.len() < 2
-                || out
-                    .windows(entry.len())
-                    .any(|w| w == entry.as_slice() && !matches!(w[0].1, Variant::Also(_)))
+                || conjunctions >= limit / 2
+                || out.windows(entry.len()).any(|w| w == entry.as_slice())
             {
                 continue;
             }
-            if primaries(out) < limit + limit / 2 {
-                out.extend(entry);
-            }
+            out.extend(entry);
         }
     }
     Ok(out)
