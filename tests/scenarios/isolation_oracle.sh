@@ -1061,7 +1061,7 @@ SQL
                                                              AND v.detail ~ 'SET body = ' AND v.detail !~ 'SET tenant_id')
                                    || ' UPDATE checks of a role that may UPDATE the body alone; '
                                    || count(*) FILTER (WHERE v.status = 'FAIL'
-                                                          AND v.detail ~ '(, id = [^,]+, body = |, id, body\) VALUES)')
+                                                          AND v.detail ~ ('(, id = [^,' || chr(96) || ']+, body = |, id, body\) VALUES)'))
                                    || ' FAILs naming a statement that sets the id and the body together'
                                  FROM oracle.verdicts v")
     total=$((total + n))
