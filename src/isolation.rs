@@ -1106,13 +1106,15 @@ impl Shadow {
         // row: no check to pass)
         let variants = variants
             .into_iter()
-            .filter(|_| applies)
+            .filter(|(_, v)| applies && !matches!(v, catalog::Variant::Lookup(..)))
             .flat_map(|(column, value)| match value {
                 catalog::Variant::Value(v) => [Some(column), Some("value".into()), v],
                 catalog::Variant::Tenant => [Some(column), Some("tenant".into()), None],
                 catalog::Variant::NotNull => [Some(column), Some("not null".into()), None],
                 // (set together with the triple before it)
                 catalog::Variant::Also(v) => [Some(column), Some("and".into()), v],
+                // (read into values by check_variants: left out above)
+                catalog::Variant::Lookup(..) => [None, None, None],
             })
             .collect();
         Ok(Shadow {

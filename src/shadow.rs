@@ -1075,7 +1075,7 @@ const SCREEN_TRIED: usize = 8;
 ///
 /// # Safety
 /// SPI is connected.
-unsafe fn select_text(sql: &CStr, columns: i32) -> Vec<Vec<Option<String>>> {
+pub(crate) unsafe fn select_text(sql: &CStr, columns: i32) -> Vec<Vec<Option<String>>> {
     // SAFETY: a NUL-terminated statement; an ERROR leaves through the
     // caller's subtransaction. SPI_getvalue runs the output functions and
     // returns palloc'd strings (or NULL), copied at once

@@ -1646,6 +1646,14 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             WITH CHECK (("Is Public" AND kind = 'combo')
                         OR (partner = current_setting('app.tenant_id')::int AND NOT "Is Public")
                         OR (tenant_id = 3 AND size = 99));
+        CREATE TABLE public.variants_kinds (kind text);
+        INSERT INTO public.variants_kinds VALUES ('public'), (NULL), ('public'), ('open');
+        INSERT INTO public.variants_tags VALUES (1, 'tagged note');
+        CREATE VIEW public.variants_view AS SELECT 'from a view'::text AS v;
+        CREATE POLICY l ON public.variants FOR INSERT TO rls_audit_variants_app
+            WITH CHECK (kind IN (SELECT k.kind FROM public.variants_kinds k)
+                        OR EXISTS (SELECT FROM public.variants_tags g WHERE g.tag = variants.note)
+                        OR kind = (SELECT w.v FROM public.variants_view w));
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.variants'::regclass::oid").unwrap();
     let variants = |limit| {
@@ -1662,7 +1670,7 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
         .remove(&oid.to_u32())
         .unwrap_or_default()
     };
-    let got = variants(20);
+    let got = variants(30);
     use crate::catalog::Variant::{Also, Tenant, Value};
     let v = |c: &str, x: Option<&str>| (c.to_string(), Value(x.map(str::to_string)));
     assert_eq!(
@@ -1674,7 +1682,12 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             v("kind", Some("global")),
             ("partner".to_string(), Tenant),
             v("note", None),
+            // (variants_tags' id: its row below)
+            v("id", Some("1")),
             v("kind", Some("tagged")),
+            // (and the two together: the sub-select needs both)
+            v("id", Some("1")),
+            ("kind".to_string(), Also(Some("tagged".into()))),
             v("size", Some("7")),
             v("size", Some("10")),
             v("size", Some("3")),
@@ -1693,6 +1706,10 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             ("kind".to_string(), Also(Some("combo".into()))),
             ("partner".to_string(), Tenant),
             ("Is Public".to_string(), Also(Some("false".into()))),
+            // the values of the tables the checks read (not a view's)
+            v("kind", Some("public")),
+            v("kind", Some("open")),
+            v("note", Some("tagged note")),
         ]
     );
     // at most `limit`
@@ -1703,8 +1720,8 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             v("Is Public", Some("true")),
             v("Is Public", Some("false")),
             // (and half as many conjunctions)
-            v("Is Public", Some("true")),
-            ("kind".to_string(), Also(Some("combo".into()))),
+            v("id", Some("1")),
+            ("kind".to_string(), Also(Some("tagged".into()))),
         ]
     );
 }

@@ -1904,6 +1904,7 @@ pub(crate) fn check_variants(
         }
     }
     let setting = setting.to_lowercase();
+    let mut looked_up: std::collections::BTreeMap<(u32, i16), Vec<String>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
     for (table, tree) in trees {
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
@@ -1920,6 +1921,7 @@ pub(crate) fn check_variants(
             setting: &setting,
             found: Vec::new(),
             combined: Vec::new(),
+            queries: Vec::new(),
         };
         // SAFETY: the catalog's own node text, read into a tree in the
         // scratch context and only walked; the values are Rust strings
@@ -1953,23 +1955,44 @@ pub(crate) fn check_variants(
                 .filter(|(_, v)| !matches!(v, Variant::Also(_)))
                 .count()
         };
-        for (attno, value) in found.found {
-            let Some(name) = usable(attno, &value) else {
-                continue;
+        // (the values another table has for a column compared with this
+        // one: a few, as they come, read once per call)
+        let mut read = |table: u32, col: i16| -> Vec<Variant> {
+            looked_up
+                .entry((table, col))
+                .or_insert_with(|| lookup_values(table, col))
+                .iter()
+                .map(|v| Variant::Value(Some(v.clone())))
+                .collect()
+        };
+        for (attno, value) in std::mem::take(&mut found.found) {
+            let values = match value {
+                Variant::Lookup(table, col) => read(table, col),
+                value => vec![value],
             };
-            if out.iter().any(|(n, v)| *n == name && *v == value) {
-                continue;
-            }
-            if primaries(out) < limit {
-                out.push((name, value));
+            for value in values {
+                let Some(name) = usable(attno, &value) else {
+                    continue;
+                };
+                if !out.iter().any(|(n, v)| *n == name && *v == value) && primaries(out) < limit {
+                    out.push((name, value));
+                }
             }
         }
         // the values of a conjunction's columns, set together: the first
         // that is not a constant (it is the one the probe reads or takes
         // per tenant), then the constants
-        for combined in found.combined {
+        for combined in std::mem::take(&mut found.combined) {
             let mut set: Vec<(String, Variant)> = Vec::new();
             for (attno, value) in combined {
+                // (another table's: its first value)
+                let value = match value {
+                    Variant::Lookup(table, col) => match read(table, col).into_iter().next() {
+                        Some(v) => v,
+                        None => continue,
+                    },
+                    value => value,
+                };
                 if let Some(name) = usable(attno, &value) {
                     if !set.iter().any(|(n, _)| *n == name) {
                         set.push((name, value));
@@ -2007,6 +2030,64 @@ pub(crate) fn check_variants(
     Ok(out)
 }
 
+/// Up to [`LOOKUP_VALUES`] values of column `col` of table `table` (a
+/// table a write check reads), as text, read as the caller with row
+/// security off: a table whose policies would apply to the caller gives
+/// none (no policy's code runs as the caller for this), nor does one the
+/// caller may not read.
+fn lookup_values(table: u32, col: i16) -> Vec<String> {
+    // SAFETY: catalog cache lookups of the table and its column; NULL for
+    // one that is gone
+    let names = unsafe {
+        let relid = pg_sys::Oid::from(table);
+        let (nsp, rel, att) = (
+            pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid)),
+            pg_sys::get_rel_name(relid),
+            pg_sys::get_attname(relid, col, true),
+        );
+        (!nsp.is_null() && !rel.is_null() && !att.is_null()).then(|| {
+            let text = |p: *mut std::ffi::c_char| {
+                std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+            };
+            (text(nsp), text(rel), text(att))
+        })
+    };
+    let Some((nsp, rel, att)) = names else {
+        return Vec::new();
+    };
+    let q = crate::ident::quote_ident;
+    let Ok(sql) = std::ffi::CString::new(format!(
+        "SELECT l.{a}::pg_catalog.text FROM {n}.{r} l WHERE l.{a} IS NOT NULL LIMIT {LOOKUP_VALUES}",
+        a = q(&att),
+        n = q(&nsp),
+        r = q(&rel),
+    )) else {
+        return Vec::new();
+    };
+    let off = c"SELECT pg_catalog.set_config('row_security', 'off', true)";
+    crate::shadow::rolled_back(|| {
+        // SAFETY: SPI is connected (check_variants' client); a plain
+        // SELECT with every name qualified, in a rolled-back subtransaction
+        // (the setting goes with it)
+        unsafe {
+            crate::shadow::select_text(off, 1);
+            crate::shadow::select_text(&sql, 1)
+        }
+    })
+    .unwrap_or_default()
+    .into_iter()
+    .filter_map(|mut row| row.pop().flatten())
+    .fold(Vec::new(), |mut all, v| {
+        if !all.contains(&v) {
+            all.push(v);
+        }
+        all
+    })
+}
+
+/// At most this many values of a table a write check reads, per column.
+const LOOKUP_VALUES: usize = 3;
+
 /// What [`variants_walk`] found: (attribute number, value) of the
 /// table's columns (Vars of the policy's own query level, `depth`).
 struct Variants<'a> {
@@ -2019,6 +2100,8 @@ struct Variants<'a> {
     /// value of each of its terms' columns: a check that needs them all
     /// passes only with them set together
     combined: Vec<Vec<(i16, Variant)>>,
+    /// the sub-selects being walked, innermost last
+    queries: Vec<*mut pg_sys::Query>,
 }
 
 /// A value [`check_variants`] found for a column.
@@ -2035,6 +2118,11 @@ pub(crate) enum Variant {
     /// a constant (None: NULL) set together with the entry before it: the
     /// terms of a conjunction (`OR (is_public AND kind = 'shared')`)
     Also(Option<String>),
+    /// the values of another table's column (OID, attribute number) the
+    /// check compares the column with (`kind IN (SELECT kind FROM
+    /// public_kinds)`): read by [`check_variants`] into `Value`s, never
+    /// returned
+    Lookup(u32, i16),
 }
 
 /// A datum as its type's output function prints it.
@@ -2135,6 +2223,60 @@ unsafe fn column_within(node: *mut pg_sys::Node, depth: u32) -> Option<i16> {
         pgrx::PgList::<pg_sys::Node>::from_pg(args)
             .iter_ptr()
             .find_map(|a| column_of(a, depth))
+    }
+}
+
+/// The column of an ordinary or partitioned table that `node` reads
+/// (under implicit casts): a Var of `query`'s own level (the innermost
+/// sub-select being walked), or a sub-select's (`(SELECT kind FROM …)`,
+/// `kind IN (SELECT …)`) first output column, as (table OID, attribute
+/// number).
+unsafe fn source_column(
+    mut node: *mut pg_sys::Node,
+    query: Option<*mut pg_sys::Query>,
+) -> Option<(u32, i16)> {
+    // SAFETY: nodes of a tree being walked; `query` is the one `node` is in
+    unsafe {
+        loop {
+            if node.is_null() {
+                return None;
+            }
+            match (*node).type_ {
+                pg_sys::NodeTag::T_RelabelType => {
+                    node = (*node.cast::<pg_sys::RelabelType>()).arg.cast();
+                }
+                pg_sys::NodeTag::T_SubLink => {
+                    let sub = (*node.cast::<pg_sys::SubLink>()).subselect;
+                    if sub.is_null() || (*sub).type_ != pg_sys::NodeTag::T_Query {
+                        return None;
+                    }
+                    let sub = sub.cast::<pg_sys::Query>();
+                    let first = pgrx::PgList::<pg_sys::TargetEntry>::from_pg((*sub).targetList)
+                        .iter_ptr()
+                        .find(|t| !(**t).resjunk)?;
+                    return source_column((*first).expr.cast(), Some(sub));
+                }
+                pg_sys::NodeTag::T_Var => {
+                    let v = node.cast::<pg_sys::Var>();
+                    let query = query?;
+                    if (*v).varlevelsup != 0 || (*v).varattno <= 0 {
+                        return None;
+                    }
+                    let rtable = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*query).rtable);
+                    let rte = rtable.get_ptr(usize::try_from((*v).varno).ok()?.checked_sub(1)?)?;
+                    if (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION
+                        || !matches!(
+                            (*rte).relkind as u8,
+                            pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
+                        )
+                    {
+                        return None;
+                    }
+                    return Some(((*rte).relid.to_u32(), (*v).varattno));
+                }
+                _ => return None,
+            }
+        }
     }
 }
 
@@ -2414,6 +2556,13 @@ unsafe extern "C-unwind" fn variants_walk(
                         if op == "=" && reads_setting(y, found.setting) {
                             found.found.push((attno, Variant::Tenant));
                         }
+                        if op == "=" {
+                            if let Some((table, col)) =
+                                source_column(y, found.queries.last().copied())
+                            {
+                                found.found.push((attno, Variant::Lookup(table, col)));
+                            }
+                        }
                     }
                 }
             }
@@ -2474,6 +2623,7 @@ unsafe extern "C-unwind" fn variants_walk(
                         setting: found.setting,
                         found: Vec::new(),
                         combined: Vec::new(),
+                        queries: found.queries.clone(),
                     };
                     if variants_walk(arg, (&mut term as *mut Variants<'_>).cast()) {
                         return true;
@@ -2502,8 +2652,33 @@ unsafe extern "C-unwind" fn variants_walk(
                 found.negated = !found.negated;
                 return stop;
             }
+            // `kind IN (SELECT kind FROM public_kinds)`
+            pg_sys::NodeTag::T_SubLink => {
+                let link = node.cast::<pg_sys::SubLink>();
+                let test = (*link).testexpr;
+                if (*link).subLinkType == pg_sys::SubLinkType::ANY_SUBLINK
+                    && !found.negated
+                    && !test.is_null()
+                    && (*test).type_ == pg_sys::NodeTag::T_OpExpr
+                {
+                    let op = test.cast::<pg_sys::OpExpr>();
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
+                    if let (2, Some(a), "=") = (
+                        args.len(),
+                        args.get_ptr(0),
+                        operator_name((*op).opno).as_str(),
+                    ) {
+                        if let (Some(attno), Some((table, col))) =
+                            (column_within(a, depth), source_column(node, None))
+                        {
+                            found.found.push((attno, Variant::Lookup(table, col)));
+                        }
+                    }
+                }
+            }
             // a sub-select: the table's columns are one level further up
             pg_sys::NodeTag::T_Query => {
+                found.queries.push(node.cast());
                 found.depth += 1;
                 let stop = pg_sys::query_tree_walker(
                     node.cast::<pg_sys::Query>(),
@@ -2511,7 +2686,9 @@ unsafe extern "C-unwind" fn variants_walk(
                     ctx,
                     0,
                 );
-                (*ctx.cast::<Variants<'_>>()).depth -= 1;
+                let found = &mut *ctx.cast::<Variants<'_>>();
+                found.depth -= 1;
+                found.queries.pop();
                 return stop;
             }
             _ => {}

@@ -2206,6 +2206,37 @@ RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
 
+-- A check that compares a column with another table's: OR kind IN (SELECT
+-- kind FROM public_kinds), OR EXISTS (SELECT … WHERE k.kind = note). The
+-- probe tries a few of that table's values (read as the caller, row
+-- security off). FAIL, beside PostgreSQL's own statements.
+DROP POLICY "own, or public and shared" ON "look up"."Board";
+DROP POLICY "own, or a partner's without a note" ON "look up"."Board";
+CREATE TABLE "look up".public_kinds (kind text);
+INSERT INTO "look up".public_kinds VALUES ('announcement');
+GRANT SELECT ON "look up".public_kinds TO app_user;
+CREATE POLICY "own, or a public kind" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR kind IN (SELECT k.kind FROM "look up".public_kinds k));
+CREATE POLICY "own, or noted as a public kind" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR EXISTS (SELECT FROM "look up".public_kinds k WHERE k.kind = "Board".note));
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, kind) VALUES (106, 2, 'post')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, kind) VALUES (107, 2, 'announcement')$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = 'post'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = 'announcement'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
