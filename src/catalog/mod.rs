@@ -2164,40 +2164,43 @@ unsafe fn array_texts(value: pg_sys::Datum, elem: pg_sys::Oid) -> Vec<String> {
     }
 }
 
-/// The column `node` reads, under implicit casts (`varchar` read as
-/// `text`): its attribute number, when it is the policy's table's at
-/// `depth` sub-selects down.
-unsafe fn column_of(mut node: *mut pg_sys::Node, depth: u32) -> Option<i16> {
+/// `node` under the implicit casts PostgreSQL puts around a column or a
+/// sub-select (`varchar` read as `text`); NULL for a cast without an
+/// argument.
+unsafe fn under_casts(mut node: *mut pg_sys::Node) -> *mut pg_sys::Node {
     // SAFETY: a node of a tree being walked
     unsafe {
-        loop {
-            if node.is_null() {
-                return None;
-            }
-            match (*node).type_ {
-                pg_sys::NodeTag::T_RelabelType => {
-                    node = (*node.cast::<pg_sys::RelabelType>()).arg.cast();
-                }
-                pg_sys::NodeTag::T_CoerceViaIO => {
-                    node = (*node.cast::<pg_sys::CoerceViaIO>()).arg.cast();
-                }
+        while !node.is_null() {
+            node = match (*node).type_ {
+                pg_sys::NodeTag::T_RelabelType => (*node.cast::<pg_sys::RelabelType>()).arg.cast(),
+                pg_sys::NodeTag::T_CoerceViaIO => (*node.cast::<pg_sys::CoerceViaIO>()).arg.cast(),
                 pg_sys::NodeTag::T_FuncExpr
                     if (*node.cast::<pg_sys::FuncExpr>()).funcformat
                         == pg_sys::CoercionForm::COERCE_IMPLICIT_CAST =>
                 {
-                    let args = pgrx::PgList::<pg_sys::Node>::from_pg(
-                        (*node.cast::<pg_sys::FuncExpr>()).args,
-                    );
-                    node = args.get_ptr(0)?;
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args)
+                        .get_ptr(0)
+                        .unwrap_or(std::ptr::null_mut())
                 }
-                pg_sys::NodeTag::T_Var => {
-                    let v = node.cast::<pg_sys::Var>();
-                    return ((*v).varno == 1 && (*v).varlevelsup == depth && (*v).varattno > 0)
-                        .then_some((*v).varattno);
-                }
-                _ => return None,
-            }
+                _ => return node,
+            };
         }
+        node
+    }
+}
+
+/// The column `node` reads, under implicit casts ([`under_casts`]): its
+/// attribute number, when it is the policy's table's at `depth`
+/// sub-selects down.
+unsafe fn column_of(node: *mut pg_sys::Node, depth: u32) -> Option<i16> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        let node = under_casts(node);
+        if node.is_null() || (*node).type_ != pg_sys::NodeTag::T_Var {
+            return None;
+        }
+        let v = node.cast::<pg_sys::Var>();
+        ((*v).varno == 1 && (*v).varlevelsup == depth && (*v).varattno > 0).then_some((*v).varattno)
     }
 }
 
@@ -2227,55 +2230,51 @@ unsafe fn column_within(node: *mut pg_sys::Node, depth: u32) -> Option<i16> {
 }
 
 /// The column of an ordinary or partitioned table that `node` reads
-/// (under implicit casts): a Var of `query`'s own level (the innermost
+/// (under implicit casts, [`under_casts`]): a Var of `query`'s own level (the innermost
 /// sub-select being walked), or a sub-select's (`(SELECT kind FROM …)`,
 /// `kind IN (SELECT …)`) first output column, as (table OID, attribute
 /// number).
 unsafe fn source_column(
-    mut node: *mut pg_sys::Node,
+    node: *mut pg_sys::Node,
     query: Option<*mut pg_sys::Query>,
 ) -> Option<(u32, i16)> {
     // SAFETY: nodes of a tree being walked; `query` is the one `node` is in
     unsafe {
-        loop {
-            if node.is_null() {
-                return None;
+        let node = under_casts(node);
+        if node.is_null() {
+            return None;
+        }
+        match (*node).type_ {
+            pg_sys::NodeTag::T_SubLink => {
+                let sub = (*node.cast::<pg_sys::SubLink>()).subselect;
+                if sub.is_null() || (*sub).type_ != pg_sys::NodeTag::T_Query {
+                    return None;
+                }
+                let sub = sub.cast::<pg_sys::Query>();
+                let first = pgrx::PgList::<pg_sys::TargetEntry>::from_pg((*sub).targetList)
+                    .iter_ptr()
+                    .find(|t| !(**t).resjunk)?;
+                source_column((*first).expr.cast(), Some(sub))
             }
-            match (*node).type_ {
-                pg_sys::NodeTag::T_RelabelType => {
-                    node = (*node.cast::<pg_sys::RelabelType>()).arg.cast();
+            pg_sys::NodeTag::T_Var => {
+                let v = node.cast::<pg_sys::Var>();
+                let query = query?;
+                if (*v).varlevelsup != 0 || (*v).varattno <= 0 {
+                    return None;
                 }
-                pg_sys::NodeTag::T_SubLink => {
-                    let sub = (*node.cast::<pg_sys::SubLink>()).subselect;
-                    if sub.is_null() || (*sub).type_ != pg_sys::NodeTag::T_Query {
-                        return None;
-                    }
-                    let sub = sub.cast::<pg_sys::Query>();
-                    let first = pgrx::PgList::<pg_sys::TargetEntry>::from_pg((*sub).targetList)
-                        .iter_ptr()
-                        .find(|t| !(**t).resjunk)?;
-                    return source_column((*first).expr.cast(), Some(sub));
+                let rtable = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*query).rtable);
+                let rte = rtable.get_ptr(usize::try_from((*v).varno).ok()?.checked_sub(1)?)?;
+                if (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION
+                    || !matches!(
+                        (*rte).relkind as u8,
+                        pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
+                    )
+                {
+                    return None;
                 }
-                pg_sys::NodeTag::T_Var => {
-                    let v = node.cast::<pg_sys::Var>();
-                    let query = query?;
-                    if (*v).varlevelsup != 0 || (*v).varattno <= 0 {
-                        return None;
-                    }
-                    let rtable = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*query).rtable);
-                    let rte = rtable.get_ptr(usize::try_from((*v).varno).ok()?.checked_sub(1)?)?;
-                    if (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION
-                        || !matches!(
-                            (*rte).relkind as u8,
-                            pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
-                        )
-                    {
-                        return None;
-                    }
-                    return Some(((*rte).relid.to_u32(), (*v).varattno));
-                }
-                _ => return None,
+                Some(((*rte).relid.to_u32(), (*v).varattno))
             }
+            _ => None,
         }
     }
 }
