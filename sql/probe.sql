@@ -173,6 +173,7 @@ DECLARE
     v_xvals text[];
     v_xnote text[];
     v_xtype text;
+    v_types jsonb;
     j int;
     v_sequence boolean := false;
     v_default text;
@@ -343,20 +344,24 @@ BEGIN
                                       AND pg_catalog.has_column_privilege(p_role, p_table, t.attnum, 'UPDATE')
                                     ORDER BY t.attnum LIMIT 1), 'kept', NULL];
         END IF;
+        -- each column but the tenant's, with its type (qualified): the
+        -- variants' columns are looked up there
+        IF pg_catalog.cardinality(v_pv) > 0 THEN
+            SELECT pg_catalog.jsonb_object_agg(t.attname, pg_catalog.format('%I.%I', n.nspname, y.typname))
+              INTO v_types
+              FROM pg_catalog.pg_attribute t
+              JOIN pg_catalog.pg_type y ON y.oid = t.atttypid
+              JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
+             WHERE t.attrelid = p_table AND t.attnum > 0 AND NOT t.attisdropped AND t.attname <> p_col;
+        END IF;
         FOR i IN 1 .. COALESCE(pg_catalog.array_length(v_pv, 1), 0) / 3 LOOP
             -- (kind `and`: a constant set together with the triple before
             -- it, the terms of a conjunction such as `is_public AND kind =
             -- 'shared'`; read with that triple)
             CONTINUE WHEN v_pv[3 * i - 1] = 'and';
             v_vcol := v_pv[3 * i - 2];
-            SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
-              INTO v_vtype
-              FROM pg_catalog.pg_attribute t
-              JOIN pg_catalog.pg_type y ON y.oid = t.atttypid
-              JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
-             WHERE t.attrelid = p_table AND t.attname = v_vcol AND t.attnum > 0
-               AND NOT t.attisdropped AND t.attname <> p_col;
-            CONTINUE WHEN NOT FOUND;
+            v_vtype := v_types ->> v_vcol::pg_catalog.text;
+            CONTINUE WHEN v_vtype IS NULL;
             -- the constants set with it: `col = 'v'::type` (NULL too),
             -- and [col, value, ...] for the outcome's note
             v_xcols := '{}';
@@ -364,14 +369,9 @@ BEGIN
             v_xnote := '{}';
             j := i + 1;
             WHILE v_pv[3 * j - 1] = 'and' LOOP
-                SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
-                  INTO v_xtype
-                  FROM pg_catalog.pg_attribute t
-                  JOIN pg_catalog.pg_type y ON y.oid = t.atttypid
-                  JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
-                 WHERE t.attrelid = p_table AND t.attname = v_pv[3 * j - 2] AND t.attnum > 0
-                   AND NOT t.attisdropped AND t.attname <> p_col AND t.attname <> v_vcol;
-                IF FOUND AND v_pv[3 * j - 2] <> ALL (v_xcols) THEN
+                v_xtype := v_types ->> v_pv[3 * j - 2];
+                IF v_xtype IS NOT NULL AND v_pv[3 * j - 2] <> v_vcol::pg_catalog.text
+                   AND v_pv[3 * j - 2] <> ALL (v_xcols) THEN
                     v_xcols := v_xcols || v_pv[3 * j - 2];
                     v_xvals := v_xvals || pg_catalog.format('%L::%s', v_pv[3 * j], v_xtype);
                     v_xnote := v_xnote || ARRAY[v_pv[3 * j - 2], v_pv[3 * j]];

@@ -1682,11 +1682,8 @@ struct Singled<'a> {
 
 /// Is operator `opno` spelled `=`?
 unsafe fn is_equality(opno: pg_sys::Oid) -> bool {
-    // SAFETY: a catalog cache lookup; NULL for an operator that is gone
-    unsafe {
-        let name = pg_sys::get_opname(opno);
-        !name.is_null() && std::ffi::CStr::from_ptr(name).to_bytes() == b"="
-    }
+    // SAFETY: a catalog cache lookup
+    unsafe { operator_name(opno) == "=" }
 }
 
 /// Does `node` read the setting (a `current_setting` call whose name is a
@@ -2055,12 +2052,10 @@ fn lookup_values(table: u32, col: i16) -> Vec<String> {
     let Some((nsp, rel, att)) = names else {
         return Vec::new();
     };
-    let q = crate::ident::quote_ident;
     let Ok(sql) = std::ffi::CString::new(format!(
-        "SELECT l.{a}::pg_catalog.text FROM {n}.{r} l WHERE l.{a} IS NOT NULL LIMIT {LOOKUP_VALUES}",
-        a = q(&att),
-        n = q(&nsp),
-        r = q(&rel),
+        "SELECT l.{a}::pg_catalog.text FROM {r} l WHERE l.{a} IS NOT NULL LIMIT {LOOKUP_VALUES}",
+        a = crate::ident::quote_ident(&att),
+        r = crate::ident::quote_qualified(&nsp, &rel),
     )) else {
         return Vec::new();
     };
@@ -2279,45 +2274,6 @@ unsafe fn source_column(
     }
 }
 
-/// The type of the constants [`constant_texts`] reads from `node` (an
-/// array's element type), under the casts it looks through.
-unsafe fn constant_type(node: *mut pg_sys::Node) -> Option<pg_sys::Oid> {
-    // SAFETY: a node of a tree being walked
-    unsafe {
-        if node.is_null() {
-            return None;
-        }
-        let typ = match (*node).type_ {
-            pg_sys::NodeTag::T_Const => (*node.cast::<pg_sys::Const>()).consttype,
-            pg_sys::NodeTag::T_ArrayExpr => (*node.cast::<pg_sys::ArrayExpr>()).element_typeid,
-            pg_sys::NodeTag::T_RelabelType => {
-                return constant_type((*node.cast::<pg_sys::RelabelType>()).arg.cast())
-            }
-            pg_sys::NodeTag::T_CoerceViaIO => {
-                return constant_type((*node.cast::<pg_sys::CoerceViaIO>()).arg.cast())
-            }
-            pg_sys::NodeTag::T_ArrayCoerceExpr => {
-                return constant_type((*node.cast::<pg_sys::ArrayCoerceExpr>()).arg.cast())
-            }
-            pg_sys::NodeTag::T_FuncExpr => {
-                let args =
-                    pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args);
-                return match (args.len(), args.get_ptr(0)) {
-                    (1, Some(arg)) => constant_type(arg),
-                    _ => None,
-                };
-            }
-            _ => return None,
-        };
-        let elem = pg_sys::get_element_type(typ);
-        Some(if elem == pg_sys::InvalidOid {
-            typ
-        } else {
-            elem
-        })
-    }
-}
-
 /// An operator's name; empty for one that is gone.
 unsafe fn operator_name(opno: pg_sys::Oid) -> String {
     // SAFETY: a catalog cache lookup; NULL for an operator that is gone
@@ -2443,42 +2399,51 @@ fn values_passing(op: &str, constant: &str, kind: Kind) -> Vec<String> {
 }
 
 /// The constants of `node` (a Const, an ARRAY[...] of them, or a constant
-/// array), printed in their type.
-unsafe fn constant_texts(node: *mut pg_sys::Node) -> Vec<String> {
+/// array, under casts), printed in their type, and that type (an array's
+/// element type); None when `node` is not one.
+unsafe fn constants(node: *mut pg_sys::Node) -> Option<(pg_sys::Oid, Vec<String>)> {
     // SAFETY: a node of a tree being walked
     unsafe {
         if node.is_null() {
-            return Vec::new();
+            return None;
         }
         match (*node).type_ {
             pg_sys::NodeTag::T_Const => {
                 let k = node.cast::<pg_sys::Const>();
                 if (*k).constisnull {
-                    return Vec::new();
+                    return None;
                 }
                 let elem = pg_sys::get_element_type((*k).consttype);
-                if elem == pg_sys::InvalidOid {
-                    return vec![print_datum((*k).consttype, (*k).constvalue)];
-                }
-                array_texts((*k).constvalue, elem)
+                Some(if elem == pg_sys::InvalidOid {
+                    (
+                        (*k).consttype,
+                        vec![print_datum((*k).consttype, (*k).constvalue)],
+                    )
+                } else {
+                    (elem, array_texts((*k).constvalue, elem))
+                })
             }
             pg_sys::NodeTag::T_ArrayExpr => {
                 let a = node.cast::<pg_sys::ArrayExpr>();
-                pgrx::PgList::<pg_sys::Node>::from_pg((*a).elements)
-                    .iter_ptr()
-                    .flat_map(|e| constant_texts(e))
-                    .collect()
+                Some((
+                    (*a).element_typeid,
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*a).elements)
+                        .iter_ptr()
+                        .filter_map(|e| constants(e))
+                        .flat_map(|(_, texts)| texts)
+                        .collect(),
+                ))
             }
             // a cast of constants (`kind IN ('a', 'b')` on a varchar column
             // casts the ARRAY[...] of varchar to text[]): the constants
             pg_sys::NodeTag::T_RelabelType => {
-                constant_texts((*node.cast::<pg_sys::RelabelType>()).arg.cast())
+                constants((*node.cast::<pg_sys::RelabelType>()).arg.cast())
             }
             pg_sys::NodeTag::T_CoerceViaIO => {
-                constant_texts((*node.cast::<pg_sys::CoerceViaIO>()).arg.cast())
+                constants((*node.cast::<pg_sys::CoerceViaIO>()).arg.cast())
             }
             pg_sys::NodeTag::T_ArrayCoerceExpr => {
-                constant_texts((*node.cast::<pg_sys::ArrayCoerceExpr>()).arg.cast())
+                constants((*node.cast::<pg_sys::ArrayCoerceExpr>()).arg.cast())
             }
             pg_sys::NodeTag::T_FuncExpr
                 if (*node.cast::<pg_sys::FuncExpr>()).funcformat
@@ -2487,11 +2452,11 @@ unsafe fn constant_texts(node: *mut pg_sys::Node) -> Vec<String> {
                 let args =
                     pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args);
                 match (args.len(), args.get_ptr(0)) {
-                    (1, Some(arg)) => constant_texts(arg),
-                    _ => Vec::new(),
+                    (1, Some(arg)) => constants(arg),
+                    _ => None,
                 }
             }
-            _ => Vec::new(),
+            _ => None,
         }
     }
 }
@@ -2544,9 +2509,9 @@ unsafe extern "C-unwind" fn variants_walk(
                         // `5 < priority` is `priority > 5`
                         let op = if left { name.clone() } else { mirrored(&name) };
                         let op = if found.negated { negated(&op) } else { op };
-                        if let Some(typ) = constant_type(y) {
+                        if let Some((typ, texts)) = constants(y) {
                             let kind = kind_of(typ);
-                            for v in constant_texts(y) {
+                            for v in texts {
                                 for v in values_passing(&op, &v, kind) {
                                     found.found.push((attno, Variant::Value(Some(v))));
                                 }
@@ -2575,9 +2540,9 @@ unsafe extern "C-unwind" fn variants_walk(
                 if let (2, Some(a), Some(b)) = (args.len(), args.get_ptr(0), args.get_ptr(1)) {
                     let name = operator_name((*op).opno);
                     let name = if found.negated { negated(&name) } else { name };
-                    if let (Some(attno), Some(typ)) = (column_within(a, depth), constant_type(b)) {
+                    if let (Some(attno), Some((typ, all))) = (column_within(a, depth), constants(b))
+                    {
                         let kind = kind_of(typ);
-                        let all = constant_texts(b);
                         for c in &all {
                             for v in values_passing(&name, c, kind) {
                                 // (`<> ALL`: not one of the others either)
