@@ -23,6 +23,7 @@ mod expr;
 mod ident;
 mod identity;
 mod lint;
+mod pattern;
 mod plan;
 mod render;
 mod report;

@@ -1693,6 +1693,7 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             v("size", Some("3")),
             v("note", Some("pub_")),
             v("kind", Some("mixed")),
+            v("note", Some("regex")),
             v("size", Some("21")),
             v("kind", Some("postz")),
             v("kind", Some("notez")),
@@ -1724,4 +1725,73 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             ("kind".to_string(), Also(Some("tagged".into()))),
         ]
     );
+}
+
+/// The values check variants find for patterns, lengths, dates and IS
+/// DISTINCT FROM: a string a regular expression or SIMILAR TO matches, a
+/// string longer than a length, the ends of time past a date or `now()`
+/// (not for a `time` column, whose type has none), a prefix, NULL or
+/// another value for IS DISTINCT FROM; none for a back reference. Each
+/// value is then checked against PostgreSQL's own operator.
+#[pg_test]
+fn check_variants_read_patterns_lengths_and_dates() {
+    run(r#"
+        CREATE ROLE rls_audit_patterns_app;
+        CREATE TABLE public.patterns (tenant_id int, body text, due date, at timestamptz,
+                                      t time, kind text);
+        CREATE POLICY u ON public.patterns FOR UPDATE TO rls_audit_patterns_app
+            WITH CHECK (body ~ '^pub-[0-9]{2}$' OR body SIMILAR TO 'sim(ilar)?\_%'
+                        OR char_length(body) > 3 OR due > '2030-01-01' OR at <= now()
+                        OR t > '10:00' OR starts_with(kind, 'st') OR kind ^@ 'op'
+                        OR kind IS DISTINCT FROM 'x' OR body IS NOT DISTINCT FROM 'w'
+                        OR body !~ '^z' OR body ~ '(a)\1' OR regexp_like(kind, '^r[0-9]'));
+    "#);
+    let oid = one::<pg_sys::Oid>("SELECT 'public.patterns'::regclass::oid").unwrap();
+    let got = Spi::connect(|c| {
+        crate::catalog::check_variants(
+            c,
+            &[(oid.to_u32(), "tenant_id")],
+            "rls_audit_patterns_app",
+            "app.tenant_id",
+            30,
+        )
+    })
+    .unwrap()
+    .remove(&oid.to_u32())
+    .unwrap_or_default();
+    use crate::catalog::Variant::Value;
+    let v = |c: &str, x: Option<&str>| (c.to_string(), Value(x.map(str::to_string)));
+    assert_eq!(
+        got,
+        vec![
+            v("body", Some("pub-00")),
+            v("body", Some("sim_")),
+            v("body", Some("xxxx")),
+            v("due", Some("infinity")),
+            v("at", Some("-infinity")),
+            v("kind", Some("st")),
+            v("kind", Some("op")),
+            v("kind", None),
+            v("kind", Some("xz")),
+            v("body", Some("w")),
+            v("body", Some("")),
+            v("kind", Some("r0")),
+        ]
+    );
+    // each passes its term, by PostgreSQL's own operators
+    for (test, value) in [
+        ("$1 ~ '^pub-[0-9]{2}$'", "pub-00"),
+        ("$1 SIMILAR TO 'sim(ilar)?\\_%'", "sim_"),
+        ("char_length($1) > 3", "xxxx"),
+        ("$1::date > '2030-01-01'", "infinity"),
+        ("$1::timestamptz <= now()", "-infinity"),
+        ("starts_with($1, 'st')", "st"),
+        ("$1 ^@ 'op'", "op"),
+        ("$1 IS DISTINCT FROM 'x'", "xz"),
+        ("$1 !~ '^z'", ""),
+        ("regexp_like($1, '^r[0-9]')", "r0"),
+    ] {
+        let passes = Spi::get_one_with_args::<bool>(&format!("SELECT {test}"), &[value.into()]);
+        assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");
+    }
 }

@@ -1856,9 +1856,14 @@ unsafe extern "C-unwind" fn singled_walk(
 /// text, None for NULL), at most `limit` of them: `kind = 'shared'`,
 /// `kind IN ('a', 'b')`, a boolean column (`OR is_public`: true and
 /// false), `col IS NULL` ([`Variant::NotNull`] for `IS NOT NULL`), a
-/// value past an ordering comparison's or LIKE's constant (`priority > 5`:
-/// 6, `title LIKE 'public:%'`: `public:`; see [`values_passing`]), under
-/// NOT too, and a column compared with the tenant `setting` itself (`OR
+/// value past an ordering comparison's or a pattern's constant
+/// (`priority > 5`: 6, `title LIKE 'public:%'`: `public:`, `title ~
+/// '^pub-[0-9]+$'`: `pub-0`, SIMILAR TO too; see [`values_passing`]), a
+/// string as long as a length comparison asks, a date or timestamp at the
+/// end of time that passes (`published_at <= now()`: `-infinity`), IS
+/// DISTINCT FROM's NULL, a boolean function's constant
+/// (`starts_with(kind, 'pub')`), under NOT too, and a column compared
+/// with the tenant `setting` itself (`OR
 /// partner_id = current_setting(…)::int`: the value [`Variant::Tenant`],
 /// each probed tenant's own). The terms of a conjunction (`OR (is_public
 /// AND kind = 'shared')`) are also set together: an entry, then
@@ -2288,6 +2293,99 @@ unsafe fn operator_name(opno: pg_sys::Oid) -> String {
     }
 }
 
+/// A function's name; empty for one that is gone.
+unsafe fn function_name(funcid: pg_sys::Oid) -> String {
+    // SAFETY: a catalog cache lookup; NULL for a function that is gone
+    unsafe {
+        let name = pg_sys::get_func_name(funcid);
+        if name.is_null() {
+            return String::new();
+        }
+        std::ffi::CStr::from_ptr(name)
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// The longest string a length comparison is tried with.
+const MAX_LENGTH: usize = 1000;
+
+/// Whether `node` is a column of a date or time type of the policy's
+/// table at `depth` sub-selects down.
+unsafe fn time_column(node: *mut pg_sys::Node, depth: u32) -> bool {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        column_of(node, depth).is_some()
+            && kind_of((*under_casts(node).cast::<pg_sys::Var>()).vartype) == Kind::Time
+    }
+}
+
+/// A value of a date or time column that passes `column <op> x` whatever
+/// `x` is (`published_at <= now()`): the ends of time (types without them
+/// do not read them and are left out), and for `=` the statement's own
+/// `now`.
+fn time_passing(op: &str) -> Option<&'static str> {
+    match op {
+        ">" | ">=" | "<>" => Some("infinity"),
+        "<" | "<=" => Some("-infinity"),
+        "=" => Some("now"),
+        _ => None,
+    }
+}
+
+/// The column whose length `node` is (`length(body)`, `char_length`,
+/// `octet_length`, under casts): its attribute number, when it is the
+/// policy's table's at `depth` sub-selects down.
+unsafe fn length_of(node: *mut pg_sys::Node, depth: u32) -> Option<i16> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        let node = under_casts(node);
+        if node.is_null() || (*node).type_ != pg_sys::NodeTag::T_FuncExpr {
+            return None;
+        }
+        let f = node.cast::<pg_sys::FuncExpr>();
+        let args = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args);
+        if args.len() != 1
+            || !matches!(
+                function_name((*f).funcid).as_str(),
+                "length" | "char_length" | "character_length" | "octet_length"
+            )
+        {
+            return None;
+        }
+        column_of(args.get_ptr(0)?, depth)
+    }
+}
+
+/// A string `node` matches as a SIMILAR TO pattern, when it is one
+/// (`similar_to_escape(pattern [, escape])` of constants: what `body
+/// SIMILAR TO 'pub%'` compares `body` with by `~`).
+unsafe fn similar_example(node: *mut pg_sys::Node) -> Option<String> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        if node.is_null() || (*node).type_ != pg_sys::NodeTag::T_FuncExpr {
+            return None;
+        }
+        let f = node.cast::<pg_sys::FuncExpr>();
+        if !matches!(
+            function_name((*f).funcid).as_str(),
+            "similar_to_escape" | "similar_escape"
+        ) {
+            return None;
+        }
+        let args = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args);
+        let mut texts = args
+            .iter_ptr()
+            .map(|a| constants(a).and_then(|(_, mut t)| (t.len() == 1).then(|| t.remove(0))));
+        let pattern = texts.next()??;
+        let escape = match texts.next() {
+            None => Some('\\'),
+            Some(escape) => escape?.chars().next(),
+        };
+        crate::pattern::similar_example(&pattern, escape)
+    }
+}
+
 /// The comparison `op` with its operands swapped (`5 < x` is `x > 5`);
 /// an operator that is not an ordering one, unchanged except LIKE's, which
 /// read the other way round mean nothing here.
@@ -2297,14 +2395,15 @@ fn mirrored(op: &str) -> String {
         ">" => "<",
         "<=" => ">=",
         ">=" => "<=",
-        "~~" | "~~*" => "",
+        "~~" | "~~*" | "~" | "~*" | "^@" => "",
         other => other,
     }
     .to_string()
 }
 
 /// The comparison that holds when `op` does not (`NOT (x <= 5)` is
-/// `x > 5`); nothing for one without an opposite here (LIKE).
+/// `x > 5`, `NOT (x LIKE 'a%')` is `x NOT LIKE 'a%'`); nothing for one
+/// without an opposite here.
 fn negated(op: &str) -> String {
     match op {
         "=" => "<>",
@@ -2313,6 +2412,14 @@ fn negated(op: &str) -> String {
         ">=" => "<",
         ">" => "<=",
         "<=" => ">",
+        "~~" => "!~~",
+        "!~~" => "~~",
+        "~~*" => "!~~*",
+        "!~~*" => "~~*",
+        "~" => "!~",
+        "!~" => "~",
+        "~*" => "!~*",
+        "!~*" => "~*",
         _ => "",
     }
     .to_string()
@@ -2324,6 +2431,8 @@ enum Kind {
     Number,
     Text,
     Bool,
+    /// dates, times, timestamps and intervals
+    Time,
     Other,
 }
 
@@ -2336,18 +2445,21 @@ fn kind_of(typ: pg_sys::Oid) -> Kind {
         b'N' => Kind::Number,
         b'S' => Kind::Text,
         b'B' => Kind::Bool,
+        b'D' | b'T' => Kind::Time,
         _ => Kind::Other,
     }
 }
 
 /// Values that pass `column <op> constant` (the constant printed in its
 /// type), as far as they can be told without running it: the constant
-/// itself for `=`, `>=`, `<=`; one step past it for `>`, `<` and `<>` (a
-/// number ± 1; a string with `z` added, or the empty string); the other
-/// boolean; for LIKE and ILIKE the pattern with `%` read as nothing and `_`
-/// as `x`. Dates and other types get the constant for the inclusive
-/// comparisons only. A wrong guess costs a statement that changes nothing
-/// (the variants are tried, not trusted).
+/// itself for `=`, `>=`, `<=` and `^@` (starts with); one step past it for
+/// `>`, `<` and `<>` (a number ± 1; a string with `z` added, or the empty
+/// string; the other boolean; a date's or timestamp's `infinity` or
+/// `-infinity`); for LIKE, ILIKE, a regular expression (`~`, `~*`) a string
+/// the pattern matches ([`crate::pattern`]); for their negations the empty
+/// string. A wrong guess costs a statement that changes nothing (the
+/// variants are tried, not trusted; a value the column's type does not
+/// read is left out).
 fn values_passing(op: &str, constant: &str, kind: Kind) -> Vec<String> {
     let step = |up: bool| -> Option<String> {
         match kind {
@@ -2370,30 +2482,25 @@ fn values_passing(op: &str, constant: &str, kind: Kind) -> Vec<String> {
                 ("t" | "true", false) => Some("false".into()),
                 _ => None,
             },
+            Kind::Time if up => (constant != "infinity").then(|| "infinity".into()),
+            Kind::Time => (constant != "-infinity").then(|| "-infinity".into()),
             Kind::Other => None,
         }
     };
     match op {
         "=" | ">=" | "<=" => vec![constant.to_string()],
+        "^@" if kind == Kind::Text => vec![constant.to_string()],
         ">" => step(true).into_iter().collect(),
         "<" => step(false).into_iter().collect(),
         "<>" => match kind {
             Kind::Bool => step(true).or_else(|| step(false)).into_iter().collect(),
             _ => step(true).into_iter().collect(),
         },
-        "~~" | "~~*" if kind == Kind::Text => {
-            let mut out = String::new();
-            let mut chars = constant.chars();
-            while let Some(ch) = chars.next() {
-                match ch {
-                    '\\' => out.extend(chars.next()),
-                    '%' => {}
-                    '_' => out.push('x'),
-                    ch => out.push(ch),
-                }
-            }
-            vec![out]
-        }
+        "~~" | "~~*" if kind == Kind::Text => vec![crate::pattern::like_example(constant)],
+        "~" | "~*" if kind == Kind::Text => crate::pattern::regex_example(constant)
+            .into_iter()
+            .collect(),
+        "!~~" | "!~~*" | "!~" | "!~*" if kind == Kind::Text => vec![String::new()],
         _ => Vec::new(),
     }
 }
@@ -2497,34 +2604,101 @@ unsafe extern "C-unwind" fn variants_walk(
                     }
                 }
             }
-            pg_sys::NodeTag::T_OpExpr => {
+            // a comparison, and `x IS DISTINCT FROM y` (`<>`, or NULL)
+            pg_sys::NodeTag::T_OpExpr | pg_sys::NodeTag::T_DistinctExpr => {
                 let op = node.cast::<pg_sys::OpExpr>();
                 let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
                 if let (2, Some(a), Some(b)) = (args.len(), args.get_ptr(0), args.get_ptr(1)) {
-                    let name = operator_name((*op).opno);
+                    let distinct = (*node).type_ == pg_sys::NodeTag::T_DistinctExpr;
+                    let name = match operator_name((*op).opno) {
+                        name if !distinct => name,
+                        name if name == "=" => "<>".into(),
+                        _ => String::new(),
+                    };
                     for (x, y, left) in [(a, b, true), (b, a, false)] {
-                        let Some(attno) = column_within(x, depth) else {
+                        // `length(body) > 3`: a string that long
+                        let length = length_of(x, depth);
+                        let Some(attno) = length.or_else(|| column_within(x, depth)) else {
                             continue;
                         };
                         // `5 < priority` is `priority > 5`
                         let op = if left { name.clone() } else { mirrored(&name) };
                         let op = if found.negated { negated(&op) } else { op };
+                        if distinct && op == "<>" {
+                            found.found.push((attno, Variant::Value(None)));
+                        }
+                        let mut values = Vec::new();
                         if let Some((typ, texts)) = constants(y) {
                             let kind = kind_of(typ);
                             for v in texts {
-                                for v in values_passing(&op, &v, kind) {
-                                    found.found.push((attno, Variant::Value(Some(v))));
-                                }
+                                values.extend(values_passing(&op, &v, kind));
+                            }
+                        } else if time_column(x, depth) {
+                            // a date or timestamp compared with what is not
+                            // a constant (`published_at <= now()`)
+                            values.extend(time_passing(&op).map(str::to_string));
+                        } else if let Some(example) = similar_example(y) {
+                            // `body SIMILAR TO 'pub%'` is `body ~ similar_to_escape('pub%')`
+                            match op.as_str() {
+                                "~" => values.push(example),
+                                "!~" => values.push(String::new()),
+                                _ => {}
                             }
                         }
-                        if op == "=" && reads_setting(y, found.setting) {
+                        for v in values {
+                            let v = match length {
+                                None => v,
+                                Some(_) => match v.parse::<usize>() {
+                                    Ok(n) if n <= MAX_LENGTH => "x".repeat(n),
+                                    _ => continue,
+                                },
+                            };
+                            found.found.push((attno, Variant::Value(Some(v))));
+                        }
+                        if length.is_some() || op != "=" {
+                            continue;
+                        }
+                        if reads_setting(y, found.setting) {
                             found.found.push((attno, Variant::Tenant));
                         }
-                        if op == "=" {
-                            if let Some((table, col)) =
-                                source_column(y, found.queries.last().copied())
-                            {
-                                found.found.push((attno, Variant::Lookup(table, col)));
+                        if let Some((table, col)) = source_column(y, found.queries.last().copied())
+                        {
+                            found.found.push((attno, Variant::Lookup(table, col)));
+                        }
+                    }
+                }
+            }
+            // a test of the column by a function with constants
+            // (`starts_with(kind, 'pub')`): each constant, or for a
+            // pattern function (`regexp_like(kind, '^pub')`) a string it
+            // matches
+            pg_sys::NodeTag::T_FuncExpr
+                if !found.negated
+                    && (*node.cast::<pg_sys::FuncExpr>()).funcresulttype == pg_sys::BOOLOID
+                    && (*node.cast::<pg_sys::FuncExpr>()).funcformat
+                        == pg_sys::CoercionForm::COERCE_EXPLICIT_CALL =>
+            {
+                let args =
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args);
+                let column = args.iter_ptr().find_map(|a| column_of(a, depth));
+                if let Some(attno) = column {
+                    let op = match function_name((*node.cast::<pg_sys::FuncExpr>()).funcid).as_str()
+                    {
+                        "regexp_like" | "textregexeq" | "texticregexeq" => "~",
+                        "textlike" | "texticlike" | "like" | "ilike" => "~~",
+                        _ => "=",
+                    };
+                    // (a pattern function's pattern is its second argument;
+                    // its flags are not values)
+                    let patterns = args
+                        .iter_ptr()
+                        .enumerate()
+                        .filter(|(i, _)| op == "=" || *i == 1)
+                        .filter_map(|(_, a)| constants(a));
+                    for (typ, texts) in patterns {
+                        for v in texts {
+                            for v in values_passing(op, &v, kind_of(typ)) {
+                                found.found.push((attno, Variant::Value(Some(v))));
                             }
                         }
                     }
@@ -3503,12 +3677,26 @@ mod unit {
         assert_eq!(v("~~", "5%", Kind::Number), Vec::<String>::new());
         assert_eq!(v(">", "2026-01-01", Kind::Other), Vec::<String>::new());
         assert_eq!(v("<=", "2026-01-01", Kind::Other), ["2026-01-01"]);
-        assert_eq!(v("~", "^pub", Kind::Text), Vec::<String>::new());
+        assert_eq!(v("~", "^pub-[0-9]+$", Kind::Text), ["pub-0"]);
+        assert_eq!(v("~*", "(a", Kind::Text), Vec::<String>::new());
+        assert_eq!(v("!~", "^pub", Kind::Text), [""]);
+        assert_eq!(v("!~~", "pub%", Kind::Text), [""]);
+        assert_eq!(v("^@", "pub", Kind::Text), ["pub"]);
+        assert_eq!(v(">", "2026-01-01", Kind::Time), ["infinity"]);
+        assert_eq!(v("<", "2026-01-01 10:00", Kind::Time), ["-infinity"]);
+        assert_eq!(v("<>", "infinity", Kind::Time), Vec::<String>::new());
+        assert_eq!(time_passing(">="), Some("infinity"));
+        assert_eq!(time_passing("<"), Some("-infinity"));
+        assert_eq!(time_passing("~~"), None);
+        assert_eq!(negated("~*"), "!~*");
+        assert_eq!(negated("!~~"), "~~");
+        assert_eq!(mirrored("~"), "");
         assert_eq!(mirrored("<"), ">");
         assert_eq!(mirrored("~~"), "");
         assert_eq!(mirrored("="), "=");
         assert_eq!(negated("<="), ">");
         assert_eq!(negated("="), "<>");
-        assert_eq!(negated("~~"), "");
+        assert_eq!(negated("~~"), "!~~");
+        assert_eq!(negated("^@"), "");
     }
 }

@@ -7,7 +7,8 @@
 # that is never sampled: the table has tenants 1-3 and one row of 4, a
 # reader 5 a policy singles out by comparing the setting with 5, a row let
 # through by a body no row has ('shared', or LIKE 'shar%' under lower(), or
-# NOT (body <= 'sh'), or 'shared' AND an id equal to the setting) or by a
+# NOT (body <= 'sh'), or 'shared' AND an id equal to the setting, or a
+# regular expression or a length 'shared' passes) or by a
 # body equal to the setting), random grants (TRIGGER among them; INSERT of the tenant and
 # body only, or UPDATE of the body only, in some cases), owner or owner's
 # member as the role, FORCE or not, a
@@ -185,8 +186,12 @@ BEGIN
         -- (or, in a quarter of those, by a body LIKE 'shar%' under a
         -- function, in another quarter by NOT (body <= 'sh'): 'shared'
         -- passes both; in another by a body 'shared' AND an id equal to
-        -- the setting, which passes only with both set)
-        exprs[9] := CASE WHEN k % 12 = 3
+        -- the setting, which passes only with both set; in half of the
+        -- rest by a regular expression and, in a second slot, a length
+        -- 'shared' passes)
+        exprs[9] := CASE WHEN k % 24 = 0
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body ~ ''^sh(a|o)re[d-f]$'''
+                         WHEN k % 12 = 3
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR lower(body) LIKE ''shar%'''
                          WHEN k % 12 = 9
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR NOT (body <= ''sh'')'
@@ -200,6 +205,8 @@ BEGIN
                          -- (LIKE, NOT and the conjunction in a second slot:
                          -- twice as many policies get them)
                          WHEN k % 12 IN (3, 6, 9) THEN exprs[9]
+                         WHEN k % 24 = 0
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR char_length(body) > 5'
                          ELSE 'tenant_id::text = current_setting(''app.tenant'', true)' END;
         EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
         -- 1 to 3 rows for each of the tenants 1, 2, 3; some bodies NULL

@@ -2237,6 +2237,83 @@ RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
 
+-- Patterns, lengths, dates and IS DISTINCT FROM: a regular expression
+-- and SIMILAR TO (the probe writes a string the pattern matches), a
+-- length past a constant (a string that long), a date past one
+-- ('infinity'), starts_with() and ^@ (the prefix), IS DISTINCT FROM (a
+-- value other than the constant, or NULL). No row passes any of them.
+-- FAIL each time, beside PostgreSQL's own statements.
+DROP POLICY "own, or a public kind" ON "look up"."Board";
+DROP POLICY "own, or noted as a public kind" ON "look up"."Board";
+ALTER TABLE "look up"."Board" ADD COLUMN due date NOT NULL DEFAULT '2026-01-01';
+CREATE POLICY "own, or a public note" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR note ~ '^public-[0-9]{2}$');
+CREATE POLICY "own, or a published kind" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR kind SIMILAR TO 'pub(lic|lished)\_%');
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (108, 2, 'public-1')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (109, 2, 'public-00')$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, kind = 'public'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, kind = 'public_'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+DROP POLICY "own, or a public note" ON "look up"."Board";
+DROP POLICY "own, or a published kind" ON "look up"."Board";
+CREATE POLICY "own, or due later" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR due > '2030-01-01');
+CREATE POLICY "own, or a long note" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR char_length(note) > 12);
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, due) VALUES (110, 2, '2030-01-01')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, due) VALUES (111, 2, 'infinity')$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = 'xxxxxxxxxxxx'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = 'xxxxxxxxxxxxx'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+DROP POLICY "own, or due later" ON "look up"."Board";
+DROP POLICY "own, or a long note" ON "look up"."Board";
+CREATE POLICY "own, or a prefix" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR starts_with(note, 'open:') OR kind ^@ 'open:');
+CREATE POLICY "own, or not a post" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR kind IS DISTINCT FROM 'post');
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (112, 2, 'open')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (113, 2, 'open:')$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, kind = 'post'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, kind = 'postz'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
