@@ -1111,6 +1111,10 @@ impl Shadow {
                 catalog::Variant::Value(v) => [Some(column), Some("value".into()), v],
                 catalog::Variant::Tenant => [Some(column), Some("tenant".into()), None],
                 catalog::Variant::NotNull => [Some(column), Some("not null".into()), None],
+                // (its value as the role acting as each tenant)
+                catalog::Variant::Computed(sql) => {
+                    [Some(column), Some("computed".into()), Some(sql)]
+                }
                 // (set together with the triple before it)
                 catalog::Variant::Also(v) => [Some(column), Some("and".into()), v],
                 // (read into values by check_variants: left out above)

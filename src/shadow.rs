@@ -371,12 +371,32 @@ pub(crate) struct Variant {
     /// None when the role's INSERTs may not name the column
     pub(crate) insert: Option<String>,
     pub(crate) column: String,
-    /// the value (None: NULL); None: each tenant's own value, for a
-    /// column the check compares with the tenant setting
-    pub(crate) value: Option<Option<String>>,
+    pub(crate) value: VariantValue,
     /// the other columns the statements set, to constants (None: NULL):
     /// the terms of a conjunction
     pub(crate) also: Vec<(String, Option<String>)>,
+}
+
+/// The value a [`Variant`]'s statements set its column to.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum VariantValue {
+    /// this text (None: NULL)
+    Constant(Option<String>),
+    /// each tenant's own value, for a column the check compares with the
+    /// tenant setting
+    Tenant,
+    /// the value of this expression (SQL that reads no column) as the role
+    /// acting as each tenant: `current_user`, a function of the settings;
+    /// not tried for a tenant where it is NULL or fails
+    Computed(String),
+}
+
+/// A [`VariantValue`] ready for SPI.
+enum Given {
+    Constant(Option<CString>),
+    Tenant,
+    /// `SELECT (expression)::text`
+    Computed(CString),
 }
 
 /// The note on a write outcome of a [`Variant`]'s statement: this prefix
@@ -729,10 +749,15 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             Ok((
                 cstring(&v.update)?,
                 v.insert.as_deref().map(cstring).transpose()?,
-                v.value
-                    .as_ref()
-                    .map(|v| v.as_deref().map(cstring).transpose())
-                    .transpose()?,
+                match &v.value {
+                    VariantValue::Constant(v) => {
+                        Given::Constant(v.as_deref().map(cstring).transpose()?)
+                    }
+                    VariantValue::Tenant => Given::Tenant,
+                    VariantValue::Computed(sql) => {
+                        Given::Computed(cstring(&format!("SELECT ({sql})::pg_catalog.text"))?)
+                    }
+                },
                 v.column.as_str(),
                 &v.also,
             ))
@@ -773,6 +798,8 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // (check, plan, value, template tenant, variant): what an
             // application could run as A
             let mut stmts: Vec<Stmt> = vec![("tenant_delete", 0, None, None, None)];
+            // each variant's value as A (None: not tried)
+            let mut values: Vec<Option<Option<CString>>> = Vec::new();
             if let Some(update) = &key_update {
                 stmts.push(("key_update", plans.len(), None, None, None));
                 // SAFETY: as above
@@ -803,34 +830,65 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // each variant: the take-over and the moves, and the
                 // inserts, that also set its column to its value
                 let mut planned: Vec<(usize, Option<usize>)> = Vec::new();
-                for (k, (update, insert, _, _, _)) in variants.iter().enumerate() {
-                    // (the values of one column share its statements)
-                    let (up, ins) = match variants[..k].iter().position(|w| w.0 == *update) {
-                        Some(j) => planned[j],
-                        None => {
-                            // SAFETY: as above
-                            plans.push(unsafe {
-                                prepare(update, &[pg_sys::TEXTOID, pg_sys::TEXTOID])
+                values = variants
+                    .iter()
+                    .map(|(_, _, given, _, _)| match given {
+                        Given::Constant(v) => Some(v.clone()),
+                        Given::Tenant => Some(Some(tenants_c[i].clone())),
+                        // as A, under rls_audit's own search_path (the
+                        // expression's names are qualified for it)
+                        Given::Computed(sql) => rolled_back(|| {
+                            let mut rows = Vec::new();
+                            as_tenant(i, &mut || {
+                                // SAFETY: inside the subtransaction; a
+                                // SELECT of an expression PostgreSQL printed
+                                rows = unsafe {
+                                    set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
+                                    select_text(sql, 1)
+                                }
                             });
-                            let up = plans.len() - 1;
-                            let ins = insert.as_ref().map(|insert| {
+                            rows
+                        })
+                        .ok()
+                        .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+                        .and_then(|v| cstring(&v).ok())
+                        .map(Some),
+                    })
+                    .collect();
+                for (k, (update, insert, _, _, _)) in variants.iter().enumerate() {
+                    // (an expression NULL or failing as A: nothing to set)
+                    if values[k].is_none() {
+                        planned.push((0, None));
+                        continue;
+                    }
+                    // (the values of one column share its statements)
+                    let (up, ins) =
+                        match (0..k).find(|j| variants[*j].0 == *update && values[*j].is_some()) {
+                            Some(j) => planned[j],
+                            None => {
                                 // SAFETY: as above
                                 plans.push(unsafe {
-                                    prepare(
-                                        insert,
-                                        &[
-                                            pg_sys::TEXTOID,
-                                            pg_sys::TEXTOID,
-                                            rows_type,
-                                            pg_sys::TEXTOID,
-                                        ],
-                                    )
+                                    prepare(update, &[pg_sys::TEXTOID, pg_sys::TEXTOID])
                                 });
-                                plans.len() - 1
-                            });
-                            (up, ins)
-                        }
-                    };
+                                let up = plans.len() - 1;
+                                let ins = insert.as_ref().map(|insert| {
+                                    // SAFETY: as above
+                                    plans.push(unsafe {
+                                        prepare(
+                                            insert,
+                                            &[
+                                                pg_sys::TEXTOID,
+                                                pg_sys::TEXTOID,
+                                                rows_type,
+                                                pg_sys::TEXTOID,
+                                            ],
+                                        )
+                                    });
+                                    plans.len() - 1
+                                });
+                                (up, ins)
+                            }
+                        };
                     planned.push((up, ins));
                     for x in tenants {
                         stmts.push(("tenant_update", up, Some(x.clone()), None, Some(k)));
@@ -920,21 +978,19 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 }
                 // a variant's value (the tenant's own, for a column compared
                 // with the setting) and the note that says so
-                let variant =
-                    variant
-                        .and_then(|k| variants.get(k))
-                        .map(|(_, _, v, column, also)| {
-                            let v = v.clone().unwrap_or_else(|| Some(tenants_c[i].clone()));
-                            let mut set = vec![
-                                serde_json::json!(column),
-                                serde_json::json!(v.as_ref().map(|v| v.to_string_lossy())),
-                            ];
-                            for (c, v) in also.iter() {
-                                set.extend([serde_json::json!(c), serde_json::json!(v)]);
-                            }
-                            let note = format!("{VARIANT}{}", serde_json::Value::Array(set));
-                            (v, note)
-                        });
+                let variant = variant
+                    .and_then(|k| Some((variants.get(k)?, values.get(k)?.clone()?)))
+                    .map(|((_, _, _, column, also), v)| {
+                        let mut set = vec![
+                            serde_json::json!(column),
+                            serde_json::json!(v.as_ref().map(|v| v.to_string_lossy())),
+                        ];
+                        for (c, v) in also.iter() {
+                            set.extend([serde_json::json!(c), serde_json::json!(v)]);
+                        }
+                        let note = format!("{VARIANT}{}", serde_json::Value::Array(set));
+                        (v, note)
+                    });
                 if let Some((v, _)) = &variant {
                     // SAFETY: cstring_to_text copies into a palloc'd text
                     args.push(v.as_ref().map(|v| {

@@ -1612,6 +1612,23 @@ fn doc_clone(doc: &crate::export::Document) -> crate::export::Document {
     serde_json::from_value(serde_json::to_value(doc).expect("a document")).expect("a document")
 }
 
+/// Check variants with each `Computed` expression replaced by its value
+/// here (its SQL differs between PostgreSQL versions; its value does not).
+fn computed_values(
+    got: Vec<(String, crate::catalog::Variant)>,
+) -> Vec<(String, crate::catalog::Variant)> {
+    use crate::catalog::Variant::Computed;
+    got.into_iter()
+        .map(|(c, v)| match v {
+            Computed(sql) => {
+                let value = one::<String>(&format!("SELECT ({sql})::text")).unwrap_or_default();
+                (c, Computed(value))
+            }
+            v => (c, v),
+        })
+        .collect()
+}
+
 /// The values the write policies' checks compare the table's other
 /// columns with: constants (under implicit casts, in an IN list, in a
 /// sub-select), a boolean column, IS NULL, the tenant setting itself;
@@ -1670,8 +1687,8 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
         .remove(&oid.to_u32())
         .unwrap_or_default()
     };
-    let got = variants(30);
-    use crate::catalog::Variant::{Also, Tenant, Value};
+    let got = computed_values(variants(30));
+    use crate::catalog::Variant::{Also, Computed, Tenant, Value};
     let v = |c: &str, x: Option<&str>| (c.to_string(), Value(x.map(str::to_string)));
     assert_eq!(
         got,
@@ -1707,10 +1724,14 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             ("kind".to_string(), Also(Some("combo".into()))),
             ("partner".to_string(), Tenant),
             ("Is Public".to_string(), Also(Some("false".into()))),
-            // the values of the tables the checks read (not a view's)
+            // the values of the tables the checks read (a view is not
+            // read as the caller)
             v("kind", Some("public")),
             v("kind", Some("open")),
             v("note", Some("tagged note")),
+            // (a sub-select that reads no column of the table: its value
+            // as the role, computed in the probe)
+            ("kind".to_string(), Computed("from a view".into())),
         ]
     );
     // at most `limit`
@@ -1739,14 +1760,21 @@ fn check_variants_read_patterns_lengths_and_dates() {
         CREATE ROLE rls_audit_patterns_app;
         CREATE TABLE public.patterns (tenant_id int, body text, due date, at timestamptz,
                                       t time, kind text);
+        CREATE FUNCTION public.patterns_kind() RETURNS text LANGUAGE sql STABLE
+            AS $$ SELECT 'open' $$;
         CREATE POLICY u ON public.patterns FOR UPDATE TO rls_audit_patterns_app
             WITH CHECK (body ~ '^pub-[0-9]{2}$' OR body SIMILAR TO 'sim(ilar)?\_%'
                         OR char_length(body) > 3 OR due > '2030-01-01' OR at <= now()
                         OR t > '10:00' OR starts_with(kind, 'st') OR kind ^@ 'op'
                         OR kind IS DISTINCT FROM 'x' OR body IS NOT DISTINCT FROM 'w'
-                        OR body !~ '^z' OR body ~ '(a)\1' OR regexp_like(kind, '^r[0-9]'));
+                        OR body !~ '^z' OR body ~ '(a)\1' OR regexp_like(kind, '^r[0-9]')
+                        OR kind = 'by ' || current_user OR kind = upper(body)
+                        OR body = public.patterns_kind());
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.patterns'::regclass::oid").unwrap();
+    // (verify_isolation's own search_path: names outside pg_catalog print
+    // qualified)
+    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
     let got = Spi::connect(|c| {
         crate::catalog::check_variants(
             c,
@@ -1759,7 +1787,9 @@ fn check_variants_read_patterns_lengths_and_dates() {
     .unwrap()
     .remove(&oid.to_u32())
     .unwrap_or_default();
-    use crate::catalog::Variant::Value;
+    let me = one::<String>("SELECT current_user::text").unwrap();
+    let got = computed_values(got);
+    use crate::catalog::Variant::{Computed, Value};
     let v = |c: &str, x: Option<&str>| (c.to_string(), Value(x.map(str::to_string)));
     assert_eq!(
         got,
@@ -1776,6 +1806,10 @@ fn check_variants_read_patterns_lengths_and_dates() {
             v("body", Some("w")),
             v("body", Some("")),
             v("kind", Some("r0")),
+            // (computed as the role acting as each tenant, sql/probe.sql:
+            // here their SQL's value as the test's user)
+            ("kind".to_string(), Computed(format!("by {me}"))),
+            ("body".to_string(), Computed("open".into())),
         ]
     );
     // each passes its term, by PostgreSQL's own operators

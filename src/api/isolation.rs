@@ -248,9 +248,12 @@ fn write_statements(
                     update: update.clone(),
                     insert: insert.clone(),
                     column: column.clone(),
-                    value: match kind.as_str() {
-                        "tenant" => None,
-                        _ => Some(value.clone()),
+                    value: match (kind.as_str(), value) {
+                        ("tenant", _) => crate::shadow::VariantValue::Tenant,
+                        ("computed", Some(sql)) => {
+                            crate::shadow::VariantValue::Computed(sql.clone())
+                        }
+                        (_, value) => crate::shadow::VariantValue::Constant(value.clone()),
                     },
                     also: also
                         .as_deref()

@@ -2123,6 +2123,11 @@ pub(crate) enum Variant {
     /// public_kinds)`): read by [`check_variants`] into `Value`s, never
     /// returned
     Lookup(u32, i16),
+    /// an expression that reads no column (`owner = current_user`,
+    /// `kind = app.public_kind()`), as SQL with every name outside
+    /// pg_catalog qualified: its value is the one it has as the role
+    /// acting as each tenant (sql/probe.sql's kind `computed`)
+    Computed(String),
 }
 
 /// A datum as its type's output function prints it.
@@ -2330,6 +2335,59 @@ fn time_passing(op: &str) -> Option<&'static str> {
         "<" | "<=" => Some("-infinity"),
         "=" => Some("now"),
         _ => None,
+    }
+}
+
+/// `node` as SQL, when it is an expression that reads no column of the
+/// policy's query or of the sub-selects around it (`depth` levels), is
+/// not a constant and not the tenant setting (those are read as such):
+/// `current_user`, `'by ' || current_user`, `app.public_kind()`. Printed
+/// by PostgreSQL's deparser under the caller's `search_path` (rls_audit's
+/// functions run with `pg_catalog, pg_temp`), so every name outside
+/// pg_catalog is qualified; None when it cannot be printed.
+unsafe fn computed(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        if node.is_null()
+            || constants(node).is_some()
+            || (0..=depth).any(|level| pg_sys::contain_vars_of_level(node, level as i32))
+            || has_param(node, std::ptr::null_mut())
+        {
+            return None;
+        }
+    }
+    PgTryBuilder::new(|| {
+        // SAFETY: an expression with no Var of the levels above (checked):
+        // the deparser needs no range table for it
+        unsafe {
+            let text = pg_sys::deparse_expression(node, std::ptr::null_mut(), false, false);
+            (!text.is_null()).then(|| {
+                std::ffi::CStr::from_ptr(text)
+                    .to_string_lossy()
+                    .into_owned()
+            })
+        }
+    })
+    .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
+    .catch_others(|_| None)
+    .execute()
+}
+
+/// Whether `node` holds a Param (a sub-select's output in `x IN (SELECT
+/// …)`'s test, which means nothing out of it), sub-selects included.
+unsafe extern "C-unwind" fn has_param(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
+    if node.is_null() {
+        return false;
+    }
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        match (*node).type_ {
+            pg_sys::NodeTag::T_Param => true,
+            pg_sys::NodeTag::T_Query => {
+                pg_sys::query_tree_walker(node.cast(), Some(has_param), ctx, 0)
+            }
+            _ => pg_sys::expression_tree_walker(node, Some(has_param), ctx),
+        }
     }
 }
 
@@ -2658,12 +2716,15 @@ unsafe extern "C-unwind" fn variants_walk(
                         if length.is_some() || op != "=" {
                             continue;
                         }
-                        if reads_setting(y, found.setting) {
+                        let tenant = reads_setting(y, found.setting);
+                        if tenant {
                             found.found.push((attno, Variant::Tenant));
                         }
                         if let Some((table, col)) = source_column(y, found.queries.last().copied())
                         {
                             found.found.push((attno, Variant::Lookup(table, col)));
+                        } else if let Some(sql) = computed(y, depth).filter(|_| !tenant) {
+                            found.found.push((attno, Variant::Computed(sql)));
                         }
                     }
                 }

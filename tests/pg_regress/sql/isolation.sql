@@ -2314,6 +2314,35 @@ RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
 
+-- A column compared with a value the session computes: OR author =
+-- current_user, OR note = 'by ' || current_user. The probe takes the
+-- expression's value as app_user acting as the tenant ('app_user', 'by
+-- app_user'). FAIL, beside PostgreSQL's own statements.
+DROP POLICY "own, or a prefix" ON "look up"."Board";
+DROP POLICY "own, or not a post" ON "look up"."Board";
+ALTER TABLE "look up"."Board" ADD COLUMN author text NOT NULL DEFAULT 'nobody';
+CREATE POLICY "own, or one's own" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR author = current_user);
+CREATE POLICY "own, or signed" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR note = 'by ' || current_user);
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, author) VALUES (114, 2, 'postgres')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, author) VALUES (115, 2, 'app_user')$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = 'by postgres'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = 'by app_user'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
