@@ -2786,6 +2786,20 @@ unsafe extern "C-unwind" fn variants_walk(
                                 }
                             }
                         }
+                    } else if let (Some(attno), true, false, Some(sql)) = (
+                        column_within(a, depth),
+                        name == "=" && (*op).useOr,
+                        reads_setting(b, found.setting),
+                        computed(b, depth),
+                    ) {
+                        // `kind = ANY (string_to_array(current_setting(…), ','))`:
+                        // the array's first element as the role
+                        found.found.push((
+                            attno,
+                            Variant::Computed(format!(
+                                "(SELECT e FROM pg_catalog.unnest({sql}) e WHERE e IS NOT NULL LIMIT 1)"
+                            )),
+                        ));
                     }
                 }
             }
