@@ -52,6 +52,7 @@ pub(crate) fn regex_example(pattern: &str) -> Option<String> {
     let mut parser = Regex {
         chars: &chars,
         at: 0,
+        depth: 0,
     };
     let out = parser.alternation()?;
     (parser.at == chars.len()).then_some(out)
@@ -96,12 +97,21 @@ pub(crate) fn similar_example(pattern: &str, escape: Option<char>) -> Option<Str
 /// The longest repeat an example spells out.
 const MAX_REPEAT: usize = 1000;
 
+/// The longest example (in bytes) a pattern gives.
+const MAX_EXAMPLE: usize = 10_000;
+
 /// A recursive-descent reader of a regular expression, writing one string
 /// it matches as it goes.
 struct Regex<'a> {
     chars: &'a [char],
     at: usize,
+    /// the groups open around `at` (at most [`MAX_DEPTH`]: the reader
+    /// recurses per group)
+    depth: usize,
 }
+
+/// The deepest nesting of groups read.
+const MAX_DEPTH: usize = 64;
 
 impl Regex<'_> {
     fn peek(&self) -> Option<char> {
@@ -132,9 +142,11 @@ impl Regex<'_> {
             }
             let atom = self.atom()?;
             let times = self.quantifier()?;
-            for _ in 0..times {
-                out.push_str(&atom);
+            // (nested repeats multiply: `((a{1000}){1000}){1000}`)
+            if out.len() + atom.len().saturating_mul(times) > MAX_EXAMPLE {
+                return None;
             }
+            out.push_str(&atom.repeat(times));
         }
         Some(out)
     }
@@ -186,7 +198,12 @@ impl Regex<'_> {
                 } else {
                     false
                 };
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return None;
+                }
                 let inner = self.alternation()?;
+                self.depth -= 1;
                 if self.next()? != ')' {
                     return None;
                 }
@@ -350,6 +367,13 @@ mod tests {
         assert_eq!(r("***=a.b"), Some("a.b".into()));
         assert_eq!(r("(a)\\1"), None);
         assert_eq!(r("a{2000}"), None);
+        assert_eq!(r("a{1000}").map(|s| s.len()), Some(1000));
+        assert_eq!(r("((a{1000}){1000}){1000}"), None);
+        assert_eq!(regex_example(&"(".repeat(100_000)), None);
+        assert_eq!(
+            regex_example(&format!("{}a{}", "(".repeat(64), ")".repeat(64))),
+            Some("a".into())
+        );
         assert_eq!(r("(unclosed"), None);
         assert_eq!(r("x|(y"), None);
         assert_eq!(r(""), Some(String::new()));
