@@ -1770,7 +1770,8 @@ fn check_variants_read_patterns_lengths_and_dates() {
                         OR body !~ '^z' OR body ~ '(a)\1' OR regexp_like(kind, '^r[0-9]')
                         OR kind = 'by ' || current_user OR kind = upper(body)
                         OR body = public.patterns_kind()
-                        OR kind = ANY (string_to_array('a,' || current_user, ',')));
+                        OR kind = ANY (string_to_array('a,' || current_user, ','))
+                        OR extract(year FROM due) < 2000 OR date_trunc('day', at) > now());
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.patterns'::regclass::oid").unwrap();
     // (verify_isolation's own search_path: names outside pg_catalog print
@@ -1812,6 +1813,9 @@ fn check_variants_read_patterns_lengths_and_dates() {
             ("kind".to_string(), Computed(format!("by {me}"))),
             ("body".to_string(), Computed("open".into())),
             ("kind".to_string(), Computed("a".into())),
+            // (a function of a date: the end of time it passes with)
+            v("due", Some("-infinity")),
+            v("at", Some("infinity")),
         ]
     );
     // each passes its term, by PostgreSQL's own operators
@@ -1826,6 +1830,8 @@ fn check_variants_read_patterns_lengths_and_dates() {
         ("$1 IS DISTINCT FROM 'x'", "xz"),
         ("$1 !~ '^z'", ""),
         ("regexp_like($1, '^r[0-9]')", "r0"),
+        ("extract(year FROM $1::date) < 2000", "-infinity"),
+        ("date_trunc('day', $1::timestamptz) > now()", "infinity"),
     ] {
         let passes = Spi::get_one_with_args::<bool>(&format!("SELECT {test}"), &[value.into()]);
         assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");

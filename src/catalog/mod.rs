@@ -2316,12 +2316,24 @@ unsafe fn function_name(funcid: pg_sys::Oid) -> String {
 const MAX_LENGTH: usize = 1000;
 
 /// Whether `node` is a column of a date or time type of the policy's
-/// table at `depth` sub-selects down.
+/// table at `depth` sub-selects down, or a function of one
+/// (`date_trunc('day', at)`, `extract(year FROM due)`: the ends of time
+/// give infinities there too).
 unsafe fn time_column(node: *mut pg_sys::Node, depth: u32) -> bool {
     // SAFETY: a node of a tree being walked
     unsafe {
-        column_of(node, depth).is_some()
-            && kind_of((*under_casts(node).cast::<pg_sys::Var>()).vartype) == Kind::Time
+        let is_time = |n: *mut pg_sys::Node| {
+            column_of(n, depth).is_some()
+                && kind_of((*under_casts(n).cast::<pg_sys::Var>()).vartype) == Kind::Time
+        };
+        let node = under_casts(node);
+        if node.is_null() || is_time(node) {
+            return !node.is_null();
+        }
+        (*node).type_ == pg_sys::NodeTag::T_FuncExpr
+            && pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args)
+                .iter_ptr()
+                .any(is_time)
     }
 }
 
@@ -2691,10 +2703,6 @@ unsafe extern "C-unwind" fn variants_walk(
                             for v in texts {
                                 values.extend(values_passing(&op, &v, kind));
                             }
-                        } else if time_column(x, depth) {
-                            // a date or timestamp compared with what is not
-                            // a constant (`published_at <= now()`)
-                            values.extend(time_passing(&op).map(str::to_string));
                         } else if let Some(example) = similar_example(y) {
                             // `body SIMILAR TO 'pub%'` is `body ~ similar_to_escape('pub%')`
                             match op.as_str() {
@@ -2702,6 +2710,14 @@ unsafe extern "C-unwind" fn variants_walk(
                                 "!~" => values.push(String::new()),
                                 _ => {}
                             }
+                        }
+                        // a date or timestamp compared with what is not a
+                        // constant (`published_at <= now()`), or a function
+                        // of one (`extract(year FROM due) > 2030`)
+                        if time_column(x, depth)
+                            && (constants(y).is_none() || column_of(x, depth).is_none())
+                        {
+                            values.extend(time_passing(&op).map(str::to_string));
                         }
                         for v in values {
                             let v = match length {
