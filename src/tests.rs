@@ -1759,7 +1759,7 @@ fn check_variants_read_patterns_lengths_and_dates() {
     run(r#"
         CREATE ROLE rls_audit_patterns_app;
         CREATE TABLE public.patterns (tenant_id int, body text, due date, at timestamptz,
-                                      t time, kind text);
+                                      t time, kind text, shared int[], tags text[], doc jsonb);
         CREATE FUNCTION public.patterns_kind() RETURNS text LANGUAGE sql STABLE
             AS $$ SELECT 'open' $$;
         CREATE POLICY u ON public.patterns FOR UPDATE TO rls_audit_patterns_app
@@ -1771,7 +1771,10 @@ fn check_variants_read_patterns_lengths_and_dates() {
                         OR kind = 'by ' || current_user OR kind = upper(body)
                         OR body = public.patterns_kind()
                         OR kind = ANY (string_to_array('a,' || current_user, ','))
-                        OR extract(year FROM due) < 2000 OR date_trunc('day', at) > now());
+                        OR extract(year FROM due) < 2000 OR date_trunc('day', at) > now()
+                        OR NULLIF(current_setting('app.tenant_id', true), '')::int = ANY (shared)
+                        OR tags @> ARRAY['public'] OR ARRAY[current_user::text] <@ tags
+                        OR doc ? 'open');
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.patterns'::regclass::oid").unwrap();
     // (verify_isolation's own search_path: names outside pg_catalog print
@@ -1790,6 +1793,7 @@ fn check_variants_read_patterns_lengths_and_dates() {
     .remove(&oid.to_u32())
     .unwrap_or_default();
     let me = one::<String>("SELECT current_user::text").unwrap();
+    Spi::run("SET LOCAL app.tenant_id = '7'").unwrap();
     let got = computed_values(got);
     use crate::catalog::Variant::{Computed, Value};
     let v = |c: &str, x: Option<&str>| (c.to_string(), Value(x.map(str::to_string)));
@@ -1816,6 +1820,12 @@ fn check_variants_read_patterns_lengths_and_dates() {
             // (a function of a date: the end of time it passes with)
             v("due", Some("-infinity")),
             v("at", Some("infinity")),
+            // (arrays and jsonb holding the value: as the role acting as
+            // tenant 7 here)
+            ("shared".to_string(), Computed("{7}".into())),
+            ("tags".to_string(), Computed("{public}".into())),
+            ("tags".to_string(), Computed(format!("{{{me}}}"))),
+            ("doc".to_string(), Computed("[\"open\"]".into())),
         ]
     );
     // each passes its term, by PostgreSQL's own operators
@@ -1832,6 +1842,9 @@ fn check_variants_read_patterns_lengths_and_dates() {
         ("regexp_like($1, '^r[0-9]')", "r0"),
         ("extract(year FROM $1::date) < 2000", "-infinity"),
         ("date_trunc('day', $1::timestamptz) > now()", "infinity"),
+        ("7 = ANY ($1::int[])", "{7}"),
+        ("$1::text[] @> ARRAY['public']", "{public}"),
+        ("$1::jsonb ? 'open'", "[\"open\"]"),
     ] {
         let passes = Spi::get_one_with_args::<bool>(&format!("SELECT {test}"), &[value.into()]);
         assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");

@@ -2360,8 +2360,18 @@ fn time_passing(op: &str) -> Option<&'static str> {
 unsafe fn computed(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
     // SAFETY: a node of a tree being walked
     unsafe {
+        if node.is_null() || constants(node).is_some() {
+            return None;
+        }
+        sql_of(node, depth)
+    }
+}
+
+/// [`computed`]'s SQL of `node`, constants too (`ARRAY['public']`).
+unsafe fn sql_of(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
+    // SAFETY: a node of a tree being walked
+    unsafe {
         if node.is_null()
-            || constants(node).is_some()
             || (0..=depth).any(|level| pg_sys::contain_vars_of_level(node, level as i32))
             || has_param(node, std::ptr::null_mut())
         {
@@ -2465,7 +2475,9 @@ fn mirrored(op: &str) -> String {
         ">" => "<",
         "<=" => ">=",
         ">=" => "<=",
-        "~~" | "~~*" | "~" | "~*" | "^@" => "",
+        "~~" | "~~*" | "~" | "~*" | "^@" | "?" => "",
+        "@>" => "<@",
+        "<@" => "@>",
         other => other,
     }
     .to_string()
@@ -2697,6 +2709,21 @@ unsafe extern "C-unwind" fn variants_walk(
                         if distinct && op == "<>" {
                             found.found.push((attno, Variant::Value(None)));
                         }
+                        // an array or jsonb that contains or overlaps a value
+                        // that reads no column (`tags @> ARRAY['public']`,
+                        // `shared && ARRAY[current_user]`, `doc ? 'open'`):
+                        // that value itself, as the role
+                        if length.is_none() && matches!(op.as_str(), "@>" | "&&" | "?") {
+                            if let Some(sql) = sql_of(y, depth) {
+                                let sql = if op == "?" {
+                                    format!("pg_catalog.jsonb_build_array({sql})")
+                                } else {
+                                    sql
+                                };
+                                found.found.push((attno, Variant::Computed(sql)));
+                            }
+                            continue;
+                        }
                         let mut values = Vec::new();
                         if let Some((typ, texts)) = constants(y) {
                             let kind = kind_of(typ);
@@ -2802,6 +2829,16 @@ unsafe extern "C-unwind" fn variants_walk(
                                 }
                             }
                         }
+                    } else if let (Some(attno), true, Some(sql)) = (
+                        column_of(b, depth),
+                        name == "=" && (*op).useOr && column_within(a, depth).is_none(),
+                        sql_of(a, depth),
+                    ) {
+                        // `current_setting(…)::int = ANY (shared_with)`: an
+                        // array column holding that value, as the role
+                        found
+                            .found
+                            .push((attno, Variant::Computed(format!("ARRAY[{sql}]"))));
                     } else if let (Some(attno), true, false, Some(sql)) = (
                         column_within(a, depth),
                         name == "=" && (*op).useOr,

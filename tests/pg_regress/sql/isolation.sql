@@ -2343,6 +2343,36 @@ RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
 
+-- An array that holds the tenant, or a tag: OR the setting = ANY
+-- (shared), OR tags @> ARRAY['public']. The probe sets the array to one
+-- holding that value, as app_user acting as the tenant. FAIL, beside
+-- PostgreSQL's own statements.
+DROP POLICY "own, or one's own" ON "look up"."Board";
+DROP POLICY "own, or signed" ON "look up"."Board";
+ALTER TABLE "look up"."Board" ADD COLUMN shared int[] NOT NULL DEFAULT '{}',
+    ADD COLUMN tags text[] NOT NULL DEFAULT '{}';
+CREATE POLICY "own, or shared with me" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR NULLIF(current_setting('app.tenant_id', true), '')::int = ANY (shared));
+CREATE POLICY "own, or tagged public" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR tags @> ARRAY['public']);
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, shared) VALUES (116, 2, '{3}')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, shared) VALUES (117, 2, '{1}')$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, tags = '{private}'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, tags = '{public}'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
