@@ -1774,7 +1774,8 @@ fn check_variants_read_patterns_lengths_and_dates() {
                         OR extract(year FROM due) < 2000 OR date_trunc('day', at) > now()
                         OR NULLIF(current_setting('app.tenant_id', true), '')::int = ANY (shared)
                         OR tags @> ARRAY['public'] OR ARRAY[current_user::text] <@ tags
-                        OR doc ? 'open');
+                        OR doc ? 'open'
+                        OR CASE kind WHEN 'case' THEN true WHEN 'no' THEN false END);
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.patterns'::regclass::oid").unwrap();
     // (verify_isolation's own search_path: names outside pg_catalog print
@@ -1826,6 +1827,8 @@ fn check_variants_read_patterns_lengths_and_dates() {
             ("tags".to_string(), Computed("{public}".into())),
             ("tags".to_string(), Computed(format!("{{{me}}}"))),
             ("doc".to_string(), Computed("[\"open\"]".into())),
+            // (a CASE on the column: the WHEN whose THEN is not false)
+            v("kind", Some("case")),
         ]
     );
     // each passes its term, by PostgreSQL's own operators

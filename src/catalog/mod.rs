@@ -2772,6 +2772,44 @@ unsafe extern "C-unwind" fn variants_walk(
                     }
                 }
             }
+            // `CASE kind WHEN 'public' THEN true … END`: each WHEN's value
+            // whose THEN is not a constant false or NULL
+            pg_sys::NodeTag::T_CaseExpr
+                if !found.negated && !(*node.cast::<pg_sys::CaseExpr>()).arg.is_null() =>
+            {
+                let case = node.cast::<pg_sys::CaseExpr>();
+                if let Some(attno) = column_within((*case).arg.cast(), depth) {
+                    for when in pgrx::PgList::<pg_sys::CaseWhen>::from_pg((*case).args).iter_ptr() {
+                        let then = (*when).result.cast::<pg_sys::Node>();
+                        if !then.is_null()
+                            && (*then).type_ == pg_sys::NodeTag::T_Const
+                            && ((*then.cast::<pg_sys::Const>()).constisnull
+                                || !bool::from_datum(
+                                    (*then.cast::<pg_sys::Const>()).constvalue,
+                                    false,
+                                )
+                                .unwrap_or(true))
+                        {
+                            continue;
+                        }
+                        let test = (*when).expr.cast::<pg_sys::Node>();
+                        if test.is_null() || (*test).type_ != pg_sys::NodeTag::T_OpExpr {
+                            continue;
+                        }
+                        let args = pgrx::PgList::<pg_sys::Node>::from_pg(
+                            (*test.cast::<pg_sys::OpExpr>()).args,
+                        );
+                        let name = operator_name((*test.cast::<pg_sys::OpExpr>()).opno);
+                        if let Some((typ, texts)) = args.get_ptr(1).and_then(|y| constants(y)) {
+                            for c in texts {
+                                for v in values_passing(&name, &c, kind_of(typ)) {
+                                    found.found.push((attno, Variant::Value(Some(v))));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             // a test of the column by a function with constants
             // (`starts_with(kind, 'pub')`): each constant, or for a
             // pattern function (`regexp_like(kind, '^pub')`) a string it
