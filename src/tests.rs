@@ -1848,6 +1848,7 @@ fn check_variants_read_patterns_lengths_and_dates() {
         ("7 = ANY ($1::int[])", "{7}"),
         ("$1::text[] @> ARRAY['public']", "{public}"),
         ("$1::jsonb ? 'open'", "[\"open\"]"),
+        ("CASE $1 WHEN 'case' THEN true WHEN 'no' THEN false END", "case"),
     ] {
         let passes = Spi::get_one_with_args::<bool>(&format!("SELECT {test}"), &[value.into()]);
         assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");
