@@ -1728,6 +1728,8 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             // read as the caller)
             v("kind", Some("public")),
             v("kind", Some("open")),
+            // (and the sub-select's first value as the role)
+            ("kind".to_string(), Computed("public".into())),
             v("note", Some("tagged note")),
             // (a sub-select that reads no column of the table: its value
             // as the role, computed in the probe)

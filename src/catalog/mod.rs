@@ -2977,6 +2977,21 @@ unsafe extern "C-unwind" fn variants_walk(
                         {
                             found.found.push((attno, Variant::Lookup(table, col)));
                         }
+                        // and the sub-select's first value as the role
+                        // (`owner IN (SELECT id FROM users WHERE name =
+                        // current_user)`), when it reads no column outside
+                        if let Some(attno) = column_within(a, depth) {
+                            let first =
+                                pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::SubLink>();
+                            (*first).subLinkType = pg_sys::SubLinkType::ARRAY_SUBLINK;
+                            (*first).testexpr = std::ptr::null_mut();
+                            (*first).operName = std::ptr::null_mut();
+                            if let Some(sql) = sql_of(first.cast(), depth) {
+                                found
+                                    .found
+                                    .push((attno, Variant::Computed(format!("({sql})[1]"))));
+                            }
+                        }
                     }
                 }
             }

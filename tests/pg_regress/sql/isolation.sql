@@ -2373,6 +2373,31 @@ RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
 
+-- A sub-select that picks the role's own value: OR author IN (SELECT
+-- handle FROM people WHERE login = current_user). The first values of
+-- that table (read as the caller) are other people's; the sub-select's
+-- value as app_user is its own handle, 'hq'. FAIL, beside PostgreSQL.
+DROP POLICY "own, or shared with me" ON "look up"."Board";
+DROP POLICY "own, or tagged public" ON "look up"."Board";
+CREATE TABLE "look up".people (login name, handle text);
+INSERT INTO "look up".people VALUES ('a', 'ha'), ('b', 'hb'), ('c', 'hc'), ('app_user', 'hq');
+GRANT SELECT ON "look up".people TO app_user;
+CREATE POLICY "own, or by me" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR author IN (SELECT p.handle FROM "look up".people p WHERE p.login = current_user));
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name = 'tenant_insert' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, author) VALUES (118, 2, 'ha')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, author) VALUES (119, 2, 'hq')$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
