@@ -855,8 +855,21 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         .map(Some),
                     })
                     .collect();
+                // (a value an earlier variant of the same statements
+                // already sets, a sub-select's value also read from its
+                // table: tried once)
+                for k in 0..values.len() {
+                    if (0..k).any(|j| {
+                        variants[j].0 == variants[k].0
+                            && values[j].is_some()
+                            && values[j] == values[k]
+                    }) {
+                        values[k] = None;
+                    }
+                }
                 for (k, (update, insert, _, _, _)) in variants.iter().enumerate() {
-                    // (an expression NULL or failing as A: nothing to set)
+                    // (an expression NULL or failing as A, or a value
+                    // tried already: nothing to set)
                     if values[k].is_none() {
                         planned.push((0, None));
                         continue;
