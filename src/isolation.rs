@@ -1089,7 +1089,7 @@ struct Shadow {
 }
 
 /// At most this many (column, value) variants of the write probe's rows.
-const CHECK_VARIANTS: usize = 8;
+const CHECK_VARIANTS: usize = 16;
 
 impl Shadow {
     /// `variants`: the table's, from catalog::check_variants
