@@ -2284,32 +2284,28 @@ unsafe fn source_column(
     }
 }
 
+/// A name a catalog cache lookup returned (palloc'd), as a String; empty
+/// for NULL, an object that is gone.
+unsafe fn name_or_empty(name: *const std::ffi::c_char) -> String {
+    if name.is_null() {
+        return String::new();
+    }
+    // SAFETY: a NUL-terminated string, checked not NULL
+    unsafe { std::ffi::CStr::from_ptr(name) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// An operator's name; empty for one that is gone.
 unsafe fn operator_name(opno: pg_sys::Oid) -> String {
-    // SAFETY: a catalog cache lookup; NULL for an operator that is gone
-    unsafe {
-        let name = pg_sys::get_opname(opno);
-        if name.is_null() {
-            return String::new();
-        }
-        std::ffi::CStr::from_ptr(name)
-            .to_string_lossy()
-            .into_owned()
-    }
+    // SAFETY: a catalog cache lookup
+    unsafe { name_or_empty(pg_sys::get_opname(opno)) }
 }
 
 /// A function's name; empty for one that is gone.
 unsafe fn function_name(funcid: pg_sys::Oid) -> String {
-    // SAFETY: a catalog cache lookup; NULL for a function that is gone
-    unsafe {
-        let name = pg_sys::get_func_name(funcid);
-        if name.is_null() {
-            return String::new();
-        }
-        std::ffi::CStr::from_ptr(name)
-            .to_string_lossy()
-            .into_owned()
-    }
+    // SAFETY: a catalog cache lookup
+    unsafe { name_or_empty(pg_sys::get_func_name(funcid)) }
 }
 
 /// The longest string a length comparison is tried with.
