@@ -2646,12 +2646,94 @@ unsafe fn constants(node: *mut pg_sys::Node) -> Option<(pg_sys::Oid, Vec<String>
     }
 }
 
-/// The walker of [`check_variants`]: `col = constant` (either side), the
-/// other comparisons and LIKE with a constant ([`values_passing`]),
-/// `col = ANY (constants)`, a boolean column, `col IS [NOT] NULL`; a
-/// function of the column (`lower(kind) = 'shared'`) is tried with the
-/// constant itself; in sub-selects too (`EXISTS (SELECT … WHERE t.kind =
-/// 'x')`).
+/// [`variants_walk`] on `x <op> y` (`op` already turned for the side `x`
+/// is on and for NOT; `distinct`: `IS DISTINCT FROM`, `op` then `<>` or
+/// `=`): the values of the column `x` reads, or whose length it is, that
+/// pass.
+unsafe fn compared(
+    found: &mut Variants<'_>,
+    x: *mut pg_sys::Node,
+    y: *mut pg_sys::Node,
+    op: &str,
+    distinct: bool,
+) {
+    let depth = found.depth;
+    // SAFETY: nodes of the tree being walked
+    unsafe {
+        // `length(body) > 3`: a string that long
+        let length = length_of(x, depth);
+        let Some(attno) = length.or_else(|| column_within(x, depth)) else {
+            return;
+        };
+        if distinct && op == "<>" {
+            found.found.push((attno, Variant::Value(None)));
+        }
+        // an array or jsonb that contains or overlaps a value that reads
+        // no column (`tags @> ARRAY['public']`, `shared && ARRAY[current_user]`,
+        // `doc ? 'open'`): that value itself, as the role
+        if length.is_none() && matches!(op, "@>" | "&&" | "?") {
+            if let Some(sql) = sql_of(y, depth) {
+                let sql = if op == "?" {
+                    format!("pg_catalog.jsonb_build_array({sql})")
+                } else {
+                    sql
+                };
+                found.found.push((attno, Variant::Computed(sql)));
+            }
+            return;
+        }
+        let mut values = Vec::new();
+        if let Some((typ, texts)) = constants(y) {
+            let kind = kind_of(typ);
+            for v in texts {
+                values.extend(values_passing(op, &v, kind));
+            }
+        } else if let Some(example) = similar_example(y) {
+            // `body SIMILAR TO 'pub%'` is `body ~ similar_to_escape('pub%')`
+            match op {
+                "~" => values.push(example),
+                "!~" => values.push(String::new()),
+                _ => {}
+            }
+        }
+        // a date or timestamp compared with what is not a constant
+        // (`published_at <= now()`), or a function of one (`extract(year
+        // FROM due) > 2030`)
+        if time_column(x, depth) && (constants(y).is_none() || column_of(x, depth).is_none()) {
+            values.extend(time_passing(op).map(str::to_string));
+        }
+        for v in values {
+            let v = match length {
+                None => v,
+                Some(_) => match v.parse::<usize>() {
+                    Ok(n) if n <= MAX_LENGTH => "x".repeat(n),
+                    _ => continue,
+                },
+            };
+            found.found.push((attno, Variant::Value(Some(v))));
+        }
+        if length.is_some() || op != "=" {
+            return;
+        }
+        let tenant = reads_setting(y, found.setting);
+        if tenant {
+            found.found.push((attno, Variant::Tenant));
+        }
+        if let Some((table, col)) = source_column(y, found.queries.last().copied()) {
+            found.found.push((attno, Variant::Lookup(table, col)));
+        } else if let Some(sql) = computed(y, depth).filter(|_| !tenant) {
+            found.found.push((attno, Variant::Computed(sql)));
+        }
+    }
+}
+
+/// The walker of [`check_variants`]: comparisons of a column ([`compared`]:
+/// with a constant, a pattern, an expression that reads no column, the
+/// setting, another table's column), `col = ANY (constants)`, `setting =
+/// ANY (array column)`, a boolean column or function, `col IS [NOT]
+/// NULL`, CASE on a column, `col IN (SELECT …)`, conjunctions; a function
+/// of the column (`lower(kind) = 'shared'`) is tried with the constant
+/// itself; in sub-selects too (`EXISTS (SELECT … WHERE t.kind = 'x')`).
 unsafe extern "C-unwind" fn variants_walk(
     node: *mut pg_sys::Node,
     ctx: *mut std::ffi::c_void,
@@ -2694,77 +2776,10 @@ unsafe extern "C-unwind" fn variants_walk(
                         _ => String::new(),
                     };
                     for (x, y, left) in [(a, b, true), (b, a, false)] {
-                        // `length(body) > 3`: a string that long
-                        let length = length_of(x, depth);
-                        let Some(attno) = length.or_else(|| column_within(x, depth)) else {
-                            continue;
-                        };
                         // `5 < priority` is `priority > 5`
                         let op = if left { name.clone() } else { mirrored(&name) };
                         let op = if found.negated { negated(&op) } else { op };
-                        if distinct && op == "<>" {
-                            found.found.push((attno, Variant::Value(None)));
-                        }
-                        // an array or jsonb that contains or overlaps a value
-                        // that reads no column (`tags @> ARRAY['public']`,
-                        // `shared && ARRAY[current_user]`, `doc ? 'open'`):
-                        // that value itself, as the role
-                        if length.is_none() && matches!(op.as_str(), "@>" | "&&" | "?") {
-                            if let Some(sql) = sql_of(y, depth) {
-                                let sql = if op == "?" {
-                                    format!("pg_catalog.jsonb_build_array({sql})")
-                                } else {
-                                    sql
-                                };
-                                found.found.push((attno, Variant::Computed(sql)));
-                            }
-                            continue;
-                        }
-                        let mut values = Vec::new();
-                        if let Some((typ, texts)) = constants(y) {
-                            let kind = kind_of(typ);
-                            for v in texts {
-                                values.extend(values_passing(&op, &v, kind));
-                            }
-                        } else if let Some(example) = similar_example(y) {
-                            // `body SIMILAR TO 'pub%'` is `body ~ similar_to_escape('pub%')`
-                            match op.as_str() {
-                                "~" => values.push(example),
-                                "!~" => values.push(String::new()),
-                                _ => {}
-                            }
-                        }
-                        // a date or timestamp compared with what is not a
-                        // constant (`published_at <= now()`), or a function
-                        // of one (`extract(year FROM due) > 2030`)
-                        if time_column(x, depth)
-                            && (constants(y).is_none() || column_of(x, depth).is_none())
-                        {
-                            values.extend(time_passing(&op).map(str::to_string));
-                        }
-                        for v in values {
-                            let v = match length {
-                                None => v,
-                                Some(_) => match v.parse::<usize>() {
-                                    Ok(n) if n <= MAX_LENGTH => "x".repeat(n),
-                                    _ => continue,
-                                },
-                            };
-                            found.found.push((attno, Variant::Value(Some(v))));
-                        }
-                        if length.is_some() || op != "=" {
-                            continue;
-                        }
-                        let tenant = reads_setting(y, found.setting);
-                        if tenant {
-                            found.found.push((attno, Variant::Tenant));
-                        }
-                        if let Some((table, col)) = source_column(y, found.queries.last().copied())
-                        {
-                            found.found.push((attno, Variant::Lookup(table, col)));
-                        } else if let Some(sql) = computed(y, depth).filter(|_| !tenant) {
-                            found.found.push((attno, Variant::Computed(sql)));
-                        }
+                        compared(found, x, y, &op, distinct);
                     }
                 }
             }
