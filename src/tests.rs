@@ -1777,7 +1777,9 @@ fn check_variants_read_patterns_lengths_and_dates() {
                         OR NULLIF(current_setting('app.tenant_id', true), '')::int = ANY (shared)
                         OR tags @> ARRAY['public'] OR ARRAY[current_user::text] <@ tags
                         OR doc ? 'open'
-                        OR CASE kind WHEN 'case' THEN true WHEN 'no' THEN false END);
+                        OR CASE kind WHEN 'case' THEN true WHEN 'no' THEN false END
+                        OR body = 't-' || current_setting('app.tenant_id', true)
+                        OR kind = NULLIF(current_setting('app.tenant_id', true), ''));
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.patterns'::regclass::oid").unwrap();
     // (verify_isolation's own search_path: names outside pg_catalog print
@@ -1798,7 +1800,7 @@ fn check_variants_read_patterns_lengths_and_dates() {
     let me = one::<String>("SELECT current_user::text").unwrap();
     Spi::run("SET LOCAL app.tenant_id = '7'").unwrap();
     let got = computed_values(got);
-    use crate::catalog::Variant::{Computed, Value};
+    use crate::catalog::Variant::{Computed, Tenant, Value};
     let v = |c: &str, x: Option<&str>| (c.to_string(), Value(x.map(str::to_string)));
     assert_eq!(
         got,
@@ -1831,6 +1833,10 @@ fn check_variants_read_patterns_lengths_and_dates() {
             ("doc".to_string(), Computed("[\"open\"]".into())),
             // (a CASE on the column: the WHEN whose THEN is not false)
             v("kind", Some("case")),
+            // (more than the setting: also its value as each tenant)
+            ("body".to_string(), Tenant),
+            ("body".to_string(), Computed("t-7".into())),
+            ("kind".to_string(), Tenant),
         ]
     );
     // each passes its term, by PostgreSQL's own operators

@@ -1686,6 +1686,28 @@ unsafe fn is_equality(opno: pg_sys::Oid) -> bool {
     unsafe { operator_name(opno) == "=" }
 }
 
+/// Whether `node` is a `current_setting(…)` call itself, under casts and
+/// `NULLIF(…, '')` (its value is the tenant's own, [`Variant::Tenant`]).
+unsafe fn plain_setting(node: *mut pg_sys::Node) -> bool {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        let mut node = under_casts(node);
+        while !node.is_null() && (*node).type_ == pg_sys::NodeTag::T_NullIfExpr {
+            node = under_casts(
+                pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::OpExpr>()).args)
+                    .get_ptr(0)
+                    .unwrap_or(std::ptr::null_mut()),
+            );
+        }
+        !node.is_null()
+            && (*node).type_ == pg_sys::NodeTag::T_FuncExpr
+            && matches!(
+                (*node.cast::<pg_sys::FuncExpr>()).funcid.to_u32(),
+                pg_sys::F_CURRENT_SETTING_TEXT | pg_sys::F_CURRENT_SETTING_TEXT_BOOL
+            )
+    }
+}
+
 /// Does `node` read the setting (a `current_setting` call whose name is a
 /// constant equal to it) and no column?
 unsafe fn reads_setting(node: *mut pg_sys::Node, setting: &str) -> bool {
@@ -2721,7 +2743,9 @@ unsafe fn compared(
         }
         if let Some((table, col)) = source_column(y, found.queries.last().copied()) {
             found.found.push((attno, Variant::Lookup(table, col)));
-        } else if let Some(sql) = computed(y, depth).filter(|_| !tenant) {
+        } else if let Some(sql) = computed(y, depth).filter(|_| !tenant || !plain_setting(y)) {
+            // (one that reads the setting but is more than it, `'t-' ||
+            // current_setting(…)`: its value as each tenant too)
             found.found.push((attno, Variant::Computed(sql)));
         }
     }
