@@ -2398,6 +2398,25 @@ RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
 
+-- A value built from the setting: OR note = 't-' || the setting. Its
+-- value as app_user acting as tenant 1 is 't-1'. FAIL, beside PostgreSQL.
+CREATE POLICY "own, or noted for me" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR note = 't-' || current_setting('app.tenant_id', true));
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name = 'tenant_update' AND tenant = '1';
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = '1'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, note = 't-1'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
