@@ -3002,30 +3002,26 @@ unsafe extern "C-unwind" fn variants_walk(
                 {
                     let op = test.cast::<pg_sys::OpExpr>();
                     let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
-                    if let (2, Some(a), "=") = (
+                    if let (2, Some(attno), "=") = (
                         args.len(),
-                        args.get_ptr(0),
+                        args.get_ptr(0).and_then(|a| column_within(a, depth)),
                         operator_name((*op).opno).as_str(),
                     ) {
-                        if let (Some(attno), Some((table, col))) =
-                            (column_within(a, depth), source_column(node, None))
-                        {
+                        if let Some((table, col)) = source_column(node, None) {
                             found.found.push((attno, Variant::Lookup(table, col)));
                         }
                         // and the sub-select's first value as the role
                         // (`owner IN (SELECT id FROM users WHERE name =
-                        // current_user)`), when it reads no column outside
-                        if let Some(attno) = column_within(a, depth) {
-                            let first =
-                                pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::SubLink>();
-                            (*first).subLinkType = pg_sys::SubLinkType::ARRAY_SUBLINK;
-                            (*first).testexpr = std::ptr::null_mut();
-                            (*first).operName = std::ptr::null_mut();
-                            if let Some(sql) = sql_of(first.cast(), depth) {
-                                found
-                                    .found
-                                    .push((attno, Variant::Computed(format!("({sql})[1]"))));
-                            }
+                        // current_user)`), when it reads no column outside:
+                        // a copy of it as ARRAY(SELECT …)
+                        let first = pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::SubLink>();
+                        (*first).subLinkType = pg_sys::SubLinkType::ARRAY_SUBLINK;
+                        (*first).testexpr = std::ptr::null_mut();
+                        (*first).operName = std::ptr::null_mut();
+                        if let Some(sql) = sql_of(first.cast(), depth) {
+                            found
+                                .found
+                                .push((attno, Variant::Computed(format!("({sql})[1]"))));
                         }
                     }
                 }
