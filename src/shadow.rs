@@ -391,14 +391,6 @@ pub(crate) enum VariantValue {
     Computed(String),
 }
 
-/// A [`VariantValue`] ready for SPI.
-enum Given {
-    Constant(Option<CString>),
-    Tenant,
-    /// `SELECT (expression)::text`
-    Computed(CString),
-}
-
 /// The note on a write outcome of a [`Variant`]'s statement: this prefix
 /// and the JSON array `[column, value, column, value, ...]`: the variant's
 /// column and value first, then those set with it.
@@ -749,15 +741,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             Ok((
                 cstring(&v.update)?,
                 v.insert.as_deref().map(cstring).transpose()?,
-                match &v.value {
-                    VariantValue::Constant(v) => {
-                        Given::Constant(v.as_deref().map(cstring).transpose()?)
-                    }
-                    VariantValue::Tenant => Given::Tenant,
-                    VariantValue::Computed(sql) => {
-                        Given::Computed(cstring(&format!("SELECT ({sql})::pg_catalog.text"))?)
-                    }
-                },
+                &v.value,
                 v.column.as_str(),
                 &v.also,
             ))
@@ -830,31 +814,42 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // each variant: the take-over and the moves, and the
                 // inserts, that also set its column to its value
                 let mut planned: Vec<(usize, Option<usize>)> = Vec::new();
-                values = variants
-                    .iter()
-                    .map(|(_, _, given, _, _)| match given {
-                        Given::Constant(v) => Some(v.clone()),
-                        Given::Tenant => Some(Some(tenants_c[i].clone())),
-                        // as A, under rls_audit's own search_path (the
-                        // expression's names are qualified for it)
-                        Given::Computed(sql) => rolled_back(|| {
-                            let mut rows = Vec::new();
-                            as_tenant(i, &mut || {
-                                // SAFETY: inside the subtransaction; a
-                                // SELECT of an expression PostgreSQL printed
-                                rows = unsafe {
-                                    set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
-                                    select_text(sql, 1)
-                                }
-                            });
-                            rows
-                        })
-                        .ok()
-                        .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
-                        .and_then(|v| cstring(&v).ok())
-                        .map(Some),
+                // an expression's value as A, under rls_audit's own
+                // search_path (its names are qualified for it); None when
+                // it fails
+                let evaluate = |sql: &str| -> Result<Option<CString>> {
+                    let sql = cstring(&format!("SELECT ({sql})::pg_catalog.text"))?;
+                    Ok(rolled_back(|| {
+                        let mut rows = Vec::new();
+                        as_tenant(i, &mut || {
+                            // SAFETY: inside the subtransaction; a SELECT of
+                            // an expression PostgreSQL printed
+                            rows = unsafe {
+                                set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
+                                select_text(&sql, 1)
+                            }
+                        });
+                        rows
                     })
-                    .collect();
+                    .ok()
+                    .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+                    .and_then(|v| cstring(&v).ok()))
+                };
+                for (k, (_, _, value, _, _)) in variants.iter().enumerate() {
+                    let v = match value {
+                        VariantValue::Constant(v) => Some(v.as_deref().map(cstring).transpose()?),
+                        VariantValue::Tenant => Some(Some(tenants_c[i].clone())),
+                        // (an expression another variant evaluated already:
+                        // its value)
+                        VariantValue::Computed(sql) => {
+                            match (0..k).find(|j| variants[*j].2 == *value) {
+                                Some(j) => values[j].clone(),
+                                None => evaluate(sql)?.map(Some),
+                            }
+                        }
+                    };
+                    values.push(v);
+                }
                 // (a value an earlier variant of the same statements
                 // already sets, a sub-select's value also read from its
                 // table: tried once)
