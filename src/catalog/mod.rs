@@ -2306,8 +2306,9 @@ unsafe fn source_column(
     }
 }
 
-/// A name a catalog cache lookup returned (palloc'd), as a String; empty
-/// for NULL, an object that is gone.
+/// A C string PostgreSQL returned (palloc'd: a catalog cache lookup's
+/// name, the deparser's text), as a String; empty for NULL, an object
+/// that is gone.
 unsafe fn name_or_empty(name: *const std::ffi::c_char) -> String {
     if name.is_null() {
         return String::new();
@@ -2345,8 +2346,11 @@ unsafe fn time_column(node: *mut pg_sys::Node, depth: u32) -> bool {
                 && kind_of((*under_casts(n).cast::<pg_sys::Var>()).vartype) == Kind::Time
         };
         let node = under_casts(node);
-        if node.is_null() || is_time(node) {
-            return !node.is_null();
+        if node.is_null() {
+            return false;
+        }
+        if is_time(node) {
+            return true;
         }
         (*node).type_ == pg_sys::NodeTag::T_FuncExpr
             && pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args)
@@ -2369,8 +2373,9 @@ fn time_passing(op: &str) -> Option<&'static str> {
 }
 
 /// `node` as SQL, when it is an expression that reads no column of the
-/// policy's query or of the sub-selects around it (`depth` levels), is
-/// not a constant and not the tenant setting (those are read as such):
+/// policy's query or of the sub-selects around it (`depth` levels) and is
+/// not a constant (constants are read as such; the caller leaves out the
+/// tenant setting itself, [`plain_setting`]):
 /// `current_user`, `'by ' || current_user`, `app.public_kind()`. Printed
 /// by PostgreSQL's deparser under the caller's `search_path` (rls_audit's
 /// functions run with `pg_catalog, pg_temp`), so every name outside
@@ -2401,11 +2406,7 @@ unsafe fn sql_of(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
         // the deparser needs no range table for it
         unsafe {
             let text = pg_sys::deparse_expression(node, std::ptr::null_mut(), false, false);
-            (!text.is_null()).then(|| {
-                std::ffi::CStr::from_ptr(text)
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            (!text.is_null()).then(|| name_or_empty(text))
         }
     })
     .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
