@@ -16,6 +16,7 @@ mod model;
 
 // Pure decisions over the model (no SPI; ordinary #[test]s).
 mod access;
+mod candidates;
 mod ci;
 mod diff;
 mod export;

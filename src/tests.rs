@@ -1710,6 +1710,9 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             v("size", Some("3")),
             v("note", Some("pub_")),
             v("kind", Some("mixed")),
+            // (a function of the column: also the candidate PostgreSQL
+            // passes, the same value, tried once by the probe)
+            ("kind".to_string(), Computed("mixed".into())),
             v("note", Some("regex")),
             v("size", Some("21")),
             v("kind", Some("postz")),
@@ -1753,7 +1756,8 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
 /// The values check variants find for patterns, lengths, dates and IS
 /// DISTINCT FROM: a string a regular expression or SIMILAR TO matches, a
 /// string longer than a length, the ends of time past a date or `now()`
-/// (not for a `time` column, whose type has none), a prefix, NULL or
+/// (for a `time` column, whose type has none, an hour PostgreSQL passes
+/// among the candidates), a prefix, NULL or
 /// another value for IS DISTINCT FROM; none for a back reference. Each
 /// value is then checked against PostgreSQL's own operator.
 #[pg_test]
@@ -1810,6 +1814,8 @@ fn check_variants_read_patterns_lengths_and_dates() {
             v("body", Some("xxxx")),
             v("due", Some("infinity")),
             v("at", Some("-infinity")),
+            // (`time` has no end of time: a candidate PostgreSQL passes)
+            ("t".to_string(), Computed("11:00:00".into())),
             v("kind", Some("st")),
             v("kind", Some("op")),
             v("kind", None),
@@ -1822,9 +1828,12 @@ fn check_variants_read_patterns_lengths_and_dates() {
             ("kind".to_string(), Computed(format!("by {me}"))),
             ("body".to_string(), Computed("open".into())),
             ("kind".to_string(), Computed("a".into())),
-            // (a function of a date: the end of time it passes with)
+            // (a function of a date: the end of time it passes with, also
+            // found among the candidates)
             v("due", Some("-infinity")),
+            ("due".to_string(), Computed("-infinity".into())),
             v("at", Some("infinity")),
+            ("at".to_string(), Computed("infinity".into())),
             // (arrays and jsonb holding the value: as the role acting as
             // tenant 7 here)
             ("shared".to_string(), Computed("{7}".into())),
@@ -1846,6 +1855,7 @@ fn check_variants_read_patterns_lengths_and_dates() {
         ("char_length($1) > 3", "xxxx"),
         ("$1::date > '2030-01-01'", "infinity"),
         ("$1::timestamptz <= now()", "-infinity"),
+        ("$1::time > '10:00'", "11:00:00"),
         ("starts_with($1, 'st')", "st"),
         ("$1 ^@ 'op'", "op"),
         ("$1 IS DISTINCT FROM 'x'", "xz"),
@@ -1857,6 +1867,93 @@ fn check_variants_read_patterns_lengths_and_dates() {
         ("$1::text[] @> ARRAY['public']", "{public}"),
         ("$1::jsonb ? 'open'", "[\"open\"]"),
         ("CASE $1 WHEN 'case' THEN true WHEN 'no' THEN false END", "case"),
+    ] {
+        let passes = Spi::get_one_with_args::<bool>(&format!("SELECT {test}"), &[value.into()]);
+        assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");
+    }
+}
+
+/// A term of one column that check variants cannot read off (arithmetic,
+/// a text function compared by its result, a part of a date, an enum
+/// through a cast, `time`, a numeric's rounding, a term inside a
+/// sub-select, one under NOT) gives the first candidate PostgreSQL itself
+/// passes, evaluated as the role; a term of two columns, or with a
+/// volatile function, gives none. Each value is then run through the
+/// term by PostgreSQL, beside the same term with the column's type.
+#[pg_test]
+fn check_variants_search_candidates_for_terms_of_one_column() {
+    run(r#"
+        CREATE ROLE rls_audit_search_app;
+        CREATE SCHEMA "Sé arch";
+        CREATE TYPE "Sé arch".state AS ENUM ('draft', 'Pub''lished', 'gone');
+        CREATE TABLE "Sé arch"."Odd ""T""" (tenant_id int, n int, "N two" bigint, n3 smallint,
+            email text, due date, st "Sé arch".state, code varchar(6), amt numeric(8, 2),
+            at time, m int, k int, r float8);
+        CREATE TABLE "Sé arch".other (x int);
+        CREATE POLICY u ON "Sé arch"."Odd ""T""" FOR UPDATE TO rls_audit_search_app
+            WITH CHECK (n % 7 = 3 OR "N two" / 10 = 5 OR n3 * 3 + 1 = 10
+                        OR split_part(email, '@', 2) = 'corp.example'
+                        OR extract(dow FROM due) = 0 OR st::text LIKE 'Pub%'
+                        OR NOT (right(code, 3) <> 'a''\') OR round(amt) = 13
+                        OR at BETWEEN '10:30' AND '10:45'
+                        OR EXISTS (SELECT FROM "Sé arch".other o WHERE o.x = 1
+                                     AND "Odd ""T""".m % 5 = 2)
+                        OR k + n = 5 OR r > random());
+    "#);
+    let oid = one::<pg_sys::Oid>(r#"SELECT '"Sé arch"."Odd ""T"""'::regclass::oid"#).unwrap();
+    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
+    let got = Spi::connect(|c| {
+        crate::catalog::check_variants(
+            c,
+            &[(oid.to_u32(), "tenant_id")],
+            "rls_audit_search_app",
+            "app.tenant_id",
+            30,
+        )
+    })
+    .unwrap()
+    .remove(&oid.to_u32())
+    .unwrap_or_default();
+    let got = computed_values(got);
+    use crate::catalog::Variant::{Computed, Value};
+    let c = |col: &str, x: &str| (col.to_string(), Computed(x.to_string()));
+    let v = |col: &str, x: &str| (col.to_string(), Value(Some(x.to_string())));
+    assert_eq!(
+        got,
+        vec![
+            c("n", "3"),
+            c("N two", "50"),
+            c("n3", "3"),
+            // (a function of the column: its constant guessed first)
+            v("email", "corp.example"),
+            c("email", "@corp.example"),
+            // (a function of a date compared by `=`: the statement's `now`)
+            v("due", "now"),
+            c("due", "2000-01-02"),
+            c("st", "Pub'lished"),
+            v("code", "a'\\"),
+            c("code", "a'\\"),
+            v("amt", "13"),
+            c("amt", "13.00"),
+            // (BETWEEN: each bound, read off the comparisons)
+            v("at", "10:30:00"),
+            v("at", "10:45:00"),
+            c("m", "2"),
+        ]
+    );
+    // each passes its term, by PostgreSQL's own operators on the
+    // column's type
+    for (test, value) in [
+        ("$1::int % 7 = 3", "3"),
+        ("$1::bigint / 10 = 5", "50"),
+        ("$1::smallint * 3 + 1 = 10", "3"),
+        ("split_part($1, '@', 2) = 'corp.example'", "@corp.example"),
+        ("extract(dow FROM $1::date) = 0", "2000-01-02"),
+        (r#"$1::"Sé arch".state::text LIKE 'Pub%'"#, "Pub'lished"),
+        ("NOT (right($1::varchar(6), 3) <> 'a''\\')", "a'\\"),
+        ("round($1::numeric(8, 2)) = 13", "13.00"),
+        ("$1::time BETWEEN '10:30' AND '10:45'", "10:30:00"),
+        ("$1::int % 5 = 2", "2"),
     ] {
         let passes = Spi::get_one_with_args::<bool>(&format!("SELECT {test}"), &[value.into()]);
         assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");

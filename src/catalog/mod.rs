@@ -1940,6 +1940,7 @@ pub(crate) fn check_variants(
             continue;
         };
         let mut found = Variants {
+            relid,
             depth: 0,
             negated: false,
             setting: &setting,
@@ -2113,6 +2114,8 @@ const LOOKUP_VALUES: usize = 3;
 /// What [`variants_walk`] found: (attribute number, value) of the
 /// table's columns (Vars of the policy's own query level, `depth`).
 struct Variants<'a> {
+    /// the policy's table
+    relid: pg_sys::Oid,
     depth: u32,
     /// under an odd number of NOTs: `NOT (priority <= 5)` is `priority > 5`
     negated: bool,
@@ -2958,6 +2961,7 @@ unsafe extern "C-unwind" fn variants_walk(
                         .iter_ptr()
                 {
                     let mut term = Variants {
+                        relid: found.relid,
                         depth: found.depth,
                         negated: found.negated,
                         setting: found.setting,
@@ -3044,9 +3048,293 @@ unsafe extern "C-unwind" fn variants_walk(
             }
             _ => {}
         }
+        // a term of one column the walk above cannot solve by reading it
+        // (`n % 7 = 3`, `split_part(email, '@', 2) = 'x'`): PostgreSQL's
+        // own answer on candidates, after the values read off it
+        if !read_exactly(node, depth) {
+            searched(&mut *ctx.cast::<Variants<'_>>(), node);
+        }
         pg_sys::expression_tree_walker(node, Some(variants_walk), ctx)
     }
 }
+
+/// Whether `node` is not a term [`searched`] looks at, or one whose
+/// values [`variants_walk`] reads off it exactly: a bare column (or its
+/// length) compared with constants of a type [`values_passing`] knows, or
+/// by `=` with what reads no column; `col [NOT] IN (constants)`; a
+/// pattern or prefix function of a bare column and constants.
+unsafe fn read_exactly(node: *mut pg_sys::Node, depth: u32) -> bool {
+    // SAFETY: a node of a tree being walked
+    unsafe {
+        // (SIMILAR TO's pattern is `similar_to_escape(constant)`)
+        let known = |y: *mut pg_sys::Node| {
+            constants(y).is_some_and(|(typ, _)| kind_of(typ) != Kind::Other)
+                || similar_example(y).is_some()
+        };
+        // (a column under a cast to another family, `status::text`, is
+        // not: its values are not the compared constant's)
+        let bare = |x: *mut pg_sys::Node| {
+            length_of(x, depth).is_some()
+                || (column_of(x, depth).is_some()
+                    && kind_of(pg_sys::exprType(x)) == kind_of(pg_sys::exprType(under_casts(x))))
+        };
+        // `x <op> y` read exactly: a bare column by `=`; a date or
+        // timestamp compared with anything (the ends of time; `time` has
+        // none); another compared with constants of a known type
+        // (`time` past a constant: none)
+        let side = |x: *mut pg_sys::Node, y: *mut pg_sys::Node, op: &str| {
+            if !bare(x) {
+                return false;
+            }
+            let typ = pg_sys::getBaseType(pg_sys::exprType(under_casts(x)));
+            let ends = kind_of(typ) != Kind::Time
+                || length_of(x, depth).is_some()
+                || reads_as("infinity", typ);
+            op == "="
+                || (ends && kind_of(typ) == Kind::Time && length_of(x, depth).is_none())
+                || (known(y) && (ends || matches!(op, ">=" | "<=")))
+        };
+        match (*node).type_ {
+            pg_sys::NodeTag::T_OpExpr | pg_sys::NodeTag::T_DistinctExpr => {
+                let op = node.cast::<pg_sys::OpExpr>();
+                let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
+                // (IS DISTINCT FROM is `<>` and NULL)
+                let name = match (*node).type_ {
+                    pg_sys::NodeTag::T_OpExpr => operator_name((*op).opno),
+                    _ => "<>".into(),
+                };
+                match (args.len(), args.get_ptr(0), args.get_ptr(1)) {
+                    (2, Some(a), Some(b)) => side(a, b, &name) || side(b, a, &mirrored(&name)),
+                    _ => true,
+                }
+            }
+            // (`= ANY (an array that reads no column)`: its first element)
+            pg_sys::NodeTag::T_ScalarArrayOpExpr => {
+                let op = node.cast::<pg_sys::ScalarArrayOpExpr>();
+                let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
+                let any_equal = (*op).useOr && operator_name((*op).opno) == "=";
+                match (args.len(), args.get_ptr(0), args.get_ptr(1)) {
+                    (2, Some(a), Some(b)) => bare(a) && (known(b) || any_equal),
+                    _ => true,
+                }
+            }
+            pg_sys::NodeTag::T_FuncExpr => {
+                let f = node.cast::<pg_sys::FuncExpr>();
+                if (*f).funcresulttype != pg_sys::BOOLOID
+                    || (*f).funcformat != pg_sys::CoercionForm::COERCE_EXPLICIT_CALL
+                {
+                    return true;
+                }
+                let args = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args);
+                matches!(
+                    function_name((*f).funcid).as_str(),
+                    "starts_with"
+                        | "regexp_like"
+                        | "textregexeq"
+                        | "texticregexeq"
+                        | "textlike"
+                        | "texticlike"
+                        | "like"
+                        | "ilike"
+                ) && args.iter_ptr().any(|a| column_of(a, depth).is_some())
+                    && args
+                        .iter_ptr()
+                        .all(|a| column_of(a, depth).is_some() || constants(a).is_some())
+            }
+            _ => true,
+        }
+    }
+}
+
+/// The one column of the policy's table a term reads, when it reads
+/// exactly one and nothing [`searched`] cannot evaluate on its own: no
+/// column of a sub-select's or of another level, no sub-select, Param or
+/// aggregate, no volatile function. (attribute number, type, typmod).
+unsafe fn single_column(node: *mut pg_sys::Node, depth: u32) -> Option<(i16, pg_sys::Oid, i32)> {
+    struct Seen {
+        depth: u32,
+        column: Option<(i16, pg_sys::Oid, i32)>,
+    }
+    unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
+        if node.is_null() {
+            return false;
+        }
+        // SAFETY: a node of the tree being walked; ctx is single_column's Seen
+        unsafe {
+            let seen = &mut *ctx.cast::<Seen>();
+            match (*node).type_ {
+                pg_sys::NodeTag::T_Var => {
+                    let v = node.cast::<pg_sys::Var>();
+                    if (*v).varno != 1 || (*v).varlevelsup != seen.depth || (*v).varattno <= 0 {
+                        return true;
+                    }
+                    let this = ((*v).varattno, (*v).vartype, (*v).vartypmod);
+                    if seen.column.is_some_and(|c| c != this) {
+                        return true;
+                    }
+                    seen.column = Some(this);
+                    false
+                }
+                pg_sys::NodeTag::T_SubLink
+                | pg_sys::NodeTag::T_SubPlan
+                | pg_sys::NodeTag::T_AlternativeSubPlan
+                | pg_sys::NodeTag::T_Query
+                | pg_sys::NodeTag::T_Param
+                | pg_sys::NodeTag::T_Aggref
+                | pg_sys::NodeTag::T_WindowFunc
+                | pg_sys::NodeTag::T_GroupingFunc
+                | pg_sys::NodeTag::T_PlaceHolderVar
+                | pg_sys::NodeTag::T_CurrentOfExpr
+                | pg_sys::NodeTag::T_SetToDefault
+                | pg_sys::NodeTag::T_NextValueExpr => true,
+                _ => pg_sys::expression_tree_walker(node, Some(walk), ctx),
+            }
+        }
+    }
+    let mut seen = Seen {
+        depth,
+        column: None,
+    };
+    // SAFETY: a node of a tree being walked, only read
+    unsafe {
+        if walk(node, (&mut seen as *mut Seen).cast()) || pg_sys::contain_volatile_functions(node) {
+            return None;
+        }
+    }
+    seen.column
+}
+
+/// The constants of `node`, anywhere in it, each printed in its type (an
+/// array's elements one by one).
+unsafe fn all_constants(node: *mut pg_sys::Node) -> Vec<String> {
+    unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
+        if node.is_null() {
+            return false;
+        }
+        // SAFETY: a node of the tree being walked; ctx is all_constants' Vec
+        unsafe {
+            if (*node).type_ == pg_sys::NodeTag::T_Const {
+                if let Some((_, texts)) = constants(node) {
+                    (*ctx.cast::<Vec<String>>()).extend(texts);
+                }
+                return false;
+            }
+            pg_sys::expression_tree_walker(node, Some(walk), ctx)
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    // SAFETY: as above
+    unsafe { walk(node, (&mut out as *mut Vec<String>).cast()) };
+    out
+}
+
+/// [`variants_walk`] on a term of one column it cannot solve by reading
+/// it (see [`read_exactly`]): a `Variant::Computed` that evaluates the
+/// term, as the role acting as the tenant, on candidates for the column
+/// ([`crate::candidates`] from the term's constants, those the column's
+/// type reads; an enum's labels) and is the first that passes (under NOT:
+/// that fails), NULL when none does.
+unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
+    let (depth, relid) = (found.depth, found.relid);
+    // (a term: a test, not `n * 3` inside one)
+    // SAFETY: nodes of the tree being walked
+    let Some((attno, typ, typmod)) = (unsafe {
+        (pg_sys::exprType(node) == pg_sys::BOOLOID)
+            .then(|| single_column(node, depth))
+            .flatten()
+    }) else {
+        return;
+    };
+    // the term as SQL of the column by its bare name, and the column's type
+    let printed = PgTryBuilder::new(|| {
+        // SAFETY: a copy of the term whose only Vars are the table's
+        // column (checked), moved to level 0, deparsed against the table
+        // alone; catalog cache lookups of the column and its type
+        unsafe {
+            let column = pg_sys::get_attname(relid, attno, true);
+            if column.is_null() {
+                return None;
+            }
+            let term = pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::Node>();
+            if depth > 0 {
+                pg_sys::IncrementVarSublevelsUp(term, -(depth as i32), 0);
+            }
+            let context = pg_sys::deparse_context_for(c"rls_audit_row".as_ptr(), relid);
+            let text = pg_sys::deparse_expression(term, context, false, false);
+            let typ = pg_sys::format_type_extended(
+                typ,
+                typmod,
+                (pg_sys::FORMAT_TYPE_TYPEMOD_GIVEN | pg_sys::FORMAT_TYPE_FORCE_QUALIFY) as u16,
+            );
+            (!text.is_null() && !typ.is_null()).then(|| {
+                (
+                    crate::ident::quote_ident(&name_or_empty(column)),
+                    name_or_empty(text),
+                    name_or_empty(typ),
+                )
+            })
+        }
+    })
+    .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
+    .catch_others(|_| None)
+    .execute();
+    let Some((column, term, type_name)) = printed else {
+        return;
+    };
+    // SAFETY: catalog cache lookups of the column's type
+    let (base, enumerated) = unsafe {
+        let base = pg_sys::getBaseType(typ);
+        (base, pg_sys::type_is_enum(base))
+    };
+    let source = if enumerated {
+        format!("pg_catalog.enum_range(NULL::{type_name})::pg_catalog.text[]")
+    } else {
+        // SAFETY: nodes of the tree being walked
+        let constants = unsafe { all_constants(node) };
+        // (what the type cannot read left out; a type no candidates are
+        // built for gets the term's constants)
+        let kind = kind_of(base);
+        let likely = |c: &String| match kind {
+            Kind::Number => c.parse::<f64>().is_ok(),
+            Kind::Bool => matches!(c.as_str(), "true" | "false"),
+            Kind::Time => c.contains(['-', ':']) || c.ends_with("infinity"),
+            Kind::Text => true,
+            Kind::Other => false,
+        };
+        let read: Vec<String> = if kind == Kind::Other {
+            constants
+        } else {
+            crate::candidates::candidates(&constants)
+                .into_iter()
+                .filter(likely)
+                .collect()
+        };
+        let literals: Vec<String> = read
+            .into_iter()
+            .filter(|c| reads_as(c, base))
+            .take(SEARCHED)
+            .map(|c| crate::ident::quote_literal(&c))
+            .collect();
+        if literals.is_empty() {
+            return;
+        }
+        format!("ARRAY[{}]::pg_catalog.text[]", literals.join(", "))
+    };
+    let test = if found.negated {
+        format!("NOT ({term})")
+    } else {
+        format!("({term})")
+    };
+    found.found.push((
+        attno,
+        Variant::Computed(format!(
+            "(SELECT rls_audit_row.{column}::pg_catalog.text FROM (SELECT rls_audit_candidate.v::{type_name} AS {column} FROM pg_catalog.unnest({source}) AS rls_audit_candidate(v)) AS rls_audit_row WHERE {test} LIMIT 1)"
+        )),
+    ));
+}
+
+/// At most this many candidates of a term [`searched`] tries.
+const SEARCHED: usize = 1000;
 
 /// For each of `tables` the role cannot TRUNCATE itself: the first of
 /// `roles` (those it may SET ROLE to without inheriting them) that may,

@@ -1,0 +1,278 @@
+//! Values to try for a column a write check reads through an expression
+//! that [`crate::catalog::check_variants`] cannot solve by reading it:
+//! arithmetic (`n % 7 = 3`, `n / 10 = 5`), a text function compared by
+//! its result (`split_part(email, '@', 2) = 'corp.example'`), a part of a
+//! date (`extract(dow FROM due) = 0`), a user's own function. They are
+//! built from the term's own constants by one or two steps of arithmetic
+//! or concatenation, then small numbers, a week of dates, the ends of
+//! time; PostgreSQL evaluates the term on each (as the role acting as the
+//! tenant) and the first that passes is the value tried. A guess is
+//! never trusted: the value only names a statement the probe runs. Pure:
+//! no PostgreSQL calls.
+
+/// At most this many candidates per term (before the column's type
+/// drops those it does not read).
+pub(crate) const MAX_CANDIDATES: usize = 2000;
+
+/// Numbers past this size are not built (`a * b` of large constants).
+const MAX_NUMBER: i128 = 1 << 62;
+
+/// Strings longer than this are not built (lengths, concatenations).
+const MAX_TEXT: usize = 1000;
+
+/// The candidates for a column compared through an expression with the
+/// constants `constants` (each printed in its type), best first: the
+/// constants themselves and the strings their patterns match, numbers one
+/// or two steps of `+ - * / %` from them, their concatenations, strings
+/// as long as a number says, dates in a year, month or day a number
+/// names, then a fixed pool (small numbers, booleans, the empty string, a
+/// week of dates, the ends of time, the hours). Without duplicates, at
+/// most [`MAX_CANDIDATES`].
+pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
+    let mut out = Candidates::default();
+    // (a pattern's example first: the pattern itself often matches too,
+    // `'pub%' LIKE 'pub%'`, but says less)
+    for c in constants {
+        out.push(crate::pattern::like_example(c));
+        if let Some(example) = crate::pattern::regex_example(c) {
+            out.push(example);
+        }
+        out.push(c.clone());
+    }
+    let numbers: Vec<i128> = dedup(
+        constants
+            .iter()
+            .filter_map(|c| c.trim().parse::<i128>().ok())
+            .filter(|n| n.abs() <= MAX_NUMBER)
+            .collect(),
+    );
+    // one step: the constant moved by one, negated, or combined with
+    // another (`n % 7 = 3`: 3; `n / 10 = 5`: 50; `n + 5 = 12`: 7)
+    let mut first: Vec<i128> = Vec::new();
+    for &a in &numbers {
+        first.extend([a, a + 1, a - 1, -a]);
+    }
+    for &a in &numbers {
+        for &b in &numbers {
+            first.extend(steps(a, b));
+        }
+    }
+    let first = dedup(first);
+    // two steps: `n * 3 + 1 = 10` is (10 - 1) / 3
+    let mut second: Vec<i128> = Vec::new();
+    for &a in &first {
+        for &b in &numbers {
+            second.extend(steps(a, b));
+        }
+    }
+    for n in first.iter().chain(&second) {
+        out.push(n.to_string());
+    }
+    // numbers that are not integers: the constant and one past it
+    for c in constants {
+        if let Some(x) = c.trim().parse::<f64>().ok().filter(|x| x.is_finite()) {
+            if x.fract() != 0.0 {
+                out.push((x + 1.0).to_string());
+                out.push((x - 1.0).to_string());
+            }
+        }
+    }
+    // strings: the constants joined (`'@' || 'corp.example'`), turned
+    // round, in upper and lower case, one past them
+    for a in constants {
+        for b in constants {
+            if a.len() + b.len() <= MAX_TEXT {
+                out.push(format!("{a}{b}"));
+            }
+        }
+    }
+    for c in constants {
+        out.push(c.chars().rev().collect());
+        out.push(c.to_uppercase());
+        out.push(c.to_lowercase());
+        out.push(format!("{c}z"));
+    }
+    // as long as a number says (`length(trim(body)) > 5`)
+    for &n in &numbers {
+        for n in [n, n + 1] {
+            if let Ok(n) = usize::try_from(n) {
+                if n <= MAX_TEXT {
+                    out.push("x".repeat(n));
+                }
+            }
+        }
+    }
+    // dates in the year, month or day a number names
+    for &n in &numbers {
+        if (1..=9999).contains(&n) {
+            out.push(format!("{n:04}-01-01"));
+        }
+        if (1..=12).contains(&n) {
+            out.push(format!("2000-{n:02}-01"));
+        }
+        if (1..=31).contains(&n) {
+            out.push(format!("2000-01-{n:02}"));
+        }
+    }
+    // the fixed pool
+    for s in ["", "true", "false", "infinity", "-infinity"] {
+        out.push(s.to_string());
+    }
+    // a week, Sunday 2 January 2000 first
+    for d in 2..=8 {
+        out.push(format!("2000-01-{d:02}"));
+    }
+    for h in 0..24 {
+        out.push(format!("{h:02}:00"));
+    }
+    for n in (-16..=256).chain([1000, 1024, 10_000, 65_535, 100_000, 1_000_000]) {
+        out.push(n.to_string());
+    }
+    out.all
+}
+
+/// `a + b`, `a - b`, `a * b`, `a / b` (truncated, and rounded up when it
+/// is not exact), `a % b`, each within [`MAX_NUMBER`].
+fn steps(a: i128, b: i128) -> Vec<i128> {
+    let mut out = vec![a + b, a - b];
+    out.extend(a.checked_mul(b));
+    if b != 0 {
+        let q = a / b;
+        out.push(q);
+        if q * b != a {
+            out.push(q + a.signum() * b.signum());
+        }
+        out.push(a % b);
+    }
+    out.retain(|n| n.abs() <= MAX_NUMBER);
+    out
+}
+
+/// `v` without its later duplicates.
+fn dedup(v: Vec<i128>) -> Vec<i128> {
+    let mut out: Vec<i128> = Vec::with_capacity(v.len());
+    for n in v {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Candidates in order, each once, at most [`MAX_CANDIDATES`].
+#[derive(Default)]
+struct Candidates {
+    all: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Candidates {
+    fn push(&mut self, s: String) {
+        if self.all.len() < MAX_CANDIDATES && !self.seen.contains(&s) {
+            self.seen.insert(s.clone());
+            self.all.push(s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_passing(constants: &[&str], pass: impl Fn(&str) -> bool) -> Option<String> {
+        let constants: Vec<String> = constants.iter().map(|c| c.to_string()).collect();
+        candidates(&constants).into_iter().find(|c| pass(c))
+    }
+
+    fn int(s: &str) -> Option<i64> {
+        s.parse().ok()
+    }
+
+    #[test]
+    fn arithmetic_on_the_column_is_solved_from_its_constants() {
+        // n % 7 = 3
+        let v = first_passing(&["7", "3"], |s| int(s).is_some_and(|n| n % 7 == 3));
+        assert_eq!(v.as_deref(), Some("3"));
+        // n / 10 = 5 (integer division)
+        let v = first_passing(&["10", "5"], |s| int(s).is_some_and(|n| n / 10 == 5));
+        assert!(v.is_some_and(|v| int(&v).is_some_and(|n| n / 10 == 5)));
+        // n * 3 + 1 = 10
+        let v = first_passing(&["3", "1", "10"], |s| {
+            int(s).is_some_and(|n| n * 3 + 1 == 10)
+        });
+        assert_eq!(v.as_deref(), Some("3"));
+        // (n + 5) % 7 = 0
+        let v = first_passing(&["5", "7", "0"], |s| {
+            int(s).is_some_and(|n| (n + 5) % 7 == 0)
+        });
+        assert!(v.is_some());
+        // n * 1000 > 123456789 (two steps past the constant)
+        let v = first_passing(&["1000", "123456789"], |s| {
+            int(s).is_some_and(|n| n.checked_mul(1000).is_some_and(|m| m > 123_456_789))
+        });
+        assert!(v.is_some());
+        // abs(n - 500) < 3 and no constant helps the fixed pool: 498..502
+        let v = first_passing(&["500", "3"], |s| {
+            int(s).is_some_and(|n| (n - 500).abs() < 3)
+        });
+        assert!(v.is_some());
+    }
+
+    #[test]
+    fn text_functions_are_solved_by_joining_turning_and_lengthening() {
+        // split_part(email, '@', 2) = 'corp.example'
+        let v = first_passing(&["@", "2", "corp.example"], |s| {
+            s.split('@').nth(1) == Some("corp.example")
+        });
+        assert_eq!(v.as_deref(), Some("@corp.example"));
+        // reverse(code) = 'cba'
+        let v = first_passing(&["cba"], |s| s.chars().rev().collect::<String>() == "cba");
+        assert_eq!(v.as_deref(), Some("abc"));
+        // upper(kind) = 'PUBLIC'
+        let v = first_passing(&["PUBLIC"], |s| s.to_uppercase() == "PUBLIC");
+        assert_eq!(v.as_deref(), Some("PUBLIC"));
+        // length(btrim(body)) > 5
+        let v = first_passing(&["5"], |s| s.trim().len() > 5);
+        assert_eq!(v.as_deref(), Some("xxxxxx"));
+        // lower(body) LIKE '%@corp'
+        let v = first_passing(&["%@corp"], |s| s.to_lowercase().ends_with("@corp"));
+        assert_eq!(v.as_deref(), Some("@corp"));
+        // lower(code) = 'a_b': the constant, after LIKE's reading fails
+        let v = first_passing(&["a_b"], |s| s == "a_b");
+        assert_eq!(v.as_deref(), Some("a_b"));
+        // body::int > 41
+        let v = first_passing(&["41"], |s| int(s).is_some_and(|n| n > 41));
+        assert_eq!(v.as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn dates_are_tried_by_the_parts_a_number_names() {
+        let has = |constants: &[&str], want: &str| {
+            let constants: Vec<String> = constants.iter().map(|c| c.to_string()).collect();
+            candidates(&constants).iter().any(|c| c == want)
+        };
+        // extract(year FROM due) = 2031, extract(month …) = 12, a Sunday
+        assert!(has(&["2031"], "2031-01-01"));
+        assert!(has(&["12"], "2000-12-01"));
+        assert!(has(&[], "2000-01-02"));
+        assert!(has(&[], "infinity") && has(&[], "-infinity"));
+        assert!(has(&[], "23:00"));
+    }
+
+    #[test]
+    fn candidates_are_bounded_and_unique() {
+        // many large constants: no overflow, no more than the bound
+        let constants: Vec<String> = (0..40)
+            .map(|i| (i128::from(i64::MAX) - i).to_string())
+            .chain((0..40).map(|i| "y".repeat(600 + i)))
+            .collect();
+        let all = candidates(&constants);
+        assert!(all.len() <= MAX_CANDIDATES);
+        let unique: std::collections::HashSet<&String> = all.iter().collect();
+        assert_eq!(unique.len(), all.len());
+        assert!(all.iter().all(|c| c.len() <= 2 * 640));
+        // nothing at all: the fixed pool
+        let pool = candidates(&[]);
+        assert!(pool.contains(&"0".to_string()) && pool.contains(&"true".to_string()));
+    }
+}
