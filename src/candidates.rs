@@ -92,8 +92,9 @@ pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
         out.push(c.to_lowercase());
         out.push(format!("{c}z"));
     }
-    // as long as a number says (`length(trim(body)) > 5`)
-    for &n in &numbers {
+    // as long as a number says (`length(trim(body)) > 5`), or one step
+    // from it (`char_length(body) * 2 = 12`)
+    for &n in numbers.iter().chain(&first) {
         for n in [n, n + 1] {
             if let Ok(n) = usize::try_from(n) {
                 if n <= MAX_TEXT {
@@ -233,6 +234,9 @@ mod tests {
         assert_eq!(v.as_deref(), Some("PUBLIC"));
         // length(btrim(body)) > 5
         let v = first_passing(&["5"], |s| s.trim().len() > 5);
+        assert_eq!(v.as_deref(), Some("xxxxxx"));
+        // char_length(body) * 2 = 12
+        let v = first_passing(&["2", "12"], |s| s.len() * 2 == 12);
         assert_eq!(v.as_deref(), Some("xxxxxx"));
         // lower(body) LIKE '%@corp'
         let v = first_passing(&["%@corp"], |s| s.to_lowercase().ends_with("@corp"));

@@ -188,9 +188,12 @@ BEGIN
         -- passes both; in another by a body 'shared' AND an id equal to
         -- the setting, which passes only with both set; in half of the
         -- rest by a regular expression and, in a second slot, a length
-        -- 'shared' passes)
+        -- 'shared' passes; in the other half by terms no value is read
+        -- off, reverse(body) = 'derahs' and char_length(body) * 2 = 12)
         exprs[9] := CASE WHEN k % 24 = 0
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body ~ ''^sh(a|o)re[d-f]$'''
+                         WHEN k % 24 = 12
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR reverse(body) = ''derahs'''
                          WHEN k % 12 = 3
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR lower(body) LIKE ''shar%'''
                          WHEN k % 12 = 9
@@ -207,6 +210,8 @@ BEGIN
                          WHEN k % 12 IN (3, 6, 9) THEN exprs[9]
                          WHEN k % 24 = 0
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR char_length(body) > 5'
+                         WHEN k % 24 = 12
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR char_length(body) * 2 = 12'
                          ELSE 'tenant_id::text = current_setting(''app.tenant'', true)' END;
         EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
         -- 1 to 3 rows for each of the tenants 1, 2, 3; some bodies NULL
