@@ -1876,7 +1876,8 @@ fn check_variants_read_patterns_lengths_and_dates() {
 /// A term of one column that check variants cannot read off (arithmetic,
 /// a text function compared by its result, a part of a date, an enum
 /// through a cast, `time`, a numeric's rounding, a term inside a
-/// sub-select, one under NOT) gives the first candidate PostgreSQL itself
+/// sub-select, one under NOT, a function of the application's among its
+/// first 64 candidates) gives the first candidate PostgreSQL itself
 /// passes, evaluated as the role; a term of two columns, or with a
 /// volatile function, gives none. Each value is then run through the
 /// term by PostgreSQL, beside the same term with the column's type.
@@ -1888,8 +1889,12 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
         CREATE TYPE "Sé arch".state AS ENUM ('draft', 'Pub''lished', 'gone');
         CREATE TABLE "Sé arch"."Odd ""T""" (tenant_id int, n int, "N two" bigint, n3 smallint,
             email text, due date, st "Sé arch".state, code varchar(6), amt numeric(8, 2),
-            at time, m int, k int, r float8);
+            at time, m int, k int, r float8, "Own" int, far int);
         CREATE TABLE "Sé arch".other (x int);
+        CREATE FUNCTION "Sé arch"."is it"(int) RETURNS boolean LANGUAGE sql IMMUTABLE
+            AS 'SELECT $1 = 40';
+        CREATE FUNCTION "Sé arch".far(int) RETURNS boolean LANGUAGE sql IMMUTABLE
+            AS 'SELECT $1 = 200';
         CREATE POLICY u ON "Sé arch"."Odd ""T""" FOR UPDATE TO rls_audit_search_app
             WITH CHECK (n % 7 = 3 OR "N two" / 10 = 5 OR n3 * 3 + 1 = 10
                         OR split_part(email, '@', 2) = 'corp.example'
@@ -1898,7 +1903,8 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
                         OR at BETWEEN '10:30' AND '10:45'
                         OR EXISTS (SELECT FROM "Sé arch".other o WHERE o.x = 1
                                      AND "Odd ""T""".m % 5 = 2)
-                        OR k + n = 5 OR r > random());
+                        OR k + n = 5 OR r > random()
+                        OR "Sé arch"."is it"("Own") OR "Sé arch".far(far));
     "#);
     let oid = one::<pg_sys::Oid>(r#"SELECT '"Sé arch"."Odd ""T"""'::regclass::oid"#).unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -1939,6 +1945,11 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
             v("at", "10:30:00"),
             v("at", "10:45:00"),
             c("m", "2"),
+            // (a function of the application's: the first 64 candidates
+            // only, among them 40 but not 200)
+            c("Own", "40"),
+            // (none of them passes: NULL, not tried)
+            c("far", ""),
         ]
     );
     // each passes its term, by PostgreSQL's own operators on the

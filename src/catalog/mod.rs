@@ -3309,10 +3309,17 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
                 .filter(likely)
                 .collect()
         };
+        // (a function of the application's may be slow: the best few)
+        // SAFETY: nodes of the tree being walked
+        let most = if unsafe { calls_own_function(node) } {
+            SEARCHED_OWN
+        } else {
+            SEARCHED
+        };
         let literals: Vec<String> = read
             .into_iter()
             .filter(|c| reads_as(c, base))
-            .take(SEARCHED)
+            .take(most)
             .map(|c| crate::ident::quote_literal(&c))
             .collect();
         if literals.is_empty() {
@@ -3332,6 +3339,30 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
         )),
     ));
 }
+
+/// Whether `node` calls a function (or an operator's) that is not
+/// built in.
+unsafe fn calls_own_function(node: *mut pg_sys::Node) -> bool {
+    unsafe extern "C-unwind" fn own(funcid: pg_sys::Oid, _: *mut std::ffi::c_void) -> bool {
+        funcid.to_u32() >= pg_sys::FirstNormalObjectId
+    }
+    unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
+        if node.is_null() {
+            return false;
+        }
+        // SAFETY: a node of the tree being walked
+        unsafe {
+            pg_sys::check_functions_in_node(node, Some(own), ctx)
+                || pg_sys::expression_tree_walker(node, Some(walk), ctx)
+        }
+    }
+    // SAFETY: as above
+    unsafe { walk(node, std::ptr::null_mut()) }
+}
+
+/// At most this many candidates of a term that calls a function of the
+/// application's ([`calls_own_function`]).
+const SEARCHED_OWN: usize = 64;
 
 /// At most this many candidates of a term [`searched`] tries.
 const SEARCHED: usize = 1000;
