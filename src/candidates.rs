@@ -29,6 +29,9 @@ const MAX_TEXT: usize = 1000;
 /// week of dates, the ends of time, the hours). Without duplicates, at
 /// most [`MAX_CANDIDATES`].
 pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
+    // (a term with a long IN list: its first constants; each group below
+    // has a share of the bound, so the fixed pool always has room)
+    let constants = &constants[..constants.len().min(MAX_CONSTANTS)];
     let mut out = Candidates::default();
     // (a pattern's example first: the pattern itself often matches too,
     // `'pub%' LIKE 'pub%'`, but says less)
@@ -43,32 +46,33 @@ pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
         constants
             .iter()
             .filter_map(|c| c.trim().parse::<i128>().ok())
-            .filter(|n| n.abs() <= MAX_NUMBER)
-            .collect(),
+            .filter(|n| n.abs() <= MAX_NUMBER),
     );
     // one step: the constant moved by one, negated, or combined with
     // another (`n % 7 = 3`: 3; `n / 10 = 5`: 50; `n + 5 = 12`: 7)
-    let mut first: Vec<i128> = Vec::new();
-    for &a in &numbers {
-        first.extend([a, a + 1, a - 1, -a]);
-    }
-    for &a in &numbers {
-        for &b in &numbers {
-            first.extend(steps(a, b));
-        }
-    }
-    let first = dedup(first);
+    let first: Vec<i128> = dedup(
+        numbers
+            .iter()
+            .flat_map(|&a| [a, a + 1, a - 1, -a])
+            .chain(
+                numbers
+                    .iter()
+                    .flat_map(|&a| numbers.iter().flat_map(move |&b| steps(a, b))),
+            )
+            .take(FIRST_STEPS),
+    );
     // two steps: `n * 3 + 1 = 10` is (10 - 1) / 3
-    let mut second: Vec<i128> = Vec::new();
-    for &a in &first {
-        for &b in &numbers {
-            second.extend(steps(a, b));
-        }
-    }
+    let second = dedup(
+        first
+            .iter()
+            .flat_map(|&a| numbers.iter().flat_map(move |&b| steps(a, b)))
+            .filter(|n| !first.contains(n))
+            .take(SECOND_STEPS),
+    );
     for n in first.iter().chain(&second) {
         out.push(n.to_string());
     }
-    // numbers that are not integers: the constant and one past it
+    // numbers that are not integers: one past the constant
     for c in constants {
         if let Some(x) = c.trim().parse::<f64>().ok().filter(|x| x.is_finite()) {
             if x.fract() != 0.0 {
@@ -79,8 +83,9 @@ pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
     }
     // strings: the constants joined (`'@' || 'corp.example'`), turned
     // round, in upper and lower case, one past them
-    for a in constants {
-        for b in constants {
+    let joined = &constants[..constants.len().min(MAX_JOINED)];
+    for a in joined {
+        for b in joined {
             if a.len() + b.len() <= MAX_TEXT {
                 out.push(format!("{a}{b}"));
             }
@@ -94,14 +99,14 @@ pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
     }
     // as long as a number says (`length(trim(body)) > 5`), or one step
     // from it (`char_length(body) * 2 = 12`)
-    for &n in numbers.iter().chain(&first) {
-        for n in [n, n + 1] {
-            if let Ok(n) = usize::try_from(n) {
-                if n <= MAX_TEXT {
-                    out.push("x".repeat(n));
-                }
-            }
-        }
+    let lengths = numbers
+        .iter()
+        .chain(&first)
+        .flat_map(|&n| [n, n + 1])
+        .filter_map(|n| usize::try_from(n).ok())
+        .filter(|&n| n <= MAX_TEXT);
+    for n in dedup_usize(lengths).into_iter().take(MAX_LENGTHS) {
+        out.push("x".repeat(n));
     }
     // dates in the year, month or day a number names
     for &n in &numbers {
@@ -132,6 +137,19 @@ pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
     out.all
 }
 
+/// At most this many of a term's constants are read.
+const MAX_CONSTANTS: usize = 16;
+
+/// At most this many constants are joined in pairs.
+const MAX_JOINED: usize = 8;
+
+/// At most this many numbers one step from the constants, and two.
+const FIRST_STEPS: usize = 400;
+const SECOND_STEPS: usize = 600;
+
+/// At most this many strings of a length a number says.
+const MAX_LENGTHS: usize = 64;
+
 /// `a + b`, `a - b`, `a * b`, `a / b` (truncated, and rounded up when it
 /// is not exact), `a % b`, each within [`MAX_NUMBER`].
 fn steps(a: i128, b: i128) -> Vec<i128> {
@@ -149,15 +167,16 @@ fn steps(a: i128, b: i128) -> Vec<i128> {
     out
 }
 
-/// `v` without its later duplicates.
-fn dedup(v: Vec<i128>) -> Vec<i128> {
-    let mut out: Vec<i128> = Vec::with_capacity(v.len());
-    for n in v {
-        if !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    out
+/// The numbers of `v` without their later duplicates.
+fn dedup(v: impl IntoIterator<Item = i128>) -> Vec<i128> {
+    let mut seen = std::collections::HashSet::new();
+    v.into_iter().filter(|n| seen.insert(*n)).collect()
+}
+
+/// [`dedup`] of lengths.
+fn dedup_usize(v: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::new();
+    v.into_iter().filter(|n| seen.insert(*n)).collect()
 }
 
 /// Candidates in order, each once, at most [`MAX_CANDIDATES`].
@@ -261,6 +280,20 @@ mod tests {
         assert!(has(&[], "2000-01-02"));
         assert!(has(&[], "infinity") && has(&[], "-infinity"));
         assert!(has(&[], "23:00"));
+    }
+
+    #[test]
+    fn many_constants_leave_room_for_the_fixed_pool() {
+        // `n % 7 = ANY (ARRAY[1000 numbers])`: the first constants only
+        // (each group of candidates has a share), and the small numbers,
+        // the week and the hours still among them
+        let constants: Vec<String> = (0..1000)
+            .map(|i| (i * 7919 + 1_000_003).to_string())
+            .collect();
+        let all = candidates(&constants);
+        assert!(all.len() <= MAX_CANDIDATES);
+        assert!(all.contains(&"0".to_string()) && all.contains(&"256".to_string()));
+        assert!(all.contains(&"2000-01-08".to_string()) && all.contains(&"23:00".to_string()));
     }
 
     #[test]

@@ -3316,11 +3316,17 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
         } else {
             SEARCHED
         };
+        // (and at most SEARCHED_BYTES of them)
+        let mut bytes = 0;
         let literals: Vec<String> = read
             .into_iter()
             .filter(|c| reads_as(c, base))
             .take(most)
             .map(|c| crate::ident::quote_literal(&c))
+            .take_while(|l| {
+                bytes += l.len() + 2;
+                bytes <= SEARCHED_BYTES
+            })
             .collect();
         if literals.is_empty() {
             return;
@@ -3363,6 +3369,9 @@ unsafe fn calls_own_function(node: *mut pg_sys::Node) -> bool {
 /// At most this many candidates of a term that calls a function of the
 /// application's ([`calls_own_function`]).
 const SEARCHED_OWN: usize = 64;
+
+/// At most this many bytes of candidates' literals per term.
+const SEARCHED_BYTES: usize = 64 * 1024;
 
 /// At most this many candidates of a term [`searched`] tries.
 const SEARCHED: usize = 1000;
