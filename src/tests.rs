@@ -1889,7 +1889,7 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
         CREATE TYPE "Sé arch".state AS ENUM ('draft', 'Pub''lished', 'gone');
         CREATE TABLE "Sé arch"."Odd ""T""" (tenant_id int, n int, "N two" bigint, n3 smallint,
             email text, due date, st "Sé arch".state, code varchar(6), amt numeric(8, 2),
-            at time, m int, k int, r float8, "Own" int, far int);
+            at time, m int, k int, r float8, "Own" int, far int, q int);
         CREATE TABLE "Sé arch".other (x int);
         CREATE FUNCTION "Sé arch"."is it"(int) RETURNS boolean LANGUAGE sql IMMUTABLE
             AS 'SELECT $1 = 40';
@@ -1904,7 +1904,8 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
                         OR EXISTS (SELECT FROM "Sé arch".other o WHERE o.x = 1
                                      AND "Odd ""T""".m % 5 = 2)
                         OR k + n = 5 OR r > random()
-                        OR "Sé arch"."is it"("Own") OR "Sé arch".far(far));
+                        OR "Sé arch"."is it"("Own") OR "Sé arch".far(far)
+                        OR (q > 5 AND q % 2 = 1));
     "#);
     let oid = one::<pg_sys::Oid>(r#"SELECT '"Sé arch"."Odd ""T"""'::regclass::oid"#).unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -1941,15 +1942,22 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
             c("code", "a'\\"),
             v("amt", "13"),
             c("amt", "13.00"),
-            // (BETWEEN: each bound, read off the comparisons)
+            // (BETWEEN: each bound, read off the comparisons, and the
+            // conjunction's first candidate)
             v("at", "10:30:00"),
             v("at", "10:45:00"),
+            c("at", "10:30:00"),
             c("m", "2"),
             // (a function of the application's: the first 64 candidates
             // only, among them 40 but not 200)
             c("Own", "40"),
             // (none of them passes: NULL, not tried)
             c("far", ""),
+            // (a conjunction of one column: each term's value, 6 and 1,
+            // then one that passes both, 5 * 5)
+            v("q", "6"),
+            c("q", "1"),
+            c("q", "25"),
         ]
     );
     // each passes its term, by PostgreSQL's own operators on the
@@ -1965,6 +1973,7 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
         ("round($1::numeric(8, 2)) = 13", "13.00"),
         ("$1::time BETWEEN '10:30' AND '10:45'", "10:30:00"),
         ("$1::int % 5 = 2", "2"),
+        ("$1::int > 5 AND $1::int % 2 = 1", "25"),
     ] {
         let passes = Spi::get_one_with_args::<bool>(&format!("SELECT {test}"), &[value.into()]);
         assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");

@@ -2985,6 +2985,9 @@ unsafe extern "C-unwind" fn variants_walk(
                 if together.len() > 1 {
                     found.combined.push(together);
                 }
+                // (a conjunction of one column, `n > 5 AND n % 2 = 1`: its
+                // terms' values need not pass together, a candidate may)
+                searched(found, node);
                 return false;
             }
             pg_sys::NodeTag::T_BoolExpr
@@ -3333,6 +3336,8 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
         }
         format!("ARRAY[{}]::pg_catalog.text[]", literals.join(", "))
     };
+    // (under NOT the term must fail: `NOT (a OR b)` is walked as a
+    // conjunction, and deparsed as the OR it is)
     let test = if found.negated {
         format!("NOT ({term})")
     } else {

@@ -2420,9 +2420,11 @@ ROLLBACK;
 -- Terms of one column that cannot be read off: arithmetic (partner % 7 =
 -- 3, partner * 3 + 1 = 10), a text function's result (split_part(note,
 -- '@', 2) = 'corp.example'), a part of a date (extract(year FROM due) =
--- 1999). The probe tries the first candidate PostgreSQL passes, as
--- app_user acting as the tenant: 3, '@corp.example', 3, '1999-01-01'. No
--- row passes any of them. FAIL, beside PostgreSQL's own statements.
+-- 1999), and a conjunction of one column (partner > 5 AND partner % 2 =
+-- 1, where 6 and 1, each term's value, fail the other). The probe tries
+-- the first candidate PostgreSQL passes, as app_user acting as the
+-- tenant: 3, '@corp.example', 3, '1999-01-01', 25. No row passes any of
+-- them. FAIL, beside PostgreSQL's own statements.
 DROP POLICY "own, or by me" ON "look up"."Board";
 DROP POLICY "own, or noted for me" ON "look up"."Board";
 CREATE POLICY "own, or a partner's share" ON "look up"."Board" FOR INSERT WITH CHECK (
@@ -2431,7 +2433,8 @@ CREATE POLICY "own, or a partner's share" ON "look up"."Board" FOR INSERT WITH C
 CREATE POLICY "own, or of the old year" ON "look up"."Board" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
-                OR extract(year FROM due) = 1999 OR partner * 3 + 1 = 10);
+                OR extract(year FROM due) = 1999 OR partner * 3 + 1 = 10
+                OR (partner > 5 AND partner % 2 = 1));
 SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
  WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
@@ -2461,6 +2464,15 @@ SET LOCAL app.tenant_id = '1';
 SELECT pg_temp.post_write(q) FROM (VALUES
     ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 4$q$),
     ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 3$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 6$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 25$q$)) AS v(q);
 RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
