@@ -137,6 +137,115 @@ pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
     out.all
 }
 
+/// Candidates for a `json` or `jsonb` column read by key or path
+/// (`doc ->> 'visibility' = 'public'`, `(doc ->> 'public')::boolean`,
+/// `doc -> 'a' ->> 'b' = 'x'`): objects of one key and a value (the
+/// constants as strings, as themselves when they are JSON — a number,
+/// `true` —, `true`, an array of one), of two keys nested, then the
+/// constants as JSON values. Without duplicates, at most
+/// [`MAX_CANDIDATES`].
+pub(crate) fn json_candidates(constants: &[String]) -> Vec<String> {
+    let constants = &constants[..constants.len().min(MAX_JOINED)];
+    let string = |c: &str| serde_json::Value::String(c.to_string()).to_string();
+    // a constant as a JSON value: itself when it reads as one, else a string
+    let value = |c: &str| -> String {
+        serde_json::from_str::<serde_json::Value>(c)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| string(c))
+    };
+    let mut out = Candidates::default();
+    for k in constants {
+        for v in constants.iter().filter(|v| *v != k) {
+            out.push(format!("{{{}: {}}}", string(k), string(v)));
+            out.push(format!("{{{}: {}}}", string(k), value(v)));
+        }
+        for v in ["true", "1", "\"\""] {
+            out.push(format!("{{{}: {v}}}", string(k)));
+        }
+    }
+    for k in constants {
+        for v in constants.iter().filter(|v| *v != k) {
+            out.push(format!("{{{}: [{}]}}", string(k), value(v)));
+        }
+    }
+    for a in constants {
+        for b in constants.iter().filter(|b| *b != a) {
+            for v in constants.iter().filter(|v| *v != a && *v != b) {
+                out.push(format!(
+                    "{{{}: {{{}: {}}}}}",
+                    string(a),
+                    string(b),
+                    string(v)
+                ));
+                out.push(format!(
+                    "{{{}: {{{}: {}}}}}",
+                    string(a),
+                    string(b),
+                    value(v)
+                ));
+            }
+        }
+    }
+    for c in constants {
+        out.push(value(c));
+        out.push(string(c));
+        out.push(format!("[{}]", value(c)));
+    }
+    for s in ["{}", "[]", "true", "1", "\"\""] {
+        out.push(s.to_string());
+    }
+    out.all
+}
+
+/// Candidates for an array column tested by its elements or its size
+/// (`cardinality(tags) > 3`, `tags[1] = 'x'`), from candidates for its
+/// elements `elements` (each read by the element type, best first) and the
+/// term's numbers: arrays of one element, of two, of as many copies of the
+/// first as a number (or one more) says, and the empty array. As array
+/// literals, each element quoted.
+pub(crate) fn array_candidates(elements: &[String], numbers: &[String]) -> Vec<String> {
+    let quoted = |e: &str| {
+        let mut q = String::from("\"");
+        for ch in e.chars() {
+            if ch == '"' || ch == '\\' {
+                q.push('\\');
+            }
+            q.push(ch);
+        }
+        q.push('"');
+        q
+    };
+    let elements: Vec<String> = elements
+        .iter()
+        .take(ARRAY_ELEMENTS)
+        .map(|e| quoted(e))
+        .collect();
+    let mut out = Candidates::default();
+    for e in &elements {
+        out.push(format!("{{{e}}}"));
+    }
+    for a in elements.iter().take(MAX_JOINED) {
+        for b in elements.iter().take(MAX_JOINED) {
+            out.push(format!("{{{a},{b}}}"));
+        }
+    }
+    if let Some(first) = elements.first() {
+        let lengths = numbers
+            .iter()
+            .filter_map(|n| n.trim().parse::<usize>().ok())
+            .flat_map(|n| [n, n + 1])
+            .filter(|&n| n <= MAX_LENGTHS);
+        for n in lengths {
+            out.push(format!("{{{}}}", vec![first.as_str(); n].join(",")));
+        }
+    }
+    out.push("{}".to_string());
+    out.all
+}
+
+/// At most this many elements' candidates make up arrays.
+pub(crate) const ARRAY_ELEMENTS: usize = 16;
+
 /// At most this many of a term's constants are read.
 const MAX_CONSTANTS: usize = 16;
 
@@ -280,6 +389,40 @@ mod tests {
         assert!(has(&[], "2000-01-02"));
         assert!(has(&[], "infinity") && has(&[], "-infinity"));
         assert!(has(&[], "23:00"));
+    }
+
+    #[test]
+    fn json_objects_hold_the_keys_and_values_a_term_reads() {
+        let json = |constants: &[&str]| {
+            let constants: Vec<String> = constants.iter().map(|c| c.to_string()).collect();
+            json_candidates(&constants)
+        };
+        let parsed = |all: Vec<String>| -> Vec<serde_json::Value> {
+            all.iter()
+                .map(|c| serde_json::from_str(c).expect("JSON"))
+                .collect()
+        };
+        // doc ->> 'visibility' = 'public'
+        let all = parsed(json(&["visibility", "public"]));
+        assert!(all.contains(&serde_json::json!({"visibility": "public"})));
+        // (doc ->> 'public')::boolean
+        assert!(parsed(json(&["public"])).contains(&serde_json::json!({"public": true})));
+        // (doc ->> 'level')::int > 3: the number as itself
+        assert!(parsed(json(&["level", "4"])).contains(&serde_json::json!({"level": 4})));
+        // doc -> 'a' ->> 'b' = 'x'
+        assert!(parsed(json(&["a", "b", "x"])).contains(&serde_json::json!({"a": {"b": "x"}})));
+        // quotes and backslashes stay JSON
+        assert!(parsed(json(&["k\"ey", "v\\al"])).contains(&serde_json::json!({"k\"ey": "v\\al"})));
+    }
+
+    #[test]
+    fn arrays_hold_the_elements_and_sizes_a_term_reads() {
+        let elements = vec!["public".to_string(), "a\"b".to_string()];
+        let all = array_candidates(&elements, &["3".to_string()]);
+        assert_eq!(all[0], "{\"public\"}");
+        assert!(all.contains(&"{\"a\\\"b\"}".to_string()));
+        assert!(all.contains(&"{\"public\",\"public\",\"public\",\"public\"}".to_string()));
+        assert!(all.contains(&"{}".to_string()));
     }
 
     #[test]

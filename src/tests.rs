@@ -1877,7 +1877,8 @@ fn check_variants_read_patterns_lengths_and_dates() {
 /// a text function compared by its result, a part of a date, an enum
 /// through a cast, `time`, a numeric's rounding, a term inside a
 /// sub-select, one under NOT, a function of the application's among its
-/// first 64 candidates) gives the first candidate PostgreSQL itself
+/// first 64 candidates, a conjunction of one column, json by key and
+/// path, an array by size and element) gives the first candidate PostgreSQL itself
 /// passes, evaluated as the role; a term of two columns, or with a
 /// volatile function, gives none. Each value is then run through the
 /// term by PostgreSQL, beside the same term with the column's type.
@@ -1889,7 +1890,8 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
         CREATE TYPE "Sé arch".state AS ENUM ('draft', 'Pub''lished', 'gone');
         CREATE TABLE "Sé arch"."Odd ""T""" (tenant_id int, n int, "N two" bigint, n3 smallint,
             email text, due date, st "Sé arch".state, code varchar(6), amt numeric(8, 2),
-            at time, m int, k int, r float8, "Own" int, far int, q int);
+            at time, m int, k int, r float8, "Own" int, far int, q int, doc jsonb,
+            deep json, tags text[], firsts text[]);
         CREATE TABLE "Sé arch".other (x int);
         CREATE FUNCTION "Sé arch"."is it"(int) RETURNS boolean LANGUAGE sql IMMUTABLE
             AS 'SELECT $1 = 40';
@@ -1905,7 +1907,10 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
                                      AND "Odd ""T""".m % 5 = 2)
                         OR k + n = 5 OR r > random()
                         OR "Sé arch"."is it"("Own") OR "Sé arch".far(far)
-                        OR (q > 5 AND q % 2 = 1));
+                        OR (q > 5 AND q % 2 = 1)
+                        OR doc ->> 'visibility' = 'public'
+                        OR (deep -> 'a' ->> 'b')::int >= 3
+                        OR cardinality(tags) > 2 OR firsts[1] = 'first');
     "#);
     let oid = one::<pg_sys::Oid>(r#"SELECT '"Sé arch"."Odd ""T"""'::regclass::oid"#).unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -1958,6 +1963,11 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
             v("q", "6"),
             c("q", "1"),
             c("q", "25"),
+            // (json by key and path, arrays by size and element)
+            c("doc", r#"{"visibility": "public"}"#),
+            c("deep", r#"{"a": {"b": "3"}}"#),
+            c("tags", "{2,2,2}"),
+            c("firsts", "{first}"),
         ]
     );
     // each passes its term, by PostgreSQL's own operators on the
@@ -1974,6 +1984,10 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
         ("$1::time BETWEEN '10:30' AND '10:45'", "10:30:00"),
         ("$1::int % 5 = 2", "2"),
         ("$1::int > 5 AND $1::int % 2 = 1", "25"),
+        ("$1::jsonb ->> 'visibility' = 'public'", r#"{"visibility": "public"}"#),
+        ("($1::json -> 'a' ->> 'b')::int >= 3", r#"{"a": {"b": "3"}}"#),
+        ("cardinality($1::text[]) > 2", "{2,2,2}"),
+        ("($1::text[])[1] = 'first'", "{first}"),
     ] {
         let passes = Spi::get_one_with_args::<bool>(&format!("SELECT {test}"), &[value.into()]);
         assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");

@@ -3117,7 +3117,11 @@ unsafe fn read_exactly(node: *mut pg_sys::Node, depth: u32) -> bool {
                 let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
                 let any_equal = (*op).useOr && operator_name((*op).opno) == "=";
                 match (args.len(), args.get_ptr(0), args.get_ptr(1)) {
-                    (2, Some(a), Some(b)) => bare(a) && (known(b) || any_equal),
+                    // (and `x = ANY (array column)`: an array of x)
+                    (2, Some(a), Some(b)) => {
+                        (bare(a) && (known(b) || any_equal))
+                            || (any_equal && column_of(b, depth).is_some())
+                    }
                     _ => true,
                 }
             }
@@ -3294,23 +3298,40 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
     } else {
         // SAFETY: nodes of the tree being walked
         let constants = unsafe { all_constants(node) };
-        // (what the type cannot read left out; a type no candidates are
-        // built for gets the term's constants)
-        let kind = kind_of(base);
-        let likely = |c: &String| match kind {
-            Kind::Number => c.parse::<f64>().is_ok(),
-            Kind::Bool => matches!(c.as_str(), "true" | "false"),
-            Kind::Time => c.contains(['-', ':']) || c.ends_with("infinity"),
-            Kind::Text => true,
-            Kind::Other => false,
-        };
-        let read: Vec<String> = if kind == Kind::Other {
-            constants
-        } else {
+        // (what a type cannot read left out)
+        let scalars = |typ: pg_sys::Oid| -> Vec<String> {
+            let kind = kind_of(typ);
+            let likely = |c: &String| match kind {
+                Kind::Number => c.parse::<f64>().is_ok(),
+                Kind::Bool => matches!(c.as_str(), "true" | "false"),
+                Kind::Time => c.contains(['-', ':']) || c.ends_with("infinity"),
+                Kind::Text => true,
+                Kind::Other => false,
+            };
             crate::candidates::candidates(&constants)
                 .into_iter()
                 .filter(likely)
                 .collect()
+        };
+        // SAFETY: a catalog cache lookup of the column's type
+        let element = unsafe { pg_sys::get_element_type(base) };
+        // (json by its keys and values; an array by its elements and size;
+        // a type no candidates are built for, the term's constants)
+        let read: Vec<String> = if base == pg_sys::JSONBOID || base == pg_sys::JSONOID {
+            crate::candidates::json_candidates(&constants)
+        } else if element != pg_sys::InvalidOid {
+            // SAFETY: a catalog cache lookup of the element type
+            let element = unsafe { pg_sys::getBaseType(element) };
+            let elements: Vec<String> = scalars(element)
+                .into_iter()
+                .filter(|c| reads_as(c, element))
+                .take(crate::candidates::ARRAY_ELEMENTS)
+                .collect();
+            crate::candidates::array_candidates(&elements, &constants)
+        } else if kind_of(base) == Kind::Other {
+            constants.clone()
+        } else {
+            scalars(base)
         };
         // (a function of the application's may be slow: the best few)
         // SAFETY: nodes of the tree being walked

@@ -2420,21 +2420,26 @@ ROLLBACK;
 -- Terms of one column that cannot be read off: arithmetic (partner % 7 =
 -- 3, partner * 3 + 1 = 10), a text function's result (split_part(note,
 -- '@', 2) = 'corp.example'), a part of a date (extract(year FROM due) =
--- 1999), and a conjunction of one column (partner > 5 AND partner % 2 =
--- 1, where 6 and 1, each term's value, fail the other). The probe tries
--- the first candidate PostgreSQL passes, as app_user acting as the
--- tenant: 3, '@corp.example', 3, '1999-01-01', 25. No row passes any of
+-- 1999), a conjunction of one column (partner > 5 AND partner % 2 = 1,
+-- where 6 and 1, each term's value, fail the other), an array's size
+-- (cardinality(tags) > 2) and a jsonb key (meta ->> 'visibility' =
+-- 'public'). The probe tries the first candidate PostgreSQL passes, as
+-- app_user acting as the tenant: 3, '@corp.example', '{2,2,2}', 3,
+-- '1999-01-01', 25, '{"visibility": "public"}'. No row passes any of
 -- them. FAIL, beside PostgreSQL's own statements.
 DROP POLICY "own, or by me" ON "look up"."Board";
 DROP POLICY "own, or noted for me" ON "look up"."Board";
+ALTER TABLE "look up"."Board" ADD COLUMN meta jsonb NOT NULL DEFAULT '{}';
 CREATE POLICY "own, or a partner's share" ON "look up"."Board" FOR INSERT WITH CHECK (
     tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
-    OR partner % 7 = 3 OR split_part(note, '@', 2) = 'corp.example');
+    OR partner % 7 = 3 OR split_part(note, '@', 2) = 'corp.example'
+    OR cardinality(tags) > 2);
 CREATE POLICY "own, or of the old year" ON "look up"."Board" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                 OR extract(year FROM due) = 1999 OR partner * 3 + 1 = 10
-                OR (partner > 5 AND partner % 2 = 1));
+                OR (partner > 5 AND partner % 2 = 1)
+                OR meta ->> 'visibility' = 'public');
 SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
  WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
@@ -2445,7 +2450,9 @@ SELECT pg_temp.post_write(q) FROM (VALUES
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, partner) VALUES (120, 2, 4)$q$),
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, partner) VALUES (121, 2, 3)$q$),
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (122, 2, 'corp.example')$q$),
-    ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (123, 2, '@corp.example')$q$)) AS v(q);
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (123, 2, '@corp.example')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, tags) VALUES (124, 2, '{a,b}')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, tags) VALUES (125, 2, '{2,2,2}')$q$)) AS v(q);
 RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
@@ -2473,6 +2480,15 @@ SET LOCAL app.tenant_id = '1';
 SELECT pg_temp.post_write(q) FROM (VALUES
     ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 6$q$),
     ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 25$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, meta = '{"visibility": "private"}'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, meta = '{"visibility": "public"}'$q$)) AS v(q);
 RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
