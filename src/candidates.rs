@@ -159,6 +159,15 @@ pub(crate) fn json_candidates(constants: &[String]) -> Vec<String> {
             out.push(format!("{{{}: {}}}", string(k), string(v)));
             out.push(format!("{{{}: {}}}", string(k), value(v)));
         }
+        // (a number one past: `(doc ->> 'level')::int > 3`)
+        for n in constants
+            .iter()
+            .filter_map(|n| n.trim().parse::<i64>().ok())
+        {
+            for n in [n.saturating_add(1), n.saturating_sub(1)] {
+                out.push(format!("{{{}: {n}}}", string(k)));
+            }
+        }
         for v in ["true", "1", "\"\""] {
             out.push(format!("{{{}: {v}}}", string(k)));
         }
@@ -243,6 +252,35 @@ pub(crate) fn array_candidates(elements: &[String], numbers: &[String]) -> Vec<S
     out.all
 }
 
+/// The first of `candidates` that passes, by `run` (which answers for a
+/// slice of them at once: the first that passes, None when none does, or
+/// an error when the term raised one on some candidate). A slice that
+/// errors is split in two and each half tried in turn, so a candidate
+/// that makes the term fail (a division by zero, a cast of a JSON
+/// `true` to an integer) costs its neighbours nothing; at most `budget`
+/// runs.
+pub(crate) fn first_passing<E>(
+    candidates: &[String],
+    budget: &mut usize,
+    run: &mut impl FnMut(&[String]) -> Result<Option<String>, E>,
+) -> Option<String> {
+    if candidates.is_empty() || *budget == 0 {
+        return None;
+    }
+    *budget -= 1;
+    match run(candidates) {
+        Ok(found) => found,
+        Err(_) if candidates.len() == 1 => None,
+        Err(_) => {
+            let (left, right) = candidates.split_at(candidates.len() / 2);
+            first_passing(left, budget, run).or_else(|| first_passing(right, budget, run))
+        }
+    }
+}
+
+/// At most this many runs of a term over candidates per tenant.
+pub(crate) const SEARCH_RUNS: usize = 32;
+
 /// At most this many elements' candidates make up arrays.
 pub(crate) const ARRAY_ELEMENTS: usize = 16;
 
@@ -308,7 +346,7 @@ impl Candidates {
 mod tests {
     use super::*;
 
-    fn first_passing(constants: &[&str], pass: impl Fn(&str) -> bool) -> Option<String> {
+    fn search(constants: &[&str], pass: impl Fn(&str) -> bool) -> Option<String> {
         let constants: Vec<String> = constants.iter().map(|c| c.to_string()).collect();
         candidates(&constants).into_iter().find(|c| pass(c))
     }
@@ -320,28 +358,28 @@ mod tests {
     #[test]
     fn arithmetic_on_the_column_is_solved_from_its_constants() {
         // n % 7 = 3
-        let v = first_passing(&["7", "3"], |s| int(s).is_some_and(|n| n % 7 == 3));
+        let v = search(&["7", "3"], |s| int(s).is_some_and(|n| n % 7 == 3));
         assert_eq!(v.as_deref(), Some("3"));
         // n / 10 = 5 (integer division)
-        let v = first_passing(&["10", "5"], |s| int(s).is_some_and(|n| n / 10 == 5));
+        let v = search(&["10", "5"], |s| int(s).is_some_and(|n| n / 10 == 5));
         assert!(v.is_some_and(|v| int(&v).is_some_and(|n| n / 10 == 5)));
         // n * 3 + 1 = 10
-        let v = first_passing(&["3", "1", "10"], |s| {
+        let v = search(&["3", "1", "10"], |s| {
             int(s).is_some_and(|n| n * 3 + 1 == 10)
         });
         assert_eq!(v.as_deref(), Some("3"));
         // (n + 5) % 7 = 0
-        let v = first_passing(&["5", "7", "0"], |s| {
+        let v = search(&["5", "7", "0"], |s| {
             int(s).is_some_and(|n| (n + 5) % 7 == 0)
         });
         assert!(v.is_some());
         // n * 1000 > 123456789 (two steps past the constant)
-        let v = first_passing(&["1000", "123456789"], |s| {
+        let v = search(&["1000", "123456789"], |s| {
             int(s).is_some_and(|n| n.checked_mul(1000).is_some_and(|m| m > 123_456_789))
         });
         assert!(v.is_some());
         // abs(n - 500) < 3 and no constant helps the fixed pool: 498..502
-        let v = first_passing(&["500", "3"], |s| {
+        let v = search(&["500", "3"], |s| {
             int(s).is_some_and(|n| (n - 500).abs() < 3)
         });
         assert!(v.is_some());
@@ -350,30 +388,30 @@ mod tests {
     #[test]
     fn text_functions_are_solved_by_joining_turning_and_lengthening() {
         // split_part(email, '@', 2) = 'corp.example'
-        let v = first_passing(&["@", "2", "corp.example"], |s| {
+        let v = search(&["@", "2", "corp.example"], |s| {
             s.split('@').nth(1) == Some("corp.example")
         });
         assert_eq!(v.as_deref(), Some("@corp.example"));
         // reverse(code) = 'cba'
-        let v = first_passing(&["cba"], |s| s.chars().rev().collect::<String>() == "cba");
+        let v = search(&["cba"], |s| s.chars().rev().collect::<String>() == "cba");
         assert_eq!(v.as_deref(), Some("abc"));
         // upper(kind) = 'PUBLIC'
-        let v = first_passing(&["PUBLIC"], |s| s.to_uppercase() == "PUBLIC");
+        let v = search(&["PUBLIC"], |s| s.to_uppercase() == "PUBLIC");
         assert_eq!(v.as_deref(), Some("PUBLIC"));
         // length(btrim(body)) > 5
-        let v = first_passing(&["5"], |s| s.trim().len() > 5);
+        let v = search(&["5"], |s| s.trim().len() > 5);
         assert_eq!(v.as_deref(), Some("xxxxxx"));
         // char_length(body) * 2 = 12
-        let v = first_passing(&["2", "12"], |s| s.len() * 2 == 12);
+        let v = search(&["2", "12"], |s| s.len() * 2 == 12);
         assert_eq!(v.as_deref(), Some("xxxxxx"));
         // lower(body) LIKE '%@corp'
-        let v = first_passing(&["%@corp"], |s| s.to_lowercase().ends_with("@corp"));
+        let v = search(&["%@corp"], |s| s.to_lowercase().ends_with("@corp"));
         assert_eq!(v.as_deref(), Some("@corp"));
         // lower(code) = 'a_b': the constant, after LIKE's reading fails
-        let v = first_passing(&["a_b"], |s| s == "a_b");
+        let v = search(&["a_b"], |s| s == "a_b");
         assert_eq!(v.as_deref(), Some("a_b"));
         // body::int > 41
-        let v = first_passing(&["41"], |s| int(s).is_some_and(|n| n > 41));
+        let v = search(&["41"], |s| int(s).is_some_and(|n| n > 41));
         assert_eq!(v.as_deref(), Some("42"));
     }
 
@@ -407,8 +445,9 @@ mod tests {
         assert!(all.contains(&serde_json::json!({"visibility": "public"})));
         // (doc ->> 'public')::boolean
         assert!(parsed(json(&["public"])).contains(&serde_json::json!({"public": true})));
-        // (doc ->> 'level')::int > 3: the number as itself
+        // (doc ->> 'level')::int >= 4: the number as itself; > 3: one past
         assert!(parsed(json(&["level", "4"])).contains(&serde_json::json!({"level": 4})));
+        assert!(parsed(json(&["level", "3"])).contains(&serde_json::json!({"level": 4})));
         // doc -> 'a' ->> 'b' = 'x'
         assert!(parsed(json(&["a", "b", "x"])).contains(&serde_json::json!({"a": {"b": "x"}})));
         // quotes and backslashes stay JSON
@@ -423,6 +462,38 @@ mod tests {
         assert!(all.contains(&"{\"a\\\"b\"}".to_string()));
         assert!(all.contains(&"{\"public\",\"public\",\"public\",\"public\"}".to_string()));
         assert!(all.contains(&"{}".to_string()));
+    }
+
+    #[test]
+    fn a_candidate_that_errors_costs_its_neighbours_nothing() {
+        // (x::int > 3) on JSON-ish values: 'true' raises, as the cast
+        // would; '4' passes
+        let all: Vec<String> = ["1", "true", "x", "2", "4", "5"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut runs = 0;
+        let mut run = |slice: &[String]| -> Result<Option<String>, ()> {
+            runs += 1;
+            for c in slice {
+                let n: i64 = c.parse().map_err(|_| ())?;
+                if n > 3 {
+                    return Ok(Some(c.clone()));
+                }
+            }
+            Ok(None)
+        };
+        let mut budget = SEARCH_RUNS;
+        assert_eq!(
+            super::first_passing(&all, &mut budget, &mut run).as_deref(),
+            Some("4")
+        );
+        assert!(runs > 1 && runs <= SEARCH_RUNS);
+        // none passes: None, within the budget
+        let mut budget = 3;
+        let mut never = |_: &[String]| -> Result<Option<String>, ()> { Err(()) };
+        assert_eq!(super::first_passing(&all, &mut budget, &mut never), None);
+        assert_eq!(budget, 0);
     }
 
     #[test]

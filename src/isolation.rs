@@ -1115,6 +1115,13 @@ impl Shadow {
                 catalog::Variant::Computed(sql) => {
                     [Some(column), Some("computed".into()), Some(sql)]
                 }
+                // (the first of its candidates that passes, as the role:
+                // the SQL and the candidates as JSON)
+                catalog::Variant::Searched(sql, candidates) => [
+                    Some(column),
+                    Some("searched".into()),
+                    Some(serde_json::json!({ "sql": sql, "candidates": candidates }).to_string()),
+                ],
                 // (set together with the triple before it)
                 catalog::Variant::Also(v) => [Some(column), Some("and".into()), v],
                 // (read into values by check_variants: left out above)

@@ -389,6 +389,11 @@ pub(crate) enum VariantValue {
     /// acting as each tenant: `current_user`, a function of the settings;
     /// not tried for a tenant where it is NULL or fails
     Computed(String),
+    /// the first of these candidates that passes a term of the column, by
+    /// this SQL (its `$1` a `text[]` of candidates) as the role acting as
+    /// each tenant ([`crate::candidates::first_passing`]); not tried for a
+    /// tenant where none does
+    Searched(String, Vec<String>),
 }
 
 /// The note on a write outcome of a [`Variant`]'s statement: this prefix
@@ -817,23 +822,40 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // an expression's value as A, under rls_audit's own
                 // search_path (its names are qualified for it); None when
                 // it fails
-                let evaluate = |sql: &str| -> Result<Option<CString>> {
+                // (with candidates: its `$1`, the first that passes, over
+                // slices of them when the term raises an error on one)
+                let evaluate = |sql: &str,
+                                candidates: Option<&Vec<String>>|
+                 -> Result<Option<CString>> {
                     let sql = cstring(&format!("SELECT ({sql})::pg_catalog.text"))?;
-                    Ok(rolled_back(|| {
-                        let mut rows = Vec::new();
-                        as_tenant(i, &mut || {
-                            // SAFETY: inside the subtransaction; a SELECT of
-                            // an expression PostgreSQL printed
-                            rows = unsafe {
-                                set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
-                                select_text(&sql, 1)
-                            }
-                        });
-                        rows
-                    })
-                    .ok()
-                    .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
-                    .and_then(|v| cstring(&v).ok()))
+                    let run = |candidates: Option<&[String]>| {
+                        rolled_back(|| {
+                            let mut rows = Vec::new();
+                            as_tenant(i, &mut || {
+                                // SAFETY: inside the subtransaction; a SELECT
+                                // of an expression PostgreSQL printed
+                                rows = unsafe {
+                                    set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
+                                    match candidates {
+                                        None => select_text(&sql, 1),
+                                        Some(c) => select_text_over(&sql, c),
+                                    }
+                                }
+                            });
+                            rows
+                        })
+                        .map(|rows| rows.into_iter().next().and_then(|r| r.into_iter().next()?))
+                    };
+                    let found = match candidates {
+                        None => run(None).ok().flatten(),
+                        Some(all) => {
+                            let mut budget = crate::candidates::SEARCH_RUNS;
+                            crate::candidates::first_passing(all, &mut budget, &mut |slice| {
+                                run(Some(slice))
+                            })
+                        }
+                    };
+                    Ok(found.and_then(|v| cstring(&v).ok()))
                 };
                 for (k, (_, _, value, _, _)) in variants.iter().enumerate() {
                     let v = match value {
@@ -844,7 +866,13 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         VariantValue::Computed(sql) => {
                             match (0..k).find(|j| variants[*j].2 == *value) {
                                 Some(j) => values[j].clone(),
-                                None => evaluate(sql)?.map(Some),
+                                None => evaluate(sql, None)?.map(Some),
+                            }
+                        }
+                        VariantValue::Searched(sql, candidates) => {
+                            match (0..k).find(|j| variants[*j].2 == *value) {
+                                Some(j) => values[j].clone(),
+                                None => evaluate(sql, Some(candidates))?.map(Some),
                             }
                         }
                     };
@@ -1145,6 +1173,18 @@ pub(crate) unsafe fn select_text(sql: &CStr, columns: i32) -> Vec<Vec<Option<Str
     // returns palloc'd strings (or NULL), copied at once
     unsafe {
         pg_sys::SPI_execute(sql.as_ptr(), false, 0);
+        read_rows(columns)
+    }
+}
+
+/// The rows of the last SPI statement, `columns` of each as text.
+///
+/// # Safety
+/// SPI is connected, right after a statement.
+unsafe fn read_rows(columns: i32) -> Vec<Vec<Option<String>>> {
+    // SAFETY: SPI_getvalue runs the output functions and returns palloc'd
+    // strings (or NULL), copied at once
+    unsafe {
         let table = pg_sys::SPI_tuptable;
         if table.is_null() {
             return Vec::new();
@@ -1161,6 +1201,34 @@ pub(crate) unsafe fn select_text(sql: &CStr, columns: i32) -> Vec<Vec<Option<Str
                     .collect()
             })
             .collect()
+    }
+}
+
+/// [`select_text`] of one column with `$1` the `text[]` of `values`.
+///
+/// # Safety
+/// As [`select_text`].
+pub(crate) unsafe fn select_text_over(sql: &CStr, values: &[String]) -> Vec<Vec<Option<String>>> {
+    let mut types = [pg_sys::TEXTARRAYOID];
+    let mut datums = [values
+        .to_vec()
+        .into_datum()
+        .unwrap_or(pg_sys::Datum::from(0usize))];
+    let nulls = [b' ' as std::ffi::c_char];
+    // SAFETY: a NUL-terminated statement of one text[] parameter, a datum
+    // built in the current (SPI) memory context; an ERROR leaves through
+    // the caller's subtransaction
+    unsafe {
+        pg_sys::SPI_execute_with_args(
+            sql.as_ptr(),
+            1,
+            types.as_mut_ptr(),
+            datums.as_mut_ptr(),
+            nulls.as_ptr(),
+            false,
+            0,
+        );
+        read_rows(1)
     }
 }
 

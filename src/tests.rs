@@ -1612,16 +1612,28 @@ fn doc_clone(doc: &crate::export::Document) -> crate::export::Document {
     serde_json::from_value(serde_json::to_value(doc).expect("a document")).expect("a document")
 }
 
-/// Check variants with each `Computed` expression replaced by its value
-/// here (its SQL differs between PostgreSQL versions; its value does not).
+/// Check variants with each `Computed` expression, and each `Searched`
+/// one's first candidate that passes, replaced by its value here (as
+/// `Computed`: its SQL differs between PostgreSQL versions; its value
+/// does not).
 fn computed_values(
     got: Vec<(String, crate::catalog::Variant)>,
 ) -> Vec<(String, crate::catalog::Variant)> {
-    use crate::catalog::Variant::Computed;
+    use crate::catalog::Variant::{Computed, Searched};
     got.into_iter()
         .map(|(c, v)| match v {
             Computed(sql) => {
                 let value = one::<String>(&format!("SELECT ({sql})::text")).unwrap_or_default();
+                (c, Computed(value))
+            }
+            // (the first of its candidates that passes, here in one run)
+            Searched(sql, candidates) => {
+                let value = Spi::get_one_with_args::<String>(
+                    &format!("SELECT ({sql})::text"),
+                    &[candidates.into()],
+                )
+                .unwrap_or_default()
+                .unwrap_or_default();
                 (c, Computed(value))
             }
             v => (c, v),

@@ -253,6 +253,23 @@ fn write_statements(
                         ("computed", Some(sql)) => {
                             crate::shadow::VariantValue::Computed(sql.clone())
                         }
+                        // (one that does not read: no candidates, nothing
+                        // found)
+                        ("searched", Some(search)) => {
+                            let search: serde_json::Value =
+                                serde_json::from_str(search).unwrap_or_default();
+                            crate::shadow::VariantValue::Searched(
+                                search["sql"].as_str().unwrap_or_default().to_string(),
+                                search["candidates"]
+                                    .as_array()
+                                    .map(|all| {
+                                        all.iter()
+                                            .filter_map(|c| c.as_str().map(str::to_string))
+                                            .collect()
+                                    })
+                                    .unwrap_or_default(),
+                            )
+                        }
                         (_, value) => crate::shadow::VariantValue::Constant(value.clone()),
                     },
                     also: also

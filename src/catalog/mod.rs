@@ -2153,6 +2153,11 @@ pub(crate) enum Variant {
     /// pg_catalog qualified: its value is the one it has as the role
     /// acting as each tenant (sql/probe.sql's kind `computed`)
     Computed(String),
+    /// the first of these candidates that passes a term of the column
+    /// ([`searched`]): SQL as `Computed`'s, its `$1` the candidates as a
+    /// `text[]`, run as the role acting as each tenant over slices of them
+    /// ([`crate::candidates::first_passing`]; kind `searched`)
+    Searched(String, Vec<String>),
 }
 
 /// A datum as its type's output function prints it.
@@ -3293,8 +3298,9 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
         let base = pg_sys::getBaseType(typ);
         (base, pg_sys::type_is_enum(base))
     };
-    let source = if enumerated {
-        format!("pg_catalog.enum_range(NULL::{type_name})::pg_catalog.text[]")
+    // (an enum's labels are read where the term is run: no candidates)
+    let candidates = if enumerated {
+        None
     } else {
         // SAFETY: nodes of the tree being walked
         let constants = unsafe { all_constants(node) };
@@ -3342,20 +3348,19 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
         };
         // (and at most SEARCHED_BYTES of them)
         let mut bytes = 0;
-        let literals: Vec<String> = read
+        let read: Vec<String> = read
             .into_iter()
             .filter(|c| reads_as(c, base))
             .take(most)
-            .map(|c| crate::ident::quote_literal(&c))
-            .take_while(|l| {
-                bytes += l.len() + 2;
+            .take_while(|c| {
+                bytes += c.len();
                 bytes <= SEARCHED_BYTES
             })
             .collect();
-        if literals.is_empty() {
+        if read.is_empty() {
             return;
         }
-        format!("ARRAY[{}]::pg_catalog.text[]", literals.join(", "))
+        Some(read)
     };
     // (under NOT the term must fail: `NOT (a OR b)` is walked as a
     // conjunction, and deparsed as the OR it is)
@@ -3364,11 +3369,19 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
     } else {
         format!("({term})")
     };
+    let source = match candidates {
+        None => format!("pg_catalog.enum_range(NULL::{type_name})::pg_catalog.text[]"),
+        Some(_) => "$1::pg_catalog.text[]".to_string(),
+    };
+    let sql = format!(
+        "(SELECT rls_audit_row.{column}::pg_catalog.text FROM (SELECT rls_audit_candidate.v::{type_name} AS {column} FROM pg_catalog.unnest({source}) AS rls_audit_candidate(v)) AS rls_audit_row WHERE {test} LIMIT 1)"
+    );
     found.found.push((
         attno,
-        Variant::Computed(format!(
-            "(SELECT rls_audit_row.{column}::pg_catalog.text FROM (SELECT rls_audit_candidate.v::{type_name} AS {column} FROM pg_catalog.unnest({source}) AS rls_audit_candidate(v)) AS rls_audit_row WHERE {test} LIMIT 1)"
-        )),
+        match candidates {
+            None => Variant::Computed(sql),
+            Some(candidates) => Variant::Searched(sql, candidates),
+        },
     ));
 }
 

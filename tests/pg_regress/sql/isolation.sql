@@ -2422,18 +2422,22 @@ ROLLBACK;
 -- '@', 2) = 'corp.example'), a part of a date (extract(year FROM due) =
 -- 1999), a conjunction of one column (partner > 5 AND partner % 2 = 1,
 -- where 6 and 1, each term's value, fail the other), an array's size
--- (cardinality(tags) > 2) and a jsonb key (meta ->> 'visibility' =
--- 'public'). The probe tries the first candidate PostgreSQL passes, as
--- app_user acting as the tenant: 3, '@corp.example', '{2,2,2}', 3,
--- '1999-01-01', 25, '{"visibility": "public"}'. No row passes any of
--- them. FAIL, beside PostgreSQL's own statements.
+-- (cardinality(tags) > 2), jsonb keys (meta ->> 'visibility' = 'public',
+-- (meta ->> 'level')::int > 3) and a term that raises an error on a
+-- candidate tried before one that passes (100 / (score - 30) > 1 at 30:
+-- the candidates around it are still tried). The probe tries the first
+-- candidate PostgreSQL passes, as app_user acting as the tenant: 3,
+-- '@corp.example', '{2,2,2}', '{"level": 4}', 31, then 3, '1999-01-01',
+-- 25, '{"visibility": "public"}'. No row passes any of them. FAIL, beside
+-- PostgreSQL's own statements.
 DROP POLICY "own, or by me" ON "look up"."Board";
 DROP POLICY "own, or noted for me" ON "look up"."Board";
-ALTER TABLE "look up"."Board" ADD COLUMN meta jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE "look up"."Board" ADD COLUMN meta jsonb NOT NULL DEFAULT '{}', ADD COLUMN score int;
 CREATE POLICY "own, or a partner's share" ON "look up"."Board" FOR INSERT WITH CHECK (
     tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
     OR partner % 7 = 3 OR split_part(note, '@', 2) = 'corp.example'
-    OR cardinality(tags) > 2);
+    OR cardinality(tags) > 2 OR (meta ->> 'level')::int > 3
+    OR 100 / (score - 30) > 1);
 CREATE POLICY "own, or of the old year" ON "look up"."Board" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
@@ -2452,7 +2456,12 @@ SELECT pg_temp.post_write(q) FROM (VALUES
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (122, 2, 'corp.example')$q$),
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, note) VALUES (123, 2, '@corp.example')$q$),
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, tags) VALUES (124, 2, '{a,b}')$q$),
-    ($q$INSERT INTO "look up"."Board" (id, tenant_id, tags) VALUES (125, 2, '{2,2,2}')$q$)) AS v(q);
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, tags) VALUES (125, 2, '{2,2,2}')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, meta) VALUES (126, 2, '{"level": true}')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, meta) VALUES (127, 2, '{"level": 3}')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, meta) VALUES (128, 2, '{"level": 4}')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, score) VALUES (129, 2, 30)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, score) VALUES (130, 2, 31)$q$)) AS v(q);
 RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
