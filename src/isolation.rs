@@ -1115,6 +1115,16 @@ impl Shadow {
                 catalog::Variant::Computed(sql) => {
                     [Some(column), Some("computed".into()), Some(sql)]
                 }
+                // (its value with the setting given one: the SQL and the
+                // setting as JSON)
+                catalog::Variant::Claimed(sql, setting, givens) => [
+                    Some(column),
+                    Some("claimed".into()),
+                    Some(
+                        serde_json::json!({ "sql": sql, "setting": setting, "givens": givens })
+                            .to_string(),
+                    ),
+                ],
                 // (the first of its candidates that passes, as the role:
                 // the SQL and the candidates as JSON)
                 catalog::Variant::Searched(sql, candidates) => [

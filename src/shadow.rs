@@ -394,6 +394,11 @@ pub(crate) enum VariantValue {
     /// each tenant ([`crate::candidates::first_passing`]); not tried for a
     /// tenant where none does
     Searched(String, Vec<String>),
+    /// the value of this expression (as `Computed`) that reads this other
+    /// setting, one the application sets per request: as it is, else with
+    /// the setting given the first of these values that makes it not NULL;
+    /// the statements then run with the setting so given too
+    Claimed(String, String, Vec<String>),
 }
 
 /// The note on a write outcome of a [`Variant`]'s statement: this prefix
@@ -787,8 +792,10 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // (check, plan, value, template tenant, variant): what an
             // application could run as A
             let mut stmts: Vec<Stmt> = vec![("tenant_delete", 0, None, None, None)];
-            // each variant's value as A (None: not tried)
+            // each variant's value as A (None: not tried), and the other
+            // setting its statements run with (VariantValue::Claimed)
             let mut values: Vec<Option<Option<CString>>> = Vec::new();
+            let mut claims: Vec<Option<(CString, CString)>> = Vec::new();
             if let Some(update) = &key_update {
                 stmts.push(("key_update", plans.len(), None, None, None));
                 // SAFETY: as above
@@ -857,7 +864,47 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     };
                     Ok(found.and_then(|v| cstring(&v).ok()))
                 };
+                // an expression that reads another setting: its value as A
+                // with the setting as it is, else given each value in turn
+                // (the first that makes it not NULL, and that value)
+                let evaluate_claimed =
+                    |sql: &str,
+                     setting: &str,
+                     givens: &[String]|
+                     -> Result<Option<(CString, Option<(CString, CString)>)>> {
+                        let sql = cstring(&format!("SELECT ({sql})::pg_catalog.text"))?;
+                        let name = cstring(setting)?;
+                        let givens = std::iter::once(Ok(None))
+                            .chain(givens.iter().map(|g| cstring(g).map(Some)))
+                            .collect::<Result<Vec<_>>>()?;
+                        for given in givens {
+                            let found = rolled_back(|| {
+                                let mut rows = Vec::new();
+                                as_tenant(i, &mut || {
+                                    // SAFETY: inside the subtransaction; a SELECT
+                                    // of an expression PostgreSQL printed, the
+                                    // setting a placeholder one (a dot in it)
+                                    rows = unsafe {
+                                        set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
+                                        if let Some(g) = &given {
+                                            set_local(&name, Some(g));
+                                        }
+                                        select_text(&sql, 1)
+                                    }
+                                });
+                                rows
+                            })
+                            .ok()
+                            .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+                            .and_then(|v| cstring(&v).ok());
+                            if let Some(v) = found {
+                                return Ok(Some((v, given.map(|g| (name.clone(), g)))));
+                            }
+                        }
+                        Ok(None)
+                    };
                 for (k, (_, _, value, _, _)) in variants.iter().enumerate() {
+                    let mut claim = None;
                     let v = match value {
                         VariantValue::Constant(v) => Some(v.as_deref().map(cstring).transpose()?),
                         VariantValue::Tenant => Some(Some(tenants_c[i].clone())),
@@ -875,8 +922,24 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                 None => evaluate(sql, Some(candidates))?.map(Some),
                             }
                         }
+                        VariantValue::Claimed(sql, setting, givens) => {
+                            match (0..k).find(|j| variants[*j].2 == *value) {
+                                Some(j) => {
+                                    claim = claims[j].clone();
+                                    values[j].clone()
+                                }
+                                None => match evaluate_claimed(sql, setting, givens)? {
+                                    Some((v, given)) => {
+                                        claim = given;
+                                        Some(Some(v))
+                                    }
+                                    None => None,
+                                },
+                            }
+                        }
                     };
                     values.push(v);
+                    claims.push(claim);
                 }
                 // (a value an earlier variant of the same statements
                 // already sets, a sub-select's value also read from its
@@ -886,6 +949,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         variants[j].0 == variants[k].0
                             && values[j].is_some()
                             && values[j] == values[k]
+                            && claims[j] == claims[k]
                     }) {
                         values[k] = None;
                     }
@@ -1013,7 +1077,9 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     args.push(Some(rows));
                 }
                 // a variant's value (the tenant's own, for a column compared
-                // with the setting) and the note that says so
+                // with the setting) and the note that says so; the other
+                // setting its statement runs with, last in the note
+                let claim = variant.and_then(|k| claims.get(k)?.clone());
                 let variant = variant
                     .and_then(|k| Some((variants.get(k)?, values.get(k)?.clone()?)))
                     .map(|((_, _, _, column, also), v)| {
@@ -1023,6 +1089,12 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         ];
                         for (c, v) in also.iter() {
                             set.extend([serde_json::json!(c), serde_json::json!(v)]);
+                        }
+                        if let Some((name, given)) = &claim {
+                            set.push(serde_json::json!({
+                                "setting": name.to_string_lossy(),
+                                "value": given.to_string_lossy(),
+                            }));
                         }
                         let note = format!("{VARIANT}{}", serde_json::Value::Array(set));
                         (v, note)
@@ -1034,8 +1106,15 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     }));
                 }
                 let outcome = rolled_back(|| {
-                    // SAFETY: SPI is connected; the plan's parameters
-                    as_tenant(i, &mut || unsafe { execute(plans[plan], &mut args) });
+                    // SAFETY: SPI is connected; the plan's parameters; the
+                    // claimed setting a placeholder one, set in the
+                    // subtransaction
+                    as_tenant(i, &mut || unsafe {
+                        if let Some((name, given)) = &claim {
+                            set_local(name, Some(given));
+                        }
+                        execute(plans[plan], &mut args)
+                    });
                     counting.touched()
                 });
                 // a DELETE or UPDATE with no WHERE that fails for A's own

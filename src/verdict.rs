@@ -1788,7 +1788,16 @@ impl ProbeState for WriteOutcome {
 /// when it reached other tenants' rows only once the tenant's own rows
 /// were gone, that).
 fn statement_text(t: &Target, o: &WriteOutcome) -> String {
-    let text = format!("`{}`", plain_statement_text(t, o));
+    // (a statement run with another setting the application sets per
+    // request given a value: that setting first)
+    let text = match claim_of(o) {
+        Some((name, value)) => format!(
+            "`SET {name} = {}` then `{}`",
+            quote_literal(&value),
+            plain_statement_text(t, o)
+        ),
+        None => format!("`{}`", plain_statement_text(t, o)),
+    };
     if o.ok() && o.message.as_deref() == Some(crate::shadow::WITHOUT_OWN_ROWS) {
         format!(
             "{text} (refused for the tenant's own rows, it goes through once they are gone: a \
@@ -1856,6 +1865,18 @@ fn variant_of(o: &WriteOutcome) -> Option<Vec<(String, Option<String>)>> {
         })
         .collect();
     (!set.is_empty()).then_some(set)
+}
+
+/// The other setting a variant's statement ran with and its value (the
+/// note's last element, `{"setting": …, "value": …}`; shadow::VARIANT).
+fn claim_of(o: &WriteOutcome) -> Option<(String, String)> {
+    let note = o.message.as_deref()?.strip_prefix(crate::shadow::VARIANT)?;
+    let v: Vec<serde_json::Value> = serde_json::from_str(note).ok()?;
+    let last = v.last()?;
+    Some((
+        last.get("setting")?.as_str()?.to_string(),
+        last.get("value")?.as_str()?.to_string(),
+    ))
 }
 
 /// tenant_insert / tenant_update / tenant_delete from the write probe's

@@ -253,6 +253,22 @@ fn write_statements(
                         ("computed", Some(sql)) => {
                             crate::shadow::VariantValue::Computed(sql.clone())
                         }
+                        ("claimed", Some(claim)) => {
+                            let claim: serde_json::Value =
+                                serde_json::from_str(claim).unwrap_or_default();
+                            crate::shadow::VariantValue::Claimed(
+                                claim["sql"].as_str().unwrap_or_default().to_string(),
+                                claim["setting"].as_str().unwrap_or_default().to_string(),
+                                claim["givens"]
+                                    .as_array()
+                                    .map(|all| {
+                                        all.iter()
+                                            .filter_map(|g| g.as_str().map(str::to_string))
+                                            .collect()
+                                    })
+                                    .unwrap_or_default(),
+                            )
+                        }
                         // (one that does not read: no candidates, nothing
                         // found)
                         ("searched", Some(search)) => {

@@ -1711,14 +1711,22 @@ unsafe fn plain_setting(node: *mut pg_sys::Node) -> bool {
 /// Does `node` read the setting (a `current_setting` call whose name is a
 /// constant equal to it) and no column?
 unsafe fn reads_setting(node: *mut pg_sys::Node, setting: &str) -> bool {
-    unsafe extern "C-unwind" fn mentions(
-        node: *mut pg_sys::Node,
-        ctx: *mut std::ffi::c_void,
-    ) -> bool {
+    // SAFETY: node is a tree of the caller's; the walkers only read it
+    unsafe {
+        !node.is_null()
+            && !pg_sys::contain_var_clause(node)
+            && settings_read(node).iter().any(|name| name == setting)
+    }
+}
+
+/// The settings `node` reads by `current_setting('name' [, missing_ok])`
+/// with a constant name, lowercased, each once.
+unsafe fn settings_read(node: *mut pg_sys::Node) -> Vec<String> {
+    unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
         if node.is_null() {
             return false;
         }
-        // SAFETY: a node of a tree being walked; ctx is the setting's name
+        // SAFETY: a node of a tree being walked; ctx is settings_read's Vec
         unsafe {
             if (*node).type_ == pg_sys::NodeTag::T_FuncExpr {
                 let f = node.cast::<pg_sys::FuncExpr>();
@@ -1733,24 +1741,22 @@ unsafe fn reads_setting(node: *mut pg_sys::Node, setting: &str) -> bool {
                                 let name = String::from_datum((*k).constvalue, false)
                                     .unwrap_or_default()
                                     .to_lowercase();
-                                if name == *ctx.cast::<String>() {
-                                    return true;
+                                let all = &mut *ctx.cast::<Vec<String>>();
+                                if !all.contains(&name) {
+                                    all.push(name);
                                 }
                             }
                         }
                     }
                 }
             }
-            pg_sys::expression_tree_walker(node, Some(mentions), ctx)
+            pg_sys::expression_tree_walker(node, Some(walk), ctx)
         }
     }
-    let mut name = setting.to_string();
-    // SAFETY: node is a tree of the caller's; the walkers only read it
-    unsafe {
-        !node.is_null()
-            && !pg_sys::contain_var_clause(node)
-            && mentions(node, (&mut name as *mut String).cast())
-    }
+    let mut all: Vec<String> = Vec::new();
+    // SAFETY: as above
+    unsafe { walk(node, (&mut all as *mut Vec<String>).cast()) };
+    all
 }
 
 /// The constants of the base type in `node`: a Const, an ARRAY[...] of
@@ -2153,6 +2159,13 @@ pub(crate) enum Variant {
     /// pg_catalog qualified: its value is the one it has as the role
     /// acting as each tenant (sql/probe.sql's kind `computed`)
     Computed(String),
+    /// an expression as `Computed`'s that reads another setting than the
+    /// tenant's, one the application sets per request (`owner_id =
+    /// current_setting('app.user_id', true)::int`): its value as the role
+    /// acting as each tenant with that setting as it is, else given the
+    /// first of these values that makes it not NULL, the statements then
+    /// run with that value too (kind `claimed`)
+    Claimed(String, String, Vec<String>),
     /// the first of these candidates that passes a term of the column
     /// ([`searched`]): SQL as `Computed`'s, its `$1` the candidates as a
     /// `text[]`, run as the role acting as each tenant over slices of them
@@ -2396,6 +2409,25 @@ unsafe fn computed(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
         }
         sql_of(node, depth)
     }
+}
+
+/// The values [`Variant::Claimed`] gives `setting`, read by `node`, in
+/// turn: a number, a uuid, a word, and JSON objects with each of the
+/// expression's other constants as the key of a uuid or a number
+/// (`current_setting('request.jwt.claims', true)::json ->> 'sub'`).
+unsafe fn claimed_givens(node: *mut pg_sys::Node, setting: &str) -> Vec<String> {
+    const UUID: &str = "00000000-0000-0000-0000-000000000001";
+    let mut givens: Vec<String> = ["1", UUID, "x"].iter().map(|g| g.to_string()).collect();
+    // SAFETY: a node of the tree being walked
+    for key in unsafe { all_constants(node) } {
+        if key.eq_ignore_ascii_case(setting) || key.is_empty() || givens.len() >= 16 {
+            continue;
+        }
+        let key = serde_json::Value::String(key).to_string();
+        givens.push(format!("{{{key}: \"{UUID}\"}}"));
+        givens.push(format!("{{{key}: 1}}"));
+    }
+    givens
 }
 
 /// [`computed`]'s SQL of `node`, constants too (`ARRAY['public']`).
@@ -2754,8 +2786,23 @@ unsafe fn compared(
             found.found.push((attno, Variant::Lookup(table, col)));
         } else if let Some(sql) = computed(y, depth).filter(|_| !tenant || !plain_setting(y)) {
             // (one that reads the setting but is more than it, `'t-' ||
-            // current_setting(…)`: its value as each tenant too)
-            found.found.push((attno, Variant::Computed(sql)));
+            // current_setting(…)`: its value as each tenant too; one that
+            // reads another setting the application sets per request,
+            // `current_setting('app.user_id')`: with that setting given a
+            // value too)
+            let others: Vec<String> = settings_read(y)
+                .into_iter()
+                .filter(|name| name != found.setting && name.contains('.'))
+                .collect();
+            found.found.push((
+                attno,
+                match others.as_slice() {
+                    [other] if !tenant => {
+                        Variant::Claimed(sql, other.clone(), claimed_givens(y, other))
+                    }
+                    _ => Variant::Computed(sql),
+                },
+            ));
         }
     }
 }
