@@ -401,6 +401,10 @@ pub(crate) enum VariantValue {
     Claimed(String, String, Vec<String>),
 }
 
+/// Another setting a [`Variant`]'s statements run with (VariantValue::
+/// Claimed), and its value.
+type Claim = (CString, CString);
+
 /// The note on a write outcome of a [`Variant`]'s statement: this prefix
 /// and the JSON array `[column, value, column, value, ...]`: the variant's
 /// column and value first, then those set with it.
@@ -795,7 +799,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // each variant's value as A (None: not tried), and the other
             // setting its statements run with (VariantValue::Claimed)
             let mut values: Vec<Option<Option<CString>>> = Vec::new();
-            let mut claims: Vec<Option<(CString, CString)>> = Vec::new();
+            let mut claims: Vec<Option<Claim>> = Vec::new();
             if let Some(update) = &key_update {
                 stmts.push(("key_update", plans.len(), None, None, None));
                 // SAFETY: as above
@@ -871,7 +875,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     |sql: &str,
                      setting: &str,
                      givens: &[String]|
-                     -> Result<Option<(CString, Option<(CString, CString)>)>> {
+                     -> Result<Option<(CString, Option<Claim>)>> {
                         let sql = cstring(&format!("SELECT ({sql})::pg_catalog.text"))?;
                         let name = cstring(setting)?;
                         let givens = std::iter::once(Ok(None))
