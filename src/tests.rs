@@ -2005,3 +2005,69 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
         assert_eq!(passes, Ok(Some(true)), "{test} with {value:?}");
     }
 }
+
+/// A column compared by `=` with an expression of another setting than
+/// the tenant's, one the application sets per request (a user id, a JWT's
+/// claims), gives a `Claimed` variant: the expression, that setting, and
+/// the values the probe gives it in turn (JSON objects keyed by the
+/// expression's constants among them). One of two such settings, or of
+/// the tenant's and another, stays `Computed`.
+#[pg_test]
+fn check_variants_give_other_settings_a_value() {
+    run(r#"
+        CREATE ROLE rls_audit_claims_app;
+        CREATE TABLE public.claims (tenant_id int, owner int, author uuid, note text, kind text);
+        CREATE POLICY u ON public.claims FOR UPDATE TO rls_audit_claims_app
+            WITH CHECK (owner = NULLIF(current_setting('app.user_id', true), '')::int
+                        OR author = (current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid
+                        OR note = current_setting('app.a', true) || current_setting('app.b', true)
+                        OR kind = current_setting('app.tenant_id') || current_setting('app.b', true));
+    "#);
+    let oid = one::<pg_sys::Oid>("SELECT 'public.claims'::regclass::oid").unwrap();
+    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
+    let got = Spi::connect(|c| {
+        crate::catalog::check_variants(
+            c,
+            &[(oid.to_u32(), "tenant_id")],
+            "rls_audit_claims_app",
+            "app.tenant_id",
+            30,
+        )
+    })
+    .unwrap()
+    .remove(&oid.to_u32())
+    .unwrap_or_default();
+    use crate::catalog::Variant::{Claimed, Computed};
+    let kinds: Vec<(String, &str, Option<String>)> = got
+        .iter()
+        .map(|(c, v)| match v {
+            Claimed(_, setting, _) => (c.clone(), "claimed", Some(setting.clone())),
+            Computed(_) => (c.clone(), "computed", None),
+            _ => (c.clone(), "other", None),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("owner".into(), "claimed", Some("app.user_id".into())),
+            ("author".into(), "claimed", Some("request.jwt.claims".into())),
+            ("note".into(), "computed", None),
+            // (the tenant's own value, then the expression as each tenant)
+            ("kind".into(), "other", None),
+            ("kind".into(), "computed", None),
+        ]
+    );
+    // the values given in turn: a number, a uuid, a word, then the 'sub'
+    // claim as a uuid, which makes the expression not NULL
+    let Some((_, Claimed(sql, setting, givens))) = got.get(1) else {
+        panic!("a claimed variant: {got:?}");
+    };
+    assert_eq!(&givens[..3], ["1", "00000000-0000-0000-0000-000000000001", "x"]);
+    let sub = r#"{"sub": "00000000-0000-0000-0000-000000000001"}"#;
+    assert!(givens.iter().any(|g| g == sub), "{givens:?}");
+    Spi::run(&format!("SELECT set_config('{setting}', '{sub}', true)")).unwrap();
+    assert_eq!(
+        one::<String>(&format!("SELECT ({sql})::text")).as_deref(),
+        Some("00000000-0000-0000-0000-000000000001")
+    );
+}

@@ -2949,6 +2949,35 @@ mod unit {
     }
 
     #[test]
+    fn a_variant_run_with_another_setting_names_the_set() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let claimed = WriteOutcome {
+            message: Some(format!(
+                "{}{}",
+                crate::shadow::VARIANT,
+                r#"["owner","1",{"setting":"app.user_id","value":"1"}]"#
+            )),
+            ..outcome("1", "tenant_insert", Some("2"), Some(2), "00000")
+        };
+        let outcomes = vec![
+            copied("1", 3),
+            copied("2", 3),
+            outcome("1", "tenant_insert", Some("2"), None, "42501"),
+            claimed,
+        ];
+        let checks = write_checks(&target(), &tenants, &outcomes);
+        let i = status(&checks, "tenant_insert", "1");
+        assert_eq!((i.status, i.rows_seen), ("FAIL", Some(2)), "{}", i.detail);
+        assert!(
+            i.detail.contains(
+                "`SET app.user_id = '1'` then `INSERT INTO shop.orders (..., tenant_id, owner) VALUES (..., 2, '1')` inserts 2 rows"
+            ),
+            "{}",
+            i.detail
+        );
+    }
+
+    #[test]
     fn a_role_that_may_not_update_the_tenant_column_is_judged_by_its_other_updates() {
         let tenants = vec!["1".to_string(), "2".to_string()];
         let t = Target {
