@@ -259,14 +259,7 @@ fn write_statements(
                             crate::shadow::VariantValue::Claimed(
                                 claim["sql"].as_str().unwrap_or_default().to_string(),
                                 claim["setting"].as_str().unwrap_or_default().to_string(),
-                                claim["givens"]
-                                    .as_array()
-                                    .map(|all| {
-                                        all.iter()
-                                            .filter_map(|g| g.as_str().map(str::to_string))
-                                            .collect()
-                                    })
-                                    .unwrap_or_default(),
+                                strings(&claim["givens"]),
                             )
                         }
                         // (one that does not read: no candidates, nothing
@@ -276,14 +269,7 @@ fn write_statements(
                                 serde_json::from_str(search).unwrap_or_default();
                             crate::shadow::VariantValue::Searched(
                                 search["sql"].as_str().unwrap_or_default().to_string(),
-                                search["candidates"]
-                                    .as_array()
-                                    .map(|all| {
-                                        all.iter()
-                                            .filter_map(|c| c.as_str().map(str::to_string))
-                                            .collect()
-                                    })
-                                    .unwrap_or_default(),
+                                strings(&search["candidates"]),
                             )
                         }
                         (_, value) => crate::shadow::VariantValue::Constant(value.clone()),
@@ -366,4 +352,16 @@ fn copy_row_triggers(
     let from = *require(from.as_ref(), "p_from")?;
     let to = *require(to.as_ref(), "p_to")?;
     Ok(crate::shadow::copy_row_triggers(from, to)?)
+}
+
+/// The strings of a JSON array (a searched variant's candidates, a claimed
+/// one's values); none for anything else.
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
