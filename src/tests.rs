@@ -2010,18 +2010,20 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
 /// the tenant's, one the application sets per request (a user id, a JWT's
 /// claims), gives a `Claimed` variant: the expression, that setting, and
 /// the values the probe gives it in turn (JSON objects keyed by the
-/// expression's constants among them). One of two such settings, or of
-/// the tenant's and another, stays `Computed`.
+/// expression's constants among them). One of two such settings, of the
+/// tenant's and another, or through a sub-select stays `Computed`.
 #[pg_test]
 fn check_variants_give_other_settings_a_value() {
     run(r#"
         CREATE ROLE rls_audit_claims_app;
-        CREATE TABLE public.claims (tenant_id int, owner int, author uuid, note text, kind text);
+        CREATE TABLE public.claims (tenant_id int, owner int, author uuid, note text, kind text,
+                                    handle text);
         CREATE POLICY u ON public.claims FOR UPDATE TO rls_audit_claims_app
             WITH CHECK (owner = NULLIF(current_setting('app.user_id', true), '')::int
                         OR author = (current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid
                         OR note = current_setting('app.a', true) || current_setting('app.b', true)
-                        OR kind = current_setting('app.tenant_id') || current_setting('app.b', true));
+                        OR kind = current_setting('app.tenant_id') || current_setting('app.b', true)
+                        OR handle = (SELECT current_setting('app.user_id', true)));
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.claims'::regclass::oid").unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -2055,6 +2057,8 @@ fn check_variants_give_other_settings_a_value() {
             // (the tenant's own value, then the expression as each tenant)
             ("kind".into(), "other", None),
             ("kind".into(), "computed", None),
+            // (through a sub-select: as it is)
+            ("handle".into(), "computed", None),
         ]
     );
     // the values given in turn: a number, a uuid, a word, then the 'sub'

@@ -2796,8 +2796,10 @@ unsafe fn compared(
                 .collect();
             found.found.push((
                 attno,
+                // (not through a sub-select: what it reads for a user the
+                // probe makes up could be another tenant's)
                 match others.as_slice() {
-                    [other] if !tenant => {
+                    [other] if !tenant && !pg_sys::checkExprHasSubLink(y) => {
                         Variant::Claimed(sql, other.clone(), claimed_givens(y, other))
                     }
                     _ => Variant::Computed(sql),
