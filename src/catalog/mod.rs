@@ -3290,11 +3290,12 @@ unsafe fn all_constants(node: *mut pg_sys::Node) -> Vec<String> {
 }
 
 /// [`variants_walk`] on a term of one column it cannot solve by reading
-/// it (see [`read_exactly`]): a `Variant::Computed` that evaluates the
-/// term, as the role acting as the tenant, on candidates for the column
-/// ([`crate::candidates`] from the term's constants, those the column's
-/// type reads; an enum's labels) and is the first that passes (under NOT:
-/// that fails), NULL when none does.
+/// it (see [`read_exactly`]), or a conjunction of one column: a
+/// `Variant::Searched` that evaluates the term, as the role acting as the
+/// tenant, on candidates for the column ([`crate::candidates`] from the
+/// term's constants, those the column's type reads) and is the first that
+/// passes (under NOT: that fails), NULL when none does; for an enum, a
+/// `Variant::Computed` that does the same over all its labels.
 unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
     let (depth, relid) = (found.depth, found.relid);
     // (a term: a test, not `n * 3` inside one)
