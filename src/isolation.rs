@@ -1127,10 +1127,18 @@ impl Shadow {
                 ],
                 // (the first of its candidates that passes, as the role:
                 // the SQL and the candidates as JSON)
-                catalog::Variant::Searched(sql, candidates) => [
+                catalog::Variant::Searched(sql, candidates, claimed) => [
                     Some(column),
                     Some("searched".into()),
-                    Some(serde_json::json!({ "sql": sql, "candidates": candidates }).to_string()),
+                    Some(
+                        serde_json::json!({
+                            "sql": sql,
+                            "candidates": candidates,
+                            "setting": claimed.as_ref().map(|(s, _)| s),
+                            "givens": claimed.as_ref().map(|(_, g)| g),
+                        })
+                        .to_string(),
+                    ),
                 ],
                 // (set together with the triple before it)
                 catalog::Variant::Also(v) => [Some(column), Some("and".into()), v],

@@ -392,8 +392,9 @@ pub(crate) enum VariantValue {
     /// the first of these candidates that passes a term of the column, by
     /// this SQL (its `$1` a `text[]` of candidates) as the role acting as
     /// each tenant ([`crate::candidates::first_passing`]); not tried for a
-    /// tenant where none does
-    Searched(String, Vec<String>),
+    /// tenant where none does. With another setting the term reads and
+    /// the values it is given in turn, as `Claimed`
+    Searched(String, Vec<String>, Option<(String, Vec<String>)>),
     /// the value of this expression (as `Computed`) that reads this other
     /// setting, one the application sets per request: as it is, else with
     /// the setting given the first of these values that makes it not NULL;
@@ -832,81 +833,67 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 let mut planned: Vec<(usize, Option<usize>)> = Vec::new();
                 // an expression's value as A, under rls_audit's own
                 // search_path (its names are qualified for it); None when
-                // it fails
-                // (with candidates: its `$1`, the first that passes, over
-                // slices of them when the term raises an error on one)
+                // it fails or is NULL. With candidates: its `$1`, the first
+                // that passes, over slices of them when the term raises an
+                // error on one. With another setting it reads: as the
+                // setting is, else given each value in turn (the first that
+                // gives a value, and that setting's value)
                 let evaluate = |sql: &str,
-                                candidates: Option<&Vec<String>>|
-                 -> Result<Option<CString>> {
+                                candidates: Option<&[String]>,
+                                claim: Option<(&str, &[String])>|
+                 -> Result<Option<(CString, Option<Claim>)>> {
                     let sql = cstring(&format!("SELECT ({sql})::pg_catalog.text"))?;
-                    let run = |candidates: Option<&[String]>| {
-                        rolled_back(|| {
-                            let mut rows = Vec::new();
-                            as_tenant(i, &mut || {
-                                // SAFETY: inside the subtransaction; a SELECT
-                                // of an expression PostgreSQL printed
-                                rows = unsafe {
-                                    set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
-                                    match candidates {
-                                        None => select_text(&sql, 1),
-                                        Some(c) => select_text_over(&sql, c),
-                                    }
-                                }
-                            });
-                            rows
-                        })
-                        .map(|rows| rows.into_iter().next().and_then(|r| r.into_iter().next()?))
+                    let (name, givens) = match claim {
+                        Some((setting, givens)) => (
+                            Some(cstring(setting)?),
+                            std::iter::once(Ok(None))
+                                .chain(givens.iter().map(|g| cstring(g).map(Some)))
+                                .collect::<Result<Vec<_>>>()?,
+                        ),
+                        None => (None, vec![None]),
                     };
-                    let found = match candidates {
-                        None => run(None).ok().flatten(),
-                        Some(all) => {
-                            let mut budget = crate::candidates::SEARCH_RUNS;
-                            crate::candidates::first_passing(all, &mut budget, &mut |slice| {
-                                run(Some(slice))
-                            })
-                        }
-                    };
-                    Ok(found.and_then(|v| cstring(&v).ok()))
-                };
-                // an expression that reads another setting: its value as A
-                // with the setting as it is, else given each value in turn
-                // (the first that makes it not NULL, and that value)
-                let evaluate_claimed =
-                    |sql: &str,
-                     setting: &str,
-                     givens: &[String]|
-                     -> Result<Option<(CString, Option<Claim>)>> {
-                        let sql = cstring(&format!("SELECT ({sql})::pg_catalog.text"))?;
-                        let name = cstring(setting)?;
-                        let givens = std::iter::once(Ok(None))
-                            .chain(givens.iter().map(|g| cstring(g).map(Some)))
-                            .collect::<Result<Vec<_>>>()?;
-                        for given in givens {
-                            let found = rolled_back(|| {
+                    for given in givens {
+                        let run = |candidates: Option<&[String]>| {
+                            rolled_back(|| {
                                 let mut rows = Vec::new();
                                 as_tenant(i, &mut || {
-                                    // SAFETY: inside the subtransaction; a SELECT
-                                    // of an expression PostgreSQL printed, the
-                                    // setting a placeholder one (a dot in it)
+                                    // SAFETY: inside the subtransaction; a
+                                    // SELECT of an expression PostgreSQL
+                                    // printed; the other setting a
+                                    // placeholder one (a dot in it)
                                     rows = unsafe {
                                         set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
-                                        if let Some(g) = &given {
-                                            set_local(&name, Some(g));
+                                        if let (Some(name), Some(g)) = (&name, &given) {
+                                            set_local(name, Some(g));
                                         }
-                                        select_text(&sql, 1)
+                                        match candidates {
+                                            None => select_text(&sql, 1),
+                                            Some(c) => select_text_over(&sql, c),
+                                        }
                                     }
                                 });
                                 rows
                             })
-                            .ok()
-                            .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
-                            .and_then(|v| cstring(&v).ok());
-                            if let Some(v) = found {
-                                return Ok(Some((v, given.map(|g| (name.clone(), g)))));
+                            .map(|rows| {
+                                rows.into_iter().next().and_then(|r| r.into_iter().next()?)
+                            })
+                        };
+                        let found = match candidates {
+                            None => run(None).ok().flatten(),
+                            Some(all) => {
+                                let mut budget = crate::candidates::SEARCH_RUNS;
+                                crate::candidates::first_passing(all, &mut budget, &mut |slice| {
+                                    run(Some(slice))
+                                })
                             }
+                        };
+                        if let Some(v) = found.and_then(|v| cstring(&v).ok()) {
+                            let claim = name.clone().zip(given);
+                            return Ok(Some((v, claim)));
                         }
-                        Ok(None)
-                    };
+                    }
+                    Ok(None)
+                };
                 for (k, (_, _, value, _, _)) in variants.iter().enumerate() {
                     let mut claim = None;
                     let v = match value {
@@ -914,31 +901,36 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         VariantValue::Tenant => Some(Some(tenants_c[i].clone())),
                         // (an expression another variant evaluated already:
                         // its value)
-                        VariantValue::Computed(sql) => {
-                            match (0..k).find(|j| variants[*j].2 == *value) {
-                                Some(j) => values[j].clone(),
-                                None => evaluate(sql, None)?.map(Some),
-                            }
-                        }
-                        VariantValue::Searched(sql, candidates) => {
-                            match (0..k).find(|j| variants[*j].2 == *value) {
-                                Some(j) => values[j].clone(),
-                                None => evaluate(sql, Some(candidates))?.map(Some),
-                            }
-                        }
-                        VariantValue::Claimed(sql, setting, givens) => {
+                        VariantValue::Computed(_)
+                        | VariantValue::Searched(..)
+                        | VariantValue::Claimed(..) => {
                             match (0..k).find(|j| variants[*j].2 == *value) {
                                 Some(j) => {
                                     claim = claims[j].clone();
                                     values[j].clone()
                                 }
-                                None => match evaluate_claimed(sql, setting, givens)? {
-                                    Some((v, given)) => {
+                                None => {
+                                    let found = match value {
+                                        VariantValue::Computed(sql) => evaluate(sql, None, None)?,
+                                        VariantValue::Searched(sql, candidates, claimed) => {
+                                            evaluate(
+                                                sql,
+                                                Some(candidates),
+                                                claimed
+                                                    .as_ref()
+                                                    .map(|(s, g)| (s.as_str(), g.as_slice())),
+                                            )?
+                                        }
+                                        VariantValue::Claimed(sql, setting, givens) => {
+                                            evaluate(sql, None, Some((setting, givens)))?
+                                        }
+                                        _ => None,
+                                    };
+                                    found.map(|(v, given)| {
                                         claim = given;
-                                        Some(Some(v))
-                                    }
-                                    None => None,
-                                },
+                                        Some(v)
+                                    })
+                                }
                             }
                         }
                     };

@@ -1627,7 +1627,7 @@ fn computed_values(
                 (c, Computed(value))
             }
             // (the first of its candidates that passes, here in one run)
-            Searched(sql, candidates) => {
+            Searched(sql, candidates, _) => {
                 let value = Spi::get_one_with_args::<String>(
                     &format!("SELECT ({sql})::text"),
                     &[candidates.into()],
@@ -2017,13 +2017,14 @@ fn check_variants_give_other_settings_a_value() {
     run(r#"
         CREATE ROLE rls_audit_claims_app;
         CREATE TABLE public.claims (tenant_id int, owner int, author uuid, note text, kind text,
-                                    handle text);
+                                    handle text, email text);
         CREATE POLICY u ON public.claims FOR UPDATE TO rls_audit_claims_app
             WITH CHECK (owner = NULLIF(current_setting('app.user_id', true), '')::int
                         OR author = (current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid
                         OR note = current_setting('app.a', true) || current_setting('app.b', true)
                         OR kind = current_setting('app.tenant_id') || current_setting('app.b', true)
-                        OR handle = (SELECT current_setting('app.user_id', true)));
+                        OR handle = (SELECT current_setting('app.user_id', true))
+                        OR lower(email) = lower(current_setting('app.user_email', true)));
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.claims'::regclass::oid").unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -2039,11 +2040,12 @@ fn check_variants_give_other_settings_a_value() {
     .unwrap()
     .remove(&oid.to_u32())
     .unwrap_or_default();
-    use crate::catalog::Variant::{Claimed, Computed};
+    use crate::catalog::Variant::{Claimed, Computed, Searched};
     let kinds: Vec<(String, &str, Option<String>)> = got
         .iter()
         .map(|(c, v)| match v {
             Claimed(_, setting, _) => (c.clone(), "claimed", Some(setting.clone())),
+            Searched(_, _, Some((setting, _))) => (c.clone(), "searched", Some(setting.clone())),
             Computed(_) => (c.clone(), "computed", None),
             _ => (c.clone(), "other", None),
         })
@@ -2059,6 +2061,10 @@ fn check_variants_give_other_settings_a_value() {
             ("kind".into(), "computed", None),
             // (through a sub-select: as it is)
             ("handle".into(), "computed", None),
+            // (a function of the column: the expression's value guessed,
+            // then its candidates, each with the setting given a value too)
+            ("email".into(), "claimed", Some("app.user_email".into())),
+            ("email".into(), "searched", Some("app.user_email".into())),
         ]
     );
     // the values given in turn: a number, a uuid, a word, then the 'sub'

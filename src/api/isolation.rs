@@ -270,6 +270,9 @@ fn write_statements(
                             crate::shadow::VariantValue::Searched(
                                 search["sql"].as_str().unwrap_or_default().to_string(),
                                 strings(&search["candidates"]),
+                                search["setting"].as_str().map(|setting| {
+                                    (setting.to_string(), strings(&search["givens"]))
+                                }),
                             )
                         }
                         (_, value) => crate::shadow::VariantValue::Constant(value.clone()),

@@ -2169,8 +2169,10 @@ pub(crate) enum Variant {
     /// the first of these candidates that passes a term of the column
     /// ([`searched`]): SQL as `Computed`'s, its `$1` the candidates as a
     /// `text[]`, run as the role acting as each tenant over slices of them
-    /// ([`crate::candidates::first_passing`]; kind `searched`)
-    Searched(String, Vec<String>),
+    /// ([`crate::candidates::first_passing`]; kind `searched`). With
+    /// another setting the term reads, as `Claimed`'s, and the values it
+    /// is given in turn
+    Searched(String, Vec<String>, Option<(String, Vec<String>)>),
 }
 
 /// A datum as its type's output function prints it.
@@ -3426,11 +3428,27 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
     let sql = format!(
         "(SELECT rls_audit_row.{column}::pg_catalog.text FROM (SELECT rls_audit_candidate.v::{type_name} AS {column} FROM pg_catalog.unnest({source}) AS rls_audit_candidate(v)) AS rls_audit_row WHERE {test} LIMIT 1)"
     );
+    // (a term that reads another setting the application sets per
+    // request, `lower(email) = current_setting('app.user_email', true)`:
+    // that setting given a value too, as a Claimed variant's)
+    // SAFETY: nodes of the tree being walked
+    let read = unsafe { settings_read(node) };
+    let others: Vec<&String> = read
+        .iter()
+        .filter(|name| *name != found.setting && name.contains('.'))
+        .collect();
+    let claimed = match others.as_slice() {
+        [other] if !read.iter().any(|name| name == found.setting) => {
+            // SAFETY: as above
+            Some((other.to_string(), unsafe { claimed_givens(node, other) }))
+        }
+        _ => None,
+    };
     found.found.push((
         attno,
         match candidates {
             None => Variant::Computed(sql),
-            Some(candidates) => Variant::Searched(sql, candidates),
+            Some(candidates) => Variant::Searched(sql, candidates, claimed),
         },
     ));
 }

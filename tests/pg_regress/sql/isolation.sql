@@ -2506,7 +2506,8 @@ DROP POLICY "own, or of the old year" ON "look up"."Board";
 
 -- A column compared with another setting the application sets per
 -- request beside the tenant's (OR score = the user id in app.user_id, OR
--- author = the 'sub' claim of request.jwt.claims). Left unset, as the
+-- author = the 'sub' claim of request.jwt.claims, OR partner::text = the
+-- user id, a term searched over candidates). Left unset, as the
 -- probe finds them, each check is refused; the application sets them
 -- for every request. The probe gives the setting a value (1, then a
 -- uuid, then JSON objects of the expression's keys) and sets the column
@@ -2518,6 +2519,7 @@ CREATE POLICY "own, or one's own score" ON "look up"."Board" FOR INSERT WITH CHE
 CREATE POLICY "own, or by the claimed user" ON "look up"."Board" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR partner::text = current_setting('app.user_id', true)
                 OR author = current_setting('request.jwt.claims', true)::jsonb ->> 'sub');
 SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
@@ -2527,12 +2529,21 @@ SET LOCAL ROLE app_user;
 SET LOCAL app.tenant_id = '1';
 SELECT pg_temp.post_write(q) FROM (VALUES
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, score) VALUES (131, 2, 1)$q$),
-    ($q$UPDATE "look up"."Board" SET tenant_id = 2, author = '00000000-0000-0000-0000-000000000001'$q$)) AS v(q);
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, author = '00000000-0000-0000-0000-000000000001'$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 1$q$)) AS v(q);
 SET LOCAL app.user_id = '1';
 SET LOCAL request.jwt.claims = '{"sub": "00000000-0000-0000-0000-000000000001"}';
 SELECT pg_temp.post_write(q) FROM (VALUES
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, score) VALUES (132, 2, 1)$q$),
     ($q$UPDATE "look up"."Board" SET tenant_id = 2, author = '00000000-0000-0000-0000-000000000001'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SET LOCAL app.user_id = '1';
+SELECT pg_temp.post_write($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 1$q$);
 RESET ROLE;
 SELECT * FROM post_writes;
 ROLLBACK;
