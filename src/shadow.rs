@@ -1285,11 +1285,9 @@ unsafe fn read_rows(columns: i32) -> Vec<Vec<Option<String>>> {
 /// As [`select_text`].
 pub(crate) unsafe fn select_text_over(sql: &CStr, values: &[String]) -> Vec<Vec<Option<String>>> {
     let mut types = [pg_sys::TEXTARRAYOID];
-    let mut datums = [values
-        .to_vec()
-        .into_datum()
-        .unwrap_or(pg_sys::Datum::from(0usize))];
-    let nulls = [b' ' as std::ffi::c_char];
+    let datum = values.to_vec().into_datum();
+    let nulls = [if datum.is_some() { b' ' } else { b'n' } as std::ffi::c_char];
+    let mut datums = [datum.unwrap_or(pg_sys::Datum::from(0usize))];
     // SAFETY: a NUL-terminated statement of one text[] parameter, a datum
     // built in the current (SPI) memory context; an ERROR leaves through
     // the caller's subtransaction
