@@ -1117,11 +1117,11 @@ impl Shadow {
                 }
                 // (its value with the setting given one: the SQL and the
                 // setting as JSON)
-                catalog::Variant::Claimed(sql, setting, givens) => [
+                catalog::Variant::Claimed(sql, settings, givens) => [
                     Some(column),
                     Some("claimed".into()),
                     Some(
-                        serde_json::json!({ "sql": sql, "setting": setting, "givens": givens })
+                        serde_json::json!({ "sql": sql, "settings": settings, "givens": givens })
                             .to_string(),
                     ),
                 ],
@@ -1134,7 +1134,7 @@ impl Shadow {
                         serde_json::json!({
                             "sql": sql,
                             "candidates": candidates,
-                            "setting": claimed.as_ref().map(|(s, _)| s),
+                            "settings": claimed.as_ref().map(|(s, _)| s),
                             "givens": claimed.as_ref().map(|(_, g)| g),
                         })
                         .to_string(),

@@ -394,12 +394,12 @@ pub(crate) enum VariantValue {
     /// each tenant ([`crate::candidates::first_passing`]); not tried for a
     /// tenant where none does. With another setting the term reads and
     /// the values it is given in turn, as `Claimed`
-    Searched(String, Vec<String>, Option<(String, Vec<String>)>),
-    /// the value of this expression (as `Computed`) that reads this other
-    /// setting, one the application sets per request: as it is, else with
-    /// the setting given the first of these values that makes it not NULL;
-    /// the statements then run with the setting so given too
-    Claimed(String, String, Vec<String>),
+    Searched(String, Vec<String>, Option<(Vec<String>, Vec<String>)>),
+    /// the value of this expression (as `Computed`) that reads these other
+    /// settings, ones the application sets per request: as it is, else
+    /// with one of them given the first of these values that makes it not
+    /// NULL; the statements then run with that setting so given too
+    Claimed(String, Vec<String>, Vec<String>),
 }
 
 /// Another setting a [`Variant`]'s statements run with (VariantValue::
@@ -840,19 +840,20 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // gives a value, and that setting's value)
                 let evaluate = |sql: &str,
                                 candidates: Option<&[String]>,
-                                claim: Option<(&str, &[String])>|
+                                claim: Option<(&[String], &[String])>|
                  -> Result<Option<(CString, Option<Claim>)>> {
                     let sql = cstring(&format!("SELECT ({sql})::pg_catalog.text"))?;
-                    let (name, givens) = match claim {
-                        Some((setting, givens)) => (
-                            Some(cstring(setting)?),
-                            std::iter::once(Ok(None))
-                                .chain(givens.iter().map(|g| cstring(g).map(Some)))
-                                .collect::<Result<Vec<_>>>()?,
-                        ),
-                        None => (None, vec![None]),
-                    };
-                    for given in givens {
+                    // (as the settings are, then each setting given each
+                    // value)
+                    let mut tries: Vec<Option<Claim>> = vec![None];
+                    if let Some((settings, givens)) = claim {
+                        for setting in settings {
+                            for given in givens {
+                                tries.push(Some((cstring(setting)?, cstring(given)?)));
+                            }
+                        }
+                    }
+                    for given in tries {
                         let run = |candidates: Option<&[String]>| {
                             rolled_back(|| {
                                 let mut rows = Vec::new();
@@ -863,7 +864,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                     // placeholder one (a dot in it)
                                     rows = unsafe {
                                         set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
-                                        if let (Some(name), Some(g)) = (&name, &given) {
+                                        if let Some((name, g)) = &given {
                                             set_local(name, Some(g));
                                         }
                                         match candidates {
@@ -888,8 +889,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                             }
                         };
                         if let Some(v) = found.and_then(|v| cstring(&v).ok()) {
-                            let claim = name.clone().zip(given);
-                            return Ok(Some((v, claim)));
+                            return Ok(Some((v, given)));
                         }
                     }
                     Ok(None)
@@ -918,11 +918,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                                 Some(candidates),
                                                 claimed
                                                     .as_ref()
-                                                    .map(|(s, g)| (s.as_str(), g.as_slice())),
+                                                    .map(|(s, g)| (s.as_slice(), g.as_slice())),
                                             )?
                                         }
-                                        VariantValue::Claimed(sql, setting, givens) => {
-                                            evaluate(sql, None, Some((setting, givens)))?
+                                        VariantValue::Claimed(sql, settings, givens) => {
+                                            evaluate(sql, None, Some((settings, givens)))?
                                         }
                                         _ => None,
                                     };

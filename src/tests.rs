@@ -2010,21 +2010,27 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
 /// the tenant's, one the application sets per request (a user id, a JWT's
 /// claims), gives a `Claimed` variant: the expression, that setting, and
 /// the values the probe gives it in turn (JSON objects keyed by the
-/// expression's constants among them). One of two such settings, of the
-/// tenant's and another, or through a sub-select stays `Computed`.
+/// expression's constants among them); also two such settings, and those
+/// read inside a SQL function PostgreSQL inlines. One of the tenant's and
+/// another, or through a sub-select, stays `Computed`.
 #[pg_test]
 fn check_variants_give_other_settings_a_value() {
     run(r#"
         CREATE ROLE rls_audit_claims_app;
         CREATE TABLE public.claims (tenant_id int, owner int, author uuid, note text, kind text,
-                                    handle text, email text);
+                                    handle text, email text, uid uuid);
+        CREATE FUNCTION public.claims_uid() RETURNS uuid LANGUAGE sql STABLE AS $$
+            SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+                            nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::uuid
+        $$;
         CREATE POLICY u ON public.claims FOR UPDATE TO rls_audit_claims_app
             WITH CHECK (owner = NULLIF(current_setting('app.user_id', true), '')::int
                         OR author = (current_setting('request.jwt.claims', true)::json ->> 'sub')::uuid
                         OR note = current_setting('app.a', true) || current_setting('app.b', true)
                         OR kind = current_setting('app.tenant_id') || current_setting('app.b', true)
                         OR handle = (SELECT current_setting('app.user_id', true))
-                        OR lower(email) = lower(current_setting('app.user_email', true)));
+                        OR lower(email) = lower(current_setting('app.user_email', true))
+                        OR uid = public.claims_uid());
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.claims'::regclass::oid").unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -2044,8 +2050,10 @@ fn check_variants_give_other_settings_a_value() {
     let kinds: Vec<(String, &str, Option<String>)> = got
         .iter()
         .map(|(c, v)| match v {
-            Claimed(_, setting, _) => (c.clone(), "claimed", Some(setting.clone())),
-            Searched(_, _, Some((setting, _))) => (c.clone(), "searched", Some(setting.clone())),
+            Claimed(_, settings, _) => (c.clone(), "claimed", Some(settings.join(","))),
+            Searched(_, _, Some((settings, _))) => {
+                (c.clone(), "searched", Some(settings.join(",")))
+            }
             Computed(_) => (c.clone(), "computed", None),
             _ => (c.clone(), "other", None),
         })
@@ -2055,7 +2063,8 @@ fn check_variants_give_other_settings_a_value() {
         vec![
             ("owner".into(), "claimed", Some("app.user_id".into())),
             ("author".into(), "claimed", Some("request.jwt.claims".into())),
-            ("note".into(), "computed", None),
+            // (two of them: each given a value in turn)
+            ("note".into(), "claimed", Some("app.a,app.b".into())),
             // (the tenant's own value, then the expression as each tenant)
             ("kind".into(), "other", None),
             ("kind".into(), "computed", None),
@@ -2065,17 +2074,19 @@ fn check_variants_give_other_settings_a_value() {
             // then its candidates, each with the setting given a value too)
             ("email".into(), "claimed", Some("app.user_email".into())),
             ("email".into(), "searched", Some("app.user_email".into())),
+            // (read inside a SQL function PostgreSQL inlines)
+            ("uid".into(), "claimed", Some("request.jwt.claim.sub,request.jwt.claims".into())),
         ]
     );
     // the values given in turn: a number, a uuid, a word, then the 'sub'
     // claim as a uuid, which makes the expression not NULL
-    let Some((_, Claimed(sql, setting, givens))) = got.get(1) else {
+    let Some((_, Claimed(sql, settings, givens))) = got.get(1) else {
         panic!("a claimed variant: {got:?}");
     };
     assert_eq!(&givens[..3], ["1", "00000000-0000-0000-0000-000000000001", "x"]);
     let sub = r#"{"sub": "00000000-0000-0000-0000-000000000001"}"#;
     assert!(givens.iter().any(|g| g == sub), "{givens:?}");
-    Spi::run(&format!("SELECT set_config('{setting}', '{sub}', true)")).unwrap();
+    Spi::run(&format!("SELECT set_config('{}', '{sub}', true)", settings[0])).unwrap();
     assert_eq!(
         one::<String>(&format!("SELECT ({sql})::text")).as_deref(),
         Some("00000000-0000-0000-0000-000000000001")

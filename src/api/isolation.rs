@@ -258,7 +258,7 @@ fn write_statements(
                                 serde_json::from_str(claim).unwrap_or_default();
                             crate::shadow::VariantValue::Claimed(
                                 claim["sql"].as_str().unwrap_or_default().to_string(),
-                                claim["setting"].as_str().unwrap_or_default().to_string(),
+                                strings(&claim["settings"]),
                                 strings(&claim["givens"]),
                             )
                         }
@@ -270,8 +270,8 @@ fn write_statements(
                             crate::shadow::VariantValue::Searched(
                                 search["sql"].as_str().unwrap_or_default().to_string(),
                                 strings(&search["candidates"]),
-                                search["setting"].as_str().map(|setting| {
-                                    (setting.to_string(), strings(&search["givens"]))
+                                search["settings"].is_array().then(|| {
+                                    (strings(&search["settings"]), strings(&search["givens"]))
                                 }),
                             )
                         }

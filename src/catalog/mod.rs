@@ -2165,14 +2165,14 @@ pub(crate) enum Variant {
     /// acting as each tenant with that setting as it is, else given the
     /// first of these values that makes it not NULL, the statements then
     /// run with that value too (kind `claimed`)
-    Claimed(String, String, Vec<String>),
+    Claimed(String, Vec<String>, Vec<String>),
     /// the first of these candidates that passes a term of the column
     /// ([`searched`]): SQL as `Computed`'s, its `$1` the candidates as a
     /// `text[]`, run as the role acting as each tenant over slices of them
     /// ([`crate::candidates::first_passing`]; kind `searched`). With
     /// another setting the term reads, as `Claimed`'s, and the values it
     /// is given in turn
-    Searched(String, Vec<String>, Option<(String, Vec<String>)>),
+    Searched(String, Vec<String>, Option<(Vec<String>, Vec<String>)>),
 }
 
 /// A datum as its type's output function prints it.
@@ -2413,16 +2413,60 @@ unsafe fn computed(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
     }
 }
 
-/// The values [`Variant::Claimed`] gives `setting`, read by `node`, in
-/// turn: a number, a uuid, a word, and JSON objects with each of the
-/// expression's other constants as the key of a uuid or a number
+/// The settings other than the tenant's `tenant` that `node` reads, with
+/// a dot in their names (ones an application defines), also inside the
+/// SQL functions PostgreSQL inlines (`auth.uid()`, a `SELECT` of
+/// `current_setting(…)`); none when it reads the tenant's too.
+unsafe fn other_settings(node: *mut pg_sys::Node, tenant: &str) -> Vec<String> {
+    // SAFETY: a node of the tree being walked, and its inlined copy
+    let mut read = unsafe { settings_read(node) };
+    for name in unsafe { inlined(node).map(|n| settings_read(n)).unwrap_or_default() } {
+        if !read.contains(&name) {
+            read.push(name);
+        }
+    }
+    if read.iter().any(|name| name == tenant) {
+        return Vec::new();
+    }
+    read.retain(|name| name.contains('.'));
+    read
+}
+
+/// A copy of `node` with the SQL functions PostgreSQL inlines inlined
+/// (the planner's own simplification, `eval_const_expressions`); None
+/// when that raises an error.
+unsafe fn inlined(node: *mut pg_sys::Node) -> Option<*mut pg_sys::Node> {
+    PgTryBuilder::new(|| {
+        // SAFETY: a copy of a node of the tree being walked
+        unsafe {
+            let copy = pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::Node>();
+            Some(pg_sys::eval_const_expressions(std::ptr::null_mut(), copy))
+        }
+    })
+    .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
+    .catch_others(|_| None)
+    .execute()
+}
+
+/// The values [`Variant::Claimed`] gives each of `settings`, read by
+/// `node`, in turn: a number, a uuid, a word, and JSON objects with each of
+/// the expression's other constants (inlined too) as the key of a uuid or a number
 /// (`current_setting('request.jwt.claims', true)::json ->> 'sub'`).
-unsafe fn claimed_givens(node: *mut pg_sys::Node, setting: &str) -> Vec<String> {
+unsafe fn claimed_givens(node: *mut pg_sys::Node, settings: &[String]) -> Vec<String> {
     const UUID: &str = "00000000-0000-0000-0000-000000000001";
     let mut givens: Vec<String> = ["1", UUID, "x"].iter().map(|g| g.to_string()).collect();
-    // SAFETY: a node of the tree being walked
-    for key in unsafe { all_constants(node) } {
-        if key.eq_ignore_ascii_case(setting) || key.is_empty() || givens.len() >= 16 {
+    // SAFETY: a node of the tree being walked, and its inlined copy (the
+    // keys a function reads, `auth.uid()`'s 'sub')
+    let keys = unsafe {
+        let mut keys = all_constants(node);
+        keys.extend(inlined(node).map(|n| all_constants(n)).unwrap_or_default());
+        keys
+    };
+    for key in keys {
+        if settings.iter().any(|s| key.eq_ignore_ascii_case(s))
+            || key.is_empty()
+            || givens.len() >= 16
+        {
             continue;
         }
         let key = serde_json::Value::String(key).to_string();
@@ -2792,19 +2836,16 @@ unsafe fn compared(
             // reads another setting the application sets per request,
             // `current_setting('app.user_id')`: with that setting given a
             // value too)
-            let others: Vec<String> = settings_read(y)
-                .into_iter()
-                .filter(|name| name != found.setting && name.contains('.'))
-                .collect();
+            let others = other_settings(y, found.setting);
             found.found.push((
                 attno,
                 // (not through a sub-select: what it reads for a user the
                 // probe makes up could be another tenant's)
-                match others.as_slice() {
-                    [other] if !tenant && !pg_sys::checkExprHasSubLink(y) => {
-                        Variant::Claimed(sql, other.clone(), claimed_givens(y, other))
-                    }
-                    _ => Variant::Computed(sql),
+                if !others.is_empty() && !tenant && !pg_sys::checkExprHasSubLink(y) {
+                    let givens = claimed_givens(y, &others);
+                    Variant::Claimed(sql, others, givens)
+                } else {
+                    Variant::Computed(sql)
                 },
             ));
         }
@@ -3432,18 +3473,12 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
     // request, `lower(email) = current_setting('app.user_email', true)`:
     // that setting given a value too, as a Claimed variant's)
     // SAFETY: nodes of the tree being walked
-    let read = unsafe { settings_read(node) };
-    let others: Vec<&String> = read
-        .iter()
-        .filter(|name| *name != found.setting && name.contains('.'))
-        .collect();
-    let claimed = match others.as_slice() {
-        [other] if !read.iter().any(|name| name == found.setting) => {
-            // SAFETY: as above
-            Some((other.to_string(), unsafe { claimed_givens(node, other) }))
-        }
-        _ => None,
-    };
+    let others = unsafe { other_settings(node, found.setting) };
+    // SAFETY: as above
+    let claimed = (!others.is_empty()).then(|| {
+        let givens = unsafe { claimed_givens(node, &others) };
+        (others, givens)
+    });
     found.found.push((
         attno,
         match candidates {

@@ -2507,15 +2507,21 @@ DROP POLICY "own, or of the old year" ON "look up"."Board";
 -- A column compared with another setting the application sets per
 -- request beside the tenant's (OR score = the user id in app.user_id, OR
 -- author = the 'sub' claim of request.jwt.claims, OR partner::text = the
--- user id, a term searched over candidates). Left unset, as the
+-- user id, a term searched over candidates, OR author = "look up".uid(),
+-- a SQL function that reads two of them). Left unset, as the
 -- probe finds them, each check is refused; the application sets them
 -- for every request. The probe gives the setting a value (1, then a
 -- uuid, then JSON objects of the expression's keys) and sets the column
 -- to the expression's value. FAIL, naming the SET, beside PostgreSQL's
 -- own statements without it and with it.
+CREATE FUNCTION "look up".uid() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+                    nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+$$;
 CREATE POLICY "own, or one's own score" ON "look up"."Board" FOR INSERT WITH CHECK (
     tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
-    OR score = NULLIF(current_setting('app.user_id', true), '')::int);
+    OR score = NULLIF(current_setting('app.user_id', true), '')::int
+    OR author = "look up".uid());
 CREATE POLICY "own, or by the claimed user" ON "look up"."Board" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
@@ -2529,12 +2535,15 @@ SET LOCAL ROLE app_user;
 SET LOCAL app.tenant_id = '1';
 SELECT pg_temp.post_write(q) FROM (VALUES
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, score) VALUES (131, 2, 1)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, author) VALUES (133, 2, '1')$q$),
     ($q$UPDATE "look up"."Board" SET tenant_id = 2, author = '00000000-0000-0000-0000-000000000001'$q$),
     ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = 1$q$)) AS v(q);
 SET LOCAL app.user_id = '1';
 SET LOCAL request.jwt.claims = '{"sub": "00000000-0000-0000-0000-000000000001"}';
+SET LOCAL request.jwt.claim.sub = '1';
 SELECT pg_temp.post_write(q) FROM (VALUES
     ($q$INSERT INTO "look up"."Board" (id, tenant_id, score) VALUES (132, 2, 1)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, author) VALUES (134, 2, '1')$q$),
     ($q$UPDATE "look up"."Board" SET tenant_id = 2, author = '00000000-0000-0000-0000-000000000001'$q$)) AS v(q);
 RESET ROLE;
 SELECT * FROM post_writes;
@@ -2549,6 +2558,7 @@ SELECT * FROM post_writes;
 ROLLBACK;
 DROP POLICY "own, or one's own score" ON "look up"."Board";
 DROP POLICY "own, or by the claimed user" ON "look up"."Board";
+DROP FUNCTION "look up".uid();
 
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
