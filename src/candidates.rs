@@ -278,6 +278,67 @@ pub(crate) fn first_passing<E>(
     }
 }
 
+/// The settings a function's body (its `prosrc`, SQL or PL/pgSQL) names
+/// in `current_setting('name' …)`, lowercased, each once: read as text,
+/// never run.
+pub(crate) fn settings_named_in(body: &str) -> Vec<String> {
+    let lower = body.to_lowercase();
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = lower.as_str();
+    while let Some(at) = rest.find("current_setting") {
+        rest = &rest[at + "current_setting".len()..];
+        let after = rest.trim_start();
+        let Some(after) = after.strip_prefix('(') else {
+            continue;
+        };
+        if let Some((name, _)) = literal_at(after.trim_start()) {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// The string literals of a function's body (`'sub'` in `->> 'sub'`), each
+/// once, at most 32 of at most 200 characters.
+pub(crate) fn literals_in(body: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find('\'') {
+        match literal_at(&rest[at..]) {
+            Some((literal, after)) => {
+                if literal.chars().count() <= 200 && !out.contains(&literal) && out.len() < 32 {
+                    out.push(literal);
+                }
+                rest = after;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// The SQL string literal `text` starts with (`'it''s'`: `it's`) and the
+/// text after it.
+fn literal_at(text: &str) -> Option<(String, &str)> {
+    let mut chars = text.strip_prefix('\'')?.char_indices().peekable();
+    let body = &text[1..];
+    let mut out = String::new();
+    while let Some((i, ch)) = chars.next() {
+        if ch == '\'' {
+            if matches!(chars.peek(), Some((_, '\''))) {
+                chars.next();
+                out.push('\'');
+                continue;
+            }
+            return Some((out, &body[i + 1..]));
+        }
+        out.push(ch);
+    }
+    None
+}
+
 /// At most this many runs of a term over candidates per tenant.
 pub(crate) const SEARCH_RUNS: usize = 32;
 
@@ -494,6 +555,25 @@ mod tests {
         let mut never = |_: &[String]| -> Result<Option<String>, ()> { Err(()) };
         assert_eq!(super::first_passing(&all, &mut budget, &mut never), None);
         assert_eq!(budget, 0);
+    }
+
+    #[test]
+    fn function_bodies_are_read_for_settings_and_literals() {
+        let uid = "SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+                   (nullif(Current_Setting ( 'request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid";
+        assert_eq!(
+            settings_named_in(uid),
+            ["request.jwt.claim.sub", "request.jwt.claims"]
+        );
+        assert_eq!(
+            literals_in(uid),
+            ["request.jwt.claim.sub", "", "request.jwt.claims", "sub"]
+        );
+        // PL/pgSQL, a quote inside a literal, an unterminated one
+        let plpgsql = "BEGIN RETURN current_setting('app.User_Id')::int; -- it''s\n END";
+        assert_eq!(settings_named_in(plpgsql), ["app.user_id"]);
+        assert_eq!(literals_in("x := 'it''s'; y := 'open"), ["it's"]);
+        assert!(settings_named_in("current_setting(name)").is_empty());
     }
 
     #[test]

@@ -2011,14 +2011,18 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
 /// claims), gives a `Claimed` variant: the expression, that setting, and
 /// the values the probe gives it in turn (JSON objects keyed by the
 /// expression's constants among them); also two such settings, and those
-/// read inside a SQL function PostgreSQL inlines. One of the tenant's and
-/// another, or through a sub-select, stays `Computed`.
+/// named in the body of a function it calls (read as text, never run as
+/// the caller). One of the tenant's and another, or through a sub-select,
+/// stays `Computed`.
 #[pg_test]
 fn check_variants_give_other_settings_a_value() {
     run(r#"
         CREATE ROLE rls_audit_claims_app;
         CREATE TABLE public.claims (tenant_id int, owner int, author uuid, note text, kind text,
                                     handle text, email text, uid uuid);
+        CREATE FUNCTION public.claims_spy(text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+            BEGIN PERFORM set_config('claims.spy', 'ran as ' || current_user, false); RETURN $1; END
+        $$;
         CREATE FUNCTION public.claims_uid() RETURNS uuid LANGUAGE sql STABLE AS $$
             SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
                             nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::uuid
@@ -2030,7 +2034,8 @@ fn check_variants_give_other_settings_a_value() {
                         OR kind = current_setting('app.tenant_id') || current_setting('app.b', true)
                         OR handle = (SELECT current_setting('app.user_id', true))
                         OR lower(email) = lower(current_setting('app.user_email', true))
-                        OR uid = public.claims_uid());
+                        OR uid = public.claims_uid()
+                        OR kind = public.claims_spy('x') || current_setting('app.c', true));
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.claims'::regclass::oid").unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -2074,10 +2079,15 @@ fn check_variants_give_other_settings_a_value() {
             // then its candidates, each with the setting given a value too)
             ("email".into(), "claimed", Some("app.user_email".into())),
             ("email".into(), "searched", Some("app.user_email".into())),
-            // (read inside a SQL function PostgreSQL inlines)
+            // (read inside a function it calls, its body read as text)
             ("uid".into(), "claimed", Some("request.jwt.claim.sub,request.jwt.claims".into())),
+            ("kind".into(), "claimed", Some("app.c".into())),
         ]
     );
+    // no function of the policy ran as the caller to find them (the
+    // planner's simplification would have run claims_spy('x'): IMMUTABLE,
+    // of a constant)
+    assert_eq!(one::<String>("SELECT current_setting('claims.spy', true)"), None);
     // the values given in turn: a number, a uuid, a word, then the 'sub'
     // claim as a uuid, which makes the expression not NULL
     let Some((_, Claimed(sql, settings, givens))) = got.get(1) else {

@@ -2414,13 +2414,19 @@ unsafe fn computed(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
 }
 
 /// The settings other than the tenant's `tenant` that `node` reads, with
-/// a dot in their names (ones an application defines), also inside the
-/// SQL functions PostgreSQL inlines (`auth.uid()`, a `SELECT` of
-/// `current_setting(…)`); none when it reads the tenant's too.
+/// a dot in their names (ones an application defines), also those the
+/// bodies of the functions it calls name (`auth.uid()`'s
+/// `current_setting('request.jwt.claim.sub', true)`); none when it reads
+/// the tenant's too.
 unsafe fn other_settings(node: *mut pg_sys::Node, tenant: &str) -> Vec<String> {
-    // SAFETY: a node of the tree being walked, and its inlined copy
+    // SAFETY: a node of the tree being walked; the bodies of the functions
+    // it calls, read as text
     let mut read = unsafe { settings_read(node) };
-    for name in unsafe { inlined(node).map(|n| settings_read(n)).unwrap_or_default() } {
+    let bodies = unsafe { called_bodies(node) };
+    for name in bodies
+        .iter()
+        .flat_map(|b| crate::candidates::settings_named_in(b))
+    {
         if !read.contains(&name) {
             read.push(name);
         }
@@ -2432,34 +2438,83 @@ unsafe fn other_settings(node: *mut pg_sys::Node, tenant: &str) -> Vec<String> {
     read
 }
 
-/// A copy of `node` with the SQL functions PostgreSQL inlines inlined
-/// (the planner's own simplification, `eval_const_expressions`); None
-/// when that raises an error.
-unsafe fn inlined(node: *mut pg_sys::Node) -> Option<*mut pg_sys::Node> {
-    PgTryBuilder::new(|| {
-        // SAFETY: a copy of a node of the tree being walked
+/// The bodies (`prosrc`) of the functions of the application's (not
+/// built in) that `node` calls, read from the catalog as text: never run,
+/// never inlined (PostgreSQL's simplification would run IMMUTABLE ones
+/// as the caller).
+unsafe fn called_bodies(node: *mut pg_sys::Node) -> Vec<String> {
+    unsafe extern "C-unwind" fn note(funcid: pg_sys::Oid, ctx: *mut std::ffi::c_void) -> bool {
+        // SAFETY: ctx is called_bodies' Vec
         unsafe {
-            let copy = pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::Node>();
-            Some(pg_sys::eval_const_expressions(std::ptr::null_mut(), copy))
+            let all = &mut *ctx.cast::<Vec<pg_sys::Oid>>();
+            if funcid.to_u32() >= pg_sys::FirstNormalObjectId && !all.contains(&funcid) {
+                all.push(funcid);
+            }
         }
-    })
-    .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
-    .catch_others(|_| None)
-    .execute()
+        false
+    }
+    unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
+        if node.is_null() {
+            return false;
+        }
+        // SAFETY: a node of the tree being walked
+        unsafe {
+            pg_sys::check_functions_in_node(node, Some(note), ctx);
+            pg_sys::expression_tree_walker(node, Some(walk), ctx)
+        }
+    }
+    let mut funcs: Vec<pg_sys::Oid> = Vec::new();
+    // SAFETY: as above
+    unsafe { walk(node, (&mut funcs as *mut Vec<pg_sys::Oid>).cast()) };
+    funcs
+        .into_iter()
+        .filter_map(|oid| {
+            // SAFETY: a syscache lookup, released before returning; prosrc
+            // is a text column of the row it returned
+            unsafe {
+                let tup = pg_sys::SearchSysCache1(
+                    pg_sys::SysCacheIdentifier::PROCOID as i32,
+                    pg_sys::Datum::from(oid),
+                );
+                if tup.is_null() {
+                    return None;
+                }
+                let mut isnull = false;
+                let d = pg_sys::SysCacheGetAttr(
+                    pg_sys::SysCacheIdentifier::PROCOID as i32,
+                    tup,
+                    pg_sys::Anum_pg_proc_prosrc as pg_sys::AttrNumber,
+                    &mut isnull,
+                );
+                let body = (!isnull).then(|| {
+                    let t = pg_sys::text_to_cstring(d.cast_mut_ptr());
+                    let body = std::ffi::CStr::from_ptr(t).to_string_lossy().into_owned();
+                    pg_sys::pfree(t.cast());
+                    body
+                });
+                pg_sys::ReleaseSysCache(tup);
+                body
+            }
+        })
+        .collect()
 }
 
 /// The values [`Variant::Claimed`] gives each of `settings`, read by
 /// `node`, in turn: a number, a uuid, a word, and JSON objects with each of
-/// the expression's other constants (inlined too) as the key of a uuid or a number
+/// the expression's other constants (and its functions' string literals)
+/// as the key of a uuid or a number
 /// (`current_setting('request.jwt.claims', true)::json ->> 'sub'`).
 unsafe fn claimed_givens(node: *mut pg_sys::Node, settings: &[String]) -> Vec<String> {
     const UUID: &str = "00000000-0000-0000-0000-000000000001";
     let mut givens: Vec<String> = ["1", UUID, "x"].iter().map(|g| g.to_string()).collect();
-    // SAFETY: a node of the tree being walked, and its inlined copy (the
-    // keys a function reads, `auth.uid()`'s 'sub')
+    // SAFETY: a node of the tree being walked, and the bodies of the
+    // functions it calls, read as text (the keys a function reads,
+    // `auth.uid()`'s 'sub')
     let keys = unsafe {
         let mut keys = all_constants(node);
-        keys.extend(inlined(node).map(|n| all_constants(n)).unwrap_or_default());
+        for body in called_bodies(node) {
+            keys.extend(crate::candidates::literals_in(&body));
+        }
         keys
     };
     for key in keys {
