@@ -300,6 +300,14 @@ pub(crate) fn settings_named_in(body: &str) -> Vec<String> {
     out
 }
 
+/// Whether a function's body may read a table: it has the word `FROM`
+/// (also `extract(… FROM …)`, which only makes this say yes more often).
+pub(crate) fn may_read_a_table(body: &str) -> bool {
+    body.to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| word == "from")
+}
+
 /// The string literals of a function's body (`'sub'` in `->> 'sub'`), each
 /// once, at most 32 of at most 200 characters.
 pub(crate) fn literals_in(body: &str) -> Vec<String> {
@@ -574,6 +582,11 @@ mod tests {
         assert_eq!(settings_named_in(plpgsql), ["app.user_id"]);
         assert_eq!(literals_in("x := 'it''s'; y := 'open"), ["it's"]);
         assert!(settings_named_in("current_setting(name)").is_empty());
+        assert!(!may_read_a_table(uid));
+        assert!(may_read_a_table(
+            "SELECT org FROM members WHERE u = current_setting('app.u')"
+        ));
+        assert!(!may_read_a_table("SELECT from_tenant, fromage FROM_x"));
     }
 
     #[test]

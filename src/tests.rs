@@ -2012,8 +2012,8 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
 /// the values the probe gives it in turn (JSON objects keyed by the
 /// expression's constants among them); also two such settings, and those
 /// named in the body of a function it calls (read as text, never run as
-/// the caller). One of the tenant's and another, or through a sub-select,
-/// stays `Computed`.
+/// the caller). One of the tenant's and another, or through a sub-select
+/// or a function that may read a table, stays `Computed`.
 #[pg_test]
 fn check_variants_give_other_settings_a_value() {
     run(r#"
@@ -2022,6 +2022,10 @@ fn check_variants_give_other_settings_a_value() {
                                     handle text, email text, uid uuid);
         CREATE FUNCTION public.claims_spy(text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
             BEGIN PERFORM set_config('claims.spy', 'ran as ' || current_user, false); RETURN $1; END
+        $$;
+        CREATE TABLE public.claims_members (login text, org int);
+        CREATE FUNCTION public.claims_org() RETURNS int LANGUAGE sql STABLE AS $$
+            SELECT org FROM public.claims_members WHERE login = current_setting('app.login', true)
         $$;
         CREATE FUNCTION public.claims_uid() RETURNS uuid LANGUAGE sql STABLE AS $$
             SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
@@ -2035,7 +2039,8 @@ fn check_variants_give_other_settings_a_value() {
                         OR handle = (SELECT current_setting('app.user_id', true))
                         OR lower(email) = lower(current_setting('app.user_email', true))
                         OR uid = public.claims_uid()
-                        OR kind = public.claims_spy('x') || current_setting('app.c', true));
+                        OR kind = public.claims_spy('x') || current_setting('app.c', true)
+                        OR owner = public.claims_org());
     "#);
     let oid = one::<pg_sys::Oid>("SELECT 'public.claims'::regclass::oid").unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -2082,6 +2087,8 @@ fn check_variants_give_other_settings_a_value() {
             // (read inside a function it calls, its body read as text)
             ("uid".into(), "claimed", Some("request.jwt.claim.sub,request.jwt.claims".into())),
             ("kind".into(), "claimed", Some("app.c".into())),
+            // (a function that reads a table: as it is)
+            ("owner".into(), "computed", None),
         ]
     );
     // no function of the policy ran as the caller to find them (the

@@ -2417,12 +2417,20 @@ unsafe fn computed(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
 /// a dot in their names (ones an application defines), also those the
 /// bodies of the functions it calls name (`auth.uid()`'s
 /// `current_setting('request.jwt.claim.sub', true)`); none when it reads
-/// the tenant's too.
+/// the tenant's too, or calls a function that may read a table.
 unsafe fn other_settings(node: *mut pg_sys::Node, tenant: &str) -> Vec<String> {
     // SAFETY: a node of the tree being walked; the bodies of the functions
     // it calls, read as text
     let mut read = unsafe { settings_read(node) };
     let bodies = unsafe { called_bodies(node) };
+    // (a function that may read a table: what it reads for a user the
+    // probe makes up could be another tenant's, as through a sub-select)
+    if bodies
+        .iter()
+        .any(|b| crate::candidates::may_read_a_table(b))
+    {
+        return Vec::new();
+    }
     for name in bodies
         .iter()
         .flat_map(|b| crate::candidates::settings_named_in(b))
