@@ -1681,39 +1681,12 @@ fn runs_own_symbol(oid: pg_sys::Oid, symbol: &'static [u8]) -> bool {
 fn looks_up_own_symbol(oid: pg_sys::Oid, symbol: &[u8]) -> bool {
     /// pg_language's fixed OID of `c`
     const C_LANGUAGE: u32 = 13;
-    // SAFETY: a syscache lookup, released before returning; prosrc and
-    // probin are text columns of the row it returned
-    unsafe {
-        let tup = pg_sys::SearchSysCache1(
-            pg_sys::SysCacheIdentifier::PROCOID as i32,
-            pg_sys::Datum::from(oid),
-        );
-        if tup.is_null() {
-            return false;
-        }
-        let proc = pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_proc>();
-        let text = |attno: u32| {
-            let mut isnull = false;
-            let d = pg_sys::SysCacheGetAttr(
-                pg_sys::SysCacheIdentifier::PROCOID as i32,
-                tup,
-                attno as pg_sys::AttrNumber,
-                &mut isnull,
-            );
-            (!isnull).then(|| {
-                let t = pg_sys::text_to_cstring(d.cast_mut_ptr());
-                let bytes = core::ffi::CStr::from_ptr(t).to_bytes().to_vec();
-                pg_sys::pfree(t.cast());
-                bytes
-            })
-        };
-        let ours = (*proc).prolang == pg_sys::Oid::from(C_LANGUAGE)
+    crate::catalog::live::with_proc(oid, |proc, text| {
+        proc.prolang == pg_sys::Oid::from(C_LANGUAGE)
             && text(pg_sys::Anum_pg_proc_prosrc).as_deref() == Some(symbol)
-            && text(pg_sys::Anum_pg_proc_probin).as_deref()
-                == Some(b"$libdir/rls_audit".as_slice());
-        pg_sys::ReleaseSysCache(tup);
-        ours
-    }
+            && text(pg_sys::Anum_pg_proc_probin).as_deref() == Some(b"$libdir/rls_audit".as_slice())
+    })
+    .unwrap_or(false)
 }
 
 // ---------------------------------------------------------------------------

@@ -117,6 +117,47 @@ fn with_class<R>(oid: pg_sys::Oid, f: impl FnOnce(&pg_sys::FormData_pg_class) ->
     }
 }
 
+/// `f` on a function's `pg_proc` row from the function syscache, with a
+/// reader of its text columns (`prosrc`, `probin`: None when NULL); None
+/// when there is no such function. `f` only reads the row.
+pub(crate) fn with_proc<R>(
+    oid: pg_sys::Oid,
+    f: impl FnOnce(&pg_sys::FormData_pg_proc, &dyn Fn(u32) -> Option<Vec<u8>>) -> R,
+) -> Option<R> {
+    // SAFETY: the cache tuple is read by f and released before returning;
+    // a text column is copied out of it at once
+    unsafe {
+        let tup = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::PROCOID as i32,
+            pg_sys::Datum::from(oid),
+        );
+        if tup.is_null() {
+            return None;
+        }
+        let text = |attno: u32| {
+            let mut isnull = false;
+            let d = pg_sys::SysCacheGetAttr(
+                pg_sys::SysCacheIdentifier::PROCOID as i32,
+                tup,
+                attno as pg_sys::AttrNumber,
+                &mut isnull,
+            );
+            (!isnull).then(|| {
+                let t = pg_sys::text_to_cstring(d.cast_mut_ptr());
+                let bytes = std::ffi::CStr::from_ptr(t).to_bytes().to_vec();
+                pg_sys::pfree(t.cast());
+                bytes
+            })
+        };
+        let out = f(
+            &*pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_proc>(),
+            &text,
+        );
+        pg_sys::ReleaseSysCache(tup);
+        Some(out)
+    }
+}
+
 /// One scan of pg_policy through `index` on its column `attno` = `value`:
 /// `f` sees each row (with pg_policy's descriptor) until it returns false.
 fn scan_policies(

@@ -2416,20 +2416,21 @@ unsafe fn computed(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
 /// The settings other than the tenant's `tenant` that `node` reads, with
 /// a dot in their names (ones an application defines), also those the
 /// bodies of the functions it calls name (`auth.uid()`'s
-/// `current_setting('request.jwt.claim.sub', true)`); none when it reads
-/// the tenant's too, or calls a function that may read a table.
-unsafe fn other_settings(node: *mut pg_sys::Node, tenant: &str) -> Vec<String> {
+/// `current_setting('request.jwt.claim.sub', true)`), and the values
+/// [`Variant::Claimed`] gives each in turn ([`claimed_givens`]); None when
+/// it reads none, reads the tenant's too, or calls a function that may
+/// read a table.
+unsafe fn claimed(node: *mut pg_sys::Node, tenant: &str) -> Option<(Vec<String>, Vec<String>)> {
     // SAFETY: a node of the tree being walked; the bodies of the functions
-    // it calls, read as text
-    let mut read = unsafe { settings_read(node) };
-    let bodies = unsafe { called_bodies(node) };
+    // it calls, read as text once
+    let (mut read, bodies) = unsafe { (settings_read(node), called_bodies(node)) };
     // (a function that may read a table: what it reads for a user the
     // probe makes up could be another tenant's, as through a sub-select)
     if bodies
         .iter()
         .any(|b| crate::candidates::may_read_a_table(b))
     {
-        return Vec::new();
+        return None;
     }
     for name in bodies
         .iter()
@@ -2440,10 +2441,15 @@ unsafe fn other_settings(node: *mut pg_sys::Node, tenant: &str) -> Vec<String> {
         }
     }
     if read.iter().any(|name| name == tenant) {
-        return Vec::new();
+        return None;
     }
     read.retain(|name| name.contains('.'));
-    read
+    if read.is_empty() {
+        return None;
+    }
+    // SAFETY: as above
+    let givens = unsafe { claimed_givens(node, &bodies, &read) };
+    Some((read, givens))
 }
 
 /// The bodies (`prosrc`) of the functions of the application's (not
@@ -2477,54 +2483,30 @@ unsafe fn called_bodies(node: *mut pg_sys::Node) -> Vec<String> {
     funcs
         .into_iter()
         .filter_map(|oid| {
-            // SAFETY: a syscache lookup, released before returning; prosrc
-            // is a text column of the row it returned
-            unsafe {
-                let tup = pg_sys::SearchSysCache1(
-                    pg_sys::SysCacheIdentifier::PROCOID as i32,
-                    pg_sys::Datum::from(oid),
-                );
-                if tup.is_null() {
-                    return None;
-                }
-                let mut isnull = false;
-                let d = pg_sys::SysCacheGetAttr(
-                    pg_sys::SysCacheIdentifier::PROCOID as i32,
-                    tup,
-                    pg_sys::Anum_pg_proc_prosrc as pg_sys::AttrNumber,
-                    &mut isnull,
-                );
-                let body = (!isnull).then(|| {
-                    let t = pg_sys::text_to_cstring(d.cast_mut_ptr());
-                    let body = std::ffi::CStr::from_ptr(t).to_string_lossy().into_owned();
-                    pg_sys::pfree(t.cast());
-                    body
-                });
-                pg_sys::ReleaseSysCache(tup);
-                body
-            }
+            live::with_proc(oid, |_, text| text(pg_sys::Anum_pg_proc_prosrc)).flatten()
         })
+        .map(|body| String::from_utf8_lossy(&body).into_owned())
         .collect()
 }
 
 /// The values [`Variant::Claimed`] gives each of `settings`, read by
 /// `node`, in turn: a number, a uuid, a word, and JSON objects with each of
-/// the expression's other constants (and its functions' string literals)
-/// as the key of a uuid or a number
+/// the expression's other constants (and the string literals of `bodies`,
+/// its functions') as the key of a uuid or a number
 /// (`current_setting('request.jwt.claims', true)::json ->> 'sub'`).
-unsafe fn claimed_givens(node: *mut pg_sys::Node, settings: &[String]) -> Vec<String> {
+unsafe fn claimed_givens(
+    node: *mut pg_sys::Node,
+    bodies: &[String],
+    settings: &[String],
+) -> Vec<String> {
     const UUID: &str = "00000000-0000-0000-0000-000000000001";
     let mut givens: Vec<String> = ["1", UUID, "x"].iter().map(|g| g.to_string()).collect();
-    // SAFETY: a node of the tree being walked, and the bodies of the
-    // functions it calls, read as text (the keys a function reads,
-    // `auth.uid()`'s 'sub')
-    let keys = unsafe {
-        let mut keys = all_constants(node);
-        for body in called_bodies(node) {
-            keys.extend(crate::candidates::literals_in(&body));
-        }
-        keys
-    };
+    // SAFETY: a node of the tree being walked (the keys a function reads,
+    // `auth.uid()`'s 'sub', come from its body)
+    let mut keys = unsafe { all_constants(node) };
+    for body in bodies {
+        keys.extend(crate::candidates::literals_in(body));
+    }
     for key in keys {
         if settings.iter().any(|s| key.eq_ignore_ascii_case(s))
             || key.is_empty()
@@ -2899,16 +2881,16 @@ unsafe fn compared(
             // reads another setting the application sets per request,
             // `current_setting('app.user_id')`: with that setting given a
             // value too)
-            let others = other_settings(y, found.setting);
+            // (not through a sub-select: what it reads for a user the
+            // probe makes up could be another tenant's)
+            let claim = (!tenant && !pg_sys::checkExprHasSubLink(y))
+                .then(|| claimed(y, found.setting))
+                .flatten();
             found.found.push((
                 attno,
-                // (not through a sub-select: what it reads for a user the
-                // probe makes up could be another tenant's)
-                if !others.is_empty() && !tenant && !pg_sys::checkExprHasSubLink(y) {
-                    let givens = claimed_givens(y, &others);
-                    Variant::Claimed(sql, others, givens)
-                } else {
-                    Variant::Computed(sql)
+                match claim {
+                    Some((settings, givens)) => Variant::Claimed(sql, settings, givens),
+                    None => Variant::Computed(sql),
                 },
             ));
         }
@@ -3536,12 +3518,7 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
     // request, `lower(email) = current_setting('app.user_email', true)`:
     // that setting given a value too, as a Claimed variant's)
     // SAFETY: nodes of the tree being walked
-    let others = unsafe { other_settings(node, found.setting) };
-    // SAFETY: as above
-    let claimed = (!others.is_empty()).then(|| {
-        let givens = unsafe { claimed_givens(node, &others) };
-        (others, givens)
-    });
+    let claimed = unsafe { claimed(node, found.setting) };
     found.found.push((
         attno,
         match candidates {
