@@ -242,7 +242,9 @@ DECLARE
     v_pv text[];
     v_xcols text[];
     v_xvals text[];
+    v_xuvals text[];
     v_xnote text[];
+    v_with int;
     v_xtype text;
     v_types jsonb;
     j int;
@@ -428,23 +430,37 @@ BEGIN
         FOR i IN 1 .. COALESCE(pg_catalog.array_length(v_pv, 1), 0) / 3 LOOP
             -- (kind `and`: a constant set together with the triple before
             -- it, the terms of a conjunction such as `is_public AND kind =
-            -- 'shared'`; read with that triple)
-            CONTINUE WHEN v_pv[3 * i - 1] = 'and';
+            -- 'shared'`; kind `with`: a column whose value the triple
+            -- before it finds as the role, kind `rows`, for a term of
+            -- several columns such as `a + b = 10`; read with that triple)
+            CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with');
             v_vcol := v_pv[3 * i - 2];
             v_vtype := v_types ->> v_vcol::pg_catalog.text;
             CONTINUE WHEN v_vtype IS NULL;
             -- the constants set with it: `col = 'v'::type` (NULL too),
-            -- and [col, value, ...] for the outcome's note
+            -- and [col, value, ...] for the outcome's note; the columns
+            -- found with it (`with`): the n-th of them set `col = $(4 +
+            -- n)::type` in the INSERT, `$(2 + n)` in the UPDATE, its note's
+            -- value NULL (the statements' runner knows it)
             v_xcols := '{}';
             v_xvals := '{}';
+            v_xuvals := '{}';
             v_xnote := '{}';
+            v_with := 0;
             j := i + 1;
-            WHILE v_pv[3 * j - 1] = 'and' LOOP
+            WHILE v_pv[3 * j - 1] IN ('and', 'with') LOOP
                 v_xtype := v_types ->> v_pv[3 * j - 2];
                 IF v_xtype IS NOT NULL AND v_pv[3 * j - 2] <> v_vcol::pg_catalog.text
                    AND v_pv[3 * j - 2] <> ALL (v_xcols) THEN
                     v_xcols := v_xcols || v_pv[3 * j - 2];
-                    v_xvals := v_xvals || pg_catalog.format('%L::%s', v_pv[3 * j], v_xtype);
+                    IF v_pv[3 * j - 1] = 'with' THEN
+                        v_with := v_with + 1;
+                        v_xvals := v_xvals || pg_catalog.format('$%s::%s', 4 + v_with, v_xtype);
+                        v_xuvals := v_xuvals || pg_catalog.format('$%s::%s', 2 + v_with, v_xtype);
+                    ELSE
+                        v_xvals := v_xvals || pg_catalog.format('%L::%s', v_pv[3 * j], v_xtype);
+                        v_xuvals := v_xuvals || pg_catalog.format('%L::%s', v_pv[3 * j], v_xtype);
+                    END IF;
                     v_xnote := v_xnote || ARRAY[v_pv[3 * j - 2], v_pv[3 * j]];
                 END IF;
                 j := j + 1;
@@ -512,7 +528,7 @@ BEGIN
                      ELSE pg_catalog.format('UPDATE pg_temp.rls_audit_shadow SET %I = $1::%s, %I = $2::%s',
                                             p_col, p_type, v_vcol, v_vtype) END
                 || COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format(', %I = %s', x.c, x.v), '' ORDER BY x.o)
-                               FROM ROWS FROM (pg_catalog.unnest(v_xcols), pg_catalog.unnest(v_xvals)) WITH ORDINALITY x(c, v, o)), ''),
+                               FROM ROWS FROM (pg_catalog.unnest(v_xcols), pg_catalog.unnest(v_xuvals)) WITH ORDINALITY x(c, v, o)), ''),
                 v_vinsert, v_vcol::pg_catalog.text, v_vkind, v_vvalue,
                 CASE WHEN pg_catalog.cardinality(v_xnote) > 0
                      THEN pg_catalog.array_to_json(v_xnote)::pg_catalog.text END];

@@ -278,6 +278,123 @@ pub(crate) fn first_passing<E>(
     }
 }
 
+/// [`candidates`] for one column of a term of several: the term's
+/// constants and their patterns' strings first, then the simplest values
+/// ([`SIMPLE`]), then the rest as [`candidates`] orders them. A row of
+/// several columns combines each column's first few (`score + partner =
+/// 50` passes with 50 and 0, `partner * score = extract(day FROM due)`
+/// with 1, 2 and a second of the month).
+pub(crate) fn for_rows(constants: &[String]) -> Vec<String> {
+    let all = candidates(constants);
+    // (the constants' own group: as many as the constants and their
+    // patterns' strings give)
+    let own = all
+        .iter()
+        .take_while(|c| {
+            constants.contains(c)
+                || constants.iter().any(|k| {
+                    crate::pattern::like_example(k) == **c
+                        || crate::pattern::regex_example(k).as_deref() == Some(c.as_str())
+                })
+        })
+        .count();
+    let mut out: Vec<String> = all[..own].to_vec();
+    out.extend(
+        SIMPLE
+            .iter()
+            .filter(|s| all[own..].iter().any(|c| c == *s))
+            .map(|s| s.to_string()),
+    );
+    out.extend(
+        all[own..]
+            .iter()
+            .filter(|c| !SIMPLE.contains(&c.as_str()))
+            .cloned(),
+    );
+    out
+}
+
+/// The values [`for_rows`] tries first after a term's constants, those of
+/// them [`candidates`] gives.
+const SIMPLE: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "-1",
+    "3",
+    "10",
+    "",
+    "x",
+    "true",
+    "false",
+    "2000-01-02",
+    "00:00",
+];
+
+/// Rows to try for a term of several columns (`a + b = 10`, `partner =
+/// tenant_id`): the candidates of each column (`columns`, each best
+/// first) combined best first, the rows of the first few of every column
+/// before the later ones of any; when the term reads the tenant column
+/// too, each row once per value in `tenants`, that value last. Each row a
+/// JSON array of strings; at most `most` rows, and [`MAX_ROW_BYTES`] in
+/// all.
+pub(crate) fn rows(
+    columns: &[Vec<String>],
+    tenants: Option<&[String]>,
+    most: usize,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if columns.is_empty()
+        || columns.iter().any(Vec::is_empty)
+        || tenants.is_some_and(<[String]>::is_empty)
+    {
+        return out;
+    }
+    let longest = columns.iter().map(Vec::len).max().unwrap_or(0);
+    let mut bytes = 0;
+    // (level m: the rows whose latest candidate is some column's m-th)
+    for m in 0..longest {
+        let bounds: Vec<usize> = columns.iter().map(|c| c.len().min(m + 1)).collect();
+        let mut at = vec![0usize; columns.len()];
+        loop {
+            if at.contains(&m) {
+                let mut row: Vec<&str> = at
+                    .iter()
+                    .zip(columns)
+                    .map(|(i, c)| c[*i].as_str())
+                    .collect();
+                for tenant in tenants.unwrap_or(&[String::new()]) {
+                    if tenants.is_some() {
+                        row.push(tenant);
+                    }
+                    let text = serde_json::to_string(&row).unwrap_or_default();
+                    if tenants.is_some() {
+                        row.pop();
+                    }
+                    bytes += text.len();
+                    if out.len() >= most || bytes > MAX_ROW_BYTES {
+                        return out;
+                    }
+                    out.push(text);
+                }
+            }
+            // (the next index vector within the bounds, the last column
+            // fastest)
+            let Some(k) = (0..at.len()).rev().find(|k| at[*k] + 1 < bounds[*k]) else {
+                break;
+            };
+            at[k] += 1;
+            for later in at.iter_mut().skip(k + 1) {
+                *later = 0;
+            }
+        }
+    }
+    out
+}
+
+/// At most this many bytes of [`rows`] per term.
+pub(crate) const MAX_ROW_BYTES: usize = 64 * 1024;
+
 /// The settings a function's body (its `prosrc`, SQL or PL/pgSQL) names
 /// in `current_setting('name' …)`, lowercased, each once: read as text,
 /// never run.
@@ -618,5 +735,106 @@ mod tests {
         // nothing at all: the fixed pool
         let pool = candidates(&[]);
         assert!(pool.contains(&"0".to_string()) && pool.contains(&"true".to_string()));
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The first row of `rows` whose values pass `pass`.
+    fn first_row(rows: &[String], pass: impl Fn(&[i64]) -> bool) -> Option<Vec<i64>> {
+        rows.iter()
+            .map(|r| {
+                serde_json::from_str::<Vec<String>>(r)
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.parse::<i64>().unwrap_or(i64::MIN))
+                    .collect::<Vec<i64>>()
+            })
+            .find(|r| pass(r))
+    }
+
+    #[test]
+    fn rows_combine_each_columns_first_candidates_first() {
+        let a = strings(&["a0", "a1", "a2"]);
+        let b = strings(&["b0", "b1"]);
+        let all = rows(&[a.clone(), b.clone()], None, 100);
+        // every combination once, those of the first candidates first
+        assert_eq!(
+            all,
+            [
+                r#"["a0","b0"]"#,
+                r#"["a0","b1"]"#,
+                r#"["a1","b0"]"#,
+                r#"["a1","b1"]"#,
+                r#"["a2","b0"]"#,
+                r#"["a2","b1"]"#,
+            ]
+        );
+        // the tenants' values last, each row once per tenant
+        let with = rows(std::slice::from_ref(&a), Some(&strings(&["2", "3"])), 100);
+        assert_eq!(
+            with[..3],
+            [r#"["a0","2"]"#, r#"["a0","3"]"#, r#"["a1","2"]"#]
+        );
+        // bounded in rows and bytes; nothing for a column with no
+        // candidates or no tenant to try
+        assert_eq!(rows(&[a.clone(), b.clone()], None, 4).len(), 4);
+        let long = vec!["x".repeat(40_000), "y".repeat(40_000)];
+        assert_eq!(rows(&[long.clone(), long], None, 100).len(), 0);
+        assert!(rows(&[a.clone(), Vec::new()], None, 100).is_empty());
+        assert!(rows(&[a], Some(&[]), 100).is_empty());
+        // quotes and backslashes survive as JSON
+        let odd = rows(&[strings(&["it's \\ \"q\""])], None, 10);
+        assert_eq!(
+            serde_json::from_str::<Vec<String>>(&odd[0]).unwrap(),
+            ["it's \\ \"q\""]
+        );
+    }
+
+    #[test]
+    fn rows_of_candidates_solve_terms_of_several_columns() {
+        let of = |constants: &[&str]| -> Vec<String> {
+            for_rows(&strings(constants))
+                .into_iter()
+                .filter(|c| c.parse::<i64>().is_ok())
+                .take(64)
+                .collect()
+        };
+        // `score + partner = 50`: 50 and 0
+        let c = of(&["50"]);
+        let all = rows(&[c.clone(), c], None, 1000);
+        assert_eq!(first_row(&all, |r| r[0] + r[1] == 50), Some(vec![50, 0]));
+        // `u * v = w + 5`: three columns
+        let c = of(&["5"]);
+        let all = rows(&[c.clone(), c.clone(), c], None, 1000);
+        assert_eq!(
+            first_row(&all, |r| r[0] * r[1] == r[2] + 5),
+            Some(vec![5, 1, 0])
+        );
+        // `partner = tenant_id * 10` for tenant 2 or 3: 20 for 2
+        let c = of(&["10"]);
+        let all = rows(&[c], Some(&strings(&["2", "3"])), 1000);
+        assert_eq!(first_row(&all, |r| r[0] == r[1] * 10), Some(vec![20, 2]));
+        // `100 / (score - partner) > 1`: one that passes, past those equal
+        let c = of(&["100", "1"]);
+        let all = rows(&[c.clone(), c], None, 1000);
+        let found = first_row(&all, |r| r[0] != r[1] && 100 / (r[0] - r[1]) > 1).unwrap();
+        assert!(100 / (found[0] - found[1]) > 1);
+    }
+
+    #[test]
+    fn for_rows_puts_constants_then_simple_values_first() {
+        let all = for_rows(&strings(&["50"]));
+        assert_eq!(all[..5], strings(&["50", "0", "1", "2", "-1"]));
+        // the same candidates as for one column, in another order
+        let mut one = candidates(&strings(&["50"]));
+        let mut several = all.clone();
+        one.sort();
+        several.sort();
+        assert_eq!(one, several);
+        // a pattern's string among the constants' own
+        let all = for_rows(&strings(&["pub%"]));
+        assert_eq!(all[0], crate::pattern::like_example("pub%"));
     }
 }

@@ -1107,7 +1107,8 @@ impl Shadow {
         let variants = variants
             .into_iter()
             .filter(|(_, v)| applies && !matches!(v, catalog::Variant::Lookup(..)))
-            .flat_map(|(column, value)| match value {
+            .flat_map(|(column, value)| {
+                match value {
                 catalog::Variant::Value(v) => [Some(column), Some("value".into()), v],
                 catalog::Variant::Tenant => [Some(column), Some("tenant".into()), None],
                 catalog::Variant::NotNull => [Some(column), Some("not null".into()), None],
@@ -1144,6 +1145,9 @@ impl Shadow {
                 catalog::Variant::Also(v) => [Some(column), Some("and".into()), v],
                 // (read into values by check_variants: left out above)
                 catalog::Variant::Lookup(..) => [None, None, None],
+                catalog::Variant::Rows(rows) => return rows_triples(column, &rows),
+            }
+            .to_vec()
             })
             .collect();
         Ok(Shadow {
@@ -1153,6 +1157,33 @@ impl Shadow {
             variants,
         })
     }
+}
+
+/// A `Variant::Rows` as `p_variants` triples: (column, `rows`, the SQL,
+/// the candidates and what else the search needs as JSON), then (column,
+/// `with`, NULL) for each other column whose value the found row gives
+/// too, in order.
+fn rows_triples(column: String, rows: &catalog::Rows) -> Vec<Option<String>> {
+    let mut out = vec![
+        Some(column),
+        Some("rows".into()),
+        Some(
+            serde_json::json!({
+                "sql": rows.sql,
+                "candidates": rows.candidates,
+                "with": rows.with,
+                "tenant": rows.tenant,
+                "most": rows.most,
+                "settings": rows.claimed.as_ref().map(|(s, _)| s),
+                "givens": rows.claimed.as_ref().map(|(_, g)| g),
+            })
+            .to_string(),
+        ),
+    ];
+    for with in &rows.with {
+        out.extend([Some(with.clone()), Some("with".into()), None]);
+    }
+    out
 }
 
 /// The tenant column's default for the write probe (`p_default`): for a

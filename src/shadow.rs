@@ -400,7 +400,35 @@ pub(crate) enum VariantValue {
     /// with one of them given the first of these values that makes it not
     /// NULL; the statements then run with that setting so given too
     Claimed(String, Vec<String>, Vec<String>),
+    /// the first row of candidates that passes a term of several columns
+    /// (the variant's and those of its `also`, whose values the row gives
+    /// too)
+    Rows(Box<RowSearch>),
 }
+
+/// A term of several columns, evaluated as the role acting as each tenant
+/// on rows of candidates (catalog::Rows).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RowSearch {
+    /// SQL as `VariantValue::Searched`'s: its `$1` the rows, as a `text[]`
+    /// of JSON arrays, its value the first that passes
+    pub(crate) sql: String,
+    /// the candidates of the variant's column, then of each of `with`
+    pub(crate) candidates: Vec<Vec<String>>,
+    /// the other columns, whose values the row gives too: the variant's
+    /// `also` names those its statements set, in their parameters' order
+    pub(crate) with: Vec<String>,
+    /// whether each row ends with the value of a tenant other than the
+    /// one acting (the term reads the tenant column)
+    pub(crate) tenant: bool,
+    /// at most this many rows
+    pub(crate) most: usize,
+    /// the other settings the term reads and the values they are given
+    pub(crate) claimed: Option<(Vec<String>, Vec<String>)>,
+}
+
+/// A column a [`Variant`]'s statements set and its value (None: NULL).
+type Set = (String, Option<String>);
 
 /// Another setting a [`Variant`]'s statements run with (VariantValue::
 /// Claimed), and its value.
@@ -801,6 +829,10 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             // setting its statements run with (VariantValue::Claimed)
             let mut values: Vec<Option<Option<CString>>> = Vec::new();
             let mut claims: Vec<Option<Claim>> = Vec::new();
+            // (a term of several columns: the values of the others its
+            // statements set, in their `also` order, from the row found)
+            let mut extras: Vec<Vec<Option<CString>>> = Vec::new();
+            let mut sets: Vec<Option<Vec<Set>>> = Vec::new();
             if let Some(update) = &key_update {
                 stmts.push(("key_update", plans.len(), None, None, None));
                 // SAFETY: as above
@@ -894,8 +926,9 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     }
                     Ok(None)
                 };
-                for (k, (_, _, value, _, _)) in variants.iter().enumerate() {
+                for (k, (_, _, value, _, also)) in variants.iter().enumerate() {
                     let mut claim = None;
+                    let mut extra = Vec::new();
                     let v = match value {
                         VariantValue::Constant(v) => Some(v.as_deref().map(cstring).transpose()?),
                         VariantValue::Tenant => Some(Some(tenants_c[i].clone())),
@@ -903,10 +936,12 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         // its value)
                         VariantValue::Computed(_)
                         | VariantValue::Searched(..)
-                        | VariantValue::Claimed(..) => {
+                        | VariantValue::Claimed(..)
+                        | VariantValue::Rows(_) => {
                             match (0..k).find(|j| variants[*j].2 == *value) {
                                 Some(j) => {
                                     claim = claims[j].clone();
+                                    extra = extras[j].clone();
                                     values[j].clone()
                                 }
                                 None => {
@@ -924,29 +959,105 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                         VariantValue::Claimed(sql, settings, givens) => {
                                             evaluate(sql, None, Some((settings, givens)))?
                                         }
+                                        // (rows whose tenant, when the term
+                                        // reads it, is each other tenant)
+                                        VariantValue::Rows(search) => {
+                                            let others: Vec<String> = tenants
+                                                .iter()
+                                                .filter(|x| *x != a)
+                                                .cloned()
+                                                .collect();
+                                            let rows = crate::candidates::rows(
+                                                &search.candidates,
+                                                search.tenant.then_some(others.as_slice()),
+                                                search.most,
+                                            );
+                                            evaluate(
+                                                &search.sql,
+                                                Some(&rows),
+                                                search
+                                                    .claimed
+                                                    .as_ref()
+                                                    .map(|(s, g)| (s.as_slice(), g.as_slice())),
+                                            )?
+                                        }
                                         _ => None,
                                     };
-                                    found.map(|(v, given)| {
-                                        claim = given;
-                                        Some(v)
-                                    })
+                                    match (found, value) {
+                                        // (the row found: the variant's
+                                        // column's value first, then those
+                                        // of `with`)
+                                        (Some((row, given)), VariantValue::Rows(search)) => {
+                                            let row: Vec<Option<String>> =
+                                                serde_json::from_slice(row.as_bytes())
+                                                    .unwrap_or_default();
+                                            let of = |i: usize| -> Result<Option<CString>> {
+                                                row.get(i)
+                                                    .cloned()
+                                                    .flatten()
+                                                    .map(|v| cstring(&v))
+                                                    .transpose()
+                                            };
+                                            let main = of(0)?;
+                                            for (c, _) in also.iter() {
+                                                extra.push(
+                                                    match search.with.iter().position(|w| w == c) {
+                                                        Some(p) => of(p + 1)?,
+                                                        None => None,
+                                                    },
+                                                );
+                                            }
+                                            claim = given;
+                                            main.map(Some)
+                                        }
+                                        (found, _) => found.map(|(v, given)| {
+                                            claim = given;
+                                            Some(v)
+                                        }),
+                                    }
                                 }
                             }
                         }
                     };
                     values.push(v);
                     claims.push(claim);
+                    extras.push(extra);
                 }
-                // (a value an earlier variant of the same statements
-                // already sets, a sub-select's value also read from its
-                // table: tried once)
+                // (the columns each sets, and their values, that of its own
+                // column first; a set of values an earlier variant already
+                // sets, a sub-select's value also read from its table, a
+                // conjunction's values also found by a search of its
+                // columns: tried once)
+                sets = (0..values.len())
+                    .map(|k| {
+                        let (_, _, _, column, also) = &variants[k];
+                        let text = |v: &Option<CString>| {
+                            v.as_ref().map(|v| v.to_string_lossy().into_owned())
+                        };
+                        let mut set = vec![(column.to_string(), text(values[k].as_ref()?))];
+                        for (i, (c, v)) in also.iter().enumerate() {
+                            let v = match extras[k].get(i) {
+                                Some(found) => text(found),
+                                None => v.clone(),
+                            };
+                            set.push((c.clone(), v));
+                        }
+                        Some(set)
+                    })
+                    .collect();
                 for k in 0..values.len() {
-                    if (0..k).any(|j| {
-                        variants[j].0 == variants[k].0
-                            && values[j].is_some()
-                            && values[j] == values[k]
-                            && claims[j] == claims[k]
-                    }) {
+                    let sorted = |j: usize| {
+                        let mut set = sets[j].clone();
+                        if let Some(set) = set.as_mut() {
+                            set.sort();
+                        }
+                        set
+                    };
+                    if sets[k].is_some()
+                        && (0..k).any(|j| {
+                            values[j].is_some() && sorted(j) == sorted(k) && claims[j] == claims[k]
+                        })
+                    {
                         values[k] = None;
                     }
                 }
@@ -962,9 +1073,16 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         match (0..k).find(|j| variants[*j].0 == *update && values[*j].is_some()) {
                             Some(j) => planned[j],
                             None => {
+                                // (and a text for each column set with it
+                                // from the row found)
+                                let more = vec![pg_sys::TEXTOID; extras[k].len()];
                                 // SAFETY: as above
                                 plans.push(unsafe {
-                                    prepare(update, &[pg_sys::TEXTOID, pg_sys::TEXTOID])
+                                    prepare(
+                                        update,
+                                        &[&[pg_sys::TEXTOID, pg_sys::TEXTOID], more.as_slice()]
+                                            .concat(),
+                                    )
                                 });
                                 let up = plans.len() - 1;
                                 let ins = insert.as_ref().map(|insert| {
@@ -973,11 +1091,15 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                         prepare(
                                             insert,
                                             &[
-                                                pg_sys::TEXTOID,
-                                                pg_sys::TEXTOID,
-                                                rows_type,
-                                                pg_sys::TEXTOID,
-                                            ],
+                                                &[
+                                                    pg_sys::TEXTOID,
+                                                    pg_sys::TEXTOID,
+                                                    rows_type,
+                                                    pg_sys::TEXTOID,
+                                                ],
+                                                more.as_slice(),
+                                            ]
+                                            .concat(),
                                         )
                                     });
                                     plans.len() - 1
@@ -1076,14 +1198,15 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // with the setting) and the note that says so; the other
                 // setting its statement runs with, last in the note
                 let claim = variant.and_then(|k| claims.get(k)?.clone());
+                let extra = variant
+                    .and_then(|k| extras.get(k))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 let variant = variant
-                    .and_then(|k| Some((variants.get(k)?, values.get(k)?.clone()?)))
-                    .map(|((_, _, _, column, also), v)| {
-                        let mut set = vec![
-                            serde_json::json!(column),
-                            serde_json::json!(v.as_ref().map(|v| v.to_string_lossy())),
-                        ];
-                        for (c, v) in also.iter() {
+                    .and_then(|k| Some((sets.get(k)?.as_ref()?, values.get(k)?.clone()?)))
+                    .map(|(columns, v)| {
+                        let mut set = Vec::new();
+                        for (c, v) in columns {
                             set.extend([serde_json::json!(c), serde_json::json!(v)]);
                         }
                         if let Some((name, given)) = &claim {
@@ -1096,10 +1219,12 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         (v, note)
                     });
                 if let Some((v, _)) = &variant {
-                    // SAFETY: cstring_to_text copies into a palloc'd text
-                    args.push(v.as_ref().map(|v| {
-                        pg_sys::Datum::from(unsafe { pg_sys::cstring_to_text(v.as_ptr()) })
-                    }));
+                    for v in std::iter::once(v).chain(extra) {
+                        // SAFETY: cstring_to_text copies into a palloc'd text
+                        args.push(v.as_ref().map(|v| {
+                            pg_sys::Datum::from(unsafe { pg_sys::cstring_to_text(v.as_ptr()) })
+                        }));
+                    }
                 }
                 let outcome = rolled_back(|| {
                     // SAFETY: SPI is connected; the plan's parameters; the

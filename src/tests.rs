@@ -1619,9 +1619,25 @@ fn doc_clone(doc: &crate::export::Document) -> crate::export::Document {
 fn computed_values(
     got: Vec<(String, crate::catalog::Variant)>,
 ) -> Vec<(String, crate::catalog::Variant)> {
-    use crate::catalog::Variant::{Computed, Searched};
+    use crate::catalog::Variant::{Computed, Rows, Searched};
     got.into_iter()
         .map(|(c, v)| match v {
+            // (the first row that passes, the other tenant's value 2, as
+            // JSON, and the columns set with it)
+            Rows(r) => {
+                let rows = crate::candidates::rows(
+                    &r.candidates,
+                    r.tenant.then_some(&["2".to_string()][..]),
+                    r.most,
+                );
+                let value = Spi::get_one_with_args::<String>(
+                    &format!("SELECT ({})::text", r.sql),
+                    &[rows.into()],
+                )
+                .unwrap_or_default()
+                .unwrap_or_default();
+                (c, Computed(format!("{value} with {}", r.with.join(", "))))
+            }
             Computed(sql) => {
                 let value = one::<String>(&format!("SELECT ({sql})::text")).unwrap_or_default();
                 (c, Computed(value))
@@ -1858,6 +1874,9 @@ fn check_variants_read_patterns_lengths_and_dates() {
             ("body".to_string(), Tenant),
             ("body".to_string(), Computed("t-7".into())),
             ("kind".to_string(), Tenant),
+            // (`kind = upper(body)`, a term of two columns: the first row
+            // of their candidates that passes, after every other variant)
+            ("kind".to_string(), Computed(r#"["0","0"] with body"#.into())),
         ]
     );
     // each passes its term, by PostgreSQL's own operators
@@ -1891,9 +1910,11 @@ fn check_variants_read_patterns_lengths_and_dates() {
 /// sub-select, one under NOT, a function of the application's among its
 /// first 64 candidates, a conjunction of one column, json by key and
 /// path, an array by size and element) gives the first candidate PostgreSQL itself
-/// passes, evaluated as the role; a term of two columns, or with a
-/// volatile function, gives none. Each value is then run through the
-/// term by PostgreSQL, beside the same term with the column's type.
+/// passes, evaluated as the role; a term with a volatile function gives
+/// none. Each value is then run through the term by PostgreSQL, beside
+/// the same term with the column's type. A term of two or three columns
+/// (with the tenant column too) gives the first row of their candidates
+/// that passes, after every other variant.
 #[pg_test]
 fn check_variants_search_candidates_for_terms_of_one_column() {
     run(r#"
@@ -1903,7 +1924,7 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
         CREATE TABLE "Sé arch"."Odd ""T""" (tenant_id int, n int, "N two" bigint, n3 smallint,
             email text, due date, st "Sé arch".state, code varchar(6), amt numeric(8, 2),
             at time, m int, k int, r float8, "Own" int, far int, q int, doc jsonb,
-            deep json, tags text[], firsts text[]);
+            deep json, tags text[], firsts text[], p int, "S s" int, u int, v int, w int);
         CREATE TABLE "Sé arch".other (x int);
         CREATE FUNCTION "Sé arch"."is it"(int) RETURNS boolean LANGUAGE sql IMMUTABLE
             AS 'SELECT $1 = 40';
@@ -1922,7 +1943,9 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
                         OR (q > 5 AND q % 2 = 1)
                         OR doc ->> 'visibility' = 'public'
                         OR (deep -> 'a' ->> 'b')::int >= 3
-                        OR cardinality(tags) > 2 OR firsts[1] = 'first');
+                        OR cardinality(tags) > 2 OR firsts[1] = 'first'
+                        OR p = tenant_id + "S s" OR u * v = w + 5
+                        OR k + random()::int = n);
     "#);
     let oid = one::<pg_sys::Oid>(r#"SELECT '"Sé arch"."Odd ""T"""'::regclass::oid"#).unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
@@ -1980,6 +2003,12 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
             c("deep", r#"{"a": {"b": "3"}}"#),
             c("tags", "{2,2,2}"),
             c("firsts", "{first}"),
+            // (terms of two or three columns, after every other: their
+            // candidates combined, the tenant column the other tenant's
+            // value, 2; not one with a volatile function)
+            c("k", r#"["5","0"] with n"#),
+            c("p", r#"["2","0","2"] with S s"#),
+            c("u", r#"["5","1","0"] with v, w"#),
         ]
     );
     // each passes its term, by PostgreSQL's own operators on the

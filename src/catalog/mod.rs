@@ -1935,6 +1935,7 @@ pub(crate) fn check_variants(
     }
     let setting = setting.to_lowercase();
     let mut looked_up: std::collections::BTreeMap<(u32, i16), Vec<String>> = Default::default();
+    let mut deferred: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
     for (table, tree) in trees {
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
@@ -1942,7 +1943,8 @@ pub(crate) fn check_variants(
         };
         let relid = pg_sys::Oid::from(table);
         let out = out.entry(table).or_default();
-        let Ok(text) = std::ffi::CString::new(tree) else {
+        let (Ok(text), Ok(name)) = (std::ffi::CString::new(tree), std::ffi::CString::new(column))
+        else {
             continue;
         };
         let mut found = Variants {
@@ -1950,6 +1952,8 @@ pub(crate) fn check_variants(
             depth: 0,
             negated: false,
             setting: &setting,
+            // SAFETY: a catalog cache lookup of the table's column
+            tenant: unsafe { pg_sys::get_attnum(relid, name.as_ptr()) },
             found: Vec::new(),
             combined: Vec::new(),
             queries: Vec::new(),
@@ -1996,7 +2000,12 @@ pub(crate) fn check_variants(
                 .map(|v| Variant::Value(Some(v.clone())))
                 .collect()
         };
-        for (attno, value) in std::mem::take(&mut found.found) {
+        // (a term of several columns last: it counts against the limit
+        // after every other)
+        let (rows, single): (Vec<_>, Vec<_>) = std::mem::take(&mut found.found)
+            .into_iter()
+            .partition(|(_, v)| matches!(v, Variant::Rows(_)));
+        for (attno, value) in single {
             let values = match value {
                 Variant::Lookup(table, col) => read(table, col),
                 value => vec![value],
@@ -2056,6 +2065,24 @@ pub(crate) fn check_variants(
                 continue;
             }
             out.extend(entry);
+        }
+        deferred.entry(table).or_default().extend(
+            rows.into_iter()
+                .filter_map(|(attno, value)| Some((usable(attno, &value)?, value))),
+        );
+    }
+    // (terms of several columns: after every other variant of the
+    // table's policies)
+    for (table, rows) in deferred {
+        let out = out.entry(table).or_default();
+        for entry in rows {
+            let primaries = out
+                .iter()
+                .filter(|(_, v)| !matches!(v, Variant::Also(_)))
+                .count();
+            if !out.contains(&entry) && primaries < limit {
+                out.push(entry);
+            }
         }
     }
     Ok(out)
@@ -2126,6 +2153,8 @@ struct Variants<'a> {
     /// under an odd number of NOTs: `NOT (priority <= 5)` is `priority > 5`
     negated: bool,
     setting: &'a str,
+    /// the tenant column's attribute number
+    tenant: i16,
     found: Vec<(i16, Variant)>,
     /// for each conjunction (`is_public AND kind = 'shared'`), the first
     /// value of each of its terms' columns: a check that needs them all
@@ -2173,6 +2202,33 @@ pub(crate) enum Variant {
     /// another setting the term reads, as `Claimed`'s, and the values it
     /// is given in turn
     Searched(String, Vec<String>, Option<(Vec<String>, Vec<String>)>),
+    /// the first row of candidates that passes a term of two or three
+    /// columns ([`searched_rows`]): this column's value and those of the
+    /// others set with it
+    Rows(Box<Rows>),
+}
+
+/// A term of several columns [`searched_rows`] evaluates on rows of
+/// candidates, as the role acting as each tenant.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Rows {
+    /// SQL as `Variant::Searched`'s, its `$1` the rows as a `text[]` of
+    /// JSON arrays ([`crate::candidates::rows`]), its value the first
+    /// that passes
+    pub(crate) sql: String,
+    /// each column's candidates: the variant's column first, then those
+    /// of `with`
+    pub(crate) candidates: Vec<Vec<String>>,
+    /// the other columns set with the variant's, by name
+    pub(crate) with: Vec<String>,
+    /// whether the term reads the tenant column too: each row then ends
+    /// with another tenant's value
+    pub(crate) tenant: bool,
+    /// at most this many rows
+    pub(crate) most: usize,
+    /// the other settings the term reads and the values they are given,
+    /// as `Variant::Searched`'s
+    pub(crate) claimed: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// A datum as its type's output function prints it.
@@ -3107,6 +3163,7 @@ unsafe extern "C-unwind" fn variants_walk(
                         depth: found.depth,
                         negated: found.negated,
                         setting: found.setting,
+                        tenant: found.tenant,
                         found: Vec::new(),
                         combined: Vec::new(),
                         queries: found.queries.clone(),
@@ -3128,8 +3185,16 @@ unsafe extern "C-unwind" fn variants_walk(
                     found.combined.push(together);
                 }
                 // (a conjunction of one column, `n > 5 AND n % 2 = 1`: its
-                // terms' values need not pass together, a candidate may)
-                searched(found, node);
+                // terms' values need not pass together, a candidate may; one
+                // of several columns whose terms are all read off exactly,
+                // `is_public AND kind = 'shared'`, is set together above)
+                let args =
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::BoolExpr>()).args);
+                if columns_read(node, found.depth).is_some_and(|c| c.len() == 1)
+                    || !args.iter_ptr().all(|a| read_exactly(a, found.depth))
+                {
+                    searched(found, node);
+                }
                 return false;
             }
             pg_sys::NodeTag::T_BoolExpr
@@ -3227,8 +3292,10 @@ unsafe fn read_exactly(node: *mut pg_sys::Node, depth: u32) -> bool {
         // timestamp compared with anything (the ends of time; `time` has
         // none); another compared with constants of a known type
         // (`time` past a constant: none)
+        // (`partner = tenant_id`: not; a value of one column does not
+        // pass with every value of the other)
         let side = |x: *mut pg_sys::Node, y: *mut pg_sys::Node, op: &str| {
-            if !bare(x) {
+            if !bare(x) || (op == "=" && reads_a_column(y, depth)) {
                 return false;
             }
             let typ = pg_sys::getBaseType(pg_sys::exprType(under_casts(x)));
@@ -3285,7 +3352,11 @@ unsafe fn read_exactly(node: *mut pg_sys::Node, depth: u32) -> bool {
                         | "texticlike"
                         | "like"
                         | "ilike"
-                ) && args.iter_ptr().any(|a| column_of(a, depth).is_some())
+                ) && args
+                    .iter_ptr()
+                    .filter(|a| column_of(*a, depth).is_some())
+                    .count()
+                    == 1
                     && args
                         .iter_ptr()
                         .all(|a| column_of(a, depth).is_some() || constants(a).is_some())
@@ -3295,20 +3366,24 @@ unsafe fn read_exactly(node: *mut pg_sys::Node, depth: u32) -> bool {
     }
 }
 
-/// The one column of the policy's table a term reads, when it reads
-/// exactly one and nothing [`searched`] cannot evaluate on its own: no
-/// column of a sub-select's or of another level, no sub-select, Param or
-/// aggregate, no volatile function. (attribute number, type, typmod).
-unsafe fn single_column(node: *mut pg_sys::Node, depth: u32) -> Option<(i16, pg_sys::Oid, i32)> {
+/// The columns of the policy's table a term reads, each once in the
+/// order it first reads them, when it reads nothing [`searched`] cannot
+/// evaluate on its own: no column of a sub-select's or of another level,
+/// no sub-select, Param or aggregate, no volatile function. (attribute
+/// number, type, typmod) each.
+unsafe fn columns_read(
+    node: *mut pg_sys::Node,
+    depth: u32,
+) -> Option<Vec<(i16, pg_sys::Oid, i32)>> {
     struct Seen {
         depth: u32,
-        column: Option<(i16, pg_sys::Oid, i32)>,
+        columns: Vec<(i16, pg_sys::Oid, i32)>,
     }
     unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
         if node.is_null() {
             return false;
         }
-        // SAFETY: a node of the tree being walked; ctx is single_column's Seen
+        // SAFETY: a node of the tree being walked; ctx is columns_read's Seen
         unsafe {
             let seen = &mut *ctx.cast::<Seen>();
             match (*node).type_ {
@@ -3318,10 +3393,9 @@ unsafe fn single_column(node: *mut pg_sys::Node, depth: u32) -> Option<(i16, pg_
                         return true;
                     }
                     let this = ((*v).varattno, (*v).vartype, (*v).vartypmod);
-                    if seen.column.is_some_and(|c| c != this) {
-                        return true;
+                    if !seen.columns.contains(&this) {
+                        seen.columns.push(this);
                     }
-                    seen.column = Some(this);
                     false
                 }
                 pg_sys::NodeTag::T_SubLink
@@ -3342,7 +3416,7 @@ unsafe fn single_column(node: *mut pg_sys::Node, depth: u32) -> Option<(i16, pg_
     }
     let mut seen = Seen {
         depth,
-        column: None,
+        columns: Vec::new(),
     };
     // SAFETY: a node of a tree being walked, only read
     unsafe {
@@ -3350,7 +3424,14 @@ unsafe fn single_column(node: *mut pg_sys::Node, depth: u32) -> Option<(i16, pg_
             return None;
         }
     }
-    seen.column
+    Some(seen.columns)
+}
+
+/// Whether `node` reads a column of the policy's table at `depth` where
+/// [`columns_read`] can tell (`partner = tenant_id`'s right side).
+unsafe fn reads_a_column(node: *mut pg_sys::Node, depth: u32) -> bool {
+    // SAFETY: a node of a tree being walked
+    unsafe { columns_read(node, depth).is_some_and(|c| !c.is_empty()) }
 }
 
 /// The constants of `node`, anywhere in it, each printed in its type (an
@@ -3377,60 +3458,157 @@ unsafe fn all_constants(node: *mut pg_sys::Node) -> Vec<String> {
     out
 }
 
-/// [`variants_walk`] on a term of one column it cannot solve by reading
-/// it (see [`read_exactly`]), or a conjunction of one column: a
-/// `Variant::Searched` that evaluates the term, as the role acting as the
-/// tenant, on candidates for the column ([`crate::candidates`] from the
-/// term's constants, those the column's type reads) and is the first that
-/// passes (under NOT: that fails), NULL when none does; for an enum, a
-/// `Variant::Computed` that does the same over all its labels.
+/// [`variants_walk`] on a term it cannot solve by reading it (see
+/// [`read_exactly`]), or a conjunction: of one column, [`searched_one`];
+/// of two or three, [`searched_rows`].
 unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
-    let (depth, relid) = (found.depth, found.relid);
     // (a term: a test, not `n * 3` inside one)
     // SAFETY: nodes of the tree being walked
-    let Some((attno, typ, typmod)) = (unsafe {
+    let Some(columns) = (unsafe {
         (pg_sys::exprType(node) == pg_sys::BOOLOID)
-            .then(|| single_column(node, depth))
+            .then(|| columns_read(node, found.depth))
             .flatten()
     }) else {
         return;
     };
-    // the term as SQL of the column by its bare name, and the column's type
-    let printed = PgTryBuilder::new(|| {
+    // SAFETY: as above
+    unsafe {
+        match columns.as_slice() {
+            [column] => searched_one(found, node, *column),
+            [_, _] | [_, _, _] => searched_rows(found, node, &columns),
+            _ => {}
+        }
+    }
+}
+
+/// Term `node` as SQL against the policy's table alone, its columns by
+/// their bare names, under NOT when the walk is (the term must then
+/// fail): `(term)` or `NOT (term)`. None when PostgreSQL cannot print it.
+unsafe fn printed_test(found: &Variants<'_>, node: *mut pg_sys::Node) -> Option<String> {
+    let (depth, relid) = (found.depth, found.relid);
+    let term = PgTryBuilder::new(|| {
         // SAFETY: a copy of the term whose only Vars are the table's
-        // column (checked), moved to level 0, deparsed against the table
-        // alone; catalog cache lookups of the column and its type
+        // columns (the caller checked), moved to level 0, deparsed against
+        // the table alone
         unsafe {
-            let column = pg_sys::get_attname(relid, attno, true);
-            if column.is_null() {
-                return None;
-            }
             let term = pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::Node>();
             if depth > 0 {
                 pg_sys::IncrementVarSublevelsUp(term, -(depth as i32), 0);
             }
             let context = pg_sys::deparse_context_for(c"rls_audit_row".as_ptr(), relid);
             let text = pg_sys::deparse_expression(term, context, false, false);
+            (!text.is_null()).then(|| name_or_empty(text))
+        }
+    })
+    .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
+    .catch_others(|_| None)
+    .execute()?;
+    // (`NOT (a OR b)` is walked as a conjunction, and printed as the OR it
+    // is)
+    Some(if found.negated {
+        format!("NOT ({term})")
+    } else {
+        format!("({term})")
+    })
+}
+
+/// A column of the policy's table: its name and its type with typmod,
+/// qualified. None for a column that is gone.
+unsafe fn column_named(
+    relid: pg_sys::Oid,
+    (attno, typ, typmod): (i16, pg_sys::Oid, i32),
+) -> Option<(String, String)> {
+    PgTryBuilder::new(|| {
+        // SAFETY: catalog cache lookups of the column and its type
+        unsafe {
+            let column = pg_sys::get_attname(relid, attno, true);
+            if column.is_null() {
+                return None;
+            }
             let typ = pg_sys::format_type_extended(
                 typ,
                 typmod,
                 (pg_sys::FORMAT_TYPE_TYPEMOD_GIVEN | pg_sys::FORMAT_TYPE_FORCE_QUALIFY) as u16,
             );
-            (!text.is_null() && !typ.is_null()).then(|| {
-                (
-                    crate::ident::quote_ident(&name_or_empty(column)),
-                    name_or_empty(text),
-                    name_or_empty(typ),
-                )
-            })
+            (!typ.is_null()).then(|| (name_or_empty(column), name_or_empty(typ)))
         }
     })
     .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
     .catch_others(|_| None)
-    .execute();
-    let Some((column, term, type_name)) = printed else {
+    .execute()
+}
+
+/// The candidates (`made`, of [`crate::candidates`]) for a column of
+/// base type `base` in a term with constants `constants`: at most `most`, and at
+/// most [`SEARCHED_BYTES`], each one the type reads. json/jsonb by its
+/// keys and values; an array by its elements and size; a type no
+/// candidates are built for, the term's constants.
+fn column_candidates(
+    constants: &[String],
+    base: pg_sys::Oid,
+    most: usize,
+    made: fn(&[String]) -> Vec<String>,
+) -> Vec<String> {
+    let scalars = |typ: pg_sys::Oid| -> Vec<String> {
+        let kind = kind_of(typ);
+        let likely = |c: &String| match kind {
+            Kind::Number => c.parse::<f64>().is_ok(),
+            Kind::Bool => matches!(c.as_str(), "true" | "false"),
+            Kind::Time => c.contains(['-', ':']) || c.ends_with("infinity"),
+            Kind::Text => true,
+            Kind::Other => false,
+        };
+        made(constants).into_iter().filter(likely).collect()
+    };
+    // SAFETY: a catalog cache lookup of the column's type
+    let element = unsafe { pg_sys::get_element_type(base) };
+    let read: Vec<String> = if base == pg_sys::JSONBOID || base == pg_sys::JSONOID {
+        crate::candidates::json_candidates(constants)
+    } else if element != pg_sys::InvalidOid {
+        // SAFETY: a catalog cache lookup of the element type
+        let element = unsafe { pg_sys::getBaseType(element) };
+        let elements: Vec<String> = scalars(element)
+            .into_iter()
+            .filter(|c| reads_as(c, element))
+            .take(crate::candidates::ARRAY_ELEMENTS)
+            .collect();
+        crate::candidates::array_candidates(&elements, constants)
+    } else if kind_of(base) == Kind::Other {
+        constants.to_vec()
+    } else {
+        scalars(base)
+    };
+    let mut bytes = 0;
+    read.into_iter()
+        .filter(|c| reads_as(c, base))
+        .take(most)
+        .take_while(|c| {
+            bytes += c.len();
+            bytes <= SEARCHED_BYTES
+        })
+        .collect()
+}
+
+/// [`searched`] on a term of one column: a `Variant::Searched` that
+/// evaluates the term, as the role acting as the tenant, on candidates
+/// for the column ([`column_candidates`]) and is the first that passes
+/// (under NOT: that fails), NULL when none does; for an enum, a
+/// `Variant::Computed` that does the same over all its labels.
+unsafe fn searched_one(
+    found: &mut Variants<'_>,
+    node: *mut pg_sys::Node,
+    (attno, typ, typmod): (i16, pg_sys::Oid, i32),
+) {
+    // SAFETY: nodes of the tree being walked; catalog cache lookups
+    let (Some(test), Some((column, type_name))) = (unsafe {
+        (
+            printed_test(found, node),
+            column_named(found.relid, (attno, typ, typmod)),
+        )
+    }) else {
         return;
     };
+    let column = crate::ident::quote_ident(&column);
     // SAFETY: catalog cache lookups of the column's type
     let (base, enumerated) = unsafe {
         let base = pg_sys::getBaseType(typ);
@@ -3440,72 +3618,23 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
     let candidates = if enumerated {
         None
     } else {
-        // SAFETY: nodes of the tree being walked
-        let constants = unsafe { all_constants(node) };
-        // (what a type cannot read left out)
-        let scalars = |typ: pg_sys::Oid| -> Vec<String> {
-            let kind = kind_of(typ);
-            let likely = |c: &String| match kind {
-                Kind::Number => c.parse::<f64>().is_ok(),
-                Kind::Bool => matches!(c.as_str(), "true" | "false"),
-                Kind::Time => c.contains(['-', ':']) || c.ends_with("infinity"),
-                Kind::Text => true,
-                Kind::Other => false,
-            };
-            crate::candidates::candidates(&constants)
-                .into_iter()
-                .filter(likely)
-                .collect()
-        };
-        // SAFETY: a catalog cache lookup of the column's type
-        let element = unsafe { pg_sys::get_element_type(base) };
-        // (json by its keys and values; an array by its elements and size;
-        // a type no candidates are built for, the term's constants)
-        let read: Vec<String> = if base == pg_sys::JSONBOID || base == pg_sys::JSONOID {
-            crate::candidates::json_candidates(&constants)
-        } else if element != pg_sys::InvalidOid {
-            // SAFETY: a catalog cache lookup of the element type
-            let element = unsafe { pg_sys::getBaseType(element) };
-            let elements: Vec<String> = scalars(element)
-                .into_iter()
-                .filter(|c| reads_as(c, element))
-                .take(crate::candidates::ARRAY_ELEMENTS)
-                .collect();
-            crate::candidates::array_candidates(&elements, &constants)
-        } else if kind_of(base) == Kind::Other {
-            constants.clone()
-        } else {
-            scalars(base)
-        };
         // (a function of the application's may be slow: the best few)
         // SAFETY: nodes of the tree being walked
-        let most = if unsafe { calls_own_function(node) } {
-            SEARCHED_OWN
-        } else {
-            SEARCHED
+        let (constants, most) = unsafe {
+            (
+                all_constants(node),
+                if calls_own_function(node) {
+                    SEARCHED_OWN
+                } else {
+                    SEARCHED
+                },
+            )
         };
-        // (and at most SEARCHED_BYTES of them)
-        let mut bytes = 0;
-        let read: Vec<String> = read
-            .into_iter()
-            .filter(|c| reads_as(c, base))
-            .take(most)
-            .take_while(|c| {
-                bytes += c.len();
-                bytes <= SEARCHED_BYTES
-            })
-            .collect();
+        let read = column_candidates(&constants, base, most, crate::candidates::candidates);
         if read.is_empty() {
             return;
         }
         Some(read)
-    };
-    // (under NOT the term must fail: `NOT (a OR b)` is walked as a
-    // conjunction, and deparsed as the OR it is)
-    let test = if found.negated {
-        format!("NOT ({term})")
-    } else {
-        format!("({term})")
     };
     let source = match candidates {
         None => format!("pg_catalog.enum_range(NULL::{type_name})::pg_catalog.text[]"),
@@ -3527,6 +3656,94 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
         },
     ));
 }
+
+/// [`searched`] on a term of two or three columns (`a + b = 10`,
+/// `partner = tenant_id`, `NOT (starts_with(code, prefix))`): a
+/// `Variant::Rows` that evaluates the term, as the role acting as the
+/// tenant, on rows of candidates for its columns
+/// ([`crate::candidates::rows`]) and is the first row that passes, its
+/// values set together. The tenant column, when the term reads it, is
+/// not searched: its value in each row is another tenant's, the one the
+/// statements move or insert the row for.
+unsafe fn searched_rows(
+    found: &mut Variants<'_>,
+    node: *mut pg_sys::Node,
+    columns: &[(i16, pg_sys::Oid, i32)],
+) {
+    // SAFETY: nodes of the tree being walked
+    let Some(test) = (unsafe { printed_test(found, node) }) else {
+        return;
+    };
+    // SAFETY: as above
+    let (constants, most) = unsafe {
+        (
+            all_constants(node),
+            if calls_own_function(node) {
+                SEARCHED_OWN
+            } else {
+                SEARCHED
+            },
+        )
+    };
+    // (the tenant column last)
+    let ordered = columns
+        .iter()
+        .filter(|c| c.0 != found.tenant)
+        .chain(columns.iter().filter(|c| c.0 == found.tenant));
+    let (mut select, mut candidates, mut with) = (Vec::new(), Vec::new(), Vec::new());
+    let mut attno = None;
+    for (index, &column) in ordered.enumerate() {
+        // SAFETY: catalog cache lookups of the table's own column
+        let Some((name, type_name)) = (unsafe { column_named(found.relid, column) }) else {
+            return;
+        };
+        select.push(format!(
+            "(rls_audit_candidate.v::pg_catalog.json OPERATOR(pg_catalog.->>) {index})::{type_name} AS {}",
+            crate::ident::quote_ident(&name)
+        ));
+        if column.0 == found.tenant {
+            continue;
+        }
+        // (each column's best few: the rows combine them)
+        // SAFETY: a catalog cache lookup of the column's type
+        let base = unsafe { pg_sys::getBaseType(column.1) };
+        let read = column_candidates(&constants, base, ROWS_COLUMN, crate::candidates::for_rows);
+        if read.is_empty() {
+            return;
+        }
+        candidates.push(read);
+        match attno {
+            None => attno = Some(column.0),
+            Some(_) => with.push(name),
+        }
+    }
+    // (a term of the tenant column alone is tried with every tenant's
+    // value already)
+    let Some(attno) = attno else {
+        return;
+    };
+    let sql = format!(
+        "(SELECT rls_audit_row.rls_audit_values FROM (SELECT rls_audit_candidate.v AS rls_audit_values, {} FROM pg_catalog.unnest($1::pg_catalog.text[]) AS rls_audit_candidate(v)) AS rls_audit_row WHERE {test} LIMIT 1)",
+        select.join(", ")
+    );
+    // SAFETY: nodes of the tree being walked
+    let claimed = unsafe { claimed(node, found.setting) };
+    found.found.push((
+        attno,
+        Variant::Rows(Box::new(Rows {
+            sql,
+            candidates,
+            with,
+            tenant: columns.iter().any(|c| c.0 == found.tenant),
+            most,
+            claimed,
+        })),
+    ));
+}
+
+/// At most this many candidates per column of a term [`searched_rows`]
+/// combines.
+const ROWS_COLUMN: usize = 64;
 
 /// Whether `node` calls a function (or an operator's) that is not
 /// built in.

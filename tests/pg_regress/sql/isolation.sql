@@ -2560,6 +2560,77 @@ DROP POLICY "own, or one's own score" ON "look up"."Board";
 DROP POLICY "own, or by the claimed user" ON "look up"."Board";
 DROP FUNCTION "look up".uid();
 
+-- Terms of two or three columns: another column equal to a function of
+-- the tenant column (partner = tenant_id * 10), a sum of two (score +
+-- partner = 50), a prefix another column names (starts_with(note, kind
+-- || ':')), an order of two under NOT (NOT (score <= partner)), a
+-- quotient that raises an error where two are equal (100 / (score -
+-- partner) > 1) and three columns (partner * score = extract(day FROM
+-- due)). No row passes any of them (partner and score are NULL). The
+-- probe tries rows of candidates, as app_user acting as the tenant, with
+-- the tenant column the other tenant's value; the first row PostgreSQL
+-- passes sets its columns together. FAIL, beside PostgreSQL's own
+-- statements: the near miss refused, the statement the verdict names
+-- accepted.
+CREATE POLICY "own, or a pair's" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR partner = tenant_id * 10 OR score + partner = 50
+    OR starts_with(note, kind || ':'));
+CREATE POLICY "own, or ordered" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR NOT (score <= partner) OR 100 / (score - partner) > 1
+                OR partner * score = extract(day FROM due));
+SELECT check_name, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, partner) VALUES (140, 2, 10)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, partner) VALUES (141, 2, 20)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, score, partner) VALUES (142, 2, 50, 1)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, score, partner) VALUES (143, 2, 50, 0)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, note, kind) VALUES (144, 2, 'post', 'post')$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, note, kind) VALUES (145, 2, ':', '')$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, score = 0, partner = 1$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, score = 30, partner = 30$q$),
+    ($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = -1, score = -2, due = '2000-01-03'$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write($q$UPDATE "look up"."Board" SET tenant_id = 2, score = 1, partner = 0$q$);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write($q$UPDATE "look up"."Board" SET tenant_id = 2, score = 50, partner = 0$q$);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write($q$UPDATE "look up"."Board" SET tenant_id = 2, partner = -1, score = -2, due = '2000-01-02'$q$);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+DROP POLICY "own, or a pair's" ON "look up"."Board";
+DROP POLICY "own, or ordered" ON "look up"."Board";
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
