@@ -189,7 +189,9 @@ BEGIN
         -- the setting, which passes only with both set; in half of the
         -- rest by a regular expression and, in a second slot, a length
         -- 'shared' passes; in the other half by terms no value is read
-        -- off, reverse(body) = 'derahs' and char_length(body) * 2 = 12)
+        -- off, reverse(body) = 'derahs' and char_length(body) * 2 = 12;
+        -- where k % 3 = 2, terms of two columns: an id a hundred times the
+        -- tenant, or as long as the body)
         exprs[9] := CASE WHEN k % 24 = 0
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body ~ ''^sh(a|o)re[d-f]$'''
                          WHEN k % 24 = 12
@@ -202,6 +204,10 @@ BEGIN
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR (body = ''shared'' AND id = NULLIF(current_setting(''app.tenant'', true), '''')::int)'
                          WHEN k % 3 = 0
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body = ''shared'''
+                         WHEN k % 6 = 2
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = tenant_id * 100'
+                         WHEN k % 6 = 5
+                         THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR char_length(body) = id'
                          ELSE 'current_user = ''oracle_r1''' END;
         exprs[4] := CASE WHEN k % 3 = 1
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR body = current_setting(''app.tenant'', true)'
