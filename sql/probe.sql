@@ -363,6 +363,13 @@ BEGIN
             -- before it finds as the role, kind `rows`, for a term of
             -- several columns such as `a + b = 10`; read with that triple)
             CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with');
+            -- (kind `target`: a tenant a check names, `OR (tenant_id = 3
+            -- AND is_public)`, which the statements move and insert rows
+            -- for too: passed on as it is)
+            IF v_pv[3 * i - 1] = 'target' THEN
+                v_variants := v_variants || ARRAY[NULL, NULL, v_pv[3 * i - 2], 'target', v_pv[3 * i], NULL];
+                CONTINUE;
+            END IF;
             v_vcol := v_pv[3 * i - 2];
             v_vtype := v_types ->> v_vcol::pg_catalog.text;
             CONTINUE WHEN v_vtype IS NULL;

@@ -1146,6 +1146,8 @@ impl Shadow {
                 // (read into values by check_variants: left out above)
                 catalog::Variant::Lookup(..) => [None, None, None],
                 catalog::Variant::Rows(rows) => return rows_triples(column, &rows),
+                // (a tenant a check names: one more the statements target)
+                catalog::Variant::Target(v) => [Some(column), Some("target".into()), Some(v)],
             }
             .to_vec()
             })

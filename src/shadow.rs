@@ -337,6 +337,9 @@ pub(crate) struct Probe<'a> {
     /// the tenant setting
     pub(crate) setting: &'a str,
     pub(crate) tenants: &'a [String],
+    /// tenants the write checks name besides them (`OR (tenant_id = 3 AND
+    /// is_public)`), probed or not: each moved to and inserted for too
+    pub(crate) targets: &'a [String],
     /// the UPDATE and INSERT statements besides the DELETE; None for the
     /// shadow of a foreign key's referenced table (`_cascade_probe`),
     /// where the DELETE is asked, and `key_update`
@@ -737,6 +740,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         settings,
         setting,
         tenants,
+        targets,
         rewrites,
         key_update,
         setup,
@@ -746,6 +750,13 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         variants,
     } = *p;
     let acting = Acting::new(role, settings, setting)?;
+    // the tenants rows are moved to and inserted for: the probed ones,
+    // then those the checks name
+    let reach: Vec<String> = tenants
+        .iter()
+        .chain(targets.iter().filter(|t| !tenants.contains(t)))
+        .cloned()
+        .collect();
     let tenants_c = tenants
         .iter()
         .map(|t| cstring(t))
@@ -848,7 +859,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     ));
                 }
                 stmts.push(("tenant_update", 1, Some(a.clone()), None, None));
-                for other in tenants.iter().filter(|x| *x != a) {
+                for other in reach.iter().filter(|x| *x != a) {
                     stmts.push(("tenant_update", 1, Some(other.clone()), None, None));
                     for from in tenants {
                         stmts.push((
@@ -962,11 +973,8 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                         // (rows whose tenant, when the term
                                         // reads it, is each other tenant)
                                         VariantValue::Rows(search) => {
-                                            let others: Vec<String> = tenants
-                                                .iter()
-                                                .filter(|x| *x != a)
-                                                .cloned()
-                                                .collect();
+                                            let others: Vec<String> =
+                                                reach.iter().filter(|x| *x != a).cloned().collect();
                                             let rows = crate::candidates::rows(
                                                 &search.candidates,
                                                 search.tenant.then_some(others.as_slice()),
@@ -1108,11 +1116,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                             }
                         };
                     planned.push((up, ins));
-                    for x in tenants {
+                    for x in &reach {
                         stmts.push(("tenant_update", up, Some(x.clone()), None, Some(k)));
                     }
                     if let Some(ins) = ins {
-                        for other in tenants.iter().filter(|x| *x != a) {
+                        for other in reach.iter().filter(|x| *x != a) {
                             for from in tenants {
                                 stmts.push((
                                     "tenant_insert",
@@ -1173,10 +1181,19 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         ),
                     });
                 }
-                for v in moves.into_iter().take(SCREEN_TRIED) {
+                // (not a tenant the checks name: tried above already)
+                for v in moves
+                    .into_iter()
+                    .filter(|v| !reach.contains(v))
+                    .take(SCREEN_TRIED)
+                {
                     stmts.push(("tenant_update", 1, Some(v), None, None));
                 }
-                for (v, from) in inserts.into_iter().take(SCREEN_TRIED) {
+                for (v, from) in inserts
+                    .into_iter()
+                    .filter(|(v, _)| !reach.contains(v))
+                    .take(SCREEN_TRIED)
+                {
                     stmts.push(("tenant_insert", 2, Some(v), Some(from), None));
                 }
             }

@@ -2035,6 +2035,52 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
     }
 }
 
+/// The tenant column compared with constants in a write check (`OR
+/// (tenant_id = 3 AND is_public)`, `IN`, `>=`): the tenants among them
+/// that some row has, at most four, each a `Target`; not one no row has
+/// (9). The rows are read as the caller with row security off, in a
+/// rolled-back subtransaction.
+#[pg_test]
+fn check_variants_name_the_tenants_a_check_names() {
+    run(r#"
+        CREATE ROLE rls_audit_targets_app;
+        CREATE TABLE public."Tar gets" ("Tenant" int, is_public boolean);
+        INSERT INTO public."Tar gets" SELECT g, false FROM generate_series(1, 8) g;
+        ALTER TABLE public."Tar gets" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+        CREATE POLICY i ON public."Tar gets" FOR INSERT TO rls_audit_targets_app
+            WITH CHECK ("Tenant" = NULLIF(current_setting('app.tenant_id', true), '')::int
+                        OR ("Tenant" = 3 AND is_public) OR "Tenant" IN (9, 2)
+                        OR "Tenant" >= 7 OR "Tenant" = 5 OR "Tenant" = 6);
+    "#);
+    let oid = one::<pg_sys::Oid>(r#"SELECT 'public."Tar gets"'::regclass::oid"#).unwrap();
+    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
+    let got = Spi::connect(|c| {
+        crate::catalog::check_variants(
+            c,
+            &[(oid.to_u32(), "Tenant")],
+            "rls_audit_targets_app",
+            "app.tenant_id",
+            16,
+        )
+    })
+    .unwrap()
+    .remove(&oid.to_u32())
+    .unwrap_or_default();
+    let targets: Vec<&str> = got
+        .iter()
+        .filter_map(|(c, v)| match v {
+            crate::catalog::Variant::Target(t) if c == "Tenant" => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(targets, ["3", "2", "7", "5"]);
+    // the other column's value is there as before
+    assert!(got.iter().any(|(c, v)| c == "is_public"
+        && *v == crate::catalog::Variant::Value(Some("true".into()))));
+    // the row security off was the probe's alone
+    assert_eq!(one::<String>("SELECT current_setting('row_security')"), Some("on".into()));
+}
+
 /// A column compared by `=` with an expression of another setting than
 /// the tenant's, one the application sets per request (a user id, a JWT's
 /// claims), gives a `Claimed` variant: the expression, that setting, and

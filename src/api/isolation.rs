@@ -238,9 +238,17 @@ fn write_statements(
     let tenants: Vec<String> = tenants.unwrap_or_default().into_iter().flatten().collect();
     let setup: Vec<String> = setup.unwrap_or_default().into_iter().flatten().collect();
     // (update, insert, column, kind, value, also) sextuples, flattened;
-    // also: the constants set with it, [column, value, ...] in JSON
+    // also: the constants set with it, [column, value, ...] in JSON; kind
+    // `target`: a tenant the checks name, no statement of its own
+    let variants = variants.unwrap_or_default();
+    let targets: Vec<String> = variants
+        .chunks(6)
+        .filter_map(|v| match v {
+            [_, _, _, Some(kind), Some(value), _] if kind == "target" => Some(value.clone()),
+            _ => None,
+        })
+        .collect();
     let variants: Vec<crate::shadow::Variant> = variants
-        .unwrap_or_default()
         .chunks(6)
         .filter_map(|v| match v {
             [Some(update), insert, Some(column), Some(kind), value, also] => {
@@ -319,6 +327,7 @@ fn write_statements(
         settings: &pairs,
         setting: require(setting, "p_setting")?,
         tenants: &tenants,
+        targets: &targets,
         // on a foreign key's referenced table (_cascade_probe), the
         // DELETE and the key's UPDATE alone (p_update, p_insert NULL)
         rewrites: match (update, insert, templates) {

@@ -2005,6 +2005,21 @@ pub(crate) fn check_variants(
         let (rows, single): (Vec<_>, Vec<_>) = std::mem::take(&mut found.found)
             .into_iter()
             .partition(|(_, v)| matches!(v, Variant::Rows(_)));
+        // (the tenant column compared with constants, `OR (tenant_id = 3
+        // AND is_public)`: the tenants among them the table has, each
+        // tried as a target too, probed or not)
+        for (attno, value) in &single {
+            if let (true, Variant::Value(Some(v))) = (*attno == found.tenant, value) {
+                let entry = (column.to_string(), Variant::Target(v.clone()));
+                let targets = out
+                    .iter()
+                    .filter(|(_, v)| matches!(v, Variant::Target(_)))
+                    .count();
+                if targets < NAMED_TENANTS && !out.contains(&entry) && has_value(table, *attno, v) {
+                    out.push(entry);
+                }
+            }
+        }
         for (attno, value) in single {
             let values = match value {
                 Variant::Lookup(table, col) => read(table, col),
@@ -2144,6 +2159,63 @@ fn lookup_values(table: u32, col: i16) -> Vec<String> {
 /// At most this many values of a table a write check reads, per column.
 const LOOKUP_VALUES: usize = 3;
 
+/// At most this many tenants a table's write checks name (`Variant::
+/// Target`).
+const NAMED_TENANTS: usize = 4;
+
+/// Whether column `col` of table `table` holds `value` (a constant
+/// printed in its type) in some row, read as the caller with row security
+/// off by the column's own equality (an index on it serves); false for a
+/// table whose policies would apply to the caller, or one it may not
+/// read.
+fn has_value(table: u32, col: i16, value: &str) -> bool {
+    // SAFETY: catalog cache lookups of the table, its column and its
+    // type; NULL for one that is gone
+    let names = unsafe {
+        let relid = pg_sys::Oid::from(table);
+        let (nsp, rel, att) = (
+            pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid)),
+            pg_sys::get_rel_name(relid),
+            pg_sys::get_attname(relid, col, true),
+        );
+        (!nsp.is_null() && !rel.is_null() && !att.is_null()).then(|| {
+            let typ = pg_sys::format_type_extended(
+                pg_sys::get_atttype(relid, col),
+                -1,
+                pg_sys::FORMAT_TYPE_FORCE_QUALIFY as u16,
+            );
+            (
+                name_or_empty(nsp),
+                name_or_empty(rel),
+                name_or_empty(att),
+                name_or_empty(typ),
+            )
+        })
+    };
+    let Some((nsp, rel, att, typ)) = names else {
+        return false;
+    };
+    let Ok(sql) = std::ffi::CString::new(format!(
+        "SELECT 1 FROM {r} l WHERE l.{a} = {v}::{typ} LIMIT 1",
+        a = crate::ident::quote_ident(&att),
+        r = crate::ident::quote_qualified(&nsp, &rel),
+        v = crate::ident::quote_literal(value),
+    )) else {
+        return false;
+    };
+    let off = c"SELECT pg_catalog.set_config('row_security', 'off', true)";
+    crate::shadow::rolled_back(|| {
+        // SAFETY: SPI is connected (check_variants' client); a plain
+        // SELECT with every name qualified, in a rolled-back subtransaction
+        // (the setting goes with it)
+        unsafe {
+            crate::shadow::select_text(off, 1);
+            crate::shadow::select_text(&sql, 1)
+        }
+    })
+    .is_ok_and(|rows| !rows.is_empty())
+}
+
 /// What [`variants_walk`] found: (attribute number, value) of the
 /// table's columns (Vars of the policy's own query level, `depth`).
 struct Variants<'a> {
@@ -2206,6 +2278,10 @@ pub(crate) enum Variant {
     /// columns ([`searched_rows`]): this column's value and those of the
     /// others set with it
     Rows(Box<Rows>),
+    /// a value of the tenant column itself that a check compares it with
+    /// and some row has (`OR (tenant_id = 3 AND is_public)`): a tenant
+    /// the statements move and insert rows for too, probed or not
+    Target(String),
 }
 
 /// A term of several columns [`searched_rows`] evaluates on rows of

@@ -2631,6 +2631,33 @@ ROLLBACK;
 DROP POLICY "own, or a pair's" ON "look up"."Board";
 DROP POLICY "own, or ordered" ON "look up"."Board";
 
+-- A check that names a tenant itself (OR (tenant_id = 3 AND "Is
+-- Public"): tenant 3's public rows, open to every tenant's writes) when
+-- only tenants 1 and 2 are probed: tenant 3, which has rows, is a target
+-- of the moves and inserts too, with "Is Public" set. FAIL, beside
+-- PostgreSQL's own INSERT. A tenant no row has (9) is not one: PASS.
+CREATE POLICY "own, or tenant 3's public" ON "look up"."Board" FOR INSERT WITH CHECK (
+    tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+    OR (tenant_id = 3 AND "Is Public"));
+CREATE POLICY "own, or tenant 9's public" ON "look up"."Board" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR (tenant_id IN (9, 10) AND "Is Public"));
+SELECT check_name, status, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Board"'::regclass], tenants => ARRAY['1', '2'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') AND tenant = '1' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.post_write(q) FROM (VALUES
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, "Is Public") VALUES (146, 3, false)$q$),
+    ($q$INSERT INTO "look up"."Board" (id, tenant_id, "Is Public") VALUES (147, 3, true)$q$)) AS v(q);
+RESET ROLE;
+SELECT * FROM post_writes;
+ROLLBACK;
+DROP POLICY "own, or tenant 3's public" ON "look up"."Board";
+DROP POLICY "own, or tenant 9's public" ON "look up"."Board";
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
