@@ -245,6 +245,7 @@ DECLARE
     v_xuvals text[];
     v_xnote text[];
     v_with int;
+    v_reach text[];
     v_xtype text;
     v_types jsonb;
     j int;
@@ -390,6 +391,38 @@ BEGIN
             GET DIAGNOSTICS v_others = ROW_COUNT;
             v_results := v_results || ARRAY[NULL, 'copied', NULL, v_others::text, '00000', NULL];
         END IF;
+        -- and rows of other tenants that pass a term by which a DELETE or
+        -- UPDATE policy reaches rows by other columns (p_variants' kind
+        -- `reach`, `OR a - b = 777`: SQL of the table's columns, built-in
+        -- functions only), which the rows copied above need not include:
+        -- up to 4 for each probed tenant, read as the caller with the
+        -- tenant setting that tenant's, in a block rolled back (the
+        -- setting goes with it, the rows are kept as text), each row once
+        FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
+            CONTINUE WHEN p_variants[3 * i - 1] IS DISTINCT FROM 'reach';
+            FOREACH a IN ARRAY p_tenants LOOP
+                v_reach := NULL;
+                BEGIN
+                    PERFORM pg_catalog.set_config(p_setting, a, true);
+                    EXECUTE pg_catalog.format(
+                        'SELECT pg_catalog.array_agg(r.r::pg_catalog.text)
+                           FROM (SELECT rls_audit_row AS r FROM %s rls_audit_row
+                                  WHERE %s AND (rls_audit_row.%I %s $1::%s) IS NOT TRUE LIMIT 4) r',
+                        p_table, p_variants[3 * i], p_col, p_eq, p_type) INTO v_reach USING a;
+                    RAISE EXCEPTION USING ERRCODE = 'RA001';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+                IF v_reach IS NOT NULL THEN
+                    EXECUTE pg_catalog.format(
+                        'INSERT INTO pg_temp.rls_audit_shadow
+                         SELECT (r.r::%s).* FROM pg_catalog.unnest($1::pg_catalog.text[]) r(r)
+                          WHERE NOT EXISTS (SELECT FROM pg_temp.rls_audit_shadow s
+                                             WHERE s::pg_catalog.text OPERATOR(pg_catalog.=) r.r)',
+                        p_table) USING v_reach;
+                END IF;
+            END LOOP;
+        END LOOP;
         -- the variants (p_variants: column, kind, value triples): the
         -- values the write policies' checks compare another column with
         -- (catalog::check_variants), kind `value`, or the tenant setting
@@ -433,7 +466,7 @@ BEGIN
             -- 'shared'`; kind `with`: a column whose value the triple
             -- before it finds as the role, kind `rows`, for a term of
             -- several columns such as `a + b = 10`; read with that triple)
-            CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with');
+            CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with', 'reach');
             -- (kind `target`: a tenant a check names, `OR (tenant_id = 3
             -- AND is_public)`, which the statements move and insert rows
             -- for too: passed on as it is)

@@ -1148,6 +1148,9 @@ impl Shadow {
                 catalog::Variant::Rows(rows) => return rows_triples(column, &rows),
                 // (a tenant a check names: one more the statements target)
                 catalog::Variant::Target(v) => [Some(column), Some("target".into()), Some(v)],
+                // (a term that reaches rows: rows of other tenants passing it
+                // copied into the shadow too)
+                catalog::Variant::Reach(sql) => [Some(column), Some("reach".into()), Some(sql)],
             }
             .to_vec()
             })

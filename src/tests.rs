@@ -1619,8 +1619,10 @@ fn doc_clone(doc: &crate::export::Document) -> crate::export::Document {
 fn computed_values(
     got: Vec<(String, crate::catalog::Variant)>,
 ) -> Vec<(String, crate::catalog::Variant)> {
-    use crate::catalog::Variant::{Computed, Rows, Searched};
+    use crate::catalog::Variant::{Computed, Reach, Rows, Searched};
+    // (the terms that reach rows: check_variants_give_the_terms_that_reach_rows)
     got.into_iter()
+        .filter(|(_, v)| !matches!(v, Reach(_)))
         .map(|(c, v)| match v {
             // (the first row that passes, the other tenant's value 2, as
             // JSON, and the columns set with it)
@@ -1767,8 +1769,11 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             ("kind".to_string(), Computed("from a view".into())),
         ]
     );
-    // at most `limit`
-    let two = variants(2);
+    // at most `limit` (the terms that reach rows aside: they set nothing)
+    let two: Vec<_> = variants(2)
+        .into_iter()
+        .filter(|(_, v)| !matches!(v, crate::catalog::Variant::Reach(_)))
+        .collect();
     assert_eq!(
         two,
         vec![
@@ -2079,6 +2084,65 @@ fn check_variants_name_the_tenants_a_check_names() {
         && *v == crate::catalog::Variant::Value(Some("true".into()))));
     // the row security off was the probe's alone
     assert_eq!(one::<String>("SELECT current_setting('row_security')"), Some("on".into()));
+}
+
+/// The terms of a DELETE or UPDATE policy's USING that reach rows by
+/// other columns (`OR a - b = 777`, a conjunction of them), each a
+/// `Reach` the probe evaluates as the caller to pick rows for the shadow:
+/// not one of the tenant column alone, nor one that reads no column, nor
+/// one that calls a function of the application's or casts to a domain
+/// (whose code would run as the caller), nor a write's check.
+#[pg_test]
+fn check_variants_give_the_terms_that_reach_rows() {
+    run(r#"
+        CREATE ROLE rls_audit_reach_app;
+        CREATE DOMAIN public.reach_dom AS int CHECK (VALUE > 0);
+        CREATE FUNCTION public.reach_fn(int) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT $1 = 1';
+        CREATE TABLE public.reach (tenant_id int, a int, "B b" int);
+        CREATE POLICY d ON public.reach FOR DELETE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR a - "B b" = 777 OR tenant_id > 1 OR current_user = 'x'
+                   OR public.reach_fn(a) OR a::public.reach_dom = 3
+                   OR ("B b" > 3 AND a < 2));
+        CREATE POLICY u ON public.reach FOR UPDATE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR a = NULLIF(current_setting('app.tenant_id', true), '')::int)
+            WITH CHECK (a = 5);
+        CREATE POLICY i ON public.reach FOR INSERT TO rls_audit_reach_app WITH CHECK (a + 1 = 2);
+    "#);
+    let oid = one::<pg_sys::Oid>("SELECT 'public.reach'::regclass::oid").unwrap();
+    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
+    let got = Spi::connect(|c| {
+        crate::catalog::check_variants(
+            c,
+            &[(oid.to_u32(), "tenant_id")],
+            "rls_audit_reach_app",
+            "app.tenant_id",
+            16,
+        )
+    })
+    .unwrap()
+    .remove(&oid.to_u32())
+    .unwrap_or_default();
+    let reach: Vec<&str> = got
+        .iter()
+        .filter_map(|(_, v)| match v {
+            crate::catalog::Variant::Reach(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reach,
+        [
+            r#"(((a - "B b") = 777))"#,
+            r#"((("B b" > 3) AND (a < 2)))"#,
+            "((a = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))",
+        ]
+    );
+    // each runs as SQL of the table's columns
+    for term in reach {
+        assert!(Spi::run(&format!("SELECT FROM public.reach rls_audit_row WHERE {term}")).is_ok());
+    }
 }
 
 /// A column compared by `=` with an expression of another setting than

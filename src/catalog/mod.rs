@@ -1914,7 +1914,9 @@ pub(crate) fn check_variants(
         return Ok(out);
     }
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|(o, _)| pg_sys::Oid::from(*o)).collect();
-    let mut trees: Vec<(u32, String)> = Vec::new();
+    // (table, tree, whether it is a write's check; else the USING of a
+    // DELETE or UPDATE policy, read for the terms that reach rows)
+    let mut trees: Vec<(u32, String, bool)> = Vec::new();
     for r in crate::prepared::select(
         c,
         POLICY_TREES_FOR.as_str(),
@@ -1929,15 +1931,18 @@ pub(crate) fn check_variants(
         );
         // PostgreSQL's check of a new row: WITH CHECK, else USING (an
         // INSERT policy has no USING)
+        if matches!(cmd.as_str(), "d" | "w" | "*") {
+            trees.extend(qual.clone().map(|t| (table, t, false)));
+        }
         if matches!(cmd.as_str(), "a" | "w" | "*") {
-            trees.extend(check.or(qual).map(|t| (table, t)));
+            trees.extend(check.or(qual).map(|t| (table, t, true)));
         }
     }
     let setting = setting.to_lowercase();
     let mut looked_up: std::collections::BTreeMap<(u32, i16), Vec<String>> = Default::default();
     let mut deferred: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
-    for (table, tree) in trees {
+    for (table, tree, check) in trees {
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
             continue;
         };
@@ -1947,13 +1952,38 @@ pub(crate) fn check_variants(
         else {
             continue;
         };
+        // SAFETY: a catalog cache lookup of the table's column
+        let tenant = unsafe { pg_sys::get_attnum(relid, name.as_ptr()) };
+        // a DELETE or UPDATE policy's USING: its terms that reach rows by
+        // other columns (`OR a - b = 777`), each a `Reach`
+        if !check {
+            // SAFETY: as below
+            let terms = unsafe {
+                let terms = scratch.switch_to(|_| {
+                    let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+                    reach_terms(node, relid, tenant)
+                });
+                scratch.reset();
+                terms
+            };
+            for term in terms {
+                let entry = (column.to_string(), Variant::Reach(term));
+                let reach = out
+                    .iter()
+                    .filter(|(_, v)| matches!(v, Variant::Reach(_)))
+                    .count();
+                if reach < REACH_TERMS && !out.contains(&entry) {
+                    out.push(entry);
+                }
+            }
+            continue;
+        }
         let mut found = Variants {
             relid,
             depth: 0,
             negated: false,
             setting: &setting,
-            // SAFETY: a catalog cache lookup of the table's column
-            tenant: unsafe { pg_sys::get_attnum(relid, name.as_ptr()) },
+            tenant,
             found: Vec::new(),
             combined: Vec::new(),
             queries: Vec::new(),
@@ -1987,7 +2017,9 @@ pub(crate) fn check_variants(
         };
         let primaries = |out: &[(String, Variant)]| {
             out.iter()
-                .filter(|(_, v)| !matches!(v, Variant::Also(_)))
+                .filter(|(_, v)| {
+                    !matches!(v, Variant::Also(_) | Variant::Target(_) | Variant::Reach(_))
+                })
                 .count()
         };
         // (the values another table has for a column compared with this
@@ -2093,7 +2125,9 @@ pub(crate) fn check_variants(
         for entry in rows {
             let primaries = out
                 .iter()
-                .filter(|(_, v)| !matches!(v, Variant::Also(_)))
+                .filter(|(_, v)| {
+                    !matches!(v, Variant::Also(_) | Variant::Target(_) | Variant::Reach(_))
+                })
                 .count();
             if !out.contains(&entry) && primaries < limit {
                 out.push(entry);
@@ -2159,6 +2193,73 @@ fn lookup_values(table: u32, col: i16) -> Vec<String> {
 /// At most this many values of a table a write check reads, per column.
 const LOOKUP_VALUES: usize = 3;
 
+/// At most this many terms of a table's DELETE and UPDATE policies that
+/// reach rows by other columns (`Variant::Reach`).
+const REACH_TERMS: usize = 4;
+
+/// The terms of a DELETE or UPDATE policy's USING `node` (its
+/// disjuncts, `tenant_id = … OR a - b = 777`) that reach rows by a column
+/// other than the tenant column (`tenant`), as SQL of the table's columns
+/// by their bare names: those PostgreSQL can print and the probe can
+/// evaluate as the caller, to choose which rows of the table the shadow
+/// holds besides its first ones: nothing but the table's own columns (no
+/// sub-select, Param or aggregate), no volatile function and none that is
+/// not built in (no code of the application's runs as the caller).
+unsafe fn reach_terms(node: *mut pg_sys::Node, relid: pg_sys::Oid, tenant: i16) -> Vec<String> {
+    // SAFETY: nodes of the tree being walked, only read
+    unsafe {
+        let mut disjuncts = vec![node];
+        let mut out = Vec::new();
+        while let Some(term) = disjuncts.pop() {
+            if term.is_null() {
+                continue;
+            }
+            if (*term).type_ == pg_sys::NodeTag::T_BoolExpr
+                && (*term.cast::<pg_sys::BoolExpr>()).boolop == pg_sys::BoolExprType::OR_EXPR
+            {
+                let args =
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*term.cast::<pg_sys::BoolExpr>()).args);
+                let mut args: Vec<_> = args.iter_ptr().collect();
+                args.reverse();
+                disjuncts.extend(args);
+                continue;
+            }
+            let reads_other =
+                columns_read(term, 0).is_some_and(|c| c.iter().any(|c| c.0 != tenant));
+            if !reads_other || calls_own_function(term) || coerces_to_domain(term) {
+                continue;
+            }
+            let printed = PgTryBuilder::new(|| {
+                let context = pg_sys::deparse_context_for(c"rls_audit_row".as_ptr(), relid);
+                let text = pg_sys::deparse_expression(term, context, false, false);
+                (!text.is_null()).then(|| name_or_empty(text))
+            })
+            .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
+            .catch_others(|_| None)
+            .execute();
+            out.extend(printed.map(|t| format!("({t})")));
+        }
+        out
+    }
+}
+
+/// Whether `node` casts to a domain, whose CHECK may call a function of
+/// the application's.
+unsafe fn coerces_to_domain(node: *mut pg_sys::Node) -> bool {
+    unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
+        if node.is_null() {
+            return false;
+        }
+        // SAFETY: a node of the tree being walked
+        unsafe {
+            (*node).type_ == pg_sys::NodeTag::T_CoerceToDomain
+                || pg_sys::expression_tree_walker(node, Some(walk), ctx)
+        }
+    }
+    // SAFETY: as above
+    unsafe { walk(node, std::ptr::null_mut()) }
+}
+
 /// At most this many tenants a table's write checks name (`Variant::
 /// Target`).
 const NAMED_TENANTS: usize = 4;
@@ -2179,8 +2280,9 @@ fn has_value(table: u32, col: i16, value: &str) -> bool {
             pg_sys::get_attname(relid, col, true),
         );
         (!nsp.is_null() && !rel.is_null() && !att.is_null()).then(|| {
+            // (its base type: a domain's CHECK is not run as the caller)
             let typ = pg_sys::format_type_extended(
-                pg_sys::get_atttype(relid, col),
+                pg_sys::getBaseType(pg_sys::get_atttype(relid, col)),
                 -1,
                 pg_sys::FORMAT_TYPE_FORCE_QUALIFY as u16,
             );
@@ -2282,6 +2384,10 @@ pub(crate) enum Variant {
     /// and some row has (`OR (tenant_id = 3 AND is_public)`): a tenant
     /// the statements move and insert rows for too, probed or not
     Target(String),
+    /// a term of a DELETE or UPDATE policy's USING that reaches rows by
+    /// other columns (`OR a - b = 777`), as SQL ([`reach_terms`]): the
+    /// shadow also holds a few rows of other tenants that pass it
+    Reach(String),
 }
 
 /// A term of several columns [`searched_rows`] evaluates on rows of

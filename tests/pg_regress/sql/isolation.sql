@@ -2658,6 +2658,51 @@ ROLLBACK;
 DROP POLICY "own, or tenant 3's public" ON "look up"."Board";
 DROP POLICY "own, or tenant 9's public" ON "look up"."Board";
 
+-- A DELETE or UPDATE policy that reaches rows by other columns (OR a - b
+-- = 777, OR a + b = 5000), where the rows that pass are far past the
+-- first 16 of each tenant the shadow copies: the shadow also holds, for
+-- each probed tenant, a few rows of other tenants that pass such a term,
+-- read as the caller. FAIL for tenants 1 and 3 (the DELETE reaches row
+-- 280, tenant 2's) and for every tenant's take-over UPDATE (row 290,
+-- tenant 3's), beside PostgreSQL's own statements: what is left of the
+-- other tenants after them.
+CREATE TABLE "look up"."Deep" (id int PRIMARY KEY, tenant_id int NOT NULL, a int, b int);
+INSERT INTO "look up"."Deep" SELECT g, 1 + g % 3, g, g FROM generate_series(1, 300) g;
+UPDATE "look up"."Deep" SET a = 1000, b = 223 WHERE id = 280;
+UPDATE "look up"."Deep" SET a = 2500, b = 2500 WHERE id = 290;
+ALTER TABLE "look up"."Deep" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE, DELETE ON "look up"."Deep" TO app_user;
+CREATE POLICY "read own" ON "look up"."Deep" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or a's and b's" ON "look up"."Deep" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR a - b = 777);
+CREATE POLICY "own, or summed" ON "look up"."Deep" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR a + b = 5000)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Deep"'::regclass])
+ WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
+CREATE FUNCTION pg_temp.others_left(t int, sql text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    PERFORM set_config('app.tenant_id', t::text, true);
+    PERFORM set_config('role', 'app_user', true);
+    EXECUTE sql;
+    RESET ROLE;
+    SELECT count(*) INTO n FROM "look up"."Deep" WHERE tenant_id <> t;
+    RAISE EXCEPTION USING ERRCODE = 'RA999', MESSAGE = n::text;
+EXCEPTION WHEN SQLSTATE 'RA999' THEN
+    RETURN SQLERRM::bigint;
+END $$;
+SELECT t AS tenant, q AS statement,
+       (SELECT count(*) FROM "look up"."Deep" WHERE tenant_id <> t) - pg_temp.others_left(t, q)
+           AS other_tenants_rows_reached
+  FROM (VALUES (1, 'DELETE FROM "look up"."Deep"'), (2, 'DELETE FROM "look up"."Deep"'),
+               (3, 'DELETE FROM "look up"."Deep"'), (1, 'UPDATE "look up"."Deep" SET tenant_id = 1'),
+               (2, 'UPDATE "look up"."Deep" SET tenant_id = 2'),
+               (3, 'UPDATE "look up"."Deep" SET tenant_id = 3')) v(t, q)
+ ORDER BY 2, 1;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
