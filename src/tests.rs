@@ -2088,9 +2088,10 @@ fn check_variants_name_the_tenants_a_check_names() {
 
 /// The terms of a DELETE or UPDATE policy's USING that reach rows by
 /// other columns (`OR a - b = 777`, a conjunction of them), each a
-/// `Reach` the probe evaluates as the caller to pick rows for the shadow:
-/// not one of the tenant column alone, nor one that reads no column, nor
-/// one that calls a function of the application's or casts to a domain
+/// `Reach` the probe evaluates as the caller to pick rows for the shadow,
+/// sub-selects of tables among them: not one of the tenant column alone,
+/// nor one that reads no column, nor one that calls a function of the
+/// application's or a volatile one, casts to a domain or reads a view
 /// (whose code would run as the caller), nor a write's check.
 #[pg_test]
 fn check_variants_give_the_terms_that_reach_rows() {
@@ -2099,11 +2100,20 @@ fn check_variants_give_the_terms_that_reach_rows() {
         CREATE DOMAIN public.reach_dom AS int CHECK (VALUE > 0);
         CREATE FUNCTION public.reach_fn(int) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT $1 = 1';
         CREATE TABLE public.reach (tenant_id int, a int, "B b" int);
+        CREATE TABLE public.reach_shares (doc int, tenant int);
+        CREATE VIEW public.reach_view AS SELECT doc FROM public.reach_shares;
         CREATE POLICY d ON public.reach FOR DELETE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                    OR a - "B b" = 777 OR tenant_id > 1 OR current_user = 'x'
                    OR public.reach_fn(a) OR a::public.reach_dom = 3
-                   OR ("B b" > 3 AND a < 2));
+                   OR ("B b" > 3 AND a < 2)
+                   OR a IN (SELECT s.doc FROM public.reach_shares s
+                             WHERE s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int)
+                   OR a IN (SELECT v.doc FROM public.reach_view v)
+                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.doc = reach.a
+                                                                 AND public.reach_fn(s.doc))
+                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.tenant = random()::int)
+                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.doc = reach.tenant_id));
         CREATE POLICY u ON public.reach FOR UPDATE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                    OR a = NULLIF(current_setting('app.tenant_id', true), '')::int)
@@ -2136,6 +2146,7 @@ fn check_variants_give_the_terms_that_reach_rows() {
         [
             r#"(((a - "B b") = 777))"#,
             r#"((("B b" > 3) AND (a < 2)))"#,
+            "((a IN (SELECT s.doc FROM public.reach_shares s WHERE (s.tenant = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))))",
             "((a = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))",
         ]
     );

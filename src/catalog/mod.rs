@@ -2224,9 +2224,12 @@ unsafe fn reach_terms(node: *mut pg_sys::Node, relid: pg_sys::Oid, tenant: i16) 
                 disjuncts.extend(args);
                 continue;
             }
-            let reads_other =
-                columns_read(term, 0).is_some_and(|c| c.iter().any(|c| c.0 != tenant));
-            if !reads_other || calls_own_function(term) || coerces_to_domain(term) {
+            let mut seen = Reach {
+                depth: 0,
+                tenant,
+                other: false,
+            };
+            if reach_walk(term, (&mut seen as *mut Reach).cast()) || !seen.other {
                 continue;
             }
             let printed = PgTryBuilder::new(|| {
@@ -2243,21 +2246,77 @@ unsafe fn reach_terms(node: *mut pg_sys::Node, relid: pg_sys::Oid, tenant: i16) 
     }
 }
 
-/// Whether `node` casts to a domain, whose CHECK may call a function of
-/// the application's.
-unsafe fn coerces_to_domain(node: *mut pg_sys::Node) -> bool {
-    unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
-        if node.is_null() {
-            return false;
-        }
-        // SAFETY: a node of the tree being walked
-        unsafe {
-            (*node).type_ == pg_sys::NodeTag::T_CoerceToDomain
-                || pg_sys::expression_tree_walker(node, Some(walk), ctx)
+/// What [`reach_walk`] found in a term.
+struct Reach {
+    /// sub-selects down
+    depth: u32,
+    tenant: i16,
+    /// whether it reads a column of the table besides the tenant column
+    other: bool,
+}
+
+/// The walker of [`reach_terms`]: true (stop) at what the caller must not
+/// run for a policy's term: a function that is not built in or is
+/// volatile, a cast to a domain (whose CHECK may call one), a Param, a
+/// relation read that is not a table (a view runs its own functions as
+/// the caller); into sub-selects (`OR id IN (SELECT doc FROM shares WHERE
+/// …)`), noting the table's own columns it reads.
+unsafe extern "C-unwind" fn reach_walk(
+    node: *mut pg_sys::Node,
+    ctx: *mut std::ffi::c_void,
+) -> bool {
+    unsafe extern "C-unwind" fn barred(funcid: pg_sys::Oid, _: *mut std::ffi::c_void) -> bool {
+        // SAFETY: a catalog cache lookup of a function the tree calls
+        funcid.to_u32() >= pg_sys::FirstNormalObjectId
+            || unsafe { pg_sys::func_volatile(funcid) }
+                == pg_sys::PROVOLATILE_VOLATILE as std::ffi::c_char
+    }
+    if node.is_null() {
+        return false;
+    }
+    // SAFETY: a node of the tree being walked; ctx is reach_terms' Reach
+    unsafe {
+        let seen = &mut *ctx.cast::<Reach>();
+        match (*node).type_ {
+            pg_sys::NodeTag::T_Var => {
+                let v = node.cast::<pg_sys::Var>();
+                if (*v).varno == 1 && (*v).varlevelsup == seen.depth && (*v).varattno != seen.tenant
+                {
+                    seen.other = true;
+                }
+                false
+            }
+            // (a sub-select's own output in `x IN (SELECT …)` is a Param)
+            pg_sys::NodeTag::T_Param => {
+                (*node.cast::<pg_sys::Param>()).paramkind != pg_sys::ParamKind::PARAM_SUBLINK
+            }
+            pg_sys::NodeTag::T_CoerceToDomain => true,
+            pg_sys::NodeTag::T_Query => {
+                let query = node.cast::<pg_sys::Query>();
+                let tables_only = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*query).rtable)
+                    .iter_ptr()
+                    .all(|rte| {
+                        (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION
+                            || matches!(
+                                pg_sys::get_rel_relkind((*rte).relid) as u8,
+                                pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
+                            )
+                    });
+                if !tables_only {
+                    return true;
+                }
+                seen.depth += 1;
+                let stop = pg_sys::query_tree_walker(query, Some(reach_walk), ctx, 0);
+                let seen = &mut *ctx.cast::<Reach>();
+                seen.depth -= 1;
+                stop
+            }
+            _ => {
+                pg_sys::check_functions_in_node(node, Some(barred), std::ptr::null_mut())
+                    || pg_sys::expression_tree_walker(node, Some(reach_walk), ctx)
+            }
         }
     }
-    // SAFETY: as above
-    unsafe { walk(node, std::ptr::null_mut()) }
 }
 
 /// At most this many tenants a table's write checks name (`Variant::

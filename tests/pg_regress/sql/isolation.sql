@@ -2659,23 +2659,30 @@ DROP POLICY "own, or tenant 3's public" ON "look up"."Board";
 DROP POLICY "own, or tenant 9's public" ON "look up"."Board";
 
 -- A DELETE or UPDATE policy that reaches rows by other columns (OR a - b
--- = 777, OR a + b = 5000), where the rows that pass are far past the
--- first 16 of each tenant the shadow copies: the shadow also holds, for
--- each probed tenant, a few rows of other tenants that pass such a term,
--- read as the caller. FAIL for tenants 1 and 3 (the DELETE reaches row
--- 280, tenant 2's) and for every tenant's take-over UPDATE (row 290,
--- tenant 3's), beside PostgreSQL's own statements: what is left of the
--- other tenants after them.
+-- = 777, OR a + b = 5000, OR id IN the rows another table shares with
+-- the tenant), where the rows that pass are far past the first 16 of
+-- each tenant the shadow copies: the shadow also holds, for each probed
+-- tenant, a few rows of other tenants that pass such a term, read as the
+-- caller. FAIL for tenants 1 and 3 (the DELETE reaches row 280, tenant
+-- 2's, and tenant 3 also row 250, tenant 2's, shared with it) and for
+-- the take-over UPDATE of tenants 1 and 2 (row 290, tenant 3's), beside
+-- PostgreSQL's own statements: what is left of the other tenants after
+-- them.
 CREATE TABLE "look up"."Deep" (id int PRIMARY KEY, tenant_id int NOT NULL, a int, b int);
 INSERT INTO "look up"."Deep" SELECT g, 1 + g % 3, g, g FROM generate_series(1, 300) g;
 UPDATE "look up"."Deep" SET a = 1000, b = 223 WHERE id = 280;
 UPDATE "look up"."Deep" SET a = 2500, b = 2500 WHERE id = 290;
+CREATE TABLE "look up"."Deep shares" (doc int, tenant int);
+INSERT INTO "look up"."Deep shares" VALUES (250, 3);
+GRANT SELECT ON "look up"."Deep shares" TO app_user;
 ALTER TABLE "look up"."Deep" ENABLE ROW LEVEL SECURITY;
 GRANT SELECT, UPDATE, DELETE ON "look up"."Deep" TO app_user;
 CREATE POLICY "read own" ON "look up"."Deep" FOR SELECT
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
 CREATE POLICY "own, or a's and b's" ON "look up"."Deep" FOR DELETE
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR a - b = 777);
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR a - b = 777
+           OR id IN (SELECT s.doc FROM "look up"."Deep shares" s
+                      WHERE s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int));
 CREATE POLICY "own, or summed" ON "look up"."Deep" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR a + b = 5000)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
