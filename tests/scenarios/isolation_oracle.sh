@@ -1083,7 +1083,10 @@ SQL
                                    || ' UPDATE checks of a role that may UPDATE the body alone; '
                                    || count(*) FILTER (WHERE v.status = 'FAIL'
                                                           AND v.detail ~ ('(, id = [^,' || chr(96) || ']+, body = |, id, body\) VALUES)'))
-                                   || ' FAILs naming a statement that sets the id and the body together'
+                                   || ' FAILs naming a statement that sets the id and the body together, '
+                                   || count(*) FILTER (WHERE v.status = 'FAIL'
+                                                          AND v.detail ~ ('(, body = [^,' || chr(96) || ']+, id = |, body, id\) VALUES|tenant_id(, id\) VALUES \(\.\.\., [0-9]+, | = [0-9]+, id = )''[0-9]+00'')'))
+                                   || ' naming one a term of two columns found (a body and an id, an id a hundred times the tenant)'
                                  FROM oracle.verdicts v")
     total=$((total + n))
     echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a viewers table a policy reads in $looking; a SECURITY DEFINER function writing the table in $writing; the checks' values: $varied; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
