@@ -246,6 +246,9 @@ DECLARE
     v_xnote text[];
     v_with int;
     v_reach text[];
+    v_read boolean;
+    v_held boolean;
+    v_keep text;
     v_xtype text;
     v_types jsonb;
     j int;
@@ -396,34 +399,63 @@ BEGIN
         -- `reach`, `OR a - b = 777`, `OR id IN (SELECT doc FROM shares
         -- WHERE …)`: SQL of the table's columns and other tables, built-in
         -- functions only), which the rows copied above need not include:
-        -- up to 4 for each probed tenant, read as the caller with the
-        -- tenant setting that tenant's, in a block rolled back (the
-        -- setting goes with it, the rows are kept as text), each row once
+        -- for each probed tenant, unless the shadow holds one already, up
+        -- to 4, read as the caller with the tenant setting that tenant's
+        -- and row security off (a table whose policies would apply to the
+        -- caller: an error, no row), in a block rolled back (the settings
+        -- go with it, the rows are kept as text), each row once. A term
+        -- that reads no setting (kind `reach once`) passes the same rows
+        -- for every tenant: first up to 4 of any tenant, and when none
+        -- passes, nothing more (one scan of the table, not one per tenant)
+        v_keep := pg_catalog.format(
+            'INSERT INTO pg_temp.rls_audit_shadow
+             SELECT (r.r::%s).* FROM pg_catalog.unnest($1::pg_catalog.text[]) r(r)
+              WHERE NOT EXISTS (SELECT FROM pg_temp.rls_audit_shadow s
+                                 WHERE s::pg_catalog.text OPERATOR(pg_catalog.=) r.r)', p_table);
         FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
-            CONTINUE WHEN p_variants[3 * i - 1] IS DISTINCT FROM 'reach';
+            CONTINUE WHEN p_variants[3 * i - 1] IS DISTINCT FROM 'reach'
+                      AND p_variants[3 * i - 1] IS DISTINCT FROM 'reach once';
+            IF p_variants[3 * i - 1] = 'reach once' THEN
+                v_reach := NULL;
+                v_read := false;
+                BEGIN
+                    PERFORM pg_catalog.set_config('row_security', 'off', true);
+                    EXECUTE pg_catalog.format(
+                        'SELECT pg_catalog.array_agg(r.r::pg_catalog.text)
+                           FROM (SELECT rls_audit_row AS r FROM %s rls_audit_row WHERE %s LIMIT 4) r',
+                        p_table, p_variants[3 * i]) INTO v_reach;
+                    v_read := true;
+                    RAISE EXCEPTION USING ERRCODE = 'RA001';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+                CONTINUE WHEN v_read AND v_reach IS NULL;
+                IF v_reach IS NOT NULL THEN
+                    EXECUTE v_keep USING v_reach;
+                END IF;
+            END IF;
             FOREACH a IN ARRAY p_tenants LOOP
                 v_reach := NULL;
                 BEGIN
                     PERFORM pg_catalog.set_config(p_setting, a, true);
-                    -- (no policy of a table read, the application's code,
-                    -- runs as the caller: where one would apply, an error)
                     PERFORM pg_catalog.set_config('row_security', 'off', true);
                     EXECUTE pg_catalog.format(
-                        'SELECT pg_catalog.array_agg(r.r::pg_catalog.text)
-                           FROM (SELECT rls_audit_row AS r FROM %s rls_audit_row
-                                  WHERE %s AND (rls_audit_row.%I %s $1::%s) IS NOT TRUE LIMIT 4) r',
-                        p_table, p_variants[3 * i], p_col, p_eq, p_type) INTO v_reach USING a;
+                        'SELECT EXISTS (SELECT FROM pg_temp.rls_audit_shadow rls_audit_row
+                                         WHERE %s AND (rls_audit_row.%I %s $1::%s) IS NOT TRUE)',
+                        p_variants[3 * i], p_col, p_eq, p_type) INTO v_held USING a;
+                    IF NOT v_held THEN
+                        EXECUTE pg_catalog.format(
+                            'SELECT pg_catalog.array_agg(r.r::pg_catalog.text)
+                               FROM (SELECT rls_audit_row AS r FROM %s rls_audit_row
+                                      WHERE %s AND (rls_audit_row.%I %s $1::%s) IS NOT TRUE LIMIT 4) r',
+                            p_table, p_variants[3 * i], p_col, p_eq, p_type) INTO v_reach USING a;
+                    END IF;
                     RAISE EXCEPTION USING ERRCODE = 'RA001';
                 EXCEPTION WHEN OTHERS THEN
                     NULL;
                 END;
                 IF v_reach IS NOT NULL THEN
-                    EXECUTE pg_catalog.format(
-                        'INSERT INTO pg_temp.rls_audit_shadow
-                         SELECT (r.r::%s).* FROM pg_catalog.unnest($1::pg_catalog.text[]) r(r)
-                          WHERE NOT EXISTS (SELECT FROM pg_temp.rls_audit_shadow s
-                                             WHERE s::pg_catalog.text OPERATOR(pg_catalog.=) r.r)',
-                        p_table) USING v_reach;
+                    EXECUTE v_keep USING v_reach;
                 END IF;
             END LOOP;
         END LOOP;
@@ -470,7 +502,7 @@ BEGIN
             -- 'shared'`; kind `with`: a column whose value the triple
             -- before it finds as the role, kind `rows`, for a term of
             -- several columns such as `a + b = 10`; read with that triple)
-            CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with', 'reach');
+            CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with', 'reach', 'reach once');
             -- (kind `target`: a tenant a check names, `OR (tenant_id = 3
             -- AND is_public)`, which the statements move and insert rows
             -- for too: passed on as it is)

@@ -1150,7 +1150,13 @@ impl Shadow {
                 catalog::Variant::Target(v) => [Some(column), Some("target".into()), Some(v)],
                 // (a term that reaches rows: rows of other tenants passing it
                 // copied into the shadow too)
-                catalog::Variant::Reach(sql) => [Some(column), Some("reach".into()), Some(sql)],
+                // (`reach once`: one that reads no setting, whose rows are
+                // the same for every tenant)
+                catalog::Variant::Reach(sql, setting) => [
+                    Some(column),
+                    Some(if setting { "reach" } else { "reach once" }.into()),
+                    Some(sql),
+                ],
             }
             .to_vec()
             })

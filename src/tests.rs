@@ -1622,7 +1622,7 @@ fn computed_values(
     use crate::catalog::Variant::{Computed, Reach, Rows, Searched};
     // (the terms that reach rows: check_variants_give_the_terms_that_reach_rows)
     got.into_iter()
-        .filter(|(_, v)| !matches!(v, Reach(_)))
+        .filter(|(_, v)| !matches!(v, Reach(..)))
         .map(|(c, v)| match v {
             // (the first row that passes, the other tenant's value 2, as
             // JSON, and the columns set with it)
@@ -1772,7 +1772,7 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
     // at most `limit` (the terms that reach rows aside: they set nothing)
     let two: Vec<_> = variants(2)
         .into_iter()
-        .filter(|(_, v)| !matches!(v, crate::catalog::Variant::Reach(_)))
+        .filter(|(_, v)| !matches!(v, crate::catalog::Variant::Reach(..)))
         .collect();
     assert_eq!(
         two,
@@ -2134,24 +2134,24 @@ fn check_variants_give_the_terms_that_reach_rows() {
     .unwrap()
     .remove(&oid.to_u32())
     .unwrap_or_default();
-    let reach: Vec<&str> = got
+    let reach: Vec<(&str, bool)> = got
         .iter()
         .filter_map(|(_, v)| match v {
-            crate::catalog::Variant::Reach(t) => Some(t.as_str()),
+            crate::catalog::Variant::Reach(t, setting) => Some((t.as_str(), *setting)),
             _ => None,
         })
         .collect();
     assert_eq!(
         reach,
         [
-            r#"(((a - "B b") = 777))"#,
-            r#"((("B b" > 3) AND (a < 2)))"#,
-            "((a IN (SELECT s.doc FROM public.reach_shares s WHERE (s.tenant = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))))",
-            "((a = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))",
+            (r#"(((a - "B b") = 777))"#, false),
+            (r#"((("B b" > 3) AND (a < 2)))"#, false),
+            ("((a IN (SELECT s.doc FROM public.reach_shares s WHERE (s.tenant = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))))", true),
+            ("((a = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))", true),
         ]
     );
     // each runs as SQL of the table's columns
-    for term in reach {
+    for (term, _) in reach {
         assert!(Spi::run(&format!("SELECT FROM public.reach rls_audit_row WHERE {term}")).is_ok());
     }
 }

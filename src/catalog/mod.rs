@@ -1966,11 +1966,11 @@ pub(crate) fn check_variants(
                 scratch.reset();
                 terms
             };
-            for term in terms {
-                let entry = (column.to_string(), Variant::Reach(term));
+            for (term, setting) in terms {
+                let entry = (column.to_string(), Variant::Reach(term, setting));
                 let reach = out
                     .iter()
-                    .filter(|(_, v)| matches!(v, Variant::Reach(_)))
+                    .filter(|(_, v)| matches!(v, Variant::Reach(..)))
                     .count();
                 if reach < REACH_TERMS && !out.contains(&entry) {
                     out.push(entry);
@@ -2018,7 +2018,10 @@ pub(crate) fn check_variants(
         let primaries = |out: &[(String, Variant)]| {
             out.iter()
                 .filter(|(_, v)| {
-                    !matches!(v, Variant::Also(_) | Variant::Target(_) | Variant::Reach(_))
+                    !matches!(
+                        v,
+                        Variant::Also(_) | Variant::Target(_) | Variant::Reach(..)
+                    )
                 })
                 .count()
         };
@@ -2126,7 +2129,10 @@ pub(crate) fn check_variants(
             let primaries = out
                 .iter()
                 .filter(|(_, v)| {
-                    !matches!(v, Variant::Also(_) | Variant::Target(_) | Variant::Reach(_))
+                    !matches!(
+                        v,
+                        Variant::Also(_) | Variant::Target(_) | Variant::Reach(..)
+                    )
                 })
                 .count();
             if !out.contains(&entry) && primaries < limit {
@@ -2204,8 +2210,13 @@ const REACH_TERMS: usize = 4;
 /// evaluate as the caller, to choose which rows of the table the shadow
 /// holds besides its first ones: nothing but the table's own columns (no
 /// sub-select, Param or aggregate), no volatile function and none that is
-/// not built in (no code of the application's runs as the caller).
-unsafe fn reach_terms(node: *mut pg_sys::Node, relid: pg_sys::Oid, tenant: i16) -> Vec<String> {
+/// not built in (no code of the application's runs as the caller). Each
+/// with whether it reads a setting.
+unsafe fn reach_terms(
+    node: *mut pg_sys::Node,
+    relid: pg_sys::Oid,
+    tenant: i16,
+) -> Vec<(String, bool)> {
     // SAFETY: nodes of the tree being walked, only read
     unsafe {
         let mut disjuncts = vec![node];
@@ -2228,6 +2239,7 @@ unsafe fn reach_terms(node: *mut pg_sys::Node, relid: pg_sys::Oid, tenant: i16) 
                 depth: 0,
                 tenant,
                 other: false,
+                setting: false,
             };
             if reach_walk(term, (&mut seen as *mut Reach).cast()) || !seen.other {
                 continue;
@@ -2240,7 +2252,7 @@ unsafe fn reach_terms(node: *mut pg_sys::Node, relid: pg_sys::Oid, tenant: i16) 
             .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
             .catch_others(|_| None)
             .execute();
-            out.extend(printed.map(|t| format!("({t})")));
+            out.extend(printed.map(|t| (format!("({t})"), seen.setting)));
         }
         out
     }
@@ -2253,6 +2265,9 @@ struct Reach {
     tenant: i16,
     /// whether it reads a column of the table besides the tenant column
     other: bool,
+    /// whether it reads a setting (`current_setting`): then it may pass
+    /// other rows for each tenant
+    setting: bool,
 }
 
 /// The walker of [`reach_terms`]: true (stop) at what the caller must not
@@ -2312,6 +2327,11 @@ unsafe extern "C-unwind" fn reach_walk(
                 stop
             }
             _ => {
+                if (*node).type_ == pg_sys::NodeTag::T_FuncExpr
+                    && function_name((*node.cast::<pg_sys::FuncExpr>()).funcid) == "current_setting"
+                {
+                    seen.setting = true;
+                }
                 pg_sys::check_functions_in_node(node, Some(barred), std::ptr::null_mut())
                     || pg_sys::expression_tree_walker(node, Some(reach_walk), ctx)
             }
@@ -2445,8 +2465,10 @@ pub(crate) enum Variant {
     Target(String),
     /// a term of a DELETE or UPDATE policy's USING that reaches rows by
     /// other columns (`OR a - b = 777`), as SQL ([`reach_terms`]): the
-    /// shadow also holds a few rows of other tenants that pass it
-    Reach(String),
+    /// shadow also holds a few rows of other tenants that pass it; and
+    /// whether it reads a setting (else the rows that pass are the same
+    /// for every tenant)
+    Reach(String, bool),
 }
 
 /// A term of several columns [`searched_rows`] evaluates on rows of
