@@ -218,10 +218,11 @@ BEGIN
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR char_length(body) > 5'
                          WHEN k % 24 = 12
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR char_length(body) * 2 = 12'
-                         -- (the terms of two columns in a second slot too)
-                         WHEN k % 6 = 2
+                         -- (the terms of two columns in a second slot too,
+                         -- in half of their cases)
+                         WHEN k % 12 = 2
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR char_length(body) = id'
-                         WHEN k % 6 = 5
+                         WHEN k % 12 = 5
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = tenant_id * 100'
                          ELSE 'tenant_id::text = current_setting(''app.tenant'', true)' END;
         EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
