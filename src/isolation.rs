@@ -1149,9 +1149,8 @@ impl Shadow {
                 // (a tenant a check names: one more the statements target)
                 catalog::Variant::Target(v) => [Some(column), Some("target".into()), Some(v)],
                 // (a term that reaches rows: rows of other tenants passing it
-                // copied into the shadow too)
-                // (`reach once`: one that reads no setting, whose rows are
-                // the same for every tenant)
+                // copied into the shadow too; `reach once`: one that reads no
+                // setting, whose rows are the same for every tenant)
                 catalog::Variant::Reach(sql, setting) => [
                     Some(column),
                     Some(if setting { "reach" } else { "reach once" }.into()),
@@ -1178,18 +1177,7 @@ fn rows_triples(column: String, rows: &catalog::Rows) -> Vec<Option<String>> {
     let mut out = vec![
         Some(column),
         Some("rows".into()),
-        Some(
-            serde_json::json!({
-                "sql": rows.sql,
-                "candidates": rows.candidates,
-                "with": rows.with,
-                "tenant": rows.tenant,
-                "most": rows.most,
-                "settings": rows.claimed.as_ref().map(|(s, _)| s),
-                "givens": rows.claimed.as_ref().map(|(_, g)| g),
-            })
-            .to_string(),
-        ),
+        serde_json::to_string(rows).ok(),
     ];
     for with in &rows.with {
         out.extend([Some(with.clone()), Some("with".into()), None]);

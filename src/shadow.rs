@@ -405,29 +405,8 @@ pub(crate) enum VariantValue {
     Claimed(String, Vec<String>, Vec<String>),
     /// the first row of candidates that passes a term of several columns
     /// (the variant's and those of its `also`, whose values the row gives
-    /// too)
-    Rows(Box<RowSearch>),
-}
-
-/// A term of several columns, evaluated as the role acting as each tenant
-/// on rows of candidates (catalog::Rows).
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct RowSearch {
-    /// SQL as `VariantValue::Searched`'s: its `$1` the rows, as a `text[]`
-    /// of JSON arrays, its value the first that passes
-    pub(crate) sql: String,
-    /// the candidates of the variant's column, then of each of `with`
-    pub(crate) candidates: Vec<Vec<String>>,
-    /// the other columns, whose values the row gives too: the variant's
-    /// `also` names those its statements set, in their parameters' order
-    pub(crate) with: Vec<String>,
-    /// whether each row ends with the value of a tenant other than the
-    /// one acting (the term reads the tenant column)
-    pub(crate) tenant: bool,
-    /// at most this many rows
-    pub(crate) most: usize,
-    /// the other settings the term reads and the values they are given
-    pub(crate) claimed: Option<(Vec<String>, Vec<String>)>,
+    /// too; `with` names them in the row's order)
+    Rows(Box<crate::catalog::Rows>),
 }
 
 /// A column a [`Variant`]'s statements set and its value (None: NULL).

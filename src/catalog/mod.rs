@@ -2472,8 +2472,9 @@ pub(crate) enum Variant {
 }
 
 /// A term of several columns [`searched_rows`] evaluates on rows of
-/// candidates, as the role acting as each tenant.
-#[derive(Clone, Debug, PartialEq)]
+/// candidates, as the role acting as each tenant (passed to the write
+/// probe as JSON, `p_variants`' kind `rows`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Rows {
     /// SQL as `Variant::Searched`'s, its `$1` the rows as a `text[]` of
     /// JSON arrays ([`crate::candidates::rows`]), its value the first
