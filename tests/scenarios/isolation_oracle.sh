@@ -38,6 +38,7 @@
 # DELETE and UPDATE also once the tenant's own rows are gone, moves and
 # inserts that also set the body (NULL, 'shared', the tenant's value) or
 # the id (the tenant's value), or both ('shared' and the tenant's value),
+# or the body 'x' and the id 1, or the id 100 times the new tenant,
 # UPDATEs of the body or id alone, the
 # SECURITY DEFINER function called with every id and tenant, DELETE
 # on the referenced table and what the key's action did,
@@ -663,9 +664,11 @@ BEGIN
             -- own value, or the id set to the tenant's value, which a
             -- check may let through)
             -- (x = 0: the tenant left as it is, the body or id set alone;
-            -- bsel 5: the body 'shared' and the id the tenant's value)
+            -- bsel 5: the body 'shared' and the id the tenant's value; 6:
+            -- the body 'x' and the id 1, as long; 7: the id 100 times the
+            -- tenant)
             FOR x, pre, gone, bsel IN SELECT DISTINCT y, z, g, b FROM unnest(ARRAY[0, 1, 2, 3, 4, a]) y, unnest(pres) z,
-                                                             unnest(ARRAY[false, true]) g, generate_series(0, 5) b
+                                                             unnest(ARRAY[false, true]) g, generate_series(0, 7) b
                                        WHERE b = 0 OR NOT g LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
@@ -680,13 +683,17 @@ BEGIN
                                                  WHEN 3 THEN format('body = %L', a)
                                                  WHEN 4 THEN format('id = %s', a)
                                                  WHEN 5 THEN format('body = ''shared'', id = %s', a)
+                                                 WHEN 6 THEN 'body = ''x'', id = 1'
+                                                 WHEN 7 THEN 'id = tenant_id * 100'
                                                  ELSE 'body = ''b1''' END);
                     ELSE
                         EXECUTE format('UPDATE %s SET tenant_id = %s%s', c.tbl, x,
                                        CASE bsel WHEN 1 THEN ', body = NULL' WHEN 2 THEN ', body = ''shared'''
                                                  WHEN 3 THEN format(', body = %L', a)
                                                  WHEN 4 THEN format(', id = %s', a)
-                                                 WHEN 5 THEN format(', body = ''shared'', id = %s', a) ELSE '' END);
+                                                 WHEN 5 THEN format(', body = ''shared'', id = %s', a)
+                                                 WHEN 6 THEN ', body = ''x'', id = 1'
+                                                 WHEN 7 THEN format(', id = %s', 100 * x) ELSE '' END);
                     END IF;
                     RESET ROLE;
                     -- (by row version, not id: the statement may set the
@@ -734,9 +741,10 @@ BEGIN
             EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
             -- (its body as it is, or NULL, 'shared' or the tenant's own
             -- value, or its id the tenant's value, or both 'shared' and
-            -- that id; without the id when the role may not insert it)
+            -- that id, or the body 'x' and the id 1, or the id 100 times
+            -- x; without the id when the role may not insert it)
             FOR x, f, pre, bsel IN SELECT xx, ff, zz, b FROM generate_series(1, 4) xx, generate_series(1, 3) ff,
-                                                          unnest(pres) zz, generate_series(0, 5) b LOOP
+                                                          unnest(pres) zz, generate_series(0, 7) b LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
@@ -747,9 +755,10 @@ BEGIN
                     EXECUTE format('INSERT INTO %s (%s tenant_id, body) SELECT %s $2, $3', c.tbl,
                                    CASE WHEN has_column_privilege(actor, c.tbl, 'id', 'INSERT') THEN 'id,' ELSE '' END,
                                    CASE WHEN has_column_privilege(actor, c.tbl, 'id', 'INSERT') THEN '$1,' ELSE '' END)
-                        USING CASE WHEN bsel IN (4, 5) THEN a ELSE tmpl.id END, x,
+                        USING CASE WHEN bsel IN (4, 5) THEN a WHEN bsel = 6 THEN 1 WHEN bsel = 7 THEN 100 * x
+                                   ELSE tmpl.id END, x,
                               CASE bsel WHEN 1 THEN NULL WHEN 2 THEN 'shared' WHEN 5 THEN 'shared'
-                                        WHEN 3 THEN a::text ELSE tmpl.body END;
+                                        WHEN 3 THEN a::text WHEN 6 THEN 'x' ELSE tmpl.body END;
                     RESET ROLE;
                     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO m;
                     leak := leak OR m > n;
