@@ -2015,16 +2015,6 @@ pub(crate) fn check_variants(
             (name != column && !matches!(value, Variant::Value(Some(v)) if !reads_as(v, typ)))
                 .then_some(name)
         };
-        let primaries = |out: &[(String, Variant)]| {
-            out.iter()
-                .filter(|(_, v)| {
-                    !matches!(
-                        v,
-                        Variant::Also(_) | Variant::Target(_) | Variant::Reach(..)
-                    )
-                })
-                .count()
-        };
         // (the values another table has for a column compared with this
         // one: a few, as they come, read once per call)
         let mut read = |table: u32, col: i16| -> Vec<Variant> {
@@ -2126,21 +2116,27 @@ pub(crate) fn check_variants(
     for (table, rows) in deferred {
         let out = out.entry(table).or_default();
         for entry in rows {
-            let primaries = out
-                .iter()
-                .filter(|(_, v)| {
-                    !matches!(
-                        v,
-                        Variant::Also(_) | Variant::Target(_) | Variant::Reach(..)
-                    )
-                })
-                .count();
-            if !out.contains(&entry) && primaries < limit {
+            if !out.contains(&entry) && primaries(out) < limit {
                 out.push(entry);
             }
         }
     }
     Ok(out)
+}
+
+/// How many of a table's variants count against [`check_variants`]'
+/// limit: not a value set together with the one before it, a tenant a
+/// check names or a term that reaches rows (they set no column of their
+/// own).
+fn primaries(out: &[(String, Variant)]) -> usize {
+    out.iter()
+        .filter(|(_, v)| {
+            !matches!(
+                v,
+                Variant::Also(_) | Variant::Target(_) | Variant::Reach(..)
+            )
+        })
+        .count()
 }
 
 /// Up to [`LOOKUP_VALUES`] values of column `col` of table `table` (a
@@ -2149,32 +2145,64 @@ pub(crate) fn check_variants(
 /// none (no policy's code runs as the caller for this), nor does one the
 /// caller may not read.
 fn lookup_values(table: u32, col: i16) -> Vec<String> {
-    // SAFETY: catalog cache lookups of the table and its column; NULL for
-    // one that is gone
-    let names = unsafe {
+    read_as_caller(table, col, |table, column, _| {
+        format!("SELECT l.{column}::pg_catalog.text FROM {table} l WHERE l.{column} IS NOT NULL LIMIT {LOOKUP_VALUES}")
+    })
+    .unwrap_or_default()
+    .into_iter()
+    .flatten()
+    .fold(Vec::new(), |mut all, v| {
+        if !all.contains(&v) {
+            all.push(v);
+        }
+        all
+    })
+}
+
+/// The first column, as text, of the rows `query` selects from table
+/// `table` (given its qualified name, column `col`'s quoted name and that
+/// column's base type, qualified), read as the caller with row security
+/// off in a rolled-back subtransaction (the setting goes with it). None
+/// for a table or column that is gone, and when the read fails: a table
+/// whose policies would apply to the caller (no policy's code runs as the
+/// caller for this), or one it may not read.
+fn read_as_caller(
+    table: u32,
+    col: i16,
+    query: impl FnOnce(&str, &str, &str) -> String,
+) -> Option<Vec<Option<String>>> {
+    // SAFETY: catalog cache lookups of the table, its column and its
+    // type; NULL for one that is gone
+    let (nsp, rel, att, typ) = unsafe {
         let relid = pg_sys::Oid::from(table);
         let (nsp, rel, att) = (
             pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid)),
             pg_sys::get_rel_name(relid),
             pg_sys::get_attname(relid, col, true),
         );
-        (!nsp.is_null() && !rel.is_null() && !att.is_null()).then(|| {
-            let text = |p: *mut std::ffi::c_char| {
-                std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
-            };
-            (text(nsp), text(rel), text(att))
-        })
+        if nsp.is_null() || rel.is_null() || att.is_null() {
+            return None;
+        }
+        // (its base type: a cast to a domain would run its CHECK as the
+        // caller)
+        let typ = pg_sys::format_type_extended(
+            pg_sys::getBaseType(pg_sys::get_atttype(relid, col)),
+            -1,
+            pg_sys::FORMAT_TYPE_FORCE_QUALIFY as u16,
+        );
+        (
+            name_or_empty(nsp),
+            name_or_empty(rel),
+            name_or_empty(att),
+            name_or_empty(typ),
+        )
     };
-    let Some((nsp, rel, att)) = names else {
-        return Vec::new();
-    };
-    let Ok(sql) = std::ffi::CString::new(format!(
-        "SELECT l.{a}::pg_catalog.text FROM {r} l WHERE l.{a} IS NOT NULL LIMIT {LOOKUP_VALUES}",
-        a = crate::ident::quote_ident(&att),
-        r = crate::ident::quote_qualified(&nsp, &rel),
-    )) else {
-        return Vec::new();
-    };
+    let sql = std::ffi::CString::new(query(
+        &crate::ident::quote_qualified(&nsp, &rel),
+        &crate::ident::quote_ident(&att),
+        &typ,
+    ))
+    .ok()?;
     let off = c"SELECT pg_catalog.set_config('row_security', 'off', true)";
     crate::shadow::rolled_back(|| {
         // SAFETY: SPI is connected (check_variants' client); a plain
@@ -2185,14 +2213,11 @@ fn lookup_values(table: u32, col: i16) -> Vec<String> {
             crate::shadow::select_text(&sql, 1)
         }
     })
-    .unwrap_or_default()
-    .into_iter()
-    .filter_map(|mut row| row.pop().flatten())
-    .fold(Vec::new(), |mut all, v| {
-        if !all.contains(&v) {
-            all.push(v);
-        }
-        all
+    .ok()
+    .map(|rows| {
+        rows.into_iter()
+            .map(|mut row| row.pop().flatten())
+            .collect()
     })
 }
 
@@ -2244,15 +2269,7 @@ unsafe fn reach_terms(
             if reach_walk(term, (&mut seen as *mut Reach).cast()) || !seen.other {
                 continue;
             }
-            let printed = PgTryBuilder::new(|| {
-                let context = pg_sys::deparse_context_for(c"rls_audit_row".as_ptr(), relid);
-                let text = pg_sys::deparse_expression(term, context, false, false);
-                (!text.is_null()).then(|| name_or_empty(text))
-            })
-            .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
-            .catch_others(|_| None)
-            .execute();
-            out.extend(printed.map(|t| (format!("({t})"), seen.setting)));
+            out.extend(printed_term(term, relid, 0).map(|t| (format!("({t})"), seen.setting)));
         }
         out
     }
@@ -2349,52 +2366,13 @@ const NAMED_TENANTS: usize = 4;
 /// table whose policies would apply to the caller, or one it may not
 /// read.
 fn has_value(table: u32, col: i16, value: &str) -> bool {
-    // SAFETY: catalog cache lookups of the table, its column and its
-    // type; NULL for one that is gone
-    let names = unsafe {
-        let relid = pg_sys::Oid::from(table);
-        let (nsp, rel, att) = (
-            pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid)),
-            pg_sys::get_rel_name(relid),
-            pg_sys::get_attname(relid, col, true),
-        );
-        (!nsp.is_null() && !rel.is_null() && !att.is_null()).then(|| {
-            // (its base type: a domain's CHECK is not run as the caller)
-            let typ = pg_sys::format_type_extended(
-                pg_sys::getBaseType(pg_sys::get_atttype(relid, col)),
-                -1,
-                pg_sys::FORMAT_TYPE_FORCE_QUALIFY as u16,
-            );
-            (
-                name_or_empty(nsp),
-                name_or_empty(rel),
-                name_or_empty(att),
-                name_or_empty(typ),
-            )
-        })
-    };
-    let Some((nsp, rel, att, typ)) = names else {
-        return false;
-    };
-    let Ok(sql) = std::ffi::CString::new(format!(
-        "SELECT 1 FROM {r} l WHERE l.{a} = {v}::{typ} LIMIT 1",
-        a = crate::ident::quote_ident(&att),
-        r = crate::ident::quote_qualified(&nsp, &rel),
-        v = crate::ident::quote_literal(value),
-    )) else {
-        return false;
-    };
-    let off = c"SELECT pg_catalog.set_config('row_security', 'off', true)";
-    crate::shadow::rolled_back(|| {
-        // SAFETY: SPI is connected (check_variants' client); a plain
-        // SELECT with every name qualified, in a rolled-back subtransaction
-        // (the setting goes with it)
-        unsafe {
-            crate::shadow::select_text(off, 1);
-            crate::shadow::select_text(&sql, 1)
-        }
+    read_as_caller(table, col, |table, column, typ| {
+        format!(
+            "SELECT 1 FROM {table} l WHERE l.{column} = {}::{typ} LIMIT 1",
+            crate::ident::quote_literal(value)
+        )
     })
-    .is_ok_and(|rows| !rows.is_empty())
+    .is_some_and(|rows| !rows.is_empty())
 }
 
 /// What [`variants_walk`] found: (attribute number, value) of the
@@ -3749,11 +3727,24 @@ unsafe fn searched(found: &mut Variants<'_>, node: *mut pg_sys::Node) {
 /// their bare names, under NOT when the walk is (the term must then
 /// fail): `(term)` or `NOT (term)`. None when PostgreSQL cannot print it.
 unsafe fn printed_test(found: &Variants<'_>, node: *mut pg_sys::Node) -> Option<String> {
-    let (depth, relid) = (found.depth, found.relid);
-    let term = PgTryBuilder::new(|| {
-        // SAFETY: a copy of the term whose only Vars are the table's
-        // columns (the caller checked), moved to level 0, deparsed against
-        // the table alone
+    // SAFETY: the caller's node of the tree being walked
+    let term = unsafe { printed_term(node, found.relid, found.depth) }?;
+    // (`NOT (a OR b)` is walked as a conjunction, and printed as the OR it
+    // is)
+    Some(if found.negated {
+        format!("NOT ({term})")
+    } else {
+        format!("({term})")
+    })
+}
+
+/// Term `node`, whose Vars of the policy's table are `depth` sub-selects
+/// up, as SQL against the table (`relid`) alone, its columns by their bare
+/// names or `rls_audit_row.`; None when PostgreSQL cannot print it.
+unsafe fn printed_term(node: *mut pg_sys::Node, relid: pg_sys::Oid, depth: u32) -> Option<String> {
+    PgTryBuilder::new(|| {
+        // SAFETY: a copy of the term, its table's Vars moved to level 0,
+        // deparsed against the table alone
         unsafe {
             let term = pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::Node>();
             if depth > 0 {
@@ -3766,14 +3757,7 @@ unsafe fn printed_test(found: &Variants<'_>, node: *mut pg_sys::Node) -> Option<
     })
     .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |e| e.rethrow())
     .catch_others(|_| None)
-    .execute()?;
-    // (`NOT (a OR b)` is walked as a conjunction, and printed as the OR it
-    // is)
-    Some(if found.negated {
-        format!("NOT ({term})")
-    } else {
-        format!("({term})")
-    })
+    .execute()
 }
 
 /// A column of the policy's table: its name and its type with typmod,
@@ -3884,16 +3868,7 @@ unsafe fn searched_one(
     } else {
         // (a function of the application's may be slow: the best few)
         // SAFETY: nodes of the tree being walked
-        let (constants, most) = unsafe {
-            (
-                all_constants(node),
-                if calls_own_function(node) {
-                    SEARCHED_OWN
-                } else {
-                    SEARCHED
-                },
-            )
-        };
+        let (constants, most) = unsafe { term_constants(node) };
         let read = column_candidates(&constants, base, most, crate::candidates::candidates);
         if read.is_empty() {
             return;
@@ -3939,16 +3914,7 @@ unsafe fn searched_rows(
         return;
     };
     // SAFETY: as above
-    let (constants, most) = unsafe {
-        (
-            all_constants(node),
-            if calls_own_function(node) {
-                SEARCHED_OWN
-            } else {
-                SEARCHED
-            },
-        )
-    };
+    let (constants, most) = unsafe { term_constants(node) };
     // (the tenant column last)
     let ordered = columns
         .iter()
@@ -4003,6 +3969,21 @@ unsafe fn searched_rows(
             claimed,
         })),
     ));
+}
+
+/// A searched term's constants ([`all_constants`]) and how many
+/// candidates (or rows of them) it is tried with: fewer when it calls a
+/// function of the application's, which may be slow.
+unsafe fn term_constants(node: *mut pg_sys::Node) -> (Vec<String>, usize) {
+    // SAFETY: the caller's node of the tree being walked
+    unsafe {
+        let most = if calls_own_function(node) {
+            SEARCHED_OWN
+        } else {
+            SEARCHED
+        };
+        (all_constants(node), most)
+    }
 }
 
 /// At most this many candidates per column of a term [`searched_rows`]
