@@ -2156,6 +2156,70 @@ fn check_variants_give_the_terms_that_reach_rows() {
     }
 }
 
+/// A term that reaches rows by the current user (`owner = current_user`,
+/// `CURRENT_ROLE`, `USER`, `"current_user"()`, also in a sub-select)
+/// reads the role's name, as when the role runs the statement, not the
+/// caller's, who reads the rows: a role whose name needs quotes.
+/// `session_user` stays (SET ROLE keeps it).
+#[pg_test]
+fn check_variants_read_the_current_user_as_the_role() {
+    run(r#"
+        CREATE ROLE "rls_audit 'reach' Ü";
+        CREATE TABLE public.reach_user (tenant_id int, owner name, editor name, "Viewer" name);
+        CREATE TABLE public.reach_user_shares (doc name, grantee name);
+        CREATE POLICY d ON public.reach_user FOR DELETE TO "rls_audit 'reach' Ü"
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR owner = current_user OR editor = CURRENT_ROLE
+                   OR "Viewer" IN (SELECT s.doc FROM public.reach_user_shares s WHERE s.grantee = USER));
+        CREATE POLICY u ON public.reach_user FOR UPDATE TO "rls_audit 'reach' Ü"
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR (owner = session_user AND editor IS DISTINCT FROM "current_user"()));
+        INSERT INTO public.reach_user VALUES (1, 'rls_audit ''reach'' Ü', NULL, NULL),
+            (2, NULL, 'rls_audit ''reach'' Ü', NULL), (3, NULL, NULL, 'v'), (4, session_user, NULL, NULL);
+        INSERT INTO public.reach_user_shares VALUES ('v', 'rls_audit ''reach'' Ü');
+    "#);
+    let oid = one::<pg_sys::Oid>("SELECT 'public.reach_user'::regclass::oid").unwrap();
+    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
+    let got = Spi::connect(|c| {
+        crate::catalog::check_variants(
+            c,
+            &[(oid.to_u32(), "tenant_id")],
+            "rls_audit 'reach' Ü",
+            "app.tenant_id",
+            16,
+        )
+    })
+    .unwrap()
+    .remove(&oid.to_u32())
+    .unwrap_or_default();
+    let reach: Vec<&str> = got
+        .iter()
+        .filter_map(|(_, v)| match v {
+            crate::catalog::Variant::Reach(t, _) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reach,
+        [
+            "((owner = 'rls_audit ''reach'' Ü'::name))",
+            "((editor = 'rls_audit ''reach'' Ü'::name))",
+            r#"(("Viewer" IN (SELECT s.doc FROM public.reach_user_shares s WHERE (s.grantee = 'rls_audit ''reach'' Ü'::name))))"#,
+            "(((owner = SESSION_USER) AND (editor IS DISTINCT FROM 'rls_audit ''reach'' Ü'::name)))",
+        ]
+    );
+    // as the caller, each passes the row the role's name passes (tenants
+    // 1, 2, 3), or the caller's own for session_user (tenant 4)
+    let passed: Vec<i32> = reach
+        .iter()
+        .map(|term| {
+            one::<i32>(&format!("SELECT tenant_id FROM public.reach_user rls_audit_row WHERE {term}"))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(passed, [1, 2, 3, 4]);
+}
+
 /// A column compared by `=` with an expression of another setting than
 /// the tenant's, one the application sets per request (a user id, a JWT's
 /// claims), gives a `Claimed` variant: the expression, that setting, and

@@ -1948,8 +1948,11 @@ pub(crate) fn check_variants(
         };
         let relid = pg_sys::Oid::from(table);
         let out = out.entry(table).or_default();
-        let (Ok(text), Ok(name)) = (std::ffi::CString::new(tree), std::ffi::CString::new(column))
-        else {
+        let (Ok(text), Ok(name), Ok(role_name)) = (
+            std::ffi::CString::new(tree),
+            std::ffi::CString::new(column),
+            std::ffi::CString::new(role),
+        ) else {
             continue;
         };
         // SAFETY: a catalog cache lookup of the table's column
@@ -1961,7 +1964,7 @@ pub(crate) fn check_variants(
             let terms = unsafe {
                 let terms = scratch.switch_to(|_| {
                     let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
-                    reach_terms(node, relid, tenant)
+                    reach_terms(node, relid, tenant, &role_name)
                 });
                 scratch.reset();
                 terms
@@ -2233,14 +2236,17 @@ const REACH_TERMS: usize = 4;
 /// other than the tenant column (`tenant`), as SQL of the table's columns
 /// by their bare names: those PostgreSQL can print and the probe can
 /// evaluate as the caller, to choose which rows of the table the shadow
-/// holds besides its first ones: nothing but the table's own columns (no
-/// sub-select, Param or aggregate), no volatile function and none that is
-/// not built in (no code of the application's runs as the caller). Each
-/// with whether it reads a setting.
+/// holds besides its first ones: the table's own columns and sub-selects
+/// of tables ([`reach_walk`]), no Param of the caller's, no volatile
+/// function and none that is not built in (no code of the application's
+/// runs as the caller). The current user (`owner = current_user`) is
+/// `role`, as when the role runs the statement ([`as_role`]). Each with
+/// whether it reads a setting.
 unsafe fn reach_terms(
     node: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: i16,
+    role: &std::ffi::CStr,
 ) -> Vec<(String, bool)> {
     // SAFETY: nodes of the tree being walked, only read
     unsafe {
@@ -2269,9 +2275,115 @@ unsafe fn reach_terms(
             if reach_walk(term, (&mut seen as *mut Reach).cast()) || !seen.other {
                 continue;
             }
-            out.extend(printed_term(term, relid, 0).map(|t| (format!("({t})"), seen.setting)));
+            out.extend(
+                printed_term(as_role(term, role), relid, 0)
+                    .map(|t| (format!("({t})"), seen.setting)),
+            );
         }
         out
+    }
+}
+
+/// A copy of `node` in which each reading of the current user
+/// (`current_user`, `current_role`, `user`, `"current_user"()`) is the
+/// constant `role`, of type name: what it reads when `role` runs the
+/// statement, not what it reads as the caller who evaluates the term
+/// (`session_user` stays: SET ROLE keeps it). Into sub-selects too.
+unsafe fn as_role(node: *mut pg_sys::Node, role: &std::ffi::CStr) -> *mut pg_sys::Node {
+    unsafe extern "C-unwind" fn swap(
+        node: *mut pg_sys::Node,
+        ctx: *mut std::ffi::c_void,
+    ) -> *mut pg_sys::Node {
+        if node.is_null() {
+            return node;
+        }
+        // SAFETY: a node of the tree being copied; ctx is as_role's name
+        unsafe {
+            let user = match (*node).type_ {
+                pg_sys::NodeTag::T_SQLValueFunction => matches!(
+                    (*node.cast::<pg_sys::SQLValueFunction>()).op,
+                    pg_sys::SQLValueFunctionOp::SVFOP_CURRENT_USER
+                        | pg_sys::SQLValueFunctionOp::SVFOP_CURRENT_ROLE
+                        | pg_sys::SQLValueFunctionOp::SVFOP_USER
+                ),
+                pg_sys::NodeTag::T_FuncExpr => {
+                    (*node.cast::<pg_sys::FuncExpr>()).funcid
+                        == pg_sys::Oid::from(pg_sys::F_CURRENT_USER)
+                }
+                pg_sys::NodeTag::T_Query => {
+                    return query_mutator(node.cast(), swap, ctx).cast();
+                }
+                _ => false,
+            };
+            if user {
+                let name = pg_sys::palloc0(pg_sys::NAMEDATALEN as usize).cast::<pg_sys::NameData>();
+                pg_sys::namestrcpy(name, ctx.cast::<std::ffi::c_char>());
+                return pg_sys::makeConst(
+                    pg_sys::NAMEOID,
+                    -1,
+                    pg_sys::C_COLLATION_OID,
+                    pg_sys::NAMEDATALEN as i32,
+                    pg_sys::Datum::from(name),
+                    false,
+                    false,
+                )
+                .cast();
+            }
+            expression_mutator(node, swap, ctx)
+        }
+    }
+    // SAFETY: the caller's node; swap copies what it changes
+    unsafe { swap(node, role.as_ptr().cast_mut().cast()) }
+}
+
+/// A callback of PostgreSQL's tree mutators.
+type Mutator =
+    unsafe extern "C-unwind" fn(*mut pg_sys::Node, *mut std::ffi::c_void) -> *mut pg_sys::Node;
+
+/// PostgreSQL's `expression_tree_mutator` (a macro over `_impl` since 16).
+unsafe fn expression_mutator(
+    node: *mut pg_sys::Node,
+    f: Mutator,
+    ctx: *mut std::ffi::c_void,
+) -> *mut pg_sys::Node {
+    // SAFETY: the caller's node and callback; before 16 the callback is
+    // declared without its arguments, and called with them
+    unsafe {
+        #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+        return pg_sys::expression_tree_mutator(
+            node,
+            Some(std::mem::transmute::<
+                Mutator,
+                unsafe extern "C-unwind" fn() -> *mut pg_sys::Node,
+            >(f)),
+            ctx,
+        );
+        #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+        return pg_sys::expression_tree_mutator_impl(node, Some(f), ctx);
+    }
+}
+
+/// PostgreSQL's `query_tree_mutator`, as [`expression_mutator`]: a copy
+/// of `query` with its expressions (and sub-queries) passed through `f`.
+unsafe fn query_mutator(
+    query: *mut pg_sys::Query,
+    f: Mutator,
+    ctx: *mut std::ffi::c_void,
+) -> *mut pg_sys::Query {
+    // SAFETY: as expression_mutator
+    unsafe {
+        #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+        return pg_sys::query_tree_mutator(
+            query,
+            Some(std::mem::transmute::<
+                Mutator,
+                unsafe extern "C-unwind" fn() -> *mut pg_sys::Node,
+            >(f)),
+            ctx,
+            0,
+        );
+        #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+        return pg_sys::query_tree_mutator_impl(query, Some(f), ctx, 0);
     }
 }
 

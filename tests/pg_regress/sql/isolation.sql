@@ -2710,6 +2710,37 @@ SELECT t AS tenant, q AS statement,
                (3, 'UPDATE "look up"."Deep" SET tenant_id = 3')) v(t, q)
  ORDER BY 2, 1;
 
+-- The same, by the current user (owner = current_user, a share granted to
+-- CURRENT_ROLE, owner = USER): such a term reads the role's name when the
+-- role runs the statement, and the caller's when the caller reads rows
+-- for the shadow; they are read with the role's name. Row 260 (tenant
+-- 3's) is app_user's, row 270 (tenant 1's) is shared with app_user: FAIL
+-- for every tenant's DELETE (tenant 2 reaches both) and for the take-over
+-- UPDATE of tenants 1 and 2, beside PostgreSQL's own statements.
+ALTER TABLE "look up"."Deep" ADD COLUMN owner name;
+UPDATE "look up"."Deep" SET owner = 'app_user' WHERE id = 260;
+ALTER TABLE "look up"."Deep shares" ADD COLUMN grantee name;
+INSERT INTO "look up"."Deep shares" VALUES (270, NULL, 'app_user');
+DROP POLICY "own, or a's and b's" ON "look up"."Deep";
+DROP POLICY "own, or summed" ON "look up"."Deep";
+CREATE POLICY "own, or the user's" ON "look up"."Deep" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR owner = current_user
+           OR id IN (SELECT s.doc FROM "look up"."Deep shares" s WHERE s.grantee = CURRENT_ROLE));
+CREATE POLICY "own, or the user's rows" ON "look up"."Deep" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR owner = USER)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Deep"'::regclass])
+ WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
+SELECT t AS tenant, q AS statement,
+       (SELECT count(*) FROM "look up"."Deep" WHERE tenant_id <> t) - pg_temp.others_left(t, q)
+           AS other_tenants_rows_reached
+  FROM (VALUES (1, 'DELETE FROM "look up"."Deep"'), (2, 'DELETE FROM "look up"."Deep"'),
+               (3, 'DELETE FROM "look up"."Deep"'), (1, 'UPDATE "look up"."Deep" SET tenant_id = 1'),
+               (2, 'UPDATE "look up"."Deep" SET tenant_id = 2'),
+               (3, 'UPDATE "look up"."Deep" SET tenant_id = 3')) v(t, q)
+ ORDER BY 2, 1;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
