@@ -177,6 +177,8 @@ DECLARE
     v_reach text[];
     v_read boolean;
     v_held boolean;
+    v_term text;
+    v_held_term text;
     v_keep text;
     v_xtype text;
     v_types jsonb;
@@ -335,7 +337,14 @@ BEGIN
         -- go with it, the rows are kept as text), each row once. A term
         -- that reads no setting (kind `reach once`) passes the same rows
         -- for every tenant: first up to 4 of any tenant, and when none
-        -- passes, nothing more (one scan of the table, not one per tenant)
+        -- passes, nothing more (one scan of the table, not one per tenant).
+        -- A term with what the caller must not run (kind `reach as role`:
+        -- an application's function, `OR app.shared_with_me(id)`, a
+        -- domain's CHECK, a view) is evaluated by the role, as PostgreSQL
+        -- evaluates the policy for it: in pg_temp.rls_audit_reach, a
+        -- SECURITY DEFINER function of the role's (made in the block,
+        -- rolled back with it) with row security on, of each row the
+        -- caller reads
         v_keep := pg_catalog.format(
             'INSERT INTO pg_temp.rls_audit_shadow
              SELECT (r.r::%s).* FROM pg_catalog.unnest($1::pg_catalog.text[]) r(r)
@@ -343,7 +352,8 @@ BEGIN
                                  WHERE s::pg_catalog.text OPERATOR(pg_catalog.=) r.r)', p_table);
         FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
             CONTINUE WHEN p_variants[3 * i - 1] IS DISTINCT FROM 'reach'
-                      AND p_variants[3 * i - 1] IS DISTINCT FROM 'reach once';
+                      AND p_variants[3 * i - 1] IS DISTINCT FROM 'reach once'
+                      AND p_variants[3 * i - 1] IS DISTINCT FROM 'reach as role';
             IF p_variants[3 * i - 1] = 'reach once' THEN
                 v_reach := NULL;
                 v_read := false;
@@ -367,17 +377,32 @@ BEGIN
                 v_reach := NULL;
                 BEGIN
                     PERFORM pg_catalog.set_config(p_setting, a, true);
+                    v_term := p_variants[3 * i];
+                    v_held_term := v_term;
+                    IF p_variants[3 * i - 1] = 'reach as role' THEN
+                        EXECUTE pg_catalog.format(
+                            'CREATE FUNCTION pg_temp.rls_audit_reach(%s) RETURNS pg_catalog.bool
+                             LANGUAGE sql SECURITY DEFINER
+                             SET search_path = pg_catalog, pg_temp SET row_security = on AS %L',
+                            p_table,
+                            pg_catalog.format('SELECT %s FROM (SELECT ($1).*) rls_audit_row', v_term));
+                        EXECUTE pg_catalog.format('ALTER FUNCTION pg_temp.rls_audit_reach(%s) OWNER TO %I',
+                                                  p_table, p_role);
+                        v_term := 'pg_temp.rls_audit_reach(rls_audit_row)';
+                        v_held_term := pg_catalog.format(
+                            'pg_temp.rls_audit_reach(rls_audit_row::pg_catalog.text::%s)', p_table);
+                    END IF;
                     PERFORM pg_catalog.set_config('row_security', 'off', true);
                     EXECUTE pg_catalog.format(
                         'SELECT EXISTS (SELECT FROM pg_temp.rls_audit_shadow rls_audit_row
                                          WHERE %s AND (rls_audit_row.%I %s $1::%s) IS NOT TRUE)',
-                        p_variants[3 * i], p_col, p_eq, p_type) INTO v_held USING a;
+                        v_held_term, p_col, p_eq, p_type) INTO v_held USING a;
                     IF NOT v_held THEN
                         EXECUTE pg_catalog.format(
                             'SELECT pg_catalog.array_agg(r.r::pg_catalog.text)
                                FROM (SELECT rls_audit_row AS r FROM %s rls_audit_row
-                                      WHERE %s AND (rls_audit_row.%I %s $1::%s) IS NOT TRUE LIMIT 4) r',
-                            p_table, p_variants[3 * i], p_col, p_eq, p_type) INTO v_reach USING a;
+                                      WHERE (rls_audit_row.%I %s $1::%s) IS NOT TRUE AND %s LIMIT 4) r',
+                            p_table, p_col, p_eq, p_type, v_term) INTO v_reach USING a;
                     END IF;
                     RAISE EXCEPTION USING ERRCODE = 'RA001';
                 EXCEPTION WHEN OTHERS THEN

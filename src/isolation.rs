@@ -1150,12 +1150,11 @@ impl Shadow {
                 catalog::Variant::Target(v) => [Some(column), Some("target".into()), Some(v)],
                 // (a term that reaches rows: rows of other tenants passing it
                 // copied into the shadow too; `reach once`: one that reads no
-                // setting, whose rows are the same for every tenant)
-                catalog::Variant::Reach(sql, setting) => [
-                    Some(column),
-                    Some(if setting { "reach" } else { "reach once" }.into()),
-                    Some(sql),
-                ],
+                // setting, whose rows are the same for every tenant; `reach
+                // as role`: one the role evaluates)
+                catalog::Variant::Reach(sql, by) => {
+                    [Some(column), Some(by.kind().into()), Some(sql)]
+                }
             }
             .to_vec()
             })

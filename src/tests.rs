@@ -2088,71 +2088,95 @@ fn check_variants_name_the_tenants_a_check_names() {
 
 /// The terms of a DELETE or UPDATE policy's USING that reach rows by
 /// other columns (`OR a - b = 777`, a conjunction of them), each a
-/// `Reach` the probe evaluates as the caller to pick rows for the shadow,
-/// sub-selects of tables among them: not one of the tenant column alone,
-/// nor one that reads no column, nor one that calls a function of the
-/// application's or a volatile one, casts to a domain or reads a view
-/// (whose code would run as the caller), nor a write's check.
+/// `Reach` the probe evaluates to pick rows for the shadow, sub-selects of
+/// tables among them: the caller evaluates those of built-in, not
+/// volatile functions (once when they read no setting); the role those
+/// that call a function of the application's or a volatile one, cast to a
+/// domain or read a view (whose code must not run as the caller). Not one
+/// of the tenant column alone, nor one that reads no column, nor a
+/// write's check.
 #[pg_test]
 fn check_variants_give_the_terms_that_reach_rows() {
+    use crate::catalog::ReachBy::{Caller, Once, Role};
     run(r#"
         CREATE ROLE rls_audit_reach_app;
         CREATE DOMAIN public.reach_dom AS int CHECK (VALUE > 0);
         CREATE FUNCTION public.reach_fn(int) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT $1 = 1';
         CREATE TABLE public.reach (tenant_id int, a int, "B b" int);
+        CREATE TABLE public.reach_role (tenant_id int, a int, "B b" int);
         CREATE TABLE public.reach_shares (doc int, tenant int);
         CREATE VIEW public.reach_view AS SELECT doc FROM public.reach_shares;
         CREATE POLICY d ON public.reach FOR DELETE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                    OR a - "B b" = 777 OR tenant_id > 1 OR current_user = 'x'
-                   OR public.reach_fn(a) OR a::public.reach_dom = 3
                    OR ("B b" > 3 AND a < 2)
                    OR a IN (SELECT s.doc FROM public.reach_shares s
                              WHERE s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int)
-                   OR a IN (SELECT v.doc FROM public.reach_view v)
-                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.doc = reach.a
-                                                                 AND public.reach_fn(s.doc))
-                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.tenant = random()::int)
                    OR EXISTS (SELECT FROM public.reach_shares s WHERE s.doc = reach.tenant_id));
         CREATE POLICY u ON public.reach FOR UPDATE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                    OR a = NULLIF(current_setting('app.tenant_id', true), '')::int)
             WITH CHECK (a = 5);
         CREATE POLICY i ON public.reach FOR INSERT TO rls_audit_reach_app WITH CHECK (a + 1 = 2);
+        CREATE POLICY d ON public.reach_role FOR DELETE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR public.reach_fn(a) OR a::public.reach_dom = 3
+                   OR a IN (SELECT v.doc FROM public.reach_view v)
+                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.doc = reach_role.a
+                                                                 AND public.reach_fn(s.doc)));
+        CREATE POLICY u ON public.reach_role FOR UPDATE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.tenant = random()::int));
     "#);
-    let oid = one::<pg_sys::Oid>("SELECT 'public.reach'::regclass::oid").unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
-    let got = Spi::connect(|c| {
-        crate::catalog::check_variants(
-            c,
-            &[(oid.to_u32(), "tenant_id")],
-            "rls_audit_reach_app",
-            "app.tenant_id",
-            16,
-        )
-    })
-    .unwrap()
-    .remove(&oid.to_u32())
-    .unwrap_or_default();
-    let reach: Vec<(&str, bool)> = got
-        .iter()
-        .filter_map(|(_, v)| match v {
-            crate::catalog::Variant::Reach(t, setting) => Some((t.as_str(), *setting)),
-            _ => None,
+    for (table, want) in [
+        (
+            "public.reach",
+            vec![
+                (r#"(((a - "B b") = 777))"#, Once),
+                (r#"((("B b" > 3) AND (a < 2)))"#, Once),
+                ("((a IN (SELECT s.doc FROM public.reach_shares s WHERE (s.tenant = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))))", Caller),
+                ("((a = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))", Caller),
+            ],
+        ),
+        (
+            "public.reach_role",
+            vec![
+                ("(public.reach_fn(a))", Role),
+                ("((((a)::public.reach_dom)::integer = 3))", Role),
+                ("((a IN (SELECT v.doc FROM public.reach_view v)))", Role),
+                ("((EXISTS (SELECT FROM public.reach_shares s WHERE ((s.doc = rls_audit_row.a) AND public.reach_fn(s.doc)))))", Role),
+            ],
+        ),
+    ] {
+        let oid = one::<pg_sys::Oid>(&format!("SELECT '{table}'::regclass::oid")).unwrap();
+        let got = Spi::connect(|c| {
+            crate::catalog::check_variants(
+                c,
+                &[(oid.to_u32(), "tenant_id")],
+                "rls_audit_reach_app",
+                "app.tenant_id",
+                16,
+            )
         })
-        .collect();
-    assert_eq!(
-        reach,
-        [
-            (r#"(((a - "B b") = 777))"#, false),
-            (r#"((("B b" > 3) AND (a < 2)))"#, false),
-            ("((a IN (SELECT s.doc FROM public.reach_shares s WHERE (s.tenant = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))))", true),
-            ("((a = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))", true),
-        ]
-    );
-    // each runs as SQL of the table's columns
-    for (term, _) in reach {
-        assert!(Spi::run(&format!("SELECT FROM public.reach rls_audit_row WHERE {term}")).is_ok());
+        .unwrap()
+        .remove(&oid.to_u32())
+        .unwrap_or_default();
+        let reach: Vec<(&str, crate::catalog::ReachBy)> = got
+            .iter()
+            .filter_map(|(_, v)| match v {
+                crate::catalog::Variant::Reach(t, by) => Some((t.as_str(), *by)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reach, want, "{table}");
+        // each runs as SQL of the table's columns
+        for (term, _) in reach {
+            assert!(
+                Spi::run(&format!("SELECT FROM {table} rls_audit_row WHERE {term}")).is_ok(),
+                "{term}"
+            );
+        }
     }
 }
 

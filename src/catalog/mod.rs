@@ -1969,8 +1969,8 @@ pub(crate) fn check_variants(
                 scratch.reset();
                 terms
             };
-            for (term, setting) in terms {
-                let entry = (column.to_string(), Variant::Reach(term, setting));
+            for (term, by) in terms {
+                let entry = (column.to_string(), Variant::Reach(term, by));
                 let reach = out
                     .iter()
                     .filter(|(_, v)| matches!(v, Variant::Reach(..)))
@@ -2234,20 +2234,19 @@ const REACH_TERMS: usize = 4;
 /// The terms of a DELETE or UPDATE policy's USING `node` (its
 /// disjuncts, `tenant_id = … OR a - b = 777`) that reach rows by a column
 /// other than the tenant column (`tenant`), as SQL of the table's columns
-/// by their bare names: those PostgreSQL can print and the probe can
-/// evaluate as the caller, to choose which rows of the table the shadow
-/// holds besides its first ones: the table's own columns and sub-selects
-/// of tables ([`reach_walk`]), no Param of the caller's, no volatile
-/// function and none that is not built in (no code of the application's
-/// runs as the caller). The current user (`owner = current_user`) is
-/// `role`, as when the role runs the statement ([`as_role`]). Each with
-/// whether it reads a setting.
+/// by their bare names, to choose which rows of the table the shadow
+/// holds besides its first ones. The caller evaluates a term of the
+/// table's own columns and sub-selects of tables, with no function that
+/// is not built in or is volatile ([`reach_walk`]: no code of the
+/// application's runs as the caller); the current user (`owner =
+/// current_user`) is then `role`, as when the role runs the statement
+/// ([`as_role`]). The role evaluates any other ([`ReachBy::Role`]).
 unsafe fn reach_terms(
     node: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: i16,
     role: &std::ffi::CStr,
-) -> Vec<(String, bool)> {
+) -> Vec<(String, ReachBy)> {
     // SAFETY: nodes of the tree being walked, only read
     unsafe {
         let mut disjuncts = vec![node];
@@ -2271,14 +2270,18 @@ unsafe fn reach_terms(
                 tenant,
                 other: false,
                 setting: false,
+                role: false,
             };
-            if reach_walk(term, (&mut seen as *mut Reach).cast()) || !seen.other {
+            reach_walk(term, (&mut seen as *mut Reach).cast());
+            if !seen.other {
                 continue;
             }
-            out.extend(
-                printed_term(as_role(term, role), relid, 0)
-                    .map(|t| (format!("({t})"), seen.setting)),
-            );
+            let (term, by) = match seen {
+                Reach { role: true, .. } => (term, ReachBy::Role),
+                Reach { setting: true, .. } => (as_role(term, role), ReachBy::Caller),
+                _ => (as_role(term, role), ReachBy::Once),
+            };
+            out.extend(printed_term(term, relid, 0).map(|t| (format!("({t})"), by)));
         }
         out
     }
@@ -2397,14 +2400,18 @@ struct Reach {
     /// whether it reads a setting (`current_setting`): then it may pass
     /// other rows for each tenant
     setting: bool,
+    /// whether it holds what the caller must not run: then the role
+    /// evaluates it
+    role: bool,
 }
 
-/// The walker of [`reach_terms`]: true (stop) at what the caller must not
-/// run for a policy's term: a function that is not built in or is
-/// volatile, a cast to a domain (whose CHECK may call one), a Param, a
-/// relation read that is not a table (a view runs its own functions as
-/// the caller); into sub-selects (`OR id IN (SELECT doc FROM shares WHERE
-/// …)`), noting the table's own columns it reads.
+/// The walker of [`reach_terms`]: notes the table's own columns a term
+/// reads (also in sub-selects, `OR id IN (SELECT doc FROM shares WHERE
+/// …)`), whether it reads a setting, and what the caller must not run
+/// for a policy's term: a function that is not built in or is volatile, a
+/// cast to a domain (whose CHECK may call one), a Param, a relation read
+/// that is not a table (a view runs its own functions as the caller).
+/// Never stops.
 unsafe extern "C-unwind" fn reach_walk(
     node: *mut pg_sys::Node,
     ctx: *mut std::ffi::c_void,
@@ -2432,9 +2439,10 @@ unsafe extern "C-unwind" fn reach_walk(
             }
             // (a sub-select's own output in `x IN (SELECT …)` is a Param)
             pg_sys::NodeTag::T_Param => {
-                (*node.cast::<pg_sys::Param>()).paramkind != pg_sys::ParamKind::PARAM_SUBLINK
+                seen.role |=
+                    (*node.cast::<pg_sys::Param>()).paramkind != pg_sys::ParamKind::PARAM_SUBLINK;
+                false
             }
-            pg_sys::NodeTag::T_CoerceToDomain => true,
             pg_sys::NodeTag::T_Query => {
                 let query = node.cast::<pg_sys::Query>();
                 let tables_only = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*query).rtable)
@@ -2446,14 +2454,12 @@ unsafe extern "C-unwind" fn reach_walk(
                                 pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
                             )
                     });
-                if !tables_only {
-                    return true;
-                }
+                seen.role |= !tables_only;
                 seen.depth += 1;
-                let stop = pg_sys::query_tree_walker(query, Some(reach_walk), ctx, 0);
+                pg_sys::query_tree_walker(query, Some(reach_walk), ctx, 0);
                 let seen = &mut *ctx.cast::<Reach>();
                 seen.depth -= 1;
-                stop
+                false
             }
             _ => {
                 if (*node).type_ == pg_sys::NodeTag::T_FuncExpr
@@ -2461,8 +2467,9 @@ unsafe extern "C-unwind" fn reach_walk(
                 {
                     seen.setting = true;
                 }
-                pg_sys::check_functions_in_node(node, Some(barred), std::ptr::null_mut())
-                    || pg_sys::expression_tree_walker(node, Some(reach_walk), ctx)
+                seen.role |= (*node).type_ == pg_sys::NodeTag::T_CoerceToDomain
+                    || pg_sys::check_functions_in_node(node, Some(barred), std::ptr::null_mut());
+                pg_sys::expression_tree_walker(node, Some(reach_walk), ctx)
             }
         }
     }
@@ -2556,9 +2563,35 @@ pub(crate) enum Variant {
     /// a term of a DELETE or UPDATE policy's USING that reaches rows by
     /// other columns (`OR a - b = 777`), as SQL ([`reach_terms`]): the
     /// shadow also holds a few rows of other tenants that pass it; and
-    /// whether it reads a setting (else the rows that pass are the same
-    /// for every tenant)
-    Reach(String, bool),
+    /// who evaluates it, for which tenants
+    Reach(String, ReachBy),
+}
+
+/// Who evaluates a [`Variant::Reach`] term on the table's rows, and how
+/// often (sql/probe.sql's kinds `reach once`, `reach`, `reach as role`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum ReachBy {
+    /// the caller, once: it reads no setting, so the rows that pass are
+    /// the same for every tenant
+    Once,
+    /// the caller, for each tenant with the tenant setting its own
+    Caller,
+    /// the role, for each tenant: a term with what the caller must not
+    /// run (an application's function, a domain's CHECK, a view), run in
+    /// a function of the role's (SECURITY DEFINER) as PostgreSQL runs the
+    /// policy for the role
+    Role,
+}
+
+impl ReachBy {
+    /// The probe's kind for it.
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            ReachBy::Once => "reach once",
+            ReachBy::Caller => "reach",
+            ReachBy::Role => "reach as role",
+        }
+    }
 }
 
 /// A term of several columns [`searched_rows`] evaluates on rows of
