@@ -2092,9 +2092,10 @@ fn check_variants_name_the_tenants_a_check_names() {
 /// tables among them: the caller evaluates those of built-in, not
 /// volatile functions (once when they read no setting); the role those
 /// that call a function of the application's or a volatile one, cast to a
-/// domain or read a view (whose code must not run as the caller). Not one
-/// of the tenant column alone, nor one that reads no column, nor a
-/// write's check.
+/// domain or read a view (whose code must not run as the caller). Terms
+/// of the tenant column alone too (`tenant_id > 1`, `tenant_id = <another
+/// setting>`), but not the tenant's own (`tenant_id = <the setting>`,
+/// under casts); not one that reads no column, nor a write's check.
 #[pg_test]
 fn check_variants_give_the_terms_that_reach_rows() {
     use crate::catalog::ReachBy::{Caller, Once, Role};
@@ -2104,15 +2105,22 @@ fn check_variants_give_the_terms_that_reach_rows() {
         CREATE FUNCTION public.reach_fn(int) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT $1 = 1';
         CREATE TABLE public.reach (tenant_id int, a int, "B b" int);
         CREATE TABLE public.reach_role (tenant_id int, a int, "B b" int);
+        CREATE TABLE public.reach_tenant (tenant_id int, a int);
         CREATE TABLE public.reach_shares (doc int, tenant int);
         CREATE VIEW public.reach_view AS SELECT doc FROM public.reach_shares;
         CREATE POLICY d ON public.reach FOR DELETE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
-                   OR a - "B b" = 777 OR tenant_id > 1 OR current_user = 'x'
+                   OR a - "B b" = 777 OR current_user = 'x'
                    OR ("B b" > 3 AND a < 2)
                    OR a IN (SELECT s.doc FROM public.reach_shares s
-                             WHERE s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int)
-                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.doc = reach.tenant_id));
+                             WHERE s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int));
+        CREATE POLICY d ON public.reach_tenant FOR DELETE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR tenant_id::text = current_setting('app.tenant_id')
+                   OR current_setting('app.tenant_id')::bigint = tenant_id::bigint
+                   OR tenant_id > 1 OR current_user = 'x'
+                   OR EXISTS (SELECT FROM public.reach_shares s WHERE s.doc = reach_tenant.tenant_id)
+                   OR tenant_id = NULLIF(current_setting('app.parent_id', true), '')::int);
         CREATE POLICY u ON public.reach FOR UPDATE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                    OR a = NULLIF(current_setting('app.tenant_id', true), '')::int)
@@ -2137,6 +2145,14 @@ fn check_variants_give_the_terms_that_reach_rows() {
                 (r#"((("B b" > 3) AND (a < 2)))"#, Once),
                 ("((a IN (SELECT s.doc FROM public.reach_shares s WHERE (s.tenant = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))))", Caller),
                 ("((a = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))", Caller),
+            ],
+        ),
+        (
+            "public.reach_tenant",
+            vec![
+                ("((tenant_id > 1))", Once),
+                ("((EXISTS (SELECT FROM public.reach_shares s WHERE (s.doc = rls_audit_row.tenant_id))))", Once),
+                ("((tenant_id = (NULLIF(current_setting('app.parent_id'::text, true), ''::text))::integer))", Caller),
             ],
         ),
         (

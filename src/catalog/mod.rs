@@ -1964,7 +1964,7 @@ pub(crate) fn check_variants(
             let terms = unsafe {
                 let terms = scratch.switch_to(|_| {
                     let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
-                    reach_terms(node, relid, tenant, &role_name)
+                    reach_terms(node, relid, tenant, &role_name, &setting)
                 });
                 scratch.reset();
                 terms
@@ -2233,7 +2233,10 @@ const REACH_TERMS: usize = 4;
 
 /// The terms of a DELETE or UPDATE policy's USING `node` (its
 /// disjuncts, `tenant_id = … OR a - b = 777`) that reach rows by a column
-/// other than the tenant column (`tenant`), as SQL of the table's columns
+/// other than the tenant column (`tenant`), or by the tenant column
+/// otherwise than by the tenant's own value (`OR tenant_id = 4177`: the
+/// shadow holds the first row of the first 1 000 tenants only; not
+/// `tenant_id = current_setting(setting)`), as SQL of the table's columns
 /// by their bare names, to choose which rows of the table the shadow
 /// holds besides its first ones. The caller evaluates a term of the
 /// table's own columns and sub-selects of tables, with no function that
@@ -2246,6 +2249,7 @@ unsafe fn reach_terms(
     relid: pg_sys::Oid,
     tenant: i16,
     role: &std::ffi::CStr,
+    setting: &str,
 ) -> Vec<(String, ReachBy)> {
     // SAFETY: nodes of the tree being walked, only read
     unsafe {
@@ -2271,9 +2275,10 @@ unsafe fn reach_terms(
                 other: false,
                 setting: false,
                 role: false,
+                read_tenant: false,
             };
             reach_walk(term, (&mut seen as *mut Reach).cast());
-            if !seen.other {
+            if !seen.other && (!seen.read_tenant || own_tenant(term, tenant, setting)) {
                 continue;
             }
             let (term, by) = match seen {
@@ -2390,6 +2395,49 @@ unsafe fn query_mutator(
     }
 }
 
+/// Whether `term` is the tenant column (under casts) `=` an expression
+/// of the tenant setting `setting` alone (`tenant_id = NULLIF(
+/// current_setting('app.tenant_id', true), '')::int`): the tenant's own
+/// rows, which reach no other's.
+unsafe fn own_tenant(term: *mut pg_sys::Node, tenant: i16, setting: &str) -> bool {
+    // SAFETY: a node of the tree being walked, only read
+    unsafe {
+        if (*term).type_ != pg_sys::NodeTag::T_OpExpr
+            || !is_equality((*term.cast::<pg_sys::OpExpr>()).opno)
+        {
+            return false;
+        }
+        let args = pgrx::PgList::<pg_sys::Node>::from_pg((*term.cast::<pg_sys::OpExpr>()).args);
+        let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) else {
+            return false;
+        };
+        // (under implicit casts and explicit ones: `tenant_id::text`)
+        let column = |mut n: *mut pg_sys::Node| {
+            loop {
+                n = under_casts(n);
+                match n.is_null() || (*n).type_ != pg_sys::NodeTag::T_FuncExpr {
+                    true => break,
+                    false => {
+                        let f = n.cast::<pg_sys::FuncExpr>();
+                        if (*f).funcformat != pg_sys::CoercionForm::COERCE_EXPLICIT_CAST {
+                            break;
+                        }
+                        n = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args)
+                            .get_ptr(0)
+                            .unwrap_or(std::ptr::null_mut());
+                    }
+                }
+            }
+            !n.is_null()
+                && (*n).type_ == pg_sys::NodeTag::T_Var
+                && (*n.cast::<pg_sys::Var>()).varno == 1
+                && (*n.cast::<pg_sys::Var>()).varlevelsup == 0
+                && (*n.cast::<pg_sys::Var>()).varattno == tenant
+        };
+        (column(l) && reads_setting(r, setting)) || (column(r) && reads_setting(l, setting))
+    }
+}
+
 /// What [`reach_walk`] found in a term.
 struct Reach {
     /// sub-selects down
@@ -2397,6 +2445,8 @@ struct Reach {
     tenant: i16,
     /// whether it reads a column of the table besides the tenant column
     other: bool,
+    /// whether it reads the tenant column
+    read_tenant: bool,
     /// whether it reads a setting (`current_setting`): then it may pass
     /// other rows for each tenant
     setting: bool,
@@ -2431,9 +2481,12 @@ unsafe extern "C-unwind" fn reach_walk(
         match (*node).type_ {
             pg_sys::NodeTag::T_Var => {
                 let v = node.cast::<pg_sys::Var>();
-                if (*v).varno == 1 && (*v).varlevelsup == seen.depth && (*v).varattno != seen.tenant
-                {
-                    seen.other = true;
+                if (*v).varno == 1 && (*v).varlevelsup == seen.depth {
+                    if (*v).varattno == seen.tenant {
+                        seen.read_tenant = true;
+                    } else {
+                        seen.other = true;
+                    }
                 }
                 false
             }

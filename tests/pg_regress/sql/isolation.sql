@@ -2689,21 +2689,24 @@ CREATE POLICY "own, or summed" ON "look up"."Deep" FOR UPDATE
 SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Deep"'::regclass])
  WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
-CREATE FUNCTION pg_temp.others_left(t int, sql text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
+-- (the rows of other tenants than t in table tbl that statement sql, run
+-- by app_user as tenant t, removes from them: deletes or moves; rolled
+-- back)
+CREATE FUNCTION pg_temp.others_reached(tbl regclass, t int, sql text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE before bigint; after bigint;
 BEGIN
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', tbl) INTO before USING t;
     PERFORM set_config('app.tenant_id', t::text, true);
     PERFORM set_config('role', 'app_user', true);
     EXECUTE sql;
     RESET ROLE;
-    SELECT count(*) INTO n FROM "look up"."Deep" WHERE tenant_id <> t;
-    RAISE EXCEPTION USING ERRCODE = 'RA999', MESSAGE = n::text;
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', tbl) INTO after USING t;
+    RAISE EXCEPTION USING ERRCODE = 'RA999', MESSAGE = (before - after)::text;
 EXCEPTION WHEN SQLSTATE 'RA999' THEN
     RETURN SQLERRM::bigint;
 END $$;
 SELECT t AS tenant, q AS statement,
-       (SELECT count(*) FROM "look up"."Deep" WHERE tenant_id <> t) - pg_temp.others_left(t, q)
-           AS other_tenants_rows_reached
+       pg_temp.others_reached('"look up"."Deep"', t, q) AS other_tenants_rows_reached
   FROM (VALUES (1, 'DELETE FROM "look up"."Deep"'), (2, 'DELETE FROM "look up"."Deep"'),
                (3, 'DELETE FROM "look up"."Deep"'), (1, 'UPDATE "look up"."Deep" SET tenant_id = 1'),
                (2, 'UPDATE "look up"."Deep" SET tenant_id = 2'),
@@ -2733,8 +2736,7 @@ SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isola
         tables => ARRAY['"look up"."Deep"'::regclass])
  WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
 SELECT t AS tenant, q AS statement,
-       (SELECT count(*) FROM "look up"."Deep" WHERE tenant_id <> t) - pg_temp.others_left(t, q)
-           AS other_tenants_rows_reached
+       pg_temp.others_reached('"look up"."Deep"', t, q) AS other_tenants_rows_reached
   FROM (VALUES (1, 'DELETE FROM "look up"."Deep"'), (2, 'DELETE FROM "look up"."Deep"'),
                (3, 'DELETE FROM "look up"."Deep"'), (1, 'UPDATE "look up"."Deep" SET tenant_id = 1'),
                (2, 'UPDATE "look up"."Deep" SET tenant_id = 2'),
@@ -2767,12 +2769,44 @@ SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isola
         tables => ARRAY['"look up"."Deep"'::regclass])
  WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
 SELECT t AS tenant, q AS statement,
-       (SELECT count(*) FROM "look up"."Deep" WHERE tenant_id <> t) - pg_temp.others_left(t, q)
-           AS other_tenants_rows_reached
+       pg_temp.others_reached('"look up"."Deep"', t, q) AS other_tenants_rows_reached
   FROM (VALUES (1, 'DELETE FROM "look up"."Deep"'), (2, 'DELETE FROM "look up"."Deep"'),
                (3, 'DELETE FROM "look up"."Deep"'), (1, 'UPDATE "look up"."Deep" SET tenant_id = 1'),
                (2, 'UPDATE "look up"."Deep" SET tenant_id = 2'),
                (3, 'UPDATE "look up"."Deep" SET tenant_id = 3')) v(t, q)
+ ORDER BY 2, 1;
+
+-- A DELETE or UPDATE policy that reaches other tenants by the tenant
+-- column itself (OR tenant_id = 1400; OR a tenant's children, read from
+-- another table), on a table of 1 500 tenants: the shadow holds the first
+-- row of the first 1 000 tenants only, so the rows of the tenants such a
+-- term reaches are read for it too. FAIL for every probed tenant's DELETE
+-- (tenant 1400's two rows) and for tenant 1's take-over UPDATE (its child
+-- 1200's), beside PostgreSQL's own statements.
+CREATE TABLE "look up"."Wide" (id int PRIMARY KEY, tenant_id int NOT NULL);
+INSERT INTO "look up"."Wide" SELECT g, 1 + g % 1500 FROM generate_series(1, 3000) g;
+CREATE TABLE "look up"."Wide tree" (parent int, child int);
+INSERT INTO "look up"."Wide tree" VALUES (1, 1200);
+GRANT SELECT ON "look up"."Wide tree" TO app_user;
+ALTER TABLE "look up"."Wide" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE, DELETE ON "look up"."Wide" TO app_user;
+CREATE POLICY "read own" ON "look up"."Wide" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or 1400's" ON "look up"."Wide" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR tenant_id = 1400);
+CREATE POLICY "own, or its children's" ON "look up"."Wide" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR tenant_id IN (SELECT w.child FROM "look up"."Wide tree" w
+                             WHERE w.parent = NULLIF(current_setting('app.tenant_id', true), '')::int))
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Wide"'::regclass], tenants => ARRAY['1', '2', '3'])
+ WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
+SELECT t AS tenant, q AS statement, pg_temp.others_reached('"look up"."Wide"', t, q) AS other_tenants_rows_reached
+  FROM (VALUES (1, 'DELETE FROM "look up"."Wide"'), (2, 'DELETE FROM "look up"."Wide"'),
+               (3, 'DELETE FROM "look up"."Wide"'), (1, 'UPDATE "look up"."Wide" SET tenant_id = 1'),
+               (2, 'UPDATE "look up"."Wide" SET tenant_id = 2'),
+               (3, 'UPDATE "look up"."Wide" SET tenant_id = 3')) v(t, q)
  ORDER BY 2, 1;
 
 -- A role that may INSERT only some columns, the tenant column among them:
