@@ -415,17 +415,24 @@ BEGIN
         -- evaluates the policy for it: in pg_temp.rls_audit_reach, a
         -- SECURITY DEFINER function of the role's (made in the block,
         -- rolled back with it) with row security on, of each row the
-        -- caller reads
+        -- caller reads.
+        -- A write check's term that passes other tenants by the tenant
+        -- column alone (kinds `targets`, `targets once`, `targets as
+        -- role`: `OR tenant_id IN (SELECT child FROM tenant_tree WHERE
+        -- parent = …)`) is read alike, for the tenants of the rows that
+        -- pass it, up to 4 for each probed tenant, probed ones left out:
+        -- each is a target (kind `target`) of the moves and inserts, as a
+        -- tenant the check names (the screen tries the first 1 000 only)
         v_keep := pg_catalog.format(
             'INSERT INTO pg_temp.rls_audit_shadow
              SELECT (r.r::%s).* FROM pg_catalog.unnest($1::pg_catalog.text[]) r(r)
               WHERE NOT EXISTS (SELECT FROM pg_temp.rls_audit_shadow s
                                  WHERE s::pg_catalog.text OPERATOR(pg_catalog.=) r.r)', p_table);
         FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
-            CONTINUE WHEN p_variants[3 * i - 1] IS DISTINCT FROM 'reach'
-                      AND p_variants[3 * i - 1] IS DISTINCT FROM 'reach once'
-                      AND p_variants[3 * i - 1] IS DISTINCT FROM 'reach as role';
-            IF p_variants[3 * i - 1] = 'reach once' THEN
+            v_vkind := p_variants[3 * i - 1];
+            CONTINUE WHEN v_vkind IS NULL OR v_vkind NOT IN ('reach', 'reach once', 'reach as role',
+                                                             'targets', 'targets once', 'targets as role');
+            IF v_vkind = 'reach once' THEN
                 v_reach := NULL;
                 v_read := false;
                 BEGIN
@@ -450,7 +457,7 @@ BEGIN
                     PERFORM pg_catalog.set_config(p_setting, a, true);
                     v_term := p_variants[3 * i];
                     v_held_term := v_term;
-                    IF p_variants[3 * i - 1] = 'reach as role' THEN
+                    IF v_vkind IN ('reach as role', 'targets as role') THEN
                         EXECUTE pg_catalog.format(
                             'CREATE FUNCTION pg_temp.rls_audit_reach(%s) RETURNS pg_catalog.bool
                              LANGUAGE sql SECURITY DEFINER
@@ -464,22 +471,40 @@ BEGIN
                             'pg_temp.rls_audit_reach(rls_audit_row::pg_catalog.text::%s)', p_table);
                     END IF;
                     PERFORM pg_catalog.set_config('row_security', 'off', true);
-                    EXECUTE pg_catalog.format(
-                        'SELECT EXISTS (SELECT FROM pg_temp.rls_audit_shadow rls_audit_row
-                                         WHERE %s AND (rls_audit_row.%I %s $1::%s) IS NOT TRUE)',
-                        v_held_term, p_col, p_eq, p_type) INTO v_held USING a;
-                    IF NOT v_held THEN
+                    IF v_vkind LIKE 'targets%' THEN
+                        -- (the first 4 in the column's order, by its index
+                        -- when it has one; by their text when it has none)
                         EXECUTE pg_catalog.format(
-                            'SELECT pg_catalog.array_agg(r.r::pg_catalog.text)
-                               FROM (SELECT rls_audit_row AS r FROM %s rls_audit_row
-                                      WHERE (rls_audit_row.%I %s $1::%s) IS NOT TRUE AND %s LIMIT 4) r',
-                            p_table, p_col, p_eq, p_type, v_term) INTO v_reach USING a;
+                            'SELECT pg_catalog.array_agg(v.v::pg_catalog.text)
+                               FROM (SELECT DISTINCT rls_audit_row.%I%s AS v FROM %s rls_audit_row
+                                      WHERE (rls_audit_row.%I %s ANY ($1::%s[])) IS NOT TRUE AND %s
+                                      ORDER BY 1 LIMIT 4) v',
+                            p_col, CASE WHEN p_gt IS NULL THEN '::pg_catalog.text' ELSE '' END, p_table,
+                            p_col, p_eq, p_type, v_term) INTO v_reach USING p_tenants;
+                    ELSE
+                        EXECUTE pg_catalog.format(
+                            'SELECT EXISTS (SELECT FROM pg_temp.rls_audit_shadow rls_audit_row
+                                             WHERE %s AND (rls_audit_row.%I %s $1::%s) IS NOT TRUE)',
+                            v_held_term, p_col, p_eq, p_type) INTO v_held USING a;
+                        IF NOT v_held THEN
+                            EXECUTE pg_catalog.format(
+                                'SELECT pg_catalog.array_agg(r.r::pg_catalog.text)
+                                   FROM (SELECT rls_audit_row AS r FROM %s rls_audit_row
+                                          WHERE (rls_audit_row.%I %s $1::%s) IS NOT TRUE AND %s LIMIT 4) r',
+                                p_table, p_col, p_eq, p_type, v_term) INTO v_reach USING a;
+                        END IF;
                     END IF;
                     RAISE EXCEPTION USING ERRCODE = 'RA001';
                 EXCEPTION WHEN OTHERS THEN
                     NULL;
                 END;
-                IF v_reach IS NOT NULL THEN
+                IF v_vkind LIKE 'targets%' THEN
+                    FOREACH v_vvalue IN ARRAY COALESCE(v_reach, '{}') LOOP
+                        v_variants := v_variants
+                                      || ARRAY[NULL, NULL, p_col::pg_catalog.text, 'target', v_vvalue, NULL];
+                    END LOOP;
+                    EXIT WHEN v_vkind = 'targets once';
+                ELSIF v_reach IS NOT NULL THEN
                     EXECUTE v_keep USING v_reach;
                 END IF;
             END LOOP;
@@ -527,7 +552,8 @@ BEGIN
             -- 'shared'`; kind `with`: a column whose value the triple
             -- before it finds as the role, kind `rows`, for a term of
             -- several columns such as `a + b = 10`; read with that triple)
-            CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with', 'reach', 'reach once');
+            CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with', 'reach', 'reach once', 'reach as role',
+                                              'targets', 'targets once', 'targets as role');
             -- (kind `target`: a tenant a check names, `OR (tenant_id = 3
             -- AND is_public)`, which the statements move and insert rows
             -- for too: passed on as it is)

@@ -1155,6 +1155,11 @@ impl Shadow {
                 catalog::Variant::Reach(sql, by) => {
                     [Some(column), Some(by.kind().into()), Some(sql)]
                 }
+                // (a term of a check that passes other tenants: the
+                // tenants of the rows that pass it are targets too)
+                catalog::Variant::Targets(sql, by) => {
+                    [Some(column), Some(by.targets_kind().into()), Some(sql)]
+                }
             }
             .to_vec()
             })

@@ -1619,10 +1619,11 @@ fn doc_clone(doc: &crate::export::Document) -> crate::export::Document {
 fn computed_values(
     got: Vec<(String, crate::catalog::Variant)>,
 ) -> Vec<(String, crate::catalog::Variant)> {
-    use crate::catalog::Variant::{Computed, Reach, Rows, Searched};
-    // (the terms that reach rows: check_variants_give_the_terms_that_reach_rows)
+    use crate::catalog::Variant::{Computed, Reach, Rows, Searched, Targets};
+    // (the terms that reach rows or other tenants:
+    // check_variants_give_the_terms_that_reach_rows)
     got.into_iter()
-        .filter(|(_, v)| !matches!(v, Reach(..)))
+        .filter(|(_, v)| !matches!(v, Reach(..) | Targets(..)))
         .map(|(c, v)| match v {
             // (the first row that passes, the other tenant's value 2, as
             // JSON, and the columns set with it)
@@ -1769,10 +1770,16 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
             ("kind".to_string(), Computed("from a view".into())),
         ]
     );
-    // at most `limit` (the terms that reach rows aside: they set nothing)
+    // at most `limit` (the terms that reach rows or other tenants aside:
+    // they set nothing)
     let two: Vec<_> = variants(2)
         .into_iter()
-        .filter(|(_, v)| !matches!(v, crate::catalog::Variant::Reach(..)))
+        .filter(|(_, v)| {
+            !matches!(
+                v,
+                crate::catalog::Variant::Reach(..) | crate::catalog::Variant::Targets(..)
+            )
+        })
         .collect();
     assert_eq!(
         two,
@@ -2095,7 +2102,9 @@ fn check_variants_name_the_tenants_a_check_names() {
 /// domain or read a view (whose code must not run as the caller). Terms
 /// of the tenant column alone too (`tenant_id > 1`, `tenant_id = <another
 /// setting>`), but not the tenant's own (`tenant_id = <the setting>`,
-/// under casts); not one that reads no column, nor a write's check.
+/// under casts); not one that reads no column. A write check's terms of
+/// the tenant column alone (`OR tenant_id IN (SELECT …)`) are `Targets`
+/// alike, a restrictive policy's never.
 #[pg_test]
 fn check_variants_give_the_terms_that_reach_rows() {
     use crate::catalog::ReachBy::{Caller, Once, Role};
@@ -2121,6 +2130,13 @@ fn check_variants_give_the_terms_that_reach_rows() {
                    OR tenant_id > 1 OR current_user = 'x'
                    OR EXISTS (SELECT FROM public.reach_shares s WHERE s.doc = reach_tenant.tenant_id)
                    OR tenant_id = NULLIF(current_setting('app.parent_id', true), '')::int);
+        CREATE POLICY i ON public.reach_tenant FOR INSERT TO rls_audit_reach_app
+            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                        OR tenant_id IN (SELECT s.doc FROM public.reach_shares s
+                                          WHERE s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int)
+                        OR a = 1 OR public.reach_fn(tenant_id));
+        CREATE POLICY not6 ON public.reach_tenant AS RESTRICTIVE FOR INSERT TO rls_audit_reach_app
+            WITH CHECK (tenant_id <> 6);
         CREATE POLICY u ON public.reach FOR UPDATE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                    OR a = NULLIF(current_setting('app.tenant_id', true), '')::int)
@@ -2186,6 +2202,24 @@ fn check_variants_give_the_terms_that_reach_rows() {
             })
             .collect();
         assert_eq!(reach, want, "{table}");
+        // a write check's terms of the tenant column alone that pass other
+        // tenants, a permissive policy's only
+        let targets: Vec<(&str, crate::catalog::ReachBy)> = got
+            .iter()
+            .filter_map(|(_, v)| match v {
+                crate::catalog::Variant::Targets(t, by) => Some((t.as_str(), *by)),
+                _ => None,
+            })
+            .collect();
+        if table == "public.reach_tenant" {
+            assert_eq!(
+                targets,
+                [
+                    ("((tenant_id IN (SELECT s.doc FROM public.reach_shares s WHERE (s.tenant = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::integer))))", Caller),
+                    ("(public.reach_fn(tenant_id))", Role),
+                ]
+            );
+        }
         // each runs as SQL of the table's columns
         for (term, _) in reach {
             assert!(

@@ -241,13 +241,19 @@ fn write_statements(
     // also: the constants set with it, [column, value, ...] in JSON; kind
     // `target`: a tenant the checks name, no statement of its own
     let variants = variants.unwrap_or_default();
+    // (each once: a check may name a tenant and pass it by a term too)
     let targets: Vec<String> = variants
         .chunks(6)
         .filter_map(|v| match v {
             [_, _, _, Some(kind), Some(value), _] if kind == "target" => Some(value.clone()),
             _ => None,
         })
-        .collect();
+        .fold(Vec::new(), |mut all, t| {
+            if !all.contains(&t) {
+                all.push(t);
+            }
+            all
+        });
     let variants: Vec<crate::shadow::Variant> = variants
         .chunks(6)
         .filter_map(|v| match v {

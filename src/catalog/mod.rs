@@ -1915,34 +1915,36 @@ pub(crate) fn check_variants(
     }
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|(o, _)| pg_sys::Oid::from(*o)).collect();
     // (table, tree, whether it is a write's check; else the USING of a
-    // DELETE or UPDATE policy, read for the terms that reach rows)
-    let mut trees: Vec<(u32, String, bool)> = Vec::new();
+    // DELETE or UPDATE policy, read for the terms that reach rows; whether
+    // the policy is permissive)
+    let mut trees: Vec<(u32, String, bool, bool)> = Vec::new();
     for r in crate::prepared::select(
         c,
         POLICY_TREES_FOR.as_str(),
         None,
         &[oids.into(), role.into()],
     )? {
-        let (table, qual, check, cmd) = (
+        let (table, qual, check, cmd, permissive) = (
             oid(&r, 1)?,
             r.get::<String>(2)?,
             r.get::<String>(3)?,
             r.get::<String>(4)?.unwrap_or_default(),
+            r.get::<bool>(5)?.unwrap_or(true),
         );
         // PostgreSQL's check of a new row: WITH CHECK, else USING (an
         // INSERT policy has no USING)
         if matches!(cmd.as_str(), "d" | "w" | "*") {
-            trees.extend(qual.clone().map(|t| (table, t, false)));
+            trees.extend(qual.clone().map(|t| (table, t, false, permissive)));
         }
         if matches!(cmd.as_str(), "a" | "w" | "*") {
-            trees.extend(check.or(qual).map(|t| (table, t, true)));
+            trees.extend(check.or(qual).map(|t| (table, t, true, permissive)));
         }
     }
     let setting = setting.to_lowercase();
     let mut looked_up: std::collections::BTreeMap<(u32, i16), Vec<String>> = Default::default();
     let mut deferred: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
-    for (table, tree, check) in trees {
+    for (table, tree, check, permissive) in trees {
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
             continue;
         };
@@ -1957,28 +1959,41 @@ pub(crate) fn check_variants(
         };
         // SAFETY: a catalog cache lookup of the table's column
         let tenant = unsafe { pg_sys::get_attnum(relid, name.as_ptr()) };
-        // a DELETE or UPDATE policy's USING: its terms that reach rows by
-        // other columns (`OR a - b = 777`), each a `Reach`
-        if !check {
-            // SAFETY: as below
-            let terms = unsafe {
+        // a permissive policy's terms that reach rows by other columns
+        // (`OR a - b = 777`) or other tenants (`OR tenant_id = 1400`): in
+        // a DELETE or UPDATE policy's USING, each a `Reach`; in a write's
+        // check, those of the tenant column alone (`OR tenant_id IN
+        // (SELECT child FROM tree WHERE parent = …)`), each a `Targets` (a
+        // restrictive policy's only hold rows back)
+        // SAFETY: as below
+        let terms = if !permissive {
+            Vec::new()
+        } else {
+            unsafe {
                 let terms = scratch.switch_to(|_| {
                     let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
                     reach_terms(node, relid, tenant, &role_name, &setting)
                 });
                 scratch.reset();
                 terms
-            };
-            for (term, by) in terms {
-                let entry = (column.to_string(), Variant::Reach(term, by));
-                let reach = out
-                    .iter()
-                    .filter(|(_, v)| matches!(v, Variant::Reach(..)))
-                    .count();
-                if reach < REACH_TERMS && !out.contains(&entry) {
-                    out.push(entry);
-                }
             }
+        };
+        for (term, by, other) in terms {
+            let entry = match check {
+                false => Variant::Reach(term, by),
+                true if !other => Variant::Targets(term, by),
+                true => continue,
+            };
+            let entry = (column.to_string(), entry);
+            let reach = out
+                .iter()
+                .filter(|(_, v)| std::mem::discriminant(v) == std::mem::discriminant(&entry.1))
+                .count();
+            if reach < REACH_TERMS && !out.contains(&entry) {
+                out.push(entry);
+            }
+        }
+        if !check {
             continue;
         }
         let mut found = Variants {
@@ -2129,14 +2144,14 @@ pub(crate) fn check_variants(
 
 /// How many of a table's variants count against [`check_variants`]'
 /// limit: not a value set together with the one before it, a tenant a
-/// check names or a term that reaches rows (they set no column of their
-/// own).
+/// check names or the terms that name them, or a term that reaches rows
+/// (they set no column of their own).
 fn primaries(out: &[(String, Variant)]) -> usize {
     out.iter()
         .filter(|(_, v)| {
             !matches!(
                 v,
-                Variant::Also(_) | Variant::Target(_) | Variant::Reach(..)
+                Variant::Also(_) | Variant::Target(_) | Variant::Reach(..) | Variant::Targets(..)
             )
         })
         .count()
@@ -2243,14 +2258,15 @@ const REACH_TERMS: usize = 4;
 /// is not built in or is volatile ([`reach_walk`]: no code of the
 /// application's runs as the caller); the current user (`owner =
 /// current_user`) is then `role`, as when the role runs the statement
-/// ([`as_role`]). The role evaluates any other ([`ReachBy::Role`]).
+/// ([`as_role`]). The role evaluates any other ([`ReachBy::Role`]). Each
+/// with whether it reads a column besides the tenant column.
 unsafe fn reach_terms(
     node: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: i16,
     role: &std::ffi::CStr,
     setting: &str,
-) -> Vec<(String, ReachBy)> {
+) -> Vec<(String, ReachBy, bool)> {
     // SAFETY: nodes of the tree being walked, only read
     unsafe {
         let mut disjuncts = vec![node];
@@ -2286,7 +2302,7 @@ unsafe fn reach_terms(
                 Reach { setting: true, .. } => (as_role(term, role), ReachBy::Caller),
                 _ => (as_role(term, role), ReachBy::Once),
             };
-            out.extend(printed_term(term, relid, 0).map(|t| (format!("({t})"), by)));
+            out.extend(printed_term(term, relid, 0).map(|t| (format!("({t})"), by, seen.other)));
         }
         out
     }
@@ -2618,6 +2634,12 @@ pub(crate) enum Variant {
     /// shadow also holds a few rows of other tenants that pass it; and
     /// who evaluates it, for which tenants
     Reach(String, ReachBy),
+    /// a term of a write's check that passes other tenants by the tenant
+    /// column alone (`OR tenant_id IN (SELECT child FROM tenant_tree WHERE
+    /// parent = …)`), as `Reach`'s: the tenants of the table's rows that
+    /// pass it are targets too, as `Target`s (past the first 1 000 the
+    /// screen tries)
+    Targets(String, ReachBy),
 }
 
 /// Who evaluates a [`Variant::Reach`] term on the table's rows, and how
@@ -2637,12 +2659,21 @@ pub(crate) enum ReachBy {
 }
 
 impl ReachBy {
-    /// The probe's kind for it.
+    /// The probe's kind for a [`Variant::Reach`] term.
     pub(crate) fn kind(self) -> &'static str {
         match self {
             ReachBy::Once => "reach once",
             ReachBy::Caller => "reach",
             ReachBy::Role => "reach as role",
+        }
+    }
+
+    /// The probe's kind for a [`Variant::Targets`] term.
+    pub(crate) fn targets_kind(self) -> &'static str {
+        match self {
+            ReachBy::Once => "targets once",
+            ReachBy::Caller => "targets",
+            ReachBy::Role => "targets as role",
         }
     }
 }

@@ -2809,6 +2809,48 @@ SELECT t AS tenant, q AS statement, pg_temp.others_reached('"look up"."Wide"', t
                (3, 'UPDATE "look up"."Wide" SET tenant_id = 3')) v(t, q)
  ORDER BY 2, 1;
 
+-- A write check that passes other tenants by the tenant column itself
+-- (OR tenant_id IN a tenant's children): the tenants of the rows that
+-- pass it are moved to and inserted for too, past the first 1 000 the
+-- screen tries. FAIL for tenant 1's INSERT and UPDATE (to its child
+-- 1200), PASS for tenants 2 and 3 (no children), beside PostgreSQL's own
+-- statements: the rows of other tenants they add (or their SQLSTATE).
+GRANT INSERT ON "look up"."Wide" TO app_user;
+DROP POLICY "own, or its children's" ON "look up"."Wide";
+CREATE POLICY "own, or to its children" ON "look up"."Wide" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR tenant_id IN (SELECT w.child FROM "look up"."Wide tree" w
+                                  WHERE w.parent = NULLIF(current_setting('app.tenant_id', true), '')::int));
+CREATE POLICY "own, or for its children" ON "look up"."Wide" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR tenant_id IN (SELECT w.child FROM "look up"."Wide tree" w
+                                  WHERE w.parent = NULLIF(current_setting('app.tenant_id', true), '')::int));
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Wide"'::regclass], tenants => ARRAY['1', '2', '3'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') ORDER BY 2, 1;
+CREATE FUNCTION pg_temp.others_gained(tbl regclass, t int, sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE before bigint; after bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', tbl) INTO before USING t;
+    PERFORM set_config('app.tenant_id', t::text, true);
+    PERFORM set_config('role', 'app_user', true);
+    EXECUTE sql;
+    RESET ROLE;
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', tbl) INTO after USING t;
+    RAISE EXCEPTION USING ERRCODE = 'RA999', MESSAGE = (after - before)::text;
+EXCEPTION WHEN SQLSTATE 'RA999' THEN
+    RETURN SQLERRM;
+WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END $$;
+SELECT t AS tenant, q AS statement, pg_temp.others_gained('"look up"."Wide"', t, q) AS other_tenants_rows_added
+  FROM (VALUES (1, 'INSERT INTO "look up"."Wide" VALUES (9001, 1200)'),
+               (2, 'INSERT INTO "look up"."Wide" VALUES (9001, 1200)'),
+               (1, 'UPDATE "look up"."Wide" SET tenant_id = 1200'),
+               (2, 'UPDATE "look up"."Wide" SET tenant_id = 1200')) v(t, q)
+ ORDER BY 2, 1;
+
 -- A role that may INSERT only some columns, the tenant column among them:
 -- its INSERT names those, and the others take their defaults (a serial
 -- id, an identity, a constant). Under WITH CHECK (true) it inserts rows
