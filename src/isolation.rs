@@ -837,8 +837,13 @@ pub(crate) fn gather(
                     let mine = mine.into_iter().map(|(_, k)| k).collect();
                     cascades =
                         cascade_probes(c, role, &t, mine, bypasses, inherited, &run_cx, list)?;
-                    let shadow =
-                        Shadow::of(c, &t, applies, variants.remove(&t.oid).unwrap_or_default())?;
+                    let shadow = Shadow::of(
+                        c,
+                        &t,
+                        applies,
+                        variants.remove(&t.oid).unwrap_or_default(),
+                        &run_cx,
+                    )?;
                     if t.replaceable.iter().any(|r| r.writes) {
                         let values = replace_values(c, &t, list)?;
                         replaced_writes =
@@ -872,7 +877,10 @@ pub(crate) fn gather(
                     } else {
                         catalog::scans(c, &oids)?
                     };
-                    let outcomes = write_probe(c, role, &t, &shadow, &run_cx, list, None)?;
+                    let mut outcomes = write_probe(c, role, &t, &shadow, &run_cx, list, None)?;
+                    outcomes.extend(unset_writes(
+                        c, role, &t, &shadow, &run_cx, list, &outcomes,
+                    )?);
                     let mut lookups = t.write_lookups.clone();
                     if let (Some((_, policy)), false) = (calling, oids.is_empty()) {
                         let after = catalog::scans(c, &oids)?;
@@ -1086,6 +1094,12 @@ struct Shadow {
     /// together with the triple before it, value) triples, flattened;
     /// tried by the plain write probe
     variants: Vec<Option<String>>,
+    /// the settings an application sets per request that the policies
+    /// read, besides the tenant's and a new login's defaults, and the
+    /// shadow's policies as a new session evaluates them, where those were
+    /// never set (`catalog::as_unset`): in this session, once anything set
+    /// them, they read `''`, not NULL. None when they read none
+    unset: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// At most this many (column, value) variants of the write probe's rows.
@@ -1098,9 +1112,29 @@ impl Shadow {
         t: &Target,
         applies: bool,
         variants: Vec<(String, catalog::Variant)>,
+        run_cx: &Run<'_>,
     ) -> Result<Self> {
-        let mut policies =
+        let (mut policies, read) =
             catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
+        let unset: Vec<String> = read
+            .into_iter()
+            .filter(|name| {
+                *name != run_cx.setting.to_lowercase()
+                    && !run_cx.base.iter().any(|(b, _)| b.to_lowercase() == *name)
+            })
+            .collect();
+        let unset = match unset.is_empty() {
+            true => None,
+            false => Some((
+                shadow_policies(&catalog::table_policies_unset(
+                    c,
+                    t.oid,
+                    "rls_audit_shadow",
+                    &unset,
+                )?),
+                unset,
+            )),
+        };
         let screen = screen_policies(&policies.pop().unwrap_or_default());
         // (a role row security does not apply to inserts and moves any
         // row: no check to pass)
@@ -1169,6 +1203,7 @@ impl Shadow {
             policies: shadow_policies(&policies.pop().unwrap_or_default()),
             screen,
             variants,
+            unset,
         })
     }
 }
@@ -1254,6 +1289,48 @@ fn write_probe(
         out.push(write_outcome(&r, &t.table)?);
     }
     Ok(out)
+}
+
+/// The write probe of one table again, its shadow's policies as a new
+/// session evaluates them where the settings the application sets per
+/// request were never set (`Shadow::unset`): its statements that reach
+/// other tenants' rows there and did not in the first probe (`outcomes`),
+/// each noting those settings. Nothing when the policies read none.
+fn unset_writes(
+    c: &SpiClient<'_>,
+    role: &str,
+    t: &Target,
+    shadow: &Shadow,
+    run_cx: &Run<'_>,
+    tenants: &[String],
+    outcomes: &[WriteOutcome],
+) -> Result<Vec<WriteOutcome>> {
+    let Some((policies, unset)) = &shadow.unset else {
+        return Ok(Vec::new());
+    };
+    let fresh = Shadow {
+        policies: policies.clone(),
+        screen: shadow.screen.clone(),
+        variants: shadow.variants.clone(),
+        unset: None,
+        ..*shadow
+    };
+    let leaks = |o: &WriteOutcome| o.tenant.is_some() && o.ok() && o.rows.unwrap_or(0) > 0;
+    Ok(write_probe(c, role, t, &fresh, run_cx, tenants, None)?
+        .into_iter()
+        .filter(|o| {
+            leaks(o)
+                && !outcomes.iter().any(|r| {
+                    leaks(r)
+                        && (&r.tenant, &r.check, &r.value, &r.message)
+                            == (&o.tenant, &o.check, &o.value, &o.message)
+                })
+        })
+        .map(|o| WriteOutcome {
+            unset: unset.clone(),
+            ..o
+        })
+        .collect())
 }
 
 /// The lookup probes of the write policies of one table: for each tenant
@@ -2129,7 +2206,9 @@ fn write_outcome(r: &pgrx::spi::SpiHeapTupleData, table: &str) -> Result<WriteOu
         message: r.get::<String>(6)?.map(|m| {
             m.replace("\"rls_audit_shadow\"", &format!("\"{table}\""))
                 .replace("table rls_audit_shadow", &format!("table {table}"))
+                .replace(&format!("\"{}", catalog::UNSET), "\"")
         }),
+        unset: Vec::new(),
     })
 }
 
@@ -2246,6 +2325,7 @@ fn cascade_probes(
         );
         let policies = shadow_policies(
             &catalog::table_policies(c, k.parent_oid, &["rls_audit_shadow"])?
+                .0
                 .pop()
                 .unwrap_or_default(),
         );

@@ -2230,6 +2230,50 @@ fn check_variants_give_the_terms_that_reach_rows() {
     }
 }
 
+/// The policies as a new session reads them where the settings an
+/// application sets per request were never set: `current_setting('s',
+/// true)` NULL, `current_setting('s')` the error of an unknown setting
+/// (its name under `rls_audit.unset.`), in sub-selects too; the other
+/// settings untouched; and the settings (with a dot) they read.
+#[pg_test]
+fn table_policies_as_a_new_session_reads_them() {
+    run(r#"
+        CREATE TABLE public.unset_t (tenant_id int, owner_id int);
+        CREATE TABLE public.unset_s (doc int, grantee int);
+        CREATE POLICY d ON public.unset_t FOR DELETE
+            USING (tenant_id = current_setting('app.tenant_id')::int
+                   OR owner_id = current_setting('App.User_Id', true)::int
+                   OR current_setting('app.user_id') = 'x'
+                   OR owner_id IN (SELECT s.doc FROM public.unset_s s
+                                    WHERE s.grantee = current_setting('app.user_id', true)::int)
+                   OR current_setting('work_mem') = '1MB');
+    "#);
+    let oid = one::<pg_sys::Oid>("SELECT 'public.unset_t'::regclass::oid").unwrap();
+    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
+    let (policies, read) = Spi::connect(|c| {
+        let (_, read) = crate::catalog::table_policies(c, oid.to_u32(), &["t"])?;
+        let unset = crate::catalog::table_policies_unset(
+            c,
+            oid.to_u32(),
+            "t",
+            &["app.user_id".to_string()],
+        )?;
+        Ok::<_, crate::error::RlsAuditError>((unset, read))
+    })
+    .unwrap();
+    assert_eq!(read, ["app.tenant_id", "app.user_id"]);
+    assert_eq!(
+        policies[0].using_expr.as_deref(),
+        Some(
+            "((tenant_id = (current_setting('app.tenant_id'::text))::integer) \
+             OR (owner_id = (NULL::text)::integer) \
+             OR (current_setting('rls_audit.unset.app.user_id'::text) = 'x'::text) \
+             OR (owner_id IN (SELECT s.doc FROM public.unset_s s WHERE (s.grantee = (NULL::text)::integer))) \
+             OR (current_setting('work_mem'::text) = '1MB'::text))"
+        )
+    );
+}
+
 /// A term that reaches rows by the current user (`owner = current_user`,
 /// `CURRENT_ROLE`, `USER`, `"current_user"()`, also in a sub-select)
 /// reads the role's name, as when the role runs the statement, not the

@@ -1776,6 +1776,10 @@ pub(crate) struct WriteOutcome {
     pub(crate) rows: Option<i64>,
     pub(crate) sqlstate: String,
     pub(crate) message: Option<String>,
+    /// the settings the application sets per request that were not set
+    /// (a new session), when the statement reached other tenants' rows
+    /// only so
+    pub(crate) unset: Vec<String>,
 }
 
 impl ProbeState for WriteOutcome {
@@ -1797,6 +1801,12 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
             plain_statement_text(t, o)
         ),
         None => format!("`{}`", plain_statement_text(t, o)),
+    };
+    // (a statement that reached them only where the settings the
+    // application sets per request were never set: a new session)
+    let text = match o.unset.as_slice() {
+        [] => text,
+        unset => format!("{text} in a new session ({} not set)", unset.join(", ")),
     };
     if o.ok() && o.message.as_deref() == Some(crate::shadow::WITHOUT_OWN_ROWS) {
         format!(
@@ -2307,6 +2317,7 @@ mod unit {
         state: &str,
     ) -> WriteOutcome {
         WriteOutcome {
+            unset: Vec::new(),
             tenant: Some(tenant.into()),
             check: Some(check.into()),
             value: value.map(Into::into),
@@ -3258,6 +3269,7 @@ mod unit {
         let checks = write_checks(&target(), &two, &[copied("1", 2), copied("2", 0)]);
         assert_eq!(status(&checks, "tenant_delete", "1").status, "SKIP");
         let broken = WriteOutcome {
+            unset: Vec::new(),
             tenant: None,
             check: None,
             value: None,
@@ -3378,6 +3390,7 @@ mod unit {
         // a probe that could not be set up at all: every PASS is an ERROR
         let mut broken = vec![pass("tenant_delete", "1")];
         let setup = WriteOutcome {
+            unset: Vec::new(),
             tenant: None,
             check: None,
             value: None,
@@ -3398,6 +3411,7 @@ mod unit {
             own_pass(&t, "tenant_update", "2"),
         ];
         let key = WriteOutcome {
+            unset: Vec::new(),
             tenant: None,
             check: Some("key".into()),
             value: Some("id = '5'".into()),
@@ -3778,6 +3792,7 @@ mod unit {
         // a probe that could not be set up: 1's PASSes are not proof
         let mut got = checks();
         let broken = WriteOutcome {
+            unset: Vec::new(),
             tenant: None,
             check: None,
             value: None,

@@ -475,6 +475,30 @@ pub(crate) unsafe fn deparse_plain(
 /// [`CanonicalOutput`], the table's whole row as the copy's row cast to
 /// the table's type ([`whole_rows_as`]); None when it prints nothing.
 pub(crate) fn deparse_as(tree: &str, table: pg_sys::Oid, alias: &str) -> Result<Option<String>> {
+    deparse_changed(tree, table, alias, |node| node)
+}
+
+/// [`deparse_as`] of the tree as a new session evaluates it, where the
+/// settings `unset` (lowercased) were never set ([`super::as_unset`]).
+pub(crate) fn deparse_unset(
+    tree: &str,
+    table: pg_sys::Oid,
+    alias: &str,
+    unset: &[String],
+) -> Result<Option<String>> {
+    // SAFETY: a tree parsed from the catalog's text, copied where changed
+    deparse_changed(tree, table, alias, |node| unsafe {
+        super::as_unset(node, unset).0
+    })
+}
+
+/// [`deparse_as`] of the tree as `change` makes it.
+fn deparse_changed(
+    tree: &str,
+    table: pg_sys::Oid,
+    alias: &str,
+    change: impl FnOnce(*mut pg_sys::Node) -> *mut pg_sys::Node,
+) -> Result<Option<String>> {
     let tree = std::ffi::CString::new(tree)
         .map_err(|_| RlsAuditError::Internal("a policy's tree contains a NUL byte".into()))?;
     let alias_c = std::ffi::CString::new(alias)
@@ -484,7 +508,7 @@ pub(crate) fn deparse_as(tree: &str, table: pg_sys::Oid, alias: &str) -> Result<
     // opens the table for its column names (it is locked by the caller's
     // probe or by this); the text is copied into Rust before returning
     unsafe {
-        let node = pg_sys::stringToNode(tree.as_ptr()).cast::<pg_sys::Node>();
+        let node = change(pg_sys::stringToNode(tree.as_ptr()).cast::<pg_sys::Node>());
         let context = pg_sys::deparse_context_for(alias_c.as_ptr(), table);
         let text = pg_sys::deparse_expression(node, context, false, false);
         if text.is_null() {

@@ -2360,6 +2360,115 @@ unsafe fn as_role(node: *mut pg_sys::Node, role: &std::ffi::CStr) -> *mut pg_sys
     unsafe { swap(node, role.as_ptr().cast_mut().cast()) }
 }
 
+/// A copy of `node` as a new session evaluates it, where the settings
+/// `unset` (lowercased) were never set: `current_setting('s', true)` is
+/// NULL there, and `current_setting('s')` raises 42704 (in this session,
+/// once anything set them, they are placeholders whose value is `''`), in
+/// sub-selects too; and the settings with a dot in their names (ones an
+/// application defines) it reads by a constant name, lowercased, each
+/// once. The error names `rls_audit.unset.s` ([`UNSET`]).
+pub(crate) unsafe fn as_unset(
+    node: *mut pg_sys::Node,
+    unset: &[String],
+) -> (*mut pg_sys::Node, Vec<String>) {
+    struct Unset<'a> {
+        unset: &'a [String],
+        read: Vec<String>,
+    }
+    unsafe extern "C-unwind" fn swap(
+        node: *mut pg_sys::Node,
+        ctx: *mut std::ffi::c_void,
+    ) -> *mut pg_sys::Node {
+        if node.is_null() {
+            return node;
+        }
+        // SAFETY: a node of the tree being copied; ctx is as_unset's Unset
+        unsafe {
+            match (*node).type_ {
+                pg_sys::NodeTag::T_Query => {
+                    return query_mutator(node.cast(), swap, ctx).cast();
+                }
+                pg_sys::NodeTag::T_FuncExpr => {
+                    let f = node.cast::<pg_sys::FuncExpr>();
+                    let id = (*f).funcid.to_u32();
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args);
+                    let name = args.get_ptr(0).and_then(|first| {
+                        let k = first.cast::<pg_sys::Const>();
+                        ((*first).type_ == pg_sys::NodeTag::T_Const
+                            && !(*k).constisnull
+                            && (*k).consttype == pg_sys::TEXTOID)
+                            .then(|| String::from_datum((*k).constvalue, false))
+                            .flatten()
+                            .map(|n| n.to_lowercase())
+                    });
+                    if let (true, Some(name)) = (
+                        id == pg_sys::F_CURRENT_SETTING_TEXT
+                            || id == pg_sys::F_CURRENT_SETTING_TEXT_BOOL,
+                        name,
+                    ) {
+                        let seen = &mut *ctx.cast::<Unset<'_>>();
+                        if name.contains('.') && !seen.read.contains(&name) {
+                            seen.read.push(name.clone());
+                        }
+                        if seen.unset.contains(&name) {
+                            // (missing_ok: a constant true, else not)
+                            let missing_ok = args.get_ptr(1).is_some_and(|m| {
+                                let k = m.cast::<pg_sys::Const>();
+                                (*m).type_ == pg_sys::NodeTag::T_Const
+                                    && !(*k).constisnull
+                                    && bool::from_datum((*k).constvalue, false) == Some(true)
+                            });
+                            if missing_ok {
+                                return pg_sys::makeNullConst(
+                                    pg_sys::TEXTOID,
+                                    -1,
+                                    pg_sys::DEFAULT_COLLATION_OID,
+                                )
+                                .cast();
+                            }
+                            if let Ok(unknown) = std::ffi::CString::new(format!("{UNSET}{name}")) {
+                                let copy =
+                                    pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::FuncExpr>();
+                                let k = pg_sys::makeConst(
+                                    pg_sys::TEXTOID,
+                                    -1,
+                                    pg_sys::DEFAULT_COLLATION_OID,
+                                    -1,
+                                    pg_sys::Datum::from(pg_sys::cstring_to_text(unknown.as_ptr())),
+                                    false,
+                                    false,
+                                );
+                                let mut list = pgrx::PgList::<pg_sys::Node>::new();
+                                list.push(k.cast());
+                                for a in args.iter_ptr().skip(1) {
+                                    list.push(a);
+                                }
+                                (*copy).args = list.into_pg();
+                                return copy.cast();
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            expression_mutator(node, swap, ctx)
+        }
+    }
+    let mut seen = Unset {
+        unset,
+        read: Vec::new(),
+    };
+    // SAFETY: the caller's node; swap copies what it changes
+    let node = unsafe { swap(node, (&mut seen as *mut Unset<'_>).cast()) };
+    (node, seen.read)
+}
+
+/// The prefix of the name a setting not set in a new session is read as
+/// ([`as_unset`]): none has it, so reading it raises the error a new
+/// session raises for the setting (42704), its message naming
+/// `rls_audit.unset.<the setting>`.
+pub(crate) const UNSET: &str = "rls_audit.unset.";
+
 /// A callback of PostgreSQL's tree mutators.
 type Mutator =
     unsafe extern "C-unwind" fn(*mut pg_sys::Node, *mut std::ffi::c_void) -> *mut pg_sys::Node;
@@ -4729,11 +4838,39 @@ pub(crate) fn targets(
 
 /// Every policy of `table`, once per alias: its USING and WITH CHECK
 /// printed as if the table were called that (`live::deparse_as`; the
-/// write probe's shadow and screen copies get the table's policies).
+/// write probe's shadow and screen copies get the table's policies); and
+/// the settings with a dot in their names (ones an application defines)
+/// they read by a constant name, lowercased, each once ([`as_unset`]).
 pub(crate) fn table_policies(
     c: &SpiClient<'_>,
     table: u32,
     aliases: &[&str],
+) -> Result<(Vec<Vec<Policy>>, Vec<String>)> {
+    let mut read: Vec<String> = Vec::new();
+    let out = policies_printed(c, table, aliases, None, &mut read)?;
+    Ok((out, read))
+}
+
+/// [`table_policies`] of one alias as a new session evaluates them, where
+/// the settings `unset` (lowercased) were never set ([`as_unset`]).
+pub(crate) fn table_policies_unset(
+    c: &SpiClient<'_>,
+    table: u32,
+    alias: &str,
+    unset: &[String],
+) -> Result<Vec<Policy>> {
+    let mut out = policies_printed(c, table, &[alias], Some(unset), &mut Vec::new())?;
+    Ok(out.pop().unwrap_or_default())
+}
+
+/// [`table_policies`]' policies, as a new session evaluates them when
+/// `unset` is given; the settings they read added to `read`.
+fn policies_printed(
+    c: &SpiClient<'_>,
+    table: u32,
+    aliases: &[&str],
+    unset: Option<&[String]>,
+    read: &mut Vec<String>,
 ) -> Result<Vec<Vec<Policy>>> {
     let mut out = vec![Vec::new(); aliases.len()];
     for r in c.select(
@@ -4742,11 +4879,26 @@ pub(crate) fn table_policies(
         &[pg_sys::Oid::from(table).into()],
     )? {
         let (using, check) = (r.get::<String>(7)?, r.get::<String>(8)?);
+        for tree in using.iter().chain(&check) {
+            let Ok(tree) = std::ffi::CString::new(tree.as_str()) else {
+                continue;
+            };
+            // SAFETY: the catalog's own node text, read into a tree and
+            // copied by the walk; nothing kept but the names
+            for name in unsafe { as_unset(pg_sys::stringToNode(tree.as_ptr()).cast(), &[]).1 } {
+                if !read.contains(&name) {
+                    read.push(name);
+                }
+            }
+        }
         for (alias, policies) in aliases.iter().zip(out.iter_mut()) {
             let print = |tree: &Option<String>| -> Result<Option<String>> {
-                match tree {
-                    Some(t) => live::deparse_as(t, pg_sys::Oid::from(table), alias),
-                    None => Ok(None),
+                match (tree, unset) {
+                    (Some(t), None) => live::deparse_as(t, pg_sys::Oid::from(table), alias),
+                    (Some(t), Some(unset)) => {
+                        live::deparse_unset(t, pg_sys::Oid::from(table), alias, unset)
+                    }
+                    (None, _) => Ok(None),
                 }
             };
             policies.push(policy_with(

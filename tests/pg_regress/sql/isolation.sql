@@ -2899,6 +2899,52 @@ SELECT last_value FROM "look up".tickets_id_seq;
 DROP TABLE post_writes;
 DROP FUNCTION pg_temp.post_write(text);
 
+-- A policy that reads a setting the application sets per request besides
+-- the tenant's (a user id): once anything set it in a session, it reads
+-- '' there, not NULL as in a new session (a fresh connection of the
+-- pool). The write probes also run their statements with the shadow's
+-- policies as a new session reads them: the DELETE policy's cast of ''
+-- fails (22P02) where a new session deletes the public row 5 (tenant
+-- 3's), and the UPDATE policy lets a session without a user take over
+-- every row. FAIL, naming the new session, beside PostgreSQL's own
+-- statements in a new session (\c).
+CREATE TABLE "look up"."Owned" (id int PRIMARY KEY, tenant_id int NOT NULL, owner_id int,
+    is_public boolean NOT NULL DEFAULT false);
+INSERT INTO "look up"."Owned" SELECT g, 1 + g % 3, 100 + g, g = 5 FROM generate_series(1, 30) g;
+ALTER TABLE "look up"."Owned" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE, DELETE ON "look up"."Owned" TO app_user;
+CREATE POLICY "read own" ON "look up"."Owned" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, public or mine" ON "look up"."Owned" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR is_public
+           OR owner_id = current_setting('app.user_id', true)::int);
+CREATE POLICY "own, or any without a user" ON "look up"."Owned" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR current_setting('app.user_id', true) IS NULL)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SET app.user_id = '107';
+RESET app.user_id;
+SELECT current_setting('app.user_id', true) AS user_id_after_reset;
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Owned"'::regclass])
+ WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
+\c -
+SELECT current_setting('app.user_id', true) IS NULL AS user_id_not_set;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+DELETE FROM "look up"."Owned";
+RESET ROLE;
+SELECT tenant_id, count(*) AS left_after_tenant_1s_delete FROM "look up"."Owned" GROUP BY 1 ORDER BY 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '2';
+UPDATE "look up"."Owned" SET tenant_id = 2;
+RESET ROLE;
+SELECT tenant_id, count(*) AS after_tenant_2s_update FROM "look up"."Owned" GROUP BY 1 ORDER BY 1;
+ROLLBACK;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
