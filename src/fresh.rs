@@ -82,7 +82,8 @@ pub(crate) fn leave(was_clean: bool) {
 /// worker.
 #[derive(Serialize, Deserialize)]
 struct Request {
-    setting: String,
+    /// settings that must be undefined in the worker
+    undefined: Vec<String>,
     role: String,
     settings: Vec<(String, Option<String>)>,
     parts: Vec<crate::isolation::Part>,
@@ -91,7 +92,7 @@ struct Request {
 /// What the worker answers.
 #[derive(Serialize, Deserialize)]
 enum Response {
-    /// the setting is defined in the worker's session too
+    /// a setting is defined in the worker's session too
     Defined,
     /// each probe's outcome, as `isolation::run_batch` gives them
     Ran(Vec<crate::verdict::Outcome>),
@@ -113,11 +114,12 @@ struct Header {
 const RESPONSE_CAP: usize = 1 << 20;
 
 /// Run the read probes of one context (`isolation::run_batch` as `role`
-/// with `settings`, the tenant `setting` undefined) in one new backend.
-/// None: they could not run there as the caller's session would see them
-/// (see the module comment).
+/// with `settings`, the settings `undefined` undefined: the tenant's, or
+/// those the application sets per request) in one new backend. None: they
+/// could not run there as the caller's session would see them (see the
+/// module comment).
 pub(crate) fn run_batch(
-    setting: &str,
+    undefined: &[String],
     role: &str,
     settings: &crate::isolation::Settings,
     parts: &[crate::isolation::Part],
@@ -126,7 +128,7 @@ pub(crate) fn run_batch(
         return Ok(None);
     }
     let request = serde_json::to_vec(&Request {
-        setting: setting.to_string(),
+        undefined: undefined.to_vec(),
         role: role.to_string(),
         settings: settings.clone(),
         parts: parts.to_vec(),
@@ -192,7 +194,7 @@ pub(crate) fn run_batch(
 }
 
 /// The worker: connect to the caller's database as the bootstrap
-/// superuser, check that the setting is undefined, run the probe, write
+/// superuser, check that the settings are undefined, run the probe, write
 /// the answer into the segment and exit. Anything that goes wrong leaves
 /// `done` at 0, and the caller probes in its own session instead.
 #[pg_guard]
@@ -248,9 +250,10 @@ fn answer(r: &Request) -> Result<Response> {
     Spi::connect(|c| {
         let defined = c
             .select(
-                "SELECT pg_catalog.current_setting($1, true) IS NOT NULL",
+                "SELECT pg_catalog.bool_or(pg_catalog.current_setting(s, true) IS NOT NULL)
+                   FROM pg_catalog.unnest($1::pg_catalog.text[]) s",
                 Some(1),
-                &[r.setting.as_str().into()],
+                &[r.undefined.clone().into()],
             )?
             .first()
             .get_one::<bool>()?

@@ -556,7 +556,12 @@ pub(crate) fn gather(
     // a session that had defined the setting reads it as '' at best: the
     // probes of "unset" then run in a backend of their own (crate::fresh)
     let elsewhere = if facts.fresh.is_none() && facts.defined_here {
-        crate::fresh::run_batch(setting, role, &run_cx.with_tenant(None), &visible)?
+        crate::fresh::run_batch(
+            &[setting.to_string()],
+            role,
+            &run_cx.with_tenant(None),
+            &visible,
+        )?
     } else {
         None
     };
@@ -649,15 +654,59 @@ pub(crate) fn gather(
         }
         reads.push(table_reads);
     }
-    for b in by_tenant {
+    for b in &by_tenant {
         let outcomes = run_batch(
             c,
             Some(role),
             &run_cx.with_tenant(Some(&b.tenant)),
             &b.parts,
         )?;
-        for ((i, j), o) in b.slots.into_iter().zip(outcomes) {
-            reads[i][j].1 = Some(o);
+        for ((i, j), o) in b.slots.iter().zip(outcomes) {
+            reads[*i][*j].1 = Some(o);
+        }
+    }
+    // the settings the application sets per request that the policies
+    // read and this session has defined (an earlier call's probes did, or
+    // the application's code): here they read '', in a new session NULL.
+    // The reads again in a backend of its own (crate::fresh), where they
+    // are not: a read that shows other tenants' rows only there counts,
+    // noting them
+    let mut reads_unset: Vec<Vec<(String, Vec<String>)>> = vec![Vec::new(); sqls.len()];
+    let undefined: Vec<String> = if by_tenant.is_empty() {
+        Vec::new()
+    } else {
+        let oids: Vec<u32> = targets.iter().map(|t| t.oid).collect();
+        catalog::policy_settings(c, &oids, role)?
+            .into_iter()
+            .filter(|name| {
+                *name != setting.to_lowercase()
+                    && !run_cx.base.iter().any(|(b, _)| b.to_lowercase() == *name)
+            })
+            .map(|name| Ok((catalog::setting_defined(c, &name)?, name)))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .filter_map(|(defined, name)| defined.then_some(name))
+            .collect()
+    };
+    if !undefined.is_empty() {
+        for b in &by_tenant {
+            let Some(outcomes) = crate::fresh::run_batch(
+                &undefined,
+                role,
+                &run_cx.with_tenant(Some(&b.tenant)),
+                &b.parts,
+            )?
+            else {
+                continue;
+            };
+            for ((i, j), o) in b.slots.iter().zip(outcomes) {
+                let leaks = |o: &crate::verdict::Outcome| o.ok() && o.count() > 0;
+                let here = reads[*i][*j].1.as_ref().is_some_and(leaks);
+                if leaks(&o) && !here && !sqls[*i].t.tenant_hidden {
+                    reads[*i][*j].1 = Some(o);
+                    reads_unset[*i].push((b.tenant.clone(), undefined.clone()));
+                }
+            }
         }
     }
     // and, for those, how many rows of A's own (and without a tenant) the
@@ -796,8 +845,11 @@ pub(crate) fn gather(
     };
     let mut out = Vec::new();
     for (
-        (((((((t, unset), empty), tenant_list), reads), replaced), looked_up), definer_reads),
-        source,
+        (
+            (((((((t, unset), empty), tenant_list), reads), replaced), looked_up), definer_reads),
+            source,
+        ),
+        reads_unset,
     ) in targets
         .into_iter()
         .zip(unset)
@@ -808,6 +860,7 @@ pub(crate) fn gather(
         .zip(looked_up)
         .zip(definer_reads)
         .zip(sources)
+        .zip(reads_unset)
     {
         let mut writes = None;
         let mut cascades = Vec::new();
@@ -907,6 +960,7 @@ pub(crate) fn gather(
             empty,
             tenants: tenant_list,
             reads,
+            reads_unset,
             writes,
             cascades,
             replaced,

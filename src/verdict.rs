@@ -139,6 +139,10 @@ pub(crate) struct TableEvidence {
     /// per tenant: the other tenants, and the visibility probe of their
     /// rows (None: no other tenant to look for)
     pub(crate) reads: Vec<TenantRead>,
+    /// the tenants whose read showed other tenants' rows only in a new
+    /// session, where these settings the application sets per request were
+    /// never set (in the caller's session they read `''`)
+    pub(crate) reads_unset: Vec<(String, Vec<String>)>,
     /// the write probe's outcomes; None when write probes are off
     pub(crate) writes: Option<Vec<WriteOutcome>>,
     /// the cascade probes of the table's foreign keys whose ON DELETE
@@ -485,7 +489,7 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
                     role,
                     &ev.looked_up,
                     ev.writes.is_some(),
-                    replaced_read(t, role, &ev.replaced, read_check(t, a, o)),
+                    replaced_read(t, role, &ev.replaced, in_new_session(&ev.reads_unset, a, read_check(t, a, o))),
                 )),
             ),
         });
@@ -1314,6 +1318,20 @@ fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check 
             ),
         )
     }
+}
+
+/// A read's check as a new session sees it, when tenant `a`'s read showed
+/// other tenants' rows only there (`TableEvidence::reads_unset`): the
+/// detail says which settings were not set.
+fn in_new_session(unset: &[(String, Vec<String>)], a: &str, mut check: Check) -> Check {
+    if let Some((_, names)) = unset.iter().find(|(x, _)| x == a) {
+        check.detail = format!(
+            "{} in a new session ({} not set)",
+            check.detail,
+            names.join(", ")
+        );
+    }
+    check
 }
 
 /// tenant_read: with the setting at tenant A, no row of another tenant,
@@ -2396,6 +2414,7 @@ mod unit {
             definer_writes: Vec::new(),
             view_reads: Vec::new(),
             view_shown: Vec::new(),
+            reads_unset: Vec::new(),
         }
     }
 

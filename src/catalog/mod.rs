@@ -4851,6 +4851,41 @@ pub(crate) fn table_policies(
     Ok((out, read))
 }
 
+/// The settings with a dot in their names (ones an application defines)
+/// that the policies of `tables` applying to `role` read by a constant
+/// name, in sub-selects too, lowercased, each once ([`as_unset`]).
+pub(crate) fn policy_settings(
+    c: &SpiClient<'_>,
+    tables: &[u32],
+    role: &str,
+) -> Result<Vec<String>> {
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
+    let mut read: Vec<String> = Vec::new();
+    for r in crate::prepared::select(
+        c,
+        POLICY_TREES_FOR.as_str(),
+        None,
+        &[oids.into(), role.into()],
+    )? {
+        for tree in [r.get::<String>(2)?, r.get::<String>(3)?]
+            .into_iter()
+            .flatten()
+        {
+            let Ok(tree) = std::ffi::CString::new(tree) else {
+                continue;
+            };
+            // SAFETY: the catalog's own node text, read into a tree and
+            // copied by the walk; nothing kept but the names
+            for name in unsafe { as_unset(pg_sys::stringToNode(tree.as_ptr()).cast(), &[]).1 } {
+                if !read.contains(&name) {
+                    read.push(name);
+                }
+            }
+        }
+    }
+    Ok(read)
+}
+
 /// [`table_policies`] of one alias as a new session evaluates them, where
 /// the settings `unset` (lowercased) were never set ([`as_unset`]).
 pub(crate) fn table_policies_unset(

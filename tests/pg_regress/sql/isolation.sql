@@ -2906,8 +2906,10 @@ DROP FUNCTION pg_temp.post_write(text);
 -- policies as a new session reads them: the DELETE policy's cast of ''
 -- fails (22P02) where a new session deletes the public row 5 (tenant
 -- 3's), and the UPDATE policy lets a session without a user take over
--- every row. FAIL, naming the new session, beside PostgreSQL's own
--- statements in a new session (\c).
+-- every row; a SELECT policy likewise shows every row to a session
+-- without a user (the reads run again in a backend of their own, where
+-- the setting is undefined). FAIL, naming the new session, beside
+-- PostgreSQL's own statements in a new session (\c).
 CREATE TABLE "look up"."Owned" (id int PRIMARY KEY, tenant_id int NOT NULL, owner_id int,
     is_public boolean NOT NULL DEFAULT false);
 INSERT INTO "look up"."Owned" SELECT g, 1 + g % 3, 100 + g, g = 5 FROM generate_series(1, 30) g;
@@ -2922,14 +2924,21 @@ CREATE POLICY "own, or any without a user" ON "look up"."Owned" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
            OR current_setting('app.user_id', true) IS NULL)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "any without a user" ON "look up"."Owned" FOR SELECT
+    USING (current_setting('app.user_id', true) IS NULL);
 SET app.user_id = '107';
 RESET app.user_id;
 SELECT current_setting('app.user_id', true) AS user_id_after_reset;
 SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Owned"'::regclass])
- WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
+ WHERE check_name IN ('tenant_read', 'tenant_delete', 'tenant_update') ORDER BY 2, 1;
 \c -
 SELECT current_setting('app.user_id', true) IS NULL AS user_id_not_set;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id <> 1) AS other_tenants_rows_tenant_1_reads FROM "look up"."Owned";
+ROLLBACK;
 BEGIN;
 SET LOCAL ROLE app_user;
 SET LOCAL app.tenant_id = '1';
