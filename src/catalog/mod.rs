@@ -2473,24 +2473,26 @@ pub(crate) const UNSET: &str = "rls_audit.unset.";
 type Mutator =
     unsafe extern "C-unwind" fn(*mut pg_sys::Node, *mut std::ffi::c_void) -> *mut pg_sys::Node;
 
+/// `f` as PostgreSQL before 16 declares a mutator: without its
+/// arguments (it calls it with them).
+#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+fn declared(f: Mutator) -> Option<unsafe extern "C-unwind" fn() -> *mut pg_sys::Node> {
+    // SAFETY: the same function pointer, its arguments left undeclared
+    Some(unsafe {
+        std::mem::transmute::<Mutator, unsafe extern "C-unwind" fn() -> *mut pg_sys::Node>(f)
+    })
+}
+
 /// PostgreSQL's `expression_tree_mutator` (a macro over `_impl` since 16).
 unsafe fn expression_mutator(
     node: *mut pg_sys::Node,
     f: Mutator,
     ctx: *mut std::ffi::c_void,
 ) -> *mut pg_sys::Node {
-    // SAFETY: the caller's node and callback; before 16 the callback is
-    // declared without its arguments, and called with them
+    // SAFETY: the caller's node and callback
     unsafe {
         #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
-        return pg_sys::expression_tree_mutator(
-            node,
-            Some(std::mem::transmute::<
-                Mutator,
-                unsafe extern "C-unwind" fn() -> *mut pg_sys::Node,
-            >(f)),
-            ctx,
-        );
+        return pg_sys::expression_tree_mutator(node, declared(f), ctx);
         #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
         return pg_sys::expression_tree_mutator_impl(node, Some(f), ctx);
     }
@@ -2506,15 +2508,7 @@ unsafe fn query_mutator(
     // SAFETY: as expression_mutator
     unsafe {
         #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
-        return pg_sys::query_tree_mutator(
-            query,
-            Some(std::mem::transmute::<
-                Mutator,
-                unsafe extern "C-unwind" fn() -> *mut pg_sys::Node,
-            >(f)),
-            ctx,
-            0,
-        );
+        return pg_sys::query_tree_mutator(query, declared(f), ctx, 0);
         #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
         return pg_sys::query_tree_mutator_impl(query, Some(f), ctx, 0);
     }
