@@ -344,7 +344,8 @@ BEGIN
         -- evaluates the policy for it: in pg_temp.rls_audit_reach, a
         -- SECURITY DEFINER function of the role's (made in the block,
         -- rolled back with it) with row security on, of each row the
-        -- caller reads.
+        -- caller reads (the row unnested: its columns by name, the whole
+        -- row of the table's type).
         -- A write check's term that passes other tenants by the tenant
         -- column alone (kinds `targets`, `targets once`, `targets as
         -- role`: `OR tenant_id IN (SELECT child FROM tenant_tree WHERE
@@ -392,7 +393,7 @@ BEGIN
                              LANGUAGE sql SECURITY DEFINER
                              SET search_path = pg_catalog, pg_temp SET row_security = on AS %L',
                             p_table,
-                            pg_catalog.format('SELECT %s FROM (SELECT ($1).*) rls_audit_row', v_term));
+                            pg_catalog.format('SELECT %s FROM pg_catalog.unnest(ARRAY[$1]) rls_audit_row', v_term));
                         EXECUTE pg_catalog.format('ALTER FUNCTION pg_temp.rls_audit_reach(%s) OWNER TO %I',
                                                   p_table, p_role);
                         v_term := 'pg_temp.rls_audit_reach(rls_audit_row)';

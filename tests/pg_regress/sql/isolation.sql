@@ -2744,23 +2744,24 @@ SELECT t AS tenant, q AS statement,
  ORDER BY 2, 1;
 
 -- The same, by what the caller must not run: a function of the
--- application's (the rows shared with the tenant) and a view (the rows
+-- application's that takes the whole row (the rows shared with the
+-- tenant) and a view (the rows
 -- open to everyone). The role evaluates such a term, in a function of its
 -- own, as PostgreSQL evaluates the policy for it. FAIL for the DELETE of
 -- tenants 1 and 3 (rows 200 and 250, shared with them) and for the
 -- take-over UPDATE of tenants 1 and 2 (row 290, open), beside
 -- PostgreSQL's own statements.
 INSERT INTO "look up"."Deep shares" VALUES (200, 1, NULL), (290, NULL, 'everyone');
-CREATE FUNCTION "look up"."shared with"(d int) RETURNS boolean LANGUAGE sql STABLE AS $$
+CREATE FUNCTION "look up"."shared with"(d "look up"."Deep") RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT FROM "look up"."Deep shares" s
-                    WHERE s.doc = d AND s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int)
+                    WHERE s.doc = d.id AND s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int)
 $$;
 CREATE VIEW "look up"."Deep open" AS SELECT doc FROM "look up"."Deep shares" WHERE grantee = 'everyone';
 GRANT SELECT ON "look up"."Deep open" TO app_user;
 DROP POLICY "own, or the user's" ON "look up"."Deep";
 DROP POLICY "own, or the user's rows" ON "look up"."Deep";
 CREATE POLICY "own, or shared" ON "look up"."Deep" FOR DELETE
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up"."shared with"(id));
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up"."shared with"("Deep"));
 CREATE POLICY "own, or open" ON "look up"."Deep" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
            OR id IN (SELECT o.doc FROM "look up"."Deep open" o))
