@@ -105,7 +105,7 @@ pub(crate) fn candidates(constants: &[String]) -> Vec<String> {
         .flat_map(|&n| [n, n + 1])
         .filter_map(|n| usize::try_from(n).ok())
         .filter(|&n| n <= MAX_TEXT);
-    for n in dedup_usize(lengths).into_iter().take(MAX_LENGTHS) {
+    for n in dedup(lengths).into_iter().take(MAX_LENGTHS) {
         out.push("x".repeat(n));
     }
     // dates in the year, month or day a number names
@@ -500,16 +500,10 @@ fn steps(a: i128, b: i128) -> Vec<i128> {
     out
 }
 
-/// The numbers of `v` without their later duplicates.
-fn dedup(v: impl IntoIterator<Item = i128>) -> Vec<i128> {
+/// The items of `v` in order, without their later duplicates.
+pub(crate) fn dedup<T: Eq + std::hash::Hash + Clone>(v: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut seen = std::collections::HashSet::new();
-    v.into_iter().filter(|n| seen.insert(*n)).collect()
-}
-
-/// [`dedup`] of lengths.
-fn dedup_usize(v: impl IntoIterator<Item = usize>) -> Vec<usize> {
-    let mut seen = std::collections::HashSet::new();
-    v.into_iter().filter(|n| seen.insert(*n)).collect()
+    v.into_iter().filter(|n| seen.insert(n.clone())).collect()
 }
 
 /// Candidates in order, each once, at most [`MAX_CANDIDATES`].

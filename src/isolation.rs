@@ -379,6 +379,17 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Of the settings `read` (lowercased), those the application sets per
+    /// request: not the tenant's, nor one a new login of the role gets.
+    fn per_request(&self, read: Vec<String>) -> Vec<String> {
+        let tenant = self.setting.to_lowercase();
+        read.into_iter()
+            .filter(|name| {
+                *name != tenant && !self.base.iter().any(|(b, _)| b.to_lowercase() == *name)
+            })
+            .collect()
+    }
+
     fn with_tenant(&self, value: Option<&str>) -> Settings {
         let mut s = self.base.clone();
         s.push((self.setting.to_string(), value.map(Into::into)));
@@ -676,12 +687,9 @@ pub(crate) fn gather(
         Vec::new()
     } else {
         let oids: Vec<u32> = targets.iter().map(|t| t.oid).collect();
-        catalog::policy_settings(c, &oids, role)?
+        run_cx
+            .per_request(catalog::policy_settings(c, &oids, role)?)
             .into_iter()
-            .filter(|name| {
-                *name != setting.to_lowercase()
-                    && !run_cx.base.iter().any(|(b, _)| b.to_lowercase() == *name)
-            })
             .map(|name| Ok((catalog::setting_defined(c, &name)?, name)))
             .collect::<Result<Vec<_>>>()?
             .into_iter()
@@ -1170,13 +1178,7 @@ impl Shadow {
     ) -> Result<Self> {
         let (mut policies, read) =
             catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
-        let unset: Vec<String> = read
-            .into_iter()
-            .filter(|name| {
-                *name != run_cx.setting.to_lowercase()
-                    && !run_cx.base.iter().any(|(b, _)| b.to_lowercase() == *name)
-            })
-            .collect();
+        let unset = run_cx.per_request(read);
         let unset = match unset.is_empty() {
             true => None,
             false => Some((

@@ -1325,13 +1325,15 @@ fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check 
 /// detail says which settings were not set.
 fn in_new_session(unset: &[(String, Vec<String>)], a: &str, mut check: Check) -> Check {
     if let Some((_, names)) = unset.iter().find(|(x, _)| x == a) {
-        check.detail = format!(
-            "{} in a new session ({} not set)",
-            check.detail,
-            names.join(", ")
-        );
+        check.detail += &in_a_new_session(names);
     }
     check
+}
+
+/// What a check's detail adds when the statement reached other tenants'
+/// rows only in a new session, where the settings `unset` were never set.
+fn in_a_new_session(unset: &[String]) -> String {
+    format!(" in a new session ({} not set)", unset.join(", "))
 }
 
 /// tenant_read: with the setting at tenant A, no row of another tenant,
@@ -1824,7 +1826,7 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
     // application sets per request were never set: a new session)
     let text = match o.unset.as_slice() {
         [] => text,
-        unset => format!("{text} in a new session ({} not set)", unset.join(", ")),
+        unset => format!("{text}{}", in_a_new_session(unset)),
     };
     if o.ok() && o.message.as_deref() == Some(crate::shadow::WITHOUT_OWN_ROWS) {
         format!(
@@ -2163,16 +2165,11 @@ fn write_checks(t: &Target, tenants: &[String], outcomes: &[WriteOutcome]) -> Ve
                         });
                 // the UPDATEs of a role that may not UPDATE the tenant
                 // column: each sets one other column
-                let kept: Vec<String> = mine
-                    .iter()
-                    .filter(|o| t.tenant_fixed && variant_of(o).is_some())
-                    .map(|o| format!("`{}`", plain_statement_text(t, o)))
-                    .fold(Vec::new(), |mut all, s| {
-                        if !all.contains(&s) {
-                            all.push(s);
-                        }
-                        all
-                    });
+                let kept: Vec<String> = crate::candidates::dedup(
+                    mine.iter()
+                        .filter(|o| t.tenant_fixed && variant_of(o).is_some())
+                        .map(|o| format!("`{}`", plain_statement_text(t, o))),
+                );
                 let mut detail = match (name, &screen_ok) {
                     ("tenant_delete", _) => format!(
                         "as tenant {a}, DELETE FROM {tbl} (no WHERE) deletes no row of another tenant"

@@ -242,18 +242,11 @@ fn write_statements(
     // `target`: a tenant the checks name, no statement of its own
     let variants = variants.unwrap_or_default();
     // (each once: a check may name a tenant and pass it by a term too)
-    let targets: Vec<String> = variants
-        .chunks(6)
-        .filter_map(|v| match v {
+    let targets: Vec<String> =
+        crate::candidates::dedup(variants.chunks(6).filter_map(|v| match v {
             [_, _, _, Some(kind), Some(value), _] if kind == "target" => Some(value.clone()),
             _ => None,
-        })
-        .fold(Vec::new(), |mut all, t| {
-            if !all.contains(&t) {
-                all.push(t);
-            }
-            all
-        });
+        }));
     let variants: Vec<crate::shadow::Variant> = variants
         .chunks(6)
         .filter_map(|v| match v {

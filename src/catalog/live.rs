@@ -488,7 +488,7 @@ pub(crate) fn deparse_unset(
 ) -> Result<Option<String>> {
     // SAFETY: a tree parsed from the catalog's text, copied where changed
     deparse_changed(tree, table, alias, |node| unsafe {
-        super::as_unset(node, unset).0
+        super::as_unset(node, unset)
     })
 }
 

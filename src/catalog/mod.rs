@@ -1720,43 +1720,85 @@ unsafe fn reads_setting(node: *mut pg_sys::Node, setting: &str) -> bool {
 }
 
 /// The settings `node` reads by `current_setting('name' [, missing_ok])`
-/// with a constant name, lowercased, each once.
+/// with a constant name, lowercased, each once (not in its sub-selects).
 unsafe fn settings_read(node: *mut pg_sys::Node) -> Vec<String> {
+    // SAFETY: the caller's tree, only read
+    unsafe { settings_in(node, false) }
+}
+
+/// [`settings_read`], in sub-selects too when `deep`.
+unsafe fn settings_in(node: *mut pg_sys::Node, deep: bool) -> Vec<String> {
+    struct Seen {
+        all: Vec<String>,
+        deep: bool,
+    }
     unsafe extern "C-unwind" fn walk(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
         if node.is_null() {
             return false;
         }
-        // SAFETY: a node of a tree being walked; ctx is settings_read's Vec
+        // SAFETY: a node of a tree being walked; ctx is settings_in's Seen
         unsafe {
-            if (*node).type_ == pg_sys::NodeTag::T_FuncExpr {
-                let f = node.cast::<pg_sys::FuncExpr>();
-                let id = (*f).funcid.to_u32();
-                if id == pg_sys::F_CURRENT_SETTING_TEXT || id == pg_sys::F_CURRENT_SETTING_TEXT_BOOL
-                {
-                    let args = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args);
-                    if let Some(first) = args.get_ptr(0) {
-                        if (*first).type_ == pg_sys::NodeTag::T_Const {
-                            let k = first.cast::<pg_sys::Const>();
-                            if !(*k).constisnull && (*k).consttype == pg_sys::TEXTOID {
-                                let name = String::from_datum((*k).constvalue, false)
-                                    .unwrap_or_default()
-                                    .to_lowercase();
-                                let all = &mut *ctx.cast::<Vec<String>>();
-                                if !all.contains(&name) {
-                                    all.push(name);
-                                }
-                            }
-                        }
-                    }
+            let seen = &mut *ctx.cast::<Seen>();
+            if (*node).type_ == pg_sys::NodeTag::T_Query {
+                return seen.deep && pg_sys::query_tree_walker(node.cast(), Some(walk), ctx, 0);
+            }
+            if let Some(name) = setting_named(node) {
+                if !seen.all.contains(&name) {
+                    seen.all.push(name);
                 }
             }
             pg_sys::expression_tree_walker(node, Some(walk), ctx)
         }
     }
-    let mut all: Vec<String> = Vec::new();
+    let mut seen = Seen {
+        all: Vec::new(),
+        deep,
+    };
     // SAFETY: as above
-    unsafe { walk(node, (&mut all as *mut Vec<String>).cast()) };
-    all
+    unsafe { walk(node, (&mut seen as *mut Seen).cast()) };
+    seen.all
+}
+
+/// The setting `node` reads when it is a `current_setting('name' [,
+/// missing_ok])` call with a constant name: that name, lowercased.
+unsafe fn setting_named(node: *mut pg_sys::Node) -> Option<String> {
+    // SAFETY: a node of a tree being walked, only read
+    unsafe {
+        if (*node).type_ != pg_sys::NodeTag::T_FuncExpr {
+            return None;
+        }
+        let f = node.cast::<pg_sys::FuncExpr>();
+        let id = (*f).funcid.to_u32();
+        if id != pg_sys::F_CURRENT_SETTING_TEXT && id != pg_sys::F_CURRENT_SETTING_TEXT_BOOL {
+            return None;
+        }
+        let first = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args).get_ptr(0)?;
+        let k = first.cast::<pg_sys::Const>();
+        ((*first).type_ == pg_sys::NodeTag::T_Const
+            && !(*k).constisnull
+            && (*k).consttype == pg_sys::TEXTOID)
+            .then(|| {
+                String::from_datum((*k).constvalue, false)
+                    .unwrap_or_default()
+                    .to_lowercase()
+            })
+    }
+}
+
+/// Adds to `read` the settings with a dot in their names (ones an
+/// application defines) that a policy's stored tree (`pg_node_tree` text)
+/// reads by a constant name, in sub-selects too, each once.
+fn note_settings(tree: &str, read: &mut Vec<String>) {
+    let Ok(tree) = std::ffi::CString::new(tree) else {
+        return;
+    };
+    // SAFETY: the catalog's own node text, read into a tree and only
+    // walked; nothing kept but the names
+    for name in unsafe { settings_in(pg_sys::stringToNode(tree.as_ptr()).cast(), true) } {
+        if name.contains('.') && !read.contains(&name) {
+            read.push(name);
+        }
+    }
 }
 
 /// The constants of the base type in `node`: a Const, an ARRAY[...] of
@@ -1944,6 +1986,7 @@ pub(crate) fn check_variants(
     let mut looked_up: std::collections::BTreeMap<(u32, i16), Vec<String>> = Default::default();
     let mut deferred: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
+    let role_name = std::ffi::CString::new(role);
     for (table, tree, check, permissive) in trees {
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
             continue;
@@ -1953,7 +1996,7 @@ pub(crate) fn check_variants(
         let (Ok(text), Ok(name), Ok(role_name)) = (
             std::ffi::CString::new(tree),
             std::ffi::CString::new(column),
-            std::ffi::CString::new(role),
+            role_name.as_ref(),
         ) else {
             continue;
         };
@@ -1972,7 +2015,7 @@ pub(crate) fn check_variants(
             unsafe {
                 let terms = scratch.switch_to(|_| {
                     let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
-                    reach_terms(node, relid, tenant, &role_name, &setting)
+                    reach_terms(node, relid, tenant, role_name, &setting)
                 });
                 scratch.reset();
                 terms
@@ -2163,18 +2206,14 @@ fn primaries(out: &[(String, Variant)]) -> usize {
 /// none (no policy's code runs as the caller for this), nor does one the
 /// caller may not read.
 fn lookup_values(table: u32, col: i16) -> Vec<String> {
-    read_as_caller(table, col, |table, column, _| {
-        format!("SELECT l.{column}::pg_catalog.text FROM {table} l WHERE l.{column} IS NOT NULL LIMIT {LOOKUP_VALUES}")
-    })
-    .unwrap_or_default()
-    .into_iter()
-    .flatten()
-    .fold(Vec::new(), |mut all, v| {
-        if !all.contains(&v) {
-            all.push(v);
-        }
-        all
-    })
+    crate::candidates::dedup(
+        read_as_caller(table, col, |table, column, _| {
+            format!("SELECT l.{column}::pg_catalog.text FROM {table} l WHERE l.{column} IS NOT NULL LIMIT {LOOKUP_VALUES}")
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .flatten(),
+    )
 }
 
 /// The first column, as text, of the rows `query` selects from table
@@ -2364,17 +2403,8 @@ unsafe fn as_role(node: *mut pg_sys::Node, role: &std::ffi::CStr) -> *mut pg_sys
 /// `unset` (lowercased) were never set: `current_setting('s', true)` is
 /// NULL there, and `current_setting('s')` raises 42704 (in this session,
 /// once anything set them, they are placeholders whose value is `''`), in
-/// sub-selects too; and the settings with a dot in their names (ones an
-/// application defines) it reads by a constant name, lowercased, each
-/// once. The error names `rls_audit.unset.s` ([`UNSET`]).
-pub(crate) unsafe fn as_unset(
-    node: *mut pg_sys::Node,
-    unset: &[String],
-) -> (*mut pg_sys::Node, Vec<String>) {
-    struct Unset<'a> {
-        unset: &'a [String],
-        read: Vec<String>,
-    }
+/// sub-selects too. The error names `rls_audit.unset.s` ([`UNSET`]).
+pub(crate) unsafe fn as_unset(node: *mut pg_sys::Node, unset: &[String]) -> *mut pg_sys::Node {
     unsafe extern "C-unwind" fn swap(
         node: *mut pg_sys::Node,
         ctx: *mut std::ffi::c_void,
@@ -2382,85 +2412,56 @@ pub(crate) unsafe fn as_unset(
         if node.is_null() {
             return node;
         }
-        // SAFETY: a node of the tree being copied; ctx is as_unset's Unset
+        // SAFETY: a node of the tree being copied; ctx is as_unset's names
         unsafe {
-            match (*node).type_ {
-                pg_sys::NodeTag::T_Query => {
-                    return query_mutator(node.cast(), swap, ctx).cast();
+            if (*node).type_ == pg_sys::NodeTag::T_Query {
+                return query_mutator(node.cast(), swap, ctx).cast();
+            }
+            let unset = &*ctx.cast::<&[String]>();
+            if let Some(name) = setting_named(node).filter(|n| unset.contains(n)) {
+                let args =
+                    pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::FuncExpr>()).args);
+                // (missing_ok: a constant true, else not)
+                let missing_ok = args.get_ptr(1).is_some_and(|m| {
+                    let k = m.cast::<pg_sys::Const>();
+                    (*m).type_ == pg_sys::NodeTag::T_Const
+                        && !(*k).constisnull
+                        && bool::from_datum((*k).constvalue, false) == Some(true)
+                });
+                if missing_ok {
+                    return pg_sys::makeNullConst(
+                        pg_sys::TEXTOID,
+                        -1,
+                        pg_sys::DEFAULT_COLLATION_OID,
+                    )
+                    .cast();
                 }
-                pg_sys::NodeTag::T_FuncExpr => {
-                    let f = node.cast::<pg_sys::FuncExpr>();
-                    let id = (*f).funcid.to_u32();
-                    let args = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args);
-                    let name = args.get_ptr(0).and_then(|first| {
-                        let k = first.cast::<pg_sys::Const>();
-                        ((*first).type_ == pg_sys::NodeTag::T_Const
-                            && !(*k).constisnull
-                            && (*k).consttype == pg_sys::TEXTOID)
-                            .then(|| String::from_datum((*k).constvalue, false))
-                            .flatten()
-                            .map(|n| n.to_lowercase())
-                    });
-                    if let (true, Some(name)) = (
-                        id == pg_sys::F_CURRENT_SETTING_TEXT
-                            || id == pg_sys::F_CURRENT_SETTING_TEXT_BOOL,
-                        name,
-                    ) {
-                        let seen = &mut *ctx.cast::<Unset<'_>>();
-                        if name.contains('.') && !seen.read.contains(&name) {
-                            seen.read.push(name.clone());
-                        }
-                        if seen.unset.contains(&name) {
-                            // (missing_ok: a constant true, else not)
-                            let missing_ok = args.get_ptr(1).is_some_and(|m| {
-                                let k = m.cast::<pg_sys::Const>();
-                                (*m).type_ == pg_sys::NodeTag::T_Const
-                                    && !(*k).constisnull
-                                    && bool::from_datum((*k).constvalue, false) == Some(true)
-                            });
-                            if missing_ok {
-                                return pg_sys::makeNullConst(
-                                    pg_sys::TEXTOID,
-                                    -1,
-                                    pg_sys::DEFAULT_COLLATION_OID,
-                                )
-                                .cast();
-                            }
-                            if let Ok(unknown) = std::ffi::CString::new(format!("{UNSET}{name}")) {
-                                let copy =
-                                    pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::FuncExpr>();
-                                let k = pg_sys::makeConst(
-                                    pg_sys::TEXTOID,
-                                    -1,
-                                    pg_sys::DEFAULT_COLLATION_OID,
-                                    -1,
-                                    pg_sys::Datum::from(pg_sys::cstring_to_text(unknown.as_ptr())),
-                                    false,
-                                    false,
-                                );
-                                let mut list = pgrx::PgList::<pg_sys::Node>::new();
-                                list.push(k.cast());
-                                for a in args.iter_ptr().skip(1) {
-                                    list.push(a);
-                                }
-                                (*copy).args = list.into_pg();
-                                return copy.cast();
-                            }
-                        }
+                if let Ok(unknown) = std::ffi::CString::new(format!("{UNSET}{name}")) {
+                    let copy = pg_sys::copyObjectImpl(node.cast()).cast::<pg_sys::FuncExpr>();
+                    let k = pg_sys::makeConst(
+                        pg_sys::TEXTOID,
+                        -1,
+                        pg_sys::DEFAULT_COLLATION_OID,
+                        -1,
+                        pg_sys::Datum::from(pg_sys::cstring_to_text(unknown.as_ptr())),
+                        false,
+                        false,
+                    );
+                    let mut list = pgrx::PgList::<pg_sys::Node>::new();
+                    list.push(k.cast());
+                    for a in args.iter_ptr().skip(1) {
+                        list.push(a);
                     }
+                    (*copy).args = list.into_pg();
+                    return copy.cast();
                 }
-                _ => {}
             }
             expression_mutator(node, swap, ctx)
         }
     }
-    let mut seen = Unset {
-        unset,
-        read: Vec::new(),
-    };
+    let mut unset = unset;
     // SAFETY: the caller's node; swap copies what it changes
-    let node = unsafe { swap(node, (&mut seen as *mut Unset<'_>).cast()) };
-    (node, seen.read)
+    unsafe { swap(node, (&mut unset as *mut &[String]).cast()) }
 }
 
 /// The prefix of the name a setting not set in a new session is read as
@@ -4834,7 +4835,7 @@ pub(crate) fn targets(
 /// printed as if the table were called that (`live::deparse_as`; the
 /// write probe's shadow and screen copies get the table's policies); and
 /// the settings with a dot in their names (ones an application defines)
-/// they read by a constant name, lowercased, each once ([`as_unset`]).
+/// they read by a constant name, lowercased, each once ([`note_settings`]).
 pub(crate) fn table_policies(
     c: &SpiClient<'_>,
     table: u32,
@@ -4847,7 +4848,7 @@ pub(crate) fn table_policies(
 
 /// The settings with a dot in their names (ones an application defines)
 /// that the policies of `tables` applying to `role` read by a constant
-/// name, in sub-selects too, lowercased, each once ([`as_unset`]).
+/// name, in sub-selects too, lowercased, each once ([`note_settings`]).
 pub(crate) fn policy_settings(
     c: &SpiClient<'_>,
     tables: &[u32],
@@ -4865,16 +4866,7 @@ pub(crate) fn policy_settings(
             .into_iter()
             .flatten()
         {
-            let Ok(tree) = std::ffi::CString::new(tree) else {
-                continue;
-            };
-            // SAFETY: the catalog's own node text, read into a tree and
-            // copied by the walk; nothing kept but the names
-            for name in unsafe { as_unset(pg_sys::stringToNode(tree.as_ptr()).cast(), &[]).1 } {
-                if !read.contains(&name) {
-                    read.push(name);
-                }
-            }
+            note_settings(&tree, &mut read);
         }
     }
     Ok(read)
@@ -4909,16 +4901,7 @@ fn policies_printed(
     )? {
         let (using, check) = (r.get::<String>(7)?, r.get::<String>(8)?);
         for tree in using.iter().chain(&check) {
-            let Ok(tree) = std::ffi::CString::new(tree.as_str()) else {
-                continue;
-            };
-            // SAFETY: the catalog's own node text, read into a tree and
-            // copied by the walk; nothing kept but the names
-            for name in unsafe { as_unset(pg_sys::stringToNode(tree.as_ptr()).cast(), &[]).1 } {
-                if !read.contains(&name) {
-                    read.push(name);
-                }
-            }
+            note_settings(tree, read);
         }
         for (alias, policies) in aliases.iter().zip(out.iter_mut()) {
             let print = |tree: &Option<String>| -> Result<Option<String>> {
