@@ -2151,6 +2151,15 @@ fn check_variants_give_the_terms_that_reach_rows() {
         CREATE POLICY u ON public.reach_role FOR UPDATE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                    OR EXISTS (SELECT FROM public.reach_shares s WHERE s.tenant = random()::int));
+        CREATE TABLE public.reach_rights (tenant_id int, a int);
+        CREATE TABLE public.reach_blocks (doc int);
+        ALTER TABLE public.reach_blocks ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY d ON public.reach_rights FOR DELETE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR (a = 1 AND NOT pg_has_role('pg_read_all_data', 'member'))
+                   OR (a = 2 AND NOT has_table_privilege('public.reach_shares', 'UPDATE'))
+                   OR NOT EXISTS (SELECT FROM public.reach_blocks b WHERE b.doc = reach_rights.a)
+                   OR (a = 3 AND row_security_active('public.reach_blocks')));
     "#);
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
     for (table, want) in [
@@ -2178,6 +2187,17 @@ fn check_variants_give_the_terms_that_reach_rows() {
                 ("((((a)::public.reach_dom)::integer = 3))", Role),
                 ("((a IN (SELECT v.doc FROM public.reach_view v)))", Role),
                 ("((EXISTS (SELECT FROM public.reach_shares s WHERE ((s.doc = rls_audit_row.a) AND public.reach_fn(s.doc)))))", Role),
+            ],
+        ),
+        (
+            // what reads otherwise for the caller: the current user's
+            // rights, a table of row-level security
+            "public.reach_rights",
+            vec![
+                ("(((a = 1) AND (NOT pg_has_role('pg_read_all_data'::name, 'member'::text))))", Role),
+                ("(((a = 2) AND (NOT has_table_privilege('public.reach_shares'::text, 'UPDATE'::text))))", Role),
+                ("((NOT (EXISTS (SELECT FROM public.reach_blocks b WHERE (b.doc = rls_audit_row.a)))))", Role),
+                ("(((a = 3) AND row_security_active('public.reach_blocks'::text)))", Role),
             ],
         ),
     ] {

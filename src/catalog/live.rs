@@ -101,7 +101,10 @@ fn rel_row(oid: pg_sys::Oid) -> Option<RelRow> {
 
 /// `f` on a relation's `pg_class` row from the relation syscache; None
 /// when there is no such relation. `f` only reads the row.
-fn with_class<R>(oid: pg_sys::Oid, f: impl FnOnce(&pg_sys::FormData_pg_class) -> R) -> Option<R> {
+pub(crate) fn with_class<R>(
+    oid: pg_sys::Oid,
+    f: impl FnOnce(&pg_sys::FormData_pg_class) -> R,
+) -> Option<R> {
     // SAFETY: the cache tuple is read by f and released before returning
     unsafe {
         let tup = pg_sys::SearchSysCache1(

@@ -2577,20 +2577,25 @@ struct Reach {
 
 /// The walker of [`reach_terms`]: notes the table's own columns a term
 /// reads (also in sub-selects, `OR id IN (SELECT doc FROM shares WHERE
-/// …)`), whether it reads a setting, and what the caller must not run
-/// for a policy's term: a function that is not built in or is volatile, a
-/// cast to a domain (whose CHECK may call one), a Param, a relation read
-/// that is not a table (a view runs its own functions as the caller).
-/// Never stops.
+/// …)`), whether it reads a setting, and what the caller must not run or
+/// would read otherwise than the role for a policy's term: a function
+/// that is not built in or is volatile, a built-in one that reads the
+/// current user's rights ([`reads_current_user`]), a cast to a domain
+/// (whose CHECK may call one), a Param, a relation read that is not a
+/// table (a view runs its own functions as the caller) or is a table
+/// with row-level security (the caller reads rows the role's policies
+/// hide: `NOT EXISTS (SELECT … FROM blocks …)` passes rows for the role
+/// that it does not for the caller). Never stops.
 unsafe extern "C-unwind" fn reach_walk(
     node: *mut pg_sys::Node,
     ctx: *mut std::ffi::c_void,
 ) -> bool {
     unsafe extern "C-unwind" fn barred(funcid: pg_sys::Oid, _: *mut std::ffi::c_void) -> bool {
-        // SAFETY: a catalog cache lookup of a function the tree calls
+        // SAFETY: catalog cache lookups of a function the tree calls
         funcid.to_u32() >= pg_sys::FirstNormalObjectId
             || unsafe { pg_sys::func_volatile(funcid) }
                 == pg_sys::PROVOLATILE_VOLATILE as std::ffi::c_char
+            || unsafe { reads_current_user(funcid) }
     }
     if node.is_null() {
         return false;
@@ -2622,10 +2627,15 @@ unsafe extern "C-unwind" fn reach_walk(
                     .iter_ptr()
                     .all(|rte| {
                         (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION
-                            || matches!(
-                                pg_sys::get_rel_relkind((*rte).relid) as u8,
-                                pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
-                            )
+                            || live::with_class((*rte).relid, |c| {
+                                !c.relrowsecurity
+                                    && matches!(
+                                        c.relkind as u8,
+                                        pg_sys::RELKIND_RELATION
+                                            | pg_sys::RELKIND_PARTITIONED_TABLE
+                                    )
+                            })
+                            .unwrap_or(false)
                     });
                 seen.role |= !tables_only;
                 seen.depth += 1;
@@ -2646,6 +2656,19 @@ unsafe extern "C-unwind" fn reach_walk(
             }
         }
     }
+}
+
+/// Whether built-in function `funcid` answers by the current user's
+/// rights: `pg_has_role` and the `has_…_privilege` family (their forms
+/// without a user), `row_security_active`. A superuser caller passes
+/// every one of them, so `NOT pg_has_role('auditors', 'member')` would
+/// pass no row for it that it passes for the role.
+unsafe fn reads_current_user(funcid: pg_sys::Oid) -> bool {
+    // SAFETY: a catalog cache lookup
+    let name = unsafe { function_name(funcid) };
+    name == "pg_has_role"
+        || name == "row_security_active"
+        || (name.starts_with("has_") && name.ends_with("_privilege"))
 }
 
 /// At most this many tenants a table's write checks name (`Variant::

@@ -2777,6 +2777,41 @@ SELECT t AS tenant, q AS statement,
                (3, 'UPDATE "look up"."Deep" SET tenant_id = 3')) v(t, q)
  ORDER BY 2, 1;
 
+-- The same, by what reads otherwise for the caller than for the role:
+-- the role's rights (NOT has_table_privilege(…): the caller, a
+-- superuser, holds every right) and a table of row-level security (NOT
+-- EXISTS a block of the row in a table whose policies hide the role's
+-- level-2 blocks: the caller reads them all). The role evaluates such a
+-- term too. Row 230 (tenant 3's) passes the DELETE's term for the role,
+-- row 220 (tenant 2's, its block hidden) the UPDATE's: FAIL for the
+-- DELETE of tenants 1 and 2 and the take-over UPDATE of tenants 1 and 3,
+-- beside PostgreSQL's own statements.
+UPDATE "look up"."Deep" SET a = 2000 WHERE id = 230;
+CREATE TABLE "look up"."Deep blocks" (doc int, level int);
+INSERT INTO "look up"."Deep blocks" SELECT g, CASE WHEN g = 220 THEN 2 ELSE 1 END FROM generate_series(1, 300) g;
+ALTER TABLE "look up"."Deep blocks" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON "look up"."Deep blocks" TO app_user;
+CREATE POLICY "level 1" ON "look up"."Deep blocks" FOR SELECT USING (level <= 1);
+DROP POLICY "own, or shared" ON "look up"."Deep";
+DROP POLICY "own, or open" ON "look up"."Deep";
+CREATE POLICY "own, or 2000 for the read-only" ON "look up"."Deep" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR (a = 2000 AND NOT has_table_privilege('"look up"."Deep shares"', 'UPDATE')));
+CREATE POLICY "own, or unblocked" ON "look up"."Deep" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR NOT EXISTS (SELECT FROM "look up"."Deep blocks" k WHERE k.doc = id))
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Deep"'::regclass])
+ WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
+SELECT t AS tenant, q AS statement,
+       pg_temp.others_reached('"look up"."Deep"', t, q) AS other_tenants_rows_reached
+  FROM (VALUES (1, 'DELETE FROM "look up"."Deep"'), (2, 'DELETE FROM "look up"."Deep"'),
+               (3, 'DELETE FROM "look up"."Deep"'), (1, 'UPDATE "look up"."Deep" SET tenant_id = 1'),
+               (2, 'UPDATE "look up"."Deep" SET tenant_id = 2'),
+               (3, 'UPDATE "look up"."Deep" SET tenant_id = 3')) v(t, q)
+ ORDER BY 2, 1;
+
 -- A DELETE or UPDATE policy that reaches other tenants by the tenant
 -- column itself (OR tenant_id = 1400; OR a tenant's children, read from
 -- another table), on a table of 1 500 tenants: the shadow holds the first
