@@ -2356,6 +2356,49 @@ fn check_variants_read_the_current_user_as_the_role() {
         })
         .collect();
     assert_eq!(passed, [1, 2, 3, 4]);
+    // the settings SET ROLE changes read as the role's, a term the role
+    // evaluates too (a SECURITY DEFINER function of its reads the
+    // caller's); the others stay
+    run(r#"
+        CREATE FUNCTION public.reach_user_fn(name) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT $1 IS NOT NULL';
+        CREATE TABLE public.reach_set (tenant_id int, owner name, flag text);
+        CREATE POLICY d ON public.reach_set FOR DELETE TO "rls_audit 'reach' Ü"
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR owner = current_setting('role')
+                   OR flag = current_setting('is_superuser', true)
+                   OR (public.reach_user_fn(owner) AND owner = current_setting('ROLE'))
+                   OR flag = current_setting('session_authorization'));
+    "#);
+    let oid = one::<pg_sys::Oid>("SELECT 'public.reach_set'::regclass::oid").unwrap();
+    let got = Spi::connect(|c| {
+        crate::catalog::check_variants(
+            c,
+            &[(oid.to_u32(), "tenant_id")],
+            "rls_audit 'reach' Ü",
+            "app.tenant_id",
+            16,
+        )
+    })
+    .unwrap()
+    .remove(&oid.to_u32())
+    .unwrap_or_default();
+    let reach: Vec<(&str, crate::catalog::ReachBy)> = got
+        .iter()
+        .filter_map(|(_, v)| match v {
+            crate::catalog::Variant::Reach(t, by) => Some((t.as_str(), *by)),
+            _ => None,
+        })
+        .collect();
+    use crate::catalog::ReachBy::{Caller, Once, Role};
+    assert_eq!(
+        reach,
+        [
+            ("((owner = 'rls_audit ''reach'' Ü'::text))", Once),
+            ("((flag = 'off'::text))", Once),
+            ("((public.reach_user_fn(owner) AND (owner = 'rls_audit ''reach'' Ü'::text)))", Role),
+            ("((flag = current_setting('session_authorization'::text)))", Caller),
+        ]
+    );
 }
 
 /// A column compared by `=` with an expression of another setting than

@@ -1986,17 +1986,17 @@ pub(crate) fn check_variants(
     let mut looked_up: std::collections::BTreeMap<(u32, i16), Vec<String>> = Default::default();
     let mut deferred: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
-    let role_name = std::ffi::CString::new(role);
+    let as_role = AsRole::new(role);
     for (table, tree, check, permissive) in trees {
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
             continue;
         };
         let relid = pg_sys::Oid::from(table);
         let out = out.entry(table).or_default();
-        let (Ok(text), Ok(name), Ok(role_name)) = (
+        let (Ok(text), Ok(name), Some(as_role)) = (
             std::ffi::CString::new(tree),
             std::ffi::CString::new(column),
-            role_name.as_ref(),
+            as_role.as_ref(),
         ) else {
             continue;
         };
@@ -2015,7 +2015,7 @@ pub(crate) fn check_variants(
             unsafe {
                 let terms = scratch.switch_to(|_| {
                     let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
-                    reach_terms(node, relid, tenant, role_name, &setting)
+                    reach_terms(node, relid, tenant, as_role, &setting)
                 });
                 scratch.reset();
                 terms
@@ -2295,15 +2295,16 @@ const REACH_TERMS: usize = 4;
 /// holds besides its first ones. The caller evaluates a term of the
 /// table's own columns and sub-selects of tables, with no function that
 /// is not built in or is volatile ([`reach_walk`]: no code of the
-/// application's runs as the caller); the current user (`owner =
-/// current_user`) is then `role`, as when the role runs the statement
-/// ([`as_role`]). The role evaluates any other ([`ReachBy::Role`]). Each
-/// with whether it reads a column besides the tenant column.
+/// application's runs as the caller). The role evaluates any other
+/// ([`ReachBy::Role`]). In each, the current user (`owner =
+/// current_user`) and the settings SET ROLE changes are `role`'s, as when
+/// the role runs the statement ([`as_role`]). Each with whether it reads
+/// a column besides the tenant column.
 unsafe fn reach_terms(
     node: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: i16,
-    role: &std::ffi::CStr,
+    role: &AsRole,
     setting: &str,
 ) -> Vec<(String, ReachBy, bool)> {
     // SAFETY: nodes of the tree being walked, only read
@@ -2336,23 +2337,53 @@ unsafe fn reach_terms(
             if !seen.other && (!seen.read_tenant || own_tenant(term, tenant, setting)) {
                 continue;
             }
-            let (term, by) = match seen {
-                Reach { role: true, .. } => (term, ReachBy::Role),
-                Reach { setting: true, .. } => (as_role(term, role), ReachBy::Caller),
-                _ => (as_role(term, role), ReachBy::Once),
+            let by = match seen {
+                Reach { role: true, .. } => ReachBy::Role,
+                Reach { setting: true, .. } => ReachBy::Caller,
+                _ => ReachBy::Once,
             };
-            out.extend(printed_term(term, relid, 0).map(|t| (format!("({t})"), by, seen.other)));
+            out.extend(
+                printed_term(as_role(term, role), relid, 0)
+                    .map(|t| (format!("({t})"), by, seen.other)),
+            );
         }
         out
     }
 }
 
+/// The role a term is read for ([`as_role`]).
+pub(crate) struct AsRole {
+    name: std::ffi::CString,
+    /// its `is_superuser` setting, `on` or `off`
+    superuser: &'static std::ffi::CStr,
+}
+
+impl AsRole {
+    /// None for a name with a NUL, which no role has.
+    pub(crate) fn new(role: &str) -> Option<Self> {
+        let name = std::ffi::CString::new(role).ok()?;
+        // SAFETY: catalog cache lookups; an unknown role is no superuser
+        let superuser = unsafe {
+            let oid = pg_sys::get_role_oid(name.as_ptr(), true);
+            oid != pg_sys::InvalidOid && pg_sys::superuser_arg(oid)
+        };
+        Some(Self {
+            name,
+            superuser: if superuser { c"on" } else { c"off" },
+        })
+    }
+}
+
 /// A copy of `node` in which each reading of the current user
 /// (`current_user`, `current_role`, `user`, `"current_user"()`) is the
-/// constant `role`, of type name: what it reads when `role` runs the
-/// statement, not what it reads as the caller who evaluates the term
-/// (`session_user` stays: SET ROLE keeps it). Into sub-selects too.
-unsafe fn as_role(node: *mut pg_sys::Node, role: &std::ffi::CStr) -> *mut pg_sys::Node {
+/// constant `role`, of type name, and each reading of the settings SET
+/// ROLE changes (`current_setting('role')`, `current_setting(
+/// 'is_superuser')`) is the role's, of type text: what they read when
+/// `role` runs the statement, not what they read as the caller who
+/// evaluates the term (`session_user` and `session_authorization` stay:
+/// SET ROLE keeps them; and a SECURITY DEFINER function of the role's
+/// reads the caller's settings). Into sub-selects too.
+unsafe fn as_role(node: *mut pg_sys::Node, role: &AsRole) -> *mut pg_sys::Node {
     unsafe extern "C-unwind" fn swap(
         node: *mut pg_sys::Node,
         ctx: *mut std::ffi::c_void,
@@ -2360,8 +2391,26 @@ unsafe fn as_role(node: *mut pg_sys::Node, role: &std::ffi::CStr) -> *mut pg_sys
         if node.is_null() {
             return node;
         }
-        // SAFETY: a node of the tree being copied; ctx is as_role's name
+        // SAFETY: a node of the tree being copied; ctx is as_role's AsRole
         unsafe {
+            let role = &*ctx.cast::<AsRole>();
+            let set = match setting_named(node).as_deref() {
+                Some("role") => Some(role.name.as_c_str()),
+                Some("is_superuser") => Some(role.superuser),
+                _ => None,
+            };
+            if let Some(value) = set {
+                return pg_sys::makeConst(
+                    pg_sys::TEXTOID,
+                    -1,
+                    pg_sys::DEFAULT_COLLATION_OID,
+                    -1,
+                    pg_sys::Datum::from(pg_sys::cstring_to_text(value.as_ptr())),
+                    false,
+                    false,
+                )
+                .cast();
+            }
             let user = match (*node).type_ {
                 pg_sys::NodeTag::T_SQLValueFunction => matches!(
                     (*node.cast::<pg_sys::SQLValueFunction>()).op,
@@ -2380,7 +2429,7 @@ unsafe fn as_role(node: *mut pg_sys::Node, role: &std::ffi::CStr) -> *mut pg_sys
             };
             if user {
                 let name = pg_sys::palloc0(pg_sys::NAMEDATALEN as usize).cast::<pg_sys::NameData>();
-                pg_sys::namestrcpy(name, ctx.cast::<std::ffi::c_char>());
+                pg_sys::namestrcpy(name, role.name.as_ptr());
                 return pg_sys::makeConst(
                     pg_sys::NAMEOID,
                     -1,
@@ -2395,8 +2444,9 @@ unsafe fn as_role(node: *mut pg_sys::Node, role: &std::ffi::CStr) -> *mut pg_sys
             expression_mutator(node, swap, ctx)
         }
     }
-    // SAFETY: the caller's node; swap copies what it changes
-    unsafe { swap(node, role.as_ptr().cast_mut().cast()) }
+    // SAFETY: the caller's node; swap copies what it changes and only
+    // reads role
+    unsafe { swap(node, (role as *const AsRole).cast_mut().cast()) }
 }
 
 /// A copy of `node` as a new session evaluates it, where the settings
@@ -2645,8 +2695,13 @@ unsafe extern "C-unwind" fn reach_walk(
                 false
             }
             _ => {
+                // (as_role makes those SET ROLE changes constants)
                 if (*node).type_ == pg_sys::NodeTag::T_FuncExpr
                     && function_name((*node.cast::<pg_sys::FuncExpr>()).funcid) == "current_setting"
+                    && !matches!(
+                        setting_named(node).as_deref(),
+                        Some("role" | "is_superuser")
+                    )
                 {
                     seen.setting = true;
                 }

@@ -2779,14 +2779,17 @@ SELECT t AS tenant, q AS statement,
 
 -- The same, by what reads otherwise for the caller than for the role:
 -- the role's rights (NOT has_table_privilege(…): the caller, a
--- superuser, holds every right) and a table of row-level security (NOT
--- EXISTS a block of the row in a table whose policies hide the role's
--- level-2 blocks: the caller reads them all). The role evaluates such a
--- term too. Row 230 (tenant 3's) passes the DELETE's term for the role,
--- row 220 (tenant 2's, its block hidden) the UPDATE's: FAIL for the
--- DELETE of tenants 1 and 2 and the take-over UPDATE of tenants 1 and 3,
--- beside PostgreSQL's own statements.
+-- superuser, holds every right), a setting SET ROLE changes
+-- (is_superuser) and a table of row-level security (NOT EXISTS a block
+-- of the row in a table whose policies hide the role's level-2 blocks:
+-- the caller reads them all). The role evaluates such a term, or reads
+-- the setting as the role's. Rows 230 (tenant 3's) and 240 (tenant 1's)
+-- pass the DELETE's terms for the role, row 220 (tenant 2's, its block
+-- hidden) the UPDATE's: FAIL for every tenant's DELETE (tenant 2 reaches
+-- both) and the take-over UPDATE of tenants 1 and 3, beside PostgreSQL's
+-- own statements.
 UPDATE "look up"."Deep" SET a = 2000 WHERE id = 230;
+UPDATE "look up"."Deep" SET a = 2100 WHERE id = 240;
 CREATE TABLE "look up"."Deep blocks" (doc int, level int);
 INSERT INTO "look up"."Deep blocks" SELECT g, CASE WHEN g = 220 THEN 2 ELSE 1 END FROM generate_series(1, 300) g;
 ALTER TABLE "look up"."Deep blocks" ENABLE ROW LEVEL SECURITY;
@@ -2796,7 +2799,8 @@ DROP POLICY "own, or shared" ON "look up"."Deep";
 DROP POLICY "own, or open" ON "look up"."Deep";
 CREATE POLICY "own, or 2000 for the read-only" ON "look up"."Deep" FOR DELETE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
-           OR (a = 2000 AND NOT has_table_privilege('"look up"."Deep shares"', 'UPDATE')));
+           OR (a = 2000 AND NOT has_table_privilege('"look up"."Deep shares"', 'UPDATE'))
+           OR (a = 2100 AND current_setting('is_superuser') = 'off'));
 CREATE POLICY "own, or unblocked" ON "look up"."Deep" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
            OR NOT EXISTS (SELECT FROM "look up"."Deep blocks" k WHERE k.doc = id))
