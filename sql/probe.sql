@@ -179,6 +179,14 @@ DECLARE
     v_held boolean;
     v_term text;
     v_held_term text;
+    -- the search_path a term the role evaluates runs under: its sessions'
+    -- (p_settings), pg_temp last
+    v_reach_path text := COALESCE(NULLIF((SELECT p_settings[2 * g]
+                                            FROM pg_catalog.generate_series(
+                                                     1, COALESCE(pg_catalog.array_length(p_settings, 1), 0) / 2) g
+                                           WHERE p_settings[2 * g - 1] OPERATOR(pg_catalog.=) 'search_path'
+                                           LIMIT 1), '') OPERATOR(pg_catalog.||) ', pg_temp',
+                                  'pg_temp');
     v_keep text;
     v_xtype text;
     v_types jsonb;
@@ -345,7 +353,10 @@ BEGIN
         -- SECURITY DEFINER function of the role's (made in the block,
         -- rolled back with it) with row security on, of each row the
         -- caller reads (the row unnested: its columns by name, the whole
-        -- row of the table's type).
+        -- row of the table's type), under the search_path of the role's
+        -- sessions with pg_temp last (v_reach_path: where the
+        -- application's functions find what their unqualified names name
+        -- in them; the term is printed under it, catalog::role_path).
         -- A write check's term that passes other tenants by the tenant
         -- column alone (kinds `targets`, `targets once`, `targets as
         -- role`: `OR tenant_id IN (SELECT child FROM tenant_tree WHERE
@@ -388,12 +399,17 @@ BEGIN
                     v_term := p_variants[3 * i];
                     v_held_term := v_term;
                     IF v_vkind IN ('reach as role', 'targets as role') THEN
+                        -- (its body is read when it runs, as the role: "$user"
+                        -- there is the role's)
+                        PERFORM pg_catalog.set_config('check_function_bodies', 'off', true);
+                        PERFORM pg_catalog.set_config('search_path', v_reach_path, true);
                         EXECUTE pg_catalog.format(
                             'CREATE FUNCTION pg_temp.rls_audit_reach(%s) RETURNS pg_catalog.bool
                              LANGUAGE sql SECURITY DEFINER
-                             SET search_path = pg_catalog, pg_temp SET row_security = on AS %L',
+                             SET search_path FROM CURRENT SET row_security = on AS %L',
                             p_table,
                             pg_catalog.format('SELECT %s FROM pg_catalog.unnest(ARRAY[$1]) rls_audit_row', v_term));
+                        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
                         EXECUTE pg_catalog.format('ALTER FUNCTION pg_temp.rls_audit_reach(%s) OWNER TO %I',
                                                   p_table, p_role);
                         v_term := 'pg_temp.rls_audit_reach(rls_audit_row)';

@@ -1045,6 +1045,12 @@ fn jsonb_text_by_postgres(array: &Value) -> Result<Vec<u8>> {
 /// otherwise name what its statements call: the ProcessUtility hook, which
 /// runs inside any role statement of any session.
 pub(crate) fn with_pinned_path<R>(f: impl FnOnce() -> R) -> R {
+    with_path(c"pg_catalog, pg_temp", f)
+}
+
+/// Run `f` with `search_path = path`, nested as [`with_pinned_path`]
+/// nests it.
+pub(crate) fn with_path<R>(path: &std::ffi::CStr, f: impl FnOnce() -> R) -> R {
     struct Restore(std::ffi::c_int);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -1062,7 +1068,7 @@ pub(crate) fn with_pinned_path<R>(f: impl FnOnce() -> R) -> R {
         let level = pg_sys::NewGUCNestLevel();
         pg_sys::set_config_option(
             c"search_path".as_ptr(),
-            c"pg_catalog, pg_temp".as_ptr(),
+            path.as_ptr(),
             if pg_sys::superuser() {
                 pg_sys::GucContext::PGC_SUSET
             } else {

@@ -847,7 +847,13 @@ pub(crate) fn gather(
             .filter(|t| !t.is_view())
             .map(|t| (t.oid, t.column.as_str()))
             .collect();
-        catalog::check_variants(c, &tables, role, run_cx.setting, CHECK_VARIANTS)?
+        // (a term the role evaluates runs under its sessions' search_path)
+        let path = run_cx
+            .base
+            .iter()
+            .find(|(name, _)| name == "search_path")
+            .and_then(|(_, value)| value.as_deref());
+        catalog::check_variants(c, &tables, role, path, run_cx.setting, CHECK_VARIANTS)?
     } else {
         Default::default()
     };

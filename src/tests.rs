@@ -1710,6 +1710,7 @@ fn check_variants_are_the_values_write_checks_compare_other_columns_with() {
                 c,
                 &[(oid.to_u32(), "tenant_id")],
                 "rls_audit_variants_app",
+                None,
                 "app.tenant_id",
                 limit,
             )
@@ -1834,6 +1835,7 @@ fn check_variants_read_patterns_lengths_and_dates() {
             c,
             &[(oid.to_u32(), "tenant_id")],
             "rls_audit_patterns_app",
+            None,
             "app.tenant_id",
             30,
         )
@@ -1966,6 +1968,7 @@ fn check_variants_search_candidates_for_terms_of_one_column() {
             c,
             &[(oid.to_u32(), "tenant_id")],
             "rls_audit_search_app",
+            None,
             "app.tenant_id",
             30,
         )
@@ -2071,6 +2074,7 @@ fn check_variants_name_the_tenants_a_check_names() {
             c,
             &[(oid.to_u32(), "Tenant")],
             "rls_audit_targets_app",
+            None,
             "app.tenant_id",
             16,
         )
@@ -2207,6 +2211,7 @@ fn check_variants_give_the_terms_that_reach_rows() {
                 c,
                 &[(oid.to_u32(), "tenant_id")],
                 "rls_audit_reach_app",
+                None,
                 "app.tenant_id",
                 16,
             )
@@ -2323,6 +2328,7 @@ fn check_variants_read_the_current_user_as_the_role() {
             c,
             &[(oid.to_u32(), "tenant_id")],
             "rls_audit 'reach' Ü",
+            None,
             "app.tenant_id",
             16,
         )
@@ -2375,6 +2381,7 @@ fn check_variants_read_the_current_user_as_the_role() {
             c,
             &[(oid.to_u32(), "tenant_id")],
             "rls_audit 'reach' Ü",
+            None,
             "app.tenant_id",
             16,
         )
@@ -2444,6 +2451,7 @@ fn check_variants_give_other_settings_a_value() {
             c,
             &[(oid.to_u32(), "tenant_id")],
             "rls_audit_claims_app",
+            None,
             "app.tenant_id",
             30,
         )

@@ -1948,6 +1948,7 @@ pub(crate) fn check_variants(
     c: &SpiClient<'_>,
     tables: &[(u32, &str)],
     role: &str,
+    search_path: Option<&str>,
     setting: &str,
     limit: usize,
 ) -> Result<std::collections::BTreeMap<u32, Vec<(String, Variant)>>> {
@@ -1986,7 +1987,7 @@ pub(crate) fn check_variants(
     let mut looked_up: std::collections::BTreeMap<(u32, i16), Vec<String>> = Default::default();
     let mut deferred: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
-    let as_role = AsRole::new(role);
+    let as_role = AsRole::new(role, search_path);
     for (table, tree, check, permissive) in trees {
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
             continue;
@@ -2342,10 +2343,14 @@ unsafe fn reach_terms(
                 Reach { setting: true, .. } => ReachBy::Caller,
                 _ => ReachBy::Once,
             };
-            out.extend(
-                printed_term(as_role(term, role), relid, 0)
-                    .map(|t| (format!("({t})"), by, seen.other)),
-            );
+            let term = as_role(term, role);
+            let printed = match by {
+                ReachBy::Role => {
+                    crate::capture::with_path(&role.path, || printed_term(term, relid, 0))
+                }
+                _ => printed_term(term, relid, 0),
+            };
+            out.extend(printed.map(|t| (format!("({t})"), by, seen.other)));
         }
         out
     }
@@ -2356,12 +2361,21 @@ pub(crate) struct AsRole {
     name: std::ffi::CString,
     /// its `is_superuser` setting, `on` or `off`
     superuser: &'static std::ffi::CStr,
+    /// the search_path a term it evaluates is printed under
+    /// ([`role_path`]): the one the probe evaluates it under
+    path: std::ffi::CString,
 }
 
 impl AsRole {
-    /// None for a name with a NUL, which no role has.
-    pub(crate) fn new(role: &str) -> Option<Self> {
+    /// `role` with its sessions' `search_path` (None: the probes' pinned
+    /// one); None for a name with a NUL, which no role has.
+    pub(crate) fn new(role: &str, search_path: Option<&str>) -> Option<Self> {
         let name = std::ffi::CString::new(role).ok()?;
+        let path = std::ffi::CString::new(match search_path {
+            Some(path) => role_path(path, role),
+            None => "pg_catalog, pg_temp".into(),
+        })
+        .ok()?;
         // SAFETY: catalog cache lookups; an unknown role is no superuser
         let superuser = unsafe {
             let oid = pg_sys::get_role_oid(name.as_ptr(), true);
@@ -2370,8 +2384,45 @@ impl AsRole {
         Some(Self {
             name,
             superuser: if superuser { c"on" } else { c"off" },
+            path,
         })
     }
+}
+
+/// `path`, a search_path of `role`'s sessions, as it resolves for
+/// `role`: `$user` its name, then `pg_temp` (searched last, not first:
+/// the probe's own temporary tables must not stand for the application's).
+/// The probe evaluates a term the role evaluates under that path, where
+/// the application's functions find what their unqualified names name in
+/// its sessions; the term is printed under it too, so that each name in it
+/// means the same object there (PostgreSQL's deparser qualifies what the
+/// path would resolve otherwise: a role's own `=` or `text` before
+/// pg_catalog's).
+fn role_path(path: &str, role: &str) -> String {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    for ch in path.chars() {
+        match ch {
+            ',' if !quoted => parts.push(String::new()),
+            _ => {
+                quoted ^= ch == '"';
+                if let Some(last) = parts.last_mut() {
+                    last.push(ch);
+                }
+            }
+        }
+    }
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| match p {
+            "$user" | "\"$user\"" => crate::ident::quote_ident(role),
+            p => p.to_string(),
+        })
+        .chain(std::iter::once("pg_temp".to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A copy of `node` in which each reading of the current user
@@ -5288,6 +5339,19 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
 #[cfg(test)]
 mod unit {
     use super::*;
+
+    #[test]
+    fn a_roles_path_names_its_own_schema_and_searches_pg_temp_last() {
+        assert_eq!(
+            role_path(r#""$user", public"#, "app"),
+            "app, public, pg_temp"
+        );
+        assert_eq!(
+            role_path(r#"$user,"a, ""b"" c" , pg_catalog"#, "App User"),
+            r#""App User", "a, ""b"" c", pg_catalog, pg_temp"#
+        );
+        assert_eq!(role_path("", "app"), "pg_temp");
+    }
 
     #[test]
     fn every_placeholder_is_filled() {

@@ -2816,6 +2816,37 @@ SELECT t AS tenant, q AS statement,
                (3, 'UPDATE "look up"."Deep" SET tenant_id = 3')) v(t, q)
  ORDER BY 2, 1;
 
+-- The same, through a function of the application's that names its
+-- table unqualified, found on the search_path of the role's sessions
+-- (set for the role): the role evaluates the term under that
+-- search_path, as PostgreSQL runs the function in those sessions (under
+-- rls_audit's own, the name is not found and no row passed). Rows 200
+-- (tenant 3's), 210 (tenant 1's) and 250 (tenant 2's) are shared with
+-- tenants 1, 2 and 3: FAIL for every tenant's DELETE, beside
+-- PostgreSQL's own statements under that search_path.
+ALTER ROLE app_user SET search_path = "look up", public;
+SET check_function_bodies = off;
+CREATE FUNCTION "look up"."shared by name"(d int) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT FROM "Deep shares" s
+                    WHERE s.doc = d AND s.tenant = NULLIF(current_setting('app.tenant_id', true), '')::int)
+$$;
+RESET check_function_bodies;
+INSERT INTO "look up"."Deep shares" VALUES (210, 2, NULL);
+DROP POLICY "own, or 2000 for the read-only" ON "look up"."Deep";
+CREATE POLICY "own, or shared by name" ON "look up"."Deep" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up"."shared by name"(id));
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Deep"'::regclass])
+ WHERE check_name = 'tenant_delete' ORDER BY 2, 1;
+SET search_path = "look up", public;
+SELECT t AS tenant, q AS statement,
+       pg_temp.others_reached('"look up"."Deep"', t, q) AS other_tenants_rows_reached
+  FROM (VALUES (1, 'DELETE FROM "look up"."Deep"'), (2, 'DELETE FROM "look up"."Deep"'),
+               (3, 'DELETE FROM "look up"."Deep"')) v(t, q)
+ ORDER BY 2, 1;
+RESET search_path;
+ALTER ROLE app_user RESET search_path;
+
 -- A DELETE or UPDATE policy that reaches other tenants by the tenant
 -- column itself (OR tenant_id = 1400; OR a tenant's children, read from
 -- another table), on a table of 1 500 tenants: the shadow holds the first
