@@ -4977,7 +4977,10 @@ pub(crate) fn table_policies(
 
 /// The settings with a dot in their names (ones an application defines)
 /// that the policies of `tables` applying to `role` read by a constant
-/// name, in sub-selects too, lowercased, each once ([`note_settings`]).
+/// name, in sub-selects too, or that the bodies of the functions they call
+/// name (`app.uid()`'s `current_setting('app.user_id', true)`: read in a
+/// new session, it is NULL there too), lowercased, each once
+/// ([`note_settings`]).
 pub(crate) fn policy_settings(
     c: &SpiClient<'_>,
     tables: &[u32],
@@ -4996,6 +4999,20 @@ pub(crate) fn policy_settings(
             .flatten()
         {
             note_settings(&tree, &mut read);
+            let Ok(tree) = std::ffi::CString::new(tree) else {
+                continue;
+            };
+            // SAFETY: the catalog's own node text, read into a tree and
+            // only walked; the bodies are read as text, never run
+            let bodies = unsafe { called_bodies(pg_sys::stringToNode(tree.as_ptr()).cast()) };
+            for name in bodies
+                .iter()
+                .flat_map(|b| crate::candidates::settings_named_in(b))
+            {
+                if name.contains('.') && !read.contains(&name) {
+                    read.push(name);
+                }
+            }
         }
     }
     Ok(read)
