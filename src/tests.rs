@@ -2302,10 +2302,17 @@ fn table_policies_as_a_new_session_reads_them() {
 /// A term that reaches rows by the current user (`owner = current_user`,
 /// `CURRENT_ROLE`, `USER`, `"current_user"()`, also in a sub-select)
 /// reads the role's name, as when the role runs the statement, not the
-/// caller's, who reads the rows: a role whose name needs quotes.
-/// `session_user` stays (SET ROLE keeps it).
+/// caller's, who reads the rows: a role whose name needs quotes. So do
+/// the settings the probes' taking the role changes, a term the role
+/// evaluates too (a SECURITY DEFINER function of its reads the caller's
+/// settings and session user). A superuser caller who has not SET ROLE
+/// takes the role by SESSION AUTHORIZATION, as in its own sessions:
+/// `session_user` is the role there and the `role` setting `none`; after
+/// SET ROLE, the probes take it by SET ROLE, which keeps the session
+/// user.
 #[pg_test]
 fn check_variants_read_the_current_user_as_the_role() {
+    use crate::catalog::ReachBy::{Once, Role};
     run(r#"
         CREATE ROLE "rls_audit 'reach' Ü";
         CREATE TABLE public.reach_user (tenant_id int, owner name, editor name, "Viewer" name);
@@ -2320,52 +2327,6 @@ fn check_variants_read_the_current_user_as_the_role() {
         INSERT INTO public.reach_user VALUES (1, 'rls_audit ''reach'' Ü', NULL, NULL),
             (2, NULL, 'rls_audit ''reach'' Ü', NULL), (3, NULL, NULL, 'v'), (4, session_user, NULL, NULL);
         INSERT INTO public.reach_user_shares VALUES ('v', 'rls_audit ''reach'' Ü');
-    "#);
-    let oid = one::<pg_sys::Oid>("SELECT 'public.reach_user'::regclass::oid").unwrap();
-    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
-    let got = Spi::connect(|c| {
-        crate::catalog::check_variants(
-            c,
-            &[(oid.to_u32(), "tenant_id")],
-            "rls_audit 'reach' Ü",
-            None,
-            "app.tenant_id",
-            16,
-        )
-    })
-    .unwrap()
-    .remove(&oid.to_u32())
-    .unwrap_or_default();
-    let reach: Vec<&str> = got
-        .iter()
-        .filter_map(|(_, v)| match v {
-            crate::catalog::Variant::Reach(t, _) => Some(t.as_str()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        reach,
-        [
-            "((owner = 'rls_audit ''reach'' Ü'::name))",
-            "((editor = 'rls_audit ''reach'' Ü'::name))",
-            r#"(("Viewer" IN (SELECT s.doc FROM public.reach_user_shares s WHERE (s.grantee = 'rls_audit ''reach'' Ü'::name))))"#,
-            "(((owner = SESSION_USER) AND (editor IS DISTINCT FROM 'rls_audit ''reach'' Ü'::name)))",
-        ]
-    );
-    // as the caller, each passes the row the role's name passes (tenants
-    // 1, 2, 3), or the caller's own for session_user (tenant 4)
-    let passed: Vec<i32> = reach
-        .iter()
-        .map(|term| {
-            one::<i32>(&format!("SELECT tenant_id FROM public.reach_user rls_audit_row WHERE {term}"))
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(passed, [1, 2, 3, 4]);
-    // the settings SET ROLE changes read as the role's, a term the role
-    // evaluates too (a SECURITY DEFINER function of its reads the
-    // caller's); the others stay
-    run(r#"
         CREATE FUNCTION public.reach_user_fn(name) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT $1 IS NOT NULL';
         CREATE TABLE public.reach_set (tenant_id int, owner name, flag text);
         CREATE POLICY d ON public.reach_set FOR DELETE TO "rls_audit 'reach' Ü"
@@ -2375,35 +2336,79 @@ fn check_variants_read_the_current_user_as_the_role() {
                    OR (public.reach_user_fn(owner) AND owner = current_setting('ROLE'))
                    OR flag = current_setting('session_authorization'));
     "#);
-    let oid = one::<pg_sys::Oid>("SELECT 'public.reach_set'::regclass::oid").unwrap();
-    let got = Spi::connect(|c| {
-        crate::catalog::check_variants(
-            c,
-            &[(oid.to_u32(), "tenant_id")],
-            "rls_audit 'reach' Ü",
-            None,
-            "app.tenant_id",
-            16,
-        )
-    })
-    .unwrap()
-    .remove(&oid.to_u32())
-    .unwrap_or_default();
-    let reach: Vec<(&str, crate::catalog::ReachBy)> = got
-        .iter()
+    Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
+    let reach = |table: &str| -> Vec<(String, crate::catalog::ReachBy)> {
+        let oid = one::<pg_sys::Oid>(&format!("SELECT '{table}'::regclass::oid")).unwrap();
+        Spi::connect(|c| {
+            crate::catalog::check_variants(
+                c,
+                &[(oid.to_u32(), "tenant_id")],
+                "rls_audit 'reach' Ü",
+                None,
+                "app.tenant_id",
+                16,
+            )
+        })
+        .unwrap()
+        .remove(&oid.to_u32())
+        .unwrap_or_default()
+        .into_iter()
         .filter_map(|(_, v)| match v {
-            crate::catalog::Variant::Reach(t, by) => Some((t.as_str(), *by)),
+            crate::catalog::Variant::Reach(t, by) => Some((t, by)),
             _ => None,
         })
-        .collect();
-    use crate::catalog::ReachBy::{Caller, Once, Role};
+        .collect()
+    };
+    const ROLE: &str = "'rls_audit ''reach'' Ü'";
+    // (each as SQL passes the rows the role's name passes, in order)
+    let passed = |terms: &[(String, crate::catalog::ReachBy)]| -> Vec<i32> {
+        terms
+            .iter()
+            .map(|(term, _)| {
+                one::<i32>(&format!(
+                    "SELECT min(tenant_id) FROM public.reach_user rls_audit_row WHERE {term}"
+                ))
+                .unwrap()
+            })
+            .collect()
+    };
+    // by SESSION AUTHORIZATION
+    let user = reach("public.reach_user");
+    let want: Vec<(String, crate::catalog::ReachBy)> = vec![
+        (format!("((owner = {ROLE}::name))"), Once),
+        (format!("((editor = {ROLE}::name))"), Once),
+        (format!(r#"(("Viewer" IN (SELECT s.doc FROM public.reach_user_shares s WHERE (s.grantee = {ROLE}::name))))"#), Once),
+        (format!("(((owner = {ROLE}::name) AND (editor IS DISTINCT FROM {ROLE}::name)))"), Once),
+    ];
+    assert_eq!(user, want);
+    assert_eq!(passed(&user), [1, 2, 3, 1]);
     assert_eq!(
-        reach,
+        reach("public.reach_set"),
         [
-            ("((owner = 'rls_audit ''reach'' Ü'::text))", Once),
-            ("((flag = 'off'::text))", Once),
-            ("((public.reach_user_fn(owner) AND (owner = 'rls_audit ''reach'' Ü'::text)))", Role),
-            ("((flag = current_setting('session_authorization'::text)))", Caller),
+            ("((owner = 'none'::text))".to_string(), Once),
+            ("((flag = 'off'::text))".to_string(), Once),
+            ("((public.reach_user_fn(owner) AND (owner = 'none'::text)))".to_string(), Role),
+            (format!("((flag = {ROLE}::text))"), Once),
+        ]
+    );
+    // by SET ROLE (to the caller itself): the session user stays
+    Spi::run("DO $$ BEGIN EXECUTE pg_catalog.format('SET LOCAL ROLE %I', current_user); END $$").unwrap();
+    let user = reach("public.reach_user");
+    assert_eq!(
+        user[3],
+        (
+            format!("(((owner = SESSION_USER) AND (editor IS DISTINCT FROM {ROLE}::name)))"),
+            Once
+        )
+    );
+    assert_eq!(passed(&user), [1, 2, 3, 4]);
+    assert_eq!(
+        reach("public.reach_set"),
+        [
+            (format!("((owner = {ROLE}::text))"), Once),
+            ("((flag = 'off'::text))".to_string(), Once),
+            (format!("((public.reach_user_fn(owner) AND (owner = {ROLE}::text)))"), Role),
+            ("((flag = current_setting('session_authorization'::text)))".to_string(), Once),
         ]
     );
 }

@@ -2364,6 +2364,11 @@ pub(crate) struct AsRole {
     /// the search_path a term it evaluates is printed under
     /// ([`role_path`]): the one the probe evaluates it under
     path: std::ffi::CString,
+    /// whether the probes take the role by SESSION AUTHORIZATION, as in
+    /// its own sessions (a superuser caller who has not SET ROLE:
+    /// `session_user` is the role there, and the `role` setting `none`),
+    /// else by SET ROLE (see `rls_audit._probe`)
+    by_session: bool,
 }
 
 impl AsRole {
@@ -2376,15 +2381,24 @@ impl AsRole {
             None => "pg_catalog, pg_temp".into(),
         })
         .ok()?;
-        // SAFETY: catalog cache lookups; an unknown role is no superuser
-        let superuser = unsafe {
+        // SAFETY: catalog cache lookups (an unknown role is no superuser)
+        // and reads of this session's user ids and `role` setting
+        let (superuser, by_session) = unsafe {
             let oid = pg_sys::get_role_oid(name.as_ptr(), true);
-            oid != pg_sys::InvalidOid && pg_sys::superuser_arg(oid)
+            let set_role = pg_sys::GetConfigOption(c"role".as_ptr(), true, false);
+            (
+                oid != pg_sys::InvalidOid && pg_sys::superuser_arg(oid),
+                pg_sys::GetSessionUserId() == pg_sys::GetUserId()
+                    && !set_role.is_null()
+                    && std::ffi::CStr::from_ptr(set_role) == c"none"
+                    && pg_sys::superuser(),
+            )
         };
         Some(Self {
             name,
             superuser: if superuser { c"on" } else { c"off" },
             path,
+            by_session,
         })
     }
 }
@@ -2425,15 +2439,18 @@ fn role_path(path: &str, role: &str) -> String {
         .join(", ")
 }
 
-/// A copy of `node` in which each reading of the current user
-/// (`current_user`, `current_role`, `user`, `"current_user"()`) is the
-/// constant `role`, of type name, and each reading of the settings SET
-/// ROLE changes (`current_setting('role')`, `current_setting(
-/// 'is_superuser')`) is the role's, of type text: what they read when
-/// `role` runs the statement, not what they read as the caller who
-/// evaluates the term (`session_user` and `session_authorization` stay:
-/// SET ROLE keeps them; and a SECURITY DEFINER function of the role's
-/// reads the caller's settings). Into sub-selects too.
+/// A copy of `node` in which each reading of who runs it is a constant,
+/// what it reads when the probes run the statement as `role`, not what
+/// it reads as the caller who evaluates the term (or in a SECURITY
+/// DEFINER function of the role's, which reads the caller's settings and
+/// session user): the current user (`current_user`, `current_role`,
+/// `user`, `"current_user"()`) is the role's name, of type name, and
+/// `current_setting('is_superuser')` its own, of type text. Taken by
+/// SESSION AUTHORIZATION ([`AsRole::by_session`]), the session user
+/// (`session_user`, `current_setting('session_authorization')`) is the
+/// role too and `current_setting('role')` is `none`; taken by SET ROLE,
+/// the session user stays the caller's and `role` is the role's name.
+/// Into sub-selects too.
 unsafe fn as_role(node: *mut pg_sys::Node, role: &AsRole) -> *mut pg_sys::Node {
     unsafe extern "C-unwind" fn swap(
         node: *mut pg_sys::Node,
@@ -2446,7 +2463,9 @@ unsafe fn as_role(node: *mut pg_sys::Node, role: &AsRole) -> *mut pg_sys::Node {
         unsafe {
             let role = &*ctx.cast::<AsRole>();
             let set = match setting_named(node).as_deref() {
+                Some("role") if role.by_session => Some(c"none"),
                 Some("role") => Some(role.name.as_c_str()),
+                Some("session_authorization") if role.by_session => Some(role.name.as_c_str()),
                 Some("is_superuser") => Some(role.superuser),
                 _ => None,
             };
@@ -2463,15 +2482,19 @@ unsafe fn as_role(node: *mut pg_sys::Node, role: &AsRole) -> *mut pg_sys::Node {
                 .cast();
             }
             let user = match (*node).type_ {
-                pg_sys::NodeTag::T_SQLValueFunction => matches!(
-                    (*node.cast::<pg_sys::SQLValueFunction>()).op,
+                pg_sys::NodeTag::T_SQLValueFunction => match (*node
+                    .cast::<pg_sys::SQLValueFunction>())
+                .op
+                {
                     pg_sys::SQLValueFunctionOp::SVFOP_CURRENT_USER
-                        | pg_sys::SQLValueFunctionOp::SVFOP_CURRENT_ROLE
-                        | pg_sys::SQLValueFunctionOp::SVFOP_USER
-                ),
+                    | pg_sys::SQLValueFunctionOp::SVFOP_CURRENT_ROLE
+                    | pg_sys::SQLValueFunctionOp::SVFOP_USER => true,
+                    op => role.by_session && op == pg_sys::SQLValueFunctionOp::SVFOP_SESSION_USER,
+                },
                 pg_sys::NodeTag::T_FuncExpr => {
-                    (*node.cast::<pg_sys::FuncExpr>()).funcid
-                        == pg_sys::Oid::from(pg_sys::F_CURRENT_USER)
+                    let f = (*node.cast::<pg_sys::FuncExpr>()).funcid;
+                    f == pg_sys::Oid::from(pg_sys::F_CURRENT_USER)
+                        || (role.by_session && f == pg_sys::Oid::from(pg_sys::F_SESSION_USER))
                 }
                 pg_sys::NodeTag::T_Query => {
                     return query_mutator(node.cast(), swap, ctx).cast();
@@ -2751,7 +2774,7 @@ unsafe extern "C-unwind" fn reach_walk(
                     && function_name((*node.cast::<pg_sys::FuncExpr>()).funcid) == "current_setting"
                     && !matches!(
                         setting_named(node).as_deref(),
-                        Some("role" | "is_superuser")
+                        Some("role" | "is_superuser" | "session_authorization")
                     )
                 {
                     seen.setting = true;

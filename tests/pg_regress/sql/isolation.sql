@@ -2691,15 +2691,15 @@ SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isola
  WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
 -- (the rows of other tenants than t in table tbl that statement sql, run
 -- by app_user as tenant t, removes from them: deletes or moves; rolled
--- back)
+-- back. As in app_user's own sessions: session_user is app_user too)
 CREATE FUNCTION pg_temp.others_reached(tbl regclass, t int, sql text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE before bigint; after bigint;
 BEGIN
     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', tbl) INTO before USING t;
     PERFORM set_config('app.tenant_id', t::text, true);
-    PERFORM set_config('role', 'app_user', true);
+    SET LOCAL SESSION AUTHORIZATION app_user;
     EXECUTE sql;
-    RESET ROLE;
+    RESET SESSION AUTHORIZATION;
     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> $1', tbl) INTO after USING t;
     RAISE EXCEPTION USING ERRCODE = 'RA999', MESSAGE = (before - after)::text;
 EXCEPTION WHEN SQLSTATE 'RA999' THEN
@@ -2779,15 +2779,16 @@ SELECT t AS tenant, q AS statement,
 
 -- The same, by what reads otherwise for the caller than for the role:
 -- the role's rights (NOT has_table_privilege(…): the caller, a
--- superuser, holds every right), a setting SET ROLE changes
--- (is_superuser) and a table of row-level security (NOT EXISTS a block
--- of the row in a table whose policies hide the role's level-2 blocks:
--- the caller reads them all). The role evaluates such a term, or reads
--- the setting as the role's. Rows 230 (tenant 3's) and 240 (tenant 1's)
--- pass the DELETE's terms for the role, row 220 (tenant 2's, its block
--- hidden) the UPDATE's: FAIL for every tenant's DELETE (tenant 2 reaches
--- both) and the take-over UPDATE of tenants 1 and 3, beside PostgreSQL's
--- own statements.
+-- superuser, holds every right), the session user and a setting taking
+-- the role changes (is_superuser), and a table of row-level security
+-- (NOT EXISTS a block of the row in a table whose policies hide the
+-- role's level-2 blocks: the caller reads them all). The role evaluates
+-- such a term, or reads them as in its own sessions. Rows 230 (tenant
+-- 3's), 240 (tenant 1's) and 260 (tenant 3's, app_user's) pass the
+-- DELETE's terms for the role, row 220 (tenant 2's, its block hidden)
+-- the UPDATE's: FAIL for every tenant's DELETE (tenant 2 reaches all
+-- three) and the take-over UPDATE of tenants 1 and 3, beside
+-- PostgreSQL's own statements.
 UPDATE "look up"."Deep" SET a = 2000 WHERE id = 230;
 UPDATE "look up"."Deep" SET a = 2100 WHERE id = 240;
 CREATE TABLE "look up"."Deep blocks" (doc int, level int);
@@ -2800,7 +2801,7 @@ DROP POLICY "own, or open" ON "look up"."Deep";
 CREATE POLICY "own, or 2000 for the read-only" ON "look up"."Deep" FOR DELETE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
            OR (a = 2000 AND NOT has_table_privilege('"look up"."Deep shares"', 'UPDATE'))
-           OR (a = 2100 AND current_setting('is_superuser') = 'off'));
+           OR (a = 2100 AND current_setting('is_superuser') = 'off') OR owner = session_user);
 CREATE POLICY "own, or unblocked" ON "look up"."Deep" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
            OR NOT EXISTS (SELECT FROM "look up"."Deep blocks" k WHERE k.doc = id))
