@@ -2164,6 +2164,11 @@ fn check_variants_give_the_terms_that_reach_rows() {
                    OR (a = 2 AND NOT has_table_privilege('public.reach_shares', 'UPDATE'))
                    OR NOT EXISTS (SELECT FROM public.reach_blocks b WHERE b.doc = reach_rights.a)
                    OR (a = 3 AND row_security_active('public.reach_blocks')));
+        CREATE TABLE public.reach_names (tenant_id int, a int, n text);
+        CREATE POLICY d ON public.reach_names FOR DELETE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR (a = 1 AND to_regclass('reach_blocks') IS NULL)
+                   OR n::regclass IS NULL OR n = current_schema());
     "#);
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
     for (table, want) in [
@@ -2202,6 +2207,15 @@ fn check_variants_give_the_terms_that_reach_rows() {
                 ("(((a = 2) AND (NOT has_table_privilege('public.reach_shares'::text, 'UPDATE'::text))))", Role),
                 ("((NOT (EXISTS (SELECT FROM public.reach_blocks b WHERE (b.doc = rls_audit_row.a)))))", Role),
                 ("(((a = 3) AND row_security_active('public.reach_blocks'::text)))", Role),
+            ],
+        ),
+        (
+            // names read under the search_path
+            "public.reach_names",
+            vec![
+                ("(((a = 1) AND (to_regclass('reach_blocks'::text) IS NULL)))", Role),
+                ("(((n)::regclass IS NULL))", Role),
+                (r#"((n = "current_schema"()))"#, Role),
             ],
         ),
     ] {

@@ -2703,8 +2703,8 @@ struct Reach {
 /// reads (also in sub-selects, `OR id IN (SELECT doc FROM shares WHERE
 /// …)`), whether it reads a setting, and what the caller must not run or
 /// would read otherwise than the role for a policy's term: a function
-/// that is not built in or is volatile, a built-in one that reads the
-/// current user's rights ([`reads_current_user`]), a cast to a domain
+/// that is not built in or is volatile, a built-in one that answers by
+/// who runs it or the search_path ([`reads_current_user`]), a cast to a domain
 /// (whose CHECK may call one), a Param, a relation read that is not a
 /// table (a view runs its own functions as the caller) or is a table
 /// with row-level security (the caller reads rows the role's policies
@@ -2787,17 +2787,24 @@ unsafe extern "C-unwind" fn reach_walk(
     }
 }
 
-/// Whether built-in function `funcid` answers by the current user's
-/// rights: `pg_has_role` and the `has_…_privilege` family (their forms
-/// without a user), `row_security_active`. A superuser caller passes
-/// every one of them, so `NOT pg_has_role('auditors', 'member')` would
-/// pass no row for it that it passes for the role.
+/// Whether built-in function `funcid` answers by who runs it or under
+/// which search_path: `pg_has_role` and the `has_…_privilege` family
+/// (their forms without a user), `row_security_active`; a name read
+/// under the search_path (`to_regclass(…)`, the `reg…` types' input, a
+/// `text::regclass` cast of a column) and `current_schema(s)`. A
+/// superuser caller passes every right, so `NOT pg_has_role('auditors',
+/// 'member')` would pass no row for it that it passes for the role; and
+/// the caller reads names under rls_audit's own search_path, not the
+/// role's.
 unsafe fn reads_current_user(funcid: pg_sys::Oid) -> bool {
     // SAFETY: a catalog cache lookup
     let name = unsafe { function_name(funcid) };
-    name == "pg_has_role"
-        || name == "row_security_active"
-        || (name.starts_with("has_") && name.ends_with("_privilege"))
+    matches!(
+        name.as_str(),
+        "pg_has_role" | "row_security_active" | "current_schema" | "current_schemas" | "regclass"
+    ) || (name.starts_with("has_") && name.ends_with("_privilege"))
+        || name.starts_with("to_reg")
+        || (name.starts_with("reg") && name.ends_with("in"))
 }
 
 /// At most this many tenants a table's write checks name (`Variant::

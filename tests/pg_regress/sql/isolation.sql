@@ -2821,10 +2821,13 @@ SELECT t AS tenant, q AS statement,
 -- table unqualified, found on the search_path of the role's sessions
 -- (set for the role): the role evaluates the term under that
 -- search_path, as PostgreSQL runs the function in those sessions (under
--- rls_audit's own, the name is not found and no row passed). Rows 200
+-- rls_audit's own, the name is not found and no row passed); so does a
+-- built-in function that reads a name under it (to_regclass). Rows 200
 -- (tenant 3's), 210 (tenant 1's) and 250 (tenant 2's) are shared with
--- tenants 1, 2 and 3: FAIL for every tenant's DELETE, beside
--- PostgreSQL's own statements under that search_path.
+-- tenants 1, 2 and 3, and row 235 (tenant 2's) passes while "Deep
+-- blocks" is found: FAIL for every tenant's DELETE (tenants 1 and 3
+-- reach two rows), beside PostgreSQL's own statements under that
+-- search_path.
 ALTER ROLE app_user SET search_path = "look up", public;
 SET check_function_bodies = off;
 CREATE FUNCTION "look up"."shared by name"(d int) RETURNS boolean LANGUAGE sql STABLE AS $$
@@ -2833,9 +2836,11 @@ CREATE FUNCTION "look up"."shared by name"(d int) RETURNS boolean LANGUAGE sql S
 $$;
 RESET check_function_bodies;
 INSERT INTO "look up"."Deep shares" VALUES (210, 2, NULL);
+UPDATE "look up"."Deep" SET a = 2300 WHERE id = 235;
 DROP POLICY "own, or 2000 for the read-only" ON "look up"."Deep";
 CREATE POLICY "own, or shared by name" ON "look up"."Deep" FOR DELETE
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up"."shared by name"(id));
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up"."shared by name"(id)
+           OR (a = 2300 AND to_regclass('"Deep blocks"') IS NOT NULL));
 SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Deep"'::regclass])
  WHERE check_name = 'tenant_delete' ORDER BY 2, 1;
