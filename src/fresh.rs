@@ -1,5 +1,5 @@
-//! A read probe in a backend of its own, where the tenant setting has
-//! never been defined.
+//! Probes in a backend of its own, where the tenant setting, or the
+//! settings the application sets per request, have never been defined.
 //!
 //! `fail_closed_unset` asks what a fresh login of the role sees without
 //! setting the tenant. PostgreSQL cannot undefine a custom setting in a
@@ -13,7 +13,12 @@
 //! (`isolation::run_batch`: `rls_audit._probe` as the role with the same
 //! settings, batched per statement) and hands the outcomes back through a
 //! dynamic shared memory segment. One worker serves all of a call's unset
-//! probes.
+//! probes. The same holds for the settings an application sets per
+//! request (`app.user_id`): the reads of a context run again in a worker
+//! where they are undefined ([`run_batch`]), and so does the write probe
+//! of a table whose policies call a function that reads one
+//! ([`run_writes`]: such a function reads `''` in this session, and its
+//! body cannot be read as a new session reads it, as the policies can).
 //!
 //! The worker is used only when it sees what the caller sees: the caller's
 //! transaction has written nothing but earlier calls' rolled-back probes
@@ -75,18 +80,29 @@ pub(crate) fn leave(was_clean: bool) {
         (xid != pg_sys::InvalidTransactionId).then(|| (xid, pg_sys::GetCurrentCommandId(true)))
     };
     OURS.with(|o| o.set(if was_clean { state } else { None }));
+    CALL_CLEAN.with(|c| c.set(false));
 }
 
-/// What the caller asks: the read probes of one context (see
-/// `isolation::run_batch`), and the setting that must be undefined in the
-/// worker.
+/// What the caller asks: the settings that must be undefined in the
+/// worker, and the probes to run there.
 #[derive(Serialize, Deserialize)]
 struct Request {
     /// settings that must be undefined in the worker
     undefined: Vec<String>,
-    role: String,
-    settings: Vec<(String, Option<String>)>,
-    parts: Vec<crate::isolation::Part>,
+    work: Work,
+}
+
+/// The probes a worker runs.
+#[derive(Serialize, Deserialize)]
+enum Work {
+    /// the read probes of one context (see `isolation::run_batch`)
+    Reads {
+        role: String,
+        settings: Vec<(String, Option<String>)>,
+        parts: Vec<crate::isolation::Part>,
+    },
+    /// one write probe call (`isolation::WriteCall`)
+    Writes(Box<crate::isolation::WriteCall>),
 }
 
 /// What the worker answers.
@@ -94,8 +110,10 @@ struct Request {
 enum Response {
     /// a setting is defined in the worker's session too
     Defined,
-    /// each probe's outcome, as `isolation::run_batch` gives them
+    /// each read probe's outcome, as `isolation::run_batch` gives them
     Ran(Vec<crate::verdict::Outcome>),
+    /// the write probe's rows
+    Wrote(Vec<crate::isolation::WriteRow>),
 }
 
 /// The segment's layout: this header, the request, then room for the
@@ -124,14 +142,57 @@ pub(crate) fn run_batch(
     settings: &crate::isolation::Settings,
     parts: &[crate::isolation::Part],
 ) -> Result<Option<Vec<crate::verdict::Outcome>>> {
-    if !clean() {
+    let work = Work::Reads {
+        role: role.to_string(),
+        settings: settings.clone(),
+        parts: parts.to_vec(),
+    };
+    Ok(match in_new_backend(undefined, work)? {
+        Some(Response::Ran(outcomes)) if outcomes.len() == parts.len() => Some(outcomes),
+        _ => None,
+    })
+}
+
+/// Run one write probe call in one new backend, the settings `undefined`
+/// undefined there: what a new session's statements write where nothing
+/// set them, also inside the functions the policies call (which read
+/// them as `''` in this session once anything set them). None as for
+/// [`run_batch`].
+pub(crate) fn run_writes(
+    undefined: &[String],
+    call: &crate::isolation::WriteCall,
+) -> Result<Option<Vec<crate::isolation::WriteRow>>> {
+    Ok(
+        match in_new_backend(undefined, Work::Writes(Box::new(call.clone())))? {
+            Some(Response::Wrote(rows)) => Some(rows),
+            _ => None,
+        },
+    )
+}
+
+thread_local! {
+    /// Whether a `verify_isolation()` call that is under way started
+    /// [`clean`]: then what the transaction wrote since is only its own
+    /// probes', rolled back, and a new backend still sees what it sees.
+    static CALL_CLEAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// At the start of a `verify_isolation()` call: whether it is [`clean`],
+/// kept for its probes ([`in_new_backend`]) until [`leave`].
+pub(crate) fn enter() -> bool {
+    let was_clean = clean();
+    CALL_CLEAN.with(|c| c.set(was_clean));
+    was_clean
+}
+
+/// The worker round trip of [`run_batch`] and [`run_writes`].
+fn in_new_backend(undefined: &[String], work: Work) -> Result<Option<Response>> {
+    if !(CALL_CLEAN.with(|c| c.get()) || clean()) {
         return Ok(None);
     }
     let request = serde_json::to_vec(&Request {
         undefined: undefined.to_vec(),
-        role: role.to_string(),
-        settings: settings.clone(),
-        parts: parts.to_vec(),
+        work,
     })
     .map_err(|e| RlsAuditError::Internal(format!("fresh-backend probe request: {e}")))?;
     let header = std::mem::size_of::<Header>();
@@ -187,10 +248,7 @@ pub(crate) fn run_batch(
         .and_then(|bytes| serde_json::from_slice::<Response>(bytes).ok());
     // SAFETY: mapped above, no longer read
     unsafe { pg_sys::dsm_detach(segment) };
-    Ok(match answer {
-        Some(Response::Ran(outcomes)) if outcomes.len() == parts.len() => Some(outcomes),
-        _ => None,
-    })
+    Ok(answer)
 }
 
 /// The worker: connect to the caller's database as the bootstrap
@@ -261,6 +319,13 @@ fn answer(r: &Request) -> Result<Response> {
         if defined {
             return Ok(Response::Defined);
         }
-        crate::isolation::run_batch(c, Some(&r.role), &r.settings, &r.parts).map(Response::Ran)
+        match &r.work {
+            Work::Reads {
+                role,
+                settings,
+                parts,
+            } => crate::isolation::run_batch(c, Some(role), settings, parts).map(Response::Ran),
+            Work::Writes(call) => call.run(c).map(Response::Wrote),
+        }
     })
 }

@@ -1308,56 +1308,158 @@ fn write_probe(
     tenants: &[String],
     replaced: Option<(&str, &str)>,
 ) -> Result<Vec<WriteOutcome>> {
-    let mut args: Vec<pgrx::datum::DatumWithOid<'_>> = vec![
-        role.into(),
-        t.qualified().into(),
-        t.column.as_str().into(),
-        flatten(&run_cx.base).into(),
-        run_cx.setting.into(),
-        tenants.to_vec().into(),
-        SHADOW_ROWS.into(),
-        shadow.applies.into(),
-        shadow.policies.clone().into(),
-        t.col_type_q.as_str().into(),
-        t.col_eq.as_str().into(),
-        t.col_order.as_ref().map(|(_, gt)| gt.as_str()).into(),
-        SHADOW_TENANTS.into(),
-        shadow.screen.clone().into(),
-        shadow_default(t).into(),
-    ];
-    // the plain probe tries the checks' variants too; a replace probe
-    // asks about the function it replaced
-    let (runner, last) = match replaced {
-        Some((replacer, replace)) => {
-            args.push(replacer.into());
-            args.push(replace.into());
-            ("_replace_write_probe($16, $17, ", "")
-        }
-        None => {
-            args.push(shadow.variants.clone().into());
-            ("_write_probe(", ", $16")
-        }
-    };
-    let mut out = Vec::new();
-    for r in c.select(
-        &format!(
-            "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
-               FROM rls_audit.{runner}$1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
-                                       $10, $11, $12, $13, $14, $15{last})"
-        ),
-        None,
-        &args,
-    )? {
-        out.push(write_outcome(&r, &t.table)?);
-    }
-    Ok(out)
+    WriteCall::of(role, t, shadow, run_cx, tenants, replaced)
+        .run(c)?
+        .into_iter()
+        .map(|row| write_outcome(row, &t.table))
+        .collect()
 }
 
-/// The write probe of one table again, its shadow's policies as a new
-/// session evaluates them where the settings the application sets per
-/// request were never set (`Shadow::unset`): its statements that reach
-/// other tenants' rows there and did not in the first probe (`outcomes`),
-/// each noting those settings. Nothing when the policies read none.
+/// One call of the shadow-table write probe (`rls_audit._write_probe`,
+/// or `_replace_write_probe` with `replaced`), its arguments owned: run
+/// here, or in a backend of its own (`crate::fresh::run_writes`).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct WriteCall {
+    role: String,
+    table: String,
+    column: String,
+    settings: Vec<Option<String>>,
+    setting: String,
+    tenants: Vec<String>,
+    applies: bool,
+    policies: Vec<String>,
+    col_type: String,
+    col_eq: String,
+    col_gt: Option<String>,
+    screen: Vec<String>,
+    default: Option<String>,
+    variants: Vec<Option<String>>,
+    replaced: Option<(String, String)>,
+}
+
+/// A row of the write probe: tenant, check, value, rows, SQLSTATE,
+/// message.
+pub(crate) type WriteRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+impl WriteCall {
+    fn of(
+        role: &str,
+        t: &Target,
+        shadow: &Shadow,
+        run_cx: &Run<'_>,
+        tenants: &[String],
+        replaced: Option<(&str, &str)>,
+    ) -> Self {
+        WriteCall {
+            role: role.to_string(),
+            table: t.qualified(),
+            column: t.column.clone(),
+            settings: flatten(&run_cx.base),
+            setting: run_cx.setting.to_string(),
+            tenants: tenants.to_vec(),
+            applies: shadow.applies,
+            policies: shadow.policies.clone(),
+            col_type: t.col_type_q.clone(),
+            col_eq: t.col_eq.clone(),
+            col_gt: t.col_order.as_ref().map(|(_, gt)| gt.clone()),
+            screen: shadow.screen.clone(),
+            default: shadow_default(t).map(Into::into),
+            variants: shadow.variants.clone(),
+            replaced: replaced.map(|(a, b)| (a.to_string(), b.to_string())),
+        }
+    }
+
+    pub(crate) fn run(&self, c: &SpiClient<'_>) -> Result<Vec<WriteRow>> {
+        let mut args: Vec<pgrx::datum::DatumWithOid<'_>> = vec![
+            self.role.as_str().into(),
+            self.table.as_str().into(),
+            self.column.as_str().into(),
+            self.settings.clone().into(),
+            self.setting.as_str().into(),
+            self.tenants.clone().into(),
+            SHADOW_ROWS.into(),
+            self.applies.into(),
+            self.policies.clone().into(),
+            self.col_type.as_str().into(),
+            self.col_eq.as_str().into(),
+            self.col_gt.as_deref().into(),
+            SHADOW_TENANTS.into(),
+            self.screen.clone().into(),
+            self.default.as_deref().into(),
+        ];
+        // the plain probe tries the checks' variants too; a replace probe
+        // asks about the function it replaced
+        let (runner, last) = match &self.replaced {
+            Some((replacer, replace)) => {
+                args.push(replacer.as_str().into());
+                args.push(replace.as_str().into());
+                ("_replace_write_probe($16, $17, ", "")
+            }
+            None => {
+                args.push(self.variants.clone().into());
+                ("_write_probe(", ", $16")
+            }
+        };
+        let mut out = Vec::new();
+        for r in c.select(
+            &format!(
+                "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
+                   FROM rls_audit.{runner}$1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
+                                           $10, $11, $12, $13, $14, $15{last})"
+            ),
+            None,
+            &args,
+        )? {
+            out.push(write_row(&r)?);
+        }
+        Ok(out)
+    }
+
+    /// Without the variants that give a setting of `unset` a value (kind
+    /// `claimed`, a `searched` one with settings, and the triples set
+    /// together with them): in a new session nothing sets it.
+    fn unclaimed(mut self) -> Self {
+        let mut kept = Vec::with_capacity(self.variants.len());
+        let mut dropping = false;
+        for triple in self.variants.chunks(3) {
+            let kind = triple.get(1).cloned().flatten().unwrap_or_default();
+            let claims = kind == "claimed"
+                || (kind == "searched"
+                    && triple
+                        .get(2)
+                        .cloned()
+                        .flatten()
+                        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+                        .is_some_and(|j| !j["settings"].is_null()));
+            if claims || (dropping && matches!(kind.as_str(), "and" | "with")) {
+                dropping = true;
+                continue;
+            }
+            dropping = false;
+            kept.extend_from_slice(triple);
+        }
+        self.variants = kept;
+        self
+    }
+}
+
+/// The write probe of one table again as a new session runs it, where
+/// the settings the application sets per request were never set: its
+/// statements that reach other tenants' rows there and did not in the
+/// first probe (`outcomes`), each noting those settings. When the bodies
+/// of the functions the policies call name such a setting
+/// (`catalog::body_settings`), in a backend of its own where they are
+/// undefined (`crate::fresh::run_writes`), without the variants that
+/// would set them; else, or when no such backend can run it, here, with
+/// the shadow's policies as a new session evaluates them
+/// (`Shadow::unset`). Nothing when the policies read none.
 fn unset_writes(
     c: &SpiClient<'_>,
     role: &str,
@@ -1367,18 +1469,50 @@ fn unset_writes(
     tenants: &[String],
     outcomes: &[WriteOutcome],
 ) -> Result<Vec<WriteOutcome>> {
-    let Some((policies, unset)) = &shadow.unset else {
-        return Ok(Vec::new());
+    let bodies = match shadow.applies {
+        true => run_cx.per_request(catalog::body_settings(c, &[t.oid], role)?),
+        false => Vec::new(),
     };
-    let fresh = Shadow {
-        policies: policies.clone(),
-        screen: shadow.screen.clone(),
-        variants: shadow.variants.clone(),
-        unset: None,
-        ..*shadow
+    let mut unset = shadow
+        .unset
+        .as_ref()
+        .map(|(_, unset)| unset.clone())
+        .unwrap_or_default();
+    unset.extend(
+        bodies
+            .iter()
+            .filter(|b| !unset.contains(b))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let rows = match bodies.is_empty() {
+        true => None,
+        false => crate::fresh::run_writes(
+            &unset,
+            &WriteCall::of(role, t, shadow, run_cx, tenants, None).unclaimed(),
+        )?,
+    };
+    let found = match (rows, &shadow.unset) {
+        (Some(rows), _) => rows
+            .into_iter()
+            .map(|row| write_outcome(row, &t.table))
+            .collect::<Result<Vec<_>>>()?,
+        (None, Some((policies, read))) => {
+            // (here, only the settings the policies read themselves)
+            unset = read.clone();
+            let fresh = Shadow {
+                policies: policies.clone(),
+                screen: shadow.screen.clone(),
+                variants: shadow.variants.clone(),
+                unset: None,
+                ..*shadow
+            };
+            write_probe(c, role, t, &fresh, run_cx, tenants, None)?
+        }
+        (None, None) => return Ok(Vec::new()),
     };
     let leaks = |o: &WriteOutcome| o.tenant.is_some() && o.ok() && o.rows.unwrap_or(0) > 0;
-    Ok(write_probe(c, role, t, &fresh, run_cx, tenants, None)?
+    Ok(found
         .into_iter()
         .filter(|o| {
             leaks(o)
@@ -1450,7 +1584,7 @@ fn lookup_write_probes(
                     shadow_default(t).into(),
                 ],
             )? {
-                let outcome = write_outcome(&r, &t.table)?;
+                let outcome = write_outcome(write_row(&r)?, &t.table)?;
                 let (kind, column, source, group) = (
                     r.get::<String>(7)?,
                     r.get::<String>(8)?,
@@ -2258,14 +2392,27 @@ fn lookup_probes(
 /// One row of `_write_probe` or `_cascade_probe`: tenant, check, value,
 /// rows, SQLSTATE, message; the shadow stands in for `table`, so a
 /// message names the table.
-fn write_outcome(r: &pgrx::spi::SpiHeapTupleData, table: &str) -> Result<WriteOutcome> {
+/// A write probe's row as it reads: its first six columns.
+fn write_row(r: &pgrx::spi::SpiHeapTupleData) -> Result<WriteRow> {
+    Ok((
+        r.get::<String>(1)?,
+        r.get::<String>(2)?,
+        r.get::<String>(3)?,
+        r.get::<i64>(4)?,
+        r.get::<String>(5)?,
+        r.get::<String>(6)?,
+    ))
+}
+
+fn write_outcome(r: WriteRow, table: &str) -> Result<WriteOutcome> {
+    let (tenant, check, value, rows, sqlstate, message) = r;
     Ok(WriteOutcome {
-        tenant: r.get::<String>(1)?,
-        check: r.get::<String>(2)?,
-        value: r.get::<String>(3)?,
-        rows: r.get::<i64>(4)?,
-        sqlstate: r.get::<String>(5)?.unwrap_or_else(|| "00000".into()),
-        message: r.get::<String>(6)?.map(|m| {
+        tenant,
+        check,
+        value,
+        rows,
+        sqlstate: sqlstate.unwrap_or_else(|| "00000".into()),
+        message: message.map(|m| {
             m.replace("\"rls_audit_shadow\"", &format!("\"{table}\""))
                 .replace("table rls_audit_shadow", &format!("table {table}"))
                 .replace(&format!("\"{}", catalog::UNSET), "\"")
@@ -2419,7 +2566,7 @@ fn cascade_probes(
                 matches!(k.on_update, 'c' | 'n' | 'd').into(),
             ],
         )? {
-            outcomes.push(write_outcome(&r, &k.parent)?);
+            outcomes.push(write_outcome(write_row(&r)?, &k.parent)?);
         }
         out.push(crate::verdict::Cascade {
             constraint: k.name,

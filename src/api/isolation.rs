@@ -40,7 +40,7 @@ fn run_checks(
     }
     // whether a backend of its own would see what this transaction sees,
     // for the unset probes (crate::fresh), kept for the next call
-    let was_clean = crate::fresh::clean();
+    let was_clean = crate::fresh::enter();
     let checks = Spi::connect(|c| {
         let gather = |acting: &str| {
             isolation::gather(
@@ -63,6 +63,7 @@ fn run_checks(
             // a new backend still sees this transaction's data, so the
             // next role's "unset" probes can run there (crate::fresh)
             crate::fresh::leave(was_clean);
+            crate::fresh::enter();
             let theirs = verdict::verdicts(&gather(other)?);
             verdict::through_set_role(&mut checks, role, other, theirs);
         }

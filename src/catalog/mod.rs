@@ -5016,6 +5016,19 @@ pub(crate) fn policy_settings(
     tables: &[u32],
     role: &str,
 ) -> Result<Vec<String>> {
+    settings_of(c, tables, role, true)
+}
+
+/// Of [`policy_settings`], those the bodies of the functions the policies
+/// call name: a new session's write probe runs where they are undefined
+/// (`crate::fresh::run_writes`), since this one's policies can be read as
+/// a new session reads them (`as_unset`) but not those bodies.
+pub(crate) fn body_settings(c: &SpiClient<'_>, tables: &[u32], role: &str) -> Result<Vec<String>> {
+    settings_of(c, tables, role, false)
+}
+
+/// [`policy_settings`], those the trees read too when `trees`.
+fn settings_of(c: &SpiClient<'_>, tables: &[u32], role: &str, trees: bool) -> Result<Vec<String>> {
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
     let mut read: Vec<String> = Vec::new();
     for r in crate::prepared::select(
@@ -5028,7 +5041,9 @@ pub(crate) fn policy_settings(
             .into_iter()
             .flatten()
         {
-            note_settings(&tree, &mut read);
+            if trees {
+                note_settings(&tree, &mut read);
+            }
             let Ok(tree) = std::ffi::CString::new(tree) else {
                 continue;
             };

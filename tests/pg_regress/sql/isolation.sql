@@ -3031,25 +3031,38 @@ RESET ROLE;
 SELECT tenant_id, count(*) AS after_tenant_2s_update FROM "look up"."Owned" GROUP BY 1 ORDER BY 1;
 ROLLBACK;
 
--- The same read through a function of the application's that reads the
--- user id: the settings the bodies of the functions a policy calls name
--- are undefined in the reads' own backend too. FAIL, naming the new
--- session, beside PostgreSQL's own read in a new session (\c).
+-- The same read and delete through a function of the application's that
+-- reads the user id: the settings the bodies of the functions a policy
+-- calls name are undefined in the reads' own backend too, and the write
+-- probe runs again in such a backend (its policies cannot be read as a
+-- new session reads them here: the function reads '' in this session).
+-- FAIL, naming the new session, beside PostgreSQL's own read and delete
+-- in a new session (\c).
 DROP POLICY "any without a user" ON "look up"."Owned";
+DROP POLICY "own, public or mine" ON "look up"."Owned";
 CREATE FUNCTION "look up"."user id"() RETURNS text LANGUAGE sql STABLE
     AS $$ SELECT current_setting('app.user_id', true) $$;
 CREATE POLICY "any without a user, by its function" ON "look up"."Owned" FOR SELECT
     USING ("look up"."user id"() IS NULL);
+CREATE POLICY "own, or any without a user, by its function" ON "look up"."Owned" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up"."user id"() IS NULL);
 SET app.user_id = '107';
 RESET app.user_id;
 SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Owned"'::regclass])
- WHERE check_name = 'tenant_read' ORDER BY 2, 1;
+ WHERE check_name IN ('tenant_read', 'tenant_delete') ORDER BY 2, 1;
 \c -
 BEGIN;
 SET LOCAL ROLE app_user;
 SET LOCAL app.tenant_id = '1';
 SELECT count(*) FILTER (WHERE tenant_id <> 1) AS other_tenants_rows_tenant_1_reads FROM "look up"."Owned";
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+DELETE FROM "look up"."Owned";
+RESET ROLE;
+SELECT tenant_id, count(*) AS left_after_tenant_1s_delete FROM "look up"."Owned" GROUP BY 1 ORDER BY 1;
 ROLLBACK;
 
 SET client_min_messages = warning;
