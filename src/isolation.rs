@@ -2644,3 +2644,80 @@ pub(crate) fn probe_one(
         )
     })
 }
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    fn call(variants: &[Option<&str>]) -> WriteCall {
+        WriteCall {
+            role: "app".into(),
+            table: "public.t".into(),
+            column: "tenant_id".into(),
+            settings: Vec::new(),
+            setting: "app.tenant_id".into(),
+            tenants: vec!["1".into()],
+            applies: true,
+            policies: Vec::new(),
+            col_type: "pg_catalog.int4".into(),
+            col_eq: "pg_catalog.=".into(),
+            col_gt: None,
+            screen: Vec::new(),
+            default: None,
+            variants: variants.iter().map(|v| v.map(Into::into)).collect(),
+            replaced: None,
+        }
+    }
+
+    #[test]
+    fn a_new_sessions_call_sets_no_claimed_setting() {
+        let searched_with =
+            r#"{"sql":"x","candidates":["1"],"settings":["app.user_id"],"givens":["1"]}"#;
+        let searched_without = r#"{"sql":"x","candidates":["1"],"settings":null,"givens":null}"#;
+        let kept = call(&[
+            Some("kind"),
+            Some("value"),
+            Some("public"),
+            Some("owner"),
+            Some("claimed"),
+            Some("{}"),
+            Some("note"),
+            Some("and"),
+            Some("by"),
+            Some("score"),
+            Some("searched"),
+            Some(searched_with),
+            Some("partner"),
+            Some("with"),
+            None,
+            Some("score"),
+            Some("searched"),
+            Some(searched_without),
+            Some("flag"),
+            Some("and"),
+            Some("t"),
+            Some("tenant_id"),
+            Some("tenant"),
+            None,
+        ])
+        .unclaimed();
+        let want: Vec<Option<String>> = [
+            Some("kind"),
+            Some("value"),
+            Some("public"),
+            Some("score"),
+            Some("searched"),
+            Some(searched_without),
+            Some("flag"),
+            Some("and"),
+            Some("t"),
+            Some("tenant_id"),
+            Some("tenant"),
+            None,
+        ]
+        .iter()
+        .map(|v| v.map(Into::into))
+        .collect();
+        assert_eq!(kept.variants, want);
+    }
+}
