@@ -180,13 +180,8 @@ DECLARE
     v_term text;
     v_held_term text;
     -- the search_path a term the role evaluates runs under: its sessions'
-    -- (p_settings), pg_temp last
-    v_reach_path text := COALESCE(NULLIF((SELECT p_settings[2 * g]
-                                            FROM pg_catalog.generate_series(
-                                                     1, COALESCE(pg_catalog.array_length(p_settings, 1), 0) / 2) g
-                                           WHERE p_settings[2 * g - 1] OPERATOR(pg_catalog.=) 'search_path'
-                                           LIMIT 1), '') OPERATOR(pg_catalog.||) ', pg_temp',
-                                  'pg_temp');
+    -- (p_settings), pg_temp last; read when the first such term is
+    v_reach_path text;
     v_keep text;
     v_xtype text;
     v_types jsonb;
@@ -401,6 +396,15 @@ BEGIN
                     IF v_vkind IN ('reach as role', 'targets as role') THEN
                         -- (its body is read when it runs, as the role: "$user"
                         -- there is the role's)
+                        IF v_reach_path IS NULL THEN
+                            v_reach_path := COALESCE(
+                                NULLIF((SELECT p_settings[2 * g]
+                                          FROM pg_catalog.generate_series(
+                                                   1, COALESCE(pg_catalog.array_length(p_settings, 1), 0) / 2) g
+                                         WHERE p_settings[2 * g - 1] OPERATOR(pg_catalog.=) 'search_path'
+                                         LIMIT 1), '') OPERATOR(pg_catalog.||) ', pg_temp',
+                                'pg_temp');
+                        END IF;
                         PERFORM pg_catalog.set_config('check_function_bodies', 'off', true);
                         PERFORM pg_catalog.set_config('search_path', v_reach_path, true);
                         EXECUTE pg_catalog.format(

@@ -1473,17 +1473,13 @@ fn unset_writes(
         true => run_cx.per_request(catalog::body_settings(c, &[t.oid], role)?),
         false => Vec::new(),
     };
-    let mut unset = shadow
-        .unset
-        .as_ref()
-        .map(|(_, unset)| unset.clone())
-        .unwrap_or_default();
-    unset.extend(
-        bodies
+    let mut unset = crate::candidates::dedup(
+        shadow
+            .unset
             .iter()
-            .filter(|b| !unset.contains(b))
-            .cloned()
-            .collect::<Vec<_>>(),
+            .flat_map(|(_, unset)| unset.iter())
+            .chain(&bodies)
+            .cloned(),
     );
     let rows = match bodies.is_empty() {
         true => None,

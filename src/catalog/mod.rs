@@ -1794,7 +1794,16 @@ fn note_settings(tree: &str, read: &mut Vec<String>) {
     };
     // SAFETY: the catalog's own node text, read into a tree and only
     // walked; nothing kept but the names
-    for name in unsafe { settings_in(pg_sys::stringToNode(tree.as_ptr()).cast(), true) } {
+    note_dotted(
+        unsafe { settings_in(pg_sys::stringToNode(tree.as_ptr()).cast(), true) },
+        read,
+    );
+}
+
+/// Adds to `read` the settings of `names` with a dot in their names,
+/// each once.
+fn note_dotted(names: impl IntoIterator<Item = String>, read: &mut Vec<String>) {
+    for name in names {
         if name.contains('.') && !read.contains(&name) {
             read.push(name);
         }
@@ -2704,7 +2713,7 @@ struct Reach {
 /// …)`), whether it reads a setting, and what the caller must not run or
 /// would read otherwise than the role for a policy's term: a function
 /// that is not built in or is volatile, a built-in one that answers by
-/// who runs it or the search_path ([`reads_current_user`]), a cast to a domain
+/// who runs it or the search_path ([`depends_on_caller`]), a cast to a domain
 /// (whose CHECK may call one), a Param, a relation read that is not a
 /// table (a view runs its own functions as the caller) or is a table
 /// with row-level security (the caller reads rows the role's policies
@@ -2719,7 +2728,7 @@ unsafe extern "C-unwind" fn reach_walk(
         funcid.to_u32() >= pg_sys::FirstNormalObjectId
             || unsafe { pg_sys::func_volatile(funcid) }
                 == pg_sys::PROVOLATILE_VOLATILE as std::ffi::c_char
-            || unsafe { reads_current_user(funcid) }
+            || unsafe { depends_on_caller(funcid) }
     }
     if node.is_null() {
         return false;
@@ -2796,7 +2805,7 @@ unsafe extern "C-unwind" fn reach_walk(
 /// 'member')` would pass no row for it that it passes for the role; and
 /// the caller reads names under rls_audit's own search_path, not the
 /// role's.
-unsafe fn reads_current_user(funcid: pg_sys::Oid) -> bool {
+unsafe fn depends_on_caller(funcid: pg_sys::Oid) -> bool {
     // SAFETY: a catalog cache lookup
     let name = unsafe { function_name(funcid) };
     matches!(
@@ -5041,22 +5050,22 @@ fn settings_of(c: &SpiClient<'_>, tables: &[u32], role: &str, trees: bool) -> Re
             .into_iter()
             .flatten()
         {
-            if trees {
-                note_settings(&tree, &mut read);
-            }
             let Ok(tree) = std::ffi::CString::new(tree) else {
                 continue;
             };
-            // SAFETY: the catalog's own node text, read into a tree and
-            // only walked; the bodies are read as text, never run
-            let bodies = unsafe { called_bodies(pg_sys::stringToNode(tree.as_ptr()).cast()) };
-            for name in bodies
-                .iter()
-                .flat_map(|b| crate::candidates::settings_named_in(b))
-            {
-                if name.contains('.') && !read.contains(&name) {
-                    read.push(name);
+            // SAFETY: the catalog's own node text, read into a tree once
+            // and only walked; the bodies are read as text, never run
+            unsafe {
+                let node = pg_sys::stringToNode(tree.as_ptr()).cast();
+                if trees {
+                    note_dotted(settings_in(node, true), &mut read);
                 }
+                note_dotted(
+                    called_bodies(node)
+                        .iter()
+                        .flat_map(|b| crate::candidates::settings_named_in(b)),
+                    &mut read,
+                );
             }
         }
     }
