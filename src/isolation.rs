@@ -1168,6 +1168,10 @@ struct Shadow {
     /// never set (`catalog::as_unset`): in this session, once anything set
     /// them, they read `''`, not NULL. None when they read none
     unset: Option<(Vec<String>, Vec<String>)>,
+    /// the settings an application sets per request (as `unset`) that the
+    /// bodies of the functions the policies call name
+    /// (`catalog::table_policies`)
+    bodies: Vec<String>,
 }
 
 /// At most this many (column, value) variants of the write probe's rows.
@@ -1182,8 +1186,11 @@ impl Shadow {
         variants: Vec<(String, catalog::Variant)>,
         run_cx: &Run<'_>,
     ) -> Result<Self> {
-        let (mut policies, read) =
-            catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
+        let catalog::TablePolicies {
+            mut policies,
+            read,
+            bodies,
+        } = catalog::table_policies(c, t.oid, &["rls_audit_shadow", "rls_audit_screen"])?;
         let unset = run_cx.per_request(read);
         let unset = match unset.is_empty() {
             true => None,
@@ -1266,6 +1273,7 @@ impl Shadow {
             screen,
             variants,
             unset,
+            bodies: run_cx.per_request(bodies),
         })
     }
 }
@@ -1455,7 +1463,7 @@ impl WriteCall {
 /// statements that reach other tenants' rows there and did not in the
 /// first probe (`outcomes`), each noting those settings. When the bodies
 /// of the functions the policies call name such a setting
-/// (`catalog::body_settings`), in a backend of its own where they are
+/// (`Shadow::bodies`), in a backend of its own where they are
 /// undefined (`crate::fresh::run_writes`), without the variants that
 /// would set them; else, or when no such backend can run it, here, with
 /// the shadow's policies as a new session evaluates them
@@ -1469,16 +1477,16 @@ fn unset_writes(
     tenants: &[String],
     outcomes: &[WriteOutcome],
 ) -> Result<Vec<WriteOutcome>> {
-    let bodies = match shadow.applies {
-        true => run_cx.per_request(catalog::body_settings(c, &[t.oid], role)?),
-        false => Vec::new(),
+    let bodies: &[String] = match shadow.applies {
+        true => &shadow.bodies,
+        false => &[],
     };
     let mut unset = crate::candidates::dedup(
         shadow
             .unset
             .iter()
             .flat_map(|(_, unset)| unset.iter())
-            .chain(&bodies)
+            .chain(bodies)
             .cloned(),
     );
     let rows = match bodies.is_empty() {
@@ -1501,6 +1509,7 @@ fn unset_writes(
                 screen: shadow.screen.clone(),
                 variants: shadow.variants.clone(),
                 unset: None,
+                bodies: Vec::new(),
                 ..*shadow
             };
             write_probe(c, role, t, &fresh, run_cx, tenants, None)?
@@ -2530,7 +2539,7 @@ fn cascade_probes(
         );
         let policies = shadow_policies(
             &catalog::table_policies(c, k.parent_oid, &["rls_audit_shadow"])?
-                .0
+                .policies
                 .pop()
                 .unwrap_or_default(),
         );

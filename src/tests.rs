@@ -2290,7 +2290,7 @@ fn table_policies_as_a_new_session_reads_them() {
     let oid = one::<pg_sys::Oid>("SELECT 'public.unset_t'::regclass::oid").unwrap();
     Spi::run("SET LOCAL search_path = pg_catalog, pg_temp").unwrap();
     let (policies, read) = Spi::connect(|c| {
-        let (_, read) = crate::catalog::table_policies(c, oid.to_u32(), &["t"])?;
+        let read = crate::catalog::table_policies(c, oid.to_u32(), &["t"])?.read;
         let unset = crate::catalog::table_policies_unset(
             c,
             oid.to_u32(),

@@ -1787,17 +1787,28 @@ unsafe fn setting_named(node: *mut pg_sys::Node) -> Option<String> {
 
 /// Adds to `read` the settings with a dot in their names (ones an
 /// application defines) that a policy's stored tree (`pg_node_tree` text)
-/// reads by a constant name, in sub-selects too, each once.
-fn note_settings(tree: &str, read: &mut Vec<String>) {
+/// reads by a constant name, in sub-selects too, and to `bodies` (when
+/// given) those the bodies of the functions it calls name
+/// (`candidates::settings_named_in`), each once: the tree read once.
+fn note_settings(tree: &str, read: &mut Vec<String>, bodies: Option<&mut Vec<String>>) {
     let Ok(tree) = std::ffi::CString::new(tree) else {
         return;
     };
     // SAFETY: the catalog's own node text, read into a tree and only
-    // walked; nothing kept but the names
-    note_dotted(
-        unsafe { settings_in(pg_sys::stringToNode(tree.as_ptr()).cast(), true) },
-        read,
-    );
+    // walked; nothing kept but the names; the bodies are read as text,
+    // never run
+    unsafe {
+        let node = pg_sys::stringToNode(tree.as_ptr()).cast();
+        note_dotted(settings_in(node, true), read);
+        if let Some(bodies) = bodies {
+            note_dotted(
+                called_bodies(node)
+                    .iter()
+                    .flat_map(|b| crate::candidates::settings_named_in(b)),
+                bodies,
+            );
+        }
+    }
 }
 
 /// Adds to `read` the settings of `names` with a dot in their names,
@@ -5001,17 +5012,34 @@ pub(crate) fn targets(
 
 /// Every policy of `table`, once per alias: its USING and WITH CHECK
 /// printed as if the table were called that (`live::deparse_as`; the
-/// write probe's shadow and screen copies get the table's policies); and
-/// the settings with a dot in their names (ones an application defines)
-/// they read by a constant name, lowercased, each once ([`note_settings`]).
+/// write probe's shadow and screen copies get the table's policies); the
+/// settings with a dot in their names (ones an application defines) they
+/// read by a constant name; and those the bodies of the functions they
+/// call name (which a new session's write probe leaves undefined:
+/// `crate::fresh::run_writes`, as their bodies cannot be read as a new
+/// session reads them); lowercased, each once ([`note_settings`]).
 pub(crate) fn table_policies(
     c: &SpiClient<'_>,
     table: u32,
     aliases: &[&str],
-) -> Result<(Vec<Vec<Policy>>, Vec<String>)> {
-    let mut read: Vec<String> = Vec::new();
-    let out = policies_printed(c, table, aliases, None, &mut read)?;
-    Ok((out, read))
+) -> Result<TablePolicies> {
+    let (mut read, mut bodies) = (Vec::new(), Vec::new());
+    let policies = policies_printed(c, table, aliases, None, &mut read, Some(&mut bodies))?;
+    Ok(TablePolicies {
+        policies,
+        read,
+        bodies,
+    })
+}
+
+/// What [`table_policies`] gives.
+pub(crate) struct TablePolicies {
+    /// the policies, once per alias
+    pub(crate) policies: Vec<Vec<Policy>>,
+    /// the settings they read
+    pub(crate) read: Vec<String>,
+    /// the settings the bodies of the functions they call name
+    pub(crate) bodies: Vec<String>,
 }
 
 /// The settings with a dot in their names (ones an application defines)
@@ -5025,21 +5053,8 @@ pub(crate) fn policy_settings(
     tables: &[u32],
     role: &str,
 ) -> Result<Vec<String>> {
-    settings_of(c, tables, role, true)
-}
-
-/// Of [`policy_settings`], those the bodies of the functions the policies
-/// call name: a new session's write probe runs where they are undefined
-/// (`crate::fresh::run_writes`), since this one's policies can be read as
-/// a new session reads them (`as_unset`) but not those bodies.
-pub(crate) fn body_settings(c: &SpiClient<'_>, tables: &[u32], role: &str) -> Result<Vec<String>> {
-    settings_of(c, tables, role, false)
-}
-
-/// [`policy_settings`], those the trees read too when `trees`.
-fn settings_of(c: &SpiClient<'_>, tables: &[u32], role: &str, trees: bool) -> Result<Vec<String>> {
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
-    let mut read: Vec<String> = Vec::new();
+    let (mut read, mut bodies) = (Vec::new(), Vec::new());
     for r in crate::prepared::select(
         c,
         POLICY_TREES_FOR.as_str(),
@@ -5050,23 +5065,8 @@ fn settings_of(c: &SpiClient<'_>, tables: &[u32], role: &str, trees: bool) -> Re
             .into_iter()
             .flatten()
         {
-            let Ok(tree) = std::ffi::CString::new(tree) else {
-                continue;
-            };
-            // SAFETY: the catalog's own node text, read into a tree once
-            // and only walked; the bodies are read as text, never run
-            unsafe {
-                let node = pg_sys::stringToNode(tree.as_ptr()).cast();
-                if trees {
-                    note_dotted(settings_in(node, true), &mut read);
-                }
-                note_dotted(
-                    called_bodies(node)
-                        .iter()
-                        .flat_map(|b| crate::candidates::settings_named_in(b)),
-                    &mut read,
-                );
-            }
+            note_settings(&tree, &mut read, Some(&mut bodies));
+            note_dotted(bodies.drain(..), &mut read);
         }
     }
     Ok(read)
@@ -5080,18 +5080,20 @@ pub(crate) fn table_policies_unset(
     alias: &str,
     unset: &[String],
 ) -> Result<Vec<Policy>> {
-    let mut out = policies_printed(c, table, &[alias], Some(unset), &mut Vec::new())?;
+    let mut out = policies_printed(c, table, &[alias], Some(unset), &mut Vec::new(), None)?;
     Ok(out.pop().unwrap_or_default())
 }
 
 /// [`table_policies`]' policies, as a new session evaluates them when
-/// `unset` is given; the settings they read added to `read`.
+/// `unset` is given; the settings they read added to `read`, and those
+/// the bodies of the functions they call name to `bodies`, when given.
 fn policies_printed(
     c: &SpiClient<'_>,
     table: u32,
     aliases: &[&str],
     unset: Option<&[String]>,
     read: &mut Vec<String>,
+    mut bodies: Option<&mut Vec<String>>,
 ) -> Result<Vec<Vec<Policy>>> {
     let mut out = vec![Vec::new(); aliases.len()];
     for r in c.select(
@@ -5101,7 +5103,7 @@ fn policies_printed(
     )? {
         let (using, check) = (r.get::<String>(7)?, r.get::<String>(8)?);
         for tree in using.iter().chain(&check) {
-            note_settings(tree, read);
+            note_settings(tree, read, bodies.as_deref_mut());
         }
         for (alias, policies) in aliases.iter().zip(out.iter_mut()) {
             let print = |tree: &Option<String>| -> Result<Option<String>> {
