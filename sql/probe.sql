@@ -367,7 +367,8 @@ BEGIN
         FOR i IN 1 .. COALESCE(pg_catalog.array_length(p_variants, 1), 0) / 3 LOOP
             v_vkind := p_variants[3 * i - 1];
             CONTINUE WHEN v_vkind IS NULL OR v_vkind NOT IN ('reach', 'reach once', 'reach as role',
-                                                             'targets', 'targets once', 'targets as role');
+                                                             'reach claimed', 'targets', 'targets once',
+                                                             'targets as role');
             IF v_vkind = 'reach once' THEN
                 v_reach := NULL;
                 v_read := false;
@@ -392,6 +393,9 @@ BEGIN
                 BEGIN
                     PERFORM pg_catalog.set_config(p_setting, a, true);
                     v_term := p_variants[3 * i];
+                    IF v_vkind = 'reach claimed' THEN
+                        v_term := v_term::pg_catalog.jsonb ->> 'term';
+                    END IF;
                     v_held_term := v_term;
                     IF v_vkind IN ('reach as role', 'targets as role') THEN
                         -- (its body is read when it runs, as the role: "$user"
@@ -458,6 +462,36 @@ BEGIN
                     EXECUTE v_keep USING v_reach;
                 END IF;
             END LOOP;
+            -- A term that compares a column with a setting the application
+            -- sets per request (kind `reach claimed`, `OR owner_id =
+            -- current_setting('app.user_id', true)::int`: its column p_variants'
+            -- setting, its value the term with that comparison `owner_id IS
+            -- NOT NULL` and the SQL of the setting's value that reaches a
+            -- row, as JSON) reaches other rows for each value a request
+            -- sets. For each probed tenant, the values of up to 2 rows of
+            -- others the shadow holds that pass it are each passed on (kind
+            -- `claim`: the setting, the value and the tenant): the tenant's
+            -- DELETE and take-over UPDATE run again with the setting so.
+            CONTINUE WHEN v_vkind <> 'reach claimed';
+            FOREACH a IN ARRAY p_tenants LOOP
+                v_reach := NULL;
+                BEGIN
+                    PERFORM pg_catalog.set_config(p_setting, a, true);
+                    PERFORM pg_catalog.set_config('row_security', 'off', true);
+                    EXECUTE pg_catalog.format(
+                        'SELECT pg_catalog.array_agg(g.g)
+                           FROM (SELECT DISTINCT %s AS g FROM pg_temp.rls_audit_shadow rls_audit_row
+                                  WHERE (rls_audit_row.%I %s $1::%s) IS NOT TRUE AND %s ORDER BY 1 LIMIT 2) g',
+                        p_variants[3 * i]::pg_catalog.jsonb ->> 'given', p_col, p_eq, p_type,
+                        p_variants[3 * i]::pg_catalog.jsonb ->> 'term') INTO v_reach USING a;
+                    RAISE EXCEPTION USING ERRCODE = 'RA001';
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;
+                END;
+                FOREACH v_vvalue IN ARRAY COALESCE(v_reach, '{}') LOOP
+                    v_variants := v_variants || ARRAY[NULL, NULL, p_variants[3 * i - 2], 'claim', v_vvalue, a];
+                END LOOP;
+            END LOOP;
         END LOOP;
         -- the variants (p_variants: column, kind, value triples): the
         -- values the write policies' checks compare another column with
@@ -503,7 +537,8 @@ BEGIN
             -- before it finds as the role, kind `rows`, for a term of
             -- several columns such as `a + b = 10`; read with that triple)
             CONTINUE WHEN v_pv[3 * i - 1] IN ('and', 'with', 'reach', 'reach once', 'reach as role',
-                                              'targets', 'targets once', 'targets as role');
+                                              'reach claimed', 'targets', 'targets once',
+                                              'targets as role');
             -- (kind `target`: a tenant a check names, `OR (tenant_id = 3
             -- AND is_public)`, which the statements move and insert rows
             -- for too: passed on as it is)

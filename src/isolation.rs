@@ -1263,6 +1263,16 @@ impl Shadow {
                 catalog::Variant::Targets(sql, by) => {
                     [Some(column), Some(by.targets_kind().into()), Some(sql)]
                 }
+                // (a term by a setting the application sets per request:
+                // the setting, and the term and a row's value of it as JSON)
+                catalog::Variant::Claims(claim) => [
+                    Some(claim.setting),
+                    Some("reach claimed".into()),
+                    Some(
+                        serde_json::json!({ "term": claim.term, "given": claim.given })
+                            .to_string(),
+                    ),
+                ],
             }
             .to_vec()
             })
@@ -1430,32 +1440,41 @@ impl WriteCall {
         Ok(out)
     }
 
-    /// Without the variants that give a setting of `unset` a value (kind
-    /// `claimed`, a `searched` one with settings, and the triples set
-    /// together with them): in a new session nothing sets it.
+    /// Without the variants that give a setting the application sets
+    /// per request a value ([`unclaimed`]): in a new session nothing sets
+    /// it.
     fn unclaimed(mut self) -> Self {
-        let mut kept = Vec::with_capacity(self.variants.len());
-        let mut dropping = false;
-        for triple in self.variants.chunks(3) {
-            let kind = triple.get(1).cloned().flatten().unwrap_or_default();
-            let claims = kind == "claimed"
-                || (kind == "searched"
-                    && triple
-                        .get(2)
-                        .cloned()
-                        .flatten()
-                        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
-                        .is_some_and(|j| !j["settings"].is_null()));
-            if claims || (dropping && matches!(kind.as_str(), "and" | "with")) {
-                dropping = true;
-                continue;
-            }
-            dropping = false;
-            kept.extend_from_slice(triple);
-        }
-        self.variants = kept;
+        self.variants = unclaimed(&self.variants);
         self
     }
+}
+
+/// `p_variants` triples without those that give a setting the
+/// application sets per request a value (kind `claimed`, a `searched`
+/// one with settings, and the triples set together with them; a `reach
+/// claimed` term): for a new session, where nothing sets it.
+fn unclaimed(variants: &[Option<String>]) -> Vec<Option<String>> {
+    let mut kept = Vec::with_capacity(variants.len());
+    let mut dropping = false;
+    for triple in variants.chunks(3) {
+        let kind = triple.get(1).cloned().flatten().unwrap_or_default();
+        let claims = kind == "claimed"
+            || kind == "reach claimed"
+            || (kind == "searched"
+                && triple
+                    .get(2)
+                    .cloned()
+                    .flatten()
+                    .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+                    .is_some_and(|j| !j["settings"].is_null()));
+        if claims || (dropping && matches!(kind.as_str(), "and" | "with")) {
+            dropping = true;
+            continue;
+        }
+        dropping = false;
+        kept.extend_from_slice(triple);
+    }
+    kept
 }
 
 /// The write probe of one table again as a new session runs it, where
@@ -1507,7 +1526,7 @@ fn unset_writes(
             let fresh = Shadow {
                 policies: policies.clone(),
                 screen: shadow.screen.clone(),
-                variants: shadow.variants.clone(),
+                variants: unclaimed(&shadow.variants),
                 unset: None,
                 bodies: Vec::new(),
                 ..*shadow
@@ -2701,6 +2720,9 @@ mod unit {
             Some("flag"),
             Some("and"),
             Some("t"),
+            Some("app.user_id"),
+            Some("reach claimed"),
+            Some("{}"),
             Some("tenant_id"),
             Some("tenant"),
             None,

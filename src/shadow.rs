@@ -359,6 +359,20 @@ pub(crate) struct Probe<'a> {
     /// the values the write policies' checks compare the table's other
     /// columns with, each tried in moves and inserts (sql/probe.sql)
     pub(crate) variants: &'a [Variant],
+    /// the values of settings the application sets per request that
+    /// reach rows of other tenants the shadow holds by a DELETE or UPDATE
+    /// policy's term (sql/probe.sql, kind `claim`)
+    pub(crate) claims: &'a [ReachClaim],
+}
+
+/// A value of a setting the application sets per request, by which a
+/// tenant's DELETE or UPDATE reaches rows of others (`OR owner_id =
+/// current_setting('app.user_id', true)::int`, a row of owner 105): the
+/// tenant's DELETE and take-over UPDATE run again with it set.
+pub(crate) struct ReachClaim {
+    pub(crate) tenant: String,
+    pub(crate) setting: String,
+    pub(crate) value: String,
 }
 
 /// One value of another column that a write policy's check compares
@@ -727,6 +741,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         column,
         screen,
         variants,
+        claims: reach_claims,
     } = *p;
     let acting = Acting::new(role, settings, setting)?;
     // the tenants rows are moved to and inserted for: the probed ones,
@@ -814,7 +829,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             let mut plans = vec![unsafe { prepare(delete, &[]) }];
             // (check, plan, value, template tenant, variant): what an
             // application could run as A
-            let mut stmts: Vec<Stmt> = vec![("tenant_delete", 0, None, None, None)];
+            let mut stmts: Vec<Stmt> = vec![("tenant_delete", 0, None, None, None, None)];
             // each variant's value as A (None: not tried), and the other
             // setting its statements run with (VariantValue::Claimed)
             let mut values: Vec<Option<Option<CString>>> = Vec::new();
@@ -824,7 +839,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             let mut extras: Vec<Vec<Option<CString>>> = Vec::new();
             let mut sets: Vec<Option<Vec<Set>>> = Vec::new();
             if let Some(update) = &key_update {
-                stmts.push(("key_update", plans.len(), None, None, None));
+                stmts.push(("key_update", plans.len(), None, None, None, None));
                 // SAFETY: as above
                 plans.push(unsafe { prepare(update, &[]) });
             }
@@ -837,15 +852,16 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         &[pg_sys::TEXTOID, pg_sys::TEXTOID, rows_type],
                     ));
                 }
-                stmts.push(("tenant_update", 1, Some(a.clone()), None, None));
+                stmts.push(("tenant_update", 1, Some(a.clone()), None, None, None));
                 for other in reach.iter().filter(|x| *x != a) {
-                    stmts.push(("tenant_update", 1, Some(other.clone()), None, None));
+                    stmts.push(("tenant_update", 1, Some(other.clone()), None, None, None));
                     for from in tenants {
                         stmts.push((
                             "tenant_insert",
                             2,
                             Some(other.clone()),
                             Some(from.clone()),
+                            None,
                             None,
                         ));
                     }
@@ -1096,7 +1112,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         };
                     planned.push((up, ins));
                     for x in &reach {
-                        stmts.push(("tenant_update", up, Some(x.clone()), None, Some(k)));
+                        stmts.push(("tenant_update", up, Some(x.clone()), None, Some(k), None));
                     }
                     if let Some(ins) = ins {
                         for other in reach.iter().filter(|x| *x != a) {
@@ -1107,10 +1123,28 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                     Some(other.clone()),
                                     Some(from.clone()),
                                     Some(k),
+                                    None,
                                 ));
                             }
                         }
                     }
+                }
+            }
+            // the DELETE and the take-over UPDATE again with each value of
+            // a setting the application sets per request that reaches rows
+            // of others the shadow holds (a placeholder setting: a dot in
+            // its name)
+            let mut claimed: Vec<Claim> = Vec::new();
+            for c in reach_claims.iter().filter(|c| c.tenant == *a) {
+                let claim = (cstring(&c.setting)?, cstring(&c.value)?);
+                if claimed.contains(&claim) {
+                    continue;
+                }
+                claimed.push(claim);
+                let n = claimed.len() - 1;
+                stmts.push(("tenant_delete", 0, None, None, None, Some(n)));
+                if rewrites.is_some() {
+                    stmts.push(("tenant_update", 1, Some(a.clone()), None, None, Some(n)));
                 }
             }
             // the tenants not probed that the screen lets through, each
@@ -1166,18 +1200,18 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     .filter(|v| !reach.contains(v))
                     .take(SCREEN_TRIED)
                 {
-                    stmts.push(("tenant_update", 1, Some(v), None, None));
+                    stmts.push(("tenant_update", 1, Some(v), None, None, None));
                 }
                 for (v, from) in inserts
                     .into_iter()
                     .filter(|(v, _)| !reach.contains(v))
                     .take(SCREEN_TRIED)
                 {
-                    stmts.push(("tenant_insert", 2, Some(v), Some(from), None));
+                    stmts.push(("tenant_insert", 2, Some(v), Some(from), None, None));
                 }
             }
             let mut update_sees_none = false;
-            for (check, plan, value, from, variant) in stmts {
+            for (check, plan, value, from, variant, reached) in stmts {
                 counting.reset(&tenants_c[i]);
                 let mut args = Vec::new();
                 for v in [&value, &from].into_iter().flatten() {
@@ -1193,7 +1227,9 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // a variant's value (the tenant's own, for a column compared
                 // with the setting) and the note that says so; the other
                 // setting its statement runs with, last in the note
-                let claim = variant.and_then(|k| claims.get(k)?.clone());
+                let claim = variant
+                    .and_then(|k| claims.get(k)?.clone())
+                    .or_else(|| claimed.get(reached?).cloned());
                 let extra = variant
                     .and_then(|k| extras.get(k))
                     .map(Vec::as_slice)
@@ -1222,6 +1258,18 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         }));
                     }
                 }
+                // (the note: a variant's, else the claimed setting's alone)
+                let note = match (&variant, reached.and(claim.as_ref())) {
+                    (Some((_, note)), _) => Some(note.clone()),
+                    (None, Some((name, given))) => Some(format!(
+                        "{VARIANT}{}",
+                        serde_json::json!([{
+                            "setting": name.to_string_lossy(),
+                            "value": given.to_string_lossy(),
+                        }])
+                    )),
+                    (None, None) => None,
+                };
                 let outcome = rolled_back(|| {
                     // SAFETY: SPI is connected; the plan's parameters; the
                     // claimed setting a placeholder one, set in the
@@ -1243,14 +1291,16 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // (a take-over, `SET col = A`, that went through and
                 // touched no other tenant's row says the UPDATE policies
                 // show it none: a move then reaches none either)
-                if plan == 1 && value.as_deref() == Some(a.as_str()) {
+                if plan == 1 && value.as_deref() == Some(a.as_str()) && reached.is_none() {
                     update_sees_none = matches!(outcome, Ok(0));
                 }
                 // (a variant's statement is asked as it is: what it adds
-                // is its value passing a check)
+                // is its value passing a check; a claimed one's, the rows
+                // its setting reaches)
                 let alone = if outcome.is_err()
                     && check != "tenant_insert"
                     && variant.is_none()
+                    && reached.is_none()
                     && !(plan == 1 && update_sees_none)
                 {
                     let own = own_rows.as_ref();
@@ -1278,14 +1328,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         "00000".into(),
                         Some(WITHOUT_OWN_ROWS.into()),
                     ),
-                    (Ok(n), None) => (
-                        a.clone(),
-                        check,
-                        value,
-                        Some(n),
-                        "00000".into(),
-                        variant.map(|(_, note)| note),
-                    ),
+                    (Ok(n), None) => (a.clone(), check, value, Some(n), "00000".into(), note),
                     (Err((state, message)), None) => {
                         (a.clone(), check, value, None, state, Some(message))
                     }
@@ -1512,12 +1555,13 @@ unsafe fn execute(plan: pg_sys::SPIPlanPtr, args: &mut [Option<pg_sys::Datum>]) 
 }
 
 /// One of [`run_statements`]' statements: (check, plan, value, template
-/// tenant, variant).
+/// tenant, variant, claim: an index into the tenant's [`ReachClaim`]s).
 type Stmt = (
     &'static str,
     usize,
     Option<String>,
     Option<String>,
+    Option<usize>,
     Option<usize>,
 );
 

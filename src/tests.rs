@@ -2143,7 +2143,8 @@ fn check_variants_give_the_terms_that_reach_rows() {
             WITH CHECK (tenant_id <> 6);
         CREATE POLICY u ON public.reach FOR UPDATE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
-                   OR a = NULLIF(current_setting('app.tenant_id', true), '')::int)
+                   OR a = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR (a > 0 AND (current_setting('request.jwt.claims', true)::jsonb ->> 'sub')::int = "B b"))
             WITH CHECK (a = 5);
         CREATE POLICY i ON public.reach FOR INSERT TO rls_audit_reach_app WITH CHECK (a + 1 = 2);
         CREATE POLICY d ON public.reach_role FOR DELETE TO rls_audit_reach_app
@@ -2186,7 +2187,6 @@ fn check_variants_give_the_terms_that_reach_rows() {
             vec![
                 ("((tenant_id > 1))", Once),
                 ("((EXISTS (SELECT FROM public.reach_shares s WHERE (s.doc = rls_audit_row.tenant_id))))", Once),
-                ("((tenant_id = (NULLIF(current_setting('app.parent_id'::text, true), ''::text))::integer))", Caller),
             ],
         ),
         (
@@ -2250,6 +2250,41 @@ fn check_variants_give_the_terms_that_reach_rows() {
                 _ => None,
             })
             .collect();
+        // a term by a setting the application sets per request that it
+        // compares a column with: the rows it reaches for some value of
+        // it, and the SQL of each row's value
+        let claims: Vec<(&str, &str, &str)> = got
+            .iter()
+            .filter_map(|(_, v)| match v {
+                crate::catalog::Variant::Claims(c) => {
+                    Some((c.term.as_str(), c.setting.as_str(), c.given.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        let want_claims: &[(&str, &str, &str)] = match table {
+            "public.reach_tenant" => &[(
+                "((tenant_id IS NOT NULL))",
+                "app.parent_id",
+                "(rls_audit_row.tenant_id)::pg_catalog.text",
+            )],
+            "public.reach" => &[(
+                r#"(((a > 0) AND ("B b" IS NOT NULL)))"#,
+                "request.jwt.claims",
+                r#"pg_catalog.json_build_object('sub', rls_audit_row."B b")::pg_catalog.text"#,
+            )],
+            _ => &[],
+        };
+        assert_eq!(claims, want_claims, "{table}");
+        for (term, _, given) in claims {
+            assert!(
+                Spi::run(&format!(
+                    "SELECT {given} FROM {table} rls_audit_row WHERE {term}"
+                ))
+                .is_ok(),
+                "{term}"
+            );
+        }
         if table == "public.reach_tenant" {
             assert_eq!(
                 targets,

@@ -248,6 +248,22 @@ fn write_statements(
             [_, _, _, Some(kind), Some(value), _] if kind == "target" => Some(value.clone()),
             _ => None,
         }));
+    // (kind `claim`: a setting the application sets per request, a value
+    // of it that reaches rows of others, and the tenant whose DELETE and
+    // take-over UPDATE run again with it)
+    let claims: Vec<crate::shadow::ReachClaim> = variants
+        .chunks(6)
+        .filter_map(|v| match v {
+            [_, _, Some(setting), Some(kind), Some(value), Some(tenant)] if kind == "claim" => {
+                Some(crate::shadow::ReachClaim {
+                    tenant: tenant.clone(),
+                    setting: setting.clone(),
+                    value: value.clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect();
     let variants: Vec<crate::shadow::Variant> = variants
         .chunks(6)
         .filter_map(|v| match v {
@@ -329,6 +345,7 @@ fn write_statements(
         column: require(column.as_ref().map(|n| n.0.as_str()), "p_col")?,
         screen,
         variants: &variants,
+        claims: &claims,
     })?;
     Ok(rows
         .into_iter()

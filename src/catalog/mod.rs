@@ -2042,11 +2042,14 @@ pub(crate) fn check_variants(
                 terms
             }
         };
-        for (term, by, other) in terms {
-            let entry = match check {
-                false => Variant::Reach(term, by),
-                true if !other => Variant::Targets(term, by),
-                true => continue,
+        for (term, by, other, claim) in terms {
+            let entry = match (check, claim) {
+                // (a term by a setting the application sets per request:
+                // the rows it reaches for some value of it, and that value)
+                (false, Some(claim)) => Variant::Claims(Box::new(claim)),
+                (false, None) => Variant::Reach(term, by),
+                (true, _) if !other => Variant::Targets(term, by),
+                (true, _) => continue,
             };
             let entry = (column.to_string(), entry);
             let reach = out
@@ -2215,7 +2218,11 @@ fn primaries(out: &[(String, Variant)]) -> usize {
         .filter(|(_, v)| {
             !matches!(
                 v,
-                Variant::Also(_) | Variant::Target(_) | Variant::Reach(..) | Variant::Targets(..)
+                Variant::Also(_)
+                    | Variant::Target(_)
+                    | Variant::Reach(..)
+                    | Variant::Targets(..)
+                    | Variant::Claims(_)
             )
         })
         .count()
@@ -2320,14 +2327,16 @@ const REACH_TERMS: usize = 4;
 /// ([`ReachBy::Role`]). In each, the current user (`owner =
 /// current_user`) and the settings SET ROLE changes are `role`'s, as when
 /// the role runs the statement ([`as_role`]). Each with whether it reads
-/// a column besides the tenant column.
+/// a column besides the tenant column, and (read by the caller) the
+/// term again by a setting the application sets per request that it
+/// compares a column with ([`claim_term`]).
 unsafe fn reach_terms(
     node: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: i16,
     role: &AsRole,
     setting: &str,
-) -> Vec<(String, ReachBy, bool)> {
+) -> Vec<(String, ReachBy, bool, Option<ReachClaim>)> {
     // SAFETY: nodes of the tree being walked, only read
     unsafe {
         let mut disjuncts = vec![node];
@@ -2363,6 +2372,16 @@ unsafe fn reach_terms(
                 Reach { setting: true, .. } => ReachBy::Caller,
                 _ => ReachBy::Once,
             };
+            let claim = match by {
+                ReachBy::Caller => claim_term(term, relid, setting).and_then(|(t, s, given)| {
+                    Some(ReachClaim {
+                        term: format!("({})", printed_term(as_role(t, role), relid, 0)?),
+                        setting: s,
+                        given,
+                    })
+                }),
+                _ => None,
+            };
             let term = as_role(term, role);
             let printed = match by {
                 ReachBy::Role => {
@@ -2370,7 +2389,7 @@ unsafe fn reach_terms(
                 }
                 _ => printed_term(term, relid, 0),
             };
-            out.extend(printed.map(|t| (format!("({t})"), by, seen.other)));
+            out.extend(printed.map(|t| (format!("({t})"), by, seen.other, claim)));
         }
         out
     }
@@ -2675,30 +2694,203 @@ unsafe fn own_tenant(term: *mut pg_sys::Node, tenant: i16, setting: &str) -> boo
         let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) else {
             return false;
         };
-        // (under implicit casts and explicit ones: `tenant_id::text`)
-        let column = |mut n: *mut pg_sys::Node| {
-            loop {
-                n = under_casts(n);
-                match n.is_null() || (*n).type_ != pg_sys::NodeTag::T_FuncExpr {
-                    true => break,
-                    false => {
-                        let f = n.cast::<pg_sys::FuncExpr>();
-                        if (*f).funcformat != pg_sys::CoercionForm::COERCE_EXPLICIT_CAST {
-                            break;
+        let column = |n| column_var(n).is_some_and(|v| (*v).varattno == tenant);
+        (column(l) && reads_setting(r, setting)) || (column(r) && reads_setting(l, setting))
+    }
+}
+
+/// The column of the policy's table `n` is, under implicit casts and
+/// explicit ones (`tenant_id::text`), at the policy's own level.
+unsafe fn column_var(mut n: *mut pg_sys::Node) -> Option<*mut pg_sys::Var> {
+    // SAFETY: a node of a tree being walked, only read
+    unsafe {
+        loop {
+            n = under_casts(n);
+            if n.is_null()
+                || (*n).type_ != pg_sys::NodeTag::T_FuncExpr
+                || (*n.cast::<pg_sys::FuncExpr>()).funcformat
+                    != pg_sys::CoercionForm::COERCE_EXPLICIT_CAST
+            {
+                break;
+            }
+            n = pgrx::PgList::<pg_sys::Node>::from_pg((*n.cast::<pg_sys::FuncExpr>()).args)
+                .get_ptr(0)
+                .unwrap_or(std::ptr::null_mut());
+        }
+        (!n.is_null()
+            && (*n).type_ == pg_sys::NodeTag::T_Var
+            && (*n.cast::<pg_sys::Var>()).varno == 1
+            && (*n.cast::<pg_sys::Var>()).varlevelsup == 0)
+            .then(|| n.cast())
+    }
+}
+
+/// The setting `n` reads as a whole, one the application sets per
+/// request (a dot in its name, not the tenant setting `tenant`), under
+/// casts and `NULLIF(…, '')` (`NULLIF(current_setting('app.user_id',
+/// true), '')::int`), or the key of a JSON setting it reads
+/// (`(current_setting('request.jwt.claims', true)::jsonb ->> 'sub')
+/// ::uuid`): the name, and the key.
+unsafe fn claim_read(mut n: *mut pg_sys::Node, tenant: &str) -> Option<(String, Option<String>)> {
+    // SAFETY: a node of a tree being walked, only read
+    unsafe {
+        let mut key = None;
+        loop {
+            n = under_casts(n);
+            if n.is_null() {
+                return None;
+            }
+            let args = match (*n).type_ {
+                pg_sys::NodeTag::T_NullIfExpr => (*n.cast::<pg_sys::OpExpr>()).args,
+                pg_sys::NodeTag::T_FuncExpr
+                    if (*n.cast::<pg_sys::FuncExpr>()).funcformat
+                        == pg_sys::CoercionForm::COERCE_EXPLICIT_CAST =>
+                {
+                    (*n.cast::<pg_sys::FuncExpr>()).args
+                }
+                // (one key, `->> 'sub'`, of the setting read as JSON)
+                pg_sys::NodeTag::T_OpExpr
+                    if key.is_none()
+                        && operator_name((*n.cast::<pg_sys::OpExpr>()).opno) == "->>" =>
+                {
+                    let args =
+                        pgrx::PgList::<pg_sys::Node>::from_pg((*n.cast::<pg_sys::OpExpr>()).args);
+                    let k = args.get_ptr(1)?;
+                    let c = k.cast::<pg_sys::Const>();
+                    if (*k).type_ != pg_sys::NodeTag::T_Const
+                        || (*c).constisnull
+                        || (*c).consttype != pg_sys::TEXTOID
+                    {
+                        return None;
+                    }
+                    key = Some(String::from_datum((*c).constvalue, false)?);
+                    (*n.cast::<pg_sys::OpExpr>()).args
+                }
+                _ => break,
+            };
+            n = pgrx::PgList::<pg_sys::Node>::from_pg(args)
+                .get_ptr(0)
+                .unwrap_or(std::ptr::null_mut());
+        }
+        setting_named(n)
+            .filter(|name| name.contains('.') && name != tenant)
+            .map(|name| (name, key))
+    }
+}
+
+/// A setting a reach term compares a column with, one the application
+/// sets per request: `owner_id = current_setting('app.user_id', true)
+/// ::int` reaches another tenant's row of owner 105 for a request that
+/// sets `app.user_id` to 105, which no probed tenant's settings do.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ReachClaim {
+    /// the term with that comparison `col IS NOT NULL`: the rows it may
+    /// reach for some value of the setting
+    pub(crate) term: String,
+    /// the setting, lowercased
+    pub(crate) setting: String,
+    /// SQL of the table's row (`rls_audit_row`) giving the setting's
+    /// value that reaches it: `(rls_audit_row.owner_id)::pg_catalog.text`,
+    /// or a JSON object of the key, `pg_catalog.json_build_object('sub',
+    /// rls_audit_row.owner_id)::pg_catalog.text`
+    pub(crate) given: String,
+}
+
+/// The first `col = <a setting the application sets per request>`
+/// comparison of reach term `term` at its own level ([`claim_read`]):
+/// the term with it `col IS NOT NULL`, the setting and the SQL of a row
+/// that gives the setting the row's value ([`ReachClaim`]); None when it
+/// has none or PostgreSQL cannot print it.
+unsafe fn claim_term(
+    term: *mut pg_sys::Node,
+    relid: pg_sys::Oid,
+    tenant: &str,
+) -> Option<(*mut pg_sys::Node, String, String)> {
+    struct Found<'a> {
+        tenant: &'a str,
+        /// the comparison, its column side, the setting and the key
+        hit: Option<(*mut pg_sys::Node, *mut pg_sys::Node, String, Option<String>)>,
+    }
+    unsafe extern "C-unwind" fn find(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
+        if node.is_null() {
+            return false;
+        }
+        // SAFETY: a node of the tree being walked; ctx is claim_term's
+        // Found
+        unsafe {
+            let found = &mut *ctx.cast::<Found<'_>>();
+            match (*node).type_ {
+                pg_sys::NodeTag::T_Query => return false,
+                pg_sys::NodeTag::T_OpExpr if is_equality((*node.cast::<pg_sys::OpExpr>()).opno) => {
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg(
+                        (*node.cast::<pg_sys::OpExpr>()).args,
+                    );
+                    if let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) {
+                        for (col, read) in [(l, r), (r, l)] {
+                            if column_var(col).is_some() {
+                                if let Some((setting, key)) = claim_read(read, found.tenant) {
+                                    found.hit = Some((node, col, setting, key));
+                                    return true;
+                                }
+                            }
                         }
-                        n = pgrx::PgList::<pg_sys::Node>::from_pg((*f).args)
-                            .get_ptr(0)
-                            .unwrap_or(std::ptr::null_mut());
                     }
                 }
+                _ => {}
             }
-            !n.is_null()
-                && (*n).type_ == pg_sys::NodeTag::T_Var
-                && (*n.cast::<pg_sys::Var>()).varno == 1
-                && (*n.cast::<pg_sys::Var>()).varlevelsup == 0
-                && (*n.cast::<pg_sys::Var>()).varattno == tenant
+            pg_sys::expression_tree_walker(node, Some(find), ctx)
+        }
+    }
+    unsafe extern "C-unwind" fn swap(
+        node: *mut pg_sys::Node,
+        ctx: *mut std::ffi::c_void,
+    ) -> *mut pg_sys::Node {
+        // SAFETY: a node of the tree being copied; ctx is the comparison
+        // and its replacement
+        unsafe {
+            let (from, to) = *ctx.cast::<(*mut pg_sys::Node, *mut pg_sys::Node)>();
+            if node == from {
+                return to;
+            }
+            if node.is_null() || (*node).type_ == pg_sys::NodeTag::T_Query {
+                return node;
+            }
+            expression_mutator(node, swap, ctx)
+        }
+    }
+    let mut found = Found { tenant, hit: None };
+    // SAFETY: the caller's term, walked, then copied with the comparison
+    // replaced by a NullTest of a copy of its column side
+    unsafe {
+        find(term, (&mut found as *mut Found<'_>).cast());
+        let (cmp, col, setting, key) = found.hit?;
+        let var = column_var(col)?;
+        let test = pgrx::PgBox::<pg_sys::NullTest>::alloc_node(pg_sys::NodeTag::T_NullTest);
+        let test = test.into_pg();
+        (*test).arg = pg_sys::copyObjectImpl(col.cast()).cast();
+        (*test).nulltesttype = pg_sys::NullTestType::IS_NOT_NULL;
+        (*test).location = -1;
+        let mut ctx = (cmp, test.cast::<pg_sys::Node>());
+        let copy = swap(
+            term,
+            (&mut ctx as *mut (*mut pg_sys::Node, *mut pg_sys::Node)).cast(),
+        );
+        let name = pg_sys::get_attname(relid, (*var).varattno, true);
+        if name.is_null() {
+            return None;
+        }
+        let column = format!(
+            "rls_audit_row.{}",
+            crate::ident::quote_ident(&name_or_empty(name))
+        );
+        let given = match key {
+            None => format!("({column})::pg_catalog.text"),
+            Some(key) => format!(
+                "pg_catalog.json_build_object({}, {column})::pg_catalog.text",
+                crate::ident::quote_literal(&key)
+            ),
         };
-        (column(l) && reads_setting(r, setting)) || (column(r) && reads_setting(l, setting))
+        Some((copy, setting, given))
     }
 }
 
@@ -2923,6 +3115,13 @@ pub(crate) enum Variant {
     /// pass it are targets too, as `Target`s (past the first 1 000 the
     /// screen tries)
     Targets(String, ReachBy),
+    /// a term of a DELETE or UPDATE policy's USING that reaches rows by
+    /// a column compared with a setting the application sets per request
+    /// (`OR owner_id = current_setting('app.user_id', true)::int`): the
+    /// shadow also holds a few rows of other tenants it reaches for some
+    /// value of that setting, and the DELETE and the take-over UPDATE run
+    /// again with the setting given each of theirs (kind `reach claimed`)
+    Claims(Box<ReachClaim>),
 }
 
 /// Who evaluates a [`Variant::Reach`] term on the table's rows, and how

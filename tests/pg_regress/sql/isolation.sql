@@ -3065,6 +3065,58 @@ RESET ROLE;
 SELECT tenant_id, count(*) AS left_after_tenant_1s_delete FROM "look up"."Owned" GROUP BY 1 ORDER BY 1;
 ROLLBACK;
 
+-- A DELETE or UPDATE policy that reaches rows by a column compared with
+-- a setting the application sets per request besides the tenant's (a
+-- user id; a claim of a JSON token): a request that sets it to another
+-- tenant's user reaches that user's rows, which no probed tenant's
+-- settings do. The probes copy rows of other tenants such a term reaches
+-- for some value and run the DELETE and the take-over UPDATE again with
+-- the setting given theirs. FAIL for every tenant, naming the SET, beside
+-- PostgreSQL's own statement with the value the FAIL names: as many rows
+-- of other tenants.
+DROP POLICY "any without a user, by its function" ON "look up"."Owned";
+DROP POLICY "own, or any without a user, by its function" ON "look up"."Owned";
+DROP POLICY "own, or any without a user" ON "look up"."Owned";
+CREATE POLICY "own, or the user's" ON "look up"."Owned" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR owner_id = NULLIF(current_setting('app.user_id', true), '')::int);
+CREATE POLICY "own, or the token's user's" ON "look up"."Owned" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR (owner_id > 0
+               AND (current_setting('request.jwt.claims', true)::jsonb ->> 'sub')::int = owner_id))
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Owned"'::regclass])
+ WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
+SELECT substring(detail FROM 'SET app.user_id = ''(\d+)''') AS user_id,
+       substring(detail FROM '(\d+) rows? of another tenant') AS rows_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Owned"'::regclass])
+ WHERE check_name = 'tenant_delete' AND tenant = '1' \gset
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SET LOCAL app.user_id = :'user_id';
+DELETE FROM "look up"."Owned";
+RESET ROLE;
+SELECT 20 - count(*) = :'rows_said'::int AS tenant_1_deletes_as_many,
+       20 - count(*) > 0 AS of_other_tenants
+  FROM "look up"."Owned" WHERE tenant_id <> 1;
+ROLLBACK;
+SELECT substring(detail FROM 'SET request.jwt.claims = ''([^'']+)''') AS claims,
+       substring(detail FROM 'then `UPDATE [^`]+` changes or moves (\d+) rows? of another tenant') AS rows_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Owned"'::regclass])
+ WHERE check_name = 'tenant_update' AND tenant = '2' \gset
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '2';
+SET LOCAL request.jwt.claims = :'claims';
+UPDATE "look up"."Owned" SET tenant_id = 2;
+RESET ROLE;
+SELECT count(*) = :'rows_said'::int AS others_taken_over_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Owned" WHERE tenant_id = 2 AND id % 3 <> 1;
+ROLLBACK;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
