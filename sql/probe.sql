@@ -182,6 +182,7 @@ DECLARE
     -- the search_path a term the role evaluates runs under: its sessions'
     -- (p_settings), pg_temp last; read when the first such term is
     v_reach_path text;
+    v_claim jsonb;
     v_keep text;
     v_xtype text;
     v_types jsonb;
@@ -464,32 +465,38 @@ BEGIN
             END LOOP;
             -- A term that compares a column with a setting the application
             -- sets per request (kind `reach claimed`, `OR owner_id =
-            -- current_setting('app.user_id', true)::int`: its column p_variants'
-            -- setting, its value the term with that comparison `owner_id IS
-            -- NOT NULL` and the SQL of the setting's value that reaches a
-            -- row, as JSON) reaches other rows for each value a request
-            -- sets. For each probed tenant, the values of up to 2 rows of
-            -- others the shadow holds that pass it are each passed on (kind
+            -- current_setting('app.user_id', true)::int`, `OR owner_id =
+            -- auth.uid()`: as JSON, the term with that comparison `owner_id
+            -- IS NOT NULL`, and each setting it may read with the SQL of
+            -- the value that reaches a row) reaches other rows for each
+            -- value a request sets. For each probed tenant and setting, the
+            -- values of up to 2 rows of others the shadow holds that pass
+            -- it (1 when it may read several) are each passed on (kind
             -- `claim`: the setting, the value and the tenant): the tenant's
             -- DELETE and take-over UPDATE run again with the setting so.
             CONTINUE WHEN v_vkind <> 'reach claimed';
-            FOREACH a IN ARRAY p_tenants LOOP
-                v_reach := NULL;
-                BEGIN
-                    PERFORM pg_catalog.set_config(p_setting, a, true);
-                    PERFORM pg_catalog.set_config('row_security', 'off', true);
-                    EXECUTE pg_catalog.format(
-                        'SELECT pg_catalog.array_agg(g.g)
-                           FROM (SELECT DISTINCT %s AS g FROM pg_temp.rls_audit_shadow rls_audit_row
-                                  WHERE (rls_audit_row.%I %s $1::%s) IS NOT TRUE AND %s ORDER BY 1 LIMIT 2) g',
-                        p_variants[3 * i]::pg_catalog.jsonb ->> 'given', p_col, p_eq, p_type,
-                        p_variants[3 * i]::pg_catalog.jsonb ->> 'term') INTO v_reach USING a;
-                    RAISE EXCEPTION USING ERRCODE = 'RA001';
-                EXCEPTION WHEN OTHERS THEN
-                    NULL;
-                END;
-                FOREACH v_vvalue IN ARRAY COALESCE(v_reach, '{}') LOOP
-                    v_variants := v_variants || ARRAY[NULL, NULL, p_variants[3 * i - 2], 'claim', v_vvalue, a];
+            v_claim := p_variants[3 * i]::pg_catalog.jsonb;
+            FOR j IN 0 .. pg_catalog.jsonb_array_length(v_claim -> 'givens') - 1 LOOP
+                FOREACH a IN ARRAY p_tenants LOOP
+                    v_reach := NULL;
+                    BEGIN
+                        PERFORM pg_catalog.set_config(p_setting, a, true);
+                        PERFORM pg_catalog.set_config('row_security', 'off', true);
+                        EXECUTE pg_catalog.format(
+                            'SELECT pg_catalog.array_agg(g.g)
+                               FROM (SELECT DISTINCT %s AS g FROM pg_temp.rls_audit_shadow rls_audit_row
+                                      WHERE (rls_audit_row.%I %s $1::%s) IS NOT TRUE AND %s ORDER BY 1 LIMIT %s) g',
+                            v_claim -> 'givens' -> j ->> 1, p_col, p_eq, p_type, v_claim ->> 'term',
+                            CASE WHEN pg_catalog.jsonb_array_length(v_claim -> 'givens') > 1 THEN 1 ELSE 2 END)
+                          INTO v_reach USING a;
+                        RAISE EXCEPTION USING ERRCODE = 'RA001';
+                    EXCEPTION WHEN OTHERS THEN
+                        NULL;
+                    END;
+                    FOREACH v_vvalue IN ARRAY COALESCE(v_reach, '{}') LOOP
+                        v_variants := v_variants
+                                      || ARRAY[NULL, NULL, v_claim -> 'givens' -> j ->> 0, 'claim', v_vvalue, a];
+                    END LOOP;
                 END LOOP;
             END LOOP;
         END LOOP;

@@ -1264,12 +1264,13 @@ impl Shadow {
                     [Some(column), Some(by.targets_kind().into()), Some(sql)]
                 }
                 // (a term by a setting the application sets per request:
-                // the setting, and the term and a row's value of it as JSON)
+                // the term, and each setting with the SQL of a row's value
+                // of it, as JSON)
                 catalog::Variant::Claims(claim) => [
-                    Some(claim.setting),
+                    Some(column),
                     Some("reach claimed".into()),
                     Some(
-                        serde_json::json!({ "term": claim.term, "given": claim.given })
+                        serde_json::json!({ "term": claim.term, "givens": claim.givens })
                             .to_string(),
                     ),
                 ],

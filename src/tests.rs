@@ -2256,11 +2256,15 @@ fn check_variants_give_the_terms_that_reach_rows() {
         let claims: Vec<(&str, &str, &str)> = got
             .iter()
             .filter_map(|(_, v)| match v {
-                crate::catalog::Variant::Claims(c) => {
-                    Some((c.term.as_str(), c.setting.as_str(), c.given.as_str()))
-                }
+                crate::catalog::Variant::Claims(c) => Some(
+                    c.givens
+                        .iter()
+                        .map(|(s, g)| (c.term.as_str(), s.as_str(), g.as_str()))
+                        .collect::<Vec<_>>(),
+                ),
                 _ => None,
             })
+            .flatten()
             .collect();
         let want_claims: &[(&str, &str, &str)] = match table {
             "public.reach_tenant" => &[(

@@ -2372,15 +2372,29 @@ unsafe fn reach_terms(
                 Reach { setting: true, .. } => ReachBy::Caller,
                 _ => ReachBy::Once,
             };
+            // (the term again with the comparison by such a setting `col
+            // IS NOT NULL`: read by the caller when it holds nothing else
+            // the caller must not run, `auth.uid() = owner` aside)
             let claim = match by {
-                ReachBy::Caller => claim_term(term, relid, setting).and_then(|(t, s, given)| {
+                ReachBy::Once => None,
+                _ => claim_term(term, relid, setting).and_then(|(t, givens)| {
+                    let mut rest = Reach {
+                        depth: 0,
+                        tenant,
+                        other: false,
+                        setting: false,
+                        role: false,
+                        read_tenant: false,
+                    };
+                    reach_walk(t, (&mut rest as *mut Reach).cast());
+                    if rest.role {
+                        return None;
+                    }
                     Some(ReachClaim {
                         term: format!("({})", printed_term(as_role(t, role), relid, 0)?),
-                        setting: s,
-                        given,
+                        givens,
                     })
                 }),
-                _ => None,
             };
             let term = as_role(term, role);
             let printed = match by {
@@ -2725,20 +2739,25 @@ unsafe fn column_var(mut n: *mut pg_sys::Node) -> Option<*mut pg_sys::Var> {
     }
 }
 
-/// The setting `n` reads as a whole, one the application sets per
-/// request (a dot in its name, not the tenant setting `tenant`), under
-/// casts and `NULLIF(…, '')` (`NULLIF(current_setting('app.user_id',
-/// true), '')::int`), or the key of a JSON setting it reads
-/// (`(current_setting('request.jwt.claims', true)::jsonb ->> 'sub')
-/// ::uuid`): the name, and the key.
-unsafe fn claim_read(mut n: *mut pg_sys::Node, tenant: &str) -> Option<(String, Option<String>)> {
+/// The settings `n` reads as a whole, ones the application sets per
+/// request (a dot in the name, not the tenant setting `tenant`), each
+/// with the key of a JSON object it reads when it does: under casts and
+/// `NULLIF(…, '')` (`NULLIF(current_setting('app.user_id', true), '')
+/// ::int`), one key of it read as JSON (`(current_setting(
+/// 'request.jwt.claims', true)::jsonb ->> 'sub')::uuid`: `sub`), or a
+/// function of the application's of no column that reads no table, whose
+/// body names them (`auth.uid()`): each setting it names, as it is and
+/// as a JSON object of each of (at most two of) its body's other string
+/// literals, four at most. None for anything else.
+unsafe fn claim_reads(mut n: *mut pg_sys::Node, tenant: &str) -> Vec<(String, Option<String>)> {
+    let claimable = |name: &String| name.contains('.') && name != tenant;
     // SAFETY: a node of a tree being walked, only read
     unsafe {
         let mut key = None;
         loop {
             n = under_casts(n);
             if n.is_null() {
-                return None;
+                return Vec::new();
             }
             let args = match (*n).type_ {
                 pg_sys::NodeTag::T_NullIfExpr => (*n.cast::<pg_sys::OpExpr>()).args,
@@ -2755,15 +2774,20 @@ unsafe fn claim_read(mut n: *mut pg_sys::Node, tenant: &str) -> Option<(String, 
                 {
                     let args =
                         pgrx::PgList::<pg_sys::Node>::from_pg((*n.cast::<pg_sys::OpExpr>()).args);
-                    let k = args.get_ptr(1)?;
+                    let Some(k) = args.get_ptr(1) else {
+                        return Vec::new();
+                    };
                     let c = k.cast::<pg_sys::Const>();
                     if (*k).type_ != pg_sys::NodeTag::T_Const
                         || (*c).constisnull
                         || (*c).consttype != pg_sys::TEXTOID
                     {
-                        return None;
+                        return Vec::new();
                     }
-                    key = Some(String::from_datum((*c).constvalue, false)?);
+                    key = String::from_datum((*c).constvalue, false);
+                    if key.is_none() {
+                        return Vec::new();
+                    }
                     (*n.cast::<pg_sys::OpExpr>()).args
                 }
                 _ => break,
@@ -2772,9 +2796,46 @@ unsafe fn claim_read(mut n: *mut pg_sys::Node, tenant: &str) -> Option<(String, 
                 .get_ptr(0)
                 .unwrap_or(std::ptr::null_mut());
         }
-        setting_named(n)
-            .filter(|name| name.contains('.') && name != tenant)
-            .map(|name| (name, key))
+        if let Some(name) = setting_named(n).filter(claimable) {
+            return vec![(name, key)];
+        }
+        // (an application's function of constants alone, as its own
+        // value: `auth.uid()`)
+        if key.is_some()
+            || (*n).type_ != pg_sys::NodeTag::T_FuncExpr
+            || (*n.cast::<pg_sys::FuncExpr>()).funcid.to_u32() < pg_sys::FirstNormalObjectId
+            || pg_sys::contain_var_clause(n)
+            || pg_sys::checkExprHasSubLink(n)
+        {
+            return Vec::new();
+        }
+        let Some(body) = live::with_proc((*n.cast::<pg_sys::FuncExpr>()).funcid, |_, text| {
+            text(pg_sys::Anum_pg_proc_prosrc)
+        })
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned()) else {
+            return Vec::new();
+        };
+        if crate::candidates::may_read_a_table(&body) {
+            return Vec::new();
+        }
+        let settings: Vec<String> = crate::candidates::settings_named_in(&body)
+            .into_iter()
+            .filter(claimable)
+            .collect();
+        let keys: Vec<String> = crate::candidates::literals_in(&body)
+            .into_iter()
+            .filter(|k| !k.is_empty() && !settings.iter().any(|s| k.eq_ignore_ascii_case(s)))
+            .take(2)
+            .collect();
+        settings
+            .into_iter()
+            .flat_map(|s| {
+                std::iter::once((s.clone(), None))
+                    .chain(keys.iter().map(move |k| (s.clone(), Some(k.clone()))))
+            })
+            .take(4)
+            .collect()
     }
 }
 
@@ -2787,29 +2848,33 @@ pub(crate) struct ReachClaim {
     /// the term with that comparison `col IS NOT NULL`: the rows it may
     /// reach for some value of the setting
     pub(crate) term: String,
-    /// the setting, lowercased
-    pub(crate) setting: String,
-    /// SQL of the table's row (`rls_audit_row`) giving the setting's
-    /// value that reaches it: `(rls_audit_row.owner_id)::pg_catalog.text`,
-    /// or a JSON object of the key, `pg_catalog.json_build_object('sub',
+    /// each setting it may read (lowercased) and the SQL of the table's
+    /// row (`rls_audit_row`) giving it the value that reaches the row:
+    /// `(rls_audit_row.owner_id)::pg_catalog.text`, or a JSON object of
+    /// the key, `pg_catalog.json_build_object('sub',
     /// rls_audit_row.owner_id)::pg_catalog.text`
-    pub(crate) given: String,
+    pub(crate) givens: Vec<(String, String)>,
 }
 
 /// The first `col = <a setting the application sets per request>`
-/// comparison of reach term `term` at its own level ([`claim_read`]):
-/// the term with it `col IS NOT NULL`, the setting and the SQL of a row
-/// that gives the setting the row's value ([`ReachClaim`]); None when it
-/// has none or PostgreSQL cannot print it.
+/// comparison of reach term `term` at its own level ([`claim_reads`]):
+/// the term with it `col IS NOT NULL`, and the settings with the SQL of a
+/// row that gives each the row's value ([`ReachClaim`]); None when it has
+/// none.
 unsafe fn claim_term(
     term: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: &str,
-) -> Option<(*mut pg_sys::Node, String, String)> {
+) -> Option<(*mut pg_sys::Node, Vec<(String, String)>)> {
+    /// the comparison, its column side, the settings and their keys
+    type Hit = (
+        *mut pg_sys::Node,
+        *mut pg_sys::Node,
+        Vec<(String, Option<String>)>,
+    );
     struct Found<'a> {
         tenant: &'a str,
-        /// the comparison, its column side, the setting and the key
-        hit: Option<(*mut pg_sys::Node, *mut pg_sys::Node, String, Option<String>)>,
+        hit: Option<Hit>,
     }
     unsafe extern "C-unwind" fn find(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
         if node.is_null() {
@@ -2828,8 +2893,9 @@ unsafe fn claim_term(
                     if let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) {
                         for (col, read) in [(l, r), (r, l)] {
                             if column_var(col).is_some() {
-                                if let Some((setting, key)) = claim_read(read, found.tenant) {
-                                    found.hit = Some((node, col, setting, key));
+                                let reads = claim_reads(read, found.tenant);
+                                if !reads.is_empty() {
+                                    found.hit = Some((node, col, reads));
                                     return true;
                                 }
                             }
@@ -2863,7 +2929,7 @@ unsafe fn claim_term(
     // replaced by a NullTest of a copy of its column side
     unsafe {
         find(term, (&mut found as *mut Found<'_>).cast());
-        let (cmp, col, setting, key) = found.hit?;
+        let (cmp, col, reads) = found.hit?;
         let var = column_var(col)?;
         let test = pgrx::PgBox::<pg_sys::NullTest>::alloc_node(pg_sys::NodeTag::T_NullTest);
         let test = test.into_pg();
@@ -2883,14 +2949,20 @@ unsafe fn claim_term(
             "rls_audit_row.{}",
             crate::ident::quote_ident(&name_or_empty(name))
         );
-        let given = match key {
-            None => format!("({column})::pg_catalog.text"),
-            Some(key) => format!(
-                "pg_catalog.json_build_object({}, {column})::pg_catalog.text",
-                crate::ident::quote_literal(&key)
-            ),
-        };
-        Some((copy, setting, given))
+        let givens = reads
+            .into_iter()
+            .map(|(setting, key)| {
+                let given = match key {
+                    None => format!("({column})::pg_catalog.text"),
+                    Some(key) => format!(
+                        "pg_catalog.json_build_object({}, {column})::pg_catalog.text",
+                        crate::ident::quote_literal(&key)
+                    ),
+                };
+                (setting, given)
+            })
+            .collect();
+        Some((copy, givens))
     }
 }
 

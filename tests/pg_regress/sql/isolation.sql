@@ -3067,19 +3067,24 @@ ROLLBACK;
 
 -- A DELETE or UPDATE policy that reaches rows by a column compared with
 -- a setting the application sets per request besides the tenant's (a
--- user id; a claim of a JSON token): a request that sets it to another
--- tenant's user reaches that user's rows, which no probed tenant's
--- settings do. The probes copy rows of other tenants such a term reaches
--- for some value and run the DELETE and the take-over UPDATE again with
--- the setting given theirs. FAIL for every tenant, naming the SET, beside
--- PostgreSQL's own statement with the value the FAIL names: as many rows
--- of other tenants.
+-- user id read by a function of the application's, from either of two
+-- settings of a JSON token; a claim of the token read in the policy): a
+-- request that sets it to another tenant's user reaches that user's
+-- rows, which no probed tenant's settings do. (The block above has a user
+-- id read in the policy.) The probes copy rows of other tenants such a
+-- term reaches for some value and run the DELETE and the take-over
+-- UPDATE again with each setting given theirs. FAIL for every tenant,
+-- naming the SET, beside PostgreSQL's own statement with the value the
+-- FAIL names: as many rows of other tenants.
 DROP POLICY "any without a user, by its function" ON "look up"."Owned";
 DROP POLICY "own, or any without a user, by its function" ON "look up"."Owned";
 DROP POLICY "own, or any without a user" ON "look up"."Owned";
+CREATE FUNCTION "look up".uid() RETURNS int LANGUAGE sql STABLE
+    AS $$ SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+                          nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::int $$;
 CREATE POLICY "own, or the user's" ON "look up"."Owned" FOR DELETE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
-           OR owner_id = NULLIF(current_setting('app.user_id', true), '')::int);
+           OR owner_id = "look up".uid());
 CREATE POLICY "own, or the token's user's" ON "look up"."Owned" FOR UPDATE
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
            OR (owner_id > 0
@@ -3088,14 +3093,14 @@ CREATE POLICY "own, or the token's user's" ON "look up"."Owned" FOR UPDATE
 SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Owned"'::regclass])
  WHERE check_name IN ('tenant_delete', 'tenant_update') ORDER BY 2, 1;
-SELECT substring(detail FROM 'SET app.user_id = ''(\d+)''') AS user_id,
+SELECT substring(detail FROM 'SET request.jwt.claim.sub = ''(\d+)''') AS user_id,
        substring(detail FROM '(\d+) rows? of another tenant') AS rows_said
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Owned"'::regclass])
  WHERE check_name = 'tenant_delete' AND tenant = '1' \gset
 BEGIN;
 SET LOCAL ROLE app_user;
 SET LOCAL app.tenant_id = '1';
-SET LOCAL app.user_id = :'user_id';
+SET LOCAL request.jwt.claim.sub = :'user_id';
 DELETE FROM "look up"."Owned";
 RESET ROLE;
 SELECT 20 - count(*) = :'rows_said'::int AS tenant_1_deletes_as_many,
