@@ -470,10 +470,11 @@ BEGIN
             -- IS NOT NULL`, and each setting it may read with the SQL of
             -- the value that reaches a row) reaches other rows for each
             -- value a request sets. For each probed tenant and setting, the
-            -- values of up to 2 rows of others the shadow holds that pass
-            -- it (1 when it may read several) are each passed on (kind
-            -- `claim`: the setting, the value and the tenant): the tenant's
-            -- DELETE and take-over UPDATE run again with the setting so.
+            -- value of a row of each of up to 3 other tenants (2 when it may
+            -- read several settings) the shadow holds that passes it is
+            -- passed on (kind `claim`: the setting, the value and the
+            -- tenant): the tenant's DELETE, take-over and moves run again
+            -- with the setting so.
             CONTINUE WHEN v_vkind <> 'reach claimed';
             v_claim := p_variants[3 * i]::pg_catalog.jsonb;
             FOR j IN 0 .. pg_catalog.jsonb_array_length(v_claim -> 'givens') - 1 LOOP
@@ -484,10 +485,12 @@ BEGIN
                         PERFORM pg_catalog.set_config('row_security', 'off', true);
                         EXECUTE pg_catalog.format(
                             'SELECT pg_catalog.array_agg(g.g)
-                               FROM (SELECT DISTINCT %s AS g FROM pg_temp.rls_audit_shadow rls_audit_row
-                                      WHERE (rls_audit_row.%I %s $1::%s) IS NOT TRUE AND %s ORDER BY 1 LIMIT %s) g',
+                               FROM (SELECT DISTINCT ON (rls_audit_row.%2$I::pg_catalog.text) %1$s AS g
+                                       FROM pg_temp.rls_audit_shadow rls_audit_row
+                                      WHERE (rls_audit_row.%2$I %3$s $1::%4$s) IS NOT TRUE AND %5$s
+                                      ORDER BY rls_audit_row.%2$I::pg_catalog.text, 1 LIMIT %6$s) g',
                             v_claim -> 'givens' -> j ->> 1, p_col, p_eq, p_type, v_claim ->> 'term',
-                            CASE WHEN pg_catalog.jsonb_array_length(v_claim -> 'givens') > 1 THEN 1 ELSE 2 END)
+                            CASE WHEN pg_catalog.jsonb_array_length(v_claim -> 'givens') > 1 THEN 2 ELSE 3 END)
                           INTO v_reach USING a;
                         RAISE EXCEPTION USING ERRCODE = 'RA001';
                     EXCEPTION WHEN OTHERS THEN

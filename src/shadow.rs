@@ -1130,10 +1130,10 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     }
                 }
             }
-            // the DELETE and the take-over UPDATE again with each value of
-            // a setting the application sets per request that reaches rows
-            // of others the shadow holds (a placeholder setting: a dot in
-            // its name)
+            // the DELETE, the take-over and the moves again with each value
+            // of a setting the application sets per request that reaches
+            // rows of others the shadow holds (a placeholder setting: a dot
+            // in its name)
             let mut claimed: Vec<Claim> = Vec::new();
             for c in reach_claims.iter().filter(|c| c.tenant == *a) {
                 let claim = (cstring(&c.setting)?, cstring(&c.value)?);
@@ -1145,6 +1145,9 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 stmts.push(("tenant_delete", 0, None, None, None, Some(n)));
                 if rewrites.is_some() {
                     stmts.push(("tenant_update", 1, Some(a.clone()), None, None, Some(n)));
+                    for x in reach.iter().filter(|x| *x != a) {
+                        stmts.push(("tenant_update", 1, Some(x.clone()), None, None, Some(n)));
+                    }
                 }
             }
             // the tenants not probed that the screen lets through, each
@@ -1295,13 +1298,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     update_sees_none = matches!(outcome, Ok(0));
                 }
                 // (a variant's statement is asked as it is: what it adds
-                // is its value passing a check; a claimed one's, the rows
-                // its setting reaches)
+                // is its value passing a check)
                 let alone = if outcome.is_err()
                     && check != "tenant_insert"
                     && variant.is_none()
-                    && reached.is_none()
-                    && !(plan == 1 && update_sees_none)
+                    && !(plan == 1 && update_sees_none && reached.is_none())
                 {
                     let own = own_rows.as_ref();
                     let tenant = &tenants_c[i];
@@ -1310,8 +1311,13 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         // shadow's rows of A (its text = A), as the caller
                         unsafe { delete_own(own, tenant) };
                         counting.reset(tenant);
-                        // SAFETY: as above
-                        as_tenant(i, &mut || unsafe { execute(plans[plan], &mut args) });
+                        // SAFETY: as above; the claimed setting as above
+                        as_tenant(i, &mut || unsafe {
+                            if let Some((name, given)) = &claim {
+                                set_local(name, Some(given));
+                            }
+                            execute(plans[plan], &mut args)
+                        });
                         counting.touched()
                     })
                     .ok()
@@ -1326,7 +1332,18 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         value,
                         Some(n),
                         "00000".into(),
-                        Some(WITHOUT_OWN_ROWS.into()),
+                        // (and the claimed setting it ran with, if any)
+                        Some(match reached.and(claim.as_ref()) {
+                            None => WITHOUT_OWN_ROWS.into(),
+                            Some((name, given)) => format!(
+                                "{VARIANT}{}",
+                                serde_json::json!([{
+                                    "setting": name.to_string_lossy(),
+                                    "value": given.to_string_lossy(),
+                                    WITHOUT_OWN_ROWS: true,
+                                }])
+                            ),
+                        }),
                     ),
                     (Ok(n), None) => (a.clone(), check, value, Some(n), "00000".into(), note),
                     (Err((state, message)), None) => {

@@ -1828,7 +1828,7 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
         [] => text,
         unset => format!("{text}{}", in_a_new_session(unset)),
     };
-    if o.ok() && o.message.as_deref() == Some(crate::shadow::WITHOUT_OWN_ROWS) {
+    if o.ok() && without_own_rows(o) {
         format!(
             "{text} (refused for the tenant's own rows, it goes through once they are gone: a \
              tenant without rows yet, one that deletes its own first, or a WHERE that leaves them \
@@ -1895,6 +1895,18 @@ fn variant_of(o: &WriteOutcome) -> Option<Vec<(String, Option<String>)>> {
         })
         .collect();
     (!set.is_empty()).then_some(set)
+}
+
+/// Whether a write outcome's statement reached other tenants' rows only
+/// once the tenant's own were gone (shadow::WITHOUT_OWN_ROWS, alone or in
+/// a claimed setting's note).
+fn without_own_rows(o: &WriteOutcome) -> bool {
+    let claimed = || -> Option<bool> {
+        let note = o.message.as_deref()?.strip_prefix(crate::shadow::VARIANT)?;
+        let v: Vec<serde_json::Value> = serde_json::from_str(note).ok()?;
+        v.last()?.get(crate::shadow::WITHOUT_OWN_ROWS)?.as_bool()
+    };
+    o.message.as_deref() == Some(crate::shadow::WITHOUT_OWN_ROWS) || claimed().unwrap_or(false)
 }
 
 /// The other setting a variant's statement ran with and its value (the

@@ -226,6 +226,15 @@ BEGIN
                          WHEN k % 12 = 5
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = tenant_id * 100'
                          ELSE 'tenant_id::text = current_setting(''app.tenant'', true)' END;
+        -- (in an eighth of the cases, and a sixteenth more, a slot lets a
+        -- row through by its id compared with a setting the application
+        -- sets per request: a user id, or a claim of a JSON token; chosen
+        -- from k)
+        exprs[13] := CASE WHEN k % 8 = 7
+                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = NULLIF(current_setting(''app.user'', true), '''')::int'
+                          WHEN k % 16 = 3
+                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR (NULLIF(current_setting(''app.claims'', true), '''')::jsonb ->> ''uid'')::int = id'
+                          ELSE 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = 4' END;
         EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
         -- 1 to 3 rows for each of the tenants 1, 2, 3; some bodies NULL
         EXECUTE format($i$INSERT INTO oracle.%I
@@ -485,6 +494,9 @@ DECLARE
     dw_del boolean;
     dw_upd boolean;
     dw_ins boolean;
+    users int[];
+    ids int[];
+    usr int;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
       -- the write statements run as they are, and after the role replaced
@@ -604,13 +616,31 @@ BEGIN
             -- tenant_delete: DELETE with no WHERE removes another tenant's row
             -- (as it is, and once a's own rows are gone: a tenant without
             -- rows yet, or one that deleted its own first)
+            -- (and, when a policy reads the user id or the token, with them
+            -- set to each id of another tenant's row, and to 1: a request
+            -- sets them; a check that reads them passes a row whose id is
+            -- the value set)
+            users := ARRAY[NULL]::int[];
+            IF EXISTS (SELECT FROM pg_policy p
+                        WHERE p.polrelid = c.tbl
+                          AND concat(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+                              ~ 'app\.(user|claims)') THEN
+                EXECUTE format('SELECT array_agg(DISTINCT id) FROM %s WHERE tenant_id <> %s AND id IS NOT NULL',
+                               c.tbl, a) INTO ids;
+                users := users || (SELECT array_agg(DISTINCT u) FROM unnest(coalesce(ids, '{}') || 1) u);
+            END IF;
             leak := false;
-            FOR pre, gone IN SELECT z, g FROM unnest(pres) z, unnest(ARRAY[false, true]) g LOOP
+            FOR pre, gone, usr IN SELECT z, g, u FROM unnest(pres) z, unnest(ARRAY[false, true]) g, unnest(users) u
+                                   WHERE u IS NULL OR z IS NULL LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     IF gone THEN EXECUTE format('DELETE FROM %s WHERE tenant_id = %s', c.tbl, a); END IF;
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
+                    IF usr IS NOT NULL THEN
+                        PERFORM set_config('app.user', usr::text, true);
+                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
+                    END IF;
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     EXECUTE format('DELETE FROM %s', c.tbl);
@@ -667,14 +697,22 @@ BEGIN
             -- bsel 5: the body 'shared' and the id the tenant's value; 6:
             -- the body 'x' and the id 1, as long; 7: the id 100 times the
             -- tenant)
-            FOR x, pre, gone, bsel IN SELECT DISTINCT y, z, g, b FROM unnest(ARRAY[0, 1, 2, 3, 4, a]) y, unnest(pres) z,
-                                                             unnest(ARRAY[false, true]) g, generate_series(0, 7) b
-                                       WHERE b = 0 OR NOT g LOOP
+            -- (the user ids and tokens as for the DELETE, with the tenant
+            -- column set alone)
+            FOR x, pre, gone, bsel, usr IN SELECT DISTINCT y, z, g, b, u
+                                             FROM unnest(ARRAY[0, 1, 2, 3, 4, a]) y, unnest(pres) z,
+                                                  unnest(ARRAY[false, true]) g, generate_series(0, 7) b, unnest(users) u
+                                            WHERE (b = 0 OR NOT g)
+                                              AND (u IS NULL OR (z IS NULL AND y <> 0 AND (b = 0 OR (b = 6 AND u = 1)))) LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     IF gone THEN EXECUTE format('DELETE FROM %s WHERE tenant_id = %s', c.tbl, a); END IF;
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
+                    IF usr IS NOT NULL THEN
+                        PERFORM set_config('app.user', usr::text, true);
+                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
+                    END IF;
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     IF x = 0 THEN
@@ -743,13 +781,20 @@ BEGIN
             -- value, or its id the tenant's value, or both 'shared' and
             -- that id, or the body 'x' and the id 1, or the id 100 times
             -- x; without the id when the role may not insert it)
-            FOR x, f, pre, bsel IN SELECT xx, ff, zz, b FROM generate_series(1, 4) xx, generate_series(1, 3) ff,
-                                                          unnest(pres) zz, generate_series(0, 7) b LOOP
+            -- (and with the user id or the token 1, the id too: a check
+            -- that reads them)
+            FOR x, f, pre, bsel, usr IN SELECT xx, ff, zz, b, u FROM generate_series(1, 4) xx, generate_series(1, 3) ff,
+                                                          unnest(pres) zz, generate_series(0, 7) b, unnest(users) u
+                                         WHERE u IS NULL OR (u = 1 AND zz IS NULL AND b = 6) LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
+                    IF usr IS NOT NULL THEN
+                        PERFORM set_config('app.user', usr::text, true);
+                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
+                    END IF;
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     EXECUTE format('INSERT INTO %s (%s tenant_id, body) SELECT %s $2, $3', c.tbl,
