@@ -390,6 +390,14 @@ impl Run<'_> {
             .collect()
     }
 
+    /// The search_path of the role's sessions, when they set one.
+    fn search_path(&self) -> Option<&str> {
+        self.base
+            .iter()
+            .find(|(name, _)| name == "search_path")
+            .and_then(|(_, value)| value.as_deref())
+    }
+
     fn with_tenant(&self, value: Option<&str>) -> Settings {
         let mut s = self.base.clone();
         s.push((self.setting.to_string(), value.map(Into::into)));
@@ -717,6 +725,48 @@ pub(crate) fn gather(
             }
         }
     }
+    // a SELECT policy's term by a setting the application sets per
+    // request that it compares a column with (`OR owner_id =
+    // current_setting('app.user_id', true)::int`): each tenant's read
+    // again with it set to the value of a row of another tenant that
+    // passes the term (catalog::claim_values), as a request that sets it
+    // reads; a read that shows other tenants' rows only so counts, noting
+    // the setting (after the reads above: this defines the setting here)
+    let mut reads_claimed: Vec<Vec<(String, String, String)>> = vec![Vec::new(); sqls.len()];
+    if !by_tenant.is_empty() {
+        let tables: Vec<(u32, &str)> = sqls
+            .iter()
+            .filter(|s| !s.t.is_view() && !s.t.tenant_hidden)
+            .map(|s| (s.t.oid, s.t.column.as_str()))
+            .collect();
+        let claims = catalog::read_claims(c, &tables, role, run_cx.search_path(), run_cx.setting)?;
+        for (i, sql) in sqls.iter().enumerate() {
+            let Some(claims) = claims.get(&sql.t.oid) else {
+                continue;
+            };
+            for j in 0..reads[i].len() {
+                let a = reads[i][j].0.clone();
+                let leaks = |o: &crate::verdict::Outcome| o.ok() && o.count() > 0;
+                if reads[i][j].1.as_ref().is_none_or(leaks) {
+                    continue;
+                }
+                'claims: for claim in claims {
+                    for (name, value) in
+                        catalog::claim_values(sql.t.oid, &sql.t.column, run_cx.setting, &a, claim)
+                    {
+                        let mut settings = run_cx.with_tenant(Some(&a));
+                        settings.push((name.clone(), Some(value.clone())));
+                        let o = run_batch(c, Some(role), &settings, &[sql.foreign_visible(&a)])?;
+                        if let Some(o) = o.into_iter().next().filter(leaks) {
+                            reads[i][j].1 = Some(o);
+                            reads_claimed[i].push((a.clone(), name, value));
+                            break 'claims;
+                        }
+                    }
+                }
+            }
+        }
+    }
     // and, for those, how many rows of A's own (and without a tenant) the
     // table has, counted as the caller: appended to the read's values
     let mut own: Vec<(usize, usize, Part)> = Vec::new();
@@ -848,12 +898,14 @@ pub(crate) fn gather(
             .map(|t| (t.oid, t.column.as_str()))
             .collect();
         // (a term the role evaluates runs under its sessions' search_path)
-        let path = run_cx
-            .base
-            .iter()
-            .find(|(name, _)| name == "search_path")
-            .and_then(|(_, value)| value.as_deref());
-        catalog::check_variants(c, &tables, role, path, run_cx.setting, CHECK_VARIANTS)?
+        catalog::check_variants(
+            c,
+            &tables,
+            role,
+            run_cx.search_path(),
+            run_cx.setting,
+            CHECK_VARIANTS,
+        )?
     } else {
         Default::default()
     };
@@ -863,7 +915,7 @@ pub(crate) fn gather(
             (((((((t, unset), empty), tenant_list), reads), replaced), looked_up), definer_reads),
             source,
         ),
-        reads_unset,
+        (reads_unset, reads_claimed),
     ) in targets
         .into_iter()
         .zip(unset)
@@ -874,7 +926,7 @@ pub(crate) fn gather(
         .zip(looked_up)
         .zip(definer_reads)
         .zip(sources)
-        .zip(reads_unset)
+        .zip(reads_unset.into_iter().zip(reads_claimed))
     {
         let mut writes = None;
         let mut cascades = Vec::new();
@@ -975,6 +1027,7 @@ pub(crate) fn gather(
             tenants: tenant_list,
             reads,
             reads_unset,
+            reads_claimed,
             writes,
             cascades,
             replaced,

@@ -1587,7 +1587,7 @@ type Stmt = (
 ///
 /// # Safety
 /// Inside a transaction.
-unsafe fn set_local(name: &CStr, value: Option<&CStr>) {
+pub(crate) unsafe fn set_local(name: &CStr, value: Option<&CStr>) {
     // SAFETY: NUL-terminated strings; set_config_option raises an ERROR
     // for a setting the current user may not change
     unsafe {

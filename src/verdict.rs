@@ -143,6 +143,10 @@ pub(crate) struct TableEvidence {
     /// session, where these settings the application sets per request were
     /// never set (in the caller's session they read `''`)
     pub(crate) reads_unset: Vec<(String, Vec<String>)>,
+    /// the tenants whose read showed other tenants' rows only with a
+    /// setting the application sets per request given a value (a SELECT
+    /// policy's term by it): (tenant, setting, value)
+    pub(crate) reads_claimed: Vec<(String, String, String)>,
     /// the write probe's outcomes; None when write probes are off
     pub(crate) writes: Option<Vec<WriteOutcome>>,
     /// the cascade probes of the table's foreign keys whose ON DELETE
@@ -489,7 +493,8 @@ fn table_checks(e: &Evidence, ev: &TableEvidence) -> Vec<Check> {
                     role,
                     &ev.looked_up,
                     ev.writes.is_some(),
-                    replaced_read(t, role, &ev.replaced, in_new_session(&ev.reads_unset, a, read_check(t, a, o))),
+                    replaced_read(t, role, &ev.replaced, in_new_session(&ev.reads_unset, a,
+                        claimed_read(&ev.reads_claimed, a, read_check(t, a, o)))),
                 )),
             ),
         });
@@ -1326,6 +1331,16 @@ fn fail_closed(name: &'static str, t: &Target, o: &Outcome, how: &str) -> Check 
 fn in_new_session(unset: &[(String, Vec<String>)], a: &str, mut check: Check) -> Check {
     if let Some((_, names)) = unset.iter().find(|(x, _)| x == a) {
         check.detail += &in_a_new_session(names);
+    }
+    check
+}
+
+/// A read's check with a setting the application sets per request given
+/// a value, when tenant `a`'s read showed other tenants' rows only so
+/// (`TableEvidence::reads_claimed`): the detail says which.
+fn claimed_read(claimed: &[(String, String, String)], a: &str, mut check: Check) -> Check {
+    if let Some((_, name, value)) = claimed.iter().find(|(x, _, _)| x == a) {
+        check.detail += &format!(" after `SET {name} = {}`", quote_literal(value));
     }
     check
 }
@@ -2424,6 +2439,7 @@ mod unit {
             view_reads: Vec::new(),
             view_shown: Vec::new(),
             reads_unset: Vec::new(),
+            reads_claimed: Vec::new(),
         }
     }
 

@@ -2209,6 +2209,140 @@ pub(crate) fn check_variants(
     Ok(out)
 }
 
+/// The terms of the permissive SELECT (and ALL) policies for `role` of
+/// each table (OID, tenant column) that compare a column with a setting
+/// the application sets per request ([`ReachClaim`], as a DELETE policy's
+/// in [`check_variants`]): `OR owner_id = current_setting('app.user_id',
+/// true)::int` shows a request of tenant 1 that sets it to 105 the rows
+/// of owner 105, whoever's tenant they are.
+pub(crate) fn read_claims(
+    c: &SpiClient<'_>,
+    tables: &[(u32, &str)],
+    role: &str,
+    search_path: Option<&str>,
+    setting: &str,
+) -> Result<std::collections::BTreeMap<u32, Vec<ReachClaim>>> {
+    let mut out: std::collections::BTreeMap<u32, Vec<ReachClaim>> = Default::default();
+    if tables.is_empty() {
+        return Ok(out);
+    }
+    let oids: Vec<pg_sys::Oid> = tables.iter().map(|(o, _)| pg_sys::Oid::from(*o)).collect();
+    let Some(as_role) = AsRole::new(role, search_path) else {
+        return Ok(out);
+    };
+    let setting = setting.to_lowercase();
+    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit read claims");
+    for r in crate::prepared::select(
+        c,
+        POLICY_TREES_FOR.as_str(),
+        None,
+        &[oids.into(), role.into()],
+    )? {
+        let (table, qual, cmd, permissive) = (
+            oid(&r, 1)?,
+            r.get::<String>(2)?,
+            r.get::<String>(4)?.unwrap_or_default(),
+            r.get::<bool>(5)?.unwrap_or(true),
+        );
+        let (Some(qual), true, true) = (qual, permissive, matches!(cmd.as_str(), "r" | "*")) else {
+            continue;
+        };
+        let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
+            continue;
+        };
+        let (Ok(text), Ok(name)) = (std::ffi::CString::new(qual), std::ffi::CString::new(column))
+        else {
+            continue;
+        };
+        let relid = pg_sys::Oid::from(table);
+        // SAFETY: a catalog cache lookup of the column; the catalog's own
+        // node text, read into a tree in the scratch context and only
+        // walked (the claims are Rust strings)
+        let claims = unsafe {
+            let tenant = pg_sys::get_attnum(relid, name.as_ptr());
+            let claims = scratch.switch_to(|_| {
+                let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+                reach_terms(node, relid, tenant, &as_role, &setting)
+            });
+            scratch.reset();
+            claims
+        };
+        let out = out.entry(table).or_default();
+        for claim in claims.into_iter().filter_map(|(_, _, _, claim)| claim) {
+            if !out.contains(&claim) && out.len() < REACH_TERMS {
+                out.push(claim);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The values of the settings of `claim` (a term of table `table`, tenant
+/// column `col`) that reach rows of tenants other than `tenant`: for each
+/// setting, the value of a row of each of up to 3 other tenants that pass
+/// the term (2 when it may read several), read as the caller with the
+/// tenant setting `setting` at `tenant` and row security off; none when
+/// the table's policies would apply to the caller.
+pub(crate) fn claim_values(
+    table: u32,
+    col: &str,
+    setting: &str,
+    tenant: &str,
+    claim: &ReachClaim,
+) -> Vec<(String, String)> {
+    let most = if claim.givens.len() > 1 { 2 } else { 3 };
+    // SAFETY: catalog cache lookups of the table; NULL for one that is gone
+    let relation = unsafe {
+        let relid = pg_sys::Oid::from(table);
+        let (nsp, rel) = (
+            pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid)),
+            pg_sys::get_rel_name(relid),
+        );
+        if nsp.is_null() || rel.is_null() {
+            return Vec::new();
+        }
+        crate::ident::quote_qualified(&name_or_empty(nsp), &name_or_empty(rel))
+    };
+    let col = crate::ident::quote_ident(col);
+    let (Ok(setting), Ok(tenant)) = (
+        std::ffi::CString::new(setting),
+        std::ffi::CString::new(tenant),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, given) in &claim.givens {
+        let Ok(sql) = std::ffi::CString::new(format!(
+            "SELECT g.g FROM (SELECT DISTINCT ON (rls_audit_row.{col}::pg_catalog.text) {given} AS g
+               FROM {relation} rls_audit_row
+              WHERE (rls_audit_row.{col}::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1)) IS NOT TRUE
+                AND {term}
+              ORDER BY rls_audit_row.{col}::pg_catalog.text, 1 LIMIT {most}) g",
+            term = claim.term
+        )) else {
+            continue;
+        };
+        let values = crate::shadow::rolled_back(|| {
+            // SAFETY: SPI is connected (the caller's client); a plain
+            // SELECT with every name qualified, in a rolled-back
+            // subtransaction (the settings go with it)
+            unsafe {
+                crate::shadow::set_local(c"row_security", Some(c"off"));
+                crate::shadow::set_local(&setting, Some(&tenant));
+                crate::shadow::select_text_over(&sql, &[tenant.to_string_lossy().into_owned()])
+            }
+        });
+        for v in values
+            .into_iter()
+            .flatten()
+            .filter_map(|mut r| r.pop().flatten())
+        {
+            out.push((name.clone(), v));
+        }
+    }
+    out
+}
+
 /// How many of a table's variants count against [`check_variants`]'
 /// limit: not a value set together with the one before it, a tenant a
 /// check names or the terms that name them, or a term that reaches rows

@@ -554,17 +554,38 @@ BEGIN
         -- the sampled tenants 1-3, and reader 5, whom no row has: a
         -- policy may single it out
         FOREACH a IN ARRAY ARRAY[1, 2, 3, 5] LOOP
+            -- (and, when a policy reads the user id or the token, with them
+            -- set to each id of another tenant's row, and to 1: a request
+            -- sets them; a check that reads them passes a row whose id is
+            -- the value set)
+            users := ARRAY[NULL]::int[];
+            IF EXISTS (SELECT FROM pg_policy p
+                        WHERE p.polrelid = c.tbl
+                          AND concat(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+                              ~ 'app\.(user|claims)') THEN
+                EXECUTE format('SELECT array_agg(DISTINCT id) FROM %s WHERE tenant_id <> %s AND id IS NOT NULL',
+                               c.tbl, a) INTO ids;
+                users := users || (SELECT array_agg(DISTINCT u) FROM unnest(coalesce(ids, '{}') || 1) u);
+            END IF;
             -- tenant_read: SELECT * as tenant a sees another tenant's row
-            BEGIN
-                PERFORM set_config('app.tenant', a::text, true);
-                PERFORM set_config('app.support', sup, true);
-                EXECUTE format('SET LOCAL ROLE %I', actor);
-                EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
-                RAISE EXCEPTION USING ERRCODE = 'RA000';
-            EXCEPTION WHEN OTHERS THEN
-                IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
-            END;
-            n_read := n;
+            -- (also with the user id or the token set)
+            n_read := 0;
+            FOREACH usr IN ARRAY users LOOP
+                BEGIN
+                    PERFORM set_config('app.tenant', a::text, true);
+                    PERFORM set_config('app.support', sup, true);
+                    IF usr IS NOT NULL THEN
+                        PERFORM set_config('app.user', usr::text, true);
+                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
+                    END IF;
+                    EXECUTE format('SET LOCAL ROLE %I', actor);
+                    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000';
+                EXCEPTION WHEN OTHERS THEN
+                    IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
+                END;
+                n_read := greatest(n_read, n);
+            END LOOP;
             -- CREATE OR REPLACE FUNCTION of a read policy's function, when
             -- PostgreSQL lets the role run it, to return NULL or a tenant
             -- 1-4, then the read
@@ -616,19 +637,6 @@ BEGIN
             -- tenant_delete: DELETE with no WHERE removes another tenant's row
             -- (as it is, and once a's own rows are gone: a tenant without
             -- rows yet, or one that deleted its own first)
-            -- (and, when a policy reads the user id or the token, with them
-            -- set to each id of another tenant's row, and to 1: a request
-            -- sets them; a check that reads them passes a row whose id is
-            -- the value set)
-            users := ARRAY[NULL]::int[];
-            IF EXISTS (SELECT FROM pg_policy p
-                        WHERE p.polrelid = c.tbl
-                          AND concat(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
-                              ~ 'app\.(user|claims)') THEN
-                EXECUTE format('SELECT array_agg(DISTINCT id) FROM %s WHERE tenant_id <> %s AND id IS NOT NULL',
-                               c.tbl, a) INTO ids;
-                users := users || (SELECT array_agg(DISTINCT u) FROM unnest(coalesce(ids, '{}') || 1) u);
-            END IF;
             leak := false;
             FOR pre, gone, usr IN SELECT z, g, u FROM unnest(pres) z, unnest(ARRAY[false, true]) g, unnest(users) u
                                    WHERE u IS NULL OR z IS NULL LOOP

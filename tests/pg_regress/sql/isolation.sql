@@ -3107,6 +3107,26 @@ SELECT 20 - count(*) = :'rows_said'::int AS tenant_1_deletes_as_many,
        20 - count(*) > 0 AS of_other_tenants
   FROM "look up"."Owned" WHERE tenant_id <> 1;
 ROLLBACK;
+-- The same for a read: a SELECT policy's term by the user id shows a
+-- request of tenant 1 that sets it to another tenant's user that user's
+-- rows. FAIL for every tenant, naming the SET, beside PostgreSQL's own
+-- read with the value the FAIL names.
+CREATE POLICY "the user's" ON "look up"."Owned" FOR SELECT
+    USING (owner_id = NULLIF(current_setting('app.user_id', true), '')::int);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Owned"'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 2, 1;
+SELECT substring(detail FROM 'SET app.user_id = ''(\d+)''') AS user_id, rows_seen AS rows_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Owned"'::regclass])
+ WHERE check_name = 'tenant_read' AND tenant = '3' \gset
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '3';
+SET LOCAL app.user_id = :'user_id';
+SELECT count(*) = :'rows_said'::int AS tenant_3_reads_as_many, count(*) > 0 AS of_other_tenants
+  FROM "look up"."Owned" WHERE tenant_id <> 3;
+ROLLBACK;
+DROP POLICY "the user's" ON "look up"."Owned";
 SELECT substring(detail FROM 'SET request.jwt.claims = ''([^'']+)''') AS claims,
        substring(detail FROM 'then `UPDATE [^`]+` changes or moves (\d+) rows? of another tenant') AS rows_said
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Owned"'::regclass])
