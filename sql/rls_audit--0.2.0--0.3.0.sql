@@ -622,9 +622,12 @@ BEGIN
                                               'targets as role');
             -- (kind `target`: a tenant a check names, `OR (tenant_id = 3
             -- AND is_public)`, which the statements move and insert rows
-            -- for too: passed on as it is)
-            IF v_pv[3 * i - 1] = 'target' THEN
-                v_variants := v_variants || ARRAY[NULL, NULL, v_pv[3 * i - 2], 'target', v_pv[3 * i], NULL];
+            -- for too; kind `check claimed`: a check's term of the tenant
+            -- column by a setting the application sets per request, whose
+            -- moves and inserts run again with it given each tenant: each
+            -- passed on as it is)
+            IF v_pv[3 * i - 1] IN ('target', 'check claimed') THEN
+                v_variants := v_variants || ARRAY[NULL, NULL, v_pv[3 * i - 2], v_pv[3 * i - 1], v_pv[3 * i], NULL];
                 CONTINUE;
             END IF;
             v_vcol := v_pv[3 * i - 2];

@@ -1319,6 +1319,13 @@ impl Shadow {
                 // (a term by a setting the application sets per request:
                 // the term, and each setting with the SQL of a row's value
                 // of it, as JSON)
+                // (a check's term of the tenant column by such a setting:
+                // each setting with the SQL of a tenant's value of it)
+                catalog::Variant::ClaimedTargets(claim) => [
+                    Some(column),
+                    Some("check claimed".into()),
+                    Some(serde_json::json!({ "givens": claim.givens }).to_string()),
+                ],
                 catalog::Variant::Claims(claim) => [
                     Some(column),
                     Some("reach claimed".into()),
@@ -1506,7 +1513,8 @@ impl WriteCall {
 /// `p_variants` triples without those that give a setting the
 /// application sets per request a value (kind `claimed`, a `searched`
 /// one with settings, and the triples set together with them; a `reach
-/// claimed` term): for a new session, where nothing sets it.
+/// claimed` or `check claimed` term): for a new session, where nothing
+/// sets it.
 fn unclaimed(variants: &[Option<String>]) -> Vec<Option<String>> {
     let mut kept = Vec::with_capacity(variants.len());
     let mut dropping = false;
@@ -1514,6 +1522,7 @@ fn unclaimed(variants: &[Option<String>]) -> Vec<Option<String>> {
         let kind = triple.get(1).cloned().flatten().unwrap_or_default();
         let claims = kind == "claimed"
             || kind == "reach claimed"
+            || kind == "check claimed"
             || (kind == "searched"
                 && triple
                     .get(2)

@@ -363,6 +363,11 @@ pub(crate) struct Probe<'a> {
     /// reach rows of other tenants the shadow holds by a DELETE or UPDATE
     /// policy's term (sql/probe.sql, kind `claim`)
     pub(crate) claims: &'a [ReachClaim],
+    /// a write check's terms of the tenant column by a setting the
+    /// application sets per request: each setting with the SQL of the
+    /// value that passes a tenant (`rls_audit_row.<column>` that tenant's
+    /// text; sql/probe.sql, kind `check claimed`)
+    pub(crate) check_claims: &'a [Vec<(String, String)>],
 }
 
 /// A value of a setting the application sets per request, by which a
@@ -742,6 +747,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
         screen,
         variants,
         claims: reach_claims,
+        check_claims,
     } = *p;
     let acting = Acting::new(role, settings, setting)?;
     // the tenants rows are moved to and inserted for: the probed ones,
@@ -1147,6 +1153,50 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     stmts.push(("tenant_update", 1, Some(a.clone()), None, None, Some(n)));
                     for x in reach.iter().filter(|x| *x != a) {
                         stmts.push(("tenant_update", 1, Some(x.clone()), None, None, Some(n)));
+                    }
+                }
+            }
+            // the moves to and the inserts for each other tenant X again
+            // with each setting a check compares the tenant column with
+            // given X's value of it (the claim's SQL on a row of X's, read
+            // as the caller)
+            if rewrites.is_some() {
+                for (setting, sql) in check_claims.iter().flatten() {
+                    let sql = cstring(&format!(
+                        "SELECT ({sql})::pg_catalog.text FROM (SELECT $1[1] AS {}) rls_audit_row",
+                        crate::ident::quote_ident(column)
+                    ))?;
+                    for x in reach.iter().filter(|x| *x != a) {
+                        let value = rolled_back(|| {
+                            // SAFETY: SPI is connected; a SELECT of
+                            // rls_audit's own expression of one text
+                            unsafe { select_text_over(&sql, std::slice::from_ref(x)) }
+                        });
+                        let Some(value) = value
+                            .ok()
+                            .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+                        else {
+                            continue;
+                        };
+                        let claim = (cstring(setting)?, cstring(&value)?);
+                        let n = match claimed.iter().position(|c| *c == claim) {
+                            Some(n) => n,
+                            None => {
+                                claimed.push(claim);
+                                claimed.len() - 1
+                            }
+                        };
+                        stmts.push(("tenant_update", 1, Some(x.clone()), None, None, Some(n)));
+                        for from in tenants {
+                            stmts.push((
+                                "tenant_insert",
+                                2,
+                                Some(x.clone()),
+                                Some(from.clone()),
+                                None,
+                                Some(n),
+                            ));
+                        }
                     }
                 }
             }

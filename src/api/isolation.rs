@@ -264,6 +264,19 @@ fn write_statements(
             _ => None,
         })
         .collect();
+    // (kind `check claimed`: each setting with the SQL of a tenant's
+    // value of it, as JSON)
+    let check_claims: Vec<Vec<(String, String)>> = variants
+        .chunks(6)
+        .filter_map(|v| match v {
+            [_, _, _, Some(kind), Some(json), _] if kind == "check claimed" => {
+                serde_json::from_str::<serde_json::Value>(json)
+                    .ok()
+                    .and_then(|j| serde_json::from_value(j["givens"].clone()).ok())
+            }
+            _ => None,
+        })
+        .collect();
     let variants: Vec<crate::shadow::Variant> = variants
         .chunks(6)
         .filter_map(|v| match v {
@@ -346,6 +359,7 @@ fn write_statements(
         screen,
         variants: &variants,
         claims: &claims,
+        check_claims: &check_claims,
     })?;
     Ok(rows
         .into_iter()

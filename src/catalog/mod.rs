@@ -2048,6 +2048,10 @@ pub(crate) fn check_variants(
                 // the rows it reaches for some value of it, and that value)
                 (false, Some(claim)) => Variant::Claims(Box::new(claim)),
                 (false, None) => Variant::Reach(term, by),
+                // (a check's term of the tenant column by such a setting
+                // passes the tenant it is given: moves and inserts for
+                // each other tenant run with it given that tenant)
+                (true, Some(claim)) if !other => Variant::ClaimedTargets(Box::new(claim)),
                 (true, _) if !other => Variant::Targets(term, by),
                 (true, _) => continue,
             };
@@ -2357,6 +2361,7 @@ fn primaries(out: &[(String, Variant)]) -> usize {
                     | Variant::Reach(..)
                     | Variant::Targets(..)
                     | Variant::Claims(_)
+                    | Variant::ClaimedTargets(_)
             )
         })
         .count()
@@ -3328,6 +3333,13 @@ pub(crate) enum Variant {
     /// value of that setting, and the DELETE and the take-over UPDATE run
     /// again with the setting given each of theirs (kind `reach claimed`)
     Claims(Box<ReachClaim>),
+    /// a term of a write's check that compares the tenant column with a
+    /// setting the application sets per request (`OR tenant_id =
+    /// current_setting('app.parent_id', true)::int`): the moves to and
+    /// inserts for each other tenant run again with that setting given
+    /// that tenant (its `givens` with the row's tenant column that
+    /// tenant; kind `check claimed`)
+    ClaimedTargets(Box<ReachClaim>),
 }
 
 /// Who evaluates a [`Variant::Reach`] term on the table's rows, and how

@@ -3142,6 +3142,44 @@ SELECT count(*) = :'rows_said'::int AS others_taken_over_as_many,
   FROM "look up"."Owned" WHERE tenant_id = 2 AND id % 3 <> 1;
 ROLLBACK;
 
+-- A write check that passes the tenant column by a setting the
+-- application sets per request (a parent organisation a request acts
+-- for): a request of tenant 1 that sets it to 2 inserts rows for tenant 2
+-- and moves its own there. The moves and inserts for each other tenant
+-- run again with the setting given that tenant. FAIL for every tenant,
+-- naming the SET, beside PostgreSQL's own INSERT and UPDATE with the value
+-- the FAIL names.
+CREATE TABLE "look up"."Child orgs" (id int, tenant_id int NOT NULL, body text);
+INSERT INTO "look up"."Child orgs" SELECT g, 1 + g % 3, 'b' FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Child orgs" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE ON "look up"."Child orgs" TO app_user;
+CREATE POLICY "read own" ON "look up"."Child orgs" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or the parent's" ON "look up"."Child orgs" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR tenant_id = NULLIF(current_setting('app.parent_id', true), '')::int);
+CREATE POLICY "own, moved to the parent" ON "look up"."Child orgs" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR tenant_id = NULLIF(current_setting('app.parent_id', true), '')::int);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Child orgs"'::regclass])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') ORDER BY 2, 1;
+SELECT substring(detail FROM 'SET app.parent_id = ''(\d+)''') AS parent_id
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Child orgs"'::regclass])
+ WHERE check_name = 'tenant_insert' AND tenant = '1' \gset
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SET LOCAL app.parent_id = :'parent_id';
+INSERT INTO "look up"."Child orgs" VALUES (100, :'parent_id'::int, 'x');
+UPDATE "look up"."Child orgs" SET tenant_id = :'parent_id'::int;
+RESET ROLE;
+SELECT count(*) FILTER (WHERE id = 100) AS inserted_for_the_parent,
+       count(*) FILTER (WHERE id % 3 = 0) AS moved_there_of_tenant_1s_3
+  FROM "look up"."Child orgs" WHERE tenant_id = :'parent_id'::int;
+ROLLBACK;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
