@@ -226,14 +226,16 @@ BEGIN
                          WHEN k % 12 = 5
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = tenant_id * 100'
                          ELSE 'tenant_id::text = current_setting(''app.tenant'', true)' END;
-        -- (in an eighth of the cases, and a sixteenth more, a slot lets a
-        -- row through by its id compared with a setting the application
-        -- sets per request: a user id, or a claim of a JSON token; chosen
-        -- from k)
+        -- (in an eighth of the cases, and two sixteenths more, a slot lets
+        -- a row through by its id compared with a setting the application
+        -- sets per request: a user id, or a claim of a JSON token; or by
+        -- its tenant compared with the user id; chosen from k)
         exprs[13] := CASE WHEN k % 8 = 7
                           THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = NULLIF(current_setting(''app.user'', true), '''')::int'
                           WHEN k % 16 = 3
                           THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR (NULLIF(current_setting(''app.claims'', true), '''')::jsonb ->> ''uid'')::int = id'
+                          WHEN k % 16 = 11
+                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = NULLIF(current_setting(''app.user'', true), '''')::int'
                           ELSE 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = 4' END;
         EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
         -- 1 to 3 rows for each of the tenants 1, 2, 3; some bodies NULL
@@ -555,9 +557,9 @@ BEGIN
         -- policy may single it out
         FOREACH a IN ARRAY ARRAY[1, 2, 3, 5] LOOP
             -- (and, when a policy reads the user id or the token, with them
-            -- set to each id of another tenant's row, and to 1: a request
-            -- sets them; a check that reads them passes a row whose id is
-            -- the value set)
+            -- set to each id of another tenant's row, to 1 and to each
+            -- other tenant: a request sets them; a check that reads them
+            -- passes a row whose id, or tenant, is the value set)
             users := ARRAY[NULL]::int[];
             IF EXISTS (SELECT FROM pg_policy p
                         WHERE p.polrelid = c.tbl
@@ -565,7 +567,8 @@ BEGIN
                               ~ 'app\.(user|claims)') THEN
                 EXECUTE format('SELECT array_agg(DISTINCT id) FROM %s WHERE tenant_id <> %s AND id IS NOT NULL',
                                c.tbl, a) INTO ids;
-                users := users || (SELECT array_agg(DISTINCT u) FROM unnest(coalesce(ids, '{}') || 1) u);
+                users := users || (SELECT array_agg(DISTINCT u)
+                                     FROM unnest(coalesce(ids, '{}') || ARRAY[1, 2, 3, 4]) u);
             END IF;
             -- tenant_read: SELECT * as tenant a sees another tenant's row
             -- (also with the user id or the token set)
@@ -789,11 +792,11 @@ BEGIN
             -- value, or its id the tenant's value, or both 'shared' and
             -- that id, or the body 'x' and the id 1, or the id 100 times
             -- x; without the id when the role may not insert it)
-            -- (and with the user id or the token 1, the id too: a check
-            -- that reads them)
+            -- (and with the user id or the token 1, the id too, or the
+            -- tenant's own: a check that reads them)
             FOR x, f, pre, bsel, usr IN SELECT xx, ff, zz, b, u FROM generate_series(1, 4) xx, generate_series(1, 3) ff,
                                                           unnest(pres) zz, generate_series(0, 7) b, unnest(users) u
-                                         WHERE u IS NULL OR (u = 1 AND zz IS NULL AND b = 6) LOOP
+                                         WHERE u IS NULL OR (zz IS NULL AND ((u = 1 AND b = 6) OR (u = xx AND b = 0))) LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
