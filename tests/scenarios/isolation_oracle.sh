@@ -1159,8 +1159,19 @@ SQL
                                                           AND v.detail ~ ('(, body = [^,' || chr(96) || ']+, id = |, body, id\) VALUES|tenant_id(, id\) VALUES \(\.\.\., [0-9]+, | = [0-9]+, id = )''[0-9]+00'')'))
                                    || ' naming one a term of two columns found (a body and an id, an id a hundred times the tenant)'
                                  FROM oracle.verdicts v")
+    # the cases whose policies read the user id or the token, and their
+    # FAILs that name a statement or read with one of them set
+    claiming=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
+                                   SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.status = 'FAIL'
+                                                                   AND v.detail ~ 'SET app\.(user|claims) = '))
+                                   || ' with a FAIL naming one set)' FROM oracle.cases c
+                                 WHERE EXISTS (SELECT FROM pg_policy p
+                                                WHERE p.polrelid = c.tbl
+                                                  AND concat(pg_get_expr(p.polqual, p.polrelid),
+                                                             pg_get_expr(p.polwithcheck, p.polrelid))
+                                                      ~ 'app\.(user|claims)')")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a viewers table a policy reads in $looking; a SECURITY DEFINER function writing the table in $writing; the checks' values: $varied; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a viewers table a policy reads in $looking; a SECURITY DEFINER function writing the table in $writing; a user id or a token a request sets in $claiming; the checks' values: $varied; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
     if [ "$defined" != 0 ]; then
         fail=1
         q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)
