@@ -1615,6 +1615,37 @@ fn volatile_tree(tree: &str) -> bool {
     }
 }
 
+/// One policy of a table that applies to a role, as the catalog stores
+/// it: the table's OID, USING and WITH CHECK (`pg_node_tree` text), the
+/// command (`r`, `a`, `w`, `d`, `*`) and whether it is permissive.
+struct PolicyTree {
+    table: u32,
+    qual: Option<String>,
+    check: Option<String>,
+    cmd: String,
+    permissive: bool,
+}
+
+/// The policies of `oids` that apply to `role` (sql/catalog/policy_trees_for.sql).
+fn policy_trees(c: &SpiClient<'_>, oids: Vec<pg_sys::Oid>, role: &str) -> Result<Vec<PolicyTree>> {
+    crate::prepared::select(
+        c,
+        POLICY_TREES_FOR.as_str(),
+        None,
+        &[oids.into(), role.into()],
+    )?
+    .map(|r| {
+        Ok(PolicyTree {
+            table: oid(&r, 1)?,
+            qual: r.get::<String>(2)?,
+            check: r.get::<String>(3)?,
+            cmd: r.get::<String>(4)?.unwrap_or_default(),
+            permissive: r.get::<bool>(5)?.unwrap_or(true),
+        })
+    })
+    .collect()
+}
+
 /// For each of `tables` (OID, the tenant column's base type): the values
 /// the policies that apply to `role` compare the tenant `setting` itself
 /// with, in that type (its output text): `current_setting('app.tenant_id')::int
@@ -1629,15 +1660,9 @@ pub(crate) fn singled_out_values(
 ) -> Result<std::collections::BTreeMap<u32, Vec<String>>> {
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|(o, _)| pg_sys::Oid::from(*o)).collect();
     let mut trees: Vec<(u32, String)> = Vec::new();
-    for r in crate::prepared::select(
-        c,
-        POLICY_TREES_FOR.as_str(),
-        None,
-        &[oids.into(), role.into()],
-    )? {
-        let table = oid(&r, 1)?;
-        trees.extend(r.get::<String>(2)?.map(|t| (table, t)));
-        trees.extend(r.get::<String>(3)?.map(|t| (table, t)));
+    for p in policy_trees(c, oids, role)? {
+        trees.extend(p.qual.map(|t| (p.table, t)));
+        trees.extend(p.check.map(|t| (p.table, t)));
     }
     let bases: std::collections::BTreeMap<u32, u32> = tables.iter().copied().collect();
     let setting = setting.to_lowercase();
@@ -1981,26 +2006,14 @@ pub(crate) fn check_variants(
     // DELETE or UPDATE policy, read for the terms that reach rows; whether
     // the policy is permissive)
     let mut trees: Vec<(u32, String, bool, bool)> = Vec::new();
-    for r in crate::prepared::select(
-        c,
-        POLICY_TREES_FOR.as_str(),
-        None,
-        &[oids.into(), role.into()],
-    )? {
-        let (table, qual, check, cmd, permissive) = (
-            oid(&r, 1)?,
-            r.get::<String>(2)?,
-            r.get::<String>(3)?,
-            r.get::<String>(4)?.unwrap_or_default(),
-            r.get::<bool>(5)?.unwrap_or(true),
-        );
+    for p in policy_trees(c, oids, role)? {
         // PostgreSQL's check of a new row: WITH CHECK, else USING (an
         // INSERT policy has no USING)
-        if matches!(cmd.as_str(), "d" | "w" | "*") {
-            trees.extend(qual.clone().map(|t| (table, t, false, permissive)));
+        if matches!(p.cmd.as_str(), "d" | "w" | "*") {
+            trees.extend(p.qual.clone().map(|t| (p.table, t, false, p.permissive)));
         }
-        if matches!(cmd.as_str(), "a" | "w" | "*") {
-            trees.extend(check.or(qual).map(|t| (table, t, true, permissive)));
+        if matches!(p.cmd.as_str(), "a" | "w" | "*") {
+            trees.extend(p.check.or(p.qual).map(|t| (p.table, t, true, p.permissive)));
         }
     }
     let setting = setting.to_lowercase();
@@ -2236,18 +2249,14 @@ pub(crate) fn read_claims(
     };
     let setting = setting.to_lowercase();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit read claims");
-    for r in crate::prepared::select(
-        c,
-        POLICY_TREES_FOR.as_str(),
-        None,
-        &[oids.into(), role.into()],
-    )? {
-        let (table, qual, cmd, permissive) = (
-            oid(&r, 1)?,
-            r.get::<String>(2)?,
-            r.get::<String>(4)?.unwrap_or_default(),
-            r.get::<bool>(5)?.unwrap_or(true),
-        );
+    for PolicyTree {
+        table,
+        qual,
+        cmd,
+        permissive,
+        ..
+    } in policy_trees(c, oids, role)?
+    {
         let (Some(qual), true, true) = (qual, permissive, matches!(cmd.as_str(), "r" | "*")) else {
             continue;
         };
@@ -5472,16 +5481,8 @@ pub(crate) fn policy_settings(
 ) -> Result<Vec<String>> {
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|o| pg_sys::Oid::from(*o)).collect();
     let (mut read, mut bodies) = (Vec::new(), Vec::new());
-    for r in crate::prepared::select(
-        c,
-        POLICY_TREES_FOR.as_str(),
-        None,
-        &[oids.into(), role.into()],
-    )? {
-        for tree in [r.get::<String>(2)?, r.get::<String>(3)?]
-            .into_iter()
-            .flatten()
-        {
+    for p in policy_trees(c, oids, role)? {
+        for tree in [p.qual, p.check].into_iter().flatten() {
             note_settings(&tree, &mut read, Some(&mut bodies));
             note_dotted(bodies.drain(..), &mut read);
         }

@@ -469,6 +469,17 @@ for db in rls_audit_oracle_1 rls_audit_oracle_2; do
     q -d "$db" <<'SQL' >/dev/null
 SET client_min_messages = warning;
 CREATE TABLE oracle.truth_raw (k int, check_name text, tenant text, leak boolean);
+-- tenant a's settings, its role's app.support, and a user id and token
+-- a request sets (none when usr is NULL), until the (sub)transaction ends
+CREATE FUNCTION oracle.take(a int, sup text, usr int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('app.tenant', a::text, true);
+    PERFORM set_config('app.support', sup, true);
+    IF usr IS NOT NULL THEN
+        PERFORM set_config('app.user', usr::text, true);
+        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
+    END IF;
+END $$;
 INSERT INTO oracle.truth_raw SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.unset_truth;
 DO $truth$
 DECLARE
@@ -575,12 +586,7 @@ BEGIN
             n_read := 0;
             FOREACH usr IN ARRAY users LOOP
                 BEGIN
-                    PERFORM set_config('app.tenant', a::text, true);
-                    PERFORM set_config('app.support', sup, true);
-                    IF usr IS NOT NULL THEN
-                        PERFORM set_config('app.user', usr::text, true);
-                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
-                    END IF;
+                    PERFORM oracle.take(a, sup, usr);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
                     RAISE EXCEPTION USING ERRCODE = 'RA000';
@@ -646,12 +652,7 @@ BEGIN
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     IF gone THEN EXECUTE format('DELETE FROM %s WHERE tenant_id = %s', c.tbl, a); END IF;
-                    PERFORM set_config('app.tenant', a::text, true);
-                    PERFORM set_config('app.support', sup, true);
-                    IF usr IS NOT NULL THEN
-                        PERFORM set_config('app.user', usr::text, true);
-                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
-                    END IF;
+                    PERFORM oracle.take(a, sup, usr);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     EXECUTE format('DELETE FROM %s', c.tbl);
@@ -718,12 +719,7 @@ BEGIN
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     IF gone THEN EXECUTE format('DELETE FROM %s WHERE tenant_id = %s', c.tbl, a); END IF;
-                    PERFORM set_config('app.tenant', a::text, true);
-                    PERFORM set_config('app.support', sup, true);
-                    IF usr IS NOT NULL THEN
-                        PERFORM set_config('app.user', usr::text, true);
-                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
-                    END IF;
+                    PERFORM oracle.take(a, sup, usr);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     IF x = 0 THEN
@@ -800,12 +796,7 @@ BEGIN
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
-                    PERFORM set_config('app.tenant', a::text, true);
-                    PERFORM set_config('app.support', sup, true);
-                    IF usr IS NOT NULL THEN
-                        PERFORM set_config('app.user', usr::text, true);
-                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
-                    END IF;
+                    PERFORM oracle.take(a, sup, usr);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     IF pre IS NOT NULL THEN EXECUTE pre; END IF;
                     EXECUTE format('INSERT INTO %s (%s tenant_id, body) SELECT %s $2, $3', c.tbl,
