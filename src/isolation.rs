@@ -1319,13 +1319,6 @@ impl Shadow {
                 // (a term by a setting the application sets per request:
                 // the term, and each setting with the SQL of a row's value
                 // of it, as JSON)
-                // (a check's term of the tenant column by such a setting:
-                // each setting with the SQL of a tenant's value of it)
-                catalog::Variant::ClaimedTargets(claim) => [
-                    Some(column),
-                    Some("check claimed".into()),
-                    Some(serde_json::json!({ "givens": claim.givens }).to_string()),
-                ],
                 catalog::Variant::Claims(claim) => [
                     Some(column),
                     Some("reach claimed".into()),
@@ -1333,6 +1326,13 @@ impl Shadow {
                         serde_json::json!({ "term": claim.term, "givens": claim.givens })
                             .to_string(),
                     ),
+                ],
+                // (a check's term of the tenant column by such a setting:
+                // each setting with the SQL of a tenant's value of it)
+                catalog::Variant::ClaimedTargets(claim) => [
+                    Some(column),
+                    Some("check claimed".into()),
+                    Some(serde_json::json!({ "givens": claim.givens }).to_string()),
                 ],
             }
             .to_vec()

@@ -373,7 +373,7 @@ pub(crate) struct Probe<'a> {
 /// A value of a setting the application sets per request, by which a
 /// tenant's DELETE or UPDATE reaches rows of others (`OR owner_id =
 /// current_setting('app.user_id', true)::int`, a row of owner 105): the
-/// tenant's DELETE and take-over UPDATE run again with it set.
+/// tenant's DELETE, take-over and moves run again with it set.
 pub(crate) struct ReachClaim {
     pub(crate) tenant: String,
     pub(crate) setting: String,
@@ -826,6 +826,30 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             unsafe { acting.take(&tenants_c[i], true) };
             f();
         };
+        // each tenant X rows are moved to and inserted for, with the
+        // value of each setting a write check compares the tenant column
+        // with that passes X (the claim's SQL on a row of X's, read as
+        // the caller)
+        let mut check_values: Vec<(String, Claim)> = Vec::new();
+        for (setting, sql) in check_claims.iter().flatten() {
+            let sql = cstring(&format!(
+                "SELECT ({sql})::pg_catalog.text FROM (SELECT $1[1] AS {}) rls_audit_row",
+                crate::ident::quote_ident(column)
+            ))?;
+            for x in &reach {
+                let value = rolled_back(|| {
+                    // SAFETY: SPI is connected; a SELECT of rls_audit's own
+                    // expression of one text
+                    unsafe { select_text_over(&sql, std::slice::from_ref(x)) }
+                });
+                if let Some(value) = value
+                    .ok()
+                    .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+                {
+                    check_values.push((x.clone(), (cstring(setting)?, cstring(&value)?)));
+                }
+            }
+        }
         for (i, a) in tenants.iter().enumerate() {
             // planned afresh for each tenant, under its settings: the
             // planner folds an IMMUTABLE function (one that reads the
@@ -1158,45 +1182,26 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             }
             // the moves to and the inserts for each other tenant X again
             // with each setting a check compares the tenant column with
-            // given X's value of it (the claim's SQL on a row of X's, read
-            // as the caller)
+            // given X's value of it
             if rewrites.is_some() {
-                for (setting, sql) in check_claims.iter().flatten() {
-                    let sql = cstring(&format!(
-                        "SELECT ({sql})::pg_catalog.text FROM (SELECT $1[1] AS {}) rls_audit_row",
-                        crate::ident::quote_ident(column)
-                    ))?;
-                    for x in reach.iter().filter(|x| *x != a) {
-                        let value = rolled_back(|| {
-                            // SAFETY: SPI is connected; a SELECT of
-                            // rls_audit's own expression of one text
-                            unsafe { select_text_over(&sql, std::slice::from_ref(x)) }
-                        });
-                        let Some(value) = value
-                            .ok()
-                            .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
-                        else {
-                            continue;
-                        };
-                        let claim = (cstring(setting)?, cstring(&value)?);
-                        let n = match claimed.iter().position(|c| *c == claim) {
-                            Some(n) => n,
-                            None => {
-                                claimed.push(claim);
-                                claimed.len() - 1
-                            }
-                        };
-                        stmts.push(("tenant_update", 1, Some(x.clone()), None, None, Some(n)));
-                        for from in tenants {
-                            stmts.push((
-                                "tenant_insert",
-                                2,
-                                Some(x.clone()),
-                                Some(from.clone()),
-                                None,
-                                Some(n),
-                            ));
+                for (x, claim) in check_values.iter().filter(|(x, _)| x != a) {
+                    let n = match claimed.iter().position(|c| c == claim) {
+                        Some(n) => n,
+                        None => {
+                            claimed.push(claim.clone());
+                            claimed.len() - 1
                         }
+                    };
+                    stmts.push(("tenant_update", 1, Some(x.clone()), None, None, Some(n)));
+                    for from in tenants {
+                        stmts.push((
+                            "tenant_insert",
+                            2,
+                            Some(x.clone()),
+                            Some(from.clone()),
+                            None,
+                            Some(n),
+                        ));
                     }
                 }
             }

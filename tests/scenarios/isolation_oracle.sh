@@ -28,7 +28,9 @@
 # opened by another custom setting (app.support) that some roles' defaults
 # turn on and the calling session turns on too, and a role some roles may
 # SET ROLE to (oracle_side: grants, policies, and a restrictive policy for
-# the case role alone). The truth comes from real statements run as the
+# the case role alone), and a term of the id (or the tenant) compared with
+# a user id or a JSON token's claim a request sets (app.user, app.claims).
+# The truth comes from real statements run as the
 # role, and as each role it may SET ROLE to, in rolled-back
 # subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE,
 # CREATE TRIGGER (its function would see every tenant's writes), CREATE OR
@@ -39,7 +41,9 @@
 # inserts that also set the body (NULL, 'shared', the tenant's value) or
 # the id (the tenant's value), or both ('shared' and the tenant's value),
 # or the body 'x' and the id 1, or the id 100 times the new tenant,
-# UPDATEs of the body or id alone, the
+# UPDATEs of the body or id alone, each read, DELETE, UPDATE and INSERT
+# also with the user id and token set to each id of another tenant's row,
+# to 1 and to each tenant (where a policy reads them), the
 # SECURITY DEFINER function called with every id and tenant, DELETE
 # on the referenced table and what the key's action did,
 # INSERT of another tenant's row; moves and inserts to the tenant never
@@ -289,6 +293,15 @@ BEGIN
                 CASE WHEN cmd IN ('ALL', 'INSERT', 'UPDATE') AND random() < 0.8
                      THEN 'WITH CHECK (' || exprs[1 + floor(random() * 15)::int] || ')' ELSE '' END);
         END LOOP;
+        -- and, where the slot above reads the user id or the token, a
+        -- policy of the role's of that term for a command chosen from k
+        -- (SELECT, DELETE, UPDATE, INSERT or ALL; no random draw: the
+        -- other cases stay as they were)
+        IF k % 8 = 7 OR k % 16 IN (3, 11) THEN
+            wcmd := (ARRAY['SELECT', 'DELETE', 'UPDATE', 'INSERT', 'ALL'])[1 + (k / 8) % 5];
+            EXECUTE format('CREATE POLICY by_claim ON oracle.%I FOR %s TO %I %s (%s)', t, wcmd, r,
+                           CASE WHEN wcmd = 'INSERT' THEN 'WITH CHECK' ELSE 'USING' END, exprs[13]);
+        END IF;
         -- a read policy calling a function that returns the tenant, owned by
         -- the role or not
         IF random() < 0.2 THEN
