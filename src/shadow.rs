@@ -810,6 +810,47 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             Some((_, _, templates)) => unsafe { read_templates(templates, tenants, outer)? },
             None => (pg_sys::Datum::from(0usize), pg_sys::InvalidOid),
         };
+        // each tenant X rows are moved to and inserted for (and up to 3
+        // of the tenants not probed the shadow holds a row of, read before
+        // it has row security), with the value of each setting a write
+        // check compares the tenant column with that passes X (the
+        // claim's SQL on a row of X's, read as the caller)
+        let mut check_values: Vec<(String, Claim)> = Vec::new();
+        if rewrites.is_some() && !check_claims.is_empty() {
+            let others = cstring(&format!(
+                "SELECT DISTINCT t.{col}::pg_catalog.text FROM pg_temp.rls_audit_shadow t
+                  WHERE t.{col} IS NOT NULL
+                    AND (t.{col}::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1)) IS NOT TRUE
+                  ORDER BY 1 LIMIT 3",
+                col = crate::ident::quote_ident(column)
+            ))?;
+            // SAFETY: SPI is connected; a plain SELECT of the shadow, as
+            // the caller
+            let others = rolled_back(|| unsafe { select_text_over(&others, &reach) })
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|mut r| r.pop().flatten());
+            let xs: Vec<String> = reach.iter().cloned().chain(others).collect();
+            for (setting, sql) in check_claims.iter().flatten() {
+                let sql = cstring(&format!(
+                    "SELECT ({sql})::pg_catalog.text FROM (SELECT $1[1] AS {}) rls_audit_row",
+                    crate::ident::quote_ident(column)
+                ))?;
+                for x in &xs {
+                    let value = rolled_back(|| {
+                        // SAFETY: SPI is connected; a SELECT of rls_audit's
+                        // own expression of one text
+                        unsafe { select_text_over(&sql, std::slice::from_ref(x)) }
+                    });
+                    if let Some(value) = value
+                        .ok()
+                        .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+                    {
+                        check_values.push((x.clone(), (cstring(setting)?, cstring(&value)?)));
+                    }
+                }
+            }
+        }
         for s in &setup {
             // SAFETY: as above; an ERROR fails the whole write probe
             unsafe { run_utility(s) };
@@ -826,30 +867,6 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
             unsafe { acting.take(&tenants_c[i], true) };
             f();
         };
-        // each tenant X rows are moved to and inserted for, with the
-        // value of each setting a write check compares the tenant column
-        // with that passes X (the claim's SQL on a row of X's, read as
-        // the caller)
-        let mut check_values: Vec<(String, Claim)> = Vec::new();
-        for (setting, sql) in check_claims.iter().flatten() {
-            let sql = cstring(&format!(
-                "SELECT ({sql})::pg_catalog.text FROM (SELECT $1[1] AS {}) rls_audit_row",
-                crate::ident::quote_ident(column)
-            ))?;
-            for x in &reach {
-                let value = rolled_back(|| {
-                    // SAFETY: SPI is connected; a SELECT of rls_audit's own
-                    // expression of one text
-                    unsafe { select_text_over(&sql, std::slice::from_ref(x)) }
-                });
-                if let Some(value) = value
-                    .ok()
-                    .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
-                {
-                    check_values.push((x.clone(), (cstring(setting)?, cstring(&value)?)));
-                }
-            }
-        }
         for (i, a) in tenants.iter().enumerate() {
             // planned afresh for each tenant, under its settings: the
             // planner folds an IMMUTABLE function (one that reads the

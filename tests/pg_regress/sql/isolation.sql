@@ -3165,6 +3165,11 @@ CREATE POLICY "own, moved to the parent" ON "look up"."Child orgs" FOR UPDATE
 SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Child orgs"'::regclass])
  WHERE check_name IN ('tenant_insert', 'tenant_update') ORDER BY 2, 1;
+-- (tenant 1 probed alone: the tenants not probed are moved to and
+-- inserted for with the setting given them too)
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Child orgs"'::regclass], tenants => ARRAY['1'])
+ WHERE check_name IN ('tenant_insert', 'tenant_update') ORDER BY 2, 1;
 SELECT substring(detail FROM 'SET app.parent_id = ''(\d+)''') AS parent_id
   FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Child orgs"'::regclass])
  WHERE check_name = 'tenant_insert' AND tenant = '1' \gset
