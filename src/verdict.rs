@@ -3033,6 +3033,72 @@ mod unit {
     }
 
     #[test]
+    fn a_claimed_delete_names_the_set_and_whether_it_went_through_only_without_its_own_rows() {
+        let tenants = vec!["1".to_string(), "2".to_string()];
+        let claimed = |alone: bool, n: i64| {
+            let mut claim = serde_json::json!({"setting": "app.user_id", "value": "105"});
+            if alone {
+                claim[crate::shadow::WITHOUT_OWN_ROWS] = serde_json::json!(true);
+            }
+            WriteOutcome {
+                message: Some(format!(
+                    "{}{}",
+                    crate::shadow::VARIANT,
+                    serde_json::json!([claim])
+                )),
+                ..outcome("1", "tenant_delete", None, Some(n), "00000")
+            }
+        };
+        for alone in [false, true] {
+            let outcomes = vec![
+                copied("1", 3),
+                copied("2", 3),
+                outcome("1", "tenant_delete", None, Some(0), "00000"),
+                claimed(alone, 1),
+            ];
+            let checks = write_checks(&target(), &tenants, &outcomes);
+            let d = status(&checks, "tenant_delete", "1");
+            assert_eq!((d.status, d.rows_seen), ("FAIL", Some(1)), "{}", d.detail);
+            assert!(
+                d.detail.contains(
+                    "`SET app.user_id = '105'` then `DELETE FROM shop.orders` deletes 1 row of another tenant"
+                ) || (alone && d.detail.contains("`SET app.user_id = '105'` then `DELETE FROM shop.orders` (refused for the tenant's own rows")),
+                "{}",
+                d.detail
+            );
+            assert_eq!(
+                d.detail.contains("refused for the tenant's own rows"),
+                alone,
+                "{}",
+                d.detail
+            );
+        }
+        // (a read shows other tenants' rows only with the setting given a
+        // value: the check says which)
+        let pass = check(
+            "tenant_read",
+            None,
+            Some("1"),
+            "FAIL",
+            Some(1),
+            "as tenant 1, 1 rows".into(),
+        );
+        let claimed = [(
+            "1".to_string(),
+            "app.user_id".to_string(),
+            "it's".to_string(),
+        )];
+        assert_eq!(
+            claimed_read(&claimed, "1", pass.clone()).detail,
+            "as tenant 1, 1 rows after `SET app.user_id = 'it''s'`"
+        );
+        assert_eq!(
+            claimed_read(&claimed, "2", pass).detail,
+            "as tenant 1, 1 rows"
+        );
+    }
+
+    #[test]
     fn a_role_that_may_not_update_the_tenant_column_is_judged_by_its_other_updates() {
         let tenants = vec!["1".to_string(), "2".to_string()];
         let t = Target {

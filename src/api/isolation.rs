@@ -249,8 +249,8 @@ fn write_statements(
             _ => None,
         }));
     // (kind `claim`: a setting the application sets per request, a value
-    // of it that reaches rows of others, and the tenant whose DELETE and
-    // take-over UPDATE run again with it)
+    // of it that reaches rows of others, and the tenant whose DELETE,
+    // take-over and moves run again with it)
     let claims: Vec<crate::shadow::ReachClaim> = variants
         .chunks(6)
         .filter_map(|v| match v {
