@@ -389,14 +389,12 @@ BEGIN
                     EXECUTE v_keep USING v_reach;
                 END IF;
             END IF;
+            v_claim := CASE WHEN v_vkind = 'reach claimed' THEN p_variants[3 * i]::pg_catalog.jsonb END;
             FOREACH a IN ARRAY p_tenants LOOP
                 v_reach := NULL;
                 BEGIN
                     PERFORM pg_catalog.set_config(p_setting, a, true);
-                    v_term := p_variants[3 * i];
-                    IF v_vkind = 'reach claimed' THEN
-                        v_term := v_term::pg_catalog.jsonb ->> 'term';
-                    END IF;
+                    v_term := COALESCE(v_claim ->> 'term', p_variants[3 * i]);
                     v_held_term := v_term;
                     IF v_vkind IN ('reach as role', 'targets as role') THEN
                         -- (its body is read when it runs, as the role: "$user"
@@ -476,7 +474,6 @@ BEGIN
             -- tenant): the tenant's DELETE, take-over and moves run again
             -- with the setting so.
             CONTINUE WHEN v_vkind <> 'reach claimed';
-            v_claim := p_variants[3 * i]::pg_catalog.jsonb;
             FOR j IN 0 .. pg_catalog.jsonb_array_length(v_claim -> 'givens') - 1 LOOP
                 FOREACH a IN ARRAY p_tenants LOOP
                     v_reach := NULL;

@@ -751,9 +751,13 @@ pub(crate) fn gather(
                     continue;
                 }
                 'claims: for claim in claims {
-                    for (name, value) in
-                        catalog::claim_values(sql.t.oid, &sql.t.column, run_cx.setting, &a, claim)
-                    {
+                    for (name, value) in catalog::claim_values(
+                        &sql.t.qualified(),
+                        &sql.t.column,
+                        run_cx.setting,
+                        &a,
+                        claim,
+                    ) {
                         let mut settings = run_cx.with_tenant(Some(&a));
                         settings.push((name.clone(), Some(value.clone())));
                         let o = run_batch(c, Some(role), &settings, &[sql.foreign_visible(&a)])?;

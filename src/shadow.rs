@@ -435,6 +435,15 @@ type Set = (String, Option<String>);
 /// Claimed), and its value.
 type Claim = (CString, CString);
 
+/// A claimed setting in a write outcome's note ([`VARIANT`]), its last
+/// element: `{"setting": …, "value": …}` (read by verdict's `claim_of`).
+fn claim_json((name, given): &Claim) -> serde_json::Value {
+    serde_json::json!({
+        "setting": name.to_string_lossy(),
+        "value": given.to_string_lossy(),
+    })
+}
+
 /// The note on a write outcome of a [`Variant`]'s statement: this prefix
 /// and the JSON array `[column, value, column, value, ...]`: the variant's
 /// column and value first, then those set with it.
@@ -1316,11 +1325,8 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         for (c, v) in columns {
                             set.extend([serde_json::json!(c), serde_json::json!(v)]);
                         }
-                        if let Some((name, given)) = &claim {
-                            set.push(serde_json::json!({
-                                "setting": name.to_string_lossy(),
-                                "value": given.to_string_lossy(),
-                            }));
+                        if let Some(claim) = &claim {
+                            set.push(claim_json(claim));
                         }
                         let note = format!("{VARIANT}{}", serde_json::Value::Array(set));
                         (v, note)
@@ -1336,12 +1342,9 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 // (the note: a variant's, else the claimed setting's alone)
                 let note = match (&variant, reached.and(claim.as_ref())) {
                     (Some((_, note)), _) => Some(note.clone()),
-                    (None, Some((name, given))) => Some(format!(
+                    (None, Some(claim)) => Some(format!(
                         "{VARIANT}{}",
-                        serde_json::json!([{
-                            "setting": name.to_string_lossy(),
-                            "value": given.to_string_lossy(),
-                        }])
+                        serde_json::json!([claim_json(claim)])
                     )),
                     (None, None) => None,
                 };
@@ -1407,14 +1410,11 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         // (and the claimed setting it ran with, if any)
                         Some(match reached.and(claim.as_ref()) {
                             None => WITHOUT_OWN_ROWS.into(),
-                            Some((name, given)) => format!(
-                                "{VARIANT}{}",
-                                serde_json::json!([{
-                                    "setting": name.to_string_lossy(),
-                                    "value": given.to_string_lossy(),
-                                    WITHOUT_OWN_ROWS: true,
-                                }])
-                            ),
+                            Some(claim) => {
+                                let mut claim = claim_json(claim);
+                                claim[WITHOUT_OWN_ROWS] = serde_json::Value::Bool(true);
+                                format!("{VARIANT}{}", serde_json::json!([claim]))
+                            }
                         }),
                     ),
                     (Ok(n), None) => (a.clone(), check, value, Some(n), "00000".into(), note),

@@ -2290,32 +2290,21 @@ pub(crate) fn read_claims(
     Ok(out)
 }
 
-/// The values of the settings of `claim` (a term of table `table`, tenant
-/// column `col`) that reach rows of tenants other than `tenant`: for each
-/// setting, the value of a row of each of up to 3 other tenants that pass
-/// the term (2 when it may read several), read as the caller with the
-/// tenant setting `setting` at `tenant` and row security off; none when
-/// the table's policies would apply to the caller.
+/// The values of the settings of `claim` (a term of table `relation`,
+/// quoted and qualified, tenant column `col`) that reach rows of tenants
+/// other than `tenant`: for each setting, the value of a row of each of up
+/// to 3 other tenants that pass the term (2 when it may read several),
+/// read as the caller with the tenant setting `setting` at `tenant` and
+/// row security off; none when the table's policies would apply to the
+/// caller.
 pub(crate) fn claim_values(
-    table: u32,
+    relation: &str,
     col: &str,
     setting: &str,
     tenant: &str,
     claim: &ReachClaim,
 ) -> Vec<(String, String)> {
     let most = if claim.givens.len() > 1 { 2 } else { 3 };
-    // SAFETY: catalog cache lookups of the table; NULL for one that is gone
-    let relation = unsafe {
-        let relid = pg_sys::Oid::from(table);
-        let (nsp, rel) = (
-            pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid)),
-            pg_sys::get_rel_name(relid),
-        );
-        if nsp.is_null() || rel.is_null() {
-            return Vec::new();
-        }
-        crate::ident::quote_qualified(&name_or_empty(nsp), &name_or_empty(rel))
-    };
     let col = crate::ident::quote_ident(col);
     let (Ok(setting), Ok(tenant)) = (
         std::ffi::CString::new(setting),
@@ -2503,14 +2492,7 @@ unsafe fn reach_terms(
                 disjuncts.extend(args);
                 continue;
             }
-            let mut seen = Reach {
-                depth: 0,
-                tenant,
-                other: false,
-                setting: false,
-                role: false,
-                read_tenant: false,
-            };
+            let mut seen = Reach::new(tenant);
             reach_walk(term, (&mut seen as *mut Reach).cast());
             if !seen.other && (!seen.read_tenant || own_tenant(term, tenant, setting)) {
                 continue;
@@ -2526,14 +2508,7 @@ unsafe fn reach_terms(
             let claim = match by {
                 ReachBy::Once => None,
                 _ => claim_term(term, relid, setting).and_then(|(t, givens)| {
-                    let mut rest = Reach {
-                        depth: 0,
-                        tenant,
-                        other: false,
-                        setting: false,
-                        role: false,
-                        read_tenant: false,
-                    };
+                    let mut rest = Reach::new(tenant);
                     reach_walk(t, (&mut rest as *mut Reach).cast());
                     if rest.role {
                         return None;
@@ -3129,6 +3104,20 @@ struct Reach {
     /// whether it holds what the caller must not run: then the role
     /// evaluates it
     role: bool,
+}
+
+impl Reach {
+    /// Nothing found yet, in a table whose tenant column is `tenant`.
+    fn new(tenant: i16) -> Self {
+        Reach {
+            depth: 0,
+            tenant,
+            other: false,
+            read_tenant: false,
+            setting: false,
+            role: false,
+        }
+    }
 }
 
 /// The walker of [`reach_terms`]: notes the table's own columns a term
