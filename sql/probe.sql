@@ -481,7 +481,7 @@ BEGIN
                         PERFORM pg_catalog.set_config(p_setting, a, true);
                         PERFORM pg_catalog.set_config('row_security', 'off', true);
                         EXECUTE pg_catalog.format(
-                            'SELECT pg_catalog.array_agg(g.g)
+                            'SELECT pg_catalog.array_agg(DISTINCT g.g)
                                FROM (SELECT DISTINCT ON (rls_audit_row.%2$I::pg_catalog.text) %1$s AS g
                                        FROM pg_temp.rls_audit_shadow rls_audit_row
                                       WHERE (rls_audit_row.%2$I %3$s $1::%4$s) IS NOT TRUE AND %5$s

@@ -2165,6 +2165,19 @@ fn check_variants_give_the_terms_that_reach_rows() {
                    OR (a = 2 AND NOT has_table_privilege('public.reach_shares', 'UPDATE'))
                    OR NOT EXISTS (SELECT FROM public.reach_blocks b WHERE b.doc = reach_rights.a)
                    OR (a = 3 AND row_security_active('public.reach_blocks')));
+        CREATE FUNCTION public.reach_jwt() RETURNS jsonb LANGUAGE sql STABLE
+            AS $$ SELECT coalesce(nullif(current_setting('request.jwt.claim', true), ''),
+                                  nullif(current_setting('request.jwt.claims', true), ''))::jsonb $$;
+        CREATE TABLE public.reach_flags (tenant_id int, a int);
+        CREATE POLICY d ON public.reach_flags FOR DELETE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR current_setting('app.support', true) = 'on'
+                   OR (a > 0 AND current_setting('app.admin', true)::boolean)
+                   OR NOT coalesce(current_setting('app.strict', true), 'on')::boolean
+                   OR public.reach_jwt() -> 'app_metadata' ->> 'role' = 'service');
+        CREATE POLICY i ON public.reach_flags FOR INSERT TO rls_audit_reach_app
+            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                        OR NULLIF(current_setting('app.level', true), '')::int IN (7, 9));
         CREATE TABLE public.reach_names (tenant_id int, a int, n text);
         CREATE POLICY d ON public.reach_names FOR DELETE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
@@ -2209,6 +2222,8 @@ fn check_variants_give_the_terms_that_reach_rows() {
                 ("(((a = 3) AND row_security_active('public.reach_blocks'::text)))", Role),
             ],
         ),
+        // (its terms are all claimed)
+        ("public.reach_flags", vec![]),
         (
             // names read under the search_path
             "public.reach_names",
@@ -2275,10 +2290,47 @@ fn check_variants_give_the_terms_that_reach_rows() {
             "public.reach" => &[(
                 r#"(((a > 0) AND ("B b" IS NOT NULL)))"#,
                 "request.jwt.claims",
-                r#"pg_catalog.json_build_object('sub', rls_audit_row."B b")::pg_catalog.text"#,
+                r#"(pg_catalog.json_build_object('sub', rls_audit_row."B b"))::pg_catalog.text"#,
             )],
+            // (a setting compared with a constant, read as a boolean, by
+            // a function's JSON keys: the term passes all for it)
+            "public.reach_flags" => &[
+                ("(true)", "app.support", "('on'::pg_catalog.text)::pg_catalog.text"),
+                ("(((a > 0) AND true))", "app.admin", "('true'::pg_catalog.text)::pg_catalog.text"),
+                ("(true)", "app.strict", "('false'::pg_catalog.text)::pg_catalog.text"),
+                (
+                    "(true)",
+                    "request.jwt.claim",
+                    "(pg_catalog.json_build_object('app_metadata', pg_catalog.json_build_object('role', 'service'::pg_catalog.text)))::pg_catalog.text",
+                ),
+                (
+                    "(true)",
+                    "request.jwt.claims",
+                    "(pg_catalog.json_build_object('app_metadata', pg_catalog.json_build_object('role', 'service'::pg_catalog.text)))::pg_catalog.text",
+                ),
+            ],
             _ => &[],
         };
+        // (a check's: the level in the list)
+        let claimed_targets: Vec<(&str, &str)> = got
+            .iter()
+            .filter_map(|(_, v)| match v {
+                crate::catalog::Variant::ClaimedTargets(c) => Some(
+                    c.givens
+                        .iter()
+                        .map(|(s, g)| (s.as_str(), g.as_str()))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        if table == "public.reach_flags" {
+            assert_eq!(
+                claimed_targets,
+                [("app.level", "('7'::pg_catalog.text)::pg_catalog.text")]
+            );
+        }
         assert_eq!(claims, want_claims, "{table}");
         for (term, _, given) in claims {
             assert!(

@@ -2339,7 +2339,11 @@ pub(crate) fn claim_values(
             .flatten()
             .filter_map(|mut r| r.pop().flatten())
         {
-            out.push((name.clone(), v));
+            // (a constant's is the same for every tenant)
+            let v = (name.clone(), v);
+            if !out.contains(&v) {
+                out.push(v);
+            }
         }
     }
     out
@@ -2494,7 +2498,11 @@ unsafe fn reach_terms(
             }
             let mut seen = Reach::new(tenant);
             reach_walk(term, (&mut seen as *mut Reach).cast());
-            if !seen.other && (!seen.read_tenant || own_tenant(term, tenant, setting)) {
+            // (a term of no other column reaches no other tenant's row,
+            // unless the application sets a setting it reads so:
+            // `current_setting('app.support', true) = 'on'`)
+            let own = !seen.other && (!seen.read_tenant || own_tenant(term, tenant, setting));
+            if own && !seen.setting && !seen.role {
                 continue;
             }
             let by = match seen {
@@ -2503,8 +2511,9 @@ unsafe fn reach_terms(
                 _ => ReachBy::Once,
             };
             // (the term again with the comparison by such a setting `col
-            // IS NOT NULL`: read by the caller when it holds nothing else
-            // the caller must not run, `auth.uid() = owner` aside)
+            // IS NOT NULL`, or `true`: read by the caller when it holds
+            // nothing else the caller must not run, `auth.uid() = owner`
+            // aside)
             let claim = match by {
                 ReachBy::Once => None,
                 _ => claim_term(term, relid, setting).and_then(|(t, givens)| {
@@ -2519,6 +2528,9 @@ unsafe fn reach_terms(
                     })
                 }),
             };
+            if own && claim.is_none() {
+                continue;
+            }
             let term = as_role(term, role);
             let printed = match by {
                 ReachBy::Role => {
@@ -2864,19 +2876,32 @@ unsafe fn column_var(mut n: *mut pg_sys::Node) -> Option<*mut pg_sys::Var> {
 
 /// The settings `n` reads as a whole, ones the application sets per
 /// request (a dot in the name, not the tenant setting `tenant`), each
-/// with the key of a JSON object it reads when it does: under casts and
-/// `NULLIF(…, '')` (`NULLIF(current_setting('app.user_id', true), '')
-/// ::int`), one key of it read as JSON (`(current_setting(
-/// 'request.jwt.claims', true)::jsonb ->> 'sub')::uuid`: `sub`), or a
-/// function of the application's of no column that reads no table, whose
-/// body names them (`auth.uid()`): each setting it names, as it is and
+/// with the path of keys of a JSON object it reads them by, outermost
+/// first: under casts, `NULLIF(…, '')` and `COALESCE` (each of its
+/// arguments; `NULLIF(current_setting('app.user_id', true), '')::int`),
+/// keys of it read as JSON (`(current_setting('request.jwt.claims',
+/// true)::jsonb -> 'app_metadata' ->> 'org')::uuid`: `org`, then
+/// `app_metadata`), or a function of the application's of no column
+/// that reads no table, whose body names them (`auth.uid()`; `auth.jwt()
+/// ->> 'role'`): each setting it names, by those keys, else as it is and
 /// as a JSON object of each of (at most two of) its body's other string
-/// literals, four at most. None for anything else.
-unsafe fn claim_reads(mut n: *mut pg_sys::Node, tenant: &str) -> Vec<(String, Option<String>)> {
+/// literals. Four at most; none for anything else.
+unsafe fn claim_reads(n: *mut pg_sys::Node, tenant: &str) -> Vec<(String, Vec<String>)> {
+    // SAFETY: a node of a tree being walked, only read
+    let mut out = unsafe { claim_reads_by(n, tenant, Vec::new()) };
+    out.truncate(4);
+    out
+}
+
+/// [`claim_reads`] of `n`, read by the keys `path` above it.
+unsafe fn claim_reads_by(
+    mut n: *mut pg_sys::Node,
+    tenant: &str,
+    mut path: Vec<String>,
+) -> Vec<(String, Vec<String>)> {
     let claimable = |name: &String| name.contains('.') && name != tenant;
     // SAFETY: a node of a tree being walked, only read
     unsafe {
-        let mut key = None;
         loop {
             n = under_casts(n);
             if n.is_null() {
@@ -2884,16 +2909,39 @@ unsafe fn claim_reads(mut n: *mut pg_sys::Node, tenant: &str) -> Vec<(String, Op
             }
             let args = match (*n).type_ {
                 pg_sys::NodeTag::T_NullIfExpr => (*n.cast::<pg_sys::OpExpr>()).args,
+                // (each of its arguments: `COALESCE(current_setting(
+                // 'request.jwt.claim.sub', true), current_setting(
+                // 'request.jwt.claims', true)::jsonb ->> 'sub')`)
+                pg_sys::NodeTag::T_CoalesceExpr => {
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg(
+                        (*n.cast::<pg_sys::CoalesceExpr>()).args,
+                    );
+                    let mut out = Vec::new();
+                    for arg in args.iter_ptr() {
+                        for read in claim_reads_by(arg, tenant, path.clone()) {
+                            if !out.contains(&read) {
+                                out.push(read);
+                            }
+                        }
+                    }
+                    return out;
+                }
                 pg_sys::NodeTag::T_FuncExpr
                     if (*n.cast::<pg_sys::FuncExpr>()).funcformat
                         == pg_sys::CoercionForm::COERCE_EXPLICIT_CAST =>
                 {
                     (*n.cast::<pg_sys::FuncExpr>()).args
                 }
-                // (one key, `->> 'sub'`, of the setting read as JSON)
+                // (a key of the setting read as JSON, `->> 'sub'`, and
+                // the objects above it, `-> 'app_metadata'`)
                 pg_sys::NodeTag::T_OpExpr
-                    if key.is_none()
-                        && operator_name((*n.cast::<pg_sys::OpExpr>()).opno) == "->>" =>
+                    if matches!(
+                        (
+                            operator_name((*n.cast::<pg_sys::OpExpr>()).opno).as_str(),
+                            path.is_empty()
+                        ),
+                        ("->>", true) | ("->", false)
+                    ) =>
                 {
                     let args =
                         pgrx::PgList::<pg_sys::Node>::from_pg((*n.cast::<pg_sys::OpExpr>()).args);
@@ -2907,10 +2955,10 @@ unsafe fn claim_reads(mut n: *mut pg_sys::Node, tenant: &str) -> Vec<(String, Op
                     {
                         return Vec::new();
                     }
-                    key = String::from_datum((*c).constvalue, false);
-                    if key.is_none() {
+                    let Some(key) = String::from_datum((*c).constvalue, false) else {
                         return Vec::new();
-                    }
+                    };
+                    path.push(key);
                     (*n.cast::<pg_sys::OpExpr>()).args
                 }
                 _ => break,
@@ -2920,12 +2968,11 @@ unsafe fn claim_reads(mut n: *mut pg_sys::Node, tenant: &str) -> Vec<(String, Op
                 .unwrap_or(std::ptr::null_mut());
         }
         if let Some(name) = setting_named(n).filter(claimable) {
-            return vec![(name, key)];
+            return vec![(name, path)];
         }
         // (an application's function of constants alone, as its own
         // value: `auth.uid()`)
-        if key.is_some()
-            || (*n).type_ != pg_sys::NodeTag::T_FuncExpr
+        if (*n).type_ != pg_sys::NodeTag::T_FuncExpr
             || (*n.cast::<pg_sys::FuncExpr>()).funcid.to_u32() < pg_sys::FirstNormalObjectId
             || pg_sys::contain_var_clause(n)
             || pg_sys::checkExprHasSubLink(n)
@@ -2946,6 +2993,10 @@ unsafe fn claim_reads(mut n: *mut pg_sys::Node, tenant: &str) -> Vec<(String, Op
             .into_iter()
             .filter(claimable)
             .collect();
+        // (read by keys: the function returns the claims, `auth.jwt()`)
+        if !path.is_empty() {
+            return settings.into_iter().map(|s| (s, path.clone())).collect();
+        }
         let keys: Vec<String> = crate::candidates::literals_in(&body)
             .into_iter()
             .filter(|k| !k.is_empty() && !settings.iter().any(|s| k.eq_ignore_ascii_case(s)))
@@ -2954,50 +3005,117 @@ unsafe fn claim_reads(mut n: *mut pg_sys::Node, tenant: &str) -> Vec<(String, Op
         settings
             .into_iter()
             .flat_map(|s| {
-                std::iter::once((s.clone(), None))
-                    .chain(keys.iter().map(move |k| (s.clone(), Some(k.clone()))))
+                std::iter::once((s.clone(), Vec::new()))
+                    .chain(keys.iter().map(move |k| (s.clone(), vec![k.clone()])))
             })
-            .take(4)
             .collect()
     }
 }
 
-/// A setting a reach term compares a column with, one the application
-/// sets per request: `owner_id = current_setting('app.user_id', true)
-/// ::int` reaches another tenant's row of owner 105 for a request that
-/// sets `app.user_id` to 105, which no probed tenant's settings do.
+/// A setting a reach term compares a column or a constant with, one the
+/// application sets per request: `owner_id = current_setting(
+/// 'app.user_id', true)::int` reaches another tenant's row of owner 105
+/// for a request that sets `app.user_id` to 105, `current_setting(
+/// 'app.support', true) = 'on'` every row for one that sets it to `on`;
+/// no probed tenant's settings do either.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ReachClaim {
-    /// the term with that comparison `col IS NOT NULL`: the rows it may
-    /// reach for some value of the setting
+    /// the term with that comparison `col IS NOT NULL` (`true` for a
+    /// constant's): the rows it may reach for some value of the setting
     pub(crate) term: String,
     /// each setting it may read (lowercased) and the SQL of the table's
     /// row (`rls_audit_row`) giving it the value that reaches the row:
     /// `(rls_audit_row.owner_id)::pg_catalog.text`, or a JSON object of
     /// the key, `pg_catalog.json_build_object('sub',
-    /// rls_audit_row.owner_id)::pg_catalog.text`
+    /// rls_audit_row.owner_id)::pg_catalog.text`; the constant for a
+    /// constant's, `('on'::pg_catalog.text)::pg_catalog.text`
     pub(crate) givens: Vec<(String, String)>,
 }
 
-/// The first `col = <a setting the application sets per request>`
-/// comparison of reach term `term` at its own level ([`claim_reads`]):
-/// the term with it `col IS NOT NULL`, and the settings with the SQL of a
-/// row that gives each the row's value ([`ReachClaim`]); None when it has
-/// none.
+/// What a claimed setting is compared with ([`claim_term`]).
+enum ClaimSide {
+    /// a column of the table, under casts: the comparison's node for it
+    Column(*mut pg_sys::Node),
+    /// a constant, as its type's output prints it (`true` for a boolean
+    /// setting read as it is, `current_setting('app.admin',
+    /// true)::boolean`)
+    Constant(String),
+}
+
+/// The first comparison of reach term `term`, at its own level, of a
+/// setting the application sets per request ([`claim_reads`]) with a
+/// column (`col = <setting>`) or a constant (`<setting> = 'on'`, `IN
+/// ('on', 'yes')`, a boolean setting alone, `NOT` one): the term with it
+/// `col IS NOT NULL` (a constant's: `true`), and the settings with the
+/// SQL of a row that gives each the value that passes it
+/// ([`ReachClaim`]); None when it has none.
 unsafe fn claim_term(
     term: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: &str,
 ) -> Option<(*mut pg_sys::Node, Vec<(String, String)>)> {
-    /// the comparison, its column side, the settings and their keys
-    type Hit = (
-        *mut pg_sys::Node,
-        *mut pg_sys::Node,
-        Vec<(String, Option<String>)>,
-    );
+    /// the comparison, what it compares the settings with, the settings
+    /// and their keys
+    type Hit = (*mut pg_sys::Node, ClaimSide, Vec<(String, Vec<String>)>);
     struct Found<'a> {
         tenant: &'a str,
         hit: Option<Hit>,
+    }
+    /// the constant `n` is under casts, as its type's output prints it
+    unsafe fn constant(n: *mut pg_sys::Node) -> Option<String> {
+        // SAFETY: a node of the tree being walked, only read
+        unsafe {
+            let n = under_casts(n);
+            if n.is_null() || (*n).type_ != pg_sys::NodeTag::T_Const {
+                return None;
+            }
+            let c = n.cast::<pg_sys::Const>();
+            (!(*c).constisnull).then(|| print_datum((*c).consttype, (*c).constvalue))
+        }
+    }
+    /// the first element of the array `n` is (`IN (7, 9)`'s list)
+    unsafe fn first_element(n: *mut pg_sys::Node) -> Option<String> {
+        // SAFETY: a node of the tree being walked, only read
+        unsafe {
+            let n = under_casts(n);
+            if n.is_null() {
+                return None;
+            }
+            match (*n).type_ {
+                pg_sys::NodeTag::T_ArrayExpr => {
+                    let elements = pgrx::PgList::<pg_sys::Node>::from_pg(
+                        (*n.cast::<pg_sys::ArrayExpr>()).elements,
+                    );
+                    let first = elements.iter_ptr().find_map(|e| constant(e));
+                    first
+                }
+                pg_sys::NodeTag::T_Const if !(*n.cast::<pg_sys::Const>()).constisnull => {
+                    let c = n.cast::<pg_sys::Const>();
+                    let elem = pg_sys::get_element_type((*c).consttype);
+                    if elem == pg_sys::InvalidOid {
+                        return None;
+                    }
+                    array_texts((*c).constvalue, elem).into_iter().next()
+                }
+                _ => None,
+            }
+        }
+    }
+    /// whether `n` is a boolean that may be a setting read as it is: a
+    /// cast (or a function, a COALESCE) of type boolean (not a List, whose
+    /// type PostgreSQL's `exprType` refuses)
+    unsafe fn boolean_read(n: *mut pg_sys::Node) -> bool {
+        // SAFETY: a node of the tree being walked, only read
+        unsafe {
+            matches!(
+                (*n).type_,
+                pg_sys::NodeTag::T_CoerceViaIO
+                    | pg_sys::NodeTag::T_FuncExpr
+                    | pg_sys::NodeTag::T_RelabelType
+                    | pg_sys::NodeTag::T_CoalesceExpr
+                    | pg_sys::NodeTag::T_NullIfExpr
+            ) && pg_sys::exprType(n) == pg_sys::BOOLOID
+        }
     }
     unsafe extern "C-unwind" fn find(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
         if node.is_null() {
@@ -3014,15 +3132,63 @@ unsafe fn claim_term(
                         (*node.cast::<pg_sys::OpExpr>()).args,
                     );
                     if let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) {
-                        for (col, read) in [(l, r), (r, l)] {
-                            if column_var(col).is_some() {
-                                let reads = claim_reads(read, found.tenant);
-                                if !reads.is_empty() {
-                                    found.hit = Some((node, col, reads));
-                                    return true;
-                                }
+                        for (side, read) in [(l, r), (r, l)] {
+                            let side = if column_var(side).is_some() {
+                                ClaimSide::Column(side)
+                            } else if let Some(value) = constant(side) {
+                                ClaimSide::Constant(value)
+                            } else {
+                                continue;
+                            };
+                            let reads = claim_reads(read, found.tenant);
+                            if !reads.is_empty() {
+                                found.hit = Some((node, side, reads));
+                                return true;
                             }
                         }
+                    }
+                }
+                // (`<setting> IN ('on', 'yes')`: its first)
+                pg_sys::NodeTag::T_ScalarArrayOpExpr
+                    if (*node.cast::<pg_sys::ScalarArrayOpExpr>()).useOr
+                        && is_equality((*node.cast::<pg_sys::ScalarArrayOpExpr>()).opno) =>
+                {
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg(
+                        (*node.cast::<pg_sys::ScalarArrayOpExpr>()).args,
+                    );
+                    if let (Some(read), Some(Some(value))) =
+                        (args.get_ptr(0), args.get_ptr(1).map(|a| first_element(a)))
+                    {
+                        let reads = claim_reads(read, found.tenant);
+                        if !reads.is_empty() {
+                            found.hit = Some((node, ClaimSide::Constant(value), reads));
+                            return true;
+                        }
+                    }
+                }
+                // (`NOT current_setting('app.readonly', true)::boolean`)
+                pg_sys::NodeTag::T_BoolExpr
+                    if (*node.cast::<pg_sys::BoolExpr>()).boolop
+                        == pg_sys::BoolExprType::NOT_EXPR =>
+                {
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg(
+                        (*node.cast::<pg_sys::BoolExpr>()).args,
+                    );
+                    if let Some(arg) = args.get_ptr(0).filter(|a| boolean_read(*a)) {
+                        let reads = claim_reads(arg, found.tenant);
+                        if !reads.is_empty() {
+                            found.hit = Some((node, ClaimSide::Constant("false".into()), reads));
+                            return true;
+                        }
+                    }
+                }
+                // (a boolean setting as it is: `OR current_setting(
+                // 'app.admin', true)::boolean`)
+                _ if boolean_read(node) => {
+                    let reads = claim_reads(node, found.tenant);
+                    if !reads.is_empty() {
+                        found.hit = Some((node, ClaimSide::Constant("true".into()), reads));
+                        return true;
                     }
                 }
                 _ => {}
@@ -3049,44 +3215,61 @@ unsafe fn claim_term(
     }
     let mut found = Found { tenant, hit: None };
     // SAFETY: the caller's term, walked, then copied with the comparison
-    // replaced by a NullTest of a copy of its column side
+    // replaced by a NullTest of a copy of its column side (a constant's
+    // by `true`)
     unsafe {
         find(term, (&mut found as *mut Found<'_>).cast());
-        let (cmp, col, reads) = found.hit?;
-        let var = column_var(col)?;
-        let test = pgrx::PgBox::<pg_sys::NullTest>::alloc_node(pg_sys::NodeTag::T_NullTest);
-        let test = test.into_pg();
-        (*test).arg = pg_sys::copyObjectImpl(col.cast()).cast();
-        (*test).nulltesttype = pg_sys::NullTestType::IS_NOT_NULL;
-        (*test).location = -1;
-        let mut ctx = (cmp, test.cast::<pg_sys::Node>());
+        let (cmp, side, reads) = found.hit?;
+        let (to, value) = match side {
+            ClaimSide::Column(col) => {
+                let var = column_var(col)?;
+                let test = pgrx::PgBox::<pg_sys::NullTest>::alloc_node(pg_sys::NodeTag::T_NullTest);
+                let test = test.into_pg();
+                (*test).arg = pg_sys::copyObjectImpl(col.cast()).cast();
+                (*test).nulltesttype = pg_sys::NullTestType::IS_NOT_NULL;
+                (*test).location = -1;
+                let name = pg_sys::get_attname(relid, (*var).varattno, true);
+                if name.is_null() {
+                    return None;
+                }
+                let column = format!(
+                    "rls_audit_row.{}",
+                    crate::ident::quote_ident(&name_or_empty(name))
+                );
+                (test.cast::<pg_sys::Node>(), column)
+            }
+            ClaimSide::Constant(value) => (
+                pg_sys::makeBoolConst(true, false),
+                format!("{}::pg_catalog.text", crate::ident::quote_literal(&value)),
+            ),
+        };
+        let mut ctx = (cmp, to);
         let copy = swap(
             term,
             (&mut ctx as *mut (*mut pg_sys::Node, *mut pg_sys::Node)).cast(),
         );
-        let name = pg_sys::get_attname(relid, (*var).varattno, true);
-        if name.is_null() {
-            return None;
-        }
-        let column = format!(
-            "rls_audit_row.{}",
-            crate::ident::quote_ident(&name_or_empty(name))
-        );
         let givens = reads
             .into_iter()
-            .map(|(setting, key)| {
-                let given = match key {
-                    None => format!("({column})::pg_catalog.text"),
-                    Some(key) => format!(
-                        "pg_catalog.json_build_object({}, {column})::pg_catalog.text",
-                        crate::ident::quote_literal(&key)
-                    ),
-                };
-                (setting, given)
-            })
+            .map(|(setting, path)| (setting, claim_given(&value, &path)))
             .collect();
         Some((copy, givens))
     }
+}
+
+/// The SQL of the text a setting read by the JSON keys `path` (outermost
+/// first, [`claim_reads`]) is given for its read to be `value`'s (SQL):
+/// `(value)::pg_catalog.text` with none, else the JSON object of the keys
+/// around it, `pg_catalog.json_build_object('app_metadata',
+/// pg_catalog.json_build_object('org', value))::pg_catalog.text`.
+fn claim_given(value: &str, path: &[String]) -> String {
+    let mut given = value.to_string();
+    for key in path {
+        given = format!(
+            "pg_catalog.json_build_object({}, {given})",
+            crate::ident::quote_literal(key)
+        );
+    }
+    format!("({given})::pg_catalog.text")
 }
 
 /// What [`reach_walk`] found in a term.

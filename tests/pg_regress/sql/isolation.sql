@@ -3185,6 +3185,86 @@ SELECT count(*) FILTER (WHERE id = 100) AS inserted_for_the_parent,
   FROM "look up"."Child orgs" WHERE tenant_id = :'parent_id'::int;
 ROLLBACK;
 
+-- A policy term that passes every row for a value of a setting the
+-- application sets per request, compared with a constant rather than a
+-- column: a support mode (`= 'on'`), an admin flag read as a boolean, a
+-- role in a JSON token read by a function of the application's by two
+-- keys, a level in a list. Left unset, as the probes find them, each
+-- passes nothing; any request may set them (the role may SET any such
+-- setting itself). The probes run the read, the DELETE, the take-over
+-- UPDATE and the inserts again with the setting given the constant.
+-- FAIL for every tenant, naming the SET, beside PostgreSQL's own
+-- statements with the value each FAIL names.
+CREATE TABLE "look up"."Tickets" (id int, tenant_id int NOT NULL, body text);
+INSERT INTO "look up"."Tickets" SELECT g, 1 + g % 3, 'b' FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Tickets" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Tickets" TO app_user;
+CREATE FUNCTION "look up".jwt() RETURNS jsonb LANGUAGE sql STABLE
+    AS $$ SELECT coalesce(nullif(current_setting('request.jwt.claim', true), ''),
+                          nullif(current_setting('request.jwt.claims', true), ''))::jsonb $$;
+CREATE POLICY "own, or in support mode" ON "look up"."Tickets" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR current_setting('app.support', true) = 'on');
+CREATE POLICY "own, or as an admin" ON "look up"."Tickets" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR current_setting('app.admin', true)::boolean);
+CREATE POLICY "own, or as the service" ON "look up"."Tickets" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR "look up".jwt() -> 'app_metadata' ->> 'role' = 'service')
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or at a level" ON "look up"."Tickets" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR NULLIF(current_setting('app.level', true), '')::int IN (7, 9));
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Tickets"'::regclass])
+ WHERE tenant IS NOT NULL ORDER BY 2, 1;
+CREATE TEMP TABLE said AS
+SELECT check_name, rows_seen,
+       substring(detail FROM '`SET ([a-z_.]+) = ') AS name,
+       substring(detail FROM '`SET [a-z_.]+ = ''([^'']+)''') AS value,
+       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Tickets"'::regclass])
+ WHERE tenant = '1' AND status = 'FAIL';
+SELECT check_name, name, value FROM said ORDER BY 1;
+GRANT SELECT ON said TO app_user;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT set_config(name, value, true) IS NOT NULL AS set FROM said WHERE check_name = 'tenant_read';
+SELECT count(*) = (SELECT rows_said FROM said WHERE check_name = 'tenant_read') AS reads_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Tickets" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT set_config(name, value, true) IS NOT NULL AS set FROM said WHERE check_name = 'tenant_delete';
+DELETE FROM "look up"."Tickets";
+RESET ROLE;
+SELECT 6 - count(*) = (SELECT rows_said FROM said WHERE check_name = 'tenant_delete') AS deletes_as_many,
+       6 - count(*) > 0 AS of_other_tenants
+  FROM "look up"."Tickets" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT set_config(name, value, true) IS NOT NULL AS set FROM said WHERE check_name = 'tenant_update';
+UPDATE "look up"."Tickets" SET tenant_id = 1;
+RESET ROLE;
+SELECT count(*) = (SELECT rows_said FROM said WHERE check_name = 'tenant_update') AS takes_over_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Tickets" WHERE tenant_id = 1 AND id % 3 <> 0;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT set_config(name, value, true) IS NOT NULL AS set FROM said WHERE check_name = 'tenant_insert';
+INSERT INTO "look up"."Tickets" VALUES (100, 2, 'x');
+RESET ROLE;
+SELECT count(*) AS inserted_for_tenant_2 FROM "look up"."Tickets" WHERE id = 100 AND tenant_id = 2;
+ROLLBACK;
+DROP TABLE said;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
