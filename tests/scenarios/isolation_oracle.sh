@@ -29,7 +29,8 @@
 # turn on and the calling session turns on too, and a role some roles may
 # SET ROLE to (oracle_side: grants, policies, and a restrictive policy for
 # the case role alone), and a term of the id (or the tenant) compared with
-# a user id or a JSON token's claim a request sets (app.user, app.claims).
+# a user id or a JSON token's claim a request sets (app.user, app.claims);
+# a request may set app.support 'on' too.
 # The truth comes from real statements run as the
 # role, and as each role it may SET ROLE to, in rolled-back
 # subtransactions (SELECT, DELETE and UPDATE with no WHERE, TRUNCATE,
@@ -483,12 +484,15 @@ for db in rls_audit_oracle_1 rls_audit_oracle_2; do
 SET client_min_messages = warning;
 CREATE TABLE oracle.truth_raw (k int, check_name text, tenant text, leak boolean);
 -- tenant a's settings, its role's app.support, and a user id and token
--- a request sets (none when usr is NULL), until the (sub)transaction ends
+-- a request sets (none when usr is NULL; usr 0: app.support 'on' instead,
+-- which a request may set as well), until the (sub)transaction ends
 CREATE FUNCTION oracle.take(a int, sup text, usr int) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM set_config('app.tenant', a::text, true);
     PERFORM set_config('app.support', sup, true);
-    IF usr IS NOT NULL THEN
+    IF usr = 0 THEN
+        PERFORM set_config('app.support', 'on', true);
+    ELSIF usr IS NOT NULL THEN
         PERFORM set_config('app.user', usr::text, true);
         PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
     END IF;
@@ -593,6 +597,14 @@ BEGIN
                                c.tbl, a) INTO ids;
                 users := users || (SELECT array_agg(DISTINCT u)
                                      FROM unnest(coalesce(ids, '{}') || ARRAY[1, 2, 3, 4]) u);
+            END IF;
+            -- (and with app.support 'on', when a policy reads it and the
+            -- role's own is not: a request may set it too)
+            IF sup <> 'on' AND EXISTS (SELECT FROM pg_policy p
+                                        WHERE p.polrelid = c.tbl
+                                          AND concat(pg_get_expr(p.polqual, p.polrelid),
+                                                     pg_get_expr(p.polwithcheck, p.polrelid)) ~ 'app\.support') THEN
+                users := users || 0;
             END IF;
             -- tenant_read: SELECT * as tenant a sees another tenant's row
             -- (also with the user id or the token set)
@@ -728,7 +740,7 @@ BEGIN
                                              FROM unnest(ARRAY[0, 1, 2, 3, 4, a]) y, unnest(pres) z,
                                                   unnest(ARRAY[false, true]) g, generate_series(0, 7) b, unnest(users) u
                                             WHERE (b = 0 OR NOT g)
-                                              AND (u IS NULL OR (z IS NULL AND y <> 0 AND (b = 0 OR (b = 6 AND u = 1)))) LOOP
+                                              AND (u IS NULL OR (z IS NULL AND (y <> 0 OR u = 0) AND (b = 0 OR (b = 6 AND u = 1)))) LOOP
                 BEGIN
                     EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, tenant_id, ctid::text AS tid FROM %s', c.tbl);
                     IF gone THEN EXECUTE format('DELETE FROM %s WHERE tenant_id = %s', c.tbl, a); END IF;
@@ -805,7 +817,7 @@ BEGIN
             -- tenant's own: a check that reads them)
             FOR x, f, pre, bsel, usr IN SELECT xx, ff, zz, b, u FROM generate_series(1, 4) xx, generate_series(1, 3) ff,
                                                           unnest(pres) zz, generate_series(0, 7) b, unnest(users) u
-                                         WHERE u IS NULL OR (zz IS NULL AND ((u = 1 AND b = 6) OR (u = xx AND b = 0))) LOOP
+                                         WHERE u IS NULL OR (zz IS NULL AND ((u = 1 AND b = 6) OR (u IN (0, xx) AND b = 0))) LOOP
                 CONTINUE WHEN x = a;
                 EXECUTE format('SELECT * FROM %s WHERE tenant_id = %s LIMIT 1', c.tbl, f) INTO tmpl;
                 BEGIN
@@ -1167,15 +1179,15 @@ SQL
     # FAILs that name a statement or read with one of them set
     claiming=$(q -d "$db" -c "SELECT count(*) || ' cases (' || count(*) FILTER (WHERE EXISTS (
                                    SELECT FROM oracle.verdicts v WHERE v.k = c.k AND v.status = 'FAIL'
-                                                                   AND v.detail ~ 'SET app\.(user|claims) = '))
+                                                                   AND v.detail ~ 'SET app\.(user|claims|support) = '))
                                    || ' with a FAIL naming one set)' FROM oracle.cases c
                                  WHERE EXISTS (SELECT FROM pg_policy p
                                                 WHERE p.polrelid = c.tbl
                                                   AND concat(pg_get_expr(p.polqual, p.polrelid),
                                                              pg_get_expr(p.polwithcheck, p.polrelid))
-                                                      ~ 'app\.(user|claims)')")
+                                                      ~ 'app\.(user|claims|support)')")
     total=$((total + n))
-    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a viewers table a policy reads in $looking; a SECURITY DEFINER function writing the table in $writing; a user id or a token a request sets in $claiming; the checks' values: $varied; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
+    echo "isolation_oracle ($db): $n cases, $checks checks ($leaks real leaks), false PASS $false_pass, false FAIL $false_fail, undecided $undecided; reader 5 singled out in $singled checks; foreign keys' actions in $cascading; policies calling a function in $replacing; a viewers table a policy reads in $looking; a SECURITY DEFINER function writing the table in $writing; a user id, a token or support mode a request sets in $claiming; the checks' values: $varied; one call per role over all its tables: $differing verdicts differ; in a session that had defined the setting: $defined statuses differ ($unset_elsewhere unset checks in a new backend)"
     if [ "$defined" != 0 ]; then
         fail=1
         q -d "$db" -c "SELECT v.k, v.check_name, v.tenant, v.status, d.status AS status_defined, left(d.detail, 120)
