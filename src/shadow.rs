@@ -365,8 +365,9 @@ pub(crate) struct Probe<'a> {
     pub(crate) claims: &'a [ReachClaim],
     /// a write check's terms of the tenant column by a setting the
     /// application sets per request: each setting with the SQL of the
-    /// value that passes a tenant (`rls_audit_row.<column>` that tenant's
-    /// text; sql/probe.sql, kind `check claimed`)
+    /// value that passes a tenant (`rls_audit_row`, a row of the shadow's
+    /// type with that tenant in the tenant column; sql/probe.sql, kind
+    /// `check claimed`)
     pub(crate) check_claims: &'a [Vec<(String, String)>],
 }
 
@@ -840,10 +841,15 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                 .into_iter()
                 .filter_map(|mut r| r.pop().flatten());
             let xs: Vec<String> = reach.iter().cloned().chain(others).collect();
+            // (a row of the shadow's type with X in the tenant column,
+            // read into its type: the claim's SQL may compare it with a
+            // sub-select's column, `org_id = rls_audit_row.tenant_id`)
             for (setting, sql) in check_claims.iter().flatten() {
                 let sql = cstring(&format!(
-                    "SELECT ({sql})::pg_catalog.text FROM (SELECT $1[1] AS {}) rls_audit_row",
-                    crate::ident::quote_ident(column)
+                    "SELECT ({sql})::pg_catalog.text
+                       FROM pg_catalog.json_populate_record(NULL::pg_temp.rls_audit_shadow,
+                                pg_catalog.json_build_object({}, $1[1])) rls_audit_row",
+                    crate::ident::quote_literal(column)
                 ))?;
                 for x in &xs {
                     let value = rolled_back(|| {

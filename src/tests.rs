@@ -2165,6 +2165,8 @@ fn check_variants_give_the_terms_that_reach_rows() {
                    OR (a = 2 AND NOT has_table_privilege('public.reach_shares', 'UPDATE'))
                    OR NOT EXISTS (SELECT FROM public.reach_blocks b WHERE b.doc = reach_rights.a)
                    OR (a = 3 AND row_security_active('public.reach_blocks')));
+        CREATE FUNCTION public.reach_uid() RETURNS int LANGUAGE sql STABLE
+            AS $$ SELECT NULLIF(current_setting('request.jwt.claim.sub', true), '')::int $$;
         CREATE FUNCTION public.reach_jwt() RETURNS jsonb LANGUAGE sql STABLE
             AS $$ SELECT coalesce(nullif(current_setting('request.jwt.claim', true), ''),
                                   nullif(current_setting('request.jwt.claims', true), ''))::jsonb $$;
@@ -2178,6 +2180,20 @@ fn check_variants_give_the_terms_that_reach_rows() {
         CREATE POLICY i ON public.reach_flags FOR INSERT TO rls_audit_reach_app
             WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                         OR NULLIF(current_setting('app.level', true), '')::int IN (7, 9));
+        CREATE TABLE public.reach_members (org int, usr int);
+        CREATE TABLE public.reach_orgs (tenant_id int, org int);
+        CREATE POLICY d ON public.reach_orgs FOR DELETE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR org IN (SELECT m.org FROM public.reach_members m
+                               WHERE m.usr = NULLIF(current_setting('app.user_id', true), '')::int)
+                   OR EXISTS (SELECT FROM public.reach_members m
+                               WHERE m.org = reach_orgs.org AND m.usr = public.reach_uid())
+                   OR NULLIF(current_setting('app.user_id', true), '')::int
+                      IN (SELECT m.usr FROM public.reach_members m WHERE m.org = reach_orgs.org));
+        CREATE POLICY i ON public.reach_orgs FOR INSERT TO rls_audit_reach_app
+            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                        OR tenant_id IN (SELECT m.org FROM public.reach_members m
+                                          WHERE m.usr = NULLIF(current_setting('app.user_id', true), '')::int));
         CREATE TABLE public.reach_names (tenant_id int, a int, n text);
         CREATE POLICY d ON public.reach_names FOR DELETE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
@@ -2224,6 +2240,7 @@ fn check_variants_give_the_terms_that_reach_rows() {
         ),
         // (its terms are all claimed)
         ("public.reach_flags", vec![]),
+        ("public.reach_orgs", vec![]),
         (
             // names read under the search_path
             "public.reach_names",
@@ -2309,6 +2326,25 @@ fn check_variants_give_the_terms_that_reach_rows() {
                     "(pg_catalog.json_build_object('app_metadata', pg_catalog.json_build_object('role', 'service'::pg_catalog.text)))::pg_catalog.text",
                 ),
             ],
+            // (through a sub-select: a member's user, of a membership
+            // that passes it for the row)
+            "public.reach_orgs" => &[
+                (
+                    "((org IN (SELECT m.org FROM public.reach_members m WHERE (m.usr IS NOT NULL))))",
+                    "app.user_id",
+                    "((SELECT m.usr AS v FROM public.reach_members m WHERE ((m.usr IS NOT NULL) AND (rls_audit_row.org = m.org)) LIMIT '1'::bigint))::pg_catalog.text",
+                ),
+                (
+                    "((EXISTS (SELECT FROM public.reach_members m WHERE ((m.org = rls_audit_row.org) AND (m.usr IS NOT NULL)))))",
+                    "request.jwt.claim.sub",
+                    "((SELECT m.usr AS v FROM public.reach_members m WHERE ((m.org = rls_audit_row.org) AND (m.usr IS NOT NULL)) LIMIT '1'::bigint))::pg_catalog.text",
+                ),
+                (
+                    "((EXISTS (SELECT m.usr FROM public.reach_members m WHERE (m.org = rls_audit_row.org))))",
+                    "app.user_id",
+                    "((SELECT m.usr AS v FROM public.reach_members m WHERE ((m.org = rls_audit_row.org) AND (m.usr IS NOT NULL)) LIMIT '1'::bigint))::pg_catalog.text",
+                ),
+            ],
             _ => &[],
         };
         // (a check's: the level in the list)
@@ -2329,6 +2365,15 @@ fn check_variants_give_the_terms_that_reach_rows() {
             assert_eq!(
                 claimed_targets,
                 [("app.level", "('7'::pg_catalog.text)::pg_catalog.text")]
+            );
+        }
+        if table == "public.reach_orgs" {
+            assert_eq!(
+                claimed_targets,
+                [(
+                    "app.user_id",
+                    "((SELECT m.usr AS v FROM public.reach_members m WHERE ((m.usr IS NOT NULL) AND (rls_audit_row.tenant_id = m.org)) LIMIT '1'::bigint))::pg_catalog.text"
+                )]
             );
         }
         assert_eq!(claims, want_claims, "{table}");

@@ -2519,7 +2519,9 @@ unsafe fn reach_terms(
                 _ => claim_term(term, relid, setting).and_then(|(t, givens)| {
                     let mut rest = Reach::new(tenant);
                     reach_walk(t, (&mut rest as *mut Reach).cast());
-                    if rest.role {
+                    // (a table with row-level security the caller reads
+                    // as it is: rows to try, not a verdict)
+                    if rest.code {
                         return None;
                     }
                     Some(ReachClaim {
@@ -2850,7 +2852,14 @@ unsafe fn own_tenant(term: *mut pg_sys::Node, tenant: i16, setting: &str) -> boo
 
 /// The column of the policy's table `n` is, under implicit casts and
 /// explicit ones (`tenant_id::text`), at the policy's own level.
-unsafe fn column_var(mut n: *mut pg_sys::Node) -> Option<*mut pg_sys::Var> {
+unsafe fn column_var(n: *mut pg_sys::Node) -> Option<*mut pg_sys::Var> {
+    // SAFETY: a node of a tree being walked, only read
+    unsafe { var_under(n).filter(|v| (**v).varno == 1) }
+}
+
+/// The column `n` is, under implicit casts and explicit ones, of a
+/// relation of its own query level (in a sub-select, of the sub-select's).
+unsafe fn var_under(mut n: *mut pg_sys::Node) -> Option<*mut pg_sys::Var> {
     // SAFETY: a node of a tree being walked, only read
     unsafe {
         loop {
@@ -2868,7 +2877,6 @@ unsafe fn column_var(mut n: *mut pg_sys::Node) -> Option<*mut pg_sys::Var> {
         }
         (!n.is_null()
             && (*n).type_ == pg_sys::NodeTag::T_Var
-            && (*n.cast::<pg_sys::Var>()).varno == 1
             && (*n.cast::<pg_sys::Var>()).varlevelsup == 0)
             .then(|| n.cast())
     }
@@ -3034,32 +3042,50 @@ pub(crate) struct ReachClaim {
 
 /// What a claimed setting is compared with ([`claim_term`]).
 enum ClaimSide {
-    /// a column of the table, under casts: the comparison's node for it
+    /// a column of the table, or of a table a sub-select of the term
+    /// reads, under casts: the comparison's node for it
     Column(*mut pg_sys::Node),
+    /// the output of the sub-select the setting is compared with by `IN`
+    /// (`current_setting('app.user_id', true)::int IN (SELECT user_id
+    /// FROM members WHERE org_id = docs.org_id)`)
+    Output,
     /// a constant, as its type's output prints it (`true` for a boolean
     /// setting read as it is, `current_setting('app.admin',
     /// true)::boolean`)
     Constant(String),
 }
 
-/// The first comparison of reach term `term`, at its own level, of a
-/// setting the application sets per request ([`claim_reads`]) with a
-/// column (`col = <setting>`) or a constant (`<setting> = 'on'`, `IN
-/// ('on', 'yes')`, a boolean setting alone, `NOT` one): the term with it
-/// `col IS NOT NULL` (a constant's: `true`), and the settings with the
-/// SQL of a row that gives each the value that passes it
-/// ([`ReachClaim`]); None when it has none.
+/// The first comparison of reach term `term`, at its own level or in
+/// the WHERE of a sub-select of it, of a setting the application sets per
+/// request ([`claim_reads`]) with a column (`col = <setting>`) or a
+/// constant (`<setting> = 'on'`, `IN ('on', 'yes')`, a boolean setting
+/// alone, `NOT` one), or of such a setting `IN` a sub-select: the term
+/// with it `col IS NOT NULL` (a constant's: `true`; `IN` a sub-select:
+/// `EXISTS` of it), and the settings with the SQL of a row that gives
+/// each the value that passes it ([`ReachClaim`]). A sub-select's column
+/// gives the value of one of its rows that passes the sub-select for the
+/// row (`org_id IN (SELECT org_id FROM members WHERE user_id = auth.uid())`:
+/// `(SELECT user_id FROM members WHERE user_id IS NOT NULL AND org_id =
+/// rls_audit_row.org_id LIMIT 1)`). None when it has none.
 unsafe fn claim_term(
     term: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: &str,
 ) -> Option<(*mut pg_sys::Node, Vec<(String, String)>)> {
     /// the comparison, what it compares the settings with, the settings
-    /// and their keys
-    type Hit = (*mut pg_sys::Node, ClaimSide, Vec<(String, Vec<String>)>);
+    /// and their keys, and the sub-select it is in (null at the term's
+    /// own level)
+    type Hit = (
+        *mut pg_sys::Node,
+        ClaimSide,
+        Vec<(String, Vec<String>)>,
+        *mut pg_sys::SubLink,
+    );
     struct Found<'a> {
         tenant: &'a str,
         hit: Option<Hit>,
+        /// the sub-select being walked, null at the term's own level
+        sublink: *mut pg_sys::SubLink,
     }
     /// the constant `n` is under casts, as its type's output prints it
     unsafe fn constant(n: *mut pg_sys::Node) -> Option<String> {
@@ -3133,7 +3159,11 @@ unsafe fn claim_term(
                     );
                     if let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) {
                         for (side, read) in [(l, r), (r, l)] {
-                            let side = if column_var(side).is_some() {
+                            let column = match found.sublink.is_null() {
+                                true => column_var(side).is_some(),
+                                false => var_under(side).is_some(),
+                            };
+                            let side = if column {
                                 ClaimSide::Column(side)
                             } else if let Some(value) = constant(side) {
                                 ClaimSide::Constant(value)
@@ -3142,7 +3172,7 @@ unsafe fn claim_term(
                             };
                             let reads = claim_reads(read, found.tenant);
                             if !reads.is_empty() {
-                                found.hit = Some((node, side, reads));
+                                found.hit = Some((node, side, reads, found.sublink));
                                 return true;
                             }
                         }
@@ -3161,9 +3191,54 @@ unsafe fn claim_term(
                     {
                         let reads = claim_reads(read, found.tenant);
                         if !reads.is_empty() {
-                            found.hit = Some((node, ClaimSide::Constant(value), reads));
+                            found.hit =
+                                Some((node, ClaimSide::Constant(value), reads, found.sublink));
                             return true;
                         }
+                    }
+                }
+                // a sub-select of the term's own level: `<setting> IN
+                // (SELECT …)`, or a comparison in its WHERE
+                pg_sys::NodeTag::T_SubLink if found.sublink.is_null() => {
+                    let link = node.cast::<pg_sys::SubLink>();
+                    let query = (*link).subselect.cast::<pg_sys::Query>();
+                    let exists = (*link).subLinkType == pg_sys::SubLinkType::EXISTS_SUBLINK;
+                    if !simple_query(query, exists) {
+                        return pg_sys::expression_tree_walker(node, Some(find), ctx);
+                    }
+                    let test = (*link).testexpr;
+                    if (*link).subLinkType == pg_sys::SubLinkType::ANY_SUBLINK
+                        && !test.is_null()
+                        && (*test).type_ == pg_sys::NodeTag::T_OpExpr
+                        && is_equality((*test.cast::<pg_sys::OpExpr>()).opno)
+                    {
+                        let args = pgrx::PgList::<pg_sys::Node>::from_pg(
+                            (*test.cast::<pg_sys::OpExpr>()).args,
+                        );
+                        if let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) {
+                            for (output, read) in [(l, r), (r, l)] {
+                                let output = under_casts(output);
+                                if output.is_null() || (*output).type_ != pg_sys::NodeTag::T_Param {
+                                    continue;
+                                }
+                                let reads = claim_reads(read, found.tenant);
+                                if !reads.is_empty() {
+                                    found.hit = Some((node, ClaimSide::Output, reads, link));
+                                    return true;
+                                }
+                            }
+                        }
+                    }
+                    if matches!(
+                        (*link).subLinkType,
+                        pg_sys::SubLinkType::ANY_SUBLINK | pg_sys::SubLinkType::EXISTS_SUBLINK
+                    ) {
+                        found.sublink = link;
+                        if find((*(*query).jointree).quals, ctx) {
+                            return true;
+                        }
+                        let found = &mut *ctx.cast::<Found<'_>>();
+                        found.sublink = std::ptr::null_mut();
                     }
                 }
                 // (`NOT current_setting('app.readonly', true)::boolean`)
@@ -3177,7 +3252,12 @@ unsafe fn claim_term(
                     if let Some(arg) = args.get_ptr(0).filter(|a| boolean_read(*a)) {
                         let reads = claim_reads(arg, found.tenant);
                         if !reads.is_empty() {
-                            found.hit = Some((node, ClaimSide::Constant("false".into()), reads));
+                            found.hit = Some((
+                                node,
+                                ClaimSide::Constant("false".into()),
+                                reads,
+                                found.sublink,
+                            ));
                             return true;
                         }
                     }
@@ -3187,7 +3267,12 @@ unsafe fn claim_term(
                 _ if boolean_read(node) => {
                     let reads = claim_reads(node, found.tenant);
                     if !reads.is_empty() {
-                        found.hit = Some((node, ClaimSide::Constant("true".into()), reads));
+                        found.hit = Some((
+                            node,
+                            ClaimSide::Constant("true".into()),
+                            reads,
+                            found.sublink,
+                        ));
                         return true;
                     }
                 }
@@ -3207,27 +3292,79 @@ unsafe fn claim_term(
             if node == from {
                 return to;
             }
-            if node.is_null() || (*node).type_ == pg_sys::NodeTag::T_Query {
+            if node.is_null() {
                 return node;
+            }
+            if (*node).type_ == pg_sys::NodeTag::T_Query {
+                return query_mutator(node.cast(), swap, ctx).cast();
             }
             expression_mutator(node, swap, ctx)
         }
     }
-    let mut found = Found { tenant, hit: None };
+    let mut found = Found {
+        tenant,
+        hit: None,
+        sublink: std::ptr::null_mut(),
+    };
+    let replaced = |node: *mut pg_sys::Node, from: *mut pg_sys::Node, to: *mut pg_sys::Node| {
+        let mut ctx = (from, to);
+        // SAFETY: a copy of the caller's tree with `from` replaced
+        unsafe {
+            swap(
+                node,
+                (&mut ctx as *mut (*mut pg_sys::Node, *mut pg_sys::Node)).cast(),
+            )
+        }
+    };
     // SAFETY: the caller's term, walked, then copied with the comparison
     // replaced by a NullTest of a copy of its column side (a constant's
     // by `true`)
     unsafe {
         find(term, (&mut found as *mut Found<'_>).cast());
-        let (cmp, side, reads) = found.hit?;
-        let (to, value) = match side {
+        let (cmp, side, reads, link) = found.hit?;
+        let (copy, value) = match side {
+            // (`<setting> IN (SELECT user_id …)`: EXISTS of it; the value
+            // of its first row)
+            ClaimSide::Output => {
+                let exists = pg_sys::copyObjectImpl(link.cast()).cast::<pg_sys::SubLink>();
+                (*exists).subLinkType = pg_sys::SubLinkType::EXISTS_SUBLINK;
+                (*exists).testexpr = std::ptr::null_mut();
+                (*exists).operName = std::ptr::null_mut();
+                let query = (*link).subselect.cast::<pg_sys::Query>();
+                let output =
+                    pgrx::PgList::<pg_sys::TargetEntry>::from_pg((*query).targetList).get_ptr(0)?;
+                let value = first_of(query, (*output).expr.cast(), std::ptr::null_mut());
+                // (a row that gives a value)
+                let asked = (*value).subselect.cast::<pg_sys::Query>();
+                (*(*asked).jointree).quals = pg_sys::make_and_qual(
+                    (*(*asked).jointree).quals,
+                    not_null((*output).expr.cast()),
+                );
+                (
+                    replaced(term, link.cast(), exists.cast()),
+                    printed_term(value.cast(), relid, 0)?,
+                )
+            }
+            // (a column of a sub-select's table: the sub-select with the
+            // comparison `col IS NOT NULL`, and the column's value in its
+            // first row that passes for the row)
+            ClaimSide::Column(col) if !link.is_null() => {
+                let relaxed = replaced(link.cast(), cmp, not_null(col)).cast::<pg_sys::SubLink>();
+                let value = first_of(
+                    (*relaxed).subselect.cast(),
+                    col,
+                    match (*link).subLinkType {
+                        pg_sys::SubLinkType::ANY_SUBLINK => (*link).testexpr,
+                        _ => std::ptr::null_mut(),
+                    },
+                );
+                (
+                    replaced(term, link.cast(), relaxed.cast()),
+                    printed_term(value.cast(), relid, 0)?,
+                )
+            }
             ClaimSide::Column(col) => {
                 let var = column_var(col)?;
-                let test = pgrx::PgBox::<pg_sys::NullTest>::alloc_node(pg_sys::NodeTag::T_NullTest);
-                let test = test.into_pg();
-                (*test).arg = pg_sys::copyObjectImpl(col.cast()).cast();
-                (*test).nulltesttype = pg_sys::NullTestType::IS_NOT_NULL;
-                (*test).location = -1;
                 let name = pg_sys::get_attname(relid, (*var).varattno, true);
                 if name.is_null() {
                     return None;
@@ -3236,23 +3373,130 @@ unsafe fn claim_term(
                     "rls_audit_row.{}",
                     crate::ident::quote_ident(&name_or_empty(name))
                 );
-                (test.cast::<pg_sys::Node>(), column)
+                (replaced(term, cmp, not_null(col)), column)
             }
             ClaimSide::Constant(value) => (
-                pg_sys::makeBoolConst(true, false),
+                replaced(term, cmp, pg_sys::makeBoolConst(true, false)),
                 format!("{}::pg_catalog.text", crate::ident::quote_literal(&value)),
             ),
         };
-        let mut ctx = (cmp, to);
-        let copy = swap(
-            term,
-            (&mut ctx as *mut (*mut pg_sys::Node, *mut pg_sys::Node)).cast(),
-        );
         let givens = reads
             .into_iter()
             .map(|(setting, path)| (setting, claim_given(&value, &path)))
             .collect();
         Some((copy, givens))
+    }
+}
+
+/// `col IS NOT NULL`, of a copy of `col`.
+unsafe fn not_null(col: *mut pg_sys::Node) -> *mut pg_sys::Node {
+    // SAFETY: a new node of the current memory context
+    unsafe {
+        let test = pgrx::PgBox::<pg_sys::NullTest>::alloc_node(pg_sys::NodeTag::T_NullTest);
+        let test = test.into_pg();
+        (*test).arg = pg_sys::copyObjectImpl(col.cast()).cast();
+        (*test).nulltesttype = pg_sys::NullTestType::IS_NOT_NULL;
+        (*test).location = -1;
+        test.cast()
+    }
+}
+
+/// Whether sub-select `query` is a plain SELECT whose rows [`first_of`]
+/// can ask for another output: no grouping, aggregate, DISTINCT, window,
+/// set operation or set-returning output; of one output unless `any`
+/// output will do (an EXISTS's).
+unsafe fn simple_query(query: *mut pg_sys::Query, any: bool) -> bool {
+    // SAFETY: a node of the tree being walked, only read
+    unsafe {
+        !query.is_null()
+            && (*query).type_ == pg_sys::NodeTag::T_Query
+            && (*query).commandType == pg_sys::CmdType::CMD_SELECT
+            && !(*query).jointree.is_null()
+            && (*query).setOperations.is_null()
+            && (*query).groupClause.is_null()
+            && (*query).groupingSets.is_null()
+            && (*query).distinctClause.is_null()
+            && (*query).havingQual.is_null()
+            && !(*query).hasAggs
+            && !(*query).hasWindowFuncs
+            && !(*query).hasTargetSRFs
+            && (any || pgrx::PgList::<pg_sys::TargetEntry>::from_pg((*query).targetList).len() == 1)
+    }
+}
+
+/// `(SELECT <output> FROM … WHERE … [AND <test>] LIMIT 1)`: a copy of
+/// sub-select `query` (of the policy's term, its own Vars at level 0)
+/// asked for `output` (an expression of its own rows) in its first row,
+/// and, with `test` (an `IN (SELECT …)`'s comparison of the term's
+/// expression with the sub-select's output), in its first row whose
+/// output the term's expression matches (`org_id = rls_audit_row.org_id`).
+unsafe fn first_of(
+    query: *mut pg_sys::Query,
+    output: *mut pg_sys::Node,
+    test: *mut pg_sys::Node,
+) -> *mut pg_sys::SubLink {
+    /// `test` with its sub-select's outputs (Params) the expressions
+    /// they are
+    unsafe extern "C-unwind" fn unparam(
+        node: *mut pg_sys::Node,
+        ctx: *mut std::ffi::c_void,
+    ) -> *mut pg_sys::Node {
+        // SAFETY: a node of the comparison being copied; ctx is the
+        // sub-select's target list
+        unsafe {
+            if node.is_null() || (*node).type_ == pg_sys::NodeTag::T_Query {
+                return node;
+            }
+            if (*node).type_ == pg_sys::NodeTag::T_Param
+                && (*node.cast::<pg_sys::Param>()).paramkind == pg_sys::ParamKind::PARAM_SUBLINK
+            {
+                let targets = pgrx::PgList::<pg_sys::TargetEntry>::from_pg(ctx.cast());
+                let at = (*node.cast::<pg_sys::Param>()).paramid as usize;
+                if let Some(target) = at.checked_sub(1).and_then(|i| targets.get_ptr(i)) {
+                    return pg_sys::copyObjectImpl((*target).expr.cast()).cast();
+                }
+            }
+            expression_mutator(node, unparam, ctx)
+        }
+    }
+    // SAFETY: copies of the caller's nodes, built in the current memory
+    // context
+    unsafe {
+        let query = pg_sys::copyObjectImpl(query.cast()).cast::<pg_sys::Query>();
+        if !test.is_null() {
+            // (the term's own Vars one level further out, in the
+            // sub-select)
+            let test = pg_sys::copyObjectImpl(test.cast()).cast::<pg_sys::Node>();
+            pg_sys::IncrementVarSublevelsUp(test, 1, 0);
+            let test = unparam(test, (*query).targetList.cast());
+            (*(*query).jointree).quals = pg_sys::make_and_qual((*(*query).jointree).quals, test);
+        }
+        let target = pg_sys::makeTargetEntry(
+            pg_sys::copyObjectImpl(output.cast()).cast(),
+            1,
+            c"v".as_ptr().cast_mut(),
+            false,
+        );
+        (*query).targetList = pg_sys::lappend(std::ptr::null_mut(), target.cast());
+        (*query).sortClause = std::ptr::null_mut();
+        (*query).limitOffset = std::ptr::null_mut();
+        (*query).limitCount = pg_sys::makeConst(
+            pg_sys::INT8OID,
+            -1,
+            pg_sys::InvalidOid,
+            8,
+            pg_sys::Datum::from(1i64),
+            false,
+            true,
+        )
+        .cast();
+        (*query).limitOption = pg_sys::LimitOption::LIMIT_OPTION_COUNT;
+        let link = pgrx::PgBox::<pg_sys::SubLink>::alloc_node(pg_sys::NodeTag::T_SubLink);
+        let link = link.into_pg();
+        (*link).subLinkType = pg_sys::SubLinkType::EXPR_SUBLINK;
+        (*link).subselect = query.cast();
+        (*link).location = -1;
+        link
     }
 }
 
@@ -3287,6 +3531,9 @@ struct Reach {
     /// whether it holds what the caller must not run: then the role
     /// evaluates it
     role: bool,
+    /// whether it holds any of that besides a read of a table with
+    /// row-level security (a function of the application's, a view…)
+    code: bool,
 }
 
 impl Reach {
@@ -3299,6 +3546,7 @@ impl Reach {
             read_tenant: false,
             setting: false,
             role: false,
+            code: false,
         }
     }
 }
@@ -3345,27 +3593,35 @@ unsafe extern "C-unwind" fn reach_walk(
             }
             // (a sub-select's own output in `x IN (SELECT …)` is a Param)
             pg_sys::NodeTag::T_Param => {
-                seen.role |=
+                let param =
                     (*node.cast::<pg_sys::Param>()).paramkind != pg_sys::ParamKind::PARAM_SUBLINK;
+                seen.role |= param;
+                seen.code |= param;
                 false
             }
             pg_sys::NodeTag::T_Query => {
                 let query = node.cast::<pg_sys::Query>();
-                let tables_only = pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*query).rtable)
-                    .iter_ptr()
-                    .all(|rte| {
-                        (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION
-                            || live::with_class((*rte).relid, |c| {
-                                !c.relrowsecurity
-                                    && matches!(
+                // (each relation read: whether it is a table, and whether
+                // it has row-level security)
+                let read: Vec<Option<(bool, bool)>> =
+                    pgrx::PgList::<pg_sys::RangeTblEntry>::from_pg((*query).rtable)
+                        .iter_ptr()
+                        .filter(|rte| (**rte).rtekind == pg_sys::RTEKind::RTE_RELATION)
+                        .map(|rte| {
+                            live::with_class((*rte).relid, |c| {
+                                (
+                                    matches!(
                                         c.relkind as u8,
                                         pg_sys::RELKIND_RELATION
                                             | pg_sys::RELKIND_PARTITIONED_TABLE
-                                    )
+                                    ),
+                                    c.relrowsecurity,
+                                )
                             })
-                            .unwrap_or(false)
-                    });
-                seen.role |= !tables_only;
+                        })
+                        .collect();
+                seen.role |= !read.iter().all(|r| matches!(r, Some((true, false))));
+                seen.code |= !read.iter().all(|r| matches!(r, Some((true, _))));
                 seen.depth += 1;
                 pg_sys::query_tree_walker(query, Some(reach_walk), ctx, 0);
                 let seen = &mut *ctx.cast::<Reach>();
@@ -3383,8 +3639,10 @@ unsafe extern "C-unwind" fn reach_walk(
                 {
                     seen.setting = true;
                 }
-                seen.role |= (*node).type_ == pg_sys::NodeTag::T_CoerceToDomain
+                let code = (*node).type_ == pg_sys::NodeTag::T_CoerceToDomain
                     || pg_sys::check_functions_in_node(node, Some(barred), std::ptr::null_mut());
+                seen.role |= code;
+                seen.code |= code;
                 pg_sys::expression_tree_walker(node, Some(reach_walk), ctx)
             }
         }

@@ -3265,6 +3265,98 @@ SELECT count(*) AS inserted_for_tenant_2 FROM "look up"."Tickets" WHERE id = 100
 ROLLBACK;
 DROP TABLE said;
 
+-- A term that reaches rows through a sub-select by a setting the
+-- application sets per request: membership of an organisation in another
+-- table (with row-level security of its own: a user sees their own
+-- memberships), by the user id in a JWT claim read by a function of the
+-- application's, or in app.user_id: IN a sub-select of the members, an
+-- EXISTS of the user's membership, the user id IN the sub-select of an
+-- organisation's members, and a check of the tenant column IN one. A
+-- request of tenant 1 that sets it to a member of another tenant's
+-- organisation reaches that organisation's rows. The probes give the
+-- setting the user of a membership row that passes the sub-select for
+-- a row of another tenant (read as the caller), and run the read, the
+-- DELETE, the take-over and the inserts again with it. FAIL for every
+-- tenant, naming the SET, beside PostgreSQL's own statements with the
+-- value each FAIL names.
+CREATE TABLE "look up"."Members" (org_id int, user_id int);
+INSERT INTO "look up"."Members" SELECT o, o * 100 + u FROM generate_series(1, 3) o, generate_series(1, 2) u;
+ALTER TABLE "look up"."Members" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON "look up"."Members" TO app_user;
+CREATE POLICY "one's own" ON "look up"."Members" FOR SELECT
+    USING (user_id = "look up".uid() OR user_id = NULLIF(current_setting('app.user_id', true), '')::int);
+CREATE TABLE "look up"."Org docs" (id int, tenant_id int NOT NULL, org_id int);
+INSERT INTO "look up"."Org docs" SELECT g, 1 + g % 3, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Org docs" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Org docs" TO app_user;
+CREATE POLICY "own, or a member's" ON "look up"."Org docs" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR org_id IN (SELECT org_id FROM "look up"."Members" WHERE user_id = "look up".uid()));
+CREATE POLICY "own, or as a member" ON "look up"."Org docs" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR EXISTS (SELECT FROM "look up"."Members" m
+                       WHERE m.org_id = "Org docs".org_id
+                         AND m.user_id = NULLIF(current_setting('app.user_id', true), '')::int));
+CREATE POLICY "own, or among the members" ON "look up"."Org docs" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR NULLIF(current_setting('app.user_id', true), '')::int
+              IN (SELECT user_id FROM "look up"."Members" WHERE org_id = "Org docs".org_id))
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or a member's organisation" ON "look up"."Org docs" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR tenant_id IN (SELECT org_id FROM "look up"."Members"
+                                  WHERE user_id = NULLIF(current_setting('app.user_id', true), '')::int));
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Org docs"'::regclass])
+ WHERE tenant IS NOT NULL ORDER BY 2, 1;
+CREATE TEMP TABLE said AS
+SELECT check_name, rows_seen,
+       substring(detail FROM '`SET ([a-z_.]+) = ') AS name,
+       substring(detail FROM '`SET [a-z_.]+ = ''([^'']+)''') AS value,
+       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+       substring(detail FROM 'VALUES \(\.\.\., (\d+)\)') AS inserted_for
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Org docs"'::regclass])
+ WHERE tenant = '1' AND status = 'FAIL';
+SELECT check_name, name, value, inserted_for FROM said ORDER BY 1;
+GRANT SELECT ON said TO app_user;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT set_config(name, value, true) IS NOT NULL AS set FROM said WHERE check_name = 'tenant_read';
+SELECT count(*) = (SELECT rows_said FROM said WHERE check_name = 'tenant_read') AS reads_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Org docs" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT set_config(name, value, true) IS NOT NULL AS set FROM said WHERE check_name = 'tenant_delete';
+DELETE FROM "look up"."Org docs";
+RESET ROLE;
+SELECT 6 - count(*) = (SELECT rows_said FROM said WHERE check_name = 'tenant_delete') AS deletes_as_many,
+       6 - count(*) > 0 AS of_other_tenants
+  FROM "look up"."Org docs" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT set_config(name, value, true) IS NOT NULL AS set FROM said WHERE check_name = 'tenant_update';
+UPDATE "look up"."Org docs" SET tenant_id = 1;
+RESET ROLE;
+SELECT count(*) = (SELECT rows_said FROM said WHERE check_name = 'tenant_update') AS takes_over_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Org docs" WHERE tenant_id = 1 AND id % 3 <> 0;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT set_config(name, value, true) IS NOT NULL AS set FROM said WHERE check_name = 'tenant_insert';
+INSERT INTO "look up"."Org docs" SELECT 100, inserted_for::int, 0 FROM said WHERE check_name = 'tenant_insert';
+RESET ROLE;
+SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Org docs" WHERE id = 100 AND tenant_id <> 1;
+ROLLBACK;
+DROP TABLE said;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
