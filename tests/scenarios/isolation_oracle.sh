@@ -29,7 +29,8 @@
 # turn on and the calling session turns on too, and a role some roles may
 # SET ROLE to (oracle_side: grants, policies, and a restrictive policy for
 # the case role alone), and a term of the id (or the tenant) compared with
-# a user id or a JSON token's claim a request sets (app.user, app.claims);
+# a user id or a JSON token's claim a request sets (app.user, app.claims),
+# or the tenant IN the tenants of that user's memberships (oracle.members);
 # a request may set app.support 'on' too.
 # The truth comes from real statements run as the
 # role, and as each role it may SET ROLE to, in rolled-back
@@ -135,6 +136,11 @@ CREATE FUNCTION oracle.actors(r name) RETURNS name[] LANGUAGE sql STABLE AS $$
         OR pg_has_role(r, oid, CASE WHEN current_setting('server_version_num')::int >= 160000
                                     THEN 'SET' ELSE 'MEMBER' END)
 $$;
+-- the members of each tenant's organisation by user id, which a term may
+-- read by the user id a request sets (the users 1-4 are tenants 1-4's)
+CREATE TABLE oracle.members (uid int, tenant int);
+INSERT INTO oracle.members VALUES (1, 1), (2, 2), (3, 3), (4, 4);
+GRANT SELECT ON oracle.members TO PUBLIC;
 -- declared IMMUTABLE though it reads the setting: the planner folds it to
 -- the value the setting has when a statement is planned
 CREATE FUNCTION oracle.tenant_folded() RETURNS int LANGUAGE sql IMMUTABLE
@@ -231,16 +237,19 @@ BEGIN
                          WHEN k % 12 = 5
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = tenant_id * 100'
                          ELSE 'tenant_id::text = current_setting(''app.tenant'', true)' END;
-        -- (in an eighth of the cases, and two sixteenths more, a slot lets
-        -- a row through by its id compared with a setting the application
-        -- sets per request: a user id, or a claim of a JSON token; or by
-        -- its tenant compared with the user id; chosen from k)
+        -- (in an eighth of the cases, and three sixteenths more, a slot
+        -- lets a row through by its id compared with a setting the
+        -- application sets per request: a user id, or a claim of a JSON
+        -- token; or by its tenant compared with the user id, or IN the
+        -- tenants of the user's memberships; chosen from k)
         exprs[13] := CASE WHEN k % 8 = 7
                           THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = NULLIF(current_setting(''app.user'', true), '''')::int'
                           WHEN k % 16 = 3
                           THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR (NULLIF(current_setting(''app.claims'', true), '''')::jsonb ->> ''uid'')::int = id'
                           WHEN k % 16 = 11
                           THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = NULLIF(current_setting(''app.user'', true), '''')::int'
+                          WHEN k % 16 = 13
+                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id IN (SELECT m.tenant FROM oracle.members m WHERE m.uid = NULLIF(current_setting(''app.user'', true), '''')::int)'
                           ELSE 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = 4' END;
         EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
         -- 1 to 3 rows for each of the tenants 1, 2, 3; some bodies NULL
@@ -298,7 +307,7 @@ BEGIN
         -- policy of the role's of that term for a command chosen from k
         -- (SELECT, DELETE, UPDATE, INSERT or ALL; no random draw: the
         -- other cases stay as they were)
-        IF k % 8 = 7 OR k % 16 IN (3, 11) THEN
+        IF k % 8 = 7 OR k % 16 IN (3, 11, 13) THEN
             wcmd := (ARRAY['SELECT', 'DELETE', 'UPDATE', 'INSERT', 'ALL'])[1 + (k / 8) % 5];
             EXECUTE format('CREATE POLICY by_claim ON oracle.%I FOR %s TO %I %s (%s)', t, wcmd, r,
                            CASE WHEN wcmd = 'INSERT' THEN 'WITH CHECK' ELSE 'USING' END, exprs[13]);
