@@ -2190,6 +2190,9 @@ fn check_variants_give_the_terms_that_reach_rows() {
                                WHERE m.org = reach_orgs.org AND m.usr = public.reach_uid())
                    OR NULLIF(current_setting('app.user_id', true), '')::int
                       IN (SELECT m.usr FROM public.reach_members m WHERE m.org = reach_orgs.org));
+        CREATE POLICY u ON public.reach_orgs FOR UPDATE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR org = (SELECT m.org FROM public.reach_members m WHERE m.usr = public.reach_uid()));
         CREATE POLICY i ON public.reach_orgs FOR INSERT TO rls_audit_reach_app
             WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                         OR tenant_id IN (SELECT m.org FROM public.reach_members m
@@ -2343,6 +2346,12 @@ fn check_variants_give_the_terms_that_reach_rows() {
                     "((EXISTS (SELECT m.usr FROM public.reach_members m WHERE (m.org = rls_audit_row.org))))",
                     "app.user_id",
                     "((SELECT m.usr AS v FROM public.reach_members m WHERE ((m.org = rls_audit_row.org) AND (m.usr IS NOT NULL)) LIMIT '1'::bigint))::pg_catalog.text",
+                ),
+                // (a scalar sub-select, read as IN)
+                (
+                    "((org IN (SELECT m.org FROM public.reach_members m WHERE (m.usr IS NOT NULL))))",
+                    "request.jwt.claim.sub",
+                    "((SELECT m.usr AS v FROM public.reach_members m WHERE ((m.usr IS NOT NULL) AND (rls_audit_row.org = m.org)) LIMIT '1'::bigint))::pg_catalog.text",
                 ),
             ],
             _ => &[],

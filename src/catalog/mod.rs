@@ -3320,6 +3320,9 @@ unsafe fn claim_term(
     // replaced by a NullTest of a copy of its column side (a constant's
     // by `true`)
     unsafe {
+        // (`col = (SELECT …)` read as `col IN (SELECT …)`: the same rows
+        // where the sub-select gives one)
+        let term = scalar_to_in(term, std::ptr::null_mut());
         find(term, (&mut found as *mut Found<'_>).cast());
         let (cmp, side, reads, link) = found.hit?;
         let (copy, value) = match side {
@@ -3385,6 +3388,76 @@ unsafe fn claim_term(
             .map(|(setting, path)| (setting, claim_given(&value, &path)))
             .collect();
         Some((copy, givens))
+    }
+}
+
+/// A copy of `node` with each `x = (SELECT y FROM …)` of its own level
+/// (a plain sub-select, [`simple_query`]; the sub-select on either side
+/// when both have one type) as `x IN (SELECT y FROM …)`: an `ANY`
+/// sub-select whose test compares `x` with its output, as PostgreSQL
+/// builds one.
+unsafe extern "C-unwind" fn scalar_to_in(
+    node: *mut pg_sys::Node,
+    ctx: *mut std::ffi::c_void,
+) -> *mut pg_sys::Node {
+    // SAFETY: a node of the caller's tree, copied; new nodes in the
+    // current memory context
+    unsafe {
+        if node.is_null() || (*node).type_ == pg_sys::NodeTag::T_Query {
+            return node;
+        }
+        if (*node).type_ == pg_sys::NodeTag::T_OpExpr
+            && is_equality((*node.cast::<pg_sys::OpExpr>()).opno)
+        {
+            let op = node.cast::<pg_sys::OpExpr>();
+            let args = pgrx::PgList::<pg_sys::Node>::from_pg((*op).args);
+            if let (2, Some(l), Some(r)) = (args.len(), args.get_ptr(0), args.get_ptr(1)) {
+                let scalar = |n: *mut pg_sys::Node| {
+                    (*n).type_ == pg_sys::NodeTag::T_SubLink
+                        && (*n.cast::<pg_sys::SubLink>()).subLinkType
+                            == pg_sys::SubLinkType::EXPR_SUBLINK
+                        && simple_query((*n.cast::<pg_sys::SubLink>()).subselect.cast(), false)
+                };
+                let pair = if scalar(r) && !pg_sys::checkExprHasSubLink(l) {
+                    Some((l, r))
+                } else if scalar(l)
+                    && !pg_sys::checkExprHasSubLink(r)
+                    && pg_sys::exprType(l) == pg_sys::exprType(r)
+                {
+                    Some((r, l))
+                } else {
+                    None
+                };
+                if let Some((x, link)) = pair {
+                    let link = pg_sys::copyObjectImpl(link.cast()).cast::<pg_sys::SubLink>();
+                    let output = pgrx::PgList::<pg_sys::TargetEntry>::from_pg(
+                        (*(*link).subselect.cast::<pg_sys::Query>()).targetList,
+                    )
+                    .get_ptr(0);
+                    if let Some(output) = output {
+                        let expr = (*output).expr.cast::<pg_sys::Node>();
+                        let param =
+                            pgrx::PgBox::<pg_sys::Param>::alloc_node(pg_sys::NodeTag::T_Param)
+                                .into_pg();
+                        (*param).paramkind = pg_sys::ParamKind::PARAM_SUBLINK;
+                        (*param).paramid = 1;
+                        (*param).paramtype = pg_sys::exprType(expr);
+                        (*param).paramtypmod = pg_sys::exprTypmod(expr);
+                        (*param).paramcollid = pg_sys::exprCollation(expr);
+                        (*param).location = -1;
+                        let test = pg_sys::copyObjectImpl(op.cast()).cast::<pg_sys::OpExpr>();
+                        let mut list = std::ptr::null_mut();
+                        list = pg_sys::lappend(list, pg_sys::copyObjectImpl(x.cast()));
+                        list = pg_sys::lappend(list, param.cast());
+                        (*test).args = list;
+                        (*link).subLinkType = pg_sys::SubLinkType::ANY_SUBLINK;
+                        (*link).testexpr = test.cast();
+                        return link.cast();
+                    }
+                }
+            }
+        }
+        expression_mutator(node, scalar_to_in, ctx)
     }
 }
 
@@ -6260,6 +6333,28 @@ pub(crate) fn read_access(c: &SpiClient<'_>) -> Result<model::AccessFacts> {
 #[cfg(test)]
 mod unit {
     use super::*;
+
+    #[test]
+    fn a_claimed_value_is_given_inside_the_json_keys_a_setting_is_read_by() {
+        assert_eq!(
+            claim_given("rls_audit_row.owner_id", &[]),
+            "(rls_audit_row.owner_id)::pg_catalog.text"
+        );
+        // (`-> 'app_metadata' ->> 'role'`: the keys outermost first)
+        assert_eq!(
+            claim_given(
+                "'service'::pg_catalog.text",
+                &["role".to_string(), "app_metadata".to_string()]
+            ),
+            "(pg_catalog.json_build_object('app_metadata', \
+             pg_catalog.json_build_object('role', 'service'::pg_catalog.text)))::pg_catalog.text"
+        );
+        // (a key is a quoted literal)
+        assert_eq!(
+            claim_given("1", &["it's".to_string()]),
+            "(pg_catalog.json_build_object('it''s', 1))::pg_catalog.text"
+        );
+    }
 
     #[test]
     fn a_roles_path_names_its_own_schema_and_searches_pg_temp_last() {

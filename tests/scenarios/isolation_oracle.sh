@@ -1056,17 +1056,23 @@ BEGIN
                 NULL;
             END;
             -- and moves: UPDATE through the view SET tenant_id = x puts
-            -- rows (A's own) in tenant x
+            -- rows (A's own) in tenant x, or rewrites rows of other
+            -- tenants (a role without SELECT on the view may run it, not
+            -- SET id = id; a trigger may stamp them A's)
             FOR x IN 1 .. 4 LOOP
                 CONTINUE WHEN x = a OR leak;
                 EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.base, a) INTO n;
                 BEGIN
+                    EXECUTE format('CREATE TEMP TABLE before_rows AS SELECT id, ctid::text AS tid FROM %s WHERE tenant_id <> %s',
+                                   c.base, a);
                     PERFORM set_config('app.tenant', a::text, true);
                     PERFORM set_config('app.support', sup, true);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     EXECUTE format('UPDATE %s SET tenant_id = %s', c.v, x);
                     RESET ROLE;
-                    EXECUTE format('SELECT count(*) > $1 FROM %s WHERE tenant_id <> %s', c.base, a) INTO leak USING n;
+                    EXECUTE format('SELECT count(*) > $1 OR EXISTS (SELECT FROM before_rows b
+                                                                     WHERE NOT EXISTS (SELECT FROM %1$s t WHERE t.ctid::text = b.tid))
+                                      FROM %1$s WHERE tenant_id <> %2$s', c.base, a) INTO leak USING n;
                     RAISE EXCEPTION USING ERRCODE = 'RA000';
                 EXCEPTION WHEN OTHERS THEN
                     NULL;

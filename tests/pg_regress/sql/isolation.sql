@@ -3356,6 +3356,27 @@ RESET ROLE;
 SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Org docs" WHERE id = 100 AND tenant_id <> 1;
 ROLLBACK;
 DROP TABLE said;
+-- (the same by a scalar sub-select: the user's own organisation,
+-- `org_id = (SELECT org_id FROM members WHERE user_id = …)`, read as `IN`.
+-- FAIL, beside PostgreSQL's read with the value the FAIL names.)
+CREATE POLICY "own, or the user's organisation's" ON "look up"."Org docs" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR org_id = (SELECT org_id FROM "look up"."Members"
+                         WHERE user_id = NULLIF(current_setting('app.user_id', true), '')::int));
+DROP POLICY "own, or a member's" ON "look up"."Org docs";
+SELECT tenant, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Org docs"'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
+SELECT substring(detail FROM 'SET app.user_id = ''(\d+)''') AS user_id, rows_seen AS rows_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Org docs"'::regclass])
+ WHERE check_name = 'tenant_read' AND tenant = '2' \gset
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '2';
+SET LOCAL app.user_id = :'user_id';
+SELECT count(*) = :'rows_said'::int AS tenant_2_reads_as_many, count(*) > 0 AS of_other_tenants
+  FROM "look up"."Org docs" WHERE tenant_id <> 2;
+ROLLBACK;
 
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
