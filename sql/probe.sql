@@ -1314,7 +1314,8 @@ COMMENT ON FUNCTION rls_audit._lookup_probe(name, text[], regclass, text[], name
     'rls_audit internal: a read probe as a role after its own INSERT, UPDATE or DELETE (or what its TRUNCATE would leave) on a table a read policy reads, always rolled back';
 
 -- The write probe after each group that wrote a row (rls_audit._write_probe
--- with the arguments after p_rows, as the caller again, with its own
+-- with the arguments after p_rows, the checks' variants too, as the caller
+-- again, with its own
 -- settings, once the group's writes are in: the shadow's policies read the
 -- lookup table as the real ones do). Per group, the write probe's rows,
 -- with the group's number, kind, column and value's source in front; one
@@ -1324,7 +1325,8 @@ CREATE FUNCTION rls_audit._lookup_write_probe(
     p_table regclass, p_col name, p_type text, p_eq text, p_tenant text, p_others text[],
     p_rows integer,
     p_settings text[], p_setting text, p_tenants text[], p_shadow_rows integer, p_applies boolean,
-    p_policies text[], p_gt text, p_other_tenants integer, p_screen text[], p_default text)
+    p_policies text[], p_gt text, p_other_tenants integer, p_screen text[], p_default text,
+    p_variants text[] DEFAULT NULL)
 RETURNS TABLE (o_group integer, o_kind text, o_column text, o_source text, o_tenant text,
                o_check text, o_value text, o_rows bigint, o_state text, o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -1379,7 +1381,7 @@ BEGIN
                               FROM rls_audit._write_probe(p_role, p_table, p_col, p_settings, p_setting,
                                                           p_tenants, p_shadow_rows, p_applies, p_policies,
                                                           p_type, p_eq, p_gt, p_other_tenants, p_screen,
-                                                          p_default) r) w,
+                                                          p_default, p_variants) r) w,
                            LATERAL pg_catalog.unnest(ARRAY[v_n_group::pg_catalog.text, g.o_kind, g.o_column,
                                                            g.o_source, w.o_tenant,
                                                            w.o_check, w.o_value, w.o_rows::pg_catalog.text,
@@ -1409,7 +1411,7 @@ BEGIN
      ORDER BY s.s;
 END
 $probe$;
-COMMENT ON FUNCTION rls_audit._lookup_write_probe(name, regclass, text[], name[], regclass, name, text, text, text, text[], integer, text[], text, text[], integer, boolean, text[], text, integer, text[], text) IS
+COMMENT ON FUNCTION rls_audit._lookup_write_probe(name, regclass, text[], name[], regclass, name, text, text, text, text[], integer, text[], text, text[], integer, boolean, text[], text, integer, text[], text, text[]) IS
     'rls_audit internal: the write probe after a role''s own INSERT, UPDATE or DELETE (or what its TRUNCATE would leave) on a table a write policy reads, always rolled back';
 
 -- The replace probe of the write policies: a function that a policy

@@ -1215,7 +1215,8 @@ CREATE FUNCTION @extschema@._lookup_write_probe(
     p_table regclass, p_col name, p_type text, p_eq text, p_tenant text, p_others text[],
     p_rows integer,
     p_settings text[], p_setting text, p_tenants text[], p_shadow_rows integer, p_applies boolean,
-    p_policies text[], p_gt text, p_other_tenants integer, p_screen text[], p_default text)
+    p_policies text[], p_gt text, p_other_tenants integer, p_screen text[], p_default text,
+    p_variants text[] DEFAULT NULL)
 RETURNS TABLE (o_group integer, o_kind text, o_column text, o_source text, o_tenant text,
                o_check text, o_value text, o_rows bigint, o_state text, o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -1270,7 +1271,7 @@ BEGIN
                               FROM @extschema@._write_probe(p_role, p_table, p_col, p_settings, p_setting,
                                                           p_tenants, p_shadow_rows, p_applies, p_policies,
                                                           p_type, p_eq, p_gt, p_other_tenants, p_screen,
-                                                          p_default) r) w,
+                                                          p_default, p_variants) r) w,
                            LATERAL pg_catalog.unnest(ARRAY[v_n_group::pg_catalog.text, g.o_kind, g.o_column,
                                                            g.o_source, w.o_tenant,
                                                            w.o_check, w.o_value, w.o_rows::pg_catalog.text,
@@ -1300,7 +1301,7 @@ BEGIN
      ORDER BY s.s;
 END
 $probe$;
-COMMENT ON FUNCTION @extschema@._lookup_write_probe(name, regclass, text[], name[], regclass, name, text, text, text, text[], integer, text[], text, text[], integer, boolean, text[], text, integer, text[], text) IS
+COMMENT ON FUNCTION @extschema@._lookup_write_probe(name, regclass, text[], name[], regclass, name, text, text, text, text[], integer, text[], text, text[], integer, boolean, text[], text, integer, text[], text, text[]) IS
     'rls_audit internal: the write probe after a role''s own INSERT, UPDATE or DELETE (or what its TRUNCATE would leave) on a table a write policy reads, always rolled back';
 
 -- The replace probe of the write policies: a function that a policy

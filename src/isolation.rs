@@ -1627,7 +1627,10 @@ fn unset_writes(
 /// with A's settings
 /// (`rls_audit._lookup_write_probe`: the writes of `_lookup_writes`, one
 /// group at a time, rolled back), and the write probe runs again after
-/// each group that wrote a row. Per group, the write probe's outcomes
+/// each group that wrote a row, the checks' variants too (a check that
+/// lets the row through by the lookup table and another column's value:
+/// `tenant_id IN (SELECT … FROM viewers …)` and a restrictive `body >
+/// 'sh'`). Per group, the write probe's outcomes
 /// (judged by verdict::looked_up_write_checks for A's checks).
 fn lookup_write_probes(
     c: &SpiClient<'_>,
@@ -1649,7 +1652,7 @@ fn lookup_write_probes(
                    FROM rls_audit._lookup_write_probe(
                             $1, $2::pg_catalog.oid::pg_catalog.regclass, $3, $4,
                             $5::pg_catalog.regclass, $6, $7, $8, $9, $10, $11,
-                            $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+                            $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
                 None,
                 &[
                     role.into(),
@@ -1673,6 +1676,7 @@ fn lookup_write_probes(
                     SHADOW_TENANTS.into(),
                     shadow.screen.clone().into(),
                     shadow_default(t).into(),
+                    shadow.variants.clone().into(),
                 ],
             )? {
                 let outcome = write_outcome(write_row(&r)?, &t.table)?;

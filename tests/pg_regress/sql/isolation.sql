@@ -3378,6 +3378,48 @@ SELECT count(*) = :'rows_said'::int AS tenant_2_reads_as_many, count(*) > 0 AS o
   FROM "look up"."Org docs" WHERE tenant_id <> 2;
 ROLLBACK;
 
+-- A write check that lets a row through by a table the role may write
+-- (a viewers table) and by another column's value (a restrictive policy
+-- that holds rows back unless their body sorts past 'sh'): a request of
+-- tenant 1 that adds itself as a viewer of tenant 2 inserts a row for
+-- tenant 2 with such a body. The probe after each write to the viewers
+-- table tries the checks' values too. FAIL, beside PostgreSQL's own
+-- INSERT after that write.
+CREATE TABLE "look up"."Viewers" (viewer int, tenant_id int);
+INSERT INTO "look up"."Viewers" VALUES (1, 1), (2, 2), (3, 3);
+GRANT SELECT, INSERT ON "look up"."Viewers" TO app_user;
+CREATE TABLE "look up"."Viewed" (id int, tenant_id int NOT NULL, body text);
+INSERT INTO "look up"."Viewed" SELECT g, 1 + g % 3, 'b' FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Viewed" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON "look up"."Viewed" TO app_user;
+CREATE POLICY "as a viewer" ON "look up"."Viewed" FOR ALL
+    USING (tenant_id IN (SELECT v.tenant_id FROM "look up"."Viewers" v
+                          WHERE v.viewer = NULLIF(current_setting('app.tenant_id', true), '')::int));
+CREATE POLICY "own, or past sh" ON "look up"."Viewed" AS RESTRICTIVE FOR ALL
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR NOT (body <= 'sh'));
+SELECT tenant, status, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Viewed"'::regclass])
+ WHERE check_name = 'tenant_insert' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+INSERT INTO "look up"."Viewed" VALUES (100, 2, 'shz');
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+INSERT INTO "look up"."Viewers" VALUES (1, 2);
+INSERT INTO "look up"."Viewed" VALUES (100, 2, 'b');
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+INSERT INTO "look up"."Viewers" VALUES (1, 2);
+INSERT INTO "look up"."Viewed" VALUES (100, 2, 'shz');
+RESET ROLE;
+SELECT count(*) AS inserted_for_tenant_2 FROM "look up"."Viewed" WHERE id = 100 AND tenant_id = 2;
+ROLLBACK;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
