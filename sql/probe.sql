@@ -1419,14 +1419,16 @@ COMMENT ON FUNCTION rls_audit._lookup_write_probe(name, regclass, text[], name[]
 -- may replace, is replaced as p_replacer (the role, or the owner after
 -- SET ROLE) with a plain body (p_replace), and the write probe then runs
 -- on its shadow (rls_audit._write_probe, the same arguments after the
--- first two; the shadow's policies call the function as the real ones
--- do); its rows are kept until everything is rolled back: the function
--- as it was, for everyone (nobody else ever sees the replacement).
+-- first two, the checks' variants too; the shadow's policies call the
+-- function as the real ones do); its rows are kept until everything is
+-- rolled back: the function as it was, for everyone (nobody else ever
+-- sees the replacement).
 CREATE FUNCTION rls_audit._replace_write_probe(
     p_replacer name, p_replace text,
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
     p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
-    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[], p_default text)
+    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[], p_default text,
+    p_variants text[] DEFAULT NULL)
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -1444,7 +1446,7 @@ BEGIN
           FROM (SELECT pg_catalog.row_number() OVER () AS n, r.*
                   FROM rls_audit._write_probe(p_role, p_table, p_col, p_settings, p_setting, p_tenants,
                                               p_rows, p_applies, p_policies, p_type, p_eq, p_gt,
-                                              p_others, p_screen, p_default) r) w,
+                                              p_others, p_screen, p_default, p_variants) r) w,
                LATERAL pg_catalog.unnest(ARRAY[w.o_tenant, w.o_check, w.o_value, w.o_rows::pg_catalog.text,
                                                w.o_state, w.o_message]) WITH ORDINALITY x(x, o)
           INTO v_results;
@@ -1457,5 +1459,5 @@ BEGIN
     RETURN QUERY SELECT * FROM rls_audit._sextuples(v_results);
 END
 $probe$;
-COMMENT ON FUNCTION rls_audit._replace_write_probe(name, text, name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text) IS
+COMMENT ON FUNCTION rls_audit._replace_write_probe(name, text, name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text, text[]) IS
     'rls_audit internal: the write probe after the role replaced a function a write policy calls (CREATE OR REPLACE FUNCTION), always rolled back';

@@ -1316,7 +1316,8 @@ CREATE FUNCTION @extschema@._replace_write_probe(
     p_replacer name, p_replace text,
     p_role name, p_table regclass, p_col name, p_settings text[], p_setting text,
     p_tenants text[], p_rows integer, p_applies boolean, p_policies text[],
-    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[], p_default text)
+    p_type text, p_eq text, p_gt text, p_others integer, p_screen text[], p_default text,
+    p_variants text[] DEFAULT NULL)
 RETURNS TABLE (o_tenant text, o_check text, o_value text, o_rows bigint, o_state text,
                o_message text)
 LANGUAGE plpgsql VOLATILE
@@ -1334,7 +1335,7 @@ BEGIN
           FROM (SELECT pg_catalog.row_number() OVER () AS n, r.*
                   FROM @extschema@._write_probe(p_role, p_table, p_col, p_settings, p_setting, p_tenants,
                                               p_rows, p_applies, p_policies, p_type, p_eq, p_gt,
-                                              p_others, p_screen, p_default) r) w,
+                                              p_others, p_screen, p_default, p_variants) r) w,
                LATERAL pg_catalog.unnest(ARRAY[w.o_tenant, w.o_check, w.o_value, w.o_rows::pg_catalog.text,
                                                w.o_state, w.o_message]) WITH ORDINALITY x(x, o)
           INTO v_results;
@@ -1347,7 +1348,7 @@ BEGIN
     RETURN QUERY SELECT * FROM @extschema@._sextuples(v_results);
 END
 $probe$;
-COMMENT ON FUNCTION @extschema@._replace_write_probe(name, text, name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text) IS
+COMMENT ON FUNCTION @extschema@._replace_write_probe(name, text, name, regclass, name, text[], text, text[], integer, boolean, text[], text, text, text, integer, text[], text, text[]) IS
     'rls_audit internal: the write probe after the role replaced a function a write policy calls (CREATE OR REPLACE FUNCTION), always rolled back';
 
 -- The cascade probe: a foreign key of the probed table whose ON DELETE

@@ -1477,25 +1477,23 @@ impl WriteCall {
             self.screen.clone().into(),
             self.default.as_deref().into(),
         ];
-        // the plain probe tries the checks' variants too; a replace probe
-        // asks about the function it replaced
-        let (runner, last) = match &self.replaced {
+        // the checks' variants too; a replace probe asks about the
+        // function it replaced
+        args.push(self.variants.clone().into());
+        let runner = match &self.replaced {
             Some((replacer, replace)) => {
                 args.push(replacer.as_str().into());
                 args.push(replace.as_str().into());
-                ("_replace_write_probe($16, $17, ", "")
+                "_replace_write_probe($17, $18, "
             }
-            None => {
-                args.push(self.variants.clone().into());
-                ("_write_probe(", ", $16")
-            }
+            None => "_write_probe(",
         };
         let mut out = Vec::new();
         for r in c.select(
             &format!(
                 "SELECT o_tenant, o_check, o_value, o_rows, o_state, o_message
                    FROM rls_audit.{runner}$1, $2::pg_catalog.regclass, $3, $4, $5, $6, $7, $8, $9,
-                                           $10, $11, $12, $13, $14, $15{last})"
+                                           $10, $11, $12, $13, $14, $15, $16)"
             ),
             None,
             &args,

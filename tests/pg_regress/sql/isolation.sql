@@ -3419,6 +3419,28 @@ INSERT INTO "look up"."Viewed" VALUES (100, 2, 'shz');
 RESET ROLE;
 SELECT count(*) AS inserted_for_tenant_2 FROM "look up"."Viewed" WHERE id = 100 AND tenant_id = 2;
 ROLLBACK;
+-- (the same with a function the policy calls that the role owns and may
+-- replace: the probe after CREATE OR REPLACE tries the checks' values
+-- too. FAIL, beside PostgreSQL's own INSERT after that replacement.)
+CREATE FUNCTION "look up".viewed_tenant() RETURNS int LANGUAGE sql STABLE
+    AS $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::int $$;
+ALTER FUNCTION "look up".viewed_tenant() OWNER TO app_user;
+GRANT CREATE ON SCHEMA "look up" TO app_user;
+DROP POLICY "as a viewer" ON "look up"."Viewed";
+CREATE POLICY "by its function" ON "look up"."Viewed" FOR ALL USING (tenant_id = "look up".viewed_tenant());
+SELECT tenant, status, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Viewed"'::regclass])
+ WHERE check_name = 'tenant_insert' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+CREATE OR REPLACE FUNCTION "look up".viewed_tenant() RETURNS int LANGUAGE sql STABLE AS 'SELECT 2';
+INSERT INTO "look up"."Viewed" VALUES (100, 2, 'shz');
+RESET ROLE;
+SELECT count(*) AS inserted_for_tenant_2 FROM "look up"."Viewed" WHERE id = 100 AND tenant_id = 2;
+ROLLBACK;
+REVOKE CREATE ON SCHEMA "look up" FROM app_user;
+ALTER FUNCTION "look up".viewed_tenant() OWNER TO CURRENT_USER;
 
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
