@@ -2179,7 +2179,8 @@ fn check_variants_give_the_terms_that_reach_rows() {
                    OR public.reach_jwt() -> 'app_metadata' ->> 'role' = 'service');
         CREATE POLICY i ON public.reach_flags FOR INSERT TO rls_audit_reach_app
             WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
-                        OR NULLIF(current_setting('app.level', true), '')::int IN (7, 9));
+                        OR NULLIF(current_setting('app.level', true), '')::int IN (7, 9)
+                        OR 3 < current_setting('app.rank', true)::int);
         CREATE TABLE public.reach_members (org int, usr int);
         CREATE TABLE public.reach_orgs (tenant_id int, org int);
         CREATE POLICY d ON public.reach_orgs FOR DELETE TO rls_audit_reach_app
@@ -2371,9 +2372,13 @@ fn check_variants_give_the_terms_that_reach_rows() {
             .flatten()
             .collect();
         if table == "public.reach_flags" {
+            // (and a rank past 3: 4)
             assert_eq!(
                 claimed_targets,
-                [("app.level", "('7'::pg_catalog.text)::pg_catalog.text")]
+                [
+                    ("app.level", "('7'::pg_catalog.text)::pg_catalog.text"),
+                    ("app.rank", "('4'::pg_catalog.text)::pg_catalog.text")
+                ]
             );
         }
         if table == "public.reach_orgs" {

@@ -3089,6 +3089,12 @@ unsafe fn claim_term(
     }
     /// the constant `n` is under casts, as its type's output prints it
     unsafe fn constant(n: *mut pg_sys::Node) -> Option<String> {
+        // SAFETY: as typed_constant
+        unsafe { typed_constant(n).map(|(value, _)| value) }
+    }
+    /// the constant `n` is under casts, as its type's output prints it,
+    /// and that type
+    unsafe fn typed_constant(n: *mut pg_sys::Node) -> Option<(String, pg_sys::Oid)> {
         // SAFETY: a node of the tree being walked, only read
         unsafe {
             let n = under_casts(n);
@@ -3096,7 +3102,8 @@ unsafe fn claim_term(
                 return None;
             }
             let c = n.cast::<pg_sys::Const>();
-            (!(*c).constisnull).then(|| print_datum((*c).consttype, (*c).constvalue))
+            (!(*c).constisnull)
+                .then(|| (print_datum((*c).consttype, (*c).constvalue), (*c).consttype))
         }
     }
     /// the first element of the array `n` is (`IN (7, 9)`'s list)
@@ -3173,6 +3180,45 @@ unsafe fn claim_term(
                             let reads = claim_reads(read, found.tenant);
                             if !reads.is_empty() {
                                 found.hit = Some((node, side, reads, found.sublink));
+                                return true;
+                            }
+                        }
+                    }
+                }
+                // (`<setting> >= 5`, `<> 'guest'`, `LIKE 'adm%'`: a value
+                // past the constant that passes, as a check's column is
+                // given one, [`values_passing`])
+                pg_sys::NodeTag::T_OpExpr => {
+                    let op = (*node.cast::<pg_sys::OpExpr>()).opno;
+                    let args = pgrx::PgList::<pg_sys::Node>::from_pg(
+                        (*node.cast::<pg_sys::OpExpr>()).args,
+                    );
+                    if let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) {
+                        let name = operator_name(op);
+                        // (the setting on the left: `5 <= s` is `s >= 5`)
+                        let flipped = match name.as_str() {
+                            "<" => Some(">"),
+                            ">" => Some("<"),
+                            "<=" => Some(">="),
+                            ">=" => Some("<="),
+                            "<>" => Some("<>"),
+                            _ => None,
+                        };
+                        for (read, side, name) in [(l, r, Some(name.as_str())), (r, l, flipped)] {
+                            let (Some(name), Some((value, typ))) = (name, typed_constant(side))
+                            else {
+                                continue;
+                            };
+                            let Some(value) = values_passing(name, &value, kind_of(typ))
+                                .into_iter()
+                                .next()
+                            else {
+                                continue;
+                            };
+                            let reads = claim_reads(read, found.tenant);
+                            if !reads.is_empty() {
+                                found.hit =
+                                    Some((node, ClaimSide::Constant(value), reads, found.sublink));
                                 return true;
                             }
                         }

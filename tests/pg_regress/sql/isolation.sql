@@ -3264,6 +3264,21 @@ RESET ROLE;
 SELECT count(*) AS inserted_for_tenant_2 FROM "look up"."Tickets" WHERE id = 100 AND tenant_id = 2;
 ROLLBACK;
 DROP TABLE said;
+-- (a setting compared by an ordering: a clearance past 4 reads every
+-- row. The read runs again with the value one step past the constant.
+-- FAIL, beside PostgreSQL's read with the value the FAIL names.)
+ALTER POLICY "own, or in support mode" ON "look up"."Tickets"
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR NULLIF(current_setting('app.clearance', true), '')::int > 4);
+SELECT tenant, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Tickets"'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SET LOCAL app.clearance = '5';
+SELECT count(*) AS other_tenants_rows_read FROM "look up"."Tickets" WHERE tenant_id <> 1;
+ROLLBACK;
 
 -- A term that reaches rows through a sub-select by a setting the
 -- application sets per request: membership of an organisation in another
