@@ -132,10 +132,20 @@ SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_oth
 \c - postgres
 ALTER ROLE g_app IN DATABASE :"db" RESET app.support;
 ALTER ROLE g_app SET app.support = 'off';
-SELECT check_name, tenant, status, rows_seen
+-- (the role's own default keeps its fresh logins closed, but a request
+-- may SET the setting itself, as it sets the tenant: tenant_read FAILs
+-- naming that SET, beside PostgreSQL's read in a fresh login and after it)
+SELECT check_name, tenant, status, rows_seen, detail
   FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1'], write_probes => false)
  WHERE check_name = 'tenant_read';
+\c - g_app
+SET app.tenant_id = '1';
+SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others FROM g.t;
+SET app.support = 'on';
+SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others_after_set FROM g.t;
+\c - postgres
 ALTER ROLE g_app RESET app.support;
+DROP POLICY support ON g.t;
 -- the caller's own session closes what a fresh login of the role leaves open
 CREATE POLICY lax ON g.t FOR SELECT TO g_app
     USING (coalesce(current_setting('app.strict', true), 'off') <> 'on');
@@ -157,18 +167,22 @@ SELECT check_name, tenant, status, rows_seen
 SET app.tenant_id = '1';
 SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others FROM g.t;
 \c - postgres
--- ... while a default of the role itself is what its sessions get
+-- ... while a default of the role itself is what its sessions get; a
+-- request may still SET it otherwise (a value one step past 'on' that
+-- the policy's <> passes): FAIL naming that SET, beside PostgreSQL's read
+-- in a fresh login and after it
 ALTER ROLE g_app SET app.strict = 'on';
-SELECT check_name, tenant, status, rows_seen
+SELECT check_name, tenant, status, rows_seen, detail
   FROM rls_audit.verify_isolation('g_app', 'app.tenant_id', tenants => ARRAY['1'], write_probes => false)
  WHERE check_name = 'tenant_read';
 \c - g_app
 SET app.tenant_id = '1';
 SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others FROM g.t;
+SET app.strict = 'onz';
+SELECT count(*) FILTER (WHERE tenant_id IS DISTINCT FROM 1) AS postgres_sees_others_after_set FROM g.t;
 \c - postgres
 ALTER ROLE g_app RESET app.strict;
 ALTER ROLE postgres IN DATABASE :"db" RESET app.strict;
-DROP POLICY support ON g.t;
 DROP POLICY lax ON g.t;
 
 -- 3c. a probe is the role's own session as far as the caller may make it:
