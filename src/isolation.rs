@@ -13,7 +13,7 @@ use pgrx::spi::SpiClient;
 use crate::catalog;
 use crate::error::{Result, RlsAuditError};
 use crate::ident::quote_ident;
-use crate::model::{Policy, Target};
+use crate::model::{Policy, RelKind, Target};
 use crate::render;
 use crate::verdict::{
     Evidence, Outcome, ProbeState, SettingFacts, TableEvidence, TenantRead, Tenants, WriteOutcome,
@@ -734,14 +734,59 @@ pub(crate) fn gather(
     // the setting (after the reads above: this defines the setting here)
     let mut reads_claimed: Vec<Vec<(String, String, String)>> = vec![Vec::new(); sqls.len()];
     if !by_tenant.is_empty() {
+        // (a view that reads one table: that table's terms, for the role
+        // and for the view's owner, as whose rights it reads the table
+        // unless it is security_invoker; the values read from that table,
+        // the read again through the view)
+        let claimed: Vec<Option<(u32, String)>> = sqls
+            .iter()
+            .map(|s| match (&s.t.kind, &s.t.view_base) {
+                _ if s.t.tenant_hidden => None,
+                (RelKind::View, Some(b)) => Some((
+                    b.oid,
+                    format!("{}.{}", quote_ident(&b.schema), quote_ident(&b.table)),
+                )),
+                (RelKind::Table | RelKind::Partitioned, _) => Some((s.t.oid, s.t.qualified())),
+                _ => None,
+            })
+            .collect();
         let tables: Vec<(u32, &str)> = sqls
             .iter()
-            .filter(|s| !s.t.is_view() && !s.t.tenant_hidden)
-            .map(|s| (s.t.oid, s.t.column.as_str()))
+            .zip(&claimed)
+            .filter_map(|(s, k)| k.as_ref().map(|(oid, _)| (*oid, s.t.column.as_str())))
             .collect();
-        let claims = catalog::read_claims(c, &tables, role, run_cx.search_path(), run_cx.setting)?;
+        let mut claims =
+            catalog::read_claims(c, &tables, role, run_cx.search_path(), run_cx.setting)?;
+        let mut owners: Vec<&str> = sqls
+            .iter()
+            .filter(|s| s.t.kind == RelKind::View && s.t.view_base.is_some() && s.t.owner != role)
+            .map(|s| s.t.owner.as_str())
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        for owner in owners {
+            let views: Vec<(u32, &str)> = sqls
+                .iter()
+                .zip(&claimed)
+                .filter(|(s, _)| s.t.kind == RelKind::View && s.t.owner == owner)
+                .filter_map(|(s, k)| k.as_ref().map(|(oid, _)| (*oid, s.t.column.as_str())))
+                .collect();
+            for (oid, more) in
+                catalog::read_claims(c, &views, owner, run_cx.search_path(), run_cx.setting)?
+            {
+                let had = claims.entry(oid).or_default();
+                for claim in more {
+                    if !had.contains(&claim) {
+                        had.push(claim);
+                    }
+                }
+            }
+        }
         for (i, sql) in sqls.iter().enumerate() {
-            let Some(claims) = claims.get(&sql.t.oid) else {
+            let Some((oid, relation)) = &claimed[i] else {
+                continue;
+            };
+            let Some(claims) = claims.get(oid) else {
                 continue;
             };
             for j in 0..reads[i].len() {
@@ -751,13 +796,9 @@ pub(crate) fn gather(
                     continue;
                 }
                 'claims: for claim in claims {
-                    for (name, value) in catalog::claim_values(
-                        &sql.t.qualified(),
-                        &sql.t.column,
-                        run_cx.setting,
-                        &a,
-                        claim,
-                    ) {
+                    for (name, value) in
+                        catalog::claim_values(relation, &sql.t.column, run_cx.setting, &a, claim)
+                    {
                         let mut settings = run_cx.with_tenant(Some(&a));
                         settings.push((name.clone(), Some(value.clone())));
                         let o = run_batch(c, Some(role), &settings, &[sql.foreign_visible(&a)])?;

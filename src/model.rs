@@ -1064,6 +1064,9 @@ pub(crate) struct Target {
     /// for a view or materialized view that reads one table: that table,
     /// and how PostgreSQL writes through the view to it
     pub(crate) view_base: Option<ViewBase>,
+    /// a view that checks as its caller (security_invoker): its tables'
+    /// policies apply to the role, not to its owner
+    pub(crate) security_invoker: bool,
     /// the table's enabled rules on INSERT, UPDATE or DELETE: (command,
     /// rule name). They rewrite the statement (DO INSTEAD, DO ALSO, as the
     /// table's owner) where the write probes' shadow does not.

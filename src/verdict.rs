@@ -1340,7 +1340,13 @@ fn in_new_session(unset: &[(String, Vec<String>)], a: &str, mut check: Check) ->
 /// (`TableEvidence::reads_claimed`): the detail says which.
 fn claimed_read(claimed: &[(String, String, String)], a: &str, mut check: Check) -> Check {
     if let Some((_, name, value)) = claimed.iter().find(|(x, _, _)| x == a) {
-        check.detail += &format!(" after `SET {name} = {}`", quote_literal(value));
+        // (right after what was visible, before what a view adds)
+        let phrase = format!(" after `SET {name} = {}`", quote_literal(value));
+        let at = check
+            .detail
+            .find(" are visible")
+            .map_or(check.detail.len(), |i| i + " are visible".len());
+        check.detail.insert_str(at, &phrase);
     }
     check
 }
@@ -1445,6 +1451,11 @@ fn ruled_out(t: &Target, c: Check) -> Check {
 /// hold back, and the fix (empty for a table).
 fn through_view(t: &Target) -> String {
     match t.kind {
+        RelKind::View if t.security_invoker => format!(
+            "; the view is security_invoker: the policies of its tables let the role see them \
+             (fix them, or revoke the role's privileges on {})",
+            t.qualified()
+        ),
         RelKind::View => format!(
             "; the view reads its tables as its owner {} unless it is security_invoker: fix with \
              ALTER VIEW {} SET (security_invoker = true) (the role then needs its own privileges \
@@ -2321,6 +2332,7 @@ mod unit {
             kind: RelKind::Table,
             view_writes: Default::default(),
             view_base: None,
+            security_invoker: false,
             rules: Vec::new(),
             schema: "shop".into(),
             table: "orders".into(),
@@ -3095,6 +3107,22 @@ mod unit {
         assert_eq!(
             claimed_read(&claimed, "2", pass).detail,
             "as tenant 1, 1 rows"
+        );
+        // (through a view: right after what was visible, before what the
+        // view adds)
+        let view = check(
+            "tenant_read",
+            None,
+            Some("1"),
+            "FAIL",
+            Some(2),
+            "as tenant 1, 2 rows of other tenants are visible; the view reads its tables as …"
+                .into(),
+        );
+        assert_eq!(
+            claimed_read(&claimed, "1", view).detail,
+            "as tenant 1, 2 rows of other tenants are visible after `SET app.user_id = 'it''s'`; \
+             the view reads its tables as …"
         );
     }
 

@@ -81,7 +81,11 @@ SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner):
        -- or refuse a row the UPDATE moves)
        EXISTS (SELECT FROM pg_catalog.pg_trigger g
                 WHERE g.tgrelid = vb.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D'
-                  AND g.tgtype::pg_catalog.int4 & 19 = 19)
+                  AND g.tgtype::pg_catalog.int4 & 19 = 19),
+       -- a view that checks as its caller (security_invoker)
+       c.relkind = 'v' AND EXISTS (SELECT FROM pg_catalog.pg_options_to_table(c.reloptions) ro
+                                    WHERE ro.option_name = 'security_invoker'
+                                      AND pg_catalog.lower(ro.option_value) IN ('true', 'on', 'yes', '1', 't', 'y'))
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a

@@ -5036,6 +5036,7 @@ pub(crate) fn targets(
                 check_option: flag(&row, 29)?,
                 before_update: flag(&row, 30)?,
             },
+            security_invoker: flag(&row, 31)?,
             view_base: match (row.get::<String>(20)?, row.get::<String>(21)?) {
                 (Some(schema), Some(table)) => Some(crate::model::ViewBase {
                     oid: oid(&row, 23)?,
