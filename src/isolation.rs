@@ -759,7 +759,12 @@ pub(crate) fn gather(
             catalog::read_claims(c, &tables, role, run_cx.search_path(), run_cx.setting)?;
         let mut owners: Vec<&str> = sqls
             .iter()
-            .filter(|s| s.t.kind == RelKind::View && s.t.view_base.is_some() && s.t.owner != role)
+            .filter(|s| {
+                s.t.kind == RelKind::View
+                    && !s.t.security_invoker
+                    && s.t.view_base.is_some()
+                    && s.t.owner != role
+            })
             .map(|s| s.t.owner.as_str())
             .collect();
         owners.sort_unstable();
@@ -768,7 +773,9 @@ pub(crate) fn gather(
             let views: Vec<(u32, &str)> = sqls
                 .iter()
                 .zip(&claimed)
-                .filter(|(s, _)| s.t.kind == RelKind::View && s.t.owner == owner)
+                .filter(|(s, _)| {
+                    s.t.kind == RelKind::View && !s.t.security_invoker && s.t.owner == owner
+                })
                 .filter_map(|(s, k)| k.as_ref().map(|(oid, _)| (*oid, s.t.column.as_str())))
                 .collect();
             for (oid, more) in

@@ -939,7 +939,9 @@ done
 # setting, one tenant left out) and sometimes an INSTEAD OF trigger that
 # does nothing, granted to the case's role for SELECT, UPDATE and DELETE
 # at random. Truth: the role's own SELECT, DELETE and UPDATE through the
-# view, as each tenant 1-5, and what a fresh login sees through it unset.
+# view, as each tenant 1-5 (reads also with the user id, the token or
+# app.support a request sets, as the tables'), and what a fresh login sees
+# through it unset.
 # Every FAIL must be a real leak and every PASS none; a write through a
 # view that verify_isolation does not judge is SKIP.
 for db in rls_audit_oracle_1 rls_audit_oracle_2; do
@@ -1003,22 +1005,58 @@ DECLARE
     leak boolean;
     actor name;
     x int;
+    users int[];
+    ids int[];
+    usr int;
+    n_read bigint;
 BEGIN
     FOR c IN SELECT * FROM oracle.vcases ORDER BY k LOOP
       FOREACH actor IN ARRAY oracle.actors(c.role) LOOP
         sup := coalesce((SELECT value FROM oracle.fresh_support WHERE role = c.role), '');
         FOREACH a IN ARRAY ARRAY[NULL, 1, 2, 3, 4, 5] LOOP
-            -- reads through the view ('' for the empty setting)
-            BEGIN
-                PERFORM set_config('app.tenant', coalesce(a::text, ''), true);
-                PERFORM set_config('app.support', sup, true);
-                EXECUTE format('SET LOCAL ROLE %I', actor);
-                EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id IS DISTINCT FROM $1 OR $1 IS NULL', c.v)
-                    INTO n USING a;
-                RAISE EXCEPTION USING ERRCODE = 'RA000';
-            EXCEPTION WHEN OTHERS THEN
-                IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
-            END;
+            -- reads through the view ('' for the empty setting); as a
+            -- tenant also with the user id or token a request sets, or
+            -- app.support 'on', where the table's policies read them (as
+            -- the table's truth: oracle.take's users)
+            users := ARRAY[NULL]::int[];
+            IF a IS NOT NULL AND EXISTS (SELECT FROM pg_policy p
+                                          WHERE p.polrelid = c.base
+                                            AND concat(pg_get_expr(p.polqual, p.polrelid),
+                                                       pg_get_expr(p.polwithcheck, p.polrelid))
+                                                ~ 'app\.(user|claims)') THEN
+                EXECUTE format('SELECT array_agg(DISTINCT id) FROM %s WHERE tenant_id <> %s AND id IS NOT NULL',
+                               c.base, a) INTO ids;
+                users := users || (SELECT array_agg(DISTINCT u)
+                                     FROM unnest(coalesce(ids, '{}') || ARRAY[1, 2, 3, 4]) u);
+            END IF;
+            IF a IS NOT NULL AND sup <> 'on' AND EXISTS (SELECT FROM pg_policy p
+                                                          WHERE p.polrelid = c.base
+                                                            AND concat(pg_get_expr(p.polqual, p.polrelid),
+                                                                       pg_get_expr(p.polwithcheck, p.polrelid))
+                                                                ~ 'app\.support') THEN
+                users := users || 0;
+            END IF;
+            n_read := 0;
+            FOREACH usr IN ARRAY users LOOP
+                BEGIN
+                    PERFORM set_config('app.tenant', coalesce(a::text, ''), true);
+                    PERFORM set_config('app.support', sup, true);
+                    IF usr = 0 THEN
+                        PERFORM set_config('app.support', 'on', true);
+                    ELSIF usr IS NOT NULL THEN
+                        PERFORM set_config('app.user', usr::text, true);
+                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
+                    END IF;
+                    EXECUTE format('SET LOCAL ROLE %I', actor);
+                    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id IS DISTINCT FROM $1 OR $1 IS NULL', c.v)
+                        INTO n USING a;
+                    RAISE EXCEPTION USING ERRCODE = 'RA000';
+                EXCEPTION WHEN OTHERS THEN
+                    IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
+                END;
+                n_read := greatest(n_read, n);
+            END LOOP;
+            n := n_read;
             IF a IS NULL THEN
                 INSERT INTO oracle.vtruth_raw VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
                 CONTINUE;
