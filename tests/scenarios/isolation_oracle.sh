@@ -501,7 +501,7 @@ CREATE TABLE oracle.truth_raw (k int, check_name text, tenant text, leak boolean
 -- which a request may set as well), until the (sub)transaction ends
 CREATE FUNCTION oracle.take(a int, sup text, usr int) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM set_config('app.tenant', a::text, true);
+    PERFORM set_config('app.tenant', coalesce(a::text, ''), true);
     PERFORM set_config('app.support', sup, true);
     IF usr = 0 THEN
         PERFORM set_config('app.support', 'on', true);
@@ -509,6 +509,29 @@ BEGIN
         PERFORM set_config('app.user', usr::text, true);
         PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
     END IF;
+END $$;
+-- the users oracle.take tries as tenant a of table t (a role whose own
+-- app.support is sup): none, and, where t's policies read them, each id
+-- of another tenant's row, 1-4 (a request sets them; a check that reads
+-- them passes a row whose id, or tenant, is the value set), and 0
+-- (app.support 'on') where they read app.support and sup is not on
+CREATE FUNCTION oracle.users(t regclass, a int, sup text) RETURNS int[] LANGUAGE plpgsql AS $$
+DECLARE
+    reads text := (SELECT string_agg(concat(pg_get_expr(p.polqual, p.polrelid),
+                                            pg_get_expr(p.polwithcheck, p.polrelid)), ' ')
+                     FROM pg_policy p WHERE p.polrelid = t);
+    ids int[];
+    users int[] := ARRAY[NULL]::int[];
+BEGIN
+    IF reads ~ 'app\.(user|claims)' THEN
+        EXECUTE format('SELECT array_agg(DISTINCT id) FROM %s WHERE tenant_id <> %s AND id IS NOT NULL', t, a)
+           INTO ids;
+        users := users || (SELECT array_agg(DISTINCT u) FROM unnest(coalesce(ids, '{}') || ARRAY[1, 2, 3, 4]) u);
+    END IF;
+    IF sup <> 'on' AND reads ~ 'app\.support' THEN
+        users := users || 0;
+    END IF;
+    RETURN users;
 END $$;
 INSERT INTO oracle.truth_raw SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.unset_truth;
 DO $truth$
@@ -538,7 +561,6 @@ DECLARE
     dw_upd boolean;
     dw_ins boolean;
     users int[];
-    ids int[];
     usr int;
 BEGIN
     FOR c IN SELECT * FROM oracle.cases ORDER BY k LOOP
@@ -597,28 +619,9 @@ BEGIN
         -- the sampled tenants 1-3, and reader 5, whom no row has: a
         -- policy may single it out
         FOREACH a IN ARRAY ARRAY[1, 2, 3, 5] LOOP
-            -- (and, when a policy reads the user id or the token, with them
-            -- set to each id of another tenant's row, to 1 and to each
-            -- other tenant: a request sets them; a check that reads them
-            -- passes a row whose id, or tenant, is the value set)
-            users := ARRAY[NULL]::int[];
-            IF EXISTS (SELECT FROM pg_policy p
-                        WHERE p.polrelid = c.tbl
-                          AND concat(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
-                              ~ 'app\.(user|claims)') THEN
-                EXECUTE format('SELECT array_agg(DISTINCT id) FROM %s WHERE tenant_id <> %s AND id IS NOT NULL',
-                               c.tbl, a) INTO ids;
-                users := users || (SELECT array_agg(DISTINCT u)
-                                     FROM unnest(coalesce(ids, '{}') || ARRAY[1, 2, 3, 4]) u);
-            END IF;
-            -- (and with app.support 'on', when a policy reads it and the
-            -- role's own is not: a request may set it too)
-            IF sup <> 'on' AND EXISTS (SELECT FROM pg_policy p
-                                        WHERE p.polrelid = c.tbl
-                                          AND concat(pg_get_expr(p.polqual, p.polrelid),
-                                                     pg_get_expr(p.polwithcheck, p.polrelid)) ~ 'app\.support') THEN
-                users := users || 0;
-            END IF;
+            -- (and with the user id, the token or app.support a request
+            -- sets, where a policy reads them: oracle.users)
+            users := oracle.users(c.tbl, a, sup);
             -- tenant_read: SELECT * as tenant a sees another tenant's row
             -- (also with the user id or the token set)
             n_read := 0;
@@ -1010,7 +1013,6 @@ DECLARE
     actor name;
     x int;
     users int[];
-    ids int[];
     usr int;
     n_read bigint;
 BEGIN
@@ -1022,35 +1024,11 @@ BEGIN
             -- tenant also with the user id or token a request sets, or
             -- app.support 'on', where the table's policies read them (as
             -- the table's truth: oracle.take's users)
-            users := ARRAY[NULL]::int[];
-            IF a IS NOT NULL AND EXISTS (SELECT FROM pg_policy p
-                                          WHERE p.polrelid = c.base
-                                            AND concat(pg_get_expr(p.polqual, p.polrelid),
-                                                       pg_get_expr(p.polwithcheck, p.polrelid))
-                                                ~ 'app\.(user|claims)') THEN
-                EXECUTE format('SELECT array_agg(DISTINCT id) FROM %s WHERE tenant_id <> %s AND id IS NOT NULL',
-                               c.base, a) INTO ids;
-                users := users || (SELECT array_agg(DISTINCT u)
-                                     FROM unnest(coalesce(ids, '{}') || ARRAY[1, 2, 3, 4]) u);
-            END IF;
-            IF a IS NOT NULL AND sup <> 'on' AND EXISTS (SELECT FROM pg_policy p
-                                                          WHERE p.polrelid = c.base
-                                                            AND concat(pg_get_expr(p.polqual, p.polrelid),
-                                                                       pg_get_expr(p.polwithcheck, p.polrelid))
-                                                                ~ 'app\.support') THEN
-                users := users || 0;
-            END IF;
+            users := CASE WHEN a IS NULL THEN ARRAY[NULL]::int[] ELSE oracle.users(c.base, a, sup) END;
             n_read := 0;
             FOREACH usr IN ARRAY users LOOP
                 BEGIN
-                    PERFORM set_config('app.tenant', coalesce(a::text, ''), true);
-                    PERFORM set_config('app.support', sup, true);
-                    IF usr = 0 THEN
-                        PERFORM set_config('app.support', 'on', true);
-                    ELSIF usr IS NOT NULL THEN
-                        PERFORM set_config('app.user', usr::text, true);
-                        PERFORM set_config('app.claims', json_build_object('uid', usr)::text, true);
-                    END IF;
+                    PERFORM oracle.take(a, sup, usr);
                     EXECUTE format('SET LOCAL ROLE %I', actor);
                     EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id IS DISTINCT FROM $1 OR $1 IS NULL', c.v)
                         INTO n USING a;
