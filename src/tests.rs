@@ -2191,6 +2191,10 @@ fn check_variants_give_the_terms_that_reach_rows() {
                                WHERE m.org = reach_orgs.org AND m.usr = public.reach_uid())
                    OR NULLIF(current_setting('app.user_id', true), '')::int
                       IN (SELECT m.usr FROM public.reach_members m WHERE m.org = reach_orgs.org));
+        CREATE POLICY d2 ON public.reach_orgs FOR DELETE TO rls_audit_reach_app
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                   OR NOT EXISTS (SELECT FROM public.reach_members m
+                                   WHERE m.org = reach_orgs.org AND m.usr = public.reach_uid()));
         CREATE POLICY u ON public.reach_orgs FOR UPDATE TO rls_audit_reach_app
             USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
                    OR org = (SELECT m.org FROM public.reach_members m WHERE m.usr = public.reach_uid()));
@@ -2244,7 +2248,15 @@ fn check_variants_give_the_terms_that_reach_rows() {
         ),
         // (its terms are all claimed)
         ("public.reach_flags", vec![]),
-        ("public.reach_orgs", vec![]),
+        // (but under NOT a term is not claimed: `usr IS NOT NULL` there
+        // would pass fewer rows than the term does)
+        (
+            "public.reach_orgs",
+            vec![(
+                "((NOT (EXISTS (SELECT FROM public.reach_members m WHERE ((m.org = rls_audit_row.org) AND (m.usr = public.reach_uid()))))))",
+                Role,
+            )],
+        ),
         (
             // names read under the search_path
             "public.reach_names",

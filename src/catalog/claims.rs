@@ -559,7 +559,14 @@ pub(super) unsafe fn claim_term(
                             return true;
                         }
                     }
+                    // (nothing under any other NOT: `col IS NOT NULL` there
+                    // would pass fewer rows, not more, than the term does
+                    // for some value; the term stays a plain reach term)
+                    return false;
                 }
+                // (nor under IS [NOT] TRUE / FALSE / UNKNOWN, for the same
+                // reason)
+                pg_sys::NodeTag::T_BooleanTest => return false,
                 // (a boolean setting as it is: `OR current_setting(
                 // 'app.admin', true)::boolean`)
                 _ if boolean_read(node) => {
