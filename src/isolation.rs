@@ -742,10 +742,9 @@ pub(crate) fn gather(
             .iter()
             .map(|s| match (&s.t.kind, &s.t.view_base) {
                 _ if s.t.tenant_hidden => None,
-                (RelKind::View, Some(b)) => Some((
-                    b.oid,
-                    format!("{}.{}", quote_ident(&b.schema), quote_ident(&b.table)),
-                )),
+                (RelKind::View, Some(b)) => {
+                    Some((b.oid, crate::ident::quote_qualified(&b.schema, &b.table)))
+                }
                 (RelKind::Table | RelKind::Partitioned, _) => Some((s.t.oid, s.t.qualified())),
                 _ => None,
             })

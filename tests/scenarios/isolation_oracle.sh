@@ -533,6 +533,29 @@ BEGIN
     END IF;
     RETURN users;
 END $$;
+-- the most rows of other tenants q (its $1 the tenant) shows actor as
+-- tenant a with each of users (oracle.take), each read rolled back (an
+-- error is closed: nothing)
+CREATE FUNCTION oracle.most_read(actor name, q text, a int, sup text, users int[]) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+    most bigint := 0;
+    usr int;
+BEGIN
+    FOREACH usr IN ARRAY users LOOP
+        BEGIN
+            PERFORM oracle.take(a, sup, usr);
+            EXECUTE format('SET LOCAL ROLE %I', actor);
+            EXECUTE q INTO n USING a;
+            RAISE EXCEPTION USING ERRCODE = 'RA000';
+        EXCEPTION WHEN OTHERS THEN
+            IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
+        END;
+        most := greatest(most, n);
+    END LOOP;
+    RETURN most;
+END $$;
 INSERT INTO oracle.truth_raw SELECT k, 'fail_closed_unset', NULL, visible > 0 FROM oracle.unset_truth;
 DO $truth$
 DECLARE
@@ -624,18 +647,8 @@ BEGIN
             users := oracle.users(c.tbl, a, sup);
             -- tenant_read: SELECT * as tenant a sees another tenant's row
             -- (also with the user id or the token set)
-            n_read := 0;
-            FOREACH usr IN ARRAY users LOOP
-                BEGIN
-                    PERFORM oracle.take(a, sup, usr);
-                    EXECUTE format('SET LOCAL ROLE %I', actor);
-                    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id <> %s', c.tbl, a) INTO n;
-                    RAISE EXCEPTION USING ERRCODE = 'RA000';
-                EXCEPTION WHEN OTHERS THEN
-                    IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
-                END;
-                n_read := greatest(n_read, n);
-            END LOOP;
+            n_read := oracle.most_read(actor, format('SELECT count(*) FROM %s WHERE tenant_id <> $1', c.tbl),
+                                       a, sup, users);
             -- CREATE OR REPLACE FUNCTION of a read policy's function, when
             -- PostgreSQL lets the role run it, to return NULL or a tenant
             -- 1-4, then the read
@@ -1013,8 +1026,6 @@ DECLARE
     actor name;
     x int;
     users int[];
-    usr int;
-    n_read bigint;
 BEGIN
     FOR c IN SELECT * FROM oracle.vcases ORDER BY k LOOP
       FOREACH actor IN ARRAY oracle.actors(c.role) LOOP
@@ -1025,20 +1036,9 @@ BEGIN
             -- app.support 'on', where the table's policies read them (as
             -- the table's truth: oracle.take's users)
             users := CASE WHEN a IS NULL THEN ARRAY[NULL]::int[] ELSE oracle.users(c.base, a, sup) END;
-            n_read := 0;
-            FOREACH usr IN ARRAY users LOOP
-                BEGIN
-                    PERFORM oracle.take(a, sup, usr);
-                    EXECUTE format('SET LOCAL ROLE %I', actor);
-                    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id IS DISTINCT FROM $1 OR $1 IS NULL', c.v)
-                        INTO n USING a;
-                    RAISE EXCEPTION USING ERRCODE = 'RA000';
-                EXCEPTION WHEN OTHERS THEN
-                    IF SQLSTATE <> 'RA000' THEN n := 0; END IF;
-                END;
-                n_read := greatest(n_read, n);
-            END LOOP;
-            n := n_read;
+            n := oracle.most_read(actor,
+                                  format('SELECT count(*) FROM %s WHERE tenant_id IS DISTINCT FROM $1 OR $1 IS NULL', c.v),
+                                  a, sup, users);
             IF a IS NULL THEN
                 INSERT INTO oracle.vtruth_raw VALUES (c.k, 'fail_closed_empty', NULL, n > 0);
                 CONTINUE;
