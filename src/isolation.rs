@@ -806,7 +806,11 @@ pub(crate) fn gather(
                         catalog::claim_values(relation, &sql.t.column, run_cx.setting, &a, claim)
                     {
                         let mut settings = run_cx.with_tenant(Some(&a));
-                        settings.push((name.clone(), Some(value.clone())));
+                        settings.extend(
+                            catalog::claim_sets(&name, &value)
+                                .into_iter()
+                                .map(|(n, v)| (n, Some(v))),
+                        );
                         let o = run_batch(c, Some(role), &settings, &[sql.foreign_visible(&a)])?;
                         if let Some(o) = o.into_iter().next().filter(leaks) {
                             reads[i][j].1 = Some(o);

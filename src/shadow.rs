@@ -860,6 +860,8 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     if let Some(value) = value
                         .ok()
                         .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+                        // (several settings at once, one of them NULL: none)
+                        .filter(|v| !crate::catalog::claim_sets(setting, v).is_empty())
                     {
                         check_values.push((x.clone(), (cstring(setting)?, cstring(&value)?)));
                     }
@@ -965,7 +967,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                     rows = unsafe {
                                         set_local(c"search_path", Some(c"pg_catalog, pg_temp"));
                                         if let Some((name, g)) = &given {
-                                            set_local(name, Some(g));
+                                            set_claim(name, g);
                                         }
                                         match candidates {
                                             None => select_text(&sql, 1),
@@ -1360,7 +1362,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                     // subtransaction
                     as_tenant(i, &mut || unsafe {
                         if let Some((name, given)) = &claim {
-                            set_local(name, Some(given));
+                            set_claim(name, given);
                         }
                         execute(plans[plan], &mut args)
                     });
@@ -1395,7 +1397,7 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         // SAFETY: as above; the claimed setting as above
                         as_tenant(i, &mut || unsafe {
                             if let Some((name, given)) = &claim {
-                                set_local(name, Some(given));
+                                set_claim(name, given);
                             }
                             execute(plans[plan], &mut args)
                         });
@@ -1684,6 +1686,21 @@ pub(crate) unsafe fn set_local(name: &CStr, value: Option<&CStr>) {
             0,
             false,
         );
+    }
+}
+
+/// Set, for the transaction, each setting a claim's given sets
+/// ([`crate::catalog::claim_sets`]: one, or several at once).
+///
+/// # Safety
+/// Inside a transaction.
+pub(crate) unsafe fn set_claim(name: &CStr, value: &CStr) {
+    let sets = crate::catalog::claim_sets(&name.to_string_lossy(), &value.to_string_lossy());
+    for (name, value) in sets {
+        if let (Ok(name), Ok(value)) = (CString::new(name), CString::new(value)) {
+            // SAFETY: the caller's transaction
+            unsafe { set_local(&name, Some(&value)) };
+        }
     }
 }
 

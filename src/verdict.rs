@@ -1341,7 +1341,7 @@ fn in_new_session(unset: &[(String, Vec<String>)], a: &str, mut check: Check) ->
 fn claimed_read(claimed: &[(String, String, String)], a: &str, mut check: Check) -> Check {
     if let Some((_, name, value)) = claimed.iter().find(|(x, _, _)| x == a) {
         // (right after what was visible, before what a view adds)
-        let phrase = format!(" after `SET {name} = {}`", quote_literal(value));
+        let phrase = format!(" after `{}`", crate::catalog::claim_text(name, value));
         let at = check
             .detail
             .find(" are visible")
@@ -1842,8 +1842,8 @@ fn statement_text(t: &Target, o: &WriteOutcome) -> String {
     // request given a value: that setting first)
     let text = match claim_of(o) {
         Some((name, value)) => format!(
-            "`SET {name} = {}` then `{}`",
-            quote_literal(&value),
+            "`{}` then `{}`",
+            crate::catalog::claim_text(&name, &value),
             plain_statement_text(t, o)
         ),
         None => format!("`{}`", plain_statement_text(t, o)),

@@ -124,6 +124,10 @@ pub(crate) fn claim_values(
             .flatten()
             .filter_map(|mut r| r.pop().flatten())
         {
+            // (several settings at once, one of them NULL: none)
+            if claim_sets(name, &v).is_empty() {
+                continue;
+            }
             // (a constant's is the same for every tenant)
             let v = (name.clone(), v);
             if !out.contains(&v) {
@@ -623,14 +627,156 @@ pub(super) unsafe fn claim_term(
     };
     // SAFETY: the caller's term, walked, then copied with the comparison
     // replaced by a NullTest of a copy of its column side (a constant's
-    // by `true`)
+    // by `true`); again for each further comparison
     unsafe {
         // (`col = (SELECT …)` read as `col IN (SELECT …)`: the same rows
         // where the sub-select gives one)
-        let term = scalar_to_in(term, std::ptr::null_mut());
-        find(term, (&mut found as *mut Found<'_>).cast());
-        let (cmp, side, reads, link) = found.hit?;
-        let (copy, value) = match side {
+        let mut term = scalar_to_in(term, std::ptr::null_mut());
+        // (each comparison's settings with their keys, and the SQL of the
+        // value that passes it; the sub-selects relaxed so far)
+        let mut hits: Vec<Claimed> = Vec::new();
+        let mut sub_select = false;
+        while hits.len() < CLAIMED_COMPARISONS {
+            found.hit = None;
+            found.sublink = std::ptr::null_mut();
+            find(term, (&mut found as *mut Found<'_>).cast());
+            let Some((cmp, side, reads, link)) = found.hit.take() else {
+                break;
+            };
+            // (one sub-select at most: a second comparison in one already
+            // relaxed would need its first row to pass both, and its copy
+            // here is no longer the one relaxed; not claimed)
+            if sub_select && !link.is_null() {
+                break;
+            }
+            let Some((copy, value, relaxed)) = relax(term, cmp, side, link, relid, &replaced)
+            else {
+                break;
+            };
+            sub_select |= !relaxed.is_null();
+            term = copy;
+            hits.push((reads, value));
+        }
+        let givens = several_givens(&hits)?;
+        Some((term, givens))
+    }
+}
+
+/// One comparison [`claim_term`] made to pass: the settings it may read,
+/// each with the JSON keys it reads them by ([`claim_reads`]), and the
+/// SQL of a row's value that passes it.
+type Claimed = (Vec<(String, Vec<String>)>, String);
+
+/// How many comparisons of one term by settings a request sets
+/// [`claim_term`] gives values to together (`owner_id = auth.uid() AND
+/// org_id = current_setting('app.org_id', true)::int`: two).
+const CLAIMED_COMPARISONS: usize = 3;
+
+/// The givens of a claim of the comparisons `hits` (each's settings with
+/// their keys, and the SQL of the value that passes it): one comparison's
+/// settings each with its value; for several, each choice of one setting
+/// per comparison (of distinct settings, at most 4) as one given of them
+/// together ([`SEVERAL`]). None when no choice has distinct settings
+/// (`owner_id = auth.uid() AND editor_id = auth.uid()`: one value would
+/// have to pass both).
+fn several_givens(hits: &[Claimed]) -> Option<Vec<(String, String)>> {
+    let one = |(setting, path): &(String, Vec<String>), value: &str| {
+        (setting.clone(), claim_given(value, path))
+    };
+    match hits {
+        [] => None,
+        [(reads, value)] => Some(reads.iter().map(|r| one(r, value)).collect()),
+        _ => {
+            let mut choices: Vec<Vec<(String, String)>> = vec![Vec::new()];
+            for (reads, value) in hits {
+                let mut next = Vec::new();
+                for choice in &choices {
+                    for read in reads {
+                        if choice.iter().any(|(s, _)| *s == read.0) {
+                            continue;
+                        }
+                        let mut more = choice.clone();
+                        more.push(one(read, value));
+                        next.push(more);
+                    }
+                }
+                next.truncate(4);
+                choices = next;
+            }
+            let givens: Vec<(String, String)> = choices
+                .into_iter()
+                .map(|choice| {
+                    let pairs: Vec<String> = choice
+                        .iter()
+                        .map(|(s, g)| format!("{}, {g}", crate::ident::quote_literal(s)))
+                        .collect();
+                    (
+                        SEVERAL.to_string(),
+                        format!(
+                            "(pg_catalog.json_build_object({}))::pg_catalog.text",
+                            pairs.join(", ")
+                        ),
+                    )
+                })
+                .collect();
+            (!givens.is_empty()).then_some(givens)
+        }
+    }
+}
+
+/// The name a claim's given goes by when it sets several settings at
+/// once ([`several_givens`]): its value is a JSON object of them, each
+/// setting's name with its value (text). A setting a request sets always
+/// has a dot in its name: this one cannot be one.
+pub(crate) const SEVERAL: &str = "";
+
+/// The settings a claim's given `(name, value)` sets: itself, or each of
+/// a [`SEVERAL`]'s JSON object (none when one of them is not text: a
+/// row's NULL column, which passes no comparison).
+pub(crate) fn claim_sets(name: &str, value: &str) -> Vec<(String, String)> {
+    if name != SEVERAL {
+        return vec![(name.to_string(), value.to_string())];
+    }
+    let Ok(serde_json::Value::Object(sets)) = serde_json::from_str::<serde_json::Value>(value)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, value) in sets {
+        match value {
+            serde_json::Value::String(v) if !name.is_empty() => out.push((name, v)),
+            _ => return Vec::new(),
+        }
+    }
+    out
+}
+
+/// `SET a = 'x'` for each setting a claim's given sets ([`claim_sets`]),
+/// as a DBA would type them: `` SET app.org = '2'` and `SET app.user_id
+/// = '105' `` (inside the caller's backquotes).
+pub(crate) fn claim_text(name: &str, value: &str) -> String {
+    claim_sets(name, value)
+        .iter()
+        .map(|(n, v)| format!("SET {n} = {}", crate::ident::quote_literal(v)))
+        .collect::<Vec<_>>()
+        .join("` and `")
+}
+
+/// One comparison [`claim_term`] found (`cmp`, compared with `side`, in
+/// sub-select `link` or null) made to pass: the term with it `col IS NOT
+/// NULL` (`true`; `EXISTS`), the SQL of the value of a row that passes it,
+/// and the sub-select relaxed (null when none was).
+unsafe fn relax(
+    term: *mut pg_sys::Node,
+    cmp: *mut pg_sys::Node,
+    side: ClaimSide,
+    link: *mut pg_sys::SubLink,
+    relid: pg_sys::Oid,
+    replaced: &dyn Fn(*mut pg_sys::Node, *mut pg_sys::Node, *mut pg_sys::Node) -> *mut pg_sys::Node,
+) -> Option<(*mut pg_sys::Node, String, *mut pg_sys::Node)> {
+    // SAFETY: nodes of the caller's tree, copied before any change
+    unsafe {
+        Some(match side {
             // (`<setting> IN (SELECT user_id …)`: EXISTS of it; the value
             // of its first row)
             ClaimSide::Output => {
@@ -651,6 +797,7 @@ pub(super) unsafe fn claim_term(
                 (
                     replaced(term, link.cast(), exists.cast()),
                     printed_term(value.cast(), relid, 0)?,
+                    exists.cast(),
                 )
             }
             // (a column of a sub-select's table: the sub-select with the
@@ -669,6 +816,7 @@ pub(super) unsafe fn claim_term(
                 (
                     replaced(term, link.cast(), relaxed.cast()),
                     printed_term(value.cast(), relid, 0)?,
+                    relaxed.cast(),
                 )
             }
             ClaimSide::Column(col) => {
@@ -681,18 +829,18 @@ pub(super) unsafe fn claim_term(
                     "rls_audit_row.{}",
                     crate::ident::quote_ident(&name_or_empty(name))
                 );
-                (replaced(term, cmp, not_null(col)), column)
+                (
+                    replaced(term, cmp, not_null(col)),
+                    column,
+                    std::ptr::null_mut(),
+                )
             }
             ClaimSide::Constant(value) => (
                 replaced(term, cmp, pg_sys::makeBoolConst(true, false)),
                 format!("{}::pg_catalog.text", crate::ident::quote_literal(&value)),
+                std::ptr::null_mut(),
             ),
-        };
-        let givens = reads
-            .into_iter()
-            .map(|(setting, path)| (setting, claim_given(&value, &path)))
-            .collect();
-        Some((copy, givens))
+        })
     }
 }
 
@@ -897,6 +1045,73 @@ fn claim_given(value: &str, path: &[String]) -> String {
 #[cfg(test)]
 mod unit {
     use super::*;
+
+    #[test]
+    fn several_comparisons_give_their_settings_together_from_one_row() {
+        let read = |s: &str| (s.to_string(), Vec::new());
+        // (one comparison: each setting it may read, alone)
+        let one: Vec<Claimed> = vec![(
+            vec![read("request.jwt.claim.sub"), read("request.jwt.claims")],
+            "rls_audit_row.owner_id".into(),
+        )];
+        assert_eq!(
+            several_givens(&one).unwrap(),
+            [
+                (
+                    "request.jwt.claim.sub".to_string(),
+                    "(rls_audit_row.owner_id)::pg_catalog.text".to_string()
+                ),
+                (
+                    "request.jwt.claims".to_string(),
+                    "(rls_audit_row.owner_id)::pg_catalog.text".to_string()
+                )
+            ]
+        );
+        // (two: one setting of each, as one JSON object of the row's
+        // values; two choices)
+        let mut two = one.clone();
+        two.push((vec![read("app.org_id")], "rls_audit_row.org_id".into()));
+        let givens = several_givens(&two).unwrap();
+        assert_eq!(givens.len(), 2);
+        assert_eq!(givens[0].0, SEVERAL);
+        assert_eq!(
+            givens[0].1,
+            "(pg_catalog.json_build_object('request.jwt.claim.sub', \
+             (rls_audit_row.owner_id)::pg_catalog.text, 'app.org_id', \
+             (rls_audit_row.org_id)::pg_catalog.text))::pg_catalog.text"
+        );
+        // (the same setting twice: no value passes both for every row)
+        let same: Vec<Claimed> = vec![
+            (vec![read("app.user_id")], "rls_audit_row.owner_id".into()),
+            (vec![read("app.user_id")], "rls_audit_row.editor_id".into()),
+        ];
+        assert_eq!(several_givens(&same), None);
+        assert_eq!(several_givens(&[]), None);
+    }
+
+    #[test]
+    fn a_given_of_several_settings_sets_and_names_each() {
+        assert_eq!(
+            claim_sets("app.user_id", "105"),
+            [("app.user_id".to_string(), "105".to_string())]
+        );
+        let json = r#"{"app.role": "manager", "app.user_id": "it's"}"#;
+        assert_eq!(
+            claim_sets(SEVERAL, json),
+            [
+                ("app.role".to_string(), "manager".to_string()),
+                ("app.user_id".to_string(), "it's".to_string())
+            ]
+        );
+        assert_eq!(
+            claim_text(SEVERAL, json),
+            "SET app.role = 'manager'` and `SET app.user_id = 'it''s'"
+        );
+        // (a row's NULL, or not an object: nothing to set)
+        assert!(claim_sets(SEVERAL, r#"{"app.role": "manager", "app.user_id": null}"#).is_empty());
+        assert!(claim_sets(SEVERAL, "105").is_empty());
+        assert!(claim_sets(SEVERAL, r#"{"": "x"}"#).is_empty());
+    }
 
     #[test]
     fn a_claimed_value_is_given_inside_the_json_keys_a_setting_is_read_by() {

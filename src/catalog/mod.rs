@@ -24,7 +24,7 @@ use crate::model::{
     TableFacts, Target, TrackedPolicy, TrackedTable,
 };
 use claims::claim_term;
-pub(crate) use claims::{claim_values, read_claims, ReachClaim};
+pub(crate) use claims::{claim_sets, claim_text, claim_values, read_claims, ReachClaim};
 
 /// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it):
 /// how an event trigger recognises a policy among the objects a DDL touched.
