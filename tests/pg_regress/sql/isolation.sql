@@ -3472,6 +3472,104 @@ ROLLBACK;
 REVOKE CREATE ON SCHEMA "look up" FROM app_user;
 ALTER FUNCTION "look up".viewed_tenant() OWNER TO CURRENT_USER;
 
+-- A term that compares two settings a request sets (`owner_id =
+-- auth.uid() AND org_id = current_setting('app.org_id')`, a user id and a
+-- role, a membership and a mode, a parent tenant and a delegation flag):
+-- a request of tenant 1 that sets both to a row's values reaches that row
+-- of another tenant, and neither alone reaches any. The probes give both
+-- settings the values of one row together. FAIL for every command,
+-- naming both SETs, beside PostgreSQL's own statements with each SET the
+-- FAIL names, and with its first SET alone.
+CREATE TABLE "look up"."Shared docs" (id int, tenant_id int NOT NULL, owner_id int, org_id int);
+INSERT INTO "look up"."Shared docs" SELECT g, 1 + g % 3, 100 * (1 + g % 3) + 1 + g % 2, 1 + g % 3
+  FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Shared docs" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Shared docs" TO app_user;
+CREATE POLICY "own, or the owner's in the organisation" ON "look up"."Shared docs" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR (owner_id = "look up".uid()
+               AND org_id = NULLIF(current_setting('app.org_id', true), '')::int));
+CREATE POLICY "own, or the owner as a manager" ON "look up"."Shared docs" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR (owner_id = NULLIF(current_setting('app.user_id', true), '')::int
+               AND current_setting('app.role', true) = 'manager'));
+CREATE POLICY "own, or a member's when shared" ON "look up"."Shared docs" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR (org_id IN (SELECT org_id FROM "look up"."Members" WHERE user_id = "look up".uid())
+               AND current_setting('app.mode', true) = 'shared'))
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or the parent's as a delegate" ON "look up"."Shared docs" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR (tenant_id = NULLIF(current_setting('app.parent_id', true), '')::int
+                    AND current_setting('app.delegate', true) = 'yes'));
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Shared docs"'::regclass])
+ WHERE tenant IS NOT NULL ORDER BY 2, 1;
+-- (each SET of tenant 1's first statement, in the order the FAIL names
+-- them)
+CREATE TEMP TABLE said AS
+SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
+       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+       substring(detail FROM 'VALUES \(\.\.\., (\d+)\)') AS inserted_for
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Shared docs"'::regclass]),
+       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.]+) = ''([^'']*)''`', 'g')
+         WITH ORDINALITY AS m(s, n)
+ WHERE tenant = '1' AND status = 'FAIL';
+SELECT check_name, n, name, value, inserted_for FROM said ORDER BY 1, 2;
+GRANT SELECT ON said TO app_user;
+CREATE FUNCTION pg_temp.set_said(c text, alone boolean) RETURNS int LANGUAGE sql AS $$
+    SELECT count(set_config(name, value, true))::int FROM said WHERE check_name = c AND (n = 1 OR NOT alone)
+$$;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_read', true) AS sets;
+SELECT count(*) AS first_set_alone_reads FROM "look up"."Shared docs" WHERE tenant_id <> 1;
+SELECT pg_temp.set_said('tenant_read', false) AS sets;
+SELECT count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_read') AS reads_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Shared docs" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_delete', true) AS sets;
+WITH d AS (DELETE FROM "look up"."Shared docs" WHERE tenant_id <> 1 RETURNING 1)
+SELECT count(*) AS first_set_alone_deletes FROM d;
+SELECT pg_temp.set_said('tenant_delete', false) AS sets;
+DELETE FROM "look up"."Shared docs";
+RESET ROLE;
+SELECT 6 - count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_delete') AS deletes_as_many,
+       6 - count(*) > 0 AS of_other_tenants
+  FROM "look up"."Shared docs" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_update', true) AS sets;
+WITH u AS (UPDATE "look up"."Shared docs" SET tenant_id = 1 WHERE tenant_id <> 1 RETURNING 1)
+SELECT count(*) AS first_set_alone_takes_over FROM u;
+SELECT pg_temp.set_said('tenant_update', false) AS sets;
+UPDATE "look up"."Shared docs" SET tenant_id = 1;
+RESET ROLE;
+SELECT count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_update') AS takes_over_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Shared docs" WHERE tenant_id = 1 AND id % 3 <> 0;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_insert', true) AS sets;
+SAVEPOINT alone;
+INSERT INTO "look up"."Shared docs" SELECT 100, inserted_for::int, 0, 0 FROM said WHERE check_name = 'tenant_insert' AND n = 1;
+ROLLBACK TO alone;
+SELECT pg_temp.set_said('tenant_insert', false) AS sets;
+INSERT INTO "look up"."Shared docs" SELECT 100, inserted_for::int, 0, 0 FROM said WHERE check_name = 'tenant_insert' AND n = 1;
+RESET ROLE;
+SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Shared docs" WHERE id = 100 AND tenant_id <> 1;
+ROLLBACK;
+DROP TABLE said;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
