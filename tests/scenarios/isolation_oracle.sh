@@ -238,12 +238,13 @@ BEGIN
                          WHEN k % 12 = 5
                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = tenant_id * 100'
                          ELSE 'tenant_id::text = current_setting(''app.tenant'', true)' END;
-        -- (in an eighth of the cases, and four sixteenths more, a slot
+        -- (in an eighth of the cases, and five sixteenths more, a slot
         -- lets a row through by its id compared with a setting the
         -- application sets per request: a user id, or a claim of a JSON
         -- token; or by its tenant compared with the user id, or IN the
         -- tenants of the user's memberships; or by the user id past a
-        -- constant; chosen from k)
+        -- constant; or by both the user id and the token's, which a
+        -- request sets together; chosen from k)
         exprs[13] := CASE WHEN k % 8 = 7
                           THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR id = NULLIF(current_setting(''app.user'', true), '''')::int'
                           WHEN k % 16 = 3
@@ -254,6 +255,8 @@ BEGIN
                           THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id IN (SELECT m.tenant FROM oracle.members m WHERE m.uid = NULLIF(current_setting(''app.user'', true), '''')::int)'
                           WHEN k % 16 = 5
                           THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR NULLIF(current_setting(''app.user'', true), '''')::int >= 3'
+                          WHEN k % 16 = 9
+                          THEN 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR (id = NULLIF(current_setting(''app.user'', true), '''')::int AND (NULLIF(current_setting(''app.claims'', true), '''')::jsonb ->> ''uid'')::int = id)'
                           ELSE 'tenant_id = NULLIF(current_setting(''app.tenant'', true), '''')::int OR tenant_id = 4' END;
         EXECUTE format('CREATE TABLE oracle.%I (id int, tenant_id int, body text)', t);
         -- 1 to 3 rows for each of the tenants 1, 2, 3; some bodies NULL
@@ -311,7 +314,7 @@ BEGIN
         -- policy of the role's of that term for a command chosen from k
         -- (SELECT, DELETE, UPDATE, INSERT or ALL; no random draw: the
         -- other cases stay as they were)
-        IF k % 8 = 7 OR k % 16 IN (3, 5, 11, 13) THEN
+        IF k % 8 = 7 OR k % 16 IN (3, 5, 9, 11, 13) THEN
             wcmd := (ARRAY['SELECT', 'DELETE', 'UPDATE', 'INSERT', 'ALL'])[1 + (k / 8) % 5];
             EXECUTE format('CREATE POLICY by_claim ON oracle.%I FOR %s TO %I %s (%s)', t, wcmd, r,
                            CASE WHEN wcmd = 'INSERT' THEN 'WITH CHECK' ELSE 'USING' END, exprs[13]);
