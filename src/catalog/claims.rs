@@ -298,8 +298,9 @@ pub(crate) struct ReachClaim {
 
 /// What a claimed setting is compared with ([`claim_term`]).
 enum ClaimSide {
-    /// a column of the table, or of a table a sub-select of the term
-    /// reads, under casts: the comparison's node for it
+    /// a column of the table (or an expression of its columns alone,
+    /// `lower(email)`), or of a table a sub-select of the term reads,
+    /// under casts: the comparison's node for it
     Column(*mut pg_sys::Node),
     /// the output of the sub-select the setting is compared with by `IN`
     /// (`current_setting('app.user_id', true)::int IN (SELECT user_id
@@ -423,7 +424,7 @@ pub(super) unsafe fn claim_term(
                     if let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) {
                         for (side, read) in [(l, r), (r, l)] {
                             let column = match found.sublink.is_null() {
-                                true => column_var(side).is_some(),
+                                true => column_var(side).is_some() || row_expression(side),
                                 false => var_under(side).is_some(),
                             };
                             let side = if column {
@@ -819,6 +820,13 @@ unsafe fn relax(
                     relaxed.cast(),
                 )
             }
+            // (an expression of the row's columns, `lower(email)`: its
+            // value on the row)
+            ClaimSide::Column(col) if column_var(col).is_none() => (
+                replaced(term, cmp, not_null(col)),
+                format!("({})", printed_term(col, relid, 0)?),
+                std::ptr::null_mut(),
+            ),
             ClaimSide::Column(col) => {
                 let var = column_var(col)?;
                 let name = pg_sys::get_attname(relid, (*var).varattno, true);
@@ -912,6 +920,16 @@ unsafe extern "C-unwind" fn scalar_to_in(
         }
         expression_mutator(node, scalar_to_in, ctx)
     }
+}
+
+/// Whether `n` is an expression of the policy's table's columns at the
+/// term's own level and nothing else that changes (no sub-select, setting
+/// or volatile function): `lower(email)`, `owner_id + 1`, `data ->>
+/// 'owner'`. A setting compared with it passes a row given its value on
+/// the row.
+unsafe fn row_expression(n: *mut pg_sys::Node) -> bool {
+    // SAFETY: a node of the tree being walked, only read
+    unsafe { reads_a_column(n, 0) && settings_in(n, true).is_empty() }
 }
 
 /// `col IS NOT NULL`, of a copy of `col`.
