@@ -407,6 +407,77 @@ pub(super) unsafe fn claim_term(
             ) && pg_sys::exprType(n) == pg_sys::BOOLOID
         }
     }
+    /// a comparison `n` of a setting a request sets with a constant, on
+    /// either side (`<setting> >= 5`, `5 <= <setting>`), or its opposite
+    /// when `negate` (`NOT (<setting> = 'guest')`): a value of the setting
+    /// past the constant that passes it ([`values_passing`]) and the
+    /// settings it may read
+    unsafe fn passing_constant(
+        n: *mut pg_sys::Node,
+        negate: bool,
+        tenant: &str,
+    ) -> Option<(String, Vec<(String, Vec<String>)>)> {
+        // SAFETY: a node of the tree being walked, only read
+        unsafe {
+            if n.is_null() || (*n).type_ != pg_sys::NodeTag::T_OpExpr {
+                return None;
+            }
+            let args = pgrx::PgList::<pg_sys::Node>::from_pg((*n.cast::<pg_sys::OpExpr>()).args);
+            let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) else {
+                return None;
+            };
+            let name = operator_name((*n.cast::<pg_sys::OpExpr>()).opno);
+            // (the setting on the left: `5 <= s` is `s >= 5`)
+            let flipped = match name.as_str() {
+                "<" => Some(">"),
+                ">" => Some("<"),
+                "<=" => Some(">="),
+                ">=" => Some("<="),
+                "<>" => Some("<>"),
+                "=" => Some("="),
+                _ => None,
+            };
+            for (read, side, name) in [(l, r, Some(name.as_str())), (r, l, flipped)] {
+                let (Some(name), Some((value, typ))) = (name, typed_constant(side)) else {
+                    continue;
+                };
+                let name = match negate {
+                    true => negated(name),
+                    false => name.to_string(),
+                };
+                let Some(value) = values_passing(&name, &value, kind_of(typ))
+                    .into_iter()
+                    .next()
+                else {
+                    continue;
+                };
+                let reads = claim_reads(read, tenant);
+                if !reads.is_empty() {
+                    return Some((value, reads));
+                }
+            }
+            None
+        }
+    }
+    /// what makes `NOT n` (`n IS FALSE`) hold for a setting a request
+    /// sets: a boolean setting read as it is `false`, a comparison of one
+    /// with a constant its opposite's value
+    unsafe fn negation(
+        n: *mut pg_sys::Node,
+        tenant: &str,
+    ) -> Option<(String, Vec<(String, Vec<String>)>)> {
+        // SAFETY: a node of the tree being walked, only read
+        unsafe {
+            if n.is_null() {
+                return None;
+            }
+            if boolean_read(n) {
+                let reads = claim_reads(n, tenant);
+                return (!reads.is_empty()).then(|| ("false".to_string(), reads));
+            }
+            passing_constant(n, true, tenant)
+        }
+    }
     unsafe extern "C-unwind" fn find(node: *mut pg_sys::Node, ctx: *mut std::ffi::c_void) -> bool {
         if node.is_null() {
             return false;
@@ -446,39 +517,9 @@ pub(super) unsafe fn claim_term(
                 // past the constant that passes, as a check's column is
                 // given one, [`values_passing`])
                 pg_sys::NodeTag::T_OpExpr => {
-                    let op = (*node.cast::<pg_sys::OpExpr>()).opno;
-                    let args = pgrx::PgList::<pg_sys::Node>::from_pg(
-                        (*node.cast::<pg_sys::OpExpr>()).args,
-                    );
-                    if let (Some(l), Some(r)) = (args.get_ptr(0), args.get_ptr(1)) {
-                        let name = operator_name(op);
-                        // (the setting on the left: `5 <= s` is `s >= 5`)
-                        let flipped = match name.as_str() {
-                            "<" => Some(">"),
-                            ">" => Some("<"),
-                            "<=" => Some(">="),
-                            ">=" => Some("<="),
-                            "<>" => Some("<>"),
-                            _ => None,
-                        };
-                        for (read, side, name) in [(l, r, Some(name.as_str())), (r, l, flipped)] {
-                            let (Some(name), Some((value, typ))) = (name, typed_constant(side))
-                            else {
-                                continue;
-                            };
-                            let Some(value) = values_passing(name, &value, kind_of(typ))
-                                .into_iter()
-                                .next()
-                            else {
-                                continue;
-                            };
-                            let reads = claim_reads(read, found.tenant);
-                            if !reads.is_empty() {
-                                found.hit =
-                                    Some((node, ClaimSide::Constant(value), reads, found.sublink));
-                                return true;
-                            }
-                        }
+                    if let Some((value, reads)) = passing_constant(node, false, found.tenant) {
+                        found.hit = Some((node, ClaimSide::Constant(value), reads, found.sublink));
+                        return true;
                     }
                 }
                 // (`<setting> IN ('on', 'yes')`: its first)
@@ -552,26 +593,39 @@ pub(super) unsafe fn claim_term(
                     let args = pgrx::PgList::<pg_sys::Node>::from_pg(
                         (*node.cast::<pg_sys::BoolExpr>()).args,
                     );
-                    if let Some(arg) = args.get_ptr(0).filter(|a| boolean_read(*a)) {
-                        let reads = claim_reads(arg, found.tenant);
-                        if !reads.is_empty() {
-                            found.hit = Some((
-                                node,
-                                ClaimSide::Constant("false".into()),
-                                reads,
-                                found.sublink,
-                            ));
-                            return true;
-                        }
+                    if let Some((value, reads)) =
+                        args.get_ptr(0).and_then(|a| negation(a, found.tenant))
+                    {
+                        found.hit = Some((node, ClaimSide::Constant(value), reads, found.sublink));
+                        return true;
                     }
                     // (nothing under any other NOT: `col IS NOT NULL` there
                     // would pass fewer rows, not more, than the term does
                     // for some value; the term stays a plain reach term)
                     return false;
                 }
-                // (nor under IS [NOT] TRUE / FALSE / UNKNOWN, for the same
-                // reason)
-                pg_sys::NodeTag::T_BooleanTest => return false,
+                // (`(<setting> = 'on') IS TRUE` as the comparison;
+                // `current_setting('app.readonly', true)::boolean IS NOT
+                // TRUE`, `(<setting> = 'guest') IS FALSE` as NOT; nothing
+                // under IS [NOT] UNKNOWN)
+                pg_sys::NodeTag::T_BooleanTest => {
+                    let test = node.cast::<pg_sys::BooleanTest>();
+                    match (*test).booltesttype {
+                        pg_sys::BoolTestType::IS_TRUE | pg_sys::BoolTestType::IS_NOT_FALSE => {
+                            return pg_sys::expression_tree_walker(node, Some(find), ctx);
+                        }
+                        pg_sys::BoolTestType::IS_FALSE | pg_sys::BoolTestType::IS_NOT_TRUE => {
+                            if let Some((value, reads)) = negation((*test).arg.cast(), found.tenant)
+                            {
+                                found.hit =
+                                    Some((node, ClaimSide::Constant(value), reads, found.sublink));
+                                return true;
+                            }
+                        }
+                        _ => {}
+                    }
+                    return false;
+                }
                 // (a boolean setting as it is: `OR current_setting(
                 // 'app.admin', true)::boolean`)
                 _ if boolean_read(node) => {

@@ -3651,6 +3651,78 @@ SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Addressed" WHERE 
 ROLLBACK;
 DROP TABLE said;
 
+-- A setting a request sets under NOT or IS [NOT] TRUE / FALSE: a mode
+-- other than 'restricted', a role that IS TRUE 'admin', a read-only flag
+-- that IS FALSE, a level IS NOT TRUE below 5 (which a request that sets
+-- nothing passes too). FAIL for every command, naming the SET, beside
+-- PostgreSQL's own statements with the value each FAIL names.
+CREATE TABLE "look up"."Moded" (id int, tenant_id int NOT NULL);
+INSERT INTO "look up"."Moded" SELECT g, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Moded" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Moded" TO app_user;
+CREATE POLICY "own, or not restricted" ON "look up"."Moded" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR NOT (NULLIF(current_setting('app.access_mode', true), '') = 'restricted'));
+CREATE POLICY "own, or an admin's" ON "look up"."Moded" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR (current_setting('app.role', true) = 'admin') IS TRUE);
+CREATE POLICY "own, or read-write" ON "look up"."Moded" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR current_setting('app.readonly', true)::boolean IS FALSE)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or not below 5" ON "look up"."Moded" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR (NULLIF(current_setting('app.level', true), '')::int < 5) IS NOT TRUE);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Moded"'::regclass])
+ WHERE tenant IS NOT NULL ORDER BY 2, 1;
+CREATE TEMP TABLE said AS
+SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
+       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Moded"'::regclass]),
+       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
+         WITH ORDINALITY AS m(s, n)
+ WHERE tenant = '1' AND status = 'FAIL';
+SELECT check_name, n, name, value FROM said ORDER BY 1, 2;
+GRANT SELECT ON said TO app_user;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT count(*) AS before_set FROM "look up"."Moded" WHERE tenant_id <> 1;
+SELECT pg_temp.set_said('tenant_read', false) AS sets;
+SELECT count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_read') AS reads_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Moded" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_delete', false) AS sets;
+DELETE FROM "look up"."Moded";
+RESET ROLE;
+SELECT 6 - count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_delete') AS deletes_as_many,
+       6 - count(*) > 0 AS of_other_tenants
+  FROM "look up"."Moded" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_update', false) AS sets;
+UPDATE "look up"."Moded" SET tenant_id = 1;
+RESET ROLE;
+SELECT count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_update') AS takes_over_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Moded" WHERE tenant_id = 1 AND id % 3 <> 0;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+INSERT INTO "look up"."Moded" VALUES (100, 2);
+RESET ROLE;
+SELECT count(*) AS inserted_for_tenant_2_setting_nothing FROM "look up"."Moded" WHERE id = 100;
+ROLLBACK;
+DROP TABLE said;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
