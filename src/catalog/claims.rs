@@ -416,7 +416,7 @@ pub(super) unsafe fn claim_term(
         n: *mut pg_sys::Node,
         negate: bool,
         tenant: &str,
-    ) -> Option<(String, Vec<(String, Vec<String>)>)> {
+    ) -> Option<(String, Reads)> {
         // SAFETY: a node of the tree being walked, only read
         unsafe {
             if n.is_null() || (*n).type_ != pg_sys::NodeTag::T_OpExpr {
@@ -462,10 +462,7 @@ pub(super) unsafe fn claim_term(
     /// what makes `NOT n` (`n IS FALSE`) hold for a setting a request
     /// sets: a boolean setting read as it is `false`, a comparison of one
     /// with a constant its opposite's value
-    unsafe fn negation(
-        n: *mut pg_sys::Node,
-        tenant: &str,
-    ) -> Option<(String, Vec<(String, Vec<String>)>)> {
+    unsafe fn negation(n: *mut pg_sys::Node, tenant: &str) -> Option<(String, Reads)> {
         // SAFETY: a node of the tree being walked, only read
         unsafe {
             if n.is_null() {
@@ -720,7 +717,11 @@ pub(super) unsafe fn claim_term(
 /// One comparison [`claim_term`] made to pass: the settings it may read,
 /// each with the JSON keys it reads them by ([`claim_reads`]), and the
 /// SQL of a row's value that passes it.
-type Claimed = (Vec<(String, Vec<String>)>, String);
+type Claimed = (Reads, String);
+
+/// The settings a comparison may read, each with the JSON keys it reads
+/// them by, outermost first ([`claim_reads`]).
+type Reads = Vec<(String, Vec<String>)>;
 
 /// How many comparisons of one term by settings a request sets
 /// [`claim_term`] gives values to together (`owner_id = auth.uid() AND
