@@ -34,13 +34,15 @@ pub(crate) fn read_claims(
     };
     let setting = setting.to_lowercase();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit read claims");
+    let trees = policy_trees(c, oids, role)?;
+    let held = held_back(&trees, tables, &["r", "*"], &as_role, &setting);
     for PolicyTree {
         table,
         qual,
         cmd,
         permissive,
         ..
-    } in policy_trees(c, oids, role)?
+    } in trees
     {
         let (Some(qual), true, true) = (qual, permissive, matches!(cmd.as_str(), "r" | "*")) else {
             continue;
@@ -67,12 +69,76 @@ pub(crate) fn read_claims(
         };
         let out = out.entry(table).or_default();
         for claim in claims.into_iter().filter_map(|(_, _, _, claim)| claim) {
+            let claim = claim.held(held.get(&table));
             if !out.contains(&claim) && out.len() < REACH_TERMS {
                 out.push(claim);
             }
         }
     }
     Ok(out)
+}
+
+/// For each of `tables` (OID, tenant column), the USING terms of its
+/// restrictive policies for `role` of the commands `cmds` (`r`, `*`) that
+/// the caller may evaluate as the role would, reading no setting but the
+/// tenant's `setting` (`tenant_id = … OR NOT archived`): a claim's rows
+/// must pass them too, or the value of a row they hold back reaches
+/// nothing ([`ReachClaim::held`]).
+pub(super) fn held_back(
+    trees: &[PolicyTree],
+    tables: &[(u32, &str)],
+    cmds: &[&str],
+    role: &AsRole,
+    setting: &str,
+) -> std::collections::BTreeMap<u32, Vec<String>> {
+    let mut out: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit held back");
+    for tree in trees {
+        let (Some(qual), false, true) = (
+            tree.qual.as_deref(),
+            tree.permissive,
+            cmds.contains(&tree.cmd.as_str()),
+        ) else {
+            continue;
+        };
+        let Some(column) = tables
+            .iter()
+            .find(|(o, _)| *o == tree.table)
+            .map(|(_, c)| *c)
+        else {
+            continue;
+        };
+        let (Ok(text), Ok(name)) = (std::ffi::CString::new(qual), std::ffi::CString::new(column))
+        else {
+            continue;
+        };
+        let relid = pg_sys::Oid::from(tree.table);
+        // SAFETY: a catalog cache lookup of the column; the catalog's own
+        // node text, read into a tree in the scratch context, walked and
+        // printed
+        let term = unsafe {
+            let tenant = pg_sys::get_attnum(relid, name.as_ptr());
+            let term = scratch.switch_to(|_| {
+                let node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+                let mut seen = Reach::new(tenant);
+                reach_walk(node, (&mut seen as *mut Reach).cast());
+                let settings = settings_in(node, true);
+                if seen.role || settings.iter().any(|s| s != setting) {
+                    return None;
+                }
+                printed_term(as_role(node, role), relid, 0).map(|t| format!("({t})"))
+            });
+            scratch.reset();
+            term
+        };
+        if let Some(term) = term {
+            let held = out.entry(tree.table).or_default();
+            if !held.contains(&term) {
+                held.push(term);
+            }
+        }
+    }
+    out
 }
 
 /// The values of the settings of `claim` (a term of table `relation`,
@@ -294,6 +360,17 @@ pub(crate) struct ReachClaim {
     /// rls_audit_row.owner_id)::pg_catalog.text`; the constant for a
     /// constant's, `('on'::pg_catalog.text)::pg_catalog.text`
     pub(crate) givens: Vec<(String, String)>,
+}
+
+impl ReachClaim {
+    /// The claim with its rows also passing the restrictive policies'
+    /// terms `held` ([`held_back`]), when there are any.
+    pub(crate) fn held(mut self, held: Option<&Vec<String>>) -> Self {
+        if let Some(held) = held.filter(|h| !h.is_empty()) {
+            self.term = format!("({} AND {})", self.term, held.join(" AND "));
+        }
+        self
+    }
 }
 
 /// What a claimed setting is compared with ([`claim_term`]).

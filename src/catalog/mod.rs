@@ -2008,23 +2008,46 @@ pub(crate) fn check_variants(
     // (table, tree, whether it is a write's check; else the USING of a
     // DELETE or UPDATE policy, read for the terms that reach rows; whether
     // the policy is permissive)
-    let mut trees: Vec<(u32, String, bool, bool)> = Vec::new();
-    for p in policy_trees(c, oids, role)? {
+    let mut trees: Vec<(u32, String, bool, bool, String)> = Vec::new();
+    let policies = policy_trees(c, oids, role)?;
+    let setting = setting.to_lowercase();
+    // (the restrictive policies' terms a DELETE's and an UPDATE's claimed
+    // rows must pass too: claims::held_back)
+    let held = AsRole::new(role, search_path).map(|as_role| {
+        [("d", ["d", "*"]), ("w", ["w", "*"]), ("*", ["*", "*"])].map(|(cmd, of)| {
+            (
+                cmd,
+                claims::held_back(&policies, tables, &of, &as_role, &setting),
+            )
+        })
+    });
+    for p in policies {
         // PostgreSQL's check of a new row: WITH CHECK, else USING (an
         // INSERT policy has no USING)
         if matches!(p.cmd.as_str(), "d" | "w" | "*") {
-            trees.extend(p.qual.clone().map(|t| (p.table, t, false, p.permissive)));
+            trees.extend(
+                p.qual
+                    .clone()
+                    .map(|t| (p.table, t, false, p.permissive, p.cmd.clone())),
+            );
         }
         if matches!(p.cmd.as_str(), "a" | "w" | "*") {
-            trees.extend(p.check.or(p.qual).map(|t| (p.table, t, true, p.permissive)));
+            trees.extend(
+                p.check
+                    .or(p.qual)
+                    .map(|t| (p.table, t, true, p.permissive, p.cmd.clone())),
+            );
         }
     }
-    let setting = setting.to_lowercase();
     let mut looked_up: std::collections::BTreeMap<(u32, i16), Vec<String>> = Default::default();
+    // (the constants a restrictive policy's check holds rows to, per
+    // table: `tenant_id = … OR NOT archived`, `archived` false)
+    let mut holding: std::collections::BTreeMap<u32, Vec<(String, Option<String>)>> =
+        Default::default();
     let mut deferred: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
     let as_role = AsRole::new(role, search_path);
-    for (table, tree, check, permissive) in trees {
+    for (table, tree, check, permissive, cmd) in trees {
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
             continue;
         };
@@ -2062,7 +2085,13 @@ pub(crate) fn check_variants(
             let entry = match (check, claim) {
                 // (a term by a setting the application sets per request:
                 // the rows it reaches for some value of it, and that value)
-                (false, Some(claim)) => Variant::Claims(Box::new(claim)),
+                (false, Some(claim)) => {
+                    let held = held
+                        .as_ref()
+                        .and_then(|h| h.iter().find(|(c, _)| *c == cmd))
+                        .and_then(|(_, h)| h.get(&table));
+                    Variant::Claims(Box::new(claim.held(held)))
+                }
                 (false, None) => Variant::Reach(term, by),
                 // (a check's term of the tenant column by such a setting
                 // passes the tenant it is given: moves and inserts for
@@ -2159,6 +2188,12 @@ pub(crate) fn check_variants(
                 let Some(name) = usable(attno, &value) else {
                     continue;
                 };
+                if let (false, Variant::Value(v)) = (permissive, &value) {
+                    let holds = holding.entry(table).or_default();
+                    if !holds.iter().any(|(n, _)| *n == name) {
+                        holds.push((name.clone(), v.clone()));
+                    }
+                }
                 if !out.iter().any(|(n, v)| *n == name && *v == value) && primaries(out) < limit {
                     out.push((name, value));
                 }
@@ -2223,6 +2258,45 @@ pub(crate) fn check_variants(
         for entry in rows {
             if !out.contains(&entry) && primaries(out) < limit {
                 out.push(entry);
+            }
+        }
+    }
+    // each variant that stands alone again with the columns a restrictive
+    // policy's check holds rows to set to the constants that pass it
+    // (`OR owner_id = current_setting('app.user_id', true)::int` beside a
+    // restrictive `OR NOT archived`: a row of another tenant goes in only
+    // with both), after every other: each alone passes one policy
+    for (table, holds) in holding {
+        let out = out.entry(table).or_default();
+        let alone: Vec<(String, Variant)> = out
+            .iter()
+            .enumerate()
+            .filter(|(i, (name, v))| {
+                matches!(
+                    v,
+                    Variant::Value(_)
+                        | Variant::Tenant
+                        | Variant::NotNull
+                        | Variant::Computed(_)
+                        | Variant::Claimed(..)
+                        | Variant::Searched(..)
+                ) && !matches!(out.get(i + 1), Some((_, Variant::Also(_))))
+                    && !holds.iter().any(|(h, _)| h == name)
+            })
+            .map(|(_, e)| e.clone())
+            .collect();
+        for (name, value) in alone {
+            if primaries(out) >= limit {
+                break;
+            }
+            let mut entry = vec![(name, value)];
+            entry.extend(
+                holds
+                    .iter()
+                    .map(|(h, v)| (h.clone(), Variant::Also(v.clone()))),
+            );
+            if !out.windows(entry.len()).any(|w| w == entry.as_slice()) {
+                out.extend(entry);
             }
         }
     }

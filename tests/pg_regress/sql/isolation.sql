@@ -3723,6 +3723,78 @@ SELECT count(*) AS inserted_for_tenant_2_setting_nothing FROM "look up"."Moded" 
 ROLLBACK;
 DROP TABLE said;
 
+-- A term by a setting a request sets beside a restrictive policy that
+-- holds archived rows back: the rows of another tenant it reaches first
+-- (the smallest owner ids) are archived. The values are read from the
+-- rows the restrictive policies' terms pass, and a write also sets the
+-- column the restrictive check holds rows to (archived false). FAIL for
+-- every command, beside PostgreSQL's own statements with the value each
+-- FAIL names.
+CREATE TABLE "look up"."Archived" (id int, tenant_id int NOT NULL, owner_id int, archived boolean);
+INSERT INTO "look up"."Archived" SELECT g, 1 + g % 3, 100 * (1 + g % 3) + g, g <= 6 FROM generate_series(1, 12) g;
+ALTER TABLE "look up"."Archived" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Archived" TO app_user;
+CREATE POLICY "own, or the owner's" ON "look up"."Archived" FOR ALL
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR owner_id = NULLIF(current_setting('app.user_id', true), '')::int);
+CREATE POLICY "own, or live" ON "look up"."Archived" AS RESTRICTIVE FOR ALL
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR NOT archived);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Archived"'::regclass])
+ WHERE tenant IS NOT NULL ORDER BY 2, 1;
+CREATE TEMP TABLE said AS
+SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
+       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+       substring(detail FROM 'VALUES \(\.\.\., (\d+), ''([^'']*)'', ''(?:[^'']*)''\)') AS inserted_for,
+       substring(detail FROM 'VALUES \(\.\.\., \d+, ''([^'']*)''') AS owner_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Archived"'::regclass]),
+       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
+         WITH ORDINALITY AS m(s, n)
+ WHERE tenant = '1' AND status = 'FAIL';
+SELECT check_name, n, name, value, inserted_for, owner_said FROM said ORDER BY 1, 2;
+GRANT SELECT ON said TO app_user;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_read', false) AS sets;
+SELECT count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_read') AS reads_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Archived" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_delete', false) AS sets;
+DELETE FROM "look up"."Archived";
+RESET ROLE;
+SELECT 8 - count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_delete') AS deletes_as_many,
+       8 - count(*) > 0 AS of_other_tenants
+  FROM "look up"."Archived" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_update', false) AS sets;
+UPDATE "look up"."Archived" SET tenant_id = 2, owner_id = (SELECT value::int FROM said WHERE check_name = 'tenant_update'),
+       archived = false;
+RESET ROLE;
+SELECT count(*) AS moved_to_tenant_2 FROM "look up"."Archived" WHERE tenant_id = 2 AND id % 3 = 0;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_insert', false) AS sets;
+SAVEPOINT archived;
+INSERT INTO "look up"."Archived"
+SELECT 100, inserted_for::int, owner_said::int, true FROM said WHERE check_name = 'tenant_insert';
+ROLLBACK TO archived;
+INSERT INTO "look up"."Archived"
+SELECT 100, inserted_for::int, owner_said::int, false FROM said WHERE check_name = 'tenant_insert';
+RESET ROLE;
+SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Archived" WHERE id = 100 AND tenant_id <> 1;
+ROLLBACK;
+DROP TABLE said;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
