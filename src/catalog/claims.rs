@@ -35,7 +35,10 @@ pub(crate) fn read_claims(
     let setting = setting.to_lowercase();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit read claims");
     let trees = policy_trees(c, oids, role)?;
-    let held = held_back(&trees, tables, &["r", "*"], &as_role, &setting);
+    let passing = passing(&trees, tables, &["r", "*"], &as_role, &setting);
+    // (a restrictive policy's terms too: `OR owner_id = current_setting(
+    // 'app.user_id', true)::int` there lets a request that sets it see
+    // rows of others a permissive policy passes, `OR is_public`)
     for PolicyTree {
         table,
         qual,
@@ -44,7 +47,7 @@ pub(crate) fn read_claims(
         ..
     } in trees
     {
-        let (Some(qual), true, true) = (qual, permissive, matches!(cmd.as_str(), "r" | "*")) else {
+        let (Some(qual), true) = (qual, matches!(cmd.as_str(), "r" | "*")) else {
             continue;
         };
         let Some(column) = tables.iter().find(|(o, _)| *o == table).map(|(_, c)| *c) else {
@@ -69,7 +72,7 @@ pub(crate) fn read_claims(
         };
         let out = out.entry(table).or_default();
         for claim in claims.into_iter().filter_map(|(_, _, _, claim)| claim) {
-            let claim = claim.held(held.get(&table));
+            let claim = claim.within(passing.get(&table), !permissive);
             if !out.contains(&claim) && out.len() < REACH_TERMS {
                 out.push(claim);
             }
@@ -78,27 +81,36 @@ pub(crate) fn read_claims(
     Ok(out)
 }
 
-/// For each of `tables` (OID, tenant column), the USING terms of its
-/// restrictive policies for `role` of the commands `cmds` (`r`, `*`) that
-/// the caller may evaluate as the role would, reading no setting but the
-/// tenant's `setting` (`tenant_id = … OR NOT archived`): a claim's rows
-/// must pass them too, or the value of a row they hold back reaches
-/// nothing ([`ReachClaim::held`]).
-pub(super) fn held_back(
+/// The terms of a table's other policies a claim's rows must pass for a
+/// value of its setting to reach them ([`ReachClaim::within`]).
+#[derive(Default)]
+pub(super) struct Passing {
+    /// its restrictive policies' USING terms that the caller may
+    /// evaluate as the role would (`tenant_id = … OR NOT archived`):
+    /// without them the value of a row they hold back reaches nothing
+    held: Vec<String>,
+    /// its permissive policies' USING terms, each one the caller may
+    /// evaluate (else none): a restrictive policy's claim (`OR owner_id =
+    /// current_setting('app.user_id', true)::int`) reaches a row only
+    /// where one of them passes it (`OR is_public`)
+    permitted: Option<Vec<String>>,
+}
+
+/// For each of `tables` (OID, tenant column), the [`Passing`] terms of its
+/// policies for `role` of the commands `cmds` (`r`, `*`): those that read
+/// no setting but the tenant's `setting`, nothing the caller must not run
+/// (a table with row-level security, the application's code).
+pub(super) fn passing(
     trees: &[PolicyTree],
     tables: &[(u32, &str)],
     cmds: &[&str],
     role: &AsRole,
     setting: &str,
-) -> std::collections::BTreeMap<u32, Vec<String>> {
-    let mut out: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
-    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit held back");
+) -> std::collections::BTreeMap<u32, Passing> {
+    let mut out: std::collections::BTreeMap<u32, Passing> = Default::default();
+    let mut scratch = pgrx::PgMemoryContexts::new("rls_audit passing");
     for tree in trees {
-        let (Some(qual), false, true) = (
-            tree.qual.as_deref(),
-            tree.permissive,
-            cmds.contains(&tree.cmd.as_str()),
-        ) else {
+        let (Some(qual), true) = (tree.qual.as_deref(), cmds.contains(&tree.cmd.as_str())) else {
             continue;
         };
         let Some(column) = tables
@@ -131,11 +143,19 @@ pub(super) fn held_back(
             scratch.reset();
             term
         };
-        if let Some(term) = term {
-            let held = out.entry(tree.table).or_default();
-            if !held.contains(&term) {
-                held.push(term);
+        let passing = out.entry(tree.table).or_insert_with(|| Passing {
+            held: Vec::new(),
+            permitted: Some(Vec::new()),
+        });
+        match (tree.permissive, term) {
+            (false, Some(term)) if !passing.held.contains(&term) => passing.held.push(term),
+            (false, _) => {}
+            (true, Some(term)) => {
+                if let Some(permitted) = passing.permitted.as_mut() {
+                    permitted.push(term);
+                }
             }
+            (true, None) => passing.permitted = None,
         }
     }
     out
@@ -364,10 +384,23 @@ pub(crate) struct ReachClaim {
 
 impl ReachClaim {
     /// The claim with its rows also passing the restrictive policies'
-    /// terms `held` ([`held_back`]), when there are any.
-    pub(crate) fn held(mut self, held: Option<&Vec<String>>) -> Self {
-        if let Some(held) = held.filter(|h| !h.is_empty()) {
-            self.term = format!("({} AND {})", self.term, held.join(" AND "));
+    /// terms of `passing` the caller may evaluate, and, for a claim of a
+    /// restrictive policy's term (`restrictive`), one of the permissive
+    /// policies' terms, when the caller may evaluate each.
+    pub(super) fn within(mut self, passing: Option<&Passing>, restrictive: bool) -> Self {
+        let Some(passing) = passing else {
+            return self;
+        };
+        let mut terms = vec![self.term.clone()];
+        terms.extend(passing.held.iter().cloned());
+        match (&passing.permitted, restrictive) {
+            (Some(permitted), true) if !permitted.is_empty() => {
+                terms.push(format!("({})", permitted.join(" OR ")));
+            }
+            _ => {}
+        }
+        if terms.len() > 1 {
+            self.term = format!("({})", terms.join(" AND "));
         }
         self
     }

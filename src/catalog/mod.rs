@@ -2011,13 +2011,13 @@ pub(crate) fn check_variants(
     let mut trees: Vec<(u32, String, bool, bool, String)> = Vec::new();
     let policies = policy_trees(c, oids, role)?;
     let setting = setting.to_lowercase();
-    // (the restrictive policies' terms a DELETE's and an UPDATE's claimed
-    // rows must pass too: claims::held_back)
-    let held = AsRole::new(role, search_path).map(|as_role| {
+    // (the other policies' terms a DELETE's and an UPDATE's claimed rows
+    // must pass too: claims::passing)
+    let passing = AsRole::new(role, search_path).map(|as_role| {
         [("d", ["d", "*"]), ("w", ["w", "*"]), ("*", ["*", "*"])].map(|(cmd, of)| {
             (
                 cmd,
-                claims::held_back(&policies, tables, &of, &as_role, &setting),
+                claims::passing(&policies, tables, &of, &as_role, &setting),
             )
         })
     });
@@ -2044,6 +2044,14 @@ pub(crate) fn check_variants(
     // table: `tenant_id = … OR NOT archived`, `archived` false)
     let mut holding: std::collections::BTreeMap<u32, Vec<(String, Option<String>)>> =
         Default::default();
+    // (and those a permissive policy's check lets a row through by, `OR
+    // is_public`; and the variants of a restrictive policy's check that
+    // are not constants, `OR owner_id = current_setting('app.user_id',
+    // true)::int`: a row of another tenant goes in only with one of those)
+    let mut opening: std::collections::BTreeMap<u32, Vec<(String, Option<String>)>> =
+        Default::default();
+    let mut restricting: std::collections::BTreeMap<u32, Vec<(String, Variant)>> =
+        Default::default();
     let mut deferred: std::collections::BTreeMap<u32, Vec<(String, Variant)>> = Default::default();
     let mut scratch = pgrx::PgMemoryContexts::new("rls_audit check variants");
     let as_role = AsRole::new(role, search_path);
@@ -2069,7 +2077,10 @@ pub(crate) fn check_variants(
         // (SELECT child FROM tree WHERE parent = …)`), each a `Targets` (a
         // restrictive policy's only hold rows back)
         // SAFETY: as below
-        let terms = if !permissive {
+        // (a restrictive policy's USING: its claims alone, `OR owner_id =
+        // current_setting('app.user_id', true)::int`, which a request may
+        // pass for rows a permissive policy reaches)
+        let terms = if !permissive && check {
             Vec::new()
         } else {
             unsafe {
@@ -2082,15 +2093,18 @@ pub(crate) fn check_variants(
             }
         };
         for (term, by, other, claim) in terms {
+            if !permissive && claim.is_none() {
+                continue;
+            }
             let entry = match (check, claim) {
                 // (a term by a setting the application sets per request:
                 // the rows it reaches for some value of it, and that value)
                 (false, Some(claim)) => {
-                    let held = held
+                    let passing = passing
                         .as_ref()
-                        .and_then(|h| h.iter().find(|(c, _)| *c == cmd))
-                        .and_then(|(_, h)| h.get(&table));
-                    Variant::Claims(Box::new(claim.held(held)))
+                        .and_then(|p| p.iter().find(|(c, _)| *c == cmd))
+                        .and_then(|(_, p)| p.get(&table));
+                    Variant::Claims(Box::new(claim.within(passing, !permissive)))
                 }
                 (false, None) => Variant::Reach(term, by),
                 // (a check's term of the tenant column by such a setting
@@ -2188,11 +2202,26 @@ pub(crate) fn check_variants(
                 let Some(name) = usable(attno, &value) else {
                     continue;
                 };
-                if let (false, Variant::Value(v)) = (permissive, &value) {
-                    let holds = holding.entry(table).or_default();
-                    if !holds.iter().any(|(n, _)| *n == name) {
-                        holds.push((name.clone(), v.clone()));
+                match (permissive, &value) {
+                    (false, Variant::Value(v)) => {
+                        let holds = holding.entry(table).or_default();
+                        if !holds.iter().any(|(n, _)| *n == name) {
+                            holds.push((name.clone(), v.clone()));
+                        }
                     }
+                    (true, Variant::Value(v)) => {
+                        let opens = opening.entry(table).or_default();
+                        if !opens.iter().any(|(n, _)| *n == name) {
+                            opens.push((name.clone(), v.clone()));
+                        }
+                    }
+                    (false, _) => {
+                        let restricts = restricting.entry(table).or_default();
+                        if !restricts.iter().any(|(n, v)| *n == name && *v == value) {
+                            restricts.push((name.clone(), value.clone()));
+                        }
+                    }
+                    (true, _) => {}
                 }
                 if !out.iter().any(|(n, v)| *n == name && *v == value) && primaries(out) < limit {
                     out.push((name, value));
@@ -2266,8 +2295,8 @@ pub(crate) fn check_variants(
     // (`OR owner_id = current_setting('app.user_id', true)::int` beside a
     // restrictive `OR NOT archived`: a row of another tenant goes in only
     // with both), after every other: each alone passes one policy
-    for (table, holds) in holding {
-        let out = out.entry(table).or_default();
+    for (table, holds) in &holding {
+        let out = out.entry(*table).or_default();
         let alone: Vec<(String, Variant)> = out
             .iter()
             .enumerate()
@@ -2296,6 +2325,30 @@ pub(crate) fn check_variants(
                     .map(|(h, v)| (h.clone(), Variant::Also(v.clone()))),
             );
             if !out.windows(entry.len()).any(|w| w == entry.as_slice()) {
+                out.extend(entry);
+            }
+        }
+    }
+    // and each restrictive check's variant that is not a constant with
+    // the columns a permissive check lets a row through by, and those the
+    // other restrictive checks hold rows to, set to their constants
+    for (table, restricts) in restricting {
+        let Some(opens) = opening.get(&table).filter(|o| !o.is_empty()) else {
+            continue;
+        };
+        let holds = holding.get(&table).cloned().unwrap_or_default();
+        let out = out.entry(table).or_default();
+        for (name, value) in restricts {
+            if primaries(out) >= limit {
+                break;
+            }
+            let mut entry = vec![(name.clone(), value)];
+            for (column, v) in opens.iter().chain(&holds) {
+                if *column != name && !entry.iter().any(|(c, _)| c == column) {
+                    entry.push((column.clone(), Variant::Also(v.clone())));
+                }
+            }
+            if entry.len() > 1 && !out.windows(entry.len()).any(|w| w == entry.as_slice()) {
                 out.extend(entry);
             }
         }

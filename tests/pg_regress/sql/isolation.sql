@@ -3795,6 +3795,69 @@ SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Archived" WHERE i
 ROLLBACK;
 DROP TABLE said;
 
+-- A restrictive policy's term by a setting a request sets: the owner's
+-- rows are let through a restrictive policy, and a permissive one passes
+-- public rows of every tenant. A request of tenant 1 that sets the user
+-- id to the owner of another tenant's public row reads, deletes and
+-- takes it over; one that sets it to the owner id it inserts, with the
+-- row public, inserts for another tenant. FAIL for every command, beside
+-- PostgreSQL's own statements with the value each FAIL names.
+CREATE TABLE "look up"."Owned public" (id int, tenant_id int NOT NULL, owner_id int, is_public boolean);
+INSERT INTO "look up"."Owned public" SELECT g, 1 + g % 3, 100 * (1 + g % 3) + g, g > 6 FROM generate_series(1, 12) g;
+ALTER TABLE "look up"."Owned public" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Owned public" TO app_user;
+CREATE POLICY "own, or public" ON "look up"."Owned public" FOR ALL
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR is_public);
+CREATE POLICY "own, or the owner's" ON "look up"."Owned public" AS RESTRICTIVE FOR ALL
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR owner_id = NULLIF(current_setting('app.user_id', true), '')::int);
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Owned public"'::regclass])
+ WHERE tenant IS NOT NULL ORDER BY 2, 1;
+CREATE TEMP TABLE said AS
+SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
+       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+       substring(detail FROM 'VALUES \(\.\.\., (\d+), ') AS inserted_for
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Owned public"'::regclass]),
+       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
+         WITH ORDINALITY AS m(s, n)
+ WHERE tenant = '1' AND status = 'FAIL';
+SELECT check_name, n, name, value, inserted_for FROM said ORDER BY 1, 2;
+GRANT SELECT ON said TO app_user;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT count(*) AS before_set FROM "look up"."Owned public" WHERE tenant_id <> 1;
+SELECT pg_temp.set_said('tenant_read', false) AS sets;
+SELECT count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_read') AS reads_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Owned public" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_delete', false) AS sets;
+DELETE FROM "look up"."Owned public";
+RESET ROLE;
+SELECT 8 - count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_delete') AS deletes_as_many,
+       8 - count(*) > 0 AS of_other_tenants
+  FROM "look up"."Owned public" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_insert', false) AS sets;
+SAVEPOINT private;
+INSERT INTO "look up"."Owned public"
+SELECT 100, inserted_for::int, value::int, false FROM said WHERE check_name = 'tenant_insert';
+ROLLBACK TO private;
+INSERT INTO "look up"."Owned public"
+SELECT 100, inserted_for::int, value::int, true FROM said WHERE check_name = 'tenant_insert';
+RESET ROLE;
+SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Owned public" WHERE id = 100 AND tenant_id <> 1;
+ROLLBACK;
+DROP TABLE said;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
