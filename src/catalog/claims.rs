@@ -603,7 +603,7 @@ pub(super) unsafe fn claim_term(
                         for (side, read) in [(l, r), (r, l)] {
                             let column = match found.sublink.is_null() {
                                 true => column_var(side).is_some() || row_expression(side),
-                                false => var_under(side).is_some(),
+                                false => var_under(side).is_some() || sub_expression(side),
                             };
                             let side = if column {
                                 ClaimSide::Column(side)
@@ -1095,6 +1095,22 @@ unsafe extern "C-unwind" fn scalar_to_in(
 unsafe fn row_expression(n: *mut pg_sys::Node) -> bool {
     // SAFETY: a node of the tree being walked, only read
     unsafe { reads_a_column(n, 0) && settings_in(n, true).is_empty() }
+}
+
+/// Whether `n`, in a sub-select's WHERE, is an expression of that
+/// sub-select's own columns and nothing else that changes (no outer
+/// column, sub-select, aggregate, setting or volatile function):
+/// `lower(m.email)`.
+unsafe fn sub_expression(n: *mut pg_sys::Node) -> bool {
+    // SAFETY: a node of the tree being walked, only read
+    unsafe {
+        pg_sys::contain_vars_of_level(n, 0)
+            && !pg_sys::contain_vars_of_level(n, 1)
+            && !pg_sys::checkExprHasSubLink(n)
+            && !pg_sys::contain_agg_clause(n)
+            && !pg_sys::contain_volatile_functions(n)
+            && settings_in(n, true).is_empty()
+    }
 }
 
 /// `col IS NOT NULL`, of a copy of `col`.

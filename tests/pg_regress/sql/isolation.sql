@@ -3651,6 +3651,34 @@ SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Addressed" WHERE 
 ROLLBACK;
 DROP TABLE said;
 
+-- (the same in a sub-select: an organisation's invitation by an address
+-- in lower case, compared with the address in the request's token. FAIL,
+-- beside PostgreSQL's read with the value the FAIL names.)
+CREATE TABLE "look up"."Invites" (org_id int, email text);
+INSERT INTO "look up"."Invites" SELECT o, 'User' || o || u || '@Example.org' FROM generate_series(1, 3) o, generate_series(1, 2) u;
+GRANT SELECT ON "look up"."Invites" TO app_user;
+CREATE TABLE "look up"."Invited" (id int, tenant_id int NOT NULL, org_id int);
+INSERT INTO "look up"."Invited" SELECT g, 1 + g % 3, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Invited" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON "look up"."Invited" TO app_user;
+CREATE POLICY "own, or invited" ON "look up"."Invited" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           OR org_id IN (SELECT i.org_id FROM "look up"."Invites" i
+                          WHERE lower(i.email) = current_setting('request.jwt.claim.email', true)));
+SELECT tenant, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Invited"'::regclass])
+ WHERE check_name = 'tenant_read' ORDER BY 1;
+SELECT substring(detail FROM 'SET request.jwt.claim.email = ''([^'']+)''') AS email, rows_seen AS rows_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Invited"'::regclass])
+ WHERE check_name = 'tenant_read' AND tenant = '1' \gset
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SET LOCAL request.jwt.claim.email = :'email';
+SELECT count(*) = :'rows_said'::int AS tenant_1_reads_as_many, count(*) > 0 AS of_other_tenants
+  FROM "look up"."Invited" WHERE tenant_id <> 1;
+ROLLBACK;
+
 -- A setting a request sets under NOT or IS [NOT] TRUE / FALSE: a mode
 -- other than 'restricted', a role that IS TRUE 'admin', a read-only flag
 -- that IS FALSE, a level IS NOT TRUE below 5 (which a request that sets
