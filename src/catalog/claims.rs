@@ -438,6 +438,7 @@ pub(super) unsafe fn claim_term(
     term: *mut pg_sys::Node,
     relid: pg_sys::Oid,
     tenant: &str,
+    path: &std::ffi::CStr,
 ) -> Option<(*mut pg_sys::Node, Vec<(String, String)>)> {
     /// the comparison, what it compares the settings with, the settings
     /// and their keys, and the sub-select it is in (null at the term's
@@ -793,6 +794,10 @@ pub(super) unsafe fn claim_term(
     unsafe {
         // (`col = (SELECT …)` read as `col IN (SELECT …)`: the same rows
         // where the sub-select gives one)
+        // (an application's SQL function read as its body: `org_id =
+        // app.current_org()` as `org_id = (SELECT org_id FROM profiles
+        // WHERE id = auth.uid())`)
+        let term = super::inline::inlined(term, path);
         let mut term = scalar_to_in(term, std::ptr::null_mut());
         // (each comparison's settings with their keys, and the SQL of the
         // value that passes it; the sub-selects relaxed so far)

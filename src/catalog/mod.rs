@@ -16,6 +16,7 @@ use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiHeapTupleData};
 
 mod claims;
+mod inline;
 pub(crate) mod live;
 
 use crate::error::{Result, RlsAuditError};
@@ -2523,7 +2524,7 @@ unsafe fn reach_terms(
             // aside)
             let claim = match by {
                 ReachBy::Once => None,
-                _ => claim_term(term, relid, setting).and_then(|(t, givens)| {
+                _ => claim_term(term, relid, setting, &role.path).and_then(|(t, givens)| {
                     let mut rest = Reach::new(tenant);
                     reach_walk(t, (&mut rest as *mut Reach).cast());
                     // (a table with row-level security the caller reads

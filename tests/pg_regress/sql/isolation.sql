@@ -3886,6 +3886,93 @@ SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Owned public" WHE
 ROLLBACK;
 DROP TABLE said;
 
+-- Functions of the application's that read a table: the user's
+-- organisation from a profiles table (SECURITY DEFINER, its own
+-- search_path), membership of an organisation by a named parameter, and
+-- the same in a BEGIN ATOMIC body by $1. A request of tenant 1 that sets
+-- the user id to a member of another tenant's organisation reaches that
+-- organisation's rows. The probes read each such function as its body
+-- (a sub-select of the table), and give the setting the user of a row
+-- that passes it. FAIL for every command, naming the SET, beside
+-- PostgreSQL's own statements with the value each FAIL names.
+CREATE TABLE "look up"."Profiles" (id int, org_id int);
+INSERT INTO "look up"."Profiles" SELECT o * 100 + u, o FROM generate_series(1, 3) o, generate_series(1, 2) u;
+GRANT SELECT ON "look up"."Profiles" TO app_user;
+CREATE FUNCTION "look up".helped_org() RETURNS int LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+    AS $$ SELECT org_id FROM "look up"."Profiles" WHERE id = NULLIF(current_setting('app.user_id', true), '')::int $$;
+CREATE FUNCTION "look up".helped_member(p_org int) RETURNS boolean LANGUAGE sql STABLE
+    AS $$ SELECT EXISTS (SELECT FROM "look up"."Profiles" p
+                          WHERE p.org_id = p_org AND p.id = NULLIF(current_setting('app.user_id', true), '')::int) $$;
+CREATE FUNCTION "look up".helped_member_atomic(int) RETURNS boolean LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT EXISTS (SELECT FROM "look up"."Profiles" p
+                    WHERE p.org_id = $1 AND p.id = NULLIF(current_setting('app.user_id', true), '')::int);
+END;
+CREATE TABLE "look up"."Helped" (id int, tenant_id int NOT NULL, org_id int);
+INSERT INTO "look up"."Helped" SELECT g, 1 + g % 3, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Helped" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON "look up"."Helped" TO app_user;
+CREATE POLICY "own, or the user's organisation's" ON "look up"."Helped" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR org_id = "look up".helped_org());
+CREATE POLICY "own, or a member's" ON "look up"."Helped" FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up".helped_member(org_id));
+CREATE POLICY "own, or a member's (atomic)" ON "look up"."Helped" FOR UPDATE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int OR "look up".helped_member_atomic(org_id))
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or the user's organisation" ON "look up"."Helped" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR tenant_id = "look up".helped_org());
+SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Helped"'::regclass])
+ WHERE tenant IS NOT NULL ORDER BY 2, 1;
+CREATE TEMP TABLE said AS
+SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
+       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+       substring(detail FROM 'VALUES \(\.\.\., (\d+)\)') AS inserted_for
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Helped"'::regclass]),
+       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
+         WITH ORDINALITY AS m(s, n)
+ WHERE tenant = '1' AND status = 'FAIL';
+SELECT check_name, n, name, value, inserted_for FROM said ORDER BY 1, 2;
+GRANT SELECT ON said TO app_user;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_read', false) AS sets;
+SELECT count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_read') AS reads_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Helped" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_delete', false) AS sets;
+DELETE FROM "look up"."Helped";
+RESET ROLE;
+SELECT 6 - count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_delete') AS deletes_as_many,
+       6 - count(*) > 0 AS of_other_tenants
+  FROM "look up"."Helped" WHERE tenant_id <> 1;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_update', false) AS sets;
+UPDATE "look up"."Helped" SET tenant_id = 1;
+RESET ROLE;
+SELECT count(*) = (SELECT max(rows_said) FROM said WHERE check_name = 'tenant_update') AS takes_over_as_many,
+       count(*) > 0 AS of_other_tenants
+  FROM "look up"."Helped" WHERE tenant_id = 1 AND id % 3 <> 0;
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_insert', false) AS sets;
+INSERT INTO "look up"."Helped" SELECT 100, inserted_for::int, 0 FROM said WHERE check_name = 'tenant_insert';
+RESET ROLE;
+SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Helped" WHERE id = 100 AND tenant_id <> 1;
+ROLLBACK;
+DROP TABLE said;
+
 SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
 DROP SCHEMA "look up" CASCADE;
