@@ -2229,6 +2229,25 @@ pub(crate) fn check_variants(
                 }
             }
         }
+        // (a column compared with two settings a request sets, `id =
+        // app.user AND (app.claims ->> 'uid')::int = id`: one value both
+        // give, the two set together)
+        let claimed: Vec<(String, Variant)> = out
+            .iter()
+            .filter(|(_, v)| matches!(v, Variant::Claimed(..)))
+            .cloned()
+            .collect();
+        for (i, (name, a)) in claimed.iter().enumerate() {
+            for (other, b) in &claimed[i + 1..] {
+                let entry = match claimed_together(a, b) {
+                    Some(both) if other == name => (name.clone(), both),
+                    _ => continue,
+                };
+                if !out.contains(&entry) && primaries(out) < limit {
+                    out.push(entry);
+                }
+            }
+        }
         // the values of a conjunction's columns, set together: the first
         // that is not a constant (it is the one the probe reads or takes
         // per tenant), then the constants
@@ -3451,6 +3470,51 @@ unsafe fn computed(node: *mut pg_sys::Node, depth: u32) -> Option<String> {
         }
         sql_of(node, depth)
     }
+}
+
+/// One [`Variant::Claimed`] of two that a check compares one column with
+/// (`id = NULLIF(current_setting('app.user', true), '')::int AND
+/// (current_setting('app.claims', true)::jsonb ->> 'uid')::int = id`):
+/// its value the first's where the second's is the same, its settings
+/// given together (a [`claims::SEVERAL`] of them) each of the pairs of
+/// the two's values where the second's names the first's (`1` and `{"uid":
+/// 1}`), at most 16. None for anything else, or settings they share.
+fn claimed_together(a: &Variant, b: &Variant) -> Option<Variant> {
+    let (
+        Variant::Claimed(sql_a, settings_a, givens_a),
+        Variant::Claimed(sql_b, settings_b, givens_b),
+    ) = (a, b)
+    else {
+        return None;
+    };
+    if settings_a.iter().any(|s| settings_b.contains(s))
+        || settings_a.contains(&claims::SEVERAL.to_string())
+    {
+        return None;
+    }
+    let mut pairs = Vec::new();
+    for ga in givens_a {
+        for gb in givens_b
+            .iter()
+            .filter(|gb| *gb == ga || gb.contains(ga.as_str()))
+        {
+            for sa in settings_a {
+                for sb in settings_b {
+                    let pair = serde_json::json!({ sa.as_str(): ga, sb.as_str(): gb }).to_string();
+                    if !pairs.contains(&pair) && pairs.len() < 16 {
+                        pairs.push(pair);
+                    }
+                }
+            }
+        }
+    }
+    (!pairs.is_empty()).then(|| {
+        Variant::Claimed(
+            format!("CASE WHEN ({sql_b}) = ({sql_a}) THEN ({sql_a}) END"),
+            vec![claims::SEVERAL.to_string()],
+            pairs,
+        )
+    })
 }
 
 /// The settings other than the tenant's `tenant` that `node` reads, with

@@ -3576,6 +3576,44 @@ SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Shared docs" WHER
 ROLLBACK;
 DROP TABLE said;
 
+-- (a write check of another column compared with two settings a request
+-- sets together, the user id and the token's: a request of tenant 1 that
+-- sets both to the id it inserts inserts a row of another tenant. FAIL,
+-- naming both SETs, beside PostgreSQL's own INSERT with each SET the FAIL
+-- names.)
+CREATE TABLE "look up"."Claimed twice" (id int, tenant_id int NOT NULL);
+INSERT INTO "look up"."Claimed twice" SELECT 10 + g, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Claimed twice" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON "look up"."Claimed twice" TO app_user;
+CREATE POLICY "own" ON "look up"."Claimed twice" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or the user's own id" ON "look up"."Claimed twice" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR (id = NULLIF(current_setting('app.user_id', true), '')::int
+                    AND (NULLIF(current_setting('request.jwt.claims', true), '')::jsonb ->> 'uid')::int = id));
+SELECT tenant, status, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Claimed twice"'::regclass])
+ WHERE check_name = 'tenant_insert' ORDER BY 1;
+CREATE TEMP TABLE said AS
+SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
+       substring(detail FROM 'VALUES \(\.\.\., (\d+), ') AS inserted_for,
+       substring(detail FROM 'VALUES \(\.\.\., \d+, ''(\d+)''\)') AS id_said
+  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Claimed twice"'::regclass]),
+       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
+         WITH ORDINALITY AS m(s, n)
+ WHERE tenant = '1' AND status = 'FAIL' AND check_name = 'tenant_insert';
+SELECT n, name, value, inserted_for, id_said FROM said ORDER BY 1;
+GRANT SELECT ON said TO app_user;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_insert', false) AS sets;
+INSERT INTO "look up"."Claimed twice" SELECT id_said::int, inserted_for::int FROM said WHERE n = 1;
+RESET ROLE;
+SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Claimed twice" WHERE tenant_id <> 1 AND id = 1;
+ROLLBACK;
+DROP TABLE said;
+
 -- A setting a request sets compared with an expression of the row's
 -- columns rather than a column: an address in lower case, a key of a
 -- JSON column, a ticket number past the id, ten times the tenant. A
