@@ -3505,16 +3505,23 @@ CREATE POLICY "own, or the parent's as a delegate" ON "look up"."Shared docs" FO
 SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
         tables => ARRAY['"look up"."Shared docs"'::regclass])
  WHERE tenant IS NOT NULL ORDER BY 2, 1;
--- (each SET of tenant 1's first statement, in the order the FAIL names
--- them)
+-- (each SET of tenant 1's first statement of each FAIL of table t, in the
+-- order the FAIL names them, with the rows it says it reached; below,
+-- set_said sets those of check c, its first alone or all)
+CREATE FUNCTION pg_temp.sets_said(t regclass)
+RETURNS TABLE (check_name text, n bigint, name text, value text, rows_said int, detail text)
+LANGUAGE sql AS $$
+    SELECT v.check_name, m.n, m.s[1], m.s[2],
+           coalesce(substring(v.detail FROM '(\d+) rows? of another tenant'), v.rows_seen::text)::int, v.detail
+      FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY[t]) v,
+           regexp_matches(substring(v.detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
+             WITH ORDINALITY AS m(s, n)
+     WHERE v.tenant = '1' AND v.status = 'FAIL'
+$$;
 CREATE TEMP TABLE said AS
-SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
-       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+SELECT *,
        substring(detail FROM 'VALUES \(\.\.\., (\d+)\)') AS inserted_for
-  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Shared docs"'::regclass]),
-       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.]+) = ''([^'']*)''`', 'g')
-         WITH ORDINALITY AS m(s, n)
- WHERE tenant = '1' AND status = 'FAIL';
+  FROM pg_temp.sets_said('"look up"."Shared docs"');
 SELECT check_name, n, name, value, inserted_for FROM said ORDER BY 1, 2;
 GRANT SELECT ON said TO app_user;
 CREATE FUNCTION pg_temp.set_said(c text, alone boolean) RETURNS int LANGUAGE sql AS $$
@@ -3595,13 +3602,10 @@ SELECT tenant, status, detail FROM rls_audit.verify_isolation('app_user', 'app.t
         tables => ARRAY['"look up"."Claimed twice"'::regclass])
  WHERE check_name = 'tenant_insert' ORDER BY 1;
 CREATE TEMP TABLE said AS
-SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
+SELECT *,
        substring(detail FROM 'VALUES \(\.\.\., (\d+), ') AS inserted_for,
        substring(detail FROM 'VALUES \(\.\.\., \d+, ''(\d+)''\)') AS id_said
-  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Claimed twice"'::regclass]),
-       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
-         WITH ORDINALITY AS m(s, n)
- WHERE tenant = '1' AND status = 'FAIL' AND check_name = 'tenant_insert';
+  FROM pg_temp.sets_said('"look up"."Claimed twice"') WHERE check_name = 'tenant_insert';
 SELECT n, name, value, inserted_for, id_said FROM said ORDER BY 1;
 GRANT SELECT ON said TO app_user;
 BEGIN;
@@ -3642,13 +3646,9 @@ SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isola
         tables => ARRAY['"look up"."Addressed"'::regclass])
  WHERE tenant IS NOT NULL ORDER BY 2, 1;
 CREATE TEMP TABLE said AS
-SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
-       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+SELECT *,
        substring(detail FROM 'VALUES \(\.\.\., (\d+)\)') AS inserted_for
-  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Addressed"'::regclass]),
-       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
-         WITH ORDINALITY AS m(s, n)
- WHERE tenant = '1' AND status = 'FAIL';
+  FROM pg_temp.sets_said('"look up"."Addressed"');
 SELECT check_name, n, name, value, inserted_for FROM said ORDER BY 1, 2;
 GRANT SELECT ON said TO app_user;
 BEGIN;
@@ -3743,12 +3743,8 @@ SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isola
         tables => ARRAY['"look up"."Moded"'::regclass])
  WHERE tenant IS NOT NULL ORDER BY 2, 1;
 CREATE TEMP TABLE said AS
-SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
-       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said
-  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Moded"'::regclass]),
-       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
-         WITH ORDINALITY AS m(s, n)
- WHERE tenant = '1' AND status = 'FAIL';
+SELECT *
+  FROM pg_temp.sets_said('"look up"."Moded"');
 SELECT check_name, n, name, value FROM said ORDER BY 1, 2;
 GRANT SELECT ON said TO app_user;
 BEGIN;
@@ -3809,14 +3805,10 @@ SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isola
         tables => ARRAY['"look up"."Archived"'::regclass])
  WHERE tenant IS NOT NULL ORDER BY 2, 1;
 CREATE TEMP TABLE said AS
-SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
-       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+SELECT *,
        substring(detail FROM 'VALUES \(\.\.\., (\d+), ''([^'']*)'', ''(?:[^'']*)''\)') AS inserted_for,
        substring(detail FROM 'VALUES \(\.\.\., \d+, ''([^'']*)''') AS owner_said
-  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Archived"'::regclass]),
-       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
-         WITH ORDINALITY AS m(s, n)
- WHERE tenant = '1' AND status = 'FAIL';
+  FROM pg_temp.sets_said('"look up"."Archived"');
 SELECT check_name, n, name, value, inserted_for, owner_said FROM said ORDER BY 1, 2;
 GRANT SELECT ON said TO app_user;
 BEGIN;
@@ -3881,13 +3873,9 @@ SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isola
         tables => ARRAY['"look up"."Owned public"'::regclass])
  WHERE tenant IS NOT NULL ORDER BY 2, 1;
 CREATE TEMP TABLE said AS
-SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
-       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+SELECT *,
        substring(detail FROM 'VALUES \(\.\.\., (\d+), ') AS inserted_for
-  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Owned public"'::regclass]),
-       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
-         WITH ORDINALITY AS m(s, n)
- WHERE tenant = '1' AND status = 'FAIL';
+  FROM pg_temp.sets_said('"look up"."Owned public"');
 SELECT check_name, n, name, value, inserted_for FROM said ORDER BY 1, 2;
 GRANT SELECT ON said TO app_user;
 BEGIN;
@@ -3964,13 +3952,9 @@ SELECT tenant, check_name, status, rows_seen, detail FROM rls_audit.verify_isola
         tables => ARRAY['"look up"."Helped"'::regclass])
  WHERE tenant IS NOT NULL ORDER BY 2, 1;
 CREATE TEMP TABLE said AS
-SELECT check_name, m.n, m.s[1] AS name, m.s[2] AS value,
-       coalesce(substring(detail FROM '(\d+) rows? of another tenant'), rows_seen::text)::int AS rows_said,
+SELECT *,
        substring(detail FROM 'VALUES \(\.\.\., (\d+)\)') AS inserted_for
-  FROM rls_audit.verify_isolation('app_user', 'app.tenant_id', tables => ARRAY['"look up"."Helped"'::regclass]),
-       regexp_matches(substring(detail FROM '^[^;]*'), '`SET ([a-z_.0-9]+) = ''([^'']*)''`', 'g')
-         WITH ORDINALITY AS m(s, n)
- WHERE tenant = '1' AND status = 'FAIL';
+  FROM pg_temp.sets_said('"look up"."Helped"');
 SELECT check_name, n, name, value, inserted_for FROM said ORDER BY 1, 2;
 GRANT SELECT ON said TO app_user;
 BEGIN;
