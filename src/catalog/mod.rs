@@ -2008,7 +2008,7 @@ pub(crate) fn check_variants(
     let oids: Vec<pg_sys::Oid> = tables.iter().map(|(o, _)| pg_sys::Oid::from(*o)).collect();
     // (table, tree, whether it is a write's check; else the USING of a
     // DELETE or UPDATE policy, read for the terms that reach rows; whether
-    // the policy is permissive)
+    // the policy is permissive; its command)
     let mut trees: Vec<(u32, String, bool, bool, String)> = Vec::new();
     let policies = policy_trees(c, oids, role)?;
     let setting = setting.to_lowercase();
