@@ -954,6 +954,22 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                                 tries.push(Some((cstring(setting)?, cstring(given)?)));
                             }
                         }
+                        // (a term of several such settings, `owner_id =
+                        // app.user_id AND project_id = app.project_id`:
+                        // then each value given to all of them at once)
+                        let several = crate::catalog::SEVERAL;
+                        if settings.len() > 1 && !settings.iter().any(|s| s == several) {
+                            for given in givens {
+                                let all: serde_json::Map<String, serde_json::Value> = settings
+                                    .iter()
+                                    .map(|s| (s.clone(), serde_json::Value::String(given.clone())))
+                                    .collect();
+                                tries.push(Some((
+                                    cstring(several)?,
+                                    cstring(&serde_json::Value::Object(all).to_string())?,
+                                )));
+                            }
+                        }
                     }
                     for given in tries {
                         let run = |candidates: Option<&[String]>| {

@@ -25,7 +25,7 @@ use crate::model::{
     TableFacts, Target, TrackedPolicy, TrackedTable,
 };
 use claims::claim_term;
-pub(crate) use claims::{claim_sets, claim_text, claim_values, read_claims, ReachClaim};
+pub(crate) use claims::{claim_sets, claim_text, claim_values, read_claims, ReachClaim, SEVERAL};
 
 /// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it):
 /// how an event trigger recognises a policy among the objects a DDL touched.
@@ -4236,10 +4236,15 @@ unsafe extern "C-unwind" fn variants_walk(
                 // terms' values need not pass together, a candidate may; one
                 // of several columns whose terms are all read off exactly,
                 // `is_public AND kind = 'shared'`, is set together above)
+                // (nor is one that compares its columns with two settings a
+                // request sets, `owner_id = app.user_id AND project_id =
+                // app.project_id`: its values are read off as each setting
+                // is given a value, the two given together)
                 let args =
                     pgrx::PgList::<pg_sys::Node>::from_pg((*node.cast::<pg_sys::BoolExpr>()).args);
                 if columns_read(node, found.depth).is_some_and(|c| c.len() == 1)
                     || !args.iter_ptr().all(|a| read_exactly(a, found.depth))
+                    || claimed(node, found.setting).is_some_and(|(s, _)| s.len() > 1)
                 {
                     searched(found, node);
                 }

@@ -3618,6 +3618,42 @@ SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Claimed twice" WH
 ROLLBACK;
 DROP TABLE said;
 
+-- (and two other columns compared with two such settings, an owner and a
+-- project: a request of tenant 1 that sets both to the values it inserts
+-- inserts a row of another tenant. FAIL, naming both SETs, beside
+-- PostgreSQL's own INSERT with each SET the FAIL names.)
+CREATE TABLE "look up"."Claimed apart" (id int, tenant_id int NOT NULL, owner_id int, project_id int);
+INSERT INTO "look up"."Claimed apart" SELECT g, 1 + g % 3, 100 + g, 1 + g % 3 FROM generate_series(1, 9) g;
+ALTER TABLE "look up"."Claimed apart" ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON "look up"."Claimed apart" TO app_user;
+CREATE POLICY "own" ON "look up"."Claimed apart" FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int);
+CREATE POLICY "own, or the owner's in the project" ON "look up"."Claimed apart" FOR INSERT
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+                OR (owner_id = NULLIF(current_setting('app.user_id', true), '')::int
+                    AND project_id = NULLIF(current_setting('app.project_id', true), '')::int));
+SELECT tenant, status, detail FROM rls_audit.verify_isolation('app_user', 'app.tenant_id',
+        tables => ARRAY['"look up"."Claimed apart"'::regclass])
+ WHERE check_name = 'tenant_insert' ORDER BY 1;
+CREATE TEMP TABLE said AS
+SELECT *,
+       substring(detail FROM 'VALUES \(\.\.\., (\d+), ') AS inserted_for,
+       substring(detail FROM 'VALUES \(\.\.\., \d+, ''(\d+)'', ') AS owner_said,
+       substring(detail FROM 'VALUES \(\.\.\., \d+, ''\d+'', ''(\d+)''\)') AS project_said
+  FROM pg_temp.sets_said('"look up"."Claimed apart"') WHERE check_name = 'tenant_insert';
+SELECT n, name, value, inserted_for, owner_said, project_said FROM said ORDER BY 1;
+GRANT SELECT ON said TO app_user;
+BEGIN;
+SET LOCAL ROLE app_user;
+SET LOCAL app.tenant_id = '1';
+SELECT pg_temp.set_said('tenant_insert', false) AS sets;
+INSERT INTO "look up"."Claimed apart"
+SELECT 100, inserted_for::int, owner_said::int, project_said::int FROM said WHERE n = 1;
+RESET ROLE;
+SELECT count(*) AS inserted_for_another_tenant FROM "look up"."Claimed apart" WHERE id = 100 AND tenant_id <> 1;
+ROLLBACK;
+DROP TABLE said;
+
 -- A setting a request sets compared with an expression of the row's
 -- columns rather than a column: an address in lower case, a key of a
 -- JSON column, a ticket number past the id, ten times the tenant. A
