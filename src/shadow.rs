@@ -960,14 +960,10 @@ pub(crate) fn run_statements(p: &Probe<'_>) -> Result<Vec<Statement>> {
                         let several = crate::catalog::SEVERAL;
                         if settings.len() > 1 && !settings.iter().any(|s| s == several) {
                             for given in givens {
-                                let all: serde_json::Map<String, serde_json::Value> = settings
-                                    .iter()
-                                    .map(|s| (s.clone(), serde_json::Value::String(given.clone())))
-                                    .collect();
-                                tries.push(Some((
-                                    cstring(several)?,
-                                    cstring(&serde_json::Value::Object(all).to_string())?,
-                                )));
+                                let all = crate::catalog::several_value(
+                                    settings.iter().map(|s| (s.as_str(), given.as_str())),
+                                );
+                                tries.push(Some((cstring(several)?, cstring(&all)?)));
                             }
                         }
                     }

@@ -901,6 +901,21 @@ fn several_givens(hits: &[Claimed]) -> Option<Vec<(String, String)>> {
 /// has a dot in its name: this one cannot be one.
 pub(crate) const SEVERAL: &str = "";
 
+/// The value of a [`SEVERAL`] given that sets each of `sets` (a setting's
+/// name and its value) at once: the JSON object [`claim_sets`] reads.
+pub(crate) fn several_value<'a>(sets: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let object: serde_json::Map<String, serde_json::Value> = sets
+        .into_iter()
+        .map(|(name, value)| {
+            (
+                name.to_string(),
+                serde_json::Value::String(value.to_string()),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(object).to_string()
+}
+
 /// The settings a claim's given `(name, value)` sets: itself, or each of
 /// a [`SEVERAL`]'s JSON object (none when one of them is not text: a
 /// row's NULL column, which passes no comparison).
@@ -1306,6 +1321,14 @@ mod unit {
                 ("app.role".to_string(), "manager".to_string()),
                 ("app.user_id".to_string(), "it's".to_string())
             ]
+        );
+        // (what several_value writes, claim_sets reads back)
+        assert_eq!(
+            claim_sets(
+                SEVERAL,
+                &several_value([("app.user_id", "it's"), ("app.role", "manager")])
+            ),
+            claim_sets(SEVERAL, json)
         );
         assert_eq!(
             claim_text(SEVERAL, json),

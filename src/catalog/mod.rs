@@ -25,7 +25,9 @@ use crate::model::{
     TableFacts, Target, TrackedPolicy, TrackedTable,
 };
 use claims::claim_term;
-pub(crate) use claims::{claim_sets, claim_text, claim_values, read_claims, ReachClaim, SEVERAL};
+pub(crate) use claims::{
+    claim_sets, claim_text, claim_values, read_claims, several_value, ReachClaim, SEVERAL,
+};
 
 /// pg_policy's OID (catalog/pg_policy.h; pg_sys has no constant for it):
 /// how an event trigger recognises a policy among the objects a DDL touched.
@@ -3500,7 +3502,10 @@ fn claimed_together(a: &Variant, b: &Variant) -> Option<Variant> {
         {
             for sa in settings_a {
                 for sb in settings_b {
-                    let pair = serde_json::json!({ sa.as_str(): ga, sb.as_str(): gb }).to_string();
+                    let pair = claims::several_value([
+                        (sa.as_str(), ga.as_str()),
+                        (sb.as_str(), gb.as_str()),
+                    ]);
                     if !pairs.contains(&pair) && pairs.len() < 16 {
                         pairs.push(pair);
                     }
